@@ -1,0 +1,247 @@
+/* See bus.h. */
+#include "bus/bus-private.h"
+#include "core/error.h"
+#include "core/metrics.h"
+
+/* The duplicate window: a retried publish within it is stored once. Two
+ * minutes is JetStream's default and far longer than any client retry. */
+#define DUPLICATE_WINDOW_NS ((int64_t) 120 * G_GINT64_CONSTANT (1000000000))
+/* How long a publish waits for the stream's ack before reporting 503. */
+#define PUBLISH_TIMEOUT_MS 5000
+/* Reconnect attempts are spaced so an outage is noticed quickly but a dead
+ * server is not hammered. */
+#define RECONNECT_WAIT_MS 250
+
+void
+reel_bus_set_error (GError **error, natsStatus s, jsErrCode jerr, const char *what)
+{
+  ReelErrorCode code = REEL_ERROR_INTERNAL;
+  switch (s)
+    {
+    case NATS_CONNECTION_CLOSED:
+    case NATS_NO_SERVER:
+    case NATS_TIMEOUT:
+    case NATS_NO_RESPONDERS:
+    case NATS_NOT_YET_CONNECTED:
+    case NATS_CONNECTION_DISCONNECTED:
+    case NATS_STALE_CONNECTION:
+    case NATS_IO_ERROR:
+      code = REEL_ERROR_UNAVAILABLE;
+      break;
+    default:
+      break;
+    }
+  if (jerr == JSStreamWrongLastSequenceErr)
+    code = REEL_ERROR_CONFLICT;
+  const char *last = nats_GetLastError (NULL);
+  g_set_error (error, REEL_ERROR, code, "NATS %s: %s%s%s (jetstream error %d)", what,
+               natsStatus_GetText (s), last && *last ? ": " : "", last ? last : "", (int) jerr);
+}
+
+static void
+on_disconnected (natsConnection *nc, void *closure)
+{
+  ReelBus *bus = closure;
+  g_atomic_int_set (&bus->connected, 0);
+  reel_metrics_set ("reel_nats_connected", NULL, 0);
+  if (!g_atomic_int_get (&bus->closing))
+    g_warning ("NATS connection lost; reconnecting");
+}
+
+static void
+on_reconnected (natsConnection *nc, void *closure)
+{
+  ReelBus *bus = closure;
+  g_atomic_int_set (&bus->connected, 1);
+  reel_metrics_set ("reel_nats_connected", NULL, 1);
+  reel_metrics_add ("reel_nats_reconnects_total", NULL, 1);
+  g_message ("NATS connection re-established");
+}
+
+ReelBus *
+reel_bus_connect (const char *url, guint timeout_ms, GError **error)
+{
+  g_autoptr (ReelBus) bus = g_new0 (ReelBus, 1);
+  natsOptions *opts = NULL;
+  natsStatus s;
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  reel_metrics_declare ("reel_nats_connected", REEL_METRIC_GAUGE,
+                        "1 while reeld is connected to NATS");
+  reel_metrics_declare ("reel_nats_reconnects_total", REEL_METRIC_COUNTER,
+                        "Times the NATS connection was re-established after an outage");
+  reel_metrics_declare ("reel_events_published_total", REEL_METRIC_COUNTER,
+                        "Events published to the event log, by type");
+
+  g_auto (GStrv) urls = g_strsplit (url, ",", -1);
+  s = natsOptions_Create (&opts);
+  if (s == NATS_OK)
+    s = natsOptions_SetServers (opts, (const char **) urls, (int) g_strv_length (urls));
+  if (s == NATS_OK)
+    s = natsOptions_SetName (opts, "reeld");
+  if (s == NATS_OK)
+    s = natsOptions_SetMaxReconnect (opts, -1);
+  if (s == NATS_OK)
+    s = natsOptions_SetReconnectWait (opts, RECONNECT_WAIT_MS);
+  if (s == NATS_OK)
+    s = natsOptions_SetDisconnectedCB (opts, on_disconnected, bus);
+  if (s == NATS_OK)
+    s = natsOptions_SetReconnectedCB (opts, on_reconnected, bus);
+  if (s != NATS_OK)
+    {
+      natsOptions_Destroy (opts);
+      reel_bus_set_error (error, s, 0, "options");
+      return NULL;
+    }
+  /* Retry by hand until the deadline: a cluster that is still booting is
+   * normal at start-up, a clear error after the deadline is better than a
+   * silent hang. */
+  for (;;)
+    {
+      s = natsConnection_Connect (&bus->conn, opts);
+      if (s == NATS_OK || g_get_monotonic_time () > deadline)
+        break;
+      g_usleep (100 * 1000);
+    }
+  natsOptions_Destroy (opts);
+  if (s != NATS_OK)
+    {
+      reel_bus_set_error (error, s, 0, "connect");
+      g_prefix_error (error, "%s: ", url);
+      return NULL;
+    }
+  jsOptions jo;
+  jsOptions_Init (&jo);
+  jo.Wait = PUBLISH_TIMEOUT_MS;
+  s = natsConnection_JetStream (&bus->js, bus->conn, &jo);
+  if (s != NATS_OK)
+    {
+      reel_bus_set_error (error, s, 0, "jetstream context");
+      return NULL;
+    }
+  g_atomic_int_set (&bus->connected, 1);
+  reel_metrics_set ("reel_nats_connected", NULL, 1);
+  return g_steal_pointer (&bus);
+}
+
+void
+reel_bus_free (ReelBus *bus)
+{
+  if (!bus)
+    return;
+  g_atomic_int_set (&bus->closing, 1);
+  if (bus->conn)
+    {
+      /* Flush what is buffered, then close; no callbacks may touch bus after. */
+      natsConnection_FlushTimeout (bus->conn, 1000);
+      natsConnection_Close (bus->conn);
+    }
+  jsCtx_Destroy (bus->js);
+  natsConnection_Destroy (bus->conn);
+  g_free (bus);
+}
+
+gboolean
+reel_bus_is_connected (ReelBus *bus)
+{
+  return g_atomic_int_get (&bus->connected)
+         && natsConnection_Status (bus->conn) == NATS_CONN_STATUS_CONNECTED;
+}
+
+static gboolean
+ensure_stream (ReelBus *bus, jsStreamConfig *cfg, GError **error)
+{
+  jsErrCode jerr = 0;
+  natsStatus s = js_AddStream (NULL, bus->js, cfg, NULL, &jerr);
+  if (s != NATS_OK && jerr == JSStreamNameExistErr)
+    s = js_UpdateStream (NULL, bus->js, cfg, NULL, &jerr);
+  if (s != NATS_OK)
+    {
+      reel_bus_set_error (error, s, jerr, "stream set-up");
+      g_prefix_error (error, "%s: ", cfg->Name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+reel_bus_ensure_streams (ReelBus *bus, guint replicas, GError **error)
+{
+  jsStreamConfig ev, jobs;
+  const char *ev_subjects[] = { REEL_SUBJECT_EVENTS };
+  const char *job_subjects[] = { REEL_SUBJECT_JOBS };
+
+  jsStreamConfig_Init (&ev);
+  ev.Name = REEL_STREAM_EVENTS;
+  ev.Description = "reel event log: the source of truth, kept forever";
+  ev.Subjects = ev_subjects;
+  ev.SubjectsLen = 1;
+  ev.Retention = js_LimitsPolicy;
+  ev.Storage = js_FileStorage;
+  ev.Replicas = replicas;
+  ev.Duplicates = DUPLICATE_WINDOW_NS;
+  ev.DenyDelete = true;
+  ev.DenyPurge = true;
+
+  jsStreamConfig_Init (&jobs);
+  jobs.Name = REEL_STREAM_JOBS;
+  jobs.Description = "reel transcode jobs: removed when a worker acks them";
+  jobs.Subjects = job_subjects;
+  jobs.SubjectsLen = 1;
+  jobs.Retention = js_WorkQueuePolicy;
+  jobs.Storage = js_FileStorage;
+  jobs.Replicas = replicas;
+  jobs.Duplicates = DUPLICATE_WINDOW_NS;
+
+  return ensure_stream (bus, &ev, error) && ensure_stream (bus, &jobs, error);
+}
+
+gboolean
+reel_bus_publish (ReelBus *bus, const char *subject, const char *msg_id, const void *data,
+                  gsize len, gboolean expect_subject_empty, guint64 *seq, GError **error)
+{
+  natsMsg *msg = NULL;
+  jsPubAck *ack = NULL;
+  jsErrCode jerr = 0;
+  jsPubOptions po;
+  natsStatus s;
+
+  if (!reel_bus_is_connected (bus))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE, "NATS is not connected");
+      return FALSE;
+    }
+  jsPubOptions_Init (&po);
+  po.MsgId = msg_id;
+  po.ExpectNoMessage = expect_subject_empty;
+  po.MaxWait = PUBLISH_TIMEOUT_MS;
+  s = natsMsg_Create (&msg, subject, NULL, data, (int) len);
+  if (s == NATS_OK)
+    s = js_PublishMsg (&ack, bus->js, msg, &po, &jerr);
+  natsMsg_Destroy (msg);
+  if (s != NATS_OK)
+    {
+      reel_bus_set_error (error, s, jerr, "publish");
+      return FALSE;
+    }
+  if (seq)
+    *seq = ack->Sequence;
+  jsPubAck_Destroy (ack);
+  return TRUE;
+}
+
+gboolean
+reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError **error)
+{
+  jsStreamInfo *si = NULL;
+  jsErrCode jerr = 0;
+  natsStatus s = js_GetStreamInfo (&si, bus->js, stream, NULL, &jerr);
+  if (s != NATS_OK)
+    {
+      reel_bus_set_error (error, s, jerr, "stream info");
+      return FALSE;
+    }
+  *seq = si->State.LastSeq;
+  jsStreamInfo_Destroy (si);
+  return TRUE;
+}

@@ -1,0 +1,48 @@
+/* reel's connection to NATS JetStream, seen from the rest of the code.
+ *
+ * Nothing outside src/bus includes nats.h: this header speaks in subjects,
+ * bytes, sequences and GErrors. The connection reconnects forever after an
+ * outage (a publish during one fails fast with REEL_ERROR_UNAVAILABLE, which
+ * the HTTP edge turns into 503), and the streams of DESIGN.md "Streams" are
+ * created or updated idempotently by reel_bus_ensure_streams(). */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The event log: every change of state, kept forever. */
+#define REEL_STREAM_EVENTS "REEL_EVENTS"
+#define REEL_SUBJECT_EVENTS "reel.ev.>"
+/* The transcode work queue: a job is removed once a worker acks it. */
+#define REEL_STREAM_JOBS "REEL_JOBS"
+#define REEL_SUBJECT_JOBS "reel.job.>"
+
+typedef struct ReelBus ReelBus;
+
+/* Connects to url (comma-separated list for a cluster); waits up to
+ * timeout_ms for the first connection, reconnecting forever afterwards. */
+ReelBus *reel_bus_connect (const char *url, guint timeout_ms, GError **error);
+void reel_bus_free (ReelBus *bus);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelBus, reel_bus_free)
+
+gboolean reel_bus_is_connected (ReelBus *bus);
+
+/* Creates or updates the event-log and work-queue streams. */
+gboolean reel_bus_ensure_streams (ReelBus *bus, guint replicas, GError **error);
+
+/* Publishes one message to JetStream and waits for the stream's ack.
+ * msg_id goes into Nats-Msg-Id, so a retry with the same id is stored once
+ * (and answers the first copy's sequence). With expect_subject_empty, the
+ * publish succeeds only if no message on this subject exists yet, and fails
+ * with REEL_ERROR_CONFLICT otherwise: the way a name is claimed uniquely
+ * across any number of API nodes. */
+gboolean reel_bus_publish (ReelBus *bus, const char *subject, const char *msg_id,
+                           const void *data, gsize len, gboolean expect_subject_empty,
+                           guint64 *seq, GError **error);
+
+/* The sequence of the newest message in a stream. */
+gboolean reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq,
+                                   GError **error);
+
+G_END_DECLS

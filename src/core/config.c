@@ -1,0 +1,205 @@
+/* See config.h. The key table below is the single list of settings; the
+ * example config in data/ and the tests check against it. */
+#include "core/config.h"
+#include "core/error.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+/* A session token is valid for 30 days: long enough that people are not
+ * logged out between visits, short enough that a leaked token expires. */
+#define DEFAULT_SESSION_TTL_S (30 * 24 * 3600)
+/* JSON bodies are small; 1 MiB is far above any legitimate API request. */
+#define DEFAULT_HTTP_MAX_BODY (1024 * 1024)
+/* A write normally reaches the local projection in milliseconds; 5 s bounds
+ * the wait when the projector is behind (e.g. during a rebuild). */
+#define DEFAULT_WRITE_WAIT_MS 5000
+
+ReelConfig *
+reel_config_new (void)
+{
+  ReelConfig *cfg = g_new0 (ReelConfig, 1);
+  cfg->data_dir = g_build_filename (g_get_user_data_dir (), "reel", NULL);
+  cfg->listen_host = g_strdup ("127.0.0.1");
+  cfg->listen_port = 8080;
+  cfg->roles = REEL_ROLES_ALL;
+  cfg->nats_url = NULL;
+  cfg->nats_server_binary = g_strdup ("nats-server");
+  cfg->stream_replicas = 1;
+  cfg->http_max_body = DEFAULT_HTTP_MAX_BODY;
+  cfg->session_ttl_s = DEFAULT_SESSION_TTL_S;
+  cfg->write_wait_ms = DEFAULT_WRITE_WAIT_MS;
+  return cfg;
+}
+
+void
+reel_config_free (ReelConfig *cfg)
+{
+  if (!cfg)
+    return;
+  g_free (cfg->data_dir);
+  g_free (cfg->listen_host);
+  g_free (cfg->nats_url);
+  g_free (cfg->nats_server_binary);
+  g_free (cfg);
+}
+
+static gboolean
+parse_u64 (const char *name, const char *value, guint64 min, guint64 max, guint64 *out,
+           GError **error)
+{
+  guint64 v;
+  if (!g_ascii_string_to_unsigned (value, 10, min, max, &v, NULL))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "%s: expected a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+                   ", got \"%s\"",
+                   name, min, max, value);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+parse_listen (ReelConfig *cfg, const char *value, GError **error)
+{
+  const char *colon = strrchr (value, ':');
+  guint64 port;
+  if (!colon || colon == value)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "reeld.listen: expected HOST:PORT, got \"%s\"", value);
+      return FALSE;
+    }
+  if (!parse_u64 ("reeld.listen port", colon + 1, 0, 65535, &port, error))
+    return FALSE;
+  g_free (cfg->listen_host);
+  /* Accept "[::1]:8080" as well as "127.0.0.1:8080". */
+  if (value[0] == '[' && colon[-1] == ']')
+    cfg->listen_host = g_strndup (value + 1, colon - value - 2);
+  else
+    cfg->listen_host = g_strndup (value, colon - value);
+  cfg->listen_port = (guint16) port;
+  return TRUE;
+}
+
+gboolean
+reel_config_parse_roles (const char *text, guint *roles, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+  guint bits = 0;
+  for (guint i = 0; parts[i]; i++)
+    {
+      const char *p = g_strstrip (parts[i]);
+      if (g_str_equal (p, "all"))
+        bits |= REEL_ROLES_ALL;
+      else if (g_str_equal (p, "api"))
+        bits |= REEL_ROLE_API;
+      else if (g_str_equal (p, "projector"))
+        bits |= REEL_ROLE_PROJECTOR;
+      else
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "reeld.roles: unknown role \"%s\" (known: all, api, projector)", p);
+          return FALSE;
+        }
+    }
+  if (bits == 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "reeld.roles: no role given");
+      return FALSE;
+    }
+  *roles = bits;
+  return TRUE;
+}
+
+static void
+replace_str (char **slot, const char *value)
+{
+  g_free (*slot);
+  *slot = g_strdup (value);
+}
+
+gboolean
+reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **error)
+{
+  guint64 n;
+
+  if (g_str_equal (name, "reeld.data_dir"))
+    replace_str (&cfg->data_dir, value);
+  else if (g_str_equal (name, "reeld.listen"))
+    return parse_listen (cfg, value, error);
+  else if (g_str_equal (name, "reeld.roles"))
+    return reel_config_parse_roles (value, &cfg->roles, error);
+  else if (g_str_equal (name, "nats.url"))
+    replace_str (&cfg->nats_url, *value ? value : NULL);
+  else if (g_str_equal (name, "nats.server_binary"))
+    replace_str (&cfg->nats_server_binary, value);
+  else if (g_str_equal (name, "nats.replicas"))
+    {
+      /* JetStream allows R1..R5; R3 is the usual cluster choice. */
+      if (!parse_u64 (name, value, 1, 5, &n, error))
+        return FALSE;
+      cfg->stream_replicas = (guint) n;
+    }
+  else if (g_str_equal (name, "http.max_body_bytes"))
+    {
+      if (!parse_u64 (name, value, 1024, G_MAXINT32, &n, error))
+        return FALSE;
+      cfg->http_max_body = n;
+    }
+  else if (g_str_equal (name, "auth.session_ttl_seconds"))
+    {
+      if (!parse_u64 (name, value, 60, G_MAXINT32, &n, error))
+        return FALSE;
+      cfg->session_ttl_s = (gint64) n;
+    }
+  else if (g_str_equal (name, "projector.write_wait_ms"))
+    {
+      if (!parse_u64 (name, value, 0, 600000, &n, error))
+        return FALSE;
+      cfg->write_wait_ms = (guint) n;
+    }
+  else
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+reel_config_load_file (ReelConfig *cfg, const char *path, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_auto (GStrv) groups = NULL;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  groups = g_key_file_get_groups (kf, NULL);
+  for (guint g = 0; groups[g]; g++)
+    {
+      g_auto (GStrv) keys = g_key_file_get_keys (kf, groups[g], NULL, NULL);
+      for (guint k = 0; keys && keys[k]; k++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s.%s", groups[g], keys[k]);
+          g_autofree char *value = g_key_file_get_string (kf, groups[g], keys[k], error);
+          if (!value || !reel_config_set (cfg, name, value, error))
+            {
+              g_prefix_error (error, "%s: ", path);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+char *
+reel_config_data_path (const ReelConfig *cfg, const char *sub)
+{
+  return g_build_filename (cfg->data_dir, sub, NULL);
+}

@@ -1,0 +1,52 @@
+/* reeld's configuration: embedded defaults, then a key file, then the
+ * command line, each overriding the one before.
+ *
+ * Every setting has exactly one name, "group.key" (e.g. "nats.url"), and one
+ * parser (reel_config_set); the key file and the command line both go through
+ * it, so an option can never mean one thing in a file and another on the
+ * command line. data/reeld.conf.example documents every key. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  REEL_ROLE_API = 1 << 0,
+  REEL_ROLE_PROJECTOR = 1 << 1,
+} ReelRole;
+
+#define REEL_ROLES_ALL (REEL_ROLE_API | REEL_ROLE_PROJECTOR)
+
+typedef struct
+{
+  char *data_dir;           /* reeld.data_dir */
+  char *listen_host;        /* reeld.listen (host part) */
+  guint16 listen_port;      /* reeld.listen (port part; 0 = pick a free one) */
+  guint roles;              /* reeld.roles: ReelRole bits */
+  char *nats_url;           /* nats.url: NULL = start an embedded nats-server */
+  char *nats_server_binary; /* nats.server_binary */
+  guint stream_replicas;    /* nats.replicas */
+  guint64 http_max_body;    /* http.max_body_bytes for JSON requests */
+  gint64 session_ttl_s;     /* auth.session_ttl_seconds */
+  guint write_wait_ms;      /* projector.write_wait_ms: read-your-writes bound */
+} ReelConfig;
+
+ReelConfig *reel_config_new (void);
+void reel_config_free (ReelConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelConfig, reel_config_free)
+
+/* Sets one "group.key" from its text form; rejects unknown keys and bad values. */
+gboolean reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **error);
+
+/* Applies every key of a key file. */
+gboolean reel_config_load_file (ReelConfig *cfg, const char *path, GError **error);
+
+/* Parses a comma-separated role list ("api,projector" or "all") into bits. */
+gboolean reel_config_parse_roles (const char *text, guint *roles, GError **error);
+
+/* The path of a sub-directory of the data directory (lmdb, blobs, nats, ...). */
+char *reel_config_data_path (const ReelConfig *cfg, const char *sub);
+
+G_END_DECLS

@@ -1,0 +1,71 @@
+/* See json.h. */
+#include "core/json.h"
+#include "core/error.h"
+
+JsonObject *
+reel_json_parse_object (const char *data, gsize len, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) local = NULL;
+  JsonNode *root;
+
+  if (!g_utf8_validate (data, len, NULL))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "request body is not valid UTF-8");
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, len, &local))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "request body is not valid JSON: %s",
+                   local->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "request body must be a JSON object");
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (root));
+}
+
+const char *
+reel_json_get_string (JsonObject *obj, const char *member, gboolean required, GError **error)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+  if (!node || JSON_NODE_HOLDS_NULL (node))
+    {
+      if (required)
+        g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "missing field \"%s\"", member);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "field \"%s\" must be a string", member);
+      return NULL;
+    }
+  return json_node_get_string (node);
+}
+
+char *
+reel_json_to_string (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_root (gen, node);
+  return json_generator_to_data (gen, NULL);
+}
+
+char *
+reel_json_object_to_string (JsonObject *obj)
+{
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, obj);
+  return reel_json_to_string (node);
+}
+
+char *
+reel_json_now_rfc3339 (void)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ") ;
+}

@@ -1,0 +1,24 @@
+/* The few json-glib conveniences reel needs everywhere: parse a request body
+ * into an object with a readable error, read typed members with validation,
+ * and serialise. All JSON in reel goes through json-glib. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Parses text that must be one JSON object; REEL_ERROR_INVALID otherwise. */
+JsonObject *reel_json_parse_object (const char *data, gsize len, GError **error);
+
+/* A string member: NULL with REEL_ERROR_INVALID when it is missing (and
+ * required), not a string, or not valid UTF-8. */
+const char *reel_json_get_string (JsonObject *obj, const char *member, gboolean required,
+                                  GError **error);
+
+char *reel_json_to_string (JsonNode *node);
+char *reel_json_object_to_string (JsonObject *obj);
+
+/* Current time as RFC 3339 UTC with milliseconds, e.g. 2026-11-22T18:00:00.123Z. */
+char *reel_json_now_rfc3339 (void);
+
+G_END_DECLS

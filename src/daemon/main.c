@@ -1,0 +1,107 @@
+/* reeld: the reel service. Parses the command line and config file, starts
+ * the roles (daemon/app.c), runs the GLib main loop until SIGINT/SIGTERM,
+ * then shuts down cleanly. `reeld --rebuild` replays the log and exits. */
+#include "core/config.h"
+#include "daemon/app.h"
+
+#include "reel-config.h"
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdio.h>
+
+static gboolean
+on_signal (gpointer data)
+{
+  g_message ("signal received; shutting down");
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *config_file = NULL, *data_dir = NULL, *listen = NULL, *nats_url = NULL,
+                  *roles = NULL;
+  gboolean rebuild = FALSE, version = FALSE;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file, "Read settings from FILE", "FILE" },
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
+      "Keep LMDB, blobs, uploads and the embedded NATS store in DIR", "DIR" },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Serve HTTP on HOST:PORT", "HOST:PORT" },
+    { "nats-url", 'n', 0, G_OPTION_ARG_STRING, &nats_url,
+      "Use this NATS server or cluster instead of starting one", "URL" },
+    { "roles", 'r', 0, G_OPTION_ARG_STRING, &roles, "Run these roles (default: all)",
+      "api,projector" },
+    { "rebuild", 0, 0, G_OPTION_ARG_NONE, &rebuild,
+      "Drop the read models, replay the event log into them, and exit", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- the reel video platform service");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelConfig) cfg = reel_config_new ();
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("reeld: %s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      printf ("reeld %s\n", REEL_VERSION);
+      return 0;
+    }
+  if (config_file && !reel_config_load_file (cfg, config_file, &error))
+    {
+      g_printerr ("reeld: %s\n", error->message);
+      return 2;
+    }
+  /* The command line overrides the file: both go through reel_config_set. */
+  const struct
+  {
+    const char *name;
+    const char *value;
+  } overrides[] = {
+    { "reeld.data_dir", data_dir }, { "reeld.listen", listen },
+    { "nats.url", nats_url },       { "reeld.roles", roles },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (overrides); i++)
+    if (overrides[i].value && !reel_config_set (cfg, overrides[i].name, overrides[i].value, &error))
+      {
+        g_printerr ("reeld: %s\n", error->message);
+        return 2;
+      }
+
+  if (rebuild)
+    {
+      guint64 n = 0;
+      if (!reel_daemon_rebuild (cfg, &n, &error))
+        {
+          g_printerr ("reeld: rebuild failed: %s\n", error->message);
+          return 1;
+        }
+      printf ("reeld: rebuilt the read models from %" G_GUINT64_FORMAT " events\n", n);
+      return 0;
+    }
+
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  ReelDaemon *d = reel_daemon_start (cfg, &error);
+  if (!d)
+    {
+      g_printerr ("reeld: %s\n", error->message);
+      return 1;
+    }
+  if (reel_daemon_url (d))
+    {
+      printf ("reel is running: open %s\n", reel_daemon_url (d));
+      fflush (stdout);
+    }
+  g_unix_signal_add (SIGINT, on_signal, loop);
+  g_unix_signal_add (SIGTERM, on_signal, loop);
+  g_main_loop_run (loop);
+  reel_daemon_stop (d);
+  g_message ("stopped");
+  return 0;
+}

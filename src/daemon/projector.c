@@ -1,0 +1,210 @@
+/* See projector.h. */
+#include "daemon/projector.h"
+#include "app/projection.h"
+#include "bus/feed.h"
+#include "core/error.h"
+#include "core/metrics.h"
+
+#include <signal.h>
+
+typedef struct
+{
+  guint64 seq;
+  ReelProjectorWaitFunc func;
+  gpointer user_data;
+  guint timeout_source;
+  ReelProjector *proj;
+} Waiter;
+
+struct ReelProjector
+{
+  ReelStore *store;
+  ReelFeed *feed;
+  GMainContext *main_context;
+  guint64 applied; /* __atomic: newest sequence committed to LMDB */
+  GList *waiters;  /* main context only */
+};
+
+static void
+projector_clear (gpointer data)
+{
+  ReelProjector *proj = data;
+  g_main_context_unref (proj->main_context);
+}
+
+static void
+projector_release (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, projector_clear);
+}
+
+static guint64
+resume_from (gpointer data)
+{
+  ReelProjector *proj = data;
+  g_autoptr (ReelTxn) txn = reel_store_begin (proj->store, FALSE, NULL);
+  return txn ? reel_txn_get_applied (txn, REEL_PROJECTION_CORE) + 1 : 1;
+}
+
+static void
+waiter_finish (Waiter *w, gboolean reached)
+{
+  w->proj->waiters = g_list_remove (w->proj->waiters, w);
+  g_clear_handle_id (&w->timeout_source, g_source_remove);
+  w->func (reached, w->user_data);
+  g_free (w);
+}
+
+static gboolean
+wake_waiters (gpointer data)
+{
+  ReelProjector *proj = data;
+  guint64 applied = reel_projector_applied (proj);
+  for (GList *l = proj->waiters; l;)
+    {
+      Waiter *w = l->data;
+      l = l->next;
+      if (w->seq <= applied)
+        waiter_finish (w, TRUE);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
+{
+  ReelProjector *proj = data;
+  g_autoptr (ReelTxn) txn = reel_store_begin (proj->store, TRUE, error);
+  guint64 applied, applied_before;
+  guint n_applied = 0;
+
+  if (!txn)
+    return FALSE;
+  applied = applied_before = reel_txn_get_applied (txn, REEL_PROJECTION_CORE);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GError) local = NULL;
+      g_autoptr (ReelEvent) ev = NULL;
+      /* Redelivered after a crash between commit and ack: already applied. */
+      if (msgs[i].seq <= applied)
+        continue;
+      ev = reel_event_parse (msgs[i].data, msgs[i].len, &local);
+      if (ev && !reel_projection_apply (txn, ev, &local))
+        {
+          if (!g_error_matches (local, REEL_ERROR, REEL_ERROR_INVALID))
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              return FALSE;
+            }
+        }
+      if (local)
+        {
+          g_warning ("event %" G_GUINT64_FORMAT " on %s skipped: %s", msgs[i].seq,
+                     msgs[i].subject, local->message);
+          reel_metrics_add ("reel_events_skipped_total", "projection=\"core\"", 1);
+        }
+      applied = msgs[i].seq;
+      n_applied++;
+    }
+  if (applied != applied_before)
+    {
+      /* Test hook: die between the log and the read model. */
+      if (g_strcmp0 (g_getenv ("REEL_TEST_FAULT"), "kill-before-apply") == 0)
+        raise (SIGKILL);
+      if (!reel_txn_set_applied (txn, REEL_PROJECTION_CORE, applied, error)
+          || !reel_txn_commit (g_steal_pointer (&txn), error))
+        return FALSE;
+    }
+  __atomic_store_n (&proj->applied, applied, __ATOMIC_SEQ_CST);
+  reel_metrics_add ("reel_events_applied_total", "projection=\"core\"", n_applied);
+  reel_metrics_set ("reel_projection_applied_sequence", "projection=\"core\"", (double) applied);
+  reel_metrics_set ("reel_projection_lag_events", "projection=\"core\"",
+                    (double) msgs[n - 1].pending);
+  /* The idle holds a reference: it may run after reel_projector_stop(). */
+  g_main_context_invoke_full (proj->main_context, G_PRIORITY_DEFAULT, wake_waiters,
+                              g_atomic_rc_box_acquire (proj), projector_release);
+  return TRUE;
+}
+
+ReelProjector *
+reel_projector_start (ReelBus *bus, ReelStore *store, const char *node_key)
+{
+  ReelProjector *proj = g_atomic_rc_box_new0 (ReelProjector);
+  g_autofree char *name = g_strdup_printf ("reel-proj-core-%s", node_key);
+
+  reel_metrics_declare ("reel_events_applied_total", REEL_METRIC_COUNTER,
+                        "Events applied to a projection");
+  reel_metrics_declare ("reel_events_skipped_total", REEL_METRIC_COUNTER,
+                        "Malformed events a projection skipped");
+  reel_metrics_declare ("reel_projection_applied_sequence", REEL_METRIC_GAUGE,
+                        "Newest event-log sequence applied to a projection");
+  reel_metrics_declare ("reel_projection_lag_events", REEL_METRIC_GAUGE,
+                        "Events in the log not yet applied to a projection");
+  proj->store = store;
+  proj->main_context = g_main_context_ref_thread_default ();
+  __atomic_store_n (&proj->applied, resume_from (proj) - 1, __ATOMIC_SEQ_CST);
+  reel_metrics_set ("reel_projection_applied_sequence", "projection=\"core\"",
+                    (double) reel_projector_applied (proj));
+  proj->feed = reel_feed_start (bus, REEL_STREAM_EVENTS, REEL_SUBJECT_EVENTS, name, resume_from,
+                                apply_batch, proj);
+  return proj;
+}
+
+void
+reel_projector_stop (ReelProjector *proj)
+{
+  if (!proj)
+    return;
+  reel_feed_stop (proj->feed);
+  while (proj->waiters)
+    waiter_finish (proj->waiters->data, FALSE);
+  proj->feed = NULL;
+  projector_release (proj);
+}
+
+guint64
+reel_projector_applied (ReelProjector *proj)
+{
+  return __atomic_load_n (&proj->applied, __ATOMIC_SEQ_CST);
+}
+
+static gboolean
+waiter_timeout (gpointer data)
+{
+  Waiter *w = data;
+  w->timeout_source = 0;
+  waiter_finish (w, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+void
+reel_projector_wait (ReelProjector *proj, guint64 seq, guint timeout_ms,
+                     ReelProjectorWaitFunc func, gpointer user_data)
+{
+  Waiter *w = g_new0 (Waiter, 1);
+  w->seq = seq;
+  w->func = func;
+  w->user_data = user_data;
+  w->proj = proj;
+  proj->waiters = g_list_prepend (proj->waiters, w);
+  if (seq <= reel_projector_applied (proj))
+    {
+      waiter_finish (w, TRUE);
+      return;
+    }
+  w->timeout_source = g_timeout_add (timeout_ms, waiter_timeout, w);
+}
+
+gboolean
+reel_projector_wait_sync (ReelProjector *proj, guint64 seq, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  while (reel_projector_applied (proj) < seq)
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+  return TRUE;
+}

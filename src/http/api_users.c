@@ -1,0 +1,197 @@
+/* HTTP edge of users and sessions (app/users.c):
+ *   POST   /api/v1/users              register
+ *   GET    /api/v1/users/{username}   channel
+ *   POST   /api/v1/sessions           log in -> {token}
+ *   GET    /api/v1/sessions/current   who am I
+ *   DELETE /api/v1/sessions/current   log out
+ * Handlers parse and validate on the main loop, then hand the slow part
+ * (argon2, publishing) to reel_request_run_command(). */
+#include "app/users.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "http/respond.h"
+#include "http/router.h"
+#include "http/server.h"
+
+typedef struct
+{
+  char *username;
+  char *password;
+  char *display_name;
+  char *email;
+  char *token;
+} UserInput;
+
+static void
+user_input_free (gpointer p)
+{
+  UserInput *in = p;
+  g_free (in->username);
+  if (in->password)
+    {
+      /* Clear the password before the memory goes back to the allocator. */
+      memset (in->password, 0, strlen (in->password));
+      g_free (in->password);
+    }
+  g_free (in->display_name);
+  g_free (in->email);
+  g_free (in->token);
+  g_free (in);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UserInput, user_input_free)
+
+static UserInput *
+read_credentials (ReelRequest *req, gboolean with_profile, GError **error)
+{
+  g_autoptr (JsonObject) body = reel_request_json (req, error);
+  g_autoptr (UserInput) in = g_new0 (UserInput, 1);
+  const char *username, *password, *display_name = NULL, *email = NULL;
+  if (!body)
+    return NULL;
+  if (!(username = reel_json_get_string (body, "username", TRUE, error))
+      || !(password = reel_json_get_string (body, "password", TRUE, error)))
+    return NULL;
+  if (with_profile
+      && ((!(display_name = reel_json_get_string (body, "display_name", FALSE, error)) && *error)
+          || (!(email = reel_json_get_string (body, "email", FALSE, error)) && *error)))
+    return NULL;
+  in->username = g_strdup (username);
+  in->password = g_strdup (password);
+  in->display_name = g_strdup (display_name);
+  in->email = g_strdup (email);
+  return g_steal_pointer (&in);
+}
+
+static JsonNode *
+register_command (ReelHttp *http, gpointer data, guint64 *seq, GError **error)
+{
+  UserInput *in = data;
+  ReelRegistration reg = { in->username, in->password, in->display_name, in->email };
+  if (!reel_users_register (http->bus, &reg, seq, error))
+    return NULL;
+  JsonObject *out = json_object_new ();
+  json_object_set_string_member (out, "username", in->username);
+  json_object_set_string_member (out, "display_name",
+                                 in->display_name ? in->display_name : in->username);
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+static void
+post_users (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  UserInput *in = read_credentials (req, TRUE, &error);
+  ReelRegistration reg;
+  if (in)
+    {
+      reg = (ReelRegistration){ in->username, in->password, in->display_name, in->email };
+      if (!reel_users_validate_registration (&reg, &error))
+        g_clear_pointer (&in, user_input_free);
+    }
+  if (!in)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  reel_request_run_command (req, SOUP_STATUS_CREATED, register_command, in, user_input_free);
+}
+
+static void
+get_user (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) user
+    = reel_users_get_public (req->http->store, reel_request_param (req, "username"), &error);
+  if (!user)
+    reel_respond_error (req->msg, error);
+  else
+    reel_respond_object (req->msg, SOUP_STATUS_OK, user);
+}
+
+static JsonNode *
+login_command (ReelHttp *http, gpointer data, guint64 *seq, GError **error)
+{
+  UserInput *in = data;
+  g_autofree char *token = NULL;
+  gint64 expires_at;
+  if (!reel_users_login (http->bus, http->store, in->username, in->password,
+                         http->cfg->session_ttl_s, &token, &expires_at, seq, error))
+    return NULL;
+  JsonObject *out = json_object_new ();
+  g_autoptr (GDateTime) exp = g_date_time_new_from_unix_utc (expires_at);
+  g_autofree char *exp_text = g_date_time_format_iso8601 (exp);
+  json_object_set_string_member (out, "token", token);
+  json_object_set_string_member (out, "username", in->username);
+  json_object_set_string_member (out, "expires_at", exp_text);
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+static void
+post_sessions (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  UserInput *in = read_credentials (req, FALSE, &error);
+  if (!in)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  reel_request_run_command (req, SOUP_STATUS_CREATED, login_command, in, user_input_free);
+}
+
+static void
+get_current_session (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  const char *token = reel_request_token (req, &error);
+  gint64 expires_at = 0;
+  g_autofree char *user
+    = token ? reel_users_authenticate (req->http->store, token, &expires_at, &error) : NULL;
+  if (!user)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  g_autoptr (JsonObject) out = json_object_new ();
+  g_autoptr (GDateTime) exp = g_date_time_new_from_unix_utc (expires_at);
+  g_autofree char *exp_text = g_date_time_format_iso8601 (exp);
+  json_object_set_string_member (out, "username", user);
+  json_object_set_string_member (out, "expires_at", exp_text);
+  reel_respond_object (req->msg, SOUP_STATUS_OK, out);
+}
+
+static JsonNode *
+logout_command (ReelHttp *http, gpointer data, guint64 *seq, GError **error)
+{
+  UserInput *in = data;
+  reel_users_logout (http->bus, http->store, in->token, seq, error);
+  return NULL;
+}
+
+static void
+delete_current_session (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  UserInput *in;
+  if (!user)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (UserInput, 1);
+  in->token = g_strdup (reel_request_token (req, NULL));
+  reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, logout_command, in, user_input_free);
+}
+
+void reel_api_users_register (ReelRouter *router);
+
+void
+reel_api_users_register (ReelRouter *router)
+{
+  reel_router_add (router, "POST", "/api/v1/users", post_users);
+  reel_router_add (router, "GET", "/api/v1/users/{username}", get_user);
+  reel_router_add (router, "POST", "/api/v1/sessions", post_sessions);
+  reel_router_add (router, "GET", "/api/v1/sessions/current", get_current_session);
+  reel_router_add (router, "DELETE", "/api/v1/sessions/current", delete_current_session);
+}

@@ -1,0 +1,89 @@
+/* See respond.h. */
+#include "http/respond.h"
+#include "core/error.h"
+#include "core/json.h"
+
+guint
+reel_respond_status_for (const GError *error)
+{
+  if (error->domain != REEL_ERROR)
+    return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+  switch ((ReelErrorCode) error->code)
+    {
+    case REEL_ERROR_INVALID:
+      return SOUP_STATUS_BAD_REQUEST;
+    case REEL_ERROR_UNAUTHORIZED:
+      return SOUP_STATUS_UNAUTHORIZED;
+    case REEL_ERROR_FORBIDDEN:
+      return SOUP_STATUS_FORBIDDEN;
+    case REEL_ERROR_NOT_FOUND:
+      return SOUP_STATUS_NOT_FOUND;
+    case REEL_ERROR_CONFLICT:
+      return SOUP_STATUS_CONFLICT;
+    case REEL_ERROR_TOO_LARGE:
+      return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+    case REEL_ERROR_UNSUPPORTED:
+      return SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE;
+    case REEL_ERROR_UNPROCESSABLE:
+      return SOUP_STATUS_UNPROCESSABLE_ENTITY;
+    case REEL_ERROR_RATE_LIMITED:
+      return 429;
+    case REEL_ERROR_UNAVAILABLE:
+      return SOUP_STATUS_SERVICE_UNAVAILABLE;
+    case REEL_ERROR_INTERNAL:
+    default:
+      return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+    }
+}
+
+void
+reel_respond_json (SoupServerMessage *msg, guint status, JsonNode *body)
+{
+  char *text = reel_json_to_string (body);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text,
+                                    strlen (text));
+}
+
+void
+reel_respond_object (SoupServerMessage *msg, guint status, JsonObject *body)
+{
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, body);
+  reel_respond_json (msg, status, node);
+}
+
+void
+reel_respond_error_code (SoupServerMessage *msg, guint status, const char *code,
+                         const char *message)
+{
+  g_autoptr (JsonObject) outer = json_object_new ();
+  JsonObject *inner = json_object_new ();
+  json_object_set_string_member (inner, "code", code);
+  json_object_set_string_member (inner, "message", message);
+  json_object_set_object_member (outer, "error", inner);
+  reel_respond_object (msg, status, outer);
+}
+
+void
+reel_respond_error (SoupServerMessage *msg, const GError *error)
+{
+  guint status = reel_respond_status_for (error);
+  const char *code = error->domain == REEL_ERROR ? reel_error_code_name (error->code) : "internal";
+  if (status >= 500)
+    g_warning ("%s %s: %s", soup_server_message_get_method (msg),
+               g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
+  /* An internal failure's details are for the log, not the client. */
+  reel_respond_error_code (msg, status, code,
+                           status == SOUP_STATUS_INTERNAL_SERVER_ERROR ? "internal error"
+                                                                        : error->message);
+}
+
+void
+reel_respond_empty (SoupServerMessage *msg, guint status)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
+}

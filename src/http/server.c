@@ -1,0 +1,344 @@
+/* See server.h.
+ *
+ * Request life: request-started stamps the start time; the early handler
+ * refuses an oversize body from its Content-Length (or stops accumulating a
+ * chunked one that grows past the limit) before it is read; the handler
+ * routes and runs; request-finished records the metrics by route. */
+#include "http/server.h"
+#include "http/respond.h"
+#include "http/router.h"
+#include "app/users.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "core/metrics.h"
+
+#include "reel-config.h"
+
+/* Defined in api_*.c: each adds its routes. */
+void reel_api_users_register (ReelRouter *router);
+void reel_api_health_register (ReelRouter *router);
+
+#define DATA_START "reel-start-us"
+#define DATA_ROUTE "reel-route"
+#define DATA_BODY_SIZE "reel-body-size"
+
+static void
+count_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
+{
+  ReelHttp *http = data;
+  gsize total = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), DATA_BODY_SIZE));
+  total += g_bytes_get_size (chunk);
+  g_object_set_data (G_OBJECT (msg), DATA_BODY_SIZE, GSIZE_TO_POINTER (total));
+  if (total > http->cfg->http_max_body
+      && soup_server_message_get_status (msg) != SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE)
+    {
+      /* Keep reading (the connection must stay in sync) but stop keeping. */
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+      reel_respond_error_code (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
+                               "request body is too large");
+    }
+}
+
+static void
+early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+               gpointer data)
+{
+  ReelHttp *http = data;
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+  goffset len = soup_message_headers_get_content_length (h);
+
+  if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH
+      && (guint64) len > http->cfg->http_max_body)
+    {
+      g_autofree char *m = g_strdup_printf ("request body is larger than %" G_GUINT64_FORMAT
+                                            " bytes",
+                                            http->cfg->http_max_body);
+      reel_respond_error_code (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", m);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                    "close");
+      return;
+    }
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (count_chunk), http);
+}
+
+static void
+request_free (gpointer p)
+{
+  ReelRequest *req = p;
+  g_clear_pointer (&req->params, g_hash_table_unref);
+  g_free (req);
+}
+
+static void
+handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+         gpointer data)
+{
+  ReelHttp *http = data;
+  gpointer fn = NULL;
+  const char *pattern = NULL;
+  GHashTable *params = NULL;
+  ReelRequest *req;
+
+  switch (reel_router_match (http->router, soup_server_message_get_method (msg), path, &fn,
+                             &pattern, &params))
+    {
+    case REEL_ROUTE_NOT_FOUND:
+      reel_respond_error_code (msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such resource");
+      return;
+    case REEL_ROUTE_BAD_METHOD:
+      reel_respond_error_code (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                               "method not allowed on this resource");
+      return;
+    case REEL_ROUTE_FOUND:
+      break;
+    }
+  req = g_new0 (ReelRequest, 1);
+  req->http = http;
+  req->msg = msg;
+  req->route = pattern;
+  req->params = params;
+  g_object_set_data (G_OBJECT (msg), DATA_ROUTE, (gpointer) pattern);
+  /* The request lives as long as the message, so async handlers may keep it. */
+  g_object_set_data_full (G_OBJECT (msg), "reel-request", req, request_free);
+  ((ReelHandler) fn) (req);
+}
+
+static void
+on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  gint64 *start = g_new (gint64, 1);
+  *start = g_get_monotonic_time ();
+  g_object_set_data_full (G_OBJECT (msg), DATA_START, start, g_free);
+}
+
+static void
+on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  gint64 *start = g_object_get_data (G_OBJECT (msg), DATA_START);
+  const char *route = g_object_get_data (G_OBJECT (msg), DATA_ROUTE);
+  g_autoptr (GString) labels = g_string_new (NULL);
+  g_autofree char *status = g_strdup_printf ("%u", soup_server_message_get_status (msg));
+
+  reel_metrics_label (labels, "route", route ? route : "unmatched");
+  if (start)
+    reel_metrics_observe ("reel_http_request_duration_seconds", labels->str,
+                          (double) (g_get_monotonic_time () - *start) / G_USEC_PER_SEC);
+  reel_metrics_label (labels, "method", soup_server_message_get_method (msg));
+  reel_metrics_label (labels, "status", status);
+  reel_metrics_add ("reel_http_requests_total", labels->str, 1);
+}
+
+ReelHttp *
+reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBus *bus, ReelProjector *projector,
+                 GError **error)
+{
+  g_autoptr (ReelHttp) http = g_new0 (ReelHttp, 1);
+  g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (cfg->listen_host);
+  g_autoptr (GSocketAddress) sa = NULL;
+  GSList *uris;
+
+  reel_metrics_declare ("reel_http_requests_total", REEL_METRIC_COUNTER,
+                        "HTTP requests answered, by route, method and status");
+  reel_metrics_declare ("reel_http_request_duration_seconds", REEL_METRIC_HISTOGRAM,
+                        "HTTP request latency by route");
+  if (!addr)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "reeld.listen: \"%s\" is not an IP address", cfg->listen_host);
+      return NULL;
+    }
+  http->cfg = cfg;
+  http->store = store;
+  http->bus = bus;
+  http->projector = projector;
+  http->router = reel_router_new ();
+  reel_api_users_register (http->router);
+  reel_api_health_register (http->router);
+
+  http->server = soup_server_new ("server-header", "reel/" REEL_VERSION " ", NULL);
+  soup_server_add_early_handler (http->server, NULL, early_handler, http, NULL);
+  soup_server_add_handler (http->server, NULL, handler, http, NULL);
+  g_signal_connect (http->server, "request-started", G_CALLBACK (on_request_started), http);
+  g_signal_connect (http->server, "request-finished", G_CALLBACK (on_request_finished), http);
+  g_signal_connect (http->server, "request-aborted", G_CALLBACK (on_request_finished), http);
+
+  sa = g_inet_socket_address_new (addr, cfg->listen_port);
+  if (!soup_server_listen (http->server, sa, 0, error))
+    {
+      g_prefix_error (error, "cannot listen on %s:%u: ", cfg->listen_host, cfg->listen_port);
+      return NULL;
+    }
+  uris = soup_server_get_uris (http->server);
+  if (uris)
+    http->base_url = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return g_steal_pointer (&http);
+}
+
+void
+reel_http_stop (ReelHttp *http)
+{
+  if (!http)
+    return;
+  if (http->server)
+    {
+      soup_server_disconnect (http->server);
+      g_object_unref (http->server);
+    }
+  reel_router_free (http->router);
+  g_free (http->base_url);
+  g_free (http);
+}
+
+const char *
+reel_request_param (ReelRequest *req, const char *name)
+{
+  return req->params ? g_hash_table_lookup (req->params, name) : NULL;
+}
+
+JsonObject *
+reel_request_json (ReelRequest *req, GError **error)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (req->msg);
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+  if (!data || len == 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "request body is empty");
+      return NULL;
+    }
+  return reel_json_parse_object (data, len, error);
+}
+
+const char *
+reel_request_token (ReelRequest *req, GError **error)
+{
+  const char *auth = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (req->msg), "Authorization");
+  if (!auth || g_ascii_strncasecmp (auth, "Bearer ", 7) != 0 || !auth[7]
+      || strlen (auth + 7) > 256)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNAUTHORIZED,
+                   "missing or malformed Authorization: Bearer header");
+      return NULL;
+    }
+  return auth + 7;
+}
+
+char *
+reel_request_user (ReelRequest *req, GError **error)
+{
+  const char *token = reel_request_token (req, error);
+  return token ? reel_users_authenticate (req->http->store, token, NULL, error) : NULL;
+}
+
+/* --- commands --- */
+
+typedef struct
+{
+  ReelRequest *req;
+  guint status;
+  ReelCommandFunc func;
+  gpointer data;
+  GDestroyNotify data_free;
+  guint64 seq;
+  JsonNode *body;
+} Command;
+
+static void
+command_free (Command *cmd)
+{
+  cmd->req->http->inflight--;
+  if (cmd->data_free)
+    cmd->data_free (cmd->data);
+  g_clear_pointer (&cmd->body, json_node_unref);
+  g_object_unref (cmd->req->msg);
+  g_free (cmd);
+}
+
+static void
+command_respond (Command *cmd)
+{
+  SoupServerMessage *msg = cmd->req->msg;
+  if (cmd->body)
+    reel_respond_json (msg, cmd->status, cmd->body);
+  else
+    reel_respond_empty (msg, cmd->status);
+  soup_server_message_unpause (msg);
+  command_free (cmd);
+}
+
+static void
+command_applied (gboolean reached, gpointer data)
+{
+  Command *cmd = data;
+  if (!reached)
+    g_warning ("%s: event %" G_GUINT64_FORMAT " not yet applied locally after %u ms; answering "
+               "anyway (the write is durable in the log)",
+               cmd->req->route, cmd->seq, cmd->req->http->cfg->write_wait_ms);
+  command_respond (cmd);
+}
+
+static void
+command_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+  Command *cmd = data;
+  GError *error = NULL;
+  cmd->body = cmd->func (cmd->req->http, cmd->data, &cmd->seq, &error);
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+command_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Command *cmd = data;
+  ReelHttp *http = cmd->req->http;
+  g_autoptr (GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (res), &error))
+    {
+      reel_respond_error (cmd->req->msg, error);
+      soup_server_message_unpause (cmd->req->msg);
+      command_free (cmd);
+      return;
+    }
+  if (cmd->seq && http->projector)
+    reel_projector_wait (http->projector, cmd->seq, http->cfg->write_wait_ms, command_applied, cmd);
+  else
+    command_respond (cmd);
+}
+
+void
+reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func, gpointer data,
+                          GDestroyNotify data_free)
+{
+  Command *cmd = g_new0 (Command, 1);
+  g_autoptr (GTask) task = NULL;
+  cmd->req = req;
+  cmd->status = status;
+  cmd->func = func;
+  cmd->data = data;
+  cmd->data_free = data_free;
+  g_object_ref (req->msg);
+  soup_server_message_pause (req->msg);
+  req->http->inflight++;
+  task = g_task_new (NULL, NULL, command_done, cmd);
+  g_task_set_task_data (task, cmd, NULL);
+  g_task_run_in_thread (task, command_thread);
+}
+
+void
+reel_http_drain (ReelHttp *http, gint64 timeout_us)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_us;
+  /* Stop listening; requests already accepted go on being served. */
+  soup_server_disconnect (http->server);
+  while (http->inflight > 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  if (http->inflight > 0)
+    g_warning ("%u requests still in flight at shutdown", http->inflight);
+}

@@ -1,0 +1,75 @@
+/* The api role: reel's libsoup HTTP server.
+ *
+ * One SoupServer handler dispatches through the router (router.h) to the
+ * handlers of http/api_*.c. Those translate HTTP to domain calls and back;
+ * the domain code in src/app never sees libsoup. This file also owns what
+ * every request shares: body size limits (checked from the headers, before a
+ * body is read), request metrics by route, authentication, and the way a
+ * command runs: off the main loop, then waiting for the local projection so
+ * the client can read its own write. */
+#pragma once
+
+#include "core/config.h"
+#include "bus/bus.h"
+#include "daemon/projector.h"
+#include "store/store.h"
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  const ReelConfig *cfg;
+  ReelStore *store;
+  ReelBus *bus;
+  ReelProjector *projector; /* NULL when this node runs no projector */
+  SoupServer *server;
+  struct ReelRouter *router;
+  char *base_url;
+  guint inflight; /* commands running or waiting (main context only) */
+} ReelHttp;
+
+typedef struct
+{
+  ReelHttp *http;
+  SoupServerMessage *msg;
+  const char *route;  /* the matched pattern */
+  GHashTable *params; /* path parameters */
+} ReelRequest;
+
+typedef void (*ReelHandler) (ReelRequest *req);
+
+ReelHttp *reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBus *bus,
+                           ReelProjector *projector, GError **error);
+/* Stops accepting connections and serves the requests in flight until they
+ * are done or timeout_us passes. */
+void reel_http_drain (ReelHttp *http, gint64 timeout_us);
+void reel_http_stop (ReelHttp *http);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelHttp, reel_http_stop)
+
+/* --- used by the handlers (http/api_*.c) --- */
+
+const char *reel_request_param (ReelRequest *req, const char *name);
+
+/* The request body as one JSON object; REEL_ERROR_INVALID otherwise. */
+JsonObject *reel_request_json (ReelRequest *req, GError **error);
+
+/* The bearer token of the request, or NULL with REEL_ERROR_UNAUTHORIZED. */
+const char *reel_request_token (ReelRequest *req, GError **error);
+/* The authenticated username, or NULL with REEL_ERROR_UNAUTHORIZED. */
+char *reel_request_user (ReelRequest *req, GError **error);
+
+/* Runs on a worker thread: may block (hashing, publishing), must not touch
+ * req->msg. Returns the response body (or NULL for none) and, if it
+ * published, the sequence to wait for. */
+typedef JsonNode *(*ReelCommandFunc) (ReelHttp *http, gpointer data, guint64 *seq,
+                                      GError **error);
+
+/* Runs func off the main loop, waits until the projector has applied *seq,
+ * then answers with status and func's body (or the error). */
+void reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func,
+                               gpointer data, GDestroyNotify data_free);
+
+G_END_DECLS

@@ -1,0 +1,204 @@
+/* See store.h. A thin layer: it maps LMDB return codes onto GError, names
+ * the databases in one table, and makes an uncommitted transaction abort. */
+#include "store/store.h"
+#include "core/error.h"
+
+#include <glib/gstdio.h>
+#include <lmdb.h>
+
+/* The map is virtual address space, not disk: 64 GiB leaves room for a large
+ * site's read models without ever resizing. */
+#define REEL_STORE_MAP_SIZE ((gsize) 64 << 30)
+
+static const char *const db_names[REEL_DB_COUNT] = {
+  [REEL_DB_META] = "meta",
+  [REEL_DB_USERS] = "users",
+  [REEL_DB_SESSIONS] = "sessions",
+};
+
+struct ReelStore
+{
+  MDB_env *env;
+  MDB_dbi dbi[REEL_DB_COUNT];
+};
+
+struct ReelTxn
+{
+  ReelStore *store;
+  MDB_txn *txn;
+};
+
+static gboolean
+check (int rc, const char *what, GError **error)
+{
+  if (rc == MDB_SUCCESS)
+    return TRUE;
+  g_set_error (error, REEL_ERROR, rc == MDB_MAP_FULL ? REEL_ERROR_UNAVAILABLE : REEL_ERROR_INTERNAL,
+               "LMDB %s: %s", what, mdb_strerror (rc));
+  return FALSE;
+}
+
+ReelStore *
+reel_store_open (const char *dir, GError **error)
+{
+  g_autofree ReelStore *store = g_new0 (ReelStore, 1);
+  MDB_txn *txn = NULL;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot create %s: %s", dir,
+                   g_strerror (errno));
+      return NULL;
+    }
+  if (!check (mdb_env_create (&store->env), "env_create", error))
+    return NULL;
+  if (!check (mdb_env_set_maxdbs (store->env, REEL_DB_COUNT + 8), "set_maxdbs", error)
+      || !check (mdb_env_set_mapsize (store->env, REEL_STORE_MAP_SIZE), "set_mapsize", error)
+      || !check (mdb_env_open (store->env, dir, MDB_NOTLS, 0600), "env_open", error)
+      || !check (mdb_txn_begin (store->env, NULL, 0, &txn), "txn_begin", error))
+    {
+      g_prefix_error (error, "%s: ", dir);
+      mdb_env_close (store->env);
+      return NULL;
+    }
+  for (int i = 0; i < REEL_DB_COUNT; i++)
+    if (!check (mdb_dbi_open (txn, db_names[i], MDB_CREATE, &store->dbi[i]), "dbi_open", error))
+      {
+        mdb_txn_abort (txn);
+        mdb_env_close (store->env);
+        return NULL;
+      }
+  if (!check (mdb_txn_commit (txn), "commit", error))
+    {
+      mdb_env_close (store->env);
+      return NULL;
+    }
+  return g_steal_pointer (&store);
+}
+
+void
+reel_store_close (ReelStore *store)
+{
+  if (!store)
+    return;
+  mdb_env_close (store->env);
+  g_free (store);
+}
+
+gboolean
+reel_store_check (ReelStore *store, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  return txn != NULL;
+}
+
+ReelTxn *
+reel_store_begin (ReelStore *store, gboolean write, GError **error)
+{
+  MDB_txn *t = NULL;
+  if (!check (mdb_txn_begin (store->env, NULL, write ? 0 : MDB_RDONLY, &t), "txn_begin", error))
+    return NULL;
+  ReelTxn *txn = g_new0 (ReelTxn, 1);
+  txn->store = store;
+  txn->txn = t;
+  return txn;
+}
+
+gboolean
+reel_txn_commit (ReelTxn *txn, GError **error)
+{
+  int rc = mdb_txn_commit (txn->txn);
+  txn->txn = NULL;
+  g_free (txn);
+  return check (rc, "commit", error);
+}
+
+void
+reel_txn_abort (ReelTxn *txn)
+{
+  if (!txn)
+    return;
+  if (txn->txn)
+    mdb_txn_abort (txn->txn);
+  g_free (txn);
+}
+
+gboolean
+reel_txn_get (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, const void **value,
+              gsize *value_len, GError **error)
+{
+  MDB_val k = { key_len, (void *) key }, v;
+  int rc = mdb_get (txn->txn, txn->store->dbi[db], &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return FALSE;
+  if (!check (rc, "get", error))
+    return FALSE;
+  if (value)
+    *value = v.mv_data;
+  if (value_len)
+    *value_len = v.mv_size;
+  return TRUE;
+}
+
+gboolean
+reel_txn_put (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, const void *value,
+              gsize value_len, GError **error)
+{
+  MDB_val k = { key_len, (void *) key }, v = { value_len, (void *) value };
+  return check (mdb_put (txn->txn, txn->store->dbi[db], &k, &v, 0), "put", error);
+}
+
+gboolean
+reel_txn_del (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, GError **error)
+{
+  MDB_val k = { key_len, (void *) key };
+  int rc = mdb_del (txn->txn, txn->store->dbi[db], &k, NULL);
+  return rc == MDB_NOTFOUND || check (rc, "del", error);
+}
+
+guint64
+reel_txn_get_applied (ReelTxn *txn, const char *projection)
+{
+  g_autofree char *key = g_strconcat ("applied:", projection, NULL);
+  const void *v;
+  gsize len;
+  if (!reel_txn_get (txn, REEL_DB_META, key, strlen (key), &v, &len, NULL) || len != 8)
+    return 0;
+  return reel_store_read_u64 (v);
+}
+
+gboolean
+reel_txn_set_applied (ReelTxn *txn, const char *projection, guint64 seq, GError **error)
+{
+  g_autofree char *key = g_strconcat ("applied:", projection, NULL);
+  guint8 v[8];
+  reel_store_key_u64 (v, seq);
+  return reel_txn_put (txn, REEL_DB_META, key, strlen (key), v, sizeof v, error);
+}
+
+gboolean
+reel_store_drop_all (ReelStore *store, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, TRUE, error);
+  if (!txn)
+    return FALSE;
+  for (int i = 0; i < REEL_DB_COUNT; i++)
+    if (!check (mdb_drop (txn->txn, store->dbi[i], 0), "drop", error))
+      return FALSE;
+  return reel_txn_commit (g_steal_pointer (&txn), error);
+}
+
+void
+reel_store_key_u64 (guint8 out[8], guint64 v)
+{
+  guint64 be = GUINT64_TO_BE (v);
+  memcpy (out, &be, 8);
+}
+
+guint64
+reel_store_read_u64 (const guint8 in[8])
+{
+  guint64 be;
+  memcpy (&be, in, 8);
+  return GUINT64_FROM_BE (be);
+}
