@@ -204,9 +204,18 @@ reel_users_login (ReelBus *bus, ReelStore *store, const char *username, const ch
 
   if (!ensure_sodium (error))
     return FALSE;
-  /* One message for every failure, so the API does not reveal which names exist. */
+  /* One message for every failure, so the API does not reveal which names
+   * exist; a storage failure is still reported as what it is. */
   if (reel_users_validate_username (username, NULL))
-    user = load_user (store, username, NULL);
+    {
+      g_autoptr (GError) local = NULL;
+      user = load_user (store, username, &local);
+      if (!user && !g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+    }
   stored = user ? json_object_get_string_member_with_default (user, "password_hash", "") : "";
   if (!user || crypto_pwhash_str_verify (stored, password, strlen (password)) != 0)
     {

@@ -2,6 +2,7 @@
  *   GET /healthz  liveness: the process answers
  *   GET /readyz   readiness: NATS connected and LMDB readable, else 503
  *   GET /metrics  Prometheus text format (core/metrics.c) */
+#include "core/error.h"
 #include "core/metrics.h"
 #include "http/respond.h"
 #include "http/router.h"
@@ -27,7 +28,8 @@ get_readyz (ReelRequest *req)
     {
       g_autofree char *m = g_strdup_printf ("not ready:%s%s", nats ? "" : " NATS unreachable",
                                             lmdb ? "" : " LMDB unreadable");
-      reel_respond_error_code (req->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable", m);
+      reel_respond_error_code (req->msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                               reel_error_code_name (REEL_ERROR_UNAVAILABLE), m);
       return;
     }
   json_object_set_string_member (out, "status", "ready");

@@ -34,7 +34,8 @@ count_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
     {
       /* Keep reading (the connection must stay in sync) but stop keeping. */
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
-      reel_respond_error_code (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
+      reel_respond_error_code (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                               reel_error_code_name (REEL_ERROR_TOO_LARGE),
                                "request body is too large");
     }
 }
@@ -53,7 +54,8 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
       g_autofree char *m = g_strdup_printf ("request body is larger than %" G_GUINT64_FORMAT
                                             " bytes",
                                             http->cfg->http_max_body);
-      reel_respond_error_code (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", m);
+      reel_respond_error_code (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                               reel_error_code_name (REEL_ERROR_TOO_LARGE), m);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
                                     "close");
       return;
@@ -83,7 +85,8 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
                              &pattern, &params))
     {
     case REEL_ROUTE_NOT_FOUND:
-      reel_respond_error_code (msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such resource");
+      reel_respond_error_code (msg, SOUP_STATUS_NOT_FOUND,
+                               reel_error_code_name (REEL_ERROR_NOT_FOUND), "no such resource");
       return;
     case REEL_ROUTE_BAD_METHOD:
       reel_respond_error_code (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",

@@ -1,0 +1,310 @@
+/* See harness.h. */
+#include "harness.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <sys/prctl.h>
+
+/* A test that fails aborts; its servers must not outlive it. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+#define READY_TIMEOUT_MS 30000
+
+const char *
+reel_test_env (const char *name)
+{
+  const char *v = g_getenv (name);
+  if (!v)
+    g_error ("environment variable %s is not set (run the tests through meson test)", name);
+  return v;
+}
+
+guint16
+reel_test_free_port (void)
+{
+  g_autoptr (GSocket) sock
+    = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_assert_true (g_socket_bind (sock, any, FALSE, NULL));
+  bound = g_socket_get_local_address (sock, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+char *
+reel_test_tmpdir (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp ("reel-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+reel_test_rmtree (const char *dir)
+{
+  const char *argv[] = { "rm", "-rf", "--one-file-system", dir, NULL };
+  int status;
+  g_free (reel_test_run (argv, &status));
+}
+
+char *
+reel_test_run (const char *const *argv, int *status)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) p
+    = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  char *out = NULL;
+  if (!p)
+    {
+      g_printerr ("cannot run %s: %s\n", argv[0], error->message);
+      *status = -1;
+      return NULL;
+    }
+  if (!g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error))
+    {
+      g_printerr ("%s: %s\n", argv[0], error->message);
+      *status = -1;
+      return NULL;
+    }
+  *status = g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : -1;
+  return out;
+}
+
+static gboolean
+port_open (guint16 port)
+{
+  g_autoptr (GSocketClient) c = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = g_socket_client_connect_to_host (c, "127.0.0.1", port,
+                                                                        NULL, NULL);
+  return conn != NULL;
+}
+
+ReelTestNats *
+reel_test_nats_start (void)
+{
+  ReelTestNats *n = g_new0 (ReelTestNats, 1);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *port = NULL;
+  n->port = reel_test_free_port ();
+  n->dir = reel_test_tmpdir ();
+  n->url = g_strdup_printf ("nats://127.0.0.1:%u", n->port);
+  port = g_strdup_printf ("%u", n->port);
+  {
+    g_autoptr (GSubprocessLauncher) l
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+    n->proc = g_subprocess_launcher_spawn (l, &error, "nats-server", "-js", "-a", "127.0.0.1",
+                                           "-p", port, "-sd", n->dir, NULL);
+  }
+  g_assert_no_error (error);
+  for (int i = 0; i < 300 && !port_open (n->port); i++)
+    g_usleep (20 * 1000);
+  g_assert_true (port_open (n->port));
+  return n;
+}
+
+void
+reel_test_nats_stop (ReelTestNats *n)
+{
+  if (!n)
+    return;
+  g_subprocess_send_signal (n->proc, SIGTERM);
+  g_subprocess_wait (n->proc, NULL, NULL);
+  g_object_unref (n->proc);
+  reel_test_rmtree (n->dir);
+  g_free (n->dir);
+  g_free (n->url);
+  g_free (n);
+}
+
+ReelTestReeld *
+reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env)
+{
+  ReelTestReeld *d = g_new0 (ReelTestReeld, 1);
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  d->port = reel_test_free_port ();
+  d->data_dir = g_strdup (data_dir);
+  d->nats_url = g_strdup (nats_url);
+  for (guint i = 0; env && env[i]; i++)
+    {
+      g_auto (GStrv) kv = g_strsplit (env[i], "=", 2);
+      g_subprocess_launcher_setenv (l, kv[0], kv[1], TRUE);
+    }
+  g_ptr_array_add (argv, g_strdup (reel_test_env ("REEL_TEST_REELD")));
+  g_ptr_array_add (argv, g_strdup_printf ("--data-dir=%s", data_dir));
+  g_ptr_array_add (argv, g_strdup_printf ("--listen=127.0.0.1:%u", d->port));
+  if (nats_url)
+    g_ptr_array_add (argv, g_strdup_printf ("--nats-url=%s", nats_url));
+  g_ptr_array_add (argv, NULL);
+  d->proc = g_subprocess_launcher_spawnv (l, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return d;
+}
+
+gboolean
+reel_test_reeld_wait_ready (ReelTestReeld *d, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", "/readyz", NULL, NULL, 0);
+      if (r->status == 200)
+        return TRUE;
+      if (!g_subprocess_get_identifier (d->proc))
+        return FALSE; /* exited */
+      g_usleep (20 * 1000);
+    }
+  return FALSE;
+}
+
+ReelTestReeld *
+reel_test_reeld_start (const char *data_dir, const char *nats_url, const char *const *env)
+{
+  ReelTestReeld *d = reel_test_reeld_spawn (data_dir, nats_url, env);
+  g_assert_true (reel_test_reeld_wait_ready (d, READY_TIMEOUT_MS));
+  return d;
+}
+
+int
+reel_test_reeld_stop (ReelTestReeld *d)
+{
+  g_subprocess_send_signal (d->proc, SIGTERM);
+  g_assert_true (g_subprocess_wait (d->proc, NULL, NULL));
+  return g_subprocess_get_if_exited (d->proc) ? g_subprocess_get_exit_status (d->proc) : -1;
+}
+
+int
+reel_test_reeld_wait_killed (ReelTestReeld *d)
+{
+  g_assert_true (g_subprocess_wait (d->proc, NULL, NULL));
+  return g_subprocess_get_if_signaled (d->proc) ? g_subprocess_get_term_sig (d->proc) : 0;
+}
+
+void
+reel_test_reeld_free (ReelTestReeld *d)
+{
+  if (!d)
+    return;
+  if (g_subprocess_get_identifier (d->proc))
+    {
+      g_subprocess_send_signal (d->proc, SIGKILL);
+      g_subprocess_wait (d->proc, NULL, NULL);
+    }
+  g_object_unref (d->proc);
+  g_free (d->data_dir);
+  g_free (d->nats_url);
+  g_free (d);
+}
+
+void
+reel_test_response_free (ReelTestResponse *r)
+{
+  if (!r)
+    return;
+  g_free (r->body);
+  g_free (r->content_type);
+  if (r->json)
+    json_node_unref (r->json);
+  g_free (r);
+}
+
+ReelTestResponse *
+reel_test_http (guint16 port, const char *method, const char *path, const char *token,
+                const char *body, gsize body_len)
+{
+  static SoupSession *session;
+  ReelTestResponse *r = g_new0 (ReelTestResponse, 1);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr (GBytes) resp = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!session)
+    session = soup_session_new_with_options ("timeout", 60, "max-conns-per-host", 16, NULL);
+  g_assert_nonnull (msg);
+  if (token)
+    {
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body)
+    {
+      g_autoptr (GBytes) b = g_bytes_new (body, body_len ? body_len : strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", b);
+    }
+  resp = soup_session_send_and_read (session, msg, NULL, &error);
+  if (!resp)
+    return r; /* status 0: no answer */
+  r->status = soup_message_get_status (msg);
+  r->body = g_strndup (g_bytes_get_data (resp, NULL), g_bytes_get_size (resp));
+  r->content_type = g_strdup (
+    soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL));
+  if (r->content_type && g_str_equal (r->content_type, "application/json"))
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      if (json_parser_load_from_data (p, r->body, -1, NULL))
+        r->json = json_node_ref (json_parser_get_root (p));
+    }
+  return r;
+}
+
+const char *
+reel_test_json_str (ReelTestResponse *r, const char *member)
+{
+  if (!r->json || !JSON_NODE_HOLDS_OBJECT (r->json))
+    return NULL;
+  return json_object_get_string_member_with_default (json_node_get_object (r->json), member, NULL);
+}
+
+const char *
+reel_test_error_code (ReelTestResponse *r)
+{
+  if (!r->json || !JSON_NODE_HOLDS_OBJECT (r->json))
+    return NULL;
+  JsonObject *o = json_node_get_object (r->json);
+  JsonObject *e = json_object_get_object_member (o, "error");
+  if (!e)
+    return NULL;
+  g_assert_nonnull (json_object_get_string_member_with_default (e, "message", NULL));
+  return json_object_get_string_member_with_default (e, "code", NULL);
+}
+
+char *
+reel_test_register_login (guint16 port, const char *username, const char *password)
+{
+  g_autofree char *body
+    = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", username, password);
+  g_autoptr (ReelTestResponse) reg = reel_test_http (port, "POST", "/api/v1/users", NULL, body, 0);
+  g_assert_cmpuint (reg->status, ==, 201);
+  g_autoptr (ReelTestResponse) login
+    = reel_test_http (port, "POST", "/api/v1/sessions", NULL, body, 0);
+  g_assert_cmpuint (login->status, ==, 201);
+  g_assert_nonnull (reel_test_json_str (login, "token"));
+  return g_strdup (reel_test_json_str (login, "token"));
+}
+
+double
+reel_test_metric (guint16 port, const char *series)
+{
+  g_autoptr (ReelTestResponse) r = reel_test_http (port, "GET", "/metrics", NULL, NULL, 0);
+  g_auto (GStrv) lines = NULL;
+  gsize n = strlen (series);
+  g_assert_cmpuint (r->status, ==, 200);
+  lines = g_strsplit (r->body, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], series) && lines[i][n] == ' ')
+      return g_ascii_strtod (lines[i] + n + 1, NULL);
+  return -1;
+}

@@ -1,0 +1,84 @@
+/* Test harness for integration tests: real nats-server and real reeld
+ * processes on free loopback ports, in throw-away data directories, and a
+ * small synchronous HTTP client (libsoup) that talks to them like any
+ * client would. Every process is started here and stopped here by its pid. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+guint16 reel_test_free_port (void);
+/* A new empty directory, removed (recursively) by reel_test_rmtree. */
+char *reel_test_tmpdir (void);
+void reel_test_rmtree (const char *dir);
+
+typedef struct
+{
+  GSubprocess *proc;
+  guint16 port;
+  char *dir;
+  char *url;
+} ReelTestNats;
+
+ReelTestNats *reel_test_nats_start (void);
+void reel_test_nats_stop (ReelTestNats *nats);
+
+typedef struct
+{
+  GSubprocess *proc;
+  guint16 port;
+  char *data_dir;
+  char *nats_url; /* NULL: reeld embeds its own */
+} ReelTestReeld;
+
+/* Starts reeld with extra environment entries (KEY=VALUE, may be NULL) and
+ * waits until /readyz answers 200. */
+ReelTestReeld *reel_test_reeld_start (const char *data_dir, const char *nats_url,
+                                      const char *const *env);
+/* Starts without waiting for readiness. */
+ReelTestReeld *reel_test_reeld_spawn (const char *data_dir, const char *nats_url,
+                                      const char *const *env);
+gboolean reel_test_reeld_wait_ready (ReelTestReeld *d, guint timeout_ms);
+/* SIGTERM, wait; returns the exit status (-1 when it did not exit normally). */
+int reel_test_reeld_stop (ReelTestReeld *d);
+/* Waits for the process to end by itself; returns the terminating signal or 0. */
+int reel_test_reeld_wait_killed (ReelTestReeld *d);
+void reel_test_reeld_free (ReelTestReeld *d);
+
+/* Runs a program to completion; returns its stdout (NULL on failure) and
+ * sets *status to its exit status. */
+char *reel_test_run (const char *const *argv, int *status);
+
+typedef struct
+{
+  guint status;
+  char *body;
+  JsonNode *json; /* NULL unless the body parsed as JSON */
+  char *content_type;
+} ReelTestResponse;
+
+void reel_test_response_free (ReelTestResponse *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelTestResponse, reel_test_response_free)
+
+/* One HTTP request to 127.0.0.1:port. status 0 means the connection failed. */
+ReelTestResponse *reel_test_http (guint16 port, const char *method, const char *path,
+                                  const char *token, const char *body, gsize body_len);
+
+/* A member of a JSON object response, or NULL. */
+const char *reel_test_json_str (ReelTestResponse *r, const char *member);
+/* The error code of an error response ({"error":{"code":...}}), or NULL. */
+const char *reel_test_error_code (ReelTestResponse *r);
+
+/* Registers and logs in; returns the token. */
+char *reel_test_register_login (guint16 port, const char *username, const char *password);
+
+/* The value of one sample in reeld's /metrics (series is the exact text
+ * before the value, e.g. `reel_x_total{a="b"}`), or -1 when absent. */
+double reel_test_metric (guint16 port, const char *series);
+
+/* Environment lookups set by meson for the tests. */
+const char *reel_test_env (const char *name);
+
+G_END_DECLS

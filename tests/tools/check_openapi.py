@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Keeps data/openapi.yaml true: every route the C code registers
+(reel_router_add (router, "METHOD", "/path", ...)) must be documented with
+that method, and every documented operation must exist in the code.
+
+usage: check_openapi.py OPENAPI_YAML SRC_HTTP_DIR"""
+import pathlib
+import re
+import sys
+
+import yaml
+
+ROUTE = re.compile(r'reel_router_add\s*\(\s*\w+\s*,\s*"([A-Z]+)"\s*,\s*"([^"]+)"')
+METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
+def main():
+    doc = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+    assert doc.get("openapi", "").startswith("3."), "not an OpenAPI 3 document"
+    documented = {
+        (method.upper(), path)
+        for path, item in doc["paths"].items()
+        for method in item
+        if method in METHODS
+    }
+    code = set()
+    for src in pathlib.Path(sys.argv[2]).glob("*.c"):
+        code |= set(ROUTE.findall(src.read_text(encoding="utf-8")))
+    problems = 0
+    for m, p in sorted(code - documented):
+        print(f"not documented: {m} {p}")
+        problems += 1
+    for m, p in sorted(documented - code):
+        print(f"documented but not served: {m} {p}")
+        problems += 1
+    print(f"{len(code)} routes in code, {len(documented)} documented, {problems} problems")
+    return 1 if problems or not code else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
