@@ -49,10 +49,10 @@ validate_text (const char *field, const char *text, gsize max_chars, GError **er
       return FALSE;
     }
   glong n = g_utf8_strlen (text, -1);
-  if (n < 1 || (gsize) n > max_chars)
+  if (n < 1 || (gsize)n > max_chars)
     {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s must be 1 to %zu characters",
-                   field, max_chars);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s must be 1 to %zu characters", field,
+                   max_chars);
       return FALSE;
     }
   for (const char *p = text; *p; p = g_utf8_next_char (p))
@@ -77,7 +77,8 @@ reel_users_validate_registration (const ReelRegistration *reg, GError **error)
                    "password must be %d to %d bytes of UTF-8", PASSWORD_MIN, PASSWORD_MAX);
       return FALSE;
     }
-  if (reg->display_name && !validate_text ("display_name", reg->display_name, DISPLAY_NAME_MAX, error))
+  if (reg->display_name
+      && !validate_text ("display_name", reg->display_name, DISPLAY_NAME_MAX, error))
     return FALSE;
   if (reg->email)
     {
@@ -186,7 +187,7 @@ token_hash_hex (const char *token)
 {
   guint8 hash[TOKEN_HASH_BYTES];
   char hex[TOKEN_HASH_BYTES * 2 + 1];
-  crypto_generichash (hash, sizeof hash, (const guint8 *) token, strlen (token), NULL, 0);
+  crypto_generichash (hash, sizeof hash, (const guint8 *)token, strlen (token), NULL, 0);
   return g_strdup (sodium_bin2hex (hex, sizeof hex, hash, sizeof hash));
 }
 
@@ -287,8 +288,7 @@ reel_users_authenticate (ReelStore *store, const char *token, gint64 *expires_at
 }
 
 gboolean
-reel_users_logout (ReelBus *bus, ReelStore *store, const char *token, guint64 *seq,
-                   GError **error)
+reel_users_logout (ReelBus *bus, ReelStore *store, const char *token, guint64 *seq, GError **error)
 {
   g_autofree char *hash_hex = NULL;
   g_autoptr (JsonObject) session = load_session (store, token, &hash_hex, error);
@@ -345,11 +345,13 @@ apply_registered (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return TRUE;
   json_object_set_string_member (rec, "username", username);
   json_object_set_string_member (
-    rec, "display_name", json_object_get_string_member_with_default (ev->data, "display_name", username));
+      rec, "display_name",
+      json_object_get_string_member_with_default (ev->data, "display_name", username));
   if (json_object_has_member (ev->data, "email"))
     json_object_set_string_member (rec, "email", json_object_get_string_member (ev->data, "email"));
   json_object_set_string_member (
-    rec, "password_hash", json_object_get_string_member_with_default (ev->data, "password_hash", ""));
+      rec, "password_hash",
+      json_object_get_string_member_with_default (ev->data, "password_hash", ""));
   json_object_set_string_member (rec, "created_at", ev->at);
   return put_record (txn, REEL_DB_USERS, username, rec, error);
 }

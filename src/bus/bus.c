@@ -5,7 +5,7 @@
 
 /* The duplicate window: a retried publish within it is stored once. Two
  * minutes is JetStream's default and far longer than any client retry. */
-#define DUPLICATE_WINDOW_NS ((int64_t) 120 * G_GINT64_CONSTANT (1000000000))
+#define DUPLICATE_WINDOW_NS ((int64_t)120 * G_GINT64_CONSTANT (1000000000))
 /* How long a publish waits for the stream's ack before reporting 503. */
 #define PUBLISH_TIMEOUT_MS 5000
 /* Reconnect attempts are spaced so an outage is noticed quickly but a dead
@@ -35,7 +35,7 @@ reel_bus_set_error (GError **error, natsStatus s, jsErrCode jerr, const char *wh
     code = REEL_ERROR_CONFLICT;
   const char *last = nats_GetLastError (NULL);
   g_set_error (error, REEL_ERROR, code, "NATS %s: %s%s%s (jetstream error %d)", what,
-               natsStatus_GetText (s), last && *last ? ": " : "", last ? last : "", (int) jerr);
+               natsStatus_GetText (s), last && *last ? ": " : "", last ? last : "", (int)jerr);
 }
 
 static void
@@ -64,7 +64,7 @@ reel_bus_connect (const char *url, guint timeout_ms, GError **error)
   g_autoptr (ReelBus) bus = g_new0 (ReelBus, 1);
   natsOptions *opts = NULL;
   natsStatus s;
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
 
   reel_metrics_declare ("reel_nats_connected", REEL_METRIC_GAUGE,
                         "1 while reeld is connected to NATS");
@@ -76,7 +76,7 @@ reel_bus_connect (const char *url, guint timeout_ms, GError **error)
   g_auto (GStrv) urls = g_strsplit (url, ",", -1);
   s = natsOptions_Create (&opts);
   if (s == NATS_OK)
-    s = natsOptions_SetServers (opts, (const char **) urls, (int) g_strv_length (urls));
+    s = natsOptions_SetServers (opts, (const char **)urls, (int)g_strv_length (urls));
   if (s == NATS_OK)
     s = natsOptions_SetName (opts, "reeld");
   if (s == NATS_OK)
@@ -215,7 +215,7 @@ reel_bus_publish (ReelBus *bus, const char *subject, const char *msg_id, const v
   po.MsgId = msg_id;
   po.ExpectNoMessage = expect_subject_empty;
   po.MaxWait = PUBLISH_TIMEOUT_MS;
-  s = natsMsg_Create (&msg, subject, NULL, data, (int) len);
+  s = natsMsg_Create (&msg, subject, NULL, data, (int)len);
   if (s == NATS_OK)
     s = js_PublishMsg (&ack, bus->js, msg, &po, &jerr);
   natsMsg_Destroy (msg);

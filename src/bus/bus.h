@@ -37,12 +37,10 @@ gboolean reel_bus_ensure_streams (ReelBus *bus, guint replicas, GError **error);
  * publish succeeds only if no message on this subject exists yet, and fails
  * with REEL_ERROR_CONFLICT otherwise: the way a name is claimed uniquely
  * across any number of API nodes. */
-gboolean reel_bus_publish (ReelBus *bus, const char *subject, const char *msg_id,
-                           const void *data, gsize len, gboolean expect_subject_empty,
-                           guint64 *seq, GError **error);
+gboolean reel_bus_publish (ReelBus *bus, const char *subject, const char *msg_id, const void *data,
+                           gsize len, gboolean expect_subject_empty, guint64 *seq, GError **error);
 
 /* The sequence of the newest message in a stream. */
-gboolean reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq,
-                                   GError **error);
+gboolean reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError **error);
 
 G_END_DECLS

@@ -87,15 +87,15 @@ reel_event_parse (const char *data, gsize len, GError **error)
   actor = reel_json_get_string (env, "actor", FALSE, NULL);
   v = json_object_get_member (env, "v");
   d = json_object_get_member (env, "data");
-  if (!v || !JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_INT64 || json_node_get_int (v) < 1 || !d
-      || !JSON_NODE_HOLDS_OBJECT (d))
+  if (!v || !JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_INT64
+      || json_node_get_int (v) < 1 || !d || !JSON_NODE_HOLDS_OBJECT (d))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "event envelope lacks v or data");
       return NULL;
     }
   ev = g_new0 (ReelEvent, 1);
   ev->type = g_strdup (type);
-  ev->v = (guint) json_node_get_int (v);
+  ev->v = (guint)json_node_get_int (v);
   ev->id = g_strdup (id);
   ev->at = g_strdup (at);
   ev->actor = g_strdup (actor);

@@ -13,7 +13,7 @@
 /* Back-off after an error, so a down server is not hammered. */
 #define FEED_RETRY_DELAY_US (250 * 1000)
 /* The server forgets a node's consumer after a day without it. */
-#define FEED_INACTIVE_NS ((int64_t) 24 * 3600 * G_GINT64_CONSTANT (1000000000))
+#define FEED_INACTIVE_NS ((int64_t)24 * 3600 * G_GINT64_CONSTANT (1000000000))
 
 struct ReelFeed
 {
@@ -77,7 +77,7 @@ deliver (ReelFeed *feed, natsMsgList *list, GError **error)
       msgs[n].pending = meta->NumPending;
       msgs[n].subject = natsMsg_GetSubject (m);
       msgs[n].data = natsMsg_GetData (m);
-      msgs[n].len = (gsize) natsMsg_GetDataLength (m);
+      msgs[n].len = (gsize)natsMsg_GetDataLength (m);
       n++;
       jsMsgMetaData_Destroy (meta);
     }

@@ -17,8 +17,8 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  guint64 seq;        /* stream sequence */
-  guint64 pending;    /* messages left in the stream after this one */
+  guint64 seq;     /* stream sequence */
+  guint64 pending; /* messages left in the stream after this one */
   const char *subject;
   const char *data;
   gsize len;

@@ -37,7 +37,7 @@ static gboolean
 pick_free_port (guint16 *port, GError **error)
 {
   g_autoptr (GSocket) sock
-    = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
   g_autoptr (GSocketAddress) bound = NULL;
@@ -76,10 +76,10 @@ wait_for_stale_server (const char *pid_file)
     return;
   g_message ("waiting for the previous nats-server (pid %" G_GUINT64_FORMAT ") to exit", pid);
   gint64 deadline = g_get_monotonic_time () + STOP_TIMEOUT_US;
-  while (kill ((pid_t) pid, 0) == 0 && g_get_monotonic_time () < deadline)
+  while (kill ((pid_t)pid, 0) == 0 && g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);
-  if (kill ((pid_t) pid, 0) == 0)
-    kill ((pid_t) pid, SIGKILL);
+  if (kill ((pid_t)pid, 0) == 0)
+    kill ((pid_t)pid, SIGKILL);
 }
 
 static gboolean
@@ -148,7 +148,7 @@ accepts_connections (guint16 port)
 {
   g_autoptr (GSocketClient) client = g_socket_client_new ();
   g_autoptr (GSocketConnection) conn
-    = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+      = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
   return conn != NULL;
 }
 

@@ -18,7 +18,7 @@ cmd_rebuild (int argc, char **argv)
     { NULL },
   };
   g_autoptr (GOptionContext) ctx
-    = g_option_context_new ("- drop the read models and replay the event log (reeld stopped)");
+      = g_option_context_new ("- drop the read models and replay the event log (reeld stopped)");
   g_autoptr (ReelConfig) cfg = reel_config_new ();
   g_autoptr (GError) error = NULL;
   guint64 n = 0;

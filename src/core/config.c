@@ -80,7 +80,7 @@ parse_listen (ReelConfig *cfg, const char *value, GError **error)
     cfg->listen_host = g_strndup (value + 1, colon - value - 2);
   else
     cfg->listen_host = g_strndup (value, colon - value);
-  cfg->listen_port = (guint16) port;
+  cfg->listen_port = (guint16)port;
   return TRUE;
 }
 
@@ -141,7 +141,7 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
       /* JetStream allows R1..R5; R3 is the usual cluster choice. */
       if (!parse_u64 (name, value, 1, 5, &n, error))
         return FALSE;
-      cfg->stream_replicas = (guint) n;
+      cfg->stream_replicas = (guint)n;
     }
   else if (g_str_equal (name, "http.max_body_bytes"))
     {
@@ -153,13 +153,13 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
     {
       if (!parse_u64 (name, value, 60, G_MAXINT32, &n, error))
         return FALSE;
-      cfg->session_ttl_s = (gint64) n;
+      cfg->session_ttl_s = (gint64)n;
     }
   else if (g_str_equal (name, "projector.write_wait_ms"))
     {
       if (!parse_u64 (name, value, 0, 600000, &n, error))
         return FALSE;
-      cfg->write_wait_ms = (guint) n;
+      cfg->write_wait_ms = (guint)n;
     }
   else
     {

@@ -1,7 +1,7 @@
 /* See error.h. */
 #include "core/error.h"
 
-G_DEFINE_QUARK (reel-error-quark, reel_error)
+G_DEFINE_QUARK (reel - error - quark, reel_error)
 
 const char *
 reel_error_code_name (ReelErrorCode code)

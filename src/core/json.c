@@ -67,5 +67,5 @@ char *
 reel_json_now_rfc3339 (void)
 {
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ") ;
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
 }

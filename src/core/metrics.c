@@ -9,14 +9,14 @@
 
 #include <math.h>
 
-static const double bucket_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                        0.25,  0.5,    1.0,   2.5,  5.0,   10.0 };
+static const double bucket_bounds[]
+    = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0 };
 #define N_BUCKETS G_N_ELEMENTS (bucket_bounds)
 
 typedef struct
 {
-  double value;              /* counter/gauge value, or histogram sum */
-  guint64 count;             /* histogram observation count */
+  double value;               /* counter/gauge value, or histogram sum */
+  guint64 count;              /* histogram observation count */
   guint64 buckets[N_BUCKETS]; /* histogram: observations <= bound (not cumulative) */
 } Series;
 
@@ -120,7 +120,7 @@ reel_metrics_get (const char *name, const char *labels)
   Family *f = families ? g_hash_table_lookup (families, name) : NULL;
   Series *s = f ? g_hash_table_lookup (f->series, labels ? labels : "") : NULL;
   if (s)
-    v = f->type == REEL_METRIC_HISTOGRAM ? (double) s->count : s->value;
+    v = f->type == REEL_METRIC_HISTOGRAM ? (double)s->count : s->value;
   g_mutex_unlock (&lock);
   return v;
 }
@@ -192,7 +192,7 @@ type_name (ReelMetricType t)
 static gint
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+  return g_strcmp0 (*(const char *const *)a, *(const char *const *)b);
 }
 
 char *
@@ -204,16 +204,16 @@ reel_metrics_render (void)
     {
       guint n_names;
       g_autofree const char **names
-        = (const char **) g_hash_table_get_keys_as_array (families, &n_names);
-      qsort (names, n_names, sizeof *names, (int (*) (const void *, const void *)) compare_strings);
+          = (const char **)g_hash_table_get_keys_as_array (families, &n_names);
+      qsort (names, n_names, sizeof *names, (int (*) (const void *, const void *))compare_strings);
       for (guint i = 0; i < n_names; i++)
         {
           Family *f = g_hash_table_lookup (families, names[i]);
           guint n_series;
           g_autofree const char **labels
-            = (const char **) g_hash_table_get_keys_as_array (f->series, &n_series);
+              = (const char **)g_hash_table_get_keys_as_array (f->series, &n_series);
           qsort (labels, n_series, sizeof *labels,
-                 (int (*) (const void *, const void *)) compare_strings);
+                 (int (*) (const void *, const void *))compare_strings);
           g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", names[i], f->help, names[i],
                                   type_name (f->type));
           for (guint j = 0; j < n_series; j++)
@@ -231,11 +231,11 @@ reel_metrics_render (void)
                   cumulative += s->buckets[b];
                   g_snprintf (le, sizeof le, "le=\"%s\"",
                               g_ascii_formatd (buf, sizeof buf, "%g", bucket_bounds[b]));
-                  append_sample (out, names[i], "_bucket", labels[j], le, (double) cumulative);
+                  append_sample (out, names[i], "_bucket", labels[j], le, (double)cumulative);
                 }
-              append_sample (out, names[i], "_bucket", labels[j], "le=\"+Inf\"", (double) s->count);
+              append_sample (out, names[i], "_bucket", labels[j], "le=\"+Inf\"", (double)s->count);
               append_sample (out, names[i], "_sum", labels[j], NULL, s->value);
-              append_sample (out, names[i], "_count", labels[j], NULL, (double) s->count);
+              append_sample (out, names[i], "_count", labels[j], NULL, (double)s->count);
             }
         }
     }

@@ -64,8 +64,10 @@ main (int argc, char **argv)
     const char *name;
     const char *value;
   } overrides[] = {
-    { "reeld.data_dir", data_dir }, { "reeld.listen", listen },
-    { "nats.url", nats_url },       { "reeld.roles", roles },
+    { "reeld.data_dir", data_dir },
+    { "reeld.listen", listen },
+    { "nats.url", nats_url },
+    { "reeld.roles", roles },
   };
   for (guint i = 0; i < G_N_ELEMENTS (overrides); i++)
     if (overrides[i].value && !reel_config_set (cfg, overrides[i].name, overrides[i].value, &error))

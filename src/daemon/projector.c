@@ -99,8 +99,8 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
         }
       if (local)
         {
-          g_warning ("event %" G_GUINT64_FORMAT " on %s skipped: %s", msgs[i].seq,
-                     msgs[i].subject, local->message);
+          g_warning ("event %" G_GUINT64_FORMAT " on %s skipped: %s", msgs[i].seq, msgs[i].subject,
+                     local->message);
           reel_metrics_add ("reel_events_skipped_total", "projection=\"core\"", 1);
         }
       applied = msgs[i].seq;
@@ -117,9 +117,9 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
     }
   __atomic_store_n (&proj->applied, applied, __ATOMIC_SEQ_CST);
   reel_metrics_add ("reel_events_applied_total", "projection=\"core\"", n_applied);
-  reel_metrics_set ("reel_projection_applied_sequence", "projection=\"core\"", (double) applied);
+  reel_metrics_set ("reel_projection_applied_sequence", "projection=\"core\"", (double)applied);
   reel_metrics_set ("reel_projection_lag_events", "projection=\"core\"",
-                    (double) msgs[n - 1].pending);
+                    (double)msgs[n - 1].pending);
   /* The idle holds a reference: it may run after reel_projector_stop(). */
   g_main_context_invoke_full (proj->main_context, G_PRIORITY_DEFAULT, wake_waiters,
                               g_atomic_rc_box_acquire (proj), projector_release);
@@ -144,7 +144,7 @@ reel_projector_start (ReelBus *bus, ReelStore *store, const char *node_key)
   proj->main_context = g_main_context_ref_thread_default ();
   __atomic_store_n (&proj->applied, resume_from (proj) - 1, __ATOMIC_SEQ_CST);
   reel_metrics_set ("reel_projection_applied_sequence", "projection=\"core\"",
-                    (double) reel_projector_applied (proj));
+                    (double)reel_projector_applied (proj));
   proj->feed = reel_feed_start (bus, REEL_STREAM_EVENTS, REEL_SUBJECT_EVENTS, name, resume_from,
                                 apply_batch, proj);
   return proj;
@@ -178,8 +178,8 @@ waiter_timeout (gpointer data)
 }
 
 void
-reel_projector_wait (ReelProjector *proj, guint64 seq, guint timeout_ms,
-                     ReelProjectorWaitFunc func, gpointer user_data)
+reel_projector_wait (ReelProjector *proj, guint64 seq, guint timeout_ms, ReelProjectorWaitFunc func,
+                     gpointer user_data)
 {
   Waiter *w = g_new0 (Waiter, 1);
   w->seq = seq;
@@ -198,7 +198,7 @@ reel_projector_wait (ReelProjector *proj, guint64 seq, guint timeout_ms,
 gboolean
 reel_projector_wait_sync (ReelProjector *proj, guint64 seq, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
   while (reel_projector_applied (proj) < seq)
     {
       if (g_get_monotonic_time () > deadline)

@@ -101,7 +101,7 @@ get_user (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) user
-    = reel_users_get_public (req->http->store, reel_request_param (req, "username"), &error);
+      = reel_users_get_public (req->http->store, reel_request_param (req, "username"), &error);
   if (!user)
     reel_respond_error (req->msg, error);
   else
@@ -146,7 +146,7 @@ get_current_session (ReelRequest *req)
   const char *token = reel_request_token (req, &error);
   gint64 expires_at = 0;
   g_autofree char *user
-    = token ? reel_users_authenticate (req->http->store, token, &expires_at, &error) : NULL;
+      = token ? reel_users_authenticate (req->http->store, token, &expires_at, &error) : NULL;
   if (!user)
     {
       reel_respond_error (req->msg, error);
@@ -165,7 +165,7 @@ logout_command (ReelHttp *http, gpointer data, guint64 *seq, GError **error)
 {
   UserInput *in = data;
   /* 204 either way: success has no body, a failure is reported through error. */
-  (void) reel_users_logout (http->bus, http->store, in->token, seq, error);
+  (void)reel_users_logout (http->bus, http->store, in->token, seq, error);
   return NULL;
 }
 

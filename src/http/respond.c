@@ -8,7 +8,7 @@ reel_respond_status_for (const GError *error)
 {
   if (error->domain != REEL_ERROR)
     return SOUP_STATUS_INTERNAL_SERVER_ERROR;
-  switch ((ReelErrorCode) error->code)
+  switch ((ReelErrorCode)error->code)
     {
     case REEL_ERROR_INVALID:
       return SOUP_STATUS_BAD_REQUEST;
@@ -43,8 +43,7 @@ reel_respond_json (SoupServerMessage *msg, guint status, JsonNode *body)
   soup_server_message_set_status (msg, status, NULL);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 "no-store");
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text,
-                                    strlen (text));
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, strlen (text));
 }
 
 void
@@ -78,7 +77,7 @@ reel_respond_error (SoupServerMessage *msg, const GError *error)
   /* An internal failure's details are for the log, not the client. */
   reel_respond_error_code (msg, status, code,
                            status == SOUP_STATUS_INTERNAL_SERVER_ERROR ? "internal error"
-                                                                        : error->message);
+                                                                       : error->message);
 }
 
 void

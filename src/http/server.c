@@ -49,11 +49,10 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   goffset len = soup_message_headers_get_content_length (h);
 
   if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH
-      && (guint64) len > http->cfg->http_max_body)
+      && (guint64)len > http->cfg->http_max_body)
     {
-      g_autofree char *m = g_strdup_printf ("request body is larger than %" G_GUINT64_FORMAT
-                                            " bytes",
-                                            http->cfg->http_max_body);
+      g_autofree char *m = g_strdup_printf (
+          "request body is larger than %" G_GUINT64_FORMAT " bytes", http->cfg->http_max_body);
       reel_respond_error_code (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
                                reel_error_code_name (REEL_ERROR_TOO_LARGE), m);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
@@ -100,10 +99,10 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
   req->msg = msg;
   req->route = pattern;
   req->params = params;
-  g_object_set_data (G_OBJECT (msg), DATA_ROUTE, (gpointer) pattern);
+  g_object_set_data (G_OBJECT (msg), DATA_ROUTE, (gpointer)pattern);
   /* The request lives as long as the message, so async handlers may keep it. */
   g_object_set_data_full (G_OBJECT (msg), "reel-request", req, request_free);
-  ((ReelHandler) fn) (req);
+  ((ReelHandler)fn) (req);
 }
 
 static void
@@ -125,7 +124,7 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
   reel_metrics_label (labels, "route", route ? route : "unmatched");
   if (start)
     reel_metrics_observe ("reel_http_request_duration_seconds", labels->str,
-                          (double) (g_get_monotonic_time () - *start) / G_USEC_PER_SEC);
+                          (double)(g_get_monotonic_time () - *start) / G_USEC_PER_SEC);
   reel_metrics_label (labels, "method", soup_server_message_get_method (msg));
   reel_metrics_label (labels, "status", status);
   reel_metrics_add ("reel_http_requests_total", labels->str, 1);
@@ -174,7 +173,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBus *bus, ReelProj
   uris = soup_server_get_uris (http->server);
   if (uris)
     http->base_url = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
   return g_steal_pointer (&http);
 }
 
@@ -218,9 +217,8 @@ const char *
 reel_request_token (ReelRequest *req, GError **error)
 {
   const char *auth = soup_message_headers_get_one (
-    soup_server_message_get_request_headers (req->msg), "Authorization");
-  if (!auth || g_ascii_strncasecmp (auth, "Bearer ", 7) != 0 || !auth[7]
-      || strlen (auth + 7) > 256)
+      soup_server_message_get_request_headers (req->msg), "Authorization");
+  if (!auth || g_ascii_strncasecmp (auth, "Bearer ", 7) != 0 || !auth[7] || strlen (auth + 7) > 256)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_UNAUTHORIZED,
                    "missing or malformed Authorization: Bearer header");

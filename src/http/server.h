@@ -64,12 +64,11 @@ char *reel_request_user (ReelRequest *req, GError **error);
 /* Runs on a worker thread: may block (hashing, publishing), must not touch
  * req->msg. Returns the response body (or NULL for none) and, if it
  * published, the sequence to wait for. */
-typedef JsonNode *(*ReelCommandFunc) (ReelHttp *http, gpointer data, guint64 *seq,
-                                      GError **error);
+typedef JsonNode *(*ReelCommandFunc) (ReelHttp *http, gpointer data, guint64 *seq, GError **error);
 
 /* Runs func off the main loop, waits until the projector has applied *seq,
  * then answers with status and func's body (or the error). */
-void reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func,
-                               gpointer data, GDestroyNotify data_free);
+void reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func, gpointer data,
+                               GDestroyNotify data_free);
 
 G_END_DECLS

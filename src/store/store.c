@@ -8,7 +8,7 @@
 
 /* The map is virtual address space, not disk: 64 GiB leaves room for a large
  * site's read models without ever resizing. */
-#define REEL_STORE_MAP_SIZE ((gsize) 64 << 30)
+#define REEL_STORE_MAP_SIZE ((gsize)64 << 30)
 
 static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_META] = "meta",
@@ -127,7 +127,7 @@ gboolean
 reel_txn_get (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, const void **value,
               gsize *value_len, GError **error)
 {
-  MDB_val k = { key_len, (void *) key }, v;
+  MDB_val k = { key_len, (void *)key }, v;
   int rc = mdb_get (txn->txn, txn->store->dbi[db], &k, &v);
   if (rc == MDB_NOTFOUND)
     return FALSE;
@@ -144,14 +144,14 @@ gboolean
 reel_txn_put (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, const void *value,
               gsize value_len, GError **error)
 {
-  MDB_val k = { key_len, (void *) key }, v = { value_len, (void *) value };
+  MDB_val k = { key_len, (void *)key }, v = { value_len, (void *)value };
   return check (mdb_put (txn->txn, txn->store->dbi[db], &k, &v, 0), "put", error);
 }
 
 gboolean
 reel_txn_del (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, GError **error)
 {
-  MDB_val k = { key_len, (void *) key };
+  MDB_val k = { key_len, (void *)key };
   int rc = mdb_del (txn->txn, txn->store->dbi[db], &k, NULL);
   return rc == MDB_NOTFOUND || check (rc, "del", error);
 }

@@ -42,8 +42,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelTxn, reel_txn_abort)
 
 /* Looks a key up. TRUE and the value (valid until the transaction ends) when
  * found; FALSE when absent (error untouched) or on failure (error set). */
-gboolean reel_txn_get (ReelTxn *txn, ReelDb db, const void *key, gsize key_len,
-                       const void **value, gsize *value_len, GError **error);
+gboolean reel_txn_get (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, const void **value,
+                       gsize *value_len, GError **error);
 gboolean reel_txn_put (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, const void *value,
                        gsize value_len, GError **error);
 /* Deletes a key; deleting an absent key is not an error. */

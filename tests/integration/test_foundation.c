@@ -110,11 +110,10 @@ test_errors (void)
   expect_error (d->port, "POST", "/api/v1/users", NULL, "[1,2]", 0, 400, "invalid_request");
   expect_error (d->port, "POST", "/api/v1/users", NULL, "{\"username\":\"bob\"}", 0, 400,
                 "invalid_request");
+  expect_error (d->port, "POST", "/api/v1/users", NULL, "{\"username\":\"bob\",\"password\":42}", 0,
+                400, "invalid_request");
   expect_error (d->port, "POST", "/api/v1/users", NULL,
-                "{\"username\":\"bob\",\"password\":42}", 0, 400, "invalid_request");
-  expect_error (d->port, "POST", "/api/v1/users", NULL,
-                "{\"username\":\"Bob!\",\"password\":\"long enough\"}", 0, 400,
-                "invalid_request");
+                "{\"username\":\"Bob!\",\"password\":\"long enough\"}", 0, 400, "invalid_request");
   expect_error (d->port, "POST", "/api/v1/users", NULL,
                 "{\"username\":\"bo\",\"password\":\"long enough\"}", 0, 400, "invalid_request");
   expect_error (d->port, "POST", "/api/v1/users", NULL,
@@ -129,7 +128,7 @@ test_errors (void)
   {
     /* libsoup itself refuses an encoded slash before any handler runs. */
     g_autoptr (ReelTestResponse) r
-      = reel_test_http (d->port, "GET", "/api/v1/users/..%2F..%2Fetc", NULL, NULL, 0);
+        = reel_test_http (d->port, "GET", "/api/v1/users/..%2F..%2Fetc", NULL, NULL, 0);
     g_assert_true (r->status == 400 || r->status == 404);
   }
   expect_error (d->port, "GET", "/api/v1/nothing-here", NULL, NULL, 0, 404, "not_found");
@@ -137,8 +136,7 @@ test_errors (void)
   expect_error (d->port, "GET", "/api/v1/sessions/current", NULL, NULL, 0, 401, "unauthorized");
   expect_error (d->port, "GET", "/api/v1/sessions/current", "not-a-token", NULL, 0, 401,
                 "unauthorized");
-  expect_error (d->port, "DELETE", "/api/v1/sessions/current", NULL, NULL, 0, 401,
-                "unauthorized");
+  expect_error (d->port, "DELETE", "/api/v1/sessions/current", NULL, NULL, 0, 401, "unauthorized");
   expect_error (d->port, "POST", "/api/v1/sessions", NULL,
                 "{\"username\":\"nobody\",\"password\":\"whatever1\"}", 0, 401, "unauthorized");
 
@@ -163,8 +161,8 @@ race_register (gpointer data)
 {
   Race *r = data;
   g_autoptr (ReelTestResponse) resp
-    = post_json (r->port, "/api/v1/users", NULL,
-                 "{\"username\":\"dave\",\"password\":\"correct horse battery\"}");
+      = post_json (r->port, "/api/v1/users", NULL,
+                   "{\"username\":\"dave\",\"password\":\"correct horse battery\"}");
   r->status = resp->status;
   return NULL;
 }
@@ -189,8 +187,8 @@ test_unique_across_nodes (void)
   for (guint16 port = a->port;; port = b->port)
     {
       g_autoptr (ReelTestResponse) login
-        = post_json (port, "/api/v1/sessions", NULL,
-                     "{\"username\":\"dave\",\"password\":\"correct horse battery\"}");
+          = post_json (port, "/api/v1/sessions", NULL,
+                       "{\"username\":\"dave\",\"password\":\"correct horse battery\"}");
       for (int i = 0; i < 100 && login->status != 201; i++)
         {
           g_usleep (20 * 1000);
@@ -276,7 +274,7 @@ test_event_schemas (void)
     {
       /* The clear password never enters the log. */
       g_assert_null (strstr (lines->pdata[i], "correct horse battery"));
-      g_string_append_printf (all, "%s\n", (char *) lines->pdata[i]);
+      g_string_append_printf (all, "%s\n", (char *)lines->pdata[i]);
     }
   g_assert_cmpuint (count_matching (lines, "\"user.registered\"", "\"erin\""), ==, 1);
   g_assert_cmpuint (count_matching (lines, "\"session.created\"", "\"frank\""), ==, 1);
@@ -285,8 +283,9 @@ test_event_schemas (void)
   events_file = g_build_filename (dir, "events.jsonl", NULL);
   g_assert_true (g_file_set_contents (events_file, all->str, -1, NULL));
   {
-    const char *argv[] = { reel_test_env ("REEL_TEST_PYTHON"), reel_test_env ("REEL_TEST_VALIDATE_EVENTS"),
-                           reel_test_env ("REEL_TEST_SCHEMA_DIR"), events_file, NULL };
+    const char *argv[]
+        = { reel_test_env ("REEL_TEST_PYTHON"), reel_test_env ("REEL_TEST_VALIDATE_EVENTS"),
+            reel_test_env ("REEL_TEST_SCHEMA_DIR"), events_file, NULL };
     out = reel_test_run (argv, &status);
     g_print ("%s", out ? out : "");
     g_assert_cmpint (status, ==, 0);
@@ -341,7 +340,7 @@ test_kill_before_apply (void)
   g_assert_cmpuint (count_matching (lines, "\"user.registered\"", "\"grace\""), ==, 1);
   g_assert_cmpuint (last, ==, 2);
   series = g_strdup ("reel_projection_applied_sequence{projection=\"core\"}");
-  g_assert_cmpfloat (reel_test_metric (d->port, series), ==, (double) last);
+  g_assert_cmpfloat (reel_test_metric (d->port, series), ==, (double)last);
 
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
@@ -377,7 +376,7 @@ test_rebuild_identical (void)
       if (i % 2)
         {
           g_autoptr (ReelTestResponse) r
-            = reel_test_http (d->port, "DELETE", "/api/v1/sessions/current", token, NULL, 0);
+              = reel_test_http (d->port, "DELETE", "/api/v1/sessions/current", token, NULL, 0);
           g_assert_cmpuint (r->status, ==, 204);
         }
     }
@@ -389,8 +388,8 @@ test_rebuild_identical (void)
   arg_dir = g_strdup_printf ("--data-dir=%s", dir);
   arg_nats = g_strdup_printf ("--nats-url=%s", nats->url);
   {
-    const char *argv[] = { reel_test_env ("REEL_TEST_REELD"), arg_dir, arg_nats, "--rebuild",
-                           NULL };
+    const char *argv[]
+        = { reel_test_env ("REEL_TEST_REELD"), arg_dir, arg_nats, "--rebuild", NULL };
     out = reel_test_run (argv, &status);
     g_assert_cmpint (status, ==, 0);
     g_assert_nonnull (strstr (out, "from 12 events"));
@@ -443,12 +442,12 @@ test_embedded_restart (void)
   /* What was accepted before the outage is still there, and writes work. */
   {
     g_autoptr (ReelTestResponse) me
-      = reel_test_http (d->port, "GET", "/api/v1/sessions/current", token, NULL, 0);
+        = reel_test_http (d->port, "GET", "/api/v1/sessions/current", token, NULL, 0);
     g_assert_cmpuint (me->status, ==, 200);
     g_autofree char *t2 = reel_test_register_login (d->port, "ivan", PASSWORD);
     g_assert_nonnull (t2);
     g_autoptr (ReelTestResponse) u
-      = reel_test_http (d->port, "GET", "/api/v1/users/heidi", NULL, NULL, 0);
+        = reel_test_http (d->port, "GET", "/api/v1/users/heidi", NULL, NULL, 0);
     g_assert_cmpuint (u->status, ==, 200);
   }
   g_assert_cmpfloat (reel_test_metric (d->port, "reel_nats_server_restarts_total"), >=, 1);
@@ -480,7 +479,7 @@ test_metrics (void)
   for (int i = 0; i < 3; i++)
     {
       g_autoptr (ReelTestResponse) r
-        = reel_test_http (d->port, "GET", "/api/v1/users/judy", NULL, NULL, 0);
+          = reel_test_http (d->port, "GET", "/api/v1/users/judy", NULL, NULL, 0);
       g_assert_cmpuint (r->status, ==, 200);
     }
   g_assert_cmpfloat (reel_test_metric (d->port, get_series), ==, MAX (gets_before, 0) + 3);
@@ -488,9 +487,9 @@ test_metrics (void)
   g_assert_cmpfloat (reel_test_metric (d->port, pub_series), ==, 2);
   g_assert_cmpfloat (reel_test_metric (d->port, applied_series), ==, applied_before + 2);
   g_assert_cmpfloat (
-    reel_test_metric (d->port,
-                      "reel_http_request_duration_seconds_count{route=\"/api/v1/users/{username}\"}"),
-    >=, 3);
+      reel_test_metric (
+          d->port, "reel_http_request_duration_seconds_count{route=\"/api/v1/users/{username}\"}"),
+      >=, 3);
   g_assert_cmpfloat (reel_test_metric (d->port, "reel_projection_lag_events{projection=\"core\"}"),
                      ==, 0);
 
@@ -499,8 +498,8 @@ test_metrics (void)
   metrics_file = g_build_filename (dir, "metrics.txt", NULL);
   g_assert_true (g_file_set_contents (metrics_file, m->body, -1, NULL));
   {
-    const char *argv[] = { reel_test_env ("REEL_TEST_PYTHON"), reel_test_env ("REEL_TEST_CHECK_METRICS"), metrics_file,
-                           NULL };
+    const char *argv[] = { reel_test_env ("REEL_TEST_PYTHON"),
+                           reel_test_env ("REEL_TEST_CHECK_METRICS"), metrics_file, NULL };
     out = reel_test_run (argv, &status);
     g_print ("%s", out ? out : "");
     g_assert_cmpint (status, ==, 0);
@@ -533,7 +532,7 @@ test_clean_shutdown (void)
   reel_test_reeld_free (d);
   d = reel_test_reeld_start (dir, NULL, NULL);
   g_autoptr (ReelTestResponse) me
-    = reel_test_http (d->port, "GET", "/api/v1/sessions/current", token, NULL, 0);
+      = reel_test_http (d->port, "GET", "/api/v1/sessions/current", token, NULL, 0);
   g_assert_cmpuint (me->status, ==, 200);
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);

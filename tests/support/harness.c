@@ -29,7 +29,7 @@ guint16
 reel_test_free_port (void)
 {
   g_autoptr (GSocket) sock
-    = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
   g_autoptr (GSocketAddress) bound = NULL;
@@ -59,8 +59,7 @@ char *
 reel_test_run (const char *const *argv, int *status)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocess) p
-    = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_autoptr (GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   char *out = NULL;
   if (!p)
     {
@@ -82,8 +81,8 @@ static gboolean
 port_open (guint16 port)
 {
   g_autoptr (GSocketClient) c = g_socket_client_new ();
-  g_autoptr (GSocketConnection) conn = g_socket_client_connect_to_host (c, "127.0.0.1", port,
-                                                                        NULL, NULL);
+  g_autoptr (GSocketConnection) conn
+      = g_socket_client_connect_to_host (c, "127.0.0.1", port, NULL, NULL);
   return conn != NULL;
 }
 
@@ -99,10 +98,10 @@ reel_test_nats_start (void)
   port = g_strdup_printf ("%u", n->port);
   {
     g_autoptr (GSubprocessLauncher) l
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+        = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
     g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-    n->proc = g_subprocess_launcher_spawn (l, &error, "nats-server", "-js", "-a", "127.0.0.1",
-                                           "-p", port, "-sd", n->dir, NULL);
+    n->proc = g_subprocess_launcher_spawn (l, &error, "nats-server", "-js", "-a", "127.0.0.1", "-p",
+                                           port, "-sd", n->dir, NULL);
   }
   g_assert_no_error (error);
   for (int i = 0; i < 300 && !port_open (n->port); i++)
@@ -148,7 +147,7 @@ reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *c
   if (nats_url)
     g_ptr_array_add (argv, g_strdup_printf ("--nats-url=%s", nats_url));
   g_ptr_array_add (argv, NULL);
-  d->proc = g_subprocess_launcher_spawnv (l, (const char *const *) argv->pdata, &error);
+  d->proc = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);
   return d;
 }
@@ -156,7 +155,7 @@ reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *c
 gboolean
 reel_test_reeld_wait_ready (ReelTestReeld *d, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
   while (g_get_monotonic_time () < deadline)
     {
       g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", "/readyz", NULL, NULL, 0);
@@ -250,7 +249,7 @@ reel_test_http (guint16 port, const char *method, const char *path, const char *
   r->status = soup_message_get_status (msg);
   r->body = g_strndup (g_bytes_get_data (resp, NULL), g_bytes_get_size (resp));
   r->content_type = g_strdup (
-    soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL));
+      soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL));
   if (r->content_type && g_str_equal (r->content_type, "application/json"))
     {
       g_autoptr (JsonParser) p = json_parser_new ();
@@ -285,11 +284,11 @@ char *
 reel_test_register_login (guint16 port, const char *username, const char *password)
 {
   g_autofree char *body
-    = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", username, password);
+      = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", username, password);
   g_autoptr (ReelTestResponse) reg = reel_test_http (port, "POST", "/api/v1/users", NULL, body, 0);
   g_assert_cmpuint (reg->status, ==, 201);
   g_autoptr (ReelTestResponse) login
-    = reel_test_http (port, "POST", "/api/v1/sessions", NULL, body, 0);
+      = reel_test_http (port, "POST", "/api/v1/sessions", NULL, body, 0);
   g_assert_cmpuint (login->status, ==, 201);
   g_assert_nonnull (reel_test_json_str (login, "token"));
   return g_strdup (reel_test_json_str (login, "token"));

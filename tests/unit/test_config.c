@@ -47,11 +47,16 @@ test_errors (void)
 {
   g_autoptr (ReelConfig) cfg = reel_config_new ();
   const char *bad[][2] = {
-    { "reeld.listen", "nocolon" },   { "reeld.listen", "host:99999" },
-    { "reeld.listen", ":80" },       { "reeld.roles", "api,bogus" },
-    { "reeld.roles", "" },           { "nats.replicas", "0" },
-    { "nats.replicas", "6" },        { "http.max_body_bytes", "-1" },
-    { "http.max_body_bytes", "12x" }, { "no.such_key", "1" },
+    { "reeld.listen", "nocolon" },
+    { "reeld.listen", "host:99999" },
+    { "reeld.listen", ":80" },
+    { "reeld.roles", "api,bogus" },
+    { "reeld.roles", "" },
+    { "nats.replicas", "0" },
+    { "nats.replicas", "6" },
+    { "http.max_body_bytes", "-1" },
+    { "http.max_body_bytes", "12x" },
+    { "no.such_key", "1" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -93,16 +98,16 @@ test_example_file (void)
   g_autoptr (ReelConfig) cfg = reel_config_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *path
-    = g_build_filename (g_getenv ("REEL_TEST_DATA_DIR"), "reeld.conf.example", NULL);
+      = g_build_filename (g_getenv ("REEL_TEST_DATA_DIR"), "reeld.conf.example", NULL);
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   /* Every key of the example is a real setting with a valid value. */
   g_assert_true (reel_config_load_file (cfg, path, &error));
   g_assert_no_error (error);
   /* And every setting is documented there. */
   g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL));
-  const char *keys[][2] = { { "reeld", "listen" },         { "reeld", "roles" },
-                            { "nats", "server_binary" },  { "nats", "replicas" },
-                            { "http", "max_body_bytes" }, { "auth", "session_ttl_seconds" },
+  const char *keys[][2] = { { "reeld", "listen" },           { "reeld", "roles" },
+                            { "nats", "server_binary" },     { "nats", "replicas" },
+                            { "http", "max_body_bytes" },    { "auth", "session_ttl_seconds" },
                             { "projector", "write_wait_ms" } };
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     g_assert_true (g_key_file_has_key (kf, keys[i][0], keys[i][1], NULL));

@@ -47,9 +47,9 @@ test_no_match (void)
   gpointer h = NULL;
   const char *pattern = NULL;
   GHashTable *params = NULL;
-  const char *missing[] = { "/api/v1/users/a/b", "/api/v1/users/",  "/api/v1",
-                            "/api/v1/users/..%2Fetc", "/api/v1/users/%00", "/api/v1/users/%ff",
-                            "relative",          "/api/v1/userz/x" };
+  const char *missing[]
+      = { "/api/v1/users/a/b", "/api/v1/users/",    "/api/v1",  "/api/v1/users/..%2Fetc",
+          "/api/v1/users/%00", "/api/v1/users/%ff", "relative", "/api/v1/userz/x" };
   for (guint i = 0; i < G_N_ELEMENTS (missing); i++)
     g_assert_cmpint (reel_router_match (r, "GET", missing[i], &h, &pattern, &params), ==,
                      REEL_ROUTE_NOT_FOUND);

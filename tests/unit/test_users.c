@@ -12,8 +12,8 @@ static void
 test_usernames (void)
 {
   const char *good[] = { "abc", "a_b-c", "user123", "abcdefghijklmnopqrstuvwxyz012345" };
-  const char *bad[] = { "ab", "ABC", "ab c", "ab.c", "ab/c", "é_abc", "",
-                        "abcdefghijklmnopqrstuvwxyz0123456" };
+  const char *bad[]
+      = { "ab", "ABC", "ab c", "ab.c", "ab/c", "é_abc", "", "abcdefghijklmnopqrstuvwxyz0123456" };
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)
     g_assert_true (reel_users_validate_username (good[i], NULL));
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -50,9 +50,9 @@ make_event (const char *type, const char *json_data)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *text = g_strdup_printf (
-    "{\"type\":\"%s\",\"v\":1,\"id\":\"i\",\"at\":\"2026-01-01T00:00:00Z\",\"actor\":null,"
-    "\"data\":%s}",
-    type, json_data);
+      "{\"type\":\"%s\",\"v\":1,\"id\":\"i\",\"at\":\"2026-01-01T00:00:00Z\",\"actor\":null,"
+      "\"data\":%s}",
+      type, json_data);
   ReelEvent *ev = reel_event_parse (text, strlen (text), &error);
   g_assert_no_error (error);
   return ev;
@@ -73,7 +73,7 @@ hash_of (const char *token)
 {
   guint8 h[32];
   char hex[65];
-  crypto_generichash (h, sizeof h, (const guint8 *) token, strlen (token), NULL, 0);
+  crypto_generichash (h, sizeof h, (const guint8 *)token, strlen (token), NULL, 0);
   return g_strdup (sodium_bin2hex (hex, sizeof hex, h, sizeof h));
 }
 
@@ -97,8 +97,7 @@ test_apply (void)
     g_autoptr (JsonObject) pub = reel_users_get_public (store, "amy", &error);
     g_assert_no_error (error);
     g_assert_cmpstr (json_object_get_string_member (pub, "display_name"), ==, "Amy");
-    g_assert_cmpstr (json_object_get_string_member (pub, "created_at"), ==,
-                     "2026-01-01T00:00:00Z");
+    g_assert_cmpstr (json_object_get_string_member (pub, "created_at"), ==, "2026-01-01T00:00:00Z");
     g_assert_false (json_object_has_member (pub, "password_hash"));
   }
   {
@@ -108,10 +107,12 @@ test_apply (void)
     g_clear_error (&error);
   }
 
-  future = g_strdup_printf ("{\"username\":\"amy\",\"token_hash\":\"%s\",\"expires_at\":%" G_GINT64_FORMAT "}",
-                            h1, now + 3600);
-  past = g_strdup_printf ("{\"username\":\"amy\",\"token_hash\":\"%s\",\"expires_at\":%" G_GINT64_FORMAT "}",
-                          h2, now - 1);
+  future = g_strdup_printf (
+      "{\"username\":\"amy\",\"token_hash\":\"%s\",\"expires_at\":%" G_GINT64_FORMAT "}", h1,
+      now + 3600);
+  past = g_strdup_printf (
+      "{\"username\":\"amy\",\"token_hash\":\"%s\",\"expires_at\":%" G_GINT64_FORMAT "}", h2,
+      now - 1);
   apply (store, "session.created", future);
   apply (store, "session.created", past);
   {

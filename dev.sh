@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# reel's whole set-up on a fresh Debian 12 machine, in one of two commands:
+#
+#   ./dev.sh run    install what is missing, build, and run reeld with its
+#                   embedded defaults (own nats-server, data in ./reel-data)
+#   ./dev.sh test   install what is missing, build, run the test suite, then
+#                   the unit tests again under AddressSanitizer + UBSan
+#
+# Extra arguments after `run` go to reeld (e.g. --listen 0.0.0.0:8080).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(
+  # build
+  meson ninja-build pkg-config gcc
+  # libraries (DESIGN.md "Parts and their dependencies")
+  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsodium-dev liblmdb-dev libnats-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
+  # services and tools the service and tests run
+  nats-server lmdb-utils ffmpeg
+  python3 python3-jsonschema python3-yaml python3-prometheus-client
+)
+
+install_deps() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "dev.sh: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() { # build DIR [meson options...]
+  local dir=$1
+  shift
+  [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@"
+  meson compile -C "$dir"
+}
+
+# meson's summary counts ("Ok: N", "Fail: N", ...) of the last run in DIR.
+count() { # count DIR LABEL
+  sed -n "s/^$2:[[:space:]]*\([0-9]*\).*/\1/p" "$1/meson-logs/testlog.txt" | tail -n 1
+}
+
+run_tests() {
+  local status=0 passed=0 failed=0
+  build build
+  meson test -C build --print-errorlogs --num-processes 2 || status=1
+  passed=$((passed + $(count build Ok)))
+  failed=$((failed + $(count build Fail) + $(count build Timeout) + $(count build "Unexpected Pass")))
+
+  # The sanitizers catch what tests miss: memory errors and undefined behaviour.
+  build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    meson test -C build-asan --suite unit --print-errorlogs || status=1
+  passed=$((passed + $(count build-asan Ok)))
+  failed=$((failed + $(count build-asan Fail) + $(count build-asan Timeout) + $(count build-asan "Unexpected Pass")))
+
+  echo "tests: $passed passed, $failed failed"
+  return $status
+}
+
+case "${1:-}" in
+  run)
+    shift
+    install_deps
+    build build
+    exec ./build/src/reeld --data-dir "${REEL_DATA_DIR:-$PWD/reel-data}" "$@"
+    ;;
+  test)
+    install_deps
+    run_tests
+    ;;
+  *)
+    echo "usage: $0 run [reeld options] | $0 test" >&2
+    exit 2
+    ;;
+esac
