@@ -80,6 +80,15 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
   GHashTable *params = NULL;
   ReelRequest *req;
 
+  if (http->draining)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                    "close");
+      reel_respond_error_code (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                               reel_error_code_name (REEL_ERROR_UNAVAILABLE),
+                               "the server is shutting down");
+      return;
+    }
   switch (reel_router_match (http->router, soup_server_message_get_method (msg), path, &fn,
                              &pattern, &params))
     {
@@ -245,29 +254,39 @@ typedef struct
   GDestroyNotify data_free;
   guint64 seq;
   JsonNode *body;
+  gboolean gone; /* the client disconnected while we worked */
 } Command;
 
 static void
-command_free (Command *cmd)
+command_gone (SoupServerMessage *msg, gpointer data)
 {
+  Command *cmd = data;
+  cmd->gone = TRUE;
+}
+
+/* Answers (with the body, or error when set) unless the client has left,
+ * and releases the command. */
+static void
+command_finish (Command *cmd, const GError *error)
+{
+  SoupServerMessage *msg = cmd->req->msg;
+  if (!cmd->gone)
+    {
+      if (error)
+        reel_respond_error (msg, error);
+      else if (cmd->body)
+        reel_respond_json (msg, cmd->status, cmd->body);
+      else
+        reel_respond_empty (msg, cmd->status);
+      soup_server_message_unpause (msg);
+    }
+  g_signal_handlers_disconnect_by_func (msg, command_gone, cmd);
   cmd->req->http->inflight--;
   if (cmd->data_free)
     cmd->data_free (cmd->data);
   g_clear_pointer (&cmd->body, json_node_unref);
-  g_object_unref (cmd->req->msg);
+  g_object_unref (msg);
   g_free (cmd);
-}
-
-static void
-command_respond (Command *cmd)
-{
-  SoupServerMessage *msg = cmd->req->msg;
-  if (cmd->body)
-    reel_respond_json (msg, cmd->status, cmd->body);
-  else
-    reel_respond_empty (msg, cmd->status);
-  soup_server_message_unpause (msg);
-  command_free (cmd);
 }
 
 static void
@@ -278,7 +297,7 @@ command_applied (gboolean reached, gpointer data)
     g_warning ("%s: event %" G_GUINT64_FORMAT " not yet applied locally after %u ms; answering "
                "anyway (the write is durable in the log)",
                cmd->req->route, cmd->seq, cmd->req->http->cfg->write_wait_ms);
-  command_respond (cmd);
+  command_finish (cmd, NULL);
 }
 
 static void
@@ -301,16 +320,11 @@ command_done (GObject *source, GAsyncResult *res, gpointer data)
   g_autoptr (GError) error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (res), &error))
-    {
-      reel_respond_error (cmd->req->msg, error);
-      soup_server_message_unpause (cmd->req->msg);
-      command_free (cmd);
-      return;
-    }
-  if (cmd->seq && http->projector)
+    command_finish (cmd, error);
+  else if (cmd->seq && http->projector)
     reel_projector_wait (http->projector, cmd->seq, http->cfg->write_wait_ms, command_applied, cmd);
   else
-    command_respond (cmd);
+    command_finish (cmd, NULL);
 }
 
 void
@@ -325,6 +339,7 @@ reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func, 
   cmd->data = data;
   cmd->data_free = data_free;
   g_object_ref (req->msg);
+  g_signal_connect (req->msg, "disconnected", G_CALLBACK (command_gone), cmd);
   soup_server_message_pause (req->msg);
   req->http->inflight++;
   task = g_task_new (NULL, NULL, command_done, cmd);
@@ -336,8 +351,9 @@ void
 reel_http_drain (ReelHttp *http, gint64 timeout_us)
 {
   gint64 deadline = g_get_monotonic_time () + timeout_us;
-  /* Stop listening; requests already accepted go on being served. */
-  soup_server_disconnect (http->server);
+  /* New requests are refused with 503 from now on (soup_server_disconnect
+   * would also cut the connections of the requests in flight). */
+  http->draining = TRUE;
   while (http->inflight > 0 && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   if (http->inflight > 0)

@@ -28,7 +28,8 @@ typedef struct
   SoupServer *server;
   struct ReelRouter *router;
   char *base_url;
-  guint inflight; /* commands running or waiting (main context only) */
+  guint inflight;    /* commands running or waiting (main context only) */
+  gboolean draining; /* shutting down: refuse new requests */
 } ReelHttp;
 
 typedef struct

@@ -9,7 +9,9 @@
  *   /rebuild/identical      mdb_dump before and after --rebuild is identical
  *   /nats/embedded-restart  the embedded nats-server dies and comes back
  *   /metrics/prometheus     /metrics parses and its counters move
- *   /shutdown/clean         SIGTERM ends reeld and its nats-server cleanly */
+ *   /shutdown/clean         SIGTERM ends reeld and its nats-server cleanly
+ *   /shutdown/in-flight     requests in flight at SIGTERM finish; none is lost
+ *   /nats/missing-binary    a clear message when nats-server is not there */
 #include "harness.h"
 
 #include <nats/nats.h>
@@ -539,6 +541,86 @@ test_clean_shutdown (void)
   reel_test_rmtree (dir);
 }
 
+static gpointer
+register_in_flight (gpointer data)
+{
+  Race *r = data;
+  g_autofree char *body = g_strdup_printf (
+      "{\"username\":\"inflight%u\",\"password\":\"correct horse battery\"}", r->status);
+  g_autoptr (ReelTestResponse) resp = post_json (r->port, "/api/v1/users", NULL, body);
+  r->status = resp->status;
+  return NULL;
+}
+
+static void
+test_in_flight_shutdown (void)
+{
+  ReelTestNats *nats = reel_test_nats_start ();
+  g_autofree char *dir = reel_test_tmpdir ();
+  ReelTestReeld *d = reel_test_reeld_start (dir, nats->url, NULL);
+  enum
+  {
+    N = 4
+  };
+  Race races[N];
+  GThread *threads[N];
+  guint answered = 0;
+
+  /* Registrations take ~0.1 s each (argon2id): SIGTERM lands while they run. */
+  for (guint i = 0; i < N; i++)
+    {
+      races[i] = (Race){ d->port, i };
+      threads[i] = g_thread_new ("reg", register_in_flight, &races[i]);
+    }
+  g_usleep (30 * 1000);
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  for (guint i = 0; i < N; i++)
+    {
+      g_thread_join (threads[i]);
+      /* Accepted before shutdown began and finished (201), or refused as
+       * the server went away (503 / no answer): never lost half-way. */
+      g_assert_true (races[i].status == 201 || races[i].status == 503 || races[i].status == 0);
+      answered += races[i].status == 201;
+    }
+  reel_test_reeld_free (d);
+
+  /* Every registration that was answered 201 is there after a restart. */
+  d = reel_test_reeld_start (dir, nats->url, NULL);
+  for (guint i = 0; i < N; i++)
+    if (races[i].status == 201)
+      {
+        g_autofree char *path = g_strdup_printf ("/api/v1/users/inflight%u", i);
+        g_autoptr (ReelTestResponse) u = reel_test_http (d->port, "GET", path, NULL, NULL, 0);
+        g_assert_cmpuint (u->status, ==, 200);
+      }
+  g_assert_cmpuint (answered, >=, 1);
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_nats_stop (nats);
+  reel_test_rmtree (dir);
+}
+
+static void
+test_missing_binary (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *conf = g_build_filename (dir, "reeld.conf", NULL);
+  g_autofree char *arg_conf = g_strdup_printf ("--config=%s", conf);
+  g_autofree char *arg_dir = g_strdup_printf ("--data-dir=%s", dir);
+  g_autofree char *out = NULL;
+  int status;
+
+  g_assert_true (
+      g_file_set_contents (conf, "[nats]\nserver_binary = /nonexistent/nats-server\n", -1, NULL));
+  const char *argv[]
+      = { reel_test_env ("REEL_TEST_REELD"), arg_conf, arg_dir, "--listen=127.0.0.1:0", NULL };
+  out = reel_test_run (argv, &status);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (out, "cannot find \"/nonexistent/nats-server\""));
+  g_assert_nonnull (strstr (out, "apt-get install nats-server"));
+  reel_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -552,5 +634,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nats/embedded-restart", test_embedded_restart);
   g_test_add_func ("/metrics/prometheus", test_metrics);
   g_test_add_func ("/shutdown/clean", test_clean_shutdown);
+  g_test_add_func ("/shutdown/in-flight", test_in_flight_shutdown);
+  g_test_add_func ("/nats/missing-binary", test_missing_binary);
   return g_test_run ();
 }

@@ -47,7 +47,7 @@ int reel_test_reeld_stop (ReelTestReeld *d);
 int reel_test_reeld_wait_killed (ReelTestReeld *d);
 void reel_test_reeld_free (ReelTestReeld *d);
 
-/* Runs a program to completion; returns its stdout (NULL on failure) and
+/* Runs a program to completion; returns its stdout and stderr (NULL on failure) and
  * sets *status to its exit status. */
 char *reel_test_run (const char *const *argv, int *status);
 
