@@ -1,12 +1,15 @@
 /* See projection.h. */
 #include "app/projection.h"
 #include "app/users.h"
+#include "app/videos.h"
 
 gboolean
 reel_projection_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   if (g_str_has_prefix (ev->type, "user.") || g_str_has_prefix (ev->type, "session."))
     return reel_users_apply (txn, ev, error);
+  if (g_str_has_prefix (ev->type, "video."))
+    return reel_videos_apply (txn, ev, error);
   /* A type this version does not know (written by a newer node) is skipped,
    * not an error: the newer node's projection handles it. */
   return TRUE;

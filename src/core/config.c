@@ -14,6 +14,11 @@
 /* A write normally reaches the local projection in milliseconds; 5 s bounds
  * the wait when the projector is behind (e.g. during a rebuild). */
 #define DEFAULT_WRITE_WAIT_MS 5000
+/* Long phone videos run to several GiB; 16 GiB leaves room for 4K. */
+#define DEFAULT_UPLOAD_MAX ((guint64)16 << 30)
+/* A one-shot multipart upload is held in memory while it is parsed; keep it
+ * for small files and curl, and send larger ones through tus. */
+#define DEFAULT_MULTIPART_MAX ((guint64)256 << 20)
 
 ReelConfig *
 reel_config_new (void)
@@ -29,6 +34,8 @@ reel_config_new (void)
   cfg->http_max_body = DEFAULT_HTTP_MAX_BODY;
   cfg->session_ttl_s = DEFAULT_SESSION_TTL_S;
   cfg->write_wait_ms = DEFAULT_WRITE_WAIT_MS;
+  cfg->upload_max = DEFAULT_UPLOAD_MAX;
+  cfg->multipart_max = DEFAULT_MULTIPART_MAX;
   return cfg;
 }
 
@@ -160,6 +167,18 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
       if (!parse_u64 (name, value, 0, 600000, &n, error))
         return FALSE;
       cfg->write_wait_ms = (guint)n;
+    }
+  else if (g_str_equal (name, "uploads.max_bytes"))
+    {
+      if (!parse_u64 (name, value, 1024, G_MAXINT64, &n, error))
+        return FALSE;
+      cfg->upload_max = n;
+    }
+  else if (g_str_equal (name, "uploads.multipart_max_bytes"))
+    {
+      if (!parse_u64 (name, value, 1024, G_MAXINT32, &n, error))
+        return FALSE;
+      cfg->multipart_max = n;
     }
   else
     {

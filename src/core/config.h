@@ -31,6 +31,8 @@ typedef struct
   guint64 http_max_body;    /* http.max_body_bytes for JSON requests */
   gint64 session_ttl_s;     /* auth.session_ttl_seconds */
   guint write_wait_ms;      /* projector.write_wait_ms: read-your-writes bound */
+  guint64 upload_max;       /* uploads.max_bytes: largest video accepted */
+  guint64 multipart_max;    /* uploads.multipart_max_bytes: one-shot POST limit */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

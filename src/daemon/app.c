@@ -5,7 +5,9 @@
 #include "core/error.h"
 #include "daemon/projector.h"
 #include "http/server.h"
+#include "store/blobs.h"
 #include "store/store.h"
+#include "app/uploads.h"
 
 /* How long start-up waits for an external NATS before giving up with a
  * clear error (an embedded one is ready before we connect). */
@@ -18,6 +20,8 @@
 struct ReelDaemon
 {
   ReelStore *store;
+  ReelBlobs *blobs;
+  ReelUploads *uploads;
   ReelNatsd *natsd;
   ReelBus *bus;
   ReelProjector *projector;
@@ -41,8 +45,17 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
   g_autofree char *lmdb_dir = reel_config_data_path (cfg, "lmdb");
   const char *url = cfg->nats_url;
 
+  g_autofree char *blobs_dir = reel_config_data_path (cfg, "blobs");
+  g_autofree char *uploads_dir = reel_config_data_path (cfg, "uploads");
+
   d->store = reel_store_open (lmdb_dir, error);
   if (!d->store)
+    return FALSE;
+  d->blobs = reel_blobs_open (blobs_dir, error);
+  if (!d->blobs)
+    return FALSE;
+  d->uploads = reel_uploads_open (uploads_dir, error);
+  if (!d->uploads)
     return FALSE;
   if (!url)
     {
@@ -71,7 +84,7 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
     d->projector = reel_projector_start (d->bus, d->store, key);
   if (cfg->roles & REEL_ROLE_API)
     {
-      d->http = reel_http_start (cfg, d->store, d->bus, d->projector, error);
+      d->http = reel_http_start (cfg, d->store, d->blobs, d->uploads, d->bus, d->projector, error);
       if (!d->http)
         {
           reel_daemon_stop (d);
@@ -96,6 +109,8 @@ reel_daemon_stop (ReelDaemon *d)
   g_clear_pointer (&d->http, reel_http_stop);
   g_clear_pointer (&d->bus, reel_bus_free);
   g_clear_pointer (&d->natsd, reel_natsd_stop);
+  g_clear_pointer (&d->uploads, reel_uploads_close);
+  g_clear_pointer (&d->blobs, reel_blobs_close);
   g_clear_pointer (&d->store, reel_store_close);
   g_free (d);
 }

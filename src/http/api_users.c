@@ -63,11 +63,11 @@ read_credentials (ReelRequest *req, gboolean with_profile, GError **error)
 }
 
 static JsonNode *
-register_command (ReelHttp *http, gpointer data, guint64 *seq, GError **error)
+register_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   UserInput *in = data;
   ReelRegistration reg = { in->username, in->password, in->display_name, in->email };
-  if (!reel_users_register (http->bus, &reg, seq, error))
+  if (!reel_users_register (http->bus, &reg, &reply->seq, error))
     return NULL;
   JsonObject *out = json_object_new ();
   json_object_set_string_member (out, "username", in->username);
@@ -109,13 +109,13 @@ get_user (ReelRequest *req)
 }
 
 static JsonNode *
-login_command (ReelHttp *http, gpointer data, guint64 *seq, GError **error)
+login_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   UserInput *in = data;
   g_autofree char *token = NULL;
   gint64 expires_at;
   if (!reel_users_login (http->bus, http->store, in->username, in->password,
-                         http->cfg->session_ttl_s, &token, &expires_at, seq, error))
+                         http->cfg->session_ttl_s, &token, &expires_at, &reply->seq, error))
     return NULL;
   JsonObject *out = json_object_new ();
   g_autoptr (GDateTime) exp = g_date_time_new_from_unix_utc (expires_at);
@@ -161,11 +161,11 @@ get_current_session (ReelRequest *req)
 }
 
 static JsonNode *
-logout_command (ReelHttp *http, gpointer data, guint64 *seq, GError **error)
+logout_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   UserInput *in = data;
   /* 204 either way: success has no body, a failure is reported through error. */
-  (void)reel_users_logout (http->bus, http->store, in->token, seq, error);
+  (void)reel_users_logout (http->bus, http->store, in->token, &reply->seq, error);
   return NULL;
 }
 

@@ -17,49 +17,81 @@
 /* Defined in api_*.c: each adds its routes. */
 void reel_api_users_register (ReelRouter *router);
 void reel_api_health_register (ReelRouter *router);
+void reel_api_videos_register (ReelRouter *router, ReelRouter *early);
 
 #define DATA_START "reel-start-us"
 #define DATA_ROUTE "reel-route"
 #define DATA_BODY_SIZE "reel-body-size"
+#define DATA_BODY_LIMIT "reel-body-limit"
+
+static void
+respond_too_large (SoupServerMessage *msg, guint64 limit)
+{
+  g_autofree char *m
+      = g_strdup_printf ("request body is larger than %" G_GUINT64_FORMAT " bytes", limit);
+  reel_respond_error_code (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                           reel_error_code_name (REEL_ERROR_TOO_LARGE), m);
+}
 
 static void
 count_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
 {
-  ReelHttp *http = data;
+  guint64 *limit = g_object_get_data (G_OBJECT (msg), DATA_BODY_LIMIT);
   gsize total = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), DATA_BODY_SIZE));
   total += g_bytes_get_size (chunk);
   g_object_set_data (G_OBJECT (msg), DATA_BODY_SIZE, GSIZE_TO_POINTER (total));
-  if (total > http->cfg->http_max_body
+  if (total > *limit
       && soup_server_message_get_status (msg) != SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE)
     {
       /* Keep reading (the connection must stay in sync) but stop keeping. */
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
-      reel_respond_error_code (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                               reel_error_code_name (REEL_ERROR_TOO_LARGE),
-                               "request body is too large");
+      respond_too_large (msg, *limit);
     }
 }
 
+static void request_free (gpointer p);
+
+/* Runs once the headers are in, before the body: routes with an early
+ * handler (streaming uploads) choose their own body limit or take the body
+ * over; every other request gets the JSON limit. */
 static void
 early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
                gpointer data)
 {
   ReelHttp *http = data;
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
-  goffset len = soup_message_headers_get_content_length (h);
+  guint64 limit = http->cfg->http_max_body;
+  gpointer fn = NULL;
+  const char *pattern = NULL;
+  GHashTable *params = NULL;
 
-  if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH
-      && (guint64)len > http->cfg->http_max_body)
+  if (!http->draining
+      && reel_router_match (http->early_router, soup_server_message_get_method (msg), path, &fn,
+                            &pattern, &params)
+             == REEL_ROUTE_FOUND)
     {
-      g_autofree char *m = g_strdup_printf (
-          "request body is larger than %" G_GUINT64_FORMAT " bytes", http->cfg->http_max_body);
-      reel_respond_error_code (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                               reel_error_code_name (REEL_ERROR_TOO_LARGE), m);
+      ReelRequest *req = g_new0 (ReelRequest, 1);
+      req->http = http;
+      req->msg = msg;
+      req->route = pattern;
+      req->params = params;
+      g_object_set_data_full (G_OBJECT (msg), "reel-early-request", req, request_free);
+      limit = ((ReelEarlyHandler)fn) (req);
+      if (limit == 0 || soup_server_message_get_status (msg) != SOUP_STATUS_NONE)
+        return;
+    }
+  if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH
+      && (guint64)soup_message_headers_get_content_length (h) > limit)
+    {
+      respond_too_large (msg, limit);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
                                     "close");
       return;
     }
-  g_signal_connect (msg, "got-chunk", G_CALLBACK (count_chunk), http);
+  guint64 *stored = g_new (guint64, 1);
+  *stored = limit;
+  g_object_set_data_full (G_OBJECT (msg), DATA_BODY_LIMIT, stored, g_free);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (count_chunk), NULL);
 }
 
 static void
@@ -140,8 +172,8 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
 }
 
 ReelHttp *
-reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBus *bus, ReelProjector *projector,
-                 GError **error)
+reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, ReelUploads *uploads,
+                 ReelBus *bus, ReelProjector *projector, GError **error)
 {
   g_autoptr (ReelHttp) http = g_new0 (ReelHttp, 1);
   g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (cfg->listen_host);
@@ -160,10 +192,14 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBus *bus, ReelProj
     }
   http->cfg = cfg;
   http->store = store;
+  http->blobs = blobs;
+  http->uploads = uploads;
   http->bus = bus;
   http->projector = projector;
   http->router = reel_router_new ();
+  http->early_router = reel_router_new ();
   reel_api_users_register (http->router);
+  reel_api_videos_register (http->router, http->early_router);
   reel_api_health_register (http->router);
 
   http->server = soup_server_new ("server-header", "reel/" REEL_VERSION " ", NULL);
@@ -197,6 +233,7 @@ reel_http_stop (ReelHttp *http)
       g_object_unref (http->server);
     }
   reel_router_free (http->router);
+  reel_router_free (http->early_router);
   g_free (http->base_url);
   g_free (http);
 }
@@ -252,7 +289,7 @@ typedef struct
   ReelCommandFunc func;
   gpointer data;
   GDestroyNotify data_free;
-  guint64 seq;
+  ReelReply reply;
   JsonNode *body;
   gboolean gone; /* the client disconnected while we worked */
 } Command;
@@ -272,6 +309,10 @@ command_finish (Command *cmd, const GError *error)
   SoupServerMessage *msg = cmd->req->msg;
   if (!cmd->gone)
     {
+      for (guint i = 0; !error && cmd->reply.headers && i + 1 < cmd->reply.headers->len; i += 2)
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                      cmd->reply.headers->pdata[i],
+                                      cmd->reply.headers->pdata[i + 1]);
       if (error)
         reel_respond_error (msg, error);
       else if (cmd->body)
@@ -285,6 +326,7 @@ command_finish (Command *cmd, const GError *error)
   if (cmd->data_free)
     cmd->data_free (cmd->data);
   g_clear_pointer (&cmd->body, json_node_unref);
+  g_clear_pointer (&cmd->reply.headers, g_ptr_array_unref);
   g_object_unref (msg);
   g_free (cmd);
 }
@@ -296,7 +338,7 @@ command_applied (gboolean reached, gpointer data)
   if (!reached)
     g_warning ("%s: event %" G_GUINT64_FORMAT " not yet applied locally after %u ms; answering "
                "anyway (the write is durable in the log)",
-               cmd->req->route, cmd->seq, cmd->req->http->cfg->write_wait_ms);
+               cmd->req->route, cmd->reply.seq, cmd->req->http->cfg->write_wait_ms);
   command_finish (cmd, NULL);
 }
 
@@ -305,7 +347,7 @@ command_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
 {
   Command *cmd = data;
   GError *error = NULL;
-  cmd->body = cmd->func (cmd->req->http, cmd->data, &cmd->seq, &error);
+  cmd->body = cmd->func (cmd->req->http, cmd->data, &cmd->reply, &error);
   if (error)
     g_task_return_error (task, error);
   else
@@ -321,10 +363,20 @@ command_done (GObject *source, GAsyncResult *res, gpointer data)
 
   if (!g_task_propagate_boolean (G_TASK (res), &error))
     command_finish (cmd, error);
-  else if (cmd->seq && http->projector)
-    reel_projector_wait (http->projector, cmd->seq, http->cfg->write_wait_ms, command_applied, cmd);
+  else if (cmd->reply.seq && http->projector)
+    reel_projector_wait (http->projector, cmd->reply.seq, http->cfg->write_wait_ms, command_applied,
+                         cmd);
   else
     command_finish (cmd, NULL);
+}
+
+void
+reel_reply_header (ReelReply *reply, const char *name, const char *value)
+{
+  if (!reply->headers)
+    reply->headers = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (reply->headers, g_strdup (name));
+  g_ptr_array_add (reply->headers, g_strdup (value));
 }
 
 void

@@ -12,7 +12,9 @@
 #include "core/config.h"
 #include "bus/bus.h"
 #include "daemon/projector.h"
+#include "store/blobs.h"
 #include "store/store.h"
+#include "app/uploads.h"
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -23,10 +25,13 @@ typedef struct
 {
   const ReelConfig *cfg;
   ReelStore *store;
+  ReelBlobs *blobs;
+  ReelUploads *uploads;
   ReelBus *bus;
   ReelProjector *projector; /* NULL when this node runs no projector */
   SoupServer *server;
   struct ReelRouter *router;
+  struct ReelRouter *early_router; /* handlers that run before the body is read */
   char *base_url;
   guint inflight;    /* commands running or waiting (main context only) */
   gboolean draining; /* shutting down: refuse new requests */
@@ -41,9 +46,13 @@ typedef struct
 } ReelRequest;
 
 typedef void (*ReelHandler) (ReelRequest *req);
+/* Runs when the headers are in. Returns the body size limit to enforce, or
+ * 0 when it consumes the body itself; may answer at once (e.g. 401). */
+typedef guint64 (*ReelEarlyHandler) (ReelRequest *req);
 
-ReelHttp *reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBus *bus,
-                           ReelProjector *projector, GError **error);
+ReelHttp *reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs,
+                           ReelUploads *uploads, ReelBus *bus, ReelProjector *projector,
+                           GError **error);
 /* Stops accepting connections and serves the requests in flight until they
  * are done or timeout_us passes. */
 void reel_http_drain (ReelHttp *http, gint64 timeout_us);
@@ -62,10 +71,21 @@ const char *reel_request_token (ReelRequest *req, GError **error);
 /* The authenticated username, or NULL with REEL_ERROR_UNAUTHORIZED. */
 char *reel_request_user (ReelRequest *req, GError **error);
 
-/* Runs on a worker thread: may block (hashing, publishing), must not touch
- * req->msg. Returns the response body (or NULL for none) and, if it
- * published, the sequence to wait for. */
-typedef JsonNode *(*ReelCommandFunc) (ReelHttp *http, gpointer data, guint64 *seq, GError **error);
+/* What a command adds to its answer besides the body: the sequence of the
+ * event it published (to wait for) and response headers. */
+typedef struct
+{
+  guint64 seq;
+  GPtrArray *headers; /* name, value, name, value, ... (owned) */
+} ReelReply;
+
+void reel_reply_header (ReelReply *reply, const char *name, const char *value);
+
+/* Runs on a worker thread: may block (hashing, publishing, disk), must not
+ * touch req->msg. Returns the response body (or NULL for none) and fills
+ * reply. */
+typedef JsonNode *(*ReelCommandFunc) (ReelHttp *http, gpointer data, ReelReply *reply,
+                                      GError **error);
 
 /* Runs func off the main loop, waits until the projector has applied *seq,
  * then answers with status and func's body (or the error). */

@@ -14,6 +14,7 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_META] = "meta",
   [REEL_DB_USERS] = "users",
   [REEL_DB_SESSIONS] = "sessions",
+  [REEL_DB_VIDEOS] = "videos",
 };
 
 struct ReelStore

@@ -22,6 +22,7 @@ typedef enum
   REEL_DB_META,     /* "applied:<projection>" -> u64 BE stream sequence */
   REEL_DB_USERS,    /* username -> user record (JSON) */
   REEL_DB_SESSIONS, /* hex(token hash) -> session record (JSON) */
+  REEL_DB_VIDEOS,   /* video id -> video record (JSON) */
   REEL_DB_COUNT
 } ReelDb;
 

@@ -1,0 +1,279 @@
+/* See videos.h. */
+#include "app/videos.h"
+#include "core/error.h"
+#include "core/json.h"
+
+#include <sodium.h>
+
+gboolean
+reel_videos_id_valid (const char *id)
+{
+  if (!id || strlen (id) != REEL_VIDEO_ID_LEN)
+    return FALSE;
+  for (const char *p = id; *p; p++)
+    if (!(g_ascii_isalnum (*p) || *p == '-' || *p == '_'))
+      return FALSE;
+  return TRUE;
+}
+
+static char *
+new_id (void)
+{
+  guint8 raw[8];
+  char b64[sodium_base64_ENCODED_LEN (8, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  randombytes_buf (raw, sizeof raw);
+  return g_strdup (sodium_bin2base64 (b64, sizeof b64, raw, sizeof raw,
+                                      sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+}
+
+static gboolean
+check_text (const char *field, const char *text, gsize min, gsize max, gboolean multiline,
+            GError **error)
+{
+  glong n;
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s is not valid UTF-8", field);
+      return FALSE;
+    }
+  n = g_utf8_strlen (text, -1);
+  if ((gsize)n < min || (gsize)n > max)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s must be %zu to %zu characters", field,
+                   min, max);
+      return FALSE;
+    }
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (g_unichar_iscntrl (c) && !(multiline && (c == '\n' || c == '\t')))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s contains control characters",
+                       field);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+reel_videos_validate_draft (const ReelVideoDraft *d, guint64 max_size, GError **error)
+{
+  if (d->size == 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "the upload is empty");
+      return FALSE;
+    }
+  if (d->size > max_size)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_TOO_LARGE,
+                   "the video is larger than %" G_GUINT64_FORMAT " bytes", max_size);
+      return FALSE;
+    }
+  if (d->title && !check_text ("title", d->title, 1, REEL_VIDEO_TITLE_MAX, FALSE, error))
+    return FALSE;
+  if (d->description
+      && !check_text ("description", d->description, 0, REEL_VIDEO_DESCRIPTION_MAX, TRUE, error))
+    return FALSE;
+  if (d->filename && !check_text ("filename", d->filename, 1, 255, FALSE, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* A title from a file name: "Holiday_2026.mp4" -> "Holiday_2026". */
+static char *
+title_from (const ReelVideoDraft *d)
+{
+  g_autofree char *base = NULL;
+  char *dot;
+  if (d->title)
+    return g_strdup (d->title);
+  if (!d->filename)
+    return g_strdup ("Untitled");
+  base = g_path_get_basename (d->filename);
+  dot = strrchr (base, '.');
+  if (dot && dot != base)
+    *dot = '\0';
+  return g_utf8_substring (base, 0, MIN (g_utf8_strlen (base, -1), REEL_VIDEO_TITLE_MAX));
+}
+
+gboolean
+reel_videos_create (ReelBus *bus, const ReelVideoDraft *d, guint64 max_size, char **id,
+                    guint64 *seq, GError **error)
+{
+  g_autofree char *vid = NULL, *subject = NULL, *title = NULL;
+  g_autoptr (JsonObject) data = json_object_new ();
+
+  if (!reel_videos_validate_draft (d, max_size, error))
+    return FALSE;
+  if (sodium_init () < 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "libsodium failed to initialise");
+      return FALSE;
+    }
+  vid = new_id ();
+  title = title_from (d);
+  json_object_set_string_member (data, "video_id", vid);
+  json_object_set_string_member (data, "owner", d->owner);
+  json_object_set_string_member (data, "title", title);
+  json_object_set_string_member (data, "description", d->description ? d->description : "");
+  if (d->filename)
+    json_object_set_string_member (data, "filename", d->filename);
+  json_object_set_int_member (data, "size", (gint64)d->size);
+  subject = reel_event_subject ("video", vid);
+  /* The empty-subject precondition turns an (astronomically unlikely) id
+   * collision into an error instead of two videos sharing an id. */
+  if (!reel_events_publish (bus, subject, "video.created", 1, d->owner, data, TRUE, seq, error))
+    return FALSE;
+  *id = g_steal_pointer (&vid);
+  return TRUE;
+}
+
+gboolean
+reel_videos_mark_uploaded (ReelBus *bus, const char *id, const char *actor, const char *blob_key,
+                           guint64 size, guint64 *seq, GError **error)
+{
+  g_autofree char *subject = reel_event_subject ("video", id);
+  g_autoptr (JsonObject) data = json_object_new ();
+  json_object_set_string_member (data, "video_id", id);
+  json_object_set_string_member (data, "original", blob_key);
+  json_object_set_int_member (data, "size", (gint64)size);
+  return reel_events_publish (bus, subject, "video.uploaded", 1, actor, data, FALSE, seq, error);
+}
+
+gboolean
+reel_videos_abort_upload (ReelBus *bus, const char *id, const char *actor, guint64 *seq,
+                          GError **error)
+{
+  g_autofree char *subject = reel_event_subject ("video", id);
+  g_autoptr (JsonObject) data = json_object_new ();
+  json_object_set_string_member (data, "video_id", id);
+  return reel_events_publish (bus, subject, "video.upload_aborted", 1, actor, data, FALSE, seq,
+                              error);
+}
+
+static JsonObject *
+load (ReelTxn *txn, const char *id, GError **error)
+{
+  const void *v;
+  gsize len;
+  if (!reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), &v, &len, error))
+    return NULL;
+  return reel_json_parse_object (v, len, error);
+}
+
+JsonObject *
+reel_videos_get (ReelStore *store, const char *id, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ReelTxn) txn = NULL;
+  JsonObject *rec;
+
+  if (!reel_videos_id_valid (id))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
+      return NULL;
+    }
+  txn = reel_store_begin (store, FALSE, error);
+  if (!txn)
+    return NULL;
+  rec = load (txn, id, &local);
+  if (!rec)
+    {
+      if (local)
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
+    }
+  return rec;
+}
+
+JsonObject *
+reel_videos_public (JsonObject *rec)
+{
+  JsonObject *out = json_object_new ();
+  JsonObject *progress = json_object_new ();
+  const char *members[]
+      = { "id", "owner", "title", "description", "state", "created_at", "updated_at", "error" };
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    if (json_object_has_member (rec, members[i]))
+      json_object_set_member (out, members[i],
+                              json_node_copy (json_object_get_member (rec, members[i])));
+  json_object_set_int_member (out, "size",
+                              json_object_get_int_member_with_default (rec, "size", 0));
+  json_object_set_int_member (progress, "chunks_done",
+                              json_object_get_int_member_with_default (rec, "chunks_done", 0));
+  json_object_set_int_member (progress, "chunks_total",
+                              json_object_get_int_member_with_default (rec, "chunks_total", 0));
+  json_object_set_object_member (out, "progress", progress);
+  return out;
+}
+
+char *
+reel_videos_original_key (const char *id)
+{
+  return g_strdup_printf ("originals/%s", id);
+}
+
+static gboolean
+put (ReelTxn *txn, const char *id, JsonObject *rec, GError **error)
+{
+  g_autofree char *text = reel_json_object_to_string (rec);
+  return reel_txn_put (txn, REEL_DB_VIDEOS, id, strlen (id), text, strlen (text), error);
+}
+
+gboolean
+reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *id = reel_json_get_string (ev->data, "video_id", TRUE, error);
+  g_autoptr (JsonObject) rec = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (!id)
+    return FALSE;
+  if (g_str_equal (ev->type, "video.created"))
+    {
+      const char *members[] = { "owner", "title", "description", "filename" };
+      if (reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), NULL, NULL, NULL))
+        return TRUE; /* the subject precondition makes this unreachable */
+      rec = json_object_new ();
+      json_object_set_string_member (rec, "id", id);
+      for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+        {
+          const char *v = json_object_get_string_member_with_default (ev->data, members[i], NULL);
+          if (v)
+            json_object_set_string_member (rec, members[i], v);
+        }
+      json_object_set_int_member (rec, "size",
+                                  json_object_get_int_member_with_default (ev->data, "size", 0));
+      json_object_set_string_member (rec, "state", "uploading");
+      json_object_set_string_member (rec, "created_at", ev->at);
+      json_object_set_string_member (rec, "updated_at", ev->at);
+      return put (txn, id, rec, error);
+    }
+
+  rec = load (txn, id, &local);
+  if (!rec)
+    {
+      if (local)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      return TRUE; /* an event for a video this log never created: nothing to change */
+    }
+  if (g_str_equal (ev->type, "video.uploaded"))
+    {
+      /* Only an upload in progress moves on: a redelivery changes nothing. */
+      if (g_strcmp0 (json_object_get_string_member (rec, "state"), "uploading") != 0)
+        return TRUE;
+      json_object_set_string_member (rec, "state", "processing");
+      json_object_set_string_member (
+          rec, "original", json_object_get_string_member_with_default (ev->data, "original", ""));
+      json_object_set_string_member (rec, "updated_at", ev->at);
+      return put (txn, id, rec, error);
+    }
+  if (g_str_equal (ev->type, "video.upload_aborted"))
+    return reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
+  return TRUE;
+}

@@ -1,0 +1,56 @@
+/* Videos: the video aggregate from creation to upload (the media pipeline
+ * later moves it on to processing, playable, ready or failed).
+ *
+ * Events (subject reel.ev.video.<id>):
+ *   video.created         a creator started an upload: id, owner, title, ...
+ *   video.uploaded        the original is complete in the blob store
+ *   video.upload_aborted  the creator abandoned the upload (tus termination)
+ * Table VIDEOS: id -> {"id","owner","title","description","filename","size",
+ *   "state","created_at","updated_at","original"?,"error"?}.
+ * A video id is 11 characters of base64url (64 random bits): short enough
+ * for a URL, far too many to guess or collide. */
+#pragma once
+
+#include "bus/events.h"
+#include "store/store.h"
+
+G_BEGIN_DECLS
+
+#define REEL_VIDEO_ID_LEN 11
+#define REEL_VIDEO_TITLE_MAX 200
+#define REEL_VIDEO_DESCRIPTION_MAX 5000
+
+typedef struct
+{
+  const char *owner;
+  const char *title;       /* NULL: from filename */
+  const char *description; /* optional */
+  const char *filename;    /* optional */
+  guint64 size;            /* bytes the upload will have */
+} ReelVideoDraft;
+
+gboolean reel_videos_id_valid (const char *id);
+
+/* Validates a draft (title/description lengths, UTF-8, size). */
+gboolean reel_videos_validate_draft (const ReelVideoDraft *draft, guint64 max_size, GError **error);
+
+/* Publishes video.created; returns the new id. */
+gboolean reel_videos_create (ReelBus *bus, const ReelVideoDraft *draft, guint64 max_size, char **id,
+                             guint64 *seq, GError **error);
+gboolean reel_videos_mark_uploaded (ReelBus *bus, const char *id, const char *actor,
+                                    const char *blob_key, guint64 size, guint64 *seq,
+                                    GError **error);
+gboolean reel_videos_abort_upload (ReelBus *bus, const char *id, const char *actor, guint64 *seq,
+                                   GError **error);
+
+/* The stored record; REEL_ERROR_NOT_FOUND when absent. */
+JsonObject *reel_videos_get (ReelStore *store, const char *id, GError **error);
+/* The record as the API shows it to anyone. */
+JsonObject *reel_videos_public (JsonObject *record);
+
+/* The blob key of a video's original. */
+char *reel_videos_original_key (const char *id);
+
+gboolean reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
+
+G_END_DECLS

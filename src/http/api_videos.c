@@ -1,0 +1,585 @@
+/* HTTP edge of videos and uploads (app/videos.c, app/uploads.c):
+ *   OPTIONS /api/v1/uploads              tus capabilities
+ *   POST    /api/v1/uploads              tus creation -> Location, Reel-Video-Id
+ *   HEAD    /api/v1/uploads/{id}         tus offset
+ *   PATCH   /api/v1/uploads/{id}         tus data, streamed to disk as it arrives
+ *   DELETE  /api/v1/uploads/{id}         tus termination
+ *   POST    /api/v1/videos               one-shot multipart upload (file, title, description)
+ *   GET     /api/v1/videos/{id}          metadata and state
+ * tus 1.0.0 core + creation + termination (https://tus.io/protocols/resumable-upload). */
+#include "app/uploads.h"
+#include "app/videos.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "http/respond.h"
+#include "http/router.h"
+#include "http/server.h"
+
+#include <unistd.h>
+
+#define TUS_VERSION "1.0.0"
+#define DATA_UPLOAD "reel-upload-write"
+
+static void
+set_tus_headers (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  soup_message_headers_replace (h, "Tus-Resumable", TUS_VERSION);
+  soup_message_headers_replace (h, "Cache-Control", "no-store");
+}
+
+static gboolean
+check_tus_version (ReelRequest *req)
+{
+  const char *v = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
+                                                "Tus-Resumable");
+  if (g_strcmp0 (v, TUS_VERSION) == 0)
+    return TRUE;
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Tus-Version",
+                                TUS_VERSION);
+  reel_respond_error_code (req->msg, SOUP_STATUS_PRECONDITION_FAILED, "unsupported_version",
+                           "Tus-Resumable: " TUS_VERSION " is required");
+  return FALSE;
+}
+
+static gboolean
+parse_u64_header (ReelRequest *req, const char *name, guint64 *out, GError **error)
+{
+  const char *v
+      = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), name);
+  if (!v || !g_ascii_string_to_unsigned (v, 10, 0, G_MAXINT64, out, NULL))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s must be a non-negative integer",
+                   name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Upload-Metadata: "key base64value,key base64value" (value optional). */
+static GHashTable *
+parse_metadata (const char *header, GError **error)
+{
+  g_autoptr (GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_auto (GStrv) pairs = NULL;
+  if (!header)
+    return g_steal_pointer (&meta);
+  pairs = g_strsplit (header, ",", 64);
+  for (guint i = 0; pairs[i]; i++)
+    {
+      g_auto (GStrv) kv = g_strsplit (g_strstrip (pairs[i]), " ", 2);
+      g_autofree guchar *value = NULL;
+      gsize len = 0;
+      if (!kv[0] || !*kv[0])
+        continue;
+      if (kv[1])
+        {
+          value = g_base64_decode (kv[1], &len);
+          if (!g_utf8_validate ((const char *)value, (gssize)len, NULL) || memchr (value, 0, len))
+            {
+              g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                           "Upload-Metadata \"%s\" is not base64 of UTF-8 text", kv[0]);
+              return NULL;
+            }
+        }
+      g_hash_table_insert (meta, g_strdup (kv[0]),
+                           g_strndup (value ? (const char *)value : "", len));
+    }
+  return g_steal_pointer (&meta);
+}
+
+/* The owner's record of the video behind {id}; answers the error itself. */
+static JsonObject *
+owned_video (ReelRequest *req, char **user_out)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_autoptr (JsonObject) video = NULL;
+  if (user)
+    video = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
+  if (video && g_strcmp0 (json_object_get_string_member (video, "owner"), user) != 0)
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "this upload is not yours");
+  if (error)
+    {
+      set_tus_headers (req->msg);
+      reel_respond_error (req->msg, error);
+      return NULL;
+    }
+  if (user_out)
+    *user_out = g_steal_pointer (&user);
+  return g_steal_pointer (&video);
+}
+
+static gboolean
+is_uploading (JsonObject *video)
+{
+  return g_strcmp0 (json_object_get_string_member (video, "state"), "uploading") == 0;
+}
+
+static void
+options_uploads (ReelRequest *req)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
+  g_autofree char *max = g_strdup_printf ("%" G_GUINT64_FORMAT, req->http->cfg->upload_max);
+  soup_message_headers_replace (h, "Tus-Resumable", TUS_VERSION);
+  soup_message_headers_replace (h, "Tus-Version", TUS_VERSION);
+  soup_message_headers_replace (h, "Tus-Extension", "creation,termination");
+  soup_message_headers_replace (h, "Tus-Max-Size", max);
+  reel_respond_empty (req->msg, SOUP_STATUS_NO_CONTENT);
+}
+
+typedef struct
+{
+  char *owner;
+  char *title;
+  char *description;
+  char *filename;
+  guint64 size;
+  GBytes *file; /* multipart only */
+} CreateInput;
+
+static void
+create_input_free (gpointer p)
+{
+  CreateInput *in = p;
+  g_free (in->owner);
+  g_free (in->title);
+  g_free (in->description);
+  g_free (in->filename);
+  g_clear_pointer (&in->file, g_bytes_unref);
+  g_free (in);
+}
+
+static JsonNode *
+video_created_body (const char *id, ReelReply *reply, const char *state)
+{
+  g_autofree char *location = g_strdup_printf ("/api/v1/uploads/%s", id);
+  g_autofree char *video_url = g_strdup_printf ("/api/v1/videos/%s", id);
+  JsonObject *out = json_object_new ();
+  json_object_set_string_member (out, "id", id);
+  json_object_set_string_member (out, "state", state);
+  json_object_set_string_member (out, "url", video_url);
+  reel_reply_header (reply, "Reel-Video-Id", id);
+  if (g_str_equal (state, "uploading"))
+    {
+      json_object_set_string_member (out, "upload_url", location);
+      reel_reply_header (reply, "Location", location);
+    }
+  else
+    reel_reply_header (reply, "Location", video_url);
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+static JsonNode *
+create_upload_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  CreateInput *in = data;
+  ReelVideoDraft d = { in->owner, in->title, in->description, in->filename, in->size };
+  g_autofree char *id = NULL;
+  if (!reel_videos_create (http->bus, &d, http->cfg->upload_max, &id, &reply->seq, error))
+    return NULL;
+  reel_reply_header (reply, "Tus-Resumable", TUS_VERSION);
+  return video_created_body (id, reply, "uploading");
+}
+
+static gboolean
+read_draft (CreateInput *in, const char *title, const char *description, const char *filename,
+            const ReelHttp *http, GError **error)
+{
+  ReelVideoDraft d = { in->owner, title, description, filename, in->size };
+  if (!reel_videos_validate_draft (&d, http->cfg->upload_max, error))
+    return FALSE;
+  in->title = g_strdup (title);
+  in->description = g_strdup (description);
+  in->filename = g_strdup (filename);
+  return TRUE;
+}
+
+static void
+post_uploads (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) meta = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  CreateInput *in;
+
+  set_tus_headers (req->msg);
+  if (!user)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  if (!check_tus_version (req))
+    return;
+  in = g_new0 (CreateInput, 1);
+  in->owner = g_steal_pointer (&user);
+  if (!parse_u64_header (req, "Upload-Length", &in->size, &error)
+      || !(meta = parse_metadata (
+               soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
+                                             "Upload-Metadata"),
+               &error))
+      || !read_draft (in, g_hash_table_lookup (meta, "title"),
+                      g_hash_table_lookup (meta, "description"),
+                      g_hash_table_lookup (meta, "filename"), req->http, &error))
+    {
+      create_input_free (in);
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  reel_request_run_command (req, SOUP_STATUS_CREATED, create_upload_command, in, create_input_free);
+}
+
+static void
+head_upload (ReelRequest *req)
+{
+  g_autoptr (JsonObject) video = owned_video (req, NULL);
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
+  g_autofree char *offset = NULL, *length = NULL;
+  guint64 size;
+  if (!video)
+    return;
+  size = (guint64)json_object_get_int_member_with_default (video, "size", 0);
+  offset = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                            is_uploading (video) ? reel_uploads_offset (
+                                req->http->uploads, reel_request_param (req, "id"))
+                                                 : size);
+  length = g_strdup_printf ("%" G_GUINT64_FORMAT, size);
+  set_tus_headers (req->msg);
+  soup_message_headers_replace (h, "Upload-Offset", offset);
+  soup_message_headers_replace (h, "Upload-Length", length);
+  reel_respond_empty (req->msg, SOUP_STATUS_OK);
+}
+
+/* The state of one PATCH, from its headers to the end of its body. */
+typedef struct
+{
+  ReelUploads *uploads;
+  char *id;
+  char *user;
+  int fd;
+  guint64 offset; /* where this PATCH started */
+  guint64 size;   /* the whole upload */
+  guint64 written;
+  GError *error;
+} UploadWrite;
+
+static void
+upload_write_free (gpointer p)
+{
+  UploadWrite *w = p;
+  if (w->fd >= 0)
+    close (w->fd);
+  reel_uploads_unlock (w->uploads, w->id);
+  g_clear_error (&w->error);
+  g_free (w->id);
+  g_free (w->user);
+  g_free (w);
+}
+
+static void
+upload_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
+{
+  UploadWrite *w = data;
+  gsize len;
+  const void *p = g_bytes_get_data (chunk, &len);
+  if (w->error)
+    return;
+  if (w->offset + w->written + len > w->size)
+    {
+      g_set_error (&w->error, REEL_ERROR, REEL_ERROR_TOO_LARGE, "the body goes past Upload-Length");
+      return;
+    }
+  if (reel_uploads_write (w->fd, p, len, &w->error))
+    w->written += len;
+}
+
+static guint64
+patch_upload_early (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = NULL;
+  g_autoptr (JsonObject) video = owned_video (req, &user);
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (req->msg);
+  const char *id = reel_request_param (req, "id");
+  UploadWrite *w;
+  guint64 offset;
+  goffset len;
+
+  if (!video || !check_tus_version (req))
+    return 0;
+  set_tus_headers (req->msg);
+  if (g_strcmp0 (soup_message_headers_get_content_type (h, NULL), "application/offset+octet-stream")
+      != 0)
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                 "Content-Type must be application/offset+octet-stream");
+  else if (!is_uploading (video))
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_CONFLICT, "this upload is complete");
+  else if (parse_u64_header (req, "Upload-Offset", &offset, &error))
+    {
+      guint64 size = (guint64)json_object_get_int_member (video, "size");
+      len = soup_message_headers_get_content_length (h);
+      if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH
+          && offset + (guint64)len > size)
+        g_set_error (&error, REEL_ERROR, REEL_ERROR_TOO_LARGE,
+                     "Upload-Offset + Content-Length exceeds Upload-Length");
+      else if (reel_uploads_lock (req->http->uploads, id, &error))
+        {
+          int fd = reel_uploads_open_append (req->http->uploads, id, offset, &error);
+          if (fd < 0)
+            reel_uploads_unlock (req->http->uploads, id);
+          else
+            {
+              w = g_new0 (UploadWrite, 1);
+              w->uploads = req->http->uploads;
+              w->id = g_strdup (id);
+              w->user = g_steal_pointer (&user);
+              w->fd = fd;
+              w->offset = offset;
+              w->size = size;
+              g_object_set_data_full (G_OBJECT (req->msg), DATA_UPLOAD, w, upload_write_free);
+              soup_message_body_set_accumulate (soup_server_message_get_request_body (req->msg),
+                                                FALSE);
+              g_signal_connect (req->msg, "got-chunk", G_CALLBACK (upload_chunk), w);
+              return 0;
+            }
+        }
+    }
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Connection",
+                                "close");
+  reel_respond_error (req->msg, error);
+  return 0;
+}
+
+typedef struct
+{
+  char *id;
+  char *user;
+  guint64 size;
+} CompleteInput;
+
+static void
+complete_input_free (gpointer p)
+{
+  CompleteInput *in = p;
+  g_free (in->id);
+  g_free (in->user);
+  g_free (in);
+}
+
+/* Moves the finished upload into the blob store and says so in the log. */
+static JsonNode *
+complete_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  CompleteInput *in = data;
+  g_autofree char *key = reel_videos_original_key (in->id);
+  g_autofree char *offset = g_strdup_printf ("%" G_GUINT64_FORMAT, in->size);
+  if (!reel_uploads_complete (http->uploads, http->blobs, in->id, key, error)
+      || !reel_videos_mark_uploaded (http->bus, in->id, in->user, key, in->size, &reply->seq,
+                                     error))
+    return NULL;
+  reel_reply_header (reply, "Tus-Resumable", TUS_VERSION);
+  reel_reply_header (reply, "Upload-Offset", offset);
+  return NULL;
+}
+
+static void
+patch_upload (ReelRequest *req)
+{
+  UploadWrite *w = g_object_get_data (G_OBJECT (req->msg), DATA_UPLOAD);
+  g_autofree char *offset = NULL;
+  guint64 now;
+
+  if (!w)
+    {
+      /* The early handler answered already; nothing reaches here then. */
+      reel_respond_error_code (req->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                               "upload state missing");
+      return;
+    }
+  set_tus_headers (req->msg);
+  if (w->error)
+    {
+      reel_respond_error (req->msg, w->error);
+      return;
+    }
+  now = w->offset + w->written;
+  close (w->fd);
+  w->fd = -1;
+  if (now == w->size)
+    {
+      CompleteInput *in = g_new0 (CompleteInput, 1);
+      in->id = g_strdup (w->id);
+      in->user = g_strdup (w->user);
+      in->size = w->size;
+      reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, complete_command, in,
+                                complete_input_free);
+      return;
+    }
+  offset = g_strdup_printf ("%" G_GUINT64_FORMAT, now);
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                "Upload-Offset", offset);
+  reel_respond_empty (req->msg, SOUP_STATUS_NO_CONTENT);
+}
+
+static JsonNode *
+abort_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  CompleteInput *in = data;
+  if (!reel_uploads_lock (http->uploads, in->id, error))
+    return NULL;
+  reel_uploads_discard (http->uploads, in->id);
+  reel_uploads_unlock (http->uploads, in->id);
+  reel_videos_abort_upload (http->bus, in->id, in->user, &reply->seq, error);
+  reel_reply_header (reply, "Tus-Resumable", TUS_VERSION);
+  return NULL;
+}
+
+static void
+delete_upload (ReelRequest *req)
+{
+  g_autofree char *user = NULL;
+  g_autoptr (JsonObject) video = owned_video (req, &user);
+  CompleteInput *in;
+  if (!video)
+    return;
+  set_tus_headers (req->msg);
+  if (!is_uploading (video))
+    {
+      reel_respond_error_code (req->msg, SOUP_STATUS_CONFLICT, "conflict",
+                               "this upload is complete; delete the video instead");
+      return;
+    }
+  in = g_new0 (CompleteInput, 1);
+  in->id = g_strdup (reel_request_param (req, "id"));
+  in->user = g_steal_pointer (&user);
+  reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, abort_command, in, complete_input_free);
+}
+
+static guint64
+post_videos_early (ReelRequest *req)
+{
+  return req->http->cfg->multipart_max;
+}
+
+static JsonNode *
+multipart_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  CreateInput *in = data;
+  ReelVideoDraft d = { in->owner, in->title, in->description, in->filename, in->size };
+  g_autofree char *id = NULL, *key = NULL;
+  if (!reel_videos_create (http->bus, &d, http->cfg->upload_max, &id, &reply->seq, error))
+    return NULL;
+  key = reel_videos_original_key (id);
+  if (!reel_uploads_put (http->uploads, id, in->file, error)
+      || !reel_uploads_complete (http->uploads, http->blobs, id, key, error)
+      || !reel_videos_mark_uploaded (http->bus, id, in->owner, key, in->size, &reply->seq, error))
+    {
+      reel_uploads_discard (http->uploads, id);
+      return NULL;
+    }
+  return video_created_body (id, reply, "processing");
+}
+
+static char *
+part_text (GBytes *b)
+{
+  gsize len;
+  const char *p = g_bytes_get_data (b, &len);
+  return g_strndup (p ? p : "", len);
+}
+
+static void
+post_videos (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *title = NULL, *description = NULL, *filename = NULL;
+  SoupMultipart *mp = NULL;
+  CreateInput *in;
+
+  if (!user)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  body = soup_message_body_flatten (soup_server_message_get_request_body (req->msg));
+  mp = soup_multipart_new_from_message (soup_server_message_get_request_headers (req->msg), body);
+  if (!mp)
+    {
+      reel_respond_error_code (req->msg, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                               "expected a multipart/form-data body with a \"file\" part");
+      return;
+    }
+  in = g_new0 (CreateInput, 1);
+  in->owner = g_steal_pointer (&user);
+  for (int i = 0; i < soup_multipart_get_length (mp); i++)
+    {
+      SoupMessageHeaders *ph;
+      GBytes *pb;
+      g_autoptr (GHashTable) params = NULL;
+      char *disposition = NULL;
+      const char *name;
+      if (!soup_multipart_get_part (mp, i, &ph, &pb)
+          || !soup_message_headers_get_content_disposition (ph, &disposition, &params))
+        continue;
+      g_free (disposition);
+      name = g_hash_table_lookup (params, "name");
+      if (g_strcmp0 (name, "file") == 0 && !in->file)
+        {
+          in->file = g_bytes_ref (pb);
+          filename = g_strdup (g_hash_table_lookup (params, "filename"));
+        }
+      else if (g_strcmp0 (name, "title") == 0)
+        g_free (title), title = part_text (pb);
+      else if (g_strcmp0 (name, "description") == 0)
+        g_free (description), description = part_text (pb);
+    }
+  soup_multipart_free (mp);
+  if (!in->file)
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "the \"file\" part is missing");
+  else
+    {
+      in->size = g_bytes_get_size (in->file);
+      read_draft (in, title, description, filename, req->http, &error);
+    }
+  if (error)
+    {
+      create_input_free (in);
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  reel_request_run_command (req, SOUP_STATUS_CREATED, multipart_command, in, create_input_free);
+}
+
+static void
+get_video (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) video
+      = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
+  g_autoptr (JsonObject) pub = NULL;
+  if (!video)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  pub = reel_videos_public (video);
+  reel_respond_object (req->msg, SOUP_STATUS_OK, pub);
+}
+
+void reel_api_videos_register (ReelRouter *router, ReelRouter *early);
+
+void
+reel_api_videos_register (ReelRouter *router, ReelRouter *early)
+{
+  reel_router_add (router, "OPTIONS", "/api/v1/uploads", options_uploads);
+  reel_router_add (router, "POST", "/api/v1/uploads", post_uploads);
+  reel_router_add (router, "HEAD", "/api/v1/uploads/{id}", head_upload);
+  reel_router_add (router, "PATCH", "/api/v1/uploads/{id}", patch_upload);
+  reel_router_add (router, "DELETE", "/api/v1/uploads/{id}", delete_upload);
+  reel_router_add (router, "POST", "/api/v1/videos", post_videos);
+  reel_router_add (router, "GET", "/api/v1/videos/{id}", get_video);
+  reel_router_add (early, "PATCH", "/api/v1/uploads/{id}", patch_upload_early);
+  reel_router_add (early, "POST", "/api/v1/videos", post_videos_early);
+}

@@ -1,0 +1,33 @@
+/* The blob store: originals, segments and thumbnails, by key.
+ *
+ * A key is a relative path of safe segments ([A-Za-z0-9._-], no "." or "..")
+ * such as "originals/<video>" or "videos/<video>/720p/3.m4s"; anything else
+ * is refused, so no key can name a file outside the store. The default
+ * backend is the filesystem under DATA_DIR/blobs with atomic writes (temp
+ * file, fsync, rename): a reader sees the whole blob or none of it. The
+ * interface is small on purpose, so an S3-compatible backend can slot in. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct ReelBlobs ReelBlobs;
+
+ReelBlobs *reel_blobs_open (const char *root, GError **error);
+void reel_blobs_close (ReelBlobs *blobs);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelBlobs, reel_blobs_close)
+
+gboolean reel_blobs_key_valid (const char *key);
+
+/* Stores bytes under key, atomically. */
+gboolean reel_blobs_put (ReelBlobs *blobs, const char *key, GBytes *data, GError **error);
+/* Moves a local file (on the same filesystem, e.g. a finished upload) into
+ * the store under key, atomically and durably. */
+gboolean reel_blobs_put_file (ReelBlobs *blobs, const char *key, const char *path, GError **error);
+/* The local file behind key, for serving and for GStreamer to read;
+ * REEL_ERROR_NOT_FOUND when absent. */
+char *reel_blobs_local_path (ReelBlobs *blobs, const char *key, GError **error);
+gboolean reel_blobs_delete (ReelBlobs *blobs, const char *key, GError **error);
+
+G_END_DECLS
