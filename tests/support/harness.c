@@ -217,6 +217,7 @@ reel_test_response_free (ReelTestResponse *r)
   g_free (r->content_type);
   if (r->json)
     json_node_unref (r->json);
+  g_clear_pointer (&r->headers, g_hash_table_unref);
   g_free (r);
 }
 
@@ -224,40 +225,71 @@ ReelTestResponse *
 reel_test_http (guint16 port, const char *method, const char *path, const char *token,
                 const char *body, gsize body_len)
 {
+  return reel_test_http_full (port, method, path, token, NULL, NULL, body,
+                              body && !body_len ? strlen (body) : body_len);
+}
+
+static void
+collect_header (const char *name, const char *value, gpointer data)
+{
+  g_hash_table_insert (data, g_ascii_strdown (name, -1), g_strdup (value));
+}
+
+ReelTestResponse *
+reel_test_http_full (guint16 port, const char *method, const char *path, const char *token,
+                     const char *const *headers, const char *content_type, const void *body,
+                     gsize body_len)
+{
   static SoupSession *session;
   ReelTestResponse *r = g_new0 (ReelTestResponse, 1);
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
   g_autoptr (SoupMessage) msg = soup_message_new (method, url);
   g_autoptr (GBytes) resp = NULL;
   g_autoptr (GError) error = NULL;
+  SoupMessageHeaders *rh;
 
   if (!session)
     session = soup_session_new_with_options ("timeout", 60, "max-conns-per-host", 16, NULL);
   g_assert_nonnull (msg);
+  r->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   if (token)
     {
       g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
     }
+  for (guint i = 0; headers && headers[i] && headers[i + 1]; i += 2)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), headers[i],
+                                  headers[i + 1]);
   if (body)
     {
-      g_autoptr (GBytes) b = g_bytes_new (body, body_len ? body_len : strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", b);
+      g_autoptr (GBytes) b = g_bytes_new (body, body_len);
+      soup_message_set_request_body_from_bytes (
+          msg, content_type ? content_type : "application/json", b);
     }
   resp = soup_session_send_and_read (session, msg, NULL, &error);
   if (!resp)
     return r; /* status 0: no answer */
   r->status = soup_message_get_status (msg);
-  r->body = g_strndup (g_bytes_get_data (resp, NULL), g_bytes_get_size (resp));
-  r->content_type = g_strdup (
-      soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL));
+  r->body = g_bytes_get_size (resp)
+                ? g_strndup (g_bytes_get_data (resp, NULL), g_bytes_get_size (resp))
+                : g_strdup ("");
+  rh = soup_message_get_response_headers (msg);
+  soup_message_headers_foreach (rh, collect_header, r->headers);
+  r->content_type = g_strdup (soup_message_headers_get_content_type (rh, NULL));
   if (r->content_type && g_str_equal (r->content_type, "application/json"))
     {
       g_autoptr (JsonParser) p = json_parser_new ();
-      if (json_parser_load_from_data (p, r->body, -1, NULL))
+      if (json_parser_load_from_data (p, r->body, -1, NULL) && json_parser_get_root (p))
         r->json = json_node_ref (json_parser_get_root (p));
     }
   return r;
+}
+
+const char *
+reel_test_header (ReelTestResponse *r, const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+  return g_hash_table_lookup (r->headers, lower);
 }
 
 const char *

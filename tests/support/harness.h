@@ -57,6 +57,7 @@ typedef struct
   char *body;
   JsonNode *json; /* NULL unless the body parsed as JSON */
   char *content_type;
+  GHashTable *headers; /* lower-case name -> value */
 } ReelTestResponse;
 
 void reel_test_response_free (ReelTestResponse *r);
@@ -66,7 +67,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelTestResponse, reel_test_response_free)
 ReelTestResponse *reel_test_http (guint16 port, const char *method, const char *path,
                                   const char *token, const char *body, gsize body_len);
 
-/* A member of a JSON object response, or NULL. */
+/* The same with extra request headers (name, value, ..., NULL) and a body
+ * content type (default application/json). */
+ReelTestResponse *reel_test_http_full (guint16 port, const char *method, const char *path,
+                                       const char *token, const char *const *headers,
+                                       const char *content_type, const void *body, gsize body_len);
+
+/* A response header (any case), or NULL. */
+const char *reel_test_header (ReelTestResponse *r, const char *name);
+
+/* A member of a JSON object response, or NULL.  */
 const char *reel_test_json_str (ReelTestResponse *r, const char *member);
 /* The error code of an error response ({"error":{"code":...}}), or NULL. */
 const char *reel_test_error_code (ReelTestResponse *r);
