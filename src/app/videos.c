@@ -201,8 +201,16 @@ reel_videos_public (JsonObject *rec)
                               json_node_copy (json_object_get_member (rec, members[i])));
   json_object_set_int_member (out, "size",
                               json_object_get_int_member_with_default (rec, "size", 0));
+  if (json_object_has_member (rec, "duration_ns"))
+    {
+      json_object_set_double_member (out, "duration",
+                                     (double)json_object_get_int_member (rec, "duration_ns") / 1e9);
+      json_object_set_int_member (out, "width", json_object_get_int_member (rec, "width"));
+      json_object_set_int_member (out, "height", json_object_get_int_member (rec, "height"));
+    }
   json_object_set_int_member (progress, "chunks_done",
                               json_object_get_int_member_with_default (rec, "chunks_done", 0));
+  /* Until ingest has planned the chunks, the total is unknown: 0. */
   json_object_set_int_member (progress, "chunks_total",
                               json_object_get_int_member_with_default (rec, "chunks_total", 0));
   json_object_set_object_member (out, "progress", progress);
@@ -213,6 +221,14 @@ char *
 reel_videos_original_key (const char *id)
 {
   return g_strdup_printf ("originals/%s", id);
+}
+
+/* ready and failed are where a video's processing ends. */
+static gboolean
+is_final (JsonObject *rec)
+{
+  const char *state = json_object_get_string_member_with_default (rec, "state", "");
+  return g_str_equal (state, "ready") || g_str_equal (state, "failed");
 }
 
 static gboolean
@@ -270,6 +286,32 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       json_object_set_string_member (rec, "state", "processing");
       json_object_set_string_member (
           rec, "original", json_object_get_string_member_with_default (ev->data, "original", ""));
+      json_object_set_string_member (rec, "updated_at", ev->at);
+      return put (txn, id, rec, error);
+    }
+  if (g_str_equal (ev->type, "video.probed"))
+    {
+      const char *members[]
+          = { "duration_ns", "width",      "height",   "rotation",     "fps_n", "fps_d",
+              "has_audio",   "segment_ns", "chunk_ns", "chunks_total", "rungs" };
+      /* A re-run ingest (redelivered job) publishes the same plan again. */
+      if (json_object_has_member (rec, "chunks_total") || is_final (rec))
+        return TRUE;
+      for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+        if (json_object_has_member (ev->data, members[i]))
+          json_object_set_member (rec, members[i],
+                                  json_node_copy (json_object_get_member (ev->data, members[i])));
+      json_object_set_string_member (rec, "state", "processing");
+      json_object_set_string_member (rec, "updated_at", ev->at);
+      return put (txn, id, rec, error);
+    }
+  if (g_str_equal (ev->type, "video.failed"))
+    {
+      if (is_final (rec))
+        return TRUE;
+      json_object_set_string_member (rec, "state", "failed");
+      json_object_set_string_member (
+          rec, "error", json_object_get_string_member_with_default (ev->data, "reason", "failed"));
       json_object_set_string_member (rec, "updated_at", ev->at);
       return put (txn, id, rec, error);
     }

@@ -2,6 +2,7 @@
  * example config in data/ and the tests check against it. */
 #include "core/config.h"
 #include "core/error.h"
+#include "media/plan.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -36,6 +37,16 @@ reel_config_new (void)
   cfg->write_wait_ms = DEFAULT_WRITE_WAIT_MS;
   cfg->upload_max = DEFAULT_UPLOAD_MAX;
   cfg->multipart_max = DEFAULT_MULTIPART_MAX;
+  /* 2 s segments: quick start and quality switches; 3 per chunk keeps
+   * chunk jobs short (a few seconds of encoding) so many run in parallel. */
+  cfg->segment_s = 2;
+  cfg->chunk_segments = 3;
+  cfg->ladder = g_strdup ("1080p:1080:5000,720p:720:2800,480p:480:1400,360p:360:800,240p:240:400");
+  cfg->x264_preset = g_strdup ("veryfast");
+  /* One pipeline per two cores: each pipeline's encoders use threads too. */
+  cfg->worker_concurrency = MAX (1, g_get_num_processors () / 2);
+  cfg->job_attempts = 3;
+  cfg->job_ack_wait_s = 30;
   return cfg;
 }
 
@@ -48,6 +59,8 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->listen_host);
   g_free (cfg->nats_url);
   g_free (cfg->nats_server_binary);
+  g_free (cfg->ladder);
+  g_free (cfg->x264_preset);
   g_free (cfg);
 }
 
@@ -105,10 +118,15 @@ reel_config_parse_roles (const char *text, guint *roles, GError **error)
         bits |= REEL_ROLE_API;
       else if (g_str_equal (p, "projector"))
         bits |= REEL_ROLE_PROJECTOR;
+      else if (g_str_equal (p, "ingest"))
+        bits |= REEL_ROLE_INGEST;
+      else if (g_str_equal (p, "worker"))
+        bits |= REEL_ROLE_WORKER;
       else
         {
-          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                       "reeld.roles: unknown role \"%s\" (known: all, api, projector)", p);
+          g_set_error (
+              error, REEL_ERROR, REEL_ERROR_INVALID,
+              "reeld.roles: unknown role \"%s\" (known: all, api, projector, ingest, worker)", p);
           return FALSE;
         }
     }
@@ -179,6 +197,57 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
       if (!parse_u64 (name, value, 1024, G_MAXINT32, &n, error))
         return FALSE;
       cfg->multipart_max = n;
+    }
+  else if (g_str_equal (name, "media.segment_seconds"))
+    {
+      if (!parse_u64 (name, value, 1, 10, &n, error))
+        return FALSE;
+      cfg->segment_s = (guint)n;
+    }
+  else if (g_str_equal (name, "media.chunk_segments"))
+    {
+      if (!parse_u64 (name, value, 1, 60, &n, error))
+        return FALSE;
+      cfg->chunk_segments = (guint)n;
+    }
+  else if (g_str_equal (name, "media.ladder"))
+    {
+      g_autoptr (GArray) rungs = NULL;
+      if (!reel_ladder_parse (value, &rungs, error))
+        return FALSE;
+      replace_str (&cfg->ladder, value);
+    }
+  else if (g_str_equal (name, "media.x264_preset"))
+    {
+      static const char *const presets[]
+          = { "ultrafast", "superfast", "veryfast", "faster",   "fast",
+              "medium",    "slow",      "slower",   "veryslow", NULL };
+      if (!g_strv_contains (presets, value))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "media.x264_preset: \"%s\" is not an x264 preset (ultrafast ... veryslow)",
+                       value);
+          return FALSE;
+        }
+      replace_str (&cfg->x264_preset, value);
+    }
+  else if (g_str_equal (name, "worker.concurrency"))
+    {
+      if (!parse_u64 (name, value, 1, 256, &n, error))
+        return FALSE;
+      cfg->worker_concurrency = (guint)n;
+    }
+  else if (g_str_equal (name, "jobs.max_attempts"))
+    {
+      if (!parse_u64 (name, value, 1, 100, &n, error))
+        return FALSE;
+      cfg->job_attempts = (guint)n;
+    }
+  else if (g_str_equal (name, "jobs.ack_wait_seconds"))
+    {
+      if (!parse_u64 (name, value, 5, 3600, &n, error))
+        return FALSE;
+      cfg->job_ack_wait_s = (guint)n;
     }
   else
     {

@@ -15,9 +15,11 @@ typedef enum
 {
   REEL_ROLE_API = 1 << 0,
   REEL_ROLE_PROJECTOR = 1 << 1,
+  REEL_ROLE_INGEST = 1 << 2,
+  REEL_ROLE_WORKER = 1 << 3,
 } ReelRole;
 
-#define REEL_ROLES_ALL (REEL_ROLE_API | REEL_ROLE_PROJECTOR)
+#define REEL_ROLES_ALL (REEL_ROLE_API | REEL_ROLE_PROJECTOR | REEL_ROLE_INGEST | REEL_ROLE_WORKER)
 
 typedef struct
 {
@@ -33,6 +35,13 @@ typedef struct
   guint write_wait_ms;      /* projector.write_wait_ms: read-your-writes bound */
   guint64 upload_max;       /* uploads.max_bytes: largest video accepted */
   guint64 multipart_max;    /* uploads.multipart_max_bytes: one-shot POST limit */
+  guint segment_s;          /* media.segment_seconds */
+  guint chunk_segments;     /* media.chunk_segments: segments per transcode chunk */
+  char *ladder;             /* media.ladder: NAME:HEIGHT:KBPS,... */
+  char *x264_preset;        /* media.x264_preset */
+  guint worker_concurrency; /* worker.concurrency: pipelines at once */
+  guint job_attempts;       /* jobs.max_attempts */
+  guint job_ack_wait_s;     /* jobs.ack_wait_seconds */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "daemon/projector.h"
 #include "http/server.h"
+#include "media/ingest.h"
 #include "store/blobs.h"
 #include "store/store.h"
 #include "app/uploads.h"
@@ -25,6 +26,7 @@ struct ReelDaemon
   ReelNatsd *natsd;
   ReelBus *bus;
   ReelProjector *projector;
+  ReelIngest *ingest;
   ReelHttp *http;
 };
 
@@ -82,6 +84,8 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
     }
   if (cfg->roles & REEL_ROLE_PROJECTOR)
     d->projector = reel_projector_start (d->bus, d->store, key);
+  if (cfg->roles & REEL_ROLE_INGEST)
+    d->ingest = reel_ingest_start (cfg, d->bus, d->blobs);
   if (cfg->roles & REEL_ROLE_API)
     {
       d->http = reel_http_start (cfg, d->store, d->blobs, d->uploads, d->bus, d->projector, error);
@@ -105,6 +109,7 @@ reel_daemon_stop (ReelDaemon *d)
 {
   if (d->http)
     reel_http_drain (d->http, DRAIN_TIMEOUT_US);
+  g_clear_pointer (&d->ingest, reel_ingest_stop);
   g_clear_pointer (&d->projector, reel_projector_stop);
   g_clear_pointer (&d->http, reel_http_stop);
   g_clear_pointer (&d->bus, reel_bus_free);

@@ -7,6 +7,7 @@
 #include "reel-config.h"
 
 #include <glib-unix.h>
+#include <gst/gst.h>
 #include <locale.h>
 #include <stdio.h>
 
@@ -42,6 +43,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (ReelConfig) cfg = reel_config_new ();
   setlocale (LC_ALL, "");
+  gst_init (&argc, &argv);
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {

@@ -14,6 +14,7 @@
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "media/ingest.h"
 
 #include <unistd.h>
 
@@ -373,7 +374,10 @@ complete_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **erro
   CompleteInput *in = data;
   g_autofree char *key = reel_videos_original_key (in->id);
   g_autofree char *offset = g_strdup_printf ("%" G_GUINT64_FORMAT, in->size);
+  /* The ingest job goes first: if we die before video.uploaded, a retried
+   * PATCH finds the upload complete and the job is already queued. */
   if (!reel_uploads_complete (http->uploads, http->blobs, in->id, key, error)
+      || !reel_ingest_enqueue (http->bus, in->id, key, error)
       || !reel_videos_mark_uploaded (http->bus, in->id, in->user, key, in->size, &reply->seq,
                                      error))
     return NULL;
@@ -472,6 +476,7 @@ multipart_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **err
   key = reel_videos_original_key (id);
   if (!reel_uploads_put (http->uploads, id, in->file, error)
       || !reel_uploads_complete (http->uploads, http->blobs, id, key, error)
+      || !reel_ingest_enqueue (http->bus, id, key, error)
       || !reel_videos_mark_uploaded (http->bus, id, in->owner, key, in->size, &reply->seq, error))
     {
       reel_uploads_discard (http->uploads, id);

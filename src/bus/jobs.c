@@ -1,0 +1,225 @@
+/* See jobs.h. Each of the `concurrency` threads binds its own pull
+ * subscription to the kind's shared durable consumer and fetches one job at
+ * a time, so a slow job never holds back another. */
+#include "bus/jobs.h"
+#include "bus/bus-private.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "core/metrics.h"
+
+#define FETCH_TIMEOUT_MS 500
+#define RETRY_DELAY_US (500 * 1000)
+/* A failed job waits this long before it is tried again. */
+#define NAK_DELAY_NS ((int64_t)2 * 1000000000)
+
+struct ReelJob
+{
+  natsMsg *msg;
+  JsonObject *data;
+  guint attempt;
+};
+
+struct ReelJobWorker
+{
+  ReelBus *bus;
+  ReelJobWorkerConfig cfg;
+  char *kind;
+  char *durable;
+  char *filter;
+  GPtrArray *threads;
+  gint stopping;
+};
+
+const char *
+reel_job_subject (const ReelJob *job)
+{
+  return natsMsg_GetSubject (job->msg);
+}
+
+JsonObject *
+reel_job_data (const ReelJob *job)
+{
+  return job->data;
+}
+
+guint
+reel_job_attempt (const ReelJob *job)
+{
+  return job->attempt;
+}
+
+void
+reel_job_progress (const ReelJob *job)
+{
+  natsMsg_InProgress (job->msg, NULL);
+}
+
+static natsSubscription *
+bind_consumer (ReelJobWorker *w, GError **error)
+{
+  natsSubscription *sub = NULL;
+  jsErrCode jerr = 0;
+  jsSubOptions so;
+  natsStatus s;
+
+  jsSubOptions_Init (&so);
+  so.Stream = REEL_STREAM_JOBS;
+  so.Config.Durable = w->durable;
+  so.Config.AckPolicy = js_AckExplicit;
+  so.Config.AckWait = (int64_t)w->cfg.ack_wait_s * 1000000000;
+  /* One delivery more than the attempts: the extra one only arrives when a
+   * worker died during the last attempt, and gives the job up. */
+  so.Config.MaxDeliver = w->cfg.max_attempts + 1;
+  so.Config.FilterSubject = w->filter;
+  so.Config.MaxAckPending = 10000;
+  s = js_PullSubscribe (&sub, w->bus->js, w->filter, w->durable, NULL, &so, &jerr);
+  if (s != NATS_OK)
+    {
+      reel_bus_set_error (error, s, jerr, "job consumer");
+      return NULL;
+    }
+  return sub;
+}
+
+static void
+handle (ReelJobWorker *w, natsMsg *msg)
+{
+  g_autoptr (GError) error = NULL;
+  jsMsgMetaData *meta = NULL;
+  ReelJob job = { msg, NULL, 1 };
+  g_autoptr (GString) labels = g_string_new (NULL);
+  gboolean ok;
+
+  reel_metrics_label (labels, "kind", w->kind);
+  if (natsMsg_GetMetaData (&meta, msg) == NATS_OK)
+    {
+      job.attempt = (guint)meta->NumDelivered;
+      jsMsgMetaData_Destroy (meta);
+    }
+  job.data
+      = reel_json_parse_object (natsMsg_GetData (msg), (gsize)natsMsg_GetDataLength (msg), &error);
+  if (!job.data)
+    {
+      g_warning ("job on %s is not JSON; dropped: %s", natsMsg_GetSubject (msg), error->message);
+      natsMsg_Term (msg, NULL);
+      return;
+    }
+  if (job.attempt > w->cfg.max_attempts)
+    {
+      g_set_error (&error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
+                   "the worker processing it stopped responding %u times", w->cfg.max_attempts);
+      ok = FALSE;
+    }
+  else
+    ok = w->cfg.run (&job, w->cfg.user_data, &error);
+
+  if (ok)
+    {
+      natsMsg_AckSync (msg, NULL, NULL);
+      reel_metrics_add ("reel_jobs_done_total", labels->str, 1);
+    }
+  else if (job.attempt >= w->cfg.max_attempts
+           || g_error_matches (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED)
+           || g_error_matches (error, REEL_ERROR, REEL_ERROR_INVALID))
+    {
+      /* Out of attempts, or a failure no retry can fix (bad input). */
+      g_warning ("job %s given up after %u attempts: %s", natsMsg_GetSubject (msg), job.attempt,
+                 error ? error->message : "?");
+      if (w->cfg.give_up)
+        w->cfg.give_up (&job, error, w->cfg.user_data);
+      natsMsg_Term (msg, NULL);
+      reel_metrics_add ("reel_jobs_given_up_total", labels->str, 1);
+    }
+  else
+    {
+      g_warning ("job %s failed (attempt %u of %u), retrying: %s", natsMsg_GetSubject (msg),
+                 job.attempt, w->cfg.max_attempts, error ? error->message : "?");
+      natsMsg_NakWithDelay (msg, NAK_DELAY_NS, NULL);
+      reel_metrics_add ("reel_jobs_retried_total", labels->str, 1);
+    }
+  json_object_unref (job.data);
+}
+
+static gpointer
+worker_thread (gpointer data)
+{
+  ReelJobWorker *w = data;
+  natsSubscription *sub = NULL;
+
+  while (!g_atomic_int_get (&w->stopping))
+    {
+      g_autoptr (GError) error = NULL;
+      natsMsgList list = { 0 };
+      jsErrCode jerr = 0;
+      natsStatus s;
+
+      if (!sub && !(sub = bind_consumer (w, &error)))
+        {
+          g_warning ("%s worker: %s", w->kind, error->message);
+          g_usleep (RETRY_DELAY_US);
+          continue;
+        }
+      s = natsSubscription_Fetch (&list, sub, 1, FETCH_TIMEOUT_MS, &jerr);
+      if (s == NATS_TIMEOUT)
+        continue;
+      if (s != NATS_OK)
+        {
+          natsSubscription_Destroy (sub);
+          sub = NULL;
+          g_usleep (RETRY_DELAY_US);
+          continue;
+        }
+      for (int i = 0; i < list.Count; i++)
+        handle (w, list.Msgs[i]);
+      natsMsgList_Destroy (&list);
+    }
+  if (sub)
+    natsSubscription_Destroy (sub);
+  return NULL;
+}
+
+ReelJobWorker *
+reel_job_worker_start (ReelBus *bus, const ReelJobWorkerConfig *cfg)
+{
+  ReelJobWorker *w = g_new0 (ReelJobWorker, 1);
+  reel_metrics_declare ("reel_jobs_done_total", REEL_METRIC_COUNTER, "Jobs completed, by kind");
+  reel_metrics_declare ("reel_jobs_retried_total", REEL_METRIC_COUNTER,
+                        "Job attempts that failed and were handed back, by kind");
+  reel_metrics_declare ("reel_jobs_given_up_total", REEL_METRIC_COUNTER,
+                        "Jobs given up after their last attempt, by kind");
+  w->bus = bus;
+  w->cfg = *cfg;
+  w->kind = g_strdup (cfg->kind);
+  w->cfg.kind = w->kind;
+  w->durable = g_strdup_printf ("reel-jobs-%s", cfg->kind);
+  w->filter = g_strdup_printf ("reel.job.%s.>", cfg->kind);
+  w->threads = g_ptr_array_new ();
+  for (guint i = 0; i < MAX (cfg->concurrency, 1); i++)
+    g_ptr_array_add (w->threads, g_thread_new (w->durable, worker_thread, w));
+  return w;
+}
+
+void
+reel_job_worker_stop (ReelJobWorker *w)
+{
+  if (!w)
+    return;
+  g_atomic_int_set (&w->stopping, 1);
+  for (guint i = 0; i < w->threads->len; i++)
+    g_thread_join (w->threads->pdata[i]);
+  g_ptr_array_unref (w->threads);
+  g_free (w->kind);
+  g_free (w->durable);
+  g_free (w->filter);
+  g_free (w);
+}
+
+gboolean
+reel_jobs_publish (ReelBus *bus, const char *kind, const char *key, const char *id,
+                   JsonObject *data, GError **error)
+{
+  g_autofree char *subject = g_strdup_printf ("reel.job.%s.%s", kind, key);
+  g_autofree char *text = reel_json_object_to_string (data);
+  g_autofree char *msg_id = g_strdup_printf ("job-%s-%s", kind, id);
+  return reel_bus_publish (bus, subject, msg_id, text, strlen (text), FALSE, NULL, error);
+}

@@ -1,0 +1,53 @@
+/* Jobs: work handed out through the REEL_JOBS work-queue stream.
+ *
+ * A job is a JSON message on reel.job.<kind>.<key>, published with a
+ * Nats-Msg-Id so publishing it twice queues it once. Every node running the
+ * matching role binds to one shared durable pull consumer per kind, so each
+ * job goes to exactly one worker at a time. A worker keeps a long job alive
+ * with reel_job_progress() (an in-progress ack resets AckWait); a job that
+ * fails is redelivered with a back-off; a job that fails max_attempts times
+ * (or whose worker died on the last attempt) is given up: the give-up
+ * callback records why (e.g. the video fails with that reason) and the job
+ * is terminated instead of retried forever. */
+#pragma once
+
+#include "bus/bus.h"
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct ReelJob ReelJob;
+
+const char *reel_job_subject (const ReelJob *job);
+JsonObject *reel_job_data (const ReelJob *job); /* owned by the job */
+guint reel_job_attempt (const ReelJob *job);    /* 1 on first delivery */
+/* Tells the queue the job is still being worked on (thread-safe, cheap). */
+void reel_job_progress (const ReelJob *job);
+
+typedef gboolean (*ReelJobFunc) (const ReelJob *job, gpointer user_data, GError **error);
+/* Called once when a job is given up, with the last error. */
+typedef void (*ReelJobGiveUpFunc) (const ReelJob *job, const GError *error, gpointer user_data);
+
+typedef struct
+{
+  const char *kind;   /* "ingest", "chunk", "audio": subject reel.job.<kind>.> */
+  guint concurrency;  /* jobs at once on this node */
+  guint ack_wait_s;   /* silence after which a job is handed to another worker */
+  guint max_attempts; /* deliveries before giving up */
+  ReelJobFunc run;
+  ReelJobGiveUpFunc give_up;
+  gpointer user_data;
+} ReelJobWorkerConfig;
+
+typedef struct ReelJobWorker ReelJobWorker;
+
+ReelJobWorker *reel_job_worker_start (ReelBus *bus, const ReelJobWorkerConfig *cfg);
+/* Lets running jobs finish (they are acked or handed back), then stops. */
+void reel_job_worker_stop (ReelJobWorker *worker);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelJobWorker, reel_job_worker_stop)
+
+/* Queues a job on reel.job.<kind>.<key>; id de-duplicates re-publishing. */
+gboolean reel_jobs_publish (ReelBus *bus, const char *kind, const char *key, const char *id,
+                            JsonObject *data, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,179 @@
+/* See ingest.h. */
+#include "media/ingest.h"
+#include "bus/events.h"
+#include "bus/jobs.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "media/plan.h"
+#include "media/probe.h"
+
+/* Probing reads headers and a little data; 60 s covers slow disks and
+ * files whose index sits at the end. */
+#define PROBE_TIMEOUT_S 60
+
+struct ReelIngest
+{
+  const ReelConfig *cfg;
+  ReelBus *bus;
+  ReelBlobs *blobs;
+  GArray *ladder;
+  ReelJobWorker *worker;
+};
+
+gboolean
+reel_ingest_enqueue (ReelBus *bus, const char *video_id, const char *original_key, GError **error)
+{
+  g_autoptr (JsonObject) job = json_object_new ();
+  json_object_set_string_member (job, "video_id", video_id);
+  json_object_set_string_member (job, "original", original_key);
+  return reel_jobs_publish (bus, "ingest", video_id, video_id, job, error);
+}
+
+gboolean
+reel_ingest_fail_video (ReelBus *bus, const char *video_id, const char *reason, GError **error)
+{
+  g_autofree char *subject = reel_event_subject ("video", video_id);
+  g_autoptr (JsonObject) data = json_object_new ();
+  json_object_set_string_member (data, "video_id", video_id);
+  json_object_set_string_member (data, "reason", reason);
+  return reel_events_publish (bus, subject, "video.failed", 1, NULL, data, FALSE, NULL, error);
+}
+
+static JsonArray *
+rungs_json (GArray *rungs)
+{
+  JsonArray *arr = json_array_new ();
+  for (guint i = 0; i < rungs->len; i++)
+    {
+      ReelRung *r = &g_array_index (rungs, ReelRung, i);
+      JsonObject *o = json_object_new ();
+      json_object_set_string_member (o, "name", r->name);
+      json_object_set_int_member (o, "width", r->width);
+      json_object_set_int_member (o, "height", r->height);
+      json_object_set_int_member (o, "kbps", r->kbps);
+      json_array_add_object_element (arr, o);
+    }
+  return arr;
+}
+
+static gboolean
+queue_media_jobs (ReelIngest *in, const char *id, const char *original, const ReelProbe *p,
+                  guint64 chunk_ns, guint chunks, GError **error)
+{
+  for (guint i = 0; i < chunks; i++)
+    {
+      g_autoptr (JsonObject) job = json_object_new ();
+      g_autofree char *job_id = g_strdup_printf ("%s-%u", id, i);
+      guint64 start, len;
+      reel_plan_chunk_range (p->duration_ns, chunk_ns, i, &start, &len);
+      json_object_set_string_member (job, "video_id", id);
+      json_object_set_string_member (job, "original", original);
+      json_object_set_int_member (job, "chunk", i);
+      json_object_set_int_member (job, "start_ns", (gint64)start);
+      json_object_set_int_member (job, "duration_ns", (gint64)len);
+      if (!reel_jobs_publish (in->bus, "chunk", id, job_id, job, error))
+        return FALSE;
+    }
+  if (p->has_audio)
+    {
+      g_autoptr (JsonObject) job = json_object_new ();
+      json_object_set_string_member (job, "video_id", id);
+      json_object_set_string_member (job, "original", original);
+      if (!reel_jobs_publish (in->bus, "audio", id, id, job, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+run_ingest (const ReelJob *job, gpointer data, GError **error)
+{
+  ReelIngest *in = data;
+  JsonObject *d = reel_job_data (job);
+  const char *id = json_object_get_string_member_with_default (d, "video_id", NULL);
+  const char *original = json_object_get_string_member_with_default (d, "original", NULL);
+  g_autofree char *path = NULL, *subject = NULL;
+  g_autoptr (ReelProbe) p = NULL;
+  g_autoptr (GArray) rungs = NULL;
+  g_autoptr (JsonObject) ev = json_object_new ();
+  guint64 segment_ns = (guint64)in->cfg->segment_s * G_GUINT64_CONSTANT (1000000000);
+  guint64 chunk_ns = segment_ns * in->cfg->chunk_segments;
+  guint chunks;
+
+  if (!id || !original)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "ingest job lacks video_id/original");
+      return FALSE;
+    }
+  path = reel_blobs_local_path (in->blobs, original, error);
+  if (!path)
+    return FALSE;
+  p = reel_probe_file (path, PROBE_TIMEOUT_S, error);
+  if (!p)
+    return FALSE;
+  rungs = reel_ladder_for_source (in->ladder, p->width, p->height);
+  chunks = reel_plan_chunks (p->duration_ns, chunk_ns);
+
+  json_object_set_string_member (ev, "video_id", id);
+  json_object_set_int_member (ev, "duration_ns", (gint64)p->duration_ns);
+  json_object_set_int_member (ev, "width", p->width);
+  json_object_set_int_member (ev, "height", p->height);
+  json_object_set_int_member (ev, "rotation", p->rotation);
+  json_object_set_int_member (ev, "fps_n", p->fps_n);
+  json_object_set_int_member (ev, "fps_d", p->fps_d);
+  json_object_set_boolean_member (ev, "has_audio", p->has_audio);
+  json_object_set_string_member (ev, "video_codec", p->video_codec);
+  json_object_set_int_member (ev, "segment_ns", (gint64)segment_ns);
+  json_object_set_int_member (ev, "chunk_ns", (gint64)chunk_ns);
+  json_object_set_int_member (ev, "chunks_total", chunks);
+  json_object_set_array_member (ev, "rungs", rungs_json (rungs));
+  subject = reel_event_subject ("video", id);
+  /* The plan is in the log before any job exists, so the assembler always
+   * knows what it is assembling. */
+  return reel_events_publish (in->bus, subject, "video.probed", 1, NULL, ev, FALSE, NULL, error)
+         && queue_media_jobs (in, id, original, p, chunk_ns, chunks, error);
+}
+
+static void
+give_up_ingest (const ReelJob *job, const GError *error, gpointer data)
+{
+  ReelIngest *in = data;
+  g_autoptr (GError) local = NULL;
+  const char *id
+      = json_object_get_string_member_with_default (reel_job_data (job), "video_id", NULL);
+  if (id
+      && !reel_ingest_fail_video (in->bus, id, error ? error->message : "processing failed",
+                                  &local))
+    g_warning ("cannot record the failure of video %s: %s", id, local->message);
+}
+
+ReelIngest *
+reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
+{
+  ReelIngest *in = g_new0 (ReelIngest, 1);
+  ReelJobWorkerConfig wc = { 0 };
+  in->cfg = cfg;
+  in->bus = bus;
+  in->blobs = blobs;
+  /* The config parser validated the ladder already. */
+  g_assert_true (reel_ladder_parse (cfg->ladder, &in->ladder, NULL));
+  wc.kind = "ingest";
+  wc.concurrency = 1;
+  wc.ack_wait_s = cfg->job_ack_wait_s;
+  wc.max_attempts = cfg->job_attempts;
+  wc.run = run_ingest;
+  wc.give_up = give_up_ingest;
+  wc.user_data = in;
+  in->worker = reel_job_worker_start (bus, &wc);
+  return in;
+}
+
+void
+reel_ingest_stop (ReelIngest *in)
+{
+  if (!in)
+    return;
+  reel_job_worker_stop (in->worker);
+  g_array_unref (in->ladder);
+  g_free (in);
+}

@@ -1,0 +1,31 @@
+/* The ingest role: turns an uploaded original into a media plan.
+ *
+ * For each ingest job (queued when an upload completes) it probes the
+ * original (media/probe.c); a file that is not playable video fails the
+ * video with the probe's reason (video.failed), anything else publishes
+ * video.probed (duration, size, rungs, chunk count) and queues one chunk job
+ * per chunk plus one audio job for the workers. Publishing is idempotent
+ * (jobs carry fixed ids), so a redelivered ingest job changes nothing. */
+#pragma once
+
+#include "bus/bus.h"
+#include "core/config.h"
+#include "store/blobs.h"
+
+G_BEGIN_DECLS
+
+typedef struct ReelIngest ReelIngest;
+
+ReelIngest *reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs);
+void reel_ingest_stop (ReelIngest *ingest);
+
+/* Queues the ingest of a video whose original is complete (called by the
+ * API when an upload finishes). */
+gboolean reel_ingest_enqueue (ReelBus *bus, const char *video_id, const char *original_key,
+                              GError **error);
+
+/* Publishes video.failed with a reason the uploader can read. */
+gboolean reel_ingest_fail_video (ReelBus *bus, const char *video_id, const char *reason,
+                                 GError **error);
+
+G_END_DECLS

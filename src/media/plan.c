@@ -1,0 +1,91 @@
+/* See plan.h. */
+#include "media/plan.h"
+#include "core/error.h"
+
+gboolean
+reel_ladder_parse (const char *text, GArray **out, GError **error)
+{
+  g_auto (GStrv) items = g_strsplit (text, ",", -1);
+  g_autoptr (GArray) rungs = g_array_new (FALSE, TRUE, sizeof (ReelRung));
+  for (guint i = 0; items[i]; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (g_strstrip (items[i]), ":", -1);
+      ReelRung r = { 0 };
+      guint64 h, kbps;
+      if (g_strv_length (f) != 3 || !*f[0] || strlen (f[0]) >= sizeof r.name
+          || !g_ascii_string_to_unsigned (f[1], 10, 16, 8640, &h, NULL)
+          || !g_ascii_string_to_unsigned (f[2], 10, 50, 200000, &kbps, NULL))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "media.ladder: \"%s\" is not NAME:HEIGHT:KBPS (height 16-8640, "
+                       "50-200000 kbps)",
+                       items[i]);
+          return FALSE;
+        }
+      for (const char *p = f[0]; *p; p++)
+        if (!g_ascii_isalnum (*p))
+          {
+            g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                         "media.ladder: rung name \"%s\" must be letters and digits", f[0]);
+            return FALSE;
+          }
+      g_strlcpy (r.name, f[0], sizeof r.name);
+      r.height = (guint)h;
+      r.kbps = (guint)kbps;
+      g_array_append_val (rungs, r);
+    }
+  if (rungs->len == 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "media.ladder: no rungs");
+      return FALSE;
+    }
+  *out = g_steal_pointer (&rungs);
+  return TRUE;
+}
+
+static guint
+even (double v)
+{
+  guint n = (guint)(v + 0.5);
+  return MAX (2, n & ~1u);
+}
+
+GArray *
+reel_ladder_for_source (GArray *ladder, guint width, guint height)
+{
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (ReelRung));
+  const ReelRung *smallest = NULL;
+  for (guint i = 0; i < ladder->len; i++)
+    {
+      ReelRung r = g_array_index (ladder, ReelRung, i);
+      if (!smallest || r.height < smallest->height)
+        smallest = &g_array_index (ladder, ReelRung, i);
+      if (r.height > height)
+        continue; /* never above the source */
+      r.width = even ((double)width * r.height / height);
+      r.height = even (r.height);
+      g_array_append_val (out, r);
+    }
+  if (out->len == 0 && smallest)
+    {
+      ReelRung r = *smallest;
+      r.width = even (width);
+      r.height = even (height);
+      g_array_append_val (out, r);
+    }
+  return out;
+}
+
+guint
+reel_plan_chunks (guint64 duration_ns, guint64 chunk_ns)
+{
+  return (guint)((duration_ns + chunk_ns - 1) / chunk_ns);
+}
+
+void
+reel_plan_chunk_range (guint64 duration_ns, guint64 chunk_ns, guint i, guint64 *start_ns,
+                       guint64 *length_ns)
+{
+  *start_ns = (guint64)i * chunk_ns;
+  *length_ns = MIN (chunk_ns, duration_ns - MIN (duration_ns, *start_ns));
+}

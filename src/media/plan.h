@@ -1,0 +1,39 @@
+/* The media plan of a video: which ladder rungs it gets and how its
+ * timeline is cut into segments and chunks. Pure functions of the probe and
+ * the configuration, so every node computes the same plan.
+ *
+ * Segment: the unit of playback (one CMAF media segment, keyframe-aligned in
+ * every rung). Chunk: the unit of transcoding, a whole number of segments,
+ * so chunk boundaries are segment boundaries and the rungs' timelines simply
+ * continue from chunk to chunk. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char name[16]; /* "720p" */
+  guint width;   /* even, aspect of the source */
+  guint height;  /* even */
+  guint kbps;    /* video bitrate */
+} ReelRung;
+
+/* Parses "NAME:HEIGHT:KBPS,..." (e.g. "720p:720:2800,360p:360:800"). */
+gboolean reel_ladder_parse (const char *text, GArray **rungs, GError **error);
+
+/* The rungs a source of width x height (display orientation) gets: every
+ * configured rung not taller than the source, scaled to its aspect ratio
+ * with even dimensions; a source smaller than every rung gets one rung at
+ * its own (even) size. */
+GArray *reel_ladder_for_source (GArray *ladder, guint width, guint height);
+
+/* Number of chunks for a duration: the last chunk may be shorter. */
+guint reel_plan_chunks (guint64 duration_ns, guint64 chunk_ns);
+
+/* Start and length of chunk i. */
+void reel_plan_chunk_range (guint64 duration_ns, guint64 chunk_ns, guint i, guint64 *start_ns,
+                            guint64 *length_ns);
+
+G_END_DECLS
