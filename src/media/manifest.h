@@ -1,0 +1,54 @@
+/* Playlists from the chunk table: the HLS multivariant and media playlists
+ * (RFC 8216, fMP4 segments with EXT-X-MAP) and the DASH MPD (ISO/IEC
+ * 23009-1, SegmentList), all naming the same CMAF segments.
+ *
+ * While chunks are still being transcoded, the media playlists are EVENT
+ * playlists of the contiguous done prefix (players start at once and keep
+ * polling); once all chunks are done they are VOD with EXT-X-ENDLIST. The
+ * MPD is static, describing the done prefix until it is complete. The timeline is continuous: no
+ * EXT-X-DISCONTINUITY, because every chunk's segments continue the previous
+ * chunk's timestamps. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint64 duration_ns;
+  char *uri; /* relative to the playlist */
+} ReelSegment;
+
+typedef struct
+{
+  char *name;  /* "720p", "audio" */
+  guint width; /* 0 for audio */
+  guint height;
+  guint bandwidth; /* peak bits per second, for BANDWIDTH */
+  char *codecs;    /* RFC 6381, e.g. "avc1.64001f" or "mp4a.40.2" */
+  char *init_uri;
+  GArray *segments; /* of ReelSegment */
+} ReelRendition;
+
+typedef struct
+{
+  GPtrArray *video;     /* of ReelRendition*, best first */
+  ReelRendition *audio; /* NULL when the video has no sound */
+  gboolean final;       /* every chunk is done */
+  guint64 duration_ns;  /* of the whole video */
+  guint frame_rate_n;   /* for the MPD; 0 when unknown */
+  guint frame_rate_d;
+} ReelManifest;
+
+ReelRendition *reel_rendition_new (const char *name);
+void reel_rendition_add_segment (ReelRendition *r, guint64 duration_ns, const char *uri);
+void reel_rendition_free (ReelRendition *r);
+void reel_manifest_clear (ReelManifest *m);
+
+/* media playlist URIs are "<name>.m3u8" beside the multivariant playlist. */
+char *reel_hls_multivariant (const ReelManifest *m);
+char *reel_hls_media (const ReelManifest *m, const ReelRendition *r);
+char *reel_dash_mpd (const ReelManifest *m);
+
+G_END_DECLS
