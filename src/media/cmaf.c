@@ -1,0 +1,230 @@
+/* See cmaf.h. ISO/IEC 14496-12 boxes: a 32-bit size (1 = 64-bit size
+ * follows, 0 = to the end) and a four-character type; containers hold
+ * boxes. Only the boxes on the paths below are read. */
+#include "media/cmaf.h"
+#include "core/error.h"
+
+typedef struct
+{
+  const guint8 *p; /* box start */
+  gsize size;      /* whole box */
+  gsize header;    /* 8 or 16 */
+  char type[5];
+} Box;
+
+static guint32
+be32 (const guint8 *p)
+{
+  return ((guint32)p[0] << 24) | ((guint32)p[1] << 16) | ((guint32)p[2] << 8) | p[3];
+}
+
+static guint64
+be64 (const guint8 *p)
+{
+  return ((guint64)be32 (p) << 32) | be32 (p + 4);
+}
+
+/* Reads the box at p (within end); FALSE when malformed or at the end. */
+static gboolean
+next_box (const guint8 *p, const guint8 *end, Box *b)
+{
+  guint64 size;
+  if (end - p < 8)
+    return FALSE;
+  size = be32 (p);
+  b->header = 8;
+  if (size == 1)
+    {
+      if (end - p < 16)
+        return FALSE;
+      size = be64 (p + 8);
+      b->header = 16;
+    }
+  else if (size == 0)
+    size = (guint64)(end - p);
+  if (size < b->header || size > (guint64)(end - p))
+    return FALSE;
+  b->p = p;
+  b->size = (gsize)size;
+  memcpy (b->type, p + 4, 4);
+  b->type[4] = '\0';
+  return TRUE;
+}
+
+/* Finds the first box of a path ("moov/trak/mdia/mdhd") inside [p, end). */
+static gboolean
+find_path (const guint8 *p, const guint8 *end, const char *path, Box *out)
+{
+  Box b;
+  const char *slash = strchr (path, '/');
+  gsize n = slash ? (gsize)(slash - path) : strlen (path);
+  while (next_box (p, end, &b))
+    {
+      if (strlen (b.type) == n && memcmp (b.type, path, n) == 0)
+        {
+          if (!slash)
+            {
+              *out = b;
+              return TRUE;
+            }
+          /* Sample entries (avc1, mp4a) and stsd have fields before children. */
+          gsize skip = g_str_equal (b.type, "stsd")   ? 8
+                       : g_str_equal (b.type, "avc1") ? 78
+                       : g_str_equal (b.type, "mp4a") ? 28
+                                                      : 0;
+          if (b.header + skip <= b.size
+              && find_path (b.p + b.header + skip, b.p + b.size, slash + 1, out))
+            return TRUE;
+        }
+      p += b.size;
+    }
+  return FALSE;
+}
+
+static char *
+codecs_of (const guint8 *moov, const guint8 *end)
+{
+  Box b;
+  if (find_path (moov, end, "moov/trak/mdia/minf/stbl/stsd/avc1/avcC", &b)
+      && b.size >= b.header + 4)
+    {
+      const guint8 *c = b.p + b.header;
+      return g_strdup_printf ("avc1.%02X%02X%02X", c[1], c[2], c[3]);
+    }
+  if (find_path (moov, end, "moov/trak/mdia/minf/stbl/stsd/mp4a", &b))
+    return g_strdup ("mp4a.40.2"); /* reel encodes AAC-LC only */
+  return NULL;
+}
+
+/* Sum of the sample durations of one fragment. */
+static guint64
+fragment_ticks (const guint8 *moof, gsize size, guint32 default_duration)
+{
+  Box tfhd, trun;
+  const guint8 *end = moof + size;
+  guint64 total = 0;
+  guint32 dflt = default_duration;
+
+  if (find_path (moof, end, "moof/traf/tfhd", &tfhd) && tfhd.size >= tfhd.header + 8)
+    {
+      const guint8 *q = tfhd.p + tfhd.header;
+      guint32 flags = be32 (q) & 0xffffff;
+      gsize off = 8; /* version/flags + track id */
+      if (flags & 0x01)
+        off += 8;
+      if (flags & 0x02)
+        off += 4;
+      if ((flags & 0x08) && tfhd.header + off + 4 <= tfhd.size)
+        dflt = be32 (q + off);
+    }
+  if (!find_path (moof, end, "moof/traf/trun", &trun) || trun.size < trun.header + 8)
+    return 0;
+  {
+    const guint8 *q = trun.p + trun.header, *tend = trun.p + trun.size;
+    guint32 flags = be32 (q) & 0xffffff, count = be32 (q + 4);
+    gsize stride = 0;
+    q += 8;
+    if (flags & 0x01)
+      q += 4;
+    if (flags & 0x04)
+      q += 4;
+    stride = ((flags & 0x100) ? 4 : 0) + ((flags & 0x200) ? 4 : 0) + ((flags & 0x400) ? 4 : 0)
+             + ((flags & 0x800) ? 4 : 0);
+    for (guint32 i = 0; i < count; i++)
+      {
+        if (flags & 0x100)
+          {
+            if (q + 4 > tend)
+              break;
+            total += be32 (q);
+          }
+        else
+          total += dflt;
+        q += stride;
+      }
+  }
+  return total;
+}
+
+void
+reel_cmaf_free (ReelCmaf *c)
+{
+  if (!c)
+    return;
+  g_clear_pointer (&c->init, g_bytes_unref);
+  g_clear_pointer (&c->segments, g_ptr_array_unref);
+  g_clear_pointer (&c->durations_ns, g_array_unref);
+  g_free (c->codecs);
+  g_free (c);
+}
+
+static gboolean
+malformed (GError **error, const char *what)
+{
+  g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "fragmented MP4: %s", what);
+  return FALSE;
+}
+
+ReelCmaf *
+reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error)
+{
+  gsize len;
+  const guint8 *start = g_bytes_get_data (data, &len), *end = start + len, *p = start;
+  const guint8 *init_end = NULL;
+  g_autoptr (ReelCmaf) c = g_new0 (ReelCmaf, 1);
+  guint32 trex_duration = 0;
+  guint64 offset_ticks;
+  Box b, moov = { 0 };
+
+  c->segments = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  c->durations_ns = g_array_new (FALSE, FALSE, sizeof (guint64));
+  if (!start || !find_path (start, end, "moov", &moov))
+    return malformed (error, "no moov box"), NULL;
+  if (find_path (start, end, "moov/trak/mdia/mdhd", &b) && b.size >= b.header + 24)
+    c->timescale = b.p[b.header] == 1 ? be32 (b.p + b.header + 20) : be32 (b.p + b.header + 12);
+  if (!c->timescale)
+    return malformed (error, "no track timescale"), NULL;
+  if (find_path (start, end, "moov/mvex/trex", &b) && b.size >= b.header + 16)
+    trex_duration = be32 (b.p + b.header + 12);
+  c->codecs = codecs_of (start, end);
+  init_end = moov.p + moov.size;
+  c->init = g_bytes_new (start, (gsize)(init_end - start));
+  offset_ticks = (guint64)((offset_ns * (__uint128_t)c->timescale + 500000000) / 1000000000);
+
+  p = init_end;
+  while (next_box (p, end, &b))
+    {
+      Box mdat, tfdt;
+      if (!g_str_equal (b.type, "moof"))
+        {
+          p += b.size; /* mfra and the like */
+          continue;
+        }
+      if (!next_box (b.p + b.size, end, &mdat) || !g_str_equal (mdat.type, "mdat"))
+        return malformed (error, "moof without mdat"), NULL;
+      g_autofree guint8 *seg = g_memdup2 (b.p, b.size + mdat.size);
+      if (!find_path (seg, seg + b.size, "moof/traf/tfdt", &tfdt) || tfdt.size < tfdt.header + 8)
+        return malformed (error, "fragment without tfdt"), NULL;
+      {
+        guint8 *q = (guint8 *)tfdt.p + tfdt.header;
+        guint64 t = q[0] == 1 ? be64 (q + 4) : be32 (q + 4);
+        t += offset_ticks;
+        if (q[0] == 1)
+          for (int i = 0; i < 8; i++)
+            q[4 + i] = (guint8)(t >> (56 - 8 * i));
+        else if (t > G_MAXUINT32)
+          return malformed (error, "decode time overflows a version 0 tfdt"), NULL;
+        else
+          for (int i = 0; i < 4; i++)
+            q[4 + i] = (guint8)(t >> (24 - 8 * i));
+      }
+      guint64 ticks = fragment_ticks (seg, b.size, trex_duration);
+      guint64 ns = (guint64)((ticks * (__uint128_t)1000000000 + c->timescale / 2) / c->timescale);
+      g_array_append_val (c->durations_ns, ns);
+      g_ptr_array_add (c->segments, g_bytes_new_take (g_steal_pointer (&seg), b.size + mdat.size));
+      p = mdat.p + mdat.size;
+    }
+  if (c->segments->len == 0)
+    return malformed (error, "no fragments"), NULL;
+  return g_steal_pointer (&c);
+}

@@ -1,0 +1,31 @@
+/* Cutting a fragmented MP4 (as mp4mux writes it with fragment-duration)
+ * into CMAF pieces: the init segment (ftyp + moov) and one media segment per
+ * fragment (moof + mdat), with each fragment's duration and the track's
+ * RFC 6381 codecs string for the playlists.
+ *
+ * mp4mux starts every file's decode times at zero; a chunk that begins at
+ * 6 s of the video must say so, so the splitter adds the chunk's start to
+ * each fragment's base media decode time (tfdt). That is the only byte it
+ * changes: everything else is mp4mux's output as written. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GBytes *init;
+  GPtrArray *segments;  /* GBytes*, moof+mdat each */
+  GArray *durations_ns; /* guint64 per segment */
+  guint32 timescale;
+  char *codecs; /* "avc1.640028", "mp4a.40.2" */
+} ReelCmaf;
+
+void reel_cmaf_free (ReelCmaf *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelCmaf, reel_cmaf_free)
+
+/* Splits data; offset_ns is added to every fragment's decode time. */
+ReelCmaf *reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,85 @@
+/* media/cmaf: split a fragmented MP4 made here by mp4mux, shift its decode
+ * times, and read durations and codecs back. */
+#include "media/cmaf.h"
+
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+
+static GBytes *
+make_fragmented (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "f.mp4", NULL);
+  g_autofree char *desc = g_strdup_printf (
+      "videotestsrc num-buffers=150 ! video/x-raw,width=320,height=240,framerate=30/1 ! x264enc "
+      "bframes=0 key-int-max=60 ! video/x-h264,profile=high ! h264parse ! mp4mux "
+      "fragment-duration=2000 ! filesink location=%s",
+      path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) p = gst_parse_launch (desc, &error);
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstMessage) m = NULL;
+  g_autofree char *data = NULL;
+  gsize len;
+  g_assert_no_error (error);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  bus = gst_element_get_bus (p);
+  m = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_cmpint (GST_MESSAGE_TYPE (m), ==, GST_MESSAGE_EOS);
+  gst_element_set_state (p, GST_STATE_NULL);
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_unlink (path);
+  return g_bytes_new_take (g_steal_pointer (&data), len);
+}
+
+static guint32
+tfdt_of (GBytes *seg)
+{
+  gsize len;
+  const guint8 *p = g_bytes_get_data (seg, &len);
+  for (gsize i = 4; i + 12 < len; i++)
+    if (memcmp (p + i, "tfdt", 4) == 0)
+      return ((guint32)p[i + 8] << 24) | ((guint32)p[i + 9] << 16) | ((guint32)p[i + 10] << 8)
+             | p[i + 11];
+  g_assert_not_reached ();
+}
+
+static void
+test_split (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("reel-cmaf-XXXXXX", NULL);
+  g_autoptr (GBytes) file = make_fragmented (dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelCmaf) c = reel_cmaf_split (file, 6 * GST_SECOND, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (c->timescale, ==, 3000);
+  g_assert_true (g_str_has_prefix (c->codecs, "avc1.64"));
+  /* 5 s: fragments of 2, 2 and 1 s. */
+  g_assert_cmpuint (c->segments->len, ==, 3);
+  g_assert_cmpuint (g_array_index (c->durations_ns, guint64, 0), ==, 2 * GST_SECOND);
+  g_assert_cmpuint (g_array_index (c->durations_ns, guint64, 2), ==, 1 * GST_SECOND);
+  /* Decode times continue the video's timeline from 6 s. */
+  g_assert_cmpuint (tfdt_of (c->segments->pdata[0]), ==, 6 * 3000);
+  g_assert_cmpuint (tfdt_of (c->segments->pdata[1]), ==, 8 * 3000);
+  /* The init segment is ftyp + moov. */
+  g_assert_cmpmem ((const guint8 *)g_bytes_get_data (c->init, NULL) + 4, 4, "ftyp", 4);
+  g_rmdir (dir);
+}
+
+static void
+test_garbage (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) junk = g_bytes_new_static ("\0\0\0\x10junkjunkjunk", 16);
+  g_assert_null (reel_cmaf_split (junk, 0, &error));
+  g_assert_nonnull (error);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cmaf/split", test_split);
+  g_test_add_func ("/cmaf/garbage", test_garbage);
+  return g_test_run ();
+}
