@@ -238,6 +238,81 @@ put (ReelTxn *txn, const char *id, JsonObject *rec, GError **error)
   return reel_txn_put (txn, REEL_DB_VIDEOS, id, strlen (id), text, strlen (text), error);
 }
 
+static GBytes *
+chunk_key (const char *id, guint32 n)
+{
+  GByteArray *k = g_byte_array_new ();
+  guint8 be[4] = { n >> 24, n >> 16, n >> 8, n };
+  g_byte_array_append (k, (const guint8 *)id, strlen (id));
+  g_byte_array_append (k, (const guint8 *)"/", 1);
+  if (n == REEL_CHUNK_AUDIO)
+    g_byte_array_append (k, (const guint8 *)"audio", 5);
+  else
+    g_byte_array_append (k, be, 4);
+  return g_byte_array_free_to_bytes (k);
+}
+
+JsonObject *
+reel_videos_get_chunk (ReelTxn *txn, const char *id, guint32 n, GError **error)
+{
+  g_autoptr (GBytes) key = chunk_key (id, n);
+  const void *v;
+  gsize len;
+  if (!reel_txn_get (txn, REEL_DB_CHUNKS, g_bytes_get_data (key, NULL), g_bytes_get_size (key), &v,
+                     &len, error))
+    return NULL;
+  return reel_json_parse_object (v, len, error);
+}
+
+/* Records a finished chunk (or the soundtrack) in the chunk table, then
+ * derives progress and state from the table: a redelivered job's second
+ * completion finds its chunk recorded and changes nothing. */
+static gboolean
+apply_transcoded (ReelTxn *txn, const char *id, JsonObject *rec, const ReelEvent *ev,
+                  GError **error)
+{
+  gboolean audio = g_str_equal (ev->type, "audio.transcoded");
+  guint32 n = audio ? REEL_CHUNK_AUDIO
+                    : (guint32)json_object_get_int_member_with_default (ev->data, "chunk", 0);
+  g_autoptr (GBytes) key = chunk_key (id, n);
+  g_autofree char *text = NULL;
+  gint64 total = json_object_get_int_member_with_default (rec, "chunks_total", 0);
+  gboolean has_audio = json_object_get_boolean_member_with_default (rec, "has_audio", FALSE);
+  gint64 done = 0;
+  const char *state;
+
+  if (reel_txn_get (txn, REEL_DB_CHUNKS, g_bytes_get_data (key, NULL), g_bytes_get_size (key), NULL,
+                    NULL, NULL)
+      || is_final (rec))
+    return TRUE;
+  text = reel_json_object_to_string (ev->data);
+  if (!reel_txn_put (txn, REEL_DB_CHUNKS, g_bytes_get_data (key, NULL), g_bytes_get_size (key),
+                     text, strlen (text), error))
+    return FALSE;
+  while (done < total)
+    {
+      g_autoptr (GBytes) k = chunk_key (id, (guint32)done);
+      if (!reel_txn_get (txn, REEL_DB_CHUNKS, g_bytes_get_data (k, NULL), g_bytes_get_size (k),
+                         NULL, NULL, NULL))
+        break;
+      done++;
+    }
+  {
+    g_autoptr (GBytes) ak = chunk_key (id, REEL_CHUNK_AUDIO);
+    gboolean audio_done = !has_audio
+                          || reel_txn_get (txn, REEL_DB_CHUNKS, g_bytes_get_data (ak, NULL),
+                                           g_bytes_get_size (ak), NULL, NULL, NULL);
+    state = total > 0 && done == total && audio_done ? "ready"
+            : done > 0 && audio_done                 ? "playable"
+                                                     : "processing";
+  }
+  json_object_set_int_member (rec, "chunks_done", done);
+  if (g_strcmp0 (json_object_get_string_member (rec, "state"), state) != 0)
+    json_object_set_string_member (rec, "updated_at", ev->at);
+  json_object_set_string_member (rec, "state", state);
+  return put (txn, id, rec, error);
+}
+
 gboolean
 reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
@@ -305,6 +380,8 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       json_object_set_string_member (rec, "updated_at", ev->at);
       return put (txn, id, rec, error);
     }
+  if (g_str_equal (ev->type, "chunk.transcoded") || g_str_equal (ev->type, "audio.transcoded"))
+    return apply_transcoded (txn, id, rec, ev, error);
   if (g_str_equal (ev->type, "video.failed"))
     {
       if (is_final (rec))

@@ -5,6 +5,12 @@
  *   video.created         a creator started an upload: id, owner, title, ...
  *   video.uploaded        the original is complete in the blob store
  *   video.upload_aborted  the creator abandoned the upload (tus termination)
+ *   video.probed          ingest planned the ladder and the chunks
+ *   chunk.transcoded      a worker finished one chunk of every rung
+ *   audio.transcoded      a worker finished the soundtrack
+ *   video.failed          the video cannot be processed, with a reason
+ * State: uploading -> processing -> playable (chunk 0 and the sound are
+ * done, so playback can start) -> ready (every chunk is done); or failed.
  * Table VIDEOS: id -> {"id","owner","title","description","filename","size",
  *   "state","created_at","updated_at","original"?,"error"?}.
  * A video id is 11 characters of base64url (64 random bits): short enough
@@ -52,5 +58,10 @@ JsonObject *reel_videos_public (JsonObject *record);
 char *reel_videos_original_key (const char *id);
 
 gboolean reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
+
+/* The chunk table: what chunk.transcoded said about chunk n (n =
+ * REEL_CHUNK_AUDIO for the soundtrack); NULL when not done. */
+#define REEL_CHUNK_AUDIO G_MAXUINT32
+JsonObject *reel_videos_get_chunk (ReelTxn *txn, const char *id, guint32 n, GError **error);
 
 G_END_DECLS

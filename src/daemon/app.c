@@ -6,6 +6,7 @@
 #include "daemon/projector.h"
 #include "http/server.h"
 #include "media/ingest.h"
+#include "media/worker.h"
 #include "store/blobs.h"
 #include "store/store.h"
 #include "app/uploads.h"
@@ -27,6 +28,7 @@ struct ReelDaemon
   ReelBus *bus;
   ReelProjector *projector;
   ReelIngest *ingest;
+  ReelWorker *worker;
   ReelHttp *http;
 };
 
@@ -86,6 +88,8 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
     d->projector = reel_projector_start (d->bus, d->store, key);
   if (cfg->roles & REEL_ROLE_INGEST)
     d->ingest = reel_ingest_start (cfg, d->bus, d->blobs);
+  if (cfg->roles & REEL_ROLE_WORKER)
+    d->worker = reel_worker_start (cfg, d->bus, d->blobs);
   if (cfg->roles & REEL_ROLE_API)
     {
       d->http = reel_http_start (cfg, d->store, d->blobs, d->uploads, d->bus, d->projector, error);
@@ -109,6 +113,7 @@ reel_daemon_stop (ReelDaemon *d)
 {
   if (d->http)
     reel_http_drain (d->http, DRAIN_TIMEOUT_US);
+  g_clear_pointer (&d->worker, reel_worker_stop);
   g_clear_pointer (&d->ingest, reel_ingest_stop);
   g_clear_pointer (&d->projector, reel_projector_stop);
   g_clear_pointer (&d->http, reel_http_stop);

@@ -8,6 +8,7 @@
 
 #include <glib-unix.h>
 #include <gst/gst.h>
+#include "gstreel.h"
 #include <locale.h>
 #include <stdio.h>
 
@@ -44,6 +45,8 @@ main (int argc, char **argv)
   g_autoptr (ReelConfig) cfg = reel_config_new ();
   setlocale (LC_ALL, "");
   gst_init (&argc, &argv);
+  /* The reel elements the pipelines use, as built with this reeld. */
+  reel_gst_register ();
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {

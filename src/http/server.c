@@ -18,6 +18,7 @@
 void reel_api_users_register (ReelRouter *router);
 void reel_api_health_register (ReelRouter *router);
 void reel_api_videos_register (ReelRouter *router, ReelRouter *early);
+void reel_api_playback_register (ReelRouter *router);
 
 #define DATA_START "reel-start-us"
 #define DATA_ROUTE "reel-route"
@@ -200,6 +201,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->early_router = reel_router_new ();
   reel_api_users_register (http->router);
   reel_api_videos_register (http->router, http->early_router);
+  reel_api_playback_register (http->router);
   reel_api_health_register (http->router);
 
   http->server = soup_server_new ("server-header", "reel/" REEL_VERSION " ", NULL);

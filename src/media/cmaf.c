@@ -180,6 +180,13 @@ reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error)
   c->durations_ns = g_array_new (FALSE, FALSE, sizeof (guint64));
   if (!start || !find_path (start, end, "moov", &moov))
     return malformed (error, "no moov box"), NULL;
+  if (!find_path (start, end, "moof", &b))
+    {
+      /* A muxer that got no samples at all (e.g. a range past the last
+       * frame) writes headers only. */
+      g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "fragmented MP4: no samples");
+      return NULL;
+    }
   if (find_path (start, end, "moov/trak/mdia/mdhd", &b) && b.size >= b.header + 24)
     c->timescale = b.p[b.header] == 1 ? be32 (b.p + b.header + 20) : be32 (b.p + b.header + 12);
   if (!c->timescale)

@@ -25,7 +25,8 @@ typedef struct
 void reel_cmaf_free (ReelCmaf *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelCmaf, reel_cmaf_free)
 
-/* Splits data; offset_ns is added to every fragment's decode time. */
+/* Splits data; offset_ns is added to every fragment's decode time.
+ * REEL_ERROR_NOT_FOUND when the file holds no samples at all. */
 ReelCmaf *reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error);
 
 G_END_DECLS

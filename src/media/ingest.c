@@ -58,7 +58,7 @@ rungs_json (GArray *rungs)
 
 static gboolean
 queue_media_jobs (ReelIngest *in, const char *id, const char *original, const ReelProbe *p,
-                  guint64 chunk_ns, guint chunks, GError **error)
+                  GArray *rungs, guint64 segment_ns, guint64 chunk_ns, guint chunks, GError **error)
 {
   for (guint i = 0; i < chunks; i++)
     {
@@ -71,6 +71,11 @@ queue_media_jobs (ReelIngest *in, const char *id, const char *original, const Re
       json_object_set_int_member (job, "chunk", i);
       json_object_set_int_member (job, "start_ns", (gint64)start);
       json_object_set_int_member (job, "duration_ns", (gint64)len);
+      /* The job carries the whole plan, so a worker needs nothing but the
+       * job and the blob store (no read models on encode machines). */
+      json_object_set_int_member (job, "segment_ns", (gint64)segment_ns);
+      json_object_set_boolean_member (job, "last", i + 1 == chunks);
+      json_object_set_array_member (job, "rungs", rungs_json (rungs));
       if (!reel_jobs_publish (in->bus, "chunk", id, job_id, job, error))
         return FALSE;
     }
@@ -79,6 +84,7 @@ queue_media_jobs (ReelIngest *in, const char *id, const char *original, const Re
       g_autoptr (JsonObject) job = json_object_new ();
       json_object_set_string_member (job, "video_id", id);
       json_object_set_string_member (job, "original", original);
+      json_object_set_int_member (job, "segment_ns", (gint64)segment_ns);
       if (!reel_jobs_publish (in->bus, "audio", id, id, job, error))
         return FALSE;
     }
@@ -131,7 +137,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   /* The plan is in the log before any job exists, so the assembler always
    * knows what it is assembling. */
   return reel_events_publish (in->bus, subject, "video.probed", 1, NULL, ev, FALSE, NULL, error)
-         && queue_media_jobs (in, id, original, p, chunk_ns, chunks, error);
+         && queue_media_jobs (in, id, original, p, rungs, segment_ns, chunk_ns, chunks, error);
 }
 
 static void

@@ -11,10 +11,8 @@
 #define REEL_STORE_MAP_SIZE ((gsize)64 << 30)
 
 static const char *const db_names[REEL_DB_COUNT] = {
-  [REEL_DB_META] = "meta",
-  [REEL_DB_USERS] = "users",
-  [REEL_DB_SESSIONS] = "sessions",
-  [REEL_DB_VIDEOS] = "videos",
+  [REEL_DB_META] = "meta",     [REEL_DB_USERS] = "users",   [REEL_DB_SESSIONS] = "sessions",
+  [REEL_DB_VIDEOS] = "videos", [REEL_DB_CHUNKS] = "chunks",
 };
 
 struct ReelStore

@@ -23,6 +23,7 @@ typedef enum
   REEL_DB_USERS,    /* username -> user record (JSON) */
   REEL_DB_SESSIONS, /* hex(token hash) -> session record (JSON) */
   REEL_DB_VIDEOS,   /* video id -> video record (JSON) */
+  REEL_DB_CHUNKS,   /* video id "/" u32 BE chunk (or "audio") -> transcoded renditions (JSON) */
   REEL_DB_COUNT
 } ReelDb;
 

@@ -1,0 +1,399 @@
+/* See worker.h. */
+#include "media/worker.h"
+#include "bus/events.h"
+#include "bus/jobs.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "media/cmaf.h"
+#include "media/pipeline.h"
+
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+
+/* AAC-LC stereo at 128 kbit/s: transparent enough for speech and music on
+ * every rung; one audio rendition serves them all. */
+#define AUDIO_BITRATE 128000
+/* VBV: peaks may reach 1.5x the average over a 2x buffer, the usual ABR
+ * ladder guidance, so a rung's BANDWIDTH stays honest. */
+#define VBV_PEAK_NUM 3
+#define VBV_PEAK_DEN 2
+/* A pipeline that makes no progress for this long is stuck. */
+#define STALL_TIMEOUT_S 120
+
+struct ReelWorker
+{
+  const ReelConfig *cfg;
+  ReelBus *bus;
+  ReelBlobs *blobs;
+  char *work_dir;
+  ReelJobWorker *chunks;
+  ReelJobWorker *audio;
+};
+
+static char *
+num (guint64 v)
+{
+  return g_strdup_printf ("%" G_GUINT64_FORMAT, v);
+}
+
+char *
+reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, const char *source,
+                      const char *out_dir, GError **error)
+{
+  g_autoptr (GHashTable) v = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  guint64 segment_ns = (guint64)json_object_get_int_member_with_default (job, "segment_ns", 0);
+  g_autofree char *tpl = reel_pipeline_load (kind, error);
+
+  if (!tpl)
+    return NULL;
+  if (segment_ns < 100000000)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "job has no segment length");
+      return NULL;
+    }
+  g_hash_table_insert (v, "source", g_strdup (source));
+  g_hash_table_insert (v, "segment_ms", num (segment_ns / 1000000));
+  if (g_str_equal (kind, "audio"))
+    {
+      g_hash_table_insert (v, "bitrate", num (AUDIO_BITRATE));
+      g_hash_table_insert (v, "out", g_build_filename (out_dir, "audio.mp4", NULL));
+      return reel_pipeline_fill (tpl, v, NULL, error);
+    }
+
+  g_autofree char *rung_tpl = reel_pipeline_load ("chunk-rung", error);
+  JsonArray *rungs = json_object_get_array_member (job, "rungs");
+  g_autoptr (GString) branches = g_string_new (NULL);
+  guint64 start = (guint64)json_object_get_int_member_with_default (job, "start_ns", 0);
+  guint64 len = (guint64)json_object_get_int_member_with_default (job, "duration_ns", 0);
+  const char *raw[] = { "rungs", NULL };
+
+  if (!rung_tpl)
+    return NULL;
+  if (!rungs || json_array_get_length (rungs) == 0 || len == 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "chunk job lacks rungs or a length");
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (rungs); i++)
+    {
+      JsonObject *r = json_array_get_object_element (rungs, i);
+      g_autoptr (GHashTable) rv = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+      guint64 kbps = (guint64)json_object_get_int_member (r, "kbps");
+      g_autofree char *file = g_strconcat (json_object_get_string_member (r, "name"), ".mp4", NULL);
+      g_autofree char *branch = NULL;
+      g_hash_table_insert (rv, "width", num ((guint64)json_object_get_int_member (r, "width")));
+      g_hash_table_insert (rv, "height", num ((guint64)json_object_get_int_member (r, "height")));
+      g_hash_table_insert (rv, "kbps", num (kbps));
+      g_hash_table_insert (rv, "preset", g_strdup (cfg->x264_preset));
+      g_hash_table_insert (rv, "segment_ms", num (segment_ns / 1000000));
+      g_hash_table_insert (rv, "x264opts",
+                           g_strdup_printf ("vbv-maxrate=%" G_GUINT64_FORMAT
+                                            ":vbv-bufsize=%" G_GUINT64_FORMAT,
+                                            kbps * VBV_PEAK_NUM / VBV_PEAK_DEN, kbps * 2));
+      g_hash_table_insert (rv, "out", g_build_filename (out_dir, file, NULL));
+      branch = reel_pipeline_fill (rung_tpl, rv, NULL, error);
+      if (!branch)
+        return NULL;
+      g_string_append_printf (branches, "%s%s", i ? " " : "", branch);
+    }
+  g_hash_table_insert (v, "start", num (start));
+  g_hash_table_insert (v, "stop", num (start + len));
+  g_hash_table_insert (v, "segment", num (segment_ns));
+  g_hash_table_insert (v, "rungs", g_strdup (branches->str));
+  return reel_pipeline_fill (tpl, v, raw, error);
+}
+
+/* Runs a pipeline to EOS, reporting progress to the job every second. */
+static gboolean
+run_pipeline (const char *line, const ReelJob *job, GError **error)
+{
+  g_autoptr (GError) parse_error = NULL;
+  g_autoptr (GstElement) p
+      = gst_parse_launch_full (line, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
+  g_autoptr (GstBus) bus = NULL;
+  gboolean ok = FALSE;
+  gint64 last_position = -1, stalled_since = g_get_monotonic_time ();
+
+  if (!p)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "pipeline: %s", parse_error->message);
+      return FALSE;
+    }
+  bus = gst_element_get_bus (p);
+  if (gst_element_set_state (p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "pipeline failed to start");
+      gst_element_set_state (p, GST_STATE_NULL);
+      return FALSE;
+    }
+  for (;;)
+    {
+      g_autoptr (GstMessage) m
+          = gst_bus_timed_pop_filtered (bus, GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+      gint64 pos = -1;
+      if (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS)
+        {
+          ok = TRUE;
+          break;
+        }
+      if (m)
+        {
+          g_autoptr (GError) gerr = NULL;
+          g_autofree char *dbg = NULL;
+          gst_message_parse_error (m, &gerr, &dbg);
+          /* A decoder that cannot decode the file is the file's fault. */
+          g_set_error (error, REEL_ERROR,
+                       gerr->domain == GST_STREAM_ERROR ? REEL_ERROR_UNSUPPORTED
+                                                        : REEL_ERROR_INTERNAL,
+                       "the video could not be transcoded: %s", gerr->message);
+          g_debug ("pipeline error detail: %s", dbg ? dbg : "");
+          break;
+        }
+      reel_job_progress (job);
+      if (gst_element_query_position (p, GST_FORMAT_TIME, &pos) && pos != last_position)
+        {
+          last_position = pos;
+          stalled_since = g_get_monotonic_time ();
+        }
+      else if (g_get_monotonic_time () - stalled_since > STALL_TIMEOUT_S * G_USEC_PER_SEC)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                       "the pipeline made no progress for %d s", STALL_TIMEOUT_S);
+          break;
+        }
+    }
+  gst_element_set_state (p, GST_STATE_NULL);
+  return ok;
+}
+
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+/* Cuts one output file into segments, stores them, and describes them. */
+static JsonObject *
+store_rendition (ReelWorker *w, const char *video, const char *name, const char *file,
+                 guint64 offset_ns, guint first_index, const char *init_name, gboolean allow_empty,
+                 GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *data = NULL;
+  gsize len;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (ReelCmaf) c = NULL;
+  g_autofree char *init_key = g_strdup_printf ("videos/%s/%s/%s", video, name, init_name);
+  JsonObject *out;
+  JsonArray *durations, *sizes;
+
+  if (!g_file_get_contents (file, &data, &len, error))
+    return NULL;
+  bytes = g_bytes_new_take (g_steal_pointer (&data), len);
+  c = reel_cmaf_split (bytes, offset_ns, &local);
+  if (!c && allow_empty && g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+    {
+      /* The container runs a little longer than the picture (sound after
+       * the last frame): the last chunk may hold no frames. */
+      out = json_object_new ();
+      json_object_set_string_member (out, "name", name);
+      json_object_set_int_member (out, "first_segment", first_index);
+      json_object_set_array_member (out, "durations_ns", json_array_new ());
+      json_object_set_array_member (out, "sizes", json_array_new ());
+      return out;
+    }
+  if (!c)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (!reel_blobs_put (w->blobs, init_key, c->init, error))
+    return NULL;
+  durations = json_array_new ();
+  sizes = json_array_new ();
+  for (guint i = 0; i < c->segments->len; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("videos/%s/%s/%u.m4s", video, name, first_index + i);
+      if (!reel_blobs_put (w->blobs, key, c->segments->pdata[i], error))
+        {
+          json_array_unref (durations);
+          json_array_unref (sizes);
+          return NULL;
+        }
+      json_array_add_int_element (durations, (gint64)g_array_index (c->durations_ns, guint64, i));
+      json_array_add_int_element (sizes, (gint64)g_bytes_get_size (c->segments->pdata[i]));
+    }
+  out = json_object_new ();
+  json_object_set_string_member (out, "name", name);
+  json_object_set_string_member (out, "codecs", c->codecs ? c->codecs : "");
+  json_object_set_string_member (out, "init", init_name);
+  json_object_set_int_member (out, "first_segment", first_index);
+  json_object_set_array_member (out, "durations_ns", durations);
+  json_object_set_array_member (out, "sizes", sizes);
+  return out;
+}
+
+static char *
+make_work_dir (ReelWorker *w, const char *video, const char *what)
+{
+  g_autofree char *name = g_strdup_printf ("%s-%s-XXXXXX", video, what);
+  g_autofree char *tmpl = g_build_filename (w->work_dir, name, NULL);
+  g_mkdir_with_parents (w->work_dir, 0700);
+  return g_strdup (g_mkdtemp (tmpl));
+}
+
+static gboolean
+run_chunk (const ReelJob *job, gpointer data, GError **error)
+{
+  ReelWorker *w = data;
+  JsonObject *d = reel_job_data (job);
+  const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
+  const char *original = json_object_get_string_member_with_default (d, "original", NULL);
+  guint chunk = (guint)json_object_get_int_member_with_default (d, "chunk", 0);
+  guint64 start = (guint64)json_object_get_int_member_with_default (d, "start_ns", 0);
+  guint64 segment_ns = (guint64)json_object_get_int_member_with_default (d, "segment_ns", 1);
+  JsonArray *rungs = json_object_get_array_member (d, "rungs");
+  gboolean last = json_object_get_boolean_member_with_default (d, "last", FALSE);
+  g_autofree char *source = NULL, *dir = NULL, *line = NULL, *subject = NULL, *init = NULL;
+  g_autofree char *chunk_label = g_strdup_printf ("c%u", chunk);
+  g_autoptr (JsonObject) ev = json_object_new ();
+  JsonArray *renditions;
+  gboolean ok = FALSE;
+
+  if (!video || !original || !rungs)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "chunk job lacks fields");
+      return FALSE;
+    }
+  source = reel_blobs_local_path (w->blobs, original, error);
+  if (!source || !(dir = make_work_dir (w, video, chunk_label)))
+    return FALSE;
+  line = reel_worker_pipeline (w->cfg, "chunk", d, source, dir, error);
+  if (!line || !run_pipeline (line, job, error))
+    goto out;
+
+  init = g_strdup_printf ("init-%u.mp4", chunk);
+  renditions = json_array_new ();
+  json_object_set_array_member (ev, "renditions", renditions);
+  for (guint i = 0; i < json_array_get_length (rungs); i++)
+    {
+      JsonObject *r = json_array_get_object_element (rungs, i);
+      const char *name = json_object_get_string_member (r, "name");
+      g_autofree char *file_name = g_strconcat (name, ".mp4", NULL);
+      g_autofree char *file = g_build_filename (dir, file_name, NULL);
+      JsonObject *out = store_rendition (w, video, name, file, start, (guint)(start / segment_ns),
+                                         init, last, error);
+      if (!out)
+        goto out;
+      json_object_set_int_member (out, "width", json_object_get_int_member (r, "width"));
+      json_object_set_int_member (out, "height", json_object_get_int_member (r, "height"));
+      json_object_set_int_member (out, "kbps", json_object_get_int_member (r, "kbps"));
+      json_array_add_object_element (renditions, out);
+    }
+  json_object_set_string_member (ev, "video_id", video);
+  json_object_set_int_member (ev, "chunk", chunk);
+  subject = reel_event_subject ("video", video);
+  ok = reel_events_publish (w->bus, subject, "chunk.transcoded", 1, NULL, ev, FALSE, NULL, error);
+out:
+  remove_dir (dir);
+  return ok;
+}
+
+static gboolean
+run_audio (const ReelJob *job, gpointer data, GError **error)
+{
+  ReelWorker *w = data;
+  JsonObject *d = reel_job_data (job);
+  const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
+  const char *original = json_object_get_string_member_with_default (d, "original", NULL);
+  g_autofree char *source = NULL, *dir = NULL, *line = NULL, *file = NULL, *subject = NULL;
+  g_autoptr (JsonObject) ev = json_object_new ();
+  JsonObject *out;
+  gboolean ok = FALSE;
+
+  if (!video || !original)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "audio job lacks fields");
+      return FALSE;
+    }
+  source = reel_blobs_local_path (w->blobs, original, error);
+  if (!source || !(dir = make_work_dir (w, video, "audio")))
+    return FALSE;
+  line = reel_worker_pipeline (w->cfg, "audio", d, source, dir, error);
+  if (!line || !run_pipeline (line, job, error))
+    goto out;
+  file = g_build_filename (dir, "audio.mp4", NULL);
+  out = store_rendition (w, video, "audio", file, 0, 0, "init.mp4", FALSE, error);
+  if (!out)
+    goto out;
+  json_object_set_int_member (out, "bitrate", AUDIO_BITRATE);
+  json_object_set_string_member (ev, "video_id", video);
+  json_object_set_object_member (ev, "rendition", out);
+  subject = reel_event_subject ("video", video);
+  ok = reel_events_publish (w->bus, subject, "audio.transcoded", 1, NULL, ev, FALSE, NULL, error);
+out:
+  remove_dir (dir);
+  return ok;
+}
+
+static void
+give_up (const ReelJob *job, const GError *error, gpointer data)
+{
+  ReelWorker *w = data;
+  g_autoptr (GError) local = NULL;
+  const char *video
+      = json_object_get_string_member_with_default (reel_job_data (job), "video_id", NULL);
+  g_autofree char *subject = NULL;
+  g_autoptr (JsonObject) ev = json_object_new ();
+  if (!video)
+    return;
+  json_object_set_string_member (ev, "video_id", video);
+  json_object_set_string_member (ev, "reason", error ? error->message : "transcoding failed");
+  subject = reel_event_subject ("video", video);
+  if (!reel_events_publish (w->bus, subject, "video.failed", 1, NULL, ev, FALSE, NULL, &local))
+    g_warning ("cannot record the failure of video %s: %s", video, local->message);
+}
+
+ReelWorker *
+reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
+{
+  ReelWorker *w = g_new0 (ReelWorker, 1);
+  ReelJobWorkerConfig chunks = { 0 }, audio = { 0 };
+  w->cfg = cfg;
+  w->bus = bus;
+  w->blobs = blobs;
+  w->work_dir = reel_config_data_path (cfg, "work");
+  chunks.kind = "chunk";
+  chunks.concurrency = cfg->worker_concurrency;
+  chunks.ack_wait_s = cfg->job_ack_wait_s;
+  chunks.max_attempts = cfg->job_attempts;
+  chunks.run = run_chunk;
+  chunks.give_up = give_up;
+  chunks.user_data = w;
+  audio = chunks;
+  audio.kind = "audio";
+  /* One soundtrack at a time: audio encodes far faster than video. */
+  audio.concurrency = 1;
+  audio.run = run_audio;
+  w->chunks = reel_job_worker_start (bus, &chunks);
+  w->audio = reel_job_worker_start (bus, &audio);
+  return w;
+}
+
+void
+reel_worker_stop (ReelWorker *w)
+{
+  if (!w)
+    return;
+  reel_job_worker_stop (w->chunks);
+  reel_job_worker_stop (w->audio);
+  g_free (w->work_dir);
+  g_free (w);
+}

@@ -1,0 +1,32 @@
+/* The worker role: runs the transcode jobs the ingest role queued.
+ *
+ * A chunk job runs pipelines/chunk.pipeline (one decode, every rung) for
+ * one time range of the original; an audio job runs pipelines/audio.pipeline
+ * over the whole soundtrack. Each output is cut into CMAF init and media
+ * segments (media/cmaf.c), written to the blob store under
+ * videos/<id>/<rendition>/, and announced with chunk.transcoded or
+ * audio.transcoded; only then is the job acked. While a pipeline runs the
+ * job is kept alive with in-progress acks, so AckWait can stay short and a
+ * dead worker's job moves on quickly. */
+#pragma once
+
+#include "bus/bus.h"
+#include "core/config.h"
+#include "store/blobs.h"
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct ReelWorker ReelWorker;
+
+ReelWorker *reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs);
+/* Running pipelines finish first (their jobs are acked or handed back). */
+void reel_worker_stop (ReelWorker *worker);
+
+/* The exact gst-launch line a worker runs for a job (kind "chunk" or
+ * "audio", with the job's JSON), writing its outputs into out_dir. */
+char *reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job,
+                            const char *source_path, const char *out_dir, GError **error);
+
+G_END_DECLS
