@@ -289,7 +289,7 @@ test_event_schemas (void)
         = { reel_test_env ("REEL_TEST_PYTHON"), reel_test_env ("REEL_TEST_VALIDATE_EVENTS"),
             reel_test_env ("REEL_TEST_SCHEMA_DIR"), events_file, NULL };
     out = reel_test_run (argv, &status);
-    g_print ("%s", out ? out : "");
+    g_test_message ("%s", out ? out : "");
     g_assert_cmpint (status, ==, 0);
   }
 
@@ -503,7 +503,7 @@ test_metrics (void)
     const char *argv[] = { reel_test_env ("REEL_TEST_PYTHON"),
                            reel_test_env ("REEL_TEST_CHECK_METRICS"), metrics_file, NULL };
     out = reel_test_run (argv, &status);
-    g_print ("%s", out ? out : "");
+    g_test_message ("%s", out ? out : "");
     g_assert_cmpint (status, ==, 0);
   }
 

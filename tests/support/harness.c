@@ -129,7 +129,9 @@ ReelTestReeld *
 reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env)
 {
   ReelTestReeld *d = g_new0 (ReelTestReeld, 1);
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  /* reeld prints the URL to open on stdout, which is the TAP stream here;
+   * its log goes to stderr and stays visible. */
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
 
