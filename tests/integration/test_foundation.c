@@ -212,32 +212,6 @@ test_unique_across_nodes (void)
   reel_test_rmtree (dir_b);
 }
 
-/* Every message of the event log, one JSON envelope per line. */
-static GPtrArray *
-read_event_log (const char *url, guint64 *last_seq)
-{
-  natsConnection *nc = NULL;
-  jsCtx *js = NULL;
-  jsStreamInfo *si = NULL;
-  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
-
-  g_assert_cmpint (natsConnection_ConnectTo (&nc, url), ==, NATS_OK);
-  g_assert_cmpint (natsConnection_JetStream (&js, nc, NULL), ==, NATS_OK);
-  g_assert_cmpint (js_GetStreamInfo (&si, js, "REEL_EVENTS", NULL, NULL), ==, NATS_OK);
-  *last_seq = si->State.LastSeq;
-  for (guint64 seq = si->State.FirstSeq; seq <= si->State.LastSeq && seq > 0; seq++)
-    {
-      natsMsg *m = NULL;
-      g_assert_cmpint (js_GetMsg (&m, js, "REEL_EVENTS", seq, NULL, NULL), ==, NATS_OK);
-      g_ptr_array_add (lines, g_strndup (natsMsg_GetData (m), natsMsg_GetDataLength (m)));
-      natsMsg_Destroy (m);
-    }
-  jsStreamInfo_Destroy (si);
-  jsCtx_Destroy (js);
-  natsConnection_Destroy (nc);
-  return lines;
-}
-
 static guint
 count_matching (GPtrArray *lines, const char *a, const char *b)
 {
@@ -254,12 +228,10 @@ test_event_schemas (void)
   ReelTestNats *nats = reel_test_nats_start ();
   g_autofree char *dir = reel_test_tmpdir ();
   ReelTestReeld *d = reel_test_reeld_start (dir, nats->url, NULL);
-  g_autofree char *t1 = NULL, *events_file = NULL, *out = NULL;
+  g_autofree char *t1 = NULL;
   g_autoptr (ReelTestResponse) reg = NULL, out_r = NULL;
   g_autoptr (GPtrArray) lines = NULL;
-  g_autoptr (GString) all = g_string_new (NULL);
   guint64 last;
-  int status;
 
   reg = post_json (d->port, "/api/v1/users", NULL,
                    "{\"username\":\"erin\",\"password\":\"correct horse battery\","
@@ -269,29 +241,19 @@ test_event_schemas (void)
   out_r = reel_test_http (d->port, "DELETE", "/api/v1/sessions/current", t1, NULL, 0);
   g_assert_cmpuint (out_r->status, ==, 204);
 
-  lines = read_event_log (nats->url, &last);
+  lines = reel_test_event_log (nats->url, &last);
   /* erin registered; frank registered, logged in, logged out. */
   g_assert_cmpuint (lines->len, ==, 4);
   for (guint i = 0; i < lines->len; i++)
     {
       /* The clear password never enters the log. */
       g_assert_null (strstr (lines->pdata[i], "correct horse battery"));
-      g_string_append_printf (all, "%s\n", (char *)lines->pdata[i]);
     }
   g_assert_cmpuint (count_matching (lines, "\"user.registered\"", "\"erin\""), ==, 1);
   g_assert_cmpuint (count_matching (lines, "\"session.created\"", "\"frank\""), ==, 1);
   g_assert_cmpuint (count_matching (lines, "\"session.revoked\"", "\"frank\""), ==, 1);
 
-  events_file = g_build_filename (dir, "events.jsonl", NULL);
-  g_assert_true (g_file_set_contents (events_file, all->str, -1, NULL));
-  {
-    const char *argv[]
-        = { reel_test_env ("REEL_TEST_PYTHON"), reel_test_env ("REEL_TEST_VALIDATE_EVENTS"),
-            reel_test_env ("REEL_TEST_SCHEMA_DIR"), events_file, NULL };
-    out = reel_test_run (argv, &status);
-    g_test_message ("%s", out ? out : "");
-    g_assert_cmpint (status, ==, 0);
-  }
+  reel_test_validate_events (lines);
 
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
@@ -338,7 +300,7 @@ test_kill_before_apply (void)
   g_assert_cmpuint (retry->status, ==, 409);
   /* ...the log holds her exactly once, and the projection is exactly at the
    * end of the log. */
-  lines = read_event_log (nats->url, &last);
+  lines = reel_test_event_log (nats->url, &last);
   g_assert_cmpuint (count_matching (lines, "\"user.registered\"", "\"grace\""), ==, 1);
   g_assert_cmpuint (last, ==, 2);
   series = g_strdup ("reel_projection_applied_sequence{projection=\"core\"}");
@@ -348,18 +310,6 @@ test_kill_before_apply (void)
   reel_test_reeld_free (d);
   reel_test_nats_stop (nats);
   reel_test_rmtree (dir);
-}
-
-static char *
-dump_lmdb (const char *data_dir)
-{
-  g_autofree char *lmdb = g_build_filename (data_dir, "lmdb", NULL);
-  const char *argv[] = { "mdb_dump", "-a", "-p", lmdb, NULL };
-  int status;
-  char *out = reel_test_run (argv, &status);
-  g_assert_cmpint (status, ==, 0);
-  g_assert_nonnull (out);
-  return out;
 }
 
 static void
@@ -385,7 +335,7 @@ test_rebuild_identical (void)
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
 
-  before = dump_lmdb (dir);
+  before = reel_test_dump_lmdb (dir);
   g_assert_nonnull (strstr (before, "user4"));
   arg_dir = g_strdup_printf ("--data-dir=%s", dir);
   arg_nats = g_strdup_printf ("--nats-url=%s", nats->url);
@@ -396,7 +346,7 @@ test_rebuild_identical (void)
     g_assert_cmpint (status, ==, 0);
     g_assert_nonnull (strstr (out, "from 12 events"));
   }
-  after = dump_lmdb (dir);
+  after = reel_test_dump_lmdb (dir);
   g_assert_cmpstr (before, ==, after);
 
   reel_test_nats_stop (nats);

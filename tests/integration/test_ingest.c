@@ -8,52 +8,7 @@
  *                      a good video processed alongside */
 #include "harness.h"
 
-#include <libsoup/soup.h>
-
 static const char *PASSWORD = "correct horse battery";
-
-/* Makes a media file with gst-launch-1.0; returns its path. */
-static char *
-make_media (const char *dir, const char *name, const char *pipeline)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autofree char *line = g_strdup_printf (pipeline, path);
-  g_auto (GStrv) argv = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *cmd = g_strdup_printf ("gst-launch-1.0 -q -e %s", line);
-  int status;
-  g_assert_true (g_shell_parse_argv (cmd, NULL, &argv, NULL));
-  out = reel_test_run ((const char *const *)argv, &status);
-  if (status != 0)
-    g_printerr ("%s\n%s\n", cmd, out ? out : "");
-  g_assert_cmpint (status, ==, 0);
-  return g_steal_pointer (&path);
-}
-
-/* One-shot upload; returns the video id. */
-static char *
-upload (guint16 port, const char *token, const char *path, const char *title)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-  g_autoptr (SoupMultipart) mp = soup_multipart_new ("multipart/form-data");
-  g_autoptr (GBytes) file = NULL, body = NULL;
-  SoupMessageHeaders *h = soup_message_headers_new (SOUP_MESSAGE_HEADERS_MULTIPART);
-  g_autofree char *ctype = NULL;
-
-  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-  file = g_bytes_new (data, len);
-  soup_multipart_append_form_string (mp, "title", title);
-  soup_multipart_append_form_file (mp, "file", "upload.bin", "application/octet-stream", file);
-  soup_multipart_to_message (mp, h, &body);
-  ctype = g_strdup (soup_message_headers_get_one (h, "Content-Type"));
-  soup_message_headers_unref (h);
-  g_autoptr (ReelTestResponse) r
-      = reel_test_http_full (port, "POST", "/api/v1/videos", token, NULL, ctype,
-                             g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  g_assert_cmpuint (r->status, ==, 201);
-  return g_strdup (reel_test_json_str (r, "id"));
-}
 
 /* Polls the video until ingest has decided (a plan or a failure). */
 static ReelTestResponse *
@@ -96,20 +51,20 @@ test_plan (void)
   ReelTestReeld *d = reel_test_reeld_start (dir, NULL, NULL);
   g_autofree char *token = reel_test_register_login (d->port, "zoe", PASSWORD);
   /* 10 s, 1280x720, 30 fps, with sound: 2 chunks of 6 s. */
-  g_autofree char *good
-      = make_media (media, "good.mp4",
-                    "videotestsrc pattern=ball num-buffers=300 ! "
-                    "video/x-raw,width=1280,height=720,framerate=30/1 "
-                    "! x264enc speed-preset=ultrafast ! mp4mux name=m ! filesink location=%s "
-                    "audiotestsrc num-buffers=431 ! audioconvert ! avenc_aac ! m.");
+  g_autofree char *good = reel_test_make_media (
+      media, "good.mp4",
+      "videotestsrc pattern=ball num-buffers=300 ! "
+      "video/x-raw,width=1280,height=720,framerate=30/1 "
+      "! x264enc speed-preset=ultrafast ! mp4mux name=m ! filesink location=%s "
+      "audiotestsrc num-buffers=431 ! audioconvert ! avenc_aac ! m.");
   /* Odd size, no sound, 3 s. */
-  g_autofree char *odd = make_media (
+  g_autofree char *odd = reel_test_make_media (
       media, "odd.mkv",
       "videotestsrc num-buffers=75 ! video/x-raw,width=321,height=241,framerate=25/1 ! x264enc "
       "speed-preset=ultrafast ! matroskamux ! filesink location=%s");
   /* A phone's portrait video: landscape pixels plus a rotation in the
    * track header (mp4mux cannot write one; ffmpeg remuxes it in). */
-  g_autofree char *landscape = make_media (
+  g_autofree char *landscape = reel_test_make_media (
       media, "landscape.mp4",
       "videotestsrc num-buffers=60 ! video/x-raw,width=640,height=360,framerate=30/1 ! x264enc "
       "speed-preset=ultrafast ! mp4mux ! filesink location=%s");
@@ -121,9 +76,9 @@ test_plan (void)
     g_autofree char *out = reel_test_run (argv, &status);
     g_assert_cmpint (status, ==, 0);
   }
-  g_autofree char *id_good = upload (d->port, token, good, "good");
-  g_autofree char *id_odd = upload (d->port, token, odd, "odd");
-  g_autofree char *id_rot = upload (d->port, token, rotated, "rotated");
+  g_autofree char *id_good = reel_test_upload (d->port, token, good, "good");
+  g_autofree char *id_odd = reel_test_upload (d->port, token, odd, "odd");
+  g_autofree char *id_rot = reel_test_upload (d->port, token, rotated, "rotated");
 
   g_autoptr (ReelTestResponse) g = wait_probed (d->port, id_good);
   g_assert_cmpstr (reel_test_json_str (g, "state"), ==, "processing");
@@ -170,17 +125,17 @@ test_rejects (void)
   g_autofree char *token = reel_test_register_login (d->port, "ada", PASSWORD);
   g_autofree char *random = g_build_filename (media, "random.bin", NULL);
   g_autofree char *truncated = g_build_filename (media, "truncated.mp4", NULL);
-  g_autofree char *good = make_media (
+  g_autofree char *good = reel_test_make_media (
       media, "good.mp4",
       "videotestsrc num-buffers=90 ! video/x-raw,width=640,height=360,framerate=30/1 ! x264enc "
       "speed-preset=ultrafast ! mp4mux ! filesink location=%s");
-  g_autofree char *audio = make_media (
+  g_autofree char *audio = reel_test_make_media (
       media, "audio.m4a",
       "audiotestsrc num-buffers=100 ! audioconvert ! avenc_aac ! mp4mux ! filesink location=%s");
-  g_autofree char *image
-      = make_media (media, "image.png",
-                    "videotestsrc num-buffers=1 ! video/x-raw,width=64,height=64 ! pngenc ! "
-                    "filesink location=%s");
+  g_autofree char *image = reel_test_make_media (
+      media, "image.png",
+      "videotestsrc num-buffers=1 ! video/x-raw,width=64,height=64 ! pngenc ! "
+      "filesink location=%s");
   g_autofree char *data = NULL;
   gsize len;
   g_autoptr (GRand) rand = g_rand_new_with_seed (7);
@@ -193,11 +148,11 @@ test_rejects (void)
   g_assert_true (g_file_get_contents (good, &data, &len, NULL));
   g_assert_true (g_file_set_contents (truncated, data, (gssize)len / 2, NULL));
 
-  g_autofree char *id_random = upload (d->port, token, random, "random");
-  g_autofree char *id_trunc = upload (d->port, token, truncated, "truncated");
-  g_autofree char *id_audio = upload (d->port, token, audio, "audio");
-  g_autofree char *id_image = upload (d->port, token, image, "image");
-  g_autofree char *id_good = upload (d->port, token, good, "good");
+  g_autofree char *id_random = reel_test_upload (d->port, token, random, "random");
+  g_autofree char *id_trunc = reel_test_upload (d->port, token, truncated, "truncated");
+  g_autofree char *id_audio = reel_test_upload (d->port, token, audio, "audio");
+  g_autofree char *id_image = reel_test_upload (d->port, token, image, "image");
+  g_autofree char *id_good = reel_test_upload (d->port, token, good, "good");
 
   expect_failed (d->port, id_random, "not a video reel can read");
   expect_failed (d->port, id_trunc, "not a video reel can read");

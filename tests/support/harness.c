@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <nats/nats.h>
 #include <signal.h>
 #include <sys/prctl.h>
 
@@ -341,4 +342,125 @@ reel_test_metric (guint16 port, const char *series)
     if (g_str_has_prefix (lines[i], series) && lines[i][n] == ' ')
       return g_ascii_strtod (lines[i] + n + 1, NULL);
   return -1;
+}
+
+GPtrArray *
+reel_test_event_log (const char *url, guint64 *last_seq)
+{
+  natsConnection *nc = NULL;
+  jsCtx *js = NULL;
+  jsStreamInfo *si = NULL;
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_cmpint (natsConnection_ConnectTo (&nc, url), ==, NATS_OK);
+  g_assert_cmpint (natsConnection_JetStream (&js, nc, NULL), ==, NATS_OK);
+  g_assert_cmpint (js_GetStreamInfo (&si, js, "REEL_EVENTS", NULL, NULL), ==, NATS_OK);
+  *last_seq = si->State.LastSeq;
+  for (guint64 seq = si->State.FirstSeq; seq <= si->State.LastSeq && seq > 0; seq++)
+    {
+      natsMsg *m = NULL;
+      g_assert_cmpint (js_GetMsg (&m, js, "REEL_EVENTS", seq, NULL, NULL), ==, NATS_OK);
+      g_ptr_array_add (lines, g_strndup (natsMsg_GetData (m), natsMsg_GetDataLength (m)));
+      natsMsg_Destroy (m);
+    }
+  jsStreamInfo_Destroy (si);
+  jsCtx_Destroy (js);
+  natsConnection_Destroy (nc);
+  return lines;
+}
+
+void
+reel_test_validate_events (GPtrArray *lines)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *file = g_build_filename (dir, "events.jsonl", NULL);
+  g_autoptr (GString) all = g_string_new (NULL);
+  g_autofree char *out = NULL;
+  int status;
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (all, "%s\n", (char *)lines->pdata[i]);
+  g_assert_true (g_file_set_contents (file, all->str, -1, NULL));
+  {
+    const char *argv[]
+        = { reel_test_env ("REEL_TEST_PYTHON"), reel_test_env ("REEL_TEST_VALIDATE_EVENTS"),
+            reel_test_env ("REEL_TEST_SCHEMA_DIR"), file, NULL };
+    out = reel_test_run (argv, &status);
+  }
+  g_test_message ("%s", out ? out : "");
+  g_assert_cmpint (status, ==, 0);
+  reel_test_rmtree (dir);
+}
+
+char *
+reel_test_dump_lmdb (const char *data_dir)
+{
+  g_autofree char *lmdb = g_build_filename (data_dir, "lmdb", NULL);
+  const char *argv[] = { "mdb_dump", "-a", "-p", lmdb, NULL };
+  int status;
+  char *out = reel_test_run (argv, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (out);
+  return out;
+}
+
+char *
+reel_test_make_media (const char *dir, const char *name, const char *pipeline)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *line = g_strdup_printf (pipeline, path);
+  g_autofree char *cmd = g_strdup_printf ("gst-launch-1.0 -q -e %s", line);
+  g_auto (GStrv) argv = NULL;
+  g_autofree char *out = NULL;
+  int status;
+  g_assert_true (g_shell_parse_argv (cmd, NULL, &argv, NULL));
+  out = reel_test_run ((const char *const *)argv, &status);
+  if (status != 0)
+    g_printerr ("%s\n%s\n", cmd, out ? out : "");
+  g_assert_cmpint (status, ==, 0);
+  return g_steal_pointer (&path);
+}
+
+char *
+reel_test_upload (guint16 port, const char *token, const char *path, const char *title)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+  g_autoptr (SoupMultipart) mp = soup_multipart_new ("multipart/form-data");
+  g_autoptr (GBytes) file = NULL, body = NULL;
+  SoupMessageHeaders *h = soup_message_headers_new (SOUP_MESSAGE_HEADERS_MULTIPART);
+  g_autofree char *ctype = NULL, *base = g_path_get_basename (path);
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  file = g_bytes_new_take (g_steal_pointer (&data), len);
+  soup_multipart_append_form_string (mp, "title", title);
+  soup_multipart_append_form_file (mp, "file", base, "application/octet-stream", file);
+  soup_multipart_to_message (mp, h, &body);
+  ctype = g_strdup (soup_message_headers_get_one (h, "Content-Type"));
+  soup_message_headers_unref (h);
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http_full (port, "POST", "/api/v1/videos", token, NULL, ctype,
+                             g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_cmpuint (r->status, ==, 201);
+  return g_strdup (reel_test_json_str (r, "id"));
+}
+
+ReelTestResponse *
+reel_test_wait_state (guint16 port, const char *id, const char *states, guint timeout_s)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", id);
+  g_auto (GStrv) wanted = g_strsplit (states, "|", -1);
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_s * G_USEC_PER_SEC;
+  g_autofree char *last = NULL;
+  while (g_get_monotonic_time () < deadline)
+    {
+      ReelTestResponse *r = reel_test_http (port, "GET", path, NULL, NULL, 0);
+      g_assert_cmpuint (r->status, ==, 200);
+      if (g_strv_contains ((const char *const *)wanted, reel_test_json_str (r, "state")))
+        return r;
+      g_free (last);
+      last = g_strdup (r->body);
+      reel_test_response_free (r);
+      g_usleep (50 * 1000);
+    }
+  g_error ("video %s did not reach %s in %u s; last: %s", id, states, timeout_s, last);
 }

@@ -88,6 +88,29 @@ char *reel_test_register_login (guint16 port, const char *username, const char *
  * before the value, e.g. `reel_x_total{a="b"}`), or -1 when absent. */
 double reel_test_metric (guint16 port, const char *series);
 
+/* Every message of the event log REEL_EVENTS on the NATS server at url, one
+ * JSON envelope per element, and the stream's last sequence. */
+GPtrArray *reel_test_event_log (const char *url, guint64 *last_seq);
+
+/* Asserts that every event validates against its JSON Schema in
+ * data/schemas (tests/tools/validate_events.py, python3-jsonschema). */
+void reel_test_validate_events (GPtrArray *lines);
+
+/* `mdb_dump -a -p` of DATA_DIR/lmdb: a logical dump of every database. */
+char *reel_test_dump_lmdb (const char *data_dir);
+
+/* Makes a media file DIR/NAME with `gst-launch-1.0 -e PIPELINE`, where
+ * pipeline contains one %s for the output path; returns the path. */
+char *reel_test_make_media (const char *dir, const char *name, const char *pipeline);
+
+/* One-shot multipart upload (POST /api/v1/videos); returns the video id. */
+char *reel_test_upload (guint16 port, const char *token, const char *path, const char *title);
+
+/* GET /api/v1/videos/{id} until its state is one of the '|'-separated
+ * states (e.g. "ready|failed"), for at most timeout_s; asserts it got there. */
+ReelTestResponse *reel_test_wait_state (guint16 port, const char *id, const char *states,
+                                        guint timeout_s);
+
 /* Environment lookups set by meson for the tests. */
 const char *reel_test_env (const char *name);
 
