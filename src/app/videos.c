@@ -392,7 +392,44 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       json_object_set_string_member (rec, "updated_at", ev->at);
       return put (txn, id, rec, error);
     }
+  if (g_str_equal (ev->type, "video.ready"))
+    {
+      if (json_object_has_member (rec, "ready_at"))
+        return TRUE;
+      json_object_set_string_member (rec, "ready_at", ev->at);
+      return put (txn, id, rec, error);
+    }
   if (g_str_equal (ev->type, "video.upload_aborted"))
     return reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
   return TRUE;
+}
+
+gboolean
+reel_videos_announce_ready (ReelBus *bus, ReelStore *store, const char *id, GError **error)
+{
+  g_autoptr (JsonObject) rec = reel_videos_get (store, id, error);
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autoptr (GError) local = NULL;
+  g_autofree char *subject = NULL;
+
+  if (!rec)
+    return FALSE;
+  if (g_strcmp0 (json_object_get_string_member (rec, "state"), "ready") != 0
+      || json_object_has_member (rec, "ready_at"))
+    return TRUE;
+  json_object_set_string_member (data, "video_id", id);
+  json_object_set_string_member (data, "owner", json_object_get_string_member (rec, "owner"));
+  json_object_set_string_member (data, "title", json_object_get_string_member (rec, "title"));
+  json_object_set_int_member (data, "duration_ns",
+                              json_object_get_int_member_with_default (rec, "duration_ns", 0));
+  json_object_set_int_member (data, "chunks_total",
+                              json_object_get_int_member_with_default (rec, "chunks_total", 0));
+  subject = g_strdup_printf ("reel.ev.video.%s.ready", id);
+  if (reel_events_publish (bus, subject, "video.ready", 1, NULL, data, TRUE, NULL, &local))
+    return TRUE;
+  /* Another node (or an earlier run of this log) announced it first. */
+  if (g_error_matches (local, REEL_ERROR, REEL_ERROR_CONFLICT))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
 }

@@ -9,6 +9,8 @@
  *   chunk.transcoded      a worker finished one chunk of every rung
  *   audio.transcoded      a worker finished the soundtrack
  *   video.failed          the video cannot be processed, with a reason
+ *   video.ready           every chunk and the soundtrack are done (announced
+ *                         once, on reel.ev.video.<id>.ready; see below)
  * State: uploading -> processing -> playable (chunk 0 and the sound are
  * done, so playback can start) -> ready (every chunk is done); or failed.
  * Table VIDEOS: id -> {"id","owner","title","description","filename","size",
@@ -58,6 +60,16 @@ JsonObject *reel_videos_public (JsonObject *record);
 char *reel_videos_original_key (const char *id);
 
 gboolean reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
+
+/* The assembler's last step. The projection derives a video's state from
+ * its chunk table; when that says ready, video.ready announces it to the
+ * consumers that act on it (notifications, feed, search). It is published on
+ * reel.ev.video.<id>.ready with "no message on this subject yet" as the
+ * precondition, so it exists exactly once however many projectors see the
+ * completion and however often the log is replayed. TRUE when announced now,
+ * already announced, or not (yet) ready. */
+gboolean reel_videos_announce_ready (ReelBus *bus, ReelStore *store, const char *id,
+                                     GError **error);
 
 /* The chunk table: what chunk.transcoded said about chunk n (n =
  * REEL_CHUNK_AUDIO for the soundtrack); NULL when not done. */

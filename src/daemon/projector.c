@@ -1,6 +1,7 @@
 /* See projector.h. */
 #include "daemon/projector.h"
 #include "app/projection.h"
+#include "app/videos.h"
 #include "bus/feed.h"
 #include "core/error.h"
 #include "core/metrics.h"
@@ -18,17 +19,20 @@ typedef struct
 
 struct ReelProjector
 {
+  ReelBus *bus;
   ReelStore *store;
   ReelFeed *feed;
   GMainContext *main_context;
-  guint64 applied; /* __atomic: newest sequence committed to LMDB */
-  GList *waiters;  /* main context only */
+  guint64 applied;         /* __atomic: newest sequence committed to LMDB */
+  GList *waiters;          /* main context only */
+  GHashTable *unannounced; /* feed thread only: video ids whose video.ready failed */
 };
 
 static void
 projector_clear (gpointer data)
 {
   ReelProjector *proj = data;
+  g_hash_table_unref (proj->unannounced);
   g_main_context_unref (proj->main_context);
 }
 
@@ -70,6 +74,30 @@ wake_waiters (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* After the commit, so the state it reads is the one just derived. A
+ * failed announcement (NATS away) never holds the projection back: it is
+ * kept and tried again after the next batch. */
+static void
+announce_ready (ReelProjector *proj, GHashTable *videos)
+{
+  GHashTableIter it;
+  gpointer id;
+  g_hash_table_iter_init (&it, proj->unannounced);
+  while (g_hash_table_iter_next (&it, &id, NULL))
+    g_hash_table_add (videos, g_strdup (id));
+  g_hash_table_remove_all (proj->unannounced);
+  g_hash_table_iter_init (&it, videos);
+  while (g_hash_table_iter_next (&it, &id, NULL))
+    {
+      g_autoptr (GError) error = NULL;
+      if (!reel_videos_announce_ready (proj->bus, proj->store, id, &error))
+        {
+          g_warning ("video %s: cannot announce it ready yet: %s", (char *)id, error->message);
+          g_hash_table_add (proj->unannounced, g_strdup (id));
+        }
+    }
+}
+
 static gboolean
 apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
 {
@@ -77,6 +105,8 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
   g_autoptr (ReelTxn) txn = reel_store_begin (proj->store, TRUE, error);
   guint64 applied, applied_before;
   guint n_applied = 0;
+  /* Videos whose chunk table changed: candidates for video.ready. */
+  g_autoptr (GHashTable) completed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   if (!txn)
     return FALSE;
@@ -97,6 +127,11 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
               return FALSE;
             }
         }
+      if (ev && !local
+          && (g_str_equal (ev->type, "chunk.transcoded")
+              || g_str_equal (ev->type, "audio.transcoded")))
+        g_hash_table_add (completed, g_strdup (json_object_get_string_member_with_default (
+                                         ev->data, "video_id", "")));
       if (local)
         {
           g_warning ("event %" G_GUINT64_FORMAT " on %s skipped: %s", msgs[i].seq, msgs[i].subject,
@@ -116,6 +151,7 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
         return FALSE;
     }
   __atomic_store_n (&proj->applied, applied, __ATOMIC_SEQ_CST);
+  announce_ready (proj, completed);
   reel_metrics_add ("reel_events_applied_total", "projection=\"core\"", n_applied);
   reel_metrics_set ("reel_projection_applied_sequence", "projection=\"core\"", (double)applied);
   reel_metrics_set ("reel_projection_lag_events", "projection=\"core\"",
@@ -140,7 +176,9 @@ reel_projector_start (ReelBus *bus, ReelStore *store, const char *node_key)
                         "Newest event-log sequence applied to a projection");
   reel_metrics_declare ("reel_projection_lag_events", REEL_METRIC_GAUGE,
                         "Events in the log not yet applied to a projection");
+  proj->bus = bus;
   proj->store = store;
+  proj->unannounced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   proj->main_context = g_main_context_ref_thread_default ();
   __atomic_store_n (&proj->applied, resume_from (proj) - 1, __ATOMIC_SEQ_CST);
   reel_metrics_set ("reel_projection_applied_sequence", "projection=\"core\"",
