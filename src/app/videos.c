@@ -188,11 +188,41 @@ reel_videos_get (ReelStore *store, const char *id, GError **error)
   return rec;
 }
 
+/* What a player needs to know about the renditions: the ladder the video
+ * gets, plus the soundtrack. */
+static JsonArray *
+public_renditions (JsonObject *rec)
+{
+  JsonArray *out = json_array_new ();
+  JsonArray *rungs = json_object_get_array_member (rec, "rungs");
+  for (guint i = 0; rungs && i < json_array_get_length (rungs); i++)
+    {
+      JsonObject *r = json_array_get_object_element (rungs, i);
+      JsonObject *o = json_object_new ();
+      json_object_set_string_member (o, "name", json_object_get_string_member (r, "name"));
+      json_object_set_string_member (o, "kind", "video");
+      json_object_set_int_member (o, "width", json_object_get_int_member (r, "width"));
+      json_object_set_int_member (o, "height", json_object_get_int_member (r, "height"));
+      json_object_set_int_member (o, "bitrate", json_object_get_int_member (r, "kbps") * 1000);
+      json_array_add_object_element (out, o);
+    }
+  if (json_object_get_boolean_member_with_default (rec, "has_audio", FALSE))
+    {
+      JsonObject *o = json_object_new ();
+      json_object_set_string_member (o, "name", "audio");
+      json_object_set_string_member (o, "kind", "audio");
+      json_array_add_object_element (out, o);
+    }
+  return out;
+}
+
 JsonObject *
 reel_videos_public (JsonObject *rec)
 {
   JsonObject *out = json_object_new ();
   JsonObject *progress = json_object_new ();
+  const char *id = json_object_get_string_member (rec, "id");
+  const char *state = json_object_get_string_member_with_default (rec, "state", "");
   const char *members[]
       = { "id", "owner", "title", "description", "state", "created_at", "updated_at", "error" };
   for (guint i = 0; i < G_N_ELEMENTS (members); i++)
@@ -207,6 +237,7 @@ reel_videos_public (JsonObject *rec)
                                      (double)json_object_get_int_member (rec, "duration_ns") / 1e9);
       json_object_set_int_member (out, "width", json_object_get_int_member (rec, "width"));
       json_object_set_int_member (out, "height", json_object_get_int_member (rec, "height"));
+      json_object_set_array_member (out, "renditions", public_renditions (rec));
     }
   json_object_set_int_member (progress, "chunks_done",
                               json_object_get_int_member_with_default (rec, "chunks_done", 0));
@@ -214,6 +245,18 @@ reel_videos_public (JsonObject *rec)
   json_object_set_int_member (progress, "chunks_total",
                               json_object_get_int_member_with_default (rec, "chunks_total", 0));
   json_object_set_object_member (out, "progress", progress);
+  if (g_str_equal (state, "playable") || g_str_equal (state, "ready"))
+    {
+      g_autofree char *hls = g_strdup_printf ("/videos/%s/master.m3u8", id);
+      g_autofree char *dash = g_strdup_printf ("/videos/%s/manifest.mpd", id);
+      json_object_set_string_member (out, "hls", hls);
+      json_object_set_string_member (out, "dash", dash);
+    }
+  if (json_object_has_member (rec, "poster"))
+    {
+      g_autofree char *poster = g_strdup_printf ("/videos/%s/poster.jpg", id);
+      json_object_set_string_member (out, "thumbnail", poster);
+    }
   return out;
 }
 

@@ -9,8 +9,9 @@
 
 #define FETCH_TIMEOUT_MS 500
 #define RETRY_DELAY_US (500 * 1000)
-/* A failed job waits this long before it is tried again. */
-#define NAK_DELAY_NS ((int64_t)2 * 1000000000)
+/* A failed job waits this long before it is tried again (nats.c takes the
+ * delay of natsMsg_NakWithDelay in milliseconds). */
+#define NAK_DELAY_MS ((int64_t)2000)
 
 struct ReelJob
 {
@@ -134,7 +135,7 @@ handle (ReelJobWorker *w, natsMsg *msg)
     {
       g_warning ("job %s failed (attempt %u of %u), retrying: %s", natsMsg_GetSubject (msg),
                  job.attempt, w->cfg.max_attempts, error ? error->message : "?");
-      natsMsg_NakWithDelay (msg, NAK_DELAY_NS, NULL);
+      natsMsg_NakWithDelay (msg, NAK_DELAY_MS, NULL);
       reel_metrics_add ("reel_jobs_retried_total", labels->str, 1);
     }
   json_object_unref (job.data);

@@ -204,7 +204,12 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   reel_api_playback_register (http->router);
   reel_api_health_register (http->router);
 
-  http->server = soup_server_new ("server-header", "reel/" REEL_VERSION " ", NULL);
+  /* raw-paths: handlers get the path as sent and the router decodes each
+   * segment once (router.h), refusing an encoded '/' or NUL with 404;
+   * otherwise libsoup would decode the whole path first (and answer 400
+   * with no body to "..%2F"). */
+  http->server
+      = soup_server_new ("server-header", "reel/" REEL_VERSION " ", "raw-paths", TRUE, NULL);
   soup_server_add_early_handler (http->server, NULL, early_handler, http, NULL);
   soup_server_add_handler (http->server, NULL, handler, http, NULL);
   g_signal_connect (http->server, "request-started", G_CALLBACK (on_request_started), http);

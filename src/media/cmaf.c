@@ -235,3 +235,69 @@ reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error)
     return malformed (error, "no fragments"), NULL;
   return g_steal_pointer (&c);
 }
+
+static void
+put_be32 (guint8 *p, guint32 v)
+{
+  p[0] = (guint8)(v >> 24);
+  p[1] = (guint8)(v >> 16);
+  p[2] = (guint8)(v >> 8);
+  p[3] = (guint8)v;
+}
+
+/* Grows a box's size field by n bytes in place (32- or 64-bit size). */
+static void
+grow_box (guint8 *box, gsize header, guint32 n)
+{
+  if (header == 16)
+    {
+      guint64 v = be64 (box + 8) + n;
+      put_be32 (box + 8, (guint32)(v >> 32));
+      put_be32 (box + 12, (guint32)v);
+    }
+  else
+    put_be32 (box, be32 (box) + n);
+}
+
+gboolean
+reel_cmaf_set_priming (ReelCmaf *c, guint32 priming, GError **error)
+{
+  /* edts(8) { elst(8) version/flags(4) entry_count(4) {segment_duration(4)
+   * media_time(4) media_rate_integer(2) media_rate_fraction(2)} } */
+  enum
+  {
+    ELST_SIZE = 8 + 4 + 4 + 12,
+    EDTS_SIZE = 8 + ELST_SIZE
+  };
+  gsize len;
+  const guint8 *start = g_bytes_get_data (c->init, &len), *end = start + len;
+  Box moov, trak, tkhd, edts;
+  guint8 box[EDTS_SIZE] = { 0 };
+  GByteArray *out;
+
+  if (!find_path (start, end, "moov", &moov) || !find_path (start, end, "moov/trak", &trak)
+      || !find_path (start, end, "moov/trak/tkhd", &tkhd))
+    return malformed (error, "init segment without moov/trak/tkhd");
+  if (find_path (start, end, "moov/trak/edts", &edts))
+    return TRUE;
+  put_be32 (box, EDTS_SIZE);
+  memcpy (box + 4, "edts", 4);
+  put_be32 (box + 8, ELST_SIZE);
+  memcpy (box + 12, "elst", 4);
+  put_be32 (box + 16, 0); /* version 0, no flags */
+  put_be32 (box + 20, 1); /* one entry */
+  put_be32 (box + 24, 0); /* segment_duration 0: as long as the media */
+  put_be32 (box + 28, priming);
+  put_be32 (box + 32, 1 << 16); /* rate 1.0 */
+
+  out = g_byte_array_sized_new ((guint)(len + EDTS_SIZE));
+  g_byte_array_append (out, start, (guint)(tkhd.p + tkhd.size - start));
+  g_byte_array_append (out, box, EDTS_SIZE);
+  g_byte_array_append (out, tkhd.p + tkhd.size, (guint)(end - (tkhd.p + tkhd.size)));
+  /* moov and trak come before tkhd, so their offsets are unchanged. */
+  grow_box (out->data + (moov.p - start), moov.header, EDTS_SIZE);
+  grow_box (out->data + (trak.p - start), trak.header, EDTS_SIZE);
+  g_bytes_unref (c->init);
+  c->init = g_byte_array_free_to_bytes (out);
+  return TRUE;
+}

@@ -29,4 +29,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelCmaf, reel_cmaf_free)
  * REEL_ERROR_NOT_FOUND when the file holds no samples at all. */
 ReelCmaf *reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error);
 
+/* Marks the first priming samples (track timescale ticks) of the only track
+ * as not to be presented, with an edit list (edts/elst: media_time =
+ * priming, segment_duration 0 = the rest) in the init segment. AAC encoders
+ * put priming samples in front of the sound; without the edit, players
+ * start the sound that much late. mp4mux writes no edit list in fragmented
+ * files, hence this. An init that has one already is left as it is. */
+gboolean reel_cmaf_set_priming (ReelCmaf *c, guint32 priming, GError **error);
+
 G_END_DECLS

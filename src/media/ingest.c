@@ -7,6 +7,8 @@
 #include "media/plan.h"
 #include "media/probe.h"
 
+#include <gst/gst.h>
+
 /* Probing reads headers and a little data; 60 s covers slow disks and
  * files whose index sits at the end. */
 #define PROBE_TIMEOUT_S 60
@@ -91,6 +93,15 @@ queue_media_jobs (ReelIngest *in, const char *id, const char *original, const Re
   return TRUE;
 }
 
+/* One frame's duration; for variable frame rates, that of 60 fps. */
+static guint64
+frame_ns (const ReelProbe *p)
+{
+  if (p->fps_n > 0 && p->fps_d > 0)
+    return gst_util_uint64_scale (GST_SECOND, (guint64)p->fps_d, (guint64)p->fps_n);
+  return GST_SECOND / 60;
+}
+
 static gboolean
 run_ingest (const ReelJob *job, gpointer data, GError **error)
 {
@@ -118,7 +129,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   if (!p)
     return FALSE;
   rungs = reel_ladder_for_source (in->ladder, p->width, p->height);
-  chunks = reel_plan_chunks (p->duration_ns, chunk_ns);
+  chunks = reel_plan_chunks (p->duration_ns, chunk_ns, frame_ns (p));
 
   json_object_set_string_member (ev, "video_id", id);
   json_object_set_int_member (ev, "duration_ns", (gint64)p->duration_ns);

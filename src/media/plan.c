@@ -77,9 +77,10 @@ reel_ladder_for_source (GArray *ladder, guint width, guint height)
 }
 
 guint
-reel_plan_chunks (guint64 duration_ns, guint64 chunk_ns)
+reel_plan_chunks (guint64 duration_ns, guint64 chunk_ns, guint64 min_tail_ns)
 {
-  return (guint)((duration_ns + chunk_ns - 1) / chunk_ns);
+  guint64 whole = duration_ns / chunk_ns, tail = duration_ns % chunk_ns;
+  return (guint)MAX (1, whole + (tail >= min_tail_ns && tail > 0 ? 1 : 0));
 }
 
 void

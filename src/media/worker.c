@@ -9,10 +9,15 @@
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <signal.h>
 
 /* AAC-LC stereo at 128 kbit/s: transparent enough for speech and music on
  * every rung; one audio rendition serves them all. */
 #define AUDIO_BITRATE 128000
+/* The audio pipeline's output rate, and the priming samples avenc_aac (the
+ * FFmpeg AAC encoder) puts in front of the sound: one frame of 1024. */
+#define AUDIO_RATE 48000
+#define AAC_PRIMING_SAMPLES 1024
 /* VBV: peaks may reach 1.5x the average over a 2x buffer, the usual ABR
  * ladder guidance, so a rung's BANDWIDTH stays honest. */
 #define VBV_PEAK_NUM 3
@@ -56,6 +61,7 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
   if (g_str_equal (kind, "audio"))
     {
       g_hash_table_insert (v, "bitrate", num (AUDIO_BITRATE));
+      g_hash_table_insert (v, "rate", num (AUDIO_RATE));
       g_hash_table_insert (v, "out", g_build_filename (out_dir, "audio.mp4", NULL));
       return reel_pipeline_fill (tpl, v, NULL, error);
     }
@@ -183,7 +189,7 @@ remove_dir (const char *dir)
 static JsonObject *
 store_rendition (ReelWorker *w, const char *video, const char *name, const char *file,
                  guint64 offset_ns, guint first_index, const char *init_name, gboolean allow_empty,
-                 GError **error)
+                 guint priming_samples, GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autofree char *data = NULL;
@@ -214,6 +220,10 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
+  if (priming_samples
+      && !reel_cmaf_set_priming (c, (guint32)((guint64)priming_samples * c->timescale / AUDIO_RATE),
+                                 error))
+    return NULL;
   if (!reel_blobs_put (w->blobs, init_key, c->init, error))
     return NULL;
   durations = json_array_new ();
@@ -238,6 +248,37 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
   json_object_set_array_member (out, "durations_ns", durations);
   json_object_set_array_member (out, "sizes", sizes);
   return out;
+}
+
+/* Test hooks (REEL_TEST_FAULT, as in the projector), so integration tests
+ * can make the failures they prove reel survives happen at a known point:
+ *   kill-in-chunk:N        SIGKILL this process after chunk N's segments are
+ *                          stored but before it is announced (a worker dying
+ *                          mid-job; the job must be redelivered)
+ *   fail-chunks            every chunk job fails (the video must fail once
+ *                          the attempts are used up)
+ *   hold-last-chunk:PATH   the last chunk waits while PATH exists (the video
+ *                          must be playable before it is ready)
+ * The value after the colon, or "" for a fault without one; NULL when the
+ * fault is not set. */
+static const char *
+test_fault (const char *name)
+{
+  const char *f = g_getenv ("REEL_TEST_FAULT");
+  gsize n = strlen (name);
+  if (!f || strncmp (f, name, n) != 0 || (f[n] != '\0' && f[n] != ':'))
+    return NULL;
+  return f[n] ? f + n + 1 : f + n;
+}
+
+static void
+hold_while_exists (const char *path, const ReelJob *job)
+{
+  while (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      reel_job_progress (job);
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
 }
 
 static char *
@@ -272,6 +313,13 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "chunk job lacks fields");
       return FALSE;
     }
+  if (test_fault ("fail-chunks"))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "injected failure (REEL_TEST_FAULT)");
+      return FALSE;
+    }
+  if (last && test_fault ("hold-last-chunk"))
+    hold_while_exists (test_fault ("hold-last-chunk"), job);
   source = reel_blobs_local_path (w->blobs, original, error);
   if (!source || !(dir = make_work_dir (w, video, chunk_label)))
     return FALSE;
@@ -289,13 +337,16 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
       g_autofree char *file_name = g_strconcat (name, ".mp4", NULL);
       g_autofree char *file = g_build_filename (dir, file_name, NULL);
       JsonObject *out = store_rendition (w, video, name, file, start, (guint)(start / segment_ns),
-                                         init, last, error);
+                                         init, last, 0, error);
       if (!out)
         goto out;
       json_object_set_int_member (out, "width", json_object_get_int_member (r, "width"));
       json_object_set_int_member (out, "height", json_object_get_int_member (r, "height"));
       json_object_set_int_member (out, "kbps", json_object_get_int_member (r, "kbps"));
       json_array_add_object_element (renditions, out);
+      if (test_fault ("kill-in-chunk")
+          && g_ascii_strtoull (test_fault ("kill-in-chunk"), NULL, 10) == chunk)
+        raise (SIGKILL);
     }
   json_object_set_string_member (ev, "video_id", video);
   json_object_set_int_member (ev, "chunk", chunk);
@@ -330,7 +381,8 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
   if (!line || !run_pipeline (line, job, error))
     goto out;
   file = g_build_filename (dir, "audio.mp4", NULL);
-  out = store_rendition (w, video, "audio", file, 0, 0, "init.mp4", FALSE, error);
+  out = store_rendition (w, video, "audio", file, 0, 0, "init.mp4", FALSE, AAC_PRIMING_SAMPLES,
+                         error);
   if (!out)
     goto out;
   json_object_set_int_member (out, "bitrate", AUDIO_BITRATE);

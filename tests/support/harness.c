@@ -165,6 +165,13 @@ reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *c
   return spawn_reeld (data_dir, nats_url, env, NULL);
 }
 
+ReelTestReeld *
+reel_test_reeld_spawn_args (const char *data_dir, const char *nats_url, const char *const *env,
+                            const char *const *args)
+{
+  return spawn_reeld (data_dir, nats_url, env, args);
+}
+
 gboolean
 reel_test_reeld_wait_ready (ReelTestReeld *d, guint timeout_ms)
 {
@@ -304,6 +311,40 @@ reel_test_http_full (guint16 port, const char *method, const char *path, const c
         r->json = json_node_ref (json_parser_get_root (p));
     }
   return r;
+}
+
+guint
+reel_test_raw_get (guint16 port, const char *path, char **body)
+{
+  g_autoptr (GSocketClient) c = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn
+      = g_socket_client_connect_to_host (c, "127.0.0.1", port, NULL, NULL);
+  g_autofree char *req
+      = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
+  g_autoptr (GByteArray) in = g_byte_array_new ();
+  guint8 buf[4096];
+  gssize n;
+  guint status = 0;
+  const char *sep;
+
+  *body = g_strdup ("");
+  g_assert_nonnull (conn);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), req,
+                                            strlen (req), NULL, NULL, NULL));
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf,
+                                   sizeof buf, NULL, NULL))
+         > 0)
+    g_byte_array_append (in, buf, (guint)n);
+  g_byte_array_append (in, (const guint8 *)"", 1);
+  if (sscanf ((const char *)in->data, "HTTP/1.%*d %u", &status) != 1)
+    return 0;
+  sep = strstr ((const char *)in->data, "\r\n\r\n");
+  if (sep)
+    {
+      g_free (*body);
+      *body = g_strdup (sep + 4);
+    }
+  return status;
 }
 
 const char *

@@ -41,6 +41,10 @@ ReelTestReeld *reel_test_reeld_start (const char *data_dir, const char *nats_url
 ReelTestReeld *reel_test_reeld_spawn (const char *data_dir, const char *nats_url,
                                       const char *const *env);
 gboolean reel_test_reeld_wait_ready (ReelTestReeld *d, guint timeout_ms);
+/* Starts reeld with extra command-line arguments too (may be NULL), without
+ * waiting (for nodes without the api role, which serve no /readyz). */
+ReelTestReeld *reel_test_reeld_spawn_args (const char *data_dir, const char *nats_url,
+                                           const char *const *env, const char *const *args);
 /* Starts reeld with extra command-line arguments too (may be NULL). */
 ReelTestReeld *reel_test_reeld_start_args (const char *data_dir, const char *nats_url,
                                            const char *const *env, const char *const *args);
@@ -75,6 +79,11 @@ ReelTestResponse *reel_test_http (guint16 port, const char *method, const char *
 ReelTestResponse *reel_test_http_full (guint16 port, const char *method, const char *path,
                                        const char *token, const char *const *headers,
                                        const char *content_type, const void *body, gsize body_len);
+
+/* GET of a path sent byte for byte as given (no client-side normalisation
+ * of "..", percent-escapes or NULs), over a raw socket; returns the status
+ * (0 when there was no answer) and the body. */
+guint reel_test_raw_get (guint16 port, const char *path, char **body);
 
 /* A response header (any case), or NULL. */
 const char *reel_test_header (ReelTestResponse *r, const char *name);

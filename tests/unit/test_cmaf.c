@@ -65,6 +65,60 @@ test_split (void)
   g_rmdir (dir);
 }
 
+static guint32
+be32_at (const guint8 *p)
+{
+  return ((guint32)p[0] << 24) | ((guint32)p[1] << 16) | ((guint32)p[2] << 8) | p[3];
+}
+
+/* The first box of type t in [p, p + len), by its type bytes. */
+static const guint8 *
+find_type (const guint8 *p, gsize len, const char *t)
+{
+  for (gsize i = 4; i + 4 <= len; i++)
+    if (memcmp (p + i, t, 4) == 0)
+      return p + i - 4;
+  return NULL;
+}
+
+/* The priming edit goes into moov/trak after tkhd, and every size on the
+ * way grows with it, so the init still parses box by box. */
+static void
+test_priming (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("reel-cmaf-XXXXXX", NULL);
+  g_autoptr (GBytes) file = make_fragmented (dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelCmaf) c = reel_cmaf_split (file, 0, &error);
+  gsize before = g_bytes_get_size (c->init), len;
+  const guint8 *p, *moov, *trak, *edts;
+  g_assert_no_error (error);
+  g_assert_true (reel_cmaf_set_priming (c, 1024, &error));
+  g_assert_no_error (error);
+  p = g_bytes_get_data (c->init, &len);
+  g_assert_cmpuint (len, ==, before + 36);
+  /* ftyp, then moov running to the end of the init. */
+  moov = p + be32_at (p);
+  g_assert_cmpmem (moov + 4, 4, "moov", 4);
+  g_assert_true (moov + be32_at (moov) == p + len);
+  edts = find_type (p, len, "edts");
+  g_assert_nonnull (edts);
+  g_assert_cmpuint (be32_at (edts), ==, 36);
+  g_assert_cmpmem (edts + 12, 4, "elst", 4);
+  g_assert_cmpuint (be32_at (edts + 20), ==, 1);    /* one entry */
+  g_assert_cmpuint (be32_at (edts + 24), ==, 0);    /* for the whole media */
+  g_assert_cmpuint (be32_at (edts + 28), ==, 1024); /* starting after the priming */
+  /* The trak that holds it has grown by as much and still ends in moov. */
+  trak = find_type (p, len, "trak");
+  g_assert_nonnull (trak);
+  g_assert_true (trak + be32_at (trak) <= moov + be32_at (moov));
+  g_assert_true (edts > trak && edts < trak + be32_at (trak));
+  /* A second call leaves the init as it is. */
+  g_assert_true (reel_cmaf_set_priming (c, 1024, &error));
+  g_assert_cmpuint (g_bytes_get_size (c->init), ==, len);
+  g_rmdir (dir);
+}
+
 static void
 test_garbage (void)
 {
@@ -80,6 +134,7 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cmaf/split", test_split);
+  g_test_add_func ("/cmaf/priming", test_priming);
   g_test_add_func ("/cmaf/garbage", test_garbage);
   return g_test_run ();
 }

@@ -58,9 +58,13 @@ test_chunks (void)
 {
   const guint64 s = 1000000000;
   guint64 start, len;
-  g_assert_cmpuint (reel_plan_chunks (18 * s, 6 * s), ==, 3);
-  g_assert_cmpuint (reel_plan_chunks (18 * s + 1, 6 * s), ==, 4);
-  g_assert_cmpuint (reel_plan_chunks (1 * s, 6 * s), ==, 1);
+  guint64 frame = s / 30;
+  g_assert_cmpuint (reel_plan_chunks (18 * s, 6 * s, frame), ==, 3);
+  g_assert_cmpuint (reel_plan_chunks (18 * s + frame, 6 * s, frame), ==, 4);
+  /* A soundtrack 21 ms longer than the picture makes no extra chunk. */
+  g_assert_cmpuint (reel_plan_chunks (18 * s + 21333333, 6 * s, frame), ==, 3);
+  g_assert_cmpuint (reel_plan_chunks (1 * s, 6 * s, frame), ==, 1);
+  g_assert_cmpuint (reel_plan_chunks (frame / 2, 6 * s, frame), ==, 1);
   reel_plan_chunk_range (20 * s, 6 * s, 3, &start, &len);
   g_assert_cmpuint (start, ==, 18 * s);
   g_assert_cmpuint (len, ==, 2 * s);
