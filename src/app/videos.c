@@ -435,6 +435,12 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       json_object_set_string_member (rec, "updated_at", ev->at);
       return put (txn, id, rec, error);
     }
+  if (g_str_equal (ev->type, "video.poster"))
+    {
+      json_object_set_string_member (
+          rec, "poster", json_object_get_string_member_with_default (ev->data, "file", ""));
+      return put (txn, id, rec, error);
+    }
   if (g_str_equal (ev->type, "video.ready"))
     {
       if (json_object_has_member (rec, "ready_at"))

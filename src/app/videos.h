@@ -8,6 +8,7 @@
  *   video.probed          ingest planned the ladder and the chunks
  *   chunk.transcoded      a worker finished one chunk of every rung
  *   audio.transcoded      a worker finished the soundtrack
+ *   video.poster          a worker made the poster JPEG
  *   video.failed          the video cannot be processed, with a reason
  *   video.ready           every chunk and the soundtrack are done (announced
  *                         once, on reel.ev.video.<id>.ready; see below)

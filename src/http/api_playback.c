@@ -3,6 +3,7 @@
  *   GET /videos/{id}/master.m3u8          HLS multivariant playlist
  *   GET /videos/{id}/{playlist}           HLS media playlist (<rendition>.m3u8)
  *   GET /videos/{id}/manifest.mpd         DASH MPD
+ *   GET /videos/{id}/poster.jpg           the poster (thumbnail)
  *   GET /videos/{id}/{rendition}/{file}   init (init-N.mp4, init.mp4) and media (N.m4s) segments
  * Playlists change while a video is processing, so they are not cached;
  * segments never change, so they are cached for a year, with ETag and Range.
@@ -262,40 +263,28 @@ rendition_known (JsonObject *video, const char *name)
   return FALSE;
 }
 
+/* Answers a blob that never changes once written (segments, the poster):
+ * size and mtime make the ETag, and it is cached for a year. */
 static void
-get_segment (ReelRequest *req)
+serve_blob (ReelRequest *req, const char *key, const char *type)
 {
-  g_autoptr (JsonObject) video = playable_video (req);
-  const char *rendition = reel_request_param (req, "rendition");
-  const char *file = reel_request_param (req, "file");
-  const char *type = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *key = NULL, *path = NULL, *etag = NULL;
+  g_autofree char *path = NULL, *etag = NULL;
   g_autoptr (GMappedFile) mapped = NULL;
   g_autoptr (GBytes) bytes = NULL;
   SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
   const char *if_none_match;
   GStatBuf st;
 
-  if (!video)
-    return;
-  if (!rendition_known (video, rendition) || !segment_name_valid (file, &type))
-    {
-      reel_respond_error_code (req->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such segment");
-      return;
-    }
-  key = g_strdup_printf ("videos/%s/%s/%s", json_object_get_string_member (video, "id"), rendition,
-                         file);
   path = reel_blobs_local_path (req->http->blobs, key, &error);
   if (!path || g_stat (path, &st) != 0 || !(mapped = g_mapped_file_new (path, FALSE, &error)))
     {
-      if (!error)
-        g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such segment");
-      reel_respond_error (req->msg, error);
+      g_clear_error (&error);
+      reel_respond_error_code (req->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such file");
       return;
     }
-  /* Segments are written once (atomically) and never change: size and
-   * mtime identify the content. */
+  /* Written once (atomically) and never changed: size and mtime identify
+   * the content. */
   etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT "\"", (gint64)st.st_size,
                           (gint64)st.st_mtime);
   soup_message_headers_replace (h, "ETag", etag);
@@ -312,6 +301,48 @@ get_segment (ReelRequest *req)
   soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_content_type (h, type, NULL);
   soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), bytes);
+}
+
+static void
+get_segment (ReelRequest *req)
+{
+  g_autoptr (JsonObject) video = playable_video (req);
+  const char *rendition = reel_request_param (req, "rendition");
+  const char *file = reel_request_param (req, "file");
+  const char *type = NULL;
+  g_autofree char *key = NULL;
+
+  if (!video)
+    return;
+  if (!rendition_known (video, rendition) || !segment_name_valid (file, &type))
+    {
+      reel_respond_error_code (req->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such segment");
+      return;
+    }
+  key = g_strdup_printf ("videos/%s/%s/%s", json_object_get_string_member (video, "id"), rendition,
+                         file);
+  serve_blob (req, key, type);
+}
+
+/* The poster exists from early in processing, before the video plays. */
+static void
+get_poster (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) video
+      = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
+  g_autofree char *key = NULL;
+  allow_any_origin (req->msg);
+  if (video && !json_object_has_member (video, "poster"))
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "this video has no poster yet");
+  if (error)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  key = g_strdup_printf ("videos/%s/%s", json_object_get_string_member (video, "id"),
+                         json_object_get_string_member (video, "poster"));
+  serve_blob (req, key, "image/jpeg");
 }
 
 static void
@@ -332,6 +363,7 @@ reel_api_playback_register (ReelRouter *router)
 {
   reel_router_add (router, "GET", "/videos/{id}/master.m3u8", get_master);
   reel_router_add (router, "GET", "/videos/{id}/manifest.mpd", get_mpd);
+  reel_router_add (router, "GET", "/videos/{id}/poster.jpg", get_poster);
   reel_router_add (router, "GET", "/videos/{id}/{playlist}", get_media_playlist);
   reel_router_add (router, "GET", "/videos/{id}/{rendition}/{file}", get_segment);
   reel_router_add (router, "OPTIONS", "/videos/{id}/{rendition}/{file}", options_cors);

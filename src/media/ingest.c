@@ -12,6 +12,10 @@
 /* Probing reads headers and a little data; 60 s covers slow disks and
  * files whose index sits at the end. */
 #define PROBE_TIMEOUT_S 60
+/* The poster frame: a quarter into the video, at most 3 s in (past the
+ * black first frames of most videos, before the first cut of most). */
+#define POSTER_AT_MAX_NS (3 * GST_SECOND)
+#define POSTER_MAX_HEIGHT 720
 
 struct ReelIngest
 {
@@ -81,6 +85,26 @@ queue_media_jobs (ReelIngest *in, const char *id, const char *original, const Re
       if (!reel_jobs_publish (in->bus, "chunk", id, job_id, job, error))
         return FALSE;
     }
+  {
+    g_autoptr (JsonObject) job = json_object_new ();
+    ReelRung *size = &g_array_index (rungs, ReelRung, 0);
+    /* The poster at the size of the best rung no taller than 720 lines:
+     * sharp on a watch page, light in a list of thumbnails. */
+    for (guint i = 0; i < rungs->len; i++)
+      if (g_array_index (rungs, ReelRung, i).height <= POSTER_MAX_HEIGHT)
+        {
+          size = &g_array_index (rungs, ReelRung, i);
+          break;
+        }
+    json_object_set_string_member (job, "video_id", id);
+    json_object_set_string_member (job, "original", original);
+    json_object_set_int_member (job, "segment_ns", (gint64)segment_ns);
+    json_object_set_int_member (job, "at_ns", (gint64)MIN (p->duration_ns / 4, POSTER_AT_MAX_NS));
+    json_object_set_int_member (job, "width", size->width);
+    json_object_set_int_member (job, "height", size->height);
+    if (!reel_jobs_publish (in->bus, "poster", id, id, job, error))
+      return FALSE;
+  }
   if (p->has_audio)
     {
       g_autoptr (JsonObject) job = json_object_new ();

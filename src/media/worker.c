@@ -33,6 +33,7 @@ struct ReelWorker
   char *work_dir;
   ReelJobWorker *chunks;
   ReelJobWorker *audio;
+  ReelJobWorker *poster;
 };
 
 static char *
@@ -58,6 +59,16 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
     }
   g_hash_table_insert (v, "source", g_strdup (source));
   g_hash_table_insert (v, "segment_ms", num (segment_ns / 1000000));
+  if (g_str_equal (kind, "poster"))
+    {
+      guint64 at = (guint64)json_object_get_int_member_with_default (job, "at_ns", 0);
+      g_hash_table_insert (v, "at", num (at));
+      g_hash_table_insert (v, "stop", num (at + GST_SECOND));
+      g_hash_table_insert (v, "width", num ((guint64)json_object_get_int_member (job, "width")));
+      g_hash_table_insert (v, "height", num ((guint64)json_object_get_int_member (job, "height")));
+      g_hash_table_insert (v, "out", g_build_filename (out_dir, REEL_POSTER_FILE, NULL));
+      return reel_pipeline_fill (tpl, v, NULL, error);
+    }
   if (g_str_equal (kind, "audio"))
     {
       g_hash_table_insert (v, "bitrate", num (AUDIO_BITRATE));
@@ -395,6 +406,51 @@ out:
   return ok;
 }
 
+/* The poster: one frame as a JPEG, stored beside the segments. A video
+ * without a poster still plays, so a failed poster job never fails it. */
+static gboolean
+run_poster (const ReelJob *job, gpointer data, GError **error)
+{
+  ReelWorker *w = data;
+  JsonObject *d = reel_job_data (job);
+  const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
+  const char *original = json_object_get_string_member_with_default (d, "original", NULL);
+  g_autofree char *source = NULL, *dir = NULL, *line = NULL, *file = NULL, *key = NULL;
+  g_autofree char *subject = NULL, *jpeg = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (JsonObject) ev = json_object_new ();
+  gsize len;
+  gboolean ok = FALSE;
+
+  if (!video || !original)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "poster job lacks fields");
+      return FALSE;
+    }
+  source = reel_blobs_local_path (w->blobs, original, error);
+  if (!source || !(dir = make_work_dir (w, video, "poster")))
+    return FALSE;
+  line = reel_worker_pipeline (w->cfg, "poster", d, source, dir, error);
+  if (!line || !run_pipeline (line, job, error))
+    goto out;
+  file = g_build_filename (dir, REEL_POSTER_FILE, NULL);
+  if (!g_file_get_contents (file, &jpeg, &len, error))
+    goto out;
+  bytes = g_bytes_new_take (g_steal_pointer (&jpeg), len);
+  key = g_strdup_printf ("videos/%s/%s", video, REEL_POSTER_FILE);
+  if (!reel_blobs_put (w->blobs, key, bytes, error))
+    goto out;
+  json_object_set_string_member (ev, "video_id", video);
+  json_object_set_string_member (ev, "file", REEL_POSTER_FILE);
+  json_object_set_int_member (ev, "width", json_object_get_int_member (d, "width"));
+  json_object_set_int_member (ev, "height", json_object_get_int_member (d, "height"));
+  subject = reel_event_subject ("video", video);
+  ok = reel_events_publish (w->bus, subject, "video.poster", 1, NULL, ev, FALSE, NULL, error);
+out:
+  remove_dir (dir);
+  return ok;
+}
+
 static void
 give_up (const ReelJob *job, const GError *error, gpointer data)
 {
@@ -417,7 +473,7 @@ ReelWorker *
 reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
 {
   ReelWorker *w = g_new0 (ReelWorker, 1);
-  ReelJobWorkerConfig chunks = { 0 }, audio = { 0 };
+  ReelJobWorkerConfig chunks = { 0 }, audio = { 0 }, poster = { 0 };
   w->cfg = cfg;
   w->bus = bus;
   w->blobs = blobs;
@@ -434,8 +490,13 @@ reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
   /* One soundtrack at a time: audio encodes far faster than video. */
   audio.concurrency = 1;
   audio.run = run_audio;
+  poster = audio;
+  poster.kind = "poster";
+  poster.run = run_poster;
+  poster.give_up = NULL;
   w->chunks = reel_job_worker_start (bus, &chunks);
   w->audio = reel_job_worker_start (bus, &audio);
+  w->poster = reel_job_worker_start (bus, &poster);
   return w;
 }
 
@@ -446,6 +507,7 @@ reel_worker_stop (ReelWorker *w)
     return;
   reel_job_worker_stop (w->chunks);
   reel_job_worker_stop (w->audio);
+  reel_job_worker_stop (w->poster);
   g_free (w->work_dir);
   g_free (w);
 }

@@ -2,7 +2,8 @@
  *
  * A chunk job runs pipelines/chunk.pipeline (one decode, every rung) for
  * one time range of the original; an audio job runs pipelines/audio.pipeline
- * over the whole soundtrack. Each output is cut into CMAF init and media
+ * over the whole soundtrack; a poster job grabs one frame as a JPEG
+ * (pipelines/poster.pipeline). Each output is cut into CMAF init and media
  * segments (media/cmaf.c), written to the blob store under
  * videos/<id>/<rendition>/, and announced with chunk.transcoded or
  * audio.transcoded; only then is the job acked. While a pipeline runs the
@@ -18,14 +19,17 @@
 
 G_BEGIN_DECLS
 
+/* The poster's file name beside a video's renditions (videos/<id>/). */
+#define REEL_POSTER_FILE "poster.jpg"
+
 typedef struct ReelWorker ReelWorker;
 
 ReelWorker *reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs);
 /* Running pipelines finish first (their jobs are acked or handed back). */
 void reel_worker_stop (ReelWorker *worker);
 
-/* The exact gst-launch line a worker runs for a job (kind "chunk" or
- * "audio", with the job's JSON), writing its outputs into out_dir. */
+/* The exact gst-launch line a worker runs for a job (kind "chunk", "audio"
+ * or "poster", with the job's JSON), writing its outputs into out_dir. */
 char *reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job,
                             const char *source_path, const char *out_dir, GError **error);
 

@@ -7,7 +7,7 @@
  *                           manifest.mpd; every rung, aligned keyframes,
  *                           the source's duration; continuous timestamps
  *                           across chunk joins in every rendition, no
- *                           discontinuity, A/V in sync at the end
+ *                           discontinuity, A/V in sync at the end; a poster
  *   /transcode/progressive  playable (EVENT playlist of the done prefix,
  *                           decodable from the start) before the last chunk
  *                           is done, then ready (VOD)
@@ -162,6 +162,23 @@ get_text (guint16 port, const char *id, const char *file)
   return g_strdup (r->body);
 }
 
+/* The video's metadata once it names its poster (made by its own job,
+ * which may finish after the chunks). */
+static ReelTestResponse *
+wait_poster (guint16 port, const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", id);
+  for (int i = 0; i < 600; i++)
+    {
+      ReelTestResponse *r = reel_test_http (port, "GET", path, NULL, NULL, 0);
+      if (reel_test_json_str (r, "thumbnail"))
+        return r;
+      reel_test_response_free (r);
+      g_usleep (50 * 1000);
+    }
+  g_assert_not_reached ();
+}
+
 static void
 test_ladder (void)
 {
@@ -273,7 +290,22 @@ test_ladder (void)
     g_assert_cmpfloat (g_array_index (p, Packet, 0).pts, <, 0);
   }
 
-  /* Every event this caused is valid against its schema. */
+  /* The poster: a JPEG at the 720p rung's size, named by the metadata. */
+  {
+    g_autofree char *thumb = g_strdup_printf ("/videos/%s/poster.jpg", id);
+    g_autoptr (ReelTestResponse) meta = wait_poster (d->port, id);
+    g_autoptr (ReelTestResponse) jpeg = reel_test_http (d->port, "GET", thumb, NULL, NULL, 0);
+    g_autofree char *url = url_of (d->port, id, "poster.jpg");
+    const char *argv[]
+        = { "ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height", "-of",
+            "csv=p=0", url,  NULL };
+    g_autofree char *out = run_ok (argv);
+    g_assert_cmpstr (reel_test_json_str (meta, "thumbnail"), ==, thumb);
+    g_assert_cmpuint (jpeg->status, ==, 200);
+    g_assert_cmpstr (jpeg->content_type, ==, "image/jpeg");
+    g_assert_cmpstr (g_strstrip (out), ==, "mjpeg,1280,720");
+  }
+
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
   reel_test_rmtree (dir);
