@@ -1,52 +1,367 @@
 /* reel: the command-line client. Subcommands:
- *   reel rebuild [--data-dir DIR] [--nats-url URL]   replay the log into LMDB
- * (upload, status and pipeline arrive with the media features). */
+ *   reel login USERNAME          log in; the token is kept for later commands
+ *   reel upload FILE [--title T] resumable upload (tus) with a progress bar
+ *   reel status ID               a video's state and where to watch it
+ *   reel pipeline NAME --video ID [--chunk N]
+ *                                the exact gst-launch line a worker runs
+ *   reel rebuild                 replay the event log into fresh read models
+ * login, upload and status speak the HTTP API (cli/client.c); pipeline and
+ * rebuild work on a node's data directory. */
+#include "cli/client.h"
+#include "cli/tus.h"
 #include "core/config.h"
+#include "core/error.h"
 #include "daemon/app.h"
+#include "media/ingest.h"
+#include "media/worker.h"
+#include "app/videos.h"
+#include "store/blobs.h"
+#include "store/store.h"
 
 #include <locale.h>
 #include <stdio.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* 8 MiB per PATCH: a lost request costs seconds, not minutes, on a slow
+ * uplink, and a fast one is not slowed by round trips. */
+#define DEFAULT_CHUNK_MIB 8
+
+static int
+fail (const char *cmd, const GError *error)
+{
+  g_printerr ("reel %s: %s\n", cmd, error->message);
+  return error->domain == G_OPTION_ERROR ? 2 : 1;
+}
+
+static gboolean
+parse (GOptionContext *ctx, int *argc, char ***argv, GError **error)
+{
+  g_option_context_set_help_enabled (ctx, TRUE);
+  return g_option_context_parse (ctx, argc, argv, error);
+}
+
+/* Reads a line from the terminal without echo (or from stdin when it is
+ * not a terminal, for scripts). */
+static char *
+read_password (void)
+{
+  struct termios old, quiet;
+  gboolean tty = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &old) == 0;
+  char line[1024];
+  char *out = NULL;
+  if (tty)
+    {
+      fprintf (stderr, "password: ");
+      quiet = old;
+      quiet.c_lflag &= ~(tcflag_t)ECHO;
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+  if (fgets (line, sizeof line, stdin))
+    out = g_strdup (g_strchomp (line));
+  if (tty)
+    {
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &old);
+      fprintf (stderr, "\n");
+    }
+  memset (line, 0, sizeof line);
+  return out;
+}
+
+static int
+cmd_login (int argc, char **argv)
+{
+  g_autofree char *server = NULL;
+  GOptionEntry entries[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, &server, "reel server (default: the saved one)",
+      "URL" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("USERNAME - log in to a reel server");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelClient) c = NULL;
+  g_autoptr (JsonObject) body = json_object_new ();
+  g_autoptr (JsonNode) answer = NULL;
+  g_autofree char *password = NULL;
+  guint status;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!parse (ctx, &argc, &argv, &error))
+    return fail ("login", error);
+  if (argc != 2)
+    {
+      g_printerr ("usage: reel login [--server URL] USERNAME (password on the terminal, or "
+                  "REEL_PASSWORD)\n");
+      return 2;
+    }
+  c = reel_client_new (server, NULL);
+  password = g_strdup (g_getenv ("REEL_PASSWORD"));
+  if (!password)
+    password = read_password ();
+  if (!password)
+    {
+      g_printerr ("reel login: no password given\n");
+      return 2;
+    }
+  json_object_set_string_member (body, "username", argv[1]);
+  json_object_set_string_member (body, "password", password);
+  status = reel_client_json (c, "POST", "/api/v1/sessions", body, &answer, &error);
+  if (!status)
+    return fail ("login", error);
+  if (status != SOUP_STATUS_CREATED || !answer || !JSON_NODE_HOLDS_OBJECT (answer))
+    {
+      g_autofree char *m = reel_client_error_message (status, answer);
+      g_printerr ("reel login: %s\n", m);
+      return 1;
+    }
+  g_free (c->token);
+  c->token = g_strdup (
+      json_object_get_string_member_with_default (json_node_get_object (answer), "token", ""));
+  if (!reel_client_save (c, &error))
+    return fail ("login", error);
+  printf ("logged in to %s as %s\n", c->server, argv[1]);
+  return 0;
+}
+
+static int
+cmd_upload (int argc, char **argv)
+{
+  g_autofree char *server = NULL, *token = NULL, *title = NULL, *description = NULL;
+  gint chunk_mib = DEFAULT_CHUNK_MIB;
+  gboolean quiet = FALSE;
+  GOptionEntry entries[] = {
+    { "title", 't', 0, G_OPTION_ARG_STRING, &title, "Title (default: the file's name)", "T" },
+    { "description", 'D', 0, G_OPTION_ARG_STRING, &description, "Description", "TEXT" },
+    { "server", 's', 0, G_OPTION_ARG_STRING, &server, "reel server", "URL" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "Bearer token (default: from reel login)",
+      "TOKEN" },
+    { "chunk-size", 0, 0, G_OPTION_ARG_INT, &chunk_mib,
+      "MiB per request (smaller on very flaky links)", "MIB" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress bar", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx
+      = g_option_context_new ("FILE - upload a video (resumes an interrupted upload)");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelClient) c = NULL;
+  g_autofree char *id = NULL;
+  ReelTusOptions o = { 0 };
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!parse (ctx, &argc, &argv, &error))
+    return fail ("upload", error);
+  if (argc != 2 || chunk_mib < 1 || chunk_mib > 1024)
+    {
+      g_printerr (
+          "usage: reel upload FILE [--title T] [--description TEXT] [--chunk-size 1..1024]\n");
+      return 2;
+    }
+  c = reel_client_new (server, token);
+  if (!c->token)
+    {
+      g_printerr ("reel upload: not logged in to %s (run reel login USERNAME)\n", c->server);
+      return 1;
+    }
+  o.path = argv[1];
+  o.title = title;
+  o.description = description;
+  o.chunk_size = (guint64)chunk_mib << 20;
+  o.progress = !quiet && isatty (STDERR_FILENO);
+  id = reel_tus_upload (c, &o, &error);
+  if (!id)
+    return fail ("upload", error);
+  printf ("%s\n", id);
+  g_printerr ("uploaded; processing: reel status %s\n", id);
+  return 0;
+}
+
+static int
+cmd_status (int argc, char **argv)
+{
+  g_autofree char *server = NULL, *path = NULL;
+  GOptionEntry entries[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, &server, "reel server", "URL" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("ID - show a video's state");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelClient) c = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  JsonObject *v, *progress;
+  guint status;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!parse (ctx, &argc, &argv, &error))
+    return fail ("status", error);
+  if (argc != 2)
+    {
+      g_printerr ("usage: reel status ID\n");
+      return 2;
+    }
+  c = reel_client_new (server, NULL);
+  path = g_strdup_printf ("/api/v1/videos/%s", argv[1]);
+  status = reel_client_json (c, "GET", path, NULL, &answer, &error);
+  if (!status)
+    return fail ("status", error);
+  if (status != SOUP_STATUS_OK || !answer || !JSON_NODE_HOLDS_OBJECT (answer))
+    {
+      g_autofree char *m = reel_client_error_message (status, answer);
+      g_printerr ("reel status: %s\n", m);
+      return 1;
+    }
+  v = json_node_get_object (answer);
+  progress = json_object_get_object_member (v, "progress");
+  printf ("video:    %s\n", json_object_get_string_member_with_default (v, "id", ""));
+  printf ("title:    %s\n", json_object_get_string_member_with_default (v, "title", ""));
+  printf ("state:    %s\n", json_object_get_string_member_with_default (v, "state", ""));
+  if (progress)
+    printf ("chunks:   %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " done\n",
+            json_object_get_int_member_with_default (progress, "chunks_done", 0),
+            json_object_get_int_member_with_default (progress, "chunks_total", 0));
+  if (json_object_has_member (v, "duration"))
+    printf ("duration: %.3f s, %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "\n",
+            json_object_get_double_member (v, "duration"),
+            json_object_get_int_member_with_default (v, "width", 0),
+            json_object_get_int_member_with_default (v, "height", 0));
+  if (json_object_has_member (v, "error"))
+    printf ("error:    %s\n", json_object_get_string_member (v, "error"));
+  if (json_object_has_member (v, "hls"))
+    {
+      printf ("hls:      %s%s\n", c->server, json_object_get_string_member (v, "hls"));
+      printf ("dash:     %s%s\n", c->server, json_object_get_string_member (v, "dash"));
+      printf ("watch:    %s/watch/%s\n", c->server, json_object_get_string_member (v, "id"));
+    }
+  return 0;
+}
+
+/* Options shared by the commands that work on a node's data directory. */
+typedef struct
+{
+  char *config_file;
+  char *data_dir;
+  char *nats_url;
+} NodeOptions;
+
+static void
+node_options_clear (NodeOptions *n)
+{
+  g_free (n->config_file);
+  g_free (n->data_dir);
+  g_free (n->nats_url);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (NodeOptions, node_options_clear)
+
+static gboolean
+node_config (NodeOptions *n, ReelConfig *cfg, GError **error)
+{
+  /* Absolute, so printed pipelines run from any directory. */
+  g_autofree char *dir = n->data_dir ? g_canonicalize_filename (n->data_dir, NULL) : NULL;
+  return (!n->config_file || reel_config_load_file (cfg, n->config_file, error))
+         && (!dir || reel_config_set (cfg, "reeld.data_dir", dir, error))
+         && (!n->nats_url || reel_config_set (cfg, "nats.url", n->nats_url, error));
+}
+
+static int
+cmd_pipeline (int argc, char **argv)
+{
+  g_auto (NodeOptions) n = { 0 };
+  g_autofree char *video = NULL, *out_dir = NULL;
+  gint chunk = 0;
+  GOptionEntry entries[] = {
+    { "video", 'v', 0, G_OPTION_ARG_STRING, &video, "The video", "ID" },
+    { "chunk", 'n', 0, G_OPTION_ARG_INT, &chunk, "The chunk (for NAME chunk)", "N" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+      "Where the line writes its files (default: .)", "DIR" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &n.config_file,
+      "reeld's config file (the ladder, preset, ...)", "FILE" },
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &n.data_dir, "reeld's data directory", "DIR" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "NAME - print the gst-launch-1.0 line a worker runs for a job (NAME: chunk, audio, poster)");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelConfig) cfg = reel_config_new ();
+  g_autoptr (ReelStore) store = NULL;
+  g_autoptr (ReelBlobs) blobs = NULL;
+  g_autoptr (JsonObject) record = NULL, job = NULL;
+  g_autofree char *lmdb = NULL, *blob_dir = NULL, *source = NULL, *line = NULL, *original = NULL;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!parse (ctx, &argc, &argv, &error) || !node_config (&n, cfg, &error))
+    return fail ("pipeline", error);
+  if (argc != 2 || !video || chunk < 0)
+    {
+      g_printerr ("usage: reel pipeline chunk|audio|poster --video ID [--chunk N] "
+                  "[--data-dir DIR] [--config FILE] [--out DIR]\n");
+      return 2;
+    }
+  lmdb = reel_config_data_path (cfg, "lmdb");
+  blob_dir = reel_config_data_path (cfg, "blobs");
+  if (!(store = reel_store_open (lmdb, &error)) || !(blobs = reel_blobs_open (blob_dir, &error))
+      || !(record = reel_videos_get (store, video, &error)))
+    return fail ("pipeline", error);
+  original = reel_videos_original_key (video);
+  if (!(job = reel_ingest_job (argv[1], video, record, original, (guint)chunk, &error))
+      || !(source = reel_blobs_local_path (blobs, original, &error))
+      || !(line
+           = reel_worker_pipeline (cfg, argv[1], job, source, out_dir ? out_dir : ".", &error)))
+    return fail ("pipeline", error);
+  printf ("%s\n", line);
+  return 0;
+}
 
 static int
 cmd_rebuild (int argc, char **argv)
 {
-  g_autofree char *data_dir = NULL, *nats_url = NULL, *config_file = NULL;
+  g_auto (NodeOptions) n = { 0 };
   GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file, "reeld's config file", "FILE" },
-    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir, "reeld's data directory", "DIR" },
-    { "nats-url", 'n', 0, G_OPTION_ARG_STRING, &nats_url, "NATS server or cluster", "URL" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &n.config_file, "reeld's config file", "FILE" },
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &n.data_dir, "reeld's data directory", "DIR" },
+    { "nats-url", 'n', 0, G_OPTION_ARG_STRING, &n.nats_url, "NATS server or cluster", "URL" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx
       = g_option_context_new ("- drop the read models and replay the event log (reeld stopped)");
   g_autoptr (ReelConfig) cfg = reel_config_new ();
   g_autoptr (GError) error = NULL;
-  guint64 n = 0;
+  guint64 events = 0;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, &argc, &argv, &error)
-      || (config_file && !reel_config_load_file (cfg, config_file, &error))
-      || (data_dir && !reel_config_set (cfg, "reeld.data_dir", data_dir, &error))
-      || (nats_url && !reel_config_set (cfg, "nats.url", nats_url, &error)))
-    {
-      g_printerr ("reel rebuild: %s\n", error->message);
-      return 2;
-    }
-  if (!reel_daemon_rebuild (cfg, &n, &error))
-    {
-      g_printerr ("reel rebuild: %s\n", error->message);
-      return 1;
-    }
-  printf ("rebuilt the read models from %" G_GUINT64_FORMAT " events\n", n);
+  if (!parse (ctx, &argc, &argv, &error) || !node_config (&n, cfg, &error))
+    return fail ("rebuild", error);
+  if (!reel_daemon_rebuild (cfg, &events, &error))
+    return fail ("rebuild", error);
+  printf ("rebuilt the read models from %" G_GUINT64_FORMAT " events\n", events);
   return 0;
 }
+
+static const struct
+{
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;
+} commands[] = {
+  { "login", cmd_login, "log in to a reel server" },
+  { "upload", cmd_upload, "upload a video (resumable)" },
+  { "status", cmd_status, "show a video's state" },
+  { "pipeline", cmd_pipeline, "print the gst-launch-1.0 line of a worker's job" },
+  { "rebuild", cmd_rebuild, "replay the event log into fresh read models" },
+};
 
 int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
-  if (argc >= 2 && g_str_equal (argv[1], "rebuild"))
-    return cmd_rebuild (argc - 1, argv + 1);
-  g_printerr ("usage: reel rebuild [--data-dir DIR] [--nats-url URL]\n");
+  for (guint i = 0; argc >= 2 && i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      {
+        g_autofree char *prgname = g_strdup_printf ("reel %s", commands[i].name);
+        g_set_prgname (prgname);
+        return commands[i].run (argc - 1, argv + 1);
+      }
+  g_printerr ("usage: reel COMMAND [OPTIONS]\n\ncommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_printerr ("  %-9s %s\n", commands[i].name, commands[i].summary);
+  g_printerr ("\nreel COMMAND --help tells more.\n");
   return 2;
 }

@@ -62,59 +62,90 @@ rungs_json (GArray *rungs)
   return arr;
 }
 
-static gboolean
-queue_media_jobs (ReelIngest *in, const char *id, const char *original, const ReelProbe *p,
-                  GArray *rungs, guint64 segment_ns, guint64 chunk_ns, guint chunks, GError **error)
+JsonObject *
+reel_ingest_job (const char *kind, const char *id, JsonObject *plan, const char *original,
+                 guint chunk, GError **error)
 {
-  for (guint i = 0; i < chunks; i++)
+  JsonArray *rungs = json_object_get_array_member (plan, "rungs");
+  guint64 duration_ns = (guint64)json_object_get_int_member_with_default (plan, "duration_ns", 0);
+  guint64 chunk_ns = (guint64)json_object_get_int_member_with_default (plan, "chunk_ns", 0);
+  guint chunks = (guint)json_object_get_int_member_with_default (plan, "chunks_total", 0);
+  g_autoptr (JsonObject) job = json_object_new ();
+
+  if (!rungs || json_array_get_length (rungs) == 0 || !duration_ns || !chunk_ns || !chunks)
     {
-      g_autoptr (JsonObject) job = json_object_new ();
-      g_autofree char *job_id = g_strdup_printf ("%s-%u", id, i);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "the video has no media plan (yet)");
+      return NULL;
+    }
+  json_object_set_string_member (job, "video_id", id);
+  json_object_set_string_member (job, "original", original);
+  json_object_set_int_member (job, "segment_ns",
+                              json_object_get_int_member_with_default (plan, "segment_ns", 0));
+  if (g_str_equal (kind, "chunk"))
+    {
       guint64 start, len;
-      reel_plan_chunk_range (p->duration_ns, chunk_ns, i, &start, &len);
-      json_object_set_string_member (job, "video_id", id);
-      json_object_set_string_member (job, "original", original);
-      json_object_set_int_member (job, "chunk", i);
+      if (chunk >= chunks)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "the video has chunks 0 to %u",
+                       chunks - 1);
+          return NULL;
+        }
+      reel_plan_chunk_range (duration_ns, chunk_ns, chunk, &start, &len);
+      json_object_set_int_member (job, "chunk", chunk);
       json_object_set_int_member (job, "start_ns", (gint64)start);
       json_object_set_int_member (job, "duration_ns", (gint64)len);
+      json_object_set_boolean_member (job, "last", chunk + 1 == chunks);
       /* The job carries the whole plan, so a worker needs nothing but the
        * job and the blob store (no read models on encode machines). */
-      json_object_set_int_member (job, "segment_ns", (gint64)segment_ns);
-      json_object_set_boolean_member (job, "last", i + 1 == chunks);
-      json_object_set_array_member (job, "rungs", rungs_json (rungs));
-      if (!reel_jobs_publish (in->bus, "chunk", id, job_id, job, error))
-        return FALSE;
+      json_object_set_array_member (job, "rungs", json_array_ref (rungs));
     }
-  {
-    g_autoptr (JsonObject) job = json_object_new ();
-    ReelRung *size = &g_array_index (rungs, ReelRung, 0);
-    /* The poster at the size of the best rung no taller than 720 lines:
-     * sharp on a watch page, light in a list of thumbnails. */
-    for (guint i = 0; i < rungs->len; i++)
-      if (g_array_index (rungs, ReelRung, i).height <= POSTER_MAX_HEIGHT)
-        {
-          size = &g_array_index (rungs, ReelRung, i);
-          break;
-        }
-    json_object_set_string_member (job, "video_id", id);
-    json_object_set_string_member (job, "original", original);
-    json_object_set_int_member (job, "segment_ns", (gint64)segment_ns);
-    json_object_set_int_member (job, "at_ns", (gint64)MIN (p->duration_ns / 4, POSTER_AT_MAX_NS));
-    json_object_set_int_member (job, "width", size->width);
-    json_object_set_int_member (job, "height", size->height);
-    if (!reel_jobs_publish (in->bus, "poster", id, id, job, error))
-      return FALSE;
-  }
-  if (p->has_audio)
+  else if (g_str_equal (kind, "poster"))
     {
-      g_autoptr (JsonObject) job = json_object_new ();
-      json_object_set_string_member (job, "video_id", id);
-      json_object_set_string_member (job, "original", original);
-      json_object_set_int_member (job, "segment_ns", (gint64)segment_ns);
-      if (!reel_jobs_publish (in->bus, "audio", id, id, job, error))
-        return FALSE;
+      JsonObject *size = json_array_get_object_element (rungs, 0);
+      /* The poster at the size of the best rung no taller than 720 lines:
+       * sharp on a watch page, light in a list of thumbnails. */
+      for (guint i = 0; i < json_array_get_length (rungs); i++)
+        if (json_object_get_int_member (json_array_get_object_element (rungs, i), "height")
+            <= POSTER_MAX_HEIGHT)
+          {
+            size = json_array_get_object_element (rungs, i);
+            break;
+          }
+      json_object_set_int_member (job, "at_ns", (gint64)MIN (duration_ns / 4, POSTER_AT_MAX_NS));
+      json_object_set_int_member (job, "width", json_object_get_int_member (size, "width"));
+      json_object_set_int_member (job, "height", json_object_get_int_member (size, "height"));
     }
-  return TRUE;
+  else if (!g_str_equal (kind, "audio"))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "no job kind \"%s\" (chunk, audio, poster)", kind);
+      return NULL;
+    }
+  return g_steal_pointer (&job);
+}
+
+static gboolean
+queue_job (ReelIngest *in, const char *kind, JsonObject *plan, const char *original, guint chunk,
+           GError **error)
+{
+  const char *id = json_object_get_string_member (plan, "video_id");
+  g_autoptr (JsonObject) job = reel_ingest_job (kind, id, plan, original, chunk, error);
+  g_autofree char *job_id
+      = g_str_equal (kind, "chunk") ? g_strdup_printf ("%s-%u", id, chunk) : g_strdup (id);
+  return job && reel_jobs_publish (in->bus, kind, id, job_id, job, error);
+}
+
+static gboolean
+queue_media_jobs (ReelIngest *in, JsonObject *plan, const char *original, GError **error)
+{
+  guint chunks = (guint)json_object_get_int_member (plan, "chunks_total");
+  for (guint i = 0; i < chunks; i++)
+    if (!queue_job (in, "chunk", plan, original, i, error))
+      return FALSE;
+  if (!queue_job (in, "poster", plan, original, 0, error))
+    return FALSE;
+  return !json_object_get_boolean_member (plan, "has_audio")
+         || queue_job (in, "audio", plan, original, 0, error);
 }
 
 /* One frame's duration; for variable frame rates, that of 60 fps. */
@@ -172,7 +203,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   /* The plan is in the log before any job exists, so the assembler always
    * knows what it is assembling. */
   return reel_events_publish (in->bus, subject, "video.probed", 1, NULL, ev, FALSE, NULL, error)
-         && queue_media_jobs (in, id, original, p, rungs, segment_ns, chunk_ns, chunks, error);
+         && queue_media_jobs (in, ev, original, error);
 }
 
 static void

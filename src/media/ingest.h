@@ -12,6 +12,8 @@
 #include "core/config.h"
 #include "store/blobs.h"
 
+#include <json-glib/json-glib.h>
+
 G_BEGIN_DECLS
 
 typedef struct ReelIngest ReelIngest;
@@ -23,6 +25,14 @@ void reel_ingest_stop (ReelIngest *ingest);
  * API when an upload finishes). */
 gboolean reel_ingest_enqueue (ReelBus *bus, const char *video_id, const char *original_key,
                               GError **error);
+
+/* The job a worker gets for kind ("chunk", "audio", "poster"; chunk is the
+ * chunk index for "chunk") of video id, from its media plan: the data of
+ * its video.probed event, or the video record that holds the same members. The
+ * one place jobs are made, so `reel pipeline` shows exactly what a worker
+ * ran. REEL_ERROR_NOT_FOUND when the plan is missing or has no such chunk. */
+JsonObject *reel_ingest_job (const char *kind, const char *id, JsonObject *plan,
+                             const char *original, guint chunk, GError **error);
 
 /* Publishes video.failed with a reason the uploader can read. */
 gboolean reel_ingest_fail_video (ReelBus *bus, const char *video_id, const char *reason,

@@ -79,6 +79,31 @@ reel_test_run (const char *const *argv, int *status)
   return out;
 }
 
+char *
+reel_test_run_env (const char *const *argv, const char *const *env, char **err, int *status)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE
+      | (err ? G_SUBPROCESS_FLAGS_STDERR_PIPE : G_SUBPROCESS_FLAGS_STDERR_MERGE));
+  g_autoptr (GSubprocess) p = NULL;
+  char *out = NULL;
+  for (guint i = 0; env && env[i]; i++)
+    {
+      g_auto (GStrv) kv = g_strsplit (env[i], "=", 2);
+      g_subprocess_launcher_setenv (l, kv[0], kv[1] ? kv[1] : "", TRUE);
+    }
+  p = g_subprocess_launcher_spawnv (l, argv, &error);
+  if (!p || !g_subprocess_communicate_utf8 (p, NULL, NULL, &out, err, &error))
+    {
+      g_printerr ("cannot run %s: %s\n", argv[0], error->message);
+      *status = -1;
+      return NULL;
+    }
+  *status = g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : -1;
+  return out;
+}
+
 static gboolean
 port_open (guint16 port)
 {

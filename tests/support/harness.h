@@ -57,6 +57,9 @@ void reel_test_reeld_free (ReelTestReeld *d);
 /* Runs a program to completion; returns its stdout and stderr (NULL on failure) and
  * sets *status to its exit status. */
 char *reel_test_run (const char *const *argv, int *status);
+/* The same with extra environment entries (KEY=VALUE, may be NULL), and
+ * stdout and stderr apart (*err may be NULL to merge them). */
+char *reel_test_run_env (const char *const *argv, const char *const *env, char **err, int *status);
 
 typedef struct
 {
