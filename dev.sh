@@ -22,10 +22,12 @@ APT_PACKAGES=(
   nats-server lmdb-utils ffmpeg
   python3 python3-jsonschema python3-yaml python3-prometheus-client
 )
+# Only the tests need these: a real browser for the browser suite.
+TEST_APT_PACKAGES=(chromium)
 
-install_deps() {
+install_deps() { # install_deps PACKAGE...
   local missing=()
-  for p in "${APT_PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -34,6 +36,21 @@ install_deps() {
   echo "dev.sh: installing ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The web UI's third-party scripts (hls.js) and the browser tests' driver
+# (playwright-core, which drives Debian's Chromium and downloads no browser),
+# pinned by package-lock.json; hls.js is copied where reeld serves it.
+install_npm() {
+  if ! command -v npm >/dev/null; then
+    install_deps nodejs npm
+  fi
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "dev.sh: installing npm packages"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  mkdir -p data/www/vendor
+  cp node_modules/hls.js/dist/hls.min.js data/www/vendor/hls.min.js
 }
 
 build() { # build DIR [meson options...]
@@ -69,12 +86,14 @@ run_tests() {
 case "${1:-}" in
   run)
     shift
-    install_deps
+    install_deps "${APT_PACKAGES[@]}"
+    install_npm
     build build
     exec ./build/src/reeld --data-dir "${REEL_DATA_DIR:-$PWD/reel-data}" "$@"
     ;;
   test)
-    install_deps
+    install_deps "${APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}"
+    install_npm
     run_tests
     ;;
   *)

@@ -4,6 +4,8 @@
 #include "core/error.h"
 #include "media/plan.h"
 
+#include "reel-config.h"
+
 #include <errno.h>
 #include <stdlib.h>
 
@@ -33,6 +35,11 @@ reel_config_new (void)
   cfg->nats_server_binary = g_strdup ("nats-server");
   cfg->stream_replicas = 1;
   cfg->http_max_body = DEFAULT_HTTP_MAX_BODY;
+  /* An installed reel serves its installed UI; a build tree the source
+   * tree's, so an edit shows on reload. */
+  cfg->www_dir = g_strdup (g_file_test (REEL_INSTALLED_DATADIR "/www", G_FILE_TEST_IS_DIR)
+                               ? REEL_INSTALLED_DATADIR "/www"
+                               : REEL_SOURCE_DATADIR "/www");
   cfg->session_ttl_s = DEFAULT_SESSION_TTL_S;
   cfg->write_wait_ms = DEFAULT_WRITE_WAIT_MS;
   cfg->upload_max = DEFAULT_UPLOAD_MAX;
@@ -59,6 +66,7 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->listen_host);
   g_free (cfg->nats_url);
   g_free (cfg->nats_server_binary);
+  g_free (cfg->www_dir);
   g_free (cfg->ladder);
   g_free (cfg->x264_preset);
   g_free (cfg);
@@ -174,6 +182,8 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
         return FALSE;
       cfg->http_max_body = n;
     }
+  else if (g_str_equal (name, "http.www_dir"))
+    replace_str (&cfg->www_dir, value);
   else if (g_str_equal (name, "auth.session_ttl_seconds"))
     {
       if (!parse_u64 (name, value, 60, G_MAXINT32, &n, error))

@@ -31,6 +31,7 @@ typedef struct
   char *nats_server_binary; /* nats.server_binary */
   guint stream_replicas;    /* nats.replicas */
   guint64 http_max_body;    /* http.max_body_bytes for JSON requests */
+  char *www_dir;            /* http.www_dir: the web UI's files */
   gint64 session_ttl_s;     /* auth.session_ttl_seconds */
   guint write_wait_ms;      /* projector.write_wait_ms: read-your-writes bound */
   guint64 upload_max;       /* uploads.max_bytes: largest video accepted */

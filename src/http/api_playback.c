@@ -263,44 +263,17 @@ rendition_known (JsonObject *video, const char *name)
   return FALSE;
 }
 
-/* Answers a blob that never changes once written (segments, the poster):
- * size and mtime make the ETag, and it is cached for a year. */
+/* Answers a blob that never changes once written (segments, the poster). */
 static void
 serve_blob (ReelRequest *req, const char *key, const char *type)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *path = NULL, *etag = NULL;
-  g_autoptr (GMappedFile) mapped = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
-  const char *if_none_match;
-  GStatBuf st;
-
-  path = reel_blobs_local_path (req->http->blobs, key, &error);
-  if (!path || g_stat (path, &st) != 0 || !(mapped = g_mapped_file_new (path, FALSE, &error)))
+  g_autofree char *path = reel_blobs_local_path (req->http->blobs, key, NULL);
+  if (!path)
     {
-      g_clear_error (&error);
       reel_respond_error_code (req->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such file");
       return;
     }
-  /* Written once (atomically) and never changed: size and mtime identify
-   * the content. */
-  etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT "\"", (gint64)st.st_size,
-                          (gint64)st.st_mtime);
-  soup_message_headers_replace (h, "ETag", etag);
-  soup_message_headers_replace (h, "Cache-Control", SEGMENT_MAX_AGE);
-  soup_message_headers_replace (h, "Accept-Ranges", "bytes");
-  if_none_match = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
-                                                "If-None-Match");
-  if (if_none_match && g_str_equal (if_none_match, etag))
-    {
-      reel_respond_empty (req->msg, SOUP_STATUS_NOT_MODIFIED);
-      return;
-    }
-  bytes = g_mapped_file_get_bytes (mapped);
-  soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_set_content_type (h, type, NULL);
-  soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), bytes);
+  reel_respond_file (req->msg, path, type, SEGMENT_MAX_AGE);
 }
 
 static void

@@ -3,6 +3,8 @@
 #include "core/error.h"
 #include "core/json.h"
 
+#include <glib/gstdio.h>
+
 guint
 reel_respond_status_for (const GError *error)
 {
@@ -85,4 +87,40 @@ reel_respond_empty (SoupServerMessage *msg, guint status)
 {
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
+}
+
+void
+reel_respond_file (SoupServerMessage *msg, const char *path, const char *type,
+                   const char *cache_control)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  g_autoptr (GMappedFile) mapped = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autofree char *etag = NULL;
+  const char *if_none_match;
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode)
+      || !(mapped = g_mapped_file_new (path, FALSE, NULL)))
+    {
+      reel_respond_error_code (msg, SOUP_STATUS_NOT_FOUND,
+                               reel_error_code_name (REEL_ERROR_NOT_FOUND), "no such file");
+      return;
+    }
+  etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT "\"", (gint64)st.st_size,
+                          (gint64)st.st_mtime);
+  soup_message_headers_replace (h, "ETag", etag);
+  soup_message_headers_replace (h, "Cache-Control", cache_control);
+  soup_message_headers_replace (h, "Accept-Ranges", "bytes");
+  if_none_match = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                "If-None-Match");
+  if (if_none_match && g_str_equal (if_none_match, etag))
+    {
+      reel_respond_empty (msg, SOUP_STATUS_NOT_MODIFIED);
+      return;
+    }
+  bytes = g_mapped_file_get_bytes (mapped);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_type (h, type, NULL);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), bytes);
 }

@@ -1,6 +1,7 @@
 /* The one way reel answers HTTP: JSON bodies, and errors as
  * {"error":{"code":"...","message":"..."}} with the status that fits the
- * REEL_ERROR code (DESIGN.md "HTTP API"). */
+ * REEL_ERROR code (DESIGN.md "HTTP API"); and files (segments, posters, the
+ * web UI) with validators for caches. */
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -14,6 +15,14 @@ void reel_respond_error (SoupServerMessage *msg, const GError *error);
 void reel_respond_error_code (SoupServerMessage *msg, guint status, const char *code,
                               const char *message);
 void reel_respond_empty (SoupServerMessage *msg, guint status);
+
+/* Answers the file at path (mapped, not read) with its type and
+ * Cache-Control, an ETag from its size and mtime, and 304 when the client
+ * already has it (If-None-Match); libsoup answers Range requests from the
+ * body. 404 in the JSON error format when there is no such file. Only for
+ * files whose path the caller built from validated parts. */
+void reel_respond_file (SoupServerMessage *msg, const char *path, const char *type,
+                        const char *cache_control);
 
 /* The status for a GError (REEL_ERROR codes; anything else is 500). */
 guint reel_respond_status_for (const GError *error);

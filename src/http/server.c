@@ -19,6 +19,7 @@ void reel_api_users_register (ReelRouter *router);
 void reel_api_health_register (ReelRouter *router);
 void reel_api_videos_register (ReelRouter *router, ReelRouter *early);
 void reel_api_playback_register (ReelRouter *router);
+void reel_api_web_register (ReelRouter *router);
 
 #define DATA_START "reel-start-us"
 #define DATA_ROUTE "reel-route"
@@ -203,6 +204,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   reel_api_videos_register (http->router, http->early_router);
   reel_api_playback_register (http->router);
   reel_api_health_register (http->router);
+  reel_api_web_register (http->router);
 
   /* raw-paths: handlers get the path as sent and the router decodes each
    * segment once (router.h), refusing an encoded '/' or NUL with 404;

@@ -105,12 +105,30 @@ test_example_file (void)
   g_assert_no_error (error);
   /* And every setting is documented there. */
   g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL));
-  const char *keys[][2] = { { "reeld", "listen" },           { "reeld", "roles" },
-                            { "nats", "server_binary" },     { "nats", "replicas" },
-                            { "http", "max_body_bytes" },    { "auth", "session_ttl_seconds" },
-                            { "projector", "write_wait_ms" } };
+  const char *keys[][2] = { { "reeld", "listen" },
+                            { "reeld", "roles" },
+                            { "nats", "server_binary" },
+                            { "nats", "replicas" },
+                            { "http", "max_body_bytes" },
+                            { "auth", "session_ttl_seconds" },
+                            { "projector", "write_wait_ms" },
+                            { "uploads", "max_bytes" },
+                            { "uploads", "multipart_max_bytes" },
+                            { "media", "segment_seconds" },
+                            { "media", "chunk_segments" },
+                            { "media", "ladder" },
+                            { "media", "x264_preset" },
+                            { "jobs", "max_attempts" },
+                            { "jobs", "ack_wait_seconds" } };
+  /* Settings whose default depends on the machine are documented
+   * commented out. */
+  const char *commented[] = { "#www_dir =", "#concurrency =" };
+  g_autofree char *text = NULL;
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     g_assert_true (g_key_file_has_key (kf, keys[i][0], keys[i][1], NULL));
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (commented); i++)
+    g_assert_nonnull (strstr (text, commented[i]));
 }
 
 int

@@ -1,0 +1,108 @@
+/* The web UI's files, from http.www_dir (data/www):
+ *   GET /                         index.html
+ *   GET /watch/{id}               watch.html (404.html, status 404, for an unknown video)
+ *   GET /static/{file}            the UI's scripts, styles and images
+ *   GET /static/vendor/{file}     third-party scripts (hls.js), installed by dev.sh from npm
+ * Pages are static: they read everything else from the JSON API. File names
+ * are checked against a strict pattern before they touch the filesystem,
+ * so no request can name a file outside the UI's directory. */
+#include "app/videos.h"
+#include "core/error.h"
+#include "http/respond.h"
+#include "http/router.h"
+#include "http/server.h"
+
+/* The UI changes with reel's version: revalidate (ETag) on every load. */
+#define UI_CACHE_CONTROL "no-cache"
+
+static const struct
+{
+  const char *suffix;
+  const char *type;
+} types[] = {
+  { ".html", "text/html; charset=utf-8" },
+  { ".js", "text/javascript; charset=utf-8" },
+  { ".mjs", "text/javascript; charset=utf-8" },
+  { ".css", "text/css; charset=utf-8" },
+  { ".svg", "image/svg+xml" },
+  { ".png", "image/png" },
+  { ".ico", "image/x-icon" },
+  { ".json", "application/json" },
+  { ".map", "application/json" },
+};
+
+/* [A-Za-z0-9_-] words joined by single dots, with a known suffix. */
+static const char *
+file_type (const char *name)
+{
+  gboolean dot_ok = FALSE;
+  for (const char *p = name; *p; p++)
+    {
+      if (*p == '.' && dot_ok)
+        dot_ok = FALSE;
+      else if (g_ascii_isalnum (*p) || *p == '-' || *p == '_')
+        dot_ok = TRUE;
+      else
+        return NULL;
+    }
+  for (guint i = 0; dot_ok && i < G_N_ELEMENTS (types); i++)
+    if (g_str_has_suffix (name, types[i].suffix))
+      return types[i].type;
+  return NULL;
+}
+
+static void
+serve (ReelRequest *req, const char *sub, const char *name, guint status)
+{
+  const char *type = file_type (name);
+  g_autofree char *path = NULL;
+  if (!type)
+    {
+      reel_respond_error_code (req->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such file");
+      return;
+    }
+  path = g_build_filename (req->http->cfg->www_dir, sub ? sub : name, sub ? name : NULL, NULL);
+  reel_respond_file (req->msg, path, type, UI_CACHE_CONTROL);
+  if (status != SOUP_STATUS_OK && soup_server_message_get_status (req->msg) == SOUP_STATUS_OK)
+    soup_server_message_set_status (req->msg, status, NULL);
+}
+
+static void
+get_index (ReelRequest *req)
+{
+  serve (req, NULL, "index.html", SOUP_STATUS_OK);
+}
+
+static void
+get_watch (ReelRequest *req)
+{
+  g_autoptr (JsonObject) video
+      = reel_videos_get (req->http->store, reel_request_param (req, "id"), NULL);
+  if (video)
+    serve (req, NULL, "watch.html", SOUP_STATUS_OK);
+  else
+    serve (req, NULL, "404.html", SOUP_STATUS_NOT_FOUND);
+}
+
+static void
+get_static (ReelRequest *req)
+{
+  serve (req, "static", reel_request_param (req, "file"), SOUP_STATUS_OK);
+}
+
+static void
+get_vendor (ReelRequest *req)
+{
+  serve (req, "vendor", reel_request_param (req, "file"), SOUP_STATUS_OK);
+}
+
+void reel_api_web_register (ReelRouter *router);
+
+void
+reel_api_web_register (ReelRouter *router)
+{
+  reel_router_add (router, "GET", "/", get_index);
+  reel_router_add (router, "GET", "/watch/{id}", get_watch);
+  reel_router_add (router, "GET", "/static/vendor/{file}", get_vendor);
+  reel_router_add (router, "GET", "/static/{file}", get_static);
+}

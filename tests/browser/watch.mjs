@@ -1,0 +1,52 @@
+// Plays a reel watch page in Debian's Chromium (headless, via
+// playwright-core) until the video is past a given time, and reports what
+// happened as one JSON line. Used by test_browser.c, which starts reeld and
+// uploads the video.
+//
+//   node watch.mjs URL PAST_SECONDS TIMEOUT_SECONDS
+import { chromium } from 'playwright-core';
+
+const [url, pastArg, timeoutArg] = process.argv.slice(2);
+const past = Number(pastArg);
+const timeoutMs = Number(timeoutArg) * 1000;
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+const result = { ok: false };
+try {
+  const page = await browser.newPage();
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  page.on('response', (r) => { if (r.status() >= 400) consoleErrors.push(`${r.status()} ${r.url()}`); });
+  await page.goto(url);
+  // Wait for the player to attach, then play muted (autoplay policy).
+  await page.waitForFunction(() => window.reelPlayer && window.reelPlayer.attached,
+                             null, { timeout: timeoutMs });
+  await page.evaluate(() => { const v = document.getElementById('video'); v.muted = true; v.play(); });
+  await page.waitForFunction((t) => document.getElementById('video').currentTime > t,
+                             past, { timeout: timeoutMs, polling: 100 });
+  Object.assign(result, await page.evaluate(() => {
+    const v = document.getElementById('video');
+    return {
+      currentTime: v.currentTime,
+      duration: v.duration,
+      videoWidth: v.videoWidth,
+      videoHeight: v.videoHeight,
+      mediaError: v.error ? v.error.code : null,
+      playerErrors: window.reelPlayer.errors,
+      usedHlsJs: !!window.reelPlayer.hls,
+      title: document.getElementById('title').textContent,
+    };
+  }));
+  result.consoleErrors = consoleErrors;
+  result.ok = true;
+} catch (e) {
+  result.error = String(e);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
+process.exit(result.ok ? 0 : 1);
