@@ -410,8 +410,8 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   if (g_str_equal (ev->type, "video.probed"))
     {
       const char *members[]
-          = { "duration_ns", "width",      "height",   "rotation",     "fps_n", "fps_d",
-              "has_audio",   "segment_ns", "chunk_ns", "chunks_total", "rungs" };
+          = { "duration_ns", "width",      "height",         "rotation", "fps_n",        "fps_d",
+              "has_audio",   "segment_ns", "first_chunk_ns", "chunk_ns", "chunks_total", "rungs" };
       /* A re-run ingest (redelivered job) publishes the same plan again. */
       if (json_object_has_member (rec, "chunks_total") || is_final (rec))
         return TRUE;

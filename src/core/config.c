@@ -48,6 +48,9 @@ reel_config_new (void)
    * chunk jobs short (a few seconds of encoding) so many run in parallel. */
   cfg->segment_s = 2;
   cfg->chunk_segments = 3;
+  /* The first chunk is one segment: the video is playable after encoding
+   * 2 s instead of 6 s, whatever its length. */
+  cfg->first_chunk_segments = 1;
   cfg->ladder = g_strdup ("1080p:1080:5000,720p:720:2800,480p:480:1400,360p:360:800,240p:240:400");
   cfg->x264_preset = g_strdup ("veryfast");
   /* One pipeline per two cores: each pipeline's encoders use threads too. */
@@ -219,6 +222,12 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
       if (!parse_u64 (name, value, 1, 60, &n, error))
         return FALSE;
       cfg->chunk_segments = (guint)n;
+    }
+  else if (g_str_equal (name, "media.first_chunk_segments"))
+    {
+      if (!parse_u64 (name, value, 1, 60, &n, error))
+        return FALSE;
+      cfg->first_chunk_segments = (guint)n;
     }
   else if (g_str_equal (name, "media.ladder"))
     {

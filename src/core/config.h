@@ -38,6 +38,7 @@ typedef struct
   guint64 multipart_max;    /* uploads.multipart_max_bytes: one-shot POST limit */
   guint segment_s;          /* media.segment_seconds */
   guint chunk_segments;     /* media.chunk_segments: segments per transcode chunk */
+  guint first_chunk_segments; /* media.first_chunk_segments: segments in chunk 0 */
   char *ladder;             /* media.ladder: NAME:HEIGHT:KBPS,... */
   char *x264_preset;        /* media.x264_preset */
   guint worker_concurrency; /* worker.concurrency: pipelines at once */

@@ -67,12 +67,16 @@ reel_ingest_job (const char *kind, const char *id, JsonObject *plan, const char 
                  guint chunk, GError **error)
 {
   JsonArray *rungs = json_object_get_array_member (plan, "rungs");
-  guint64 duration_ns = (guint64)json_object_get_int_member_with_default (plan, "duration_ns", 0);
-  guint64 chunk_ns = (guint64)json_object_get_int_member_with_default (plan, "chunk_ns", 0);
+  ReelChunking c = { 0 };
   guint chunks = (guint)json_object_get_int_member_with_default (plan, "chunks_total", 0);
   g_autoptr (JsonObject) job = json_object_new ();
 
-  if (!rungs || json_array_get_length (rungs) == 0 || !duration_ns || !chunk_ns || !chunks)
+  c.duration_ns = (guint64)json_object_get_int_member_with_default (plan, "duration_ns", 0);
+  c.chunk_ns = (guint64)json_object_get_int_member_with_default (plan, "chunk_ns", 0);
+  /* Plans made before the short first chunk have equal chunks. */
+  c.first_ns = (guint64)json_object_get_int_member_with_default (plan, "first_chunk_ns",
+                                                                 (gint64)c.chunk_ns);
+  if (!rungs || json_array_get_length (rungs) == 0 || !c.duration_ns || !c.chunk_ns || !chunks)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "the video has no media plan (yet)");
       return NULL;
@@ -90,7 +94,7 @@ reel_ingest_job (const char *kind, const char *id, JsonObject *plan, const char 
                        chunks - 1);
           return NULL;
         }
-      reel_plan_chunk_range (duration_ns, chunk_ns, chunk, &start, &len);
+      reel_plan_chunk_range (&c, chunk, &start, &len);
       json_object_set_int_member (job, "chunk", chunk);
       json_object_set_int_member (job, "start_ns", (gint64)start);
       json_object_set_int_member (job, "duration_ns", (gint64)len);
@@ -111,7 +115,7 @@ reel_ingest_job (const char *kind, const char *id, JsonObject *plan, const char 
             size = json_array_get_object_element (rungs, i);
             break;
           }
-      json_object_set_int_member (job, "at_ns", (gint64)MIN (duration_ns / 4, POSTER_AT_MAX_NS));
+      json_object_set_int_member (job, "at_ns", (gint64)MIN (c.duration_ns / 4, POSTER_AT_MAX_NS));
       json_object_set_int_member (job, "width", json_object_get_int_member (size, "width"));
       json_object_set_int_member (job, "height", json_object_get_int_member (size, "height"));
     }
@@ -169,7 +173,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   g_autoptr (GArray) rungs = NULL;
   g_autoptr (JsonObject) ev = json_object_new ();
   guint64 segment_ns = (guint64)in->cfg->segment_s * G_GUINT64_CONSTANT (1000000000);
-  guint64 chunk_ns = segment_ns * in->cfg->chunk_segments;
+  ReelChunking c = { 0 };
   guint chunks;
 
   if (!id || !original)
@@ -184,7 +188,11 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   if (!p)
     return FALSE;
   rungs = reel_ladder_for_source (in->ladder, p->width, p->height);
-  chunks = reel_plan_chunks (p->duration_ns, chunk_ns, frame_ns (p));
+  c.duration_ns = p->duration_ns;
+  c.first_ns = segment_ns * in->cfg->first_chunk_segments;
+  c.chunk_ns = segment_ns * in->cfg->chunk_segments;
+  c.min_tail_ns = frame_ns (p);
+  chunks = reel_plan_chunks (&c);
 
   json_object_set_string_member (ev, "video_id", id);
   json_object_set_int_member (ev, "duration_ns", (gint64)p->duration_ns);
@@ -196,7 +204,8 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   json_object_set_boolean_member (ev, "has_audio", p->has_audio);
   json_object_set_string_member (ev, "video_codec", p->video_codec);
   json_object_set_int_member (ev, "segment_ns", (gint64)segment_ns);
-  json_object_set_int_member (ev, "chunk_ns", (gint64)chunk_ns);
+  json_object_set_int_member (ev, "first_chunk_ns", (gint64)c.first_ns);
+  json_object_set_int_member (ev, "chunk_ns", (gint64)c.chunk_ns);
   json_object_set_int_member (ev, "chunks_total", chunks);
   json_object_set_array_member (ev, "rungs", rungs_json (rungs));
   subject = reel_event_subject ("video", id);

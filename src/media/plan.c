@@ -77,16 +77,21 @@ reel_ladder_for_source (GArray *ladder, guint width, guint height)
 }
 
 guint
-reel_plan_chunks (guint64 duration_ns, guint64 chunk_ns, guint64 min_tail_ns)
+reel_plan_chunks (const ReelChunking *c)
 {
-  guint64 whole = duration_ns / chunk_ns, tail = duration_ns % chunk_ns;
-  return (guint)MAX (1, whole + (tail >= min_tail_ns && tail > 0 ? 1 : 0));
+  guint64 rest, whole, tail;
+  if (c->duration_ns <= c->first_ns || c->duration_ns - c->first_ns < c->min_tail_ns)
+    return 1;
+  rest = c->duration_ns - c->first_ns;
+  whole = rest / c->chunk_ns;
+  tail = rest % c->chunk_ns;
+  return (guint)(1 + whole + (tail > 0 && tail >= c->min_tail_ns ? 1 : 0));
 }
 
 void
-reel_plan_chunk_range (guint64 duration_ns, guint64 chunk_ns, guint i, guint64 *start_ns,
-                       guint64 *length_ns)
+reel_plan_chunk_range (const ReelChunking *c, guint i, guint64 *start_ns, guint64 *length_ns)
 {
-  *start_ns = (guint64)i * chunk_ns;
-  *length_ns = MIN (chunk_ns, duration_ns - MIN (duration_ns, *start_ns));
+  *start_ns = i == 0 ? 0 : c->first_ns + (guint64)(i - 1) * c->chunk_ns;
+  *length_ns
+      = MIN (i == 0 ? c->first_ns : c->chunk_ns, c->duration_ns - MIN (c->duration_ns, *start_ns));
 }

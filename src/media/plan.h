@@ -29,14 +29,23 @@ gboolean reel_ladder_parse (const char *text, GArray **rungs, GError **error);
  * its own (even) size. */
 GArray *reel_ladder_for_source (GArray *ladder, guint width, guint height);
 
-/* Number of chunks for a duration: the last chunk may be shorter, but a
- * tail shorter than min_tail_ns (one frame: e.g. the AAC frame by which a
- * soundtrack outlasts the picture) is no chunk of its own, since it could
- * not hold a single frame. */
-guint reel_plan_chunks (guint64 duration_ns, guint64 chunk_ns, guint64 min_tail_ns);
+/* How a video's timeline is cut into chunks: the first chunk is short (one
+ * segment by default) so the video is playable as soon as possible; the
+ * others are chunk_ns long; the last may be shorter, but a tail shorter
+ * than min_tail_ns (one frame: e.g. the AAC frame by which a soundtrack
+ * outlasts the picture) is no chunk of its own, since it could not hold a
+ * single frame. Every length is a whole number of segments. */
+typedef struct
+{
+  guint64 duration_ns;
+  guint64 first_ns;
+  guint64 chunk_ns;
+  guint64 min_tail_ns;
+} ReelChunking;
+
+guint reel_plan_chunks (const ReelChunking *c);
 
 /* Start and length of chunk i. */
-void reel_plan_chunk_range (guint64 duration_ns, guint64 chunk_ns, guint i, guint64 *start_ns,
-                            guint64 *length_ns);
+void reel_plan_chunk_range (const ReelChunking *c, guint i, guint64 *start_ns, guint64 *length_ns);
 
 G_END_DECLS

@@ -32,10 +32,27 @@ static const char *PASSWORD = "correct horse battery";
 
 #define FPS 30
 #define FRAME_S (1.0 / FPS)
-/* 12 s at 2 s segments, 2 segments per chunk: 3 chunks. */
+/* 12 s at 2 s segments; the default short first chunk of one segment,
+ * then chunks of 2 segments: chunks of 2, 4, 4 and 2 s (segments 0, 1-2,
+ * 3-4, 5), so the joins fall at 2, 6 and 10 s. */
 #define CLIP_S 12
-#define CHUNKS 3
 #define SEGMENT_S 2
+#define CHUNK_SEGMENTS 2
+#define CHUNKS 4
+#define SEGMENTS (CLIP_S / SEGMENT_S)
+
+/* The first segment of chunk c, and the number of its segments. */
+static guint
+first_segment_of (guint c)
+{
+  return c == 0 ? 0 : 1 + (c - 1) * CHUNK_SEGMENTS;
+}
+
+static guint
+segments_of (guint c)
+{
+  return MIN (c == 0 ? 1 : CHUNK_SEGMENTS, SEGMENTS - first_segment_of (c));
+}
 #define READY_TIMEOUT_S 300
 
 /* A 1280x720 30 fps clip with a moving ball, a visible timecode and a tone,
@@ -61,9 +78,9 @@ write_config (const char *dir, const char *extra)
 {
   g_autofree char *path = g_build_filename (dir, "reeld.conf", NULL);
   g_autofree char *text
-      = g_strdup_printf ("[media]\nsegment_seconds = %d\nchunk_segments = 2\n"
+      = g_strdup_printf ("[media]\nsegment_seconds = %d\nchunk_segments = %d\n"
                          "x264_preset = ultrafast\n[jobs]\nack_wait_seconds = 5\n%s",
-                         SEGMENT_S, extra ? extra : "");
+                         SEGMENT_S, CHUNK_SEGMENTS, extra ? extra : "");
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
   return g_strdup_printf ("--config=%s", path);
 }
@@ -223,24 +240,17 @@ assert_pipeline_reproduces (const char *dir, const char *config_arg, const char 
   g_assert_cmpint (status, ==, 0);
 
   /* What the worker stored for the chunk: its init and its segments. */
-  {
-    g_autofree char *init_name = g_strdup_printf ("init-%u.mp4", chunk);
-    const char *files[] = { init_name, NULL, NULL };
-    g_autofree char *s0 = g_strdup_printf ("%u.m4s", chunk * 2);
-    g_autofree char *s1 = g_strdup_printf ("%u.m4s", chunk * 2 + 1);
-    files[1] = s0;
-    files[2] = s1;
-    for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-      {
-        g_autofree char *path
-            = g_build_filename (dir, "blobs", "videos", id, "720p", files[i], NULL);
-        g_autofree char *data = NULL;
-        gsize len;
-        g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-        g_byte_array_append (concat, (const guint8 *)data, (guint)len);
-      }
-    g_assert_true (g_file_set_contents (joined, (const char *)concat->data, concat->len, NULL));
-  }
+  for (guint i = 0; i <= segments_of (chunk); i++)
+    {
+      g_autofree char *name = i == 0 ? g_strdup_printf ("init-%u.mp4", chunk)
+                                     : g_strdup_printf ("%u.m4s", first_segment_of (chunk) + i - 1);
+      g_autofree char *path = g_build_filename (dir, "blobs", "videos", id, "720p", name, NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+      g_byte_array_append (concat, (const guint8 *)data, (guint)len);
+    }
+  g_assert_true (g_file_set_contents (joined, (const char *)concat->data, concat->len, NULL));
   served = packet_hashes (joined);
   by_hand = packet_hashes (rendition);
   g_assert_cmpuint (strlen (served), >, 0);
@@ -343,7 +353,7 @@ test_ladder (void)
       for (guint k = 0; k < p->len; k++)
         if (g_array_index (p, Packet, k).key)
           g_array_append_val (keys, g_array_index (p, Packet, k).pts);
-      for (guint s = 0; s < CLIP_S / SEGMENT_S; s++)
+      for (guint s = 0; s < SEGMENTS; s++)
         {
           gboolean found = FALSE;
           for (guint k = 0; k < keys->len; k++)
@@ -449,13 +459,13 @@ test_progressive (void)
     g_assert_null (strstr (media_pl, "#EXT-X-ENDLIST"));
     g_assert_null (strstr (media_pl, "DISCONTINUITY"));
     g_assert_nonnull (strstr (media_pl, "\n720p/0.m4s\n"));
-    g_assert_nonnull (strstr (media_pl, "\n720p/3.m4s\n"));
-    g_assert_null (strstr (media_pl, "\n720p/4.m4s\n"));
+    g_assert_nonnull (strstr (media_pl, "\n720p/4.m4s\n"));
+    g_assert_null (strstr (media_pl, "\n720p/5.m4s\n"));
 
     /* It plays from the start: ffmpeg decodes the done prefix (a playlist
      * without ENDLIST is live to ffmpeg, so start it at the first segment
      * and stop at the end of the prefix). */
-    prefix = g_strdup_printf ("%d", (CHUNKS - 1) * 2 * SEGMENT_S - 1);
+    prefix = g_strdup_printf ("%d", first_segment_of (CHUNKS - 1) * SEGMENT_S - 1);
     {
       const char *argv[]
           = { "ffmpeg", "-nostdin", "-v",    "error", "-live_start_index", "0", "-i", url, "-t",
@@ -472,8 +482,8 @@ test_progressive (void)
               first = lines[i];
             frames++;
           }
-      /* 7 s of 30 fps from the very first frame (framemd5: stream, dts, pts, ...). */
-      g_assert_cmpuint (frames, >=, ((CHUNKS - 1) * 2 * SEGMENT_S - 1) * FPS - 1);
+      /* 9 s of 30 fps from the very first frame (framemd5: stream, dts, pts, ...). */
+      g_assert_cmpuint (frames, >=, (first_segment_of (CHUNKS - 1) * SEGMENT_S - 1) * FPS - 1);
       g_assert_nonnull (first);
       {
         g_auto (GStrv) f = g_strsplit (first, ",", -1);
@@ -558,9 +568,9 @@ test_worker_killed (void)
     g_autofree char *files = list_blobs (dir, id, "720p");
     g_assert_cmpstr (files, ==,
                      "0.m4s 1.m4s 2.m4s 3.m4s 4.m4s 5.m4s init-0.mp4 init-1.mp4 "
-                     "init-2.mp4");
+                     "init-2.mp4 init-3.mp4");
     g_autofree char *pl = get_text (api->port, id, "720p.m3u8");
-    for (guint s = 0; s < CLIP_S / SEGMENT_S; s++)
+    for (guint s = 0; s < SEGMENTS; s++)
       {
         g_autofree char *line = g_strdup_printf ("\n720p/%u.m4s\n", s);
         const char *at = strstr (pl, line);

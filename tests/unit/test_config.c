@@ -116,6 +116,7 @@ test_example_file (void)
                             { "uploads", "multipart_max_bytes" },
                             { "media", "segment_seconds" },
                             { "media", "chunk_segments" },
+                            { "media", "first_chunk_segments" },
                             { "media", "ladder" },
                             { "media", "x264_preset" },
                             { "jobs", "max_attempts" },

@@ -58,19 +58,52 @@ test_chunks (void)
 {
   const guint64 s = 1000000000;
   guint64 start, len;
-  guint64 frame = s / 30;
-  g_assert_cmpuint (reel_plan_chunks (18 * s, 6 * s, frame), ==, 3);
-  g_assert_cmpuint (reel_plan_chunks (18 * s + frame, 6 * s, frame), ==, 4);
+  ReelChunking c = { 18 * s, 6 * s, 6 * s, s / 30 };
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 3);
+  c.duration_ns = 18 * s + s / 30;
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 4);
   /* A soundtrack 21 ms longer than the picture makes no extra chunk. */
-  g_assert_cmpuint (reel_plan_chunks (18 * s + 21333333, 6 * s, frame), ==, 3);
-  g_assert_cmpuint (reel_plan_chunks (1 * s, 6 * s, frame), ==, 1);
-  g_assert_cmpuint (reel_plan_chunks (frame / 2, 6 * s, frame), ==, 1);
-  reel_plan_chunk_range (20 * s, 6 * s, 3, &start, &len);
+  c.duration_ns = 18 * s + 21333333;
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 3);
+  reel_plan_chunk_range (&c, 2, &start, &len);
+  g_assert_cmpuint (start, ==, 12 * s);
+  g_assert_cmpuint (len, ==, 6 * s);
+  c.duration_ns = 1 * s;
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 1);
+  c.duration_ns = s / 60;
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 1);
+  c.duration_ns = 20 * s;
+  reel_plan_chunk_range (&c, 3, &start, &len);
   g_assert_cmpuint (start, ==, 18 * s);
   g_assert_cmpuint (len, ==, 2 * s);
-  reel_plan_chunk_range (20 * s, 6 * s, 1, &start, &len);
+  reel_plan_chunk_range (&c, 1, &start, &len);
   g_assert_cmpuint (start, ==, 6 * s);
   g_assert_cmpuint (len, ==, 6 * s);
+}
+
+/* A short first chunk (2 s) then 6 s chunks: 0-2, 2-8, 8-14, 14-20. */
+static void
+test_short_first_chunk (void)
+{
+  const guint64 s = 1000000000;
+  guint64 start, len;
+  ReelChunking c = { 20 * s, 2 * s, 6 * s, s / 30 };
+  const guint64 want[][2] = { { 0, 2 }, { 2, 6 }, { 8, 6 }, { 14, 6 } };
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 4);
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      reel_plan_chunk_range (&c, i, &start, &len);
+      g_assert_cmpuint (start, ==, want[i][0] * s);
+      g_assert_cmpuint (len, ==, want[i][1] * s);
+    }
+  /* Shorter than the first chunk: one chunk, as long as the video. */
+  c.duration_ns = s;
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 1);
+  reel_plan_chunk_range (&c, 0, &start, &len);
+  g_assert_cmpuint (len, ==, s);
+  /* A tail under a frame after the first chunk is no chunk. */
+  c.duration_ns = 2 * s + 21333333;
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 1);
 }
 
 int
@@ -80,5 +113,6 @@ main (int argc, char **argv)
   g_test_add_func ("/plan/parse", test_parse);
   g_test_add_func ("/plan/for-source", test_for_source);
   g_test_add_func ("/plan/chunks", test_chunks);
+  g_test_add_func ("/plan/short-first-chunk", test_short_first_chunk);
   return g_test_run ();
 }
