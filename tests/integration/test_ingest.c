@@ -3,9 +3,10 @@
  *
  *   /ingest/plan       a good clip gets its chunk plan; odd sizes, rotation
  *                      and a clip without sound are accepted
- *   /ingest/rejects    random bytes, a truncated file, audio only and a still
- *                      image fail with a readable reason, and do not disturb
- *                      a good video processed alongside */
+ *   /ingest/rejects    random bytes, a truncated file, audio only, a still
+ *                      image and absurd dimensions fail with a readable
+ *                      reason, and do not disturb a good video processed
+ *                      alongside */
 #include "harness.h"
 
 static const char *PASSWORD = "correct horse battery";
@@ -136,6 +137,11 @@ test_rejects (void)
       media, "image.png",
       "videotestsrc num-buffers=1 ! video/x-raw,width=64,height=64 ! pngenc ! "
       "filesink location=%s");
+  /* Wider than 8K: absurd for a video, and a decoder memory bomb. */
+  g_autofree char *huge = reel_test_make_media (
+      media, "huge.mp4",
+      "videotestsrc num-buffers=3 ! video/x-raw,width=7744,height=64,framerate=30/1 ! x264enc "
+      "speed-preset=ultrafast ! mp4mux ! filesink location=%s");
   g_autofree char *data = NULL;
   gsize len;
   g_autoptr (GRand) rand = g_rand_new_with_seed (7);
@@ -152,12 +158,14 @@ test_rejects (void)
   g_autofree char *id_trunc = reel_test_upload (d->port, token, truncated, "truncated");
   g_autofree char *id_audio = reel_test_upload (d->port, token, audio, "audio");
   g_autofree char *id_image = reel_test_upload (d->port, token, image, "image");
+  g_autofree char *id_huge = reel_test_upload (d->port, token, huge, "huge");
   g_autofree char *id_good = reel_test_upload (d->port, token, good, "good");
 
   expect_failed (d->port, id_random, "not a video reel can read");
   expect_failed (d->port, id_trunc, "not a video reel can read");
   expect_failed (d->port, id_audio, "sound but no picture");
   expect_failed (d->port, id_image, "still image");
+  expect_failed (d->port, id_huge, "the largest accepted is 7680x4320");
   {
     g_autoptr (ReelTestResponse) g = wait_probed (d->port, id_good);
     g_assert_cmpstr (reel_test_json_str (g, "state"), ==, "processing");
