@@ -102,7 +102,8 @@ reel_search_remove (ReelTxn *txn, const char *video_id, GError **error)
     }
   if (!(doc = reel_json_parse_object (v, len, error)))
     return FALSE;
-  terms = json_object_get_array_member (doc, "terms");
+  terms
+      = json_object_has_member (doc, "terms") ? json_object_get_array_member (doc, "terms") : NULL;
   for (guint i = 0; terms && i < json_array_get_length (terms); i++)
     {
       const char *term = json_array_get_string_element (terms, i);

@@ -499,7 +499,9 @@ static void
 add_rendition_keys (const char *id, JsonObject *r, GHashTable *keys)
 {
   const char *name = json_object_get_string_member_with_default (r, "name", NULL);
-  JsonArray *durations = json_object_get_array_member (r, "durations_ns");
+  JsonArray *durations = json_object_has_member (r, "durations_ns")
+                             ? json_object_get_array_member (r, "durations_ns")
+                             : NULL;
   guint first = (guint)json_object_get_int_member_with_default (r, "first_segment", 0);
   if (!name)
     return;
@@ -522,7 +524,9 @@ chunk_blob_keys (const guint8 *key, gsize key_len, const guint8 *value, gsize va
 {
   BlobKeys *b = data;
   g_autoptr (JsonObject) chunk = reel_json_parse_object ((const char *)value, value_len, NULL);
-  JsonArray *list = chunk ? json_object_get_array_member (chunk, "renditions") : NULL;
+  JsonArray *list = chunk && json_object_has_member (chunk, "renditions")
+                        ? json_object_get_array_member (chunk, "renditions")
+                        : NULL;
   if (chunk && json_object_has_member (chunk, "rendition"))
     add_rendition_keys (b->id, json_object_get_object_member (chunk, "rendition"), b->keys);
   for (guint i = 0; list && i < json_array_get_length (list); i++)

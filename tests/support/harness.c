@@ -126,8 +126,39 @@ reel_test_nats_stop (ReelTestNats *n)
   g_free (n);
 }
 
+static ReelTestReeld *reeld_spawn (const char *data_dir, const char *nats_url,
+                                    const char *const *env, const char *const *args);
+
 ReelTestReeld *
 reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env)
+{
+  return reeld_spawn (data_dir, nats_url, env, NULL);
+}
+
+ReelTestReeld *
+reel_test_reeld_start_args (const char *data_dir, const char *nats_url, const char *const *env,
+                            const char *const *args)
+{
+  ReelTestReeld *d = reeld_spawn (data_dir, nats_url, env, args);
+  g_assert_true (reel_test_reeld_wait_ready (d, READY_TIMEOUT_MS));
+  return d;
+}
+
+GSubprocess *
+reel_test_spawn (const char *const *argv)
+{
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *p;
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  p = g_subprocess_launcher_spawnv (l, argv, &error);
+  g_assert_no_error (error);
+  return p;
+}
+
+static ReelTestReeld *
+reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env,
+             const char *const *args)
 {
   ReelTestReeld *d = g_new0 (ReelTestReeld, 1);
   /* reeld prints the URL to open on stdout, which is the TAP stream here;
@@ -150,6 +181,8 @@ reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *c
   g_ptr_array_add (argv, g_strdup_printf ("--listen=127.0.0.1:%u", d->port));
   if (nats_url)
     g_ptr_array_add (argv, g_strdup_printf ("--nats-url=%s", nats_url));
+  for (guint i = 0; args && args[i]; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
   d->proc = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);

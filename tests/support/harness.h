@@ -37,6 +37,9 @@ typedef struct
  * waits until /readyz answers 200. */
 ReelTestReeld *reel_test_reeld_start (const char *data_dir, const char *nats_url,
                                       const char *const *env);
+/* The same with extra command-line arguments (e.g. "--config=FILE"). */
+ReelTestReeld *reel_test_reeld_start_args (const char *data_dir, const char *nats_url,
+                                           const char *const *env, const char *const *args);
 /* Starts without waiting for readiness. */
 ReelTestReeld *reel_test_reeld_spawn (const char *data_dir, const char *nats_url,
                                       const char *const *env);
@@ -46,6 +49,10 @@ int reel_test_reeld_stop (ReelTestReeld *d);
 /* Waits for the process to end by itself; returns the terminating signal or 0. */
 int reel_test_reeld_wait_killed (ReelTestReeld *d);
 void reel_test_reeld_free (ReelTestReeld *d);
+
+/* Starts a helper process that dies with the test (stdout silenced);
+ * stop it with g_subprocess_send_signal + g_subprocess_wait. */
+GSubprocess *reel_test_spawn (const char *const *argv);
 
 /* Runs a program to completion; returns its stdout and stderr (NULL on failure) and
  * sets *status to its exit status. */

@@ -484,13 +484,13 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/social/page-parse", test_page_parse);
-  g_test_add ("/social/subscriptions", Fixture, NULL, fixture_set_up, test_subscriptions,
+  g_test_add_func ("/projections/page-parse", test_page_parse);
+  g_test_add ("/projections/subscriptions", Fixture, NULL, fixture_set_up, test_subscriptions,
               fixture_tear_down);
-  g_test_add ("/social/feed-and-notifications", Fixture, NULL, fixture_set_up,
+  g_test_add ("/projections/feed-and-notifications", Fixture, NULL, fixture_set_up,
               test_feed_and_notifications, fixture_tear_down);
-  g_test_add ("/social/comments", Fixture, NULL, fixture_set_up, test_comments, fixture_tear_down);
-  g_test_add ("/social/search-results", Fixture, NULL, fixture_set_up, test_search_results,
+  g_test_add ("/projections/comments", Fixture, NULL, fixture_set_up, test_comments, fixture_tear_down);
+  g_test_add ("/projections/search-results", Fixture, NULL, fixture_set_up, test_search_results,
               fixture_tear_down);
   return g_test_run ();
 }
