@@ -184,6 +184,11 @@ write_config (const char *path, const char *extra)
       smtp_port = g_strdup_printf ("%u", port);
       argv[2] = smtp_port;
       S.smtp = reel_test_spawn (argv);
+      /* Listening before anything else picks a free port (it could pick
+       * this one) or registers a user (whose email would find no relay). */
+      for (int i = 0; i < 500 && !reel_test_port_open (port); i++)
+        g_usleep (20 * 1000);
+      g_assert_true (reel_test_port_open (port));
       text = g_strdup_printf ("[media]\nladder = 240p:240:300\nx264_preset = ultrafast\n"
                               "[comments]\nrate_limit = %d\nrate_window_seconds = 3600\n"
                               "[cdn]\nmin_subscribers = 1\nbase_url = " CDN_BASE "\n"

@@ -79,8 +79,8 @@ reel_test_run (const char *const *argv, int *status)
   return out;
 }
 
-static gboolean
-port_open (guint16 port)
+gboolean
+reel_test_port_open (guint16 port)
 {
   g_autoptr (GSocketClient) c = g_socket_client_new ();
   g_autoptr (GSocketConnection) conn
@@ -106,9 +106,9 @@ reel_test_nats_start (void)
                                            port, "-sd", n->dir, NULL);
   }
   g_assert_no_error (error);
-  for (int i = 0; i < 300 && !port_open (n->port); i++)
+  for (int i = 0; i < 300 && !reel_test_port_open (n->port); i++)
     g_usleep (20 * 1000);
-  g_assert_true (port_open (n->port));
+  g_assert_true (reel_test_port_open (n->port));
   return n;
 }
 

@@ -10,6 +10,8 @@
 G_BEGIN_DECLS
 
 guint16 reel_test_free_port (void);
+/* Whether something accepts TCP connections on 127.0.0.1:port. */
+gboolean reel_test_port_open (guint16 port);
 /* A new empty directory, removed (recursively) by reel_test_rmtree. */
 char *reel_test_tmpdir (void);
 void reel_test_rmtree (const char *dir);
