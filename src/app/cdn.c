@@ -21,7 +21,7 @@ reel_cdn_wanted (const ReelConfig *cfg, ReelStore *store, const char *video_id, 
   if (!rec)
     return FALSE;
   return reel_subscriptions_count (txn, json_object_get_string_member (rec, "owner"))
-         >= cfg->cdn_min_subscribers;
+         >= cfg->cdn_min_subs;
 }
 
 gboolean

@@ -169,8 +169,7 @@ reel_cleanup_blobs (ReelStore *store, ReelBlobs *blobs, const char *label, gint6
                     guint grace_s, ReelCleanupStats *stats, GError **error)
 {
   g_autoptr (GPtrArray) old = g_ptr_array_new_with_free_func (blob_free);
-  g_autoptr (GHashTable) videos
-      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, set_free);
+  g_autoptr (GHashTable) videos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, set_free);
   g_autoptr (ReelTxn) txn = NULL;
   Listing l = { now_s - (gint64)grace_s, old };
   Refs r = { NULL, videos };
@@ -191,8 +190,7 @@ reel_cleanup_blobs (ReelStore *store, ReelBlobs *blobs, const char *label, gint6
         continue;
       if (!reel_blobs_delete (blobs, b->key, error))
         return FALSE;
-      g_debug ("cleanup: deleted %s blob %s (%" G_GUINT64_FORMAT " bytes)", label, b->key,
-               b->size);
+      g_debug ("cleanup: deleted %s blob %s (%" G_GUINT64_FORMAT " bytes)", label, b->key, b->size);
       count (label, stats, b->size);
     }
   return TRUE;

@@ -33,8 +33,8 @@ typedef struct
 
 /* Deletes the orphans of one blob store (the blob store or the CDN origin;
  * label names it in the metrics); adds to *stats. */
-gboolean reel_cleanup_blobs (ReelStore *store, ReelBlobs *blobs, const char *label,
-                             gint64 now_s, guint grace_s, ReelCleanupStats *stats, GError **error);
+gboolean reel_cleanup_blobs (ReelStore *store, ReelBlobs *blobs, const char *label, gint64 now_s,
+                             guint grace_s, ReelCleanupStats *stats, GError **error);
 
 /* Aborts and deletes partial uploads idle for longer than grace_s. */
 gboolean reel_cleanup_uploads (ReelBus *bus, ReelStore *store, ReelUploads *uploads, gint64 now_s,

@@ -38,6 +38,16 @@ const double reel_search_weights[REEL_SEARCH_FIELDS] = {
 #define SNIPPET_LEAD_WORDS 5
 #define COUNTER_DOCS "search:docs"
 #define COUNTER_TOKENS "search:tokens"
+/* The prefix index: the postings of every prefix of 1 to this many
+ * characters of a document's terms, under PREFIX_MARK + prefix (no term
+ * contains the mark: terms are letters and digits). A query ending in such
+ * a short prefix then reads one posting list, in video order, like a
+ * whole word, instead of the postings of every word that starts with it. */
+#define PREFIX_INDEX_CHARS 3
+#define PREFIX_MARK '\x01'
+/* See reel_search_rank(): walk a term's postings instead of looking each
+ * candidate up when it has at most this many times the driver's. */
+#define COLLECT_RATIO 4
 
 /* --- index --- */
 
@@ -125,6 +135,53 @@ compare_strings (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The key under which the prefix index files a prefix. */
+static char *
+prefix_key (const char *prefix, gsize len)
+{
+  char *key = g_malloc (len + 2);
+  key[0] = PREFIX_MARK;
+  memcpy (key + 1, prefix, len);
+  key[len + 1] = '\0';
+  return key;
+}
+
+/* Adds the prefix index's entries to a document's terms: each prefix of 1
+ * to PREFIX_INDEX_CHARS characters of its terms, with the frequencies of
+ * all the terms that start with it added up. */
+static void
+add_prefixes (GHashTable *freqs)
+{
+  g_autoptr (GHashTable) prefixes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTableIter it;
+  gpointer term, value;
+  g_hash_table_iter_init (&it, freqs);
+  while (g_hash_table_iter_next (&it, &term, &value))
+    {
+      const char *end = term;
+      for (int n = 1; n <= PREFIX_INDEX_CHARS && *end; n++)
+        {
+          g_autofree char *key = NULL;
+          TermFreq *sum;
+          end = g_utf8_next_char (end);
+          key = prefix_key (term, end - (const char *)term);
+          if (!(sum = g_hash_table_lookup (prefixes, key)))
+            {
+              sum = g_new0 (TermFreq, 1);
+              g_hash_table_insert (prefixes, g_strdup (key), sum);
+            }
+          for (int f = 0; f < REEL_SEARCH_FIELDS; f++)
+            sum->tf[f] = (guint16)MIN (G_MAXUINT16, (guint)sum->tf[f] + ((TermFreq *)value)->tf[f]);
+        }
+    }
+  g_hash_table_iter_init (&it, prefixes);
+  while (g_hash_table_iter_next (&it, &term, &value))
+    {
+      g_hash_table_iter_steal (&it);
+      g_hash_table_insert (freqs, term, value);
+    }
+}
+
 gboolean
 reel_search_index (ReelTxn *txn, const char *video_id, const char *const fields[REEL_SEARCH_FIELDS],
                    GError **error)
@@ -158,6 +215,7 @@ reel_search_index (ReelTxn *txn, const char *video_id, const char *const fields[
           length++;
         }
     }
+  add_prefixes (freqs);
   /* Sorted, so the same document always stores the same bytes. */
   sorted = g_ptr_array_new ();
   g_hash_table_iter_init (&it, freqs);
@@ -202,27 +260,111 @@ reel_search_tie_break (ReelTxn *txn, const char *video_id)
   return 0;
 }
 
+/* A phrase's documents, video id -> (length, weighted frequency), in an
+ * open-addressing table: no allocation per document, which is what a
+ * prefix matching tens of thousands of postings needs. */
+typedef struct
+{
+  char id[REEL_ID_LEN];
+  gboolean used;
+  guint32 length;
+  double freq;
+} Slot;
+
+typedef struct
+{
+  Slot *slots;
+  gsize mask; /* capacity - 1, a power of two */
+  gsize n;
+} DocTable;
+
+/* MurmurHash3's 64-bit finaliser: every input bit reaches the low bits
+ * the table uses (ids need not be random: the benchmark's are counters). */
+static guint64
+mix64 (guint64 h)
+{
+  h ^= h >> 33;
+  h *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+  h ^= h >> 33;
+  h *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
+  return h ^ (h >> 33);
+}
+
+static guint64
+id_hash (const char *id)
+{
+  guint64 a, b = 0;
+  memcpy (&a, id, 8);
+  memcpy (&b, id + 8, REEL_ID_LEN - 8);
+  return mix64 (a ^ mix64 (b));
+}
+
+static Slot *
+doc_table_find (DocTable *t, const char *id, gboolean insert)
+{
+  if (insert && (t->n + 1) * 2 > t->mask + 1)
+    {
+      /* Grow at half full: probes stay short. */
+      DocTable bigger = { g_new0 (Slot, (t->mask + 1) * 2), (t->mask + 1) * 2 - 1, 0 };
+      for (gsize i = 0; t->slots && i <= t->mask; i++)
+        if (t->slots[i].used)
+          *doc_table_find (&bigger, t->slots[i].id, TRUE) = t->slots[i];
+      bigger.n = t->n;
+      g_free (t->slots);
+      *t = bigger;
+    }
+  if (!t->slots)
+    return NULL;
+  for (gsize i = id_hash (id) & t->mask;; i = (i + 1) & t->mask)
+    {
+      Slot *s = &t->slots[i];
+      if (!s->used)
+        {
+          if (!insert)
+            return NULL;
+          memcpy (s->id, id, REEL_ID_LEN);
+          s->used = TRUE;
+          t->n++;
+          return s;
+        }
+      if (memcmp (s->id, id, REEL_ID_LEN) == 0)
+        return s;
+    }
+}
+
+/* A document of a phrase, as read from its posting list. */
+typedef struct
+{
+  char id[REEL_ID_LEN];
+  guint32 length;
+  double freq;
+} Entry;
+
 typedef struct
 {
   char *term;
   gboolean prefix;
+  /* Its posting list: the word, or the prefix index's entry, with the NUL
+   * that ends it; NULL for a prefix too long for the prefix index, whose
+   * documents are the union of those of every word starting with it. */
+  char *key;
+  gsize key_len;
   guint64 n; /* documents matching it */
   double idf;
-  GHashTable *docs; /* prefix phrases: video id -> Match */
+  gboolean read;   /* all its documents are in entries (or docs) */
+  GArray *entries; /* of Entry, by video id */
+  guint pos;       /* where the last lookup in entries ended */
+  DocTable docs;   /* a long prefix's union */
 } Phrase;
-
-typedef struct
-{
-  guint32 length;
-  double freq;
-} Match;
 
 static void
 phrase_clear (gpointer p)
 {
   Phrase *ph = p;
   g_free (ph->term);
-  g_clear_pointer (&ph->docs, g_hash_table_unref);
+  g_free (ph->key);
+  g_clear_pointer (&ph->entries, g_array_unref);
+  g_free (ph->docs.slots);
 }
 
 static double
@@ -239,25 +381,101 @@ weighted_freq (const guint8 *v, guint32 *length)
 }
 
 static gboolean
-collect_prefix (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
-                gpointer data)
+posting_ok (gsize key_len, gsize value_len)
+{
+  return key_len >= REEL_ID_LEN + 2 && value_len == POSTING_VALUE_LEN;
+}
+
+/* A posting of a long prefix: several words of one document add up. */
+static gboolean
+read_union (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
 {
   Phrase *ph = data;
-  Match *m;
-  char id[REEL_ID_LEN + 1];
-  if (key_len < REEL_ID_LEN + 2 || key[key_len - REEL_ID_LEN - 1] != 0
-      || value_len != POSTING_VALUE_LEN)
+  Slot *s;
+  if (!posting_ok (key_len, value_len) || key[key_len - REEL_ID_LEN - 1] != 0)
     return TRUE;
-  memcpy (id, key + key_len - REEL_ID_LEN, REEL_ID_LEN);
-  id[REEL_ID_LEN] = '\0';
-  m = g_hash_table_lookup (ph->docs, id);
-  if (!m)
-    {
-      m = g_new0 (Match, 1);
-      g_hash_table_insert (ph->docs, g_strdup (id), m);
-    }
-  m->freq += weighted_freq (value, &m->length);
+  s = doc_table_find (&ph->docs, (const char *)key + key_len - REEL_ID_LEN, TRUE);
+  s->freq += weighted_freq (value, &s->length);
   return TRUE;
+}
+
+/* A posting of a list: they arrive in video id order. */
+static gboolean
+read_entry (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  Phrase *ph = data;
+  Entry e;
+  if (!posting_ok (key_len, value_len))
+    return TRUE;
+  memcpy (e.id, key + key_len - REEL_ID_LEN, REEL_ID_LEN);
+  e.freq = weighted_freq (value, &e.length);
+  g_array_append_val (ph->entries, e);
+  return TRUE;
+}
+
+/* Reads all of a phrase's documents: its list, or a long prefix's union. */
+static gboolean
+read_phrase (ReelTxn *txn, Phrase *p, GError **error)
+{
+  p->read = TRUE;
+  if (!p->key)
+    return reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, p->term, strlen (p->term), NULL, 0, FALSE,
+                          read_union, p, error);
+  p->entries = g_array_sized_new (FALSE, FALSE, sizeof (Entry), (guint)p->n);
+  return reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, p->key, p->key_len, NULL, 0, FALSE,
+                        read_entry, p, error);
+}
+
+/* The weighted frequency of the phrase in a document; FALSE when absent.
+ * Candidates mostly come in id order, so a read list is merged, not
+ * searched (a binary search only when the order turns back). */
+static gboolean
+phrase_find (ReelTxn *txn, Phrase *p, const char *id, GByteArray *scratch, double *freq)
+{
+  if (!p->read)
+    {
+      const guint8 *v;
+      gsize len;
+      g_byte_array_set_size (scratch, 0);
+      g_byte_array_append (scratch, (const guint8 *)p->key, (guint)p->key_len);
+      g_byte_array_append (scratch, (const guint8 *)id, REEL_ID_LEN);
+      if (!reel_txn_get (txn, REEL_DB_SEARCH_POSTINGS, scratch->data, scratch->len,
+                         (const void **)&v, &len, NULL)
+          || len != POSTING_VALUE_LEN)
+        return FALSE;
+      *freq = weighted_freq (v, NULL);
+      return TRUE;
+    }
+  if (!p->key)
+    {
+      Slot *m = doc_table_find (&p->docs, id, FALSE);
+      if (m)
+        *freq = m->freq;
+      return m != NULL;
+    }
+  Entry *e = (Entry *)p->entries->data;
+  guint n = p->entries->len;
+  if (p->pos > 0 && memcmp (id, e[p->pos - 1].id, REEL_ID_LEN) < 0)
+    {
+      guint lo = 0, hi = n;
+      while (lo < hi)
+        {
+          guint mid = (lo + hi) / 2;
+          if (memcmp (e[mid].id, id, REEL_ID_LEN) < 0)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      p->pos = lo;
+    }
+  while (p->pos < n && memcmp (e[p->pos].id, id, REEL_ID_LEN) < 0)
+    p->pos++;
+  if (p->pos < n && memcmp (e[p->pos].id, id, REEL_ID_LEN) == 0)
+    {
+      *freq = e[p->pos].freq;
+      return TRUE;
+    }
+  return FALSE;
 }
 
 /* The words of a query; the last is a prefix when the query ends inside it. */
@@ -279,7 +497,16 @@ query_phrases (const char *query)
         }
       if (!dup)
         {
-          Phrase p = { g_strdup (t->term), prefix, 0, 0, NULL };
+          Phrase p = { 0 };
+          p.term = g_strdup (t->term);
+          p.prefix = prefix;
+          if (!prefix)
+            p.key = g_strdup (t->term), p.key_len = strlen (t->term) + 1;
+          else if (g_utf8_strlen (t->term, -1) <= PREFIX_INDEX_CHARS)
+            {
+              p.key = prefix_key (t->term, strlen (t->term));
+              p.key_len = strlen (p.key) + 1;
+            }
           g_array_append_val (phrases, p);
         }
     }
@@ -381,51 +608,28 @@ consider (Rank *r, const char *id, double driver_freq, guint32 length)
     {
       Phrase *p = &g_array_index (r->phrases, Phrase, i);
       double f = driver_freq;
-      if (p != r->driver)
-        {
-          const guint8 *v;
-          gsize len;
-          if (p->prefix)
-            {
-              Match *m = g_hash_table_lookup (p->docs, id);
-              if (!m)
-                return;
-              f = m->freq;
-            }
-          else
-            {
-              g_byte_array_set_size (r->key, 0);
-              g_byte_array_append (r->key, (const guint8 *)p->term, (guint)strlen (p->term) + 1);
-              g_byte_array_append (r->key, (const guint8 *)id, REEL_ID_LEN);
-              if (!reel_txn_get (r->txn, REEL_DB_SEARCH_POSTINGS, r->key->data, r->key->len,
-                                 (const void **)&v, &len, NULL)
-                  || len != POSTING_VALUE_LEN)
-                return;
-              f = weighted_freq (v, NULL);
-            }
-        }
+      if (p != r->driver && !phrase_find (r->txn, p, id, r->key, &f))
+        return;
       hit.score += bm25 (p, f, length, r->avgdl);
     }
-  g_strlcpy (hit.video_id, id, sizeof hit.video_id);
-  hit.tie_break = reel_search_tie_break (r->txn, id);
+  memcpy (hit.video_id, id, REEL_ID_LEN);
+  hit.video_id[REEL_ID_LEN] = '\0';
+  hit.tie_break = reel_search_tie_break (r->txn, hit.video_id);
   if (r->after && !hit_before (r->after, &hit))
     return;
   best_offer (&r->best, &hit);
 }
 
 static gboolean
-drive_exact (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+drive (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
 {
   Rank *r = data;
-  char id[REEL_ID_LEN + 1];
   guint32 length;
   double f;
-  if (key_len < REEL_ID_LEN + 2 || value_len != POSTING_VALUE_LEN)
+  if (!posting_ok (key_len, value_len))
     return TRUE;
-  memcpy (id, key + key_len - REEL_ID_LEN, REEL_ID_LEN);
-  id[REEL_ID_LEN] = '\0';
   f = weighted_freq (value, &length);
-  consider (r, id, f, length);
+  consider (r, (const char *)key + key_len - REEL_ID_LEN, f, length);
   return TRUE;
 }
 
@@ -444,19 +648,14 @@ reel_search_rank (ReelTxn *txn, const char *query, const ReelSearchHit *after, g
   for (guint i = 0; i < phrases->len; i++)
     {
       Phrase *p = &g_array_index (phrases, Phrase, i);
-      if (p->prefix)
+      /* A long prefix's document count is the size of the union of its
+       * words' documents: only reading them all tells. */
+      if (!p->key && !read_phrase (txn, p, error))
         {
-          p->docs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-          if (!reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, p->term, strlen (p->term), NULL, 0,
-                              FALSE, collect_prefix, p, error))
-            {
-              g_array_unref (hits);
-              return NULL;
-            }
-          p->n = g_hash_table_size (p->docs);
+          g_array_unref (hits);
+          return NULL;
         }
-      else
-        p->n = term_df (txn, p->term);
+      p->n = p->key ? term_df (txn, p->key) : p->docs.n;
       if (p->n == 0)
         return hits; /* every term must match */
       p->idf = log (((double)n_docs - (double)p->n + 0.5) / ((double)p->n + 0.5));
@@ -465,25 +664,34 @@ reel_search_rank (ReelTxn *txn, const char *query, const ReelSearchHit *after, g
       if (!r.driver || p->n < r.driver->n)
         r.driver = p;
     }
-  r.key = g_byte_array_new ();
-  if (r.driver->prefix)
+  /* A list with not many more documents than the driver is cheaper to read
+   * in one sequential walk than to look up once per candidate. */
+  for (guint i = 0; i < phrases->len; i++)
     {
-      GHashTableIter it;
-      gpointer id, m;
-      g_hash_table_iter_init (&it, r.driver->docs);
-      while (g_hash_table_iter_next (&it, &id, &m))
-        consider (&r, id, ((Match *)m)->freq, ((Match *)m)->length);
-    }
-  else
-    {
-      g_autofree char *prefix = g_strdup (r.driver->term);
-      if (!reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, prefix, strlen (prefix) + 1, NULL, 0, FALSE,
-                          drive_exact, &r, error))
+      Phrase *p = &g_array_index (phrases, Phrase, i);
+      if (!p->read && p != r.driver && p->n <= COLLECT_RATIO * r.driver->n
+          && !read_phrase (txn, p, error))
         {
-          g_byte_array_unref (r.key);
           g_array_unref (hits);
           return NULL;
         }
+    }
+  r.key = g_byte_array_new ();
+  if (!r.driver->key)
+    {
+      for (gsize i = 0; i <= r.driver->docs.mask; i++)
+        {
+          Slot *m = &r.driver->docs.slots[i];
+          if (m->used)
+            consider (&r, m->id, m->freq, m->length);
+        }
+    }
+  else if (!reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, r.driver->key, r.driver->key_len, NULL, 0,
+                           FALSE, drive, &r, error))
+    {
+      g_byte_array_unref (r.key);
+      g_array_unref (hits);
+      return NULL;
     }
   g_byte_array_unref (r.key);
   g_array_sort (hits, compare_hits);

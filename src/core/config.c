@@ -50,8 +50,8 @@ reel_config_new (void)
   /* Ten a minute is more than anyone types, and few enough to stop a
    * script from flooding a video. */
   cfg->comment_rate_limit = 10;
-  cfg->comment_rate_window_s = 60;
-  cfg->cdn_min_subscribers = 1000;
+  cfg->comment_window_s = 60;
+  cfg->cdn_min_subs = 1000;
   cfg->smtp_from = g_strdup ("reel <noreply@localhost>");
   /* A day: far longer than any upload, transcode or retry takes to
    * reference the blobs it writes. */
@@ -185,8 +185,7 @@ parse_base_url (ReelConfig *cfg, const char *name, const char *value, GError **e
           || !g_uri_get_host (uri) || g_str_has_suffix (value, "/")))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                   "%s: expected an http(s) URL without a trailing slash, got \"%s\"", name,
-                   value);
+                   "%s: expected an http(s) URL without a trailing slash, got \"%s\"", name, value);
       return FALSE;
     }
   replace_str (&cfg->cdn_base_url, *value ? value : NULL);
@@ -200,9 +199,9 @@ set_social (ReelConfig *cfg, const char *name, const char *value, GError **error
   if (g_str_equal (name, "comments.rate_limit"))
     return parse_uint (name, value, 1, 1000000, &cfg->comment_rate_limit, error);
   if (g_str_equal (name, "comments.rate_window_seconds"))
-    return parse_uint (name, value, 1, 86400, &cfg->comment_rate_window_s, error);
+    return parse_uint (name, value, 1, 86400, &cfg->comment_window_s, error);
   if (g_str_equal (name, "cdn.min_subscribers"))
-    return parse_uint (name, value, 0, G_MAXUINT32, &cfg->cdn_min_subscribers, error);
+    return parse_uint (name, value, 0, G_MAXUINT32, &cfg->cdn_min_subs, error);
   if (g_str_equal (name, "cdn.base_url"))
     return parse_base_url (cfg, name, value, error);
   if (g_str_equal (name, "cleanup.grace_seconds"))

@@ -16,9 +16,9 @@ struct ReelJanitor
   ReelUploads *uploads;
   ReelJobWorker *worker;
   guint timer;
-  GMutex lock;    /* one uploads sweep at a time */
-  GCond idle;     /* signalled when running drops to 0 */
-  guint running;  /* uploads sweeps queued or running (under lock) */
+  GMutex lock;   /* one uploads sweep at a time */
+  GCond idle;    /* signalled when running drops to 0 */
+  guint running; /* uploads sweeps queued or running (under lock) */
 };
 
 static gboolean
@@ -27,8 +27,7 @@ sweep_blobs (const ReelJob *job, gpointer user_data, GError **error)
   ReelJanitor *j = user_data;
   ReelCleanupStats stats = { 0 };
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  if (!reel_cleanup_blobs (j->store, j->blobs, "blobs", now, j->cfg->cleanup_grace_s, &stats,
-                           error)
+  if (!reel_cleanup_blobs (j->store, j->blobs, "blobs", now, j->cfg->cleanup_grace_s, &stats, error)
       || (j->cdn
           && !reel_cleanup_blobs (j->store, j->cdn, "cdn", now, j->cfg->cleanup_grace_s, &stats,
                                   error)))

@@ -104,7 +104,8 @@ react (const ReelJob *job, gpointer user_data, GError **error)
   const char *type = json_object_get_string_member_with_default (env, "type", "");
   JsonNode *node = json_object_get_member (env, "data");
   JsonObject *data = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  const char *id = data ? json_object_get_string_member_with_default (data, "video_id", NULL) : NULL;
+  const char *id
+      = data ? json_object_get_string_member_with_default (data, "video_id", NULL) : NULL;
 
   if (!data)
     return TRUE; /* not an event: nothing to do */

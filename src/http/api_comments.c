@@ -104,7 +104,7 @@ post_comment (ReelRequest *req)
 
   if (in
       && !reel_comments_check_rate (req->http->store, in->user, cfg->comment_rate_limit,
-                                    cfg->comment_rate_window_s, g_get_real_time (), &retry_after,
+                                    cfg->comment_window_s, g_get_real_time (), &retry_after,
                                     &error))
     {
       g_clear_pointer (&in, comment_input_free);

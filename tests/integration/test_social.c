@@ -88,10 +88,9 @@ column (ReelTestResponse *r, const char *member)
   JsonArray *a = items (r);
   GString *out = g_string_new (NULL);
   for (guint i = 0; i < json_array_get_length (a); i++)
-    g_string_append_printf (
-        out, "%s%s", i ? "," : "",
-        json_object_get_string_member_with_default (json_array_get_object_element (a, i), member,
-                                                    "-"));
+    g_string_append_printf (out, "%s%s", i ? "," : "",
+                            json_object_get_string_member_with_default (
+                                json_array_get_object_element (a, i), member, "-"));
   return g_string_free (out, FALSE);
 }
 
@@ -189,12 +188,13 @@ write_config (const char *path, const char *extra)
       for (int i = 0; i < 500 && !reel_test_port_open (port); i++)
         g_usleep (20 * 1000);
       g_assert_true (reel_test_port_open (port));
-      text = g_strdup_printf ("[media]\nladder = 240p:240:300\nx264_preset = ultrafast\n"
-                              "[comments]\nrate_limit = %d\nrate_window_seconds = 3600\n"
-                              "[cdn]\nmin_subscribers = 1\nbase_url = " CDN_BASE "\n"
-                              "origin_dir = %s\n"
-                              "[smtp]\nurl = smtp://127.0.0.1:%u\nfrom = reel <noreply@reel.test>\n",
-                              RATE_LIMIT, S.cdn, port);
+      text
+          = g_strdup_printf ("[media]\nladder = 240p:240:300\nx264_preset = ultrafast\n"
+                             "[comments]\nrate_limit = %d\nrate_window_seconds = 3600\n"
+                             "[cdn]\nmin_subscribers = 1\nbase_url = " CDN_BASE "\n"
+                             "origin_dir = %s\n"
+                             "[smtp]\nurl = smtp://127.0.0.1:%u\nfrom = reel <noreply@reel.test>\n",
+                             RATE_LIMIT, S.cdn, port);
       g_assert_true (g_file_set_contents (path, text, -1, NULL));
       return;
     }
@@ -343,8 +343,8 @@ test_feed (void)
     g_assert_cmpstr (first, ==, S.v2);
     g_assert_cmpstr (second, ==, S.v1);
     g_assert_null (next_cursor (p2));
-    g_assert_nonnull (json_object_get_string_member (
-        json_array_get_object_element (items (p1), 0), "published_at"));
+    g_assert_nonnull (json_object_get_string_member (json_array_get_object_element (items (p1), 0),
+                                                     "published_at"));
   }
   EXPECT (401, "GET", "/api/v1/feed", NULL, NULL);
 
@@ -369,16 +369,15 @@ test_feed (void)
       {
         JsonObject *o = json_array_get_object_element (a, i);
         const char *type = json_object_get_string_member (o, "type");
-        g_hash_table_add (seen, g_strdup_printf (
-                                    "%s %s", type,
-                                    json_object_get_string_member_with_default (o, "video_id", "")));
+        g_hash_table_add (
+            seen, g_strdup_printf ("%s %s", type,
+                                   json_object_get_string_member_with_default (o, "video_id", "")));
         if (g_str_equal (type, "video_failed"))
           g_assert_cmpstr (json_object_get_string_member (o, "reason"), !=, "");
         if (i > 0)
-          g_assert_cmpstr (
-              json_object_get_string_member (json_array_get_object_element (a, i - 1),
-                                             "created_at"),
-              >=, json_object_get_string_member (o, "created_at"));
+          g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, i - 1),
+                                                          "created_at"),
+                           >=, json_object_get_string_member (o, "created_at"));
       }
     g_autofree char *r1 = g_strdup_printf ("video_ready %s", S.v1);
     g_autofree char *r2 = g_strdup_printf ("video_ready %s", S.v2);
@@ -391,15 +390,15 @@ test_feed (void)
   /* Read one (twice: idempotent), then all. */
   {
     g_autoptr (ReelTestResponse) n = get ("/api/v1/notifications", S.bob);
-    const char *id = json_object_get_string_member (json_array_get_object_element (items (n), 0),
-                                                    "id");
+    const char *id
+        = json_object_get_string_member (json_array_get_object_element (items (n), 0), "id");
     EXPECT (204, "POST", "/api/v1/notifications/read", S.bob, "{\"ids\":[\"%s\",\"%s\"]}", id, id);
     g_autoptr (ReelTestResponse) after = get ("/api/v1/notifications", S.bob);
     g_assert_cmpint (int_of (after, "unread_count"), ==, 2);
-    g_assert_true (json_object_get_boolean_member (
-        json_array_get_object_element (items (after), 0), "read"));
-    g_assert_false (json_object_get_boolean_member (
-        json_array_get_object_element (items (after), 1), "read"));
+    g_assert_true (
+        json_object_get_boolean_member (json_array_get_object_element (items (after), 0), "read"));
+    g_assert_false (
+        json_object_get_boolean_member (json_array_get_object_element (items (after), 1), "read"));
   }
   EXPECT (204, "POST", "/api/v1/notifications/read", S.bob, "{\"all\":true}");
   {
@@ -488,9 +487,9 @@ all_comments (const char *video, const char *order, guint limit)
   g_autofree char *cursor = NULL;
   do
     {
-      g_autofree char *path = g_strdup_printf (
-          "/api/v1/videos/%s/comments?order=%s&limit=%u%s%s", video, order, limit,
-          cursor ? "&cursor=" : "", cursor ? cursor : "");
+      g_autofree char *path
+          = g_strdup_printf ("/api/v1/videos/%s/comments?order=%s&limit=%u%s%s", video, order,
+                             limit, cursor ? "&cursor=" : "", cursor ? cursor : "");
       g_autoptr (ReelTestResponse) r = get (path, NULL);
       JsonArray *a = items (r);
       g_assert_cmpuint (json_array_get_length (a), <=, limit);
@@ -529,9 +528,8 @@ test_comments (void)
     expect_column (p_new, NULL, "id", newest);
     g_autoptr (ReelTestResponse) r = get (path, NULL);
     JsonArray *a = items (r);
-    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (a, 0),
-                                                 "reply_count"),
-                     ==, 2);
+    g_assert_cmpint (
+        json_object_get_int_member (json_array_get_object_element (a, 0), "reply_count"), ==, 2);
     g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 2), "thread"),
                      ==, t);
     g_assert_cmpstr (
@@ -656,16 +654,16 @@ test_search (void)
   {
     g_autoptr (ReelTestResponse) r = get ("/api/v1/search?q=croiss", NULL);
     JsonObject *hit = json_array_get_object_element (items (r), 0);
-    g_assert_nonnull (strstr (json_object_get_string_member (hit, "snippet_html"),
-                              "<mark>Croissants</mark>"));
-    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (hit, "channel"),
-                                                    "username"),
-                     ==, "amy");
+    g_assert_nonnull (
+        strstr (json_object_get_string_member (hit, "snippet_html"), "<mark>Croissants</mark>"));
+    g_assert_cmpstr (
+        json_object_get_string_member (json_object_get_object_member (hit, "channel"), "username"),
+        ==, "amy");
   }
   {
     g_autoptr (ReelTestResponse) p1 = get ("/api/v1/search?q=amy&limit=1", NULL);
-    g_autofree char *path = g_strdup_printf ("/api/v1/search?q=amy&limit=1&cursor=%s",
-                                             next_cursor (p1));
+    g_autofree char *path
+        = g_strdup_printf ("/api/v1/search?q=amy&limit=1&cursor=%s", next_cursor (p1));
     g_autoptr (ReelTestResponse) p2 = get (path, NULL);
     g_autofree char *a = column (p1, "id"), *b = column (p2, "id");
     g_autofree char *both = join (a, b);
@@ -725,8 +723,8 @@ static char *
 tus_create (const char *token)
 {
   const char *headers[] = { "Tus-Resumable", "1.0.0", "Upload-Length", "1000", NULL };
-  g_autoptr (ReelTestResponse) r = reel_test_http_full (S.d->port, "POST", "/api/v1/uploads",
-                                                        token, headers, NULL, NULL, 0);
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http_full (S.d->port, "POST", "/api/v1/uploads", token, headers, NULL, NULL, 0);
   expect_status (r, 201);
   return g_strdup (reel_test_header (r, "Reel-Video-Id"));
 }
@@ -816,8 +814,8 @@ test_authz (void)
   /* Notifications likewise: cat naming amy's notification reads nothing. */
   {
     g_autoptr (ReelTestResponse) n = get ("/api/v1/notifications", S.amy);
-    amy_note = g_strdup (json_object_get_string_member (
-        json_array_get_object_element (items (n), 0), "id"));
+    amy_note = g_strdup (
+        json_object_get_string_member (json_array_get_object_element (items (n), 0), "id"));
     amy_unread = int_of (n, "unread_count");
     g_assert_cmpint (amy_unread, >, 0);
   }
@@ -851,8 +849,8 @@ test_email (void)
   g_assert_nonnull (strstr (text, "From: reel <noreply@reel.test>"));
   /* bob and cat gave no address; nobody is emailed twice. */
   g_assert_false (g_file_test (second, G_FILE_TEST_EXISTS));
-  g_assert_cmpfloat (
-      reel_test_metric (S.d->port, "reel_emails_sent_total{kind=\"welcome\"}"), ==, 1);
+  g_assert_cmpfloat (reel_test_metric (S.d->port, "reel_emails_sent_total{kind=\"welcome\"}"), ==,
+                     1);
 }
 
 static void

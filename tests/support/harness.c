@@ -127,7 +127,7 @@ reel_test_nats_stop (ReelTestNats *n)
 }
 
 static ReelTestReeld *reeld_spawn (const char *data_dir, const char *nats_url,
-                                    const char *const *env, const char *const *args);
+                                   const char *const *env, const char *const *args);
 
 ReelTestReeld *
 reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env)

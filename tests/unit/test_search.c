@@ -131,6 +131,7 @@ test_match (Fixture *f, gconstpointer data)
 {
   index_doc (f, A, "Café tour of Paris", "Croissants and coffee", "amy Amy");
   index_doc (f, B, "Cats", "A long video about cats, cafés and CATS", "bob Bobby");
+  /* (C's channel starts with a "c" too.) */
   index_doc (f, C, "Straße", "Cobblestones", "carol");
 #define EXPECT(q, ids)                                                                             \
   do                                                                                               \
@@ -149,6 +150,13 @@ test_match (Fixture *f, gconstpointer data)
   /* The last word is a prefix unless the query ends in a separator. */
   EXPECT ("par", A);
   EXPECT ("par ", "");
+  /* Short prefixes read the prefix index, longer ones the words' union: the
+   * same documents and scores either way. */
+  EXPECT ("pa", A);
+  EXPECT ("pari", A);
+  EXPECT ("coffe", A);
+  EXPECT ("cof", A);
+  EXPECT ("c", C "," B "," A); /* all three; the shortest document first */
   EXPECT ("cat", B);
   /* AND: every word must match. */
   EXPECT ("cafe paris", A);
@@ -209,6 +217,18 @@ test_bm25 (Fixture *f, gconstpointer data)
   g_autoptr (ReelTxn) txn = reel_store_begin (f->store, FALSE, &error);
   g_autoptr (GArray) hits = reel_search_rank (txn, "dog ", NULL, 10, &error);
   g_assert_cmpuint (hits->len, ==, 1);
+  /* The same score through the prefix index ("do") and through the union
+   * of the words starting with a longer prefix ("dog" as a prefix). */
+  {
+    g_autoptr (GArray) short_prefix = reel_search_rank (txn, "do", NULL, 10, &error);
+    g_autoptr (GArray) long_prefix = reel_search_rank (txn, "dog", NULL, 10, &error);
+    g_assert_cmpuint (short_prefix->len, ==, 1);
+    g_assert_cmpuint (long_prefix->len, ==, 1);
+    g_assert_cmpfloat_with_epsilon (g_array_index (short_prefix, ReelSearchHit, 0).score,
+                                    g_array_index (long_prefix, ReelSearchHit, 0).score, 1e-12);
+    g_assert_cmpfloat_with_epsilon (g_array_index (long_prefix, ReelSearchHit, 0).score,
+                                    g_array_index (hits, ReelSearchHit, 0).score, 1e-12);
+  }
   /* A: 6 tokens; avgdl = (6 + 3 + 3 + 3) / 4; "dog" once in the title
    * (weight 3) and once in the description (weight 1). */
   double avgdl = 15.0 / 4, freq = 3.0 + 1.0, dl = 6;
