@@ -166,14 +166,25 @@ typedef struct
   guint8 bytes[SUFFIX_LEN];
 } Suffix;
 
+static GBytes *
+suffix_cursor (gconstpointer element)
+{
+  return g_bytes_new (element, SUFFIX_LEN);
+}
+
+static JsonObject *
+render_suffix (ReelTxn *txn, gconstpointer element, gpointer data, GError **error)
+{
+  g_autofree char *id = suffix_video_id (element);
+  return reel_channels_video_item (txn, id, error);
+}
+
 JsonObject *
 reel_channels_feed (ReelStore *store, const char *username, const ReelPage *page, GError **error)
 {
   g_autoptr (ReelTxn) txn = NULL;
   g_autoptr (GArray) suffixes = g_array_new (FALSE, FALSE, sizeof (Suffix));
-  g_autoptr (GBytes) next = NULL;
   Feed f = { NULL, page, suffixes, 0, NULL };
-  JsonArray *items;
 
   if (!check_cursor (page, error) || !(txn = reel_store_begin (store, FALSE, error)))
     return NULL;
@@ -185,27 +196,7 @@ reel_channels_feed (ReelStore *store, const char *username, const ReelPage *page
       return NULL;
     }
   g_array_sort (suffixes, newest_first);
-  if (suffixes->len > page->limit)
-    {
-      next = g_bytes_new (&g_array_index (suffixes, Suffix, page->limit - 1), SUFFIX_LEN);
-      g_array_set_size (suffixes, page->limit);
-    }
-  items = json_array_new ();
-  for (guint i = 0; i < suffixes->len; i++)
-    {
-      g_autoptr (GError) local = NULL;
-      g_autofree char *id = suffix_video_id (g_array_index (suffixes, Suffix, i).bytes);
-      JsonObject *item = reel_channels_video_item (txn, id, &local);
-      if (local)
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          json_array_unref (items);
-          return NULL;
-        }
-      if (item)
-        json_array_add_object_element (items, item);
-    }
-  return reel_page_result (items, next);
+  return reel_page_render (txn, suffixes, page->limit, suffix_cursor, render_suffix, NULL, error);
 }
 
 /* --- projection --- */
@@ -223,13 +214,8 @@ reel_channels_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 
   if (!ready && !g_str_equal (ev->type, "video.deleted"))
     return TRUE;
-  if (!(id = reel_json_get_string (ev->data, "video_id", TRUE, error)))
+  if (!(id = reel_videos_event_id (ev, error)))
     return FALSE;
-  if (!reel_id_valid (id))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "bad video_id");
-      return FALSE;
-    }
   rec = reel_videos_load (txn, id, &local);
   if (!rec)
     {

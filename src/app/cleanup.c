@@ -66,24 +66,12 @@ list_old (const char *key, guint64 size, gint64 mtime_s, gpointer data)
   return TRUE;
 }
 
-/* init.mp4, init-N.mp4 or N.m4s: a name the worker gives segments. */
+/* A media file (init or media segment) by its extension: what a worker
+ * writes into a rendition's directory. */
 static gboolean
 segment_shaped (const char *file)
 {
-  const char *p = file;
-  if (g_str_has_prefix (file, "init"))
-    {
-      p += 4;
-      if (*p == '-')
-        for (p++; g_ascii_isdigit (*p); p++)
-          ;
-      return g_str_equal (p, ".mp4");
-    }
-  if (!g_ascii_isdigit (*p))
-    return FALSE;
-  while (g_ascii_isdigit (*p))
-    p++;
-  return g_str_equal (p, ".m4s");
+  return g_str_has_suffix (file, ".m4s") || g_str_has_suffix (file, ".mp4");
 }
 
 typedef struct

@@ -6,7 +6,7 @@
  *   - it belongs to a video (originals/<id>, videos/<id>/...) that no longer
  *     exists (deleted, aborted, or never created), or
  *   - it is an original the video's record does not name, or a segment
- *     (videos/<id>/<rendition>/init*.mp4 or N.m4s) its chunk table does not
+ *     (an .mp4 or .m4s file in videos/<id>/<rendition>/) its chunk table does not
  *     name (a failed or repeated transcode attempt).
  * Anything else (keys of a layout this code does not know, e.g. another
  * feature's thumbnails) is left alone: unknown is never an orphan. The

@@ -90,14 +90,14 @@ notify_subscriber (const char *name, gpointer data)
 static gboolean
 apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
-  const char *id = reel_json_get_string (ev->data, "video_id", TRUE, error);
+  const char *id = reel_videos_event_id (ev, error);
   g_autoptr (JsonObject) video = NULL, rec = NULL;
   g_autoptr (GError) local = NULL;
   const char *state, *owner;
 
   if (!id)
     return FALSE;
-  if (!reel_id_valid (id) || !(video = reel_videos_load (txn, id, &local)))
+  if (!(video = reel_videos_load (txn, id, &local)))
     {
       if (local)
         g_propagate_error (error, g_steal_pointer (&local));

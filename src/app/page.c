@@ -143,3 +143,28 @@ reel_page_scan (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefix_len, c
   g_clear_pointer (&s.next, g_bytes_unref);
   return result;
 }
+
+JsonObject *
+reel_page_render (ReelTxn *txn, GArray *elements, guint limit, ReelPageCursorFunc cursor,
+                  ReelPageItemFunc render, gpointer user_data, GError **error)
+{
+  gsize size = g_array_get_element_size (elements);
+  g_autoptr (GBytes) next = NULL;
+  JsonArray *items = json_array_new ();
+  if (elements->len > limit)
+    next = cursor (elements->data + (limit - 1) * size);
+  for (guint i = 0; i < MIN (elements->len, limit); i++)
+    {
+      g_autoptr (GError) local = NULL;
+      JsonObject *item = render (txn, elements->data + i * size, user_data, &local);
+      if (local)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          json_array_unref (items);
+          return NULL;
+        }
+      if (item)
+        json_array_add_object_element (items, item);
+    }
+  return reel_page_result (items, next);
+}

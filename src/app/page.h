@@ -49,6 +49,19 @@ JsonObject *reel_page_scan (ReelTxn *txn, ReelDb db, const void *prefix, gsize p
                             const ReelPage *page, gboolean reverse, ReelPageRenderFunc render,
                             gpointer user_data, GError **error);
 
+/* The list item of one element of a list computed in memory; NULL skips
+ * it (error unset) or fails the list (error set). */
+typedef JsonObject *(*ReelPageItemFunc) (ReelTxn *txn, gconstpointer element, gpointer user_data,
+                                         GError **error);
+/* The cursor that resumes after an element. */
+typedef GBytes *(*ReelPageCursorFunc) (gconstpointer element);
+
+/* One page of a list computed in memory (merged or ranked): elements holds
+ * the page's elements in order, plus one more when there is a next page. */
+JsonObject *reel_page_render (ReelTxn *txn, GArray *elements, guint limit,
+                              ReelPageCursorFunc cursor, ReelPageItemFunc render,
+                              gpointer user_data, GError **error);
+
 /* prefix + "\0": the start of the keys that belong to name in a table keyed
  * "name \0 ..." (the NUL keeps "al" from matching "alice"). */
 GBytes *reel_page_name_prefix (const char *name);

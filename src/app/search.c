@@ -704,8 +704,9 @@ reel_search_rank (ReelTxn *txn, const char *query, const ReelSearchHit *after, g
 #define CURSOR_LEN (8 + 8 + REEL_ID_LEN)
 
 static GBytes *
-hit_cursor (const ReelSearchHit *h)
+hit_cursor (gconstpointer element)
 {
+  const ReelSearchHit *h = element;
   guint8 c[CURSOR_LEN];
   guint64 bits;
   memcpy (&bits, &h->score, 8);
@@ -805,8 +806,10 @@ snippet (const char *text, GArray *phrases)
 }
 
 static JsonObject *
-render_hit (ReelTxn *txn, const ReelSearchHit *h, GArray *phrases, GError **error)
+render_hit (ReelTxn *txn, gconstpointer element, gpointer data, GError **error)
 {
+  const ReelSearchHit *h = element;
+  GArray *phrases = data;
   g_autoptr (JsonObject) rec = reel_videos_load (txn, h->video_id, error);
   g_autoptr (JsonObject) user = NULL;
   g_autoptr (GArray) title_tokens = NULL;
@@ -841,9 +844,7 @@ reel_search_query (ReelStore *store, const char *query, const ReelPage *page, GE
 {
   g_autoptr (ReelTxn) txn = NULL;
   g_autoptr (GArray) hits = NULL, phrases = NULL;
-  g_autoptr (GBytes) next = NULL;
   ReelSearchHit after;
-  JsonArray *items;
 
   if (!g_utf8_validate (query, -1, NULL) || strlen (query) > REEL_SEARCH_QUERY_MAX)
     {
@@ -859,27 +860,8 @@ reel_search_query (ReelStore *store, const char *query, const ReelPage *page, GE
   hits = reel_search_rank (txn, query, page->after ? &after : NULL, page->limit + 1, error);
   if (!hits)
     return NULL;
-  if (hits->len > page->limit)
-    {
-      next = hit_cursor (&g_array_index (hits, ReelSearchHit, page->limit - 1));
-      g_array_set_size (hits, page->limit);
-    }
   phrases = query_phrases (query);
-  items = json_array_new ();
-  for (guint i = 0; i < hits->len; i++)
-    {
-      g_autoptr (GError) local = NULL;
-      JsonObject *item = render_hit (txn, &g_array_index (hits, ReelSearchHit, i), phrases, &local);
-      if (local)
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          json_array_unref (items);
-          return NULL;
-        }
-      if (item)
-        json_array_add_object_element (items, item);
-    }
-  return reel_page_result (items, next);
+  return reel_page_render (txn, hits, page->limit, hit_cursor, render_hit, phrases, error);
 }
 
 /* --- projection --- */
@@ -907,13 +889,8 @@ reel_search_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   if (!g_str_equal (ev->type, "video.ready") && !g_str_equal (ev->type, "video.edited")
       && !g_str_equal (ev->type, "video.deleted"))
     return TRUE;
-  if (!(id = reel_json_get_string (ev->data, "video_id", TRUE, error)))
+  if (!(id = reel_videos_event_id (ev, error)))
     return FALSE;
-  if (!reel_id_valid (id))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "bad video_id");
-      return FALSE;
-    }
   if (g_str_equal (ev->type, "video.deleted"))
     return reel_search_remove (txn, id, error);
   rec = reel_videos_load (txn, id, &local);

@@ -113,6 +113,18 @@ load (ReelTxn *txn, const char *id, GError **error)
   return reel_json_parse_object (v, len, error);
 }
 
+const char *
+reel_videos_event_id (const ReelEvent *ev, GError **error)
+{
+  const char *id = reel_json_get_string (ev->data, "video_id", TRUE, error);
+  if (id && !reel_id_valid (id))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "bad video_id \"%s\"", id);
+      return NULL;
+    }
+  return id;
+}
+
 JsonObject *
 reel_videos_load (ReelTxn *txn, const char *id, GError **error)
 {

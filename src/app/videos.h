@@ -59,6 +59,9 @@ gboolean reel_videos_abort_upload (ReelBus *bus, const char *id, const char *act
 
 /* The stored record; REEL_ERROR_NOT_FOUND when absent. */
 JsonObject *reel_videos_get (ReelStore *store, const char *id, GError **error);
+/* The well-formed video_id of an event's data; REEL_ERROR_INVALID otherwise. */
+const char *reel_videos_event_id (const ReelEvent *ev, GError **error);
+
 /* The stored record inside a transaction; NULL with error unset when absent. */
 JsonObject *reel_videos_load (ReelTxn *txn, const char *id, GError **error);
 /* The record as the API shows it to anyone. */

@@ -12,30 +12,9 @@
 #include "core/error.h"
 #include "core/json.h"
 
-#include "harness-free-tmp.h"
+#include "store-fixture.h"
 
-typedef struct
-{
-  char *dir;
-  ReelStore *store;
-  guint clock; /* seconds since the fixture's epoch: each event is later */
-} Fixture;
-
-static void
-fixture_set_up (Fixture *f, gconstpointer data)
-{
-  f->dir = tmpdir ();
-  f->store = reel_store_open (f->dir, NULL);
-  g_assert_nonnull (f->store);
-}
-
-static void
-fixture_tear_down (Fixture *f, gconstpointer data)
-{
-  reel_store_close (f->store);
-  rmtree (f->dir);
-  g_free (f->dir);
-}
+typedef StoreFixture Fixture;
 
 /* Applies one event whose data is JSON text (printf-style). */
 static void G_GNUC_PRINTF (4, 5)
@@ -485,12 +464,13 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/projections/page-parse", test_page_parse);
-  g_test_add ("/projections/subscriptions", Fixture, NULL, fixture_set_up, test_subscriptions,
-              fixture_tear_down);
-  g_test_add ("/projections/feed-and-notifications", Fixture, NULL, fixture_set_up,
-              test_feed_and_notifications, fixture_tear_down);
-  g_test_add ("/projections/comments", Fixture, NULL, fixture_set_up, test_comments, fixture_tear_down);
-  g_test_add ("/projections/search-results", Fixture, NULL, fixture_set_up, test_search_results,
-              fixture_tear_down);
+  g_test_add ("/projections/subscriptions", Fixture, NULL, store_fixture_set_up, test_subscriptions,
+              store_fixture_tear_down);
+  g_test_add ("/projections/feed-and-notifications", Fixture, NULL, store_fixture_set_up,
+              test_feed_and_notifications, store_fixture_tear_down);
+  g_test_add ("/projections/comments", Fixture, NULL, store_fixture_set_up, test_comments,
+              store_fixture_tear_down);
+  g_test_add ("/projections/search-results", Fixture, NULL, store_fixture_set_up,
+              test_search_results, store_fixture_tear_down);
   return g_test_run ();
 }

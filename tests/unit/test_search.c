@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "store/counters.h"
 
-#include "harness-free-tmp.h"
+#include "store-fixture.h"
 #include <math.h>
 
 static void
@@ -56,27 +56,7 @@ test_fold (void)
   g_assert_true (g_utf8_validate (capped, -1, NULL));
 }
 
-typedef struct
-{
-  char *dir;
-  ReelStore *store;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *f, gconstpointer data)
-{
-  f->dir = tmpdir ();
-  f->store = reel_store_open (f->dir, NULL);
-  g_assert_nonnull (f->store);
-}
-
-static void
-fixture_tear_down (Fixture *f, gconstpointer data)
-{
-  reel_store_close (f->store);
-  rmtree (f->dir);
-  g_free (f->dir);
-}
+typedef StoreFixture Fixture;
 
 static void
 index_doc (Fixture *f, const char *id, const char *title, const char *description,
@@ -253,9 +233,11 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/search/tokenize", test_tokenize);
   g_test_add_func ("/search/fold", test_fold);
-  g_test_add ("/search/match", Fixture, NULL, fixture_set_up, test_match, fixture_tear_down);
-  g_test_add ("/search/reindex-and-remove", Fixture, NULL, fixture_set_up, test_reindex_and_remove,
-              fixture_tear_down);
-  g_test_add ("/search/bm25", Fixture, NULL, fixture_set_up, test_bm25, fixture_tear_down);
+  g_test_add ("/search/match", Fixture, NULL, store_fixture_set_up, test_match,
+              store_fixture_tear_down);
+  g_test_add ("/search/reindex-and-remove", Fixture, NULL, store_fixture_set_up,
+              test_reindex_and_remove, store_fixture_tear_down);
+  g_test_add ("/search/bm25", Fixture, NULL, store_fixture_set_up, test_bm25,
+              store_fixture_tear_down);
   return g_test_run ();
 }
