@@ -893,6 +893,8 @@ test_rebuild (void)
   g_assert_nonnull (strstr (before, "search_postings"));
   g_assert_nonnull (strstr (before, "notifications"));
   out = reel_test_run (argv, &status);
+  if (status != 0)
+    g_test_message ("reeld --rebuild: %s", out ? out : "");
   g_assert_cmpint (status, ==, 0);
   after = reel_test_dump_lmdb (S.dir);
   g_assert_cmpstr (before, ==, after);
