@@ -260,78 +260,6 @@ reel_search_tie_break (ReelTxn *txn, const char *video_id)
   return 0;
 }
 
-/* A phrase's documents, video id -> (length, weighted frequency), in an
- * open-addressing table: no allocation per document, which is what a
- * prefix matching tens of thousands of postings needs. */
-typedef struct
-{
-  char id[REEL_ID_LEN];
-  gboolean used;
-  guint32 length;
-  double freq;
-} Slot;
-
-typedef struct
-{
-  Slot *slots;
-  gsize mask; /* capacity - 1, a power of two */
-  gsize n;
-} DocTable;
-
-/* MurmurHash3's 64-bit finaliser: every input bit reaches the low bits
- * the table uses (ids need not be random: the benchmark's are counters). */
-static guint64
-mix64 (guint64 h)
-{
-  h ^= h >> 33;
-  h *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
-  h ^= h >> 33;
-  h *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
-  return h ^ (h >> 33);
-}
-
-static guint64
-id_hash (const char *id)
-{
-  guint64 a, b = 0;
-  memcpy (&a, id, 8);
-  memcpy (&b, id + 8, REEL_ID_LEN - 8);
-  return mix64 (a ^ mix64 (b));
-}
-
-static Slot *
-doc_table_find (DocTable *t, const char *id, gboolean insert)
-{
-  if (insert && (t->n + 1) * 2 > t->mask + 1)
-    {
-      /* Grow at half full: probes stay short. */
-      DocTable bigger = { g_new0 (Slot, (t->mask + 1) * 2), (t->mask + 1) * 2 - 1, 0 };
-      for (gsize i = 0; t->slots && i <= t->mask; i++)
-        if (t->slots[i].used)
-          *doc_table_find (&bigger, t->slots[i].id, TRUE) = t->slots[i];
-      bigger.n = t->n;
-      g_free (t->slots);
-      *t = bigger;
-    }
-  if (!t->slots)
-    return NULL;
-  for (gsize i = id_hash (id) & t->mask;; i = (i + 1) & t->mask)
-    {
-      Slot *s = &t->slots[i];
-      if (!s->used)
-        {
-          if (!insert)
-            return NULL;
-          memcpy (s->id, id, REEL_ID_LEN);
-          s->used = TRUE;
-          t->n++;
-          return s;
-        }
-      if (memcmp (s->id, id, REEL_ID_LEN) == 0)
-        return s;
-    }
-}
-
 /* A document of a phrase, as read from its posting list. */
 typedef struct
 {
@@ -351,10 +279,9 @@ typedef struct
   gsize key_len;
   guint64 n; /* documents matching it */
   double idf;
-  gboolean read;   /* all its documents are in entries (or docs) */
+  gboolean read;   /* all its documents are in entries */
   GArray *entries; /* of Entry, by video id */
   guint pos;       /* where the last lookup in entries ended */
-  DocTable docs;   /* a long prefix's union */
 } Phrase;
 
 static void
@@ -364,7 +291,6 @@ phrase_clear (gpointer p)
   g_free (ph->term);
   g_free (ph->key);
   g_clear_pointer (&ph->entries, g_array_unref);
-  g_free (ph->docs.slots);
 }
 
 static double
@@ -386,19 +312,6 @@ posting_ok (gsize key_len, gsize value_len)
   return key_len >= REEL_ID_LEN + 2 && value_len == POSTING_VALUE_LEN;
 }
 
-/* A posting of a long prefix: several words of one document add up. */
-static gboolean
-read_union (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
-{
-  Phrase *ph = data;
-  Slot *s;
-  if (!posting_ok (key_len, value_len) || key[key_len - REEL_ID_LEN - 1] != 0)
-    return TRUE;
-  s = doc_table_find (&ph->docs, (const char *)key + key_len - REEL_ID_LEN, TRUE);
-  s->freq += weighted_freq (value, &s->length);
-  return TRUE;
-}
-
 /* A posting of a list: they arrive in video id order. */
 static gboolean
 read_entry (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
@@ -413,14 +326,117 @@ read_entry (const guint8 *key, gsize key_len, const guint8 *value, gsize value_l
   return TRUE;
 }
 
-/* Reads all of a phrase's documents: its list, or a long prefix's union. */
+/* A long prefix's postings come word by word, each word's in video id
+ * order: runs, merged here into one list by video id with a small heap
+ * (sequential memory, no hashing), adding up the words of one document. */
+typedef struct
+{
+  GArray *all;  /* of Entry, run after run */
+  GArray *runs; /* of guint: where each run starts */
+  GByteArray *word;
+} Runs;
+
+static gboolean
+read_run_entry (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+                gpointer data)
+{
+  Runs *r = data;
+  gsize word_len = key_len - REEL_ID_LEN - 1;
+  Entry e;
+  if (!posting_ok (key_len, value_len) || key[word_len] != 0)
+    return TRUE;
+  if (word_len != r->word->len || memcmp (key, r->word->data, word_len) != 0)
+    {
+      guint start = r->all->len;
+      g_array_append_val (r->runs, start);
+      g_byte_array_set_size (r->word, 0);
+      g_byte_array_append (r->word, key, (guint)word_len);
+    }
+  memcpy (e.id, key + key_len - REEL_ID_LEN, REEL_ID_LEN);
+  e.freq = weighted_freq (value, &e.length);
+  g_array_append_val (r->all, e);
+  return TRUE;
+}
+
+typedef struct
+{
+  guint pos, end;
+} Cursor;
+
+static gboolean
+cursor_before (const Entry *all, const Cursor *a, const Cursor *b)
+{
+  return memcmp (all[a->pos].id, all[b->pos].id, REEL_ID_LEN) < 0;
+}
+
+static void
+heap_sift_down (Cursor *h, guint n, guint i, const Entry *all)
+{
+  for (;;)
+    {
+      guint l = 2 * i + 1, r = l + 1, min = i;
+      if (l < n && cursor_before (all, &h[l], &h[min]))
+        min = l;
+      if (r < n && cursor_before (all, &h[r], &h[min]))
+        min = r;
+      if (min == i)
+        return;
+      Cursor tmp = h[i];
+      h[i] = h[min];
+      h[min] = tmp;
+      i = min;
+    }
+}
+
+static GArray *
+merge_runs (GArray *all, GArray *runs)
+{
+  guint k = runs->len, n = k;
+  const Entry *e = (const Entry *)all->data;
+  g_autofree Cursor *heap = g_new (Cursor, MAX (k, 1));
+  GArray *out;
+  if (k <= 1)
+    return g_array_ref (all);
+  out = g_array_sized_new (FALSE, FALSE, sizeof (Entry), all->len);
+  for (guint i = 0; i < k; i++)
+    heap[i] = (Cursor){ g_array_index (runs, guint, i),
+                        i + 1 < k ? g_array_index (runs, guint, i + 1) : all->len };
+  for (guint i = k / 2; i-- > 0;)
+    heap_sift_down (heap, n, i, e);
+  while (n > 0)
+    {
+      const Entry *next = &e[heap[0].pos];
+      Entry *last = out->len ? &g_array_index (out, Entry, out->len - 1) : NULL;
+      if (last && memcmp (last->id, next->id, REEL_ID_LEN) == 0)
+        last->freq += next->freq;
+      else
+        g_array_append_vals (out, next, 1);
+      if (++heap[0].pos == heap[0].end)
+        heap[0] = heap[--n];
+      heap_sift_down (heap, n, 0, e);
+    }
+  return out;
+}
+
+/* Reads all of a phrase's documents into entries, by video id: its list,
+ * or the union of a long prefix's words. */
 static gboolean
 read_phrase (ReelTxn *txn, Phrase *p, GError **error)
 {
   p->read = TRUE;
   if (!p->key)
-    return reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, p->term, strlen (p->term), NULL, 0, FALSE,
-                          read_union, p, error);
+    {
+      Runs r = { g_array_new (FALSE, FALSE, sizeof (Entry)),
+                 g_array_new (FALSE, FALSE, sizeof (guint)), g_byte_array_new () };
+      gboolean ok = reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, p->term, strlen (p->term), NULL, 0,
+                                   FALSE, read_run_entry, &r, error);
+      if (ok)
+        p->entries = merge_runs (r.all, r.runs);
+      g_array_unref (r.all);
+      g_array_unref (r.runs);
+      g_byte_array_unref (r.word);
+      return ok;
+    }
   p->entries = g_array_sized_new (FALSE, FALSE, sizeof (Entry), (guint)p->n);
   return reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, p->key, p->key_len, NULL, 0, FALSE,
                         read_entry, p, error);
@@ -445,13 +461,6 @@ phrase_find (ReelTxn *txn, Phrase *p, const char *id, GByteArray *scratch, doubl
         return FALSE;
       *freq = weighted_freq (v, NULL);
       return TRUE;
-    }
-  if (!p->key)
-    {
-      Slot *m = doc_table_find (&p->docs, id, FALSE);
-      if (m)
-        *freq = m->freq;
-      return m != NULL;
     }
   Entry *e = (Entry *)p->entries->data;
   guint n = p->entries->len;
@@ -655,7 +664,7 @@ reel_search_rank (ReelTxn *txn, const char *query, const ReelSearchHit *after, g
           g_array_unref (hits);
           return NULL;
         }
-      p->n = p->key ? term_df (txn, p->key) : p->docs.n;
+      p->n = p->key ? term_df (txn, p->key) : p->entries->len;
       if (p->n == 0)
         return hits; /* every term must match */
       p->idf = log (((double)n_docs - (double)p->n + 0.5) / ((double)p->n + 0.5));
@@ -677,13 +686,12 @@ reel_search_rank (ReelTxn *txn, const char *query, const ReelSearchHit *after, g
         }
     }
   r.key = g_byte_array_new ();
-  if (!r.driver->key)
+  if (r.driver->read)
     {
-      for (gsize i = 0; i <= r.driver->docs.mask; i++)
+      for (guint i = 0; i < r.driver->entries->len; i++)
         {
-          Slot *m = &r.driver->docs.slots[i];
-          if (m->used)
-            consider (&r, m->id, m->freq, m->length);
+          Entry *m = &g_array_index (r.driver->entries, Entry, i);
+          consider (&r, m->id, m->freq, m->length);
         }
     }
   else if (!reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, r.driver->key, r.driver->key_len, NULL, 0,
