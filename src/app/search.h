@@ -6,8 +6,12 @@
  * channel names are searchable). Words are terms of app/tokenizer.h.
  * Tables:
  *   SEARCH_POSTINGS  term \0 video id -> u16 BE term frequency per field,
- *                    u32 BE document length (tokens in all fields)
- *   SEARCH_TERMS     term -> u32 BE number of documents holding it
+ *                    u32 BE document length (tokens in all fields); also
+ *                    the prefix index: \x01 + a prefix of 1 to 3 characters
+ *                    \0 video id, the frequencies of all the document's
+ *                    words with that prefix added up (so search as you type
+ *                    reads one list, not every word's)
+ *   SEARCH_TERMS     term (or \x01 prefix) -> u32 BE documents holding it
  *   SEARCH_DOCS      video id -> {"length","terms":[sorted]}: exactly the
  *                    postings a re-index or delete must remove
  *   COUNTERS         "search:docs", "search:tokens" (for the average length)
