@@ -307,6 +307,23 @@ test_subscriptions (void)
   expect_column ("/api/v1/subscriptions", S.cat, "username", "");
 }
 
+/* Waits until a ready video is published (video.ready applied: it is in
+ * its channel's list), which follows its state turning ready. */
+static void
+wait_published (const char *owner, const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/users/%s/videos?limit=100", owner);
+  for (int i = 0; i < 400; i++)
+    {
+      g_autoptr (ReelTestResponse) r = get (path, NULL);
+      g_autofree char *ids = column (r, "id");
+      if (strstr (ids, id))
+        return;
+      g_usleep (25 * 1000);
+    }
+  g_error ("video %s was never published", id);
+}
+
 static void
 test_feed (void)
 {
@@ -321,12 +338,15 @@ test_feed (void)
   /* v1 is published before v2, so the order is known. */
   S.v1 = reel_test_upload (S.d->port, S.amy, S.clip, "Café tour of Paris");
   reel_test_response_free (reel_test_wait_state (S.d->port, S.v1, "ready", 120));
+  wait_published ("amy", S.v1);
   S.v2 = reel_test_upload (S.d->port, S.amy, S.clip, "Straße nights");
   S.v3 = reel_test_upload (S.d->port, S.cat, S.clip, "Mountain biking");
   S.vfail = reel_test_upload (S.d->port, S.amy, random, "broken");
   reel_test_response_free (reel_test_wait_state (S.d->port, S.v2, "ready", 120));
   reel_test_response_free (reel_test_wait_state (S.d->port, S.v3, "ready", 120));
   reel_test_response_free (reel_test_wait_state (S.d->port, S.vfail, "failed", 120));
+  wait_published ("amy", S.v2);
+  wait_published ("cat", S.v3);
 
   both = join (S.v2, S.v1);
   expect_column ("/api/v1/users/amy/videos", NULL, "id", both);
