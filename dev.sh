@@ -16,11 +16,14 @@ APT_PACKAGES=(
   # libraries (DESIGN.md "Parts and their dependencies")
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsodium-dev liblmdb-dev libnats-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  libcurl4-openssl-dev
+  # the search benchmark's reference (SQLite FTS5)
+  libsqlite3-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x
   # services and tools the service and tests run
   nats-server lmdb-utils ffmpeg
-  python3 python3-jsonschema python3-yaml python3-prometheus-client
+  python3 python3-jsonschema python3-yaml python3-prometheus-client python3-aiosmtpd
 )
 # Only the tests need these: a real browser for the browser suite.
 TEST_APT_PACKAGES=(chromium)

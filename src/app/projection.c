@@ -1,11 +1,23 @@
 /* See projection.h. */
 #include "app/projection.h"
+#include "app/channels.h"
+#include "app/comments.h"
+#include "app/notifications.h"
+#include "app/search.h"
+#include "app/subscriptions.h"
 #include "app/users.h"
 #include "app/videos.h"
 
 gboolean
 reel_projection_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
+  /* The social read models go first: they see the user or video record as
+   * it was before this event (e.g. "not yet ready", "not yet failed"), which
+   * is how each acts once on an event that may repeat. */
+  if (!reel_subscriptions_apply (txn, ev, error) || !reel_channels_apply (txn, ev, error)
+      || !reel_notifications_apply (txn, ev, error) || !reel_comments_apply (txn, ev, error)
+      || !reel_search_apply (txn, ev, error))
+    return FALSE;
   if (g_str_has_prefix (ev->type, "user.") || g_str_has_prefix (ev->type, "session."))
     return reel_users_apply (txn, ev, error);
   if (g_str_has_prefix (ev->type, "video.") || g_str_equal (ev->type, "chunk.transcoded")

@@ -1,5 +1,6 @@
-/* The core projection: the read models built from the event log (users and
- * sessions now; videos, channels, comments, search later). One entry point
+/* The core projection: the read models built from the event log (users,
+ * sessions, videos, subscriptions, channels, notifications, comments,
+ * search). One entry point
  * applies one event inside the caller's write transaction, dispatching by
  * event type to the module that owns that aggregate. */
 #pragma once

@@ -152,3 +152,20 @@ reel_uploads_discard (ReelUploads *u, const char *id)
   g_autofree char *path = part_path (u, id);
   g_unlink (path);
 }
+
+void
+reel_uploads_foreach (ReelUploads *u, ReelUploadsFunc func, gpointer user_data)
+{
+  g_autoptr (GDir) d = g_dir_open (u->dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (u->dir, name, NULL);
+      g_autofree char *id = NULL;
+      struct stat st;
+      if (!g_str_has_suffix (name, ".part") || g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+        continue;
+      id = g_strndup (name, strlen (name) - strlen (".part"));
+      func (id, (guint64)st.st_size, (gint64)st.st_mtime, user_data);
+    }
+}

@@ -37,4 +37,8 @@ gboolean reel_uploads_complete (ReelUploads *uploads, ReelBlobs *blobs, const ch
 gboolean reel_uploads_put (ReelUploads *uploads, const char *id, GBytes *data, GError **error);
 void reel_uploads_discard (ReelUploads *uploads, const char *id);
 
+/* Calls func for each partial upload: its id, size and when it last grew. */
+typedef void (*ReelUploadsFunc) (const char *id, guint64 size, gint64 mtime_s, gpointer user_data);
+void reel_uploads_foreach (ReelUploads *uploads, ReelUploadsFunc func, gpointer user_data);
+
 G_END_DECLS

@@ -6,8 +6,10 @@
  * Records are JSON so a later event version can add fields without a
  * migration; the projection is rebuilt from the log anyway. */
 #include "app/users.h"
+#include "app/channels.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/text.h"
 
 #include <sodium.h>
 
@@ -40,31 +42,6 @@ reel_users_validate_username (const char *username, GError **error)
   return TRUE;
 }
 
-static gboolean
-validate_text (const char *field, const char *text, gsize max_chars, GError **error)
-{
-  if (!g_utf8_validate (text, -1, NULL))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s is not valid UTF-8", field);
-      return FALSE;
-    }
-  glong n = g_utf8_strlen (text, -1);
-  if (n < 1 || (gsize)n > max_chars)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s must be 1 to %zu characters", field,
-                   max_chars);
-      return FALSE;
-    }
-  for (const char *p = text; *p; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      {
-        g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s contains control characters",
-                     field);
-        return FALSE;
-      }
-  return TRUE;
-}
-
 gboolean
 reel_users_validate_registration (const ReelRegistration *reg, GError **error)
 {
@@ -78,12 +55,12 @@ reel_users_validate_registration (const ReelRegistration *reg, GError **error)
       return FALSE;
     }
   if (reg->display_name
-      && !validate_text ("display_name", reg->display_name, DISPLAY_NAME_MAX, error))
+      && !reel_text_check ("display_name", reg->display_name, 1, DISPLAY_NAME_MAX, FALSE, error))
     return FALSE;
   if (reg->email)
     {
       const char *at = strchr (reg->email, '@');
-      if (!validate_text ("email", reg->email, EMAIL_MAX, error))
+      if (!reel_text_check ("email", reg->email, 1, EMAIL_MAX, FALSE, error))
         return FALSE;
       if (!at || at == reg->email || !at[1] || strchr (at + 1, '@') || strchr (reg->email, ' '))
         {
@@ -161,6 +138,12 @@ put_record (ReelTxn *txn, ReelDb db, const char *key, JsonObject *obj, GError **
 {
   g_autofree char *text = reel_json_object_to_string (obj);
   return reel_txn_put (txn, db, key, strlen (key), text, strlen (text), error);
+}
+
+JsonObject *
+reel_users_load (ReelTxn *txn, const char *username, GError **error)
+{
+  return load_record (txn, REEL_DB_USERS, username, error);
 }
 
 static JsonObject *
@@ -309,27 +292,8 @@ reel_users_logout (ReelBus *bus, ReelStore *store, const char *token, guint64 *s
 JsonObject *
 reel_users_get_public (ReelStore *store, const char *username, GError **error)
 {
-  g_autoptr (JsonObject) user = NULL;
-  JsonObject *pub;
-
-  if (!reel_users_validate_username (username, NULL))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no user \"%s\"", username);
-      return NULL;
-    }
-  user = load_user (store, username, error);
-  if (!user)
-    return NULL;
-  pub = json_object_new ();
-  json_object_set_string_member (pub, "username", username);
-  json_object_set_string_member (pub, "display_name",
-                                 json_object_get_string_member (user, "display_name"));
-  json_object_set_string_member (pub, "created_at",
-                                 json_object_get_string_member (user, "created_at"));
-  /* Filled by the channel projections of later features; zero until then. */
-  json_object_set_int_member (pub, "subscriber_count", 0);
-  json_object_set_int_member (pub, "video_count", 0);
-  return pub;
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  return txn ? reel_channels_public (txn, username, error) : NULL;
 }
 
 static gboolean

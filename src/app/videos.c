@@ -1,59 +1,14 @@
 /* See videos.h. */
 #include "app/videos.h"
 #include "core/error.h"
+#include "core/id.h"
 #include "core/json.h"
-
-#include <sodium.h>
+#include "core/text.h"
 
 gboolean
 reel_videos_id_valid (const char *id)
 {
-  if (!id || strlen (id) != REEL_VIDEO_ID_LEN)
-    return FALSE;
-  for (const char *p = id; *p; p++)
-    if (!(g_ascii_isalnum (*p) || *p == '-' || *p == '_'))
-      return FALSE;
-  return TRUE;
-}
-
-static char *
-new_id (void)
-{
-  guint8 raw[8];
-  char b64[sodium_base64_ENCODED_LEN (8, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-  randombytes_buf (raw, sizeof raw);
-  return g_strdup (sodium_bin2base64 (b64, sizeof b64, raw, sizeof raw,
-                                      sodium_base64_VARIANT_URLSAFE_NO_PADDING));
-}
-
-static gboolean
-check_text (const char *field, const char *text, gsize min, gsize max, gboolean multiline,
-            GError **error)
-{
-  glong n;
-  if (!g_utf8_validate (text, -1, NULL))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s is not valid UTF-8", field);
-      return FALSE;
-    }
-  n = g_utf8_strlen (text, -1);
-  if ((gsize)n < min || (gsize)n > max)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s must be %zu to %zu characters", field,
-                   min, max);
-      return FALSE;
-    }
-  for (const char *p = text; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      if (g_unichar_iscntrl (c) && !(multiline && (c == '\n' || c == '\t')))
-        {
-          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s contains control characters",
-                       field);
-          return FALSE;
-        }
-    }
-  return TRUE;
+  return reel_id_valid (id);
 }
 
 gboolean
@@ -70,12 +25,13 @@ reel_videos_validate_draft (const ReelVideoDraft *d, guint64 max_size, GError **
                    "the video is larger than %" G_GUINT64_FORMAT " bytes", max_size);
       return FALSE;
     }
-  if (d->title && !check_text ("title", d->title, 1, REEL_VIDEO_TITLE_MAX, FALSE, error))
+  if (d->title && !reel_text_check ("title", d->title, 1, REEL_VIDEO_TITLE_MAX, FALSE, error))
     return FALSE;
   if (d->description
-      && !check_text ("description", d->description, 0, REEL_VIDEO_DESCRIPTION_MAX, TRUE, error))
+      && !reel_text_check ("description", d->description, 0, REEL_VIDEO_DESCRIPTION_MAX, TRUE,
+                           error))
     return FALSE;
-  if (d->filename && !check_text ("filename", d->filename, 1, 255, FALSE, error))
+  if (d->filename && !reel_text_check ("filename", d->filename, 1, 255, FALSE, error))
     return FALSE;
   return TRUE;
 }
@@ -106,12 +62,7 @@ reel_videos_create (ReelBus *bus, const ReelVideoDraft *d, guint64 max_size, cha
 
   if (!reel_videos_validate_draft (d, max_size, error))
     return FALSE;
-  if (sodium_init () < 0)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "libsodium failed to initialise");
-      return FALSE;
-    }
-  vid = new_id ();
+  vid = reel_id_new ();
   title = title_from (d);
   json_object_set_string_member (data, "video_id", vid);
   json_object_set_string_member (data, "owner", d->owner);
@@ -160,6 +111,24 @@ load (ReelTxn *txn, const char *id, GError **error)
   if (!reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), &v, &len, error))
     return NULL;
   return reel_json_parse_object (v, len, error);
+}
+
+const char *
+reel_videos_event_id (const ReelEvent *ev, GError **error)
+{
+  const char *id = reel_json_get_string (ev->data, "video_id", TRUE, error);
+  if (id && !reel_id_valid (id))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "bad video_id \"%s\"", id);
+      return NULL;
+    }
+  return id;
+}
+
+JsonObject *
+reel_videos_load (ReelTxn *txn, const char *id, GError **error)
+{
+  return load (txn, id, error);
 }
 
 JsonObject *
@@ -356,6 +325,29 @@ apply_transcoded (ReelTxn *txn, const char *id, JsonObject *rec, const ReelEvent
   return put (txn, id, rec, error);
 }
 
+static gboolean
+collect_key (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  g_ptr_array_add (data, g_bytes_new (key, key_len));
+  return TRUE;
+}
+
+/* The record and every row of its chunk table. */
+static gboolean
+delete_video (ReelTxn *txn, const char *id, GError **error)
+{
+  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  g_autofree char *prefix = g_strconcat (id, "/", NULL);
+  if (!reel_txn_scan (txn, REEL_DB_CHUNKS, prefix, strlen (prefix), NULL, 0, FALSE, collect_key,
+                      keys, error))
+    return FALSE;
+  for (guint i = 0; i < keys->len; i++)
+    if (!reel_txn_del (txn, REEL_DB_CHUNKS, g_bytes_get_data (keys->pdata[i], NULL),
+                       g_bytes_get_size (keys->pdata[i]), error))
+      return FALSE;
+  return reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
+}
+
 gboolean
 reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
@@ -450,19 +442,44 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     }
   if (g_str_equal (ev->type, "video.upload_aborted"))
     return reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
+  if (g_str_equal (ev->type, "video.edited"))
+    {
+      const char *members[] = { "title", "description" };
+      for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+        {
+          const char *v = json_object_get_string_member_with_default (ev->data, members[i], NULL);
+          if (v)
+            json_object_set_string_member (rec, members[i], v);
+        }
+      json_object_set_string_member (rec, "updated_at", ev->at);
+      return put (txn, id, rec, error);
+    }
+  if (g_str_equal (ev->type, "video.deleted"))
+    return delete_video (txn, id, error);
+  if (g_str_equal (ev->type, "video.cdn_pushed"))
+    {
+      json_object_set_boolean_member (rec, "cdn", TRUE);
+      return put (txn, id, rec, error);
+    }
   return TRUE;
 }
 
 gboolean
 reel_videos_announce_ready (ReelBus *bus, ReelStore *store, const char *id, GError **error)
 {
-  g_autoptr (JsonObject) rec = reel_videos_get (store, id, error);
-  g_autoptr (JsonObject) data = json_object_new ();
   g_autoptr (GError) local = NULL;
+  g_autoptr (JsonObject) rec = reel_videos_get (store, id, &local);
+  g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = NULL;
 
   if (!rec)
-    return FALSE;
+    {
+      /* Deleted (or aborted) while its last chunks were in flight. */
+      if (g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (g_strcmp0 (json_object_get_string_member (rec, "state"), "ready") != 0
       || json_object_has_member (rec, "ready_at"))
     return TRUE;
@@ -481,4 +498,117 @@ reel_videos_announce_ready (ReelBus *bus, ReelStore *store, const char *id, GErr
     return TRUE;
   g_propagate_error (error, g_steal_pointer (&local));
   return FALSE;
+}
+
+/* The owner's video; REEL_ERROR_FORBIDDEN for anyone else. */
+static JsonObject *
+owned (ReelStore *store, const char *user, const char *id, GError **error)
+{
+  g_autoptr (JsonObject) rec = reel_videos_get (store, id, error);
+  if (rec && g_strcmp0 (json_object_get_string_member (rec, "owner"), user) != 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "this video is not yours");
+      return NULL;
+    }
+  return g_steal_pointer (&rec);
+}
+
+gboolean
+reel_videos_edit (ReelBus *bus, ReelStore *store, const char *user, const char *id,
+                  const char *title, const char *description, guint64 *seq, GError **error)
+{
+  g_autoptr (JsonObject) rec = owned (store, user, id, error);
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = NULL;
+
+  if (!rec)
+    return FALSE;
+  if (!title && !description)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "give a title and/or a description");
+      return FALSE;
+    }
+  if ((title && !reel_text_check ("title", title, 1, REEL_VIDEO_TITLE_MAX, FALSE, error))
+      || (description
+          && !reel_text_check ("description", description, 0, REEL_VIDEO_DESCRIPTION_MAX, TRUE,
+                               error)))
+    return FALSE;
+  json_object_set_string_member (data, "video_id", id);
+  if (title)
+    json_object_set_string_member (data, "title", title);
+  if (description)
+    json_object_set_string_member (data, "description", description);
+  subject = reel_event_subject ("video", id);
+  return reel_events_publish (bus, subject, "video.edited", 1, user, data, FALSE, seq, error);
+}
+
+gboolean
+reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, const char *id, guint64 *seq,
+                    GError **error)
+{
+  g_autoptr (JsonObject) rec = owned (store, user, id, error);
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = NULL;
+  if (!rec)
+    return FALSE;
+  json_object_set_string_member (data, "video_id", id);
+  subject = reel_event_subject ("video", id);
+  return reel_events_publish (bus, subject, "video.deleted", 1, user, data, FALSE, seq, error);
+}
+
+static void
+add_rendition_keys (const char *id, JsonObject *r, GHashTable *keys)
+{
+  const char *name = json_object_get_string_member_with_default (r, "name", NULL);
+  JsonArray *durations = json_object_has_member (r, "durations_ns")
+                             ? json_object_get_array_member (r, "durations_ns")
+                             : NULL;
+  guint first = (guint)json_object_get_int_member_with_default (r, "first_segment", 0);
+  if (!name)
+    return;
+  if (json_object_has_member (r, "init"))
+    g_hash_table_add (keys, g_strdup_printf ("videos/%s/%s/%s", id, name,
+                                             json_object_get_string_member (r, "init")));
+  for (guint i = 0; durations && i < json_array_get_length (durations); i++)
+    g_hash_table_add (keys, g_strdup_printf ("videos/%s/%s/%u.m4s", id, name, first + i));
+}
+
+typedef struct
+{
+  const char *id;
+  GHashTable *keys;
+} BlobKeys;
+
+static gboolean
+chunk_blob_keys (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+                 gpointer data)
+{
+  BlobKeys *b = data;
+  g_autoptr (JsonObject) chunk = reel_json_parse_object ((const char *)value, value_len, NULL);
+  JsonArray *list = chunk && json_object_has_member (chunk, "renditions")
+                        ? json_object_get_array_member (chunk, "renditions")
+                        : NULL;
+  if (chunk && json_object_has_member (chunk, "rendition"))
+    add_rendition_keys (b->id, json_object_get_object_member (chunk, "rendition"), b->keys);
+  for (guint i = 0; list && i < json_array_get_length (list); i++)
+    add_rendition_keys (b->id, json_array_get_object_element (list, i), b->keys);
+  return TRUE;
+}
+
+gboolean
+reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (JsonObject) rec = load (txn, id, &local);
+  g_autofree char *prefix = g_strconcat (id, "/", NULL);
+  BlobKeys b = { id, keys };
+  if (local)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (rec && json_object_has_member (rec, "original"))
+    g_hash_table_add (keys, g_strdup (json_object_get_string_member (rec, "original")));
+  return reel_txn_scan (txn, REEL_DB_CHUNKS, prefix, strlen (prefix), NULL, 0, FALSE,
+                        chunk_blob_keys, &b, error);
 }

@@ -12,6 +12,12 @@
  *   video.failed          the video cannot be processed, with a reason
  *   video.ready           every chunk and the soundtrack are done (announced
  *                         once, on reel.ev.video.<id>.ready; see below)
+ *   video.edited          the owner changed the title and/or description
+ *   video.deleted         the owner deleted it: the record and its chunk table
+ *                         go (playback answers 404); its blobs are reclaimed
+ *                         by the reactor (daemon/reactor.c)
+ *   video.cdn_pushed      its segments were copied to the CDN origin: the
+ *                         playlists name cdn.base_url from then on
  * State: uploading -> processing -> playable (chunk 0 and the sound are
  * done, so playback can start) -> ready (every chunk is done); or failed.
  * Table VIDEOS: id -> {"id","owner","title","description","filename","size",
@@ -54,11 +60,29 @@ gboolean reel_videos_abort_upload (ReelBus *bus, const char *id, const char *act
 
 /* The stored record; REEL_ERROR_NOT_FOUND when absent. */
 JsonObject *reel_videos_get (ReelStore *store, const char *id, GError **error);
+/* The well-formed video_id of an event's data; REEL_ERROR_INVALID otherwise. */
+const char *reel_videos_event_id (const ReelEvent *ev, GError **error);
+
+/* The stored record inside a transaction; NULL with error unset when absent. */
+JsonObject *reel_videos_load (ReelTxn *txn, const char *id, GError **error);
 /* The record as the API shows it to anyone. */
 JsonObject *reel_videos_public (JsonObject *record);
 
 /* The blob key of a video's original. */
 char *reel_videos_original_key (const char *id);
+
+/* Publishes video.edited (title and/or description; NULL: unchanged).
+ * REEL_ERROR_FORBIDDEN unless user owns the video. */
+gboolean reel_videos_edit (ReelBus *bus, ReelStore *store, const char *user, const char *id,
+                           const char *title, const char *description, guint64 *seq,
+                           GError **error);
+/* Publishes video.deleted. REEL_ERROR_FORBIDDEN unless user owns it. */
+gboolean reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, const char *id,
+                             guint64 *seq, GError **error);
+
+/* Every blob key the video's record and chunk table name (its original,
+ * init and media segments of every rendition), added to keys (a set). */
+gboolean reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **error);
 
 gboolean reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
 

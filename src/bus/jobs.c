@@ -18,6 +18,7 @@ struct ReelJob
   natsMsg *msg;
   JsonObject *data;
   guint attempt;
+  guint64 seq;
 };
 
 struct ReelJobWorker
@@ -25,6 +26,7 @@ struct ReelJobWorker
   ReelBus *bus;
   ReelJobWorkerConfig cfg;
   char *kind;
+  char *stream;
   char *durable;
   char *filter;
   GPtrArray *threads;
@@ -49,6 +51,12 @@ reel_job_attempt (const ReelJob *job)
   return job->attempt;
 }
 
+guint64
+reel_job_sequence (const ReelJob *job)
+{
+  return job->seq;
+}
+
 void
 reel_job_progress (const ReelJob *job)
 {
@@ -64,8 +72,10 @@ bind_consumer (ReelJobWorker *w, GError **error)
   natsStatus s;
 
   jsSubOptions_Init (&so);
-  so.Stream = REEL_STREAM_JOBS;
+  so.Stream = w->stream;
   so.Config.Durable = w->durable;
+  if (w->cfg.deliver_new)
+    so.Config.DeliverPolicy = js_DeliverNew;
   so.Config.AckPolicy = js_AckExplicit;
   so.Config.AckWait = (int64_t)w->cfg.ack_wait_s * 1000000000;
   /* One delivery more than the attempts: the extra one only arrives when a
@@ -87,7 +97,7 @@ handle (ReelJobWorker *w, natsMsg *msg)
 {
   g_autoptr (GError) error = NULL;
   jsMsgMetaData *meta = NULL;
-  ReelJob job = { msg, NULL, 1 };
+  ReelJob job = { msg, NULL, 1, 0 };
   g_autoptr (GString) labels = g_string_new (NULL);
   gboolean ok;
 
@@ -95,6 +105,7 @@ handle (ReelJobWorker *w, natsMsg *msg)
   if (natsMsg_GetMetaData (&meta, msg) == NATS_OK)
     {
       job.attempt = (guint)meta->NumDelivered;
+      job.seq = meta->Sequence.Stream;
       jsMsgMetaData_Destroy (meta);
     }
   job.data
@@ -192,8 +203,9 @@ reel_job_worker_start (ReelBus *bus, const ReelJobWorkerConfig *cfg)
   w->cfg = *cfg;
   w->kind = g_strdup (cfg->kind);
   w->cfg.kind = w->kind;
-  w->durable = g_strdup_printf ("reel-jobs-%s", cfg->kind);
-  w->filter = g_strdup_printf ("reel.job.%s.>", cfg->kind);
+  w->stream = g_strdup (cfg->stream ? cfg->stream : REEL_STREAM_JOBS);
+  w->durable = cfg->durable ? g_strdup (cfg->durable) : g_strdup_printf ("reel-jobs-%s", cfg->kind);
+  w->filter = cfg->filter ? g_strdup (cfg->filter) : g_strdup_printf ("reel.job.%s.>", cfg->kind);
   w->threads = g_ptr_array_new ();
   for (guint i = 0; i < MAX (cfg->concurrency, 1); i++)
     g_ptr_array_add (w->threads, g_thread_new (w->durable, worker_thread, w));
@@ -210,6 +222,7 @@ reel_job_worker_stop (ReelJobWorker *w)
     g_thread_join (w->threads->pdata[i]);
   g_ptr_array_unref (w->threads);
   g_free (w->kind);
+  g_free (w->stream);
   g_free (w->durable);
   g_free (w->filter);
   g_free (w);

@@ -21,6 +21,7 @@ typedef struct ReelJob ReelJob;
 const char *reel_job_subject (const ReelJob *job);
 JsonObject *reel_job_data (const ReelJob *job); /* owned by the job */
 guint reel_job_attempt (const ReelJob *job);    /* 1 on first delivery */
+guint64 reel_job_sequence (const ReelJob *job); /* its stream sequence */
 /* Tells the queue the job is still being worked on (thread-safe, cheap). */
 void reel_job_progress (const ReelJob *job);
 
@@ -37,6 +38,15 @@ typedef struct
   ReelJobFunc run;
   ReelJobGiveUpFunc give_up;
   gpointer user_data;
+  /* Consuming another stream the same way (e.g. the event log, for side
+   * effects that must happen once per event across all nodes): the stream,
+   * its filter subject and the shared durable's name. NULL: the work queue,
+   * reel.job.<kind>.> and reel-jobs-<kind>. With deliver_new, a durable
+   * created now starts at the next message instead of the first. */
+  const char *stream;
+  const char *filter;
+  const char *durable;
+  gboolean deliver_new;
 } ReelJobWorkerConfig;
 
 typedef struct ReelJobWorker ReelJobWorker;

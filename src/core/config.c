@@ -57,6 +57,16 @@ reel_config_new (void)
   cfg->worker_concurrency = MAX (1, g_get_num_processors () / 2);
   cfg->job_attempts = 3;
   cfg->job_ack_wait_s = 30;
+  /* Ten a minute is more than anyone types, and few enough to stop a
+   * script from flooding a video. */
+  cfg->comment_rate_limit = 10;
+  cfg->comment_window_s = 60;
+  cfg->cdn_min_subs = 1000;
+  cfg->smtp_from = g_strdup ("reel <noreply@localhost>");
+  /* A day: far longer than any upload, transcode or retry takes to
+   * reference the blobs it writes. */
+  cfg->cleanup_grace_s = 24 * 3600;
+  cfg->cleanup_interval_s = 3600;
   return cfg;
 }
 
@@ -72,6 +82,12 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->www_dir);
   g_free (cfg->ladder);
   g_free (cfg->x264_preset);
+  g_free (cfg->cdn_base_url);
+  g_free (cfg->cdn_origin_dir);
+  g_free (cfg->smtp_url);
+  g_free (cfg->smtp_from);
+  g_free (cfg->smtp_username);
+  g_free (cfg->smtp_password);
   g_free (cfg);
 }
 
@@ -155,6 +171,78 @@ replace_str (char **slot, const char *value)
 {
   g_free (*slot);
   *slot = g_strdup (value);
+}
+
+static gboolean
+parse_uint (const char *name, const char *value, guint64 min, guint64 max, guint *out,
+            GError **error)
+{
+  guint64 n;
+  if (!parse_u64 (name, value, min, max, &n, error))
+    return FALSE;
+  *out = (guint)n;
+  return TRUE;
+}
+
+/* An absolute http(s) URL without a trailing slash (cdn.base_url). */
+static gboolean
+parse_base_url (ReelConfig *cfg, const char *name, const char *value, GError **error)
+{
+  g_autoptr (GUri) uri = *value ? g_uri_parse (value, G_URI_FLAGS_NONE, NULL) : NULL;
+  if (*value
+      && (!uri
+          || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
+              && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)
+          || !g_uri_get_host (uri) || g_str_has_suffix (value, "/")))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "%s: expected an http(s) URL without a trailing slash, got \"%s\"", name, value);
+      return FALSE;
+    }
+  replace_str (&cfg->cdn_base_url, *value ? value : NULL);
+  return TRUE;
+}
+
+/* The keys of the social features (comments, CDN, email, clean-up). */
+static gboolean
+set_social (ReelConfig *cfg, const char *name, const char *value, GError **error)
+{
+  if (g_str_equal (name, "comments.rate_limit"))
+    return parse_uint (name, value, 1, 1000000, &cfg->comment_rate_limit, error);
+  if (g_str_equal (name, "comments.rate_window_seconds"))
+    return parse_uint (name, value, 1, 86400, &cfg->comment_window_s, error);
+  if (g_str_equal (name, "cdn.min_subscribers"))
+    return parse_uint (name, value, 0, G_MAXUINT32, &cfg->cdn_min_subs, error);
+  if (g_str_equal (name, "cdn.base_url"))
+    return parse_base_url (cfg, name, value, error);
+  if (g_str_equal (name, "cleanup.grace_seconds"))
+    return parse_uint (name, value, 1, G_MAXUINT32, &cfg->cleanup_grace_s, error);
+  if (g_str_equal (name, "cleanup.interval_seconds"))
+    return parse_uint (name, value, 1, G_MAXUINT32, &cfg->cleanup_interval_s, error);
+  if (g_str_equal (name, "smtp.url"))
+    {
+      if (*value && !g_str_has_prefix (value, "smtp://") && !g_str_has_prefix (value, "smtps://"))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "smtp.url: expected smtp://HOST[:PORT] or smtps://HOST[:PORT], got \"%s\"",
+                       value);
+          return FALSE;
+        }
+      replace_str (&cfg->smtp_url, *value ? value : NULL);
+      return TRUE;
+    }
+  char **slot = g_str_equal (name, "cdn.origin_dir")  ? &cfg->cdn_origin_dir
+                : g_str_equal (name, "smtp.from")     ? &cfg->smtp_from
+                : g_str_equal (name, "smtp.username") ? &cfg->smtp_username
+                : g_str_equal (name, "smtp.password") ? &cfg->smtp_password
+                                                      : NULL;
+  if (!slot)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", name);
+      return FALSE;
+    }
+  replace_str (slot, *value ? value : NULL);
+  return TRUE;
 }
 
 gboolean
@@ -268,6 +356,9 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
         return FALSE;
       cfg->job_ack_wait_s = (guint)n;
     }
+  else if (g_str_has_prefix (name, "comments.") || g_str_has_prefix (name, "cdn.")
+           || g_str_has_prefix (name, "smtp.") || g_str_has_prefix (name, "cleanup."))
+    return set_social (cfg, name, value, error);
   else
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", name);

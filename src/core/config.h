@@ -44,6 +44,17 @@ typedef struct
   guint worker_concurrency; /* worker.concurrency: pipelines at once */
   guint job_attempts;       /* jobs.max_attempts */
   guint job_ack_wait_s;     /* jobs.ack_wait_seconds */
+  guint comment_rate_limit; /* comments.rate_limit: comments per author per window */
+  guint comment_window_s;   /* comments.rate_window_seconds */
+  guint cdn_min_subs;       /* cdn.min_subscribers */
+  char *cdn_base_url;       /* cdn.base_url: NULL = no CDN */
+  char *cdn_origin_dir;     /* cdn.origin_dir: NULL = no CDN */
+  char *smtp_url;           /* smtp.url: NULL = no email */
+  char *smtp_from;          /* smtp.from */
+  char *smtp_username;      /* smtp.username (optional) */
+  char *smtp_password;      /* smtp.password (optional) */
+  guint cleanup_grace_s;    /* cleanup.grace_seconds */
+  guint cleanup_interval_s; /* cleanup.interval_seconds */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

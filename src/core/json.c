@@ -69,3 +69,12 @@ reel_json_now_rfc3339 (void)
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
 }
+
+gint64
+reel_json_time_us (const char *text)
+{
+  g_autoptr (GDateTime) t = text ? g_date_time_new_from_iso8601 (text, NULL) : NULL;
+  if (!t)
+    return 0;
+  return g_date_time_to_unix (t) * G_USEC_PER_SEC + g_date_time_get_microsecond (t);
+}

@@ -21,4 +21,9 @@ char *reel_json_object_to_string (JsonObject *obj);
 /* Current time as RFC 3339 UTC with milliseconds, e.g. 2026-11-22T18:00:00.123Z. */
 char *reel_json_now_rfc3339 (void);
 
+/* Microseconds since the Unix epoch of an RFC 3339 time (an event's `at`);
+ * 0 when text is not one. Projections key rows by it: it comes from the
+ * event, so a replay gives the same keys. */
+gint64 reel_json_time_us (const char *text);
+
 G_END_DECLS

@@ -3,12 +3,15 @@
 #include "bus/bus.h"
 #include "bus/natsd.h"
 #include "core/error.h"
+#include "daemon/janitor.h"
 #include "daemon/projector.h"
+#include "daemon/reactor.h"
 #include "http/server.h"
 #include "media/ingest.h"
 #include "media/worker.h"
 #include "store/blobs.h"
 #include "store/store.h"
+#include "app/cdn.h"
 #include "app/uploads.h"
 
 /* How long start-up waits for an external NATS before giving up with a
@@ -30,6 +33,9 @@ struct ReelDaemon
   ReelIngest *ingest;
   ReelWorker *worker;
   ReelHttp *http;
+  ReelBlobs *cdn; /* the CDN origin, when configured */
+  ReelReactor *reactor;
+  ReelJanitor *janitor;
 };
 
 /* A stable name for this node's consumers: the same data directory on the
@@ -90,6 +96,19 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
     d->ingest = reel_ingest_start (cfg, d->bus, d->blobs);
   if (cfg->roles & REEL_ROLE_WORKER)
     d->worker = reel_worker_start (cfg, d->bus, d->blobs);
+  /* Side effects and clean-up need an up-to-date local projection. */
+  if (cfg->roles & REEL_ROLE_PROJECTOR)
+    {
+      if (cfg->cdn_origin_dir && !(d->cdn = reel_blobs_open (cfg->cdn_origin_dir, error)))
+        {
+          reel_daemon_stop (d);
+          return NULL;
+        }
+      d->reactor = reel_reactor_start (cfg, d->bus, d->store, d->blobs,
+                                       reel_cdn_enabled (cfg) ? d->cdn : NULL, d->projector);
+      d->janitor = reel_janitor_start (cfg, d->bus, d->store, d->blobs, d->cdn,
+                                       cfg->roles & REEL_ROLE_API ? d->uploads : NULL);
+    }
   if (cfg->roles & REEL_ROLE_API)
     {
       d->http = reel_http_start (cfg, d->store, d->blobs, d->uploads, d->bus, d->projector, error);
@@ -113,6 +132,8 @@ reel_daemon_stop (ReelDaemon *d)
 {
   if (d->http)
     reel_http_drain (d->http, DRAIN_TIMEOUT_US);
+  g_clear_pointer (&d->janitor, reel_janitor_stop);
+  g_clear_pointer (&d->reactor, reel_reactor_stop);
   g_clear_pointer (&d->worker, reel_worker_stop);
   g_clear_pointer (&d->ingest, reel_ingest_stop);
   g_clear_pointer (&d->projector, reel_projector_stop);
@@ -121,6 +142,7 @@ reel_daemon_stop (ReelDaemon *d)
   g_clear_pointer (&d->natsd, reel_natsd_stop);
   g_clear_pointer (&d->uploads, reel_uploads_close);
   g_clear_pointer (&d->blobs, reel_blobs_close);
+  g_clear_pointer (&d->cdn, reel_blobs_close);
   g_clear_pointer (&d->store, reel_store_close);
   g_free (d);
 }

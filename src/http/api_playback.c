@@ -8,6 +8,7 @@
  * Playlists change while a video is processing, so they are not cached;
  * segments never change, so they are cached for a year, with ETag and Range.
  * Every response allows any origin (players on other sites, CDNs). */
+#include "app/cdn.h"
 #include "app/videos.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -152,6 +153,36 @@ build_manifest (ReelRequest *req, JsonObject *video, ReelManifest *m, GError **e
   return TRUE;
 }
 
+/* A video pushed to the CDN (app/cdn.h) has its segments named there. */
+static void
+prefix_rendition (ReelRendition *r, const char *base)
+{
+  char *init = g_strconcat (base, r->init_uri, NULL);
+  g_free (r->init_uri);
+  r->init_uri = init;
+  for (guint i = 0; i < r->segments->len; i++)
+    {
+      ReelSegment *s = &g_array_index (r->segments, ReelSegment, i);
+      char *uri = g_strconcat (base, s->uri, NULL);
+      g_free (s->uri);
+      s->uri = uri;
+    }
+}
+
+static void
+use_cdn (ReelRequest *req, JsonObject *video, ReelManifest *m)
+{
+  g_autofree char *base = NULL;
+  if (!json_object_get_boolean_member_with_default (video, "cdn", FALSE)
+      || !reel_cdn_enabled (req->http->cfg))
+    return;
+  base = reel_cdn_segment_base (req->http->cfg, json_object_get_string_member (video, "id"));
+  for (guint i = 0; i < m->video->len; i++)
+    prefix_rendition (m->video->pdata[i], base);
+  if (m->audio)
+    prefix_rendition (m->audio, base);
+}
+
 static void
 respond_text (SoupServerMessage *msg, const char *type, char *text, gboolean final)
 {
@@ -178,6 +209,7 @@ serve_manifest (ReelRequest *req, const char *kind)
       reel_manifest_clear (&m);
       return;
     }
+  use_cdn (req, video, &m);
   if (g_str_equal (kind, "master"))
     respond_text (req->msg, "application/vnd.apple.mpegurl", reel_hls_multivariant (&m), m.final);
   else if (g_str_equal (kind, "mpd"))

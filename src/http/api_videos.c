@@ -6,6 +6,8 @@
  *   DELETE  /api/v1/uploads/{id}         tus termination
  *   POST    /api/v1/videos               one-shot multipart upload (file, title, description)
  *   GET     /api/v1/videos/{id}          metadata and state
+ *   PATCH   /api/v1/videos/{id}          edit title/description (owner)
+ *   DELETE  /api/v1/videos/{id}          delete (owner)
  * tus 1.0.0 core + creation + termination (https://tus.io/protocols/resumable-upload). */
 #include "app/uploads.h"
 #include "app/videos.h"
@@ -573,6 +575,81 @@ get_video (ReelRequest *req)
   reel_respond_object (req->msg, SOUP_STATUS_OK, pub);
 }
 
+typedef struct
+{
+  char *user;
+  char *id;
+  char *title;
+  char *description;
+} EditInput;
+
+static void
+edit_input_free (gpointer p)
+{
+  EditInput *in = p;
+  g_free (in->user);
+  g_free (in->id);
+  g_free (in->title);
+  g_free (in->description);
+  g_free (in);
+}
+
+static JsonNode *
+edit_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  EditInput *in = data;
+  if (in->title || in->description)
+    reel_videos_edit (http->bus, http->store, in->user, in->id, in->title, in->description,
+                      &reply->seq, error);
+  else
+    reel_videos_delete (http->bus, http->store, in->user, in->id, &reply->seq, error);
+  return NULL;
+}
+
+/* PATCH {title?, description?} and DELETE: the owner check runs in the
+ * command, against the projection. */
+static void
+change_video (ReelRequest *req, gboolean edit)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_autoptr (JsonObject) body = user && edit ? reel_request_json (req, &error) : NULL;
+  const char *title = NULL, *description = NULL;
+  EditInput *in;
+
+  if (body)
+    {
+      title = reel_json_get_string (body, "title", FALSE, &error);
+      if (!error)
+        description = reel_json_get_string (body, "description", FALSE, &error);
+      if (!error && !title && !description)
+        g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "give a title and/or a description");
+    }
+  if (error)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (EditInput, 1);
+  in->user = g_steal_pointer (&user);
+  in->id = g_strdup (reel_request_param (req, "id"));
+  in->title = g_strdup (title);
+  in->description = g_strdup (description);
+  reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, edit_command, in, edit_input_free);
+}
+
+static void
+patch_video (ReelRequest *req)
+{
+  change_video (req, TRUE);
+}
+
+static void
+delete_video (ReelRequest *req)
+{
+  change_video (req, FALSE);
+}
+
 void reel_api_videos_register (ReelRouter *router, ReelRouter *early);
 
 void
@@ -587,4 +664,6 @@ reel_api_videos_register (ReelRouter *router, ReelRouter *early)
   reel_router_add (router, "GET", "/api/v1/videos/{id}", get_video);
   reel_router_add (early, "PATCH", "/api/v1/uploads/{id}", patch_upload_early);
   reel_router_add (early, "POST", "/api/v1/videos", post_videos_early);
+  reel_router_add (router, "PATCH", "/api/v1/videos/{id}", patch_video);
+  reel_router_add (router, "DELETE", "/api/v1/videos/{id}", delete_video);
 }

@@ -42,7 +42,8 @@ void
 reel_respond_json (SoupServerMessage *msg, guint status, JsonNode *body)
 {
   char *text = reel_json_to_string (body);
-  soup_server_message_set_status (msg, status, NULL);
+  /* libsoup has no reason phrase for 429 (RFC 6585). */
+  soup_server_message_set_status (msg, status, status == 429 ? "Too Many Requests" : NULL);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 "no-store");
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, strlen (text));

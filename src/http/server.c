@@ -20,6 +20,10 @@ void reel_api_health_register (ReelRouter *router);
 void reel_api_videos_register (ReelRouter *router, ReelRouter *early);
 void reel_api_playback_register (ReelRouter *router);
 void reel_api_web_register (ReelRouter *router);
+void reel_api_channels_register (ReelRouter *router);
+void reel_api_comments_register (ReelRouter *router);
+void reel_api_notifications_register (ReelRouter *router);
+void reel_api_search_register (ReelRouter *router);
 
 #define DATA_START "reel-start-us"
 #define DATA_ROUTE "reel-route"
@@ -205,6 +209,10 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   reel_api_playback_register (http->router);
   reel_api_health_register (http->router);
   reel_api_web_register (http->router);
+  reel_api_channels_register (http->router);
+  reel_api_comments_register (http->router);
+  reel_api_notifications_register (http->router);
+  reel_api_search_register (http->router);
 
   /* raw-paths: handlers get the path as sent and the router decodes each
    * segment once (router.h), refusing an encoded '/' or NUL with 404;

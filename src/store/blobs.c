@@ -107,6 +107,12 @@ reel_blobs_put (ReelBlobs *blobs, const char *key, GBytes *data, GError **error)
     return FALSE;
   tmp = g_strconcat (path, ".tmp-XXXXXX", NULL);
   fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
+  /* A delete may have pruned the directory in between: make it again. */
+  if (fd < 0 && errno == ENOENT && ensure_parent (path, error))
+    {
+      memcpy (tmp + strlen (path), ".tmp-XXXXXX", strlen (".tmp-XXXXXX"));
+      fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
+    }
   if (fd < 0)
     return set_errno_error (error, "create", tmp);
   p = g_bytes_get_data (data, &len);
@@ -186,5 +192,65 @@ reel_blobs_delete (ReelBlobs *blobs, const char *key, GError **error)
     return FALSE;
   if (g_unlink (path) != 0 && errno != ENOENT)
     return set_errno_error (error, "unlink", path);
+  /* rmdir only removes an empty directory; stop at the first that is not. */
+  g_autofree char *dir = g_path_get_dirname (path);
+  while (!g_str_equal (dir, blobs->root) && g_str_has_prefix (dir, blobs->root)
+         && g_rmdir (dir) == 0)
+    {
+      char *parent = g_path_get_dirname (dir);
+      g_free (dir);
+      dir = parent;
+    }
   return TRUE;
+}
+
+typedef struct
+{
+  ReelBlobsFunc func;
+  gpointer user_data;
+  gboolean stopped;
+} Listing;
+
+/* Walks dir (whose key is key_dir, "" at the root) depth first. */
+static gboolean
+list_dir (const char *dir, const char *key_dir, const char *prefix, Listing *l, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GDir) d = g_dir_open (dir, 0, &local);
+  const char *name;
+  if (!d)
+    {
+      /* A directory that vanished (pruned by a delete) holds nothing. */
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "%s", local->message);
+      return FALSE;
+    }
+  while (!l->stopped && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *key = *key_dir ? g_strconcat (key_dir, "/", name, NULL) : g_strdup (name);
+      GStatBuf st;
+      /* Only what can still match the prefix. */
+      if (!g_str_has_prefix (key, prefix) && !g_str_has_prefix (prefix, key))
+        continue;
+      if (g_lstat (path, &st) != 0)
+        continue;
+      if (S_ISDIR (st.st_mode))
+        {
+          if (!list_dir (path, key, prefix, l, error))
+            return FALSE;
+        }
+      else if (S_ISREG (st.st_mode) && g_str_has_prefix (key, prefix))
+        l->stopped = !l->func (key, (guint64)st.st_size, (gint64)st.st_mtime, l->user_data);
+    }
+  return TRUE;
+}
+
+gboolean
+reel_blobs_list (ReelBlobs *blobs, const char *prefix, ReelBlobsFunc func, gpointer user_data,
+                 GError **error)
+{
+  Listing l = { func, user_data, FALSE };
+  return list_dir (blobs->root, "", prefix, &l, error);
 }

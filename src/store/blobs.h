@@ -28,6 +28,16 @@ gboolean reel_blobs_put_file (ReelBlobs *blobs, const char *key, const char *pat
 /* The local file behind key, for serving and for GStreamer to read;
  * REEL_ERROR_NOT_FOUND when absent. */
 char *reel_blobs_local_path (ReelBlobs *blobs, const char *key, GError **error);
+/* Deletes a blob (an absent one is fine) and the directories it leaves empty. */
 gboolean reel_blobs_delete (ReelBlobs *blobs, const char *key, GError **error);
+
+/* Called by reel_blobs_list() for each blob; FALSE stops the listing. */
+typedef gboolean (*ReelBlobsFunc) (const char *key, guint64 size, gint64 mtime_s,
+                                   gpointer user_data);
+/* Visits every blob whose key starts with prefix ("" for all; a prefix
+ * ending in "/" lists a "directory"), including the temporary files of
+ * writes in progress or interrupted ("<key>.tmp-XXXXXX"), in no set order. */
+gboolean reel_blobs_list (ReelBlobs *blobs, const char *prefix, ReelBlobsFunc func,
+                          gpointer user_data, GError **error);
 
 G_END_DECLS

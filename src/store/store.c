@@ -11,8 +11,22 @@
 #define REEL_STORE_MAP_SIZE ((gsize)64 << 30)
 
 static const char *const db_names[REEL_DB_COUNT] = {
-  [REEL_DB_META] = "meta",     [REEL_DB_USERS] = "users",   [REEL_DB_SESSIONS] = "sessions",
-  [REEL_DB_VIDEOS] = "videos", [REEL_DB_CHUNKS] = "chunks",
+  [REEL_DB_META] = "meta",
+  [REEL_DB_USERS] = "users",
+  [REEL_DB_SESSIONS] = "sessions",
+  [REEL_DB_VIDEOS] = "videos",
+  [REEL_DB_CHUNKS] = "chunks",
+  [REEL_DB_CHANNEL_VIDEOS] = "channel_videos",
+  [REEL_DB_SUBSCRIPTIONS] = "subscriptions",
+  [REEL_DB_SUBSCRIBERS] = "subscribers",
+  [REEL_DB_COMMENTS] = "comments",
+  [REEL_DB_COMMENT_IDS] = "comment_ids",
+  [REEL_DB_USER_COMMENTS] = "user_comments",
+  [REEL_DB_NOTIFICATIONS] = "notifications",
+  [REEL_DB_SEARCH_POSTINGS] = "search_postings",
+  [REEL_DB_SEARCH_TERMS] = "search_terms",
+  [REEL_DB_SEARCH_DOCS] = "search_docs",
+  [REEL_DB_COUNTERS] = "counters",
 };
 
 struct ReelStore
@@ -173,6 +187,87 @@ reel_txn_set_applied (ReelTxn *txn, const char *projection, guint64 seq, GError 
   guint8 v[8];
   reel_store_key_u64 (v, seq);
   return reel_txn_put (txn, REEL_DB_META, key, strlen (key), v, sizeof v, error);
+}
+
+/* The smallest key greater than every key starting with prefix (prefix
+ * with its last non-0xff byte incremented and the rest cut); FALSE when there
+ * is none (prefix is all 0xff bytes). */
+static gboolean
+prefix_successor (const guint8 *prefix, gsize len, GByteArray *out)
+{
+  while (len > 0 && prefix[len - 1] == 0xff)
+    len--;
+  if (len == 0)
+    return FALSE;
+  g_byte_array_append (out, prefix, (guint)len);
+  out->data[len - 1]++;
+  return TRUE;
+}
+
+/* Positions the cursor on the first key of the walk; MDB_NOTFOUND when the
+ * walk is empty. */
+static int
+scan_start (MDB_cursor *cur, const void *prefix, gsize prefix_len, const void *after,
+            gsize after_len, gboolean reverse, MDB_val *k, MDB_val *v)
+{
+  int rc;
+  if (!reverse)
+    {
+      if (after)
+        {
+          k->mv_data = (void *)after;
+          k->mv_size = after_len;
+          rc = mdb_cursor_get (cur, k, v, MDB_SET_RANGE);
+          if (rc == MDB_SUCCESS && k->mv_size == after_len
+              && memcmp (k->mv_data, after, after_len) == 0)
+            rc = mdb_cursor_get (cur, k, v, MDB_NEXT);
+          return rc;
+        }
+      k->mv_data = (void *)prefix;
+      k->mv_size = prefix_len;
+      return prefix_len ? mdb_cursor_get (cur, k, v, MDB_SET_RANGE)
+                        : mdb_cursor_get (cur, k, v, MDB_FIRST);
+    }
+  /* Backwards: the last key before the bound (the cursor key, or the end
+   * of the prefix's range). */
+  g_autoptr (GByteArray) bound = g_byte_array_new ();
+  if (after)
+    g_byte_array_append (bound, after, (guint)after_len);
+  else if (!prefix_len || !prefix_successor (prefix, prefix_len, bound))
+    return mdb_cursor_get (cur, k, v, MDB_LAST);
+  k->mv_data = bound->data;
+  k->mv_size = bound->len;
+  rc = mdb_cursor_get (cur, k, v, MDB_SET_RANGE);
+  if (rc == MDB_NOTFOUND)
+    return mdb_cursor_get (cur, k, v, MDB_LAST);
+  return rc == MDB_SUCCESS ? mdb_cursor_get (cur, k, v, MDB_PREV) : rc;
+}
+
+gboolean
+reel_txn_scan (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefix_len, const void *after,
+               gsize after_len, gboolean reverse, ReelScanFunc func, gpointer user_data,
+               GError **error)
+{
+  MDB_cursor *cur = NULL;
+  MDB_val k, v;
+  int rc;
+
+  /* A cursor key outside the prefix would walk other keys: callers check
+   * cursors they decode (reel_page_parse) before they get here. */
+  g_return_val_if_fail (
+      !after || (after_len >= prefix_len && memcmp (after, prefix, prefix_len) == 0), FALSE);
+  if (!check (mdb_cursor_open (txn->txn, txn->store->dbi[db], &cur), "cursor_open", error))
+    return FALSE;
+  for (rc = scan_start (cur, prefix, prefix_len, after, after_len, reverse, &k, &v);
+       rc == MDB_SUCCESS; rc = mdb_cursor_get (cur, &k, &v, reverse ? MDB_PREV : MDB_NEXT))
+    {
+      if (k.mv_size < prefix_len || memcmp (k.mv_data, prefix, prefix_len) != 0)
+        break;
+      if (!func (k.mv_data, k.mv_size, v.mv_data, v.mv_size, user_data))
+        break;
+    }
+  mdb_cursor_close (cur);
+  return rc == MDB_SUCCESS || rc == MDB_NOTFOUND || check (rc, "cursor_get", error);
 }
 
 gboolean

@@ -24,6 +24,20 @@ typedef enum
   REEL_DB_SESSIONS, /* hex(token hash) -> session record (JSON) */
   REEL_DB_VIDEOS,   /* video id -> video record (JSON) */
   REEL_DB_CHUNKS,   /* video id "/" u32 BE chunk (or "audio") -> transcoded renditions (JSON) */
+  /* The social read models (app/channels.c, app/comments.c, app/notifications.c,
+   * app/search.c); "\0" separates a name from what follows it, times are u64 BE
+   * microseconds of the event's `at`. */
+  REEL_DB_CHANNEL_VIDEOS,  /* owner \0 ready time, video id -> "" (a channel's published videos) */
+  REEL_DB_SUBSCRIPTIONS,   /* subscriber \0 channel -> {"at"} */
+  REEL_DB_SUBSCRIBERS,     /* channel \0 subscriber -> {"at"}: the mirror of SUBSCRIPTIONS */
+  REEL_DB_COMMENTS,        /* video, thread time, thread id [, reply time, reply id] -> comment */
+  REEL_DB_COMMENT_IDS,     /* comment id -> its COMMENTS key */
+  REEL_DB_USER_COMMENTS,   /* author \0 time, comment id -> "" (rate limit, kept after deletes) */
+  REEL_DB_NOTIFICATIONS,   /* user \0 time, event id -> notification (JSON) */
+  REEL_DB_SEARCH_POSTINGS, /* term \0 video id -> term frequencies and document length */
+  REEL_DB_SEARCH_TERMS,    /* term -> u32 BE documents containing it */
+  REEL_DB_SEARCH_DOCS,     /* video id -> the terms it was indexed under (JSON) */
+  REEL_DB_COUNTERS,        /* name -> u64 BE (store/counters.h) */
   REEL_DB_COUNT
 } ReelDb;
 
@@ -54,6 +68,20 @@ gboolean reel_txn_del (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, 
 /* The stream sequence a projection has applied (0 = nothing yet). */
 guint64 reel_txn_get_applied (ReelTxn *txn, const char *projection);
 gboolean reel_txn_set_applied (ReelTxn *txn, const char *projection, guint64 seq, GError **error);
+
+/* Called by reel_txn_scan() for each key in turn; FALSE stops the scan.
+ * key and value are valid until the transaction ends. */
+typedef gboolean (*ReelScanFunc) (const guint8 *key, gsize key_len, const guint8 *value,
+                                  gsize value_len, gpointer user_data);
+
+/* Visits the keys of db that start with prefix (all keys when prefix_len is
+ * 0), in key order or, with reverse, in reverse order. With after, the walk
+ * starts strictly after that key in the direction of travel (it need not
+ * exist, but must start with prefix): the one primitive behind cursor paging, which stays stable
+ * under concurrent inserts because it resumes from a key, not an offset. */
+gboolean reel_txn_scan (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefix_len,
+                        const void *after, gsize after_len, gboolean reverse, ReelScanFunc func,
+                        gpointer user_data, GError **error);
 
 /* Empties every database, so the projections can be rebuilt from the log. */
 gboolean reel_store_drop_all (ReelStore *store, GError **error);

@@ -104,8 +104,8 @@ reel_test_run_env (const char *const *argv, const char *const *env, char **err, 
   return out;
 }
 
-static gboolean
-port_open (guint16 port)
+gboolean
+reel_test_port_open (guint16 port)
 {
   g_autoptr (GSocketClient) c = g_socket_client_new ();
   g_autoptr (GSocketConnection) conn
@@ -131,9 +131,9 @@ reel_test_nats_start (void)
                                            port, "-sd", n->dir, NULL);
   }
   g_assert_no_error (error);
-  for (int i = 0; i < 300 && !port_open (n->port); i++)
+  for (int i = 0; i < 300 && !reel_test_port_open (n->port); i++)
     g_usleep (20 * 1000);
-  g_assert_true (port_open (n->port));
+  g_assert_true (reel_test_port_open (n->port));
   return n;
 }
 
@@ -151,8 +151,20 @@ reel_test_nats_stop (ReelTestNats *n)
   g_free (n);
 }
 
+GSubprocess *
+reel_test_spawn (const char *const *argv)
+{
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *p;
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  p = g_subprocess_launcher_spawnv (l, argv, &error);
+  g_assert_no_error (error);
+  return p;
+}
+
 static ReelTestReeld *
-spawn_reeld (const char *data_dir, const char *nats_url, const char *const *env,
+reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env,
              const char *const *args)
 {
   ReelTestReeld *d = g_new0 (ReelTestReeld, 1);
@@ -187,14 +199,14 @@ spawn_reeld (const char *data_dir, const char *nats_url, const char *const *env,
 ReelTestReeld *
 reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env)
 {
-  return spawn_reeld (data_dir, nats_url, env, NULL);
+  return reeld_spawn (data_dir, nats_url, env, NULL);
 }
 
 ReelTestReeld *
 reel_test_reeld_spawn_args (const char *data_dir, const char *nats_url, const char *const *env,
                             const char *const *args)
 {
-  return spawn_reeld (data_dir, nats_url, env, args);
+  return reeld_spawn (data_dir, nats_url, env, args);
 }
 
 gboolean
@@ -225,7 +237,7 @@ ReelTestReeld *
 reel_test_reeld_start_args (const char *data_dir, const char *nats_url, const char *const *env,
                             const char *const *args)
 {
-  ReelTestReeld *d = spawn_reeld (data_dir, nats_url, env, args);
+  ReelTestReeld *d = reeld_spawn (data_dir, nats_url, env, args);
   g_assert_true (reel_test_reeld_wait_ready (d, READY_TIMEOUT_MS));
   return d;
 }

@@ -10,6 +10,8 @@
 G_BEGIN_DECLS
 
 guint16 reel_test_free_port (void);
+/* Whether something accepts TCP connections on 127.0.0.1:port. */
+gboolean reel_test_port_open (guint16 port);
 /* A new empty directory, removed (recursively) by reel_test_rmtree. */
 char *reel_test_tmpdir (void);
 void reel_test_rmtree (const char *dir);
@@ -37,6 +39,9 @@ typedef struct
  * waits until /readyz answers 200. */
 ReelTestReeld *reel_test_reeld_start (const char *data_dir, const char *nats_url,
                                       const char *const *env);
+/* The same with extra command-line arguments (e.g. "--config=FILE"). */
+ReelTestReeld *reel_test_reeld_start_args (const char *data_dir, const char *nats_url,
+                                           const char *const *env, const char *const *args);
 /* Starts without waiting for readiness. */
 ReelTestReeld *reel_test_reeld_spawn (const char *data_dir, const char *nats_url,
                                       const char *const *env);
@@ -45,14 +50,15 @@ gboolean reel_test_reeld_wait_ready (ReelTestReeld *d, guint timeout_ms);
  * waiting (for nodes without the api role, which serve no /readyz). */
 ReelTestReeld *reel_test_reeld_spawn_args (const char *data_dir, const char *nats_url,
                                            const char *const *env, const char *const *args);
-/* Starts reeld with extra command-line arguments too (may be NULL). */
-ReelTestReeld *reel_test_reeld_start_args (const char *data_dir, const char *nats_url,
-                                           const char *const *env, const char *const *args);
 /* SIGTERM, wait; returns the exit status (-1 when it did not exit normally). */
 int reel_test_reeld_stop (ReelTestReeld *d);
 /* Waits for the process to end by itself; returns the terminating signal or 0. */
 int reel_test_reeld_wait_killed (ReelTestReeld *d);
 void reel_test_reeld_free (ReelTestReeld *d);
+
+/* Starts a helper process that dies with the test (stdout silenced);
+ * stop it with g_subprocess_send_signal + g_subprocess_wait. */
+GSubprocess *reel_test_spawn (const char *const *argv);
 
 /* Runs a program to completion; returns its stdout and stderr (NULL on failure) and
  * sets *status to its exit status. */

@@ -42,6 +42,33 @@ test_set (void)
   g_assert_no_error (error);
 }
 
+/* The social keys: values land in the right fields; empty means unset. */
+static void
+test_social_keys (void)
+{
+  g_autoptr (ReelConfig) cfg = reel_config_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_null (cfg->cdn_base_url);
+  g_assert_null (cfg->smtp_url);
+  g_assert_true (reel_config_set (cfg, "cdn.base_url", "https://cdn.example.org/reel", &error));
+  g_assert_true (reel_config_set (cfg, "cdn.origin_dir", "/srv/cdn", &error));
+  g_assert_true (reel_config_set (cfg, "cdn.min_subscribers", "0", &error));
+  g_assert_true (reel_config_set (cfg, "smtp.url", "smtps://mail.example.org:465", &error));
+  g_assert_true (reel_config_set (cfg, "comments.rate_limit", "3", &error));
+  g_assert_true (reel_config_set (cfg, "cleanup.interval_seconds", "60", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cfg->cdn_base_url, ==, "https://cdn.example.org/reel");
+  g_assert_cmpstr (cfg->cdn_origin_dir, ==, "/srv/cdn");
+  g_assert_cmpuint (cfg->cdn_min_subs, ==, 0);
+  g_assert_cmpstr (cfg->smtp_url, ==, "smtps://mail.example.org:465");
+  g_assert_cmpuint (cfg->comment_rate_limit, ==, 3);
+  g_assert_cmpuint (cfg->cleanup_interval_s, ==, 60);
+  g_assert_true (reel_config_set (cfg, "cdn.base_url", "", &error));
+  g_assert_true (reel_config_set (cfg, "smtp.url", "", &error));
+  g_assert_null (cfg->cdn_base_url);
+  g_assert_null (cfg->smtp_url);
+}
+
 static void
 test_errors (void)
 {
@@ -57,6 +84,16 @@ test_errors (void)
     { "http.max_body_bytes", "-1" },
     { "http.max_body_bytes", "12x" },
     { "no.such_key", "1" },
+    { "comments.rate_limit", "0" },
+    { "comments.rate_window_seconds", "86401" },
+    { "cdn.base_url", "ftp://cdn.example.org" },
+    { "cdn.base_url", "https://cdn.example.org/" },
+    { "cdn.base_url", "not a url" },
+    { "cdn.min_subscribers", "-1" },
+    { "cdn.bogus", "1" },
+    { "smtp.url", "http://mail.example.org" },
+    { "cleanup.grace_seconds", "0" },
+    { "cleanup.interval_seconds", "x" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -139,6 +176,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/defaults", test_defaults);
   g_test_add_func ("/config/set", test_set);
   g_test_add_func ("/config/errors", test_errors);
+  g_test_add_func ("/config/social-keys", test_social_keys);
   g_test_add_func ("/config/file", test_file);
   g_test_add_func ("/config/example-file", test_example_file);
   return g_test_run ();

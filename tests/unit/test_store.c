@@ -93,6 +93,86 @@ test_u64_keys (void)
   g_assert_cmpuint (reel_store_read_u64 (a), ==, G_MAXUINT64);
 }
 
+static gboolean
+collect (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  g_string_append_printf (data, "%.*s,", (int)key_len, (const char *)key);
+  return TRUE;
+}
+
+static gboolean
+collect_two (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  g_string_append_printf (data, "%.*s,", (int)key_len, (const char *)key);
+  return ((GString *)data)->len < 6;
+}
+
+/* Scans a prefix forwards and backwards, from the edges and after a key. */
+static char *
+scan (ReelTxn *txn, const char *prefix, const char *after, gboolean reverse)
+{
+  GString *out = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (reel_txn_scan (txn, REEL_DB_USERS, prefix, strlen (prefix), after,
+                                after ? strlen (after) : 0, reverse, collect, out, &error));
+  g_assert_no_error (error);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_scan (void)
+{
+  g_autofree char *dir = tmpdir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelStore) store = reel_store_open (dir, &error);
+  const char *keys[] = { "a", "b1", "b2", "b3", "b\xff", "c", "\xff\xff" };
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, TRUE, &error);
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      g_assert_true (reel_txn_put (txn, REEL_DB_USERS, keys[i], strlen (keys[i]), "", 0, &error));
+    g_assert_true (reel_txn_commit (g_steal_pointer (&txn), &error));
+  }
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, &error);
+  struct
+  {
+    const char *prefix, *after;
+    gboolean reverse;
+    const char *expect;
+  } cases[] = {
+    { "b", NULL, FALSE, "b1,b2,b3,b\xff," },
+    { "b", NULL, TRUE, "b\xff,b3,b2,b1," },
+    { "b", "b1", FALSE, "b2,b3,b\xff," },
+    { "b", "b3", TRUE, "b2,b1," },
+    /* The cursor key need not exist: between b2 and b3. */
+    { "b", "b25", FALSE, "b3,b\xff," },
+    { "b", "b25", TRUE, "b2,b1," },
+    { "b", "b\xff", FALSE, "" },
+    { "b", "b1", TRUE, "" },
+    { "", NULL, FALSE, "a,b1,b2,b3,b\xff,c,\xff\xff," },
+    { "", NULL, TRUE, "\xff\xff,c,b\xff,b3,b2,b1,a," },
+    /* A prefix of 0xff bytes has no successor: backwards starts at the end. */
+    { "\xff", NULL, TRUE, "\xff\xff," },
+    { "z", NULL, FALSE, "" },
+    { "z", NULL, TRUE, "" },
+    { "c", "c", TRUE, "" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = scan (txn, cases[i].prefix, cases[i].after, cases[i].reverse);
+      g_assert_cmpstr (got, ==, cases[i].expect);
+    }
+  /* The callback stops the walk. */
+  {
+    g_autoptr (GString) out = g_string_new (NULL);
+    g_assert_true (
+        reel_txn_scan (txn, REEL_DB_USERS, "b", 1, NULL, 0, FALSE, collect_two, out, &error));
+    g_assert_cmpstr (out->str, ==, "b1,b2,");
+  }
+  g_clear_pointer (&txn, reel_txn_abort);
+  g_clear_pointer (&store, reel_store_close);
+  rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -100,5 +180,6 @@ main (int argc, char **argv)
   g_test_add_func ("/store/put-get", test_put_get);
   g_test_add_func ("/store/drop-and-reopen", test_drop_and_reopen);
   g_test_add_func ("/store/u64-keys", test_u64_keys);
+  g_test_add_func ("/store/scan", test_scan);
   return g_test_run ();
 }

@@ -1,0 +1,69 @@
+/* See cdn.h. */
+#include "app/cdn.h"
+#include "app/subscriptions.h"
+#include "app/videos.h"
+#include "core/error.h"
+
+gboolean
+reel_cdn_enabled (const ReelConfig *cfg)
+{
+  return cfg->cdn_base_url && cfg->cdn_origin_dir;
+}
+
+gboolean
+reel_cdn_wanted (const ReelConfig *cfg, ReelStore *store, const char *video_id, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (JsonObject) rec = txn ? reel_videos_load (txn, video_id, &local) : NULL;
+  if (local)
+    g_propagate_error (error, g_steal_pointer (&local));
+  if (!rec)
+    return FALSE;
+  return reel_subscriptions_count (txn, json_object_get_string_member (rec, "owner"))
+         >= cfg->cdn_min_subs;
+}
+
+gboolean
+reel_cdn_push (ReelStore *store, ReelBlobs *blobs, ReelBlobs *cdn, const char *video_id,
+               guint *segments, guint64 *bytes, GError **error)
+{
+  g_autoptr (GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  g_autofree char *original = reel_videos_original_key (video_id);
+  GHashTableIter it;
+  gpointer key;
+
+  *segments = 0;
+  *bytes = 0;
+  if (!txn || !reel_videos_blob_keys (txn, video_id, keys, error))
+    return FALSE;
+  g_clear_pointer (&txn, reel_txn_abort);
+  g_hash_table_remove (keys, original); /* the CDN serves playback, not originals */
+  g_hash_table_iter_init (&it, keys);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    {
+      g_autofree char *path = reel_blobs_local_path (blobs, key, error);
+      g_autoptr (GMappedFile) mapped = path ? g_mapped_file_new (path, FALSE, NULL) : NULL;
+      g_autoptr (GBytes) data = NULL;
+      if (!path)
+        return FALSE;
+      if (!mapped)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot read %s", path);
+          return FALSE;
+        }
+      data = g_mapped_file_get_bytes (mapped);
+      if (!reel_blobs_put (cdn, key, data, error))
+        return FALSE;
+      (*segments)++;
+      *bytes += g_bytes_get_size (data);
+    }
+  return TRUE;
+}
+
+char *
+reel_cdn_segment_base (const ReelConfig *cfg, const char *video_id)
+{
+  return g_strdup_printf ("%s/videos/%s/", cfg->cdn_base_url, video_id);
+}

@@ -1,0 +1,245 @@
+/* See channels.h. A page cursor here is the key after the owner's prefix:
+ * u64 BE published time and video id (19 bytes), which orders videos of
+ * different channels too, so the feed's merge uses the same cursor. */
+#include "app/channels.h"
+#include "app/subscriptions.h"
+#include "app/users.h"
+#include "app/videos.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/json.h"
+#include "store/counters.h"
+
+#define SUFFIX_LEN (8 + REEL_ID_LEN)
+
+static char *
+counter_name (const char *owner)
+{
+  return g_strconcat ("videos:", owner, NULL);
+}
+
+JsonObject *
+reel_channels_public (ReelTxn *txn, const char *username, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (JsonObject) user = NULL;
+  g_autofree char *videos = NULL;
+  JsonObject *pub;
+
+  if (reel_users_validate_username (username, NULL))
+    user = reel_users_load (txn, username, &local);
+  if (!user)
+    {
+      if (local)
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no user \"%s\"", username);
+      return NULL;
+    }
+  videos = counter_name (username);
+  pub = json_object_new ();
+  json_object_set_string_member (pub, "username", username);
+  json_object_set_string_member (
+      pub, "display_name", json_object_get_string_member_with_default (user, "display_name", ""));
+  json_object_set_string_member (
+      pub, "created_at", json_object_get_string_member_with_default (user, "created_at", ""));
+  json_object_set_int_member (pub, "subscriber_count",
+                              (gint64)reel_subscriptions_count (txn, username));
+  json_object_set_int_member (pub, "video_count", (gint64)reel_counter_get (txn, videos));
+  return pub;
+}
+
+JsonObject *
+reel_channels_video_item (ReelTxn *txn, const char *video_id, GError **error)
+{
+  g_autoptr (JsonObject) rec = reel_videos_load (txn, video_id, error);
+  JsonObject *item;
+  if (!rec)
+    return NULL;
+  item = reel_videos_public (rec);
+  if (json_object_has_member (rec, "ready_at"))
+    json_object_set_string_member (item, "published_at",
+                                   json_object_get_string_member (rec, "ready_at"));
+  return item;
+}
+
+static GBytes *
+listing_key (const char *owner, gint64 published_us, const char *video_id)
+{
+  GByteArray *k = g_byte_array_new ();
+  guint8 ts[8];
+  reel_store_key_u64 (ts, (guint64)published_us);
+  g_byte_array_append (k, (const guint8 *)owner, (guint)strlen (owner) + 1);
+  g_byte_array_append (k, ts, 8);
+  g_byte_array_append (k, (const guint8 *)video_id, REEL_ID_LEN);
+  return g_byte_array_free_to_bytes (k);
+}
+
+static gboolean
+check_cursor (const ReelPage *page, GError **error)
+{
+  if (page->after && g_bytes_get_size (page->after) != SUFFIX_LEN)
+    return reel_page_bad_cursor (error);
+  return TRUE;
+}
+
+static char *
+suffix_video_id (const guint8 *suffix)
+{
+  return g_strndup ((const char *)suffix + 8, REEL_ID_LEN);
+}
+
+static JsonObject *
+render_video (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+              gpointer data, GError **error)
+{
+  g_autofree char *id = NULL;
+  if (key_len < SUFFIX_LEN)
+    return NULL;
+  id = suffix_video_id (key + key_len - SUFFIX_LEN);
+  return reel_channels_video_item (txn, id, error);
+}
+
+JsonObject *
+reel_channels_videos (ReelStore *store, const char *username, const ReelPage *page, GError **error)
+{
+  g_autoptr (ReelTxn) txn = NULL;
+  g_autoptr (JsonObject) channel = NULL;
+  g_autoptr (GBytes) prefix = reel_page_name_prefix (username);
+
+  if (!check_cursor (page, error) || !(txn = reel_store_begin (store, FALSE, error))
+      || !(channel = reel_channels_public (txn, username, error)))
+    return NULL;
+  return reel_page_scan (txn, REEL_DB_CHANNEL_VIDEOS, g_bytes_get_data (prefix, NULL),
+                         g_bytes_get_size (prefix), page, TRUE, render_video, NULL, error);
+}
+
+/* --- feed --- */
+
+typedef struct
+{
+  ReelTxn *txn;
+  const ReelPage *page;
+  GArray *suffixes; /* of SUFFIX_LEN-byte keys, from every channel */
+  guint taken;      /* from the channel being read */
+  GError *error;
+} Feed;
+
+static gboolean
+feed_take (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  Feed *f = data;
+  if (key_len < SUFFIX_LEN)
+    return TRUE;
+  g_array_append_vals (f->suffixes, key + key_len - SUFFIX_LEN, 1);
+  /* A channel can contribute at most a page (plus one to see the next). */
+  return ++f->taken <= f->page->limit;
+}
+
+static gboolean
+feed_channel (const char *channel, gpointer data)
+{
+  Feed *f = data;
+  g_autoptr (GBytes) prefix = reel_page_name_prefix (channel);
+  g_autoptr (GByteArray) after = NULL;
+  gsize plen = g_bytes_get_size (prefix);
+  if (f->page->after)
+    {
+      after = g_byte_array_new ();
+      g_byte_array_append (after, g_bytes_get_data (prefix, NULL), (guint)plen);
+      g_byte_array_append (after, g_bytes_get_data (f->page->after, NULL), SUFFIX_LEN);
+    }
+  f->taken = 0;
+  return reel_txn_scan (f->txn, REEL_DB_CHANNEL_VIDEOS, g_bytes_get_data (prefix, NULL), plen,
+                        after ? after->data : NULL, after ? after->len : 0, TRUE, feed_take, f,
+                        &f->error);
+}
+
+static int
+newest_first (gconstpointer a, gconstpointer b)
+{
+  return -memcmp (a, b, SUFFIX_LEN);
+}
+
+typedef struct
+{
+  guint8 bytes[SUFFIX_LEN];
+} Suffix;
+
+static GBytes *
+suffix_cursor (gconstpointer element)
+{
+  return g_bytes_new (element, SUFFIX_LEN);
+}
+
+static JsonObject *
+render_suffix (ReelTxn *txn, gconstpointer element, gpointer data, GError **error)
+{
+  g_autofree char *id = suffix_video_id (element);
+  return reel_channels_video_item (txn, id, error);
+}
+
+JsonObject *
+reel_channels_feed (ReelStore *store, const char *username, const ReelPage *page, GError **error)
+{
+  g_autoptr (ReelTxn) txn = NULL;
+  g_autoptr (GArray) suffixes = g_array_new (FALSE, FALSE, sizeof (Suffix));
+  Feed f = { NULL, page, suffixes, 0, NULL };
+
+  if (!check_cursor (page, error) || !(txn = reel_store_begin (store, FALSE, error)))
+    return NULL;
+  f.txn = txn;
+  if (!reel_subscriptions_foreach_channel (txn, username, feed_channel, &f, error) || f.error)
+    {
+      if (f.error)
+        g_propagate_error (error, f.error);
+      return NULL;
+    }
+  g_array_sort (suffixes, newest_first);
+  return reel_page_render (txn, suffixes, page->limit, suffix_cursor, render_suffix, NULL, error);
+}
+
+/* --- projection --- */
+
+gboolean
+reel_channels_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  gboolean ready = g_str_equal (ev->type, "video.ready");
+  g_autoptr (JsonObject) rec = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GBytes) key = NULL;
+  g_autofree char *counter = NULL;
+  const char *id, *owner;
+  gint64 published;
+
+  if (!ready && !g_str_equal (ev->type, "video.deleted"))
+    return TRUE;
+  if (!(id = reel_videos_event_id (ev, error)))
+    return FALSE;
+  rec = reel_videos_load (txn, id, &local);
+  if (!rec)
+    {
+      if (local)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return local == NULL;
+    }
+  owner = json_object_get_string_member_with_default (rec, "owner", "");
+  counter = counter_name (owner);
+  if (ready)
+    {
+      /* video.ready is announced once; ready_at says it was applied. */
+      if (json_object_has_member (rec, "ready_at"))
+        return TRUE;
+      key = listing_key (owner, reel_json_time_us (ev->at), id);
+      return reel_txn_put (txn, REEL_DB_CHANNEL_VIDEOS, g_bytes_get_data (key, NULL),
+                           g_bytes_get_size (key), "", 0, error)
+             && reel_counter_add (txn, counter, 1, error);
+    }
+  if (!json_object_has_member (rec, "ready_at"))
+    return TRUE; /* never published */
+  published = reel_json_time_us (json_object_get_string_member (rec, "ready_at"));
+  key = listing_key (owner, published, id);
+  return reel_txn_del (txn, REEL_DB_CHANNEL_VIDEOS, g_bytes_get_data (key, NULL),
+                       g_bytes_get_size (key), error)
+         && reel_counter_add (txn, counter, -1, error);
+}

@@ -1,0 +1,276 @@
+/* See cleanup.h. One read transaction per sweep: the set of referenced
+ * keys of each video is computed once (from its record and chunk table)
+ * and reused for all of that video's blobs. */
+#include "app/cleanup.h"
+#include "app/videos.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/metrics.h"
+
+#define METRIC_FILES "reel_blobs_reclaimed_total"
+#define METRIC_BYTES "reel_blobs_reclaimed_bytes_total"
+
+void
+reel_cleanup_declare_metrics (void)
+{
+  reel_metrics_declare (METRIC_FILES, REEL_METRIC_COUNTER,
+                        "Blobs and partial uploads deleted because nothing referenced them, by "
+                        "store (blobs, cdn, uploads)");
+  reel_metrics_declare (METRIC_BYTES, REEL_METRIC_COUNTER,
+                        "Bytes reclaimed by deleting unreferenced blobs and partial uploads, by "
+                        "store");
+}
+
+static void
+count (const char *label, ReelCleanupStats *stats, guint64 size)
+{
+  g_autoptr (GString) labels = g_string_new (NULL);
+  reel_metrics_label (labels, "store", label);
+  reel_metrics_add (METRIC_FILES, labels->str, 1);
+  reel_metrics_add (METRIC_BYTES, labels->str, (double)size);
+  stats->files++;
+  stats->bytes += size;
+}
+
+typedef struct
+{
+  char *key;
+  guint64 size;
+} Blob;
+
+static void
+blob_free (gpointer p)
+{
+  Blob *b = p;
+  g_free (b->key);
+  g_free (b);
+}
+
+typedef struct
+{
+  gint64 before_s; /* blobs modified before this are past their grace */
+  GPtrArray *old;  /* of Blob */
+} Listing;
+
+static gboolean
+list_old (const char *key, guint64 size, gint64 mtime_s, gpointer data)
+{
+  Listing *l = data;
+  if (mtime_s < l->before_s)
+    {
+      Blob *b = g_new0 (Blob, 1);
+      b->key = g_strdup (key);
+      b->size = size;
+      g_ptr_array_add (l->old, b);
+    }
+  return TRUE;
+}
+
+/* A media file (init or media segment) by its extension: what a worker
+ * writes into a rendition's directory. */
+static gboolean
+segment_shaped (const char *file)
+{
+  return g_str_has_suffix (file, ".m4s") || g_str_has_suffix (file, ".mp4");
+}
+
+typedef struct
+{
+  ReelTxn *txn;
+  GHashTable *videos; /* id -> set of referenced keys, or NULL when the video is gone */
+} Refs;
+
+/* TRUE when the video exists; *keys is its referenced set. */
+static gboolean
+video_refs (Refs *r, const char *id, GHashTable **keys, GError **error)
+{
+  GHashTable *set;
+  if (g_hash_table_lookup_extended (r->videos, id, NULL, (gpointer *)&set))
+    {
+      *keys = set;
+      return set != NULL;
+    }
+  g_autoptr (GError) local = NULL;
+  g_autoptr (JsonObject) rec = reel_videos_load (r->txn, id, &local);
+  if (local)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  set = NULL;
+  if (rec)
+    {
+      set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      if (!reel_videos_blob_keys (r->txn, id, set, error))
+        {
+          g_hash_table_unref (set);
+          return FALSE;
+        }
+    }
+  g_hash_table_insert (r->videos, g_strdup (id), set);
+  *keys = set;
+  return set != NULL;
+}
+
+/* Whether an old blob is an orphan (see cleanup.h). */
+static gboolean
+is_orphan (Refs *r, const char *key, gboolean *orphan, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (key, "/", 5);
+  guint n = g_strv_length (parts);
+  GHashTable *keys = NULL;
+  gboolean exists;
+
+  *orphan = FALSE;
+  if (strstr (key, ".tmp-"))
+    {
+      *orphan = TRUE;
+      return TRUE;
+    }
+  if (n < 2 || !reel_id_valid (parts[1])
+      || !(g_str_equal (parts[0], "originals") || g_str_equal (parts[0], "videos")))
+    return TRUE; /* not a layout we know */
+  exists = video_refs (r, parts[1], &keys, error);
+  if (!exists)
+    {
+      if (error && *error)
+        return FALSE;
+      *orphan = TRUE;
+      return TRUE;
+    }
+  if (g_str_equal (parts[0], "originals"))
+    *orphan = n == 2 && !g_hash_table_contains (keys, key);
+  else
+    *orphan = n == 4 && segment_shaped (parts[3]) && !g_hash_table_contains (keys, key);
+  return TRUE;
+}
+
+static void
+set_free (gpointer set)
+{
+  if (set)
+    g_hash_table_unref (set);
+}
+
+gboolean
+reel_cleanup_blobs (ReelStore *store, ReelBlobs *blobs, const char *label, gint64 now_s,
+                    guint grace_s, ReelCleanupStats *stats, GError **error)
+{
+  g_autoptr (GPtrArray) old = g_ptr_array_new_with_free_func (blob_free);
+  g_autoptr (GHashTable) videos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, set_free);
+  g_autoptr (ReelTxn) txn = NULL;
+  Listing l = { now_s - (gint64)grace_s, old };
+  Refs r = { NULL, videos };
+
+  /* List first, then look the candidates up in one snapshot: a blob
+   * written after the listing is young and never a candidate. */
+  if (!reel_blobs_list (blobs, "", list_old, &l, error)
+      || !(txn = reel_store_begin (store, FALSE, error)))
+    return FALSE;
+  r.txn = txn;
+  for (guint i = 0; i < old->len; i++)
+    {
+      Blob *b = old->pdata[i];
+      gboolean orphan;
+      if (!is_orphan (&r, b->key, &orphan, error))
+        return FALSE;
+      if (!orphan)
+        continue;
+      if (!reel_blobs_delete (blobs, b->key, error))
+        return FALSE;
+      g_debug ("cleanup: deleted %s blob %s (%" G_GUINT64_FORMAT " bytes)", label, b->key, b->size);
+      count (label, stats, b->size);
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  ReelBlobs *blobs;
+  const char *label;
+  ReelCleanupStats *stats;
+  GError *error;
+} VideoBlobs;
+
+static gboolean
+delete_one (const char *key, guint64 size, gint64 mtime_s, gpointer data)
+{
+  VideoBlobs *v = data;
+  if (!reel_blobs_delete (v->blobs, key, &v->error))
+    return FALSE;
+  count (v->label, v->stats, size);
+  return TRUE;
+}
+
+gboolean
+reel_cleanup_video (ReelBlobs *blobs, const char *label, const char *video_id,
+                    ReelCleanupStats *stats, GError **error)
+{
+  g_autofree char *original = reel_videos_original_key (video_id);
+  g_autofree char *segments = g_strdup_printf ("videos/%s/", video_id);
+  VideoBlobs v = { blobs, label, stats, NULL };
+  g_return_val_if_fail (reel_id_valid (video_id), FALSE);
+  if (!reel_blobs_list (blobs, original, delete_one, &v, error) || v.error
+      || !reel_blobs_list (blobs, segments, delete_one, &v, error) || v.error)
+    {
+      if (v.error)
+        g_propagate_error (error, v.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  ReelBus *bus;
+  ReelStore *store;
+  ReelUploads *uploads;
+  gint64 before_s;
+  ReelCleanupStats *stats;
+  GError *error;
+} Staging;
+
+static void
+sweep_upload (const char *id, guint64 size, gint64 mtime_s, gpointer data)
+{
+  Staging *s = data;
+  g_autoptr (JsonObject) video = NULL;
+  g_autoptr (GError) local = NULL;
+  if (s->error || mtime_s >= s->before_s || !reel_id_valid (id)
+      || !reel_uploads_lock (s->uploads, id, NULL))
+    return;
+  /* Abort the video first: should that fail (NATS away), the file stays
+   * and the next sweep tries again. */
+  video = reel_videos_get (s->store, id, &local);
+  if (video && g_strcmp0 (json_object_get_string_member (video, "state"), "uploading") == 0
+      && !reel_videos_abort_upload (s->bus, id, NULL, NULL, &s->error))
+    {
+      reel_uploads_unlock (s->uploads, id);
+      return;
+    }
+  if (local && !g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (&s->error, g_steal_pointer (&local));
+      reel_uploads_unlock (s->uploads, id);
+      return;
+    }
+  reel_uploads_discard (s->uploads, id);
+  reel_uploads_unlock (s->uploads, id);
+  g_debug ("cleanup: discarded the abandoned upload of video %s (%" G_GUINT64_FORMAT " bytes)", id,
+           size);
+  count ("uploads", s->stats, size);
+}
+
+gboolean
+reel_cleanup_uploads (ReelBus *bus, ReelStore *store, ReelUploads *uploads, gint64 now_s,
+                      guint grace_s, ReelCleanupStats *stats, GError **error)
+{
+  Staging s = { bus, store, uploads, now_s - (gint64)grace_s, stats, NULL };
+  reel_uploads_foreach (uploads, sweep_upload, &s);
+  if (s.error)
+    {
+      g_propagate_error (error, s.error);
+      return FALSE;
+    }
+  return TRUE;
+}

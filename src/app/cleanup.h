@@ -1,0 +1,52 @@
+/* Reclaiming storage: which blobs and partial uploads nothing needs any
+ * more, and deleting them.
+ *
+ * A blob is an orphan when it is older than the grace period and
+ *   - it is a temporary file of an interrupted write ("*.tmp-XXXXXX"), or
+ *   - it belongs to a video (originals/<id>, videos/<id>/...) that no longer
+ *     exists (deleted, aborted, or never created), or
+ *   - it is an original the video's record does not name, or a segment
+ *     (an .mp4 or .m4s file in videos/<id>/<rendition>/) its chunk table does not
+ *     name (a failed or repeated transcode attempt).
+ * Anything else (keys of a layout this code does not know, e.g. another
+ * feature's thumbnails) is left alone: unknown is never an orphan. The
+ * grace period covers the moments when a blob exists before the event that
+ * references it is applied (a worker writes segments, then publishes).
+ *
+ * A partial upload (DATA_DIR/uploads) idle for longer than the grace period
+ * is abandoned: its video is aborted (video.upload_aborted, reason
+ * "abandoned") and the file deleted. */
+#pragma once
+
+#include "app/uploads.h"
+#include "bus/events.h"
+#include "store/blobs.h"
+#include "store/store.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint64 files;
+  guint64 bytes;
+} ReelCleanupStats;
+
+/* Deletes the orphans of one blob store (the blob store or the CDN origin;
+ * label names it in the metrics); adds to *stats. */
+gboolean reel_cleanup_blobs (ReelStore *store, ReelBlobs *blobs, const char *label, gint64 now_s,
+                             guint grace_s, ReelCleanupStats *stats, GError **error);
+
+/* Aborts and deletes partial uploads idle for longer than grace_s. */
+gboolean reel_cleanup_uploads (ReelBus *bus, ReelStore *store, ReelUploads *uploads, gint64 now_s,
+                               guint grace_s, ReelCleanupStats *stats, GError **error);
+
+/* Deletes every blob of a deleted video at once (its originals/<id> and
+ * videos/<id>/ keys), whatever their age. */
+gboolean reel_cleanup_video (ReelBlobs *blobs, const char *label, const char *video_id,
+                             ReelCleanupStats *stats, GError **error);
+
+/* Declares the metrics: reel_blobs_reclaimed_total and
+ * reel_blobs_reclaimed_bytes_total, by store. */
+void reel_cleanup_declare_metrics (void);
+
+G_END_DECLS

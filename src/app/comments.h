@@ -1,0 +1,72 @@
+/* Comments on videos: threads one level deep (a reply to a reply joins the
+ * same thread, remembering whom it answered), edits by the author, deletes
+ * by the author or the video's owner.
+ *
+ * Events (subject reel.ev.comment.<video id>):
+ *   comment.posted   {comment_id, video_id, author, text, thread?, reply_to?}
+ *   comment.edited   {comment_id, video_id, text}
+ *   comment.deleted  {comment_id, video_id}
+ * Tables:
+ *   COMMENTS       video id, u64 BE thread time, thread id
+ *                  [, u64 BE reply time, reply id] -> comment (JSON)
+ *                  A thread's key is a prefix of its replies' keys, so one
+ *                  walk in key order gives threads oldest first, each
+ *                  followed by its replies oldest first.
+ *   COMMENT_IDS    comment id -> its COMMENTS key
+ *   USER_COMMENTS  author \0 u64 BE time, comment id -> "": the per-user
+ *                  time index the rate limit reads (kept after a delete, so
+ *                  deleting does not buy new posts)
+ *   COUNTERS       "comments:<video id>"
+ * Deleting a thread's first comment deletes its replies; deleting a video
+ * deletes its comments.
+ *
+ * Rate limit: at most `limit` comments per author in any `window` seconds,
+ * counted from USER_COMMENTS. Because the count comes from the projection
+ * every API node keeps of the same log, the limit holds across nodes (up to
+ * their few milliseconds of projection lag), which an in-memory bucket per
+ * process would not (DESIGN: nothing may assume one process). */
+#pragma once
+
+#include "app/page.h"
+#include "bus/events.h"
+#include "store/store.h"
+
+G_BEGIN_DECLS
+
+#define REEL_COMMENT_TEXT_MAX 10000
+
+gboolean reel_comments_validate_text (const char *text, GError **error);
+
+/* REEL_ERROR_RATE_LIMITED when author has posted limit comments in the
+ * window ending at now_us; *retry_after_s says when the next one fits. */
+gboolean reel_comments_check_rate (ReelStore *store, const char *author, guint limit,
+                                   guint window_s, gint64 now_us, guint *retry_after_s,
+                                   GError **error);
+
+/* Publishes comment.posted; returns the new comment as the API shows it
+ * (without created_at, which the log assigns). */
+JsonObject *reel_comments_post (ReelBus *bus, ReelStore *store, const char *author,
+                                const char *video_id, const char *text, const char *reply_to,
+                                guint64 *seq, GError **error);
+/* REEL_ERROR_FORBIDDEN unless user wrote the comment. */
+gboolean reel_comments_edit (ReelBus *bus, ReelStore *store, const char *user, const char *video_id,
+                             const char *comment_id, const char *text, guint64 *seq,
+                             GError **error);
+/* REEL_ERROR_FORBIDDEN unless user wrote the comment or owns the video. */
+gboolean reel_comments_delete (ReelBus *bus, ReelStore *store, const char *user,
+                               const char *video_id, const char *comment_id, guint64 *seq,
+                               GError **error);
+
+/* One comment as the API shows it; REEL_ERROR_NOT_FOUND. */
+JsonObject *reel_comments_get (ReelStore *store, const char *video_id, const char *comment_id,
+                               GError **error);
+
+/* A page of a video's comments: threads oldest (or newest) first, each
+ * thread's replies right after it, oldest first. */
+JsonObject *reel_comments_list (ReelStore *store, const char *video_id, gboolean newest_first,
+                                const ReelPage *page, GError **error);
+
+/* Projection: comment.*, and video.deleted (before the videos projection). */
+gboolean reel_comments_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
+
+G_END_DECLS

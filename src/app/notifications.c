@@ -1,0 +1,312 @@
+/* See notifications.h. */
+#include "app/notifications.h"
+#include "app/subscriptions.h"
+#include "app/users.h"
+#include "app/videos.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/json.h"
+#include "store/counters.h"
+
+#define EVENT_HASH_LEN 16
+#define SUFFIX_LEN (8 + EVENT_HASH_LEN)
+
+static char *
+counter_name (const char *user)
+{
+  return g_strconcat ("unread:", user, NULL);
+}
+
+static GBytes *
+notification_key (const char *user, const guint8 suffix[SUFFIX_LEN])
+{
+  GByteArray *k = g_byte_array_new ();
+  g_byte_array_append (k, (const guint8 *)user, (guint)strlen (user) + 1);
+  g_byte_array_append (k, suffix, SUFFIX_LEN);
+  return g_byte_array_free_to_bytes (k);
+}
+
+/* The key suffix of the notification an event causes. */
+static void
+event_suffix (const ReelEvent *ev, guint8 out[SUFFIX_LEN])
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  reel_store_key_u64 (out, (guint64)reel_json_time_us (ev->at));
+  g_checksum_update (sum, (const guchar *)ev->id, -1);
+  g_checksum_get_digest (sum, digest, &len);
+  memcpy (out + 8, digest, EVENT_HASH_LEN);
+}
+
+static gboolean
+notify (ReelTxn *txn, const char *user, const ReelEvent *ev, JsonObject *rec, GError **error)
+{
+  guint8 suffix[SUFFIX_LEN];
+  g_autoptr (GBytes) key = NULL;
+  g_autofree char *text = NULL, *counter = counter_name (user);
+  event_suffix (ev, suffix);
+  key = notification_key (user, suffix);
+  if (reel_txn_get (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (key, NULL),
+                    g_bytes_get_size (key), NULL, NULL, NULL))
+    return TRUE;
+  json_object_set_string_member (rec, "created_at", ev->at);
+  json_object_set_boolean_member (rec, "read", FALSE);
+  text = reel_json_object_to_string (rec);
+  return reel_txn_put (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (key, NULL),
+                       g_bytes_get_size (key), text, strlen (text), error)
+         && reel_counter_add (txn, counter, 1, error);
+}
+
+static JsonObject *
+about_video (const char *type, JsonObject *video)
+{
+  JsonObject *rec = json_object_new ();
+  json_object_set_string_member (rec, "type", type);
+  json_object_set_string_member (rec, "video_id", json_object_get_string_member (video, "id"));
+  json_object_set_string_member (rec, "title",
+                                 json_object_get_string_member_with_default (video, "title", ""));
+  json_object_set_string_member (rec, "channel",
+                                 json_object_get_string_member_with_default (video, "owner", ""));
+  return rec;
+}
+
+typedef struct
+{
+  ReelTxn *txn;
+  const ReelEvent *ev;
+  JsonObject *video;
+  GError *error;
+} FanOut;
+
+static gboolean
+notify_subscriber (const char *name, gpointer data)
+{
+  FanOut *f = data;
+  g_autoptr (JsonObject) rec = about_video ("new_video", f->video);
+  return notify (f->txn, name, f->ev, rec, &f->error);
+}
+
+static gboolean
+apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *id = reel_videos_event_id (ev, error);
+  g_autoptr (JsonObject) video = NULL, rec = NULL;
+  g_autoptr (GError) local = NULL;
+  const char *state, *owner;
+
+  if (!id)
+    return FALSE;
+  if (!(video = reel_videos_load (txn, id, &local)))
+    {
+      if (local)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return local == NULL;
+    }
+  state = json_object_get_string_member_with_default (video, "state", "");
+  owner = json_object_get_string_member_with_default (video, "owner", "");
+  if (g_str_equal (ev->type, "video.failed"))
+    {
+      /* Several jobs of one video may give up: the first failure counts. */
+      if (g_str_equal (state, "failed") || g_str_equal (state, "ready"))
+        return TRUE;
+      rec = about_video ("video_failed", video);
+      json_object_set_string_member (
+          rec, "reason", json_object_get_string_member_with_default (ev->data, "reason", ""));
+      return notify (txn, owner, ev, rec, error);
+    }
+  /* video.ready: once (ready_at is set when the videos projection applies it). */
+  if (json_object_has_member (video, "ready_at"))
+    return TRUE;
+  rec = about_video ("video_ready", video);
+  if (!notify (txn, owner, ev, rec, error))
+    return FALSE;
+  FanOut f = { txn, ev, video, NULL };
+  if (!reel_subscriptions_foreach_subscriber (txn, owner, notify_subscriber, &f, error) || f.error)
+    {
+      if (f.error)
+        g_propagate_error (error, f.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Marks one notification read; already read ones stay as they are. */
+static gboolean
+mark_read (ReelTxn *txn, const char *user, GBytes *key, const guint8 *value, gsize value_len,
+           GError **error)
+{
+  g_autoptr (JsonObject) rec = reel_json_parse_object ((const char *)value, value_len, NULL);
+  g_autofree char *text = NULL, *counter = counter_name (user);
+  if (!rec || json_object_get_boolean_member_with_default (rec, "read", FALSE))
+    return TRUE;
+  json_object_set_boolean_member (rec, "read", TRUE);
+  text = reel_json_object_to_string (rec);
+  return reel_txn_put (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (key, NULL),
+                       g_bytes_get_size (key), text, strlen (text), error)
+         && reel_counter_add (txn, counter, -1, error);
+}
+
+static gboolean
+collect (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  g_ptr_array_add (data, g_bytes_new (key, key_len));
+  return TRUE;
+}
+
+static gboolean
+decode_id (const char *id, guint8 suffix[SUFFIX_LEN])
+{
+  g_auto (ReelPage) page = { 0 };
+  if (!reel_page_parse (NULL, id, &page, NULL) || g_bytes_get_size (page.after) != SUFFIX_LEN)
+    return FALSE;
+  memcpy (suffix, g_bytes_get_data (page.after, NULL), SUFFIX_LEN);
+  return TRUE;
+}
+
+static gboolean
+apply_read (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *user = reel_json_get_string (ev->data, "username", TRUE, error);
+  JsonArray *ids = NULL;
+  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+
+  if (!user)
+    return FALSE;
+  if (json_object_get_boolean_member_with_default (ev->data, "all", FALSE))
+    {
+      /* Everything the user has at this point of the log. */
+      g_autoptr (GBytes) prefix = reel_page_name_prefix (user);
+      if (!reel_txn_scan (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (prefix, NULL),
+                          g_bytes_get_size (prefix), NULL, 0, FALSE, collect, keys, error))
+        return FALSE;
+    }
+  else if (json_object_has_member (ev->data, "ids")
+           && JSON_NODE_HOLDS_ARRAY (json_object_get_member (ev->data, "ids")))
+    ids = json_object_get_array_member (ev->data, "ids");
+  for (guint i = 0; ids && i < json_array_get_length (ids); i++)
+    {
+      guint8 suffix[SUFFIX_LEN];
+      const char *id = json_array_get_string_element (ids, i);
+      if (id && decode_id (id, suffix))
+        g_ptr_array_add (keys, notification_key (user, suffix));
+    }
+  for (guint i = 0; i < keys->len; i++)
+    {
+      const void *v;
+      gsize len;
+      GBytes *key = keys->pdata[i];
+      if (reel_txn_get (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (key, NULL),
+                        g_bytes_get_size (key), &v, &len, NULL)
+          && !mark_read (txn, user, key, v, len, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+reel_notifications_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  if (g_str_equal (ev->type, "video.ready") || g_str_equal (ev->type, "video.failed"))
+    return apply_video (txn, ev, error);
+  if (g_str_equal (ev->type, "notification.read"))
+    return apply_read (txn, ev, error);
+  if (g_str_equal (ev->type, "user.registered"))
+    {
+      const char *user = reel_json_get_string (ev->data, "username", TRUE, error);
+      g_autoptr (JsonObject) rec = NULL;
+      if (!user)
+        return FALSE;
+      /* Only the registration that created the account (the users
+       * projection has not applied this event yet). */
+      if (!reel_users_validate_username (user, NULL)
+          || reel_txn_get (txn, REEL_DB_USERS, user, strlen (user), NULL, NULL, NULL))
+        return TRUE;
+      rec = json_object_new ();
+      json_object_set_string_member (rec, "type", "welcome");
+      return notify (txn, user, ev, rec, error);
+    }
+  return TRUE;
+}
+
+/* --- queries and the command --- */
+
+static JsonObject *
+render (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+        gpointer data, GError **error)
+{
+  JsonObject *rec = reel_json_parse_object ((const char *)value, value_len, error);
+  g_autofree char *id = NULL;
+  if (!rec || key_len < SUFFIX_LEN)
+    return rec;
+  id = reel_page_cursor (key + key_len - SUFFIX_LEN, SUFFIX_LEN);
+  json_object_set_string_member (rec, "id", id);
+  return rec;
+}
+
+guint64
+reel_notifications_unread (ReelStore *store, const char *user)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, NULL);
+  g_autofree char *counter = counter_name (user);
+  return txn ? reel_counter_get (txn, counter) : 0;
+}
+
+JsonObject *
+reel_notifications_list (ReelStore *store, const char *user, const ReelPage *page, GError **error)
+{
+  g_autoptr (ReelTxn) txn = NULL;
+  g_autoptr (GBytes) prefix = reel_page_name_prefix (user);
+  g_autofree char *counter = counter_name (user);
+  JsonObject *out;
+
+  if (page->after && g_bytes_get_size (page->after) != SUFFIX_LEN)
+    {
+      reel_page_bad_cursor (error);
+      return NULL;
+    }
+  if (!(txn = reel_store_begin (store, FALSE, error)))
+    return NULL;
+  out = reel_page_scan (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (prefix, NULL),
+                        g_bytes_get_size (prefix), page, TRUE, render, NULL, error);
+  if (out)
+    json_object_set_int_member (out, "unread_count", (gint64)reel_counter_get (txn, counter));
+  return out;
+}
+
+gboolean
+reel_notifications_mark_read (ReelBus *bus, const char *user, const char *const *ids, gboolean all,
+                              guint64 *seq, GError **error)
+{
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = reel_event_subject ("notification", user);
+  guint n = ids ? g_strv_length ((char **)ids) : 0;
+
+  if (!all && (n == 0 || n > REEL_NOTIFICATIONS_READ_MAX))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "give \"all\": true or 1 to %d notification ids", REEL_NOTIFICATIONS_READ_MAX);
+      return FALSE;
+    }
+  json_object_set_string_member (data, "username", user);
+  if (all)
+    json_object_set_boolean_member (data, "all", TRUE);
+  else
+    {
+      JsonArray *list = json_array_new ();
+      for (guint i = 0; i < n; i++)
+        {
+          guint8 suffix[SUFFIX_LEN];
+          if (!decode_id (ids[i], suffix))
+            {
+              json_array_unref (list);
+              g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "\"%s\" is not a notification id",
+                           ids[i]);
+              return FALSE;
+            }
+          json_array_add_string_element (list, ids[i]);
+        }
+      json_object_set_array_member (data, "ids", list);
+    }
+  return reel_events_publish (bus, subject, "notification.read", 1, user, data, FALSE, seq, error);
+}

@@ -1,0 +1,926 @@
+/* See search.h.
+ *
+ * A query runs in three steps. (1) Each phrase (query term) finds its
+ * document count n_i: an exact term reads SEARCH_TERMS; the prefix term
+ * walks the postings of every term that starts with it and folds them per
+ * video (that walk is needed anyway to know which videos match it at all).
+ * (2) The phrase with the fewest documents drives: its videos are the
+ * candidates, and every other phrase is checked per candidate (one LMDB
+ * lookup for an exact term, a hash lookup for the prefix term). (3) The
+ * survivors are scored and the best k kept in a bounded heap, so deep
+ * result sets cost O(n log k), not a full sort. */
+#include "app/search.h"
+#include "app/tokenizer.h"
+#include "app/users.h"
+#include "app/videos.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/json.h"
+#include "store/counters.h"
+
+#include <math.h>
+
+const double reel_search_weights[REEL_SEARCH_FIELDS] = {
+  [REEL_SEARCH_TITLE] = 3.0,
+  [REEL_SEARCH_DESCRIPTION] = 1.0,
+  [REEL_SEARCH_CHANNEL] = 2.0,
+};
+
+/* FTS5's (and the usual) BM25 parameters. */
+#define BM25_K1 1.2
+#define BM25_B 0.75
+/* FTS5's floor for the IDF of a term in more than half the documents. */
+#define IDF_FLOOR 1e-6
+#define POSTING_VALUE_LEN (2 * REEL_SEARCH_FIELDS + 4)
+/* Snippets: about this many characters of the description, starting a few
+ * words before the first match. */
+#define SNIPPET_CHARS 160
+#define SNIPPET_LEAD_WORDS 5
+#define COUNTER_DOCS "search:docs"
+#define COUNTER_TOKENS "search:tokens"
+/* The prefix index: the postings of every prefix of 1 to this many
+ * characters of a document's terms, under PREFIX_MARK + prefix (no term
+ * contains the mark: terms are letters and digits). A query ending in such
+ * a short prefix then reads one posting list, in video order, like a
+ * whole word, instead of the postings of every word that starts with it. */
+#define PREFIX_INDEX_CHARS 3
+#define PREFIX_MARK '\x01'
+/* See reel_search_rank(): walk a term's postings instead of looking each
+ * candidate up when it has at most this many times the driver's. */
+#define COLLECT_RATIO 4
+
+/* --- index --- */
+
+typedef struct
+{
+  guint16 tf[REEL_SEARCH_FIELDS];
+} TermFreq;
+
+static GBytes *
+posting_key (const char *term, const char *video_id)
+{
+  GByteArray *k = g_byte_array_sized_new ((guint)(strlen (term) + 1 + REEL_ID_LEN));
+  g_byte_array_append (k, (const guint8 *)term, (guint)strlen (term) + 1);
+  g_byte_array_append (k, (const guint8 *)video_id, REEL_ID_LEN);
+  return g_byte_array_free_to_bytes (k);
+}
+
+static gboolean
+put_bytes (ReelTxn *txn, ReelDb db, GBytes *key, const void *v, gsize len, GError **error)
+{
+  return reel_txn_put (txn, db, g_bytes_get_data (key, NULL), g_bytes_get_size (key), v, len,
+                       error);
+}
+
+static guint32
+term_df (ReelTxn *txn, const char *term)
+{
+  const guint8 *v;
+  gsize len;
+  if (!reel_txn_get (txn, REEL_DB_SEARCH_TERMS, term, strlen (term), (const void **)&v, &len, NULL)
+      || len != 4)
+    return 0;
+  return (guint32)v[0] << 24 | (guint32)v[1] << 16 | (guint32)v[2] << 8 | v[3];
+}
+
+static gboolean
+term_df_add (ReelTxn *txn, const char *term, int delta, GError **error)
+{
+  guint32 n = term_df (txn, term);
+  guint8 v[4];
+  if (delta < 0 && n <= (guint32)-delta)
+    return reel_txn_del (txn, REEL_DB_SEARCH_TERMS, term, strlen (term), error);
+  n += (guint32)delta;
+  v[0] = n >> 24, v[1] = n >> 16, v[2] = n >> 8, v[3] = n;
+  return reel_txn_put (txn, REEL_DB_SEARCH_TERMS, term, strlen (term), v, sizeof v, error);
+}
+
+gboolean
+reel_search_remove (ReelTxn *txn, const char *video_id, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (JsonObject) doc = NULL;
+  const void *v;
+  gsize len;
+  JsonArray *terms;
+
+  if (!reel_txn_get (txn, REEL_DB_SEARCH_DOCS, video_id, strlen (video_id), &v, &len, &local))
+    {
+      if (local)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return local == NULL;
+    }
+  if (!(doc = reel_json_parse_object (v, len, error)))
+    return FALSE;
+  terms
+      = json_object_has_member (doc, "terms") ? json_object_get_array_member (doc, "terms") : NULL;
+  for (guint i = 0; terms && i < json_array_get_length (terms); i++)
+    {
+      const char *term = json_array_get_string_element (terms, i);
+      g_autoptr (GBytes) key = posting_key (term, video_id);
+      if (!reel_txn_del (txn, REEL_DB_SEARCH_POSTINGS, g_bytes_get_data (key, NULL),
+                         g_bytes_get_size (key), error)
+          || !term_df_add (txn, term, -1, error))
+        return FALSE;
+    }
+  return reel_counter_add (txn, COUNTER_DOCS, -1, error)
+         && reel_counter_add (txn, COUNTER_TOKENS, -json_object_get_int_member (doc, "length"),
+                              error)
+         && reel_txn_del (txn, REEL_DB_SEARCH_DOCS, video_id, strlen (video_id), error);
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The key under which the prefix index files a prefix. */
+static char *
+prefix_key (const char *prefix, gsize len)
+{
+  char *key = g_malloc (len + 2);
+  key[0] = PREFIX_MARK;
+  memcpy (key + 1, prefix, len);
+  key[len + 1] = '\0';
+  return key;
+}
+
+/* Adds the prefix index's entries to a document's terms: each prefix of 1
+ * to PREFIX_INDEX_CHARS characters of its terms, with the frequencies of
+ * all the terms that start with it added up. */
+static void
+add_prefixes (GHashTable *freqs)
+{
+  g_autoptr (GHashTable) prefixes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTableIter it;
+  gpointer term, value;
+  g_hash_table_iter_init (&it, freqs);
+  while (g_hash_table_iter_next (&it, &term, &value))
+    {
+      const char *end = term;
+      for (int n = 1; n <= PREFIX_INDEX_CHARS && *end; n++)
+        {
+          g_autofree char *key = NULL;
+          TermFreq *sum;
+          end = g_utf8_next_char (end);
+          key = prefix_key (term, end - (const char *)term);
+          if (!(sum = g_hash_table_lookup (prefixes, key)))
+            {
+              sum = g_new0 (TermFreq, 1);
+              g_hash_table_insert (prefixes, g_strdup (key), sum);
+            }
+          for (int f = 0; f < REEL_SEARCH_FIELDS; f++)
+            sum->tf[f] = (guint16)MIN (G_MAXUINT16, (guint)sum->tf[f] + ((TermFreq *)value)->tf[f]);
+        }
+    }
+  g_hash_table_iter_init (&it, prefixes);
+  while (g_hash_table_iter_next (&it, &term, &value))
+    {
+      g_hash_table_iter_steal (&it);
+      g_hash_table_insert (freqs, term, value);
+    }
+}
+
+gboolean
+reel_search_index (ReelTxn *txn, const char *video_id, const char *const fields[REEL_SEARCH_FIELDS],
+                   GError **error)
+{
+  g_autoptr (GHashTable) freqs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (JsonObject) doc = json_object_new ();
+  g_autoptr (GPtrArray) sorted = NULL;
+  g_autofree char *text = NULL;
+  JsonArray *list = json_array_new ();
+  guint32 length = 0;
+  GHashTableIter it;
+  gpointer term;
+
+  g_return_val_if_fail (reel_id_valid (video_id), FALSE);
+  if (!reel_search_remove (txn, video_id, error))
+    return FALSE;
+  for (int f = 0; f < REEL_SEARCH_FIELDS; f++)
+    {
+      g_autoptr (GArray) tokens = fields[f] ? reel_tokenize (fields[f]) : NULL;
+      for (guint i = 0; tokens && i < tokens->len; i++)
+        {
+          ReelToken *t = &g_array_index (tokens, ReelToken, i);
+          TermFreq *tf = g_hash_table_lookup (freqs, t->term);
+          if (!tf)
+            {
+              tf = g_new0 (TermFreq, 1);
+              g_hash_table_insert (freqs, g_strdup (t->term), tf);
+            }
+          if (tf->tf[f] < G_MAXUINT16)
+            tf->tf[f]++;
+          length++;
+        }
+    }
+  add_prefixes (freqs);
+  /* Sorted, so the same document always stores the same bytes. */
+  sorted = g_ptr_array_new ();
+  g_hash_table_iter_init (&it, freqs);
+  while (g_hash_table_iter_next (&it, &term, NULL))
+    g_ptr_array_add (sorted, term);
+  g_ptr_array_sort (sorted, compare_strings);
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      const char *t = sorted->pdata[i];
+      TermFreq *tf = g_hash_table_lookup (freqs, t);
+      g_autoptr (GBytes) key = posting_key (t, video_id);
+      guint8 v[POSTING_VALUE_LEN];
+      for (int f = 0; f < REEL_SEARCH_FIELDS; f++)
+        v[2 * f] = tf->tf[f] >> 8, v[2 * f + 1] = tf->tf[f] & 0xff;
+      v[2 * REEL_SEARCH_FIELDS] = length >> 24;
+      v[2 * REEL_SEARCH_FIELDS + 1] = length >> 16;
+      v[2 * REEL_SEARCH_FIELDS + 2] = length >> 8;
+      v[2 * REEL_SEARCH_FIELDS + 3] = length;
+      if (!put_bytes (txn, REEL_DB_SEARCH_POSTINGS, key, v, sizeof v, error)
+          || !term_df_add (txn, t, 1, error))
+        {
+          json_array_unref (list);
+          return FALSE;
+        }
+      json_array_add_string_element (list, t);
+    }
+  json_object_set_int_member (doc, "length", length);
+  json_object_set_array_member (doc, "terms", list);
+  text = reel_json_object_to_string (doc);
+  return reel_counter_add (txn, COUNTER_DOCS, 1, error)
+         && reel_counter_add (txn, COUNTER_TOKENS, length, error)
+         && reel_txn_put (txn, REEL_DB_SEARCH_DOCS, video_id, strlen (video_id), text,
+                          strlen (text), error);
+}
+
+/* --- ranking --- */
+
+guint64
+reel_search_tie_break (ReelTxn *txn, const char *video_id)
+{
+  /* Issue 6 (view counts) returns the video's views here. */
+  return 0;
+}
+
+/* A document of a phrase, as read from its posting list. */
+typedef struct
+{
+  char id[REEL_ID_LEN];
+  guint32 length;
+  double freq;
+} Entry;
+
+typedef struct
+{
+  char *term;
+  gboolean prefix;
+  /* Its posting list: the word, or the prefix index's entry, with the NUL
+   * that ends it; NULL for a prefix too long for the prefix index, whose
+   * documents are the union of those of every word starting with it. */
+  char *key;
+  gsize key_len;
+  guint64 n; /* documents matching it */
+  double idf;
+  gboolean read;   /* all its documents are in entries */
+  GArray *entries; /* of Entry, by video id */
+  guint pos;       /* where the last lookup in entries ended */
+} Phrase;
+
+static void
+phrase_clear (gpointer p)
+{
+  Phrase *ph = p;
+  g_free (ph->term);
+  g_free (ph->key);
+  g_clear_pointer (&ph->entries, g_array_unref);
+}
+
+static double
+weighted_freq (const guint8 *v, guint32 *length)
+{
+  double f = 0;
+  for (int i = 0; i < REEL_SEARCH_FIELDS; i++)
+    f += reel_search_weights[i] * (double)(v[2 * i] << 8 | v[2 * i + 1]);
+  if (length)
+    *length = (guint32)v[2 * REEL_SEARCH_FIELDS] << 24
+              | (guint32)v[2 * REEL_SEARCH_FIELDS + 1] << 16
+              | (guint32)v[2 * REEL_SEARCH_FIELDS + 2] << 8 | v[2 * REEL_SEARCH_FIELDS + 3];
+  return f;
+}
+
+static gboolean
+posting_ok (gsize key_len, gsize value_len)
+{
+  return key_len >= REEL_ID_LEN + 2 && value_len == POSTING_VALUE_LEN;
+}
+
+/* A posting of a list: they arrive in video id order. */
+static gboolean
+read_entry (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  Phrase *ph = data;
+  Entry e;
+  if (!posting_ok (key_len, value_len))
+    return TRUE;
+  memcpy (e.id, key + key_len - REEL_ID_LEN, REEL_ID_LEN);
+  e.freq = weighted_freq (value, &e.length);
+  g_array_append_val (ph->entries, e);
+  return TRUE;
+}
+
+/* A long prefix's postings come word by word, each word's in video id
+ * order: runs, merged here into one list by video id with a small heap
+ * (sequential memory, no hashing), adding up the words of one document. */
+typedef struct
+{
+  GArray *all;  /* of Entry, run after run */
+  GArray *runs; /* of guint: where each run starts */
+  GByteArray *word;
+} Runs;
+
+static gboolean
+read_run_entry (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+                gpointer data)
+{
+  Runs *r = data;
+  gsize word_len = key_len - REEL_ID_LEN - 1;
+  Entry e;
+  if (!posting_ok (key_len, value_len) || key[word_len] != 0)
+    return TRUE;
+  if (word_len != r->word->len || memcmp (key, r->word->data, word_len) != 0)
+    {
+      guint start = r->all->len;
+      g_array_append_val (r->runs, start);
+      g_byte_array_set_size (r->word, 0);
+      g_byte_array_append (r->word, key, (guint)word_len);
+    }
+  memcpy (e.id, key + key_len - REEL_ID_LEN, REEL_ID_LEN);
+  e.freq = weighted_freq (value, &e.length);
+  g_array_append_val (r->all, e);
+  return TRUE;
+}
+
+typedef struct
+{
+  guint pos, end;
+} Cursor;
+
+static gboolean
+cursor_before (const Entry *all, const Cursor *a, const Cursor *b)
+{
+  return memcmp (all[a->pos].id, all[b->pos].id, REEL_ID_LEN) < 0;
+}
+
+static void
+heap_sift_down (Cursor *h, guint n, guint i, const Entry *all)
+{
+  for (;;)
+    {
+      guint l = 2 * i + 1, r = l + 1, min = i;
+      if (l < n && cursor_before (all, &h[l], &h[min]))
+        min = l;
+      if (r < n && cursor_before (all, &h[r], &h[min]))
+        min = r;
+      if (min == i)
+        return;
+      Cursor tmp = h[i];
+      h[i] = h[min];
+      h[min] = tmp;
+      i = min;
+    }
+}
+
+static GArray *
+merge_runs (GArray *all, GArray *runs)
+{
+  guint k = runs->len, n = k;
+  const Entry *e = (const Entry *)all->data;
+  g_autofree Cursor *heap = g_new (Cursor, MAX (k, 1));
+  GArray *out;
+  if (k <= 1)
+    return g_array_ref (all);
+  out = g_array_sized_new (FALSE, FALSE, sizeof (Entry), all->len);
+  for (guint i = 0; i < k; i++)
+    heap[i] = (Cursor){ g_array_index (runs, guint, i),
+                        i + 1 < k ? g_array_index (runs, guint, i + 1) : all->len };
+  for (guint i = k / 2; i-- > 0;)
+    heap_sift_down (heap, n, i, e);
+  while (n > 0)
+    {
+      const Entry *next = &e[heap[0].pos];
+      Entry *last = out->len ? &g_array_index (out, Entry, out->len - 1) : NULL;
+      if (last && memcmp (last->id, next->id, REEL_ID_LEN) == 0)
+        last->freq += next->freq;
+      else
+        g_array_append_vals (out, next, 1);
+      if (++heap[0].pos == heap[0].end)
+        heap[0] = heap[--n];
+      heap_sift_down (heap, n, 0, e);
+    }
+  return out;
+}
+
+/* Reads all of a phrase's documents into entries, by video id: its list,
+ * or the union of a long prefix's words. */
+static gboolean
+read_phrase (ReelTxn *txn, Phrase *p, GError **error)
+{
+  p->read = TRUE;
+  if (!p->key)
+    {
+      Runs r = { g_array_new (FALSE, FALSE, sizeof (Entry)),
+                 g_array_new (FALSE, FALSE, sizeof (guint)), g_byte_array_new () };
+      gboolean ok = reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, p->term, strlen (p->term), NULL, 0,
+                                   FALSE, read_run_entry, &r, error);
+      if (ok)
+        p->entries = merge_runs (r.all, r.runs);
+      g_array_unref (r.all);
+      g_array_unref (r.runs);
+      g_byte_array_unref (r.word);
+      return ok;
+    }
+  p->entries = g_array_sized_new (FALSE, FALSE, sizeof (Entry), (guint)p->n);
+  return reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, p->key, p->key_len, NULL, 0, FALSE,
+                        read_entry, p, error);
+}
+
+/* The weighted frequency of the phrase in a document; FALSE when absent.
+ * Candidates mostly come in id order, so a read list is merged, not
+ * searched (a binary search only when the order turns back). */
+static gboolean
+phrase_find (ReelTxn *txn, Phrase *p, const char *id, GByteArray *scratch, double *freq)
+{
+  if (!p->read)
+    {
+      const guint8 *v;
+      gsize len;
+      g_byte_array_set_size (scratch, 0);
+      g_byte_array_append (scratch, (const guint8 *)p->key, (guint)p->key_len);
+      g_byte_array_append (scratch, (const guint8 *)id, REEL_ID_LEN);
+      if (!reel_txn_get (txn, REEL_DB_SEARCH_POSTINGS, scratch->data, scratch->len,
+                         (const void **)&v, &len, NULL)
+          || len != POSTING_VALUE_LEN)
+        return FALSE;
+      *freq = weighted_freq (v, NULL);
+      return TRUE;
+    }
+  Entry *e = (Entry *)p->entries->data;
+  guint n = p->entries->len;
+  if (p->pos > 0 && memcmp (id, e[p->pos - 1].id, REEL_ID_LEN) < 0)
+    {
+      guint lo = 0, hi = n;
+      while (lo < hi)
+        {
+          guint mid = (lo + hi) / 2;
+          if (memcmp (e[mid].id, id, REEL_ID_LEN) < 0)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      p->pos = lo;
+    }
+  while (p->pos < n && memcmp (e[p->pos].id, id, REEL_ID_LEN) < 0)
+    p->pos++;
+  if (p->pos < n && memcmp (e[p->pos].id, id, REEL_ID_LEN) == 0)
+    {
+      *freq = e[p->pos].freq;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The words of a query; the last is a prefix when the query ends inside it. */
+static GArray *
+query_phrases (const char *query)
+{
+  g_autoptr (GArray) tokens = reel_tokenize (query);
+  GArray *phrases = g_array_new (FALSE, TRUE, sizeof (Phrase));
+  g_array_set_clear_func (phrases, phrase_clear);
+  for (guint i = 0; i < tokens->len && phrases->len < REEL_SEARCH_MAX_TERMS; i++)
+    {
+      ReelToken *t = &g_array_index (tokens, ReelToken, i);
+      gboolean prefix = i + 1 == tokens->len && t->end == strlen (query);
+      gboolean dup = FALSE;
+      for (guint j = 0; j < phrases->len && !dup; j++)
+        {
+          Phrase *p = &g_array_index (phrases, Phrase, j);
+          dup = p->prefix == prefix && g_str_equal (p->term, t->term);
+        }
+      if (!dup)
+        {
+          Phrase p = { 0 };
+          p.term = g_strdup (t->term);
+          p.prefix = prefix;
+          if (!prefix)
+            p.key = g_strdup (t->term), p.key_len = strlen (t->term) + 1;
+          else if (g_utf8_strlen (t->term, -1) <= PREFIX_INDEX_CHARS)
+            {
+              p.key = prefix_key (t->term, strlen (t->term));
+              p.key_len = strlen (p.key) + 1;
+            }
+          g_array_append_val (phrases, p);
+        }
+    }
+  return phrases;
+}
+
+static gboolean
+hit_before (const ReelSearchHit *a, const ReelSearchHit *b)
+{
+  if (a->score != b->score)
+    return a->score > b->score;
+  if (a->tie_break != b->tie_break)
+    return a->tie_break > b->tie_break;
+  return strcmp (a->video_id, b->video_id) < 0;
+}
+
+/* A bounded heap whose root is the worst of the best k so far. */
+typedef struct
+{
+  GArray *hits;
+  guint k;
+} Best;
+
+static void
+best_sift_down (Best *b, guint i)
+{
+  ReelSearchHit *h = (ReelSearchHit *)b->hits->data;
+  for (;;)
+    {
+      guint l = 2 * i + 1, r = l + 1, worst = i;
+      if (l < b->hits->len && hit_before (&h[worst], &h[l]))
+        worst = l;
+      if (r < b->hits->len && hit_before (&h[worst], &h[r]))
+        worst = r;
+      if (worst == i)
+        return;
+      ReelSearchHit tmp = h[i];
+      h[i] = h[worst];
+      h[worst] = tmp;
+      i = worst;
+    }
+}
+
+static void
+best_offer (Best *b, const ReelSearchHit *hit)
+{
+  ReelSearchHit *h;
+  if (b->hits->len < b->k)
+    {
+      guint i = b->hits->len;
+      g_array_append_val (b->hits, *hit);
+      h = (ReelSearchHit *)b->hits->data;
+      while (i > 0 && hit_before (&h[(i - 1) / 2], &h[i]))
+        {
+          ReelSearchHit tmp = h[i];
+          h[i] = h[(i - 1) / 2];
+          h[(i - 1) / 2] = tmp;
+          i = (i - 1) / 2;
+        }
+      return;
+    }
+  h = (ReelSearchHit *)b->hits->data;
+  if (b->k == 0 || !hit_before (hit, &h[0]))
+    return;
+  h[0] = *hit;
+  best_sift_down (b, 0);
+}
+
+static int
+compare_hits (gconstpointer a, gconstpointer b)
+{
+  return hit_before (a, b) ? -1 : hit_before (b, a) ? 1 : 0;
+}
+
+typedef struct
+{
+  ReelTxn *txn;
+  GArray *phrases;
+  Phrase *driver;
+  double avgdl;
+  const ReelSearchHit *after;
+  Best best;
+  GByteArray *key; /* scratch */
+} Rank;
+
+static double
+bm25 (const Phrase *p, double f, guint32 length, double avgdl)
+{
+  return p->idf * f * (BM25_K1 + 1.0)
+         / (f + BM25_K1 * (1.0 - BM25_B + BM25_B * (double)length / avgdl));
+}
+
+/* Scores one candidate that matches the driver with (freq, length). */
+static void
+consider (Rank *r, const char *id, double driver_freq, guint32 length)
+{
+  ReelSearchHit hit = { { 0 }, 0, 0 };
+  for (guint i = 0; i < r->phrases->len; i++)
+    {
+      Phrase *p = &g_array_index (r->phrases, Phrase, i);
+      double f = driver_freq;
+      if (p != r->driver && !phrase_find (r->txn, p, id, r->key, &f))
+        return;
+      hit.score += bm25 (p, f, length, r->avgdl);
+    }
+  memcpy (hit.video_id, id, REEL_ID_LEN);
+  hit.video_id[REEL_ID_LEN] = '\0';
+  hit.tie_break = reel_search_tie_break (r->txn, hit.video_id);
+  if (r->after && !hit_before (r->after, &hit))
+    return;
+  best_offer (&r->best, &hit);
+}
+
+static gboolean
+drive (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  Rank *r = data;
+  guint32 length;
+  double f;
+  if (!posting_ok (key_len, value_len))
+    return TRUE;
+  f = weighted_freq (value, &length);
+  consider (r, (const char *)key + key_len - REEL_ID_LEN, f, length);
+  return TRUE;
+}
+
+GArray *
+reel_search_rank (ReelTxn *txn, const char *query, const ReelSearchHit *after, guint k,
+                  GError **error)
+{
+  g_autoptr (GArray) phrases = query_phrases (query);
+  GArray *hits = g_array_new (FALSE, FALSE, sizeof (ReelSearchHit));
+  guint64 n_docs = reel_counter_get (txn, COUNTER_DOCS);
+  Rank r = { txn, phrases, NULL, 0, after, { hits, k }, NULL };
+
+  if (phrases->len == 0 || n_docs == 0)
+    return hits;
+  r.avgdl = MAX (1.0, (double)reel_counter_get (txn, COUNTER_TOKENS) / (double)n_docs);
+  for (guint i = 0; i < phrases->len; i++)
+    {
+      Phrase *p = &g_array_index (phrases, Phrase, i);
+      /* A long prefix's document count is the size of the union of its
+       * words' documents: only reading them all tells. */
+      if (!p->key && !read_phrase (txn, p, error))
+        {
+          g_array_unref (hits);
+          return NULL;
+        }
+      p->n = p->key ? term_df (txn, p->key) : p->entries->len;
+      if (p->n == 0)
+        return hits; /* every term must match */
+      p->idf = log (((double)n_docs - (double)p->n + 0.5) / ((double)p->n + 0.5));
+      if (p->idf <= 0)
+        p->idf = IDF_FLOOR;
+      if (!r.driver || p->n < r.driver->n)
+        r.driver = p;
+    }
+  /* A list with not many more documents than the driver is cheaper to read
+   * in one sequential walk than to look up once per candidate. */
+  for (guint i = 0; i < phrases->len; i++)
+    {
+      Phrase *p = &g_array_index (phrases, Phrase, i);
+      if (!p->read && p != r.driver && p->n <= COLLECT_RATIO * r.driver->n
+          && !read_phrase (txn, p, error))
+        {
+          g_array_unref (hits);
+          return NULL;
+        }
+    }
+  r.key = g_byte_array_new ();
+  if (r.driver->read)
+    {
+      for (guint i = 0; i < r.driver->entries->len; i++)
+        {
+          Entry *m = &g_array_index (r.driver->entries, Entry, i);
+          consider (&r, m->id, m->freq, m->length);
+        }
+    }
+  else if (!reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, r.driver->key, r.driver->key_len, NULL, 0,
+                           FALSE, drive, &r, error))
+    {
+      g_byte_array_unref (r.key);
+      g_array_unref (hits);
+      return NULL;
+    }
+  g_byte_array_unref (r.key);
+  g_array_sort (hits, compare_hits);
+  return hits;
+}
+
+/* --- API results --- */
+
+/* Cursor: the last hit's score (IEEE 754 bits), tie-break and video id. */
+#define CURSOR_LEN (8 + 8 + REEL_ID_LEN)
+
+static GBytes *
+hit_cursor (gconstpointer element)
+{
+  const ReelSearchHit *h = element;
+  guint8 c[CURSOR_LEN];
+  guint64 bits;
+  memcpy (&bits, &h->score, 8);
+  reel_store_key_u64 (c, bits);
+  reel_store_key_u64 (c + 8, h->tie_break);
+  memcpy (c + 16, h->video_id, REEL_ID_LEN);
+  return g_bytes_new (c, sizeof c);
+}
+
+static gboolean
+hit_from_cursor (GBytes *cursor, ReelSearchHit *h, GError **error)
+{
+  gsize len;
+  const guint8 *c = g_bytes_get_data (cursor, &len);
+  guint64 bits;
+  if (len != CURSOR_LEN)
+    return reel_page_bad_cursor (error);
+  bits = reel_store_read_u64 (c);
+  memcpy (&h->score, &bits, 8);
+  h->tie_break = reel_store_read_u64 (c + 8);
+  memcpy (h->video_id, c + 16, REEL_ID_LEN);
+  h->video_id[REEL_ID_LEN] = '\0';
+  if (!reel_id_valid (h->video_id) || !isfinite (h->score))
+    return reel_page_bad_cursor (error);
+  return TRUE;
+}
+
+static gboolean
+token_matches (const ReelToken *t, GArray *phrases)
+{
+  for (guint i = 0; i < phrases->len; i++)
+    {
+      const Phrase *p = &g_array_index (phrases, Phrase, i);
+      if (p->prefix ? g_str_has_prefix (t->term, p->term) : g_str_equal (t->term, p->term))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+append_escaped (GString *out, const char *text, gsize len)
+{
+  g_autofree char *esc = g_markup_escape_text (text, (gssize)len);
+  g_string_append (out, esc);
+}
+
+/* text[from, to) HTML-escaped, its matching words in <mark>. */
+static char *
+highlight (const char *text, gsize from, gsize to, GArray *tokens, GArray *phrases)
+{
+  GString *out = g_string_new (NULL);
+  gsize pos = from;
+  for (guint i = 0; i < tokens->len; i++)
+    {
+      ReelToken *t = &g_array_index (tokens, ReelToken, i);
+      if (t->start < from || t->end > to || !token_matches (t, phrases))
+        continue;
+      append_escaped (out, text + pos, t->start - pos);
+      g_string_append (out, "<mark>");
+      append_escaped (out, text + t->start, t->end - t->start);
+      g_string_append (out, "</mark>");
+      pos = t->end;
+    }
+  append_escaped (out, text + pos, to - pos);
+  return g_string_free (out, FALSE);
+}
+
+/* The description around its first match (or its start), highlighted. */
+static char *
+snippet (const char *text, GArray *phrases)
+{
+  g_autoptr (GArray) tokens = reel_tokenize (text);
+  gsize from = 0, to, len = strlen (text);
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autofree char *body = NULL;
+  for (guint i = 0; i < tokens->len; i++)
+    if (token_matches (&g_array_index (tokens, ReelToken, i), phrases))
+      {
+        if (i > SNIPPET_LEAD_WORDS)
+          from = g_array_index (tokens, ReelToken, i - SNIPPET_LEAD_WORDS).start;
+        break;
+      }
+  to = from;
+  for (glong chars = 0; to < len && chars < SNIPPET_CHARS; chars++)
+    to = (gsize)(g_utf8_next_char (text + to) - text);
+  /* Do not cut a word in two. */
+  for (guint i = 0; i < tokens->len; i++)
+    {
+      ReelToken *t = &g_array_index (tokens, ReelToken, i);
+      if (t->start < to && t->end > to)
+        to = t->end;
+    }
+  body = highlight (text, from, to, tokens, phrases);
+  g_string_append_printf (out, "%s%s%s", from > 0 ? "… " : "", g_strstrip (body),
+                          to < len ? " …" : "");
+  return g_strdup (out->str);
+}
+
+static JsonObject *
+render_hit (ReelTxn *txn, gconstpointer element, gpointer data, GError **error)
+{
+  const ReelSearchHit *h = element;
+  GArray *phrases = data;
+  g_autoptr (JsonObject) rec = reel_videos_load (txn, h->video_id, error);
+  g_autoptr (JsonObject) user = NULL;
+  g_autoptr (GArray) title_tokens = NULL;
+  g_autofree char *title_html = NULL, *snippet_html = NULL;
+  JsonObject *item, *channel;
+  const char *title, *owner;
+
+  if (!rec)
+    return NULL;
+  title = json_object_get_string_member_with_default (rec, "title", "");
+  owner = json_object_get_string_member_with_default (rec, "owner", "");
+  title_tokens = reel_tokenize (title);
+  title_html = highlight (title, 0, strlen (title), title_tokens, phrases);
+  snippet_html
+      = snippet (json_object_get_string_member_with_default (rec, "description", ""), phrases);
+  item = reel_videos_public (rec);
+  channel = json_object_new ();
+  json_object_set_string_member (channel, "username", owner);
+  user = reel_users_load (txn, owner, NULL);
+  json_object_set_string_member (
+      channel, "display_name",
+      user ? json_object_get_string_member_with_default (user, "display_name", owner) : owner);
+  json_object_set_object_member (item, "channel", channel);
+  json_object_set_double_member (item, "score", h->score);
+  json_object_set_string_member (item, "title_html", title_html);
+  json_object_set_string_member (item, "snippet_html", snippet_html);
+  return item;
+}
+
+JsonObject *
+reel_search_query (ReelStore *store, const char *query, const ReelPage *page, GError **error)
+{
+  g_autoptr (ReelTxn) txn = NULL;
+  g_autoptr (GArray) hits = NULL, phrases = NULL;
+  ReelSearchHit after;
+
+  if (!g_utf8_validate (query, -1, NULL) || strlen (query) > REEL_SEARCH_QUERY_MAX)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "q must be valid UTF-8 of at most %d bytes", REEL_SEARCH_QUERY_MAX);
+      return NULL;
+    }
+  if (page->after && !hit_from_cursor (page->after, &after, error))
+    return NULL;
+  if (!(txn = reel_store_begin (store, FALSE, error)))
+    return NULL;
+  /* One more than the page: whether there is a next page. */
+  hits = reel_search_rank (txn, query, page->after ? &after : NULL, page->limit + 1, error);
+  if (!hits)
+    return NULL;
+  phrases = query_phrases (query);
+  return reel_page_render (txn, hits, page->limit, hit_cursor, render_hit, phrases, error);
+}
+
+/* --- projection --- */
+
+static gboolean
+index_video (ReelTxn *txn, const char *id, JsonObject *rec, const char *title,
+             const char *description, GError **error)
+{
+  const char *owner = json_object_get_string_member_with_default (rec, "owner", "");
+  g_autoptr (JsonObject) user = reel_users_load (txn, owner, NULL);
+  g_autofree char *channel = g_strdup_printf (
+      "%s %s", owner,
+      user ? json_object_get_string_member_with_default (user, "display_name", "") : "");
+  const char *fields[REEL_SEARCH_FIELDS] = { title, description, channel };
+  return reel_search_index (txn, id, fields, error);
+}
+
+gboolean
+reel_search_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *id;
+  g_autoptr (JsonObject) rec = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (!g_str_equal (ev->type, "video.ready") && !g_str_equal (ev->type, "video.edited")
+      && !g_str_equal (ev->type, "video.deleted"))
+    return TRUE;
+  if (!(id = reel_videos_event_id (ev, error)))
+    return FALSE;
+  if (g_str_equal (ev->type, "video.deleted"))
+    return reel_search_remove (txn, id, error);
+  rec = reel_videos_load (txn, id, &local);
+  if (!rec)
+    {
+      if (local)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return local == NULL; /* deleted before it was published: nothing to index */
+    }
+  if (g_str_equal (ev->type, "video.ready"))
+    return json_object_has_member (rec, "ready_at")
+           || index_video (txn, id, rec, json_object_get_string_member (rec, "title"),
+                           json_object_get_string_member_with_default (rec, "description", ""),
+                           error);
+  /* video.edited: only published videos are in the index. */
+  if (!reel_txn_get (txn, REEL_DB_SEARCH_DOCS, id, strlen (id), NULL, NULL, NULL))
+    return TRUE;
+  return index_video (txn, id, rec,
+                      json_object_get_string_member_with_default (
+                          ev->data, "title", json_object_get_string_member (rec, "title")),
+                      json_object_get_string_member_with_default (
+                          ev->data, "description",
+                          json_object_get_string_member_with_default (rec, "description", "")),
+                      error);
+}

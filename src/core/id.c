@@ -1,0 +1,28 @@
+/* See id.h. */
+#include "core/id.h"
+
+#include <sodium.h>
+
+char *
+reel_id_new (void)
+{
+  guint8 raw[8];
+  char b64[sodium_base64_ENCODED_LEN (8, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  /* sodium_init() is idempotent and thread-safe; randombytes needs it. */
+  if (sodium_init () < 0)
+    g_error ("libsodium failed to initialise");
+  randombytes_buf (raw, sizeof raw);
+  return g_strdup (sodium_bin2base64 (b64, sizeof b64, raw, sizeof raw,
+                                      sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+}
+
+gboolean
+reel_id_valid (const char *text)
+{
+  if (!text || strlen (text) != REEL_ID_LEN)
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    if (!(g_ascii_isalnum (*p) || *p == '-' || *p == '_'))
+      return FALSE;
+  return TRUE;
+}

@@ -1,0 +1,140 @@
+/* See janitor.h. The timer runs on the main context; the sweeps run on the
+ * job worker's thread (blobs) and on a thread of the GLib pool (uploads),
+ * so a large store never stalls the HTTP server. */
+#include "daemon/janitor.h"
+#include "app/cleanup.h"
+#include "bus/jobs.h"
+#include "core/error.h"
+
+struct ReelJanitor
+{
+  const ReelConfig *cfg;
+  ReelBus *bus;
+  ReelStore *store;
+  ReelBlobs *blobs;
+  ReelBlobs *cdn;
+  ReelUploads *uploads;
+  ReelJobWorker *worker;
+  guint timer;
+  GMutex lock;   /* one uploads sweep at a time */
+  GCond idle;    /* signalled when running drops to 0 */
+  guint running; /* uploads sweeps queued or running (under lock) */
+};
+
+static gboolean
+sweep_blobs (const ReelJob *job, gpointer user_data, GError **error)
+{
+  ReelJanitor *j = user_data;
+  ReelCleanupStats stats = { 0 };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  if (!reel_cleanup_blobs (j->store, j->blobs, "blobs", now, j->cfg->cleanup_grace_s, &stats, error)
+      || (j->cdn
+          && !reel_cleanup_blobs (j->store, j->cdn, "cdn", now, j->cfg->cleanup_grace_s, &stats,
+                                  error)))
+    return FALSE;
+  if (stats.files)
+    g_message ("cleanup: reclaimed %" G_GUINT64_FORMAT " blobs, %" G_GUINT64_FORMAT " bytes",
+               stats.files, stats.bytes);
+  return TRUE;
+}
+
+static void
+sweep_uploads (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+  ReelJanitor *j = data;
+  ReelCleanupStats stats = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_mutex_lock (&j->lock);
+  if (!reel_cleanup_uploads (j->bus, j->store, j->uploads, g_get_real_time () / G_USEC_PER_SEC,
+                             j->cfg->cleanup_grace_s, &stats, &error))
+    g_warning ("cleanup of partial uploads: %s", error->message);
+  else if (stats.files)
+    g_message ("cleanup: discarded %" G_GUINT64_FORMAT " abandoned uploads, %" G_GUINT64_FORMAT
+               " bytes",
+               stats.files, stats.bytes);
+  if (--j->running == 0)
+    g_cond_signal (&j->idle);
+  g_mutex_unlock (&j->lock);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void schedule (ReelJanitor *j);
+
+static gboolean
+tick (gpointer data)
+{
+  ReelJanitor *j = data;
+  guint64 bucket = (guint64)(g_get_real_time () / G_USEC_PER_SEC) / j->cfg->cleanup_interval_s;
+  g_autofree char *key = g_strdup_printf ("%" G_GUINT64_FORMAT, bucket);
+  g_autoptr (JsonObject) job = json_object_new ();
+  g_autoptr (GError) error = NULL;
+
+  j->timer = 0;
+  json_object_set_int_member (job, "interval", (gint64)bucket);
+  if (!reel_jobs_publish (j->bus, "sweep", key, key, job, &error))
+    g_warning ("cannot queue the blob clean-up: %s", error->message);
+  if (j->uploads)
+    {
+      g_autoptr (GTask) task = g_task_new (NULL, NULL, NULL, NULL);
+      g_mutex_lock (&j->lock);
+      j->running++;
+      g_mutex_unlock (&j->lock);
+      g_task_set_task_data (task, j, NULL);
+      g_task_run_in_thread (task, sweep_uploads);
+    }
+  schedule (j);
+  return G_SOURCE_REMOVE;
+}
+
+/* The next interval boundary of the wall clock (every node agrees on it). */
+static void
+schedule (ReelJanitor *j)
+{
+  gint64 interval_ms = (gint64)j->cfg->cleanup_interval_s * 1000;
+  gint64 now_ms = g_get_real_time () / 1000;
+  gint64 wait_ms = interval_ms - now_ms % interval_ms;
+  j->timer = g_timeout_add ((guint)MIN (wait_ms, G_MAXUINT), tick, j);
+}
+
+ReelJanitor *
+reel_janitor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelBlobs *blobs,
+                    ReelBlobs *cdn, ReelUploads *uploads)
+{
+  ReelJanitor *j = g_new0 (ReelJanitor, 1);
+  ReelJobWorkerConfig wc = { 0 };
+  reel_cleanup_declare_metrics ();
+  j->cfg = cfg;
+  j->bus = bus;
+  j->store = store;
+  j->blobs = blobs;
+  j->cdn = cdn;
+  j->uploads = uploads;
+  g_mutex_init (&j->lock);
+  g_cond_init (&j->idle);
+  wc.kind = "sweep";
+  wc.concurrency = 1;
+  wc.ack_wait_s = cfg->job_ack_wait_s;
+  wc.max_attempts = cfg->job_attempts;
+  wc.run = sweep_blobs;
+  wc.user_data = j;
+  j->worker = reel_job_worker_start (bus, &wc);
+  schedule (j);
+  return j;
+}
+
+void
+reel_janitor_stop (ReelJanitor *j)
+{
+  if (!j)
+    return;
+  g_clear_handle_id (&j->timer, g_source_remove);
+  reel_job_worker_stop (j->worker);
+  /* Wait for the uploads sweeps queued or in progress. */
+  g_mutex_lock (&j->lock);
+  while (j->running > 0)
+    g_cond_wait (&j->idle, &j->lock);
+  g_mutex_unlock (&j->lock);
+  g_mutex_clear (&j->lock);
+  g_cond_clear (&j->idle);
+  g_free (j);
+}

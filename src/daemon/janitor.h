@@ -1,0 +1,35 @@
+/* The janitor: the periodic orphan clean-up (app/cleanup.c), every
+ * cleanup.interval_seconds.
+ *
+ * Two kinds of storage, two ways to run:
+ *   - The blob store and the CDN origin are shared by the cluster (an
+ *     S3-style store in production), so they are swept by one node per
+ *     interval: every node's timer queues the job reel.job.sweep.<N> (N =
+ *     the interval's number since the epoch) with Nats-Msg-Id
+ *     "job-sweep-<N>", timers fire at the same wall-clock boundaries, so the
+ *     stream's duplicate window keeps one copy, and the work queue hands it
+ *     to one node. A second sweep would be harmless, only wasted work.
+ *   - Partial uploads live on the API node that received them
+ *     (DATA_DIR/uploads), so every such node sweeps its own, on the same
+ *     timer.
+ * Why a periodic job rather than the event-driven reactor: an orphan is the
+ * absence of a reference (a crash between writing a blob and publishing
+ * the event naming it), which no event announces. */
+#pragma once
+
+#include "app/uploads.h"
+#include "bus/bus.h"
+#include "core/config.h"
+#include "store/blobs.h"
+#include "store/store.h"
+
+G_BEGIN_DECLS
+
+typedef struct ReelJanitor ReelJanitor;
+
+/* cdn may be NULL; uploads NULL when this node serves no uploads. */
+ReelJanitor *reel_janitor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store,
+                                 ReelBlobs *blobs, ReelBlobs *cdn, ReelUploads *uploads);
+void reel_janitor_stop (ReelJanitor *janitor);
+
+G_END_DECLS

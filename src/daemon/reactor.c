@@ -1,0 +1,170 @@
+/* See reactor.h. */
+#include "daemon/reactor.h"
+#include "app/cdn.h"
+#include "app/cleanup.h"
+#include "app/mail.h"
+#include "bus/events.h"
+#include "bus/jobs.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/metrics.h"
+
+#define DURABLE "reel-reactor"
+/* Effects run in parallel with each other (an email may wait on a slow
+ * relay while a push copies files), but few at once: they are I/O. */
+#define CONCURRENCY 2
+/* An effect that needs the local projection waits this long for it. */
+#define PROJECTION_WAIT_US (30 * G_USEC_PER_SEC)
+#define PROJECTION_POLL_US (20 * 1000)
+
+struct ReelReactor
+{
+  const ReelConfig *cfg;
+  ReelBus *bus;
+  ReelStore *store;
+  ReelBlobs *blobs;
+  ReelBlobs *cdn;
+  ReelProjector *projector;
+  ReelJobWorker *worker;
+};
+
+/* Waits until the local projection has applied the job's event. */
+static gboolean
+wait_projected (ReelReactor *r, const ReelJob *job, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + PROJECTION_WAIT_US;
+  while (reel_projector_applied (r->projector) < reel_job_sequence (job))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
+                       "the local projection has not reached event %" G_GUINT64_FORMAT,
+                       reel_job_sequence (job));
+          return FALSE;
+        }
+      reel_job_progress (job);
+      g_usleep (PROJECTION_POLL_US);
+    }
+  return TRUE;
+}
+
+static gboolean
+welcome (ReelReactor *r, JsonObject *data, GError **error)
+{
+  const char *email = json_object_get_string_member_with_default (data, "email", NULL);
+  const char *username = json_object_get_string_member_with_default (data, "username", NULL);
+  if (!r->cfg->smtp_url || !email || !username)
+    return TRUE;
+  if (!reel_mail_welcome (r->cfg, username,
+                          json_object_get_string_member_with_default (data, "display_name", NULL),
+                          email, error))
+    return FALSE;
+  reel_metrics_add ("reel_emails_sent_total", "kind=\"welcome\"", 1);
+  return TRUE;
+}
+
+static gboolean
+push_to_cdn (ReelReactor *r, const ReelJob *job, const char *id, GError **error)
+{
+  g_autoptr (JsonObject) data = NULL;
+  g_autofree char *subject = NULL;
+  guint segments;
+  guint64 bytes;
+
+  if (!r->cdn || !wait_projected (r, job, error))
+    return r->cdn == NULL;
+  if (!reel_cdn_wanted (r->cfg, r->store, id, error))
+    return error == NULL || *error == NULL;
+  if (!reel_cdn_push (r->store, r->blobs, r->cdn, id, &segments, &bytes, error))
+    return FALSE;
+  data = json_object_new ();
+  json_object_set_string_member (data, "video_id", id);
+  json_object_set_int_member (data, "segments", segments);
+  json_object_set_int_member (data, "bytes", (gint64)bytes);
+  subject = reel_event_subject ("video", id);
+  if (!reel_events_publish (r->bus, subject, "video.cdn_pushed", 1, NULL, data, FALSE, NULL, error))
+    return FALSE;
+  reel_metrics_add ("reel_cdn_pushed_bytes_total", NULL, (double)bytes);
+  return TRUE;
+}
+
+static gboolean
+reclaim (ReelReactor *r, const char *id, GError **error)
+{
+  ReelCleanupStats stats = { 0 };
+  return reel_cleanup_video (r->blobs, "blobs", id, &stats, error)
+         && (!r->cdn || reel_cleanup_video (r->cdn, "cdn", id, &stats, error));
+}
+
+static gboolean
+react (const ReelJob *job, gpointer user_data, GError **error)
+{
+  ReelReactor *r = user_data;
+  JsonObject *env = reel_job_data (job);
+  const char *type = json_object_get_string_member_with_default (env, "type", "");
+  JsonNode *node = json_object_get_member (env, "data");
+  JsonObject *data = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  const char *id
+      = data ? json_object_get_string_member_with_default (data, "video_id", NULL) : NULL;
+
+  if (!data)
+    return TRUE; /* not an event: nothing to do */
+  if (g_str_equal (type, "user.registered"))
+    return welcome (r, data, error);
+  if (!reel_id_valid (id))
+    return TRUE;
+  if (g_str_equal (type, "video.ready"))
+    return push_to_cdn (r, job, id, error);
+  if (g_str_equal (type, "video.deleted"))
+    return reclaim (r, id, error);
+  return TRUE;
+}
+
+static void
+give_up (const ReelJob *job, const GError *error, gpointer user_data)
+{
+  g_warning ("side effect of event %" G_GUINT64_FORMAT " abandoned: %s", reel_job_sequence (job),
+             error ? error->message : "?");
+}
+
+ReelReactor *
+reel_reactor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelBlobs *blobs,
+                    ReelBlobs *cdn, ReelProjector *projector)
+{
+  ReelReactor *r = g_new0 (ReelReactor, 1);
+  ReelJobWorkerConfig wc = { 0 };
+
+  reel_mail_init ();
+  reel_cleanup_declare_metrics ();
+  reel_metrics_declare ("reel_emails_sent_total", REEL_METRIC_COUNTER, "Emails sent, by kind");
+  reel_metrics_declare ("reel_cdn_pushed_bytes_total", REEL_METRIC_COUNTER,
+                        "Bytes of segments copied to the CDN origin");
+  r->cfg = cfg;
+  r->bus = bus;
+  r->store = store;
+  r->blobs = blobs;
+  r->cdn = cdn;
+  r->projector = projector;
+  wc.kind = "reactor";
+  wc.concurrency = CONCURRENCY;
+  wc.ack_wait_s = cfg->job_ack_wait_s;
+  wc.max_attempts = cfg->job_attempts;
+  wc.run = react;
+  wc.give_up = give_up;
+  wc.user_data = r;
+  wc.stream = REEL_STREAM_EVENTS;
+  wc.filter = REEL_SUBJECT_EVENTS;
+  wc.durable = DURABLE;
+  wc.deliver_new = TRUE;
+  r->worker = reel_job_worker_start (bus, &wc);
+  return r;
+}
+
+void
+reel_reactor_stop (ReelReactor *r)
+{
+  if (!r)
+    return;
+  reel_job_worker_stop (r->worker);
+  g_free (r);
+}

@@ -1,0 +1,29 @@
+/* HTTP edge of search (app/search.c):
+ *   GET /api/v1/search?q=&limit=&cursor=   published videos, best match first */
+#include "app/search.h"
+#include "core/error.h"
+#include "http/query.h"
+#include "http/router.h"
+#include "http/server.h"
+
+static void
+get_search (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (ReelPage) page = { 0 };
+  g_autoptr (JsonObject) out = NULL;
+  const char *q = reel_request_query (req, "q");
+  if (!q)
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "missing q");
+  else if (reel_request_page (req, &page, &error))
+    out = reel_search_query (req->http->store, q, &page, &error);
+  reel_request_answer (req, out, error);
+}
+
+void reel_api_search_register (ReelRouter *router);
+
+void
+reel_api_search_register (ReelRouter *router)
+{
+  reel_router_add (router, "GET", "/api/v1/search", get_search);
+}

@@ -1,0 +1,43 @@
+/* See query.h. */
+#include "http/query.h"
+#include "http/respond.h"
+
+#define DATA_QUERY "reel-query"
+
+static GHashTable *
+query_params (ReelRequest *req)
+{
+  GHashTable *params = g_object_get_data (G_OBJECT (req->msg), DATA_QUERY);
+  const char *query;
+  if (params)
+    return params;
+  query = g_uri_get_query (soup_server_message_get_uri (req->msg));
+  params = query ? g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL) : NULL;
+  if (!params)
+    params = g_hash_table_new (g_str_hash, g_str_equal);
+  g_object_set_data_full (G_OBJECT (req->msg), DATA_QUERY, params,
+                          (GDestroyNotify)g_hash_table_unref);
+  return params;
+}
+
+const char *
+reel_request_query (ReelRequest *req, const char *name)
+{
+  return g_hash_table_lookup (query_params (req), name);
+}
+
+gboolean
+reel_request_page (ReelRequest *req, ReelPage *page, GError **error)
+{
+  return reel_page_parse (reel_request_query (req, "limit"), reel_request_query (req, "cursor"),
+                          page, error);
+}
+
+void
+reel_request_answer (ReelRequest *req, JsonObject *body, const GError *error)
+{
+  if (body)
+    reel_respond_object (req->msg, SOUP_STATUS_OK, body);
+  else
+    reel_respond_error (req->msg, error);
+}
