@@ -51,8 +51,12 @@ gboolean reel_videos_mark_uploaded (ReelBus *bus, const char *id, const char *ac
 gboolean reel_videos_abort_upload (ReelBus *bus, const char *id, const char *actor, guint64 *seq,
                                    GError **error);
 
-/* The stored record; REEL_ERROR_NOT_FOUND when absent. */
+/* The stored record plus "views" (from the views projection, app/views.h;
+ * never stored in the record); REEL_ERROR_NOT_FOUND when absent. */
 JsonObject *reel_videos_get (ReelStore *store, const char *id, GError **error);
+/* The stored record, read in txn; NULL when absent (error untouched) or on
+ * failure (error set). */
+JsonObject *reel_videos_load (ReelTxn *txn, const char *id, GError **error);
 /* The record as the API shows it to anyone. */
 JsonObject *reel_videos_public (JsonObject *record);
 

@@ -11,6 +11,10 @@ struct ReelBus
   jsCtx *js;
   gint connected; /* atomic: 1 while the connection is up */
   gint closing;   /* atomic: 1 once reel_bus_free started */
+  /* Idle JetStream contexts for batch publishes (bus.c): each batch takes
+   * one, so waiting for its acks never waits for another batch's. */
+  GMutex batch_lock;
+  GSList *batch_pool;
 };
 
 /* Sets error from a nats.c status (and JetStream error code, if any).

@@ -11,8 +11,18 @@
 #define REEL_STORE_MAP_SIZE ((gsize)64 << 30)
 
 static const char *const db_names[REEL_DB_COUNT] = {
-  [REEL_DB_META] = "meta",     [REEL_DB_USERS] = "users",   [REEL_DB_SESSIONS] = "sessions",
-  [REEL_DB_VIDEOS] = "videos", [REEL_DB_CHUNKS] = "chunks",
+  [REEL_DB_META] = "meta",
+  [REEL_DB_USERS] = "users",
+  [REEL_DB_SESSIONS] = "sessions",
+  [REEL_DB_VIDEOS] = "videos",
+  [REEL_DB_CHUNKS] = "chunks",
+  [REEL_DB_VIEW_WATCH] = "view_watch",
+  [REEL_DB_VIEW_COUNTS] = "view_counts",
+  [REEL_DB_ANALYTICS_WATCH] = "analytics_watch",
+  [REEL_DB_ANALYTICS_COUNTERS] = "analytics_counters",
+  [REEL_DB_RELATED_WATCH] = "related_watch",
+  [REEL_DB_RELATED_HISTORY] = "related_history",
+  [REEL_DB_RELATED_PAIRS] = "related_pairs",
 };
 
 struct ReelStore
@@ -159,11 +169,7 @@ guint64
 reel_txn_get_applied (ReelTxn *txn, const char *projection)
 {
   g_autofree char *key = g_strconcat ("applied:", projection, NULL);
-  const void *v;
-  gsize len;
-  if (!reel_txn_get (txn, REEL_DB_META, key, strlen (key), &v, &len, NULL) || len != 8)
-    return 0;
-  return reel_store_read_u64 (v);
+  return reel_txn_get_u64 (txn, REEL_DB_META, key, strlen (key));
 }
 
 gboolean
@@ -185,6 +191,58 @@ reel_store_drop_all (ReelStore *store, GError **error)
     if (!check (mdb_drop (txn->txn, store->dbi[i], 0), "drop", error))
       return FALSE;
   return reel_txn_commit (g_steal_pointer (&txn), error);
+}
+
+gboolean
+reel_store_drop_projection (ReelStore *store, const char *projection, const ReelDb *dbs,
+                            guint n_dbs, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, TRUE, error);
+  g_autofree char *key = g_strconcat ("applied:", projection, NULL);
+  if (!txn)
+    return FALSE;
+  for (guint i = 0; i < n_dbs; i++)
+    if (!check (mdb_drop (txn->txn, store->dbi[dbs[i]], 0), "drop", error))
+      return FALSE;
+  return reel_txn_del (txn, REEL_DB_META, key, strlen (key), error)
+         && reel_txn_commit (g_steal_pointer (&txn), error);
+}
+
+gboolean
+reel_txn_scan (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefix_len, ReelScanFunc func,
+               gpointer user_data, GError **error)
+{
+  MDB_cursor *cur = NULL;
+  MDB_val k = { prefix_len, (void *)prefix }, v;
+  int rc;
+  if (!check (mdb_cursor_open (txn->txn, txn->store->dbi[db], &cur), "cursor_open", error))
+    return FALSE;
+  for (rc = mdb_cursor_get (cur, &k, &v, prefix_len ? MDB_SET_RANGE : MDB_FIRST); rc == MDB_SUCCESS;
+       rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT))
+    if (k.mv_size < prefix_len || memcmp (k.mv_data, prefix, prefix_len) != 0
+        || !func (k.mv_data, k.mv_size, v.mv_data, v.mv_size, user_data))
+      break;
+  mdb_cursor_close (cur);
+  return rc == MDB_SUCCESS || rc == MDB_NOTFOUND || check (rc, "cursor_get", error);
+}
+
+guint64
+reel_txn_get_u64 (ReelTxn *txn, ReelDb db, const void *key, gsize key_len)
+{
+  const void *v;
+  gsize len;
+  if (!reel_txn_get (txn, db, key, key_len, &v, &len, NULL) || len != 8)
+    return 0;
+  return reel_store_read_u64 (v);
+}
+
+gboolean
+reel_txn_add_u64 (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, guint64 delta,
+                  GError **error)
+{
+  guint8 v[8];
+  reel_store_key_u64 (v, reel_txn_get_u64 (txn, db, key, key_len) + delta);
+  return reel_txn_put (txn, db, key, key_len, v, sizeof v, error);
 }
 
 void

@@ -24,6 +24,14 @@ typedef enum
   REEL_DB_SESSIONS, /* hex(token hash) -> session record (JSON) */
   REEL_DB_VIDEOS,   /* video id -> video record (JSON) */
   REEL_DB_CHUNKS,   /* video id "/" u32 BE chunk (or "audio") -> transcoded renditions (JSON) */
+  /* Projections of the viewer-action stream (app/views.c, analytics.c, related.c): */
+  REEL_DB_VIEW_WATCH,         /* video id + session id -> ReelWatch (app/watch.h) */
+  REEL_DB_VIEW_COUNTS,        /* video id -> u64 BE counted views */
+  REEL_DB_ANALYTICS_WATCH,    /* video id + session id -> ReelWatch */
+  REEL_DB_ANALYTICS_COUNTERS, /* video id + counter name -> u64 BE */
+  REEL_DB_RELATED_WATCH,      /* video id + session id -> ReelWatch */
+  REEL_DB_RELATED_HISTORY,    /* viewer key -> recent video ids, 11 bytes each */
+  REEL_DB_RELATED_PAIRS,      /* video id + video id -> u64 BE viewers who watched both */
   REEL_DB_COUNT
 } ReelDb;
 
@@ -57,6 +65,24 @@ gboolean reel_txn_set_applied (ReelTxn *txn, const char *projection, guint64 seq
 
 /* Empties every database, so the projections can be rebuilt from the log. */
 gboolean reel_store_drop_all (ReelStore *store, GError **error);
+
+/* Empties the databases of one projection and forgets its checkpoint
+ * ("applied:<projection>"), so that projection alone can be rebuilt. */
+gboolean reel_store_drop_projection (ReelStore *store, const char *projection, const ReelDb *dbs,
+                                     guint n_dbs, GError **error);
+
+/* Calls func for each key that starts with prefix, in key order, until func
+ * returns FALSE. Keys and values are valid during the call only. */
+typedef gboolean (*ReelScanFunc) (const void *key, gsize key_len, const void *value,
+                                  gsize value_len, gpointer user_data);
+gboolean reel_txn_scan (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefix_len,
+                        ReelScanFunc func, gpointer user_data, GError **error);
+
+/* A counter: adds delta to the u64 BE value at key (absent = 0). */
+gboolean reel_txn_add_u64 (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, guint64 delta,
+                           GError **error);
+/* The u64 BE value at key, 0 when absent. */
+guint64 reel_txn_get_u64 (ReelTxn *txn, ReelDb db, const void *key, gsize key_len);
 
 /* Writes v big-endian into out[8]: keys that sort numerically. */
 void reel_store_key_u64 (guint8 out[8], guint64 v);
