@@ -39,6 +39,17 @@ test_set (void)
   g_assert_cmpuint (cfg->roles, ==, REEL_ROLE_API | REEL_ROLE_PROJECTOR);
   g_assert_true (reel_config_set (cfg, "nats.replicas", "3", &error));
   g_assert_cmpuint (cfg->stream_replicas, ==, 3);
+  g_assert_cmpuint (cfg->views_min_watch_s, ==, 30);
+  g_assert_true (reel_config_set (cfg, "views.min_watch_seconds", "5", &error));
+  g_assert_cmpuint (cfg->views_min_watch_s, ==, 5);
+  g_assert_true (reel_config_set (cfg, "actions.batch_max", "50", &error));
+  g_assert_cmpuint (cfg->actions_batch_max, ==, 50);
+  g_assert_true (reel_config_set (cfg, "actions.max_age_seconds", "86400", &error));
+  g_assert_cmpuint (cfg->actions_max_age_s, ==, 86400);
+  g_assert_true (reel_config_set (cfg, "actions.max_bytes", "1048576", &error));
+  g_assert_cmpuint (cfg->actions_max_bytes, ==, 1048576);
+  g_assert_true (reel_config_set (cfg, "actions.duplicate_window_seconds", "60", &error));
+  g_assert_cmpuint (cfg->actions_duplicate_window_s, ==, 60);
   g_assert_no_error (error);
 }
 
@@ -57,6 +68,11 @@ test_errors (void)
     { "http.max_body_bytes", "-1" },
     { "http.max_body_bytes", "12x" },
     { "no.such_key", "1" },
+    { "views.min_watch_seconds", "0" },
+    { "actions.batch_max", "10001" },
+    { "actions.max_age_seconds", "59" },
+    { "actions.max_bytes", "1000" },
+    { "actions.duplicate_window_seconds", "0" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -105,10 +121,18 @@ test_example_file (void)
   g_assert_no_error (error);
   /* And every setting is documented there. */
   g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL));
-  const char *keys[][2] = { { "reeld", "listen" },           { "reeld", "roles" },
-                            { "nats", "server_binary" },     { "nats", "replicas" },
-                            { "http", "max_body_bytes" },    { "auth", "session_ttl_seconds" },
-                            { "projector", "write_wait_ms" } };
+  const char *keys[][2] = { { "reeld", "listen" },
+                            { "reeld", "roles" },
+                            { "nats", "server_binary" },
+                            { "nats", "replicas" },
+                            { "http", "max_body_bytes" },
+                            { "auth", "session_ttl_seconds" },
+                            { "projector", "write_wait_ms" },
+                            { "actions", "batch_max" },
+                            { "actions", "max_age_seconds" },
+                            { "actions", "max_bytes" },
+                            { "actions", "duplicate_window_seconds" },
+                            { "views", "min_watch_seconds" } };
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     g_assert_true (g_key_file_has_key (kf, keys[i][0], keys[i][1], NULL));
 }

@@ -93,6 +93,66 @@ test_u64_keys (void)
   g_assert_cmpuint (reel_store_read_u64 (a), ==, G_MAXUINT64);
 }
 
+static gboolean
+collect_keys (const void *key, gsize key_len, const void *value, gsize value_len, gpointer data)
+{
+  g_string_append_printf (data, "%.*s=%.*s;", (int)key_len, (const char *)key, (int)value_len,
+                          (const char *)value);
+  return !(key_len == 2 && memcmp (key, "b2", 2) == 0);
+}
+
+static void
+test_scan_counters_drop (void)
+{
+  g_autofree char *dir = tmpdir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelStore) store = reel_store_open (dir, &error);
+  g_autoptr (GString) seen = g_string_new (NULL);
+  const ReelDb counters[] = { REEL_DB_VIEW_COUNTS, REEL_DB_VIEW_WATCH };
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, TRUE, &error);
+    const char *keys[] = { "a1", "b1", "b2", "b3", "c1" };
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      g_assert_true (reel_txn_put (txn, REEL_DB_USERS, keys[i], 2, "v", 1, &error));
+    /* Counters start at 0 and add up. */
+    g_assert_cmpuint (reel_txn_get_u64 (txn, REEL_DB_VIEW_COUNTS, "x", 1), ==, 0);
+    g_assert_true (reel_txn_add_u64 (txn, REEL_DB_VIEW_COUNTS, "x", 1, 2, &error));
+    g_assert_true (reel_txn_add_u64 (txn, REEL_DB_VIEW_COUNTS, "x", 1, 40, &error));
+    g_assert_true (reel_txn_put (txn, REEL_DB_VIEW_WATCH, "w", 1, "state", 5, &error));
+    g_assert_true (reel_txn_set_applied (txn, "views", 9, &error));
+    g_assert_true (reel_txn_set_applied (txn, "core", 3, &error));
+    g_assert_true (reel_txn_commit (g_steal_pointer (&txn), &error));
+  }
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, &error);
+    g_assert_cmpuint (reel_txn_get_u64 (txn, REEL_DB_VIEW_COUNTS, "x", 1), ==, 42);
+    /* A prefix scan walks its keys in order and stops when asked. */
+    g_assert_true (reel_txn_scan (txn, REEL_DB_USERS, "b", 1, collect_keys, seen, &error));
+    g_assert_cmpstr (seen->str, ==, "b1=v;b2=v;");
+    g_string_truncate (seen, 0);
+    g_assert_true (reel_txn_scan (txn, REEL_DB_USERS, "c", 1, collect_keys, seen, &error));
+    g_assert_cmpstr (seen->str, ==, "c1=v;");
+    g_string_truncate (seen, 0);
+    g_assert_true (reel_txn_scan (txn, REEL_DB_USERS, "d", 1, collect_keys, seen, &error));
+    g_assert_cmpstr (seen->str, ==, "");
+    g_assert_true (reel_txn_scan (txn, REEL_DB_USERS, NULL, 0, collect_keys, seen, &error));
+    g_assert_cmpstr (seen->str, ==, "a1=v;b1=v;b2=v;");
+  }
+  /* Dropping one projection leaves the others and their checkpoints. */
+  g_assert_true (reel_store_drop_projection (store, "views", counters, 2, &error));
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, &error);
+    g_assert_cmpuint (reel_txn_get_u64 (txn, REEL_DB_VIEW_COUNTS, "x", 1), ==, 0);
+    g_assert_false (reel_txn_get (txn, REEL_DB_VIEW_WATCH, "w", 1, NULL, NULL, &error));
+    g_assert_cmpuint (reel_txn_get_applied (txn, "views"), ==, 0);
+    g_assert_cmpuint (reel_txn_get_applied (txn, "core"), ==, 3);
+    g_assert_true (reel_txn_get (txn, REEL_DB_USERS, "a1", 2, NULL, NULL, &error));
+  }
+  g_assert_no_error (error);
+  g_clear_pointer (&store, reel_store_close);
+  rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -100,5 +160,6 @@ main (int argc, char **argv)
   g_test_add_func ("/store/put-get", test_put_get);
   g_test_add_func ("/store/drop-and-reopen", test_drop_and_reopen);
   g_test_add_func ("/store/u64-keys", test_u64_keys);
+  g_test_add_func ("/store/scan-counters-drop", test_scan_counters_drop);
   return g_test_run ();
 }
