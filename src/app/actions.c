@@ -382,7 +382,14 @@ by_index (gconstpointer a, gconstpointer b)
   return (x > y) - (x < y);
 }
 
-/* The video records a batch names, each read once. */
+static void
+video_unref (gpointer rec)
+{
+  if (rec)
+    json_object_unref (rec);
+}
+
+/* The video records a batch names, each read once (NULL: no such video). */
 static JsonObject *
 video_for (ReelTxn *txn, GHashTable *cache, const char *id, GError **error)
 {
@@ -411,7 +418,7 @@ reel_actions_ingest (ReelBus *bus, ReelStore *store, JsonObject *batch, const ch
   g_autofree guint *origin = g_new0 (guint, n);
   g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GHashTable) videos
-      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_object_unref);
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, video_unref);
   g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
 
   reel_metrics_declare ("reel_actions_accepted_total", REEL_METRIC_COUNTER,

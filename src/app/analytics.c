@@ -137,6 +137,7 @@ reel_analytics_report (ReelStore *store, JsonObject *video, GError **error)
   g_autoptr (GPtrArray) renditions
       = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
   Report r = { 0 };
+  guint64 attributed = 0; /* watch time whose rendition the player reported */
   JsonObject *out;
   JsonArray *retention, *played;
   const char *const triggers[] = { "user", "autoplay", "up_next", "unspecified" };
@@ -176,6 +177,8 @@ reel_analytics_report (ReelStore *store, JsonObject *video, GError **error)
     }
   json_object_set_array_member (out, "retention", retention);
   g_ptr_array_sort (renditions, by_watch_time);
+  for (guint i = 0; i < renditions->len; i++)
+    attributed += (guint64)json_object_get_int_member (renditions->pdata[i], "watch_ns");
   played = json_array_new ();
   for (guint i = 0; i < renditions->len; i++)
     {
@@ -183,7 +186,7 @@ reel_analytics_report (ReelStore *store, JsonObject *video, GError **error)
       guint64 ns = (guint64)json_object_get_int_member (src, "watch_ns");
       json_object_set_string_member (item, "name", json_object_get_string_member (src, "name"));
       json_object_set_double_member (item, "watch_time", (double)ns / 1e9);
-      json_object_set_double_member (item, "share", share (ns, r.watch_ns));
+      json_object_set_double_member (item, "share", share (ns, attributed));
       json_array_add_object_element (played, item);
     }
   json_object_set_array_member (out, "renditions", played);

@@ -126,8 +126,8 @@ reel_test_nats_stop (ReelTestNats *n)
   g_free (n);
 }
 
-ReelTestReeld *
-reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env)
+static ReelTestReeld *
+spawn (const char *data_dir, const char *nats_url, const char *const *env, const char *config)
 {
   ReelTestReeld *d = g_new0 (ReelTestReeld, 1);
   /* reeld prints the URL to open on stdout, which is the TAP stream here;
@@ -150,9 +150,25 @@ reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *c
   g_ptr_array_add (argv, g_strdup_printf ("--listen=127.0.0.1:%u", d->port));
   if (nats_url)
     g_ptr_array_add (argv, g_strdup_printf ("--nats-url=%s", nats_url));
+  if (config)
+    g_ptr_array_add (argv, g_strdup_printf ("--config=%s", config));
   g_ptr_array_add (argv, NULL);
   d->proc = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);
+  return d;
+}
+
+ReelTestReeld *
+reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env)
+{
+  return spawn (data_dir, nats_url, env, NULL);
+}
+
+ReelTestReeld *
+reel_test_reeld_start_config (const char *data_dir, const char *nats_url, const char *config_file)
+{
+  ReelTestReeld *d = spawn (data_dir, nats_url, NULL, config_file);
+  g_assert_true (reel_test_reeld_wait_ready (d, READY_TIMEOUT_MS));
   return d;
 }
 
@@ -345,7 +361,7 @@ reel_test_metric (guint16 port, const char *series)
 }
 
 GPtrArray *
-reel_test_event_log (const char *url, guint64 *last_seq)
+reel_test_stream_log (const char *url, const char *stream, guint64 *last_seq)
 {
   natsConnection *nc = NULL;
   jsCtx *js = NULL;
@@ -354,12 +370,12 @@ reel_test_event_log (const char *url, guint64 *last_seq)
 
   g_assert_cmpint (natsConnection_ConnectTo (&nc, url), ==, NATS_OK);
   g_assert_cmpint (natsConnection_JetStream (&js, nc, NULL), ==, NATS_OK);
-  g_assert_cmpint (js_GetStreamInfo (&si, js, "REEL_EVENTS", NULL, NULL), ==, NATS_OK);
+  g_assert_cmpint (js_GetStreamInfo (&si, js, stream, NULL, NULL), ==, NATS_OK);
   *last_seq = si->State.LastSeq;
   for (guint64 seq = si->State.FirstSeq; seq <= si->State.LastSeq && seq > 0; seq++)
     {
       natsMsg *m = NULL;
-      g_assert_cmpint (js_GetMsg (&m, js, "REEL_EVENTS", seq, NULL, NULL), ==, NATS_OK);
+      g_assert_cmpint (js_GetMsg (&m, js, stream, seq, NULL, NULL), ==, NATS_OK);
       g_ptr_array_add (lines, g_strndup (natsMsg_GetData (m), natsMsg_GetDataLength (m)));
       natsMsg_Destroy (m);
     }
@@ -369,11 +385,40 @@ reel_test_event_log (const char *url, guint64 *last_seq)
   return lines;
 }
 
+GPtrArray *
+reel_test_event_log (const char *url, guint64 *last_seq)
+{
+  return reel_test_stream_log (url, "REEL_EVENTS", last_seq);
+}
+
 void
-reel_test_validate_events (GPtrArray *lines)
+reel_test_wait_actions_applied (guint16 port, const char *nats_url)
+{
+  const char *const projections[] = { "views", "analytics", "related" };
+  g_autoptr (GPtrArray) log = NULL;
+  guint64 last = 0;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  log = reel_test_stream_log (nats_url, "REEL_ACTIONS", &last);
+  for (guint i = 0; i < G_N_ELEMENTS (projections); i++)
+    {
+      g_autofree char *series
+          = g_strdup_printf ("reel_projection_applied_sequence{projection=\"%s\"}", projections[i]);
+      while (reel_test_metric (port, series) < (double)last)
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          g_usleep (20 * 1000);
+        }
+    }
+}
+
+/* Runs a validator script over lines (one JSON document each) and asserts
+ * it exits 0. */
+static void
+validate_lines (GPtrArray *lines, const char *script, const char *option)
 {
   g_autofree char *dir = reel_test_tmpdir ();
-  g_autofree char *file = g_build_filename (dir, "events.jsonl", NULL);
+  g_autofree char *file = g_build_filename (dir, "lines.jsonl", NULL);
   g_autoptr (GString) all = g_string_new (NULL);
   g_autofree char *out = NULL;
   int status;
@@ -381,14 +426,29 @@ reel_test_validate_events (GPtrArray *lines)
     g_string_append_printf (all, "%s\n", (char *)lines->pdata[i]);
   g_assert_true (g_file_set_contents (file, all->str, -1, NULL));
   {
-    const char *argv[]
-        = { reel_test_env ("REEL_TEST_PYTHON"), reel_test_env ("REEL_TEST_VALIDATE_EVENTS"),
-            reel_test_env ("REEL_TEST_SCHEMA_DIR"), file, NULL };
+    const char *argv[] = { reel_test_env ("REEL_TEST_PYTHON"),
+                           reel_test_env (script),
+                           option ? option : reel_test_env ("REEL_TEST_SCHEMA_DIR"),
+                           option ? reel_test_env ("REEL_TEST_SCHEMA_DIR") : file,
+                           option ? file : NULL,
+                           NULL };
     out = reel_test_run (argv, &status);
   }
   g_test_message ("%s", out ? out : "");
   g_assert_cmpint (status, ==, 0);
   reel_test_rmtree (dir);
+}
+
+void
+reel_test_validate_events (GPtrArray *lines)
+{
+  validate_lines (lines, "REEL_TEST_VALIDATE_EVENTS", NULL);
+}
+
+void
+reel_test_validate_actions (GPtrArray *lines)
+{
+  validate_lines (lines, "REEL_TEST_VALIDATE_ACTIONS", "--records");
 }
 
 char *
