@@ -21,6 +21,9 @@ typedef struct
   const ReelDb *dbs; /* the tables it owns: what a rebuild empties */
   guint n_dbs;
   ReelActionApplyFunc apply;
+  /* May fall behind under load: its consumer yields the CPU to the others
+   * (views, which the public counters read) and catches up after. */
+  gboolean background;
 } ReelActionProjection;
 
 /* Every action projection, NULL-terminated. */

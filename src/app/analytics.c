@@ -58,10 +58,7 @@ analytics_apply (ReelTxn *txn, const ReelAction *a, const ReelWatchRules *rules,
 static const ReelDb analytics_dbs[] = { REEL_DB_ANALYTICS_WATCH, REEL_DB_ANALYTICS_COUNTERS };
 
 const ReelActionProjection reel_analytics_projection = {
-  REEL_PROJECTION_ANALYTICS,
-  analytics_dbs,
-  G_N_ELEMENTS (analytics_dbs),
-  analytics_apply,
+  REEL_PROJECTION_ANALYTICS, analytics_dbs, G_N_ELEMENTS (analytics_dbs), analytics_apply, TRUE,
 };
 
 /* --- the report --- */

@@ -59,10 +59,7 @@ static const ReelDb related_dbs[]
     = { REEL_DB_RELATED_WATCH, REEL_DB_RELATED_HISTORY, REEL_DB_RELATED_PAIRS };
 
 const ReelActionProjection reel_related_projection = {
-  REEL_PROJECTION_RELATED,
-  related_dbs,
-  G_N_ELEMENTS (related_dbs),
-  related_apply,
+  REEL_PROJECTION_RELATED, related_dbs, G_N_ELEMENTS (related_dbs), related_apply, TRUE,
 };
 
 /* --- candidates --- */

@@ -15,10 +15,7 @@ views_apply (ReelTxn *txn, const ReelAction *a, const ReelWatchRules *rules, GEr
 static const ReelDb views_dbs[] = { REEL_DB_VIEW_WATCH, REEL_DB_VIEW_COUNTS };
 
 const ReelActionProjection reel_views_projection = {
-  REEL_PROJECTION_VIEWS,
-  views_dbs,
-  G_N_ELEMENTS (views_dbs),
-  views_apply,
+  REEL_PROJECTION_VIEWS, views_dbs, G_N_ELEMENTS (views_dbs), views_apply, FALSE,
 };
 
 guint64

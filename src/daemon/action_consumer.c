@@ -5,6 +5,12 @@
 #include "core/error.h"
 #include "core/metrics.h"
 
+#include <sys/resource.h>
+
+/* How much a background projection's consumer yields (nice value; Linux
+ * keeps it per thread). */
+#define BACKGROUND_NICE 10
+
 struct ReelActionConsumer
 {
   ReelStore *store;
@@ -13,6 +19,7 @@ struct ReelActionConsumer
   ReelFeed *feed;
   JsonParser *parser; /* feed thread only: one parser for every record */
   char *labels;       /* projection="<name>" */
+  gboolean reniced;   /* feed thread only */
   guint64 applied;    /* __atomic */
 };
 
@@ -24,35 +31,64 @@ resume_from (gpointer data)
   return txn ? reel_txn_get_applied (txn, c->proj->name) + 1 : 1;
 }
 
+/* Parses msgs into actions (NULL where unreadable: warned and counted). */
+static ReelAction *
+parse_batch (ReelActionConsumer *c, const ReelFeedMsg *msgs, guint n, gboolean *readable)
+{
+  ReelAction *actions = g_new (ReelAction, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      readable[i]
+          = reel_action_parse_record (c->parser, msgs[i].data, msgs[i].len, &actions[i], &error);
+      if (!readable[i])
+        {
+          /* A record this version cannot read (a newer node's action
+           * version): skipped, as the core projection skips unknown types. */
+          g_warning ("action %" G_GUINT64_FORMAT " on %s skipped by %s: %s", msgs[i].seq,
+                     msgs[i].subject, c->proj->name, error->message);
+          reel_metrics_add ("reel_events_skipped_total", c->labels, 1);
+        }
+    }
+  return actions;
+}
+
 static gboolean
 apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
 {
   ReelActionConsumer *c = data;
-  g_autoptr (ReelTxn) txn = reel_store_begin (c->store, TRUE, error);
+  g_autofree gboolean *readable = g_new (gboolean, n);
+  g_autofree ReelAction *actions = NULL;
+  g_autoptr (ReelTxn) txn = NULL;
   guint64 applied, applied_before;
   guint n_applied = 0;
 
-  if (!txn)
+  if (c->proj->background && !c->reniced)
+    {
+      /* On the feed's own thread: the calling thread alone is reniced. */
+      if (setpriority (PRIO_PROCESS, 0, BACKGROUND_NICE) != 0)
+        g_debug ("%s: cannot lower its priority: %s", c->proj->name, g_strerror (errno));
+      c->reniced = TRUE;
+    }
+  /* Parsing is most of the work: done before taking LMDB's one write lock,
+   * which the other projections wait for. */
+  actions = parse_batch (c, msgs, n, readable);
+  if (!(txn = reel_store_begin (c->store, TRUE, error)))
     return FALSE;
   applied = applied_before = reel_txn_get_applied (txn, c->proj->name);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr (GError) local = NULL;
-      ReelAction a;
       /* Redelivered after a crash between commit and ack: already applied. */
       if (msgs[i].seq <= applied)
         continue;
-      if (reel_action_parse_record (c->parser, msgs[i].data, msgs[i].len, &a, &local)
-          && !c->proj->apply (txn, &a, &c->rules, &local)
-          && !g_error_matches (local, REEL_ERROR, REEL_ERROR_INVALID))
+      if (readable[i] && !c->proj->apply (txn, &actions[i], &c->rules, &local))
         {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-      if (local)
-        {
-          /* A record this version cannot read (a newer node's action version):
-           * skipped, as the core projection skips unknown event types. */
+          if (!g_error_matches (local, REEL_ERROR, REEL_ERROR_INVALID))
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              return FALSE;
+            }
           g_warning ("action %" G_GUINT64_FORMAT " on %s skipped by %s: %s", msgs[i].seq,
                      msgs[i].subject, c->proj->name, local->message);
           reel_metrics_add ("reel_events_skipped_total", c->labels, 1);
