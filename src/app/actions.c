@@ -12,6 +12,8 @@
 /* JSON Schema's integers are exact in a double up to 2^53 - 1 (the
  * schema's maximum for "at", JavaScript's Number.MAX_SAFE_INTEGER). */
 #define AT_MAX 9007199254740991.0
+/* A session token is 43 characters; the API refuses anything past 256. */
+#define REEL_ACTION_BODY_TOKEN_MAX 256
 /* Seconds beyond which a position cannot be a video's: they saturate when
  * converted to nanoseconds and fail the duration check. */
 #define POSITION_MAX_S 9.2e9
@@ -355,8 +357,18 @@ reel_actions_parse_batch (const char *data, gsize len, guint max_batch, GError *
                    n);
       return NULL;
     }
-  if (json_object_has_member (body, "token") && !reel_json_get_string (body, "token", TRUE, error))
-    return NULL;
+  if (json_object_has_member (body, "token"))
+    {
+      const char *token = reel_json_get_string (body, "token", TRUE, error);
+      if (!token)
+        return NULL;
+      /* The same bound as the Authorization header's. */
+      if (strlen (token) > REEL_ACTION_BODY_TOKEN_MAX)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_UNAUTHORIZED, "malformed token");
+          return NULL;
+        }
+    }
   return g_steal_pointer (&body);
 }
 

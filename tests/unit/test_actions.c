@@ -355,6 +355,15 @@ test_batch (void)
       g_assert_error (error, REEL_ERROR, bad[i].code);
     }
   {
+    /* A token longer than any header would carry. */
+    g_autofree char *pad = g_strnfill (257, 'x');
+    g_autofree char *body = g_strdup_printf ("{\"events\":[1],\"token\":\"%s\"}", pad);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonObject) b = reel_actions_parse_batch (body, strlen (body), 3, &error);
+    g_assert_null (b);
+    g_assert_error (error, REEL_ERROR, REEL_ERROR_UNAUTHORIZED);
+  }
+  {
     /* An escaped backslash before "u0000" is just text. */
     const char *ok = "{\"events\":[1,\"\\\\u0000\"],\"token\":\"t\"}";
     g_autoptr (GError) error = NULL;
