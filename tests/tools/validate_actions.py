@@ -14,7 +14,7 @@ failures and a summary, exits 1 if any failed or there were none."""
 import json
 import sys
 
-from validate_events import describe, load_schemas, make_validators
+from validate_events import add_problems, describe, load_schemas, make_validators
 
 BASE = "action.json"
 RECORD = "action-record.json"
@@ -31,13 +31,7 @@ def check_action(validators, action):
     name = f"action.{kind}.v{int(version) if float(version).is_integer() else version}.json"
     if name not in validators:
         return problems + [f"no schema {name!r}"]
-    seen = set(problems)
-    for e in validators[name].iter_errors(action):
-        message = describe(e)
-        if message not in seen:
-            seen.add(message)
-            problems.append(message)
-    return problems
+    return add_problems(problems, validators[name], action)
 
 
 def main(argv):
