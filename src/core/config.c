@@ -24,10 +24,11 @@
  * sendBeacon's 64 KiB with room to spare. */
 #define DEFAULT_ACTIONS_BATCH_MAX 200
 /* Views and analytics are rebuilt from the retained actions: a year of them
- * (or 10 GiB, whichever is reached first) bounds the disk while keeping a
- * rebuild meaningful. */
+ * (or 2 GiB, whichever is reached first) bounds the disk while keeping a
+ * rebuild meaningful. JetStream reserves the size limit up front and refuses
+ * the stream if its storage cannot hold it, so the default stays modest. */
 #define DEFAULT_ACTIONS_MAX_AGE_S ((guint64)365 * 24 * 3600)
-#define DEFAULT_ACTIONS_MAX_BYTES ((guint64)10 << 30)
+#define DEFAULT_ACTIONS_MAX_BYTES ((guint64)2 << 30)
 /* JetStream keeps every id of the window in memory; two minutes cover a
  * client's retry. Later replays are ignored by the consumers (app/watch.h). */
 #define DEFAULT_ACTIONS_DUPLICATE_WINDOW_S 120
