@@ -11,6 +11,8 @@
 /* Reconnect attempts are spaced so an outage is noticed quickly but a dead
  * server is not hammered. */
 #define RECONNECT_WAIT_MS 250
+/* How long freeing the bus waits for nats.c's last connection callback. */
+#define CLOSE_TIMEOUT_US (2 * G_USEC_PER_SEC)
 
 static ReelErrorCode
 code_for (natsStatus s, jsErrCode jerr)
@@ -65,6 +67,16 @@ on_reconnected (natsConnection *nc, void *closure)
   g_message ("NATS connection re-established");
 }
 
+static void
+on_closed (natsConnection *nc, void *closure)
+{
+  ReelBus *bus = closure;
+  g_mutex_lock (&bus->close_lock);
+  bus->closed = TRUE;
+  g_cond_signal (&bus->close_cond);
+  g_mutex_unlock (&bus->close_lock);
+}
+
 ReelBus *
 reel_bus_connect (const char *url, guint timeout_ms, GError **error)
 {
@@ -74,6 +86,8 @@ reel_bus_connect (const char *url, guint timeout_ms, GError **error)
   gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
 
   g_mutex_init (&bus->batch_lock);
+  g_mutex_init (&bus->close_lock);
+  g_cond_init (&bus->close_cond);
 
   reel_metrics_declare ("reel_nats_connected", REEL_METRIC_GAUGE,
                         "1 while reeld is connected to NATS");
@@ -96,6 +110,8 @@ reel_bus_connect (const char *url, guint timeout_ms, GError **error)
     s = natsOptions_SetDisconnectedCB (opts, on_disconnected, bus);
   if (s == NATS_OK)
     s = natsOptions_SetReconnectedCB (opts, on_reconnected, bus);
+  if (s == NATS_OK)
+    s = natsOptions_SetClosedCB (opts, on_closed, bus);
   if (s != NATS_OK)
     {
       natsOptions_Destroy (opts);
@@ -162,12 +178,21 @@ reel_bus_free (ReelBus *bus)
   g_atomic_int_set (&bus->closing, 1);
   if (bus->conn)
     {
-      /* Flush what is buffered, then close; no callbacks may touch bus after. */
+      gint64 deadline = g_get_monotonic_time () + CLOSE_TIMEOUT_US;
+      /* Flush what is buffered, then close, and let the callbacks still
+       * queued run before bus goes away. */
       natsConnection_FlushTimeout (bus->conn, 1000);
       natsConnection_Close (bus->conn);
+      g_mutex_lock (&bus->close_lock);
+      while (!bus->closed)
+        if (!g_cond_wait_until (&bus->close_cond, &bus->close_lock, deadline))
+          break;
+      g_mutex_unlock (&bus->close_lock);
     }
   g_slist_free_full (bus->batch_pool, batch_ctx_free);
   g_mutex_clear (&bus->batch_lock);
+  g_mutex_clear (&bus->close_lock);
+  g_cond_clear (&bus->close_cond);
   jsCtx_Destroy (bus->js);
   natsConnection_Destroy (bus->conn);
   g_free (bus);

@@ -219,7 +219,7 @@ reel_txn_scan (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefix_len, Re
     return FALSE;
   for (rc = mdb_cursor_get (cur, &k, &v, prefix_len ? MDB_SET_RANGE : MDB_FIRST); rc == MDB_SUCCESS;
        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT))
-    if (k.mv_size < prefix_len || memcmp (k.mv_data, prefix, prefix_len) != 0
+    if ((prefix_len && (k.mv_size < prefix_len || memcmp (k.mv_data, prefix, prefix_len) != 0))
         || !func (k.mv_data, k.mv_size, v.mv_data, v.mv_size, user_data))
       break;
   mdb_cursor_close (cur);

@@ -309,7 +309,7 @@ main (int argc, char **argv)
                                "framerate=25/1 ! x264enc speed-preset=ultrafast ! mp4mux ! "
                                "filesink location=%s");
   video = reel_test_upload (d->port, token, clip, "Benchmark clip");
-  g_free (reel_test_wait_state (d->port, video, "ready", 300));
+  reel_test_response_free (reel_test_wait_state (d->port, video, "ready", 300));
   g_assert_cmpint (natsConnection_ConnectTo (&nc, nats->url), ==, NATS_OK);
   g_assert_cmpint (natsConnection_JetStream (&js, nc, NULL), ==, NATS_OK);
 

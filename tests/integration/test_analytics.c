@@ -102,7 +102,7 @@ setup (void)
   duration_of (fx.d->port, fx.c);
   duration_of (fx.d->port, fx.e);
   duration_of (fx.d->port, fx.f);
-  g_free (reel_test_wait_state (fx.d->port, fx.x, "failed", 60));
+  reel_test_response_free (reel_test_wait_state (fx.d->port, fx.x, "failed", 60));
   fx.at = 1795459669000;
 }
 
