@@ -24,6 +24,7 @@
 #include <libsoup/soup.h>
 #include <nats/nats.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #define TARGET_EVENTS_PER_S 50000
 #define TARGET_P99_LAG_S 1.0
@@ -194,6 +195,24 @@ wait_applied (guint16 port, guint64 seq)
     g_usleep (POLL_INTERVAL_US);
 }
 
+/* CPU seconds a process has used so far (user + system). */
+static double
+cpu_seconds (GSubprocess *proc)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", g_subprocess_get_identifier (proc));
+  g_autofree char *text = NULL;
+  g_auto (GStrv) fields = NULL;
+  const char *after_comm;
+  if (!g_file_get_contents (path, &text, NULL, NULL) || !(after_comm = strrchr (text, ')')))
+    return 0;
+  /* Fields after "(comm)": state is field 3, utime 14 and stime 15. */
+  fields = g_strsplit (after_comm + 2, " ", -1);
+  if (g_strv_length (fields) < 13)
+    return 0;
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL))
+         / sysconf (_SC_CLK_TCK);
+}
+
 static int
 by_double (gconstpointer a, gconstpointer b)
 {
@@ -295,10 +314,11 @@ main (int argc, char **argv)
   ReelTestReeld *d;
   Poller poller = { 0 };
   GThread *poll;
-  double ingest_s, total_s, rate, lag_rate, lag_send_s, raw;
+  double ingest_s, total_s, rate, lag_rate, lag_send_s, raw, reeld_cpu, nats_cpu;
   gint64 start;
   guint64 before, after, lag_from;
   g_autoptr (GArray) lags = NULL;
+  g_autofree char *loadavg = NULL;
 
   events = batches * BATCH;
   g_assert_true (g_file_set_contents (config, CONFIG, -1, NULL));
@@ -315,13 +335,25 @@ main (int argc, char **argv)
 
   /* 1. Throughput. */
   before = stream_last (js, "REEL_ACTIONS");
+  reeld_cpu = cpu_seconds (d->proc);
+  nats_cpu = cpu_seconds (nats->proc);
   start = now_us ();
   ingest_s = run_clients (d->port, video, batches, 0, &first, &failed);
   after = stream_last (js, "REEL_ACTIONS");
   wait_applied (d->port, after);
   total_s = (double)(now_us () - start) / G_USEC_PER_SEC;
+  /* Until every projection is done: their CPU belongs to these events. */
+  reel_test_wait_actions_applied (d->port, nats->url);
+  reeld_cpu = cpu_seconds (d->proc) - reeld_cpu;
+  nats_cpu = cpu_seconds (nats->proc) - nats_cpu;
   rate = events / total_s;
   g_assert_cmpuint (after - before, ==, events);
+
+  {
+    g_autofree char *text = NULL;
+    g_file_get_contents ("/proc/loadavg", &text, NULL, NULL);
+    loadavg = g_strdup (text ? text : "?\n");
+  }
 
   /* 2. Lag at a sustained rate. */
   lag_rate = MIN (TARGET_EVENTS_PER_S, 0.8 * rate);
@@ -368,6 +400,9 @@ main (int argc, char **argv)
           lag_rate, lags->len, percentile (lags, 0.5), percentile (lags, 0.99),
           percentile (lags, 1.0), TARGET_P99_LAG_S,
           percentile (lags, 0.99) < TARGET_P99_LAG_S ? "met" : "MISSED");
+  printf ("  CPU per event, all three projections included: reeld %.1f us, nats-server %.1f us "
+          "(load average during the run: %.*s)\n",
+          reeld_cpu / events * 1e6, nats_cpu / events * 1e6, (int)strcspn (loadavg, " "), loadavg);
   printf ("  reference, raw nats.c JetStream async publish on the same server: %.0f msgs/s\n", raw);
   printf ("  ratio reel / reference: %.2f\n", rate / raw);
   printf ("  failed batches: %u\n", failed);

@@ -196,9 +196,7 @@ analytics_of (const char *id, const char *token)
 static guint64
 actions_stored (void)
 {
-  guint64 last = 0;
-  g_autoptr (GPtrArray) log = reel_test_stream_log (fx.nats->url, "REEL_ACTIONS", &last);
-  return log->len;
+  return reel_test_stream_last_seq (fx.nats->url, "REEL_ACTIONS");
 }
 
 static void

@@ -360,17 +360,38 @@ reel_test_metric (guint16 port, const char *series)
   return -1;
 }
 
+/* Opens a JetStream context on url and reads a stream's info. */
+static jsStreamInfo *
+stream_info (const char *url, const char *stream, natsConnection **nc, jsCtx **js)
+{
+  jsStreamInfo *si = NULL;
+  g_assert_cmpint (natsConnection_ConnectTo (nc, url), ==, NATS_OK);
+  g_assert_cmpint (natsConnection_JetStream (js, *nc, NULL), ==, NATS_OK);
+  g_assert_cmpint (js_GetStreamInfo (&si, *js, stream, NULL, NULL), ==, NATS_OK);
+  return si;
+}
+
+guint64
+reel_test_stream_last_seq (const char *url, const char *stream)
+{
+  natsConnection *nc = NULL;
+  jsCtx *js = NULL;
+  jsStreamInfo *si = stream_info (url, stream, &nc, &js);
+  guint64 last = si->State.LastSeq;
+  jsStreamInfo_Destroy (si);
+  jsCtx_Destroy (js);
+  natsConnection_Destroy (nc);
+  return last;
+}
+
 GPtrArray *
 reel_test_stream_log (const char *url, const char *stream, guint64 *last_seq)
 {
   natsConnection *nc = NULL;
   jsCtx *js = NULL;
-  jsStreamInfo *si = NULL;
+  jsStreamInfo *si = stream_info (url, stream, &nc, &js);
   GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
 
-  g_assert_cmpint (natsConnection_ConnectTo (&nc, url), ==, NATS_OK);
-  g_assert_cmpint (natsConnection_JetStream (&js, nc, NULL), ==, NATS_OK);
-  g_assert_cmpint (js_GetStreamInfo (&si, js, stream, NULL, NULL), ==, NATS_OK);
   *last_seq = si->State.LastSeq;
   for (guint64 seq = si->State.FirstSeq; seq <= si->State.LastSeq && seq > 0; seq++)
     {
@@ -395,11 +416,9 @@ void
 reel_test_wait_actions_applied (guint16 port, const char *nats_url)
 {
   const char *const projections[] = { "views", "analytics", "related" };
-  g_autoptr (GPtrArray) log = NULL;
-  guint64 last = 0;
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  guint64 last = reel_test_stream_last_seq (nats_url, "REEL_ACTIONS");
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
 
-  log = reel_test_stream_log (nats_url, "REEL_ACTIONS", &last);
   for (guint i = 0; i < G_N_ELEMENTS (projections); i++)
     {
       g_autofree char *series

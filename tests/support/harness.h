@@ -96,6 +96,8 @@ double reel_test_metric (guint16 port, const char *series);
 GPtrArray *reel_test_event_log (const char *url, guint64 *last_seq);
 /* The same for any stream (e.g. REEL_ACTIONS). */
 GPtrArray *reel_test_stream_log (const char *url, const char *stream, guint64 *last_seq);
+/* A stream's last sequence. */
+guint64 reel_test_stream_last_seq (const char *url, const char *stream);
 
 /* Asserts that every stored viewer action (REEL_ACTIONS) validates against
  * action-record.json and its action schema (tests/tools/validate_actions.py). */
