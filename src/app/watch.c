@@ -125,13 +125,17 @@ reel_watch_step (ReelWatch *w, const ReelAction *a, const ReelWatchRules *rules,
 
 /* --- storage --- */
 
-static GBytes *
-watch_key (const ReelAction *a)
+#define VIDEO_ID_LEN 11
+#define WATCH_KEY_MAX (VIDEO_ID_LEN + REEL_ACTION_TOKEN_MAX)
+
+/* video id + session id into key; returns its length. */
+static gsize
+watch_key (const ReelAction *a, char key[WATCH_KEY_MAX])
 {
-  GByteArray *k = g_byte_array_sized_new (11 + REEL_ACTION_TOKEN_MAX);
-  g_byte_array_append (k, (const guint8 *)a->video_id, 11);
-  g_byte_array_append (k, (const guint8 *)a->session_id, strlen (a->session_id));
-  return g_byte_array_free_to_bytes (k);
+  gsize len = strlen (a->session_id);
+  memcpy (key, a->video_id, VIDEO_ID_LEN);
+  memcpy (key + VIDEO_ID_LEN, a->session_id, len);
+  return VIDEO_ID_LEN + len;
 }
 
 static guint8 *
@@ -187,12 +191,12 @@ unpack (const guint8 *p, gsize len, ReelWatch *w)
 gboolean
 reel_watch_load (ReelTxn *txn, ReelDb db, const ReelAction *a, ReelWatch *w, GError **error)
 {
-  g_autoptr (GBytes) key = watch_key (a);
+  char key[WATCH_KEY_MAX];
+  gsize key_len = watch_key (a, key);
   g_autoptr (GError) local = NULL;
   const void *v;
   gsize len;
-  if (!reel_txn_get (txn, db, g_bytes_get_data (key, NULL), g_bytes_get_size (key), &v, &len,
-                     &local))
+  if (!reel_txn_get (txn, db, key, key_len, &v, &len, &local))
     {
       memset (w, 0, sizeof *w);
       if (!local)
@@ -212,7 +216,8 @@ reel_watch_load (ReelTxn *txn, ReelDb db, const ReelAction *a, ReelWatch *w, GEr
 gboolean
 reel_watch_save (ReelTxn *txn, ReelDb db, const ReelAction *a, const ReelWatch *w, GError **error)
 {
-  g_autoptr (GBytes) key = watch_key (a);
+  char key[WATCH_KEY_MAX];
+  gsize key_len = watch_key (a, key);
   guint8 buf[WATCH_MAX_SIZE], *p = buf;
   *p++ = WATCH_FORMAT;
   *p++ = (w->playing ? FLAG_PLAYING : 0) | (w->started ? FLAG_STARTED : 0)
@@ -228,8 +233,7 @@ reel_watch_save (ReelTxn *txn, ReelDb db, const ReelAction *a, const ReelWatch *
   *p++ = (guint8)w->n_ids;
   for (guint i = 0; i < w->n_ids; i++)
     p = put_str (p, w->ids[i]);
-  return reel_txn_put (txn, db, g_bytes_get_data (key, NULL), g_bytes_get_size (key), buf,
-                       (gsize)(p - buf), error);
+  return reel_txn_put (txn, db, key, key_len, buf, (gsize)(p - buf), error);
 }
 
 gboolean
