@@ -26,7 +26,7 @@ static const char *PASSWORD = "correct horse battery";
  * 3 s, the second only when watched whole. A short duplicate window, so a
  * replay beyond it is quick to provoke. */
 static const char *CONFIG = "[views]\nmin_watch_seconds = 3\n"
-                            "[actions]\nbatch_max = 20\nduplicate_window_seconds = 3\n"
+                            "[actions]\nbatch_max = 20\nduplicate_window_seconds = 4\n"
                             "[media]\nx264_preset = ultrafast\n";
 #define CLIP                                                                                       \
   "videotestsrc num-buffers=%d ! video/x-raw,width=320,height=240,framerate=25/1 ! "               \
@@ -305,15 +305,6 @@ test_sessions (void)
   add (anon, action (fx.s, "session-t2", 1, "play", 0, NULL));
   add (anon, action (fx.s, "session-t2", 1, "ended", ds, NULL));
   post_all (anon, NULL, NULL);
-  /* s2, bob's, from sendBeacon: text/plain with the token in the body. */
-  add (bob, action (fx.a, "session-2", 1, "play", 0, ",\"rendition\":\"240p\""));
-  add (bob, action (fx.a, "session-2", 1, "progress", 0.42 * d, NULL));
-  add (bob, action (fx.a, "session-2", 1, "progress", 0.81 * d, NULL));
-  add (bob, action (fx.a, "session-2", 1, "ended", d, NULL));
-  post_all (bob, fx.bob, "text/plain;charset=UTF-8");
-  reel_test_wait_actions_applied (fx.d->port, fx.nats->url);
-  check_session_numbers ();
-
   /* The same batch again at once: JetStream stores it once. */
   stored = actions_stored ();
   body = body_of (anon, NULL);
@@ -323,9 +314,19 @@ test_sessions (void)
     g_assert_cmpint (member_int (again->json, "accepted"), ==, anon->len);
   }
   g_assert_cmpuint (actions_stored (), ==, stored);
-  /* And beyond the duplicate window (3 s here): stored again, and the
-   * consumers ignore what they have applied. */
-  g_usleep (3500 * 1000);
+  /* s2, bob's, from sendBeacon: text/plain with the token in the body. */
+  add (bob, action (fx.a, "session-2", 1, "play", 0, ",\"rendition\":\"240p\""));
+  add (bob, action (fx.a, "session-2", 1, "progress", 0.42 * d, NULL));
+  add (bob, action (fx.a, "session-2", 1, "progress", 0.81 * d, NULL));
+  add (bob, action (fx.a, "session-2", 1, "ended", d, NULL));
+  post_all (bob, fx.bob, "text/plain;charset=UTF-8");
+  reel_test_wait_actions_applied (fx.d->port, fx.nats->url);
+  check_session_numbers ();
+
+  /* Beyond the duplicate window (4 s here): stored again, and the consumers
+   * ignore what they have applied. */
+  stored = actions_stored ();
+  g_usleep (4500 * 1000);
   {
     g_autoptr (ReelTestResponse) late = post (body, NULL, NULL);
     g_assert_cmpuint (late->status, ==, 202);
