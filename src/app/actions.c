@@ -75,10 +75,22 @@ invalid (GError **error, const char *format, ...)
   return FALSE;
 }
 
-/* A string member made of len_min..len_max characters from charset (each
+/* The character classes of the schemas' patterns, and how to say them. */
+typedef struct
+{
+  const char *chars;
+  const char *name;
+} CharClass;
+
+#define TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+static const CharClass token_chars = { TOKEN_CHARS, "A-Z, a-z, 0-9, _ and -" };
+static const CharClass rendition_chars = { TOKEN_CHARS ".", "A-Z, a-z, 0-9, _, - and ." };
+static const CharClass action_chars = { "abcdefghijklmnopqrstuvwxyz_", "a-z and _" };
+
+/* A string member made of len_min..len_max characters of class cc (each
  * schema pattern here is one character class with a length range). */
 static gboolean
-check_chars (JsonObject *obj, const char *member, gboolean required, const char *charset,
+check_chars (JsonObject *obj, const char *member, gboolean required, const CharClass *cc,
              gsize len_min, gsize len_max, const char **out, GError **error)
 {
   JsonNode *node = json_object_get_member (obj, member);
@@ -91,16 +103,12 @@ check_chars (JsonObject *obj, const char *member, gboolean required, const char 
     return invalid (error, "field \"%s\" must be a string", member);
   s = json_node_get_string (node);
   len = strlen (s);
-  if (len < len_min || len > len_max || strspn (s, charset) != len)
+  if (len < len_min || len > len_max || strspn (s, cc->chars) != len)
     return invalid (error, "field \"%s\" must be %zu to %zu characters of %s", member, len_min,
-                    len_max, charset);
+                    len_max, cc->name);
   *out = s;
   return TRUE;
 }
-
-#define TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
-#define RENDITION_CHARS TOKEN_CHARS "."
-#define ACTION_CHARS "abcdefghijklmnopqrstuvwxyz_"
 
 /* A JSON Schema number (integer when integral is set: a number with no
  * fractional part, so 3.0 counts, as in the specification) within
@@ -164,7 +172,7 @@ check (JsonObject *obj, ReelAction *out, GError **error)
   JsonNode *node;
   ReelTrigger trigger = REEL_TRIGGER_UNSPECIFIED;
 
-  if (!check_chars (obj, "action", TRUE, ACTION_CHARS, 1, 32, &action, error))
+  if (!check_chars (obj, "action", TRUE, &action_chars, 1, 32, &action, error))
     return FALSE;
   if (!(spec = spec_for (action)))
     return invalid (error,
@@ -180,13 +188,13 @@ check (JsonObject *obj, ReelAction *out, GError **error)
   while (json_object_iter_next (&it, &member, &node))
     if (!g_strv_contains (base_members, member) && g_strcmp0 (member, extra) != 0)
       return invalid (error, "unknown field \"%s\" in %s v%u", member, action, (guint)v);
-  if (!check_chars (obj, "id", TRUE, TOKEN_CHARS, 8, REEL_ACTION_TOKEN_MAX, &id, error)
-      || !check_chars (obj, "video_id", TRUE, TOKEN_CHARS, 11, 11, &video_id, error)
-      || !check_chars (obj, "session_id", TRUE, TOKEN_CHARS, 8, REEL_ACTION_TOKEN_MAX, &session_id,
+  if (!check_chars (obj, "id", TRUE, &token_chars, 8, REEL_ACTION_TOKEN_MAX, &id, error)
+      || !check_chars (obj, "video_id", TRUE, &token_chars, 11, 11, &video_id, error)
+      || !check_chars (obj, "session_id", TRUE, &token_chars, 8, REEL_ACTION_TOKEN_MAX, &session_id,
                        error)
       || !check_number (obj, "position", TRUE, FALSE, 0, INFINITY, &present, &position, error)
       || !check_number (obj, "at", TRUE, TRUE, 0, AT_MAX, &present, &at, error)
-      || !check_chars (obj, "rendition", spec->kind == REEL_ACTION_QUALITY_CHANGE, RENDITION_CHARS,
+      || !check_chars (obj, "rendition", spec->kind == REEL_ACTION_QUALITY_CHANGE, &rendition_chars,
                        1, REEL_ACTION_RENDITION_MAX, &rendition, error))
     return FALSE;
   if (spec->kind == REEL_ACTION_SEEK
@@ -203,8 +211,8 @@ check (JsonObject *obj, ReelAction *out, GError **error)
         if (g_str_equal (name, trigger_names[i]))
           trigger = i;
       if (trigger == REEL_TRIGGER_UNSPECIFIED)
-        return invalid (error, "%s \"trigger\" must be one of user, autoplay, up_next",
-                        t ? "field" : "missing field");
+        return invalid (error, "%s \"trigger\" (user, autoplay or up_next)",
+                        t ? "wrong field" : "missing field");
     }
   if (out)
     {
