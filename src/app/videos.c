@@ -1,5 +1,6 @@
 /* See videos.h. */
 #include "app/videos.h"
+#include "app/views.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/json.h"
@@ -154,6 +155,8 @@ reel_videos_get (ReelStore *store, const char *id, GError **error)
       else
         g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
     }
+  else
+    json_object_set_int_member (rec, "views", (gint64)reel_views_count (txn, id));
   return rec;
 }
 
@@ -200,6 +203,8 @@ reel_videos_public (JsonObject *rec)
                               json_node_copy (json_object_get_member (rec, members[i])));
   json_object_set_int_member (out, "size",
                               json_object_get_int_member_with_default (rec, "size", 0));
+  json_object_set_int_member (out, "views",
+                              json_object_get_int_member_with_default (rec, "views", 0));
   if (json_object_has_member (rec, "duration_ns"))
     {
       json_object_set_double_member (out, "duration",

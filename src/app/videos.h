@@ -58,7 +58,8 @@ gboolean reel_videos_mark_uploaded (ReelBus *bus, const char *id, const char *ac
 gboolean reel_videos_abort_upload (ReelBus *bus, const char *id, const char *actor, guint64 *seq,
                                    GError **error);
 
-/* The stored record; REEL_ERROR_NOT_FOUND when absent. */
+/* The stored record plus "views" (from the views projection, app/views.h;
+ * never stored in the record); REEL_ERROR_NOT_FOUND when absent. */
 JsonObject *reel_videos_get (ReelStore *store, const char *id, GError **error);
 /* The well-formed video_id of an event's data; REEL_ERROR_INVALID otherwise. */
 const char *reel_videos_event_id (const ReelEvent *ev, GError **error);

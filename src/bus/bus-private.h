@@ -11,6 +11,15 @@ struct ReelBus
   jsCtx *js;
   gint connected; /* atomic: 1 while the connection is up */
   gint closing;   /* atomic: 1 once reel_bus_free started */
+  /* Idle JetStream contexts for batch publishes (bus.c): each batch takes
+   * one, so waiting for its acks never waits for another batch's. */
+  GMutex batch_lock;
+  GSList *batch_pool;
+  /* nats.c runs connection callbacks on a thread of its own, after Close
+   * returns: reel_bus_free waits for the last one (closed) before freeing. */
+  GMutex close_lock;
+  GCond close_cond;
+  gboolean closed;
 };
 
 /* Sets error from a nats.c status (and JetStream error code, if any).

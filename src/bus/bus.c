@@ -11,9 +11,11 @@
 /* Reconnect attempts are spaced so an outage is noticed quickly but a dead
  * server is not hammered. */
 #define RECONNECT_WAIT_MS 250
+/* How long freeing the bus waits for nats.c's last connection callback. */
+#define CLOSE_TIMEOUT_US (2 * G_USEC_PER_SEC)
 
-void
-reel_bus_set_error (GError **error, natsStatus s, jsErrCode jerr, const char *what)
+static ReelErrorCode
+code_for (natsStatus s, jsErrCode jerr)
 {
   ReelErrorCode code = REEL_ERROR_INTERNAL;
   switch (s)
@@ -33,6 +35,13 @@ reel_bus_set_error (GError **error, natsStatus s, jsErrCode jerr, const char *wh
     }
   if (jerr == JSStreamWrongLastSequenceErr)
     code = REEL_ERROR_CONFLICT;
+  return code;
+}
+
+void
+reel_bus_set_error (GError **error, natsStatus s, jsErrCode jerr, const char *what)
+{
+  ReelErrorCode code = code_for (s, jerr);
   const char *last = nats_GetLastError (NULL);
   g_set_error (error, REEL_ERROR, code, "NATS %s: %s%s%s (jetstream error %d)", what,
                natsStatus_GetText (s), last && *last ? ": " : "", last ? last : "", (int)jerr);
@@ -58,6 +67,16 @@ on_reconnected (natsConnection *nc, void *closure)
   g_message ("NATS connection re-established");
 }
 
+static void
+on_closed (natsConnection *nc, void *closure)
+{
+  ReelBus *bus = closure;
+  g_mutex_lock (&bus->close_lock);
+  bus->closed = TRUE;
+  g_cond_signal (&bus->close_cond);
+  g_mutex_unlock (&bus->close_lock);
+}
+
 ReelBus *
 reel_bus_connect (const char *url, guint timeout_ms, GError **error)
 {
@@ -65,6 +84,10 @@ reel_bus_connect (const char *url, guint timeout_ms, GError **error)
   natsOptions *opts = NULL;
   natsStatus s;
   gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  g_mutex_init (&bus->batch_lock);
+  g_mutex_init (&bus->close_lock);
+  g_cond_init (&bus->close_cond);
 
   reel_metrics_declare ("reel_nats_connected", REEL_METRIC_GAUGE,
                         "1 while reeld is connected to NATS");
@@ -87,6 +110,8 @@ reel_bus_connect (const char *url, guint timeout_ms, GError **error)
     s = natsOptions_SetDisconnectedCB (opts, on_disconnected, bus);
   if (s == NATS_OK)
     s = natsOptions_SetReconnectedCB (opts, on_reconnected, bus);
+  if (s == NATS_OK)
+    s = natsOptions_SetClosedCB (opts, on_closed, bus);
   if (s != NATS_OK)
     {
       natsOptions_Destroy (opts);
@@ -124,6 +149,27 @@ reel_bus_connect (const char *url, guint timeout_ms, GError **error)
   return g_steal_pointer (&bus);
 }
 
+/* A JetStream context of the batch pool. Acks arrive on the context's
+ * reply-subscription thread; pending maps each natsMsg in flight to its
+ * index in msgs (plus one, so 0 means absent). */
+typedef struct
+{
+  jsCtx *js;
+  GMutex lock;
+  GHashTable *pending;
+  ReelBusBatchMsg *msgs;
+} BatchCtx;
+
+static void
+batch_ctx_free (gpointer p)
+{
+  BatchCtx *bc = p;
+  jsCtx_Destroy (bc->js);
+  g_hash_table_destroy (bc->pending);
+  g_mutex_clear (&bc->lock);
+  g_free (bc);
+}
+
 void
 reel_bus_free (ReelBus *bus)
 {
@@ -132,10 +178,21 @@ reel_bus_free (ReelBus *bus)
   g_atomic_int_set (&bus->closing, 1);
   if (bus->conn)
     {
-      /* Flush what is buffered, then close; no callbacks may touch bus after. */
+      gint64 deadline = g_get_monotonic_time () + CLOSE_TIMEOUT_US;
+      /* Flush what is buffered, then close, and let the callbacks still
+       * queued run before bus goes away. */
       natsConnection_FlushTimeout (bus->conn, 1000);
       natsConnection_Close (bus->conn);
+      g_mutex_lock (&bus->close_lock);
+      while (!bus->closed)
+        if (!g_cond_wait_until (&bus->close_cond, &bus->close_lock, deadline))
+          break;
+      g_mutex_unlock (&bus->close_lock);
     }
+  g_slist_free_full (bus->batch_pool, batch_ctx_free);
+  g_mutex_clear (&bus->batch_lock);
+  g_mutex_clear (&bus->close_lock);
+  g_cond_clear (&bus->close_cond);
   jsCtx_Destroy (bus->js);
   natsConnection_Destroy (bus->conn);
   g_free (bus);
@@ -227,6 +284,173 @@ reel_bus_publish (ReelBus *bus, const char *subject, const char *msg_id, const v
   if (seq)
     *seq = ack->Sequence;
   jsPubAck_Destroy (ack);
+  return TRUE;
+}
+
+gboolean
+reel_bus_ensure_actions_stream (ReelBus *bus, guint replicas, guint64 max_age_s, guint64 max_bytes,
+                                guint64 duplicate_window_s, GError **error)
+{
+  jsStreamConfig act;
+  const char *subjects[] = { REEL_SUBJECT_ACTIONS };
+
+  jsStreamConfig_Init (&act);
+  act.Name = REEL_STREAM_ACTIONS;
+  act.Description = "reel viewer actions: kept for an age/size window, replayed to rebuild views, "
+                    "analytics and recommendations";
+  act.Subjects = subjects;
+  act.SubjectsLen = 1;
+  act.Retention = js_LimitsPolicy;
+  act.Storage = js_FileStorage;
+  act.Replicas = replicas;
+  act.MaxAge = (int64_t)max_age_s * G_GINT64_CONSTANT (1000000000);
+  act.MaxBytes = (int64_t)max_bytes;
+  act.Discard = js_DiscardOld;
+  act.Duplicates = (int64_t)duplicate_window_s * G_GINT64_CONSTANT (1000000000);
+  return ensure_stream (bus, &act, error);
+}
+
+static void
+batch_acked (jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
+{
+  BatchCtx *bc = closure;
+  guint index;
+
+  g_mutex_lock (&bc->lock);
+  index = GPOINTER_TO_UINT (g_hash_table_lookup (bc->pending, msg));
+  if (index && bc->msgs)
+    {
+      ReelBusBatchMsg *m = &bc->msgs[index - 1];
+      if (pa)
+        m->seq = pa->Sequence;
+      else if (!m->error)
+        g_set_error (&m->error, REEL_ERROR, code_for (pae->Err, pae->ErrCode),
+                     "NATS publish: %s (jetstream error %d)",
+                     pae->ErrText ? pae->ErrText : natsStatus_GetText (pae->Err),
+                     (int)pae->ErrCode);
+      g_hash_table_remove (bc->pending, msg);
+    }
+  g_mutex_unlock (&bc->lock);
+  natsMsg_Destroy (msg);
+}
+
+/* An idle context from the pool, or a new one. */
+static BatchCtx *
+batch_ctx_take (ReelBus *bus, GError **error)
+{
+  BatchCtx *bc = NULL;
+  jsOptions jo;
+  natsStatus s;
+
+  g_mutex_lock (&bus->batch_lock);
+  if (bus->batch_pool)
+    {
+      bc = bus->batch_pool->data;
+      bus->batch_pool = g_slist_delete_link (bus->batch_pool, bus->batch_pool);
+    }
+  g_mutex_unlock (&bus->batch_lock);
+  if (bc)
+    return bc;
+  bc = g_new0 (BatchCtx, 1);
+  g_mutex_init (&bc->lock);
+  bc->pending = g_hash_table_new (g_direct_hash, g_direct_equal);
+  jsOptions_Init (&jo);
+  jo.Wait = PUBLISH_TIMEOUT_MS;
+  jo.PublishAsync.AckHandler = batch_acked;
+  jo.PublishAsync.AckHandlerClosure = bc;
+  s = natsConnection_JetStream (&bc->js, bus->conn, &jo);
+  if (s != NATS_OK)
+    {
+      reel_bus_set_error (error, s, 0, "jetstream context");
+      batch_ctx_free (bc);
+      return NULL;
+    }
+  return bc;
+}
+
+static void
+batch_ctx_give_back (ReelBus *bus, BatchCtx *bc)
+{
+  g_mutex_lock (&bus->batch_lock);
+  bus->batch_pool = g_slist_prepend (bus->batch_pool, bc);
+  g_mutex_unlock (&bus->batch_lock);
+}
+
+/* Sends one message of the batch; FALSE when the library refused it. */
+static gboolean
+batch_send (BatchCtx *bc, ReelBusBatchMsg *m, guint index)
+{
+  natsMsg *msg = NULL, *key;
+  jsPubOptions po;
+  natsStatus s;
+
+  jsPubOptions_Init (&po);
+  po.MsgId = m->msg_id;
+  s = natsMsg_Create (&msg, m->subject, NULL, m->data, (int)m->len);
+  if (s == NATS_OK)
+    {
+      /* Registered before the publish: its ack may come back at once. */
+      key = msg;
+      g_mutex_lock (&bc->lock);
+      g_hash_table_insert (bc->pending, key, GUINT_TO_POINTER (index + 1));
+      g_mutex_unlock (&bc->lock);
+      s = js_PublishMsgAsync (bc->js, &msg, &po);
+      if (s != NATS_OK)
+        {
+          g_mutex_lock (&bc->lock);
+          g_hash_table_remove (bc->pending, key);
+          g_mutex_unlock (&bc->lock);
+        }
+    }
+  natsMsg_Destroy (msg);
+  if (s != NATS_OK)
+    reel_bus_set_error (&m->error, s, 0, "publish");
+  return s == NATS_OK;
+}
+
+gboolean
+reel_bus_publish_batch (ReelBus *bus, ReelBusBatchMsg *msgs, guint n, GError **error)
+{
+  BatchCtx *bc;
+  jsPubOptions po;
+  natsMsgList late = { 0 };
+  guint sent = 0;
+
+  if (!reel_bus_is_connected (bus))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE, "NATS is not connected");
+      return FALSE;
+    }
+  if (!(bc = batch_ctx_take (bus, error)))
+    return FALSE;
+  g_mutex_lock (&bc->lock);
+  bc->msgs = msgs;
+  g_mutex_unlock (&bc->lock);
+  for (guint i = 0; i < n; i++)
+    sent += batch_send (bc, &msgs[i], i);
+  jsPubOptions_Init (&po);
+  po.MaxWait = PUBLISH_TIMEOUT_MS;
+  /* What is still unacknowledged after the wait may or may not be stored;
+   * reported as unavailable, a retry with the same ids is harmless. */
+  if (sent && js_PublishAsyncComplete (bc->js, &po) != NATS_OK
+      && js_PublishAsyncGetPendingList (&late, bc->js) == NATS_OK)
+    {
+      g_mutex_lock (&bc->lock);
+      for (int i = 0; i < late.Count; i++)
+        {
+          guint index = GPOINTER_TO_UINT (g_hash_table_lookup (bc->pending, late.Msgs[i]));
+          if (index && !msgs[index - 1].error)
+            g_set_error (&msgs[index - 1].error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
+                         "NATS publish: no acknowledgement within %d ms", PUBLISH_TIMEOUT_MS);
+        }
+      g_mutex_unlock (&bc->lock);
+      natsMsgList_Destroy (&late);
+    }
+  g_mutex_lock (&bc->lock);
+  bc->msgs = NULL;
+  g_hash_table_remove_all (bc->pending);
+  g_mutex_unlock (&bc->lock);
+  batch_ctx_give_back (bus, bc);
   return TRUE;
 }
 

@@ -17,6 +17,9 @@ G_BEGIN_DECLS
 /* The transcode work queue: a job is removed once a worker acks it. */
 #define REEL_STREAM_JOBS "REEL_JOBS"
 #define REEL_SUBJECT_JOBS "reel.job.>"
+/* Viewer actions (app/actions.h): kept for an age/size window, not forever. */
+#define REEL_STREAM_ACTIONS "REEL_ACTIONS"
+#define REEL_SUBJECT_ACTIONS "reel.act.>"
 
 typedef struct ReelBus ReelBus;
 
@@ -39,6 +42,32 @@ gboolean reel_bus_ensure_streams (ReelBus *bus, guint replicas, GError **error);
  * across any number of API nodes. */
 gboolean reel_bus_publish (ReelBus *bus, const char *subject, const char *msg_id, const void *data,
                            gsize len, gboolean expect_subject_empty, guint64 *seq, GError **error);
+
+/* Creates or updates the viewer-action stream: file storage, the oldest
+ * actions removed beyond max_age_s or max_bytes, and a duplicate window of
+ * duplicate_window_s (a batch sent again within it is stored once). */
+gboolean reel_bus_ensure_actions_stream (ReelBus *bus, guint replicas, guint64 max_age_s,
+                                         guint64 max_bytes, guint64 duplicate_window_s,
+                                         GError **error);
+
+/* One message of a batch publish. The caller fills subject, msg_id, data
+ * and len; the publish fills seq, or error when this message was not
+ * stored. */
+typedef struct
+{
+  const char *subject;
+  const char *msg_id; /* Nats-Msg-Id */
+  const char *data;
+  gsize len;
+  guint64 seq;   /* stream sequence (the first copy's, for a duplicate) */
+  GError *error; /* owned by the caller once set */
+} ReelBusBatchMsg;
+
+/* Publishes n messages without waiting for each one's ack (JetStream
+ * asynchronous publish), then waits for all the acks at once: a batch costs
+ * one round trip, not n. FALSE (with error) only when nothing could be
+ * sent (NATS down); otherwise per-message failures are in msgs[i].error. */
+gboolean reel_bus_publish_batch (ReelBus *bus, ReelBusBatchMsg *msgs, guint n, GError **error);
 
 /* The sequence of the newest message in a stream. */
 gboolean reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError **error);

@@ -4,7 +4,8 @@
  *   reel status ID               a video's state and where to watch it
  *   reel pipeline NAME --video ID [--chunk N]
  *                                the exact gst-launch line a worker runs
- *   reel rebuild                 replay the event log into fresh read models
+ *   reel rebuild [--only NAMES]  replay the event log and viewer actions into fresh
+ *                                read models (or only some action projections)
  * login, upload and status speak the HTTP API (cli/client.c); pipeline and
  * rebuild work on a node's data directory. */
 #include "cli/client.h"
@@ -314,24 +315,28 @@ static int
 cmd_rebuild (int argc, char **argv)
 {
   g_auto (NodeOptions) n = { 0 };
+  g_autofree char *only = NULL;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &n.config_file, "reeld's config file", "FILE" },
     { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &n.data_dir, "reeld's data directory", "DIR" },
     { "nats-url", 'n', 0, G_OPTION_ARG_STRING, &n.nats_url, "NATS server or cluster", "URL" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only,
+      "Rebuild only these projections of the viewer actions", "views,analytics,related" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx
       = g_option_context_new ("- drop the read models and replay the event log (reeld stopped)");
   g_autoptr (ReelConfig) cfg = reel_config_new ();
   g_autoptr (GError) error = NULL;
-  guint64 events = 0;
+  guint64 events = 0, actions = 0;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!parse (ctx, &argc, &argv, &error) || !node_config (&n, cfg, &error))
     return fail ("rebuild", error);
-  if (!reel_daemon_rebuild (cfg, &events, &error))
+  if (!reel_daemon_rebuild (cfg, only, &events, &actions, &error))
     return fail ("rebuild", error);
-  printf ("rebuilt the read models from %" G_GUINT64_FORMAT " events\n", events);
+  printf ("rebuilt %s from %" G_GUINT64_FORMAT " events and %" G_GUINT64_FORMAT " viewer actions\n",
+          only ? only : "the read models", events, actions);
   return 0;
 }
 

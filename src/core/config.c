@@ -22,6 +22,20 @@
 /* A one-shot multipart upload is held in memory while it is parsed; keep it
  * for small files and curl, and send larger ones through tus. */
 #define DEFAULT_MULTIPART_MAX ((guint64)256 << 20)
+/* A page sends its actions every few seconds and on unload; 200 fit in
+ * sendBeacon's 64 KiB with room to spare. */
+#define DEFAULT_ACTIONS_BATCH_MAX 200
+/* Views and analytics are rebuilt from the retained actions: a year of them
+ * (or 2 GiB, whichever is reached first) bounds the disk while keeping a
+ * rebuild meaningful. JetStream reserves the size limit up front and refuses
+ * the stream if its storage cannot hold it, so the default stays modest. */
+#define DEFAULT_ACTIONS_MAX_AGE_S ((guint64)365 * 24 * 3600)
+#define DEFAULT_ACTIONS_MAX_BYTES ((guint64)2 << 30)
+/* JetStream keeps every id of the window in memory; two minutes cover a
+ * client's retry. Later replays are ignored by the consumers (app/watch.h). */
+#define DEFAULT_ACTIONS_DUPLICATE_WINDOW_S 120
+/* YouTube's rule of thumb: about 30 s of watching makes a view. */
+#define DEFAULT_VIEWS_MIN_WATCH_S 30
 
 ReelConfig *
 reel_config_new (void)
@@ -67,6 +81,11 @@ reel_config_new (void)
    * reference the blobs it writes. */
   cfg->cleanup_grace_s = 24 * 3600;
   cfg->cleanup_interval_s = 3600;
+  cfg->actions_batch_max = DEFAULT_ACTIONS_BATCH_MAX;
+  cfg->actions_max_age_s = DEFAULT_ACTIONS_MAX_AGE_S;
+  cfg->actions_max_bytes = DEFAULT_ACTIONS_MAX_BYTES;
+  cfg->actions_duplicate_window_s = DEFAULT_ACTIONS_DUPLICATE_WINDOW_S;
+  cfg->views_min_watch_s = DEFAULT_VIEWS_MIN_WATCH_S;
   return cfg;
 }
 
@@ -359,6 +378,36 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
   else if (g_str_has_prefix (name, "comments.") || g_str_has_prefix (name, "cdn.")
            || g_str_has_prefix (name, "smtp.") || g_str_has_prefix (name, "cleanup."))
     return set_social (cfg, name, value, error);
+  else if (g_str_equal (name, "actions.batch_max"))
+    {
+      if (!parse_u64 (name, value, 1, 10000, &n, error))
+        return FALSE;
+      cfg->actions_batch_max = (guint)n;
+    }
+  else if (g_str_equal (name, "actions.max_age_seconds"))
+    {
+      if (!parse_u64 (name, value, 60, (guint64)100 * 365 * 24 * 3600, &n, error))
+        return FALSE;
+      cfg->actions_max_age_s = n;
+    }
+  else if (g_str_equal (name, "actions.max_bytes"))
+    {
+      if (!parse_u64 (name, value, 1 << 20, G_MAXINT64, &n, error))
+        return FALSE;
+      cfg->actions_max_bytes = n;
+    }
+  else if (g_str_equal (name, "actions.duplicate_window_seconds"))
+    {
+      if (!parse_u64 (name, value, 1, 24 * 3600, &n, error))
+        return FALSE;
+      cfg->actions_duplicate_window_s = n;
+    }
+  else if (g_str_equal (name, "views.min_watch_seconds"))
+    {
+      if (!parse_u64 (name, value, 1, 3600, &n, error))
+        return FALSE;
+      cfg->views_min_watch_s = (guint)n;
+    }
   else
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", name);

@@ -55,6 +55,13 @@ typedef struct
   char *smtp_password;      /* smtp.password (optional) */
   guint cleanup_grace_s;    /* cleanup.grace_seconds */
   guint cleanup_interval_s; /* cleanup.interval_seconds */
+
+  /* Viewer actions (app/actions.h) and the projections built from them. */
+  guint actions_batch_max;            /* actions.batch_max: events in one POST */
+  guint64 actions_max_age_s;          /* actions.max_age_seconds: stream retention */
+  guint64 actions_max_bytes;          /* actions.max_bytes: stream retention */
+  guint64 actions_duplicate_window_s; /* actions.duplicate_window_seconds */
+  guint views_min_watch_s;            /* views.min_watch_seconds */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

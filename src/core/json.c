@@ -47,6 +47,21 @@ reel_json_get_string (JsonObject *obj, const char *member, gboolean required, GE
   return json_node_get_string (node);
 }
 
+gboolean
+reel_json_has_nul_escape (const char *data, gsize len)
+{
+  /* Walk the escapes so an escaped backslash followed by "u0000" (the
+   * harmless text \u0000) is not mistaken for one. */
+  for (gsize i = 0; i + 1 < len; i++)
+    if (data[i] == '\\')
+      {
+        if (data[i + 1] == 'u' && i + 6 <= len && memcmp (data + i + 2, "0000", 4) == 0)
+          return TRUE;
+        i++;
+      }
+  return FALSE;
+}
+
 char *
 reel_json_to_string (JsonNode *node)
 {

@@ -1,9 +1,11 @@
 /* See app.h. */
 #include "daemon/app.h"
+#include "app/action_projection.h"
 #include "bus/bus.h"
 #include "bus/natsd.h"
 #include "core/error.h"
 #include "daemon/janitor.h"
+#include "daemon/action_consumer.h"
 #include "daemon/projector.h"
 #include "daemon/reactor.h"
 #include "http/server.h"
@@ -30,6 +32,7 @@ struct ReelDaemon
   ReelNatsd *natsd;
   ReelBus *bus;
   ReelProjector *projector;
+  GPtrArray *action_consumers; /* ReelActionConsumer, one per action projection */
   ReelIngest *ingest;
   ReelWorker *worker;
   ReelHttp *http;
@@ -75,8 +78,29 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
         return FALSE;
       url = reel_natsd_url (d->natsd);
     }
+  if (cfg->actions_duplicate_window_s > cfg->actions_max_age_s)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "actions.duplicate_window_seconds must not exceed actions.max_age_seconds");
+      return FALSE;
+    }
   d->bus = reel_bus_connect (url, NATS_CONNECT_TIMEOUT_MS, error);
-  return d->bus && reel_bus_ensure_streams (d->bus, cfg->stream_replicas, error);
+  return d->bus && reel_bus_ensure_streams (d->bus, cfg->stream_replicas, error)
+         && reel_bus_ensure_actions_stream (d->bus, cfg->stream_replicas, cfg->actions_max_age_s,
+                                            cfg->actions_max_bytes, cfg->actions_duplicate_window_s,
+                                            error);
+}
+
+/* Starts a consumer for each of projections (NULL-terminated). */
+static void
+start_action_consumers (ReelDaemon *d, const ReelConfig *cfg,
+                        const ReelActionProjection *const *projections, const char *key)
+{
+  ReelWatchRules rules = { (gint64)cfg->views_min_watch_s * G_GINT64_CONSTANT (1000000000) };
+  d->action_consumers = g_ptr_array_new_with_free_func ((GDestroyNotify)reel_action_consumer_stop);
+  for (guint i = 0; projections[i]; i++)
+    g_ptr_array_add (d->action_consumers,
+                     reel_action_consumer_start (d->bus, d->store, projections[i], &rules, key));
 }
 
 ReelDaemon *
@@ -91,7 +115,10 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
       return NULL;
     }
   if (cfg->roles & REEL_ROLE_PROJECTOR)
-    d->projector = reel_projector_start (d->bus, d->store, key);
+    {
+      d->projector = reel_projector_start (d->bus, d->store, key);
+      start_action_consumers (d, cfg, reel_action_projections (), key);
+    }
   if (cfg->roles & REEL_ROLE_INGEST)
     d->ingest = reel_ingest_start (cfg, d->bus, d->blobs);
   if (cfg->roles & REEL_ROLE_WORKER)
@@ -136,6 +163,7 @@ reel_daemon_stop (ReelDaemon *d)
   g_clear_pointer (&d->reactor, reel_reactor_stop);
   g_clear_pointer (&d->worker, reel_worker_stop);
   g_clear_pointer (&d->ingest, reel_ingest_stop);
+  g_clear_pointer (&d->action_consumers, g_ptr_array_unref);
   g_clear_pointer (&d->projector, reel_projector_stop);
   g_clear_pointer (&d->http, reel_http_stop);
   g_clear_pointer (&d->bus, reel_bus_free);
@@ -147,25 +175,93 @@ reel_daemon_stop (ReelDaemon *d)
   g_free (d);
 }
 
+/* The action projections named in only ("views,analytics"; NULL = all),
+ * NULL-terminated. */
+static GPtrArray *
+select_projections (const char *only, GError **error)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  g_auto (GStrv) names = g_strsplit (only ? only : "", ",", -1);
+  if (!only)
+    for (const ReelActionProjection *const *p = reel_action_projections (); *p; p++)
+      g_ptr_array_add (out, (gpointer)*p);
+  for (guint i = 0; names[i]; i++)
+    {
+      const ReelActionProjection *p = reel_action_projection_find (g_strstrip (names[i]));
+      if (!p)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "no projection \"%s\" to rebuild alone (known: views, analytics, related)",
+                       names[i]);
+          g_ptr_array_unref (out);
+          return NULL;
+        }
+      if (!g_ptr_array_find (out, p, NULL))
+        g_ptr_array_add (out, (gpointer)p);
+    }
+  g_ptr_array_add (out, NULL);
+  return out;
+}
+
+/* Waits until every action consumer has applied seq. */
+static gboolean
+wait_action_consumers (ReelDaemon *d, guint64 seq, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64)REBUILD_TIMEOUT_MS * 1000;
+  for (guint i = 0; i < d->action_consumers->len; i++)
+    while (reel_action_consumer_applied (d->action_consumers->pdata[i]) < seq)
+      {
+        if (g_get_monotonic_time () > deadline)
+          {
+            g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
+                         "rebuild of the action projections stopped at sequence %" G_GUINT64_FORMAT
+                         " of %" G_GUINT64_FORMAT,
+                         reel_action_consumer_applied (d->action_consumers->pdata[i]), seq);
+            return FALSE;
+          }
+        g_usleep (10 * 1000);
+      }
+  return TRUE;
+}
+
 gboolean
-reel_daemon_rebuild (const ReelConfig *cfg, guint64 *n_events, GError **error)
+reel_daemon_rebuild (const ReelConfig *cfg, const char *only, guint64 *n_events, guint64 *n_actions,
+                     GError **error)
 {
   ReelDaemon *d = g_new0 (ReelDaemon, 1);
   g_autofree char *key = node_key (cfg);
-  guint64 last = 0;
-  gboolean ok = FALSE;
+  g_autoptr (GPtrArray) projections = select_projections (only, error);
+  guint64 last = 0, last_action = 0;
+  gboolean ok = projections && open_parts (d, cfg, error)
+                && reel_bus_stream_last_seq (d->bus, REEL_STREAM_EVENTS, &last, error)
+                && reel_bus_stream_last_seq (d->bus, REEL_STREAM_ACTIONS, &last_action, error);
 
-  if (open_parts (d, cfg, error) && reel_store_drop_all (d->store, error)
-      && reel_bus_stream_last_seq (d->bus, REEL_STREAM_EVENTS, &last, error))
+  if (ok && !only)
     {
-      d->projector = reel_projector_start (d->bus, d->store, key);
-      ok = reel_projector_wait_sync (d->projector, last, REBUILD_TIMEOUT_MS);
-      if (!ok)
-        g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
-                     "rebuild stopped at sequence %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT,
-                     reel_projector_applied (d->projector), last);
+      /* Everything: the core projection first, then the action ones. */
+      ok = reel_store_drop_all (d->store, error);
+      if (ok)
+        {
+          d->projector = reel_projector_start (d->bus, d->store, key);
+          ok = reel_projector_wait_sync (d->projector, last, REBUILD_TIMEOUT_MS);
+          if (!ok)
+            g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
+                         "rebuild stopped at sequence %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT,
+                         reel_projector_applied (d->projector), last);
+        }
     }
-  *n_events = last;
+  for (guint i = 0; ok && only && projections->pdata[i]; i++)
+    {
+      const ReelActionProjection *p = projections->pdata[i];
+      ok = reel_store_drop_projection (d->store, p->name, p->dbs, p->n_dbs, error);
+    }
+  if (ok)
+    {
+      start_action_consumers (d, cfg, (const ReelActionProjection *const *)projections->pdata, key);
+      ok = wait_action_consumers (d, last_action, error);
+    }
+  *n_events = only ? 0 : last;
+  *n_actions = last_action;
   reel_daemon_stop (d);
   return ok;
 }

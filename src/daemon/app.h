@@ -15,7 +15,12 @@ const char *reel_daemon_url (ReelDaemon *d);
 /* Stops accepting, finishes requests and batches in flight, then shuts down. */
 void reel_daemon_stop (ReelDaemon *d);
 
-/* Drops every projection and replays the whole event log into LMDB. */
-gboolean reel_daemon_rebuild (const ReelConfig *cfg, guint64 *n_events, GError **error);
+/* Drops every projection and replays the whole event log, then the
+ * retained viewer actions, into LMDB. With only (comma-separated names of
+ * action projections: views, analytics, related), drops and replays just
+ * those from the actions stream. Reports how many events (0 with only) and
+ * actions the streams held. */
+gboolean reel_daemon_rebuild (const ReelConfig *cfg, const char *only, guint64 *n_events,
+                              guint64 *n_actions, GError **error);
 
 G_END_DECLS

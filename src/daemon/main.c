@@ -1,6 +1,8 @@
 /* reeld: the reel service. Parses the command line and config file, starts
  * the roles (daemon/app.c), runs the GLib main loop until SIGINT/SIGTERM,
- * then shuts down cleanly. `reeld --rebuild` replays the log and exits. */
+ * then shuts down cleanly. `reeld --rebuild` replays the log (and the viewer
+ * actions) and exits; `--rebuild --only analytics` rebuilds one action
+ * projection. */
 #include "core/config.h"
 #include "daemon/app.h"
 
@@ -24,7 +26,7 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *config_file = NULL, *data_dir = NULL, *listen = NULL, *nats_url = NULL,
-                  *roles = NULL;
+                  *roles = NULL, *only = NULL;
   gboolean rebuild = FALSE, version = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file, "Read settings from FILE", "FILE" },
@@ -36,7 +38,11 @@ main (int argc, char **argv)
     { "roles", 'r', 0, G_OPTION_ARG_STRING, &roles, "Run these roles (default: all)",
       "api,projector" },
     { "rebuild", 0, 0, G_OPTION_ARG_NONE, &rebuild,
-      "Drop the read models, replay the event log into them, and exit", NULL },
+      "Drop the read models, replay the event log and the viewer actions into them, and exit",
+      NULL },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only,
+      "With --rebuild: rebuild only these projections of the viewer actions",
+      "views,analytics,related" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL },
   };
@@ -81,15 +87,25 @@ main (int argc, char **argv)
         return 2;
       }
 
+  if (only && !rebuild)
+    {
+      g_printerr ("reeld: --only goes with --rebuild\n");
+      return 2;
+    }
   if (rebuild)
     {
-      guint64 n = 0;
-      if (!reel_daemon_rebuild (cfg, &n, &error))
+      guint64 n = 0, n_actions = 0;
+      if (!reel_daemon_rebuild (cfg, only, &n, &n_actions, &error))
         {
           g_printerr ("reeld: rebuild failed: %s\n", error->message);
           return 1;
         }
-      printf ("reeld: rebuilt the read models from %" G_GUINT64_FORMAT " events\n", n);
+      if (only)
+        printf ("reeld: rebuilt %s from %" G_GUINT64_FORMAT " viewer actions\n", only, n_actions);
+      else
+        printf ("reeld: rebuilt the read models from %" G_GUINT64_FORMAT
+                " events and %" G_GUINT64_FORMAT " viewer actions\n",
+                n, n_actions);
       return 0;
     }
 

@@ -162,20 +162,26 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
   return TRUE;
 }
 
+void
+reel_projector_declare_metrics (void)
+{
+  reel_metrics_declare ("reel_events_applied_total", REEL_METRIC_COUNTER,
+                        "Events (or viewer actions) applied to a projection");
+  reel_metrics_declare ("reel_events_skipped_total", REEL_METRIC_COUNTER,
+                        "Malformed events (or viewer actions) a projection skipped");
+  reel_metrics_declare ("reel_projection_applied_sequence", REEL_METRIC_GAUGE,
+                        "Newest stream sequence applied to a projection");
+  reel_metrics_declare ("reel_projection_lag_events", REEL_METRIC_GAUGE,
+                        "Messages in the stream not yet applied to a projection");
+}
+
 ReelProjector *
 reel_projector_start (ReelBus *bus, ReelStore *store, const char *node_key)
 {
   ReelProjector *proj = g_atomic_rc_box_new0 (ReelProjector);
   g_autofree char *name = g_strdup_printf ("reel-proj-core-%s", node_key);
 
-  reel_metrics_declare ("reel_events_applied_total", REEL_METRIC_COUNTER,
-                        "Events applied to a projection");
-  reel_metrics_declare ("reel_events_skipped_total", REEL_METRIC_COUNTER,
-                        "Malformed events a projection skipped");
-  reel_metrics_declare ("reel_projection_applied_sequence", REEL_METRIC_GAUGE,
-                        "Newest event-log sequence applied to a projection");
-  reel_metrics_declare ("reel_projection_lag_events", REEL_METRIC_GAUGE,
-                        "Events in the log not yet applied to a projection");
+  reel_projector_declare_metrics ();
   proj->bus = bus;
   proj->store = store;
   proj->unannounced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

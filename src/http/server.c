@@ -24,6 +24,8 @@ void reel_api_channels_register (ReelRouter *router);
 void reel_api_comments_register (ReelRouter *router);
 void reel_api_notifications_register (ReelRouter *router);
 void reel_api_search_register (ReelRouter *router);
+void reel_api_events_register (ReelRouter *router);
+void reel_api_analytics_register (ReelRouter *router);
 
 #define DATA_START "reel-start-us"
 #define DATA_ROUTE "reel-route"
@@ -213,6 +215,8 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   reel_api_comments_register (http->router);
   reel_api_notifications_register (http->router);
   reel_api_search_register (http->router);
+  reel_api_events_register (http->router);
+  reel_api_analytics_register (http->router);
 
   /* raw-paths: handlers get the path as sent and the router decodes each
    * segment once (router.h), refusing an encoded '/' or NUL with 404;

@@ -27,6 +27,13 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_SEARCH_TERMS] = "search_terms",
   [REEL_DB_SEARCH_DOCS] = "search_docs",
   [REEL_DB_COUNTERS] = "counters",
+  [REEL_DB_VIEW_WATCH] = "view_watch",
+  [REEL_DB_VIEW_COUNTS] = "view_counts",
+  [REEL_DB_ANALYTICS_WATCH] = "analytics_watch",
+  [REEL_DB_ANALYTICS_COUNTERS] = "analytics_counters",
+  [REEL_DB_RELATED_WATCH] = "related_watch",
+  [REEL_DB_RELATED_HISTORY] = "related_history",
+  [REEL_DB_RELATED_PAIRS] = "related_pairs",
 };
 
 struct ReelStore
@@ -173,11 +180,7 @@ guint64
 reel_txn_get_applied (ReelTxn *txn, const char *projection)
 {
   g_autofree char *key = g_strconcat ("applied:", projection, NULL);
-  const void *v;
-  gsize len;
-  if (!reel_txn_get (txn, REEL_DB_META, key, strlen (key), &v, &len, NULL) || len != 8)
-    return 0;
-  return reel_store_read_u64 (v);
+  return reel_txn_get_u64 (txn, REEL_DB_META, key, strlen (key));
 }
 
 gboolean
@@ -280,6 +283,46 @@ reel_store_drop_all (ReelStore *store, GError **error)
     if (!check (mdb_drop (txn->txn, store->dbi[i], 0), "drop", error))
       return FALSE;
   return reel_txn_commit (g_steal_pointer (&txn), error);
+}
+
+gboolean
+reel_store_drop_projection (ReelStore *store, const char *projection, const ReelDb *dbs,
+                            guint n_dbs, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, TRUE, error);
+  g_autofree char *key = g_strconcat ("applied:", projection, NULL);
+  if (!txn)
+    return FALSE;
+  for (guint i = 0; i < n_dbs; i++)
+    if (!check (mdb_drop (txn->txn, store->dbi[dbs[i]], 0), "drop", error))
+      return FALSE;
+  return reel_txn_del (txn, REEL_DB_META, key, strlen (key), error)
+         && reel_txn_commit (g_steal_pointer (&txn), error);
+}
+
+guint64
+reel_txn_get_u64 (ReelTxn *txn, ReelDb db, const void *key, gsize key_len)
+{
+  const void *v;
+  gsize len;
+  if (!reel_txn_get (txn, db, key, key_len, &v, &len, NULL) || len != 8)
+    return 0;
+  return reel_store_read_u64 (v);
+}
+
+gboolean
+reel_txn_add_u64 (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, gint64 delta,
+                  GError **error)
+{
+  guint64 now = reel_txn_get_u64 (txn, db, key, key_len);
+  guint8 v[8];
+  /* A counter that falls to 0 goes away, so a count that went up and down
+   * leaves the same database as one that never moved (rebuilds compare
+   * dumps). */
+  if (delta < 0 && (guint64)-delta >= now)
+    return reel_txn_del (txn, db, key, key_len, error);
+  reel_store_key_u64 (v, now + (guint64)delta);
+  return reel_txn_put (txn, db, key, key_len, v, sizeof v, error);
 }
 
 void

@@ -38,6 +38,14 @@ typedef enum
   REEL_DB_SEARCH_TERMS,    /* term -> u32 BE documents containing it */
   REEL_DB_SEARCH_DOCS,     /* video id -> the terms it was indexed under (JSON) */
   REEL_DB_COUNTERS,        /* name -> u64 BE (store/counters.h) */
+  /* Projections of the viewer-action stream (app/views.c, analytics.c, related.c): */
+  REEL_DB_VIEW_WATCH,         /* video id + session id -> ReelWatch (app/watch.h) */
+  REEL_DB_VIEW_COUNTS,        /* video id -> u64 BE counted views */
+  REEL_DB_ANALYTICS_WATCH,    /* video id + session id -> ReelWatch */
+  REEL_DB_ANALYTICS_COUNTERS, /* video id + counter name -> u64 BE */
+  REEL_DB_RELATED_WATCH,      /* video id + session id -> ReelWatch */
+  REEL_DB_RELATED_HISTORY,    /* viewer key -> recent video ids, 11 bytes each */
+  REEL_DB_RELATED_PAIRS,      /* video id + video id -> u64 BE viewers who watched both */
   REEL_DB_COUNT
 } ReelDb;
 
@@ -85,6 +93,18 @@ gboolean reel_txn_scan (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefi
 
 /* Empties every database, so the projections can be rebuilt from the log. */
 gboolean reel_store_drop_all (ReelStore *store, GError **error);
+
+/* Empties the databases of one projection and forgets its checkpoint
+ * ("applied:<projection>"), so that projection alone can be rebuilt. */
+gboolean reel_store_drop_projection (ReelStore *store, const char *projection, const ReelDb *dbs,
+                                     guint n_dbs, GError **error);
+
+/* A counter: adds delta (negative to subtract) to the u64 BE value at key
+ * (absent = 0); one that reaches 0 is deleted (clamped, never below). */
+gboolean reel_txn_add_u64 (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, gint64 delta,
+                           GError **error);
+/* The u64 BE value at key, 0 when absent. */
+guint64 reel_txn_get_u64 (ReelTxn *txn, ReelDb db, const void *key, gsize key_len);
 
 /* Writes v big-endian into out[8]: keys that sort numerically. */
 void reel_store_key_u64 (guint8 out[8], guint64 v);

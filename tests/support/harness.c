@@ -207,6 +207,15 @@ reel_test_reeld_spawn_args (const char *data_dir, const char *nats_url, const ch
                             const char *const *args)
 {
   return reeld_spawn (data_dir, nats_url, env, args);
+  ;
+}
+
+ReelTestReeld *
+reel_test_reeld_start_config (const char *data_dir, const char *nats_url, const char *config_file)
+{
+  g_autofree char *arg = g_strdup_printf ("--config=%s", config_file);
+  const char *args[] = { arg, NULL };
+  return reel_test_reeld_start_args (data_dir, nats_url, NULL, args);
 }
 
 gboolean
@@ -440,22 +449,43 @@ reel_test_metric (guint16 port, const char *series)
   return -1;
 }
 
-GPtrArray *
-reel_test_event_log (const char *url, guint64 *last_seq)
+/* Opens a JetStream context on url and reads a stream's info. */
+static jsStreamInfo *
+stream_info (const char *url, const char *stream, natsConnection **nc, jsCtx **js)
+{
+  jsStreamInfo *si = NULL;
+  g_assert_cmpint (natsConnection_ConnectTo (nc, url), ==, NATS_OK);
+  g_assert_cmpint (natsConnection_JetStream (js, *nc, NULL), ==, NATS_OK);
+  g_assert_cmpint (js_GetStreamInfo (&si, *js, stream, NULL, NULL), ==, NATS_OK);
+  return si;
+}
+
+guint64
+reel_test_stream_last_seq (const char *url, const char *stream)
 {
   natsConnection *nc = NULL;
   jsCtx *js = NULL;
-  jsStreamInfo *si = NULL;
+  jsStreamInfo *si = stream_info (url, stream, &nc, &js);
+  guint64 last = si->State.LastSeq;
+  jsStreamInfo_Destroy (si);
+  jsCtx_Destroy (js);
+  natsConnection_Destroy (nc);
+  return last;
+}
+
+GPtrArray *
+reel_test_stream_log (const char *url, const char *stream, guint64 *last_seq)
+{
+  natsConnection *nc = NULL;
+  jsCtx *js = NULL;
+  jsStreamInfo *si = stream_info (url, stream, &nc, &js);
   GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
 
-  g_assert_cmpint (natsConnection_ConnectTo (&nc, url), ==, NATS_OK);
-  g_assert_cmpint (natsConnection_JetStream (&js, nc, NULL), ==, NATS_OK);
-  g_assert_cmpint (js_GetStreamInfo (&si, js, "REEL_EVENTS", NULL, NULL), ==, NATS_OK);
   *last_seq = si->State.LastSeq;
   for (guint64 seq = si->State.FirstSeq; seq <= si->State.LastSeq && seq > 0; seq++)
     {
       natsMsg *m = NULL;
-      g_assert_cmpint (js_GetMsg (&m, js, "REEL_EVENTS", seq, NULL, NULL), ==, NATS_OK);
+      g_assert_cmpint (js_GetMsg (&m, js, stream, seq, NULL, NULL), ==, NATS_OK);
       g_ptr_array_add (lines, g_strndup (natsMsg_GetData (m), natsMsg_GetDataLength (m)));
       natsMsg_Destroy (m);
     }
@@ -465,11 +495,38 @@ reel_test_event_log (const char *url, guint64 *last_seq)
   return lines;
 }
 
+GPtrArray *
+reel_test_event_log (const char *url, guint64 *last_seq)
+{
+  return reel_test_stream_log (url, "REEL_EVENTS", last_seq);
+}
+
 void
-reel_test_validate_events (GPtrArray *lines)
+reel_test_wait_actions_applied (guint16 port, const char *nats_url)
+{
+  const char *const projections[] = { "views", "analytics", "related" };
+  guint64 last = reel_test_stream_last_seq (nats_url, "REEL_ACTIONS");
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+  for (guint i = 0; i < G_N_ELEMENTS (projections); i++)
+    {
+      g_autofree char *series
+          = g_strdup_printf ("reel_projection_applied_sequence{projection=\"%s\"}", projections[i]);
+      while (reel_test_metric (port, series) < (double)last)
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          g_usleep (20 * 1000);
+        }
+    }
+}
+
+/* Runs a validator script over lines (one JSON document each) and asserts
+ * it exits 0. */
+static void
+validate_lines (GPtrArray *lines, const char *script, const char *option)
 {
   g_autofree char *dir = reel_test_tmpdir ();
-  g_autofree char *file = g_build_filename (dir, "events.jsonl", NULL);
+  g_autofree char *file = g_build_filename (dir, "lines.jsonl", NULL);
   g_autoptr (GString) all = g_string_new (NULL);
   g_autofree char *out = NULL;
   int status;
@@ -477,14 +534,29 @@ reel_test_validate_events (GPtrArray *lines)
     g_string_append_printf (all, "%s\n", (char *)lines->pdata[i]);
   g_assert_true (g_file_set_contents (file, all->str, -1, NULL));
   {
-    const char *argv[]
-        = { reel_test_env ("REEL_TEST_PYTHON"), reel_test_env ("REEL_TEST_VALIDATE_EVENTS"),
-            reel_test_env ("REEL_TEST_SCHEMA_DIR"), file, NULL };
+    const char *argv[] = { reel_test_env ("REEL_TEST_PYTHON"),
+                           reel_test_env (script),
+                           option ? option : reel_test_env ("REEL_TEST_SCHEMA_DIR"),
+                           option ? reel_test_env ("REEL_TEST_SCHEMA_DIR") : file,
+                           option ? file : NULL,
+                           NULL };
     out = reel_test_run (argv, &status);
   }
   g_test_message ("%s", out ? out : "");
   g_assert_cmpint (status, ==, 0);
   reel_test_rmtree (dir);
+}
+
+void
+reel_test_validate_events (GPtrArray *lines)
+{
+  validate_lines (lines, "REEL_TEST_VALIDATE_EVENTS", NULL);
+}
+
+void
+reel_test_validate_actions (GPtrArray *lines)
+{
+  validate_lines (lines, "REEL_TEST_VALIDATE_ACTIONS", "--records");
 }
 
 char *

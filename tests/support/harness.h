@@ -45,6 +45,9 @@ ReelTestReeld *reel_test_reeld_start_args (const char *data_dir, const char *nat
 /* Starts without waiting for readiness. */
 ReelTestReeld *reel_test_reeld_spawn (const char *data_dir, const char *nats_url,
                                       const char *const *env);
+/* Starts with a config file (--config) and waits for readiness. */
+ReelTestReeld *reel_test_reeld_start_config (const char *data_dir, const char *nats_url,
+                                             const char *config_file);
 gboolean reel_test_reeld_wait_ready (ReelTestReeld *d, guint timeout_ms);
 /* Starts reeld with extra command-line arguments too (may be NULL), without
  * waiting (for nodes without the api role, which serve no /readyz). */
@@ -112,6 +115,18 @@ double reel_test_metric (guint16 port, const char *series);
 /* Every message of the event log REEL_EVENTS on the NATS server at url, one
  * JSON envelope per element, and the stream's last sequence. */
 GPtrArray *reel_test_event_log (const char *url, guint64 *last_seq);
+/* The same for any stream (e.g. REEL_ACTIONS). */
+GPtrArray *reel_test_stream_log (const char *url, const char *stream, guint64 *last_seq);
+/* A stream's last sequence. */
+guint64 reel_test_stream_last_seq (const char *url, const char *stream);
+
+/* Asserts that every stored viewer action (REEL_ACTIONS) validates against
+ * action-record.json and its action schema (tests/tools/validate_actions.py). */
+void reel_test_validate_actions (GPtrArray *lines);
+
+/* Waits until reeld's projections of the viewer actions (views, analytics,
+ * related) have applied everything in REEL_ACTIONS, per /metrics. */
+void reel_test_wait_actions_applied (guint16 port, const char *nats_url);
 
 /* Asserts that every event validates against its JSON Schema in
  * data/schemas (tests/tools/validate_events.py, python3-jsonschema). */

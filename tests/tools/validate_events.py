@@ -87,8 +87,13 @@ def check_event(validators, text):
     name = f"{kind}.v{version}.json"
     if name not in validators:
         return problems + [f"no schema {name} for type {kind!r} version {version}"]
+    return add_problems(problems, validators[name], event)
+
+
+def add_problems(problems, validator, instance):
+    """problems plus validator's reasons about instance that are not there yet."""
     seen = set(problems)
-    for e in validators[name].iter_errors(event):
+    for e in validator.iter_errors(instance):
         message = describe(e)
         if message not in seen:
             seen.add(message)

@@ -39,6 +39,17 @@ test_set (void)
   g_assert_cmpuint (cfg->roles, ==, REEL_ROLE_API | REEL_ROLE_PROJECTOR);
   g_assert_true (reel_config_set (cfg, "nats.replicas", "3", &error));
   g_assert_cmpuint (cfg->stream_replicas, ==, 3);
+  g_assert_cmpuint (cfg->views_min_watch_s, ==, 30);
+  g_assert_true (reel_config_set (cfg, "views.min_watch_seconds", "5", &error));
+  g_assert_cmpuint (cfg->views_min_watch_s, ==, 5);
+  g_assert_true (reel_config_set (cfg, "actions.batch_max", "50", &error));
+  g_assert_cmpuint (cfg->actions_batch_max, ==, 50);
+  g_assert_true (reel_config_set (cfg, "actions.max_age_seconds", "86400", &error));
+  g_assert_cmpuint (cfg->actions_max_age_s, ==, 86400);
+  g_assert_true (reel_config_set (cfg, "actions.max_bytes", "1048576", &error));
+  g_assert_cmpuint (cfg->actions_max_bytes, ==, 1048576);
+  g_assert_true (reel_config_set (cfg, "actions.duplicate_window_seconds", "60", &error));
+  g_assert_cmpuint (cfg->actions_duplicate_window_s, ==, 60);
   g_assert_no_error (error);
 }
 
@@ -94,6 +105,11 @@ test_errors (void)
     { "smtp.url", "http://mail.example.org" },
     { "cleanup.grace_seconds", "0" },
     { "cleanup.interval_seconds", "x" },
+    { "views.min_watch_seconds", "0" },
+    { "actions.batch_max", "10001" },
+    { "actions.max_age_seconds", "59" },
+    { "actions.max_bytes", "1000" },
+    { "actions.duplicate_window_seconds", "0" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -157,7 +173,12 @@ test_example_file (void)
                             { "media", "ladder" },
                             { "media", "x264_preset" },
                             { "jobs", "max_attempts" },
-                            { "jobs", "ack_wait_seconds" } };
+                            { "jobs", "ack_wait_seconds" },
+                            { "actions", "batch_max" },
+                            { "actions", "max_age_seconds" },
+                            { "actions", "max_bytes" },
+                            { "actions", "duplicate_window_seconds" },
+                            { "views", "min_watch_seconds" } };
   /* Settings whose default depends on the machine are documented
    * commented out. */
   const char *commented[] = { "#www_dir =", "#concurrency =" };

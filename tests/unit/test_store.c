@@ -173,6 +173,44 @@ test_scan (void)
   rmtree (dir);
 }
 
+/* Counters add up, subtract, vanish at 0; dropping one projection leaves
+ * the others and their checkpoints. */
+static void
+test_counters_drop (void)
+{
+  g_autofree char *dir = tmpdir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelStore) store = reel_store_open (dir, &error);
+  const ReelDb views[] = { REEL_DB_VIEW_COUNTS, REEL_DB_VIEW_WATCH };
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, TRUE, &error);
+    g_assert_true (reel_txn_put (txn, REEL_DB_USERS, "a1", 2, "v", 1, &error));
+    g_assert_cmpuint (reel_txn_get_u64 (txn, REEL_DB_VIEW_COUNTS, "x", 1), ==, 0);
+    g_assert_true (reel_txn_add_u64 (txn, REEL_DB_VIEW_COUNTS, "x", 1, 2, &error));
+    g_assert_true (reel_txn_add_u64 (txn, REEL_DB_VIEW_COUNTS, "x", 1, 40, &error));
+    g_assert_cmpuint (reel_txn_get_u64 (txn, REEL_DB_VIEW_COUNTS, "x", 1), ==, 42);
+    g_assert_true (reel_txn_add_u64 (txn, REEL_DB_VIEW_COUNTS, "y", 1, 3, &error));
+    g_assert_true (reel_txn_add_u64 (txn, REEL_DB_VIEW_COUNTS, "y", 1, -5, &error));
+    /* Clamped at 0, and gone rather than stored as 0. */
+    g_assert_false (reel_txn_get (txn, REEL_DB_VIEW_COUNTS, "y", 1, NULL, NULL, &error));
+    g_assert_true (reel_txn_put (txn, REEL_DB_VIEW_WATCH, "w", 1, "state", 5, &error));
+    g_assert_true (reel_txn_set_applied (txn, "views", 9, &error));
+    g_assert_true (reel_txn_set_applied (txn, "core", 3, &error));
+    g_assert_true (reel_txn_commit (g_steal_pointer (&txn), &error));
+  }
+  g_assert_true (reel_store_drop_projection (store, "views", views, 2, &error));
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, &error);
+    g_assert_cmpuint (reel_txn_get_u64 (txn, REEL_DB_VIEW_COUNTS, "x", 1), ==, 0);
+    g_assert_false (reel_txn_get (txn, REEL_DB_VIEW_WATCH, "w", 1, NULL, NULL, &error));
+    g_assert_cmpuint (reel_txn_get_applied (txn, "views"), ==, 0);
+    g_assert_cmpuint (reel_txn_get_applied (txn, "core"), ==, 3);
+    g_assert_true (reel_txn_get (txn, REEL_DB_USERS, "a1", 2, NULL, NULL, &error));
+  }
+  g_assert_no_error (error);
+  rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -181,5 +219,6 @@ main (int argc, char **argv)
   g_test_add_func ("/store/drop-and-reopen", test_drop_and_reopen);
   g_test_add_func ("/store/u64-keys", test_u64_keys);
   g_test_add_func ("/store/scan", test_scan);
+  g_test_add_func ("/store/counters-drop", test_counters_drop);
   return g_test_run ();
 }

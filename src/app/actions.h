@@ -1,0 +1,115 @@
+/* Viewer actions: what a player reports while someone watches a video
+ * (play, pause, seek, progress, ended, quality_change), and how a batch of
+ * them gets from POST /api/v1/events into the REEL_ACTIONS stream.
+ *
+ * Each action is a flat JSON object validated against its versioned JSON
+ * Schema, data/schemas/action.<action>.v<v>.json (which $refs action.json).
+ * There is no JSON Schema library among reel's dependencies, so
+ * reel_action_check_schema() mirrors those schemas check for check; the
+ * unit test test_actions runs the same good and bad samples through it and
+ * through python3-jsonschema and asserts they agree. After the schema come
+ * the checks only the server can make: the video exists, is playable, and
+ * the position is within its duration.
+ *
+ * An accepted action is stored as an action record (action-record.json):
+ * the action exactly as sent, the viewer (username or null), when the API
+ * received it, and the video's duration. The consumers (views, analytics,
+ * related) read nothing but these records, so replaying the stream rebuilds
+ * them exactly. Subject: reel.act.<video_id>; Nats-Msg-Id: the action's id. */
+#pragma once
+
+#include "bus/bus.h"
+#include "store/store.h"
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  REEL_ACTION_PLAY,
+  REEL_ACTION_PAUSE,
+  REEL_ACTION_SEEK,
+  REEL_ACTION_PROGRESS,
+  REEL_ACTION_ENDED,
+  REEL_ACTION_QUALITY_CHANGE,
+} ReelActionKind;
+
+/* What started a playback (play v2); v1 plays say nothing. */
+typedef enum
+{
+  REEL_TRIGGER_UNSPECIFIED,
+  REEL_TRIGGER_USER,
+  REEL_TRIGGER_AUTOPLAY,
+  REEL_TRIGGER_UP_NEXT,
+} ReelTrigger;
+
+#define REEL_ACTION_TOKEN_MAX 64
+#define REEL_ACTION_RENDITION_MAX 32
+/* Players' timelines can run a little past the probed duration (the audio
+ * track is a few frames longer, or the last segment is padded): positions up
+ * to this much beyond it are accepted and read as the end. */
+#define REEL_ACTION_POSITION_SLACK_NS ((gint64)1000000000)
+
+/* One action, parsed. Fixed-size fields: consumers parse tens of thousands
+ * a second and allocate nothing per action. */
+typedef struct
+{
+  ReelActionKind kind;
+  guint v;
+  char id[REEL_ACTION_TOKEN_MAX + 1];
+  char video_id[12];
+  char session_id[REEL_ACTION_TOKEN_MAX + 1];
+  char rendition[REEL_ACTION_RENDITION_MAX + 1]; /* "" when not given */
+  gint64 position_ns;
+  gint64 from_ns; /* seek: where the jump started */
+  gint64 at_ms;   /* client clock */
+  ReelTrigger trigger;
+  /* From the record (zero before the action is accepted): */
+  char viewer[33];      /* username, "" when anonymous */
+  char received_at[32]; /* RFC 3339 UTC, microseconds */
+  gint64 duration_ns;
+} ReelAction;
+
+const char *reel_action_kind_name (ReelActionKind kind);
+const char *reel_action_trigger_name (ReelTrigger trigger);
+
+/* The schema check alone (action.<action>.v<v>.json): REEL_ERROR_INVALID
+ * with the first reason found. */
+gboolean reel_action_check_schema (JsonObject *obj, GError **error);
+
+/* Checks the schema and fills out (record fields left zero). */
+gboolean reel_action_from_json (JsonObject *obj, ReelAction *out, GError **error);
+
+/* The checks against the video's record (NULL = unknown video):
+ * REEL_ERROR_NOT_FOUND, or REEL_ERROR_UNPROCESSABLE when it is not playable
+ * or a position lies beyond its duration. */
+gboolean reel_action_check_video (const ReelAction *a, JsonObject *video, GError **error);
+
+/* reel.act.<video_id> */
+char *reel_action_subject (const char *video_id);
+
+/* The stored record of an accepted action (action-record.json). */
+char *reel_action_record (JsonObject *action, const char *viewer, const char *received_at,
+                          gint64 duration_ns);
+
+/* Parses a stored record. parser is reused between calls (one per
+ * consumer thread). REEL_ERROR_INVALID for a record this version cannot
+ * read (e.g. an action version from a newer node). */
+gboolean reel_action_parse_record (JsonParser *parser, const char *data, gsize len, ReelAction *out,
+                                   GError **error);
+
+/* A batch as POST /api/v1/events receives it: {"events": [...], "token"?}.
+ * Returns the parsed body, or REEL_ERROR_INVALID (not a batch; an event is
+ * not an object) / REEL_ERROR_TOO_LARGE (more than max_batch events). */
+JsonObject *reel_actions_parse_batch (const char *data, gsize len, guint max_batch, GError **error);
+
+/* Validates every event of a parsed batch, publishes the valid ones to
+ * REEL_ACTIONS in one asynchronous burst, and returns
+ * {"accepted": n, "rejected": [{"index", "code", "message"}, ...]}.
+ * viewer is the logged-in username or NULL. Fails as a whole
+ * (REEL_ERROR_UNAVAILABLE) only when NATS took none of the valid ones. */
+JsonObject *reel_actions_ingest (ReelBus *bus, ReelStore *store, JsonObject *batch,
+                                 const char *viewer, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,101 @@
+/* HTTP edge of what the viewer actions are turned into:
+ *   GET /api/v1/videos/{id}/analytics   the creator's report, owner only (app/analytics.c)
+ *   GET /api/v1/videos/{id}/related     "up next" (app/related.c) */
+#include "app/analytics.h"
+#include "app/related.h"
+#include "app/videos.h"
+#include "core/error.h"
+#include "http/respond.h"
+#include "http/router.h"
+#include "http/server.h"
+
+#define RELATED_LIMIT_DEFAULT 20
+#define RELATED_LIMIT_MAX 100
+
+static void
+get_analytics (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_autoptr (JsonObject) video = NULL, report = NULL;
+
+  if (user)
+    video = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
+  if (video && g_strcmp0 (json_object_get_string_member (video, "owner"), user) != 0)
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
+                 "only the video's owner sees its analytics");
+  if (video && !error)
+    report = reel_analytics_report (req->http->store, video, &error);
+  if (error)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  reel_respond_object (req->msg, SOUP_STATUS_OK, report);
+}
+
+/* ?limit=N (1..100, default 20). Related videos are ranked, not paged: the
+ * ranking moves as people watch, so a cursor could not resume it. */
+static gboolean
+read_limit (ReelRequest *req, guint *limit, GError **error)
+{
+  const char *query = g_uri_get_query (soup_server_message_get_uri (req->msg));
+  g_autoptr (GHashTable) params = NULL;
+  const char *text;
+  guint64 n;
+
+  *limit = RELATED_LIMIT_DEFAULT;
+  if (!query)
+    return TRUE;
+  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
+  if (!params)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "malformed query string");
+      return FALSE;
+    }
+  if (g_hash_table_contains (params, "cursor"))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "related videos come in one page (next_cursor is always null)");
+      return FALSE;
+    }
+  if ((text = g_hash_table_lookup (params, "limit"))
+      && !g_ascii_string_to_unsigned (text, 10, 1, RELATED_LIMIT_MAX, &n, NULL))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "limit must be 1 to %d",
+                   RELATED_LIMIT_MAX);
+      return FALSE;
+    }
+  if (text)
+    *limit = (guint)n;
+  return TRUE;
+}
+
+static void
+get_related (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) out = json_object_new ();
+  JsonArray *items = NULL;
+  guint limit;
+
+  if (read_limit (req, &limit, &error))
+    items = reel_related_list (req->http->store, reel_request_param (req, "id"), limit, &error);
+  if (!items)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  json_object_set_array_member (out, "items", items);
+  json_object_set_null_member (out, "next_cursor");
+  reel_respond_object (req->msg, SOUP_STATUS_OK, out);
+}
+
+void reel_api_analytics_register (ReelRouter *router);
+
+void
+reel_api_analytics_register (ReelRouter *router)
+{
+  reel_router_add (router, "GET", "/api/v1/videos/{id}/analytics", get_analytics);
+  reel_router_add (router, "GET", "/api/v1/videos/{id}/related", get_related);
+}
