@@ -56,7 +56,7 @@ reel_channels_video_item (ReelTxn *txn, const char *video_id, GError **error)
   JsonObject *item;
   if (!rec)
     return NULL;
-  item = reel_videos_public (rec);
+  item = reel_videos_list_item (txn, rec);
   if (json_object_has_member (rec, "ready_at"))
     json_object_set_string_member (item, "published_at",
                                    json_object_get_string_member (rec, "ready_at"));
@@ -112,6 +112,31 @@ reel_channels_videos (ReelStore *store, const char *username, const ReelPage *pa
     return NULL;
   return reel_page_scan (txn, REEL_DB_CHANNEL_VIDEOS, g_bytes_get_data (prefix, NULL),
                          g_bytes_get_size (prefix), page, TRUE, render_video, NULL, error);
+}
+
+typedef struct
+{
+  GPtrArray *ids;
+  guint limit;
+} Recent;
+
+static gboolean
+recent_take (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  Recent *r = data;
+  if (key_len >= REEL_ID_LEN)
+    g_ptr_array_add (r->ids, g_strndup ((const char *)key + key_len - REEL_ID_LEN, REEL_ID_LEN));
+  return r->ids->len < r->limit;
+}
+
+void
+reel_channels_recent (ReelTxn *txn, const char *username, guint limit, GPtrArray *ids)
+{
+  g_autoptr (GBytes) prefix = reel_page_name_prefix (username);
+  Recent r = { ids, ids->len + limit };
+  if (limit)
+    reel_txn_scan (txn, REEL_DB_CHANNEL_VIDEOS, g_bytes_get_data (prefix, NULL),
+                   g_bytes_get_size (prefix), NULL, 0, TRUE, recent_take, &r, NULL);
 }
 
 /* --- feed --- */

@@ -33,6 +33,10 @@ JsonObject *reel_channels_videos (ReelStore *store, const char *username, const 
 JsonObject *reel_channels_feed (ReelStore *store, const char *username, const ReelPage *page,
                                 GError **error);
 
+/* The ids of the channel's latest published videos, newest first, at most
+ * limit (for "up next" suggestions). */
+void reel_channels_recent (ReelTxn *txn, const char *username, guint limit, GPtrArray *ids);
+
 /* Projection: video.ready, video.deleted (before the videos projection). */
 gboolean reel_channels_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
 

@@ -1,17 +1,15 @@
 /* See related.h. */
 #include "app/related.h"
+#include "app/channels.h"
+#include "app/search.h"
 #include "app/videos.h"
-#include "app/views.h"
 #include "core/error.h"
-#include "core/json.h"
 
 #define VIDEO_ID_LEN 11
 /* Each counted view costs one pair update per video in the viewer's
  * history; the last 50 carry the co-watching signal while keeping a heavy
  * viewer's views cheap. */
 #define RELATED_HISTORY_MAX 50
-/* Title words shorter than this ("a", "2") say little about a video. */
-#define TITLE_WORD_MIN 2
 
 static gboolean
 pair_add (ReelTxn *txn, const char *a, const char *b, GError **error)
@@ -67,9 +65,7 @@ const ReelActionProjection reel_related_projection = {
 typedef struct
 {
   char *id;
-  double score;     /* higher first */
-  const char *tie;  /* then this, larger first (a time) */
-  JsonObject *keep; /* owns tie */
+  double score; /* higher first, then by id */
 } Candidate;
 
 static void
@@ -77,18 +73,14 @@ candidate_clear (gpointer p)
 {
   Candidate *c = p;
   g_free (c->id);
-  g_clear_pointer (&c->keep, json_object_unref);
 }
 
 static gint
 by_score (gconstpointer a, gconstpointer b)
 {
   const Candidate *x = a, *y = b;
-  gint c;
   if (x->score != y->score)
     return x->score > y->score ? -1 : 1;
-  if ((c = g_strcmp0 (y->tie, x->tie)) != 0)
-    return c;
   return strcmp (x->id, y->id);
 }
 
@@ -129,126 +121,6 @@ co_watched (ReelTxn *txn, const char *id, GPtrArray *out)
   take_best (candidates, G_MAXUINT, out);
 }
 
-typedef struct
-{
-  JsonObject *source;
-  GHashTable *words; /* source's title words, for similar_titles */
-  GArray *candidates;
-} CatalogScan;
-
-static GHashTable *
-title_words (const char *title)
-{
-  GHashTable *words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *lower = g_utf8_strdown (title ? title : "", -1);
-  GString *word = g_string_new (NULL);
-  for (const char *p = lower;; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      if (c && g_unichar_isalnum (c))
-        {
-          g_string_append_unichar (word, c);
-          continue;
-        }
-      if (g_utf8_strlen (word->str, -1) >= TITLE_WORD_MIN)
-        g_hash_table_add (words, g_strdup (word->str));
-      g_string_truncate (word, 0);
-      if (!c)
-        break;
-    }
-  g_string_free (word, TRUE);
-  return words;
-}
-
-/* Jaccard similarity of two word sets: shared words over all words. */
-static double
-alike (GHashTable *a, GHashTable *b)
-{
-  GHashTableIter it;
-  gpointer w;
-  guint shared = 0;
-  g_hash_table_iter_init (&it, a);
-  while (g_hash_table_iter_next (&it, &w, NULL))
-    shared += g_hash_table_contains (b, w);
-  return shared ? (double)shared / (g_hash_table_size (a) + g_hash_table_size (b) - shared) : 0;
-}
-
-/* Calls keep for every ready video other than the source. */
-static gboolean
-scan_catalog (const void *key, gsize key_len, const void *value, gsize value_len, gpointer data,
-              gboolean (*keep) (CatalogScan *, JsonObject *, Candidate *))
-{
-  CatalogScan *scan = data;
-  g_autoptr (JsonObject) rec = reel_json_parse_object (value, value_len, NULL);
-  Candidate c = { 0 };
-  if (!rec || !is_ready (rec)
-      || g_strcmp0 (json_object_get_string_member_with_default (rec, "id", ""),
-                    json_object_get_string_member (scan->source, "id"))
-             == 0
-      || !keep (scan, rec, &c))
-    return TRUE;
-  c.id = g_strdup (json_object_get_string_member (rec, "id"));
-  c.tie = json_object_get_string_member_with_default (rec, "created_at", "");
-  c.keep = g_steal_pointer (&rec);
-  g_array_append_val (scan->candidates, c);
-  return TRUE;
-}
-
-static gboolean
-keep_same_channel (CatalogScan *scan, JsonObject *rec, Candidate *c)
-{
-  return g_strcmp0 (json_object_get_string_member_with_default (rec, "owner", ""),
-                    json_object_get_string_member_with_default (scan->source, "owner", ""))
-         == 0;
-}
-
-static gboolean
-scan_same_channel (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
-                   gpointer data)
-{
-  return scan_catalog (key, key_len, value, value_len, data, keep_same_channel);
-}
-
-static gboolean
-keep_similar_title (CatalogScan *scan, JsonObject *rec, Candidate *c)
-{
-  g_autoptr (GHashTable) words
-      = title_words (json_object_get_string_member_with_default (rec, "title", ""));
-  c->score = alike (scan->words, words);
-  return c->score > 0;
-}
-
-static gboolean
-scan_similar_titles (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
-                     gpointer data)
-{
-  return scan_catalog (key, key_len, value, value_len, data, keep_similar_title);
-}
-
-void
-reel_related_same_channel (ReelTxn *txn, JsonObject *source, guint limit, GPtrArray *out)
-{
-  g_autoptr (GArray) candidates = g_array_new (FALSE, TRUE, sizeof (Candidate));
-  CatalogScan scan = { source, NULL, candidates };
-  g_array_set_clear_func (candidates, candidate_clear);
-  reel_txn_scan (txn, REEL_DB_VIDEOS, NULL, 0, NULL, 0, FALSE, scan_same_channel, &scan, NULL);
-  take_best (candidates, limit, out);
-}
-
-void
-reel_related_similar_titles (ReelTxn *txn, JsonObject *source, guint limit, GPtrArray *out)
-{
-  g_autoptr (GArray) candidates = g_array_new (FALSE, TRUE, sizeof (Candidate));
-  g_autoptr (GHashTable) words
-      = title_words (json_object_get_string_member_with_default (source, "title", ""));
-  CatalogScan scan = { source, words, candidates };
-  g_array_set_clear_func (candidates, candidate_clear);
-  if (g_hash_table_size (words) == 0)
-    return;
-  reel_txn_scan (txn, REEL_DB_VIDEOS, NULL, 0, NULL, 0, FALSE, scan_similar_titles, &scan, NULL);
-  take_best (candidates, limit, out);
-}
-
 /* --- the list --- */
 
 /* Adds the candidates that are ready and not listed yet, up to limit. */
@@ -265,8 +137,7 @@ add_items (ReelTxn *txn, GPtrArray *ids, const char *reason, GHashTable *listed,
           || !is_ready (rec))
         continue;
       g_hash_table_add (listed, g_strdup (id));
-      json_object_set_int_member (rec, "views", (gint64)reel_views_count (txn, id));
-      item = reel_videos_public (rec);
+      item = reel_videos_list_item (txn, rec);
       json_object_set_string_member (item, "reason", reason);
       json_array_add_object_element (items, item);
     }
@@ -293,13 +164,15 @@ reel_related_list (ReelStore *store, const char *id, guint limit, GError **error
   if (json_array_get_length (items) < limit)
     {
       g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-      reel_related_same_channel (txn, source, limit + g_hash_table_size (listed), ids);
+      reel_channels_recent (txn, json_object_get_string_member (source, "owner"),
+                            limit + g_hash_table_size (listed), ids);
       add_items (txn, ids, "same_channel", listed, limit, items);
     }
   if (json_array_get_length (items) < limit)
     {
       g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-      reel_related_similar_titles (txn, source, limit + g_hash_table_size (listed), ids);
+      reel_search_similar_titles (txn, json_object_get_string_member (source, "title"), id,
+                                  limit + g_hash_table_size (listed), ids);
       add_items (txn, ids, "similar_title", listed, limit, items);
     }
   return g_steal_pointer (&items);

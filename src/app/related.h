@@ -12,10 +12,9 @@
  * RELATED_HISTORY_MAX video ids, 11 bytes each), RELATED_PAIRS (A + B ->
  * u64 BE viewers who watched both).
  *
- * The channel and title candidates come from one function each
- * (reel_related_same_channel, reel_related_similar_titles), which scan the
- * VIDEOS table for now; they are the seams where the channel listing and the
- * search index take over. */
+ * The channel's videos come from its listing (app/channels.h), the similar
+ * titles from the search index's title postings (app/search.h): both read
+ * an index, never the whole VIDEOS table. */
 #pragma once
 
 #include "app/action_projection.h"
@@ -32,10 +31,5 @@ extern const ReelActionProjection reel_related_projection;
  * shows plus "reason" (co_watched, same_channel, similar_title);
  * REEL_ERROR_NOT_FOUND when id is unknown. */
 JsonArray *reel_related_list (ReelStore *store, const char *id, guint limit, GError **error);
-
-/* Ready videos of source's channel, newest first, as video ids (owned). */
-void reel_related_same_channel (ReelTxn *txn, JsonObject *source, guint limit, GPtrArray *out);
-/* Ready videos whose titles share words with source's, most alike first. */
-void reel_related_similar_titles (ReelTxn *txn, JsonObject *source, guint limit, GPtrArray *out);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
  * survivors are scored and the best k kept in a bounded heap, so deep
  * result sets cost O(n log k), not a full sort. */
 #include "app/search.h"
+#include "app/views.h"
 #include "app/tokenizer.h"
 #include "app/users.h"
 #include "app/videos.h"
@@ -256,8 +257,8 @@ reel_search_index (ReelTxn *txn, const char *video_id, const char *const fields[
 guint64
 reel_search_tie_break (ReelTxn *txn, const char *video_id)
 {
-  /* Issue 6 (view counts) returns the video's views here. */
-  return 0;
+  /* Equally relevant videos: the more watched first. */
+  return reel_views_count (txn, video_id);
 }
 
 /* A document of a phrase, as read from its posting list. */
@@ -310,6 +311,76 @@ static gboolean
 posting_ok (gsize key_len, gsize value_len)
 {
   return key_len >= REEL_ID_LEN + 2 && value_len == POSTING_VALUE_LEN;
+}
+
+/* --- similar titles --- */
+
+typedef struct
+{
+  GHashTable *shared; /* video id -> shared title words */
+} Similar;
+
+static gboolean
+similar_take (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  Similar *s = data;
+  g_autofree char *id = NULL;
+  if (!posting_ok (key_len, value_len)
+      || (value[2 * REEL_SEARCH_TITLE] << 8 | value[2 * REEL_SEARCH_TITLE + 1]) == 0)
+    return TRUE;
+  id = g_strndup ((const char *)key + key_len - REEL_ID_LEN, REEL_ID_LEN);
+  g_hash_table_insert (
+      s->shared, g_strdup (id),
+      GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (s->shared, id)) + 1));
+  return TRUE;
+}
+
+typedef struct
+{
+  const char *id;
+  guint shared;
+} SimilarHit;
+
+static gint
+most_shared (gconstpointer a, gconstpointer b)
+{
+  const SimilarHit *x = a, *y = b;
+  if (x->shared != y->shared)
+    return x->shared > y->shared ? -1 : 1;
+  return strcmp (x->id, y->id);
+}
+
+void
+reel_search_similar_titles (ReelTxn *txn, const char *text, const char *except_id, guint limit,
+                            GPtrArray *ids)
+{
+  g_autoptr (GArray) tokens = reel_tokenize (text ? text : "");
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (SimilarHit));
+  Similar s = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL) };
+  GHashTableIter it;
+  gpointer id, n;
+
+  for (guint i = 0; i < tokens->len; i++)
+    {
+      const char *term = g_array_index (tokens, ReelToken, i).term;
+      if (!g_hash_table_add (seen, (gpointer)term))
+        continue;
+      /* term \0: this word's postings only, not longer words'. */
+      reel_txn_scan (txn, REEL_DB_SEARCH_POSTINGS, term, strlen (term) + 1, NULL, 0, FALSE,
+                     similar_take, &s, NULL);
+    }
+  g_hash_table_iter_init (&it, s.shared);
+  while (g_hash_table_iter_next (&it, &id, &n))
+    if (g_strcmp0 (id, except_id) != 0)
+      {
+        SimilarHit h = { id, GPOINTER_TO_UINT (n) };
+        g_array_append_val (hits, h);
+      }
+  g_array_sort (hits, most_shared);
+  for (guint i = 0; i < hits->len && i < limit; i++)
+    g_ptr_array_add (ids, g_strdup (g_array_index (hits, SimilarHit, i).id));
+  g_hash_table_unref (s.shared);
 }
 
 /* A posting of a list: they arrive in video id order. */
@@ -833,7 +904,7 @@ render_hit (ReelTxn *txn, gconstpointer element, gpointer data, GError **error)
   title_html = highlight (title, 0, strlen (title), title_tokens, phrases);
   snippet_html
       = snippet (json_object_get_string_member_with_default (rec, "description", ""), phrases);
-  item = reel_videos_public (rec);
+  item = reel_videos_list_item (txn, rec);
   channel = json_object_new ();
   json_object_set_string_member (channel, "username", owner);
   user = reel_users_load (txn, owner, NULL);

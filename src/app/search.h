@@ -65,6 +65,12 @@ typedef struct
   guint64 tie_break;
 } ReelSearchHit;
 
+/* The ids of published videos whose titles share the most words with
+ * text, most shared first (then by id), other than except_id, at most
+ * limit: read from the title postings of text's words, not by a scan. */
+void reel_search_similar_titles (ReelTxn *txn, const char *text, const char *except_id, guint limit,
+                                 GPtrArray *ids);
+
 /* The secondary order among equal scores, higher first. Constant until view
  * counts exist (issue 6): then it returns the video's views, so among equally
  * relevant videos the more watched comes first. */

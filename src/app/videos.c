@@ -234,6 +234,15 @@ reel_videos_public (JsonObject *rec)
   return out;
 }
 
+JsonObject *
+reel_videos_list_item (ReelTxn *txn, JsonObject *rec)
+{
+  json_object_set_int_member (
+      rec, "views",
+      (gint64)reel_views_count (txn, json_object_get_string_member_with_default (rec, "id", "")));
+  return reel_videos_public (rec);
+}
+
 char *
 reel_videos_original_key (const char *id)
 {

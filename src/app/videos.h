@@ -68,6 +68,9 @@ const char *reel_videos_event_id (const ReelEvent *ev, GError **error);
 JsonObject *reel_videos_load (ReelTxn *txn, const char *id, GError **error);
 /* The record as the API shows it to anyone. */
 JsonObject *reel_videos_public (JsonObject *record);
+/* The same for a record read in txn, with its views counted now (the views
+ * projection, app/views.h): what every list of videos shows. */
+JsonObject *reel_videos_list_item (ReelTxn *txn, JsonObject *record);
 
 /* The blob key of a video's original. */
 char *reel_videos_original_key (const char *id);

@@ -186,6 +186,23 @@ views_of (const char *id)
   return member_int (r->json, "views");
 }
 
+/* The views of video id in the list at path (a channel's videos, search). */
+static gint64
+listed_views (const char *path, const char *id)
+{
+  g_autoptr (ReelTestResponse) r = reel_test_http (fx.d->port, "GET", path, NULL, NULL, 0);
+  JsonArray *items;
+  g_assert_cmpuint (r->status, ==, 200);
+  items = json_object_get_array_member (json_node_get_object (r->json), "items");
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+      if (g_strcmp0 (json_object_get_string_member (item, "id"), id) == 0)
+        return json_object_get_int_member (item, "views");
+    }
+  g_error ("%s does not list %s", path, id);
+}
+
 static ReelTestResponse *
 analytics_of (const char *id, const char *token)
 {
@@ -263,9 +280,12 @@ check_session_numbers (void)
   g_assert_cmpint (json_object_get_int_member (
                        json_object_get_object_member (o, "plays_by_trigger"), "unspecified"),
                    ==, 4);
-  /* The public counts. */
+  /* The public counts, on the video and wherever it is listed. */
   g_assert_cmpint (views_of (fx.a), ==, 2);
   g_assert_cmpint (views_of (fx.s), ==, 1);
+  g_assert_cmpint (listed_views ("/api/v1/users/amy/videos", fx.a), ==, 2);
+  g_assert_cmpint (listed_views ("/api/v1/search?q=cooking%20pasta", fx.a), ==, 2);
+  g_assert_cmpint (listed_views ("/api/v1/users/bob/videos", fx.s), ==, 1);
 }
 
 static void
