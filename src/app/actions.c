@@ -339,12 +339,6 @@ reel_actions_parse_batch (const char *data, gsize len, guint max_batch, GError *
   JsonNode *events;
   guint n;
 
-  if (reel_json_has_nul_escape (data, len))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                   "request body holds a NUL character (\\u0000)");
-      return NULL;
-    }
   if (!(body = reel_json_parse_object (data, len, error)))
     return NULL;
   if ((events = json_object_get_member (body, "events")) == NULL || !JSON_NODE_HOLDS_ARRAY (events))

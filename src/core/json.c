@@ -2,6 +2,22 @@
 #include "core/json.h"
 #include "core/error.h"
 
+static gboolean
+has_nul_escape (const char *data, gsize len)
+{
+  /* Walk the escapes so an escaped backslash followed by "u0000" (the
+   * harmless text \u0000) is not mistaken for one. */
+  const char *end = data + len;
+  for (const char *p = memchr (data, '\\', len); p && p + 1 < end;
+       p = memchr (p, '\\', (gsize)(end - p)))
+    {
+      if (p[1] == 'u' && p + 6 <= end && memcmp (p + 2, "0000", 4) == 0)
+        return TRUE;
+      p += 2; /* past the escaped character */
+    }
+  return FALSE;
+}
+
 JsonObject *
 reel_json_parse_object (const char *data, gsize len, GError **error)
 {
@@ -12,6 +28,13 @@ reel_json_parse_object (const char *data, gsize len, GError **error)
   if (!g_utf8_validate (data, len, NULL))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "request body is not valid UTF-8");
+      return NULL;
+    }
+  /* json-glib would cut a string at an escaped NUL, silently: "ann\u0000x"
+   * would read as "ann". No text reel keeps may hold one. */
+  if (has_nul_escape (data, len))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "text must not hold a NUL (\\u0000)");
       return NULL;
     }
   if (!json_parser_load_from_data (parser, data, len, &local))
@@ -47,20 +70,6 @@ reel_json_get_string (JsonObject *obj, const char *member, gboolean required, GE
   return json_node_get_string (node);
 }
 
-gboolean
-reel_json_has_nul_escape (const char *data, gsize len)
-{
-  /* Walk the escapes so an escaped backslash followed by "u0000" (the
-   * harmless text \u0000) is not mistaken for one. */
-  for (gsize i = 0; i + 1 < len; i++)
-    if (data[i] == '\\')
-      {
-        if (data[i + 1] == 'u' && i + 6 <= len && memcmp (data + i + 2, "0000", 4) == 0)
-          return TRUE;
-        i++;
-      }
-  return FALSE;
-}
 
 char *
 reel_json_to_string (JsonNode *node)

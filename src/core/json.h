@@ -7,7 +7,9 @@
 
 G_BEGIN_DECLS
 
-/* Parses text that must be one JSON object; REEL_ERROR_INVALID otherwise. */
+/* Parses text that must be one JSON object; REEL_ERROR_INVALID otherwise,
+ * also for text holding the escape \u0000 (json-glib would silently end
+ * the string there). */
 JsonObject *reel_json_parse_object (const char *data, gsize len, GError **error);
 
 /* A string member: NULL with REEL_ERROR_INVALID when it is missing (and
@@ -15,10 +17,6 @@ JsonObject *reel_json_parse_object (const char *data, gsize len, GError **error)
 const char *reel_json_get_string (JsonObject *obj, const char *member, gboolean required,
                                   GError **error);
 
-/* Whether text holds the escape \u0000. json-glib ends a string at an
- * escaped NUL, so "abc\u0000def" would silently read as "abc": a caller
- * that checks string contents must refuse such text first. */
-gboolean reel_json_has_nul_escape (const char *data, gsize len);
 
 char *reel_json_to_string (JsonNode *node);
 char *reel_json_object_to_string (JsonObject *obj);

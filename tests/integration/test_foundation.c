@@ -123,16 +123,16 @@ test_errors (void)
   expect_error (d->port, "POST", "/api/v1/users", NULL, bad_utf8, sizeof bad_utf8 - 1, 400,
                 "invalid_request");
   expect_error (d->port, "POST", "/api/v1/users", NULL, "", 0, 400, "invalid_request");
+  /* An escaped NUL: json-glib would read "dave\u0000x" as "dave". */
+  expect_error (d->port, "POST", "/api/v1/users", NULL,
+                "{\"username\":\"dave\\u0000x\",\"password\":\"long enough\"}", 0, 400,
+                "invalid_request");
   expect_error (d->port, "POST", "/api/v1/users", NULL, big, big_len, 413, "too_large");
   expect_error (d->port, "POST", "/api/v1/sessions", NULL, big, big_len, 413, "too_large");
   expect_error (d->port, "GET", "/api/v1/users/nobody", NULL, NULL, 0, 404, "not_found");
   expect_error (d->port, "GET", "/api/v1/users/%2e%2e", NULL, NULL, 0, 404, "not_found");
-  {
-    /* libsoup itself refuses an encoded slash before any handler runs. */
-    g_autoptr (ReelTestResponse) r
-        = reel_test_http (d->port, "GET", "/api/v1/users/..%2F..%2Fetc", NULL, NULL, 0);
-    g_assert_true (r->status == 400 || r->status == 404);
-  }
+  /* An encoded slash never reaches a handler as a path separator. */
+  expect_error (d->port, "GET", "/api/v1/users/..%2F..%2Fetc", NULL, NULL, 0, 404, "not_found");
   expect_error (d->port, "GET", "/api/v1/nothing-here", NULL, NULL, 0, 404, "not_found");
   expect_error (d->port, "PUT", "/api/v1/users", NULL, "{}", 0, 405, "method_not_allowed");
   expect_error (d->port, "GET", "/api/v1/sessions/current", NULL, NULL, 0, 401, "unauthorized");
