@@ -9,6 +9,7 @@
  *   /rebuild/identical      mdb_dump before and after --rebuild is identical
  *   /nats/embedded-restart  the embedded nats-server dies and comes back
  *   /metrics/prometheus     /metrics parses and its counters move
+ *   /reeld/prints-url       reeld with only a data directory prints the URL to open
  *   /shutdown/clean         SIGTERM ends reeld and its nats-server cleanly
  *   /shutdown/in-flight     requests in flight at SIGTERM finish; none is lost
  *   /nats/missing-binary    a clear message when nats-server is not there */
@@ -16,6 +17,7 @@
 
 #include <nats/nats.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 static const char *PASSWORD = "correct horse battery";
 
@@ -464,6 +466,50 @@ test_metrics (void)
 }
 
 static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* What `./dev.sh run` shows a person: reeld with only a data directory
+ * (embedded NATS, the default port picked free here) prints the URL to
+ * open, and that URL serves the web UI. */
+static void
+test_prints_url (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  guint16 port = reel_test_free_port ();
+  g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", dir);
+  g_autofree char *listen_arg = g_strdup_printf ("--listen=127.0.0.1:%u", port);
+  g_autofree char *want = g_strdup_printf ("reel is running: open http://127.0.0.1:%u/", port);
+  const char *argv[] = { reel_test_env ("REEL_TEST_REELD"), data_arg, listen_arg, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GSubprocess) p = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  /* Not left behind if an assertion below aborts the test. */
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  p = g_subprocess_launcher_spawnv (l, argv, &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_cmpstr (line, ==, want);
+  {
+    g_autoptr (ReelTestResponse) home = reel_test_http (port, "GET", "/", NULL, NULL, 0);
+    g_assert_cmpuint (home->status, ==, 200);
+    g_assert_cmpstr (home->content_type, ==, "text/html");
+  }
+  g_subprocess_send_signal (p, SIGTERM);
+  g_assert_true (g_subprocess_wait (p, NULL, NULL));
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
+  reel_test_rmtree (dir);
+}
+
+static void
 test_clean_shutdown (void)
 {
   g_autofree char *dir = reel_test_tmpdir ();
@@ -583,6 +629,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rebuild/identical", test_rebuild_identical);
   g_test_add_func ("/nats/embedded-restart", test_embedded_restart);
   g_test_add_func ("/metrics/prometheus", test_metrics);
+  g_test_add_func ("/reeld/prints-url", test_prints_url);
   g_test_add_func ("/shutdown/clean", test_clean_shutdown);
   g_test_add_func ("/shutdown/in-flight", test_in_flight_shutdown);
   g_test_add_func ("/nats/missing-binary", test_missing_binary);
