@@ -120,13 +120,39 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
   return reel_pipeline_fill (tpl, v, raw, error);
 }
 
-/* Runs a pipeline to EOS, reporting progress to the job every second. */
+/* decodebin decodes every stream of a file, linked or not: the audio job
+ * would decode the whole picture (for a 1080p upload, most of its CPU) and
+ * every chunk the whole sound. So the decoders of the kind a job does not
+ * use are skipped; the stream then stays undecoded and unlinked. Only a
+ * matter of work: the output is the same as running the line by hand. */
+/* decodebin's GstAutoplugSelectResult (gst-plugins-base, not in its public
+ * headers): 0 = try the factory, 2 = skip it. */
+enum
+{
+  AUTOPLUG_SELECT_TRY = 0,
+  AUTOPLUG_SELECT_SKIP = 2,
+};
+
+static gint
+skip_unused_decoders (GstElement *bin, GstPad *pad, GstCaps *caps, GstElementFactory *factory,
+                      gpointer unused_kind)
+{
+  GstElementFactoryListType kind = GPOINTER_TO_SIZE (unused_kind);
+  return gst_element_factory_list_is_type (factory, GST_ELEMENT_FACTORY_TYPE_DECODER | kind)
+             ? AUTOPLUG_SELECT_SKIP
+             : AUTOPLUG_SELECT_TRY;
+}
+
+/* Runs a pipeline to EOS, reporting progress to the job every second. The
+ * decodebin named "dec" decodes only the media kind the job uses. */
 static gboolean
-run_pipeline (const char *line, const ReelJob *job, GError **error)
+run_pipeline (const char *line, const ReelJob *job, GstElementFactoryListType unused_kind,
+              GError **error)
 {
   g_autoptr (GError) parse_error = NULL;
   g_autoptr (GstElement) p
       = gst_parse_launch_full (line, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
+  g_autoptr (GstElement) dec = NULL;
   g_autoptr (GstBus) bus = NULL;
   gboolean ok = FALSE;
   gint64 last_position = -1, stalled_since = g_get_monotonic_time ();
@@ -136,6 +162,9 @@ run_pipeline (const char *line, const ReelJob *job, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "pipeline: %s", parse_error->message);
       return FALSE;
     }
+  if ((dec = gst_bin_get_by_name (GST_BIN (p), "dec")))
+    g_signal_connect (dec, "autoplug-select", G_CALLBACK (skip_unused_decoders),
+                      GSIZE_TO_POINTER (unused_kind));
   bus = gst_element_get_bus (p);
   if (gst_element_set_state (p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
@@ -335,7 +364,7 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
   if (!source || !(dir = make_work_dir (w, video, chunk_label)))
     return FALSE;
   line = reel_worker_pipeline (w->cfg, "chunk", d, source, dir, error);
-  if (!line || !run_pipeline (line, job, error))
+  if (!line || !run_pipeline (line, job, GST_ELEMENT_FACTORY_TYPE_MEDIA_AUDIO, error))
     goto out;
 
   init = g_strdup_printf ("init-%u.mp4", chunk);
@@ -389,7 +418,7 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
   if (!source || !(dir = make_work_dir (w, video, "audio")))
     return FALSE;
   line = reel_worker_pipeline (w->cfg, "audio", d, source, dir, error);
-  if (!line || !run_pipeline (line, job, error))
+  if (!line || !run_pipeline (line, job, GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO, error))
     goto out;
   file = g_build_filename (dir, "audio.mp4", NULL);
   out = store_rendition (w, video, "audio", file, 0, 0, "init.mp4", FALSE, AAC_PRIMING_SAMPLES,
@@ -431,7 +460,7 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   if (!source || !(dir = make_work_dir (w, video, "poster")))
     return FALSE;
   line = reel_worker_pipeline (w->cfg, "poster", d, source, dir, error);
-  if (!line || !run_pipeline (line, job, error))
+  if (!line || !run_pipeline (line, job, GST_ELEMENT_FACTORY_TYPE_MEDIA_AUDIO, error))
     goto out;
   file = g_build_filename (dir, REEL_POSTER_FILE, NULL);
   if (!g_file_get_contents (file, &jpeg, &len, error))
