@@ -60,24 +60,41 @@ is_param (const char *segment)
   return n > 2 && segment[0] == '{' && segment[n - 1] == '}';
 }
 
+/* Whether the path has the route's shape: as many segments, the literal
+ * ones equal. Cheap: every request tries the routes in turn. */
 static gboolean
-match_route (Route *r, char **parts, GHashTable *params)
+route_fits (Route *r, char **parts)
 {
   guint i;
   for (i = 0; r->segments[i] && parts[i]; i++)
-    {
-      if (is_param (r->segments[i]))
-        {
-          g_autofree char *value = g_uri_unescape_segment (parts[i], NULL, "/");
-          if (!value || !*value || !g_utf8_validate (value, -1, NULL))
-            return FALSE;
-          g_hash_table_insert (params, g_strndup (r->segments[i] + 1, strlen (r->segments[i]) - 2),
-                               g_steal_pointer (&value));
-        }
-      else if (!g_str_equal (r->segments[i], parts[i]))
-        return FALSE;
-    }
+    if (!is_param (r->segments[i]) && !g_str_equal (r->segments[i], parts[i]))
+      return FALSE;
   return r->segments[i] == NULL && parts[i] == NULL;
+}
+
+/* The route's parameters, decoded; NULL when one is not a valid segment. */
+static GHashTable *
+route_params (Route *r, char **parts)
+{
+  g_autoptr (GHashTable) params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; r->segments[i]; i++)
+    if (is_param (r->segments[i]))
+      {
+        g_autofree char *value = g_uri_unescape_segment (parts[i], NULL, "/");
+        if (!value || !*value || !g_utf8_validate (value, -1, NULL))
+          return NULL;
+        g_hash_table_insert (params, g_strndup (r->segments[i] + 1, strlen (r->segments[i]) - 2),
+                             g_steal_pointer (&value));
+      }
+  return g_steal_pointer (&params);
+}
+
+/* Whether every parameter of the path decodes to a valid segment. */
+static gboolean
+route_params_valid (Route *r, char **parts)
+{
+  g_autoptr (GHashTable) params = route_params (r, parts);
+  return params != NULL;
 }
 
 ReelRouteResult
@@ -93,17 +110,21 @@ reel_router_match (ReelRouter *router, const char *method, const char *path, gpo
   for (guint i = 0; i < router->routes->len; i++)
     {
       Route *r = g_ptr_array_index (router->routes, i);
-      g_autoptr (GHashTable) p = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-      if (!match_route (r, parts, p))
+      GHashTable *p;
+      if (!route_fits (r, parts))
         continue;
-      path_matched = TRUE;
       /* HEAD is answered by the GET handler; libsoup drops the body. */
       if (!g_str_equal (r->method, method)
           && !(g_str_equal (method, "HEAD") && g_str_equal (r->method, "GET")))
+        {
+          path_matched |= route_params_valid (r, parts);
+          continue;
+        }
+      if (!(p = route_params (r, parts)))
         continue;
       *handler = r->handler;
       *pattern = r->pattern;
-      *params = g_steal_pointer (&p);
+      *params = p;
       return REEL_ROUTE_FOUND;
     }
   return path_matched ? REEL_ROUTE_BAD_METHOD : REEL_ROUTE_NOT_FOUND;
