@@ -17,16 +17,19 @@ APT_PACKAGES=(
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsodium-dev liblmdb-dev libnats-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libcurl4-openssl-dev
-  # the search benchmark's reference (SQLite FTS5)
-  libsqlite3-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x
-  # services and tools the service and tests run
-  nats-server lmdb-utils ffmpeg
+  # the embedded event log
+  nats-server
+)
+# Only the tests need these: reference tools and checkers the tests run
+# (ffmpeg decodes what reel serves, mdb_dump compares read models, JSON
+# Schema and Prometheus validators, an SMTP sink), a real browser for the
+# browser suite, and SQLite FTS5 as the search benchmark's reference.
+TEST_APT_PACKAGES=(
+  ffmpeg lmdb-utils chromium libsqlite3-dev
   python3 python3-jsonschema python3-yaml python3-prometheus-client python3-aiosmtpd
 )
-# Only the tests need these: a real browser for the browser suite.
-TEST_APT_PACKAGES=(chromium)
 
 install_deps() { # install_deps PACKAGE...
   local missing=()
