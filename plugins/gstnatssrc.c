@@ -47,6 +47,7 @@ GST_DEBUG_CATEGORY_STATIC (nats_src_debug);
  * messages (natssink repeats them every second by default). */
 #define CAPS_LOOKBACK_MAX 10000
 #define DEFAULT_LATENCY (100 * GST_MSECOND)
+#define SUBSCRIBE_TIMEOUT_MS 5000
 
 enum
 {
@@ -193,6 +194,10 @@ start (GstBaseSrc *src)
   if (self->start == GST_NATS_SRC_START_LIVE)
     {
       natsStatus s = natsConnection_SubscribeSync (&self->sub, self->nc, self->subject);
+      /* Once the server has the subscription, nothing published after
+       * start() returns is missed. */
+      if (s == NATS_OK)
+        s = natsConnection_FlushTimeout (self->nc, SUBSCRIBE_TIMEOUT_MS);
       if (s != NATS_OK)
         g_set_error (&error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
                      "cannot subscribe to %s: %s", self->subject, natsStatus_GetText (s));
