@@ -5,6 +5,7 @@
 #include "media/plan.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <stdlib.h>
 
 /* A session token is valid for 30 days: long enough that people are not
@@ -20,6 +21,13 @@
 /* A one-shot multipart upload is held in memory while it is parsed; keep it
  * for small files and curl, and send larger ones through tus. */
 #define DEFAULT_MULTIPART_MAX ((guint64)256 << 20)
+/* SRT's customary port range starts around 9000; 9710 is unassigned. */
+#define DEFAULT_LIVE_SRT_PORT 9710
+#define DEFAULT_LIVE_MAX_CHANNELS 64
+/* Two minutes of rewind; 256 MiB holds that at about 16 Mbit/s over all
+ * rungs, far above the default live ladder. */
+#define DEFAULT_LIVE_WINDOW_S 120
+#define DEFAULT_LIVE_WINDOW_BYTES ((guint64)256 << 20)
 
 ReelConfig *
 reel_config_new (void)
@@ -47,6 +55,13 @@ reel_config_new (void)
   cfg->worker_concurrency = MAX (1, g_get_num_processors () / 2);
   cfg->job_attempts = 3;
   cfg->job_ack_wait_s = 30;
+  cfg->live_srt_host = g_strdup ("127.0.0.1");
+  cfg->live_srt_port = DEFAULT_LIVE_SRT_PORT;
+  cfg->live_max_channels = DEFAULT_LIVE_MAX_CHANNELS;
+  cfg->live_window_s = DEFAULT_LIVE_WINDOW_S;
+  cfg->live_window_bytes = DEFAULT_LIVE_WINDOW_BYTES;
+  /* Live encodes in real time on the ingest machine: fewer, smaller rungs. */
+  cfg->live_ladder = g_strdup ("720p:720:2800,360p:360:800");
   return cfg;
 }
 
@@ -61,6 +76,8 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->nats_server_binary);
   g_free (cfg->ladder);
   g_free (cfg->x264_preset);
+  g_free (cfg->live_srt_host);
+  g_free (cfg->live_ladder);
   g_free (cfg);
 }
 
@@ -122,11 +139,14 @@ reel_config_parse_roles (const char *text, guint *roles, GError **error)
         bits |= REEL_ROLE_INGEST;
       else if (g_str_equal (p, "worker"))
         bits |= REEL_ROLE_WORKER;
+      else if (g_str_equal (p, "live"))
+        bits |= REEL_ROLE_LIVE;
       else
         {
           g_set_error (
               error, REEL_ERROR, REEL_ERROR_INVALID,
-              "reeld.roles: unknown role \"%s\" (known: all, api, projector, ingest, worker)", p);
+              "reeld.roles: unknown role \"%s\" (known: all, api, projector, ingest, worker, live)",
+              p);
           return FALSE;
         }
     }
@@ -248,6 +268,57 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
       if (!parse_u64 (name, value, 5, 3600, &n, error))
         return FALSE;
       cfg->job_ack_wait_s = (guint)n;
+    }
+  else if (g_str_equal (name, "live.srt_host"))
+    {
+      g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (value);
+      if (!addr)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "live.srt_host: \"%s\" is not an IP address", value);
+          return FALSE;
+        }
+      replace_str (&cfg->live_srt_host, value);
+    }
+  else if (g_str_equal (name, "live.srt_port"))
+    {
+      if (!parse_u64 (name, value, 1, 65535, &n, error))
+        return FALSE;
+      cfg->live_srt_port = (guint16)n;
+    }
+  else if (g_str_equal (name, "live.max_channels"))
+    {
+      if (!parse_u64 (name, value, 1, 10000, &n, error))
+        return FALSE;
+      cfg->live_max_channels = (guint)n;
+    }
+  else if (g_str_equal (name, "live.window_seconds"))
+    {
+      /* At least a few segments; at most a day. */
+      if (!parse_u64 (name, value, 10, 86400, &n, error))
+        return FALSE;
+      cfg->live_window_s = (guint)n;
+    }
+  else if (g_str_equal (name, "live.window_bytes"))
+    {
+      if (!parse_u64 (name, value, 1 << 20, G_MAXINT64, &n, error))
+        return FALSE;
+      cfg->live_window_bytes = n;
+    }
+  else if (g_str_equal (name, "live.ladder"))
+    {
+      g_autoptr (GArray) rungs = NULL;
+      g_autoptr (GError) local = NULL;
+      const char *why;
+      /* Same syntax as media.ladder; the parser names that key. */
+      if (!reel_ladder_parse (value, &rungs, &local))
+        {
+          why = g_str_has_prefix (local->message, "media.ladder: ") ? local->message + 14
+                                                                    : local->message;
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "live.ladder: %s", why);
+          return FALSE;
+        }
+      replace_str (&cfg->live_ladder, value);
     }
   else
     {

@@ -12,7 +12,7 @@
 
 static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_META] = "meta",     [REEL_DB_USERS] = "users",   [REEL_DB_SESSIONS] = "sessions",
-  [REEL_DB_VIDEOS] = "videos", [REEL_DB_CHUNKS] = "chunks",
+  [REEL_DB_VIDEOS] = "videos", [REEL_DB_CHUNKS] = "chunks", [REEL_DB_LIVE] = "live",
 };
 
 struct ReelStore
@@ -173,6 +173,22 @@ reel_txn_set_applied (ReelTxn *txn, const char *projection, guint64 seq, GError 
   guint8 v[8];
   reel_store_key_u64 (v, seq);
   return reel_txn_put (txn, REEL_DB_META, key, strlen (key), v, sizeof v, error);
+}
+
+gboolean
+reel_txn_foreach (ReelTxn *txn, ReelDb db, const void *from, gsize from_len, ReelTxnEntryFunc func,
+                  gpointer data, GError **error)
+{
+  MDB_cursor *cur = NULL;
+  MDB_val k = { from_len, (void *)from }, v;
+  int rc;
+  if (!check (mdb_cursor_open (txn->txn, txn->store->dbi[db], &cur), "cursor_open", error))
+    return FALSE;
+  rc = mdb_cursor_get (cur, &k, &v, from ? MDB_SET_RANGE : MDB_FIRST);
+  while (rc == 0 && func (k.mv_data, k.mv_size, v.mv_data, v.mv_size, data))
+    rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+  mdb_cursor_close (cur);
+  return rc == 0 || rc == MDB_NOTFOUND || check (rc, "cursor_get", error);
 }
 
 gboolean

@@ -24,6 +24,7 @@ typedef enum
   REEL_DB_SESSIONS, /* hex(token hash) -> session record (JSON) */
   REEL_DB_VIDEOS,   /* video id -> video record (JSON) */
   REEL_DB_CHUNKS,   /* video id "/" u32 BE chunk (or "audio") -> transcoded renditions (JSON) */
+  REEL_DB_LIVE,     /* channel (username) -> live channel record (JSON) */
   REEL_DB_COUNT
 } ReelDb;
 
@@ -54,6 +55,14 @@ gboolean reel_txn_del (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, 
 /* The stream sequence a projection has applied (0 = nothing yet). */
 guint64 reel_txn_get_applied (ReelTxn *txn, const char *projection);
 gboolean reel_txn_set_applied (ReelTxn *txn, const char *projection, guint64 seq, GError **error);
+
+/* Calls func for each entry of db in key order, starting at the first key
+ * >= from (all when from is NULL), until it returns FALSE. The key and value
+ * are valid during the call only. */
+typedef gboolean (*ReelTxnEntryFunc) (const void *key, gsize key_len, const void *value,
+                                      gsize value_len, gpointer data);
+gboolean reel_txn_foreach (ReelTxn *txn, ReelDb db, const void *from, gsize from_len,
+                           ReelTxnEntryFunc func, gpointer data, GError **error);
 
 /* Empties every database, so the projections can be rebuilt from the log. */
 gboolean reel_store_drop_all (ReelStore *store, GError **error);
