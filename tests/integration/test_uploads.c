@@ -23,43 +23,6 @@ make_payload (gsize n)
   return g_bytes_new_take (p, n);
 }
 
-static char *
-b64 (const char *s)
-{
-  return g_base64_encode ((const guchar *)s, strlen (s));
-}
-
-/* POST /api/v1/uploads; returns the video id. */
-static char *
-create_upload (guint16 port, const char *token, gsize size, const char *title)
-{
-  g_autofree char *len = g_strdup_printf ("%zu", size);
-  g_autofree char *t = b64 (title), *f = b64 ("clip.mp4");
-  g_autofree char *meta = g_strdup_printf ("title %s,filename %s", t, f);
-  const char *h[]
-      = { "Tus-Resumable", "1.0.0", "Upload-Length", len, "Upload-Metadata", meta, NULL };
-  g_autoptr (ReelTestResponse) r
-      = reel_test_http_full (port, "POST", "/api/v1/uploads", token, h, NULL, NULL, 0);
-  g_assert_cmpuint (r->status, ==, 201);
-  g_assert_cmpstr (reel_test_header (r, "Tus-Resumable"), ==, "1.0.0");
-  const char *id = reel_test_header (r, "Reel-Video-Id");
-  g_assert_nonnull (id);
-  g_autofree char *loc = g_strdup_printf ("/api/v1/uploads/%s", id);
-  g_assert_cmpstr (reel_test_header (r, "Location"), ==, loc);
-  return g_strdup (id);
-}
-
-static ReelTestResponse *
-patch (guint16 port, const char *token, const char *id, guint64 offset, const guint8 *data,
-       gsize len)
-{
-  g_autofree char *path = g_strdup_printf ("/api/v1/uploads/%s", id);
-  g_autofree char *off = g_strdup_printf ("%" G_GUINT64_FORMAT, offset);
-  const char *h[] = { "Tus-Resumable", "1.0.0", "Upload-Offset", off, NULL };
-  return reel_test_http_full (port, "PATCH", path, token, h, "application/offset+octet-stream",
-                              data, len);
-}
-
 static guint64
 head_offset (guint16 port, const char *token, const char *id)
 {
@@ -115,7 +78,7 @@ test_tus_resume (void)
   const gsize N = 3 * 1024 * 1024 + 17, MB = 1024 * 1024;
   g_autoptr (GBytes) payload = make_payload (N);
   const guint8 *data = g_bytes_get_data (payload, NULL);
-  g_autofree char *id = create_upload (d->port, token, N, "Holiday in Åre");
+  g_autofree char *id = reel_test_tus_create (d->port, token, N, "Holiday in Åre");
   g_autofree char *want = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, payload);
   g_autofree char *video_path = g_strdup_printf ("/api/v1/videos/%s", id);
   g_autofree char *blob = NULL, *got = NULL;
@@ -130,14 +93,14 @@ test_tus_resume (void)
   }
   g_assert_cmpuint (head_offset (d->port, token, id), ==, 0);
   {
-    g_autoptr (ReelTestResponse) r = patch (d->port, token, id, 0, data, MB);
+    g_autoptr (ReelTestResponse) r = reel_test_tus_patch (d->port, token, id, 0, data, MB);
     g_assert_cmpuint (r->status, ==, 204);
     g_assert_cmpstr (reel_test_header (r, "Upload-Offset"), ==, "1048576");
   }
   g_assert_cmpuint (head_offset (d->port, token, id), ==, MB);
   {
     /* A stale offset is refused and changes nothing. */
-    g_autoptr (ReelTestResponse) r = patch (d->port, token, id, 0, data, 1000);
+    g_autoptr (ReelTestResponse) r = reel_test_tus_patch (d->port, token, id, 0, data, 1000);
     g_assert_cmpuint (r->status, ==, 409);
     g_assert_cmpuint (head_offset (d->port, token, id), ==, MB);
   }
@@ -158,9 +121,10 @@ test_tus_resume (void)
   {
     gsize mid = offset + (N - offset) / 2;
     g_autoptr (ReelTestResponse) r1
-        = patch (d->port, token, id, offset, data + offset, mid - offset);
+        = reel_test_tus_patch (d->port, token, id, offset, data + offset, mid - offset);
     g_assert_cmpuint (r1->status, ==, 204);
-    g_autoptr (ReelTestResponse) r2 = patch (d->port, token, id, mid, data + mid, N - mid);
+    g_autoptr (ReelTestResponse) r2
+        = reel_test_tus_patch (d->port, token, id, mid, data + mid, N - mid);
     g_assert_cmpuint (r2->status, ==, 204);
     g_autofree char *n = g_strdup_printf ("%zu", N);
     g_assert_cmpstr (reel_test_header (r2, "Upload-Offset"), ==, n);
@@ -171,7 +135,7 @@ test_tus_resume (void)
   }
   g_assert_cmpuint (head_offset (d->port, token, id), ==, N);
   {
-    g_autoptr (ReelTestResponse) r = patch (d->port, token, id, N, data, 1);
+    g_autoptr (ReelTestResponse) r = reel_test_tus_patch (d->port, token, id, N, data, 1);
     g_assert_cmpuint (r->status, ==, 409);
   }
   blob = g_build_filename (dir, "blobs", "originals", id, NULL);
@@ -203,10 +167,11 @@ test_errors (void)
   ReelTestReeld *d = reel_test_reeld_start (dir, nats->url, NULL);
   g_autofree char *owner = reel_test_register_login (d->port, "vera", PASSWORD);
   g_autofree char *other = reel_test_register_login (d->port, "walt", PASSWORD);
-  g_autofree char *id = create_upload (d->port, owner, 1000, "mine");
+  g_autofree char *id = reel_test_tus_create (d->port, owner, 1000, "mine");
   g_autofree char *path = g_strdup_printf ("/api/v1/uploads/%s", id);
   g_autofree char *long_title = g_strnfill (201, 'x');
-  g_autofree char *long_meta = NULL, *t = b64 (long_title);
+  g_autofree char *long_meta = NULL,
+                  *t = g_base64_encode ((const guchar *)long_title, strlen (long_title));
   const char *tus[] = { "Tus-Resumable", "1.0.0", NULL };
   const char *no_version[] = { "Upload-Length", "10", NULL };
   const char *too_big[] = { "Tus-Resumable", "1.0.0", "Upload-Length", "17179869185", NULL };
@@ -266,7 +231,7 @@ test_errors (void)
   /* Nothing was written by any of that. */
   g_assert_cmpuint (head_offset (d->port, owner, id), ==, 0);
   {
-    g_autoptr (ReelTestResponse) ok = patch (d->port, owner, id, 0, bytes, 1000);
+    g_autoptr (ReelTestResponse) ok = reel_test_tus_patch (d->port, owner, id, 0, bytes, 1000);
     g_assert_cmpuint (ok->status, ==, 204);
   }
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
@@ -282,7 +247,7 @@ test_terminate (void)
   g_autofree char *dir = reel_test_tmpdir ();
   ReelTestReeld *d = reel_test_reeld_start (dir, nats->url, NULL);
   g_autofree char *token = reel_test_register_login (d->port, "xena", PASSWORD);
-  g_autofree char *id = create_upload (d->port, token, 5000, "abandoned");
+  g_autofree char *id = reel_test_tus_create (d->port, token, 5000, "abandoned");
   g_autofree char *path = g_strdup_printf ("/api/v1/uploads/%s", id);
   g_autofree char *video = g_strdup_printf ("/api/v1/videos/%s", id);
   g_autofree char *part = NULL;
@@ -290,7 +255,8 @@ test_terminate (void)
   guint8 bytes[1000] = { 1 };
 
   {
-    g_autoptr (ReelTestResponse) r = patch (d->port, token, id, 0, bytes, sizeof bytes);
+    g_autoptr (ReelTestResponse) r
+        = reel_test_tus_patch (d->port, token, id, 0, bytes, sizeof bytes);
     g_assert_cmpuint (r->status, ==, 204);
   }
   part = g_strdup_printf ("%s/uploads/%s.part", dir, id);

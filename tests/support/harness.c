@@ -126,8 +126,9 @@ reel_test_nats_stop (ReelTestNats *n)
   g_free (n);
 }
 
-ReelTestReeld *
-reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env)
+static ReelTestReeld *
+spawn_reeld (const char *data_dir, const char *nats_url, const char *const *env,
+             const char *const *args)
 {
   ReelTestReeld *d = g_new0 (ReelTestReeld, 1);
   /* reeld prints the URL to open on stdout, which is the TAP stream here;
@@ -150,10 +151,18 @@ reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *c
   g_ptr_array_add (argv, g_strdup_printf ("--listen=127.0.0.1:%u", d->port));
   if (nats_url)
     g_ptr_array_add (argv, g_strdup_printf ("--nats-url=%s", nats_url));
+  for (guint i = 0; args && args[i]; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
   d->proc = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);
   return d;
+}
+
+ReelTestReeld *
+reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env)
+{
+  return spawn_reeld (data_dir, nats_url, env, NULL);
 }
 
 gboolean
@@ -176,6 +185,15 @@ ReelTestReeld *
 reel_test_reeld_start (const char *data_dir, const char *nats_url, const char *const *env)
 {
   ReelTestReeld *d = reel_test_reeld_spawn (data_dir, nats_url, env);
+  g_assert_true (reel_test_reeld_wait_ready (d, READY_TIMEOUT_MS));
+  return d;
+}
+
+ReelTestReeld *
+reel_test_reeld_start_args (const char *data_dir, const char *nats_url, const char *const *env,
+                            const char *const *args)
+{
+  ReelTestReeld *d = spawn_reeld (data_dir, nats_url, env, args);
   g_assert_true (reel_test_reeld_wait_ready (d, READY_TIMEOUT_MS));
   return d;
 }
@@ -418,6 +436,58 @@ reel_test_make_media (const char *dir, const char *name, const char *pipeline)
     g_printerr ("%s\n%s\n", cmd, out ? out : "");
   g_assert_cmpint (status, ==, 0);
   return g_steal_pointer (&path);
+}
+
+char *
+reel_test_tus_create (guint16 port, const char *token, gsize size, const char *title)
+{
+  g_autofree char *len = g_strdup_printf ("%zu", size);
+  g_autofree char *t = g_base64_encode ((const guchar *)title, strlen (title));
+  g_autofree char *f = g_base64_encode ((const guchar *)"clip.mp4", 8);
+  g_autofree char *meta = g_strdup_printf ("title %s,filename %s", t, f);
+  const char *h[]
+      = { "Tus-Resumable", "1.0.0", "Upload-Length", len, "Upload-Metadata", meta, NULL };
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http_full (port, "POST", "/api/v1/uploads", token, h, NULL, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 201);
+  g_assert_cmpstr (reel_test_header (r, "Tus-Resumable"), ==, "1.0.0");
+  const char *id = reel_test_header (r, "Reel-Video-Id");
+  g_assert_nonnull (id);
+  g_autofree char *loc = g_strdup_printf ("/api/v1/uploads/%s", id);
+  g_assert_cmpstr (reel_test_header (r, "Location"), ==, loc);
+  return g_strdup (id);
+}
+
+ReelTestResponse *
+reel_test_tus_patch (guint16 port, const char *token, const char *id, guint64 offset,
+                     const void *data, gsize len)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/uploads/%s", id);
+  g_autofree char *off = g_strdup_printf ("%" G_GUINT64_FORMAT, offset);
+  const char *h[] = { "Tus-Resumable", "1.0.0", "Upload-Offset", off, NULL };
+  return reel_test_http_full (port, "PATCH", path, token, h, "application/offset+octet-stream",
+                              data, len);
+}
+
+char *
+reel_test_tus_upload (guint16 port, const char *token, const char *path, const char *title)
+{
+  g_autofree char *data = NULL;
+  gsize len, half;
+  char *id;
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  id = reel_test_tus_create (port, token, len, title);
+  half = len / 2;
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_tus_patch (port, token, id, 0, data, half);
+    g_assert_cmpuint (r->status, ==, 204);
+  }
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_tus_patch (port, token, id, half, data + half, len - half);
+    g_assert_cmpuint (r->status, ==, 204);
+  }
+  return id;
 }
 
 char *

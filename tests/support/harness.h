@@ -41,6 +41,9 @@ ReelTestReeld *reel_test_reeld_start (const char *data_dir, const char *nats_url
 ReelTestReeld *reel_test_reeld_spawn (const char *data_dir, const char *nats_url,
                                       const char *const *env);
 gboolean reel_test_reeld_wait_ready (ReelTestReeld *d, guint timeout_ms);
+/* Starts reeld with extra command-line arguments too (may be NULL). */
+ReelTestReeld *reel_test_reeld_start_args (const char *data_dir, const char *nats_url,
+                                           const char *const *env, const char *const *args);
 /* SIGTERM, wait; returns the exit status (-1 when it did not exit normally). */
 int reel_test_reeld_stop (ReelTestReeld *d);
 /* Waits for the process to end by itself; returns the terminating signal or 0. */
@@ -102,6 +105,15 @@ char *reel_test_dump_lmdb (const char *data_dir);
 /* Makes a media file DIR/NAME with `gst-launch-1.0 -e PIPELINE`, where
  * pipeline contains one %s for the output path; returns the path. */
 char *reel_test_make_media (const char *dir, const char *name, const char *pipeline);
+
+/* tus creation (POST /api/v1/uploads) of an upload of size bytes with a
+ * title and the file name clip.mp4; asserts 201 and returns the video id. */
+char *reel_test_tus_create (guint16 port, const char *token, gsize size, const char *title);
+/* One tus PATCH of len bytes at offset. */
+ReelTestResponse *reel_test_tus_patch (guint16 port, const char *token, const char *id,
+                                       guint64 offset, const void *data, gsize len);
+/* A whole file through tus, in two PATCH requests; returns the video id. */
+char *reel_test_tus_upload (guint16 port, const char *token, const char *path, const char *title);
 
 /* One-shot multipart upload (POST /api/v1/videos); returns the video id. */
 char *reel_test_upload (guint16 port, const char *token, const char *path, const char *title);
