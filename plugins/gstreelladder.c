@@ -13,8 +13,8 @@
  * rung has its own queue (its own thread), scaler and x264enc without
  * B-frames, and an h264parse. With #GstReelLadder:keyframe-interval set,
  * every rung gets a keyframe at each multiple of the interval in stream
- * time and nowhere else but scene cuts, which is what segmenting into
- * fixed-length segments needs. #GstReelLadder:peak-ratio and
+ * time and nowhere else (no scene-cut keyframes), which is what segmenting
+ * into fixed-length segments needs. #GstReelLadder:peak-ratio and
  * #GstReelLadder:buffer-ratio set each rung's VBV (peak rate and buffer) in
  * proportion to its bitrate, so a rung's advertised bandwidth holds.
  *
@@ -246,7 +246,6 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
 {
   g_autofree char *qname = g_strdup_printf ("q%u", index);
   g_autofree char *padname = g_strdup_printf ("src_%u", index);
-  g_autofree char *opts = NULL;
   GstElement *q = gst_element_factory_make ("queue", qname);
   GstElement *scale = gst_element_factory_make ("videoscale", NULL);
   GstElement *convert = gst_element_factory_make ("videoconvert", NULL);
@@ -279,14 +278,26 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
   if (self->keyframe_interval)
     g_object_set (enc, "key-int-max", FORCED_KEY_INT_MAX, NULL);
   if (self->live)
-    gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
-  if (self->peak_n > 0 && self->buffer_n > 0)
     {
-      opts = g_strdup_printf ("vbv-maxrate=%" G_GUINT64_FORMAT ":vbv-bufsize=%" G_GUINT64_FORMAT,
-                              (guint64)r->kbps * self->peak_n / self->peak_d,
-                              (guint64)r->kbps * self->buffer_n / self->buffer_d);
-      g_object_set (enc, "option-string", opts, NULL);
+      gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
+      /* Parameter sets with every keyframe: a live consumer may join at any. */
+      g_object_set (parse, "config-interval", -1, NULL);
     }
+  {
+    g_autoptr (GString) o = g_string_new (NULL);
+    /* On a keyframe grid, scene cuts would add keyframes just before a
+     * boundary, and a muxer cutting fragments at keyframes would make a
+     * one-frame segment of them. */
+    if (self->keyframe_interval)
+      g_string_append (o, "scenecut=0");
+    if (self->peak_n > 0 && self->buffer_n > 0)
+      g_string_append_printf (o,
+                              "%svbv-maxrate=%" G_GUINT64_FORMAT ":vbv-bufsize=%" G_GUINT64_FORMAT,
+                              o->len ? ":" : "", (guint64)r->kbps * self->peak_n / self->peak_d,
+                              (guint64)r->kbps * self->buffer_n / self->buffer_d);
+    if (o->len)
+      g_object_set (enc, "option-string", o->str, NULL);
+  }
   gst_bin_add_many (GST_BIN (self), q, scale, convert, scaled, enc, profile, parse, NULL);
   if (!gst_element_link (self->tee, q)
       || !gst_element_link_many (q, scale, convert, scaled, enc, profile, parse, NULL))

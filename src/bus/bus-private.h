@@ -11,6 +11,7 @@ struct ReelBus
   jsCtx *js;
   gint connected; /* atomic: 1 while the connection is up */
   gint closing;   /* atomic: 1 once reel_bus_free started */
+  char *url;      /* as given to reel_bus_connect */
 };
 
 /* Sets error from a nats.c status (and JetStream error code, if any).

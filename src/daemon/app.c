@@ -7,6 +7,8 @@
 #include "http/server.h"
 #include "media/ingest.h"
 #include "media/worker.h"
+#include "media/live_ingest.h"
+#include "media/live_packager.h"
 #include "store/blobs.h"
 #include "store/store.h"
 #include "app/uploads.h"
@@ -30,6 +32,8 @@ struct ReelDaemon
   ReelIngest *ingest;
   ReelWorker *worker;
   ReelHttp *http;
+  ReelLiveIngest *live;
+  ReelLivePackager *live_packager;
 };
 
 /* A stable name for this node's consumers: the same data directory on the
@@ -98,7 +102,11 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
           reel_daemon_stop (d);
           return NULL;
         }
+      d->live_packager = reel_live_packager_start (cfg, d->store, reel_bus_url (d->bus));
+      d->http->live_packager = d->live_packager;
     }
+  if (cfg->roles & REEL_ROLE_LIVE)
+    d->live = reel_live_ingest_start (cfg, d->bus, d->store, d->blobs);
   return d;
 }
 
@@ -113,10 +121,12 @@ reel_daemon_stop (ReelDaemon *d)
 {
   if (d->http)
     reel_http_drain (d->http, DRAIN_TIMEOUT_US);
+  g_clear_pointer (&d->live, reel_live_ingest_stop);
   g_clear_pointer (&d->worker, reel_worker_stop);
   g_clear_pointer (&d->ingest, reel_ingest_stop);
   g_clear_pointer (&d->projector, reel_projector_stop);
   g_clear_pointer (&d->http, reel_http_stop);
+  g_clear_pointer (&d->live_packager, reel_live_packager_stop);
   g_clear_pointer (&d->bus, reel_bus_free);
   g_clear_pointer (&d->natsd, reel_natsd_stop);
   g_clear_pointer (&d->uploads, reel_uploads_close);

@@ -19,6 +19,7 @@ void reel_api_users_register (ReelRouter *router);
 void reel_api_health_register (ReelRouter *router);
 void reel_api_videos_register (ReelRouter *router, ReelRouter *early);
 void reel_api_playback_register (ReelRouter *router);
+void reel_api_live_register (ReelRouter *router);
 
 #define DATA_START "reel-start-us"
 #define DATA_ROUTE "reel-route"
@@ -203,6 +204,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   reel_api_videos_register (http->router, http->early_router);
   reel_api_playback_register (http->router);
   reel_api_health_register (http->router);
+  reel_api_live_register (http->router);
 
   http->server = soup_server_new ("server-header", "reel/" REEL_VERSION " ", NULL);
   soup_server_add_early_handler (http->server, NULL, early_handler, http, NULL);

@@ -28,7 +28,8 @@ typedef struct
   ReelBlobs *blobs;
   ReelUploads *uploads;
   ReelBus *bus;
-  ReelProjector *projector; /* NULL when this node runs no projector */
+  ReelProjector *projector;               /* NULL when this node runs no projector */
+  struct ReelLivePackager *live_packager; /* live HLS (media/live_packager.h) */
   SoupServer *server;
   struct ReelRouter *router;
   struct ReelRouter *early_router; /* handlers that run before the body is read */
