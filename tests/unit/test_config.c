@@ -39,6 +39,15 @@ test_set (void)
   g_assert_cmpuint (cfg->roles, ==, REEL_ROLE_API | REEL_ROLE_PROJECTOR);
   g_assert_true (reel_config_set (cfg, "nats.replicas", "3", &error));
   g_assert_cmpuint (cfg->stream_replicas, ==, 3);
+  g_assert_true (reel_config_set (cfg, "reeld.roles", "live", &error));
+  g_assert_cmpuint (cfg->roles, ==, REEL_ROLE_LIVE);
+  g_assert_true (reel_config_set (cfg, "live.srt_host", "::", &error));
+  g_assert_true (reel_config_set (cfg, "live.srt_port", "20000", &error));
+  g_assert_cmpuint (cfg->live_srt_port, ==, 20000);
+  g_assert_true (reel_config_set (cfg, "live.window_seconds", "60", &error));
+  g_assert_cmpuint (cfg->live_window_s, ==, 60);
+  g_assert_true (reel_config_set (cfg, "live.ladder", "240p:240:400", &error));
+  g_assert_cmpstr (cfg->live_ladder, ==, "240p:240:400");
   g_assert_no_error (error);
 }
 
@@ -57,6 +66,12 @@ test_errors (void)
     { "http.max_body_bytes", "-1" },
     { "http.max_body_bytes", "12x" },
     { "no.such_key", "1" },
+    { "live.srt_host", "example.org" },
+    { "live.srt_port", "0" },
+    { "live.window_seconds", "5" },
+    { "live.window_bytes", "1000" },
+    { "live.ladder", "240p:tall:400" },
+    { "live.max_channels", "0" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
