@@ -87,7 +87,8 @@ struct _GstNatsSrc
   /* streaming thread */
   GstCaps *caps;
   gboolean looked_back;
-  GstSegment carried; /* the producer's segment */
+  GstSegment producer; /* the producer's segment, as carried */
+  GstSegment out;      /* the segment pushed downstream */
   gboolean new_segment;
   gboolean started;
   GstClockTime last_running_end; /* of the buffers pushed so far */
@@ -211,7 +212,8 @@ start (GstBaseSrc *src)
       return FALSE;
     }
   gst_base_src_set_live (src, self->is_live);
-  gst_segment_init (&self->carried, GST_FORMAT_TIME);
+  gst_segment_init (&self->producer, GST_FORMAT_TIME);
+  gst_segment_init (&self->out, GST_FORMAT_TIME);
   self->new_segment = TRUE;
   self->started = FALSE;
   self->looked_back = FALSE;
@@ -312,7 +314,9 @@ running_time_now (GstNatsSrc *self)
 }
 
 /* A segment in which buf plays at once (see the element's description),
- * keeping the producer's rate and stream time. */
+ * keeping the producer's rate and stream time. A later segment of the
+ * producer's continues the running time where the last buffer ended, so
+ * downstream (a muxer, say) sees one unbroken timeline. */
 static void
 push_segment (GstNatsSrc *self, GstBuffer *buf)
 {
@@ -320,25 +324,38 @@ push_segment (GstNatsSrc *self, GstBuffer *buf)
   GstClockTime ts = GST_BUFFER_DTS_OR_PTS (buf);
   if (GST_BUFFER_PTS_IS_VALID (buf) && GST_BUFFER_DTS_IS_VALID (buf))
     ts = MIN (GST_BUFFER_PTS (buf), GST_BUFFER_DTS (buf));
-  gst_segment_copy_into (&self->carried, &seg);
+  gst_segment_copy_into (&self->producer, &seg);
   if (seg.format != GST_FORMAT_TIME)
     gst_segment_init (&seg, GST_FORMAT_TIME);
   if (GST_CLOCK_TIME_IS_VALID (ts))
     {
-      guint64 stream_time = gst_segment_to_stream_time (&self->carried, GST_FORMAT_TIME, ts);
+      guint64 stream_time = gst_segment_to_stream_time (&self->producer, GST_FORMAT_TIME, ts);
       seg.start = ts;
       seg.time = GST_CLOCK_TIME_IS_VALID (stream_time) ? stream_time : ts;
       seg.position = ts;
       if (GST_CLOCK_TIME_IS_VALID (seg.stop) && seg.stop < ts)
         seg.stop = GST_CLOCK_TIME_NONE;
     }
-  seg.base = self->is_live ? running_time_now (self) : self->last_running_end;
+  if (self->started)
+    seg.base = self->last_running_end;
+  else
+    seg.base = self->is_live ? running_time_now (self) : 0;
   seg.offset = 0;
   seg.duration = GST_CLOCK_TIME_NONE;
   GST_DEBUG_OBJECT (self, "new segment %" GST_SEGMENT_FORMAT, &seg);
   gst_base_src_new_segment (GST_BASE_SRC (self), &seg);
-  gst_segment_copy_into (&seg, &self->carried);
+  gst_segment_copy_into (&seg, &self->out);
   self->new_segment = FALSE;
+}
+
+/* Whether two segments map timestamps to the same stream and running
+ * time (producers repeat segment events that change nothing). */
+static gboolean
+same_mapping (const GstSegment *a, const GstSegment *b)
+{
+  return a->format == b->format && a->rate == b->rate && a->applied_rate == b->applied_rate
+         && a->start == b->start && a->stop == b->stop && a->time == b->time && a->base == b->base
+         && a->offset == b->offset;
 }
 
 /* One message: NULL when it is skipped, else a buffer (*eos at the end). */
@@ -371,9 +388,9 @@ message_to_buffer (GstNatsSrc *self, natsMsg *msg, gboolean *eos)
       if (!gst_base_src_set_caps (GST_BASE_SRC (self), caps))
         GST_WARNING_OBJECT (self, "downstream refused caps %" GST_PTR_FORMAT, caps);
     }
-  if (reel_nats_headers_segment (msg, &producer))
+  if (reel_nats_headers_segment (msg, &producer) && !same_mapping (&producer, &self->producer))
     {
-      gst_segment_copy_into (&producer, &self->carried);
+      gst_segment_copy_into (&producer, &self->producer);
       self->new_segment = TRUE;
     }
   buf = gst_buffer_new_memdup (natsMsg_GetData (msg), natsMsg_GetDataLength (msg));
@@ -389,7 +406,7 @@ message_to_buffer (GstNatsSrc *self, natsMsg *msg, gboolean *eos)
     GstClockTime end = GST_BUFFER_PTS (buf);
     if (GST_CLOCK_TIME_IS_VALID (end) && GST_BUFFER_DURATION_IS_VALID (buf))
       end += GST_BUFFER_DURATION (buf);
-    end = gst_segment_to_running_time (&self->carried, GST_FORMAT_TIME, end);
+    end = gst_segment_to_running_time (&self->out, GST_FORMAT_TIME, end);
     if (GST_CLOCK_TIME_IS_VALID (end))
       self->last_running_end = MAX (self->last_running_end, end);
   }

@@ -176,6 +176,18 @@ stamp_arrival (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* The sender's timestamps, as they are: tsdemux would otherwise correct
+ * them for the skew between the sender's clock (PCR) and ours while it
+ * learns it, which makes frames a few ms early or late for the first
+ * seconds, and segments uneven. Nothing here plays against our clock. */
+static void
+on_element_added (GstBin *bin, GstBin *sub, GstElement *element, gpointer data)
+{
+  GstElementFactory *f = gst_element_get_factory (element);
+  if (f && g_str_equal (GST_OBJECT_NAME (f), "tsdemux"))
+    g_object_set (element, "ignore-pcr", TRUE, NULL);
+}
+
 /* A stream without sound (or picture) leaves a branch unlinked; it must
  * still end, or the pipeline never does. */
 static void
@@ -326,6 +338,7 @@ start_session (ReelLiveIngest *li, const char *channel, guint slot)
   ladder_sink = gst_element_get_static_pad (ladder, "sink");
   g_signal_connect (srt, "caller-connecting", G_CALLBACK (on_caller_connecting), s);
   g_signal_connect (dec, "no-more-pads", G_CALLBACK (on_no_more_pads), s);
+  g_signal_connect (dec, "deep-element-added", G_CALLBACK (on_element_added), NULL);
   gst_pad_add_probe (ladder_sink, GST_PAD_PROBE_TYPE_BUFFER, stamp_arrival, li, NULL);
   gst_bus_add_watch (GST_ELEMENT_BUS (s->pipeline), on_bus, s);
   g_hash_table_insert (li->sessions, s->channel, s);

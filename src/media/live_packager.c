@@ -16,7 +16,10 @@
 /* After live.ended, how long the pipelines may take to read the rest of
  * the stream before they are stopped. */
 #define DRAIN_AFTER_END_US (10 * G_USEC_PER_SEC)
-#define SEGMENT_MAX_AGE "public, max-age=31536000, immutable"
+/* The sound is muxed in fragments this short and gathered into segments on
+ * the grid: the segment boundaries are this exact. 200 ms costs a few
+ * hundred bytes of moof per second. */
+#define AUDIO_FRAGMENT_NS (200 * GST_MSECOND)
 
 typedef struct
 {
@@ -53,6 +56,8 @@ typedef struct
   guint64 next_start;   /* stream time of the next fragment */
   GQueue segments;      /* Segment*, oldest first */
   GHashTable *arrivals; /* segment index -> Arrival */
+  GByteArray *sound;    /* audio: fragments of the segment being gathered */
+  guint64 sound_index, sound_start, sound_duration;
   gboolean eos;
   /* the parser's streaming thread only */
   GstSegment segment;
@@ -109,6 +114,7 @@ rendition_free (Rendition *r)
   g_free (r->codecs);
   g_clear_pointer (&r->init, g_bytes_unref);
   g_byte_array_unref (r->pending);
+  g_byte_array_unref (r->sound);
   g_queue_clear_full (&r->segments, (GDestroyNotify)segment_free);
   g_hash_table_unref (r->arrivals);
   g_free (r);
@@ -187,20 +193,68 @@ parse_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* One moof+mdat: a segment, at its absolute place on the timeline
- * (ch->lock held). */
+/* Adds a finished segment to the window (ch->lock held). */
+static void
+push_segment (Rendition *r, guint64 index, guint64 start_ns, guint64 duration_ns, GBytes *data)
+{
+  Channel *ch = r->ch;
+  guint64 window_ns = (guint64)ch->pk->cfg->live_window_s * GST_SECOND;
+  Segment *s = g_new0 (Segment, 1);
+  Arrival *a;
+
+  s->start_ns = start_ns;
+  s->duration_ns = duration_ns;
+  s->data = g_bytes_ref (data);
+  /* A stray keyframe could make two fragments round to one number. */
+  if (!g_queue_is_empty (&r->segments))
+    index = MAX (index, ((Segment *)g_queue_peek_tail (&r->segments))->index + 1);
+  s->index = index;
+  a = g_hash_table_lookup (r->arrivals, &s->index);
+  if (a)
+    {
+      s->arrival_us = a->first_us;
+      reel_metrics_observe ("reel_live_segment_latency_seconds", NULL,
+                            (double)(g_get_real_time () - a->last_us) / G_USEC_PER_SEC);
+      g_hash_table_remove (r->arrivals, &s->index);
+    }
+  g_queue_push_tail (&r->segments, s);
+  /* The window: what the broker keeps, live.window_seconds. */
+  while (!g_queue_is_empty (&r->segments))
+    {
+      Segment *old = g_queue_peek_head (&r->segments);
+      if (old->start_ns + old->duration_ns + window_ns >= start_ns + duration_ns)
+        break;
+      g_hash_table_remove (r->arrivals, &old->index);
+      segment_free (g_queue_pop_head (&r->segments));
+    }
+}
+
+/* The sound's segment in the making, as one (ch->lock held). */
+static void
+flush_sound (Rendition *r)
+{
+  g_autoptr (GBytes) data = NULL;
+  if (!r->sound->len)
+    return;
+  data = g_byte_array_free_to_bytes (g_steal_pointer (&r->sound));
+  r->sound = g_byte_array_new ();
+  push_segment (r, r->sound_index, r->sound_start, r->sound_duration, data);
+}
+
+/* One moof+mdat at its absolute place on the timeline (ch->lock held).
+ * A picture fragment is a segment (its keyframe is on the grid); the
+ * sound comes in short fragments (AAC frames never fit the grid exactly),
+ * gathered into the segment of the grid they start in, so sound and
+ * picture segments of one number cover the same time. */
 static void
 add_fragment (Rendition *r, const guint8 *data, gsize len)
 {
   Channel *ch = r->ch;
-  ReelLivePackager *pk = ch->pk;
   g_autoptr (GByteArray) whole = g_byte_array_new ();
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (ReelCmaf) c = NULL;
   g_autoptr (GError) error = NULL;
-  guint64 window_ns = (guint64)pk->cfg->live_window_s * GST_SECOND;
-  Segment *s;
-  Arrival *a;
+  guint64 start = r->next_start, duration;
 
   g_byte_array_append (whole, g_bytes_get_data (r->init, NULL), g_bytes_get_size (r->init));
   g_byte_array_append (whole, data, len);
@@ -218,33 +272,28 @@ add_fragment (Rendition *r, const guint8 *data, gsize len)
       g_bytes_unref (r->init);
       r->init = g_bytes_ref (c->init);
     }
-  s = g_new0 (Segment, 1);
-  s->start_ns = r->next_start;
-  s->duration_ns = g_array_index (c->durations_ns, guint64, 0);
-  s->index = (s->start_ns + ch->segment_ns / 2) / ch->segment_ns;
-  /* A stray keyframe could make two fragments round to one number. */
-  if (!g_queue_is_empty (&r->segments))
-    s->index = MAX (s->index, ((Segment *)g_queue_peek_tail (&r->segments))->index + 1);
-  s->data = g_bytes_ref (c->segments->pdata[0]);
-  r->next_start += s->duration_ns;
-  a = g_hash_table_lookup (r->arrivals, &s->index);
-  if (a)
+  duration = g_array_index (c->durations_ns, guint64, 0);
+  r->next_start += duration;
+  if (!r->audio)
     {
-      s->arrival_us = a->first_us;
-      reel_metrics_observe ("reel_live_segment_latency_seconds", NULL,
-                            (double)(g_get_real_time () - a->last_us) / G_USEC_PER_SEC);
-      g_hash_table_remove (r->arrivals, &s->index);
+      push_segment (r, (start + ch->segment_ns / 2) / ch->segment_ns, start, duration,
+                    c->segments->pdata[0]);
+      return;
     }
-  g_queue_push_tail (&r->segments, s);
-  /* The window: what the broker keeps, live.window_seconds. */
-  while (!g_queue_is_empty (&r->segments))
-    {
-      Segment *old = g_queue_peek_head (&r->segments);
-      if (old->start_ns + old->duration_ns + window_ns >= r->next_start)
-        break;
-      g_hash_table_remove (r->arrivals, &old->index);
-      segment_free (g_queue_pop_head (&r->segments));
-    }
+  {
+    guint64 index = (start + AUDIO_FRAGMENT_NS / 2) / ch->segment_ns;
+    if (r->sound->len && index != r->sound_index)
+      flush_sound (r);
+    if (!r->sound->len)
+      {
+        r->sound_index = index;
+        r->sound_start = start;
+        r->sound_duration = 0;
+      }
+    g_byte_array_append (r->sound, g_bytes_get_data (c->segments->pdata[0], NULL),
+                         g_bytes_get_size (c->segments->pdata[0]));
+    r->sound_duration += duration;
+  }
 }
 
 /* Cuts mp4mux's output into the init segment and fragments as it comes
@@ -319,6 +368,8 @@ on_eos (GstAppSink *sink, gpointer data)
 {
   Rendition *r = data;
   g_mutex_lock (&r->ch->lock);
+  if (r->audio)
+    flush_sound (r);
   r->eos = TRUE;
   g_mutex_unlock (&r->ch->lock);
 }
@@ -358,8 +409,13 @@ start_rendition (Channel *ch, Rendition *r, GError **error)
   g_hash_table_insert (v, "nats", g_strdup (ch->pk->nats_url));
   g_hash_table_insert (v, "subject", g_strdup_printf ("%s.%s", prefix, r->name));
   g_hash_table_insert (v, "parser", g_strdup (r->audio ? "aacparse" : "h264parse"));
-  g_hash_table_insert (v, "segment_ms",
-                       g_strdup_printf ("%" G_GUINT64_FORMAT, ch->segment_ns / GST_MSECOND));
+  /* mp4mux starts a picture fragment at every keyframe (on the grid); its
+   * duration limit is only a backstop, and must not fire a frame early
+   * when timestamps wobble. */
+  g_hash_table_insert (
+      v, "fragment_ms",
+      g_strdup_printf ("%" G_GUINT64_FORMAT,
+                       (r->audio ? AUDIO_FRAGMENT_NS : 2 * ch->segment_ns) / GST_MSECOND));
   if (!(line = reel_pipeline_fill (tpl, v, raw, error)))
     return FALSE;
   r->pipeline = gst_parse_launch_full (line, NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
@@ -386,6 +442,7 @@ rendition_new (Channel *ch, const char *name, gboolean audio, guint kbps)
   r->audio = audio;
   r->kbps = kbps;
   r->pending = g_byte_array_new ();
+  r->sound = g_byte_array_new ();
   r->fragment_start = G_MAXSIZE;
   r->arrivals = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_queue_init (&r->segments);

@@ -87,7 +87,7 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
           json_object_get_string_member (r, "name"), json_object_get_int_member (r, "width"),
           json_object_get_int_member (r, "height"), json_object_get_int_member (r, "kbps"));
       g_hash_table_insert (rv, "index", num (i));
-      g_hash_table_insert (rv, "segment_ms", num (segment_ns / 1000000));
+      g_hash_table_insert (rv, "fragment_ms", num (2 * segment_ns / 1000000));
       g_hash_table_insert (rv, "out", g_build_filename (out_dir, file, NULL));
       output = reel_pipeline_fill (rung_tpl, rv, NULL, error);
       if (!output)
