@@ -324,12 +324,14 @@ push_segment (GstNatsSrc *self, GstBuffer *buf)
   GstClockTime ts = GST_BUFFER_DTS_OR_PTS (buf);
   if (GST_BUFFER_PTS_IS_VALID (buf) && GST_BUFFER_DTS_IS_VALID (buf))
     ts = MIN (GST_BUFFER_PTS (buf), GST_BUFFER_DTS (buf));
-  gst_segment_copy_into (&self->producer, &seg);
-  if (seg.format != GST_FORMAT_TIME)
+  /* A producer in another format (bytes, say) gives no time mapping. */
+  if (self->producer.format == GST_FORMAT_TIME)
+    gst_segment_copy_into (&self->producer, &seg);
+  else
     gst_segment_init (&seg, GST_FORMAT_TIME);
   if (GST_CLOCK_TIME_IS_VALID (ts))
     {
-      guint64 stream_time = gst_segment_to_stream_time (&self->producer, GST_FORMAT_TIME, ts);
+      guint64 stream_time = gst_segment_to_stream_time (&seg, GST_FORMAT_TIME, ts);
       seg.start = ts;
       seg.time = GST_CLOCK_TIME_IS_VALID (stream_time) ? stream_time : ts;
       seg.position = ts;
