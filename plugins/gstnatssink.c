@@ -264,6 +264,16 @@ set_caps (GstBaseSink *sink, GstCaps *caps)
   return TRUE;
 }
 
+static gboolean
+has_async_error (GstNatsSink *self)
+{
+  gboolean set;
+  g_mutex_lock (&self->lock);
+  set = self->async_error != NULL;
+  g_mutex_unlock (&self->lock);
+  return set;
+}
+
 /* After an outage, the messages whose acknowledgement never came are sent
  * again; their Nats-Msg-Id makes the stream store each one once. */
 static void
@@ -303,6 +313,9 @@ publish (GstNatsSink *self, natsMsg **msg)
             break;
           if (g_atomic_int_get (&self->unlocked))
             return PUBLISH_INTERRUPTED;
+          /* Refused acks free no room for long: report them instead. */
+          if (has_async_error (self))
+            return NATS_ERR;
         }
     }
   else
@@ -408,6 +421,8 @@ render (GstBaseSink *sink, GstBuffer *buf)
   natsMsg_Destroy (msg);
   if (s == PUBLISH_INTERRUPTED)
     return GST_FLOW_FLUSHING;
+  if (s != NATS_OK && has_async_error (self))
+    return check_async_error (self);
   if (s != NATS_OK)
     {
       GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Could not publish on %s.", self->subject),

@@ -11,12 +11,16 @@
  *   /natssrc/join-mid-stream   core NATS: a late consumer starts at the
  *                              first message that repeats the caps
  *   /natssink/oversize         a buffer above the server's max payload is
- *                              an element error, not a crash */
+ *                              an element error, not a crash
+ *   /reconnect/natssink        the server restarts mid-stream: the sink
+ *                              reconnects and JetStream holds every buffer
+ *                              exactly once */
 #include "gstreel.h"
 #include "harness.h"
 
 #include <gst/check/gstharness.h>
 #include <nats/nats.h>
+#include <signal.h>
 
 static ReelTestNats *nats;
 
@@ -390,6 +394,71 @@ test_oversize (void)
   gst_harness_teardown (sink);
 }
 
+/* Stops the test's nats-server and starts it again on the same port and
+ * store, as an outage would. */
+static void
+restart_nats (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", nats->port);
+  g_subprocess_send_signal (nats->proc, SIGTERM);
+  g_assert_true (g_subprocess_wait (nats->proc, NULL, NULL));
+  g_object_unref (nats->proc);
+  nats->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "nats-server", "-js",
+                                 "-a", "127.0.0.1", "-p", port, "-sd", nats->dir, NULL);
+  g_assert_no_error (error);
+}
+
+/* Waits until the restarted server answers JetStream requests again. */
+static void
+wait_jetstream (void)
+{
+  for (int i = 0; i < 500; i++)
+    {
+      natsConnection *nc = NULL;
+      jsCtx *js = NULL;
+      jsAccountInfo *ai = NULL;
+      gboolean up = natsConnection_ConnectTo (&nc, nats->url) == NATS_OK
+                    && natsConnection_JetStream (&js, nc, NULL) == NATS_OK
+                    && js_GetAccountInfo (&ai, js, NULL, NULL) == NATS_OK;
+      jsAccountInfo_Destroy (ai);
+      jsCtx_Destroy (js);
+      natsConnection_Destroy (nc);
+      if (up)
+        return;
+      g_usleep (10 * 1000);
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_reconnect (void)
+{
+  g_autoptr (GstCaps) caps = gst_caps_from_string ("video/x-h264,width=64,height=48");
+  GstHarness *sink, *src;
+  g_autoptr (GArray) seen = NULL;
+
+  sink = harness ("natssink url=%s subject=js.recon stream=RECON", nats->url);
+  gst_harness_set_src_caps (sink, gst_caps_ref (caps));
+  publish_js (sink, 0, 4);
+  wait_stored ("RECON", 5);
+  restart_nats ();
+  /* Published while the client reconnects: buffered, then acknowledged. */
+  publish_js (sink, 5, 9);
+  g_assert_true (gst_harness_push_event (sink, gst_event_new_eos ()));
+  gst_harness_teardown (sink);
+  wait_jetstream ();
+  wait_stored ("RECON", 11);
+
+  src = harness ("natssrc url=%s subject=js.recon start=all is-live=false", nats->url);
+  gst_harness_play (src);
+  seen = pull_all (src, caps);
+  gst_harness_teardown (src);
+  g_assert_cmpuint (seen->len, ==, 10);
+  for (guint i = 0; i < seen->len; i++)
+    g_assert_cmpint (g_array_index (seen, int, i), ==, (int)i);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -403,6 +472,8 @@ main (int argc, char **argv)
   g_test_add_func ("/natssrc/replay-all-time", test_replay_all_time);
   g_test_add_func ("/natssrc/join-mid-stream", test_join_mid_stream);
   g_test_add_func ("/natssink/oversize", test_oversize);
+  /* Last: it restarts the server under the others' feet. */
+  g_test_add_func ("/reconnect/natssink", test_reconnect);
   ret = g_test_run ();
   reel_test_nats_stop (nats);
   return ret;
