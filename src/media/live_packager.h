@@ -8,9 +8,9 @@
  * the fragments, split with media/cmaf.c and given their absolute decode
  * times, are kept in memory as the segments of a sliding window as long as
  * live.window_seconds (a picture fragment is a segment; the sound's short
- * fragments are gathered into segments on the same grid). Reading from the start of the window is what makes
- * rewind survive a restart: a new node, or this one after a crash, rebuilds
- * the same window from the broker.
+ * fragments are gathered into segments on the same grid). Reading from the start of the window is
+ * what makes rewind survive a restart: a new node, or this one after a crash, rebuilds the same
+ * window from the broker.
  *
  * Segment n of a rendition covers stream time [n, n+1) segment lengths (the
  * live ladder puts keyframes on that grid), so every node names the same
