@@ -59,7 +59,7 @@ reel_config_new (void)
   cfg->live_srt_port = DEFAULT_LIVE_SRT_PORT;
   cfg->live_max_channels = DEFAULT_LIVE_MAX_CHANNELS;
   cfg->live_window_s = DEFAULT_LIVE_WINDOW_S;
-  cfg->live_window_bytes = DEFAULT_LIVE_WINDOW_BYTES;
+  cfg->live_max_bytes = DEFAULT_LIVE_WINDOW_BYTES;
   /* Live encodes in real time on the ingest machine: fewer, smaller rungs. */
   cfg->live_ladder = g_strdup ("720p:720:2800,360p:360:800");
   return cfg;
@@ -303,7 +303,7 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
     {
       if (!parse_u64 (name, value, 1 << 20, G_MAXINT64, &n, error))
         return FALSE;
-      cfg->live_window_bytes = n;
+      cfg->live_max_bytes = n;
     }
   else if (g_str_equal (name, "live.ladder"))
     {

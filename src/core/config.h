@@ -25,31 +25,31 @@ typedef enum
 
 typedef struct
 {
-  char *data_dir;            /* reeld.data_dir */
-  char *listen_host;         /* reeld.listen (host part) */
-  guint16 listen_port;       /* reeld.listen (port part; 0 = pick a free one) */
-  guint roles;               /* reeld.roles: ReelRole bits */
-  char *nats_url;            /* nats.url: NULL = start an embedded nats-server */
-  char *nats_server_binary;  /* nats.server_binary */
-  guint stream_replicas;     /* nats.replicas */
-  guint64 http_max_body;     /* http.max_body_bytes for JSON requests */
-  gint64 session_ttl_s;      /* auth.session_ttl_seconds */
-  guint write_wait_ms;       /* projector.write_wait_ms: read-your-writes bound */
-  guint64 upload_max;        /* uploads.max_bytes: largest video accepted */
-  guint64 multipart_max;     /* uploads.multipart_max_bytes: one-shot POST limit */
-  guint segment_s;           /* media.segment_seconds */
-  guint chunk_segments;      /* media.chunk_segments: segments per transcode chunk */
-  char *ladder;              /* media.ladder: NAME:HEIGHT:KBPS,... */
-  char *x264_preset;         /* media.x264_preset */
-  guint worker_concurrency;  /* worker.concurrency: pipelines at once */
-  guint job_attempts;        /* jobs.max_attempts */
-  guint job_ack_wait_s;      /* jobs.ack_wait_seconds */
-  char *live_srt_host;       /* live.srt_host: address the SRT listeners bind */
-  guint16 live_srt_port;     /* live.srt_port: channel slot i listens on this + i */
-  guint live_max_channels;   /* live.max_channels: channels that can stream */
-  guint live_window_s;       /* live.window_seconds: rewind reach (stream max age) */
-  guint64 live_window_bytes; /* live.window_bytes: a channel's stream size limit */
-  char *live_ladder;         /* live.ladder: NAME:HEIGHT:KBPS,... */
+  char *data_dir;           /* reeld.data_dir */
+  char *listen_host;        /* reeld.listen (host part) */
+  guint16 listen_port;      /* reeld.listen (port part; 0 = pick a free one) */
+  guint roles;              /* reeld.roles: ReelRole bits */
+  char *nats_url;           /* nats.url: NULL = start an embedded nats-server */
+  char *nats_server_binary; /* nats.server_binary */
+  guint stream_replicas;    /* nats.replicas */
+  guint64 http_max_body;    /* http.max_body_bytes for JSON requests */
+  gint64 session_ttl_s;     /* auth.session_ttl_seconds */
+  guint write_wait_ms;      /* projector.write_wait_ms: read-your-writes bound */
+  guint64 upload_max;       /* uploads.max_bytes: largest video accepted */
+  guint64 multipart_max;    /* uploads.multipart_max_bytes: one-shot POST limit */
+  guint segment_s;          /* media.segment_seconds */
+  guint chunk_segments;     /* media.chunk_segments: segments per transcode chunk */
+  char *ladder;             /* media.ladder: NAME:HEIGHT:KBPS,... */
+  char *x264_preset;        /* media.x264_preset */
+  guint worker_concurrency; /* worker.concurrency: pipelines at once */
+  guint job_attempts;       /* jobs.max_attempts */
+  guint job_ack_wait_s;     /* jobs.ack_wait_seconds */
+  char *live_srt_host;      /* live.srt_host: address the SRT listeners bind */
+  guint16 live_srt_port;    /* live.srt_port: channel slot i listens on this + i */
+  guint live_max_channels;  /* live.max_channels: channels that can stream */
+  guint live_window_s;      /* live.window_seconds: rewind reach (stream max age) */
+  guint64 live_max_bytes;   /* live.window_bytes: a channel's stream size limit */
+  char *live_ladder;        /* live.ladder: NAME:HEIGHT:KBPS,... */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

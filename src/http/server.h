@@ -28,8 +28,9 @@ typedef struct
   ReelBlobs *blobs;
   ReelUploads *uploads;
   ReelBus *bus;
-  ReelProjector *projector;               /* NULL when this node runs no projector */
-  struct ReelLivePackager *live_packager; /* live HLS (media/live_packager.h) */
+  ReelProjector *projector; /* NULL when this node runs no projector */
+  /* live HLS (media/live_packager.h) */
+  struct ReelLivePackager *live_packager;
   SoupServer *server;
   struct ReelRouter *router;
   struct ReelRouter *early_router; /* handlers that run before the body is read */

@@ -150,7 +150,7 @@ on_caller_connecting (GstElement *srt, GSocketAddress *addr, const char *stream_
     }
   rungs = rungs_json (li->ladder);
   if (!reel_bus_reset_live_stream (li->bus, stream, prefix, li->cfg->live_window_s,
-                                   li->cfg->live_window_bytes, li->cfg->stream_replicas, &error)
+                                   li->cfg->live_max_bytes, li->cfg->stream_replicas, &error)
       || !reel_live_publish_started (li->bus, s->channel, s->session,
                                      (guint64)li->cfg->segment_s * GST_SECOND, rungs, &error))
     {

@@ -17,8 +17,9 @@ G_BEGIN_DECLS
 typedef struct
 {
   guint64 duration_ns;
-  char *uri;              /* relative to the playlist */
-  gint64 program_date_us; /* live: wall-clock time of the first frame (unix µs); 0 = none */
+  char *uri; /* relative to the playlist */
+  /* live: wall-clock time of the first frame (unix µs); 0 = none */
+  gint64 program_date_us;
 } ReelSegment;
 
 typedef struct
@@ -29,8 +30,9 @@ typedef struct
   guint bandwidth; /* peak bits per second, for BANDWIDTH */
   char *codecs;    /* RFC 6381, e.g. "avc1.64001f" or "mp4a.40.2" */
   char *init_uri;
-  GArray *segments;     /* of ReelSegment */
-  guint first_sequence; /* live: media sequence number of the first segment */
+  GArray *segments; /* of ReelSegment */
+  /* live: media sequence number of the first segment */
+  guint first_sequence;
 } ReelRendition;
 
 typedef struct
