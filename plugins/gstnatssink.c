@@ -94,11 +94,8 @@ struct _GstNatsSink
   gboolean send_segment;
   GstClockTime last_caps_ts;
 
-  /* shared with nats.c's threads */
-  gint unlocked;    /* atomic: stop waiting, we are flushing or stopping */
-  gint reconnected; /* atomic: an outage ended; resend what was not acked */
-  GMutex lock;
-  char *async_error; /* a failed acknowledgement (lock) */
+  gint unlocked;      /* atomic: stop waiting, we are flushing or stopping */
+  ReelNatsLink *link; /* shared with nats.c's threads (between start and stop) */
 };
 
 static GstStaticPadTemplate sink_template
@@ -107,32 +104,13 @@ static GstStaticPadTemplate sink_template
 G_DEFINE_TYPE (GstNatsSink, gst_nats_sink, GST_TYPE_BASE_SINK);
 GST_ELEMENT_REGISTER_DEFINE (natssink, "natssink", GST_RANK_NONE, GST_TYPE_NATS_SINK);
 
-static void
-on_disconnected (natsConnection *nc, void *closure)
-{
-  GstNatsSink *self = closure;
-  GST_WARNING_OBJECT (self, "disconnected from NATS; reconnecting");
-}
-
-static void
-on_reconnected (natsConnection *nc, void *closure)
-{
-  GstNatsSink *self = closure;
-  GST_INFO_OBJECT (self, "reconnected to NATS");
-  g_atomic_int_set (&self->reconnected, 1);
-}
-
 /* A JetStream acknowledgement that failed (nats.c thread). */
 static void
 on_ack_error (jsCtx *js, jsPubAckErr *pae, void *closure)
 {
-  GstNatsSink *self = closure;
-  g_mutex_lock (&self->lock);
-  if (!self->async_error)
-    self->async_error = g_strdup_printf ("%s (%s, JetStream error %d)",
-                                         pae->ErrText ? pae->ErrText : "no reason given",
-                                         natsStatus_GetText (pae->Err), (int)pae->ErrCode);
-  g_mutex_unlock (&self->lock);
+  reel_nats_link_fail (closure, g_strdup_printf ("%s (%s, JetStream error %d)",
+                                                 pae->ErrText ? pae->ErrText : "no reason given",
+                                                 natsStatus_GetText (pae->Err), (int)pae->ErrCode));
 }
 
 static gboolean
@@ -183,7 +161,8 @@ start (GstBaseSink *sink)
                          ("set the subject property"));
       return FALSE;
     }
-  self->nc = reel_nats_connect (self->url, name, on_disconnected, on_reconnected, self, &why);
+  self->link = reel_nats_link_new ();
+  self->nc = reel_nats_connect (self->url, name, self->link, &why);
   if (!self->nc)
     {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
@@ -197,7 +176,7 @@ start (GstBaseSink *sink)
       jo.PublishAsync.MaxPending = self->max_pending;
       jo.PublishAsync.StallWait = STALL_WAIT_MS;
       jo.PublishAsync.ErrHandler = on_ack_error;
-      jo.PublishAsync.ErrHandlerClosure = self;
+      jo.PublishAsync.ErrHandlerClosure = self->link;
       s = natsConnection_JetStream (&self->js, self->nc, &jo);
       if (s != NATS_OK)
         {
@@ -217,8 +196,6 @@ start (GstBaseSink *sink)
   self->send_caps = TRUE;
   self->send_segment = TRUE;
   self->last_caps_ts = GST_CLOCK_TIME_NONE;
-  g_atomic_int_set (&self->reconnected, 0);
-  g_clear_pointer (&self->async_error, g_free);
   return TRUE;
 }
 
@@ -234,7 +211,7 @@ stop (GstBaseSink *sink)
     }
   g_clear_pointer (&self->id_prefix, g_free);
   gst_clear_caps (&self->caps);
-  g_clear_pointer (&self->async_error, g_free);
+  g_clear_pointer (&self->link, reel_nats_link_unref);
   return TRUE;
 }
 
@@ -264,23 +241,13 @@ set_caps (GstBaseSink *sink, GstCaps *caps)
   return TRUE;
 }
 
-static gboolean
-has_async_error (GstNatsSink *self)
-{
-  gboolean set;
-  g_mutex_lock (&self->lock);
-  set = self->async_error != NULL;
-  g_mutex_unlock (&self->lock);
-  return set;
-}
-
 /* After an outage, the messages whose acknowledgement never came are sent
  * again; their Nats-Msg-Id makes the stream store each one once. */
 static void
 resend_pending (GstNatsSink *self)
 {
   natsMsgList pending = { 0 };
-  if (!g_atomic_int_compare_and_exchange (&self->reconnected, 1, 0) || !self->js)
+  if (!g_atomic_int_compare_and_exchange (&self->link->reconnected, 1, 0) || !self->js)
     return;
   if (js_PublishAsyncGetPendingList (&pending, self->js) != NATS_OK)
     return;
@@ -314,7 +281,7 @@ publish (GstNatsSink *self, natsMsg **msg)
           if (g_atomic_int_get (&self->unlocked))
             return PUBLISH_INTERRUPTED;
           /* Refused acks free no room for long: report them instead. */
-          if (has_async_error (self))
+          if (reel_nats_link_has_error (self->link))
             return NATS_ERR;
         }
     }
@@ -353,10 +320,7 @@ publish (GstNatsSink *self, natsMsg **msg)
 static GstFlowReturn
 check_async_error (GstNatsSink *self)
 {
-  g_autofree char *error = NULL;
-  g_mutex_lock (&self->lock);
-  error = g_steal_pointer (&self->async_error);
-  g_mutex_unlock (&self->lock);
+  g_autofree char *error = reel_nats_link_take_error (self->link);
   if (!error)
     return GST_FLOW_OK;
   GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
@@ -421,7 +385,7 @@ render (GstBaseSink *sink, GstBuffer *buf)
   natsMsg_Destroy (msg);
   if (s == PUBLISH_INTERRUPTED)
     return GST_FLOW_FLUSHING;
-  if (s != NATS_OK && has_async_error (self))
+  if (s != NATS_OK && reel_nats_link_has_error (self->link))
     return check_async_error (self);
   if (s != NATS_OK)
     {
@@ -581,7 +545,6 @@ finalize (GObject *object)
   g_free (self->url);
   g_free (self->subject);
   g_free (self->stream);
-  g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (gst_nats_sink_parent_class)->finalize (object);
 }
 
@@ -669,7 +632,6 @@ gst_nats_sink_init (GstNatsSink *self)
   self->max_bytes = -1;
   self->max_pending = DEFAULT_MAX_PENDING;
   self->caps_interval = DEFAULT_CAPS_INTERVAL;
-  g_mutex_init (&self->lock);
   /* A network sink publishes what it gets as it gets it. */
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
 }

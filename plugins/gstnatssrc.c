@@ -92,6 +92,7 @@ struct _GstNatsSrc
   gboolean new_segment;
   gboolean started;
   GstClockTime last_running_end; /* of the buffers pushed so far */
+  gint64 skip_before;            /* start=time: drop messages stored before (unix ns) */
 };
 
 static GstStaticPadTemplate src_template
@@ -148,9 +149,13 @@ subscribe_jetstream (GstNatsSrc *self, GError **error)
                          self->start_time ? self->start_time : "");
             return FALSE;
           }
+        /* nats.c 3.4 writes a start time's fraction of a second without
+         * its leading zeros (12 ms goes out as .12 s): ask for the whole
+         * second and drop what was stored before the fraction. */
         so.Config.DeliverPolicy = js_DeliverByStartTime;
-        so.Config.OptStartTime
-            = g_date_time_to_unix (t) * GST_SECOND + g_date_time_get_microsecond (t) * GST_USECOND;
+        so.Config.OptStartTime = g_date_time_to_unix (t) * GST_SECOND;
+        self->skip_before
+            = so.Config.OptStartTime + g_date_time_get_microsecond (t) * (gint64)GST_USECOND;
         break;
       }
     default:
@@ -185,13 +190,14 @@ start (GstBaseSrc *src)
                          ("set the subject property"));
       return FALSE;
     }
-  self->nc = reel_nats_connect (self->url, name, NULL, NULL, NULL, &why);
+  self->nc = reel_nats_connect (self->url, name, NULL, &why);
   if (!self->nc)
     {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
                          ("Could not connect to the NATS server at %s.", self->url), ("%s", why));
       return FALSE;
     }
+  self->skip_before = 0;
   if (self->start == GST_NATS_SRC_START_LIVE)
     {
       natsStatus s = natsConnection_SubscribeSync (&self->sub, self->nc, self->subject);
@@ -415,6 +421,19 @@ message_to_buffer (GstNatsSrc *self, natsMsg *msg, gboolean *eos)
   return buf;
 }
 
+/* Whether JetStream stored msg before a time (unix ns). */
+static gboolean
+stored_before (natsMsg *msg, gint64 when)
+{
+  jsMsgMetaData *meta = NULL;
+  gboolean before;
+  if (natsMsg_GetMetaData (&meta, msg) != NATS_OK)
+    return FALSE;
+  before = meta->Timestamp < when;
+  jsMsgMetaData_Destroy (meta);
+  return before;
+}
+
 static GstFlowReturn
 create (GstPushSrc *src, GstBuffer **out)
 {
@@ -444,6 +463,12 @@ create (GstPushSrc *src, GstBuffer **out)
                              ("%s", natsStatus_GetText (s)));
           return GST_FLOW_ERROR;
         }
+      if (self->skip_before && stored_before (msg, self->skip_before))
+        {
+          natsMsg_Destroy (msg);
+          continue;
+        }
+      self->skip_before = 0;
       *out = message_to_buffer (self, msg, &eos);
       natsMsg_Destroy (msg);
       if (eos)

@@ -16,9 +16,78 @@
    | GST_BUFFER_FLAG_HEADER | GST_BUFFER_FLAG_GAP | GST_BUFFER_FLAG_DROPPABLE                      \
    | GST_BUFFER_FLAG_DELTA_UNIT | GST_BUFFER_FLAG_SYNC_AFTER | GST_BUFFER_FLAG_NON_DROPPABLE)
 
+ReelNatsLink *
+reel_nats_link_new (void)
+{
+  ReelNatsLink *link = g_new0 (ReelNatsLink, 1);
+  link->refs = 1;
+  g_mutex_init (&link->lock);
+  return link;
+}
+
+void
+reel_nats_link_unref (ReelNatsLink *link)
+{
+  if (!link || !g_atomic_int_dec_and_test (&link->refs))
+    return;
+  g_mutex_clear (&link->lock);
+  g_free (link->async_error);
+  g_free (link);
+}
+
+void
+reel_nats_link_fail (ReelNatsLink *link, char *text)
+{
+  g_mutex_lock (&link->lock);
+  if (!link->async_error)
+    link->async_error = g_steal_pointer (&text);
+  g_mutex_unlock (&link->lock);
+  g_free (text);
+}
+
+char *
+reel_nats_link_take_error (ReelNatsLink *link)
+{
+  char *error;
+  g_mutex_lock (&link->lock);
+  error = g_steal_pointer (&link->async_error);
+  g_mutex_unlock (&link->lock);
+  return error;
+}
+
+gboolean
+reel_nats_link_has_error (ReelNatsLink *link)
+{
+  gboolean set;
+  g_mutex_lock (&link->lock);
+  set = link->async_error != NULL;
+  g_mutex_unlock (&link->lock);
+  return set;
+}
+
+static void
+on_disconnected (natsConnection *nc, void *closure)
+{
+  GST_WARNING ("disconnected from NATS; reconnecting");
+}
+
+static void
+on_reconnected (natsConnection *nc, void *closure)
+{
+  ReelNatsLink *link = closure;
+  GST_INFO ("reconnected to NATS");
+  g_atomic_int_set (&link->reconnected, 1);
+}
+
+/* nats.c's last word on a connection. */
+static void
+on_closed (natsConnection *nc, void *closure)
+{
+  reel_nats_link_unref (closure);
+}
+
 natsConnection *
-reel_nats_connect (const char *url, const char *name, natsConnectionHandler on_disconnected,
-                   natsConnectionHandler on_reconnected, gpointer closure, char **error_out)
+reel_nats_connect (const char *url, const char *name, ReelNatsLink *link, char **error_out)
 {
   g_auto (GStrv) urls = g_strsplit (url ? url : REEL_NATS_DEFAULT_URL, ",", -1);
   natsOptions *opts = NULL;
@@ -35,12 +104,21 @@ reel_nats_connect (const char *url, const char *name, natsConnectionHandler on_d
     s = natsOptions_SetMaxReconnect (opts, -1);
   if (s == NATS_OK)
     s = natsOptions_SetReconnectWait (opts, RECONNECT_WAIT_MS);
-  if (s == NATS_OK && on_disconnected)
-    s = natsOptions_SetDisconnectedCB (opts, on_disconnected, closure);
-  if (s == NATS_OK && on_reconnected)
-    s = natsOptions_SetReconnectedCB (opts, on_reconnected, closure);
+  if (s == NATS_OK && link)
+    s = natsOptions_SetDisconnectedCB (opts, on_disconnected, link);
+  if (s == NATS_OK && link)
+    s = natsOptions_SetReconnectedCB (opts, on_reconnected, link);
+  if (s == NATS_OK && link)
+    s = natsOptions_SetClosedCB (opts, on_closed, link);
   if (s == NATS_OK)
-    s = natsConnection_Connect (&nc, opts);
+    {
+      /* The connection's reference, dropped by on_closed. */
+      if (link)
+        g_atomic_int_inc (&link->refs);
+      s = natsConnection_Connect (&nc, opts);
+      if (s != NATS_OK && link)
+        reel_nats_link_unref (link);
+    }
   natsOptions_Destroy (opts);
   if (s != NATS_OK)
     {

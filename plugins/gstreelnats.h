@@ -44,12 +44,31 @@ G_BEGIN_DECLS
 
 #define REEL_NATS_DEFAULT_URL "nats://127.0.0.1:4222"
 
+/* What nats.c's threads share with an element. Its callbacks may still run
+ * after the element closed its connection and went away, so they touch
+ * only this, which lives until the connection's closed callback. */
+typedef struct
+{
+  gint refs;
+  gint reconnected; /* atomic: an outage ended since the element last looked */
+  GMutex lock;
+  char *async_error; /* under lock: a failure reported by a callback */
+} ReelNatsLink;
+
+ReelNatsLink *reel_nats_link_new (void);
+void reel_nats_link_unref (ReelNatsLink *link);
+/* Records the first asynchronous failure; takes the text. */
+void reel_nats_link_fail (ReelNatsLink *link, char *text);
+/* The recorded failure (cleared), or NULL. */
+char *reel_nats_link_take_error (ReelNatsLink *link);
+gboolean reel_nats_link_has_error (ReelNatsLink *link);
+
 /* Connects to url (a comma-separated list for a cluster), reconnecting
  * forever after an outage. name identifies the client in the server's
- * monitoring (the element's name). error_out receives a readable reason. */
-natsConnection *reel_nats_connect (const char *url, const char *name,
-                                   natsConnectionHandler on_disconnected,
-                                   natsConnectionHandler on_reconnected, gpointer closure,
+ * monitoring (the element's name). With a link, the connection holds a
+ * reference to it and flags its reconnections there. error_out receives a
+ * readable reason. */
+natsConnection *reel_nats_connect (const char *url, const char *name, ReelNatsLink *link,
                                    char **error_out);
 
 /* Fills msg's headers from buf (and caps/segment when not NULL). */
