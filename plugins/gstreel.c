@@ -3,12 +3,19 @@
  * (reel_gst_register), so the service always has the elements it was built
  * with; gst-launch-1.0 finds the shared plugin through GST_PLUGIN_PATH. */
 #include "gstreel.h"
+#include "gstnatssink.h"
+#include "gstnatssrc.h"
+#include "gstreelladder.h"
 #include "gstreelrange.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
-  return GST_ELEMENT_REGISTER (reelrange, plugin);
+  gboolean ok = GST_ELEMENT_REGISTER (reelrange, plugin);
+  ok &= GST_ELEMENT_REGISTER (reelladder, plugin);
+  ok &= GST_ELEMENT_REGISTER (natssink, plugin);
+  ok &= GST_ELEMENT_REGISTER (natssrc, plugin);
+  return ok;
 }
 
 #ifndef PACKAGE

@@ -26,8 +26,7 @@
  * ]|
  */
 #include "gstreelrange.h"
-
-#include <gst/video/video.h>
+#include "gstreelkeyunits.h"
 
 GST_DEBUG_CATEGORY_STATIC (reel_range_debug);
 #define GST_CAT_DEFAULT reel_range_debug
@@ -62,8 +61,7 @@ struct _GstReelRange
   RangeState state;
   GstSegment segment; /* upstream's */
   gboolean segment_pushed;
-  guint64 next_keyframe;
-  guint keyframe_count;
+  ReelKeyUnits keyframes;
 };
 
 static GstStaticPadTemplate sink_template
@@ -80,8 +78,7 @@ reset (GstReelRange *self)
   self->state = STATE_IDLE;
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   self->segment_pushed = FALSE;
-  self->next_keyframe = self->start;
-  self->keyframe_count = 0;
+  reel_key_units_reset (&self->keyframes, self->keyframe_interval, self->start);
 }
 
 static void
@@ -132,6 +129,7 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
   GstReelRange *self = GST_REEL_RANGE (parent);
   guint64 pts, dts, ts;
+  GstEvent *fku;
 
   if (self->state == STATE_IDLE)
     {
@@ -175,18 +173,9 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   buf = gst_buffer_make_writable (buf);
   GST_BUFFER_PTS (buf) = pts;
   GST_BUFFER_DTS (buf) = dts;
-  if (self->keyframe_interval && GST_CLOCK_TIME_IS_VALID (ts) && ts + 1000 >= self->next_keyframe)
-    {
-      /* +1 µs: a frame at 5.999999 s (rounded timestamps) opens the 6 s segment.
-       * The request names no running time ("the next frame", which is this
-       * one): GstVideoEncoder in 1.22 compares timed requests against its
-       * own shifted timestamps and drops all but the first. */
-      GstEvent *fku = gst_video_event_new_downstream_force_key_unit (
-          GST_CLOCK_TIME_NONE, ts, GST_CLOCK_TIME_NONE, TRUE, ++self->keyframe_count);
-      gst_pad_push_event (self->srcpad, fku);
-      while (self->next_keyframe <= ts + 1000)
-        self->next_keyframe += self->keyframe_interval;
-    }
+  fku = reel_key_units_check (&self->keyframes, ts);
+  if (fku)
+    gst_pad_push_event (self->srcpad, fku);
   return gst_pad_push (self->srcpad, buf);
 }
 

@@ -5,6 +5,7 @@
 #include "app/notifications.h"
 #include "app/search.h"
 #include "app/subscriptions.h"
+#include "app/live.h"
 #include "app/users.h"
 #include "app/videos.h"
 
@@ -23,6 +24,8 @@ reel_projection_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   if (g_str_has_prefix (ev->type, "video.") || g_str_equal (ev->type, "chunk.transcoded")
       || g_str_equal (ev->type, "audio.transcoded"))
     return reel_videos_apply (txn, ev, error);
+  if (g_str_has_prefix (ev->type, "live."))
+    return reel_live_apply (txn, ev, error);
   /* A type this version does not know (written by a newer node) is skipped,
    * not an error: the newer node's projection handles it. */
   return TRUE;

@@ -7,6 +7,7 @@
  * migration; the projection is rebuilt from the log anyway. */
 #include "app/users.h"
 #include "app/channels.h"
+#include "core/secret.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/text.h"
@@ -18,8 +19,6 @@
 #define PASSWORD_MAX 1024
 #define DISPLAY_NAME_MAX 100
 #define EMAIL_MAX 254 /* RFC 5321 path limit */
-#define TOKEN_BYTES 32
-#define TOKEN_HASH_BYTES 32
 
 gboolean
 reel_users_validate_username (const char *username, GError **error)
@@ -165,15 +164,6 @@ load_user (ReelStore *store, const char *username, GError **error)
   return user;
 }
 
-static char *
-token_hash_hex (const char *token)
-{
-  guint8 hash[TOKEN_HASH_BYTES];
-  char hex[TOKEN_HASH_BYTES * 2 + 1];
-  crypto_generichash (hash, sizeof hash, (const guint8 *)token, strlen (token), NULL, 0);
-  return g_strdup (sodium_bin2hex (hex, sizeof hex, hash, sizeof hash));
-}
-
 gboolean
 reel_users_login (ReelBus *bus, ReelStore *store, const char *username, const char *password,
                   gint64 ttl_s, char **token, gint64 *expires_at, guint64 *seq, GError **error)
@@ -181,8 +171,6 @@ reel_users_login (ReelBus *bus, ReelStore *store, const char *username, const ch
   g_autoptr (JsonObject) user = NULL;
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = NULL, *hash_hex = NULL, *tok = NULL;
-  guint8 raw[TOKEN_BYTES];
-  char b64[sodium_base64_ENCODED_LEN (TOKEN_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
   const char *stored;
   gint64 expiry;
 
@@ -206,11 +194,9 @@ reel_users_login (ReelBus *bus, ReelStore *store, const char *username, const ch
       g_set_error (error, REEL_ERROR, REEL_ERROR_UNAUTHORIZED, "wrong username or password");
       return FALSE;
     }
-  randombytes_buf (raw, sizeof raw);
-  tok = g_strdup (sodium_bin2base64 (b64, sizeof b64, raw, sizeof raw,
-                                     sodium_base64_VARIANT_URLSAFE_NO_PADDING));
-  sodium_memzero (raw, sizeof raw);
-  hash_hex = token_hash_hex (tok);
+  tok = reel_secret_new (&hash_hex, error);
+  if (!tok)
+    return FALSE;
   expiry = g_get_real_time () / G_USEC_PER_SEC + ttl_s;
 
   json_object_set_string_member (data, "username", username);
@@ -235,7 +221,7 @@ load_session (ReelStore *store, const char *token, char **hash_hex_out, GError *
 
   if (!ensure_sodium (error))
     return NULL;
-  hash_hex = token_hash_hex (token);
+  hash_hex = reel_secret_hash (token);
   txn = reel_store_begin (store, FALSE, error);
   if (!txn)
     return NULL;

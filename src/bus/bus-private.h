@@ -20,6 +20,7 @@ struct ReelBus
   GMutex close_lock;
   GCond close_cond;
   gboolean closed;
+  char *url; /* as given to reel_bus_connect */
 };
 
 /* Sets error from a nats.c status (and JetStream error code, if any).

@@ -97,6 +97,7 @@ reel_bus_connect (const char *url, guint timeout_ms, GError **error)
                         "Events published to the event log, by type");
 
   g_auto (GStrv) urls = g_strsplit (url, ",", -1);
+  bus->url = g_strdup (url);
   s = natsOptions_Create (&opts);
   if (s == NATS_OK)
     s = natsOptions_SetServers (opts, (const char **)urls, (int)g_strv_length (urls));
@@ -195,6 +196,7 @@ reel_bus_free (ReelBus *bus)
   g_cond_clear (&bus->close_cond);
   jsCtx_Destroy (bus->js);
   natsConnection_Destroy (bus->conn);
+  g_free (bus->url);
   g_free (bus);
 }
 
@@ -467,5 +469,46 @@ reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError
     }
   *seq = si->State.LastSeq;
   jsStreamInfo_Destroy (si);
+  return TRUE;
+}
+
+const char *
+reel_bus_url (ReelBus *bus)
+{
+  return bus->url;
+}
+
+gboolean
+reel_bus_reset_live_stream (ReelBus *bus, const char *stream, const char *subject_prefix,
+                            guint max_age_s, guint64 max_bytes, guint replicas, GError **error)
+{
+  jsStreamConfig cfg;
+  g_autofree char *subjects = g_strconcat (subject_prefix, ".>", NULL);
+  const char *list[] = { subjects };
+  jsErrCode jerr = 0;
+  natsStatus s;
+
+  jsStreamConfig_Init (&cfg);
+  cfg.Name = stream;
+  cfg.Description = "reel live channel: the window viewers can rewind through";
+  cfg.Subjects = list;
+  cfg.SubjectsLen = 1;
+  cfg.Retention = js_LimitsPolicy;
+  cfg.Storage = js_FileStorage;
+  cfg.Replicas = replicas;
+  cfg.MaxAge = (int64_t)max_age_s * G_GINT64_CONSTANT (1000000000);
+  cfg.MaxBytes = (int64_t)max_bytes;
+  cfg.Discard = js_DiscardOld;
+  /* JetStream wants the duplicate window inside the age limit. */
+  cfg.Duplicates = MIN (DUPLICATE_WINDOW_NS, cfg.MaxAge);
+  if (!ensure_stream (bus, &cfg, error))
+    return FALSE;
+  s = js_PurgeStream (bus->js, stream, NULL, &jerr);
+  if (s != NATS_OK)
+    {
+      reel_bus_set_error (error, s, jerr, "purge");
+      g_prefix_error (error, "%s: ", stream);
+      return FALSE;
+    }
   return TRUE;
 }

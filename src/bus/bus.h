@@ -72,4 +72,15 @@ gboolean reel_bus_publish_batch (ReelBus *bus, ReelBusBatchMsg *msgs, guint n, G
 /* The sequence of the newest message in a stream. */
 gboolean reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError **error);
 
+/* The URL (list) given to reel_bus_connect, for other NATS clients of this
+ * process (e.g. the GStreamer elements natssink and natssrc). */
+const char *reel_bus_url (ReelBus *bus);
+
+/* Live video (app/live.h): creates or updates a live channel's stream on
+ * <subject_prefix>.> with its window (age and size: older messages are
+ * dropped), then empties it for a new session. */
+gboolean reel_bus_reset_live_stream (ReelBus *bus, const char *stream, const char *subject_prefix,
+                                     guint max_age_s, guint64 max_bytes, guint replicas,
+                                     GError **error);
+
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "reel-config.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <stdlib.h>
 
 /* A session token is valid for 30 days: long enough that people are not
@@ -36,6 +37,13 @@
 #define DEFAULT_ACTIONS_DUPLICATE_WINDOW_S 120
 /* YouTube's rule of thumb: about 30 s of watching makes a view. */
 #define DEFAULT_VIEWS_MIN_WATCH_S 30
+/* SRT's customary port range starts around 9000; 9710 is unassigned. */
+#define DEFAULT_LIVE_SRT_PORT 9710
+#define DEFAULT_LIVE_MAX_CHANNELS 64
+/* Two minutes of rewind; 256 MiB holds that at about 16 Mbit/s over all
+ * rungs, far above the default live ladder. */
+#define DEFAULT_LIVE_WINDOW_S 120
+#define DEFAULT_LIVE_WINDOW_BYTES ((guint64)256 << 20)
 
 ReelConfig *
 reel_config_new (void)
@@ -86,6 +94,13 @@ reel_config_new (void)
   cfg->actions_max_bytes = DEFAULT_ACTIONS_MAX_BYTES;
   cfg->actions_duplicate_window_s = DEFAULT_ACTIONS_DUPLICATE_WINDOW_S;
   cfg->views_min_watch_s = DEFAULT_VIEWS_MIN_WATCH_S;
+  cfg->live_srt_host = g_strdup ("127.0.0.1");
+  cfg->live_srt_port = DEFAULT_LIVE_SRT_PORT;
+  cfg->live_max_channels = DEFAULT_LIVE_MAX_CHANNELS;
+  cfg->live_window_s = DEFAULT_LIVE_WINDOW_S;
+  cfg->live_max_bytes = DEFAULT_LIVE_WINDOW_BYTES;
+  /* Live encodes in real time on the ingest machine: fewer, smaller rungs. */
+  cfg->live_ladder = g_strdup ("720p:720:2800,360p:360:800");
   return cfg;
 }
 
@@ -107,6 +122,8 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->smtp_from);
   g_free (cfg->smtp_username);
   g_free (cfg->smtp_password);
+  g_free (cfg->live_srt_host);
+  g_free (cfg->live_ladder);
   g_free (cfg);
 }
 
@@ -168,11 +185,14 @@ reel_config_parse_roles (const char *text, guint *roles, GError **error)
         bits |= REEL_ROLE_INGEST;
       else if (g_str_equal (p, "worker"))
         bits |= REEL_ROLE_WORKER;
+      else if (g_str_equal (p, "live"))
+        bits |= REEL_ROLE_LIVE;
       else
         {
           g_set_error (
               error, REEL_ERROR, REEL_ERROR_INVALID,
-              "reeld.roles: unknown role \"%s\" (known: all, api, projector, ingest, worker)", p);
+              "reeld.roles: unknown role \"%s\" (known: all, api, projector, ingest, worker, live)",
+              p);
           return FALSE;
         }
     }
@@ -185,6 +205,60 @@ reel_config_parse_roles (const char *text, guint *roles, GError **error)
   return TRUE;
 }
 
+/* --- the settings --- */
+
+typedef struct Setting Setting;
+
+/* Validates value and stores it in cfg. */
+typedef gboolean (*SettingParser) (ReelConfig *cfg, const Setting *s, const char *value,
+                                   GError **error);
+
+struct Setting
+{
+  const char *name;  /* "group.key" */
+  SettingParser set; /* how value is read */
+  gsize offset;      /* of the field in ReelConfig */
+  guint64 min, max;  /* numbers: the accepted range */
+};
+
+#define FIELD(s, cfg, type) ((type *)((char *)(cfg) + (s)->offset))
+
+static gboolean
+set_uint (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  guint64 n;
+  if (!parse_u64 (s->name, value, s->min, s->max, &n, error))
+    return FALSE;
+  *FIELD (s, cfg, guint) = (guint)n;
+  return TRUE;
+}
+
+static gboolean
+set_u16 (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  guint64 n;
+  if (!parse_u64 (s->name, value, s->min, MIN (s->max, G_MAXUINT16), &n, error))
+    return FALSE;
+  *FIELD (s, cfg, guint16) = (guint16)n;
+  return TRUE;
+}
+
+static gboolean
+set_u64 (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  return parse_u64 (s->name, value, s->min, s->max, FIELD (s, cfg, guint64), error);
+}
+
+static gboolean
+set_i64 (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  guint64 n;
+  if (!parse_u64 (s->name, value, s->min, MIN (s->max, G_MAXINT64), &n, error))
+    return FALSE;
+  *FIELD (s, cfg, gint64) = (gint64)n;
+  return TRUE;
+}
+
 static void
 replace_str (char **slot, const char *value)
 {
@@ -193,19 +267,61 @@ replace_str (char **slot, const char *value)
 }
 
 static gboolean
-parse_uint (const char *name, const char *value, guint64 min, guint64 max, guint *out,
-            GError **error)
+set_string (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
 {
-  guint64 n;
-  if (!parse_u64 (name, value, min, max, &n, error))
-    return FALSE;
-  *out = (guint)n;
+  replace_str (FIELD (s, cfg, char *), value);
   return TRUE;
 }
 
-/* An absolute http(s) URL without a trailing slash (cdn.base_url). */
+/* Empty means unset (NULL): "no NATS URL", "no CDN", "no email". */
 static gboolean
-parse_base_url (ReelConfig *cfg, const char *name, const char *value, GError **error)
+set_optional (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  replace_str (FIELD (s, cfg, char *), *value ? value : NULL);
+  return TRUE;
+}
+
+static gboolean
+set_listen (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  return parse_listen (cfg, value, error);
+}
+
+static gboolean
+set_roles (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  return reel_config_parse_roles (value, FIELD (s, cfg, guint), error);
+}
+
+static gboolean
+set_ladder (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  g_autoptr (GArray) rungs = NULL;
+  if (!reel_ladder_parse (value, &rungs, error))
+    {
+      g_prefix_error (error, "%s: ", s->name);
+      return FALSE;
+    }
+  return set_string (cfg, s, value, error);
+}
+
+static gboolean
+set_preset (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  static const char *const presets[] = { "ultrafast", "superfast", "veryfast", "faster",   "fast",
+                                         "medium",    "slow",      "slower",   "veryslow", NULL };
+  if (!g_strv_contains (presets, value))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "%s: \"%s\" is not an x264 preset (ultrafast ... veryslow)", s->name, value);
+      return FALSE;
+    }
+  return set_string (cfg, s, value, error);
+}
+
+/* An absolute http(s) URL without a trailing slash, or empty (cdn.base_url). */
+static gboolean
+set_base_url (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
 {
   g_autoptr (GUri) uri = *value ? g_uri_parse (value, G_URI_FLAGS_NONE, NULL) : NULL;
   if (*value
@@ -215,205 +331,109 @@ parse_base_url (ReelConfig *cfg, const char *name, const char *value, GError **e
           || !g_uri_get_host (uri) || g_str_has_suffix (value, "/")))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                   "%s: expected an http(s) URL without a trailing slash, got \"%s\"", name, value);
+                   "%s: expected an http(s) URL without a trailing slash, got \"%s\"", s->name,
+                   value);
       return FALSE;
     }
-  replace_str (&cfg->cdn_base_url, *value ? value : NULL);
-  return TRUE;
+  return set_optional (cfg, s, value, error);
 }
 
-/* The keys of the social features (comments, CDN, email, clean-up). */
 static gboolean
-set_social (ReelConfig *cfg, const char *name, const char *value, GError **error)
+set_smtp_url (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
 {
-  if (g_str_equal (name, "comments.rate_limit"))
-    return parse_uint (name, value, 1, 1000000, &cfg->comment_rate_limit, error);
-  if (g_str_equal (name, "comments.rate_window_seconds"))
-    return parse_uint (name, value, 1, 86400, &cfg->comment_window_s, error);
-  if (g_str_equal (name, "cdn.min_subscribers"))
-    return parse_uint (name, value, 0, G_MAXUINT32, &cfg->cdn_min_subs, error);
-  if (g_str_equal (name, "cdn.base_url"))
-    return parse_base_url (cfg, name, value, error);
-  if (g_str_equal (name, "cleanup.grace_seconds"))
-    return parse_uint (name, value, 1, G_MAXUINT32, &cfg->cleanup_grace_s, error);
-  if (g_str_equal (name, "cleanup.interval_seconds"))
-    return parse_uint (name, value, 1, G_MAXUINT32, &cfg->cleanup_interval_s, error);
-  if (g_str_equal (name, "smtp.url"))
+  if (*value && !g_str_has_prefix (value, "smtp://") && !g_str_has_prefix (value, "smtps://"))
     {
-      if (*value && !g_str_has_prefix (value, "smtp://") && !g_str_has_prefix (value, "smtps://"))
-        {
-          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                       "smtp.url: expected smtp://HOST[:PORT] or smtps://HOST[:PORT], got \"%s\"",
-                       value);
-          return FALSE;
-        }
-      replace_str (&cfg->smtp_url, *value ? value : NULL);
-      return TRUE;
-    }
-  char **slot = g_str_equal (name, "cdn.origin_dir")  ? &cfg->cdn_origin_dir
-                : g_str_equal (name, "smtp.from")     ? &cfg->smtp_from
-                : g_str_equal (name, "smtp.username") ? &cfg->smtp_username
-                : g_str_equal (name, "smtp.password") ? &cfg->smtp_password
-                                                      : NULL;
-  if (!slot)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", name);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "%s: expected smtp://HOST[:PORT] or smtps://HOST[:PORT], got \"%s\"", s->name,
+                   value);
       return FALSE;
     }
-  replace_str (slot, *value ? value : NULL);
-  return TRUE;
+  return set_optional (cfg, s, value, error);
+}
+
+static gboolean
+set_ip (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (value);
+  if (!addr)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s: \"%s\" is not an IP address",
+                   s->name, value);
+      return FALSE;
+    }
+  return set_string (cfg, s, value, error);
+}
+
+#define AT(field) G_STRUCT_OFFSET (ReelConfig, field)
+#define A_YEAR ((guint64)365 * 24 * 3600)
+
+/* Every setting reel has, once: the key file and the command line both go
+ * through this table, and data/reeld.conf.example documents each (a test
+ * checks that). */
+static const Setting settings[] = {
+  { "reeld.data_dir", set_string, AT (data_dir) },
+  { "reeld.listen", set_listen },
+  { "reeld.roles", set_roles, AT (roles) },
+  { "nats.url", set_optional, AT (nats_url) },
+  { "nats.server_binary", set_string, AT (nats_server_binary) },
+  /* JetStream allows R1..R5; R3 is the usual cluster choice. */
+  { "nats.replicas", set_uint, AT (stream_replicas), 1, 5 },
+  { "http.max_body_bytes", set_u64, AT (http_max_body), 1024, G_MAXINT32 },
+  { "http.www_dir", set_string, AT (www_dir) },
+  { "auth.session_ttl_seconds", set_i64, AT (session_ttl_s), 60, G_MAXINT32 },
+  { "projector.write_wait_ms", set_uint, AT (write_wait_ms), 0, 600000 },
+  { "uploads.max_bytes", set_u64, AT (upload_max), 1024, G_MAXINT64 },
+  { "uploads.multipart_max_bytes", set_u64, AT (multipart_max), 1024, G_MAXINT32 },
+  { "media.segment_seconds", set_uint, AT (segment_s), 1, 10 },
+  { "media.chunk_segments", set_uint, AT (chunk_segments), 1, 60 },
+  { "media.first_chunk_segments", set_uint, AT (first_chunk_segments), 1, 60 },
+  { "media.ladder", set_ladder, AT (ladder) },
+  { "media.x264_preset", set_preset, AT (x264_preset) },
+  { "worker.concurrency", set_uint, AT (worker_concurrency), 1, 256 },
+  { "jobs.max_attempts", set_uint, AT (job_attempts), 1, 100 },
+  { "jobs.ack_wait_seconds", set_uint, AT (job_ack_wait_s), 5, 3600 },
+  { "comments.rate_limit", set_uint, AT (comment_rate_limit), 1, 1000000 },
+  { "comments.rate_window_seconds", set_uint, AT (comment_window_s), 1, 86400 },
+  { "cdn.min_subscribers", set_uint, AT (cdn_min_subs), 0, G_MAXUINT32 },
+  { "cdn.base_url", set_base_url, AT (cdn_base_url) },
+  { "cdn.origin_dir", set_optional, AT (cdn_origin_dir) },
+  { "smtp.url", set_smtp_url, AT (smtp_url) },
+  { "smtp.from", set_optional, AT (smtp_from) },
+  { "smtp.username", set_optional, AT (smtp_username) },
+  { "smtp.password", set_optional, AT (smtp_password) },
+  { "cleanup.grace_seconds", set_uint, AT (cleanup_grace_s), 1, G_MAXUINT32 },
+  { "cleanup.interval_seconds", set_uint, AT (cleanup_interval_s), 1, G_MAXUINT32 },
+  { "actions.batch_max", set_uint, AT (actions_batch_max), 1, 10000 },
+  { "actions.max_age_seconds", set_u64, AT (actions_max_age_s), 60, 100 * A_YEAR },
+  { "actions.max_bytes", set_u64, AT (actions_max_bytes), 1 << 20, G_MAXINT64 },
+  { "actions.duplicate_window_seconds", set_u64, AT (actions_duplicate_window_s), 1, 24 * 3600 },
+  { "views.min_watch_seconds", set_uint, AT (views_min_watch_s), 1, 3600 },
+  { "live.srt_host", set_ip, AT (live_srt_host) },
+  { "live.srt_port", set_u16, AT (live_srt_port), 1, 65535 },
+  { "live.max_channels", set_uint, AT (live_max_channels), 1, 10000 },
+  /* At least a few segments; at most a day. */
+  { "live.window_seconds", set_uint, AT (live_window_s), 10, 86400 },
+  { "live.window_bytes", set_u64, AT (live_max_bytes), 1 << 20, G_MAXINT64 },
+  { "live.ladder", set_ladder, AT (live_ladder) },
+};
+
+const char *const *
+reel_config_names (void)
+{
+  static const char *names[G_N_ELEMENTS (settings) + 1];
+  for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
+    names[i] = settings[i].name;
+  return names;
 }
 
 gboolean
 reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **error)
 {
-  guint64 n;
-
-  if (g_str_equal (name, "reeld.data_dir"))
-    replace_str (&cfg->data_dir, value);
-  else if (g_str_equal (name, "reeld.listen"))
-    return parse_listen (cfg, value, error);
-  else if (g_str_equal (name, "reeld.roles"))
-    return reel_config_parse_roles (value, &cfg->roles, error);
-  else if (g_str_equal (name, "nats.url"))
-    replace_str (&cfg->nats_url, *value ? value : NULL);
-  else if (g_str_equal (name, "nats.server_binary"))
-    replace_str (&cfg->nats_server_binary, value);
-  else if (g_str_equal (name, "nats.replicas"))
-    {
-      /* JetStream allows R1..R5; R3 is the usual cluster choice. */
-      if (!parse_u64 (name, value, 1, 5, &n, error))
-        return FALSE;
-      cfg->stream_replicas = (guint)n;
-    }
-  else if (g_str_equal (name, "http.max_body_bytes"))
-    {
-      if (!parse_u64 (name, value, 1024, G_MAXINT32, &n, error))
-        return FALSE;
-      cfg->http_max_body = n;
-    }
-  else if (g_str_equal (name, "http.www_dir"))
-    replace_str (&cfg->www_dir, value);
-  else if (g_str_equal (name, "auth.session_ttl_seconds"))
-    {
-      if (!parse_u64 (name, value, 60, G_MAXINT32, &n, error))
-        return FALSE;
-      cfg->session_ttl_s = (gint64)n;
-    }
-  else if (g_str_equal (name, "projector.write_wait_ms"))
-    {
-      if (!parse_u64 (name, value, 0, 600000, &n, error))
-        return FALSE;
-      cfg->write_wait_ms = (guint)n;
-    }
-  else if (g_str_equal (name, "uploads.max_bytes"))
-    {
-      if (!parse_u64 (name, value, 1024, G_MAXINT64, &n, error))
-        return FALSE;
-      cfg->upload_max = n;
-    }
-  else if (g_str_equal (name, "uploads.multipart_max_bytes"))
-    {
-      if (!parse_u64 (name, value, 1024, G_MAXINT32, &n, error))
-        return FALSE;
-      cfg->multipart_max = n;
-    }
-  else if (g_str_equal (name, "media.segment_seconds"))
-    {
-      if (!parse_u64 (name, value, 1, 10, &n, error))
-        return FALSE;
-      cfg->segment_s = (guint)n;
-    }
-  else if (g_str_equal (name, "media.chunk_segments"))
-    {
-      if (!parse_u64 (name, value, 1, 60, &n, error))
-        return FALSE;
-      cfg->chunk_segments = (guint)n;
-    }
-  else if (g_str_equal (name, "media.first_chunk_segments"))
-    {
-      if (!parse_u64 (name, value, 1, 60, &n, error))
-        return FALSE;
-      cfg->first_chunk_segments = (guint)n;
-    }
-  else if (g_str_equal (name, "media.ladder"))
-    {
-      g_autoptr (GArray) rungs = NULL;
-      if (!reel_ladder_parse (value, &rungs, error))
-        return FALSE;
-      replace_str (&cfg->ladder, value);
-    }
-  else if (g_str_equal (name, "media.x264_preset"))
-    {
-      static const char *const presets[]
-          = { "ultrafast", "superfast", "veryfast", "faster",   "fast",
-              "medium",    "slow",      "slower",   "veryslow", NULL };
-      if (!g_strv_contains (presets, value))
-        {
-          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                       "media.x264_preset: \"%s\" is not an x264 preset (ultrafast ... veryslow)",
-                       value);
-          return FALSE;
-        }
-      replace_str (&cfg->x264_preset, value);
-    }
-  else if (g_str_equal (name, "worker.concurrency"))
-    {
-      if (!parse_u64 (name, value, 1, 256, &n, error))
-        return FALSE;
-      cfg->worker_concurrency = (guint)n;
-    }
-  else if (g_str_equal (name, "jobs.max_attempts"))
-    {
-      if (!parse_u64 (name, value, 1, 100, &n, error))
-        return FALSE;
-      cfg->job_attempts = (guint)n;
-    }
-  else if (g_str_equal (name, "jobs.ack_wait_seconds"))
-    {
-      if (!parse_u64 (name, value, 5, 3600, &n, error))
-        return FALSE;
-      cfg->job_ack_wait_s = (guint)n;
-    }
-  else if (g_str_has_prefix (name, "comments.") || g_str_has_prefix (name, "cdn.")
-           || g_str_has_prefix (name, "smtp.") || g_str_has_prefix (name, "cleanup."))
-    return set_social (cfg, name, value, error);
-  else if (g_str_equal (name, "actions.batch_max"))
-    {
-      if (!parse_u64 (name, value, 1, 10000, &n, error))
-        return FALSE;
-      cfg->actions_batch_max = (guint)n;
-    }
-  else if (g_str_equal (name, "actions.max_age_seconds"))
-    {
-      if (!parse_u64 (name, value, 60, (guint64)100 * 365 * 24 * 3600, &n, error))
-        return FALSE;
-      cfg->actions_max_age_s = n;
-    }
-  else if (g_str_equal (name, "actions.max_bytes"))
-    {
-      if (!parse_u64 (name, value, 1 << 20, G_MAXINT64, &n, error))
-        return FALSE;
-      cfg->actions_max_bytes = n;
-    }
-  else if (g_str_equal (name, "actions.duplicate_window_seconds"))
-    {
-      if (!parse_u64 (name, value, 1, 24 * 3600, &n, error))
-        return FALSE;
-      cfg->actions_duplicate_window_s = n;
-    }
-  else if (g_str_equal (name, "views.min_watch_seconds"))
-    {
-      if (!parse_u64 (name, value, 1, 3600, &n, error))
-        return FALSE;
-      cfg->views_min_watch_s = (guint)n;
-    }
-  else
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", name);
-      return FALSE;
-    }
-  return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
+    if (g_str_equal (settings[i].name, name))
+      return settings[i].set (cfg, &settings[i], value, error);
+  g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", name);
+  return FALSE;
 }
 
 gboolean

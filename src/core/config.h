@@ -17,44 +17,46 @@ typedef enum
   REEL_ROLE_PROJECTOR = 1 << 1,
   REEL_ROLE_INGEST = 1 << 2,
   REEL_ROLE_WORKER = 1 << 3,
+  REEL_ROLE_LIVE = 1 << 4,
 } ReelRole;
 
-#define REEL_ROLES_ALL (REEL_ROLE_API | REEL_ROLE_PROJECTOR | REEL_ROLE_INGEST | REEL_ROLE_WORKER)
+#define REEL_ROLES_ALL                                                                             \
+  (REEL_ROLE_API | REEL_ROLE_PROJECTOR | REEL_ROLE_INGEST | REEL_ROLE_WORKER | REEL_ROLE_LIVE)
 
 typedef struct
 {
-  char *data_dir;           /* reeld.data_dir */
-  char *listen_host;        /* reeld.listen (host part) */
-  guint16 listen_port;      /* reeld.listen (port part; 0 = pick a free one) */
-  guint roles;              /* reeld.roles: ReelRole bits */
-  char *nats_url;           /* nats.url: NULL = start an embedded nats-server */
-  char *nats_server_binary; /* nats.server_binary */
-  guint stream_replicas;    /* nats.replicas */
-  guint64 http_max_body;    /* http.max_body_bytes for JSON requests */
-  char *www_dir;            /* http.www_dir: the web UI's files */
-  gint64 session_ttl_s;     /* auth.session_ttl_seconds */
-  guint write_wait_ms;      /* projector.write_wait_ms: read-your-writes bound */
-  guint64 upload_max;       /* uploads.max_bytes: largest video accepted */
-  guint64 multipart_max;    /* uploads.multipart_max_bytes: one-shot POST limit */
-  guint segment_s;          /* media.segment_seconds */
-  guint chunk_segments;     /* media.chunk_segments: segments per transcode chunk */
+  char *data_dir;             /* reeld.data_dir */
+  char *listen_host;          /* reeld.listen (host part) */
+  guint16 listen_port;        /* reeld.listen (port part; 0 = pick a free one) */
+  guint roles;                /* reeld.roles: ReelRole bits */
+  char *nats_url;             /* nats.url: NULL = start an embedded nats-server */
+  char *nats_server_binary;   /* nats.server_binary */
+  guint stream_replicas;      /* nats.replicas */
+  guint64 http_max_body;      /* http.max_body_bytes for JSON requests */
+  char *www_dir;              /* http.www_dir: the web UI's files */
+  gint64 session_ttl_s;       /* auth.session_ttl_seconds */
+  guint write_wait_ms;        /* projector.write_wait_ms: read-your-writes bound */
+  guint64 upload_max;         /* uploads.max_bytes: largest video accepted */
+  guint64 multipart_max;      /* uploads.multipart_max_bytes: one-shot POST limit */
+  guint segment_s;            /* media.segment_seconds */
+  guint chunk_segments;       /* media.chunk_segments: segments per transcode chunk */
   guint first_chunk_segments; /* media.first_chunk_segments: segments in chunk 0 */
-  char *ladder;             /* media.ladder: NAME:HEIGHT:KBPS,... */
-  char *x264_preset;        /* media.x264_preset */
-  guint worker_concurrency; /* worker.concurrency: pipelines at once */
-  guint job_attempts;       /* jobs.max_attempts */
-  guint job_ack_wait_s;     /* jobs.ack_wait_seconds */
-  guint comment_rate_limit; /* comments.rate_limit: comments per author per window */
-  guint comment_window_s;   /* comments.rate_window_seconds */
-  guint cdn_min_subs;       /* cdn.min_subscribers */
-  char *cdn_base_url;       /* cdn.base_url: NULL = no CDN */
-  char *cdn_origin_dir;     /* cdn.origin_dir: NULL = no CDN */
-  char *smtp_url;           /* smtp.url: NULL = no email */
-  char *smtp_from;          /* smtp.from */
-  char *smtp_username;      /* smtp.username (optional) */
-  char *smtp_password;      /* smtp.password (optional) */
-  guint cleanup_grace_s;    /* cleanup.grace_seconds */
-  guint cleanup_interval_s; /* cleanup.interval_seconds */
+  char *ladder;               /* media.ladder: NAME:HEIGHT:KBPS,... */
+  char *x264_preset;          /* media.x264_preset */
+  guint worker_concurrency;   /* worker.concurrency: pipelines at once */
+  guint job_attempts;         /* jobs.max_attempts */
+  guint job_ack_wait_s;       /* jobs.ack_wait_seconds */
+  guint comment_rate_limit;   /* comments.rate_limit: comments per author per window */
+  guint comment_window_s;     /* comments.rate_window_seconds */
+  guint cdn_min_subs;         /* cdn.min_subscribers */
+  char *cdn_base_url;         /* cdn.base_url: NULL = no CDN */
+  char *cdn_origin_dir;       /* cdn.origin_dir: NULL = no CDN */
+  char *smtp_url;             /* smtp.url: NULL = no email */
+  char *smtp_from;            /* smtp.from */
+  char *smtp_username;        /* smtp.username (optional) */
+  char *smtp_password;        /* smtp.password (optional) */
+  guint cleanup_grace_s;      /* cleanup.grace_seconds */
+  guint cleanup_interval_s;   /* cleanup.interval_seconds */
 
   /* Viewer actions (app/actions.h) and the projections built from them. */
   guint actions_batch_max;            /* actions.batch_max: events in one POST */
@@ -62,6 +64,12 @@ typedef struct
   guint64 actions_max_bytes;          /* actions.max_bytes: stream retention */
   guint64 actions_duplicate_window_s; /* actions.duplicate_window_seconds */
   guint views_min_watch_s;            /* views.min_watch_seconds */
+  char *live_srt_host;                /* live.srt_host: address the SRT listeners bind */
+  guint16 live_srt_port;              /* live.srt_port: channel slot i listens on this + i */
+  guint live_max_channels;            /* live.max_channels: channels that can stream */
+  guint live_window_s;                /* live.window_seconds: rewind reach (stream max age) */
+  guint64 live_max_bytes;             /* live.window_bytes: a channel's stream size limit */
+  char *live_ladder;                  /* live.ladder: NAME:HEIGHT:KBPS,... */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);
@@ -70,6 +78,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelConfig, reel_config_free)
 
 /* Sets one "group.key" from its text form; rejects unknown keys and bad values. */
 gboolean reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **error);
+
+/* Every setting's "group.key", NULL-terminated. */
+const char *const *reel_config_names (void);
 
 /* Applies every key of a key file. */
 gboolean reel_config_load_file (ReelConfig *cfg, const char *path, GError **error);

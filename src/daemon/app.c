@@ -11,6 +11,8 @@
 #include "http/server.h"
 #include "media/ingest.h"
 #include "media/worker.h"
+#include "media/live_ingest.h"
+#include "media/live_packager.h"
 #include "store/blobs.h"
 #include "store/store.h"
 #include "app/cdn.h"
@@ -39,6 +41,8 @@ struct ReelDaemon
   ReelBlobs *cdn; /* the CDN origin, when configured */
   ReelReactor *reactor;
   ReelJanitor *janitor;
+  ReelLiveIngest *live;
+  ReelLivePackager *live_packager;
 };
 
 /* A stable name for this node's consumers: the same data directory on the
@@ -144,7 +148,11 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
           reel_daemon_stop (d);
           return NULL;
         }
+      d->live_packager = reel_live_packager_start (cfg, d->store, reel_bus_url (d->bus));
+      d->http->live_packager = d->live_packager;
     }
+  if (cfg->roles & REEL_ROLE_LIVE)
+    d->live = reel_live_ingest_start (cfg, d->bus, d->store, d->blobs);
   return d;
 }
 
@@ -161,11 +169,13 @@ reel_daemon_stop (ReelDaemon *d)
     reel_http_drain (d->http, DRAIN_TIMEOUT_US);
   g_clear_pointer (&d->janitor, reel_janitor_stop);
   g_clear_pointer (&d->reactor, reel_reactor_stop);
+  g_clear_pointer (&d->live, reel_live_ingest_stop);
   g_clear_pointer (&d->worker, reel_worker_stop);
   g_clear_pointer (&d->ingest, reel_ingest_stop);
   g_clear_pointer (&d->action_consumers, g_ptr_array_unref);
   g_clear_pointer (&d->projector, reel_projector_stop);
   g_clear_pointer (&d->http, reel_http_stop);
+  g_clear_pointer (&d->live_packager, reel_live_packager_stop);
   g_clear_pointer (&d->bus, reel_bus_free);
   g_clear_pointer (&d->natsd, reel_natsd_stop);
   g_clear_pointer (&d->uploads, reel_uploads_close);

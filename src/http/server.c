@@ -26,6 +26,7 @@ void reel_api_notifications_register (ReelRouter *router);
 void reel_api_search_register (ReelRouter *router);
 void reel_api_events_register (ReelRouter *router);
 void reel_api_analytics_register (ReelRouter *router);
+void reel_api_live_register (ReelRouter *router);
 
 #define DATA_START "reel-start-us"
 #define DATA_ROUTE "reel-route"
@@ -217,6 +218,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   reel_api_search_register (http->router);
   reel_api_events_register (http->router);
   reel_api_analytics_register (http->router);
+  reel_api_live_register (http->router);
 
   /* raw-paths: handlers get the path as sent and the router decodes each
    * segment once (router.h), refusing an encoded '/' or NUL with 404;

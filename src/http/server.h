@@ -29,6 +29,8 @@ typedef struct
   ReelUploads *uploads;
   ReelBus *bus;
   ReelProjector *projector; /* NULL when this node runs no projector */
+  /* live HLS (media/live_packager.h) */
+  struct ReelLivePackager *live_packager;
   SoupServer *server;
   struct ReelRouter *router;
   struct ReelRouter *early_router; /* handlers that run before the body is read */

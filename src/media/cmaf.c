@@ -301,3 +301,25 @@ reel_cmaf_set_priming (ReelCmaf *c, guint32 priming, GError **error)
   c->init = g_byte_array_free_to_bytes (out);
   return TRUE;
 }
+
+gsize
+reel_cmaf_box_size (const guint8 *p, gsize avail, char type[5])
+{
+  guint64 size;
+  gsize header = 8;
+  if (avail < 8)
+    return 0;
+  size = be32 (p);
+  memcpy (type, p + 4, 4);
+  type[4] = '\0';
+  if (size == 1)
+    {
+      if (avail < 16)
+        return 0;
+      size = be64 (p + 8);
+      header = 16;
+    }
+  if (size < header || size > G_MAXSIZE - 1)
+    return G_MAXSIZE;
+  return (gsize)size;
+}

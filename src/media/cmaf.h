@@ -36,5 +36,11 @@ ReelCmaf *reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error);
  * start the sound that much late. mp4mux writes no edit list in fragmented
  * files, hence this. An init that has one already is left as it is. */
 gboolean reel_cmaf_set_priming (ReelCmaf *c, guint32 priming, GError **error);
+/* For reading mp4mux's output as it is written: the size of the box that
+ * starts at p (avail bytes are there so far) and its type (5 bytes with
+ * the NUL), or 0 while its header is incomplete. A box whose size field is
+ * 0 ("to the end of the file") or too small for its header is malformed:
+ * G_MAXSIZE. */
+gsize reel_cmaf_box_size (const guint8 *p, gsize avail, char type[5]);
 
 G_END_DECLS

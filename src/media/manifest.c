@@ -15,7 +15,14 @@ reel_rendition_new (const char *name)
 void
 reel_rendition_add_segment (ReelRendition *r, guint64 duration_ns, const char *uri)
 {
-  ReelSegment s = { duration_ns, g_strdup (uri) };
+  reel_rendition_add_live_segment (r, duration_ns, uri, 0);
+}
+
+void
+reel_rendition_add_live_segment (ReelRendition *r, guint64 duration_ns, const char *uri,
+                                 gint64 program_date_us)
+{
+  ReelSegment s = { duration_ns, g_strdup (uri), program_date_us };
   g_array_append_val (r->segments, s);
 }
 
@@ -60,8 +67,8 @@ reel_hls_multivariant (const ReelManifest *m)
   if (m->audio)
     g_string_append_printf (out,
                             "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"default\","
-                            "DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\",URI=\"%s.m3u8\"\n",
-                            m->audio->name);
+                            "DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\",URI=\"%s.m3u8%s\"\n",
+                            m->audio->name, m->playlist_query ? m->playlist_query : "");
   for (guint i = 0; i < m->video->len; i++)
     {
       const ReelRendition *r = m->video->pdata[i];
@@ -78,7 +85,8 @@ reel_hls_multivariant (const ReelManifest *m)
         }
       if (m->audio)
         g_string_append (out, ",AUDIO=\"audio\"");
-      g_string_append_printf (out, "\n%s.m3u8\n", r->name);
+      g_string_append_printf (out, "\n%s.m3u8%s\n", r->name,
+                              m->playlist_query ? m->playlist_query : "");
     }
   return g_string_free (out, FALSE);
 }
@@ -94,12 +102,28 @@ reel_hls_media (const ReelManifest *m, const ReelRendition *r)
    * (RFC 8216 4.3.3.1), at least 1. */
   g_string_append_printf (out, "#EXT-X-TARGETDURATION:%u\n",
                           MAX (1u, (guint)floor (seconds (longest) + 0.5)));
-  g_string_append_printf (out, "#EXT-X-PLAYLIST-TYPE:%s\n#EXT-X-MEDIA-SEQUENCE:0\n",
-                          m->final ? "VOD" : "EVENT");
+  if (!m->live)
+    g_string_append_printf (out, "#EXT-X-PLAYLIST-TYPE:%s\n", m->final ? "VOD" : "EVENT");
+  g_string_append_printf (out, "#EXT-X-MEDIA-SEQUENCE:%u\n", m->live ? r->first_sequence : 0);
+  if (m->live && m->start_offset_ns)
+    {
+      /* Negative: counted back from the end of the last segment. */
+      g_string_append (out, "#EXT-X-START:TIME-OFFSET=-");
+      append_seconds (out, m->start_offset_ns);
+      g_string_append (out, ",PRECISE=YES\n");
+    }
   g_string_append_printf (out, "#EXT-X-MAP:URI=\"%s\"\n", r->init_uri);
   for (guint i = 0; i < r->segments->len; i++)
     {
       const ReelSegment *s = &g_array_index (r->segments, ReelSegment, i);
+      if (s->program_date_us)
+        {
+          g_autoptr (GDateTime) t
+              = g_date_time_new_from_unix_utc (s->program_date_us / G_USEC_PER_SEC);
+          g_autofree char *day = g_date_time_format (t, "%Y-%m-%dT%H:%M:%S");
+          g_string_append_printf (out, "#EXT-X-PROGRAM-DATE-TIME:%s.%03dZ\n", day,
+                                  (int)(s->program_date_us % G_USEC_PER_SEC / 1000));
+        }
       g_string_append (out, "#EXTINF:");
       append_seconds (out, s->duration_ns);
       g_string_append_printf (out, ",\n%s\n", s->uri);

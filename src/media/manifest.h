@@ -18,6 +18,8 @@ typedef struct
 {
   guint64 duration_ns;
   char *uri; /* relative to the playlist */
+  /* live: wall-clock time of the first frame (unix µs); 0 = none */
+  gint64 program_date_us;
 } ReelSegment;
 
 typedef struct
@@ -29,6 +31,8 @@ typedef struct
   char *codecs;    /* RFC 6381, e.g. "avc1.64001f" or "mp4a.40.2" */
   char *init_uri;
   GArray *segments; /* of ReelSegment */
+  /* live: media sequence number of the first segment */
+  guint first_sequence;
 } ReelRendition;
 
 typedef struct
@@ -39,10 +43,16 @@ typedef struct
   guint64 duration_ns;  /* of the whole video */
   guint frame_rate_n;   /* for the MPD; 0 when unknown */
   guint frame_rate_d;
+  gboolean live;              /* a live window (see above) */
+  guint64 start_offset_ns;    /* live: begin this far before the live edge */
+  const char *playlist_query; /* appended to media playlist URIs, e.g. "?rewind=20"; NULL = none */
 } ReelManifest;
 
 ReelRendition *reel_rendition_new (const char *name);
 void reel_rendition_add_segment (ReelRendition *r, guint64 duration_ns, const char *uri);
+/* The same with the wall-clock time of its first frame (live). */
+void reel_rendition_add_live_segment (ReelRendition *r, guint64 duration_ns, const char *uri,
+                                      gint64 program_date_us);
 void reel_rendition_free (ReelRendition *r);
 void reel_manifest_clear (ReelManifest *m);
 

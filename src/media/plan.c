@@ -17,7 +17,7 @@ reel_ladder_parse (const char *text, GArray **out, GError **error)
           || !g_ascii_string_to_unsigned (f[2], 10, 50, 200000, &kbps, NULL))
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                       "media.ladder: \"%s\" is not NAME:HEIGHT:KBPS (height 16-8640, "
+                       "\"%s\" is not NAME:HEIGHT:KBPS (height 16-8640, "
                        "50-200000 kbps)",
                        items[i]);
           return FALSE;
@@ -26,7 +26,7 @@ reel_ladder_parse (const char *text, GArray **out, GError **error)
         if (!g_ascii_isalnum (*p))
           {
             g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                         "media.ladder: rung name \"%s\" must be letters and digits", f[0]);
+                         "rung name \"%s\" must be letters and digits", f[0]);
             return FALSE;
           }
       g_strlcpy (r.name, f[0], sizeof r.name);
@@ -36,7 +36,7 @@ reel_ladder_parse (const char *text, GArray **out, GError **error)
     }
   if (rungs->len == 0)
     {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "media.ladder: no rungs");
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "no rungs");
       return FALSE;
     }
   *out = g_steal_pointer (&rungs);

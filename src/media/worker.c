@@ -79,10 +79,11 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
 
   g_autofree char *rung_tpl = reel_pipeline_load ("chunk-rung", error);
   JsonArray *rungs = json_object_get_array_member (job, "rungs");
-  g_autoptr (GString) branches = g_string_new (NULL);
+  g_autoptr (GString) ladder = g_string_new (NULL);
+  g_autoptr (GString) outputs = g_string_new (NULL);
   guint64 start = (guint64)json_object_get_int_member_with_default (job, "start_ns", 0);
   guint64 len = (guint64)json_object_get_int_member_with_default (job, "duration_ns", 0);
-  const char *raw[] = { "rungs", NULL };
+  const char *raw[] = { "outputs", NULL };
 
   if (!rung_tpl)
     return NULL;
@@ -91,32 +92,34 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "chunk job lacks rungs or a length");
       return NULL;
     }
+  /* reelladder encodes every rung; each of its outputs gets a muxer. */
   for (guint i = 0; i < json_array_get_length (rungs); i++)
     {
       JsonObject *r = json_array_get_object_element (rungs, i);
       g_autoptr (GHashTable) rv = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-      guint64 kbps = (guint64)json_object_get_int_member (r, "kbps");
       g_autofree char *file = g_strconcat (json_object_get_string_member (r, "name"), ".mp4", NULL);
-      g_autofree char *branch = NULL;
-      g_hash_table_insert (rv, "width", num ((guint64)json_object_get_int_member (r, "width")));
-      g_hash_table_insert (rv, "height", num ((guint64)json_object_get_int_member (r, "height")));
-      g_hash_table_insert (rv, "kbps", num (kbps));
-      g_hash_table_insert (rv, "preset", g_strdup (cfg->x264_preset));
-      g_hash_table_insert (rv, "segment_ms", num (segment_ns / 1000000));
-      g_hash_table_insert (rv, "x264opts",
-                           g_strdup_printf ("vbv-maxrate=%" G_GUINT64_FORMAT
-                                            ":vbv-bufsize=%" G_GUINT64_FORMAT,
-                                            kbps * VBV_PEAK_NUM / VBV_PEAK_DEN, kbps * 2));
+      g_autofree char *output = NULL;
+      g_string_append_printf (
+          ladder, "%s%s:%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, i ? "," : "",
+          json_object_get_string_member (r, "name"), json_object_get_int_member (r, "width"),
+          json_object_get_int_member (r, "height"), json_object_get_int_member (r, "kbps"));
+      g_hash_table_insert (rv, "index", num (i));
+      g_hash_table_insert (rv, "fragment_ms", num (2 * segment_ns / 1000000));
       g_hash_table_insert (rv, "out", g_build_filename (out_dir, file, NULL));
-      branch = reel_pipeline_fill (rung_tpl, rv, NULL, error);
-      if (!branch)
+      output = reel_pipeline_fill (rung_tpl, rv, NULL, error);
+      if (!output)
         return NULL;
-      g_string_append_printf (branches, "%s%s", i ? " " : "", branch);
+      g_string_append_printf (outputs, "%s%s", i ? " " : "", output);
     }
   g_hash_table_insert (v, "start", num (start));
   g_hash_table_insert (v, "stop", num (start + len));
   g_hash_table_insert (v, "segment", num (segment_ns));
-  g_hash_table_insert (v, "rungs", g_strdup (branches->str));
+  g_hash_table_insert (v, "rungs", g_strdup (ladder->str));
+  g_hash_table_insert (v, "preset", g_strdup (cfg->x264_preset));
+  g_hash_table_insert (v, "peak", g_strdup_printf ("%d/%d", VBV_PEAK_NUM, VBV_PEAK_DEN));
+  /* The VBV buffer holds two seconds at the rung's rate (see VBV_PEAK_NUM). */
+  g_hash_table_insert (v, "buffer", g_strdup ("2/1"));
+  g_hash_table_insert (v, "outputs", g_strdup (outputs->str));
   return reel_pipeline_fill (tpl, v, raw, error);
 }
 

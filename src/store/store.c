@@ -34,6 +34,7 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_RELATED_WATCH] = "related_watch",
   [REEL_DB_RELATED_HISTORY] = "related_history",
   [REEL_DB_RELATED_PAIRS] = "related_pairs",
+  [REEL_DB_LIVE] = "live",
 };
 
 struct ReelStore

@@ -46,6 +46,7 @@ typedef enum
   REEL_DB_RELATED_WATCH,      /* video id + session id -> ReelWatch */
   REEL_DB_RELATED_HISTORY,    /* viewer key -> recent video ids, 11 bytes each */
   REEL_DB_RELATED_PAIRS,      /* video id + video id -> u64 BE viewers who watched both */
+  REEL_DB_LIVE,               /* channel (username) -> live channel record (JSON) */
   REEL_DB_COUNT
 } ReelDb;
 

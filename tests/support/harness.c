@@ -207,7 +207,6 @@ reel_test_reeld_spawn_args (const char *data_dir, const char *nats_url, const ch
                             const char *const *args)
 {
   return reeld_spawn (data_dir, nats_url, env, args);
-  ;
 }
 
 ReelTestReeld *

@@ -50,6 +50,15 @@ test_set (void)
   g_assert_cmpuint (cfg->actions_max_bytes, ==, 1048576);
   g_assert_true (reel_config_set (cfg, "actions.duplicate_window_seconds", "60", &error));
   g_assert_cmpuint (cfg->actions_duplicate_window_s, ==, 60);
+  g_assert_true (reel_config_set (cfg, "reeld.roles", "live", &error));
+  g_assert_cmpuint (cfg->roles, ==, REEL_ROLE_LIVE);
+  g_assert_true (reel_config_set (cfg, "live.srt_host", "::", &error));
+  g_assert_true (reel_config_set (cfg, "live.srt_port", "20000", &error));
+  g_assert_cmpuint (cfg->live_srt_port, ==, 20000);
+  g_assert_true (reel_config_set (cfg, "live.window_seconds", "60", &error));
+  g_assert_cmpuint (cfg->live_window_s, ==, 60);
+  g_assert_true (reel_config_set (cfg, "live.ladder", "240p:240:400", &error));
+  g_assert_cmpstr (cfg->live_ladder, ==, "240p:240:400");
   g_assert_no_error (error);
 }
 
@@ -110,6 +119,12 @@ test_errors (void)
     { "actions.max_age_seconds", "59" },
     { "actions.max_bytes", "1000" },
     { "actions.duplicate_window_seconds", "0" },
+    { "live.srt_host", "example.org" },
+    { "live.srt_port", "0" },
+    { "live.window_seconds", "5" },
+    { "live.window_bytes", "1000" },
+    { "live.ladder", "240p:tall:400" },
+    { "live.max_channels", "0" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -152,42 +167,35 @@ test_example_file (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *path
       = g_build_filename (g_getenv ("REEL_TEST_DATA_DIR"), "reeld.conf.example", NULL);
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autofree char *text = NULL, *group = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GHashTable) documented = NULL;
   /* Every key of the example is a real setting with a valid value. */
   g_assert_true (reel_config_load_file (cfg, path, &error));
   g_assert_no_error (error);
-  /* And every setting is documented there. */
-  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL));
-  const char *keys[][2] = { { "reeld", "listen" },
-                            { "reeld", "roles" },
-                            { "nats", "server_binary" },
-                            { "nats", "replicas" },
-                            { "http", "max_body_bytes" },
-                            { "auth", "session_ttl_seconds" },
-                            { "projector", "write_wait_ms" },
-                            { "uploads", "max_bytes" },
-                            { "uploads", "multipart_max_bytes" },
-                            { "media", "segment_seconds" },
-                            { "media", "chunk_segments" },
-                            { "media", "first_chunk_segments" },
-                            { "media", "ladder" },
-                            { "media", "x264_preset" },
-                            { "jobs", "max_attempts" },
-                            { "jobs", "ack_wait_seconds" },
-                            { "actions", "batch_max" },
-                            { "actions", "max_age_seconds" },
-                            { "actions", "max_bytes" },
-                            { "actions", "duplicate_window_seconds" },
-                            { "views", "min_watch_seconds" } };
-  /* Settings whose default depends on the machine are documented
-   * commented out. */
-  const char *commented[] = { "#www_dir =", "#concurrency =" };
-  g_autofree char *text = NULL;
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    g_assert_true (g_key_file_has_key (kf, keys[i][0], keys[i][1], NULL));
+  /* And every setting is documented there: as a key of its group, or
+   * commented out ("#key = ...") where its default depends on the machine. */
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  for (guint i = 0; i < G_N_ELEMENTS (commented); i++)
-    g_assert_nonnull (strstr (text, commented[i]));
+  lines = g_strsplit (text, "\n", -1);
+  documented = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; lines[i]; i++)
+    {
+      char *line = g_strstrip (lines[i]), *eq;
+      if (line[0] == '[' && strchr (line, ']'))
+        {
+          g_free (group);
+          group = g_strndup (line + 1, strchr (line, ']') - line - 1);
+        }
+      else if (group && (eq = strchr (line, '=')))
+        {
+          g_autofree char *key = g_strndup (line + (line[0] == '#'), eq - line - (line[0] == '#'));
+          if (*g_strstrip (key) && !strchr (key, ' '))
+            g_hash_table_add (documented, g_strdup_printf ("%s.%s", group, key));
+        }
+    }
+  for (const char *const *name = reel_config_names (); *name; name++)
+    if (!g_hash_table_contains (documented, *name))
+      g_error ("%s is not documented in data/reeld.conf.example", *name);
 }
 
 int

@@ -80,12 +80,48 @@ test_dash (void)
   reel_manifest_clear (&m);
 }
 
+static void
+test_hls_live (void)
+{
+  ReelManifest m = make (FALSE, 0);
+  ReelRendition *v = m.video->pdata[0];
+  g_autofree char *master = NULL, *media = NULL;
+  /* A live window: segments 40 and 41, 2 s each, the first decoded at
+   * 2026-05-01T12:00:00.250Z. */
+  v->first_sequence = 40;
+  reel_rendition_add_live_segment (v, 2000000000, "s/720p/40.m4s", 1777636800250000);
+  reel_rendition_add_live_segment (v, 2000000000, "s/720p/41.m4s", 1777636802250000);
+  m.live = TRUE;
+  m.start_offset_ns = 20000000000;
+  m.playlist_query = "?rewind=20";
+  master = reel_hls_multivariant (&m);
+  media = reel_hls_media (&m, v);
+  g_assert_nonnull (strstr (master, "\n720p.m3u8?rewind=20\n"));
+  g_assert_nonnull (strstr (master, "URI=\"audio.m3u8?rewind=20\""));
+  g_assert_null (strstr (media, "PLAYLIST-TYPE"));
+  g_assert_null (strstr (media, "ENDLIST"));
+  g_assert_nonnull (strstr (media, "#EXT-X-MEDIA-SEQUENCE:40\n"));
+  g_assert_nonnull (strstr (media, "#EXT-X-START:TIME-OFFSET=-20.000000,PRECISE=YES\n"));
+  g_assert_nonnull (strstr (media, "#EXT-X-PROGRAM-DATE-TIME:2026-05-01T12:00:00.250Z\n#EXTINF:"
+                                   "2.000000,\ns/720p/40.m4s\n"));
+  reel_manifest_clear (&m);
+  /* Once the stream ended, the window closes. */
+  m = make (TRUE, 1);
+  m.live = TRUE;
+  g_free (media);
+  media = reel_hls_media (&m, m.video->pdata[0]);
+  g_assert_nonnull (strstr (media, "#EXT-X-ENDLIST\n"));
+  g_assert_null (strstr (media, "EXT-X-START"));
+  reel_manifest_clear (&m);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/manifest/hls", test_hls);
   g_test_add_func ("/manifest/hls-in-progress", test_hls_in_progress);
+  g_test_add_func ("/manifest/hls-live", test_hls_live);
   g_test_add_func ("/manifest/dash", test_dash);
   return g_test_run ();
 }

@@ -1,0 +1,531 @@
+/**
+ * SECTION:element-reelladder
+ * @title: reelladder
+ *
+ * An adaptive-bitrate ladder in one element: raw video in, one H.264 stream
+ * per rung out (src_0, src_1, ... in the order of #GstReelLadder:rungs),
+ * all with keyframes at the same instants so a player can switch rungs at
+ * any segment boundary.
+ *
+ * Rungs are "NAME:WIDTHxHEIGHT:KBPS" or "NAME:HEIGHT:KBPS" separated by
+ * commas; without a width, the rung takes the input's display aspect ratio
+ * (rounded to an even width). Inside, the input is split with a tee; each
+ * rung has its own queue (its own thread), scaler (Catmull-Rom) and
+ * single-threaded x264enc without B-frames (so the same input always gives
+ * the same bytes), and an h264parse. With #GstReelLadder:keyframe-interval set,
+ * every rung gets a keyframe at each multiple of the interval in stream
+ * time and nowhere else (no scene-cut keyframes), which is what segmenting
+ * into fixed-length segments needs. #GstReelLadder:peak-ratio and
+ * #GstReelLadder:buffer-ratio set each rung's VBV (peak rate and buffer) in
+ * proportion to its bitrate, so a rung's advertised bandwidth holds.
+ *
+ * Timestamps pass through unchanged: the outputs continue the input's
+ * timeline. #GstReelLadder:live tunes the encoders for latency (no
+ * look-ahead) for live streams.
+ *
+ * The pads exist as soon as the rungs are set (in the NULL state), so
+ * gst-launch-1.0 can link them by name.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 -e videotestsrc num-buffers=300 ! video/x-raw,width=1280,height=720 ! \
+ *   reelladder name=l rungs=720p:1280x720:2800,360p:360:800 keyframe-interval=2000000000 \
+ *   l.src_0 ! mp4mux fragment-duration=2000 ! filesink location=720p.mp4 \
+ *   l.src_1 ! mp4mux fragment-duration=2000 ! filesink location=360p.mp4
+ * ]|
+ */
+#include "gstreelladder.h"
+#include "gstreelkeyunits.h"
+
+#include <gst/video/video.h>
+
+GST_DEBUG_CATEGORY_STATIC (reel_ladder_debug);
+#define GST_CAT_DEFAULT reel_ladder_debug
+
+#define MAX_RUNGS 16
+#define MAX_KBPS 1000000
+#define MAX_SIZE 8192
+/* With keyframes forced on a grid, x264's own interval must never fire
+ * first: 1000 frames is longer than any segment. */
+#define FORCED_KEY_INT_MAX 1000
+#define DEFAULT_PRESET "veryfast"
+
+enum
+{
+  PROP_0,
+  PROP_RUNGS,
+  PROP_KEYFRAME_INTERVAL,
+  PROP_SPEED_PRESET,
+  PROP_LIVE,
+  PROP_PEAK_RATIO,
+  PROP_BUFFER_RATIO,
+};
+
+typedef struct
+{
+  char name[32];
+  guint width; /* 0: from the input's aspect ratio */
+  guint height;
+  guint kbps;
+  GstElement *scaled; /* capsfilter with the rung's size */
+  GstElement *encoder;
+} Rung;
+
+struct _GstReelLadder
+{
+  GstBin parent;
+  GstPad *sinkpad;
+  GstElement *entry; /* identity: where keyframes are requested */
+  GstElement *tee;
+
+  /* properties (object lock) */
+  char *rungs_text;
+  char *rungs_error; /* why rungs_text was refused, or NULL */
+  GArray *rungs;     /* of Rung */
+  guint64 keyframe_interval;
+  char *preset;
+  gboolean live;
+  gint peak_n, peak_d;
+  gint buffer_n, buffer_d;
+
+  /* streaming thread */
+  GstSegment segment;
+  ReelKeyUnits keyframes;
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS ("video/x-h264"));
+
+G_DEFINE_TYPE (GstReelLadder, gst_reel_ladder, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE (reelladder, "reelladder", GST_RANK_NONE, GST_TYPE_REEL_LADDER);
+
+/* Parses "NAME:WIDTHxHEIGHT:KBPS" or "NAME:HEIGHT:KBPS", comma-separated. */
+static GArray *
+parse_rungs (const char *text, char **why)
+{
+  g_autoptr (GArray) rungs = g_array_new (FALSE, TRUE, sizeof (Rung));
+  g_auto (GStrv) items = g_strsplit (text ? text : "", ",", -1);
+  for (guint i = 0; items[i]; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (g_strstrip (items[i]), ":", -1);
+      g_auto (GStrv) size = NULL;
+      Rung r = { 0 };
+      guint64 w = 0, h = 0, kbps = 0;
+      gboolean ok = g_strv_length (f) == 3 && *f[0] && strlen (f[0]) < sizeof r.name;
+      for (const char *p = ok ? f[0] : ""; *p; p++)
+        ok = ok && (g_ascii_isalnum (*p) || *p == '_' || *p == '-');
+      if (ok)
+        {
+          size = g_strsplit (f[1], "x", -1);
+          if (g_strv_length (size) == 2)
+            ok = g_ascii_string_to_unsigned (size[0], 10, 2, MAX_SIZE, &w, NULL)
+                 && g_ascii_string_to_unsigned (size[1], 10, 2, MAX_SIZE, &h, NULL);
+          else
+            ok = g_strv_length (size) == 1
+                 && g_ascii_string_to_unsigned (size[0], 10, 2, MAX_SIZE, &h, NULL);
+          ok = ok && g_ascii_string_to_unsigned (f[2], 10, 1, MAX_KBPS, &kbps, NULL);
+        }
+      if (!ok)
+        {
+          *why = g_strdup_printf ("rung \"%s\" is not NAME:WIDTHxHEIGHT:KBPS or NAME:HEIGHT:KBPS "
+                                  "(NAME of [A-Za-z0-9_-], sizes 2..%d, KBPS 1..%d)",
+                                  items[i], MAX_SIZE, MAX_KBPS);
+          return NULL;
+        }
+      g_strlcpy (r.name, f[0], sizeof r.name);
+      r.width = (guint)w & ~1u;
+      r.height = (guint)h & ~1u;
+      r.kbps = (guint)kbps;
+      g_array_append_val (rungs, r);
+    }
+  if (rungs->len == 0 || rungs->len > MAX_RUNGS)
+    {
+      *why = g_strdup_printf ("rungs must list 1 to %d rungs", MAX_RUNGS);
+      return NULL;
+    }
+  return g_steal_pointer (&rungs);
+}
+
+static void
+set_rung_caps (Rung *r, guint width)
+{
+  g_autoptr (GstCaps) caps
+      = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, (gint)width, "height", G_TYPE_INT,
+                             (gint)r->height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+  g_object_set (r->scaled, "caps", caps, NULL);
+}
+
+/* Rungs without a width take the input's display aspect ratio. */
+static void
+size_rungs (GstReelLadder *self, GstCaps *caps)
+{
+  GstVideoInfo info;
+  if (!gst_video_info_from_caps (&info, caps) || info.height == 0)
+    return;
+  for (guint i = 0; i < self->rungs->len; i++)
+    {
+      Rung *r = &g_array_index (self->rungs, Rung, i);
+      guint64 w;
+      if (r->width)
+        continue;
+      w = gst_util_uint64_scale_round ((guint64)r->height * info.par_n, (guint64)info.width,
+                                       (guint64)info.height * MAX (info.par_d, 1));
+      w = MAX (2, (w + 1) & ~(guint64)1);
+      set_rung_caps (r, (guint)MIN (w, MAX_SIZE));
+    }
+}
+
+/* Before each buffer enters the tee: the keyframe grid (in the input's
+ * stream time) and the caps that size the rungs. */
+static GstPadProbeReturn
+entry_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstReelLadder *self = data;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    {
+      GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+      GstClockTime ts = gst_segment_to_stream_time (
+          &self->segment, GST_FORMAT_TIME,
+          (GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf) : GST_BUFFER_DTS (buf)));
+      GstEvent *fku = reel_key_units_check (&self->keyframes, ts);
+      if (fku)
+        {
+          g_autoptr (GstPad) src = gst_element_get_static_pad (self->entry, "src");
+          gst_pad_push_event (src, fku);
+        }
+    }
+  else
+    {
+      GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+      if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS)
+        {
+          GstCaps *caps;
+          gst_event_parse_caps (event, &caps);
+          size_rungs (self, caps);
+        }
+      else if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
+        gst_event_copy_segment (event, &self->segment);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+clear_rungs (GstReelLadder *self)
+{
+  while (GST_ELEMENT (self)->srcpads)
+    gst_element_remove_pad (GST_ELEMENT (self), GST_ELEMENT (self)->srcpads->data);
+  for (guint i = 0; self->rungs && i < self->rungs->len; i++)
+    {
+      /* Everything of a rung hangs off its queue, named q<i>. */
+      g_autofree char *qname = g_strdup_printf ("q%u", i);
+      g_autoptr (GstElement) q = gst_bin_get_by_name (GST_BIN (self), qname);
+      g_autoptr (GstPad) qsink = q ? gst_element_get_static_pad (q, "sink") : NULL;
+      g_autoptr (GstPad) teepad = qsink ? gst_pad_get_peer (qsink) : NULL;
+      GstElement *e = q;
+      if (teepad)
+        gst_element_release_request_pad (self->tee, teepad);
+      while (e)
+        {
+          g_autoptr (GstPad) srcpad = gst_element_get_static_pad (e, "src");
+          g_autoptr (GstPad) peer = srcpad ? gst_pad_get_peer (srcpad) : NULL;
+          GstElement *next = peer ? gst_pad_get_parent_element (peer) : NULL;
+          if (next == GST_ELEMENT (self))
+            g_clear_object (&next);
+          gst_bin_remove (GST_BIN (self), e);
+          if (e != q)
+            gst_object_unref (e);
+          e = next;
+        }
+    }
+  g_clear_pointer (&self->rungs, g_array_unref);
+}
+
+static gboolean
+build_rung (GstReelLadder *self, guint index, Rung *r)
+{
+  g_autofree char *qname = g_strdup_printf ("q%u", index);
+  g_autofree char *padname = g_strdup_printf ("src_%u", index);
+  GstElement *q = gst_element_factory_make ("queue", qname);
+  GstElement *scale = gst_element_factory_make ("videoscale", NULL);
+  GstElement *convert = gst_element_factory_make ("videoconvert", NULL);
+  GstElement *scaled = gst_element_factory_make ("capsfilter", NULL);
+  GstElement *enc = gst_element_factory_make ("x264enc", NULL);
+  GstElement *profile = gst_element_factory_make ("capsfilter", NULL);
+  GstElement *parse = gst_element_factory_make ("h264parse", NULL);
+  g_autoptr (GstPad) out = NULL;
+  g_autoptr (GstCaps) high = gst_caps_from_string ("video/x-h264,profile=high");
+  GstPad *ghost;
+
+  if (!q || !scale || !convert || !scaled || !enc || !profile || !parse)
+    {
+      GstElement *all[] = { q, scale, convert, scaled, enc, profile, parse };
+      for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+        if (all[i])
+          gst_object_unref (all[i]);
+      return FALSE;
+    }
+  r->scaled = scaled;
+  r->encoder = enc;
+  if (r->width)
+    set_rung_caps (r, r->width);
+  g_object_set (profile, "caps", high, NULL);
+  /* Catmull-Rom, a bicubic, instead of the default bilinear, which loses 2
+   * to 3 dB PSNR when downscaling 1080p; no borders, since rung sizes keep
+   * the input's aspect to within a pixel (rounded to even). */
+  gst_util_set_object_arg (G_OBJECT (scale), "method", "catrom");
+  g_object_set (scale, "add-borders", FALSE, NULL);
+  /* One thread per encoder: x264's frame threads make its rate control
+   * depend on timing, so two runs on the same input would differ; with one,
+   * a run is reproducible bit for bit, and the rungs, each in its own
+   * thread, keep the cores busy. */
+  g_object_set (enc, "threads", 1, NULL);
+  /* No B-frames: with them, mp4mux shifts each file's first presentation
+   * time by the reorder delay, which would open a gap at every join of
+   * independently encoded chunks. */
+  g_object_set (enc, "bitrate", r->kbps, "bframes", 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", self->preset);
+  if (self->keyframe_interval)
+    g_object_set (enc, "key-int-max", FORCED_KEY_INT_MAX, NULL);
+  if (self->live)
+    {
+      gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
+      /* Parameter sets with every keyframe: a live consumer may join at any. */
+      g_object_set (parse, "config-interval", -1, NULL);
+    }
+  {
+    g_autoptr (GString) o = g_string_new (NULL);
+    /* On a keyframe grid, scene cuts would add keyframes just before a
+     * boundary, and a muxer cutting fragments at keyframes would make a
+     * one-frame segment of them. */
+    if (self->keyframe_interval)
+      g_string_append (o, "scenecut=0");
+    if (self->peak_n > 0 && self->buffer_n > 0)
+      g_string_append_printf (o,
+                              "%svbv-maxrate=%" G_GUINT64_FORMAT ":vbv-bufsize=%" G_GUINT64_FORMAT,
+                              o->len ? ":" : "", (guint64)r->kbps * self->peak_n / self->peak_d,
+                              (guint64)r->kbps * self->buffer_n / self->buffer_d);
+    if (o->len)
+      g_object_set (enc, "option-string", o->str, NULL);
+  }
+  gst_bin_add_many (GST_BIN (self), q, scale, convert, scaled, enc, profile, parse, NULL);
+  if (!gst_element_link (self->tee, q)
+      || !gst_element_link_many (q, scale, convert, scaled, enc, profile, parse, NULL))
+    return FALSE;
+  out = gst_element_get_static_pad (parse, "src");
+  ghost = gst_ghost_pad_new_from_template (
+      padname, out, gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src_%u"));
+  gst_pad_set_active (ghost, TRUE);
+  return gst_element_add_pad (GST_ELEMENT (self), ghost);
+}
+
+static void
+build_rungs (GstReelLadder *self)
+{
+  clear_rungs (self);
+  g_clear_pointer (&self->rungs_error, g_free);
+  self->rungs = parse_rungs (self->rungs_text, &self->rungs_error);
+  if (!self->rungs)
+    {
+      GST_WARNING_OBJECT (self, "%s", self->rungs_error);
+      return;
+    }
+  for (guint i = 0; i < self->rungs->len; i++)
+    if (!build_rung (self, i, &g_array_index (self->rungs, Rung, i)))
+      {
+        self->rungs_error = g_strdup ("cannot build the rung's elements (is x264enc installed? "
+                                      "it is in gstreamer1.0-plugins-ugly)");
+        return;
+      }
+  gst_element_no_more_pads (GST_ELEMENT (self));
+}
+
+static GstStateChangeReturn
+change_state (GstElement *element, GstStateChange transition)
+{
+  GstReelLadder *self = GST_REEL_LADDER (element);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY && (!self->rungs || self->rungs_error))
+    {
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("The ladder has no usable rungs."),
+                         ("%s", self->rungs_error ? self->rungs_error : "set the rungs property"));
+      return GST_STATE_CHANGE_FAILURE;
+    }
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    {
+      gst_segment_init (&self->segment, GST_FORMAT_TIME);
+      reel_key_units_reset (&self->keyframes, self->keyframe_interval, 0);
+    }
+  return GST_ELEMENT_CLASS (gst_reel_ladder_parent_class)->change_state (element, transition);
+}
+
+/* Encoder settings apply to the encoders that exist: rebuild them. */
+static void
+rebuild_if_built (GstReelLadder *self)
+{
+  if (self->rungs)
+    build_rungs (self);
+}
+
+static void
+set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstReelLadder *self = GST_REEL_LADDER (object);
+  if (GST_STATE (self) != GST_STATE_NULL)
+    {
+      GST_WARNING_OBJECT (self, "%s can only change in the NULL state", pspec->name);
+      return;
+    }
+  switch (prop_id)
+    {
+    case PROP_RUNGS:
+      g_free (self->rungs_text);
+      self->rungs_text = g_value_dup_string (value);
+      build_rungs (self);
+      break;
+    case PROP_KEYFRAME_INTERVAL:
+      self->keyframe_interval = g_value_get_uint64 (value);
+      rebuild_if_built (self);
+      break;
+    case PROP_SPEED_PRESET:
+      g_free (self->preset);
+      self->preset = g_value_dup_string (value);
+      if (!self->preset)
+        self->preset = g_strdup (DEFAULT_PRESET);
+      rebuild_if_built (self);
+      break;
+    case PROP_LIVE:
+      self->live = g_value_get_boolean (value);
+      rebuild_if_built (self);
+      break;
+    case PROP_PEAK_RATIO:
+      self->peak_n = gst_value_get_fraction_numerator (value);
+      self->peak_d = gst_value_get_fraction_denominator (value);
+      rebuild_if_built (self);
+      break;
+    case PROP_BUFFER_RATIO:
+      self->buffer_n = gst_value_get_fraction_numerator (value);
+      self->buffer_d = gst_value_get_fraction_denominator (value);
+      rebuild_if_built (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstReelLadder *self = GST_REEL_LADDER (object);
+  switch (prop_id)
+    {
+    case PROP_RUNGS:
+      g_value_set_string (value, self->rungs_text);
+      break;
+    case PROP_KEYFRAME_INTERVAL:
+      g_value_set_uint64 (value, self->keyframe_interval);
+      break;
+    case PROP_SPEED_PRESET:
+      g_value_set_string (value, self->preset);
+      break;
+    case PROP_LIVE:
+      g_value_set_boolean (value, self->live);
+      break;
+    case PROP_PEAK_RATIO:
+      gst_value_set_fraction (value, self->peak_n, self->peak_d);
+      break;
+    case PROP_BUFFER_RATIO:
+      gst_value_set_fraction (value, self->buffer_n, self->buffer_d);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+finalize (GObject *object)
+{
+  GstReelLadder *self = GST_REEL_LADDER (object);
+  g_free (self->rungs_text);
+  g_free (self->rungs_error);
+  g_free (self->preset);
+  g_clear_pointer (&self->rungs, g_array_unref);
+  G_OBJECT_CLASS (gst_reel_ladder_parent_class)->finalize (object);
+}
+
+static void
+gst_reel_ladder_class_init (GstReelLadderClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
+  gobject_class->finalize = finalize;
+  element_class->change_state = GST_DEBUG_FUNCPTR (change_state);
+
+  g_object_class_install_property (
+      gobject_class, PROP_RUNGS,
+      g_param_spec_string ("rungs", "Rungs",
+                           "Comma-separated rungs, NAME:WIDTHxHEIGHT:KBPS or NAME:HEIGHT:KBPS "
+                           "(width from the input's aspect ratio); rung i comes out of src_i",
+                           NULL, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_KEYFRAME_INTERVAL,
+      g_param_spec_uint64 ("keyframe-interval", "Keyframe interval",
+                           "Give every rung a keyframe at each multiple of this stream time (ns), "
+                           "e.g. the segment length; 0 = leave keyframes to the encoders",
+                           0, G_MAXUINT64, 0, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_SPEED_PRESET,
+      g_param_spec_string ("speed-preset", "Speed preset",
+                           "x264 speed preset of every rung (ultrafast ... veryslow)",
+                           DEFAULT_PRESET, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_LIVE,
+      g_param_spec_boolean ("live", "Live",
+                            "Tune the encoders for latency (x264 zerolatency: no look-ahead, no "
+                            "frame delay), for live streams",
+                            FALSE, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_PEAK_RATIO,
+      gst_param_spec_fraction ("peak-ratio", "Peak ratio",
+                               "VBV maximum rate of a rung as a multiple of its bitrate; 0/1 = no "
+                               "VBV constraint",
+                               0, 1, 100, 1, 0, 1, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_BUFFER_RATIO,
+      gst_param_spec_fraction ("buffer-ratio", "Buffer ratio",
+                               "VBV buffer of a rung in seconds at its bitrate (used with "
+                               "peak-ratio)",
+                               0, 1, 100, 1, 2, 1, flags));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (
+      element_class, "Adaptive-bitrate ladder", "Codec/Encoder/Video",
+      "Encodes raw video into one keyframe-aligned H.264 stream per rung", "reel developers");
+  GST_DEBUG_CATEGORY_INIT (reel_ladder_debug, "reelladder", 0, "reel encoding ladder");
+}
+
+static void
+gst_reel_ladder_init (GstReelLadder *self)
+{
+  g_autoptr (GstPad) target = NULL;
+  self->preset = g_strdup (DEFAULT_PRESET);
+  self->peak_n = 0;
+  self->peak_d = 1;
+  self->buffer_n = 2;
+  self->buffer_d = 1;
+  self->entry = gst_element_factory_make ("identity", "entry");
+  self->tee = gst_element_factory_make ("tee", "tee");
+  gst_bin_add_many (GST_BIN (self), self->entry, self->tee, NULL);
+  gst_element_link (self->entry, self->tee);
+  target = gst_element_get_static_pad (self->entry, "sink");
+  gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     entry_probe, self, NULL);
+  self->sinkpad = gst_ghost_pad_new_from_template (
+      "sink", target, gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "sink"));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+}

@@ -1,0 +1,154 @@
+/* reelladder (plugins/) with GstHarness: one harness feeds raw frames into
+ * the ladder's sink and reads src_0, a second one reads src_1.
+ *
+ *   /reelladder/rungs      every frame comes out of every rung, H.264 at
+ *                          the rung's size (a height-only rung takes the
+ *                          input's aspect), timestamps unchanged, keyframes
+ *                          exactly on the keyframe-interval grid
+ *   /reelladder/bad-rungs  a malformed rung list is a clear element error */
+#include "gstreel.h"
+
+#include <gst/check/gstharness.h>
+
+#define FRAMES 60
+#define FPS 25
+#define INTERVAL GST_SECOND
+
+static GstStaticPadTemplate raw_template
+    = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw"));
+static GstStaticPadTemplate h264_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-h264"));
+
+typedef struct
+{
+  guint frames;
+  guint keyframes;
+} RungOutput;
+
+/* Waits for the rung's end of stream; returns the segment it announced. */
+static GstSegment
+wait_eos (GstHarness *h)
+{
+  GstSegment seg;
+  gboolean have_segment = FALSE;
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  for (;;)
+    {
+      GstEvent *e = gst_harness_pull_event (h);
+      gboolean eos;
+      g_assert_nonnull (e);
+      eos = GST_EVENT_TYPE (e) == GST_EVENT_EOS;
+      if (GST_EVENT_TYPE (e) == GST_EVENT_SEGMENT)
+        {
+          gst_event_copy_segment (e, &seg);
+          have_segment = TRUE;
+        }
+      gst_event_unref (e);
+      if (eos)
+        break;
+    }
+  g_assert_true (have_segment);
+  return seg;
+}
+
+/* Pulls everything a rung produced, checking each buffer. */
+static RungOutput
+drain (GstHarness *h, guint width, guint height)
+{
+  RungOutput out = { 0 };
+  GstSegment seg = wait_eos (h);
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (h->sinkpad);
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  gint w = 0, hh = 0;
+  GstBuffer *b;
+
+  g_assert_true (gst_structure_has_name (s, "video/x-h264"));
+  g_assert_true (gst_structure_get_int (s, "width", &w)
+                 && gst_structure_get_int (s, "height", &hh));
+  g_assert_cmpint (w, ==, width);
+  g_assert_cmpint (hh, ==, height);
+  while ((b = gst_harness_try_pull (h)))
+    {
+      /* The input's timeline: frame n at n/FPS s of stream time. */
+      GstClockTime st = gst_segment_to_stream_time (&seg, GST_FORMAT_TIME, GST_BUFFER_PTS (b));
+      g_assert_cmpuint (st, ==, gst_util_uint64_scale (out.frames, GST_SECOND, FPS));
+      if (!GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DELTA_UNIT))
+        {
+          /* Keyframes exactly on the grid, and only there. */
+          g_assert_cmpuint (st % INTERVAL, ==, 0);
+          out.keyframes++;
+        }
+      else
+        g_assert_cmpuint (st % INTERVAL, !=, 0);
+      out.frames++;
+      gst_buffer_unref (b);
+    }
+  return out;
+}
+
+static void
+test_rungs (void)
+{
+  GstElement *ladder = gst_element_factory_make ("reelladder", NULL);
+  GstHarness *h0, *h1;
+  RungOutput o0, o1;
+
+  g_object_set (ladder, "rungs", "240p:320x240:300,90p:90:100", "keyframe-interval",
+                (guint64)INTERVAL, "speed-preset", "ultrafast", "live", TRUE, NULL);
+  gst_util_set_object_arg (G_OBJECT (ladder), "peak-ratio", "3/2");
+  h0 = gst_harness_new_full (ladder, &raw_template, "sink", &h264_template, "src_0");
+  h1 = gst_harness_new_full (ladder, &raw_template, NULL, &h264_template, "src_1");
+  gst_object_unref (ladder);
+  /* 4:3 input with square pixels: the 90-line rung is 120 wide. */
+  gst_harness_set_src_caps_str (h0, "video/x-raw,format=I420,width=320,height=240,"
+                                    "framerate=25/1,pixel-aspect-ratio=1/1");
+  for (guint i = 0; i < FRAMES; i++)
+    {
+      GstBuffer *frame = gst_harness_create_buffer (h0, 320 * 240 * 3 / 2);
+      gst_buffer_memset (frame, 0, (guint8)(i * 4), 320 * 240);
+      gst_buffer_memset (frame, 320 * 240, 128, 320 * 240 / 2);
+      GST_BUFFER_PTS (frame) = gst_util_uint64_scale (i, GST_SECOND, FPS);
+      GST_BUFFER_DURATION (frame) = GST_SECOND / FPS;
+      g_assert_cmpint (gst_harness_push (h0, frame), ==, GST_FLOW_OK);
+    }
+  g_assert_true (gst_harness_push_event (h0, gst_event_new_eos ()));
+  o0 = drain (h0, 320, 240);
+  o1 = drain (h1, 120, 90);
+  g_assert_cmpuint (o0.frames, ==, FRAMES);
+  g_assert_cmpuint (o1.frames, ==, FRAMES);
+  /* 60 frames at 25 fps: keyframes at 0, 1 and 2 s. */
+  g_assert_cmpuint (o0.keyframes, ==, 3);
+  g_assert_cmpuint (o1.keyframes, ==, 3);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h0);
+}
+
+static void
+test_bad_rungs (void)
+{
+  GstElement *ladder = gst_element_factory_make ("reelladder", NULL);
+  g_autoptr (GstBus) bus = gst_bus_new ();
+  g_autoptr (GstMessage) m = NULL;
+  g_autoptr (GError) error = NULL;
+  g_object_set (ladder, "rungs", "720p:wide:2800", NULL);
+  gst_element_set_bus (ladder, bus);
+  g_assert_cmpint (gst_element_set_state (ladder, GST_STATE_READY), ==, GST_STATE_CHANGE_FAILURE);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  g_assert_nonnull (m);
+  gst_message_parse_error (m, &error, NULL);
+  g_assert_nonnull (strstr (error->message, "no usable rungs"));
+  gst_element_set_state (ladder, GST_STATE_NULL);
+  gst_element_set_bus (ladder, NULL);
+  gst_object_unref (ladder);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  reel_gst_register ();
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/reelladder/rungs", test_rungs);
+  g_test_add_func ("/reelladder/bad-rungs", test_bad_rungs);
+  return g_test_run ();
+}
