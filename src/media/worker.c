@@ -325,12 +325,57 @@ hold_while_exists (const char *path, const ReelJob *job)
 }
 
 static char *
-make_work_dir (ReelWorker *w, const char *video, const char *what)
+make_work_dir (ReelWorker *w, const char *video, const char *what, GError **error)
 {
   g_autofree char *name = g_strdup_printf ("%s-%s-XXXXXX", video, what);
   g_autofree char *tmpl = g_build_filename (w->work_dir, name, NULL);
-  g_mkdir_with_parents (w->work_dir, 0700);
-  return g_strdup (g_mkdtemp (tmpl));
+  if (g_mkdir_with_parents (w->work_dir, 0700) != 0 || !g_mkdtemp (tmpl))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot make a work directory in %s: %s",
+                   w->work_dir, g_strerror (errno));
+      return NULL;
+    }
+  return g_steal_pointer (&tmpl);
+}
+
+/* Runs the pipeline of a job of this kind on its original, in a new work
+ * directory, skipping the decoders of unused_kind: returns the directory,
+ * which holds the outputs (the caller reads them, then removes it with
+ * remove_dir), or NULL. */
+static char *
+run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const char *label,
+                  GstElementFactoryListType unused_kind, GError **error)
+{
+  JsonObject *d = reel_job_data (job);
+  const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
+  const char *original = json_object_get_string_member_with_default (d, "original", NULL);
+  g_autofree char *source = NULL, *dir = NULL, *line = NULL;
+
+  if (!video || !original)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s job lacks video_id or original",
+                   kind);
+      return NULL;
+    }
+  if (!(source = reel_blobs_local_path (w->blobs, original, error))
+      || !(dir = make_work_dir (w, video, label, error)))
+    return NULL;
+  line = reel_worker_pipeline (w->cfg, kind, d, source, dir, error);
+  if (!line || !run_pipeline (line, job, unused_kind, error))
+    {
+      remove_dir (dir);
+      return NULL;
+    }
+  return g_steal_pointer (&dir);
+}
+
+/* Says in the log that a job of video is done. */
+static gboolean
+announce (ReelWorker *w, const char *video, const char *type, JsonObject *ev, GError **error)
+{
+  g_autofree char *subject = reel_event_subject ("video", video);
+  json_object_set_string_member (ev, "video_id", video);
+  return reel_events_publish (w->bus, subject, type, 1, NULL, ev, FALSE, NULL, error);
 }
 
 static gboolean
@@ -339,21 +384,20 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
   ReelWorker *w = data;
   JsonObject *d = reel_job_data (job);
   const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
-  const char *original = json_object_get_string_member_with_default (d, "original", NULL);
   guint chunk = (guint)json_object_get_int_member_with_default (d, "chunk", 0);
   guint64 start = (guint64)json_object_get_int_member_with_default (d, "start_ns", 0);
   guint64 segment_ns = (guint64)json_object_get_int_member_with_default (d, "segment_ns", 1);
   JsonArray *rungs = json_object_get_array_member (d, "rungs");
   gboolean last = json_object_get_boolean_member_with_default (d, "last", FALSE);
-  g_autofree char *source = NULL, *dir = NULL, *line = NULL, *subject = NULL, *init = NULL;
+  g_autofree char *dir = NULL, *init = NULL;
   g_autofree char *chunk_label = g_strdup_printf ("c%u", chunk);
   g_autoptr (JsonObject) ev = json_object_new ();
   JsonArray *renditions;
   gboolean ok = FALSE;
 
-  if (!video || !original || !rungs)
+  if (!rungs)
     {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "chunk job lacks fields");
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "chunk job lacks rungs");
       return FALSE;
     }
   if (test_fault ("fail-chunks"))
@@ -363,13 +407,9 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
     }
   if (last && test_fault ("hold-last-chunk"))
     hold_while_exists (test_fault ("hold-last-chunk"), job);
-  source = reel_blobs_local_path (w->blobs, original, error);
-  if (!source || !(dir = make_work_dir (w, video, chunk_label)))
+  if (!(dir = run_job_pipeline (w, job, "chunk", chunk_label, GST_ELEMENT_FACTORY_TYPE_MEDIA_AUDIO,
+                                error)))
     return FALSE;
-  line = reel_worker_pipeline (w->cfg, "chunk", d, source, dir, error);
-  if (!line || !run_pipeline (line, job, GST_ELEMENT_FACTORY_TYPE_MEDIA_AUDIO, error))
-    goto out;
-
   init = g_strdup_printf ("init-%u.mp4", chunk);
   renditions = json_array_new ();
   json_object_set_array_member (ev, "renditions", renditions);
@@ -391,10 +431,8 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
           && g_ascii_strtoull (test_fault ("kill-in-chunk"), NULL, 10) == chunk)
         raise (SIGKILL);
     }
-  json_object_set_string_member (ev, "video_id", video);
   json_object_set_int_member (ev, "chunk", chunk);
-  subject = reel_event_subject ("video", video);
-  ok = reel_events_publish (w->bus, subject, "chunk.transcoded", 1, NULL, ev, FALSE, NULL, error);
+  ok = announce (w, video, "chunk.transcoded", ev, error);
 out:
   remove_dir (dir);
   return ok;
@@ -406,33 +444,22 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
   ReelWorker *w = data;
   JsonObject *d = reel_job_data (job);
   const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
-  const char *original = json_object_get_string_member_with_default (d, "original", NULL);
-  g_autofree char *source = NULL, *dir = NULL, *line = NULL, *file = NULL, *subject = NULL;
+  g_autofree char *dir = NULL, *file = NULL;
   g_autoptr (JsonObject) ev = json_object_new ();
   JsonObject *out;
   gboolean ok = FALSE;
 
-  if (!video || !original)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "audio job lacks fields");
-      return FALSE;
-    }
-  source = reel_blobs_local_path (w->blobs, original, error);
-  if (!source || !(dir = make_work_dir (w, video, "audio")))
+  if (!(dir
+        = run_job_pipeline (w, job, "audio", "audio", GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO, error)))
     return FALSE;
-  line = reel_worker_pipeline (w->cfg, "audio", d, source, dir, error);
-  if (!line || !run_pipeline (line, job, GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO, error))
-    goto out;
   file = g_build_filename (dir, "audio.mp4", NULL);
   out = store_rendition (w, video, "audio", file, 0, 0, "init.mp4", FALSE, AAC_PRIMING_SAMPLES,
                          error);
   if (!out)
     goto out;
   json_object_set_int_member (out, "bitrate", AUDIO_BITRATE);
-  json_object_set_string_member (ev, "video_id", video);
   json_object_set_object_member (ev, "rendition", out);
-  subject = reel_event_subject ("video", video);
-  ok = reel_events_publish (w->bus, subject, "audio.transcoded", 1, NULL, ev, FALSE, NULL, error);
+  ok = announce (w, video, "audio.transcoded", ev, error);
 out:
   remove_dir (dir);
   return ok;
@@ -446,25 +473,15 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   ReelWorker *w = data;
   JsonObject *d = reel_job_data (job);
   const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
-  const char *original = json_object_get_string_member_with_default (d, "original", NULL);
-  g_autofree char *source = NULL, *dir = NULL, *line = NULL, *file = NULL, *key = NULL;
-  g_autofree char *subject = NULL, *jpeg = NULL;
+  g_autofree char *dir = NULL, *file = NULL, *key = NULL, *jpeg = NULL;
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (JsonObject) ev = json_object_new ();
   gsize len;
   gboolean ok = FALSE;
 
-  if (!video || !original)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "poster job lacks fields");
-      return FALSE;
-    }
-  source = reel_blobs_local_path (w->blobs, original, error);
-  if (!source || !(dir = make_work_dir (w, video, "poster")))
+  if (!(dir = run_job_pipeline (w, job, "poster", "poster", GST_ELEMENT_FACTORY_TYPE_MEDIA_AUDIO,
+                                error)))
     return FALSE;
-  line = reel_worker_pipeline (w->cfg, "poster", d, source, dir, error);
-  if (!line || !run_pipeline (line, job, GST_ELEMENT_FACTORY_TYPE_MEDIA_AUDIO, error))
-    goto out;
   file = g_build_filename (dir, REEL_POSTER_FILE, NULL);
   if (!g_file_get_contents (file, &jpeg, &len, error))
     goto out;
@@ -472,12 +489,10 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   key = g_strdup_printf ("videos/%s/%s", video, REEL_POSTER_FILE);
   if (!reel_blobs_put (w->blobs, key, bytes, error))
     goto out;
-  json_object_set_string_member (ev, "video_id", video);
   json_object_set_string_member (ev, "file", REEL_POSTER_FILE);
   json_object_set_int_member (ev, "width", json_object_get_int_member (d, "width"));
   json_object_set_int_member (ev, "height", json_object_get_int_member (d, "height"));
-  subject = reel_event_subject ("video", video);
-  ok = reel_events_publish (w->bus, subject, "video.poster", 1, NULL, ev, FALSE, NULL, error);
+  ok = announce (w, video, "video.poster", ev, error);
 out:
   remove_dir (dir);
   return ok;
