@@ -193,7 +193,9 @@ try {
   await a.getByLabel('Quality').selectOption(other.name);
   await a.waitForFunction((w) => document.getElementById('video').videoWidth === w, other.width, { polling: 100 });
   const t0 = await a.evaluate(() => document.getElementById('video').currentTime);
-  await a.waitForFunction((t) => document.getElementById('video').currentTime > t + 1, t0, { polling: 100 });
+  // Past the first progress heartbeat (10 s of playing) too.
+  await a.waitForFunction((t) => document.getElementById('video').currentTime > Math.max(t + 1, 11),
+                          t0, { polling: 100 });
   const after = await a.evaluate(() => {
     const v = document.getElementById('video');
     const hls = window.reelPlayer.hls;

@@ -4,9 +4,9 @@
 // a table for screen readers and for reading exact values.
 import { formatDuration, h, svg } from './app.js';
 
-const W = 480;
-const H = 200;
-const PAD = { left: 40, right: 12, top: 12, bottom: 28 };
+const W = 420;
+const H = 190;
+const PAD = { left: 46, right: 14, top: 12, bottom: 30 };
 
 export function retentionChart(figure, report) {
   const pts = report.retention || [];

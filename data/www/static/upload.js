@@ -284,6 +284,10 @@ function setBusy(on) {
   start.hidden = on;
   cancel.hidden = !on;
   fileInput.disabled = on;
+  if (!previous) {
+    $('title').disabled = on;
+    $('description').disabled = on;
+  }
 }
 
 form.addEventListener('submit', async (e) => {

@@ -35,8 +35,10 @@ function rungOfLevel(level) {
 
 function currentRendition() {
   const hls = window.reelPlayer.hls;
-  if (hls && hls.currentLevel >= 0) {
-    const r = rungOfLevel(hls.levels[hls.currentLevel]);
+  if (hls) {
+    // Before the first switch is announced, the level being loaded is the one that plays.
+    const level = [hls.currentLevel, hls.loadLevel, hls.firstLevel].find((l) => l >= 0);
+    const r = level === undefined ? null : rungOfLevel(hls.levels[level]);
     if (r) return r.name;
   }
   const byHeight = rungs.find((r) => r.height === video.videoHeight);
