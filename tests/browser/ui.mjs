@@ -252,6 +252,7 @@ try {
     hitMarks: await hit.locator('.live-title mark').allTextContents(),
     hitBold: await hit.locator('.live-title b').count(),
   };
+  await shot(b, 'search-as-you-type-desktop');
   await b.keyboard.press('ArrowDown'); // keyboard: into the results
   result.search.focusedHit = await b.evaluate(() => document.activeElement.classList.contains('live-hit'));
   await b.keyboard.press('Enter');
@@ -422,6 +423,10 @@ try {
       result.audit[`${name}-${width}`] = await audit(p);
     }
     // Keyboard: the first Tab reaches the skip link, Enter moves to the content.
+    await p.goto(`${base}/`);
+    await p.locator('#bell').click();
+    await p.locator('#notifications li').first().waitFor();
+    await p.screenshot({ path: path.join(artifacts, `notifications-${width}.png`) });
     await p.goto(`${base}/`);
     await p.keyboard.press('Tab');
     const skip = await p.evaluate(() => document.activeElement.textContent);
