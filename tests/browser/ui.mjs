@@ -14,22 +14,29 @@
 //               and replies (and edits his comment)
 //   alice       sees her notifications and bob's comment; deletes his
 //               reply (owner), answers him
-//   resume      alice uploads CLIP2 with the upload throttled, reloads the
-//               page half-way, picks the file again: the upload goes on
-//               from the server's offset, completes, is processed
+//   resume      alice uploads CLIP2 with the upload throttled; the
+//               connection drops for a moment (tus retries from the
+//               server's offset); she reloads the page, picks the file
+//               again: the upload goes on from the server's offset,
+//               completes, is processed
 //   bob-bell    bob is notified of alice's new video; his feed shows it
-//   failed      a file that is not a video: processing fails with a reason
+//   failed      a file that is not a video, dropped on the page: processing
+//               fails with a reason
 //   offline     a comment sent offline says the server cannot be reached
+//   paging      more comments than a page: "More comments" shows the rest
+//   channel     un- and re-subscribing on the channel page
+//   logout      log out, a wrong password, log in
 //   notfound    /channel/nobody is the 404 page
 //   a11y        labels, alt texts, skip link, no sideways scrolling at 390 px
 //   screenshots home, watch, upload, channel at 1280x800 and 390x844
 //
-//   node ui.mjs BASE_URL CLIP CLIP2 NOT_A_VIDEO ARTIFACT_DIR TIMEOUT_S
+//   node ui.mjs BASE_URL CLIP CLIP2 ARTIFACT_DIR TIMEOUT_S
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
-const [base, clip, clip2, broken, artifacts, timeoutArg] = process.argv.slice(2);
+const [base, clip, clip2, artifacts, timeoutArg] = process.argv.slice(2);
 const T = Number(timeoutArg || 120) * 1000;
 const PASSWORD = 'correct horse battery';
 const TITLE1 = 'Bouncing ball <b>at dusk</b> & friends';
@@ -57,7 +64,8 @@ async function person(options, expectHttp = []) {
 
 function watchPage(page, expectHttp) {
   page.on('console', (m) => {
-    if (m.type() === 'error' && !expectHttp.some((x) => page.url().includes(x))) {
+    const where = `${page.url()} ${m.location().url}`;
+    if (m.type() === 'error' && !expectHttp.some((x) => where.includes(x))) {
       result.errors.push(`${page.url()}: ${m.text()}`);
     }
   });
@@ -67,6 +75,55 @@ function watchPage(page, expectHttp) {
       result.httpErrors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
     }
   });
+}
+
+// A TCP proxy to 127.0.0.1:port that passes at most `rate` bytes a second
+// from the browser to reeld (so an upload has a middle), counts them, and
+// whose connections cut() breaks at once (what a dropped network
+// connection looks like to both ends).
+const TICK_MS = 50;
+async function tcpProxy(port, rate) {
+  const open = new Set();
+  const proxy = { forwarded: 0, rate };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), '127.0.0.1');
+    const pair = [client, upstream];
+    const queue = [];
+    for (const sock of pair) {
+      open.add(sock);
+      sock.on('error', () => {});
+      sock.on('close', () => {
+        clearInterval(timer);
+        for (const x of pair) { x.destroy(); open.delete(x); }
+      });
+    }
+    client.on('data', (chunk) => {
+      queue.push(chunk);
+      client.pause();
+    });
+    const timer = setInterval(() => {
+      let budget = (proxy.rate * TICK_MS) / 1000;
+      while (queue.length && budget > 0) {
+        const chunk = queue.shift();
+        const part = chunk.subarray(0, budget);
+        if (part.length < chunk.length) queue.unshift(chunk.subarray(part.length));
+        upstream.write(part);
+        proxy.forwarded += part.length;
+        budget -= part.length;
+      }
+      if (!queue.length) client.resume();
+    }, TICK_MS);
+    upstream.pipe(client);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  proxy.port = server.address().port;
+  proxy.cut = () => {
+    const n = open.size / 2;
+    for (const sock of open) sock.resetAndDestroy();
+    return n;
+  };
+  proxy.close = () => { proxy.cut(); server.close(); };
+  return proxy;
 }
 
 async function shot(page, name) {
@@ -240,7 +297,7 @@ try {
 
   /* ---- bob finds it, subscribes, comments, replies ---- */
   result.step = 'search';
-  const bobCtx = await person(DESKTOP, ['/channel/nobody']);
+  const bobCtx = await person(DESKTOP, ['/channel/nobody', '/api/v1/sessions']);
   const b = await bobCtx.newPage();
   await register(b, 'bob', 'Bob');
   await b.getByLabel('Search videos').click();
@@ -305,43 +362,68 @@ try {
   await a.locator('.comments > li.comment').first().waitFor();
   result.alice.afterReload = await a.locator('.comments').innerText();
 
-  /* ---- an upload interrupted by a page reload resumes ---- */
+  /* ---- an upload interrupted by a dropped connection, then by a page reload, resumes ---- */
   result.step = 'resume';
+  // The page talks to reeld through a slow TCP proxy, so the upload has a
+  // middle, and the test can cut its connection there.
+  const size2 = statSync(clip2).size;
+  const SLOW = 150 * 1024;
+  const proxy = await tcpProxy(new URL(base).port, SLOW);
+  const proxied = `http://127.0.0.1:${proxy.port}`;
+  const u = await alice.newPage();
   const patches = [];
-  a.on('request', (r) => {
+  u.on('request', (r) => {
     if (r.method() === 'PATCH' && r.url().includes('/api/v1/uploads/')) patches.push(Number(r.headers()['upload-offset']));
   });
-  const cdp = await alice.newCDPSession(a);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions',
-    { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 160 * 1024 });
-  await a.goto(`${base}/upload`);
-  await pick(a, clip2);
-  await a.getByLabel('Title').fill(TITLE2);
-  await a.getByRole('button', { name: 'Upload' }).click();
-  await a.waitForFunction(() => Math.max(0, ...window.reelUpload.progress) >= 30, null, { polling: 50 });
-  result.resume = { progressAtReload: await a.evaluate(() => Math.max(...window.reelUpload.progress)) };
-  await shot(a, 'upload-progress-desktop');
-  await a.reload();
-  await cdp.send('Network.emulateNetworkConditions',
-    { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-  await a.locator('#unfinished li').first().waitFor();
-  result.resume.unfinished = await a.locator('#unfinished-list').innerText();
+  await u.goto(`${proxied}/login`);
+  await u.evaluate((t) => localStorage.setItem('reel.session', JSON.stringify({ token: t, username: 'alice' })),
+                   await token(a));
+  await u.goto(`${proxied}/upload`);
+  await pick(u, clip2);
+  await u.getByLabel('Title').fill(TITLE2);
+  let mark = proxy.forwarded;
+  const until = async (cond) => { while (!cond()) await u.waitForTimeout(20); };
+  await u.getByRole('button', { name: 'Upload' }).click();
+  // 15 % in, the connection drops; tus-js-client asks the server where it
+  // stopped (HEAD) and sends the rest from there.
+  await until(() => proxy.forwarded - mark >= 0.15 * size2);
+  result.resume = { cut: proxy.cut() };
+  proxy.rate = 1e9; // (Chromium may first resend the whole body on a new connection)
+  await until(() => patches.some((o) => o > 0));
+  proxy.rate = SLOW;
+  mark = proxy.forwarded;
+  result.resume.retries = await u.evaluate(() => window.reelUpload.retries);
+  // 20 % later the page is reloaded (the network drops that upload too).
+  await until(() => proxy.forwarded - mark >= 0.2 * size2);
+  await shot(u, 'upload-progress-desktop');
+  result.resume.patchesBeforeReload = patches.slice();
+  proxy.cut();
+  proxy.rate = 1e9;
+  await u.reload();
+  await u.locator('#unfinished li').first().waitFor();
+  result.resume.unfinished = await u.locator('#unfinished-list').innerText();
   const patchesBefore = patches.length;
-  await pick(a, clip2);
-  result.resume.button = await a.locator('#start').textContent();
-  result.resume.info = await a.locator('#file-info').textContent();
-  await a.getByRole('button', { name: 'Resume upload' }).click();
-  await a.waitForFunction(() => window.reelUpload.done);
-  Object.assign(result.resume, await a.evaluate(() => ({
+  await pick(u, clip2);
+  result.resume.button = await u.locator('#start').textContent();
+  result.resume.info = await u.locator('#file-info').textContent();
+  await u.getByRole('button', { name: 'Resume upload' }).click();
+  await u.waitForFunction(() => window.reelUpload.done);
+  Object.assign(result.resume, await u.evaluate(() => ({
     videoId: window.reelUpload.videoId,
     resumedFrom: window.reelUpload.resumedFrom,
     firstProgress: window.reelUpload.progress[0],
     maxProgress: Math.max(...window.reelUpload.progress),
   })));
-  result.resume.patchOffsetsBefore = patches.slice(0, patchesBefore);
   result.resume.patchOffsetsAfter = patches.slice(patchesBefore);
-  await a.waitForFunction(() => window.reelUpload.processing && window.reelUpload.processing.state === 'ready');
+  await u.waitForFunction(() => window.reelUpload.processing && window.reelUpload.processing.state === 'ready');
+  await u.close();
+  proxy.close();
+  // What the browser logs for the cut connections: failed requests, and the
+  // 409 of a body it resent from offset 0 after the server had kept a part.
+  const cutNoise = (e) => e.includes(proxied) && (e.includes('net::ERR_') || e.includes('409'));
+  result.resume.cutNoise = result.errors.filter(cutNoise).length + result.httpErrors.filter(cutNoise).length;
+  result.errors = result.errors.filter((e) => !cutNoise(e));
+  result.httpErrors = result.httpErrors.filter((e) => !cutNoise(e));
 
   /* ---- bob is told about alice's new video ---- */
   result.step = 'bob-bell';
@@ -360,7 +442,16 @@ try {
   /* ---- failed processing shows the reason ---- */
   result.step = 'failed';
   await a.goto(`${base}/upload`);
-  await pick(a, broken);
+  // Dropped on the drop zone rather than picked.
+  const dropped = await a.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['This is a text file, not a video.\n'.repeat(40)], 'not-a-video.mp4',
+                          { type: 'video/mp4' }));
+    return dt;
+  });
+  await a.dispatchEvent('#drop', 'drop', { dataTransfer: dropped });
+  await a.waitForSelector('#start:not([disabled])');
+  result.dropped = await a.locator('#file-info').textContent();
   await a.getByLabel('Title').fill('Not a video');
   await a.getByRole('button', { name: 'Upload' }).click();
   await a.waitForFunction(() => window.reelUpload.processing && window.reelUpload.processing.state === 'failed');
@@ -384,6 +475,51 @@ try {
   result.offline = await b.locator('#new-comment .status').textContent();
   await bobCtx.setOffline(false);
   result.errors = result.errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED'));
+
+  /* ---- comment paging ---- */
+  result.step = 'paging';
+  await b.evaluate(async (id) => {
+    const t = JSON.parse(localStorage.getItem('reel.session')).token;
+    for (let i = 1; i <= 21; i++) {
+      await fetch(`/api/v1/videos/${id}/comments`, { method: 'POST',
+        headers: { Authorization: `Bearer ${t}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ text: `Comment number ${i}` }) });
+    }
+  }, result.upload.videoId);
+  await b.reload();
+  await b.locator('.comments li.comment').first().waitFor();
+  result.paging = { first: await b.locator('.comments li.comment').count() };
+  await b.getByRole('button', { name: 'More comments' }).click();
+  await b.locator('.comments li.comment', { hasText: 'Great bounce, really!' }).waitFor();
+  result.paging.all = await b.locator('.comments li.comment').count();
+  result.paging.moreHidden = await b.locator('button.more:has-text("More comments")').isHidden();
+  result.paging.newest = await b.locator('.comments > li.comment .comment-text').first().textContent();
+
+  /* ---- the channel page's subscribe button; log out, log in ---- */
+  result.step = 'channel';
+  await b.goto(`${base}/channel/alice`);
+  await b.getByRole('button', { name: 'Unsubscribe from Alice Example' }).click();
+  await b.getByRole('button', { name: 'Subscribe to Alice Example' }).waitFor();
+  result.channel = { afterUnsubscribe: await b.locator('#subscribers').textContent() };
+  await b.getByRole('button', { name: 'Subscribe to Alice Example' }).click();
+  await b.getByRole('button', { name: 'Unsubscribe from Alice Example' }).waitFor();
+  result.channel.afterSubscribe = await b.locator('#subscribers').textContent();
+  result.channel.videos = await b.locator('#videos .card-title').allInnerTexts();
+  result.step = 'logout';
+  result.bobToken = await token(b);
+  await b.getByRole('button', { name: 'Log out' }).click();
+  await b.getByRole('link', { name: 'Log in' }).waitFor();
+  result.logout = { stored: await b.evaluate(() => localStorage.getItem('reel.session')) };
+  await b.getByRole('link', { name: 'Log in' }).click();
+  await b.locator('#login-username').fill('bob');
+  await b.locator('#login-password').fill('not the password');
+  await b.getByRole('button', { name: 'Log in' }).click();
+  await b.locator('#login-status.error').waitFor();
+  result.logout.wrong = await b.locator('#login-status').textContent();
+  await b.locator('#login-password').fill(PASSWORD);
+  await b.getByRole('button', { name: 'Log in' }).click();
+  await b.waitForURL(`${base}/`);
+  result.logout.header = await b.locator('.me').textContent();
 
   /* ---- 404 ---- */
   result.step = 'notfound';

@@ -27,7 +27,7 @@ const fileInfo = $('file-info');
 const uploadStatus = $('upload-status');
 
 // For tests and curious people: what the uploader did.
-window.reelUpload = { progress: [], resumedFrom: null, videoId: null, done: false };
+window.reelUpload = { progress: [], resumedFrom: null, videoId: null, done: false, retries: 0 };
 
 let file = null;
 let previous = null; // a stored unfinished upload of this file
@@ -161,7 +161,12 @@ function makeUpload(f) {
     // offset) or a lock (423) will not get better by retrying.
     onShouldRetry: (err) => {
       const status = err.originalResponse ? err.originalResponse.getStatus() : 0;
-      return !(status >= 400 && status < 500 && status !== 409 && status !== 423);
+      const retry = !(status >= 400 && status < 500 && status !== 409 && status !== 423);
+      if (retry) {
+        window.reelUpload.retries++;
+        say(uploadStatus, 'The connection dropped; resuming…');
+      }
+      return retry;
     },
     onProgress,
     onSuccess,
