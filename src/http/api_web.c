@@ -94,15 +94,22 @@ get_index (ReelRequest *req)
   serve (req, NULL, "index.html", SOUP_STATUS_OK);
 }
 
+/* page when what it shows exists, else 404.html with status 404. */
+static void
+serve_if_found (ReelRequest *req, gboolean found, const char *page)
+{
+  if (found)
+    serve (req, NULL, page, SOUP_STATUS_OK);
+  else
+    serve (req, NULL, "404.html", SOUP_STATUS_NOT_FOUND);
+}
+
 static void
 get_watch (ReelRequest *req)
 {
   g_autoptr (JsonObject) video
       = reel_videos_get (req->http->store, reel_request_param (req, "id"), NULL);
-  if (video)
-    serve (req, NULL, "watch.html", SOUP_STATUS_OK);
-  else
-    serve (req, NULL, "404.html", SOUP_STATUS_NOT_FOUND);
+  serve_if_found (req, video != NULL, "watch.html");
 }
 
 static void
@@ -128,10 +135,7 @@ get_channel (ReelRequest *req)
 {
   g_autoptr (JsonObject) channel
       = reel_users_get_public (req->http->store, reel_request_param (req, "username"), NULL);
-  if (channel)
-    serve (req, NULL, "channel.html", SOUP_STATUS_OK);
-  else
-    serve (req, NULL, "404.html", SOUP_STATUS_NOT_FOUND);
+  serve_if_found (req, channel != NULL, "channel.html");
 }
 
 static void

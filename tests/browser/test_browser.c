@@ -82,11 +82,51 @@ test_watch (void)
   g_assert_cmpint (json_object_get_int_member (r, "videoHeight"), >, 0);
   g_assert_cmpstr (json_object_get_string_member (r, "title"), ==, "Bouncing ball");
 
-  /* An unknown video is a 404 page, not a blank player. */
+  /* An unknown video or channel is a 404 page, not a blank player. */
   {
-    g_autofree char *body = NULL;
-    g_assert_cmpuint (reel_test_raw_get (d->port, "/watch/AAAAAAAAAAA", &body), ==, 404);
-    g_assert_nonnull (strstr (body, "Nothing here"));
+    const char *missing[] = { "/watch/AAAAAAAAAAA", "/channel/nobody", "/channel/NOT%20A%20NAME" };
+    for (guint i = 0; i < G_N_ELEMENTS (missing); i++)
+      {
+        g_autofree char *body = NULL;
+        g_assert_cmpuint (reel_test_raw_get (d->port, missing[i], &body), ==, 404);
+        g_assert_nonnull (strstr (body, "Nothing here"));
+      }
+  }
+  /* Every page is served with its Content-Security-Policy. */
+  {
+    const char *pages[] = { "/", "/login", "/upload", "/search?q=ball", "/channel/wendy" };
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        g_autoptr (ReelTestResponse) page
+            = reel_test_http (d->port, "GET", pages[i], NULL, NULL, 0);
+        g_assert_cmpuint (page->status, ==, 200);
+        g_assert_nonnull (strstr (page->content_type, "text/html"));
+        g_assert_nonnull (
+            strstr (reel_test_header (page, "Content-Security-Policy"), "script-src 'self'"));
+        g_assert_cmpstr (reel_test_header (page, "X-Content-Type-Options"), ==, "nosniff");
+      }
+  }
+  /* No file name reaches outside the UI's directory. */
+  {
+    const char *bad[] = {
+      "/static/..%2F..%2Fmeson.build",
+      "/static/%2e%2e/%2e%2e/README.md",
+      "/static/../watch.html",
+      "/static/vendor/..%2Fapp.js",
+      "/static/.reel.css",
+      "/static/reel.css%00.js",
+      "/static/reel..css",
+      "/static/app.js.bak",
+      "/channel/..%2F..%2Fetc",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autofree char *body = NULL;
+        guint status = reel_test_raw_get (d->port, bad[i], &body);
+        if (status != 404)
+          g_error ("GET %s answered %u", bad[i], status);
+        g_assert_null (strstr (body, "project("));
+      }
   }
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);

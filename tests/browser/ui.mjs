@@ -455,6 +455,7 @@ try {
   await a.getByLabel('Title').fill('Not a video');
   await a.getByRole('button', { name: 'Upload' }).click();
   await a.waitForFunction(() => window.reelUpload.processing && window.reelUpload.processing.state === 'failed');
+  await a.locator('#recent-list li', { hasText: 'failed:' }).waitFor();
   result.failed = {
     videoId: await a.evaluate(() => window.reelUpload.videoId),
     text: await a.locator('#process-status').textContent(),

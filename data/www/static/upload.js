@@ -164,6 +164,8 @@ function makeUpload(f) {
       const retry = !(status >= 400 && status < 500 && status !== 409 && status !== 423);
       if (retry) {
         window.reelUpload.retries++;
+        retrying = true;
+        samples = [];
         say(uploadStatus, 'The connection dropped; resuming…');
       }
       return retry;
@@ -230,6 +232,7 @@ drop.addEventListener('drop', (e) => {
 /* ---------- uploading ---------- */
 
 let samples = []; // [time ms, bytes sent]
+let retrying = false; // a retry after a dropped connection is under way
 
 function onProgress(sent, total) {
   const pct = total ? Math.floor((sent / total) * 100) : 0;
@@ -245,6 +248,9 @@ function onProgress(sent, total) {
   $('upload-speed').textContent = speed > 0 ? `${formatBytes(speed)}/s` : '';
   $('upload-eta').textContent = speed > 0 && sent < total
     ? `${formatDuration((total - sent) / speed)} left` : '';
+  if (sent >= total && !window.reelUpload.done) say(uploadStatus, 'Sent; waiting for the server to confirm…');
+  else if (retrying) say(uploadStatus, 'Uploading again from where the server stopped…');
+  retrying = false;
 }
 
 function errorMessage(err) {
