@@ -382,6 +382,14 @@ test_ui (void)
                        json_object_get_double_member (seek, "position"));
     find_action (actions, "pause");
     find_action (actions, "progress");
+    /* Leaving the page sent the last play with sendBeacon, as text/plain
+     * with the token in the body, and it counted as alice's. */
+    g_assert_true (json_node_get_boolean (at (r, "watch.beacon.queued")));
+    g_assert_cmpstr (str (r, "watch.beacon.actions.0"), ==, "play");
+    g_assert_true (json_node_get_boolean (at (r, "watch.beacon.hasToken")));
+    g_assert_cmpstr (json_object_get_string_member (actions->pdata[actions->len - 1], "action"), ==,
+                     "play");
+    assert_contains (log->pdata[log->len - 1], "\"viewer\":\"alice\"");
     a = get_json (d->port, path, str (r, "aliceToken"));
     g_assert_cmpfloat (json_object_get_double_member (a, "watch_time"), >, FIRST_BOUNDARY_S);
     g_assert_cmpint (json_object_get_int_member (a, "viewers"), ==, 1);

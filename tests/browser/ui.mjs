@@ -146,6 +146,19 @@ async function token(page) {
   return page.evaluate(() => JSON.parse(localStorage.getItem('reel.session')).token);
 }
 
+// Runs in the page: records each navigator.sendBeacon call in
+// sessionStorage, which outlives the page that sent it.
+function noteBeacons() {
+  const send = navigator.sendBeacon.bind(navigator);
+  navigator.sendBeacon = (url, data) => {
+    const ok = send(url, data);
+    const seen = JSON.parse(sessionStorage.getItem('reel.test.beacons') || '[]');
+    seen.push({ url, data: String(data), ok });
+    sessionStorage.setItem('reel.test.beacons', JSON.stringify(seen));
+    return ok;
+  };
+}
+
 // Picks a file on /upload and waits until the page has looked for an
 // earlier, unfinished upload of it.
 async function pick(page, file) {
@@ -194,6 +207,7 @@ try {
   result.step = 'register';
   const alice = await person(DESKTOP);
   const a = await alice.newPage();
+  await a.addInitScript(noteBeacons);
   result.aliceHeader = await register(a, 'alice', 'Alice Example');
 
   result.step = 'upload';
@@ -271,9 +285,19 @@ try {
   await a.waitForTimeout(500);
   await a.evaluate(() => document.getElementById('video').pause());
   await a.waitForFunction(() => window.reelActions.batches > 0);
+  // Playing again, then leaving the page: what is queued goes with
+  // sendBeacon (which playwright does not report as a request: the page
+  // notes its beacons in sessionStorage, see noteBeacons).
+  await a.evaluate(() => document.getElementById('video').play());
+  await a.waitForFunction(() => window.reelActions.sent.filter((x) => x === 'play').length === 2);
   result.watch.actions = await a.evaluate(() => window.reelActions.sent);
-  // Leaving the page sends what is left with sendBeacon.
   await a.goto(`${base}/`);
+  const beacons = await a.evaluate(() => JSON.parse(sessionStorage.getItem('reel.test.beacons') || '[]'));
+  result.watch.beacon = beacons.length ? {
+    queued: beacons[0].ok,
+    actions: JSON.parse(beacons[0].data).events.map((e) => e.action),
+    hasToken: !!JSON.parse(beacons[0].data).token,
+  } : null;
 
   /* ---- the owner's retention chart ---- */
   result.step = 'analytics';
