@@ -382,6 +382,7 @@ test_ui (void)
                        json_object_get_double_member (seek, "position"));
     find_action (actions, "pause");
     find_action (actions, "progress");
+    find_action (actions, "ended");
     /* Leaving the page sent the last play with sendBeacon, as text/plain
      * with the token in the body, and it counted as alice's. */
     g_assert_true (json_node_get_boolean (at (r, "watch.beacon.queued")));

@@ -288,8 +288,13 @@ try {
   // Playing again, then leaving the page: what is queued goes with
   // sendBeacon (which playwright does not report as a request: the page
   // notes its beacons in sessionStorage, see noteBeacons).
+  // To the end: a jump near it, then `ended`.
+  await a.evaluate(() => { const v = document.getElementById('video'); v.currentTime = v.duration - 1.5; v.play(); });
+  await a.waitForFunction(() => window.reelActions.sent.includes('ended'));
+  await a.evaluate(() => { document.getElementById('video').currentTime = 5; });
+  await a.waitForFunction(() => window.reelActions.sent.filter((x) => x === 'seek').length === 3);
   await a.evaluate(() => document.getElementById('video').play());
-  await a.waitForFunction(() => window.reelActions.sent.filter((x) => x === 'play').length === 2);
+  await a.waitForFunction(() => window.reelActions.sent.filter((x) => x === 'play').length === 3);
   result.watch.actions = await a.evaluate(() => window.reelActions.sent);
   await a.goto(`${base}/`);
   const beacons = await a.evaluate(() => JSON.parse(sessionStorage.getItem('reel.test.beacons') || '[]'));
