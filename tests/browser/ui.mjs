@@ -575,6 +575,7 @@ try {
       ['upload', '/upload', '#upload'],
       ['channel', '/channel/alice', '#videos .card'],
       ['search', '/search?q=ball', '.results .card'],
+      ['login', '/login', '#register'],
     ];
     for (const [name, url, ready] of pages) {
       await p.goto(`${base}${url}`);
