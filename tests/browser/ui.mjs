@@ -411,7 +411,13 @@ try {
   await pick(u, clip2);
   await u.getByLabel('Title').fill(TITLE2);
   let mark = proxy.forwarded;
-  const until = async (cond) => { while (!cond()) await u.waitForTimeout(20); };
+  const until = async (cond) => {
+    const deadline = Date.now() + T;
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${cond}`);
+      await u.waitForTimeout(20);
+    }
+  };
   await u.getByRole('button', { name: 'Upload' }).click();
   // 15 % in, the connection drops; tus-js-client asks the server where it
   // stopped (HEAD) and sends the rest from there.
