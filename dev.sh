@@ -44,7 +44,7 @@ install_deps() { # install_deps PACKAGE...
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# The web UI's third-party scripts (hls.js) and the browser tests' driver
+# The web UI's third-party scripts (hls.js, tus-js-client) and the browser tests' driver
 # (playwright-core, which drives Debian's Chromium and downloads no browser),
 # pinned by package-lock.json; hls.js is copied where reeld serves it.
 install_npm() {
@@ -57,6 +57,7 @@ install_npm() {
   fi
   mkdir -p data/www/vendor
   cp node_modules/hls.js/dist/hls.min.js data/www/vendor/hls.min.js
+  cp node_modules/tus-js-client/dist/tus.min.js data/www/vendor/tus.min.js
 }
 
 build() { # build DIR [meson options...]

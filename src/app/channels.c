@@ -204,17 +204,31 @@ render_suffix (ReelTxn *txn, gconstpointer element, gpointer data, GError **erro
   return reel_channels_video_item (txn, id, error);
 }
 
-JsonObject *
-reel_channels_feed (ReelStore *store, const char *username, const ReelPage *page, GError **error)
+static gboolean
+every_channel (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+               gpointer data)
+{
+  g_autofree char *username = g_strndup ((const char *)key, key_len);
+  return feed_channel (username, data);
+}
+
+/* The published videos of the channels follower follows, or of every
+ * channel when follower is NULL, newest first. */
+static JsonObject *
+merge_channels (ReelStore *store, const char *follower, const ReelPage *page, GError **error)
 {
   g_autoptr (ReelTxn) txn = NULL;
   g_autoptr (GArray) suffixes = g_array_new (FALSE, FALSE, sizeof (Suffix));
   Feed f = { NULL, page, suffixes, 0, NULL };
+  gboolean ok;
 
   if (!check_cursor (page, error) || !(txn = reel_store_begin (store, FALSE, error)))
     return NULL;
   f.txn = txn;
-  if (!reel_subscriptions_foreach_channel (txn, username, feed_channel, &f, error) || f.error)
+  ok = follower
+           ? reel_subscriptions_foreach_channel (txn, follower, feed_channel, &f, error)
+           : reel_txn_scan (txn, REEL_DB_USERS, NULL, 0, NULL, 0, FALSE, every_channel, &f, error);
+  if (!ok || f.error)
     {
       if (f.error)
         g_propagate_error (error, f.error);
@@ -222,6 +236,18 @@ reel_channels_feed (ReelStore *store, const char *username, const ReelPage *page
     }
   g_array_sort (suffixes, newest_first);
   return reel_page_render (txn, suffixes, page->limit, suffix_cursor, render_suffix, NULL, error);
+}
+
+JsonObject *
+reel_channels_feed (ReelStore *store, const char *username, const ReelPage *page, GError **error)
+{
+  return merge_channels (store, username, page, error);
+}
+
+JsonObject *
+reel_channels_latest (ReelStore *store, const ReelPage *page, GError **error)
+{
+  return merge_channels (store, NULL, page, error);
 }
 
 /* --- projection --- */

@@ -32,6 +32,10 @@ JsonObject *reel_channels_videos (ReelStore *store, const char *username, const 
 /* The published videos of the channels username follows, newest first. */
 JsonObject *reel_channels_feed (ReelStore *store, const char *username, const ReelPage *page,
                                 GError **error);
+/* The published videos of every channel, newest first (the home page's
+ * "latest"): the feed's merge over all users, one bounded range scan per
+ * channel, which suits a self-hosted instance's number of channels. */
+JsonObject *reel_channels_latest (ReelStore *store, const ReelPage *page, GError **error);
 
 /* The ids of the channel's latest published videos, newest first, at most
  * limit (for "up next" suggestions). */

@@ -6,6 +6,7 @@
  *   DELETE /api/v1/subscriptions/{channel}        unsubscribe
  *   GET    /api/v1/subscriptions                  the channels I follow
  *   GET    /api/v1/feed                           published videos of the channels I follow
+ *   GET    /api/v1/videos                         published videos of every channel (home page)
  * Every list pages with ?limit=&cursor= (app/page.h). */
 #include "app/channels.h"
 #include "app/subscriptions.h"
@@ -25,6 +26,17 @@ get_channel_videos (ReelRequest *req)
   if (reel_request_page (req, &page, &error))
     out = reel_channels_videos (req->http->store, reel_request_param (req, "username"), &page,
                                 &error);
+  reel_request_answer (req, out, error);
+}
+
+static void
+get_latest_videos (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (ReelPage) page = { 0 };
+  g_autoptr (JsonObject) out = NULL;
+  if (reel_request_page (req, &page, &error))
+    out = reel_channels_latest (req->http->store, &page, &error);
   reel_request_answer (req, out, error);
 }
 
@@ -173,4 +185,5 @@ reel_api_channels_register (ReelRouter *router)
   reel_router_add (router, "DELETE", "/api/v1/subscriptions/{channel}", delete_subscription);
   reel_router_add (router, "GET", "/api/v1/subscriptions", get_subscriptions);
   reel_router_add (router, "GET", "/api/v1/feed", get_feed);
+  reel_router_add (router, "GET", "/api/v1/videos", get_latest_videos);
 }

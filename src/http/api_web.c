@@ -1,11 +1,22 @@
 /* The web UI's files, from http.www_dir (data/www):
- *   GET /                         index.html
+ *   GET /                         index.html (latest videos, the subscription feed)
+ *   GET /login                    login.html (log in, register)
+ *   GET /upload                   upload.html
+ *   GET /search                   search.html (?q=)
  *   GET /watch/{id}               watch.html (404.html, status 404, for an unknown video)
+ *   GET /channel/{username}       channel.html (404.html, status 404, for an unknown user)
  *   GET /static/{file}            the UI's scripts, styles and images
- *   GET /static/vendor/{file}     third-party scripts (hls.js), installed by dev.sh from npm
+ *   GET /static/vendor/{file}     third-party scripts (hls.js, tus-js-client), installed by
+ *                                 dev.sh from npm
  * Pages are static: they read everything else from the JSON API. File names
  * are checked against a strict pattern before they touch the filesystem,
- * so no request can name a file outside the UI's directory. */
+ * so no request can name a file outside the UI's directory.
+ *
+ * Every file goes out with a Content-Security-Policy that allows scripts,
+ * styles and connections from this origin only: the UI keeps its session
+ * token in localStorage, so no injected script may ever run beside it.
+ * hls.js needs blob: for its worker and for the MediaSource it plays. */
+#include "app/users.h"
 #include "app/videos.h"
 #include "core/error.h"
 #include "http/respond.h"
@@ -14,6 +25,11 @@
 
 /* The UI changes with reel's version: revalidate (ETag) on every load. */
 #define UI_CACHE_CONTROL "no-cache"
+
+#define UI_CSP                                                                                     \
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "                \
+  "media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; font-src 'self'; "         \
+  "manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 static const struct
 {
@@ -56,6 +72,7 @@ serve (ReelRequest *req, const char *sub, const char *name, guint status)
 {
   const char *type = file_type (name);
   g_autofree char *path = NULL;
+  SoupMessageHeaders *h;
   if (!type)
     {
       reel_respond_error_code (req->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such file");
@@ -63,6 +80,10 @@ serve (ReelRequest *req, const char *sub, const char *name, guint status)
     }
   path = g_build_filename (req->http->cfg->www_dir, sub ? sub : name, sub ? name : NULL, NULL);
   reel_respond_file (req->msg, path, type, UI_CACHE_CONTROL);
+  h = soup_server_message_get_response_headers (req->msg);
+  soup_message_headers_replace (h, "Content-Security-Policy", UI_CSP);
+  soup_message_headers_replace (h, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (h, "Referrer-Policy", "same-origin");
   if (status != SOUP_STATUS_OK && soup_server_message_get_status (req->msg) == SOUP_STATUS_OK)
     soup_server_message_set_status (req->msg, status, NULL);
 }
@@ -73,15 +94,48 @@ get_index (ReelRequest *req)
   serve (req, NULL, "index.html", SOUP_STATUS_OK);
 }
 
+/* page when what it shows exists, else 404.html with status 404. */
+static void
+serve_if_found (ReelRequest *req, gboolean found, const char *page)
+{
+  if (found)
+    serve (req, NULL, page, SOUP_STATUS_OK);
+  else
+    serve (req, NULL, "404.html", SOUP_STATUS_NOT_FOUND);
+}
+
 static void
 get_watch (ReelRequest *req)
 {
   g_autoptr (JsonObject) video
       = reel_videos_get (req->http->store, reel_request_param (req, "id"), NULL);
-  if (video)
-    serve (req, NULL, "watch.html", SOUP_STATUS_OK);
-  else
-    serve (req, NULL, "404.html", SOUP_STATUS_NOT_FOUND);
+  serve_if_found (req, video != NULL, "watch.html");
+}
+
+static void
+get_login (ReelRequest *req)
+{
+  serve (req, NULL, "login.html", SOUP_STATUS_OK);
+}
+
+static void
+get_upload (ReelRequest *req)
+{
+  serve (req, NULL, "upload.html", SOUP_STATUS_OK);
+}
+
+static void
+get_search (ReelRequest *req)
+{
+  serve (req, NULL, "search.html", SOUP_STATUS_OK);
+}
+
+static void
+get_channel (ReelRequest *req)
+{
+  g_autoptr (JsonObject) channel
+      = reel_users_get_public (req->http->store, reel_request_param (req, "username"), NULL);
+  serve_if_found (req, channel != NULL, "channel.html");
 }
 
 static void
@@ -103,6 +157,10 @@ reel_api_web_register (ReelRouter *router)
 {
   reel_router_add (router, "GET", "/", get_index);
   reel_router_add (router, "GET", "/watch/{id}", get_watch);
+  reel_router_add (router, "GET", "/login", get_login);
+  reel_router_add (router, "GET", "/upload", get_upload);
+  reel_router_add (router, "GET", "/search", get_search);
+  reel_router_add (router, "GET", "/channel/{username}", get_channel);
   reel_router_add (router, "GET", "/static/vendor/{file}", get_vendor);
   reel_router_add (router, "GET", "/static/{file}", get_static);
 }

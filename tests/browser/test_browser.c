@@ -3,8 +3,21 @@
  *
  *   /browser/watch   /watch/{id} plays a freshly transcoded video past its
  *                    first chunk boundary with no error from the video
- *                    element, hls.js or the page */
+ *                    element, hls.js or the page
+ *   /browser/ui      the whole web UI as two people use it (tests/browser/ui.mjs):
+ *                    register, upload with progress and processing progress,
+ *                    watch with the quality menu (issue 7, acceptance 1);
+ *                    search as you type, subscribe, comment and reply, the
+ *                    notifications and the comment seen by the owner (2); an
+ *                    upload interrupted by a dropped connection and by a page
+ *                    reload resumes from the server's offset (3); screenshots of home, watch,
+ * upload and channel at 1280x800 and 390x844 in tests/artifacts, with labels, alt texts, the skip
+ * link and no sideways scrolling checked on each (4); the viewer actions the watch page sends reach
+ * the owner's analytics and its retention chart (issue 6); failed processing, offline and 404 pages
+ * say what happened; comment paging, log out and in. */
 #include "harness.h"
+
+#include <glib/gstdio.h>
 
 static const char *PASSWORD = "correct horse battery";
 
@@ -69,14 +82,484 @@ test_watch (void)
   g_assert_cmpint (json_object_get_int_member (r, "videoHeight"), >, 0);
   g_assert_cmpstr (json_object_get_string_member (r, "title"), ==, "Bouncing ball");
 
-  /* An unknown video is a 404 page, not a blank player. */
+  /* An unknown video or channel is a 404 page, not a blank player. */
   {
-    g_autofree char *body = NULL;
-    g_assert_cmpuint (reel_test_raw_get (d->port, "/watch/AAAAAAAAAAA", &body), ==, 404);
-    g_assert_nonnull (strstr (body, "Nothing here"));
+    const char *missing[] = { "/watch/AAAAAAAAAAA", "/channel/nobody", "/channel/NOT%20A%20NAME" };
+    for (guint i = 0; i < G_N_ELEMENTS (missing); i++)
+      {
+        g_autofree char *body = NULL;
+        g_assert_cmpuint (reel_test_raw_get (d->port, missing[i], &body), ==, 404);
+        g_assert_nonnull (strstr (body, "Nothing here"));
+      }
+  }
+  /* Every page is served with its Content-Security-Policy. */
+  {
+    const char *pages[] = { "/", "/login", "/upload", "/search?q=ball", "/channel/wendy" };
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        g_autoptr (ReelTestResponse) page
+            = reel_test_http (d->port, "GET", pages[i], NULL, NULL, 0);
+        g_assert_cmpuint (page->status, ==, 200);
+        g_assert_nonnull (strstr (page->content_type, "text/html"));
+        g_assert_nonnull (
+            strstr (reel_test_header (page, "Content-Security-Policy"), "script-src 'self'"));
+        g_assert_cmpstr (reel_test_header (page, "X-Content-Type-Options"), ==, "nosniff");
+      }
+  }
+  /* No file name reaches outside the UI's directory. */
+  {
+    const char *bad[] = {
+      "/static/..%2F..%2Fmeson.build",
+      "/static/%2e%2e/%2e%2e/README.md",
+      "/static/../watch.html",
+      "/static/vendor/..%2Fapp.js",
+      "/static/.reel.css",
+      "/static/reel.css%00.js",
+      "/static/reel..css",
+      "/static/app.js.bak",
+      "/channel/..%2F..%2Fetc",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autofree char *body = NULL;
+        guint status = reel_test_raw_get (d->port, bad[i], &body);
+        if (status != 404)
+          g_error ("GET %s answered %u", bad[i], status);
+        g_assert_null (strstr (body, "project("));
+      }
   }
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (media);
+}
+
+/* ---- /browser/ui ---- */
+
+#define TITLE1 "Bouncing ball <b>at dusk</b> & friends"
+#define TITLE2 "Test card, second upload"
+
+/* A member of the script's report by a dotted path ("watch.after.videoWidth",
+ * "bob.feed.0"); asserts that it is there. */
+static JsonNode *
+at (JsonObject *r, const char *dotted)
+{
+  g_auto (GStrv) parts = g_strsplit (dotted, ".", -1);
+  JsonNode *node = NULL;
+  JsonObject *obj = r;
+  JsonArray *arr = NULL;
+  for (guint i = 0; parts[i]; i++)
+    {
+      if (arr)
+        {
+          guint64 idx = g_ascii_strtoull (parts[i], NULL, 10);
+          g_assert_cmpuint (idx, <, json_array_get_length (arr));
+          node = json_array_get_element (arr, (guint)idx);
+        }
+      else
+        {
+          g_assert_nonnull (obj);
+          if (!json_object_has_member (obj, parts[i]))
+            g_error ("the report has no %s", dotted);
+          node = json_object_get_member (obj, parts[i]);
+        }
+      obj = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      arr = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+    }
+  return node;
+}
+
+static double
+num (JsonObject *r, const char *dotted)
+{
+  return json_node_get_double (at (r, dotted));
+}
+
+static const char *
+str (JsonObject *r, const char *dotted)
+{
+  return json_node_get_string (at (r, dotted));
+}
+
+static guint
+len (JsonObject *r, const char *dotted)
+{
+  return json_array_get_length (json_node_get_array (at (r, dotted)));
+}
+
+/* Whether one string of the array at dotted contains needle. */
+static gboolean
+any_contains (JsonObject *r, const char *dotted, const char *needle)
+{
+  JsonArray *a = json_node_get_array (at (r, dotted));
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    if (strstr (json_array_get_string_element (a, i), needle))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+assert_contains (const char *haystack, const char *needle)
+{
+  if (!strstr (haystack, needle))
+    g_error ("\"%s\" does not contain \"%s\"", haystack, needle);
+}
+
+/* The width of a PNG file (its IHDR), asserting that it is one. */
+static guint32
+png_width (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize n = 0;
+  g_assert_true (g_file_get_contents (path, &data, &n, NULL));
+  g_assert_cmpuint (n, >, 1000);
+  g_assert_cmpmem (data, 8, "\x89PNG\r\n\x1a\n", 8);
+  return ((guint32)(guint8)data[16] << 24) | ((guint32)(guint8)data[17] << 16)
+         | ((guint32)(guint8)data[18] << 8) | (guint32)(guint8)data[19];
+}
+
+static JsonObject *
+get_json (guint16 port, const char *path, const char *token)
+{
+  g_autoptr (ReelTestResponse) r = reel_test_http (port, "GET", path, token, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_nonnull (r->json);
+  return json_object_ref (json_node_get_object (r->json));
+}
+
+/* The stored viewer actions of a video: each action object, in order. */
+static GPtrArray *
+actions_of (GPtrArray *log, const char *video_id)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
+  for (guint i = 0; i < log->len; i++)
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      JsonObject *action;
+      g_assert_true (json_parser_load_from_data (p, log->pdata[i], -1, NULL));
+      action = json_object_get_object_member (json_node_get_object (json_parser_get_root (p)),
+                                              "action");
+      if (g_str_equal (json_object_get_string_member (action, "video_id"), video_id))
+        g_ptr_array_add (out, json_object_ref (action));
+    }
+  return out;
+}
+
+static JsonObject *
+find_action (GPtrArray *actions, const char *name)
+{
+  for (guint i = 0; i < actions->len; i++)
+    if (g_str_equal (json_object_get_string_member (actions->pdata[i], "action"), name))
+      return actions->pdata[i];
+  g_error ("no %s action was stored", name);
+  return NULL;
+}
+
+static void
+test_ui (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *media = reel_test_tmpdir ();
+  g_autofree char *conf = g_build_filename (dir, "reeld.conf", NULL);
+  g_autofree char *artifacts
+      = g_build_filename (reel_test_env ("REEL_TEST_SOURCE_DIR"), "tests", "artifacts", NULL);
+  g_autofree char *script = g_build_filename (reel_test_env ("REEL_TEST_SOURCE_DIR"), "tests",
+                                              "browser", "ui.mjs", NULL);
+  /* 20 s in 2 s segments, 2 per chunk: several chunks to watch being done
+   * (one worker), a first chunk boundary well before the end. */
+  g_autofree char *clip = reel_test_make_media (
+      media, "clip.mp4",
+      "videotestsrc pattern=ball num-buffers=600 ! video/x-raw,width=640,height=360,framerate=30/1 "
+      "! timeoverlay ! x264enc speed-preset=ultrafast ! mp4mux name=m ! filesink location=%s "
+      "audiotestsrc wave=sine samplesperbuffer=960 num-buffers=1000 "
+      "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! m.");
+  g_autofree char *clip2 = reel_test_make_media (
+      media, "clip2.mp4",
+      "videotestsrc pattern=smpte num-buffers=120 ! "
+      "video/x-raw,width=320,height=180,framerate=30/1 "
+      "! timeoverlay ! x264enc speed-preset=ultrafast ! mp4mux name=m ! filesink location=%s "
+      "audiotestsrc samplesperbuffer=960 num-buffers=200 ! audio/x-raw,rate=48000,channels=2 "
+      "! audioconvert ! avenc_aac ! m.");
+  ReelTestNats *nats = reel_test_nats_start ();
+  ReelTestReeld *d = NULL;
+  g_autofree char *url = NULL, *out = NULL, *err = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *r;
+  int status;
+  g_assert_true (g_file_set_contents (conf,
+                                      "[media]\nsegment_seconds = 2\nchunk_segments = 2\n"
+                                      "x264_preset = ultrafast\n"
+                                      "[worker]\nconcurrency = 1\n"
+                                      "[views]\nmin_watch_seconds = 3\n"
+                                      "[comments]\nrate_limit = 100\n",
+                                      -1, NULL));
+  d = reel_test_reeld_start_config (dir, nats->url, conf);
+  url = g_strdup_printf ("http://127.0.0.1:%u", d->port);
+  {
+    const char *argv[] = { "node", script, url, clip, clip2, artifacts, "90", NULL };
+    out = reel_test_run_env (argv, NULL, &err, &status);
+  }
+  g_test_message ("ui.mjs said: %s %s", out ? out : "", err ? err : "");
+  g_assert_nonnull (out);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  r = json_node_get_object (json_parser_get_root (parser));
+  if (!json_object_get_boolean_member (r, "ok"))
+    g_error ("ui.mjs failed at %s", json_object_get_string_member_with_default (r, "error", "?"));
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpuint (len (r, "errors"), ==, 0);
+  g_assert_cmpuint (len (r, "httpErrors"), ==, 0);
+
+  /* 1. Register, upload (the bar reaches 100 %), processing progress, watch. */
+  g_assert_cmpstr (str (r, "aliceHeader"), ==, "alice");
+  g_assert_cmpfloat (num (r, "upload.maxProgress"), ==, 100);
+  g_assert_cmpfloat (num (r, "upload.bar"), ==, 100);
+  g_assert_cmpstr (str (r, "upload.text"), ==, "100 %");
+  g_assert_true (any_contains (r, "upload.processingTexts", "parts done"));
+  g_assert_true (any_contains (r, "upload.processingTexts", "is ready: "));
+  {
+    const char *id = str (r, "upload.videoId");
+    g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", id);
+    g_autofree char *watch = g_strdup_printf ("/watch/%s", id);
+    g_autoptr (JsonObject) v = get_json (d->port, path, NULL);
+    JsonArray *renditions = json_object_get_array_member (v, "renditions");
+    guint rungs = 0;
+    g_assert_cmpstr (json_object_get_string_member (v, "title"), ==, TITLE1);
+    g_assert_cmpstr (str (r, "upload.watchLink"), ==, watch);
+    /* The menu: Auto, then every video rendition of the API, best first. */
+    g_assert_cmpstr (str (r, "watch.menu.0.value"), ==, "auto");
+    for (guint i = 0; i < json_array_get_length (renditions); i++)
+      {
+        JsonObject *rend = json_array_get_object_element (renditions, i);
+        g_autofree char *item = NULL;
+        if (!g_str_equal (json_object_get_string_member (rend, "kind"), "video"))
+          continue;
+        rungs++;
+        item = g_strdup_printf ("watch.menu.%u.value", rungs);
+        g_assert_cmpstr (str (r, item), ==, json_object_get_string_member (rend, "name"));
+      }
+    g_assert_cmpuint (rungs, >=, 2);
+    g_assert_cmpuint (len (r, "watch.menu"), ==, rungs + 1);
+  }
+  g_assert_cmpfloat (num (r, "watch.before.currentTime"), >, FIRST_BOUNDARY_S + 0.5);
+  g_assert_cmpfloat (num (r, "watch.after.currentTime"), >, num (r, "watch.before.currentTime"));
+  /* Choosing another rung changed what plays. */
+  g_assert_cmpfloat (num (r, "watch.after.videoWidth"), ==, num (r, "watch.chosenWidth"));
+  g_assert_cmpfloat (num (r, "watch.after.videoWidth"), !=, num (r, "watch.before.videoWidth"));
+  g_assert_cmpfloat (num (r, "watch.after.level"), !=, num (r, "watch.before.level"));
+  {
+    g_autofree char *playing = g_strdup_printf ("Playing %s", str (r, "watch.chosen"));
+    g_assert_cmpstr (str (r, "watch.after.playing"), ==, playing);
+  }
+  g_assert_cmpuint (len (r, "watch.playerErrors"), ==, 0);
+  g_assert_true (JSON_NODE_HOLDS_NULL (at (r, "watch.mediaError")));
+  /* API text is text: the title's markup is shown, never parsed. */
+  g_assert_cmpstr (str (r, "watch.title"), ==, TITLE1);
+  g_assert_cmpfloat (num (r, "watch.boldInTitle"), ==, 0);
+
+  /* Issue 6: the page's viewer actions, stored and valid, reach the analytics. */
+  {
+    const char *id = str (r, "upload.videoId");
+    g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s/analytics", id);
+    guint64 last = 0;
+    g_autoptr (GPtrArray) log = NULL;
+    g_autoptr (GPtrArray) actions = NULL;
+    g_autoptr (JsonObject) a = NULL;
+    JsonArray *watched;
+    JsonObject *play, *seek, *quality;
+    gboolean chosen_watched = FALSE;
+    reel_test_wait_actions_applied (d->port, nats->url);
+    log = reel_test_stream_log (nats->url, "REEL_ACTIONS", &last);
+    reel_test_validate_actions (log);
+    actions = actions_of (log, id);
+    play = find_action (actions, "play");
+    g_assert_cmpint (json_object_get_int_member (play, "v"), ==, 2);
+    g_assert_cmpstr (json_object_get_string_member (play, "trigger"), ==, "user");
+    quality = find_action (actions, "quality_change");
+    g_assert_cmpstr (json_object_get_string_member (quality, "rendition"), ==,
+                     str (r, "watch.chosen"));
+    seek = find_action (actions, "seek");
+    g_assert_cmpfloat (json_object_get_double_member (seek, "from"), >,
+                       json_object_get_double_member (seek, "position"));
+    find_action (actions, "pause");
+    find_action (actions, "progress");
+    find_action (actions, "ended");
+    /* Leaving the page sent the last play with sendBeacon, as text/plain
+     * with the token in the body, and it counted as alice's. */
+    g_assert_true (json_node_get_boolean (at (r, "watch.beacon.queued")));
+    g_assert_cmpstr (str (r, "watch.beacon.actions.0"), ==, "play");
+    g_assert_true (json_node_get_boolean (at (r, "watch.beacon.hasToken")));
+    g_assert_cmpstr (json_object_get_string_member (actions->pdata[actions->len - 1], "action"), ==,
+                     "play");
+    assert_contains (log->pdata[log->len - 1], "\"viewer\":\"alice\"");
+    a = get_json (d->port, path, str (r, "aliceToken"));
+    g_assert_cmpfloat (json_object_get_double_member (a, "watch_time"), >, FIRST_BOUNDARY_S);
+    g_assert_cmpint (json_object_get_int_member (a, "viewers"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (a, "views"), ==, 1);
+    watched = json_object_get_array_member (a, "renditions");
+    g_assert_cmpuint (json_array_get_length (watched), ==, 2);
+    for (guint i = 0; i < json_array_get_length (watched); i++)
+      chosen_watched |= g_str_equal (
+          json_object_get_string_member (json_array_get_object_element (watched, i), "name"),
+          str (r, "watch.chosen"));
+    g_assert_true (chosen_watched);
+    /* ... and the owner's watch page drew it. */
+    g_assert_cmpfloat (num (r, "analytics.watchTime"), >, 0);
+    g_assert_cmpfloat (num (r, "analytics.points"), ==, 21);
+    g_assert_cmpfloat (num (r, "analytics.svg"), ==, 1);
+    assert_contains (str (r, "analytics.stats"), "Viewers1");
+  }
+
+  /* 2. Bob finds it by part of its title, subscribes, comments, replies. */
+  g_assert_cmpstr (str (r, "search.hitText"), ==, TITLE1);
+  g_assert_cmpstr (str (r, "search.hitMarks.0"), ==, "Bouncing");
+  g_assert_cmpfloat (num (r, "search.hitBold"), ==, 0);
+  g_assert_true (json_node_get_boolean (at (r, "search.focusedHit")));
+  g_assert_cmpstr (str (r, "subscribe.button"), ==, "Subscribed");
+  g_assert_cmpstr (str (r, "subscribe.count"), ==, "1 subscriber");
+  assert_contains (str (r, "comments.bobSees"), "Great bounce, really!");
+  assert_contains (str (r, "comments.bobSees"), "(edited)");
+  assert_contains (str (r, "comments.bobSees"), "And the sound is in sync.");
+  /* Alice sees her notifications and his comment. */
+  assert_contains (str (r, "alice.bellLabel"), "unread");
+  g_assert_true (any_contains (r, "alice.notifications", "“" TITLE1 "” is ready to watch"));
+  assert_contains (str (r, "alice.sees"), "Great bounce, really!");
+  assert_contains (str (r, "alice.sees"), "And the sound is in sync.");
+  assert_contains (str (r, "alice.afterReload"), "Thanks, Bob!");
+  g_assert_null (strstr (str (r, "alice.afterReload"), "And the sound is in sync."));
+  /* Bob is told about her next video, which his feed shows. */
+  g_assert_true (any_contains (r, "bob.notifications", "alice published “" TITLE2 "”"));
+  g_assert_cmpstr (str (r, "bob.feed.0"), ==, TITLE2);
+  g_assert_cmpstr (str (r, "bob.latest.0"), ==, TITLE2);
+  g_assert_cmpstr (str (r, "bob.afterRead"), ==, "Notifications");
+  {
+    g_autoptr (JsonObject) alice = get_json (d->port, "/api/v1/users/alice", NULL);
+    g_autofree char *path
+        = g_strdup_printf ("/api/v1/videos/%s/comments", str (r, "upload.videoId"));
+    g_autoptr (JsonObject) comments = get_json (d->port, path, NULL);
+    JsonArray *items = json_object_get_array_member (comments, "items");
+    g_assert_cmpint (json_object_get_int_member (alice, "subscriber_count"), ==, 1);
+    /* Oldest thread first: bob's comment, then alice's answer (his reply is gone). */
+    g_assert_cmpuint (json_array_get_length (items), >=, 2);
+    g_assert_cmpstr (
+        json_object_get_string_member (json_array_get_object_element (items, 0), "text"), ==,
+        "Great bounce, really!");
+    g_assert_cmpstr (
+        json_object_get_string_member (json_array_get_object_element (items, 1), "author"), ==,
+        "alice");
+    g_assert_cmpstr (
+        json_object_get_string_member (json_array_get_object_element (items, 1), "text"), ==,
+        "Thanks, Bob!");
+  }
+
+  /* 3. The upload whose connection dropped, then whose page was reloaded,
+   * went on each time from the server's offset, never from 0 again. */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", str (r, "resume.videoId"));
+    g_autoptr (JsonObject) v = get_json (d->port, path, NULL);
+    GStatBuf st;
+    double from = num (r, "resume.resumedFrom"), retried;
+    guint before = len (r, "resume.patchesBeforeReload");
+    g_autofree char *last = g_strdup_printf ("resume.patchesBeforeReload.%u", before - 1);
+    g_autofree char *pct = NULL;
+    g_assert_cmpint (g_stat (clip2, &st), ==, 0);
+    pct = g_strdup_printf ("%d %% uploaded", (int)(from * 100 / (double)st.st_size));
+    /* The drop: tus-js-client retried with a PATCH from where the server was. */
+    g_assert_cmpfloat (num (r, "resume.retries"), >=, 1);
+    g_assert_cmpfloat (num (r, "resume.patchesBeforeReload.0"), ==, 0);
+    g_assert_cmpuint (before, >=, 2);
+    retried = num (r, last);
+    g_assert_cmpfloat (retried, >, 0);
+    /* The reload: the page lists the unfinished upload, and the same file
+     * chosen again continues from the server's offset. */
+    assert_contains (str (r, "resume.unfinished"), TITLE2);
+    assert_contains (str (r, "resume.unfinished"), pct);
+    g_assert_cmpstr (str (r, "resume.button"), ==, "Resume upload");
+    g_assert_cmpfloat (from, >, retried);
+    g_assert_cmpfloat (from, <, (double)st.st_size);
+    g_assert_cmpuint (len (r, "resume.patchOffsetsAfter"), ==, 1);
+    g_assert_cmpfloat (num (r, "resume.patchOffsetsAfter.0"), ==, from);
+    g_assert_cmpfloat (num (r, "resume.firstProgress"), ==,
+                       (double)(gint64)(from * 100 / (double)st.st_size));
+    g_assert_cmpfloat (num (r, "resume.maxProgress"), ==, 100);
+    g_assert_cmpstr (json_object_get_string_member (v, "state"), ==, "ready");
+    g_assert_cmpstr (json_object_get_string_member (v, "title"), ==, TITLE2);
+    g_assert_cmpint (json_object_get_int_member (v, "size"), ==, (gint64)st.st_size);
+  }
+
+  /* Comment paging, the channel page's button, logging out and in. */
+  g_assert_cmpfloat (num (r, "paging.first"), ==, 20);
+  g_assert_cmpfloat (num (r, "paging.all"), ==, 23);
+  g_assert_true (json_node_get_boolean (at (r, "paging.moreHidden")));
+  g_assert_cmpstr (str (r, "paging.newest"), ==, "Comment number 21");
+  g_assert_cmpstr (str (r, "channel.afterUnsubscribe"), ==, "0 subscribers");
+  g_assert_cmpstr (str (r, "channel.afterSubscribe"), ==, "1 subscriber");
+  g_assert_cmpstr (str (r, "channel.videos.0"), ==, TITLE2);
+  g_assert_cmpstr (str (r, "channel.videos.1"), ==, TITLE1);
+  g_assert_true (JSON_NODE_HOLDS_NULL (at (r, "logout.stored")));
+  g_assert_cmpstr (str (r, "logout.wrong"), ==, "Wrong username or password.");
+  g_assert_cmpstr (str (r, "logout.header"), ==, "bob");
+  {
+    /* Logging out revoked the old token. */
+    g_autoptr (ReelTestResponse) me
+        = reel_test_http (d->port, "GET", "/api/v1/sessions/current", str (r, "bobToken"), NULL, 0);
+    g_assert_cmpuint (me->status, ==, 401);
+  }
+
+  /* Error states: failed processing with its reason, offline, 404. */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", str (r, "failed.videoId"));
+    g_autoptr (JsonObject) v = get_json (d->port, path, NULL);
+    const char *reason = json_object_get_string_member (v, "error");
+    g_assert_cmpstr (json_object_get_string_member (v, "state"), ==, "failed");
+    assert_contains (str (r, "failed.text"), "Processing failed: ");
+    assert_contains (str (r, "failed.text"), reason);
+    assert_contains (str (r, "failed.watch"), reason);
+    assert_contains (str (r, "failed.recent"), reason);
+    assert_contains (str (r, "dropped"), "not-a-video.mp4");
+  }
+  assert_contains (str (r, "offline"), "The server cannot be reached");
+  g_assert_cmpfloat (num (r, "notfound.status"), ==, 404);
+  g_assert_cmpstr (str (r, "notfound.h1"), ==, "Nothing here");
+
+  /* 4. Screenshots at both widths, and the accessibility basics on each page. */
+  {
+    const char *pages[] = { "home", "watch", "upload", "channel", "search" };
+    const struct
+    {
+      const char *name;
+      guint32 width;
+    } widths[] = { { "desktop", 1280 }, { "phone", 390 } };
+    for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+      {
+        g_autofree char *keys = g_strdup_printf ("audit.keyboard-%s.skip", widths[w].name);
+        g_autofree char *after = g_strdup_printf ("audit.keyboard-%s.after", widths[w].name);
+        g_assert_cmpstr (str (r, keys), ==, "Skip to content");
+        g_assert_cmpstr (str (r, after), ==, "main");
+        for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
+          {
+            g_autofree char *name = g_strdup_printf ("%s-%s", pages[p], widths[w].name);
+            g_autofree char *png = g_strdup_printf ("%s/%s.png", artifacts, name);
+            g_autofree char *unnamed = g_strdup_printf ("audit.%s.unnamed", name);
+            g_autofree char *overflow = g_strdup_printf ("audit.%s.overflow", name);
+            g_autofree char *skip = g_strdup_printf ("audit.%s.skipFirst", name);
+            g_assert_cmpuint (png_width (png), ==, widths[w].width);
+            g_assert_cmpuint (len (r, unnamed), ==, 0);
+            g_assert_cmpfloat (num (r, overflow), ==, 0);
+            g_assert_true (json_node_get_boolean (at (r, skip)));
+          }
+      }
+  }
+
+  /* Everything the UI made happen is a valid event. */
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) events = reel_test_event_log (nats->url, &last);
+    g_assert_cmpuint (events->len, >, 0);
+    reel_test_validate_events (events);
+  }
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_nats_stop (nats);
   reel_test_rmtree (dir);
   reel_test_rmtree (media);
 }
@@ -86,5 +569,6 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/browser/watch", test_watch);
+  g_test_add_func ("/browser/ui", test_ui);
   return g_test_run ();
 }

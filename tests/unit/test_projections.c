@@ -459,6 +459,37 @@ test_page_parse (void)
     }
 }
 
+/* The home page's latest videos: every channel's, newest first, paged;
+ * a video that is not ready, or deleted, is not there. */
+static void
+test_latest (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  ReelPage two = { 2, NULL };
+  register_user (f, "amy");
+  register_user (f, "bob");
+  register_user (f, "cat");
+  publish_video (f, V1, "amy", "first", "");
+  publish_video (f, V2, "bob", "second", "");
+  publish_video (f, V3, "amy", "third", "");
+  apply (f, "video.created", "cat",
+         "{\"video_id\":\"%s\",\"owner\":\"cat\",\"title\":\"unready\",\"size\":1}", V4);
+  g_autoptr (JsonObject) p1 = must (reel_channels_latest (f->store, &two, &error), error);
+  g_autofree char *ids1 = members (p1, "id");
+  g_assert_cmpstr (ids1, ==, V3 "," V2);
+  g_auto (ReelPage) next = { 0 };
+  g_assert_true (reel_page_parse ("2", next_cursor (p1), &next, &error));
+  g_autoptr (JsonObject) p2 = must (reel_channels_latest (f->store, &next, &error), error);
+  g_autofree char *ids2 = members (p2, "id");
+  g_assert_cmpstr (ids2, ==, V1);
+  g_assert_null (next_cursor (p2));
+  apply (f, "video.deleted", "bob", "{\"video_id\":\"%s\"}", V2);
+  ReelPage all = { 20, NULL };
+  g_autoptr (JsonObject) p3 = must (reel_channels_latest (f->store, &all, &error), error);
+  g_autofree char *ids3 = members (p3, "id");
+  g_assert_cmpstr (ids3, ==, V3 "," V1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -472,5 +503,7 @@ main (int argc, char **argv)
               store_fixture_tear_down);
   g_test_add ("/projections/search-results", Fixture, NULL, store_fixture_set_up,
               test_search_results, store_fixture_tear_down);
+  g_test_add ("/projections/latest", Fixture, NULL, store_fixture_set_up, test_latest,
+              store_fixture_tear_down);
   return g_test_run ();
 }

@@ -1,25 +1,80 @@
 // The watch page: plays /videos/{id}/master.m3u8 with hls.js (adaptive
-// quality over MSE), or natively where the browser plays HLS itself. While
+// quality over MSE), or natively where the browser plays HLS itself, with a
+// quality menu listing the video's rungs (Auto, or one fixed rung). While
 // the video is still processing it shows the progress and starts playing
-// as soon as the first chunks are done.
-'use strict';
+// as soon as the first chunks are done; a failed video shows the reason.
+// Around the player: title, views, channel with its subscribe button,
+// description, comments, up next, and for the video's owner the audience
+// (views, watch time, retention chart). The player's actions are reported
+// as viewer actions (actions.js).
+import { api, formatCount, formatDuration, h, pagedGrid, say, session, timeAgo, videoCard } from './app.js';
+import { trackViewerActions } from './actions.js';
+import { retentionChart } from './chart.js';
+import { mountComments } from './comments.js';
+import { subscribeButton } from './subscribe.js';
 
 const POLL_MS = 2000;
 const video = document.getElementById('video');
 const statusLine = document.getElementById('status');
+const quality = document.getElementById('quality');
+const playing = document.getElementById('playing');
 const id = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 
-// For tests and curious people: the player's errors, as they happen.
-window.reelPlayer = { errors: [], hls: null, attached: false };
+// For tests and curious people: the player's state and errors, as they happen.
+window.reelPlayer = { errors: [], hls: null, attached: false, rungs: [] };
 
-function say(text, isError = false) {
-  statusLine.textContent = text;
-  statusLine.classList.toggle('error', isError);
+let meta = null;
+let tracker = null;
+let rungs = []; // the video renditions, best first: {name, width, height}
+let shownOnce = false;
+
+function rungOfLevel(level) {
+  return level ? rungs.find((r) => r.height === level.height && r.width === level.width)
+    || rungs.find((r) => r.height === level.height) : null;
 }
 
-function attach(meta) {
+function currentRendition() {
+  const hls = window.reelPlayer.hls;
+  if (hls) {
+    // Before the first switch is announced, the level being loaded is the one that plays.
+    const level = [hls.currentLevel, hls.loadLevel, hls.firstLevel].find((l) => l >= 0);
+    const r = level === undefined ? null : rungOfLevel(hls.levels[level]);
+    if (r) return r.name;
+  }
+  const byHeight = rungs.find((r) => r.height === video.videoHeight);
+  return byHeight ? byHeight.name : '';
+}
+
+function showPlaying() {
+  const name = currentRendition();
+  playing.textContent = name ? `Playing ${name}` : '';
+  if (quality.value === 'auto') quality.options[0].textContent = name ? `Auto (${name})` : 'Auto';
+}
+
+function fillQualityMenu() {
+  quality.replaceChildren(h('option', { value: 'auto' }, 'Auto'),
+    ...rungs.map((r) => h('option', { value: r.name }, `${r.name} (${r.width}×${r.height})`)));
+  window.reelPlayer.rungs = rungs.map((r) => r.name);
+}
+
+quality.addEventListener('change', () => {
+  const hls = window.reelPlayer.hls;
+  if (!hls) return;
+  if (quality.value === 'auto') {
+    hls.currentLevel = -1; // back to adaptive
+    hls.loadLevel = -1;
+  } else {
+    const r = rungs.find((x) => x.name === quality.value);
+    const idx = hls.levels.findIndex((l) => rungOfLevel(l) === r);
+    if (idx >= 0) hls.currentLevel = idx; // switches now (flushes what is buffered)
+  }
+  showPlaying();
+});
+
+function attach() {
   if (window.reelPlayer.attached) return;
   window.reelPlayer.attached = true;
+  tracker = trackViewerActions(video, id, meta.duration, currentRendition);
   const src = meta.hls;
   if (window.Hls && window.Hls.isSupported()) {
     const hls = new window.Hls({ lowLatencyMode: false });
@@ -27,58 +82,138 @@ function attach(meta) {
     hls.on(window.Hls.Events.ERROR, (_, data) => {
       if (data.fatal) {
         window.reelPlayer.errors.push(`hls: ${data.type} ${data.details}`);
-        say(`Playback failed (${data.details}).`, true);
+        say(statusLine, `Playback failed (${data.details}). Reload the page to try again.`, 'error');
       }
+    });
+    hls.on(window.Hls.Events.MANIFEST_PARSED, () => {
+      quality.disabled = rungs.length < 1;
+    });
+    let previous = null;
+    hls.on(window.Hls.Events.LEVEL_SWITCHED, (_, data) => {
+      const r = rungOfLevel(hls.levels[data.level]);
+      if (previous && r && r.name !== previous) tracker.qualityChanged(r.name);
+      if (r) previous = r.name;
+      showPlaying();
     });
     hls.loadSource(src);
     hls.attachMedia(video);
   } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
-    video.src = src;
+    video.src = src; // the browser picks the quality itself
+    quality.title = 'This browser chooses the quality by itself';
   } else {
-    say('This browser cannot play HLS video.', true);
+    say(statusLine, 'This browser cannot play HLS video.', 'error');
   }
 }
 
 video.addEventListener('error', () => {
   const e = video.error;
-  window.reelPlayer.errors.push(`video: ${e ? e.code + ' ' + e.message : 'error'}`);
+  window.reelPlayer.errors.push(`video: ${e ? `${e.code} ${e.message}` : 'error'}`);
 });
+video.addEventListener('resize', showPlaying);
 
-async function load() {
-  let meta;
-  try {
-    const r = await fetch(`/api/v1/videos/${encodeURIComponent(id)}`);
-    if (r.status === 404) { say('This video does not exist.', true); return; }
-    meta = await r.json();
-    if (!r.ok) { say(meta.error ? meta.error.message : `Error ${r.status}`, true); return; }
-  } catch (e) {
-    say('The server cannot be reached; retrying…', true);
-    setTimeout(load, POLL_MS);
-    return;
-  }
+function showMeta() {
   document.title = `${meta.title} · reel`;
   document.getElementById('title').textContent = meta.title;
   document.getElementById('description').textContent = meta.description || '';
+  document.getElementById('views').textContent = formatCount(meta.views, 'view');
+  document.getElementById('age').textContent = meta.created_at ? ` · ${timeAgo(meta.created_at)}` : '';
   if (meta.thumbnail && !video.poster) video.poster = meta.thumbnail;
+  rungs = (meta.renditions || []).filter((r) => r.kind === 'video')
+    .sort((a, b) => b.height - a.height);
+  if (!shownOnce) {
+    shownOnce = true;
+    fillQualityMenu();
+    loadChannel();
+    mountComments(document.getElementById('comments'), id, meta.owner);
+    loadAudience();
+    loadRelated();
+  }
+}
+
+async function loadChannel() {
+  const link = document.getElementById('channel-link');
+  link.href = `/channel/${encodeURIComponent(meta.owner)}`;
+  link.textContent = meta.owner;
+  try {
+    const c = await api(`/api/v1/users/${encodeURIComponent(meta.owner)}`, { auth: false });
+    link.textContent = c.display_name;
+    subscribeButton(c, {
+      button: document.getElementById('subscribe'),
+      login: document.getElementById('subscribe-login'),
+      count: document.getElementById('subscribers'),
+    });
+  } catch (e) {
+    document.getElementById('subscribers').textContent = e.message;
+  }
+}
+
+async function loadAudience() {
+  const me = session();
+  if (!me || me.username !== meta.owner) return;
+  const section = document.getElementById('audience');
+  const status = document.getElementById('audience-status');
+  section.hidden = false;
+  say(status, 'Loading…');
+  try {
+    const a = await api(`/api/v1/videos/${encodeURIComponent(id)}/analytics`);
+    const stats = [
+      ['Views', a.views.toLocaleString('en')],
+      ['Viewers', a.viewers.toLocaleString('en')],
+      ['Watch time', formatDuration(a.watch_time)],
+      ['Average view', formatDuration(a.average_view_duration)],
+    ];
+    document.getElementById('audience-stats').replaceChildren(
+      ...stats.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))));
+    const figure = document.getElementById('retention');
+    retentionChart(figure, a);
+    figure.dataset.watchTime = String(a.watch_time);
+    say(status, a.viewers ? '' : 'Nobody has watched it yet; the numbers follow the viewers within a minute.');
+  } catch (e) {
+    say(status, e.message, 'error');
+  }
+}
+document.getElementById('audience-refresh').addEventListener('click', loadAudience);
+
+function loadRelated() {
+  const box = document.getElementById('related');
+  pagedGrid(box, () => api(`/api/v1/videos/${encodeURIComponent(id)}/related?limit=8`, { auth: false }),
+            { empty: 'Nothing else yet.', card: (v) => videoCard(v) });
+}
+
+async function load() {
+  try {
+    meta = await api(`/api/v1/videos/${encodeURIComponent(id)}`, { auth: false });
+  } catch (e) {
+    if (e.status === 404) {
+      say(statusLine, 'This video does not exist, or it was deleted.', 'error');
+      document.getElementById('title').textContent = 'Video not found';
+      return;
+    }
+    say(statusLine, `${e.message} Retrying…`, 'error');
+    setTimeout(load, POLL_MS);
+    return;
+  }
+  showMeta();
   const p = meta.progress || { chunks_done: 0, chunks_total: 0 };
   switch (meta.state) {
     case 'ready':
-      say('');
-      attach(meta);
+      say(statusLine, '');
+      attach();
       return;
     case 'playable':
-      say(`Processing: ${p.chunks_done} of ${p.chunks_total} parts done. You can start watching.`);
-      attach(meta);
+      say(statusLine, `Still processing: ${p.chunks_done} of ${p.chunks_total} parts done. You can start watching.`);
+      attach();
       break;
     case 'failed':
-      say(`This video could not be processed: ${meta.error || 'unknown reason'}.`, true);
+      say(statusLine, `This video could not be processed: ${meta.error || 'unknown reason'}.`, 'error');
+      document.querySelector('.player').classList.add('failed');
       return;
     case 'uploading':
-      say('Waiting for the upload to finish…');
+      say(statusLine, 'Waiting for the upload to finish…');
       break;
     default:
-      say(p.chunks_total ? `Processing: ${p.chunks_done} of ${p.chunks_total} parts done…`
-                         : 'Processing…');
+      say(statusLine, p.chunks_total ? `Processing: ${p.chunks_done} of ${p.chunks_total} parts done…`
+                                     : 'Processing: checking the video…');
   }
   setTimeout(load, POLL_MS);
 }

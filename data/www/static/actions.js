@@ -1,0 +1,132 @@
+// Viewer actions of the watch page (POST /api/v1/events, the ActionBatch
+// of data/openapi.yaml; one schema per action in data/schemas/action.*.json):
+// play (v2, with its trigger), pause, seek (with from), progress every
+// PROGRESS_S while playing, ended, and quality_change with the new
+// rendition. A session id is made per page load. Actions are queued and
+// sent in batches, one batch at a time and in order (the server ignores
+// an action older than the newest it applied for the session), every
+// FLUSH_MS and at once on pause, end and seek; when the page is hidden
+// or left, what is queued goes with navigator.sendBeacon, as text/plain
+// with the token in the body (a beacon cannot set Authorization).
+import { session } from './app.js';
+
+const PROGRESS_S = 10;
+const FLUSH_MS = 10000;
+const BATCH_MAX = 100;
+
+// 8 to 64 of [A-Za-z0-9_-], from crypto.getRandomValues (which, unlike
+// crypto.randomUUID, also works on plain-HTTP sites that are not localhost).
+function randomToken(bytes = 16) {
+  const b = crypto.getRandomValues(new Uint8Array(bytes));
+  return btoa(String.fromCharCode(...b)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+// video: the <video>; videoId; duration (s); rendition(): the name of the
+// rendition playing now, or '' when unknown.
+export function trackViewerActions(video, videoId, duration, rendition) {
+  const sessionId = `w-${randomToken(12)}`;
+  const queue = [];
+  let sending = false;
+  let lastAt = 0;
+  let lastPosition = 0; // the position before a seek (the last timeupdate)
+  let lastProgress = -Infinity;
+  let playing = false;
+
+  const maxPos = Number.isFinite(duration) && duration > 0 ? duration : Infinity;
+  function pos(t) {
+    return Math.round(Math.min(Math.max(t || 0, 0), maxPos) * 1000) / 1000;
+  }
+
+  function push(action, extra = {}) {
+    const at = Math.max(Date.now(), lastAt); // never backwards within a session
+    lastAt = at;
+    const e = { id: randomToken(), v: 1, video_id: videoId, session_id: sessionId, action,
+                position: pos(video.currentTime), at, ...extra };
+    const r = rendition();
+    if (r && !e.rendition) e.rendition = r;
+    queue.push(e);
+    window.reelActions.sent.push(action);
+  }
+
+  function body(events, withToken) {
+    const b = { events };
+    const s = session();
+    if (withToken && s) b.token = s.token;
+    return JSON.stringify(b);
+  }
+
+  async function flush() {
+    if (sending || !queue.length) return;
+    sending = true;
+    const events = queue.splice(0, BATCH_MAX);
+    const s = session();
+    try {
+      let r = await fetch('/api/v1/events', {
+        method: 'POST', keepalive: true,
+        headers: { 'Content-Type': 'application/json', ...(s ? { Authorization: `Bearer ${s.token}` } : {}) },
+        body: body(events, false),
+      });
+      if (r.status === 401) { // a stale token: count the watching anonymously
+        r = await fetch('/api/v1/events', { method: 'POST', keepalive: true,
+          headers: { 'Content-Type': 'application/json' }, body: body(events, false) });
+      }
+      if (r.ok) window.reelActions.batches++;
+      else if (r.status >= 500) queue.unshift(...events); // try again with the next flush
+    } catch {
+      queue.unshift(...events); // offline: keep them for later
+    }
+    sending = false;
+    if (queue.length >= BATCH_MAX) flush();
+  }
+
+  function beacon() {
+    if (!queue.length) return;
+    const events = queue.splice(0, queue.length);
+    const data = body(events, true);
+    if (!(navigator.sendBeacon && navigator.sendBeacon('/api/v1/events', data))) {
+      fetch('/api/v1/events', { method: 'POST', keepalive: true,
+        headers: { 'Content-Type': 'text/plain' }, body: data }).catch(() => {});
+    }
+    window.reelActions.beacons++;
+  }
+
+  video.addEventListener('play', () => {
+    playing = true;
+    lastProgress = video.currentTime;
+    push('play', { v: 2, trigger: 'user' });
+  });
+  video.addEventListener('pause', () => {
+    if (!playing || video.ended) return;
+    playing = false;
+    push('pause');
+    flush();
+  });
+  video.addEventListener('seeking', () => {
+    push('seek', { from: pos(lastPosition) });
+    lastProgress = video.currentTime;
+    flush();
+  });
+  video.addEventListener('timeupdate', () => {
+    if (!video.seeking) lastPosition = video.currentTime;
+    if (playing && !video.paused && video.currentTime - lastProgress >= PROGRESS_S) {
+      lastProgress = video.currentTime;
+      push('progress');
+    }
+  });
+  video.addEventListener('ended', () => {
+    playing = false;
+    push('ended');
+    flush();
+  });
+  setInterval(flush, FLUSH_MS);
+  window.addEventListener('pagehide', beacon);
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') beacon(); });
+
+  window.reelActions = { sessionId, sent: [], batches: 0, beacons: 0, flush };
+  return {
+    qualityChanged(name) {
+      if (name) push('quality_change', { rendition: name });
+    },
+    flush,
+  };
+}
