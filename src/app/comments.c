@@ -563,3 +563,10 @@ reel_comments_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     }
   return TRUE;
 }
+
+JsonObject *
+reel_comments_load (ReelTxn *txn, const char *comment_id)
+{
+  g_autoptr (GBytes) key = key_of (txn, comment_id);
+  return key ? load_at (txn, key, NULL) : NULL;
+}

@@ -69,4 +69,8 @@ JsonObject *reel_comments_list (ReelStore *store, const char *video_id, gboolean
 /* Projection: comment.*, and video.deleted (before the videos projection). */
 gboolean reel_comments_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
 
+/* The stored comment (with "author", "video_id", ...), read in txn; NULL
+ * when there is no such comment. */
+JsonObject *reel_comments_load (ReelTxn *txn, const char *comment_id);
+
 G_END_DECLS

@@ -1,5 +1,6 @@
 /* See notifications.h. */
 #include "app/notifications.h"
+#include "app/comments.h"
 #include "app/subscriptions.h"
 #include "app/users.h"
 #include "app/videos.h"
@@ -204,9 +205,70 @@ apply_read (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return TRUE;
 }
 
+/* comment.posted: the video's owner hears of a comment, the author of the
+ * comment answered of the reply; nobody of their own words, nobody twice. */
+static gboolean
+apply_comment (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *id = reel_json_get_string (ev->data, "comment_id", TRUE, error);
+  const char *video_id = reel_json_get_string (ev->data, "video_id", TRUE, error);
+  const char *author = reel_json_get_string (ev->data, "author", TRUE, error);
+  const char *reply_to = reel_json_get_string (ev->data, "reply_to", FALSE, NULL);
+  g_autoptr (JsonObject) seen = NULL, video = NULL, parent = NULL;
+  const char *owner, *answered = NULL;
+
+  if (!id || !video_id || !author)
+    return FALSE;
+  /* The comments projection applies this event after us: a comment it
+   * knows was notified already. */
+  if ((seen = reel_comments_load (txn, id)) || !reel_id_valid (video_id)
+      || !(video = reel_videos_load (txn, video_id, NULL)))
+    return TRUE;
+  owner = json_object_get_string_member_with_default (video, "owner", "");
+  if (reply_to && (parent = reel_comments_load (txn, reply_to)))
+    answered = json_object_get_string_member_with_default (parent, "author", NULL);
+  if (answered && !g_str_equal (answered, author))
+    {
+      g_autoptr (JsonObject) rec = about_video ("comment_reply", video);
+      json_object_set_string_member (rec, "author", author);
+      json_object_set_string_member (rec, "comment_id", id);
+      if (!notify (txn, answered, ev, rec, error))
+        return FALSE;
+    }
+  if (!g_str_equal (owner, author) && g_strcmp0 (owner, answered) != 0)
+    {
+      g_autoptr (JsonObject) rec = about_video ("new_comment", video);
+      json_object_set_string_member (rec, "author", author);
+      json_object_set_string_member (rec, "comment_id", id);
+      return notify (txn, owner, ev, rec, error);
+    }
+  return TRUE;
+}
+
+/* subscription.created: the channel's owner hears who follows them now. */
+static gboolean
+apply_subscription (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *subscriber = reel_json_get_string (ev->data, "subscriber", TRUE, error);
+  const char *channel = reel_json_get_string (ev->data, "channel", TRUE, error);
+  g_autoptr (JsonObject) rec = NULL;
+  if (!subscriber || !channel)
+    return FALSE;
+  if (!reel_users_validate_username (channel, NULL) || g_str_equal (channel, subscriber))
+    return TRUE;
+  rec = json_object_new ();
+  json_object_set_string_member (rec, "type", "new_subscriber");
+  json_object_set_string_member (rec, "subscriber", subscriber);
+  return notify (txn, channel, ev, rec, error);
+}
+
 gboolean
 reel_notifications_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
+  if (g_str_equal (ev->type, "comment.posted"))
+    return apply_comment (txn, ev, error);
+  if (g_str_equal (ev->type, "subscription.created"))
+    return apply_subscription (txn, ev, error);
   if (g_str_equal (ev->type, "video.ready") || g_str_equal (ev->type, "video.failed"))
     return apply_video (txn, ev, error);
   if (g_str_equal (ev->type, "notification.read"))

@@ -5,6 +5,10 @@
  *   video.ready      -> its owner: "video_ready"; every subscriber of the
  *                       owner's channel: "new_video"
  *   video.failed     -> its owner: "video_failed" (once, with the reason)
+ *   comment.posted   -> the video's owner: "new_comment"; the author of the
+ *                       comment a reply answers: "comment_reply" (never for
+ *                       one's own words, never twice for one comment)
+ *   subscription.created -> the channel's owner: "new_subscriber"
  *   notification.read {username, ids | all} (subject
  *                       reel.ev.notification.<username>) marks them read
  * Table NOTIFICATIONS: user \0 u64 BE time of the causing event (µs), first
@@ -35,8 +39,9 @@ guint64 reel_notifications_unread (ReelStore *store, const char *user);
 gboolean reel_notifications_mark_read (ReelBus *bus, const char *user, const char *const *ids,
                                        gboolean all, guint64 *seq, GError **error);
 
-/* Projection: user.registered, video.ready, video.failed (each before the
- * users or videos projection applies it), notification.read. */
+/* Projection: user.registered, video.ready, video.failed, comment.posted
+ * (each before the users, videos or comments projection applies it),
+ * subscription.created, notification.read. */
 gboolean reel_notifications_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
 
 G_END_DECLS

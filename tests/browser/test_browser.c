@@ -422,6 +422,8 @@ test_ui (void)
   /* Alice sees her notifications and his comment. */
   assert_contains (str (r, "alice.bellLabel"), "unread");
   g_assert_true (any_contains (r, "alice.notifications", "“" TITLE1 "” is ready to watch"));
+  g_assert_true (any_contains (r, "alice.notifications", "bob commented on “" TITLE1 "”"));
+  g_assert_true (any_contains (r, "alice.notifications", "bob subscribed to your channel"));
   assert_contains (str (r, "alice.sees"), "Great bounce, really!");
   assert_contains (str (r, "alice.sees"), "And the sound is in sync.");
   assert_contains (str (r, "alice.afterReload"), "Thanks, Bob!");

@@ -379,19 +379,22 @@ test_feed (void)
     g_assert_cmpint (int_of (n, "unread_count"), ==, 3);
   }
   expect_column ("/api/v1/notifications", S.cat, "type", "video_ready,welcome");
-  /* amy: the results of her uploads, success and failure, newest first. */
+  /* amy: the results of her uploads, success and failure, and her two new
+   * subscribers, newest first. */
   {
     g_autoptr (ReelTestResponse) n = get ("/api/v1/notifications", S.amy);
     JsonArray *a = items (n);
     g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-    g_assert_cmpuint (json_array_get_length (a), ==, 4);
-    for (guint i = 0; i < 4; i++)
+    g_assert_cmpuint (json_array_get_length (a), ==, 6);
+    for (guint i = 0; i < 6; i++)
       {
         JsonObject *o = json_array_get_object_element (a, i);
         const char *type = json_object_get_string_member (o, "type");
         g_hash_table_add (
-            seen, g_strdup_printf ("%s %s", type,
-                                   json_object_get_string_member_with_default (o, "video_id", "")));
+            seen,
+            g_strdup_printf ("%s %s%s", type,
+                             json_object_get_string_member_with_default (o, "video_id", ""),
+                             json_object_get_string_member_with_default (o, "subscriber", "")));
         if (g_str_equal (type, "video_failed"))
           g_assert_cmpstr (json_object_get_string_member (o, "reason"), !=, "");
         if (i > 0)
@@ -406,6 +409,8 @@ test_feed (void)
     g_assert_true (g_hash_table_contains (seen, r2));
     g_assert_true (g_hash_table_contains (seen, f));
     g_assert_true (g_hash_table_contains (seen, "welcome "));
+    g_assert_true (g_hash_table_contains (seen, "new_subscriber bob"));
+    g_assert_true (g_hash_table_contains (seen, "new_subscriber cat"));
   }
   /* Read one (twice: idempotent), then all. */
   {
@@ -523,6 +528,26 @@ all_comments (const char *video, const char *order, guint limit)
   return ids;
 }
 
+/* user's notifications whose type starts with prefix, newest first, as
+ * "comment_id author,...". */
+static char *
+notes_about (const char *prefix, const char *user)
+{
+  g_autoptr (ReelTestResponse) n = get ("/api/v1/notifications?limit=100", user);
+  JsonArray *a = items (n);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonObject *o = json_array_get_object_element (a, i);
+      if (g_str_has_prefix (json_object_get_string_member (o, "type"), prefix))
+        g_ptr_array_add (out,
+                         g_strdup_printf ("%s %s", json_object_get_string_member (o, "comment_id"),
+                                          json_object_get_string_member (o, "author")));
+    }
+  g_ptr_array_add (out, NULL);
+  return g_strjoinv (",", (char **)out->pdata);
+}
+
 static void
 test_comments (void)
 {
@@ -554,6 +579,22 @@ test_comments (void)
                      ==, t);
     g_assert_cmpstr (
         json_object_get_string_member (json_array_get_object_element (a, 2), "reply_to"), ==, r1);
+  }
+  /* Who heard of what: amy of cat's comments on her video and of bob's
+   * reply to her (once: not also as a comment on her video), cat of amy's
+   * reply; nobody of their own words. */
+  {
+    g_autofree char *amy_new = notes_about ("new_comment", S.amy);
+    g_autofree char *amy_replies = notes_about ("comment_reply", S.amy);
+    g_autofree char *cat_replies = notes_about ("comment_reply", S.cat);
+    g_autofree char *bob_heard = notes_about ("comment", S.bob);
+    g_autofree char *want_new = g_strdup_printf ("%s cat,%s cat", c2, t);
+    g_autofree char *want_amy = g_strdup_printf ("%s bob", r2);
+    g_autofree char *want_cat = g_strdup_printf ("%s amy", r1);
+    g_assert_cmpstr (amy_new, ==, want_new);
+    g_assert_cmpstr (amy_replies, ==, want_amy);
+    g_assert_cmpstr (cat_replies, ==, want_cat);
+    g_assert_cmpstr (bob_heard, ==, "");
   }
   /* Edit: the author only. Delete: the author or the video's owner. */
   EXPECT (204, "PATCH", r2_path, S.bob, "{\"text\":\"+1 indeed\"}");

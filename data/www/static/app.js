@@ -349,6 +349,9 @@ function notificationText(n) {
     case 'new_video': return `${n.channel} published ${title}`;
     case 'video_ready': return `Your video ${title} is ready to watch`;
     case 'video_failed': return `Your video ${title} could not be processed: ${n.reason || 'unknown reason'}`;
+    case 'new_comment': return `${n.author} commented on ${title}`;
+    case 'comment_reply': return `${n.author} replied to your comment on ${title}`;
+    case 'new_subscriber': return `${n.subscriber} subscribed to your channel`;
     default: return n.type;
   }
 }
@@ -388,9 +391,10 @@ function mountBell(nav) {
       say(status, page.items.length ? '' : 'Nothing yet.');
       list.replaceChildren(...page.items.map((n) => {
         const text = notificationText(n);
-        const body = n.video_id
-          ? h('a', { href: `/watch/${encodeURIComponent(n.video_id)}`,
-                     onclick: () => { if (!n.read) markRead([n.id]); } }, text)
+        const href = n.video_id ? `/watch/${encodeURIComponent(n.video_id)}`
+          : n.subscriber ? `/channel/${encodeURIComponent(n.subscriber)}` : null;
+        const body = href
+          ? h('a', { href, onclick: () => { if (!n.read) markRead([n.id]); } }, text)
           : h('span', {}, text);
         return h('li', { class: n.read ? 'read' : 'unread' },
           n.read ? null : h('span', { class: 'sr-only' }, 'Unread: '),
