@@ -88,6 +88,14 @@ serve (ReelRequest *req, const char *sub, const char *name, guint status)
     soup_server_message_set_status (req->msg, status, NULL);
 }
 
+void reel_web_not_found (ReelRequest *req);
+
+void
+reel_web_not_found (ReelRequest *req)
+{
+  serve (req, NULL, "404.html", SOUP_STATUS_NOT_FOUND);
+}
+
 static void
 get_index (ReelRequest *req)
 {
@@ -101,7 +109,7 @@ serve_if_found (ReelRequest *req, gboolean found, const char *page)
   if (found)
     serve (req, NULL, page, SOUP_STATUS_OK);
   else
-    serve (req, NULL, "404.html", SOUP_STATUS_NOT_FOUND);
+    reel_web_not_found (req);
 }
 
 static void

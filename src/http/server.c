@@ -20,6 +20,8 @@ void reel_api_health_register (ReelRouter *router);
 void reel_api_videos_register (ReelRouter *router, ReelRouter *early);
 void reel_api_playback_register (ReelRouter *router);
 void reel_api_web_register (ReelRouter *router);
+/* The web UI's 404 page (api_web.c). */
+void reel_web_not_found (ReelRequest *req);
 void reel_api_channels_register (ReelRouter *router);
 void reel_api_comments_register (ReelRouter *router);
 void reel_api_notifications_register (ReelRouter *router);
@@ -111,6 +113,17 @@ request_free (gpointer p)
   g_free (req);
 }
 
+/* A browser navigating (GET with HTML first among what it accepts). */
+static gboolean
+wants_html (SoupServerMessage *msg)
+{
+  const char *accept
+      = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Accept");
+  const char *method = soup_server_message_get_method (msg);
+  return (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")) && accept
+         && g_str_has_prefix (accept, "text/html");
+}
+
 static void
 handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
          gpointer data)
@@ -134,8 +147,16 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
                              &pattern, &params))
     {
     case REEL_ROUTE_NOT_FOUND:
-      reel_respond_error_code (msg, SOUP_STATUS_NOT_FOUND,
-                               reel_error_code_name (REEL_ERROR_NOT_FOUND), "no such resource");
+      /* A person following a dead link sees the UI's page; a program, the
+       * API's error. */
+      if (wants_html (msg))
+        {
+          ReelRequest page = { http, msg, NULL, NULL };
+          reel_web_not_found (&page);
+        }
+      else
+        reel_respond_error_code (msg, SOUP_STATUS_NOT_FOUND,
+                                 reel_error_code_name (REEL_ERROR_NOT_FOUND), "no such resource");
       return;
     case REEL_ROUTE_BAD_METHOD:
       reel_respond_error_code (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",

@@ -92,6 +92,19 @@ test_watch (void)
         g_assert_nonnull (strstr (body, "Nothing here"));
       }
   }
+  /* A dead link anywhere: the page for a browser, the API's error for a
+   * program. */
+  {
+    const char *html[] = { "Accept", "text/html,application/xhtml+xml;q=0.9", NULL };
+    g_autoptr (ReelTestResponse) page
+        = reel_test_http_full (d->port, "GET", "/no/such/page", NULL, html, NULL, NULL, 0);
+    g_autoptr (ReelTestResponse) api
+        = reel_test_http (d->port, "GET", "/no/such/page", NULL, NULL, 0);
+    g_assert_cmpuint (page->status, ==, 404);
+    g_assert_nonnull (strstr (page->body, "Nothing here"));
+    g_assert_cmpuint (api->status, ==, 404);
+    g_assert_cmpstr (reel_test_error_code (api), ==, "not_found");
+  }
   /* Every page is served with its Content-Security-Policy. */
   {
     const char *pages[] = { "/", "/login", "/upload", "/search?q=ball", "/channel/wendy" };
