@@ -220,14 +220,15 @@ test_feed_and_notifications (Fixture *f, gconstpointer data)
   videos = g_string_free (v, FALSE);
   g_assert_cmpstr (videos, ==, V4 "," V3 "," V1);
   g_assert_cmpint (json_object_get_int_member (n, "unread_count"), ==, 4);
-  /* amy: her uploads' results; a failure is reported once. */
+  /* amy: her uploads' results (a failure is reported once)... */
   apply (f, "video.created", "amy",
          "{\"video_id\":\"v5aaaaaaaaa\",\"owner\":\"amy\",\"title\":\"bad\",\"size\":1}");
   apply (f, "video.failed", NULL, "{\"video_id\":\"v5aaaaaaaaa\",\"reason\":\"broken\"}");
   apply (f, "video.failed", NULL, "{\"video_id\":\"v5aaaaaaaaa\",\"reason\":\"again\"}");
   g_autoptr (JsonObject) a = notifications (f, "amy");
   g_autofree char *atypes = members (a, "type");
-  g_assert_cmpstr (atypes, ==, "video_failed,video_ready,video_ready,welcome");
+  /* ... and cat following her. */
+  g_assert_cmpstr (atypes, ==, "video_failed,video_ready,video_ready,new_subscriber,welcome");
 
   /* Reading one, then all. */
   const char *first_id
