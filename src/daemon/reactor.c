@@ -2,7 +2,7 @@
 #include "daemon/reactor.h"
 #include "app/cdn.h"
 #include "app/cleanup.h"
-#include "app/mail.h"
+#include "daemon/mail.h"
 #include "bus/events.h"
 #include "bus/jobs.h"
 #include "core/error.h"

@@ -1,7 +1,7 @@
 /* See mail.h. The message is built here (RFC 5322 headers, 8-bit UTF-8
  * body); libcurl speaks SMTP. Every value that goes into a header has been
  * validated to hold no control characters, so no header can be injected. */
-#include "app/mail.h"
+#include "daemon/mail.h"
 #include "core/error.h"
 
 #include <curl/curl.h>

@@ -1,4 +1,4 @@
-/* Email through an SMTP relay (smtp.url), with libcurl's SMTP client: the
+/* The SMTP edge: email through a relay (smtp.url) with libcurl's SMTP client: the
  * welcome email a new user gets. Plain-text UTF-8 messages; STARTTLS is
  * used when the relay offers it (smtp://) or TLS from the start (smtps://).
  * Sending blocks (up to MAIL_TIMEOUT_S): call it from a worker thread. */
