@@ -289,25 +289,35 @@ reel_bus_publish (ReelBus *bus, const char *subject, const char *msg_id, const v
   return TRUE;
 }
 
+/* A stream that keeps what arrived within an age and size window, dropping
+ * the oldest first (viewer actions, a live channel). */
+static void
+window_stream_config (jsStreamConfig *cfg, const char *name, const char *description,
+                      const char **subjects, guint replicas, guint64 max_age_s, guint64 max_bytes)
+{
+  jsStreamConfig_Init (cfg);
+  cfg->Name = name;
+  cfg->Description = description;
+  cfg->Subjects = subjects;
+  cfg->SubjectsLen = 1;
+  cfg->Retention = js_LimitsPolicy;
+  cfg->Storage = js_FileStorage;
+  cfg->Replicas = replicas;
+  cfg->MaxAge = (int64_t)max_age_s * G_GINT64_CONSTANT (1000000000);
+  cfg->MaxBytes = (int64_t)max_bytes;
+  cfg->Discard = js_DiscardOld;
+}
+
 gboolean
 reel_bus_ensure_actions_stream (ReelBus *bus, guint replicas, guint64 max_age_s, guint64 max_bytes,
                                 guint64 duplicate_window_s, GError **error)
 {
   jsStreamConfig act;
   const char *subjects[] = { REEL_SUBJECT_ACTIONS };
-
-  jsStreamConfig_Init (&act);
-  act.Name = REEL_STREAM_ACTIONS;
-  act.Description = "reel viewer actions: kept for an age/size window, replayed to rebuild views, "
-                    "analytics and recommendations";
-  act.Subjects = subjects;
-  act.SubjectsLen = 1;
-  act.Retention = js_LimitsPolicy;
-  act.Storage = js_FileStorage;
-  act.Replicas = replicas;
-  act.MaxAge = (int64_t)max_age_s * G_GINT64_CONSTANT (1000000000);
-  act.MaxBytes = (int64_t)max_bytes;
-  act.Discard = js_DiscardOld;
+  window_stream_config (&act, REEL_STREAM_ACTIONS,
+                        "reel viewer actions: kept for an age/size window, replayed to rebuild "
+                        "views, analytics and recommendations",
+                        subjects, replicas, max_age_s, max_bytes);
   act.Duplicates = (int64_t)duplicate_window_s * G_GINT64_CONSTANT (1000000000);
   return ensure_stream (bus, &act, error);
 }
@@ -488,17 +498,8 @@ reel_bus_reset_live_stream (ReelBus *bus, const char *stream, const char *subjec
   jsErrCode jerr = 0;
   natsStatus s;
 
-  jsStreamConfig_Init (&cfg);
-  cfg.Name = stream;
-  cfg.Description = "reel live channel: the window viewers can rewind through";
-  cfg.Subjects = list;
-  cfg.SubjectsLen = 1;
-  cfg.Retention = js_LimitsPolicy;
-  cfg.Storage = js_FileStorage;
-  cfg.Replicas = replicas;
-  cfg.MaxAge = (int64_t)max_age_s * G_GINT64_CONSTANT (1000000000);
-  cfg.MaxBytes = (int64_t)max_bytes;
-  cfg.Discard = js_DiscardOld;
+  window_stream_config (&cfg, stream, "reel live channel: the window viewers can rewind through",
+                        list, replicas, max_age_s, max_bytes);
   /* JetStream wants the duplicate window inside the age limit. */
   cfg.Duplicates = MIN (DUPLICATE_WINDOW_NS, cfg.MaxAge);
   if (!ensure_stream (bus, &cfg, error))
