@@ -45,23 +45,6 @@ reel_ingest_fail_video (ReelBus *bus, const char *video_id, const char *reason, 
   return reel_events_publish (bus, subject, "video.failed", 1, NULL, data, FALSE, NULL, error);
 }
 
-static JsonArray *
-rungs_json (GArray *rungs)
-{
-  JsonArray *arr = json_array_new ();
-  for (guint i = 0; i < rungs->len; i++)
-    {
-      ReelRung *r = &g_array_index (rungs, ReelRung, i);
-      JsonObject *o = json_object_new ();
-      json_object_set_string_member (o, "name", r->name);
-      json_object_set_int_member (o, "width", r->width);
-      json_object_set_int_member (o, "height", r->height);
-      json_object_set_int_member (o, "kbps", r->kbps);
-      json_array_add_object_element (arr, o);
-    }
-  return arr;
-}
-
 JsonObject *
 reel_ingest_job (const char *kind, const char *id, JsonObject *plan, const char *original,
                  guint chunk, GError **error)
@@ -207,7 +190,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   json_object_set_int_member (ev, "first_chunk_ns", (gint64)c.first_ns);
   json_object_set_int_member (ev, "chunk_ns", (gint64)c.chunk_ns);
   json_object_set_int_member (ev, "chunks_total", chunks);
-  json_object_set_array_member (ev, "rungs", rungs_json (rungs));
+  json_object_set_array_member (ev, "rungs", reel_ladder_to_json (rungs));
   subject = reel_event_subject ("video", id);
   /* The plan is in the log before any job exists, so the assembler always
    * knows what it is assembling. */

@@ -112,22 +112,6 @@ ingest_line (ReelLiveIngest *li, Session *s, GError **error)
   return reel_pipeline_fill (tpl, v, raw, error);
 }
 
-static JsonArray *
-rungs_json (GArray *ladder)
-{
-  JsonArray *arr = json_array_new ();
-  for (guint i = 0; i < ladder->len; i++)
-    {
-      ReelRung *r = &g_array_index (ladder, ReelRung, i);
-      JsonObject *o = json_object_new ();
-      json_object_set_string_member (o, "name", r->name);
-      json_object_set_int_member (o, "height", r->height);
-      json_object_set_int_member (o, "kbps", r->kbps);
-      json_array_add_object_element (arr, o);
-    }
-  return arr;
-}
-
 /* srtsrc's thread, during the caller's handshake: only the channel's key
  * gets in, and only one caller per session. Accepting starts the session
  * before any of its data can reach the stream. */
@@ -148,7 +132,7 @@ on_caller_connecting (GstElement *srt, GSocketAddress *addr, const char *stream_
       g_message ("live: refused a caller on %s's port: wrong stream key", s->channel);
       return FALSE;
     }
-  rungs = rungs_json (li->ladder);
+  rungs = reel_ladder_to_json (li->ladder);
   if (!reel_bus_reset_live_stream (li->bus, stream, prefix, li->cfg->live_window_s,
                                    li->cfg->live_max_bytes, li->cfg->stream_replicas, &error)
       || !reel_live_publish_started (li->bus, s->channel, s->session,

@@ -95,3 +95,22 @@ reel_plan_chunk_range (const ReelChunking *c, guint i, guint64 *start_ns, guint6
   *length_ns
       = MIN (i == 0 ? c->first_ns : c->chunk_ns, c->duration_ns - MIN (c->duration_ns, *start_ns));
 }
+
+JsonArray *
+reel_ladder_to_json (GArray *rungs)
+{
+  JsonArray *arr = json_array_new ();
+  for (guint i = 0; i < rungs->len; i++)
+    {
+      ReelRung *r = &g_array_index (rungs, ReelRung, i);
+      JsonObject *o = json_object_new ();
+      json_object_set_string_member (o, "name", r->name);
+      /* A configured ladder knows heights only; a source's rungs both. */
+      if (r->width)
+        json_object_set_int_member (o, "width", r->width);
+      json_object_set_int_member (o, "height", r->height);
+      json_object_set_int_member (o, "kbps", r->kbps);
+      json_array_add_object_element (arr, o);
+    }
+  return arr;
+}

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,10 @@ gboolean reel_ladder_parse (const char *text, GArray **rungs, GError **error);
  * with even dimensions; a source smaller than every rung gets one rung at
  * its own (even) size. */
 GArray *reel_ladder_for_source (GArray *ladder, guint width, guint height);
+
+/* Rungs as JSON for plans and jobs: [{name, width (when known), height,
+ * kbps}, ...]. */
+JsonArray *reel_ladder_to_json (GArray *rungs);
 
 /* How a video's timeline is cut into chunks: the first chunk is short (one
  * segment by default) so the video is playable as soon as possible; the
