@@ -50,20 +50,15 @@ key_of (ReelTxn *txn, const char *comment_id)
 static JsonObject *
 load_at (ReelTxn *txn, GBytes *key, GError **error)
 {
-  const void *v;
-  gsize len;
-  if (!reel_txn_get (txn, REEL_DB_COMMENTS, g_bytes_get_data (key, NULL), g_bytes_get_size (key),
-                     &v, &len, error))
-    return NULL;
-  return reel_json_parse_object (v, len, error);
+  return reel_txn_get_json (txn, REEL_DB_COMMENTS, g_bytes_get_data (key, NULL),
+                            g_bytes_get_size (key), error);
 }
 
 static gboolean
 put_at (ReelTxn *txn, GBytes *key, JsonObject *rec, GError **error)
 {
-  g_autofree char *text = reel_json_object_to_string (rec);
-  return reel_txn_put (txn, REEL_DB_COMMENTS, g_bytes_get_data (key, NULL), g_bytes_get_size (key),
-                       text, strlen (text), error);
+  return reel_txn_put_json (txn, REEL_DB_COMMENTS, g_bytes_get_data (key, NULL),
+                            g_bytes_get_size (key), rec, error);
 }
 
 /* The stored comment behind comment_id, checked to belong to video_id. */

@@ -23,18 +23,13 @@ reel_live_subject_prefix (const char *channel)
 static JsonObject *
 load (ReelTxn *txn, const char *channel, GError **error)
 {
-  const void *v;
-  gsize len;
-  if (!reel_txn_get (txn, REEL_DB_LIVE, channel, strlen (channel), &v, &len, error))
-    return NULL;
-  return reel_json_parse_object (v, len, error);
+  return reel_txn_get_json (txn, REEL_DB_LIVE, channel, strlen (channel), error);
 }
 
 static gboolean
 put (ReelTxn *txn, const char *channel, JsonObject *rec, GError **error)
 {
-  g_autofree char *text = reel_json_object_to_string (rec);
-  return reel_txn_put (txn, REEL_DB_LIVE, channel, strlen (channel), text, strlen (text), error);
+  return reel_txn_put_json (txn, REEL_DB_LIVE, channel, strlen (channel), rec, error);
 }
 
 static guint64

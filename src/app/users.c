@@ -125,18 +125,13 @@ reel_users_register (ReelBus *bus, const ReelRegistration *reg, guint64 *seq, GE
 static JsonObject *
 load_record (ReelTxn *txn, ReelDb db, const char *key, GError **error)
 {
-  const void *v;
-  gsize len;
-  if (!reel_txn_get (txn, db, key, strlen (key), &v, &len, error))
-    return NULL;
-  return reel_json_parse_object (v, len, error);
+  return reel_txn_get_json (txn, db, key, strlen (key), error);
 }
 
 static gboolean
 put_record (ReelTxn *txn, ReelDb db, const char *key, JsonObject *obj, GError **error)
 {
-  g_autofree char *text = reel_json_object_to_string (obj);
-  return reel_txn_put (txn, db, key, strlen (key), text, strlen (text), error);
+  return reel_txn_put_json (txn, db, key, strlen (key), obj, error);
 }
 
 JsonObject *

@@ -107,11 +107,7 @@ reel_videos_abort_upload (ReelBus *bus, const char *id, const char *actor, guint
 static JsonObject *
 load (ReelTxn *txn, const char *id, GError **error)
 {
-  const void *v;
-  gsize len;
-  if (!reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), &v, &len, error))
-    return NULL;
-  return reel_json_parse_object (v, len, error);
+  return reel_txn_get_json (txn, REEL_DB_VIDEOS, id, strlen (id), error);
 }
 
 const char *
@@ -260,8 +256,7 @@ is_final (JsonObject *rec)
 static gboolean
 put (ReelTxn *txn, const char *id, JsonObject *rec, GError **error)
 {
-  g_autofree char *text = reel_json_object_to_string (rec);
-  return reel_txn_put (txn, REEL_DB_VIDEOS, id, strlen (id), text, strlen (text), error);
+  return reel_txn_put_json (txn, REEL_DB_VIDEOS, id, strlen (id), rec, error);
 }
 
 static GBytes *
@@ -282,12 +277,8 @@ JsonObject *
 reel_videos_get_chunk (ReelTxn *txn, const char *id, guint32 n, GError **error)
 {
   g_autoptr (GBytes) key = chunk_key (id, n);
-  const void *v;
-  gsize len;
-  if (!reel_txn_get (txn, REEL_DB_CHUNKS, g_bytes_get_data (key, NULL), g_bytes_get_size (key), &v,
-                     &len, error))
-    return NULL;
-  return reel_json_parse_object (v, len, error);
+  return reel_txn_get_json (txn, REEL_DB_CHUNKS, g_bytes_get_data (key, NULL),
+                            g_bytes_get_size (key), error);
 }
 
 /* Records a finished chunk (or the soundtrack) in the chunk table, then

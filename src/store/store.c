@@ -2,6 +2,7 @@
  * the databases in one table, and makes an uncommitted transaction abort. */
 #include "store/store.h"
 #include "core/error.h"
+#include "core/json.h"
 
 #include <glib/gstdio.h>
 #include <lmdb.h>
@@ -167,6 +168,24 @@ reel_txn_put (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, const voi
 {
   MDB_val k = { key_len, (void *)key }, v = { value_len, (void *)value };
   return check (mdb_put (txn->txn, txn->store->dbi[db], &k, &v, 0), "put", error);
+}
+
+JsonObject *
+reel_txn_get_json (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, GError **error)
+{
+  const void *v;
+  gsize len;
+  if (!reel_txn_get (txn, db, key, key_len, &v, &len, error))
+    return NULL;
+  return reel_json_parse_object (v, len, error);
+}
+
+gboolean
+reel_txn_put_json (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, JsonObject *record,
+                   GError **error)
+{
+  g_autofree char *text = reel_json_object_to_string (record);
+  return reel_txn_put (txn, db, key, key_len, text, strlen (text), error);
 }
 
 gboolean

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -71,6 +72,13 @@ gboolean reel_txn_get (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, 
                        gsize *value_len, GError **error);
 gboolean reel_txn_put (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, const void *value,
                        gsize value_len, GError **error);
+/* Records that are JSON objects (most read models): the object at key,
+ * NULL when absent (error untouched) or unreadable (error set); and storing
+ * one. */
+JsonObject *reel_txn_get_json (ReelTxn *txn, ReelDb db, const void *key, gsize key_len,
+                               GError **error);
+gboolean reel_txn_put_json (ReelTxn *txn, ReelDb db, const void *key, gsize key_len,
+                            JsonObject *record, GError **error);
 /* Deletes a key; deleting an absent key is not an error. */
 gboolean reel_txn_del (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, GError **error);
 
