@@ -278,13 +278,14 @@ reel_txn_scan (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefix_len, co
   /* A cursor key outside the prefix would walk other keys: callers check
    * cursors they decode (reel_page_parse) before they get here. */
   g_return_val_if_fail (
-      !after || (after_len >= prefix_len && memcmp (after, prefix, prefix_len) == 0), FALSE);
+      !after || (after_len >= prefix_len && (!prefix_len || memcmp (after, prefix, prefix_len) == 0)),
+      FALSE);
   if (!check (mdb_cursor_open (txn->txn, txn->store->dbi[db], &cur), "cursor_open", error))
     return FALSE;
   for (rc = scan_start (cur, prefix, prefix_len, after, after_len, reverse, &k, &v);
        rc == MDB_SUCCESS; rc = mdb_cursor_get (cur, &k, &v, reverse ? MDB_PREV : MDB_NEXT))
     {
-      if (k.mv_size < prefix_len || memcmp (k.mv_data, prefix, prefix_len) != 0)
+      if (prefix_len && (k.mv_size < prefix_len || memcmp (k.mv_data, prefix, prefix_len) != 0))
         break;
       if (!func (k.mv_data, k.mv_size, v.mv_data, v.mv_size, user_data))
         break;
