@@ -270,9 +270,10 @@ reel_channels_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   rec = reel_videos_load (txn, id, &local);
   if (!rec)
     {
-      if (local)
-        g_propagate_error (error, g_steal_pointer (&local));
-      return local == NULL;
+      if (!local)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
     }
   owner = json_object_get_string_member_with_default (rec, "owner", "");
   counter = counter_name (owner);

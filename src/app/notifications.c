@@ -100,9 +100,10 @@ apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return FALSE;
   if (!(video = reel_videos_load (txn, id, &local)))
     {
-      if (local)
-        g_propagate_error (error, g_steal_pointer (&local));
-      return local == NULL;
+      if (!local)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
     }
   state = json_object_get_string_member_with_default (video, "state", "");
   owner = json_object_get_string_member_with_default (video, "owner", "");

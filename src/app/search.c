@@ -107,9 +107,10 @@ reel_search_remove (ReelTxn *txn, const char *video_id, GError **error)
 
   if (!reel_txn_get (txn, REEL_DB_SEARCH_DOCS, video_id, strlen (video_id), &v, &len, &local))
     {
-      if (local)
-        g_propagate_error (error, g_steal_pointer (&local));
-      return local == NULL;
+      if (!local)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
     }
   if (!(doc = reel_json_parse_object (v, len, error)))
     return FALSE;
@@ -975,9 +976,10 @@ reel_search_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   rec = reel_videos_load (txn, id, &local);
   if (!rec)
     {
-      if (local)
-        g_propagate_error (error, g_steal_pointer (&local));
-      return local == NULL; /* deleted before it was published: nothing to index */
+      if (!local)
+        return TRUE; /* deleted before it was published: nothing to index */
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
     }
   if (g_str_equal (ev->type, "video.ready"))
     return json_object_has_member (rec, "ready_at")
