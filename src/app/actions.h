@@ -19,6 +19,7 @@
 #pragma once
 
 #include "bus/bus.h"
+#include "core/id.h"
 #include "store/store.h"
 
 #include <json-glib/json-glib.h>
@@ -58,7 +59,7 @@ typedef struct
   ReelActionKind kind;
   guint v;
   char id[REEL_ACTION_TOKEN_MAX + 1];
-  char video_id[12];
+  char video_id[REEL_ID_LEN + 1];
   char session_id[REEL_ACTION_TOKEN_MAX + 1];
   char rendition[REEL_ACTION_RENDITION_MAX + 1]; /* "" when not given */
   gint64 position_ns;

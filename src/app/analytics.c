@@ -4,14 +4,13 @@
 
 #include <stdio.h>
 
-#define VIDEO_ID_LEN 11
 /* "day:YYYY-MM-DD": the date part of the API's RFC 3339 received_at. */
 #define DATE_LEN 10
 
 static gboolean
 count (ReelTxn *txn, const char *video_id, const char *name, guint64 delta, GError **error)
 {
-  char key[VIDEO_ID_LEN + 64];
+  char key[REEL_ID_LEN + 64];
   gsize len = (gsize)g_snprintf (key, sizeof key, "%s%s", video_id, name);
   return delta == 0 || reel_txn_add_u64 (txn, REEL_DB_ANALYTICS_COUNTERS, key, len, delta, error);
 }
@@ -76,7 +75,7 @@ static gboolean
 collect (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
 {
   Report *r = data;
-  g_autofree char *name = g_strndup ((const char *)key + VIDEO_ID_LEN, key_len - VIDEO_ID_LEN);
+  g_autofree char *name = g_strndup ((const char *)key + REEL_ID_LEN, key_len - REEL_ID_LEN);
   guint64 v = value_len == 8 ? reel_store_read_u64 (value) : 0;
   guint k;
 

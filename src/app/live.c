@@ -35,11 +35,7 @@ put (ReelTxn *txn, const char *channel, JsonObject *rec, GError **error)
 static guint64
 slots_used (ReelTxn *txn)
 {
-  const void *v;
-  gsize len;
-  if (!reel_txn_get (txn, REEL_DB_META, SLOTS_KEY, strlen (SLOTS_KEY), &v, &len, NULL) || len != 8)
-    return 0;
-  return reel_store_read_u64 (v);
+  return reel_txn_get_u64 (txn, REEL_DB_META, SLOTS_KEY, strlen (SLOTS_KEY));
 }
 
 JsonObject *
@@ -250,15 +246,11 @@ reel_live_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       if (!rec)
         {
           /* The channel's first key gives it the next SRT slot. */
-          guint8 be[8];
-          guint64 slot = slots_used (txn);
           rec = json_object_new ();
           json_object_set_string_member (rec, "channel", channel);
-          json_object_set_int_member (rec, "slot", (gint64)slot);
+          json_object_set_int_member (rec, "slot", (gint64)slots_used (txn));
           json_object_set_string_member (rec, "state", REEL_LIVE_STATE_IDLE);
-          reel_store_key_u64 (be, slot + 1);
-          if (!reel_txn_put (txn, REEL_DB_META, SLOTS_KEY, strlen (SLOTS_KEY), be, sizeof be,
-                             error))
+          if (!reel_txn_add_u64 (txn, REEL_DB_META, SLOTS_KEY, strlen (SLOTS_KEY), 1, error))
             return FALSE;
         }
       json_object_set_string_member (rec, "key_hash", hash);

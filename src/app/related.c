@@ -5,7 +5,6 @@
 #include "app/videos.h"
 #include "core/error.h"
 
-#define VIDEO_ID_LEN 11
 /* Each counted view costs one pair update per video in the viewer's
  * history; the last 50 carry the co-watching signal while keeping a heavy
  * viewer's views cheap. */
@@ -14,9 +13,9 @@
 static gboolean
 pair_add (ReelTxn *txn, const char *a, const char *b, GError **error)
 {
-  char key[2 * VIDEO_ID_LEN];
-  memcpy (key, a, VIDEO_ID_LEN);
-  memcpy (key + VIDEO_ID_LEN, b, VIDEO_ID_LEN);
+  char key[2 * REEL_ID_LEN];
+  memcpy (key, a, REEL_ID_LEN);
+  memcpy (key + REEL_ID_LEN, b, REEL_ID_LEN);
   return reel_txn_add_u64 (txn, REEL_DB_RELATED_PAIRS, key, sizeof key, 1, error);
 }
 
@@ -36,19 +35,19 @@ related_apply (ReelTxn *txn, const ReelAction *a, const ReelWatchRules *rules, G
   viewer = a->viewer[0] ? g_strconcat ("u:", a->viewer, NULL)
                         : g_strconcat ("s:", a->session_id, NULL);
   if (reel_txn_get (txn, REEL_DB_RELATED_HISTORY, viewer, strlen (viewer), &v, &len, NULL))
-    g_byte_array_append (history, v, (guint)(len - len % VIDEO_ID_LEN));
-  for (gsize off = 0; off < history->len; off += VIDEO_ID_LEN)
-    if (memcmp (history->data + off, a->video_id, VIDEO_ID_LEN) == 0)
+    g_byte_array_append (history, v, (guint)(len - len % REEL_ID_LEN));
+  for (gsize off = 0; off < history->len; off += REEL_ID_LEN)
+    if (memcmp (history->data + off, a->video_id, REEL_ID_LEN) == 0)
       return TRUE; /* watched again in another session: no new pair */
-  for (gsize off = 0; off < history->len; off += VIDEO_ID_LEN)
+  for (gsize off = 0; off < history->len; off += REEL_ID_LEN)
     {
       const char *other = (const char *)history->data + off;
       if (!pair_add (txn, other, a->video_id, error) || !pair_add (txn, a->video_id, other, error))
         return FALSE;
     }
-  if (history->len >= RELATED_HISTORY_MAX * VIDEO_ID_LEN)
-    g_byte_array_remove_range (history, 0, history->len - (RELATED_HISTORY_MAX - 1) * VIDEO_ID_LEN);
-  g_byte_array_append (history, (const guint8 *)a->video_id, VIDEO_ID_LEN);
+  if (history->len >= RELATED_HISTORY_MAX * REEL_ID_LEN)
+    g_byte_array_remove_range (history, 0, history->len - (RELATED_HISTORY_MAX - 1) * REEL_ID_LEN);
+  g_byte_array_append (history, (const guint8 *)a->video_id, REEL_ID_LEN);
   return reel_txn_put (txn, REEL_DB_RELATED_HISTORY, viewer, strlen (viewer), history->data,
                        history->len, error);
 }
@@ -102,9 +101,9 @@ static gboolean
 collect_pair (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
 {
   Candidate c = { 0 };
-  if (key_len != 2 * VIDEO_ID_LEN || value_len != 8)
+  if (key_len != 2 * REEL_ID_LEN || value_len != 8)
     return TRUE;
-  c.id = g_strndup ((const char *)key + VIDEO_ID_LEN, VIDEO_ID_LEN);
+  c.id = g_strndup ((const char *)key + REEL_ID_LEN, REEL_ID_LEN);
   c.score = (double)reel_store_read_u64 (value);
   g_array_append_val (data, c);
   return TRUE;
@@ -116,7 +115,7 @@ co_watched (ReelTxn *txn, const char *id, GPtrArray *out)
 {
   g_autoptr (GArray) candidates = g_array_new (FALSE, TRUE, sizeof (Candidate));
   g_array_set_clear_func (candidates, candidate_clear);
-  reel_txn_scan (txn, REEL_DB_RELATED_PAIRS, id, VIDEO_ID_LEN, NULL, 0, FALSE, collect_pair,
+  reel_txn_scan (txn, REEL_DB_RELATED_PAIRS, id, REEL_ID_LEN, NULL, 0, FALSE, collect_pair,
                  candidates, NULL);
   take_best (candidates, G_MAXUINT, out);
 }

@@ -32,6 +32,7 @@
 
 #include "app/page.h"
 #include "bus/events.h"
+#include "core/id.h"
 #include "store/store.h"
 
 G_BEGIN_DECLS
@@ -60,7 +61,7 @@ gboolean reel_search_remove (ReelTxn *txn, const char *video_id, GError **error)
 
 typedef struct
 {
-  char video_id[16];
+  char video_id[REEL_ID_LEN + 1];
   double score;
   guint64 tie_break;
 } ReelSearchHit;

@@ -125,17 +125,16 @@ reel_watch_step (ReelWatch *w, const ReelAction *a, const ReelWatchRules *rules,
 
 /* --- storage --- */
 
-#define VIDEO_ID_LEN 11
-#define WATCH_KEY_MAX (VIDEO_ID_LEN + REEL_ACTION_TOKEN_MAX)
+#define WATCH_KEY_MAX (REEL_ID_LEN + REEL_ACTION_TOKEN_MAX)
 
 /* video id + session id into key; returns its length. */
 static gsize
 watch_key (const ReelAction *a, char key[WATCH_KEY_MAX])
 {
   gsize len = strlen (a->session_id);
-  memcpy (key, a->video_id, VIDEO_ID_LEN);
-  memcpy (key + VIDEO_ID_LEN, a->session_id, len);
-  return VIDEO_ID_LEN + len;
+  memcpy (key, a->video_id, REEL_ID_LEN);
+  memcpy (key + REEL_ID_LEN, a->session_id, len);
+  return REEL_ID_LEN + len;
 }
 
 static guint8 *
