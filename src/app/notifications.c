@@ -45,7 +45,7 @@ notify (ReelTxn *txn, const char *user, const ReelEvent *ev, JsonObject *rec, GE
 {
   guint8 suffix[SUFFIX_LEN];
   g_autoptr (GBytes) key = NULL;
-  g_autofree char *text = NULL, *counter = counter_name (user);
+  g_autofree char *counter = counter_name (user);
   event_suffix (ev, suffix);
   key = notification_key (user, suffix);
   if (reel_txn_get (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (key, NULL),
@@ -53,9 +53,8 @@ notify (ReelTxn *txn, const char *user, const ReelEvent *ev, JsonObject *rec, GE
     return TRUE;
   json_object_set_string_member (rec, "created_at", ev->at);
   json_object_set_boolean_member (rec, "read", FALSE);
-  text = reel_json_object_to_string (rec);
-  return reel_txn_put (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (key, NULL),
-                       g_bytes_get_size (key), text, strlen (text), error)
+  return reel_txn_put_json (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (key, NULL),
+                            g_bytes_get_size (key), rec, error)
          && reel_counter_add (txn, counter, 1, error);
 }
 
@@ -133,20 +132,20 @@ apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return TRUE;
 }
 
-/* Marks one notification read; already read ones stay as they are. */
+/* Marks one notification read, counting it in *marked; absent and already
+ * read ones stay as they are. */
 static gboolean
-mark_read (ReelTxn *txn, const char *user, GBytes *key, const guint8 *value, gsize value_len,
-           GError **error)
+mark_read (ReelTxn *txn, GBytes *key, gint64 *marked, GError **error)
 {
-  g_autoptr (JsonObject) rec = reel_json_parse_object ((const char *)value, value_len, NULL);
-  g_autofree char *text = NULL, *counter = counter_name (user);
+  g_autoptr (JsonObject) rec = reel_txn_get_json (txn, REEL_DB_NOTIFICATIONS,
+                                                  g_bytes_get_data (key, NULL),
+                                                  g_bytes_get_size (key), NULL);
   if (!rec || json_object_get_boolean_member_with_default (rec, "read", FALSE))
     return TRUE;
   json_object_set_boolean_member (rec, "read", TRUE);
-  text = reel_json_object_to_string (rec);
-  return reel_txn_put (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (key, NULL),
-                       g_bytes_get_size (key), text, strlen (text), error)
-         && reel_counter_add (txn, counter, -1, error);
+  (*marked)++;
+  return reel_txn_put_json (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (key, NULL),
+                            g_bytes_get_size (key), rec, error);
 }
 
 static gboolean
@@ -172,6 +171,8 @@ apply_read (ReelTxn *txn, const ReelEvent *ev, GError **error)
   const char *user = reel_json_get_string (ev->data, "username", TRUE, error);
   JsonArray *ids = NULL;
   g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  g_autofree char *counter = NULL;
+  gint64 marked = 0;
 
   if (!user)
     return FALSE;
@@ -194,16 +195,10 @@ apply_read (ReelTxn *txn, const ReelEvent *ev, GError **error)
         g_ptr_array_add (keys, notification_key (user, suffix));
     }
   for (guint i = 0; i < keys->len; i++)
-    {
-      const void *v;
-      gsize len;
-      GBytes *key = keys->pdata[i];
-      if (reel_txn_get (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (key, NULL),
-                        g_bytes_get_size (key), &v, &len, NULL)
-          && !mark_read (txn, user, key, v, len, error))
-        return FALSE;
-    }
-  return TRUE;
+    if (!mark_read (txn, keys->pdata[i], &marked, error))
+      return FALSE;
+  counter = counter_name (user);
+  return reel_counter_add (txn, counter, -marked, error);
 }
 
 /* comment.posted: the video's owner hears of a comment, the author of the
