@@ -101,19 +101,15 @@ reel_search_remove (ReelTxn *txn, const char *video_id, GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autoptr (JsonObject) doc = NULL;
-  const void *v;
-  gsize len;
   JsonArray *terms;
 
-  if (!reel_txn_get (txn, REEL_DB_SEARCH_DOCS, video_id, strlen (video_id), &v, &len, &local))
+  if (!(doc = reel_txn_get_json (txn, REEL_DB_SEARCH_DOCS, video_id, strlen (video_id), &local)))
     {
       if (!local)
         return TRUE;
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  if (!(doc = reel_json_parse_object (v, len, error)))
-    return FALSE;
   terms
       = json_object_has_member (doc, "terms") ? json_object_get_array_member (doc, "terms") : NULL;
   for (guint i = 0; terms && i < json_array_get_length (terms); i++)
@@ -191,7 +187,6 @@ reel_search_index (ReelTxn *txn, const char *video_id, const char *const fields[
   g_autoptr (GHashTable) freqs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (JsonObject) doc = json_object_new ();
   g_autoptr (GPtrArray) sorted = NULL;
-  g_autofree char *text = NULL;
   JsonArray *list = json_array_new ();
   guint32 length = 0;
   GHashTableIter it;
@@ -246,11 +241,9 @@ reel_search_index (ReelTxn *txn, const char *video_id, const char *const fields[
     }
   json_object_set_int_member (doc, "length", length);
   json_object_set_array_member (doc, "terms", list);
-  text = reel_json_object_to_string (doc);
   return reel_counter_add (txn, COUNTER_DOCS, 1, error)
          && reel_counter_add (txn, COUNTER_TOKENS, length, error)
-         && reel_txn_put (txn, REEL_DB_SEARCH_DOCS, video_id, strlen (video_id), text,
-                          strlen (text), error);
+         && reel_txn_put_json (txn, REEL_DB_SEARCH_DOCS, video_id, strlen (video_id), doc, error);
 }
 
 /* --- ranking --- */

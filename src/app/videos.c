@@ -292,7 +292,6 @@ apply_transcoded (ReelTxn *txn, const char *id, JsonObject *rec, const ReelEvent
   guint32 n = audio ? REEL_CHUNK_AUDIO
                     : (guint32)json_object_get_int_member_with_default (ev->data, "chunk", 0);
   g_autoptr (GBytes) key = chunk_key (id, n);
-  g_autofree char *text = NULL;
   gint64 total = json_object_get_int_member_with_default (rec, "chunks_total", 0);
   gboolean has_audio = json_object_get_boolean_member_with_default (rec, "has_audio", FALSE);
   gint64 done = 0;
@@ -302,9 +301,8 @@ apply_transcoded (ReelTxn *txn, const char *id, JsonObject *rec, const ReelEvent
                     NULL, NULL)
       || is_final (rec))
     return TRUE;
-  text = reel_json_object_to_string (ev->data);
-  if (!reel_txn_put (txn, REEL_DB_CHUNKS, g_bytes_get_data (key, NULL), g_bytes_get_size (key),
-                     text, strlen (text), error))
+  if (!reel_txn_put_json (txn, REEL_DB_CHUNKS, g_bytes_get_data (key, NULL),
+                          g_bytes_get_size (key), ev->data, error))
     return FALSE;
   while (done < total)
     {
