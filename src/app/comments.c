@@ -452,21 +452,13 @@ apply_posted (ReelTxn *txn, const ReelEvent *ev, const char *video_id, const cha
          && reel_counter_add (txn, counter, 1, error);
 }
 
-static gboolean
-collect_key (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
-{
-  g_ptr_array_add (data, g_bytes_new (key, key_len));
-  return TRUE;
-}
-
 /* Deletes every comment under prefix (a video, or a thread and its
  * replies); returns how many in *n. */
 static gboolean
 delete_under (ReelTxn *txn, const void *prefix, gsize prefix_len, guint *n, GError **error)
 {
-  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
-  if (!reel_txn_scan (txn, REEL_DB_COMMENTS, prefix, prefix_len, NULL, 0, FALSE, collect_key, keys,
-                      error))
+  g_autoptr (GPtrArray) keys = reel_txn_keys (txn, REEL_DB_COMMENTS, prefix, prefix_len, error);
+  if (!keys)
     return FALSE;
   for (guint i = 0; i < keys->len; i++)
     {

@@ -149,13 +149,6 @@ mark_read (ReelTxn *txn, GBytes *key, gint64 *marked, GError **error)
 }
 
 static gboolean
-collect (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
-{
-  g_ptr_array_add (data, g_bytes_new (key, key_len));
-  return TRUE;
-}
-
-static gboolean
 decode_id (const char *id, guint8 suffix[SUFFIX_LEN])
 {
   g_auto (ReelPage) page = { 0 };
@@ -170,7 +163,7 @@ apply_read (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   const char *user = reel_json_get_string (ev->data, "username", TRUE, error);
   JsonArray *ids = NULL;
-  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  g_autoptr (GPtrArray) keys = NULL;
   g_autofree char *counter = NULL;
   gint64 marked = 0;
 
@@ -180,13 +173,17 @@ apply_read (ReelTxn *txn, const ReelEvent *ev, GError **error)
     {
       /* Everything the user has at this point of the log. */
       g_autoptr (GBytes) prefix = reel_page_name_prefix (user);
-      if (!reel_txn_scan (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (prefix, NULL),
-                          g_bytes_get_size (prefix), NULL, 0, FALSE, collect, keys, error))
+      if (!(keys = reel_txn_keys (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (prefix, NULL),
+                                  g_bytes_get_size (prefix), error)))
         return FALSE;
     }
-  else if (json_object_has_member (ev->data, "ids")
-           && JSON_NODE_HOLDS_ARRAY (json_object_get_member (ev->data, "ids")))
-    ids = json_object_get_array_member (ev->data, "ids");
+  else
+    {
+      keys = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+      if (json_object_has_member (ev->data, "ids")
+          && JSON_NODE_HOLDS_ARRAY (json_object_get_member (ev->data, "ids")))
+        ids = json_object_get_array_member (ev->data, "ids");
+    }
   for (guint i = 0; ids && i < json_array_get_length (ids); i++)
     {
       guint8 suffix[SUFFIX_LEN];

@@ -328,21 +328,13 @@ apply_transcoded (ReelTxn *txn, const char *id, JsonObject *rec, const ReelEvent
   return put (txn, id, rec, error);
 }
 
-static gboolean
-collect_key (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
-{
-  g_ptr_array_add (data, g_bytes_new (key, key_len));
-  return TRUE;
-}
-
 /* The record and every row of its chunk table. */
 static gboolean
 delete_video (ReelTxn *txn, const char *id, GError **error)
 {
-  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
   g_autofree char *prefix = g_strconcat (id, "/", NULL);
-  if (!reel_txn_scan (txn, REEL_DB_CHUNKS, prefix, strlen (prefix), NULL, 0, FALSE, collect_key,
-                      keys, error))
+  g_autoptr (GPtrArray) keys = reel_txn_keys (txn, REEL_DB_CHUNKS, prefix, strlen (prefix), error);
+  if (!keys)
     return FALSE;
   for (guint i = 0; i < keys->len; i++)
     if (!reel_txn_del (txn, REEL_DB_CHUNKS, g_bytes_get_data (keys->pdata[i], NULL),

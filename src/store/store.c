@@ -294,6 +294,22 @@ reel_txn_scan (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefix_len, co
   return rc == MDB_SUCCESS || rc == MDB_NOTFOUND || check (rc, "cursor_get", error);
 }
 
+static gboolean
+collect_key (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  g_ptr_array_add (data, g_bytes_new (key, key_len));
+  return TRUE;
+}
+
+GPtrArray *
+reel_txn_keys (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefix_len, GError **error)
+{
+  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  if (!reel_txn_scan (txn, db, prefix, prefix_len, NULL, 0, FALSE, collect_key, keys, error))
+    return NULL;
+  return g_steal_pointer (&keys);
+}
+
 gboolean
 reel_store_drop_all (ReelStore *store, GError **error)
 {

@@ -99,6 +99,10 @@ typedef gboolean (*ReelScanFunc) (const guint8 *key, gsize key_len, const guint8
 gboolean reel_txn_scan (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefix_len,
                         const void *after, gsize after_len, gboolean reverse, ReelScanFunc func,
                         gpointer user_data, GError **error);
+/* The keys of db that start with prefix, in key order, as GBytes: for
+ * changing those rows, which a scan's callback must not do. NULL on error. */
+GPtrArray *reel_txn_keys (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefix_len,
+                          GError **error);
 
 /* Empties every database, so the projections can be rebuilt from the log. */
 gboolean reel_store_drop_all (ReelStore *store, GError **error);
