@@ -119,7 +119,7 @@ is_orphan (Refs *r, const char *key, gboolean *orphan, GError **error)
   g_auto (GStrv) parts = g_strsplit (key, "/", 5);
   guint n = g_strv_length (parts);
   GHashTable *keys = NULL;
-  gboolean exists;
+  g_autoptr (GError) local = NULL;
 
   *orphan = FALSE;
   if (strstr (key, ".tmp-"))
@@ -130,11 +130,14 @@ is_orphan (Refs *r, const char *key, gboolean *orphan, GError **error)
   if (n < 2 || !reel_id_valid (parts[1])
       || !(g_str_equal (parts[0], "originals") || g_str_equal (parts[0], "videos")))
     return TRUE; /* not a layout we know */
-  exists = video_refs (r, parts[1], &keys, error);
-  if (!exists)
+  if (!video_refs (r, parts[1], &keys, &local))
     {
-      if (error && *error)
-        return FALSE;
+      /* A video that is gone leaves orphans; one we could not read does not. */
+      if (local)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
       *orphan = TRUE;
       return TRUE;
     }
