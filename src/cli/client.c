@@ -3,7 +3,6 @@
 #include "core/error.h"
 #include "core/json.h"
 
-#include <glib/gstdio.h>
 
 /* Long enough for a slow server, short enough that a dead one is noticed. */
 #define REQUEST_TIMEOUT_S 60
@@ -64,6 +63,8 @@ reel_client_save (ReelClient *c, GError **error)
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autofree char *path = credentials_path ();
   g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *data = NULL;
+  gsize len;
   g_key_file_set_string (kf, "client", "server", c->server);
   if (c->token)
     g_key_file_set_string (kf, "client", "token", c->token);
@@ -73,10 +74,11 @@ reel_client_save (ReelClient *c, GError **error)
                    g_strerror (errno));
       return FALSE;
     }
-  /* The token is a password: readable by its owner only. */
-  if (!g_key_file_save_to_file (kf, path, error))
-    return FALSE;
-  return g_chmod (path, 0600) == 0;
+  /* The token is a password: readable by its owner only, from the moment
+   * the file exists. */
+  data = g_key_file_to_data (kf, &len, NULL);
+  return g_file_set_contents_full (path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                   error);
 }
 
 char *

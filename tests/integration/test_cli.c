@@ -1,7 +1,7 @@
 /* Integration tests of the `reel` command-line client against a real
  * reeld (issue 3):
  *
- *   /cli/upload-resume  reel login; reel upload dies after its first PATCH;
+ *   /cli/upload-resume  reel login (token saved 0600); reel upload dies after its first PATCH;
  *                       the same command again resumes at the server's
  *                       offset and the stored original is the file, byte
  *                       for byte; reel status shows it ready and playable
@@ -88,6 +88,13 @@ test_upload_resume (void)
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (out, "logged in"));
   g_clear_pointer (&out, g_free);
+  {
+    /* The saved token is a password: its owner's alone. */
+    g_autofree char *saved = g_build_filename (c.home, "config", "reel", "client.ini", NULL);
+    GStatBuf st;
+    g_assert_cmpint (g_stat (saved, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
 
   /* The first attempt dies after its first request, as a closed laptop
    * would; the client remembers where the upload lives. */
