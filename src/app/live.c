@@ -131,70 +131,54 @@ reel_live_publish_ended (ReelBus *bus, const char *channel, const char *session,
   return reel_events_publish (bus, subject, "live.ended", 1, NULL, data, FALSE, NULL, error);
 }
 
-typedef struct
-{
-  GPtrArray *out;
-  const char *after;
-  guint limit;
-  gboolean only_live;
-  gboolean more;
-} Scan;
-
 static gboolean
 collect (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
 {
-  Scan *scan = data;
   JsonObject *rec = reel_json_parse_object ((const char *)value, value_len, NULL);
-  if (!rec)
-    return TRUE;
-  if (scan->only_live
-      && g_strcmp0 (json_object_get_string_member_with_default (rec, "state", ""),
-                    REEL_LIVE_STATE_LIVE)
-             != 0)
-    {
-      json_object_unref (rec);
-      return TRUE;
-    }
-  if (scan->out->len == scan->limit)
-    {
-      scan->more = TRUE;
-      json_object_unref (rec);
-      return FALSE;
-    }
-  g_ptr_array_add (scan->out, rec);
+  if (rec)
+    g_ptr_array_add (data, rec);
   return TRUE;
-}
-
-static GPtrArray *
-scan (ReelStore *store, Scan *s, GError **error)
-{
-  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
-  s->out = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
-  if (!txn
-      || !reel_txn_scan (txn, REEL_DB_LIVE, NULL, 0, s->after, s->after ? strlen (s->after) : 0,
-                         FALSE, collect, s, error))
-    {
-      g_clear_pointer (&s->out, g_ptr_array_unref);
-      return NULL;
-    }
-  return s->out;
 }
 
 GPtrArray *
 reel_live_channels (ReelStore *store, GError **error)
 {
-  Scan s = { NULL, NULL, G_MAXUINT, FALSE, FALSE };
-  return scan (store, &s, error);
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
+  if (!txn || !reel_txn_scan (txn, REEL_DB_LIVE, NULL, 0, NULL, 0, FALSE, collect, out, error))
+    return NULL;
+  return g_steal_pointer (&out);
 }
 
-GPtrArray *
-reel_live_list_live (ReelStore *store, const char *after, guint limit, gboolean *more,
-                     GError **error)
+typedef struct
 {
-  Scan s = { NULL, after, limit, TRUE, FALSE };
-  GPtrArray *out = scan (store, &s, error);
-  *more = s.more;
-  return out;
+  ReelLiveViewFunc view;
+  gpointer user_data;
+} LiveView;
+
+static JsonObject *
+render_live (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+             gpointer data, GError **error)
+{
+  LiveView *v = data;
+  g_autoptr (JsonObject) rec = reel_json_parse_object ((const char *)value, value_len, NULL);
+  if (!rec
+      || g_strcmp0 (json_object_get_string_member_with_default (rec, "state", ""),
+                    REEL_LIVE_STATE_LIVE)
+             != 0)
+    return NULL;
+  return v->view (rec, v->user_data);
+}
+
+JsonObject *
+reel_live_list_live (ReelStore *store, const ReelPage *page, ReelLiveViewFunc view,
+                     gpointer user_data, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  LiveView v = { view, user_data };
+  if (!txn)
+    return NULL;
+  return reel_page_scan (txn, REEL_DB_LIVE, NULL, 0, page, FALSE, render_live, &v, error);
 }
 
 JsonObject *

@@ -22,6 +22,7 @@
  * viewer can rewind through. */
 #pragma once
 
+#include "app/page.h"
 #include "bus/events.h"
 #include "store/store.h"
 
@@ -55,10 +56,13 @@ JsonObject *reel_live_get (ReelStore *store, const char *channel, GError **error
 /* Every channel with a stream key, in key order. */
 GPtrArray *reel_live_channels (ReelStore *store, GError **error);
 
-/* Up to limit channels that are live now, with names after `after` (NULL:
- * from the start); *more tells whether any follow. */
-GPtrArray *reel_live_list_live (ReelStore *store, const char *after, guint limit, gboolean *more,
-                                GError **error);
+/* The list item of a channel's record (which it must not keep). */
+typedef JsonObject *(*ReelLiveViewFunc) (JsonObject *record, gpointer user_data);
+
+/* One page (app/page.h) of the channels live now, in channel order, each
+ * item made by view. */
+JsonObject *reel_live_list_live (ReelStore *store, const ReelPage *page, ReelLiveViewFunc view,
+                                 gpointer user_data, GError **error);
 
 /* The record as the API shows it to anyone. */
 JsonObject *reel_live_public (JsonObject *record);

@@ -82,9 +82,8 @@ post_events (ReelRequest *req)
 
   if (!acceptable_type (req->msg))
     {
-      reel_respond_error_code (req->msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
-                               reel_error_code_name (REEL_ERROR_UNSUPPORTED),
-                               "send the batch as application/json or text/plain (UTF-8)");
+      reel_respond_fail (req->msg, REEL_ERROR_UNSUPPORTED,
+                         "send the batch as application/json or text/plain (UTF-8)");
       return;
     }
   if (soup_message_headers_get_one (h, "Authorization")

@@ -28,8 +28,7 @@ get_readyz (ReelRequest *req)
     {
       g_autofree char *m = g_strdup_printf ("not ready:%s%s", nats ? "" : " NATS unreachable",
                                             lmdb ? "" : " LMDB unreadable");
-      reel_respond_error_code (req->msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
-                               reel_error_code_name (REEL_ERROR_UNAVAILABLE), m);
+      reel_respond_fail (req->msg, REEL_ERROR_UNAVAILABLE, m);
       return;
     }
   json_object_set_string_member (out, "status", "ready");

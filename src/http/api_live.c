@@ -9,18 +9,14 @@
  * as the window reaches). Playlists change every segment and are not
  * cached; segments never change (their URL names the session). */
 #include "app/live.h"
-#include "app/users.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "http/query.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "media/live_packager.h"
 
-#include <sodium.h>
-
-#define LIST_LIMIT_DEFAULT 20
-#define LIST_LIMIT_MAX 100
 #define SEGMENT_MAX_AGE "public, max-age=31536000, immutable"
 /* Nobody rewinds further than a day; the window is usually minutes. */
 #define REWIND_MAX_S 86400
@@ -30,17 +26,6 @@ allow_any_origin (SoupServerMessage *msg)
 {
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Access-Control-Allow-Origin", "*");
-}
-
-/* The value of a query parameter, or NULL. */
-static char *
-query_param (ReelRequest *req, const char *name)
-{
-  const char *query = g_uri_get_query (soup_server_message_get_uri (req->msg));
-  g_autoptr (GHashTable) params
-      = query ? g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
-  const char *v = params ? g_hash_table_lookup (params, name) : NULL;
-  return g_strdup (v);
 }
 
 /* The SRT address of a channel's slot, as a client should dial it. */
@@ -104,8 +89,9 @@ post_keys (ReelRequest *req)
 }
 
 static JsonObject *
-channel_view (ReelRequest *req, JsonObject *rec)
+channel_view (JsonObject *rec, gpointer data)
 {
+  ReelRequest *req = data;
   JsonObject *out = reel_live_public (rec);
   g_autofree char *url = srt_url (req, json_object_get_int_member_with_default (rec, "slot", 0));
   json_object_set_string_member (out, "srt_url", url);
@@ -123,7 +109,7 @@ get_channel (ReelRequest *req)
       reel_respond_error (req->msg, error);
       return;
     }
-  g_autoptr (JsonObject) out = channel_view (req, rec);
+  g_autoptr (JsonObject) out = channel_view (rec, req);
   reel_respond_object (req->msg, SOUP_STATUS_OK, out);
 }
 
@@ -131,63 +117,23 @@ static void
 list_live (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *limit_text = query_param (req, "limit");
-  g_autofree char *cursor = query_param (req, "cursor");
-  g_autofree char *after = NULL;
-  g_autoptr (GPtrArray) items = NULL;
-  g_autoptr (JsonObject) out = json_object_new ();
-  JsonArray *arr = json_array_new ();
-  guint64 limit = LIST_LIMIT_DEFAULT;
-  gboolean more = FALSE;
-
-  json_object_set_array_member (out, "items", arr);
-  if (limit_text && !g_ascii_string_to_unsigned (limit_text, 10, 1, LIST_LIMIT_MAX, &limit, NULL))
-    g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "limit must be 1 to %d", LIST_LIMIT_MAX);
-  if (!error && cursor)
-    {
-      /* The cursor is the base64url of the last channel returned. */
-      guchar raw[REEL_USERNAME_MAX + 1];
-      gsize len = 0;
-      if (sodium_base642bin (raw, sizeof raw - 1, cursor, strlen (cursor), NULL, &len, NULL,
-                             sodium_base64_VARIANT_URLSAFE_NO_PADDING)
-          == 0)
-        after = g_strndup ((const char *)raw, len);
-      if (!after || !reel_users_validate_username (after, NULL))
-        g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "bad cursor");
-    }
-  if (!error)
-    items = reel_live_list_live (req->http->store, after, (guint)limit, &more, &error);
-  if (!items)
-    {
-      reel_respond_error (req->msg, error);
-      return;
-    }
-  for (guint i = 0; i < items->len; i++)
-    json_array_add_object_element (arr, channel_view (req, items->pdata[i]));
-  if (more && items->len)
-    {
-      const char *last = json_object_get_string_member (items->pdata[items->len - 1], "channel");
-      char next[sodium_base64_ENCODED_LEN (REEL_USERNAME_MAX,
-                                           sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-      sodium_bin2base64 (next, sizeof next, (const guchar *)last, strlen (last),
-                         sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-      json_object_set_string_member (out, "next_cursor", next);
-    }
-  else
-    json_object_set_null_member (out, "next_cursor");
-  reel_respond_object (req->msg, SOUP_STATUS_OK, out);
+  g_auto (ReelPage) page = { 0 };
+  g_autoptr (JsonObject) out = NULL;
+  if (reel_request_page (req, &page, &error))
+    out = reel_live_list_live (req->http->store, &page, channel_view, req, &error);
+  reel_request_answer (req, out, error);
 }
 
 /* rewind=S in seconds; FALSE (answered 400) when malformed. */
 static gboolean
 rewind_param (ReelRequest *req, guint64 *rewind_ns)
 {
-  g_autofree char *text = query_param (req, "rewind");
+  const char *text = reel_request_query (req, "rewind");
   guint64 s = 0;
   if (text && !g_ascii_string_to_unsigned (text, 10, 0, REWIND_MAX_S, &s, NULL))
     {
-      reel_respond_error_code (req->msg, SOUP_STATUS_BAD_REQUEST, "invalid",
-                               "rewind must be a whole number of seconds, 0 to 86400");
+      reel_respond_fail (req->msg, REEL_ERROR_INVALID,
+                         "rewind must be a whole number of seconds, 0 to 86400");
       return FALSE;
     }
   *rewind_ns = s * G_GUINT64_CONSTANT (1000000000);
@@ -235,7 +181,7 @@ get_media (ReelRequest *req)
   allow_any_origin (req->msg);
   if (!g_str_has_suffix (playlist, ".m3u8"))
     {
-      reel_respond_error_code (req->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such resource");
+      reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such resource");
       return;
     }
   if (!rewind_param (req, &rewind_ns))

@@ -226,7 +226,7 @@ serve_manifest (ReelRequest *req, const char *kind)
       if (r)
         respond_text (req->msg, "application/vnd.apple.mpegurl", reel_hls_media (&m, r), m.final);
       else
-        reel_respond_error_code (req->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such rendition");
+        reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such rendition");
     }
   reel_manifest_clear (&m);
 }
@@ -250,7 +250,7 @@ get_media_playlist (ReelRequest *req)
   if (!g_str_has_suffix (playlist, ".m3u8"))
     {
       allow_any_origin (req->msg);
-      reel_respond_error_code (req->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such resource");
+      reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such resource");
       return;
     }
   serve_manifest (req, playlist);
@@ -302,7 +302,7 @@ serve_blob (ReelRequest *req, const char *key, const char *type)
   g_autofree char *path = reel_blobs_local_path (req->http->blobs, key, NULL);
   if (!path)
     {
-      reel_respond_error_code (req->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such file");
+      reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such file");
       return;
     }
   reel_respond_file (req->msg, path, type, SEGMENT_MAX_AGE);
@@ -321,7 +321,7 @@ get_segment (ReelRequest *req)
     return;
   if (!rendition_known (video, rendition) || !segment_name_valid (file, &type))
     {
-      reel_respond_error_code (req->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such segment");
+      reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such segment");
       return;
     }
   key = g_strdup_printf ("videos/%s/%s/%s", json_object_get_string_member (video, "id"), rendition,

@@ -451,8 +451,8 @@ delete_upload (ReelRequest *req)
   set_tus_headers (req->msg);
   if (!is_uploading (video))
     {
-      reel_respond_error_code (req->msg, SOUP_STATUS_CONFLICT, "conflict",
-                               "this upload is complete; delete the video instead");
+      reel_respond_fail (req->msg, REEL_ERROR_CONFLICT,
+                         "this upload is complete; delete the video instead");
       return;
     }
   in = g_new0 (CompleteInput, 1);
@@ -514,8 +514,8 @@ post_videos (ReelRequest *req)
   mp = soup_multipart_new_from_message (soup_server_message_get_request_headers (req->msg), body);
   if (!mp)
     {
-      reel_respond_error_code (req->msg, SOUP_STATUS_BAD_REQUEST, "invalid_request",
-                               "expected a multipart/form-data body with a \"file\" part");
+      reel_respond_fail (req->msg, REEL_ERROR_INVALID,
+                         "expected a multipart/form-data body with a \"file\" part");
       return;
     }
   in = g_new0 (CreateInput, 1);

@@ -75,7 +75,7 @@ serve (ReelRequest *req, const char *sub, const char *name, guint status)
   SoupMessageHeaders *h;
   if (!type)
     {
-      reel_respond_error_code (req->msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such file");
+      reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such file");
       return;
     }
   path = g_build_filename (req->http->cfg->www_dir, sub ? sub : name, sub ? name : NULL, NULL);

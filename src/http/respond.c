@@ -70,6 +70,14 @@ reel_respond_error_code (SoupServerMessage *msg, guint status, const char *code,
 }
 
 void
+reel_respond_fail (SoupServerMessage *msg, ReelErrorCode code, const char *message)
+{
+  const GError error = { REEL_ERROR, code, (char *)message };
+  reel_respond_error_code (msg, reel_respond_status_for (&error), reel_error_code_name (code),
+                           message);
+}
+
+void
 reel_respond_error (SoupServerMessage *msg, const GError *error)
 {
   guint status = reel_respond_status_for (error);

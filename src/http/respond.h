@@ -4,6 +4,8 @@
  * web UI) with validators for caches. */
 #pragma once
 
+#include "core/error.h"
+
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -12,6 +14,9 @@ G_BEGIN_DECLS
 void reel_respond_json (SoupServerMessage *msg, guint status, JsonNode *body);
 void reel_respond_object (SoupServerMessage *msg, guint status, JsonObject *body);
 void reel_respond_error (SoupServerMessage *msg, const GError *error);
+/* A REEL_ERROR code's status and name with message, as it is (also 5xx). */
+void reel_respond_fail (SoupServerMessage *msg, ReelErrorCode code, const char *message);
+/* For what has no REEL_ERROR code (method_not_allowed, tus versions). */
 void reel_respond_error_code (SoupServerMessage *msg, guint status, const char *code,
                               const char *message);
 void reel_respond_empty (SoupServerMessage *msg, guint status);

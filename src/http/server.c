@@ -40,8 +40,7 @@ respond_too_large (SoupServerMessage *msg, guint64 limit)
 {
   g_autofree char *m
       = g_strdup_printf ("request body is larger than %" G_GUINT64_FORMAT " bytes", limit);
-  reel_respond_error_code (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                           reel_error_code_name (REEL_ERROR_TOO_LARGE), m);
+  reel_respond_fail (msg, REEL_ERROR_TOO_LARGE, m);
 }
 
 static void
@@ -138,9 +137,7 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
                                     "close");
-      reel_respond_error_code (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
-                               reel_error_code_name (REEL_ERROR_UNAVAILABLE),
-                               "the server is shutting down");
+      reel_respond_fail (msg, REEL_ERROR_UNAVAILABLE, "the server is shutting down");
       return;
     }
   switch (reel_router_match (http->router, soup_server_message_get_method (msg), path, &fn,
@@ -155,8 +152,7 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
           reel_web_not_found (&page);
         }
       else
-        reel_respond_error_code (msg, SOUP_STATUS_NOT_FOUND,
-                                 reel_error_code_name (REEL_ERROR_NOT_FOUND), "no such resource");
+        reel_respond_fail (msg, REEL_ERROR_NOT_FOUND, "no such resource");
       return;
     case REEL_ROUTE_BAD_METHOD:
       reel_respond_error_code (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",

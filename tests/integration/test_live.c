@@ -352,6 +352,13 @@ test_api (void)
   g_assert_cmpuint (status_of (l, "GET", "/live/bea/master.m3u8", NULL), ==, 404);
   g_assert_cmpuint (status_of (l, "GET", "/live/bea/master.m3u8?rewind=x", NULL), ==, 400);
   g_assert_cmpuint (status_of (l, "GET", "/live/bea/240p.m3u8?rewind=-5", NULL), ==, 400);
+  {
+    /* In the error format every 400 has. */
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (l->reeld->port, "GET", "/live/bea/master.m3u8?rewind=x", NULL, NULL, 0);
+    JsonObject *e = json_object_get_object_member (json_node_get_object (r->json), "error");
+    g_assert_cmpstr (json_object_get_string_member (e, "code"), ==, "invalid_request");
+  }
   g_assert_cmpuint (status_of (l, "GET", "/live/bea/s/240p/0.m4s", NULL), ==, 404);
   {
     g_autoptr (ReelTestResponse) k
