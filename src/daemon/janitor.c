@@ -16,9 +16,10 @@ struct ReelJanitor
   ReelUploads *uploads;
   ReelJobWorker *worker;
   guint timer;
-  GMutex lock;   /* one uploads sweep at a time */
-  GCond idle;    /* signalled when running drops to 0 */
-  guint running; /* uploads sweeps queued or running (under lock) */
+  GMutex sweeping; /* held by the uploads sweep: one at a time */
+  GMutex lock;     /* guards running only; never held across I/O */
+  GCond idle;      /* signalled when running drops to 0 */
+  guint running;   /* uploads sweeps queued or running (under lock) */
 };
 
 static gboolean
@@ -44,7 +45,7 @@ sweep_uploads (GTask *task, gpointer source, gpointer data, GCancellable *cancel
   ReelJanitor *j = data;
   ReelCleanupStats stats = { 0 };
   g_autoptr (GError) error = NULL;
-  g_mutex_lock (&j->lock);
+  g_mutex_lock (&j->sweeping);
   if (!reel_cleanup_uploads (j->bus, j->store, j->uploads, g_get_real_time () / G_USEC_PER_SEC,
                              j->cfg->cleanup_grace_s, &stats, &error))
     g_warning ("cleanup of partial uploads: %s", error->message);
@@ -52,6 +53,8 @@ sweep_uploads (GTask *task, gpointer source, gpointer data, GCancellable *cancel
     g_message ("cleanup: discarded %" G_GUINT64_FORMAT " abandoned uploads, %" G_GUINT64_FORMAT
                " bytes",
                stats.files, stats.bytes);
+  g_mutex_unlock (&j->sweeping);
+  g_mutex_lock (&j->lock);
   if (--j->running == 0)
     g_cond_signal (&j->idle);
   g_mutex_unlock (&j->lock);
@@ -109,6 +112,7 @@ reel_janitor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelB
   j->blobs = blobs;
   j->cdn = cdn;
   j->uploads = uploads;
+  g_mutex_init (&j->sweeping);
   g_mutex_init (&j->lock);
   g_cond_init (&j->idle);
   wc.kind = "sweep";
@@ -135,6 +139,7 @@ reel_janitor_stop (ReelJanitor *j)
     g_cond_wait (&j->idle, &j->lock);
   g_mutex_unlock (&j->lock);
   g_mutex_clear (&j->lock);
+  g_mutex_clear (&j->sweeping);
   g_cond_clear (&j->idle);
   g_free (j);
 }
