@@ -146,6 +146,8 @@ ensure_stream (GstNatsSink *self, GError **error)
   return TRUE;
 }
 
+static gboolean stop (GstBaseSink *sink);
+
 static gboolean
 start (GstBaseSink *sink)
 {
@@ -167,7 +169,7 @@ start (GstBaseSink *sink)
     {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
                          ("Could not connect to the NATS server at %s.", self->url), ("%s", why));
-      return FALSE;
+      goto fail;
     }
   self->max_payload = natsConnection_GetMaxPayload (self->nc);
   if (self->jetstream || self->stream)
@@ -182,13 +184,13 @@ start (GstBaseSink *sink)
         {
           GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("Could not use JetStream."),
                              ("%s", natsStatus_GetText (s)));
-          return FALSE;
+          goto fail;
         }
       if (self->stream && !ensure_stream (self, &error))
         {
           GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not create the JetStream stream."),
                              ("%s", error->message));
-          return FALSE;
+          goto fail;
         }
     }
   self->id_prefix = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
@@ -197,6 +199,11 @@ start (GstBaseSink *sink)
   self->send_segment = TRUE;
   self->last_caps_ts = GST_CLOCK_TIME_NONE;
   return TRUE;
+
+fail:
+  /* GStreamer does not call stop() after a failed start(). */
+  stop (sink);
+  return FALSE;
 }
 
 static gboolean

@@ -177,6 +177,8 @@ subscribe_jetstream (GstNatsSrc *self, GError **error)
   return TRUE;
 }
 
+static gboolean stop (GstBaseSrc *src);
+
 static gboolean
 start (GstBaseSrc *src)
 {
@@ -195,7 +197,7 @@ start (GstBaseSrc *src)
     {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
                          ("Could not connect to the NATS server at %s.", self->url), ("%s", why));
-      return FALSE;
+      goto fail;
     }
   self->skip_before = 0;
   if (self->start == GST_NATS_SRC_START_LIVE)
@@ -215,7 +217,7 @@ start (GstBaseSrc *src)
     {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not read from NATS."),
                          ("%s", error->message));
-      return FALSE;
+      goto fail;
     }
   gst_base_src_set_live (src, self->is_live);
   gst_segment_init (&self->producer, GST_FORMAT_TIME);
@@ -225,6 +227,11 @@ start (GstBaseSrc *src)
   self->looked_back = FALSE;
   self->last_running_end = 0;
   return TRUE;
+
+fail:
+  /* GStreamer does not call stop() after a failed start(). */
+  stop (src);
+  return FALSE;
 }
 
 static gboolean
