@@ -69,6 +69,7 @@ typedef struct
   guint kbps;
   GstElement *scaled; /* capsfilter with the rung's size */
   GstElement *encoder;
+  GstElement *parse;
 } Rung;
 
 struct _GstReelLadder
@@ -242,6 +243,67 @@ clear_rungs (GstReelLadder *self)
   g_clear_pointer (&self->rungs, g_array_unref);
 }
 
+/* Sets a property back to its default. */
+static void
+reset_property (GObject *object, const char *name)
+{
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), name);
+  GValue v = G_VALUE_INIT;
+  g_value_init (&v, pspec->value_type);
+  g_param_value_set_default (pspec, &v);
+  g_object_set_property (object, name, &v);
+  g_value_unset (&v);
+}
+
+/* The encoder and parser settings of a rung, from the ladder's properties:
+ * set when the rung is built and again when one of them changes. */
+static void
+configure_rung (GstReelLadder *self, Rung *r)
+{
+  /* One thread per encoder: x264's frame threads make its rate control
+   * depend on timing, so two runs on the same input would differ; with one,
+   * a run is reproducible bit for bit, and the rungs, each in its own
+   * thread, keep the cores busy. */
+  g_object_set (r->encoder, "threads", 1, NULL);
+  /* No B-frames: with them, mp4mux shifts each file's first presentation
+   * time by the reorder delay, which would open a gap at every join of
+   * independently encoded chunks. */
+  g_object_set (r->encoder, "bitrate", r->kbps, "bframes", 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (r->encoder), "speed-preset", self->preset);
+  if (self->keyframe_interval)
+    g_object_set (r->encoder, "key-int-max", FORCED_KEY_INT_MAX, NULL);
+  else
+    reset_property (G_OBJECT (r->encoder), "key-int-max");
+  if (self->live)
+    {
+      gst_util_set_object_arg (G_OBJECT (r->encoder), "tune", "zerolatency");
+      /* Parameter sets with every keyframe: a live consumer may join at any. */
+      g_object_set (r->parse, "config-interval", -1, NULL);
+    }
+  else
+    {
+      reset_property (G_OBJECT (r->encoder), "tune");
+      reset_property (G_OBJECT (r->parse), "config-interval");
+    }
+  {
+    g_autoptr (GString) o = g_string_new (NULL);
+    /* On a keyframe grid, scene cuts would add keyframes just before a
+     * boundary, and a muxer cutting fragments at keyframes would make a
+     * one-frame segment of them. */
+    if (self->keyframe_interval)
+      g_string_append (o, "scenecut=0");
+    if (self->peak_n > 0 && self->buffer_n > 0)
+      g_string_append_printf (o,
+                              "%svbv-maxrate=%" G_GUINT64_FORMAT ":vbv-bufsize=%" G_GUINT64_FORMAT,
+                              o->len ? ":" : "", (guint64)r->kbps * self->peak_n / self->peak_d,
+                              (guint64)r->kbps * self->buffer_n / self->buffer_d);
+    if (o->len)
+      g_object_set (r->encoder, "option-string", o->str, NULL);
+    else
+      reset_property (G_OBJECT (r->encoder), "option-string");
+  }
+}
+
 static gboolean
 build_rung (GstReelLadder *self, guint index, Rung *r)
 {
@@ -268,6 +330,7 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
     }
   r->scaled = scaled;
   r->encoder = enc;
+  r->parse = parse;
   if (r->width)
     set_rung_caps (r, r->width);
   g_object_set (profile, "caps", high, NULL);
@@ -276,39 +339,7 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
    * the input's aspect to within a pixel (rounded to even). */
   gst_util_set_object_arg (G_OBJECT (scale), "method", "catrom");
   g_object_set (scale, "add-borders", FALSE, NULL);
-  /* One thread per encoder: x264's frame threads make its rate control
-   * depend on timing, so two runs on the same input would differ; with one,
-   * a run is reproducible bit for bit, and the rungs, each in its own
-   * thread, keep the cores busy. */
-  g_object_set (enc, "threads", 1, NULL);
-  /* No B-frames: with them, mp4mux shifts each file's first presentation
-   * time by the reorder delay, which would open a gap at every join of
-   * independently encoded chunks. */
-  g_object_set (enc, "bitrate", r->kbps, "bframes", 0, NULL);
-  gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", self->preset);
-  if (self->keyframe_interval)
-    g_object_set (enc, "key-int-max", FORCED_KEY_INT_MAX, NULL);
-  if (self->live)
-    {
-      gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
-      /* Parameter sets with every keyframe: a live consumer may join at any. */
-      g_object_set (parse, "config-interval", -1, NULL);
-    }
-  {
-    g_autoptr (GString) o = g_string_new (NULL);
-    /* On a keyframe grid, scene cuts would add keyframes just before a
-     * boundary, and a muxer cutting fragments at keyframes would make a
-     * one-frame segment of them. */
-    if (self->keyframe_interval)
-      g_string_append (o, "scenecut=0");
-    if (self->peak_n > 0 && self->buffer_n > 0)
-      g_string_append_printf (o,
-                              "%svbv-maxrate=%" G_GUINT64_FORMAT ":vbv-bufsize=%" G_GUINT64_FORMAT,
-                              o->len ? ":" : "", (guint64)r->kbps * self->peak_n / self->peak_d,
-                              (guint64)r->kbps * self->buffer_n / self->buffer_d);
-    if (o->len)
-      g_object_set (enc, "option-string", o->str, NULL);
-  }
+  configure_rung (self, r);
   gst_bin_add_many (GST_BIN (self), q, scale, convert, scaled, enc, profile, parse, NULL);
   if (!gst_element_link (self->tee, q)
       || !gst_element_link_many (q, scale, convert, scaled, enc, profile, parse, NULL))
@@ -359,12 +390,12 @@ change_state (GstElement *element, GstStateChange transition)
   return GST_ELEMENT_CLASS (gst_reel_ladder_parent_class)->change_state (element, transition);
 }
 
-/* Encoder settings apply to the encoders that exist: rebuild them. */
+/* Encoder settings apply to the encoders that exist too. */
 static void
-rebuild_if_built (GstReelLadder *self)
+configure_rungs (GstReelLadder *self)
 {
-  if (self->rungs)
-    build_rungs (self);
+  for (guint i = 0; self->rungs && !self->rungs_error && i < self->rungs->len; i++)
+    configure_rung (self, &g_array_index (self->rungs, Rung, i));
 }
 
 static void
@@ -385,28 +416,28 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
       break;
     case PROP_KEYFRAME_INTERVAL:
       self->keyframe_interval = g_value_get_uint64 (value);
-      rebuild_if_built (self);
+      configure_rungs (self);
       break;
     case PROP_SPEED_PRESET:
       g_free (self->preset);
       self->preset = g_value_dup_string (value);
       if (!self->preset)
         self->preset = g_strdup (DEFAULT_PRESET);
-      rebuild_if_built (self);
+      configure_rungs (self);
       break;
     case PROP_LIVE:
       self->live = g_value_get_boolean (value);
-      rebuild_if_built (self);
+      configure_rungs (self);
       break;
     case PROP_PEAK_RATIO:
       self->peak_n = gst_value_get_fraction_numerator (value);
       self->peak_d = gst_value_get_fraction_denominator (value);
-      rebuild_if_built (self);
+      configure_rungs (self);
       break;
     case PROP_BUFFER_RATIO:
       self->buffer_n = gst_value_get_fraction_numerator (value);
       self->buffer_d = gst_value_get_fraction_denominator (value);
-      rebuild_if_built (self);
+      configure_rungs (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
