@@ -137,9 +137,8 @@ apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
 static gboolean
 mark_read (ReelTxn *txn, GBytes *key, gint64 *marked, GError **error)
 {
-  g_autoptr (JsonObject) rec = reel_txn_get_json (txn, REEL_DB_NOTIFICATIONS,
-                                                  g_bytes_get_data (key, NULL),
-                                                  g_bytes_get_size (key), NULL);
+  g_autoptr (JsonObject) rec = reel_txn_get_json (
+      txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (key, NULL), g_bytes_get_size (key), NULL);
   if (!rec || json_object_get_boolean_member_with_default (rec, "read", FALSE))
     return TRUE;
   json_object_set_boolean_member (rec, "read", TRUE);

@@ -32,9 +32,8 @@ char *
 reel_subscriptions_since (ReelTxn *txn, const char *subscriber, const char *channel)
 {
   g_autoptr (GBytes) key = pair_key (subscriber, channel);
-  g_autoptr (JsonObject) rec = reel_txn_get_json (txn, REEL_DB_SUBSCRIPTIONS,
-                                                  g_bytes_get_data (key, NULL),
-                                                  g_bytes_get_size (key), NULL);
+  g_autoptr (JsonObject) rec = reel_txn_get_json (
+      txn, REEL_DB_SUBSCRIPTIONS, g_bytes_get_data (key, NULL), g_bytes_get_size (key), NULL);
   if (!rec)
     return NULL;
   return g_strdup (json_object_get_string_member_with_default (rec, "at", ""));

@@ -301,8 +301,8 @@ apply_transcoded (ReelTxn *txn, const char *id, JsonObject *rec, const ReelEvent
                     NULL, NULL)
       || is_final (rec))
     return TRUE;
-  if (!reel_txn_put_json (txn, REEL_DB_CHUNKS, g_bytes_get_data (key, NULL),
-                          g_bytes_get_size (key), ev->data, error))
+  if (!reel_txn_put_json (txn, REEL_DB_CHUNKS, g_bytes_get_data (key, NULL), g_bytes_get_size (key),
+                          ev->data, error))
     return FALSE;
   while (done < total)
     {

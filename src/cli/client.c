@@ -3,7 +3,6 @@
 #include "core/error.h"
 #include "core/json.h"
 
-
 /* Long enough for a slow server, short enough that a dead one is noticed. */
 #define REQUEST_TIMEOUT_S 60
 

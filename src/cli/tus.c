@@ -1,6 +1,7 @@
 /* See tus.h. */
 #include "cli/tus.h"
 #include "core/error.h"
+#include "core/fault.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -248,15 +249,14 @@ transient (const GError *error)
   return error->domain != REEL_ERROR || error->code == REEL_ERROR_UNAVAILABLE;
 }
 
-/* Test hook (REEL_TEST_FAULT=cli-stop-after-patches:N): the command dies
- * after N PATCH requests, as if the laptop lid closed, so a test can prove
- * that running it again resumes. */
+/* Test hook (core/fault.h): the command dies after N PATCH requests, as
+ * if the laptop lid closed, so a test can prove that running it again
+ * resumes. */
 static void
 maybe_die (guint patches)
 {
-  const char *f = g_getenv ("REEL_TEST_FAULT");
-  if (f && g_str_has_prefix (f, "cli-stop-after-patches:")
-      && patches == g_ascii_strtoull (f + strlen ("cli-stop-after-patches:"), NULL, 10))
+  const char *n = reel_test_fault ("cli-stop-after-patches");
+  if (n && *n && patches == g_ascii_strtoull (n, NULL, 10))
     _exit (3);
 }
 

@@ -70,7 +70,6 @@ reel_json_get_string (JsonObject *obj, const char *member, gboolean required, GE
   return json_node_get_string (node);
 }
 
-
 char *
 reel_json_to_string (JsonNode *node)
 {

@@ -17,7 +17,6 @@ JsonObject *reel_json_parse_object (const char *data, gsize len, GError **error)
 const char *reel_json_get_string (JsonObject *obj, const char *member, gboolean required,
                                   GError **error);
 
-
 char *reel_json_to_string (JsonNode *node);
 char *reel_json_object_to_string (JsonObject *obj);
 

@@ -4,6 +4,7 @@
 #include "app/videos.h"
 #include "bus/feed.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "core/metrics.h"
 
 #include <signal.h>
@@ -144,7 +145,7 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
   if (applied != applied_before)
     {
       /* Test hook: die between the log and the read model. */
-      if (g_strcmp0 (g_getenv ("REEL_TEST_FAULT"), "kill-before-apply") == 0)
+      if (reel_test_fault ("kill-before-apply"))
         raise (SIGKILL);
       if (!reel_txn_set_applied (txn, REEL_PROJECTION_CORE, applied, error)
           || !reel_txn_commit (g_steal_pointer (&txn), error))

@@ -49,15 +49,10 @@ typedef struct
   gint64 started_real; /* wall clock of the acceptance, µs */
 } Session;
 
+/* After end_session stopped the pipeline, or before there was one. */
 static void
 session_free (Session *s)
 {
-  if (s->pipeline)
-    {
-      gst_bus_remove_watch (GST_ELEMENT_BUS (s->pipeline));
-      gst_element_set_state (s->pipeline, GST_STATE_NULL);
-      gst_object_unref (s->pipeline);
-    }
   g_free (s->channel);
   g_free (s->session);
   g_free (s->recording);

@@ -267,11 +267,7 @@ add_fragment (Rendition *r, const guint8 *data, gsize len)
       return;
     }
   if (!r->codecs)
-    {
-      r->codecs = g_strdup (c->codecs ? c->codecs : "");
-      g_bytes_unref (r->init);
-      r->init = g_bytes_ref (c->init);
-    }
+    r->codecs = g_strdup (c->codecs ? c->codecs : "");
   duration = g_array_index (c->durations_ns, guint64, 0);
   r->next_start += duration;
   if (!r->audio)

@@ -3,6 +3,7 @@
 #include "bus/events.h"
 #include "bus/jobs.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "core/json.h"
 #include "media/cmaf.h"
 #include "media/pipeline.h"
@@ -293,27 +294,6 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
   return out;
 }
 
-/* Test hooks (REEL_TEST_FAULT, as in the projector), so integration tests
- * can make the failures they prove reel survives happen at a known point:
- *   kill-in-chunk:N        SIGKILL this process after chunk N's segments are
- *                          stored but before it is announced (a worker dying
- *                          mid-job; the job must be redelivered)
- *   fail-chunks            every chunk job fails (the video must fail once
- *                          the attempts are used up)
- *   hold-last-chunk:PATH   the last chunk waits while PATH exists (the video
- *                          must be playable before it is ready)
- * The value after the colon, or "" for a fault without one; NULL when the
- * fault is not set. */
-static const char *
-test_fault (const char *name)
-{
-  const char *f = g_getenv ("REEL_TEST_FAULT");
-  gsize n = strlen (name);
-  if (!f || strncmp (f, name, n) != 0 || (f[n] != '\0' && f[n] != ':'))
-    return NULL;
-  return f[n] ? f + n + 1 : f + n;
-}
-
 static void
 hold_while_exists (const char *path, const ReelJob *job)
 {
@@ -393,6 +373,7 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
   g_autofree char *chunk_label = g_strdup_printf ("c%u", chunk);
   g_autoptr (JsonObject) ev = json_object_new ();
   JsonArray *renditions;
+  const char *hold, *kill = reel_test_fault ("kill-in-chunk");
   gboolean ok = FALSE;
 
   if (!rungs)
@@ -400,13 +381,13 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "chunk job lacks rungs");
       return FALSE;
     }
-  if (test_fault ("fail-chunks"))
+  if (reel_test_fault ("fail-chunks"))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "injected failure (REEL_TEST_FAULT)");
       return FALSE;
     }
-  if (last && test_fault ("hold-last-chunk"))
-    hold_while_exists (test_fault ("hold-last-chunk"), job);
+  if (last && (hold = reel_test_fault ("hold-last-chunk")))
+    hold_while_exists (hold, job);
   if (!(dir = run_job_pipeline (w, job, "chunk", chunk_label, GST_ELEMENT_FACTORY_TYPE_MEDIA_AUDIO,
                                 error)))
     return FALSE;
@@ -427,8 +408,7 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
       json_object_set_int_member (out, "height", json_object_get_int_member (r, "height"));
       json_object_set_int_member (out, "kbps", json_object_get_int_member (r, "kbps"));
       json_array_add_object_element (renditions, out);
-      if (test_fault ("kill-in-chunk")
-          && g_ascii_strtoull (test_fault ("kill-in-chunk"), NULL, 10) == chunk)
+      if (kill && g_ascii_strtoull (kill, NULL, 10) == chunk)
         raise (SIGKILL);
     }
   json_object_set_int_member (ev, "chunk", chunk);

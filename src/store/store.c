@@ -278,7 +278,8 @@ reel_txn_scan (ReelTxn *txn, ReelDb db, const void *prefix, gsize prefix_len, co
   /* A cursor key outside the prefix would walk other keys: callers check
    * cursors they decode (reel_page_parse) before they get here. */
   g_return_val_if_fail (
-      !after || (after_len >= prefix_len && (!prefix_len || memcmp (after, prefix, prefix_len) == 0)),
+      !after
+          || (after_len >= prefix_len && (!prefix_len || memcmp (after, prefix, prefix_len) == 0)),
       FALSE);
   if (!check (mdb_cursor_open (txn->txn, txn->store->dbi[db], &cur), "cursor_open", error))
     return FALSE;

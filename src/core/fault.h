@@ -1,0 +1,25 @@
+/* Test hooks: REEL_TEST_FAULT=NAME[:VALUE] makes one of the failures the
+ * integration tests prove reel survives happen at a known point. The
+ * faults, where they act:
+ *   kill-before-apply       reeld dies between the log and the read model
+ *                           (daemon/projector.c)
+ *   kill-in-chunk:N         a worker dies after the first rung of chunk N is
+ *                           stored, before the chunk is announced
+ *                           (media/worker.c; the job must be redelivered)
+ *   fail-chunks             every chunk job fails (media/worker.c; the video
+ *                           fails once the attempts are used up)
+ *   hold-last-chunk:PATH    the last chunk waits while PATH exists
+ *                           (media/worker.c; playable before ready)
+ *   cli-stop-after-patches:N  `reel upload` exits after N PATCH requests
+ *                           (cli/tus.c; running it again resumes) */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The VALUE of fault name, "" for a fault without one; NULL when the
+ * fault is not set. */
+const char *reel_test_fault (const char *name);
+
+G_END_DECLS
