@@ -16,6 +16,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "media/manifest.h"
+#include "media/plan.h"
 
 #include <glib/gstdio.h>
 
@@ -136,7 +137,7 @@ build_manifest (ReelRequest *req, JsonObject *video, ReelManifest *m, GError **e
       if (!ar)
         return FALSE;
       m->audio = rendition_from (ar, "audio");
-      m->audio->bandwidth = (guint)json_object_get_int_member_with_default (ar, "bitrate", 128000);
+      m->audio->bandwidth = (guint)json_object_get_int_member_with_default (ar, "bitrate", REEL_AUDIO_BITRATE);
       append_segments (m->audio, ar, NULL);
       /* While the picture is incomplete, offer sound only as far as it. */
       if (!m->final)

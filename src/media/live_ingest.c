@@ -15,12 +15,6 @@
 #define SCAN_INTERVAL_MS 1000
 /* A listener that failed (its port taken, say) is retried after this. */
 #define RETRY_AFTER_US (10 * G_USEC_PER_SEC)
-/* The sound: AAC-LC stereo at 128 kbit/s, as the video on demand gets. */
-#define LIVE_AUDIO_BITRATE 128000
-/* The rungs' VBV: peaks up to 1.5x the average over a two-second buffer,
- * the worker's rule (media/worker.c). */
-#define LIVE_VBV_PEAK "3/2"
-#define LIVE_VBV_BUFFER "2/1"
 
 struct ReelLiveIngest
 {
@@ -98,12 +92,13 @@ ingest_line (ReelLiveIngest *li, Session *s, GError **error)
   g_hash_table_insert (v, "segment",
                        g_strdup_printf ("%" G_GUINT64_FORMAT, li->cfg->segment_s * GST_SECOND));
   g_hash_table_insert (v, "preset", g_strdup (li->cfg->x264_preset));
-  g_hash_table_insert (v, "peak", g_strdup (LIVE_VBV_PEAK));
-  g_hash_table_insert (v, "buffer", g_strdup (LIVE_VBV_BUFFER));
+  g_hash_table_insert (v, "peak", g_strdup (REEL_VBV_PEAK));
+  g_hash_table_insert (v, "buffer", g_strdup (REEL_VBV_BUFFER));
   g_hash_table_insert (v, "outputs", g_strdup (outputs->str));
   g_hash_table_insert (v, "nats", g_strdup (reel_bus_url (li->bus)));
   g_hash_table_insert (v, "audio_subject", g_strdup_printf ("%s.audio", prefix));
-  g_hash_table_insert (v, "audio_bitrate", g_strdup_printf ("%d", LIVE_AUDIO_BITRATE));
+  g_hash_table_insert (v, "audio_bitrate", g_strdup_printf ("%d", REEL_AUDIO_BITRATE));
+  g_hash_table_insert (v, "audio_rate", g_strdup_printf ("%d", REEL_AUDIO_RATE));
   return reel_pipeline_fill (tpl, v, raw, error);
 }
 

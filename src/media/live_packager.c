@@ -6,6 +6,7 @@
 #include "media/cmaf.h"
 #include "media/manifest.h"
 #include "media/pipeline.h"
+#include "media/plan.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
@@ -468,7 +469,8 @@ start_channel (ReelLivePackager *pk, JsonObject *rec)
                        rendition_new (ch, json_object_get_string_member (rung, "name"), FALSE,
                                       (guint)json_object_get_int_member (rung, "kbps")));
     }
-  g_ptr_array_add (ch->renditions, rendition_new (ch, "audio", TRUE, 0));
+  g_ptr_array_add (ch->renditions,
+                   rendition_new (ch, "audio", TRUE, REEL_AUDIO_BITRATE / 1000));
   g_hash_table_replace (pk->channels, ch->channel, ch);
   for (guint i = 0; i < ch->renditions->len; i++)
     if (!start_rendition (ch, ch->renditions->pdata[i], &error))
@@ -616,7 +618,7 @@ describe (Channel *ch, Rendition *r, gboolean with_segments)
   ReelRendition *out = reel_rendition_new (r->name);
   out->width = (guint)r->width;
   out->height = (guint)r->height;
-  out->bandwidth = r->audio ? MAX (measured_bandwidth (r), 128000) : measured_bandwidth (r);
+  out->bandwidth = measured_bandwidth (r);
   out->codecs = g_strdup (r->codecs);
   out->init_uri = g_strdup_printf ("%s/%s/init.mp4", ch->session, r->name);
   if (!g_queue_is_empty (&r->segments))

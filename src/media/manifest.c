@@ -1,5 +1,6 @@
 /* See manifest.h. */
 #include "media/manifest.h"
+#include "media/plan.h"
 
 #include <math.h>
 
@@ -153,7 +154,7 @@ append_representation (GString *out, const ReelRendition *r, gboolean video)
   if (video)
     g_string_append_printf (out, " width=\"%u\" height=\"%u\"", r->width, r->height);
   else
-    g_string_append (out, " audioSamplingRate=\"48000\"");
+    g_string_append_printf (out, " audioSamplingRate=\"%d\"", REEL_AUDIO_RATE);
   g_string_append (out, ">\n");
   if (!video)
     g_string_append (out, "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:"

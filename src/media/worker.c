@@ -7,22 +7,15 @@
 #include "core/json.h"
 #include "media/cmaf.h"
 #include "media/pipeline.h"
+#include "media/plan.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <signal.h>
 
-/* AAC-LC stereo at 128 kbit/s: transparent enough for speech and music on
- * every rung; one audio rendition serves them all. */
-#define AUDIO_BITRATE 128000
-/* The audio pipeline's output rate, and the priming samples avenc_aac (the
- * FFmpeg AAC encoder) puts in front of the sound: one frame of 1024. */
-#define AUDIO_RATE 48000
+/* The priming samples avenc_aac (the FFmpeg AAC encoder) puts in front of
+ * the sound: one frame of 1024. */
 #define AAC_PRIMING_SAMPLES 1024
-/* VBV: peaks may reach 1.5x the average over a 2x buffer, the usual ABR
- * ladder guidance, so a rung's BANDWIDTH stays honest. */
-#define VBV_PEAK_NUM 3
-#define VBV_PEAK_DEN 2
 /* A pipeline that makes no progress for this long is stuck. */
 #define STALL_TIMEOUT_S 120
 
@@ -72,8 +65,8 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
     }
   if (g_str_equal (kind, "audio"))
     {
-      g_hash_table_insert (v, "bitrate", num (AUDIO_BITRATE));
-      g_hash_table_insert (v, "rate", num (AUDIO_RATE));
+      g_hash_table_insert (v, "bitrate", num (REEL_AUDIO_BITRATE));
+      g_hash_table_insert (v, "rate", num (REEL_AUDIO_RATE));
       g_hash_table_insert (v, "out", g_build_filename (out_dir, "audio.mp4", NULL));
       return reel_pipeline_fill (tpl, v, NULL, error);
     }
@@ -117,9 +110,8 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
   g_hash_table_insert (v, "segment", num (segment_ns));
   g_hash_table_insert (v, "rungs", g_strdup (ladder->str));
   g_hash_table_insert (v, "preset", g_strdup (cfg->x264_preset));
-  g_hash_table_insert (v, "peak", g_strdup_printf ("%d/%d", VBV_PEAK_NUM, VBV_PEAK_DEN));
-  /* The VBV buffer holds two seconds at the rung's rate (see VBV_PEAK_NUM). */
-  g_hash_table_insert (v, "buffer", g_strdup ("2/1"));
+  g_hash_table_insert (v, "peak", g_strdup (REEL_VBV_PEAK));
+  g_hash_table_insert (v, "buffer", g_strdup (REEL_VBV_BUFFER));
   g_hash_table_insert (v, "outputs", g_strdup (outputs->str));
   return reel_pipeline_fill (tpl, v, raw, error);
 }
@@ -265,7 +257,7 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
       return NULL;
     }
   if (priming_samples
-      && !reel_cmaf_set_priming (c, (guint32)((guint64)priming_samples * c->timescale / AUDIO_RATE),
+      && !reel_cmaf_set_priming (c, (guint32)((guint64)priming_samples * c->timescale / REEL_AUDIO_RATE),
                                  error))
     return NULL;
   if (!reel_blobs_put (w->blobs, init_key, c->init, error))
@@ -437,7 +429,7 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
                          error);
   if (!out)
     goto out;
-  json_object_set_int_member (out, "bitrate", AUDIO_BITRATE);
+  json_object_set_int_member (out, "bitrate", REEL_AUDIO_BITRATE);
   json_object_set_object_member (ev, "rendition", out);
   ok = announce (w, video, "audio.transcoded", ev, error);
 out:
