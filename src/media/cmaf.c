@@ -24,30 +24,41 @@ be64 (const guint8 *p)
   return ((guint64)be32 (p) << 32) | be32 (p + 4);
 }
 
+/* The size field (1 already replaced by the 64-bit size that follows),
+ * header length and type of the box at p; FALSE while fewer than avail
+ * bytes hold its header. */
+static gboolean
+box_header (const guint8 *p, gsize avail, guint64 *size, gsize *header, char type[5])
+{
+  if (avail < 8)
+    return FALSE;
+  *size = be32 (p);
+  *header = 8;
+  memcpy (type, p + 4, 4);
+  type[4] = '\0';
+  if (*size == 1)
+    {
+      if (avail < 16)
+        return FALSE;
+      *size = be64 (p + 8);
+      *header = 16;
+    }
+  return TRUE;
+}
+
 /* Reads the box at p (within end); FALSE when malformed or at the end. */
 static gboolean
 next_box (const guint8 *p, const guint8 *end, Box *b)
 {
   guint64 size;
-  if (end - p < 8)
+  if (!box_header (p, (gsize)(end - p), &size, &b->header, b->type))
     return FALSE;
-  size = be32 (p);
-  b->header = 8;
-  if (size == 1)
-    {
-      if (end - p < 16)
-        return FALSE;
-      size = be64 (p + 8);
-      b->header = 16;
-    }
-  else if (size == 0)
+  if (size == 0)
     size = (guint64)(end - p);
   if (size < b->header || size > (guint64)(end - p))
     return FALSE;
   b->p = p;
   b->size = (gsize)size;
-  memcpy (b->type, p + 4, 4);
-  b->type[4] = '\0';
   return TRUE;
 }
 
@@ -306,19 +317,9 @@ gsize
 reel_cmaf_box_size (const guint8 *p, gsize avail, char type[5])
 {
   guint64 size;
-  gsize header = 8;
-  if (avail < 8)
+  gsize header;
+  if (!box_header (p, avail, &size, &header, type))
     return 0;
-  size = be32 (p);
-  memcpy (type, p + 4, 4);
-  type[4] = '\0';
-  if (size == 1)
-    {
-      if (avail < 16)
-        return 0;
-      size = be64 (p + 8);
-      header = 16;
-    }
   if (size < header || size > G_MAXSIZE - 1)
     return G_MAXSIZE;
   return (gsize)size;
