@@ -211,11 +211,7 @@ stop (GstBaseSink *sink)
 {
   GstNatsSink *self = GST_NATS_SINK (sink);
   g_clear_pointer (&self->js, jsCtx_Destroy);
-  if (self->nc)
-    {
-      natsConnection_Close (self->nc);
-      g_clear_pointer (&self->nc, natsConnection_Destroy);
-    }
+  reel_nats_close (&self->nc);
   g_clear_pointer (&self->id_prefix, g_free);
   gst_clear_caps (&self->caps);
   g_clear_pointer (&self->link, reel_nats_link_unref);

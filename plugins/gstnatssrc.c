@@ -167,11 +167,10 @@ subscribe_jetstream (GstNatsSrc *self, GError **error)
     s = js_SubscribeSync (&self->sub, self->js, self->subject, NULL, &so, &jerr);
   if (s != NATS_OK)
     {
-      const char *last = nats_GetLastError (NULL);
+      g_autofree char *why = reel_nats_status_text (s);
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-                   "cannot read subject %s from JetStream: %s%s%s (JetStream error %d)",
-                   self->subject, natsStatus_GetText (s), last && *last ? ": " : "",
-                   last ? last : "", (int)jerr);
+                   "cannot read subject %s from JetStream: %s (JetStream error %d)", self->subject,
+                   why, (int)jerr);
       return FALSE;
     }
   return TRUE;
@@ -244,11 +243,7 @@ stop (GstBaseSrc *src)
       g_clear_pointer (&self->sub, natsSubscription_Destroy);
     }
   g_clear_pointer (&self->js, jsCtx_Destroy);
-  if (self->nc)
-    {
-      natsConnection_Close (self->nc);
-      g_clear_pointer (&self->nc, natsConnection_Destroy);
-    }
+  reel_nats_close (&self->nc);
   gst_clear_caps (&self->caps);
   return TRUE;
 }

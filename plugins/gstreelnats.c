@@ -122,12 +122,27 @@ reel_nats_connect (const char *url, const char *name, ReelNatsLink *link, char *
   natsOptions_Destroy (opts);
   if (s != NATS_OK)
     {
-      const char *last = nats_GetLastError (NULL);
-      *error_out = g_strdup_printf ("%s%s%s", natsStatus_GetText (s), last && *last ? ": " : "",
-                                    last ? last : "");
+      *error_out = reel_nats_status_text (s);
       return NULL;
     }
   return nc;
+}
+
+void
+reel_nats_close (natsConnection **nc)
+{
+  if (!*nc)
+    return;
+  natsConnection_Close (*nc);
+  g_clear_pointer (nc, natsConnection_Destroy);
+}
+
+char *
+reel_nats_status_text (natsStatus s)
+{
+  const char *last = nats_GetLastError (NULL);
+  return g_strdup_printf ("%s%s%s", natsStatus_GetText (s), last && *last ? ": " : "",
+                          last ? last : "");
 }
 
 static natsStatus

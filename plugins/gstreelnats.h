@@ -70,6 +70,10 @@ gboolean reel_nats_link_has_error (ReelNatsLink *link);
  * readable reason. */
 natsConnection *reel_nats_connect (const char *url, const char *name, ReelNatsLink *link,
                                    char **error_out);
+/* Closes and frees *nc (NULL is fine) and clears it. */
+void reel_nats_close (natsConnection **nc);
+/* A failed call's status with the library's last error, readably. */
+char *reel_nats_status_text (natsStatus s);
 
 /* Fills msg's headers from buf (and caps/segment when not NULL). */
 natsStatus reel_nats_headers_from_buffer (natsMsg *msg, GstBuffer *buf, const GstCaps *caps,
