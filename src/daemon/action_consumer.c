@@ -1,6 +1,6 @@
 /* See action_consumer.h. */
 #include "daemon/action_consumer.h"
-#include "daemon/projector.h"
+#include "daemon/batch.h"
 #include "bus/feed.h"
 #include "core/error.h"
 #include "core/metrics.h"
@@ -27,41 +27,39 @@ static guint64
 resume_from (gpointer data)
 {
   ReelActionConsumer *c = data;
-  g_autoptr (ReelTxn) txn = reel_store_begin (c->store, FALSE, NULL);
-  return txn ? reel_txn_get_applied (txn, c->proj->name) + 1 : 1;
+  return reel_batch_resume_from (c->store, c->proj->name);
 }
 
-/* Parses msgs into actions (NULL where unreadable: warned and counted). */
-static ReelAction *
-parse_batch (ReelActionConsumer *c, const ReelFeedMsg *msgs, guint n, gboolean *readable)
+typedef struct
 {
-  ReelAction *actions = g_new (ReelAction, n);
-  for (guint i = 0; i < n; i++)
+  ReelActionConsumer *c;
+  ReelAction *actions;
+  GError **unreadable; /* why actions[i] could not be read, or NULL */
+} Batch;
+
+static gboolean
+apply_action (ReelTxn *txn, guint i, gpointer data, GError **error)
+{
+  Batch *b = data;
+  if (b->unreadable[i])
     {
-      g_autoptr (GError) error = NULL;
-      readable[i]
-          = reel_action_parse_record (c->parser, msgs[i].data, msgs[i].len, &actions[i], &error);
-      if (!readable[i])
-        {
-          /* A record this version cannot read (a newer node's action
-           * version): skipped, as the core projection skips unknown types. */
-          g_warning ("action %" G_GUINT64_FORMAT " on %s skipped by %s: %s", msgs[i].seq,
-                     msgs[i].subject, c->proj->name, error->message);
-          reel_metrics_add ("reel_events_skipped_total", c->labels, 1);
-        }
+      /* A record this version cannot read (a newer node's action version):
+       * skipped, as the core projection skips unknown types. */
+      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INVALID, b->unreadable[i]->message);
+      return FALSE;
     }
-  return actions;
+  return b->c->proj->apply (txn, &b->actions[i], &b->c->rules, error);
 }
 
 static gboolean
 apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
 {
   ReelActionConsumer *c = data;
-  g_autofree gboolean *readable = g_new (gboolean, n);
-  g_autofree ReelAction *actions = NULL;
-  g_autoptr (ReelTxn) txn = NULL;
-  guint64 applied, applied_before;
-  guint n_applied = 0;
+  g_autofree ReelAction *actions = g_new (ReelAction, n);
+  GError **unreadable = g_new0 (GError *, n);
+  Batch b = { c, actions, unreadable };
+  guint64 applied;
+  gboolean ok;
 
   if (c->proj->background && !c->reniced)
     {
@@ -72,38 +70,16 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
     }
   /* Parsing is most of the work: done before taking LMDB's one write lock,
    * which the other projections wait for. */
-  actions = parse_batch (c, msgs, n, readable);
-  if (!(txn = reel_store_begin (c->store, TRUE, error)))
-    return FALSE;
-  applied = applied_before = reel_txn_get_applied (txn, c->proj->name);
   for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (GError) local = NULL;
-      /* Redelivered after a crash between commit and ack: already applied. */
-      if (msgs[i].seq <= applied)
-        continue;
-      if (readable[i] && !c->proj->apply (txn, &actions[i], &c->rules, &local))
-        {
-          if (!g_error_matches (local, REEL_ERROR, REEL_ERROR_INVALID))
-            {
-              g_propagate_error (error, g_steal_pointer (&local));
-              return FALSE;
-            }
-          g_warning ("action %" G_GUINT64_FORMAT " on %s skipped by %s: %s", msgs[i].seq,
-                     msgs[i].subject, c->proj->name, local->message);
-          reel_metrics_add ("reel_events_skipped_total", c->labels, 1);
-        }
-      applied = msgs[i].seq;
-      n_applied++;
-    }
-  if (applied != applied_before
-      && (!reel_txn_set_applied (txn, c->proj->name, applied, error)
-          || !reel_txn_commit (g_steal_pointer (&txn), error)))
+    reel_action_parse_record (c->parser, msgs[i].data, msgs[i].len, &actions[i], &unreadable[i]);
+  ok = reel_batch_apply (c->store, c->proj->name, c->labels, msgs, n, apply_action, &b, &applied,
+                         error);
+  for (guint i = 0; i < n; i++)
+    g_clear_error (&unreadable[i]);
+  g_free (unreadable);
+  if (!ok)
     return FALSE;
   __atomic_store_n (&c->applied, applied, __ATOMIC_SEQ_CST);
-  reel_metrics_add ("reel_events_applied_total", c->labels, n_applied);
-  reel_metrics_set ("reel_projection_applied_sequence", c->labels, (double)applied);
-  reel_metrics_set ("reel_projection_lag_events", c->labels, (double)msgs[n - 1].pending);
   return TRUE;
 }
 
@@ -115,7 +91,7 @@ reel_action_consumer_start (ReelBus *bus, ReelStore *store, const ReelActionProj
   g_autofree char *name = g_strdup_printf ("reel-act-%s-%s", proj->name, node_key);
   g_autoptr (GString) labels = g_string_new (NULL);
 
-  reel_projector_declare_metrics ();
+  reel_batch_declare_metrics ();
   reel_metrics_label (labels, "projection", proj->name);
   c->store = store;
   c->proj = proj;

@@ -1,13 +1,11 @@
 /* See projector.h. */
 #include "daemon/projector.h"
+#include "daemon/batch.h"
 #include "app/projection.h"
 #include "app/videos.h"
 #include "bus/feed.h"
 #include "core/error.h"
-#include "core/fault.h"
 #include "core/metrics.h"
-
-#include <signal.h>
 
 typedef struct
 {
@@ -47,8 +45,7 @@ static guint64
 resume_from (gpointer data)
 {
   ReelProjector *proj = data;
-  g_autoptr (ReelTxn) txn = reel_store_begin (proj->store, FALSE, NULL);
-  return txn ? reel_txn_get_applied (txn, REEL_PROJECTION_CORE) + 1 : 1;
+  return reel_batch_resume_from (proj->store, REEL_PROJECTION_CORE);
 }
 
 static void
@@ -99,81 +96,42 @@ announce_ready (ReelProjector *proj, GHashTable *videos)
     }
 }
 
+typedef struct
+{
+  const ReelFeedMsg *msgs;
+  GHashTable *completed; /* videos whose chunk table changed: candidates for video.ready */
+} Batch;
+
+static gboolean
+apply_event (ReelTxn *txn, guint i, gpointer data, GError **error)
+{
+  Batch *b = data;
+  g_autoptr (ReelEvent) ev = reel_event_parse (b->msgs[i].data, b->msgs[i].len, error);
+  if (!ev || !reel_projection_apply (txn, ev, error))
+    return FALSE;
+  if (g_str_equal (ev->type, "chunk.transcoded") || g_str_equal (ev->type, "audio.transcoded"))
+    g_hash_table_add (b->completed, g_strdup (json_object_get_string_member_with_default (
+                                        ev->data, "video_id", "")));
+  return TRUE;
+}
+
 static gboolean
 apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
 {
   ReelProjector *proj = data;
-  g_autoptr (ReelTxn) txn = reel_store_begin (proj->store, TRUE, error);
-  guint64 applied, applied_before;
-  guint n_applied = 0;
-  /* Videos whose chunk table changed: candidates for video.ready. */
   g_autoptr (GHashTable) completed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  Batch b = { msgs, completed };
+  guint64 applied;
 
-  if (!txn)
+  if (!reel_batch_apply (proj->store, REEL_PROJECTION_CORE, "projection=\"core\"", msgs, n,
+                         apply_event, &b, &applied, error))
     return FALSE;
-  applied = applied_before = reel_txn_get_applied (txn, REEL_PROJECTION_CORE);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (GError) local = NULL;
-      g_autoptr (ReelEvent) ev = NULL;
-      /* Redelivered after a crash between commit and ack: already applied. */
-      if (msgs[i].seq <= applied)
-        continue;
-      ev = reel_event_parse (msgs[i].data, msgs[i].len, &local);
-      if (ev && !reel_projection_apply (txn, ev, &local))
-        {
-          if (!g_error_matches (local, REEL_ERROR, REEL_ERROR_INVALID))
-            {
-              g_propagate_error (error, g_steal_pointer (&local));
-              return FALSE;
-            }
-        }
-      if (ev && !local
-          && (g_str_equal (ev->type, "chunk.transcoded")
-              || g_str_equal (ev->type, "audio.transcoded")))
-        g_hash_table_add (completed, g_strdup (json_object_get_string_member_with_default (
-                                         ev->data, "video_id", "")));
-      if (local)
-        {
-          g_warning ("event %" G_GUINT64_FORMAT " on %s skipped: %s", msgs[i].seq, msgs[i].subject,
-                     local->message);
-          reel_metrics_add ("reel_events_skipped_total", "projection=\"core\"", 1);
-        }
-      applied = msgs[i].seq;
-      n_applied++;
-    }
-  if (applied != applied_before)
-    {
-      /* Test hook: die between the log and the read model. */
-      if (reel_test_fault ("kill-before-apply"))
-        raise (SIGKILL);
-      if (!reel_txn_set_applied (txn, REEL_PROJECTION_CORE, applied, error)
-          || !reel_txn_commit (g_steal_pointer (&txn), error))
-        return FALSE;
-    }
   __atomic_store_n (&proj->applied, applied, __ATOMIC_SEQ_CST);
   announce_ready (proj, completed);
-  reel_metrics_add ("reel_events_applied_total", "projection=\"core\"", n_applied);
-  reel_metrics_set ("reel_projection_applied_sequence", "projection=\"core\"", (double)applied);
-  reel_metrics_set ("reel_projection_lag_events", "projection=\"core\"",
-                    (double)msgs[n - 1].pending);
   /* The idle holds a reference: it may run after reel_projector_stop(). */
   g_main_context_invoke_full (proj->main_context, G_PRIORITY_DEFAULT, wake_waiters,
                               g_atomic_rc_box_acquire (proj), projector_release);
   return TRUE;
-}
-
-void
-reel_projector_declare_metrics (void)
-{
-  reel_metrics_declare ("reel_events_applied_total", REEL_METRIC_COUNTER,
-                        "Events (or viewer actions) applied to a projection");
-  reel_metrics_declare ("reel_events_skipped_total", REEL_METRIC_COUNTER,
-                        "Malformed events (or viewer actions) a projection skipped");
-  reel_metrics_declare ("reel_projection_applied_sequence", REEL_METRIC_GAUGE,
-                        "Newest stream sequence applied to a projection");
-  reel_metrics_declare ("reel_projection_lag_events", REEL_METRIC_GAUGE,
-                        "Messages in the stream not yet applied to a projection");
 }
 
 ReelProjector *
@@ -182,7 +140,7 @@ reel_projector_start (ReelBus *bus, ReelStore *store, const char *node_key)
   ReelProjector *proj = g_atomic_rc_box_new0 (ReelProjector);
   g_autofree char *name = g_strdup_printf ("reel-proj-core-%s", node_key);
 
-  reel_projector_declare_metrics ();
+  reel_batch_declare_metrics ();
   proj->bus = bus;
   proj->store = store;
   proj->unannounced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

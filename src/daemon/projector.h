@@ -30,10 +30,6 @@ typedef void (*ReelProjectorWaitFunc) (gboolean reached, gpointer user_data);
 void reel_projector_wait (ReelProjector *proj, guint64 seq, guint timeout_ms,
                           ReelProjectorWaitFunc func, gpointer user_data);
 
-/* Declares the metrics every projection reports (projection="<name>"):
- * events applied and skipped, applied sequence, lag. */
-void reel_projector_declare_metrics (void);
-
 /* Blocks (iterating the main context) until seq is applied; for --rebuild. */
 gboolean reel_projector_wait_sync (ReelProjector *proj, guint64 seq, guint timeout_ms);
 
