@@ -103,8 +103,6 @@ reel_client_json (ReelClient *c, const char *method, const char *path, JsonObjec
   g_autofree char *url = reel_client_url (c, path);
   g_autoptr (SoupMessage) msg = soup_message_new (method, url);
   g_autoptr (GBytes) answer = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  gsize len;
 
   *out = NULL;
   if (!msg)
@@ -125,12 +123,20 @@ reel_client_json (ReelClient *c, const char *method, const char *path, JsonObjec
       g_prefix_error (error, "%s: ", c->server);
       return 0;
     }
-  if (g_bytes_get_size (answer) > 0
-      && json_parser_load_from_data (parser, g_bytes_get_data (answer, &len),
-                                     (gssize)g_bytes_get_size (answer), NULL)
-      && json_parser_get_root (parser))
-    *out = json_node_ref (json_parser_get_root (parser));
+  *out = reel_client_parse_answer (answer);
   return soup_message_get_status (msg);
+}
+
+JsonNode *
+reel_client_parse_answer (GBytes *body)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!body || !g_bytes_get_size (body)
+      || !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                      (gssize)g_bytes_get_size (body), NULL)
+      || !json_parser_get_root (parser))
+    return NULL;
+  return json_node_ref (json_parser_get_root (parser));
 }
 
 char *

@@ -42,6 +42,9 @@ void reel_client_authorize (ReelClient *c, SoupMessage *msg);
 guint reel_client_json (ReelClient *c, const char *method, const char *path, JsonObject *body,
                         JsonNode **out, GError **error);
 
+/* The JSON of an answer's body, or NULL when it has none (or not JSON). */
+JsonNode *reel_client_parse_answer (GBytes *body);
+
 /* The message of an API error answer ({"error":{"message":...}}), or a
  * generic text for the status. */
 char *reel_client_error_message (guint status, JsonNode *answer);

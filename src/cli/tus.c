@@ -135,14 +135,8 @@ static void
 set_answer_error (SoupMessage *msg, GBytes *body, GError **error)
 {
   guint status = soup_message_get_status (msg);
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autofree char *m = NULL;
-  JsonNode *root = NULL;
-  if (body && g_bytes_get_size (body)
-      && json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                     (gssize)g_bytes_get_size (body), NULL))
-    root = json_parser_get_root (parser);
-  m = reel_client_error_message (status, root);
+  g_autoptr (JsonNode) root = reel_client_parse_answer (body);
+  g_autofree char *m = reel_client_error_message (status, root);
   g_set_error (error, REEL_ERROR,
                status == 401   ? REEL_ERROR_UNAUTHORIZED
                : status == 404 ? REEL_ERROR_NOT_FOUND
