@@ -89,14 +89,6 @@ route_params (Route *r, char **parts)
   return g_steal_pointer (&params);
 }
 
-/* Whether every parameter of the path decodes to a valid segment. */
-static gboolean
-route_params_valid (Route *r, char **parts)
-{
-  g_autoptr (GHashTable) params = route_params (r, parts);
-  return params != NULL;
-}
-
 ReelRouteResult
 reel_router_match (ReelRouter *router, const char *method, const char *path, gpointer *handler,
                    const char **pattern, GHashTable **params)
@@ -111,17 +103,16 @@ reel_router_match (ReelRouter *router, const char *method, const char *path, gpo
     {
       Route *r = g_ptr_array_index (router->routes, i);
       GHashTable *p;
-      if (!route_fits (r, parts))
+      if (!route_fits (r, parts) || !(p = route_params (r, parts)))
         continue;
       /* HEAD is answered by the GET handler; libsoup drops the body. */
       if (!g_str_equal (r->method, method)
           && !(g_str_equal (method, "HEAD") && g_str_equal (r->method, "GET")))
         {
-          path_matched |= route_params_valid (r, parts);
+          path_matched = TRUE;
+          g_hash_table_unref (p);
           continue;
         }
-      if (!(p = route_params (r, parts)))
-        continue;
       *handler = r->handler;
       *pattern = r->pattern;
       *params = p;
