@@ -17,16 +17,8 @@
 #include "http/server.h"
 #include "media/live_packager.h"
 
-#define SEGMENT_MAX_AGE "public, max-age=31536000, immutable"
 /* Nobody rewinds further than a day; the window is usually minutes. */
 #define REWIND_MAX_S 86400
-
-static void
-allow_any_origin (SoupServerMessage *msg)
-{
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Access-Control-Allow-Origin", "*");
-}
 
 /* The SRT address of a channel's slot, as a client should dial it. */
 static char *
@@ -144,16 +136,10 @@ rewind_param (ReelRequest *req, guint64 *rewind_ns)
 static void
 respond_playlist (ReelRequest *req, char *text, const GError *error)
 {
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
   if (!text)
-    {
-      reel_respond_error (req->msg, error);
-      return;
-    }
-  soup_message_headers_replace (h, "Cache-Control", "no-cache");
-  soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (req->msg, "application/vnd.apple.mpegurl", SOUP_MEMORY_TAKE,
-                                    text, strlen (text));
+    reel_respond_error (req->msg, error);
+  else
+    reel_respond_text (req->msg, "application/vnd.apple.mpegurl", text, "no-cache");
 }
 
 static void
@@ -162,7 +148,7 @@ get_master (ReelRequest *req)
   g_autoptr (GError) error = NULL;
   guint64 rewind_ns;
   char *text;
-  allow_any_origin (req->msg);
+  reel_respond_allow_any_origin (req->msg);
   if (!rewind_param (req, &rewind_ns))
     return;
   text = reel_live_packager_master (req->http->live_packager, reel_request_param (req, "channel"),
@@ -178,7 +164,7 @@ get_media (ReelRequest *req)
   g_autofree char *name = NULL;
   guint64 rewind_ns;
   char *text;
-  allow_any_origin (req->msg);
+  reel_respond_allow_any_origin (req->msg);
   if (!g_str_has_suffix (playlist, ".m3u8"))
     {
       reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such resource");
@@ -199,7 +185,7 @@ get_segment (ReelRequest *req)
   const char *file = reel_request_param (req, "file");
   SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
   g_autoptr (GBytes) data = NULL;
-  allow_any_origin (req->msg);
+  reel_respond_allow_any_origin (req->msg);
   data = reel_live_packager_segment (req->http->live_packager, reel_request_param (req, "channel"),
                                      reel_request_param (req, "session"),
                                      reel_request_param (req, "rendition"), file, &error);
@@ -208,7 +194,7 @@ get_segment (ReelRequest *req)
       reel_respond_error (req->msg, error);
       return;
     }
-  soup_message_headers_replace (h, "Cache-Control", SEGMENT_MAX_AGE);
+  soup_message_headers_replace (h, "Cache-Control", REEL_CACHE_IMMUTABLE);
   soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_content_type (
       h, g_str_has_suffix (file, ".mp4") ? "video/mp4" : "video/iso.segment", NULL);

@@ -20,15 +20,6 @@
 
 #include <glib/gstdio.h>
 
-#define SEGMENT_MAX_AGE "public, max-age=31536000, immutable"
-
-static void
-allow_any_origin (SoupServerMessage *msg)
-{
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Access-Control-Allow-Origin", "*");
-}
-
 /* The video, if it can be played; answers 404 itself otherwise. */
 static JsonObject *
 playable_video (ReelRequest *req)
@@ -37,7 +28,7 @@ playable_video (ReelRequest *req)
   g_autoptr (JsonObject) video
       = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
   const char *state = video ? json_object_get_string_member (video, "state") : NULL;
-  allow_any_origin (req->msg);
+  reel_respond_allow_any_origin (req->msg);
   if (video && !g_str_equal (state, "playable") && !g_str_equal (state, "ready"))
     g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "this video is not playable yet");
   if (error)
@@ -137,7 +128,8 @@ build_manifest (ReelRequest *req, JsonObject *video, ReelManifest *m, GError **e
       if (!ar)
         return FALSE;
       m->audio = rendition_from (ar, "audio");
-      m->audio->bandwidth = (guint)json_object_get_int_member_with_default (ar, "bitrate", REEL_AUDIO_BITRATE);
+      m->audio->bandwidth
+          = (guint)json_object_get_int_member_with_default (ar, "bitrate", REEL_AUDIO_BITRATE);
       append_segments (m->audio, ar, NULL);
       /* While the picture is incomplete, offer sound only as far as it. */
       if (!m->final)
@@ -184,14 +176,11 @@ use_cdn (ReelRequest *req, JsonObject *video, ReelManifest *m)
     prefix_rendition (m->audio, base);
 }
 
+/* A finished video's playlists only change if it is deleted. */
 static void
 respond_text (SoupServerMessage *msg, const char *type, char *text, gboolean final)
 {
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
-  /* A finished video's playlists only change if it is deleted. */
-  soup_message_headers_replace (h, "Cache-Control", final ? "public, max-age=60" : "no-cache");
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, text, strlen (text));
+  reel_respond_text (msg, type, text, final ? "public, max-age=60" : "no-cache");
 }
 
 static void
@@ -250,7 +239,7 @@ get_media_playlist (ReelRequest *req)
   const char *playlist = reel_request_param (req, "playlist");
   if (!g_str_has_suffix (playlist, ".m3u8"))
     {
-      allow_any_origin (req->msg);
+      reel_respond_allow_any_origin (req->msg);
       reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such resource");
       return;
     }
@@ -306,7 +295,7 @@ serve_blob (ReelRequest *req, const char *key, const char *type)
       reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such file");
       return;
     }
-  reel_respond_file (req->msg, path, type, SEGMENT_MAX_AGE);
+  reel_respond_file (req->msg, path, type, REEL_CACHE_IMMUTABLE);
 }
 
 static void
@@ -338,7 +327,7 @@ get_poster (ReelRequest *req)
   g_autoptr (JsonObject) video
       = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
   g_autofree char *key = NULL;
-  allow_any_origin (req->msg);
+  reel_respond_allow_any_origin (req->msg);
   if (video && !json_object_has_member (video, "poster"))
     g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "this video has no poster yet");
   if (error)
@@ -355,7 +344,7 @@ static void
 options_cors (ReelRequest *req)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
-  allow_any_origin (req->msg);
+  reel_respond_allow_any_origin (req->msg);
   soup_message_headers_replace (h, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
   soup_message_headers_replace (h, "Access-Control-Allow-Headers", "Range");
   soup_message_headers_replace (h, "Access-Control-Max-Age", "86400");

@@ -92,6 +92,22 @@ reel_respond_error (SoupServerMessage *msg, const GError *error)
 }
 
 void
+reel_respond_text (SoupServerMessage *msg, const char *type, char *text, const char *cache_control)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                cache_control);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, text, strlen (text));
+}
+
+void
+reel_respond_allow_any_origin (SoupServerMessage *msg)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Access-Control-Allow-Origin", "*");
+}
+
+void
 reel_respond_empty (SoupServerMessage *msg, guint status)
 {
   soup_server_message_set_status (msg, status, NULL);

@@ -20,6 +20,14 @@ void reel_respond_fail (SoupServerMessage *msg, ReelErrorCode code, const char *
 void reel_respond_error_code (SoupServerMessage *msg, guint status, const char *code,
                               const char *message);
 void reel_respond_empty (SoupServerMessage *msg, guint status);
+/* 200 with text (taken) of type, and its Cache-Control. */
+void reel_respond_text (SoupServerMessage *msg, const char *type, char *text,
+                        const char *cache_control);
+
+/* Lets a player on any page fetch the answer (CORS): media is public. */
+void reel_respond_allow_any_origin (SoupServerMessage *msg);
+/* Cache-Control of what never changes once written (media segments). */
+#define REEL_CACHE_IMMUTABLE "public, max-age=31536000, immutable"
 
 /* Answers the file at path (mapped, not read) with its type and
  * Cache-Control, an ETag from its size and mtime, and 304 when the client
