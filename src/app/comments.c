@@ -149,26 +149,6 @@ reel_comments_check_rate (ReelStore *store, const char *author, guint limit, gui
 /* --- commands --- */
 
 static gboolean
-video_exists (ReelTxn *txn, const char *video_id, JsonObject **rec_out, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  JsonObject *rec = reel_id_valid (video_id) ? reel_videos_load (txn, video_id, &local) : NULL;
-  if (!rec)
-    {
-      if (local)
-        g_propagate_error (error, g_steal_pointer (&local));
-      else
-        g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
-      return FALSE;
-    }
-  if (rec_out)
-    *rec_out = rec;
-  else
-    json_object_unref (rec);
-  return TRUE;
-}
-
-static gboolean
 publish (ReelBus *bus, const char *type, const char *actor, JsonObject *data, guint64 *seq,
          GError **error)
 {
@@ -183,11 +163,11 @@ reel_comments_post (ReelBus *bus, ReelStore *store, const char *author, const ch
 {
   g_autoptr (ReelTxn) txn = NULL;
   g_autoptr (JsonObject) data = json_object_new ();
-  g_autoptr (JsonObject) parent = NULL;
+  g_autoptr (JsonObject) parent = NULL, video = NULL;
   g_autofree char *id = NULL;
 
   if (!reel_comments_validate_text (text, error) || !(txn = reel_store_begin (store, FALSE, error))
-      || !video_exists (txn, video_id, NULL, error))
+      || !(video = reel_videos_require (txn, video_id, error)))
     return NULL;
   if (reply_to)
     {
@@ -259,7 +239,7 @@ reel_comments_delete (ReelBus *bus, ReelStore *store, const char *user, const ch
   g_autoptr (JsonObject) data = json_object_new ();
 
   if (!(txn = reel_store_begin (store, FALSE, error))
-      || !video_exists (txn, video_id, &video, error)
+      || !(video = reel_videos_require (txn, video_id, error))
       || !(rec = find (txn, video_id, comment_id, error)))
     return FALSE;
   if (g_strcmp0 (json_object_get_string_member (rec, "author"), user) != 0
@@ -376,13 +356,15 @@ reel_comments_list (ReelStore *store, const char *video_id, gboolean newest_firs
                     const ReelPage *page, GError **error)
 {
   g_autoptr (ReelTxn) txn = NULL;
+  g_autoptr (JsonObject) video = NULL;
   if (page->after && g_bytes_get_size (page->after) != PART_LEN
       && g_bytes_get_size (page->after) != 2 * PART_LEN)
     {
       reel_page_bad_cursor (error);
       return NULL;
     }
-  if (!(txn = reel_store_begin (store, FALSE, error)) || !video_exists (txn, video_id, NULL, error))
+  if (!(txn = reel_store_begin (store, FALSE, error))
+      || !(video = reel_videos_require (txn, video_id, error)))
     return NULL;
   if (newest_first)
     return list_newest (txn, video_id, page, error);
@@ -405,13 +387,14 @@ apply_posted (ReelTxn *txn, const ReelEvent *ev, const char *video_id, const cha
   g_autoptr (GByteArray) by_user = g_byte_array_new ();
   g_autoptr (GBytes) key_bytes = NULL;
   g_autoptr (JsonObject) rec = json_object_new ();
+  g_autoptr (JsonObject) video = NULL;
   g_autofree char *counter = counter_name (video_id);
 
   if (!text)
     return FALSE;
   /* A repeat, or a comment on a video that is gone. */
   if (reel_txn_get (txn, REEL_DB_COMMENT_IDS, id, REEL_ID_LEN, NULL, NULL, NULL)
-      || !video_exists (txn, video_id, NULL, NULL))
+      || !(video = reel_videos_require (txn, video_id, NULL)))
     return TRUE;
   if (thread)
     {

@@ -129,21 +129,10 @@ reel_videos_load (ReelTxn *txn, const char *id, GError **error)
 }
 
 JsonObject *
-reel_videos_get (ReelStore *store, const char *id, GError **error)
+reel_videos_require (ReelTxn *txn, const char *id, GError **error)
 {
   g_autoptr (GError) local = NULL;
-  g_autoptr (ReelTxn) txn = NULL;
-  JsonObject *rec;
-
-  if (!reel_videos_id_valid (id))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
-      return NULL;
-    }
-  txn = reel_store_begin (store, FALSE, error);
-  if (!txn)
-    return NULL;
-  rec = load (txn, id, &local);
+  JsonObject *rec = reel_videos_id_valid (id) ? load (txn, id, &local) : NULL;
   if (!rec)
     {
       if (local)
@@ -151,8 +140,19 @@ reel_videos_get (ReelStore *store, const char *id, GError **error)
       else
         g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
     }
-  else
-    json_object_set_int_member (rec, "views", (gint64)reel_views_count (txn, id));
+  return rec;
+}
+
+JsonObject *
+reel_videos_get (ReelStore *store, const char *id, GError **error)
+{
+  g_autoptr (ReelTxn) txn = NULL;
+  JsonObject *rec;
+
+  if (!(txn = reel_store_begin (store, FALSE, error))
+      || !(rec = reel_videos_require (txn, id, error)))
+    return NULL;
+  json_object_set_int_member (rec, "views", (gint64)reel_views_count (txn, id));
   return rec;
 }
 

@@ -65,6 +65,9 @@ const char *reel_videos_event_id (const ReelEvent *ev, GError **error);
 
 /* The stored record inside a transaction; NULL with error unset when absent. */
 JsonObject *reel_videos_load (ReelTxn *txn, const char *id, GError **error);
+/* The same, but REEL_ERROR_NOT_FOUND when id is not a video's (malformed or
+ * absent): for commands and reads about one video. */
+JsonObject *reel_videos_require (ReelTxn *txn, const char *id, GError **error);
 /* The record as the API shows it to anyone. */
 JsonObject *reel_videos_public (JsonObject *record);
 /* The same for a record read in txn, with its views counted now (the views
