@@ -31,11 +31,13 @@ push (const char *target)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *t = g_strdup_printf ("%d", PUSH_S);
-  GSubprocess *p = g_subprocess_new (
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "ffmpeg",
-      "-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f",
-      "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", t, "-c:v", "libx264", "-preset",
-      "ultrafast", "-tune", "zerolatency", "-g", "25", "-c:a", "aac", "-f", "mpegts", target, NULL);
+  g_autoptr (GSubprocessLauncher) l
+      = reel_test_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  GSubprocess *p = g_subprocess_launcher_spawn (
+      l, &error, "ffmpeg", "-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i",
+      "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+      "-t", t, "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25",
+      "-c:a", "aac", "-f", "mpegts", target, NULL);
   g_assert_no_error (error);
   return p;
 }
@@ -171,16 +173,18 @@ measure_ffmpeg (void)
   g_autofree char *target = g_strdup_printf ("srt://127.0.0.1:%u?pkt_size=1316", srt);
   g_autofree char *hls_time = g_strdup_printf ("%d", SEGMENT_S);
   g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) silent
+      = reel_test_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr (GSubprocess) receiver = NULL, pusher = NULL;
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   GArray *out = g_array_new (FALSE, FALSE, sizeof (Seen));
   gint64 t0;
 
-  receiver = g_subprocess_new (
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "ffmpeg",
-      "-nostdin", "-v", "error", "-i", listen, "-map", "0:v", "-c:v", "libx264", "-preset",
-      "ultrafast", "-tune", "zerolatency", "-g", "25", "-keyint_min", "25", "-sc_threshold", "0",
-      "-f", "hls", "-hls_time", hls_time, "-hls_list_size", "0", playlist, NULL);
+  receiver = g_subprocess_launcher_spawn (
+      silent, &error, "ffmpeg", "-nostdin", "-v", "error", "-i", listen, "-map", "0:v", "-c:v",
+      "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-keyint_min", "25",
+      "-sc_threshold", "0", "-f", "hls", "-hls_time", hls_time, "-hls_list_size", "0", playlist,
+      NULL);
   g_assert_no_error (error);
   g_usleep (G_USEC_PER_SEC);
   t0 = g_get_monotonic_time ();

@@ -17,7 +17,6 @@
 
 #include <nats/nats.h>
 #include <signal.h>
-#include <sys/prctl.h>
 
 static const char *PASSWORD = "correct horse battery";
 
@@ -465,12 +464,6 @@ test_metrics (void)
   reel_test_rmtree (dir);
 }
 
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* What `./dev.sh run` shows a person: reeld with only a data directory
  * (embedded NATS, the default port picked free here) prints the URL to
  * open, and that URL serves the web UI. */
@@ -484,12 +477,11 @@ test_prints_url (void)
   g_autofree char *want = g_strdup_printf ("reel is running: open http://127.0.0.1:%u/", port);
   const char *argv[] = { reel_test_env ("REEL_TEST_REELD"), data_arg, listen_arg, NULL };
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  /* Not left behind if an assertion below aborts the test. */
+  g_autoptr (GSubprocessLauncher) l = reel_test_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr (GSubprocess) p = NULL;
   g_autoptr (GDataInputStream) out = NULL;
   g_autofree char *line = NULL;
-  /* Not left behind if an assertion below aborts the test. */
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
   p = g_subprocess_launcher_spawnv (l, argv, &error);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));

@@ -27,8 +27,8 @@
 static GSubprocessLauncher *
 launcher (void)
 {
-  GSubprocessLauncher *l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                                      | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  GSubprocessLauncher *l
+      = reel_test_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_subprocess_launcher_setenv (l, "GST_PLUGIN_PATH", reel_test_env ("REEL_TEST_PLUGIN_DIR"), TRUE);
   return l;
 }

@@ -86,11 +86,13 @@ push (Live *l, const char *key, int seconds, GError **error)
 {
   g_autofree char *target = srt_target (l, key);
   g_autofree char *t = g_strdup_printf ("%d", seconds);
-  return g_subprocess_new (
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, error, "ffmpeg",
-      "-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f",
-      "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", t, "-c:v", "libx264", "-preset",
-      "ultrafast", "-tune", "zerolatency", "-g", "50", "-c:a", "aac", "-f", "mpegts", target, NULL);
+  g_autoptr (GSubprocessLauncher) launcher
+      = reel_test_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  return g_subprocess_launcher_spawn (
+      launcher, error, "ffmpeg", "-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i",
+      "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+      "-t", t, "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50",
+      "-c:a", "aac", "-f", "mpegts", target, NULL);
 }
 
 /* ffmpeg decoding 10 frames of url (with extra input options); returns its

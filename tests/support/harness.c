@@ -15,6 +15,14 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+GSubprocessLauncher *
+reel_test_launcher (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *l = g_subprocess_launcher_new (flags);
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  return l;
+}
+
 #define READY_TIMEOUT_MS 30000
 
 const char *
@@ -59,31 +67,14 @@ reel_test_rmtree (const char *dir)
 char *
 reel_test_run (const char *const *argv, int *status)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocess) p = g_subprocess_newv (
-      argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error);
-  char *out = NULL;
-  if (!p)
-    {
-      g_printerr ("cannot run %s: %s\n", argv[0], error->message);
-      *status = -1;
-      return NULL;
-    }
-  if (!g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error))
-    {
-      g_printerr ("%s: %s\n", argv[0], error->message);
-      *status = -1;
-      return NULL;
-    }
-  *status = g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : -1;
-  return out;
+  return reel_test_run_env (argv, NULL, NULL, status);
 }
 
 char *
 reel_test_run_env (const char *const *argv, const char *const *env, char **err, int *status)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (
+  g_autoptr (GSubprocessLauncher) l = reel_test_launcher (
       G_SUBPROCESS_FLAGS_STDOUT_PIPE
       | (err ? G_SUBPROCESS_FLAGS_STDERR_PIPE : G_SUBPROCESS_FLAGS_STDERR_MERGE));
   g_autoptr (GSubprocess) p = NULL;
@@ -113,28 +104,39 @@ reel_test_port_open (guint16 port)
   return conn != NULL;
 }
 
+static GSubprocess *
+nats_spawn (ReelTestNats *n)
+{
+  g_autoptr (GSubprocessLauncher) l = reel_test_launcher (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", n->port);
+  GSubprocess *p = g_subprocess_launcher_spawn (l, &error, "nats-server", "-js", "-a", "127.0.0.1",
+                                                "-p", port, "-sd", n->dir, NULL);
+  g_assert_no_error (error);
+  return p;
+}
+
 ReelTestNats *
 reel_test_nats_start (void)
 {
   ReelTestNats *n = g_new0 (ReelTestNats, 1);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *port = NULL;
   n->port = reel_test_free_port ();
   n->dir = reel_test_tmpdir ();
   n->url = g_strdup_printf ("nats://127.0.0.1:%u", n->port);
-  port = g_strdup_printf ("%u", n->port);
-  {
-    g_autoptr (GSubprocessLauncher) l
-        = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-    g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-    n->proc = g_subprocess_launcher_spawn (l, &error, "nats-server", "-js", "-a", "127.0.0.1", "-p",
-                                           port, "-sd", n->dir, NULL);
-  }
-  g_assert_no_error (error);
+  n->proc = nats_spawn (n);
   for (int i = 0; i < 300 && !reel_test_port_open (n->port); i++)
     g_usleep (20 * 1000);
   g_assert_true (reel_test_port_open (n->port));
   return n;
+}
+
+void
+reel_test_nats_restart (ReelTestNats *n)
+{
+  g_subprocess_send_signal (n->proc, SIGTERM);
+  g_assert_true (g_subprocess_wait (n->proc, NULL, NULL));
+  g_object_unref (n->proc);
+  n->proc = nats_spawn (n);
 }
 
 void
@@ -154,11 +156,9 @@ reel_test_nats_stop (ReelTestNats *n)
 GSubprocess *
 reel_test_spawn (const char *const *argv)
 {
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GSubprocessLauncher) l = reel_test_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr (GError) error = NULL;
-  GSubprocess *p;
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-  p = g_subprocess_launcher_spawnv (l, argv, &error);
+  GSubprocess *p = g_subprocess_launcher_spawnv (l, argv, &error);
   g_assert_no_error (error);
   return p;
 }
@@ -170,11 +170,10 @@ reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env,
   ReelTestReeld *d = g_new0 (ReelTestReeld, 1);
   /* reeld prints the URL to open on stdout, which is the TAP stream here;
    * its log goes to stderr and stays visible. */
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GSubprocessLauncher) l = reel_test_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
 
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
   d->port = reel_test_free_port ();
   d->data_dir = g_strdup (data_dir);
   d->nats_url = g_strdup (nats_url);
@@ -194,12 +193,6 @@ reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env,
   d->proc = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);
   return d;
-}
-
-ReelTestReeld *
-reel_test_reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env)
-{
-  return reeld_spawn (data_dir, nats_url, env, NULL);
 }
 
 ReelTestReeld *
@@ -236,7 +229,7 @@ reel_test_reeld_wait_ready (ReelTestReeld *d, guint timeout_ms)
 ReelTestReeld *
 reel_test_reeld_start (const char *data_dir, const char *nats_url, const char *const *env)
 {
-  ReelTestReeld *d = reel_test_reeld_spawn (data_dir, nats_url, env);
+  ReelTestReeld *d = reeld_spawn (data_dir, nats_url, env, NULL);
   g_assert_true (reel_test_reeld_wait_ready (d, READY_TIMEOUT_MS));
   return d;
 }

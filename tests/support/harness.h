@@ -25,6 +25,9 @@ typedef struct
 } ReelTestNats;
 
 ReelTestNats *reel_test_nats_start (void);
+/* Stops the server and starts it again on the same port and store, as an
+ * outage would (it may not answer yet when this returns). */
+void reel_test_nats_restart (ReelTestNats *nats);
 void reel_test_nats_stop (ReelTestNats *nats);
 
 typedef struct
@@ -42,9 +45,6 @@ ReelTestReeld *reel_test_reeld_start (const char *data_dir, const char *nats_url
 /* The same with extra command-line arguments (e.g. "--config=FILE"). */
 ReelTestReeld *reel_test_reeld_start_args (const char *data_dir, const char *nats_url,
                                            const char *const *env, const char *const *args);
-/* Starts without waiting for readiness. */
-ReelTestReeld *reel_test_reeld_spawn (const char *data_dir, const char *nats_url,
-                                      const char *const *env);
 /* Starts with a config file (--config) and waits for readiness. */
 ReelTestReeld *reel_test_reeld_start_config (const char *data_dir, const char *nats_url,
                                              const char *config_file);
@@ -59,6 +59,9 @@ int reel_test_reeld_stop (ReelTestReeld *d);
 int reel_test_reeld_wait_killed (ReelTestReeld *d);
 void reel_test_reeld_free (ReelTestReeld *d);
 
+/* A launcher whose processes die with the test (an aborted assertion leaves
+ * none behind): every process a test starts comes from one. */
+GSubprocessLauncher *reel_test_launcher (GSubprocessFlags flags);
 /* Starts a helper process that dies with the test (stdout silenced);
  * stop it with g_subprocess_send_signal + g_subprocess_wait. */
 GSubprocess *reel_test_spawn (const char *const *argv);

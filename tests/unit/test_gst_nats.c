@@ -403,21 +403,6 @@ test_oversize (void)
   gst_harness_teardown (sink);
 }
 
-/* Stops the test's nats-server and starts it again on the same port and
- * store, as an outage would. */
-static void
-restart_nats (void)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *port = g_strdup_printf ("%u", nats->port);
-  g_subprocess_send_signal (nats->proc, SIGTERM);
-  g_assert_true (g_subprocess_wait (nats->proc, NULL, NULL));
-  g_object_unref (nats->proc);
-  nats->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "nats-server", "-js",
-                                 "-a", "127.0.0.1", "-p", port, "-sd", nats->dir, NULL);
-  g_assert_no_error (error);
-}
-
 /* Waits until the restarted server answers JetStream requests again. */
 static void
 wait_jetstream (void)
@@ -451,7 +436,7 @@ test_reconnect (void)
   gst_harness_set_src_caps (sink, gst_caps_ref (caps));
   publish_js (sink, 0, 4);
   wait_stored ("RECON", 5);
-  restart_nats ();
+  reel_test_nats_restart (nats);
   /* Published while the client reconnects: buffered, then acknowledged. */
   publish_js (sink, 5, 9);
   g_assert_true (gst_harness_push_event (sink, gst_event_new_eos ()));
