@@ -18,6 +18,38 @@ has_nul_escape (const char *data, gsize len)
   return FALSE;
 }
 
+gboolean
+reel_json_check_depth (const char *data, gsize len, GError **error)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+      if (in_string)
+        {
+          if (c == '\\')
+            i++; /* the escaped character cannot end the string */
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > REEL_JSON_MAX_DEPTH)
+            {
+              g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                           "JSON nests deeper than %d levels", REEL_JSON_MAX_DEPTH);
+              return FALSE;
+            }
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
 JsonObject *
 reel_json_parse_object (const char *data, gsize len, GError **error)
 {
@@ -37,6 +69,8 @@ reel_json_parse_object (const char *data, gsize len, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "text must not hold a NUL (\\u0000)");
       return NULL;
     }
+  if (!reel_json_check_depth (data, len, error))
+    return NULL;
   if (!json_parser_load_from_data (parser, data, len, &local))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "request body is not valid JSON: %s",

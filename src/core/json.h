@@ -7,9 +7,21 @@
 
 G_BEGIN_DECLS
 
+/* How deep arrays and objects may nest in anything reel parses. json-glib
+ * recurses once per level with no limit of its own, so 200 KB of '[' would
+ * exhaust the stack; no record or request of reel's goes past a handful of
+ * levels, and 64 leaves room for any client's extra structure. */
+#define REEL_JSON_MAX_DEPTH 64
+
+/* REEL_ERROR_INVALID when data (len bytes) nests arrays/objects deeper
+ * than REEL_JSON_MAX_DEPTH. A linear scan that understands strings, so
+ * brackets inside them do not count; run before any json-glib parse of
+ * bytes reel did not write itself. */
+gboolean reel_json_check_depth (const char *data, gsize len, GError **error);
+
 /* Parses text that must be one JSON object; REEL_ERROR_INVALID otherwise,
  * also for text holding the escape \u0000 (json-glib would silently end
- * the string there). */
+ * the string there) and for text nested deeper than REEL_JSON_MAX_DEPTH. */
 JsonObject *reel_json_parse_object (const char *data, gsize len, GError **error);
 
 /* A string member: NULL with REEL_ERROR_INVALID when it is missing (and

@@ -1,6 +1,7 @@
 /* bus/events: envelope parsing (what every consumer relies on). */
 #include "bus/events.h"
 #include "core/error.h"
+#include "core/json.h"
 
 static void
 test_parse (void)
@@ -45,6 +46,44 @@ test_reject (void)
     }
 }
 
+/* json-glib recurses once per nesting level: 200 KB of '[' would overflow
+ * the stack (a one-request crash). The depth check refuses it first, and
+ * brackets inside strings do not count. */
+static void
+test_depth (void)
+{
+  const gsize n = 200 * 1024;
+  g_autofree char *deep = g_malloc (n);
+  memset (deep, '[', n);
+  g_autoptr (GError) error = NULL;
+  g_assert_null (reel_json_parse_object (deep, n, &error));
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "deeper"));
+  g_clear_error (&error);
+  g_assert_null (reel_event_parse (deep, n, &error));
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* 64 levels are fine; 65 are not. */
+  g_autoptr (GString) ok = g_string_new ("{\"a\":");
+  for (int i = 1; i < REEL_JSON_MAX_DEPTH; i++)
+    g_string_append_c (ok, '[');
+  for (int i = 1; i < REEL_JSON_MAX_DEPTH; i++)
+    g_string_append_c (ok, ']');
+  g_string_append (ok, ",\"s\":\"[[[[\\\"[[\"}");
+  g_autoptr (JsonObject) o = reel_json_parse_object (ok->str, ok->len, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (o);
+  g_assert_true (reel_json_check_depth (ok->str, ok->len, NULL));
+  g_string_insert_c (ok, 5, '[');
+  g_string_insert_c (ok, ok->len - strlen (",\"s\":\"[[[[\\\"[[\"}"), ']');
+  g_assert_false (reel_json_check_depth (ok->str, ok->len, &error));
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (reel_json_parse_object (ok->str, ok->len, &error));
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+}
+
 static void
 test_subject (void)
 {
@@ -59,5 +98,6 @@ main (int argc, char **argv)
   g_test_add_func ("/events/parse", test_parse);
   g_test_add_func ("/events/reject", test_reject);
   g_test_add_func ("/events/subject", test_subject);
+  g_test_add_func ("/json/depth", test_depth);
   return g_test_run ();
 }
