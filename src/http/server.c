@@ -197,6 +197,23 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
   reel_metrics_add ("reel_http_requests_total", labels->str, 1);
 }
 
+void
+reel_http_add_routes (ReelRouter *router, ReelRouter *early)
+{
+  reel_api_users_register (router);
+  reel_api_videos_register (router, early);
+  reel_api_playback_register (router);
+  reel_api_health_register (router);
+  reel_api_web_register (router);
+  reel_api_channels_register (router);
+  reel_api_comments_register (router);
+  reel_api_notifications_register (router);
+  reel_api_search_register (router);
+  reel_api_events_register (router);
+  reel_api_analytics_register (router);
+  reel_api_live_register (router);
+}
+
 ReelHttp *
 reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, ReelUploads *uploads,
                  ReelBus *bus, ReelProjector *projector, GError **error)
@@ -224,18 +241,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->projector = projector;
   http->router = reel_router_new ();
   http->early_router = reel_router_new ();
-  reel_api_users_register (http->router);
-  reel_api_videos_register (http->router, http->early_router);
-  reel_api_playback_register (http->router);
-  reel_api_health_register (http->router);
-  reel_api_web_register (http->router);
-  reel_api_channels_register (http->router);
-  reel_api_comments_register (http->router);
-  reel_api_notifications_register (http->router);
-  reel_api_search_register (http->router);
-  reel_api_events_register (http->router);
-  reel_api_analytics_register (http->router);
-  reel_api_live_register (http->router);
+  reel_http_add_routes (http->router, http->early_router);
 
   /* raw-paths: handlers get the path as sent and the router decodes each
    * segment once (router.h), refusing an encoded '/' or NUL with 404;
