@@ -436,18 +436,11 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
   return FALSE;
 }
 
-gboolean
-reel_config_load_file (ReelConfig *cfg, const char *path, GError **error)
+/* Applies every key of kf; origin (a path) prefixes the errors. */
+static gboolean
+apply_key_file (ReelConfig *cfg, GKeyFile *kf, const char *origin, GError **error)
 {
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_auto (GStrv) groups = NULL;
-
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
-    {
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
-    }
-  groups = g_key_file_get_groups (kf, NULL);
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
   for (guint g = 0; groups[g]; g++)
     {
       g_auto (GStrv) keys = g_key_file_get_keys (kf, groups[g], NULL, NULL);
@@ -457,12 +450,37 @@ reel_config_load_file (ReelConfig *cfg, const char *path, GError **error)
           g_autofree char *value = g_key_file_get_string (kf, groups[g], keys[k], error);
           if (!value || !reel_config_set (cfg, name, value, error))
             {
-              g_prefix_error (error, "%s: ", path);
+              g_prefix_error (error, "%s: ", origin);
               return FALSE;
             }
         }
     }
   return TRUE;
+}
+
+gboolean
+reel_config_load_file (ReelConfig *cfg, const char *path, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  return apply_key_file (cfg, kf, path, error);
+}
+
+gboolean
+reel_config_load_data (ReelConfig *cfg, const char *data, gsize len, const char *origin,
+                       GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "%s: ", origin);
+      return FALSE;
+    }
+  return apply_key_file (cfg, kf, origin, error);
 }
 
 char *
