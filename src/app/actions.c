@@ -307,7 +307,7 @@ reel_action_parse_record (JsonParser *parser, const char *data, gsize len, ReelA
   const char *viewer, *received_at;
   gint64 duration;
 
-  if (!reel_json_check_depth (data, len, error))
+  if (!reel_json_check_text (data, len, error))
     return FALSE;
   if (!json_parser_load_from_data (parser, data, (gssize)len, &local))
     return invalid (error, "action record is not JSON: %s", local->message);

@@ -2,8 +2,11 @@
 #include "core/json.h"
 #include "core/error.h"
 
+/* REEL_ERROR_INVALID for a \u escape json-glib decodes into something no
+ * text reel keeps may hold: \u0000 would end the string there, silently
+ * ("ann\u0000x" would read as "ann"). */
 static gboolean
-has_nul_escape (const char *data, gsize len)
+check_escapes (const char *data, gsize len, GError **error)
 {
   /* Walk the escapes so an escaped backslash followed by "u0000" (the
    * harmless text \u0000) is not mistaken for one. */
@@ -12,14 +15,17 @@ has_nul_escape (const char *data, gsize len)
        p = memchr (p, '\\', (gsize)(end - p)))
     {
       if (p[1] == 'u' && p + 6 <= end && memcmp (p + 2, "0000", 4) == 0)
-        return TRUE;
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "text must not hold a NUL (\\u0000)");
+          return FALSE;
+        }
       p += 2; /* past the escaped character */
     }
-  return FALSE;
+  return TRUE;
 }
 
-gboolean
-reel_json_check_depth (const char *data, gsize len, GError **error)
+static gboolean
+check_depth (const char *data, gsize len, GError **error)
 {
   guint depth = 0;
   gboolean in_string = FALSE;
@@ -50,6 +56,12 @@ reel_json_check_depth (const char *data, gsize len, GError **error)
   return TRUE;
 }
 
+gboolean
+reel_json_check_text (const char *data, gsize len, GError **error)
+{
+  return check_escapes (data, len, error) && check_depth (data, len, error);
+}
+
 JsonObject *
 reel_json_parse_object (const char *data, gsize len, GError **error)
 {
@@ -62,14 +74,7 @@ reel_json_parse_object (const char *data, gsize len, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "request body is not valid UTF-8");
       return NULL;
     }
-  /* json-glib would cut a string at an escaped NUL, silently: "ann\u0000x"
-   * would read as "ann". No text reel keeps may hold one. */
-  if (has_nul_escape (data, len))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "text must not hold a NUL (\\u0000)");
-      return NULL;
-    }
-  if (!reel_json_check_depth (data, len, error))
+  if (!reel_json_check_text (data, len, error))
     return NULL;
   if (!json_parser_load_from_data (parser, data, len, &local))
     {

@@ -13,15 +13,17 @@ G_BEGIN_DECLS
  * levels, and 64 leaves room for any client's extra structure. */
 #define REEL_JSON_MAX_DEPTH 64
 
-/* REEL_ERROR_INVALID when data (len bytes) nests arrays/objects deeper
- * than REEL_JSON_MAX_DEPTH. A linear scan that understands strings, so
- * brackets inside them do not count; run before any json-glib parse of
- * bytes reel did not write itself. */
-gboolean reel_json_check_depth (const char *data, gsize len, GError **error);
+/* The checks JSON text (len bytes) must pass before json-glib sees it,
+ * for what json-glib does not refuse by itself: REEL_ERROR_INVALID when it
+ * nests arrays/objects deeper than REEL_JSON_MAX_DEPTH, or holds the
+ * escape \u0000 (json-glib would silently end the string there). One
+ * linear scan that understands strings, so brackets inside them do not
+ * count; run it before any json-glib parse of bytes reel did not write in
+ * this process. */
+gboolean reel_json_check_text (const char *data, gsize len, GError **error);
 
 /* Parses text that must be one JSON object; REEL_ERROR_INVALID otherwise,
- * also for text holding the escape \u0000 (json-glib would silently end
- * the string there) and for text nested deeper than REEL_JSON_MAX_DEPTH. */
+ * also for text that is not UTF-8 or fails reel_json_check_text. */
 JsonObject *reel_json_parse_object (const char *data, gsize len, GError **error);
 
 /* A string member: NULL with REEL_ERROR_INVALID when it is missing (and

@@ -1,21 +1,21 @@
 /* Fuzzes the JSON edge every request body and stored record passes:
- * reel_json_check_depth and reel_json_parse_object (core/json.h).
- * Properties: the depth check agrees with the parse (a body the check
- * refuses is refused by the parse with the same error), and an object that
- * parses serialises to text that parses again to the same text. */
+ * reel_json_check_text and reel_json_parse_object (core/json.h).
+ * Properties: the pre-scan agrees with the parse (a body the scan refuses,
+ * the parse refuses too), and an object that parses serialises to text
+ * that parses again to the same text. */
 #include "core/json.h"
 #include "fuzz.h"
 
 static void
 run (const uint8_t *data, size_t size)
 {
-  g_autoptr (GError) depth_error = NULL, error = NULL;
-  gboolean shallow = reel_json_check_depth ((const char *)data, size, &depth_error);
+  g_autoptr (GError) check_error = NULL, error = NULL;
+  gboolean checked = reel_json_check_text ((const char *)data, size, &check_error);
   g_autoptr (JsonObject) obj = reel_json_parse_object ((const char *)data, size, &error);
 
-  if (!shallow)
+  if (!checked)
     {
-      reel_fuzz_check_error (depth_error);
+      reel_fuzz_check_error (check_error);
       REEL_FUZZ_CHECK (obj == NULL);
     }
   if (!obj)

@@ -74,10 +74,10 @@ test_depth (void)
   g_autoptr (JsonObject) o = reel_json_parse_object (ok->str, ok->len, &error);
   g_assert_no_error (error);
   g_assert_nonnull (o);
-  g_assert_true (reel_json_check_depth (ok->str, ok->len, NULL));
+  g_assert_true (reel_json_check_text (ok->str, ok->len, NULL));
   g_string_insert_c (ok, 5, '[');
   g_string_insert_c (ok, ok->len - strlen (",\"s\":\"[[[[\\\"[[\"}"), ']');
-  g_assert_false (reel_json_check_depth (ok->str, ok->len, &error));
+  g_assert_false (reel_json_check_text (ok->str, ok->len, &error));
   g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
   g_clear_error (&error);
   g_assert_null (reel_json_parse_object (ok->str, ok->len, &error));
