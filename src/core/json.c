@@ -2,9 +2,30 @@
 #include "core/json.h"
 #include "core/error.h"
 
+/* The value of the four hex digits at p, or -1. */
+static gint
+hex4 (const char *p)
+{
+  gint v = 0;
+  for (int i = 0; i < 4; i++)
+    {
+      gint d = g_ascii_xdigit_value (p[i]);
+      if (d < 0)
+        return -1;
+      v = v * 16 + d;
+    }
+  return v;
+}
+
 /* REEL_ERROR_INVALID for a \u escape json-glib decodes into something no
- * text reel keeps may hold: \u0000 would end the string there, silently
- * ("ann\u0000x" would read as "ann"). */
+ * text reel keeps may hold:
+ *   - \u0000 would end the string there, silently ("ann\u0000x" would read
+ *     as "ann");
+ *   - a UTF-16 surrogate without its partner ("\udc4d", or "\ud83d" not
+ *     followed by a low surrogate) would become three bytes that are not
+ *     UTF-8: a comment or title holding them would be accepted, published,
+ *     and then refused by every consumer of the event, and error messages
+ *     quoting them would not be UTF-8 either. */
 static gboolean
 check_escapes (const char *data, gsize len, GError **error)
 {
@@ -14,12 +35,30 @@ check_escapes (const char *data, gsize len, GError **error)
   for (const char *p = memchr (data, '\\', len); p && p + 1 < end;
        p = memchr (p, '\\', (gsize)(end - p)))
     {
-      if (p[1] == 'u' && p + 6 <= end && memcmp (p + 2, "0000", 4) == 0)
+      gint u, low;
+      if (p[1] != 'u' || p + 6 > end || (u = hex4 (p + 2)) < 0)
+        {
+          p += 2; /* past the escaped character */
+          continue;
+        }
+      if (u == 0)
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "text must not hold a NUL (\\u0000)");
           return FALSE;
         }
-      p += 2; /* past the escaped character */
+      if (u >= 0xd800 && u <= 0xdbff && p + 12 <= end && p[6] == '\\' && p[7] == 'u'
+          && (low = hex4 (p + 8)) >= 0xdc00 && low <= 0xdfff)
+        {
+          p += 12; /* a pair: one character beyond the BMP */
+          continue;
+        }
+      if (u >= 0xd800 && u <= 0xdfff)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "text must not hold an unpaired UTF-16 surrogate (\\u%04x)", (guint)u);
+          return FALSE;
+        }
+      p += 6;
     }
   return TRUE;
 }

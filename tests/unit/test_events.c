@@ -84,6 +84,43 @@ test_depth (void)
   g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
 }
 
+/* json-glib decodes a lone UTF-16 surrogate escape into three bytes that
+ * are not UTF-8 (found by tests/fuzz/fuzz_json.c): a comment holding one
+ * was accepted, and its event then refused by every consumer. Pairs stay
+ * fine; an escaped backslash before "udc4d" is plain text. */
+static void
+test_surrogates (void)
+{
+  const char *bad[] = {
+    "{\"t\":\"a\\udc4d\"}",        /* a low surrogate alone */
+    "{\"t\":\"a\\ud83d\"}",        /* a high one at the end of a string */
+    "{\"t\":\"\\ud83dx\\udc4d\"}", /* split by a character */
+    "{\"t\":\"\\ud83d\\ud83d\"}",  /* two high ones */
+    "{\"t\":\"\\udc4d\\ud83d\"}",  /* a pair in the wrong order */
+    "{\"t\":\"\\uDBFF\\u0041\"}",  /* upper case, then no low one */
+  };
+  const char *good[] = {
+    "{\"t\":\"\\ud83d\\udc4d\"}",
+    "{\"t\":\"\\uD83D\\uDC4D \\ud7ff \\ue000\"}",
+    "{\"t\":\"\\\\udc4d\"}",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) o = reel_json_parse_object (bad[i], strlen (bad[i]), &error);
+      g_assert_null (o);
+      g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "surrogate"));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) o = reel_json_parse_object (good[i], strlen (good[i]), &error);
+      g_assert_no_error (error);
+      g_assert_true (g_utf8_validate (json_object_get_string_member (o, "t"), -1, NULL));
+    }
+}
+
 static void
 test_subject (void)
 {
@@ -99,5 +136,6 @@ main (int argc, char **argv)
   g_test_add_func ("/events/reject", test_reject);
   g_test_add_func ("/events/subject", test_subject);
   g_test_add_func ("/json/depth", test_depth);
+  g_test_add_func ("/json/surrogates", test_surrogates);
   return g_test_run ();
 }
