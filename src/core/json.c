@@ -63,6 +63,27 @@ check_escapes (const char *data, gsize len, GError **error)
   return TRUE;
 }
 
+/* A UTF-8 byte order mark at the start, which json-glib skips (and RFC
+ * 8259 lets a parser ignore). */
+static gboolean
+is_bom (const char *data, gsize len)
+{
+  return len >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0;
+}
+
+/* What JSON allows between strings: whitespace, structure, numbers and the
+ * letters of true, false and null. json-glib's scanner (GScanner's) reads
+ * more: C comments, which it skips whole, and single-quoted strings.
+ * Either would hide brackets from the depth count below while json-glib
+ * nests them: a 1 MiB body of "[" followed by a comment holding "]",
+ * repeated, counts one level here and 170 000 in json-glib, whose
+ * recursion overflows reeld's stack. */
+static gboolean
+is_json_outside_string (char c)
+{
+  return (c != '\0' && strchr (" \t\r\n{}[],:-+.", c)) || g_ascii_isalnum (c);
+}
+
 static gboolean
 check_depth (const char *data, gsize len, GError **error)
 {
@@ -91,6 +112,13 @@ check_depth (const char *data, gsize len, GError **error)
         }
       else if ((c == ']' || c == '}') && depth > 0)
         depth--;
+      else if (!is_json_outside_string (c) && !(i < 3 && is_bom (data, len)))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "not valid JSON: byte %" G_GSIZE_FORMAT " is not allowed outside a string",
+                       i);
+          return FALSE;
+        }
     }
   return TRUE;
 }

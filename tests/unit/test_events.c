@@ -84,6 +84,44 @@ test_depth (void)
   g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
 }
 
+/* json-glib's scanner skips C comments and reads single-quoted strings, so
+ * brackets hidden from the depth count in either would still nest in
+ * json-glib: 1 MiB of "[" and a comment holding "]", repeated, overflowed
+ * the stack past the depth check. Only JSON is let through. */
+static void
+test_not_json (void)
+{
+  const char *units[] = { "[/*]*/", "['\"',", "[// ]\n" };
+  const char *bad[]
+      = { "{\"a\":1 /* x */}", "{\"a\":'x'}", "{\"a\":1}\n// x", "var a = {}", "{\"a\":#1}" };
+  for (guint u = 0; u < G_N_ELEMENTS (units); u++)
+    {
+      g_autoptr (GString) bomb = g_string_new ("{\"a\":");
+      g_autoptr (GError) error = NULL;
+      for (guint i = 0; i < 170000; i++)
+        g_string_append (bomb, units[u]);
+      g_assert_false (reel_json_check_text (bomb->str, bomb->len, &error));
+      g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+      g_clear_error (&error);
+      g_assert_null (reel_json_parse_object (bomb->str, bomb->len, &error));
+      g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_null (reel_json_parse_object (bad[i], strlen (bad[i]), &error));
+      g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+    }
+  /* What JSON does allow between strings still parses; so does a BOM. */
+  {
+    const char *good = "\xef\xbb\xbf {\"a\" :\t[-1.5e+3, 2E-2, true,false ,null],\r\n\"b\":{}}";
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonObject) o = reel_json_parse_object (good, strlen (good), &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (o);
+  }
+}
+
 /* json-glib decodes a lone UTF-16 surrogate escape into three bytes that
  * are not UTF-8 (found by tests/fuzz/fuzz_json.c): a comment holding one
  * was accepted, and its event then refused by every consumer. Pairs stay
@@ -137,5 +175,6 @@ main (int argc, char **argv)
   g_test_add_func ("/events/subject", test_subject);
   g_test_add_func ("/json/depth", test_depth);
   g_test_add_func ("/json/surrogates", test_surrogates);
+  g_test_add_func ("/json/not-json", test_not_json);
   return g_test_run ();
 }
