@@ -71,8 +71,8 @@ is_bom (const char *data, gsize len)
   return len >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0;
 }
 
-/* What JSON allows between strings: whitespace, structure, numbers and the
- * letters of true, false and null. json-glib's scanner (GScanner's) reads
+/* What JSON allows between strings besides whitespace: structure, numbers
+ * and the letters of true, false and null. json-glib's scanner (GScanner's) reads
  * more: C comments, which it skips whole, and single-quoted strings.
  * Either would hide brackets from the depth count below while json-glib
  * nests them: a 1 MiB body of "[" followed by a comment holding "]",
@@ -81,15 +81,21 @@ is_bom (const char *data, gsize len)
 static gboolean
 is_json_outside_string (char c)
 {
-  return (c != '\0' && strchr (" \t\r\n{}[],:-+.", c)) || g_ascii_isalnum (c);
+  return (c != '\0' && strchr ("{}[],:-+.", c)) || g_ascii_isalnum (c);
 }
 
+/* Depth, what lies between strings, and one value only: json-glib 1.6
+ * parses a second top-level object or array over the first and never
+ * frees the first, so each body of {...}{} leaked the whole first object
+ * (up to http.max_body_bytes a request). */
 static gboolean
-check_depth (const char *data, gsize len, GError **error)
+check_structure (const char *data, gsize len, GError **error)
 {
   guint depth = 0;
-  gboolean in_string = FALSE;
-  for (gsize i = 0; i < len; i++)
+  /* top: the top-level value has begun; ended: and is complete, so only
+   * whitespace may follow. */
+  gboolean in_string = FALSE, top = FALSE, ended = FALSE;
+  for (gsize i = is_bom (data, len) ? 3 : 0; i < len; i++)
     {
       char c = data[i];
       if (in_string)
@@ -97,9 +103,29 @@ check_depth (const char *data, gsize len, GError **error)
           if (c == '\\')
             i++; /* the escaped character cannot end the string */
           else if (c == '"')
-            in_string = FALSE;
+            in_string = FALSE, ended = depth == 0;
+          continue;
         }
-      else if (c == '"')
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+        {
+          ended = ended || (depth == 0 && top);
+          continue;
+        }
+      if (c != '"' && !is_json_outside_string (c))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "not valid JSON: byte %" G_GSIZE_FORMAT " is not allowed outside a string",
+                       i);
+          return FALSE;
+        }
+      if (depth == 0 && (ended || (top && strchr ("[{\"", c))))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "not valid JSON: more than one value at byte %" G_GSIZE_FORMAT, i);
+          return FALSE;
+        }
+      top = TRUE;
+      if (c == '"')
         in_string = TRUE;
       else if (c == '[' || c == '{')
         {
@@ -111,14 +137,7 @@ check_depth (const char *data, gsize len, GError **error)
             }
         }
       else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-      else if (!is_json_outside_string (c) && !(i < 3 && is_bom (data, len)))
-        {
-          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                       "not valid JSON: byte %" G_GSIZE_FORMAT " is not allowed outside a string",
-                       i);
-          return FALSE;
-        }
+        ended = --depth == 0;
     }
   return TRUE;
 }
@@ -126,7 +145,7 @@ check_depth (const char *data, gsize len, GError **error)
 gboolean
 reel_json_check_text (const char *data, gsize len, GError **error)
 {
-  return check_escapes (data, len, error) && check_depth (data, len, error);
+  return check_escapes (data, len, error) && check_structure (data, len, error);
 }
 
 JsonObject *

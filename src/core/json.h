@@ -18,9 +18,11 @@ G_BEGIN_DECLS
  * nests arrays/objects deeper than REEL_JSON_MAX_DEPTH, or holds the
  * escape \u0000 (json-glib would silently end the string there) or an
  * unpaired UTF-16 surrogate escape (json-glib would decode it into bytes
- * that are not UTF-8). Linear scans that understand strings, so brackets
- * inside them do not count; run it before any json-glib parse of bytes
- * reel did not write in this process. */
+ * that are not UTF-8), or anything JSON does not allow outside strings
+ * (comments, single quotes: json-glib reads both), or more than one
+ * top-level value (json-glib leaks the first). Linear scans that
+ * understand strings, so brackets inside them do not count; run it before
+ * any json-glib parse of bytes reel did not write in this process. */
 gboolean reel_json_check_text (const char *data, gsize len, GError **error);
 
 /* Parses text that must be one JSON object; REEL_ERROR_INVALID otherwise,
