@@ -16,6 +16,18 @@ reel_tus_parse_offset (const char *name, const char *value, guint64 *out, GError
   return TRUE;
 }
 
+/* tus: a key is not empty and holds no space or comma, and SHOULD be
+ * ASCII. reel asks for printable ASCII, so a key quoted in an error message
+ * (which goes out as JSON, and must be UTF-8) is quoted as it was sent. */
+static gboolean
+key_valid (const char *key)
+{
+  for (const char *p = key; *p; p++)
+    if (!g_ascii_isgraph (*p))
+      return FALSE;
+  return TRUE;
+}
+
 GHashTable *
 reel_tus_parse_metadata (const char *header, GError **error)
 {
@@ -31,6 +43,12 @@ reel_tus_parse_metadata (const char *header, GError **error)
       gsize len = 0;
       if (!kv[0] || !*kv[0])
         continue;
+      if (!key_valid (kv[0]))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "Upload-Metadata keys must be printable ASCII");
+          return NULL;
+        }
       if (kv[1])
         {
           value = g_base64_decode (kv[1], &len);

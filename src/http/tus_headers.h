@@ -4,8 +4,8 @@
  *   Upload-Length / Upload-Offset   a non-negative decimal integer
  *   Upload-Metadata                 "key base64,key base64,key" (tus 1.0.0
  *                                   creation: keys are non-empty, without
- *                                   spaces or commas; values are base64,
- *                                   and optional)
+ *                                   spaces or commas, reel: printable
+ *                                   ASCII; values are base64, and optional)
  *
  * Values reel keeps (title, description, filename) must be UTF-8 text
  * without NUL, so a value that does not decode to that is refused here. */
@@ -25,8 +25,9 @@ G_BEGIN_DECLS
 gboolean reel_tus_parse_offset (const char *name, const char *value, guint64 *out, GError **error);
 
 /* Upload-Metadata as key -> decoded value (a table, empty when header is
- * NULL); REEL_ERROR_INVALID for a value that is not base64 of UTF-8 text
- * without NUL. A key given twice keeps its last value. */
+ * NULL); REEL_ERROR_INVALID for a key that is not printable ASCII or a
+ * value that is not base64 of UTF-8 text without NUL. A key given twice
+ * keeps its last value. */
 GHashTable *reel_tus_parse_metadata (const char *header, GError **error);
 
 G_END_DECLS
