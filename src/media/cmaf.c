@@ -180,7 +180,7 @@ ReelCmaf *
 reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error)
 {
   gsize len;
-  const guint8 *start = g_bytes_get_data (data, &len), *end = start + len, *p = start;
+  const guint8 *start = g_bytes_get_data (data, &len), *end, *p;
   const guint8 *init_end = NULL;
   g_autoptr (ReelCmaf) c = g_new0 (ReelCmaf, 1);
   guint32 trex_duration = 0;
@@ -189,7 +189,12 @@ reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error)
 
   c->segments = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
   c->durations_ns = g_array_new (FALSE, FALSE, sizeof (guint64));
-  if (!start || !find_path (start, end, "moov", &moov))
+  /* An empty file's data is NULL, and NULL + 0 is undefined. */
+  if (!start)
+    return malformed (error, "no moov box"), NULL;
+  end = start + len;
+  p = start;
+  if (!find_path (start, end, "moov", &moov))
     return malformed (error, "no moov box"), NULL;
   if (!find_path (start, end, "moof", &b))
     {

@@ -1,5 +1,6 @@
 /* media/cmaf: split a fragmented MP4 made here by mp4mux, shift its decode
  * times, and read durations and codecs back. */
+#include "core/error.h"
 #include "media/cmaf.h"
 
 #include <glib/gstdio.h>
@@ -128,6 +129,18 @@ test_garbage (void)
   g_assert_nonnull (error);
 }
 
+/* A muxer that wrote nothing leaves an empty file, whose bytes are NULL:
+ * the reader computed NULL + 0, which is undefined (clang's UBSan in
+ * tests/fuzz/fuzz_cmaf.c stopped on it; GCC's does not check it). */
+static void
+test_empty (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) empty = g_bytes_new (NULL, 0);
+  g_assert_null (reel_cmaf_split (empty, 0, &error));
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INTERNAL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -136,5 +149,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cmaf/split", test_split);
   g_test_add_func ("/cmaf/priming", test_priming);
   g_test_add_func ("/cmaf/garbage", test_garbage);
+  g_test_add_func ("/cmaf/empty", test_empty);
   return g_test_run ();
 }
