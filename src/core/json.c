@@ -17,15 +17,20 @@ hex4 (const char *p)
   return v;
 }
 
-/* REEL_ERROR_INVALID for a \u escape json-glib decodes into something no
- * text reel keeps may hold:
+/* REEL_ERROR_INVALID for an escape json-glib decodes into something no
+ * text reel keeps may hold, or reads differently from JSON:
  *   - \u0000 would end the string there, silently ("ann\u0000x" would read
  *     as "ann");
  *   - a UTF-16 surrogate without its partner ("\udc4d", or "\ud83d" not
  *     followed by a low surrogate) would become three bytes that are not
  *     UTF-8: a comment or title holding them would be accepted, published,
  *     and then refused by every consumer of the event, and error messages
- *     quoting them would not be UTF-8 either. */
+ *     quoting them would not be UTF-8 either;
+ *   - anything but JSON's escapes: json-glib reads \0 to \377 as octal
+ *     bytes (a NUL, or bytes that are not UTF-8), and a \u with fewer than
+ *     four hex digits swallows the character after them, even the quote
+ *     that ends the string, so json-glib would see strings and brackets
+ *     where check_structure () does not. */
 static gboolean
 check_escapes (const char *data, gsize len, GError **error)
 {
@@ -36,10 +41,17 @@ check_escapes (const char *data, gsize len, GError **error)
        p = memchr (p, '\\', (gsize)(end - p)))
     {
       gint u, low;
-      if (p[1] != 'u' || p + 6 > end || (u = hex4 (p + 2)) < 0)
+      if (p[1] != 'u' && p[1] != '\0' && strchr ("\"\\/bfnrt", p[1]))
         {
           p += 2; /* past the escaped character */
           continue;
+        }
+      if (p[1] != 'u' || p + 6 > end || (u = hex4 (p + 2)) < 0)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "not valid JSON: invalid escape at byte %" G_GSIZE_FORMAT,
+                       (gsize)(p - data));
+          return FALSE;
         }
       if (u == 0)
         {

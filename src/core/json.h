@@ -16,9 +16,11 @@ G_BEGIN_DECLS
 /* The checks JSON text (len bytes) must pass before json-glib sees it,
  * for what json-glib does not refuse by itself: REEL_ERROR_INVALID when it
  * nests arrays/objects deeper than REEL_JSON_MAX_DEPTH, or holds the
- * escape \u0000 (json-glib would silently end the string there) or an
+ * escape \u0000 (json-glib would silently end the string there), an
  * unpaired UTF-16 surrogate escape (json-glib would decode it into bytes
- * that are not UTF-8), or anything JSON does not allow outside strings
+ * that are not UTF-8) or an escape JSON does not have (json-glib reads
+ * octal ones, and misreads short \u ones), or anything JSON does not allow
+ * outside strings
  * (comments, single quotes: json-glib reads both), or more than one
  * top-level value (json-glib leaks the first). Linear scans that
  * understand strings, so brackets inside them do not count; run it before

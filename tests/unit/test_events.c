@@ -122,6 +122,43 @@ test_not_json (void)
   }
 }
 
+/* Only JSON's escapes: json-glib reads \0 to \377 as octal bytes (\0 a
+ * NUL, \377 not UTF-8), and a \u with fewer than four hex digits swallows
+ * the next character, even a string's closing quote: ["\u123"",[[[...
+ * hid its brackets in what the depth check took for a string and
+ * overflowed json-glib's stack (found from fuzz_json's finding of
+ * {"viion\ud83"data"...} refused with a message that was not UTF-8). */
+static void
+test_escapes (void)
+{
+  const char *bad[]
+      = { "{\"t\":\"\\0\"}",     "{\"t\":\"\\377\"}", "{\"t\":\"\\x41\"}", "{\"t\":\"\\u123\"}",
+          "{\"t\":\"\\u12g4\"}", "{\"t\":\"\\'\"}",   "{\"t\":\"\\u\"}" };
+  const char *good = "{\"t\":\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\u20AC\"}";
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_null (reel_json_parse_object (bad[i], strlen (bad[i]), &error));
+      g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+    }
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonObject) o = reel_json_parse_object (good, strlen (good), &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (o, "t"), ==,
+                     "\" \\ / \b \f \n \r \t \xc3\xa9 \xe2\x82\xac");
+  }
+  {
+    g_autoptr (GString) bomb = g_string_new ("{\"a\":[\"\\u123\"\",");
+    g_autoptr (GError) error = NULL;
+    for (guint i = 0; i < 170000; i++)
+      g_string_append_c (bomb, '[');
+    g_assert_null (reel_json_parse_object (bomb->str, bomb->len, &error));
+    g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+  }
+}
+
 /* json-glib 1.6 parses a second top-level object or array over the first
  * and leaks the first (found by tests/fuzz/fuzz_json.c as a leak of
  * 77777777777777777{"":[1,"}"]}): {...}{} leaked a whole body a request.
@@ -202,5 +239,6 @@ main (int argc, char **argv)
   g_test_add_func ("/json/surrogates", test_surrogates);
   g_test_add_func ("/json/not-json", test_not_json);
   g_test_add_func ("/json/one-value", test_one_value);
+  g_test_add_func ("/json/escapes", test_escapes);
   return g_test_run ();
 }
