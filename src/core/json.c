@@ -207,6 +207,15 @@ reel_json_get_string (JsonObject *obj, const char *member, gboolean required, GE
   return json_node_get_string (node);
 }
 
+gint64
+reel_json_get_int (JsonObject *obj, const char *member, gint64 default_value)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+  if (!node || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return default_value;
+  return json_node_get_int (node);
+}
+
 char *
 reel_json_to_string (JsonNode *node)
 {

@@ -36,6 +36,12 @@ JsonObject *reel_json_parse_object (const char *data, gsize len, GError **error)
 const char *reel_json_get_string (JsonObject *obj, const char *member, gboolean required,
                                   GError **error);
 
+/* An integer member, or default_value when it is missing or not an
+ * integer. For JSON reel did not write: json-glib's
+ * json_object_get_int_member_with_default emits a critical when the member
+ * is an object or array. */
+gint64 reel_json_get_int (JsonObject *obj, const char *member, gint64 default_value);
+
 char *reel_json_to_string (JsonNode *node);
 char *reel_json_object_to_string (JsonObject *obj);
 
