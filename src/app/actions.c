@@ -310,7 +310,10 @@ reel_action_parse_record (JsonParser *parser, const char *data, gsize len, ReelA
   if (!reel_json_check_text (data, len, error))
     return FALSE;
   if (!json_parser_load_from_data (parser, data, (gssize)len, &local))
-    return invalid (error, "action record is not JSON: %s", local->message);
+    {
+      reel_json_set_parse_error (error, "action record", local);
+      return FALSE;
+    }
   root = json_parser_get_root (parser);
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     return invalid (error, "action record is not an object");

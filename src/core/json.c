@@ -160,6 +160,13 @@ reel_json_check_text (const char *data, gsize len, GError **error)
   return check_escapes (data, len, error) && check_structure (data, len, error);
 }
 
+void
+reel_json_set_parse_error (GError **error, const char *what, const GError *json_error)
+{
+  g_autofree char *message = g_utf8_make_valid (json_error->message, -1);
+  g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s is not valid JSON: %s", what, message);
+}
+
 JsonObject *
 reel_json_parse_object (const char *data, gsize len, GError **error)
 {
@@ -176,8 +183,7 @@ reel_json_parse_object (const char *data, gsize len, GError **error)
     return NULL;
   if (!json_parser_load_from_data (parser, data, len, &local))
     {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "request body is not valid JSON: %s",
-                   local->message);
+      reel_json_set_parse_error (error, "request body", local);
       return NULL;
     }
   root = json_parser_get_root (parser);

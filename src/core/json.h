@@ -27,6 +27,12 @@ G_BEGIN_DECLS
  * any json-glib parse of bytes reel did not write in this process. */
 gboolean reel_json_check_text (const char *data, gsize len, GError **error);
 
+/* Sets REEL_ERROR_INVALID "<what> is not valid JSON: <json-glib's message>",
+ * with that message made UTF-8: json-glib quotes the offending token cut
+ * at a byte count, which can split a character, and the message goes out
+ * in a JSON error body. */
+void reel_json_set_parse_error (GError **error, const char *what, const GError *json_error);
+
 /* Parses text that must be one JSON object; REEL_ERROR_INVALID otherwise,
  * also for text that is not UTF-8 or fails reel_json_check_text. */
 JsonObject *reel_json_parse_object (const char *data, gsize len, GError **error);

@@ -159,6 +159,26 @@ test_escapes (void)
   }
 }
 
+/* json-glib quotes the token it stopped at, cut at a byte count that can
+ * split a character; reel's message, which goes out in a JSON error body,
+ * stays UTF-8 (found by tests/fuzz/fuzz_job.c: "...0000, \u00e9hunk_ns"
+ * was quoted as "...0000, \xc3"). */
+static void
+test_parse_error_utf8 (void)
+{
+  for (guint n = 0; n < 40; n++)
+    {
+      /* A string where a ':' cannot follow it: json-glib quotes it. */
+      g_autofree char *pad = g_strnfill (n, 'x');
+      g_autofree char *bad = g_strdup_printf ("{\"a\": \"%s\xc3\xa9\xc3\xa9\xc3\xa9\": 1}", pad);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) o = reel_json_parse_object (bad, strlen (bad), &error);
+      g_assert_null (o);
+      g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+    }
+}
+
 /* json-glib 1.6 parses a second top-level object or array over the first
  * and leaks the first (found by tests/fuzz/fuzz_json.c as a leak of
  * 77777777777777777{"":[1,"}"]}): {...}{} leaked a whole body a request.
@@ -240,5 +260,6 @@ main (int argc, char **argv)
   g_test_add_func ("/json/not-json", test_not_json);
   g_test_add_func ("/json/one-value", test_one_value);
   g_test_add_func ("/json/escapes", test_escapes);
+  g_test_add_func ("/json/parse-error-utf8", test_parse_error_utf8);
   return g_test_run ();
 }
