@@ -2,6 +2,8 @@
 #include "core/json.h"
 #include "core/error.h"
 
+#include <math.h>
+
 /* The value of the four hex digits at p, or -1. */
 static gint
 hex4 (const char *p)
@@ -83,17 +85,69 @@ is_bom (const char *data, gsize len)
   return len >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0;
 }
 
-/* What JSON allows between strings besides whitespace: structure, numbers
- * and the letters of true, false and null. json-glib's scanner (GScanner's) reads
- * more: C comments, which it skips whole, and single-quoted strings.
+/* What JSON allows between strings besides whitespace: structure and bare
+ * tokens (numbers, true, false, null). json-glib's scanner (GScanner's)
+ * reads more: C comments, which it skips whole, and single-quoted strings.
  * Either would hide brackets from the depth count below while json-glib
  * nests them: a 1 MiB body of "[" followed by a comment holding "]",
  * repeated, counts one level here and 170 000 in json-glib, whose
  * recursion overflows reeld's stack. */
+#define STRUCTURE_CHARS "{}[],:"
+#define TOKEN_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-."
+
 static gboolean
-is_json_outside_string (char c)
+is_digit_at (const char *s, gsize i, gsize n)
 {
-  return (c != '\0' && strchr ("{}[],:-+.", c)) || g_ascii_isalnum (c);
+  return i < n && g_ascii_isdigit (s[i]);
+}
+
+/* JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static gboolean
+is_json_number (const char *s, gsize n)
+{
+  gsize i = s[0] == '-' ? 1 : 0;
+  if (!is_digit_at (s, i, n))
+    return FALSE;
+  if (s[i++] != '0')
+    while (is_digit_at (s, i, n))
+      i++;
+  if (i < n && s[i] == '.')
+    {
+      if (!is_digit_at (s, ++i, n))
+        return FALSE;
+      while (is_digit_at (s, i, n))
+        i++;
+    }
+  if (i < n && (s[i] == 'e' || s[i] == 'E'))
+    {
+      i++;
+      if (i < n && (s[i] == '+' || s[i] == '-'))
+        i++;
+      if (!is_digit_at (s, i, n))
+        return FALSE;
+      while (is_digit_at (s, i, n))
+        i++;
+    }
+  return i == n;
+}
+
+/* A bare token (n bytes at s) json-glib reads as JSON does: true, false,
+ * null, or a number it can hold. GScanner also reads hex (0x1f), octal
+ * (017 is 15) and identifiers, and json-glib turns a number too large for
+ * a double into infinity, which it then writes as "inf" (not JSON: an
+ * action stored with one could not be read back); an integer past 64 bits
+ * would not keep its value either. */
+static gboolean
+is_json_token (const char *s, gsize n)
+{
+  g_autofree char *text = g_strndup (s, n);
+  if (g_str_equal (text, "true") || g_str_equal (text, "false") || g_str_equal (text, "null"))
+    return TRUE;
+  if (!is_json_number (text, n))
+    return FALSE;
+  if (!strpbrk (text, ".eE"))
+    return g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, NULL, NULL);
+  return isfinite (g_ascii_strtod (text, NULL));
 }
 
 /* Depth, what lies between strings, and one value only: json-glib 1.6
@@ -110,6 +164,7 @@ check_structure (const char *data, gsize len, GError **error)
   for (gsize i = is_bom (data, len) ? 3 : 0; i < len; i++)
     {
       char c = data[i];
+      gsize n;
       if (in_string)
         {
           if (c == '\\')
@@ -123,7 +178,7 @@ check_structure (const char *data, gsize len, GError **error)
           ended = ended || (depth == 0 && top);
           continue;
         }
-      if (c != '"' && !is_json_outside_string (c))
+      if (c == '\0' || !strchr ("\"" STRUCTURE_CHARS TOKEN_CHARS, c))
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
                        "not valid JSON: byte %" G_GSIZE_FORMAT " is not allowed outside a string",
@@ -148,8 +203,25 @@ check_structure (const char *data, gsize len, GError **error)
               return FALSE;
             }
         }
-      else if ((c == ']' || c == '}') && depth > 0)
-        ended = --depth == 0;
+      else if (c == ']' || c == '}')
+        {
+          if (depth > 0)
+            ended = --depth == 0;
+        }
+      else if (strchr (TOKEN_CHARS, c))
+        {
+          for (n = 1; i + n < len && data[i + n] && strchr (TOKEN_CHARS, data[i + n]); n++)
+            ;
+          if (!is_json_token (data + i, n))
+            {
+              g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                           "not valid JSON: the token at byte %" G_GSIZE_FORMAT
+                           " is not true, false, null or a number in range",
+                           i);
+              return FALSE;
+            }
+          i += n - 1;
+        }
     }
   return TRUE;
 }

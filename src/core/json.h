@@ -14,17 +14,20 @@ G_BEGIN_DECLS
 #define REEL_JSON_MAX_DEPTH 64
 
 /* The checks JSON text (len bytes) must pass before json-glib sees it,
- * for what json-glib does not refuse by itself: REEL_ERROR_INVALID when it
- * nests arrays/objects deeper than REEL_JSON_MAX_DEPTH, or holds the
- * escape \u0000 (json-glib would silently end the string there), an
- * unpaired UTF-16 surrogate escape (json-glib would decode it into bytes
- * that are not UTF-8) or an escape JSON does not have (json-glib reads
- * octal ones, and misreads short \u ones), or anything JSON does not allow
- * outside strings
- * (comments, single quotes: json-glib reads both), or more than one
- * top-level value (json-glib leaks the first). Linear scans that
- * understand strings, so brackets inside them do not count; run it before
- * any json-glib parse of bytes reel did not write in this process. */
+ * for what json-glib does not refuse by itself. REEL_ERROR_INVALID for:
+ *   - nesting deeper than REEL_JSON_MAX_DEPTH (json-glib recurses per level);
+ *   - the escape \u0000 (json-glib would silently end the string there),
+ *     an unpaired UTF-16 surrogate escape (json-glib would decode it into
+ *     bytes that are not UTF-8), or an escape JSON does not have
+ *     (json-glib reads octal ones, and misreads short \u ones);
+ *   - anything JSON does not allow outside strings: comments, single
+ *     quotes, hex and octal numbers (json-glib reads them all), and numbers
+ *     json-glib cannot hold (a double's overflow becomes infinity, which
+ *     it writes back as "inf");
+ *   - more than one top-level value (json-glib leaks the first).
+ * Linear scans that understand strings, so brackets inside them do not
+ * count; run it before any json-glib parse of bytes reel did not write in
+ * this process. */
 gboolean reel_json_check_text (const char *data, gsize len, GError **error);
 
 /* Sets REEL_ERROR_INVALID "<what> is not valid JSON: <json-glib's message>",

@@ -159,6 +159,55 @@ test_escapes (void)
   }
 }
 
+/* Bare tokens are JSON's: json-glib's scanner also reads hex and octal
+ * numbers and identifiers, and turns a number too large for a double into
+ * infinity, which it writes back as "inf" (found by fuzz_json with
+ * 1e4003, and by fuzz_actions: an action holding one was stored in a
+ * record no consumer could parse). */
+static void
+test_numbers (void)
+{
+  const char *bad[] = { "1e400",
+                        "-1e400",
+                        "9223372036854775808",
+                        "-9223372036854775809",
+                        "0x10",
+                        "017",
+                        "01",
+                        "1.",
+                        ".5",
+                        "+1",
+                        "-",
+                        "1e",
+                        "NaN",
+                        "Infinity",
+                        "nul",
+                        "truex",
+                        "1.5.2",
+                        "--1" };
+  const char *good[] = {
+    "0",    "-0",    "1.5e-3", "9223372036854775807", "-9223372036854775808", "1E+2", "1e-400",
+    "true", "false", "null"
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"n\":%s}", bad[i]);
+      g_autoptr (GError) error = NULL;
+      g_assert_null (reel_json_parse_object (text, strlen (text), &error));
+      g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"n\":[%s,%s]}", good[i], good[i]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) o = reel_json_parse_object (text, strlen (text), &error);
+      g_autofree char *back = NULL;
+      g_assert_no_error (error);
+      back = reel_json_object_to_string (o);
+      g_assert_null (strstr (back, "inf"));
+    }
+}
+
 /* json-glib quotes the token it stopped at, cut at a byte count that can
  * split a character; reel's message, which goes out in a JSON error body,
  * stays UTF-8 (found by tests/fuzz/fuzz_job.c: "...0000, \u00e9hunk_ns"
@@ -261,5 +310,6 @@ main (int argc, char **argv)
   g_test_add_func ("/json/one-value", test_one_value);
   g_test_add_func ("/json/escapes", test_escapes);
   g_test_add_func ("/json/parse-error-utf8", test_parse_error_utf8);
+  g_test_add_func ("/json/numbers", test_numbers);
   return g_test_run ();
 }
