@@ -1,6 +1,7 @@
 /* See page.h. */
 #include "app/page.h"
 #include "core/error.h"
+#include "core/text.h"
 
 #include <sodium.h>
 
@@ -24,7 +25,7 @@ reel_page_parse (const char *limit, const char *cursor, ReelPage *page, GError *
   guint64 n = REEL_PAGE_DEFAULT_LIMIT;
   page->limit = 0;
   page->after = NULL;
-  if (limit && !g_ascii_string_to_unsigned (limit, 10, 1, REEL_PAGE_MAX_LIMIT, &n, NULL))
+  if (limit && !reel_text_to_uint (limit, 1, REEL_PAGE_MAX_LIMIT, &n))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "limit must be 1 to %d",
                    REEL_PAGE_MAX_LIMIT);

@@ -2,6 +2,7 @@
  * example config in data/ and the tests check against it. */
 #include "core/config.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "media/plan.h"
 
 #include "reel-config.h"
@@ -132,7 +133,7 @@ parse_u64 (const char *name, const char *value, guint64 min, guint64 max, guint6
            GError **error)
 {
   guint64 v;
-  if (!g_ascii_string_to_unsigned (value, 10, min, max, &v, NULL))
+  if (!reel_text_to_uint (value, min, max, &v))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
                    "%s: expected a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT

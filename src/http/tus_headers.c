@@ -1,13 +1,14 @@
 /* See tus_headers.h. */
 #include "http/tus_headers.h"
 #include "core/error.h"
+#include "core/text.h"
 
 #include <string.h>
 
 gboolean
 reel_tus_parse_offset (const char *name, const char *value, guint64 *out, GError **error)
 {
-  if (!value || !g_ascii_string_to_unsigned (value, 10, 0, G_MAXINT64, out, NULL))
+  if (!reel_text_to_uint (value, 0, G_MAXINT64, out))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s must be a non-negative integer",
                    name);

@@ -2,6 +2,7 @@
 #include "media/plan.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/text.h"
 
 gboolean
 reel_ladder_parse (const char *text, GArray **out, GError **error)
@@ -14,8 +15,8 @@ reel_ladder_parse (const char *text, GArray **out, GError **error)
       ReelRung r = { 0 };
       guint64 h, kbps;
       if (g_strv_length (f) != 3 || !*f[0] || strlen (f[0]) >= sizeof r.name
-          || !g_ascii_string_to_unsigned (f[1], 10, 16, 8640, &h, NULL)
-          || !g_ascii_string_to_unsigned (f[2], 10, 50, 200000, &kbps, NULL))
+          || !reel_text_to_uint (f[1], 16, 8640, &h)
+          || !reel_text_to_uint (f[2], 50, 200000, &kbps))
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
                        "\"%s\" is not NAME:HEIGHT:KBPS (height 16-8640, "

@@ -68,7 +68,7 @@ run (const uint8_t *data, size_t size)
     {
       g_autoptr (GError) plan_error = NULL;
       /* The input as a plan: the chunk index from its own "chunk" member. */
-      guint chunk = (guint)json_object_get_int_member_with_default (job, "chunk", 0);
+      guint chunk = (guint)reel_json_get_int (job, "chunk", 0);
       g_autoptr (JsonObject) made
           = reel_ingest_job (kinds[i], "AAAAAAAAAAA", job, "originals/x", chunk, &plan_error);
       check_pipeline (cfg, kinds[i], job);
