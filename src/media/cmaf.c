@@ -131,28 +131,24 @@ fragment_ticks (const guint8 *moof, gsize size, guint32 default_duration)
   if (!find_path (moof, end, "moof/traf/trun", &trun) || trun.size < trun.header + 8)
     return 0;
   {
-    const guint8 *q = trun.p + trun.header, *tend = trun.p + trun.size;
+    const guint8 *q = trun.p + trun.header;
+    gsize off = 8, avail = trun.size - trun.header;
     guint32 flags = be32 (q) & 0xffffff, count = be32 (q + 4);
-    gsize stride = 0;
-    q += 8;
+    gsize stride;
+    /* Without per-sample durations every sample lasts the default: the
+     * count alone says how long, and a count of four billion must not be
+     * four billion steps. */
+    if (!(flags & 0x100))
+      return (guint64)count * dflt;
     if (flags & 0x01)
-      q += 4;
+      off += 4;
     if (flags & 0x04)
-      q += 4;
-    stride = ((flags & 0x100) ? 4 : 0) + ((flags & 0x200) ? 4 : 0) + ((flags & 0x400) ? 4 : 0)
-             + ((flags & 0x800) ? 4 : 0);
-    for (guint32 i = 0; i < count; i++)
-      {
-        if (flags & 0x100)
-          {
-            if (q + 4 > tend)
-              break;
-            total += be32 (q);
-          }
-        else
-          total += dflt;
-        q += stride;
-      }
+      off += 4;
+    stride = 4 + ((flags & 0x200) ? 4 : 0) + ((flags & 0x400) ? 4 : 0) + ((flags & 0x800) ? 4 : 0);
+    /* Offsets, not pointers: a count larger than the box holds stops at
+     * its end instead of walking past it. */
+    for (guint32 i = 0; i < count && off + 4 <= avail; i++, off += stride)
+      total += be32 (q + off);
   }
   return total;
 }
