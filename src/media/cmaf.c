@@ -222,7 +222,11 @@ reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error)
       if (!next_box (b.p + b.size, end, &mdat) || !g_str_equal (mdat.type, "mdat"))
         return malformed (error, "moof without mdat"), NULL;
       g_autofree guint8 *seg = g_memdup2 (b.p, b.size + mdat.size);
-      if (!find_path (seg, seg + b.size, "moof/traf/tfdt", &tfdt) || tfdt.size < tfdt.header + 8)
+      /* Version 1 holds a 64-bit time: 12 bytes after the header, where
+       * a version 0 box holds 8. Reading (and rewriting) 12 bytes of an
+       * 8-byte box would overwrite the header of the box after it. */
+      if (!find_path (seg, seg + b.size, "moof/traf/tfdt", &tfdt) || tfdt.size < tfdt.header + 8
+          || (tfdt.p[tfdt.header] == 1 && tfdt.size < tfdt.header + 12))
         return malformed (error, "fragment without tfdt"), NULL;
       {
         guint8 *q = (guint8 *)tfdt.p + tfdt.header;
