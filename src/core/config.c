@@ -433,7 +433,11 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
   for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
     if (g_str_equal (settings[i].name, name))
       return settings[i].set (cfg, &settings[i], value, error);
-  g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", name);
+  {
+    /* A key file's names need not be UTF-8 (GKeyFile checks values only). */
+    g_autofree char *shown = g_utf8_make_valid (name, -1);
+    g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", shown);
+  }
   return FALSE;
 }
 

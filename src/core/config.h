@@ -84,7 +84,8 @@ const char *const *reel_config_names (void);
 
 /* Applies every key of a key file. */
 gboolean reel_config_load_file (ReelConfig *cfg, const char *path, GError **error);
-/* The same for a key file's text (len bytes); origin names it in errors. */
+/* The same for a key file's text (len bytes, or -1 when NUL-terminated);
+ * origin names it in errors. */
 gboolean reel_config_load_data (ReelConfig *cfg, const char *data, gsize len, const char *origin,
                                 GError **error);
 

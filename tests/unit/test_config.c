@@ -157,6 +157,14 @@ test_file (void)
   g_assert_true (g_file_set_contents (path, "[reeld]\nlistne = 1\n", -1, &error));
   g_assert_false (reel_config_load_file (cfg, path, &error));
   g_assert_nonnull (strstr (error->message, "reeld.listne"));
+  g_clear_error (&error);
+
+  /* The name is quoted as UTF-8 even when the file's is not (found by
+   * tests/fuzz/fuzz_config.c). */
+  g_assert_true (reel_config_load_data (cfg, "[uploads]\nmax_byte\xffs = 1\n", -1, "x", &error)
+                 == FALSE);
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
   g_unlink (path);
 }
 
