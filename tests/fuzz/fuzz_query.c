@@ -1,9 +1,9 @@
 /* Fuzzes a request's query string as the list handlers read it
  * (reel_query_parse, http/query.h) and the paging parameters of every list
  * (reel_page_parse, app/page.h). Properties: an accepted page has a limit
- * of 1 to REEL_PAGE_MAX_LIMIT and a cursor that is exactly the encoding of
- * the bytes it decoded to (cursors are opaque, so a client has no reason
- * to send any other spelling of them). */
+ * of 1 to REEL_PAGE_MAX_LIMIT, written in digits, and a cursor that is
+ * exactly the encoding of the bytes it decoded to (cursors are opaque, so
+ * a client has no reason to send any other spelling of them). */
 #include "app/page.h"
 #include "fuzz.h"
 #include "http/query.h"
@@ -24,6 +24,7 @@ run (const uint8_t *data, size_t size)
       return;
     }
   REEL_FUZZ_CHECK (page.limit >= 1 && page.limit <= REEL_PAGE_MAX_LIMIT);
+  REEL_FUZZ_CHECK (!limit || (*limit && strspn (limit, "0123456789") == strlen (limit)));
   REEL_FUZZ_CHECK ((page.after != NULL) == (cursor != NULL));
   if (page.after)
     {
