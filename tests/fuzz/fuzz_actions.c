@@ -4,17 +4,20 @@
  * consumers read back from the stream: the record of an accepted action
  * (reel_action_record -> reel_action_parse_record). The input is also
  * parsed as a stored record directly. Properties: the schema check and the
- * parse agree; an accepted action's record parses back to the same action
- * (a record that does not would be dropped by every consumer: a view,
- * analytics and related counted by the API but lost). */
+ * parse agree; the record of an action the API accepts (it fits its
+ * video) parses back to the same action (a record that does not would be
+ * dropped by every consumer: a view, analytics and related counted by the
+ * API but lost). */
 #include "app/actions.h"
 #include "fuzz.h"
 
 /* actions.batch_max's default. */
 #define BATCH_MAX 200
 
+#define VIDEO_DURATION_NS G_GINT64_CONSTANT (60000000000)
+
 static void
-check_action (JsonParser *parser, JsonObject *obj)
+check_action (JsonParser *parser, JsonObject *video, JsonObject *obj)
 {
   g_autoptr (GError) schema_error = NULL, error = NULL;
   ReelAction a, back;
@@ -28,7 +31,14 @@ check_action (JsonParser *parser, JsonObject *obj)
       return;
     }
   REEL_FUZZ_CHECK (valid);
-  record = reel_action_record (obj, "viewer", "2026-01-01T00:00:00.000000Z", 60000000000);
+  /* The API records only actions that fit their video (here one of a
+   * minute), as reel_actions_ingest does. */
+  if (!reel_action_check_video (&a, video, &error))
+    {
+      reel_fuzz_check_error (error);
+      return;
+    }
+  record = reel_action_record (obj, "viewer", "2026-01-01T00:00:00.000000Z", VIDEO_DURATION_NS);
   if (!reel_action_parse_record (parser, record, strlen (record), &back, &error))
     {
       fprintf (stderr, "record does not parse back: %s\n%s\n", error->message, record);
@@ -50,8 +60,15 @@ run (const uint8_t *data, size_t size)
   g_autoptr (JsonObject) batch = NULL;
   ReelAction a;
 
+  static JsonObject *video;
+
   if (!parser)
-    parser = json_parser_new_immutable (); /* reused, as a consumer thread does */
+    {
+      parser = json_parser_new_immutable (); /* reused, as a consumer thread does */
+      video = json_object_new ();
+      json_object_set_string_member (video, "state", "ready");
+      json_object_set_int_member (video, "duration_ns", VIDEO_DURATION_NS);
+    }
   if (!reel_action_parse_record (parser, (const char *)data, size, &a, &record_error))
     reel_fuzz_check_error (record_error);
 
@@ -67,7 +84,7 @@ run (const uint8_t *data, size_t size)
       {
         JsonNode *node = json_array_get_element (events, i);
         if (JSON_NODE_HOLDS_OBJECT (node))
-          check_action (parser, json_node_get_object (node));
+          check_action (parser, video, json_node_get_object (node));
       }
   }
 }
