@@ -140,7 +140,12 @@ is_json_number (const char *s, gsize n)
 static gboolean
 is_json_token (const char *s, gsize n)
 {
-  g_autofree char *text = g_strndup (s, n);
+  /* Every stored record is read through here: copy short tokens (all of
+   * reel's) to the stack. */
+  char small[64];
+  g_autofree char *big = n < sizeof small ? NULL : g_strndup (s, n);
+  char *text = big ? big : memcpy (small, s, n);
+  text[n] = '\0';
   if (g_str_equal (text, "true") || g_str_equal (text, "false") || g_str_equal (text, "null"))
     return TRUE;
   if (!is_json_number (text, n))
