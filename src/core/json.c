@@ -299,12 +299,56 @@ reel_json_get_int (JsonObject *obj, const char *member, gint64 default_value)
   return json_node_get_int (node);
 }
 
+/* json-glib before 1.10 appends ".0" to every double written without a
+ * point, also to one written with an exponent: 1e-22 becomes "1e-22.0"
+ * and 1e40 "1e+40.0" (json-glib #67), which no JSON parser reads. An
+ * action's position of 1e-22 s was stored so, in a record every consumer
+ * refused. This drops such a ".0", in place, outside strings. */
+static void
+drop_exponent_points (char *text)
+{
+  char *w = text;
+  const char *r = text;
+  gboolean in_string = FALSE;
+  while (*r)
+    {
+      if (in_string)
+        {
+          if (*r == '\\' && r[1])
+            *w++ = *r++;
+          else if (*r == '"')
+            in_string = FALSE;
+          *w++ = *r++;
+          continue;
+        }
+      if (*r == '"')
+        in_string = TRUE;
+      else if ((*r == 'e' || *r == 'E') && (g_ascii_isdigit (r[1]) || r[1] == '-' || r[1] == '+'))
+        {
+          /* An exponent (true and false end in an 'e' no digit follows). */
+          *w++ = *r++;
+          if (*r == '-' || *r == '+')
+            *w++ = *r++;
+          while (g_ascii_isdigit (*r))
+            *w++ = *r++;
+          if (r[0] == '.' && r[1] == '0' && !g_ascii_isdigit (r[2]))
+            r += 2;
+          continue;
+        }
+      *w++ = *r++;
+    }
+  *w = '\0';
+}
+
 char *
 reel_json_to_string (JsonNode *node)
 {
   g_autoptr (JsonGenerator) gen = json_generator_new ();
+  char *text;
   json_generator_set_root (gen, node);
-  return json_generator_to_data (gen, NULL);
+  text = json_generator_to_data (gen, NULL);
+  drop_exponent_points (text);
+  return text;
 }
 
 char *

@@ -51,6 +51,8 @@ const char *reel_json_get_string (JsonObject *obj, const char *member, gboolean 
  * is an object or array. */
 gint64 reel_json_get_int (JsonObject *obj, const char *member, gint64 default_value);
 
+/* JSON text of node (json-glib's generator, with its doubles in
+ * exponent notation made valid JSON). */
 char *reel_json_to_string (JsonNode *node);
 char *reel_json_object_to_string (JsonObject *obj);
 

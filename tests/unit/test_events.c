@@ -208,6 +208,32 @@ test_numbers (void)
     }
 }
 
+/* json-glib 1.6 writes 1e-22 as "1e-22.0" (json-glib #67; found by
+ * fuzz_json): reel's writer drops the ".0", and only there. */
+static void
+test_write_doubles (void)
+{
+  const double values[] = { 1e-22, 1e-7, -1e-22, 1e40, 1e300, 1.5, 2.0, 0.0, 1e17, 1.25e-5 };
+  g_autoptr (JsonObject) o = json_object_new ();
+  g_autoptr (JsonArray) a = json_array_new ();
+  g_autofree char *text = NULL;
+  g_autoptr (JsonObject) back = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *read;
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    json_array_add_double_element (a, values[i]);
+  json_object_set_array_member (o, "d", json_array_ref (a));
+  json_object_set_string_member (o, "s", "1e-07.0 true.0 \"e5.0\"");
+  text = reel_json_object_to_string (o);
+  back = reel_json_parse_object (text, strlen (text), &error);
+  g_assert_no_error (error);
+  read = json_object_get_array_member (back, "d");
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    g_assert_cmpfloat (json_array_get_double_element (read, i), ==, values[i]);
+  g_assert_cmpstr (json_object_get_string_member (back, "s"), ==, "1e-07.0 true.0 \"e5.0\"");
+}
+
 /* json-glib quotes the token it stopped at, cut at a byte count that can
  * split a character; reel's message, which goes out in a JSON error body,
  * stays UTF-8 (found by tests/fuzz/fuzz_job.c: "...0000, \u00e9hunk_ns"
@@ -311,5 +337,6 @@ main (int argc, char **argv)
   g_test_add_func ("/json/escapes", test_escapes);
   g_test_add_func ("/json/parse-error-utf8", test_parse_error_utf8);
   g_test_add_func ("/json/numbers", test_numbers);
+  g_test_add_func ("/json/write-doubles", test_write_doubles);
   return g_test_run ();
 }
