@@ -4,7 +4,8 @@
  * besides "no crash, no leak, no undefined behaviour" (the sanitizers'
  * part), the promises every parser makes to the HTTP edge:
  *   - a GLib critical is a bug (a g_return_if_fail on bad input means the
- *     parser handed garbage to a library), so criticals abort;
+ *     parser handed garbage to a library), and so is a warning, so both
+ *     abort;
  *   - a refusal is a REEL_ERROR with a message that is valid UTF-8 (it goes
  *     out in a JSON error body).
  * REEL_FUZZ_CHECK states a harness's own properties; a failed one aborts,
@@ -29,13 +30,15 @@
     }                                                                                              \
   while (0)
 
-/* Criticals abort (SIGABRT, which libFuzzer catches and turns into a crash
- * file with the input) instead of GLib's fatal-criticals trap (SIGTRAP,
- * which libFuzzer does not catch: the run would die without the input). */
+/* Warnings and criticals abort (SIGABRT, which libFuzzer catches and turns
+ * into a crash file with the input) instead of GLib's fatal-criticals trap
+ * (SIGTRAP, which libFuzzer does not catch: the run would die without the
+ * input). No parser warns about its input; GLib warns about misuse, such
+ * as a GError set twice. */
 static inline void
 reel_fuzz_abort_on_critical (GLogLevelFlags level)
 {
-  if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR))
+  if (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR))
     abort ();
 }
 

@@ -334,6 +334,11 @@ test_record (void)
     "{\"viewer\":1,\"received_at\":\"x\",\"duration_ns\":5,\"action\":" GOOD "}",
     "{\"viewer\":null,\"received_at\":\"x\",\"duration_ns\":5,\"action\":{\"action\":\"play\","
     "\"v\":9}}",
+    /* Found by tests/fuzz/fuzz_actions.c: a duration_ns that is an object
+     * made json-glib emit a critical; a record wrong in both received_at
+     * and viewer set one GError twice (GLib warns). */
+    "{\"viewer\":null,\"received_at\":\"x\",\"duration_ns\":{},\"action\":" GOOD "}",
+    "{\"viewer\":1,\"received_at\":2,\"duration_ns\":5,\"action\":" GOOD "}",
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
