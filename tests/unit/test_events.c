@@ -36,6 +36,8 @@ test_reject (void)
     "{\"type\":\"x\",\"v\":\"1\",\"id\":\"i\",\"at\":\"t\",\"data\":{}}",
     "{\"type\":\"x\",\"v\":{},\"id\":\"i\",\"at\":\"t\",\"data\":{}}",
     "{\"type\":1,\"v\":1,\"id\":\"i\",\"at\":\"t\",\"data\":{}}",
+    /* 2^32 + 1 read as version 1 (found by tests/fuzz/fuzz_event.c). */
+    "{\"type\":\"x\",\"v\":4294967297,\"id\":\"i\",\"at\":\"t\",\"data\":{}}",
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
