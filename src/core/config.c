@@ -452,8 +452,16 @@ apply_key_file (ReelConfig *cfg, GKeyFile *kf, const char *origin, GError **erro
       for (guint k = 0; keys && keys[k]; k++)
         {
           g_autofree char *name = g_strdup_printf ("%s.%s", groups[g], keys[k]);
-          g_autofree char *value = g_key_file_get_string (kf, groups[g], keys[k], error);
-          if (!value || !reel_config_set (cfg, name, value, error))
+          g_autoptr (GError) bad_value = NULL;
+          /* GKeyFile may return a value and set an error (an escape it
+           * cannot read, such as a trailing backslash). */
+          g_autofree char *value = g_key_file_get_string (kf, groups[g], keys[k], &bad_value);
+          if (bad_value)
+            {
+              g_propagate_prefixed_error (error, g_steal_pointer (&bad_value), "%s: ", origin);
+              return FALSE;
+            }
+          if (!reel_config_set (cfg, name, value, error))
             {
               g_prefix_error (error, "%s: ", origin);
               return FALSE;
