@@ -99,20 +99,57 @@ reel_blobs_read (ReelBlobs *blobs, const char *key, guint64 offset, guint64 leng
          && blobs->ops->read (blobs, key, offset, length, out, cancellable, error);
 }
 
+/* A memory stream that refuses to grow past a limit (G_IO_ERROR_NO_SPACE),
+ * so reel_blobs_get stops a blob larger than asked for while it arrives,
+ * without a Range: some S3 servers mishandle a Range on an empty object. */
+typedef struct
+{
+  GMemoryOutputStream parent;
+  gsize max;
+} BoundedStream;
+typedef GMemoryOutputStreamClass BoundedStreamClass;
+G_DEFINE_TYPE (BoundedStream, bounded_stream, G_TYPE_MEMORY_OUTPUT_STREAM)
+
+static gssize
+bounded_write (GOutputStream *stream, const void *buf, gsize count, GCancellable *cancellable,
+               GError **error)
+{
+  BoundedStream *b = (BoundedStream *)stream;
+  if (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (b)) + count > b->max)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "blob too large");
+      return -1;
+    }
+  return G_OUTPUT_STREAM_CLASS (bounded_stream_parent_class)
+      ->write_fn (stream, buf, count, cancellable, error);
+}
+
+static void
+bounded_stream_class_init (BoundedStreamClass *klass)
+{
+  G_OUTPUT_STREAM_CLASS (klass)->write_fn = bounded_write;
+}
+
+static void
+bounded_stream_init (BoundedStream *b)
+{
+}
+
 GBytes *
 reel_blobs_get (ReelBlobs *blobs, const char *key, gsize max, GError **error)
 {
-  g_autoptr (GOutputStream) mem = g_memory_output_stream_new_resizable ();
-  g_return_val_if_fail (max < G_MAXSIZE, NULL);
-  /* One byte more than allowed tells "too large" apart from "exactly max"
-   * in a single request. */
-  if (!reel_blobs_read (blobs, key, 0, (guint64)max + 1, mem, NULL, error)
-      || !g_output_stream_close (mem, NULL, error))
-    return NULL;
-  if (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (mem)) > max)
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GOutputStream) mem = g_object_new (bounded_stream_get_type (), "realloc-function",
+                                                g_realloc, "destroy-function", g_free, NULL);
+  ((BoundedStream *)mem)->max = max;
+  if (!reel_blobs_read (blobs, key, 0, 0, mem, NULL, &local)
+      || !g_output_stream_close (mem, NULL, &local))
     {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_TOO_LARGE,
-                   "blob %s is larger than %" G_GSIZE_FORMAT " bytes", key, max);
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+        g_set_error (error, REEL_ERROR, REEL_ERROR_TOO_LARGE,
+                     "blob %s is larger than %" G_GSIZE_FORMAT " bytes", key, max);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
   return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));

@@ -35,6 +35,7 @@ typedef struct
   const char *secret_key; /* NULL: $AWS_SECRET_ACCESS_KEY */
   gboolean path_style;    /* ENDPOINT/BUCKET/KEY rather than BUCKET.HOST/KEY */
   guint64 part_size;      /* multipart upload part size; 0: the default */
+  guint list_page;        /* keys per listing request; 0: 1000, S3's most */
 } ReelS3Options;
 
 /* The filesystem backend rooted at root (created if missing). */

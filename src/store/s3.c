@@ -33,6 +33,7 @@ typedef struct
   ReelBlobs parent;
   ReelS3Target target;
   guint64 part_size;
+  guint list_page; /* 0: the server's default (1000 on S3) */
 } S3Blobs;
 
 #define S3(blobs) (&((S3Blobs *)(blobs))->target)
@@ -108,6 +109,7 @@ reel_blobs_s3_open (const ReelS3Options *options, GError **error)
   S3Blobs *s3 = g_new0 (S3Blobs, 1);
   s3->parent.ops = &s3_ops;
   s3->part_size = options->part_size ? options->part_size : REEL_S3_PART_SIZE_DEFAULT;
+  s3->list_page = options->list_page;
   if (!target_init (&s3->target, options, error))
     {
       reel_s3_target_clear (&s3->target);
@@ -298,8 +300,8 @@ s3_read (ReelBlobs *blobs, const char *key, guint64 offset, guint64 length, GOut
   req.cancellable = cancellable;
   if (reel_s3_request (S3 (blobs), &req, &resp, &local))
     return TRUE;
-  /* Any range of an empty object is unsatisfiable; from its start it is
-   * simply empty, as on the filesystem. */
+  /* Any range of an empty object is unsatisfiable to S3; read from its
+   * start, it is simply empty, as on the filesystem. */
   if (offset == 0 && g_error_matches (local, REEL_ERROR, REEL_ERROR_INVALID)
       && strstr (local->message, "InvalidRange"))
     return TRUE;
@@ -351,7 +353,10 @@ s3_list (ReelBlobs *blobs, const char *prefix, ReelBlobsFunc func, gpointer user
          GError **error)
 {
   g_autofree char *prefix_q = reel_s3_uri_encode (prefix);
+  g_autofree char *max_keys = NULL;
   g_autofree char *token = NULL;
+  guint page = ((S3Blobs *)blobs)->list_page;
+  max_keys = page ? g_strdup_printf ("max-keys=%u&", page) : g_strdup ("");
   do
     {
       g_autofree char *token_q = token ? reel_s3_uri_encode (token) : NULL;
@@ -361,8 +366,8 @@ s3_list (ReelBlobs *blobs, const char *prefix, ReelBlobsFunc func, gpointer user
       g_auto (ReelS3Response) resp = { 0 };
 
       /* Parameters sorted by name: the canonical query libcurl signs as is. */
-      query = g_strdup_printf ("%s%s%slist-type=2&prefix=%s", token ? "continuation-token=" : "",
-                               token ? token_q : "", token ? "&" : "", prefix_q);
+      query = g_strdup_printf ("%s%s%slist-type=2&%sprefix=%s", token ? "continuation-token=" : "",
+                               token ? token_q : "", token ? "&" : "", max_keys, prefix_q);
       req.query = query;
       g_clear_pointer (&token, g_free);
       if (!reel_s3_request (S3 (blobs), &req, &resp, error)
