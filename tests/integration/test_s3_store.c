@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "store/blobs.h"
+#include "support/blob-helpers.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -49,34 +50,6 @@ open_blobs (const char *endpoint, gboolean path_style)
   ReelBlobs *blobs = reel_blobs_open_s3 (&o, &error);
   g_assert_no_error (error);
   return blobs;
-}
-
-static GBytes *
-pattern (gsize n, guint seed)
-{
-  guint8 *p = g_malloc (n);
-  for (gsize i = 0; i < n; i++)
-    p[i] = (guint8)((i * 31 + seed) ^ (i >> 9));
-  return g_bytes_new_take (p, n);
-}
-
-static GBytes *
-read_range (ReelBlobs *blobs, const char *key, guint64 offset, guint64 length, GError **error)
-{
-  g_autoptr (GOutputStream) mem = g_memory_output_stream_new_resizable ();
-  if (!reel_blobs_read (blobs, key, offset, length, mem, NULL, error))
-    return NULL;
-  g_assert_true (g_output_stream_close (mem, NULL, NULL));
-  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));
-}
-
-static void
-assert_slice (GBytes *got, GBytes *all, gsize offset, gsize length)
-{
-  g_autoptr (GBytes) want = g_bytes_new_from_bytes (all, offset, length);
-  g_assert_nonnull (got);
-  g_assert_cmpuint (g_bytes_get_size (got), ==, length);
-  g_assert_true (g_bytes_equal (got, want));
 }
 
 /* The recorded requests with this method whose target contains needle
@@ -138,7 +111,7 @@ static void
 test_round_trip (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) all = pattern (300000, 1);
+  g_autoptr (GBytes) all = blob_pattern (300000, 1);
   g_autoptr (GBytes) playlist = g_bytes_new_static ("#EXTM3U\n", 8);
   g_autoptr (GBytes) got = NULL;
   g_autofree char *md5 = NULL, *etag = NULL, *type = NULL;
@@ -152,25 +125,25 @@ test_round_trip (void)
   type = last_header ("videos/rt/master.m3u8", "Content-Type");
   g_assert_cmpstr (type, ==, "application/vnd.apple.mpegurl");
 
-  got = read_range (S.blobs, "videos/rt/720p/1.m4s", 0, 0, &error);
+  got = blob_read_range (S.blobs, "videos/rt/720p/1.m4s", 0, 0, &error);
   g_assert_no_error (error);
-  assert_slice (got, all, 0, 300000);
+  blob_assert_slice (got, all, 0, 300000);
   g_clear_pointer (&got, g_bytes_unref);
-  got = read_range (S.blobs, "videos/rt/720p/1.m4s", 12345, 100000, &error);
-  assert_slice (got, all, 12345, 100000);
+  got = blob_read_range (S.blobs, "videos/rt/720p/1.m4s", 12345, 100000, &error);
+  blob_assert_slice (got, all, 12345, 100000);
   g_clear_pointer (&got, g_bytes_unref);
   /* The Range went to the server: only those bytes crossed the wire. */
   g_free (etag);
   etag = last_header ("videos/rt/720p/1.m4s", "Range");
   g_assert_cmpstr (etag, ==, "bytes=12345-112344");
   g_clear_pointer (&etag, g_free);
-  got = read_range (S.blobs, "videos/rt/720p/1.m4s", 299990, 0, &error);
-  assert_slice (got, all, 299990, 10);
+  got = blob_read_range (S.blobs, "videos/rt/720p/1.m4s", 299990, 0, &error);
+  blob_assert_slice (got, all, 299990, 10);
   g_clear_pointer (&got, g_bytes_unref);
-  got = read_range (S.blobs, "videos/rt/720p/1.m4s", 299990, 1000, &error);
-  assert_slice (got, all, 299990, 10);
+  got = blob_read_range (S.blobs, "videos/rt/720p/1.m4s", 299990, 1000, &error);
+  blob_assert_slice (got, all, 299990, 10);
   g_clear_pointer (&got, g_bytes_unref);
-  g_assert_null (read_range (S.blobs, "videos/rt/720p/1.m4s", 300000, 10, &error));
+  g_assert_null (blob_read_range (S.blobs, "videos/rt/720p/1.m4s", 300000, 10, &error));
   g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "InvalidRange"));
   g_clear_error (&error);
@@ -193,7 +166,7 @@ test_round_trip (void)
   g_assert_cmpstr (info.etag, ==, etag);
 
   g_assert_true (reel_blobs_delete (S.blobs, "videos/rt/720p/1.m4s", &error));
-  g_assert_null (read_range (S.blobs, "videos/rt/720p/1.m4s", 0, 0, &error));
+  g_assert_null (blob_read_range (S.blobs, "videos/rt/720p/1.m4s", 0, 0, &error));
   g_assert_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND);
 }
 
@@ -203,7 +176,7 @@ test_missing (void)
   g_autoptr (GError) error = NULL;
   ReelBlobInfo info;
 
-  g_assert_null (read_range (S.blobs, "videos/none/1.m4s", 0, 0, &error));
+  g_assert_null (blob_read_range (S.blobs, "videos/none/1.m4s", 0, 0, &error));
   g_assert_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND);
   /* S3's own error code is in the message. */
   g_assert_nonnull (strstr (error->message, "NoSuchKey"));
@@ -254,7 +227,7 @@ test_list_pages (void)
   for (guint i = 0; i < 11; i++)
     {
       g_autofree char *key = g_strdup_printf ("videos/ls/360p/%02u.m4s", i);
-      g_autoptr (GBytes) b = pattern (100 + i, i);
+      g_autoptr (GBytes) b = blob_pattern (100 + i, i);
       g_assert_true (reel_blobs_put (S.blobs, key, b, &error));
     }
   {
@@ -297,7 +270,7 @@ test_multipart (void)
     g_autoptr (GFileOutputStream) out = g_file_replace (f, NULL, FALSE, 0, NULL, &error);
     for (guint i = 0; i < 40; i++)
       {
-        g_autoptr (GBytes) mib = pattern (1 << 20, i);
+        g_autoptr (GBytes) mib = blob_pattern (1 << 20, i);
         g_assert_true (g_output_stream_write_bytes (G_OUTPUT_STREAM (out), mib, NULL, &error)
                        == 1 << 20);
       }
@@ -350,7 +323,7 @@ test_awscli_to_reel (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *src = g_build_filename (S.tmp, "poster.jpg", NULL);
-  g_autoptr (GBytes) all = pattern (70000, 9);
+  g_autoptr (GBytes) all = blob_pattern (70000, 9);
   g_autoptr (GBytes) got = NULL;
   g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
   const char *cp[]
@@ -360,9 +333,9 @@ test_awscli_to_reel (void)
   g_assert_true (g_file_set_contents (src, g_bytes_get_data (all, NULL), 70000, NULL));
   g_free (reel_test_aws (S.s3, REGION, cp, &status));
   g_assert_cmpint (status, ==, 0);
-  got = read_range (S.blobs, "videos/aws/poster.jpg", 0, 0, &error);
+  got = blob_read_range (S.blobs, "videos/aws/poster.jpg", 0, 0, &error);
   g_assert_no_error (error);
-  assert_slice (got, all, 0, 70000);
+  blob_assert_slice (got, all, 0, 70000);
   g_assert_true (reel_blobs_list (S.blobs, "videos/aws/", collect, keys, &error));
   g_assert_cmpuint (keys->len, ==, 1);
   g_assert_cmpstr (keys->pdata[0], ==, "videos/aws/poster.jpg=70000");
@@ -393,7 +366,7 @@ static void
 test_presign (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) all = pattern (50000, 4);
+  g_autoptr (GBytes) all = blob_pattern (50000, 4);
   g_autoptr (GBytes) whole = NULL, part = NULL;
   g_autofree char *url = NULL, *prefix = NULL;
   guint status;
@@ -405,10 +378,10 @@ test_presign (void)
   g_assert_true (g_str_has_prefix (url, prefix));
   whole = soup_get (url, NULL, &status);
   g_assert_cmpuint (status, ==, 200);
-  assert_slice (whole, all, 0, 50000);
+  blob_assert_slice (whole, all, 0, 50000);
   part = soup_get (url, "bytes=1000-1999", &status);
   g_assert_cmpuint (status, ==, 206);
-  assert_slice (part, all, 1000, 1000);
+  blob_assert_slice (part, all, 1000, 1000);
   /* Both fetches were recorded; check_sigv4.py verifies them at the end. */
   g_assert_cmpuint (count_requests ("GET", "originals/presigned?X-Amz-Algorithm=", 0), ==, 2);
 }
@@ -418,7 +391,7 @@ static void
 test_retry_503 (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) all = pattern (10000, 5);
+  g_autoptr (GBytes) all = blob_pattern (10000, 5);
   g_autoptr (GBytes) got = NULL;
 
   reel_test_s3_proxy_fault (S.proxy, "status?n=3&code=503");
@@ -428,9 +401,9 @@ test_retry_503 (void)
   g_assert_cmpuint (count_requests ("PUT", "videos/retry/1.m4s", 200), ==, 1);
 
   reel_test_s3_proxy_fault (S.proxy, "status?n=2&code=500");
-  got = read_range (S.blobs, "videos/retry/1.m4s", 0, 0, &error);
+  got = blob_read_range (S.blobs, "videos/retry/1.m4s", 0, 0, &error);
   g_assert_no_error (error);
-  assert_slice (got, all, 0, 10000);
+  blob_assert_slice (got, all, 0, 10000);
   g_assert_cmpuint (count_requests ("GET", "videos/retry/1.m4s", 500), ==, 2);
 }
 
@@ -439,7 +412,7 @@ static void
 test_retry_bounds (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) all = pattern (100, 6);
+  g_autoptr (GBytes) all = blob_pattern (100, 6);
 
   reel_test_s3_proxy_fault (S.proxy, "status?n=100&code=500");
   g_assert_false (reel_blobs_put (S.blobs, "videos/bounded/1.m4s", all, &error));
@@ -462,15 +435,15 @@ static void
 test_resume_cut (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) all = pattern (400000, 7);
+  g_autoptr (GBytes) all = blob_pattern (400000, 7);
   g_autoptr (GBytes) got = NULL;
   g_autofree char *range = NULL;
 
   g_assert_true (reel_blobs_put (S.blobs, "videos/cut/1.m4s", all, &error));
   reel_test_s3_proxy_fault (S.proxy, "cut?n=1&after=131072");
-  got = read_range (S.blobs, "videos/cut/1.m4s", 0, 0, &error);
+  got = blob_read_range (S.blobs, "videos/cut/1.m4s", 0, 0, &error);
   g_assert_no_error (error);
-  assert_slice (got, all, 0, 400000);
+  blob_assert_slice (got, all, 0, 400000);
   g_assert_cmpuint (count_requests ("GET", "videos/cut/1.m4s", 200), ==, 1);
   g_assert_cmpuint (count_requests ("GET", "videos/cut/1.m4s", 206), ==, 1);
   range = last_header ("videos/cut/1.m4s", "Range");
@@ -480,9 +453,9 @@ test_resume_cut (void)
 
   /* The same inside a range: the remainder of that range only. */
   reel_test_s3_proxy_fault (S.proxy, "cut?n=1&after=65536");
-  got = read_range (S.blobs, "videos/cut/1.m4s", 1000, 200000, &error);
+  got = blob_read_range (S.blobs, "videos/cut/1.m4s", 1000, 200000, &error);
   g_assert_no_error (error);
-  assert_slice (got, all, 1000, 200000);
+  blob_assert_slice (got, all, 1000, 200000);
   range = last_header ("videos/cut/1.m4s", "Range");
   g_assert_cmpstr (range, ==, "bytes=66536-200999");
 }
@@ -510,7 +483,7 @@ test_retry_restart (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *direct_url = g_strdup (S.s3->url);
   g_autoptr (ReelBlobs) direct = open_blobs (direct_url, TRUE);
-  g_autoptr (GBytes) all = pattern (20000, 8);
+  g_autoptr (GBytes) all = blob_pattern (20000, 8);
   g_autoptr (GBytes) got = NULL;
   PutJob job = { direct, all, FALSE, NULL };
   GThread *t;
@@ -524,9 +497,9 @@ test_retry_restart (void)
   g_thread_join (t);
   g_assert_no_error (job.error);
   g_assert_true (job.ok);
-  got = read_range (direct, "videos/restart/1.m4s", 0, 0, &error);
+  got = blob_read_range (direct, "videos/restart/1.m4s", 0, 0, &error);
   g_assert_no_error (error);
-  assert_slice (got, all, 0, 20000);
+  blob_assert_slice (got, all, 0, 20000);
 }
 
 /* Virtual-host style: BUCKET.s3.localhost:PORT/KEY. */
@@ -536,7 +509,7 @@ test_vhost (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *endpoint = g_strdup_printf ("http://s3.localhost:%u", S.proxy->port);
   g_autoptr (ReelBlobs) vhost = open_blobs (endpoint, FALSE);
-  g_autoptr (GBytes) all = pattern (3000, 10);
+  g_autoptr (GBytes) all = blob_pattern (3000, 10);
   g_autoptr (GBytes) got = NULL;
   g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *host = NULL, *want_host = NULL;
@@ -548,14 +521,14 @@ test_vhost (void)
   g_assert_cmpstr (host, ==, want_host);
   /* The bucket is in the host, not the path. */
   g_assert_cmpuint (count_requests ("PUT", "/" BUCKET "/videos/vhost/", 0), ==, 0);
-  got = read_range (vhost, "videos/vhost/1.m4s", 100, 200, &error);
-  assert_slice (got, all, 100, 200);
+  got = blob_read_range (vhost, "videos/vhost/1.m4s", 100, 200, &error);
+  blob_assert_slice (got, all, 100, 200);
   g_assert_true (reel_blobs_list (vhost, "videos/vhost/", collect, keys, &error));
   g_assert_cmpuint (keys->len, ==, 1);
   /* And the same object through path style. */
   g_clear_pointer (&got, g_bytes_unref);
-  got = read_range (S.blobs, "videos/vhost/1.m4s", 0, 0, &error);
-  assert_slice (got, all, 0, 3000);
+  got = blob_read_range (S.blobs, "videos/vhost/1.m4s", 0, 0, &error);
+  blob_assert_slice (got, all, 0, 3000);
 }
 
 #define THREADS 4
@@ -569,10 +542,10 @@ busy_thread (gpointer data)
     {
       g_autoptr (GError) error = NULL;
       g_autofree char *key = g_strdup_printf ("videos/threads/%u/%u.m4s", n, i);
-      g_autoptr (GBytes) all = pattern (5000 + i, n * 100 + i);
+      g_autoptr (GBytes) all = blob_pattern (5000 + i, n * 100 + i);
       g_autoptr (GBytes) got = NULL;
       if (!reel_blobs_put (S.blobs, key, all, &error)
-          || !(got = read_range (S.blobs, key, 0, 0, &error)) || !g_bytes_equal (got, all))
+          || !(got = blob_read_range (S.blobs, key, 0, 0, &error)) || !g_bytes_equal (got, all))
         return g_strdup_printf ("%s: %s", key, error ? error->message : "different bytes");
     }
   return NULL;

@@ -4,6 +4,7 @@
  * the configuration. */
 #include "core/error.h"
 #include "store/blobs.h"
+#include "support/blob-helpers.h"
 
 #include <glib/gstdio.h>
 
@@ -51,34 +52,6 @@ teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
-static GBytes *
-pattern (gsize n)
-{
-  guint8 *p = g_malloc (n);
-  for (gsize i = 0; i < n; i++)
-    p[i] = (guint8)(i * 7 + i / 251);
-  return g_bytes_new_take (p, n);
-}
-
-/* reel_blobs_read of [offset, offset + length) into memory. */
-static GBytes *
-read_range (ReelBlobs *blobs, const char *key, guint64 offset, guint64 length, GError **error)
-{
-  g_autoptr (GOutputStream) mem = g_memory_output_stream_new_resizable ();
-  if (!reel_blobs_read (blobs, key, offset, length, mem, NULL, error))
-    return NULL;
-  g_assert_true (g_output_stream_close (mem, NULL, NULL));
-  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));
-}
-
-static void
-assert_slice (GBytes *got, GBytes *all, gsize offset, gsize length)
-{
-  g_autoptr (GBytes) want = g_bytes_new_from_bytes (all, offset, length);
-  g_assert_cmpuint (g_bytes_get_size (got), ==, length);
-  g_assert_true (g_bytes_equal (got, want));
-}
-
 static void
 test_keys (void)
 {
@@ -98,7 +71,7 @@ static void
 test_put_read (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) all = pattern (200000);
+  g_autoptr (GBytes) all = blob_pattern (200000, 0);
   g_autoptr (GBytes) got = NULL;
   ReelBlobInfo info;
 
@@ -106,27 +79,27 @@ test_put_read (Fixture *f, gconstpointer data)
   g_assert_true (reel_blobs_put (f->blobs, "videos/v1/720p/1.m4s", all, &error));
   g_assert_no_error (error);
 
-  got = read_range (f->blobs, "videos/v1/720p/1.m4s", 0, 0, &error);
+  got = blob_read_range (f->blobs, "videos/v1/720p/1.m4s", 0, 0, &error);
   g_assert_no_error (error);
-  assert_slice (got, all, 0, 200000);
+  blob_assert_slice (got, all, 0, 200000);
   g_clear_pointer (&got, g_bytes_unref);
 
   /* Ranges: inside, across the copy buffer, cut at the end. */
-  got = read_range (f->blobs, "videos/v1/720p/1.m4s", 1000, 70000, &error);
-  assert_slice (got, all, 1000, 70000);
+  got = blob_read_range (f->blobs, "videos/v1/720p/1.m4s", 1000, 70000, &error);
+  blob_assert_slice (got, all, 1000, 70000);
   g_clear_pointer (&got, g_bytes_unref);
-  got = read_range (f->blobs, "videos/v1/720p/1.m4s", 199990, 0, &error);
-  assert_slice (got, all, 199990, 10);
+  got = blob_read_range (f->blobs, "videos/v1/720p/1.m4s", 199990, 0, &error);
+  blob_assert_slice (got, all, 199990, 10);
   g_clear_pointer (&got, g_bytes_unref);
-  got = read_range (f->blobs, "videos/v1/720p/1.m4s", 199990, 100, &error);
-  assert_slice (got, all, 199990, 10);
+  got = blob_read_range (f->blobs, "videos/v1/720p/1.m4s", 199990, 100, &error);
+  blob_assert_slice (got, all, 199990, 10);
   g_clear_pointer (&got, g_bytes_unref);
 
   /* Past the end, and absent. */
-  g_assert_null (read_range (f->blobs, "videos/v1/720p/1.m4s", 200000, 1, &error));
+  g_assert_null (blob_read_range (f->blobs, "videos/v1/720p/1.m4s", 200000, 1, &error));
   g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_null (read_range (f->blobs, "videos/v1/720p/2.m4s", 0, 0, &error));
+  g_assert_null (blob_read_range (f->blobs, "videos/v1/720p/2.m4s", 0, 0, &error));
   g_assert_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND);
   g_clear_error (&error);
   g_assert_false (reel_blobs_stat (f->blobs, "videos/v1/720p/2.m4s", &info, &error));
@@ -174,7 +147,7 @@ static void
 test_put_file (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) all = pattern (100000);
+  g_autoptr (GBytes) all = blob_pattern (100000, 0);
   g_autofree char *src = g_build_filename (f->dir, "upload.part", NULL);
   g_autofree char *path = NULL;
   g_autoptr (GBytes) got = NULL;
@@ -187,8 +160,8 @@ test_put_file (Fixture *f, gconstpointer data)
   path = reel_blobs_local_path (f->blobs, "originals/v1", &error);
   g_assert_no_error (error);
   g_assert_true (g_str_has_suffix (path, "/blobs/originals/v1"));
-  got = read_range (f->blobs, "originals/v1", 0, 0, &error);
-  assert_slice (got, all, 0, 100000);
+  got = blob_read_range (f->blobs, "originals/v1", 0, 0, &error);
+  blob_assert_slice (got, all, 0, 100000);
 
   g_assert_null (reel_blobs_local_path (f->blobs, "originals/v2", &error));
   g_assert_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND);
@@ -201,7 +174,7 @@ static void
 test_presign (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) all = pattern (1000);
+  g_autoptr (GBytes) all = blob_pattern (1000, 0);
   g_autofree char *uri = NULL, *path = NULL, *want = NULL;
 
   g_assert_true (reel_blobs_put (f->blobs, "originals/v1", all, &error));
@@ -246,7 +219,7 @@ test_list_delete (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autoptr (GBytes) b = pattern (10 + i);
+      g_autoptr (GBytes) b = blob_pattern (10 + i, 0);
       g_assert_true (reel_blobs_put (f->blobs, names[i], b, &error));
     }
   g_assert_true (reel_blobs_list (f->blobs, "videos/a/", collect, keys, &error));
