@@ -242,10 +242,11 @@ multipart (ReelBlobs *blobs, const char *key, int fd, guint64 size, GError **err
       ReelS3Request abort = request ("DELETE", key);
       abort.query = query;
       if (!reel_s3_request (S3 (blobs), &abort, &resp, &abort_error))
-        g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
-                          "cannot abort the multipart upload of %s (a bucket lifecycle rule "
-                          "for incomplete uploads removes its parts): %s",
-                          key, abort_error->message);
+        /* A notice, not a warning: the upload's own failure is the error,
+         * and some S3 servers (s3rver) cannot abort at all. */
+        g_message ("cannot abort the multipart upload of %s (a bucket lifecycle rule for "
+                   "incomplete uploads removes its parts): %s",
+                   key, abort_error->message);
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
@@ -281,8 +282,7 @@ s3_put_file (ReelBlobs *blobs, const char *key, const char *path, GError **error
     ok = multipart (blobs, key, fd, (guint64)st.st_size, error);
   close (fd);
   if (ok && g_unlink (path) != 0 && errno != ENOENT)
-    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "cannot remove %s: %s", path,
-                      g_strerror (errno));
+    g_warning ("stored %s, but cannot remove %s: %s", key, path, g_strerror (errno));
   return ok;
 }
 

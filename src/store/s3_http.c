@@ -453,7 +453,7 @@ reel_s3_request (const ReelS3Target *target, ReelS3Request *req, ReelS3Response 
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
-      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE", "%s; retrying", local->message);
+      g_info ("%s; retrying", local->message);
       /* A streamed body cut off midway: ask for the rest of the same object. */
       if (req->sink && resp->sunk > resumed)
         {

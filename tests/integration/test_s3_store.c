@@ -317,6 +317,35 @@ test_multipart (void)
   g_unlink (via_aws);
 }
 
+/* A part refused: the upload is aborted, nothing is stored, the file stays. */
+static void
+test_multipart_abort (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *src = g_build_filename (S.tmp, "aborted.mp4", NULL);
+  g_autoptr (GBytes) all = blob_pattern ((12 << 20) + 5, 11);
+  ReelBlobInfo info;
+
+  g_assert_true (
+      g_file_set_contents (src, g_bytes_get_data (all, NULL), g_bytes_get_size (all), NULL));
+  reel_test_s3_proxy_fault (S.proxy,
+                            "status?n=1&code=403&s3code=AccessDenied&match=partNumber%3D2%26");
+  g_assert_false (reel_blobs_put_file (S.blobs, "originals/aborted", src, &error));
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, "AccessDenied"));
+  g_clear_error (&error);
+  /* Part 1 went up, part 2 was refused, part 3 never sent; then an abort. */
+  g_assert_cmpuint (count_requests ("PUT", "originals/aborted?partNumber=1&", 200), ==, 1);
+  g_assert_cmpuint (count_requests ("PUT", "originals/aborted?partNumber=2&", 403), ==, 1);
+  g_assert_cmpuint (count_requests ("PUT", "originals/aborted?partNumber=3&", 0), ==, 0);
+  g_assert_cmpuint (count_requests ("POST", "originals/aborted?uploadId=", 0), ==, 0);
+  g_assert_cmpuint (count_requests ("DELETE", "originals/aborted?uploadId=", 0), ==, 1);
+  g_assert_true (g_file_test (src, G_FILE_TEST_EXISTS));
+  g_assert_false (reel_blobs_stat (S.blobs, "originals/aborted", &info, &error));
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND);
+  g_unlink (src);
+}
+
 /* The other way: what awscli stores, reel reads and lists. */
 static void
 test_awscli_to_reel (void)
@@ -608,6 +637,7 @@ main (int argc, char **argv)
   g_test_add_func ("/s3/missing", test_missing);
   g_test_add_func ("/s3/list-pages", test_list_pages);
   g_test_add_func ("/s3/multipart", test_multipart);
+  g_test_add_func ("/s3/multipart-abort", test_multipart_abort);
   g_test_add_func ("/s3/awscli-to-reel", test_awscli_to_reel);
   g_test_add_func ("/s3/presign", test_presign);
   g_test_add_func ("/s3/retry-503", test_retry_503);

@@ -11,11 +11,12 @@ status answered. check_sigv4.py recomputes the signatures from that record.
 
 Faults, armed over HTTP by the test (answered by the proxy itself, never
 forwarded or recorded):
-    GET /__proxy/status?n=N&code=503&s3code=SlowDown
-                                       the next N requests get that status
-                                       and S3's XML error body with that
-                                       code (default: SlowDown for 503,
-                                       InternalError otherwise)
+    GET /__proxy/status?n=N&code=503&s3code=SlowDown&match=TEXT
+                                       the next N requests (whose target
+                                       contains TEXT, if given) get that
+                                       status and S3's XML error body with
+                                       that code (default: SlowDown for
+                                       503, InternalError otherwise)
     GET /__proxy/cut?n=N&after=B       the next N answers to a GET are cut
                                        (connection closed) after B body bytes
     GET /__proxy/reset                 disarm everything
@@ -35,13 +36,14 @@ CHUNK = 64 * 1024
 NOT_FORWARDED = {"connection", "keep-alive", "expect", "transfer-encoding", "proxy-connection"}
 
 lock = threading.Lock()
-faults = {"status_n": 0, "status_code": 503, "status_s3code": None, "cut_n": 0, "cut_after": 0}
+faults = {"status_n": 0, "status_code": 503, "status_s3code": None, "status_match": "",
+          "cut_n": 0, "cut_after": 0}
 
 
-def take(kind):
-    """Consumes one armed fault of kind ('status' or 'cut'), if any."""
+def take(kind, target=""):
+    """Consumes one armed fault of kind ('status' or 'cut'), if any applies."""
     with lock:
-        if faults[kind + "_n"] > 0:
+        if faults[kind + "_n"] > 0 and faults.get(kind + "_match", "") in target:
             faults[kind + "_n"] -= 1
             return True
         return False
@@ -61,6 +63,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 faults["status_n"] = int(q.get("n", "1"))
                 faults["status_code"] = int(q.get("code", "503"))
                 faults["status_s3code"] = q.get("s3code")
+                faults["status_match"] = q.get("match", "")
             elif url.path == "/__proxy/cut":
                 faults["cut_n"] = int(q.get("n", "1"))
                 faults["cut_after"] = int(q.get("after", "0"))
@@ -106,7 +109,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.control()
         sha = hashlib.sha256()
         length = 0
-        if take("status"):
+        if take("status", self.path):
             for data in self.read_body():
                 sha.update(data)
                 length += len(data)
