@@ -24,11 +24,13 @@ APT_PACKAGES=(
 )
 # Only the tests need these: reference tools and checkers the tests run
 # (ffmpeg decodes what reel serves, mdb_dump compares read models, JSON
-# Schema and Prometheus validators, an SMTP sink), a real browser for the
-# browser suite, and SQLite FTS5 as the search benchmark's reference.
+# Schema and Prometheus validators, an SMTP sink, botocore recomputing the
+# S3 signatures and awscli cross-checking the S3 objects), a real browser for
+# the browser suite, and SQLite FTS5 as the search benchmark's reference.
 TEST_APT_PACKAGES=(
   ffmpeg lmdb-utils chromium libsqlite3-dev
   python3 python3-jsonschema python3-yaml python3-prometheus-client python3-aiosmtpd
+  python3-botocore awscli
 )
 
 install_deps() { # install_deps PACKAGE...
@@ -44,9 +46,10 @@ install_deps() { # install_deps PACKAGE...
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# The web UI's third-party scripts (hls.js, tus-js-client) and the browser tests' driver
-# (playwright-core, which drives Debian's Chromium and downloads no browser),
-# pinned by package-lock.json; hls.js is copied where reeld serves it.
+# The web UI's third-party scripts (hls.js, tus-js-client), the browser tests' driver
+# (playwright-core, which drives Debian's Chromium and downloads no browser) and
+# the S3 tests' server (s3rver), pinned by package-lock.json; hls.js is copied
+# where reeld serves it.
 install_npm() {
   if ! command -v npm >/dev/null; then
     install_deps nodejs npm

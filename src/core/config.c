@@ -101,6 +101,12 @@ reel_config_new (void)
   cfg->live_max_bytes = DEFAULT_LIVE_WINDOW_BYTES;
   /* Live encodes in real time on the ingest machine: fewer, smaller rungs. */
   cfg->live_ladder = g_strdup ("720p:720:2800,360p:360:800");
+  cfg->blobs_backend = g_strdup ("fs");
+  cfg->s3_region = g_strdup ("us-east-1");
+  /* Self-hosted S3 servers (MinIO, Garage, SeaweedFS) answer path-style
+   * requests out of the box; virtual-host style needs wildcard DNS there. */
+  cfg->s3_path_style = TRUE;
+  cfg->s3_part_size = REEL_S3_PART_SIZE_DEFAULT;
   return cfg;
 }
 
@@ -124,6 +130,12 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->smtp_password);
   g_free (cfg->live_srt_host);
   g_free (cfg->live_ladder);
+  g_free (cfg->blobs_backend);
+  g_free (cfg->s3_endpoint);
+  g_free (cfg->s3_bucket);
+  g_free (cfg->s3_region);
+  g_free (cfg->s3_access_key);
+  g_free (cfg->s3_secret_key);
   g_free (cfg);
 }
 
@@ -364,6 +376,33 @@ set_ip (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
   return set_string (cfg, s, value, error);
 }
 
+static gboolean
+set_bool (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  static const char *const yes[] = { "true", "yes", "1", NULL };
+  static const char *const no[] = { "false", "no", "0", NULL };
+  if (!g_strv_contains (yes, value) && !g_strv_contains (no, value))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s: expected true or false, got \"%s\"",
+                   s->name, value);
+      return FALSE;
+    }
+  *FIELD (s, cfg, gboolean) = g_strv_contains (yes, value);
+  return TRUE;
+}
+
+static gboolean
+set_blobs_backend (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  if (!g_str_equal (value, "fs") && !g_str_equal (value, "s3"))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s: expected fs or s3, got \"%s\"",
+                   s->name, value);
+      return FALSE;
+    }
+  return set_string (cfg, s, value, error);
+}
+
 #define AT(field) G_STRUCT_OFFSET (ReelConfig, field)
 #define A_YEAR ((guint64)365 * 24 * 3600)
 
@@ -415,6 +454,15 @@ static const Setting settings[] = {
   { "live.window_seconds", set_uint, AT (live_window_s), 10, 86400 },
   { "live.window_bytes", set_u64, AT (live_max_bytes), 1 << 20, G_MAXINT64 },
   { "live.ladder", set_ladder, AT (live_ladder) },
+  { "blobs.backend", set_blobs_backend, AT (blobs_backend) },
+  { "blobs.s3_endpoint", set_base_url, AT (s3_endpoint) },
+  { "blobs.s3_bucket", set_optional, AT (s3_bucket) },
+  { "blobs.s3_region", set_string, AT (s3_region) },
+  { "blobs.s3_access_key", set_optional, AT (s3_access_key) },
+  { "blobs.s3_secret_key", set_optional, AT (s3_secret_key) },
+  { "blobs.s3_path_style", set_bool, AT (s3_path_style) },
+  /* S3 allows parts of 5 MiB to 5 GiB. */
+  { "blobs.s3_part_size_bytes", set_u64, AT (s3_part_size), 5 << 20, (guint64)5 << 30 },
 };
 
 const char *const *

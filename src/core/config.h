@@ -23,6 +23,11 @@ typedef enum
 #define REEL_ROLES_ALL                                                                             \
   (REEL_ROLE_API | REEL_ROLE_PROJECTOR | REEL_ROLE_INGEST | REEL_ROLE_WORKER | REEL_ROLE_LIVE)
 
+/* Multipart uploads to S3 go up in parts of this size: large enough that a
+ * 16 GiB upload stays far below S3's 10,000 parts, small enough that a
+ * failed part is cheap to send again. */
+#define REEL_S3_PART_SIZE_DEFAULT ((guint64)16 << 20)
+
 typedef struct
 {
   char *data_dir;             /* reeld.data_dir */
@@ -70,6 +75,16 @@ typedef struct
   guint live_window_s;                /* live.window_seconds: rewind reach (stream max age) */
   guint64 live_max_bytes;             /* live.window_bytes: a channel's stream size limit */
   char *live_ladder;                  /* live.ladder: NAME:HEIGHT:KBPS,... */
+
+  /* Where blobs live (store/blobs.h). */
+  char *blobs_backend;    /* blobs.backend: "fs" (DATA_DIR/blobs) or "s3" */
+  char *s3_endpoint;      /* blobs.s3_endpoint: NULL = AWS's endpoint of s3_region */
+  char *s3_bucket;        /* blobs.s3_bucket */
+  char *s3_region;        /* blobs.s3_region */
+  char *s3_access_key;    /* blobs.s3_access_key: NULL = $AWS_ACCESS_KEY_ID */
+  char *s3_secret_key;    /* blobs.s3_secret_key: NULL = $AWS_SECRET_ACCESS_KEY */
+  gboolean s3_path_style; /* blobs.s3_path_style */
+  guint64 s3_part_size;   /* blobs.s3_part_size_bytes: multipart upload part size */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

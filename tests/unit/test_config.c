@@ -89,6 +89,57 @@ test_social_keys (void)
   g_assert_null (cfg->smtp_url);
 }
 
+/* The blob store keys: fs by default; the S3 ones land in their fields. */
+static void
+test_blobs_keys (void)
+{
+  g_autoptr (ReelConfig) cfg = reel_config_new ();
+  g_autoptr (GError) error = NULL;
+  const char *bad[][2] = {
+    { "blobs.backend", "nfs" },
+    { "blobs.s3_endpoint", "s3.example.org" },
+    { "blobs.s3_endpoint", "http://minio:9000/" },
+    { "blobs.s3_path_style", "maybe" },
+    { "blobs.s3_part_size_bytes", "5242879" },
+    { "blobs.s3_part_size_bytes", "5368709121" },
+  };
+  g_assert_cmpstr (cfg->blobs_backend, ==, "fs");
+  g_assert_cmpstr (cfg->s3_region, ==, "us-east-1");
+  g_assert_true (cfg->s3_path_style);
+  g_assert_cmpuint (cfg->s3_part_size, ==, REEL_S3_PART_SIZE_DEFAULT);
+  g_assert_true (reel_config_set (cfg, "blobs.backend", "s3", &error));
+  g_assert_true (reel_config_set (cfg, "blobs.s3_endpoint", "http://10.0.0.5:9000", &error));
+  g_assert_true (reel_config_set (cfg, "blobs.s3_bucket", "reel", &error));
+  g_assert_true (reel_config_set (cfg, "blobs.s3_region", "garage", &error));
+  g_assert_true (
+      reel_config_set (cfg, "blobs.s3_access_key", "GK31c2f218a2e44f485b94239e", &error));
+  g_assert_true (
+      reel_config_set (cfg, "blobs.s3_secret_key", "b892c0665f0ada8a4755dae98baa3b", &error));
+  g_assert_true (reel_config_set (cfg, "blobs.s3_path_style", "false", &error));
+  g_assert_true (reel_config_set (cfg, "blobs.s3_part_size_bytes", "8388608", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cfg->blobs_backend, ==, "s3");
+  g_assert_cmpstr (cfg->s3_endpoint, ==, "http://10.0.0.5:9000");
+  g_assert_cmpstr (cfg->s3_bucket, ==, "reel");
+  g_assert_cmpstr (cfg->s3_region, ==, "garage");
+  g_assert_cmpstr (cfg->s3_access_key, ==, "GK31c2f218a2e44f485b94239e");
+  g_assert_cmpstr (cfg->s3_secret_key, ==, "b892c0665f0ada8a4755dae98baa3b");
+  g_assert_false (cfg->s3_path_style);
+  g_assert_cmpuint (cfg->s3_part_size, ==, 8388608);
+  g_assert_true (reel_config_set (cfg, "blobs.s3_path_style", "yes", &error));
+  g_assert_true (cfg->s3_path_style);
+  /* Empty credentials: read from the environment when the store opens. */
+  g_assert_true (reel_config_set (cfg, "blobs.s3_secret_key", "", &error));
+  g_assert_null (cfg->s3_secret_key);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_assert_false (reel_config_set (cfg, bad[i][0], bad[i][1], &e));
+      g_assert_error (e, REEL_ERROR, REEL_ERROR_INVALID);
+      g_assert_nonnull (strstr (e->message, bad[i][0]));
+    }
+}
+
 static void
 test_errors (void)
 {
@@ -206,6 +257,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/set", test_set);
   g_test_add_func ("/config/errors", test_errors);
   g_test_add_func ("/config/social-keys", test_social_keys);
+  g_test_add_func ("/config/blobs-keys", test_blobs_keys);
   g_test_add_func ("/config/file", test_file);
   g_test_add_func ("/config/example-file", test_example_file);
   return g_test_run ();
