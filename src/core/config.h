@@ -7,6 +7,8 @@
  * command line. data/reeld.conf.example documents every key. */
 #pragma once
 
+#include "core/ratelimit.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -22,6 +24,20 @@ typedef enum
 
 #define REEL_ROLES_ALL                                                                             \
   (REEL_ROLE_API | REEL_ROLE_PROJECTOR | REEL_ROLE_INGEST | REEL_ROLE_WORKER | REEL_ROLE_LIVE)
+
+/* What has flood limits (http/throttle.h): each has a rate per client IP
+ * and, where there is an account, one per account. */
+typedef enum
+{
+  REEL_LIMIT_LOGIN,
+  REEL_LIMIT_REGISTER,
+  REEL_LIMIT_UPLOAD,
+  REEL_LIMIT_COMMENT, /* per account: comments.rate_limit (app/comments.h) */
+  REEL_LIMIT_SUBSCRIBE,
+  REEL_LIMIT_LIVE_KEY,
+  REEL_LIMIT_EVENTS,
+  REEL_N_LIMITS
+} ReelLimit;
 
 typedef struct
 {
@@ -70,6 +86,20 @@ typedef struct
   guint live_window_s;                /* live.window_seconds: rewind reach (stream max age) */
   guint64 live_max_bytes;             /* live.window_bytes: a channel's stream size limit */
   char *live_ladder;                  /* live.ladder: NAME:HEIGHT:KBPS,... */
+
+  /* Floods: request rates (http/throttle.h), connections
+   * (http/connections.h) and password hashing (http/server.h). */
+  ReelRate limit_per_ip[REEL_N_LIMITS];      /* limits.<what>_per_ip */
+  ReelRate limit_per_account[REEL_N_LIMITS]; /* limits.<what>_per_account */
+  guint limit_max_keys;                      /* limits.max_keys: buckets held at most */
+  char *trusted_proxies;                     /* http.trusted_proxies: IPs/CIDRs, or NULL */
+  guint http_max_conns;                      /* http.max_connections */
+  guint http_max_conns_per_ip;               /* http.max_connections_per_ip */
+  guint http_header_timeout_s;               /* http.header_timeout_seconds */
+  guint http_body_timeout_s;                 /* http.body_timeout_seconds */
+  guint http_idle_timeout_s;                 /* http.idle_timeout_seconds */
+  guint hash_threads;                        /* auth.hash_threads: 0 = one per core */
+  guint hash_queue;                          /* auth.hash_queue: hashes waiting at most */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);
