@@ -1,6 +1,7 @@
 /* See server.h.
  *
- * Request life: request-started stamps the start time; the early handler refuses an oversize body from
+ * Request life: request-started stamps the start time (and connections.c
+ * watches the connection); the early handler refuses an oversize body from
  * its Content-Length (or stops accumulating a chunked one that grows past
  * the limit) before it is read; the handler routes, applies the route's
  * flood limits (throttle.h; for a route with an early handler, before the
@@ -8,6 +9,7 @@
 #include "http/server.h"
 #include "http/respond.h"
 #include "http/router.h"
+#include "http/connections.h"
 #include "http/peer.h"
 #include "http/throttle.h"
 #include "app/comments.h"
@@ -19,6 +21,7 @@
 #include "reel-config.h"
 
 #include <math.h>
+#include <netinet/in.h>
 
 /* Defined in api_*.c: each adds its routes. */
 void reel_api_users_register (ReelRouter *router);
@@ -82,6 +85,13 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   const char *pattern = NULL;
   GHashTable *params = NULL;
 
+  /* A connection over a cap was answered 503 and shut when it opened; a
+   * request already in its buffer must not run. */
+  if (reel_connections_refused (msg))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+      return;
+    }
   if (!http->draining
       && reel_router_match (http->early_router, soup_server_message_get_method (msg), path, &fn,
                             &pattern, &params)
@@ -212,6 +222,31 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
   reel_metrics_add ("reel_http_requests_total", labels->str, 1);
 }
 
+/* Connections the kernel queues until reeld accepts them. GLib's default
+ * of 10 overflows in any burst (a flood, or many pages opening their
+ * parallel requests at once), and a dropped SYN costs the client a full
+ * second before it tries again, however idle reeld is; the kernel caps
+ * this at net.core.somaxconn. */
+#define LISTEN_BACKLOG 1024
+
+/* soup_server_listen with a deeper accept queue. */
+static gboolean
+listen_on (SoupServer *server, GSocketAddress *sa, GError **error)
+{
+  GSocketFamily family = g_socket_address_get_family (sa);
+  g_autoptr (GSocket) socket
+      = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (!socket)
+    return FALSE;
+  /* As soup_server_listen: an IPv6 address does not take IPv4 too. */
+  if (family == G_SOCKET_FAMILY_IPV6
+      && !g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, error))
+    return FALSE;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  return g_socket_bind (socket, sa, TRUE, error) && g_socket_listen (socket, error)
+         && soup_server_listen_socket (server, socket, 0, error);
+}
+
 ReelHttp *
 reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, ReelUploads *uploads,
                  ReelBus *bus, ReelProjector *projector, GError **error)
@@ -271,9 +306,10 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   g_signal_connect (http->server, "request-started", G_CALLBACK (on_request_started), http);
   g_signal_connect (http->server, "request-finished", G_CALLBACK (on_request_finished), http);
   g_signal_connect (http->server, "request-aborted", G_CALLBACK (on_request_finished), http);
+  http->connections = reel_connections_new (http->server, cfg, http->trusted_proxies);
 
   sa = g_inet_socket_address_new (addr, cfg->listen_port);
-  if (!soup_server_listen (http->server, sa, 0, error))
+  if (!listen_on (http->server, sa, error))
     {
       g_prefix_error (error, "cannot listen on %s:%u: ", cfg->listen_host, cfg->listen_port);
       return NULL;
@@ -293,6 +329,7 @@ reel_http_stop (ReelHttp *http)
   if (http->server)
     {
       soup_server_disconnect (http->server);
+      reel_connections_free (http->connections);
       g_object_unref (http->server);
     }
   if (http->hash_pool)

@@ -8,7 +8,7 @@
  * command runs: off the main loop, then waiting for the local projection so
  * the client can read its own write; password hashing runs on a pool of its
  * own (reel_request_run_password_command). Flood limits live beside it:
- * http/throttle.h (request rates). */
+ * http/throttle.h (request rates), http/connections.h (connections). */
 #pragma once
 
 #include "core/config.h"
@@ -43,6 +43,7 @@ typedef struct
   /* Floods. */
   GPtrArray *trusted_proxies;           /* GInetAddressMask (http.trusted_proxies) */
   struct ReelThrottle *throttle;        /* request rates (http/throttle.h) */
+  struct ReelConnections *connections;  /* connection caps, timeouts */
   struct ReelCommentGate *comment_gate; /* app/comments.h */
   GThreadPool *hash_pool;               /* password commands */
   guint hash_threads;                   /* its size */
