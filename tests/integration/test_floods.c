@@ -292,40 +292,53 @@ register_victim (guint16 port)
   g_assert_nonnull (token);
 }
 
+/* Sorts a login flood's answers: refused (refused_status with code and
+ * Retry-After) or 401 (hashed, and wrong), nothing else; prints what was
+ * seen and asserts that /healthz and the read stayed fast throughout. */
+static void
+tally_login_flood (const char *what, Call *calls, guint refused_status, const char *refused_code,
+                   Poller *poller, guint *refused, guint *wrong)
+{
+  *refused = *wrong = 0;
+  for (guint i = 0; i < LOGIN_FLOOD; i++)
+    {
+      const Answer *a = &calls[i].answer;
+      if (a->status == refused_status)
+        {
+          g_assert_cmpstr (a->code, ==, refused_code);
+          g_assert_nonnull (a->retry_after);
+          g_assert_cmpint (atoi (a->retry_after), >=, 1);
+          (*refused)++;
+        }
+      else
+        {
+          g_assert_cmpuint (a->status, ==, 401);
+          (*wrong)++;
+        }
+    }
+  g_printerr ("# %s: %u of %d got %u, %u were hashed (401); max /healthz %.3f s, max read "
+              "%.3f s over %u polls\n",
+              what, *refused, LOGIN_FLOOD, refused_status, *wrong, poller->max_us[0] / 1e6,
+              poller->max_us[1] / 1e6, poller->polls);
+  g_assert_cmpuint (poller->failures, ==, 0);
+  g_assert_cmpuint (poller->polls, >=, 2);
+  g_assert_cmpint (poller->max_us[0], <, HEALTHZ_MAX_US);
+  g_assert_cmpint (poller->max_us[1], <, HEALTHZ_MAX_US);
+}
+
 static void
 test_login_flood (void)
 {
   Node *n = node_start (MANY_CONNECTIONS);
   Poller poller;
   Call *calls;
-  guint limited = 0, wrong = 0;
+  guint limited, wrong;
 
   register_victim (n->d->port);
   calls = login_flood (n->d->port, &poller);
-  for (guint i = 0; i < LOGIN_FLOOD; i++)
-    {
-      const Answer *a = &calls[i].answer;
-      if (a->status == 429)
-        {
-          assert_limited (a);
-          limited++;
-        }
-      else
-        {
-          g_assert_cmpuint (a->status, ==, 401);
-          wrong++;
-        }
-    }
-  g_printerr ("# login flood: %u of %d got 429, %u got 401; max /healthz %.3f s, max read %.3f s "
-              "over %u polls\n",
-              limited, LOGIN_FLOOD, wrong, poller.max_us[0] / 1e6, poller.max_us[1] / 1e6,
-              poller.polls);
+  tally_login_flood ("login flood", calls, 429, "rate_limited", &poller, &limited, &wrong);
   g_assert_cmpuint (limited, >, 0);
   g_assert_cmpuint (wrong, >, 0);
-  g_assert_cmpuint (poller.failures, ==, 0);
-  g_assert_cmpuint (poller.polls, >=, 2);
-  g_assert_cmpint (poller.max_us[0], <, HEALTHZ_MAX_US);
-  g_assert_cmpint (poller.max_us[1], <, HEALTHZ_MAX_US);
   g_assert_cmpfloat (
       reel_test_metric (n->d->port, "reel_http_rate_limited_total{limit=\"login\",by=\"ip\"}"), >,
       0);
@@ -342,36 +355,14 @@ test_hash_pool (void)
                                          "[limits]\nlogin_per_ip = off\nlogin_per_account = off\n");
   Poller poller;
   Call *calls;
-  guint busy = 0, wrong = 0;
+  guint busy, wrong;
 
   register_victim (n->d->port);
   calls = login_flood (n->d->port, &poller);
-  for (guint i = 0; i < LOGIN_FLOOD; i++)
-    {
-      const Answer *a = &calls[i].answer;
-      if (a->status == 503)
-        {
-          g_assert_cmpstr (a->code, ==, "unavailable");
-          g_assert_nonnull (a->retry_after);
-          g_assert_cmpint (atoi (a->retry_after), >=, 1);
-          busy++;
-        }
-      else
-        {
-          g_assert_cmpuint (a->status, ==, 401);
-          wrong++;
-        }
-    }
-  g_printerr ("# hash pool flood: %u of %d got 503, %u were hashed (401); max /healthz %.3f s, "
-              "max read %.3f s over %u polls\n",
-              busy, LOGIN_FLOOD, wrong, poller.max_us[0] / 1e6, poller.max_us[1] / 1e6,
-              poller.polls);
+  tally_login_flood ("hash pool flood", calls, 503, "unavailable", &poller, &busy, &wrong);
   /* One running and eight waiting at a time: most are refused at once. */
   g_assert_cmpuint (busy, >, LOGIN_FLOOD / 2);
   g_assert_cmpuint (wrong, >=, 9);
-  g_assert_cmpuint (poller.failures, ==, 0);
-  g_assert_cmpint (poller.max_us[0], <, HEALTHZ_MAX_US);
-  g_assert_cmpint (poller.max_us[1], <, HEALTHZ_MAX_US);
   g_assert_cmpfloat (reel_test_metric (n->d->port, "reel_http_hash_queue_full_total"), ==, busy);
   /* The right password still works once the flood is over. */
   {
