@@ -45,6 +45,50 @@
 #define DEFAULT_LIVE_WINDOW_S 120
 #define DEFAULT_LIVE_WINDOW_BYTES ((guint64)256 << 20)
 
+/* Flood limits, as REQUESTS per SECONDS (burst, then the average rate).
+ * Each is well above what people do by hand, including a few dozen behind
+ * one NAT address, and slows a script to a crawl. The per-account rates are
+ * the tighter ones: they cannot be spread over many addresses. */
+static const struct
+{
+  ReelLimit what;
+  ReelRate per_ip, per_account;
+} default_limits[] = {
+  /* A guesser gets a try a second from one address and four a minute
+   * against one account (argon2 makes each try costly for us too). */
+  { REEL_LIMIT_LOGIN, { 60, 60 }, { 20, 300 } },
+  /* A class signing up together fits; a bot farm from one address does not. */
+  { REEL_LIMIT_REGISTER, { 30, 3600 } },
+  /* Dropping a folder of clips on the upload page starts dozens at once. */
+  { REEL_LIMIT_UPLOAD, { 120, 3600 }, { 60, 3600 } },
+  /* Per account: comments.rate_limit. */
+  { REEL_LIMIT_COMMENT, { 120, 60 } },
+  { REEL_LIMIT_SUBSCRIBE, { 120, 60 }, { 60, 60 } },
+  /* A key is made once per channel and rarely replaced. */
+  { REEL_LIMIT_LIVE_KEY, { 30, 3600 }, { 10, 3600 } },
+  /* A watch page sends a batch every 10 s and on pause, seek and unload:
+   * per account a dozen open tabs, per address fifty viewers. */
+  { REEL_LIMIT_EVENTS, { 600, 60 }, { 120, 60 } },
+};
+/* A bucket costs about 100 bytes: 100,000 is 10 MB at worst, and more
+ * addresses than are active in any minute of a busy site. */
+#define DEFAULT_LIMIT_MAX_KEYS 100000
+/* Connections: a browser opens about six per host; 128 per address leaves
+ * room for a NAT'd office. The total stays under the descriptor limit
+ * (http/connections.c lowers it when RLIMIT_NOFILE is smaller). */
+#define DEFAULT_HTTP_MAX_CONNS 1024
+#define DEFAULT_HTTP_MAX_CONNS_PER_IP 128
+/* Headers are a few hundred bytes: 15 s allows for a bad mobile link. */
+#define DEFAULT_HTTP_HEADER_TIMEOUT_S 15
+/* Silence in the middle of a body (an upload is allowed to take hours, as
+ * long as bytes keep coming). */
+#define DEFAULT_HTTP_BODY_TIMEOUT_S 60
+/* An idle keep-alive connection: long enough for a page's next click. */
+#define DEFAULT_HTTP_IDLE_TIMEOUT_S 30
+/* Hashes waiting for a hashing thread: with ~0.1 s per hash, 32 waiting
+ * are served within a few seconds; more are refused at once (503). */
+#define DEFAULT_HASH_QUEUE 32
+
 ReelConfig *
 reel_config_new (void)
 {
@@ -107,6 +151,19 @@ reel_config_new (void)
    * requests out of the box; virtual-host style needs wildcard DNS there. */
   cfg->s3_path_style = TRUE;
   cfg->s3_part_size = REEL_S3_PART_SIZE_DEFAULT;
+  for (guint i = 0; i < G_N_ELEMENTS (default_limits); i++)
+    {
+      cfg->limit_per_ip[default_limits[i].what] = default_limits[i].per_ip;
+      cfg->limit_per_account[default_limits[i].what] = default_limits[i].per_account;
+    }
+  cfg->limit_max_keys = DEFAULT_LIMIT_MAX_KEYS;
+  cfg->http_max_conns = DEFAULT_HTTP_MAX_CONNS;
+  cfg->http_max_conns_per_ip = DEFAULT_HTTP_MAX_CONNS_PER_IP;
+  cfg->http_header_timeout_s = DEFAULT_HTTP_HEADER_TIMEOUT_S;
+  cfg->http_body_timeout_s = DEFAULT_HTTP_BODY_TIMEOUT_S;
+  cfg->http_idle_timeout_s = DEFAULT_HTTP_IDLE_TIMEOUT_S;
+  cfg->hash_threads = 0;
+  cfg->hash_queue = DEFAULT_HASH_QUEUE;
   return cfg;
 }
 
@@ -136,6 +193,7 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->s3_region);
   g_free (cfg->s3_access_key);
   g_free (cfg->s3_secret_key);
+  g_free (cfg->trusted_proxies);
   g_free (cfg);
 }
 
@@ -403,6 +461,37 @@ set_blobs_backend (ReelConfig *cfg, const Setting *s, const char *value, GError 
   return set_string (cfg, s, value, error);
 }
 
+/* "N/SECONDS" or "off" (core/ratelimit.h). */
+static gboolean
+set_rate (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  if (!reel_rate_parse (value, FIELD (s, cfg, ReelRate), error))
+    {
+      g_prefix_error (error, "%s: ", s->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Comma-separated IP addresses or CIDR ranges; empty for none. */
+static gboolean
+set_networks (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (value, ",", -1);
+  for (guint i = 0; *value && parts[i]; i++)
+    {
+      g_autoptr (GInetAddressMask) mask
+          = g_inet_address_mask_new_from_string (g_strstrip (parts[i]), NULL);
+      if (!mask)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "%s: \"%s\" is not an IP address or CIDR range", s->name, parts[i]);
+          return FALSE;
+        }
+    }
+  return set_optional (cfg, s, value, error);
+}
+
 #define AT(field) G_STRUCT_OFFSET (ReelConfig, field)
 #define A_YEAR ((guint64)365 * 24 * 3600)
 
@@ -433,6 +522,28 @@ static const Setting settings[] = {
   { "jobs.ack_wait_seconds", set_uint, AT (job_ack_wait_s), 5, 3600 },
   { "comments.rate_limit", set_uint, AT (comment_rate_limit), 1, 1000000 },
   { "comments.rate_window_seconds", set_uint, AT (comment_window_s), 1, 86400 },
+  { "limits.login_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_LOGIN]) },
+  { "limits.login_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_LOGIN]) },
+  { "limits.register_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_REGISTER]) },
+  { "limits.uploads_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_UPLOAD]) },
+  { "limits.uploads_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_UPLOAD]) },
+  { "limits.comments_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_COMMENT]) },
+  { "limits.subscriptions_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_SUBSCRIBE]) },
+  { "limits.subscriptions_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_SUBSCRIBE]) },
+  { "limits.live_keys_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_LIVE_KEY]) },
+  { "limits.live_keys_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_LIVE_KEY]) },
+  { "limits.events_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_EVENTS]) },
+  { "limits.events_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_EVENTS]) },
+  { "limits.max_keys", set_uint, AT (limit_max_keys), 100, 100000000 },
+  { "http.trusted_proxies", set_networks, AT (trusted_proxies) },
+  { "http.max_connections", set_uint, AT (http_max_conns), 1, 1000000 },
+  { "http.max_connections_per_ip", set_uint, AT (http_max_conns_per_ip), 1, 1000000 },
+  { "http.header_timeout_seconds", set_uint, AT (http_header_timeout_s), 1, 3600 },
+  { "http.body_timeout_seconds", set_uint, AT (http_body_timeout_s), 1, 3600 },
+  { "http.idle_timeout_seconds", set_uint, AT (http_idle_timeout_s), 1, 3600 },
+  /* argon2 takes 64 MiB per hash: 256 at once is 16 GiB. */
+  { "auth.hash_threads", set_uint, AT (hash_threads), 0, 256 },
+  { "auth.hash_queue", set_uint, AT (hash_queue), 0, 100000 },
   { "cdn.min_subscribers", set_uint, AT (cdn_min_subs), 0, G_MAXUINT32 },
   { "cdn.base_url", set_base_url, AT (cdn_base_url) },
   { "cdn.origin_dir", set_optional, AT (cdn_origin_dir) },

@@ -7,6 +7,8 @@
  * command line. data/reeld.conf.example documents every key. */
 #pragma once
 
+#include "core/ratelimit.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -27,6 +29,19 @@ typedef enum
  * 16 GiB upload stays far below S3's 10,000 parts, small enough that a
  * failed part is cheap to send again. */
 #define REEL_S3_PART_SIZE_DEFAULT ((guint64)16 << 20)
+/* What has flood limits (http/throttle.h): each has a rate per client IP
+ * and, where there is an account, one per account. */
+typedef enum
+{
+  REEL_LIMIT_LOGIN,
+  REEL_LIMIT_REGISTER,
+  REEL_LIMIT_UPLOAD,
+  REEL_LIMIT_COMMENT, /* per account: comments.rate_limit (app/comments.h) */
+  REEL_LIMIT_SUBSCRIBE,
+  REEL_LIMIT_LIVE_KEY,
+  REEL_LIMIT_EVENTS,
+  REEL_N_LIMITS
+} ReelLimit;
 
 typedef struct
 {
@@ -85,6 +100,19 @@ typedef struct
   char *s3_secret_key;    /* blobs.s3_secret_key: NULL = $AWS_SECRET_ACCESS_KEY */
   gboolean s3_path_style; /* blobs.s3_path_style */
   guint64 s3_part_size;   /* blobs.s3_part_size_bytes: multipart upload part size */
+  /* Floods: request rates (http/throttle.h), connections
+   * (http/connections.h) and password hashing (http/server.h). */
+  ReelRate limit_per_ip[REEL_N_LIMITS];      /* limits.<what>_per_ip */
+  ReelRate limit_per_account[REEL_N_LIMITS]; /* limits.<what>_per_account */
+  guint limit_max_keys;                      /* limits.max_keys: buckets held at most */
+  char *trusted_proxies;                     /* http.trusted_proxies: IPs/CIDRs, or NULL */
+  guint http_max_conns;                      /* http.max_connections */
+  guint http_max_conns_per_ip;               /* http.max_connections_per_ip */
+  guint http_header_timeout_s;               /* http.header_timeout_seconds */
+  guint http_body_timeout_s;                 /* http.body_timeout_seconds */
+  guint http_idle_timeout_s;                 /* http.idle_timeout_seconds */
+  guint hash_threads;                        /* auth.hash_threads: 0 = one per core */
+  guint hash_queue;                          /* auth.hash_queue: hashes waiting at most */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

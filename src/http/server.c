@@ -1,18 +1,27 @@
 /* See server.h.
  *
- * Request life: request-started stamps the start time; the early handler
- * refuses an oversize body from its Content-Length (or stops accumulating a
- * chunked one that grows past the limit) before it is read; the handler
- * routes and runs; request-finished records the metrics by route. */
+ * Request life: request-started stamps the start time (and connections.c
+ * watches the connection); the early handler refuses an oversize body from
+ * its Content-Length (or stops accumulating a chunked one that grows past
+ * the limit) before it is read; the handler routes, applies the route's
+ * flood limits (throttle.h; for a route with an early handler, before the
+ * body) and runs; request-finished records the metrics by route. */
 #include "http/server.h"
 #include "http/respond.h"
 #include "http/router.h"
+#include "http/connections.h"
+#include "http/peer.h"
+#include "http/throttle.h"
+#include "app/comments.h"
 #include "app/users.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/metrics.h"
 
 #include "reel-config.h"
+
+#include <math.h>
+#include <netinet/in.h>
 
 /* Defined in api_*.c: each adds its routes. */
 void reel_api_users_register (ReelRouter *router);
@@ -60,6 +69,7 @@ count_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
 }
 
 static void request_free (gpointer p);
+static void hash_pool_run (gpointer data, gpointer unused);
 
 /* Runs once the headers are in, before the body: routes with an early
  * handler (streaming uploads) choose their own body limit or take the body
@@ -75,6 +85,13 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   const char *pattern = NULL;
   GHashTable *params = NULL;
 
+  /* A connection over a cap was answered 503 and shut when it opened; a
+   * request already in its buffer must not run. */
+  if (reel_connections_refused (msg))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+      return;
+    }
   if (!http->draining
       && reel_router_match (http->early_router, soup_server_message_get_method (msg), path, &fn,
                             &pattern, &params)
@@ -86,6 +103,13 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
       req->route = pattern;
       req->params = params;
       g_object_set_data_full (G_OBJECT (msg), "reel-early-request", req, request_free);
+      /* Before the body: a throttled upload is not read. */
+      if (!reel_throttle_request (http->throttle, req))
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "Connection", "close");
+          return;
+        }
       limit = ((ReelEarlyHandler)fn) (req);
       if (limit == 0 || soup_server_message_get_status (msg) != SOUP_STATUS_NONE)
         return;
@@ -169,7 +193,8 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
   g_object_set_data (G_OBJECT (msg), DATA_ROUTE, (gpointer)pattern);
   /* The request lives as long as the message, so async handlers may keep it. */
   g_object_set_data_full (G_OBJECT (msg), "reel-request", req, request_free);
-  ((ReelHandler)fn) (req);
+  if (reel_throttle_request (http->throttle, req))
+    ((ReelHandler)fn) (req);
 }
 
 static void
@@ -197,6 +222,31 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
   reel_metrics_add ("reel_http_requests_total", labels->str, 1);
 }
 
+/* Connections the kernel queues until reeld accepts them. GLib's default
+ * of 10 overflows in any burst (a flood, or many pages opening their
+ * parallel requests at once), and a dropped SYN costs the client a full
+ * second before it tries again, however idle reeld is; the kernel caps
+ * this at net.core.somaxconn. */
+#define LISTEN_BACKLOG 1024
+
+/* soup_server_listen with a deeper accept queue. */
+static gboolean
+listen_on (SoupServer *server, GSocketAddress *sa, GError **error)
+{
+  GSocketFamily family = g_socket_address_get_family (sa);
+  g_autoptr (GSocket) socket
+      = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (!socket)
+    return FALSE;
+  /* As soup_server_listen: an IPv6 address does not take IPv4 too. */
+  if (family == G_SOCKET_FAMILY_IPV6
+      && !g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, error))
+    return FALSE;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  return g_socket_bind (socket, sa, TRUE, error) && g_socket_listen (socket, error)
+         && soup_server_listen_socket (server, socket, 0, error);
+}
+
 ReelHttp *
 reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, ReelUploads *uploads,
                  ReelBus *bus, ReelProjector *projector, GError **error)
@@ -210,6 +260,8 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
                         "HTTP requests answered, by route, method and status");
   reel_metrics_declare ("reel_http_request_duration_seconds", REEL_METRIC_HISTOGRAM,
                         "HTTP request latency by route");
+  reel_metrics_declare ("reel_http_hash_queue_full_total", REEL_METRIC_COUNTER,
+                        "Logins and registrations refused because auth.hash_queue were waiting");
   if (!addr)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
@@ -224,6 +276,12 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->projector = projector;
   http->router = reel_router_new ();
   http->early_router = reel_router_new ();
+  http->trusted_proxies = reel_peer_networks_new (cfg->trusted_proxies);
+  http->throttle = reel_throttle_new (cfg, http->trusted_proxies);
+  http->comment_gate = reel_comment_gate_new ();
+  http->hash_threads = cfg->hash_threads ? cfg->hash_threads : g_get_num_processors ();
+  /* Shares GLib's idle threads, but never runs more than hash_threads. */
+  http->hash_pool = g_thread_pool_new (hash_pool_run, NULL, (gint)http->hash_threads, FALSE, NULL);
   reel_api_users_register (http->router);
   reel_api_videos_register (http->router, http->early_router);
   reel_api_playback_register (http->router);
@@ -248,9 +306,10 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   g_signal_connect (http->server, "request-started", G_CALLBACK (on_request_started), http);
   g_signal_connect (http->server, "request-finished", G_CALLBACK (on_request_finished), http);
   g_signal_connect (http->server, "request-aborted", G_CALLBACK (on_request_finished), http);
+  http->connections = reel_connections_new (http->server, cfg, http->trusted_proxies);
 
   sa = g_inet_socket_address_new (addr, cfg->listen_port);
-  if (!soup_server_listen (http->server, sa, 0, error))
+  if (!listen_on (http->server, sa, error))
     {
       g_prefix_error (error, "cannot listen on %s:%u: ", cfg->listen_host, cfg->listen_port);
       return NULL;
@@ -270,8 +329,14 @@ reel_http_stop (ReelHttp *http)
   if (http->server)
     {
       soup_server_disconnect (http->server);
+      reel_connections_free (http->connections);
       g_object_unref (http->server);
     }
+  if (http->hash_pool)
+    g_thread_pool_free (http->hash_pool, TRUE, TRUE);
+  reel_throttle_free (http->throttle);
+  reel_comment_gate_free (http->comment_gate);
+  g_clear_pointer (&http->trusted_proxies, g_ptr_array_unref);
   reel_router_free (http->router);
   reel_router_free (http->early_router);
   g_free (http->base_url);
@@ -332,6 +397,8 @@ typedef struct
   ReelReply reply;
   JsonNode *body;
   gboolean gone; /* the client disconnected while we worked */
+  /* Counted in http->hashing until its thread is done. */
+  gboolean hashing;
 } Command;
 
 static void
@@ -401,6 +468,8 @@ command_done (GObject *source, GAsyncResult *res, gpointer data)
   ReelHttp *http = cmd->req->http;
   g_autoptr (GError) error = NULL;
 
+  if (cmd->hashing)
+    http->hashing--;
   if (!g_task_propagate_boolean (G_TASK (res), &error))
     command_finish (cmd, error);
   else if (cmd->reply.seq && http->projector)
@@ -419,12 +488,14 @@ reel_reply_header (ReelReply *reply, const char *name, const char *value)
   g_ptr_array_add (reply->headers, g_strdup (value));
 }
 
-void
-reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func, gpointer data,
-                          GDestroyNotify data_free)
+/* A command for func, its message paused until the answer, as a task whose
+ * completion answers. */
+static GTask *
+command_task (ReelRequest *req, guint status, ReelCommandFunc func, gpointer data,
+              GDestroyNotify data_free)
 {
   Command *cmd = g_new0 (Command, 1);
-  g_autoptr (GTask) task = NULL;
+  GTask *task;
   cmd->req = req;
   cmd->status = status;
   cmd->func = func;
@@ -436,7 +507,57 @@ reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func, 
   req->http->inflight++;
   task = g_task_new (NULL, NULL, command_done, cmd);
   g_task_set_task_data (task, cmd, NULL);
+  return task;
+}
+
+void
+reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func, gpointer data,
+                          GDestroyNotify data_free)
+{
+  g_autoptr (GTask) task = command_task (req, status, func, data, data_free);
   g_task_run_in_thread (task, command_thread);
+}
+
+/* A thread of the hash pool: runs one password command. */
+static void
+hash_pool_run (gpointer data, gpointer unused)
+{
+  g_autoptr (GTask) task = data;
+  command_thread (task, NULL, g_task_get_task_data (task), NULL);
+}
+
+/* argon2id at libsodium's interactive limits takes about 0.1 s of one core:
+ * the basis of the Retry-After of a full queue. */
+#define HASH_SECONDS_ESTIMATE 0.1
+
+void
+reel_request_run_password_command (ReelRequest *req, guint status, ReelCommandFunc func,
+                                   gpointer data, GDestroyNotify data_free)
+{
+  ReelHttp *http = req->http;
+  GTask *task;
+  Command *cmd;
+
+  if (http->hashing >= http->hash_threads + http->cfg->hash_queue)
+    {
+      guint waiting = http->hashing - http->hash_threads;
+      guint retry = (guint)MAX (1.0, ceil (waiting * HASH_SECONDS_ESTIMATE / http->hash_threads));
+      g_autofree char *seconds = g_strdup_printf ("%u", retry);
+      g_autofree char *message = g_strdup_printf (
+          "%u logins and registrations are waiting already; try again in %u s", waiting, retry);
+      if (data_free)
+        data_free (data);
+      reel_metrics_add ("reel_http_hash_queue_full_total", NULL, 1);
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                    "Retry-After", seconds);
+      reel_respond_fail (req->msg, REEL_ERROR_UNAVAILABLE, message);
+      return;
+    }
+  task = command_task (req, status, func, data, data_free);
+  cmd = g_task_get_task_data (task);
+  cmd->hashing = TRUE;
+  http->hashing++;
+  g_thread_pool_push (http->hash_pool, task, NULL);
 }
 
 void

@@ -6,7 +6,9 @@
  * every request shares: body size limits (checked from the headers, before a
  * body is read), request metrics by route, authentication, and the way a
  * command runs: off the main loop, then waiting for the local projection so
- * the client can read its own write. */
+ * the client can read its own write; password hashing runs on a pool of its
+ * own (reel_request_run_password_command). Flood limits live beside it:
+ * http/throttle.h (request rates), http/connections.h (connections). */
 #pragma once
 
 #include "core/config.h"
@@ -37,6 +39,15 @@ typedef struct
   char *base_url;
   guint inflight;    /* commands running or waiting (main context only) */
   gboolean draining; /* shutting down: refuse new requests */
+
+  /* Floods. */
+  GPtrArray *trusted_proxies;           /* GInetAddressMask (http.trusted_proxies) */
+  struct ReelThrottle *throttle;        /* request rates (http/throttle.h) */
+  struct ReelConnections *connections;  /* connection caps, timeouts */
+  struct ReelCommentGate *comment_gate; /* app/comments.h */
+  GThreadPool *hash_pool;               /* password commands */
+  guint hash_threads;                   /* its size */
+  guint hashing;                        /* password commands queued or running */
 } ReelHttp;
 
 typedef struct
@@ -93,5 +104,14 @@ typedef JsonNode *(*ReelCommandFunc) (ReelHttp *http, gpointer data, ReelReply *
  * then answers with status and func's body (or the error). */
 void reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func, gpointer data,
                                GDestroyNotify data_free);
+
+/* The same for commands that hash a password (argon2id: ~0.1 s of CPU and
+ * 64 MiB each). They run on a pool of about one thread per core
+ * (auth.hash_threads), so a flood of logins waits there instead of taking
+ * the threads and memory every other command shares; when auth.hash_queue
+ * are already waiting, answers 503 with Retry-After at once (and frees
+ * data). */
+void reel_request_run_password_command (ReelRequest *req, guint status, ReelCommandFunc func,
+                                        gpointer data, GDestroyNotify data_free);
 
 G_END_DECLS

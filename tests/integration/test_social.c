@@ -191,6 +191,7 @@ write_config (const char *path, const char *extra)
       text
           = g_strdup_printf ("[media]\nladder = 240p:240:300\nx264_preset = ultrafast\n"
                              "[comments]\nrate_limit = %d\nrate_window_seconds = 3600\n"
+                             "[limits]\ncomments_per_ip = off\n"
                              "[cdn]\nmin_subscribers = 1\nbase_url = " CDN_BASE "\n"
                              "origin_dir = %s\n"
                              "[smtp]\nurl = smtp://127.0.0.1:%u\nfrom = reel <noreply@reel.test>\n",

@@ -87,6 +87,16 @@ test_social_keys (void)
   g_assert_true (reel_config_set (cfg, "smtp.url", "", &error));
   g_assert_null (cfg->cdn_base_url);
   g_assert_null (cfg->smtp_url);
+  /* Flood limits: REQUESTS/SECONDS or off, by what they limit. */
+  g_assert_cmpuint (cfg->limit_per_ip[REEL_LIMIT_LOGIN].burst, >, 0);
+  g_assert_true (reel_config_set (cfg, "limits.login_per_account", "5/60", &error));
+  g_assert_true (reel_config_set (cfg, "limits.events_per_ip", "off", &error));
+  g_assert_true (reel_config_set (cfg, "http.trusted_proxies", "10.0.0.0/8, ::1", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cfg->limit_per_account[REEL_LIMIT_LOGIN].burst, ==, 5);
+  g_assert_cmpuint (cfg->limit_per_account[REEL_LIMIT_LOGIN].period_s, ==, 60);
+  g_assert_cmpuint (cfg->limit_per_ip[REEL_LIMIT_EVENTS].burst, ==, 0);
+  g_assert_cmpstr (cfg->trusted_proxies, ==, "10.0.0.0/8, ::1");
 }
 
 /* The blob store keys: fs by default; the S3 ones land in their fields. */
@@ -176,6 +186,11 @@ test_errors (void)
     { "live.window_bytes", "1000" },
     { "live.ladder", "240p:tall:400" },
     { "live.max_channels", "0" },
+    { "limits.login_per_ip", "0/60" },
+    { "limits.events_per_account", "60" },
+    { "http.trusted_proxies", "10.0.0.0/8, proxy.example.org" },
+    { "http.header_timeout_seconds", "0" },
+    { "http.max_connections_per_ip", "0" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
