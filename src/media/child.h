@@ -1,0 +1,44 @@
+/* reeld's side of reel-media (media/child_main.c), the child process that
+ * probes uploads and runs every transcode, poster and audio pipeline: the
+ * one way reeld touches untrusted media.
+ *
+ * Each call starts a fresh child with the request on its stdin, limits
+ * (wall clock, CPU time, address space, no core dump, no descriptors but
+ * its three pipes, killed if reeld dies), and reads its JSON lines: each
+ * progress line is a sign of life, the one result or error line the
+ * answer. A child that crashes, hangs, falls silent or runs out of memory
+ * is killed and reaped, and the call fails with a reason the uploader can
+ * read ("the decoder crashed (signal 11, ...) while transcoding chunk 3");
+ * those failures are REEL_ERROR_INTERNAL, so the job is retried and, after
+ * its last attempt, fails its video with that reason. */
+#pragma once
+
+#include "bus/jobs.h"
+#include "core/config.h"
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint timeout_s;      /* wall clock; CPU time is bounded to timeout_s on every core */
+  guint64 memory_bytes; /* address space (RLIMIT_AS); 0 = unlimited */
+} ReelMediaLimits;
+
+/* The limits of a child working on media_ns of media: the configured base
+ * deadline plus the per-second factor (media.job_timeout_*), and
+ * media.memory_limit_mb. */
+void reel_media_limits_for (const ReelConfig *cfg, guint64 media_ns, ReelMediaLimits *limits);
+
+/* Runs request in a new reel-media for job (may be NULL), which is kept
+ * alive with in-progress acks every second while the child runs within its
+ * limits; what names the work for reasons ("probing the upload",
+ * "transcoding chunk 3"). Returns the child's
+ * result object, or NULL with the child's own error (its code kept: a
+ * file a decoder rejects is REEL_ERROR_UNSUPPORTED) or with why the child
+ * died. */
+JsonObject *reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits,
+                                  const char *what, const ReelJob *job, GError **error);
+
+G_END_DECLS
