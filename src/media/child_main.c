@@ -7,7 +7,7 @@
  * It reads one request, a JSON object, on stdin:
  *   {"op": "probe", "path": FILE, "timeout_s": N}
  *   {"op": "pipeline", "line": GST-LAUNCH LINE, "kind": "chunk"|"audio"|"poster",
- *    "chunk": N, "skip": "audio"|"video"}
+ *    "chunk": N, "skip": "audio"|"video", "stall_timeout_s": N}
  * The line is the one `reel pipeline` prints (media/worker.c fills it from
  * pipelines/); "skip" names the kind of decoder the job does not need.
  * It answers with JSON lines on stdout:
@@ -46,7 +46,8 @@
 /* A request is a pipeline line and a few numbers: a few KiB. */
 #define REQUEST_MAX (1024 * 1024)
 /* A pipeline whose position does not move for this long is stuck (a
- * decoder looping in its own thread while this one still answers). */
+ * decoder waiting forever in its own thread while this one still
+ * answers), unless the request says less. */
 #define STALL_TIMEOUT_S 120
 /* media-oom's steps: big enough to reach any limit quickly. */
 #define OOM_STEP (64 * 1024 * 1024)
@@ -200,6 +201,9 @@ run_pipeline (JsonObject *req)
   const char *kind = json_object_get_string_member_with_default (req, "kind", "chunk");
   const char *skip = json_object_get_string_member_with_default (req, "skip", "");
   gint64 chunk = json_object_get_int_member_with_default (req, "chunk", -1);
+  gint64 stall_s
+      = CLAMP (json_object_get_int_member_with_default (req, "stall_timeout_s", STALL_TIMEOUT_S), 1,
+               STALL_TIMEOUT_S);
   g_autoptr (GstElement) p = NULL;
   g_autoptr (GstElement) dec = NULL;
   g_autoptr (GstBus) bus = NULL;
@@ -257,10 +261,10 @@ run_pipeline (JsonObject *req)
           last_position = pos;
           stalled_since = g_get_monotonic_time ();
         }
-      else if (g_get_monotonic_time () - stalled_since > STALL_TIMEOUT_S * G_USEC_PER_SEC)
+      else if (g_get_monotonic_time () - stalled_since > stall_s * G_USEC_PER_SEC)
         {
           g_set_error (&error, REEL_ERROR, REEL_ERROR_INTERNAL,
-                       "the pipeline made no progress for %d s", STALL_TIMEOUT_S);
+                       "the pipeline made no progress for %" G_GINT64_FORMAT " s", stall_s);
           finish (NULL, error);
         }
       emit_progress (pos);

@@ -129,7 +129,9 @@ human_duration (guint64 ns)
     return s % 60 ? g_strdup_printf ("%" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT " s", s / 60,
                                      s % 60)
                   : g_strdup_printf ("%" G_GUINT64_FORMAT " min", s / 60);
-  return g_strdup_printf ("%" G_GUINT64_FORMAT " s", s);
+  if (s >= 10)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " s", s);
+  return g_strdup_printf ("%.1f s", ns / 1e9);
 }
 
 gboolean
@@ -166,6 +168,15 @@ reel_plan_check (const ReelMediaCaps *caps, const ReelProbe *p, guint chunks, GE
                        frames, p->fps_n, p->fps_d, caps->max_frames);
           return FALSE;
         }
+    }
+  if (p->ends_early)
+    {
+      g_autofree char *is = human_duration (p->duration_ns);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                   "the file says the video lasts %s, but it holds no media near that end (is it "
+                   "cut short or damaged?)",
+                   is);
+      return FALSE;
     }
   if (chunks > caps->max_chunks)
     {

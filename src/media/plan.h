@@ -80,7 +80,8 @@ typedef struct
 } ReelMediaCaps;
 
 /* REEL_ERROR_UNSUPPORTED, with a reason the uploader can read, when a
- * probed video (whose plan has chunks chunks) is beyond caps. */
+ * probed video (whose plan has chunks chunks) is beyond caps, or holds
+ * less than its header states (probe->ends_early). */
 gboolean reel_plan_check (const ReelMediaCaps *caps, const ReelProbe *probe, guint chunks,
                           GError **error);
 

@@ -148,6 +148,169 @@ judge (GstDiscovererInfo *info, const GError *local, GError **error)
   return g_steal_pointer (&p);
 }
 
+/* ---- Does the media reach the end its header states? -----------------
+ *
+ * A header can claim any length; the chunk plan and every job follow from
+ * it. So the claim is checked where it is cheap: the file is parsed (not
+ * decoded) after a seek to shortly before the stated end, and some stream
+ * must deliver media that reaches there. A file cut short behind its index,
+ * or whose index claims more than it holds, delivers nothing there (the
+ * demuxer ends at once) and is refused. A file whose demuxer cannot seek,
+ * errs, or takes too long is given the benefit of the doubt: the limits of
+ * media/plan.h still bound it, and its jobs fail on what is missing. The
+ * verdict goes into the probe (ends_early); reeld decides. */
+
+/* The check seeks this far before the stated end (or a quarter of a
+ * shorter video before it), and gives up (accepting) after this long. */
+#define END_CHECK_BACK_NS (2 * GST_SECOND)
+#define END_CHECK_TIMEOUT_S 10
+
+typedef struct
+{
+  GstElement *pipeline;
+  GstClockTime target;
+  gint seeked;  /* atomic: buffers from now on count */
+  gint reached; /* atomic: one reached target */
+} EndCheck;
+
+/* A parsebin output's segment, to read its buffers in stream time. */
+typedef struct
+{
+  EndCheck *x;
+  GstSegment segment;
+  gboolean have_segment;
+} EndPad;
+
+static GstPadProbeReturn
+end_check_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  EndPad *ep = data;
+  GstBuffer *b;
+  guint64 at;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM)
+    {
+      GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+      if (GST_EVENT_TYPE (ev) == GST_EVENT_SEGMENT)
+        {
+          gst_event_copy_segment (ev, &ep->segment);
+          ep->have_segment = ep->segment.format == GST_FORMAT_TIME;
+        }
+      return GST_PAD_PROBE_OK;
+    }
+  b = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (!g_atomic_int_get (&ep->x->seeked) || !ep->have_segment || !GST_BUFFER_PTS_IS_VALID (b))
+    return GST_PAD_PROBE_OK;
+  at = gst_segment_to_stream_time (&ep->segment, GST_FORMAT_TIME, GST_BUFFER_PTS (b));
+  if (GST_CLOCK_TIME_IS_VALID (at) && GST_BUFFER_DURATION_IS_VALID (b))
+    at += GST_BUFFER_DURATION (b);
+  if (GST_CLOCK_TIME_IS_VALID (at) && at >= ep->x->target
+      && g_atomic_int_compare_and_exchange (&ep->x->reached, 0, 1))
+    gst_element_post_message (ep->x->pipeline, gst_message_new_application (
+                                                   GST_OBJECT (ep->x->pipeline),
+                                                   gst_structure_new_empty ("reel-end-reached")));
+  return GST_PAD_PROBE_OK;
+}
+
+/* Every parsed stream ends in a queue and a fakesink, watched. The queue
+ * lets one stream's sink preroll without blocking the demuxer that must
+ * still feed the others (an MPEG-TS has one thread for all). */
+static void
+end_check_pad (GstElement *parsebin, GstPad *pad, gpointer data)
+{
+  EndCheck *x = data;
+  GstElement *queue = gst_element_factory_make ("queue", NULL);
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  g_autoptr (GstPad) queuepad = NULL;
+  EndPad *ep = g_new0 (EndPad, 1);
+
+  ep->x = x;
+  g_object_set (sink, "sync", FALSE, NULL);
+  gst_bin_add_many (GST_BIN (x->pipeline), queue, sink, NULL);
+  queuepad = gst_element_get_static_pad (queue, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     end_check_probe, ep, g_free);
+  if (gst_element_link (queue, sink) && gst_pad_link (pad, queuepad) == GST_PAD_LINK_OK)
+    {
+      gst_element_sync_state_with_parent (sink);
+      gst_element_sync_state_with_parent (queue);
+    }
+}
+
+typedef enum
+{
+  END_UNKNOWN, /* could not be checked */
+  END_REACHED,
+  END_MISSING,
+} EndVerdict;
+
+/* Pops bus messages of the types in mask until one comes, ticking every
+ * second, for at most END_CHECK_TIMEOUT_S in all (deadline, monotonic). */
+static GstMessage *
+end_check_wait (GstBus *bus, GstMessageType mask, gint64 deadline, ReelProbeTick tick,
+                gpointer data)
+{
+  while (g_get_monotonic_time () < deadline)
+    {
+      GstMessage *m = gst_bus_timed_pop_filtered (bus, GST_SECOND, mask);
+      if (m)
+        return m;
+      if (tick)
+        tick (data);
+    }
+  return NULL;
+}
+
+static EndVerdict
+check_end (const char *path, guint64 duration_ns, ReelProbeTick tick, gpointer data)
+{
+  EndCheck x = { 0 };
+  g_autoptr (GstElement) pipeline = gst_pipeline_new (NULL);
+  GstElement *src = gst_element_factory_make ("filesrc", NULL);
+  GstElement *parse = gst_element_factory_make ("parsebin", NULL);
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) m = NULL;
+  gint64 deadline = g_get_monotonic_time () + END_CHECK_TIMEOUT_S * G_USEC_PER_SEC;
+  EndVerdict verdict = END_UNKNOWN;
+
+  if (!src || !parse)
+    return END_UNKNOWN;
+  x.pipeline = pipeline;
+  x.target = duration_ns - MIN (duration_ns / 4, END_CHECK_BACK_NS);
+  g_object_set (src, "location", path, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, parse, NULL);
+  g_signal_connect (parse, "pad-added", G_CALLBACK (end_check_pad), &x);
+  if (!gst_element_link (src, parse)
+      || gst_element_set_state (pipeline, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE)
+    goto out;
+  m = end_check_wait (bus, GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR | GST_MESSAGE_EOS, deadline,
+                      tick, data);
+  if (!m || GST_MESSAGE_TYPE (m) != GST_MESSAGE_ASYNC_DONE)
+    goto out;
+  if (!gst_element_seek (pipeline, 1.0, GST_FORMAT_TIME,
+                         GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT | GST_SEEK_FLAG_SNAP_BEFORE,
+                         GST_SEEK_TYPE_SET, (gint64)x.target, GST_SEEK_TYPE_NONE, -1))
+    goto out;
+  g_atomic_int_set (&x.seeked, 1);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (;;)
+    {
+      gst_clear_message (&m);
+      m = end_check_wait (bus, GST_MESSAGE_APPLICATION | GST_MESSAGE_ERROR | GST_MESSAGE_EOS,
+                          deadline, tick, data);
+      if (!m || GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR)
+        break;
+      if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS || g_atomic_int_get (&x.reached))
+        {
+          verdict = g_atomic_int_get (&x.reached) ? END_REACHED : END_MISSING;
+          break;
+        }
+    }
+out:
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return verdict;
+}
+
 ReelProbe *
 reel_probe_file (const char *path, guint timeout_s, ReelProbeTick tick, gpointer data,
                  GError **error)
@@ -191,6 +354,8 @@ reel_probe_file (const char *path, guint timeout_s, ReelProbeTick tick, gpointer
   p = judge (x.info, x.error, error);
   g_clear_object (&x.info);
   g_clear_error (&x.error);
+  if (p)
+    p->ends_early = check_end (path, p->duration_ns, tick, data) == END_MISSING;
   return p;
 }
 
@@ -208,6 +373,7 @@ reel_probe_to_json (const ReelProbe *p)
   json_object_set_int_member (o, "fps_d", p->fps_d);
   json_object_set_boolean_member (o, "has_audio", p->has_audio);
   json_object_set_string_member (o, "video_codec", p->video_codec ? p->video_codec : "unknown");
+  json_object_set_boolean_member (o, "ends_early", p->ends_early);
   return o;
 }
 
@@ -238,6 +404,7 @@ reel_probe_from_json (JsonObject *obj, GError **error)
   };
   gint64 v[G_N_ELEMENTS (ints)];
   JsonNode *audio = json_object_get_member (obj, "has_audio");
+  JsonNode *early = json_object_get_member (obj, "ends_early");
   const char *codec = json_object_get_string_member_with_default (obj, "video_codec", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (ints); i++)
@@ -248,7 +415,9 @@ reel_probe_from_json (JsonObject *obj, GError **error)
         return NULL;
       }
   if (!audio || !JSON_NODE_HOLDS_VALUE (audio) || json_node_get_value_type (audio) != G_TYPE_BOOLEAN
-      || !codec || !g_utf8_validate (codec, -1, NULL) || v[5] % 90 != 0)
+      || !early || !JSON_NODE_HOLDS_VALUE (early)
+      || json_node_get_value_type (early) != G_TYPE_BOOLEAN || !codec
+      || !g_utf8_validate (codec, -1, NULL) || v[5] % 90 != 0)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "the media process sent a bad probe");
       return NULL;
@@ -262,6 +431,7 @@ reel_probe_from_json (JsonObject *obj, GError **error)
   p->fps_n = (gint)v[6];
   p->fps_d = (gint)v[7];
   p->has_audio = json_node_get_boolean (audio);
+  p->ends_early = json_node_get_boolean (early);
   p->video_codec = g_strdup (codec);
   return g_steal_pointer (&p);
 }

@@ -1,5 +1,6 @@
 /* Probing an upload with GstDiscoverer: is it a playable video, and what
- * are its duration, display size, frame rate and tracks? Every way a file
+ * are its duration, display size, frame rate and tracks? Does it hold media
+ * up to the end it states? Every way a file
  * can be unusable (not media, truncated, audio only, a still image, a
  * picture under 16x16, no duration) ends in REEL_ERROR_UNSUPPORTED with a
  * sentence the uploader can read.
@@ -28,6 +29,10 @@ typedef struct
   gint fps_d;
   gboolean has_audio;
   char *video_codec; /* human-readable, e.g. "H.264 (High Profile)" */
+  /* No stream delivers media near the stated end (the file is cut short
+   * behind its index, or its header claims more than it holds); judged
+   * with the limits, by reel_plan_check. */
+  gboolean ends_early;
 } ReelProbe;
 
 void reel_probe_free (ReelProbe *probe);

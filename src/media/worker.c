@@ -14,6 +14,14 @@
 #include <gst/gst.h>
 #include <signal.h>
 
+/* A pipeline whose position stands still this long (or the configured
+ * base deadline, when shorter) is stuck: two minutes covers x264's
+ * slowest presets filling their lookahead. */
+#define STALL_TIMEOUT_S 120
+/* The poster pipeline writes each frame it encodes to its own file; the
+ * first is the poster (pipelines/poster.pipeline says why). */
+#define POSTER_FILES "poster-%d.jpg"
+#define POSTER_FIRST_FILE "poster-0.jpg"
 /* The priming samples avenc_aac (the FFmpeg AAC encoder) puts in front of
  * the sound: one frame of 1024. */
 #define AAC_PRIMING_SAMPLES 1024
@@ -59,7 +67,7 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
       g_hash_table_insert (v, "stop", num (at + GST_SECOND));
       g_hash_table_insert (v, "width", num ((guint64)json_object_get_int_member (job, "width")));
       g_hash_table_insert (v, "height", num ((guint64)json_object_get_int_member (job, "height")));
-      g_hash_table_insert (v, "out", g_build_filename (out_dir, REEL_POSTER_FILE, NULL));
+      g_hash_table_insert (v, "out", g_build_filename (out_dir, POSTER_FILES, NULL));
       return reel_pipeline_fill (tpl, v, NULL, error);
     }
   if (g_str_equal (kind, "audio"))
@@ -157,6 +165,16 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
       json_object_set_array_member (out, "durations_ns", json_array_new ());
       json_object_set_array_member (out, "sizes", json_array_new ());
       return out;
+    }
+  if (!c && g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+    {
+      /* The decoder gave nothing for a range the probe said is there: the
+       * file's fault, and no retry changes it. */
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                   "nothing could be decoded from %.1f s on for the %s rendition (is the file "
+                   "damaged?)",
+                   offset_ns / 1e9, name);
+      return NULL;
     }
   if (!c)
     {
@@ -277,6 +295,8 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
   json_object_set_string_member (request, "line", line);
   json_object_set_string_member (request, "kind", kind);
   json_object_set_string_member (request, "skip", skip);
+  json_object_set_int_member (request, "stall_timeout_s",
+                              MIN (STALL_TIMEOUT_S, w->cfg->job_timeout_s));
   if (json_object_has_member (d, "chunk"))
     json_object_set_int_member (request, "chunk", json_object_get_int_member (d, "chunk"));
   if (!(result = reel_media_child_run (request, &limits, what, job, error)))
@@ -415,7 +435,7 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
     return FALSE;
   if (!still_wanted (job, error))
     goto out;
-  file = g_build_filename (dir, REEL_POSTER_FILE, NULL);
+  file = g_build_filename (dir, POSTER_FIRST_FILE, NULL);
   if (!g_file_get_contents (file, &jpeg, &len, error))
     goto out;
   bytes = g_bytes_new_take (g_steal_pointer (&jpeg), len);
