@@ -1,6 +1,7 @@
 /* See probe.h. */
 #include "media/probe.h"
 #include "core/error.h"
+#include "core/json.h"
 
 #include <gst/pbutils/pbutils.h>
 
@@ -405,7 +406,7 @@ reel_probe_from_json (JsonObject *obj, GError **error)
   gint64 v[G_N_ELEMENTS (ints)];
   JsonNode *audio = json_object_get_member (obj, "has_audio");
   JsonNode *early = json_object_get_member (obj, "ends_early");
-  const char *codec = json_object_get_string_member_with_default (obj, "video_codec", NULL);
+  const char *codec = reel_json_get_string (obj, "video_codec", TRUE, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (ints); i++)
     if (!get_int (obj, ints[i].name, ints[i].min, ints[i].max, &v[i]))
