@@ -65,6 +65,12 @@ reel_job_progress (const ReelJob *job)
 }
 
 gboolean
+reel_job_stopping (const ReelJob *job)
+{
+  return g_atomic_int_get (&job->worker->stopping);
+}
+
+gboolean
 reel_job_cancelled (const ReelJob *job)
 {
   natsMsg *stored = NULL;
@@ -163,6 +169,12 @@ handle (ReelJobWorker *w, natsMsg *msg)
       natsMsg_AckSync (msg, NULL, NULL);
       reel_metrics_add ("reel_jobs_done_total", labels->str, 1);
     }
+  else if (g_atomic_int_get (&w->stopping))
+    {
+      g_message ("job %s handed back: this node is stopping (%s)", natsMsg_GetSubject (msg),
+                 error ? error->message : "?");
+      natsMsg_Nak (msg, NULL);
+    }
   else if (job.attempt >= w->cfg.max_attempts
            || g_error_matches (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED)
            || g_error_matches (error, REEL_ERROR, REEL_ERROR_INVALID))
@@ -246,6 +258,13 @@ reel_job_worker_start (ReelBus *bus, const ReelJobWorkerConfig *cfg)
   for (guint i = 0; i < MAX (cfg->concurrency, 1); i++)
     g_ptr_array_add (w->threads, g_thread_new (w->durable, worker_thread, w));
   return w;
+}
+
+void
+reel_job_worker_request_stop (ReelJobWorker *w)
+{
+  if (w)
+    g_atomic_int_set (&w->stopping, 1);
 }
 
 void

@@ -30,6 +30,9 @@ guint reel_job_attempt (const ReelJob *job);    /* 1 on first delivery */
 guint64 reel_job_sequence (const ReelJob *job); /* its stream sequence */
 /* Tells the queue the job is still being worked on (thread-safe, cheap). */
 void reel_job_progress (const ReelJob *job);
+/* Whether the worker running the job is stopping (its node shuts down):
+ * a long job gives up its work, and is handed back. */
+gboolean reel_job_stopping (const ReelJob *job);
 /* Whether a job of the work queue was cancelled (purged from the stream)
  * since it was delivered; FALSE when that cannot be told (NATS down). */
 gboolean reel_job_cancelled (const ReelJob *job);
@@ -61,6 +64,10 @@ typedef struct
 typedef struct ReelJobWorker ReelJobWorker;
 
 ReelJobWorker *reel_job_worker_start (ReelBus *bus, const ReelJobWorkerConfig *cfg);
+/* Fetches no more jobs; a running job that fails from now on is handed
+ * back to the queue, never given up (this node's shutdown is not the
+ * job's fault). Returns at once. */
+void reel_job_worker_request_stop (ReelJobWorker *worker);
 /* Lets running jobs finish (they are acked or handed back), then stops. */
 void reel_job_worker_stop (ReelJobWorker *worker);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelJobWorker, reel_job_worker_stop)

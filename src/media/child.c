@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* AddressSanitizer reserves terabytes of address space for its shadow
@@ -46,6 +47,7 @@
 /* How much of the child's stderr is kept for the log and the diagnosis. */
 #define STDERR_TAIL_BYTES 4096
 #define POLL_INTERVAL_MS 1000
+#define REAP_POLL_US (10 * 1000)
 /* glibc reserves 64 MiB of address space per malloc arena, up to eight per
  * core: on a big machine that alone would exceed the memory limit. Two
  * arenas serve a pipeline's threads well enough. */
@@ -117,7 +119,8 @@ child_setup (gpointer data)
 static int
 request_fd (JsonObject *request, GError **error)
 {
-  g_autofree char *text = reel_json_object_to_string (request);
+  g_autofree char *json = reel_json_object_to_string (request);
+  g_autofree char *text = g_strconcat (json, "\n", NULL);
   gsize len = strlen (text), done = 0;
   int fds[2];
 
@@ -150,6 +153,7 @@ fail:
 typedef enum
 {
   KILLED_NOT,
+  KILLED_STOPPING, /* reeld is shutting down */
   KILLED_LATE,     /* past the wall-clock deadline */
   KILLED_SILENT,   /* no line for SILENCE_S */
   KILLED_GARBLED,  /* a line longer than LINE_MAX_BYTES */
@@ -249,12 +253,17 @@ watch (Child *c, const ReelMediaLimits *limits, const ReelJob *job)
         if (fds[i] >= 0)
           p[n++] = (struct pollfd){ fds[i], POLLIN, 0 };
       if (poll (p, n, POLL_INTERVAL_MS) < 0 && errno != EINTR)
-        break;
+        {
+          kill_child (c, KILLED_SILENT); /* cannot watch it: stop it */
+          break;
+        }
       now = g_get_monotonic_time ();
       for (nfds_t i = 0; i < n; i++)
         if (p[i].revents && !drain (c, p[i].fd, p[i].fd == fds[0], now))
           fds[p[i].fd == fds[0] ? 0 : 1] = -1;
-      if (now > deadline)
+      if (job && reel_job_stopping (job))
+        kill_child (c, KILLED_STOPPING);
+      else if (now > deadline)
         kill_child (c, KILLED_LATE);
       else if (c->replied_at && now - c->replied_at > EXIT_GRACE_S * G_USEC_PER_SEC)
         kill_child (c, KILLED_ANSWERED);
@@ -266,6 +275,23 @@ watch (Child *c, const ReelMediaLimits *limits, const ReelJob *job)
           reel_job_progress (job);
         }
     }
+}
+
+/* Waits for the child to end; one that closed its outputs but lives on
+ * is killed after EXIT_GRACE_S, so the wait below cannot hang. */
+static void
+reap (Child *c)
+{
+  gint64 until = g_get_monotonic_time () + EXIT_GRACE_S * G_USEC_PER_SEC;
+  /* GSubprocess forgets the pid once GLib's worker has reaped it. */
+  while (c->killed == KILLED_NOT && g_subprocess_get_identifier (c->proc))
+    {
+      if (g_get_monotonic_time () > until)
+        kill_child (c, c->reply ? KILLED_ANSWERED : KILLED_SILENT);
+      else
+        g_usleep (REAP_POLL_US);
+    }
+  g_subprocess_wait (c->proc, NULL, NULL);
 }
 
 static ReelErrorCode
@@ -296,6 +322,10 @@ explain_death (Child *c, const ReelMediaLimits *limits, const char *what, GError
       g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
                    "%s stopped responding for %d s and was stopped", what, SILENCE_S);
       return;
+    case KILLED_STOPPING:
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
+                   "%s was interrupted: the service is shutting down", what);
+      return;
     case KILLED_GARBLED:
       g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
                    "the media process sent a malformed answer while %s", what);
@@ -324,25 +354,19 @@ explain_death (Child *c, const ReelMediaLimits *limits, const char *what, GError
                  g_subprocess_get_exit_status (c->proc), what);
 }
 
-JsonObject *
-reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits, const char *what,
-                      const ReelJob *job, GError **error)
+/* Starts reel-media on stdin_fd (taken) under limits (timeout_s 0: no CPU
+ * limit), its stdout a pipe, its stderr a pipe when asked, else reeld's. */
+static GSubprocess *
+spawn (const ReelMediaLimits *limits, int stdin_fd, gboolean stderr_pipe, GError **error)
 {
-  g_autoptr (GSubprocessLauncher) launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | (stderr_pipe ? G_SUBPROCESS_FLAGS_STDERR_PIPE : 0));
   ChildSetup setup = { getpid () };
-  Child c = { 0 };
-  g_autoptr (GError) local = NULL;
-  g_autofree char *pid = NULL;
-  int stdin_fd = request_fd (request, error);
   guint64 cpu_s = (guint64)limits->timeout_s * MAX (1, g_get_num_processors ());
-  JsonObject *out = NULL;
-  JsonNode *node;
+  GSubprocess *proc;
 
-  if (stdin_fd < 0)
-    return NULL;
-  setup.cpu.rlim_cur = (rlim_t)cpu_s;
-  setup.cpu.rlim_max = (rlim_t)(cpu_s + CPU_GRACE_S);
+  setup.cpu.rlim_cur = cpu_s ? (rlim_t)cpu_s : RLIM_INFINITY;
+  setup.cpu.rlim_max = cpu_s ? (rlim_t)(cpu_s + CPU_GRACE_S) : RLIM_INFINITY;
 #ifndef REEL_ASAN
   setup.limit_as = limits->memory_bytes > 0;
   setup.as.rlim_cur = setup.as.rlim_max = (rlim_t)limits->memory_bytes;
@@ -352,17 +376,33 @@ reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits, const 
   /* Every other descriptor of reeld's (sockets, LMDB, the NATS store) is
    * closed in the child: GSubprocess marks them close-on-exec. */
   g_subprocess_launcher_set_child_setup (launcher, child_setup, &setup, NULL);
-  c.proc = g_subprocess_launcher_spawn (launcher, error, helper_path (), NULL);
+  proc = g_subprocess_launcher_spawn (launcher, error, helper_path (), NULL);
+  if (!proc)
+    g_prefix_error (error, "cannot start %s: ", helper_path ());
+  return proc;
+}
+
+JsonObject *
+reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits, const char *what,
+                      const ReelJob *job, GError **error)
+{
+  Child c = { 0 };
+  g_autoptr (GError) local = NULL;
+  g_autofree char *pid = NULL;
+  int stdin_fd = request_fd (request, error);
+  JsonObject *out = NULL;
+  JsonNode *node;
+
+  if (stdin_fd < 0)
+    return NULL;
+  c.proc = spawn (limits, stdin_fd, TRUE, error);
   if (!c.proc)
-    {
-      g_prefix_error (error, "cannot start %s: ", helper_path ());
-      return NULL;
-    }
+    return NULL;
   pid = g_strdup (g_subprocess_get_identifier (c.proc));
   c.out = g_string_new (NULL);
   c.err_tail = g_string_new (NULL);
   watch (&c, limits, job);
-  g_subprocess_wait (c.proc, NULL, NULL);
+  reap (&c);
 
   if (c.reply && (node = json_object_get_member (c.reply, "result")))
     out = json_object_ref (json_node_get_object (node));
@@ -386,4 +426,51 @@ reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits, const 
   g_string_free (c.err_tail, TRUE);
   g_object_unref (c.proc);
   return out;
+}
+
+GSubprocess *
+reel_media_child_start (JsonObject *request, guint64 memory_bytes, int *talk_fd, GError **error)
+{
+  ReelMediaLimits limits = { 0, memory_bytes };
+  int fds[2];
+  GSubprocess *proc;
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "socketpair: %s", g_strerror (errno));
+      return NULL;
+    }
+  if (!reel_media_child_answer (fds[0], request, error)
+      || !(proc = spawn (&limits, fds[1], FALSE, error)))
+    {
+      close (fds[0]);
+      close (fds[1]);
+      return NULL;
+    }
+  *talk_fd = fds[0];
+  return proc;
+}
+
+gboolean
+reel_media_child_answer (int talk_fd, JsonObject *answer, GError **error)
+{
+  g_autofree char *json = reel_json_object_to_string (answer);
+  g_autofree char *text = g_strconcat (json, "\n", NULL);
+  gsize len = strlen (text), done = 0;
+
+  while (done < len)
+    {
+      /* MSG_NOSIGNAL: a child gone is an error here, not a SIGPIPE. */
+      ssize_t n = send (talk_fd, text + done, len - done, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot talk to reel-media: %s",
+                       g_strerror (errno));
+          return FALSE;
+        }
+      done += (gsize)n;
+    }
+  return TRUE;
 }

@@ -16,6 +16,7 @@
 #include "bus/jobs.h"
 #include "core/config.h"
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -33,12 +34,25 @@ void reel_media_limits_for (const ReelConfig *cfg, guint64 media_ns, ReelMediaLi
 
 /* Runs request in a new reel-media for job (may be NULL), which is kept
  * alive with in-progress acks every second while the child runs within its
- * limits; what names the work for reasons ("probing the upload",
+ * limits, and which stops the child when its worker stops (the node shuts
+ * down: a long encode must not hold it up); what names the work for
+ * reasons ("probing the upload",
  * "transcoding chunk 3"). Returns the child's
  * result object, or NULL with the child's own error (its code kept: a
  * file a decoder rejects is REEL_ERROR_UNSUPPORTED) or with why the child
  * died. */
 JsonObject *reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits,
                                   const char *what, const ReelJob *job, GError **error);
+
+/* A live session's child (media/child_main.c, op "live"): started with
+ * the request, it runs until its caller stops streaming. talk_fd (a socket,
+ * the child's stdin, for the caller's close) carries reeld's answers to the
+ * child's questions; the child's stdout is its lines, its stderr reeld's.
+ * It gets the address-space limit only: a session lasts as long as its
+ * caller streams. */
+GSubprocess *reel_media_child_start (JsonObject *request, guint64 memory_bytes, int *talk_fd,
+                                     GError **error);
+/* Sends one JSON line to a child started with reel_media_child_start. */
+gboolean reel_media_child_answer (int talk_fd, JsonObject *answer, GError **error);
 
 G_END_DECLS

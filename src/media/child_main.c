@@ -1,13 +1,15 @@
 /* reel-media: the process that reads untrusted media. reeld starts one per
- * probe and per transcode, poster or audio job (media/child.c), under
+ * probe, per transcode, poster or audio job and per live session
+ * (media/child.c), under
  * CPU-time, address-space and wall-clock limits, so a decoder that crashes,
  * hangs or allocates without end on a hostile file takes down this process
  * and fails that one job, never reeld.
  *
- * It reads one request, a JSON object, on stdin:
+ * It reads one request, a JSON object on one line, on stdin:
  *   {"op": "probe", "path": FILE, "timeout_s": N}
  *   {"op": "pipeline", "line": GST-LAUNCH LINE, "kind": "chunk"|"audio"|"poster",
  *    "chunk": N, "skip": "audio"|"video", "stall_timeout_s": N}
+ *   {"op": "live", "line": GST-LAUNCH LINE}  one live session (below)
  * The line is the one `reel pipeline` prints (media/worker.c fills it from
  * pipelines/); "skip" names the kind of decoder the job does not need.
  * It answers with JSON lines on stdout:
@@ -20,7 +22,8 @@
  * GStreamer down: a decoder wedged in teardown cannot hold back an answer
  * already given. Its stderr is GLib's and GStreamer's log.
  *
- * Test faults (core/fault.h), WHICH a chunk number or probe, audio, poster:
+ * Test faults (core/fault.h), WHICH a chunk number or probe, audio, poster,
+ * live:
  *   media-crash:WHICH  the decoder's first output buffer raises SIGSEGV
  *                      (the probe crashes at once)
  *   media-hang:WHICH   the process stops answering (and working) for good
@@ -32,6 +35,7 @@
 #include "core/json.h"
 #include "media/probe.h"
 
+#include "gstnatssink.h"
 #include "gstreelladder.h"
 #include "gstreelrange.h"
 
@@ -59,9 +63,12 @@ emit (const char *member, JsonObject *value)
   g_autofree char *text = NULL;
   json_object_set_object_member (line, member, value);
   text = reel_json_object_to_string (line);
+  /* Whole lines: a live session's handshake thread writes too. */
+  flockfile (stdout);
   fputs (text, stdout);
   fputc ('\n', stdout);
   fflush (stdout);
+  funlockfile (stdout);
 }
 
 static void
@@ -271,25 +278,180 @@ run_pipeline (JsonObject *req)
     }
 }
 
+/* One line from stdin, read a byte at a time so nothing after it is
+ * taken: for a live session, reeld's answers follow on the same pipe. */
 static JsonObject *
-read_request (GError **error)
+read_line (gsize max, GError **error)
 {
   g_autoptr (GByteArray) buf = g_byte_array_new ();
-  guint8 block[4096];
+  guint8 c;
   ssize_t n;
 
-  while ((n = read (STDIN_FILENO, block, sizeof block)) != 0)
+  while ((n = read (STDIN_FILENO, &c, 1)) != 0)
     {
       if (n < 0 && errno == EINTR)
         continue;
-      if (n < 0 || buf->len + (gsize)n > REQUEST_MAX)
-        {
-          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "no request on stdin");
-          return NULL;
-        }
-      g_byte_array_append (buf, block, (guint)n);
+      if (n < 0 || buf->len >= max)
+        break;
+      if (c == '\n')
+        break;
+      g_byte_array_append (buf, &c, 1);
+    }
+  if (buf->len == 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "nothing on stdin");
+      return NULL;
     }
   return reel_json_parse_object ((const char *)buf->data, buf->len, error);
+}
+
+/* ---- Live sessions ---------------------------------------------------
+ *
+ * One SRT listener and what it ingests (pipelines/live-ingest.pipeline,
+ * filled by media/live_ingest.c): the caller's MPEG-TS is decoded here, so
+ * a hostile stream can only take this process down. Who may connect is
+ * reeld's decision: during the SRT handshake the child asks with a line
+ * {"caller": {"stream_id": ID}} and waits for {"accept": true|false} on
+ * stdin. SIGTERM ends the session cleanly (reeld stopping). */
+
+/* An answer is a few bytes. */
+#define ANSWER_MAX 1024
+
+static GstElement *live_pipeline;
+static GstCaps *unix_ref; /* timestamp/x-unix */
+static volatile sig_atomic_t live_stop;
+
+static void
+on_term (int sig)
+{
+  live_stop = 1;
+}
+
+/* srtsrc's thread, during a caller's handshake: reeld checks the stream
+ * key and starts the session before any of its data can flow. */
+static gboolean
+on_caller_connecting (GstElement *srt, GSocketAddress *addr, const char *stream_id, gpointer data)
+{
+  static GMutex asking;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&asking);
+  g_autoptr (JsonObject) answer = NULL;
+  JsonObject *q = json_object_new ();
+  JsonNode *accept;
+
+  json_object_set_string_member (q, "stream_id", stream_id ? stream_id : "");
+  emit ("caller", q);
+  answer = read_line (ANSWER_MAX, NULL);
+  accept = answer ? json_object_get_member (answer, "accept") : NULL;
+  return accept && JSON_NODE_HOLDS_VALUE (accept)
+         && json_node_get_value_type (accept) == G_TYPE_BOOLEAN && json_node_get_boolean (accept);
+}
+
+/* Each decoded frame carries the wall-clock time it reached the ladder
+ * (the live latency the packager reports). */
+static GstPadProbeReturn
+stamp_arrival (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  gst_buffer_add_reference_timestamp_meta (buf, unix_ref, (guint64)g_get_real_time () * 1000,
+                                           GST_CLOCK_TIME_NONE);
+  GST_PAD_PROBE_INFO_DATA (info) = buf;
+  return GST_PAD_PROBE_OK;
+}
+
+/* The sender's timestamps, as they are: tsdemux would otherwise correct
+ * them for the skew between the sender's clock (PCR) and ours while it
+ * learns it, which makes frames a few ms early or late for the first
+ * seconds, and segments uneven. Nothing here plays against our clock. */
+static void
+on_element_added (GstBin *bin, GstBin *sub, GstElement *element, gpointer data)
+{
+  GstElementFactory *f = gst_element_get_factory (element);
+  if (f && g_str_equal (GST_OBJECT_NAME (f), "tsdemux"))
+    g_object_set (element, "ignore-pcr", TRUE, NULL);
+}
+
+/* A stream without sound (or picture) leaves a branch unlinked; it must
+ * still end, or the pipeline never does. */
+static void
+on_no_more_pads (GstElement *dec, gpointer data)
+{
+  const char *branches[] = { "video", "audio" };
+  for (guint i = 0; i < G_N_ELEMENTS (branches); i++)
+    {
+      g_autoptr (GstElement) q = gst_bin_get_by_name (GST_BIN (live_pipeline), branches[i]);
+      g_autoptr (GstPad) sink = q ? gst_element_get_static_pad (q, "sink") : NULL;
+      if (sink && !gst_pad_is_linked (sink))
+        gst_pad_send_event (sink, gst_event_new_eos ());
+    }
+}
+
+static void
+run_live (JsonObject *req)
+{
+  g_autoptr (GError) error = NULL, parse_error = NULL;
+  const char *line = json_object_get_string_member_with_default (req, "line", NULL);
+  g_autoptr (GstElement) srt = NULL, dec = NULL, ladder = NULL;
+  g_autoptr (GstPad) ladder_sink = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  struct sigaction term = { 0 };
+
+  if (!line)
+    {
+      g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "live request lacks a line");
+      finish (NULL, error);
+    }
+  live_pipeline = gst_parse_launch_full (line, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
+  if (!live_pipeline)
+    {
+      g_set_error (&error, REEL_ERROR, REEL_ERROR_INTERNAL, "pipeline: %s", parse_error->message);
+      finish (NULL, error);
+    }
+  srt = gst_bin_get_by_name (GST_BIN (live_pipeline), "srt");
+  dec = gst_bin_get_by_name (GST_BIN (live_pipeline), "dec");
+  ladder = gst_bin_get_by_name (GST_BIN (live_pipeline), "ladder");
+  if (!srt || !dec || !ladder)
+    {
+      g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "a live pipeline needs elements named srt, dec and ladder");
+      finish (NULL, error);
+    }
+  unix_ref = gst_caps_new_empty_simple ("timestamp/x-unix");
+  ladder_sink = gst_element_get_static_pad (ladder, "sink");
+  g_signal_connect (srt, "caller-connecting", G_CALLBACK (on_caller_connecting), NULL);
+  g_signal_connect (dec, "no-more-pads", G_CALLBACK (on_no_more_pads), NULL);
+  g_signal_connect (dec, "deep-element-added", G_CALLBACK (on_element_added), NULL);
+  gst_pad_add_probe (ladder_sink, GST_PAD_PROBE_TYPE_BUFFER, stamp_arrival, NULL, NULL);
+  term.sa_handler = on_term;
+  sigaction (SIGTERM, &term, NULL);
+  inject_faults ("live", -1, dec);
+  bus = gst_element_get_bus (live_pipeline);
+  if (gst_element_set_state (live_pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_set_error (&error, REEL_ERROR, REEL_ERROR_INTERNAL, "the listener failed to start");
+      finish (NULL, error);
+    }
+  for (;;)
+    {
+      g_autoptr (GstMessage) m
+          = gst_bus_timed_pop_filtered (bus, GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+      if (live_stop || (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS))
+        {
+          /* The recording and the NATS sinks are complete on the way down. */
+          gst_element_set_state (live_pipeline, GST_STATE_NULL);
+          finish (NULL, NULL);
+        }
+      if (m)
+        {
+          g_autoptr (GError) gerr = NULL;
+          g_autofree char *dbg = NULL;
+          gst_message_parse_error (m, &gerr, &dbg);
+          g_printerr ("reel-media: live pipeline error: %s (%s)\n", gerr->message, dbg ? dbg : "");
+          g_set_error (&error, REEL_ERROR, REEL_ERROR_INTERNAL, "%s", gerr->message);
+          gst_element_set_state (live_pipeline, GST_STATE_NULL);
+          finish (NULL, error);
+        }
+      emit_progress (-1);
+    }
 }
 
 int
@@ -305,16 +467,19 @@ main (int argc, char **argv)
       return 2;
     }
   gst_init (NULL, NULL);
-  /* The reel elements the job pipelines use; nothing else of reel's. */
+  /* The reel elements the pipelines use; nothing else of reel's. */
   GST_ELEMENT_REGISTER (reelrange, NULL);
   GST_ELEMENT_REGISTER (reelladder, NULL);
-  if (!(req = read_request (&error)))
+  GST_ELEMENT_REGISTER (natssink, NULL);
+  if (!(req = read_line (REQUEST_MAX, &error)))
     finish (NULL, error);
   op = json_object_get_string_member_with_default (req, "op", "");
   if (g_str_equal (op, "probe"))
     run_probe (req);
   else if (g_str_equal (op, "pipeline"))
     run_pipeline (req);
+  else if (g_str_equal (op, "live"))
+    run_live (req);
   g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "unknown request \"%s\"", op);
   finish (NULL, error);
 }

@@ -277,6 +277,7 @@ reel_ingest_stop (ReelIngest *in)
 {
   if (!in)
     return;
+  reel_job_worker_request_stop (in->worker);
   reel_job_worker_stop (in->worker);
   g_array_unref (in->ladder);
   g_free (in);

@@ -170,7 +170,8 @@ typedef struct
 {
   GstElement *pipeline;
   GstClockTime target;
-  gint seeked;  /* atomic: buffers from now on count */
+  gint seeked;  /* atomic: the seek is under way */
+  gint flushed; /* atomic: some stream was flushed by it */
   gint reached; /* atomic: one reached target */
 } EndCheck;
 
@@ -180,6 +181,7 @@ typedef struct
   EndCheck *x;
   GstSegment segment;
   gboolean have_segment;
+  gboolean flushed; /* by the seek: what follows comes from the end */
 } EndPad;
 
 static GstPadProbeReturn
@@ -189,9 +191,17 @@ end_check_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   GstBuffer *b;
   guint64 at;
 
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM)
+  if (GST_PAD_PROBE_INFO_TYPE (info)
+      & (GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH))
     {
       GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+      /* The buffers of the preroll, and any the demuxer pushed before the
+       * seek reached it, come before the flush. */
+      if (GST_EVENT_TYPE (ev) == GST_EVENT_FLUSH_STOP && g_atomic_int_get (&ep->x->seeked))
+        {
+          ep->flushed = TRUE;
+          g_atomic_int_set (&ep->x->flushed, 1);
+        }
       if (GST_EVENT_TYPE (ev) == GST_EVENT_SEGMENT)
         {
           gst_event_copy_segment (ev, &ep->segment);
@@ -200,7 +210,7 @@ end_check_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
       return GST_PAD_PROBE_OK;
     }
   b = GST_PAD_PROBE_INFO_BUFFER (info);
-  if (!g_atomic_int_get (&ep->x->seeked) || !ep->have_segment || !GST_BUFFER_PTS_IS_VALID (b))
+  if (!ep->flushed || !ep->have_segment || !GST_BUFFER_PTS_IS_VALID (b))
     return GST_PAD_PROBE_OK;
   at = gst_segment_to_stream_time (&ep->segment, GST_FORMAT_TIME, GST_BUFFER_PTS (b));
   if (GST_CLOCK_TIME_IS_VALID (at) && GST_BUFFER_DURATION_IS_VALID (b))
@@ -229,7 +239,9 @@ end_check_pad (GstElement *parsebin, GstPad *pad, gpointer data)
   g_object_set (sink, "sync", FALSE, NULL);
   gst_bin_add_many (GST_BIN (x->pipeline), queue, sink, NULL);
   queuepad = gst_element_get_static_pad (queue, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+  gst_pad_add_probe (pad,
+                     GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM
+                         | GST_PAD_PROBE_TYPE_EVENT_FLUSH,
                      end_check_probe, ep, g_free);
   if (gst_element_link (queue, sink) && gst_pad_link (pad, queuepad) == GST_PAD_LINK_OK)
     {
@@ -288,11 +300,11 @@ check_end (const char *path, guint64 duration_ns, ReelProbeTick tick, gpointer d
                       tick, data);
   if (!m || GST_MESSAGE_TYPE (m) != GST_MESSAGE_ASYNC_DONE)
     goto out;
+  g_atomic_int_set (&x.seeked, 1);
   if (!gst_element_seek (pipeline, 1.0, GST_FORMAT_TIME,
                          GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT | GST_SEEK_FLAG_SNAP_BEFORE,
                          GST_SEEK_TYPE_SET, (gint64)x.target, GST_SEEK_TYPE_NONE, -1))
     goto out;
-  g_atomic_int_set (&x.seeked, 1);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   for (;;)
     {
@@ -303,7 +315,10 @@ check_end (const char *path, guint64 duration_ns, ReelProbeTick tick, gpointer d
         break;
       if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS || g_atomic_int_get (&x.reached))
         {
-          verdict = g_atomic_int_get (&x.reached) ? END_REACHED : END_MISSING;
+          /* Without a flush nothing tells the end's data from the rest. */
+          verdict = g_atomic_int_get (&x.reached)   ? END_REACHED
+                    : g_atomic_int_get (&x.flushed) ? END_MISSING
+                                                    : END_UNKNOWN;
           break;
         }
     }

@@ -16,8 +16,10 @@
 
 /* A pipeline whose position stands still this long (or the configured
  * base deadline, when shorter) is stuck: two minutes covers x264's
- * slowest presets filling their lookahead. */
+ * slowest presets filling their lookahead. A poster encodes one small
+ * JPEG: half a minute without progress is stuck. */
 #define STALL_TIMEOUT_S 120
+#define POSTER_STALL_TIMEOUT_S 30
 /* The poster pipeline writes each frame it encodes to its own file; the
  * first is the poster (pipelines/poster.pipeline says why). */
 #define POSTER_FILES "poster-%d.jpg"
@@ -295,8 +297,10 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
   json_object_set_string_member (request, "line", line);
   json_object_set_string_member (request, "kind", kind);
   json_object_set_string_member (request, "skip", skip);
-  json_object_set_int_member (request, "stall_timeout_s",
-                              MIN (STALL_TIMEOUT_S, w->cfg->job_timeout_s));
+  json_object_set_int_member (
+      request, "stall_timeout_s",
+      MIN (g_str_equal (kind, "poster") ? POSTER_STALL_TIMEOUT_S : STALL_TIMEOUT_S,
+           w->cfg->job_timeout_s));
   if (json_object_has_member (d, "chunk"))
     json_object_set_int_member (request, "chunk", json_object_get_int_member (d, "chunk"));
   if (!(result = reel_media_child_run (request, &limits, what, job, error)))
@@ -505,6 +509,11 @@ reel_worker_stop (ReelWorker *w)
 {
   if (!w)
     return;
+  /* A running pipeline may take minutes: its child is stopped and its job
+   * handed back, to be done again by another node or after the restart. */
+  reel_job_worker_request_stop (w->chunks);
+  reel_job_worker_request_stop (w->audio);
+  reel_job_worker_request_stop (w->poster);
   reel_job_worker_stop (w->chunks);
   reel_job_worker_stop (w->audio);
   reel_job_worker_stop (w->poster);

@@ -30,7 +30,7 @@ G_BEGIN_DECLS
 typedef struct ReelWorker ReelWorker;
 
 ReelWorker *reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs);
-/* Running pipelines finish first (their jobs are acked or handed back). */
+/* Running pipelines are stopped and their jobs handed back to the queue. */
 void reel_worker_stop (ReelWorker *worker);
 
 /* The exact gst-launch line a worker runs for a job (kind "chunk", "audio"

@@ -28,9 +28,14 @@
  *                           uploaded alongside a good video: each ends
  *                           failed with a reason (or, for the few listed as
  *                           maybe decodable, ready, which the log says),
- *                           the good one ready, reeld up throughout */
+ *                           the good one ready, reeld up throughout
+ *   /hostile-media/live-decoder-crash  a live caller whose stream crashes
+ *                           the decoder (media-crash:live): the session
+ *                           ends (live.started, then live.ended), a new
+ *                           listener comes up, reeld stays up */
 #include "harness.h"
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <nats/nats.h>
 #include <signal.h>
@@ -1083,6 +1088,94 @@ test_corpus (void)
   reel_test_rmtree (media);
 }
 
+/* ---- A live stream that crashes its decoder -------------------------- */
+
+/* Whether something listens on UDP port (binding it fails). */
+static gboolean
+udp_taken (guint16 port)
+{
+  g_autoptr (GSocket) s
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) a = g_inet_socket_address_new (lo, port);
+  return !g_socket_bind (s, a, FALSE, NULL);
+}
+
+static gboolean
+wait_udp_taken (guint16 port)
+{
+  for (int i = 0; i < 200 && !udp_taken (port); i++)
+    g_usleep (50 * 1000);
+  return udp_taken (port);
+}
+
+static void
+test_live_crash (void)
+{
+  ReelTestNats *nats = reel_test_nats_start ();
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *conf = g_build_filename (dir, "reeld.conf", NULL);
+  guint16 srt_port = reel_test_free_port ();
+  g_autofree char *text = g_strdup_printf (
+      "[live]\nsrt_port = %u\nladder = 120p:120:150\n[media]\nx264_preset = ultrafast\n", srt_port);
+  g_autofree char *arg = g_strdup_printf ("--config=%s", conf);
+  const char *env[] = { "REEL_TEST_FAULT=media-crash:live", NULL };
+  const char *args[] = { arg, NULL };
+  ReelTestReeld *d;
+  pid_t pid;
+  g_autofree char *token = NULL, *key = NULL, *target = NULL;
+  g_autoptr (GSubprocessLauncher) launcher
+      = reel_test_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) pusher = NULL;
+  g_autoptr (GError) error = NULL;
+  guint started = 0, ended = 0;
+
+  g_assert_true (g_file_set_contents (conf, text, -1, NULL));
+  d = reel_test_reeld_start_args (dir, nats->url, env, args);
+  pid = pid_of (d);
+  token = reel_test_register_login (d->port, "lena", PASSWORD);
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (d->port, "POST", "/api/v1/live/keys", token, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 201);
+    key = g_strdup (reel_test_json_str (r, "key"));
+  }
+  g_assert_true (wait_udp_taken (srt_port));
+  /* The caller is accepted; the first decoded frame kills the decoding
+   * child, which ends the session; reeld carries on. */
+  target = g_strdup_printf ("srt://127.0.0.1:%u?streamid=%s&pkt_size=1316", srt_port, key);
+  pusher = g_subprocess_launcher_spawn (launcher, &error, "ffmpeg", "-nostdin", "-v", "error",
+                                        "-re", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25",
+                                        "-t", "6", "-c:v", "libx264", "-preset", "ultrafast",
+                                        "-tune", "zerolatency", "-f", "mpegts", target, NULL);
+  g_assert_no_error (error);
+  for (int i = 0; i < 600 && ended == 0; i++)
+    {
+      g_autoptr (GPtrArray) log = NULL;
+      guint64 last;
+      assert_api_answers (d->port, NULL);
+      g_usleep (100 * 1000);
+      log = reel_test_event_log (nats->url, &last);
+      started = ended = 0;
+      for (guint k = 0; k < log->len; k++)
+        {
+          started += strstr (log->pdata[k], "\"type\":\"live.started\"") != NULL;
+          ended += strstr (log->pdata[k], "\"type\":\"live.ended\"") != NULL;
+        }
+    }
+  g_assert_cmpuint (started, ==, 1);
+  g_assert_cmpuint (ended, ==, 1);
+  g_subprocess_wait (pusher, NULL, NULL);
+  /* A new listener waits for the next session. */
+  g_assert_true (wait_udp_taken (srt_port));
+  g_assert_cmpint (pid_of (d), ==, pid);
+  assert_api_answers (d->port, NULL);
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_nats_stop (nats);
+  reel_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1093,5 +1186,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hostile-media/ten-years", test_ten_years);
   g_test_add_func ("/hostile-media/deleted-jobs", test_deleted_jobs);
   g_test_add_func ("/hostile-media/corpus", test_corpus);
+  g_test_add_func ("/hostile-media/live-decoder-crash", test_live_crash);
   return g_test_run ();
 }
