@@ -312,6 +312,14 @@ explain_death (Child *c, const ReelMediaLimits *limits, const char *what, GError
                            || strstr (c->err_tail->str, "out of memory")
                            || strstr (c->err_tail->str, "bad_alloc");
 
+  /* A sanitizer build's child reports a crash itself and exits with 1:
+   * "SUMMARY: AddressSanitizer: SEGV ..." names what happened. */
+  const char *summary = strstr (c->err_tail->str, "SUMMARY: AddressSanitizer: ");
+  g_autofree char *asan
+      = summary ? g_strndup (summary + strlen ("SUMMARY: AddressSanitizer: "),
+                             strcspn (summary + strlen ("SUMMARY: AddressSanitizer: "), " \n"))
+                : NULL;
+
   switch (c->killed)
     {
     case KILLED_LATE:
@@ -334,7 +342,10 @@ explain_death (Child *c, const ReelMediaLimits *limits, const char *what, GError
     case KILLED_NOT:
       break;
     }
-  if (sig && out_of_memory && limits->memory_bytes)
+  if (asan && *asan)
+    g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                 "the decoder crashed (AddressSanitizer: %s) while %s", asan, what);
+  else if (sig && out_of_memory && limits->memory_bytes)
     g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
                  "%s ran out of memory (the limit is %" G_GUINT64_FORMAT " MiB)", what,
                  limits->memory_bytes >> 20);
