@@ -469,7 +469,8 @@ start_channel (ReelLivePackager *pk, JsonObject *rec)
                        rendition_new (ch, json_object_get_string_member (rung, "name"), FALSE,
                                       (guint)json_object_get_int_member (rung, "kbps")));
     }
-  g_ptr_array_add (ch->renditions, rendition_new (ch, "audio", TRUE, REEL_AUDIO_BITRATE / 1000));
+  g_ptr_array_add (ch->renditions,
+                   rendition_new (ch, "audio", TRUE, REEL_AUDIO_BITRATE / 1000));
   g_hash_table_replace (pk->channels, ch->channel, ch);
   for (guint i = 0; i < ch->renditions->len; i++)
     if (!start_rendition (ch, ch->renditions->pdata[i], &error))
