@@ -37,6 +37,29 @@
 #define DEFAULT_ACTIONS_DUPLICATE_WINDOW_S 120
 /* YouTube's rule of thumb: about 30 s of watching makes a view. */
 #define DEFAULT_VIEWS_MIN_WATCH_S 30
+/* Twelve hours: YouTube's limit, and far beyond any upload reel's users make
+ * (a header claiming more is refused, not planned). */
+#define DEFAULT_MAX_DURATION_S (12 * 3600)
+/* Twelve hours at 60 frames a second: the decode work one video may ask for.
+ * A header claiming a thousand frames a second over an hour is refused. */
+#define DEFAULT_MAX_FRAMES ((guint64)12 * 3600 * 60)
+/* 8K UHD. Beyond it, decode memory per chunk job stops being reasonable for
+ * the machines reel targets. */
+#define DEFAULT_MAX_WIDTH 7680
+#define DEFAULT_MAX_HEIGHT 4320
+/* Twelve hours at the default 6 s chunks is 7200 chunks: 10000 leaves room
+ * for shorter chunks while bounding what one upload can queue. */
+#define DEFAULT_MAX_CHUNKS 10000
+/* A media child (reel-media) may take 5 minutes plus 30 s per second of the
+ * media it works on: process start, GStreamer's registry and a probe of a
+ * slow disk fit in the base; veryslow x264 over five rungs on one busy core
+ * runs about ten times slower than real time, so 30x leaves room. */
+#define DEFAULT_JOB_TIMEOUT_S 300
+#define DEFAULT_JOB_TIMEOUT_FACTOR 30
+/* Address space of a media child: decoding 8K H.264 (a 16-frame picture
+ * buffer of 50 MB frames) plus five encoders' lookahead fits in 4 GiB;
+ * a file that makes a decoder allocate without bound stops there. */
+#define DEFAULT_MEMORY_LIMIT_MB 4096
 /* SRT's customary port range starts around 9000; 9710 is unassigned. */
 #define DEFAULT_LIVE_SRT_PORT 9710
 #define DEFAULT_LIVE_MAX_CHANNELS 64
@@ -119,6 +142,14 @@ reel_config_new (void)
   cfg->first_chunk_segments = 1;
   cfg->ladder = g_strdup ("1080p:1080:5000,720p:720:2800,480p:480:1400,360p:360:800,240p:240:400");
   cfg->x264_preset = g_strdup ("veryfast");
+  cfg->max_duration_s = DEFAULT_MAX_DURATION_S;
+  cfg->max_frames = DEFAULT_MAX_FRAMES;
+  cfg->max_width = DEFAULT_MAX_WIDTH;
+  cfg->max_height = DEFAULT_MAX_HEIGHT;
+  cfg->max_chunks = DEFAULT_MAX_CHUNKS;
+  cfg->job_timeout_s = DEFAULT_JOB_TIMEOUT_S;
+  cfg->job_timeout_factor = DEFAULT_JOB_TIMEOUT_FACTOR;
+  cfg->memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB;
   /* One pipeline per two cores: each pipeline's encoders use threads too. */
   cfg->worker_concurrency = MAX (1, g_get_num_processors () / 2);
   cfg->job_attempts = 3;
@@ -375,6 +406,27 @@ set_ladder (ReelConfig *cfg, const Setting *s, const char *value, GError **error
   return set_string (cfg, s, value, error);
 }
 
+/* Below 256 MiB of address space GStreamer's own threads and registry do
+ * not fit, so a media child could never start. */
+#define MIN_MEMORY_LIMIT_MB 256
+
+static gboolean
+set_memory_mb (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  guint64 n;
+  if (!parse_u64 (s->name, value, 0, 1 << 20, &n, error))
+    return FALSE;
+  if (n != 0 && n < MIN_MEMORY_LIMIT_MB)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "%s: expected 0 (no limit) or at least %d MiB, got \"%s\"", s->name,
+                   MIN_MEMORY_LIMIT_MB, value);
+      return FALSE;
+    }
+  *FIELD (s, cfg, guint) = (guint)n;
+  return TRUE;
+}
+
 static gboolean
 set_preset (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
 {
@@ -517,6 +569,17 @@ static const Setting settings[] = {
   { "media.first_chunk_segments", set_uint, AT (first_chunk_segments), 1, 60 },
   { "media.ladder", set_ladder, AT (ladder) },
   { "media.x264_preset", set_preset, AT (x264_preset) },
+  /* A second to a year; frames to a year at 1000 fps; 16 pixels (the
+   * smallest picture probing accepts) to 16K. */
+  { "media.max_duration_seconds", set_uint, AT (max_duration_s), 1, A_YEAR },
+  { "media.max_frames", set_u64, AT (max_frames), 1, A_YEAR * 1000 },
+  { "media.max_width", set_uint, AT (max_width), 16, 16384 },
+  { "media.max_height", set_uint, AT (max_height), 16, 16384 },
+  { "media.max_chunks", set_uint, AT (max_chunks), 1, 1000000 },
+  { "media.job_timeout_seconds", set_uint, AT (job_timeout_s), 1, 24 * 3600 },
+  { "media.job_timeout_factor", set_uint, AT (job_timeout_factor), 0, 1000 },
+  /* 0 is no limit; below 256 MiB GStreamer itself cannot start. */
+  { "media.memory_limit_mb", set_memory_mb, AT (memory_limit_mb) },
   { "worker.concurrency", set_uint, AT (worker_concurrency), 1, 256 },
   { "jobs.max_attempts", set_uint, AT (job_attempts), 1, 100 },
   { "jobs.ack_wait_seconds", set_uint, AT (job_ack_wait_s), 5, 3600 },

@@ -63,6 +63,14 @@ typedef struct
   guint first_chunk_segments; /* media.first_chunk_segments: segments in chunk 0 */
   char *ladder;               /* media.ladder: NAME:HEIGHT:KBPS,... */
   char *x264_preset;          /* media.x264_preset */
+  guint max_duration_s;       /* media.max_duration_seconds: longest video accepted */
+  guint64 max_frames;         /* media.max_frames: duration x frame rate */
+  guint max_width;            /* media.max_width: the picture's longer side */
+  guint max_height;           /* media.max_height: its shorter side */
+  guint max_chunks;           /* media.max_chunks: chunk jobs one video may queue */
+  guint job_timeout_s;        /* media.job_timeout_seconds: a media child's base deadline */
+  guint job_timeout_factor;   /* media.job_timeout_factor: + this per second of media */
+  guint memory_limit_mb;      /* media.memory_limit_mb: a media child's address space; 0 = none */
   guint worker_concurrency;   /* worker.concurrency: pipelines at once */
   guint job_attempts;         /* jobs.max_attempts */
   guint job_ack_wait_s;       /* jobs.ack_wait_seconds */

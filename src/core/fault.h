@@ -11,7 +11,13 @@
  *   hold-last-chunk:PATH    the last chunk waits while PATH exists
  *                           (media/worker.c; playable before ready)
  *   cli-stop-after-patches:N  `reel upload` exits after N PATCH requests
- *                           (cli/tus.c; running it again resumes) */
+ *                           (cli/tus.c; running it again resumes)
+ *   media-crash:WHICH       the media child segfaults on its first decoded
+ *                           buffer (WHICH: a chunk number, or probe, audio,
+ *                           poster; media/child_main.c)
+ *   media-hang:WHICH        the media child stops answering for good
+ *   media-oom:WHICH         the media child allocates until its address-space
+ *                           limit stops it */
 #pragma once
 
 #include <glib.h>

@@ -1,8 +1,10 @@
 /* The ingest role: turns an uploaded original into a media plan.
  *
  * For each ingest job (queued when an upload completes) it probes the
- * original (media/probe.c); a file that is not playable video fails the
- * video with the probe's reason (video.failed), anything else publishes
+ * original (media/probe.c, in the reel-media child: media/child.h) and
+ * holds the result to the limits of media/plan.h; a file that is not
+ * playable video, or asks for more than those limits, fails the video with
+ * the reason (video.failed), anything else publishes
  * video.probed (duration, size, rungs, chunk count) and queues one chunk job
  * per chunk plus one audio job for the workers. Publishing is idempotent
  * (jobs carry fixed ids), so a redelivered ingest job changes nothing. */
