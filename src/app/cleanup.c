@@ -229,6 +229,7 @@ typedef struct
   ReelStore *store;
   ReelUploads *uploads;
   gint64 before_s;
+  gint64 grace_us;
   ReelCleanupStats *stats;
   GError *error;
 } Staging;
@@ -239,8 +240,10 @@ sweep_upload (const char *id, guint64 size, gint64 mtime_s, gpointer data)
   Staging *s = data;
   g_autoptr (JsonObject) video = NULL;
   g_autoptr (GError) local = NULL;
+  guint64 token;
+  /* A writer that made no progress for the whole grace period is gone. */
   if (s->error || mtime_s >= s->before_s || !reel_id_valid (id)
-      || !reel_uploads_lock (s->uploads, id, NULL))
+      || !(token = reel_uploads_lock (s->uploads, id, NULL, s->grace_us, 0, NULL)))
     return;
   /* Abort the video first: should that fail (NATS away), the file stays
    * and the next sweep tries again. */
@@ -248,17 +251,17 @@ sweep_upload (const char *id, guint64 size, gint64 mtime_s, gpointer data)
   if (video && g_strcmp0 (json_object_get_string_member (video, "state"), "uploading") == 0
       && !reel_videos_abort_upload (s->bus, id, NULL, NULL, &s->error))
     {
-      reel_uploads_unlock (s->uploads, id);
+      reel_uploads_unlock (s->uploads, id, token);
       return;
     }
   if (local && !g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
     {
       g_propagate_error (&s->error, g_steal_pointer (&local));
-      reel_uploads_unlock (s->uploads, id);
+      reel_uploads_unlock (s->uploads, id, token);
       return;
     }
   reel_uploads_discard (s->uploads, id);
-  reel_uploads_unlock (s->uploads, id);
+  reel_uploads_unlock (s->uploads, id, token);
   g_debug ("cleanup: discarded the abandoned upload of video %s (%" G_GUINT64_FORMAT " bytes)", id,
            size);
   count ("uploads", s->stats, size);
@@ -268,7 +271,8 @@ gboolean
 reel_cleanup_uploads (ReelBus *bus, ReelStore *store, ReelUploads *uploads, gint64 now_s,
                       guint grace_s, ReelCleanupStats *stats, GError **error)
 {
-  Staging s = { bus, store, uploads, now_s - (gint64)grace_s, stats, NULL };
+  Staging s = { bus,   store, uploads, now_s - (gint64)grace_s, (gint64)grace_s * G_USEC_PER_SEC,
+                stats, NULL };
   reel_uploads_foreach (uploads, sweep_upload, &s);
   if (s.error)
     {

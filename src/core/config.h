@@ -70,6 +70,10 @@ typedef struct
   guint live_window_s;                /* live.window_seconds: rewind reach (stream max age) */
   guint64 live_max_bytes;             /* live.window_bytes: a channel's stream size limit */
   char *live_ladder;                  /* live.ladder: NAME:HEIGHT:KBPS,... */
+
+  /* Uploads in progress (issue 11) */
+  guint upload_lock_timeout_s; /* uploads.lock_timeout_seconds: a stalled PATCH's takeover */
+  guint upload_max_per_user;   /* uploads.max_concurrent_per_user */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

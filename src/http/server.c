@@ -10,7 +10,9 @@
 #include "app/users.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "core/metrics.h"
+#include "http/early_answer.h"
 
 #include "reel-config.h"
 
@@ -43,6 +45,10 @@ respond_too_large (SoupServerMessage *msg, guint64 limit)
   reel_respond_fail (msg, REEL_ERROR_TOO_LARGE, m);
 }
 
+static void answer_early (ReelHttp *http, SoupServerMessage *msg);
+
+/* A body without Content-Length (chunked) is counted as it arrives and
+ * refused as soon as it passes the limit. */
 static void
 count_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
 {
@@ -53,17 +59,59 @@ count_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
   if (total > *limit
       && soup_server_message_get_status (msg) != SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE)
     {
-      /* Keep reading (the connection must stay in sync) but stop keeping. */
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
       respond_too_large (msg, *limit);
+      answer_early (data, msg);
     }
 }
 
 static void request_free (gpointer p);
+static void on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data);
 
-/* Runs once the headers are in, before the body: routes with an early
- * handler (streaming uploads) choose their own body limit or take the body
- * over; every other request gets the JSON limit. */
+/* Sends the answer already set on msg before the body is read
+ * (early_answer.h); the metrics are recorded here when libsoup will not
+ * report the request as finished. */
+static void
+answer_early (ReelHttp *http, SoupServerMessage *msg)
+{
+  if (reel_http_answer_early (msg))
+    on_request_finished (http->server, msg, http);
+}
+
+/* The route label of a request refused before routing. */
+static void
+label_route (ReelHttp *http, SoupServerMessage *msg, const char *path)
+{
+  gpointer fn = NULL;
+  const char *pattern = NULL;
+  GHashTable *params = NULL;
+  if (reel_router_match (http->router, soup_server_message_get_method (msg), path, &fn, &pattern,
+                         &params)
+      == REEL_ROUTE_FOUND)
+    g_object_set_data (G_OBJECT (msg), DATA_ROUTE, (gpointer)pattern);
+  g_clear_pointer (&params, g_hash_table_unref);
+}
+
+/* The query string and the headers reel reads, against core/limits.h. */
+static gboolean
+check_limits (SoupServerMessage *msg, GError **error)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  if (!reel_limits_check_query (g_uri_get_query (soup_server_message_get_uri (msg)), error))
+    return FALSE;
+  soup_message_headers_iter_init (&iter, soup_server_message_get_request_headers (msg));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (!reel_limits_check_header (name, value, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Runs once the headers are in, before the body: bad headers or query
+ * strings are refused; routes with an early handler (streaming uploads)
+ * authenticate and choose their own body limit or take the body over;
+ * every other request gets the JSON limit. Every refusal here is answered
+ * at once, without reading the body. */
 static void
 early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
                gpointer data)
@@ -74,7 +122,15 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   gpointer fn = NULL;
   const char *pattern = NULL;
   GHashTable *params = NULL;
+  g_autoptr (GError) error = NULL;
 
+  if (!check_limits (msg, &error))
+    {
+      label_route (http, msg, path);
+      reel_respond_error (msg, error);
+      answer_early (http, msg);
+      return;
+    }
   if (!http->draining
       && reel_router_match (http->early_router, soup_server_message_get_method (msg), path, &fn,
                             &pattern, &params)
@@ -85,23 +141,29 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
       req->msg = msg;
       req->route = pattern;
       req->params = params;
+      g_object_set_data (G_OBJECT (msg), DATA_ROUTE, (gpointer)pattern);
       g_object_set_data_full (G_OBJECT (msg), "reel-early-request", req, request_free);
       limit = ((ReelEarlyHandler)fn) (req);
-      if (limit == 0 || soup_server_message_get_status (msg) != SOUP_STATUS_NONE)
+      if (soup_server_message_get_status (msg) != SOUP_STATUS_NONE)
+        {
+          answer_early (http, msg);
+          return;
+        }
+      if (limit == 0)
         return;
     }
   if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH
       && (guint64)soup_message_headers_get_content_length (h) > limit)
     {
+      label_route (http, msg, path);
       respond_too_large (msg, limit);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
-                                    "close");
+      answer_early (http, msg);
       return;
     }
   guint64 *stored = g_new (guint64, 1);
   *stored = limit;
   g_object_set_data_full (G_OBJECT (msg), DATA_BODY_LIMIT, stored, g_free);
-  g_signal_connect (msg, "got-chunk", G_CALLBACK (count_chunk), NULL);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (count_chunk), http);
 }
 
 static void
@@ -297,6 +359,13 @@ reel_request_json (ReelRequest *req, GError **error)
       return NULL;
     }
   return reel_json_parse_object (data, len, error);
+}
+
+void
+reel_request_refuse (ReelRequest *req, const GError *error)
+{
+  reel_respond_error (req->msg, error);
+  answer_early (req->http, req->msg);
 }
 
 const char *

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
@@ -182,6 +183,16 @@ reel_blobs_local_path (ReelBlobs *blobs, const char *key, GError **error)
       return NULL;
     }
   return g_steal_pointer (&path);
+}
+
+gint64
+reel_blobs_size (ReelBlobs *blobs, const char *key)
+{
+  g_autofree char *path = path_for (blobs, key, NULL);
+  GStatBuf st;
+  if (!path || g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+    return -1;
+  return (gint64)st.st_size;
 }
 
 gboolean

@@ -28,6 +28,8 @@ gboolean reel_blobs_put_file (ReelBlobs *blobs, const char *key, const char *pat
 /* The local file behind key, for serving and for GStreamer to read;
  * REEL_ERROR_NOT_FOUND when absent. */
 char *reel_blobs_local_path (ReelBlobs *blobs, const char *key, GError **error);
+/* The size of the blob under key, or -1 when there is none. */
+gint64 reel_blobs_size (ReelBlobs *blobs, const char *key);
 /* Deletes a blob (an absent one is fine) and the directories it leaves empty. */
 gboolean reel_blobs_delete (ReelBlobs *blobs, const char *key, GError **error);
 
