@@ -262,10 +262,10 @@ reel_uploads_discard_temp (ReelUploads *u, const char *name)
   g_unlink (path);
 }
 
-/* Each regular file whose name ends in suffix, named without it (or with
- * it, keep_suffix). */
+/* Each regular file whose name ends in suffix, named without it, or for
+ * temporary files (temp), whole. */
 static void
-foreach_file (ReelUploads *u, const char *suffix, gboolean keep_suffix, ReelUploadsFunc func,
+foreach_file (ReelUploads *u, const char *suffix, gboolean temp, ReelUploadsFunc func,
               gpointer user_data)
 {
   g_autoptr (GDir) d = g_dir_open (u->dir, 0, NULL);
@@ -275,9 +275,10 @@ foreach_file (ReelUploads *u, const char *suffix, gboolean keep_suffix, ReelUplo
       g_autofree char *path = g_build_filename (u->dir, name, NULL);
       g_autofree char *id = NULL;
       struct stat st;
-      if (!g_str_has_suffix (name, suffix) || g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+      if (!g_str_has_suffix (name, suffix) || (temp && !is_temp_name (name))
+          || g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
         continue;
-      id = keep_suffix ? g_strdup (name) : g_strndup (name, strlen (name) - strlen (suffix));
+      id = temp ? g_strdup (name) : g_strndup (name, strlen (name) - strlen (suffix));
       func (id, (guint64)st.st_size, (gint64)st.st_mtime, user_data);
     }
 }

@@ -385,9 +385,18 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     }
   if (g_str_equal (ev->type, "video.uploaded"))
     {
-      /* Only an upload in progress moves on: a redelivery changes nothing. */
+      /* Only an upload in progress moves on: a redelivery changes nothing.
+       * After an interrupted completion, ingest may have run (video.probed)
+       * before this arrives: the record still learns its original. */
       if (g_strcmp0 (json_object_get_string_member (rec, "state"), "uploading") != 0)
-        return TRUE;
+        {
+          if (json_object_has_member (rec, "original"))
+            return TRUE;
+          json_object_set_string_member (
+              rec, "original",
+              json_object_get_string_member_with_default (ev->data, "original", ""));
+          return put (txn, id, rec, error);
+        }
       json_object_set_string_member (rec, "state", "processing");
       json_object_set_string_member (
           rec, "original", json_object_get_string_member_with_default (ev->data, "original", ""));

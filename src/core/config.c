@@ -387,7 +387,8 @@ static const Setting settings[] = {
   { "nats.replicas", set_uint, AT (stream_replicas), 1, 5 },
   { "http.max_body_bytes", set_u64, AT (http_max_body), 1024, G_MAXINT32 },
   { "http.www_dir", set_string, AT (www_dir) },
-  { "auth.session_ttl_seconds", set_i64, AT (session_ttl_s), 60, G_MAXINT32 },
+  /* Short lifetimes are for tests of expiry; people want days. */
+  { "auth.session_ttl_seconds", set_i64, AT (session_ttl_s), 1, G_MAXINT32 },
   { "projector.write_wait_ms", set_uint, AT (write_wait_ms), 0, 600000 },
   { "uploads.max_bytes", set_u64, AT (upload_max), 1024, G_MAXINT64 },
   { "uploads.multipart_max_bytes", set_u64, AT (multipart_max), 1024, G_MAXINT32 },

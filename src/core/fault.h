@@ -11,7 +11,11 @@
  *   hold-last-chunk:PATH    the last chunk waits while PATH exists
  *                           (media/worker.c; playable before ready)
  *   cli-stop-after-patches:N  `reel upload` exits after N PATCH requests
- *                           (cli/tus.c; running it again resumes) */
+ *                           (cli/tus.c; running it again resumes)
+ *   kill-before-uploaded    reeld dies between moving a finished upload into
+ *                           the blob store and queueing its ingest and
+ *                           video.uploaded (http/api_videos.c; HEAD or PATCH
+ *                           after the restart must finish the upload) */
 #pragma once
 
 #include <glib.h>

@@ -295,18 +295,6 @@ complete_input_free (gpointer p)
   g_free (in);
 }
 
-/* The end of an upload after its bytes reached the blob store. The ingest
- * job goes first: if we die before video.uploaded, ingest still runs, and
- * a job queued twice (a recovery) has the same message id. */
-static gboolean
-announce_upload (ReelHttp *http, const char *id, const char *user, guint64 size, guint64 *seq,
-                 GError **error)
-{
-  g_autofree char *key = reel_videos_original_key (id);
-  return reel_ingest_enqueue (http->bus, id, key, error)
-         && reel_videos_mark_uploaded (http->bus, id, user, key, size, seq, error);
-}
-
 gboolean
 reel_api_upload_complete (ReelHttp *http, const char *id, const char *user, guint64 size,
                           guint64 *seq, GError **error)
@@ -316,7 +304,7 @@ reel_api_upload_complete (ReelHttp *http, const char *id, const char *user, guin
     return FALSE;
   if (reel_test_fault ("kill-before-uploaded"))
     raise (SIGKILL);
-  return announce_upload (http, id, user, size, seq, error);
+  return reel_ingest_accept_upload (http->bus, id, user, size, seq, error);
 }
 
 /* Moves the finished upload into the blob store and says so in the log. */
@@ -326,9 +314,11 @@ complete_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **erro
   CompleteInput *in = data;
   g_autofree char *offset = g_strdup_printf ("%" G_GUINT64_FORMAT, in->size);
   g_autofree char *length = g_strdup_printf ("%" G_GUINT64_FORMAT, in->size);
-  if (!(in->stored
-            ? announce_upload (http, in->id, in->user, in->size, &reply->seq, error)
-            : reel_api_upload_complete (http, in->id, in->user, in->size, &reply->seq, error)))
+  gboolean ok
+      = in->stored
+            ? reel_ingest_accept_upload (http->bus, in->id, in->user, in->size, &reply->seq, error)
+            : reel_api_upload_complete (http, in->id, in->user, in->size, &reply->seq, error);
+  if (!ok)
     return NULL;
   reel_reply_header (reply, "Tus-Resumable", TUS_VERSION);
   reel_reply_header (reply, "Upload-Offset", offset);
