@@ -3,6 +3,7 @@
 #include "app/views.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/idem.h"
 #include "core/json.h"
 #include "core/text.h"
 
@@ -60,6 +61,7 @@ reel_videos_create (ReelBus *bus, const ReelVideoDraft *d, guint64 max_size, cha
 {
   g_autofree char *vid = NULL, *subject = NULL, *title = NULL;
   g_autoptr (JsonObject) data = json_object_new ();
+  g_autoptr (GError) local = NULL;
 
   if (!reel_videos_validate_draft (d, max_size, error))
     return FALSE;
@@ -74,9 +76,18 @@ reel_videos_create (ReelBus *bus, const ReelVideoDraft *d, guint64 max_size, cha
   json_object_set_int_member (data, "size", (gint64)d->size);
   subject = reel_event_subject ("video", vid);
   /* The empty-subject precondition turns an (astronomically unlikely) id
-   * collision into an error instead of two videos sharing an id. */
-  if (!reel_events_publish (bus, subject, "video.created", 1, d->owner, data, TRUE, seq, error))
-    return FALSE;
+   * collision into an error instead of two videos sharing an id. The id
+   * of a retried request (core/idem.h) is derived: finding its subject
+   * taken, it finds the video its first attempt created. */
+  if (!reel_events_publish (bus, subject, "video.created", 1, d->owner, data, TRUE, seq, &local))
+    {
+      if (!reel_idem_active () || !g_error_matches (local, REEL_ERROR, REEL_ERROR_CONFLICT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      *seq = 0;
+    }
   *id = g_steal_pointer (&vid);
   return TRUE;
 }

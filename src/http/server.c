@@ -9,6 +9,7 @@
 #include "http/router.h"
 #include "app/users.h"
 #include "core/error.h"
+#include "core/idem.h"
 #include "core/json.h"
 #include "core/limits.h"
 #include "core/metrics.h"
@@ -36,6 +37,8 @@ void reel_api_live_register (ReelRouter *router);
 #define DATA_ROUTE "reel-route"
 #define DATA_BODY_SIZE "reel-body-size"
 #define DATA_BODY_LIMIT "reel-body-limit"
+#define DATA_BODY_HASH "reel-body-hash"
+#define IDEMPOTENCY_KEY "Idempotency-Key"
 
 static void
 respond_too_large (SoupServerMessage *msg, guint64 limit)
@@ -107,6 +110,17 @@ check_limits (SoupServerMessage *msg, GError **error)
   return TRUE;
 }
 
+/* The body of a request with an Idempotency-Key is hashed as it arrives
+ * (whoever consumes it): the same key with another body is another
+ * request. */
+static void
+hash_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
+{
+  gsize len;
+  const guchar *p = g_bytes_get_data (chunk, &len);
+  g_checksum_update (data, p, (gssize)len);
+}
+
 /* Runs once the headers are in, before the body: bad headers or query
  * strings are refused; routes with an early handler (streaming uploads)
  * authenticate and choose their own body limit or take the body over;
@@ -130,6 +144,12 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
       reel_respond_error (msg, error);
       answer_early (http, msg);
       return;
+    }
+  if (soup_message_headers_get_one (h, IDEMPOTENCY_KEY))
+    {
+      GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
+      g_object_set_data_full (G_OBJECT (msg), DATA_BODY_HASH, sum, (GDestroyNotify)g_checksum_free);
+      g_signal_connect (msg, "got-chunk", G_CALLBACK (hash_chunk), sum);
     }
   if (!http->draining
       && reel_router_match (http->early_router, soup_server_message_get_method (msg), path, &fn,
@@ -242,6 +262,19 @@ on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
   g_object_set_data_full (G_OBJECT (msg), DATA_START, start, g_free);
 }
 
+/* The method as a metrics label: any token is a valid HTTP method, and a
+ * label per made-up method would let clients grow /metrics without bound. */
+static const char *
+method_label (const char *method)
+{
+  static const char *const known[]
+      = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", NULL };
+  for (guint i = 0; known[i]; i++)
+    if (g_strcmp0 (method, known[i]) == 0)
+      return known[i];
+  return "other";
+}
+
 static void
 on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
 {
@@ -254,7 +287,7 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
   if (start)
     reel_metrics_observe ("reel_http_request_duration_seconds", labels->str,
                           (double)(g_get_monotonic_time () - *start) / G_USEC_PER_SEC);
-  reel_metrics_label (labels, "method", soup_server_message_get_method (msg));
+  reel_metrics_label (labels, "method", method_label (soup_server_message_get_method (msg)));
   reel_metrics_label (labels, "status", status);
   reel_metrics_add ("reel_http_requests_total", labels->str, 1);
 }
@@ -400,7 +433,9 @@ typedef struct
   GDestroyNotify data_free;
   ReelReply reply;
   JsonNode *body;
-  gboolean gone; /* the client disconnected while we worked */
+  gboolean gone;   /* the client disconnected while we worked */
+  gboolean scoped; /* an idempotent retry may follow: run in seed's scope */
+  guint8 seed[REEL_IDEM_SEED_LEN];
 } Command;
 
 static void
@@ -456,7 +491,11 @@ command_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
 {
   Command *cmd = data;
   GError *error = NULL;
+  if (cmd->scoped)
+    reel_idem_begin (cmd->seed);
   cmd->body = cmd->func (cmd->req->http, cmd->data, &cmd->reply, &error);
+  if (cmd->scoped)
+    reel_idem_end ();
   if (error)
     g_task_return_error (task, error);
   else
@@ -488,12 +527,35 @@ reel_reply_header (ReelReply *reply, const char *name, const char *value)
   g_ptr_array_add (reply->headers, g_strdup (value));
 }
 
+/* The idempotency seed of a request with an Idempotency-Key (core/idem.h):
+ * who sent it (the user, or nobody), what it does (method and path with
+ * the query), the key and the body. FALSE without a key. */
+static gboolean
+idempotency_seed (ReelRequest *req, guint8 seed[REEL_IDEM_SEED_LEN])
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (req->msg);
+  const char *key = soup_message_headers_get_one (h, IDEMPOTENCY_KEY);
+  GChecksum *sum = g_object_get_data (G_OBJECT (req->msg), DATA_BODY_HASH);
+  GUri *uri = soup_server_message_get_uri (req->msg);
+  g_autofree char *user = NULL;
+  const char *token;
+  if (!key || !sum)
+    return FALSE;
+  token = soup_message_headers_get_one (h, "Authorization") ? reel_request_token (req, NULL) : NULL;
+  user = token ? reel_users_authenticate (req->http->store, token, NULL, NULL) : NULL;
+  reel_idem_seed (seed, user ? user : "", soup_server_message_get_method (req->msg),
+                  g_uri_get_path (uri), g_uri_get_query (uri) ? g_uri_get_query (uri) : "", key,
+                  g_checksum_get_string (sum), NULL);
+  return TRUE;
+}
+
 void
 reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func, gpointer data,
                           GDestroyNotify data_free)
 {
   Command *cmd = g_new0 (Command, 1);
   g_autoptr (GTask) task = NULL;
+  cmd->scoped = idempotency_seed (req, cmd->seed);
   cmd->req = req;
   cmd->status = status;
   cmd->func = func;
