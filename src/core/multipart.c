@@ -2,10 +2,11 @@
  *
  * The delimiter of every part is CRLF "--" boundary; the first one may
  * also open the body without the CRLF, which the parser covers by starting
- * its buffer with a CRLF of its own. Unconsumed input waits in buf: in a
- * body, only the last (delimiter length - 1) bytes, which may be the start
- * of a delimiter split across two pieces; in a header block, at most
- * max_header_bytes. */
+ * its buffer with a CRLF of its own. A delimiter counts only when "--",
+ * padding or a line end follows it, so two bytes past it are looked at
+ * before deciding. Unconsumed input waits in buf: in a body, only the last
+ * (delimiter length + 1) bytes, which may be the start of a delimiter split
+ * across two pieces; in a header block, at most max_header_bytes. */
 #include "core/multipart.h"
 #include "core/error.h"
 
@@ -103,6 +104,32 @@ find (const guint8 *hay, gsize n, const char *needle, gsize nlen)
   return -1;
 }
 
+/* The first delimiter in p that really ends the part: one followed by
+ * "--", padding or a line end (like libsoup, "--boundaryX" inside a body
+ * is data). Its offset with *ends set; or the offset of a match that needs
+ * more input to decide (*ends unset); or -1. */
+static gssize
+delimiter_in (ReelMultipart *mp, const guint8 *p, gsize n, gboolean *ends)
+{
+  gsize from = 0;
+  gssize at;
+  *ends = FALSE;
+  while ((at = find (p + from, n - from, mp->delimiter, mp->dlen)) >= 0)
+    {
+      gsize after = from + (gsize)at + mp->dlen;
+      if (after + 2 > n)
+        return (gssize)(from + (gsize)at);
+      if ((p[after] == '-' && p[after + 1] == '-') || p[after] == '\r' || p[after] == ' '
+          || p[after] == '\t')
+        {
+          *ends = TRUE;
+          return (gssize)(from + (gsize)at);
+        }
+      from += (gsize)at + 1;
+    }
+  return -1;
+}
+
 static void
 consume (ReelMultipart *mp, gsize n)
 {
@@ -132,19 +159,30 @@ step (ReelMultipart *mp, gboolean *progress, GError **error)
   switch (mp->state)
     {
     case STATE_PREAMBLE:
-      if ((at = find (p, n, mp->delimiter, mp->dlen)) >= 0)
-        {
-          consume (mp, (gsize)at + mp->dlen);
-          mp->state = STATE_AFTER_DELIMITER;
-          *progress = TRUE;
-        }
-      else if (n >= mp->dlen)
-        consume (mp, n - (mp->dlen - 1));
-      return TRUE;
+      {
+        gboolean ends;
+        at = delimiter_in (mp, p, n, &ends);
+        if (at >= 0 && ends)
+          {
+            consume (mp, (gsize)at + mp->dlen);
+            mp->state = STATE_AFTER_DELIMITER;
+            *progress = TRUE;
+          }
+        else if (at >= 0)
+          consume (mp, (gsize)at);
+        else if (n >= mp->dlen + 1)
+          consume (mp, n - (mp->dlen + 1));
+        return TRUE;
+      }
 
     case STATE_AFTER_DELIMITER:
-      if (n >= 2 && p[0] == '-' && p[1] == '-')
+      if (n >= 1 && p[0] == '-')
         {
+          if (n < 2)
+            return TRUE;
+          if (p[1] != '-')
+            return fail (mp, error, REEL_ERROR_INVALID,
+                         "malformed multipart body: a delimiter is not followed by a line end");
           mp->state = STATE_END;
           *progress = TRUE;
           return TRUE;
@@ -204,8 +242,9 @@ step (ReelMultipart *mp, gboolean *progress, GError **error)
     case STATE_BODY:
       {
         gsize emit;
-        gboolean ends = (at = find (p, n, mp->delimiter, mp->dlen)) >= 0;
-        emit = ends ? (gsize)at : (n >= mp->dlen ? n - (mp->dlen - 1) : 0);
+        gboolean ends = FALSE;
+        at = delimiter_in (mp, p, n, &ends);
+        emit = at >= 0 ? (gsize)at : (n >= mp->dlen + 1 ? n - (mp->dlen + 1) : 0);
         if (emit > 0 && !mp->cb.part_data (mp->user_data, p, emit, error))
           return fail (mp, error, REEL_ERROR_INVALID, NULL);
         if (!ends)
