@@ -124,13 +124,19 @@ reel_uploads_lock (ReelUploads *u, const char *id, const char *user, gint64 take
   return token;
 }
 
+/* The writer of id if token is still its token (call with the lock held). */
+static Writer *
+holder (ReelUploads *u, const char *id, guint64 token)
+{
+  Writer *w = g_hash_table_lookup (u->writing, id);
+  return w && w->token == token ? w : NULL;
+}
+
 void
 reel_uploads_unlock (ReelUploads *u, const char *id, guint64 token)
 {
-  Writer *w;
   g_mutex_lock (&u->lock);
-  w = g_hash_table_lookup (u->writing, id);
-  if (w && w->token == token)
+  if (holder (u, id, token))
     g_hash_table_remove (u->writing, id);
   g_mutex_unlock (&u->lock);
 }
@@ -139,14 +145,11 @@ gboolean
 reel_uploads_touch (ReelUploads *u, const char *id, guint64 token)
 {
   Writer *w;
-  gboolean ours;
   g_mutex_lock (&u->lock);
-  w = g_hash_table_lookup (u->writing, id);
-  ours = w && w->token == token;
-  if (ours)
+  if ((w = holder (u, id, token)))
     w->progress_us = g_get_monotonic_time ();
   g_mutex_unlock (&u->lock);
-  return ours;
+  return w != NULL;
 }
 
 void
@@ -154,8 +157,7 @@ reel_uploads_pin (ReelUploads *u, const char *id, guint64 token)
 {
   Writer *w;
   g_mutex_lock (&u->lock);
-  w = g_hash_table_lookup (u->writing, id);
-  if (w && w->token == token)
+  if ((w = holder (u, id, token)))
     w->pinned = TRUE;
   g_mutex_unlock (&u->lock);
 }
