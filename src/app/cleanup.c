@@ -18,8 +18,8 @@ void
 reel_cleanup_declare_metrics (void)
 {
   reel_metrics_declare (METRIC_FILES, REEL_METRIC_COUNTER,
-                        "Blobs and partial uploads deleted because nothing referenced them, by "
-                        "store (blobs, cdn, uploads)");
+                        "Blobs, partial uploads and work files deleted because nothing "
+                        "referenced them, by store (blobs, cdn, uploads, work)");
   reel_metrics_declare (METRIC_BYTES, REEL_METRIC_COUNTER,
                         "Bytes reclaimed by deleting unreferenced blobs and partial uploads, by "
                         "store");
