@@ -3,6 +3,7 @@
 #include "app/views.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/idem.h"
 #include "core/json.h"
 #include "core/text.h"
 
@@ -60,6 +61,7 @@ reel_videos_create (ReelBus *bus, const ReelVideoDraft *d, guint64 max_size, cha
 {
   g_autofree char *vid = NULL, *subject = NULL, *title = NULL;
   g_autoptr (JsonObject) data = json_object_new ();
+  g_autoptr (GError) local = NULL;
 
   if (!reel_videos_validate_draft (d, max_size, error))
     return FALSE;
@@ -74,9 +76,18 @@ reel_videos_create (ReelBus *bus, const ReelVideoDraft *d, guint64 max_size, cha
   json_object_set_int_member (data, "size", (gint64)d->size);
   subject = reel_event_subject ("video", vid);
   /* The empty-subject precondition turns an (astronomically unlikely) id
-   * collision into an error instead of two videos sharing an id. */
-  if (!reel_events_publish (bus, subject, "video.created", 1, d->owner, data, TRUE, seq, error))
-    return FALSE;
+   * collision into an error instead of two videos sharing an id. The id
+   * of a retried request (core/idem.h) is derived: finding its subject
+   * taken, it finds the video its first attempt created. */
+  if (!reel_events_publish (bus, subject, "video.created", 1, d->owner, data, TRUE, seq, &local))
+    {
+      if (!reel_idem_active () || !g_error_matches (local, REEL_ERROR, REEL_ERROR_CONFLICT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      *seq = 0;
+    }
   *id = g_steal_pointer (&vid);
   return TRUE;
 }
@@ -385,9 +396,18 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     }
   if (g_str_equal (ev->type, "video.uploaded"))
     {
-      /* Only an upload in progress moves on: a redelivery changes nothing. */
+      /* Only an upload in progress moves on: a redelivery changes nothing.
+       * After an interrupted completion, ingest may have run (video.probed)
+       * before this arrives: the record still learns its original. */
       if (g_strcmp0 (json_object_get_string_member (rec, "state"), "uploading") != 0)
-        return TRUE;
+        {
+          if (json_object_has_member (rec, "original"))
+            return TRUE;
+          json_object_set_string_member (
+              rec, "original",
+              json_object_get_string_member_with_default (ev->data, "original", ""));
+          return put (txn, id, rec, error);
+        }
       json_object_set_string_member (rec, "state", "processing");
       json_object_set_string_member (
           rec, "original", json_object_get_string_member_with_default (ev->data, "original", ""));

@@ -20,9 +20,14 @@
 #define DEFAULT_WRITE_WAIT_MS 5000
 /* Long phone videos run to several GiB; 16 GiB leaves room for 4K. */
 #define DEFAULT_UPLOAD_MAX ((guint64)16 << 30)
-/* A one-shot multipart upload is held in memory while it is parsed; keep it
- * for small files and curl, and send larger ones through tus. */
+/* A one-shot multipart upload cannot resume: keep it for small files and
+ * curl, and send larger ones through tus. */
 #define DEFAULT_MULTIPART_MAX ((guint64)256 << 20)
+/* A tus PATCH that received nothing for a minute is on a dead connection
+ * (a live one moves bytes every second); its client's retry takes over. */
+#define DEFAULT_UPLOAD_LOCK_TIMEOUT_S 60
+/* A person uploads one file at a time, maybe a few from several tabs. */
+#define DEFAULT_UPLOAD_MAX_PER_USER 4
 /* A page sends its actions every few seconds and on unload; 200 fit in
  * sendBeacon's 64 KiB with room to spare. */
 #define DEFAULT_ACTIONS_BATCH_MAX 200
@@ -133,6 +138,8 @@ reel_config_new (void)
   cfg->write_wait_ms = DEFAULT_WRITE_WAIT_MS;
   cfg->upload_max = DEFAULT_UPLOAD_MAX;
   cfg->multipart_max = DEFAULT_MULTIPART_MAX;
+  cfg->upload_lock_timeout_s = DEFAULT_UPLOAD_LOCK_TIMEOUT_S;
+  cfg->upload_max_per_user = DEFAULT_UPLOAD_MAX_PER_USER;
   /* 2 s segments: quick start and quality switches; 3 per chunk keeps
    * chunk jobs short (a few seconds of encoding) so many run in parallel. */
   cfg->segment_s = 2;
@@ -560,10 +567,13 @@ static const Setting settings[] = {
   { "nats.replicas", set_uint, AT (stream_replicas), 1, 5 },
   { "http.max_body_bytes", set_u64, AT (http_max_body), 1024, G_MAXINT32 },
   { "http.www_dir", set_string, AT (www_dir) },
-  { "auth.session_ttl_seconds", set_i64, AT (session_ttl_s), 60, G_MAXINT32 },
+  /* Short lifetimes are for tests of expiry; people want days. */
+  { "auth.session_ttl_seconds", set_i64, AT (session_ttl_s), 1, G_MAXINT32 },
   { "projector.write_wait_ms", set_uint, AT (write_wait_ms), 0, 600000 },
   { "uploads.max_bytes", set_u64, AT (upload_max), 1024, G_MAXINT64 },
   { "uploads.multipart_max_bytes", set_u64, AT (multipart_max), 1024, G_MAXINT32 },
+  { "uploads.lock_timeout_seconds", set_uint, AT (upload_lock_timeout_s), 1, 86400 },
+  { "uploads.max_concurrent_per_user", set_uint, AT (upload_max_per_user), 1, 1000 },
   { "media.segment_seconds", set_uint, AT (segment_s), 1, 10 },
   { "media.chunk_segments", set_uint, AT (chunk_segments), 1, 60 },
   { "media.first_chunk_segments", set_uint, AT (first_chunk_segments), 1, 60 },

@@ -121,6 +121,9 @@ typedef struct
   guint http_idle_timeout_s;                 /* http.idle_timeout_seconds */
   guint hash_threads;                        /* auth.hash_threads: 0 = one per core */
   guint hash_queue;                          /* auth.hash_queue: hashes waiting at most */
+  /* Uploads in progress (issue 11) */
+  guint upload_lock_timeout_s; /* uploads.lock_timeout_seconds: a stalled PATCH's takeover */
+  guint upload_max_per_user;   /* uploads.max_concurrent_per_user */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

@@ -17,7 +17,11 @@
  *                           poster; media/child_main.c)
  *   media-hang:WHICH        the media child stops answering for good
  *   media-oom:WHICH         the media child allocates until its address-space
- *                           limit stops it */
+ *                           limit stops it
+ *   kill-before-uploaded    reeld dies between moving a finished upload into
+ *                           the blob store and queueing its ingest and
+ *                           video.uploaded (http/api_videos.c; HEAD or PATCH
+ *                           after the restart must finish the upload) */
 #pragma once
 
 #include <glib.h>

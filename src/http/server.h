@@ -79,6 +79,11 @@ const char *reel_request_param (ReelRequest *req, const char *name);
 /* The request body as one JSON object; REEL_ERROR_INVALID otherwise. */
 JsonObject *reel_request_json (ReelRequest *req, GError **error);
 
+/* Answers error at once and ends the connection without reading the rest
+ * of the request body (http/early_answer.h): for what is found wrong while
+ * a body streams in. */
+void reel_request_refuse (ReelRequest *req, const GError *error);
+
 /* The bearer token of the request, or NULL with REEL_ERROR_UNAUTHORIZED. */
 const char *reel_request_token (ReelRequest *req, GError **error);
 /* The authenticated username, or NULL with REEL_ERROR_UNAUTHORIZED. */

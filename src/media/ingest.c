@@ -1,5 +1,6 @@
 /* See ingest.h. */
 #include "media/ingest.h"
+#include "app/videos.h"
 #include "bus/events.h"
 #include "bus/jobs.h"
 #include "core/error.h"
@@ -37,6 +38,15 @@ reel_ingest_enqueue (ReelBus *bus, const char *video_id, const char *original_ke
   json_object_set_string_member (job, "video_id", video_id);
   json_object_set_string_member (job, "original", original_key);
   return reel_jobs_publish (bus, "ingest", video_id, video_id, job, error);
+}
+
+gboolean
+reel_ingest_accept_upload (ReelBus *bus, const char *video_id, const char *actor, guint64 size,
+                           guint64 *seq, GError **error)
+{
+  g_autofree char *key = reel_videos_original_key (video_id);
+  return reel_ingest_enqueue (bus, video_id, key, error)
+         && reel_videos_mark_uploaded (bus, video_id, actor, key, size, seq, error);
 }
 
 gboolean

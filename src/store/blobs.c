@@ -185,6 +185,15 @@ reel_blobs_local_path (ReelBlobs *blobs, const char *key, GError **error)
   return blobs->ops->local_path (blobs, key, error);
 }
 
+gint64
+reel_blobs_size (ReelBlobs *blobs, const char *key)
+{
+  ReelBlobInfo info;
+  if (!reel_blobs_stat (blobs, key, &info, NULL))
+    return -1;
+  return (gint64)info.size;
+}
+
 gboolean
 reel_blobs_delete (ReelBlobs *blobs, const char *key, GError **error)
 {

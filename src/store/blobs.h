@@ -93,6 +93,8 @@ char *reel_blobs_presign (ReelBlobs *blobs, const char *key, guint expires_s, GE
  * REEL_ERROR_NOT_FOUND when absent, REEL_ERROR_UNSUPPORTED on a backend
  * without local files (S3). */
 char *reel_blobs_local_path (ReelBlobs *blobs, const char *key, GError **error);
+/* The size of the blob under key, or -1 when there is none. */
+gint64 reel_blobs_size (ReelBlobs *blobs, const char *key);
 /* Deletes a blob (an absent one is fine), and on the filesystem the
  * directories it leaves empty. */
 gboolean reel_blobs_delete (ReelBlobs *blobs, const char *key, GError **error);
