@@ -113,6 +113,11 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->listen_host);
   g_free (cfg->nats_url);
   g_free (cfg->nats_server_binary);
+  g_free (cfg->nats_token);
+  g_free (cfg->nats_credentials);
+  g_free (cfg->nats_tls_ca);
+  g_free (cfg->nats_tls_cert);
+  g_free (cfg->nats_tls_key);
   g_free (cfg->www_dir);
   g_free (cfg->ladder);
   g_free (cfg->x264_preset);
@@ -378,6 +383,11 @@ static const Setting settings[] = {
   { "nats.server_binary", set_string, AT (nats_server_binary) },
   /* JetStream allows R1..R5; R3 is the usual cluster choice. */
   { "nats.replicas", set_uint, AT (stream_replicas), 1, 5 },
+  { "nats.token", set_optional, AT (nats_token) },
+  { "nats.credentials", set_optional, AT (nats_credentials) },
+  { "nats.tls_ca", set_optional, AT (nats_tls_ca) },
+  { "nats.tls_cert", set_optional, AT (nats_tls_cert) },
+  { "nats.tls_key", set_optional, AT (nats_tls_key) },
   { "http.max_body_bytes", set_u64, AT (http_max_body), 1024, G_MAXINT32 },
   { "http.www_dir", set_string, AT (www_dir) },
   { "auth.session_ttl_seconds", set_i64, AT (session_ttl_s), 60, G_MAXINT32 },

@@ -39,6 +39,10 @@ test_set (void)
   g_assert_cmpuint (cfg->roles, ==, REEL_ROLE_API | REEL_ROLE_PROJECTOR);
   g_assert_true (reel_config_set (cfg, "nats.replicas", "3", &error));
   g_assert_cmpuint (cfg->stream_replicas, ==, 3);
+  g_assert_true (reel_config_set (cfg, "nats.token", "t0k", &error));
+  g_assert_cmpstr (cfg->nats_token, ==, "t0k");
+  g_assert_true (reel_config_set (cfg, "nats.token", "", &error));
+  g_assert_null (cfg->nats_token);
   g_assert_cmpuint (cfg->views_min_watch_s, ==, 30);
   g_assert_true (reel_config_set (cfg, "views.min_watch_seconds", "5", &error));
   g_assert_cmpuint (cfg->views_min_watch_s, ==, 5);

@@ -1,0 +1,193 @@
+/* Integration tests of NATS access and durability (issue 11): real
+ * nats-server and reeld processes, spoken to over HTTP and with nats.c.
+ *
+ *   /nats/embedded-auth       the embedded nats-server refuses a client
+ *                             without its token (or with a wrong one) and
+ *                             takes one with it; the token is 0600 on disk
+ *                             and on no command line; reeld itself works: a
+ *                             user registers and a small video becomes ready
+ *   /nats/external-token      against an external server that requires a
+ *                             token: nats.token lets reeld in; without it
+ *                             reeld stops at once, naming the refusal */
+#include "harness.h"
+
+#include <nats/nats.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+static const char *PASSWORD = "correct horse battery";
+
+/* Short segments, one small rung and a fast preset: a clip is ready in
+ * seconds. */
+static char *
+write_config (const char *dir, const char *extra)
+{
+  g_autofree char *path = g_build_filename (dir, "reeld.conf", NULL);
+  g_autofree char *text = g_strdup_printf (
+      "[media]\nsegment_seconds = 2\nchunk_segments = 1\nx264_preset = ultrafast\n"
+      "ladder = 240p:240:400\n[jobs]\nack_wait_seconds = 5\n%s",
+      extra ? extra : "");
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return g_steal_pointer (&path);
+}
+
+/* A 4 s 320x240 clip with sound. */
+static char *
+make_clip (const char *dir)
+{
+  return reel_test_make_media (
+      dir, "clip.mp4",
+      "videotestsrc pattern=ball num-buffers=120 ! video/x-raw,width=320,height=240,framerate=30/1 "
+      "! x264enc speed-preset=ultrafast key-int-max=30 ! mp4mux name=m ! filesink location=%s "
+      "audiotestsrc wave=sine samplesperbuffer=960 num-buffers=200 "
+      "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! m.");
+}
+
+/* Connects to url; returns the status, and the server's reason in *why. */
+static natsStatus
+try_connect (const char *url, char **why)
+{
+  natsConnection *nc = NULL;
+  natsOptions *opts = NULL;
+  natsStatus s;
+  g_assert_cmpint (natsOptions_Create (&opts), ==, NATS_OK);
+  g_assert_cmpint (natsOptions_SetURL (opts, url), ==, NATS_OK);
+  /* One attempt: a refusal must not be retried into a timeout. */
+  g_assert_cmpint (natsOptions_SetMaxReconnect (opts, 0), ==, NATS_OK);
+  s = natsConnection_Connect (&nc, opts);
+  *why = g_strdup (nats_GetLastError (NULL));
+  natsConnection_Destroy (nc);
+  natsOptions_Destroy (opts);
+  return s;
+}
+
+static guint
+file_mode (const char *path)
+{
+  struct stat st;
+  g_assert_cmpint (stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+/* The command line of a process, its NULs turned into spaces. */
+static char *
+cmdline_of (const char *pid_file)
+{
+  g_autofree char *pid = NULL, *path = NULL;
+  char *text = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (pid_file, &pid, NULL, NULL));
+  path = g_strdup_printf ("/proc/%s/cmdline", g_strstrip (pid));
+  g_assert_true (g_file_get_contents (path, &text, &len, NULL));
+  for (gsize i = 0; i < len; i++)
+    if (!text[i])
+      text[i] = ' ';
+  return text;
+}
+
+static void
+test_embedded_auth (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *config = write_config (dir, NULL);
+  g_autofree char *config_arg = g_strdup_printf ("--config=%s", config);
+  const char *args[] = { config_arg, NULL };
+  ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  g_autofree char *token_file = g_build_filename (dir, "nats", "token", NULL);
+  g_autofree char *conf_file = g_build_filename (dir, "nats", "nats-server.conf", NULL);
+  g_autofree char *pid_file = g_build_filename (dir, "nats", "nats-server.pid", NULL);
+  g_autofree char *with_token = reel_test_embedded_nats_url (dir);
+  g_autofree char *token = NULL, *cmdline = NULL, *why = NULL, *plain = NULL, *wrong = NULL;
+  g_autofree char *user = NULL, *clip = NULL, *id = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (ReelTestResponse) ready = NULL;
+  guint64 last = 0;
+
+  /* The secret is the owner's alone, and never on a command line. */
+  g_assert_true (g_file_get_contents (token_file, &token, NULL, NULL));
+  g_strstrip (token);
+  g_assert_cmpuint (strlen (token), >=, 32);
+  g_assert_cmpuint (file_mode (token_file), ==, 0600);
+  g_assert_cmpuint (file_mode (conf_file), ==, 0600);
+  cmdline = cmdline_of (pid_file);
+  g_assert_nonnull (strstr (cmdline, "nats-server"));
+  g_assert_null (strstr (cmdline, token));
+
+  /* No token, or a wrong one: refused by the server. */
+  plain = g_strdup_printf ("nats://127.0.0.1:%s", strrchr (with_token, ':') + 1);
+  g_assert_cmpint (try_connect (plain, &why), !=, NATS_OK);
+  g_assert_nonnull (strstr (why, "Authorization Violation"));
+  g_clear_pointer (&why, g_free);
+  wrong = g_strdup_printf ("nats://not-%s@127.0.0.1:%s", token, strrchr (with_token, ':') + 1);
+  g_assert_cmpint (try_connect (wrong, &why), !=, NATS_OK);
+  g_assert_nonnull (strstr (why, "Authorization Violation"));
+  g_clear_pointer (&why, g_free);
+  /* With it: in. */
+  g_assert_cmpint (try_connect (with_token, &why), ==, NATS_OK);
+
+  /* reeld itself is in too: events are published and applied, jobs run. */
+  user = reel_test_register_login (d->port, "alice", PASSWORD);
+  clip = make_clip (dir);
+  id = reel_test_upload (d->port, user, clip, "under lock");
+  ready = reel_test_wait_state (d->port, id, "ready|failed", 120);
+  g_assert_cmpstr (reel_test_json_str (ready, "state"), ==, "ready");
+  events = reel_test_event_log (with_token, &last);
+  g_assert_cmpuint (last, >, 3);
+  reel_test_validate_events (events);
+
+  /* The token survives a restart: clients that read it keep working. */
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  {
+    g_autofree char *again = NULL, *url = reel_test_embedded_nats_url (dir);
+    g_assert_true (g_file_get_contents (token_file, &again, NULL, NULL));
+    g_assert_cmpstr (g_strstrip (again), ==, token);
+    g_assert_cmpint (try_connect (url, &why), ==, NATS_OK);
+  }
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+}
+
+static void
+test_external_token (void)
+{
+  ReelTestNats *nats = reel_test_nats_start_token ("external-s3cret");
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *config = write_config (dir, "[nats]\ntoken = external-s3cret\n");
+  g_autofree char *config_arg = g_strdup_printf ("--config=%s", config);
+  g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", dir);
+  g_autofree char *nats_arg = g_strdup_printf ("--nats-url=%s", nats->url);
+  g_autofree char *out = NULL, *user = NULL;
+  const char *args[] = { config_arg, NULL };
+  const char *no_token[]
+      = { reel_test_env ("REEL_TEST_REELD"), data_arg, nats_arg, "--listen=127.0.0.1:0", NULL };
+  ReelTestReeld *d;
+  gint64 start = g_get_monotonic_time ();
+  int status;
+
+  /* Without the token: a clear refusal, at once (not after the 15 s that
+   * start-up waits for a server that is still booting). */
+  out = reel_test_run (no_token, &status);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (out, "Authorization Violation"));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+
+  d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
+  user = reel_test_register_login (d->port, "bob", PASSWORD);
+  g_assert_nonnull (user);
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_nats_stop (nats);
+  reel_test_rmtree (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/nats/embedded-auth", test_embedded_auth);
+  g_test_add_func ("/nats/external-token", test_external_token);
+  return g_test_run ();
+}
