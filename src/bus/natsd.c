@@ -134,7 +134,7 @@ append_quoted (GString *out, const char *value)
 
 /* nats-server's configuration, 0600 (it holds the token). */
 static gboolean
-write_config (ReelNatsd *nd, GError **error)
+write_config (ReelNatsd *nd, const char *sync, GError **error)
 {
   g_autoptr (GString) c = g_string_new ("# Written by reeld at every start of its embedded "
                                         "nats-server; changes are lost.\n");
@@ -147,6 +147,11 @@ write_config (ReelNatsd *nd, GError **error)
   append_quoted (c, log_file);
   g_string_append (c, "\njetstream {\n  store_dir: ");
   append_quoted (c, nd->store_dir);
+  if (g_strcmp0 (sync, "default") != 0)
+    {
+      g_string_append (c, "\n  sync_interval: ");
+      append_quoted (c, sync);
+    }
   g_string_append (c, "\n}\nauthorization {\n  token: ");
   append_quoted (c, nd->token);
   g_string_append (c, "\n}\n");
@@ -155,10 +160,10 @@ write_config (ReelNatsd *nd, GError **error)
 }
 
 /* Lets the server itself judge the config (nats-server -t), so a setting
- * this server version does not know fails with the server's own words
- * instead of a server that never comes up. */
+ * this server version does not know (sync_interval before 2.10) fails with
+ * the server's own words instead of a server that never comes up. */
 static gboolean
-check_config (ReelNatsd *nd, GError **error)
+check_config (ReelNatsd *nd, const char *sync, GError **error)
 {
   g_autoptr (GSubprocess) proc = NULL;
   g_autofree char *out = NULL;
@@ -168,8 +173,11 @@ check_config (ReelNatsd *nd, GError **error)
     return FALSE;
   if (g_subprocess_get_if_exited (proc) && g_subprocess_get_exit_status (proc) == 0)
     return TRUE;
-  g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s refuses its configuration: %s",
-               nd->binary, g_strstrip (out ? out : ""));
+  g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s refuses its configuration: %s%s",
+               nd->binary, g_strstrip (out ? out : ""),
+               g_strcmp0 (sync, "default") != 0
+                   ? " (nats.sync other than \"default\" needs nats-server 2.10 or newer)"
+                   : "");
   return FALSE;
 }
 
@@ -242,7 +250,7 @@ accepts_connections (guint16 port)
 }
 
 ReelNatsd *
-reel_natsd_start (const char *binary, const char *store_dir, GError **error)
+reel_natsd_start (const char *binary, const char *store_dir, const char *sync, GError **error)
 {
   g_autoptr (ReelNatsd) nd = g_new0 (ReelNatsd, 1);
   g_autofree char *path = g_find_program_in_path (binary);
@@ -270,8 +278,8 @@ reel_natsd_start (const char *binary, const char *store_dir, GError **error)
   if (!pick_free_port (&nd->port, error))
     return NULL;
   nd->url = g_strdup_printf ("nats://127.0.0.1:%u", nd->port);
-  if (!(nd->token = load_or_create_token (store_dir, error)) || !write_config (nd, error)
-      || !check_config (nd, error) || !spawn (nd, error))
+  if (!(nd->token = load_or_create_token (store_dir, error)) || !write_config (nd, sync, error)
+      || !check_config (nd, sync, error) || !spawn (nd, error))
     return NULL;
 
   gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_US;

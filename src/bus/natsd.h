@@ -12,7 +12,14 @@
  * file, DATA_DIR/nats/nats-server.conf (0600, rewritten at every start),
  * never from its command line, which ps shows to everyone. Clients use
  * reel_natsd_token(); an operator's `nats` CLI can use
- * `--server nats://$(cat DATA_DIR/nats/token)@127.0.0.1:PORT`. */
+ * `--server nats://$(cat DATA_DIR/nats/token)@127.0.0.1:PORT`.
+ *
+ * Durability: the server writes every message to its file store before it
+ * acknowledges it, so killing reeld or the server loses nothing
+ * acknowledged; the fsync that protects against a machine crash or power
+ * loss happens every two minutes by default. sync ("always" or an interval
+ * such as "1s", nats.sync) shortens that window, and needs nats-server 2.10
+ * or newer: an older server refuses it, and so does start-up. */
 #pragma once
 
 #include <glib.h>
@@ -22,8 +29,10 @@ G_BEGIN_DECLS
 typedef struct ReelNatsd ReelNatsd;
 
 /* Starts the server and blocks until it accepts connections (or fails with
- * a message that says what to do, e.g. when the binary is missing). */
-ReelNatsd *reel_natsd_start (const char *binary, const char *store_dir, GError **error);
+ * a message that says what to do, e.g. when the binary is missing). sync is
+ * "default" or the server's sync_interval (see above). */
+ReelNatsd *reel_natsd_start (const char *binary, const char *store_dir, const char *sync,
+                             GError **error);
 
 /* nats://127.0.0.1:PORT */
 const char *reel_natsd_url (ReelNatsd *natsd);

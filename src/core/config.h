@@ -32,6 +32,7 @@ typedef struct
   char *nats_url;             /* nats.url: NULL = start an embedded nats-server */
   char *nats_server_binary;   /* nats.server_binary */
   guint stream_replicas;      /* nats.replicas */
+  char *nats_sync;            /* nats.sync: "default", "always" or an interval ("1s") */
   char *nats_token;           /* nats.token (external servers) */
   char *nats_credentials;     /* nats.credentials: a .creds file (external servers) */
   char *nats_tls_ca;          /* nats.tls_ca: PEM CA bundle to trust */

@@ -81,7 +81,7 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
   if (!url)
     {
       g_autofree char *nats_dir = reel_config_data_path (cfg, "nats");
-      d->natsd = reel_natsd_start (cfg->nats_server_binary, nats_dir, error);
+      d->natsd = reel_natsd_start (cfg->nats_server_binary, nats_dir, cfg->nats_sync, error);
       if (!d->natsd)
         return FALSE;
       url = reel_natsd_url (d->natsd);

@@ -8,7 +8,10 @@
  *                             user registers and a small video becomes ready
  *   /nats/external-token      against an external server that requires a
  *                             token: nats.token lets reeld in; without it
- *                             reeld stops at once, naming the refusal */
+ *                             reeld stops at once, naming the refusal
+ *   /nats/sync                nats.sync = always: with Debian's nats-server
+ *                             (2.9) reeld refuses to start and says why; with
+ *                             2.10 or newer the server gets sync_interval */
 #include "harness.h"
 
 #include <nats/nats.h>
@@ -183,11 +186,68 @@ test_external_token (void)
   reel_test_rmtree (dir);
 }
 
+/* Whether the installed nats-server is 2.10 or newer. */
+static gboolean
+server_has_sync_interval (void)
+{
+  const char *argv[] = { "nats-server", "--version", NULL };
+  int status, major = 0, minor = 0;
+  g_autofree char *out = reel_test_run (argv, &status);
+  /* "nats-server: v2.9.10" */
+  const char *v = out ? strstr (out, ": v") : NULL;
+  g_assert_nonnull (v);
+  g_assert_cmpint (sscanf (v, ": v%d.%d", &major, &minor), ==, 2);
+  return major > 2 || (major == 2 && minor >= 10);
+}
+
+static void
+test_sync (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *config = write_config (dir, "[nats]\nsync = always\n");
+  g_autofree char *config_arg = g_strdup_printf ("--config=%s", config);
+  g_autofree char *conf_file = g_build_filename (dir, "nats", "nats-server.conf", NULL);
+  g_autofree char *conf = NULL;
+
+  if (server_has_sync_interval ())
+    {
+      const char *args[] = { config_arg, NULL };
+      ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+      g_autofree char *user = reel_test_register_login (d->port, "carol", PASSWORD);
+      g_assert_true (g_file_get_contents (conf_file, &conf, NULL, NULL));
+      g_assert_nonnull (strstr (conf, "sync_interval: \"always\""));
+      g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+      reel_test_reeld_free (d);
+    }
+  else
+    {
+      g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", dir);
+      const char *argv[] = { reel_test_env ("REEL_TEST_REELD"), data_arg, config_arg,
+                             "--listen=127.0.0.1:0", NULL };
+      int status;
+      g_autofree char *out = reel_test_run (argv, &status);
+      g_assert_cmpint (status, ==, 1);
+      g_assert_nonnull (strstr (out, "unknown field \"sync_interval\""));
+      g_assert_nonnull (strstr (out, "needs nats-server 2.10 or newer"));
+      /* And with the default the same data directory starts. */
+      {
+        const char *args[] = { NULL };
+        ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+        g_assert_true (g_file_get_contents (conf_file, &conf, NULL, NULL));
+        g_assert_null (strstr (conf, "sync_interval"));
+        g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+        reel_test_reeld_free (d);
+      }
+    }
+  reel_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/nats/embedded-auth", test_embedded_auth);
   g_test_add_func ("/nats/external-token", test_external_token);
+  g_test_add_func ("/nats/sync", test_sync);
   return g_test_run ();
 }
