@@ -474,7 +474,8 @@ reel_bus_publish_batch (ReelBus *bus, ReelBusBatchMsg *msgs, guint n, GError **e
 }
 
 gboolean
-reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError **error)
+reel_bus_stream_state (ReelBus *bus, const char *stream, guint64 *last_seq, gint64 *created_ns,
+                       GError **error)
 {
   jsStreamInfo *si = NULL;
   jsErrCode jerr = 0;
@@ -484,9 +485,17 @@ reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError
       reel_bus_set_error (error, s, jerr, "stream info");
       return FALSE;
     }
-  *seq = si->State.LastSeq;
+  *last_seq = si->State.LastSeq;
+  if (created_ns)
+    *created_ns = si->Created;
   jsStreamInfo_Destroy (si);
   return TRUE;
+}
+
+gboolean
+reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError **error)
+{
+  return reel_bus_stream_state (bus, stream, seq, NULL, error);
 }
 
 const char *

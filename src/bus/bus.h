@@ -75,6 +75,11 @@ gboolean reel_bus_publish_batch (ReelBus *bus, ReelBusBatchMsg *msgs, guint n, G
 
 /* The sequence of the newest message in a stream. */
 gboolean reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError **error);
+/* The same, and when the stream was created (ns since the epoch; may be
+ * NULL): a stream deleted and made again is a different stream, even where
+ * its sequences have grown past the old ones. */
+gboolean reel_bus_stream_state (ReelBus *bus, const char *stream, guint64 *last_seq,
+                                gint64 *created_ns, GError **error);
 
 /* The URL (list) and credentials given to reel_bus_connect, for other NATS
  * clients of this process (e.g. the GStreamer elements natssink and

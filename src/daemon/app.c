@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "daemon/janitor.h"
 #include "daemon/action_consumer.h"
+#include "daemon/checkpoints.h"
 #include "daemon/projector.h"
 #include "daemon/reactor.h"
 #include "http/server.h"
@@ -125,6 +126,11 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
     }
   if (cfg->roles & REEL_ROLE_PROJECTOR)
     {
+      if (!reel_checkpoints_verify (d->bus, d->store, error))
+        {
+          reel_daemon_stop (d);
+          return NULL;
+        }
       d->projector = reel_projector_start (d->bus, d->store, key);
       start_action_consumers (d, cfg, reel_action_projections (), key);
     }
@@ -255,7 +261,9 @@ reel_daemon_rebuild (const ReelConfig *cfg, const char *only, guint64 *n_events,
   if (ok && !only)
     {
       /* Everything: the core projection first, then the action ones. */
-      ok = reel_store_drop_all (d->store, error);
+      /* Then the streams' origins are recorded again, as at any start. */
+      ok = reel_store_drop_all (d->store, error)
+           && reel_checkpoints_verify (d->bus, d->store, error);
       if (ok)
         {
           d->projector = reel_projector_start (d->bus, d->store, key);

@@ -20,7 +20,9 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  REEL_DB_META,     /* "applied:<projection>" -> u64 BE stream sequence */
+  REEL_DB_META,     /* "applied:<projection>" -> u64 BE stream sequence;
+                     * "origin:<stream>" -> u64 BE creation time (ns) of the
+                     * stream applied (daemon/checkpoints.h) */
   REEL_DB_USERS,    /* username -> user record (JSON) */
   REEL_DB_SESSIONS, /* hex(token hash) -> session record (JSON) */
   REEL_DB_VIDEOS,   /* video id -> video record (JSON) */

@@ -11,7 +11,17 @@
  *                             reeld stops at once, naming the refusal
  *   /nats/sync                nats.sync = always: with Debian's nats-server
  *                             (2.9) reeld refuses to start and says why; with
- *                             2.10 or newer the server gets sync_interval */
+ *                             2.10 or newer the server gets sync_interval
+ *   /recovery/store-lost      reeld with its old data directory against a
+ *                             fresh nats-server (the store lost): every
+ *                             projection is rebuilt from the new log instead
+ *                             of waiting past its stale checkpoint; new
+ *                             events are applied; the LMDB equals a --rebuild
+ *   /recovery/stream-recreated  the event log is deleted and, before reeld
+ *                             comes back, grows past its old checkpoint on
+ *                             another node: the stream's origin gives it away,
+ *                             the core projection is rebuilt, the untouched
+ *                             viewer-action projections are not */
 #include "harness.h"
 
 #include <nats/nats.h>
@@ -242,6 +252,201 @@ test_sync (void)
   reel_test_rmtree (dir);
 }
 
+/* --- recovery: checkpoints the log no longer backs --- */
+
+static double
+rebuilds (guint16 port, const char *projection)
+{
+  g_autofree char *series
+      = g_strdup_printf ("reel_projection_rebuilds_total{projection=\"%s\"}", projection);
+  double v = reel_test_metric (port, series);
+  return v < 0 ? 0 : v;
+}
+
+static guint
+status_of (guint16 port, const char *path)
+{
+  g_autoptr (ReelTestResponse) r = reel_test_http (port, "GET", path, NULL, NULL, 0);
+  return r->status;
+}
+
+/* GET path until it answers want (the projection catching up). */
+static void
+wait_status (guint16 port, const char *path, guint want)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (status_of (port, path) != want)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+}
+
+/* Waits until the core projection has applied the log's last event. */
+static void
+wait_core_applied (guint16 port, const char *nats_url)
+{
+  guint64 last = reel_test_stream_last_seq (nats_url, "REEL_EVENTS");
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (reel_test_metric (port, "reel_projection_applied_sequence{projection=\"core\"}")
+         < (double)last)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+}
+
+/* A ready video of user, watched once by a viewer (a few viewer actions). */
+static char *
+ready_video_watched (guint16 port, const char *dir, const char *user)
+{
+  g_autofree char *clip = make_clip (dir);
+  char *id = reel_test_upload (port, user, clip, "watched");
+  g_autoptr (ReelTestResponse) ready = reel_test_wait_state (port, id, "ready|failed", 120);
+  g_autofree char *body = NULL;
+  g_autoptr (ReelTestResponse) posted = NULL;
+  g_assert_cmpstr (reel_test_json_str (ready, "state"), ==, "ready");
+  body = g_strdup_printf (
+      "{\"events\":["
+      "{\"id\":\"act-000001\",\"v\":1,\"video_id\":\"%s\",\"session_id\":\"session-1\","
+      "\"action\":\"play\",\"position\":0,\"at\":1795459669000},"
+      "{\"id\":\"act-000002\",\"v\":1,\"video_id\":\"%s\",\"session_id\":\"session-1\","
+      "\"action\":\"ended\",\"position\":4,\"at\":1795459673000}]}",
+      id, id);
+  posted = reel_test_http_full (port, "POST", "/api/v1/events", NULL, NULL, "application/json",
+                                body, strlen (body));
+  g_assert_cmpuint (posted->status, <, 300);
+  g_assert_nonnull (strstr (posted->body, "\"accepted\":2"));
+  return id;
+}
+
+/* Stops d and compares its LMDB with a --rebuild from nats_url. */
+static void
+assert_equals_rebuild (ReelTestReeld *d, const char *nats_url)
+{
+  g_autofree char *dir = g_strdup (d->data_dir), *before = NULL, *after = NULL, *out = NULL;
+  g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", dir);
+  g_autofree char *nats_arg = g_strdup_printf ("--nats-url=%s", nats_url);
+  const char *argv[] = { reel_test_env ("REEL_TEST_REELD"), data_arg, nats_arg, "--rebuild", NULL };
+  int status;
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  before = reel_test_dump_lmdb (dir);
+  out = reel_test_run (argv, &status);
+  g_assert_cmpint (status, ==, 0);
+  after = reel_test_dump_lmdb (dir);
+  g_assert_cmpstr (before, ==, after);
+}
+
+static void
+test_store_lost (void)
+{
+  ReelTestNats *nats = reel_test_nats_start ();
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *config = write_config (dir, NULL);
+  g_autofree char *config_arg = g_strdup_printf ("--config=%s", config);
+  const char *args[] = { config_arg, NULL };
+  ReelTestReeld *d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
+  g_autofree char *alice = reel_test_register_login (d->port, "alice", PASSWORD);
+  g_autofree char *video = ready_video_watched (d->port, dir, alice);
+  g_autofree char *video_path = g_strdup_printf ("/api/v1/videos/%s", video);
+  g_autofree char *dave = NULL;
+
+  reel_test_wait_actions_applied (d->port, nats->url);
+  wait_core_applied (d->port, nats->url);
+  /* A plain restart keeps everything: the check has no false alarms. */
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
+  g_assert_cmpfloat (rebuilds (d->port, "core"), ==, 0);
+  g_assert_cmpfloat (rebuilds (d->port, "views"), ==, 0);
+  g_assert_cmpuint (status_of (d->port, "/api/v1/users/alice"), ==, 200);
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+
+  /* The NATS store is lost: a fresh, empty server. */
+  reel_test_nats_stop (nats);
+  nats = reel_test_nats_start ();
+  d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
+  g_assert_cmpfloat (rebuilds (d->port, "core"), ==, 1);
+  g_assert_cmpfloat (rebuilds (d->port, "views"), ==, 1);
+  /* The read models hold what the log holds: nothing of before... */
+  wait_status (d->port, "/api/v1/users/alice", 404);
+  g_assert_cmpuint (status_of (d->port, video_path), ==, 404);
+  /* ...and what is new, at once (not after the stale checkpoint). */
+  dave = reel_test_register_login (d->port, "dave", PASSWORD);
+  g_assert_cmpuint (status_of (d->port, "/api/v1/users/dave"), ==, 200);
+  wait_core_applied (d->port, nats->url);
+  assert_equals_rebuild (d, nats->url);
+  reel_test_nats_stop (nats);
+  reel_test_rmtree (dir);
+}
+
+/* Deletes a stream, as an operator's mistake or a lost volume would. */
+static void
+delete_stream (const char *url, const char *stream)
+{
+  natsConnection *nc = NULL;
+  jsCtx *js = NULL;
+  g_assert_cmpint (natsConnection_ConnectTo (&nc, url), ==, NATS_OK);
+  g_assert_cmpint (natsConnection_JetStream (&js, nc, NULL), ==, NATS_OK);
+  g_assert_cmpint (js_DeleteStream (js, stream, NULL, NULL), ==, NATS_OK);
+  jsCtx_Destroy (js);
+  natsConnection_Destroy (nc);
+}
+
+static void
+test_stream_recreated (void)
+{
+  ReelTestNats *nats = reel_test_nats_start ();
+  g_autofree char *dir = reel_test_tmpdir (), *other_dir = reel_test_tmpdir ();
+  g_autofree char *config = write_config (dir, NULL);
+  g_autofree char *config_arg = g_strdup_printf ("--config=%s", config);
+  const char *args[] = { config_arg, NULL };
+  ReelTestReeld *d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
+  ReelTestReeld *other;
+  g_autofree char *alice = reel_test_register_login (d->port, "alice", PASSWORD);
+  g_autofree char *video = ready_video_watched (d->port, dir, alice);
+  guint64 old_last = reel_test_stream_last_seq (nats->url, "REEL_EVENTS");
+  double views_applied;
+
+  reel_test_wait_actions_applied (d->port, nats->url);
+  wait_core_applied (d->port, nats->url);
+  views_applied
+      = reel_test_metric (d->port, "reel_projection_applied_sequence{projection=\"views\"}");
+  g_assert_cmpfloat (views_applied, >, 0);
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+
+  /* The event log is deleted; another node makes it again and writes more
+   * events into it than the old one held. */
+  delete_stream (nats->url, "REEL_EVENTS");
+  other = reel_test_reeld_start (other_dir, nats->url, NULL);
+  for (guint i = 0; reel_test_stream_last_seq (nats->url, "REEL_EVENTS") <= old_last + 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("user%u", i);
+      g_free (reel_test_register_login (other->port, name, PASSWORD));
+    }
+  g_assert_cmpint (reel_test_reeld_stop (other), ==, 0);
+  reel_test_reeld_free (other);
+
+  d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
+  g_assert_cmpfloat (rebuilds (d->port, "core"), ==, 1);
+  /* The viewer actions' stream is the same one: their projections stay
+   * where they were. */
+  g_assert_cmpfloat (rebuilds (d->port, "views"), ==, 0);
+  g_assert_cmpfloat (
+      reel_test_metric (d->port, "reel_projection_applied_sequence{projection=\"views\"}"), ==,
+      views_applied);
+  wait_status (d->port, "/api/v1/users/alice", 404);
+  wait_status (d->port, "/api/v1/users/user0", 200);
+  wait_core_applied (d->port, nats->url);
+  assert_equals_rebuild (d, nats->url);
+  reel_test_nats_stop (nats);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (other_dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -249,5 +454,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nats/embedded-auth", test_embedded_auth);
   g_test_add_func ("/nats/external-token", test_external_token);
   g_test_add_func ("/nats/sync", test_sync);
+  g_test_add_func ("/recovery/store-lost", test_store_lost);
+  g_test_add_func ("/recovery/stream-recreated", test_stream_recreated);
   return g_test_run ();
 }
