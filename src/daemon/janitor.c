@@ -19,7 +19,7 @@ struct ReelJanitor
   GMutex sweeping; /* held by the uploads sweep: one at a time */
   GMutex lock;     /* guards running only; never held across I/O */
   GCond idle;      /* signalled when running drops to 0 */
-  guint running;   /* uploads sweeps queued or running (under lock) */
+  guint running;   /* thread sweeps queued or running (under lock) */
 };
 
 static gboolean
@@ -61,6 +61,38 @@ sweep_uploads (GTask *task, gpointer source, gpointer data, GCancellable *cancel
   g_task_return_boolean (task, TRUE);
 }
 
+/* What a crash left behind: the temporary files of writes it cut short,
+ * reaped at start-up rather than at the next interval. */
+static void
+sweep_abandoned_writes (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+  ReelJanitor *j = data;
+  ReelCleanupStats stats = { 0 };
+  g_autoptr (GError) error = NULL;
+  if (!reel_cleanup_abandoned_writes (j->blobs, "blobs", &stats, &error)
+      || (j->cdn && !reel_cleanup_abandoned_writes (j->cdn, "cdn", &stats, &error)))
+    g_warning ("cleanup of interrupted writes: %s", error->message);
+  else if (stats.files)
+    g_message ("cleanup: removed %" G_GUINT64_FORMAT " files of interrupted writes", stats.files);
+  g_mutex_lock (&j->lock);
+  if (--j->running == 0)
+    g_cond_signal (&j->idle);
+  g_mutex_unlock (&j->lock);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Runs func on a thread of the GLib pool, counted in running. */
+static void
+run_in_thread (ReelJanitor *j, GTaskThreadFunc func)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, NULL, NULL);
+  g_mutex_lock (&j->lock);
+  j->running++;
+  g_mutex_unlock (&j->lock);
+  g_task_set_task_data (task, j, NULL);
+  g_task_run_in_thread (task, func);
+}
+
 static void schedule (ReelJanitor *j);
 
 static gboolean
@@ -77,14 +109,7 @@ tick (gpointer data)
   if (!reel_jobs_publish (j->bus, "sweep", key, key, job, &error))
     g_warning ("cannot queue the blob clean-up: %s", error->message);
   if (j->uploads)
-    {
-      g_autoptr (GTask) task = g_task_new (NULL, NULL, NULL, NULL);
-      g_mutex_lock (&j->lock);
-      j->running++;
-      g_mutex_unlock (&j->lock);
-      g_task_set_task_data (task, j, NULL);
-      g_task_run_in_thread (task, sweep_uploads);
-    }
+    run_in_thread (j, sweep_uploads);
   schedule (j);
   return G_SOURCE_REMOVE;
 }
@@ -122,6 +147,7 @@ reel_janitor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelB
   wc.run = sweep_blobs;
   wc.user_data = j;
   j->worker = reel_job_worker_start (bus, &wc);
+  run_in_thread (j, sweep_abandoned_writes);
   schedule (j);
   return j;
 }

@@ -31,6 +31,24 @@ char *reel_blobs_local_path (ReelBlobs *blobs, const char *key, GError **error);
 /* Deletes a blob (an absent one is fine) and the directories it leaves empty. */
 gboolean reel_blobs_delete (ReelBlobs *blobs, const char *key, GError **error);
 
+/* Whether key is the temporary file of a write ("<key>.tmp-XXXXXX"). */
+gboolean reel_blobs_is_temp (const char *key);
+
+typedef enum
+{
+  REEL_BLOBS_WRITE_ABANDONED,   /* its writer died mid-write: the file was deleted */
+  REEL_BLOBS_WRITE_IN_PROGRESS, /* its writer is alive (or it was renamed into place) */
+  REEL_BLOBS_WRITE_UNKNOWN,     /* the filesystem cannot say (no file locks) */
+} ReelBlobsWrite;
+
+/* For a temporary file: whether the write that made it is still going on,
+ * and, when it is not, deletes it. A writer holds a lock on its temporary
+ * file until the rename, and the kernel drops the lock when the writer
+ * dies, so a crash's leftovers can be told from a write in progress at
+ * once, by any process, whatever their age. */
+gboolean reel_blobs_reap_temp (ReelBlobs *blobs, const char *key, ReelBlobsWrite *write,
+                               GError **error);
+
 /* Called by reel_blobs_list() for each blob; FALSE stops the listing. */
 typedef gboolean (*ReelBlobsFunc) (const char *key, guint64 size, gint64 mtime_s,
                                    gpointer user_data);
