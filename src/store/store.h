@@ -50,6 +50,7 @@ typedef enum
   REEL_DB_RELATED_HISTORY,    /* viewer key -> recent video ids, 11 bytes each */
   REEL_DB_RELATED_PAIRS,      /* video id + video id -> u64 BE viewers who watched both */
   REEL_DB_LIVE,               /* channel (username) -> live channel record (JSON) */
+  REEL_DB_VIDEOS_UNANNOUNCED, /* video id -> "": ready, its video.ready not applied yet */
   REEL_DB_COUNT
 } ReelDb;
 

@@ -21,7 +21,11 @@
  *                             comes back, grows past its old checkpoint on
  *                             another node: the stream's origin gives it away,
  *                             the core projection is rebuilt, the untouched
- *                             viewer-action projections are not */
+ *                             viewer-action projections are not
+ *   /recovery/ready-announced  reeld dies after the commit that made a video
+ *                             ready and before it announced video.ready: the
+ *                             next start announces it, so the owner gets one
+ *                             notification and the channel lists the video */
 #include "harness.h"
 
 #include <nats/nats.h>
@@ -447,6 +451,79 @@ test_stream_recreated (void)
   reel_test_rmtree (other_dir);
 }
 
+/* The owner's notifications of type video_ready for video id. */
+static guint
+ready_notifications (guint16 port, const char *token, const char *id)
+{
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http (port, "GET", "/api/v1/notifications?limit=100", token, NULL, 0);
+  JsonArray *items;
+  guint n = 0;
+  g_assert_cmpuint (r->status, ==, 200);
+  items = json_object_get_array_member (json_node_get_object (r->json), "items");
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+      n += g_str_equal (json_object_get_string_member (item, "type"), "video_ready")
+           && g_strcmp0 (json_object_get_string_member_with_default (item, "video_id", NULL), id)
+                  == 0;
+    }
+  return n;
+}
+
+static void
+test_ready_announced (void)
+{
+  ReelTestNats *nats = reel_test_nats_start ();
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *config = write_config (dir, NULL);
+  g_autofree char *config_arg = g_strdup_printf ("--config=%s", config);
+  const char *args[] = { config_arg, NULL };
+  const char *dying[] = { "REEL_TEST_FAULT=kill-before-announce", NULL };
+  ReelTestReeld *d = reel_test_reeld_start_args (dir, nats->url, dying, args);
+  g_autofree char *alice = reel_test_register_login (d->port, "alice", PASSWORD);
+  g_autofree char *clip = make_clip (dir);
+  g_autofree char *id = reel_test_upload (d->port, alice, clip, "almost announced");
+  g_autoptr (GPtrArray) events = NULL;
+  gint64 deadline;
+  guint64 last;
+  guint announced = 0;
+
+  /* It dies the moment the video is ready, before announcing it. */
+  g_assert_cmpint (reel_test_reeld_wait_killed (d), ==, SIGKILL);
+  reel_test_reeld_free (d);
+  events = reel_test_event_log (nats->url, &last);
+  for (guint i = 0; i < events->len; i++)
+    announced += strstr (events->pdata[i], "\"video.ready\"") != NULL;
+  g_assert_cmpuint (announced, ==, 0);
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
+  reel_test_response_free (reel_test_wait_state (d->port, id, "ready", 30));
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (ready_notifications (d->port, alice, id) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50 * 1000);
+    }
+  wait_core_applied (d->port, nats->url);
+  g_assert_cmpuint (ready_notifications (d->port, alice, id), ==, 1);
+  events = reel_test_event_log (nats->url, &last);
+  announced = 0;
+  for (guint i = 0; i < events->len; i++)
+    announced += strstr (events->pdata[i], "\"video.ready\"") != NULL;
+  g_assert_cmpuint (announced, ==, 1);
+  {
+    g_autoptr (ReelTestResponse) listed
+        = reel_test_http (d->port, "GET", "/api/v1/users/alice/videos", NULL, NULL, 0);
+    g_assert_cmpuint (listed->status, ==, 200);
+    g_assert_nonnull (strstr (listed->body, id));
+  }
+  assert_equals_rebuild (d, nats->url);
+  reel_test_nats_stop (nats);
+  reel_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -456,5 +533,6 @@ main (int argc, char **argv)
   g_test_add_func ("/nats/sync", test_sync);
   g_test_add_func ("/recovery/store-lost", test_store_lost);
   g_test_add_func ("/recovery/stream-recreated", test_stream_recreated);
+  g_test_add_func ("/recovery/ready-announced", test_ready_announced);
   return g_test_run ();
 }
