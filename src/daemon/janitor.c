@@ -40,9 +40,8 @@ sweep_blobs (const ReelJob *job, gpointer user_data, GError **error)
 }
 
 static void
-sweep_uploads (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+sweep_uploads (ReelJanitor *j)
 {
-  ReelJanitor *j = data;
   ReelCleanupStats stats = { 0 };
   g_autoptr (GError) error = NULL;
   g_mutex_lock (&j->sweeping);
@@ -54,19 +53,13 @@ sweep_uploads (GTask *task, gpointer source, gpointer data, GCancellable *cancel
                " bytes",
                stats.files, stats.bytes);
   g_mutex_unlock (&j->sweeping);
-  g_mutex_lock (&j->lock);
-  if (--j->running == 0)
-    g_cond_signal (&j->idle);
-  g_mutex_unlock (&j->lock);
-  g_task_return_boolean (task, TRUE);
 }
 
 /* What a crash left behind: the temporary files of writes it cut short,
  * reaped at start-up rather than at the next interval. */
 static void
-sweep_abandoned_writes (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+sweep_abandoned_writes (ReelJanitor *j)
 {
-  ReelJanitor *j = data;
   ReelCleanupStats stats = { 0 };
   g_autoptr (GError) error = NULL;
   if (!reel_cleanup_abandoned_writes (j->blobs, "blobs", &stats, &error)
@@ -74,23 +67,40 @@ sweep_abandoned_writes (GTask *task, gpointer source, gpointer data, GCancellabl
     g_warning ("cleanup of interrupted writes: %s", error->message);
   else if (stats.files)
     g_message ("cleanup: removed %" G_GUINT64_FORMAT " files of interrupted writes", stats.files);
-  g_mutex_lock (&j->lock);
-  if (--j->running == 0)
-    g_cond_signal (&j->idle);
-  g_mutex_unlock (&j->lock);
+}
+
+typedef struct
+{
+  ReelJanitor *j;
+  void (*sweep) (ReelJanitor *j);
+} ThreadSweep;
+
+static void
+thread_sweep (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+  ThreadSweep *t = data;
+  t->sweep (t->j);
+  g_mutex_lock (&t->j->lock);
+  if (--t->j->running == 0)
+    g_cond_signal (&t->j->idle);
+  g_mutex_unlock (&t->j->lock);
   g_task_return_boolean (task, TRUE);
 }
 
-/* Runs func on a thread of the GLib pool, counted in running. */
+/* Runs sweep on a thread of the GLib pool, counted in running (which
+ * reel_janitor_stop waits for). */
 static void
-run_in_thread (ReelJanitor *j, GTaskThreadFunc func)
+run_in_thread (ReelJanitor *j, void (*sweep) (ReelJanitor *j))
 {
   g_autoptr (GTask) task = g_task_new (NULL, NULL, NULL, NULL);
+  ThreadSweep *t = g_new (ThreadSweep, 1);
+  t->j = j;
+  t->sweep = sweep;
   g_mutex_lock (&j->lock);
   j->running++;
   g_mutex_unlock (&j->lock);
-  g_task_set_task_data (task, j, NULL);
-  g_task_run_in_thread (task, func);
+  g_task_set_task_data (task, t, g_free);
+  g_task_run_in_thread (task, thread_sweep);
 }
 
 static void schedule (ReelJanitor *j);

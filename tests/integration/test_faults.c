@@ -298,26 +298,6 @@ chunk_table_keys (const char *data_dir)
   return keys;
 }
 
-/* Every file under dir, as paths relative to root. */
-static void
-list_files (const char *root, const char *rel, GPtrArray *out)
-{
-  g_autofree char *path = g_build_filename (root, rel, NULL);
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  if (!d)
-    return;
-  while ((name = g_dir_read_name (d)))
-    {
-      g_autofree char *child = *rel ? g_strconcat (rel, "/", name, NULL) : g_strdup (name);
-      g_autofree char *full = g_build_filename (root, child, NULL);
-      if (g_file_test (full, G_FILE_TEST_IS_DIR))
-        list_files (root, child, out);
-      else
-        g_ptr_array_add (out, g_steal_pointer (&child));
-    }
-}
-
 /* The blob store holds exactly the chunk tables' segments, the originals
  * and the posters of videos: nothing missing, nothing more. */
 static void
@@ -332,7 +312,7 @@ assert_blobs_exact (const char *data_dir, char **ids)
       g_hash_table_add (expected, g_strdup_printf ("originals/%s", ids[i]));
       g_hash_table_add (expected, g_strdup_printf ("videos/%s/poster.jpg", ids[i]));
     }
-  list_files (blobs, "", files);
+  reel_test_list_files (blobs, files);
   for (guint i = 0; i < files->len; i++)
     if (!g_hash_table_remove (expected, files->pdata[i]))
       g_string_append_printf (stray, " %s", (char *)files->pdata[i]);

@@ -591,6 +591,29 @@ reel_test_dump_lmdb (const char *data_dir)
   return out;
 }
 
+static void
+list_below (const char *root, const char *rel, GPtrArray *out)
+{
+  g_autofree char *dir = g_build_filename (root, rel, NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *key = *rel ? g_strconcat (rel, "/", name, NULL) : g_strdup (name);
+      g_autofree char *path = g_build_filename (root, key, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        list_below (root, key, out);
+      else
+        g_ptr_array_add (out, g_steal_pointer (&key));
+    }
+}
+
+void
+reel_test_list_files (const char *root, GPtrArray *out)
+{
+  list_below (root, "", out);
+}
+
 char *
 reel_test_make_media (const char *dir, const char *name, const char *pipeline)
 {

@@ -147,6 +147,10 @@ void reel_test_validate_events (GPtrArray *lines);
 /* `mdb_dump -a -p` of DATA_DIR/lmdb: a logical dump of every database. */
 char *reel_test_dump_lmdb (const char *data_dir);
 
+/* Adds the path (relative to root, "/"-separated) of every file below root
+ * to out. */
+void reel_test_list_files (const char *root, GPtrArray *out);
+
 /* Makes a media file DIR/NAME with `gst-launch-1.0 -e PIPELINE`, where
  * pipeline contains one %s for the output path; returns the path. */
 char *reel_test_make_media (const char *dir, const char *name, const char *pipeline);
