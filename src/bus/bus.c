@@ -131,7 +131,7 @@ reel_bus_connect (const char *url, const ReelNatsAuth *auth, guint timeout_ms, G
       s = natsConnection_Connect (&bus->conn, opts);
       if (s == NATS_OK || s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED
           || s == NATS_SECURE_CONNECTION_WANTED || s == NATS_SECURE_CONNECTION_REQUIRED
-          || g_get_monotonic_time () > deadline)
+          || s == NATS_SSL_ERROR || g_get_monotonic_time () > deadline)
         break;
       g_usleep (100 * 1000);
     }

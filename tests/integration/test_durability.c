@@ -9,6 +9,10 @@
  *   /nats/external-token      against an external server that requires a
  *                             token: nats.token lets reeld in; without it
  *                             reeld stops at once, naming the refusal
+ *   /nats/external-tls        against a server that requires TLS (a CA made
+ *                             with openssl at test time) and a token:
+ *                             nats.tls_ca and nats.token let reeld in; without
+ *                             the CA it stops at once on the certificate
  *   /nats/sync                nats.sync = always: with Debian's nats-server
  *                             (2.9) reeld refuses to start and says why; with
  *                             2.10 or newer the server gets sync_interval
@@ -197,6 +201,93 @@ test_external_token (void)
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
   reel_test_nats_stop (nats);
+  reel_test_rmtree (dir);
+}
+
+/* Runs openssl with args; asserts it succeeded. */
+static void
+openssl (const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  int status;
+  g_autofree char *out = NULL;
+  g_ptr_array_add (argv, (gpointer) "openssl");
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer)args[i]);
+  g_ptr_array_add (argv, NULL);
+  out = reel_test_run ((const char *const *)argv->pdata, &status);
+  if (status != 0)
+    g_printerr ("%s\n", out ? out : "");
+  g_assert_cmpint (status, ==, 0);
+}
+
+static void
+test_external_tls (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *ca = g_build_filename (dir, "ca.pem", NULL);
+  g_autofree char *ca_key = g_build_filename (dir, "ca.key", NULL);
+  g_autofree char *key = g_build_filename (dir, "server.key", NULL);
+  g_autofree char *csr = g_build_filename (dir, "server.csr", NULL);
+  g_autofree char *cert = g_build_filename (dir, "server.pem", NULL);
+  g_autofree char *ext = g_build_filename (dir, "san.ext", NULL);
+  g_autofree char *store = g_build_filename (dir, "js", NULL);
+  g_autofree char *data = g_build_filename (dir, "data", NULL);
+  guint16 port = reel_test_free_port ();
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autofree char *url = g_strdup_printf ("nats://127.0.0.1:%u", port);
+  g_autofree char *extra = g_strdup_printf ("[nats]\ntoken = tls-s3cret\ntls_ca = %s\n", ca);
+  g_autofree char *config = NULL, *config_arg = NULL, *out = NULL, *user = NULL;
+  g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", data);
+  g_autofree char *nats_arg = g_strdup_printf ("--nats-url=%s", url);
+  const char *req_ca[]
+      = { "req",  "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",          ca_key,
+          "-out", ca,      "-days",   "2",        "-subj",  "/CN=reel test CA", NULL };
+  const char *req_server[] = { "req",  "-newkey", "rsa:2048", "-nodes",        "-keyout", key,
+                               "-out", csr,       "-subj",    "/CN=127.0.0.1", NULL };
+  const char *sign[]
+      = { "x509", "-req", "-in",   csr, "-CA",      ca,  "-CAkey", ca_key, "-CAcreateserial",
+          "-out", cert,   "-days", "2", "-extfile", ext, NULL };
+  const char *server[]
+      = { "nats-server", "-js",       "-a", "127.0.0.1", "-p", port_text, "-sd",        store,
+          "--tls",       "--tlscert", cert, "--tlskey",  key,  "--auth",  "tls-s3cret", NULL };
+  const char *no_ca[]
+      = { reel_test_env ("REEL_TEST_REELD"), data_arg, nats_arg, "--listen=127.0.0.1:0", NULL };
+  GSubprocess *nats;
+  ReelTestReeld *d;
+  gint64 start;
+  int status;
+
+  openssl (req_ca);
+  openssl (req_server);
+  g_assert_true (g_file_set_contents (ext, "subjectAltName=IP:127.0.0.1\n", -1, NULL));
+  openssl (sign);
+  nats = reel_test_spawn (server);
+  for (int i = 0; i < 300 && !reel_test_port_open (port); i++)
+    g_usleep (20 * 1000);
+  g_assert_true (reel_test_port_open (port));
+
+  /* Without the CA the server's certificate is not trusted: a clear
+   * error at once. */
+  start = g_get_monotonic_time ();
+  out = reel_test_run (no_ca, &status);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (out, "SSL"));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+
+  config = write_config (dir, extra);
+  config_arg = g_strdup_printf ("--config=%s", config);
+  {
+    const char *args[] = { config_arg, NULL };
+    d = reel_test_reeld_start_args (data, url, NULL, args);
+  }
+  user = reel_test_register_login (d->port, "erin", PASSWORD);
+  g_assert_nonnull (user);
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  g_subprocess_send_signal (nats, SIGTERM);
+  g_subprocess_wait (nats, NULL, NULL);
+  g_object_unref (nats);
   reel_test_rmtree (dir);
 }
 
@@ -530,6 +621,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/nats/embedded-auth", test_embedded_auth);
   g_test_add_func ("/nats/external-token", test_external_token);
+  g_test_add_func ("/nats/external-tls", test_external_tls);
   g_test_add_func ("/nats/sync", test_sync);
   g_test_add_func ("/recovery/store-lost", test_store_lost);
   g_test_add_func ("/recovery/stream-recreated", test_stream_recreated);
