@@ -82,6 +82,12 @@ run_tests() {
   passed=$((passed + $(count build Ok)))
   failed=$((failed + $(count build Fail) + $(count build Timeout) + $(count build "Unexpected Pass")))
 
+  # Fault injection: SIGKILLs under load for a few minutes, so it runs on
+  # its own after the default run (which leaves the suite out).
+  meson test -C build --suite fault --print-errorlogs || status=1
+  passed=$((passed + $(count build Ok)))
+  failed=$((failed + $(count build Fail) + $(count build Timeout) + $(count build "Unexpected Pass")))
+
   # The sanitizers catch what tests miss: memory errors and undefined behaviour.
   build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -40,6 +40,7 @@ typedef struct
 {
   char *key;
   guint64 size;
+  gboolean old; /* past its grace period */
 } Blob;
 
 static void
@@ -53,20 +54,46 @@ blob_free (gpointer p)
 typedef struct
 {
   gint64 before_s; /* blobs modified before this are past their grace */
-  GPtrArray *old;  /* of Blob */
+  gboolean temp_only;
+  GPtrArray *found; /* of Blob: the old ones, and every temporary file */
 } Listing;
 
+/* Collects the candidates: blobs past their grace, and temporary files of
+ * any age (their writer's lock, not their age, says whether they are
+ * leftovers). */
 static gboolean
-list_old (const char *key, guint64 size, gint64 mtime_s, gpointer data)
+list_candidates (const char *key, guint64 size, gint64 mtime_s, gpointer data)
 {
   Listing *l = data;
-  if (mtime_s < l->before_s)
+  gboolean temp = reel_blobs_is_temp (key);
+  if (temp || (mtime_s < l->before_s && !l->temp_only))
     {
       Blob *b = g_new0 (Blob, 1);
       b->key = g_strdup (key);
       b->size = size;
-      g_ptr_array_add (l->old, b);
+      b->old = mtime_s < l->before_s;
+      g_ptr_array_add (l->found, b);
     }
+  return TRUE;
+}
+
+/* Deletes a temporary file whose write was abandoned: at once when its
+ * writer is known to be gone, after the grace period when the filesystem
+ * cannot tell (no file locks). *deleted says whether it went. */
+static gboolean
+reap_temp (ReelBlobs *blobs, const Blob *b, gboolean *deleted, GError **error)
+{
+  ReelBlobsWrite write;
+  *deleted = FALSE;
+  if (!reel_blobs_reap_temp (blobs, b->key, &write, error))
+    return FALSE;
+  if (write == REEL_BLOBS_WRITE_UNKNOWN && b->old)
+    {
+      if (!reel_blobs_delete (blobs, b->key, error))
+        return FALSE;
+      write = REEL_BLOBS_WRITE_ABANDONED;
+    }
+  *deleted = write == REEL_BLOBS_WRITE_ABANDONED;
   return TRUE;
 }
 
@@ -126,11 +153,6 @@ is_orphan (Refs *r, const char *key, gboolean *orphan, GError **error)
   g_autoptr (GError) local = NULL;
 
   *orphan = FALSE;
-  if (strstr (key, ".tmp-"))
-    {
-      *orphan = TRUE;
-      return TRUE;
-    }
   if (n < 2 || !reel_id_valid (parts[1])
       || !(g_str_equal (parts[0], "originals") || g_str_equal (parts[0], "videos")))
     return TRUE; /* not a layout we know */
@@ -163,22 +185,30 @@ gboolean
 reel_cleanup_blobs (ReelStore *store, ReelBlobs *blobs, const char *label, gint64 now_s,
                     guint grace_s, ReelCleanupStats *stats, GError **error)
 {
-  g_autoptr (GPtrArray) old = g_ptr_array_new_with_free_func (blob_free);
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (blob_free);
   g_autoptr (GHashTable) videos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, set_free);
   g_autoptr (ReelTxn) txn = NULL;
-  Listing l = { now_s - (gint64)grace_s, old };
+  Listing l = { now_s - (gint64)grace_s, FALSE, found };
   Refs r = { NULL, videos };
 
   /* List first, then look the candidates up in one snapshot: a blob
    * written after the listing is young and never a candidate. */
-  if (!reel_blobs_list (blobs, "", list_old, &l, error)
+  if (!reel_blobs_list (blobs, "", list_candidates, &l, error)
       || !(txn = reel_store_begin (store, FALSE, error)))
     return FALSE;
   r.txn = txn;
-  for (guint i = 0; i < old->len; i++)
+  for (guint i = 0; i < found->len; i++)
     {
-      Blob *b = old->pdata[i];
+      Blob *b = found->pdata[i];
       gboolean orphan;
+      if (reel_blobs_is_temp (b->key))
+        {
+          if (!reap_temp (blobs, b, &orphan, error))
+            return FALSE;
+          if (orphan)
+            count (label, stats, b->size);
+          continue;
+        }
       if (!is_orphan (&r, b->key, &orphan, error))
         return FALSE;
       if (!orphan)
@@ -187,6 +217,26 @@ reel_cleanup_blobs (ReelStore *store, ReelBlobs *blobs, const char *label, gint6
         return FALSE;
       g_debug ("cleanup: deleted %s blob %s (%" G_GUINT64_FORMAT " bytes)", label, b->key, b->size);
       count (label, stats, b->size);
+    }
+  return TRUE;
+}
+
+gboolean
+reel_cleanup_abandoned_writes (ReelBlobs *blobs, const char *label, ReelCleanupStats *stats,
+                               GError **error)
+{
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (blob_free);
+  Listing l = { G_MININT64, TRUE, found };
+  if (!reel_blobs_list (blobs, "", list_candidates, &l, error))
+    return FALSE;
+  for (guint i = 0; i < found->len; i++)
+    {
+      Blob *b = found->pdata[i];
+      gboolean deleted;
+      if (!reap_temp (blobs, b, &deleted, error))
+        return FALSE;
+      if (deleted)
+        count (label, stats, b->size);
     }
   return TRUE;
 }

@@ -1,8 +1,12 @@
 /* Reclaiming storage: which blobs and partial uploads nothing needs any
  * more, and deleting them.
  *
- * A blob is an orphan when it is older than the grace period and
- *   - it is a temporary file of an interrupted write ("*.tmp-XXXXXX"), or
+ * A temporary file of an interrupted write ("*.tmp-XXXXXX") is an orphan
+ * as soon as its writer is gone, whatever its age: a writer holds a lock on
+ * it until the rename, which the kernel drops when the writer dies
+ * (reel_blobs_reap_temp; where the filesystem has no locks, the grace
+ * period below applies instead). Any other blob is an orphan when it is
+ * older than the grace period and
  *   - it belongs to a video (originals/<id>, videos/<id>/...) that no longer
  *     exists (deleted, aborted, or never created), or
  *   - it is an original the video's record does not name, or a segment
@@ -44,6 +48,11 @@ typedef struct
  * label names it in the metrics); adds to *stats. */
 gboolean reel_cleanup_blobs (ReelStore *store, ReelBlobs *blobs, const char *label, gint64 now_s,
                              guint grace_s, ReelCleanupStats *stats, GError **error);
+
+/* Deletes only the temporary files of interrupted writes (see above): what
+ * a crash leaves, swept at start-up. */
+gboolean reel_cleanup_abandoned_writes (ReelBlobs *blobs, const char *label,
+                                        ReelCleanupStats *stats, GError **error);
 
 /* Aborts and deletes partial uploads idle for longer than grace_s, and
  * deletes temporary upload files as old. */

@@ -264,10 +264,27 @@ is_final (JsonObject *rec)
   return g_str_equal (state, "ready") || g_str_equal (state, "failed");
 }
 
+/* Stores a record, and keeps VIDEOS_UNANNOUNCED (the ready videos whose
+ * video.ready has not been applied) true to it, in the same transaction:
+ * what the projector must still announce survives a crash between the
+ * commit that made a video ready and the announcement. */
 static gboolean
 put (ReelTxn *txn, const char *id, JsonObject *rec, GError **error)
 {
-  return reel_txn_put_json (txn, REEL_DB_VIDEOS, id, strlen (id), rec, error);
+  gboolean unannounced = g_strcmp0 (json_object_get_string_member (rec, "state"), "ready") == 0
+                         && !json_object_has_member (rec, "ready_at");
+  if (!reel_txn_put_json (txn, REEL_DB_VIDEOS, id, strlen (id), rec, error))
+    return FALSE;
+  return unannounced ? reel_txn_put (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), "", 0, error)
+                     : reel_txn_del (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), error);
+}
+
+/* Removes a record (and its place among the unannounced). */
+static gboolean
+del (ReelTxn *txn, const char *id, GError **error)
+{
+  return reel_txn_del (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), error)
+         && reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
 }
 
 static GBytes *
@@ -351,7 +368,7 @@ delete_video (ReelTxn *txn, const char *id, GError **error)
     if (!reel_txn_del (txn, REEL_DB_CHUNKS, g_bytes_get_data (keys->pdata[i], NULL),
                        g_bytes_get_size (keys->pdata[i]), error))
       return FALSE;
-  return reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
+  return del (txn, id, error);
 }
 
 gboolean
@@ -456,7 +473,7 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       return put (txn, id, rec, error);
     }
   if (g_str_equal (ev->type, "video.upload_aborted"))
-    return reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
+    return del (txn, id, error);
   if (g_str_equal (ev->type, "video.edited"))
     {
       const char *members[] = { "title", "description" };
@@ -513,6 +530,25 @@ reel_videos_announce_ready (ReelBus *bus, ReelStore *store, const char *id, GErr
     return TRUE;
   g_propagate_error (error, g_steal_pointer (&local));
   return FALSE;
+}
+
+static gboolean
+collect_id (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  g_ptr_array_add (data, g_strndup ((const char *)key, key_len));
+  return TRUE;
+}
+
+GPtrArray *
+reel_videos_unannounced (ReelStore *store, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  if (!txn
+      || !reel_txn_scan (txn, REEL_DB_VIDEOS_UNANNOUNCED, NULL, 0, NULL, 0, FALSE, collect_id, ids,
+                         error))
+    return NULL;
+  return g_steal_pointer (&ids);
 }
 
 /* The owner's video; REEL_ERROR_FORBIDDEN for anyone else. */

@@ -128,6 +128,7 @@ reel_config_new (void)
   cfg->nats_url = NULL;
   cfg->nats_server_binary = g_strdup ("nats-server");
   cfg->stream_replicas = 1;
+  cfg->nats_sync = g_strdup ("default");
   cfg->http_max_body = DEFAULT_HTTP_MAX_BODY;
   /* An installed reel serves its installed UI; a build tree the source
    * tree's, so an edit shows on reload. */
@@ -214,6 +215,12 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->listen_host);
   g_free (cfg->nats_url);
   g_free (cfg->nats_server_binary);
+  g_free (cfg->nats_sync);
+  g_free (cfg->nats_token);
+  g_free (cfg->nats_credentials);
+  g_free (cfg->nats_tls_ca);
+  g_free (cfg->nats_tls_cert);
+  g_free (cfg->nats_tls_key);
   g_free (cfg->www_dir);
   g_free (cfg->ladder);
   g_free (cfg->x264_preset);
@@ -520,6 +527,30 @@ set_blobs_backend (ReelConfig *cfg, const Setting *s, const char *value, GError 
   return set_string (cfg, s, value, error);
 }
 
+/* nats.sync: "default" (the server's own interval), "always" (an fsync per
+ * write), or an interval of whole seconds or milliseconds ("1s", "200ms"),
+ * the forms nats-server's sync_interval takes. */
+static gboolean
+set_sync (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  const char *unit = value;
+  g_autofree char *digits = NULL;
+  guint64 n;
+  while (g_ascii_isdigit (*unit))
+    unit++;
+  digits = g_strndup (value, unit - value);
+  if (!g_str_equal (value, "default") && !g_str_equal (value, "always")
+      && (!(g_str_equal (unit, "s") || g_str_equal (unit, "ms"))
+          || !g_ascii_string_to_unsigned (digits, 10, 1, G_MAXUINT32, &n, NULL)))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "%s: expected default, always or an interval such as 1s or 200ms, got \"%s\"",
+                   s->name, value);
+      return FALSE;
+    }
+  return set_string (cfg, s, value, error);
+}
+
 /* "N/SECONDS" or "off" (core/ratelimit.h). */
 static gboolean
 set_rate (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
@@ -565,6 +596,12 @@ static const Setting settings[] = {
   { "nats.server_binary", set_string, AT (nats_server_binary) },
   /* JetStream allows R1..R5; R3 is the usual cluster choice. */
   { "nats.replicas", set_uint, AT (stream_replicas), 1, 5 },
+  { "nats.sync", set_sync, AT (nats_sync) },
+  { "nats.token", set_optional, AT (nats_token) },
+  { "nats.credentials", set_optional, AT (nats_credentials) },
+  { "nats.tls_ca", set_optional, AT (nats_tls_ca) },
+  { "nats.tls_cert", set_optional, AT (nats_tls_cert) },
+  { "nats.tls_key", set_optional, AT (nats_tls_key) },
   { "http.max_body_bytes", set_u64, AT (http_max_body), 1024, G_MAXINT32 },
   { "http.www_dir", set_string, AT (www_dir) },
   /* Short lifetimes are for tests of expiry; people want days. */

@@ -52,6 +52,12 @@ typedef struct
   char *nats_url;             /* nats.url: NULL = start an embedded nats-server */
   char *nats_server_binary;   /* nats.server_binary */
   guint stream_replicas;      /* nats.replicas */
+  char *nats_sync;            /* nats.sync: "default", "always" or an interval ("1s") */
+  char *nats_token;           /* nats.token (external servers) */
+  char *nats_credentials;     /* nats.credentials: a .creds file (external servers) */
+  char *nats_tls_ca;          /* nats.tls_ca: PEM CA bundle to trust */
+  char *nats_tls_cert;        /* nats.tls_cert: PEM client certificate */
+  char *nats_tls_key;         /* nats.tls_key: its private key */
   guint64 http_max_body;      /* http.max_body_bytes for JSON requests */
   char *www_dir;              /* http.www_dir: the web UI's files */
   gint64 session_ttl_s;       /* auth.session_ttl_seconds */

@@ -2,6 +2,9 @@
  * integration tests prove reel survives happen at a known point. The
  * faults, where they act:
  *   kill-before-apply       reeld dies between the log and the read model
+ *                           (daemon/batch.c)
+ *   kill-before-announce    reeld dies after the commit that made a video
+ *                           ready, before video.ready is published
  *                           (daemon/projector.c)
  *   kill-in-chunk:N         a worker dies after the first rung of chunk N is
  *                           stored, before the chunk is announced

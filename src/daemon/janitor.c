@@ -24,7 +24,7 @@ struct ReelJanitor
   GMutex sweeping; /* held by the uploads sweep: one at a time */
   GMutex lock;     /* guards running only; never held across I/O */
   GCond idle;      /* signalled when running drops to 0 */
-  guint running;   /* uploads sweeps queued or running (under lock) */
+  guint running;   /* thread sweeps queued or running (under lock) */
 };
 
 static gboolean
@@ -85,9 +85,8 @@ sweep_blobs (const ReelJob *job, gpointer user_data, GError **error)
 /* What lives on this node: partial and temporary uploads, upload records
  * without bytes, and the work directory. */
 static void
-sweep_local (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+sweep_local (ReelJanitor *j)
 {
-  ReelJanitor *j = data;
   ReelCleanupStats stats = { 0 };
   g_autoptr (GError) error = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
@@ -105,11 +104,54 @@ sweep_local (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
                " bytes), aborted %" G_GUINT64_FORMAT " upload records",
                stats.files, stats.bytes, stats.aborted);
   g_mutex_unlock (&j->sweeping);
-  g_mutex_lock (&j->lock);
-  if (--j->running == 0)
-    g_cond_signal (&j->idle);
-  g_mutex_unlock (&j->lock);
+}
+
+/* What a crash left behind: the temporary files of writes it cut short,
+ * reaped at start-up rather than at the next interval. */
+static void
+sweep_abandoned_writes (ReelJanitor *j)
+{
+  ReelCleanupStats stats = { 0 };
+  g_autoptr (GError) error = NULL;
+  if (!reel_cleanup_abandoned_writes (j->blobs, "blobs", &stats, &error)
+      || (j->cdn && !reel_cleanup_abandoned_writes (j->cdn, "cdn", &stats, &error)))
+    g_warning ("cleanup of interrupted writes: %s", error->message);
+  else if (stats.files)
+    g_message ("cleanup: removed %" G_GUINT64_FORMAT " files of interrupted writes", stats.files);
+}
+
+typedef struct
+{
+  ReelJanitor *j;
+  void (*sweep) (ReelJanitor *j);
+} ThreadSweep;
+
+static void
+thread_sweep (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+  ThreadSweep *t = data;
+  t->sweep (t->j);
+  g_mutex_lock (&t->j->lock);
+  if (--t->j->running == 0)
+    g_cond_signal (&t->j->idle);
+  g_mutex_unlock (&t->j->lock);
   g_task_return_boolean (task, TRUE);
+}
+
+/* Runs sweep on a thread of the GLib pool, counted in running (which
+ * reel_janitor_stop waits for). */
+static void
+run_in_thread (ReelJanitor *j, void (*sweep) (ReelJanitor *j))
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, NULL, NULL);
+  ThreadSweep *t = g_new (ThreadSweep, 1);
+  t->j = j;
+  t->sweep = sweep;
+  g_mutex_lock (&j->lock);
+  j->running++;
+  g_mutex_unlock (&j->lock);
+  g_task_set_task_data (task, t, g_free);
+  g_task_run_in_thread (task, thread_sweep);
 }
 
 static void schedule (ReelJanitor *j);
@@ -127,14 +169,7 @@ tick (gpointer data)
   json_object_set_int_member (job, "interval", (gint64)bucket);
   if (!reel_jobs_publish (j->bus, "sweep", key, key, job, &error))
     g_warning ("cannot queue the blob clean-up: %s", error->message);
-  {
-    g_autoptr (GTask) task = g_task_new (NULL, NULL, NULL, NULL);
-    g_mutex_lock (&j->lock);
-    j->running++;
-    g_mutex_unlock (&j->lock);
-    g_task_set_task_data (task, j, NULL);
-    g_task_run_in_thread (task, sweep_local);
-  }
+  run_in_thread (j, sweep_local);
   schedule (j);
   return G_SOURCE_REMOVE;
 }
@@ -173,6 +208,7 @@ reel_janitor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelB
   wc.run = sweep_blobs;
   wc.user_data = j;
   j->worker = reel_job_worker_start (bus, &wc);
+  run_in_thread (j, sweep_abandoned_writes);
   schedule (j);
   return j;
 }
