@@ -27,11 +27,13 @@ APT_PACKAGES=(
 )
 # Only the tests need these: reference tools and checkers the tests run
 # (ffmpeg decodes what reel serves, mdb_dump compares read models, JSON
-# Schema and Prometheus validators, an SMTP sink), a real browser for the
-# browser suite, and SQLite FTS5 as the search benchmark's reference.
+# Schema and Prometheus validators, an SMTP sink, botocore recomputing the
+# S3 signatures and awscli cross-checking the S3 objects), a real browser for
+# the browser suite, and SQLite FTS5 as the search benchmark's reference.
 TEST_APT_PACKAGES=(
   ffmpeg lmdb-utils chromium libsqlite3-dev
   python3 python3-jsonschema python3-yaml python3-prometheus-client python3-aiosmtpd
+  python3-botocore awscli
 )
 
 # The fuzzers (tests/fuzz): clang and its libFuzzer runtime.
@@ -50,9 +52,10 @@ install_deps() { # install_deps PACKAGE...
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# The web UI's third-party scripts (hls.js, tus-js-client) and the browser tests' driver
-# (playwright-core, which drives Debian's Chromium and downloads no browser),
-# pinned by package-lock.json; hls.js is copied where reeld serves it.
+# The web UI's third-party scripts (hls.js, tus-js-client), the browser tests' driver
+# (playwright-core, which drives Debian's Chromium and downloads no browser) and
+# the S3 tests' server (s3rver), pinned by package-lock.json; hls.js is copied
+# where reeld serves it.
 install_npm() {
   if ! command -v npm >/dev/null; then
     install_deps nodejs npm
@@ -93,6 +96,12 @@ run_tests() {
   local status=0 passed=0 failed=0
   build build
   meson test -C build --print-errorlogs --num-processes 2 || status=1
+  passed=$((passed + $(count build Ok)))
+  failed=$((failed + $(count build Fail) + $(count build Timeout) + $(count build "Unexpected Pass")))
+
+  # Fault injection: SIGKILLs under load for a few minutes, so it runs on
+  # its own after the default run (which leaves the suite out).
+  meson test -C build --suite fault --print-errorlogs || status=1
   passed=$((passed + $(count build Ok)))
   failed=$((failed + $(count build Fail) + $(count build Timeout) + $(count build "Unexpected Pass")))
 

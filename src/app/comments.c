@@ -4,6 +4,7 @@
 #include "app/videos.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/idem.h"
 #include "core/json.h"
 #include "core/text.h"
 #include "store/counters.h"
@@ -101,6 +102,32 @@ public_comment (JsonObject *rec)
 
 /* --- rate limit --- */
 
+struct ReelCommentGate
+{
+  GMutex lock;
+  GHashTable *pending; /* author -> GArray of gint64: reservation times, oldest first */
+};
+
+ReelCommentGate *
+reel_comment_gate_new (void)
+{
+  ReelCommentGate *gate = g_new0 (ReelCommentGate, 1);
+  g_mutex_init (&gate->lock);
+  gate->pending
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
+  return gate;
+}
+
+void
+reel_comment_gate_free (ReelCommentGate *gate)
+{
+  if (!gate)
+    return;
+  g_hash_table_destroy (gate->pending);
+  g_mutex_clear (&gate->lock);
+  g_free (gate);
+}
+
 typedef struct
 {
   guint limit;
@@ -124,26 +151,56 @@ count_recent (const guint8 *key, gsize key_len, const guint8 *value, gsize value
 }
 
 gboolean
-reel_comments_check_rate (ReelStore *store, const char *author, guint limit, guint window_s,
-                          gint64 now_us, guint *retry_after_s, GError **error)
+reel_comments_reserve (ReelCommentGate *gate, ReelStore *store, const char *author, guint limit,
+                       guint window_s, gint64 now_us, guint *retry_after_s, GError **error)
 {
-  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
-  g_autoptr (GBytes) prefix = reel_page_name_prefix (author);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
+  GArray *pending = g_hash_table_lookup (gate->pending, author);
+  guint n_pending = pending ? pending->len : 0;
   gint64 window_us = (gint64)window_s * G_USEC_PER_SEC;
-  Rate r = { limit, now_us - window_us, 0, 0 };
+  gint64 oldest_us;
 
-  if (!txn
-      || !reel_txn_scan (txn, REEL_DB_USER_COMMENTS, g_bytes_get_data (prefix, NULL),
-                         g_bytes_get_size (prefix), NULL, 0, TRUE, count_recent, &r, error))
-    return FALSE;
-  if (r.n < limit)
-    return TRUE;
+  if (n_pending < limit)
+    {
+      /* The projection may count for limit - n_pending more: the pending
+       * ones are newer than anything it holds. */
+      g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+      g_autoptr (GBytes) prefix = reel_page_name_prefix (author);
+      Rate r = { limit - n_pending, now_us - window_us, 0, 0 };
+      if (!txn
+          || !reel_txn_scan (txn, REEL_DB_USER_COMMENTS, g_bytes_get_data (prefix, NULL),
+                             g_bytes_get_size (prefix), NULL, 0, TRUE, count_recent, &r, error))
+        return FALSE;
+      if (r.n < r.limit)
+        {
+          if (!pending)
+            g_hash_table_insert (gate->pending, g_strdup (author),
+                                 pending = g_array_new (FALSE, FALSE, sizeof (gint64)));
+          g_array_append_val (pending, now_us);
+          return TRUE;
+        }
+      oldest_us = r.oldest_us;
+    }
+  else
+    oldest_us = g_array_index (pending, gint64, n_pending - limit);
   *retry_after_s
-      = (guint)MAX (1, (r.oldest_us + window_us - now_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+      = (guint)MAX (1, (oldest_us + window_us - now_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
   g_set_error (error, REEL_ERROR, REEL_ERROR_RATE_LIMITED,
                "at most %u comments per %u seconds; try again in %u s", limit, window_s,
                *retry_after_s);
   return FALSE;
+}
+
+void
+reel_comments_release (ReelCommentGate *gate, const char *author)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
+  GArray *pending = g_hash_table_lookup (gate->pending, author);
+  if (!pending)
+    return;
+  g_array_remove_index (pending, 0);
+  if (pending->len == 0)
+    g_hash_table_remove (gate->pending, author);
 }
 
 /* --- commands --- */
@@ -163,7 +220,7 @@ reel_comments_post (ReelBus *bus, ReelStore *store, const char *author, const ch
 {
   g_autoptr (ReelTxn) txn = NULL;
   g_autoptr (JsonObject) data = json_object_new ();
-  g_autoptr (JsonObject) parent = NULL, video = NULL;
+  g_autoptr (JsonObject) parent = NULL, video = NULL, earlier = NULL;
   g_autofree char *id = NULL;
 
   if (!reel_comments_validate_text (text, error) || !(txn = reel_store_begin (store, FALSE, error))
@@ -182,8 +239,15 @@ reel_comments_post (ReelBus *bus, ReelStore *store, const char *author, const ch
           return NULL;
         }
     }
-  g_clear_pointer (&txn, reel_txn_abort);
   id = reel_id_new ();
+  /* A retried request (core/idem.h) derives the id its first attempt
+   * used: that comment is the answer, posted once. */
+  if (reel_idem_active () && (earlier = find (txn, video_id, id, NULL)))
+    {
+      *seq = 0;
+      return public_comment (earlier);
+    }
+  g_clear_pointer (&txn, reel_txn_abort);
   json_object_set_string_member (data, "comment_id", id);
   json_object_set_string_member (data, "video_id", video_id);
   json_object_set_string_member (data, "author", author);

@@ -20,11 +20,19 @@
  * Deleting a thread's first comment deletes its replies; deleting a video
  * deletes its comments.
  *
- * Rate limit: at most `limit` comments per author in any `window` seconds,
- * counted from USER_COMMENTS. Because the count comes from the projection
- * every API node keeps of the same log, the limit holds across nodes (up to
- * their few milliseconds of projection lag), which an in-memory bucket per
- * process would not (DESIGN: nothing may assume one process). */
+ * Rate limit: at most `limit` comments per author in any `window` seconds.
+ * The count is USER_COMMENTS (what the projection has applied) plus this
+ * node's reservations: comments accepted here whose events the projection
+ * has not applied yet. Checking and reserving are one step under the gate's
+ * lock, so parallel posts on one node cannot all pass on the same stale
+ * count; the caller releases the reservation once the projection has the
+ * comment (or the post failed), and for that instant between the two a
+ * comment counts twice, which only errs towards refusing.
+ * Across nodes: every API node projects the same log, so a comment posted
+ * elsewhere counts here as soon as it is replicated (milliseconds); only
+ * posts racing on different nodes inside that window can pass together. An
+ * exact global limit would need a compare-and-set on a shared counter per
+ * author for every comment (DESIGN: nothing may assume one process). */
 #pragma once
 
 #include "app/page.h"
@@ -37,11 +45,20 @@ G_BEGIN_DECLS
 
 gboolean reel_comments_validate_text (const char *text, GError **error);
 
-/* REEL_ERROR_RATE_LIMITED when author has posted limit comments in the
- * window ending at now_us; *retry_after_s says when the next one fits. */
-gboolean reel_comments_check_rate (ReelStore *store, const char *author, guint limit,
-                                   guint window_s, gint64 now_us, guint *retry_after_s,
-                                   GError **error);
+/* This node's comments that passed the rate limit but are not yet in the
+ * projection. Thread-safe. */
+typedef struct ReelCommentGate ReelCommentGate;
+ReelCommentGate *reel_comment_gate_new (void);
+void reel_comment_gate_free (ReelCommentGate *gate);
+
+/* Reserves one comment for author when fewer than limit are counted in the
+ * window ending at now_us; REEL_ERROR_RATE_LIMITED otherwise, with
+ * *retry_after_s when the next one fits. Each TRUE must be followed by one
+ * reel_comments_release once the post is applied or has failed. */
+gboolean reel_comments_reserve (ReelCommentGate *gate, ReelStore *store, const char *author,
+                                guint limit, guint window_s, gint64 now_us, guint *retry_after_s,
+                                GError **error);
+void reel_comments_release (ReelCommentGate *gate, const char *author);
 
 /* Publishes comment.posted; returns the new comment as the API shows it
  * (without created_at, which the log assigns). */

@@ -19,6 +19,7 @@ struct ReelJob
   JsonObject *data;
   guint attempt;
   guint64 seq;
+  ReelJobWorker *worker;
 };
 
 struct ReelJobWorker
@@ -63,6 +64,27 @@ reel_job_progress (const ReelJob *job)
   natsMsg_InProgress (job->msg, NULL);
 }
 
+gboolean
+reel_job_stopping (const ReelJob *job)
+{
+  return g_atomic_int_get (&job->worker->stopping);
+}
+
+gboolean
+reel_job_cancelled (const ReelJob *job)
+{
+  natsMsg *stored = NULL;
+  jsErrCode jerr = 0;
+  natsStatus s;
+
+  /* Only the work queue is cancelled; the event log is read, never purged. */
+  if (!job->seq || g_strcmp0 (job->worker->stream, REEL_STREAM_JOBS) != 0)
+    return FALSE;
+  s = js_GetMsg (&stored, job->worker->bus->js, job->worker->stream, job->seq, NULL, &jerr);
+  natsMsg_Destroy (stored);
+  return s == NATS_NOT_FOUND || jerr == JSNoMessageFoundErr;
+}
+
 static natsSubscription *
 bind_consumer (ReelJobWorker *w, GError **error)
 {
@@ -97,7 +119,7 @@ handle (ReelJobWorker *w, natsMsg *msg)
 {
   g_autoptr (GError) error = NULL;
   jsMsgMetaData *meta = NULL;
-  ReelJob job = { msg, NULL, 1, 0 };
+  ReelJob job = { msg, NULL, 1, 0, w };
   g_autoptr (GString) labels = g_string_new (NULL);
   gboolean ok;
 
@@ -116,6 +138,14 @@ handle (ReelJobWorker *w, natsMsg *msg)
       natsMsg_Term (msg, NULL);
       return;
     }
+  if (reel_job_cancelled (&job))
+    {
+      g_message ("job %s was cancelled before it ran; dropped", natsMsg_GetSubject (msg));
+      natsMsg_Term (msg, NULL);
+      reel_metrics_add ("reel_jobs_dropped_total", labels->str, 1);
+      json_object_unref (job.data);
+      return;
+    }
   if (job.attempt > w->cfg.max_attempts)
     {
       g_set_error (&error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
@@ -125,10 +155,25 @@ handle (ReelJobWorker *w, natsMsg *msg)
   else
     ok = w->cfg.run (&job, w->cfg.user_data, &error);
 
-  if (ok)
+  if (!ok && reel_job_cancelled (&job))
+    {
+      /* Its video failed or was deleted meanwhile: nothing to retry or
+       * to report. */
+      g_message ("job %s was cancelled while it ran; dropped: %s", natsMsg_GetSubject (msg),
+                 error ? error->message : "?");
+      natsMsg_Term (msg, NULL);
+      reel_metrics_add ("reel_jobs_dropped_total", labels->str, 1);
+    }
+  else if (ok)
     {
       natsMsg_AckSync (msg, NULL, NULL);
       reel_metrics_add ("reel_jobs_done_total", labels->str, 1);
+    }
+  else if (g_atomic_int_get (&w->stopping))
+    {
+      g_message ("job %s handed back: this node is stopping (%s)", natsMsg_GetSubject (msg),
+                 error ? error->message : "?");
+      natsMsg_Nak (msg, NULL);
     }
   else if (job.attempt >= w->cfg.max_attempts
            || g_error_matches (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED)
@@ -199,6 +244,9 @@ reel_job_worker_start (ReelBus *bus, const ReelJobWorkerConfig *cfg)
                         "Job attempts that failed and were handed back, by kind");
   reel_metrics_declare ("reel_jobs_given_up_total", REEL_METRIC_COUNTER,
                         "Jobs given up after their last attempt, by kind");
+  reel_metrics_declare ("reel_jobs_dropped_total", REEL_METRIC_COUNTER,
+                        "Jobs dropped because they were cancelled (their video failed or was "
+                        "deleted), by kind");
   w->bus = bus;
   w->cfg = *cfg;
   w->kind = g_strdup (cfg->kind);
@@ -210,6 +258,13 @@ reel_job_worker_start (ReelBus *bus, const ReelJobWorkerConfig *cfg)
   for (guint i = 0; i < MAX (cfg->concurrency, 1); i++)
     g_ptr_array_add (w->threads, g_thread_new (w->durable, worker_thread, w));
   return w;
+}
+
+void
+reel_job_worker_request_stop (ReelJobWorker *w)
+{
+  if (w)
+    g_atomic_int_set (&w->stopping, 1);
 }
 
 void
@@ -236,4 +291,23 @@ reel_jobs_publish (ReelBus *bus, const char *kind, const char *key, const char *
   g_autofree char *text = reel_json_object_to_string (data);
   g_autofree char *msg_id = g_strdup_printf ("job-%s-%s", kind, id);
   return reel_bus_publish (bus, subject, msg_id, text, strlen (text), FALSE, NULL, error);
+}
+
+gboolean
+reel_jobs_cancel (ReelBus *bus, const char *key, GError **error)
+{
+  g_autofree char *subject = g_strdup_printf ("reel.job.*.%s", key);
+  jsErrCode jerr = 0;
+  jsOptions jo;
+  natsStatus s;
+
+  jsOptions_Init (&jo);
+  jo.Stream.Purge.Subject = subject;
+  s = js_PurgeStream (bus->js, REEL_STREAM_JOBS, &jo, &jerr);
+  if (s != NATS_OK)
+    {
+      reel_bus_set_error (error, s, jerr, "cancelling jobs");
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -8,7 +8,13 @@
  * fails is redelivered with a back-off; a job that fails max_attempts times
  * (or whose worker died on the last attempt) is given up: the give-up
  * callback records why (e.g. the video fails with that reason) and the job
- * is terminated instead of retried forever. */
+ * is terminated instead of retried forever.
+ *
+ * Jobs can be cancelled: reel_jobs_cancel purges every queued job of a key
+ * (a video that failed or was deleted needs none of them). A worker checks
+ * that its job is still queued before running it, and a job that finds
+ * itself cancelled (reel_job_cancelled) is dropped, whatever its outcome:
+ * no retry, no give-up. */
 #pragma once
 
 #include "bus/bus.h"
@@ -24,6 +30,12 @@ guint reel_job_attempt (const ReelJob *job);    /* 1 on first delivery */
 guint64 reel_job_sequence (const ReelJob *job); /* its stream sequence */
 /* Tells the queue the job is still being worked on (thread-safe, cheap). */
 void reel_job_progress (const ReelJob *job);
+/* Whether the worker running the job is stopping (its node shuts down):
+ * a long job gives up its work, and is handed back. */
+gboolean reel_job_stopping (const ReelJob *job);
+/* Whether a job of the work queue was cancelled (purged from the stream)
+ * since it was delivered; FALSE when that cannot be told (NATS down). */
+gboolean reel_job_cancelled (const ReelJob *job);
 
 typedef gboolean (*ReelJobFunc) (const ReelJob *job, gpointer user_data, GError **error);
 /* Called once when a job is given up, with the last error. */
@@ -52,6 +64,10 @@ typedef struct
 typedef struct ReelJobWorker ReelJobWorker;
 
 ReelJobWorker *reel_job_worker_start (ReelBus *bus, const ReelJobWorkerConfig *cfg);
+/* Fetches no more jobs; a running job that fails from now on is handed
+ * back to the queue, never given up (this node's shutdown is not the
+ * job's fault). Returns at once. */
+void reel_job_worker_request_stop (ReelJobWorker *worker);
 /* Lets running jobs finish (they are acked or handed back), then stops. */
 void reel_job_worker_stop (ReelJobWorker *worker);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelJobWorker, reel_job_worker_stop)
@@ -59,5 +75,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelJobWorker, reel_job_worker_stop)
 /* Queues a job on reel.job.<kind>.<key>; id de-duplicates re-publishing. */
 gboolean reel_jobs_publish (ReelBus *bus, const char *kind, const char *key, const char *id,
                             JsonObject *data, GError **error);
+/* Removes the queued jobs of every kind for key (idempotent). */
+gboolean reel_jobs_cancel (ReelBus *bus, const char *key, GError **error);
 
 G_END_DECLS

@@ -21,9 +21,14 @@
 #define DEFAULT_WRITE_WAIT_MS 5000
 /* Long phone videos run to several GiB; 16 GiB leaves room for 4K. */
 #define DEFAULT_UPLOAD_MAX ((guint64)16 << 30)
-/* A one-shot multipart upload is held in memory while it is parsed; keep it
- * for small files and curl, and send larger ones through tus. */
+/* A one-shot multipart upload cannot resume: keep it for small files and
+ * curl, and send larger ones through tus. */
 #define DEFAULT_MULTIPART_MAX ((guint64)256 << 20)
+/* A tus PATCH that received nothing for a minute is on a dead connection
+ * (a live one moves bytes every second); its client's retry takes over. */
+#define DEFAULT_UPLOAD_LOCK_TIMEOUT_S 60
+/* A person uploads one file at a time, maybe a few from several tabs. */
+#define DEFAULT_UPLOAD_MAX_PER_USER 4
 /* A page sends its actions every few seconds and on unload; 200 fit in
  * sendBeacon's 64 KiB with room to spare. */
 #define DEFAULT_ACTIONS_BATCH_MAX 200
@@ -38,6 +43,29 @@
 #define DEFAULT_ACTIONS_DUPLICATE_WINDOW_S 120
 /* YouTube's rule of thumb: about 30 s of watching makes a view. */
 #define DEFAULT_VIEWS_MIN_WATCH_S 30
+/* Twelve hours: YouTube's limit, and far beyond any upload reel's users make
+ * (a header claiming more is refused, not planned). */
+#define DEFAULT_MAX_DURATION_S (12 * 3600)
+/* Twelve hours at 60 frames a second: the decode work one video may ask for.
+ * A header claiming a thousand frames a second over an hour is refused. */
+#define DEFAULT_MAX_FRAMES ((guint64)12 * 3600 * 60)
+/* 8K UHD. Beyond it, decode memory per chunk job stops being reasonable for
+ * the machines reel targets. */
+#define DEFAULT_MAX_WIDTH 7680
+#define DEFAULT_MAX_HEIGHT 4320
+/* Twelve hours at the default 6 s chunks is 7200 chunks: 10000 leaves room
+ * for shorter chunks while bounding what one upload can queue. */
+#define DEFAULT_MAX_CHUNKS 10000
+/* A media child (reel-media) may take 5 minutes plus 30 s per second of the
+ * media it works on: process start, GStreamer's registry and a probe of a
+ * slow disk fit in the base; veryslow x264 over five rungs on one busy core
+ * runs about ten times slower than real time, so 30x leaves room. */
+#define DEFAULT_JOB_TIMEOUT_S 300
+#define DEFAULT_JOB_TIMEOUT_FACTOR 30
+/* Address space of a media child: decoding 8K H.264 (a 16-frame picture
+ * buffer of 50 MB frames) plus five encoders' lookahead fits in 4 GiB;
+ * a file that makes a decoder allocate without bound stops there. */
+#define DEFAULT_MEMORY_LIMIT_MB 4096
 /* SRT's customary port range starts around 9000; 9710 is unassigned. */
 #define DEFAULT_LIVE_SRT_PORT 9710
 #define DEFAULT_LIVE_MAX_CHANNELS 64
@@ -45,6 +73,50 @@
  * rungs, far above the default live ladder. */
 #define DEFAULT_LIVE_WINDOW_S 120
 #define DEFAULT_LIVE_WINDOW_BYTES ((guint64)256 << 20)
+
+/* Flood limits, as REQUESTS per SECONDS (burst, then the average rate).
+ * Each is well above what people do by hand, including a few dozen behind
+ * one NAT address, and slows a script to a crawl. The per-account rates are
+ * the tighter ones: they cannot be spread over many addresses. */
+static const struct
+{
+  ReelLimit what;
+  ReelRate per_ip, per_account;
+} default_limits[] = {
+  /* A guesser gets a try a second from one address and four a minute
+   * against one account (argon2 makes each try costly for us too). */
+  { REEL_LIMIT_LOGIN, { 60, 60 }, { 20, 300 } },
+  /* A class signing up together fits; a bot farm from one address does not. */
+  { REEL_LIMIT_REGISTER, { 30, 3600 } },
+  /* Dropping a folder of clips on the upload page starts dozens at once. */
+  { REEL_LIMIT_UPLOAD, { 120, 3600 }, { 60, 3600 } },
+  /* Per account: comments.rate_limit. */
+  { REEL_LIMIT_COMMENT, { 120, 60 } },
+  { REEL_LIMIT_SUBSCRIBE, { 120, 60 }, { 60, 60 } },
+  /* A key is made once per channel and rarely replaced. */
+  { REEL_LIMIT_LIVE_KEY, { 30, 3600 }, { 10, 3600 } },
+  /* A watch page sends a batch every 10 s and on pause, seek and unload:
+   * per account a dozen open tabs, per address fifty viewers. */
+  { REEL_LIMIT_EVENTS, { 600, 60 }, { 120, 60 } },
+};
+/* A bucket costs about 100 bytes: 100,000 is 10 MB at worst, and more
+ * addresses than are active in any minute of a busy site. */
+#define DEFAULT_LIMIT_MAX_KEYS 100000
+/* Connections: a browser opens about six per host; 128 per address leaves
+ * room for a NAT'd office. The total stays under the descriptor limit
+ * (http/connections.c lowers it when RLIMIT_NOFILE is smaller). */
+#define DEFAULT_HTTP_MAX_CONNS 1024
+#define DEFAULT_HTTP_MAX_CONNS_PER_IP 128
+/* Headers are a few hundred bytes: 15 s allows for a bad mobile link. */
+#define DEFAULT_HTTP_HEADER_TIMEOUT_S 15
+/* Silence in the middle of a body (an upload is allowed to take hours, as
+ * long as bytes keep coming). */
+#define DEFAULT_HTTP_BODY_TIMEOUT_S 60
+/* An idle keep-alive connection: long enough for a page's next click. */
+#define DEFAULT_HTTP_IDLE_TIMEOUT_S 30
+/* Hashes waiting for a hashing thread: with ~0.1 s per hash, 32 waiting
+ * are served within a few seconds; more are refused at once (503). */
+#define DEFAULT_HASH_QUEUE 32
 
 ReelConfig *
 reel_config_new (void)
@@ -57,6 +129,7 @@ reel_config_new (void)
   cfg->nats_url = NULL;
   cfg->nats_server_binary = g_strdup ("nats-server");
   cfg->stream_replicas = 1;
+  cfg->nats_sync = g_strdup ("default");
   cfg->http_max_body = DEFAULT_HTTP_MAX_BODY;
   /* An installed reel serves its installed UI; a build tree the source
    * tree's, so an edit shows on reload. */
@@ -67,6 +140,8 @@ reel_config_new (void)
   cfg->write_wait_ms = DEFAULT_WRITE_WAIT_MS;
   cfg->upload_max = DEFAULT_UPLOAD_MAX;
   cfg->multipart_max = DEFAULT_MULTIPART_MAX;
+  cfg->upload_lock_timeout_s = DEFAULT_UPLOAD_LOCK_TIMEOUT_S;
+  cfg->upload_max_per_user = DEFAULT_UPLOAD_MAX_PER_USER;
   /* 2 s segments: quick start and quality switches; 3 per chunk keeps
    * chunk jobs short (a few seconds of encoding) so many run in parallel. */
   cfg->segment_s = 2;
@@ -76,6 +151,14 @@ reel_config_new (void)
   cfg->first_chunk_segments = 1;
   cfg->ladder = g_strdup ("1080p:1080:5000,720p:720:2800,480p:480:1400,360p:360:800,240p:240:400");
   cfg->x264_preset = g_strdup ("veryfast");
+  cfg->max_duration_s = DEFAULT_MAX_DURATION_S;
+  cfg->max_frames = DEFAULT_MAX_FRAMES;
+  cfg->max_width = DEFAULT_MAX_WIDTH;
+  cfg->max_height = DEFAULT_MAX_HEIGHT;
+  cfg->max_chunks = DEFAULT_MAX_CHUNKS;
+  cfg->job_timeout_s = DEFAULT_JOB_TIMEOUT_S;
+  cfg->job_timeout_factor = DEFAULT_JOB_TIMEOUT_FACTOR;
+  cfg->memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB;
   /* One pipeline per two cores: each pipeline's encoders use threads too. */
   cfg->worker_concurrency = MAX (1, g_get_num_processors () / 2);
   cfg->job_attempts = 3;
@@ -102,6 +185,25 @@ reel_config_new (void)
   cfg->live_max_bytes = DEFAULT_LIVE_WINDOW_BYTES;
   /* Live encodes in real time on the ingest machine: fewer, smaller rungs. */
   cfg->live_ladder = g_strdup ("720p:720:2800,360p:360:800");
+  cfg->blobs_backend = g_strdup ("fs");
+  cfg->s3_region = g_strdup ("us-east-1");
+  /* Self-hosted S3 servers (MinIO, Garage, SeaweedFS) answer path-style
+   * requests out of the box; virtual-host style needs wildcard DNS there. */
+  cfg->s3_path_style = TRUE;
+  cfg->s3_part_size = REEL_S3_PART_SIZE_DEFAULT;
+  for (guint i = 0; i < G_N_ELEMENTS (default_limits); i++)
+    {
+      cfg->limit_per_ip[default_limits[i].what] = default_limits[i].per_ip;
+      cfg->limit_per_account[default_limits[i].what] = default_limits[i].per_account;
+    }
+  cfg->limit_max_keys = DEFAULT_LIMIT_MAX_KEYS;
+  cfg->http_max_conns = DEFAULT_HTTP_MAX_CONNS;
+  cfg->http_max_conns_per_ip = DEFAULT_HTTP_MAX_CONNS_PER_IP;
+  cfg->http_header_timeout_s = DEFAULT_HTTP_HEADER_TIMEOUT_S;
+  cfg->http_body_timeout_s = DEFAULT_HTTP_BODY_TIMEOUT_S;
+  cfg->http_idle_timeout_s = DEFAULT_HTTP_IDLE_TIMEOUT_S;
+  cfg->hash_threads = 0;
+  cfg->hash_queue = DEFAULT_HASH_QUEUE;
   return cfg;
 }
 
@@ -114,6 +216,12 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->listen_host);
   g_free (cfg->nats_url);
   g_free (cfg->nats_server_binary);
+  g_free (cfg->nats_sync);
+  g_free (cfg->nats_token);
+  g_free (cfg->nats_credentials);
+  g_free (cfg->nats_tls_ca);
+  g_free (cfg->nats_tls_cert);
+  g_free (cfg->nats_tls_key);
   g_free (cfg->www_dir);
   g_free (cfg->ladder);
   g_free (cfg->x264_preset);
@@ -125,6 +233,13 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->smtp_password);
   g_free (cfg->live_srt_host);
   g_free (cfg->live_ladder);
+  g_free (cfg->blobs_backend);
+  g_free (cfg->s3_endpoint);
+  g_free (cfg->s3_bucket);
+  g_free (cfg->s3_region);
+  g_free (cfg->s3_access_key);
+  g_free (cfg->s3_secret_key);
+  g_free (cfg->trusted_proxies);
   g_free (cfg);
 }
 
@@ -306,6 +421,27 @@ set_ladder (ReelConfig *cfg, const Setting *s, const char *value, GError **error
   return set_string (cfg, s, value, error);
 }
 
+/* Below 256 MiB of address space GStreamer's own threads and registry do
+ * not fit, so a media child could never start. */
+#define MIN_MEMORY_LIMIT_MB 256
+
+static gboolean
+set_memory_mb (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  guint64 n;
+  if (!parse_u64 (s->name, value, 0, 1 << 20, &n, error))
+    return FALSE;
+  if (n != 0 && n < MIN_MEMORY_LIMIT_MB)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "%s: expected 0 (no limit) or at least %d MiB, got \"%s\"", s->name,
+                   MIN_MEMORY_LIMIT_MB, value);
+      return FALSE;
+    }
+  *FIELD (s, cfg, guint) = (guint)n;
+  return TRUE;
+}
+
 static gboolean
 set_preset (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
 {
@@ -365,6 +501,88 @@ set_ip (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
   return set_string (cfg, s, value, error);
 }
 
+static gboolean
+set_bool (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  static const char *const yes[] = { "true", "yes", "1", NULL };
+  static const char *const no[] = { "false", "no", "0", NULL };
+  if (!g_strv_contains (yes, value) && !g_strv_contains (no, value))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s: expected true or false, got \"%s\"",
+                   s->name, value);
+      return FALSE;
+    }
+  *FIELD (s, cfg, gboolean) = g_strv_contains (yes, value);
+  return TRUE;
+}
+
+static gboolean
+set_blobs_backend (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  if (!g_str_equal (value, "fs") && !g_str_equal (value, "s3"))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s: expected fs or s3, got \"%s\"",
+                   s->name, value);
+      return FALSE;
+    }
+  return set_string (cfg, s, value, error);
+}
+
+/* nats.sync: "default" (the server's own interval), "always" (an fsync per
+ * write), or an interval of whole seconds or milliseconds ("1s", "200ms"),
+ * the forms nats-server's sync_interval takes. */
+static gboolean
+set_sync (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  const char *unit = value;
+  g_autofree char *digits = NULL;
+  guint64 n;
+  while (g_ascii_isdigit (*unit))
+    unit++;
+  digits = g_strndup (value, unit - value);
+  if (!g_str_equal (value, "default") && !g_str_equal (value, "always")
+      && (!(g_str_equal (unit, "s") || g_str_equal (unit, "ms"))
+          || !g_ascii_string_to_unsigned (digits, 10, 1, G_MAXUINT32, &n, NULL)))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "%s: expected default, always or an interval such as 1s or 200ms, got \"%s\"",
+                   s->name, value);
+      return FALSE;
+    }
+  return set_string (cfg, s, value, error);
+}
+
+/* "N/SECONDS" or "off" (core/ratelimit.h). */
+static gboolean
+set_rate (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  if (!reel_rate_parse (value, FIELD (s, cfg, ReelRate), error))
+    {
+      g_prefix_error (error, "%s: ", s->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Comma-separated IP addresses or CIDR ranges; empty for none. */
+static gboolean
+set_networks (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (value, ",", -1);
+  for (guint i = 0; *value && parts[i]; i++)
+    {
+      g_autoptr (GInetAddressMask) mask
+          = g_inet_address_mask_new_from_string (g_strstrip (parts[i]), NULL);
+      if (!mask)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "%s: \"%s\" is not an IP address or CIDR range", s->name, parts[i]);
+          return FALSE;
+        }
+    }
+  return set_optional (cfg, s, value, error);
+}
+
 #define AT(field) G_STRUCT_OFFSET (ReelConfig, field)
 #define A_YEAR ((guint64)365 * 24 * 3600)
 
@@ -379,22 +597,64 @@ static const Setting settings[] = {
   { "nats.server_binary", set_string, AT (nats_server_binary) },
   /* JetStream allows R1..R5; R3 is the usual cluster choice. */
   { "nats.replicas", set_uint, AT (stream_replicas), 1, 5 },
+  { "nats.sync", set_sync, AT (nats_sync) },
+  { "nats.token", set_optional, AT (nats_token) },
+  { "nats.credentials", set_optional, AT (nats_credentials) },
+  { "nats.tls_ca", set_optional, AT (nats_tls_ca) },
+  { "nats.tls_cert", set_optional, AT (nats_tls_cert) },
+  { "nats.tls_key", set_optional, AT (nats_tls_key) },
   { "http.max_body_bytes", set_u64, AT (http_max_body), 1024, G_MAXINT32 },
   { "http.www_dir", set_string, AT (www_dir) },
-  { "auth.session_ttl_seconds", set_i64, AT (session_ttl_s), 60, G_MAXINT32 },
+  /* Short lifetimes are for tests of expiry; people want days. */
+  { "auth.session_ttl_seconds", set_i64, AT (session_ttl_s), 1, G_MAXINT32 },
   { "projector.write_wait_ms", set_uint, AT (write_wait_ms), 0, 600000 },
   { "uploads.max_bytes", set_u64, AT (upload_max), 1024, G_MAXINT64 },
   { "uploads.multipart_max_bytes", set_u64, AT (multipart_max), 1024, G_MAXINT32 },
+  { "uploads.lock_timeout_seconds", set_uint, AT (upload_lock_timeout_s), 1, 86400 },
+  { "uploads.max_concurrent_per_user", set_uint, AT (upload_max_per_user), 1, 1000 },
   { "media.segment_seconds", set_uint, AT (segment_s), 1, 10 },
   { "media.chunk_segments", set_uint, AT (chunk_segments), 1, 60 },
   { "media.first_chunk_segments", set_uint, AT (first_chunk_segments), 1, 60 },
   { "media.ladder", set_ladder, AT (ladder) },
   { "media.x264_preset", set_preset, AT (x264_preset) },
+  /* A second to a year; frames to a year at 1000 fps; 16 pixels (the
+   * smallest picture probing accepts) to 16K. */
+  { "media.max_duration_seconds", set_uint, AT (max_duration_s), 1, A_YEAR },
+  { "media.max_frames", set_u64, AT (max_frames), 1, A_YEAR * 1000 },
+  { "media.max_width", set_uint, AT (max_width), 16, 16384 },
+  { "media.max_height", set_uint, AT (max_height), 16, 16384 },
+  { "media.max_chunks", set_uint, AT (max_chunks), 1, 1000000 },
+  { "media.job_timeout_seconds", set_uint, AT (job_timeout_s), 1, 24 * 3600 },
+  { "media.job_timeout_factor", set_uint, AT (job_timeout_factor), 0, 1000 },
+  /* 0 is no limit; below 256 MiB GStreamer itself cannot start. */
+  { "media.memory_limit_mb", set_memory_mb, AT (memory_limit_mb) },
   { "worker.concurrency", set_uint, AT (worker_concurrency), 1, 256 },
   { "jobs.max_attempts", set_uint, AT (job_attempts), 1, 100 },
   { "jobs.ack_wait_seconds", set_uint, AT (job_ack_wait_s), 5, 3600 },
   { "comments.rate_limit", set_uint, AT (comment_rate_limit), 1, 1000000 },
   { "comments.rate_window_seconds", set_uint, AT (comment_window_s), 1, 86400 },
+  { "limits.login_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_LOGIN]) },
+  { "limits.login_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_LOGIN]) },
+  { "limits.register_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_REGISTER]) },
+  { "limits.uploads_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_UPLOAD]) },
+  { "limits.uploads_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_UPLOAD]) },
+  { "limits.comments_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_COMMENT]) },
+  { "limits.subscriptions_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_SUBSCRIBE]) },
+  { "limits.subscriptions_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_SUBSCRIBE]) },
+  { "limits.live_keys_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_LIVE_KEY]) },
+  { "limits.live_keys_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_LIVE_KEY]) },
+  { "limits.events_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_EVENTS]) },
+  { "limits.events_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_EVENTS]) },
+  { "limits.max_keys", set_uint, AT (limit_max_keys), 100, 100000000 },
+  { "http.trusted_proxies", set_networks, AT (trusted_proxies) },
+  { "http.max_connections", set_uint, AT (http_max_conns), 1, 1000000 },
+  { "http.max_connections_per_ip", set_uint, AT (http_max_conns_per_ip), 1, 1000000 },
+  { "http.header_timeout_seconds", set_uint, AT (http_header_timeout_s), 1, 3600 },
+  { "http.body_timeout_seconds", set_uint, AT (http_body_timeout_s), 1, 3600 },
+  { "http.idle_timeout_seconds", set_uint, AT (http_idle_timeout_s), 1, 3600 },
+  /* argon2 takes 64 MiB per hash: 256 at once is 16 GiB. */
+  { "auth.hash_threads", set_uint, AT (hash_threads), 0, 256 },
+  { "auth.hash_queue", set_uint, AT (hash_queue), 0, 100000 },
   { "cdn.min_subscribers", set_uint, AT (cdn_min_subs), 0, G_MAXUINT32 },
   { "cdn.base_url", set_base_url, AT (cdn_base_url) },
   { "cdn.origin_dir", set_optional, AT (cdn_origin_dir) },
@@ -416,6 +676,15 @@ static const Setting settings[] = {
   { "live.window_seconds", set_uint, AT (live_window_s), 10, 86400 },
   { "live.window_bytes", set_u64, AT (live_max_bytes), 1 << 20, G_MAXINT64 },
   { "live.ladder", set_ladder, AT (live_ladder) },
+  { "blobs.backend", set_blobs_backend, AT (blobs_backend) },
+  { "blobs.s3_endpoint", set_base_url, AT (s3_endpoint) },
+  { "blobs.s3_bucket", set_optional, AT (s3_bucket) },
+  { "blobs.s3_region", set_string, AT (s3_region) },
+  { "blobs.s3_access_key", set_optional, AT (s3_access_key) },
+  { "blobs.s3_secret_key", set_optional, AT (s3_secret_key) },
+  { "blobs.s3_path_style", set_bool, AT (s3_path_style) },
+  /* S3 allows parts of 5 MiB to 5 GiB. */
+  { "blobs.s3_part_size_bytes", set_u64, AT (s3_part_size), 5 << 20, (guint64)5 << 30 },
 };
 
 const char *const *

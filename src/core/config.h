@@ -7,6 +7,8 @@
  * command line. data/reeld.conf.example documents every key. */
 #pragma once
 
+#include "core/ratelimit.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -23,6 +25,24 @@ typedef enum
 #define REEL_ROLES_ALL                                                                             \
   (REEL_ROLE_API | REEL_ROLE_PROJECTOR | REEL_ROLE_INGEST | REEL_ROLE_WORKER | REEL_ROLE_LIVE)
 
+/* Multipart uploads to S3 go up in parts of this size: large enough that a
+ * 16 GiB upload stays far below S3's 10,000 parts, small enough that a
+ * failed part is cheap to send again. */
+#define REEL_S3_PART_SIZE_DEFAULT ((guint64)16 << 20)
+/* What has flood limits (http/throttle.h): each has a rate per client IP
+ * and, where there is an account, one per account. */
+typedef enum
+{
+  REEL_LIMIT_LOGIN,
+  REEL_LIMIT_REGISTER,
+  REEL_LIMIT_UPLOAD,
+  REEL_LIMIT_COMMENT, /* per account: comments.rate_limit (app/comments.h) */
+  REEL_LIMIT_SUBSCRIBE,
+  REEL_LIMIT_LIVE_KEY,
+  REEL_LIMIT_EVENTS,
+  REEL_N_LIMITS
+} ReelLimit;
+
 typedef struct
 {
   char *data_dir;             /* reeld.data_dir */
@@ -32,6 +52,12 @@ typedef struct
   char *nats_url;             /* nats.url: NULL = start an embedded nats-server */
   char *nats_server_binary;   /* nats.server_binary */
   guint stream_replicas;      /* nats.replicas */
+  char *nats_sync;            /* nats.sync: "default", "always" or an interval ("1s") */
+  char *nats_token;           /* nats.token (external servers) */
+  char *nats_credentials;     /* nats.credentials: a .creds file (external servers) */
+  char *nats_tls_ca;          /* nats.tls_ca: PEM CA bundle to trust */
+  char *nats_tls_cert;        /* nats.tls_cert: PEM client certificate */
+  char *nats_tls_key;         /* nats.tls_key: its private key */
   guint64 http_max_body;      /* http.max_body_bytes for JSON requests */
   char *www_dir;              /* http.www_dir: the web UI's files */
   gint64 session_ttl_s;       /* auth.session_ttl_seconds */
@@ -43,6 +69,14 @@ typedef struct
   guint first_chunk_segments; /* media.first_chunk_segments: segments in chunk 0 */
   char *ladder;               /* media.ladder: NAME:HEIGHT:KBPS,... */
   char *x264_preset;          /* media.x264_preset */
+  guint max_duration_s;       /* media.max_duration_seconds: longest video accepted */
+  guint64 max_frames;         /* media.max_frames: duration x frame rate */
+  guint max_width;            /* media.max_width: the picture's longer side */
+  guint max_height;           /* media.max_height: its shorter side */
+  guint max_chunks;           /* media.max_chunks: chunk jobs one video may queue */
+  guint job_timeout_s;        /* media.job_timeout_seconds: a media child's base deadline */
+  guint job_timeout_factor;   /* media.job_timeout_factor: + this per second of media */
+  guint memory_limit_mb;      /* media.memory_limit_mb: a media child's address space; 0 = none */
   guint worker_concurrency;   /* worker.concurrency: pipelines at once */
   guint job_attempts;         /* jobs.max_attempts */
   guint job_ack_wait_s;       /* jobs.ack_wait_seconds */
@@ -70,6 +104,32 @@ typedef struct
   guint live_window_s;                /* live.window_seconds: rewind reach (stream max age) */
   guint64 live_max_bytes;             /* live.window_bytes: a channel's stream size limit */
   char *live_ladder;                  /* live.ladder: NAME:HEIGHT:KBPS,... */
+
+  /* Where blobs live (store/blobs.h). */
+  char *blobs_backend;    /* blobs.backend: "fs" (DATA_DIR/blobs) or "s3" */
+  char *s3_endpoint;      /* blobs.s3_endpoint: NULL = AWS's endpoint of s3_region */
+  char *s3_bucket;        /* blobs.s3_bucket */
+  char *s3_region;        /* blobs.s3_region */
+  char *s3_access_key;    /* blobs.s3_access_key: NULL = $AWS_ACCESS_KEY_ID */
+  char *s3_secret_key;    /* blobs.s3_secret_key: NULL = $AWS_SECRET_ACCESS_KEY */
+  gboolean s3_path_style; /* blobs.s3_path_style */
+  guint64 s3_part_size;   /* blobs.s3_part_size_bytes: multipart upload part size */
+  /* Floods: request rates (http/throttle.h), connections
+   * (http/connections.h) and password hashing (http/server.h). */
+  ReelRate limit_per_ip[REEL_N_LIMITS];      /* limits.<what>_per_ip */
+  ReelRate limit_per_account[REEL_N_LIMITS]; /* limits.<what>_per_account */
+  guint limit_max_keys;                      /* limits.max_keys: buckets held at most */
+  char *trusted_proxies;                     /* http.trusted_proxies: IPs/CIDRs, or NULL */
+  guint http_max_conns;                      /* http.max_connections */
+  guint http_max_conns_per_ip;               /* http.max_connections_per_ip */
+  guint http_header_timeout_s;               /* http.header_timeout_seconds */
+  guint http_body_timeout_s;                 /* http.body_timeout_seconds */
+  guint http_idle_timeout_s;                 /* http.idle_timeout_seconds */
+  guint hash_threads;                        /* auth.hash_threads: 0 = one per core */
+  guint hash_queue;                          /* auth.hash_queue: hashes waiting at most */
+  /* Uploads in progress (issue 11) */
+  guint upload_lock_timeout_s; /* uploads.lock_timeout_seconds: a stalled PATCH's takeover */
+  guint upload_max_per_user;   /* uploads.max_concurrent_per_user */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

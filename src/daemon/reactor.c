@@ -115,6 +115,10 @@ react (const ReelJob *job, gpointer user_data, GError **error)
     return TRUE;
   if (g_str_equal (type, "video.ready"))
     return push_to_cdn (r, job, id, error);
+  /* A video that failed or was deleted needs none of its queued jobs. */
+  if ((g_str_equal (type, "video.deleted") || g_str_equal (type, "video.failed"))
+      && !reel_jobs_cancel (r->bus, id, error))
+    return FALSE;
   if (g_str_equal (type, "video.deleted"))
     return reclaim (r, id, error);
   return TRUE;

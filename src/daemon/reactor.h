@@ -5,7 +5,10 @@
  *                    smtp.url is set
  *   video.ready      the CDN push of a popular channel's video, then
  *                    video.cdn_pushed
- *   video.deleted    the video's blobs (blob store and CDN origin) deleted
+ *   video.failed     its queued jobs cancelled (bus/jobs.h): none of them
+ *                    can help it any more
+ *   video.deleted    its queued jobs cancelled, and the video's blobs (blob
+ *                    store and CDN origin) deleted
  *
  * Why a shared durable consumer on the event log (bus/jobs.c pointed at
  * REEL_EVENTS, explicit acks): a projection must be a pure function of the

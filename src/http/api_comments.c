@@ -3,8 +3,9 @@
  *   POST   /api/v1/videos/{id}/comments         {text, reply_to?} -> 201 the comment
  *   PATCH  /api/v1/videos/{id}/comments/{cid}   {text}, author only
  *   DELETE /api/v1/videos/{id}/comments/{cid}   author or the video's owner
- * The rate limit is checked here, on the main loop, so a 429 can carry
- * Retry-After. */
+ * The per-author rate limit is reserved here, on the main loop, so a 429 can
+ * carry Retry-After; the reservation is released when the command is done
+ * (its event applied, or failed). Per-address limits: http/throttle.h. */
 #include "app/comments.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -35,12 +36,15 @@ typedef struct
   char *comment;
   char *text;
   char *reply_to;
+  ReelCommentGate *reserved; /* holds a reservation of user's */
 } CommentInput;
 
 static void
 comment_input_free (gpointer p)
 {
   CommentInput *in = p;
+  if (in->reserved)
+    reel_comments_release (in->reserved, in->user);
   g_free (in->user);
   g_free (in->video);
   g_free (in->comment);
@@ -103,9 +107,9 @@ post_comment (ReelRequest *req)
   const ReelConfig *cfg = req->http->cfg;
 
   if (in
-      && !reel_comments_check_rate (req->http->store, in->user, cfg->comment_rate_limit,
-                                    cfg->comment_window_s, g_get_real_time (), &retry_after,
-                                    &error))
+      && !reel_comments_reserve (req->http->comment_gate, req->http->store, in->user,
+                                 cfg->comment_rate_limit, cfg->comment_window_s, g_get_real_time (),
+                                 &retry_after, &error))
     {
       g_clear_pointer (&in, comment_input_free);
       if (retry_after)
@@ -120,6 +124,7 @@ post_comment (ReelRequest *req)
       reel_respond_error (req->msg, error);
       return;
     }
+  in->reserved = req->http->comment_gate;
   reel_request_run_command (req, SOUP_STATUS_CREATED, post_command, in, comment_input_free);
 }
 

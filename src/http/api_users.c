@@ -5,7 +5,8 @@
  *   GET    /api/v1/sessions/current   who am I
  *   DELETE /api/v1/sessions/current   log out
  * Handlers parse and validate on the main loop, then hand the slow part
- * (argon2, publishing) to reel_request_run_command(). */
+ * (argon2, publishing) to reel_request_run_password_command(), whose pool
+ * bounds how many hashes run and wait. */
 #include "app/users.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -93,7 +94,8 @@ post_users (ReelRequest *req)
       reel_respond_error (req->msg, error);
       return;
     }
-  reel_request_run_command (req, SOUP_STATUS_CREATED, register_command, in, user_input_free);
+  reel_request_run_password_command (req, SOUP_STATUS_CREATED, register_command, in,
+                                     user_input_free);
 }
 
 static void
@@ -136,7 +138,7 @@ post_sessions (ReelRequest *req)
       reel_respond_error (req->msg, error);
       return;
     }
-  reel_request_run_command (req, SOUP_STATUS_CREATED, login_command, in, user_input_free);
+  reel_request_run_password_command (req, SOUP_STATUS_CREATED, login_command, in, user_input_free);
 }
 
 static void

@@ -6,7 +6,9 @@
  * every request shares: body size limits (checked from the headers, before a
  * body is read), request metrics by route, authentication, and the way a
  * command runs: off the main loop, then waiting for the local projection so
- * the client can read its own write. */
+ * the client can read its own write; password hashing runs on a pool of its
+ * own (reel_request_run_password_command). Flood limits live beside it:
+ * http/throttle.h (request rates), http/connections.h (connections). */
 #pragma once
 
 #include "core/config.h"
@@ -37,6 +39,15 @@ typedef struct
   char *base_url;
   guint inflight;    /* commands running or waiting (main context only) */
   gboolean draining; /* shutting down: refuse new requests */
+
+  /* Floods. */
+  GPtrArray *trusted_proxies;           /* GInetAddressMask (http.trusted_proxies) */
+  struct ReelThrottle *throttle;        /* request rates (http/throttle.h) */
+  struct ReelConnections *connections;  /* connection caps, timeouts */
+  struct ReelCommentGate *comment_gate; /* app/comments.h */
+  GThreadPool *hash_pool;               /* password commands */
+  guint hash_threads;                   /* its size */
+  guint hashing;                        /* password commands queued or running */
 } ReelHttp;
 
 typedef struct
@@ -72,6 +83,11 @@ const char *reel_request_param (ReelRequest *req, const char *name);
 /* The request body as one JSON object; REEL_ERROR_INVALID otherwise. */
 JsonObject *reel_request_json (ReelRequest *req, GError **error);
 
+/* Answers error at once and ends the connection without reading the rest
+ * of the request body (http/early_answer.h): for what is found wrong while
+ * a body streams in. */
+void reel_request_refuse (ReelRequest *req, const GError *error);
+
 /* The bearer token of the request, or NULL with REEL_ERROR_UNAUTHORIZED. */
 const char *reel_request_token (ReelRequest *req, GError **error);
 /* The authenticated username, or NULL with REEL_ERROR_UNAUTHORIZED. */
@@ -97,5 +113,14 @@ typedef JsonNode *(*ReelCommandFunc) (ReelHttp *http, gpointer data, ReelReply *
  * then answers with status and func's body (or the error). */
 void reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func, gpointer data,
                                GDestroyNotify data_free);
+
+/* The same for commands that hash a password (argon2id: ~0.1 s of CPU and
+ * 64 MiB each). They run on a pool of about one thread per core
+ * (auth.hash_threads), so a flood of logins waits there instead of taking
+ * the threads and memory every other command shares; when auth.hash_queue
+ * are already waiting, answers 503 with Retry-After at once (and frees
+ * data). */
+void reel_request_run_password_command (ReelRequest *req, guint status, ReelCommandFunc func,
+                                        gpointer data, GDestroyNotify data_free);
 
 G_END_DECLS

@@ -1,17 +1,21 @@
 /* See ingest.h. */
 #include "media/ingest.h"
+#include "app/videos.h"
 #include "bus/events.h"
 #include "bus/jobs.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "media/child.h"
 #include "media/plan.h"
 #include "media/probe.h"
 
 #include <gst/gst.h>
 
 /* Probing reads headers and a little data; 60 s covers slow disks and
- * files whose index sits at the end. */
+ * files whose index sits at the end. The child probing gets 30 s more to
+ * start and answer before it is stopped. */
 #define PROBE_TIMEOUT_S 60
+#define PROBE_CHILD_TIMEOUT_S (PROBE_TIMEOUT_S + 30)
 /* The poster frame: a quarter into the video, at most 3 s in (past the
  * black first frames of most videos, before the first cut of most). */
 #define POSTER_AT_MAX_NS (3 * GST_SECOND)
@@ -23,6 +27,7 @@ struct ReelIngest
   ReelBus *bus;
   ReelBlobs *blobs;
   GArray *ladder;
+  ReelMediaCaps caps;
   ReelJobWorker *worker;
 };
 
@@ -33,6 +38,15 @@ reel_ingest_enqueue (ReelBus *bus, const char *video_id, const char *original_ke
   json_object_set_string_member (job, "video_id", video_id);
   json_object_set_string_member (job, "original", original_key);
   return reel_jobs_publish (bus, "ingest", video_id, video_id, job, error);
+}
+
+gboolean
+reel_ingest_accept_upload (ReelBus *bus, const char *video_id, const char *actor, guint64 size,
+                           guint64 *seq, GError **error)
+{
+  g_autofree char *key = reel_videos_original_key (video_id);
+  return reel_ingest_enqueue (bus, video_id, key, error)
+         && reel_videos_mark_uploaded (bus, video_id, actor, key, size, seq, error);
 }
 
 gboolean
@@ -105,7 +119,10 @@ reel_ingest_job (const char *kind, const char *id, JsonObject *plan, const char 
       json_object_set_int_member (job, "width", size->width);
       json_object_set_int_member (job, "height", size->height);
     }
-  else if (!g_str_equal (kind, "audio"))
+  else if (g_str_equal (kind, "audio"))
+    /* The media the job covers, which its deadline is scaled to. */
+    json_object_set_int_member (job, "duration_ns", (gint64)c.duration_ns);
+  else
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
                    "no job kind \"%s\" (chunk, audio, poster)", kind);
@@ -147,6 +164,23 @@ frame_ns (const ReelProbe *p)
   return GST_SECOND / 60;
 }
 
+/* Probes the original in reel-media (media/child.h). */
+static ReelProbe *
+probe (ReelIngest *in, const ReelJob *job, const char *path, GError **error)
+{
+  g_autoptr (JsonObject) request = json_object_new ();
+  g_autoptr (JsonObject) result = NULL;
+  ReelMediaLimits limits;
+
+  reel_media_limits_for (in->cfg, 0, &limits);
+  limits.timeout_s = MAX (limits.timeout_s, PROBE_CHILD_TIMEOUT_S);
+  json_object_set_string_member (request, "op", "probe");
+  json_object_set_string_member (request, "path", path);
+  json_object_set_int_member (request, "timeout_s", PROBE_TIMEOUT_S);
+  result = reel_media_child_run (request, &limits, "probing the upload", job, error);
+  return result ? reel_probe_from_json (result, error) : NULL;
+}
+
 static gboolean
 run_ingest (const ReelJob *job, gpointer data, GError **error)
 {
@@ -170,15 +204,19 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   path = reel_blobs_local_path (in->blobs, original, error);
   if (!path)
     return FALSE;
-  p = reel_probe_file (path, PROBE_TIMEOUT_S, error);
+  p = probe (in, job, path, error);
   if (!p)
     return FALSE;
-  rungs = reel_ladder_for_source (in->ladder, p->width, p->height);
   c.duration_ns = p->duration_ns;
   c.first_ns = segment_ns * in->cfg->first_chunk_segments;
   c.chunk_ns = segment_ns * in->cfg->chunk_segments;
   c.min_tail_ns = frame_ns (p);
+  /* Nothing beyond the operator's limits is planned: a header claiming ten
+   * years fails here, before a single job is queued. */
   chunks = reel_plan_chunks (&c);
+  if (!reel_plan_check (&in->caps, p, chunks, error))
+    return FALSE;
+  rungs = reel_ladder_for_source (in->ladder, p->width, p->height);
 
   json_object_set_string_member (ev, "video_id", id);
   json_object_set_int_member (ev, "duration_ns", (gint64)p->duration_ns);
@@ -195,6 +233,13 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   json_object_set_int_member (ev, "chunks_total", chunks);
   json_object_set_array_member (ev, "rungs", reel_ladder_to_json (rungs));
   subject = reel_event_subject ("video", id);
+  /* A video deleted while it was probed gets no plan and no jobs. */
+  if (reel_job_cancelled (job))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND,
+                   "the ingest was cancelled (the video was deleted)");
+      return FALSE;
+    }
   /* The plan is in the log before any job exists, so the assembler always
    * knows what it is assembling. */
   return reel_events_publish (in->bus, subject, "video.probed", 1, NULL, ev, FALSE, NULL, error)
@@ -224,6 +269,11 @@ reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
   in->blobs = blobs;
   /* The config parser validated the ladder already. */
   g_assert_true (reel_ladder_parse (cfg->ladder, &in->ladder, NULL));
+  in->caps.max_duration_ns = (guint64)cfg->max_duration_s * GST_SECOND;
+  in->caps.max_frames = cfg->max_frames;
+  in->caps.max_width = cfg->max_width;
+  in->caps.max_height = cfg->max_height;
+  in->caps.max_chunks = cfg->max_chunks;
   wc.kind = "ingest";
   wc.concurrency = 1;
   wc.ack_wait_s = cfg->job_ack_wait_s;
@@ -240,6 +290,7 @@ reel_ingest_stop (ReelIngest *in)
 {
   if (!in)
     return;
+  reel_job_worker_request_stop (in->worker);
   reel_job_worker_stop (in->worker);
   g_array_unref (in->ladder);
   g_free (in);

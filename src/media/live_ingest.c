@@ -4,17 +4,26 @@
 #include "app/videos.h"
 #include "core/error.h"
 #include "core/metrics.h"
+#include "core/json.h"
+#include "media/child.h"
 #include "media/ingest.h"
 #include "media/pipeline.h"
 #include "media/plan.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <signal.h>
+#include <unistd.h>
 
 /* How often the channel list is read for new stream keys. */
 #define SCAN_INTERVAL_MS 1000
 /* A listener that failed (its port taken, say) is retried after this. */
 #define RETRY_AFTER_US (10 * G_USEC_PER_SEC)
+/* A session's child writes a line every second; one silent this long is
+ * wedged and is killed (a stream it had started still becomes a video). */
+#define SILENCE_US (30 * G_USEC_PER_SEC)
+/* Stopping reeld: children get SIGTERM, then this long to end cleanly. */
+#define STOP_GRACE_US (10 * G_USEC_PER_SEC)
 
 struct ReelLiveIngest
 {
@@ -26,30 +35,57 @@ struct ReelLiveIngest
   GHashTable *sessions; /* channel -> Session (listening or streaming) */
   GHashTable *failed;   /* channel -> gint64* monotonic time of the last failure */
   GArray *ladder;       /* ReelRung of live.ladder */
-  GstCaps *unix_ref;    /* timestamp/x-unix */
   guint scan;
   guint finishing; /* sessions being handed to the upload path */
+  guint deciding;  /* callers being checked on a thread */
 };
 
+/* One listener and its session, run by a reel-media child (op "live"):
+ * the MPEG-TS a caller sends is decoded there, never in reeld. Shared by
+ * the main context, the child's line reader and the caller check on a
+ * thread: reference counted. */
 typedef struct
 {
+  gint ref;
   ReelLiveIngest *li;
   char *channel;
   guint slot;
   char *session;
   char *recording;
-  GstElement *pipeline;
+  GSubprocess *child;
+  int talk_fd; /* answers to the child's questions */
+  GDataInputStream *lines;
+  GCancellable *cancel;
+  gint64 last_line; /* monotonic, µs: the child's last sign of life */
+  guint watchdog;
+  guint deciding;      /* caller checks in flight (main context) */
+  gboolean exited;     /* the child ended while a check was in flight */
   gint started;        /* atomic: a caller was accepted and live.started published */
   gint64 started_real; /* wall clock of the acceptance, µs */
+  char *failure;       /* the child's last error */
 } Session;
 
-/* After end_session stopped the pipeline, or before there was one. */
-static void
-session_free (Session *s)
+static Session *
+session_ref (Session *s)
 {
+  g_atomic_int_inc (&s->ref);
+  return s;
+}
+
+static void
+session_unref (Session *s)
+{
+  if (!g_atomic_int_dec_and_test (&s->ref))
+    return;
+  if (s->talk_fd >= 0)
+    close (s->talk_fd);
+  g_clear_object (&s->lines);
+  g_clear_object (&s->cancel);
+  g_clear_object (&s->child);
   g_free (s->channel);
   g_free (s->session);
   g_free (s->recording);
+  g_free (s->failure);
   g_free (s);
 }
 
@@ -70,7 +106,9 @@ ingest_line (ReelLiveIngest *li, Session *s, GError **error)
   g_autofree char *prefix = reel_live_subject_prefix (s->channel);
   g_autoptr (GHashTable) v = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr (GString) outputs = g_string_new (NULL);
-  const char *raw[] = { "outputs", NULL };
+  const char *raw[] = { "outputs", "nats_auth", NULL };
+  const char *rung_raw[] = { "nats_auth", NULL };
+  g_autofree char *auth = reel_pipeline_nats_auth (reel_bus_auth (li->bus));
 
   if (!rung_tpl)
     return NULL;
@@ -81,8 +119,9 @@ ingest_line (ReelLiveIngest *li, Session *s, GError **error)
       g_autofree char *output = NULL;
       g_hash_table_insert (rv, "index", g_strdup_printf ("%u", i));
       g_hash_table_insert (rv, "nats", g_strdup (reel_bus_url (li->bus)));
+      g_hash_table_insert (rv, "nats_auth", g_strdup (auth));
       g_hash_table_insert (rv, "subject", g_strdup_printf ("%s.%s", prefix, r->name));
-      if (!(output = reel_pipeline_fill (rung_tpl, rv, NULL, error)))
+      if (!(output = reel_pipeline_fill (rung_tpl, rv, rung_raw, error)))
         return NULL;
       g_string_append_printf (outputs, "%s%s", i ? " " : "", output);
     }
@@ -96,19 +135,19 @@ ingest_line (ReelLiveIngest *li, Session *s, GError **error)
   g_hash_table_insert (v, "buffer", g_strdup (REEL_VBV_BUFFER));
   g_hash_table_insert (v, "outputs", g_strdup (outputs->str));
   g_hash_table_insert (v, "nats", g_strdup (reel_bus_url (li->bus)));
+  g_hash_table_insert (v, "nats_auth", g_strdup (auth));
   g_hash_table_insert (v, "audio_subject", g_strdup_printf ("%s.audio", prefix));
   g_hash_table_insert (v, "audio_bitrate", g_strdup_printf ("%d", REEL_AUDIO_BITRATE));
   g_hash_table_insert (v, "audio_rate", g_strdup_printf ("%d", REEL_AUDIO_RATE));
   return reel_pipeline_fill (tpl, v, raw, error);
 }
 
-/* srtsrc's thread, during the caller's handshake: only the channel's key
- * gets in, and only one caller per session. Accepting starts the session
- * before any of its data can reach the stream. */
+/* A thread, while the child holds the caller's SRT handshake: only the
+ * channel's key gets in, and only one caller per session. Accepting starts
+ * the session before any of its data can reach the stream. */
 static gboolean
-on_caller_connecting (GstElement *srt, GSocketAddress *addr, const char *stream_id, gpointer data)
+caller_allowed (Session *s, const char *stream_id)
 {
-  Session *s = data;
   ReelLiveIngest *li = s->li;
   g_autoptr (GError) error = NULL;
   g_autofree char *stream = reel_live_stream_name (s->channel);
@@ -138,44 +177,43 @@ on_caller_connecting (GstElement *srt, GSocketAddress *addr, const char *stream_
   return TRUE;
 }
 
-/* Each decoded frame carries the wall-clock time it reached the ladder. */
-static GstPadProbeReturn
-stamp_arrival (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+static void
+decide_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
-  ReelLiveIngest *li = data;
-  GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
-  gst_buffer_add_reference_timestamp_meta (buf, li->unix_ref, (guint64)g_get_real_time () * 1000,
-                                           GST_CLOCK_TIME_NONE);
-  GST_PAD_PROBE_INFO_DATA (info) = buf;
-  return GST_PAD_PROBE_OK;
+  Session *s = g_object_get_data (G_OBJECT (task), "session");
+  const char *stream_id = data;
+  g_autoptr (JsonObject) answer = json_object_new ();
+  g_autoptr (GError) error = NULL;
+
+  json_object_set_boolean_member (answer, "accept", caller_allowed (s, stream_id));
+  if (!reel_media_child_answer (s->talk_fd, answer, &error))
+    g_warning ("live: %s: %s", s->channel, error->message);
+  g_task_return_boolean (task, TRUE);
 }
 
-/* The sender's timestamps, as they are: tsdemux would otherwise correct
- * them for the skew between the sender's clock (PCR) and ours while it
- * learns it, which makes frames a few ms early or late for the first
- * seconds, and segments uneven. Nothing here plays against our clock. */
-static void
-on_element_added (GstBin *bin, GstBin *sub, GstElement *element, gpointer data)
-{
-  GstElementFactory *f = gst_element_get_factory (element);
-  if (f && g_str_equal (GST_OBJECT_NAME (f), "tsdemux"))
-    g_object_set (element, "ignore-pcr", TRUE, NULL);
-}
+static void end_session (Session *s);
 
-/* A stream without sound (or picture) leaves a branch unlinked; it must
- * still end, or the pipeline never does. */
 static void
-on_no_more_pads (GstElement *dec, gpointer data)
+decide_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   Session *s = data;
-  const char *branches[] = { "video", "audio" };
-  for (guint i = 0; i < G_N_ELEMENTS (branches); i++)
-    {
-      g_autoptr (GstElement) q = gst_bin_get_by_name (GST_BIN (s->pipeline), branches[i]);
-      g_autoptr (GstPad) sink = q ? gst_element_get_static_pad (q, "sink") : NULL;
-      if (sink && !gst_pad_is_linked (sink))
-        gst_pad_send_event (sink, gst_event_new_eos ());
-    }
+  s->li->deciding--;
+  s->deciding--;
+  if (s->exited && !s->deciding)
+    end_session (s);
+  session_unref (s);
+}
+
+/* The child asks whether the caller with stream_id may stream. */
+static void
+decide (Session *s, const char *stream_id)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, decide_done, session_ref (s));
+  g_object_set_data (G_OBJECT (task), "session", s);
+  g_task_set_task_data (task, g_strdup (stream_id), g_free);
+  s->deciding++;
+  s->li->deciding++;
+  g_task_run_in_thread (task, decide_thread);
 }
 
 /* The thread half of a session's end: the recording becomes an ordinary
@@ -223,26 +261,46 @@ finish_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   Session *s = g_task_get_task_data (G_TASK (res));
   s->li->finishing--;
-  session_free (s);
+  session_unref (s);
 }
 
-/* Stops a session's pipeline (main context); a session that streamed is
- * handed to the upload path on a thread. */
+/* After the session's child ended (main context): a session that streamed
+ * is handed to the upload path on a thread; a listener that failed before
+ * anyone streamed is retried after a while. */
 static void
 end_session (Session *s)
 {
   ReelLiveIngest *li = s->li;
   g_autoptr (GTask) task = NULL;
-  g_hash_table_steal (li->sessions, s->channel);
-  gst_bus_remove_watch (GST_ELEMENT_BUS (s->pipeline));
-  gst_element_set_state (s->pipeline, GST_STATE_NULL);
-  g_clear_object (&s->pipeline);
-  if (!g_atomic_int_get (&s->started))
+  if (s->deciding)
     {
-      g_unlink (s->recording);
-      session_free (s);
+      s->exited = TRUE; /* decide_done ends it */
       return;
     }
+  g_cancellable_cancel (s->cancel);
+  g_clear_handle_id (&s->watchdog, g_source_remove);
+  if (g_hash_table_lookup (li->sessions, s->channel) == s)
+    g_hash_table_remove (li->sessions, s->channel);
+  if (g_subprocess_get_if_signaled (s->child))
+    g_warning ("live: %s's ingest process died (signal %d, %s)", s->channel,
+               g_subprocess_get_term_sig (s->child),
+               g_strsignal (g_subprocess_get_term_sig (s->child)));
+  if (!g_atomic_int_get (&s->started))
+    {
+      if (s->failure || !g_subprocess_get_if_exited (s->child))
+        {
+          gint64 *when = g_new (gint64, 1);
+          *when = g_get_monotonic_time ();
+          g_warning ("live: %s's listener failed: %s", s->channel,
+                     s->failure ? s->failure : "its process died");
+          g_hash_table_insert (li->failed, g_strdup (s->channel), when);
+        }
+      g_unlink (s->recording);
+      session_unref (s);
+      return;
+    }
+  if (s->failure)
+    g_warning ("live: %s's stream failed: %s", s->channel, s->failure);
   reel_metrics_add ("reel_live_sessions", NULL, -1);
   g_message ("live: %s's session %s ended", s->channel, s->session);
   li->finishing++;
@@ -251,35 +309,69 @@ end_session (Session *s)
   g_task_run_in_thread (task, finish_thread);
 }
 
-static gboolean
-on_bus (GstBus *bus, GstMessage *m, gpointer data)
+static void
+on_child_exit (GObject *source, GAsyncResult *res, gpointer data)
 {
   Session *s = data;
-  switch (GST_MESSAGE_TYPE (m))
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  end_session (s); /* takes over the reference */
+}
+
+static void read_next (Session *s);
+
+/* One line of the session's child: a sign of life, a question about a
+ * caller, or its end. */
+static void
+on_line (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Session *s = data;
+  g_autofree char *line
+      = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, NULL);
+  g_autoptr (JsonObject) o = line ? reel_json_parse_object (line, strlen (line), NULL) : NULL;
+  JsonNode *caller = o ? json_object_get_member (o, "caller") : NULL;
+  JsonNode *err = o ? json_object_get_member (o, "error") : NULL;
+
+  if (!line)
     {
-    case GST_MESSAGE_EOS:
-      end_session (s);
-      return G_SOURCE_REMOVE;
-    case GST_MESSAGE_ERROR:
-      {
-        g_autoptr (GError) error = NULL;
-        g_autofree char *dbg = NULL;
-        gst_message_parse_error (m, &error, &dbg);
-        g_warning ("live: %s's %s failed: %s", s->channel,
-                   g_atomic_int_get (&s->started) ? "stream" : "listener", error->message);
-        g_debug ("live pipeline error detail: %s", dbg ? dbg : "");
-        if (!g_atomic_int_get (&s->started))
-          {
-            gint64 *when = g_new (gint64, 1);
-            *when = g_get_monotonic_time ();
-            g_hash_table_insert (s->li->failed, g_strdup (s->channel), when);
-          }
-        end_session (s);
-        return G_SOURCE_REMOVE;
-      }
-    default:
-      return G_SOURCE_CONTINUE;
+      session_unref (s);
+      return;
     }
+  s->last_line = g_get_monotonic_time ();
+  if (caller && JSON_NODE_HOLDS_OBJECT (caller))
+    {
+      const char *id
+          = reel_json_get_string (json_node_get_object (caller), "stream_id", FALSE, NULL);
+      decide (s, id ? id : "");
+    }
+  if (err && JSON_NODE_HOLDS_OBJECT (err))
+    {
+      const char *message
+          = reel_json_get_string (json_node_get_object (err), "message", FALSE, NULL);
+      g_free (s->failure);
+      s->failure = g_strdup (message ? message : "failed");
+    }
+  read_next (s);
+  session_unref (s);
+}
+
+static void
+read_next (Session *s)
+{
+  g_data_input_stream_read_line_async (s->lines, G_PRIORITY_DEFAULT, s->cancel, on_line,
+                                       session_ref (s));
+}
+
+/* A child that falls silent is killed; its end follows as usual. */
+static gboolean
+watchdog (gpointer data)
+{
+  Session *s = data;
+  if (g_get_monotonic_time () - s->last_line > SILENCE_US)
+    {
+      g_warning ("live: %s's ingest process stopped answering; killed", s->channel);
+      g_subprocess_force_exit (s->child);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -287,11 +379,12 @@ start_session (ReelLiveIngest *li, const char *channel, guint slot)
 {
   Session *s = g_new0 (Session, 1);
   g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) request = json_object_new ();
   g_autofree char *line = NULL, *file = NULL;
-  g_autoptr (GstElement) srt = NULL, dec = NULL, ladder = NULL;
-  g_autoptr (GstPad) ladder_sink = NULL;
 
+  s->ref = 1;
   s->li = li;
+  s->talk_fd = -1;
   s->channel = g_strdup (channel);
   s->slot = slot;
   s->session = g_uuid_string_random ();
@@ -299,25 +392,27 @@ start_session (ReelLiveIngest *li, const char *channel, guint slot)
   s->recording = g_build_filename (li->work_dir, file, NULL);
   line = ingest_line (li, s, &error);
   if (line)
-    s->pipeline = gst_parse_launch_full (line, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &error);
-  if (!s->pipeline)
     {
-      g_warning ("live: cannot build %s's listener: %s", channel, error->message);
-      session_free (s);
+      json_object_set_string_member (request, "op", "live");
+      json_object_set_string_member (request, "line", line);
+      s->child = reel_media_child_start (request, (guint64)li->cfg->memory_limit_mb << 20,
+                                         &s->talk_fd, &error);
+    }
+  if (!s->child)
+    {
+      g_warning ("live: cannot start %s's listener: %s", channel, error->message);
+      session_unref (s);
       return;
     }
-  srt = gst_bin_get_by_name (GST_BIN (s->pipeline), "srt");
-  dec = gst_bin_get_by_name (GST_BIN (s->pipeline), "dec");
-  ladder = gst_bin_get_by_name (GST_BIN (s->pipeline), "ladder");
-  ladder_sink = gst_element_get_static_pad (ladder, "sink");
-  g_signal_connect (srt, "caller-connecting", G_CALLBACK (on_caller_connecting), s);
-  g_signal_connect (dec, "no-more-pads", G_CALLBACK (on_no_more_pads), s);
-  g_signal_connect (dec, "deep-element-added", G_CALLBACK (on_element_added), NULL);
-  gst_pad_add_probe (ladder_sink, GST_PAD_PROBE_TYPE_BUFFER, stamp_arrival, li, NULL);
-  gst_bus_add_watch (GST_ELEMENT_BUS (s->pipeline), on_bus, s);
+  s->cancel = g_cancellable_new ();
+  s->lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->child));
+  s->last_line = g_get_monotonic_time ();
+  s->watchdog = g_timeout_add_seconds (1, watchdog, s);
   g_hash_table_insert (li->sessions, s->channel, s);
-  g_debug ("live: %s listens on %s", channel, line);
-  gst_element_set_state (s->pipeline, GST_STATE_PLAYING);
+  read_next (s);
+  g_subprocess_wait_async (s->child, NULL, on_child_exit, s); /* the table's reference */
+  /* The port, not the line: the line holds the NATS token. */
+  g_debug ("live: %s listens on SRT port %u", channel, li->cfg->live_srt_port + slot);
 }
 
 /* Every channel with a key has a listener (unless its slot is beyond
@@ -362,7 +457,6 @@ reel_live_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, R
   g_mkdir_with_parents (li->work_dir, 0700);
   li->sessions = g_hash_table_new (g_str_hash, g_str_equal);
   li->failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  li->unix_ref = gst_caps_new_empty_simple ("timestamp/x-unix");
   /* The config parser has checked the ladder. */
   if (!reel_ladder_parse (cfg->live_ladder, &li->ladder, &error))
     g_error ("live.ladder: %s", error->message);
@@ -378,22 +472,29 @@ reel_live_ingest_stop (ReelLiveIngest *li)
 {
   GHashTableIter it;
   gpointer value;
+  gint64 deadline = g_get_monotonic_time () + STOP_GRACE_US;
   if (!li)
     return;
   g_source_remove (li->scan);
-  /* Streams in progress end here: their recordings still become videos. */
-  while (g_hash_table_size (li->sessions))
+  /* Streams in progress end here (each child ends its pipeline cleanly on
+   * SIGTERM): their recordings still become videos. */
+  g_hash_table_iter_init (&it, li->sessions);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    g_subprocess_send_signal (((Session *)value)->child, SIGTERM);
+  while (g_hash_table_size (li->sessions) || li->finishing || li->deciding)
     {
-      g_hash_table_iter_init (&it, li->sessions);
-      g_hash_table_iter_next (&it, NULL, &value);
-      end_session (value);
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_hash_table_iter_init (&it, li->sessions);
+          while (g_hash_table_iter_next (&it, NULL, &value))
+            g_subprocess_force_exit (((Session *)value)->child);
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
     }
-  while (li->finishing)
-    g_main_context_iteration (NULL, TRUE);
   g_hash_table_unref (li->sessions);
   g_hash_table_unref (li->failed);
   g_array_unref (li->ladder);
-  gst_caps_unref (li->unix_ref);
   g_free (li->work_dir);
   g_free (li);
 }

@@ -15,8 +15,14 @@
  *
  * Stream keys are read from the local read models, so a node with the
  * live role also runs a projector (or shares the data directory of one).
- * Pipelines and their bus watches live on the main context; the SRT
- * callbacks run on srtsrc's thread and only read LMDB and publish. */
+ *
+ * Each listener runs in a reel-media child (media/child.h, op "live"): the
+ * caller's MPEG-TS is decoded there, so a hostile stream can take down
+ * that child, never reeld. The child asks reeld, over its stdin, whether a
+ * caller's stream id may stream; reeld checks the key, resets the stream
+ * and publishes live.started on a thread, and answers. The child's lines
+ * are read on the main context; a child that falls silent is killed, and
+ * a session ends when its child does. */
 #pragma once
 
 #include "bus/bus.h"

@@ -145,7 +145,8 @@ reel_plan_chunks (const ReelChunking *c)
   rest = c->duration_ns - c->first_ns;
   whole = rest / c->chunk_ns;
   tail = rest % c->chunk_ns;
-  return (guint)(1 + whole + (tail > 0 && tail >= c->min_tail_ns ? 1 : 0));
+  /* Saturated: a duration from a hostile header may need more than fit. */
+  return (guint)MIN (1 + whole + (tail > 0 && tail >= c->min_tail_ns ? 1 : 0), (guint64)G_MAXUINT);
 }
 
 void
@@ -173,4 +174,76 @@ reel_ladder_to_json (GArray *rungs)
       json_array_add_object_element (arr, o);
     }
   return arr;
+}
+
+/* "12 h", "3 min 20 s", "45 s": a length for a sentence. */
+static char *
+human_duration (guint64 ns)
+{
+  guint64 s = ns / G_GUINT64_CONSTANT (1000000000);
+  if (s >= 3600)
+    return s % 3600 / 60 ? g_strdup_printf ("%" G_GUINT64_FORMAT " h %" G_GUINT64_FORMAT " min",
+                                            s / 3600, s % 3600 / 60)
+                         : g_strdup_printf ("%" G_GUINT64_FORMAT " h", s / 3600);
+  if (s >= 60)
+    return s % 60 ? g_strdup_printf ("%" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT " s", s / 60,
+                                     s % 60)
+                  : g_strdup_printf ("%" G_GUINT64_FORMAT " min", s / 60);
+  if (s >= 10)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " s", s);
+  return g_strdup_printf ("%.1f s", ns / 1e9);
+}
+
+gboolean
+reel_plan_check (const ReelMediaCaps *caps, const ReelProbe *p, guint chunks, GError **error)
+{
+  guint longer = MAX (p->coded_width, p->coded_height);
+  guint shorter = MIN (p->coded_width, p->coded_height);
+
+  if (p->duration_ns > caps->max_duration_ns)
+    {
+      g_autofree char *is = human_duration (p->duration_ns);
+      g_autofree char *max = human_duration (caps->max_duration_ns);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                   "the file says the video lasts %s; the longest accepted is %s", is, max);
+      return FALSE;
+    }
+  if (longer > caps->max_width || shorter > caps->max_height)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                   "the picture is %ux%u; the largest accepted is %ux%u", p->coded_width,
+                   p->coded_height, caps->max_width, caps->max_height);
+      return FALSE;
+    }
+  /* In floating point: the product of two claims from the file may not
+   * fit 64 bits, and a cap needs no exact count. */
+  if (p->fps_n > 0 && p->fps_d > 0)
+    {
+      double frames = (double)p->duration_ns / 1e9 * p->fps_n / p->fps_d;
+      if (frames > (double)caps->max_frames)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                       "the file says the video has %.0f frames (%d/%d frames a second); the most "
+                       "accepted is %" G_GUINT64_FORMAT,
+                       frames, p->fps_n, p->fps_d, caps->max_frames);
+          return FALSE;
+        }
+    }
+  if (p->ends_early)
+    {
+      g_autofree char *is = human_duration (p->duration_ns);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                   "the file says the video lasts %s, but it holds no media near that end (is it "
+                   "cut short or damaged?)",
+                   is);
+      return FALSE;
+    }
+  if (chunks > caps->max_chunks)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                   "the video would need %u transcode chunks; the most accepted is %u", chunks,
+                   caps->max_chunks);
+      return FALSE;
+    }
+  return TRUE;
 }

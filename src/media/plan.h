@@ -8,6 +8,8 @@
  * continue from chunk to chunk. */
 #pragma once
 
+#include "media/probe.h"
+
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -66,9 +68,28 @@ typedef struct
   guint64 min_tail_ns;
 } ReelChunking;
 
+/* The number of chunks (G_MAXUINT when more). */
 guint reel_plan_chunks (const ReelChunking *c);
 
 /* Start and length of chunk i. */
 void reel_plan_chunk_range (const ReelChunking *c, guint i, guint64 *start_ns, guint64 *length_ns);
+
+/* The operator's limits on what one upload may ask of the workers
+ * (media.max_* settings): a header can claim anything, so nothing is
+ * planned or queued beyond them. */
+typedef struct
+{
+  guint64 max_duration_ns;
+  guint64 max_frames; /* duration x frame rate, when the rate is known */
+  guint max_width;    /* the picture's longer side, either way round */
+  guint max_height;   /* its shorter side */
+  guint max_chunks;
+} ReelMediaCaps;
+
+/* REEL_ERROR_UNSUPPORTED, with a reason the uploader can read, when a
+ * probed video (whose plan has chunks chunks) is beyond caps, or holds
+ * less than its header states (probe->ends_early). */
+gboolean reel_plan_check (const ReelMediaCaps *caps, const ReelProbe *probe, guint chunks,
+                          GError **error);
 
 G_END_DECLS

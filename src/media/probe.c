@@ -1,6 +1,7 @@
 /* See probe.h. */
 #include "media/probe.h"
 #include "core/error.h"
+#include "core/json.h"
 
 #include <gst/pbutils/pbutils.h>
 
@@ -36,25 +37,49 @@ unsupported (GError **error, const char *message)
   return FALSE;
 }
 
-ReelProbe *
-reel_probe_file (const char *path, guint timeout_s, GError **error)
+/* One asynchronous discovery on the thread-default main context. */
+typedef struct
 {
-  g_autoptr (GError) local = NULL;
-  g_autoptr (GstDiscoverer) disc
-      = gst_discoverer_new ((GstClockTime)timeout_s * GST_SECOND, &local);
-  g_autoptr (GstDiscovererInfo) info = NULL;
-  g_autofree char *uri = gst_filename_to_uri (path, &local);
+  GMainLoop *loop;
+  GstDiscovererInfo *info;
+  GError *error;
+  ReelProbeTick tick;
+  gpointer data;
+} Discovery;
+
+static void
+on_discovered (GstDiscoverer *disc, GstDiscovererInfo *info, GError *error, gpointer data)
+{
+  Discovery *x = data;
+  if (info && !x->info)
+    x->info = GST_DISCOVERER_INFO (g_object_ref (info));
+  if (error && !x->error)
+    x->error = g_error_copy (error);
+}
+
+static void
+on_finished (GstDiscoverer *disc, gpointer data)
+{
+  Discovery *x = data;
+  g_main_loop_quit (x->loop);
+}
+
+static gboolean
+on_tick (gpointer data)
+{
+  Discovery *x = data;
+  x->tick (x->data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* What the discoverer found, judged: a video reel can use, or why not. */
+static ReelProbe *
+judge (GstDiscovererInfo *info, const GError *local, GError **error)
+{
   g_autoptr (ReelProbe) p = g_new0 (ReelProbe, 1);
   GList *videos = NULL, *audios = NULL;
   GstDiscovererVideoInfo *v;
 
-  if (!disc || !uri)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot probe: %s",
-                   local ? local->message : "?");
-      return NULL;
-    }
-  info = gst_discoverer_discover_uri (disc, uri, &local);
   switch (info ? gst_discoverer_info_get_result (info) : GST_DISCOVERER_ERROR)
     {
     case GST_DISCOVERER_OK:
@@ -116,17 +141,313 @@ reel_probe_file (const char *path, guint timeout_s, GError **error)
                    p->coded_height);
       return NULL;
     }
-  if (p->coded_width > REEL_PROBE_MAX_WIDTH || p->coded_height > REEL_PROBE_MAX_HEIGHT)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
-                   "the picture is %ux%u; the largest accepted is %ux%u", p->coded_width,
-                   p->coded_height, REEL_PROBE_MAX_WIDTH, REEL_PROBE_MAX_HEIGHT);
-      return NULL;
-    }
   if (p->duration_ns == GST_CLOCK_TIME_NONE || p->duration_ns < GST_MSECOND * 100)
     {
       unsupported (error, "the video has no length (is the file cut short?)");
       return NULL;
     }
+  return g_steal_pointer (&p);
+}
+
+/* ---- Does the media reach the end its header states? -----------------
+ *
+ * A header can claim any length; the chunk plan and every job follow from
+ * it. So the claim is checked where it is cheap: the file is parsed (not
+ * decoded) after a seek to shortly before the stated end, and some stream
+ * must deliver media that reaches there. A file cut short behind its index,
+ * or whose index claims more than it holds, delivers nothing there (the
+ * demuxer ends at once) and is refused. A file whose demuxer cannot seek,
+ * errs, or takes too long is given the benefit of the doubt: the limits of
+ * media/plan.h still bound it, and its jobs fail on what is missing. The
+ * verdict goes into the probe (ends_early); reeld decides. */
+
+/* The check seeks this far before the stated end (or a quarter of a
+ * shorter video before it), and gives up (accepting) after this long. */
+#define END_CHECK_BACK_NS (2 * GST_SECOND)
+#define END_CHECK_TIMEOUT_S 10
+
+typedef struct
+{
+  GstElement *pipeline;
+  GstClockTime target;
+  gint seeked;  /* atomic: the seek is under way */
+  gint flushed; /* atomic: some stream was flushed by it */
+  gint reached; /* atomic: one reached target */
+} EndCheck;
+
+/* A parsebin output's segment, to read its buffers in stream time. */
+typedef struct
+{
+  EndCheck *x;
+  GstSegment segment;
+  gboolean have_segment;
+  gboolean flushed; /* by the seek: what follows comes from the end */
+} EndPad;
+
+static GstPadProbeReturn
+end_check_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  EndPad *ep = data;
+  GstBuffer *b;
+  guint64 at;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info)
+      & (GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH))
+    {
+      GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+      /* The buffers of the preroll, and any the demuxer pushed before the
+       * seek reached it, come before the flush. */
+      if (GST_EVENT_TYPE (ev) == GST_EVENT_FLUSH_STOP && g_atomic_int_get (&ep->x->seeked))
+        {
+          ep->flushed = TRUE;
+          g_atomic_int_set (&ep->x->flushed, 1);
+        }
+      if (GST_EVENT_TYPE (ev) == GST_EVENT_SEGMENT)
+        {
+          gst_event_copy_segment (ev, &ep->segment);
+          ep->have_segment = ep->segment.format == GST_FORMAT_TIME;
+        }
+      return GST_PAD_PROBE_OK;
+    }
+  b = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (!ep->flushed || !ep->have_segment || !GST_BUFFER_PTS_IS_VALID (b))
+    return GST_PAD_PROBE_OK;
+  at = gst_segment_to_stream_time (&ep->segment, GST_FORMAT_TIME, GST_BUFFER_PTS (b));
+  if (GST_CLOCK_TIME_IS_VALID (at) && GST_BUFFER_DURATION_IS_VALID (b))
+    at += GST_BUFFER_DURATION (b);
+  if (GST_CLOCK_TIME_IS_VALID (at) && at >= ep->x->target
+      && g_atomic_int_compare_and_exchange (&ep->x->reached, 0, 1))
+    gst_element_post_message (ep->x->pipeline, gst_message_new_application (
+                                                   GST_OBJECT (ep->x->pipeline),
+                                                   gst_structure_new_empty ("reel-end-reached")));
+  return GST_PAD_PROBE_OK;
+}
+
+/* Every parsed stream ends in a queue and a fakesink, watched. The queue
+ * lets one stream's sink preroll without blocking the demuxer that must
+ * still feed the others (an MPEG-TS has one thread for all). */
+static void
+end_check_pad (GstElement *parsebin, GstPad *pad, gpointer data)
+{
+  EndCheck *x = data;
+  GstElement *queue = gst_element_factory_make ("queue", NULL);
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  g_autoptr (GstPad) queuepad = NULL;
+  EndPad *ep = g_new0 (EndPad, 1);
+
+  ep->x = x;
+  g_object_set (sink, "sync", FALSE, NULL);
+  gst_bin_add_many (GST_BIN (x->pipeline), queue, sink, NULL);
+  queuepad = gst_element_get_static_pad (queue, "sink");
+  gst_pad_add_probe (pad,
+                     GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM
+                         | GST_PAD_PROBE_TYPE_EVENT_FLUSH,
+                     end_check_probe, ep, g_free);
+  if (gst_element_link (queue, sink) && gst_pad_link (pad, queuepad) == GST_PAD_LINK_OK)
+    {
+      gst_element_sync_state_with_parent (sink);
+      gst_element_sync_state_with_parent (queue);
+    }
+}
+
+typedef enum
+{
+  END_UNKNOWN, /* could not be checked */
+  END_REACHED,
+  END_MISSING,
+} EndVerdict;
+
+/* Pops bus messages of the types in mask until one comes, ticking every
+ * second, for at most END_CHECK_TIMEOUT_S in all (deadline, monotonic). */
+static GstMessage *
+end_check_wait (GstBus *bus, GstMessageType mask, gint64 deadline, ReelProbeTick tick,
+                gpointer data)
+{
+  while (g_get_monotonic_time () < deadline)
+    {
+      GstMessage *m = gst_bus_timed_pop_filtered (bus, GST_SECOND, mask);
+      if (m)
+        return m;
+      if (tick)
+        tick (data);
+    }
+  return NULL;
+}
+
+static EndVerdict
+check_end (const char *path, guint64 duration_ns, ReelProbeTick tick, gpointer data)
+{
+  EndCheck x = { 0 };
+  g_autoptr (GstElement) pipeline = gst_pipeline_new (NULL);
+  GstElement *src = gst_element_factory_make ("filesrc", NULL);
+  GstElement *parse = gst_element_factory_make ("parsebin", NULL);
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) m = NULL;
+  gint64 deadline = g_get_monotonic_time () + END_CHECK_TIMEOUT_S * G_USEC_PER_SEC;
+  EndVerdict verdict = END_UNKNOWN;
+
+  if (!src || !parse)
+    return END_UNKNOWN;
+  x.pipeline = pipeline;
+  x.target = duration_ns - MIN (duration_ns / 4, END_CHECK_BACK_NS);
+  g_object_set (src, "location", path, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, parse, NULL);
+  g_signal_connect (parse, "pad-added", G_CALLBACK (end_check_pad), &x);
+  if (!gst_element_link (src, parse)
+      || gst_element_set_state (pipeline, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE)
+    goto out;
+  m = end_check_wait (bus, GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR | GST_MESSAGE_EOS, deadline,
+                      tick, data);
+  if (!m || GST_MESSAGE_TYPE (m) != GST_MESSAGE_ASYNC_DONE)
+    goto out;
+  g_atomic_int_set (&x.seeked, 1);
+  if (!gst_element_seek (pipeline, 1.0, GST_FORMAT_TIME,
+                         GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT | GST_SEEK_FLAG_SNAP_BEFORE,
+                         GST_SEEK_TYPE_SET, (gint64)x.target, GST_SEEK_TYPE_NONE, -1))
+    goto out;
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (;;)
+    {
+      gst_clear_message (&m);
+      m = end_check_wait (bus, GST_MESSAGE_APPLICATION | GST_MESSAGE_ERROR | GST_MESSAGE_EOS,
+                          deadline, tick, data);
+      if (!m || GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR)
+        break;
+      if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS || g_atomic_int_get (&x.reached))
+        {
+          /* Without a flush nothing tells the end's data from the rest. */
+          verdict = g_atomic_int_get (&x.reached)   ? END_REACHED
+                    : g_atomic_int_get (&x.flushed) ? END_MISSING
+                                                    : END_UNKNOWN;
+          break;
+        }
+    }
+out:
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return verdict;
+}
+
+ReelProbe *
+reel_probe_file (const char *path, guint timeout_s, ReelProbeTick tick, gpointer data,
+                 GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GstDiscoverer) disc
+      = gst_discoverer_new ((GstClockTime)timeout_s * GST_SECOND, &local);
+  g_autofree char *uri = disc ? gst_filename_to_uri (path, &local) : NULL;
+  g_autoptr (GMainLoop) loop = g_main_loop_new (g_main_context_get_thread_default (), FALSE);
+  Discovery x = { loop, NULL, NULL, tick, data };
+  GSource *ticker = NULL;
+  ReelProbe *p;
+
+  if (!disc || !uri)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot probe: %s",
+                   local ? local->message : "?");
+      return NULL;
+    }
+  g_signal_connect (disc, "discovered", G_CALLBACK (on_discovered), &x);
+  g_signal_connect (disc, "finished", G_CALLBACK (on_finished), &x);
+  gst_discoverer_start (disc);
+  if (!gst_discoverer_discover_uri_async (disc, uri))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot probe %s", path);
+      return NULL;
+    }
+  if (tick)
+    {
+      ticker = g_timeout_source_new_seconds (1);
+      g_source_set_callback (ticker, on_tick, &x, NULL);
+      g_source_attach (ticker, g_main_loop_get_context (loop));
+    }
+  g_main_loop_run (loop);
+  if (ticker)
+    {
+      g_source_destroy (ticker);
+      g_source_unref (ticker);
+    }
+  gst_discoverer_stop (disc);
+  p = judge (x.info, x.error, error);
+  g_clear_object (&x.info);
+  g_clear_error (&x.error);
+  if (p)
+    p->ends_early = check_end (path, p->duration_ns, tick, data) == END_MISSING;
+  return p;
+}
+
+JsonObject *
+reel_probe_to_json (const ReelProbe *p)
+{
+  JsonObject *o = json_object_new ();
+  json_object_set_int_member (o, "duration_ns", (gint64)p->duration_ns);
+  json_object_set_int_member (o, "width", p->width);
+  json_object_set_int_member (o, "height", p->height);
+  json_object_set_int_member (o, "coded_width", p->coded_width);
+  json_object_set_int_member (o, "coded_height", p->coded_height);
+  json_object_set_int_member (o, "rotation", p->rotation);
+  json_object_set_int_member (o, "fps_n", p->fps_n);
+  json_object_set_int_member (o, "fps_d", p->fps_d);
+  json_object_set_boolean_member (o, "has_audio", p->has_audio);
+  json_object_set_string_member (o, "video_codec", p->video_codec ? p->video_codec : "unknown");
+  json_object_set_boolean_member (o, "ends_early", p->ends_early);
+  return o;
+}
+
+/* An integer member within [min, max], or FALSE. */
+static gboolean
+get_int (JsonObject *obj, const char *name, gint64 min, gint64 max, gint64 *out)
+{
+  JsonNode *n = json_object_get_member (obj, name);
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
+    return FALSE;
+  *out = json_node_get_int (n);
+  return *out >= min && *out <= max;
+}
+
+ReelProbe *
+reel_probe_from_json (JsonObject *obj, GError **error)
+{
+  g_autoptr (ReelProbe) p = g_new0 (ReelProbe, 1);
+  const struct
+  {
+    const char *name;
+    gint64 min, max;
+  } ints[] = {
+    { "duration_ns", 1, G_MAXINT64 },  { "width", 1, G_MAXINT32 },
+    { "height", 1, G_MAXINT32 },       { "coded_width", 1, G_MAXINT32 },
+    { "coded_height", 1, G_MAXINT32 }, { "rotation", 0, 270 },
+    { "fps_n", 0, G_MAXINT32 },        { "fps_d", 1, G_MAXINT32 },
+  };
+  gint64 v[G_N_ELEMENTS (ints)];
+  JsonNode *audio = json_object_get_member (obj, "has_audio");
+  JsonNode *early = json_object_get_member (obj, "ends_early");
+  const char *codec = reel_json_get_string (obj, "video_codec", TRUE, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ints); i++)
+    if (!get_int (obj, ints[i].name, ints[i].min, ints[i].max, &v[i]))
+      {
+        g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                     "the media process sent a probe without a valid %s", ints[i].name);
+        return NULL;
+      }
+  if (!audio || !JSON_NODE_HOLDS_VALUE (audio) || json_node_get_value_type (audio) != G_TYPE_BOOLEAN
+      || !early || !JSON_NODE_HOLDS_VALUE (early)
+      || json_node_get_value_type (early) != G_TYPE_BOOLEAN || !codec
+      || !g_utf8_validate (codec, -1, NULL) || v[5] % 90 != 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "the media process sent a bad probe");
+      return NULL;
+    }
+  p->duration_ns = (guint64)v[0];
+  p->width = (guint)v[1];
+  p->height = (guint)v[2];
+  p->coded_width = (guint)v[3];
+  p->coded_height = (guint)v[4];
+  p->rotation = (guint)v[5];
+  p->fps_n = (gint)v[6];
+  p->fps_d = (gint)v[7];
+  p->has_audio = json_node_get_boolean (audio);
+  p->ends_early = json_node_get_boolean (early);
+  p->video_codec = g_strdup (codec);
   return g_steal_pointer (&p);
 }

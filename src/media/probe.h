@@ -1,11 +1,19 @@
 /* Probing an upload with GstDiscoverer: is it a playable video, and what
- * are its duration, display size, frame rate and tracks? Every way a file
- * can be unusable (not media, truncated, audio only, a still image, absurd
- * dimensions, no duration) ends in REEL_ERROR_UNSUPPORTED with a sentence
- * the uploader can read. */
+ * are its duration, display size, frame rate and tracks? Does it hold media
+ * up to the end it states? Every way a file
+ * can be unusable (not media, truncated, audio only, a still image, a
+ * picture under 16x16, no duration) ends in REEL_ERROR_UNSUPPORTED with a
+ * sentence the uploader can read.
+ *
+ * Probing reads untrusted bytes, so it runs in reel-media (media/child.h),
+ * never in reeld: the child calls reel_probe_file and sends the result as
+ * JSON (reel_probe_to_json); reeld reads it back with reel_probe_from_json,
+ * which trusts nothing in it, and applies the operator's limits
+ * (reel_plan_check in media/plan.h). */
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -21,16 +29,27 @@ typedef struct
   gint fps_d;
   gboolean has_audio;
   char *video_codec; /* human-readable, e.g. "H.264 (High Profile)" */
+  /* No stream delivers media near the stated end (the file is cut short
+   * behind its index, or its header claims more than it holds); judged
+   * with the limits, by reel_plan_check. */
+  gboolean ends_early;
 } ReelProbe;
 
 void reel_probe_free (ReelProbe *probe);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelProbe, reel_probe_free)
 
-/* Largest accepted frame: 8K UHD. Beyond it, decode memory per chunk job
- * stops being reasonable for the machines reel targets. */
-#define REEL_PROBE_MAX_WIDTH 7680
-#define REEL_PROBE_MAX_HEIGHT 4320
+/* Called about once a second while a probe runs (the child's sign of
+ * life to reeld). */
+typedef void (*ReelProbeTick) (gpointer data);
 
-ReelProbe *reel_probe_file (const char *path, guint timeout_s, GError **error);
+/* Probes path, giving up after timeout_s. Runs a main loop of its own on
+ * the thread-default context, calling tick (may be NULL) every second. */
+ReelProbe *reel_probe_file (const char *path, guint timeout_s, ReelProbeTick tick, gpointer data,
+                            GError **error);
+
+JsonObject *reel_probe_to_json (const ReelProbe *probe);
+/* REEL_ERROR_INTERNAL when obj is not a probe (a missing member, a value
+ * out of its range): it comes from a process that read hostile bytes. */
+ReelProbe *reel_probe_from_json (JsonObject *obj, GError **error);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/fault.h"
 #include "core/json.h"
+#include "media/child.h"
 #include "media/cmaf.h"
 #include "media/pipeline.h"
 #include "media/plan.h"
@@ -13,11 +14,19 @@
 #include <gst/gst.h>
 #include <signal.h>
 
+/* A pipeline whose position stands still this long (or the configured
+ * base deadline, when shorter) is stuck: two minutes covers x264's
+ * slowest presets filling their lookahead. A poster encodes one small
+ * JPEG: half a minute without progress is stuck. */
+#define STALL_TIMEOUT_S 120
+#define POSTER_STALL_TIMEOUT_S 30
+/* The poster pipeline writes each frame it encodes to its own file; the
+ * first is the poster (pipelines/poster.pipeline says why). */
+#define POSTER_FILES "poster-%d.jpg"
+#define POSTER_FIRST_FILE "poster-0.jpg"
 /* The priming samples avenc_aac (the FFmpeg AAC encoder) puts in front of
  * the sound: one frame of 1024. */
 #define AAC_PRIMING_SAMPLES 1024
-/* A pipeline that makes no progress for this long is stuck. */
-#define STALL_TIMEOUT_S 120
 
 struct ReelWorker
 {
@@ -60,7 +69,7 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
       g_hash_table_insert (v, "stop", num (at + GST_SECOND));
       g_hash_table_insert (v, "width", num ((guint64)reel_json_get_int (job, "width", 0)));
       g_hash_table_insert (v, "height", num ((guint64)reel_json_get_int (job, "height", 0)));
-      g_hash_table_insert (v, "out", g_build_filename (out_dir, REEL_POSTER_FILE, NULL));
+      g_hash_table_insert (v, "out", g_build_filename (out_dir, POSTER_FILES, NULL));
       return reel_pipeline_fill (tpl, v, NULL, error);
     }
   if (g_str_equal (kind, "audio"))
@@ -120,98 +129,6 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
   return reel_pipeline_fill (tpl, v, raw, error);
 }
 
-/* decodebin decodes every stream of a file, linked or not: the audio job
- * would decode the whole picture (for a 1080p upload, most of its CPU) and
- * every chunk the whole sound. So the decoders of the kind a job does not
- * use are skipped; the stream then stays undecoded and unlinked. Only a
- * matter of work: the output is the same as running the line by hand. */
-/* decodebin's GstAutoplugSelectResult (gst-plugins-base, not in its public
- * headers): 0 = try the factory, 2 = skip it. */
-enum
-{
-  AUTOPLUG_SELECT_TRY = 0,
-  AUTOPLUG_SELECT_SKIP = 2,
-};
-
-static gint
-skip_unused_decoders (GstElement *bin, GstPad *pad, GstCaps *caps, GstElementFactory *factory,
-                      gpointer unused_kind)
-{
-  GstElementFactoryListType kind = GPOINTER_TO_SIZE (unused_kind);
-  return gst_element_factory_list_is_type (factory, GST_ELEMENT_FACTORY_TYPE_DECODER | kind)
-             ? AUTOPLUG_SELECT_SKIP
-             : AUTOPLUG_SELECT_TRY;
-}
-
-/* Runs a pipeline to EOS, reporting progress to the job every second. The
- * decodebin named "dec" decodes only the media kind the job uses. */
-static gboolean
-run_pipeline (const char *line, const ReelJob *job, GstElementFactoryListType unused_kind,
-              GError **error)
-{
-  g_autoptr (GError) parse_error = NULL;
-  g_autoptr (GstElement) p
-      = gst_parse_launch_full (line, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
-  g_autoptr (GstElement) dec = NULL;
-  g_autoptr (GstBus) bus = NULL;
-  gboolean ok = FALSE;
-  gint64 last_position = -1, stalled_since = g_get_monotonic_time ();
-
-  if (!p)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "pipeline: %s", parse_error->message);
-      return FALSE;
-    }
-  if ((dec = gst_bin_get_by_name (GST_BIN (p), "dec")))
-    g_signal_connect (dec, "autoplug-select", G_CALLBACK (skip_unused_decoders),
-                      GSIZE_TO_POINTER (unused_kind));
-  bus = gst_element_get_bus (p);
-  if (gst_element_set_state (p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "pipeline failed to start");
-      gst_element_set_state (p, GST_STATE_NULL);
-      return FALSE;
-    }
-  for (;;)
-    {
-      g_autoptr (GstMessage) m
-          = gst_bus_timed_pop_filtered (bus, GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-      gint64 pos = -1;
-      if (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS)
-        {
-          ok = TRUE;
-          break;
-        }
-      if (m)
-        {
-          g_autoptr (GError) gerr = NULL;
-          g_autofree char *dbg = NULL;
-          gst_message_parse_error (m, &gerr, &dbg);
-          /* A decoder that cannot decode the file is the file's fault. */
-          g_set_error (error, REEL_ERROR,
-                       gerr->domain == GST_STREAM_ERROR ? REEL_ERROR_UNSUPPORTED
-                                                        : REEL_ERROR_INTERNAL,
-                       "the video could not be transcoded: %s", gerr->message);
-          g_debug ("pipeline error detail: %s", dbg ? dbg : "");
-          break;
-        }
-      reel_job_progress (job);
-      if (gst_element_query_position (p, GST_FORMAT_TIME, &pos) && pos != last_position)
-        {
-          last_position = pos;
-          stalled_since = g_get_monotonic_time ();
-        }
-      else if (g_get_monotonic_time () - stalled_since > STALL_TIMEOUT_S * G_USEC_PER_SEC)
-        {
-          g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
-                       "the pipeline made no progress for %d s", STALL_TIMEOUT_S);
-          break;
-        }
-    }
-  gst_element_set_state (p, GST_STATE_NULL);
-  return ok;
-}
-
 static void
 remove_dir (const char *dir)
 {
@@ -255,14 +172,24 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
       json_object_set_array_member (out, "sizes", json_array_new ());
       return out;
     }
+  if (!c && g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+    {
+      /* The decoder gave nothing for a range the probe said is there: the
+       * file's fault, and no retry changes it. */
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                   "nothing could be decoded from %.1f s on for the %s rendition (is the file "
+                   "damaged?)",
+                   offset_ns / 1e9, name);
+      return NULL;
+    }
   if (!c)
     {
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
   if (priming_samples
-      && !reel_cmaf_set_priming (c, (guint32)((guint64)priming_samples * c->timescale / REEL_AUDIO_RATE),
-                                 error))
+      && !reel_cmaf_set_priming (
+          c, (guint32)((guint64)priming_samples * c->timescale / REEL_AUDIO_RATE), error))
     return NULL;
   if (!reel_blobs_put (w->blobs, init_key, c->init, error))
     return NULL;
@@ -314,18 +241,45 @@ make_work_dir (ReelWorker *w, const char *video, const char *what, GError **erro
   return g_steal_pointer (&tmpl);
 }
 
-/* Runs the pipeline of a job of this kind on its original, in a new work
- * directory, skipping the decoders of unused_kind: returns the directory,
- * which holds the outputs (the caller reads them, then removes it with
- * remove_dir), or NULL. */
+/* The media a job covers (its deadline scales with it) and the words
+ * its failures are reported with. */
+static guint64
+job_media_ns (ReelWorker *w, const char *kind, JsonObject *d, char **what)
+{
+  if (g_str_equal (kind, "chunk"))
+    {
+      *what = g_strdup_printf ("transcoding chunk %" G_GINT64_FORMAT,
+                               json_object_get_int_member_with_default (d, "chunk", 0));
+      return (guint64)json_object_get_int_member_with_default (d, "duration_ns", 0);
+    }
+  if (g_str_equal (kind, "poster"))
+    {
+      *what = g_strdup ("making the poster");
+      return (guint64)json_object_get_int_member_with_default (d, "at_ns", 0) + GST_SECOND;
+    }
+  *what = g_strdup ("encoding the sound");
+  /* Audio jobs queued before they carried their length: the longest
+   * video accepted. */
+  return (guint64)json_object_get_int_member_with_default (
+      d, "duration_ns", (gint64)w->cfg->max_duration_s * GST_SECOND);
+}
+
+/* Runs the pipeline of a job of this kind on its original in reel-media
+ * (media/child.h), in a new work directory, skipping the decoders of the
+ * kind skip ("audio" or "video"): returns the directory, which holds the
+ * outputs (the caller reads them, then removes it with remove_dir), or
+ * NULL. */
 static char *
 run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const char *label,
-                  GstElementFactoryListType unused_kind, GError **error)
+                  const char *skip, GError **error)
 {
   JsonObject *d = reel_job_data (job);
   const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
   const char *original = json_object_get_string_member_with_default (d, "original", NULL);
-  g_autofree char *source = NULL, *dir = NULL, *line = NULL;
+  g_autofree char *source = NULL, *dir = NULL, *line = NULL, *what = NULL;
+  g_autoptr (JsonObject) request = json_object_new ();
+  g_autoptr (JsonObject) result = NULL;
+  ReelMediaLimits limits;
 
   if (!video || !original)
     {
@@ -337,12 +291,40 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
       || !(dir = make_work_dir (w, video, label, error)))
     return NULL;
   line = reel_worker_pipeline (w->cfg, kind, d, source, dir, error);
-  if (!line || !run_pipeline (line, job, unused_kind, error))
+  if (!line)
+    {
+      remove_dir (dir);
+      return NULL;
+    }
+  reel_media_limits_for (w->cfg, job_media_ns (w, kind, d, &what), &limits);
+  json_object_set_string_member (request, "op", "pipeline");
+  json_object_set_string_member (request, "line", line);
+  json_object_set_string_member (request, "kind", kind);
+  json_object_set_string_member (request, "skip", skip);
+  json_object_set_int_member (
+      request, "stall_timeout_s",
+      MIN (g_str_equal (kind, "poster") ? POSTER_STALL_TIMEOUT_S : STALL_TIMEOUT_S,
+           w->cfg->job_timeout_s));
+  if (json_object_has_member (d, "chunk"))
+    json_object_set_int_member (request, "chunk", json_object_get_int_member (d, "chunk"));
+  if (!(result = reel_media_child_run (request, &limits, what, job, error)))
     {
       remove_dir (dir);
       return NULL;
     }
   return g_steal_pointer (&dir);
+}
+
+/* Whether the outputs of a job are still wanted: a video deleted while its
+ * job ran must not get blobs again after they were reclaimed. */
+static gboolean
+still_wanted (const ReelJob *job, GError **error)
+{
+  if (!reel_job_cancelled (job))
+    return TRUE;
+  g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND,
+               "the job was cancelled (its video failed or was deleted)");
+  return FALSE;
 }
 
 /* Says in the log that a job of video is done. */
@@ -384,9 +366,10 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
     }
   if (last && (hold = reel_test_fault ("hold-last-chunk")))
     hold_while_exists (hold, job);
-  if (!(dir = run_job_pipeline (w, job, "chunk", chunk_label, GST_ELEMENT_FACTORY_TYPE_MEDIA_AUDIO,
-                                error)))
+  if (!(dir = run_job_pipeline (w, job, "chunk", chunk_label, "audio", error)))
     return FALSE;
+  if (!still_wanted (job, error))
+    goto out;
   init = g_strdup_printf ("init-%u.mp4", chunk);
   renditions = json_array_new ();
   json_object_set_array_member (ev, "renditions", renditions);
@@ -425,9 +408,10 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
   JsonObject *out;
   gboolean ok = FALSE;
 
-  if (!(dir
-        = run_job_pipeline (w, job, "audio", "audio", GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO, error)))
+  if (!(dir = run_job_pipeline (w, job, "audio", "audio", "video", error)))
     return FALSE;
+  if (!still_wanted (job, error))
+    goto out;
   file = g_build_filename (dir, "audio.mp4", NULL);
   out = store_rendition (w, video, "audio", file, 0, 0, "init.mp4", FALSE, AAC_PRIMING_SAMPLES,
                          error);
@@ -455,10 +439,11 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   gsize len;
   gboolean ok = FALSE;
 
-  if (!(dir = run_job_pipeline (w, job, "poster", "poster", GST_ELEMENT_FACTORY_TYPE_MEDIA_AUDIO,
-                                error)))
+  if (!(dir = run_job_pipeline (w, job, "poster", "poster", "audio", error)))
     return FALSE;
-  file = g_build_filename (dir, REEL_POSTER_FILE, NULL);
+  if (!still_wanted (job, error))
+    goto out;
+  file = g_build_filename (dir, POSTER_FIRST_FILE, NULL);
   if (!g_file_get_contents (file, &jpeg, &len, error))
     goto out;
   bytes = g_bytes_new_take (g_steal_pointer (&jpeg), len);
@@ -528,6 +513,11 @@ reel_worker_stop (ReelWorker *w)
 {
   if (!w)
     return;
+  /* A running pipeline may take minutes: its child is stopped and its job
+   * handed back, to be done again by another node or after the restart. */
+  reel_job_worker_request_stop (w->chunks);
+  reel_job_worker_request_stop (w->audio);
+  reel_job_worker_request_stop (w->poster);
   reel_job_worker_stop (w->chunks);
   reel_job_worker_stop (w->audio);
   reel_job_worker_stop (w->poster);

@@ -8,7 +8,12 @@
  * videos/<id>/<rendition>/, and announced with chunk.transcoded or
  * audio.transcoded; only then is the job acked. While a pipeline runs the
  * job is kept alive with in-progress acks, so AckWait can stay short and a
- * dead worker's job moves on quickly. */
+ * dead worker's job moves on quickly.
+ *
+ * The pipelines run in reel-media, a child process (media/child.h): the
+ * worker fills the line, the child decodes the untrusted original and
+ * writes the outputs into the job's work directory, and the worker, back in
+ * reeld, cuts and stores them. */
 #pragma once
 
 #include "bus/bus.h"
@@ -25,7 +30,7 @@ G_BEGIN_DECLS
 typedef struct ReelWorker ReelWorker;
 
 ReelWorker *reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs);
-/* Running pipelines finish first (their jobs are acked or handed back). */
+/* Running pipelines are stopped and their jobs handed back to the queue. */
 void reel_worker_stop (ReelWorker *worker);
 
 /* The exact gst-launch line a worker runs for a job (kind "chunk", "audio"

@@ -1,45 +1,61 @@
-/* See blobs.h. Filesystem backend. */
-#include "store/blobs.h"
+/* See blobs.h. The backend-independent half: key checks, the choice of
+ * backend from the configuration, and dispatch to the backend's ops. */
+#include "store/blobs-backend.h"
 #include "core/error.h"
-
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
-#include <unistd.h>
-
-struct ReelBlobs
-{
-  char *root;
-};
 
 ReelBlobs *
 reel_blobs_open (const char *root, GError **error)
 {
-  if (g_mkdir_with_parents (root, 0700) != 0)
+  return reel_blobs_fs_open (root, error);
+}
+
+ReelBlobs *
+reel_blobs_open_s3 (const ReelS3Options *options, GError **error)
+{
+  return reel_blobs_s3_open (options, error);
+}
+
+ReelBlobs *
+reel_blobs_open_config (const ReelConfig *cfg, GError **error)
+{
+  if (g_str_equal (cfg->blobs_backend, "s3"))
     {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot create %s: %s", root,
-                   g_strerror (errno));
-      return NULL;
+      ReelS3Options o = {
+        .endpoint = cfg->s3_endpoint,
+        .bucket = cfg->s3_bucket,
+        .region = cfg->s3_region,
+        .access_key = cfg->s3_access_key,
+        .secret_key = cfg->s3_secret_key,
+        .path_style = cfg->s3_path_style,
+        .part_size = cfg->s3_part_size,
+      };
+      return reel_blobs_s3_open (&o, error);
     }
-  ReelBlobs *blobs = g_new0 (ReelBlobs, 1);
-  blobs->root = g_strdup (root);
-  return blobs;
+  g_autofree char *root = reel_config_data_path (cfg, "blobs");
+  return reel_blobs_fs_open (root, error);
 }
 
 void
 reel_blobs_close (ReelBlobs *blobs)
 {
-  if (!blobs)
-    return;
-  g_free (blobs->root);
-  g_free (blobs);
+  if (blobs)
+    blobs->ops->close (blobs);
 }
+
+const char *
+reel_blobs_backend_name (ReelBlobs *blobs)
+{
+  return blobs->ops->name;
+}
+
+/* Longer keys than any reel makes are refused, and S3 allows 1024 bytes. */
+#define KEY_MAX_BYTES 512
 
 gboolean
 reel_blobs_key_valid (const char *key)
 {
   g_auto (GStrv) parts = NULL;
-  if (!key || !*key || strlen (key) > 512)
+  if (!key || !*key || strlen (key) > KEY_MAX_BYTES)
     return FALSE;
   parts = g_strsplit (key, "/", -1);
   for (guint i = 0; parts[i]; i++)
@@ -54,203 +70,155 @@ reel_blobs_key_valid (const char *key)
   return TRUE;
 }
 
-static char *
-path_for (ReelBlobs *blobs, const char *key, GError **error)
-{
-  if (!reel_blobs_key_valid (key))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "invalid blob key");
-      return NULL;
-    }
-  return g_build_filename (blobs->root, key, NULL);
-}
-
 static gboolean
-set_errno_error (GError **error, const char *what, const char *path)
+check_key (const char *key, GError **error)
 {
-  int e = errno;
-  g_set_error (error, REEL_ERROR, e == ENOSPC ? REEL_ERROR_UNAVAILABLE : REEL_ERROR_INTERNAL,
-               "%s %s: %s", what, path, g_strerror (e));
+  if (reel_blobs_key_valid (key))
+    return TRUE;
+  g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "invalid blob key");
   return FALSE;
-}
-
-/* fsyncs the directory holding path, so a rename into it survives a crash. */
-static gboolean
-sync_parent (const char *path, GError **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  int fd = open (dir, O_RDONLY | O_DIRECTORY);
-  if (fd < 0)
-    return set_errno_error (error, "open", dir);
-  gboolean ok = fsync (fd) == 0 || set_errno_error (error, "fsync", dir);
-  close (fd);
-  return ok;
-}
-
-static gboolean
-ensure_parent (const char *path, GError **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  return g_mkdir_with_parents (dir, 0700) == 0 || set_errno_error (error, "mkdir", dir);
 }
 
 gboolean
 reel_blobs_put (ReelBlobs *blobs, const char *key, GBytes *data, GError **error)
 {
-  g_autofree char *path = path_for (blobs, key, error);
-  g_autofree char *tmp = NULL;
-  gsize len;
-  const guint8 *p;
-  int fd;
-
-  if (!path || !ensure_parent (path, error))
-    return FALSE;
-  tmp = g_strconcat (path, ".tmp-XXXXXX", NULL);
-  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
-  /* A delete may have pruned the directory in between: make it again. */
-  if (fd < 0 && errno == ENOENT && ensure_parent (path, error))
-    {
-      memcpy (tmp + strlen (path), ".tmp-XXXXXX", strlen (".tmp-XXXXXX"));
-      fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
-    }
-  if (fd < 0)
-    return set_errno_error (error, "create", tmp);
-  p = g_bytes_get_data (data, &len);
-  while (len > 0)
-    {
-      ssize_t n = write (fd, p, len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          set_errno_error (error, "write", tmp);
-          close (fd);
-          g_unlink (tmp);
-          return FALSE;
-        }
-      p += n;
-      len -= (gsize)n;
-    }
-  if (fsync (fd) != 0)
-    {
-      set_errno_error (error, "fsync", tmp);
-      close (fd);
-      g_unlink (tmp);
-      return FALSE;
-    }
-  close (fd);
-  if (g_rename (tmp, path) != 0)
-    {
-      set_errno_error (error, "rename", tmp);
-      g_unlink (tmp);
-      return FALSE;
-    }
-  return sync_parent (path, error);
+  return check_key (key, error) && blobs->ops->put (blobs, key, data, error);
 }
 
 gboolean
-reel_blobs_put_file (ReelBlobs *blobs, const char *key, const char *src, GError **error)
+reel_blobs_put_file (ReelBlobs *blobs, const char *key, const char *path, GError **error)
 {
-  g_autofree char *path = path_for (blobs, key, error);
-  int fd;
+  return check_key (key, error) && blobs->ops->put_file (blobs, key, path, error);
+}
 
-  if (!path || !ensure_parent (path, error))
-    return FALSE;
-  fd = open (src, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return set_errno_error (error, "open", src);
-  if (fsync (fd) != 0)
+gboolean
+reel_blobs_read (ReelBlobs *blobs, const char *key, guint64 offset, guint64 length,
+                 GOutputStream *out, GCancellable *cancellable, GError **error)
+{
+  return check_key (key, error)
+         && blobs->ops->read (blobs, key, offset, length, out, cancellable, error);
+}
+
+/* A memory stream that refuses to grow past a limit (G_IO_ERROR_NO_SPACE),
+ * so reel_blobs_get stops a blob larger than asked for while it arrives,
+ * without a Range: some S3 servers mishandle a Range on an empty object. */
+typedef struct
+{
+  GMemoryOutputStream parent;
+  gsize max;
+} BoundedStream;
+typedef GMemoryOutputStreamClass BoundedStreamClass;
+G_DEFINE_TYPE (BoundedStream, bounded_stream, G_TYPE_MEMORY_OUTPUT_STREAM)
+
+static gssize
+bounded_write (GOutputStream *stream, const void *buf, gsize count, GCancellable *cancellable,
+               GError **error)
+{
+  BoundedStream *b = (BoundedStream *)stream;
+  if (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (b)) + count > b->max)
     {
-      close (fd);
-      return set_errno_error (error, "fsync", src);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "blob too large");
+      return -1;
     }
-  close (fd);
-  if (g_rename (src, path) != 0)
-    return set_errno_error (error, "rename", src);
-  return sync_parent (path, error);
+  return G_OUTPUT_STREAM_CLASS (bounded_stream_parent_class)
+      ->write_fn (stream, buf, count, cancellable, error);
+}
+
+static void
+bounded_stream_class_init (BoundedStreamClass *klass)
+{
+  G_OUTPUT_STREAM_CLASS (klass)->write_fn = bounded_write;
+}
+
+static void
+bounded_stream_init (BoundedStream *b)
+{
+}
+
+GBytes *
+reel_blobs_get (ReelBlobs *blobs, const char *key, gsize max, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GOutputStream) mem = g_object_new (bounded_stream_get_type (), "realloc-function",
+                                                g_realloc, "destroy-function", g_free, NULL);
+  ((BoundedStream *)mem)->max = max;
+  if (!reel_blobs_read (blobs, key, 0, 0, mem, NULL, &local)
+      || !g_output_stream_close (mem, NULL, &local))
+    {
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+        g_set_error (error, REEL_ERROR, REEL_ERROR_TOO_LARGE,
+                     "blob %s is larger than %" G_GSIZE_FORMAT " bytes", key, max);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));
+}
+
+gboolean
+reel_blobs_stat (ReelBlobs *blobs, const char *key, ReelBlobInfo *info, GError **error)
+{
+  memset (info, 0, sizeof *info);
+  return check_key (key, error) && blobs->ops->stat (blobs, key, info, error);
+}
+
+char *
+reel_blobs_presign (ReelBlobs *blobs, const char *key, guint expires_s, GError **error)
+{
+  if (!check_key (key, error))
+    return NULL;
+  return blobs->ops->presign (blobs, key, expires_s, error);
 }
 
 char *
 reel_blobs_local_path (ReelBlobs *blobs, const char *key, GError **error)
 {
-  g_autofree char *path = path_for (blobs, key, error);
-  if (!path)
+  if (!check_key (key, error))
     return NULL;
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+  if (!blobs->ops->local_path)
     {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no blob %s", key);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                   "the %s blob store has no local files (read %s with reel_blobs_read)",
+                   blobs->ops->name, key);
       return NULL;
     }
-  return g_steal_pointer (&path);
+  return blobs->ops->local_path (blobs, key, error);
+}
+
+gint64
+reel_blobs_size (ReelBlobs *blobs, const char *key)
+{
+  ReelBlobInfo info;
+  if (!reel_blobs_stat (blobs, key, &info, NULL))
+    return -1;
+  return (gint64)info.size;
 }
 
 gboolean
 reel_blobs_delete (ReelBlobs *blobs, const char *key, GError **error)
 {
-  g_autofree char *path = path_for (blobs, key, error);
-  if (!path)
-    return FALSE;
-  if (g_unlink (path) != 0 && errno != ENOENT)
-    return set_errno_error (error, "unlink", path);
-  /* rmdir only removes an empty directory; stop at the first that is not. */
-  g_autofree char *dir = g_path_get_dirname (path);
-  while (!g_str_equal (dir, blobs->root) && g_str_has_prefix (dir, blobs->root)
-         && g_rmdir (dir) == 0)
-    {
-      char *parent = g_path_get_dirname (dir);
-      g_free (dir);
-      dir = parent;
-    }
-  return TRUE;
-}
-
-typedef struct
-{
-  ReelBlobsFunc func;
-  gpointer user_data;
-  gboolean stopped;
-} Listing;
-
-/* Walks dir (whose key is key_dir, "" at the root) depth first. */
-static gboolean
-list_dir (const char *dir, const char *key_dir, const char *prefix, Listing *l, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  g_autoptr (GDir) d = g_dir_open (dir, 0, &local);
-  const char *name;
-  if (!d)
-    {
-      /* A directory that vanished (pruned by a delete) holds nothing. */
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return TRUE;
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "%s", local->message);
-      return FALSE;
-    }
-  while (!l->stopped && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *key = *key_dir ? g_strconcat (key_dir, "/", name, NULL) : g_strdup (name);
-      GStatBuf st;
-      /* Only what can still match the prefix. */
-      if (!g_str_has_prefix (key, prefix) && !g_str_has_prefix (prefix, key))
-        continue;
-      if (g_lstat (path, &st) != 0)
-        continue;
-      if (S_ISDIR (st.st_mode))
-        {
-          if (!list_dir (path, key, prefix, l, error))
-            return FALSE;
-        }
-      else if (S_ISREG (st.st_mode) && g_str_has_prefix (key, prefix))
-        l->stopped = !l->func (key, (guint64)st.st_size, (gint64)st.st_mtime, l->user_data);
-    }
-  return TRUE;
+  return check_key (key, error) && blobs->ops->delete (blobs, key, error);
 }
 
 gboolean
 reel_blobs_list (ReelBlobs *blobs, const char *prefix, ReelBlobsFunc func, gpointer user_data,
                  GError **error)
 {
-  Listing l = { func, user_data, FALSE };
-  return list_dir (blobs->root, "", prefix, &l, error);
+  return blobs->ops->list (blobs, prefix, func, user_data, error);
+}
+
+gboolean
+reel_blobs_is_temp (const char *key)
+{
+  return strstr (key, REEL_BLOBS_TEMP_MARK) != NULL;
+}
+
+gboolean
+reel_blobs_reap_temp (ReelBlobs *blobs, const char *key, ReelBlobsWrite *write, GError **error)
+{
+  *write = REEL_BLOBS_WRITE_UNKNOWN;
+  g_return_val_if_fail (reel_blobs_is_temp (key), FALSE);
+  if (!check_key (key, error))
+    return FALSE;
+  return !blobs->ops->reap_temp || blobs->ops->reap_temp (blobs, key, write, error);
 }

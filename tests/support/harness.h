@@ -22,9 +22,13 @@ typedef struct
   guint16 port;
   char *dir;
   char *url;
+  char *token;    /* the token it requires, or NULL (open) */
+  char *auth_url; /* url with the token in it (nats://TOKEN@...), for the helpers below */
 } ReelTestNats;
 
 ReelTestNats *reel_test_nats_start (void);
+/* A server that requires token (given on its command line: fine for a test). */
+ReelTestNats *reel_test_nats_start_token (const char *token);
 /* Stops the server and starts it again on the same port and store, as an
  * outage would (it may not answer yet when this returns). */
 void reel_test_nats_restart (ReelTestNats *nats);
@@ -37,6 +41,11 @@ typedef struct
   char *data_dir;
   char *nats_url; /* NULL: reeld embeds its own */
 } ReelTestReeld;
+
+/* The embedded nats-server of the reeld that ran (or runs) on data_dir, as
+ * nats://TOKEN@127.0.0.1:PORT (its token from DATA_DIR/nats/token, its port
+ * from the config reeld wrote): a URL the NATS helpers below can use. */
+char *reel_test_embedded_nats_url (const char *data_dir);
 
 /* Starts reeld with extra environment entries (KEY=VALUE, may be NULL) and
  * waits until /readyz answers 200. */
@@ -138,6 +147,10 @@ void reel_test_validate_events (GPtrArray *lines);
 /* `mdb_dump -a -p` of DATA_DIR/lmdb: a logical dump of every database. */
 char *reel_test_dump_lmdb (const char *data_dir);
 
+/* Adds the path (relative to root, "/"-separated) of every file below root
+ * to out. */
+void reel_test_list_files (const char *root, GPtrArray *out);
+
 /* Makes a media file DIR/NAME with `gst-launch-1.0 -e PIPELINE`, where
  * pipeline contains one %s for the output path; returns the path. */
 char *reel_test_make_media (const char *dir, const char *name, const char *pipeline);
@@ -161,5 +174,58 @@ ReelTestResponse *reel_test_wait_state (guint16 port, const char *id, const char
 
 /* Environment lookups set by meson for the tests. */
 const char *reel_test_env (const char *name);
+
+/* --- S3 --- */
+
+/* s3rver accepts these credentials (and checks no V4 signature: see
+ * reel_test_s3_proxy_check_signatures). */
+#define REEL_TEST_S3_ACCESS_KEY "S3RVER"
+#define REEL_TEST_S3_SECRET_KEY "S3RVER"
+
+typedef struct
+{
+  GSubprocess *proc;
+  guint16 port;
+  char *dir;
+  char *url;    /* http://127.0.0.1:PORT */
+  char *bucket; /* created at start */
+} ReelTestS3;
+
+/* Starts s3rver (npm) on a free loopback port with a new data directory and
+ * one bucket; it also answers virtual-host requests for
+ * BUCKET.s3.localhost:PORT. */
+ReelTestS3 *reel_test_s3_start (const char *bucket);
+/* Stops the server (connections are refused until it is started again). */
+void reel_test_s3_pause (ReelTestS3 *s3);
+/* Starts it again on the same port and data; returns once it accepts. */
+void reel_test_s3_resume (ReelTestS3 *s3);
+void reel_test_s3_stop (ReelTestS3 *s3);
+
+/* Runs awscli (args after "aws --endpoint-url URL") against the server with
+ * its credentials and region; returns stdout (stderr on failure) and sets
+ * *status. */
+char *reel_test_aws (ReelTestS3 *s3, const char *region, const char *const *args, int *status);
+
+/* tests/tools/s3_proxy.py in front of an S3 server: records every request
+ * in log (JSON lines) and injects faults on demand. */
+typedef struct
+{
+  GSubprocess *proc;
+  guint16 port;
+  char *log;
+  char *url; /* http://127.0.0.1:PORT */
+} ReelTestS3Proxy;
+
+ReelTestS3Proxy *reel_test_s3_proxy_start (guint16 upstream_port);
+/* Arms a fault: "status?n=3&code=503", "cut?n=1&after=65536", "reset". */
+void reel_test_s3_proxy_fault (ReelTestS3Proxy *p, const char *fault);
+/* The recorded requests so far, one parsed JSON object each. */
+GPtrArray *reel_test_s3_proxy_requests (ReelTestS3Proxy *p);
+/* Recomputes the SigV4 signature of every recorded request with botocore
+ * (tests/tools/check_sigv4.py); returns its summary line and sets *status
+ * (0: all verified). */
+char *reel_test_s3_proxy_check_signatures (ReelTestS3Proxy *p, const char *access_key,
+                                           const char *secret_key, const char *region, int *status);
+void reel_test_s3_proxy_stop (ReelTestS3Proxy *p);
 
 G_END_DECLS

@@ -39,6 +39,16 @@ test_set (void)
   g_assert_cmpuint (cfg->roles, ==, REEL_ROLE_API | REEL_ROLE_PROJECTOR);
   g_assert_true (reel_config_set (cfg, "nats.replicas", "3", &error));
   g_assert_cmpuint (cfg->stream_replicas, ==, 3);
+  g_assert_cmpstr (cfg->nats_sync, ==, "default");
+  g_assert_true (reel_config_set (cfg, "nats.sync", "always", &error));
+  g_assert_cmpstr (cfg->nats_sync, ==, "always");
+  g_assert_true (reel_config_set (cfg, "nats.sync", "200ms", &error));
+  g_assert_true (reel_config_set (cfg, "nats.sync", "1s", &error));
+  g_assert_cmpstr (cfg->nats_sync, ==, "1s");
+  g_assert_true (reel_config_set (cfg, "nats.token", "t0k", &error));
+  g_assert_cmpstr (cfg->nats_token, ==, "t0k");
+  g_assert_true (reel_config_set (cfg, "nats.token", "", &error));
+  g_assert_null (cfg->nats_token);
   g_assert_cmpuint (cfg->views_min_watch_s, ==, 30);
   g_assert_true (reel_config_set (cfg, "views.min_watch_seconds", "5", &error));
   g_assert_cmpuint (cfg->views_min_watch_s, ==, 5);
@@ -87,6 +97,67 @@ test_social_keys (void)
   g_assert_true (reel_config_set (cfg, "smtp.url", "", &error));
   g_assert_null (cfg->cdn_base_url);
   g_assert_null (cfg->smtp_url);
+  /* Flood limits: REQUESTS/SECONDS or off, by what they limit. */
+  g_assert_cmpuint (cfg->limit_per_ip[REEL_LIMIT_LOGIN].burst, >, 0);
+  g_assert_true (reel_config_set (cfg, "limits.login_per_account", "5/60", &error));
+  g_assert_true (reel_config_set (cfg, "limits.events_per_ip", "off", &error));
+  g_assert_true (reel_config_set (cfg, "http.trusted_proxies", "10.0.0.0/8, ::1", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cfg->limit_per_account[REEL_LIMIT_LOGIN].burst, ==, 5);
+  g_assert_cmpuint (cfg->limit_per_account[REEL_LIMIT_LOGIN].period_s, ==, 60);
+  g_assert_cmpuint (cfg->limit_per_ip[REEL_LIMIT_EVENTS].burst, ==, 0);
+  g_assert_cmpstr (cfg->trusted_proxies, ==, "10.0.0.0/8, ::1");
+}
+
+/* The blob store keys: fs by default; the S3 ones land in their fields. */
+static void
+test_blobs_keys (void)
+{
+  g_autoptr (ReelConfig) cfg = reel_config_new ();
+  g_autoptr (GError) error = NULL;
+  const char *bad[][2] = {
+    { "blobs.backend", "nfs" },
+    { "blobs.s3_endpoint", "s3.example.org" },
+    { "blobs.s3_endpoint", "http://minio:9000/" },
+    { "blobs.s3_path_style", "maybe" },
+    { "blobs.s3_part_size_bytes", "5242879" },
+    { "blobs.s3_part_size_bytes", "5368709121" },
+  };
+  g_assert_cmpstr (cfg->blobs_backend, ==, "fs");
+  g_assert_cmpstr (cfg->s3_region, ==, "us-east-1");
+  g_assert_true (cfg->s3_path_style);
+  g_assert_cmpuint (cfg->s3_part_size, ==, REEL_S3_PART_SIZE_DEFAULT);
+  g_assert_true (reel_config_set (cfg, "blobs.backend", "s3", &error));
+  g_assert_true (reel_config_set (cfg, "blobs.s3_endpoint", "http://10.0.0.5:9000", &error));
+  g_assert_true (reel_config_set (cfg, "blobs.s3_bucket", "reel", &error));
+  g_assert_true (reel_config_set (cfg, "blobs.s3_region", "garage", &error));
+  g_assert_true (
+      reel_config_set (cfg, "blobs.s3_access_key", "GK31c2f218a2e44f485b94239e", &error));
+  g_assert_true (
+      reel_config_set (cfg, "blobs.s3_secret_key", "b892c0665f0ada8a4755dae98baa3b", &error));
+  g_assert_true (reel_config_set (cfg, "blobs.s3_path_style", "false", &error));
+  g_assert_true (reel_config_set (cfg, "blobs.s3_part_size_bytes", "8388608", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cfg->blobs_backend, ==, "s3");
+  g_assert_cmpstr (cfg->s3_endpoint, ==, "http://10.0.0.5:9000");
+  g_assert_cmpstr (cfg->s3_bucket, ==, "reel");
+  g_assert_cmpstr (cfg->s3_region, ==, "garage");
+  g_assert_cmpstr (cfg->s3_access_key, ==, "GK31c2f218a2e44f485b94239e");
+  g_assert_cmpstr (cfg->s3_secret_key, ==, "b892c0665f0ada8a4755dae98baa3b");
+  g_assert_false (cfg->s3_path_style);
+  g_assert_cmpuint (cfg->s3_part_size, ==, 8388608);
+  g_assert_true (reel_config_set (cfg, "blobs.s3_path_style", "yes", &error));
+  g_assert_true (cfg->s3_path_style);
+  /* Empty credentials: read from the environment when the store opens. */
+  g_assert_true (reel_config_set (cfg, "blobs.s3_secret_key", "", &error));
+  g_assert_null (cfg->s3_secret_key);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_assert_false (reel_config_set (cfg, bad[i][0], bad[i][1], &e));
+      g_assert_error (e, REEL_ERROR, REEL_ERROR_INVALID);
+      g_assert_nonnull (strstr (e->message, bad[i][0]));
+    }
 }
 
 static void
@@ -101,6 +172,10 @@ test_errors (void)
     { "reeld.roles", "" },
     { "nats.replicas", "0" },
     { "nats.replicas", "6" },
+    { "nats.sync", "sometimes" },
+    { "nats.sync", "5" },
+    { "nats.sync", "0s" },
+    { "nats.sync", "1m" },
     { "http.max_body_bytes", "-1" },
     { "http.max_body_bytes", "12x" },
     { "no.such_key", "1" },
@@ -125,6 +200,11 @@ test_errors (void)
     { "live.window_bytes", "1000" },
     { "live.ladder", "240p:tall:400" },
     { "live.max_channels", "0" },
+    { "limits.login_per_ip", "0/60" },
+    { "limits.events_per_account", "60" },
+    { "http.trusted_proxies", "10.0.0.0/8, proxy.example.org" },
+    { "http.header_timeout_seconds", "0" },
+    { "http.max_connections_per_ip", "0" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -221,6 +301,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/set", test_set);
   g_test_add_func ("/config/errors", test_errors);
   g_test_add_func ("/config/social-keys", test_social_keys);
+  g_test_add_func ("/config/blobs-keys", test_blobs_keys);
   g_test_add_func ("/config/file", test_file);
   g_test_add_func ("/config/example-file", test_example_file);
   return g_test_run ();

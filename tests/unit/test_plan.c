@@ -1,5 +1,6 @@
-/* media/plan: ladder parsing, rungs for a source, chunk arithmetic, and
- * rungs read back from plans and jobs. */
+/* media/plan: ladder parsing, rungs for a source, chunk arithmetic, the
+ * limits on what a probed upload may ask for, the probe's trip from the
+ * media child to reeld, and rungs read back from plans and jobs. */
 #include "core/config.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -201,6 +202,101 @@ test_jobs (void)
   g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
 }
 
+#define SEC G_GUINT64_CONSTANT (1000000000)
+
+static void
+expect_refused (const ReelMediaCaps *caps, const ReelProbe *p, guint chunks, const char *words)
+{
+  g_autoptr (GError) e = NULL;
+  g_assert_false (reel_plan_check (caps, p, chunks, &e));
+  g_assert_error (e, REEL_ERROR, REEL_ERROR_UNSUPPORTED);
+  if (!strstr (e->message, words))
+    g_printerr ("reason: %s\n", e->message);
+  g_assert_nonnull (strstr (e->message, words));
+}
+
+static void
+test_check (void)
+{
+  const ReelMediaCaps caps = { 12 * 3600 * SEC, 12 * 3600 * 60, 7680, 4320, 10000 };
+  ReelProbe p = { 3600 * SEC, 1920, 1080, 1920, 1080, 0, 30, 1 };
+  ReelProbe q;
+
+  g_assert_true (reel_plan_check (&caps, &p, 600, NULL));
+  /* An 8K picture either way round; a ten-year header; a frame rate that
+   * makes an hour a decoding marathon; too many chunks. */
+  q = p, q.coded_width = 4320, q.coded_height = 7680;
+  g_assert_true (reel_plan_check (&caps, &q, 600, NULL));
+  q = p, q.coded_width = 7744, q.coded_height = 64;
+  expect_refused (&caps, &q, 600, "the largest accepted is 7680x4320");
+  q = p, q.coded_width = 5000, q.coded_height = 5000;
+  expect_refused (&caps, &q, 600, "5000x5000");
+  q = p, q.duration_ns = 10 * 365 * 24 * 3600 * SEC;
+  expect_refused (&caps, &q, G_MAXUINT, "lasts 87600 h; the longest accepted is 12 h");
+  q = p, q.fps_n = 1000;
+  expect_refused (&caps, &q, 600, "3600000 frames");
+  /* An unknown rate (0/1) cannot be multiplied: the duration bounds it. */
+  q = p, q.fps_n = 0;
+  g_assert_true (reel_plan_check (&caps, &q, 600, NULL));
+  /* The product of two hostile numbers must not wrap around. */
+  q = p, q.duration_ns = 12 * 3600 * SEC, q.fps_n = G_MAXINT32;
+  expect_refused (&caps, &q, 600, "frames");
+  expect_refused (&caps, &p, 10001, "10001 transcode chunks");
+  q = p, q.ends_early = TRUE;
+  expect_refused (&caps, &q, 600, "lasts 1 h, but it holds no media near that end");
+}
+
+static void
+test_probe_json (void)
+{
+  ReelProbe p = { 2500000000, 360, 640, 640, 360, 90, 30000, 1001, TRUE, "H.264", TRUE };
+  g_autoptr (JsonObject) o = reel_probe_to_json (&p);
+  g_autoptr (ReelProbe) back = reel_probe_from_json (o, NULL);
+  const char *bad[] = {
+    "{}",
+    "{\"duration_ns\":\"2\",\"width\":1,\"height\":1,\"coded_width\":1,\"coded_height\":1,"
+    "\"rotation\":0,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,\"video_codec\":\"x\","
+    "\"ends_early\":false}",
+    "{\"duration_ns\":2,\"width\":-1,\"height\":1,\"coded_width\":1,\"coded_height\":1,"
+    "\"rotation\":0,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,\"video_codec\":\"x\","
+    "\"ends_early\":false}",
+    "{\"duration_ns\":2,\"width\":1,\"height\":1,\"coded_width\":1,\"coded_height\":1,"
+    "\"rotation\":45,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,\"video_codec\":\"x\","
+    "\"ends_early\":false}",
+    "{\"duration_ns\":2,\"width\":1,\"height\":1,\"coded_width\":1,\"coded_height\":1,"
+    "\"rotation\":0,\"fps_n\":0,\"fps_d\":0,\"has_audio\":false,\"video_codec\":\"x\","
+    "\"ends_early\":false}",
+    "{\"duration_ns\":2,\"width\":1,\"height\":1,\"coded_width\":1,\"coded_height\":1,"
+    "\"rotation\":0,\"fps_n\":0,\"fps_d\":1,\"has_audio\":{},\"video_codec\":\"x\","
+    "\"ends_early\":false}",
+    "{\"duration_ns\":2,\"width\":1,\"height\":1,\"coded_width\":1,\"coded_height\":1,"
+    "\"rotation\":0,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,\"video_codec\":[],"
+    "\"ends_early\":false}",
+  };
+
+  g_assert_nonnull (back);
+  g_assert_cmpuint (back->duration_ns, ==, p.duration_ns);
+  g_assert_cmpuint (back->width, ==, 360);
+  g_assert_cmpuint (back->coded_height, ==, 360);
+  g_assert_cmpuint (back->rotation, ==, 90);
+  g_assert_cmpint (back->fps_n, ==, 30000);
+  g_assert_cmpint (back->fps_d, ==, 1001);
+  g_assert_true (back->has_audio);
+  g_assert_true (back->ends_early);
+  g_assert_cmpstr (back->video_codec, ==, "H.264");
+  /* What a compromised child might send is refused, never trusted. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autoptr (JsonObject) b = reel_json_parse_object (bad[i], strlen (bad[i]), NULL);
+      g_autoptr (ReelProbe) r = NULL;
+      g_assert_nonnull (b);
+      r = reel_probe_from_json (b, &e);
+      g_assert_null (r);
+      g_assert_error (e, REEL_ERROR, REEL_ERROR_INTERNAL);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -211,5 +307,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plan/short-first-chunk", test_short_first_chunk);
   g_test_add_func ("/plan/from-json", test_from_json);
   g_test_add_func ("/plan/jobs", test_jobs);
+  g_test_add_func ("/plan/check", test_check);
+  g_test_add_func ("/plan/probe-json", test_probe_json);
   return g_test_run ();
 }

@@ -1,0 +1,465 @@
+/* See connections.h.
+ *
+ * One Conn per accepted socket, in a table by socket, with one timer that
+ * fires at its deadline: a body chunk only moves the deadline, and the
+ * timer, when it fires early, sleeps again until the new one. A Conn ends
+ * when a sweep finds its socket closed or, with a libsoup that finalizes
+ * sockets, through a weak reference (so no pointer outlives its socket). */
+#include "http/connections.h"
+#include "http/peer.h"
+#include "core/metrics.h"
+
+#include <sys/resource.h>
+
+#define DATA_REFUSED "reel-refused"
+/* Descriptors kept for everything but client connections (LMDB, NATS,
+ * blobs being served, media pipelines): the total cap is lowered to fit
+ * under RLIMIT_NOFILE with these spare, because libsoup stops accepting
+ * for good once accept() fails. */
+#define RESERVED_FDS 256
+/* How often closed connections are released (the gauge and memory; the
+ * caps themselves are checked exactly, sweeping at once when one is hit). */
+#define SWEEP_INTERVAL_S 1
+/* A refused client may try again once a few requests have finished. */
+#define REFUSED_RETRY_AFTER "5"
+
+typedef enum
+{
+  PHASE_HEADERS,
+  PHASE_BODY,
+  PHASE_HANDLING,
+  PHASE_IDLE,
+} Phase;
+
+static const char *const phase_names[] = { "headers", "body", "handling", "idle" };
+
+typedef struct
+{
+  ReelConnections *rc;
+  GSocket *socket; /* weak reference */
+  char *peer;      /* the key counted in per_ip; NULL for a trusted proxy */
+  Phase phase;
+  gint64 deadline_us;     /* monotonic; 0 = none */
+  GSource *timer;         /* fires at deadline_us */
+  GSource *readable;      /* idle: the next request, or the client's close */
+  gboolean orphaned;      /* ended while idle: libsoup will not close it */
+  SoupServerMessage *msg; /* weak pointer: the request being read */
+} Conn;
+
+struct ReelConnections
+{
+  const ReelConfig *cfg;
+  SoupServer *server;
+  gulong started_handler;
+  GSource *sweep; /* releases closed connections every SWEEP_INTERVAL_S */
+  GPtrArray *trusted;
+  GHashTable *conns;  /* GSocket -> Conn (owned) */
+  GHashTable *per_ip; /* peer key -> count */
+  guint max_total;
+};
+
+static void
+clear_source (GSource **source)
+{
+  if (*source)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static void
+update_gauge (ReelConnections *rc)
+{
+  reel_metrics_set ("reel_http_connections", NULL, g_hash_table_size (rc->conns));
+}
+
+/* Shuts the socket both ways: the client sees EOF, libsoup reads EOF and
+ * closes the connection. */
+static void
+shut (Conn *c)
+{
+  c->deadline_us = 0;
+  clear_source (&c->readable);
+  /* libsoup 3.2 never closes a keep-alive connection that ends between
+   * requests (its waiting message has no completion callback), so the
+   * descriptor would leak; the sweep closes it once libsoup has read the
+   * end (in this same main-loop iteration: nothing of libsoup's watches
+   * the socket after that). */
+  c->orphaned = c->phase == PHASE_IDLE;
+  g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
+}
+
+static void
+kick (Conn *c)
+{
+  g_autoptr (GString) labels = g_string_new (NULL);
+  reel_metrics_label (labels, "phase", phase_names[c->phase]);
+  reel_metrics_add ("reel_http_connections_timed_out_total", labels->str, 1);
+  shut (c);
+}
+
+static void schedule (Conn *c);
+
+static gboolean
+on_deadline (gpointer data)
+{
+  Conn *c = data;
+  /* GLib holds the source while it dispatches; drop ours. */
+  g_clear_pointer (&c->timer, g_source_unref);
+  if (c->deadline_us == 0)
+    return G_SOURCE_REMOVE;
+  if (g_get_monotonic_time () < c->deadline_us)
+    schedule (c);
+  else
+    kick (c);
+  return G_SOURCE_REMOVE;
+}
+
+/* (Re)starts the timer for deadline_us, or stops it when there is none. */
+static void
+schedule (Conn *c)
+{
+  gint64 wait_us;
+  clear_source (&c->timer);
+  if (c->deadline_us == 0)
+    return;
+  wait_us = MAX (0, c->deadline_us - g_get_monotonic_time ());
+  c->timer = g_timeout_source_new ((guint)((wait_us + 999) / 1000));
+  g_source_set_callback (c->timer, on_deadline, c, NULL);
+  g_source_attach (c->timer, NULL);
+}
+
+static void
+enter (Conn *c, Phase phase, guint timeout_s)
+{
+  c->phase = phase;
+  c->deadline_us = timeout_s ? g_get_monotonic_time () + (gint64)timeout_s * G_USEC_PER_SEC : 0;
+  schedule (c);
+}
+
+static void
+on_got_headers (SoupServerMessage *msg, gpointer data)
+{
+  Conn *c = data;
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+  SoupEncoding enc = soup_message_headers_get_encoding (h);
+  gboolean body
+      = enc == SOUP_ENCODING_CHUNKED
+        || (enc == SOUP_ENCODING_CONTENT_LENGTH && soup_message_headers_get_content_length (h) > 0);
+  if (body)
+    enter (c, PHASE_BODY, c->rc->cfg->http_body_timeout_s);
+  else
+    enter (c, PHASE_HANDLING, 0);
+}
+
+static void
+on_got_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
+{
+  Conn *c = data;
+  if (c->phase == PHASE_BODY && c->deadline_us)
+    c->deadline_us
+        = g_get_monotonic_time () + (gint64)c->rc->cfg->http_body_timeout_s * G_USEC_PER_SEC;
+}
+
+static void
+on_got_body (SoupServerMessage *msg, gpointer data)
+{
+  enter (data, PHASE_HANDLING, 0);
+}
+
+/* Idle, something to read: the next request (request-started follows) or
+ * the client's close, which libsoup 3.2 reads but never acts on for a
+ * keep-alive connection between requests (the descriptor would leak). */
+static gboolean
+on_readable (GSocket *socket, GIOCondition condition, gpointer data)
+{
+  Conn *c = data;
+  char byte;
+  GInputVector v = { &byte, 1 };
+  gint flags = G_SOCKET_MSG_PEEK;
+  gssize n = g_socket_receive_message (socket, NULL, &v, 1, NULL, NULL, &flags, NULL, NULL);
+  g_clear_pointer (&c->readable, g_source_unref);
+  if (n == 0 && c->phase == PHASE_IDLE)
+    shut (c);
+  return G_SOURCE_REMOVE;
+}
+
+/* Whether libsoup keeps the connection open after msg (its own test is
+ * private): HTTP/1.1 unless either side said close, HTTP/1.0 only when the
+ * client asked for keep-alive. */
+static gboolean
+keeps_alive (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *resp = soup_server_message_get_response_headers (msg);
+  if (soup_message_headers_header_contains (req, "Connection", "close")
+      || soup_message_headers_header_contains (resp, "Connection", "close"))
+    return FALSE;
+  return soup_server_message_get_http_version (msg) != SOUP_HTTP_1_0
+         || soup_message_headers_header_contains (req, "Connection", "Keep-Alive");
+}
+
+/* The answer is out: a keep-alive connection now waits for the next
+ * request, whose first byte starts its header deadline (request-started). */
+static void
+on_finished (SoupServerMessage *msg, gpointer data)
+{
+  Conn *c = data;
+  if (!keeps_alive (msg))
+    {
+      enter (c, PHASE_HANDLING, 0); /* libsoup closes it now */
+      return;
+    }
+  enter (c, PHASE_IDLE, c->rc->cfg->http_idle_timeout_s);
+  clear_source (&c->readable);
+  c->readable = g_socket_create_source (c->socket, G_IO_IN, NULL);
+  g_source_set_callback (c->readable, G_SOURCE_FUNC (on_readable), c, NULL);
+  g_source_attach (c->readable, NULL);
+}
+
+static void
+forget_message (Conn *c)
+{
+  if (!c->msg)
+    return;
+  g_signal_handlers_disconnect_by_data (c->msg, c);
+  g_object_remove_weak_pointer (G_OBJECT (c->msg), (gpointer *)&c->msg);
+  c->msg = NULL;
+}
+
+static void
+watch_message (Conn *c, SoupServerMessage *msg)
+{
+  forget_message (c);
+  c->msg = msg;
+  g_object_add_weak_pointer (G_OBJECT (msg), (gpointer *)&c->msg);
+  g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), c);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), c);
+  g_signal_connect (msg, "got-body", G_CALLBACK (on_got_body), c);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_finished), c);
+}
+
+static void
+conn_free (Conn *c)
+{
+  clear_source (&c->timer);
+  clear_source (&c->readable);
+  forget_message (c);
+  g_free (c->peer);
+  g_free (c);
+}
+
+/* Stops counting a connection (and frees c). */
+static void
+release (ReelConnections *rc, Conn *c, gpointer socket)
+{
+  if (c->peer)
+    {
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (rc->per_ip, c->peer));
+      if (n <= 1)
+        g_hash_table_remove (rc->per_ip, c->peer);
+      else
+        g_hash_table_insert (rc->per_ip, g_strdup (c->peer), GUINT_TO_POINTER (n - 1));
+    }
+  g_hash_table_remove (rc->conns, socket);
+  update_gauge (rc);
+}
+
+/* The socket is being finalized (libsoup 3.3 and later finalize a
+ * connection's socket once it is closed). */
+static void
+conn_gone (gpointer data, GObject *where_the_socket_was)
+{
+  Conn *c = data;
+  release (c->rc, c, where_the_socket_was);
+}
+
+/* Releases the connections libsoup has closed, closing the orphaned ones
+ * first. libsoup 3.2 never finalizes a server connection's socket (its
+ * objects leak), so closing is what tells: the descriptor is closed with
+ * the connection. */
+static void
+sweep_closed (ReelConnections *rc)
+{
+  GHashTableIter it;
+  gpointer socket, conn;
+  g_autoptr (GPtrArray) closed = g_ptr_array_new ();
+  g_hash_table_iter_init (&it, rc->conns);
+  while (g_hash_table_iter_next (&it, &socket, &conn))
+    {
+      if (((Conn *)conn)->orphaned)
+        (void)g_socket_close (socket, NULL);
+      if (g_socket_is_closed (socket))
+        g_ptr_array_add (closed, socket);
+    }
+  for (guint i = 0; i < closed->len; i++)
+    {
+      Conn *c = g_hash_table_lookup (rc->conns, closed->pdata[i]);
+      g_object_weak_unref (closed->pdata[i], conn_gone, c);
+      release (rc, c, closed->pdata[i]);
+    }
+}
+
+static gboolean
+on_sweep (gpointer data)
+{
+  sweep_closed (data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Answers 503 on the raw socket (the request has not been read) and shuts
+ * it; the request, if it is read anyway, does not run (refused()). */
+static void
+refuse (GSocket *socket, const char *cap, const char *why)
+{
+  g_autoptr (GString) labels = g_string_new (NULL);
+  g_autofree char *body
+      = g_strdup_printf ("{\"error\":{\"code\":\"unavailable\",\"message\":\"%s\"}}", why);
+  g_autofree char *answer = g_strdup_printf ("HTTP/1.1 503 Service Unavailable\r\n"
+                                             "Content-Type: application/json\r\n"
+                                             "Cache-Control: no-store\r\n"
+                                             "Retry-After: " REFUSED_RETRY_AFTER "\r\n"
+                                             "Connection: close\r\n"
+                                             "Content-Length: %zu\r\n\r\n%s",
+                                             strlen (body), body);
+  reel_metrics_label (labels, "cap", cap);
+  reel_metrics_add ("reel_http_connections_refused_total", labels->str, 1);
+  g_object_set_data (G_OBJECT (socket), DATA_REFUSED, GINT_TO_POINTER (TRUE));
+  /* A new socket's send buffer is empty: this never blocks nor splits. */
+  (void)g_socket_send_with_blocking (socket, answer, strlen (answer), FALSE, NULL, NULL);
+  g_socket_shutdown (socket, TRUE, TRUE, NULL);
+}
+
+gboolean
+reel_connections_refused (SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  return socket && g_object_get_data (G_OBJECT (socket), DATA_REFUSED);
+}
+
+/* A new connection: counted, or refused at a cap (NULL). */
+static Conn *
+admit (ReelConnections *rc, SoupServerMessage *msg, GSocket *socket)
+{
+  GInetAddress *addr = reel_peer_address (msg);
+  g_autofree char *peer
+      = addr && !reel_peer_trusted (rc->trusted, addr) ? reel_peer_key (addr) : NULL;
+  guint from_peer = peer ? GPOINTER_TO_UINT (g_hash_table_lookup (rc->per_ip, peer)) : 0;
+  Conn *c;
+
+  /* At a cap, count again without the connections closed since the last
+   * sweep, so the decision is exact. */
+  if (g_hash_table_size (rc->conns) >= rc->max_total
+      || (peer && from_peer >= rc->cfg->http_max_conns_per_ip))
+    {
+      sweep_closed (rc);
+      from_peer = peer ? GPOINTER_TO_UINT (g_hash_table_lookup (rc->per_ip, peer)) : 0;
+    }
+  if (g_hash_table_size (rc->conns) >= rc->max_total)
+    {
+      refuse (socket, "total", "the server has too many open connections");
+      return NULL;
+    }
+  if (peer && from_peer >= rc->cfg->http_max_conns_per_ip)
+    {
+      refuse (socket, "per_ip", "too many open connections from this address");
+      return NULL;
+    }
+  c = g_new0 (Conn, 1);
+  c->rc = rc;
+  c->socket = socket;
+  if (peer)
+    {
+      g_hash_table_insert (rc->per_ip, g_strdup (peer), GUINT_TO_POINTER (from_peer + 1));
+      c->peer = g_steal_pointer (&peer);
+    }
+  g_object_weak_ref (G_OBJECT (socket), conn_gone, c);
+  g_hash_table_insert (rc->conns, socket, c);
+  update_gauge (rc);
+  return c;
+}
+
+static void
+on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  ReelConnections *rc = data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+  Conn *c;
+
+  if (!socket || g_object_get_data (G_OBJECT (socket), DATA_REFUSED))
+    return;
+  c = g_hash_table_lookup (rc->conns, socket);
+  if (!c)
+    {
+      /* Just accepted: the first request's headers are due. */
+      if (!(c = admit (rc, msg, socket)))
+        return;
+      watch_message (c, msg);
+      enter (c, PHASE_HEADERS, rc->cfg->http_header_timeout_s);
+      return;
+    }
+  /* The first byte of the next request on a keep-alive connection (libsoup
+   * starts a keep-alive request only when bytes arrive). */
+  clear_source (&c->readable);
+  watch_message (c, msg);
+  enter (c, PHASE_HEADERS, rc->cfg->http_header_timeout_s);
+}
+
+/* The total cap, lowered to fit the descriptors this process may open. */
+static guint
+total_cap (guint configured)
+{
+  struct rlimit lim;
+  if (getrlimit (RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY
+      || lim.rlim_cur >= (rlim_t)configured + RESERVED_FDS)
+    return configured;
+  guint fit = lim.rlim_cur > 2 * RESERVED_FDS ? (guint)(lim.rlim_cur - RESERVED_FDS)
+                                              : (guint)(lim.rlim_cur / 2);
+  g_message ("http.max_connections: %u does not fit the open-file limit of %lu; using %u "
+             "(raise LimitNOFILE to allow more)",
+             configured, (unsigned long)lim.rlim_cur, fit);
+  return fit;
+}
+
+ReelConnections *
+reel_connections_new (SoupServer *server, const ReelConfig *cfg, GPtrArray *trusted)
+{
+  ReelConnections *rc = g_new0 (ReelConnections, 1);
+  reel_metrics_declare ("reel_http_connections", REEL_METRIC_GAUGE, "Open client connections");
+  reel_metrics_declare ("reel_http_connections_refused_total", REEL_METRIC_COUNTER,
+                        "Connections answered 503 and closed at once, by the cap they hit");
+  reel_metrics_declare ("reel_http_connections_timed_out_total", REEL_METRIC_COUNTER,
+                        "Connections closed for missing a deadline, by what they were doing");
+  rc->cfg = cfg;
+  rc->server = server;
+  rc->trusted = trusted;
+  rc->conns
+      = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)conn_free);
+  rc->per_ip = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  rc->max_total = total_cap (cfg->http_max_conns);
+  rc->started_handler
+      = g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), rc);
+  rc->sweep = g_timeout_source_new_seconds (SWEEP_INTERVAL_S);
+  g_source_set_callback (rc->sweep, on_sweep, rc, NULL);
+  g_source_attach (rc->sweep, NULL);
+  update_gauge (rc);
+  return rc;
+}
+
+void
+reel_connections_free (ReelConnections *rc)
+{
+  GHashTableIter it;
+  gpointer socket, conn;
+  if (!rc)
+    return;
+  g_signal_handler_disconnect (rc->server, rc->started_handler);
+  clear_source (&rc->sweep);
+  g_hash_table_iter_init (&it, rc->conns);
+  while (g_hash_table_iter_next (&it, &socket, &conn))
+    g_object_weak_unref (socket, conn_gone, conn);
+  g_hash_table_destroy (rc->conns);
+  g_hash_table_destroy (rc->per_ip);
+  g_free (rc);
+}

@@ -1,0 +1,487 @@
+/* See child.h. The child's stdout and stderr are read with poll() on the
+ * calling thread (a job worker's own thread), which also keeps the time:
+ * the wall-clock deadline, the silence limit and the job's in-progress
+ * acks. */
+#include "media/child.h"
+#include "core/error.h"
+#include "core/json.h"
+
+#include "reel-config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+#include <glib-unix.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* AddressSanitizer reserves terabytes of address space for its shadow
+ * memory: under RLIMIT_AS an ASan-built child could not even start, so the
+ * address-space limit is left out of such builds (meson
+ * -Db_sanitize=address). The other limits still apply. */
+#if defined(__SANITIZE_ADDRESS__)
+#define REEL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define REEL_ASAN 1
+#endif
+#endif
+
+/* The child writes a line every second; one silent this long is wedged
+ * (GstDiscoverer and GStreamer state changes never block its loop for that
+ * long), and is stopped before the wall-clock deadline would. */
+#define SILENCE_S 60
+/* After its answer the child exits at once; one that does not within this
+ * is killed (its answer stands). */
+#define EXIT_GRACE_S 5
+/* Between SIGXCPU at the soft CPU limit and SIGKILL at the hard one. */
+#define CPU_GRACE_S 5
+/* A reply line is a probe or a progress report: far below this. */
+#define LINE_MAX_BYTES (1024 * 1024)
+/* How much of the child's stderr is kept for the log and the diagnosis. */
+#define STDERR_TAIL_BYTES 4096
+#define POLL_INTERVAL_MS 1000
+#define REAP_POLL_US (10 * 1000)
+/* glibc reserves 64 MiB of address space per malloc arena, up to eight per
+ * core: on a big machine that alone would exceed the memory limit. Two
+ * arenas serve a pipeline's threads well enough. */
+#define CHILD_MALLOC_ARENAS "2"
+
+void
+reel_media_limits_for (const ReelConfig *cfg, guint64 media_ns, ReelMediaLimits *limits)
+{
+  guint64 media_s = (media_ns + G_GUINT64_CONSTANT (999999999)) / G_GUINT64_CONSTANT (1000000000);
+  guint64 timeout = cfg->job_timeout_s + (guint64)cfg->job_timeout_factor * media_s;
+  limits->timeout_s = (guint)MIN (timeout, (guint64)G_MAXINT32);
+  limits->memory_bytes = (guint64)cfg->memory_limit_mb << 20;
+}
+
+/* reel-media beside the running reeld (a build tree, or both copied to one
+ * directory), else where meson installs it. */
+static const char *
+helper_path (void)
+{
+  static gsize once;
+  static char *path;
+  if (g_once_init_enter (&once))
+    {
+      g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+      g_autofree char *dir = self ? g_path_get_dirname (self) : NULL;
+      char *p = dir ? g_build_filename (dir, "reel-media", NULL) : NULL;
+      if (!p || !g_file_test (p, G_FILE_TEST_IS_EXECUTABLE))
+        {
+          g_free (p);
+          p = g_build_filename (REEL_INSTALLED_LIBEXECDIR, "reel-media", NULL);
+        }
+      path = p;
+      g_once_init_leave (&once, 1);
+    }
+  return path;
+}
+
+/* Limits as the child sets them on itself between fork and exec (where
+ * only async-signal-safe calls are allowed, so they are computed before). */
+typedef struct
+{
+  pid_t parent;
+  struct rlimit cpu;
+  struct rlimit as;
+  gboolean limit_as;
+} ChildSetup;
+
+static void
+child_setup (gpointer data)
+{
+  const ChildSetup *c = data;
+  const struct rlimit no_core = { 0, 0 };
+  /* Dies with the thread that started it: a reeld killed mid-job leaves no
+   * orphan decoding on. The check closes the race with a parent that died
+   * before the call. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != c->parent)
+    _exit (127);
+  setrlimit (RLIMIT_CPU, &c->cpu);
+  if (c->limit_as)
+    setrlimit (RLIMIT_AS, &c->as);
+  /* A crash on a hostile file is expected: no core files in the data dir. */
+  setrlimit (RLIMIT_CORE, &no_core);
+}
+
+/* A pipe holding the request, its read end for the child's stdin: written
+ * whole before the child starts, so reeld never blocks on (or takes a
+ * SIGPIPE from) a child that does not read it. */
+static int
+request_fd (JsonObject *request, GError **error)
+{
+  g_autofree char *json = reel_json_object_to_string (request);
+  g_autofree char *text = g_strconcat (json, "\n", NULL);
+  gsize len = strlen (text), done = 0;
+  int fds[2];
+
+  if (!g_unix_open_pipe (fds, FD_CLOEXEC, error))
+    return -1;
+  if (!g_unix_set_fd_nonblocking (fds[1], TRUE, error))
+    goto fail;
+  while (done < len)
+    {
+      ssize_t n = write (fds[1], text + done, len - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                       "cannot hand a %" G_GSIZE_FORMAT "-byte request to reel-media: %s", len,
+                       g_strerror (errno));
+          goto fail;
+        }
+      done += (gsize)n;
+    }
+  close (fds[1]);
+  return fds[0];
+fail:
+  close (fds[0]);
+  close (fds[1]);
+  return -1;
+}
+
+typedef enum
+{
+  KILLED_NOT,
+  KILLED_STOPPING, /* reeld is shutting down */
+  KILLED_LATE,     /* past the wall-clock deadline */
+  KILLED_SILENT,   /* no line for SILENCE_S */
+  KILLED_GARBLED,  /* a line longer than LINE_MAX_BYTES */
+  KILLED_ANSWERED, /* answered, but did not exit */
+} Killed;
+
+typedef struct
+{
+  GSubprocess *proc;
+  GString *out;      /* stdout not yet split into lines */
+  GString *err_tail; /* the last STDERR_TAIL_BYTES of stderr */
+  JsonObject *reply; /* the result or error line */
+  gint64 last_line;
+  gint64 replied_at;
+  Killed killed;
+} Child;
+
+static void
+kill_child (Child *c, Killed why)
+{
+  if (c->killed == KILLED_NOT)
+    {
+      c->killed = why;
+      g_subprocess_force_exit (c->proc);
+    }
+}
+
+static void
+take_line (Child *c, const char *line, gsize len, gint64 now)
+{
+  g_autoptr (JsonObject) o = reel_json_parse_object (line, len, NULL);
+  JsonNode *result = o ? json_object_get_member (o, "result") : NULL;
+  JsonNode *err = o ? json_object_get_member (o, "error") : NULL;
+
+  /* Anything else a library printed on stdout is not for us. */
+  if (!o)
+    return;
+  c->last_line = now;
+  if (c->reply
+      || !((result && JSON_NODE_HOLDS_OBJECT (result)) || (err && JSON_NODE_HOLDS_OBJECT (err))))
+    return;
+  c->reply = g_steal_pointer (&o);
+  c->replied_at = now;
+}
+
+/* Reads what fd has; FALSE at its end. */
+static gboolean
+drain (Child *c, int fd, gboolean is_stdout, gint64 now)
+{
+  char block[65536];
+  ssize_t n = read (fd, block, sizeof block);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return TRUE;
+  if (n <= 0)
+    return FALSE;
+  if (!is_stdout)
+    {
+      g_string_append_len (c->err_tail, block, n);
+      if (c->err_tail->len > STDERR_TAIL_BYTES)
+        g_string_erase (c->err_tail, 0, (gssize)(c->err_tail->len - STDERR_TAIL_BYTES));
+      return TRUE;
+    }
+  g_string_append_len (c->out, block, n);
+  for (char *nl; (nl = memchr (c->out->str, '\n', c->out->len));)
+    {
+      take_line (c, c->out->str, (gsize)(nl - c->out->str), now);
+      g_string_erase (c->out, 0, nl - c->out->str + 1);
+    }
+  if (c->out->len > LINE_MAX_BYTES)
+    kill_child (c, KILLED_GARBLED);
+  return TRUE;
+}
+
+static int
+pipe_fd (GInputStream *stream)
+{
+  return g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (stream));
+}
+
+/* Reads the child until both its outputs end or it is killed. */
+static void
+watch (Child *c, const ReelMediaLimits *limits, const ReelJob *job)
+{
+  int fds[2] = { pipe_fd (g_subprocess_get_stdout_pipe (c->proc)),
+                 pipe_fd (g_subprocess_get_stderr_pipe (c->proc)) };
+  gint64 start = g_get_monotonic_time ();
+  gint64 deadline = start + (gint64)limits->timeout_s * G_USEC_PER_SEC;
+  gint64 last_alive = start;
+
+  c->last_line = start;
+  while ((fds[0] >= 0 || fds[1] >= 0) && c->killed == KILLED_NOT)
+    {
+      struct pollfd p[2];
+      nfds_t n = 0;
+      gint64 now;
+      for (guint i = 0; i < 2; i++)
+        if (fds[i] >= 0)
+          p[n++] = (struct pollfd){ fds[i], POLLIN, 0 };
+      if (poll (p, n, POLL_INTERVAL_MS) < 0 && errno != EINTR)
+        {
+          kill_child (c, KILLED_SILENT); /* cannot watch it: stop it */
+          break;
+        }
+      now = g_get_monotonic_time ();
+      for (nfds_t i = 0; i < n; i++)
+        if (p[i].revents && !drain (c, p[i].fd, p[i].fd == fds[0], now))
+          fds[p[i].fd == fds[0] ? 0 : 1] = -1;
+      if (job && reel_job_stopping (job))
+        kill_child (c, KILLED_STOPPING);
+      else if (now > deadline)
+        kill_child (c, KILLED_LATE);
+      else if (c->replied_at && now - c->replied_at > EXIT_GRACE_S * G_USEC_PER_SEC)
+        kill_child (c, KILLED_ANSWERED);
+      else if (now - c->last_line > SILENCE_S * G_USEC_PER_SEC)
+        kill_child (c, KILLED_SILENT);
+      else if (job && now - last_alive >= G_USEC_PER_SEC)
+        {
+          last_alive = now;
+          reel_job_progress (job);
+        }
+    }
+}
+
+/* Waits for the child to end; one that closed its outputs but lives on
+ * is killed after EXIT_GRACE_S, so the wait below cannot hang. */
+static void
+reap (Child *c)
+{
+  gint64 until = g_get_monotonic_time () + EXIT_GRACE_S * G_USEC_PER_SEC;
+  /* GSubprocess forgets the pid once GLib's worker has reaped it. */
+  while (c->killed == KILLED_NOT && g_subprocess_get_identifier (c->proc))
+    {
+      if (g_get_monotonic_time () > until)
+        kill_child (c, c->reply ? KILLED_ANSWERED : KILLED_SILENT);
+      else
+        g_usleep (REAP_POLL_US);
+    }
+  g_subprocess_wait (c->proc, NULL, NULL);
+}
+
+static ReelErrorCode
+code_from_name (const char *name)
+{
+  for (ReelErrorCode code = REEL_ERROR_INVALID; code < REEL_ERROR_INTERNAL; code++)
+    if (g_strcmp0 (reel_error_code_name (code), name) == 0)
+      return code;
+  return REEL_ERROR_INTERNAL;
+}
+
+/* Why a child that gave no answer ended, in words for the uploader. */
+static void
+explain_death (Child *c, const ReelMediaLimits *limits, const char *what, GError **error)
+{
+  int sig = g_subprocess_get_if_signaled (c->proc) ? g_subprocess_get_term_sig (c->proc) : 0;
+  gboolean out_of_memory = strstr (c->err_tail->str, "failed to allocate")
+                           || strstr (c->err_tail->str, "out of memory")
+                           || strstr (c->err_tail->str, "bad_alloc");
+
+  /* A sanitizer build's child reports a crash itself and exits with 1:
+   * "SUMMARY: AddressSanitizer: SEGV ..." names what happened. */
+  const char *summary = strstr (c->err_tail->str, "SUMMARY: AddressSanitizer: ");
+  g_autofree char *asan
+      = summary ? g_strndup (summary + strlen ("SUMMARY: AddressSanitizer: "),
+                             strcspn (summary + strlen ("SUMMARY: AddressSanitizer: "), " \n"))
+                : NULL;
+
+  switch (c->killed)
+    {
+    case KILLED_LATE:
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                   "%s took longer than %u s and was stopped", what, limits->timeout_s);
+      return;
+    case KILLED_SILENT:
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                   "%s stopped responding for %d s and was stopped", what, SILENCE_S);
+      return;
+    case KILLED_STOPPING:
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
+                   "%s was interrupted: the service is shutting down", what);
+      return;
+    case KILLED_GARBLED:
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                   "the media process sent a malformed answer while %s", what);
+      return;
+    case KILLED_ANSWERED:
+    case KILLED_NOT:
+      break;
+    }
+  if (asan && *asan)
+    g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                 "the decoder crashed (AddressSanitizer: %s) while %s", asan, what);
+  else if (sig && out_of_memory && limits->memory_bytes)
+    g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                 "%s ran out of memory (the limit is %" G_GUINT64_FORMAT " MiB)", what,
+                 limits->memory_bytes >> 20);
+  else if (sig == SIGXCPU)
+    g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "%s used more than %u s of CPU time", what,
+                 limits->timeout_s * g_get_num_processors ());
+  else if (sig == SIGKILL)
+    g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                 "the media process was killed (signal 9, perhaps for lack of memory) while %s",
+                 what);
+  else if (sig)
+    g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                 "the decoder crashed (signal %d, %s) while %s", sig, g_strsignal (sig), what);
+  else
+    g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                 "the media process exited (status %d) without an answer while %s",
+                 g_subprocess_get_exit_status (c->proc), what);
+}
+
+/* Starts reel-media on stdin_fd (taken) under limits (timeout_s 0: no CPU
+ * limit), its stdout a pipe, its stderr a pipe when asked, else reeld's. */
+static GSubprocess *
+spawn (const ReelMediaLimits *limits, int stdin_fd, gboolean stderr_pipe, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | (stderr_pipe ? G_SUBPROCESS_FLAGS_STDERR_PIPE : 0));
+  ChildSetup setup = { getpid () };
+  guint64 cpu_s = (guint64)limits->timeout_s * MAX (1, g_get_num_processors ());
+  GSubprocess *proc;
+
+  setup.cpu.rlim_cur = cpu_s ? (rlim_t)cpu_s : RLIM_INFINITY;
+  setup.cpu.rlim_max = cpu_s ? (rlim_t)(cpu_s + CPU_GRACE_S) : RLIM_INFINITY;
+#ifndef REEL_ASAN
+  setup.limit_as = limits->memory_bytes > 0;
+  setup.as.rlim_cur = setup.as.rlim_max = (rlim_t)limits->memory_bytes;
+#endif
+  g_subprocess_launcher_take_stdin_fd (launcher, stdin_fd);
+  g_subprocess_launcher_setenv (launcher, "MALLOC_ARENA_MAX", CHILD_MALLOC_ARENAS, TRUE);
+  /* Every other descriptor of reeld's (sockets, LMDB, the NATS store) is
+   * closed in the child: GSubprocess marks them close-on-exec. */
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, &setup, NULL);
+  proc = g_subprocess_launcher_spawn (launcher, error, helper_path (), NULL);
+  if (!proc)
+    g_prefix_error (error, "cannot start %s: ", helper_path ());
+  return proc;
+}
+
+JsonObject *
+reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits, const char *what,
+                      const ReelJob *job, GError **error)
+{
+  Child c = { 0 };
+  g_autoptr (GError) local = NULL;
+  g_autofree char *pid = NULL;
+  int stdin_fd = request_fd (request, error);
+  JsonObject *out = NULL;
+  JsonNode *node;
+
+  if (stdin_fd < 0)
+    return NULL;
+  c.proc = spawn (limits, stdin_fd, TRUE, error);
+  if (!c.proc)
+    return NULL;
+  pid = g_strdup (g_subprocess_get_identifier (c.proc));
+  c.out = g_string_new (NULL);
+  c.err_tail = g_string_new (NULL);
+  watch (&c, limits, job);
+  reap (&c);
+
+  if (c.reply && (node = json_object_get_member (c.reply, "result")))
+    out = json_object_ref (json_node_get_object (node));
+  else if (c.reply)
+    {
+      /* The child's words, checked: it read hostile bytes. */
+      JsonObject *e = json_object_get_object_member (c.reply, "error");
+      const char *code = reel_json_get_string (e, "code", FALSE, NULL);
+      const char *message = reel_json_get_string (e, "message", FALSE, NULL);
+      g_set_error (error, REEL_ERROR, code_from_name (code), "%s", message ? message : "failed");
+    }
+  else
+    {
+      explain_death (&c, limits, what, &local);
+      g_warning ("reel-media (pid %s): %s; the end of its log: %s", pid ? pid : "?", local->message,
+                 c.err_tail->str);
+      g_propagate_error (error, g_steal_pointer (&local));
+    }
+  g_clear_pointer (&c.reply, json_object_unref);
+  g_string_free (c.out, TRUE);
+  g_string_free (c.err_tail, TRUE);
+  g_object_unref (c.proc);
+  return out;
+}
+
+GSubprocess *
+reel_media_child_start (JsonObject *request, guint64 memory_bytes, int *talk_fd, GError **error)
+{
+  ReelMediaLimits limits = { 0, memory_bytes };
+  int fds[2];
+  GSubprocess *proc;
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "socketpair: %s", g_strerror (errno));
+      return NULL;
+    }
+  if (!reel_media_child_answer (fds[0], request, error)
+      || !(proc = spawn (&limits, fds[1], FALSE, error)))
+    {
+      close (fds[0]);
+      close (fds[1]);
+      return NULL;
+    }
+  *talk_fd = fds[0];
+  return proc;
+}
+
+gboolean
+reel_media_child_answer (int talk_fd, JsonObject *answer, GError **error)
+{
+  g_autofree char *json = reel_json_object_to_string (answer);
+  g_autofree char *text = g_strconcat (json, "\n", NULL);
+  gsize len = strlen (text), done = 0;
+
+  while (done < len)
+    {
+      /* MSG_NOSIGNAL: a child gone is an error here, not a SIGPIPE. */
+      ssize_t n = send (talk_fd, text + done, len - done, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot talk to reel-media: %s",
+                       g_strerror (errno));
+          return FALSE;
+        }
+      done += (gsize)n;
+    }
+  return TRUE;
+}
