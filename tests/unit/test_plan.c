@@ -272,6 +272,15 @@ test_probe_json (void)
     "{\"duration_ns\":2,\"width\":1,\"height\":1,\"coded_width\":1,\"coded_height\":1,"
     "\"rotation\":0,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,\"video_codec\":[],"
     "\"ends_early\":false}",
+    /* A displayed size that is not the coded one turned: the caps read
+     * the coded size, the ladder the displayed one (found by
+     * tests/fuzz/fuzz_probe.c). */
+    "{\"duration_ns\":2,\"width\":766767,\"height\":219,\"coded_width\":1280,"
+    "\"coded_height\":720,\"rotation\":0,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,"
+    "\"video_codec\":\"x\",\"ends_early\":false}",
+    "{\"duration_ns\":2,\"width\":1280,\"height\":720,\"coded_width\":1280,"
+    "\"coded_height\":720,\"rotation\":90,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,"
+    "\"video_codec\":\"x\",\"ends_early\":false}",
   };
 
   g_assert_nonnull (back);
