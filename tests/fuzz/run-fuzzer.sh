@@ -12,5 +12,6 @@ shift 4
 mkdir -p "$work/corpus"
 # -timeout: one input taking seconds is a hang (every parser here is linear).
 # -rss_limit_mb: an input that makes a parser allocate gigabytes is a finding.
+# -error_exitcode=1: libFuzzer's default, 77, is what meson reads as "skipped".
 exec "$harness" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$work/" "$@" "$work/corpus" "$corpus"
+  -print_final_stats=1 -error_exitcode=1 -artifact_prefix="$work/" "$@" "$work/corpus" "$corpus"
