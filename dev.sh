@@ -115,7 +115,8 @@ run_tests() {
   # The fuzzers: about 7 minutes with their build (README "Fuzzing").
   run_fuzz || status=1
   passed=$((passed + $(count build-fuzz Ok)))
-  failed=$((failed + $(count build-fuzz Fail) + $(count build-fuzz Timeout)))
+  # A harness that cannot run is a failure here, not a skip.
+  failed=$((failed + $(count build-fuzz Fail) + $(count build-fuzz Timeout) + $(count build-fuzz Skipped)))
 
   echo "tests: $passed passed, $failed failed"
   return $status
