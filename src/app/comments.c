@@ -154,7 +154,7 @@ gboolean
 reel_comments_reserve (ReelCommentGate *gate, ReelStore *store, const char *author, guint limit,
                        guint window_s, gint64 now_us, guint *retry_after_s, GError **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
   GArray *pending = g_hash_table_lookup (gate->pending, author);
   guint n_pending = pending ? pending->len : 0;
   gint64 window_us = (gint64)window_s * G_USEC_PER_SEC;
@@ -194,7 +194,7 @@ reel_comments_reserve (ReelCommentGate *gate, ReelStore *store, const char *auth
 void
 reel_comments_release (ReelCommentGate *gate, const char *author)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
   GArray *pending = g_hash_table_lookup (gate->pending, author);
   if (!pending)
     return;

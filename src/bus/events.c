@@ -104,7 +104,8 @@ reel_event_parse (const char *data, gsize len, GError **error)
   v = json_object_get_member (env, "v");
   d = json_object_get_member (env, "data");
   if (!v || !JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_INT64
-      || json_node_get_int (v) < 1 || !d || !JSON_NODE_HOLDS_OBJECT (d))
+      || json_node_get_int (v) < 1 || json_node_get_int (v) > G_MAXUINT32 || !d
+      || !JSON_NODE_HOLDS_OBJECT (d))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "event envelope lacks v or data");
       return NULL;

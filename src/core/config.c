@@ -2,6 +2,7 @@
  * example config in data/ and the tests check against it. */
 #include "core/config.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "media/plan.h"
 
 #include "reel-config.h"
@@ -247,7 +248,7 @@ parse_u64 (const char *name, const char *value, guint64 min, guint64 max, guint6
            GError **error)
 {
   guint64 v;
-  if (!g_ascii_string_to_unsigned (value, 10, min, max, &v, NULL))
+  if (!reel_text_to_uint (value, min, max, &v))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
                    "%s: expected a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
@@ -701,37 +702,67 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
   for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
     if (g_str_equal (settings[i].name, name))
       return settings[i].set (cfg, &settings[i], value, error);
-  g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", name);
+  {
+    /* A key file's names need not be UTF-8 (GKeyFile checks values only). */
+    g_autofree char *shown = g_utf8_make_valid (name, -1);
+    g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", shown);
+  }
   return FALSE;
 }
 
-gboolean
-reel_config_load_file (ReelConfig *cfg, const char *path, GError **error)
+/* Applies every key of kf; origin (a path) prefixes the errors. */
+static gboolean
+apply_key_file (ReelConfig *cfg, GKeyFile *kf, const char *origin, GError **error)
 {
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_auto (GStrv) groups = NULL;
-
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
-    {
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
-    }
-  groups = g_key_file_get_groups (kf, NULL);
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
   for (guint g = 0; groups[g]; g++)
     {
       g_auto (GStrv) keys = g_key_file_get_keys (kf, groups[g], NULL, NULL);
       for (guint k = 0; keys && keys[k]; k++)
         {
           g_autofree char *name = g_strdup_printf ("%s.%s", groups[g], keys[k]);
-          g_autofree char *value = g_key_file_get_string (kf, groups[g], keys[k], error);
-          if (!value || !reel_config_set (cfg, name, value, error))
+          g_autoptr (GError) bad_value = NULL;
+          /* GKeyFile may return a value and set an error (an escape it
+           * cannot read, such as a trailing backslash). */
+          g_autofree char *value = g_key_file_get_string (kf, groups[g], keys[k], &bad_value);
+          if (bad_value)
             {
-              g_prefix_error (error, "%s: ", path);
+              g_propagate_prefixed_error (error, g_steal_pointer (&bad_value), "%s: ", origin);
+              return FALSE;
+            }
+          if (!reel_config_set (cfg, name, value, error))
+            {
+              g_prefix_error (error, "%s: ", origin);
               return FALSE;
             }
         }
     }
   return TRUE;
+}
+
+gboolean
+reel_config_load_file (ReelConfig *cfg, const char *path, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  return apply_key_file (cfg, kf, path, error);
+}
+
+gboolean
+reel_config_load_data (ReelConfig *cfg, const char *data, gsize len, const char *origin,
+                       GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "%s: ", origin);
+      return FALSE;
+    }
+  return apply_key_file (cfg, kf, origin, error);
 }
 
 char *

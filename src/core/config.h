@@ -144,6 +144,10 @@ const char *const *reel_config_names (void);
 
 /* Applies every key of a key file. */
 gboolean reel_config_load_file (ReelConfig *cfg, const char *path, GError **error);
+/* The same for a key file's text (len bytes, or -1 when NUL-terminated);
+ * origin names it in errors. */
+gboolean reel_config_load_data (ReelConfig *cfg, const char *data, gsize len, const char *origin,
+                                GError **error);
 
 /* Parses a comma-separated role list ("api,projector" or "all") into bits. */
 gboolean reel_config_parse_roles (const char *text, guint *roles, GError **error);

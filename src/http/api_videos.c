@@ -31,6 +31,7 @@
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/tus_headers.h"
 #include "media/ingest.h"
 
 #include <signal.h>
@@ -64,47 +65,9 @@ check_tus_version (ReelRequest *req)
 static gboolean
 parse_u64_header (ReelRequest *req, const char *name, guint64 *out, GError **error)
 {
-  const char *v
-      = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), name);
-  if (!v || !g_ascii_string_to_unsigned (v, 10, 0, G_MAXINT64, out, NULL))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s must be a non-negative integer",
-                   name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Upload-Metadata: "key base64value,key base64value" (value optional). */
-static GHashTable *
-parse_metadata (const char *header, GError **error)
-{
-  g_autoptr (GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_auto (GStrv) pairs = NULL;
-  if (!header)
-    return g_steal_pointer (&meta);
-  pairs = g_strsplit (header, ",", 64);
-  for (guint i = 0; pairs[i]; i++)
-    {
-      g_auto (GStrv) kv = g_strsplit (g_strstrip (pairs[i]), " ", 2);
-      g_autofree guchar *value = NULL;
-      gsize len = 0;
-      if (!kv[0] || !*kv[0])
-        continue;
-      if (kv[1])
-        {
-          value = g_base64_decode (kv[1], &len);
-          if (!g_utf8_validate ((const char *)value, (gssize)len, NULL) || memchr (value, 0, len))
-            {
-              g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                           "Upload-Metadata \"%s\" is not base64 of UTF-8 text", kv[0]);
-              return NULL;
-            }
-        }
-      g_hash_table_insert (meta, g_strdup (kv[0]),
-                           g_strndup (value ? (const char *)value : "", len));
-    }
-  return g_steal_pointer (&meta);
+  return reel_tus_parse_offset (
+      name, soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), name),
+      out, error);
 }
 
 /* The owner's record of the video behind {id}; answers the error itself. */
@@ -244,7 +207,7 @@ post_uploads (ReelRequest *req)
   in = g_new0 (CreateInput, 1);
   in->owner = g_steal_pointer (&user);
   if (!parse_u64_header (req, "Upload-Length", &in->size, &error)
-      || !(meta = parse_metadata (
+      || !(meta = reel_tus_parse_metadata (
                soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
                                              "Upload-Metadata"),
                &error))

@@ -341,6 +341,23 @@ listen_on (SoupServer *server, GSocketAddress *sa, GError **error)
          && soup_server_listen_socket (server, socket, 0, error);
 }
 
+void
+reel_http_add_routes (ReelRouter *router, ReelRouter *early)
+{
+  reel_api_users_register (router);
+  reel_api_videos_register (router, early);
+  reel_api_playback_register (router);
+  reel_api_health_register (router);
+  reel_api_web_register (router);
+  reel_api_channels_register (router);
+  reel_api_comments_register (router);
+  reel_api_notifications_register (router);
+  reel_api_search_register (router);
+  reel_api_events_register (router);
+  reel_api_analytics_register (router);
+  reel_api_live_register (router);
+}
+
 ReelHttp *
 reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, ReelUploads *uploads,
                  ReelBus *bus, ReelProjector *projector, GError **error)
@@ -376,18 +393,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->hash_threads = cfg->hash_threads ? cfg->hash_threads : g_get_num_processors ();
   /* Shares GLib's idle threads, but never runs more than hash_threads. */
   http->hash_pool = g_thread_pool_new (hash_pool_run, NULL, (gint)http->hash_threads, FALSE, NULL);
-  reel_api_users_register (http->router);
-  reel_api_videos_register (http->router, http->early_router);
-  reel_api_playback_register (http->router);
-  reel_api_health_register (http->router);
-  reel_api_web_register (http->router);
-  reel_api_channels_register (http->router);
-  reel_api_comments_register (http->router);
-  reel_api_notifications_register (http->router);
-  reel_api_search_register (http->router);
-  reel_api_events_register (http->router);
-  reel_api_analytics_register (http->router);
-  reel_api_live_register (http->router);
+  reel_http_add_routes (http->router, http->early_router);
 
   /* raw-paths: handlers get the path as sent and the router decodes each
    * segment once (router.h), refusing an encoded '/' or NUL with 404;

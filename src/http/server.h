@@ -66,6 +66,10 @@ typedef guint64 (*ReelEarlyHandler) (ReelRequest *req);
 ReelHttp *reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs,
                            ReelUploads *uploads, ReelBus *bus, ReelProjector *projector,
                            GError **error);
+/* Adds every route of the API to router, and the routes whose handlers run
+ * before the body is read to early: the table reel_http_start serves, also
+ * built on its own by the router fuzzer (tests/fuzz/fuzz_router.c). */
+void reel_http_add_routes (struct ReelRouter *router, struct ReelRouter *early);
 /* Stops accepting connections and serves the requests in flight until they
  * are done or timeout_us passes. */
 void reel_http_drain (ReelHttp *http, gint64 timeout_us);

@@ -237,6 +237,21 @@ test_file (void)
   g_assert_true (g_file_set_contents (path, "[reeld]\nlistne = 1\n", -1, &error));
   g_assert_false (reel_config_load_file (cfg, path, &error));
   g_assert_nonnull (strstr (error->message, "reeld.listne"));
+  g_clear_error (&error);
+
+  /* The name is quoted as UTF-8 even when the file's is not (found by
+   * tests/fuzz/fuzz_config.c). */
+  g_assert_true (reel_config_load_data (cfg, "[uploads]\nmax_byte\xffs = 1\n", -1, "x", &error)
+                 == FALSE);
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_clear_error (&error);
+
+  /* GKeyFile returns a value and an error for a trailing backslash: the
+   * value was used, and the error was left set on success, or set again
+   * by a setting's parser (GLib warns; found by tests/fuzz/fuzz_config.c). */
+  g_assert_false (reel_config_load_data (cfg, "[reeld]\nroles = api\\\n", -1, "x", &error));
+  g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
   g_unlink (path);
 }
 
