@@ -1,7 +1,8 @@
 /* See users.h.
  *
  * Tables:
- *   USERS    username -> {"username","display_name","email","password_hash","created_at"}
+ *   USERS    username -> {"username","display_name","email","password_hash","created_at",
+ *                        "role"? (app/roles.h; absent: user)}
  *   SESSIONS hex(blake2b(token)) -> {"username","expires_at"(unix s),"created_at"}
  * Records are JSON so a later event version can add fields without a
  * migration; the projection is rebuilt from the log anyway. */
@@ -23,22 +24,7 @@
 gboolean
 reel_users_validate_username (const char *username, GError **error)
 {
-  gsize len = strlen (username);
-  if (len < REEL_USERNAME_MIN || len > REEL_USERNAME_MAX)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                   "username must be %d to %d characters long", REEL_USERNAME_MIN,
-                   REEL_USERNAME_MAX);
-      return FALSE;
-    }
-  for (const char *p = username; *p; p++)
-    if (!(g_ascii_islower (*p) || g_ascii_isdigit (*p) || *p == '_' || *p == '-'))
-      {
-        g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                     "username may contain only a-z, 0-9, _ and -");
-        return FALSE;
-      }
-  return TRUE;
+  return reel_text_check_username (username, error);
 }
 
 gboolean

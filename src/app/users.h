@@ -13,12 +13,10 @@
 #pragma once
 
 #include "bus/events.h"
+#include "core/text.h"
 #include "store/store.h"
 
 G_BEGIN_DECLS
-
-#define REEL_USERNAME_MIN 3
-#define REEL_USERNAME_MAX 32
 
 gboolean reel_users_validate_username (const char *username, GError **error);
 

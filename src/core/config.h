@@ -43,6 +43,14 @@ typedef enum
   REEL_N_LIMITS
 } ReelLimit;
 
+/* Who may create an account (auth.registration). */
+typedef enum
+{
+  REEL_REGISTRATION_OPEN,   /* anyone */
+  REEL_REGISTRATION_CLOSED, /* nobody: accounts exist already or come later */
+  REEL_REGISTRATION_INVITE, /* whoever holds an unused invite code from an admin */
+} ReelRegistrationPolicy;
+
 typedef struct
 {
   char *data_dir;             /* reeld.data_dir */
@@ -130,6 +138,10 @@ typedef struct
   /* Uploads in progress (issue 11) */
   guint upload_lock_timeout_s; /* uploads.lock_timeout_seconds: a stalled PATCH's takeover */
   guint upload_max_per_user;   /* uploads.max_concurrent_per_user */
+  /* Governance (issue 12) */
+  char **admins; /* auth.admins: usernames that are always admins (NULL-terminated, may be empty) */
+  ReelRegistrationPolicy registration; /* auth.registration */
+  gint64 invite_ttl_s;                 /* auth.invite_ttl_seconds */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);
