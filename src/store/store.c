@@ -37,6 +37,8 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_RELATED_PAIRS] = "related_pairs",
   [REEL_DB_LIVE] = "live",
   [REEL_DB_VIDEOS_UNANNOUNCED] = "videos_unannounced",
+  [REEL_DB_INVITES] = "invites",
+  [REEL_DB_AUDIT] = "audit",
 };
 
 struct ReelStore

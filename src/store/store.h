@@ -51,6 +51,8 @@ typedef enum
   REEL_DB_RELATED_PAIRS,      /* video id + video id -> u64 BE viewers who watched both */
   REEL_DB_LIVE,               /* channel (username) -> live channel record (JSON) */
   REEL_DB_VIDEOS_UNANNOUNCED, /* video id -> "": ready, its video.ready not applied yet */
+  REEL_DB_INVITES,            /* hex(code hash) -> invite record (JSON, app/invites.h) */
+  REEL_DB_AUDIT,              /* time \0 event id -> moderation action (JSON, app/audit.h) */
   REEL_DB_COUNT
 } ReelDb;
 

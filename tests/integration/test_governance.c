@@ -1,0 +1,339 @@
+/* Integration tests of operators' control (issue 12), against a real reeld
+ * and nats-server, over HTTP like a client:
+ *
+ *   /governance/roles-invites  auth.admins = root with registration by
+ *                              invitation: root registers without a code,
+ *                              others need one; a code makes one account,
+ *                              also when four registrations race for it;
+ *                              root makes mod a moderator; the admin routes
+ *                              is 401 anonymous and 403 for users and
+ *                              moderators (acceptance 1, the roles part);
+ *                              the audit log lists what root did; an
+ *                              auth.admins account cannot be demoted; the
+ *                              events match their schemas and a --rebuild
+ *                              gives the same LMDB
+ *   /governance/closed         after a restart with registration = closed
+ *                              nobody registers (403 with a clear message),
+ *                              and an account named in auth.admins later is
+ *                              an admin at once */
+#include "harness.h"
+
+#include <json-glib/json-glib.h>
+
+static const char *PASSWORD = "correct horse battery";
+
+typedef struct
+{
+  ReelTestNats *nats;
+  char *dir;
+  char *config;
+  ReelTestReeld *d;
+} Node;
+
+static Node N;
+
+static void
+node_start (const char *auth)
+{
+  g_autofree char *text = g_strdup_printf ("[auth]\n%s\n[limits]\nregister_per_ip = off\n"
+                                           "login_per_ip = off\n",
+                                           auth);
+  g_assert_true (g_file_set_contents (N.config, text, -1, NULL));
+  N.d = reel_test_reeld_start_config (N.dir, N.nats->url, N.config);
+}
+
+static void
+node_stop (void)
+{
+  g_assert_cmpint (reel_test_reeld_stop (N.d), ==, 0);
+  reel_test_reeld_free (N.d);
+  N.d = NULL;
+}
+
+static ReelTestResponse *
+register_user (const char *username, const char *invite)
+{
+  g_autofree char *body
+      = invite ? g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\",\"invite\":\"%s\"}",
+                                  username, PASSWORD, invite)
+               : g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", username, PASSWORD);
+  return reel_test_http (N.d->port, "POST", "/api/v1/users", NULL, body, 0);
+}
+
+static char *
+login (const char *username)
+{
+  g_autofree char *body
+      = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", username, PASSWORD);
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http (N.d->port, "POST", "/api/v1/sessions", NULL, body, 0);
+  g_assert_cmpuint (r->status, ==, 201);
+  return g_strdup (reel_test_json_str (r, "token"));
+}
+
+static char *
+role_of (const char *username)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/users/%s", username);
+  g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", path, NULL, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 200);
+  return g_strdup (reel_test_json_str (r, "role"));
+}
+
+static ReelTestResponse *
+set_role (const char *token, const char *username, const char *role)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/users/%s/role", username);
+  g_autofree char *body = g_strdup_printf ("{\"role\":\"%s\"}", role);
+  return reel_test_http (N.d->port, "PUT", path, token, body, 0);
+}
+
+static char *
+make_invite (const char *token)
+{
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http (N.d->port, "POST", "/api/v1/admin/invites", token, "", 0);
+  if (r->status != 201)
+    g_printerr ("%s\n", r->body);
+  g_assert_cmpuint (r->status, ==, 201);
+  g_assert_nonnull (reel_test_json_str (r, "code"));
+  return g_strdup (reel_test_json_str (r, "code"));
+}
+
+/* Every admin route answers status to token (NULL: anonymous). */
+static void
+assert_admin_routes (const char *token, guint status)
+{
+  const char *routes[][2] = {
+    { "GET", "/api/v1/admin/audit" },
+    { "GET", "/api/v1/admin/invites" },
+    { "POST", "/api/v1/admin/invites" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      g_autoptr (ReelTestResponse) r
+          = reel_test_http (N.d->port, routes[i][0], routes[i][1], token, "", 0);
+      g_assert_cmpuint (r->status, ==, status);
+      g_assert_cmpstr (reel_test_error_code (r), ==, status == 401 ? "unauthorized" : "forbidden");
+    }
+}
+
+typedef struct
+{
+  const char *invite;
+  char username[16];
+  guint status;
+} Racer;
+
+static gpointer
+race (gpointer data)
+{
+  Racer *r = data;
+  g_autoptr (ReelTestResponse) resp = register_user (r->username, r->invite);
+  r->status = resp->status;
+  return NULL;
+}
+
+static JsonArray *
+items (ReelTestResponse *r)
+{
+  g_assert_nonnull (r->json);
+  return json_object_get_array_member (json_node_get_object (r->json), "items");
+}
+
+static void
+test_roles_invites (void)
+{
+  g_autofree char *root = NULL, *mo = NULL, *code1 = NULL, *code2 = NULL, *role = NULL;
+  Racer racers[4];
+  GThread *threads[G_N_ELEMENTS (racers)];
+  guint won = 0;
+
+  node_start ("admins = root\nregistration = invite\n");
+
+  {
+    g_autoptr (ReelTestResponse) r = register_user ("eve", NULL);
+    g_assert_cmpuint (r->status, ==, 403);
+    g_assert_cmpstr (reel_test_error_code (r), ==, "forbidden");
+    g_assert_nonnull (strstr (r->body, "invitation"));
+  }
+  {
+    g_autoptr (ReelTestResponse) r = register_user ("eve", "not-a-code");
+    g_assert_cmpuint (r->status, ==, 403);
+  }
+  /* The configured admin needs no code. */
+  {
+    g_autoptr (ReelTestResponse) r = register_user ("root", NULL);
+    g_assert_cmpuint (r->status, ==, 201);
+  }
+  root = login ("root");
+  role = role_of ("root");
+  g_assert_cmpstr (role, ==, "admin");
+  {
+    g_autoptr (ReelTestResponse) me
+        = reel_test_http (N.d->port, "GET", "/api/v1/users/me", root, NULL, 0);
+    g_assert_cmpuint (me->status, ==, 200);
+    g_assert_cmpstr (reel_test_json_str (me, "username"), ==, "root");
+    g_assert_cmpstr (reel_test_json_str (me, "role"), ==, "admin");
+    g_autoptr (ReelTestResponse) anon
+        = reel_test_http (N.d->port, "GET", "/api/v1/users/me", NULL, NULL, 0);
+    g_assert_cmpuint (anon->status, ==, 401);
+  }
+
+  code1 = make_invite (root);
+  code2 = make_invite (root);
+  {
+    g_autoptr (ReelTestResponse) r = register_user ("mod", code1);
+    g_assert_cmpuint (r->status, ==, 201);
+    g_autoptr (ReelTestResponse) again = register_user ("mod2", code1);
+    g_assert_cmpuint (again->status, ==, 403);
+    g_assert_cmpstr (reel_test_error_code (again), ==, "forbidden");
+  }
+  /* One code, four registrations at once: one account. */
+  for (guint i = 0; i < G_N_ELEMENTS (racers); i++)
+    {
+      racers[i].invite = code2;
+      g_snprintf (racers[i].username, sizeof racers[i].username, "racer%u", i);
+      threads[i] = g_thread_new ("race", race, &racers[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (racers); i++)
+    {
+      g_thread_join (threads[i]);
+      if (racers[i].status == 201)
+        won++;
+      else
+        g_assert_cmpuint (racers[i].status, ==, 403);
+    }
+  g_assert_cmpuint (won, ==, 1);
+
+  /* Roles: a plain user and (later) a moderator cannot reach the admin
+   * routes or grant roles. */
+  mo = login ("mod");
+  g_clear_pointer (&role, g_free);
+  role = role_of ("mod");
+  g_assert_cmpstr (role, ==, "user");
+  assert_admin_routes (NULL, 401);
+  assert_admin_routes (mo, 403);
+  {
+    g_autoptr (ReelTestResponse) r = set_role (mo, "mod", "admin");
+    g_assert_cmpuint (r->status, ==, 403);
+  }
+  {
+    g_autoptr (ReelTestResponse) r = set_role (root, "mod", "moderator");
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (reel_test_json_str (r, "role"), ==, "moderator");
+  }
+  g_clear_pointer (&role, g_free);
+  role = role_of ("mod");
+  g_assert_cmpstr (role, ==, "moderator");
+  assert_admin_routes (mo, 403);
+  {
+    g_autoptr (ReelTestResponse) demote = set_role (root, "root", "user");
+    g_assert_cmpuint (demote->status, ==, 409);
+    g_autoptr (ReelTestResponse) nobody = set_role (root, "nobody", "moderator");
+    g_assert_cmpuint (nobody->status, ==, 404);
+    g_autoptr (ReelTestResponse) bad = set_role (root, "mod", "emperor");
+    g_assert_cmpuint (bad->status, ==, 400);
+  }
+
+  /* The audit log: newest first, root as the actor. */
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/audit", root, NULL, 0);
+    JsonArray *a;
+    g_assert_cmpuint (r->status, ==, 200);
+    a = items (r);
+    g_assert_cmpuint (json_array_get_length (a), ==, 3);
+    const char *expect[] = { "user.role_set", "invite.created", "invite.created" };
+    for (guint i = 0; i < 3; i++)
+      {
+        JsonObject *e = json_array_get_object_element (a, i);
+        g_assert_cmpstr (json_object_get_string_member (e, "type"), ==, expect[i]);
+        g_assert_cmpstr (json_object_get_string_member (e, "actor"), ==, "root");
+      }
+    JsonObject *data = json_object_get_object_member (json_array_get_object_element (a, 0), "data");
+    g_assert_cmpstr (json_object_get_string_member (data, "username"), ==, "mod");
+    g_assert_cmpstr (json_object_get_string_member (data, "role"), ==, "moderator");
+  }
+  /* The invites: both used, by mo and by the race's winner. */
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/invites", root, NULL, 0);
+    JsonArray *a;
+    guint used = 0;
+    g_assert_cmpuint (r->status, ==, 200);
+    a = items (r);
+    g_assert_cmpuint (json_array_get_length (a), ==, 2);
+    for (guint i = 0; i < 2; i++)
+      {
+        JsonObject *inv = json_array_get_object_element (a, i);
+        g_assert_cmpstr (json_object_get_string_member (inv, "created_by"), ==, "root");
+        used += json_object_has_member (inv, "used_by");
+      }
+    g_assert_cmpuint (used, ==, 2);
+  }
+
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+    reel_test_validate_events (lines);
+  }
+
+  /* The read model is the log's: a rebuild writes the same tables. */
+  {
+    g_autofree char *before = NULL, *after = NULL, *out = NULL;
+    g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", N.dir);
+    g_autofree char *nats_arg = g_strdup_printf ("--nats-url=%s", N.nats->url);
+    g_autofree char *config_arg = g_strdup_printf ("--config=%s", N.config);
+    const char *argv[]
+        = { reel_test_env ("REEL_TEST_REELD"), data_arg, nats_arg, config_arg, "--rebuild", NULL };
+    int status;
+    node_stop ();
+    before = reel_test_dump_lmdb (N.dir);
+    out = reel_test_run (argv, &status);
+    g_assert_cmpint (status, ==, 0);
+    after = reel_test_dump_lmdb (N.dir);
+    g_assert_cmpstr (before, ==, after);
+  }
+}
+
+static void
+test_closed (void)
+{
+  g_autofree char *mo = NULL, *role = NULL;
+  node_start ("admins = root,mod\nregistration = closed\n");
+  {
+    g_autoptr (ReelTestResponse) r = register_user ("newcomer", NULL);
+    g_assert_cmpuint (r->status, ==, 403);
+    g_assert_cmpstr (reel_test_error_code (r), ==, "forbidden");
+    g_assert_nonnull (strstr (r->body, "registration is closed"));
+  }
+  /* mod, a moderator in the log, is an admin by the configuration now. */
+  role = role_of ("mod");
+  g_assert_cmpstr (role, ==, "admin");
+  mo = login ("mod");
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/audit", mo, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+  node_stop ();
+}
+
+int
+main (int argc, char **argv)
+{
+  int rc;
+  g_test_init (&argc, &argv, NULL);
+  N.nats = reel_test_nats_start ();
+  N.dir = reel_test_tmpdir ();
+  N.config = g_build_filename (N.dir, "reeld.conf", NULL);
+  g_test_add_func ("/governance/roles-invites", test_roles_invites);
+  g_test_add_func ("/governance/closed", test_closed);
+  rc = g_test_run ();
+  reel_test_nats_stop (N.nats);
+  reel_test_rmtree (N.dir);
+  g_free (N.dir);
+  g_free (N.config);
+  return rc;
+}
