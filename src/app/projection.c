@@ -26,7 +26,8 @@ reel_projection_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return reel_roles_apply_set (txn, ev, error);
   if (g_str_has_prefix (ev->type, "invite."))
     return reel_invites_apply (txn, ev, error);
-  if (g_str_has_prefix (ev->type, "user.") || g_str_has_prefix (ev->type, "session."))
+  if (g_str_has_prefix (ev->type, "user.") || g_str_has_prefix (ev->type, "session.")
+      || g_str_has_prefix (ev->type, "password_reset."))
     return reel_users_apply (txn, ev, error);
   if (g_str_has_prefix (ev->type, "video.") || g_str_equal (ev->type, "chunk.transcoded")
       || g_str_equal (ev->type, "audio.transcoded"))

@@ -17,6 +17,9 @@
 /* An invite is for someone the admin is about to tell: a week is enough
  * to act on it, short enough that forgotten codes stop working. */
 #define DEFAULT_INVITE_TTL_S (7 * 24 * 3600)
+/* A password reset link is used minutes after it is asked for; an hour
+ * covers a slow mail relay, and a link found later in a mailbox is dead. */
+#define DEFAULT_RESET_TTL_S 3600
 /* JSON bodies are small; 1 MiB is far above any legitimate API request. */
 #define DEFAULT_HTTP_MAX_BODY (1024 * 1024)
 /* A write normally reaches the local projection in milliseconds; 5 s bounds
@@ -143,6 +146,7 @@ reel_config_new (void)
   cfg->admins = g_new0 (char *, 1);
   cfg->registration = REEL_REGISTRATION_OPEN;
   cfg->invite_ttl_s = DEFAULT_INVITE_TTL_S;
+  cfg->reset_ttl_s = DEFAULT_RESET_TTL_S;
   cfg->write_wait_ms = DEFAULT_WRITE_WAIT_MS;
   cfg->upload_max = DEFAULT_UPLOAD_MAX;
   cfg->multipart_max = DEFAULT_MULTIPART_MAX;
@@ -247,6 +251,7 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->s3_secret_key);
   g_free (cfg->trusted_proxies);
   g_strfreev (cfg->admins);
+  g_free (cfg->public_url);
   g_free (cfg);
 }
 
@@ -662,6 +667,8 @@ static const Setting settings[] = {
   { "auth.admins", set_usernames, AT (admins) },
   { "auth.registration", set_registration, AT (registration) },
   { "auth.invite_ttl_seconds", set_i64, AT (invite_ttl_s), 60, G_MAXINT32 },
+  { "auth.password_reset_ttl_seconds", set_i64, AT (reset_ttl_s), 60, 7 * 24 * 3600 },
+  { "http.public_url", set_optional, AT (public_url) },
   { "projector.write_wait_ms", set_uint, AT (write_wait_ms), 0, 600000 },
   { "uploads.max_bytes", set_u64, AT (upload_max), 1024, G_MAXINT64 },
   { "uploads.multipart_max_bytes", set_u64, AT (multipart_max), 1024, G_MAXINT32 },

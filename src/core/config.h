@@ -142,6 +142,8 @@ typedef struct
   char **admins; /* auth.admins: usernames that are always admins (NULL-terminated, may be empty) */
   ReelRegistrationPolicy registration; /* auth.registration */
   gint64 invite_ttl_s;                 /* auth.invite_ttl_seconds */
+  gint64 reset_ttl_s;                  /* auth.password_reset_ttl_seconds */
+  char *public_url; /* http.public_url: how people reach the site (links in emails), or NULL */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

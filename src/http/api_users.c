@@ -3,6 +3,13 @@
  *                                     closed, or invite with {"invite"})
  *   GET    /api/v1/users/me           my account: the public view, role, email
  *   GET    /api/v1/users/{username}   channel, with the user's role
+ *   PUT    /api/v1/users/me/password  {current_password, new_password}: my
+ *                                     other sessions end
+ *   POST   /api/v1/password-resets    {username} or {email}: a reset link is
+ *                                     mailed when the account has an address
+ *                                     (202 whatever happens, so the answer
+ *                                     does not tell who exists)
+ *   POST   /api/v1/password-resets/confirm  {token, new_password}: once
  *   POST   /api/v1/sessions           log in -> {token}
  *   GET    /api/v1/sessions/current   who am I
  *   DELETE /api/v1/sessions/current   log out
@@ -26,19 +33,27 @@ typedef struct
   char *email;
   char *token;
   char *invite; /* the invite code, when registration is by invitation */
+  char *new_password;
 } UserInput;
+
+/* Clears a password before the memory goes back to the allocator. */
+static void
+free_password (char *password)
+{
+  if (password)
+    {
+      memset (password, 0, strlen (password));
+      g_free (password);
+    }
+}
 
 static void
 user_input_free (gpointer p)
 {
   UserInput *in = p;
   g_free (in->username);
-  if (in->password)
-    {
-      /* Clear the password before the memory goes back to the allocator. */
-      memset (in->password, 0, strlen (in->password));
-      g_free (in->password);
-    }
+  free_password (in->password);
+  free_password (in->new_password);
   g_free (in->display_name);
   g_free (in->email);
   g_free (in->token);
@@ -282,6 +297,106 @@ delete_current_session (ReelRequest *req)
   reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, logout_command, in, user_input_free);
 }
 
+static JsonNode *
+change_password_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  UserInput *in = data;
+  reel_users_change_password (http->bus, http->store, in->username, in->password, in->new_password,
+                              in->token, &reply->seq, error);
+  return NULL;
+}
+
+static void
+put_my_password (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_autoptr (JsonObject) body = user ? reel_request_json (req, &error) : NULL;
+  const char *current = body ? reel_json_get_string (body, "current_password", TRUE, &error) : NULL;
+  const char *fresh = current ? reel_json_get_string (body, "new_password", TRUE, &error) : NULL;
+  UserInput *in;
+  if (!fresh || !reel_users_validate_password (fresh, &error))
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (UserInput, 1);
+  in->username = g_steal_pointer (&user);
+  in->password = g_strdup (current);
+  in->new_password = g_strdup (fresh);
+  in->token = g_strdup (reel_request_token (req, NULL));
+  reel_request_run_password_command (req, SOUP_STATUS_NO_CONTENT, change_password_command, in,
+                                     user_input_free);
+}
+
+static JsonNode *
+request_reset_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  UserInput *in = data;
+  JsonObject *out;
+  if (!reel_users_request_reset (http->bus, http->store, in->username, in->email, &reply->seq,
+                                 error))
+    return NULL;
+  out = json_object_new ();
+  json_object_set_string_member (out, "message",
+                                 "if the account exists and has an email address, a reset "
+                                 "link is on its way");
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+static void
+post_password_resets (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) body = reel_request_json (req, &error);
+  const char *username = NULL, *email = NULL;
+  UserInput *in;
+  if (body
+      && (((username = reel_json_get_string (body, "username", FALSE, &error)) || !error)
+          && ((email = reel_json_get_string (body, "email", FALSE, &error)) || !error))
+      && !username == !email)
+    g_set_error_literal (&error, REEL_ERROR, REEL_ERROR_INVALID,
+                         "give either \"username\" or \"email\"");
+  if (error)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (UserInput, 1);
+  in->username = g_strdup (username);
+  in->email = g_strdup (email);
+  reel_request_run_command (req, SOUP_STATUS_ACCEPTED, request_reset_command, in, user_input_free);
+}
+
+static JsonNode *
+confirm_reset_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  UserInput *in = data;
+  reel_users_reset_password (http->bus, http->store, in->token, in->new_password, &reply->seq,
+                             error);
+  return NULL;
+}
+
+static void
+post_password_reset_confirm (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) body = reel_request_json (req, &error);
+  const char *token = body ? reel_json_get_string (body, "token", TRUE, &error) : NULL;
+  const char *fresh = token ? reel_json_get_string (body, "new_password", TRUE, &error) : NULL;
+  UserInput *in;
+  if (!fresh || !reel_users_validate_password (fresh, &error))
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (UserInput, 1);
+  in->token = g_strdup (token);
+  in->new_password = g_strdup (fresh);
+  reel_request_run_password_command (req, SOUP_STATUS_NO_CONTENT, confirm_reset_command, in,
+                                     user_input_free);
+}
+
 void reel_api_users_register (ReelRouter *router);
 
 void
@@ -292,6 +407,9 @@ reel_api_users_register (ReelRouter *router)
    * to be a username). */
   reel_router_add (router, "GET", "/api/v1/users/me", get_me);
   reel_router_add (router, "GET", "/api/v1/users/{username}", get_user);
+  reel_router_add (router, "PUT", "/api/v1/users/me/password", put_my_password);
+  reel_router_add (router, "POST", "/api/v1/password-resets", post_password_resets);
+  reel_router_add (router, "POST", "/api/v1/password-resets/confirm", post_password_reset_confirm);
   reel_router_add (router, "POST", "/api/v1/sessions", post_sessions);
   reel_router_add (router, "GET", "/api/v1/sessions/current", get_current_session);
   reel_router_add (router, "DELETE", "/api/v1/sessions/current", delete_current_session);

@@ -25,6 +25,10 @@ static const struct
 } limited[] = {
   { "POST", "/api/v1/sessions", REEL_LIMIT_LOGIN },
   { "POST", "/api/v1/users", REEL_LIMIT_REGISTER },
+  /* Password guessing by other doors: the login's limits. */
+  { "PUT", "/api/v1/users/me/password", REEL_LIMIT_LOGIN },
+  { "POST", "/api/v1/password-resets", REEL_LIMIT_LOGIN },
+  { "POST", "/api/v1/password-resets/confirm", REEL_LIMIT_LOGIN },
   { "POST", "/api/v1/uploads", REEL_LIMIT_UPLOAD },
   { "POST", "/api/v1/videos", REEL_LIMIT_UPLOAD },
   { "POST", "/api/v1/videos/{id}/comments", REEL_LIMIT_COMMENT },

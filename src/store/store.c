@@ -39,6 +39,7 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_VIDEOS_UNANNOUNCED] = "videos_unannounced",
   [REEL_DB_INVITES] = "invites",
   [REEL_DB_AUDIT] = "audit",
+  [REEL_DB_PASSWORD_RESETS] = "password_resets",
 };
 
 struct ReelStore

@@ -53,6 +53,7 @@ typedef enum
   REEL_DB_VIDEOS_UNANNOUNCED, /* video id -> "": ready, its video.ready not applied yet */
   REEL_DB_INVITES,            /* hex(code hash) -> invite record (JSON, app/invites.h) */
   REEL_DB_AUDIT,              /* time \0 event id -> moderation action (JSON, app/audit.h) */
+  REEL_DB_PASSWORD_RESETS,    /* hex(token hash) -> password reset (JSON, app/users.h) */
   REEL_DB_COUNT
 } ReelDb;
 

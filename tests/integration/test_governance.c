@@ -15,10 +15,17 @@
  *   /governance/closed         after a restart with registration = closed
  *                              nobody registers (403 with a clear message),
  *                              and an account named in auth.admins later is
- *                              an admin at once */
+ *                              an admin at once
+ *   /governance/passwords      a password change ends the user's other
+ *                              sessions; a reset by email (captured by an
+ *                              SMTP sink) mails a token that sets a new
+ *                              password once, after which the old password
+ *                              and every old session stop working; the
+ *                              token is never in the log (acceptance 5) */
 #include "harness.h"
 
 #include <json-glib/json-glib.h>
+#include <signal.h>
 
 static const char *PASSWORD = "correct horse battery";
 
@@ -33,13 +40,19 @@ typedef struct
 static Node N;
 
 static void
-node_start (const char *auth)
+node_start_extra (const char *auth, const char *extra)
 {
   g_autofree char *text = g_strdup_printf ("[auth]\n%s\n[limits]\nregister_per_ip = off\n"
-                                           "login_per_ip = off\n",
-                                           auth);
+                                           "login_per_ip = off\nlogin_per_account = off\n%s",
+                                           auth, extra);
   g_assert_true (g_file_set_contents (N.config, text, -1, NULL));
   N.d = reel_test_reeld_start_config (N.dir, N.nats->url, N.config);
+}
+
+static void
+node_start (const char *auth)
+{
+  node_start_extra (auth, "");
 }
 
 static void
@@ -320,6 +333,155 @@ test_closed (void)
   node_stop ();
 }
 
+static guint
+status_of (const char *method, const char *path, const char *token, const char *body)
+{
+  g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, method, path, token, body, 0);
+  return r->status;
+}
+
+static guint
+login_status (const char *username, const char *password)
+{
+  g_autofree char *body
+      = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", username, password);
+  return status_of ("POST", "/api/v1/sessions", NULL, body);
+}
+
+static char *
+login_with (const char *username, const char *password)
+{
+  g_autofree char *body
+      = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", username, password);
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http (N.d->port, "POST", "/api/v1/sessions", NULL, body, 0);
+  g_assert_cmpuint (r->status, ==, 201);
+  return g_strdup (reel_test_json_str (r, "token"));
+}
+
+/* The token of the reset link in a mail under dir, waiting up to 30 s. */
+static char *
+wait_reset_token (const char *dir, const char *public_url)
+{
+  g_autofree char *marker = g_strdup_printf ("%s/reset#", public_url);
+  for (int i = 0; i < 300; i++)
+    {
+      g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+      const char *name;
+      while (d && (name = g_dir_read_name (d)))
+        {
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+          g_autofree char *text = NULL;
+          const char *at;
+          if (!g_str_has_suffix (name, ".eml") || !g_file_get_contents (path, &text, NULL, NULL))
+            continue;
+          if ((at = strstr (text, marker)))
+            {
+              const char *start = at + strlen (marker), *end = start;
+              while (g_ascii_isalnum (*end) || *end == '-' || *end == '_')
+                end++;
+              g_assert_nonnull (strstr (text, "To: pat@example.org"));
+              return g_strndup (start, end - start);
+            }
+        }
+      g_usleep (100 * 1000);
+    }
+  g_assert_not_reached ();
+}
+
+static guint
+count_mails (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+  while (d && (name = g_dir_read_name (d)))
+    n += g_str_has_suffix (name, ".eml");
+  return n;
+}
+
+static void
+test_passwords (void)
+{
+  const char *url = "http://reel.test";
+  g_autofree char *mail = reel_test_tmpdir (), *smtp_port = NULL, *extra = NULL;
+  g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL, *token = NULL, *body = NULL;
+  guint16 port = reel_test_free_port ();
+  const char *argv[] = { reel_test_env ("REEL_TEST_PYTHON"), reel_test_env ("REEL_TEST_SMTP_SINK"),
+                         NULL, mail, NULL };
+  GSubprocess *smtp;
+  const char *first = "correct horse battery", *second = "battery staple horse",
+             *third = "staple horse correct";
+
+  smtp_port = g_strdup_printf ("%u", port);
+  argv[2] = smtp_port;
+  smtp = reel_test_spawn (argv);
+  for (int i = 0; i < 500 && !reel_test_port_open (port); i++)
+    g_usleep (20 * 1000);
+  g_assert_true (reel_test_port_open (port));
+  extra = g_strdup_printf ("[smtp]\nurl = smtp://127.0.0.1:%u\nfrom = reel <noreply@reel.test>\n"
+                           "[http]\npublic_url = %s\n",
+                           port, url);
+  node_start_extra ("registration = open\n", extra);
+
+  body = g_strdup_printf ("{\"username\":\"pat\",\"password\":\"%s\","
+                          "\"email\":\"pat@example.org\"}",
+                          first);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/users", NULL, body), ==, 201);
+  t1 = login_with ("pat", first);
+  t2 = login_with ("pat", first);
+
+  /* A change needs the current password and ends the other sessions. */
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"current_password\":\"wrong password\",\"new_password\":\"%s\"}",
+                          second);
+  g_assert_cmpuint (status_of ("PUT", "/api/v1/users/me/password", t1, body), ==, 403);
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"current_password\":\"%s\",\"new_password\":\"%s\"}", first, second);
+  g_assert_cmpuint (status_of ("PUT", "/api/v1/users/me/password", NULL, body), ==, 401);
+  g_assert_cmpuint (status_of ("PUT", "/api/v1/users/me/password", t1, body), ==, 204);
+  g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", t1, NULL), ==, 200);
+  g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", t2, NULL), ==, 401);
+  g_assert_cmpuint (login_status ("pat", first), ==, 401);
+  g_assert_cmpuint (login_status ("pat", second), ==, 201);
+
+  /* Resets: the same answer for everyone, a mail only for pat. */
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/password-resets", NULL, "{\"username\":\"nobody\"}"), ==, 202);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/password-resets", NULL, "{}"), ==, 400);
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/password-resets", NULL, "{\"email\":\"PAT@example.org\"}"), ==,
+      202);
+  token = wait_reset_token (mail, url);
+  g_assert_cmpuint (strlen (token), >=, 40);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/password-resets/confirm", NULL,
+                               "{\"token\":\"forged\",\"new_password\":\"whatever it is\"}"),
+                    ==, 403);
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"token\":\"%s\",\"new_password\":\"%s\"}", token, third);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/password-resets/confirm", NULL, body), ==, 204);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/password-resets/confirm", NULL, body), ==, 403);
+  g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", t1, NULL), ==, 401);
+  g_assert_cmpuint (login_status ("pat", second), ==, 401);
+  t3 = login_with ("pat", third);
+  g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", t3, NULL), ==, 200);
+  /* The welcome mail and the one reset: nothing for "nobody". */
+  g_assert_cmpuint (count_mails (mail), ==, 2);
+
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+    for (guint i = 0; i < lines->len; i++)
+      g_assert_null (strstr (lines->pdata[i], token));
+    reel_test_validate_events (lines);
+  }
+  node_stop ();
+  g_subprocess_send_signal (smtp, SIGTERM);
+  g_subprocess_wait (smtp, NULL, NULL);
+  g_object_unref (smtp);
+  reel_test_rmtree (mail);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -330,6 +492,7 @@ main (int argc, char **argv)
   N.config = g_build_filename (N.dir, "reeld.conf", NULL);
   g_test_add_func ("/governance/roles-invites", test_roles_invites);
   g_test_add_func ("/governance/closed", test_closed);
+  g_test_add_func ("/governance/passwords", test_passwords);
   rc = g_test_run ();
   reel_test_nats_stop (N.nats);
   reel_test_rmtree (N.dir);
