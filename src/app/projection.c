@@ -8,6 +8,7 @@
 #include "app/audit.h"
 #include "app/invites.h"
 #include "app/live.h"
+#include "app/quotas.h"
 #include "app/roles.h"
 #include "app/users.h"
 #include "app/videos.h"
@@ -20,7 +21,8 @@ reel_projection_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
    * is how each acts once on an event that may repeat. */
   if (!reel_subscriptions_apply (txn, ev, error) || !reel_channels_apply (txn, ev, error)
       || !reel_notifications_apply (txn, ev, error) || !reel_comments_apply (txn, ev, error)
-      || !reel_search_apply (txn, ev, error) || !reel_audit_apply (txn, ev, error))
+      || !reel_search_apply (txn, ev, error) || !reel_audit_apply (txn, ev, error)
+      || !reel_quotas_apply (txn, ev, error))
     return FALSE;
   if (g_str_equal (ev->type, "user.role_set"))
     return reel_roles_apply_set (txn, ev, error);

@@ -674,6 +674,8 @@ static const Setting settings[] = {
   { "uploads.multipart_max_bytes", set_u64, AT (multipart_max), 1024, G_MAXINT32 },
   { "uploads.lock_timeout_seconds", set_uint, AT (upload_lock_timeout_s), 1, 86400 },
   { "uploads.max_concurrent_per_user", set_uint, AT (upload_max_per_user), 1, 1000 },
+  { "uploads.quota_bytes", set_u64, AT (quota_bytes), 0, G_MAXINT64 },
+  { "uploads.daily_quota_bytes", set_u64, AT (daily_quota_bytes), 0, G_MAXINT64 },
   { "media.segment_seconds", set_uint, AT (segment_s), 1, 10 },
   { "media.chunk_segments", set_uint, AT (chunk_segments), 1, 60 },
   { "media.first_chunk_segments", set_uint, AT (first_chunk_segments), 1, 60 },

@@ -143,6 +143,8 @@ typedef struct
   ReelRegistrationPolicy registration; /* auth.registration */
   gint64 invite_ttl_s;                 /* auth.invite_ttl_seconds */
   gint64 reset_ttl_s;                  /* auth.password_reset_ttl_seconds */
+  guint64 quota_bytes;       /* uploads.quota_bytes: per user, 0 = none */
+  guint64 daily_quota_bytes; /* uploads.daily_quota_bytes: per user per 24 h, 0 = none */
   char *public_url; /* http.public_url: how people reach the site (links in emails), or NULL */
 } ReelConfig;
 

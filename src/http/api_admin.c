@@ -1,6 +1,9 @@
 /* HTTP edge of roles, invites and the audit log (app/roles.h,
  * app/invites.h, app/audit.h):
  *   PUT  /api/v1/users/{username}/role  {"role"}: admins grant and revoke
+ *   PATCH /api/v1/users/{username}      {"quota_bytes"?, "daily_quota_bytes"?}:
+ *                                       admins set a user's quotas (null: the
+ *                                       server's default again; 0: no limit)
  *   POST /api/v1/admin/invites          an invite code, shown once (admins)
  *   GET  /api/v1/admin/invites          the invites, used or not (admins)
  *   GET  /api/v1/admin/audit            what admins and moderators did (admins)
@@ -8,6 +11,7 @@
  * lacks the role, before anything else is looked at. */
 #include "app/audit.h"
 #include "app/invites.h"
+#include "app/quotas.h"
 #include "app/roles.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -86,6 +90,89 @@ put_role (ReelRequest *req)
   reel_request_run_command (req, SOUP_STATUS_OK, set_role_command, in, role_input_free);
 }
 
+typedef struct
+{
+  char *actor;
+  char *username;
+  gboolean has_quota, has_daily;
+  gint64 quota, daily; /* -1: back to the default */
+} QuotaInput;
+
+static void
+quota_input_free (gpointer p)
+{
+  QuotaInput *in = p;
+  g_free (in->actor);
+  g_free (in->username);
+  g_free (in);
+}
+
+static JsonNode *
+set_quota_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  QuotaInput *in = data;
+  g_autoptr (ReelTxn) txn = NULL;
+  ReelQuota q;
+  JsonObject *out;
+  if (!reel_quotas_set (http->bus, http->store, in->actor, in->username, in->has_quota, in->quota,
+                        in->has_daily, in->daily, &reply->seq, error))
+    return NULL;
+  /* The answer states the limits that now apply: what the command set,
+   * the defaults where it reset them. */
+  q.quota = in->has_quota ? (in->quota < 0 ? http->cfg->quota_bytes : (guint64)in->quota) : 0;
+  q.daily = in->has_daily ? (in->daily < 0 ? http->cfg->daily_quota_bytes : (guint64)in->daily) : 0;
+  out = json_object_new ();
+  json_object_set_string_member (out, "username", in->username);
+  if (in->has_quota)
+    json_object_set_int_member (out, "quota_bytes", (gint64)q.quota);
+  if (in->has_daily)
+    json_object_set_int_member (out, "daily_quota_bytes", (gint64)q.daily);
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+/* A quota member: absent (keep), null (-1: the default), or 0..2^63-1. */
+static gboolean
+read_limit (JsonObject *body, const char *member, gboolean *has, gint64 *value, GError **error)
+{
+  JsonNode *node = json_object_get_member (body, member);
+  *has = node != NULL;
+  *value = -1;
+  if (!node || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "%s must be a whole number of bytes (0: no limit) or null (the default)",
+                   member);
+      return FALSE;
+    }
+  *value = json_node_get_int (node);
+  return TRUE;
+}
+
+static void
+patch_user (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *actor = require_role (req, REEL_USER_ROLE_ADMIN, &error);
+  g_autoptr (JsonObject) body = actor ? reel_request_json (req, &error) : NULL;
+  QuotaInput *in = g_new0 (QuotaInput, 1);
+  if (body && read_limit (body, "quota_bytes", &in->has_quota, &in->quota, &error)
+      && read_limit (body, "daily_quota_bytes", &in->has_daily, &in->daily, &error)
+      && !in->has_quota && !in->has_daily)
+    g_set_error_literal (&error, REEL_ERROR, REEL_ERROR_INVALID,
+                         "give quota_bytes, daily_quota_bytes or both");
+  if (error)
+    {
+      quota_input_free (in);
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in->actor = g_steal_pointer (&actor);
+  in->username = g_strdup (reel_request_param (req, "username"));
+  reel_request_run_command (req, SOUP_STATUS_OK, set_quota_command, in, quota_input_free);
+}
+
 static JsonNode *
 create_invite_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
@@ -147,6 +234,7 @@ void
 reel_api_admin_register (ReelRouter *router)
 {
   reel_router_add (router, "PUT", "/api/v1/users/{username}/role", put_role);
+  reel_router_add (router, "PATCH", "/api/v1/users/{username}", patch_user);
   reel_router_add (router, "POST", "/api/v1/admin/invites", post_invites);
   reel_router_add (router, "GET", "/api/v1/admin/invites", get_invites);
   reel_router_add (router, "GET", "/api/v1/admin/audit", get_audit);

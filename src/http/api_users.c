@@ -1,7 +1,8 @@
 /* HTTP edge of users and sessions (app/users.c):
  *   POST   /api/v1/users              register (auth.registration: open,
  *                                     closed, or invite with {"invite"})
- *   GET    /api/v1/users/me           my account: the public view, role, email
+ *   GET    /api/v1/users/me           my account: the public view, role, email,
+ *                                     storage used and quotas
  *   GET    /api/v1/users/{username}   channel, with the user's role
  *   PUT    /api/v1/users/me/password  {current_password, new_password}: my
  *                                     other sessions end
@@ -17,6 +18,7 @@
  * (argon2, publishing) to reel_request_run_password_command(), whose pool
  * bounds how many hashes run and wait. */
 #include "app/invites.h"
+#include "app/quotas.h"
 #include "app/roles.h"
 #include "app/users.h"
 #include "core/error.h"
@@ -193,6 +195,14 @@ account_view (ReelHttp *http, const char *username, gboolean own, GError **error
                                  reel_user_role_name (reel_roles_of_record (rec, admins)));
   if (own && json_object_has_member (rec, "email"))
     json_object_set_string_member (user, "email", json_object_get_string_member (rec, "email"));
+  if (own)
+    {
+      ReelQuota q;
+      if (!reel_quotas_get (txn, username, http->cfg->quota_bytes, http->cfg->daily_quota_bytes,
+                            g_get_real_time () / G_USEC_PER_SEC, &q, error))
+        return NULL;
+      json_object_set_object_member (user, "quota", reel_quota_to_json (&q));
+    }
   return g_steal_pointer (&user);
 }
 

@@ -40,6 +40,9 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_INVITES] = "invites",
   [REEL_DB_AUDIT] = "audit",
   [REEL_DB_PASSWORD_RESETS] = "password_resets",
+  [REEL_DB_QUOTA_USAGE] = "quota_usage",
+  [REEL_DB_QUOTA_VIDEOS] = "quota_videos",
+  [REEL_DB_QUOTA_RECENT] = "quota_recent",
 };
 
 struct ReelStore

@@ -54,6 +54,9 @@ typedef enum
   REEL_DB_INVITES,            /* hex(code hash) -> invite record (JSON, app/invites.h) */
   REEL_DB_AUDIT,              /* time \0 event id -> moderation action (JSON, app/audit.h) */
   REEL_DB_PASSWORD_RESETS,    /* hex(token hash) -> password reset (JSON, app/users.h) */
+  REEL_DB_QUOTA_USAGE,        /* username -> storage used and quota overrides (app/quotas.h) */
+  REEL_DB_QUOTA_VIDEOS,       /* video id -> its owner and original's size (app/quotas.h) */
+  REEL_DB_QUOTA_RECENT,       /* owner \0 time \0 video id -> u64 BE size (app/quotas.h) */
   REEL_DB_COUNT
 } ReelDb;
 

@@ -21,7 +21,13 @@
  *                              SMTP sink) mails a token that sets a new
  *                              password once, after which the old password
  *                              and every old session stop working; the
- *                              token is never in the log (acceptance 5) */
+ *                              token is never in the log (acceptance 5)
+ *   /governance/quotas         tus and multipart creations past the storage
+ *                              quota get 413 quota_exceeded saying what is
+ *                              left; usage drops when an upload goes; an
+ *                              admin's per-user override and its reset; the
+ *                              daily limit counts what was deleted too
+ *                              (acceptance 3) */
 #include "harness.h"
 
 #include <json-glib/json-glib.h>
@@ -482,6 +488,108 @@ test_passwords (void)
   reel_test_rmtree (mail);
 }
 
+static ReelTestResponse *
+tus_create (const char *token, gsize size)
+{
+  g_autofree char *len = g_strdup_printf ("%zu", size);
+  g_autofree char *t = g_base64_encode ((const guchar *)"clip", 4);
+  g_autofree char *meta = g_strdup_printf ("title %s", t);
+  const char *h[]
+      = { "Tus-Resumable", "1.0.0", "Upload-Length", len, "Upload-Metadata", meta, NULL };
+  return reel_test_http_full (N.d->port, "POST", "/api/v1/uploads", token, h, NULL, NULL, 0);
+}
+
+static void
+assert_quota_refused (ReelTestResponse *r, const char *left)
+{
+  g_assert_cmpuint (r->status, ==, 413);
+  g_assert_cmpstr (reel_test_error_code (r), ==, "quota_exceeded");
+  g_assert_nonnull (strstr (r->body, left));
+}
+
+static gint64
+quota_member (const char *token, const char *member)
+{
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http (N.d->port, "GET", "/api/v1/users/me", token, NULL, 0);
+  JsonObject *q;
+  g_assert_cmpuint (r->status, ==, 200);
+  q = json_object_get_object_member (json_node_get_object (r->json), "quota");
+  return json_object_get_null_member (q, member) ? -1 : json_object_get_int_member (q, member);
+}
+
+static void
+test_quotas (void)
+{
+  g_autofree char *root = NULL, *user = NULL, *first = NULL;
+  node_start_extra ("admins = root\nregistration = open\n",
+                    "[uploads]\nquota_bytes = 10000\ndaily_quota_bytes = 0\n");
+  root = login ("root");
+  user = reel_test_register_login (N.d->port, "quinn", PASSWORD);
+  g_assert_cmpint (quota_member (user, "quota_bytes"), ==, 10000);
+  g_assert_cmpint (quota_member (user, "daily_quota_bytes"), ==, -1);
+  {
+    g_autoptr (ReelTestResponse) ok = tus_create (user, 6000);
+    g_assert_cmpuint (ok->status, ==, 201);
+    first = g_strdup (reel_test_header (ok, "Reel-Video-Id"));
+    g_autoptr (ReelTestResponse) over = tus_create (user, 5000);
+    assert_quota_refused (over, "4000 of 10000 bytes are left");
+  }
+  g_assert_cmpint (quota_member (user, "used_bytes"), ==, 6000);
+  /* Multipart: refused on its Content-Length, before the body is read. */
+  {
+    g_autofree char *body = g_malloc0 (5000);
+    const char *h[] = { NULL };
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http_full (N.d->port, "POST", "/api/v1/videos", user, h,
+                               "multipart/form-data; boundary=xyz", body, 5000);
+    assert_quota_refused (r, "4000 of 10000 bytes are left");
+  }
+  /* The abandoned upload gives its bytes back. */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/uploads/%s", first);
+    const char *h[] = { "Tus-Resumable", "1.0.0", NULL };
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http_full (N.d->port, "DELETE", path, user, h, NULL, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 204);
+  }
+  g_assert_cmpint (quota_member (user, "used_bytes"), ==, 0);
+  g_assert_cmpint (quota_member (user, "daily_used_bytes"), ==, 6000);
+  {
+    g_autoptr (ReelTestResponse) ok = tus_create (user, 5000);
+    g_assert_cmpuint (ok->status, ==, 201);
+  }
+
+  /* An admin's override, then the default again. */
+  g_assert_cmpuint (status_of ("PATCH", "/api/v1/users/quinn", user, "{\"quota_bytes\":1}"), ==,
+                    403);
+  g_assert_cmpuint (status_of ("PATCH", "/api/v1/users/quinn", root, "{\"quota_bytes\":-5}"), ==,
+                    400);
+  g_assert_cmpuint (status_of ("PATCH", "/api/v1/users/quinn", root, "{\"quota_bytes\":6000}"), ==,
+                    200);
+  g_assert_cmpint (quota_member (user, "quota_bytes"), ==, 6000);
+  {
+    g_autoptr (ReelTestResponse) over = tus_create (user, 2000);
+    assert_quota_refused (over, "1000 of 6000 bytes are left");
+  }
+  g_assert_cmpuint (status_of ("PATCH", "/api/v1/users/quinn", root, "{\"quota_bytes\":null}"), ==,
+                    200);
+  g_assert_cmpint (quota_member (user, "quota_bytes"), ==, 10000);
+  /* The day's allowance counts the deleted upload: 11000 bytes so far. */
+  g_assert_cmpuint (
+      status_of ("PATCH", "/api/v1/users/quinn", root, "{\"daily_quota_bytes\":12000}"), ==, 200);
+  {
+    g_autoptr (ReelTestResponse) over = tus_create (user, 1500);
+    assert_quota_refused (over, "1000 of 12000 bytes are left for the next 24 hours");
+  }
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+    reel_test_validate_events (lines);
+  }
+  node_stop ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -493,6 +601,7 @@ main (int argc, char **argv)
   g_test_add_func ("/governance/roles-invites", test_roles_invites);
   g_test_add_func ("/governance/closed", test_closed);
   g_test_add_func ("/governance/passwords", test_passwords);
+  g_test_add_func ("/governance/quotas", test_quotas);
   rc = g_test_run ();
   reel_test_nats_stop (N.nats);
   reel_test_rmtree (N.dir);
