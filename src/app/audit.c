@@ -7,6 +7,7 @@ static const char *const audited[] = {
   "user.role_set",
   "invite.created",
   "user.quota_set",
+  "report.resolved",
 };
 
 gboolean

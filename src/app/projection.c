@@ -9,6 +9,7 @@
 #include "app/invites.h"
 #include "app/live.h"
 #include "app/quotas.h"
+#include "app/reports.h"
 #include "app/roles.h"
 #include "app/users.h"
 #include "app/videos.h"
@@ -22,7 +23,7 @@ reel_projection_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   if (!reel_subscriptions_apply (txn, ev, error) || !reel_channels_apply (txn, ev, error)
       || !reel_notifications_apply (txn, ev, error) || !reel_comments_apply (txn, ev, error)
       || !reel_search_apply (txn, ev, error) || !reel_audit_apply (txn, ev, error)
-      || !reel_quotas_apply (txn, ev, error))
+      || !reel_quotas_apply (txn, ev, error) || !reel_reports_apply (txn, ev, error))
     return FALSE;
   if (g_str_equal (ev->type, "user.role_set"))
     return reel_roles_apply_set (txn, ev, error);

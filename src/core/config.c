@@ -104,6 +104,9 @@ static const struct
   /* A watch page sends a batch every 10 s and on pause, seek and unload:
    * per account a dozen open tabs, per address fifty viewers. */
   { REEL_LIMIT_EVENTS, { 600, 60 }, { 120, 60 } },
+  /* Someone flagging a bad channel's videos one by one needs dozens; a
+   * campaign to bury the moderators in reports does not fit. */
+  { REEL_LIMIT_REPORT, { 60, 3600 }, { 30, 3600 } },
 };
 /* A bucket costs about 100 bytes: 100,000 is 10 MB at worst, and more
  * addresses than are active in any minute of a busy site. */
@@ -709,6 +712,8 @@ static const Setting settings[] = {
   { "limits.live_keys_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_LIVE_KEY]) },
   { "limits.events_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_EVENTS]) },
   { "limits.events_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_EVENTS]) },
+  { "limits.reports_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_REPORT]) },
+  { "limits.reports_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_REPORT]) },
   { "limits.max_keys", set_uint, AT (limit_max_keys), 100, 100000000 },
   { "http.trusted_proxies", set_networks, AT (trusted_proxies) },
   { "http.max_connections", set_uint, AT (http_max_conns), 1, 1000000 },

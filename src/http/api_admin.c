@@ -1,5 +1,6 @@
-/* HTTP edge of roles, invites and the audit log (app/roles.h,
- * app/invites.h, app/audit.h):
+/* HTTP edge of running the server: roles, quotas, invites, reports and the
+ * audit log (app/roles.h, app/quotas.h, app/invites.h, app/reports.h,
+ * app/audit.h):
  *   PUT  /api/v1/users/{username}/role  {"role"}: admins grant and revoke
  *   PATCH /api/v1/users/{username}      {"quota_bytes"?, "daily_quota_bytes"?}:
  *                                       admins set a user's quotas (null: the
@@ -7,11 +8,16 @@
  *   POST /api/v1/admin/invites          an invite code, shown once (admins)
  *   GET  /api/v1/admin/invites          the invites, used or not (admins)
  *   GET  /api/v1/admin/audit            what admins and moderators did (admins)
+ *   POST /api/v1/reports                {video_id|comment_id, reason, text?}:
+ *                                       any logged-in user tells the moderators
+ *   GET  /api/v1/admin/reports          the open reports, oldest first (moderators)
+ *   POST /api/v1/admin/reports/{id}/resolve  {note?} (moderators)
  * Every admin route answers 401 without a token and 403 to whoever
  * lacks the role, before anything else is looked at. */
 #include "app/audit.h"
 #include "app/invites.h"
 #include "app/quotas.h"
+#include "app/reports.h"
 #include "app/roles.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -205,10 +211,10 @@ post_invites (ReelRequest *req)
 typedef JsonObject *(*ListFunc) (ReelStore *store, const ReelPage *page, GError **error);
 
 static void
-admin_list (ReelRequest *req, ListFunc list)
+admin_list (ReelRequest *req, ReelUserRole role, ListFunc list)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *actor = require_role (req, REEL_USER_ROLE_ADMIN, &error);
+  g_autofree char *actor = require_role (req, role, &error);
   g_auto (ReelPage) page = { 0 };
   g_autoptr (JsonObject) out = NULL;
   if (actor && reel_request_page (req, &page, &error))
@@ -219,13 +225,122 @@ admin_list (ReelRequest *req, ListFunc list)
 static void
 get_invites (ReelRequest *req)
 {
-  admin_list (req, reel_invites_list);
+  admin_list (req, REEL_USER_ROLE_ADMIN, reel_invites_list);
 }
 
 static void
 get_audit (ReelRequest *req)
 {
-  admin_list (req, reel_audit_list);
+  admin_list (req, REEL_USER_ROLE_ADMIN, reel_audit_list);
+}
+
+static void
+get_reports (ReelRequest *req)
+{
+  admin_list (req, REEL_USER_ROLE_MODERATOR, reel_reports_list_open);
+}
+
+typedef struct
+{
+  char *actor;
+  char *video_id, *comment_id, *reason, *text; /* a report */
+  char *id, *note;                             /* a resolution */
+} ReportInput;
+
+static void
+report_input_free (gpointer p)
+{
+  ReportInput *in = p;
+  g_free (in->actor);
+  g_free (in->video_id);
+  g_free (in->comment_id);
+  g_free (in->reason);
+  g_free (in->text);
+  g_free (in->id);
+  g_free (in->note);
+  g_free (in);
+}
+
+static JsonNode *
+report_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  ReportInput *in = data;
+  ReelReportDraft d = { in->actor, in->video_id, in->comment_id, in->reason, in->text };
+  g_autofree char *id = NULL;
+  JsonObject *out;
+  if (!reel_reports_create (http->bus, http->store, &d, &id, &reply->seq, error))
+    return NULL;
+  out = json_object_new ();
+  json_object_set_string_member (out, "id", id);
+  json_object_set_string_member (out, "state", "open");
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+/* An optional string member into *out; FALSE with error when it is there
+ * but not a string. */
+static gboolean
+optional_string (JsonObject *body, const char *member, char **out, GError **error)
+{
+  const char *value = reel_json_get_string (body, member, FALSE, error);
+  *out = g_strdup (value);
+  return value || !*error;
+}
+
+static void
+post_reports (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_autoptr (JsonObject) body = user ? reel_request_json (req, &error) : NULL;
+  ReportInput *in = g_new0 (ReportInput, 1);
+  if (body
+      && (!optional_string (body, "video_id", &in->video_id, &error)
+          || !optional_string (body, "comment_id", &in->comment_id, &error)
+          || !optional_string (body, "reason", &in->reason, &error)
+          || !optional_string (body, "text", &in->text, &error)))
+    g_assert (error);
+  if (error)
+    {
+      report_input_free (in);
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in->actor = g_steal_pointer (&user);
+  reel_request_run_command (req, SOUP_STATUS_CREATED, report_command, in, report_input_free);
+}
+
+static JsonNode *
+resolve_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  ReportInput *in = data;
+  JsonObject *out;
+  if (!reel_reports_resolve (http->bus, http->store, in->actor, in->id, in->note, &reply->seq,
+                             error))
+    return NULL;
+  out = json_object_new ();
+  json_object_set_string_member (out, "id", in->id);
+  json_object_set_string_member (out, "state", "resolved");
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+static void
+post_resolve (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *actor = require_role (req, REEL_USER_ROLE_MODERATOR, &error);
+  g_autoptr (JsonObject) body = actor ? reel_request_json (req, &error) : NULL;
+  ReportInput *in = g_new0 (ReportInput, 1);
+  if (body && !optional_string (body, "note", &in->note, &error))
+    g_assert (error);
+  if (error)
+    {
+      report_input_free (in);
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in->actor = g_steal_pointer (&actor);
+  in->id = g_strdup (reel_request_param (req, "id"));
+  reel_request_run_command (req, SOUP_STATUS_OK, resolve_command, in, report_input_free);
 }
 
 void reel_api_admin_register (ReelRouter *router);
@@ -238,4 +353,7 @@ reel_api_admin_register (ReelRouter *router)
   reel_router_add (router, "POST", "/api/v1/admin/invites", post_invites);
   reel_router_add (router, "GET", "/api/v1/admin/invites", get_invites);
   reel_router_add (router, "GET", "/api/v1/admin/audit", get_audit);
+  reel_router_add (router, "POST", "/api/v1/reports", post_reports);
+  reel_router_add (router, "GET", "/api/v1/admin/reports", get_reports);
+  reel_router_add (router, "POST", "/api/v1/admin/reports/{id}/resolve", post_resolve);
 }

@@ -36,6 +36,7 @@ static const struct
   { "DELETE", "/api/v1/subscriptions/{channel}", REEL_LIMIT_SUBSCRIBE },
   { "POST", "/api/v1/live/keys", REEL_LIMIT_LIVE_KEY },
   { "POST", "/api/v1/events", REEL_LIMIT_EVENTS },
+  { "POST", "/api/v1/reports", REEL_LIMIT_REPORT },
 };
 
 /* Bucket key prefixes and metric labels, by ReelLimit. */
@@ -47,6 +48,7 @@ static const char *const limit_names[REEL_N_LIMITS] = {
   [REEL_LIMIT_SUBSCRIBE] = "subscriptions",
   [REEL_LIMIT_LIVE_KEY] = "live_keys",
   [REEL_LIMIT_EVENTS] = "events",
+  [REEL_LIMIT_REPORT] = "reports",
 };
 
 ReelThrottle *

@@ -43,6 +43,8 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_QUOTA_USAGE] = "quota_usage",
   [REEL_DB_QUOTA_VIDEOS] = "quota_videos",
   [REEL_DB_QUOTA_RECENT] = "quota_recent",
+  [REEL_DB_REPORTS] = "reports",
+  [REEL_DB_REPORTS_OPEN] = "reports_open",
 };
 
 struct ReelStore

@@ -57,6 +57,8 @@ typedef enum
   REEL_DB_QUOTA_USAGE,        /* username -> storage used and quota overrides (app/quotas.h) */
   REEL_DB_QUOTA_VIDEOS,       /* video id -> its owner and original's size (app/quotas.h) */
   REEL_DB_QUOTA_RECENT,       /* owner \0 time \0 video id -> u64 BE size (app/quotas.h) */
+  REEL_DB_REPORTS,            /* report id -> report (JSON, app/reports.h) */
+  REEL_DB_REPORTS_OPEN,       /* time \0 report id -> "": the moderators' queue */
   REEL_DB_COUNT
 } ReelDb;
 

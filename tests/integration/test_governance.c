@@ -27,7 +27,11 @@
  *                              left; usage drops when an upload goes; an
  *                              admin's per-user override and its reset; the
  *                              daily limit counts what was deleted too
- *                              (acceptance 3) */
+ *                              (acceptance 3)
+ *   /governance/reports        a user reports a video (bad reports 400/404,
+ *                              anonymous 401); moderators see the open
+ *                              queue (users get 403), resolve a report once
+ *                              (409 after), and the audit log names them */
 #include "harness.h"
 
 #include <json-glib/json-glib.h>
@@ -590,6 +594,87 @@ test_quotas (void)
   node_stop ();
 }
 
+static void
+test_reports (void)
+{
+  g_autofree char *root = NULL, *mod = NULL, *quinn = NULL, *video = NULL, *report = NULL;
+  g_autofree char *body = NULL, *resolve = NULL;
+  node_start ("admins = root\n");
+  root = login ("root");
+  mod = login ("mod");
+  quinn = login ("quinn");
+  {
+    g_autoptr (ReelTestResponse) r = tus_create (quinn, 1000);
+    g_assert_cmpuint (r->status, ==, 201);
+    video = g_strdup (reel_test_header (r, "Reel-Video-Id"));
+  }
+  body = g_strdup_printf ("{\"video_id\":\"%s\",\"reason\":\"spam\",\"text\":\"buy now\"}", video);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/reports", NULL, body), ==, 401);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/reports", quinn,
+                               "{\"video_id\":\"AAAAAAAAAAA\",\"reason\":\"spam\"}"),
+                    ==, 404);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/reports", quinn,
+                               "{\"comment_id\":\"AAAAAAAAAAA\",\"reason\":\"spam\"}"),
+                    ==, 404);
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/reports", quinn, "{\"video_id\":\"x\",\"reason\":\"spam\"}"), ==,
+      400);
+  {
+    g_autofree char *bad = g_strdup_printf ("{\"video_id\":\"%s\",\"reason\":\"dislike\"}", video);
+    g_assert_cmpuint (status_of ("POST", "/api/v1/reports", quinn, bad), ==, 400);
+  }
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "POST", "/api/v1/reports", quinn, body, 0);
+    g_assert_cmpuint (r->status, ==, 201);
+    report = g_strdup (reel_test_json_str (r, "id"));
+    g_assert_nonnull (report);
+  }
+  /* mod is a moderator since /governance/roles-invites. */
+  g_assert_cmpuint (status_of ("GET", "/api/v1/admin/reports", quinn, NULL), ==, 403);
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/reports", mod, NULL, 0);
+    JsonArray *a;
+    JsonObject *rep;
+    g_assert_cmpuint (r->status, ==, 200);
+    a = items (r);
+    g_assert_cmpuint (json_array_get_length (a), ==, 1);
+    rep = json_array_get_object_element (a, 0);
+    g_assert_cmpstr (json_object_get_string_member (rep, "id"), ==, report);
+    g_assert_cmpstr (json_object_get_string_member (rep, "reporter"), ==, "quinn");
+    g_assert_cmpstr (json_object_get_string_member (rep, "video_id"), ==, video);
+    g_assert_cmpstr (json_object_get_string_member (rep, "reason"), ==, "spam");
+    g_assert_cmpstr (json_object_get_string_member (rep, "text"), ==, "buy now");
+  }
+  resolve = g_strdup_printf ("/api/v1/admin/reports/%s/resolve", report);
+  g_assert_cmpuint (status_of ("POST", resolve, quinn, "{}"), ==, 403);
+  g_assert_cmpuint (status_of ("POST", resolve, mod, "{\"note\":\"an ad, but harmless\"}"), ==,
+                    200);
+  g_assert_cmpuint (status_of ("POST", resolve, mod, "{}"), ==, 409);
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/reports", mod, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpuint (json_array_get_length (items (r)), ==, 0);
+  }
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/audit?limit=1", root, NULL, 0);
+    JsonObject *e;
+    g_assert_cmpuint (r->status, ==, 200);
+    e = json_array_get_object_element (items (r), 0);
+    g_assert_cmpstr (json_object_get_string_member (e, "type"), ==, "report.resolved");
+    g_assert_cmpstr (json_object_get_string_member (e, "actor"), ==, "mod");
+  }
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+    reel_test_validate_events (lines);
+  }
+  node_stop ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -602,6 +687,7 @@ main (int argc, char **argv)
   g_test_add_func ("/governance/closed", test_closed);
   g_test_add_func ("/governance/passwords", test_passwords);
   g_test_add_func ("/governance/quotas", test_quotas);
+  g_test_add_func ("/governance/reports", test_reports);
   rc = g_test_run ();
   reel_test_nats_stop (N.nats);
   reel_test_rmtree (N.dir);
