@@ -8,6 +8,8 @@ static const char *const audited[] = {
   "invite.created",
   "user.quota_set",
   "report.resolved",
+  "user.banned",
+  "user.unbanned",
 };
 
 gboolean

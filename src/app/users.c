@@ -2,7 +2,8 @@
  *
  * Tables:
  *   USERS    username -> {"username","display_name","email","password_hash","created_at",
- *                        "role"? (app/roles.h; absent: user)}
+ *                        "role"? (app/roles.h; absent: user),
+ *                        "banned"? {"reason","by","at"} (app/moderation.h)}
  *   SESSIONS hex(blake2b(token)) -> {"username","expires_at"(unix s),"created_at"}
  *   PASSWORD_RESETS hex(blake2b(token)) -> {"username","expires_at","created_at","used_at"?}
  * Records are JSON so a later event version can add fields without a
@@ -190,6 +191,15 @@ reel_users_login (ReelBus *bus, ReelStore *store, const char *username, const ch
   if (!user || crypto_pwhash_str_verify (stored, password, strlen (password)) != 0)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_UNAUTHORIZED, "wrong username or password");
+      return FALSE;
+    }
+  /* Said only to whoever knows the password: the owner learns why. */
+  if (json_object_has_member (user, "banned"))
+    {
+      JsonObject *ban = json_object_get_object_member (user, "banned");
+      g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
+                   "this account is banned by the moderators: %s",
+                   ban ? json_object_get_string_member_with_default (ban, "reason", "") : "");
       return FALSE;
     }
   tok = reel_secret_new (&hash_hex, error);
@@ -655,9 +665,39 @@ apply_reset_issued (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return put_record (txn, REEL_DB_PASSWORD_RESETS, hash, rec, error);
 }
 
+/* user.banned: the record says why, and every session ends; user.unbanned
+ * takes the mark away (the user logs in again). */
+static gboolean
+apply_ban (ReelTxn *txn, const ReelEvent *ev, gboolean banned, GError **error)
+{
+  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  g_autoptr (JsonObject) user = NULL;
+  if (!username)
+    return FALSE;
+  user = load_record (txn, REEL_DB_USERS, username, error);
+  if (!user)
+    return *error == NULL;
+  if (banned)
+    {
+      JsonObject *ban = json_object_new ();
+      json_object_set_string_member (
+          ban, "reason", json_object_get_string_member_with_default (ev->data, "reason", ""));
+      if (ev->actor)
+        json_object_set_string_member (ban, "by", ev->actor);
+      json_object_set_string_member (ban, "at", ev->at);
+      json_object_set_object_member (user, "banned", ban);
+    }
+  else if (json_object_has_member (user, "banned"))
+    json_object_remove_member (user, "banned");
+  return put_record (txn, REEL_DB_USERS, username, user, error)
+         && (!banned || revoke_sessions (txn, username, NULL, error));
+}
+
 gboolean
 reel_users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
+  if (g_str_equal (ev->type, "user.banned") || g_str_equal (ev->type, "user.unbanned"))
+    return apply_ban (txn, ev, g_str_equal (ev->type, "user.banned"), error);
   if (g_str_equal (ev->type, "user.password_changed")
       || g_str_equal (ev->type, "user.password_reset"))
     return apply_password (txn, ev, error);

@@ -12,10 +12,13 @@
  *                                       any logged-in user tells the moderators
  *   GET  /api/v1/admin/reports          the open reports, oldest first (moderators)
  *   POST /api/v1/admin/reports/{id}/resolve  {note?} (moderators)
+ *   POST /api/v1/admin/users/{username}/ban    {reason} (moderators)
+ *   POST /api/v1/admin/users/{username}/unban  (moderators)
  * Every admin route answers 401 without a token and 403 to whoever
  * lacks the role, before anything else is looked at. */
 #include "app/audit.h"
 #include "app/invites.h"
+#include "app/moderation.h"
 #include "app/quotas.h"
 #include "app/reports.h"
 #include "app/roles.h"
@@ -343,6 +346,71 @@ post_resolve (ReelRequest *req)
   reel_request_run_command (req, SOUP_STATUS_OK, resolve_command, in, report_input_free);
 }
 
+typedef struct
+{
+  char *actor;
+  char *username;
+  char *reason;
+  gboolean ban;
+} BanInput;
+
+static void
+ban_input_free (gpointer p)
+{
+  BanInput *in = p;
+  g_free (in->actor);
+  g_free (in->username);
+  g_free (in->reason);
+  g_free (in);
+}
+
+static JsonNode *
+ban_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  BanInput *in = data;
+  JsonObject *out;
+  if (!reel_moderation_ban (http->bus, http->store, admins_of (http), in->actor, in->username,
+                            in->ban, in->reason, &reply->seq, error))
+    return NULL;
+  out = json_object_new ();
+  json_object_set_string_member (out, "username", in->username);
+  json_object_set_boolean_member (out, "banned", in->ban);
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+static void
+ban_or_unban (ReelRequest *req, gboolean ban)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *actor = require_role (req, REEL_USER_ROLE_MODERATOR, &error);
+  g_autoptr (JsonObject) body = actor && ban ? reel_request_json (req, &error) : NULL;
+  BanInput *in = g_new0 (BanInput, 1);
+  if (body)
+    in->reason = g_strdup (reel_json_get_string (body, "reason", TRUE, &error));
+  if (error)
+    {
+      ban_input_free (in);
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in->actor = g_steal_pointer (&actor);
+  in->username = g_strdup (reel_request_param (req, "username"));
+  in->ban = ban;
+  reel_request_run_command (req, SOUP_STATUS_OK, ban_command, in, ban_input_free);
+}
+
+static void
+post_ban (ReelRequest *req)
+{
+  ban_or_unban (req, TRUE);
+}
+
+static void
+post_unban (ReelRequest *req)
+{
+  ban_or_unban (req, FALSE);
+}
+
 void reel_api_admin_register (ReelRouter *router);
 
 void
@@ -356,4 +424,6 @@ reel_api_admin_register (ReelRouter *router)
   reel_router_add (router, "POST", "/api/v1/reports", post_reports);
   reel_router_add (router, "GET", "/api/v1/admin/reports", get_reports);
   reel_router_add (router, "POST", "/api/v1/admin/reports/{id}/resolve", post_resolve);
+  reel_router_add (router, "POST", "/api/v1/admin/users/{username}/ban", post_ban);
+  reel_router_add (router, "POST", "/api/v1/admin/users/{username}/unban", post_unban);
 }

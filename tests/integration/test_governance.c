@@ -31,7 +31,12 @@
  *   /governance/reports        a user reports a video (bad reports 400/404,
  *                              anonymous 401); moderators see the open
  *                              queue (users get 403), resolve a report once
- *                              (409 after), and the audit log names them */
+ *                              (409 after), and the audit log names them
+ *   /governance/bans           a moderator bans a user (not someone of
+ *                              their rank or higher; a reason needed): the
+ *                              user's token stops working and the login is
+ *                              refused with the reason; unban restores
+ *                              (acceptance 4, the account part) */
 #include "harness.h"
 
 #include <json-glib/json-glib.h>
@@ -675,6 +680,64 @@ test_reports (void)
   node_stop ();
 }
 
+static void
+test_bans (void)
+{
+  g_autofree char *root = NULL, *mod = NULL, *quinn = NULL, *again = NULL;
+  node_start ("admins = root\n");
+  root = login ("root");
+  mod = login ("mod");
+  quinn = login ("quinn");
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/admin/users/mod/ban", quinn, "{\"reason\":\"revenge\"}"), ==,
+      403);
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/admin/users/root/ban", mod, "{\"reason\":\"coup\"}"), ==, 403);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/admin/users/quinn/ban", mod, "{}"), ==, 400);
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/admin/users/nobody/ban", mod, "{\"reason\":\"spam links\"}"), ==,
+      404);
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/admin/users/quinn/ban", mod, "{\"reason\":\"spam links\"}"), ==,
+      200);
+  g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", quinn, NULL), ==, 401);
+  {
+    g_autofree char *body
+        = g_strdup_printf ("{\"username\":\"quinn\",\"password\":\"%s\"}", PASSWORD);
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "POST", "/api/v1/sessions", NULL, body, 0);
+    g_assert_cmpuint (r->status, ==, 403);
+    g_assert_nonnull (strstr (r->body, "spam links"));
+  }
+  g_assert_cmpuint (login_status ("quinn", "not the password"), ==, 401);
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/admin/users/quinn/ban", mod, "{\"reason\":\"spam links\"}"), ==,
+      409);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/admin/users/quinn/unban", mod, ""), ==, 200);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/admin/users/quinn/unban", mod, ""), ==, 409);
+  again = login ("quinn");
+  g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", again, NULL), ==, 200);
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/audit?limit=2", root, NULL, 0);
+    JsonArray *a;
+    g_assert_cmpuint (r->status, ==, 200);
+    a = items (r);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 0), "type"),
+                     ==, "user.unbanned");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "type"),
+                     ==, "user.banned");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "actor"),
+                     ==, "mod");
+  }
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+    reel_test_validate_events (lines);
+  }
+  node_stop ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -688,6 +751,7 @@ main (int argc, char **argv)
   g_test_add_func ("/governance/passwords", test_passwords);
   g_test_add_func ("/governance/quotas", test_quotas);
   g_test_add_func ("/governance/reports", test_reports);
+  g_test_add_func ("/governance/bans", test_bans);
   rc = g_test_run ();
   reel_test_nats_stop (N.nats);
   reel_test_rmtree (N.dir);
