@@ -1,8 +1,11 @@
 /* See users.h.
  *
  * Tables:
- *   USERS    username -> {"username","display_name","email","password_hash","created_at"}
+ *   USERS    username -> {"username","display_name","email","password_hash","created_at",
+ *                        "role"? (app/roles.h; absent: user),
+ *                        "banned"? {"reason","by","at"} (app/moderation.h)}
  *   SESSIONS hex(blake2b(token)) -> {"username","expires_at"(unix s),"created_at"}
+ *   PASSWORD_RESETS hex(blake2b(token)) -> {"username","expires_at","created_at","used_at"?}
  * Records are JSON so a later event version can add fields without a
  * migration; the projection is rebuilt from the log anyway. */
 #include "app/users.h"
@@ -23,36 +26,28 @@
 gboolean
 reel_users_validate_username (const char *username, GError **error)
 {
-  gsize len = strlen (username);
-  if (len < REEL_USERNAME_MIN || len > REEL_USERNAME_MAX)
+  return reel_text_check_username (username, error);
+}
+
+gboolean
+reel_users_validate_password (const char *password, GError **error)
+{
+  gsize plen = strlen (password);
+  if (plen < PASSWORD_MIN || plen > PASSWORD_MAX || !g_utf8_validate (password, -1, NULL))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                   "username must be %d to %d characters long", REEL_USERNAME_MIN,
-                   REEL_USERNAME_MAX);
+                   "password must be %d to %d bytes of UTF-8", PASSWORD_MIN, PASSWORD_MAX);
       return FALSE;
     }
-  for (const char *p = username; *p; p++)
-    if (!(g_ascii_islower (*p) || g_ascii_isdigit (*p) || *p == '_' || *p == '-'))
-      {
-        g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                     "username may contain only a-z, 0-9, _ and -");
-        return FALSE;
-      }
   return TRUE;
 }
 
 gboolean
 reel_users_validate_registration (const ReelRegistration *reg, GError **error)
 {
-  if (!reel_users_validate_username (reg->username, error))
+  if (!reel_users_validate_username (reg->username, error)
+      || !reel_users_validate_password (reg->password, error))
     return FALSE;
-  gsize plen = strlen (reg->password);
-  if (plen < PASSWORD_MIN || plen > PASSWORD_MAX || !g_utf8_validate (reg->password, -1, NULL))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                   "password must be %d to %d bytes of UTF-8", PASSWORD_MIN, PASSWORD_MAX);
-      return FALSE;
-    }
   if (reg->display_name
       && !reel_text_check ("display_name", reg->display_name, 1, DISPLAY_NAME_MAX, FALSE, error))
     return FALSE;
@@ -81,6 +76,24 @@ ensure_sodium (GError **error)
   return TRUE;
 }
 
+/* The argon2id hash of password into hash. */
+static gboolean
+hash_password (const char *password, char hash[crypto_pwhash_STRBYTES], GError **error)
+{
+  if (!ensure_sodium (error))
+    return FALSE;
+  /* Interactive limits: ~0.1 s and 64 MiB per hash, the libsodium guidance
+   * for logins; it runs on a worker thread, never the main loop. */
+  if (crypto_pwhash_str (hash, password, strlen (password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                         crypto_pwhash_MEMLIMIT_INTERACTIVE)
+      != 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE, "out of memory hashing password");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 reel_users_register (ReelBus *bus, const ReelRegistration *reg, guint64 *seq, GError **error)
 {
@@ -88,17 +101,8 @@ reel_users_register (ReelBus *bus, const ReelRegistration *reg, guint64 *seq, GE
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = NULL;
 
-  if (!reel_users_validate_registration (reg, error) || !ensure_sodium (error))
+  if (!reel_users_validate_registration (reg, error) || !hash_password (reg->password, hash, error))
     return FALSE;
-  /* Interactive limits: ~0.1 s and 64 MiB per hash, the libsodium guidance
-   * for logins; it runs on a worker thread, never the main loop. */
-  if (crypto_pwhash_str (hash, reg->password, strlen (reg->password),
-                         crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE)
-      != 0)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE, "out of memory hashing password");
-      return FALSE;
-    }
   json_object_set_string_member (data, "username", reg->username);
   json_object_set_string_member (data, "display_name",
                                  reg->display_name ? reg->display_name : reg->username);
@@ -187,6 +191,15 @@ reel_users_login (ReelBus *bus, ReelStore *store, const char *username, const ch
   if (!user || crypto_pwhash_str_verify (stored, password, strlen (password)) != 0)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_UNAUTHORIZED, "wrong username or password");
+      return FALSE;
+    }
+  /* Said only to whoever knows the password: the owner learns why. */
+  if (json_object_has_member (user, "banned"))
+    {
+      JsonObject *ban = json_object_get_object_member (user, "banned");
+      g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
+                   "this account is banned by the moderators: %s",
+                   ban ? json_object_get_string_member_with_default (ban, "reason", "") : "");
       return FALSE;
     }
   tok = reel_secret_new (&hash_hex, error);
@@ -316,6 +329,191 @@ reel_users_expire_sessions (ReelBus *bus, ReelStore *store, gint64 now_s, guint 
   return TRUE;
 }
 
+gboolean
+reel_users_change_password (ReelBus *bus, ReelStore *store, const char *username,
+                            const char *old_password, const char *new_password,
+                            const char *keep_token, guint64 *seq, GError **error)
+{
+  char hash[crypto_pwhash_STRBYTES];
+  g_autoptr (JsonObject) user = NULL;
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = NULL, *keep = NULL;
+  const char *stored;
+
+  if (!reel_users_validate_password (new_password, error) || !ensure_sodium (error)
+      || !(user = load_user (store, username, error)))
+    return FALSE;
+  stored = json_object_get_string_member_with_default (user, "password_hash", "");
+  if (crypto_pwhash_str_verify (stored, old_password, strlen (old_password)) != 0)
+    {
+      /* 403, not 401: the session is fine (a client that forgets its token
+       * on 401 must not log the user out over a typo). */
+      g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "the current password is wrong");
+      return FALSE;
+    }
+  if (!hash_password (new_password, hash, error))
+    return FALSE;
+  json_object_set_string_member (data, "username", username);
+  json_object_set_string_member (data, "password_hash", hash);
+  sodium_memzero (hash, sizeof hash);
+  if (keep_token)
+    {
+      keep = reel_secret_hash (keep_token);
+      json_object_set_string_member (data, "keep_session", keep);
+    }
+  subject = reel_event_subject ("password", username);
+  return reel_events_publish (bus, subject, "user.password_changed", 1, username, data, FALSE, seq,
+                              error);
+}
+
+typedef struct
+{
+  const char *email;
+  char *username;
+} ByEmail;
+
+static gboolean
+match_email (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  ByEmail *b = data;
+  g_autoptr (JsonObject) rec = reel_json_parse_object ((const char *)value, value_len, NULL);
+  const char *email = rec ? json_object_get_string_member_with_default (rec, "email", NULL) : NULL;
+  /* Addresses compare without case: people type them both ways. */
+  if (email && g_ascii_strcasecmp (email, b->email) == 0)
+    {
+      b->username = g_strndup ((const char *)key, key_len);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+reel_users_request_reset (ReelBus *bus, ReelStore *store, const char *username, const char *email,
+                          guint64 *seq, GError **error)
+{
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autoptr (JsonObject) user = NULL;
+  g_autofree char *subject = NULL, *found = NULL;
+  g_autoptr (GError) local = NULL;
+
+  *seq = 0;
+  if (email)
+    {
+      /* A scan: resets are rare, and an email index would be one more
+       * table to keep for them alone. */
+      g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+      ByEmail b = { email, NULL };
+      if (!txn
+          || !reel_txn_scan (txn, REEL_DB_USERS, NULL, 0, NULL, 0, FALSE, match_email, &b, error))
+        return FALSE;
+      username = found = b.username;
+    }
+  if (!username || !reel_users_validate_username (username, NULL))
+    return TRUE;
+  user = load_user (store, username, &local);
+  if (!user)
+    {
+      if (g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (!json_object_has_member (user, "email"))
+    return TRUE;
+  json_object_set_string_member (data, "username", username);
+  subject = reel_event_subject ("password", username);
+  return reel_events_publish (bus, subject, "password_reset.requested", 1, NULL, data, FALSE, seq,
+                              error);
+}
+
+char *
+reel_users_issue_reset (ReelBus *bus, ReelStore *store, const char *username, gint64 ttl_s,
+                        char **email, GError **error)
+{
+  g_autoptr (JsonObject) user = load_user (store, username, error);
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *hash_hex = NULL, *subject = NULL, *token = NULL;
+  if (!user)
+    return NULL;
+  if (!json_object_has_member (user, "email"))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "%s has no email address", username);
+      return NULL;
+    }
+  if (!(token = reel_secret_new (&hash_hex, error)))
+    return NULL;
+  json_object_set_string_member (data, "username", username);
+  json_object_set_string_member (data, "token_hash", hash_hex);
+  json_object_set_int_member (data, "expires_at", g_get_real_time () / G_USEC_PER_SEC + ttl_s);
+  subject = reel_event_subject ("password", username);
+  if (!reel_events_publish (bus, subject, "password_reset.issued", 1, NULL, data, FALSE, NULL,
+                            error))
+    return NULL;
+  *email = g_strdup (json_object_get_string_member (user, "email"));
+  return g_steal_pointer (&token);
+}
+
+static void
+set_bad_reset (GError **error)
+{
+  g_set_error_literal (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
+                       "this password reset link is not valid: it is unknown, used or expired; "
+                       "ask for a new one");
+}
+
+gboolean
+reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *token,
+                           const char *new_password, guint64 *seq, GError **error)
+{
+  char hash[crypto_pwhash_STRBYTES];
+  g_autofree char *hash_hex = NULL, *subject = NULL, *key = NULL, *username = NULL;
+  g_autoptr (JsonObject) reset = NULL, data = json_object_new ();
+  g_autoptr (GError) local = NULL;
+
+  if (!reel_users_validate_password (new_password, error) || !ensure_sodium (error))
+    return FALSE;
+  hash_hex = reel_secret_hash (token);
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+    if (!txn)
+      return FALSE;
+    reset = load_record (txn, REEL_DB_PASSWORD_RESETS, hash_hex, &local);
+  }
+  if (!reset && local)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (!reset || json_object_has_member (reset, "used_at")
+      || json_object_get_int_member_with_default (reset, "expires_at", 0)
+             <= g_get_real_time () / G_USEC_PER_SEC)
+    {
+      set_bad_reset (error);
+      return FALSE;
+    }
+  username = g_strdup (json_object_get_string_member_with_default (reset, "username", ""));
+  if (!hash_password (new_password, hash, error))
+    return FALSE;
+  json_object_set_string_member (data, "username", username);
+  json_object_set_string_member (data, "password_hash", hash);
+  json_object_set_string_member (data, "token_hash", hash_hex);
+  sodium_memzero (hash, sizeof hash);
+  /* The token's own subject, first message only: one use, even racing. */
+  key = g_strconcat (hash_hex, ".used", NULL);
+  subject = reel_event_subject ("reset", key);
+  if (!reel_events_publish (bus, subject, "user.password_reset", 1, username, data, TRUE, seq,
+                            error))
+    {
+      if (g_error_matches (*error, REEL_ERROR, REEL_ERROR_CONFLICT))
+        {
+          g_clear_error (error);
+          set_bad_reset (error);
+        }
+      return FALSE;
+    }
+  return TRUE;
+}
+
 JsonObject *
 reel_users_get_public (ReelStore *store, const char *username, GError **error)
 {
@@ -390,9 +588,121 @@ apply_sessions_expired (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return TRUE;
 }
 
+/* Deletes every session of username except keep (a token hash, or NULL).
+ * A scan of all sessions: it runs for password changes only. */
+static gboolean
+revoke_sessions (ReelTxn *txn, const char *username, const char *keep, GError **error)
+{
+  g_autoptr (GPtrArray) keys = reel_txn_keys (txn, REEL_DB_SESSIONS, NULL, 0, error);
+  if (!keys)
+    return FALSE;
+  for (guint i = 0; i < keys->len; i++)
+    {
+      gsize klen, vlen;
+      const char *key = g_bytes_get_data (keys->pdata[i], &klen);
+      const void *value;
+      g_autoptr (JsonObject) rec = NULL;
+      if (keep && klen == strlen (keep) && memcmp (key, keep, klen) == 0)
+        continue;
+      if (!reel_txn_get (txn, REEL_DB_SESSIONS, key, klen, &value, &vlen, NULL))
+        continue;
+      rec = reel_json_parse_object (value, vlen, NULL);
+      if (rec
+          && g_strcmp0 (json_object_get_string_member_with_default (rec, "username", NULL),
+                        username)
+                 == 0
+          && !reel_txn_del (txn, REEL_DB_SESSIONS, key, klen, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* user.password_changed and user.password_reset: the new hash, and the
+ * user's other sessions (all of them for a reset) end. */
+static gboolean
+apply_password (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  const char *hash
+      = username ? reel_json_get_string (ev->data, "password_hash", TRUE, error) : NULL;
+  const char *keep = json_object_get_string_member_with_default (ev->data, "keep_session", NULL);
+  const char *token = json_object_get_string_member_with_default (ev->data, "token_hash", NULL);
+  g_autoptr (JsonObject) user = NULL;
+  if (!hash)
+    return FALSE;
+  if (token)
+    {
+      g_autoptr (JsonObject) reset = load_record (txn, REEL_DB_PASSWORD_RESETS, token, error);
+      if (!reset && *error)
+        return FALSE;
+      if (reset)
+        {
+          json_object_set_string_member (reset, "used_at", ev->at);
+          if (!put_record (txn, REEL_DB_PASSWORD_RESETS, token, reset, error))
+            return FALSE;
+        }
+    }
+  user = load_record (txn, REEL_DB_USERS, username, error);
+  if (!user)
+    return *error == NULL;
+  json_object_set_string_member (user, "password_hash", hash);
+  return put_record (txn, REEL_DB_USERS, username, user, error)
+         && revoke_sessions (txn, username, keep, error);
+}
+
+static gboolean
+apply_reset_issued (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  const char *hash = username ? reel_json_get_string (ev->data, "token_hash", TRUE, error) : NULL;
+  g_autoptr (JsonObject) rec = json_object_new ();
+  if (!hash)
+    return FALSE;
+  json_object_set_string_member (rec, "username", username);
+  json_object_set_int_member (rec, "expires_at",
+                              json_object_get_int_member_with_default (ev->data, "expires_at", 0));
+  json_object_set_string_member (rec, "created_at", ev->at);
+  return put_record (txn, REEL_DB_PASSWORD_RESETS, hash, rec, error);
+}
+
+/* user.banned: the record says why, and every session ends; user.unbanned
+ * takes the mark away (the user logs in again). */
+static gboolean
+apply_ban (ReelTxn *txn, const ReelEvent *ev, gboolean banned, GError **error)
+{
+  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  g_autoptr (JsonObject) user = NULL;
+  if (!username)
+    return FALSE;
+  user = load_record (txn, REEL_DB_USERS, username, error);
+  if (!user)
+    return *error == NULL;
+  if (banned)
+    {
+      JsonObject *ban = json_object_new ();
+      json_object_set_string_member (
+          ban, "reason", json_object_get_string_member_with_default (ev->data, "reason", ""));
+      if (ev->actor)
+        json_object_set_string_member (ban, "by", ev->actor);
+      json_object_set_string_member (ban, "at", ev->at);
+      json_object_set_object_member (user, "banned", ban);
+    }
+  else if (json_object_has_member (user, "banned"))
+    json_object_remove_member (user, "banned");
+  return put_record (txn, REEL_DB_USERS, username, user, error)
+         && (!banned || revoke_sessions (txn, username, NULL, error));
+}
+
 gboolean
 reel_users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
+  if (g_str_equal (ev->type, "user.banned") || g_str_equal (ev->type, "user.unbanned"))
+    return apply_ban (txn, ev, g_str_equal (ev->type, "user.banned"), error);
+  if (g_str_equal (ev->type, "user.password_changed")
+      || g_str_equal (ev->type, "user.password_reset"))
+    return apply_password (txn, ev, error);
+  if (g_str_equal (ev->type, "password_reset.issued"))
+    return apply_reset_issued (txn, ev, error);
   if (g_str_equal (ev->type, "user.registered"))
     return apply_registered (txn, ev, error);
   if (g_str_equal (ev->type, "session.created"))

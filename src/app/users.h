@@ -13,12 +13,10 @@
 #pragma once
 
 #include "bus/events.h"
+#include "core/text.h"
 #include "store/store.h"
 
 G_BEGIN_DECLS
-
-#define REEL_USERNAME_MIN 3
-#define REEL_USERNAME_MAX 32
 
 gboolean reel_users_validate_username (const char *username, GError **error);
 
@@ -66,6 +64,43 @@ JsonObject *reel_users_load (ReelTxn *txn, const char *username, GError **error)
 
 /* The public view of a user (no email, no hash); REEL_ERROR_NOT_FOUND. */
 JsonObject *reel_users_get_public (ReelStore *store, const char *username, GError **error);
+
+/* --- Passwords --- */
+
+/* Checks old_password, hashes new_password and publishes
+ * user.password_changed; its application revokes every session of the user
+ * but the one whose token is keep_token (the one asking). A wrong old
+ * password is REEL_ERROR_FORBIDDEN. Hashes twice: run it on the
+ * password pool. */
+gboolean reel_users_change_password (ReelBus *bus, ReelStore *store, const char *username,
+                                     const char *old_password, const char *new_password,
+                                     const char *keep_token, guint64 *seq, GError **error);
+
+/* A forgotten password, step 1: the user named by username or email (one
+ * of them NULL). When it exists and has an email address, publishes
+ * password_reset.requested {username}; the reactor then makes the token and
+ * mails it (reel_users_issue_reset). Says nothing about whether the user
+ * exists: *seq stays 0 when nothing was published. */
+gboolean reel_users_request_reset (ReelBus *bus, ReelStore *store, const char *username,
+                                   const char *email, guint64 *seq, GError **error);
+
+/* Step 2, in the reactor: a new reset token for username, valid for ttl_s;
+ * publishes password_reset.issued with its hash only (the token itself goes
+ * into the email alone, never into the log). Returns the token and the
+ * address to mail it to. */
+char *reel_users_issue_reset (ReelBus *bus, ReelStore *store, const char *username, gint64 ttl_s,
+                              char **email, GError **error);
+
+/* Step 3: sets new_password for the user behind token, once
+ * (user.password_reset, published with a precondition on the token's own
+ * subject so a token works once even when two requests race); every session
+ * of the user is revoked. An unknown, used or expired token is
+ * REEL_ERROR_FORBIDDEN. Hashes: run it on the password pool. */
+gboolean reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *token,
+                                    const char *new_password, guint64 *seq, GError **error);
+
+/* The password rule (length, UTF-8), as registration applies it. */
+gboolean reel_users_validate_password (const char *password, GError **error);
 
 /* Projection: applies user.* and session.* events. Unknown types are ignored. */
 gboolean reel_users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);

@@ -14,6 +14,12 @@
 /* A session token is valid for 30 days: long enough that people are not
  * logged out between visits, short enough that a leaked token expires. */
 #define DEFAULT_SESSION_TTL_S (30 * 24 * 3600)
+/* An invite is for someone the admin is about to tell: a week is enough
+ * to act on it, short enough that forgotten codes stop working. */
+#define DEFAULT_INVITE_TTL_S (7 * 24 * 3600)
+/* A password reset link is used minutes after it is asked for; an hour
+ * covers a slow mail relay, and a link found later in a mailbox is dead. */
+#define DEFAULT_RESET_TTL_S 3600
 /* JSON bodies are small; 1 MiB is far above any legitimate API request. */
 #define DEFAULT_HTTP_MAX_BODY (1024 * 1024)
 /* A write normally reaches the local projection in milliseconds; 5 s bounds
@@ -98,6 +104,9 @@ static const struct
   /* A watch page sends a batch every 10 s and on pause, seek and unload:
    * per account a dozen open tabs, per address fifty viewers. */
   { REEL_LIMIT_EVENTS, { 600, 60 }, { 120, 60 } },
+  /* Someone flagging a bad channel's videos one by one needs dozens; a
+   * campaign to bury the moderators in reports does not fit. */
+  { REEL_LIMIT_REPORT, { 60, 3600 }, { 30, 3600 } },
 };
 /* A bucket costs about 100 bytes: 100,000 is 10 MB at worst, and more
  * addresses than are active in any minute of a busy site. */
@@ -137,6 +146,10 @@ reel_config_new (void)
                                ? REEL_INSTALLED_DATADIR "/www"
                                : REEL_SOURCE_DATADIR "/www");
   cfg->session_ttl_s = DEFAULT_SESSION_TTL_S;
+  cfg->admins = g_new0 (char *, 1);
+  cfg->registration = REEL_REGISTRATION_OPEN;
+  cfg->invite_ttl_s = DEFAULT_INVITE_TTL_S;
+  cfg->reset_ttl_s = DEFAULT_RESET_TTL_S;
   cfg->write_wait_ms = DEFAULT_WRITE_WAIT_MS;
   cfg->upload_max = DEFAULT_UPLOAD_MAX;
   cfg->multipart_max = DEFAULT_MULTIPART_MAX;
@@ -240,6 +253,8 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->s3_access_key);
   g_free (cfg->s3_secret_key);
   g_free (cfg->trusted_proxies);
+  g_strfreev (cfg->admins);
+  g_free (cfg->public_url);
   g_free (cfg);
 }
 
@@ -564,6 +579,51 @@ set_rate (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
   return TRUE;
 }
 
+/* Comma-separated usernames; empty for none. */
+static gboolean
+set_usernames (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (value, ",", -1);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; *value && parts[i]; i++)
+    {
+      g_autoptr (GError) local = NULL;
+      const char *name = g_strstrip (parts[i]);
+      if (!reel_text_check_username (name, &local))
+        {
+          g_autofree char *shown = g_utf8_make_valid (name, -1);
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s: \"%s\": %s", s->name, shown,
+                       local->message);
+          return FALSE;
+        }
+      g_ptr_array_add (names, g_strdup (name));
+    }
+  g_ptr_array_add (names, NULL);
+  g_strfreev (*FIELD (s, cfg, char **));
+  *FIELD (s, cfg, char **) = (char **)g_ptr_array_free (g_steal_pointer (&names), FALSE);
+  return TRUE;
+}
+
+static gboolean
+set_registration (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  ReelRegistrationPolicy *policy = FIELD (s, cfg, ReelRegistrationPolicy);
+  if (g_str_equal (value, "open"))
+    *policy = REEL_REGISTRATION_OPEN;
+  else if (g_str_equal (value, "closed"))
+    *policy = REEL_REGISTRATION_CLOSED;
+  else if (g_str_equal (value, "invite"))
+    *policy = REEL_REGISTRATION_INVITE;
+  else
+    {
+      g_autofree char *shown = g_utf8_make_valid (value, -1);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "%s: expected open, closed or invite, got \"%s\"", s->name, shown);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Comma-separated IP addresses or CIDR ranges; empty for none. */
 static gboolean
 set_networks (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
@@ -607,11 +667,18 @@ static const Setting settings[] = {
   { "http.www_dir", set_string, AT (www_dir) },
   /* Short lifetimes are for tests of expiry; people want days. */
   { "auth.session_ttl_seconds", set_i64, AT (session_ttl_s), 1, G_MAXINT32 },
+  { "auth.admins", set_usernames, AT (admins) },
+  { "auth.registration", set_registration, AT (registration) },
+  { "auth.invite_ttl_seconds", set_i64, AT (invite_ttl_s), 60, G_MAXINT32 },
+  { "auth.password_reset_ttl_seconds", set_i64, AT (reset_ttl_s), 60, 7 * 24 * 3600 },
+  { "http.public_url", set_optional, AT (public_url) },
   { "projector.write_wait_ms", set_uint, AT (write_wait_ms), 0, 600000 },
   { "uploads.max_bytes", set_u64, AT (upload_max), 1024, G_MAXINT64 },
   { "uploads.multipart_max_bytes", set_u64, AT (multipart_max), 1024, G_MAXINT32 },
   { "uploads.lock_timeout_seconds", set_uint, AT (upload_lock_timeout_s), 1, 86400 },
   { "uploads.max_concurrent_per_user", set_uint, AT (upload_max_per_user), 1, 1000 },
+  { "uploads.quota_bytes", set_u64, AT (quota_bytes), 0, G_MAXINT64 },
+  { "uploads.daily_quota_bytes", set_u64, AT (daily_quota_bytes), 0, G_MAXINT64 },
   { "media.segment_seconds", set_uint, AT (segment_s), 1, 10 },
   { "media.chunk_segments", set_uint, AT (chunk_segments), 1, 60 },
   { "media.first_chunk_segments", set_uint, AT (first_chunk_segments), 1, 60 },
@@ -645,6 +712,8 @@ static const Setting settings[] = {
   { "limits.live_keys_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_LIVE_KEY]) },
   { "limits.events_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_EVENTS]) },
   { "limits.events_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_EVENTS]) },
+  { "limits.reports_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_REPORT]) },
+  { "limits.reports_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_REPORT]) },
   { "limits.max_keys", set_uint, AT (limit_max_keys), 100, 100000000 },
   { "http.trusted_proxies", set_networks, AT (trusted_proxies) },
   { "http.max_connections", set_uint, AT (http_max_conns), 1, 1000000 },

@@ -40,8 +40,17 @@ typedef enum
   REEL_LIMIT_SUBSCRIBE,
   REEL_LIMIT_LIVE_KEY,
   REEL_LIMIT_EVENTS,
+  REEL_LIMIT_REPORT,
   REEL_N_LIMITS
 } ReelLimit;
+
+/* Who may create an account (auth.registration). */
+typedef enum
+{
+  REEL_REGISTRATION_OPEN,   /* anyone */
+  REEL_REGISTRATION_CLOSED, /* nobody: accounts exist already or come later */
+  REEL_REGISTRATION_INVITE, /* whoever holds an unused invite code from an admin */
+} ReelRegistrationPolicy;
 
 typedef struct
 {
@@ -130,6 +139,14 @@ typedef struct
   /* Uploads in progress (issue 11) */
   guint upload_lock_timeout_s; /* uploads.lock_timeout_seconds: a stalled PATCH's takeover */
   guint upload_max_per_user;   /* uploads.max_concurrent_per_user */
+  /* Governance (issue 12) */
+  char **admins; /* auth.admins: usernames that are always admins (NULL-terminated, may be empty) */
+  ReelRegistrationPolicy registration; /* auth.registration */
+  gint64 invite_ttl_s;                 /* auth.invite_ttl_seconds */
+  gint64 reset_ttl_s;                  /* auth.password_reset_ttl_seconds */
+  guint64 quota_bytes;       /* uploads.quota_bytes: per user, 0 = none */
+  guint64 daily_quota_bytes; /* uploads.daily_quota_bytes: per user per 24 h, 0 = none */
+  char *public_url; /* http.public_url: how people reach the site (links in emails), or NULL */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

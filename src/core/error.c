@@ -28,6 +28,8 @@ reel_error_code_name (ReelErrorCode code)
       return "rate_limited";
     case REEL_ERROR_UNAVAILABLE:
       return "unavailable";
+    case REEL_ERROR_QUOTA_EXCEEDED:
+      return "quota_exceeded";
     case REEL_ERROR_INTERNAL:
     default:
       return "internal";

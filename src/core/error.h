@@ -26,6 +26,7 @@ typedef enum
   REEL_ERROR_RATE_LIMITED,  /* 429 */
   REEL_ERROR_UNAVAILABLE,   /* NATS or storage down: 503 */
   REEL_ERROR_INTERNAL,      /* a bug or an unexpected system failure: 500 */
+  REEL_ERROR_QUOTA_EXCEEDED, /* the user's storage quota would be passed: 413 */
 } ReelErrorCode;
 
 /* The stable machine-readable name of a code, as used in API error bodies. */

@@ -38,3 +38,24 @@ reel_text_to_uint (const char *text, guint64 min, guint64 max, guint64 *out)
   return text && g_ascii_isdigit (*text)
          && g_ascii_string_to_unsigned (text, 10, min, max, out, NULL);
 }
+
+gboolean
+reel_text_check_username (const char *username, GError **error)
+{
+  gsize len = strlen (username);
+  if (len < REEL_USERNAME_MIN || len > REEL_USERNAME_MAX)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "username must be %d to %d characters long", REEL_USERNAME_MIN,
+                   REEL_USERNAME_MAX);
+      return FALSE;
+    }
+  for (const char *p = username; *p; p++)
+    if (!(g_ascii_islower (*p) || g_ascii_isdigit (*p) || *p == '_' || *p == '-'))
+      {
+        g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                     "username may contain only a-z, 0-9, _ and -");
+        return FALSE;
+      }
+  return TRUE;
+}

@@ -19,4 +19,11 @@ gboolean reel_text_check (const char *field, const char *text, gsize min_chars, 
  * it), so "\v5" would read as 5. */
 gboolean reel_text_to_uint (const char *text, guint64 min, guint64 max, guint64 *out);
 
+/* Usernames: 3 to 32 of a-z, 0-9, _ and -. They name subjects, keys and
+ * URL paths, so the rule is this narrow; the config (auth.admins) and the
+ * users module check against the same one. */
+#define REEL_USERNAME_MIN 3
+#define REEL_USERNAME_MAX 32
+gboolean reel_text_check_username (const char *username, GError **error);
+
 G_END_DECLS

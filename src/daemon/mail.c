@@ -115,3 +115,22 @@ reel_mail_welcome (const ReelConfig *cfg, const char *username, const char *disp
       display_name ? display_name : username, username);
   return reel_mail_send (cfg, email, "Welcome to reel", body, error);
 }
+
+gboolean
+reel_mail_password_reset (const ReelConfig *cfg, const char *username, const char *email,
+                          const char *token, GError **error)
+{
+  g_autofree char *how
+      = cfg->public_url ? g_strdup_printf (
+            "open this link to choose a new one:\r\n\r\n  %s/reset#%s", cfg->public_url, token)
+                        : g_strdup_printf ("open the site's password reset page and enter this "
+                                           "code:\r\n\r\n  %s",
+                                           token);
+  g_autofree char *body = g_strdup_printf (
+      "Hello %s,\r\n\r\nsomeone (we hope you) asked to reset your reel password. To do so, "
+      "%s\r\n\r\nIt works once, for %" G_GINT64_FORMAT
+      " minutes. If you did not ask, ignore this email: your password stays as it "
+      "is.\r\n",
+      username, how, cfg->reset_ttl_s / 60);
+  return reel_mail_send (cfg, email, "Reset your reel password", body, error);
+}

@@ -20,4 +20,9 @@ gboolean reel_mail_send (const ReelConfig *cfg, const char *to, const char *subj
 gboolean reel_mail_welcome (const ReelConfig *cfg, const char *username, const char *display_name,
                             const char *email, GError **error);
 
+/* The password reset email: the token as a link to the web UI's reset
+ * page when http.public_url is set, else as a code to type in there. */
+gboolean reel_mail_password_reset (const ReelConfig *cfg, const char *username, const char *email,
+                                   const char *token, GError **error);
+
 G_END_DECLS

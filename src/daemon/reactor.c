@@ -2,6 +2,7 @@
 #include "daemon/reactor.h"
 #include "app/cdn.h"
 #include "app/cleanup.h"
+#include "app/users.h"
 #include "daemon/mail.h"
 #include "bus/events.h"
 #include "bus/jobs.h"
@@ -63,6 +64,33 @@ welcome (ReelReactor *r, JsonObject *data, GError **error)
   return TRUE;
 }
 
+/* A password reset asked for: the token is made here, its hash logged, and
+ * the token itself mailed (app/users.h). A retry after a failed send makes
+ * a new token; the unmailed one is never used and expires. */
+static gboolean
+mail_reset (ReelReactor *r, const ReelJob *job, JsonObject *data, GError **error)
+{
+  const char *username = json_object_get_string_member_with_default (data, "username", NULL);
+  g_autofree char *email = NULL, *token = NULL;
+  if (!r->cfg->smtp_url || !username)
+    return TRUE;
+  if (!wait_projected (r, job, error))
+    return FALSE;
+  token = reel_users_issue_reset (r->bus, r->store, username, r->cfg->reset_ttl_s, &email, error);
+  if (!token)
+    {
+      /* Gone, or its address removed since it asked: nothing to send. */
+      if (!g_error_matches (*error, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        return FALSE;
+      g_clear_error (error);
+      return TRUE;
+    }
+  if (!reel_mail_password_reset (r->cfg, username, email, token, error))
+    return FALSE;
+  reel_metrics_add ("reel_emails_sent_total", "kind=\"password_reset\"", 1);
+  return TRUE;
+}
+
 static gboolean
 push_to_cdn (ReelReactor *r, const ReelJob *job, const char *id, GError **error)
 {
@@ -111,6 +139,8 @@ react (const ReelJob *job, gpointer user_data, GError **error)
     return TRUE; /* not an event: nothing to do */
   if (g_str_equal (type, "user.registered"))
     return welcome (r, data, error);
+  if (g_str_equal (type, "password_reset.requested"))
+    return mail_reset (r, job, data, error);
   if (!reel_id_valid (id))
     return TRUE;
   if (g_str_equal (type, "video.ready"))

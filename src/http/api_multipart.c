@@ -10,6 +10,7 @@
  * bounded (core/limits.h). Once the body is complete, a command creates
  * the video, adopts the file as its upload and completes it as a finished
  * tus upload is completed. */
+#include "app/quotas.h"
 #include "app/uploads.h"
 #include "app/videos.h"
 #include "core/error.h"
@@ -196,6 +197,12 @@ post_videos_early (ReelRequest *req)
     g_set_error (&error, REEL_ERROR, REEL_ERROR_TOO_LARGE,
                  "request body is larger than %" G_GUINT64_FORMAT " bytes",
                  http->cfg->multipart_max);
+  /* The quota, against the body's length (a little more than the file's)
+   * before a byte is read; the file's own size is checked again at the
+   * end, for bodies sent without a length. */
+  else if (user && soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH)
+    reel_quotas_check (http->store, user, http->cfg->quota_bytes, http->cfg->daily_quota_bytes,
+                       (guint64)soup_message_headers_get_content_length (h), &error);
   if (error)
     {
       reel_respond_error (req->msg, error);
@@ -289,7 +296,9 @@ post_videos (ReelRequest *req)
   if (!error)
     {
       ReelVideoDraft d = { u->user, u->title, u->description, u->filename, u->file_size };
-      reel_videos_validate_draft (&d, req->http->cfg->upload_max, &error);
+      if (reel_videos_validate_draft (&d, req->http->cfg->upload_max, &error))
+        reel_quotas_check (req->http->store, u->user, req->http->cfg->quota_bytes,
+                           req->http->cfg->daily_quota_bytes, u->file_size, &error);
     }
   if (error)
     {

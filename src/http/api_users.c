@@ -1,12 +1,25 @@
 /* HTTP edge of users and sessions (app/users.c):
- *   POST   /api/v1/users              register
- *   GET    /api/v1/users/{username}   channel
+ *   POST   /api/v1/users              register (auth.registration: open,
+ *                                     closed, or invite with {"invite"})
+ *   GET    /api/v1/users/me           my account: the public view, role, email,
+ *                                     storage used and quotas
+ *   GET    /api/v1/users/{username}   channel, with the user's role
+ *   PUT    /api/v1/users/me/password  {current_password, new_password}: my
+ *                                     other sessions end
+ *   POST   /api/v1/password-resets    {username} or {email}: a reset link is
+ *                                     mailed when the account has an address
+ *                                     (202 whatever happens, so the answer
+ *                                     does not tell who exists)
+ *   POST   /api/v1/password-resets/confirm  {token, new_password}: once
  *   POST   /api/v1/sessions           log in -> {token}
  *   GET    /api/v1/sessions/current   who am I
  *   DELETE /api/v1/sessions/current   log out
  * Handlers parse and validate on the main loop, then hand the slow part
  * (argon2, publishing) to reel_request_run_password_command(), whose pool
  * bounds how many hashes run and wait. */
+#include "app/invites.h"
+#include "app/quotas.h"
+#include "app/roles.h"
 #include "app/users.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -21,22 +34,32 @@ typedef struct
   char *display_name;
   char *email;
   char *token;
+  char *invite; /* the invite code, when registration is by invitation */
+  char *new_password;
 } UserInput;
+
+/* Clears a password before the memory goes back to the allocator. */
+static void
+free_password (char *password)
+{
+  if (password)
+    {
+      memset (password, 0, strlen (password));
+      g_free (password);
+    }
+}
 
 static void
 user_input_free (gpointer p)
 {
   UserInput *in = p;
   g_free (in->username);
-  if (in->password)
-    {
-      /* Clear the password before the memory goes back to the allocator. */
-      memset (in->password, 0, strlen (in->password));
-      g_free (in->password);
-    }
+  free_password (in->password);
+  free_password (in->new_password);
   g_free (in->display_name);
   g_free (in->email);
   g_free (in->token);
+  g_free (in->invite);
   g_free (in);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UserInput, user_input_free)
@@ -46,7 +69,7 @@ read_credentials (ReelRequest *req, gboolean with_profile, GError **error)
 {
   g_autoptr (JsonObject) body = reel_request_json (req, error);
   g_autoptr (UserInput) in = g_new0 (UserInput, 1);
-  const char *username, *password, *display_name = NULL, *email = NULL;
+  const char *username, *password, *display_name = NULL, *email = NULL, *invite = NULL;
   if (!body)
     return NULL;
   if (!(username = reel_json_get_string (body, "username", TRUE, error))
@@ -54,12 +77,14 @@ read_credentials (ReelRequest *req, gboolean with_profile, GError **error)
     return NULL;
   if (with_profile
       && ((!(display_name = reel_json_get_string (body, "display_name", FALSE, error)) && *error)
-          || (!(email = reel_json_get_string (body, "email", FALSE, error)) && *error)))
+          || (!(email = reel_json_get_string (body, "email", FALSE, error)) && *error)
+          || (!(invite = reel_json_get_string (body, "invite", FALSE, error)) && *error)))
     return NULL;
   in->username = g_strdup (username);
   in->password = g_strdup (password);
   in->display_name = g_strdup (display_name);
   in->email = g_strdup (email);
+  in->invite = g_strdup (invite);
   return g_steal_pointer (&in);
 }
 
@@ -68,6 +93,21 @@ register_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **erro
 {
   UserInput *in = data;
   ReelRegistration reg = { in->username, in->password, in->display_name, in->email };
+  if (in->invite)
+    {
+      /* Spend the code only for a name that is free (as far as this node
+       * knows), so a typo in a taken name does not cost the invite. */
+      g_autoptr (ReelTxn) txn = reel_store_begin (http->store, FALSE, error);
+      g_autoptr (JsonObject) existing = NULL;
+      if (!txn)
+        return NULL;
+      existing = reel_users_load (txn, in->username, error);
+      if (existing)
+        g_set_error (error, REEL_ERROR, REEL_ERROR_CONFLICT, "username \"%s\" is taken",
+                     in->username);
+      if (*error || !reel_invites_redeem (http->bus, in->invite, in->username, NULL, error))
+        return NULL;
+    }
   if (!reel_users_register (http->bus, &reg, &reply->seq, error))
     return NULL;
   JsonObject *out = json_object_new ();
@@ -75,6 +115,40 @@ register_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **erro
   json_object_set_string_member (out, "display_name",
                                  in->display_name ? in->display_name : in->username);
   return json_node_init_object (json_node_alloc (), out);
+}
+
+/* auth.registration, checked before the password is hashed. The accounts
+ * auth.admins names may always register: that is how the first admin of a
+ * closed or invite-only server gets in. */
+static gboolean
+registration_allowed (ReelHttp *http, UserInput *in, GError **error)
+{
+  if (g_strv_contains ((const char *const *)http->cfg->admins, in->username))
+    {
+      g_clear_pointer (&in->invite, g_free);
+      return TRUE;
+    }
+  switch (http->cfg->registration)
+    {
+    case REEL_REGISTRATION_OPEN:
+      /* An invite sent anyway is not needed, and not spent. */
+      g_clear_pointer (&in->invite, g_free);
+      return TRUE;
+    case REEL_REGISTRATION_CLOSED:
+      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
+                           "registration is closed on this server");
+      return FALSE;
+    case REEL_REGISTRATION_INVITE:
+      if (!in->invite)
+        {
+          g_set_error_literal (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
+                               "registration on this server is by invitation: send the code "
+                               "an admin gave you as \"invite\"");
+          return FALSE;
+        }
+      return reel_invites_check (http->store, in->invite, error);
+    }
+  g_assert_not_reached ();
 }
 
 static void
@@ -86,7 +160,8 @@ post_users (ReelRequest *req)
   if (in)
     {
       reg = (ReelRegistration){ in->username, in->password, in->display_name, in->email };
-      if (!reel_users_validate_registration (&reg, &error))
+      if (!reel_users_validate_registration (&reg, &error)
+          || !registration_allowed (req->http, in, &error))
         g_clear_pointer (&in, user_input_free);
     }
   if (!in)
@@ -98,12 +173,57 @@ post_users (ReelRequest *req)
                                      user_input_free);
 }
 
+/* The public view of username with its role, plus the email for the
+ * account itself. */
+static JsonObject *
+account_view (ReelHttp *http, const char *username, gboolean own, GError **error)
+{
+  const char *const *admins = (const char *const *)http->cfg->admins;
+  g_autoptr (JsonObject) user = reel_users_get_public (http->store, username, error);
+  g_autoptr (ReelTxn) txn = NULL;
+  g_autoptr (JsonObject) rec = NULL;
+  if (!user || !(txn = reel_store_begin (http->store, FALSE, error)))
+    return NULL;
+  rec = reel_users_load (txn, username, error);
+  if (!rec)
+    {
+      if (!*error)
+        g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no user \"%s\"", username);
+      return NULL;
+    }
+  json_object_set_string_member (user, "role",
+                                 reel_user_role_name (reel_roles_of_record (rec, admins)));
+  if (own && json_object_has_member (rec, "email"))
+    json_object_set_string_member (user, "email", json_object_get_string_member (rec, "email"));
+  if (own)
+    {
+      ReelQuota q;
+      if (!reel_quotas_get (txn, username, http->cfg->quota_bytes, http->cfg->daily_quota_bytes,
+                            g_get_real_time () / G_USEC_PER_SEC, &q, error))
+        return NULL;
+      json_object_set_object_member (user, "quota", reel_quota_to_json (&q));
+    }
+  return g_steal_pointer (&user);
+}
+
 static void
 get_user (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) user
-      = reel_users_get_public (req->http->store, reel_request_param (req, "username"), &error);
+      = account_view (req->http, reel_request_param (req, "username"), FALSE, &error);
+  if (!user)
+    reel_respond_error (req->msg, error);
+  else
+    reel_respond_object (req->msg, SOUP_STATUS_OK, user);
+}
+
+static void
+get_me (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *username = reel_request_user (req, &error);
+  g_autoptr (JsonObject) user = username ? account_view (req->http, username, TRUE, &error) : NULL;
   if (!user)
     reel_respond_error (req->msg, error);
   else
@@ -187,13 +307,119 @@ delete_current_session (ReelRequest *req)
   reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, logout_command, in, user_input_free);
 }
 
+static JsonNode *
+change_password_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  UserInput *in = data;
+  reel_users_change_password (http->bus, http->store, in->username, in->password, in->new_password,
+                              in->token, &reply->seq, error);
+  return NULL;
+}
+
+static void
+put_my_password (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_autoptr (JsonObject) body = user ? reel_request_json (req, &error) : NULL;
+  const char *current = body ? reel_json_get_string (body, "current_password", TRUE, &error) : NULL;
+  const char *fresh = current ? reel_json_get_string (body, "new_password", TRUE, &error) : NULL;
+  UserInput *in;
+  if (!fresh || !reel_users_validate_password (fresh, &error))
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (UserInput, 1);
+  in->username = g_steal_pointer (&user);
+  in->password = g_strdup (current);
+  in->new_password = g_strdup (fresh);
+  in->token = g_strdup (reel_request_token (req, NULL));
+  reel_request_run_password_command (req, SOUP_STATUS_NO_CONTENT, change_password_command, in,
+                                     user_input_free);
+}
+
+static JsonNode *
+request_reset_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  UserInput *in = data;
+  JsonObject *out;
+  if (!reel_users_request_reset (http->bus, http->store, in->username, in->email, &reply->seq,
+                                 error))
+    return NULL;
+  out = json_object_new ();
+  json_object_set_string_member (out, "message",
+                                 "if the account exists and has an email address, a reset "
+                                 "link is on its way");
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+static void
+post_password_resets (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) body = reel_request_json (req, &error);
+  const char *username = NULL, *email = NULL;
+  UserInput *in;
+  if (body
+      && (((username = reel_json_get_string (body, "username", FALSE, &error)) || !error)
+          && ((email = reel_json_get_string (body, "email", FALSE, &error)) || !error))
+      && !username == !email)
+    g_set_error_literal (&error, REEL_ERROR, REEL_ERROR_INVALID,
+                         "give either \"username\" or \"email\"");
+  if (error)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (UserInput, 1);
+  in->username = g_strdup (username);
+  in->email = g_strdup (email);
+  reel_request_run_command (req, SOUP_STATUS_ACCEPTED, request_reset_command, in, user_input_free);
+}
+
+static JsonNode *
+confirm_reset_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  UserInput *in = data;
+  reel_users_reset_password (http->bus, http->store, in->token, in->new_password, &reply->seq,
+                             error);
+  return NULL;
+}
+
+static void
+post_password_reset_confirm (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) body = reel_request_json (req, &error);
+  const char *token = body ? reel_json_get_string (body, "token", TRUE, &error) : NULL;
+  const char *fresh = token ? reel_json_get_string (body, "new_password", TRUE, &error) : NULL;
+  UserInput *in;
+  if (!fresh || !reel_users_validate_password (fresh, &error))
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (UserInput, 1);
+  in->token = g_strdup (token);
+  in->new_password = g_strdup (fresh);
+  reel_request_run_password_command (req, SOUP_STATUS_NO_CONTENT, confirm_reset_command, in,
+                                     user_input_free);
+}
+
 void reel_api_users_register (ReelRouter *router);
 
 void
 reel_api_users_register (ReelRouter *router)
 {
   reel_router_add (router, "POST", "/api/v1/users", post_users);
+  /* Before {username}: the first route that fits wins ("me" is too short
+   * to be a username). */
+  reel_router_add (router, "GET", "/api/v1/users/me", get_me);
   reel_router_add (router, "GET", "/api/v1/users/{username}", get_user);
+  reel_router_add (router, "PUT", "/api/v1/users/me/password", put_my_password);
+  reel_router_add (router, "POST", "/api/v1/password-resets", post_password_resets);
+  reel_router_add (router, "POST", "/api/v1/password-resets/confirm", post_password_reset_confirm);
   reel_router_add (router, "POST", "/api/v1/sessions", post_sessions);
   reel_router_add (router, "GET", "/api/v1/sessions/current", get_current_session);
   reel_router_add (router, "DELETE", "/api/v1/sessions/current", delete_current_session);

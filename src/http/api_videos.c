@@ -22,6 +22,7 @@
  * original in the blob store at full size, the video still uploading):
  * HEAD and PATCH find it so and run the rest of the completion, so a
  * client's ordinary resume (HEAD, then PATCH at the offset) ends it. */
+#include "app/quotas.h"
 #include "app/uploads.h"
 #include "app/videos.h"
 #include "core/error.h"
@@ -213,7 +214,9 @@ post_uploads (ReelRequest *req)
                &error))
       || !read_draft (in, g_hash_table_lookup (meta, "title"),
                       g_hash_table_lookup (meta, "description"),
-                      g_hash_table_lookup (meta, "filename"), req->http, &error))
+                      g_hash_table_lookup (meta, "filename"), req->http, &error)
+      || !reel_quotas_check (req->http->store, in->owner, req->http->cfg->quota_bytes,
+                             req->http->cfg->daily_quota_bytes, in->size, &error))
     {
       create_input_free (in);
       reel_respond_error (req->msg, error);

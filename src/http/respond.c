@@ -23,6 +23,7 @@ reel_respond_status_for (const GError *error)
     case REEL_ERROR_CONFLICT:
       return SOUP_STATUS_CONFLICT;
     case REEL_ERROR_TOO_LARGE:
+    case REEL_ERROR_QUOTA_EXCEEDED:
       return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
     case REEL_ERROR_UNSUPPORTED:
       return SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE;

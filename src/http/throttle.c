@@ -25,6 +25,10 @@ static const struct
 } limited[] = {
   { "POST", "/api/v1/sessions", REEL_LIMIT_LOGIN },
   { "POST", "/api/v1/users", REEL_LIMIT_REGISTER },
+  /* Password guessing by other doors: the login's limits. */
+  { "PUT", "/api/v1/users/me/password", REEL_LIMIT_LOGIN },
+  { "POST", "/api/v1/password-resets", REEL_LIMIT_LOGIN },
+  { "POST", "/api/v1/password-resets/confirm", REEL_LIMIT_LOGIN },
   { "POST", "/api/v1/uploads", REEL_LIMIT_UPLOAD },
   { "POST", "/api/v1/videos", REEL_LIMIT_UPLOAD },
   { "POST", "/api/v1/videos/{id}/comments", REEL_LIMIT_COMMENT },
@@ -32,6 +36,7 @@ static const struct
   { "DELETE", "/api/v1/subscriptions/{channel}", REEL_LIMIT_SUBSCRIBE },
   { "POST", "/api/v1/live/keys", REEL_LIMIT_LIVE_KEY },
   { "POST", "/api/v1/events", REEL_LIMIT_EVENTS },
+  { "POST", "/api/v1/reports", REEL_LIMIT_REPORT },
 };
 
 /* Bucket key prefixes and metric labels, by ReelLimit. */
@@ -43,6 +48,7 @@ static const char *const limit_names[REEL_N_LIMITS] = {
   [REEL_LIMIT_SUBSCRIBE] = "subscriptions",
   [REEL_LIMIT_LIVE_KEY] = "live_keys",
   [REEL_LIMIT_EVENTS] = "events",
+  [REEL_LIMIT_REPORT] = "reports",
 };
 
 ReelThrottle *

@@ -37,6 +37,14 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_RELATED_PAIRS] = "related_pairs",
   [REEL_DB_LIVE] = "live",
   [REEL_DB_VIDEOS_UNANNOUNCED] = "videos_unannounced",
+  [REEL_DB_INVITES] = "invites",
+  [REEL_DB_AUDIT] = "audit",
+  [REEL_DB_PASSWORD_RESETS] = "password_resets",
+  [REEL_DB_QUOTA_USAGE] = "quota_usage",
+  [REEL_DB_QUOTA_VIDEOS] = "quota_videos",
+  [REEL_DB_QUOTA_RECENT] = "quota_recent",
+  [REEL_DB_REPORTS] = "reports",
+  [REEL_DB_REPORTS_OPEN] = "reports_open",
 };
 
 struct ReelStore

@@ -51,6 +51,14 @@ typedef enum
   REEL_DB_RELATED_PAIRS,      /* video id + video id -> u64 BE viewers who watched both */
   REEL_DB_LIVE,               /* channel (username) -> live channel record (JSON) */
   REEL_DB_VIDEOS_UNANNOUNCED, /* video id -> "": ready, its video.ready not applied yet */
+  REEL_DB_INVITES,            /* hex(code hash) -> invite record (JSON, app/invites.h) */
+  REEL_DB_AUDIT,              /* time \0 event id -> moderation action (JSON, app/audit.h) */
+  REEL_DB_PASSWORD_RESETS,    /* hex(token hash) -> password reset (JSON, app/users.h) */
+  REEL_DB_QUOTA_USAGE,        /* username -> storage used and quota overrides (app/quotas.h) */
+  REEL_DB_QUOTA_VIDEOS,       /* video id -> its owner and original's size (app/quotas.h) */
+  REEL_DB_QUOTA_RECENT,       /* owner \0 time \0 video id -> u64 BE size (app/quotas.h) */
+  REEL_DB_REPORTS,            /* report id -> report (JSON, app/reports.h) */
+  REEL_DB_REPORTS_OPEN,       /* time \0 report id -> "": the moderators' queue */
   REEL_DB_COUNT
 } ReelDb;
 

@@ -1,0 +1,68 @@
+/* See moderation.h. */
+#include "app/moderation.h"
+#include "app/roles.h"
+#include "app/users.h"
+#include "core/error.h"
+#include "core/text.h"
+
+gboolean
+reel_moderation_ban (ReelBus *bus, ReelStore *store, const char *const *admins, const char *actor,
+                     const char *username, gboolean ban, const char *reason, guint64 *seq,
+                     GError **error)
+{
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = NULL;
+  ReelUserRole mine, theirs;
+  gboolean banned;
+
+  if (ban && (!reason || !reel_text_check ("reason", reason, 1, REEL_BAN_REASON_MAX, TRUE, error)))
+    {
+      if (!reason)
+        g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INVALID,
+                             "a ban needs a reason (the user is told it)");
+      return FALSE;
+    }
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+    g_autoptr (JsonObject) user = NULL;
+    g_autoptr (GError) local = NULL;
+    if (!txn || !reel_roles_of (txn, actor, admins, &mine, error))
+      return FALSE;
+    if (mine < REEL_USER_ROLE_MODERATOR)
+      {
+        g_set_error_literal (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
+                             "this needs the moderator role");
+        return FALSE;
+      }
+    user = reel_users_load (txn, username, &local);
+    if (!user)
+      {
+        if (local)
+          g_propagate_error (error, g_steal_pointer (&local));
+        else
+          g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no user \"%s\"", username);
+        return FALSE;
+      }
+    theirs = reel_roles_of_record (user, admins);
+    banned = json_object_has_member (user, "banned");
+  }
+  if (theirs >= mine)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
+                   "%s is a %s: only someone with a higher role can ban them", username,
+                   reel_user_role_name (theirs));
+      return FALSE;
+    }
+  if (banned == ban)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_CONFLICT, "%s is %s", username,
+                   ban ? "banned already" : "not banned");
+      return FALSE;
+    }
+  json_object_set_string_member (data, "username", username);
+  if (ban)
+    json_object_set_string_member (data, "reason", reason);
+  subject = reel_event_subject ("moderation", username);
+  return reel_events_publish (bus, subject, ban ? "user.banned" : "user.unbanned", 1, actor, data,
+                              FALSE, seq, error);
+}

@@ -1,0 +1,761 @@
+/* Integration tests of operators' control (issue 12), against a real reeld
+ * and nats-server, over HTTP like a client:
+ *
+ *   /governance/roles-invites  auth.admins = root with registration by
+ *                              invitation: root registers without a code,
+ *                              others need one; a code makes one account,
+ *                              also when four registrations race for it;
+ *                              root makes mod a moderator; the admin routes
+ *                              is 401 anonymous and 403 for users and
+ *                              moderators (acceptance 1, the roles part);
+ *                              the audit log lists what root did; an
+ *                              auth.admins account cannot be demoted; the
+ *                              events match their schemas and a --rebuild
+ *                              gives the same LMDB
+ *   /governance/closed         after a restart with registration = closed
+ *                              nobody registers (403 with a clear message),
+ *                              and an account named in auth.admins later is
+ *                              an admin at once
+ *   /governance/passwords      a password change ends the user's other
+ *                              sessions; a reset by email (captured by an
+ *                              SMTP sink) mails a token that sets a new
+ *                              password once, after which the old password
+ *                              and every old session stop working; the
+ *                              token is never in the log (acceptance 5)
+ *   /governance/quotas         tus and multipart creations past the storage
+ *                              quota get 413 quota_exceeded saying what is
+ *                              left; usage drops when an upload goes; an
+ *                              admin's per-user override and its reset; the
+ *                              daily limit counts what was deleted too
+ *                              (acceptance 3)
+ *   /governance/reports        a user reports a video (bad reports 400/404,
+ *                              anonymous 401); moderators see the open
+ *                              queue (users get 403), resolve a report once
+ *                              (409 after), and the audit log names them
+ *   /governance/bans           a moderator bans a user (not someone of
+ *                              their rank or higher; a reason needed): the
+ *                              user's token stops working and the login is
+ *                              refused with the reason; unban restores
+ *                              (acceptance 4, the account part) */
+#include "harness.h"
+
+#include <json-glib/json-glib.h>
+#include <signal.h>
+
+static const char *PASSWORD = "correct horse battery";
+
+typedef struct
+{
+  ReelTestNats *nats;
+  char *dir;
+  char *config;
+  ReelTestReeld *d;
+} Node;
+
+static Node N;
+
+static void
+node_start_extra (const char *auth, const char *extra)
+{
+  g_autofree char *text = g_strdup_printf ("[auth]\n%s\n[limits]\nregister_per_ip = off\n"
+                                           "login_per_ip = off\nlogin_per_account = off\n%s",
+                                           auth, extra);
+  g_assert_true (g_file_set_contents (N.config, text, -1, NULL));
+  N.d = reel_test_reeld_start_config (N.dir, N.nats->url, N.config);
+}
+
+static void
+node_start (const char *auth)
+{
+  node_start_extra (auth, "");
+}
+
+static void
+node_stop (void)
+{
+  g_assert_cmpint (reel_test_reeld_stop (N.d), ==, 0);
+  reel_test_reeld_free (N.d);
+  N.d = NULL;
+}
+
+static ReelTestResponse *
+register_user (const char *username, const char *invite)
+{
+  g_autofree char *body
+      = invite ? g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\",\"invite\":\"%s\"}",
+                                  username, PASSWORD, invite)
+               : g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", username, PASSWORD);
+  return reel_test_http (N.d->port, "POST", "/api/v1/users", NULL, body, 0);
+}
+
+static char *
+login (const char *username)
+{
+  g_autofree char *body
+      = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", username, PASSWORD);
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http (N.d->port, "POST", "/api/v1/sessions", NULL, body, 0);
+  g_assert_cmpuint (r->status, ==, 201);
+  return g_strdup (reel_test_json_str (r, "token"));
+}
+
+static char *
+role_of (const char *username)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/users/%s", username);
+  g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", path, NULL, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 200);
+  return g_strdup (reel_test_json_str (r, "role"));
+}
+
+static ReelTestResponse *
+set_role (const char *token, const char *username, const char *role)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/users/%s/role", username);
+  g_autofree char *body = g_strdup_printf ("{\"role\":\"%s\"}", role);
+  return reel_test_http (N.d->port, "PUT", path, token, body, 0);
+}
+
+static char *
+make_invite (const char *token)
+{
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http (N.d->port, "POST", "/api/v1/admin/invites", token, "", 0);
+  if (r->status != 201)
+    g_printerr ("%s\n", r->body);
+  g_assert_cmpuint (r->status, ==, 201);
+  g_assert_nonnull (reel_test_json_str (r, "code"));
+  return g_strdup (reel_test_json_str (r, "code"));
+}
+
+/* Every admin route answers status to token (NULL: anonymous). */
+static void
+assert_admin_routes (const char *token, guint status)
+{
+  const char *routes[][2] = {
+    { "GET", "/api/v1/admin/audit" },
+    { "GET", "/api/v1/admin/invites" },
+    { "POST", "/api/v1/admin/invites" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      g_autoptr (ReelTestResponse) r
+          = reel_test_http (N.d->port, routes[i][0], routes[i][1], token, "", 0);
+      g_assert_cmpuint (r->status, ==, status);
+      g_assert_cmpstr (reel_test_error_code (r), ==, status == 401 ? "unauthorized" : "forbidden");
+    }
+}
+
+typedef struct
+{
+  const char *invite;
+  char username[16];
+  guint status;
+} Racer;
+
+static gpointer
+race (gpointer data)
+{
+  Racer *r = data;
+  g_autoptr (ReelTestResponse) resp = register_user (r->username, r->invite);
+  r->status = resp->status;
+  return NULL;
+}
+
+static JsonArray *
+items (ReelTestResponse *r)
+{
+  g_assert_nonnull (r->json);
+  return json_object_get_array_member (json_node_get_object (r->json), "items");
+}
+
+static void
+test_roles_invites (void)
+{
+  g_autofree char *root = NULL, *mo = NULL, *code1 = NULL, *code2 = NULL, *role = NULL;
+  Racer racers[4];
+  GThread *threads[G_N_ELEMENTS (racers)];
+  guint won = 0;
+
+  node_start ("admins = root\nregistration = invite\n");
+
+  {
+    g_autoptr (ReelTestResponse) r = register_user ("eve", NULL);
+    g_assert_cmpuint (r->status, ==, 403);
+    g_assert_cmpstr (reel_test_error_code (r), ==, "forbidden");
+    g_assert_nonnull (strstr (r->body, "invitation"));
+  }
+  {
+    g_autoptr (ReelTestResponse) r = register_user ("eve", "not-a-code");
+    g_assert_cmpuint (r->status, ==, 403);
+  }
+  /* The configured admin needs no code. */
+  {
+    g_autoptr (ReelTestResponse) r = register_user ("root", NULL);
+    g_assert_cmpuint (r->status, ==, 201);
+  }
+  root = login ("root");
+  role = role_of ("root");
+  g_assert_cmpstr (role, ==, "admin");
+  {
+    g_autoptr (ReelTestResponse) me
+        = reel_test_http (N.d->port, "GET", "/api/v1/users/me", root, NULL, 0);
+    g_assert_cmpuint (me->status, ==, 200);
+    g_assert_cmpstr (reel_test_json_str (me, "username"), ==, "root");
+    g_assert_cmpstr (reel_test_json_str (me, "role"), ==, "admin");
+    g_autoptr (ReelTestResponse) anon
+        = reel_test_http (N.d->port, "GET", "/api/v1/users/me", NULL, NULL, 0);
+    g_assert_cmpuint (anon->status, ==, 401);
+  }
+
+  code1 = make_invite (root);
+  code2 = make_invite (root);
+  {
+    g_autoptr (ReelTestResponse) r = register_user ("mod", code1);
+    g_assert_cmpuint (r->status, ==, 201);
+    g_autoptr (ReelTestResponse) again = register_user ("mod2", code1);
+    g_assert_cmpuint (again->status, ==, 403);
+    g_assert_cmpstr (reel_test_error_code (again), ==, "forbidden");
+  }
+  /* One code, four registrations at once: one account. */
+  for (guint i = 0; i < G_N_ELEMENTS (racers); i++)
+    {
+      racers[i].invite = code2;
+      g_snprintf (racers[i].username, sizeof racers[i].username, "racer%u", i);
+      threads[i] = g_thread_new ("race", race, &racers[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (racers); i++)
+    {
+      g_thread_join (threads[i]);
+      if (racers[i].status == 201)
+        won++;
+      else
+        g_assert_cmpuint (racers[i].status, ==, 403);
+    }
+  g_assert_cmpuint (won, ==, 1);
+
+  /* Roles: a plain user and (later) a moderator cannot reach the admin
+   * routes or grant roles. */
+  mo = login ("mod");
+  g_clear_pointer (&role, g_free);
+  role = role_of ("mod");
+  g_assert_cmpstr (role, ==, "user");
+  assert_admin_routes (NULL, 401);
+  assert_admin_routes (mo, 403);
+  {
+    g_autoptr (ReelTestResponse) r = set_role (mo, "mod", "admin");
+    g_assert_cmpuint (r->status, ==, 403);
+  }
+  {
+    g_autoptr (ReelTestResponse) r = set_role (root, "mod", "moderator");
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (reel_test_json_str (r, "role"), ==, "moderator");
+  }
+  g_clear_pointer (&role, g_free);
+  role = role_of ("mod");
+  g_assert_cmpstr (role, ==, "moderator");
+  assert_admin_routes (mo, 403);
+  {
+    g_autoptr (ReelTestResponse) demote = set_role (root, "root", "user");
+    g_assert_cmpuint (demote->status, ==, 409);
+    g_autoptr (ReelTestResponse) nobody = set_role (root, "nobody", "moderator");
+    g_assert_cmpuint (nobody->status, ==, 404);
+    g_autoptr (ReelTestResponse) bad = set_role (root, "mod", "emperor");
+    g_assert_cmpuint (bad->status, ==, 400);
+  }
+
+  /* The audit log: newest first, root as the actor. */
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/audit", root, NULL, 0);
+    JsonArray *a;
+    g_assert_cmpuint (r->status, ==, 200);
+    a = items (r);
+    g_assert_cmpuint (json_array_get_length (a), ==, 3);
+    const char *expect[] = { "user.role_set", "invite.created", "invite.created" };
+    for (guint i = 0; i < 3; i++)
+      {
+        JsonObject *e = json_array_get_object_element (a, i);
+        g_assert_cmpstr (json_object_get_string_member (e, "type"), ==, expect[i]);
+        g_assert_cmpstr (json_object_get_string_member (e, "actor"), ==, "root");
+      }
+    JsonObject *data = json_object_get_object_member (json_array_get_object_element (a, 0), "data");
+    g_assert_cmpstr (json_object_get_string_member (data, "username"), ==, "mod");
+    g_assert_cmpstr (json_object_get_string_member (data, "role"), ==, "moderator");
+  }
+  /* The invites: both used, by mo and by the race's winner. */
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/invites", root, NULL, 0);
+    JsonArray *a;
+    guint used = 0;
+    g_assert_cmpuint (r->status, ==, 200);
+    a = items (r);
+    g_assert_cmpuint (json_array_get_length (a), ==, 2);
+    for (guint i = 0; i < 2; i++)
+      {
+        JsonObject *inv = json_array_get_object_element (a, i);
+        g_assert_cmpstr (json_object_get_string_member (inv, "created_by"), ==, "root");
+        used += json_object_has_member (inv, "used_by");
+      }
+    g_assert_cmpuint (used, ==, 2);
+  }
+
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+    reel_test_validate_events (lines);
+  }
+
+  /* The read model is the log's: a rebuild writes the same tables. */
+  {
+    g_autofree char *before = NULL, *after = NULL, *out = NULL;
+    g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", N.dir);
+    g_autofree char *nats_arg = g_strdup_printf ("--nats-url=%s", N.nats->url);
+    g_autofree char *config_arg = g_strdup_printf ("--config=%s", N.config);
+    const char *argv[]
+        = { reel_test_env ("REEL_TEST_REELD"), data_arg, nats_arg, config_arg, "--rebuild", NULL };
+    int status;
+    node_stop ();
+    before = reel_test_dump_lmdb (N.dir);
+    out = reel_test_run (argv, &status);
+    g_assert_cmpint (status, ==, 0);
+    after = reel_test_dump_lmdb (N.dir);
+    g_assert_cmpstr (before, ==, after);
+  }
+}
+
+static void
+test_closed (void)
+{
+  g_autofree char *mo = NULL, *role = NULL;
+  node_start ("admins = root,mod\nregistration = closed\n");
+  {
+    g_autoptr (ReelTestResponse) r = register_user ("newcomer", NULL);
+    g_assert_cmpuint (r->status, ==, 403);
+    g_assert_cmpstr (reel_test_error_code (r), ==, "forbidden");
+    g_assert_nonnull (strstr (r->body, "registration is closed"));
+  }
+  /* mod, a moderator in the log, is an admin by the configuration now. */
+  role = role_of ("mod");
+  g_assert_cmpstr (role, ==, "admin");
+  mo = login ("mod");
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/audit", mo, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+  node_stop ();
+}
+
+static guint
+status_of (const char *method, const char *path, const char *token, const char *body)
+{
+  g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, method, path, token, body, 0);
+  return r->status;
+}
+
+static guint
+login_status (const char *username, const char *password)
+{
+  g_autofree char *body
+      = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", username, password);
+  return status_of ("POST", "/api/v1/sessions", NULL, body);
+}
+
+static char *
+login_with (const char *username, const char *password)
+{
+  g_autofree char *body
+      = g_strdup_printf ("{\"username\":\"%s\",\"password\":\"%s\"}", username, password);
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http (N.d->port, "POST", "/api/v1/sessions", NULL, body, 0);
+  g_assert_cmpuint (r->status, ==, 201);
+  return g_strdup (reel_test_json_str (r, "token"));
+}
+
+/* The token of the reset link in a mail under dir, waiting up to 30 s. */
+static char *
+wait_reset_token (const char *dir, const char *public_url)
+{
+  g_autofree char *marker = g_strdup_printf ("%s/reset#", public_url);
+  for (int i = 0; i < 300; i++)
+    {
+      g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+      const char *name;
+      while (d && (name = g_dir_read_name (d)))
+        {
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+          g_autofree char *text = NULL;
+          const char *at;
+          if (!g_str_has_suffix (name, ".eml") || !g_file_get_contents (path, &text, NULL, NULL))
+            continue;
+          if ((at = strstr (text, marker)))
+            {
+              const char *start = at + strlen (marker), *end = start;
+              while (g_ascii_isalnum (*end) || *end == '-' || *end == '_')
+                end++;
+              g_assert_nonnull (strstr (text, "To: pat@example.org"));
+              return g_strndup (start, end - start);
+            }
+        }
+      g_usleep (100 * 1000);
+    }
+  g_assert_not_reached ();
+}
+
+static guint
+count_mails (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+  while (d && (name = g_dir_read_name (d)))
+    n += g_str_has_suffix (name, ".eml");
+  return n;
+}
+
+static void
+test_passwords (void)
+{
+  const char *url = "http://reel.test";
+  g_autofree char *mail = reel_test_tmpdir (), *smtp_port = NULL, *extra = NULL;
+  g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL, *token = NULL, *body = NULL;
+  guint16 port = reel_test_free_port ();
+  const char *argv[] = { reel_test_env ("REEL_TEST_PYTHON"), reel_test_env ("REEL_TEST_SMTP_SINK"),
+                         NULL, mail, NULL };
+  GSubprocess *smtp;
+  const char *first = "correct horse battery", *second = "battery staple horse",
+             *third = "staple horse correct";
+
+  smtp_port = g_strdup_printf ("%u", port);
+  argv[2] = smtp_port;
+  smtp = reel_test_spawn (argv);
+  for (int i = 0; i < 500 && !reel_test_port_open (port); i++)
+    g_usleep (20 * 1000);
+  g_assert_true (reel_test_port_open (port));
+  extra = g_strdup_printf ("[smtp]\nurl = smtp://127.0.0.1:%u\nfrom = reel <noreply@reel.test>\n"
+                           "[http]\npublic_url = %s\n",
+                           port, url);
+  node_start_extra ("registration = open\n", extra);
+
+  body = g_strdup_printf ("{\"username\":\"pat\",\"password\":\"%s\","
+                          "\"email\":\"pat@example.org\"}",
+                          first);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/users", NULL, body), ==, 201);
+  t1 = login_with ("pat", first);
+  t2 = login_with ("pat", first);
+
+  /* A change needs the current password and ends the other sessions. */
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"current_password\":\"wrong password\",\"new_password\":\"%s\"}",
+                          second);
+  g_assert_cmpuint (status_of ("PUT", "/api/v1/users/me/password", t1, body), ==, 403);
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"current_password\":\"%s\",\"new_password\":\"%s\"}", first, second);
+  g_assert_cmpuint (status_of ("PUT", "/api/v1/users/me/password", NULL, body), ==, 401);
+  g_assert_cmpuint (status_of ("PUT", "/api/v1/users/me/password", t1, body), ==, 204);
+  g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", t1, NULL), ==, 200);
+  g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", t2, NULL), ==, 401);
+  g_assert_cmpuint (login_status ("pat", first), ==, 401);
+  g_assert_cmpuint (login_status ("pat", second), ==, 201);
+
+  /* Resets: the same answer for everyone, a mail only for pat. */
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/password-resets", NULL, "{\"username\":\"nobody\"}"), ==, 202);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/password-resets", NULL, "{}"), ==, 400);
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/password-resets", NULL, "{\"email\":\"PAT@example.org\"}"), ==,
+      202);
+  token = wait_reset_token (mail, url);
+  g_assert_cmpuint (strlen (token), >=, 40);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/password-resets/confirm", NULL,
+                               "{\"token\":\"forged\",\"new_password\":\"whatever it is\"}"),
+                    ==, 403);
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"token\":\"%s\",\"new_password\":\"%s\"}", token, third);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/password-resets/confirm", NULL, body), ==, 204);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/password-resets/confirm", NULL, body), ==, 403);
+  g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", t1, NULL), ==, 401);
+  g_assert_cmpuint (login_status ("pat", second), ==, 401);
+  t3 = login_with ("pat", third);
+  g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", t3, NULL), ==, 200);
+  /* The welcome mail and the one reset: nothing for "nobody". */
+  g_assert_cmpuint (count_mails (mail), ==, 2);
+
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+    for (guint i = 0; i < lines->len; i++)
+      g_assert_null (strstr (lines->pdata[i], token));
+    reel_test_validate_events (lines);
+  }
+  node_stop ();
+  g_subprocess_send_signal (smtp, SIGTERM);
+  g_subprocess_wait (smtp, NULL, NULL);
+  g_object_unref (smtp);
+  reel_test_rmtree (mail);
+}
+
+static ReelTestResponse *
+tus_create (const char *token, gsize size)
+{
+  g_autofree char *len = g_strdup_printf ("%zu", size);
+  g_autofree char *t = g_base64_encode ((const guchar *)"clip", 4);
+  g_autofree char *meta = g_strdup_printf ("title %s", t);
+  const char *h[]
+      = { "Tus-Resumable", "1.0.0", "Upload-Length", len, "Upload-Metadata", meta, NULL };
+  return reel_test_http_full (N.d->port, "POST", "/api/v1/uploads", token, h, NULL, NULL, 0);
+}
+
+static void
+assert_quota_refused (ReelTestResponse *r, const char *left)
+{
+  g_assert_cmpuint (r->status, ==, 413);
+  g_assert_cmpstr (reel_test_error_code (r), ==, "quota_exceeded");
+  g_assert_nonnull (strstr (r->body, left));
+}
+
+static gint64
+quota_member (const char *token, const char *member)
+{
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http (N.d->port, "GET", "/api/v1/users/me", token, NULL, 0);
+  JsonObject *q;
+  g_assert_cmpuint (r->status, ==, 200);
+  q = json_object_get_object_member (json_node_get_object (r->json), "quota");
+  return json_object_get_null_member (q, member) ? -1 : json_object_get_int_member (q, member);
+}
+
+static void
+test_quotas (void)
+{
+  g_autofree char *root = NULL, *user = NULL, *first = NULL;
+  node_start_extra ("admins = root\nregistration = open\n",
+                    "[uploads]\nquota_bytes = 10000\ndaily_quota_bytes = 0\n");
+  root = login ("root");
+  user = reel_test_register_login (N.d->port, "quinn", PASSWORD);
+  g_assert_cmpint (quota_member (user, "quota_bytes"), ==, 10000);
+  g_assert_cmpint (quota_member (user, "daily_quota_bytes"), ==, -1);
+  {
+    g_autoptr (ReelTestResponse) ok = tus_create (user, 6000);
+    g_assert_cmpuint (ok->status, ==, 201);
+    first = g_strdup (reel_test_header (ok, "Reel-Video-Id"));
+    g_autoptr (ReelTestResponse) over = tus_create (user, 5000);
+    assert_quota_refused (over, "4000 of 10000 bytes are left");
+  }
+  g_assert_cmpint (quota_member (user, "used_bytes"), ==, 6000);
+  /* Multipart: refused on its Content-Length, before the body is read. */
+  {
+    g_autofree char *body = g_malloc0 (5000);
+    const char *h[] = { NULL };
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http_full (N.d->port, "POST", "/api/v1/videos", user, h,
+                               "multipart/form-data; boundary=xyz", body, 5000);
+    assert_quota_refused (r, "4000 of 10000 bytes are left");
+  }
+  /* The abandoned upload gives its bytes back. */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/uploads/%s", first);
+    const char *h[] = { "Tus-Resumable", "1.0.0", NULL };
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http_full (N.d->port, "DELETE", path, user, h, NULL, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 204);
+  }
+  g_assert_cmpint (quota_member (user, "used_bytes"), ==, 0);
+  g_assert_cmpint (quota_member (user, "daily_used_bytes"), ==, 6000);
+  {
+    g_autoptr (ReelTestResponse) ok = tus_create (user, 5000);
+    g_assert_cmpuint (ok->status, ==, 201);
+  }
+
+  /* An admin's override, then the default again. */
+  g_assert_cmpuint (status_of ("PATCH", "/api/v1/users/quinn", user, "{\"quota_bytes\":1}"), ==,
+                    403);
+  g_assert_cmpuint (status_of ("PATCH", "/api/v1/users/quinn", root, "{\"quota_bytes\":-5}"), ==,
+                    400);
+  g_assert_cmpuint (status_of ("PATCH", "/api/v1/users/quinn", root, "{\"quota_bytes\":6000}"), ==,
+                    200);
+  g_assert_cmpint (quota_member (user, "quota_bytes"), ==, 6000);
+  {
+    g_autoptr (ReelTestResponse) over = tus_create (user, 2000);
+    assert_quota_refused (over, "1000 of 6000 bytes are left");
+  }
+  g_assert_cmpuint (status_of ("PATCH", "/api/v1/users/quinn", root, "{\"quota_bytes\":null}"), ==,
+                    200);
+  g_assert_cmpint (quota_member (user, "quota_bytes"), ==, 10000);
+  /* The day's allowance counts the deleted upload: 11000 bytes so far. */
+  g_assert_cmpuint (
+      status_of ("PATCH", "/api/v1/users/quinn", root, "{\"daily_quota_bytes\":12000}"), ==, 200);
+  {
+    g_autoptr (ReelTestResponse) over = tus_create (user, 1500);
+    assert_quota_refused (over, "1000 of 12000 bytes are left for the next 24 hours");
+  }
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+    reel_test_validate_events (lines);
+  }
+  node_stop ();
+}
+
+static void
+test_reports (void)
+{
+  g_autofree char *root = NULL, *mod = NULL, *quinn = NULL, *video = NULL, *report = NULL;
+  g_autofree char *body = NULL, *resolve = NULL;
+  node_start ("admins = root\n");
+  root = login ("root");
+  mod = login ("mod");
+  quinn = login ("quinn");
+  {
+    g_autoptr (ReelTestResponse) r = tus_create (quinn, 1000);
+    g_assert_cmpuint (r->status, ==, 201);
+    video = g_strdup (reel_test_header (r, "Reel-Video-Id"));
+  }
+  body = g_strdup_printf ("{\"video_id\":\"%s\",\"reason\":\"spam\",\"text\":\"buy now\"}", video);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/reports", NULL, body), ==, 401);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/reports", quinn,
+                               "{\"video_id\":\"AAAAAAAAAAA\",\"reason\":\"spam\"}"),
+                    ==, 404);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/reports", quinn,
+                               "{\"comment_id\":\"AAAAAAAAAAA\",\"reason\":\"spam\"}"),
+                    ==, 404);
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/reports", quinn, "{\"video_id\":\"x\",\"reason\":\"spam\"}"), ==,
+      400);
+  {
+    g_autofree char *bad = g_strdup_printf ("{\"video_id\":\"%s\",\"reason\":\"dislike\"}", video);
+    g_assert_cmpuint (status_of ("POST", "/api/v1/reports", quinn, bad), ==, 400);
+  }
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "POST", "/api/v1/reports", quinn, body, 0);
+    g_assert_cmpuint (r->status, ==, 201);
+    report = g_strdup (reel_test_json_str (r, "id"));
+    g_assert_nonnull (report);
+  }
+  /* mod is a moderator since /governance/roles-invites. */
+  g_assert_cmpuint (status_of ("GET", "/api/v1/admin/reports", quinn, NULL), ==, 403);
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/reports", mod, NULL, 0);
+    JsonArray *a;
+    JsonObject *rep;
+    g_assert_cmpuint (r->status, ==, 200);
+    a = items (r);
+    g_assert_cmpuint (json_array_get_length (a), ==, 1);
+    rep = json_array_get_object_element (a, 0);
+    g_assert_cmpstr (json_object_get_string_member (rep, "id"), ==, report);
+    g_assert_cmpstr (json_object_get_string_member (rep, "reporter"), ==, "quinn");
+    g_assert_cmpstr (json_object_get_string_member (rep, "video_id"), ==, video);
+    g_assert_cmpstr (json_object_get_string_member (rep, "reason"), ==, "spam");
+    g_assert_cmpstr (json_object_get_string_member (rep, "text"), ==, "buy now");
+  }
+  resolve = g_strdup_printf ("/api/v1/admin/reports/%s/resolve", report);
+  g_assert_cmpuint (status_of ("POST", resolve, quinn, "{}"), ==, 403);
+  g_assert_cmpuint (status_of ("POST", resolve, mod, "{\"note\":\"an ad, but harmless\"}"), ==,
+                    200);
+  g_assert_cmpuint (status_of ("POST", resolve, mod, "{}"), ==, 409);
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/reports", mod, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpuint (json_array_get_length (items (r)), ==, 0);
+  }
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/audit?limit=1", root, NULL, 0);
+    JsonObject *e;
+    g_assert_cmpuint (r->status, ==, 200);
+    e = json_array_get_object_element (items (r), 0);
+    g_assert_cmpstr (json_object_get_string_member (e, "type"), ==, "report.resolved");
+    g_assert_cmpstr (json_object_get_string_member (e, "actor"), ==, "mod");
+  }
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+    reel_test_validate_events (lines);
+  }
+  node_stop ();
+}
+
+static void
+test_bans (void)
+{
+  g_autofree char *root = NULL, *mod = NULL, *quinn = NULL, *again = NULL;
+  node_start ("admins = root\n");
+  root = login ("root");
+  mod = login ("mod");
+  quinn = login ("quinn");
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/admin/users/mod/ban", quinn, "{\"reason\":\"revenge\"}"), ==,
+      403);
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/admin/users/root/ban", mod, "{\"reason\":\"coup\"}"), ==, 403);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/admin/users/quinn/ban", mod, "{}"), ==, 400);
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/admin/users/nobody/ban", mod, "{\"reason\":\"spam links\"}"), ==,
+      404);
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/admin/users/quinn/ban", mod, "{\"reason\":\"spam links\"}"), ==,
+      200);
+  g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", quinn, NULL), ==, 401);
+  {
+    g_autofree char *body
+        = g_strdup_printf ("{\"username\":\"quinn\",\"password\":\"%s\"}", PASSWORD);
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "POST", "/api/v1/sessions", NULL, body, 0);
+    g_assert_cmpuint (r->status, ==, 403);
+    g_assert_nonnull (strstr (r->body, "spam links"));
+  }
+  g_assert_cmpuint (login_status ("quinn", "not the password"), ==, 401);
+  g_assert_cmpuint (
+      status_of ("POST", "/api/v1/admin/users/quinn/ban", mod, "{\"reason\":\"spam links\"}"), ==,
+      409);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/admin/users/quinn/unban", mod, ""), ==, 200);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/admin/users/quinn/unban", mod, ""), ==, 409);
+  again = login ("quinn");
+  g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", again, NULL), ==, 200);
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/audit?limit=2", root, NULL, 0);
+    JsonArray *a;
+    g_assert_cmpuint (r->status, ==, 200);
+    a = items (r);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 0), "type"),
+                     ==, "user.unbanned");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "type"),
+                     ==, "user.banned");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "actor"),
+                     ==, "mod");
+  }
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+    reel_test_validate_events (lines);
+  }
+  node_stop ();
+}
+
+int
+main (int argc, char **argv)
+{
+  int rc;
+  g_test_init (&argc, &argv, NULL);
+  N.nats = reel_test_nats_start ();
+  N.dir = reel_test_tmpdir ();
+  N.config = g_build_filename (N.dir, "reeld.conf", NULL);
+  g_test_add_func ("/governance/roles-invites", test_roles_invites);
+  g_test_add_func ("/governance/closed", test_closed);
+  g_test_add_func ("/governance/passwords", test_passwords);
+  g_test_add_func ("/governance/quotas", test_quotas);
+  g_test_add_func ("/governance/reports", test_reports);
+  g_test_add_func ("/governance/bans", test_bans);
+  rc = g_test_run ();
+  reel_test_nats_stop (N.nats);
+  reel_test_rmtree (N.dir);
+  g_free (N.dir);
+  g_free (N.config);
+  return rc;
+}
