@@ -283,6 +283,109 @@ reel_users_logout (ReelBus *bus, ReelStore *store, const char *token, guint64 *s
                               error);
 }
 
+/* How much of a session's hash names it in lists: enough to tell a user's
+ * sessions apart, too little to be the key. */
+#define SESSION_ID_CHARS 16
+
+typedef struct
+{
+  const char *username;
+  const char *current; /* hash of the current token, or NULL */
+  const char *id;      /* revoke: the session sought */
+  GPtrArray *found;    /* of JsonObject (list) or of char * hashes (revoke) */
+} SessionWalk;
+
+static gboolean
+walk_sessions (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+               gpointer data)
+{
+  SessionWalk *w = data;
+  g_autoptr (JsonObject) rec = reel_json_parse_object ((const char *)value, value_len, NULL);
+  g_autofree char *hash = g_strndup ((const char *)key, key_len);
+  JsonObject *item;
+  if (!rec
+      || g_strcmp0 (json_object_get_string_member_with_default (rec, "username", NULL), w->username)
+             != 0)
+    return TRUE;
+  if (w->id)
+    {
+      if (key_len > SESSION_ID_CHARS && g_str_has_prefix (hash, w->id)
+          && strlen (w->id) == SESSION_ID_CHARS)
+        g_ptr_array_add (w->found, g_steal_pointer (&hash));
+      return TRUE;
+    }
+  item = json_object_new ();
+  hash[MIN (key_len, SESSION_ID_CHARS)] = '\0';
+  json_object_set_string_member (item, "id", hash);
+  json_object_set_string_member (
+      item, "created_at", json_object_get_string_member_with_default (rec, "created_at", ""));
+  {
+    g_autoptr (GDateTime) exp = g_date_time_new_from_unix_utc (
+        json_object_get_int_member_with_default (rec, "expires_at", 0));
+    g_autofree char *text = g_date_time_format_iso8601 (exp);
+    json_object_set_string_member (item, "expires_at", text);
+  }
+  json_object_set_boolean_member (item, "current",
+                                  w->current && key_len == strlen (w->current)
+                                      && memcmp (key, w->current, key_len) == 0);
+  g_ptr_array_add (w->found, item);
+  return TRUE;
+}
+
+static gint
+newest_first (gconstpointer a, gconstpointer b)
+{
+  JsonObject *x = *(JsonObject *const *)a, *y = *(JsonObject *const *)b;
+  return -g_strcmp0 (json_object_get_string_member (x, "created_at"),
+                     json_object_get_string_member (y, "created_at"));
+}
+
+JsonArray *
+reel_users_sessions (ReelStore *store, const char *username, const char *current_token,
+                     GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  g_autofree char *current = current_token ? reel_secret_hash (current_token) : NULL;
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
+  SessionWalk w = { username, current, NULL, found };
+  JsonArray *out;
+  if (!txn
+      || !reel_txn_scan (txn, REEL_DB_SESSIONS, NULL, 0, NULL, 0, FALSE, walk_sessions, &w, error))
+    return NULL;
+  g_ptr_array_sort (found, newest_first);
+  out = json_array_new ();
+  for (guint i = 0; i < found->len; i++)
+    json_array_add_object_element (out, json_object_ref (found->pdata[i]));
+  return out;
+}
+
+gboolean
+reel_users_revoke_session (ReelBus *bus, ReelStore *store, const char *username, const char *id,
+                           guint64 *seq, GError **error)
+{
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = NULL;
+  SessionWalk w = { username, NULL, id, found };
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+    if (!txn
+        || !reel_txn_scan (txn, REEL_DB_SESSIONS, NULL, 0, NULL, 0, FALSE, walk_sessions, &w,
+                           error))
+      return FALSE;
+  }
+  if (found->len != 1)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "you have no session %s", id);
+      return FALSE;
+    }
+  json_object_set_string_member (data, "username", username);
+  json_object_set_string_member (data, "token_hash", found->pdata[0]);
+  subject = reel_event_subject ("session", username);
+  return reel_events_publish (bus, subject, "session.revoked", 1, username, data, FALSE, seq,
+                              error);
+}
+
 /* A session's expiry, 0 when unreadable. */
 static gint64
 session_expiry (const guint8 *value, gsize len)

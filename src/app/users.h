@@ -45,6 +45,18 @@ gboolean reel_users_login (ReelBus *bus, ReelStore *store, const char *username,
 gboolean reel_users_logout (ReelBus *bus, ReelStore *store, const char *token, guint64 *seq,
                             GError **error);
 
+/* The sessions of username, newest first: [{"id": the first 16 hex digits
+ * of the token's hash, "created_at", "expires_at" (RFC 3339), "current":
+ * whether its token is current_token}]. A scan of every session: the list
+ * is a rare page, and a per-user index would be one more table to keep. */
+JsonArray *reel_users_sessions (ReelStore *store, const char *username, const char *current_token,
+                                GError **error);
+
+/* Publishes session.revoked for username's session whose id (as listed)
+ * is id; REEL_ERROR_NOT_FOUND when it has none such. */
+gboolean reel_users_revoke_session (ReelBus *bus, ReelStore *store, const char *username,
+                                    const char *id, guint64 *seq, GError **error);
+
 /* Expired sessions leave the read model through the log: when the local
  * projection holds a session that expired at or before now_s, publishes
  * session.expired {before: now_s} (on reel.ev.sessions.expired), whose

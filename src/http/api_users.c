@@ -14,6 +14,8 @@
  *   POST   /api/v1/sessions           log in -> {token}
  *   GET    /api/v1/sessions/current   who am I
  *   DELETE /api/v1/sessions/current   log out
+ *   GET    /api/v1/sessions           my sessions (devices), newest first
+ *   DELETE /api/v1/sessions/{id}      end one of them
  * Handlers parse and validate on the main loop, then hand the slow part
  * (argon2, publishing) to reel_request_run_password_command(), whose pool
  * bounds how many hashes run and wait. */
@@ -407,6 +409,50 @@ post_password_reset_confirm (ReelRequest *req)
                                      user_input_free);
 }
 
+static void
+get_sessions (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_autoptr (JsonArray) items
+      = user ? reel_users_sessions (req->http->store, user, reel_request_token (req, NULL), &error)
+             : NULL;
+  g_autoptr (JsonObject) out = NULL;
+  if (!items)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  out = json_object_new ();
+  json_object_set_array_member (out, "items", g_steal_pointer (&items));
+  reel_respond_object (req->msg, SOUP_STATUS_OK, out);
+}
+
+static JsonNode *
+revoke_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  UserInput *in = data;
+  reel_users_revoke_session (http->bus, http->store, in->username, in->token, &reply->seq, error);
+  return NULL;
+}
+
+static void
+delete_session (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  UserInput *in;
+  if (!user)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (UserInput, 1);
+  in->username = g_steal_pointer (&user);
+  in->token = g_strdup (reel_request_param (req, "id")); /* the session's id, not a token */
+  reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, revoke_command, in, user_input_free);
+}
+
 void reel_api_users_register (ReelRouter *router);
 
 void
@@ -423,4 +469,6 @@ reel_api_users_register (ReelRouter *router)
   reel_router_add (router, "POST", "/api/v1/sessions", post_sessions);
   reel_router_add (router, "GET", "/api/v1/sessions/current", get_current_session);
   reel_router_add (router, "DELETE", "/api/v1/sessions/current", delete_current_session);
+  reel_router_add (router, "GET", "/api/v1/sessions", get_sessions);
+  reel_router_add (router, "DELETE", "/api/v1/sessions/{id}", delete_session);
 }

@@ -16,7 +16,8 @@
  *                              nobody registers (403 with a clear message),
  *                              and an account named in auth.admins later is
  *                              an admin at once
- *   /governance/passwords      a password change ends the user's other
+ *   /governance/passwords      a user lists their sessions and ends one;
+ *                              a password change ends the user's other
  *                              sessions; a reset by email (captured by an
  *                              SMTP sink) mails a token that sets a new
  *                              password once, after which the old password
@@ -445,6 +446,33 @@ test_passwords (void)
   g_assert_cmpuint (status_of ("POST", "/api/v1/users", NULL, body), ==, 201);
   t1 = login_with ("pat", first);
   t2 = login_with ("pat", first);
+  /* My sessions: two, t2 newest; t3 is ended from t1's list. */
+  t3 = login_with ("pat", first);
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/sessions", t1, NULL, 0);
+    JsonArray *a;
+    const char *ended = NULL;
+    g_autofree char *path = NULL;
+    g_assert_cmpuint (r->status, ==, 200);
+    a = items (r);
+    g_assert_cmpuint (json_array_get_length (a), ==, 3);
+    for (guint i = 0; i < 3; i++)
+      {
+        JsonObject *s = json_array_get_object_element (a, i);
+        g_assert_cmpuint (strlen (json_object_get_string_member (s, "id")), ==, 16);
+        if (json_object_get_boolean_member (s, "current"))
+          g_assert_cmpuint (i, ==, 2); /* t1 is the oldest */
+      }
+    ended = json_object_get_string_member (json_array_get_object_element (a, 0), "id");
+    path = g_strdup_printf ("/api/v1/sessions/%s", ended);
+    g_assert_cmpuint (status_of ("DELETE", path, NULL, NULL), ==, 401);
+    g_assert_cmpuint (status_of ("DELETE", "/api/v1/sessions/0123456789abcdef", t1, NULL), ==, 404);
+    g_assert_cmpuint (status_of ("DELETE", path, t1, NULL), ==, 204);
+    g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", t3, NULL), ==, 401);
+    g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", t2, NULL), ==, 200);
+  }
+  g_clear_pointer (&t3, g_free);
 
   /* A change needs the current password and ends the other sessions. */
   g_clear_pointer (&body, g_free);
