@@ -2,6 +2,7 @@
  *   GET /                         index.html (latest videos, the subscription feed)
  *   GET /login                    login.html (log in, register)
  *   GET /reset                    reset.html (forgotten password, #code; change password)
+ *   GET /admin                    admin.html (reports, bans; roles, invites, audit for admins)
  *   GET /upload                   upload.html
  *   GET /search                   search.html (?q=)
  *   GET /watch/{id}               watch.html (404.html, status 404, for an unknown video)
@@ -128,6 +129,12 @@ get_login (ReelRequest *req)
 }
 
 static void
+get_admin (ReelRequest *req)
+{
+  serve (req, NULL, "admin.html", SOUP_STATUS_OK);
+}
+
+static void
 get_reset (ReelRequest *req)
 {
   serve (req, NULL, "reset.html", SOUP_STATUS_OK);
@@ -174,6 +181,7 @@ reel_api_web_register (ReelRouter *router)
   reel_router_add (router, "GET", "/watch/{id}", get_watch);
   reel_router_add (router, "GET", "/login", get_login);
   reel_router_add (router, "GET", "/reset", get_reset);
+  reel_router_add (router, "GET", "/admin", get_admin);
   reel_router_add (router, "GET", "/upload", get_upload);
   reel_router_add (router, "GET", "/search", get_search);
   reel_router_add (router, "GET", "/channel/{username}", get_channel);

@@ -14,7 +14,12 @@
  * upload and channel at 1280x800 and 390x844 in tests/artifacts, with labels, alt texts, the skip
  * link and no sideways scrolling checked on each (4); the viewer actions the watch page sends reach
  * the owner's analytics and its retention chart (issue 6); failed processing, offline and 404 pages
- * say what happened; comment paging, log out and in. */
+ * say what happened; comment paging, log out and in.
+ *   /browser/admin   the moderation page (tests/browser/admin.mjs, issue 12): a
+ *                    moderator resolves a report and bans its uploader, an
+ *                    admin sees that in the audit log and makes an invite,
+ *                    a plain user is turned away; the API then refuses the
+ *                    banned user's login with the reason. */
 #include "harness.h"
 
 #include <glib/gstdio.h>
@@ -579,11 +584,97 @@ test_ui (void)
   reel_test_rmtree (media);
 }
 
+static char *
+register_token (guint16 port, const char *username)
+{
+  return reel_test_register_login (port, username, PASSWORD);
+}
+
+static void
+test_admin (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *conf = g_build_filename (dir, "reeld.conf", NULL);
+  g_autofree char *conf_arg = g_strdup_printf ("--config=%s", conf);
+  const char *args[] = { conf_arg, NULL };
+  g_autofree char *root = NULL, *mod = NULL, *quinn = NULL, *pat = NULL, *video = NULL;
+  g_autofree char *report = NULL, *body = NULL, *base = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *script = g_build_filename (reel_test_env ("REEL_TEST_SOURCE_DIR"), "tests",
+                                              "browser", "admin.mjs", NULL);
+  JsonObject *r;
+  ReelTestReeld *d;
+  int status;
+
+  g_assert_true (g_file_set_contents (conf, "[auth]\nadmins = root\n", -1, NULL));
+  d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  root = register_token (d->port, "root");
+  mod = register_token (d->port, "mod");
+  quinn = register_token (d->port, "quinn");
+  pat = register_token (d->port, "pat");
+  {
+    g_autoptr (ReelTestResponse) set = reel_test_http (d->port, "PUT", "/api/v1/users/mod/role",
+                                                       root, "{\"role\":\"moderator\"}", 0);
+    g_assert_cmpuint (set->status, ==, 200);
+  }
+  video = reel_test_tus_create (d->port, quinn, 1000, "Cheap watches");
+  body = g_strdup_printf ("{\"video_id\":\"%s\",\"reason\":\"spam\",\"text\":\"an ad\"}", video);
+  {
+    g_autoptr (ReelTestResponse) rep
+        = reel_test_http (d->port, "POST", "/api/v1/reports", pat, body, 0);
+    g_assert_cmpuint (rep->status, ==, 201);
+    report = g_strdup (reel_test_json_str (rep, "id"));
+  }
+
+  base = g_strdup_printf ("http://127.0.0.1:%u", d->port);
+  {
+    const char *argv[] = { "node", script, base, mod, root, pat, report, "60", NULL };
+    out = reel_test_run_env (argv, NULL, &err, &status);
+  }
+  g_test_message ("admin.mjs said: %s %s", out ? out : "", err ? err : "");
+  g_assert_nonnull (out);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  r = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member_with_default (r, "error", NULL), ==, NULL);
+  g_assert_true (json_object_get_boolean_member (r, "ok"));
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_object_get_boolean_member (r, "reportShown"));
+  g_assert_nonnull (strstr (json_object_get_string_member (r, "reportText"), "an ad"));
+  g_assert_false (json_object_get_boolean_member (r, "modSeesInvites"));
+  g_assert_false (json_object_get_boolean_member (r, "modSeesAudit"));
+  g_assert_nonnull (strstr (json_object_get_string_member (r, "audit"), "user.banned"));
+  g_assert_nonnull (strstr (json_object_get_string_member (r, "audit"), "report.resolved"));
+  g_assert_cmpuint (strlen (json_object_get_string_member (r, "inviteCode")), >=, 40);
+  g_assert_nonnull (strstr (json_object_get_string_member (r, "denied"), "moderators"));
+  g_assert_false (json_object_get_boolean_member (r, "userSeesReports"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "consoleErrors")), ==,
+                    0);
+
+  /* What the page did, seen through the API. */
+  {
+    g_autofree char *login
+        = g_strdup_printf ("{\"username\":\"quinn\",\"password\":\"%s\"}", PASSWORD);
+    g_autoptr (ReelTestResponse) refused
+        = reel_test_http (d->port, "POST", "/api/v1/sessions", NULL, login, 0);
+    g_assert_cmpuint (refused->status, ==, 403);
+    g_assert_nonnull (strstr (refused->body, "spam links"));
+    g_autoptr (ReelTestResponse) queue
+        = reel_test_http (d->port, "GET", "/api/v1/admin/reports", mod, NULL, 0);
+    g_assert_cmpuint (queue->status, ==, 200);
+    g_assert_nonnull (strstr (queue->body, "\"items\":[]"));
+  }
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/browser/watch", test_watch);
   g_test_add_func ("/browser/ui", test_ui);
+  g_test_add_func ("/browser/admin", test_admin);
   return g_test_run ();
 }

@@ -1,0 +1,70 @@
+// Works the moderation page (/admin) in Debian's Chromium (headless, via
+// playwright-core) as a moderator, an admin and a plain user, against a
+// reeld started by test_browser.c (which made the accounts and a report),
+// and reports what it saw as one JSON line:
+//
+//   moderator  sees the open report, resolves it with a note, bans the
+//              uploader with a reason; sees no invites or audit log
+//   admin      sees the ban in the audit log, makes an invite code
+//   user       is told the page is for moderators
+//
+//   node admin.mjs BASE_URL MOD_TOKEN ADMIN_TOKEN USER_TOKEN REPORT_ID TIMEOUT_S
+import { chromium } from 'playwright-core';
+
+const [base, modToken, adminToken, userToken, reportId, timeoutArg] = process.argv.slice(2);
+const T = Number(timeoutArg || 60) * 1000;
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+const result = { ok: false, step: 'start', consoleErrors: [] };
+
+async function as(username, token) {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(T);
+  page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(`${username}: ${m.text()}`); });
+  page.on('pageerror', (e) => result.consoleErrors.push(`${username}: ${e}`));
+  await page.goto(`${base}/`);
+  await page.evaluate(([t, u]) => localStorage.setItem('reel.session', JSON.stringify({ token: t, username: u })),
+                      [token, username]);
+  await page.goto(`${base}/admin`);
+  return page;
+}
+
+try {
+  result.step = 'moderator';
+  const mod = await as('mod', modToken);
+  await mod.waitForFunction(() => window.reelAdmin && window.reelAdmin.ready);
+  const report = mod.locator(`li.report[data-id="${reportId}"]`);
+  result.reportShown = await report.count() === 1;
+  result.reportText = await report.textContent();
+  await report.getByRole('textbox').fill('an ad; uploader banned');
+  await report.getByRole('button', { name: 'Resolve' }).click();
+  await mod.waitForFunction(() => document.getElementById('reports-status').textContent === 'No open reports.');
+  await mod.getByLabel('Username').first().fill('quinn');
+  await mod.getByLabel('Reason').fill('spam links');
+  await mod.getByRole('button', { name: 'Ban', exact: true }).click();
+  await mod.waitForFunction(() => document.getElementById('ban-status').textContent === 'quinn is banned.');
+  result.modSeesInvites = await mod.locator('#invites').isVisible();
+  result.modSeesAudit = await mod.locator('#audit').isVisible();
+
+  result.step = 'admin';
+  const admin = await as('root', adminToken);
+  await admin.waitForFunction(() => window.reelAdmin && window.reelAdmin.ready);
+  result.audit = await admin.locator('#audit-list').textContent();
+  await admin.getByRole('button', { name: 'Make an invite code' }).click();
+  result.inviteCode = await admin.locator('#invite-code').textContent();
+
+  result.step = 'user';
+  const user = await as('pat', userToken);
+  await user.waitForSelector('#denied:not([hidden])');
+  result.denied = await user.locator('#denied').textContent();
+  result.userSeesReports = await user.locator('#reports').isVisible();
+  result.ok = true;
+} catch (e) {
+  result.error = String(e);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
+process.exit(result.ok ? 0 : 1);
