@@ -26,7 +26,6 @@ struct ReelIngest
   const ReelConfig *cfg;
   ReelBus *bus;
   ReelBlobs *blobs;
-  GArray *ladder;
   ReelMediaCaps caps;
   ReelJobWorker *worker;
 };
@@ -213,7 +212,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   chunks = reel_plan_chunks (&c);
   if (!reel_plan_check (&in->caps, p, chunks, error))
     return FALSE;
-  rungs = reel_ladder_for_source (in->ladder, p->width, p->height);
+  rungs = reel_ladder_for_source (in->cfg->ladder.rungs, p->width, p->height);
 
   json_object_set_string_member (ev, "video_id", id);
   json_object_set_int_member (ev, "duration_ns", (gint64)p->duration_ns);
@@ -264,8 +263,6 @@ reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
   in->cfg = cfg;
   in->bus = bus;
   in->blobs = blobs;
-  /* The config parser validated the ladder already. */
-  g_assert_true (reel_ladder_parse (cfg->ladder, &in->ladder, NULL));
   in->caps.max_duration_ns = (guint64)cfg->max_duration_s * GST_SECOND;
   in->caps.max_frames = cfg->max_frames;
   in->caps.max_width = cfg->max_width;
@@ -289,6 +286,5 @@ reel_ingest_stop (ReelIngest *in)
     return;
   reel_job_worker_request_stop (in->worker);
   reel_job_worker_stop (in->worker);
-  g_array_unref (in->ladder);
   g_free (in);
 }

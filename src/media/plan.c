@@ -2,47 +2,6 @@
 #include "media/plan.h"
 #include "core/error.h"
 
-gboolean
-reel_ladder_parse (const char *text, GArray **out, GError **error)
-{
-  g_auto (GStrv) items = g_strsplit (text, ",", -1);
-  g_autoptr (GArray) rungs = g_array_new (FALSE, TRUE, sizeof (ReelRung));
-  for (guint i = 0; items[i]; i++)
-    {
-      g_auto (GStrv) f = g_strsplit (g_strstrip (items[i]), ":", -1);
-      ReelRung r = { 0 };
-      guint64 h, kbps;
-      if (g_strv_length (f) != 3 || !*f[0] || strlen (f[0]) >= sizeof r.name
-          || !g_ascii_string_to_unsigned (f[1], 10, 16, 8640, &h, NULL)
-          || !g_ascii_string_to_unsigned (f[2], 10, 50, 200000, &kbps, NULL))
-        {
-          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                       "\"%s\" is not NAME:HEIGHT:KBPS (height 16-8640, "
-                       "50-200000 kbps)",
-                       items[i]);
-          return FALSE;
-        }
-      for (const char *p = f[0]; *p; p++)
-        if (!g_ascii_isalnum (*p))
-          {
-            g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                         "rung name \"%s\" must be letters and digits", f[0]);
-            return FALSE;
-          }
-      g_strlcpy (r.name, f[0], sizeof r.name);
-      r.height = (guint)h;
-      r.kbps = (guint)kbps;
-      g_array_append_val (rungs, r);
-    }
-  if (rungs->len == 0)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "no rungs");
-      return FALSE;
-    }
-  *out = g_steal_pointer (&rungs);
-  return TRUE;
-}
-
 static guint
 even (double v)
 {
@@ -51,7 +10,7 @@ even (double v)
 }
 
 GArray *
-reel_ladder_for_source (GArray *ladder, guint width, guint height)
+reel_ladder_for_source (const GArray *ladder, guint width, guint height)
 {
   GArray *out = g_array_new (FALSE, TRUE, sizeof (ReelRung));
   const ReelRung *smallest = NULL;
@@ -95,25 +54,6 @@ reel_plan_chunk_range (const ReelChunking *c, guint i, guint64 *start_ns, guint6
   *start_ns = i == 0 ? 0 : c->first_ns + (guint64)(i - 1) * c->chunk_ns;
   *length_ns
       = MIN (i == 0 ? c->first_ns : c->chunk_ns, c->duration_ns - MIN (c->duration_ns, *start_ns));
-}
-
-JsonArray *
-reel_ladder_to_json (GArray *rungs)
-{
-  JsonArray *arr = json_array_new ();
-  for (guint i = 0; i < rungs->len; i++)
-    {
-      ReelRung *r = &g_array_index (rungs, ReelRung, i);
-      JsonObject *o = json_object_new ();
-      json_object_set_string_member (o, "name", r->name);
-      /* A configured ladder knows heights only; a source's rungs both. */
-      if (r->width)
-        json_object_set_int_member (o, "width", r->width);
-      json_object_set_int_member (o, "height", r->height);
-      json_object_set_int_member (o, "kbps", r->kbps);
-      json_array_add_object_element (arr, o);
-    }
-  return arr;
 }
 
 /* "12 h", "3 min 20 s", "45 s": a length for a sentence. */

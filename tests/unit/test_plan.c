@@ -1,6 +1,6 @@
-/* media/plan: ladder parsing, rungs for a source, chunk arithmetic, the
- * limits on what a probed upload may ask for, and the probe's trip from
- * the media child to reeld. */
+/* core/ladder and media/plan: ladder parsing and the rungs' JSON, rungs for a source, chunk
+ * arithmetic, the limits on what a probed upload may ask for, and the probe's trip from the media
+ * child to reeld. */
 #include "core/error.h"
 #include "core/json.h"
 #include "media/plan.h"
@@ -23,6 +23,47 @@ test_parse (void)
       g_assert_false (reel_ladder_parse (bad[i], &r, &e));
       g_assert_error (e, REEL_ERROR, REEL_ERROR_INVALID);
     }
+}
+
+/* Rungs go to JSON (plans, jobs, records) and come back the same; a rung
+ * that is not one is refused with its index. */
+static void
+test_rungs_json (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ladder = NULL, source = NULL, back = NULL;
+  g_autoptr (JsonArray) json = NULL;
+  g_autofree char *text = NULL;
+  g_assert_true (reel_ladder_parse ("720p:720:2800,360p:360:800", &ladder, &error));
+  g_assert_no_error (error);
+  source = reel_ladder_for_source (ladder, 1280, 720);
+  json = reel_ladder_to_json (source);
+  {
+    g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), json);
+    text = reel_json_to_string (node);
+  }
+  g_assert_cmpstr (text, ==,
+                   "[{\"name\":\"720p\",\"width\":1280,\"height\":720,\"kbps\":2800},"
+                   "{\"name\":\"360p\",\"width\":640,\"height\":360,\"kbps\":800}]");
+  back = reel_ladder_from_json (json, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->len, ==, 2);
+  g_assert_cmpmem (back->data, back->len * sizeof (ReelRung), source->data,
+                   source->len * sizeof (ReelRung));
+  {
+    const char *bad[]
+        = { "[{\"name\":\"a/b\",\"height\":2,\"kbps\":3}]",   "[{\"height\":2,\"kbps\":3}]",
+            "[{\"name\":\"a\",\"height\":-2,\"kbps\":3}]",    "[{\"name\":\"a\",\"height\":2}]",
+            "[{\"name\":\"a\",\"height\":2,\"kbps\":\"3\"}]", "[7]" };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr (GError) e = NULL;
+        g_autoptr (JsonNode) node = json_from_string (bad[i], NULL);
+        g_autoptr (GArray) r = reel_ladder_from_json (json_node_get_array (node), &e);
+        g_assert_null (r);
+        g_assert_error (e, REEL_ERROR, REEL_ERROR_INVALID);
+      }
+  }
 }
 
 static void
@@ -210,6 +251,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/plan/parse", test_parse);
   g_test_add_func ("/plan/for-source", test_for_source);
+  g_test_add_func ("/plan/rungs-json", test_rungs_json);
   g_test_add_func ("/plan/chunks", test_chunks);
   g_test_add_func ("/plan/short-first-chunk", test_short_first_chunk);
   g_test_add_func ("/plan/check", test_check);
