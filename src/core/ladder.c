@@ -97,42 +97,59 @@ reel_ladder_to_json (GArray *rungs)
   return arr;
 }
 
+/* A rung member of a plan or job within min..max (0 when absent and
+ * optional); FALSE when it is not. */
 static gboolean
-get_uint (JsonObject *o, const char *member, guint max, guint *out)
+rung_uint (JsonObject *o, const char *member, gboolean required, gint64 min, gint64 max, guint *out)
 {
   JsonNode *n = json_object_get_member (o, member);
   gint64 v;
-  if (!n || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
+  if (!n)
+    {
+      *out = 0;
+      return !required;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
     return FALSE;
   v = json_node_get_int (n);
-  if (v < 0 || v > max)
+  if (v < min || v > max)
     return FALSE;
   *out = (guint)v;
   return TRUE;
 }
 
-GArray *
-reel_ladder_from_json (JsonArray *array, GError **error)
+gboolean
+reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
 {
   g_autoptr (GArray) rungs = g_array_new (FALSE, TRUE, sizeof (ReelRung));
-  for (guint i = 0; array && i < json_array_get_length (array); i++)
+  JsonArray *arr = node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  guint n = arr ? json_array_get_length (arr) : 0;
+  if (n == 0)
     {
-      JsonNode *n = json_array_get_element (array, i);
-      JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "no rungs");
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *e = json_array_get_element (arr, i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
       JsonNode *name = o ? json_object_get_member (o, "name") : NULL;
       ReelRung r = { 0 };
-      if (!name || json_node_get_value_type (name) != G_TYPE_STRING
+      /* Sizes: a source's rungs are at least 2 (even sizes); a ladder's
+       * heights stop at RUNG_HEIGHT_MAX, widths follow the source. */
+      if (!name || !JSON_NODE_HOLDS_VALUE (name) || json_node_get_value_type (name) != G_TYPE_STRING
           || !name_valid (json_node_get_string (name))
-          || !get_uint (o, "height", G_MAXUINT, &r.height)
-          || !get_uint (o, "kbps", G_MAXUINT, &r.kbps)
-          || (json_object_has_member (o, "width") && !get_uint (o, "width", G_MAXUINT, &r.width)))
+          || !rung_uint (o, "width", FALSE, 2, G_MAXUINT16, &r.width)
+          || !rung_uint (o, "height", TRUE, 2, RUNG_HEIGHT_MAX, &r.height)
+          || !rung_uint (o, "kbps", TRUE, RUNG_KBPS_MIN, RUNG_KBPS_MAX, &r.kbps))
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                       "rung %u is not {name, width?, height, kbps}", i);
-          return NULL;
+                       "rung %u is not {name (letters and digits), width, height, kbps}", i);
+          return FALSE;
         }
       g_strlcpy (r.name, json_node_get_string (name), sizeof r.name);
       g_array_append_val (rungs, r);
     }
-  return g_steal_pointer (&rungs);
+  *out = g_steal_pointer (&rungs);
+  return TRUE;
 }

@@ -42,8 +42,11 @@ void reel_ladder_clear (ReelLadder *ladder);
  * height, kbps}, ...]. */
 JsonArray *reel_ladder_to_json (GArray *rungs);
 
-/* The same read back; REEL_ERROR_INVALID when a rung lacks its name (too
- * long, or not letters and digits), its height or its bitrate. */
-GArray *reel_ladder_from_json (JsonArray *array, GError **error);
+/* Reads them back (node: the "rungs" member, or NULL when missing): the one
+ * place rungs come from JSON, so a plan, job or record that is not well
+ * formed is REEL_ERROR_INVALID here, with names that are safe file names
+ * (letters and digits, as reel_ladder_parse requires) and sizes and rates
+ * in the ranges a ladder can have. */
+gboolean reel_ladder_from_json (JsonNode *node, GArray **rungs, GError **error);
 
 G_END_DECLS

@@ -45,21 +45,29 @@ test_rungs_json (void)
   g_assert_cmpstr (text, ==,
                    "[{\"name\":\"720p\",\"width\":1280,\"height\":720,\"kbps\":2800},"
                    "{\"name\":\"360p\",\"width\":640,\"height\":360,\"kbps\":800}]");
-  back = reel_ladder_from_json (json, &error);
-  g_assert_no_error (error);
+  {
+    g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), json);
+    g_assert_true (reel_ladder_from_json (node, &back, &error));
+    g_assert_no_error (error);
+  }
   g_assert_cmpuint (back->len, ==, 2);
   g_assert_cmpmem (back->data, back->len * sizeof (ReelRung), source->data,
                    source->len * sizeof (ReelRung));
   {
-    const char *bad[]
-        = { "[{\"name\":\"a/b\",\"height\":2,\"kbps\":3}]",   "[{\"height\":2,\"kbps\":3}]",
-            "[{\"name\":\"a\",\"height\":-2,\"kbps\":3}]",    "[{\"name\":\"a\",\"height\":2}]",
-            "[{\"name\":\"a\",\"height\":2,\"kbps\":\"3\"}]", "[7]" };
+    const char *bad[] = { "[{\"name\":\"a/b\",\"height\":2,\"kbps\":3}]",
+                          "[{\"height\":2,\"kbps\":3}]",
+                          "[{\"name\":\"a\",\"height\":-2,\"kbps\":3}]",
+                          "[{\"name\":\"a\",\"height\":2}]",
+                          "[{\"name\":\"a\",\"height\":2,\"kbps\":\"3\"}]",
+                          "[7]",
+                          "[]",
+                          "{}" };
     for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
       {
         g_autoptr (GError) e = NULL;
         g_autoptr (JsonNode) node = json_from_string (bad[i], NULL);
-        g_autoptr (GArray) r = reel_ladder_from_json (json_node_get_array (node), &e);
+        g_autoptr (GArray) r = NULL;
+        g_assert_false (reel_ladder_from_json (node, &r, &e));
         g_assert_null (r);
         g_assert_error (e, REEL_ERROR, REEL_ERROR_INVALID);
       }
