@@ -7,7 +7,7 @@
 #include "app/subscriptions.h"
 #include "app/live.h"
 #include "app/users.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 
 gboolean
 reel_projection_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)

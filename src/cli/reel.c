@@ -15,7 +15,8 @@
 #include "core/error.h"
 #include "media/ingest.h"
 #include "media/worker.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
+#include "store/blob_keys.h"
 #include "store/blobs.h"
 #include "store/store.h"
 
@@ -285,7 +286,8 @@ cmd_pipeline (int argc, char **argv)
   g_autoptr (ReelConfig) cfg = reel_config_new ();
   g_autoptr (ReelStore) store = NULL;
   g_autoptr (ReelBlobs) blobs = NULL;
-  g_autoptr (JsonObject) record = NULL, job = NULL;
+  g_autoptr (ReelVideo) record = NULL;
+  g_autoptr (JsonObject) record_json = NULL, job = NULL;
   g_autofree char *lmdb = NULL, *blob_dir = NULL, *source = NULL, *line = NULL, *original = NULL;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -302,8 +304,9 @@ cmd_pipeline (int argc, char **argv)
   if (!(store = reel_store_open (lmdb, &error)) || !(blobs = reel_blobs_open (blob_dir, &error))
       || !(record = reel_videos_get (store, video, &error)))
     return fail ("pipeline", error);
-  original = reel_videos_original_key (video);
-  if (!(job = reel_ingest_job (argv[1], video, record, original, (guint)chunk, &error))
+  original = reel_blob_key_original (video);
+  record_json = reel_video_to_json (record);
+  if (!(job = reel_ingest_job (argv[1], video, record_json, original, (guint)chunk, &error))
       || !(source = reel_blobs_local_path (blobs, original, &error))
       || !(line
            = reel_worker_pipeline (cfg, argv[1], job, source, out_dir ? out_dir : ".", &error)))

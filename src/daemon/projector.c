@@ -2,7 +2,7 @@
 #include "daemon/projector.h"
 #include "daemon/batch.h"
 #include "app/projection.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "bus/feed.h"
 #include "core/error.h"
 #include "core/fault.h"

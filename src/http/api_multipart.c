@@ -11,7 +11,7 @@
  * the video, adopts the file as its upload and completes it as a finished
  * tus upload is completed. */
 #include "app/uploads.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/multipart.h"
@@ -267,7 +267,7 @@ one_shot_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **erro
       reel_uploads_discard (http->uploads, id);
       return NULL;
     }
-  return reel_api_video_created_body (id, reply, "processing");
+  return reel_api_video_created_body (id, reply, REEL_VIDEO_PROCESSING);
 }
 
 static void

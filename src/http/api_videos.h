@@ -3,6 +3,7 @@
  * a created video the same way. */
 #pragma once
 
+#include "app/video/record.h"
 #include "http/router.h"
 #include "http/server.h"
 
@@ -16,7 +17,7 @@ gboolean reel_api_upload_complete (ReelHttp *http, const char *id, const char *u
 
 /* The body {id, state, url, upload_url?} of a created video, and its
  * Location and Reel-Video-Id headers. */
-JsonNode *reel_api_video_created_body (const char *id, ReelReply *reply, const char *state);
+JsonNode *reel_api_video_created_body (const char *id, ReelReply *reply, ReelVideoState state);
 
 void reel_api_multipart_register (ReelRouter *router, ReelRouter *early);
 

@@ -1,6 +1,6 @@
 /* See ingest.h. */
 #include "media/ingest.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "bus/events.h"
 #include "bus/jobs.h"
 #include "core/error.h"
@@ -8,6 +8,7 @@
 #include "media/child.h"
 #include "media/plan.h"
 #include "media/probe.h"
+#include "store/blob_keys.h"
 
 #include <gst/gst.h>
 
@@ -43,7 +44,7 @@ gboolean
 reel_ingest_accept_upload (ReelBus *bus, const char *video_id, const char *actor, guint64 size,
                            guint64 *seq, GError **error)
 {
-  g_autofree char *key = reel_videos_original_key (video_id);
+  g_autofree char *key = reel_blob_key_original (video_id);
   return reel_ingest_enqueue (bus, video_id, key, error)
          && reel_videos_mark_uploaded (bus, video_id, actor, key, size, seq, error);
 }

@@ -1,7 +1,7 @@
 /* See live_ingest.h. */
 #include "media/live_ingest.h"
 #include "app/live.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/metrics.h"
 #include "core/json.h"
@@ -9,6 +9,7 @@
 #include "media/ingest.h"
 #include "media/pipeline.h"
 #include "media/plan.h"
+#include "store/blob_keys.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
@@ -236,11 +237,10 @@ finish_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
         g_warning ("live: %s's recording cannot become a video: %s", s->channel, error->message);
       else
         {
-          key = reel_videos_original_key (id);
+          key = reel_blob_key_original (id);
           if (!reel_blobs_put_file (li->blobs, key, s->recording, &error)
-              || !reel_ingest_enqueue (li->bus, id, key, &error)
-              || !reel_videos_mark_uploaded (li->bus, id, s->channel, key, (guint64)st.st_size,
-                                             NULL, &error))
+              || !reel_ingest_accept_upload (li->bus, id, s->channel, (guint64)st.st_size, NULL,
+                                             &error))
             {
               g_warning ("live: cannot store %s's recording: %s", s->channel, error->message);
               g_clear_error (&error);

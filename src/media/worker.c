@@ -9,6 +9,7 @@
 #include "media/cmaf.h"
 #include "media/pipeline.h"
 #include "media/plan.h"
+#include "store/blob_keys.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
@@ -149,7 +150,7 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
   gsize len;
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (ReelCmaf) c = NULL;
-  g_autofree char *init_key = g_strdup_printf ("videos/%s/%s/%s", video, name, init_name);
+  g_autofree char *init_key = reel_blob_key_segment (video, name, init_name);
   JsonObject *out;
   JsonArray *durations, *sizes;
 
@@ -193,7 +194,7 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
   sizes = json_array_new ();
   for (guint i = 0; i < c->segments->len; i++)
     {
-      g_autofree char *key = g_strdup_printf ("videos/%s/%s/%u.m4s", video, name, first_index + i);
+      g_autofree char *key = reel_blob_key_media_segment (video, name, first_index + i);
       if (!reel_blobs_put (w->blobs, key, c->segments->pdata[i], error))
         {
           json_array_unref (durations);
@@ -443,7 +444,7 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   if (!g_file_get_contents (file, &jpeg, &len, error))
     goto out;
   bytes = g_bytes_new_take (g_steal_pointer (&jpeg), len);
-  key = g_strdup_printf ("videos/%s/%s", video, REEL_POSTER_FILE);
+  key = reel_blob_key_video_file (video, REEL_POSTER_FILE);
   if (!reel_blobs_put (w->blobs, key, bytes, error))
     goto out;
   json_object_set_string_member (ev, "file", REEL_POSTER_FILE);

@@ -1,5 +1,5 @@
 /* See videos.h. */
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "app/views.h"
 #include "core/error.h"
 #include "core/id.h"
@@ -115,10 +115,17 @@ reel_videos_abort_upload (ReelBus *bus, const char *id, const char *actor, guint
                               error);
 }
 
-static JsonObject *
+static ReelVideo *
 load (ReelTxn *txn, const char *id, GError **error)
 {
-  return reel_txn_get_json (txn, REEL_DB_VIDEOS, id, strlen (id), error);
+  const void *data;
+  gsize len;
+  ReelVideo *v;
+  if (!reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), &data, &len, error))
+    return NULL;
+  if (!(v = reel_video_from_bytes (data, len, error)))
+    g_prefix_error (error, "the record of video %s: ", id);
+  return v;
 }
 
 const char *
@@ -133,59 +140,58 @@ reel_videos_event_id (const ReelEvent *ev, GError **error)
   return id;
 }
 
-JsonObject *
+ReelVideo *
 reel_videos_load (ReelTxn *txn, const char *id, GError **error)
 {
   return load (txn, id, error);
 }
 
-JsonObject *
+ReelVideo *
 reel_videos_require (ReelTxn *txn, const char *id, GError **error)
 {
   g_autoptr (GError) local = NULL;
-  JsonObject *rec = reel_videos_id_valid (id) ? load (txn, id, &local) : NULL;
-  if (!rec)
+  ReelVideo *v = reel_videos_id_valid (id) ? load (txn, id, &local) : NULL;
+  if (!v)
     {
       if (local)
         g_propagate_error (error, g_steal_pointer (&local));
       else
         g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
     }
-  return rec;
+  return v;
 }
 
-JsonObject *
+ReelVideo *
 reel_videos_get (ReelStore *store, const char *id, GError **error)
 {
   g_autoptr (ReelTxn) txn = NULL;
-  JsonObject *rec;
+  ReelVideo *v;
 
   if (!(txn = reel_store_begin (store, FALSE, error))
-      || !(rec = reel_videos_require (txn, id, error)))
+      || !(v = reel_videos_require (txn, id, error)))
     return NULL;
-  json_object_set_int_member (rec, "views", (gint64)reel_views_count (txn, id));
-  return rec;
+  v->views = reel_views_count (txn, id);
+  return v;
 }
 
 /* What a player needs to know about the renditions: the ladder the video
  * gets, plus the soundtrack. */
 static JsonArray *
-public_renditions (JsonObject *rec)
+public_renditions (const ReelVideoPlan *plan)
 {
   JsonArray *out = json_array_new ();
-  JsonArray *rungs = json_object_get_array_member (rec, "rungs");
-  for (guint i = 0; rungs && i < json_array_get_length (rungs); i++)
+  for (guint i = 0; i < plan->rungs->len; i++)
     {
-      JsonObject *r = json_array_get_object_element (rungs, i);
+      const ReelRung *r = &g_array_index (plan->rungs, ReelRung, i);
       JsonObject *o = json_object_new ();
-      json_object_set_string_member (o, "name", json_object_get_string_member (r, "name"));
+      json_object_set_string_member (o, "name", r->name);
       json_object_set_string_member (o, "kind", "video");
-      json_object_set_int_member (o, "width", json_object_get_int_member (r, "width"));
-      json_object_set_int_member (o, "height", json_object_get_int_member (r, "height"));
-      json_object_set_int_member (o, "bitrate", json_object_get_int_member (r, "kbps") * 1000);
+      json_object_set_int_member (o, "width", r->width);
+      json_object_set_int_member (o, "height", r->height);
+      json_object_set_int_member (o, "bitrate", (gint64)r->kbps * 1000);
       json_array_add_object_element (out, o);
     }
-  if (json_object_get_boolean_member_with_default (rec, "has_audio", FALSE))
+  if (plan->has_audio)
     {
       JsonObject *o = json_object_new ();
       json_object_set_string_member (o, "name", "audio");
@@ -196,213 +202,153 @@ public_renditions (JsonObject *rec)
 }
 
 JsonObject *
-reel_videos_public (JsonObject *rec)
+reel_videos_public (const ReelVideo *v)
 {
   JsonObject *out = json_object_new ();
   JsonObject *progress = json_object_new ();
-  const char *id = json_object_get_string_member (rec, "id");
-  const char *state = json_object_get_string_member_with_default (rec, "state", "");
-  const char *members[]
-      = { "id", "owner", "title", "description", "state", "created_at", "updated_at", "error" };
-  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
-    if (json_object_has_member (rec, members[i]))
-      json_object_set_member (out, members[i],
-                              json_node_copy (json_object_get_member (rec, members[i])));
-  json_object_set_int_member (out, "size",
-                              json_object_get_int_member_with_default (rec, "size", 0));
-  json_object_set_int_member (out, "views",
-                              json_object_get_int_member_with_default (rec, "views", 0));
-  if (json_object_has_member (rec, "duration_ns"))
+
+  json_object_set_string_member (out, "id", v->id);
+  json_object_set_string_member (out, "owner", v->owner);
+  json_object_set_string_member (out, "title", v->title);
+  if (v->description)
+    json_object_set_string_member (out, "description", v->description);
+  json_object_set_string_member (out, "state", reel_video_state_name (v->state));
+  if (v->created_at)
+    json_object_set_string_member (out, "created_at", v->created_at);
+  if (v->updated_at)
+    json_object_set_string_member (out, "updated_at", v->updated_at);
+  if (v->error)
+    json_object_set_string_member (out, "error", v->error);
+  json_object_set_int_member (out, "size", (gint64)v->size);
+  json_object_set_int_member (out, "views", (gint64)v->views);
+  if (v->plan)
     {
-      json_object_set_double_member (out, "duration",
-                                     (double)json_object_get_int_member (rec, "duration_ns") / 1e9);
-      json_object_set_int_member (out, "width", json_object_get_int_member (rec, "width"));
-      json_object_set_int_member (out, "height", json_object_get_int_member (rec, "height"));
-      json_object_set_array_member (out, "renditions", public_renditions (rec));
+      json_object_set_double_member (out, "duration", (double)v->plan->duration_ns / 1e9);
+      json_object_set_int_member (out, "width", v->plan->width);
+      json_object_set_int_member (out, "height", v->plan->height);
+      json_object_set_array_member (out, "renditions", public_renditions (v->plan));
     }
-  json_object_set_int_member (progress, "chunks_done",
-                              json_object_get_int_member_with_default (rec, "chunks_done", 0));
+  json_object_set_int_member (progress, "chunks_done", v->chunks_done);
   /* Until ingest has planned the chunks, the total is unknown: 0. */
-  json_object_set_int_member (progress, "chunks_total",
-                              json_object_get_int_member_with_default (rec, "chunks_total", 0));
+  json_object_set_int_member (progress, "chunks_total", v->plan ? v->plan->chunks_total : 0);
   json_object_set_object_member (out, "progress", progress);
-  if (g_str_equal (state, "playable") || g_str_equal (state, "ready"))
+  if (reel_video_state_is_playable (v->state))
     {
-      g_autofree char *hls = g_strdup_printf ("/videos/%s/master.m3u8", id);
-      g_autofree char *dash = g_strdup_printf ("/videos/%s/manifest.mpd", id);
+      g_autofree char *hls = g_strdup_printf ("/videos/%s/master.m3u8", v->id);
+      g_autofree char *dash = g_strdup_printf ("/videos/%s/manifest.mpd", v->id);
       json_object_set_string_member (out, "hls", hls);
       json_object_set_string_member (out, "dash", dash);
     }
-  if (json_object_has_member (rec, "poster"))
+  if (v->poster)
     {
-      g_autofree char *poster = g_strdup_printf ("/videos/%s/poster.jpg", id);
+      g_autofree char *poster = g_strdup_printf ("/videos/%s/poster.jpg", v->id);
       json_object_set_string_member (out, "thumbnail", poster);
     }
   return out;
 }
 
 JsonObject *
-reel_videos_list_item (ReelTxn *txn, JsonObject *rec)
+reel_videos_list_item (ReelTxn *txn, ReelVideo *v)
 {
-  json_object_set_int_member (
-      rec, "views",
-      (gint64)reel_views_count (txn, json_object_get_string_member_with_default (rec, "id", "")));
-  return reel_videos_public (rec);
+  v->views = reel_views_count (txn, v->id);
+  return reel_videos_public (v);
 }
 
-char *
-reel_videos_original_key (const char *id)
+gboolean
+reel_videos_store (ReelTxn *txn, const ReelVideo *v, GError **error)
 {
-  return g_strdup_printf ("originals/%s", id);
-}
-
-/* ready and failed are where a video's processing ends. */
-static gboolean
-is_final (JsonObject *rec)
-{
-  const char *state = json_object_get_string_member_with_default (rec, "state", "");
-  return g_str_equal (state, "ready") || g_str_equal (state, "failed");
-}
-
-/* Stores a record, and keeps VIDEOS_UNANNOUNCED (the ready videos whose
- * video.ready has not been applied) true to it, in the same transaction:
- * what the projector must still announce survives a crash between the
- * commit that made a video ready and the announcement. */
-static gboolean
-put (ReelTxn *txn, const char *id, JsonObject *rec, GError **error)
-{
-  gboolean unannounced = g_strcmp0 (json_object_get_string_member (rec, "state"), "ready") == 0
-                         && !json_object_has_member (rec, "ready_at");
-  if (!reel_txn_put_json (txn, REEL_DB_VIDEOS, id, strlen (id), rec, error))
+  g_autoptr (JsonObject) json = reel_video_to_json (v);
+  gboolean unannounced = v->state == REEL_VIDEO_READY && !v->ready_at;
+  if (!reel_txn_put_json (txn, REEL_DB_VIDEOS, v->id, strlen (v->id), json, error))
     return FALSE;
-  return unannounced ? reel_txn_put (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), "", 0, error)
-                     : reel_txn_del (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), error);
+  return unannounced
+             ? reel_txn_put (txn, REEL_DB_VIDEOS_UNANNOUNCED, v->id, strlen (v->id), "", 0, error)
+             : reel_txn_del (txn, REEL_DB_VIDEOS_UNANNOUNCED, v->id, strlen (v->id), error);
 }
 
-/* Removes a record (and its place among the unannounced). */
-static gboolean
-del (ReelTxn *txn, const char *id, GError **error)
+gboolean
+reel_videos_remove (ReelTxn *txn, const char *id, GError **error)
 {
-  return reel_txn_del (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), error)
+  return reel_chunks_delete_all (txn, id, error)
+         && reel_txn_del (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), error)
          && reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
 }
 
-static GBytes *
-chunk_key (const char *id, guint32 n)
+/* An event's string member, or NULL. */
+static const char *
+event_string (const ReelEvent *ev, const char *member)
 {
-  GByteArray *k = g_byte_array_new ();
-  guint8 be[4] = { n >> 24, n >> 16, n >> 8, n };
-  g_byte_array_append (k, (const guint8 *)id, strlen (id));
-  g_byte_array_append (k, (const guint8 *)"/", 1);
-  if (n == REEL_CHUNK_AUDIO)
-    g_byte_array_append (k, (const guint8 *)"audio", 5);
-  else
-    g_byte_array_append (k, be, 4);
-  return g_byte_array_free_to_bytes (k);
+  return json_object_get_string_member_with_default (ev->data, member, NULL);
 }
 
-JsonObject *
-reel_videos_get_chunk (ReelTxn *txn, const char *id, guint32 n, GError **error)
+static void
+replace_str (char **slot, const char *value)
 {
-  g_autoptr (GBytes) key = chunk_key (id, n);
-  return reel_txn_get_json (txn, REEL_DB_CHUNKS, g_bytes_get_data (key, NULL),
-                            g_bytes_get_size (key), error);
+  g_free (*slot);
+  *slot = g_strdup (value);
 }
 
 /* Records a finished chunk (or the soundtrack) in the chunk table, then
  * derives progress and state from the table: a redelivered job's second
  * completion finds its chunk recorded and changes nothing. */
 static gboolean
-apply_transcoded (ReelTxn *txn, const char *id, JsonObject *rec, const ReelEvent *ev,
-                  GError **error)
+apply_transcoded (ReelTxn *txn, ReelVideo *v, const ReelEvent *ev, GError **error)
 {
   gboolean audio = g_str_equal (ev->type, "audio.transcoded");
   guint32 n = audio ? REEL_CHUNK_AUDIO
                     : (guint32)json_object_get_int_member_with_default (ev->data, "chunk", 0);
-  g_autoptr (GBytes) key = chunk_key (id, n);
-  gint64 total = json_object_get_int_member_with_default (rec, "chunks_total", 0);
-  gboolean has_audio = json_object_get_boolean_member_with_default (rec, "has_audio", FALSE);
-  gint64 done = 0;
-  const char *state;
+  guint total = v->plan ? v->plan->chunks_total : 0;
+  gboolean audio_done;
+  ReelVideoState state;
 
-  if (reel_txn_get (txn, REEL_DB_CHUNKS, g_bytes_get_data (key, NULL), g_bytes_get_size (key), NULL,
-                    NULL, NULL)
-      || is_final (rec))
+  if (reel_chunks_has (txn, v->id, n) || reel_video_state_is_final (v->state))
     return TRUE;
-  if (!reel_txn_put_json (txn, REEL_DB_CHUNKS, g_bytes_get_data (key, NULL), g_bytes_get_size (key),
-                          ev->data, error))
+  if (!reel_chunks_put (txn, v->id, n, ev->data, error))
     return FALSE;
-  while (done < total)
-    {
-      g_autoptr (GBytes) k = chunk_key (id, (guint32)done);
-      if (!reel_txn_get (txn, REEL_DB_CHUNKS, g_bytes_get_data (k, NULL), g_bytes_get_size (k),
-                         NULL, NULL, NULL))
-        break;
-      done++;
-    }
-  {
-    g_autoptr (GBytes) ak = chunk_key (id, REEL_CHUNK_AUDIO);
-    gboolean audio_done = !has_audio
-                          || reel_txn_get (txn, REEL_DB_CHUNKS, g_bytes_get_data (ak, NULL),
-                                           g_bytes_get_size (ak), NULL, NULL, NULL);
-    state = total > 0 && done == total && audio_done ? "ready"
-            : done > 0 && audio_done                 ? "playable"
-                                                     : "processing";
-  }
-  json_object_set_int_member (rec, "chunks_done", done);
-  if (g_strcmp0 (json_object_get_string_member (rec, "state"), state) != 0)
-    json_object_set_string_member (rec, "updated_at", ev->at);
-  json_object_set_string_member (rec, "state", state);
-  return put (txn, id, rec, error);
-}
-
-/* The record and every row of its chunk table. */
-static gboolean
-delete_video (ReelTxn *txn, const char *id, GError **error)
-{
-  g_autofree char *prefix = g_strconcat (id, "/", NULL);
-  g_autoptr (GPtrArray) keys = reel_txn_keys (txn, REEL_DB_CHUNKS, prefix, strlen (prefix), error);
-  if (!keys)
-    return FALSE;
-  for (guint i = 0; i < keys->len; i++)
-    if (!reel_txn_del (txn, REEL_DB_CHUNKS, g_bytes_get_data (keys->pdata[i], NULL),
-                       g_bytes_get_size (keys->pdata[i]), error))
-      return FALSE;
-  return del (txn, id, error);
+  v->chunks_done = reel_chunks_done_prefix (txn, v->id, total);
+  v->progress = TRUE;
+  audio_done = !(v->plan && v->plan->has_audio) || reel_chunks_has (txn, v->id, REEL_CHUNK_AUDIO);
+  state = total > 0 && v->chunks_done == total && audio_done ? REEL_VIDEO_READY
+          : v->chunks_done > 0 && audio_done                 ? REEL_VIDEO_PLAYABLE
+                                                             : REEL_VIDEO_PROCESSING;
+  if (v->state != state)
+    replace_str (&v->updated_at, ev->at);
+  v->state = state;
+  return reel_videos_store (txn, v, error);
 }
 
 gboolean
 reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   const char *id = reel_json_get_string (ev->data, "video_id", TRUE, error);
-  g_autoptr (JsonObject) rec = NULL;
+  g_autoptr (ReelVideo) v = NULL;
   g_autoptr (GError) local = NULL;
 
   if (!id)
     return FALSE;
   if (g_str_equal (ev->type, "video.created"))
     {
-      const char *members[] = { "owner", "title", "description", "filename" };
       if (reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), NULL, NULL, NULL))
         return TRUE; /* the subject precondition makes this unreachable */
-      rec = json_object_new ();
-      json_object_set_string_member (rec, "id", id);
-      for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+      v = reel_video_new (id);
+      v->owner = g_strdup (event_string (ev, "owner"));
+      v->title = g_strdup (event_string (ev, "title"));
+      v->description = g_strdup (event_string (ev, "description"));
+      v->filename = g_strdup (event_string (ev, "filename"));
+      v->size = (guint64)MAX (0, json_object_get_int_member_with_default (ev->data, "size", 0));
+      v->state = REEL_VIDEO_UPLOADING;
+      v->created_at = g_strdup (ev->at);
+      v->updated_at = g_strdup (ev->at);
+      if (!v->owner)
         {
-          const char *v = json_object_get_string_member_with_default (ev->data, members[i], NULL);
-          if (v)
-            json_object_set_string_member (rec, members[i], v);
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "video.created without an owner");
+          return FALSE;
         }
-      json_object_set_int_member (rec, "size",
-                                  json_object_get_int_member_with_default (ev->data, "size", 0));
-      json_object_set_string_member (rec, "state", "uploading");
-      json_object_set_string_member (rec, "created_at", ev->at);
-      json_object_set_string_member (rec, "updated_at", ev->at);
-      return put (txn, id, rec, error);
+      return reel_videos_store (txn, v, error);
     }
 
-  rec = load (txn, id, &local);
-  if (!rec)
+  v = load (txn, id, &local);
+  if (!v)
     {
       if (local)
         {
@@ -413,85 +359,78 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     }
   if (g_str_equal (ev->type, "video.uploaded"))
     {
+      const char *original = event_string (ev, "original");
       /* Only an upload in progress moves on: a redelivery changes nothing.
        * After an interrupted completion, ingest may have run (video.probed)
        * before this arrives: the record still learns its original. */
-      if (g_strcmp0 (json_object_get_string_member (rec, "state"), "uploading") != 0)
+      if (v->state != REEL_VIDEO_UPLOADING)
         {
-          if (json_object_has_member (rec, "original"))
+          if (v->original)
             return TRUE;
-          json_object_set_string_member (
-              rec, "original",
-              json_object_get_string_member_with_default (ev->data, "original", ""));
-          return put (txn, id, rec, error);
+          replace_str (&v->original, original ? original : "");
+          return reel_videos_store (txn, v, error);
         }
-      json_object_set_string_member (rec, "state", "processing");
-      json_object_set_string_member (
-          rec, "original", json_object_get_string_member_with_default (ev->data, "original", ""));
-      json_object_set_string_member (rec, "updated_at", ev->at);
-      return put (txn, id, rec, error);
+      v->state = REEL_VIDEO_PROCESSING;
+      replace_str (&v->original, original ? original : "");
+      replace_str (&v->updated_at, ev->at);
+      return reel_videos_store (txn, v, error);
     }
   if (g_str_equal (ev->type, "video.probed"))
     {
-      const char *members[]
-          = { "duration_ns", "width",      "height",         "rotation", "fps_n",        "fps_d",
-              "has_audio",   "segment_ns", "first_chunk_ns", "chunk_ns", "chunks_total", "rungs" };
       /* A re-run ingest (redelivered job) publishes the same plan again. */
-      if (json_object_has_member (rec, "chunks_total") || is_final (rec))
+      if (v->plan || reel_video_state_is_final (v->state))
         return TRUE;
-      for (guint i = 0; i < G_N_ELEMENTS (members); i++)
-        if (json_object_has_member (ev->data, members[i]))
-          json_object_set_member (rec, members[i],
-                                  json_node_copy (json_object_get_member (ev->data, members[i])));
-      json_object_set_string_member (rec, "state", "processing");
-      json_object_set_string_member (rec, "updated_at", ev->at);
-      return put (txn, id, rec, error);
+      if (!(v->plan = reel_video_plan_from_json (ev->data, error)))
+        return FALSE;
+      v->state = REEL_VIDEO_PROCESSING;
+      replace_str (&v->updated_at, ev->at);
+      return reel_videos_store (txn, v, error);
     }
   if (g_str_equal (ev->type, "chunk.transcoded") || g_str_equal (ev->type, "audio.transcoded"))
-    return apply_transcoded (txn, id, rec, ev, error);
+    return apply_transcoded (txn, v, ev, error);
   if (g_str_equal (ev->type, "video.failed"))
     {
-      if (is_final (rec))
+      const char *reason = event_string (ev, "reason");
+      if (reel_video_state_is_final (v->state))
         return TRUE;
-      json_object_set_string_member (rec, "state", "failed");
-      json_object_set_string_member (
-          rec, "error", json_object_get_string_member_with_default (ev->data, "reason", "failed"));
-      json_object_set_string_member (rec, "updated_at", ev->at);
-      return put (txn, id, rec, error);
+      v->state = REEL_VIDEO_FAILED;
+      replace_str (&v->error, reason ? reason : "processing failed");
+      replace_str (&v->updated_at, ev->at);
+      return reel_videos_store (txn, v, error);
     }
   if (g_str_equal (ev->type, "video.poster"))
     {
-      json_object_set_string_member (
-          rec, "poster", json_object_get_string_member_with_default (ev->data, "file", ""));
-      return put (txn, id, rec, error);
+      const char *file = event_string (ev, "file");
+      replace_str (&v->poster, file ? file : "");
+      return reel_videos_store (txn, v, error);
     }
   if (g_str_equal (ev->type, "video.ready"))
     {
-      if (json_object_has_member (rec, "ready_at"))
+      if (v->ready_at)
         return TRUE;
-      json_object_set_string_member (rec, "ready_at", ev->at);
-      return put (txn, id, rec, error);
+      replace_str (&v->ready_at, ev->at);
+      return reel_videos_store (txn, v, error);
     }
   if (g_str_equal (ev->type, "video.upload_aborted"))
-    return del (txn, id, error);
+    return reel_txn_del (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), error)
+           && reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
   if (g_str_equal (ev->type, "video.edited"))
     {
-      const char *members[] = { "title", "description" };
-      for (guint i = 0; i < G_N_ELEMENTS (members); i++)
-        {
-          const char *v = json_object_get_string_member_with_default (ev->data, members[i], NULL);
-          if (v)
-            json_object_set_string_member (rec, members[i], v);
-        }
-      json_object_set_string_member (rec, "updated_at", ev->at);
-      return put (txn, id, rec, error);
+      const char *title = event_string (ev, "title"),
+                 *description = event_string (ev, "description");
+      if (title)
+        replace_str (&v->title, title);
+      if (description)
+        replace_str (&v->description, description);
+      replace_str (&v->updated_at, ev->at);
+      return reel_videos_store (txn, v, error);
     }
   if (g_str_equal (ev->type, "video.deleted"))
-    return delete_video (txn, id, error);
+    return reel_videos_remove (txn, id, error);
   if (g_str_equal (ev->type, "video.cdn_pushed"))
     {
-      json_object_set_boolean_member (rec, "cdn", TRUE);
-      return put (txn, id, rec, error);
+      v->cdn = TRUE;
+      return reel_videos_store (txn, v, error);
     }
   return TRUE;
 }
@@ -500,11 +439,11 @@ gboolean
 reel_videos_announce_ready (ReelBus *bus, ReelStore *store, const char *id, GError **error)
 {
   g_autoptr (GError) local = NULL;
-  g_autoptr (JsonObject) rec = reel_videos_get (store, id, &local);
+  g_autoptr (ReelVideo) v = reel_videos_get (store, id, &local);
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = NULL;
 
-  if (!rec)
+  if (!v)
     {
       /* Deleted (or aborted) while its last chunks were in flight. */
       if (g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
@@ -512,16 +451,13 @@ reel_videos_announce_ready (ReelBus *bus, ReelStore *store, const char *id, GErr
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  if (g_strcmp0 (json_object_get_string_member (rec, "state"), "ready") != 0
-      || json_object_has_member (rec, "ready_at"))
+  if (v->state != REEL_VIDEO_READY || v->ready_at)
     return TRUE;
   json_object_set_string_member (data, "video_id", id);
-  json_object_set_string_member (data, "owner", json_object_get_string_member (rec, "owner"));
-  json_object_set_string_member (data, "title", json_object_get_string_member (rec, "title"));
-  json_object_set_int_member (data, "duration_ns",
-                              json_object_get_int_member_with_default (rec, "duration_ns", 0));
-  json_object_set_int_member (data, "chunks_total",
-                              json_object_get_int_member_with_default (rec, "chunks_total", 0));
+  json_object_set_string_member (data, "owner", v->owner);
+  json_object_set_string_member (data, "title", v->title);
+  json_object_set_int_member (data, "duration_ns", v->plan ? (gint64)v->plan->duration_ns : 0);
+  json_object_set_int_member (data, "chunks_total", v->plan ? v->plan->chunks_total : 0);
   subject = g_strdup_printf ("reel.ev.video.%s.ready", id);
   if (reel_events_publish (bus, subject, "video.ready", 1, NULL, data, TRUE, NULL, &local))
     return TRUE;
@@ -552,27 +488,27 @@ reel_videos_unannounced (ReelStore *store, GError **error)
 }
 
 /* The owner's video; REEL_ERROR_FORBIDDEN for anyone else. */
-static JsonObject *
+static ReelVideo *
 owned (ReelStore *store, const char *user, const char *id, GError **error)
 {
-  g_autoptr (JsonObject) rec = reel_videos_get (store, id, error);
-  if (rec && g_strcmp0 (json_object_get_string_member (rec, "owner"), user) != 0)
+  g_autoptr (ReelVideo) v = reel_videos_get (store, id, error);
+  if (v && g_strcmp0 (v->owner, user) != 0)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "this video is not yours");
       return NULL;
     }
-  return g_steal_pointer (&rec);
+  return g_steal_pointer (&v);
 }
 
 gboolean
 reel_videos_edit (ReelBus *bus, ReelStore *store, const char *user, const char *id,
                   const char *title, const char *description, guint64 *seq, GError **error)
 {
-  g_autoptr (JsonObject) rec = owned (store, user, id, error);
+  g_autoptr (ReelVideo) v = owned (store, user, id, error);
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = NULL;
 
-  if (!rec)
+  if (!v)
     return FALSE;
   if (!title && !description)
     {
@@ -597,69 +533,27 @@ gboolean
 reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, const char *id, guint64 *seq,
                     GError **error)
 {
-  g_autoptr (JsonObject) rec = owned (store, user, id, error);
+  g_autoptr (ReelVideo) v = owned (store, user, id, error);
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = NULL;
-  if (!rec)
+  if (!v)
     return FALSE;
   json_object_set_string_member (data, "video_id", id);
   subject = reel_event_subject ("video", id);
   return reel_events_publish (bus, subject, "video.deleted", 1, user, data, FALSE, seq, error);
 }
 
-static void
-add_rendition_keys (const char *id, JsonObject *r, GHashTable *keys)
-{
-  const char *name = json_object_get_string_member_with_default (r, "name", NULL);
-  JsonArray *durations = json_object_has_member (r, "durations_ns")
-                             ? json_object_get_array_member (r, "durations_ns")
-                             : NULL;
-  guint first = (guint)json_object_get_int_member_with_default (r, "first_segment", 0);
-  if (!name)
-    return;
-  if (json_object_has_member (r, "init"))
-    g_hash_table_add (keys, g_strdup_printf ("videos/%s/%s/%s", id, name,
-                                             json_object_get_string_member (r, "init")));
-  for (guint i = 0; durations && i < json_array_get_length (durations); i++)
-    g_hash_table_add (keys, g_strdup_printf ("videos/%s/%s/%u.m4s", id, name, first + i));
-}
-
-typedef struct
-{
-  const char *id;
-  GHashTable *keys;
-} BlobKeys;
-
-static gboolean
-chunk_blob_keys (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
-                 gpointer data)
-{
-  BlobKeys *b = data;
-  g_autoptr (JsonObject) chunk = reel_json_parse_object ((const char *)value, value_len, NULL);
-  JsonArray *list = chunk && json_object_has_member (chunk, "renditions")
-                        ? json_object_get_array_member (chunk, "renditions")
-                        : NULL;
-  if (chunk && json_object_has_member (chunk, "rendition"))
-    add_rendition_keys (b->id, json_object_get_object_member (chunk, "rendition"), b->keys);
-  for (guint i = 0; list && i < json_array_get_length (list); i++)
-    add_rendition_keys (b->id, json_array_get_object_element (list, i), b->keys);
-  return TRUE;
-}
-
 gboolean
 reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **error)
 {
   g_autoptr (GError) local = NULL;
-  g_autoptr (JsonObject) rec = load (txn, id, &local);
-  g_autofree char *prefix = g_strconcat (id, "/", NULL);
-  BlobKeys b = { id, keys };
+  g_autoptr (ReelVideo) v = load (txn, id, &local);
   if (local)
     {
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  if (rec && json_object_has_member (rec, "original"))
-    g_hash_table_add (keys, g_strdup (json_object_get_string_member (rec, "original")));
-  return reel_txn_scan (txn, REEL_DB_CHUNKS, prefix, strlen (prefix), NULL, 0, FALSE,
-                        chunk_blob_keys, &b, error);
+  if (v && v->original)
+    g_hash_table_add (keys, g_strdup (v->original));
+  return reel_chunks_blob_keys (txn, id, keys, error);
 }
