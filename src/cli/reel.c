@@ -287,7 +287,7 @@ cmd_pipeline (int argc, char **argv)
   g_autoptr (ReelStore) store = NULL;
   g_autoptr (ReelBlobs) blobs = NULL;
   g_autoptr (ReelVideo) record = NULL;
-  g_autoptr (JsonObject) record_json = NULL, job = NULL;
+  g_autoptr (JsonObject) job = NULL;
   g_autofree char *lmdb = NULL, *blob_dir = NULL, *source = NULL, *line = NULL, *original = NULL;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -305,8 +305,7 @@ cmd_pipeline (int argc, char **argv)
       || !(record = reel_videos_get (store, video, &error)))
     return fail ("pipeline", error);
   original = reel_blob_key_original (video);
-  record_json = reel_video_to_json (record);
-  if (!(job = reel_ingest_job (argv[1], video, record_json, original, (guint)chunk, &error))
+  if (!(job = reel_ingest_job (argv[1], video, record->plan, original, (guint)chunk, &error))
       || !(source = reel_blobs_local_path (blobs, original, &error))
       || !(line
            = reel_worker_pipeline (cfg, argv[1], job, source, out_dir ? out_dir : ".", &error)))

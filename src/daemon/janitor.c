@@ -5,10 +5,10 @@
 #include "daemon/janitor.h"
 #include "app/cleanup.h"
 #include "app/users.h"
+#include "app/video/lifecycle.h"
 #include "app/video/videos.h"
 #include "bus/jobs.h"
 #include "core/error.h"
-#include "media/ingest.h"
 
 struct ReelJanitor
 {
@@ -56,7 +56,7 @@ sweep_upload_records (ReelJanitor *j, gint64 now, ReelCleanupStats *stats, GErro
       g_message ("cleanup: finishing the upload of video %s, interrupted after its bytes were "
                  "stored",
                  id);
-      if (!reel_ingest_accept_upload (j->bus, id, video->owner, video->size, NULL, error))
+      if (!reel_lifecycle_accept_original (j->bus, id, video->owner, video->size, NULL, error))
         return FALSE;
     }
   return TRUE;

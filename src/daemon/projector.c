@@ -2,14 +2,11 @@
 #include "daemon/projector.h"
 #include "daemon/batch.h"
 #include "app/projection.h"
-#include "app/video/videos.h"
+#include "app/video/lifecycle.h"
 #include "bus/feed.h"
 #include "core/error.h"
-#include "core/fault.h"
 #include "core/metrics.h"
 #include "store/watermark.h"
-
-#include <signal.h>
 
 struct ReelProjector
 {
@@ -32,29 +29,13 @@ resume_from (gpointer data)
 }
 
 /* Announces every video the read model holds as ready but unannounced
- * (app/videos.h), after the commit, so the state it reads is the one just
- * derived. The list lives in LMDB, not here: a crash between the commit
- * and the announcement loses nothing, the next round (after the next batch,
- * or when the feed starts again) announces it. A failed announcement (NATS
- * away) never holds the projection back. Feed thread only. */
+ * (app/video/lifecycle.h), after the commit, so the state it reads is the
+ * one just derived. A failed announcement never holds the projection back.
+ * Feed thread only. */
 static void
 announce_ready (ReelProjector *proj)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) ids = NULL;
-  ids = reel_videos_unannounced (proj->store, &error);
-  if (!ids)
-    g_warning ("cannot list the videos to announce ready: %s", error->message);
-  for (guint i = 0; ids && i < ids->len; i++)
-    {
-      g_autoptr (GError) local = NULL;
-      /* Test hook: die between the commit and the announcement. */
-      if (reel_test_fault ("kill-before-announce"))
-        raise (SIGKILL);
-      if (!reel_videos_announce_ready (proj->bus, proj->store, ids->pdata[i], &local))
-        g_warning ("video %s: cannot announce it ready yet: %s", (char *)ids->pdata[i],
-                   local->message);
-    }
+  reel_lifecycle_announce_pending (proj->bus, proj->store);
 }
 
 static gboolean

@@ -6,7 +6,7 @@
  * wait (bounded) until the local projection has applied N and the client
  * reads its own write at once. The feed runs on its own thread; the waiters
  * live on the main context. After each batch it also announces the videos
- * that became ready (app/videos.h). */
+ * that became ready (app/video/lifecycle.h). */
 #pragma once
 
 #include "bus/bus.h"

@@ -1,4 +1,4 @@
-/* HTTP edge of videos and uploads (app/videos.c, app/uploads.c):
+/* HTTP edge of videos and uploads (app/video/videos.c, app/video/lifecycle.c, app/uploads.c):
  *   OPTIONS /api/v1/uploads              tus capabilities
  *   POST    /api/v1/uploads              tus creation -> Location, Reel-Video-Id
  *   HEAD    /api/v1/uploads/{id}         tus offset
@@ -23,18 +23,16 @@
  * HEAD and PATCH find it so and run the rest of the completion, so a
  * client's ordinary resume (HEAD, then PATCH at the offset) ends it. */
 #include "app/uploads.h"
+#include "app/video/lifecycle.h"
 #include "app/video/videos.h"
 #include "core/error.h"
-#include "core/fault.h"
 #include "core/json.h"
 #include "http/api_videos.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "media/ingest.h"
 #include "store/blob_keys.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 #define TUS_VERSION "1.0.0"
@@ -296,18 +294,6 @@ complete_input_free (gpointer p)
   g_free (in);
 }
 
-gboolean
-reel_api_upload_complete (ReelHttp *http, const char *id, const char *user, guint64 size,
-                          guint64 *seq, GError **error)
-{
-  g_autofree char *key = reel_blob_key_original (id);
-  if (!reel_uploads_complete (http->uploads, http->blobs, id, key, error))
-    return FALSE;
-  if (reel_test_fault ("kill-before-uploaded"))
-    raise (SIGKILL);
-  return reel_ingest_accept_upload (http->bus, id, user, size, seq, error);
-}
-
 /* Moves the finished upload into the blob store and says so in the log. */
 static JsonNode *
 complete_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
@@ -315,10 +301,11 @@ complete_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **erro
   CompleteInput *in = data;
   g_autofree char *offset = g_strdup_printf ("%" G_GUINT64_FORMAT, in->size);
   g_autofree char *length = g_strdup_printf ("%" G_GUINT64_FORMAT, in->size);
-  gboolean ok
-      = in->stored
-            ? reel_ingest_accept_upload (http->bus, in->id, in->user, in->size, &reply->seq, error)
-            : reel_api_upload_complete (http, in->id, in->user, in->size, &reply->seq, error);
+  gboolean ok = in->stored
+                    ? reel_lifecycle_accept_original (http->bus, in->id, in->user, in->size,
+                                                      &reply->seq, error)
+                    : reel_lifecycle_store_original (http->bus, http->uploads, http->blobs, in->id,
+                                                     in->user, in->size, &reply->seq, error);
   if (!ok)
     return NULL;
   reel_reply_header (reply, "Tus-Resumable", TUS_VERSION);

@@ -1,12 +1,12 @@
 /* See live_ingest.h. */
 #include "media/live_ingest.h"
 #include "app/live.h"
+#include "app/video/lifecycle.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/metrics.h"
 #include "core/json.h"
 #include "media/child.h"
-#include "media/ingest.h"
 #include "media/pipeline.h"
 #include "media/plan.h"
 #include "store/blob_keys.h"
@@ -239,12 +239,12 @@ finish_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
         {
           key = reel_blob_key_original (id);
           if (!reel_blobs_put_file (li->blobs, key, s->recording, &error)
-              || !reel_ingest_accept_upload (li->bus, id, s->channel, (guint64)st.st_size, NULL,
-                                             &error))
+              || !reel_lifecycle_accept_original (li->bus, id, s->channel, (guint64)st.st_size,
+                                                  NULL, &error))
             {
               g_warning ("live: cannot store %s's recording: %s", s->channel, error->message);
               g_clear_error (&error);
-              reel_ingest_fail_video (li->bus, id, "the live recording could not be stored", NULL);
+              reel_lifecycle_fail (li->bus, id, "the live recording could not be stored", NULL);
             }
         }
     }

@@ -1,5 +1,7 @@
-/* Videos: the video aggregate from creation to upload (the media pipeline
- * later moves it on to processing, playable, ready or failed).
+/* Videos: the video records, their creation, edits and deletion, and the
+ * videos projection. Their state (processing, playable, ready or failed)
+ * is moved only by the lifecycle (app/video/lifecycle.h), to which the
+ * projection hands the events that move it.
  *
  * Events (subject reel.ev.video.<id>):
  *   video.created         a creator started an upload: id, owner, title, ...
@@ -11,7 +13,7 @@
  *   video.poster          a worker made the poster JPEG
  *   video.failed          the video cannot be processed, with a reason
  *   video.ready           every chunk and the soundtrack are done (announced
- *                         once, on reel.ev.video.<id>.ready; see below)
+ *                         once, on reel.ev.video.<id>.ready: lifecycle.h)
  *   video.edited          the owner changed the title and/or description
  *   video.deleted         the owner deleted it: the record and its chunk table
  *                         go (playback answers 404); its blobs are reclaimed
@@ -53,9 +55,6 @@ gboolean reel_videos_validate_draft (const ReelVideoDraft *draft, guint64 max_si
 /* Publishes video.created; returns the new id. */
 gboolean reel_videos_create (ReelBus *bus, const ReelVideoDraft *draft, guint64 max_size, char **id,
                              guint64 *seq, GError **error);
-gboolean reel_videos_mark_uploaded (ReelBus *bus, const char *id, const char *actor,
-                                    const char *blob_key, guint64 size, guint64 *seq,
-                                    GError **error);
 gboolean reel_videos_abort_upload (ReelBus *bus, const char *id, const char *actor, guint64 *seq,
                                    GError **error);
 
@@ -98,20 +97,5 @@ gboolean reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, c
 gboolean reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **error);
 
 gboolean reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
-
-/* The assembler's last step. The projection derives a video's state from
- * its chunk table; when that says ready, video.ready announces it to the
- * consumers that act on it (notifications, feed, search). It is published on
- * reel.ev.video.<id>.ready with "no message on this subject yet" as the
- * precondition, so it exists exactly once however many projectors see the
- * completion and however often the log is replayed. TRUE when announced now,
- * already announced, or not (yet) ready. */
-gboolean reel_videos_announce_ready (ReelBus *bus, ReelStore *store, const char *id,
-                                     GError **error);
-
-/* The ids of the videos that are ready but whose video.ready the projection
- * has not applied: what is still to announce (kept in the read model, so a
- * crash between the commit and the announcement forgets none). */
-GPtrArray *reel_videos_unannounced (ReelStore *store, GError **error);
 
 G_END_DECLS
