@@ -148,16 +148,16 @@ video_refs (Refs *r, const char *id, GHashTable **keys, GError **error)
 static gboolean
 is_orphan (Refs *r, const char *key, gboolean *orphan, GError **error)
 {
-  g_auto (GStrv) parts = g_strsplit (key, "/", 5);
-  guint n = g_strv_length (parts);
+  g_autofree char *id = NULL;
+  const char *file = NULL;
+  ReelBlobKeyKind kind = reel_blob_key_parse (key, &id, &file);
   GHashTable *keys = NULL;
   g_autoptr (GError) local = NULL;
 
   *orphan = FALSE;
-  if (n < 2 || !reel_id_valid (parts[1])
-      || !(g_str_equal (parts[0], "originals") || g_str_equal (parts[0], "videos")))
+  if (kind == REEL_BLOB_KEY_OTHER || !reel_id_valid (id))
     return TRUE; /* not a layout we know */
-  if (!video_refs (r, parts[1], &keys, &local))
+  if (!video_refs (r, id, &keys, &local))
     {
       /* A video that is gone leaves orphans; one we could not read does not. */
       if (local)
@@ -168,10 +168,12 @@ is_orphan (Refs *r, const char *key, gboolean *orphan, GError **error)
       *orphan = TRUE;
       return TRUE;
     }
-  if (g_str_equal (parts[0], "originals"))
-    *orphan = n == 2 && !g_hash_table_contains (keys, key);
-  else
-    *orphan = n == 4 && segment_shaped (parts[3]) && !g_hash_table_contains (keys, key);
+  /* Of a video that exists, only what its records no longer name: an
+   * original or a segment (never the poster or anything else). */
+  if (kind == REEL_BLOB_KEY_ORIGINAL)
+    *orphan = !g_hash_table_contains (keys, key);
+  else if (kind == REEL_BLOB_KEY_SEGMENT)
+    *orphan = segment_shaped (file) && !g_hash_table_contains (keys, key);
   return TRUE;
 }
 
