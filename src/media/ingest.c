@@ -206,7 +206,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
                    "the ingest was cancelled (the video was deleted)");
       return FALSE;
     }
-  /* The plan is in the log before any job exists, so the assembler always
+  /* The plan is in the log before any job exists, so the lifecycle always
    * knows what it is assembling. */
   return reel_events_publish (in->bus, subject, "video.probed", 1, NULL, ev, FALSE, NULL, error)
          && queue_media_jobs (in, id, plan, original, error);
