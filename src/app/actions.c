@@ -2,7 +2,7 @@
  * and action.<action>.v<v>.json field by field; change both together (the
  * unit test test_actions fails when they disagree). */
 #include "app/actions.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/metrics.h"
@@ -246,21 +246,19 @@ reel_action_from_json (JsonObject *obj, ReelAction *out, GError **error)
 /* --- what only the server knows --- */
 
 gboolean
-reel_action_check_video (const ReelAction *a, JsonObject *video, GError **error)
+reel_action_check_video (const ReelAction *a, const ReelVideo *video, GError **error)
 {
-  const char *state;
   gint64 duration;
   if (!video)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
       return FALSE;
     }
-  state = json_object_get_string_member_with_default (video, "state", "");
-  duration = json_object_get_int_member_with_default (video, "duration_ns", 0);
-  if ((!g_str_equal (state, "playable") && !g_str_equal (state, "ready")) || duration <= 0)
+  duration = video->plan ? (gint64)video->plan->duration_ns : 0;
+  if (!reel_video_state_is_playable (video->state) || duration <= 0)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_UNPROCESSABLE, "the video is not playable (%s)",
-                   state);
+                   reel_video_state_name (video->state));
       return FALSE;
     }
   if (a->position_ns > duration + REEL_ACTION_POSITION_SLACK_NS
@@ -403,17 +401,17 @@ by_index (gconstpointer a, gconstpointer b)
 }
 
 static void
-video_unref (gpointer rec)
+video_unref (gpointer video)
 {
-  if (rec)
-    json_object_unref (rec);
+  if (video)
+    reel_video_free (video);
 }
 
 /* The video records a batch names, each read once (NULL: no such video). */
-static JsonObject *
+static ReelVideo *
 video_for (ReelTxn *txn, GHashTable *cache, const char *id, GError **error)
 {
-  JsonObject *rec;
+  ReelVideo *rec;
   if (g_hash_table_lookup_extended (cache, id, NULL, (gpointer *)&rec))
     return rec;
   rec = reel_videos_load (txn, id, error);
@@ -452,7 +450,7 @@ reel_actions_ingest (ReelBus *bus, ReelStore *store, JsonObject *batch, const ch
       g_autoptr (GError) local = NULL;
       JsonNode *node = json_array_get_element (events, i);
       JsonObject *obj = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      JsonObject *video = NULL;
+      ReelVideo *video = NULL;
       ReelAction a;
       char *record;
 
@@ -469,8 +467,7 @@ reel_actions_ingest (ReelBus *bus, ReelStore *store, JsonObject *batch, const ch
           reject (rejected, i, local);
           continue;
         }
-      record = reel_action_record (obj, viewer, received_at,
-                                   json_object_get_int_member (video, "duration_ns"));
+      record = reel_action_record (obj, viewer, received_at, (gint64)video->plan->duration_ns);
       g_ptr_array_add (owned, record);
       msgs[m].data = record;
       msgs[m].len = strlen (record);

@@ -18,6 +18,7 @@
  * them exactly. Subject: reel.act.<video_id>; Nats-Msg-Id: the action's id. */
 #pragma once
 
+#include "app/video/record.h"
 #include "bus/bus.h"
 #include "core/id.h"
 #include "store/store.h"
@@ -85,7 +86,7 @@ gboolean reel_action_from_json (JsonObject *obj, ReelAction *out, GError **error
 /* The checks against the video's record (NULL = unknown video):
  * REEL_ERROR_NOT_FOUND, or REEL_ERROR_UNPROCESSABLE when it is not playable
  * or a position lies beyond its duration. */
-gboolean reel_action_check_video (const ReelAction *a, JsonObject *video, GError **error);
+gboolean reel_action_check_video (const ReelAction *a, const ReelVideo *video, GError **error);
 
 /* reel.act.<video_id> */
 char *reel_action_subject (const char *video_id);

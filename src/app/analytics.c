@@ -125,10 +125,10 @@ share (guint64 part, guint64 whole)
 }
 
 JsonObject *
-reel_analytics_report (ReelStore *store, JsonObject *video, GError **error)
+reel_analytics_report (ReelStore *store, const ReelVideo *video, GError **error)
 {
-  const char *id = json_object_get_string_member (video, "id");
-  gint64 duration = json_object_get_int_member_with_default (video, "duration_ns", 0);
+  const char *id = video->id;
+  gint64 duration = video->plan ? (gint64)video->plan->duration_ns : 0;
   g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
   g_autoptr (GPtrArray) renditions
       = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);

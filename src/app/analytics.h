@@ -15,6 +15,7 @@
 #pragma once
 
 #include "app/action_projection.h"
+#include "app/video/record.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,6 @@ G_BEGIN_DECLS
 extern const ReelActionProjection reel_analytics_projection;
 
 /* The report of GET /api/v1/videos/{id}/analytics for a video's record. */
-JsonObject *reel_analytics_report (ReelStore *store, JsonObject *video, GError **error);
+JsonObject *reel_analytics_report (ReelStore *store, const ReelVideo *video, GError **error);
 
 G_END_DECLS

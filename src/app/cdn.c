@@ -1,8 +1,9 @@
 /* See cdn.h. */
 #include "app/cdn.h"
 #include "app/subscriptions.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "core/error.h"
+#include "store/blob_keys.h"
 
 gboolean
 reel_cdn_enabled (const ReelConfig *cfg)
@@ -15,13 +16,12 @@ reel_cdn_wanted (const ReelConfig *cfg, ReelStore *store, const char *video_id, 
 {
   g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
   g_autoptr (GError) local = NULL;
-  g_autoptr (JsonObject) rec = txn ? reel_videos_load (txn, video_id, &local) : NULL;
+  g_autoptr (ReelVideo) rec = txn ? reel_videos_load (txn, video_id, &local) : NULL;
   if (local)
     g_propagate_error (error, g_steal_pointer (&local));
   if (!rec)
     return FALSE;
-  return reel_subscriptions_count (txn, json_object_get_string_member (rec, "owner"))
-         >= cfg->cdn_min_subs;
+  return reel_subscriptions_count (txn, rec->owner) >= cfg->cdn_min_subs;
 }
 
 gboolean
@@ -30,7 +30,7 @@ reel_cdn_push (ReelStore *store, ReelBlobs *blobs, ReelBlobs *cdn, const char *v
 {
   g_autoptr (GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
-  g_autofree char *original = reel_videos_original_key (video_id);
+  g_autofree char *original = reel_blob_key_original (video_id);
   GHashTableIter it;
   gpointer key;
 
@@ -65,5 +65,7 @@ reel_cdn_push (ReelStore *store, ReelBlobs *blobs, ReelBlobs *cdn, const char *v
 char *
 reel_cdn_segment_base (const ReelConfig *cfg, const char *video_id)
 {
-  return g_strdup_printf ("%s/videos/%s/", cfg->cdn_base_url, video_id);
+  /* The CDN mirrors the blob layout under its base URL. */
+  g_autofree char *prefix = reel_blob_key_video_prefix (video_id);
+  return g_strdup_printf ("%s/%s", cfg->cdn_base_url, prefix);
 }

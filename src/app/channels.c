@@ -4,7 +4,7 @@
 #include "app/channels.h"
 #include "app/subscriptions.h"
 #include "app/users.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/json.h"
@@ -52,14 +52,13 @@ reel_channels_public (ReelTxn *txn, const char *username, GError **error)
 JsonObject *
 reel_channels_video_item (ReelTxn *txn, const char *video_id, GError **error)
 {
-  g_autoptr (JsonObject) rec = reel_videos_load (txn, video_id, error);
+  g_autoptr (ReelVideo) video = reel_videos_load (txn, video_id, error);
   JsonObject *item;
-  if (!rec)
+  if (!video)
     return NULL;
-  item = reel_videos_list_item (txn, rec);
-  if (json_object_has_member (rec, "ready_at"))
-    json_object_set_string_member (item, "published_at",
-                                   json_object_get_string_member (rec, "ready_at"));
+  item = reel_videos_list_item (txn, video);
+  if (video->ready_at)
+    json_object_set_string_member (item, "published_at", video->ready_at);
   return item;
 }
 
@@ -256,41 +255,40 @@ gboolean
 reel_channels_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   gboolean ready = g_str_equal (ev->type, "video.ready");
-  g_autoptr (JsonObject) rec = NULL;
+  g_autoptr (ReelVideo) video = NULL;
   g_autoptr (GError) local = NULL;
   g_autoptr (GBytes) key = NULL;
   g_autofree char *counter = NULL;
-  const char *id, *owner;
+  const char *id;
   gint64 published;
 
   if (!ready && !g_str_equal (ev->type, "video.deleted"))
     return TRUE;
   if (!(id = reel_videos_event_id (ev, error)))
     return FALSE;
-  rec = reel_videos_load (txn, id, &local);
-  if (!rec)
+  video = reel_videos_load (txn, id, &local);
+  if (!video)
     {
       if (!local)
         return TRUE;
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  owner = json_object_get_string_member_with_default (rec, "owner", "");
-  counter = counter_name (owner);
+  counter = counter_name (video->owner);
   if (ready)
     {
       /* video.ready is announced once; ready_at says it was applied. */
-      if (json_object_has_member (rec, "ready_at"))
+      if (video->ready_at)
         return TRUE;
-      key = listing_key (owner, reel_json_time_us (ev->at), id);
+      key = listing_key (video->owner, reel_json_time_us (ev->at), id);
       return reel_txn_put (txn, REEL_DB_CHANNEL_VIDEOS, g_bytes_get_data (key, NULL),
                            g_bytes_get_size (key), "", 0, error)
              && reel_counter_add (txn, counter, 1, error);
     }
-  if (!json_object_has_member (rec, "ready_at"))
+  if (!video->ready_at)
     return TRUE; /* never published */
-  published = reel_json_time_us (json_object_get_string_member (rec, "ready_at"));
-  key = listing_key (owner, published, id);
+  published = reel_json_time_us (video->ready_at);
+  key = listing_key (video->owner, published, id);
   return reel_txn_del (txn, REEL_DB_CHANNEL_VIDEOS, g_bytes_get_data (key, NULL),
                        g_bytes_get_size (key), error)
          && reel_counter_add (txn, counter, -1, error);

@@ -2,8 +2,9 @@
  * keys of each video is computed once (from its record and chunk table)
  * and reused for all of that video's blobs. */
 #include "app/cleanup.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "core/error.h"
+#include "store/blob_keys.h"
 #include "core/id.h"
 #include "core/json.h"
 #include "core/metrics.h"
@@ -122,7 +123,7 @@ video_refs (Refs *r, const char *id, GHashTable **keys, GError **error)
       return set != NULL;
     }
   g_autoptr (GError) local = NULL;
-  g_autoptr (JsonObject) rec = reel_videos_load (r->txn, id, &local);
+  g_autoptr (ReelVideo) rec = reel_videos_load (r->txn, id, &local);
   if (local)
     {
       g_propagate_error (error, g_steal_pointer (&local));
@@ -147,16 +148,16 @@ video_refs (Refs *r, const char *id, GHashTable **keys, GError **error)
 static gboolean
 is_orphan (Refs *r, const char *key, gboolean *orphan, GError **error)
 {
-  g_auto (GStrv) parts = g_strsplit (key, "/", 5);
-  guint n = g_strv_length (parts);
+  g_autofree char *id = NULL;
+  const char *file = NULL;
+  ReelBlobKeyKind kind = reel_blob_key_parse (key, &id, &file);
   GHashTable *keys = NULL;
   g_autoptr (GError) local = NULL;
 
   *orphan = FALSE;
-  if (n < 2 || !reel_id_valid (parts[1])
-      || !(g_str_equal (parts[0], "originals") || g_str_equal (parts[0], "videos")))
+  if (kind == REEL_BLOB_KEY_OTHER || !reel_id_valid (id))
     return TRUE; /* not a layout we know */
-  if (!video_refs (r, parts[1], &keys, &local))
+  if (!video_refs (r, id, &keys, &local))
     {
       /* A video that is gone leaves orphans; one we could not read does not. */
       if (local)
@@ -167,10 +168,12 @@ is_orphan (Refs *r, const char *key, gboolean *orphan, GError **error)
       *orphan = TRUE;
       return TRUE;
     }
-  if (g_str_equal (parts[0], "originals"))
-    *orphan = n == 2 && !g_hash_table_contains (keys, key);
-  else
-    *orphan = n == 4 && segment_shaped (parts[3]) && !g_hash_table_contains (keys, key);
+  /* Of a video that exists, only what its records no longer name: an
+   * original or a segment (never the poster or anything else). */
+  if (kind == REEL_BLOB_KEY_ORIGINAL)
+    *orphan = !g_hash_table_contains (keys, key);
+  else if (kind == REEL_BLOB_KEY_SEGMENT)
+    *orphan = segment_shaped (file) && !g_hash_table_contains (keys, key);
   return TRUE;
 }
 
@@ -263,8 +266,8 @@ gboolean
 reel_cleanup_video (ReelBlobs *blobs, const char *label, const char *video_id,
                     ReelCleanupStats *stats, GError **error)
 {
-  g_autofree char *original = reel_videos_original_key (video_id);
-  g_autofree char *segments = g_strdup_printf ("videos/%s/", video_id);
+  g_autofree char *original = reel_blob_key_original (video_id);
+  g_autofree char *segments = reel_blob_key_video_prefix (video_id);
   VideoBlobs v = { blobs, label, stats, NULL };
   g_return_val_if_fail (reel_id_valid (video_id), FALSE);
   if (!reel_blobs_list (blobs, original, delete_one, &v, error) || v.error
@@ -292,7 +295,7 @@ static void
 sweep_upload (const char *id, guint64 size, gint64 mtime_s, gpointer data)
 {
   Staging *s = data;
-  g_autoptr (JsonObject) video = NULL;
+  g_autoptr (ReelVideo) video = NULL;
   g_autoptr (GError) local = NULL;
   guint64 token;
   /* A writer that made no progress for the whole grace period is gone. */
@@ -302,7 +305,7 @@ sweep_upload (const char *id, guint64 size, gint64 mtime_s, gpointer data)
   /* Abort the video first: should that fail (NATS away), the file stays
    * and the next sweep tries again. */
   video = reel_videos_get (s->store, id, &local);
-  if (video && g_strcmp0 (json_object_get_string_member (video, "state"), "uploading") == 0
+  if (video && video->state == REEL_VIDEO_UPLOADING
       && !reel_videos_abort_upload (s->bus, id, NULL, NULL, &s->error))
     {
       reel_uploads_unlock (s->uploads, id, token);
@@ -360,14 +363,10 @@ collect_old_upload (const guint8 *key, gsize key_len, const guint8 *value, gsize
                     gpointer data)
 {
   OldUploads *o = data;
-  g_autoptr (JsonObject) rec = reel_json_parse_object ((const char *)value, value_len, NULL);
+  g_autoptr (ReelVideo) rec = reel_video_from_bytes (value, value_len, NULL);
   g_autoptr (GDateTime) created = NULL;
-  const char *at;
-  if (!rec
-      || g_strcmp0 (json_object_get_string_member_with_default (rec, "state", NULL), "uploading")
-             != 0
-      || !(at = json_object_get_string_member_with_default (rec, "created_at", NULL))
-      || !(created = g_date_time_new_from_iso8601 (at, NULL)))
+  if (!rec || rec->state != REEL_VIDEO_UPLOADING || !rec->created_at
+      || !(created = g_date_time_new_from_iso8601 (rec->created_at, NULL)))
     return TRUE;
   if (g_date_time_to_unix (created) < o->before_s)
     g_ptr_array_add (o->ids, g_strndup ((const char *)key, key_len));
@@ -381,7 +380,7 @@ sweep_empty_upload (ReelBus *bus, ReelStore *store, ReelUploads *uploads, ReelBl
                     const char *id, gint64 grace_us, GPtrArray *stored, ReelCleanupStats *stats,
                     GError **error)
 {
-  g_autoptr (JsonObject) video = NULL;
+  g_autoptr (ReelVideo) video = NULL;
   g_autofree char *key = NULL;
   g_autoptr (GError) local = NULL;
   guint64 token;
@@ -391,16 +390,15 @@ sweep_empty_upload (ReelBus *bus, ReelStore *store, ReelUploads *uploads, ReelBl
       || !(token = reel_uploads_lock (uploads, id, NULL, grace_us, 0, NULL)))
     return TRUE;
   video = reel_videos_get (store, id, &local);
-  key = reel_videos_original_key (id);
+  key = reel_blob_key_original (id);
   if (!video && !g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
     {
       g_propagate_error (error, g_steal_pointer (&local));
       ok = FALSE;
     }
-  else if (!video || g_strcmp0 (json_object_get_string_member (video, "state"), "uploading") != 0)
+  else if (!video || video->state != REEL_VIDEO_UPLOADING)
     ; /* gone or moved on since the scan */
-  else if (reel_blobs_size (blobs, key)
-           == json_object_get_int_member_with_default (video, "size", -1))
+  else if (reel_blobs_size (blobs, key) == (gint64)video->size)
     g_ptr_array_add (stored, g_strdup (id));
   else if ((ok = reel_videos_abort_upload (bus, id, NULL, NULL, error)))
     {

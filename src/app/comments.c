@@ -1,7 +1,7 @@
 /* See comments.h. */
 #include "app/comments.h"
 #include "app/users.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/idem.h"
@@ -220,7 +220,8 @@ reel_comments_post (ReelBus *bus, ReelStore *store, const char *author, const ch
 {
   g_autoptr (ReelTxn) txn = NULL;
   g_autoptr (JsonObject) data = json_object_new ();
-  g_autoptr (JsonObject) parent = NULL, video = NULL, earlier = NULL;
+  g_autoptr (JsonObject) parent = NULL, earlier = NULL;
+  g_autoptr (ReelVideo) video = NULL;
   g_autofree char *id = NULL;
 
   if (!reel_comments_validate_text (text, error) || !(txn = reel_store_begin (store, FALSE, error))
@@ -299,7 +300,8 @@ reel_comments_delete (ReelBus *bus, ReelStore *store, const char *user, const ch
                       const char *comment_id, guint64 *seq, GError **error)
 {
   g_autoptr (ReelTxn) txn = NULL;
-  g_autoptr (JsonObject) rec = NULL, video = NULL;
+  g_autoptr (JsonObject) rec = NULL;
+  g_autoptr (ReelVideo) video = NULL;
   g_autoptr (JsonObject) data = json_object_new ();
 
   if (!(txn = reel_store_begin (store, FALSE, error))
@@ -307,7 +309,7 @@ reel_comments_delete (ReelBus *bus, ReelStore *store, const char *user, const ch
       || !(rec = find (txn, video_id, comment_id, error)))
     return FALSE;
   if (g_strcmp0 (json_object_get_string_member (rec, "author"), user) != 0
-      && g_strcmp0 (json_object_get_string_member (video, "owner"), user) != 0)
+      && g_strcmp0 (video->owner, user) != 0)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
                    "only its author or the video's owner can delete a comment");
@@ -420,7 +422,7 @@ reel_comments_list (ReelStore *store, const char *video_id, gboolean newest_firs
                     const ReelPage *page, GError **error)
 {
   g_autoptr (ReelTxn) txn = NULL;
-  g_autoptr (JsonObject) video = NULL;
+  g_autoptr (ReelVideo) video = NULL;
   if (page->after && g_bytes_get_size (page->after) != PART_LEN
       && g_bytes_get_size (page->after) != 2 * PART_LEN)
     {
@@ -451,7 +453,7 @@ apply_posted (ReelTxn *txn, const ReelEvent *ev, const char *video_id, const cha
   g_autoptr (GByteArray) by_user = g_byte_array_new ();
   g_autoptr (GBytes) key_bytes = NULL;
   g_autoptr (JsonObject) rec = json_object_new ();
-  g_autoptr (JsonObject) video = NULL;
+  g_autoptr (ReelVideo) video = NULL;
   g_autofree char *counter = counter_name (video_id);
 
   if (!text)

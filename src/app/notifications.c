@@ -3,7 +3,7 @@
 #include "app/comments.h"
 #include "app/subscriptions.h"
 #include "app/users.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/json.h"
@@ -59,15 +59,13 @@ notify (ReelTxn *txn, const char *user, const ReelEvent *ev, JsonObject *rec, GE
 }
 
 static JsonObject *
-about_video (const char *type, JsonObject *video)
+about_video (const char *type, const ReelVideo *video)
 {
   JsonObject *rec = json_object_new ();
   json_object_set_string_member (rec, "type", type);
-  json_object_set_string_member (rec, "video_id", json_object_get_string_member (video, "id"));
-  json_object_set_string_member (rec, "title",
-                                 json_object_get_string_member_with_default (video, "title", ""));
-  json_object_set_string_member (rec, "channel",
-                                 json_object_get_string_member_with_default (video, "owner", ""));
+  json_object_set_string_member (rec, "video_id", video->id);
+  json_object_set_string_member (rec, "title", video->title ? video->title : "");
+  json_object_set_string_member (rec, "channel", video->owner);
   return rec;
 }
 
@@ -75,7 +73,7 @@ typedef struct
 {
   ReelTxn *txn;
   const ReelEvent *ev;
-  JsonObject *video;
+  const ReelVideo *video;
   GError *error;
 } FanOut;
 
@@ -91,9 +89,10 @@ static gboolean
 apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   const char *id = reel_videos_event_id (ev, error);
-  g_autoptr (JsonObject) video = NULL, rec = NULL;
+  g_autoptr (ReelVideo) video = NULL;
+  g_autoptr (JsonObject) rec = NULL;
   g_autoptr (GError) local = NULL;
-  const char *state, *owner;
+  const char *owner;
 
   if (!id)
     return FALSE;
@@ -104,12 +103,11 @@ apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  state = json_object_get_string_member_with_default (video, "state", "");
-  owner = json_object_get_string_member_with_default (video, "owner", "");
+  owner = video->owner;
   if (g_str_equal (ev->type, "video.failed"))
     {
       /* Several jobs of one video may give up: the first failure counts. */
-      if (g_str_equal (state, "failed") || g_str_equal (state, "ready"))
+      if (reel_video_state_is_final (video->state))
         return TRUE;
       rec = about_video ("video_failed", video);
       json_object_set_string_member (
@@ -117,7 +115,7 @@ apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
       return notify (txn, owner, ev, rec, error);
     }
   /* video.ready: once (ready_at is set when the videos projection applies it). */
-  if (json_object_has_member (video, "ready_at"))
+  if (video->ready_at)
     return TRUE;
   rec = about_video ("video_ready", video);
   if (!notify (txn, owner, ev, rec, error))
@@ -206,7 +204,8 @@ apply_comment (ReelTxn *txn, const ReelEvent *ev, GError **error)
   const char *video_id = reel_json_get_string (ev->data, "video_id", TRUE, error);
   const char *author = reel_json_get_string (ev->data, "author", TRUE, error);
   const char *reply_to = reel_json_get_string (ev->data, "reply_to", FALSE, NULL);
-  g_autoptr (JsonObject) seen = NULL, video = NULL, parent = NULL;
+  g_autoptr (JsonObject) seen = NULL, parent = NULL;
+  g_autoptr (ReelVideo) video = NULL;
   const char *owner, *answered = NULL;
 
   if (!id || !video_id || !author)
@@ -216,7 +215,7 @@ apply_comment (ReelTxn *txn, const ReelEvent *ev, GError **error)
   if ((seen = reel_comments_load (txn, id)) || !reel_id_valid (video_id)
       || !(video = reel_videos_load (txn, video_id, NULL)))
     return TRUE;
-  owner = json_object_get_string_member_with_default (video, "owner", "");
+  owner = video->owner;
   if (reply_to && (parent = reel_comments_load (txn, reply_to)))
     answered = json_object_get_string_member_with_default (parent, "author", NULL);
   if (answered && !g_str_equal (answered, author))

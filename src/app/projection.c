@@ -12,7 +12,7 @@
 #include "app/reports.h"
 #include "app/roles.h"
 #include "app/users.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 
 gboolean
 reel_projection_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)

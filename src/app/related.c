@@ -2,7 +2,7 @@
 #include "app/related.h"
 #include "app/channels.h"
 #include "app/search.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 
 /* Each counted view costs one pair update per video in the viewer's
@@ -92,9 +92,9 @@ take_best (GArray *candidates, guint limit, GPtrArray *out)
 }
 
 static gboolean
-is_ready (JsonObject *rec)
+is_ready (const ReelVideo *rec)
 {
-  return g_strcmp0 (json_object_get_string_member_with_default (rec, "state", ""), "ready") == 0;
+  return rec->state == REEL_VIDEO_READY;
 }
 
 static gboolean
@@ -130,7 +130,7 @@ add_items (ReelTxn *txn, GPtrArray *ids, const char *reason, GHashTable *listed,
   for (guint i = 0; i < ids->len && json_array_get_length (items) < limit; i++)
     {
       const char *id = ids->pdata[i];
-      g_autoptr (JsonObject) rec = NULL;
+      g_autoptr (ReelVideo) rec = NULL;
       JsonObject *item;
       if (g_hash_table_contains (listed, id) || !(rec = reel_videos_load (txn, id, NULL))
           || !is_ready (rec))
@@ -145,7 +145,7 @@ add_items (ReelTxn *txn, GPtrArray *ids, const char *reason, GHashTable *listed,
 JsonArray *
 reel_related_list (ReelStore *store, const char *id, guint limit, GError **error)
 {
-  g_autoptr (JsonObject) source = reel_videos_get (store, id, error);
+  g_autoptr (ReelVideo) source = reel_videos_get (store, id, error);
   g_autoptr (ReelTxn) txn = NULL;
   g_autoptr (GHashTable) listed = NULL;
   g_autoptr (JsonArray) items = NULL;
@@ -163,15 +163,13 @@ reel_related_list (ReelStore *store, const char *id, guint limit, GError **error
   if (json_array_get_length (items) < limit)
     {
       g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-      reel_channels_recent (txn, json_object_get_string_member (source, "owner"),
-                            limit + g_hash_table_size (listed), ids);
+      reel_channels_recent (txn, source->owner, limit + g_hash_table_size (listed), ids);
       add_items (txn, ids, "same_channel", listed, limit, items);
     }
   if (json_array_get_length (items) < limit)
     {
       g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-      reel_search_similar_titles (txn, json_object_get_string_member (source, "title"), id,
-                                  limit + g_hash_table_size (listed), ids);
+      reel_search_similar_titles (txn, source->title, id, limit + g_hash_table_size (listed), ids);
       add_items (txn, ids, "similar_title", listed, limit, items);
     }
   return g_steal_pointer (&items);

@@ -13,7 +13,7 @@
 #include "app/views.h"
 #include "app/tokenizer.h"
 #include "app/users.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/json.h"
@@ -883,7 +883,7 @@ render_hit (ReelTxn *txn, gconstpointer element, gpointer data, GError **error)
 {
   const ReelSearchHit *h = element;
   GArray *phrases = data;
-  g_autoptr (JsonObject) rec = reel_videos_load (txn, h->video_id, error);
+  g_autoptr (ReelVideo) rec = reel_videos_load (txn, h->video_id, error);
   g_autoptr (JsonObject) user = NULL;
   g_autoptr (GArray) title_tokens = NULL;
   g_autofree char *title_html = NULL, *snippet_html = NULL;
@@ -892,12 +892,11 @@ render_hit (ReelTxn *txn, gconstpointer element, gpointer data, GError **error)
 
   if (!rec)
     return NULL;
-  title = json_object_get_string_member_with_default (rec, "title", "");
-  owner = json_object_get_string_member_with_default (rec, "owner", "");
+  title = rec->title ? rec->title : "";
+  owner = rec->owner;
   title_tokens = reel_tokenize (title);
   title_html = highlight (title, 0, strlen (title), title_tokens, phrases);
-  snippet_html
-      = snippet (json_object_get_string_member_with_default (rec, "description", ""), phrases);
+  snippet_html = snippet (rec->description ? rec->description : "", phrases);
   item = reel_videos_list_item (txn, rec);
   channel = json_object_new ();
   json_object_set_string_member (channel, "username", owner);
@@ -940,10 +939,10 @@ reel_search_query (ReelStore *store, const char *query, const ReelPage *page, GE
 /* --- projection --- */
 
 static gboolean
-index_video (ReelTxn *txn, const char *id, JsonObject *rec, const char *title,
+index_video (ReelTxn *txn, const char *id, const ReelVideo *rec, const char *title,
              const char *description, GError **error)
 {
-  const char *owner = json_object_get_string_member_with_default (rec, "owner", "");
+  const char *owner = rec->owner;
   g_autoptr (JsonObject) user = reel_users_load (txn, owner, NULL);
   g_autofree char *channel = g_strdup_printf (
       "%s %s", owner,
@@ -956,7 +955,7 @@ gboolean
 reel_search_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   const char *id;
-  g_autoptr (JsonObject) rec = NULL;
+  g_autoptr (ReelVideo) rec = NULL;
   g_autoptr (GError) local = NULL;
 
   if (!g_str_equal (ev->type, "video.ready") && !g_str_equal (ev->type, "video.edited")
@@ -975,18 +974,15 @@ reel_search_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       return FALSE;
     }
   if (g_str_equal (ev->type, "video.ready"))
-    return json_object_has_member (rec, "ready_at")
-           || index_video (txn, id, rec, json_object_get_string_member (rec, "title"),
-                           json_object_get_string_member_with_default (rec, "description", ""),
+    return rec->ready_at
+           || index_video (txn, id, rec, rec->title, rec->description ? rec->description : "",
                            error);
   /* video.edited: only published videos are in the index. */
   if (!reel_txn_get (txn, REEL_DB_SEARCH_DOCS, id, strlen (id), NULL, NULL, NULL))
     return TRUE;
   return index_video (txn, id, rec,
+                      json_object_get_string_member_with_default (ev->data, "title", rec->title),
                       json_object_get_string_member_with_default (
-                          ev->data, "title", json_object_get_string_member (rec, "title")),
-                      json_object_get_string_member_with_default (
-                          ev->data, "description",
-                          json_object_get_string_member_with_default (rec, "description", "")),
+                          ev->data, "description", rec->description ? rec->description : ""),
                       error);
 }

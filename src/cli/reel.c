@@ -7,18 +7,20 @@
  *   reel rebuild [--only NAMES]  replay the event log and viewer actions into fresh
  *                                read models (or only some action projections)
  * login, upload and status speak the HTTP API (cli/client.c); pipeline and
- * rebuild work on a node's data directory. */
+ * rebuild work on a node's data directory: pipeline reads the video's plan
+ * there itself, rebuild runs reeld --rebuild (the client carries no server). */
 #include "cli/client.h"
 #include "cli/tus.h"
 #include "core/config.h"
 #include "core/error.h"
-#include "daemon/app.h"
 #include "media/ingest.h"
 #include "media/worker.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
+#include "store/blob_keys.h"
 #include "store/blobs.h"
 #include "store/store.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <termios.h>
@@ -284,7 +286,8 @@ cmd_pipeline (int argc, char **argv)
   g_autoptr (ReelConfig) cfg = reel_config_new ();
   g_autoptr (ReelStore) store = NULL;
   g_autoptr (ReelBlobs) blobs = NULL;
-  g_autoptr (JsonObject) record = NULL, job = NULL;
+  g_autoptr (ReelVideo) record = NULL;
+  g_autoptr (JsonObject) job = NULL;
   g_autofree char *lmdb = NULL, *blob_dir = NULL, *source = NULL, *line = NULL, *original = NULL;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -301,8 +304,8 @@ cmd_pipeline (int argc, char **argv)
   if (!(store = reel_store_open (lmdb, &error)) || !(blobs = reel_blobs_open (blob_dir, &error))
       || !(record = reel_videos_get (store, video, &error)))
     return fail ("pipeline", error);
-  original = reel_videos_original_key (video);
-  if (!(job = reel_ingest_job (argv[1], video, record, original, (guint)chunk, &error))
+  original = reel_blob_key_original (video);
+  if (!(job = reel_ingest_job (argv[1], video, record->plan, original, (guint)chunk, &error))
       || !(source = reel_blobs_local_path (blobs, original, &error))
       || !(line
            = reel_worker_pipeline (cfg, argv[1], job, source, out_dir ? out_dir : ".", &error)))
@@ -311,11 +314,27 @@ cmd_pipeline (int argc, char **argv)
   return 0;
 }
 
+/* reeld beside this reel (a build tree, or both installed in one bin
+ * directory), else the one on PATH. */
+static char *
+find_reeld (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = self ? g_path_get_dirname (self) : NULL;
+  g_autofree char *beside = dir ? g_build_filename (dir, "reeld", NULL) : NULL;
+  if (beside && g_file_test (beside, G_FILE_TEST_IS_EXECUTABLE))
+    return g_steal_pointer (&beside);
+  return g_find_program_in_path ("reeld");
+}
+
+/* A rebuild is the server's work (its projector, NATS streams and read
+ * models): reel hands it to reeld --rebuild with the same options rather
+ * than carry a server inside the client. */
 static int
 cmd_rebuild (int argc, char **argv)
 {
   g_auto (NodeOptions) n = { 0 };
-  g_autofree char *only = NULL;
+  g_autofree char *only = NULL, *reeld = NULL;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &n.config_file, "reeld's config file", "FILE" },
     { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &n.data_dir, "reeld's data directory", "DIR" },
@@ -324,20 +343,34 @@ cmd_rebuild (int argc, char **argv)
       "Rebuild only these projections of the viewer actions", "views,analytics,related" },
     { NULL },
   };
-  g_autoptr (GOptionContext) ctx
-      = g_option_context_new ("- drop the read models and replay the event log (reeld stopped)");
-  g_autoptr (ReelConfig) cfg = reel_config_new ();
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "- drop the read models and replay the event log (reeld stopped; runs reeld --rebuild)");
   g_autoptr (GError) error = NULL;
-  guint64 events = 0, actions = 0;
+  g_autoptr (GStrvBuilder) args = g_strv_builder_new ();
+  g_auto (GStrv) argv_reeld = NULL;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!parse (ctx, &argc, &argv, &error) || !node_config (&n, cfg, &error))
+  if (!parse (ctx, &argc, &argv, &error))
     return fail ("rebuild", error);
-  if (!reel_daemon_rebuild (cfg, only, &events, &actions, &error))
-    return fail ("rebuild", error);
-  printf ("rebuilt %s from %" G_GUINT64_FORMAT " events and %" G_GUINT64_FORMAT " viewer actions\n",
-          only ? only : "the read models", events, actions);
-  return 0;
+  if (!(reeld = find_reeld ()))
+    {
+      g_printerr ("reel rebuild: reeld is neither beside reel nor on PATH\n");
+      return 1;
+    }
+  g_strv_builder_add (args, reeld);
+  g_strv_builder_add (args, "--rebuild");
+  if (n.config_file)
+    g_strv_builder_add_many (args, "--config", n.config_file, NULL);
+  if (n.data_dir)
+    g_strv_builder_add_many (args, "--data-dir", n.data_dir, NULL);
+  if (n.nats_url)
+    g_strv_builder_add_many (args, "--nats-url", n.nats_url, NULL);
+  if (only)
+    g_strv_builder_add_many (args, "--only", only, NULL);
+  argv_reeld = g_strv_builder_end (args);
+  execv (reeld, argv_reeld);
+  g_printerr ("reel rebuild: cannot run %s: %s\n", reeld, g_strerror (errno));
+  return 1;
 }
 
 static const struct

@@ -3,7 +3,6 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/text.h"
-#include "media/plan.h"
 
 #include "reel-config.h"
 
@@ -127,6 +126,16 @@ static const struct
  * are served within a few seconds; more are refused at once (503). */
 #define DEFAULT_HASH_QUEUE 32
 
+/* A built-in ladder parses (a test proves it); the call is outside any
+ * assertion, which G_DISABLE_ASSERT would compile away. */
+static void
+default_ladder (ReelLadder *ladder, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  if (!reel_ladder_set (ladder, text, &error))
+    g_error ("the built-in ladder \"%s\" does not parse: %s", text, error->message);
+}
+
 ReelConfig *
 reel_config_new (void)
 {
@@ -162,7 +171,8 @@ reel_config_new (void)
   /* The first chunk is one segment: the video is playable after encoding
    * 2 s instead of 6 s, whatever its length. */
   cfg->first_chunk_segments = 1;
-  cfg->ladder = g_strdup ("1080p:1080:5000,720p:720:2800,480p:480:1400,360p:360:800,240p:240:400");
+  default_ladder (&cfg->ladder,
+                  "1080p:1080:5000,720p:720:2800,480p:480:1400,360p:360:800,240p:240:400");
   cfg->x264_preset = g_strdup ("veryfast");
   cfg->max_duration_s = DEFAULT_MAX_DURATION_S;
   cfg->max_frames = DEFAULT_MAX_FRAMES;
@@ -197,7 +207,7 @@ reel_config_new (void)
   cfg->live_window_s = DEFAULT_LIVE_WINDOW_S;
   cfg->live_max_bytes = DEFAULT_LIVE_WINDOW_BYTES;
   /* Live encodes in real time on the ingest machine: fewer, smaller rungs. */
-  cfg->live_ladder = g_strdup ("720p:720:2800,360p:360:800");
+  default_ladder (&cfg->live_ladder, "720p:720:2800,360p:360:800");
   cfg->blobs_backend = g_strdup ("fs");
   cfg->s3_region = g_strdup ("us-east-1");
   /* Self-hosted S3 servers (MinIO, Garage, SeaweedFS) answer path-style
@@ -236,7 +246,7 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->nats_tls_cert);
   g_free (cfg->nats_tls_key);
   g_free (cfg->www_dir);
-  g_free (cfg->ladder);
+  reel_ladder_clear (&cfg->ladder);
   g_free (cfg->x264_preset);
   g_free (cfg->cdn_base_url);
   g_free (cfg->cdn_origin_dir);
@@ -245,7 +255,7 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->smtp_username);
   g_free (cfg->smtp_password);
   g_free (cfg->live_srt_host);
-  g_free (cfg->live_ladder);
+  reel_ladder_clear (&cfg->live_ladder);
   g_free (cfg->blobs_backend);
   g_free (cfg->s3_endpoint);
   g_free (cfg->s3_bucket);
@@ -427,13 +437,12 @@ set_roles (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
 static gboolean
 set_ladder (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
 {
-  g_autoptr (GArray) rungs = NULL;
-  if (!reel_ladder_parse (value, &rungs, error))
+  if (!reel_ladder_set (FIELD (s, cfg, ReelLadder), value, error))
     {
       g_prefix_error (error, "%s: ", s->name);
       return FALSE;
     }
-  return set_string (cfg, s, value, error);
+  return TRUE;
 }
 
 /* Below 256 MiB of address space GStreamer's own threads and registry do

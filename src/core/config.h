@@ -7,6 +7,7 @@
  * command line. data/reeld.conf.example documents every key. */
 #pragma once
 
+#include "core/ladder.h"
 #include "core/ratelimit.h"
 
 #include <glib.h>
@@ -76,7 +77,7 @@ typedef struct
   guint segment_s;            /* media.segment_seconds */
   guint chunk_segments;       /* media.chunk_segments: segments per transcode chunk */
   guint first_chunk_segments; /* media.first_chunk_segments: segments in chunk 0 */
-  char *ladder;               /* media.ladder: NAME:HEIGHT:KBPS,... */
+  ReelLadder ladder;          /* media.ladder: NAME:HEIGHT:KBPS,..., parsed */
   char *x264_preset;          /* media.x264_preset */
   guint max_duration_s;       /* media.max_duration_seconds: longest video accepted */
   guint64 max_frames;         /* media.max_frames: duration x frame rate */
@@ -112,7 +113,7 @@ typedef struct
   guint live_max_channels;            /* live.max_channels: channels that can stream */
   guint live_window_s;                /* live.window_seconds: rewind reach (stream max age) */
   guint64 live_max_bytes;             /* live.window_bytes: a channel's stream size limit */
-  char *live_ladder;                  /* live.ladder: NAME:HEIGHT:KBPS,... */
+  ReelLadder live_ladder;             /* live.ladder: NAME:HEIGHT:KBPS,..., parsed */
 
   /* Where blobs live (store/blobs.h). */
   char *blobs_backend;    /* blobs.backend: "fs" (DATA_DIR/blobs) or "s3" */

@@ -157,13 +157,16 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
           return NULL;
         }
       d->reactor = reel_reactor_start (cfg, d->bus, d->store, d->blobs,
-                                       reel_cdn_enabled (cfg) ? d->cdn : NULL, d->projector);
+                                       reel_cdn_enabled (cfg) ? d->cdn : NULL,
+                                       reel_projector_watermark (d->projector));
       d->janitor = reel_janitor_start (cfg, d->bus, d->store, d->blobs, d->cdn,
                                        cfg->roles & REEL_ROLE_API ? d->uploads : NULL);
     }
   if (cfg->roles & REEL_ROLE_API)
     {
-      d->http = reel_http_start (cfg, d->store, d->blobs, d->uploads, d->bus, d->projector, error);
+      d->http
+          = reel_http_start (cfg, d->store, d->blobs, d->uploads, d->bus,
+                             d->projector ? reel_projector_watermark (d->projector) : NULL, error);
       if (!d->http)
         {
           reel_daemon_stop (d);
@@ -277,11 +280,12 @@ reel_daemon_rebuild (const ReelConfig *cfg, const char *only, guint64 *n_events,
       if (ok)
         {
           d->projector = reel_projector_start (d->bus, d->store, key);
-          ok = reel_projector_wait_sync (d->projector, last, REBUILD_TIMEOUT_MS);
+          ok = reel_watermark_wait_sync (reel_projector_watermark (d->projector), last,
+                                         REBUILD_TIMEOUT_MS);
           if (!ok)
             g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
                          "rebuild stopped at sequence %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT,
-                         reel_projector_applied (d->projector), last);
+                         reel_watermark_reached (reel_projector_watermark (d->projector)), last);
         }
     }
   for (guint i = 0; ok && only && projections->pdata[i]; i++)

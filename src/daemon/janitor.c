@@ -5,10 +5,10 @@
 #include "daemon/janitor.h"
 #include "app/cleanup.h"
 #include "app/users.h"
-#include "app/videos.h"
+#include "app/video/lifecycle.h"
+#include "app/video/videos.h"
 #include "bus/jobs.h"
 #include "core/error.h"
-#include "media/ingest.h"
 
 struct ReelJanitor
 {
@@ -50,15 +50,13 @@ sweep_upload_records (ReelJanitor *j, gint64 now, ReelCleanupStats *stats, GErro
   for (guint i = 0; i < stored->len; i++)
     {
       const char *id = stored->pdata[i];
-      g_autoptr (JsonObject) video = reel_videos_get (j->store, id, NULL);
+      g_autoptr (ReelVideo) video = reel_videos_get (j->store, id, NULL);
       if (!video)
         continue;
       g_message ("cleanup: finishing the upload of video %s, interrupted after its bytes were "
                  "stored",
                  id);
-      if (!reel_ingest_accept_upload (
-              j->bus, id, json_object_get_string_member_with_default (video, "owner", NULL),
-              (guint64)json_object_get_int_member_with_default (video, "size", 0), NULL, error))
+      if (!reel_lifecycle_accept_original (j->bus, id, video->owner, video->size, NULL, error))
         return FALSE;
     }
   return TRUE;

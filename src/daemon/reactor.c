@@ -25,7 +25,7 @@ struct ReelReactor
   ReelStore *store;
   ReelBlobs *blobs;
   ReelBlobs *cdn;
-  ReelProjector *projector;
+  ReelWatermark *applied; /* the local projection's */
   ReelJobWorker *worker;
 };
 
@@ -34,7 +34,7 @@ static gboolean
 wait_projected (ReelReactor *r, const ReelJob *job, GError **error)
 {
   gint64 deadline = g_get_monotonic_time () + PROJECTION_WAIT_US;
-  while (reel_projector_applied (r->projector) < reel_job_sequence (job))
+  while (reel_watermark_reached (r->applied) < reel_job_sequence (job))
     {
       if (g_get_monotonic_time () > deadline)
         {
@@ -163,7 +163,7 @@ give_up (const ReelJob *job, const GError *error, gpointer user_data)
 
 ReelReactor *
 reel_reactor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelBlobs *blobs,
-                    ReelBlobs *cdn, ReelProjector *projector)
+                    ReelBlobs *cdn, ReelWatermark *applied)
 {
   ReelReactor *r = g_new0 (ReelReactor, 1);
   ReelJobWorkerConfig wc = { 0 };
@@ -178,7 +178,7 @@ reel_reactor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelB
   r->store = store;
   r->blobs = blobs;
   r->cdn = cdn;
-  r->projector = projector;
+  r->applied = applied;
   wc.kind = "reactor";
   wc.concurrency = CONCURRENCY;
   wc.ack_wait_s = cfg->job_ack_wait_s;

@@ -31,7 +31,7 @@
 
 #include "bus/bus.h"
 #include "core/config.h"
-#include "daemon/projector.h"
+#include "store/watermark.h"
 #include "store/blobs.h"
 #include "store/store.h"
 
@@ -41,7 +41,7 @@ typedef struct ReelReactor ReelReactor;
 
 /* cdn is the CDN origin store, or NULL when the CDN is not configured. */
 ReelReactor *reel_reactor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store,
-                                 ReelBlobs *blobs, ReelBlobs *cdn, ReelProjector *projector);
+                                 ReelBlobs *blobs, ReelBlobs *cdn, ReelWatermark *applied);
 void reel_reactor_stop (ReelReactor *reactor);
 
 G_END_DECLS

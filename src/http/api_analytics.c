@@ -3,7 +3,7 @@
  *   GET /api/v1/videos/{id}/related     "up next" (app/related.c) */
 #include "app/analytics.h"
 #include "app/related.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "http/respond.h"
@@ -18,11 +18,12 @@ get_analytics (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *user = reel_request_user (req, &error);
-  g_autoptr (JsonObject) video = NULL, report = NULL;
+  g_autoptr (ReelVideo) video = NULL;
+  g_autoptr (JsonObject) report = NULL;
 
   if (user)
     video = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
-  if (video && g_strcmp0 (json_object_get_string_member (video, "owner"), user) != 0)
+  if (video && g_strcmp0 (video->owner, user) != 0)
     g_set_error (&error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
                  "only the video's owner sees its analytics");
   if (video && !error)

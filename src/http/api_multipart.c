@@ -1,4 +1,4 @@
-/* HTTP edge of one-shot uploads (app/videos.c, app/uploads.c):
+/* HTTP edge of one-shot uploads (app/video/videos.c, app/video/lifecycle.c, app/uploads.c):
  *   POST /api/v1/videos   multipart/form-data: file, title, description
  *
  * For small files and curl. Everything about the request is settled from
@@ -12,7 +12,8 @@
  * tus upload is completed. */
 #include "app/quotas.h"
 #include "app/uploads.h"
-#include "app/videos.h"
+#include "app/video/lifecycle.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/multipart.h"
@@ -20,7 +21,6 @@
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "media/ingest.h"
 
 #include <unistd.h>
 
@@ -269,12 +269,13 @@ one_shot_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **erro
       || !reel_uploads_adopt_temp (http->uploads, in->temp, id, error))
     return NULL;
   g_clear_pointer (&in->temp, g_free);
-  if (!reel_api_upload_complete (http, id, in->owner, in->size, &reply->seq, error))
+  if (!reel_lifecycle_store_original (http->bus, http->uploads, http->blobs, id, in->owner,
+                                      in->size, &reply->seq, error))
     {
       reel_uploads_discard (http->uploads, id);
       return NULL;
     }
-  return reel_api_video_created_body (id, reply, "processing");
+  return reel_api_video_created_body (id, reply, REEL_VIDEO_PROCESSING);
 }
 
 static void

@@ -1,4 +1,4 @@
-/* HTTP edge of videos and uploads (app/videos.c, app/uploads.c):
+/* HTTP edge of videos and uploads (app/video/videos.c, app/video/lifecycle.c, app/uploads.c):
  *   OPTIONS /api/v1/uploads              tus capabilities
  *   POST    /api/v1/uploads              tus creation -> Location, Reel-Video-Id
  *   HEAD    /api/v1/uploads/{id}         tus offset
@@ -24,18 +24,17 @@
  * client's ordinary resume (HEAD, then PATCH at the offset) ends it. */
 #include "app/quotas.h"
 #include "app/uploads.h"
-#include "app/videos.h"
+#include "app/video/lifecycle.h"
+#include "app/video/videos.h"
 #include "core/error.h"
-#include "core/fault.h"
 #include "core/json.h"
 #include "http/api_videos.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/tus_headers.h"
-#include "media/ingest.h"
+#include "store/blob_keys.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 #define TUS_VERSION "1.0.0"
@@ -72,15 +71,15 @@ parse_u64_header (ReelRequest *req, const char *name, guint64 *out, GError **err
 }
 
 /* The owner's record of the video behind {id}; answers the error itself. */
-static JsonObject *
+static ReelVideo *
 owned_video (ReelRequest *req, char **user_out)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *user = reel_request_user (req, &error);
-  g_autoptr (JsonObject) video = NULL;
+  g_autoptr (ReelVideo) video = NULL;
   if (user)
     video = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
-  if (video && g_strcmp0 (json_object_get_string_member (video, "owner"), user) != 0)
+  if (video && g_strcmp0 (video->owner, user) != 0)
     g_set_error (&error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "this upload is not yours");
   if (error)
     {
@@ -94,9 +93,9 @@ owned_video (ReelRequest *req, char **user_out)
 }
 
 static gboolean
-is_uploading (JsonObject *video)
+is_uploading (const ReelVideo *video)
 {
-  return g_strcmp0 (json_object_get_string_member (video, "state"), "uploading") == 0;
+  return video->state == REEL_VIDEO_UPLOADING;
 }
 
 static void
@@ -132,16 +131,16 @@ create_input_free (gpointer p)
 }
 
 JsonNode *
-reel_api_video_created_body (const char *id, ReelReply *reply, const char *state)
+reel_api_video_created_body (const char *id, ReelReply *reply, ReelVideoState state)
 {
   g_autofree char *location = g_strdup_printf ("/api/v1/uploads/%s", id);
   g_autofree char *video_url = g_strdup_printf ("/api/v1/videos/%s", id);
   JsonObject *out = json_object_new ();
   json_object_set_string_member (out, "id", id);
-  json_object_set_string_member (out, "state", state);
+  json_object_set_string_member (out, "state", reel_video_state_name (state));
   json_object_set_string_member (out, "url", video_url);
   reel_reply_header (reply, "Reel-Video-Id", id);
-  if (g_str_equal (state, "uploading"))
+  if (state == REEL_VIDEO_UPLOADING)
     {
       json_object_set_string_member (out, "upload_url", location);
       reel_reply_header (reply, "Location", location);
@@ -160,7 +159,7 @@ create_upload_command (ReelHttp *http, gpointer data, ReelReply *reply, GError *
   if (!reel_videos_create (http->bus, &d, http->cfg->upload_max, &id, &reply->seq, error))
     return NULL;
   reel_reply_header (reply, "Tus-Resumable", TUS_VERSION);
-  return reel_api_video_created_body (id, reply, "uploading");
+  return reel_api_video_created_body (id, reply, REEL_VIDEO_UPLOADING);
 }
 
 static gboolean
@@ -229,9 +228,9 @@ post_uploads (ReelRequest *req)
  * in the blob store although video.uploaded was never published (reeld
  * died in the middle of the completion). */
 static guint64
-upload_offset (ReelHttp *http, JsonObject *video, const char *id, gboolean *stored)
+upload_offset (ReelHttp *http, const ReelVideo *video, const char *id, gboolean *stored)
 {
-  guint64 size = (guint64)json_object_get_int_member_with_default (video, "size", 0);
+  guint64 size = video->size;
   guint64 offset;
   g_autofree char *key = NULL;
   *stored = FALSE;
@@ -239,7 +238,7 @@ upload_offset (ReelHttp *http, JsonObject *video, const char *id, gboolean *stor
     return size;
   if ((offset = reel_uploads_offset (http->uploads, id)) > 0)
     return offset;
-  key = reel_videos_original_key (id);
+  key = reel_blob_key_original (id);
   *stored = reel_blobs_size (http->blobs, key) == (gint64)size;
   return *stored ? size : 0;
 }
@@ -261,18 +260,6 @@ complete_input_free (gpointer p)
   g_free (in);
 }
 
-gboolean
-reel_api_upload_complete (ReelHttp *http, const char *id, const char *user, guint64 size,
-                          guint64 *seq, GError **error)
-{
-  g_autofree char *key = reel_videos_original_key (id);
-  if (!reel_uploads_complete (http->uploads, http->blobs, id, key, error))
-    return FALSE;
-  if (reel_test_fault ("kill-before-uploaded"))
-    raise (SIGKILL);
-  return reel_ingest_accept_upload (http->bus, id, user, size, seq, error);
-}
-
 /* Moves the finished upload into the blob store and says so in the log. */
 static JsonNode *
 complete_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
@@ -280,10 +267,11 @@ complete_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **erro
   CompleteInput *in = data;
   g_autofree char *offset = g_strdup_printf ("%" G_GUINT64_FORMAT, in->size);
   g_autofree char *length = g_strdup_printf ("%" G_GUINT64_FORMAT, in->size);
-  gboolean ok
-      = in->stored
-            ? reel_ingest_accept_upload (http->bus, in->id, in->user, in->size, &reply->seq, error)
-            : reel_api_upload_complete (http, in->id, in->user, in->size, &reply->seq, error);
+  gboolean ok = in->stored
+                    ? reel_lifecycle_accept_original (http->bus, in->id, in->user, in->size,
+                                                      &reply->seq, error)
+                    : reel_lifecycle_store_original (http->bus, http->uploads, http->blobs, in->id,
+                                                     in->user, in->size, &reply->seq, error);
   if (!ok)
     return NULL;
   reel_reply_header (reply, "Tus-Resumable", TUS_VERSION);
@@ -309,14 +297,14 @@ static void
 head_upload (ReelRequest *req)
 {
   g_autofree char *user = NULL;
-  g_autoptr (JsonObject) video = owned_video (req, &user);
+  g_autoptr (ReelVideo) video = owned_video (req, &user);
   SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
   g_autofree char *offset = NULL, *length = NULL;
   gboolean stored;
   guint64 size, now;
   if (!video)
     return;
-  size = (guint64)json_object_get_int_member_with_default (video, "size", 0);
+  size = video->size;
   now = upload_offset (req->http, video, reel_request_param (req, "id"), &stored);
   if (stored)
     {
@@ -381,12 +369,13 @@ upload_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
 
 /* Takes the upload for this PATCH at offset; answers the error itself. */
 static UploadWrite *
-start_write (ReelRequest *req, const char *user, JsonObject *video, guint64 offset, GError **error)
+start_write (ReelRequest *req, const char *user, const ReelVideo *video, guint64 offset,
+             GError **error)
 {
   ReelHttp *http = req->http;
   const char *id = reel_request_param (req, "id");
   SoupMessageHeaders *h = soup_server_message_get_request_headers (req->msg);
-  guint64 size = (guint64)json_object_get_int_member (video, "size");
+  guint64 size = video->size;
   UploadWrite *w;
   gboolean stored;
   guint64 now = upload_offset (http, video, id, &stored);
@@ -427,7 +416,7 @@ patch_upload_early (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *user = NULL;
-  g_autoptr (JsonObject) video = owned_video (req, &user);
+  g_autoptr (ReelVideo) video = owned_video (req, &user);
   SoupMessageHeaders *h = soup_server_message_get_request_headers (req->msg);
   guint64 offset;
 
@@ -513,7 +502,7 @@ static void
 delete_upload (ReelRequest *req)
 {
   g_autofree char *user = NULL;
-  g_autoptr (JsonObject) video = owned_video (req, &user);
+  g_autoptr (ReelVideo) video = owned_video (req, &user);
   CompleteInput *in;
   if (!video)
     return;
@@ -534,7 +523,7 @@ static void
 get_video (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) video
+  g_autoptr (ReelVideo) video
       = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
   g_autoptr (JsonObject) pub = NULL;
   if (!video)

@@ -19,7 +19,7 @@
  * token in localStorage, so no injected script may ever run beside it.
  * hls.js needs blob: for its worker and for the MediaSource it plays. */
 #include "app/users.h"
-#include "app/videos.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "http/respond.h"
 #include "http/router.h"
@@ -117,7 +117,7 @@ serve_if_found (ReelRequest *req, gboolean found, const char *page)
 static void
 get_watch (ReelRequest *req)
 {
-  g_autoptr (JsonObject) video
+  g_autoptr (ReelVideo) video
       = reel_videos_get (req->http->store, reel_request_param (req, "id"), NULL);
   serve_if_found (req, video != NULL, "watch.html");
 }

@@ -362,7 +362,7 @@ reel_http_add_routes (ReelRouter *router, ReelRouter *early)
 
 ReelHttp *
 reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, ReelUploads *uploads,
-                 ReelBus *bus, ReelProjector *projector, GError **error)
+                 ReelBus *bus, ReelWatermark *applied, GError **error)
 {
   g_autoptr (ReelHttp) http = g_new0 (ReelHttp, 1);
   g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (cfg->listen_host);
@@ -386,7 +386,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->blobs = blobs;
   http->uploads = uploads;
   http->bus = bus;
-  http->projector = projector;
+  http->applied = applied ? reel_watermark_ref (applied) : NULL;
   http->router = reel_router_new ();
   http->early_router = reel_router_new ();
   http->trusted_proxies = reel_peer_networks_new (cfg->trusted_proxies);
@@ -439,6 +439,7 @@ reel_http_stop (ReelHttp *http)
   reel_throttle_free (http->throttle);
   reel_comment_gate_free (http->comment_gate);
   g_clear_pointer (&http->trusted_proxies, g_ptr_array_unref);
+  g_clear_pointer (&http->applied, reel_watermark_unref);
   reel_router_free (http->router);
   reel_router_free (http->early_router);
   g_free (http->base_url);
@@ -587,8 +588,8 @@ command_done (GObject *source, GAsyncResult *res, gpointer data)
     http->hashing--;
   if (!g_task_propagate_boolean (G_TASK (res), &error))
     command_finish (cmd, error);
-  else if (cmd->reply.seq && http->projector)
-    reel_projector_wait (http->projector, cmd->reply.seq, http->cfg->write_wait_ms, command_applied,
+  else if (cmd->reply.seq && http->applied)
+    reel_watermark_wait (http->applied, cmd->reply.seq, http->cfg->write_wait_ms, command_applied,
                          cmd);
   else
     command_finish (cmd, NULL);

@@ -13,9 +13,9 @@
 
 #include "core/config.h"
 #include "bus/bus.h"
-#include "daemon/projector.h"
 #include "store/blobs.h"
 #include "store/store.h"
+#include "store/watermark.h"
 #include "app/uploads.h"
 
 #include <json-glib/json-glib.h>
@@ -30,7 +30,7 @@ typedef struct
   ReelBlobs *blobs;
   ReelUploads *uploads;
   ReelBus *bus;
-  ReelProjector *projector; /* NULL when this node runs no projector */
+  ReelWatermark *applied; /* the local projection's; NULL when this node runs no projector */
   /* live HLS (media/live_packager.h) */
   struct ReelLivePackager *live_packager;
   SoupServer *server;
@@ -64,7 +64,7 @@ typedef void (*ReelHandler) (ReelRequest *req);
 typedef guint64 (*ReelEarlyHandler) (ReelRequest *req);
 
 ReelHttp *reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs,
-                           ReelUploads *uploads, ReelBus *bus, ReelProjector *projector,
+                           ReelUploads *uploads, ReelBus *bus, ReelWatermark *applied,
                            GError **error);
 /* Adds every route of the API to router, and the routes whose handlers run
  * before the body is read to early: the table reel_http_start serves, also

@@ -1,6 +1,8 @@
 /* See ingest.h. */
 #include "media/ingest.h"
-#include "app/videos.h"
+#include "app/video/lifecycle.h"
+#include "app/video/record.h"
+#include "app/video/videos.h"
 #include "bus/events.h"
 #include "bus/jobs.h"
 #include "core/error.h"
@@ -8,6 +10,7 @@
 #include "media/child.h"
 #include "media/plan.h"
 #include "media/probe.h"
+#include "store/blob_keys.h"
 
 #include <gst/gst.h>
 
@@ -26,66 +29,33 @@ struct ReelIngest
   const ReelConfig *cfg;
   ReelBus *bus;
   ReelBlobs *blobs;
-  GArray *ladder;
   ReelMediaCaps caps;
   ReelJobWorker *worker;
 };
 
-gboolean
-reel_ingest_enqueue (ReelBus *bus, const char *video_id, const char *original_key, GError **error)
-{
-  g_autoptr (JsonObject) job = json_object_new ();
-  json_object_set_string_member (job, "video_id", video_id);
-  json_object_set_string_member (job, "original", original_key);
-  return reel_jobs_publish (bus, "ingest", video_id, video_id, job, error);
-}
-
-gboolean
-reel_ingest_accept_upload (ReelBus *bus, const char *video_id, const char *actor, guint64 size,
-                           guint64 *seq, GError **error)
-{
-  g_autofree char *key = reel_videos_original_key (video_id);
-  return reel_ingest_enqueue (bus, video_id, key, error)
-         && reel_videos_mark_uploaded (bus, video_id, actor, key, size, seq, error);
-}
-
-gboolean
-reel_ingest_fail_video (ReelBus *bus, const char *video_id, const char *reason, GError **error)
-{
-  g_autofree char *subject = reel_event_subject ("video", video_id);
-  g_autoptr (JsonObject) data = json_object_new ();
-  json_object_set_string_member (data, "video_id", video_id);
-  json_object_set_string_member (data, "reason", reason);
-  return reel_events_publish (bus, subject, "video.failed", 1, NULL, data, FALSE, NULL, error);
-}
-
 JsonObject *
-reel_ingest_job (const char *kind, const char *id, JsonObject *plan, const char *original,
+reel_ingest_job (const char *kind, const char *id, const ReelVideoPlan *plan, const char *original,
                  guint chunk, GError **error)
 {
-  JsonNode *rungs_node = json_object_get_member (plan, "rungs");
-  g_autoptr (GArray) rungs = NULL;
+  GArray *rungs = plan ? plan->rungs : NULL;
   ReelChunking c = { 0 };
-  guint chunks = (guint)reel_json_get_int (plan, "chunks_total", 0);
+  guint chunks = plan ? plan->chunks_total : 0;
   g_autoptr (JsonObject) job = json_object_new ();
 
-  c.duration_ns = (guint64)reel_json_get_int (plan, "duration_ns", 0);
-  c.chunk_ns = (guint64)reel_json_get_int (plan, "chunk_ns", 0);
-  /* Plans made before the short first chunk have equal chunks. */
-  c.first_ns = (guint64)reel_json_get_int (plan, "first_chunk_ns", (gint64)c.chunk_ns);
-  if (!rungs_node || !c.duration_ns || !c.chunk_ns || !chunks)
+  if (plan)
+    {
+      c.duration_ns = plan->duration_ns;
+      c.chunk_ns = plan->chunk_ns;
+      c.first_ns = plan->first_chunk_ns;
+    }
+  if (!rungs || rungs->len == 0 || !c.duration_ns || !c.chunk_ns || !chunks)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "the video has no media plan (yet)");
       return NULL;
     }
-  if (!reel_ladder_from_json (rungs_node, &rungs, error))
-    {
-      g_prefix_error (error, "the video's media plan: ");
-      return NULL;
-    }
   json_object_set_string_member (job, "video_id", id);
   json_object_set_string_member (job, "original", original);
-  json_object_set_int_member (job, "segment_ns", reel_json_get_int (plan, "segment_ns", 0));
+  json_object_set_int_member (job, "segment_ns", (gint64)plan->segment_ns);
   if (g_str_equal (kind, "chunk"))
     {
       guint64 start, len;
@@ -132,10 +102,9 @@ reel_ingest_job (const char *kind, const char *id, JsonObject *plan, const char 
 }
 
 static gboolean
-queue_job (ReelIngest *in, const char *kind, JsonObject *plan, const char *original, guint chunk,
-           GError **error)
+queue_job (ReelIngest *in, const char *kind, const char *id, const ReelVideoPlan *plan,
+           const char *original, guint chunk, GError **error)
 {
-  const char *id = json_object_get_string_member (plan, "video_id");
   g_autoptr (JsonObject) job = reel_ingest_job (kind, id, plan, original, chunk, error);
   g_autofree char *job_id
       = g_str_equal (kind, "chunk") ? g_strdup_printf ("%s-%u", id, chunk) : g_strdup (id);
@@ -143,16 +112,15 @@ queue_job (ReelIngest *in, const char *kind, JsonObject *plan, const char *origi
 }
 
 static gboolean
-queue_media_jobs (ReelIngest *in, JsonObject *plan, const char *original, GError **error)
+queue_media_jobs (ReelIngest *in, const char *id, const ReelVideoPlan *plan, const char *original,
+                  GError **error)
 {
-  guint chunks = (guint)json_object_get_int_member (plan, "chunks_total");
-  for (guint i = 0; i < chunks; i++)
-    if (!queue_job (in, "chunk", plan, original, i, error))
+  for (guint i = 0; i < plan->chunks_total; i++)
+    if (!queue_job (in, "chunk", id, plan, original, i, error))
       return FALSE;
-  if (!queue_job (in, "poster", plan, original, 0, error))
+  if (!queue_job (in, "poster", id, plan, original, 0, error))
     return FALSE;
-  return !json_object_get_boolean_member (plan, "has_audio")
-         || queue_job (in, "audio", plan, original, 0, error);
+  return !plan->has_audio || queue_job (in, "audio", id, plan, original, 0, error);
 }
 
 /* One frame's duration; for variable frame rates, that of 60 fps. */
@@ -190,8 +158,8 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   const char *original = json_object_get_string_member_with_default (d, "original", NULL);
   g_autofree char *path = NULL, *subject = NULL;
   g_autoptr (ReelProbe) p = NULL;
-  g_autoptr (GArray) rungs = NULL;
-  g_autoptr (JsonObject) ev = json_object_new ();
+  g_autoptr (ReelVideoPlan) plan = g_new0 (ReelVideoPlan, 1);
+  g_autoptr (JsonObject) ev = NULL;
   guint64 segment_ns = (guint64)in->cfg->segment_s * G_GUINT64_CONSTANT (1000000000);
   ReelChunking c = { 0 };
   guint chunks;
@@ -216,22 +184,20 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   chunks = reel_plan_chunks (&c);
   if (!reel_plan_check (&in->caps, p, chunks, error))
     return FALSE;
-  rungs = reel_ladder_for_source (in->ladder, p->width, p->height);
-
-  json_object_set_string_member (ev, "video_id", id);
-  json_object_set_int_member (ev, "duration_ns", (gint64)p->duration_ns);
-  json_object_set_int_member (ev, "width", p->width);
-  json_object_set_int_member (ev, "height", p->height);
-  json_object_set_int_member (ev, "rotation", p->rotation);
-  json_object_set_int_member (ev, "fps_n", p->fps_n);
-  json_object_set_int_member (ev, "fps_d", p->fps_d);
-  json_object_set_boolean_member (ev, "has_audio", p->has_audio);
-  json_object_set_string_member (ev, "video_codec", p->video_codec);
-  json_object_set_int_member (ev, "segment_ns", (gint64)segment_ns);
-  json_object_set_int_member (ev, "first_chunk_ns", (gint64)c.first_ns);
-  json_object_set_int_member (ev, "chunk_ns", (gint64)c.chunk_ns);
-  json_object_set_int_member (ev, "chunks_total", chunks);
-  json_object_set_array_member (ev, "rungs", reel_ladder_to_json (rungs));
+  plan->rungs = reel_ladder_for_source (in->cfg->ladder.rungs, p->width, p->height);
+  plan->duration_ns = p->duration_ns;
+  plan->width = p->width;
+  plan->height = p->height;
+  plan->rotation = p->rotation;
+  plan->fps_n = p->fps_n;
+  plan->fps_d = p->fps_d;
+  plan->has_audio = p->has_audio;
+  plan->video_codec = g_strdup (p->video_codec);
+  plan->segment_ns = segment_ns;
+  plan->first_chunk_ns = c.first_ns;
+  plan->chunk_ns = c.chunk_ns;
+  plan->chunks_total = chunks;
+  ev = reel_video_plan_to_event (plan, id);
   subject = reel_event_subject ("video", id);
   /* A video deleted while it was probed gets no plan and no jobs. */
   if (reel_job_cancelled (job))
@@ -240,10 +206,10 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
                    "the ingest was cancelled (the video was deleted)");
       return FALSE;
     }
-  /* The plan is in the log before any job exists, so the assembler always
+  /* The plan is in the log before any job exists, so the lifecycle always
    * knows what it is assembling. */
   return reel_events_publish (in->bus, subject, "video.probed", 1, NULL, ev, FALSE, NULL, error)
-         && queue_media_jobs (in, ev, original, error);
+         && queue_media_jobs (in, id, plan, original, error);
 }
 
 static void
@@ -254,8 +220,7 @@ give_up_ingest (const ReelJob *job, const GError *error, gpointer data)
   const char *id
       = json_object_get_string_member_with_default (reel_job_data (job), "video_id", NULL);
   if (id
-      && !reel_ingest_fail_video (in->bus, id, error ? error->message : "processing failed",
-                                  &local))
+      && !reel_lifecycle_fail (in->bus, id, error ? error->message : "processing failed", &local))
     g_warning ("cannot record the failure of video %s: %s", id, local->message);
 }
 
@@ -267,8 +232,6 @@ reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
   in->cfg = cfg;
   in->bus = bus;
   in->blobs = blobs;
-  /* The config parser validated the ladder already. */
-  g_assert_true (reel_ladder_parse (cfg->ladder, &in->ladder, NULL));
   in->caps.max_duration_ns = (guint64)cfg->max_duration_s * GST_SECOND;
   in->caps.max_frames = cfg->max_frames;
   in->caps.max_width = cfg->max_width;
@@ -292,6 +255,5 @@ reel_ingest_stop (ReelIngest *in)
     return;
   reel_job_worker_request_stop (in->worker);
   reel_job_worker_stop (in->worker);
-  g_array_unref (in->ladder);
   g_free (in);
 }

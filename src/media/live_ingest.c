@@ -1,14 +1,15 @@
 /* See live_ingest.h. */
 #include "media/live_ingest.h"
 #include "app/live.h"
-#include "app/videos.h"
+#include "app/video/lifecycle.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/metrics.h"
 #include "core/json.h"
 #include "media/child.h"
-#include "media/ingest.h"
 #include "media/pipeline.h"
 #include "media/plan.h"
+#include "store/blob_keys.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
@@ -34,7 +35,6 @@ struct ReelLiveIngest
   char *work_dir;
   GHashTable *sessions; /* channel -> Session (listening or streaming) */
   GHashTable *failed;   /* channel -> gint64* monotonic time of the last failure */
-  GArray *ladder;       /* ReelRung of live.ladder */
   guint scan;
   guint finishing; /* sessions being handed to the upload path */
   guint deciding;  /* callers being checked on a thread */
@@ -112,9 +112,9 @@ ingest_line (ReelLiveIngest *li, Session *s, GError **error)
 
   if (!rung_tpl)
     return NULL;
-  for (guint i = 0; i < li->ladder->len; i++)
+  for (guint i = 0; i < li->cfg->live_ladder.rungs->len; i++)
     {
-      ReelRung *r = &g_array_index (li->ladder, ReelRung, i);
+      ReelRung *r = &g_array_index (li->cfg->live_ladder.rungs, ReelRung, i);
       g_autoptr (GHashTable) rv = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
       g_autofree char *output = NULL;
       g_hash_table_insert (rv, "index", g_strdup_printf ("%u", i));
@@ -127,7 +127,7 @@ ingest_line (ReelLiveIngest *li, Session *s, GError **error)
     }
   g_hash_table_insert (v, "uri", srt_uri (li->cfg, s->slot));
   g_hash_table_insert (v, "recording", g_strdup (s->recording));
-  g_hash_table_insert (v, "rungs", g_strdup (li->cfg->live_ladder));
+  g_hash_table_insert (v, "rungs", g_strdup (li->cfg->live_ladder.text));
   g_hash_table_insert (v, "segment",
                        g_strdup_printf ("%" G_GUINT64_FORMAT, li->cfg->segment_s * GST_SECOND));
   g_hash_table_insert (v, "preset", g_strdup (li->cfg->x264_preset));
@@ -161,7 +161,7 @@ caller_allowed (Session *s, const char *stream_id)
       g_message ("live: refused a caller on %s's port: wrong stream key", s->channel);
       return FALSE;
     }
-  rungs = reel_ladder_to_json (li->ladder);
+  rungs = reel_ladder_to_json (li->cfg->live_ladder.rungs);
   if (!reel_bus_reset_live_stream (li->bus, stream, prefix, li->cfg->live_window_s,
                                    li->cfg->live_max_bytes, li->cfg->stream_replicas, &error)
       || !reel_live_publish_started (li->bus, s->channel, s->session,
@@ -237,15 +237,14 @@ finish_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
         g_warning ("live: %s's recording cannot become a video: %s", s->channel, error->message);
       else
         {
-          key = reel_videos_original_key (id);
+          key = reel_blob_key_original (id);
           if (!reel_blobs_put_file (li->blobs, key, s->recording, &error)
-              || !reel_ingest_enqueue (li->bus, id, key, &error)
-              || !reel_videos_mark_uploaded (li->bus, id, s->channel, key, (guint64)st.st_size,
-                                             NULL, &error))
+              || !reel_lifecycle_accept_original (li->bus, id, s->channel, (guint64)st.st_size,
+                                                  NULL, &error))
             {
               g_warning ("live: cannot store %s's recording: %s", s->channel, error->message);
               g_clear_error (&error);
-              reel_ingest_fail_video (li->bus, id, "the live recording could not be stored", NULL);
+              reel_lifecycle_fail (li->bus, id, "the live recording could not be stored", NULL);
             }
         }
     }
@@ -448,7 +447,6 @@ ReelLiveIngest *
 reel_live_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelBlobs *blobs)
 {
   ReelLiveIngest *li = g_new0 (ReelLiveIngest, 1);
-  g_autoptr (GError) error = NULL;
   li->cfg = cfg;
   li->bus = bus;
   li->store = store;
@@ -457,9 +455,6 @@ reel_live_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, R
   g_mkdir_with_parents (li->work_dir, 0700);
   li->sessions = g_hash_table_new (g_str_hash, g_str_equal);
   li->failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  /* The config parser has checked the ladder. */
-  if (!reel_ladder_parse (cfg->live_ladder, &li->ladder, &error))
-    g_error ("live.ladder: %s", error->message);
   reel_metrics_declare ("reel_live_sessions", REEL_METRIC_GAUGE,
                         "Live streams this node is ingesting now");
   scan (li);
@@ -494,7 +489,6 @@ reel_live_ingest_stop (ReelLiveIngest *li)
     }
   g_hash_table_unref (li->sessions);
   g_hash_table_unref (li->failed);
-  g_array_unref (li->ladder);
   g_free (li->work_dir);
   g_free (li);
 }

@@ -8,6 +8,7 @@
  * continue from chunk to chunk. */
 #pragma once
 
+#include "core/ladder.h"
 #include "media/probe.h"
 
 #include <glib.h>
@@ -26,33 +27,11 @@ G_BEGIN_DECLS
 #define REEL_AUDIO_BITRATE 128000
 #define REEL_AUDIO_RATE 48000
 
-typedef struct
-{
-  char name[16]; /* "720p" */
-  guint width;   /* even, aspect of the source */
-  guint height;  /* even */
-  guint kbps;    /* video bitrate */
-} ReelRung;
-
-/* Parses "NAME:HEIGHT:KBPS,..." (e.g. "720p:720:2800,360p:360:800"). */
-gboolean reel_ladder_parse (const char *text, GArray **rungs, GError **error);
-
 /* The rungs a source of width x height (display orientation) gets: every
  * configured rung not taller than the source, scaled to its aspect ratio
  * with even dimensions; a source smaller than every rung gets one rung at
  * its own (even) size. */
-GArray *reel_ladder_for_source (GArray *ladder, guint width, guint height);
-
-/* Rungs as JSON for plans and jobs: [{name, width (when known), height,
- * kbps}, ...]. */
-JsonArray *reel_ladder_to_json (GArray *rungs);
-
-/* Reads them back (node: the "rungs" member, or NULL when missing): the one
- * place rungs come from JSON, so a plan or job that is not well formed is
- * REEL_ERROR_INVALID here, with names that are safe file names (letters
- * and digits, as reel_ladder_parse requires) and sizes and rates in the
- * ranges a ladder can have. */
-gboolean reel_ladder_from_json (JsonNode *node, GArray **rungs, GError **error);
+GArray *reel_ladder_for_source (const GArray *ladder, guint width, guint height);
 
 /* How a video's timeline is cut into chunks: the first chunk is short (one
  * segment by default) so the video is playable as soon as possible; the

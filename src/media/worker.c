@@ -1,5 +1,6 @@
 /* See worker.h. */
 #include "media/worker.h"
+#include "app/video/chunks.h"
 #include "bus/events.h"
 #include "bus/jobs.h"
 #include "core/error.h"
@@ -9,6 +10,7 @@
 #include "media/cmaf.h"
 #include "media/pipeline.h"
 #include "media/plan.h"
+#include "store/blob_keys.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
@@ -142,8 +144,9 @@ remove_dir (const char *dir)
   g_rmdir (dir);
 }
 
-/* Cuts one output file into segments, stores them, and describes them. */
-static JsonObject *
+/* Cuts one output file into segments, stores them, and describes them
+ * (the chunk table's form, app/video/chunks.h). */
+static ReelChunkRendition *
 store_rendition (ReelWorker *w, const char *video, const char *name, const char *file,
                  guint64 offset_ns, guint first_index, const char *init_name, gboolean allow_empty,
                  guint priming_samples, GError **error)
@@ -153,9 +156,8 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
   gsize len;
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (ReelCmaf) c = NULL;
-  g_autofree char *init_key = g_strdup_printf ("videos/%s/%s/%s", video, name, init_name);
-  JsonObject *out;
-  JsonArray *durations, *sizes;
+  g_autofree char *init_key = reel_blob_key_segment (video, name, init_name);
+  g_autoptr (ReelChunkRendition) out = reel_chunk_rendition_new (name, first_index);
 
   if (!g_file_get_contents (file, &data, &len, error))
     return NULL;
@@ -165,12 +167,7 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
     {
       /* The container runs a little longer than the picture (sound after
        * the last frame): the last chunk may hold no frames. */
-      out = json_object_new ();
-      json_object_set_string_member (out, "name", name);
-      json_object_set_int_member (out, "first_segment", first_index);
-      json_object_set_array_member (out, "durations_ns", json_array_new ());
-      json_object_set_array_member (out, "sizes", json_array_new ());
-      return out;
+      return g_steal_pointer (&out);
     }
   if (!c && g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
     {
@@ -193,28 +190,17 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
     return NULL;
   if (!reel_blobs_put (w->blobs, init_key, c->init, error))
     return NULL;
-  durations = json_array_new ();
-  sizes = json_array_new ();
   for (guint i = 0; i < c->segments->len; i++)
     {
-      g_autofree char *key = g_strdup_printf ("videos/%s/%s/%u.m4s", video, name, first_index + i);
+      g_autofree char *key = reel_blob_key_media_segment (video, name, first_index + i);
       if (!reel_blobs_put (w->blobs, key, c->segments->pdata[i], error))
-        {
-          json_array_unref (durations);
-          json_array_unref (sizes);
-          return NULL;
-        }
-      json_array_add_int_element (durations, (gint64)g_array_index (c->durations_ns, guint64, i));
-      json_array_add_int_element (sizes, (gint64)g_bytes_get_size (c->segments->pdata[i]));
+        return NULL;
+      reel_chunk_rendition_add_segment (out, g_array_index (c->durations_ns, guint64, i),
+                                        g_bytes_get_size (c->segments->pdata[i]));
     }
-  out = json_object_new ();
-  json_object_set_string_member (out, "name", name);
-  json_object_set_string_member (out, "codecs", c->codecs ? c->codecs : "");
-  json_object_set_string_member (out, "init", init_name);
-  json_object_set_int_member (out, "first_segment", first_index);
-  json_object_set_array_member (out, "durations_ns", durations);
-  json_object_set_array_member (out, "sizes", sizes);
-  return out;
+  out->codecs = g_strdup (c->codecs ? c->codecs : "");
+  out->init = g_strdup (init_name);
+  return g_steal_pointer (&out);
 }
 
 static void
@@ -336,6 +322,16 @@ announce (ReelWorker *w, const char *video, const char *type, JsonObject *ev, GE
   return reel_events_publish (w->bus, subject, type, 1, NULL, ev, FALSE, NULL, error);
 }
 
+/* The same for a chunk (or the soundtrack): chunk.transcoded or
+ * audio.transcoded, whose data is the chunk table's row. */
+static gboolean
+announce_chunk (ReelWorker *w, const char *type, const ReelChunk *chunk, GError **error)
+{
+  g_autofree char *subject = reel_event_subject ("video", chunk->video_id);
+  g_autoptr (JsonObject) ev = reel_chunk_to_json (chunk);
+  return reel_events_publish (w->bus, subject, type, 1, NULL, ev, FALSE, NULL, error);
+}
+
 static gboolean
 run_chunk (const ReelJob *job, gpointer data, GError **error)
 {
@@ -349,8 +345,7 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
   gboolean last = json_object_get_boolean_member_with_default (d, "last", FALSE);
   g_autofree char *dir = NULL, *init = NULL;
   g_autofree char *chunk_label = g_strdup_printf ("c%u", chunk);
-  g_autoptr (JsonObject) ev = json_object_new ();
-  JsonArray *renditions;
+  g_autoptr (ReelChunk) done = reel_chunk_new (video, chunk);
   const char *hold, *kill = reel_test_fault ("kill-in-chunk");
   gboolean ok = FALSE;
 
@@ -371,27 +366,24 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
   if (!still_wanted (job, error))
     goto out;
   init = g_strdup_printf ("init-%u.mp4", chunk);
-  renditions = json_array_new ();
-  json_object_set_array_member (ev, "renditions", renditions);
   for (guint i = 0; i < json_array_get_length (rungs); i++)
     {
       JsonObject *r = json_array_get_object_element (rungs, i);
       const char *name = json_object_get_string_member (r, "name");
       g_autofree char *file_name = g_strconcat (name, ".mp4", NULL);
       g_autofree char *file = g_build_filename (dir, file_name, NULL);
-      JsonObject *out = store_rendition (w, video, name, file, start, (guint)(start / segment_ns),
-                                         init, last, 0, error);
+      ReelChunkRendition *out = store_rendition (w, video, name, file, start,
+                                                 (guint)(start / segment_ns), init, last, 0, error);
       if (!out)
         goto out;
-      json_object_set_int_member (out, "width", json_object_get_int_member (r, "width"));
-      json_object_set_int_member (out, "height", json_object_get_int_member (r, "height"));
-      json_object_set_int_member (out, "kbps", json_object_get_int_member (r, "kbps"));
-      json_array_add_object_element (renditions, out);
+      out->width = (guint)json_object_get_int_member (r, "width");
+      out->height = (guint)json_object_get_int_member (r, "height");
+      out->kbps = (guint)json_object_get_int_member (r, "kbps");
+      g_ptr_array_add (done->renditions, out);
       if (kill && g_ascii_strtoull (kill, NULL, 10) == chunk)
         raise (SIGKILL);
     }
-  json_object_set_int_member (ev, "chunk", chunk);
-  ok = announce (w, video, "chunk.transcoded", ev, error);
+  ok = announce_chunk (w, "chunk.transcoded", done, error);
 out:
   remove_dir (dir);
   return ok;
@@ -404,8 +396,8 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
   JsonObject *d = reel_job_data (job);
   const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
   g_autofree char *dir = NULL, *file = NULL;
-  g_autoptr (JsonObject) ev = json_object_new ();
-  JsonObject *out;
+  g_autoptr (ReelChunk) done = reel_chunk_new (video, REEL_CHUNK_AUDIO);
+  ReelChunkRendition *out;
   gboolean ok = FALSE;
 
   if (!(dir = run_job_pipeline (w, job, "audio", "audio", "video", error)))
@@ -417,9 +409,9 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
                          error);
   if (!out)
     goto out;
-  json_object_set_int_member (out, "bitrate", REEL_AUDIO_BITRATE);
-  json_object_set_object_member (ev, "rendition", out);
-  ok = announce (w, video, "audio.transcoded", ev, error);
+  out->bitrate = REEL_AUDIO_BITRATE;
+  g_ptr_array_add (done->renditions, out);
+  ok = announce_chunk (w, "audio.transcoded", done, error);
 out:
   remove_dir (dir);
   return ok;
@@ -447,7 +439,7 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   if (!g_file_get_contents (file, &jpeg, &len, error))
     goto out;
   bytes = g_bytes_new_take (g_steal_pointer (&jpeg), len);
-  key = g_strdup_printf ("videos/%s/%s", video, REEL_POSTER_FILE);
+  key = reel_blob_key_video_file (video, REEL_POSTER_FILE);
   if (!reel_blobs_put (w->blobs, key, bytes, error))
     goto out;
   json_object_set_string_member (ev, "file", REEL_POSTER_FILE);

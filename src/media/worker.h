@@ -24,9 +24,6 @@
 
 G_BEGIN_DECLS
 
-/* The poster's file name beside a video's renditions (videos/<id>/). */
-#define REEL_POSTER_FILE "poster.jpg"
-
 typedef struct ReelWorker ReelWorker;
 
 ReelWorker *reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs);

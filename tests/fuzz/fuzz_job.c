@@ -8,6 +8,7 @@
  * quoted into the line, and none may lead a file elsewhere). */
 #include "core/config.h"
 #include "core/json.h"
+#include "app/video/record.h"
 #include "fuzz.h"
 #include "media/ingest.h"
 #include "media/worker.h"
@@ -69,8 +70,11 @@ run (const uint8_t *data, size_t size)
       g_autoptr (GError) plan_error = NULL;
       /* The input as a plan: the chunk index from its own "chunk" member. */
       guint chunk = (guint)reel_json_get_int (job, "chunk", 0);
+      g_autoptr (ReelVideoPlan) plan = reel_video_plan_from_json (job, &plan_error);
       g_autoptr (JsonObject) made
-          = reel_ingest_job (kinds[i], "AAAAAAAAAAA", job, "originals/x", chunk, &plan_error);
+          = plan ? reel_ingest_job (kinds[i], "AAAAAAAAAAA", plan, "originals/x", chunk,
+                                    &plan_error)
+                 : NULL;
       check_pipeline (cfg, kinds[i], job);
       if (made)
         check_pipeline (cfg, kinds[i], made);

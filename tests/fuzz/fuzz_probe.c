@@ -10,6 +10,7 @@
  * crash. */
 #include "core/config.h"
 #include "core/json.h"
+#include "app/video/record.h"
 #include "fuzz.h"
 #include "media/ingest.h"
 #include "media/plan.h"
@@ -32,11 +33,13 @@ frame_ns (const ReelProbe *p)
 }
 
 static void
-check_job (JsonObject *plan, const char *kind, guint chunk)
+check_job (JsonObject *plan_json, const char *kind, guint chunk)
 {
   g_autoptr (GError) error = NULL;
+  /* Read back as a worker's reeld reads video.probed. */
+  g_autoptr (ReelVideoPlan) plan = reel_video_plan_from_json (plan_json, &error);
   g_autoptr (JsonObject) job
-      = reel_ingest_job (kind, "AbCdEfGhIjK", plan, "originals/x", chunk, &error);
+      = plan ? reel_ingest_job (kind, "AbCdEfGhIjK", plan, "originals/x", chunk, &error) : NULL;
   g_autofree char *line = NULL;
   if (!job)
     fprintf (stderr, "no %s job %u: %s\n", kind, chunk, error->message);

@@ -240,13 +240,16 @@ test_parse (void)
   }
 }
 
-static JsonObject *
-video (const char *state, gint64 duration_ns)
+static ReelVideo *
+video (ReelVideoState state, gint64 duration_ns)
 {
-  JsonObject *v = json_object_new ();
-  json_object_set_string_member (v, "state", state);
+  ReelVideo *v = reel_video_new ("AAAAAAAAAAA");
+  v->state = state;
   if (duration_ns)
-    json_object_set_int_member (v, "duration_ns", duration_ns);
+    {
+      v->plan = g_new0 (ReelVideoPlan, 1);
+      v->plan->duration_ns = duration_ns;
+    }
   return v;
 }
 
@@ -254,10 +257,10 @@ static void
 test_check_video (void)
 {
   ReelAction a = { 0 };
-  g_autoptr (JsonObject) ready = video ("ready", 10000000000);
-  g_autoptr (JsonObject) playable = video ("playable", 10000000000);
-  g_autoptr (JsonObject) processing = video ("processing", 10000000000);
-  g_autoptr (JsonObject) uploading = video ("uploading", 0);
+  g_autoptr (ReelVideo) ready = video (REEL_VIDEO_READY, 10000000000);
+  g_autoptr (ReelVideo) playable = video (REEL_VIDEO_PLAYABLE, 10000000000);
+  g_autoptr (ReelVideo) processing = video (REEL_VIDEO_PROCESSING, 10000000000);
+  g_autoptr (ReelVideo) uploading = video (REEL_VIDEO_UPLOADING, 0);
   g_autoptr (GError) error = NULL;
 
   a.position_ns = 10000000000;

@@ -68,7 +68,11 @@ test_set (void)
   g_assert_true (reel_config_set (cfg, "live.window_seconds", "60", &error));
   g_assert_cmpuint (cfg->live_window_s, ==, 60);
   g_assert_true (reel_config_set (cfg, "live.ladder", "240p:240:400", &error));
-  g_assert_cmpstr (cfg->live_ladder, ==, "240p:240:400");
+  g_assert_cmpstr (cfg->live_ladder.text, ==, "240p:240:400");
+  /* Parsed once, here: what uses the ladder reads its rungs. */
+  g_assert_cmpuint (cfg->live_ladder.rungs->len, ==, 1);
+  g_assert_cmpuint (g_array_index (cfg->live_ladder.rungs, ReelRung, 0).height, ==, 240);
+  g_assert_cmpuint (cfg->ladder.rungs->len, ==, 5);
   g_assert_no_error (error);
 }
 
@@ -215,6 +219,9 @@ test_errors (void)
       g_assert_nonnull (strstr (error->message, bad[i][0]));
     }
   g_assert_cmpuint (cfg->listen_port, ==, 8080);
+  /* A refused ladder leaves the one before, text and rungs alike. */
+  g_assert_cmpstr (cfg->live_ladder.text, ==, "720p:720:2800,360p:360:800");
+  g_assert_cmpuint (cfg->live_ladder.rungs->len, ==, 2);
 }
 
 static void

@@ -1,9 +1,10 @@
-/* media/plan: ladder parsing, rungs for a source, chunk arithmetic, the
- * limits on what a probed upload may ask for, the probe's trip from the
- * media child to reeld, and rungs read back from plans and jobs. */
+/* core/ladder and media/plan: ladder parsing and the rungs' JSON, rungs for a source, chunk
+ * arithmetic, the limits on what a probed upload may ask for, the probe's trip from the media
+ * child to reeld, and rungs read back from plans and jobs. */
 #include "core/config.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "app/video/record.h"
 #include "media/ingest.h"
 #include "media/plan.h"
 #include "media/worker.h"
@@ -26,6 +27,55 @@ test_parse (void)
       g_assert_false (reel_ladder_parse (bad[i], &r, &e));
       g_assert_error (e, REEL_ERROR, REEL_ERROR_INVALID);
     }
+}
+
+/* Rungs go to JSON (plans, jobs, records) and come back the same; a rung
+ * that is not one is refused with its index. */
+static void
+test_rungs_json (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ladder = NULL, source = NULL, back = NULL;
+  g_autoptr (JsonArray) json = NULL;
+  g_autofree char *text = NULL;
+  g_assert_true (reel_ladder_parse ("720p:720:2800,360p:360:800", &ladder, &error));
+  g_assert_no_error (error);
+  source = reel_ladder_for_source (ladder, 1280, 720);
+  json = reel_ladder_to_json (source);
+  {
+    g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), json);
+    text = reel_json_to_string (node);
+  }
+  g_assert_cmpstr (text, ==,
+                   "[{\"name\":\"720p\",\"width\":1280,\"height\":720,\"kbps\":2800},"
+                   "{\"name\":\"360p\",\"width\":640,\"height\":360,\"kbps\":800}]");
+  {
+    g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), json);
+    g_assert_true (reel_ladder_from_json (node, &back, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (back->len, ==, 2);
+  g_assert_cmpmem (back->data, back->len * sizeof (ReelRung), source->data,
+                   source->len * sizeof (ReelRung));
+  {
+    const char *bad[] = { "[{\"name\":\"a/b\",\"height\":2,\"kbps\":3}]",
+                          "[{\"height\":2,\"kbps\":3}]",
+                          "[{\"name\":\"a\",\"height\":-2,\"kbps\":3}]",
+                          "[{\"name\":\"a\",\"height\":2}]",
+                          "[{\"name\":\"a\",\"height\":2,\"kbps\":\"3\"}]",
+                          "[7]",
+                          "[]",
+                          "{}" };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr (GError) e = NULL;
+        g_autoptr (JsonNode) node = json_from_string (bad[i], NULL);
+        g_autoptr (GArray) r = NULL;
+        g_assert_false (reel_ladder_from_json (node, &r, &e));
+        g_assert_null (r);
+        g_assert_error (e, REEL_ERROR, REEL_ERROR_INVALID);
+      }
+  }
 }
 
 static void
@@ -112,48 +162,6 @@ test_short_first_chunk (void)
   g_assert_cmpuint (reel_plan_chunks (&c), ==, 1);
 }
 
-/* Rungs come back from JSON as they went in; anything else is refused,
- * names that are not letters and digits above all: they become file
- * names in the worker's output directory. */
-static void
-test_from_json (void)
-{
-  const char *bad[] = { "[]",
-                        "{}",
-                        "[1]",
-                        "[{\"name\":\"720p\",\"height\":720}]",
-                        "[{\"name\":\"../x\",\"height\":720,\"kbps\":800}]",
-                        "[{\"name\":\"a/b\",\"height\":720,\"kbps\":800}]",
-                        "[{\"name\":\"\",\"height\":720,\"kbps\":800}]",
-                        "[{\"name\":\"abcdefghijklmnop\",\"height\":720,\"kbps\":800}]",
-                        "[{\"name\":\"720p\",\"height\":0,\"kbps\":800}]",
-                        "[{\"name\":\"720p\",\"height\":720,\"kbps\":\"800\"}]",
-                        "[{\"name\":\"720p\",\"height\":720,\"kbps\":800,\"width\":[]}]" };
-  g_autoptr (GArray) ladder = NULL, back = NULL;
-  g_autoptr (GArray) rungs = NULL;
-  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (reel_ladder_parse ("720p:720:2800,360p:360:800", &ladder, NULL));
-  rungs = reel_ladder_for_source (ladder, 1920, 1080);
-  json_node_take_array (node, reel_ladder_to_json (rungs));
-  g_assert_true (reel_ladder_from_json (node, &back, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (back->len, ==, rungs->len);
-  g_assert_cmpmem (back->data, back->len * sizeof (ReelRung), rungs->data,
-                   rungs->len * sizeof (ReelRung));
-  g_assert_false (reel_ladder_from_json (NULL, &back, &error));
-  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_autoptr (JsonNode) n = json_from_string (bad[i], NULL);
-      g_autoptr (GArray) none = NULL;
-      g_clear_error (&error);
-      g_assert_false (reel_ladder_from_json (n, &none, &error));
-      g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
-    }
-}
-
 /* Found by tests/fuzz/fuzz_job.c: a plan without rungs, or with a rung
  * that is not an object, made reel_ingest_job emit GLib criticals (and a
  * job of garbage); a job's rung names went into the output file names
@@ -170,7 +178,8 @@ test_jobs (void)
       plan_text, "[{\"name\":\"720p\",\"width\":1280,\"height\":720,\"kbps\":2800}]");
   g_autofree char *no_rungs = g_strdup_printf (plan_text, "null");
   g_autofree char *odd_rung = g_strdup_printf (plan_text, "[7]");
-  g_autoptr (JsonObject) plan = reel_json_parse_object (good, strlen (good), NULL);
+  g_autoptr (JsonObject) plan_json = reel_json_parse_object (good, strlen (good), NULL);
+  g_autoptr (ReelVideoPlan) plan = reel_video_plan_from_json (plan_json, &error);
   g_autoptr (JsonObject) job = reel_ingest_job ("chunk", "AbCdEfGhIjK", plan, "o", 1, &error);
   g_autofree char *line = NULL;
   JsonObject *rung;
@@ -182,15 +191,17 @@ test_jobs (void)
   g_clear_pointer (&line, g_free);
 
   {
+    /* Refused where a plan is read, before any job is made of it. */
     g_autoptr (JsonObject) p = reel_json_parse_object (no_rungs, strlen (no_rungs), NULL);
-    g_autoptr (JsonObject) none = reel_ingest_job ("poster", "AbCdEfGhIjK", p, "o", 0, &error);
+    g_autoptr (ReelVideoPlan) none = reel_video_plan_from_json (p, &error);
     g_assert_null (none);
     g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
     g_clear_error (&error);
   }
   {
+    /* Refused where a plan is read, before any job is made of it. */
     g_autoptr (JsonObject) p = reel_json_parse_object (odd_rung, strlen (odd_rung), NULL);
-    g_autoptr (JsonObject) none = reel_ingest_job ("chunk", "AbCdEfGhIjK", p, "o", 0, &error);
+    g_autoptr (ReelVideoPlan) none = reel_video_plan_from_json (p, &error);
     g_assert_null (none);
     g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
     g_clear_error (&error);
@@ -312,9 +323,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/plan/parse", test_parse);
   g_test_add_func ("/plan/for-source", test_for_source);
+  g_test_add_func ("/plan/rungs-json", test_rungs_json);
   g_test_add_func ("/plan/chunks", test_chunks);
   g_test_add_func ("/plan/short-first-chunk", test_short_first_chunk);
-  g_test_add_func ("/plan/from-json", test_from_json);
   g_test_add_func ("/plan/jobs", test_jobs);
   g_test_add_func ("/plan/check", test_check);
   g_test_add_func ("/plan/probe-json", test_probe_json);

@@ -1,6 +1,8 @@
 /* store/store: transactions, abort on scope exit, checkpoints, drop, and
- * big-endian keys that sort numerically. */
+ * big-endian keys that sort numerically; store/watermark: waiting for the
+ * read models to reach a sequence. */
 #include "store/store.h"
+#include "store/watermark.h"
 
 #include "harness-free-tmp.h"
 
@@ -211,6 +213,72 @@ test_counters_drop (void)
   rmtree (dir);
 }
 
+typedef struct
+{
+  guint calls;
+  gboolean reached;
+} WaitResult;
+
+static void
+wait_done (gboolean reached, gpointer data)
+{
+  WaitResult *r = data;
+  r->calls++;
+  r->reached = reached;
+}
+
+static gpointer
+raise_from_thread (gpointer data)
+{
+  reel_watermark_raise (data, 7);
+  return NULL;
+}
+
+/* A waiter is answered on the main context once its sequence is reached,
+ * raised from another thread (the projector's feed); a watermark never goes
+ * down; a sequence already reached is answered at once. */
+static void
+test_watermark_wait (void)
+{
+  g_autoptr (ReelWatermark) w = reel_watermark_new (3);
+  WaitResult early = { 0 }, now = { 0 };
+  GThread *t;
+
+  reel_watermark_wait (w, 5, 60000, wait_done, &early);
+  reel_watermark_wait (w, 3, 60000, wait_done, &now);
+  g_assert_cmpuint (now.calls, ==, 1);
+  g_assert_true (now.reached);
+  g_assert_cmpuint (early.calls, ==, 0);
+  t = g_thread_new ("raise", raise_from_thread, w);
+  g_thread_join (t);
+  g_assert_cmpuint (early.calls, ==, 0); /* not before the main context runs */
+  while (!early.calls)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (early.reached);
+  reel_watermark_raise (w, 4);
+  g_assert_cmpuint (reel_watermark_reached (w), ==, 7);
+  g_assert_true (reel_watermark_wait_sync (w, 7, 10));
+}
+
+/* A waiter gives up after its timeout, and closing answers the rest. */
+static void
+test_watermark_timeout_close (void)
+{
+  g_autoptr (ReelWatermark) w = reel_watermark_new (0);
+  WaitResult slow = { 0 }, closed = { 0 };
+
+  reel_watermark_wait (w, 1, 20, wait_done, &slow);
+  reel_watermark_wait (w, 2, 60000, wait_done, &closed);
+  while (!slow.calls)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (slow.reached);
+  g_assert_cmpuint (closed.calls, ==, 0);
+  g_assert_false (reel_watermark_wait_sync (w, 2, 30));
+  reel_watermark_close (w);
+  g_assert_cmpuint (closed.calls, ==, 1);
+  g_assert_false (closed.reached);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -220,5 +288,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/u64-keys", test_u64_keys);
   g_test_add_func ("/store/scan", test_scan);
   g_test_add_func ("/store/counters-drop", test_counters_drop);
+  g_test_add_func ("/store/watermark-wait", test_watermark_wait);
+  g_test_add_func ("/store/watermark-timeout-close", test_watermark_timeout_close);
   return g_test_run ();
 }

@@ -1,5 +1,7 @@
-/* Videos: the video aggregate from creation to upload (the media pipeline
- * later moves it on to processing, playable, ready or failed).
+/* Videos: the video records, their creation, edits and deletion, and the
+ * videos projection. Their state (processing, playable, ready or failed)
+ * is moved only by the lifecycle (app/video/lifecycle.h), to which the
+ * projection hands the events that move it.
  *
  * Events (subject reel.ev.video.<id>):
  *   video.created         a creator started an upload: id, owner, title, ...
@@ -11,7 +13,7 @@
  *   video.poster          a worker made the poster JPEG
  *   video.failed          the video cannot be processed, with a reason
  *   video.ready           every chunk and the soundtrack are done (announced
- *                         once, on reel.ev.video.<id>.ready; see below)
+ *                         once, on reel.ev.video.<id>.ready: lifecycle.h)
  *   video.edited          the owner changed the title and/or description
  *   video.deleted         the owner deleted it: the record and its chunk table
  *                         go (playback answers 404); its blobs are reclaimed
@@ -20,12 +22,14 @@
  *                         playlists name cdn.base_url from then on
  * State: uploading -> processing -> playable (chunk 0 and the sound are
  * done, so playback can start) -> ready (every chunk is done); or failed.
- * Table VIDEOS: id -> {"id","owner","title","description","filename","size",
- *   "state","created_at","updated_at","original"?,"error"?}.
+ * Table VIDEOS: id -> the record (ReelVideo, app/video/record.h, where its
+ * stored form is described); table CHUNKS: app/video/chunks.h.
  * A video id is 11 characters of base64url (64 random bits): short enough
  * for a URL, far too many to guess or collide. */
 #pragma once
 
+#include "app/video/chunks.h"
+#include "app/video/record.h"
 #include "bus/events.h"
 #include "store/store.h"
 
@@ -51,31 +55,33 @@ gboolean reel_videos_validate_draft (const ReelVideoDraft *draft, guint64 max_si
 /* Publishes video.created; returns the new id. */
 gboolean reel_videos_create (ReelBus *bus, const ReelVideoDraft *draft, guint64 max_size, char **id,
                              guint64 *seq, GError **error);
-gboolean reel_videos_mark_uploaded (ReelBus *bus, const char *id, const char *actor,
-                                    const char *blob_key, guint64 size, guint64 *seq,
-                                    GError **error);
 gboolean reel_videos_abort_upload (ReelBus *bus, const char *id, const char *actor, guint64 *seq,
                                    GError **error);
 
-/* The stored record plus "views" (from the views projection, app/views.h;
- * never stored in the record); REEL_ERROR_NOT_FOUND when absent. */
-JsonObject *reel_videos_get (ReelStore *store, const char *id, GError **error);
+/* The stored record with its views counted now (the views projection,
+ * app/views.h); REEL_ERROR_NOT_FOUND when absent. */
+ReelVideo *reel_videos_get (ReelStore *store, const char *id, GError **error);
 /* The well-formed video_id of an event's data; REEL_ERROR_INVALID otherwise. */
 const char *reel_videos_event_id (const ReelEvent *ev, GError **error);
 
 /* The stored record inside a transaction; NULL with error unset when absent. */
-JsonObject *reel_videos_load (ReelTxn *txn, const char *id, GError **error);
+ReelVideo *reel_videos_load (ReelTxn *txn, const char *id, GError **error);
 /* The same, but REEL_ERROR_NOT_FOUND when id is not a video's (malformed or
  * absent): for commands and reads about one video. */
-JsonObject *reel_videos_require (ReelTxn *txn, const char *id, GError **error);
-/* The record as the API shows it to anyone. */
-JsonObject *reel_videos_public (JsonObject *record);
+ReelVideo *reel_videos_require (ReelTxn *txn, const char *id, GError **error);
+/* Stores the record, and keeps VIDEOS_UNANNOUNCED (the ready videos whose
+ * video.ready has not been applied) true to it in the same transaction:
+ * what is still to announce survives a crash between the commit that made
+ * a video ready and the announcement. */
+gboolean reel_videos_store (ReelTxn *txn, const ReelVideo *video, GError **error);
+/* Removes the record, its place among the unannounced and its chunk table. */
+gboolean reel_videos_remove (ReelTxn *txn, const char *id, GError **error);
+
+/* The video as the API shows it to anyone. */
+JsonObject *reel_videos_public (const ReelVideo *video);
 /* The same for a record read in txn, with its views counted now (the views
  * projection, app/views.h): what every list of videos shows. */
-JsonObject *reel_videos_list_item (ReelTxn *txn, JsonObject *record);
-
-/* The blob key of a video's original. */
-char *reel_videos_original_key (const char *id);
+JsonObject *reel_videos_list_item (ReelTxn *txn, ReelVideo *video);
 
 /* Publishes video.edited (title and/or description; NULL: unchanged).
  * REEL_ERROR_FORBIDDEN unless user owns the video. */
@@ -91,25 +97,5 @@ gboolean reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, c
 gboolean reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **error);
 
 gboolean reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
-
-/* The assembler's last step. The projection derives a video's state from
- * its chunk table; when that says ready, video.ready announces it to the
- * consumers that act on it (notifications, feed, search). It is published on
- * reel.ev.video.<id>.ready with "no message on this subject yet" as the
- * precondition, so it exists exactly once however many projectors see the
- * completion and however often the log is replayed. TRUE when announced now,
- * already announced, or not (yet) ready. */
-gboolean reel_videos_announce_ready (ReelBus *bus, ReelStore *store, const char *id,
-                                     GError **error);
-
-/* The ids of the videos that are ready but whose video.ready the projection
- * has not applied: what is still to announce (kept in the read model, so a
- * crash between the commit and the announcement forgets none). */
-GPtrArray *reel_videos_unannounced (ReelStore *store, GError **error);
-
-/* The chunk table: what chunk.transcoded said about chunk n (n =
- * REEL_CHUNK_AUDIO for the soundtrack); NULL when not done. */
-#define REEL_CHUNK_AUDIO G_MAXUINT32
-JsonObject *reel_videos_get_chunk (ReelTxn *txn, const char *id, guint32 n, GError **error);
 
 G_END_DECLS

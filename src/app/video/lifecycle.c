@@ -1,0 +1,255 @@
+/* See lifecycle.h. */
+#include "app/video/lifecycle.h"
+#include "app/video/videos.h"
+#include "bus/jobs.h"
+#include "core/error.h"
+#include "core/fault.h"
+#include "core/json.h"
+#include "store/blob_keys.h"
+
+#include <signal.h>
+
+/* What a failure says when its event gives no reason. */
+#define DEFAULT_FAILURE "processing failed"
+
+/* An event's string member, or NULL. */
+static const char *
+event_string (const ReelEvent *ev, const char *member)
+{
+  return json_object_get_string_member_with_default (ev->data, member, NULL);
+}
+
+static void
+replace_str (char **slot, const char *value)
+{
+  g_free (*slot);
+  *slot = g_strdup (value);
+}
+
+/* --- accept an original --- */
+
+/* Queues the ingest job of a video whose original is complete. */
+static gboolean
+enqueue_ingest (ReelBus *bus, const char *video_id, const char *original_key, GError **error)
+{
+  g_autoptr (JsonObject) job = json_object_new ();
+  json_object_set_string_member (job, "video_id", video_id);
+  json_object_set_string_member (job, "original", original_key);
+  return reel_jobs_publish (bus, "ingest", video_id, video_id, job, error);
+}
+
+static gboolean
+mark_uploaded (ReelBus *bus, const char *id, const char *actor, const char *blob_key, guint64 size,
+               guint64 *seq, GError **error)
+{
+  g_autofree char *subject = reel_event_subject ("video", id);
+  g_autoptr (JsonObject) data = json_object_new ();
+  json_object_set_string_member (data, "video_id", id);
+  json_object_set_string_member (data, "original", blob_key);
+  json_object_set_int_member (data, "size", (gint64)size);
+  return reel_events_publish (bus, subject, "video.uploaded", 1, actor, data, FALSE, seq, error);
+}
+
+gboolean
+reel_lifecycle_accept_original (ReelBus *bus, const char *video_id, const char *actor, guint64 size,
+                                guint64 *seq, GError **error)
+{
+  g_autofree char *key = reel_blob_key_original (video_id);
+  return enqueue_ingest (bus, video_id, key, error)
+         && mark_uploaded (bus, video_id, actor, key, size, seq, error);
+}
+
+gboolean
+reel_lifecycle_store_original (ReelBus *bus, ReelUploads *uploads, ReelBlobs *blobs,
+                               const char *video_id, const char *actor, guint64 size, guint64 *seq,
+                               GError **error)
+{
+  g_autofree char *key = reel_blob_key_original (video_id);
+  if (!reel_uploads_complete (uploads, blobs, video_id, key, error))
+    return FALSE;
+  /* Test hook: die between storing the bytes and saying so. */
+  if (reel_test_fault ("kill-before-uploaded"))
+    raise (SIGKILL);
+  return reel_lifecycle_accept_original (bus, video_id, actor, size, seq, error);
+}
+
+/* --- failure --- */
+
+gboolean
+reel_lifecycle_fail (ReelBus *bus, const char *video_id, const char *reason, GError **error)
+{
+  g_autofree char *subject = reel_event_subject ("video", video_id);
+  g_autoptr (JsonObject) data = json_object_new ();
+  json_object_set_string_member (data, "video_id", video_id);
+  json_object_set_string_member (data, "reason", reason);
+  return reel_events_publish (bus, subject, "video.failed", 1, NULL, data, FALSE, NULL, error);
+}
+
+/* --- the state machine (applied by the videos projection) --- */
+
+gboolean
+reel_lifecycle_handles (const char *type)
+{
+  static const char *const types[] = { "video.uploaded",   "video.probed", "chunk.transcoded",
+                                       "audio.transcoded", "video.failed", "video.ready" };
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    if (g_str_equal (type, types[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Records a finished chunk (or the soundtrack) in the chunk table, then
+ * derives progress and state from the table: a redelivered job's second
+ * completion finds its chunk recorded and changes nothing. */
+static gboolean
+apply_transcoded (ReelTxn *txn, ReelVideo *v, const ReelEvent *ev, GError **error)
+{
+  gboolean audio = g_str_equal (ev->type, "audio.transcoded");
+  guint32 n = audio ? REEL_CHUNK_AUDIO
+                    : (guint32)json_object_get_int_member_with_default (ev->data, "chunk", 0);
+  guint total = v->plan ? v->plan->chunks_total : 0;
+  gboolean audio_done;
+  ReelVideoState state;
+
+  if (reel_chunks_has (txn, v->id, n) || reel_video_state_is_final (v->state))
+    return TRUE;
+  if (!reel_chunks_put (txn, v->id, n, ev->data, error))
+    return FALSE;
+  v->chunks_done = reel_chunks_done_prefix (txn, v->id, total);
+  v->progress = TRUE;
+  audio_done = !(v->plan && v->plan->has_audio) || reel_chunks_has (txn, v->id, REEL_CHUNK_AUDIO);
+  state = total > 0 && v->chunks_done == total && audio_done ? REEL_VIDEO_READY
+          : v->chunks_done > 0 && audio_done                 ? REEL_VIDEO_PLAYABLE
+                                                             : REEL_VIDEO_PROCESSING;
+  if (v->state != state)
+    replace_str (&v->updated_at, ev->at);
+  v->state = state;
+  return reel_videos_store (txn, v, error);
+}
+
+gboolean
+reel_lifecycle_apply (ReelTxn *txn, ReelVideo *v, const ReelEvent *ev, GError **error)
+{
+  if (g_str_equal (ev->type, "video.uploaded"))
+    {
+      const char *original = event_string (ev, "original");
+      /* Only an upload in progress moves on: a redelivery changes nothing.
+       * After an interrupted completion, ingest may have run (video.probed)
+       * before this arrives: the record still learns its original. */
+      if (v->state != REEL_VIDEO_UPLOADING)
+        {
+          if (v->original)
+            return TRUE;
+          replace_str (&v->original, original ? original : "");
+          return reel_videos_store (txn, v, error);
+        }
+      v->state = REEL_VIDEO_PROCESSING;
+      replace_str (&v->original, original ? original : "");
+      replace_str (&v->updated_at, ev->at);
+      return reel_videos_store (txn, v, error);
+    }
+  if (g_str_equal (ev->type, "video.probed"))
+    {
+      /* A re-run ingest (redelivered job) publishes the same plan again. */
+      if (v->plan || reel_video_state_is_final (v->state))
+        return TRUE;
+      if (!(v->plan = reel_video_plan_from_json (ev->data, error)))
+        return FALSE;
+      v->state = REEL_VIDEO_PROCESSING;
+      replace_str (&v->updated_at, ev->at);
+      return reel_videos_store (txn, v, error);
+    }
+  if (g_str_equal (ev->type, "chunk.transcoded") || g_str_equal (ev->type, "audio.transcoded"))
+    return apply_transcoded (txn, v, ev, error);
+  if (g_str_equal (ev->type, "video.failed"))
+    {
+      const char *reason = event_string (ev, "reason");
+      if (reel_video_state_is_final (v->state))
+        return TRUE;
+      v->state = REEL_VIDEO_FAILED;
+      replace_str (&v->error, reason ? reason : DEFAULT_FAILURE);
+      replace_str (&v->updated_at, ev->at);
+      return reel_videos_store (txn, v, error);
+    }
+  if (g_str_equal (ev->type, "video.ready"))
+    {
+      if (v->ready_at)
+        return TRUE;
+      replace_str (&v->ready_at, ev->at);
+      return reel_videos_store (txn, v, error);
+    }
+  return TRUE;
+}
+
+/* --- the ready announcement --- */
+
+gboolean
+reel_lifecycle_announce_ready (ReelBus *bus, ReelStore *store, const char *id, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ReelVideo) v = reel_videos_get (store, id, &local);
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = NULL;
+
+  if (!v)
+    {
+      /* Deleted (or aborted) while its last chunks were in flight. */
+      if (g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (v->state != REEL_VIDEO_READY || v->ready_at)
+    return TRUE;
+  json_object_set_string_member (data, "video_id", id);
+  json_object_set_string_member (data, "owner", v->owner);
+  json_object_set_string_member (data, "title", v->title);
+  json_object_set_int_member (data, "duration_ns", v->plan ? (gint64)v->plan->duration_ns : 0);
+  json_object_set_int_member (data, "chunks_total", v->plan ? v->plan->chunks_total : 0);
+  subject = g_strdup_printf ("reel.ev.video.%s.ready", id);
+  if (reel_events_publish (bus, subject, "video.ready", 1, NULL, data, TRUE, NULL, &local))
+    return TRUE;
+  /* Another node (or an earlier run of this log) announced it first. */
+  if (g_error_matches (local, REEL_ERROR, REEL_ERROR_CONFLICT))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
+}
+
+static gboolean
+collect_id (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  g_ptr_array_add (data, g_strndup ((const char *)key, key_len));
+  return TRUE;
+}
+
+static GPtrArray *
+unannounced (ReelStore *store, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  if (!txn
+      || !reel_txn_scan (txn, REEL_DB_VIDEOS_UNANNOUNCED, NULL, 0, NULL, 0, FALSE, collect_id, ids,
+                         error))
+    return NULL;
+  return g_steal_pointer (&ids);
+}
+
+void
+reel_lifecycle_announce_pending (ReelBus *bus, ReelStore *store)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ids = unannounced (store, &error);
+  if (!ids)
+    g_warning ("cannot list the videos to announce ready: %s", error->message);
+  for (guint i = 0; ids && i < ids->len; i++)
+    {
+      g_autoptr (GError) local = NULL;
+      /* Test hook: die between the commit and the announcement. */
+      if (reel_test_fault ("kill-before-announce"))
+        raise (SIGKILL);
+      if (!reel_lifecycle_announce_ready (bus, store, ids->pdata[i], &local))
+        g_warning ("video %s: cannot announce it ready yet: %s", (char *)ids->pdata[i],
+                   local->message);
+    }
+}

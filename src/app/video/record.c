@@ -1,0 +1,301 @@
+/* See record.h. */
+#include "app/video/record.h"
+#include "core/error.h"
+#include "core/json.h"
+
+static const char *const state_names[] = {
+  [REEL_VIDEO_UPLOADING] = "uploading", [REEL_VIDEO_PROCESSING] = "processing",
+  [REEL_VIDEO_PLAYABLE] = "playable",   [REEL_VIDEO_READY] = "ready",
+  [REEL_VIDEO_FAILED] = "failed",
+};
+
+static const char *const privacy_names[] = {
+  [REEL_PRIVACY_PUBLIC] = "public",
+  [REEL_PRIVACY_UNLISTED] = "unlisted",
+  [REEL_PRIVACY_PRIVATE] = "private",
+};
+
+const char *
+reel_video_state_name (ReelVideoState state)
+{
+  g_return_val_if_fail ((guint)state < G_N_ELEMENTS (state_names), NULL);
+  return state_names[state];
+}
+
+gboolean
+reel_video_state_from_name (const char *name, ReelVideoState *state)
+{
+  for (guint i = 0; name && i < G_N_ELEMENTS (state_names); i++)
+    if (g_str_equal (name, state_names[i]))
+      {
+        *state = (ReelVideoState)i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+reel_privacy_name (ReelPrivacy privacy)
+{
+  g_return_val_if_fail ((guint)privacy < G_N_ELEMENTS (privacy_names), NULL);
+  return privacy_names[privacy];
+}
+
+gboolean
+reel_privacy_from_name (const char *name, ReelPrivacy *privacy)
+{
+  for (guint i = 0; name && i < G_N_ELEMENTS (privacy_names); i++)
+    if (g_str_equal (name, privacy_names[i]))
+      {
+        *privacy = (ReelPrivacy)i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+reel_video_state_is_final (ReelVideoState state)
+{
+  return state == REEL_VIDEO_READY || state == REEL_VIDEO_FAILED;
+}
+
+gboolean
+reel_video_state_is_playable (ReelVideoState state)
+{
+  return state == REEL_VIDEO_PLAYABLE || state == REEL_VIDEO_READY;
+}
+
+/* Members as earlier versions wrote them: an integer (a double is taken
+ * as one), else the default. */
+static gint64
+get_int (JsonObject *o, const char *member, gint64 def)
+{
+  JsonNode *n = json_object_get_member (o, member);
+  if (!n || !JSON_NODE_HOLDS_VALUE (n))
+    return def;
+  switch (json_node_get_value_type (n))
+    {
+    case G_TYPE_INT64:
+    case G_TYPE_DOUBLE:
+      return json_node_get_int (n);
+    default:
+      return def;
+    }
+}
+
+static gboolean
+get_bool (JsonObject *o, const char *member)
+{
+  JsonNode *n = json_object_get_member (o, member);
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN
+         && json_node_get_boolean (n);
+}
+
+/* A string member, or NULL when absent or not a string. */
+static const char *
+get_str (JsonObject *o, const char *member)
+{
+  JsonNode *n = json_object_get_member (o, member);
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+ReelVideoPlan *
+reel_video_plan_copy (const ReelVideoPlan *plan)
+{
+  ReelVideoPlan *copy = g_memdup2 (plan, sizeof *plan);
+  copy->video_codec = g_strdup (plan->video_codec);
+  copy->rungs = plan->rungs ? g_array_copy (plan->rungs) : NULL;
+  return copy;
+}
+
+void
+reel_video_plan_free (ReelVideoPlan *plan)
+{
+  if (!plan)
+    return;
+  g_free (plan->video_codec);
+  g_clear_pointer (&plan->rungs, g_array_unref);
+  g_free (plan);
+}
+
+ReelVideoPlan *
+reel_video_plan_from_json (JsonObject *o, GError **error)
+{
+  g_autoptr (ReelVideoPlan) plan = g_new0 (ReelVideoPlan, 1);
+  if (!reel_ladder_from_json (json_object_get_member (o, "rungs"), &plan->rungs, error))
+    {
+      g_prefix_error (error, "the video's media plan: ");
+      return NULL;
+    }
+  plan->duration_ns = (guint64)MAX (0, get_int (o, "duration_ns", 0));
+  plan->width = (guint)CLAMP (get_int (o, "width", 0), 0, G_MAXUINT);
+  plan->height = (guint)CLAMP (get_int (o, "height", 0), 0, G_MAXUINT);
+  plan->rotation = (gint)CLAMP (get_int (o, "rotation", 0), G_MININT, G_MAXINT);
+  plan->fps_n = (guint)CLAMP (get_int (o, "fps_n", 0), 0, G_MAXUINT);
+  plan->fps_d = (guint)CLAMP (get_int (o, "fps_d", 0), 0, G_MAXUINT);
+  plan->has_audio = get_bool (o, "has_audio");
+  plan->video_codec = g_strdup (get_str (o, "video_codec"));
+  plan->segment_ns = (guint64)MAX (0, get_int (o, "segment_ns", 0));
+  plan->chunk_ns = (guint64)MAX (0, get_int (o, "chunk_ns", 0));
+  plan->first_chunk_ns = (guint64)MAX (0, get_int (o, "first_chunk_ns", (gint64)plan->chunk_ns));
+  plan->chunks_total = (guint)CLAMP (get_int (o, "chunks_total", 0), 0, G_MAXUINT);
+  return g_steal_pointer (&plan);
+}
+
+/* The plan's members in the order video.probed has always carried them
+ * (and records copied them): the probe's facts, then the cutting. */
+static void
+plan_set_members (JsonObject *o, const ReelVideoPlan *p, gboolean with_codec)
+{
+  json_object_set_int_member (o, "duration_ns", (gint64)p->duration_ns);
+  json_object_set_int_member (o, "width", p->width);
+  json_object_set_int_member (o, "height", p->height);
+  json_object_set_int_member (o, "rotation", p->rotation);
+  json_object_set_int_member (o, "fps_n", p->fps_n);
+  json_object_set_int_member (o, "fps_d", p->fps_d);
+  json_object_set_boolean_member (o, "has_audio", p->has_audio);
+  if (with_codec && p->video_codec)
+    json_object_set_string_member (o, "video_codec", p->video_codec);
+  json_object_set_int_member (o, "segment_ns", (gint64)p->segment_ns);
+  json_object_set_int_member (o, "first_chunk_ns", (gint64)p->first_chunk_ns);
+  json_object_set_int_member (o, "chunk_ns", (gint64)p->chunk_ns);
+  json_object_set_int_member (o, "chunks_total", p->chunks_total);
+  json_object_set_array_member (o, "rungs", reel_ladder_to_json (p->rungs));
+}
+
+JsonObject *
+reel_video_plan_to_event (const ReelVideoPlan *plan, const char *video_id)
+{
+  JsonObject *o = json_object_new ();
+  json_object_set_string_member (o, "video_id", video_id);
+  plan_set_members (o, plan, TRUE);
+  return o;
+}
+
+ReelVideo *
+reel_video_new (const char *id)
+{
+  ReelVideo *v = g_new0 (ReelVideo, 1);
+  v->id = g_strdup (id);
+  return v;
+}
+
+void
+reel_video_free (ReelVideo *v)
+{
+  if (!v)
+    return;
+  g_free (v->id);
+  g_free (v->owner);
+  g_free (v->title);
+  g_free (v->description);
+  g_free (v->filename);
+  g_free (v->created_at);
+  g_free (v->updated_at);
+  g_free (v->original);
+  reel_video_plan_free (v->plan);
+  g_free (v->error);
+  g_free (v->poster);
+  g_free (v->ready_at);
+  g_clear_pointer (&v->json, json_object_unref);
+  g_free (v);
+}
+
+ReelVideo *
+reel_video_from_json (JsonObject *o, GError **error)
+{
+  const char *id = get_str (o, "id"), *owner = get_str (o, "owner");
+  const char *state = get_str (o, "state"), *privacy = get_str (o, "privacy");
+  g_autoptr (ReelVideo) v = NULL;
+
+  if (!id || !owner)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "a video record without id or owner");
+      return NULL;
+    }
+  v = reel_video_new (id);
+  if (!reel_video_state_from_name (state, &v->state)
+      || (privacy && !reel_privacy_from_name (privacy, &v->privacy)))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "video %s: unknown state \"%s\" or privacy \"%s\"", id, state ? state : "",
+                   privacy ? privacy : "");
+      return NULL;
+    }
+  if (json_object_has_member (o, "chunks_total")
+      && !(v->plan = reel_video_plan_from_json (o, error)))
+    {
+      g_prefix_error (error, "video %s: ", id);
+      return NULL;
+    }
+  v->owner = g_strdup (owner);
+  v->title = g_strdup (get_str (o, "title") ? get_str (o, "title") : "");
+  v->description = g_strdup (get_str (o, "description"));
+  v->filename = g_strdup (get_str (o, "filename"));
+  v->size = (guint64)MAX (0, get_int (o, "size", 0));
+  v->created_at = g_strdup (get_str (o, "created_at"));
+  v->updated_at = g_strdup (get_str (o, "updated_at"));
+  v->original = g_strdup (get_str (o, "original"));
+  v->progress = json_object_has_member (o, "chunks_done");
+  v->chunks_done = (guint)CLAMP (get_int (o, "chunks_done", 0), 0, G_MAXUINT);
+  v->error = g_strdup (get_str (o, "error"));
+  v->poster = g_strdup (get_str (o, "poster"));
+  v->ready_at = g_strdup (get_str (o, "ready_at"));
+  v->cdn = get_bool (o, "cdn");
+  v->json = json_object_ref (o);
+  return g_steal_pointer (&v);
+}
+
+ReelVideo *
+reel_video_from_bytes (const void *data, gsize len, GError **error)
+{
+  g_autoptr (JsonObject) o = reel_json_parse_object (data, len, error);
+  return o ? reel_video_from_json (o, error) : NULL;
+}
+
+static void
+set_or_remove_string (JsonObject *o, const char *member, const char *value)
+{
+  if (value)
+    json_object_set_string_member (o, member, value);
+  else if (json_object_has_member (o, member))
+    json_object_remove_member (o, member);
+}
+
+JsonObject *
+reel_video_to_json (const ReelVideo *v)
+{
+  JsonObject *o = v->json ? json_object_ref (v->json) : json_object_new ();
+
+  /* In the order of record.h: the order each member was first written in
+   * by every version, so a new record comes out as it always has. */
+  json_object_set_string_member (o, "id", v->id);
+  json_object_set_string_member (o, "owner", v->owner);
+  json_object_set_string_member (o, "title", v->title ? v->title : "");
+  set_or_remove_string (o, "description", v->description);
+  set_or_remove_string (o, "filename", v->filename);
+  json_object_set_int_member (o, "size", (gint64)v->size);
+  json_object_set_string_member (o, "state", reel_video_state_name (v->state));
+  set_or_remove_string (o, "created_at", v->created_at);
+  set_or_remove_string (o, "updated_at", v->updated_at);
+  set_or_remove_string (o, "original", v->original);
+  if (v->plan)
+    plan_set_members (o, v->plan, FALSE);
+  if (v->progress)
+    json_object_set_int_member (o, "chunks_done", v->chunks_done);
+  else if (json_object_has_member (o, "chunks_done"))
+    json_object_remove_member (o, "chunks_done");
+  set_or_remove_string (o, "error", v->error);
+  set_or_remove_string (o, "poster", v->poster);
+  set_or_remove_string (o, "ready_at", v->ready_at);
+  if (v->cdn)
+    json_object_set_boolean_member (o, "cdn", TRUE);
+  else if (json_object_has_member (o, "cdn"))
+    json_object_remove_member (o, "cdn");
+  /* Public is the default: absent, as in every record before privacy. */
+  if (v->privacy != REEL_PRIVACY_PUBLIC || json_object_has_member (o, "privacy"))
+    json_object_set_string_member (o, "privacy", reel_privacy_name (v->privacy));
+  return o;
+}

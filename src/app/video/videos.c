@@ -1,0 +1,422 @@
+/* See videos.h. */
+#include "app/video/videos.h"
+#include "app/video/lifecycle.h"
+#include "app/views.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/idem.h"
+#include "core/json.h"
+#include "core/text.h"
+
+gboolean
+reel_videos_id_valid (const char *id)
+{
+  return reel_id_valid (id);
+}
+
+gboolean
+reel_videos_validate_draft (const ReelVideoDraft *d, guint64 max_size, GError **error)
+{
+  if (d->size == 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "the upload is empty");
+      return FALSE;
+    }
+  if (d->size > max_size)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_TOO_LARGE,
+                   "the video is larger than %" G_GUINT64_FORMAT " bytes", max_size);
+      return FALSE;
+    }
+  if (d->title && !reel_text_check ("title", d->title, 1, REEL_VIDEO_TITLE_MAX, FALSE, error))
+    return FALSE;
+  if (d->description
+      && !reel_text_check ("description", d->description, 0, REEL_VIDEO_DESCRIPTION_MAX, TRUE,
+                           error))
+    return FALSE;
+  if (d->filename && !reel_text_check ("filename", d->filename, 1, 255, FALSE, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* A title from a file name: "Holiday_2026.mp4" -> "Holiday_2026". */
+static char *
+title_from (const ReelVideoDraft *d)
+{
+  g_autofree char *base = NULL;
+  char *dot;
+  if (d->title)
+    return g_strdup (d->title);
+  if (!d->filename)
+    return g_strdup ("Untitled");
+  base = g_path_get_basename (d->filename);
+  dot = strrchr (base, '.');
+  if (dot && dot != base)
+    *dot = '\0';
+  return g_utf8_substring (base, 0, MIN (g_utf8_strlen (base, -1), REEL_VIDEO_TITLE_MAX));
+}
+
+gboolean
+reel_videos_create (ReelBus *bus, const ReelVideoDraft *d, guint64 max_size, char **id,
+                    guint64 *seq, GError **error)
+{
+  g_autofree char *vid = NULL, *subject = NULL, *title = NULL;
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autoptr (GError) local = NULL;
+
+  if (!reel_videos_validate_draft (d, max_size, error))
+    return FALSE;
+  vid = reel_id_new ();
+  title = title_from (d);
+  json_object_set_string_member (data, "video_id", vid);
+  json_object_set_string_member (data, "owner", d->owner);
+  json_object_set_string_member (data, "title", title);
+  json_object_set_string_member (data, "description", d->description ? d->description : "");
+  if (d->filename)
+    json_object_set_string_member (data, "filename", d->filename);
+  json_object_set_int_member (data, "size", (gint64)d->size);
+  subject = reel_event_subject ("video", vid);
+  /* The empty-subject precondition turns an (astronomically unlikely) id
+   * collision into an error instead of two videos sharing an id. The id
+   * of a retried request (core/idem.h) is derived: finding its subject
+   * taken, it finds the video its first attempt created. */
+  if (!reel_events_publish (bus, subject, "video.created", 1, d->owner, data, TRUE, seq, &local))
+    {
+      if (!reel_idem_active () || !g_error_matches (local, REEL_ERROR, REEL_ERROR_CONFLICT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      *seq = 0;
+    }
+  *id = g_steal_pointer (&vid);
+  return TRUE;
+}
+
+gboolean
+reel_videos_abort_upload (ReelBus *bus, const char *id, const char *actor, guint64 *seq,
+                          GError **error)
+{
+  g_autofree char *subject = reel_event_subject ("video", id);
+  g_autoptr (JsonObject) data = json_object_new ();
+  json_object_set_string_member (data, "video_id", id);
+  return reel_events_publish (bus, subject, "video.upload_aborted", 1, actor, data, FALSE, seq,
+                              error);
+}
+
+static ReelVideo *
+load (ReelTxn *txn, const char *id, GError **error)
+{
+  const void *data;
+  gsize len;
+  ReelVideo *v;
+  if (!reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), &data, &len, error))
+    return NULL;
+  if (!(v = reel_video_from_bytes (data, len, error)))
+    g_prefix_error (error, "the record of video %s: ", id);
+  return v;
+}
+
+const char *
+reel_videos_event_id (const ReelEvent *ev, GError **error)
+{
+  const char *id = reel_json_get_string (ev->data, "video_id", TRUE, error);
+  if (id && !reel_id_valid (id))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "bad video_id \"%s\"", id);
+      return NULL;
+    }
+  return id;
+}
+
+ReelVideo *
+reel_videos_load (ReelTxn *txn, const char *id, GError **error)
+{
+  return load (txn, id, error);
+}
+
+ReelVideo *
+reel_videos_require (ReelTxn *txn, const char *id, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  ReelVideo *v = reel_videos_id_valid (id) ? load (txn, id, &local) : NULL;
+  if (!v)
+    {
+      if (local)
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
+    }
+  return v;
+}
+
+ReelVideo *
+reel_videos_get (ReelStore *store, const char *id, GError **error)
+{
+  g_autoptr (ReelTxn) txn = NULL;
+  ReelVideo *v;
+
+  if (!(txn = reel_store_begin (store, FALSE, error))
+      || !(v = reel_videos_require (txn, id, error)))
+    return NULL;
+  v->views = reel_views_count (txn, id);
+  return v;
+}
+
+/* What a player needs to know about the renditions: the ladder the video
+ * gets, plus the soundtrack. */
+static JsonArray *
+public_renditions (const ReelVideoPlan *plan)
+{
+  JsonArray *out = json_array_new ();
+  for (guint i = 0; i < plan->rungs->len; i++)
+    {
+      const ReelRung *r = &g_array_index (plan->rungs, ReelRung, i);
+      JsonObject *o = json_object_new ();
+      json_object_set_string_member (o, "name", r->name);
+      json_object_set_string_member (o, "kind", "video");
+      json_object_set_int_member (o, "width", r->width);
+      json_object_set_int_member (o, "height", r->height);
+      json_object_set_int_member (o, "bitrate", (gint64)r->kbps * 1000);
+      json_array_add_object_element (out, o);
+    }
+  if (plan->has_audio)
+    {
+      JsonObject *o = json_object_new ();
+      json_object_set_string_member (o, "name", "audio");
+      json_object_set_string_member (o, "kind", "audio");
+      json_array_add_object_element (out, o);
+    }
+  return out;
+}
+
+JsonObject *
+reel_videos_public (const ReelVideo *v)
+{
+  JsonObject *out = json_object_new ();
+  JsonObject *progress = json_object_new ();
+
+  json_object_set_string_member (out, "id", v->id);
+  json_object_set_string_member (out, "owner", v->owner);
+  json_object_set_string_member (out, "title", v->title);
+  if (v->description)
+    json_object_set_string_member (out, "description", v->description);
+  json_object_set_string_member (out, "state", reel_video_state_name (v->state));
+  if (v->created_at)
+    json_object_set_string_member (out, "created_at", v->created_at);
+  if (v->updated_at)
+    json_object_set_string_member (out, "updated_at", v->updated_at);
+  if (v->error)
+    json_object_set_string_member (out, "error", v->error);
+  json_object_set_int_member (out, "size", (gint64)v->size);
+  json_object_set_int_member (out, "views", (gint64)v->views);
+  if (v->plan)
+    {
+      json_object_set_double_member (out, "duration", (double)v->plan->duration_ns / 1e9);
+      json_object_set_int_member (out, "width", v->plan->width);
+      json_object_set_int_member (out, "height", v->plan->height);
+      json_object_set_array_member (out, "renditions", public_renditions (v->plan));
+    }
+  json_object_set_int_member (progress, "chunks_done", v->chunks_done);
+  /* Until ingest has planned the chunks, the total is unknown: 0. */
+  json_object_set_int_member (progress, "chunks_total", v->plan ? v->plan->chunks_total : 0);
+  json_object_set_object_member (out, "progress", progress);
+  if (reel_video_state_is_playable (v->state))
+    {
+      g_autofree char *hls = g_strdup_printf ("/videos/%s/master.m3u8", v->id);
+      g_autofree char *dash = g_strdup_printf ("/videos/%s/manifest.mpd", v->id);
+      json_object_set_string_member (out, "hls", hls);
+      json_object_set_string_member (out, "dash", dash);
+    }
+  if (v->poster)
+    {
+      g_autofree char *poster = g_strdup_printf ("/videos/%s/poster.jpg", v->id);
+      json_object_set_string_member (out, "thumbnail", poster);
+    }
+  return out;
+}
+
+JsonObject *
+reel_videos_list_item (ReelTxn *txn, ReelVideo *v)
+{
+  v->views = reel_views_count (txn, v->id);
+  return reel_videos_public (v);
+}
+
+gboolean
+reel_videos_store (ReelTxn *txn, const ReelVideo *v, GError **error)
+{
+  g_autoptr (JsonObject) json = reel_video_to_json (v);
+  gboolean unannounced = v->state == REEL_VIDEO_READY && !v->ready_at;
+  if (!reel_txn_put_json (txn, REEL_DB_VIDEOS, v->id, strlen (v->id), json, error))
+    return FALSE;
+  return unannounced
+             ? reel_txn_put (txn, REEL_DB_VIDEOS_UNANNOUNCED, v->id, strlen (v->id), "", 0, error)
+             : reel_txn_del (txn, REEL_DB_VIDEOS_UNANNOUNCED, v->id, strlen (v->id), error);
+}
+
+gboolean
+reel_videos_remove (ReelTxn *txn, const char *id, GError **error)
+{
+  return reel_chunks_delete_all (txn, id, error)
+         && reel_txn_del (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), error)
+         && reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
+}
+
+/* An event's string member, or NULL. */
+static const char *
+event_string (const ReelEvent *ev, const char *member)
+{
+  return json_object_get_string_member_with_default (ev->data, member, NULL);
+}
+
+static void
+replace_str (char **slot, const char *value)
+{
+  g_free (*slot);
+  *slot = g_strdup (value);
+}
+
+gboolean
+reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *id = reel_json_get_string (ev->data, "video_id", TRUE, error);
+  g_autoptr (ReelVideo) v = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (!id)
+    return FALSE;
+  if (g_str_equal (ev->type, "video.created"))
+    {
+      if (reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), NULL, NULL, NULL))
+        return TRUE; /* the subject precondition makes this unreachable */
+      v = reel_video_new (id);
+      v->owner = g_strdup (event_string (ev, "owner"));
+      v->title = g_strdup (event_string (ev, "title"));
+      v->description = g_strdup (event_string (ev, "description"));
+      v->filename = g_strdup (event_string (ev, "filename"));
+      v->size = (guint64)MAX (0, json_object_get_int_member_with_default (ev->data, "size", 0));
+      v->state = REEL_VIDEO_UPLOADING;
+      v->created_at = g_strdup (ev->at);
+      v->updated_at = g_strdup (ev->at);
+      if (!v->owner)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "video.created without an owner");
+          return FALSE;
+        }
+      return reel_videos_store (txn, v, error);
+    }
+
+  v = load (txn, id, &local);
+  if (!v)
+    {
+      if (local)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      return TRUE; /* an event for a video this log never created: nothing to change */
+    }
+  /* The lifecycle moves the state (app/video/lifecycle.h). */
+  if (reel_lifecycle_handles (ev->type))
+    return reel_lifecycle_apply (txn, v, ev, error);
+  if (g_str_equal (ev->type, "video.poster"))
+    {
+      const char *file = event_string (ev, "file");
+      replace_str (&v->poster, file ? file : "");
+      return reel_videos_store (txn, v, error);
+    }
+  if (g_str_equal (ev->type, "video.upload_aborted"))
+    return reel_txn_del (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), error)
+           && reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
+  if (g_str_equal (ev->type, "video.edited"))
+    {
+      const char *title = event_string (ev, "title"),
+                 *description = event_string (ev, "description");
+      if (title)
+        replace_str (&v->title, title);
+      if (description)
+        replace_str (&v->description, description);
+      replace_str (&v->updated_at, ev->at);
+      return reel_videos_store (txn, v, error);
+    }
+  if (g_str_equal (ev->type, "video.deleted"))
+    return reel_videos_remove (txn, id, error);
+  if (g_str_equal (ev->type, "video.cdn_pushed"))
+    {
+      v->cdn = TRUE;
+      return reel_videos_store (txn, v, error);
+    }
+  return TRUE;
+}
+
+/* The owner's video; REEL_ERROR_FORBIDDEN for anyone else. */
+static ReelVideo *
+owned (ReelStore *store, const char *user, const char *id, GError **error)
+{
+  g_autoptr (ReelVideo) v = reel_videos_get (store, id, error);
+  if (v && g_strcmp0 (v->owner, user) != 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "this video is not yours");
+      return NULL;
+    }
+  return g_steal_pointer (&v);
+}
+
+gboolean
+reel_videos_edit (ReelBus *bus, ReelStore *store, const char *user, const char *id,
+                  const char *title, const char *description, guint64 *seq, GError **error)
+{
+  g_autoptr (ReelVideo) v = owned (store, user, id, error);
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = NULL;
+
+  if (!v)
+    return FALSE;
+  if (!title && !description)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "give a title and/or a description");
+      return FALSE;
+    }
+  if ((title && !reel_text_check ("title", title, 1, REEL_VIDEO_TITLE_MAX, FALSE, error))
+      || (description
+          && !reel_text_check ("description", description, 0, REEL_VIDEO_DESCRIPTION_MAX, TRUE,
+                               error)))
+    return FALSE;
+  json_object_set_string_member (data, "video_id", id);
+  if (title)
+    json_object_set_string_member (data, "title", title);
+  if (description)
+    json_object_set_string_member (data, "description", description);
+  subject = reel_event_subject ("video", id);
+  return reel_events_publish (bus, subject, "video.edited", 1, user, data, FALSE, seq, error);
+}
+
+gboolean
+reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, const char *id, guint64 *seq,
+                    GError **error)
+{
+  g_autoptr (ReelVideo) v = owned (store, user, id, error);
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = NULL;
+  if (!v)
+    return FALSE;
+  json_object_set_string_member (data, "video_id", id);
+  subject = reel_event_subject ("video", id);
+  return reel_events_publish (bus, subject, "video.deleted", 1, user, data, FALSE, seq, error);
+}
+
+gboolean
+reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ReelVideo) v = load (txn, id, &local);
+  if (local)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (v && v->original)
+    g_hash_table_add (keys, g_strdup (v->original));
+  return reel_chunks_blob_keys (txn, id, keys, error);
+}

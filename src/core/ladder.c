@@ -1,0 +1,156 @@
+/* See ladder.h. */
+#include "core/ladder.h"
+#include "core/error.h"
+#include "core/text.h"
+
+/* What a rung may ask for: from a thumbnail to 8K, from a trickle to far
+ * beyond any delivery bitrate. */
+#define RUNG_HEIGHT_MIN 16
+#define RUNG_HEIGHT_MAX 8640
+#define RUNG_KBPS_MIN 50
+#define RUNG_KBPS_MAX 200000
+
+static gboolean
+name_valid (const char *name)
+{
+  if (!*name || strlen (name) > REEL_RUNG_NAME_MAX)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+reel_ladder_parse (const char *text, GArray **out, GError **error)
+{
+  g_auto (GStrv) items = g_strsplit (text, ",", -1);
+  g_autoptr (GArray) rungs = g_array_new (FALSE, TRUE, sizeof (ReelRung));
+  for (guint i = 0; items[i]; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (g_strstrip (items[i]), ":", -1);
+      ReelRung r = { 0 };
+      guint64 h, kbps;
+      if (g_strv_length (f) != 3 || !*f[0] || strlen (f[0]) > REEL_RUNG_NAME_MAX
+          || !reel_text_to_uint (f[1], RUNG_HEIGHT_MIN, RUNG_HEIGHT_MAX, &h)
+          || !reel_text_to_uint (f[2], RUNG_KBPS_MIN, RUNG_KBPS_MAX, &kbps))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "\"%s\" is not NAME:HEIGHT:KBPS (height %u-%u, %u-%u kbps)", items[i],
+                       RUNG_HEIGHT_MIN, RUNG_HEIGHT_MAX, RUNG_KBPS_MIN, RUNG_KBPS_MAX);
+          return FALSE;
+        }
+      if (!name_valid (f[0]))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "rung name \"%s\" must be letters and digits", f[0]);
+          return FALSE;
+        }
+      g_strlcpy (r.name, f[0], sizeof r.name);
+      r.height = (guint)h;
+      r.kbps = (guint)kbps;
+      g_array_append_val (rungs, r);
+    }
+  if (rungs->len == 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "no rungs");
+      return FALSE;
+    }
+  *out = g_steal_pointer (&rungs);
+  return TRUE;
+}
+
+gboolean
+reel_ladder_set (ReelLadder *ladder, const char *text, GError **error)
+{
+  GArray *rungs = NULL;
+  if (!reel_ladder_parse (text, &rungs, error))
+    return FALSE;
+  reel_ladder_clear (ladder);
+  ladder->text = g_strdup (text);
+  ladder->rungs = rungs;
+  return TRUE;
+}
+
+void
+reel_ladder_clear (ReelLadder *ladder)
+{
+  g_clear_pointer (&ladder->text, g_free);
+  g_clear_pointer (&ladder->rungs, g_array_unref);
+}
+
+JsonArray *
+reel_ladder_to_json (GArray *rungs)
+{
+  JsonArray *arr = json_array_new ();
+  for (guint i = 0; i < rungs->len; i++)
+    {
+      ReelRung *r = &g_array_index (rungs, ReelRung, i);
+      JsonObject *o = json_object_new ();
+      json_object_set_string_member (o, "name", r->name);
+      /* A configured ladder knows heights only; a source's rungs both. */
+      if (r->width)
+        json_object_set_int_member (o, "width", r->width);
+      json_object_set_int_member (o, "height", r->height);
+      json_object_set_int_member (o, "kbps", r->kbps);
+      json_array_add_object_element (arr, o);
+    }
+  return arr;
+}
+
+/* A rung member of a plan or job within min..max (0 when absent and
+ * optional); FALSE when it is not. */
+static gboolean
+rung_uint (JsonObject *o, const char *member, gboolean required, gint64 min, gint64 max, guint *out)
+{
+  JsonNode *n = json_object_get_member (o, member);
+  gint64 v;
+  if (!n)
+    {
+      *out = 0;
+      return !required;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
+    return FALSE;
+  v = json_node_get_int (n);
+  if (v < min || v > max)
+    return FALSE;
+  *out = (guint)v;
+  return TRUE;
+}
+
+gboolean
+reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
+{
+  g_autoptr (GArray) rungs = g_array_new (FALSE, TRUE, sizeof (ReelRung));
+  JsonArray *arr = node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  guint n = arr ? json_array_get_length (arr) : 0;
+  if (n == 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "no rungs");
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *e = json_array_get_element (arr, i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
+      JsonNode *name = o ? json_object_get_member (o, "name") : NULL;
+      ReelRung r = { 0 };
+      /* Sizes: a source's rungs are at least 2 (even sizes); a ladder's
+       * heights stop at RUNG_HEIGHT_MAX, widths follow the source. */
+      if (!name || !JSON_NODE_HOLDS_VALUE (name) || json_node_get_value_type (name) != G_TYPE_STRING
+          || !name_valid (json_node_get_string (name))
+          || !rung_uint (o, "width", FALSE, 2, G_MAXUINT16, &r.width)
+          || !rung_uint (o, "height", TRUE, 2, RUNG_HEIGHT_MAX, &r.height)
+          || !rung_uint (o, "kbps", TRUE, RUNG_KBPS_MIN, RUNG_KBPS_MAX, &r.kbps))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "rung %u is not {name (letters and digits), width, height, kbps}", i);
+          return FALSE;
+        }
+      g_strlcpy (r.name, json_node_get_string (name), sizeof r.name);
+      g_array_append_val (rungs, r);
+    }
+  *out = g_steal_pointer (&rungs);
+  return TRUE;
+}

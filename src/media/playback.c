@@ -1,0 +1,186 @@
+/* See playback.h. */
+#include "media/playback.h"
+#include "app/video/chunks.h"
+#include "core/error.h"
+#include "media/plan.h"
+
+/* The manifest's name of the soundtrack's rendition. */
+#define AUDIO_RENDITION "audio"
+/* The init segment of renditions stored before the worker named it. */
+#define DEFAULT_INIT "init-0.mp4"
+
+/* Sets the init segment and codecs of a manifest rendition from a chunk's. */
+static void
+take_init (ReelRendition *out, const ReelChunkRendition *r)
+{
+  g_free (out->init_uri);
+  g_free (out->codecs);
+  out->init_uri = g_strdup_printf ("%s/%s", out->name, r->init ? r->init : DEFAULT_INIT);
+  out->codecs = g_strdup (r->codecs ? r->codecs : "");
+}
+
+/* Appends a chunk's segments of one rendition; tracks the peak bitrate. */
+static void
+append_segments (ReelRendition *out, const ReelChunkRendition *r, guint64 *total_ns)
+{
+  for (guint i = 0; i < r->durations_ns->len; i++)
+    {
+      guint64 d = g_array_index (r->durations_ns, guint64, i);
+      guint64 bytes = g_array_index (r->sizes, guint64, i);
+      g_autofree char *uri = g_strdup_printf ("%s/%u.m4s", out->name, r->first_segment + i);
+      reel_rendition_add_segment (out, d, uri);
+      if (d > 0)
+        out->bandwidth = MAX (out->bandwidth, (guint)(bytes * 8 * 1000000000 / d));
+      if (total_ns)
+        *total_ns += d;
+    }
+}
+
+/* The sound as far as the picture goes (t: the picture's duration). */
+static void
+trim_audio (ReelRendition *audio, guint64 video_ns)
+{
+  guint64 t = 0;
+  guint keep = 0;
+  while (keep < audio->segments->len && t < video_ns)
+    t += g_array_index (audio->segments, ReelSegment, keep++).duration_ns;
+  for (guint k = keep; k < audio->segments->len; k++)
+    g_free (g_array_index (audio->segments, ReelSegment, k).uri);
+  g_array_set_size (audio->segments, keep);
+}
+
+/* Segments served from the CDN are named there. */
+static void
+prefix_rendition (ReelRendition *r, const char *base)
+{
+  char *init = g_strconcat (base, r->init_uri, NULL);
+  g_free (r->init_uri);
+  r->init_uri = init;
+  for (guint i = 0; i < r->segments->len; i++)
+    {
+      ReelSegment *s = &g_array_index (r->segments, ReelSegment, i);
+      char *uri = g_strconcat (base, s->uri, NULL);
+      g_free (s->uri);
+      s->uri = uri;
+    }
+}
+
+gboolean
+reel_playback_manifest (ReelTxn *txn, const ReelVideo *video, const char *cdn_base, ReelManifest *m,
+                        GError **error)
+{
+  const ReelVideoPlan *plan = video->plan;
+  guint64 video_ns = 0;
+
+  if (!plan)
+    return FALSE;
+  m->video = g_ptr_array_new_with_free_func ((GDestroyNotify)reel_rendition_free);
+  m->final = video->state == REEL_VIDEO_READY;
+  m->duration_ns = plan->duration_ns;
+  m->frame_rate_n = plan->fps_n;
+  m->frame_rate_d = plan->fps_d;
+  for (guint i = 0; i < plan->rungs->len; i++)
+    {
+      const ReelRung *rung = &g_array_index (plan->rungs, ReelRung, i);
+      ReelRendition *r = reel_rendition_new (rung->name);
+      r->width = rung->width;
+      r->height = rung->height;
+      r->bandwidth = rung->kbps * 1000;
+      g_ptr_array_add (m->video, r);
+    }
+  for (guint c = 0; c < video->chunks_done; c++)
+    {
+      g_autoptr (ReelChunk) chunk = reel_chunks_get (txn, video->id, c, error);
+      if (!chunk)
+        return FALSE;
+      for (guint j = 0; j < m->video->len; j++)
+        {
+          ReelRendition *r = m->video->pdata[j];
+          const ReelChunkRendition *cr = reel_chunk_find_rendition (chunk, r->name);
+          if (!cr)
+            continue;
+          if (!r->init_uri && cr->init)
+            take_init (r, cr);
+          append_segments (r, cr, j == 0 ? &video_ns : NULL);
+        }
+    }
+  if (plan->has_audio)
+    {
+      g_autoptr (ReelChunk) a = reel_chunks_get (txn, video->id, REEL_CHUNK_AUDIO, error);
+      const ReelChunkRendition *ar = a && a->renditions->len ? a->renditions->pdata[0] : NULL;
+      if (!ar)
+        return FALSE;
+      m->audio = reel_rendition_new (AUDIO_RENDITION);
+      take_init (m->audio, ar);
+      m->audio->bandwidth = ar->bitrate ? ar->bitrate : REEL_AUDIO_BITRATE;
+      append_segments (m->audio, ar, NULL);
+      if (!m->final)
+        trim_audio (m->audio, video_ns);
+    }
+  if (cdn_base)
+    {
+      for (guint i = 0; i < m->video->len; i++)
+        prefix_rendition (m->video->pdata[i], cdn_base);
+      if (m->audio)
+        prefix_rendition (m->audio, cdn_base);
+    }
+  return TRUE;
+}
+
+char *
+reel_playback_playlist (ReelTxn *txn, const ReelVideo *video, const char *cdn_base,
+                        const char *name, const char **content_type, gboolean *final,
+                        GError **error)
+{
+  ReelManifest m = { 0 };
+  char *text = NULL;
+
+  if (!reel_playback_manifest (txn, video, cdn_base, &m, error))
+    {
+      if (error && !*error)
+        g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "chunk table incomplete");
+      reel_manifest_clear (&m);
+      return NULL;
+    }
+  *final = m.final;
+  *content_type = "application/vnd.apple.mpegurl";
+  if (g_str_equal (name, REEL_PLAYLIST_MASTER))
+    text = reel_hls_multivariant (&m);
+  else if (g_str_equal (name, REEL_PLAYLIST_MPD))
+    {
+      *content_type = "application/dash+xml";
+      text = reel_dash_mpd (&m);
+    }
+  else if (g_str_has_suffix (name, REEL_PLAYLIST_MEDIA_SUFFIX))
+    {
+      const ReelRendition *r = NULL;
+      g_autofree char *rendition
+          = g_strndup (name, strlen (name) - strlen (REEL_PLAYLIST_MEDIA_SUFFIX));
+      if (m.audio && g_str_equal (rendition, AUDIO_RENDITION))
+        r = m.audio;
+      for (guint i = 0; !r && i < m.video->len; i++)
+        if (g_str_equal (((ReelRendition *)m.video->pdata[i])->name, rendition))
+          r = m.video->pdata[i];
+      if (r)
+        text = reel_hls_media (&m, r);
+      else
+        g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such rendition");
+    }
+  else
+    g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such resource");
+  reel_manifest_clear (&m);
+  return text;
+}
+
+gboolean
+reel_playback_rendition_known (const ReelVideo *video, const char *name)
+{
+  if (!video->plan)
+    return FALSE;
+  if (g_str_equal (name, AUDIO_RENDITION))
+    return video->plan->has_audio;
+  for (guint i = 0; i < video->plan->rungs->len; i++)
+    if (g_str_equal (g_array_index (video->plan->rungs, ReelRung, i).name, name))
+      return TRUE;
+  return FALSE;
+}

@@ -1,0 +1,138 @@
+/* Recording an event log as JSON lines and replaying it through
+ * `reeld --rebuild` (see replay.h). */
+#include "replay.h"
+
+#include <json-glib/json-glib.h>
+#include <nats/nats.h>
+
+/* The streams a log is made of, in the order a replay publishes them (each
+ * keeps its own sequence, so the order between them does not matter). */
+static const char *const LOG_STREAMS[] = { "REEL_EVENTS", "REEL_ACTIONS" };
+
+char *
+reel_test_record_log (const char *url)
+{
+  natsConnection *nc = NULL;
+  jsCtx *js = NULL;
+  GString *out = g_string_new (NULL);
+
+  g_assert_cmpint (natsConnection_ConnectTo (&nc, url), ==, NATS_OK);
+  g_assert_cmpint (natsConnection_JetStream (&js, nc, NULL), ==, NATS_OK);
+  for (guint s = 0; s < G_N_ELEMENTS (LOG_STREAMS); s++)
+    {
+      jsStreamInfo *si = NULL;
+      g_assert_cmpint (js_GetStreamInfo (&si, js, LOG_STREAMS[s], NULL, NULL), ==, NATS_OK);
+      for (guint64 seq = si->State.FirstSeq; seq <= si->State.LastSeq && seq > 0; seq++)
+        {
+          natsMsg *m = NULL;
+          g_autoptr (JsonBuilder) b = json_builder_new ();
+          g_autoptr (JsonParser) p = json_parser_new ();
+          g_autoptr (JsonGenerator) gen = json_generator_new ();
+          g_autofree char *line = NULL;
+
+          g_assert_cmpint (js_GetMsg (&m, js, LOG_STREAMS[s], seq, NULL, NULL), ==, NATS_OK);
+          g_autofree char *data = g_strndup (natsMsg_GetData (m), natsMsg_GetDataLength (m));
+
+          /* Every stored message is one JSON document. */
+          g_assert_true (json_parser_load_from_data (p, data, -1, NULL));
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "stream");
+          json_builder_add_string_value (b, LOG_STREAMS[s]);
+          json_builder_set_member_name (b, "subject");
+          json_builder_add_string_value (b, natsMsg_GetSubject (m));
+          /* The stored text itself, so the replay publishes the same bytes. */
+          json_builder_set_member_name (b, "data");
+          json_builder_add_string_value (b, data);
+          json_builder_end_object (b);
+          json_generator_set_root (gen, json_builder_get_root (b));
+          line = json_generator_to_data (gen, NULL);
+          g_string_append_printf (out, "%s\n", line);
+          json_node_unref (json_builder_get_root (b));
+          natsMsg_Destroy (m);
+        }
+      jsStreamInfo_Destroy (si);
+    }
+  jsCtx_Destroy (js);
+  natsConnection_Destroy (nc);
+  return g_string_free (out, FALSE);
+}
+
+static void
+rebuild (const char *dir, const char *url)
+{
+  g_autofree char *arg_dir = g_strdup_printf ("--data-dir=%s", dir);
+  g_autofree char *arg_nats = g_strdup_printf ("--nats-url=%s", url);
+  const char *argv[] = { reel_test_env ("REEL_TEST_REELD"), arg_dir, arg_nats, "--rebuild", NULL };
+  int status;
+  g_autofree char *out = reel_test_run (argv, &status);
+  if (status != 0)
+    g_printerr ("reeld --rebuild: %s\n", out ? out : "(no output)");
+  g_assert_cmpint (status, ==, 0);
+}
+
+/* The dump without the rows that name the NATS streams the log was read
+ * from (meta "origin:<stream>": the stream's creation time, which makes
+ * every fresh server different): the rest is what the log determines. */
+static char *
+without_origins (const char *dump)
+{
+  g_auto (GStrv) lines = g_strsplit (dump, "\n", -1);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; lines[i]; i++)
+    {
+      if (g_str_has_prefix (lines[i], " origin:") && lines[i + 1])
+        {
+          i++; /* and its value */
+          continue;
+        }
+      g_string_append (out, lines[i]);
+      if (lines[i + 1])
+        g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+reel_test_replay_log (const char *lines)
+{
+  ReelTestNats *nats = reel_test_nats_start ();
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_auto (GStrv) rows = g_strsplit (lines, "\n", -1);
+  natsConnection *nc = NULL;
+  jsCtx *js = NULL;
+  g_autofree char *dump = NULL;
+  guint published = 0;
+
+  rebuild (dir, nats->auth_url);
+  g_assert_cmpint (natsConnection_ConnectTo (&nc, nats->auth_url), ==, NATS_OK);
+  g_assert_cmpint (natsConnection_JetStream (&js, nc, NULL), ==, NATS_OK);
+  for (guint i = 0; rows[i]; i++)
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      JsonObject *o;
+      const char *data;
+      jsPubAck *ack = NULL;
+      jsErrCode jerr = 0;
+
+      if (!*rows[i])
+        continue;
+      g_assert_true (json_parser_load_from_data (p, rows[i], -1, NULL));
+      o = json_node_get_object (json_parser_get_root (p));
+      data = json_object_get_string_member (o, "data");
+      g_assert_cmpint (js_Publish (&ack, js, json_object_get_string_member (o, "subject"), data,
+                                   (int)strlen (data), NULL, &jerr),
+                       ==, NATS_OK);
+      g_assert_cmpstr (ack->Stream, ==, json_object_get_string_member (o, "stream"));
+      jsPubAck_Destroy (ack);
+      published++;
+    }
+  g_assert_cmpuint (published, >, 0);
+  jsCtx_Destroy (js);
+  natsConnection_Destroy (nc);
+
+  rebuild (dir, nats->auth_url);
+  dump = reel_test_dump_lmdb (dir);
+  reel_test_nats_stop (nats);
+  reel_test_rmtree (dir);
+  return without_origins (dump);
+}

@@ -1,0 +1,24 @@
+/* A recorded event log, and a replay of it into a fresh data directory:
+ * the fixture of the replay test (tests/integration/test_replay.c), which
+ * checks that a rebuild by this version writes the same read models as the
+ * version that recorded the log (tests/tools/record_replay.c). */
+#pragma once
+
+#include "harness.h"
+
+G_BEGIN_DECLS
+
+/* Every message of REEL_EVENTS and REEL_ACTIONS on the NATS server at url,
+ * in stream order, as JSON lines {"stream","subject","data"} (data: the
+ * message as stored, a JSON envelope). */
+char *reel_test_record_log (const char *url);
+
+/* Replays such lines into a fresh NATS server and a fresh data directory:
+ * `reeld --rebuild` once (it creates the streams), every message published
+ * to its stream in order, `reeld --rebuild` again. Returns the data
+ * directory's LMDB dump (reel_test_dump_lmdb) without the meta rows naming
+ * the streams' identity (origin:*, new with every server); the directory
+ * is removed. */
+char *reel_test_replay_log (const char *lines);
+
+G_END_DECLS

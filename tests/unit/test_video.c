@@ -1,0 +1,288 @@
+/* The typed video model: one home per concept, byte-compatible records.
+ *
+ *   /video/record/round-trip   a stored record (as main wrote it) read into
+ *                              ReelVideo and written back is the same bytes;
+ *                              changing a field updates it in place
+ *   /video/record/names        every state and privacy name round-trips;
+ *                              unknown names and records without an owner
+ *                              are refused with REEL_ERROR_INVALID
+ *   /video/chunks/round-trip   chunk.transcoded and audio.transcoded data
+ *                              read into ReelChunk and written back is the
+ *                              same bytes; a malformed one is refused
+ *   /video/blob-keys           the layout formatted and parsed back
+ *   /video/playback            playlists built from a record and its chunk
+ *                              table: the done prefix while playable, the
+ *                              whole video (VOD) once ready, CDN prefix,
+ *                              unknown playlist names are NOT_FOUND */
+#include "app/video/chunks.h"
+#include "app/video/record.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "media/playback.h"
+#include "store/blob_keys.h"
+#include "store-fixture.h"
+
+#include <string.h>
+
+/* The videos row of tests/data/replay/expected.dump (main's reeld). */
+static const char READY_RECORD[]
+    = "{\"id\":\"lXNXZv8TJJ4\",\"owner\":\"amy\",\"title\":\"A replayed clip\",\"description\":"
+      "\"Edited after upload\",\"filename\":\"clip.mp4\",\"size\":480290,\"state\":\"ready\","
+      "\"created_at\":\"2026-12-04T23:03:31.597649Z\",\"updated_at\":\"2026-12-04T23:03:32."
+      "854258Z\",\"original\":\"originals/lXNXZv8TJJ4\",\"duration_ns\":2113000000,\"width\":"
+      "320,\"height\":240,\"rotation\":0,\"fps_n\":30,\"fps_d\":1,\"has_audio\":true,\"segment_"
+      "ns\":2000000000,\"first_chunk_ns\":2000000000,\"chunk_ns\":6000000000,\"chunks_total\":2,"
+      "\"rungs\":[{\"name\":\"240p\",\"width\":320,\"height\":240,\"kbps\":400}],\"poster\":"
+      "\"poster.jpg\",\"chunks_done\":2,\"ready_at\":\"2026-12-04T23:03:32.790006Z\"}";
+
+/* Its chunk table rows. */
+static const char CHUNK0[]
+    = "{\"renditions\":[{\"name\":\"240p\",\"codecs\":\"avc1.64000D\",\"init\":\"init-0.mp4\","
+      "\"first_segment\":0,\"durations_ns\":[2000000000],\"sizes\":[112062],\"width\":320,"
+      "\"height\":240,\"kbps\":400}],\"chunk\":0,\"video_id\":\"lXNXZv8TJJ4\"}";
+static const char CHUNK1[]
+    = "{\"renditions\":[{\"name\":\"240p\",\"first_segment\":1,\"durations_ns\":[],\"sizes\":[],"
+      "\"width\":320,\"height\":240,\"kbps\":400}],\"chunk\":1,\"video_id\":\"lXNXZv8TJJ4\"}";
+static const char AUDIO[]
+    = "{\"rendition\":{\"name\":\"audio\",\"codecs\":\"mp4a.40.2\",\"init\":\"init.mp4\","
+      "\"first_segment\":0,\"durations_ns\":[1984000000,149333333],\"sizes\":[32852,2644],"
+      "\"bitrate\":128000},\"video_id\":\"lXNXZv8TJJ4\"}";
+
+/* The text the store writes for a record (reel_txn_put_json). */
+static char *
+to_text (JsonObject *o)
+{
+  return reel_json_object_to_string (o);
+}
+
+static ReelVideo *
+parse_video (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  ReelVideo *v = reel_video_from_bytes (text, strlen (text), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (v);
+  return v;
+}
+
+static void
+test_record_round_trip (void)
+{
+  g_autoptr (ReelVideo) v = parse_video (READY_RECORD);
+  g_autoptr (JsonObject) o = NULL, o2 = NULL;
+  g_autofree char *text = NULL, *changed = NULL;
+
+  g_assert_cmpstr (v->owner, ==, "amy");
+  g_assert_cmpint (v->state, ==, REEL_VIDEO_READY);
+  g_assert_cmpint (v->privacy, ==, REEL_PRIVACY_PUBLIC);
+  g_assert_nonnull (v->plan);
+  g_assert_cmpuint (v->plan->chunks_total, ==, 2);
+  g_assert_cmpuint (v->chunks_done, ==, 2);
+  g_assert_cmpuint (v->plan->rungs->len, ==, 1);
+  o = reel_video_to_json (v);
+  text = to_text (o);
+  g_assert_cmpstr (text, ==, READY_RECORD);
+
+  /* A change lands in place; the rest stays as it was. */
+  g_free (v->title);
+  v->title = g_strdup ("Renamed");
+  v->state = REEL_VIDEO_FAILED;
+  o2 = reel_video_to_json (v);
+  changed = to_text (o2);
+  g_assert_nonnull (strstr (changed, "\"title\":\"Renamed\",\"description\""));
+  g_assert_nonnull (strstr (changed, "\"state\":\"failed\",\"created_at\""));
+  g_assert_true (g_str_has_suffix (changed, "\"ready_at\":\"2026-12-04T23:03:32.790006Z\"}"));
+}
+
+static void
+test_record_names (void)
+{
+  const ReelVideoState states[] = { REEL_VIDEO_UPLOADING, REEL_VIDEO_PROCESSING,
+                                    REEL_VIDEO_PLAYABLE, REEL_VIDEO_READY, REEL_VIDEO_FAILED };
+  const ReelPrivacy privacies[]
+      = { REEL_PRIVACY_PUBLIC, REEL_PRIVACY_UNLISTED, REEL_PRIVACY_PRIVATE };
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelVideo) bad = NULL;
+  ReelVideoState s;
+  ReelPrivacy p;
+
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    {
+      const char *name = reel_video_state_name (states[i]);
+      g_assert_true (reel_video_state_from_name (name, &s));
+      g_assert_cmpint (s, ==, states[i]);
+      g_assert_true (g_hash_table_add (seen, (gpointer)name)); /* distinct */
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (privacies); i++)
+    {
+      const char *name = reel_privacy_name (privacies[i]);
+      g_assert_true (reel_privacy_from_name (name, &p));
+      g_assert_cmpint (p, ==, privacies[i]);
+      g_assert_true (g_hash_table_add (seen, (gpointer)name));
+    }
+  g_assert_false (reel_video_state_from_name ("Ready", &s));
+  g_assert_false (reel_privacy_from_name ("secret", &p));
+  g_assert_true (reel_video_state_is_playable (REEL_VIDEO_PLAYABLE));
+  g_assert_false (reel_video_state_is_playable (REEL_VIDEO_PROCESSING));
+  g_assert_true (reel_video_state_is_final (REEL_VIDEO_FAILED));
+  g_assert_false (reel_video_state_is_final (REEL_VIDEO_PLAYABLE));
+
+  bad = reel_video_from_bytes ("{\"id\":\"AAAAAAAAAAA\",\"owner\":\"amy\",\"state\":\"held\"}", 50,
+                               &error);
+  g_assert_null (bad);
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+  g_clear_error (&error);
+  bad = reel_video_from_bytes ("{\"id\":\"AAAAAAAAAAA\",\"state\":\"ready\"}", 36, &error);
+  g_assert_null (bad);
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+}
+
+static void
+chunk_round_trip (const char *text, guint32 index, guint renditions)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) in = reel_json_parse_object (text, strlen (text), &error);
+  g_autoptr (ReelChunk) c = NULL;
+  g_autoptr (JsonObject) out = NULL;
+  g_autofree char *back = NULL;
+
+  g_assert_no_error (error);
+  c = reel_chunk_from_json (in, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (c->index, ==, index);
+  g_assert_cmpuint (c->renditions->len, ==, renditions);
+  out = reel_chunk_to_json (c);
+  back = to_text (out);
+  g_assert_cmpstr (back, ==, text);
+}
+
+static void
+test_chunks_round_trip (void)
+{
+  static const char bad[]
+      = "{\"renditions\":[{\"name\":\"240p\",\"first_segment\":0,\"durations_ns\":[1],\"sizes\":"
+        "[]}],\"chunk\":0,\"video_id\":\"lXNXZv8TJJ4\"}";
+  g_autoptr (JsonObject) o = reel_json_parse_object (bad, strlen (bad), NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelChunk) c = NULL;
+
+  chunk_round_trip (CHUNK0, 0, 1);
+  chunk_round_trip (CHUNK1, 1, 1);
+  chunk_round_trip (AUDIO, REEL_CHUNK_AUDIO, 1);
+  c = reel_chunk_from_json (o, &error); /* one duration, no size */
+  g_assert_null (c);
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+}
+
+static void
+test_blob_keys (void)
+{
+  g_autofree char *original = reel_blob_key_original ("lXNXZv8TJJ4");
+  g_autofree char *poster = reel_blob_key_video_file ("lXNXZv8TJJ4", REEL_POSTER_FILE);
+  g_autofree char *init = reel_blob_key_segment ("lXNXZv8TJJ4", "240p", "init-0.mp4");
+  g_autofree char *seg = reel_blob_key_media_segment ("lXNXZv8TJJ4", "audio", 7);
+  g_autofree char *prefix = reel_blob_key_video_prefix ("lXNXZv8TJJ4");
+  const char *file = NULL;
+  char *id = NULL;
+
+  g_assert_cmpstr (original, ==, "originals/lXNXZv8TJJ4");
+  g_assert_cmpstr (poster, ==, "videos/lXNXZv8TJJ4/poster.jpg");
+  g_assert_cmpstr (init, ==, "videos/lXNXZv8TJJ4/240p/init-0.mp4");
+  g_assert_cmpstr (seg, ==, "videos/lXNXZv8TJJ4/audio/7.m4s");
+  g_assert_true (g_str_has_prefix (seg, prefix));
+  g_assert_cmpint (reel_blob_key_parse (original, &id, &file), ==, REEL_BLOB_KEY_ORIGINAL);
+  g_assert_cmpstr (id, ==, "lXNXZv8TJJ4");
+  g_clear_pointer (&id, g_free);
+  g_assert_cmpint (reel_blob_key_parse (poster, &id, &file), ==, REEL_BLOB_KEY_VIDEO_FILE);
+  g_assert_cmpstr (file, ==, "poster.jpg");
+  g_clear_pointer (&id, g_free);
+  g_assert_cmpint (reel_blob_key_parse (seg, &id, &file), ==, REEL_BLOB_KEY_SEGMENT);
+  g_assert_cmpstr (id, ==, "lXNXZv8TJJ4");
+  g_assert_cmpstr (file, ==, "7.m4s");
+  g_clear_pointer (&id, g_free);
+  g_assert_cmpint (reel_blob_key_parse ("uploads/x", &id, &file), ==, REEL_BLOB_KEY_OTHER);
+  g_free (id);
+}
+
+static void
+put_chunk (ReelTxn *txn, guint32 index, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) o = reel_json_parse_object (text, strlen (text), &error);
+  g_assert_true (reel_chunks_put (txn, "lXNXZv8TJJ4", index, o, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+playlist (ReelStore *store, const ReelVideo *v, const char *cdn, const char *name, gboolean *final,
+          GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, NULL);
+  const char *type = NULL;
+  return reel_playback_playlist (txn, v, cdn, name, &type, final, error);
+}
+
+static void
+test_playback (StoreFixture *f, gconstpointer data)
+{
+  g_autoptr (ReelVideo) v = parse_video (READY_RECORD);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *master = NULL, *media = NULL, *audio = NULL, *partial = NULL, *cdn = NULL;
+  g_autofree char *none = NULL;
+  gboolean final = FALSE;
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (f->store, TRUE, NULL);
+    put_chunk (txn, 0, CHUNK0);
+    put_chunk (txn, 1, CHUNK1);
+    put_chunk (txn, REEL_CHUNK_AUDIO, AUDIO);
+    g_assert_true (reel_txn_commit (g_steal_pointer (&txn), NULL));
+  }
+
+  master = playlist (f->store, v, NULL, REEL_PLAYLIST_MASTER, &final, &error);
+  g_assert_no_error (error);
+  g_assert_true (final);
+  g_assert_nonnull (strstr (master, "240p.m3u8"));
+  g_assert_nonnull (strstr (master, "avc1.64000D"));
+  g_assert_nonnull (strstr (master, "audio.m3u8"));
+  media = playlist (f->store, v, NULL, "240p.m3u8", &final, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (media, "240p/init-0.mp4"));
+  g_assert_nonnull (strstr (media, "240p/0.m4s"));
+  g_assert_nonnull (strstr (media, "#EXT-X-ENDLIST"));
+  audio = playlist (f->store, v, NULL, "audio.m3u8", &final, &error);
+  g_assert_nonnull (strstr (audio, "audio/1.m4s")); /* all the sound once ready */
+
+  /* Playable with only chunk 0 done: an EVENT playlist, sound trimmed to
+   * the picture (2 s: its first segment of 1.984 s and the next). */
+  v->state = REEL_VIDEO_PLAYABLE;
+  v->chunks_done = 1;
+  partial = playlist (f->store, v, NULL, "240p.m3u8", &final, &error);
+  g_assert_no_error (error);
+  g_assert_false (final);
+  g_assert_null (strstr (partial, "#EXT-X-ENDLIST"));
+
+  cdn = playlist (f->store, v, "https://cdn.example/videos/lXNXZv8TJJ4/", "240p.m3u8", &final,
+                  &error);
+  g_assert_nonnull (strstr (cdn, "https://cdn.example/videos/lXNXZv8TJJ4/240p/0.m4s"));
+
+  none = playlist (f->store, v, NULL, "1080p.m3u8", &final, &error);
+  g_assert_null (none);
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND);
+  g_assert_true (reel_playback_rendition_known (v, "240p"));
+  g_assert_true (reel_playback_rendition_known (v, "audio"));
+  g_assert_false (reel_playback_rendition_known (v, "1080p"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/video/record/round-trip", test_record_round_trip);
+  g_test_add_func ("/video/record/names", test_record_names);
+  g_test_add_func ("/video/chunks/round-trip", test_chunks_round_trip);
+  g_test_add_func ("/video/blob-keys", test_blob_keys);
+  g_test_add ("/video/playback", StoreFixture, NULL, store_fixture_set_up, test_playback,
+              store_fixture_tear_down);
+  return g_test_run ();
+}
