@@ -119,6 +119,8 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
   g_hash_table_insert (v, "segment", num (segment_ns));
   g_hash_table_insert (v, "rungs", g_strdup (ladder->str));
   g_hash_table_insert (v, "preset", g_strdup (cfg->x264_preset));
+  g_hash_table_insert (v, "threads", num (cfg->x264_threads));
+  g_hash_table_insert (v, "x264", g_strdup (cfg->x264_options ? cfg->x264_options : ""));
   g_hash_table_insert (v, "peak", g_strdup (REEL_VBV_PEAK));
   g_hash_table_insert (v, "buffer", g_strdup (REEL_VBV_BUFFER));
   g_hash_table_insert (v, "outputs", g_strdup (outputs->str));

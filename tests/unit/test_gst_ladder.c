@@ -7,6 +7,7 @@
  *                          exactly on the keyframe-interval grid
  *   /reelladder/bad-rungs  a malformed rung list is a clear element error */
 #include "gstreel.h"
+#include "gstreelx264enc.h"
 
 #include <gst/check/gstharness.h>
 
@@ -147,6 +148,7 @@ main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   reel_gst_register ();
+  GST_ELEMENT_REGISTER (reelx264enc, NULL);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/reelladder/rungs", test_rungs);
   g_test_add_func ("/reelladder/bad-rungs", test_bad_rungs);
