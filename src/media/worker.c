@@ -86,7 +86,7 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
   g_autoptr (GString) outputs = g_string_new (NULL);
   guint64 start = (guint64)json_object_get_int_member_with_default (job, "start_ns", 0);
   guint64 len = (guint64)json_object_get_int_member_with_default (job, "duration_ns", 0);
-  const char *raw[] = { "outputs", NULL };
+  const char *raw[] = { "outputs", "x264", NULL };
 
   if (!rung_tpl)
     return NULL;
@@ -120,7 +120,11 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
   g_hash_table_insert (v, "rungs", g_strdup (ladder->str));
   g_hash_table_insert (v, "preset", g_strdup (cfg->x264_preset));
   g_hash_table_insert (v, "threads", num (cfg->x264_threads));
-  g_hash_table_insert (v, "x264", g_strdup (cfg->x264_options ? cfg->x264_options : ""));
+  /* The options are letters, digits and _.,:=+-/ (core/config.c): nothing
+   * to quote; an empty property would not parse, so none goes in. */
+  g_hash_table_insert (v, "x264",
+                       cfg->x264_options ? g_strconcat ("x264-options=", cfg->x264_options, NULL)
+                                         : g_strdup (""));
   g_hash_table_insert (v, "peak", g_strdup (REEL_VBV_PEAK));
   g_hash_table_insert (v, "buffer", g_strdup (REEL_VBV_BUFFER));
   g_hash_table_insert (v, "outputs", g_strdup (outputs->str));
