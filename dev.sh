@@ -4,7 +4,10 @@
 #   ./dev.sh run    install what is missing, build, and run reeld with its
 #                   embedded defaults (own nats-server, data in ./reel-data)
 #   ./dev.sh test   install what is missing, build, run the test suite, then
-#                   the unit tests again under AddressSanitizer + UBSan
+#                   the unit tests again under AddressSanitizer + UBSan, then
+#                   the fuzzers
+#   ./dev.sh fuzz   the fuzzers alone: build the libFuzzer harnesses with
+#                   clang and run each for REEL_FUZZ_SECONDS (default 60)
 #
 # Extra arguments after `run` go to reeld (e.g. --listen 0.0.0.0:8080).
 set -euo pipefail
@@ -34,6 +37,9 @@ TEST_APT_PACKAGES=(
   python3 python3-jsonschema python3-yaml python3-prometheus-client python3-aiosmtpd
   python3-botocore awscli
 )
+
+# The fuzzers (tests/fuzz): clang and its libFuzzer runtime.
+FUZZ_APT_PACKAGES=(clang libclang-rt-14-dev)
 
 install_deps() { # install_deps PACKAGE...
   local missing=()
@@ -77,10 +83,27 @@ count() { # count DIR LABEL
   sed -n "s/^$2:[[:space:]]*\([0-9]*\).*/\1/p" "$1/meson-logs/testlog.txt" | tail -n 1
 }
 
+# The fuzz suite (tests/fuzz): every libFuzzer harness for REEL_FUZZ_SECONDS
+# (default 60) on its committed corpus, two at a time, in a clang build of
+# its own.
+run_fuzz() {
+  [ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzzing=true -Dtests=false \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
+  meson configure build-fuzz -Dfuzz_seconds="${REEL_FUZZ_SECONDS:-60}"
+  meson compile -C build-fuzz
+  meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2
+}
+
 run_tests() {
   local status=0 passed=0 failed=0
   build build
   meson test -C build --print-errorlogs --num-processes 2 || status=1
+  passed=$((passed + $(count build Ok)))
+  failed=$((failed + $(count build Fail) + $(count build Timeout) + $(count build "Unexpected Pass")))
+
+  # Fault injection: SIGKILLs under load for a few minutes, so it runs on
+  # its own after the default run (which leaves the suite out).
+  meson test -C build --suite fault --print-errorlogs || status=1
   passed=$((passed + $(count build Ok)))
   failed=$((failed + $(count build Fail) + $(count build Timeout) + $(count build "Unexpected Pass")))
 
@@ -90,6 +113,12 @@ run_tests() {
     meson test -C build-asan --suite unit --print-errorlogs || status=1
   passed=$((passed + $(count build-asan Ok)))
   failed=$((failed + $(count build-asan Fail) + $(count build-asan Timeout) + $(count build-asan "Unexpected Pass")))
+
+  # The fuzzers: about 7 minutes with their build (README "Fuzzing").
+  run_fuzz || status=1
+  passed=$((passed + $(count build-fuzz Ok)))
+  # A harness that cannot run is a failure here, not a skip.
+  failed=$((failed + $(count build-fuzz Fail) + $(count build-fuzz Timeout) + $(count build-fuzz Skipped)))
 
   echo "tests: $passed passed, $failed failed"
   return $status
@@ -104,12 +133,16 @@ case "${1:-}" in
     exec ./build/src/reeld --data-dir "${REEL_DATA_DIR:-$PWD/reel-data}" "$@"
     ;;
   test)
-    install_deps "${APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}"
+    install_deps "${APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}" "${FUZZ_APT_PACKAGES[@]}"
     install_npm
     run_tests
     ;;
+  fuzz)
+    install_deps "${APT_PACKAGES[@]}" "${FUZZ_APT_PACKAGES[@]}"
+    run_fuzz
+    ;;
   *)
-    echo "usage: $0 run [reeld options] | $0 test" >&2
+    echo "usage: $0 run [reeld options] | $0 test | $0 fuzz" >&2
     exit 2
     ;;
 esac

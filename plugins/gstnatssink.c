@@ -29,6 +29,14 @@
  * gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency ! h264parse ! \
  *   natssink url=nats://127.0.0.1:4222 subject=cams.front
  * ]|
+ * To a server that requires a token (reeld's embedded one keeps its token
+ * in DATA_DIR/nats/token), or a .creds file, over TLS:
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency ! h264parse ! \
+ *   natssink url=nats://127.0.0.1:4222 token="$(cat reel-data/nats/token)" subject=cams.front
+ * gst-launch-1.0 ... ! natssink url=tls://nats.example.org:4222 credentials=user.creds \
+ *   tls-ca=ca.pem subject=cams.front
+ * ]|
  * With a stream that keeps ten minutes (created if missing):
  * |[
  * gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency ! h264parse ! \
@@ -65,6 +73,7 @@ enum
   PROP_MAX_BYTES,
   PROP_MAX_PENDING,
   PROP_CAPS_INTERVAL,
+  PROP_AUTH, /* the first of REEL_NATS_AUTH_N_PROPS (gstreelnats.h) */
 };
 
 struct _GstNatsSink
@@ -73,6 +82,7 @@ struct _GstNatsSink
 
   /* properties (object lock) */
   char *url;
+  ReelNatsAuth auth;
   char *subject;
   gboolean jetstream;
   char *stream;
@@ -164,7 +174,7 @@ start (GstBaseSink *sink)
       return FALSE;
     }
   self->link = reel_nats_link_new ();
-  self->nc = reel_nats_connect (self->url, name, self->link, &why);
+  self->nc = reel_nats_connect (self->url, &self->auth, name, self->link, &why);
   if (!self->nc)
     {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
@@ -499,7 +509,8 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
       self->caps_interval = g_value_get_uint64 (value);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!reel_nats_auth_set_property (&self->auth, PROP_AUTH, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
   GST_OBJECT_UNLOCK (self);
 }
@@ -536,7 +547,8 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       g_value_set_uint64 (value, self->caps_interval);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!reel_nats_auth_get_property (&self->auth, PROP_AUTH, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
   GST_OBJECT_UNLOCK (self);
 }
@@ -546,6 +558,7 @@ finalize (GObject *object)
 {
   GstNatsSink *self = GST_NATS_SINK (object);
   g_free (self->url);
+  reel_nats_auth_clear (&self->auth);
   g_free (self->subject);
   g_free (self->stream);
   G_OBJECT_CLASS (gst_nats_sink_parent_class)->finalize (object);
@@ -611,6 +624,8 @@ gst_nats_sink_class_init (GstNatsSinkClass *klass)
                            "Repeat the caps on a sync point at most this often (stream time, "
                            "ns), so a consumer can join mid-stream; 0 = only when they change",
                            0, G_MAXUINT64, DEFAULT_CAPS_INTERVAL, flags));
+
+  reel_nats_auth_install_properties (gobject_class, PROP_AUTH);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (

@@ -33,6 +33,12 @@
  * gst-launch-1.0 natssrc subject=cams.front start=sequence start-sequence=1000 ! \
  *   h264parse ! avdec_h264 ! videoconvert ! autovideosink
  * ]|
+ * From a server that requires a token (reeld's embedded one keeps its
+ * token in DATA_DIR/nats/token; credentials and tls-* work as in natssink):
+ * |[
+ * gst-launch-1.0 natssrc url=nats://127.0.0.1:4222 token="$(cat reel-data/nats/token)" \
+ *   subject=cams.front ! h264parse ! avdec_h264 ! videoconvert ! autovideosink
+ * ]|
  */
 #include "gstnatssrc.h"
 #include "gstreelnats.h"
@@ -61,6 +67,7 @@ enum
   PROP_IS_LIVE,
   PROP_LATENCY,
   PROP_STOP_ON_EOS,
+  PROP_AUTH, /* the first of REEL_NATS_AUTH_N_PROPS (gstreelnats.h) */
 };
 
 struct _GstNatsSrc
@@ -69,6 +76,7 @@ struct _GstNatsSrc
 
   /* properties (object lock) */
   char *url;
+  ReelNatsAuth auth;
   char *subject;
   GstNatsSrcStart start;
   guint64 start_sequence;
@@ -191,7 +199,7 @@ start (GstBaseSrc *src)
                          ("set the subject property"));
       return FALSE;
     }
-  self->nc = reel_nats_connect (self->url, name, NULL, &why);
+  self->nc = reel_nats_connect (self->url, &self->auth, name, NULL, &why);
   if (!self->nc)
     {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
@@ -523,7 +531,8 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
       self->stop_on_eos = g_value_get_boolean (value);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!reel_nats_auth_set_property (&self->auth, PROP_AUTH, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
   GST_OBJECT_UNLOCK (self);
 }
@@ -563,7 +572,8 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       g_value_set_boolean (value, self->stop_on_eos);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!reel_nats_auth_get_property (&self->auth, PROP_AUTH, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
   GST_OBJECT_UNLOCK (self);
 }
@@ -573,6 +583,7 @@ finalize (GObject *object)
 {
   GstNatsSrc *self = GST_NATS_SRC (object);
   g_free (self->url);
+  reel_nats_auth_clear (&self->auth);
   g_free (self->subject);
   g_free (self->start_time);
   g_free (self->stream);
@@ -643,6 +654,8 @@ gst_nats_src_class_init (GstNatsSrcClass *klass)
                             "End the stream at natssink's end marker; otherwise keep waiting for "
                             "the next stream on the subject",
                             TRUE, flags));
+
+  reel_nats_auth_install_properties (gobject_class, PROP_AUTH);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (

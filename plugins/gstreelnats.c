@@ -86,8 +86,78 @@ on_closed (natsConnection *nc, void *closure)
   reel_nats_link_unref (closure);
 }
 
+void
+reel_nats_auth_install_properties (GObjectClass *klass, guint first_id)
+{
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
+  g_object_class_install_property (
+      klass, first_id,
+      g_param_spec_string ("token", "Token",
+                           "Authentication token the NATS server requires (write-only). reeld's "
+                           "embedded server keeps its token in DATA_DIR/nats/token",
+                           NULL,
+                           G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (
+      klass, first_id + 1,
+      g_param_spec_string ("credentials", "Credentials",
+                           "Path of a NATS .creds file (user JWT and nkey seed) to authenticate "
+                           "with",
+                           NULL, flags));
+  g_object_class_install_property (
+      klass, first_id + 2,
+      g_param_spec_string ("tls-ca", "TLS CA",
+                           "Path of a PEM file of CA certificates to verify the server with; "
+                           "setting it requires TLS",
+                           NULL, flags));
+  g_object_class_install_property (
+      klass, first_id + 3,
+      g_param_spec_string ("tls-cert", "TLS certificate",
+                           "Path of a PEM client certificate (with tls-key) for mutual TLS", NULL,
+                           flags));
+  g_object_class_install_property (klass, first_id + 4,
+                                   g_param_spec_string ("tls-key", "TLS key",
+                                                        "Path of the PEM private key of tls-cert",
+                                                        NULL, flags));
+}
+
+/* The field of auth that property prop_id sets. */
+static char **
+auth_field (ReelNatsAuth *auth, guint first_id, guint prop_id)
+{
+  char **fields[REEL_NATS_AUTH_N_PROPS]
+      = { &auth->token, &auth->credentials, &auth->tls_ca, &auth->tls_cert, &auth->tls_key };
+  if (prop_id < first_id || prop_id >= first_id + REEL_NATS_AUTH_N_PROPS)
+    return NULL;
+  return fields[prop_id - first_id];
+}
+
+gboolean
+reel_nats_auth_set_property (ReelNatsAuth *auth, guint first_id, guint prop_id, const GValue *value)
+{
+  char **field = auth_field (auth, first_id, prop_id);
+  if (!field)
+    return FALSE;
+  g_free (*field);
+  *field = g_value_dup_string (value);
+  /* Empty is unset, as for a property never set. */
+  if (*field && !**field)
+    g_clear_pointer (field, g_free);
+  return TRUE;
+}
+
+gboolean
+reel_nats_auth_get_property (const ReelNatsAuth *auth, guint first_id, guint prop_id, GValue *value)
+{
+  char **field = auth_field ((ReelNatsAuth *)auth, first_id, prop_id);
+  if (!field)
+    return FALSE;
+  g_value_set_string (value, *field);
+  return TRUE;
+}
+
 natsConnection *
-reel_nats_connect (const char *url, const char *name, ReelNatsLink *link, char **error_out)
+reel_nats_connect (const char *url, const ReelNatsAuth *auth, const char *name, ReelNatsLink *link,
+                   char **error_out)
 {
   g_auto (GStrv) urls = g_strsplit (url ? url : REEL_NATS_DEFAULT_URL, ",", -1);
   natsOptions *opts = NULL;
@@ -96,6 +166,8 @@ reel_nats_connect (const char *url, const char *name, ReelNatsLink *link, char *
 
   if (s == NATS_OK)
     s = natsOptions_SetServers (opts, (const char **)urls, (int)g_strv_length (urls));
+  if (s == NATS_OK)
+    s = reel_nats_auth_apply (opts, auth);
   if (s == NATS_OK)
     s = natsOptions_SetName (opts, name);
   if (s == NATS_OK)

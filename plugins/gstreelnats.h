@@ -25,6 +25,8 @@
  * first message carries none. */
 #pragma once
 
+#include "bus/natsauth.h"
+
 #include <gst/gst.h>
 #include <nats/nats.h>
 
@@ -63,13 +65,26 @@ void reel_nats_link_fail (ReelNatsLink *link, char *text);
 char *reel_nats_link_take_error (ReelNatsLink *link);
 gboolean reel_nats_link_has_error (ReelNatsLink *link);
 
-/* Connects to url (a comma-separated list for a cluster), reconnecting
- * forever after an outage. name identifies the client in the server's
- * monitoring (the element's name). With a link, the connection holds a
- * reference to it and flags its reconnections there. error_out receives a
- * readable reason. */
-natsConnection *reel_nats_connect (const char *url, const char *name, ReelNatsLink *link,
-                                   char **error_out);
+/* The credential properties natssink and natssrc share, one per field of
+ * ReelNatsAuth: token (write-only, so a pipeline dump or gst-inspect of a
+ * running element never shows it), credentials, tls-ca, tls-cert, tls-key.
+ * An element installs them from its property id first_id upward, and
+ * passes its set/get calls on (TRUE when the id was one of them; the
+ * caller holds the object lock). */
+#define REEL_NATS_AUTH_N_PROPS 5
+void reel_nats_auth_install_properties (GObjectClass *klass, guint first_id);
+gboolean reel_nats_auth_set_property (ReelNatsAuth *auth, guint first_id, guint prop_id,
+                                      const GValue *value);
+gboolean reel_nats_auth_get_property (const ReelNatsAuth *auth, guint first_id, guint prop_id,
+                                      GValue *value);
+
+/* Connects to url (a comma-separated list for a cluster) with auth (may be
+ * NULL), reconnecting forever after an outage. name identifies the client
+ * in the server's monitoring (the element's name). With a link, the
+ * connection holds a reference to it and flags its reconnections there.
+ * error_out receives a readable reason. */
+natsConnection *reel_nats_connect (const char *url, const ReelNatsAuth *auth, const char *name,
+                                   ReelNatsLink *link, char **error_out);
 /* Closes and frees *nc (NULL is fine) and clears it. */
 void reel_nats_close (natsConnection **nc);
 /* A failed call's status with the library's last error, readably. */

@@ -307,18 +307,22 @@ reel_action_parse_record (JsonParser *parser, const char *data, gsize len, ReelA
   const char *viewer, *received_at;
   gint64 duration;
 
-  if (!reel_json_check_depth (data, len, error))
+  if (!reel_json_check_text (data, len, error))
     return FALSE;
   if (!json_parser_load_from_data (parser, data, (gssize)len, &local))
-    return invalid (error, "action record is not JSON: %s", local->message);
+    {
+      reel_json_set_parse_error (error, "action record", local);
+      return FALSE;
+    }
   root = json_parser_get_root (parser);
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     return invalid (error, "action record is not an object");
   rec = json_node_get_object (root);
   action = json_object_get_member (rec, "action");
-  duration = json_object_get_int_member_with_default (rec, "duration_ns", 0);
+  duration = reel_json_get_int (rec, "duration_ns", 0);
+  /* One error at a time: a GError set twice is a bug GLib warns about. */
   received_at = reel_json_get_string (rec, "received_at", TRUE, &local);
-  viewer = reel_json_get_string (rec, "viewer", FALSE, &local);
+  viewer = local ? NULL : reel_json_get_string (rec, "viewer", FALSE, &local);
   if (local || !action || !JSON_NODE_HOLDS_OBJECT (action) || duration <= 0
       || strlen (received_at) >= sizeof out->received_at
       || (viewer && strlen (viewer) >= sizeof out->viewer))

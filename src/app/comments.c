@@ -4,6 +4,7 @@
 #include "app/videos.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/idem.h"
 #include "core/json.h"
 #include "core/text.h"
 #include "store/counters.h"
@@ -153,7 +154,7 @@ gboolean
 reel_comments_reserve (ReelCommentGate *gate, ReelStore *store, const char *author, guint limit,
                        guint window_s, gint64 now_us, guint *retry_after_s, GError **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
   GArray *pending = g_hash_table_lookup (gate->pending, author);
   guint n_pending = pending ? pending->len : 0;
   gint64 window_us = (gint64)window_s * G_USEC_PER_SEC;
@@ -193,7 +194,7 @@ reel_comments_reserve (ReelCommentGate *gate, ReelStore *store, const char *auth
 void
 reel_comments_release (ReelCommentGate *gate, const char *author)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
   GArray *pending = g_hash_table_lookup (gate->pending, author);
   if (!pending)
     return;
@@ -219,7 +220,7 @@ reel_comments_post (ReelBus *bus, ReelStore *store, const char *author, const ch
 {
   g_autoptr (ReelTxn) txn = NULL;
   g_autoptr (JsonObject) data = json_object_new ();
-  g_autoptr (JsonObject) parent = NULL, video = NULL;
+  g_autoptr (JsonObject) parent = NULL, video = NULL, earlier = NULL;
   g_autofree char *id = NULL;
 
   if (!reel_comments_validate_text (text, error) || !(txn = reel_store_begin (store, FALSE, error))
@@ -238,8 +239,15 @@ reel_comments_post (ReelBus *bus, ReelStore *store, const char *author, const ch
           return NULL;
         }
     }
-  g_clear_pointer (&txn, reel_txn_abort);
   id = reel_id_new ();
+  /* A retried request (core/idem.h) derives the id its first attempt
+   * used: that comment is the answer, posted once. */
+  if (reel_idem_active () && (earlier = find (txn, video_id, id, NULL)))
+    {
+      *seq = 0;
+      return public_comment (earlier);
+    }
+  g_clear_pointer (&txn, reel_txn_abort);
   json_object_set_string_member (data, "comment_id", id);
   json_object_set_string_member (data, "video_id", video_id);
   json_object_set_string_member (data, "author", author);

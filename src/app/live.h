@@ -14,7 +14,10 @@
  * Every channel with a key owns an SRT listener slot: channel number n (in
  * the order the log first gave each channel a key) listens on
  * live.srt_port + n. The projection assigns slots from a counter in META,
- * so every node and every rebuild computes the same ports.
+ * so every node and every rebuild computes the same ports. An account holds
+ * at most one slot: the slot belongs to the channel, which is the account,
+ * and a new key replaces the old one in the same slot (integration test
+ * hardening/live-slot); how often keys may be made is a rate limit's job.
  *
  * The media of a session lives in the JetStream stream REEL_LIVE_<channel>
  * on reel.live.<channel>.<rendition> (one subject per rung, plus "audio");

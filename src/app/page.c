@@ -1,11 +1,16 @@
 /* See page.h. */
 #include "app/page.h"
 #include "core/error.h"
+#include "core/text.h"
 
 #include <sodium.h>
 
 /* Our keys are short; a longer cursor is not one of ours. */
 #define CURSOR_MAX_BYTES 512
+/* base64url without padding. libsodium 1.0.18's decoder is looser: it reads
+ * some bytes above 0x7f as '-' or '_', so it only sees a cursor made of
+ * these. */
+#define CURSOR_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 gboolean
 reel_page_bad_cursor (GError **error)
@@ -20,7 +25,7 @@ reel_page_parse (const char *limit, const char *cursor, ReelPage *page, GError *
   guint64 n = REEL_PAGE_DEFAULT_LIMIT;
   page->limit = 0;
   page->after = NULL;
-  if (limit && !g_ascii_string_to_unsigned (limit, 10, 1, REEL_PAGE_MAX_LIMIT, &n, NULL))
+  if (limit && !reel_text_to_uint (limit, 1, REEL_PAGE_MAX_LIMIT, &n))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "limit must be 1 to %d",
                    REEL_PAGE_MAX_LIMIT);
@@ -30,7 +35,8 @@ reel_page_parse (const char *limit, const char *cursor, ReelPage *page, GError *
     {
       gsize len = strlen (cursor), out_len = 0;
       g_autofree guint8 *raw = g_malloc (len + 1);
-      if (len == 0 || len > CURSOR_MAX_BYTES * 4 / 3 + 4 || sodium_init () < 0
+      if (len == 0 || len > CURSOR_MAX_BYTES * 4 / 3 + 4 || strspn (cursor, CURSOR_CHARS) != len
+          || sodium_init () < 0
           || sodium_base642bin (raw, len + 1, cursor, len, NULL, &out_len, NULL,
                                 sodium_base64_VARIANT_URLSAFE_NO_PADDING)
                  != 0

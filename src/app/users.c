@@ -270,6 +270,52 @@ reel_users_logout (ReelBus *bus, ReelStore *store, const char *token, guint64 *s
                               error);
 }
 
+/* A session's expiry, 0 when unreadable. */
+static gint64
+session_expiry (const guint8 *value, gsize len)
+{
+  g_autoptr (JsonObject) rec = reel_json_parse_object ((const char *)value, len, NULL);
+  return rec ? json_object_get_int_member_with_default (rec, "expires_at", 0) : 0;
+}
+
+typedef struct
+{
+  gint64 before_s;
+  guint n;
+} Expired;
+
+static gboolean
+count_expired (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+               gpointer data)
+{
+  Expired *e = data;
+  e->n += session_expiry (value, value_len) <= e->before_s;
+  return TRUE;
+}
+
+gboolean
+reel_users_expire_sessions (ReelBus *bus, ReelStore *store, gint64 now_s, guint *expired,
+                            GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = NULL;
+  Expired e = { now_s, 0 };
+
+  *expired = 0;
+  if (!txn
+      || !reel_txn_scan (txn, REEL_DB_SESSIONS, NULL, 0, NULL, 0, FALSE, count_expired, &e, error))
+    return FALSE;
+  if (e.n == 0)
+    return TRUE;
+  json_object_set_int_member (data, "before", now_s);
+  subject = reel_event_subject ("sessions", "expired");
+  if (!reel_events_publish (bus, subject, "session.expired", 1, NULL, data, FALSE, NULL, error))
+    return FALSE;
+  *expired = e.n;
+  return TRUE;
+}
+
 JsonObject *
 reel_users_get_public (ReelStore *store, const char *username, GError **error)
 {
@@ -323,6 +369,27 @@ apply_session_revoked (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return hash && reel_txn_del (txn, REEL_DB_SESSIONS, hash, strlen (hash), error);
 }
 
+static gboolean
+apply_sessions_expired (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  gint64 before = json_object_get_int_member_with_default (ev->data, "before", 0);
+  g_autoptr (GPtrArray) keys = reel_txn_keys (txn, REEL_DB_SESSIONS, NULL, 0, error);
+  if (!keys)
+    return FALSE;
+  for (guint i = 0; i < keys->len; i++)
+    {
+      gsize klen;
+      const void *key = g_bytes_get_data (keys->pdata[i], &klen);
+      const void *value;
+      gsize vlen;
+      if (reel_txn_get (txn, REEL_DB_SESSIONS, key, klen, &value, &vlen, NULL)
+          && session_expiry (value, vlen) <= before
+          && !reel_txn_del (txn, REEL_DB_SESSIONS, key, klen, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 reel_users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
@@ -332,5 +399,7 @@ reel_users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return apply_session_created (txn, ev, error);
   if (g_str_equal (ev->type, "session.revoked"))
     return apply_session_revoked (txn, ev, error);
+  if (g_str_equal (ev->type, "session.expired"))
+    return apply_sessions_expired (txn, ev, error);
   return TRUE;
 }

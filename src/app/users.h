@@ -47,6 +47,15 @@ gboolean reel_users_login (ReelBus *bus, ReelStore *store, const char *username,
 gboolean reel_users_logout (ReelBus *bus, ReelStore *store, const char *token, guint64 *seq,
                             GError **error);
 
+/* Expired sessions leave the read model through the log: when the local
+ * projection holds a session that expired at or before now_s, publishes
+ * session.expired {before: now_s} (on reel.ev.sessions.expired), whose
+ * application deletes every session expired by then, so a rebuild removes
+ * exactly what the running system removed. *expired: how many there were
+ * (0: nothing published). */
+gboolean reel_users_expire_sessions (ReelBus *bus, ReelStore *store, gint64 now_s, guint *expired,
+                                     GError **error);
+
 /* The username behind a valid, unexpired token; REEL_ERROR_UNAUTHORIZED
  * otherwise. */
 char *reel_users_authenticate (ReelStore *store, const char *token, gint64 *expires_at,

@@ -3,6 +3,7 @@
 #include "app/views.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/idem.h"
 #include "core/json.h"
 #include "core/text.h"
 
@@ -60,6 +61,7 @@ reel_videos_create (ReelBus *bus, const ReelVideoDraft *d, guint64 max_size, cha
 {
   g_autofree char *vid = NULL, *subject = NULL, *title = NULL;
   g_autoptr (JsonObject) data = json_object_new ();
+  g_autoptr (GError) local = NULL;
 
   if (!reel_videos_validate_draft (d, max_size, error))
     return FALSE;
@@ -74,9 +76,18 @@ reel_videos_create (ReelBus *bus, const ReelVideoDraft *d, guint64 max_size, cha
   json_object_set_int_member (data, "size", (gint64)d->size);
   subject = reel_event_subject ("video", vid);
   /* The empty-subject precondition turns an (astronomically unlikely) id
-   * collision into an error instead of two videos sharing an id. */
-  if (!reel_events_publish (bus, subject, "video.created", 1, d->owner, data, TRUE, seq, error))
-    return FALSE;
+   * collision into an error instead of two videos sharing an id. The id
+   * of a retried request (core/idem.h) is derived: finding its subject
+   * taken, it finds the video its first attempt created. */
+  if (!reel_events_publish (bus, subject, "video.created", 1, d->owner, data, TRUE, seq, &local))
+    {
+      if (!reel_idem_active () || !g_error_matches (local, REEL_ERROR, REEL_ERROR_CONFLICT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      *seq = 0;
+    }
   *id = g_steal_pointer (&vid);
   return TRUE;
 }
@@ -253,10 +264,27 @@ is_final (JsonObject *rec)
   return g_str_equal (state, "ready") || g_str_equal (state, "failed");
 }
 
+/* Stores a record, and keeps VIDEOS_UNANNOUNCED (the ready videos whose
+ * video.ready has not been applied) true to it, in the same transaction:
+ * what the projector must still announce survives a crash between the
+ * commit that made a video ready and the announcement. */
 static gboolean
 put (ReelTxn *txn, const char *id, JsonObject *rec, GError **error)
 {
-  return reel_txn_put_json (txn, REEL_DB_VIDEOS, id, strlen (id), rec, error);
+  gboolean unannounced = g_strcmp0 (json_object_get_string_member (rec, "state"), "ready") == 0
+                         && !json_object_has_member (rec, "ready_at");
+  if (!reel_txn_put_json (txn, REEL_DB_VIDEOS, id, strlen (id), rec, error))
+    return FALSE;
+  return unannounced ? reel_txn_put (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), "", 0, error)
+                     : reel_txn_del (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), error);
+}
+
+/* Removes a record (and its place among the unannounced). */
+static gboolean
+del (ReelTxn *txn, const char *id, GError **error)
+{
+  return reel_txn_del (txn, REEL_DB_VIDEOS_UNANNOUNCED, id, strlen (id), error)
+         && reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
 }
 
 static GBytes *
@@ -340,7 +368,7 @@ delete_video (ReelTxn *txn, const char *id, GError **error)
     if (!reel_txn_del (txn, REEL_DB_CHUNKS, g_bytes_get_data (keys->pdata[i], NULL),
                        g_bytes_get_size (keys->pdata[i]), error))
       return FALSE;
-  return reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
+  return del (txn, id, error);
 }
 
 gboolean
@@ -385,9 +413,18 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     }
   if (g_str_equal (ev->type, "video.uploaded"))
     {
-      /* Only an upload in progress moves on: a redelivery changes nothing. */
+      /* Only an upload in progress moves on: a redelivery changes nothing.
+       * After an interrupted completion, ingest may have run (video.probed)
+       * before this arrives: the record still learns its original. */
       if (g_strcmp0 (json_object_get_string_member (rec, "state"), "uploading") != 0)
-        return TRUE;
+        {
+          if (json_object_has_member (rec, "original"))
+            return TRUE;
+          json_object_set_string_member (
+              rec, "original",
+              json_object_get_string_member_with_default (ev->data, "original", ""));
+          return put (txn, id, rec, error);
+        }
       json_object_set_string_member (rec, "state", "processing");
       json_object_set_string_member (
           rec, "original", json_object_get_string_member_with_default (ev->data, "original", ""));
@@ -436,7 +473,7 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       return put (txn, id, rec, error);
     }
   if (g_str_equal (ev->type, "video.upload_aborted"))
-    return reel_txn_del (txn, REEL_DB_VIDEOS, id, strlen (id), error);
+    return del (txn, id, error);
   if (g_str_equal (ev->type, "video.edited"))
     {
       const char *members[] = { "title", "description" };
@@ -493,6 +530,25 @@ reel_videos_announce_ready (ReelBus *bus, ReelStore *store, const char *id, GErr
     return TRUE;
   g_propagate_error (error, g_steal_pointer (&local));
   return FALSE;
+}
+
+static gboolean
+collect_id (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  g_ptr_array_add (data, g_strndup ((const char *)key, key_len));
+  return TRUE;
+}
+
+GPtrArray *
+reel_videos_unannounced (ReelStore *store, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  if (!txn
+      || !reel_txn_scan (txn, REEL_DB_VIDEOS_UNANNOUNCED, NULL, 0, NULL, 0, FALSE, collect_id, ids,
+                         error))
+    return NULL;
+  return g_steal_pointer (&ids);
 }
 
 /* The owner's video; REEL_ERROR_FORBIDDEN for anyone else. */

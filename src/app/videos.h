@@ -102,6 +102,11 @@ gboolean reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
 gboolean reel_videos_announce_ready (ReelBus *bus, ReelStore *store, const char *id,
                                      GError **error);
 
+/* The ids of the videos that are ready but whose video.ready the projection
+ * has not applied: what is still to announce (kept in the read model, so a
+ * crash between the commit and the announcement forgets none). */
+GPtrArray *reel_videos_unannounced (ReelStore *store, GError **error);
+
 /* The chunk table: what chunk.transcoded said about chunk n (n =
  * REEL_CHUNK_AUDIO for the soundtrack); NULL when not done. */
 #define REEL_CHUNK_AUDIO G_MAXUINT32

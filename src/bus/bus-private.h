@@ -20,7 +20,8 @@ struct ReelBus
   GMutex close_lock;
   GCond close_cond;
   gboolean closed;
-  char *url; /* as given to reel_bus_connect */
+  char *url;         /* as given to reel_bus_connect */
+  ReelNatsAuth auth; /* a copy of reel_bus_connect's */
 };
 
 /* Sets error from a nats.c status (and JetStream error code, if any).

@@ -78,7 +78,7 @@ on_closed (natsConnection *nc, void *closure)
 }
 
 ReelBus *
-reel_bus_connect (const char *url, guint timeout_ms, GError **error)
+reel_bus_connect (const char *url, const ReelNatsAuth *auth, guint timeout_ms, GError **error)
 {
   g_autoptr (ReelBus) bus = g_new0 (ReelBus, 1);
   natsOptions *opts = NULL;
@@ -98,9 +98,12 @@ reel_bus_connect (const char *url, guint timeout_ms, GError **error)
 
   g_auto (GStrv) urls = g_strsplit (url, ",", -1);
   bus->url = g_strdup (url);
+  reel_nats_auth_copy (&bus->auth, auth);
   s = natsOptions_Create (&opts);
   if (s == NATS_OK)
     s = natsOptions_SetServers (opts, (const char **)urls, (int)g_strv_length (urls));
+  if (s == NATS_OK)
+    s = reel_nats_auth_apply (opts, auth);
   if (s == NATS_OK)
     s = natsOptions_SetName (opts, "reeld");
   if (s == NATS_OK)
@@ -121,11 +124,14 @@ reel_bus_connect (const char *url, guint timeout_ms, GError **error)
     }
   /* Retry by hand until the deadline: a cluster that is still booting is
    * normal at start-up, a clear error after the deadline is better than a
-   * silent hang. */
+   * silent hang. Refused credentials and a TLS mismatch will not get
+   * better by waiting. */
   for (;;)
     {
       s = natsConnection_Connect (&bus->conn, opts);
-      if (s == NATS_OK || g_get_monotonic_time () > deadline)
+      if (s == NATS_OK || s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED
+          || s == NATS_SECURE_CONNECTION_WANTED || s == NATS_SECURE_CONNECTION_REQUIRED
+          || s == NATS_SSL_ERROR || g_get_monotonic_time () > deadline)
         break;
       g_usleep (100 * 1000);
     }
@@ -197,6 +203,7 @@ reel_bus_free (ReelBus *bus)
   jsCtx_Destroy (bus->js);
   natsConnection_Destroy (bus->conn);
   g_free (bus->url);
+  reel_nats_auth_clear (&bus->auth);
   g_free (bus);
 }
 
@@ -467,7 +474,8 @@ reel_bus_publish_batch (ReelBus *bus, ReelBusBatchMsg *msgs, guint n, GError **e
 }
 
 gboolean
-reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError **error)
+reel_bus_stream_state (ReelBus *bus, const char *stream, guint64 *last_seq, gint64 *created_ns,
+                       GError **error)
 {
   jsStreamInfo *si = NULL;
   jsErrCode jerr = 0;
@@ -477,15 +485,29 @@ reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError
       reel_bus_set_error (error, s, jerr, "stream info");
       return FALSE;
     }
-  *seq = si->State.LastSeq;
+  *last_seq = si->State.LastSeq;
+  if (created_ns)
+    *created_ns = si->Created;
   jsStreamInfo_Destroy (si);
   return TRUE;
+}
+
+gboolean
+reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError **error)
+{
+  return reel_bus_stream_state (bus, stream, seq, NULL, error);
 }
 
 const char *
 reel_bus_url (ReelBus *bus)
 {
   return bus->url;
+}
+
+const ReelNatsAuth *
+reel_bus_auth (ReelBus *bus)
+{
+  return &bus->auth;
 }
 
 gboolean

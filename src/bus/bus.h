@@ -7,6 +7,8 @@
  * created or updated idempotently by reel_bus_ensure_streams(). */
 #pragma once
 
+#include "bus/natsauth.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -23,9 +25,11 @@ G_BEGIN_DECLS
 
 typedef struct ReelBus ReelBus;
 
-/* Connects to url (comma-separated list for a cluster); waits up to
- * timeout_ms for the first connection, reconnecting forever afterwards. */
-ReelBus *reel_bus_connect (const char *url, guint timeout_ms, GError **error);
+/* Connects to url (comma-separated list for a cluster) with auth (may be
+ * NULL); waits up to timeout_ms for the first connection, reconnecting
+ * forever afterwards. Credentials the server refuses fail at once. */
+ReelBus *reel_bus_connect (const char *url, const ReelNatsAuth *auth, guint timeout_ms,
+                           GError **error);
 void reel_bus_free (ReelBus *bus);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelBus, reel_bus_free)
 
@@ -71,10 +75,17 @@ gboolean reel_bus_publish_batch (ReelBus *bus, ReelBusBatchMsg *msgs, guint n, G
 
 /* The sequence of the newest message in a stream. */
 gboolean reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError **error);
+/* The same, and when the stream was created (ns since the epoch; may be
+ * NULL): a stream deleted and made again is a different stream, even where
+ * its sequences have grown past the old ones. */
+gboolean reel_bus_stream_state (ReelBus *bus, const char *stream, guint64 *last_seq,
+                                gint64 *created_ns, GError **error);
 
-/* The URL (list) given to reel_bus_connect, for other NATS clients of this
- * process (e.g. the GStreamer elements natssink and natssrc). */
+/* The URL (list) and credentials given to reel_bus_connect, for other NATS
+ * clients of this process (e.g. the GStreamer elements natssink and
+ * natssrc). */
 const char *reel_bus_url (ReelBus *bus);
+const ReelNatsAuth *reel_bus_auth (ReelBus *bus);
 
 /* Live video (app/live.h): creates or updates a live channel's stream on
  * <subject_prefix>.> with its window (age and size: older messages are

@@ -1,6 +1,7 @@
 /* See events.h. */
 #include "bus/events.h"
 #include "core/error.h"
+#include "core/idem.h"
 #include "core/json.h"
 #include "core/metrics.h"
 
@@ -8,6 +9,21 @@
  * with the same Nats-Msg-Id, which makes the retry harmless. */
 #define PUBLISH_ATTEMPTS 3
 #define PUBLISH_RETRY_DELAY_US (200 * 1000)
+
+/* A random UUID, or in a retried request's scope (core/idem.h) the same
+ * one the first attempt published, shaped like a version 4 UUID. */
+static char *
+event_id (void)
+{
+  guint8 b[16];
+  if (!reel_idem_next (b, sizeof b))
+    return g_uuid_string_random ();
+  b[6] = (guint8)((b[6] & 0x0f) | 0x40);
+  b[8] = (guint8)((b[8] & 0x3f) | 0x80);
+  return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                          b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                          b[12], b[13], b[14], b[15]);
+}
 
 void
 reel_event_free (ReelEvent *ev)
@@ -35,7 +51,7 @@ reel_events_publish (ReelBus *bus, const char *subject, const char *type, guint 
                      guint64 *seq, GError **error)
 {
   g_autoptr (JsonObject) env = json_object_new ();
-  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *id = event_id ();
   g_autofree char *at = reel_json_now_rfc3339 ();
   g_autofree char *text = NULL;
   g_autoptr (GString) labels = g_string_new (NULL);
@@ -88,7 +104,8 @@ reel_event_parse (const char *data, gsize len, GError **error)
   v = json_object_get_member (env, "v");
   d = json_object_get_member (env, "data");
   if (!v || !JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_INT64
-      || json_node_get_int (v) < 1 || !d || !JSON_NODE_HOLDS_OBJECT (d))
+      || json_node_get_int (v) < 1 || json_node_get_int (v) > G_MAXUINT32 || !d
+      || !JSON_NODE_HOLDS_OBJECT (d))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "event envelope lacks v or data");
       return NULL;

@@ -3,8 +3,9 @@
  * An event is a JSON envelope {type, v, id, at, actor, data} published to
  * the event log on a per-aggregate subject (reel.ev.<aggregate>.<key>). Its
  * id doubles as Nats-Msg-Id, so a publish retried with the same event is
- * stored once. data/schemas/<type>.v<v>.json holds the JSON Schema of each
- * type and version; consumers accept every version ever shipped. */
+ * stored once; so is the event of a client's retried request, whose id is
+ * derived from its Idempotency-Key (core/idem.h). data/schemas/<type>.v<v>.json holds the JSON
+ * Schema of each type and version; consumers accept every version ever shipped. */
 #pragma once
 
 #include "bus/bus.h"

@@ -3,6 +3,7 @@
 #include "bus/natsd.h"
 #include "core/error.h"
 #include "core/metrics.h"
+#include "core/secret.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -23,7 +24,9 @@ struct ReelNatsd
   char *binary;
   char *store_dir;
   char *pid_file;
+  char *conf_file;
   char *url;
+  char *token;
   guint16 port;
   GSubprocess *proc;
   GCancellable *cancel; /* cancels the exit watch on stop */
@@ -82,24 +85,118 @@ wait_for_stale_server (const char *pid_file)
     kill ((pid_t)pid, SIGKILL);
 }
 
+/* The client token, generated once and kept in DATA_DIR/nats/token (0600):
+ * the server's config is rewritten at every start, the token must not
+ * change under clients that read it (tests, an operator's nats CLI). */
+static char *
+load_or_create_token (const char *store_dir, GError **error)
+{
+  g_autofree char *path = g_build_filename (store_dir, "token", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *hash = NULL;
+  char *token;
+  GStatBuf st;
+
+  if (g_file_get_contents (path, &text, NULL, NULL) && *g_strstrip (text))
+    {
+      /* Tightened rather than refused: an operator's copy or restore may
+       * have widened it, and the fix is obvious. */
+      if (g_stat (path, &st) == 0 && (st.st_mode & 077) && g_chmod (path, 0600) == 0)
+        g_warning ("%s was readable by others; made it 0600", path);
+      return g_steal_pointer (&text);
+    }
+  token = reel_secret_new (&hash, error);
+  if (!token)
+    return NULL;
+  if (!g_file_set_contents_full (path, token, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    {
+      g_free (token);
+      return NULL;
+    }
+  g_message ("generated the embedded nats-server's client token in %s", path);
+  return token;
+}
+
+/* A string for the server's config: double-quoted, with the two characters
+ * its parser treats specially escaped. */
+static void
+append_quoted (GString *out, const char *value)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = value; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* nats-server's configuration, 0600 (it holds the token). */
+static gboolean
+write_config (ReelNatsd *nd, const char *sync, GError **error)
+{
+  g_autoptr (GString) c = g_string_new ("# Written by reeld at every start of its embedded "
+                                        "nats-server; changes are lost.\n");
+  g_autofree char *log_file = g_build_filename (nd->store_dir, "nats-server.log", NULL);
+
+  g_string_append_printf (c, "server_name: reel-embedded\nlisten: 127.0.0.1:%u\n", nd->port);
+  g_string_append (c, "pid_file: ");
+  append_quoted (c, nd->pid_file);
+  g_string_append (c, "\nlog_file: ");
+  append_quoted (c, log_file);
+  g_string_append (c, "\njetstream {\n  store_dir: ");
+  append_quoted (c, nd->store_dir);
+  if (g_strcmp0 (sync, "default") != 0)
+    {
+      g_string_append (c, "\n  sync_interval: ");
+      append_quoted (c, sync);
+    }
+  g_string_append (c, "\n}\nauthorization {\n  token: ");
+  append_quoted (c, nd->token);
+  g_string_append (c, "\n}\n");
+  return g_file_set_contents_full (nd->conf_file, c->str, (gssize)c->len,
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+/* Lets the server itself judge the config (nats-server -t), so a setting
+ * this server version does not know (sync_interval before 2.10) fails with
+ * the server's own words instead of a server that never comes up. */
+static gboolean
+check_config (ReelNatsd *nd, const char *sync, GError **error)
+{
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autofree char *out = NULL;
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, error,
+                           nd->binary, "-c", nd->conf_file, "-t", NULL);
+  if (!proc || !g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, error))
+    return FALSE;
+  if (g_subprocess_get_if_exited (proc) && g_subprocess_get_exit_status (proc) == 0)
+    return TRUE;
+  g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s refuses its configuration: %s%s",
+               nd->binary, g_strstrip (out ? out : ""),
+               g_strcmp0 (sync, "default") != 0
+                   ? " (nats.sync other than \"default\" needs nats-server 2.10 or newer)"
+                   : "");
+  return FALSE;
+}
+
 static gboolean
 spawn (ReelNatsd *nd, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autofree char *port = g_strdup_printf ("%u", nd->port);
-  g_autofree char *log_file = g_build_filename (nd->store_dir, "nats-server.log", NULL);
 
   wait_for_stale_server (nd->pid_file);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
                                         | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  nd->proc = g_subprocess_launcher_spawn (launcher, error, nd->binary, "-js", "-a", "127.0.0.1",
-                                          "-p", port, "-sd", nd->store_dir, "-P", nd->pid_file,
-                                          "-l", log_file, "-n", "reel-embedded", NULL);
+  /* Everything, the token above all, is in the 0600 config file: a
+   * command line is readable by every user in ps. */
+  nd->proc = g_subprocess_launcher_spawn (launcher, error, nd->binary, "-c", nd->conf_file, NULL);
   if (!nd->proc)
     return FALSE;
-  g_message ("started nats-server (pid %s) on %s, store %s, log %s",
-             g_subprocess_get_identifier (nd->proc), nd->url, nd->store_dir, log_file);
+  g_message ("started nats-server (pid %s) on %s, store %s, config %s",
+             g_subprocess_get_identifier (nd->proc), nd->url, nd->store_dir, nd->conf_file);
   watch_exit (nd);
   return TRUE;
 }
@@ -153,7 +250,7 @@ accepts_connections (guint16 port)
 }
 
 ReelNatsd *
-reel_natsd_start (const char *binary, const char *store_dir, GError **error)
+reel_natsd_start (const char *binary, const char *store_dir, const char *sync, GError **error)
 {
   g_autoptr (ReelNatsd) nd = g_new0 (ReelNatsd, 1);
   g_autofree char *path = g_find_program_in_path (binary);
@@ -177,10 +274,12 @@ reel_natsd_start (const char *binary, const char *store_dir, GError **error)
   nd->binary = g_steal_pointer (&path);
   nd->store_dir = g_strdup (store_dir);
   nd->pid_file = g_build_filename (store_dir, "nats-server.pid", NULL);
+  nd->conf_file = g_build_filename (store_dir, "nats-server.conf", NULL);
   if (!pick_free_port (&nd->port, error))
     return NULL;
   nd->url = g_strdup_printf ("nats://127.0.0.1:%u", nd->port);
-  if (!spawn (nd, error))
+  if (!(nd->token = load_or_create_token (store_dir, error)) || !write_config (nd, sync, error)
+      || !check_config (nd, sync, error) || !spawn (nd, error))
     return NULL;
 
   gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_US;
@@ -205,6 +304,12 @@ const char *
 reel_natsd_url (ReelNatsd *nd)
 {
   return nd->url;
+}
+
+const char *
+reel_natsd_token (ReelNatsd *nd)
+{
+  return nd->token;
 }
 
 void
@@ -236,6 +341,8 @@ reel_natsd_stop (ReelNatsd *nd)
   g_free (nd->binary);
   g_free (nd->store_dir);
   g_free (nd->pid_file);
+  g_free (nd->conf_file);
   g_free (nd->url);
+  g_free (nd->token);
   g_free (nd);
 }

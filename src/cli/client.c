@@ -132,7 +132,7 @@ reel_client_parse_answer (GBytes *body)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (!body || !g_bytes_get_size (body)
-      || !reel_json_check_depth (g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL)
+      || !reel_json_check_text (g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL)
       || !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
                                       (gssize)g_bytes_get_size (body), NULL)
       || !json_parser_get_root (parser))

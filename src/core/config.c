@@ -2,6 +2,7 @@
  * example config in data/ and the tests check against it. */
 #include "core/config.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "media/plan.h"
 
 #include "reel-config.h"
@@ -20,9 +21,14 @@
 #define DEFAULT_WRITE_WAIT_MS 5000
 /* Long phone videos run to several GiB; 16 GiB leaves room for 4K. */
 #define DEFAULT_UPLOAD_MAX ((guint64)16 << 30)
-/* A one-shot multipart upload is held in memory while it is parsed; keep it
- * for small files and curl, and send larger ones through tus. */
+/* A one-shot multipart upload cannot resume: keep it for small files and
+ * curl, and send larger ones through tus. */
 #define DEFAULT_MULTIPART_MAX ((guint64)256 << 20)
+/* A tus PATCH that received nothing for a minute is on a dead connection
+ * (a live one moves bytes every second); its client's retry takes over. */
+#define DEFAULT_UPLOAD_LOCK_TIMEOUT_S 60
+/* A person uploads one file at a time, maybe a few from several tabs. */
+#define DEFAULT_UPLOAD_MAX_PER_USER 4
 /* A page sends its actions every few seconds and on unload; 200 fit in
  * sendBeacon's 64 KiB with room to spare. */
 #define DEFAULT_ACTIONS_BATCH_MAX 200
@@ -123,6 +129,7 @@ reel_config_new (void)
   cfg->nats_url = NULL;
   cfg->nats_server_binary = g_strdup ("nats-server");
   cfg->stream_replicas = 1;
+  cfg->nats_sync = g_strdup ("default");
   cfg->http_max_body = DEFAULT_HTTP_MAX_BODY;
   /* An installed reel serves its installed UI; a build tree the source
    * tree's, so an edit shows on reload. */
@@ -133,6 +140,8 @@ reel_config_new (void)
   cfg->write_wait_ms = DEFAULT_WRITE_WAIT_MS;
   cfg->upload_max = DEFAULT_UPLOAD_MAX;
   cfg->multipart_max = DEFAULT_MULTIPART_MAX;
+  cfg->upload_lock_timeout_s = DEFAULT_UPLOAD_LOCK_TIMEOUT_S;
+  cfg->upload_max_per_user = DEFAULT_UPLOAD_MAX_PER_USER;
   /* 2 s segments: quick start and quality switches; 3 per chunk keeps
    * chunk jobs short (a few seconds of encoding) so many run in parallel. */
   cfg->segment_s = 2;
@@ -210,6 +219,12 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->listen_host);
   g_free (cfg->nats_url);
   g_free (cfg->nats_server_binary);
+  g_free (cfg->nats_sync);
+  g_free (cfg->nats_token);
+  g_free (cfg->nats_credentials);
+  g_free (cfg->nats_tls_ca);
+  g_free (cfg->nats_tls_cert);
+  g_free (cfg->nats_tls_key);
   g_free (cfg->www_dir);
   g_free (cfg->ladder);
   g_free (cfg->x264_preset);
@@ -237,7 +252,7 @@ parse_u64 (const char *name, const char *value, guint64 min, guint64 max, guint6
            GError **error)
 {
   guint64 v;
-  if (!g_ascii_string_to_unsigned (value, 10, min, max, &v, NULL))
+  if (!reel_text_to_uint (value, min, max, &v))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
                    "%s: expected a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
@@ -534,6 +549,30 @@ set_blobs_backend (ReelConfig *cfg, const Setting *s, const char *value, GError 
   return set_string (cfg, s, value, error);
 }
 
+/* nats.sync: "default" (the server's own interval), "always" (an fsync per
+ * write), or an interval of whole seconds or milliseconds ("1s", "200ms"),
+ * the forms nats-server's sync_interval takes. */
+static gboolean
+set_sync (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  const char *unit = value;
+  g_autofree char *digits = NULL;
+  guint64 n;
+  while (g_ascii_isdigit (*unit))
+    unit++;
+  digits = g_strndup (value, unit - value);
+  if (!g_str_equal (value, "default") && !g_str_equal (value, "always")
+      && (!(g_str_equal (unit, "s") || g_str_equal (unit, "ms"))
+          || !g_ascii_string_to_unsigned (digits, 10, 1, G_MAXUINT32, &n, NULL)))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "%s: expected default, always or an interval such as 1s or 200ms, got \"%s\"",
+                   s->name, value);
+      return FALSE;
+    }
+  return set_string (cfg, s, value, error);
+}
+
 /* "N/SECONDS" or "off" (core/ratelimit.h). */
 static gboolean
 set_rate (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
@@ -579,12 +618,21 @@ static const Setting settings[] = {
   { "nats.server_binary", set_string, AT (nats_server_binary) },
   /* JetStream allows R1..R5; R3 is the usual cluster choice. */
   { "nats.replicas", set_uint, AT (stream_replicas), 1, 5 },
+  { "nats.sync", set_sync, AT (nats_sync) },
+  { "nats.token", set_optional, AT (nats_token) },
+  { "nats.credentials", set_optional, AT (nats_credentials) },
+  { "nats.tls_ca", set_optional, AT (nats_tls_ca) },
+  { "nats.tls_cert", set_optional, AT (nats_tls_cert) },
+  { "nats.tls_key", set_optional, AT (nats_tls_key) },
   { "http.max_body_bytes", set_u64, AT (http_max_body), 1024, G_MAXINT32 },
   { "http.www_dir", set_string, AT (www_dir) },
-  { "auth.session_ttl_seconds", set_i64, AT (session_ttl_s), 60, G_MAXINT32 },
+  /* Short lifetimes are for tests of expiry; people want days. */
+  { "auth.session_ttl_seconds", set_i64, AT (session_ttl_s), 1, G_MAXINT32 },
   { "projector.write_wait_ms", set_uint, AT (write_wait_ms), 0, 600000 },
   { "uploads.max_bytes", set_u64, AT (upload_max), 1024, G_MAXINT64 },
   { "uploads.multipart_max_bytes", set_u64, AT (multipart_max), 1024, G_MAXINT32 },
+  { "uploads.lock_timeout_seconds", set_uint, AT (upload_lock_timeout_s), 1, 86400 },
+  { "uploads.max_concurrent_per_user", set_uint, AT (upload_max_per_user), 1, 1000 },
   { "media.segment_seconds", set_uint, AT (segment_s), 1, 10 },
   { "media.chunk_segments", set_uint, AT (chunk_segments), 1, 60 },
   { "media.first_chunk_segments", set_uint, AT (first_chunk_segments), 1, 60 },
@@ -678,37 +726,67 @@ reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **
   for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
     if (g_str_equal (settings[i].name, name))
       return settings[i].set (cfg, &settings[i], value, error);
-  g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", name);
+  {
+    /* A key file's names need not be UTF-8 (GKeyFile checks values only). */
+    g_autofree char *shown = g_utf8_make_valid (name, -1);
+    g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "unknown setting \"%s\"", shown);
+  }
   return FALSE;
 }
 
-gboolean
-reel_config_load_file (ReelConfig *cfg, const char *path, GError **error)
+/* Applies every key of kf; origin (a path) prefixes the errors. */
+static gboolean
+apply_key_file (ReelConfig *cfg, GKeyFile *kf, const char *origin, GError **error)
 {
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_auto (GStrv) groups = NULL;
-
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
-    {
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
-    }
-  groups = g_key_file_get_groups (kf, NULL);
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
   for (guint g = 0; groups[g]; g++)
     {
       g_auto (GStrv) keys = g_key_file_get_keys (kf, groups[g], NULL, NULL);
       for (guint k = 0; keys && keys[k]; k++)
         {
           g_autofree char *name = g_strdup_printf ("%s.%s", groups[g], keys[k]);
-          g_autofree char *value = g_key_file_get_string (kf, groups[g], keys[k], error);
-          if (!value || !reel_config_set (cfg, name, value, error))
+          g_autoptr (GError) bad_value = NULL;
+          /* GKeyFile may return a value and set an error (an escape it
+           * cannot read, such as a trailing backslash). */
+          g_autofree char *value = g_key_file_get_string (kf, groups[g], keys[k], &bad_value);
+          if (bad_value)
             {
-              g_prefix_error (error, "%s: ", path);
+              g_propagate_prefixed_error (error, g_steal_pointer (&bad_value), "%s: ", origin);
+              return FALSE;
+            }
+          if (!reel_config_set (cfg, name, value, error))
+            {
+              g_prefix_error (error, "%s: ", origin);
               return FALSE;
             }
         }
     }
   return TRUE;
+}
+
+gboolean
+reel_config_load_file (ReelConfig *cfg, const char *path, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  return apply_key_file (cfg, kf, path, error);
+}
+
+gboolean
+reel_config_load_data (ReelConfig *cfg, const char *data, gsize len, const char *origin,
+                       GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "%s: ", origin);
+      return FALSE;
+    }
+  return apply_key_file (cfg, kf, origin, error);
 }
 
 char *

@@ -52,6 +52,12 @@ typedef struct
   char *nats_url;             /* nats.url: NULL = start an embedded nats-server */
   char *nats_server_binary;   /* nats.server_binary */
   guint stream_replicas;      /* nats.replicas */
+  char *nats_sync;            /* nats.sync: "default", "always" or an interval ("1s") */
+  char *nats_token;           /* nats.token (external servers) */
+  char *nats_credentials;     /* nats.credentials: a .creds file (external servers) */
+  char *nats_tls_ca;          /* nats.tls_ca: PEM CA bundle to trust */
+  char *nats_tls_cert;        /* nats.tls_cert: PEM client certificate */
+  char *nats_tls_key;         /* nats.tls_key: its private key */
   guint64 http_max_body;      /* http.max_body_bytes for JSON requests */
   char *www_dir;              /* http.www_dir: the web UI's files */
   gint64 session_ttl_s;       /* auth.session_ttl_seconds */
@@ -123,6 +129,9 @@ typedef struct
   guint http_idle_timeout_s;                 /* http.idle_timeout_seconds */
   guint hash_threads;                        /* auth.hash_threads: 0 = one per core */
   guint hash_queue;                          /* auth.hash_queue: hashes waiting at most */
+  /* Uploads in progress (issue 11) */
+  guint upload_lock_timeout_s; /* uploads.lock_timeout_seconds: a stalled PATCH's takeover */
+  guint upload_max_per_user;   /* uploads.max_concurrent_per_user */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);
@@ -137,6 +146,10 @@ const char *const *reel_config_names (void);
 
 /* Applies every key of a key file. */
 gboolean reel_config_load_file (ReelConfig *cfg, const char *path, GError **error);
+/* The same for a key file's text (len bytes, or -1 when NUL-terminated);
+ * origin names it in errors. */
+gboolean reel_config_load_data (ReelConfig *cfg, const char *data, gsize len, const char *origin,
+                                GError **error);
 
 /* Parses a comma-separated role list ("api,projector" or "all") into bits. */
 gboolean reel_config_parse_roles (const char *text, guint *roles, GError **error);

@@ -2,6 +2,9 @@
  * integration tests prove reel survives happen at a known point. The
  * faults, where they act:
  *   kill-before-apply       reeld dies between the log and the read model
+ *                           (daemon/batch.c)
+ *   kill-before-announce    reeld dies after the commit that made a video
+ *                           ready, before video.ready is published
  *                           (daemon/projector.c)
  *   kill-in-chunk:N         a worker dies after the first rung of chunk N is
  *                           stored, before the chunk is announced
@@ -17,7 +20,11 @@
  *                           poster; media/child_main.c)
  *   media-hang:WHICH        the media child stops answering for good
  *   media-oom:WHICH         the media child allocates until its address-space
- *                           limit stops it */
+ *                           limit stops it
+ *   kill-before-uploaded    reeld dies between moving a finished upload into
+ *                           the blob store and queueing its ingest and
+ *                           video.uploaded (http/api_videos.c; HEAD or PATCH
+ *                           after the restart must finish the upload) */
 #pragma once
 
 #include <glib.h>

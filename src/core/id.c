@@ -1,5 +1,6 @@
 /* See id.h. */
 #include "core/id.h"
+#include "core/idem.h"
 
 #include <sodium.h>
 
@@ -11,7 +12,9 @@ reel_id_new (void)
   /* sodium_init() is idempotent and thread-safe; randombytes needs it. */
   if (sodium_init () < 0)
     g_error ("libsodium failed to initialise");
-  randombytes_buf (raw, sizeof raw);
+  /* A retried request (core/idem.h) names the same things. */
+  if (!reel_idem_next (raw, sizeof raw))
+    randombytes_buf (raw, sizeof raw);
   return g_strdup (sodium_bin2base64 (b64, sizeof b64, raw, sizeof raw,
                                       sodium_base64_VARIANT_URLSAFE_NO_PADDING));
 }

@@ -1,6 +1,7 @@
 /* See secret.h. */
 #include "core/secret.h"
 #include "core/error.h"
+#include "core/idem.h"
 
 #include <sodium.h>
 
@@ -27,6 +28,9 @@ reel_secret_new (char **hash_hex, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "libsodium failed to initialise");
       return NULL;
     }
+  /* A retry could not show the client this secret again: the request is
+   * not repeatable (core/idem.h). */
+  reel_idem_spoil ();
   randombytes_buf (raw, sizeof raw);
   secret = g_strdup (sodium_bin2base64 (b64, sizeof b64, raw, sizeof raw,
                                         sodium_base64_VARIANT_URLSAFE_NO_PADDING));

@@ -31,3 +31,10 @@ reel_text_check (const char *field, const char *text, gsize min, gsize max, gboo
     }
   return TRUE;
 }
+
+gboolean
+reel_text_to_uint (const char *text, guint64 min, guint64 max, guint64 *out)
+{
+  return text && g_ascii_isdigit (*text)
+         && g_ascii_string_to_unsigned (text, 10, min, max, out, NULL);
+}

@@ -12,4 +12,11 @@ G_BEGIN_DECLS
 gboolean reel_text_check (const char *field, const char *text, gsize min_chars, gsize max_chars,
                           gboolean multiline, GError **error);
 
+/* A decimal number written with digits only (no sign, space or "0x") in
+ * min..max: what a query parameter, header or setting holds. Plain
+ * g_ascii_string_to_unsigned takes a leading vertical tab (GLib 2.74 skips
+ * it as space, but its check that there is no leading space does not know
+ * it), so "\v5" would read as 5. */
+gboolean reel_text_to_uint (const char *text, guint64 min, guint64 max, guint64 *out);
+
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "daemon/janitor.h"
 #include "daemon/action_consumer.h"
+#include "daemon/checkpoints.h"
 #include "daemon/projector.h"
 #include "daemon/reactor.h"
 #include "http/server.h"
@@ -61,6 +62,10 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
 {
   g_autofree char *lmdb_dir = reel_config_data_path (cfg, "lmdb");
   const char *url = cfg->nats_url;
+  /* An external server's credentials come from the configuration; the
+   * embedded one's token from natsd. */
+  ReelNatsAuth auth = { cfg->nats_token, cfg->nats_credentials, cfg->nats_tls_ca,
+                        cfg->nats_tls_cert, cfg->nats_tls_key };
 
   g_autofree char *blobs_dir = reel_config_data_path (cfg, "blobs");
   g_autofree char *uploads_dir = reel_config_data_path (cfg, "uploads");
@@ -87,10 +92,11 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
   if (!url)
     {
       g_autofree char *nats_dir = reel_config_data_path (cfg, "nats");
-      d->natsd = reel_natsd_start (cfg->nats_server_binary, nats_dir, error);
+      d->natsd = reel_natsd_start (cfg->nats_server_binary, nats_dir, cfg->nats_sync, error);
       if (!d->natsd)
         return FALSE;
       url = reel_natsd_url (d->natsd);
+      auth = (ReelNatsAuth){ .token = (char *)reel_natsd_token (d->natsd) };
     }
   if (cfg->actions_duplicate_window_s > cfg->actions_max_age_s)
     {
@@ -98,7 +104,7 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
                    "actions.duplicate_window_seconds must not exceed actions.max_age_seconds");
       return FALSE;
     }
-  d->bus = reel_bus_connect (url, NATS_CONNECT_TIMEOUT_MS, error);
+  d->bus = reel_bus_connect (url, &auth, NATS_CONNECT_TIMEOUT_MS, error);
   return d->bus && reel_bus_ensure_streams (d->bus, cfg->stream_replicas, error)
          && reel_bus_ensure_actions_stream (d->bus, cfg->stream_replicas, cfg->actions_max_age_s,
                                             cfg->actions_max_bytes, cfg->actions_duplicate_window_s,
@@ -130,6 +136,11 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
     }
   if (cfg->roles & REEL_ROLE_PROJECTOR)
     {
+      if (!reel_checkpoints_verify (d->bus, d->store, error))
+        {
+          reel_daemon_stop (d);
+          return NULL;
+        }
       d->projector = reel_projector_start (d->bus, d->store, key);
       start_action_consumers (d, cfg, reel_action_projections (), key);
     }
@@ -158,7 +169,8 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
           reel_daemon_stop (d);
           return NULL;
         }
-      d->live_packager = reel_live_packager_start (cfg, d->store, reel_bus_url (d->bus));
+      d->live_packager
+          = reel_live_packager_start (cfg, d->store, reel_bus_url (d->bus), reel_bus_auth (d->bus));
       d->http->live_packager = d->live_packager;
     }
   if (cfg->roles & REEL_ROLE_LIVE)
@@ -259,7 +271,9 @@ reel_daemon_rebuild (const ReelConfig *cfg, const char *only, guint64 *n_events,
   if (ok && !only)
     {
       /* Everything: the core projection first, then the action ones. */
-      ok = reel_store_drop_all (d->store, error);
+      /* Then the streams' origins are recorded again, as at any start. */
+      ok = reel_store_drop_all (d->store, error)
+           && reel_checkpoints_verify (d->bus, d->store, error);
       if (ok)
         {
           d->projector = reel_projector_start (d->bus, d->store, key);

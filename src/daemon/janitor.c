@@ -1,10 +1,14 @@
 /* See janitor.h. The timer runs on the main context; the sweeps run on the
- * job worker's thread (blobs) and on a thread of the GLib pool (uploads),
- * so a large store never stalls the HTTP server. */
+ * job worker's thread (blobs, sessions) and on a thread of the GLib pool
+ * (what lives on this node: uploads, the work directory), so a large store
+ * never stalls the HTTP server. */
 #include "daemon/janitor.h"
 #include "app/cleanup.h"
+#include "app/users.h"
+#include "app/videos.h"
 #include "bus/jobs.h"
 #include "core/error.h"
+#include "media/ingest.h"
 
 struct ReelJanitor
 {
@@ -15,12 +19,50 @@ struct ReelJanitor
   ReelBlobs *cdn;
   ReelUploads *uploads;
   ReelJobWorker *worker;
+  char *work_dir; /* this node's scratch space (DATA_DIR/work) */
   guint timer;
   GMutex sweeping; /* held by the uploads sweep: one at a time */
   GMutex lock;     /* guards running only; never held across I/O */
   GCond idle;      /* signalled when running drops to 0 */
-  guint running;   /* uploads sweeps queued or running (under lock) */
+  guint running;   /* thread sweeps queued or running (under lock) */
 };
+
+static gboolean
+expire_sessions (ReelJanitor *j, gint64 now, GError **error)
+{
+  guint expired;
+  if (!reel_users_expire_sessions (j->bus, j->store, now, &expired, error))
+    return FALSE;
+  if (expired)
+    g_message ("cleanup: %u expired sessions removed", expired);
+  return TRUE;
+}
+
+/* Upload records without bytes, and uploads whose completion was cut
+ * short between the blob store and the log, which are finished now. */
+static gboolean
+sweep_upload_records (ReelJanitor *j, gint64 now, ReelCleanupStats *stats, GError **error)
+{
+  g_autoptr (GPtrArray) stored = g_ptr_array_new_with_free_func (g_free);
+  if (!reel_cleanup_empty_uploads (j->bus, j->store, j->uploads, j->blobs, now,
+                                   j->cfg->cleanup_grace_s, stored, stats, error))
+    return FALSE;
+  for (guint i = 0; i < stored->len; i++)
+    {
+      const char *id = stored->pdata[i];
+      g_autoptr (JsonObject) video = reel_videos_get (j->store, id, NULL);
+      if (!video)
+        continue;
+      g_message ("cleanup: finishing the upload of video %s, interrupted after its bytes were "
+                 "stored",
+                 id);
+      if (!reel_ingest_accept_upload (
+              j->bus, id, json_object_get_string_member_with_default (video, "owner", NULL),
+              (guint64)json_object_get_int_member_with_default (video, "size", 0), NULL, error))
+        return FALSE;
+    }
+  return TRUE;
+}
 
 static gboolean
 sweep_blobs (const ReelJob *job, gpointer user_data, GError **error)
@@ -36,29 +78,80 @@ sweep_blobs (const ReelJob *job, gpointer user_data, GError **error)
   if (stats.files)
     g_message ("cleanup: reclaimed %" G_GUINT64_FORMAT " blobs, %" G_GUINT64_FORMAT " bytes",
                stats.files, stats.bytes);
-  return TRUE;
+  /* Sessions are cluster-wide: one node per interval, like the blobs. */
+  return expire_sessions (j, now, error);
 }
 
+/* What lives on this node: partial and temporary uploads, upload records
+ * without bytes, and the work directory. */
 static void
-sweep_uploads (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+sweep_local (ReelJanitor *j)
 {
-  ReelJanitor *j = data;
   ReelCleanupStats stats = { 0 };
   g_autoptr (GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   g_mutex_lock (&j->sweeping);
-  if (!reel_cleanup_uploads (j->bus, j->store, j->uploads, g_get_real_time () / G_USEC_PER_SEC,
-                             j->cfg->cleanup_grace_s, &stats, &error))
-    g_warning ("cleanup of partial uploads: %s", error->message);
-  else if (stats.files)
-    g_message ("cleanup: discarded %" G_GUINT64_FORMAT " abandoned uploads, %" G_GUINT64_FORMAT
-               " bytes",
-               stats.files, stats.bytes);
+  if (j->uploads
+      && (!reel_cleanup_uploads (j->bus, j->store, j->uploads, now, j->cfg->cleanup_grace_s, &stats,
+                                 &error)
+          || !sweep_upload_records (j, now, &stats, &error)))
+    g_warning ("cleanup of uploads: %s", error->message);
+  else if (!reel_cleanup_work_dir (j->work_dir, now, j->cfg->cleanup_grace_s, &stats, &error))
+    g_warning ("cleanup of %s: %s", j->work_dir, error->message);
+  if (stats.files || stats.aborted)
+    g_message ("cleanup: discarded %" G_GUINT64_FORMAT
+               " abandoned uploads and work files (%" G_GUINT64_FORMAT
+               " bytes), aborted %" G_GUINT64_FORMAT " upload records",
+               stats.files, stats.bytes, stats.aborted);
   g_mutex_unlock (&j->sweeping);
-  g_mutex_lock (&j->lock);
-  if (--j->running == 0)
-    g_cond_signal (&j->idle);
-  g_mutex_unlock (&j->lock);
+}
+
+/* What a crash left behind: the temporary files of writes it cut short,
+ * reaped at start-up rather than at the next interval. */
+static void
+sweep_abandoned_writes (ReelJanitor *j)
+{
+  ReelCleanupStats stats = { 0 };
+  g_autoptr (GError) error = NULL;
+  if (!reel_cleanup_abandoned_writes (j->blobs, "blobs", &stats, &error)
+      || (j->cdn && !reel_cleanup_abandoned_writes (j->cdn, "cdn", &stats, &error)))
+    g_warning ("cleanup of interrupted writes: %s", error->message);
+  else if (stats.files)
+    g_message ("cleanup: removed %" G_GUINT64_FORMAT " files of interrupted writes", stats.files);
+}
+
+typedef struct
+{
+  ReelJanitor *j;
+  void (*sweep) (ReelJanitor *j);
+} ThreadSweep;
+
+static void
+thread_sweep (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+  ThreadSweep *t = data;
+  t->sweep (t->j);
+  g_mutex_lock (&t->j->lock);
+  if (--t->j->running == 0)
+    g_cond_signal (&t->j->idle);
+  g_mutex_unlock (&t->j->lock);
   g_task_return_boolean (task, TRUE);
+}
+
+/* Runs sweep on a thread of the GLib pool, counted in running (which
+ * reel_janitor_stop waits for). */
+static void
+run_in_thread (ReelJanitor *j, void (*sweep) (ReelJanitor *j))
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, NULL, NULL);
+  ThreadSweep *t = g_new (ThreadSweep, 1);
+  t->j = j;
+  t->sweep = sweep;
+  g_mutex_lock (&j->lock);
+  j->running++;
+  g_mutex_unlock (&j->lock);
+  g_task_set_task_data (task, t, g_free);
+  g_task_run_in_thread (task, thread_sweep);
 }
 
 static void schedule (ReelJanitor *j);
@@ -76,15 +169,7 @@ tick (gpointer data)
   json_object_set_int_member (job, "interval", (gint64)bucket);
   if (!reel_jobs_publish (j->bus, "sweep", key, key, job, &error))
     g_warning ("cannot queue the blob clean-up: %s", error->message);
-  if (j->uploads)
-    {
-      g_autoptr (GTask) task = g_task_new (NULL, NULL, NULL, NULL);
-      g_mutex_lock (&j->lock);
-      j->running++;
-      g_mutex_unlock (&j->lock);
-      g_task_set_task_data (task, j, NULL);
-      g_task_run_in_thread (task, sweep_uploads);
-    }
+  run_in_thread (j, sweep_local);
   schedule (j);
   return G_SOURCE_REMOVE;
 }
@@ -112,6 +197,7 @@ reel_janitor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelB
   j->blobs = blobs;
   j->cdn = cdn;
   j->uploads = uploads;
+  j->work_dir = reel_config_data_path (cfg, "work");
   g_mutex_init (&j->sweeping);
   g_mutex_init (&j->lock);
   g_cond_init (&j->idle);
@@ -122,6 +208,7 @@ reel_janitor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelB
   wc.run = sweep_blobs;
   wc.user_data = j;
   j->worker = reel_job_worker_start (bus, &wc);
+  run_in_thread (j, sweep_abandoned_writes);
   schedule (j);
   return j;
 }
@@ -141,5 +228,6 @@ reel_janitor_stop (ReelJanitor *j)
   g_mutex_clear (&j->lock);
   g_mutex_clear (&j->sweeping);
   g_cond_clear (&j->idle);
+  g_free (j->work_dir);
   g_free (j);
 }

@@ -9,9 +9,13 @@
  *     "job-sweep-<N>", timers fire at the same wall-clock boundaries, so the
  *     stream's duplicate window keeps one copy, and the work queue hands it
  *     to one node. A second sweep would be harmless, only wasted work.
+ *     Expired sessions are removed in the same job (app/users.h).
  *   - Partial uploads live on the API node that received them
  *     (DATA_DIR/uploads), so every such node sweeps its own, on the same
- *     timer.
+ *     timer, along with its work directory (DATA_DIR/work).
+ *   - The temporary files of writes a crash cut short are swept once at
+ *     start-up too (app/cleanup.h tells them from writes in progress), so a
+ *     restart after a crash leaves none behind.
  * Why a periodic job rather than the event-driven reactor: an orphan is the
  * absence of a reference (a crash between writing a blob and publishing
  * the event naming it), which no event announces. */

@@ -5,7 +5,10 @@
 #include "app/videos.h"
 #include "bus/feed.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "core/metrics.h"
+
+#include <signal.h>
 
 typedef struct
 {
@@ -22,16 +25,14 @@ struct ReelProjector
   ReelStore *store;
   ReelFeed *feed;
   GMainContext *main_context;
-  guint64 applied;         /* __atomic: newest sequence committed to LMDB */
-  GList *waiters;          /* main context only */
-  GHashTable *unannounced; /* feed thread only: video ids whose video.ready failed */
+  guint64 applied; /* __atomic: newest sequence committed to LMDB */
+  GList *waiters;  /* main context only */
 };
 
 static void
 projector_clear (gpointer data)
 {
   ReelProjector *proj = data;
-  g_hash_table_unref (proj->unannounced);
   g_main_context_unref (proj->main_context);
 }
 
@@ -41,10 +42,15 @@ projector_release (gpointer data)
   g_atomic_rc_box_release_full (data, projector_clear);
 }
 
+static void announce_ready (ReelProjector *proj);
+
+/* The feed (re)starts (on its thread): first what an earlier run (or an
+ * outage) left unannounced, then from the checkpoint. */
 static guint64
 resume_from (gpointer data)
 {
   ReelProjector *proj = data;
+  announce_ready (proj);
   return reel_batch_resume_from (proj->store, REEL_PROJECTION_CORE);
 }
 
@@ -72,62 +78,51 @@ wake_waiters (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* After the commit, so the state it reads is the one just derived. A
- * failed announcement (NATS away) never holds the projection back: it is
- * kept and tried again after the next batch. */
+/* Announces every video the read model holds as ready but unannounced
+ * (app/videos.h), after the commit, so the state it reads is the one just
+ * derived. The list lives in LMDB, not here: a crash between the commit
+ * and the announcement loses nothing, the next round (after the next batch,
+ * or when the feed starts again) announces it. A failed announcement (NATS
+ * away) never holds the projection back. Feed thread only. */
 static void
-announce_ready (ReelProjector *proj, GHashTable *videos)
+announce_ready (ReelProjector *proj)
 {
-  GHashTableIter it;
-  gpointer id;
-  g_hash_table_iter_init (&it, proj->unannounced);
-  while (g_hash_table_iter_next (&it, &id, NULL))
-    g_hash_table_add (videos, g_strdup (id));
-  g_hash_table_remove_all (proj->unannounced);
-  g_hash_table_iter_init (&it, videos);
-  while (g_hash_table_iter_next (&it, &id, NULL))
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ids = NULL;
+  ids = reel_videos_unannounced (proj->store, &error);
+  if (!ids)
+    g_warning ("cannot list the videos to announce ready: %s", error->message);
+  for (guint i = 0; ids && i < ids->len; i++)
     {
-      g_autoptr (GError) error = NULL;
-      if (!reel_videos_announce_ready (proj->bus, proj->store, id, &error))
-        {
-          g_warning ("video %s: cannot announce it ready yet: %s", (char *)id, error->message);
-          g_hash_table_add (proj->unannounced, g_strdup (id));
-        }
+      g_autoptr (GError) local = NULL;
+      /* Test hook: die between the commit and the announcement. */
+      if (reel_test_fault ("kill-before-announce"))
+        raise (SIGKILL);
+      if (!reel_videos_announce_ready (proj->bus, proj->store, ids->pdata[i], &local))
+        g_warning ("video %s: cannot announce it ready yet: %s", (char *)ids->pdata[i],
+                   local->message);
     }
 }
-
-typedef struct
-{
-  const ReelFeedMsg *msgs;
-  GHashTable *completed; /* videos whose chunk table changed: candidates for video.ready */
-} Batch;
 
 static gboolean
 apply_event (ReelTxn *txn, guint i, gpointer data, GError **error)
 {
-  Batch *b = data;
-  g_autoptr (ReelEvent) ev = reel_event_parse (b->msgs[i].data, b->msgs[i].len, error);
-  if (!ev || !reel_projection_apply (txn, ev, error))
-    return FALSE;
-  if (g_str_equal (ev->type, "chunk.transcoded") || g_str_equal (ev->type, "audio.transcoded"))
-    g_hash_table_add (b->completed, g_strdup (json_object_get_string_member_with_default (
-                                        ev->data, "video_id", "")));
-  return TRUE;
+  const ReelFeedMsg *msgs = data;
+  g_autoptr (ReelEvent) ev = reel_event_parse (msgs[i].data, msgs[i].len, error);
+  return ev && reel_projection_apply (txn, ev, error);
 }
 
 static gboolean
 apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
 {
   ReelProjector *proj = data;
-  g_autoptr (GHashTable) completed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  Batch b = { msgs, completed };
   guint64 applied;
 
   if (!reel_batch_apply (proj->store, REEL_PROJECTION_CORE, "projection=\"core\"", msgs, n,
-                         apply_event, &b, &applied, error))
+                         apply_event, (gpointer)msgs, &applied, error))
     return FALSE;
   __atomic_store_n (&proj->applied, applied, __ATOMIC_SEQ_CST);
-  announce_ready (proj, completed);
+  announce_ready (proj);
   /* The idle holds a reference: it may run after reel_projector_stop(). */
   g_main_context_invoke_full (proj->main_context, G_PRIORITY_DEFAULT, wake_waiters,
                               g_atomic_rc_box_acquire (proj), projector_release);
@@ -143,9 +138,9 @@ reel_projector_start (ReelBus *bus, ReelStore *store, const char *node_key)
   reel_batch_declare_metrics ();
   proj->bus = bus;
   proj->store = store;
-  proj->unannounced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   proj->main_context = g_main_context_ref_thread_default ();
-  __atomic_store_n (&proj->applied, resume_from (proj) - 1, __ATOMIC_SEQ_CST);
+  __atomic_store_n (&proj->applied, reel_batch_resume_from (store, REEL_PROJECTION_CORE) - 1,
+                    __ATOMIC_SEQ_CST);
   reel_metrics_set ("reel_projection_applied_sequence", "projection=\"core\"",
                     (double)reel_projector_applied (proj));
   proj->feed = reel_feed_start (bus, REEL_STREAM_EVENTS, REEL_SUBJECT_EVENTS, name, resume_from,

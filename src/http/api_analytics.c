@@ -5,6 +5,7 @@
 #include "app/related.h"
 #include "app/videos.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -60,7 +61,7 @@ read_limit (ReelRequest *req, guint *limit, GError **error)
       return FALSE;
     }
   if ((text = g_hash_table_lookup (params, "limit"))
-      && !g_ascii_string_to_unsigned (text, 10, 1, RELATED_LIMIT_MAX, &n, NULL))
+      && !reel_text_to_uint (text, 1, RELATED_LIMIT_MAX, &n))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "limit must be 1 to %d",
                    RELATED_LIMIT_MAX);

@@ -11,6 +11,7 @@
 #include "app/live.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "http/query.h"
 #include "http/respond.h"
 #include "http/router.h"
@@ -122,7 +123,7 @@ rewind_param (ReelRequest *req, guint64 *rewind_ns)
 {
   const char *text = reel_request_query (req, "rewind");
   guint64 s = 0;
-  if (text && !g_ascii_string_to_unsigned (text, 10, 0, REWIND_MAX_S, &s, NULL))
+  if (text && !reel_text_to_uint (text, 0, REWIND_MAX_S, &s))
     {
       reel_respond_fail (req->msg, REEL_ERROR_INVALID,
                          "rewind must be a whole number of seconds, 0 to 86400");

@@ -4,20 +4,37 @@
  *   HEAD    /api/v1/uploads/{id}         tus offset
  *   PATCH   /api/v1/uploads/{id}         tus data, streamed to disk as it arrives
  *   DELETE  /api/v1/uploads/{id}         tus termination
- *   POST    /api/v1/videos               one-shot multipart upload (file, title, description)
+ *   POST    /api/v1/videos               one-shot multipart upload (api_multipart.c)
  *   GET     /api/v1/videos/{id}          metadata and state
  *   PATCH   /api/v1/videos/{id}          edit title/description (owner)
  *   DELETE  /api/v1/videos/{id}          delete (owner)
- * tus 1.0.0 core + creation + termination (https://tus.io/protocols/resumable-upload). */
+ * tus 1.0.0 core + creation + termination (https://tus.io/protocols/resumable-upload).
+ *
+ * Nothing of an upload's body is read before its headers have passed: the
+ * login and ownership are checked by early handlers, and a refusal is
+ * answered at once (server.h). One PATCH writes an upload at a time; one
+ * that stalls loses the upload to a newer PATCH after
+ * uploads.lock_timeout_seconds (app/uploads.h).
+ *
+ * Completion: the finished file is renamed into the blob store, the ingest
+ * job queued, then video.uploaded published. Should reeld die between the
+ * rename and the event, the upload is "stored" (no partial file, the
+ * original in the blob store at full size, the video still uploading):
+ * HEAD and PATCH find it so and run the rest of the completion, so a
+ * client's ordinary resume (HEAD, then PATCH at the offset) ends it. */
 #include "app/uploads.h"
 #include "app/videos.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "core/json.h"
+#include "http/api_videos.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/tus_headers.h"
 #include "media/ingest.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #define TUS_VERSION "1.0.0"
@@ -48,47 +65,9 @@ check_tus_version (ReelRequest *req)
 static gboolean
 parse_u64_header (ReelRequest *req, const char *name, guint64 *out, GError **error)
 {
-  const char *v
-      = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), name);
-  if (!v || !g_ascii_string_to_unsigned (v, 10, 0, G_MAXINT64, out, NULL))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s must be a non-negative integer",
-                   name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Upload-Metadata: "key base64value,key base64value" (value optional). */
-static GHashTable *
-parse_metadata (const char *header, GError **error)
-{
-  g_autoptr (GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_auto (GStrv) pairs = NULL;
-  if (!header)
-    return g_steal_pointer (&meta);
-  pairs = g_strsplit (header, ",", 64);
-  for (guint i = 0; pairs[i]; i++)
-    {
-      g_auto (GStrv) kv = g_strsplit (g_strstrip (pairs[i]), " ", 2);
-      g_autofree guchar *value = NULL;
-      gsize len = 0;
-      if (!kv[0] || !*kv[0])
-        continue;
-      if (kv[1])
-        {
-          value = g_base64_decode (kv[1], &len);
-          if (!g_utf8_validate ((const char *)value, (gssize)len, NULL) || memchr (value, 0, len))
-            {
-              g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                           "Upload-Metadata \"%s\" is not base64 of UTF-8 text", kv[0]);
-              return NULL;
-            }
-        }
-      g_hash_table_insert (meta, g_strdup (kv[0]),
-                           g_strndup (value ? (const char *)value : "", len));
-    }
-  return g_steal_pointer (&meta);
+  return reel_tus_parse_offset (
+      name, soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), name),
+      out, error);
 }
 
 /* The owner's record of the video behind {id}; answers the error itself. */
@@ -138,7 +117,6 @@ typedef struct
   char *description;
   char *filename;
   guint64 size;
-  GBytes *file; /* multipart only */
 } CreateInput;
 
 static void
@@ -149,12 +127,11 @@ create_input_free (gpointer p)
   g_free (in->title);
   g_free (in->description);
   g_free (in->filename);
-  g_clear_pointer (&in->file, g_bytes_unref);
   g_free (in);
 }
 
-static JsonNode *
-video_created_body (const char *id, ReelReply *reply, const char *state)
+JsonNode *
+reel_api_video_created_body (const char *id, ReelReply *reply, const char *state)
 {
   g_autofree char *location = g_strdup_printf ("/api/v1/uploads/%s", id);
   g_autofree char *video_url = g_strdup_printf ("/api/v1/videos/%s", id);
@@ -182,7 +159,7 @@ create_upload_command (ReelHttp *http, gpointer data, ReelReply *reply, GError *
   if (!reel_videos_create (http->bus, &d, http->cfg->upload_max, &id, &reply->seq, error))
     return NULL;
   reel_reply_header (reply, "Tus-Resumable", TUS_VERSION);
-  return video_created_body (id, reply, "uploading");
+  return reel_api_video_created_body (id, reply, "uploading");
 }
 
 static gboolean
@@ -196,6 +173,19 @@ read_draft (CreateInput *in, const char *title, const char *description, const c
   in->description = g_strdup (description);
   in->filename = g_strdup (filename);
   return TRUE;
+}
+
+/* An anonymous creation is refused before any body it carries is read. */
+static guint64
+post_uploads_early (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  if (user)
+    return req->http->cfg->http_max_body;
+  set_tus_headers (req->msg);
+  reel_respond_error (req->msg, error);
+  return 0;
 }
 
 static void
@@ -217,7 +207,7 @@ post_uploads (ReelRequest *req)
   in = g_new0 (CreateInput, 1);
   in->owner = g_steal_pointer (&user);
   if (!parse_u64_header (req, "Upload-Length", &in->size, &error)
-      || !(meta = parse_metadata (
+      || !(meta = reel_tus_parse_metadata (
                soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
                                              "Upload-Metadata"),
                &error))
@@ -232,125 +222,23 @@ post_uploads (ReelRequest *req)
   reel_request_run_command (req, SOUP_STATUS_CREATED, create_upload_command, in, create_input_free);
 }
 
-static void
-head_upload (ReelRequest *req)
-{
-  g_autoptr (JsonObject) video = owned_video (req, NULL);
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
-  g_autofree char *offset = NULL, *length = NULL;
-  guint64 size;
-  if (!video)
-    return;
-  size = (guint64)json_object_get_int_member_with_default (video, "size", 0);
-  offset = g_strdup_printf ("%" G_GUINT64_FORMAT,
-                            is_uploading (video) ? reel_uploads_offset (
-                                req->http->uploads, reel_request_param (req, "id"))
-                                                 : size);
-  length = g_strdup_printf ("%" G_GUINT64_FORMAT, size);
-  set_tus_headers (req->msg);
-  soup_message_headers_replace (h, "Upload-Offset", offset);
-  soup_message_headers_replace (h, "Upload-Length", length);
-  reel_respond_empty (req->msg, SOUP_STATUS_OK);
-}
-
-/* The state of one PATCH, from its headers to the end of its body. */
-typedef struct
-{
-  ReelUploads *uploads;
-  char *id;
-  char *user;
-  int fd;
-  guint64 offset; /* where this PATCH started */
-  guint64 size;   /* the whole upload */
-  guint64 written;
-  GError *error;
-} UploadWrite;
-
-static void
-upload_write_free (gpointer p)
-{
-  UploadWrite *w = p;
-  if (w->fd >= 0)
-    close (w->fd);
-  reel_uploads_unlock (w->uploads, w->id);
-  g_clear_error (&w->error);
-  g_free (w->id);
-  g_free (w->user);
-  g_free (w);
-}
-
-static void
-upload_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
-{
-  UploadWrite *w = data;
-  gsize len;
-  const void *p = g_bytes_get_data (chunk, &len);
-  if (w->error)
-    return;
-  if (w->offset + w->written + len > w->size)
-    {
-      g_set_error (&w->error, REEL_ERROR, REEL_ERROR_TOO_LARGE, "the body goes past Upload-Length");
-      return;
-    }
-  if (reel_uploads_write (w->fd, p, len, &w->error))
-    w->written += len;
-}
-
+/* Where an upload stands: its offset, and whether its bytes are already
+ * in the blob store although video.uploaded was never published (reeld
+ * died in the middle of the completion). */
 static guint64
-patch_upload_early (ReelRequest *req)
+upload_offset (ReelHttp *http, JsonObject *video, const char *id, gboolean *stored)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *user = NULL;
-  g_autoptr (JsonObject) video = owned_video (req, &user);
-  SoupMessageHeaders *h = soup_server_message_get_request_headers (req->msg);
-  const char *id = reel_request_param (req, "id");
-  UploadWrite *w;
+  guint64 size = (guint64)json_object_get_int_member_with_default (video, "size", 0);
   guint64 offset;
-  goffset len;
-
-  if (!video || !check_tus_version (req))
-    return 0;
-  set_tus_headers (req->msg);
-  if (g_strcmp0 (soup_message_headers_get_content_type (h, NULL), "application/offset+octet-stream")
-      != 0)
-    g_set_error (&error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
-                 "Content-Type must be application/offset+octet-stream");
-  else if (!is_uploading (video))
-    g_set_error (&error, REEL_ERROR, REEL_ERROR_CONFLICT, "this upload is complete");
-  else if (parse_u64_header (req, "Upload-Offset", &offset, &error))
-    {
-      guint64 size = (guint64)json_object_get_int_member (video, "size");
-      len = soup_message_headers_get_content_length (h);
-      if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH
-          && offset + (guint64)len > size)
-        g_set_error (&error, REEL_ERROR, REEL_ERROR_TOO_LARGE,
-                     "Upload-Offset + Content-Length exceeds Upload-Length");
-      else if (reel_uploads_lock (req->http->uploads, id, &error))
-        {
-          int fd = reel_uploads_open_append (req->http->uploads, id, offset, &error);
-          if (fd < 0)
-            reel_uploads_unlock (req->http->uploads, id);
-          else
-            {
-              w = g_new0 (UploadWrite, 1);
-              w->uploads = req->http->uploads;
-              w->id = g_strdup (id);
-              w->user = g_steal_pointer (&user);
-              w->fd = fd;
-              w->offset = offset;
-              w->size = size;
-              g_object_set_data_full (G_OBJECT (req->msg), DATA_UPLOAD, w, upload_write_free);
-              soup_message_body_set_accumulate (soup_server_message_get_request_body (req->msg),
-                                                FALSE);
-              g_signal_connect (req->msg, "got-chunk", G_CALLBACK (upload_chunk), w);
-              return 0;
-            }
-        }
-    }
-  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Connection",
-                                "close");
-  reel_respond_error (req->msg, error);
-  return 0;
+  g_autofree char *key = NULL;
+  *stored = FALSE;
+  if (!is_uploading (video))
+    return size;
+  if ((offset = reel_uploads_offset (http->uploads, id)) > 0)
+    return offset;
+  key = reel_videos_original_key (id);
+  *stored = reel_blobs_size (http->blobs, key) == (gint64)size;
+  return *stored ? size : 0;
 }
 
 typedef struct
@@ -358,6 +246,7 @@ typedef struct
   char *id;
   char *user;
   guint64 size;
+  gboolean stored; /* the bytes are in the blob store already */
 } CompleteInput;
 
 static void
@@ -369,23 +258,198 @@ complete_input_free (gpointer p)
   g_free (in);
 }
 
+gboolean
+reel_api_upload_complete (ReelHttp *http, const char *id, const char *user, guint64 size,
+                          guint64 *seq, GError **error)
+{
+  g_autofree char *key = reel_videos_original_key (id);
+  if (!reel_uploads_complete (http->uploads, http->blobs, id, key, error))
+    return FALSE;
+  if (reel_test_fault ("kill-before-uploaded"))
+    raise (SIGKILL);
+  return reel_ingest_accept_upload (http->bus, id, user, size, seq, error);
+}
+
 /* Moves the finished upload into the blob store and says so in the log. */
 static JsonNode *
 complete_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   CompleteInput *in = data;
-  g_autofree char *key = reel_videos_original_key (in->id);
   g_autofree char *offset = g_strdup_printf ("%" G_GUINT64_FORMAT, in->size);
-  /* The ingest job goes first: if we die before video.uploaded, a retried
-   * PATCH finds the upload complete and the job is already queued. */
-  if (!reel_uploads_complete (http->uploads, http->blobs, in->id, key, error)
-      || !reel_ingest_enqueue (http->bus, in->id, key, error)
-      || !reel_videos_mark_uploaded (http->bus, in->id, in->user, key, in->size, &reply->seq,
-                                     error))
+  g_autofree char *length = g_strdup_printf ("%" G_GUINT64_FORMAT, in->size);
+  gboolean ok
+      = in->stored
+            ? reel_ingest_accept_upload (http->bus, in->id, in->user, in->size, &reply->seq, error)
+            : reel_api_upload_complete (http, in->id, in->user, in->size, &reply->seq, error);
+  if (!ok)
     return NULL;
   reel_reply_header (reply, "Tus-Resumable", TUS_VERSION);
   reel_reply_header (reply, "Upload-Offset", offset);
+  reel_reply_header (reply, "Upload-Length", length);
   return NULL;
+}
+
+/* Finishes a stored upload (see the top of the file), then answers status. */
+static void
+finish_stored (ReelRequest *req, guint status, const char *user, guint64 size)
+{
+  CompleteInput *in = g_new0 (CompleteInput, 1);
+  in->id = g_strdup (reel_request_param (req, "id"));
+  in->user = g_strdup (user);
+  in->size = size;
+  in->stored = TRUE;
+  set_tus_headers (req->msg);
+  reel_request_run_command (req, status, complete_command, in, complete_input_free);
+}
+
+static void
+head_upload (ReelRequest *req)
+{
+  g_autofree char *user = NULL;
+  g_autoptr (JsonObject) video = owned_video (req, &user);
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
+  g_autofree char *offset = NULL, *length = NULL;
+  gboolean stored;
+  guint64 size, now;
+  if (!video)
+    return;
+  size = (guint64)json_object_get_int_member_with_default (video, "size", 0);
+  now = upload_offset (req->http, video, reel_request_param (req, "id"), &stored);
+  if (stored)
+    {
+      finish_stored (req, SOUP_STATUS_OK, user, size);
+      return;
+    }
+  offset = g_strdup_printf ("%" G_GUINT64_FORMAT, now);
+  length = g_strdup_printf ("%" G_GUINT64_FORMAT, size);
+  set_tus_headers (req->msg);
+  soup_message_headers_replace (h, "Upload-Offset", offset);
+  soup_message_headers_replace (h, "Upload-Length", length);
+  reel_respond_empty (req->msg, SOUP_STATUS_OK);
+}
+
+/* The state of one PATCH, from its headers to the end of its body. */
+typedef struct
+{
+  ReelRequest *req; /* valid while the message is (not in upload_write_free) */
+  ReelUploads *uploads;
+  char *id;
+  char *user;
+  guint64 token; /* our hold on the upload (app/uploads.h) */
+  int fd;
+  guint64 offset; /* where this PATCH started */
+  guint64 size;   /* the whole upload */
+  guint64 written;
+  gboolean stored; /* nothing to write: finish a stored upload */
+} UploadWrite;
+
+static void
+upload_write_free (gpointer p)
+{
+  UploadWrite *w = p;
+  if (w->fd >= 0)
+    close (w->fd);
+  if (w->token)
+    reel_uploads_unlock (w->uploads, w->id, w->token);
+  g_free (w->id);
+  g_free (w->user);
+  g_free (w);
+}
+
+static void
+upload_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
+{
+  UploadWrite *w = data;
+  g_autoptr (GError) error = NULL;
+  gsize len;
+  const void *p = g_bytes_get_data (chunk, &len);
+  if (w->offset + w->written + len > w->size)
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_TOO_LARGE, "the body goes past Upload-Length");
+  /* A newer PATCH took over while this one stalled: what is still
+   * arriving here must not land in the file. */
+  else if (!reel_uploads_touch (w->uploads, w->id, w->token))
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_CONFLICT,
+                 "a newer request took this upload over after it stalled");
+  else if (reel_uploads_write (w->fd, p, len, &error))
+    w->written += len;
+  if (error)
+    reel_request_refuse (w->req, error);
+}
+
+/* Takes the upload for this PATCH at offset; answers the error itself. */
+static UploadWrite *
+start_write (ReelRequest *req, const char *user, JsonObject *video, guint64 offset, GError **error)
+{
+  ReelHttp *http = req->http;
+  const char *id = reel_request_param (req, "id");
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (req->msg);
+  guint64 size = (guint64)json_object_get_int_member (video, "size");
+  UploadWrite *w;
+  gboolean stored;
+  guint64 now = upload_offset (http, video, id, &stored);
+
+  if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH
+      && offset + (guint64)soup_message_headers_get_content_length (h) > size)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_TOO_LARGE,
+                   "Upload-Offset + Content-Length exceeds Upload-Length");
+      return NULL;
+    }
+  w = g_new0 (UploadWrite, 1);
+  w->req = req;
+  w->uploads = http->uploads;
+  w->fd = -1;
+  w->id = g_strdup (id);
+  w->user = g_strdup (user);
+  w->offset = offset;
+  w->size = size;
+  w->stored = stored;
+  g_object_set_data_full (G_OBJECT (req->msg), DATA_UPLOAD, w, upload_write_free);
+  if (!(w->token = reel_uploads_lock (http->uploads, id, user,
+                                      (gint64)http->cfg->upload_lock_timeout_s * G_USEC_PER_SEC,
+                                      http->cfg->upload_max_per_user, error)))
+    return NULL;
+  if (stored && offset != now)
+    g_set_error (error, REEL_ERROR, REEL_ERROR_CONFLICT,
+                 "Upload-Offset %" G_GUINT64_FORMAT
+                 " does not match the upload's offset %" G_GUINT64_FORMAT,
+                 offset, now);
+  else if (!stored)
+    w->fd = reel_uploads_open_append (http->uploads, id, offset, error);
+  return *error ? NULL : w;
+}
+
+static guint64
+patch_upload_early (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = NULL;
+  g_autoptr (JsonObject) video = owned_video (req, &user);
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (req->msg);
+  guint64 offset;
+
+  if (!video || !check_tus_version (req))
+    return 0;
+  set_tus_headers (req->msg);
+  if (g_strcmp0 (soup_message_headers_get_content_type (h, NULL), "application/offset+octet-stream")
+      != 0)
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                 "Content-Type must be application/offset+octet-stream");
+  else if (!is_uploading (video))
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_CONFLICT, "this upload is complete");
+  else if (parse_u64_header (req, "Upload-Offset", &offset, &error)
+           && start_write (req, user, video, offset, &error))
+    {
+      UploadWrite *w = g_object_get_data (G_OBJECT (req->msg), DATA_UPLOAD);
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (req->msg), FALSE);
+      g_signal_connect (req->msg, "got-chunk", G_CALLBACK (upload_chunk), w);
+      return 0;
+    }
+  if (error->code == REEL_ERROR_RATE_LIMITED)
+    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                  "Retry-After", "1");
+  reel_respond_error (req->msg, error);
+  return 0;
 }
 
 static void
@@ -403,20 +467,19 @@ patch_upload (ReelRequest *req)
       return;
     }
   set_tus_headers (req->msg);
-  if (w->error)
-    {
-      reel_respond_error (req->msg, w->error);
-      return;
-    }
   now = w->offset + w->written;
-  close (w->fd);
+  if (w->fd >= 0)
+    close (w->fd);
   w->fd = -1;
   if (now == w->size)
     {
       CompleteInput *in = g_new0 (CompleteInput, 1);
+      /* From here on the upload is finishing: nobody takes it over. */
+      reel_uploads_pin (req->http->uploads, w->id, w->token);
       in->id = g_strdup (w->id);
       in->user = g_strdup (w->user);
       in->size = w->size;
+      in->stored = w->stored;
       reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, complete_command, in,
                                 complete_input_free);
       return;
@@ -431,10 +494,13 @@ static JsonNode *
 abort_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   CompleteInput *in = data;
-  if (!reel_uploads_lock (http->uploads, in->id, error))
+  guint64 token
+      = reel_uploads_lock (http->uploads, in->id, NULL,
+                           (gint64)http->cfg->upload_lock_timeout_s * G_USEC_PER_SEC, 0, error);
+  if (!token)
     return NULL;
   reel_uploads_discard (http->uploads, in->id);
-  reel_uploads_unlock (http->uploads, in->id);
+  reel_uploads_unlock (http->uploads, in->id, token);
   reel_videos_abort_upload (http->bus, in->id, in->user, &reply->seq, error);
   reel_reply_header (reply, "Tus-Resumable", TUS_VERSION);
   return NULL;
@@ -459,104 +525,6 @@ delete_upload (ReelRequest *req)
   in->id = g_strdup (reel_request_param (req, "id"));
   in->user = g_steal_pointer (&user);
   reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, abort_command, in, complete_input_free);
-}
-
-static guint64
-post_videos_early (ReelRequest *req)
-{
-  return req->http->cfg->multipart_max;
-}
-
-static JsonNode *
-multipart_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
-{
-  CreateInput *in = data;
-  ReelVideoDraft d = { in->owner, in->title, in->description, in->filename, in->size };
-  g_autofree char *id = NULL, *key = NULL;
-  if (!reel_videos_create (http->bus, &d, http->cfg->upload_max, &id, &reply->seq, error))
-    return NULL;
-  key = reel_videos_original_key (id);
-  if (!reel_uploads_put (http->uploads, id, in->file, error)
-      || !reel_uploads_complete (http->uploads, http->blobs, id, key, error)
-      || !reel_ingest_enqueue (http->bus, id, key, error)
-      || !reel_videos_mark_uploaded (http->bus, id, in->owner, key, in->size, &reply->seq, error))
-    {
-      reel_uploads_discard (http->uploads, id);
-      return NULL;
-    }
-  return video_created_body (id, reply, "processing");
-}
-
-static char *
-part_text (GBytes *b)
-{
-  gsize len;
-  const char *p = g_bytes_get_data (b, &len);
-  return g_strndup (p ? p : "", len);
-}
-
-static void
-post_videos (ReelRequest *req)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *user = reel_request_user (req, &error);
-  g_autoptr (GBytes) body = NULL;
-  g_autofree char *title = NULL, *description = NULL, *filename = NULL;
-  SoupMultipart *mp = NULL;
-  CreateInput *in;
-
-  if (!user)
-    {
-      reel_respond_error (req->msg, error);
-      return;
-    }
-  body = soup_message_body_flatten (soup_server_message_get_request_body (req->msg));
-  mp = soup_multipart_new_from_message (soup_server_message_get_request_headers (req->msg), body);
-  if (!mp)
-    {
-      reel_respond_fail (req->msg, REEL_ERROR_INVALID,
-                         "expected a multipart/form-data body with a \"file\" part");
-      return;
-    }
-  in = g_new0 (CreateInput, 1);
-  in->owner = g_steal_pointer (&user);
-  for (int i = 0; i < soup_multipart_get_length (mp); i++)
-    {
-      SoupMessageHeaders *ph;
-      GBytes *pb;
-      g_autoptr (GHashTable) params = NULL;
-      char *disposition = NULL;
-      const char *name;
-      if (!soup_multipart_get_part (mp, i, &ph, &pb)
-          || !soup_message_headers_get_content_disposition (ph, &disposition, &params))
-        continue;
-      g_free (disposition);
-      name = g_hash_table_lookup (params, "name");
-      if (g_strcmp0 (name, "file") == 0 && !in->file)
-        {
-          in->file = g_bytes_ref (pb);
-          filename = g_strdup (g_hash_table_lookup (params, "filename"));
-        }
-      else if (g_strcmp0 (name, "title") == 0)
-        g_free (title), title = part_text (pb);
-      else if (g_strcmp0 (name, "description") == 0)
-        g_free (description), description = part_text (pb);
-    }
-  soup_multipart_free (mp);
-  if (!in->file)
-    g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "the \"file\" part is missing");
-  else
-    {
-      in->size = g_bytes_get_size (in->file);
-      read_draft (in, title, description, filename, req->http, &error);
-    }
-  if (error)
-    {
-      create_input_free (in);
-      reel_respond_error (req->msg, error);
-      return;
-    }
-  reel_request_run_command (req, SOUP_STATUS_CREATED, multipart_command, in, create_input_free);
 }
 
 static void
@@ -660,10 +628,10 @@ reel_api_videos_register (ReelRouter *router, ReelRouter *early)
   reel_router_add (router, "HEAD", "/api/v1/uploads/{id}", head_upload);
   reel_router_add (router, "PATCH", "/api/v1/uploads/{id}", patch_upload);
   reel_router_add (router, "DELETE", "/api/v1/uploads/{id}", delete_upload);
-  reel_router_add (router, "POST", "/api/v1/videos", post_videos);
   reel_router_add (router, "GET", "/api/v1/videos/{id}", get_video);
+  reel_router_add (early, "POST", "/api/v1/uploads", post_uploads_early);
   reel_router_add (early, "PATCH", "/api/v1/uploads/{id}", patch_upload_early);
-  reel_router_add (early, "POST", "/api/v1/videos", post_videos_early);
+  reel_api_multipart_register (router, early);
   reel_router_add (router, "PATCH", "/api/v1/videos/{id}", patch_video);
   reel_router_add (router, "DELETE", "/api/v1/videos/{id}", delete_video);
 }

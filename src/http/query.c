@@ -4,17 +4,21 @@
 
 #define DATA_QUERY "reel-query"
 
+GHashTable *
+reel_query_parse (const char *query)
+{
+  GHashTable *params
+      = query ? g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL) : NULL;
+  return params ? params : g_hash_table_new (g_str_hash, g_str_equal);
+}
+
 static GHashTable *
 query_params (ReelRequest *req)
 {
   GHashTable *params = g_object_get_data (G_OBJECT (req->msg), DATA_QUERY);
-  const char *query;
   if (params)
     return params;
-  query = g_uri_get_query (soup_server_message_get_uri (req->msg));
-  params = query ? g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL) : NULL;
-  if (!params)
-    params = g_hash_table_new (g_str_hash, g_str_equal);
+  params = reel_query_parse (g_uri_get_query (soup_server_message_get_uri (req->msg)));
   g_object_set_data_full (G_OBJECT (req->msg), DATA_QUERY, params,
                           (GDestroyNotify)g_hash_table_unref);
   return params;

@@ -8,6 +8,11 @@
 
 G_BEGIN_DECLS
 
+/* The parameters of a query string (the part after '?', without it; NULL
+ * for none) as name -> decoded value, application/x-www-form-urlencoded;
+ * a query string that does not decode gives an empty table. */
+GHashTable *reel_query_parse (const char *query);
+
 /* The decoded value of ?name=... (application/x-www-form-urlencoded), or
  * NULL when absent. A query string that does not decode reads as empty. */
 const char *reel_request_query (ReelRequest *req, const char *name);

@@ -15,8 +15,11 @@
 #include "app/comments.h"
 #include "app/users.h"
 #include "core/error.h"
+#include "core/idem.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "core/metrics.h"
+#include "http/early_answer.h"
 
 #include "reel-config.h"
 
@@ -43,6 +46,8 @@ void reel_api_live_register (ReelRouter *router);
 #define DATA_ROUTE "reel-route"
 #define DATA_BODY_SIZE "reel-body-size"
 #define DATA_BODY_LIMIT "reel-body-limit"
+#define DATA_BODY_HASH "reel-body-hash"
+#define IDEMPOTENCY_KEY "Idempotency-Key"
 
 static void
 respond_too_large (SoupServerMessage *msg, guint64 limit)
@@ -52,6 +57,10 @@ respond_too_large (SoupServerMessage *msg, guint64 limit)
   reel_respond_fail (msg, REEL_ERROR_TOO_LARGE, m);
 }
 
+static void answer_early (ReelHttp *http, SoupServerMessage *msg);
+
+/* A body without Content-Length (chunked) is counted as it arrives and
+ * refused as soon as it passes the limit. */
 static void
 count_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
 {
@@ -62,18 +71,71 @@ count_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
   if (total > *limit
       && soup_server_message_get_status (msg) != SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE)
     {
-      /* Keep reading (the connection must stay in sync) but stop keeping. */
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
       respond_too_large (msg, *limit);
+      answer_early (data, msg);
     }
 }
 
 static void request_free (gpointer p);
 static void hash_pool_run (gpointer data, gpointer unused);
+static void on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data);
 
-/* Runs once the headers are in, before the body: routes with an early
- * handler (streaming uploads) choose their own body limit or take the body
- * over; every other request gets the JSON limit. */
+/* Sends the answer already set on msg before the body is read
+ * (early_answer.h); the metrics are recorded here when libsoup will not
+ * report the request as finished. */
+static void
+answer_early (ReelHttp *http, SoupServerMessage *msg)
+{
+  if (reel_http_answer_early (msg))
+    on_request_finished (http->server, msg, http);
+}
+
+/* The route label of a request refused before routing. */
+static void
+label_route (ReelHttp *http, SoupServerMessage *msg, const char *path)
+{
+  gpointer fn = NULL;
+  const char *pattern = NULL;
+  GHashTable *params = NULL;
+  if (reel_router_match (http->router, soup_server_message_get_method (msg), path, &fn, &pattern,
+                         &params)
+      == REEL_ROUTE_FOUND)
+    g_object_set_data (G_OBJECT (msg), DATA_ROUTE, (gpointer)pattern);
+  g_clear_pointer (&params, g_hash_table_unref);
+}
+
+/* The query string and the headers reel reads, against core/limits.h. */
+static gboolean
+check_limits (SoupServerMessage *msg, GError **error)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  if (!reel_limits_check_query (g_uri_get_query (soup_server_message_get_uri (msg)), error))
+    return FALSE;
+  soup_message_headers_iter_init (&iter, soup_server_message_get_request_headers (msg));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (!reel_limits_check_header (name, value, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* The body of a request with an Idempotency-Key is hashed as it arrives
+ * (whoever consumes it): the same key with another body is another
+ * request. */
+static void
+hash_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
+{
+  gsize len;
+  const guchar *p = g_bytes_get_data (chunk, &len);
+  g_checksum_update (data, p, (gssize)len);
+}
+
+/* Runs once the headers are in, before the body: bad headers or query
+ * strings are refused; routes with an early handler (streaming uploads)
+ * authenticate and choose their own body limit or take the body over;
+ * every other request gets the JSON limit. Every refusal here is answered
+ * at once, without reading the body. */
 static void
 early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
                gpointer data)
@@ -84,6 +146,7 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   gpointer fn = NULL;
   const char *pattern = NULL;
   GHashTable *params = NULL;
+  g_autoptr (GError) error = NULL;
 
   /* A connection over a cap was answered 503 and shut when it opened; a
    * request already in its buffer must not run. */
@@ -91,6 +154,19 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
     {
       soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
       return;
+    }
+  if (!check_limits (msg, &error))
+    {
+      label_route (http, msg, path);
+      reel_respond_error (msg, error);
+      answer_early (http, msg);
+      return;
+    }
+  if (soup_message_headers_get_one (h, IDEMPOTENCY_KEY))
+    {
+      GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
+      g_object_set_data_full (G_OBJECT (msg), DATA_BODY_HASH, sum, (GDestroyNotify)g_checksum_free);
+      g_signal_connect (msg, "got-chunk", G_CALLBACK (hash_chunk), sum);
     }
   if (!http->draining
       && reel_router_match (http->early_router, soup_server_message_get_method (msg), path, &fn,
@@ -102,30 +178,35 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
       req->msg = msg;
       req->route = pattern;
       req->params = params;
+      g_object_set_data (G_OBJECT (msg), DATA_ROUTE, (gpointer)pattern);
       g_object_set_data_full (G_OBJECT (msg), "reel-early-request", req, request_free);
       /* Before the body: a throttled upload is not read. */
       if (!reel_throttle_request (http->throttle, req))
         {
-          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                        "Connection", "close");
+          answer_early (http, msg);
           return;
         }
       limit = ((ReelEarlyHandler)fn) (req);
-      if (limit == 0 || soup_server_message_get_status (msg) != SOUP_STATUS_NONE)
+      if (soup_server_message_get_status (msg) != SOUP_STATUS_NONE)
+        {
+          answer_early (http, msg);
+          return;
+        }
+      if (limit == 0)
         return;
     }
   if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH
       && (guint64)soup_message_headers_get_content_length (h) > limit)
     {
+      label_route (http, msg, path);
       respond_too_large (msg, limit);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
-                                    "close");
+      answer_early (http, msg);
       return;
     }
   guint64 *stored = g_new (guint64, 1);
   *stored = limit;
   g_object_set_data_full (G_OBJECT (msg), DATA_BODY_LIMIT, stored, g_free);
-  g_signal_connect (msg, "got-chunk", G_CALLBACK (count_chunk), NULL);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (count_chunk), http);
 }
 
 static void
@@ -205,6 +286,19 @@ on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
   g_object_set_data_full (G_OBJECT (msg), DATA_START, start, g_free);
 }
 
+/* The method as a metrics label: any token is a valid HTTP method, and a
+ * label per made-up method would let clients grow /metrics without bound. */
+static const char *
+method_label (const char *method)
+{
+  static const char *const known[]
+      = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", NULL };
+  for (guint i = 0; known[i]; i++)
+    if (g_strcmp0 (method, known[i]) == 0)
+      return known[i];
+  return "other";
+}
+
 static void
 on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
 {
@@ -217,7 +311,7 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
   if (start)
     reel_metrics_observe ("reel_http_request_duration_seconds", labels->str,
                           (double)(g_get_monotonic_time () - *start) / G_USEC_PER_SEC);
-  reel_metrics_label (labels, "method", soup_server_message_get_method (msg));
+  reel_metrics_label (labels, "method", method_label (soup_server_message_get_method (msg)));
   reel_metrics_label (labels, "status", status);
   reel_metrics_add ("reel_http_requests_total", labels->str, 1);
 }
@@ -245,6 +339,23 @@ listen_on (SoupServer *server, GSocketAddress *sa, GError **error)
   g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
   return g_socket_bind (socket, sa, TRUE, error) && g_socket_listen (socket, error)
          && soup_server_listen_socket (server, socket, 0, error);
+}
+
+void
+reel_http_add_routes (ReelRouter *router, ReelRouter *early)
+{
+  reel_api_users_register (router);
+  reel_api_videos_register (router, early);
+  reel_api_playback_register (router);
+  reel_api_health_register (router);
+  reel_api_web_register (router);
+  reel_api_channels_register (router);
+  reel_api_comments_register (router);
+  reel_api_notifications_register (router);
+  reel_api_search_register (router);
+  reel_api_events_register (router);
+  reel_api_analytics_register (router);
+  reel_api_live_register (router);
 }
 
 ReelHttp *
@@ -282,18 +393,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->hash_threads = cfg->hash_threads ? cfg->hash_threads : g_get_num_processors ();
   /* Shares GLib's idle threads, but never runs more than hash_threads. */
   http->hash_pool = g_thread_pool_new (hash_pool_run, NULL, (gint)http->hash_threads, FALSE, NULL);
-  reel_api_users_register (http->router);
-  reel_api_videos_register (http->router, http->early_router);
-  reel_api_playback_register (http->router);
-  reel_api_health_register (http->router);
-  reel_api_web_register (http->router);
-  reel_api_channels_register (http->router);
-  reel_api_comments_register (http->router);
-  reel_api_notifications_register (http->router);
-  reel_api_search_register (http->router);
-  reel_api_events_register (http->router);
-  reel_api_analytics_register (http->router);
-  reel_api_live_register (http->router);
+  reel_http_add_routes (http->router, http->early_router);
 
   /* raw-paths: handlers get the path as sent and the router decodes each
    * segment once (router.h), refusing an encoded '/' or NUL with 404;
@@ -364,6 +464,13 @@ reel_request_json (ReelRequest *req, GError **error)
   return reel_json_parse_object (data, len, error);
 }
 
+void
+reel_request_refuse (ReelRequest *req, const GError *error)
+{
+  reel_respond_error (req->msg, error);
+  answer_early (req->http, req->msg);
+}
+
 const char *
 reel_request_token (ReelRequest *req, GError **error)
 {
@@ -396,7 +503,9 @@ typedef struct
   GDestroyNotify data_free;
   ReelReply reply;
   JsonNode *body;
-  gboolean gone; /* the client disconnected while we worked */
+  gboolean gone;   /* the client disconnected while we worked */
+  gboolean scoped; /* an idempotent retry may follow: run in seed's scope */
+  guint8 seed[REEL_IDEM_SEED_LEN];
   /* Counted in http->hashing until its thread is done. */
   gboolean hashing;
 } Command;
@@ -454,7 +563,11 @@ command_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
 {
   Command *cmd = data;
   GError *error = NULL;
+  if (cmd->scoped)
+    reel_idem_begin (cmd->seed);
   cmd->body = cmd->func (cmd->req->http, cmd->data, &cmd->reply, &error);
+  if (cmd->scoped)
+    reel_idem_end ();
   if (error)
     g_task_return_error (task, error);
   else
@@ -488,6 +601,28 @@ reel_reply_header (ReelReply *reply, const char *name, const char *value)
   g_ptr_array_add (reply->headers, g_strdup (value));
 }
 
+/* The idempotency seed of a request with an Idempotency-Key (core/idem.h):
+ * who sent it (the user, or nobody), what it does (method and path with
+ * the query), the key and the body. FALSE without a key. */
+static gboolean
+idempotency_seed (ReelRequest *req, guint8 seed[REEL_IDEM_SEED_LEN])
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (req->msg);
+  const char *key = soup_message_headers_get_one (h, IDEMPOTENCY_KEY);
+  GChecksum *sum = g_object_get_data (G_OBJECT (req->msg), DATA_BODY_HASH);
+  GUri *uri = soup_server_message_get_uri (req->msg);
+  g_autofree char *user = NULL;
+  const char *token;
+  if (!key || !sum)
+    return FALSE;
+  token = soup_message_headers_get_one (h, "Authorization") ? reel_request_token (req, NULL) : NULL;
+  user = token ? reel_users_authenticate (req->http->store, token, NULL, NULL) : NULL;
+  reel_idem_seed (seed, user ? user : "", soup_server_message_get_method (req->msg),
+                  g_uri_get_path (uri), g_uri_get_query (uri) ? g_uri_get_query (uri) : "", key,
+                  g_checksum_get_string (sum), NULL);
+  return TRUE;
+}
+
 /* A command for func, its message paused until the answer, as a task whose
  * completion answers. */
 static GTask *
@@ -496,6 +631,7 @@ command_task (ReelRequest *req, guint status, ReelCommandFunc func, gpointer dat
 {
   Command *cmd = g_new0 (Command, 1);
   GTask *task;
+  cmd->scoped = idempotency_seed (req, cmd->seed);
   cmd->req = req;
   cmd->status = status;
   cmd->func = func;

@@ -66,6 +66,10 @@ typedef guint64 (*ReelEarlyHandler) (ReelRequest *req);
 ReelHttp *reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs,
                            ReelUploads *uploads, ReelBus *bus, ReelProjector *projector,
                            GError **error);
+/* Adds every route of the API to router, and the routes whose handlers run
+ * before the body is read to early: the table reel_http_start serves, also
+ * built on its own by the router fuzzer (tests/fuzz/fuzz_router.c). */
+void reel_http_add_routes (struct ReelRouter *router, struct ReelRouter *early);
 /* Stops accepting connections and serves the requests in flight until they
  * are done or timeout_us passes. */
 void reel_http_drain (ReelHttp *http, gint64 timeout_us);
@@ -78,6 +82,11 @@ const char *reel_request_param (ReelRequest *req, const char *name);
 
 /* The request body as one JSON object; REEL_ERROR_INVALID otherwise. */
 JsonObject *reel_request_json (ReelRequest *req, GError **error);
+
+/* Answers error at once and ends the connection without reading the rest
+ * of the request body (http/early_answer.h): for what is found wrong while
+ * a body streams in. */
+void reel_request_refuse (ReelRequest *req, const GError *error);
 
 /* The bearer token of the request, or NULL with REEL_ERROR_UNAUTHORIZED. */
 const char *reel_request_token (ReelRequest *req, GError **error);

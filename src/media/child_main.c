@@ -334,7 +334,7 @@ static gboolean
 on_caller_connecting (GstElement *srt, GSocketAddress *addr, const char *stream_id, gpointer data)
 {
   static GMutex asking;
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&asking);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&asking);
   g_autoptr (JsonObject) answer = NULL;
   JsonObject *q = json_object_new ();
   JsonNode *accept;

@@ -131,28 +131,24 @@ fragment_ticks (const guint8 *moof, gsize size, guint32 default_duration)
   if (!find_path (moof, end, "moof/traf/trun", &trun) || trun.size < trun.header + 8)
     return 0;
   {
-    const guint8 *q = trun.p + trun.header, *tend = trun.p + trun.size;
+    const guint8 *q = trun.p + trun.header;
+    gsize off = 8, avail = trun.size - trun.header;
     guint32 flags = be32 (q) & 0xffffff, count = be32 (q + 4);
-    gsize stride = 0;
-    q += 8;
+    gsize stride;
+    /* Without per-sample durations every sample lasts the default: the
+     * count alone says how long, and a count of four billion must not be
+     * four billion steps. */
+    if (!(flags & 0x100))
+      return (guint64)count * dflt;
     if (flags & 0x01)
-      q += 4;
+      off += 4;
     if (flags & 0x04)
-      q += 4;
-    stride = ((flags & 0x100) ? 4 : 0) + ((flags & 0x200) ? 4 : 0) + ((flags & 0x400) ? 4 : 0)
-             + ((flags & 0x800) ? 4 : 0);
-    for (guint32 i = 0; i < count; i++)
-      {
-        if (flags & 0x100)
-          {
-            if (q + 4 > tend)
-              break;
-            total += be32 (q);
-          }
-        else
-          total += dflt;
-        q += stride;
-      }
+      off += 4;
+    stride = 4 + ((flags & 0x200) ? 4 : 0) + ((flags & 0x400) ? 4 : 0) + ((flags & 0x800) ? 4 : 0);
+    /* Offsets, not pointers: a count larger than the box holds stops at
+     * its end instead of walking past it. */
+    for (guint32 i = 0; i < count && off + 4 <= avail; i++, off += stride)
+      total += be32 (q + off);
   }
   return total;
 }
@@ -205,7 +201,7 @@ ReelCmaf *
 reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error)
 {
   gsize len;
-  const guint8 *start = g_bytes_get_data (data, &len), *end = start + len, *p = start;
+  const guint8 *start = g_bytes_get_data (data, &len), *end, *p;
   const guint8 *init_end = NULL;
   g_autoptr (ReelCmaf) c = g_new0 (ReelCmaf, 1);
   guint32 trex_duration = 0;
@@ -219,7 +215,12 @@ reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error)
 
   c->segments = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
   c->durations_ns = g_array_new (FALSE, FALSE, sizeof (guint64));
-  if (!start || !find_path (start, end, "moov", &moov))
+  /* An empty file's data is NULL, and NULL + 0 is undefined. */
+  if (!start)
+    return malformed (error, "no moov box"), NULL;
+  end = start + len;
+  p = start;
+  if (!find_path (start, end, "moov", &moov))
     return malformed (error, "no moov box"), NULL;
   if (!find_path (start, end, "moof", &b))
     {
@@ -251,7 +252,11 @@ reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error)
       if (!next_box (b.p + b.size, end, &mdat) || !g_str_equal (mdat.type, "mdat"))
         return malformed (error, "moof without mdat"), NULL;
       g_autofree guint8 *seg = g_memdup2 (b.p, b.size + mdat.size);
-      if (!find_path (seg, seg + b.size, "moof/traf/tfdt", &tfdt) || tfdt.size < tfdt.header + 8)
+      /* Version 1 holds a 64-bit time: 12 bytes after the header, where
+       * a version 0 box holds 8. Reading (and rewriting) 12 bytes of an
+       * 8-byte box would overwrite the header of the box after it. */
+      if (!find_path (seg, seg + b.size, "moof/traf/tfdt", &tfdt) || tfdt.size < tfdt.header + 8
+          || (tfdt.p[tfdt.header] == 1 && tfdt.size < tfdt.header + 12))
         return malformed (error, "fragment without tfdt"), NULL;
       {
         guint8 *q = (guint8 *)tfdt.p + tfdt.header;

@@ -1,5 +1,6 @@
 /* See ingest.h. */
 #include "media/ingest.h"
+#include "app/videos.h"
 #include "bus/events.h"
 #include "bus/jobs.h"
 #include "core/error.h"
@@ -40,6 +41,15 @@ reel_ingest_enqueue (ReelBus *bus, const char *video_id, const char *original_ke
 }
 
 gboolean
+reel_ingest_accept_upload (ReelBus *bus, const char *video_id, const char *actor, guint64 size,
+                           guint64 *seq, GError **error)
+{
+  g_autofree char *key = reel_videos_original_key (video_id);
+  return reel_ingest_enqueue (bus, video_id, key, error)
+         && reel_videos_mark_uploaded (bus, video_id, actor, key, size, seq, error);
+}
+
+gboolean
 reel_ingest_fail_video (ReelBus *bus, const char *video_id, const char *reason, GError **error)
 {
   g_autofree char *subject = reel_event_subject ("video", video_id);
@@ -53,25 +63,29 @@ JsonObject *
 reel_ingest_job (const char *kind, const char *id, JsonObject *plan, const char *original,
                  guint chunk, GError **error)
 {
-  JsonArray *rungs = json_object_get_array_member (plan, "rungs");
+  JsonNode *rungs_node = json_object_get_member (plan, "rungs");
+  g_autoptr (GArray) rungs = NULL;
   ReelChunking c = { 0 };
-  guint chunks = (guint)json_object_get_int_member_with_default (plan, "chunks_total", 0);
+  guint chunks = (guint)reel_json_get_int (plan, "chunks_total", 0);
   g_autoptr (JsonObject) job = json_object_new ();
 
-  c.duration_ns = (guint64)json_object_get_int_member_with_default (plan, "duration_ns", 0);
-  c.chunk_ns = (guint64)json_object_get_int_member_with_default (plan, "chunk_ns", 0);
+  c.duration_ns = (guint64)reel_json_get_int (plan, "duration_ns", 0);
+  c.chunk_ns = (guint64)reel_json_get_int (plan, "chunk_ns", 0);
   /* Plans made before the short first chunk have equal chunks. */
-  c.first_ns = (guint64)json_object_get_int_member_with_default (plan, "first_chunk_ns",
-                                                                 (gint64)c.chunk_ns);
-  if (!rungs || json_array_get_length (rungs) == 0 || !c.duration_ns || !c.chunk_ns || !chunks)
+  c.first_ns = (guint64)reel_json_get_int (plan, "first_chunk_ns", (gint64)c.chunk_ns);
+  if (!rungs_node || !c.duration_ns || !c.chunk_ns || !chunks)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "the video has no media plan (yet)");
       return NULL;
     }
+  if (!reel_ladder_from_json (rungs_node, &rungs, error))
+    {
+      g_prefix_error (error, "the video's media plan: ");
+      return NULL;
+    }
   json_object_set_string_member (job, "video_id", id);
   json_object_set_string_member (job, "original", original);
-  json_object_set_int_member (job, "segment_ns",
-                              json_object_get_int_member_with_default (plan, "segment_ns", 0));
+  json_object_set_int_member (job, "segment_ns", reel_json_get_int (plan, "segment_ns", 0));
   if (g_str_equal (kind, "chunk"))
     {
       guint64 start, len;
@@ -88,23 +102,22 @@ reel_ingest_job (const char *kind, const char *id, JsonObject *plan, const char 
       json_object_set_boolean_member (job, "last", chunk + 1 == chunks);
       /* The job carries the whole plan, so a worker needs nothing but the
        * job and the blob store (no read models on encode machines). */
-      json_object_set_array_member (job, "rungs", json_array_ref (rungs));
+      json_object_set_array_member (job, "rungs", reel_ladder_to_json (rungs));
     }
   else if (g_str_equal (kind, "poster"))
     {
-      JsonObject *size = json_array_get_object_element (rungs, 0);
+      const ReelRung *size = &g_array_index (rungs, ReelRung, 0);
       /* The poster at the size of the best rung no taller than 720 lines:
        * sharp on a watch page, light in a list of thumbnails. */
-      for (guint i = 0; i < json_array_get_length (rungs); i++)
-        if (json_object_get_int_member (json_array_get_object_element (rungs, i), "height")
-            <= POSTER_MAX_HEIGHT)
+      for (guint i = 0; i < rungs->len; i++)
+        if (g_array_index (rungs, ReelRung, i).height <= POSTER_MAX_HEIGHT)
           {
-            size = json_array_get_object_element (rungs, i);
+            size = &g_array_index (rungs, ReelRung, i);
             break;
           }
       json_object_set_int_member (job, "at_ns", (gint64)MIN (c.duration_ns / 4, POSTER_AT_MAX_NS));
-      json_object_set_int_member (job, "width", json_object_get_int_member (size, "width"));
-      json_object_set_int_member (job, "height", json_object_get_int_member (size, "height"));
+      json_object_set_int_member (job, "width", size->width);
+      json_object_set_int_member (job, "height", size->height);
     }
   else if (g_str_equal (kind, "audio"))
     /* The media the job covers, which its deadline is scaled to. */

@@ -27,6 +27,14 @@ void reel_ingest_stop (ReelIngest *ingest);
  * API when an upload finishes). */
 gboolean reel_ingest_enqueue (ReelBus *bus, const char *video_id, const char *original_key,
                               GError **error);
+/* Ends an upload whose original is complete in the blob store: queues its
+ * ingest, then publishes video.uploaded (*seq). The job goes first, so a
+ * death in between still gets the video processed; both steps are
+ * idempotent (the job's message id is the video's, and video.uploaded
+ * moves only an upload in progress), so an interrupted completion may
+ * simply run again. */
+gboolean reel_ingest_accept_upload (ReelBus *bus, const char *video_id, const char *actor,
+                                    guint64 size, guint64 *seq, GError **error);
 
 /* The job a worker gets for kind ("chunk", "audio", "poster"; chunk is the
  * chunk index for "chunk") of video id, from its media plan: the data of

@@ -106,7 +106,9 @@ ingest_line (ReelLiveIngest *li, Session *s, GError **error)
   g_autofree char *prefix = reel_live_subject_prefix (s->channel);
   g_autoptr (GHashTable) v = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr (GString) outputs = g_string_new (NULL);
-  const char *raw[] = { "outputs", NULL };
+  const char *raw[] = { "outputs", "nats_auth", NULL };
+  const char *rung_raw[] = { "nats_auth", NULL };
+  g_autofree char *auth = reel_pipeline_nats_auth (reel_bus_auth (li->bus));
 
   if (!rung_tpl)
     return NULL;
@@ -117,8 +119,9 @@ ingest_line (ReelLiveIngest *li, Session *s, GError **error)
       g_autofree char *output = NULL;
       g_hash_table_insert (rv, "index", g_strdup_printf ("%u", i));
       g_hash_table_insert (rv, "nats", g_strdup (reel_bus_url (li->bus)));
+      g_hash_table_insert (rv, "nats_auth", g_strdup (auth));
       g_hash_table_insert (rv, "subject", g_strdup_printf ("%s.%s", prefix, r->name));
-      if (!(output = reel_pipeline_fill (rung_tpl, rv, NULL, error)))
+      if (!(output = reel_pipeline_fill (rung_tpl, rv, rung_raw, error)))
         return NULL;
       g_string_append_printf (outputs, "%s%s", i ? " " : "", output);
     }
@@ -132,6 +135,7 @@ ingest_line (ReelLiveIngest *li, Session *s, GError **error)
   g_hash_table_insert (v, "buffer", g_strdup (REEL_VBV_BUFFER));
   g_hash_table_insert (v, "outputs", g_strdup (outputs->str));
   g_hash_table_insert (v, "nats", g_strdup (reel_bus_url (li->bus)));
+  g_hash_table_insert (v, "nats_auth", g_strdup (auth));
   g_hash_table_insert (v, "audio_subject", g_strdup_printf ("%s.audio", prefix));
   g_hash_table_insert (v, "audio_bitrate", g_strdup_printf ("%d", REEL_AUDIO_BITRATE));
   g_hash_table_insert (v, "audio_rate", g_strdup_printf ("%d", REEL_AUDIO_RATE));
@@ -407,7 +411,8 @@ start_session (ReelLiveIngest *li, const char *channel, guint slot)
   g_hash_table_insert (li->sessions, s->channel, s);
   read_next (s);
   g_subprocess_wait_async (s->child, NULL, on_child_exit, s); /* the table's reference */
-  g_debug ("live: %s listens on %s", channel, line);
+  /* The port, not the line: the line holds the NATS token. */
+  g_debug ("live: %s listens on SRT port %u", channel, li->cfg->live_srt_port + slot);
 }
 
 /* Every channel with a key has a listener (unless its slot is beyond

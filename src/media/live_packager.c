@@ -82,6 +82,7 @@ struct ReelLivePackager
   const ReelConfig *cfg;
   ReelStore *store;
   char *nats_url;
+  ReelNatsAuth nats_auth;
   GHashTable *channels; /* channel -> Channel */
   guint scan;
 };
@@ -398,12 +399,13 @@ start_rendition (Channel *ch, Rendition *r, GError **error)
   g_autofree char *line = NULL;
   g_autoptr (GstElement) parse = NULL, out = NULL;
   g_autoptr (GstPad) pad = NULL;
-  const char *raw[] = { "parser", NULL };
+  const char *raw[] = { "parser", "nats_auth", NULL };
   GstAppSinkCallbacks cb = { .eos = on_eos, .new_sample = on_sample };
 
   if (!tpl)
     return FALSE;
   g_hash_table_insert (v, "nats", g_strdup (ch->pk->nats_url));
+  g_hash_table_insert (v, "nats_auth", reel_pipeline_nats_auth (&ch->pk->nats_auth));
   g_hash_table_insert (v, "subject", g_strdup_printf ("%s.%s", prefix, r->name));
   g_hash_table_insert (v, "parser", g_strdup (r->audio ? "aacparse" : "h264parse"));
   /* mp4mux starts a picture fragment at every keyframe (on the grid); its
@@ -469,8 +471,7 @@ start_channel (ReelLivePackager *pk, JsonObject *rec)
                        rendition_new (ch, json_object_get_string_member (rung, "name"), FALSE,
                                       (guint)json_object_get_int_member (rung, "kbps")));
     }
-  g_ptr_array_add (ch->renditions,
-                   rendition_new (ch, "audio", TRUE, REEL_AUDIO_BITRATE / 1000));
+  g_ptr_array_add (ch->renditions, rendition_new (ch, "audio", TRUE, REEL_AUDIO_BITRATE / 1000));
   g_hash_table_replace (pk->channels, ch->channel, ch);
   for (guint i = 0; i < ch->renditions->len; i++)
     if (!start_rendition (ch, ch->renditions->pdata[i], &error))
@@ -560,12 +561,14 @@ scan (gpointer data)
 }
 
 ReelLivePackager *
-reel_live_packager_start (const ReelConfig *cfg, ReelStore *store, const char *nats_url)
+reel_live_packager_start (const ReelConfig *cfg, ReelStore *store, const char *nats_url,
+                          const ReelNatsAuth *nats_auth)
 {
   ReelLivePackager *pk = g_new0 (ReelLivePackager, 1);
   pk->cfg = cfg;
   pk->store = store;
   pk->nats_url = g_strdup (nats_url);
+  reel_nats_auth_copy (&pk->nats_auth, nats_auth);
   pk->channels
       = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)channel_free);
   reel_metrics_declare ("reel_live_segment_latency_seconds", REEL_METRIC_HISTOGRAM,
@@ -583,6 +586,7 @@ reel_live_packager_stop (ReelLivePackager *pk)
   g_source_remove (pk->scan);
   g_hash_table_unref (pk->channels);
   g_free (pk->nats_url);
+  reel_nats_auth_clear (&pk->nats_auth);
   g_free (pk);
 }
 

@@ -24,6 +24,7 @@
  * HTTP handlers read it on the main context under the same lock. */
 #pragma once
 
+#include "bus/natsauth.h"
 #include "core/config.h"
 #include "store/store.h"
 
@@ -33,8 +34,10 @@ G_BEGIN_DECLS
 
 typedef struct ReelLivePackager ReelLivePackager;
 
+/* nats_url and nats_auth are for the natssrc elements that read the live
+ * streams back (reel_bus_url and reel_bus_auth of the service's bus). */
 ReelLivePackager *reel_live_packager_start (const ReelConfig *cfg, ReelStore *store,
-                                            const char *nats_url);
+                                            const char *nats_url, const ReelNatsAuth *nats_auth);
 void reel_live_packager_stop (ReelLivePackager *pk);
 
 /* The HLS multivariant playlist of a channel's current (or last) session;

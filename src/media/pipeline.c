@@ -72,6 +72,28 @@ append_quoted (GString *out, const char *value)
 }
 
 char *
+reel_pipeline_nats_auth (const ReelNatsAuth *auth)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  const struct
+  {
+    const char *property;
+    const char *value;
+  } props[] = {
+    { "token", auth ? auth->token : NULL },     { "credentials", auth ? auth->credentials : NULL },
+    { "tls-ca", auth ? auth->tls_ca : NULL },   { "tls-cert", auth ? auth->tls_cert : NULL },
+    { "tls-key", auth ? auth->tls_key : NULL },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (props); i++)
+    if (props[i].value && *props[i].value)
+      {
+        g_string_append_printf (out, "%s%s=", out->len ? " " : "", props[i].property);
+        append_quoted (out, props[i].value);
+      }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+char *
 reel_pipeline_fill (const char *tpl, GHashTable *values, const char *const *raw, GError **error)
 {
   g_autoptr (GString) out = g_string_new (NULL);

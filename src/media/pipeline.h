@@ -11,6 +11,8 @@
  * without a value is an error, never an empty string. */
 #pragma once
 
+#include "bus/natsauth.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -26,5 +28,9 @@ char *reel_pipeline_load (const char *name, GError **error);
  * fragments built from other templates). */
 char *reel_pipeline_fill (const char *template_text, GHashTable *values, const char *const *raw,
                           GError **error);
+
+/* The natssink/natssrc properties that carry auth ("token=... tls-ca=...",
+ * empty when there are none): the value of a template's raw {nats_auth}. */
+char *reel_pipeline_nats_auth (const ReelNatsAuth *auth);
 
 G_END_DECLS

@@ -1,6 +1,8 @@
 /* See plan.h. */
 #include "media/plan.h"
 #include "core/error.h"
+#include "core/json.h"
+#include "core/text.h"
 
 gboolean
 reel_ladder_parse (const char *text, GArray **out, GError **error)
@@ -13,8 +15,8 @@ reel_ladder_parse (const char *text, GArray **out, GError **error)
       ReelRung r = { 0 };
       guint64 h, kbps;
       if (g_strv_length (f) != 3 || !*f[0] || strlen (f[0]) >= sizeof r.name
-          || !g_ascii_string_to_unsigned (f[1], 10, 16, 8640, &h, NULL)
-          || !g_ascii_string_to_unsigned (f[2], 10, 50, 200000, &kbps, NULL))
+          || !reel_text_to_uint (f[1], 16, 8640, &h)
+          || !reel_text_to_uint (f[2], 50, 200000, &kbps))
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
                        "\"%s\" is not NAME:HEIGHT:KBPS (height 16-8640, "
@@ -74,6 +76,64 @@ reel_ladder_for_source (GArray *ladder, guint width, guint height)
       g_array_append_val (out, r);
     }
   return out;
+}
+
+/* A rung member of a plan or job within min..max (0 when absent and
+ * optional); FALSE when it is not. */
+static gboolean
+rung_uint (JsonObject *o, const char *member, gboolean required, gint64 min, gint64 max, guint *out)
+{
+  JsonNode *n = json_object_get_member (o, member);
+  gint64 v;
+  if (!n)
+    {
+      *out = 0;
+      return !required;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
+    return FALSE;
+  v = json_node_get_int (n);
+  if (v < min || v > max)
+    return FALSE;
+  *out = (guint)v;
+  return TRUE;
+}
+
+gboolean
+reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
+{
+  g_autoptr (GArray) rungs = g_array_new (FALSE, TRUE, sizeof (ReelRung));
+  JsonArray *arr = node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  guint n = arr ? json_array_get_length (arr) : 0;
+  if (n == 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "no rungs");
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *e = json_array_get_element (arr, i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
+      const char *name = o ? reel_json_get_string (o, "name", TRUE, NULL) : NULL;
+      ReelRung r = { 0 };
+      /* Sizes: even () makes them at least 2; a ladder's heights stop at
+       * 8640 (reel_ladder_parse), widths follow the source's aspect. */
+      if (!name || !*name || strlen (name) >= sizeof r.name
+          || strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+                 != strlen (name)
+          || !rung_uint (o, "width", FALSE, 2, G_MAXUINT16, &r.width)
+          || !rung_uint (o, "height", TRUE, 2, 8640, &r.height)
+          || !rung_uint (o, "kbps", TRUE, 50, 200000, &r.kbps))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "rung %u is not {name (letters and digits), width, height, kbps}", i);
+          return FALSE;
+        }
+      g_strlcpy (r.name, name, sizeof r.name);
+      g_array_append_val (rungs, r);
+    }
+  *out = g_steal_pointer (&rungs);
+  return TRUE;
 }
 
 guint

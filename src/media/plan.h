@@ -47,6 +47,13 @@ GArray *reel_ladder_for_source (GArray *ladder, guint width, guint height);
  * kbps}, ...]. */
 JsonArray *reel_ladder_to_json (GArray *rungs);
 
+/* Reads them back (node: the "rungs" member, or NULL when missing): the one
+ * place rungs come from JSON, so a plan or job that is not well formed is
+ * REEL_ERROR_INVALID here, with names that are safe file names (letters
+ * and digits, as reel_ladder_parse requires) and sizes and rates in the
+ * ranges a ladder can have. */
+gboolean reel_ladder_from_json (JsonNode *node, GArray **rungs, GError **error);
+
 /* How a video's timeline is cut into chunks: the first chunk is short (one
  * segment by default) so the video is playable as soon as possible; the
  * others are chunk_ns long; the last may be shorter, but a tail shorter

@@ -433,7 +433,13 @@ reel_probe_from_json (JsonObject *obj, GError **error)
   if (!audio || !JSON_NODE_HOLDS_VALUE (audio) || json_node_get_value_type (audio) != G_TYPE_BOOLEAN
       || !early || !JSON_NODE_HOLDS_VALUE (early)
       || json_node_get_value_type (early) != G_TYPE_BOOLEAN || !codec
-      || !g_utf8_validate (codec, -1, NULL) || v[5] % 90 != 0)
+      || !g_utf8_validate (codec, -1, NULL)
+      || v[5] % 90 != 0
+      /* The displayed size is the coded one, turned: the caps check the
+       * coded size and the ladder reads the displayed one, so they must
+       * agree (a width of 766767 over a coded 1280x720 passed the caps
+       * and planned rungs a million pixels wide). */
+      || v[1] != (v[5] % 180 ? v[4] : v[3]) || v[2] != (v[5] % 180 ? v[3] : v[4]))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "the media process sent a bad probe");
       return NULL;

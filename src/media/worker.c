@@ -50,7 +50,7 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
                       const char *out_dir, GError **error)
 {
   g_autoptr (GHashTable) v = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  guint64 segment_ns = (guint64)json_object_get_int_member_with_default (job, "segment_ns", 0);
+  guint64 segment_ns = (guint64)reel_json_get_int (job, "segment_ns", 0);
   g_autofree char *tpl = reel_pipeline_load (kind, error);
 
   if (!tpl)
@@ -64,11 +64,11 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
   g_hash_table_insert (v, "segment_ms", num (segment_ns / 1000000));
   if (g_str_equal (kind, "poster"))
     {
-      guint64 at = (guint64)json_object_get_int_member_with_default (job, "at_ns", 0);
+      guint64 at = (guint64)reel_json_get_int (job, "at_ns", 0);
       g_hash_table_insert (v, "at", num (at));
       g_hash_table_insert (v, "stop", num (at + GST_SECOND));
-      g_hash_table_insert (v, "width", num ((guint64)json_object_get_int_member (job, "width")));
-      g_hash_table_insert (v, "height", num ((guint64)json_object_get_int_member (job, "height")));
+      g_hash_table_insert (v, "width", num ((guint64)reel_json_get_int (job, "width", 0)));
+      g_hash_table_insert (v, "height", num ((guint64)reel_json_get_int (job, "height", 0)));
       g_hash_table_insert (v, "out", g_build_filename (out_dir, POSTER_FILES, NULL));
       return reel_pipeline_fill (tpl, v, NULL, error);
     }
@@ -81,31 +81,35 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
     }
 
   g_autofree char *rung_tpl = reel_pipeline_load ("chunk-rung", error);
-  JsonArray *rungs = json_object_get_array_member (job, "rungs");
+  g_autoptr (GArray) rungs = NULL;
   g_autoptr (GString) ladder = g_string_new (NULL);
   g_autoptr (GString) outputs = g_string_new (NULL);
-  guint64 start = (guint64)json_object_get_int_member_with_default (job, "start_ns", 0);
-  guint64 len = (guint64)json_object_get_int_member_with_default (job, "duration_ns", 0);
+  guint64 start = (guint64)reel_json_get_int (job, "start_ns", 0);
+  guint64 len = (guint64)reel_json_get_int (job, "duration_ns", 0);
   const char *raw[] = { "outputs", "x264", NULL };
 
   if (!rung_tpl)
     return NULL;
-  if (!rungs || json_array_get_length (rungs) == 0 || len == 0)
+  if (len == 0)
     {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "chunk job lacks rungs or a length");
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "chunk job lacks a length");
+      return NULL;
+    }
+  /* The rungs' names become output file names. */
+  if (!reel_ladder_from_json (json_object_get_member (job, "rungs"), &rungs, error))
+    {
+      g_prefix_error (error, "chunk job: ");
       return NULL;
     }
   /* reelladder encodes every rung; each of its outputs gets a muxer. */
-  for (guint i = 0; i < json_array_get_length (rungs); i++)
+  for (guint i = 0; i < rungs->len; i++)
     {
-      JsonObject *r = json_array_get_object_element (rungs, i);
+      const ReelRung *r = &g_array_index (rungs, ReelRung, i);
       g_autoptr (GHashTable) rv = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-      g_autofree char *file = g_strconcat (json_object_get_string_member (r, "name"), ".mp4", NULL);
+      g_autofree char *file = g_strconcat (r->name, ".mp4", NULL);
       g_autofree char *output = NULL;
-      g_string_append_printf (
-          ladder, "%s%s:%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, i ? "," : "",
-          json_object_get_string_member (r, "name"), json_object_get_int_member (r, "width"),
-          json_object_get_int_member (r, "height"), json_object_get_int_member (r, "kbps"));
+      g_string_append_printf (ladder, "%s%s:%ux%u:%u", i ? "," : "", r->name, r->width, r->height,
+                              r->kbps);
       g_hash_table_insert (rv, "index", num (i));
       g_hash_table_insert (rv, "fragment_ms", num (2 * segment_ns / 1000000));
       g_hash_table_insert (rv, "out", g_build_filename (out_dir, file, NULL));

@@ -22,6 +22,9 @@ typedef struct
   /* NULL: the backend has no local files. */
   char *(*local_path) (ReelBlobs *blobs, const char *key, GError **error);
   gboolean (*delete) (ReelBlobs *blobs, const char *key, GError **error);
+  /* NULL: the backend writes no temporary files (a whole object appears at
+   * once on S3), so there are none to reap. */
+  gboolean (*reap_temp) (ReelBlobs *blobs, const char *key, ReelBlobsWrite *write, GError **error);
   gboolean (*list) (ReelBlobs *blobs, const char *prefix, ReelBlobsFunc func, gpointer user_data,
                     GError **error);
 } ReelBlobsOps;

@@ -185,6 +185,15 @@ reel_blobs_local_path (ReelBlobs *blobs, const char *key, GError **error)
   return blobs->ops->local_path (blobs, key, error);
 }
 
+gint64
+reel_blobs_size (ReelBlobs *blobs, const char *key)
+{
+  ReelBlobInfo info;
+  if (!reel_blobs_stat (blobs, key, &info, NULL))
+    return -1;
+  return (gint64)info.size;
+}
+
 gboolean
 reel_blobs_delete (ReelBlobs *blobs, const char *key, GError **error)
 {
@@ -196,4 +205,20 @@ reel_blobs_list (ReelBlobs *blobs, const char *prefix, ReelBlobsFunc func, gpoin
                  GError **error)
 {
   return blobs->ops->list (blobs, prefix, func, user_data, error);
+}
+
+gboolean
+reel_blobs_is_temp (const char *key)
+{
+  return strstr (key, REEL_BLOBS_TEMP_MARK) != NULL;
+}
+
+gboolean
+reel_blobs_reap_temp (ReelBlobs *blobs, const char *key, ReelBlobsWrite *write, GError **error)
+{
+  *write = REEL_BLOBS_WRITE_UNKNOWN;
+  g_return_val_if_fail (reel_blobs_is_temp (key), FALSE);
+  if (!check_key (key, error))
+    return FALSE;
+  return !blobs->ops->reap_temp || blobs->ops->reap_temp (blobs, key, write, error);
 }

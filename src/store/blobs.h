@@ -93,9 +93,32 @@ char *reel_blobs_presign (ReelBlobs *blobs, const char *key, guint expires_s, GE
  * REEL_ERROR_NOT_FOUND when absent, REEL_ERROR_UNSUPPORTED on a backend
  * without local files (S3). */
 char *reel_blobs_local_path (ReelBlobs *blobs, const char *key, GError **error);
+/* The size of the blob under key, or -1 when there is none. */
+gint64 reel_blobs_size (ReelBlobs *blobs, const char *key);
 /* Deletes a blob (an absent one is fine), and on the filesystem the
  * directories it leaves empty. */
 gboolean reel_blobs_delete (ReelBlobs *blobs, const char *key, GError **error);
+
+/* What a temporary file's name adds to its blob's key: "<key>.tmp-XXXXXX". */
+#define REEL_BLOBS_TEMP_MARK ".tmp-"
+
+/* Whether key is the temporary file of a write ("<key>.tmp-XXXXXX"). */
+gboolean reel_blobs_is_temp (const char *key);
+
+typedef enum
+{
+  REEL_BLOBS_WRITE_ABANDONED,   /* its writer died mid-write: the file was deleted */
+  REEL_BLOBS_WRITE_IN_PROGRESS, /* its writer is alive (or it was renamed into place) */
+  REEL_BLOBS_WRITE_UNKNOWN,     /* the filesystem cannot say (no file locks) */
+} ReelBlobsWrite;
+
+/* For a temporary file: whether the write that made it is still going on,
+ * and, when it is not, deletes it. A writer holds a lock on its temporary
+ * file until the rename, and the kernel drops the lock when the writer
+ * dies, so a crash's leftovers can be told from a write in progress at
+ * once, by any process, whatever their age. */
+gboolean reel_blobs_reap_temp (ReelBlobs *blobs, const char *key, ReelBlobsWrite *write,
+                               GError **error);
 
 /* Called by reel_blobs_list() for each blob; FALSE stops the listing. */
 typedef gboolean (*ReelBlobsFunc) (const char *key, guint64 size, gint64 mtime_s,

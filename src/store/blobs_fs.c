@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 typedef struct
@@ -21,6 +22,12 @@ typedef struct
 /* Copies are made through a buffer of this size: big enough that a read
  * is a few syscalls per segment, small enough to live on any thread. */
 #define COPY_BUFFER_BYTES (64 * 1024)
+
+/* What a temporary file's name adds to its blob's: "<key>.tmp-XXXXXX". */
+#define TEMP_SUFFIX REEL_BLOBS_TEMP_MARK "XXXXXX"
+/* How often a write tries again when a sweep reaped its fresh temporary
+ * file before the write could lock it (see create_temp). */
+#define TEMP_ATTEMPTS 5
 
 static const ReelBlobsOps fs_ops;
 
@@ -82,6 +89,49 @@ ensure_parent (const char *path, GError **error)
   return g_mkdir_with_parents (dir, 0700) == 0 || set_errno_error (error, "mkdir", dir);
 }
 
+/* Creates path's temporary file and locks it for as long as it stays
+ * open: the lock is what tells a sweep (reel_blobs_reap_temp) that the
+ * write is in progress, and the kernel drops it when the writer finishes
+ * or dies. A sweep that locked and reaped the file between its creation and
+ * our lock leaves it unlinked, so then a new one is made. */
+static int
+create_temp (const char *path, char **tmp_out, GError **error)
+{
+  for (guint attempt = 0; attempt < TEMP_ATTEMPTS; attempt++)
+    {
+      g_autofree char *tmp = g_strconcat (path, TEMP_SUFFIX, NULL);
+      struct stat st;
+      int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
+      /* A delete may have pruned the directory in between: make it again. */
+      if (fd < 0 && errno == ENOENT && ensure_parent (path, error))
+        {
+          memcpy (tmp + strlen (path), TEMP_SUFFIX, strlen (TEMP_SUFFIX));
+          fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
+        }
+      if (fd < 0)
+        {
+          set_errno_error (error, "create", tmp);
+          return -1;
+        }
+      /* A filesystem without locks still writes; sweeps then go by age. */
+      if (flock (fd, LOCK_EX) != 0 && errno != ENOLCK && errno != EOPNOTSUPP && errno != EINVAL)
+        {
+          set_errno_error (error, "lock", tmp);
+          close (fd);
+          g_unlink (tmp);
+          return -1;
+        }
+      if (fstat (fd, &st) == 0 && st.st_nlink > 0)
+        {
+          *tmp_out = g_steal_pointer (&tmp);
+          return fd;
+        }
+      close (fd);
+    }
+  g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot keep a temporary file for %s", path);
+  return -1;
+}
+
 static gboolean
 fs_put (ReelBlobs *blobs, const char *key, GBytes *data, GError **error)
 {
@@ -90,19 +140,10 @@ fs_put (ReelBlobs *blobs, const char *key, GBytes *data, GError **error)
   gsize len;
   const guint8 *p;
   int fd;
+  gboolean ok;
 
-  if (!ensure_parent (path, error))
+  if (!ensure_parent (path, error) || (fd = create_temp (path, &tmp, error)) < 0)
     return FALSE;
-  tmp = g_strconcat (path, ".tmp-XXXXXX", NULL);
-  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
-  /* A delete may have pruned the directory in between: make it again. */
-  if (fd < 0 && errno == ENOENT && ensure_parent (path, error))
-    {
-      memcpy (tmp + strlen (path), ".tmp-XXXXXX", strlen (".tmp-XXXXXX"));
-      fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
-    }
-  if (fd < 0)
-    return set_errno_error (error, "create", tmp);
   p = g_bytes_get_data (data, &len);
   while (len > 0)
     {
@@ -112,8 +153,8 @@ fs_put (ReelBlobs *blobs, const char *key, GBytes *data, GError **error)
       if (n < 0)
         {
           set_errno_error (error, "write", tmp);
-          close (fd);
           g_unlink (tmp);
+          close (fd);
           return FALSE;
         }
       p += n;
@@ -122,18 +163,17 @@ fs_put (ReelBlobs *blobs, const char *key, GBytes *data, GError **error)
   if (fsync (fd) != 0)
     {
       set_errno_error (error, "fsync", tmp);
+      g_unlink (tmp);
       close (fd);
-      g_unlink (tmp);
       return FALSE;
     }
+  /* Renamed while still locked: the temporary name never exists unlocked
+   * except after a crash. */
+  ok = g_rename (tmp, path) == 0 || set_errno_error (error, "rename", tmp);
+  if (!ok)
+    g_unlink (tmp);
   close (fd);
-  if (g_rename (tmp, path) != 0)
-    {
-      set_errno_error (error, "rename", tmp);
-      g_unlink (tmp);
-      return FALSE;
-    }
-  return sync_parent (path, error);
+  return ok && sync_parent (path, error);
 }
 
 static gboolean
@@ -170,14 +210,11 @@ fs_local_path (ReelBlobs *blobs, const char *key, GError **error)
   return g_steal_pointer (&path);
 }
 
-static gboolean
-fs_delete (ReelBlobs *blobs, const char *key, GError **error)
+/* rmdir only removes an empty directory; stops at the first that is not. */
+static void
+prune_dirs (ReelBlobs *blobs, const char *path)
 {
-  g_autofree char *path = path_for (blobs, key);
   const char *root = FS (blobs)->root;
-  if (g_unlink (path) != 0 && errno != ENOENT)
-    return set_errno_error (error, "unlink", path);
-  /* rmdir only removes an empty directory; stop at the first that is not. */
   g_autofree char *dir = g_path_get_dirname (path);
   while (!g_str_equal (dir, root) && g_str_has_prefix (dir, root) && g_rmdir (dir) == 0)
     {
@@ -185,6 +222,55 @@ fs_delete (ReelBlobs *blobs, const char *key, GError **error)
       g_free (dir);
       dir = parent;
     }
+}
+
+static gboolean
+fs_delete (ReelBlobs *blobs, const char *key, GError **error)
+{
+  g_autofree char *path = path_for (blobs, key);
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    return set_errno_error (error, "unlink", path);
+  prune_dirs (blobs, path);
+  return TRUE;
+}
+
+static gboolean
+fs_reap_temp (ReelBlobs *blobs, const char *key, ReelBlobsWrite *write, GError **error)
+{
+  g_autofree char *path = path_for (blobs, key);
+  struct stat held, named;
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    {
+      /* Gone: renamed into place, or reaped by another sweep. */
+      if (errno == ENOENT)
+        *write = REEL_BLOBS_WRITE_IN_PROGRESS;
+      return errno == ENOENT || set_errno_error (error, "open", path);
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int e = errno;
+      close (fd);
+      if (e == EWOULDBLOCK)
+        *write = REEL_BLOBS_WRITE_IN_PROGRESS;
+      return TRUE; /* held (a live writer), or no locks here: UNKNOWN */
+    }
+  /* Unlocked: its writer finished or died. Finished means renamed, so the
+   * name is gone or (with a new write racing for it) another file. */
+  if (fstat (fd, &held) == 0 && g_lstat (path, &named) == 0 && held.st_dev == named.st_dev
+      && held.st_ino == named.st_ino)
+    {
+      if (g_unlink (path) != 0 && errno != ENOENT)
+        {
+          close (fd);
+          return set_errno_error (error, "unlink", path);
+        }
+      *write = REEL_BLOBS_WRITE_ABANDONED;
+      prune_dirs (blobs, path);
+    }
+  else
+    *write = REEL_BLOBS_WRITE_IN_PROGRESS;
+  close (fd);
   return TRUE;
 }
 
@@ -345,5 +431,6 @@ static const ReelBlobsOps fs_ops = {
   .presign = fs_presign,
   .local_path = fs_local_path,
   .delete = fs_delete,
+  .reap_temp = fs_reap_temp,
   .list = fs_list,
 };

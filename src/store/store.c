@@ -36,6 +36,7 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_RELATED_HISTORY] = "related_history",
   [REEL_DB_RELATED_PAIRS] = "related_pairs",
   [REEL_DB_LIVE] = "live",
+  [REEL_DB_VIDEOS_UNANNOUNCED] = "videos_unannounced",
 };
 
 struct ReelStore

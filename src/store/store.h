@@ -20,7 +20,9 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  REEL_DB_META,     /* "applied:<projection>" -> u64 BE stream sequence */
+  REEL_DB_META,     /* "applied:<projection>" -> u64 BE stream sequence;
+                     * "origin:<stream>" -> u64 BE creation time (ns) of the
+                     * stream applied (daemon/checkpoints.h) */
   REEL_DB_USERS,    /* username -> user record (JSON) */
   REEL_DB_SESSIONS, /* hex(token hash) -> session record (JSON) */
   REEL_DB_VIDEOS,   /* video id -> video record (JSON) */
@@ -48,6 +50,7 @@ typedef enum
   REEL_DB_RELATED_HISTORY,    /* viewer key -> recent video ids, 11 bytes each */
   REEL_DB_RELATED_PAIRS,      /* video id + video id -> u64 BE viewers who watched both */
   REEL_DB_LIVE,               /* channel (username) -> live channel record (JSON) */
+  REEL_DB_VIDEOS_UNANNOUNCED, /* video id -> "": ready, its video.ready not applied yet */
   REEL_DB_COUNT
 } ReelDb;
 

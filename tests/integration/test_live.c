@@ -1,6 +1,7 @@
 /* Live streaming end to end (issue 5): a real reeld with its own
- * nats-server, ffmpeg pushing a 30 s 320x240 test stream over SRT, ffmpeg
- * playing the live HLS.
+ * nats-server (one that requires a token, given to reeld as nats.token, so
+ * the live pipelines' natssink and natssrc must present it too), ffmpeg
+ * pushing a 30 s 320x240 test stream over SRT, ffmpeg playing the live HLS.
  *
  *   /live/stream   a stream key from the API; a wrong key is refused; within
  *                  3 segment lengths of the push the live playlist plays in
@@ -24,6 +25,7 @@ typedef struct
   ReelTestNats *nats;
   ReelTestReeld *reeld;
   char *dir;
+  char *config_arg; /* --config=FILE */
   guint16 srt_port;
 } Live;
 
@@ -31,22 +33,22 @@ static Live *
 live_start (void)
 {
   Live *l = g_new0 (Live, 1);
-  g_autofree char *conf = NULL, *text = NULL, *arg = NULL;
+  g_autofree char *conf = NULL, *text = NULL;
   l->dir = reel_test_tmpdir ();
-  l->nats = reel_test_nats_start ();
+  l->nats = reel_test_nats_start_token ("live-nats-token");
   l->srt_port = reel_test_free_port ();
   conf = g_build_filename (l->dir, "reeld.conf", NULL);
   /* Small and quick: a 2-rung live ladder, the same for the recording. */
   text = g_strdup_printf ("[live]\nsrt_port = %u\nwindow_seconds = 60\n"
                           "ladder = 240p:240:400,120p:120:150\n"
                           "[media]\nsegment_seconds = %d\nladder = 240p:240:400,120p:120:150\n"
-                          "x264_preset = ultrafast\n",
-                          l->srt_port, SEGMENT_S);
+                          "x264_preset = ultrafast\n[nats]\ntoken = %s\n",
+                          l->srt_port, SEGMENT_S, l->nats->token);
   g_assert_true (g_file_set_contents (conf, text, -1, NULL));
-  arg = g_strdup_printf ("--config=%s", conf);
+  l->config_arg = g_strdup_printf ("--config=%s", conf);
   {
     g_autofree char *data = g_build_filename (l->dir, "data", NULL);
-    const char *args[] = { arg, NULL };
+    const char *args[] = { l->config_arg, NULL };
     l->reeld = reel_test_reeld_start_args (data, l->nats->url, NULL, args);
   }
   return l;
@@ -60,6 +62,7 @@ live_stop (Live *l)
   reel_test_nats_stop (l->nats);
   reel_test_rmtree (l->dir);
   g_free (l->dir);
+  g_free (l->config_arg);
   g_free (l);
 }
 
@@ -300,7 +303,7 @@ test_stream (void)
     g_assert_nonnull (strstr (r->body, "#EXT-X-ENDLIST"));
   }
 
-  events = reel_test_event_log (l->nats->url, &last);
+  events = reel_test_event_log (l->nats->auth_url, &last);
   reel_test_validate_events (events);
   for (const char *const *t = (const char *const[]){ "\"live.key_created\"", "\"live.started\"",
                                                      "\"live.ended\"", NULL };
@@ -318,7 +321,8 @@ test_stream (void)
   {
     g_autofree char *data = g_strdup_printf ("--data-dir=%s", l->reeld->data_dir);
     g_autofree char *nats = g_strdup_printf ("--nats-url=%s", l->nats->url);
-    const char *argv[] = { reel_test_env ("REEL_TEST_REELD"), data, nats, "--rebuild", NULL };
+    const char *argv[]
+        = { reel_test_env ("REEL_TEST_REELD"), data, nats, l->config_arg, "--rebuild", NULL };
     g_free (reel_test_run (argv, &status));
     g_assert_cmpint (status, ==, 0);
   }
@@ -328,6 +332,7 @@ test_stream (void)
   reel_test_nats_stop (l->nats);
   reel_test_rmtree (l->dir);
   g_free (l->dir);
+  g_free (l->config_arg);
   g_free (l);
 }
 

@@ -975,23 +975,6 @@ plant (const char *root, const char *key, gsize size)
 }
 
 static void
-list_files (const char *root, const char *rel, GPtrArray *out)
-{
-  g_autofree char *dir = g_build_filename (root, rel, NULL);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *key = *rel ? g_strconcat (rel, "/", name, NULL) : g_strdup (name);
-      g_autofree char *path = g_build_filename (root, key, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        list_files (root, key, out);
-      else
-        g_ptr_array_add (out, g_steal_pointer (&key));
-    }
-}
-
-static void
 test_cleanup (void)
 {
   g_autofree char *blobs = g_build_filename (S.dir, "blobs", NULL);
@@ -1007,8 +990,8 @@ test_cleanup (void)
 
   g_assert_true (file_exists (S.dir, part));
   /* What v1 (published, on the CDN) references, before any orphan exists. */
-  list_files (blobs, "", referenced);
-  list_files (S.cdn, "", cdn_referenced);
+  reel_test_list_files (blobs, referenced);
+  reel_test_list_files (S.cdn, cdn_referenced);
   g_assert_cmpuint (referenced->len, >=, 4);
   /* Orphans: a video that does not exist, a segment v1's chunk table does
    * not name, an interrupted write; and keys of a layout cleanup does not

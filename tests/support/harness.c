@@ -110,8 +110,9 @@ nats_spawn (ReelTestNats *n)
   g_autoptr (GSubprocessLauncher) l = reel_test_launcher (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr (GError) error = NULL;
   g_autofree char *port = g_strdup_printf ("%u", n->port);
-  GSubprocess *p = g_subprocess_launcher_spawn (l, &error, "nats-server", "-js", "-a", "127.0.0.1",
-                                                "-p", port, "-sd", n->dir, NULL);
+  GSubprocess *p
+      = g_subprocess_launcher_spawn (l, &error, "nats-server", "-js", "-a", "127.0.0.1", "-p", port,
+                                     "-sd", n->dir, n->token ? "--auth" : NULL, n->token, NULL);
   g_assert_no_error (error);
   return p;
 }
@@ -119,10 +120,19 @@ nats_spawn (ReelTestNats *n)
 ReelTestNats *
 reel_test_nats_start (void)
 {
+  return reel_test_nats_start_token (NULL);
+}
+
+ReelTestNats *
+reel_test_nats_start_token (const char *token)
+{
   ReelTestNats *n = g_new0 (ReelTestNats, 1);
+  n->token = g_strdup (token);
   n->port = reel_test_free_port ();
   n->dir = reel_test_tmpdir ();
   n->url = g_strdup_printf ("nats://127.0.0.1:%u", n->port);
+  n->auth_url
+      = token ? g_strdup_printf ("nats://%s@127.0.0.1:%u", token, n->port) : g_strdup (n->url);
   n->proc = nats_spawn (n);
   for (int i = 0; i < 300 && !reel_test_port_open (n->port); i++)
     g_usleep (20 * 1000);
@@ -150,7 +160,25 @@ reel_test_nats_stop (ReelTestNats *n)
   reel_test_rmtree (n->dir);
   g_free (n->dir);
   g_free (n->url);
+  g_free (n->token);
+  g_free (n->auth_url);
   g_free (n);
+}
+
+char *
+reel_test_embedded_nats_url (const char *data_dir)
+{
+  g_autofree char *token_file = g_build_filename (data_dir, "nats", "token", NULL);
+  g_autofree char *conf_file = g_build_filename (data_dir, "nats", "nats-server.conf", NULL);
+  g_autofree char *token = NULL, *conf = NULL;
+  const char *listen;
+  guint port = 0;
+  g_assert_true (g_file_get_contents (token_file, &token, NULL, NULL));
+  g_assert_true (g_file_get_contents (conf_file, &conf, NULL, NULL));
+  listen = strstr (conf, "listen: 127.0.0.1:");
+  g_assert_nonnull (listen);
+  g_assert_cmpint (sscanf (listen, "listen: 127.0.0.1:%u", &port), ==, 1);
+  return g_strdup_printf ("nats://%s@127.0.0.1:%u", g_strstrip (token), port);
 }
 
 GSubprocess *
@@ -561,6 +589,29 @@ reel_test_dump_lmdb (const char *data_dir)
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (out);
   return out;
+}
+
+static void
+list_below (const char *root, const char *rel, GPtrArray *out)
+{
+  g_autofree char *dir = g_build_filename (root, rel, NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *key = *rel ? g_strconcat (rel, "/", name, NULL) : g_strdup (name);
+      g_autofree char *path = g_build_filename (root, key, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        list_below (root, key, out);
+      else
+        g_ptr_array_add (out, g_steal_pointer (&key));
+    }
+}
+
+void
+reel_test_list_files (const char *root, GPtrArray *out)
+{
+  list_below (root, "", out);
 }
 
 char *

@@ -22,9 +22,13 @@ typedef struct
   guint16 port;
   char *dir;
   char *url;
+  char *token;    /* the token it requires, or NULL (open) */
+  char *auth_url; /* url with the token in it (nats://TOKEN@...), for the helpers below */
 } ReelTestNats;
 
 ReelTestNats *reel_test_nats_start (void);
+/* A server that requires token (given on its command line: fine for a test). */
+ReelTestNats *reel_test_nats_start_token (const char *token);
 /* Stops the server and starts it again on the same port and store, as an
  * outage would (it may not answer yet when this returns). */
 void reel_test_nats_restart (ReelTestNats *nats);
@@ -37,6 +41,11 @@ typedef struct
   char *data_dir;
   char *nats_url; /* NULL: reeld embeds its own */
 } ReelTestReeld;
+
+/* The embedded nats-server of the reeld that ran (or runs) on data_dir, as
+ * nats://TOKEN@127.0.0.1:PORT (its token from DATA_DIR/nats/token, its port
+ * from the config reeld wrote): a URL the NATS helpers below can use. */
+char *reel_test_embedded_nats_url (const char *data_dir);
 
 /* Starts reeld with extra environment entries (KEY=VALUE, may be NULL) and
  * waits until /readyz answers 200. */
@@ -137,6 +146,10 @@ void reel_test_validate_events (GPtrArray *lines);
 
 /* `mdb_dump -a -p` of DATA_DIR/lmdb: a logical dump of every database. */
 char *reel_test_dump_lmdb (const char *data_dir);
+
+/* Adds the path (relative to root, "/"-separated) of every file below root
+ * to out. */
+void reel_test_list_files (const char *root, GPtrArray *out);
 
 /* Makes a media file DIR/NAME with `gst-launch-1.0 -e PIPELINE`, where
  * pipeline contains one %s for the output path; returns the path. */

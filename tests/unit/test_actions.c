@@ -309,6 +309,22 @@ test_record (void)
   g_assert_cmpint (a.duration_ns, ==, 5);
   g_assert_cmpstr (subject, ==, "reel.act.AAAAAAAAAAA");
 
+  /* A position in exponent notation: json-glib 1.6 wrote 1e-22 back as
+   * "1e-22.0", and every consumer refused the record (found by
+   * tests/fuzz/fuzz_json.c). */
+  {
+    const char *tiny = "{\"id\":\"a1b2c3d4\",\"v\":1,\"video_id\":\"AAAAAAAAAAA\","
+                       "\"session_id\":\"sess-0001\",\"action\":\"play\",\"position\":1e-22,"
+                       "\"at\":1700000000000}";
+    g_autoptr (JsonObject) o = reel_json_parse_object (tiny, strlen (tiny), NULL);
+    g_autofree char *r = NULL;
+    g_assert_nonnull (o);
+    r = reel_action_record (o, NULL, "2026-11-22T18:47:49.425437Z", 5);
+    g_assert_true (reel_action_parse_record (parser, r, strlen (r), &a, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (a.position_ns, ==, 0);
+  }
+
   /* What this version cannot read is refused as invalid (and skipped). */
   const char *bad[] = {
     "not json",
@@ -318,6 +334,11 @@ test_record (void)
     "{\"viewer\":1,\"received_at\":\"x\",\"duration_ns\":5,\"action\":" GOOD "}",
     "{\"viewer\":null,\"received_at\":\"x\",\"duration_ns\":5,\"action\":{\"action\":\"play\","
     "\"v\":9}}",
+    /* Found by tests/fuzz/fuzz_actions.c: a duration_ns that is an object
+     * made json-glib emit a critical; a record wrong in both received_at
+     * and viewer set one GError twice (GLib warns). */
+    "{\"viewer\":null,\"received_at\":\"x\",\"duration_ns\":{},\"action\":" GOOD "}",
+    "{\"viewer\":1,\"received_at\":2,\"duration_ns\":5,\"action\":" GOOD "}",
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {

@@ -2,6 +2,7 @@
  * times, and read durations and codecs back; with B-frames, start the
  * decode times at the chunk and take the reorder delay off presentation
  * with an edit list. */
+#include "core/error.h"
 #include "media/cmaf.h"
 
 #include <glib/gstdio.h>
@@ -187,6 +188,47 @@ test_garbage (void)
   g_assert_nonnull (error);
 }
 
+/* A version 1 tfdt holds a 64-bit time, 12 bytes; one that claims
+ * version 1 in the 8 bytes of a version 0 box is malformed. The reader
+ * used to read and rewrite 12 bytes, overwriting the size of the box that
+ * follows (the trun) in the segment it served. */
+static void
+test_short_tfdt (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("reel-cmaf-XXXXXX", NULL);
+  g_autoptr (GBytes) file = make_fragmented (dir);
+  gsize len = g_bytes_get_size (file);
+  g_autofree guint8 *data = g_memdup2 (g_bytes_get_data (file, NULL), len);
+  g_autoptr (GBytes) patched = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelCmaf) c = NULL;
+  guint8 *tfdt = NULL;
+
+  for (gsize i = 4; i + 12 < len && !tfdt; i++)
+    if (memcmp (data + i, "tfdt", 4) == 0)
+      tfdt = data + i - 4;
+  g_assert_nonnull (tfdt);
+  g_assert_cmpuint (tfdt[3], ==, 16); /* mp4mux writes version 0: 8 + 8 */
+  tfdt[8] = 1;
+  patched = g_bytes_new (data, len);
+  c = reel_cmaf_split (patched, 6 * GST_SECOND, &error);
+  g_assert_null (c);
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INTERNAL);
+  g_rmdir (dir);
+}
+
+/* A muxer that wrote nothing leaves an empty file, whose bytes are NULL:
+ * the reader computed NULL + 0, which is undefined (clang's UBSan in
+ * tests/fuzz/fuzz_cmaf.c stopped on it; GCC's does not check it). */
+static void
+test_empty (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) empty = g_bytes_new (NULL, 0);
+  g_assert_null (reel_cmaf_split (empty, 0, &error));
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INTERNAL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -196,5 +238,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cmaf/priming", test_priming);
   g_test_add_func ("/cmaf/reordered", test_reordered);
   g_test_add_func ("/cmaf/garbage", test_garbage);
+  g_test_add_func ("/cmaf/empty", test_empty);
+  g_test_add_func ("/cmaf/short-tfdt", test_short_tfdt);
   return g_test_run ();
 }

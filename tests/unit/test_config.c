@@ -39,6 +39,16 @@ test_set (void)
   g_assert_cmpuint (cfg->roles, ==, REEL_ROLE_API | REEL_ROLE_PROJECTOR);
   g_assert_true (reel_config_set (cfg, "nats.replicas", "3", &error));
   g_assert_cmpuint (cfg->stream_replicas, ==, 3);
+  g_assert_cmpstr (cfg->nats_sync, ==, "default");
+  g_assert_true (reel_config_set (cfg, "nats.sync", "always", &error));
+  g_assert_cmpstr (cfg->nats_sync, ==, "always");
+  g_assert_true (reel_config_set (cfg, "nats.sync", "200ms", &error));
+  g_assert_true (reel_config_set (cfg, "nats.sync", "1s", &error));
+  g_assert_cmpstr (cfg->nats_sync, ==, "1s");
+  g_assert_true (reel_config_set (cfg, "nats.token", "t0k", &error));
+  g_assert_cmpstr (cfg->nats_token, ==, "t0k");
+  g_assert_true (reel_config_set (cfg, "nats.token", "", &error));
+  g_assert_null (cfg->nats_token);
   g_assert_cmpuint (cfg->views_min_watch_s, ==, 30);
   g_assert_true (reel_config_set (cfg, "views.min_watch_seconds", "5", &error));
   g_assert_cmpuint (cfg->views_min_watch_s, ==, 5);
@@ -162,6 +172,10 @@ test_errors (void)
     { "reeld.roles", "" },
     { "nats.replicas", "0" },
     { "nats.replicas", "6" },
+    { "nats.sync", "sometimes" },
+    { "nats.sync", "5" },
+    { "nats.sync", "0s" },
+    { "nats.sync", "1m" },
     { "http.max_body_bytes", "-1" },
     { "http.max_body_bytes", "12x" },
     { "no.such_key", "1" },
@@ -223,6 +237,21 @@ test_file (void)
   g_assert_true (g_file_set_contents (path, "[reeld]\nlistne = 1\n", -1, &error));
   g_assert_false (reel_config_load_file (cfg, path, &error));
   g_assert_nonnull (strstr (error->message, "reeld.listne"));
+  g_clear_error (&error);
+
+  /* The name is quoted as UTF-8 even when the file's is not (found by
+   * tests/fuzz/fuzz_config.c). */
+  g_assert_true (reel_config_load_data (cfg, "[uploads]\nmax_byte\xffs = 1\n", -1, "x", &error)
+                 == FALSE);
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_clear_error (&error);
+
+  /* GKeyFile returns a value and an error for a trailing backslash: the
+   * value was used, and the error was left set on success, or set again
+   * by a setting's parser (GLib warns; found by tests/fuzz/fuzz_config.c). */
+  g_assert_false (reel_config_load_data (cfg, "[reeld]\nroles = api\\\n", -1, "x", &error));
+  g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
   g_unlink (path);
 }
 

@@ -12,6 +12,9 @@
  *                              first message that repeats the caps
  *   /natssink/oversize         a buffer above the server's max payload is
  *                              an element error, not a crash
+ *   /auth/token                against a server that requires a token,
+ *                              both elements fail without it (an element
+ *                              error naming the refusal) and work with it
  *   /reconnect/natssink        the server restarts mid-stream: the sink
  *                              reconnects and JetStream holds every buffer
  *                              exactly once */
@@ -403,6 +406,64 @@ test_oversize (void)
   gst_harness_teardown (sink);
 }
 
+/* Runs a pipeline to its end; returns NULL at EOS or the error's text. */
+static char *
+run_to_end (const char *line)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = gst_parse_launch (line, &error);
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstMessage) m = NULL;
+  char *result = NULL;
+  g_assert_no_error (error);
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  m = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull (m);
+  if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR)
+    {
+      g_autofree char *debug = NULL;
+      g_autoptr (GError) err = NULL;
+      gst_message_parse_error (m, &err, &debug);
+      result = g_strdup_printf ("%s %s", err->message, debug ? debug : "");
+    }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return result;
+}
+
+/* Runs produce or consume with extra properties (the credentials). */
+static char *
+run_with (const char *tpl, const char *url, const char *extra)
+{
+  g_autofree char *line = g_strdup_printf (tpl, url, extra);
+  return run_to_end (line);
+}
+
+static void
+test_token (void)
+{
+  ReelTestNats *locked = reel_test_nats_start_token ("s3cret-test-token");
+  const char *produce = "fakesrc num-buffers=3 sizetype=fixed sizemax=16 filltype=pattern "
+                        "! natssink url=%s subject=tok.a stream=TOK %s";
+  const char *consume = "natssrc url=%s subject=tok.a start=all is-live=false %s ! fakesink";
+  g_autofree char *sink_open = run_with (produce, locked->url, "");
+  g_autofree char *sink_wrong = run_with (produce, locked->url, "token=not-the-token");
+  g_autofree char *sink_auth = run_with (produce, locked->url, "token=s3cret-test-token");
+  g_autofree char *src_open = run_with (consume, locked->url, "");
+  /* natssrc reads the three buffers and natssink's end marker. */
+  g_autofree char *src_auth = run_with (consume, locked->url, "token=s3cret-test-token");
+
+  g_assert_nonnull (sink_open);
+  g_assert_nonnull (strstr (sink_open, "Authorization Violation"));
+  g_assert_nonnull (sink_wrong);
+  g_assert_nonnull (strstr (sink_wrong, "Authorization Violation"));
+  g_assert_null (sink_auth);
+  g_assert_nonnull (src_open);
+  g_assert_nonnull (strstr (src_open, "Authorization Violation"));
+  g_assert_null (src_auth);
+  reel_test_nats_stop (locked);
+}
+
 /* Waits until the restarted server answers JetStream requests again. */
 static void
 wait_jetstream (void)
@@ -466,6 +527,7 @@ main (int argc, char **argv)
   g_test_add_func ("/natssrc/replay-all-time", test_replay_all_time);
   g_test_add_func ("/natssrc/join-mid-stream", test_join_mid_stream);
   g_test_add_func ("/natssink/oversize", test_oversize);
+  g_test_add_func ("/auth/token", test_token);
   /* Last: it restarts the server under the others' feet. */
   g_test_add_func ("/reconnect/natssink", test_reconnect);
   ret = g_test_run ();

@@ -55,6 +55,20 @@ test_load (void)
   g_unsetenv ("REEL_PIPELINES_DIR");
 }
 
+/* The credentials fragment: only what is set, each value quoted. */
+static void
+test_nats_auth (void)
+{
+  ReelNatsAuth none = { 0 };
+  ReelNatsAuth some = { .token = "abc-_x", .tls_ca = "/etc/my ca.pem" };
+  g_autofree char *empty = reel_pipeline_nats_auth (&none);
+  g_autofree char *null = reel_pipeline_nats_auth (NULL);
+  g_autofree char *line = reel_pipeline_nats_auth (&some);
+  g_assert_cmpstr (empty, ==, "");
+  g_assert_cmpstr (null, ==, "");
+  g_assert_cmpstr (line, ==, "token=abc-_x tls-ca=\"/etc/my ca.pem\"");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -62,5 +76,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/fill", test_fill);
   g_test_add_func ("/pipeline/missing", test_missing);
   g_test_add_func ("/pipeline/load", test_load);
+  g_test_add_func ("/pipeline/nats-auth", test_nats_auth);
   return g_test_run ();
 }

@@ -1,9 +1,12 @@
 /* media/plan: ladder parsing, rungs for a source, chunk arithmetic, the
- * limits on what a probed upload may ask for, and the probe's trip from
- * the media child to reeld. */
+ * limits on what a probed upload may ask for, the probe's trip from the
+ * media child to reeld, and rungs read back from plans and jobs. */
+#include "core/config.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "media/ingest.h"
 #include "media/plan.h"
+#include "media/worker.h"
 
 static void
 test_parse (void)
@@ -109,6 +112,96 @@ test_short_first_chunk (void)
   g_assert_cmpuint (reel_plan_chunks (&c), ==, 1);
 }
 
+/* Rungs come back from JSON as they went in; anything else is refused,
+ * names that are not letters and digits above all: they become file
+ * names in the worker's output directory. */
+static void
+test_from_json (void)
+{
+  const char *bad[] = { "[]",
+                        "{}",
+                        "[1]",
+                        "[{\"name\":\"720p\",\"height\":720}]",
+                        "[{\"name\":\"../x\",\"height\":720,\"kbps\":800}]",
+                        "[{\"name\":\"a/b\",\"height\":720,\"kbps\":800}]",
+                        "[{\"name\":\"\",\"height\":720,\"kbps\":800}]",
+                        "[{\"name\":\"abcdefghijklmnop\",\"height\":720,\"kbps\":800}]",
+                        "[{\"name\":\"720p\",\"height\":0,\"kbps\":800}]",
+                        "[{\"name\":\"720p\",\"height\":720,\"kbps\":\"800\"}]",
+                        "[{\"name\":\"720p\",\"height\":720,\"kbps\":800,\"width\":[]}]" };
+  g_autoptr (GArray) ladder = NULL, back = NULL;
+  g_autoptr (GArray) rungs = NULL;
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (reel_ladder_parse ("720p:720:2800,360p:360:800", &ladder, NULL));
+  rungs = reel_ladder_for_source (ladder, 1920, 1080);
+  json_node_take_array (node, reel_ladder_to_json (rungs));
+  g_assert_true (reel_ladder_from_json (node, &back, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->len, ==, rungs->len);
+  g_assert_cmpmem (back->data, back->len * sizeof (ReelRung), rungs->data,
+                   rungs->len * sizeof (ReelRung));
+  g_assert_false (reel_ladder_from_json (NULL, &back, &error));
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (JsonNode) n = json_from_string (bad[i], NULL);
+      g_autoptr (GArray) none = NULL;
+      g_clear_error (&error);
+      g_assert_false (reel_ladder_from_json (n, &none, &error));
+      g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+    }
+}
+
+/* Found by tests/fuzz/fuzz_job.c: a plan without rungs, or with a rung
+ * that is not an object, made reel_ingest_job emit GLib criticals (and a
+ * job of garbage); a job's rung names went into the output file names
+ * unchecked, so a rung "../x" wrote outside the work directory. */
+static void
+test_jobs (void)
+{
+  const char *plan_text
+      = "{\"duration_ns\":12000000000,\"segment_ns\":2000000000,\"chunk_ns\":6000000000,"
+        "\"chunks_total\":3,\"rungs\":%s}";
+  g_autoptr (ReelConfig) cfg = reel_config_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *good = g_strdup_printf (
+      plan_text, "[{\"name\":\"720p\",\"width\":1280,\"height\":720,\"kbps\":2800}]");
+  g_autofree char *no_rungs = g_strdup_printf (plan_text, "null");
+  g_autofree char *odd_rung = g_strdup_printf (plan_text, "[7]");
+  g_autoptr (JsonObject) plan = reel_json_parse_object (good, strlen (good), NULL);
+  g_autoptr (JsonObject) job = reel_ingest_job ("chunk", "AbCdEfGhIjK", plan, "o", 1, &error);
+  g_autofree char *line = NULL;
+  JsonObject *rung;
+
+  g_assert_no_error (error);
+  line = reel_worker_pipeline (cfg, "chunk", job, "/in.mp4", "/out", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (line, "location=/out/720p.mp4"));
+  g_clear_pointer (&line, g_free);
+
+  {
+    g_autoptr (JsonObject) p = reel_json_parse_object (no_rungs, strlen (no_rungs), NULL);
+    g_autoptr (JsonObject) none = reel_ingest_job ("poster", "AbCdEfGhIjK", p, "o", 0, &error);
+    g_assert_null (none);
+    g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr (JsonObject) p = reel_json_parse_object (odd_rung, strlen (odd_rung), NULL);
+    g_autoptr (JsonObject) none = reel_ingest_job ("chunk", "AbCdEfGhIjK", p, "o", 0, &error);
+    g_assert_null (none);
+    g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+    g_clear_error (&error);
+  }
+  rung = json_array_get_object_element (json_object_get_array_member (job, "rungs"), 0);
+  json_object_set_string_member (rung, "name", "../../etc/x");
+  line = reel_worker_pipeline (cfg, "chunk", job, "/in.mp4", "/out", &error);
+  g_assert_null (line);
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+}
+
 #define SEC G_GUINT64_CONSTANT (1000000000)
 
 static void
@@ -179,6 +272,15 @@ test_probe_json (void)
     "{\"duration_ns\":2,\"width\":1,\"height\":1,\"coded_width\":1,\"coded_height\":1,"
     "\"rotation\":0,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,\"video_codec\":[],"
     "\"ends_early\":false}",
+    /* A displayed size that is not the coded one turned: the caps read
+     * the coded size, the ladder the displayed one (found by
+     * tests/fuzz/fuzz_probe.c). */
+    "{\"duration_ns\":2,\"width\":766767,\"height\":219,\"coded_width\":1280,"
+    "\"coded_height\":720,\"rotation\":0,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,"
+    "\"video_codec\":\"x\",\"ends_early\":false}",
+    "{\"duration_ns\":2,\"width\":1280,\"height\":720,\"coded_width\":1280,"
+    "\"coded_height\":720,\"rotation\":90,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,"
+    "\"video_codec\":\"x\",\"ends_early\":false}",
   };
 
   g_assert_nonnull (back);
@@ -212,6 +314,8 @@ main (int argc, char **argv)
   g_test_add_func ("/plan/for-source", test_for_source);
   g_test_add_func ("/plan/chunks", test_chunks);
   g_test_add_func ("/plan/short-first-chunk", test_short_first_chunk);
+  g_test_add_func ("/plan/from-json", test_from_json);
+  g_test_add_func ("/plan/jobs", test_jobs);
   g_test_add_func ("/plan/check", test_check);
   g_test_add_func ("/plan/probe-json", test_probe_json);
   return g_test_run ();

@@ -2,11 +2,10 @@
 // localStorage (see app.js) and the page goes on to ?next= (a path on this
 // site only) or home.
 import { api, say, setSession, session } from './app.js';
+import { safeNext } from './next.js';
 
 function nextPath() {
-  const next = new URLSearchParams(location.search).get('next') || '/';
-  // Only paths on this site: "/x", never "//host" or "http://...".
-  return next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+  return safeNext(new URLSearchParams(location.search).get('next') || '/', location.origin);
 }
 
 async function logIn(username, password) {

@@ -1,0 +1,129 @@
+/* See checkpoints.h. */
+#include "daemon/checkpoints.h"
+#include "app/projection.h"
+#include "core/metrics.h"
+
+#include <string.h>
+
+/* What a stream looks like now, and what the projections last saw of it. */
+typedef struct
+{
+  const char *stream;
+  guint64 last_seq;
+  gint64 created_ns;
+  gint64 origin_ns; /* 0: none recorded (a data directory from before this check) */
+} Log;
+
+static char *
+origin_key (const char *stream)
+{
+  return g_strconcat ("origin:", stream, NULL);
+}
+
+static gboolean
+read_log (ReelBus *bus, ReelStore *store, const char *stream, Log *log, GError **error)
+{
+  g_autoptr (ReelTxn) txn = NULL;
+  g_autofree char *key = origin_key (stream);
+  log->stream = stream;
+  if (!reel_bus_stream_state (bus, stream, &log->last_seq, &log->created_ns, error)
+      || !(txn = reel_store_begin (store, FALSE, error)))
+    return FALSE;
+  log->origin_ns = (gint64)reel_txn_get_u64 (txn, REEL_DB_META, key, strlen (key));
+  return TRUE;
+}
+
+/* Why projection's checkpoint is not backed by log, or NULL when it is. */
+static char *
+lost_because (ReelStore *store, const char *projection, const Log *log)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, NULL);
+  guint64 applied = txn ? reel_txn_get_applied (txn, projection) : 0;
+  if (applied > log->last_seq)
+    return g_strdup_printf ("it has applied %s up to sequence %" G_GUINT64_FORMAT
+                            ", but the stream ends at %" G_GUINT64_FORMAT,
+                            log->stream, applied, log->last_seq);
+  if (log->origin_ns && log->origin_ns != log->created_ns)
+    return g_strdup_printf ("%s was created again since it was applied", log->stream);
+  return NULL;
+}
+
+static void
+report (const char *projection, const char *why)
+{
+  g_autofree char *labels = g_strdup_printf ("projection=\"%s\"", projection);
+  g_warning ("projection %s does not match the log: %s (the NATS store was lost, recreated or "
+             "restored from an older backup); rebuilding it from the log",
+             projection, why);
+  reel_metrics_add ("reel_projection_rebuilds_total", labels, 1);
+}
+
+static gboolean
+record_origins (ReelStore *store, const Log *logs, guint n, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, TRUE, error);
+  if (!txn)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = origin_key (logs[i].stream);
+      guint8 v[8];
+      if (logs[i].origin_ns == logs[i].created_ns)
+        continue;
+      reel_store_key_u64 (v, (guint64)logs[i].created_ns);
+      if (!reel_txn_put (txn, REEL_DB_META, key, strlen (key), v, sizeof v, error))
+        return FALSE;
+    }
+  return reel_txn_commit (g_steal_pointer (&txn), error);
+}
+
+/* The core projection's tables: all but META and the action projections'. */
+static GArray *
+core_dbs (void)
+{
+  GArray *dbs = g_array_new (FALSE, FALSE, sizeof (ReelDb));
+  const ReelActionProjection *const *actions = reel_action_projections ();
+  for (ReelDb db = 0; db < REEL_DB_COUNT; db++)
+    {
+      gboolean theirs = db == REEL_DB_META;
+      for (guint i = 0; actions[i] && !theirs; i++)
+        for (guint j = 0; j < actions[i]->n_dbs && !theirs; j++)
+          theirs = actions[i]->dbs[j] == db;
+      if (!theirs)
+        g_array_append_val (dbs, db);
+    }
+  return dbs;
+}
+
+gboolean
+reel_checkpoints_verify (ReelBus *bus, ReelStore *store, GError **error)
+{
+  const ReelActionProjection *const *actions = reel_action_projections ();
+  Log logs[2];
+  g_autofree char *core_lost = NULL;
+
+  reel_metrics_declare ("reel_projection_rebuilds_total", REEL_METRIC_COUNTER,
+                        "Projections rebuilt at start-up because the log no longer backed them");
+  if (!read_log (bus, store, REEL_STREAM_EVENTS, &logs[0], error)
+      || !read_log (bus, store, REEL_STREAM_ACTIONS, &logs[1], error))
+    return FALSE;
+  if ((core_lost = lost_because (store, REEL_PROJECTION_CORE, &logs[0])))
+    {
+      g_autoptr (GArray) dbs = core_dbs ();
+      report (REEL_PROJECTION_CORE, core_lost);
+      if (!reel_store_drop_projection (store, REEL_PROJECTION_CORE, (const ReelDb *)dbs->data,
+                                       dbs->len, error))
+        return FALSE;
+    }
+  for (guint i = 0; actions[i]; i++)
+    {
+      g_autofree char *why = lost_because (store, actions[i]->name, &logs[1]);
+      if (!why)
+        continue;
+      report (actions[i]->name, why);
+      if (!reel_store_drop_projection (store, actions[i]->name, actions[i]->dbs, actions[i]->n_dbs,
+                                       error))
+        return FALSE;
+    }
+  return record_origins (store, logs, G_N_ELEMENTS (logs), error);
+}

@@ -1,0 +1,32 @@
+/* The start-up check that the read models still belong to the log.
+ *
+ * A projection's checkpoint ("applied:<projection>" in LMDB) says how far
+ * into a stream it has applied. When the stream is lost (its store deleted,
+ * the stream recreated, or restored from a backup older than the LMDB
+ * directory), the checkpoint points past or beside the log: the feed would
+ * resume after the checkpoint and silently skip every new event up to it,
+ * and the read models would keep state the log no longer holds. So before
+ * the projections start, each checkpoint is compared with its stream:
+ *   - applied beyond the stream's last sequence, or
+ *   - a stream created at another time than the one the projections were
+ *     applied from ("origin:<stream>", recorded here: this catches a
+ *     recreated stream that has already grown past the old checkpoint)
+ * and a projection that fails either is dropped and rebuilt from the log by
+ * its feed, with a warning and reel_projection_rebuilds_total. Each
+ * projection is judged by its own stream: losing the event log rebuilds the
+ * core projection and leaves the viewer-action projections alone (they
+ * never read the core tables), and the other way round. */
+#pragma once
+
+#include "app/action_projection.h"
+#include "bus/bus.h"
+#include "store/store.h"
+
+G_BEGIN_DECLS
+
+/* Checks the core projection against REEL_EVENTS and every action
+ * projection against REEL_ACTIONS, drops what the log no longer backs, and
+ * records the streams' origins. Call it before any projection starts. */
+gboolean reel_checkpoints_verify (ReelBus *bus, ReelStore *store, GError **error);
+
+G_END_DECLS

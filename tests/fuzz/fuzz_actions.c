@@ -1,0 +1,92 @@
+/* Fuzzes POST /api/v1/events as the API reads a batch (app/actions.h):
+ * reel_actions_parse_batch, then each event through the schema mirror
+ * (reel_action_check_schema, reel_action_from_json), then what the
+ * consumers read back from the stream: the record of an accepted action
+ * (reel_action_record -> reel_action_parse_record). The input is also
+ * parsed as a stored record directly. Properties: the schema check and the
+ * parse agree; the record of an action the API accepts (it fits its
+ * video) parses back to the same action (a record that does not would be
+ * dropped by every consumer: a view, analytics and related counted by the
+ * API but lost). */
+#include "app/actions.h"
+#include "fuzz.h"
+
+/* actions.batch_max's default. */
+#define BATCH_MAX 200
+
+#define VIDEO_DURATION_NS G_GINT64_CONSTANT (60000000000)
+
+static void
+check_action (JsonParser *parser, JsonObject *video, JsonObject *obj)
+{
+  g_autoptr (GError) schema_error = NULL, error = NULL;
+  ReelAction a, back;
+  gboolean valid = reel_action_check_schema (obj, &schema_error);
+  g_autofree char *record = NULL;
+
+  if (!reel_action_from_json (obj, &a, &error))
+    {
+      reel_fuzz_check_error (error);
+      REEL_FUZZ_CHECK (!valid);
+      return;
+    }
+  REEL_FUZZ_CHECK (valid);
+  /* The API records only actions that fit their video (here one of a
+   * minute), as reel_actions_ingest does. */
+  if (!reel_action_check_video (&a, video, &error))
+    {
+      reel_fuzz_check_error (error);
+      return;
+    }
+  record = reel_action_record (obj, "viewer", "2026-01-01T00:00:00.000000Z", VIDEO_DURATION_NS);
+  if (!reel_action_parse_record (parser, record, strlen (record), &back, &error))
+    {
+      fprintf (stderr, "record does not parse back: %s\n%s\n", error->message, record);
+      abort ();
+    }
+  REEL_FUZZ_CHECK (back.kind == a.kind && back.v == a.v && back.trigger == a.trigger);
+  REEL_FUZZ_CHECK (g_str_equal (back.id, a.id) && g_str_equal (back.video_id, a.video_id));
+  REEL_FUZZ_CHECK (g_str_equal (back.session_id, a.session_id));
+  REEL_FUZZ_CHECK (g_str_equal (back.rendition, a.rendition));
+  REEL_FUZZ_CHECK (back.position_ns == a.position_ns && back.from_ns == a.from_ns);
+  REEL_FUZZ_CHECK (back.at_ms == a.at_ms);
+}
+
+static void
+run (const uint8_t *data, size_t size)
+{
+  static JsonParser *parser;
+  g_autoptr (GError) error = NULL, record_error = NULL;
+  g_autoptr (JsonObject) batch = NULL;
+  ReelAction a;
+
+  static JsonObject *video;
+
+  if (!parser)
+    {
+      parser = json_parser_new_immutable (); /* reused, as a consumer thread does */
+      video = json_object_new ();
+      json_object_set_string_member (video, "state", "ready");
+      json_object_set_int_member (video, "duration_ns", VIDEO_DURATION_NS);
+    }
+  if (!reel_action_parse_record (parser, (const char *)data, size, &a, &record_error))
+    reel_fuzz_check_error (record_error);
+
+  batch = reel_actions_parse_batch ((const char *)data, size, BATCH_MAX, &error);
+  if (!batch)
+    {
+      reel_fuzz_check_error (error);
+      return;
+    }
+  {
+    JsonArray *events = json_object_get_array_member (batch, "events");
+    for (guint i = 0; i < json_array_get_length (events); i++)
+      {
+        JsonNode *node = json_array_get_element (events, i);
+        if (JSON_NODE_HOLDS_OBJECT (node))
+          check_action (parser, video, json_node_get_object (node));
+      }
+  }
+}
+
+REEL_FUZZ_HARNESS (run)
