@@ -27,8 +27,13 @@
  * advertised bandwidth holds.
  *
  * Timestamps pass through unchanged: the outputs continue the input's
- * timeline. #GstReelLadder:live tunes the encoders for latency (no
- * look-ahead) for live streams.
+ * timeline. With #GstReelLadder:output-start set, frames before it are
+ * encoded but not output: a chunk's encoders see the frames before the
+ * chunk first, so x264's rate control starts the chunk knowing the
+ * content instead of guessing (a cold start spends too little on easy
+ * content and too much on hard). Set it on a keyframe-interval boundary:
+ * the IDR frame there keeps anything before it out of what is output. #GstReelLadder:live tunes the
+ * encoders for latency (no look-ahead) for live streams.
  *
  * The pads exist as soon as the rungs are set (in the NULL state), so
  * gst-launch-1.0 can link them by name.
@@ -74,6 +79,7 @@ enum
   PROP_BUFFER_RATIO,
   PROP_THREADS,
   PROP_X264_OPTIONS,
+  PROP_OUTPUT_START,
 };
 
 typedef struct
@@ -106,6 +112,7 @@ struct _GstReelLadder
   gint buffer_n, buffer_d;
   guint threads;
   char *x264_options;
+  guint64 output_start;
 
   /* streaming thread */
   GstSegment segment;
@@ -247,6 +254,33 @@ entry_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* After each rung's parser: the warm-up frames (before output-start) go no
+ * further. Encoded frames leave in decode order; with closed GOPs and an
+ * IDR frame at output-start, every frame shown before it is decoded
+ * before it, so the rung's output begins with that IDR frame. */
+static GstPadProbeReturn
+output_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstReelLadder *self = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr (GstEvent) event = NULL;
+  const GstSegment *segment;
+  guint64 start, ts;
+  GST_OBJECT_LOCK (self);
+  start = self->output_start;
+  GST_OBJECT_UNLOCK (self);
+  if (!start || !GST_BUFFER_PTS_IS_VALID (buf))
+    return GST_PAD_PROBE_OK;
+  /* The encoder moves timestamps (and its segment) ahead so that decode
+   * times before the first frame stay positive: compare stream times. */
+  event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  if (!event)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_segment (event, &segment);
+  ts = gst_segment_to_stream_time (segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buf));
+  return GST_CLOCK_TIME_IS_VALID (ts) && ts < start ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
 static void
 clear_rungs (GstReelLadder *self)
 {
@@ -371,6 +405,7 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
       || !gst_element_link_many (q, scale, scaled, enc, parse, outcaps, NULL))
     return FALSE;
   out = gst_element_get_static_pad (outcaps, "src");
+  gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_BUFFER, output_probe, self, NULL);
   ghost = gst_ghost_pad_new_from_template (
       padname, out, gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src_%u"));
   gst_pad_set_active (ghost, TRUE);
@@ -475,6 +510,11 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
       self->x264_options = g_value_dup_string (value);
       configure_rungs (self);
       break;
+    case PROP_OUTPUT_START:
+      GST_OBJECT_LOCK (self);
+      self->output_start = g_value_get_uint64 (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -509,6 +549,11 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
       break;
     case PROP_X264_OPTIONS:
       g_value_set_string (value, self->x264_options);
+      break;
+    case PROP_OUTPUT_START:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->output_start);
+      GST_OBJECT_UNLOCK (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -586,6 +631,12 @@ gst_reel_ladder_class_init (GstReelLadderClass *klass)
                            "More x264 options for every rung, name=value separated by ':' "
                            "(reelx264enc's option-string)",
                            NULL, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_OUTPUT_START,
+      g_param_spec_uint64 ("output-start", "Output start",
+                           "Stream time (ns) before which frames are encoded (warming up the "
+                           "rate control) but not output; a keyframe-interval boundary",
+                           0, G_MAXUINT64, 0, flags));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

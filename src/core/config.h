@@ -67,6 +67,7 @@ typedef struct
   guint segment_s;            /* media.segment_seconds */
   guint chunk_segments;       /* media.chunk_segments: segments per transcode chunk */
   guint first_chunk_segments; /* media.first_chunk_segments: segments in chunk 0 */
+  guint warmup_segments;      /* media.warmup_segments: encoded before a chunk, not kept */
   char *ladder;               /* media.ladder: NAME:HEIGHT:KBPS,... */
   char *x264_preset;          /* media.x264_preset */
   guint x264_threads;         /* media.x264_threads: x264 threads per rung */

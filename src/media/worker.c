@@ -119,6 +119,8 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
       g_string_append_printf (outputs, "%s%s", i ? " " : "", output);
     }
   g_hash_table_insert (v, "start", num (start));
+  g_hash_table_insert (v, "from",
+                       num (start - MIN (start, (guint64)cfg->warmup_segments * segment_ns)));
   g_hash_table_insert (v, "stop", num (start + len));
   g_hash_table_insert (v, "segment", num (segment_ns));
   g_hash_table_insert (v, "rungs", g_strdup (ladder->str));
