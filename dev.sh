@@ -20,6 +20,8 @@ APT_PACKAGES=(
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsodium-dev liblmdb-dev libnats-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libcurl4-openssl-dev
+  # reel-media's H.264 encoder (plugins/gstreelx264enc.c)
+  libx264-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x
   # the embedded event log

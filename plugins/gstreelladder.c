@@ -10,18 +10,30 @@
  * Rungs are "NAME:WIDTHxHEIGHT:KBPS" or "NAME:HEIGHT:KBPS" separated by
  * commas; without a width, the rung takes the input's display aspect ratio
  * (rounded to an even width). Inside, the input is split with a tee; each
- * rung has its own queue (its own thread), scaler (Catmull-Rom) and
- * single-threaded x264enc without B-frames (so the same input always gives
- * the same bytes), and an h264parse. With #GstReelLadder:keyframe-interval set,
- * every rung gets a keyframe at each multiple of the interval in stream
- * time and nowhere else (no scene-cut keyframes), which is what segmenting
- * into fixed-length segments needs. #GstReelLadder:peak-ratio and
- * #GstReelLadder:buffer-ratio set each rung's VBV (peak rate and buffer) in
- * proportion to its bitrate, so a rung's advertised bandwidth holds.
+ * rung has its own queue (its own thread), a converting scaler (Lanczos-3,
+ * so a rung loses less to scaling than to swscale's bicubic), a reelx264enc
+ * (x264 with ffmpeg's rate control, B-frames as the preset has them, a
+ * fixed number of threads so the same input always gives the same bytes)
+ * and an h264parse. Every rung keeps the input's colorimetry (matrix,
+ * range, transfer, primaries, chroma siting), whatever its size: no rung is
+ * converted to another matrix on the way down, and each stream's VUI says
+ * what its colours are. With #GstReelLadder:keyframe-interval set, every
+ * rung gets an IDR frame at each multiple of the interval in stream time
+ * and nowhere else (no scene-cut keyframes; x264's closed GOPs keep
+ * B-frames from reaching across it), which is what segmenting into
+ * fixed-length, independently decodable segments needs.
+ * #GstReelLadder:peak-ratio and #GstReelLadder:buffer-ratio set each rung's
+ * VBV (peak rate and buffer) in proportion to its bitrate, so a rung's
+ * advertised bandwidth holds.
  *
  * Timestamps pass through unchanged: the outputs continue the input's
- * timeline. #GstReelLadder:live tunes the encoders for latency (no
- * look-ahead) for live streams.
+ * timeline. With #GstReelLadder:output-start set, frames before it are
+ * encoded but not output: a chunk's encoders see the frames before the
+ * chunk first, so x264's rate control starts the chunk knowing the
+ * content instead of guessing (a cold start spends too little on easy
+ * content and too much on hard). Set it on a keyframe-interval boundary:
+ * the IDR frame there keeps anything before it out of what is output. #GstReelLadder:live tunes the
+ * encoders for latency (no look-ahead) for live streams.
  *
  * The pads exist as soon as the rungs are set (in the NULL state), so
  * gst-launch-1.0 can link them by name.
@@ -49,6 +61,12 @@ GST_DEBUG_CATEGORY_STATIC (reel_ladder_debug);
  * first: 1000 frames is longer than any segment. */
 #define FORCED_KEY_INT_MAX 1000
 #define DEFAULT_PRESET "veryfast"
+#define DEFAULT_THREADS 1
+#define MAX_THREADS 64
+/* Lanczos with three lobes, swscale's lanczos: GStreamer's default two
+ * lobes alias at some ratios (a 1080p source at exactly a third, 360p,
+ * loses 20 dB of luma PSNR against a reference scaling). */
+#define SCALER_LOBES 3.0
 
 enum
 {
@@ -59,6 +77,9 @@ enum
   PROP_LIVE,
   PROP_PEAK_RATIO,
   PROP_BUFFER_RATIO,
+  PROP_THREADS,
+  PROP_X264_OPTIONS,
+  PROP_OUTPUT_START,
 };
 
 typedef struct
@@ -67,9 +88,10 @@ typedef struct
   guint width; /* 0: from the input's aspect ratio */
   guint height;
   guint kbps;
-  GstElement *scaled; /* capsfilter with the rung's size */
+  GstElement *scaled; /* capsfilter with the rung's size and colours */
   GstElement *encoder;
   GstElement *parse;
+  GstElement *out; /* capsfilter after the parser */
 } Rung;
 
 struct _GstReelLadder
@@ -88,6 +110,9 @@ struct _GstReelLadder
   gboolean live;
   gint peak_n, peak_d;
   gint buffer_n, buffer_d;
+  guint threads;
+  char *x264_options;
+  guint64 output_start;
 
   /* streaming thread */
   GstSegment segment;
@@ -149,16 +174,32 @@ parse_rungs (const char *text, char **why)
   return g_steal_pointer (&rungs);
 }
 
+/* What the encoder of a rung takes: 8-bit 4:2:0 at the rung's size with
+ * square pixels and, once the input is known, the input's colours. */
 static void
-set_rung_caps (Rung *r, guint width)
+set_rung_caps (Rung *r, guint width, const GstVideoInfo *input)
 {
-  g_autoptr (GstCaps) caps
-      = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, (gint)width, "height", G_TYPE_INT,
-                             (gint)r->height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+  g_autoptr (GstCaps) caps = gst_caps_new_simple (
+      "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, (gint)width, "height",
+      G_TYPE_INT, (gint)r->height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+  if (input)
+    {
+      /* The input's colorimetry as GStreamer reads it (an untagged input
+       * gets the default of its size, e.g. BT.709 for HD): left to
+       * negotiation, a rung of SD size would get BT.601's matrix and a
+       * conversion to it. */
+      g_autofree char *colorimetry = gst_video_colorimetry_to_string (&input->colorimetry);
+      g_autofree char *site = gst_video_chroma_site_to_string (input->chroma_site);
+      if (colorimetry)
+        gst_caps_set_simple (caps, "colorimetry", G_TYPE_STRING, colorimetry, NULL);
+      if (site)
+        gst_caps_set_simple (caps, "chroma-site", G_TYPE_STRING, site, NULL);
+    }
   g_object_set (r->scaled, "caps", caps, NULL);
 }
 
-/* Rungs without a width take the input's display aspect ratio. */
+/* Once the input is known: rungs without a width take its display aspect
+ * ratio, and every rung its colours. */
 static void
 size_rungs (GstReelLadder *self, GstCaps *caps)
 {
@@ -168,13 +209,14 @@ size_rungs (GstReelLadder *self, GstCaps *caps)
   for (guint i = 0; i < self->rungs->len; i++)
     {
       Rung *r = &g_array_index (self->rungs, Rung, i);
-      guint64 w;
-      if (r->width)
-        continue;
-      w = gst_util_uint64_scale_round ((guint64)r->height * info.par_n, (guint64)info.width,
-                                       (guint64)info.height * MAX (info.par_d, 1));
-      w = MAX (2, (w + 1) & ~(guint64)1);
-      set_rung_caps (r, (guint)MIN (w, MAX_SIZE));
+      guint64 w = r->width;
+      if (!w)
+        {
+          w = gst_util_uint64_scale_round ((guint64)r->height * info.par_n, (guint64)info.width,
+                                           (guint64)info.height * MAX (info.par_d, 1));
+          w = MAX (2, (w + 1) & ~(guint64)1);
+        }
+      set_rung_caps (r, (guint)MIN (w, MAX_SIZE), &info);
     }
 }
 
@@ -210,6 +252,33 @@ entry_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
         gst_event_copy_segment (event, &self->segment);
     }
   return GST_PAD_PROBE_OK;
+}
+
+/* After each rung's parser: the warm-up frames (before output-start) go no
+ * further. Encoded frames leave in decode order; with closed GOPs and an
+ * IDR frame at output-start, every frame shown before it is decoded
+ * before it, so the rung's output begins with that IDR frame. */
+static GstPadProbeReturn
+output_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstReelLadder *self = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr (GstEvent) event = NULL;
+  const GstSegment *segment;
+  guint64 start, ts;
+  GST_OBJECT_LOCK (self);
+  start = self->output_start;
+  GST_OBJECT_UNLOCK (self);
+  if (!start || !GST_BUFFER_PTS_IS_VALID (buf))
+    return GST_PAD_PROBE_OK;
+  /* The encoder moves timestamps (and its segment) ahead so that decode
+   * times before the first frame stay positive: compare stream times. */
+  event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  if (!event)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_segment (event, &segment);
+  ts = gst_segment_to_stream_time (segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buf));
+  return GST_CLOCK_TIME_IS_VALID (ts) && ts < start ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
 }
 
 static void
@@ -260,24 +329,32 @@ reset_property (GObject *object, const char *name)
 static void
 configure_rung (GstReelLadder *self, Rung *r)
 {
-  /* One thread per encoder: x264's frame threads make its rate control
-   * depend on timing, so two runs on the same input would differ; with one,
-   * a run is reproducible bit for bit, and the rungs, each in its own
-   * thread, keep the cores busy. */
-  g_object_set (r->encoder, "threads", 1, NULL);
-  /* No B-frames: with them, mp4mux shifts each file's first presentation
-   * time by the reorder delay, which would open a gap at every join of
-   * independently encoded chunks. */
-  g_object_set (r->encoder, "bitrate", r->kbps, "bframes", 0, NULL);
-  gst_util_set_object_arg (G_OBJECT (r->encoder), "speed-preset", self->preset);
-  if (self->keyframe_interval)
-    g_object_set (r->encoder, "key-int-max", FORCED_KEY_INT_MAX, NULL);
+  g_autoptr (GstCaps) out = gst_caps_from_string (
+      self->live ? "video/x-h264,stream-format=byte-stream,alignment=au" : "video/x-h264");
+  g_object_set (r->encoder, "bitrate", r->kbps, "threads", self->threads, NULL);
+  g_object_set (r->encoder, "speed-preset", self->preset, "option-string", self->x264_options,
+                NULL);
+  if (self->peak_n > 0 && self->buffer_n > 0)
+    g_object_set (r->encoder, "vbv-maxrate",
+                  (guint)((guint64)r->kbps * self->peak_n / self->peak_d), "vbv-bufsize",
+                  (guint)((guint64)r->kbps * self->buffer_n / self->buffer_d), NULL);
   else
-    reset_property (G_OBJECT (r->encoder), "key-int-max");
+    g_object_set (r->encoder, "vbv-maxrate", 0, "vbv-bufsize", 0, NULL);
+  /* On a keyframe grid, x264's own interval must never fire first, and
+   * scene cuts would add keyframes just before a boundary (a muxer cutting
+   * fragments at keyframes would make a one-frame segment of them). */
+  if (self->keyframe_interval)
+    g_object_set (r->encoder, "key-int-max", FORCED_KEY_INT_MAX, "scenecut", FALSE, NULL);
+  else
+    {
+      reset_property (G_OBJECT (r->encoder), "key-int-max");
+      reset_property (G_OBJECT (r->encoder), "scenecut");
+    }
   if (self->live)
     {
-      gst_util_set_object_arg (G_OBJECT (r->encoder), "tune", "zerolatency");
-      /* Parameter sets with every keyframe: a live consumer may join at any. */
+      /* No look-ahead and no B-frames; parameter sets with every keyframe
+       * in a byte-stream: a live consumer may join at any. */
+      g_object_set (r->encoder, "tune", "zerolatency", NULL);
       g_object_set (r->parse, "config-interval", -1, NULL);
     }
   else
@@ -285,23 +362,7 @@ configure_rung (GstReelLadder *self, Rung *r)
       reset_property (G_OBJECT (r->encoder), "tune");
       reset_property (G_OBJECT (r->parse), "config-interval");
     }
-  {
-    g_autoptr (GString) o = g_string_new (NULL);
-    /* On a keyframe grid, scene cuts would add keyframes just before a
-     * boundary, and a muxer cutting fragments at keyframes would make a
-     * one-frame segment of them. */
-    if (self->keyframe_interval)
-      g_string_append (o, "scenecut=0");
-    if (self->peak_n > 0 && self->buffer_n > 0)
-      g_string_append_printf (o,
-                              "%svbv-maxrate=%" G_GUINT64_FORMAT ":vbv-bufsize=%" G_GUINT64_FORMAT,
-                              o->len ? ":" : "", (guint64)r->kbps * self->peak_n / self->peak_d,
-                              (guint64)r->kbps * self->buffer_n / self->buffer_d);
-    if (o->len)
-      g_object_set (r->encoder, "option-string", o->str, NULL);
-    else
-      reset_property (G_OBJECT (r->encoder), "option-string");
-  }
+  g_object_set (r->out, "caps", out, NULL);
 }
 
 static gboolean
@@ -310,19 +371,17 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
   g_autofree char *qname = g_strdup_printf ("q%u", index);
   g_autofree char *padname = g_strdup_printf ("src_%u", index);
   GstElement *q = gst_element_factory_make ("queue", qname);
-  GstElement *scale = gst_element_factory_make ("videoscale", NULL);
-  GstElement *convert = gst_element_factory_make ("videoconvert", NULL);
+  GstElement *scale = gst_element_factory_make ("videoconvertscale", NULL);
   GstElement *scaled = gst_element_factory_make ("capsfilter", NULL);
-  GstElement *enc = gst_element_factory_make ("x264enc", NULL);
-  GstElement *profile = gst_element_factory_make ("capsfilter", NULL);
+  GstElement *enc = gst_element_factory_make ("reelx264enc", NULL);
   GstElement *parse = gst_element_factory_make ("h264parse", NULL);
+  GstElement *outcaps = gst_element_factory_make ("capsfilter", NULL);
   g_autoptr (GstPad) out = NULL;
-  g_autoptr (GstCaps) high = gst_caps_from_string ("video/x-h264,profile=high");
   GstPad *ghost;
 
-  if (!q || !scale || !convert || !scaled || !enc || !profile || !parse)
+  if (!q || !scale || !scaled || !enc || !parse || !outcaps)
     {
-      GstElement *all[] = { q, scale, convert, scaled, enc, profile, parse };
+      GstElement *all[] = { q, scale, scaled, enc, parse, outcaps };
       for (guint i = 0; i < G_N_ELEMENTS (all); i++)
         if (all[i])
           gst_object_unref (all[i]);
@@ -331,20 +390,22 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
   r->scaled = scaled;
   r->encoder = enc;
   r->parse = parse;
+  r->out = outcaps;
   if (r->width)
-    set_rung_caps (r, r->width);
-  g_object_set (profile, "caps", high, NULL);
-  /* Catmull-Rom, a bicubic, instead of the default bilinear, which loses 2
-   * to 3 dB PSNR when downscaling 1080p; no borders, since rung sizes keep
-   * the input's aspect to within a pixel (rounded to even). */
-  gst_util_set_object_arg (G_OBJECT (scale), "method", "catrom");
-  g_object_set (scale, "add-borders", FALSE, NULL);
+    set_rung_caps (r, r->width, NULL);
+  /* Scaling and any conversion to 4:2:0 in one pass, Lanczos-3 for the
+   * picture and for chroma; no borders, since rung sizes keep the input's
+   * aspect to within a pixel (rounded to even). */
+  gst_util_set_object_arg (G_OBJECT (scale), "method", "lanczos");
+  gst_util_set_object_arg (G_OBJECT (scale), "chroma-resampler", "lanczos");
+  g_object_set (scale, "envelope", SCALER_LOBES, "add-borders", FALSE, NULL);
   configure_rung (self, r);
-  gst_bin_add_many (GST_BIN (self), q, scale, convert, scaled, enc, profile, parse, NULL);
+  gst_bin_add_many (GST_BIN (self), q, scale, scaled, enc, parse, outcaps, NULL);
   if (!gst_element_link (self->tee, q)
-      || !gst_element_link_many (q, scale, convert, scaled, enc, profile, parse, NULL))
+      || !gst_element_link_many (q, scale, scaled, enc, parse, outcaps, NULL))
     return FALSE;
-  out = gst_element_get_static_pad (parse, "src");
+  out = gst_element_get_static_pad (outcaps, "src");
+  gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_BUFFER, output_probe, self, NULL);
   ghost = gst_ghost_pad_new_from_template (
       padname, out, gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src_%u"));
   gst_pad_set_active (ghost, TRUE);
@@ -365,8 +426,9 @@ build_rungs (GstReelLadder *self)
   for (guint i = 0; i < self->rungs->len; i++)
     if (!build_rung (self, i, &g_array_index (self->rungs, Rung, i)))
       {
-        self->rungs_error = g_strdup ("cannot build the rung's elements (is x264enc installed? "
-                                      "it is in gstreamer1.0-plugins-ugly)");
+        self->rungs_error = g_strdup ("cannot build the rung's elements (reelx264enc is in "
+                                      "reel's reelx264 plugin, videoconvertscale in "
+                                      "gstreamer1.0-plugins-base 1.22)");
         return;
       }
   gst_element_no_more_pads (GST_ELEMENT (self));
@@ -439,6 +501,20 @@ set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *p
       self->buffer_d = gst_value_get_fraction_denominator (value);
       configure_rungs (self);
       break;
+    case PROP_THREADS:
+      self->threads = g_value_get_uint (value);
+      configure_rungs (self);
+      break;
+    case PROP_X264_OPTIONS:
+      g_free (self->x264_options);
+      self->x264_options = g_value_dup_string (value);
+      configure_rungs (self);
+      break;
+    case PROP_OUTPUT_START:
+      GST_OBJECT_LOCK (self);
+      self->output_start = g_value_get_uint64 (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -468,6 +544,17 @@ get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
     case PROP_BUFFER_RATIO:
       gst_value_set_fraction (value, self->buffer_n, self->buffer_d);
       break;
+    case PROP_THREADS:
+      g_value_set_uint (value, self->threads);
+      break;
+    case PROP_X264_OPTIONS:
+      g_value_set_string (value, self->x264_options);
+      break;
+    case PROP_OUTPUT_START:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->output_start);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -480,6 +567,7 @@ finalize (GObject *object)
   g_free (self->rungs_text);
   g_free (self->rungs_error);
   g_free (self->preset);
+  g_free (self->x264_options);
   g_clear_pointer (&self->rungs, g_array_unref);
   G_OBJECT_CLASS (gst_reel_ladder_parent_class)->finalize (object);
 }
@@ -531,6 +619,24 @@ gst_reel_ladder_class_init (GstReelLadderClass *klass)
                                "VBV buffer of a rung in seconds at its bitrate (used with "
                                "peak-ratio)",
                                0, 1, 100, 1, 2, 1, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_THREADS,
+      g_param_spec_uint ("threads", "Threads",
+                         "x264 threads of each rung: the same number gives the same bytes on "
+                         "any machine; 0 = x264 chooses from the machine's cores",
+                         0, MAX_THREADS, DEFAULT_THREADS, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_X264_OPTIONS,
+      g_param_spec_string ("x264-options", "x264 options",
+                           "More x264 options for every rung, name=value separated by ':' "
+                           "(reelx264enc's option-string)",
+                           NULL, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_OUTPUT_START,
+      g_param_spec_uint64 ("output-start", "Output start",
+                           "Stream time (ns) before which frames are encoded (warming up the "
+                           "rate control) but not output; a keyframe-interval boundary",
+                           0, G_MAXUINT64, 0, flags));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -549,6 +655,7 @@ gst_reel_ladder_init (GstReelLadder *self)
   self->peak_d = 1;
   self->buffer_n = 2;
   self->buffer_d = 1;
+  self->threads = DEFAULT_THREADS;
   self->entry = gst_element_factory_make ("identity", "entry");
   self->tee = gst_element_factory_make ("tee", "tee");
   gst_bin_add_many (GST_BIN (self), self->entry, self->tee, NULL);

@@ -77,8 +77,11 @@ typedef struct
   guint segment_s;            /* media.segment_seconds */
   guint chunk_segments;       /* media.chunk_segments: segments per transcode chunk */
   guint first_chunk_segments; /* media.first_chunk_segments: segments in chunk 0 */
+  guint warmup_segments;      /* media.warmup_segments: encoded before a chunk, not kept */
   ReelLadder ladder;          /* media.ladder: NAME:HEIGHT:KBPS,..., parsed */
   char *x264_preset;          /* media.x264_preset */
+  guint x264_threads;         /* media.x264_threads: x264 threads per rung */
+  char *x264_options;         /* media.x264_options: more x264 options, or NULL */
   guint max_duration_s;       /* media.max_duration_seconds: longest video accepted */
   guint64 max_frames;         /* media.max_frames: duration x frame rate */
   guint max_width;            /* media.max_width: the picture's longer side */

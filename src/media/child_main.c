@@ -38,6 +38,7 @@
 #include "gstnatssink.h"
 #include "gstreelladder.h"
 #include "gstreelrange.h"
+#include "gstreelx264enc.h"
 
 #include <errno.h>
 #include <gst/gst.h>
@@ -470,6 +471,7 @@ main (int argc, char **argv)
   /* The reel elements the pipelines use; nothing else of reel's. */
   GST_ELEMENT_REGISTER (reelrange, NULL);
   GST_ELEMENT_REGISTER (reelladder, NULL);
+  GST_ELEMENT_REGISTER (reelx264enc, NULL);
   GST_ELEMENT_REGISTER (natssink, NULL);
   if (!(req = read_line (REQUEST_MAX, &error)))
     finish (NULL, error);

@@ -153,6 +153,31 @@ fragment_ticks (const guint8 *moof, gsize size, guint32 default_duration)
   return total;
 }
 
+/* The composition offset of the first sample of the first trun of a
+ * fragment (moof box at p), or -1 when its samples have none (no
+ * B-frames). */
+static gint64
+first_composition_offset (const guint8 *p, const guint8 *end)
+{
+  Box trun;
+  const guint8 *q;
+  guint32 flags;
+  gsize at = 8;
+  if (!find_path (p, end, "moof/traf/trun", &trun) || trun.size < trun.header + 8)
+    return -1;
+  q = trun.p + trun.header;
+  flags = be32 (q) & 0xffffff;
+  if (!(flags & 0x800) || be32 (q + 4) == 0)
+    return -1;
+  at += (flags & 0x01 ? 4 : 0) + (flags & 0x04 ? 4 : 0);
+  /* The offset is the last of the first sample's fields. */
+  at += ((flags & 0x100) ? 4 : 0) + ((flags & 0x200) ? 4 : 0) + ((flags & 0x400) ? 4 : 0);
+  if (trun.header + at + 4 > trun.size)
+    return -1;
+  /* Version 1 offsets are signed; a negative first one is no delay. */
+  return q[0] == 1 ? MAX (0, (gint64)(gint32)be32 (q + at)) : (gint64)be32 (q + at);
+}
+
 void
 reel_cmaf_free (ReelCmaf *c)
 {
@@ -181,6 +206,11 @@ reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error)
   g_autoptr (ReelCmaf) c = g_new0 (ReelCmaf, 1);
   guint32 trex_duration = 0;
   guint64 offset_ticks;
+  /* With B-frames: the file's first decode time, which becomes the
+   * chunk's start, and the reorder delay (the first sample's composition
+   * offset), which the edit list takes off presentation. */
+  guint64 first_dts = 0;
+  gint64 delay = -1;
   Box b, moov = { 0 };
 
   c->segments = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
@@ -231,6 +261,13 @@ reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error)
       {
         guint8 *q = (guint8 *)tfdt.p + tfdt.header;
         guint64 t = q[0] == 1 ? be64 (q + 4) : be32 (q + 4);
+        if (c->segments->len == 0)
+          {
+            first_dts = t;
+            delay = first_composition_offset (seg, seg + b.size);
+          }
+        if (delay > 0)
+          t -= MIN (t, first_dts);
         t += offset_ticks;
         if (q[0] == 1)
           for (int i = 0; i < 8; i++)
@@ -249,6 +286,8 @@ reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error)
     }
   if (c->segments->len == 0)
     return malformed (error, "no fragments"), NULL;
+  if (delay > 0 && delay <= G_MAXUINT32 && !reel_cmaf_set_priming (c, (guint32)delay, error))
+    return NULL;
   return g_steal_pointer (&c);
 }
 

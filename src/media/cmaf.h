@@ -5,8 +5,19 @@
  *
  * mp4mux starts every file's decode times at zero; a chunk that begins at
  * 6 s of the video must say so, so the splitter adds the chunk's start to
- * each fragment's base media decode time (tfdt). That is the only byte it
- * changes: everything else is mp4mux's output as written. */
+ * each fragment's base media decode time (tfdt).
+ *
+ * With B-frames, decoding runs ahead of presentation by the reorder
+ * delay: mp4mux gives every keyframe (and so the first sample) a
+ * composition offset of that delay, which would present each chunk that
+ * much after its start. The splitter starts the decode times at the
+ * chunk's start and adds an edit list (media_time = the first sample's
+ * offset) to the init segment, as ffmpeg's MP4 muxer does, so the first
+ * picture of every chunk is presented at the chunk's start and both
+ * timelines run on from chunk to chunk without gap or overlap; every
+ * chunk's encoder has the same settings, hence the same delay. Those are
+ * the only bytes it changes: everything else is mp4mux's output as
+ * written. */
 #pragma once
 
 #include <glib.h>
@@ -33,7 +44,8 @@ ReelCmaf *reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error);
  * as not to be presented, with an edit list (edts/elst: media_time =
  * priming, segment_duration 0 = the rest) in the init segment. AAC encoders
  * put priming samples in front of the sound; without the edit, players
- * start the sound that much late. mp4mux writes no edit list in fragmented
+ * start the sound that much late (the splitter uses the same edit for
+ * B-frames' reorder delay). mp4mux writes no edit list in fragmented
  * files, hence this. An init that has one already is left as it is. */
 gboolean reel_cmaf_set_priming (ReelCmaf *c, guint32 priming, GError **error);
 /* For reading mp4mux's output as it is written: the size of the box that

@@ -88,7 +88,7 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
   g_autoptr (GString) outputs = g_string_new (NULL);
   guint64 start = (guint64)reel_json_get_int (job, "start_ns", 0);
   guint64 len = (guint64)reel_json_get_int (job, "duration_ns", 0);
-  const char *raw[] = { "outputs", NULL };
+  const char *raw[] = { "outputs", "x264", NULL };
 
   if (!rung_tpl)
     return NULL;
@@ -121,10 +121,18 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
       g_string_append_printf (outputs, "%s%s", i ? " " : "", output);
     }
   g_hash_table_insert (v, "start", num (start));
+  g_hash_table_insert (v, "from",
+                       num (start - MIN (start, (guint64)cfg->warmup_segments * segment_ns)));
   g_hash_table_insert (v, "stop", num (start + len));
   g_hash_table_insert (v, "segment", num (segment_ns));
   g_hash_table_insert (v, "rungs", g_strdup (ladder->str));
   g_hash_table_insert (v, "preset", g_strdup (cfg->x264_preset));
+  g_hash_table_insert (v, "threads", num (cfg->x264_threads));
+  /* The options are letters, digits and _.,:=+-/ (core/config.c): nothing
+   * to quote; an empty property would not parse, so none goes in. */
+  g_hash_table_insert (v, "x264",
+                       cfg->x264_options ? g_strconcat ("x264-options=", cfg->x264_options, NULL)
+                                         : g_strdup (""));
   g_hash_table_insert (v, "peak", g_strdup (REEL_VBV_PEAK));
   g_hash_table_insert (v, "buffer", g_strdup (REEL_VBV_BUFFER));
   g_hash_table_insert (v, "outputs", g_strdup (outputs->str));

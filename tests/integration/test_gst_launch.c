@@ -2,7 +2,7 @@
  * meets it: gst-inspect-1.0 and gst-launch-1.0 processes with
  * GST_PLUGIN_PATH pointing at the build.
  *
- *   /gst-launch/inspect       gst-inspect-1.0 finds the plugin's elements
+ *   /gst-launch/inspect       gst-inspect-1.0 finds the plugins' elements
  *   /gst-launch/roundtrip     a producer and a consumer process through a
  *                             real nats-server: the consumer decodes every
  *                             frame the producer encoded, with the same
@@ -12,7 +12,9 @@
  *                             reelladder, runs in gst-launch-1.0 and writes
  *                             one fragmented MP4 per rung: one fragment per
  *                             segment, keyframes exactly at the segment
- *                             boundaries, no B-frames */
+ *                             boundaries, B-frames (the default preset's)
+ *                             inside them, and every segment decodes alone
+ *                             (closed GOPs) */
 #include "core/config.h"
 #include "harness.h"
 #include "media/cmaf.h"
@@ -55,11 +57,13 @@ test_inspect (void)
 {
   int status;
   g_autofree char *out = run ("gst-inspect-1.0 reel", &status);
+  g_autofree char *x264 = run ("gst-inspect-1.0 reelx264", &status);
   g_assert_cmpint (status, ==, 0);
   for (const char *const *e
        = (const char *const[]){ "natssink", "natssrc", "reelladder", "reelrange", NULL };
        *e; e++)
     g_assert_nonnull (strstr (out, *e));
+  g_assert_nonnull (strstr (x264, "reelx264enc"));
 }
 
 /* The PTS of every buffer an identity named "probe" saw, from gst-launch
@@ -159,6 +163,37 @@ frames (const char *file)
   return out;
 }
 
+/* The frames ffmpeg decodes, without a single complaint, from an init
+ * segment and one media segment on their own. */
+static guint
+decoded_frames (const char *dir, GBytes *init, GBytes *segment)
+{
+  g_autofree char *path = g_build_filename (dir, "alone.mp4", NULL);
+  g_autoptr (GByteArray) both = g_byte_array_new ();
+  const char *argv[] = { "ffprobe",
+                         "-v",
+                         "error",
+                         "-count_frames",
+                         "-select_streams",
+                         "v",
+                         "-show_entries",
+                         "stream=nb_read_frames",
+                         "-of",
+                         "csv=p=0",
+                         path,
+                         NULL };
+  g_autofree char *out = NULL;
+  int status;
+  g_byte_array_append (both, g_bytes_get_data (init, NULL), (guint)g_bytes_get_size (init));
+  g_byte_array_append (both, g_bytes_get_data (segment, NULL), (guint)g_bytes_get_size (segment));
+  g_assert_true (g_file_set_contents (path, (const char *)both->data, both->len, NULL));
+  out = reel_test_run (argv, &status);
+  g_assert_cmpint (status, ==, 0);
+  /* Any error line would come before the count. */
+  g_assert_true (g_ascii_isdigit (out[0]));
+  return (guint)g_ascii_strtoull (out, NULL, 10);
+}
+
 static JsonObject *
 rung (const char *name, int width, int height, int kbps)
 {
@@ -216,7 +251,7 @@ test_worker_chunk (void)
       g_autoptr (ReelCmaf) c = NULL;
       g_auto (GStrv) lines = NULL;
       gsize len;
-      guint n = 0;
+      guint n = 0, b_frames = 0;
 
       g_assert_true (g_file_get_contents (file, &data, &len, NULL));
       bytes = g_bytes_new_take (g_steal_pointer (&data), len);
@@ -228,7 +263,8 @@ test_worker_chunk (void)
         g_assert_cmpuint (g_array_index (c->durations_ns, guint64, s), ==, GST_SECOND);
       /* High profile, as the default preset gives every rung. */
       g_assert_true (g_str_has_prefix (c->codecs, "avc1.64"));
-      /* Keyframes on the first frame of each segment only; no B-frames. */
+      /* Keyframes on the first frame of each segment only, B-frames
+       * between them. */
       seen = frames (file);
       lines = g_strsplit (seen, "\n", -1);
       for (guint l = 0; lines[l]; l++)
@@ -239,10 +275,18 @@ test_worker_chunk (void)
           if (!f[0] || !f[1])
             continue;
           g_assert_cmpstr (f[0], ==, n % 25 == 0 ? "1" : "0");
-          g_assert_cmpstr (f[1], ==, n % 25 == 0 ? "I" : "P");
+          if (n % 25 == 0)
+            g_assert_cmpstr (f[1], ==, "I");
+          else
+            g_assert_cmpstr (f[1], !=, "I");
+          b_frames += g_str_equal (f[1], "B");
           n++;
         }
       g_assert_cmpuint (n, ==, 50);
+      g_assert_cmpuint (b_frames, >, 0);
+      /* Each segment with the init alone gives all its frames. */
+      for (guint s = 0; s < c->segments->len; s++)
+        g_assert_cmpuint (decoded_frames (dir, c->init, c->segments->pdata[s]), ==, 25);
     }
   reel_test_rmtree (dir);
 }

@@ -72,15 +72,17 @@ make_clip (const char *dir)
       "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! m.");
 }
 
-/* A config for short chunks and a fast preset, so the suite stays quick. */
+/* A config for short chunks and a fast preset, so the suite stays quick.
+ * ultrafast has no B-frames, the default preset has: they are put back, so
+ * the tests cover reordered frames at every chunk join. */
 static char *
 write_config (const char *dir, const char *extra)
 {
   g_autofree char *path = g_build_filename (dir, "reeld.conf", NULL);
-  g_autofree char *text
-      = g_strdup_printf ("[media]\nsegment_seconds = %d\nchunk_segments = %d\n"
-                         "x264_preset = ultrafast\n[jobs]\nack_wait_seconds = 5\n%s",
-                         SEGMENT_S, CHUNK_SEGMENTS, extra ? extra : "");
+  g_autofree char *text = g_strdup_printf ("[media]\nsegment_seconds = %d\nchunk_segments = %d\n"
+                                           "x264_preset = ultrafast\nx264_options = bframes=3\n"
+                                           "[jobs]\nack_wait_seconds = 5\n%s",
+                                           SEGMENT_S, CHUNK_SEGMENTS, extra ? extra : "");
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
   return g_strdup_printf ("--config=%s", path);
 }
@@ -118,11 +120,23 @@ assert_decodes (const char *url)
 typedef struct
 {
   double pts;
+  double dts;
   double duration;
   gboolean key;
+  guint decode_index;
 } Packet;
 
-/* The packets of the first stream of kind ("v" or "a") behind url. */
+static gint
+by_pts (gconstpointer a, gconstpointer b)
+{
+  double d = ((const Packet *)a)->pts - ((const Packet *)b)->pts;
+  return d < 0 ? -1 : d > 0;
+}
+
+/* The packets of the first stream of kind ("v" or "a") behind url, in
+ * presentation order. In decode order (as they are stored), decode times
+ * rise strictly, across chunk joins too: with B-frames a join that
+ * overlapped or went back would break decoding there. */
 static GArray *
 packets (const char *url, const char *kind)
 {
@@ -132,7 +146,7 @@ packets (const char *url, const char *kind)
                          "-select_streams",
                          kind,
                          "-show_entries",
-                         "packet=pts_time,duration_time,flags",
+                         "packet=pts_time,dts_time,duration_time,flags",
                          "-of",
                          "csv=p=0",
                          url,
@@ -144,14 +158,30 @@ packets (const char *url, const char *kind)
     {
       g_auto (GStrv) f = g_strsplit (lines[i], ",", -1);
       Packet p;
-      if (g_strv_length (f) < 3)
+      if (g_strv_length (f) < 4)
         continue;
       p.pts = g_ascii_strtod (f[0], NULL);
-      p.duration = g_ascii_strtod (f[1], NULL);
-      p.key = strchr (f[2], 'K') != NULL;
+      p.dts = g_ascii_strtod (f[1], NULL);
+      p.duration = g_ascii_strtod (f[2], NULL);
+      p.key = strchr (f[3], 'K') != NULL;
+      p.decode_index = a->len;
+      if (a->len && p.dts <= g_array_index (a, Packet, a->len - 1).dts)
+        g_error ("%s: packet %u decodes at %.6f, not after %.6f", url, a->len, p.dts,
+                 g_array_index (a, Packet, a->len - 1).dts);
       g_array_append_val (a, p);
     }
+  g_array_sort (a, by_pts);
   return a;
+}
+
+/* Whether some packet is decoded out of presentation order (B-frames). */
+static gboolean
+reordered (GArray *a)
+{
+  for (guint i = 0; i < a->len; i++)
+    if (g_array_index (a, Packet, i).decode_index != i)
+      return TRUE;
+  return FALSE;
 }
 
 /* No gap over one frame and no overlap between consecutive packets;
@@ -345,6 +375,7 @@ test_ladder (void)
       g_assert_nonnull (strstr (text, "#EXT-X-PLAYLIST-TYPE:VOD"));
       g_assert_nonnull (strstr (text, "#EXT-X-ENDLIST"));
       g_assert_cmpuint (p->len, ==, CLIP_S * FPS);
+      g_assert_true (reordered (p));
       g_assert_cmpfloat (fabs (g_array_index (p, Packet, 0).pts), <, 1e-6);
       end = assert_continuous (p, FRAME_S, rungs[i][0]);
       /* The source's duration, within one frame. */

@@ -1,5 +1,7 @@
 /* media/cmaf: split a fragmented MP4 made here by mp4mux, shift its decode
- * times, and read durations and codecs back. */
+ * times, and read durations and codecs back; with B-frames, start the
+ * decode times at the chunk and take the reorder delay off presentation
+ * with an edit list. */
 #include "core/error.h"
 #include "media/cmaf.h"
 
@@ -7,14 +9,14 @@
 #include <gst/gst.h>
 
 static GBytes *
-make_fragmented (const char *dir)
+make_fragmented_with (const char *dir, guint bframes)
 {
   g_autofree char *path = g_build_filename (dir, "f.mp4", NULL);
   g_autofree char *desc = g_strdup_printf (
       "videotestsrc num-buffers=150 ! video/x-raw,width=320,height=240,framerate=30/1 ! x264enc "
-      "bframes=0 key-int-max=60 ! video/x-h264,profile=high ! h264parse ! mp4mux "
+      "bframes=%u key-int-max=60 ! video/x-h264,profile=high ! h264parse ! mp4mux "
       "fragment-duration=2000 ! filesink location=%s",
-      path);
+      bframes, path);
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) p = gst_parse_launch (desc, &error);
   g_autoptr (GstBus) bus = NULL;
@@ -30,6 +32,12 @@ make_fragmented (const char *dir)
   g_assert_true (g_file_get_contents (path, &data, &len, NULL));
   g_unlink (path);
   return g_bytes_new_take (g_steal_pointer (&data), len);
+}
+
+static GBytes *
+make_fragmented (const char *dir)
+{
+  return make_fragmented_with (dir, 0);
 }
 
 static guint32
@@ -120,6 +128,57 @@ test_priming (void)
   g_rmdir (dir);
 }
 
+/* The composition offset of the first sample of a segment's trun. */
+static guint32
+first_cto_of (GBytes *seg)
+{
+  gsize len;
+  const guint8 *p = g_bytes_get_data (seg, &len);
+  const guint8 *trun = find_type (p, len, "trun");
+  guint32 flags;
+  gsize at = 16;
+  g_assert_nonnull (trun);
+  flags = be32_at (trun + 8) & 0xffffff;
+  g_assert_true (flags & 0x800);
+  at += (flags & 0x01 ? 4 : 0) + (flags & 0x04 ? 4 : 0);
+  at += (flags & 0x100 ? 4 : 0) + (flags & 0x200 ? 4 : 0) + (flags & 0x400 ? 4 : 0);
+  return be32_at (trun + at);
+}
+
+/* With B-frames, each fragment starts with a keyframe presented the
+ * reorder delay after its decode time: decode times still start at the
+ * chunk's start, and the init's edit list takes the delay off, so the
+ * first picture is presented at the chunk's start. */
+static void
+test_reordered (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("reel-cmaf-XXXXXX", NULL);
+  g_autoptr (GBytes) file = make_fragmented_with (dir, 2);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelCmaf) c = reel_cmaf_split (file, 6 * GST_SECOND, &error);
+  const guint8 *p, *edts;
+  guint32 delay;
+  gsize len;
+  g_assert_no_error (error);
+  g_assert_cmpuint (c->timescale, ==, 3000);
+  g_assert_cmpuint (c->segments->len, ==, 3);
+  delay = first_cto_of (c->segments->pdata[0]);
+  /* At least one frame (100 ticks at 30 fps), at most the two B-frames. */
+  g_assert_cmpuint (delay, >=, 100);
+  g_assert_cmpuint (delay, <=, 200);
+  /* Every keyframe opens its fragment with the same delay. */
+  g_assert_cmpuint (first_cto_of (c->segments->pdata[1]), ==, delay);
+  g_assert_cmpuint (tfdt_of (c->segments->pdata[0]), ==, 6 * 3000);
+  g_assert_cmpuint (tfdt_of (c->segments->pdata[1]), ==, 8 * 3000);
+  g_assert_cmpuint (g_array_index (c->durations_ns, guint64, 0), ==, 2 * GST_SECOND);
+  p = g_bytes_get_data (c->init, &len);
+  edts = find_type (p, len, "edts");
+  g_assert_nonnull (edts);
+  g_assert_cmpuint (be32_at (edts + 24), ==, 0);     /* for the whole media */
+  g_assert_cmpuint (be32_at (edts + 28), ==, delay); /* starting after the delay */
+  g_rmdir (dir);
+}
+
 static void
 test_garbage (void)
 {
@@ -177,6 +236,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cmaf/split", test_split);
   g_test_add_func ("/cmaf/priming", test_priming);
+  g_test_add_func ("/cmaf/reordered", test_reordered);
   g_test_add_func ("/cmaf/garbage", test_garbage);
   g_test_add_func ("/cmaf/empty", test_empty);
   g_test_add_func ("/cmaf/short-tfdt", test_short_tfdt);

@@ -5,8 +5,13 @@
  *                          the rung's size (a height-only rung takes the
  *                          input's aspect), timestamps unchanged, keyframes
  *                          exactly on the keyframe-interval grid
+ *   /reelladder/output-start  with B-frames, frames before output-start are
+ *                          encoded but not output: the rung begins with the
+ *                          IDR frame at output-start and holds every later
+ *                          frame once
  *   /reelladder/bad-rungs  a malformed rung list is a clear element error */
 #include "gstreel.h"
+#include "gstreelx264enc.h"
 
 #include <gst/check/gstharness.h>
 
@@ -123,6 +128,61 @@ test_rungs (void)
   gst_harness_teardown (h0);
 }
 
+static gint
+by_time (gconstpointer a, gconstpointer b)
+{
+  GstClockTime x = *(const GstClockTime *)a, y = *(const GstClockTime *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+test_output_start (void)
+{
+  GstElement *ladder = gst_element_factory_make ("reelladder", NULL);
+  const guint first = FPS; /* output from 1 s on: one interval of warm-up */
+  g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  GstSegment seg;
+  GstHarness *h;
+  GstBuffer *b;
+
+  g_object_set (ladder, "rungs", "240p:320x240:300", "keyframe-interval", (guint64)INTERVAL,
+                "speed-preset", "ultrafast", "x264-options", "bframes=3", "output-start",
+                (guint64)INTERVAL, NULL);
+  h = gst_harness_new_full (ladder, &raw_template, "sink", &h264_template, "src_0");
+  gst_object_unref (ladder);
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=I420,width=320,height=240,"
+                                   "framerate=25/1,pixel-aspect-ratio=1/1");
+  for (guint i = 0; i < FRAMES; i++)
+    {
+      GstBuffer *frame = gst_harness_create_buffer (h, 320 * 240 * 3 / 2);
+      gst_buffer_memset (frame, 0, (guint8)(i * 4), 320 * 240);
+      gst_buffer_memset (frame, 320 * 240, 128, 320 * 240 / 2);
+      GST_BUFFER_PTS (frame) = gst_util_uint64_scale (i, GST_SECOND, FPS);
+      GST_BUFFER_DURATION (frame) = GST_SECOND / FPS;
+      g_assert_cmpint (gst_harness_push (h, frame), ==, GST_FLOW_OK);
+    }
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  seg = wait_eos (h);
+  while ((b = gst_harness_try_pull (h)))
+    {
+      GstClockTime st = gst_segment_to_stream_time (&seg, GST_FORMAT_TIME, GST_BUFFER_PTS (b));
+      /* Decode order: the IDR frame at output-start comes first. */
+      if (times->len == 0)
+        {
+          g_assert_cmpuint (st, ==, INTERVAL);
+          g_assert_false (GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DELTA_UNIT));
+        }
+      g_array_append_val (times, st);
+      gst_buffer_unref (b);
+    }
+  g_array_sort (times, by_time);
+  g_assert_cmpuint (times->len, ==, FRAMES - first);
+  for (guint i = 0; i < times->len; i++)
+    g_assert_cmpuint (g_array_index (times, GstClockTime, i), ==,
+                      gst_util_uint64_scale (first + i, GST_SECOND, FPS));
+  gst_harness_teardown (h);
+}
+
 static void
 test_bad_rungs (void)
 {
@@ -147,8 +207,10 @@ main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   reel_gst_register ();
+  GST_ELEMENT_REGISTER (reelx264enc, NULL);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/reelladder/rungs", test_rungs);
+  g_test_add_func ("/reelladder/output-start", test_output_start);
   g_test_add_func ("/reelladder/bad-rungs", test_bad_rungs);
   return g_test_run ();
 }
