@@ -12,6 +12,7 @@
 #include "app/videos.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "http/blob_stream.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -289,13 +290,7 @@ rendition_known (JsonObject *video, const char *name)
 static void
 serve_blob (ReelRequest *req, const char *key, const char *type)
 {
-  g_autofree char *path = reel_blobs_local_path (req->http->blobs, key, NULL);
-  if (!path)
-    {
-      reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such file");
-      return;
-    }
-  reel_respond_file (req->msg, path, type, REEL_CACHE_IMMUTABLE);
+  reel_respond_blob (req->msg, req->http->blobs, key, type, REEL_CACHE_IMMUTABLE);
 }
 
 static void

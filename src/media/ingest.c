@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "media/child.h"
+#include "store/blob_cache.h"
 #include "media/plan.h"
 #include "media/probe.h"
 
@@ -26,6 +27,8 @@ struct ReelIngest
   const ReelConfig *cfg;
   ReelBus *bus;
   ReelBlobs *blobs;
+  /* Local copies of originals when the store has no local files (S3). */
+  char *cache_dir;
   GArray *ladder;
   ReelMediaCaps caps;
   ReelJobWorker *worker;
@@ -198,7 +201,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "ingest job lacks video_id/original");
       return FALSE;
     }
-  path = reel_blobs_local_path (in->blobs, original, error);
+  path = reel_blob_cache_file (in->blobs, in->cache_dir, original, error);
   if (!path)
     return FALSE;
   p = probe (in, job, path, error);
@@ -262,6 +265,7 @@ reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
   ReelIngest *in = g_new0 (ReelIngest, 1);
   ReelJobWorkerConfig wc = { 0 };
   in->cfg = cfg;
+  in->cache_dir = reel_config_data_path (cfg, "cache");
   in->bus = bus;
   in->blobs = blobs;
   /* The config parser validated the ladder already. */
@@ -290,5 +294,6 @@ reel_ingest_stop (ReelIngest *in)
   reel_job_worker_request_stop (in->worker);
   reel_job_worker_stop (in->worker);
   g_array_unref (in->ladder);
+  g_free (in->cache_dir);
   g_free (in);
 }
