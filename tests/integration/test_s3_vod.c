@@ -15,15 +15,17 @@
  *                        decodes, every segment in the bucket. */
 #include "harness.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #define BUCKET "reel-vod"
 #define SEGMENT_S 2
 #define CHUNK_SEGMENTS 2
 #define READY_TIMEOUT_S 300
-/* How long the S3 server stays down: several job attempts' worth at the
- * ack wait of the config below. */
-#define DOWN_S 12
+/* How long the S3 server stays down: longer than one request's own
+ * retries at their quickest (about 8 s), shorter than the three attempts
+ * of a job (jobs.max_attempts) with those retries. */
+#define DOWN_S 15
 
 /* 8 s of 640x360 with a tone: four chunks at 2 s segments. */
 static char *
@@ -256,10 +258,63 @@ test_ready (void)
   reel_test_rmtree (media);
 }
 
+static void
+test_server_down (void)
+{
+  ReelTestS3 *s3 = reel_test_s3_start (BUCKET);
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *media = reel_test_tmpdir ();
+  g_autofree char *clip = make_clip (media);
+  g_autofree char *config = write_config (media, s3);
+  g_autofree char *hold = g_build_filename (media, "hold-last-chunk", NULL);
+  g_autofree char *fault = g_strdup_printf ("REEL_TEST_FAULT=hold-last-chunk:%s", hold);
+  const char *env[] = { fault, NULL };
+  const char *args[] = { config, NULL };
+  ReelTestReeld *d = NULL;
+  g_autofree char *token = NULL, *id = NULL;
+
+  /* The last chunk waits until the server is down, so at least one job
+   * needs the store while it is gone, whatever the machine's speed. */
+  g_assert_true (g_file_set_contents (hold, "", 0, NULL));
+  d = reel_test_reeld_start_args (dir, NULL, env, args);
+  token = reel_test_register_login (d->port, "ria", "correct horse battery");
+  id = reel_test_tus_upload (d->port, token, clip, "Through the outage");
+  {
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, id, "playable|ready|failed", READY_TIMEOUT_S);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "playable");
+  }
+  reel_test_s3_pause (s3);
+  g_assert_cmpint (g_unlink (hold), ==, 0);
+  g_usleep (DOWN_S * G_USEC_PER_SEC);
+  {
+    /* The last chunk cannot have been stored meanwhile. */
+    g_autoptr (ReelTestResponse) v = reel_test_wait_state (d->port, id, "playable|failed", 5);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "playable");
+  }
+  reel_test_s3_resume (s3);
+  {
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, id, "ready|failed", READY_TIMEOUT_S);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+  }
+  assert_decodes (d->port, id, "master.m3u8");
+  assert_decodes (d->port, id, "manifest.mpd");
+  assert_in_bucket (s3, d->port, id);
+  assert_no_local_blobs (dir);
+
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_s3_stop (s3);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (media);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/s3-vod/ready", test_ready);
+  g_test_add_func ("/s3-vod/server-down", test_server_down);
   return g_test_run ();
 }
