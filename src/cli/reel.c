@@ -306,7 +306,7 @@ cmd_pipeline (int argc, char **argv)
     return fail ("pipeline", error);
   original = reel_videos_original_key (video);
   if (!(job = reel_ingest_job (argv[1], video, record, original, (guint)chunk, &error))
-      || !(source = reel_blob_cache_file (blobs, cache_dir, original, &error))
+      || !(source = reel_blob_cache_file (blobs, cache_dir, original, 0, &error))
       || !(line
            = reel_worker_pipeline (cfg, argv[1], job, source, out_dir ? out_dir : ".", &error)))
     return fail ("pipeline", error);

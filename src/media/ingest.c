@@ -201,7 +201,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "ingest job lacks video_id/original");
       return FALSE;
     }
-  path = reel_blob_cache_file (in->blobs, in->cache_dir, original, error);
+  path = reel_blob_cache_file (in->blobs, in->cache_dir, original, 0, error);
   if (!path)
     return FALSE;
   p = probe (in, job, path, error);

@@ -286,7 +286,7 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
                    kind);
       return NULL;
     }
-  if (!(source = reel_blob_cache_file (w->blobs, w->cache_dir, original, error))
+  if (!(source = reel_blob_cache_file (w->blobs, w->cache_dir, original, 0, error))
       || !(dir = make_work_dir (w, video, label, error)))
     return NULL;
   line = reel_worker_pipeline (w->cfg, kind, d, source, dir, error);

@@ -43,7 +43,7 @@ older_first (gconstpointer a, gconstpointer b)
 /* Deletes the least recently used copies until the cache fits its bound,
  * never keep (just fetched) nor a copy that may be in use. */
 static void
-evict (const char *dir, const char *keep)
+evict (const char *dir, const char *keep, guint64 max_bytes)
 {
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   g_autoptr (GPtrArray) entries = g_ptr_array_new_with_free_func (entry_free);
@@ -73,7 +73,7 @@ evict (const char *dir, const char *keep)
       g_ptr_array_add (entries, e);
     }
   g_ptr_array_sort (entries, older_first);
-  for (guint i = 0; i < entries->len && total > REEL_BLOB_CACHE_MAX_BYTES; i++)
+  for (guint i = 0; i < entries->len && total > max_bytes; i++)
     {
       Entry *e = entries->pdata[i];
       if (g_str_equal (e->path, keep) || now - e->mtime_s < IN_USE_S)
@@ -125,7 +125,8 @@ fetch (ReelBlobs *blobs, const char *key, const char *path, guint64 size, GError
 }
 
 char *
-reel_blob_cache_file (ReelBlobs *blobs, const char *cache_dir, const char *key, GError **error)
+reel_blob_cache_file (ReelBlobs *blobs, const char *cache_dir, const char *key, guint64 max_bytes,
+                      GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autofree char *path = reel_blobs_local_path (blobs, key, &local);
@@ -159,6 +160,6 @@ reel_blob_cache_file (ReelBlobs *blobs, const char *cache_dir, const char *key, 
     }
   if (!fetch (blobs, key, path, info.size, error))
     return NULL;
-  evict (cache_dir, path);
+  evict (cache_dir, path, max_bytes ? max_bytes : REEL_BLOB_CACHE_MAX_BYTES);
   return g_steal_pointer (&path);
 }

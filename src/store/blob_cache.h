@@ -19,10 +19,12 @@ G_BEGIN_DECLS
 #define REEL_BLOB_CACHE_MAX_BYTES (G_GUINT64_CONSTANT (8) << 30)
 
 /* A local file with the bytes of key, valid at least for the time of a job:
- * its own file on the filesystem backend, a copy under cache_dir otherwise.
+ * its own file on the filesystem backend, a copy under cache_dir otherwise,
+ * which then holds at most max_bytes of copies not in use (0: the default
+ * REEL_BLOB_CACHE_MAX_BYTES).
  * REEL_ERROR_NOT_FOUND when the blob is absent; the store's error (e.g.
  * REEL_ERROR_UNAVAILABLE) when it cannot be read, for the job to retry. */
 char *reel_blob_cache_file (ReelBlobs *blobs, const char *cache_dir, const char *key,
-                            GError **error);
+                            guint64 max_bytes, GError **error);
 
 G_END_DECLS
