@@ -16,6 +16,7 @@
 #include "media/ingest.h"
 #include "media/worker.h"
 #include "app/video/videos.h"
+#include "store/blob_cache.h"
 #include "store/blob_keys.h"
 #include "store/blobs.h"
 #include "store/store.h"
@@ -288,7 +289,7 @@ cmd_pipeline (int argc, char **argv)
   g_autoptr (ReelBlobs) blobs = NULL;
   g_autoptr (ReelVideo) record = NULL;
   g_autoptr (JsonObject) job = NULL;
-  g_autofree char *lmdb = NULL, *blob_dir = NULL, *source = NULL, *line = NULL, *original = NULL;
+  g_autofree char *lmdb = NULL, *cache_dir = NULL, *source = NULL, *line = NULL, *original = NULL;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!parse (ctx, &argc, &argv, &error) || !node_config (&n, cfg, &error))
@@ -300,13 +301,15 @@ cmd_pipeline (int argc, char **argv)
       return 2;
     }
   lmdb = reel_config_data_path (cfg, "lmdb");
-  blob_dir = reel_config_data_path (cfg, "blobs");
-  if (!(store = reel_store_open (lmdb, &error)) || !(blobs = reel_blobs_open (blob_dir, &error))
+  /* On S3 the printed line names the node's local copy of the original, as
+   * a worker's would. */
+  cache_dir = reel_config_data_path (cfg, "cache");
+  if (!(store = reel_store_open (lmdb, &error)) || !(blobs = reel_blobs_open_config (cfg, &error))
       || !(record = reel_videos_get (store, video, &error)))
     return fail ("pipeline", error);
   original = reel_blob_key_original (video);
   if (!(job = reel_ingest_job (argv[1], video, record->plan, original, (guint)chunk, &error))
-      || !(source = reel_blobs_local_path (blobs, original, &error))
+      || !(source = reel_blob_cache_file (blobs, cache_dir, original, 0, &error))
       || !(line
            = reel_worker_pipeline (cfg, argv[1], job, source, out_dir ? out_dir : ".", &error)))
     return fail ("pipeline", error);

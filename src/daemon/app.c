@@ -67,23 +67,12 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
   ReelNatsAuth auth = { cfg->nats_token, cfg->nats_credentials, cfg->nats_tls_ca,
                         cfg->nats_tls_cert, cfg->nats_tls_key };
 
-  g_autofree char *blobs_dir = reel_config_data_path (cfg, "blobs");
   g_autofree char *uploads_dir = reel_config_data_path (cfg, "uploads");
 
-  /* The S3 backend exists (store/s3.c), but ingest, workers and playback
-   * still read blobs as local files: refuse now rather than fail each job. */
-  if (!g_str_equal (cfg->blobs_backend, "fs"))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
-                   "blobs.backend = %s: reeld's ingest, workers and playback do not read from "
-                   "S3 yet; use fs",
-                   cfg->blobs_backend);
-      return FALSE;
-    }
   d->store = reel_store_open (lmdb_dir, error);
   if (!d->store)
     return FALSE;
-  d->blobs = reel_blobs_open (blobs_dir, error);
+  d->blobs = reel_blobs_open_config (cfg, error);
   if (!d->blobs)
     return FALSE;
   d->uploads = reel_uploads_open (uploads_dir, error);

@@ -13,6 +13,7 @@
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "http/blob_stream.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -122,13 +123,7 @@ segment_name_valid (const char *file, const char **type)
 static void
 serve_blob (ReelRequest *req, const char *key, const char *type)
 {
-  g_autofree char *path = reel_blobs_local_path (req->http->blobs, key, NULL);
-  if (!path)
-    {
-      reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such file");
-      return;
-    }
-  reel_respond_file (req->msg, path, type, REEL_CACHE_IMMUTABLE);
+  reel_respond_blob (req->msg, req->http->blobs, key, type, REEL_CACHE_IMMUTABLE);
 }
 
 static void

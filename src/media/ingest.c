@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "media/child.h"
+#include "store/blob_cache.h"
 #include "media/plan.h"
 #include "media/probe.h"
 #include "store/blob_keys.h"
@@ -29,6 +30,8 @@ struct ReelIngest
   const ReelConfig *cfg;
   ReelBus *bus;
   ReelBlobs *blobs;
+  /* Local copies of originals when the store has no local files (S3). */
+  char *cache_dir;
   ReelMediaCaps caps;
   ReelJobWorker *worker;
 };
@@ -169,7 +172,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "ingest job lacks video_id/original");
       return FALSE;
     }
-  path = reel_blobs_local_path (in->blobs, original, error);
+  path = reel_blob_cache_file (in->blobs, in->cache_dir, original, 0, error);
   if (!path)
     return FALSE;
   p = probe (in, job, path, error);
@@ -230,6 +233,7 @@ reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
   ReelIngest *in = g_new0 (ReelIngest, 1);
   ReelJobWorkerConfig wc = { 0 };
   in->cfg = cfg;
+  in->cache_dir = reel_config_data_path (cfg, "cache");
   in->bus = bus;
   in->blobs = blobs;
   in->caps.max_duration_ns = (guint64)cfg->max_duration_s * GST_SECOND;
@@ -255,5 +259,6 @@ reel_ingest_stop (ReelIngest *in)
     return;
   reel_job_worker_request_stop (in->worker);
   reel_job_worker_stop (in->worker);
+  g_free (in->cache_dir);
   g_free (in);
 }

@@ -7,6 +7,7 @@
 #include "core/fault.h"
 #include "core/json.h"
 #include "media/child.h"
+#include "store/blob_cache.h"
 #include "media/cmaf.h"
 #include "media/pipeline.h"
 #include "media/plan.h"
@@ -36,6 +37,8 @@ struct ReelWorker
   ReelBus *bus;
   ReelBlobs *blobs;
   char *work_dir;
+  /* Local copies of originals when the store has no local files (S3). */
+  char *cache_dir;
   ReelJobWorker *chunks;
   ReelJobWorker *audio;
   ReelJobWorker *poster;
@@ -281,7 +284,7 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
                    kind);
       return NULL;
     }
-  if (!(source = reel_blobs_local_path (w->blobs, original, error))
+  if (!(source = reel_blob_cache_file (w->blobs, w->cache_dir, original, 0, error))
       || !(dir = make_work_dir (w, video, label, error)))
     return NULL;
   line = reel_worker_pipeline (w->cfg, kind, d, source, dir, error);
@@ -486,6 +489,7 @@ reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
   w->bus = bus;
   w->blobs = blobs;
   w->work_dir = reel_config_data_path (cfg, "work");
+  w->cache_dir = reel_config_data_path (cfg, "cache");
   chunks.kind = "chunk";
   chunks.concurrency = cfg->worker_concurrency;
   chunks.ack_wait_s = cfg->job_ack_wait_s;
@@ -522,5 +526,6 @@ reel_worker_stop (ReelWorker *w)
   reel_job_worker_stop (w->audio);
   reel_job_worker_stop (w->poster);
   g_free (w->work_dir);
+  g_free (w->cache_dir);
   g_free (w);
 }

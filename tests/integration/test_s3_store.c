@@ -9,12 +9,14 @@
 #include "harness.h"
 
 #include "core/error.h"
+#include "store/blob_cache.h"
 #include "store/blobs.h"
 #include "support/blob-helpers.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <utime.h>
 
 #define BUCKET "reel-test"
 /* Not S3's default region, so a request signed for another one fails the
@@ -623,6 +625,85 @@ test_signatures (void)
   g_assert_nonnull (strstr (wrong, "presigned signature"));
 }
 
+/* Reads a whole local file, asserting it exists. */
+static GBytes *
+file_bytes (const char *path)
+{
+  char *text = NULL;
+  gsize n = 0;
+  g_assert_true (g_file_get_contents (path, &text, &n, NULL));
+  return g_bytes_new_take (text, n);
+}
+
+/* Sets a file's times back by age_s seconds. */
+static void
+age_file (const char *path, gint64 age_s)
+{
+  struct utimbuf t;
+  t.actime = t.modtime = (time_t)(g_get_real_time () / G_USEC_PER_SEC - age_s);
+  g_assert_cmpint (g_utime (path, &t), ==, 0);
+}
+
+/* The local copies of originals a worker reads on S3 (store/blob_cache.c):
+ * one streamed GET per blob and ETag, the same copy for the next job, a
+ * new one when the blob changed, and copies not in use evicted past the
+ * bound while the one just fetched and a recently used one stay. */
+static void
+test_cache (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_build_filename (S.tmp, "cache", NULL);
+  g_autoptr (GBytes) first = blob_pattern (200000, 21);
+  g_autoptr (GBytes) second = blob_pattern (150000, 22);
+  g_autoptr (GBytes) other = blob_pattern (120000, 23);
+  g_autofree char *a = NULL, *again = NULL, *changed = NULL, *b = NULL;
+  guint gets;
+
+  g_assert_true (reel_blobs_put (S.blobs, "originals/cached", first, &error));
+  g_assert_true (reel_blobs_put (S.blobs, "originals/cached-too", other, &error));
+  g_assert_no_error (error);
+  gets = count_requests ("GET", "originals/cached", 0);
+  a = reel_blob_cache_file (S.blobs, dir, "originals/cached", 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (a, dir));
+  {
+    g_autoptr (GBytes) got = file_bytes (a);
+    blob_assert_slice (got, first, 0, 200000);
+  }
+  g_assert_cmpuint (count_requests ("GET", "originals/cached", 0), ==, gets + 1);
+
+  /* The next job reads the same copy: no second GET. */
+  again = reel_blob_cache_file (S.blobs, dir, "originals/cached", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, a);
+  g_assert_cmpuint (count_requests ("GET", "originals/cached", 0), ==, gets + 1);
+
+  /* A replaced blob has another ETag, so another copy. */
+  g_assert_true (reel_blobs_put (S.blobs, "originals/cached", second, &error));
+  changed = reel_blob_cache_file (S.blobs, dir, "originals/cached", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (changed, !=, a);
+  {
+    g_autoptr (GBytes) got = file_bytes (changed);
+    blob_assert_slice (got, second, 0, 150000);
+  }
+
+  /* Past a bound of one copy: the stale copy long unused goes, the copy
+   * used a moment ago stays (a job may be reading it), and so does the
+   * one just fetched. */
+  age_file (a, 2 * 24 * 3600);
+  b = reel_blob_cache_file (S.blobs, dir, "originals/cached-too", 100000, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (a, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (changed, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (b, G_FILE_TEST_EXISTS));
+
+  /* Absent blobs say so. */
+  g_assert_null (reel_blob_cache_file (S.blobs, dir, "originals/never", 0, &error));
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND);
+  reel_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -646,6 +727,7 @@ main (int argc, char **argv)
   g_test_add_func ("/s3/retry-restart", test_retry_restart);
   g_test_add_func ("/s3/vhost", test_vhost);
   g_test_add_func ("/s3/threads", test_threads);
+  g_test_add_func ("/s3/cache", test_cache);
   g_test_add_func ("/s3/signatures", test_signatures);
   rc = g_test_run ();
 
