@@ -25,7 +25,6 @@ reel_moderation_ban (ReelBus *bus, ReelStore *store, const char *const *admins, 
   {
     g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
     g_autoptr (JsonObject) user = NULL;
-    g_autoptr (GError) local = NULL;
     if (!txn || !reel_roles_of (txn, actor, admins, &mine, error))
       return FALSE;
     if (mine < REEL_USER_ROLE_MODERATOR)
@@ -34,15 +33,8 @@ reel_moderation_ban (ReelBus *bus, ReelStore *store, const char *const *admins, 
                              "this needs the moderator role");
         return FALSE;
       }
-    user = reel_users_load (txn, username, &local);
-    if (!user)
-      {
-        if (local)
-          g_propagate_error (error, g_steal_pointer (&local));
-        else
-          g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no user \"%s\"", username);
-        return FALSE;
-      }
+    if (!(user = reel_users_require (txn, username, error)))
+      return FALSE;
     theirs = reel_roles_of_record (user, admins);
     banned = json_object_has_member (user, "banned");
   }

@@ -51,16 +51,9 @@ gboolean
 reel_roles_of (ReelTxn *txn, const char *username, const char *const *admins, ReelUserRole *role,
                GError **error)
 {
-  g_autoptr (GError) local = NULL;
-  g_autoptr (JsonObject) user = reel_users_load (txn, username, &local);
+  g_autoptr (JsonObject) user = reel_users_require (txn, username, error);
   if (!user)
-    {
-      if (local)
-        g_propagate_error (error, g_steal_pointer (&local));
-      else
-        g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no user \"%s\"", username);
-      return FALSE;
-    }
+    return FALSE;
   *role = reel_roles_of_record (user, admins);
   return TRUE;
 }

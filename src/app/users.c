@@ -144,15 +144,11 @@ reel_users_load (ReelTxn *txn, const char *username, GError **error)
   return load_record (txn, REEL_DB_USERS, username, error);
 }
 
-static JsonObject *
-load_user (ReelStore *store, const char *username, GError **error)
+JsonObject *
+reel_users_require (ReelTxn *txn, const char *username, GError **error)
 {
-  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
   g_autoptr (GError) local = NULL;
-  JsonObject *user;
-  if (!txn)
-    return NULL;
-  user = load_record (txn, REEL_DB_USERS, username, &local);
+  JsonObject *user = load_record (txn, REEL_DB_USERS, username, &local);
   if (!user)
     {
       if (local)
@@ -161,6 +157,13 @@ load_user (ReelStore *store, const char *username, GError **error)
         g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no user \"%s\"", username);
     }
   return user;
+}
+
+static JsonObject *
+load_user (ReelStore *store, const char *username, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  return txn ? reel_users_require (txn, username, error) : NULL;
 }
 
 gboolean

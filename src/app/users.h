@@ -74,6 +74,9 @@ char *reel_users_authenticate (ReelStore *store, const char *token, gint64 *expi
 /* The stored record inside a transaction; NULL with error unset when absent. */
 JsonObject *reel_users_load (ReelTxn *txn, const char *username, GError **error);
 
+/* The same, REEL_ERROR_NOT_FOUND when absent. */
+JsonObject *reel_users_require (ReelTxn *txn, const char *username, GError **error);
+
 /* The public view of a user (no email, no hash); REEL_ERROR_NOT_FOUND. */
 JsonObject *reel_users_get_public (ReelStore *store, const char *username, GError **error);
 

@@ -186,13 +186,8 @@ account_view (ReelHttp *http, const char *username, gboolean own, GError **error
   g_autoptr (JsonObject) rec = NULL;
   if (!user || !(txn = reel_store_begin (http->store, FALSE, error)))
     return NULL;
-  rec = reel_users_load (txn, username, error);
-  if (!rec)
-    {
-      if (!*error)
-        g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no user \"%s\"", username);
-      return NULL;
-    }
+  if (!(rec = reel_users_require (txn, username, error)))
+    return NULL;
   json_object_set_string_member (user, "role",
                                  reel_user_role_name (reel_roles_of_record (rec, admins)));
   if (own && json_object_has_member (rec, "email"))
@@ -293,8 +288,10 @@ logout_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
   return NULL;
 }
 
+/* Ends a session of the caller: which one, token says (the current
+ * session's token, or a listed session's id), and func how. */
 static void
-delete_current_session (ReelRequest *req)
+end_session (ReelRequest *req, ReelCommandFunc func, const char *token)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *user = reel_request_user (req, &error);
@@ -305,8 +302,15 @@ delete_current_session (ReelRequest *req)
       return;
     }
   in = g_new0 (UserInput, 1);
-  in->token = g_strdup (reel_request_token (req, NULL));
-  reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, logout_command, in, user_input_free);
+  in->username = g_steal_pointer (&user);
+  in->token = g_strdup (token);
+  reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, func, in, user_input_free);
+}
+
+static void
+delete_current_session (ReelRequest *req)
+{
+  end_session (req, logout_command, reel_request_token (req, NULL));
 }
 
 static JsonNode *
@@ -439,18 +443,8 @@ revoke_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 static void
 delete_session (ReelRequest *req)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *user = reel_request_user (req, &error);
-  UserInput *in;
-  if (!user)
-    {
-      reel_respond_error (req->msg, error);
-      return;
-    }
-  in = g_new0 (UserInput, 1);
-  in->username = g_steal_pointer (&user);
-  in->token = g_strdup (reel_request_param (req, "id")); /* the session's id, not a token */
-  reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, revoke_command, in, user_input_free);
+  /* The session's id, not a token. */
+  end_session (req, revoke_command, reel_request_param (req, "id"));
 }
 
 void reel_api_users_register (ReelRouter *router);
