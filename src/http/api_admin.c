@@ -120,7 +120,6 @@ static JsonNode *
 set_quota_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   QuotaInput *in = data;
-  g_autoptr (ReelTxn) txn = NULL;
   ReelQuota q;
   JsonObject *out;
   if (!reel_quotas_set (http->bus, http->store, in->actor, in->username, in->has_quota, in->quota,
