@@ -2,7 +2,8 @@
  * rebuilds into the same read models.
  *
  *   /replay/recorded-log   tests/data/replay/events.jsonl (register, upload,
- *                          ready, comment, subscribe, edit; recorded with
+ *                          ready, comment, subscribe, edit, an upload that
+ *                          fails; recorded with
  *                          the reeld of main before the typed video record,
  *                          by tests/tools/record_replay.c) replayed through
  *                          `reeld --rebuild` gives exactly the `mdb_dump` that
@@ -31,9 +32,10 @@ test_recorded_log (void)
   g_autofree char *expected = fixture ("expected.dump");
   g_autofree char *dump = reel_test_replay_log (events);
 
-  /* The fixture holds a ready video with its chunks, a comment and a
-   * subscription: the records the typed model rewrote. */
+  /* The fixture holds a ready video with its chunks, a failed one, a
+   * comment and a subscription: the records the typed model rewrote. */
   g_assert_nonnull (strstr (events, "video.ready"));
+  g_assert_nonnull (strstr (events, "video.failed"));
   g_assert_nonnull (strstr (events, "comment."));
   g_assert_nonnull (strstr (events, "subscri"));
   if (!g_str_equal (dump, expected))

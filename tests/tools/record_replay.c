@@ -1,6 +1,7 @@
 /* Records the fixture of the replay test (tests/integration/test_replay.c):
  * runs a short scenario against the reeld of REEL_TEST_REELD (register two
- * users, upload a clip and wait for video.ready, comment, subscribe, edit),
+ * users, upload a clip and wait for video.ready, comment, subscribe, edit,
+ * upload bytes that are no video and wait for video.failed),
  * writes its event log to OUT_DIR/events.jsonl, replays that log with the
  * same reeld and writes the LMDB dump to OUT_DIR/expected.dump.
  *
@@ -50,7 +51,8 @@ main (int argc, char **argv)
   ReelTestReeld *d;
   g_autofree char *dir = NULL, *media = NULL, *clip = NULL, *amy = NULL, *bob = NULL;
   g_autofree char *video = NULL, *comments = NULL, *edit = NULL, *log = NULL, *dump = NULL;
-  g_autofree char *events_file = NULL, *dump_file = NULL;
+  g_autofree char *events_file = NULL, *dump_file = NULL, *junk = NULL, *failed = NULL;
+  g_autofree char *junk_bytes = NULL;
 
   if (argc != 2)
     {
@@ -77,6 +79,12 @@ main (int argc, char **argv)
   call (d->port, "POST", "/api/v1/subscriptions", bob, "{\"channel\":\"amy\"}", 201);
   edit = g_strdup_printf ("/api/v1/videos/%s", video);
   call (d->port, "PATCH", edit, amy, "{\"description\":\"Edited after upload\"}", 204);
+  /* Bytes no demuxer recognises: ingest fails the video with a reason. */
+  junk = g_build_filename (media, "junk.mp4", NULL);
+  junk_bytes = g_strnfill (4096, 'x');
+  g_assert_true (g_file_set_contents (junk, junk_bytes, -1, NULL));
+  failed = reel_test_upload (d->port, bob, junk, "Not a video");
+  reel_test_response_free (reel_test_wait_state (d->port, failed, "failed", 120));
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
 

@@ -24,7 +24,7 @@
 
 #include <string.h>
 
-/* The videos row of tests/data/replay/expected.dump (main's reeld). */
+/* A videos row main's reeld wrote (a recording of tests/tools/record_replay.c). */
 static const char READY_RECORD[]
     = "{\"id\":\"lXNXZv8TJJ4\",\"owner\":\"amy\",\"title\":\"A replayed clip\",\"description\":"
       "\"Edited after upload\",\"filename\":\"clip.mp4\",\"size\":480290,\"state\":\"ready\","
