@@ -9,6 +9,7 @@
  * dropped by every consumer: a view, analytics and related counted by the
  * API but lost). */
 #include "app/actions.h"
+#include "app/video/record.h"
 #include "fuzz.h"
 
 /* actions.batch_max's default. */
@@ -17,7 +18,7 @@
 #define VIDEO_DURATION_NS G_GINT64_CONSTANT (60000000000)
 
 static void
-check_action (JsonParser *parser, JsonObject *video, JsonObject *obj)
+check_action (JsonParser *parser, const ReelVideo *video, JsonObject *obj)
 {
   g_autoptr (GError) schema_error = NULL, error = NULL;
   ReelAction a, back;
@@ -60,14 +61,15 @@ run (const uint8_t *data, size_t size)
   g_autoptr (JsonObject) batch = NULL;
   ReelAction a;
 
-  static JsonObject *video;
+  static ReelVideo *video;
 
   if (!parser)
     {
       parser = json_parser_new_immutable (); /* reused, as a consumer thread does */
-      video = json_object_new ();
-      json_object_set_string_member (video, "state", "ready");
-      json_object_set_int_member (video, "duration_ns", VIDEO_DURATION_NS);
+      video = reel_video_new ("AbCdEfGhIjK");
+      video->state = REEL_VIDEO_READY;
+      video->plan = g_new0 (ReelVideoPlan, 1);
+      video->plan->duration_ns = VIDEO_DURATION_NS;
     }
   if (!reel_action_parse_record (parser, (const char *)data, size, &a, &record_error))
     reel_fuzz_check_error (record_error);

@@ -24,8 +24,11 @@ run (const uint8_t *data, size_t size)
         reel_fuzz_check_error (error);
       return;
     }
-  REEL_FUZZ_CHECK (reel_ladder_parse (cfg->ladder, &rungs, NULL));
-  REEL_FUZZ_CHECK (reel_ladder_parse (cfg->live_ladder, &live_rungs, NULL));
+  /* A loaded ladder is parsed, and its text parses again to the same. */
+  REEL_FUZZ_CHECK (cfg->ladder.rungs && cfg->ladder.rungs->len > 0);
+  REEL_FUZZ_CHECK (reel_ladder_parse (cfg->ladder.text, &rungs, NULL));
+  REEL_FUZZ_CHECK (rungs->len == cfg->ladder.rungs->len);
+  REEL_FUZZ_CHECK (reel_ladder_parse (cfg->live_ladder.text, &live_rungs, NULL));
 }
 
 /* GLib 2.74's g_key_file_get_string sets its GError twice (and warns about

@@ -65,7 +65,7 @@ run (const uint8_t *data, size_t size)
   if (!cfg)
     {
       ReelConfig *defaults = reel_config_new ();
-      REEL_FUZZ_CHECK (reel_ladder_parse (defaults->ladder, &ladder, NULL));
+      REEL_FUZZ_CHECK (reel_ladder_parse (defaults->ladder.text, &ladder, NULL));
       caps.max_duration_ns = (guint64)defaults->max_duration_s * GST_SECOND;
       caps.max_frames = defaults->max_frames;
       caps.max_width = defaults->max_width;
