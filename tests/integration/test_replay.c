@@ -9,7 +9,10 @@
  *                          `reeld --rebuild` gives exactly the `mdb_dump` that
  *                          version's rebuild gave (expected.dump): every
  *                          record this version writes is byte for byte the
- *                          one the old version wrote. */
+ *                          one the old version wrote. Tables a later version
+ *                          adds (new projections) may be there besides;
+ *                          every table of the recorded dump must be
+ *                          identical. */
 #include "harness.h"
 #include "replay.h"
 
@@ -25,6 +28,38 @@ fixture (const char *name)
   return text;
 }
 
+/* An mdb_dump text cut into its databases: name -> that database's text. */
+static GHashTable *
+databases (const char *dump)
+{
+  GHashTable *dbs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_auto (GStrv) parts = g_strsplit (dump, "VERSION=", -1);
+  for (guint i = 0; parts[i]; i++)
+    {
+      const char *name = strstr (parts[i], "database=");
+      if (!name)
+        continue;
+      name += strlen ("database=");
+      g_hash_table_insert (dbs, g_strndup (name, strcspn (name, "\n")), g_strdup (parts[i]));
+    }
+  return dbs;
+}
+
+/* Only the databases of expected, taken from dump (to show a diff of). */
+static char *
+only_recorded (const char *dump, GHashTable *expected)
+{
+  g_autoptr (GHashTable) got = databases (dump);
+  g_autoptr (GList) names = g_list_sort (g_hash_table_get_keys (expected), (GCompareFunc)strcmp);
+  GString *out = g_string_new (NULL);
+  for (GList *l = names; l; l = l->next)
+    {
+      const char *text = g_hash_table_lookup (got, l->data);
+      g_string_append_printf (out, "VERSION=%s", text ? text : "(missing)\n");
+    }
+  return g_string_free (out, FALSE);
+}
+
 static void
 test_recorded_log (void)
 {
@@ -38,7 +73,11 @@ test_recorded_log (void)
   g_assert_nonnull (strstr (events, "video.failed"));
   g_assert_nonnull (strstr (events, "comment."));
   g_assert_nonnull (strstr (events, "subscri"));
-  if (!g_str_equal (dump, expected))
+  g_autoptr (GHashTable) recorded = databases (expected);
+  g_autofree char *kept = only_recorded (dump, recorded);
+  g_autofree char *want = only_recorded (expected, recorded);
+  g_assert_cmpuint (g_hash_table_size (recorded), >, 10);
+  if (!g_str_equal (kept, want))
     {
       g_autofree char *dir = reel_test_tmpdir ();
       g_autofree char *a = g_build_filename (dir, "expected.dump", NULL);
@@ -46,13 +85,13 @@ test_recorded_log (void)
       const char *argv[] = { "diff", "-u", a, b, NULL };
       int status;
       g_autofree char *diff = NULL;
-      g_assert_true (g_file_set_contents (a, expected, -1, NULL));
-      g_assert_true (g_file_set_contents (b, dump, -1, NULL));
+      g_assert_true (g_file_set_contents (a, want, -1, NULL));
+      g_assert_true (g_file_set_contents (b, kept, -1, NULL));
       diff = reel_test_run (argv, &status);
       g_printerr ("the rebuild differs from the recorded version's:\n%s\n", diff);
       reel_test_rmtree (dir);
     }
-  g_assert_true (g_str_equal (dump, expected));
+  g_assert_true (g_str_equal (kept, want));
 }
 
 int
