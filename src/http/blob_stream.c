@@ -41,14 +41,11 @@ static void
 stream_free (gpointer p)
 {
   Stream *s = p;
-  /* A client gone early leaves the handlers connected to a message that
-   * may live on in libsoup. */
-  if (s->on_wrote)
-    {
-      g_signal_handler_disconnect (s->msg, s->on_wrote);
-      g_signal_handler_disconnect (s->msg, s->on_disconnected);
-      g_signal_handler_disconnect (s->msg, s->on_finished);
-    }
+  /* finish() has disconnected the handlers on every path; this only
+   * keeps a path missed from leaving them pointing at freed memory. */
+  g_clear_signal_handler (&s->on_wrote, s->msg);
+  g_clear_signal_handler (&s->on_disconnected, s->msg);
+  g_clear_signal_handler (&s->on_finished, s->msg);
   g_object_unref (s->msg);
   g_main_context_unref (s->context);
   g_free (s->key);
@@ -94,12 +91,6 @@ on_wrote_body_data (SoupServerMessage *msg, guint size, gpointer data)
   g_mutex_unlock (&s->lock);
 }
 
-static void
-on_client_gone (SoupServerMessage *msg, gpointer data)
-{
-  stream_gone (data);
-}
-
 /* What the thread posts to the main context. */
 typedef enum
 {
@@ -138,6 +129,15 @@ finish (Stream *s)
   g_clear_signal_handler (&s->on_disconnected, s->msg);
   g_clear_signal_handler (&s->on_finished, s->msg);
   stream_gone (s);
+}
+
+/* The client left (or libsoup is done with the message): the handlers go
+ * at once, on the main context that runs them, so none can run after the
+ * reading thread drops the last reference. */
+static void
+on_client_gone (SoupServerMessage *msg, gpointer data)
+{
+  finish (data);
 }
 
 static gboolean
