@@ -6,9 +6,9 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "media/child.h"
-#include "store/blob_cache.h"
 #include "media/plan.h"
 #include "media/probe.h"
+#include "store/blob_cache.h"
 
 #include <gst/gst.h>
 
@@ -27,8 +27,6 @@ struct ReelIngest
   const ReelConfig *cfg;
   ReelBus *bus;
   ReelBlobs *blobs;
-  /* Local copies of originals when the store has no local files (S3). */
-  char *cache_dir;
   GArray *ladder;
   ReelMediaCaps caps;
   ReelJobWorker *worker;
@@ -188,7 +186,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   JsonObject *d = reel_job_data (job);
   const char *id = json_object_get_string_member_with_default (d, "video_id", NULL);
   const char *original = json_object_get_string_member_with_default (d, "original", NULL);
-  g_autofree char *path = NULL, *subject = NULL;
+  g_autofree char *path = NULL, *subject = NULL, *cache_dir = NULL;
   g_autoptr (ReelProbe) p = NULL;
   g_autoptr (GArray) rungs = NULL;
   g_autoptr (JsonObject) ev = json_object_new ();
@@ -201,7 +199,9 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "ingest job lacks video_id/original");
       return FALSE;
     }
-  path = reel_blob_cache_file (in->blobs, in->cache_dir, original, 0, error);
+  /* On S3 the discoverer reads a local copy (store/blob_cache.h). */
+  cache_dir = reel_config_data_path (in->cfg, "cache");
+  path = reel_blob_cache_file (in->blobs, cache_dir, original, 0, error);
   if (!path)
     return FALSE;
   p = probe (in, job, path, error);
@@ -265,7 +265,6 @@ reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
   ReelIngest *in = g_new0 (ReelIngest, 1);
   ReelJobWorkerConfig wc = { 0 };
   in->cfg = cfg;
-  in->cache_dir = reel_config_data_path (cfg, "cache");
   in->bus = bus;
   in->blobs = blobs;
   /* The config parser validated the ladder already. */
@@ -294,6 +293,5 @@ reel_ingest_stop (ReelIngest *in)
   reel_job_worker_request_stop (in->worker);
   reel_job_worker_stop (in->worker);
   g_array_unref (in->ladder);
-  g_free (in->cache_dir);
   g_free (in);
 }
