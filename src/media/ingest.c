@@ -6,9 +6,9 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "media/child.h"
+#include "store/blob_cache.h"
 #include "media/plan.h"
 #include "media/probe.h"
-#include "store/blob_cache.h"
 
 #include <gst/gst.h>
 

@@ -6,10 +6,10 @@
 #include "core/fault.h"
 #include "core/json.h"
 #include "media/child.h"
+#include "store/blob_cache.h"
 #include "media/cmaf.h"
 #include "media/pipeline.h"
 #include "media/plan.h"
-#include "store/blob_cache.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
