@@ -13,6 +13,10 @@
 /* Bytes handed to libsoup and not yet on the wire, at most: a few of
  * libcurl's 16 KiB reads, enough to keep a fast client busy. */
 #define STREAM_WINDOW (256 * 1024)
+/* Streams read at once, at most; more wait their turn. Each holds a thread
+ * and an S3 connection, and a node serving more segments than this at once
+ * wants a CDN in front (cdn.base_url) rather than more threads. */
+#define STREAM_THREADS 32
 
 typedef struct
 {
@@ -37,14 +41,11 @@ static void
 stream_free (gpointer p)
 {
   Stream *s = p;
-  /* A client gone early leaves the handlers connected to a message that
-   * may live on in libsoup. */
-  if (s->on_wrote)
-    {
-      g_signal_handler_disconnect (s->msg, s->on_wrote);
-      g_signal_handler_disconnect (s->msg, s->on_disconnected);
-      g_signal_handler_disconnect (s->msg, s->on_finished);
-    }
+  /* finish() has disconnected the handlers on every path; this only
+   * keeps a path missed from leaving them pointing at freed memory. */
+  g_clear_signal_handler (&s->on_wrote, s->msg);
+  g_clear_signal_handler (&s->on_disconnected, s->msg);
+  g_clear_signal_handler (&s->on_finished, s->msg);
   g_object_unref (s->msg);
   g_main_context_unref (s->context);
   g_free (s->key);
@@ -90,12 +91,6 @@ on_wrote_body_data (SoupServerMessage *msg, guint size, gpointer data)
   g_mutex_unlock (&s->lock);
 }
 
-static void
-on_client_gone (SoupServerMessage *msg, gpointer data)
-{
-  stream_gone (data);
-}
-
 /* What the thread posts to the main context. */
 typedef enum
 {
@@ -134,6 +129,15 @@ finish (Stream *s)
   g_clear_signal_handler (&s->on_disconnected, s->msg);
   g_clear_signal_handler (&s->on_finished, s->msg);
   stream_gone (s);
+}
+
+/* The client left (or libsoup is done with the message): the handlers go
+ * at once, on the main context that runs them, so none can run after the
+ * reading thread drops the last reference. */
+static void
+on_client_gone (SoupServerMessage *msg, gpointer data)
+{
+  finish (data);
 }
 
 static gboolean
@@ -203,13 +207,14 @@ post_run (gpointer p)
       break;
     case POST_ABORT:
       {
-        /* The length is promised: a short body must not look whole. */
-        g_autoptr (GIOStream) conn = NULL;
+        /* The length is promised: a short body must not look whole, so the
+         * connection is shut down (as http/connections.c does), and libsoup
+         * drops the message as if the client had left. */
+        GSocket *sock = soup_server_message_get_socket (s->msg);
         g_warning ("streaming %s failed midway: %s", s->key, x->error->message);
         finish (s);
-        conn = soup_server_message_steal_connection (s->msg);
-        if (conn)
-          g_io_stream_close (conn, NULL, NULL);
+        if (sock)
+          g_socket_shutdown (sock, TRUE, TRUE, NULL);
       }
       break;
     }
@@ -322,8 +327,8 @@ parse_range (const char *header, guint64 size, guint64 *offset, guint64 *length,
   return TRUE;
 }
 
-static gpointer
-stream_thread (gpointer data)
+static void
+stream_thread (gpointer data, gpointer unused)
 {
   Stream *s = data;
   Post *x = g_new0 (Post, 1);
@@ -335,7 +340,7 @@ stream_thread (gpointer data)
       x->kind = POST_FAIL;
       post (s, x);
       stream_unref (s);
-      return NULL;
+      return;
     }
   x->kind = POST_HEADERS;
   x->offset = 0;
@@ -365,7 +370,16 @@ stream_thread (gpointer data)
       post (s, x);
     }
   stream_unref (s);
-  return NULL;
+}
+
+/* The threads that read the streams, shared by every request. */
+static GThreadPool *
+stream_pool (void)
+{
+  static GThreadPool *pool;
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (stream_thread, NULL, STREAM_THREADS, FALSE, NULL));
+  return pool;
 }
 
 void
@@ -404,6 +418,6 @@ reel_respond_blob (SoupServerMessage *msg, ReelBlobs *blobs, const char *key, co
   s->on_disconnected = g_signal_connect (msg, "disconnected", G_CALLBACK (on_client_gone), s);
   s->on_finished = g_signal_connect (msg, "finished", G_CALLBACK (on_client_gone), s);
   soup_server_message_pause (msg);
-  g_thread_unref (g_thread_new ("blob-stream", stream_thread, stream_ref (s)));
+  g_thread_pool_push (stream_pool (), stream_ref (s), NULL);
   stream_unref (s);
 }

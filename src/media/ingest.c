@@ -30,8 +30,6 @@ struct ReelIngest
   const ReelConfig *cfg;
   ReelBus *bus;
   ReelBlobs *blobs;
-  /* Local copies of originals when the store has no local files (S3). */
-  char *cache_dir;
   ReelMediaCaps caps;
   ReelJobWorker *worker;
 };
@@ -159,7 +157,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   JsonObject *d = reel_job_data (job);
   const char *id = json_object_get_string_member_with_default (d, "video_id", NULL);
   const char *original = json_object_get_string_member_with_default (d, "original", NULL);
-  g_autofree char *path = NULL, *subject = NULL;
+  g_autofree char *path = NULL, *subject = NULL, *cache_dir = NULL;
   g_autoptr (ReelProbe) p = NULL;
   g_autoptr (ReelVideoPlan) plan = g_new0 (ReelVideoPlan, 1);
   g_autoptr (JsonObject) ev = NULL;
@@ -172,7 +170,9 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "ingest job lacks video_id/original");
       return FALSE;
     }
-  path = reel_blob_cache_file (in->blobs, in->cache_dir, original, 0, error);
+  /* On S3 the discoverer reads a local copy (store/blob_cache.h). */
+  cache_dir = reel_config_data_path (in->cfg, "cache");
+  path = reel_blob_cache_file (in->blobs, cache_dir, original, 0, error);
   if (!path)
     return FALSE;
   p = probe (in, job, path, error);
@@ -233,7 +233,6 @@ reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
   ReelIngest *in = g_new0 (ReelIngest, 1);
   ReelJobWorkerConfig wc = { 0 };
   in->cfg = cfg;
-  in->cache_dir = reel_config_data_path (cfg, "cache");
   in->bus = bus;
   in->blobs = blobs;
   in->caps.max_duration_ns = (guint64)cfg->max_duration_s * GST_SECOND;
@@ -259,6 +258,5 @@ reel_ingest_stop (ReelIngest *in)
     return;
   reel_job_worker_request_stop (in->worker);
   reel_job_worker_stop (in->worker);
-  g_free (in->cache_dir);
   g_free (in);
 }

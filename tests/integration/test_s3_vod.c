@@ -7,15 +7,18 @@
  *                        the playlists name; reeld serves a segment from
  *                        the bucket with its size, S3's ETag (304 on
  *                        If-None-Match), Cache-Control immutable and one
- *                        Range (206, Content-Range); nothing at all is
- *                        written under DATA_DIR/blobs.
+ *                        Range (206, Content-Range); a segment of 3 MiB
+ *                        streams whole and in ranges, byte for byte;
+ *                        nothing at all is written under DATA_DIR/blobs.
  *   /s3-vod/server-down  the S3 server is stopped while the video
- *                        transcodes and started again a while later: the
- *                        jobs retry and the video still becomes ready and
- *                        decodes, every segment in the bucket. */
+ *                        transcodes and started again a while later:
+ *                        meanwhile playlists still come and a segment is a
+ *                        503; the jobs retry and the video still becomes
+ *                        ready and decodes, every segment in the bucket. */
 #include "harness.h"
 
 #include <glib/gstdio.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 #define BUCKET "reel-vod"
@@ -168,6 +171,80 @@ assert_no_local_blobs (const char *dir)
   g_assert_cmpuint (files->len, ==, 0);
 }
 
+/* GET url with libsoup, optionally with a Range header; returns the body
+ * (binary, with its length) and sets *status. */
+static GBytes *
+soup_get (const char *url, const char *range, guint *status)
+{
+  g_autoptr (SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GError) error = NULL;
+  GBytes *body;
+  if (range)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Range", range);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  return body;
+}
+
+/* Bytes no two offsets of which repeat in step, so a slice out of place
+ * shows. */
+static GBytes *
+pattern (gsize n)
+{
+  guint8 *p = g_malloc (n);
+  guint32 x = 2463534242u;
+  for (gsize i = 0; i < n; i++)
+    {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      p[i] = (guint8)x;
+    }
+  return g_bytes_new_take (p, n);
+}
+
+/* A segment many times reeld's streaming window (256 KiB), put into the
+ * bucket by awscli under a name the playback route serves: reeld streams
+ * it whole and byte for byte, and a range from its middle exactly. */
+static void
+assert_streams_large (ReelTestS3 *s3, guint16 port, const char *id, const char *rendition,
+                      const char *dir)
+{
+  const gsize size = 3 * 1024 * 1024 + 12345;
+  g_autoptr (GBytes) all = pattern (size);
+  g_autofree char *file = g_build_filename (dir, "large.m4s", NULL);
+  g_autofree char *target
+      = g_strdup_printf ("s3://%s/videos/%s/%s/999.m4s", s3->bucket, id, rendition);
+  g_autofree char *url
+      = g_strdup_printf ("http://127.0.0.1:%u/videos/%s/%s/999.m4s", port, id, rendition);
+  const char *cp[] = { "s3", "cp", "--only-show-errors", file, target, NULL };
+  int status;
+  guint code;
+
+  g_assert_true (g_file_set_contents (file, g_bytes_get_data (all, NULL), (gssize)size, NULL));
+  g_free (reel_test_aws (s3, "us-east-1", cp, &status));
+  g_assert_cmpint (status, ==, 0);
+  {
+    g_autoptr (GBytes) got = soup_get (url, NULL, &code);
+    g_assert_cmpuint (code, ==, 200);
+    g_assert_true (g_bytes_equal (got, all));
+  }
+  {
+    g_autoptr (GBytes) got = soup_get (url, "bytes=1000000-2999999", &code);
+    g_autoptr (GBytes) want = g_bytes_new_from_bytes (all, 1000000, 2000000);
+    g_assert_cmpuint (code, ==, 206);
+    g_assert_true (g_bytes_equal (got, want));
+  }
+  {
+    g_autoptr (GBytes) got = soup_get (url, "bytes=-100", &code);
+    g_autoptr (GBytes) want = g_bytes_new_from_bytes (all, size - 100, 100);
+    g_assert_cmpuint (code, ==, 206);
+    g_assert_true (g_bytes_equal (got, want));
+  }
+}
+
 static void
 test_ready (void)
 {
@@ -242,6 +319,12 @@ test_ready (void)
         = reel_test_http_full (d->port, "GET", path, NULL, beyond, NULL, NULL, 0);
     g_assert_cmpuint (none->status, ==, 416);
   }
+  {
+    g_autoptr (GPtrArray) keys = segment_keys (d->port, id);
+    /* "videos/ID/RENDITION/FILE" */
+    g_auto (GStrv) parts = g_strsplit (keys->pdata[0], "/", -1);
+    assert_streams_large (s3, d->port, id, parts[2], media);
+  }
   /* The poster too comes from the bucket. */
   {
     g_autofree char *path = g_strdup_printf ("/videos/%s/poster.jpg", id);
@@ -285,8 +368,21 @@ test_server_down (void)
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "playable");
   }
   reel_test_s3_pause (s3);
+  gint64 down_since = g_get_monotonic_time ();
   g_assert_cmpint (g_unlink (hold), ==, 0);
-  g_usleep (DOWN_S * G_USEC_PER_SEC);
+  {
+    /* Playlists come from reeld's own read model, segments from the store:
+     * with the store gone a segment is a 503 (after the client's retries),
+     * not a hang and not a 404. */
+    g_autoptr (GPtrArray) keys = segment_keys (d->port, id);
+    g_autofree char *path = g_strconcat ("/", (char *)keys->pdata[0], NULL);
+    g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", path, NULL, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 503);
+    g_assert_cmpstr (reel_test_error_code (r), ==, "unavailable");
+  }
+  gint64 left = DOWN_S * G_USEC_PER_SEC - (g_get_monotonic_time () - down_since);
+  if (left > 0)
+    g_usleep ((gulong)left);
   {
     /* The last chunk cannot have been stored meanwhile. */
     g_autoptr (ReelTestResponse) v = reel_test_wait_state (d->port, id, "playable|failed", 5);
