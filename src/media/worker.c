@@ -245,9 +245,13 @@ job_media_ns (ReelWorker *w, const char *kind, JsonObject *d, char **what)
 {
   if (g_str_equal (kind, "chunk"))
     {
+      guint64 start = (guint64)reel_json_get_int (d, "start_ns", 0);
+      guint64 segment = (guint64)reel_json_get_int (d, "segment_ns", 0);
       *what = g_strdup_printf ("transcoding chunk %" G_GINT64_FORMAT,
                                json_object_get_int_member_with_default (d, "chunk", 0));
-      return (guint64)json_object_get_int_member_with_default (d, "duration_ns", 0);
+      /* The warm-up before the chunk is encoded too (chunk.pipeline). */
+      return (guint64)json_object_get_int_member_with_default (d, "duration_ns", 0)
+             + MIN (start, (guint64)w->cfg->warmup_segments * segment);
     }
   if (g_str_equal (kind, "poster"))
     {
