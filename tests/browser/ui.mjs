@@ -292,7 +292,8 @@ try {
   await a.evaluate(() => { const v = document.getElementById('video'); v.currentTime = v.duration - 1.5; v.play(); });
   await a.waitForFunction(() => window.reelActions.sent.includes('ended'));
   await a.evaluate(() => { document.getElementById('video').currentTime = 5; });
-  await a.waitForFunction(() => window.reelActions.sent.filter((x) => x === 'seek').length === 3);
+  // Posted, not only queued: the beacon below must start with the play.
+  await a.waitForFunction(() => window.reelActions.posted.filter((x) => x === 'seek').length === 3);
   await a.evaluate(() => document.getElementById('video').play());
   await a.waitForFunction(() => window.reelActions.sent.filter((x) => x === 'play').length === 3);
   result.watch.actions = await a.evaluate(() => window.reelActions.sent);

@@ -27,6 +27,7 @@ export function trackViewerActions(video, videoId, duration, rendition) {
   const sessionId = `w-${randomToken(12)}`;
   const queue = [];
   let sending = false;
+  let again = false; // a flush was asked for while a batch was in flight
   let lastAt = 0;
   let lastPosition = 0; // the position before a seek (the last timeupdate)
   let lastProgress = -Infinity;
@@ -56,9 +57,17 @@ export function trackViewerActions(video, videoId, duration, rendition) {
   }
 
   async function flush() {
-    if (sending || !queue.length) return;
+    if (sending) {
+      // One batch at a time: this one goes as soon as that one is done
+      // (a pause, seek or end should not wait for the next interval).
+      again = true;
+      return;
+    }
+    if (!queue.length) return;
     sending = true;
+    again = false;
     const events = queue.splice(0, BATCH_MAX);
+    window.reelActions.posted.push(...events.map((e) => e.action));
     const s = session();
     try {
       let r = await fetch('/api/v1/events', {
@@ -76,7 +85,7 @@ export function trackViewerActions(video, videoId, duration, rendition) {
       queue.unshift(...events); // offline: keep them for later
     }
     sending = false;
-    if (queue.length >= BATCH_MAX) flush();
+    if (queue.length >= BATCH_MAX || (again && queue.length)) flush();
   }
 
   function beacon() {
@@ -122,7 +131,9 @@ export function trackViewerActions(video, videoId, duration, rendition) {
   window.addEventListener('pagehide', beacon);
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') beacon(); });
 
-  window.reelActions = { sessionId, sent: [], batches: 0, beacons: 0, flush };
+  // sent: actions as queued; posted: as handed to a request (a test waits
+  // on these to know what is no longer in the queue).
+  window.reelActions = { sessionId, sent: [], posted: [], batches: 0, beacons: 0, flush };
   return {
     qualityChanged(name) {
       if (name) push('quality_change', { rendition: name });
