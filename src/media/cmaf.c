@@ -324,6 +324,7 @@ reel_cmaf_set_priming (ReelCmaf *c, guint32 priming, GError **error)
     ELST_SIZE = 8 + 4 + 4 + 12,
     EDTS_SIZE = 8 + ELST_SIZE
   };
+  G_STATIC_ASSERT (EDTS_SIZE == REEL_CMAF_EDIT_LIST_BYTES);
   gsize len;
   const guint8 *start = g_bytes_get_data (c->init, &len), *end = start + len;
   Box moov, trak, tkhd, edts;

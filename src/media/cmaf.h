@@ -48,6 +48,12 @@ ReelCmaf *reel_cmaf_split (GBytes *data, guint64 offset_ns, GError **error);
  * B-frames' reorder delay). mp4mux writes no edit list in fragmented
  * files, hence this. An init that has one already is left as it is. */
 gboolean reel_cmaf_set_priming (ReelCmaf *c, guint32 priming, GError **error);
+
+/* What that edit list adds to an init segment: edts(8) { elst(8)
+ * version/flags(4) entry_count(4) {segment_duration(4) media_time(4)
+ * rate(4)} }. reel_cmaf_split's output is the input's bytes plus at most
+ * this. */
+#define REEL_CMAF_EDIT_LIST_BYTES 36
 /* For reading mp4mux's output as it is written: the size of the box that
  * starts at p (avail bytes are there so far) and its type (5 bytes with
  * the NUL), or 0 while its header is incomplete. A box whose size field is
