@@ -203,14 +203,7 @@ static void
 assert_decodes (guint16 port, const char *id)
 {
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/videos/%s/master.m3u8", port, id);
-  const char *argv[]
-      = { "ffmpeg", "-nostdin", "-v", "error", "-i", url, "-map", "0", "-f", "null", "-", NULL };
-  int status;
-  g_autofree char *out = reel_test_run (argv, &status);
-  if (status != 0 || (out && *out))
-    g_printerr ("ffmpeg on %s said:\n%s\n", url, out ? out : "");
-  g_assert_cmpint (status, ==, 0);
-  g_assert_cmpstr (out, ==, "");
+  reel_test_assert_decodes (url);
 }
 
 /* mdb_dump -p's printable form back to bytes: "\\" and "\xx" escapes. */

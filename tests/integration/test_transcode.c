@@ -105,18 +105,6 @@ run_ok (const char *const *argv)
   return out;
 }
 
-/* ffmpeg decodes everything the playlist names, with no error at all. */
-static void
-assert_decodes (const char *url)
-{
-  const char *argv[]
-      = { "ffmpeg", "-nostdin", "-v", "error", "-i", url, "-map", "0", "-f", "null", "-", NULL };
-  g_autofree char *out = run_ok (argv);
-  if (out && *out)
-    g_printerr ("ffmpeg on %s said:\n%s\n", url, out);
-  g_assert_cmpstr (out, ==, "");
-}
-
 typedef struct
 {
   double pts;
@@ -355,8 +343,8 @@ test_ladder (void)
   {
     g_autofree char *hls = url_of (d->port, id, "master.m3u8");
     g_autofree char *mpd = url_of (d->port, id, "manifest.mpd");
-    assert_decodes (hls);
-    assert_decodes (mpd);
+    reel_test_assert_decodes (hls);
+    reel_test_assert_decodes (mpd);
   }
 
   /* Every rung: each frame of the source exactly once, timestamps that run
@@ -609,7 +597,7 @@ test_worker_killed (void)
         g_assert_null (strstr (at + 1, line));
       }
     g_autofree char *url = url_of (api->port, id, "master.m3u8");
-    assert_decodes (url);
+    reel_test_assert_decodes (url);
   }
   /* The log says each chunk was done once: the dying worker never
    * announced chunk 1, its successor did. */

@@ -614,6 +614,19 @@ reel_test_list_files (const char *root, GPtrArray *out)
   list_below (root, "", out);
 }
 
+void
+reel_test_assert_decodes (const char *url)
+{
+  const char *argv[]
+      = { "ffmpeg", "-nostdin", "-v", "error", "-i", url, "-map", "0", "-f", "null", "-", NULL };
+  int status;
+  g_autofree char *out = reel_test_run (argv, &status);
+  if (status != 0 || (out && *out))
+    g_printerr ("ffmpeg on %s said:\n%s\n", url, out ? out : "");
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (out, ==, "");
+}
+
 char *
 reel_test_make_media (const char *dir, const char *name, const char *pipeline)
 {

@@ -151,6 +151,10 @@ char *reel_test_dump_lmdb (const char *data_dir);
  * to out. */
 void reel_test_list_files (const char *root, GPtrArray *out);
 
+/* ffmpeg decodes every stream of url (a playlist, a manifest, a file) with
+ * no error and no warning at all; prints what it said otherwise. */
+void reel_test_assert_decodes (const char *url);
+
 /* Makes a media file DIR/NAME with `gst-launch-1.0 -e PIPELINE`, where
  * pipeline contains one %s for the output path; returns the path. */
 char *reel_test_make_media (const char *dir, const char *name, const char *pipeline);
