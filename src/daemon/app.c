@@ -149,7 +149,8 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
                                        reel_cdn_enabled (cfg) ? d->cdn : NULL,
                                        reel_projector_watermark (d->projector));
       d->janitor = reel_janitor_start (cfg, d->bus, d->store, d->blobs, d->cdn,
-                                       cfg->roles & REEL_ROLE_API ? d->uploads : NULL);
+                                       cfg->roles & REEL_ROLE_API ? d->uploads : NULL,
+                                       reel_projector_watermark (d->projector));
     }
   if (cfg->roles & REEL_ROLE_API)
     {

@@ -18,6 +18,7 @@ struct ReelJanitor
   ReelBlobs *blobs;
   ReelBlobs *cdn;
   ReelUploads *uploads;
+  ReelWatermark *applied; /* the local read models' progress */
   ReelJobWorker *worker;
   char *work_dir; /* this node's scratch space (DATA_DIR/work) */
   guint timer;
@@ -62,12 +63,47 @@ sweep_upload_records (ReelJanitor *j, gint64 now, ReelCleanupStats *stats, GErro
   return TRUE;
 }
 
+/* A sweep waits this long for the read models to catch up with the log,
+ * then fails (and its job runs again later). */
+#define CAUGHT_UP_WAIT_US (60 * G_USEC_PER_SEC)
+#define CAUGHT_UP_POLL_US (50 * 1000)
+
+/* Whether the local read models have applied the whole event log as it
+ * is now. A blob is an orphan when no record names it; records missing
+ * because the projection is behind (a rebuild after a store loss, a node
+ * just restarted) would make every blob of those videos look like one:
+ * found by the fault suite, which saw a poster deleted this way. */
+static gboolean
+caught_up (ReelJanitor *j, const ReelJob *job, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + CAUGHT_UP_WAIT_US;
+  guint64 last;
+  if (!reel_bus_stream_last_seq (j->bus, REEL_STREAM_EVENTS, &last, error))
+    return FALSE;
+  while (reel_watermark_reached (j->applied) < last)
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
+                       "the blob clean-up waits for the read models (at event %" G_GUINT64_FORMAT
+                       " of %" G_GUINT64_FORMAT ")",
+                       reel_watermark_reached (j->applied), last);
+          return FALSE;
+        }
+      reel_job_progress (job);
+      g_usleep (CAUGHT_UP_POLL_US);
+    }
+  return TRUE;
+}
+
 static gboolean
 sweep_blobs (const ReelJob *job, gpointer user_data, GError **error)
 {
   ReelJanitor *j = user_data;
   ReelCleanupStats stats = { 0 };
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  if (!caught_up (j, job, error))
+    return FALSE;
   if (!reel_cleanup_blobs (j->store, j->blobs, "blobs", now, j->cfg->cleanup_grace_s, &stats, error)
       || (j->cdn
           && !reel_cleanup_blobs (j->store, j->cdn, "cdn", now, j->cfg->cleanup_grace_s, &stats,
@@ -184,7 +220,7 @@ schedule (ReelJanitor *j)
 
 ReelJanitor *
 reel_janitor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelBlobs *blobs,
-                    ReelBlobs *cdn, ReelUploads *uploads)
+                    ReelBlobs *cdn, ReelUploads *uploads, ReelWatermark *applied)
 {
   ReelJanitor *j = g_new0 (ReelJanitor, 1);
   ReelJobWorkerConfig wc = { 0 };
@@ -195,6 +231,7 @@ reel_janitor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelB
   j->blobs = blobs;
   j->cdn = cdn;
   j->uploads = uploads;
+  j->applied = reel_watermark_ref (applied);
   j->work_dir = reel_config_data_path (cfg, "work");
   g_mutex_init (&j->sweeping);
   g_mutex_init (&j->lock);
@@ -227,5 +264,6 @@ reel_janitor_stop (ReelJanitor *j)
   g_mutex_clear (&j->sweeping);
   g_cond_clear (&j->idle);
   g_free (j->work_dir);
+  reel_watermark_unref (j->applied);
   g_free (j);
 }

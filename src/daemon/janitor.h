@@ -26,14 +26,19 @@
 #include "core/config.h"
 #include "store/blobs.h"
 #include "store/store.h"
+#include "store/watermark.h"
 
 G_BEGIN_DECLS
 
 typedef struct ReelJanitor ReelJanitor;
 
-/* cdn may be NULL; uploads NULL when this node serves no uploads. */
+/* cdn may be NULL; uploads NULL when this node serves no uploads. applied
+ * is how far the local read models are (the projector's watermark): the
+ * blob sweep judges orphans only against read models that have applied
+ * the whole log as it was when the sweep began. */
 ReelJanitor *reel_janitor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store,
-                                 ReelBlobs *blobs, ReelBlobs *cdn, ReelUploads *uploads);
+                                 ReelBlobs *blobs, ReelBlobs *cdn, ReelUploads *uploads,
+                                 ReelWatermark *applied);
 void reel_janitor_stop (ReelJanitor *janitor);
 
 G_END_DECLS
