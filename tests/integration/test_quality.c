@@ -72,17 +72,6 @@ make_clip (const char *dir)
                            CLIP_FRAMES) " ! video/x-raw,width=1280,height=720,framerate=30/1 ! c.");
 }
 
-static char *
-run_ok (const char *const *argv)
-{
-  int status;
-  char *out = reel_test_run (argv, &status);
-  if (status != 0)
-    g_printerr ("%s failed:\n%s\n", argv[0], out ? out : "");
-  g_assert_cmpint (status, ==, 0);
-  return out;
-}
-
 /* The ladder in one ffmpeg process, as a user would run it: ffmpeg's own
  * scaler (bicubic), libx264 at reel's settings, one fMP4 file per rung. */
 static void
@@ -127,7 +116,7 @@ ffmpeg_ladder (const char *source, const char *out_dir)
       g_ptr_array_add (a, g_strdup_printf ("%s/%s.mp4", out_dir, RUNGS[i].name));
     }
   g_ptr_array_add (a, NULL);
-  g_free (run_ok ((const char *const *)a->pdata));
+  g_free (reel_test_run_ok ((const char *const *)a->pdata));
 }
 
 /* PSNR (average over Y, U and V, as ffmpeg prints it) of a rendition
@@ -142,7 +131,7 @@ psnr (const char *rendition, const char *source, const Rung *r)
                          r->width, r->height);
   const char *argv[] = { "ffmpeg", "-nostdin", "-i", rendition, "-i", source,
                          "-lavfi", graph,      "-f", "null",    "-",  NULL };
-  g_autofree char *out = run_ok (argv);
+  g_autofree char *out = reel_test_run_ok (argv);
   const char *avg = g_strrstr (out, "average:");
   g_assert_nonnull (avg);
   return g_ascii_strtod (avg + strlen ("average:"), NULL);
@@ -155,7 +144,7 @@ video_bytes (const char *rendition, guint *frames)
 {
   const char *argv[] = { "ffprobe",     "-v",  "error",   "-select_streams", "v:0", "-show_entries",
                          "packet=size", "-of", "csv=p=0", rendition,         NULL };
-  g_autofree char *out = run_ok (argv);
+  g_autofree char *out = reel_test_run_ok (argv);
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
   guint64 total = 0;
   *frames = 0;

@@ -93,18 +93,6 @@ url_of (guint16 port, const char *id, const char *file)
   return g_strdup_printf ("http://127.0.0.1:%u/videos/%s/%s", port, id, file);
 }
 
-/* Runs a tool and asserts it exits 0; returns its output. */
-static char *
-run_ok (const char *const *argv)
-{
-  int status;
-  char *out = reel_test_run (argv, &status);
-  if (status != 0)
-    g_printerr ("%s failed:\n%s\n", argv[0], out ? out : "");
-  g_assert_cmpint (status, ==, 0);
-  return out;
-}
-
 typedef struct
 {
   double pts;
@@ -139,7 +127,7 @@ packets (const char *url, const char *kind)
                          "csv=p=0",
                          url,
                          NULL };
-  g_autofree char *out = run_ok (argv);
+  g_autofree char *out = reel_test_run_ok (argv);
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
   GArray *a = g_array_new (FALSE, FALSE, sizeof (Packet));
   for (guint i = 0; lines[i]; i++)
@@ -205,7 +193,7 @@ packet_hashes (const char *path)
 {
   const char *argv[] = { "ffmpeg", "-nostdin", "-v",   "error", "-i",       path, "-map",
                          "0:v:0",  "-c",       "copy", "-f",    "framemd5", "-",  NULL };
-  g_autofree char *out = run_ok (argv);
+  g_autofree char *out = reel_test_run_ok (argv);
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
   g_autoptr (GString) hashes = g_string_new (NULL);
   for (guint i = 0; lines[i]; i++)
@@ -240,7 +228,7 @@ assert_pipeline_reproduces (const char *dir, const char *config_arg, const char 
                          "--out",
                          out_dir,
                          NULL };
-  g_autofree char *line = run_ok (argv), *cmd = NULL, *served = NULL, *by_hand = NULL;
+  g_autofree char *line = reel_test_run_ok (argv), *cmd = NULL, *served = NULL, *by_hand = NULL;
   g_autofree char *rendition = g_build_filename (out_dir, "720p.mp4", NULL);
   g_autofree char *joined = g_build_filename (dir, "served-720p.mp4", NULL);
   g_autofree char *plugin_env
@@ -413,7 +401,7 @@ test_ladder (void)
     const char *argv[]
         = { "ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height", "-of",
             "csv=p=0", url,  NULL };
-    g_autofree char *out = run_ok (argv);
+    g_autofree char *out = reel_test_run_ok (argv);
     g_assert_cmpstr (reel_test_json_str (meta, "thumbnail"), ==, thumb);
     g_assert_cmpuint (jpeg->status, ==, 200);
     g_assert_cmpstr (jpeg->content_type, ==, "image/jpeg");
@@ -492,7 +480,7 @@ test_progressive (void)
       g_auto (GStrv) lines = NULL;
       guint frames = 0;
       char *first = NULL;
-      out = run_ok (argv);
+      out = reel_test_run_ok (argv);
       lines = g_strsplit (out, "\n", -1);
       for (guint i = 0; lines[i]; i++)
         if (lines[i][0] && lines[i][0] != '#')

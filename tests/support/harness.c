@@ -614,6 +614,17 @@ reel_test_list_files (const char *root, GPtrArray *out)
   list_below (root, "", out);
 }
 
+char *
+reel_test_run_ok (const char *const *argv)
+{
+  int status;
+  char *out = reel_test_run (argv, &status);
+  if (status != 0)
+    g_printerr ("%s failed:\n%s\n", argv[0], out ? out : "");
+  g_assert_cmpint (status, ==, 0);
+  return out;
+}
+
 void
 reel_test_assert_decodes (const char *url)
 {

@@ -151,6 +151,10 @@ char *reel_test_dump_lmdb (const char *data_dir);
  * to out. */
 void reel_test_list_files (const char *root, GPtrArray *out);
 
+/* Runs a tool and asserts it exits 0 (printing its output otherwise);
+ * returns its output. */
+char *reel_test_run_ok (const char *const *argv);
+
 /* ffmpeg decodes every stream of url (a playlist, a manifest, a file) with
  * no error and no warning at all; prints what it said otherwise. */
 void reel_test_assert_decodes (const char *url);
