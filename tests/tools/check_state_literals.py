@@ -4,7 +4,7 @@
 The typed video record (src/app/video/record.[ch]) is the only place that
 turns ReelVideoState and ReelPrivacy into their stored and shown names
 ("uploading", "processing", "playable", "ready", "failed"; "public",
-"unlisted", "private"). Everyone else compares the enums, so a new state
+"unlisted", "private"; moderation "held", "blocked"). Everyone else compares the enums, so a new state
 (held for review, checks) is added in one file and the compiler finds the
 switches that miss it. This script fails when one of those names appears as
 a C string literal in any other file under SRC_DIR (comments are ignored).
@@ -20,7 +20,8 @@ import re
 import sys
 import tempfile
 
-NAMES = {"uploading", "processing", "playable", "ready", "failed", "public", "unlisted", "private"}
+NAMES = {"uploading", "processing", "playable", "ready", "failed", "public", "unlisted", "private",
+         "held", "blocked"}
 
 # The serialiser module: its files may spell the names.
 OWNER = {"app/video/record.c", "app/video/record.h"}

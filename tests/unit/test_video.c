@@ -3,7 +3,7 @@
  *   /video/record/round-trip   a stored record (as main wrote it) read into
  *                              ReelVideo and written back is the same bytes;
  *                              changing a field updates it in place
- *   /video/record/names        every state and privacy name round-trips;
+ *   /video/record/names        every state, privacy and moderation name round-trips;
  *                              unknown names and records without an owner
  *                              are refused with REEL_ERROR_INVALID
  *   /video/chunks/round-trip   chunk.transcoded and audio.transcoded data
@@ -92,6 +92,31 @@ test_record_round_trip (void)
   g_assert_nonnull (strstr (changed, "\"title\":\"Renamed\",\"description\""));
   g_assert_nonnull (strstr (changed, "\"state\":\"failed\",\"created_at\""));
   g_assert_true (g_str_has_suffix (changed, "\"ready_at\":\"2026-12-04T23:03:32.790006Z\"}"));
+
+  /* Moderation is stored only while it says something. */
+  g_assert_cmpint (v->moderation, ==, REEL_MODERATION_NONE);
+  {
+    g_autoptr (JsonObject) o3 = NULL, o4 = NULL;
+    g_autofree char *blocked = NULL, *cleared = NULL;
+    g_autoptr (ReelVideo) back = NULL;
+    g_autoptr (GError) error = NULL;
+
+    v->moderation = REEL_MODERATION_BLOCKED;
+    v->moderation_reason = g_strdup ("copyright");
+    o3 = reel_video_to_json (v);
+    blocked = to_text (o3);
+    g_assert_nonnull (
+        strstr (blocked, "\"moderation\":\"blocked\",\"moderation_reason\":\"copyright\""));
+    back = reel_video_from_bytes (blocked, strlen (blocked), &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (back->moderation, ==, REEL_MODERATION_BLOCKED);
+    g_assert_cmpstr (back->moderation_reason, ==, "copyright");
+    back->moderation = REEL_MODERATION_NONE;
+    g_clear_pointer (&back->moderation_reason, g_free);
+    o4 = reel_video_to_json (back);
+    cleared = to_text (o4);
+    g_assert_null (strstr (cleared, "moderation"));
+  }
 }
 
 static void
@@ -104,8 +129,11 @@ test_record_names (void)
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GError) error = NULL;
   g_autoptr (ReelVideo) bad = NULL;
+  const ReelModeration moderations[]
+      = { REEL_MODERATION_NONE, REEL_MODERATION_HELD, REEL_MODERATION_BLOCKED };
   ReelVideoState s;
   ReelPrivacy p;
+  ReelModeration m;
 
   for (guint i = 0; i < G_N_ELEMENTS (states); i++)
     {
@@ -121,6 +149,14 @@ test_record_names (void)
       g_assert_cmpint (p, ==, privacies[i]);
       g_assert_true (g_hash_table_add (seen, (gpointer)name));
     }
+  for (guint i = 0; i < G_N_ELEMENTS (moderations); i++)
+    {
+      const char *name = reel_moderation_name (moderations[i]);
+      g_assert_true (reel_moderation_from_name (name, &m));
+      g_assert_cmpint (m, ==, moderations[i]);
+      g_assert_true (g_hash_table_add (seen, (gpointer)name));
+    }
+  g_assert_false (reel_moderation_from_name ("hidden", &m));
   g_assert_false (reel_video_state_from_name ("Ready", &s));
   g_assert_false (reel_privacy_from_name ("secret", &p));
   g_assert_true (reel_video_state_is_playable (REEL_VIDEO_PLAYABLE));

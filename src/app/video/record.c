@@ -15,6 +15,12 @@ static const char *const privacy_names[] = {
   [REEL_PRIVACY_PRIVATE] = "private",
 };
 
+static const char *const moderation_names[] = {
+  [REEL_MODERATION_NONE] = "none",
+  [REEL_MODERATION_HELD] = "held",
+  [REEL_MODERATION_BLOCKED] = "blocked",
+};
+
 const char *
 reel_video_state_name (ReelVideoState state)
 {
@@ -48,6 +54,25 @@ reel_privacy_from_name (const char *name, ReelPrivacy *privacy)
     if (g_str_equal (name, privacy_names[i]))
       {
         *privacy = (ReelPrivacy)i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+reel_moderation_name (ReelModeration moderation)
+{
+  g_return_val_if_fail ((guint)moderation < G_N_ELEMENTS (moderation_names), NULL);
+  return moderation_names[moderation];
+}
+
+gboolean
+reel_moderation_from_name (const char *name, ReelModeration *moderation)
+{
+  for (guint i = 0; name && i < G_N_ELEMENTS (moderation_names); i++)
+    if (g_str_equal (name, moderation_names[i]))
+      {
+        *moderation = (ReelModeration)i;
         return TRUE;
       }
   return FALSE;
@@ -199,6 +224,7 @@ reel_video_free (ReelVideo *v)
   g_free (v->error);
   g_free (v->poster);
   g_free (v->ready_at);
+  g_free (v->moderation_reason);
   g_clear_pointer (&v->json, json_object_unref);
   g_free (v);
 }
@@ -208,6 +234,7 @@ reel_video_from_json (JsonObject *o, GError **error)
 {
   const char *id = get_str (o, "id"), *owner = get_str (o, "owner");
   const char *state = get_str (o, "state"), *privacy = get_str (o, "privacy");
+  const char *moderation = get_str (o, "moderation");
   g_autoptr (ReelVideo) v = NULL;
 
   if (!id || !owner)
@@ -217,11 +244,12 @@ reel_video_from_json (JsonObject *o, GError **error)
     }
   v = reel_video_new (id);
   if (!reel_video_state_from_name (state, &v->state)
-      || (privacy && !reel_privacy_from_name (privacy, &v->privacy)))
+      || (privacy && !reel_privacy_from_name (privacy, &v->privacy))
+      || (moderation && !reel_moderation_from_name (moderation, &v->moderation)))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                   "video %s: unknown state \"%s\" or privacy \"%s\"", id, state ? state : "",
-                   privacy ? privacy : "");
+                   "video %s: unknown state \"%s\", privacy \"%s\" or moderation \"%s\"", id,
+                   state ? state : "", privacy ? privacy : "", moderation ? moderation : "");
       return NULL;
     }
   if (json_object_has_member (o, "chunks_total")
@@ -244,6 +272,7 @@ reel_video_from_json (JsonObject *o, GError **error)
   v->poster = g_strdup (get_str (o, "poster"));
   v->ready_at = g_strdup (get_str (o, "ready_at"));
   v->cdn = get_bool (o, "cdn");
+  v->moderation_reason = g_strdup (get_str (o, "moderation_reason"));
   v->json = json_object_ref (o);
   return g_steal_pointer (&v);
 }
@@ -297,5 +326,11 @@ reel_video_to_json (const ReelVideo *v)
   /* Public is the default: absent, as in every record before privacy. */
   if (v->privacy != REEL_PRIVACY_PUBLIC || json_object_has_member (o, "privacy"))
     json_object_set_string_member (o, "privacy", reel_privacy_name (v->privacy));
+  /* None is the default: absent, as in every record before moderation. */
+  if (v->moderation != REEL_MODERATION_NONE)
+    json_object_set_string_member (o, "moderation", reel_moderation_name (v->moderation));
+  else if (json_object_has_member (o, "moderation"))
+    json_object_remove_member (o, "moderation");
+  set_or_remove_string (o, "moderation_reason", v->moderation_reason);
   return o;
 }

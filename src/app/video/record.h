@@ -17,7 +17,8 @@
  *      "chunks_total","rungs",
  *    "chunks_done"? (once the first chunk or the sound is joined),
  *    "error"? (failed), "poster"?, "ready_at"? (video.ready applied),
- *    "cdn"? (true once pushed), "privacy"? (absent = public)}
+ *    "cdn"? (true once pushed), "privacy"? (absent = public),
+ *    "moderation"? ("held" | "blocked"; absent = none), "moderation_reason"?}
  * A record read from the table remembers that JSON; writing it back updates
  * those members in place, so members keep the place they were first
  * written in (the order json-glib and earlier versions kept) and members
@@ -53,11 +54,26 @@ typedef enum
   REEL_PRIVACY_PRIVATE,  /* its owner only */
 } ReelPrivacy;
 
+/* What moderation says about a video, apart from how far processing got:
+ * a moderator's block (POST /api/v1/admin/videos/{id}/block) or a content
+ * check (a copyright match, an adult-content score) may hold it for review
+ * or block it. Held and blocked videos are in no listing, search, feed or
+ * notification; their media are 404 to everyone but the owner, moderators
+ * and admins; a blocked one's API record answers 451 with the reason. */
+typedef enum
+{
+  REEL_MODERATION_NONE,    /* nothing said: the privacy decides */
+  REEL_MODERATION_HELD,    /* waits for a moderator's decision */
+  REEL_MODERATION_BLOCKED, /* taken down (reason in moderation_reason) */
+} ReelModeration;
+
 /* The names the API, the events and the stored records use. */
 const char *reel_video_state_name (ReelVideoState state);
 gboolean reel_video_state_from_name (const char *name, ReelVideoState *state);
 const char *reel_privacy_name (ReelPrivacy privacy);
 gboolean reel_privacy_from_name (const char *name, ReelPrivacy *privacy);
+const char *reel_moderation_name (ReelModeration moderation);
+gboolean reel_moderation_from_name (const char *name, ReelModeration *moderation);
 
 /* A state where processing has ended (ready or failed): nothing moves it
  * any more. */
@@ -105,14 +121,16 @@ typedef struct
   ReelPrivacy privacy;
   char *created_at; /* RFC 3339, from the events */
   char *updated_at;
-  char *original;      /* its blob key once uploaded (store/blob_keys.h); else NULL */
-  ReelVideoPlan *plan; /* NULL until probed */
-  gboolean progress;   /* the join has counted chunks_done (the first chunk or sound is in) */
-  guint chunks_done;   /* the contiguous done prefix of the chunk table */
-  char *error;         /* failed: why */
-  char *poster;        /* the poster's file name once made */
-  char *ready_at;      /* when video.ready was applied: it is announced */
-  gboolean cdn;        /* its segments are on the CDN (app/cdn.h) */
+  char *original;            /* its blob key once uploaded (store/blob_keys.h); else NULL */
+  ReelVideoPlan *plan;       /* NULL until probed */
+  gboolean progress;         /* the join has counted chunks_done (the first chunk or sound is in) */
+  guint chunks_done;         /* the contiguous done prefix of the chunk table */
+  char *error;               /* failed: why */
+  char *poster;              /* the poster's file name once made */
+  char *ready_at;            /* when video.ready was applied: it is announced */
+  gboolean cdn;              /* its segments are on the CDN (app/cdn.h) */
+  ReelModeration moderation; /* NONE unless held or blocked */
+  char *moderation_reason;   /* held or blocked: why, for the owner and viewers */
 
   guint64 views;    /* never stored: the views projection's count (app/views.h) */
   JsonObject *json; /* the stored form it was read from, or NULL (see top) */
