@@ -1,4 +1,5 @@
-/* See projection.h. */
+/* See projection.h. The descriptors live here rather than beside each
+ * module's apply function: this is the one list of who owns which table. */
 #include "app/projection.h"
 #include "app/channels.h"
 #include "app/comments.h"
@@ -14,30 +15,127 @@
 #include "app/users.h"
 #include "app/video/videos.h"
 
-gboolean
-reel_projection_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
+/* Prefixes of the rows each projection owns in COUNTERS and META; they
+ * match the counter and key names the modules format. */
+#define COUNTERS_SUBSCRIBERS "subscribers:"
+#define COUNTERS_CHANNEL_VIDEOS "videos:"
+#define COUNTERS_UNREAD "unread:"
+#define COUNTERS_COMMENTS "comments:"
+#define COUNTERS_SEARCH "search:"
+#define META_LIVE "live:"
+
+static const ReelDb subscriptions_dbs[] = { REEL_DB_SUBSCRIPTIONS, REEL_DB_SUBSCRIBERS };
+static const ReelProjectionRows subscriptions_rows[]
+    = { { REEL_DB_COUNTERS, COUNTERS_SUBSCRIBERS } };
+static const ReelDb channels_dbs[] = { REEL_DB_CHANNEL_VIDEOS };
+static const ReelProjectionRows channels_rows[] = { { REEL_DB_COUNTERS, COUNTERS_CHANNEL_VIDEOS } };
+static const ReelDb notifications_dbs[] = { REEL_DB_NOTIFICATIONS };
+static const ReelProjectionRows notifications_rows[] = { { REEL_DB_COUNTERS, COUNTERS_UNREAD } };
+static const ReelDb comments_dbs[]
+    = { REEL_DB_COMMENTS, REEL_DB_COMMENT_IDS, REEL_DB_USER_COMMENTS };
+static const ReelProjectionRows comments_rows[] = { { REEL_DB_COUNTERS, COUNTERS_COMMENTS } };
+static const ReelDb search_dbs[]
+    = { REEL_DB_SEARCH_POSTINGS, REEL_DB_SEARCH_TERMS, REEL_DB_SEARCH_DOCS };
+static const ReelProjectionRows search_rows[] = { { REEL_DB_COUNTERS, COUNTERS_SEARCH } };
+static const ReelDb audit_dbs[] = { REEL_DB_AUDIT };
+static const ReelDb quotas_dbs[]
+    = { REEL_DB_QUOTA_USAGE, REEL_DB_QUOTA_VIDEOS, REEL_DB_QUOTA_RECENT };
+static const ReelDb reports_dbs[] = { REEL_DB_REPORTS, REEL_DB_REPORTS_OPEN };
+static const ReelDb invites_dbs[] = { REEL_DB_INVITES };
+static const ReelDb users_dbs[] = { REEL_DB_USERS, REEL_DB_SESSIONS, REEL_DB_PASSWORD_RESETS };
+static const ReelDb videos_dbs[] = { REEL_DB_VIDEOS, REEL_DB_CHUNKS, REEL_DB_VIDEOS_UNANNOUNCED };
+static const ReelDb live_dbs[] = { REEL_DB_LIVE };
+static const ReelProjectionRows live_rows[] = { { REEL_DB_META, META_LIVE } };
+
+/* The users projection: accounts, sessions, password resets, and the
+ * role on the account record (roles.c writes the user record). */
+static gboolean
+users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
-  /* The social read models go first: they see the user or video record as
-   * it was before this event (e.g. "not yet ready", "not yet failed"), which
-   * is how each acts once on an event that may repeat. */
-  if (!reel_subscriptions_apply (txn, ev, error) || !reel_channels_apply (txn, ev, error)
-      || !reel_notifications_apply (txn, ev, error) || !reel_comments_apply (txn, ev, error)
-      || !reel_search_apply (txn, ev, error) || !reel_audit_apply (txn, ev, error)
-      || !reel_quotas_apply (txn, ev, error) || !reel_reports_apply (txn, ev, error))
-    return FALSE;
   if (g_str_equal (ev->type, "user.role_set"))
     return reel_roles_apply_set (txn, ev, error);
-  if (g_str_has_prefix (ev->type, "invite."))
-    return reel_invites_apply (txn, ev, error);
   if (g_str_has_prefix (ev->type, "user.") || g_str_has_prefix (ev->type, "session.")
       || g_str_has_prefix (ev->type, "password_reset."))
     return reel_users_apply (txn, ev, error);
+  return TRUE;
+}
+
+static gboolean
+invites_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  return !g_str_has_prefix (ev->type, "invite.") || reel_invites_apply (txn, ev, error);
+}
+
+static gboolean
+videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
   if (g_str_has_prefix (ev->type, "video.") || g_str_equal (ev->type, "chunk.transcoded")
       || g_str_equal (ev->type, "audio.transcoded"))
     return reel_videos_apply (txn, ev, error);
-  if (g_str_has_prefix (ev->type, "live."))
-    return reel_live_apply (txn, ev, error);
-  /* A type this version does not know (written by a newer node) is skipped,
-   * not an error: the newer node's projection handles it. */
+  return TRUE;
+}
+
+static gboolean
+live_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  return !g_str_has_prefix (ev->type, "live.") || reel_live_apply (txn, ev, error);
+}
+
+#define PROJECTION(n, dbs, rows, apply)                                                            \
+  static const ReelProjection n##_projection                                                       \
+      = { #n, dbs, G_N_ELEMENTS (dbs), rows, G_N_ELEMENTS (rows), apply }
+#define PROJECTION_NO_ROWS(n, dbs, apply)                                                          \
+  static const ReelProjection n##_projection = { #n, dbs, G_N_ELEMENTS (dbs), NULL, 0, apply }
+
+PROJECTION (subscriptions, subscriptions_dbs, subscriptions_rows, reel_subscriptions_apply);
+PROJECTION (channels, channels_dbs, channels_rows, reel_channels_apply);
+PROJECTION (notifications, notifications_dbs, notifications_rows, reel_notifications_apply);
+PROJECTION (comments, comments_dbs, comments_rows, reel_comments_apply);
+PROJECTION (search, search_dbs, search_rows, reel_search_apply);
+PROJECTION_NO_ROWS (audit, audit_dbs, reel_audit_apply);
+PROJECTION_NO_ROWS (quotas, quotas_dbs, reel_quotas_apply);
+PROJECTION_NO_ROWS (reports, reports_dbs, reel_reports_apply);
+PROJECTION_NO_ROWS (invites, invites_dbs, invites_apply);
+PROJECTION_NO_ROWS (users, users_dbs, users_apply);
+PROJECTION_NO_ROWS (videos, videos_dbs, videos_apply);
+PROJECTION (live, live_dbs, live_rows, live_apply);
+
+const ReelProjection *const *
+reel_projections (void)
+{
+  /* The order of the single projection of earlier versions, so a log
+   * projects exactly as it did while some projections still read others'
+   * tables. */
+  static const ReelProjection *const all[] = { &subscriptions_projection,
+                                               &channels_projection,
+                                               &notifications_projection,
+                                               &comments_projection,
+                                               &search_projection,
+                                               &audit_projection,
+                                               &quotas_projection,
+                                               &reports_projection,
+                                               &users_projection,
+                                               &invites_projection,
+                                               &videos_projection,
+                                               &live_projection,
+                                               NULL };
+  return all;
+}
+
+const ReelProjection *
+reel_projection_find (const char *name)
+{
+  for (const ReelProjection *const *p = reel_projections (); *p; p++)
+    if (g_str_equal ((*p)->name, name))
+      return *p;
+  return NULL;
+}
+
+gboolean
+reel_projection_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  for (const ReelProjection *const *p = reel_projections (); *p; p++)
+    if (!(*p)->apply (txn, ev, error))
+      return FALSE;
   return TRUE;
 }

@@ -1,8 +1,13 @@
-/* The core projection: the read models built from the event log (users,
+/* The core projections: the read models built from the event log (users,
  * sessions, videos, subscriptions, channels, notifications, comments,
- * search). One entry point
- * applies one event inside the caller's write transaction, dispatching by
- * event type to the module that owns that aggregate. */
+ * search, ...). Like the viewer-action projections (action_projection.h),
+ * each is described by one descriptor: its name, the tables it owns, the
+ * rows it owns in the shared tables (COUNTERS, META), and its apply
+ * function; each keeps its own checkpoint ("applied:<name>" in META), so
+ * one can be dropped and replayed alone (reeld --rebuild --only NAME) and a
+ * projection a later version adds catches up by itself. The projector
+ * (daemon/projector.c) applies an event to every projection whose
+ * checkpoint is behind it, all inside one write transaction per batch. */
 #pragma once
 
 #include "bus/events.h"
@@ -10,12 +15,45 @@
 
 G_BEGIN_DECLS
 
-/* Its name in META ("applied:<name>") and in consumer names. */
+/* The name of the projections as a group: "applied:core" in META is the
+ * sequence every core projection has applied (what read-your-writes waits
+ * for, and the one checkpoint of data directories from before the split),
+ * and the consumer name. */
 #define REEL_PROJECTION_CORE "core"
 
 /* Applies ev. A malformed event is reported with REEL_ERROR_INVALID (the
  * caller skips it: the log cannot be changed, and one bad event must not
- * stop every read model); any other error aborts the transaction. */
+ * stop every read model); any other error aborts the transaction. An event
+ * type the projection does not handle is no error. */
+typedef gboolean (*ReelProjectionApplyFunc) (ReelTxn *txn, const ReelEvent *ev, GError **error);
+
+/* Rows a projection owns in a table it shares with others: those whose key
+ * starts with prefix. */
+typedef struct
+{
+  ReelDb db;
+  const char *prefix;
+} ReelProjectionRows;
+
+typedef struct
+{
+  const char *name;  /* checkpoint name: "applied:<name>" */
+  const ReelDb *dbs; /* the tables it owns whole: what a rebuild empties */
+  guint n_dbs;
+  const ReelProjectionRows *rows; /* its rows in shared tables: emptied too */
+  guint n_rows;
+  ReelProjectionApplyFunc apply;
+} ReelProjection;
+
+/* Every core projection, NULL-terminated, in the order the projector
+ * applies them (no projection reads another's tables, so the order only
+ * has to be fixed, not meaningful). */
+const ReelProjection *const *reel_projections (void);
+/* One by name, or NULL. */
+const ReelProjection *reel_projection_find (const char *name);
+
+/* Applies ev to every core projection in turn (for tests and tools that
+ * keep no per-projection checkpoints). */
 gboolean reel_projection_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
 
 G_END_DECLS

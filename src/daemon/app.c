@@ -200,32 +200,42 @@ reel_daemon_stop (ReelDaemon *d)
   g_free (d);
 }
 
-/* The action projections named in only ("views,analytics"; NULL = all),
+/* The projections named in only ("views,comments"; NULL = all): the
+ * action ones into actions and the core ones into core, each
  * NULL-terminated. */
-static GPtrArray *
-select_projections (const char *only, GError **error)
+static gboolean
+select_projections (const char *only, GPtrArray *actions, GPtrArray *core, GError **error)
 {
-  GPtrArray *out = g_ptr_array_new ();
   g_auto (GStrv) names = g_strsplit (only ? only : "", ",", -1);
   if (!only)
-    for (const ReelActionProjection *const *p = reel_action_projections (); *p; p++)
-      g_ptr_array_add (out, (gpointer)*p);
+    {
+      for (const ReelActionProjection *const *p = reel_action_projections (); *p; p++)
+        g_ptr_array_add (actions, (gpointer)*p);
+      for (const ReelProjection *const *p = reel_projections (); *p; p++)
+        g_ptr_array_add (core, (gpointer)*p);
+    }
   for (guint i = 0; names[i]; i++)
     {
-      const ReelActionProjection *p = reel_action_projection_find (g_strstrip (names[i]));
-      if (!p)
+      const char *name = g_strstrip (names[i]);
+      gconstpointer a = reel_action_projection_find (name), c = reel_projection_find (name);
+      GPtrArray *into = a ? actions : core;
+      if (!a && !c)
         {
+          g_autoptr (GString) known = g_string_new (NULL);
+          for (const ReelProjection *const *p = reel_projections (); *p; p++)
+            g_string_append_printf (known, "%s, ", (*p)->name);
+          for (const ReelActionProjection *const *p = reel_action_projections (); *p; p++)
+            g_string_append_printf (known, "%s%s", (*p)->name, p[1] ? ", " : "");
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                       "no projection \"%s\" to rebuild alone (known: views, analytics, related)",
-                       names[i]);
-          g_ptr_array_unref (out);
-          return NULL;
+                       "no projection \"%s\" to rebuild alone (known: %s)", name, known->str);
+          return FALSE;
         }
-      if (!g_ptr_array_find (out, p, NULL))
-        g_ptr_array_add (out, (gpointer)p);
+      if (!g_ptr_array_find (into, a ? a : c, NULL))
+        g_ptr_array_add (into, (gpointer)(a ? a : c));
     }
-  g_ptr_array_add (out, NULL);
-  return out;
+  g_ptr_array_add (actions, NULL);
+  g_ptr_array_add (core, NULL);
+  return TRUE;
 }
 
 /* Waits until every action consumer has applied seq. */
@@ -249,47 +259,63 @@ wait_action_consumers (ReelDaemon *d, guint64 seq, GError **error)
   return TRUE;
 }
 
+/* Starts the projector and waits until every core projection has applied
+ * the log up to last. */
+static gboolean
+wait_projector (ReelDaemon *d, const char *key, guint64 last, GError **error)
+{
+  d->projector = reel_projector_start (d->bus, d->store, key);
+  if (reel_watermark_wait_sync (reel_projector_watermark (d->projector), last, REBUILD_TIMEOUT_MS))
+    return TRUE;
+  g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
+               "rebuild stopped at sequence %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT,
+               reel_watermark_reached (reel_projector_watermark (d->projector)), last);
+  return FALSE;
+}
+
 gboolean
 reel_daemon_rebuild (const ReelConfig *cfg, const char *only, guint64 *n_events, guint64 *n_actions,
                      GError **error)
 {
   ReelDaemon *d = g_new0 (ReelDaemon, 1);
   g_autofree char *key = node_key (cfg);
-  g_autoptr (GPtrArray) projections = select_projections (only, error);
+  g_autoptr (GPtrArray) actions = g_ptr_array_new ();
+  g_autoptr (GPtrArray) core = g_ptr_array_new ();
   guint64 last = 0, last_action = 0;
-  gboolean ok = projections && open_parts (d, cfg, error)
+  gboolean ok = select_projections (only, actions, core, error) && open_parts (d, cfg, error)
                 && reel_bus_stream_last_seq (d->bus, REEL_STREAM_EVENTS, &last, error)
                 && reel_bus_stream_last_seq (d->bus, REEL_STREAM_ACTIONS, &last_action, error);
 
   if (ok && !only)
     {
-      /* Everything: the core projection first, then the action ones. */
+      /* Everything: the core projections first, then the action ones. */
       /* Then the streams' origins are recorded again, as at any start. */
       ok = reel_store_drop_all (d->store, error)
-           && reel_checkpoints_verify (d->bus, d->store, error);
-      if (ok)
-        {
-          d->projector = reel_projector_start (d->bus, d->store, key);
-          ok = reel_watermark_wait_sync (reel_projector_watermark (d->projector), last,
-                                         REBUILD_TIMEOUT_MS);
-          if (!ok)
-            g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
-                         "rebuild stopped at sequence %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT,
-                         reel_watermark_reached (reel_projector_watermark (d->projector)), last);
-        }
+           && reel_checkpoints_verify (d->bus, d->store, error)
+           && wait_projector (d, key, last, error);
     }
-  for (guint i = 0; ok && only && projections->pdata[i]; i++)
+  if (ok && only && core->pdata[0])
     {
-      const ReelActionProjection *p = projections->pdata[i];
+      /* Some core projections: dropped alone (a data directory from before
+       * their own checkpoints is split first, so the others keep theirs);
+       * the projector replays the log into them while the others skip it. */
+      ok = reel_checkpoints_split (d->store, error);
+      for (guint i = 0; ok && core->pdata[i]; i++)
+        ok = reel_checkpoints_drop (d->store, core->pdata[i], error);
+      ok = ok && wait_projector (d, key, last, error);
+    }
+  for (guint i = 0; ok && only && actions->pdata[i]; i++)
+    {
+      const ReelActionProjection *p = actions->pdata[i];
       ok = reel_store_drop_projection (d->store, p->name, p->dbs, p->n_dbs, error);
     }
   if (ok)
     {
-      start_action_consumers (d, cfg, (const ReelActionProjection *const *)projections->pdata, key);
+      start_action_consumers (d, cfg, (const ReelActionProjection *const *)actions->pdata, key);
       ok = wait_action_consumers (d, last_action, error);
     }
-  *n_events = only ? 0 : last;
-  *n_actions = last_action;
+  *n_events = core->pdata[0] ? last : 0;
+  *n_actions = actions->pdata[0] ? last_action : 0;
   reel_daemon_stop (d);
   return ok;
 }

@@ -17,9 +17,10 @@ void reel_daemon_stop (ReelDaemon *d);
 
 /* Drops every projection and replays the whole event log, then the
  * retained viewer actions, into LMDB. With only (comma-separated names of
- * action projections: views, analytics, related), drops and replays just
- * those from the actions stream. Reports how many events (0 with only) and
- * actions the streams held. */
+ * core projections, app/projection.h, or action projections: views,
+ * analytics, related), drops and replays just those from their stream, the
+ * others untouched. Reports how many events and actions were replayed (0
+ * for a stream none of them reads). */
 gboolean reel_daemon_rebuild (const ReelConfig *cfg, const char *only, guint64 *n_events,
                               guint64 *n_actions, GError **error);
 

@@ -77,22 +77,64 @@ record_origins (ReelStore *store, const Log *logs, guint n, GError **error)
   return reel_txn_commit (g_steal_pointer (&txn), error);
 }
 
-/* The core projection's tables: all but META and the action projections'. */
-static GArray *
-core_dbs (void)
+static char *
+applied_key (const char *projection)
 {
-  GArray *dbs = g_array_new (FALSE, FALSE, sizeof (ReelDb));
-  const ReelActionProjection *const *actions = reel_action_projections ();
-  for (ReelDb db = 0; db < REEL_DB_COUNT; db++)
+  return g_strconcat ("applied:", projection, NULL);
+}
+
+gboolean
+reel_checkpoints_split (ReelStore *store, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, TRUE, error);
+  const ReelProjection *const *all = reel_projections ();
+  guint64 core;
+
+  if (!txn)
+    return FALSE;
+  core = reel_txn_get_applied (txn, REEL_PROJECTION_CORE);
+  for (guint i = 0; all[i]; i++)
+    if (reel_txn_get_applied (txn, all[i]->name))
+      return TRUE; /* split already (a missing one is a new projection) */
+  if (!core)
+    return TRUE; /* nothing applied yet */
+  for (guint i = 0; all[i]; i++)
+    if (!reel_txn_set_applied (txn, all[i]->name, core, error))
+      return FALSE;
+  return reel_txn_commit (g_steal_pointer (&txn), error);
+}
+
+gboolean
+reel_checkpoints_drop (ReelStore *store, const ReelProjection *p, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, TRUE, error);
+  g_autofree char *key = applied_key (p->name);
+  g_autofree char *core = applied_key (REEL_PROJECTION_CORE);
+
+  if (!txn)
+    return FALSE;
+  for (guint i = 0; i < p->n_dbs; i++)
+    if (!reel_txn_drop (txn, p->dbs[i], error))
+      return FALSE;
+  for (guint i = 0; i < p->n_rows; i++)
     {
-      gboolean theirs = db == REEL_DB_META;
-      for (guint i = 0; actions[i] && !theirs; i++)
-        for (guint j = 0; j < actions[i]->n_dbs && !theirs; j++)
-          theirs = actions[i]->dbs[j] == db;
-      if (!theirs)
-        g_array_append_val (dbs, db);
+      const char *prefix = p->rows[i].prefix;
+      g_autoptr (GPtrArray) keys
+          = reel_txn_keys (txn, p->rows[i].db, prefix, strlen (prefix), error);
+      if (!keys)
+        return FALSE;
+      for (guint j = 0; j < keys->len; j++)
+        {
+          gsize len;
+          const void *k = g_bytes_get_data (keys->pdata[j], &len);
+          if (!reel_txn_del (txn, p->rows[i].db, k, len, error))
+            return FALSE;
+        }
     }
-  return dbs;
+  /* The group's checkpoint is the least of its members': now nothing. */
+  return reel_txn_del (txn, REEL_DB_META, key, strlen (key), error)
+         && reel_txn_del (txn, REEL_DB_META, core, strlen (core), error)
+         && reel_txn_commit (g_steal_pointer (&txn), error);
 }
 
 gboolean
@@ -100,19 +142,27 @@ reel_checkpoints_verify (ReelBus *bus, ReelStore *store, GError **error)
 {
   const ReelActionProjection *const *actions = reel_action_projections ();
   Log logs[2];
-  g_autofree char *core_lost = NULL;
+  const ReelProjection *const *core = reel_projections ();
+  gboolean core_lost = FALSE;
 
   reel_metrics_declare ("reel_projection_rebuilds_total", REEL_METRIC_COUNTER,
                         "Projections rebuilt at start-up because the log no longer backed them");
   if (!read_log (bus, store, REEL_STREAM_EVENTS, &logs[0], error)
       || !read_log (bus, store, REEL_STREAM_ACTIONS, &logs[1], error))
     return FALSE;
-  if ((core_lost = lost_because (store, REEL_PROJECTION_CORE, &logs[0])))
+  if (!reel_checkpoints_split (store, error))
+    return FALSE;
+  /* Each core projection by its own checkpoint; reported as the group, as
+   * they all follow the one event log. */
+  for (guint i = 0; core[i]; i++)
     {
-      g_autoptr (GArray) dbs = core_dbs ();
-      report (REEL_PROJECTION_CORE, core_lost);
-      if (!reel_store_drop_projection (store, REEL_PROJECTION_CORE, (const ReelDb *)dbs->data,
-                                       dbs->len, error))
+      g_autofree char *why = lost_because (store, core[i]->name, &logs[0]);
+      if (!why)
+        continue;
+      if (!core_lost)
+        report (REEL_PROJECTION_CORE, why);
+      core_lost = TRUE;
+      if (!reel_checkpoints_drop (store, core[i], error))
         return FALSE;
     }
   for (guint i = 0; actions[i]; i++)

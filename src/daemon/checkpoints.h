@@ -19,12 +19,24 @@
 #pragma once
 
 #include "app/action_projection.h"
+#include "app/projection.h"
 #include "bus/bus.h"
 #include "store/store.h"
 
 G_BEGIN_DECLS
 
-/* Checks the core projection against REEL_EVENTS and every action
+/* A data directory from before the core projections had checkpoints of
+ * their own holds only "applied:core": each core projection starts from it
+ * (written once; afterwards a projection without a checkpoint is a new one
+ * and is built from the start of the log). */
+gboolean reel_checkpoints_split (ReelStore *store, GError **error);
+
+/* Empties one core projection (its tables, its rows in shared tables, its
+ * checkpoint and the group's) in one transaction, so the projector
+ * rebuilds it from the log while the others skip what they have. */
+gboolean reel_checkpoints_drop (ReelStore *store, const ReelProjection *p, GError **error);
+
+/* Checks the core projections against REEL_EVENTS and every action
  * projection against REEL_ACTIONS, drops what the log no longer backs, and
  * records the streams' origins. Call it before any projection starts. */
 gboolean reel_checkpoints_verify (ReelBus *bus, ReelStore *store, GError **error);

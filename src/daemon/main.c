@@ -1,8 +1,9 @@
 /* reeld: the reel service. Parses the command line and config file, starts
  * the roles (daemon/app.c), runs the GLib main loop until SIGINT/SIGTERM,
  * then shuts down cleanly. `reeld --rebuild` replays the log (and the viewer
- * actions) and exits; `--rebuild --only analytics` rebuilds one action
- * projection. */
+ * actions) and exits; `--rebuild --only analytics` rebuilds one
+ * projection (any core or action projection, app/projection.h and
+ * app/action_projection.h). */
 #include "core/config.h"
 #include "daemon/app.h"
 
@@ -41,8 +42,9 @@ main (int argc, char **argv)
       "Drop the read models, replay the event log and the viewer actions into them, and exit",
       NULL },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only,
-      "With --rebuild: rebuild only these projections of the viewer actions",
-      "views,analytics,related" },
+      "With --rebuild: rebuild only these projections (users, videos, comments, ..., views, "
+      "analytics, related)",
+      "NAME,..." },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL },
   };
@@ -100,8 +102,12 @@ main (int argc, char **argv)
           g_printerr ("reeld: rebuild failed: %s\n", error->message);
           return 1;
         }
-      if (only)
+      if (only && !n)
         printf ("reeld: rebuilt %s from %" G_GUINT64_FORMAT " viewer actions\n", only, n_actions);
+      else if (only)
+        printf ("reeld: rebuilt %s from %" G_GUINT64_FORMAT " events and %" G_GUINT64_FORMAT
+                " viewer actions\n",
+                only, n, n_actions);
       else
         printf ("reeld: rebuilt the read models from %" G_GUINT64_FORMAT
                 " events and %" G_GUINT64_FORMAT " viewer actions\n",

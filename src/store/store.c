@@ -333,6 +333,12 @@ reel_store_drop_all (ReelStore *store, GError **error)
 }
 
 gboolean
+reel_txn_drop (ReelTxn *txn, ReelDb db, GError **error)
+{
+  return check (mdb_drop (txn->txn, txn->store->dbi[db], 0), "drop", error);
+}
+
+gboolean
 reel_store_drop_projection (ReelStore *store, const char *projection, const ReelDb *dbs,
                             guint n_dbs, GError **error)
 {

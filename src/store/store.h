@@ -118,6 +118,10 @@ GPtrArray *reel_txn_keys (ReelTxn *txn, ReelDb db, const void *prefix, gsize pre
 /* Empties every database, so the projections can be rebuilt from the log. */
 gboolean reel_store_drop_all (ReelStore *store, GError **error);
 
+/* Empties one database inside a write transaction (a projection dropped
+ * together with its rows in shared tables, atomically). */
+gboolean reel_txn_drop (ReelTxn *txn, ReelDb db, GError **error);
+
 /* Empties the databases of one projection and forgets its checkpoint
  * ("applied:<projection>"), so that projection alone can be rebuilt. */
 gboolean reel_store_drop_projection (ReelStore *store, const char *projection, const ReelDb *dbs,

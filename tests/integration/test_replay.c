@@ -12,7 +12,9 @@
  *                          one the old version wrote. Tables a later version
  *                          adds (new projections) may be there besides;
  *                          every table of the recorded dump must be
- *                          identical. */
+ *                          identical, and the checkpoints of single core
+ *                          projections (new with them) all equal the
+ *                          group's "applied:core". */
 #include "harness.h"
 #include "replay.h"
 
@@ -45,6 +47,38 @@ databases (const char *dump)
   return dbs;
 }
 
+/* dump without the checkpoints ("applied:<name>" rows of meta) that
+ * expected does not hold, each asserted equal to "applied:core": the core
+ * projections' own checkpoints, which the recorded version did not keep. */
+static char *
+without_new_checkpoints (const char *dump, const char *expected)
+{
+  g_auto (GStrv) lines = g_strsplit (dump, "\n", -1);
+  GString *out = g_string_new (NULL);
+  const char *core = NULL;
+  guint n_new = 0;
+  for (guint i = 0; lines[i] && lines[i + 1]; i++)
+    if (g_str_equal (lines[i], " applied:core"))
+      core = lines[i + 1];
+  g_assert_nonnull (core);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_autofree char *row = g_strconcat ("\n", lines[i], "\n", NULL);
+      if (g_str_has_prefix (lines[i], " applied:") && lines[i + 1] && !strstr (expected, row))
+        {
+          g_assert_cmpstr (lines[i + 1], ==, core);
+          n_new++;
+          i++; /* and its value */
+          continue;
+        }
+      g_string_append (out, lines[i]);
+      if (lines[i + 1])
+        g_string_append_c (out, '\n');
+    }
+  g_assert_cmpuint (n_new, >, 0);
+  return g_string_free (out, FALSE);
+}
+
 /* Only the databases of expected, taken from dump (to show a diff of). */
 static char *
 only_recorded (const char *dump, GHashTable *expected)
@@ -65,7 +99,8 @@ test_recorded_log (void)
 {
   g_autofree char *events = fixture ("events.jsonl");
   g_autofree char *expected = fixture ("expected.dump");
-  g_autofree char *dump = reel_test_replay_log (events);
+  g_autofree char *replayed = reel_test_replay_log (events);
+  g_autofree char *dump = without_new_checkpoints (replayed, expected);
 
   /* The fixture holds a ready video with its chunks, a failed one, a
    * comment and a subscription: the records the typed model rewrote. */
