@@ -251,45 +251,46 @@ reel_channels_latest (ReelStore *store, const ReelPage *page, GError **error)
 
 /* --- projection --- */
 
+/* The projection reads only its own tables and the event: video.ready
+ * names the owner, and CHANNEL_LISTED remembers where each video was
+ * listed (and that a deleted one is gone, so a late video.ready of a
+ * video deleted first lists nothing). */
 gboolean
 reel_channels_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   gboolean ready = g_str_equal (ev->type, "video.ready");
-  g_autoptr (ReelVideo) video = NULL;
-  g_autoptr (GError) local = NULL;
   g_autoptr (GBytes) key = NULL;
   g_autofree char *counter = NULL;
-  const char *id;
-  gint64 published;
+  const char *id, *owner;
+  const void *listed;
+  gsize listed_len;
 
   if (!ready && !g_str_equal (ev->type, "video.deleted"))
     return TRUE;
   if (!(id = reel_videos_event_id (ev, error)))
     return FALSE;
-  video = reel_videos_load (txn, id, &local);
-  if (!video)
+  if (reel_txn_get (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), &listed, &listed_len, NULL))
     {
-      if (!local)
+      /* Listed already (video.ready is announced once), or deleted. */
+      if (ready || listed_len == 0)
         return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
+      /* The key starts with the owner's name and its NUL. */
+      counter = counter_name (listed);
+      return reel_txn_del (txn, REEL_DB_CHANNEL_VIDEOS, listed, listed_len, error)
+             && reel_counter_add (txn, counter, -1, error)
+             && reel_txn_put (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), "", 0, error);
     }
-  counter = counter_name (video->owner);
-  if (ready)
-    {
-      /* video.ready is announced once; ready_at says it was applied. */
-      if (video->ready_at)
-        return TRUE;
-      key = listing_key (video->owner, reel_json_time_us (ev->at), id);
-      return reel_txn_put (txn, REEL_DB_CHANNEL_VIDEOS, g_bytes_get_data (key, NULL),
-                           g_bytes_get_size (key), "", 0, error)
-             && reel_counter_add (txn, counter, 1, error);
-    }
-  if (!video->ready_at)
-    return TRUE; /* never published */
-  published = reel_json_time_us (video->ready_at);
-  key = listing_key (video->owner, published, id);
-  return reel_txn_del (txn, REEL_DB_CHANNEL_VIDEOS, g_bytes_get_data (key, NULL),
-                       g_bytes_get_size (key), error)
-         && reel_counter_add (txn, counter, -1, error);
+  if (!ready)
+    return reel_txn_put (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), "", 0, error);
+  if (!(owner = reel_json_get_string (ev->data, "owner", TRUE, error)))
+    return FALSE;
+  if (!reel_users_validate_username (owner, error))
+    return FALSE;
+  counter = counter_name (owner);
+  key = listing_key (owner, reel_json_time_us (ev->at), id);
+  return reel_txn_put (txn, REEL_DB_CHANNEL_VIDEOS, g_bytes_get_data (key, NULL),
+                       g_bytes_get_size (key), "", 0, error)
+         && reel_txn_put (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id),
+                          g_bytes_get_data (key, NULL), g_bytes_get_size (key), error)
+         && reel_counter_add (txn, counter, 1, error);
 }

@@ -1,7 +1,5 @@
 /* See notifications.h. */
 #include "app/notifications.h"
-#include "app/comments.h"
-#include "app/subscriptions.h"
 #include "app/users.h"
 #include "app/video/videos.h"
 #include "core/error.h"
@@ -69,6 +67,157 @@ about_video (const char *type, const ReelVideo *video)
   return rec;
 }
 
+/* --- what the projection remembers of the log ---
+ *
+ * Notifications read no other projection's tables (so they can be rebuilt
+ * alone, and the projections applied in any order): what they need to know
+ * of users, videos, comments and followers at the point of an event, they
+ * keep in NOTIFY_MEMORY, under one prefix per kind:
+ *   "u:" username               -> ""            an account was registered
+ *   "c:" comment id             -> its author    a comment that exists
+ *   "v:" video id               -> {owner, title, ready, failed}
+ *   "f:" channel \0 subscriber -> ""            who follows whom
+ * each kept from the same events, with the same checks, as the projection
+ * that owns that record (users, comments, videos, subscriptions). */
+
+#define MEMORY_USER "u:"
+#define MEMORY_COMMENT "c:"
+#define MEMORY_VIDEO "v:"
+#define MEMORY_FOLLOWER "f:"
+
+static GBytes *
+memory_key (const char *kind, const char *a, const char *b)
+{
+  GByteArray *k = g_byte_array_new ();
+  g_byte_array_append (k, (const guint8 *)kind, (guint)strlen (kind));
+  g_byte_array_append (k, (const guint8 *)a, (guint)strlen (a));
+  if (b)
+    {
+      g_byte_array_append (k, (const guint8 *)"", 1);
+      g_byte_array_append (k, (const guint8 *)b, (guint)strlen (b));
+    }
+  return g_byte_array_free_to_bytes (k);
+}
+
+static gboolean
+memory_has (ReelTxn *txn, GBytes *key, const void **value, gsize *len)
+{
+  return reel_txn_get (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (key, NULL),
+                       g_bytes_get_size (key), value, len, NULL);
+}
+
+static gboolean
+memory_put (ReelTxn *txn, GBytes *key, const char *value, GError **error)
+{
+  return reel_txn_put (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (key, NULL),
+                       g_bytes_get_size (key), value, strlen (value), error);
+}
+
+static gboolean
+memory_del (ReelTxn *txn, GBytes *key, GError **error)
+{
+  return reel_txn_del (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (key, NULL),
+                       g_bytes_get_size (key), error);
+}
+
+/* The remembered video, as a record holding what notifications show (id,
+ * owner, title) and whether it was announced or has failed. */
+static ReelVideo *
+memory_video (ReelTxn *txn, const char *id, gboolean *ready, gboolean *failed)
+{
+  g_autoptr (GBytes) key = memory_key (MEMORY_VIDEO, id, NULL);
+  g_autoptr (JsonObject) o = NULL;
+  ReelVideo *v;
+  if (!(o = reel_txn_get_json (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (key, NULL),
+                               g_bytes_get_size (key), NULL)))
+    return NULL;
+  v = reel_video_new (id);
+  v->owner = g_strdup (json_object_get_string_member_with_default (o, "owner", ""));
+  v->title = g_strdup (json_object_get_string_member_with_default (o, "title", ""));
+  *ready = json_object_get_boolean_member_with_default (o, "ready", FALSE);
+  *failed = json_object_get_boolean_member_with_default (o, "failed", FALSE);
+  return v;
+}
+
+static gboolean
+memory_put_video (ReelTxn *txn, const ReelVideo *v, gboolean ready, gboolean failed, GError **error)
+{
+  g_autoptr (GBytes) key = memory_key (MEMORY_VIDEO, v->id, NULL);
+  g_autoptr (JsonObject) o = json_object_new ();
+  json_object_set_string_member (o, "owner", v->owner);
+  json_object_set_string_member (o, "title", v->title ? v->title : "");
+  json_object_set_boolean_member (o, "ready", ready);
+  json_object_set_boolean_member (o, "failed", failed);
+  return reel_txn_put_json (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (key, NULL),
+                            g_bytes_get_size (key), o, error);
+}
+
+/* Keeps the memory from the events that change what it holds; reports
+ * nothing. */
+static gboolean
+remember (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *id = reel_json_get_string (ev->data, "video_id", FALSE, NULL);
+  if (g_str_equal (ev->type, "video.created"))
+    {
+      const char *owner = reel_json_get_string (ev->data, "owner", FALSE, NULL);
+      const char *title = reel_json_get_string (ev->data, "title", FALSE, NULL);
+      gboolean ready, failed;
+      g_autoptr (ReelVideo) seen = NULL;
+      ReelVideo v = { 0 };
+      if (!id || !owner || !reel_id_valid (id) || (seen = memory_video (txn, id, &ready, &failed)))
+        return TRUE;
+      v.id = (char *)id;
+      v.owner = (char *)owner;
+      v.title = (char *)title;
+      return memory_put_video (txn, &v, FALSE, FALSE, error);
+    }
+  if (g_str_equal (ev->type, "video.edited"))
+    {
+      const char *title = reel_json_get_string (ev->data, "title", FALSE, NULL);
+      gboolean ready, failed;
+      g_autoptr (ReelVideo) v
+          = id && title && reel_id_valid (id) ? memory_video (txn, id, &ready, &failed) : NULL;
+      if (!v)
+        return TRUE;
+      g_free (v->title);
+      v->title = g_strdup (title);
+      return memory_put_video (txn, v, ready, failed, error);
+    }
+  if (g_str_equal (ev->type, "video.deleted") || g_str_equal (ev->type, "video.upload_aborted"))
+    {
+      g_autoptr (GBytes) key
+          = id && reel_id_valid (id) ? memory_key (MEMORY_VIDEO, id, NULL) : NULL;
+      return !key || memory_del (txn, key, error);
+    }
+  if (g_str_equal (ev->type, "comment.deleted"))
+    {
+      const char *comment = reel_json_get_string (ev->data, "comment_id", FALSE, NULL);
+      g_autoptr (GBytes) key = comment ? memory_key (MEMORY_COMMENT, comment, NULL) : NULL;
+      return !key || memory_del (txn, key, error);
+    }
+  if (g_str_has_prefix (ev->type, "subscription."))
+    {
+      const char *subscriber = reel_json_get_string (ev->data, "subscriber", FALSE, NULL);
+      const char *channel = reel_json_get_string (ev->data, "channel", FALSE, NULL);
+      g_autoptr (GBytes) key = NULL, a = NULL, b = NULL;
+      if (!subscriber || !channel || !reel_users_validate_username (subscriber, NULL)
+          || !reel_users_validate_username (channel, NULL))
+        return TRUE;
+      key = memory_key (MEMORY_FOLLOWER, channel, subscriber);
+      if (g_str_equal (ev->type, "subscription.deleted"))
+        return memory_del (txn, key, error);
+      /* As the subscriptions projection: both accounts exist, not oneself. */
+      a = memory_key (MEMORY_USER, subscriber, NULL);
+      b = memory_key (MEMORY_USER, channel, NULL);
+      if (!g_str_equal (ev->type, "subscription.created") || g_str_equal (subscriber, channel)
+          || !memory_has (txn, a, NULL, NULL) || !memory_has (txn, b, NULL, NULL))
+        return TRUE;
+      return memory_put (txn, key, "", error);
+    }
+  return TRUE;
+}
+
 typedef struct
 {
   ReelTxn *txn;
@@ -78,11 +227,15 @@ typedef struct
 } FanOut;
 
 static gboolean
-notify_subscriber (const char *name, gpointer data)
+notify_subscriber (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+                   gpointer data)
 {
   FanOut *f = data;
   g_autoptr (JsonObject) rec = about_video ("new_video", f->video);
-  return notify (f->txn, name, f->ev, rec, &f->error);
+  const guint8 *nul = memchr (key, 0, key_len);
+  g_autofree char *name
+      = nul ? g_strndup ((const char *)nul + 1, key_len - (gsize)(nul + 1 - key)) : NULL;
+  return !name || notify (f->txn, name, f->ev, rec, &f->error);
 }
 
 static gboolean
@@ -91,37 +244,37 @@ apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
   const char *id = reel_videos_event_id (ev, error);
   g_autoptr (ReelVideo) video = NULL;
   g_autoptr (JsonObject) rec = NULL;
-  g_autoptr (GError) local = NULL;
+  g_autoptr (GBytes) followers = NULL;
+  gboolean ready = FALSE, failed = FALSE;
   const char *owner;
 
   if (!id)
     return FALSE;
-  if (!(video = reel_videos_load (txn, id, &local)))
-    {
-      if (!local)
-        return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
+  if (!(video = memory_video (txn, id, &ready, &failed)))
+    return TRUE;
   owner = video->owner;
   if (g_str_equal (ev->type, "video.failed"))
     {
       /* Several jobs of one video may give up: the first failure counts. */
-      if (reel_video_state_is_final (video->state))
+      if (ready || failed)
         return TRUE;
       rec = about_video ("video_failed", video);
       json_object_set_string_member (
           rec, "reason", json_object_get_string_member_with_default (ev->data, "reason", ""));
-      return notify (txn, owner, ev, rec, error);
+      return memory_put_video (txn, video, FALSE, TRUE, error)
+             && notify (txn, owner, ev, rec, error);
     }
-  /* video.ready: once (ready_at is set when the videos projection applies it). */
-  if (video->ready_at)
+  /* video.ready: once. */
+  if (ready)
     return TRUE;
   rec = about_video ("video_ready", video);
-  if (!notify (txn, owner, ev, rec, error))
+  if (!memory_put_video (txn, video, TRUE, failed, error) || !notify (txn, owner, ev, rec, error))
     return FALSE;
   FanOut f = { txn, ev, video, NULL };
-  if (!reel_subscriptions_foreach_subscriber (txn, owner, notify_subscriber, &f, error) || f.error)
+  followers = memory_key (MEMORY_FOLLOWER, owner, "");
+  if (!reel_txn_scan (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (followers, NULL),
+                      g_bytes_get_size (followers), NULL, 0, FALSE, notify_subscriber, &f, error)
+      || f.error)
     {
       if (f.error)
         g_propagate_error (error, f.error);
@@ -204,20 +357,27 @@ apply_comment (ReelTxn *txn, const ReelEvent *ev, GError **error)
   const char *video_id = reel_json_get_string (ev->data, "video_id", TRUE, error);
   const char *author = reel_json_get_string (ev->data, "author", TRUE, error);
   const char *reply_to = reel_json_get_string (ev->data, "reply_to", FALSE, NULL);
-  g_autoptr (JsonObject) seen = NULL, parent = NULL;
+  g_autoptr (GBytes) seen = NULL, parent = NULL;
   g_autoptr (ReelVideo) video = NULL;
-  const char *owner, *answered = NULL;
+  g_autofree char *answered = NULL;
+  const char *owner;
+  const void *value;
+  gsize len;
+  gboolean ready, failed;
 
   if (!id || !video_id || !author)
     return FALSE;
-  /* The comments projection applies this event after us: a comment it
-   * knows was notified already. */
-  if ((seen = reel_comments_load (txn, id)) || !reel_id_valid (video_id)
-      || !(video = reel_videos_load (txn, video_id, NULL)))
+  /* A comment remembered was notified already. */
+  seen = memory_key (MEMORY_COMMENT, id, NULL);
+  if (memory_has (txn, seen, NULL, NULL) || !reel_id_valid (video_id) || !reel_id_valid (id)
+      || !(video = memory_video (txn, video_id, &ready, &failed)))
     return TRUE;
+  if (!memory_put (txn, seen, author, error))
+    return FALSE;
   owner = video->owner;
-  if (reply_to && (parent = reel_comments_load (txn, reply_to)))
-    answered = json_object_get_string_member_with_default (parent, "author", NULL);
+  if (reply_to && (parent = memory_key (MEMORY_COMMENT, reply_to, NULL))
+      && memory_has (txn, parent, &value, &len))
+    answered = g_strndup (value, len);
   if (answered && !g_str_equal (answered, author))
     {
       g_autoptr (JsonObject) rec = about_video ("comment_reply", video);
@@ -256,6 +416,8 @@ apply_subscription (ReelTxn *txn, const ReelEvent *ev, GError **error)
 gboolean
 reel_notifications_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
+  if (!remember (txn, ev, error))
+    return FALSE;
   if (g_str_equal (ev->type, "comment.posted"))
     return apply_comment (txn, ev, error);
   if (g_str_equal (ev->type, "subscription.created"))
@@ -270,11 +432,15 @@ reel_notifications_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       g_autoptr (JsonObject) rec = NULL;
       if (!user)
         return FALSE;
-      /* Only the registration that created the account (the users
-       * projection has not applied this event yet). */
-      if (!reel_users_validate_username (user, NULL)
-          || reel_txn_get (txn, REEL_DB_USERS, user, strlen (user), NULL, NULL, NULL))
+      g_autoptr (GBytes) known = NULL;
+      /* Only the registration that created the account. */
+      if (!reel_users_validate_username (user, NULL))
         return TRUE;
+      known = memory_key (MEMORY_USER, user, NULL);
+      if (memory_has (txn, known, NULL, NULL))
+        return TRUE;
+      if (!memory_put (txn, known, "", error))
+        return FALSE;
       rec = json_object_new ();
       json_object_set_string_member (rec, "type", "welcome");
       return notify (txn, user, ev, rec, error);

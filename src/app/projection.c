@@ -27,9 +27,9 @@
 static const ReelDb subscriptions_dbs[] = { REEL_DB_SUBSCRIPTIONS, REEL_DB_SUBSCRIBERS };
 static const ReelProjectionRows subscriptions_rows[]
     = { { REEL_DB_COUNTERS, COUNTERS_SUBSCRIBERS } };
-static const ReelDb channels_dbs[] = { REEL_DB_CHANNEL_VIDEOS };
+static const ReelDb channels_dbs[] = { REEL_DB_CHANNEL_VIDEOS, REEL_DB_CHANNEL_LISTED };
 static const ReelProjectionRows channels_rows[] = { { REEL_DB_COUNTERS, COUNTERS_CHANNEL_VIDEOS } };
-static const ReelDb notifications_dbs[] = { REEL_DB_NOTIFICATIONS };
+static const ReelDb notifications_dbs[] = { REEL_DB_NOTIFICATIONS, REEL_DB_NOTIFY_MEMORY };
 static const ReelProjectionRows notifications_rows[] = { { REEL_DB_COUNTERS, COUNTERS_UNREAD } };
 static const ReelDb comments_dbs[]
     = { REEL_DB_COMMENTS, REEL_DB_COMMENT_IDS, REEL_DB_USER_COMMENTS };

@@ -973,8 +973,9 @@ reel_search_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
+  /* video.ready is announced once; a video in the index was indexed. */
   if (g_str_equal (ev->type, "video.ready"))
-    return rec->ready_at
+    return reel_txn_get (txn, REEL_DB_SEARCH_DOCS, id, strlen (id), NULL, NULL, NULL)
            || index_video (txn, id, rec, rec->title, rec->description ? rec->description : "",
                            error);
   /* video.edited: only published videos are in the index. */

@@ -309,13 +309,13 @@ reel_daemon_rebuild (const ReelConfig *cfg, const char *only, guint64 *n_events,
       const ReelActionProjection *p = actions->pdata[i];
       ok = reel_store_drop_projection (d->store, p->name, p->dbs, p->n_dbs, error);
     }
-  if (ok)
+  if (ok && actions->pdata[0])
     {
       start_action_consumers (d, cfg, (const ReelActionProjection *const *)actions->pdata, key);
       ok = wait_action_consumers (d, last_action, error);
     }
-  *n_events = core->pdata[0] ? last : 0;
-  *n_actions = actions->pdata[0] ? last_action : 0;
+  *n_events = ok && core->pdata[0] ? last : 0;
+  *n_actions = ok && actions->pdata[0] ? last_action : 0;
   reel_daemon_stop (d);
   return ok;
 }

@@ -45,6 +45,8 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_QUOTA_RECENT] = "quota_recent",
   [REEL_DB_REPORTS] = "reports",
   [REEL_DB_REPORTS_OPEN] = "reports_open",
+  [REEL_DB_CHANNEL_LISTED] = "channel_listed",
+  [REEL_DB_NOTIFY_MEMORY] = "notify_memory",
 };
 
 struct ReelStore

@@ -59,6 +59,8 @@ typedef enum
   REEL_DB_QUOTA_RECENT,       /* owner \0 time \0 video id -> u64 BE size (app/quotas.h) */
   REEL_DB_REPORTS,            /* report id -> report (JSON, app/reports.h) */
   REEL_DB_REPORTS_OPEN,       /* time \0 report id -> "": the moderators' queue */
+  REEL_DB_CHANNEL_LISTED,     /* video id -> its CHANNEL_VIDEOS key, "" once deleted */
+  REEL_DB_NOTIFY_MEMORY,      /* what notifications remember of the log (app/notifications.c) */
   REEL_DB_COUNT
 } ReelDb;
 

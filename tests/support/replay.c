@@ -92,15 +92,13 @@ without_origins (const char *dump)
   return g_string_free (out, FALSE);
 }
 
-char *
-reel_test_replay_log (const char *lines)
+ReelTestNats *
+reel_test_replay_into (const char *lines, const char *dir)
 {
   ReelTestNats *nats = reel_test_nats_start ();
-  g_autofree char *dir = reel_test_tmpdir ();
   g_auto (GStrv) rows = g_strsplit (lines, "\n", -1);
   natsConnection *nc = NULL;
   jsCtx *js = NULL;
-  g_autofree char *dump = NULL;
   guint published = 0;
 
   rebuild (dir, nats->auth_url);
@@ -131,7 +129,15 @@ reel_test_replay_log (const char *lines)
   natsConnection_Destroy (nc);
 
   rebuild (dir, nats->auth_url);
-  dump = reel_test_dump_lmdb (dir);
+  return nats;
+}
+
+char *
+reel_test_replay_log (const char *lines)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  ReelTestNats *nats = reel_test_replay_into (lines, dir);
+  g_autofree char *dump = reel_test_dump_lmdb (dir);
   reel_test_nats_stop (nats);
   reel_test_rmtree (dir);
   return without_origins (dump);

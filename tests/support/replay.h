@@ -20,5 +20,8 @@ char *reel_test_record_log (const char *url);
  * the streams' identity (origin:*, new with every server); the directory
  * is removed. */
 char *reel_test_replay_log (const char *lines);
+/* The same into dir, which is kept, as is the NATS server (returned) that
+ * holds the log, for further rebuilds of it. */
+ReelTestNats *reel_test_replay_into (const char *lines, const char *dir);
 
 G_END_DECLS
