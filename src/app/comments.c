@@ -453,14 +453,13 @@ apply_posted (ReelTxn *txn, const ReelEvent *ev, const char *video_id, const cha
   g_autoptr (GByteArray) by_user = g_byte_array_new ();
   g_autoptr (GBytes) key_bytes = NULL;
   g_autoptr (JsonObject) rec = json_object_new ();
-  g_autoptr (ReelVideo) video = NULL;
   g_autofree char *counter = counter_name (video_id);
 
   if (!text)
     return FALSE;
-  /* A repeat, or a comment on a video that is gone. */
+  /* A repeat, or a comment on a video that is gone (or never was). */
   if (reel_txn_get (txn, REEL_DB_COMMENT_IDS, id, REEL_ID_LEN, NULL, NULL, NULL)
-      || !(video = reel_videos_require (txn, video_id, NULL)))
+      || !reel_txn_get (txn, REEL_DB_COMMENT_VIDEOS, video_id, REEL_ID_LEN, NULL, NULL, NULL))
     return TRUE;
   if (thread)
     {
@@ -556,6 +555,20 @@ gboolean
 reel_comments_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   const char *video_id, *id;
+  /* The videos comments may be posted on: this projection reads no other's
+   * tables (COMMENT_VIDEOS mirrors which video records exist). */
+  if (g_str_equal (ev->type, "video.created") || g_str_equal (ev->type, "video.upload_aborted"))
+    {
+      if (!(video_id = reel_json_get_string (ev->data, "video_id", TRUE, error)))
+        return FALSE;
+      if (!reel_id_valid (video_id))
+        return TRUE;
+      /* As the videos projection: a video.created without an owner makes no video. */
+      if (g_str_equal (ev->type, "video.created") && json_object_has_member (ev->data, "owner"))
+        return reel_txn_put (txn, REEL_DB_COMMENT_VIDEOS, video_id, REEL_ID_LEN, "", 0, error);
+      return g_str_equal (ev->type, "video.created")
+             || reel_txn_del (txn, REEL_DB_COMMENT_VIDEOS, video_id, REEL_ID_LEN, error);
+    }
   if (g_str_equal (ev->type, "video.deleted"))
     {
       g_autofree char *counter = NULL;
@@ -566,7 +579,8 @@ reel_comments_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
         return TRUE;
       counter = counter_name (video_id);
       return delete_under (txn, video_id, REEL_ID_LEN, &n, error)
-             && reel_counter_add (txn, counter, -(gint64)n, error);
+             && reel_counter_add (txn, counter, -(gint64)n, error)
+             && reel_txn_del (txn, REEL_DB_COMMENT_VIDEOS, video_id, REEL_ID_LEN, error);
     }
   if (!g_str_has_prefix (ev->type, "comment."))
     return TRUE;

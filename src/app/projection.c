@@ -32,7 +32,7 @@ static const ReelProjectionRows channels_rows[] = { { REEL_DB_COUNTERS, COUNTERS
 static const ReelDb notifications_dbs[] = { REEL_DB_NOTIFICATIONS, REEL_DB_NOTIFY_MEMORY };
 static const ReelProjectionRows notifications_rows[] = { { REEL_DB_COUNTERS, COUNTERS_UNREAD } };
 static const ReelDb comments_dbs[]
-    = { REEL_DB_COMMENTS, REEL_DB_COMMENT_IDS, REEL_DB_USER_COMMENTS };
+    = { REEL_DB_COMMENTS, REEL_DB_COMMENT_IDS, REEL_DB_USER_COMMENTS, REEL_DB_COMMENT_VIDEOS };
 static const ReelProjectionRows comments_rows[] = { { REEL_DB_COUNTERS, COUNTERS_COMMENTS } };
 static const ReelDb search_dbs[]
     = { REEL_DB_SEARCH_POSTINGS, REEL_DB_SEARCH_TERMS, REEL_DB_SEARCH_DOCS };
@@ -81,24 +81,29 @@ live_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return !g_str_has_prefix (ev->type, "live.") || reel_live_apply (txn, ev, error);
 }
 
-#define PROJECTION(n, dbs, rows, apply)                                                            \
+#define PROJECTION(n, dbs, rows, apply, layout)                                                    \
   static const ReelProjection n##_projection                                                       \
-      = { #n, dbs, G_N_ELEMENTS (dbs), rows, G_N_ELEMENTS (rows), apply }
-#define PROJECTION_NO_ROWS(n, dbs, apply)                                                          \
-  static const ReelProjection n##_projection = { #n, dbs, G_N_ELEMENTS (dbs), NULL, 0, apply }
+      = { #n, dbs, G_N_ELEMENTS (dbs), rows, G_N_ELEMENTS (rows), apply, layout }
+#define PROJECTION_NO_ROWS(n, dbs, apply, layout)                                                  \
+  static const ReelProjection n##_projection                                                       \
+      = { #n, dbs, G_N_ELEMENTS (dbs), NULL, 0, apply, layout }
 
-PROJECTION (subscriptions, subscriptions_dbs, subscriptions_rows, reel_subscriptions_apply);
-PROJECTION (channels, channels_dbs, channels_rows, reel_channels_apply);
-PROJECTION (notifications, notifications_dbs, notifications_rows, reel_notifications_apply);
-PROJECTION (comments, comments_dbs, comments_rows, reel_comments_apply);
-PROJECTION (search, search_dbs, search_rows, reel_search_apply);
-PROJECTION_NO_ROWS (audit, audit_dbs, reel_audit_apply);
-PROJECTION_NO_ROWS (quotas, quotas_dbs, reel_quotas_apply);
-PROJECTION_NO_ROWS (reports, reports_dbs, reel_reports_apply);
-PROJECTION_NO_ROWS (invites, invites_dbs, invites_apply);
-PROJECTION_NO_ROWS (users, users_dbs, users_apply);
-PROJECTION_NO_ROWS (videos, videos_dbs, videos_apply);
-PROJECTION (live, live_dbs, live_rows, live_apply);
+/* Layout 2: channels, notifications and comments keep what they used to
+ * read from the videos, users and subscriptions tables (CHANNEL_LISTED,
+ * NOTIFY_MEMORY, COMMENT_VIDEOS). */
+
+PROJECTION (subscriptions, subscriptions_dbs, subscriptions_rows, reel_subscriptions_apply, 1);
+PROJECTION (channels, channels_dbs, channels_rows, reel_channels_apply, 2);
+PROJECTION (notifications, notifications_dbs, notifications_rows, reel_notifications_apply, 2);
+PROJECTION (comments, comments_dbs, comments_rows, reel_comments_apply, 2);
+PROJECTION (search, search_dbs, search_rows, reel_search_apply, 1);
+PROJECTION_NO_ROWS (audit, audit_dbs, reel_audit_apply, 1);
+PROJECTION_NO_ROWS (quotas, quotas_dbs, reel_quotas_apply, 1);
+PROJECTION_NO_ROWS (reports, reports_dbs, reel_reports_apply, 1);
+PROJECTION_NO_ROWS (invites, invites_dbs, invites_apply, 1);
+PROJECTION_NO_ROWS (users, users_dbs, users_apply, 1);
+PROJECTION_NO_ROWS (videos, videos_dbs, videos_apply, 1);
+PROJECTION (live, live_dbs, live_rows, live_apply, 1);
 
 const ReelProjection *const *
 reel_projections (void)

@@ -43,6 +43,11 @@ typedef struct
   const ReelProjectionRows *rows; /* its rows in shared tables: emptied too */
   guint n_rows;
   ReelProjectionApplyFunc apply;
+  /* What it stores and how: raised whenever that changes (a new table, a
+   * new kind of row). A data directory whose "layout:<name>" differs has
+   * the projection rebuilt from the log at start (daemon/checkpoints.h);
+   * before the core projections were split, every one had layout 1. */
+  guint layout;
 } ReelProjection;
 
 /* Every core projection, NULL-terminated, in the order the projector

@@ -297,9 +297,10 @@ reel_daemon_rebuild (const ReelConfig *cfg, const char *only, guint64 *n_events,
   if (ok && only && core->pdata[0])
     {
       /* Some core projections: dropped alone (a data directory from before
-       * their own checkpoints is split first, so the others keep theirs);
+       * their own checkpoints is split first, so the others keep theirs,
+       * and those stored in an older layout are rebuilt with them);
        * the projector replays the log into them while the others skip it. */
-      ok = reel_checkpoints_split (d->store, error);
+      ok = reel_checkpoints_upgrade (d->store, error);
       for (guint i = 0; ok && core->pdata[i]; i++)
         ok = reel_checkpoints_drop (d->store, core->pdata[i], error);
       ok = ok && wait_projector (d, key, last, error);

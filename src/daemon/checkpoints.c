@@ -33,6 +33,13 @@ read_log (ReelBus *bus, ReelStore *store, const char *stream, Log *log, GError *
   return TRUE;
 }
 
+static guint64
+stored_applied (ReelStore *store, const char *projection)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, NULL);
+  return txn ? reel_txn_get_applied (txn, projection) : 0;
+}
+
 /* Why projection's checkpoint is not backed by log, or NULL when it is. */
 static char *
 lost_because (ReelStore *store, const char *projection, const Log *log)
@@ -83,6 +90,32 @@ applied_key (const char *projection)
   return g_strconcat ("applied:", projection, NULL);
 }
 
+static char *
+layout_key (const char *projection)
+{
+  return g_strconcat ("layout:", projection, NULL);
+}
+
+static gboolean
+set_layout (ReelTxn *txn, const char *projection, guint layout, GError **error)
+{
+  g_autofree char *key = layout_key (projection);
+  guint8 v[8];
+  reel_store_key_u64 (v, layout);
+  return reel_txn_put (txn, REEL_DB_META, key, strlen (key), v, sizeof v, error);
+}
+
+static guint64
+get_layout (ReelStore *store, const char *projection)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, NULL);
+  g_autofree char *key = layout_key (projection);
+  return txn ? reel_txn_get_u64 (txn, REEL_DB_META, key, strlen (key)) : 0;
+}
+
+/* The layout every core projection had while they were one. */
+#define LAYOUT_BEFORE_SPLIT 1
+
 gboolean
 reel_checkpoints_split (ReelStore *store, GError **error)
 {
@@ -99,7 +132,8 @@ reel_checkpoints_split (ReelStore *store, GError **error)
   if (!core)
     return TRUE; /* nothing applied yet */
   for (guint i = 0; all[i]; i++)
-    if (!reel_txn_set_applied (txn, all[i]->name, core, error))
+    if (!reel_txn_set_applied (txn, all[i]->name, core, error)
+        || !set_layout (txn, all[i]->name, LAYOUT_BEFORE_SPLIT, error))
       return FALSE;
   return reel_txn_commit (g_steal_pointer (&txn), error);
 }
@@ -134,7 +168,38 @@ reel_checkpoints_drop (ReelStore *store, const ReelProjection *p, GError **error
   /* The group's checkpoint is the least of its members': now nothing. */
   return reel_txn_del (txn, REEL_DB_META, key, strlen (key), error)
          && reel_txn_del (txn, REEL_DB_META, core, strlen (core), error)
+         && set_layout (txn, p->name, p->layout, error)
          && reel_txn_commit (g_steal_pointer (&txn), error);
+}
+
+gboolean
+reel_checkpoints_upgrade (ReelStore *store, GError **error)
+{
+  const ReelProjection *const *core = reel_projections ();
+  if (!reel_checkpoints_split (store, error))
+    return FALSE;
+  for (guint i = 0; core[i]; i++)
+    {
+      guint64 layout = get_layout (store, core[i]->name);
+      g_autoptr (ReelTxn) txn = NULL;
+      if (layout == core[i]->layout)
+        continue;
+      if (layout == 0 && !stored_applied (store, core[i]->name))
+        {
+          /* Not built yet: it will be, in this layout. */
+          if (!(txn = reel_store_begin (store, TRUE, error))
+              || !set_layout (txn, core[i]->name, core[i]->layout, error)
+              || !reel_txn_commit (g_steal_pointer (&txn), error))
+            return FALSE;
+          continue;
+        }
+      g_message ("projection %s is stored in layout %" G_GUINT64_FORMAT
+                 ", this version writes layout %u: rebuilding it from the log",
+                 core[i]->name, layout, core[i]->layout);
+      if (!reel_checkpoints_drop (store, core[i], error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -150,7 +215,7 @@ reel_checkpoints_verify (ReelBus *bus, ReelStore *store, GError **error)
   if (!read_log (bus, store, REEL_STREAM_EVENTS, &logs[0], error)
       || !read_log (bus, store, REEL_STREAM_ACTIONS, &logs[1], error))
     return FALSE;
-  if (!reel_checkpoints_split (store, error))
+  if (!reel_checkpoints_upgrade (store, error))
     return FALSE;
   /* Each core projection by its own checkpoint; reported as the group, as
    * they all follow the one event log. */

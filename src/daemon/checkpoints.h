@@ -31,6 +31,11 @@ G_BEGIN_DECLS
  * and is built from the start of the log). */
 gboolean reel_checkpoints_split (ReelStore *store, GError **error);
 
+/* reel_checkpoints_split(), then every core projection stored in another
+ * layout than this version's (ReelProjection.layout) is dropped, so the
+ * projector rebuilds it from the log. Part of reel_checkpoints_verify(). */
+gboolean reel_checkpoints_upgrade (ReelStore *store, GError **error);
+
 /* Empties one core projection (its tables, its rows in shared tables, its
  * checkpoint and the group's) in one transaction, so the projector
  * rebuilds it from the log while the others skip what they have. */

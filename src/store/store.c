@@ -47,6 +47,7 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_REPORTS_OPEN] = "reports_open",
   [REEL_DB_CHANNEL_LISTED] = "channel_listed",
   [REEL_DB_NOTIFY_MEMORY] = "notify_memory",
+  [REEL_DB_COMMENT_VIDEOS] = "comment_videos",
 };
 
 struct ReelStore

@@ -21,6 +21,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   REEL_DB_META,     /* "applied:<projection>" -> u64 BE stream sequence;
+                     * "layout:<projection>" -> u64 BE its layout (app/projection.h);
                      * "origin:<stream>" -> u64 BE creation time (ns) of the
                      * stream applied (daemon/checkpoints.h) */
   REEL_DB_USERS,    /* username -> user record (JSON) */
@@ -61,6 +62,7 @@ typedef enum
   REEL_DB_REPORTS_OPEN,       /* time \0 report id -> "": the moderators' queue */
   REEL_DB_CHANNEL_LISTED,     /* video id -> its CHANNEL_VIDEOS key, "" once deleted */
   REEL_DB_NOTIFY_MEMORY,      /* what notifications remember of the log (app/notifications.c) */
+  REEL_DB_COMMENT_VIDEOS,     /* video id -> "": the videos comments may be posted on */
   REEL_DB_COUNT
 } ReelDb;
 

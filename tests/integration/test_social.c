@@ -18,11 +18,14 @@
  *   /social/email           exactly one welcome email, to the user who gave
  *                           an address
  *   /social/events          every event in the log matches its schema
- *   /social/rebuild         reeld --rebuild gives an identical dump    (acc. 4)
+ *   /social/rebuild         reeld --rebuild gives an identical dump    (acc. 4),
+ *                           and so does --rebuild --only NAME for each
+ *                           core projection (issue 17)
  *   /social/cleanup         the periodic sweep deletes an abandoned upload
  *                           and orphan blobs, and nothing referenced   (acc. 6)
  * The tests build on each other in this order (run the whole program). */
 #include "harness.h"
+#include "replay.h"
 
 #include <glib/gstdio.h>
 
@@ -960,6 +963,8 @@ test_rebuild (void)
   g_assert_cmpint (status, ==, 0);
   after = reel_test_dump_lmdb (S.dir);
   g_assert_cmpstr (before, ==, after);
+  /* And each core projection rebuilt alone gives the same tables. */
+  g_assert_cmpuint (reel_test_rebuild_each_alone (S.dir, S.nats->url, S.config), >=, 10);
 }
 
 /* --- acceptance 6 --- */

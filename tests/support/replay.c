@@ -142,3 +142,106 @@ reel_test_replay_log (const char *lines)
   reel_test_rmtree (dir);
   return without_origins (dump);
 }
+
+/* An mdb_dump text cut into its databases: name -> that database's text. */
+static GHashTable *
+dump_databases (const char *dump)
+{
+  GHashTable *dbs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_auto (GStrv) parts = g_strsplit (dump, "VERSION=", -1);
+  for (guint i = 0; parts[i]; i++)
+    {
+      const char *name = strstr (parts[i], "database=");
+      if (!name)
+        continue;
+      name += strlen ("database=");
+      g_hash_table_insert (dbs, g_strndup (name, strcspn (name, "\n")), g_strdup (parts[i]));
+    }
+  return dbs;
+}
+
+/* reeld --rebuild [--only only]; its output, and its exit status in *status. */
+static char *
+rebuild_only (const char *dir, const char *url, const char *config, const char *only, int *status)
+{
+  g_autofree char *arg_dir = g_strdup_printf ("--data-dir=%s", dir);
+  g_autofree char *arg_nats = g_strdup_printf ("--nats-url=%s", url);
+  g_autofree char *arg_config = config ? g_strdup_printf ("--config=%s", config) : NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer)reel_test_env ("REEL_TEST_REELD"));
+  g_ptr_array_add (argv, arg_dir);
+  g_ptr_array_add (argv, arg_nats);
+  if (arg_config)
+    g_ptr_array_add (argv, arg_config);
+  g_ptr_array_add (argv, "--rebuild");
+  if (only)
+    {
+      g_ptr_array_add (argv, "--only");
+      g_ptr_array_add (argv, (gpointer)only);
+    }
+  g_ptr_array_add (argv, NULL);
+  return reel_test_run ((const char *const *)argv->pdata, status);
+}
+
+guint
+reel_test_rebuild_each_alone (const char *dir, const char *url, const char *config)
+{
+  int status;
+  g_autofree char *refused = rebuild_only (dir, url, config, "no-such-projection", &status);
+  const char *known = refused ? strstr (refused, "(known: ") : NULL;
+  g_autofree char *list = NULL, *full = NULL;
+  g_auto (GStrv) names = NULL;
+  g_autoptr (GHashTable) want = NULL;
+  g_autoptr (GString) changed = g_string_new (NULL);
+  guint n_core = 0;
+
+  /* The names reeld knows: from its refusal of an unknown one. */
+  g_assert_cmpint (status, !=, 0);
+  g_assert_nonnull (known);
+  known += strlen ("(known: ");
+  list = g_strndup (known, strcspn (known, ")"));
+  names = g_strsplit (list, ", ", -1);
+  full = reel_test_dump_lmdb (dir);
+  want = dump_databases (full);
+  for (guint i = 0; names[i]; i++)
+    {
+      g_autofree char *out = rebuild_only (dir, url, config, names[i], &status);
+      g_autofree char *dump = NULL;
+      g_autoptr (GHashTable) got = NULL;
+      GHashTableIter it;
+      gpointer name, text;
+      gboolean same = TRUE;
+
+      if (status != 0)
+        g_printerr ("reeld --rebuild --only %s: %s\n", names[i], out ? out : "");
+      g_assert_cmpint (status, ==, 0);
+      /* The viewer-action projections replay no events. */
+      if (!strstr (out, " events and "))
+        continue;
+      n_core++;
+      dump = reel_test_dump_lmdb (dir);
+      got = dump_databases (dump);
+      g_assert_cmpuint (g_hash_table_size (got), ==, g_hash_table_size (want));
+      g_hash_table_iter_init (&it, want);
+      while (g_hash_table_iter_next (&it, &name, &text))
+        {
+          const char *again = g_hash_table_lookup (got, name);
+          if (g_strcmp0 (again, text) == 0)
+            continue;
+          g_printerr ("--rebuild --only %s changed table %s:\n--- full rebuild\n%s\n--- "
+                      "after\n%s\n",
+                      names[i], (char *)name, (char *)text, again);
+          g_string_append_printf (changed, " %s:%s", names[i], (char *)name);
+          same = FALSE;
+        }
+      if (!same)
+        {
+          /* Back to the full rebuild, so the next projection is judged alone. */
+          g_free (rebuild_only (dir, url, config, NULL, &status));
+          g_assert_cmpint (status, ==, 0);
+        }
+    }
+  /* Every projection is tried before failing, to name all that differ. */
+  g_assert_cmpstr (changed->str, ==, "");
+  return n_core;
+}

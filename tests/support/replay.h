@@ -23,5 +23,11 @@ char *reel_test_replay_log (const char *lines);
 /* The same into dir, which is kept, as is the NATS server (returned) that
  * holds the log, for further rebuilds of it. */
 ReelTestNats *reel_test_replay_into (const char *lines, const char *dir);
+/* For a data directory just rebuilt in full from the log at url (reeld not
+ * running; config: its --config or NULL): `reeld --rebuild --only NAME`
+ * for every projection reeld names, each of which must leave every table
+ * as the full rebuild left it. Returns how many core projections (those
+ * that replay events) were checked. */
+guint reel_test_rebuild_each_alone (const char *dir, const char *url, const char *config);
 
 G_END_DECLS
