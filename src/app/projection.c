@@ -24,7 +24,8 @@
 #define COUNTERS_SEARCH "search:"
 #define META_LIVE "live:"
 
-static const ReelDb subscriptions_dbs[] = { REEL_DB_SUBSCRIPTIONS, REEL_DB_SUBSCRIBERS };
+static const ReelDb subscriptions_dbs[]
+    = { REEL_DB_SUBSCRIPTIONS, REEL_DB_SUBSCRIBERS, REEL_DB_SUBSCRIPTION_USERS };
 static const ReelProjectionRows subscriptions_rows[]
     = { { REEL_DB_COUNTERS, COUNTERS_SUBSCRIBERS } };
 static const ReelDb channels_dbs[] = { REEL_DB_CHANNEL_VIDEOS, REEL_DB_CHANNEL_LISTED };
@@ -88,11 +89,11 @@ live_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   static const ReelProjection n##_projection                                                       \
       = { #n, dbs, G_N_ELEMENTS (dbs), NULL, 0, apply, layout }
 
-/* Layout 2: channels, notifications and comments keep what they used to
- * read from the videos, users and subscriptions tables (CHANNEL_LISTED,
- * NOTIFY_MEMORY, COMMENT_VIDEOS). */
+/* Layout 2: subscriptions, channels, notifications and comments keep what
+ * they used to read from the users, videos and subscriptions tables
+ * (SUBSCRIPTION_USERS, CHANNEL_LISTED, NOTIFY_MEMORY, COMMENT_VIDEOS). */
 
-PROJECTION (subscriptions, subscriptions_dbs, subscriptions_rows, reel_subscriptions_apply, 1);
+PROJECTION (subscriptions, subscriptions_dbs, subscriptions_rows, reel_subscriptions_apply, 2);
 PROJECTION (channels, channels_dbs, channels_rows, reel_channels_apply, 2);
 PROJECTION (notifications, notifications_dbs, notifications_rows, reel_notifications_apply, 2);
 PROJECTION (comments, comments_dbs, comments_rows, reel_comments_apply, 2);

@@ -226,6 +226,15 @@ reel_subscriptions_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   g_autofree char *counter = NULL, *since = NULL;
   gboolean present;
 
+  /* Which accounts exist, mirrored (SUBSCRIPTION_USERS) so this projection
+   * reads no other's tables; as the users projection, a registration of a
+   * name taken changes nothing. */
+  if (g_str_equal (ev->type, "user.registered"))
+    {
+      const char *user = reel_json_get_string (ev->data, "username", TRUE, error);
+      return user
+             && reel_txn_put (txn, REEL_DB_SUBSCRIPTION_USERS, user, strlen (user), "", 0, error);
+    }
   if (!subscribe && !g_str_equal (ev->type, "subscription.deleted"))
     return TRUE;
   if (!(subscriber = reel_json_get_string (ev->data, "subscriber", TRUE, error))
@@ -243,8 +252,10 @@ reel_subscriptions_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     {
       g_autoptr (JsonObject) rec = json_object_new ();
       g_autofree char *text = NULL;
-      g_autoptr (JsonObject) a = reel_users_load (txn, subscriber, NULL);
-      g_autoptr (JsonObject) b = reel_users_load (txn, channel, NULL);
+      gboolean a = reel_txn_get (txn, REEL_DB_SUBSCRIPTION_USERS, subscriber, strlen (subscriber),
+                                 NULL, NULL, NULL);
+      gboolean b = reel_txn_get (txn, REEL_DB_SUBSCRIPTION_USERS, channel, strlen (channel), NULL,
+                                 NULL, NULL);
       /* A repeat (two nodes raced), or a command the log cannot honour. */
       if (present || !a || !b || g_str_equal (subscriber, channel))
         return TRUE;

@@ -48,6 +48,7 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_CHANNEL_LISTED] = "channel_listed",
   [REEL_DB_NOTIFY_MEMORY] = "notify_memory",
   [REEL_DB_COMMENT_VIDEOS] = "comment_videos",
+  [REEL_DB_SUBSCRIPTION_USERS] = "subscription_users",
 };
 
 struct ReelStore

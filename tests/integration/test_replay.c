@@ -174,7 +174,8 @@ unsplit (const char *dir)
   g_autoptr (ReelStore) store = reel_store_open (lmdb, &error);
   g_autoptr (ReelTxn) txn = NULL;
   g_autoptr (GPtrArray) keys = NULL;
-  const ReelDb added[] = { REEL_DB_CHANNEL_LISTED, REEL_DB_NOTIFY_MEMORY, REEL_DB_COMMENT_VIDEOS };
+  const ReelDb added[] = { REEL_DB_CHANNEL_LISTED, REEL_DB_NOTIFY_MEMORY, REEL_DB_COMMENT_VIDEOS,
+                           REEL_DB_SUBSCRIPTION_USERS };
   guint n_removed = 0;
 
   g_assert_no_error (error);
