@@ -4,10 +4,11 @@
  * META), so a slow or rebuilt one holds no other back, and each can be
  * dropped and replayed alone (reeld --rebuild --only NAME). Each applies one
  * action at a time inside the consumer's write transaction (one per batch),
- * deterministically: from the action record and its own tables only. */
+ * deterministically: from the action record and its own tables only.
+ * The list of them is in app/projection.h, with the core projections. */
 #pragma once
 
-#include "app/actions.h"
+#include "app/action_record.h"
 #include "app/watch.h"
 
 G_BEGIN_DECLS
@@ -25,10 +26,5 @@ typedef struct
    * (views, which the public counters read) and catches up after. */
   gboolean background;
 } ReelActionProjection;
-
-/* Every action projection, NULL-terminated. */
-const ReelActionProjection *const *reel_action_projections (void);
-/* One by name, or NULL. */
-const ReelActionProjection *reel_action_projection_find (const char *name);
 
 G_END_DECLS

@@ -18,6 +18,7 @@
  * them exactly. Subject: reel.act.<video_id>; Nats-Msg-Id: the action's id. */
 #pragma once
 
+#include "app/action_record.h"
 #include "app/video/record.h"
 #include "bus/bus.h"
 #include "core/id.h"
@@ -26,52 +27,6 @@
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
-
-typedef enum
-{
-  REEL_ACTION_PLAY,
-  REEL_ACTION_PAUSE,
-  REEL_ACTION_SEEK,
-  REEL_ACTION_PROGRESS,
-  REEL_ACTION_ENDED,
-  REEL_ACTION_QUALITY_CHANGE,
-} ReelActionKind;
-
-/* What started a playback (play v2); v1 plays say nothing. */
-typedef enum
-{
-  REEL_TRIGGER_UNSPECIFIED,
-  REEL_TRIGGER_USER,
-  REEL_TRIGGER_AUTOPLAY,
-  REEL_TRIGGER_UP_NEXT,
-} ReelTrigger;
-
-#define REEL_ACTION_TOKEN_MAX 64
-#define REEL_ACTION_RENDITION_MAX 32
-/* Players' timelines can run a little past the probed duration (the audio
- * track is a few frames longer, or the last segment is padded): positions up
- * to this much beyond it are accepted and read as the end. */
-#define REEL_ACTION_POSITION_SLACK_NS ((gint64)1000000000)
-
-/* One action, parsed. Fixed-size fields: consumers parse tens of thousands
- * a second and allocate nothing per action. */
-typedef struct
-{
-  ReelActionKind kind;
-  guint v;
-  char id[REEL_ACTION_TOKEN_MAX + 1];
-  char video_id[REEL_ID_LEN + 1];
-  char session_id[REEL_ACTION_TOKEN_MAX + 1];
-  char rendition[REEL_ACTION_RENDITION_MAX + 1]; /* "" when not given */
-  gint64 position_ns;
-  gint64 from_ns; /* seek: where the jump started */
-  gint64 at_ms;   /* client clock */
-  ReelTrigger trigger;
-  /* From the record (zero before the action is accepted): */
-  char viewer[33];      /* username, "" when anonymous */
-  char received_at[32]; /* RFC 3339 UTC, microseconds */
-  gint64 duration_ns;
-} ReelAction;
 
 const char *reel_action_kind_name (ReelActionKind kind);
 const char *reel_action_trigger_name (ReelTrigger trigger);

@@ -1,5 +1,6 @@
 /* See analytics.h. */
 #include "app/analytics.h"
+#include "app/actions.h"
 #include "core/error.h"
 
 #include <stdio.h>

@@ -75,7 +75,7 @@ about_video (const char *type, const ReelVideo *video)
  * keep in NOTIFY_MEMORY, under one prefix per kind:
  *   "u:" username               -> ""            an account was registered
  *   "c:" comment id             -> its author    a comment that exists
- *   "v:" video id               -> {owner, title, ready, failed}
+ *   "v:" video id               -> {owner, title, announced, failure_notified}
  *   "f:" channel \0 subscriber -> ""            who follows whom
  * each kept from the same events, with the same checks, as the projection
  * that owns that record (users, comments, videos, subscriptions). */
@@ -134,8 +134,8 @@ memory_video (ReelTxn *txn, const char *id, gboolean *ready, gboolean *failed)
   v = reel_video_new (id);
   v->owner = g_strdup (json_object_get_string_member_with_default (o, "owner", ""));
   v->title = g_strdup (json_object_get_string_member_with_default (o, "title", ""));
-  *ready = json_object_get_boolean_member_with_default (o, "ready", FALSE);
-  *failed = json_object_get_boolean_member_with_default (o, "failed", FALSE);
+  *ready = json_object_get_boolean_member_with_default (o, "announced", FALSE);
+  *failed = json_object_get_boolean_member_with_default (o, "failure_notified", FALSE);
   return v;
 }
 
@@ -146,8 +146,8 @@ memory_put_video (ReelTxn *txn, const ReelVideo *v, gboolean ready, gboolean fai
   g_autoptr (JsonObject) o = json_object_new ();
   json_object_set_string_member (o, "owner", v->owner);
   json_object_set_string_member (o, "title", v->title ? v->title : "");
-  json_object_set_boolean_member (o, "ready", ready);
-  json_object_set_boolean_member (o, "failed", failed);
+  json_object_set_boolean_member (o, "announced", ready);
+  json_object_set_boolean_member (o, "failure_notified", failed);
   return reel_txn_put_json (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (key, NULL),
                             g_bytes_get_size (key), o, error);
 }

@@ -1,6 +1,11 @@
-/* See projection.h. The descriptors live here rather than beside each
- * module's apply function: this is the one list of who owns which table. */
+/* See projection.h. The core descriptors live here rather than beside each
+ * module's apply function: this is the one list of who owns which table
+ * (the action projections' descriptors are in their modules, listed here
+ * too, so no projection module includes the list). */
 #include "app/projection.h"
+#include "app/analytics.h"
+#include "app/related.h"
+#include "app/views.h"
 #include "app/channels.h"
 #include "app/comments.h"
 #include "app/notifications.h"
@@ -13,6 +18,7 @@
 #include "app/reports.h"
 #include "app/roles.h"
 #include "app/users.h"
+#include "app/video/lifecycle.h"
 #include "app/video/videos.h"
 
 /* Prefixes of the rows each projection owns in COUNTERS and META; they
@@ -70,6 +76,9 @@ invites_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 static gboolean
 videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
+  /* The lifecycle's events move the state machine (app/video/lifecycle.h). */
+  if (reel_lifecycle_handles (ev->type))
+    return reel_lifecycle_apply_event (txn, ev, error);
   if (g_str_has_prefix (ev->type, "video.") || g_str_equal (ev->type, "chunk.transcoded")
       || g_str_equal (ev->type, "audio.transcoded"))
     return reel_videos_apply (txn, ev, error);
@@ -132,6 +141,23 @@ const ReelProjection *
 reel_projection_find (const char *name)
 {
   for (const ReelProjection *const *p = reel_projections (); *p; p++)
+    if (g_str_equal ((*p)->name, name))
+      return *p;
+  return NULL;
+}
+
+const ReelActionProjection *const *
+reel_action_projections (void)
+{
+  static const ReelActionProjection *const all[]
+      = { &reel_views_projection, &reel_analytics_projection, &reel_related_projection, NULL };
+  return all;
+}
+
+const ReelActionProjection *
+reel_action_projection_find (const char *name)
+{
+  for (const ReelActionProjection *const *p = reel_action_projections (); *p; p++)
     if (g_str_equal ((*p)->name, name))
       return *p;
   return NULL;

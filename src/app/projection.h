@@ -10,6 +10,7 @@
  * checkpoint is behind it, all inside one write transaction per batch. */
 #pragma once
 
+#include "app/action_projection.h"
 #include "bus/events.h"
 #include "store/store.h"
 
@@ -56,6 +57,11 @@ typedef struct
 const ReelProjection *const *reel_projections (void);
 /* One by name, or NULL. */
 const ReelProjection *reel_projection_find (const char *name);
+
+/* Every action projection (app/action_projection.h), NULL-terminated. */
+const ReelActionProjection *const *reel_action_projections (void);
+/* One by name, or NULL. */
+const ReelActionProjection *reel_action_projection_find (const char *name);
 
 /* Applies ev to every core projection in turn (for tests and tools that
  * keep no per-projection checkpoints). */

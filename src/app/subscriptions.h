@@ -33,15 +33,6 @@ gboolean reel_subscriptions_unsubscribe (ReelBus *bus, ReelStore *store, const c
 char *reel_subscriptions_since (ReelTxn *txn, const char *subscriber, const char *channel);
 guint64 reel_subscriptions_count (ReelTxn *txn, const char *channel);
 
-/* Channels subscriber follows, by name: each item is the channel (as GET
- * /api/v1/users/{username}) plus "subscribed_at". */
-JsonObject *reel_subscriptions_list (ReelStore *store, const char *subscriber, const ReelPage *page,
-                                     GError **error);
-/* Followers of channel, by name, the same shape; REEL_ERROR_NOT_FOUND when
- * the channel does not exist. */
-JsonObject *reel_subscriptions_subscribers (ReelStore *store, const char *channel,
-                                            const ReelPage *page, GError **error);
-
 /* Calls func for every follower of channel (notification fan-out) and for
  * every channel a user follows (the feed); stops when func returns FALSE. */
 typedef gboolean (*ReelNameFunc) (const char *name, gpointer user_data);

@@ -9,7 +9,6 @@
  * Records are JSON so a later event version can add fields without a
  * migration; the projection is rebuilt from the log anyway. */
 #include "app/users.h"
-#include "app/channels.h"
 #include "core/secret.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -618,13 +617,6 @@ reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *token,
       return FALSE;
     }
   return TRUE;
-}
-
-JsonObject *
-reel_users_get_public (ReelStore *store, const char *username, GError **error)
-{
-  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
-  return txn ? reel_channels_public (txn, username, error) : NULL;
 }
 
 static gboolean

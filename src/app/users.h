@@ -77,9 +77,6 @@ JsonObject *reel_users_load (ReelTxn *txn, const char *username, GError **error)
 /* The same, REEL_ERROR_NOT_FOUND when absent. */
 JsonObject *reel_users_require (ReelTxn *txn, const char *username, GError **error);
 
-/* The public view of a user (no email, no hash); REEL_ERROR_NOT_FOUND. */
-JsonObject *reel_users_get_public (ReelStore *store, const char *username, GError **error);
-
 /* --- Passwords --- */
 
 /* Checks old_password, hashes new_password and publishes

@@ -24,7 +24,8 @@
  * read and written for every action. */
 #pragma once
 
-#include "app/actions.h"
+#include "app/action_record.h"
+#include "store/store.h"
 
 G_BEGIN_DECLS
 

@@ -1,6 +1,6 @@
 /* See app.h. */
 #include "daemon/app.h"
-#include "app/action_projection.h"
+#include "app/projection.h"
 #include "bus/bus.h"
 #include "bus/natsd.h"
 #include "core/error.h"

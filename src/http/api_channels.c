@@ -8,6 +8,7 @@
  *   GET    /api/v1/feed                           published videos of the channels I follow
  *   GET    /api/v1/videos                         published videos of every channel (home page)
  * Every list pages with ?limit=&cursor= (app/page.h). */
+#include "app/query/profiles.h"
 #include "app/channels.h"
 #include "app/subscriptions.h"
 #include "core/error.h"
@@ -47,8 +48,8 @@ get_subscribers (ReelRequest *req)
   g_auto (ReelPage) page = { 0 };
   g_autoptr (JsonObject) out = NULL;
   if (reel_request_page (req, &page, &error))
-    out = reel_subscriptions_subscribers (req->http->store, reel_request_param (req, "username"),
-                                          &page, &error);
+    out = reel_profiles_subscribers (req->http->store, reel_request_param (req, "username"), &page,
+                                     &error);
   reel_request_answer (req, out, error);
 }
 
@@ -69,7 +70,7 @@ answer_mine (ReelRequest *req,
 static void
 get_subscriptions (ReelRequest *req)
 {
-  answer_mine (req, reel_subscriptions_list);
+  answer_mine (req, reel_profiles_subscriptions);
 }
 
 static void

@@ -19,6 +19,7 @@
  * Handlers parse and validate on the main loop, then hand the slow part
  * (argon2, publishing) to reel_request_run_password_command(), whose pool
  * bounds how many hashes run and wait. */
+#include "app/query/profiles.h"
 #include "app/invites.h"
 #include "app/quotas.h"
 #include "app/roles.h"
@@ -181,7 +182,7 @@ static JsonObject *
 account_view (ReelHttp *http, const char *username, gboolean own, GError **error)
 {
   const char *const *admins = (const char *const *)http->cfg->admins;
-  g_autoptr (JsonObject) user = reel_users_get_public (http->store, username, error);
+  g_autoptr (JsonObject) user = reel_profiles_get (http->store, username, error);
   g_autoptr (ReelTxn) txn = NULL;
   g_autoptr (JsonObject) rec = NULL;
   if (!user || !(txn = reel_store_begin (http->store, FALSE, error)))

@@ -18,6 +18,7 @@
  * styles and connections from this origin only: the UI keeps its session
  * token in localStorage, so no injected script may ever run beside it.
  * hls.js needs blob: for its worker and for the MediaSource it plays. */
+#include "app/query/profiles.h"
 #include "app/users.h"
 #include "app/video/videos.h"
 #include "core/error.h"
@@ -156,7 +157,7 @@ static void
 get_channel (ReelRequest *req)
 {
   g_autoptr (JsonObject) channel
-      = reel_users_get_public (req->http->store, reel_request_param (req, "username"), NULL);
+      = reel_profiles_get (req->http->store, reel_request_param (req, "username"), NULL);
   serve_if_found (req, channel != NULL, "channel.html");
 }
 

@@ -3,6 +3,7 @@
  * events, against a real LMDB: what each event does to every read model,
  * repeats, ordering and cursor paging. The HTTP and NATS path is covered by
  * tests/integration/test_social.c. */
+#include "app/query/profiles.h"
 #include "app/channels.h"
 #include "app/comments.h"
 #include "app/notifications.h"
@@ -126,20 +127,20 @@ test_subscriptions (Fixture *f, gconstpointer data)
 
   /* Both indexes, page by page. */
   g_autoptr (JsonObject) p1
-      = must (reel_subscriptions_subscribers (f->store, "amy", &one, &error), error);
+      = must (reel_profiles_subscribers (f->store, "amy", &one, &error), error);
   g_autofree char *n1 = members (p1, "username");
   g_assert_cmpstr (n1, ==, "bob");
   g_assert_nonnull (next_cursor (p1));
   g_auto (ReelPage) two = { 0 };
   g_assert_true (reel_page_parse ("1", next_cursor (p1), &two, &error));
   g_autoptr (JsonObject) p2
-      = must (reel_subscriptions_subscribers (f->store, "amy", &two, &error), error);
+      = must (reel_profiles_subscribers (f->store, "amy", &two, &error), error);
   g_autofree char *n2 = members (p2, "username");
   g_assert_cmpstr (n2, ==, "cat");
   g_assert_null (next_cursor (p2));
   ReelPage all = { 20, NULL };
   g_autoptr (JsonObject) mine
-      = must (reel_subscriptions_list (f->store, "bob", &all, &error), error);
+      = must (reel_profiles_subscriptions (f->store, "bob", &all, &error), error);
   g_autofree char *m = members (mine, "username");
   g_assert_cmpstr (m, ==, "amy");
 
@@ -147,7 +148,7 @@ test_subscriptions (Fixture *f, gconstpointer data)
   apply (f, "subscription.deleted", "cat", "{\"subscriber\":\"cat\",\"channel\":\"amy\"}");
   g_assert_cmpint (count_of (f, "amy", "subscriber_count"), ==, 1);
   g_autoptr (JsonObject) after
-      = must (reel_subscriptions_subscribers (f->store, "amy", &all, &error), error);
+      = must (reel_profiles_subscribers (f->store, "amy", &all, &error), error);
   g_autofree char *left = members (after, "username");
   g_assert_cmpstr (left, ==, "bob");
   /* A cursor that is not a name is refused. */
@@ -155,7 +156,7 @@ test_subscriptions (Fixture *f, gconstpointer data)
     g_auto (ReelPage) bad = { 0 };
     g_autoptr (GError) e = NULL;
     g_assert_true (reel_page_parse (NULL, "AAAA", &bad, &e));
-    g_assert_null (reel_subscriptions_subscribers (f->store, "amy", &bad, &e));
+    g_assert_null (reel_profiles_subscribers (f->store, "amy", &bad, &e));
     g_assert_error (e, REEL_ERROR, REEL_ERROR_INVALID);
   }
 }

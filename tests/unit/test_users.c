@@ -1,6 +1,7 @@
 /* app/users: input validation and the projection half (apply), against a
  * real LMDB environment. The command half is covered end to end by the
  * integration tests. */
+#include "app/query/profiles.h"
 #include "app/users.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -94,14 +95,14 @@ test_apply (void)
   apply (store, "user.registered",
          "{\"username\":\"amy\",\"display_name\":\"Impostor\",\"password_hash\":\"$argon2id$y\"}");
   {
-    g_autoptr (JsonObject) pub = reel_users_get_public (store, "amy", &error);
+    g_autoptr (JsonObject) pub = reel_profiles_get (store, "amy", &error);
     g_assert_no_error (error);
     g_assert_cmpstr (json_object_get_string_member (pub, "display_name"), ==, "Amy");
     g_assert_cmpstr (json_object_get_string_member (pub, "created_at"), ==, "2026-01-01T00:00:00Z");
     g_assert_false (json_object_has_member (pub, "password_hash"));
   }
   {
-    g_autoptr (JsonObject) none = reel_users_get_public (store, "bob", &error);
+    g_autoptr (JsonObject) none = reel_profiles_get (store, "bob", &error);
     g_assert_null (none);
     g_assert_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND);
     g_clear_error (&error);

@@ -181,6 +181,27 @@ reel_lifecycle_apply (ReelTxn *txn, ReelVideo *v, const ReelEvent *ev, GError **
   return TRUE;
 }
 
+gboolean
+reel_lifecycle_apply_event (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *id = json_object_get_string_member_with_default (ev->data, "video_id", NULL);
+  g_autoptr (ReelVideo) v = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (!reel_json_get_string (ev->data, "video_id", TRUE, error))
+    return FALSE;
+  if (!(v = reel_videos_load (txn, id, &local)))
+    {
+      if (local)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      return TRUE;
+    }
+  return reel_lifecycle_apply (txn, v, ev, error);
+}
+
 /* --- the ready announcement --- */
 
 gboolean

@@ -54,6 +54,10 @@ gboolean reel_lifecycle_handles (const char *type);
 /* Applies one of those events to the video's record v (read in txn) and
  * stores it; redeliveries and replays change nothing. */
 gboolean reel_lifecycle_apply (ReelTxn *txn, ReelVideo *v, const ReelEvent *ev, GError **error);
+/* The videos projection's half for those events: reads the record ev names
+ * (an event for a video the log never created changes nothing) and applies
+ * ev to it. */
+gboolean reel_lifecycle_apply_event (ReelTxn *txn, const ReelEvent *ev, GError **error);
 
 /* The lifecycle's last step. The projection derives a video's state from
  * its chunk table; when that says ready, video.ready announces it to the

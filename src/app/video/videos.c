@@ -1,6 +1,5 @@
 /* See videos.h. */
 #include "app/video/videos.h"
-#include "app/video/lifecycle.h"
 #include "app/views.h"
 #include "core/error.h"
 #include "core/id.h"
@@ -317,9 +316,8 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
         }
       return TRUE; /* an event for a video this log never created: nothing to change */
     }
-  /* The lifecycle moves the state (app/video/lifecycle.h). */
-  if (reel_lifecycle_handles (ev->type))
-    return reel_lifecycle_apply (txn, v, ev, error);
+  /* The lifecycle's events (app/video/lifecycle.h) reach it directly
+   * (app/projection.c): it builds on this module, not the other way. */
   if (g_str_equal (ev->type, "video.poster"))
     {
       const char *file = event_string (ev, "file");
