@@ -37,8 +37,14 @@
  *                              their rank or higher; a reason needed): the
  *                              user's token stops working and the login is
  *                              refused with the reason; unban restores
- *                              (acceptance 4, the account part) */
+ *                              (acceptance 4, the account part)
+ *   /governance/rebuild-alone  on the data all the above left (roles,
+ *                              invites, audit, quotas, reports, bans,
+ *                              sessions), `reeld --rebuild --only NAME`
+ *                              for every core projection gives the tables
+ *                              a full rebuild gives (issue 17) */
 #include "harness.h"
+#include "replay.h"
 
 #include <json-glib/json-glib.h>
 #include <signal.h>
@@ -766,6 +772,39 @@ test_bans (void)
   node_stop ();
 }
 
+/* Whether the table name of an mdb_dump has a row. */
+static gboolean
+has_rows (const char *dump, const char *name)
+{
+  g_autofree char *header = g_strdup_printf ("database=%s\n", name);
+  const char *at = strstr (dump, header), *data;
+  if (!at || !(data = strstr (at, "HEADER=END\n")))
+    return FALSE;
+  data += strlen ("HEADER=END\n");
+  return !g_str_has_prefix (data, "DATA=END");
+}
+
+static void
+test_rebuild_alone (void)
+{
+  g_autofree char *arg_dir = g_strdup_printf ("--data-dir=%s", N.dir);
+  g_autofree char *arg_nats = g_strdup_printf ("--nats-url=%s", N.nats->url);
+  g_autofree char *arg_config = g_strdup_printf ("--config=%s", N.config);
+  const char *argv[]
+      = { reel_test_env ("REEL_TEST_REELD"), arg_dir, arg_nats, arg_config, "--rebuild", NULL };
+  g_autofree char *out = reel_test_run_ok (argv);
+  g_autofree char *dump = reel_test_dump_lmdb (N.dir);
+
+  /* What the projections under test hold after the scenarios above. */
+  g_assert_true (has_rows (dump, "audit"));
+  g_assert_true (has_rows (dump, "reports"));
+  g_assert_true (has_rows (dump, "invites"));
+  g_assert_true (has_rows (dump, "quota_usage"));
+  g_assert_true (has_rows (dump, "sessions"));
+  g_assert_false (has_rows (dump, "no_such_table"));
+  g_assert_cmpuint (reel_test_rebuild_each_alone (N.dir, N.nats->url, N.config), >=, 10);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -780,6 +819,7 @@ main (int argc, char **argv)
   g_test_add_func ("/governance/quotas", test_quotas);
   g_test_add_func ("/governance/reports", test_reports);
   g_test_add_func ("/governance/bans", test_bans);
+  g_test_add_func ("/governance/rebuild-alone", test_rebuild_alone);
   rc = g_test_run ();
   reel_test_nats_stop (N.nats);
   reel_test_rmtree (N.dir);
