@@ -52,8 +52,13 @@ typedef struct
 } ReelProjection;
 
 /* Every core projection, NULL-terminated, in the order the projector
- * applies them (no projection reads another's tables, so the order only
- * has to be fixed, not meaningful). */
+ * applies them. None decides anything from another's tables, so the order
+ * only has to be fixed, not meaningful. One read remains: search takes the
+ * text it indexes (description, the owner's display name, and fields an
+ * edit leaves out) from the video and user records; the index a log ends
+ * with is the same whether those are read at the event or at the end of a
+ * rebuild (--rebuild --only search), as only the last indexing of a video
+ * stays. */
 const ReelProjection *const *reel_projections (void);
 /* One by name, or NULL. */
 const ReelProjection *reel_projection_find (const char *name);

@@ -14,8 +14,11 @@
  * and a projection that fails either is dropped and rebuilt from the log by
  * its feed, with a warning and reel_projection_rebuilds_total. Each
  * projection is judged by its own stream: losing the event log rebuilds the
- * core projection and leaves the viewer-action projections alone (they
- * never read the core tables), and the other way round. */
+ * core projections and leaves the viewer-action projections alone (they
+ * never read the core tables), and the other way round. The core
+ * projections (app/projection.h) each have their own checkpoint and a
+ * layout ("layout:<name>"); one stored in another layout than this
+ * version writes is rebuilt from the log as well. */
 #pragma once
 
 #include "app/action_projection.h"
@@ -41,9 +44,11 @@ gboolean reel_checkpoints_upgrade (ReelStore *store, GError **error);
  * rebuilds it from the log while the others skip what they have. */
 gboolean reel_checkpoints_drop (ReelStore *store, const ReelProjection *p, GError **error);
 
-/* Checks the core projections against REEL_EVENTS and every action
- * projection against REEL_ACTIONS, drops what the log no longer backs, and
- * records the streams' origins. Call it before any projection starts. */
+/* Brings the core projections' checkpoints and layouts up to date
+ * (reel_checkpoints_upgrade), checks the core projections against
+ * REEL_EVENTS and every action projection against REEL_ACTIONS, drops what
+ * the log no longer backs, and records the streams' origins. Call it
+ * before any projection starts. */
 gboolean reel_checkpoints_verify (ReelBus *bus, ReelStore *store, GError **error);
 
 G_END_DECLS

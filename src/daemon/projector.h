@@ -1,5 +1,7 @@
-/* The projector role: feeds the event log into the core projection (LMDB),
- * one write transaction per batch, each storing the last sequence it applied.
+/* The projector role: feeds the event log into the core projections
+ * (app/projection.h; LMDB), one write transaction per batch, which stores
+ * the last sequence each projection applied and the least of them
+ * ("applied:core").
  *
  * It also serves read-your-writes: it raises a watermark (store/watermark.h)
  * after each batch, so a request that published an event at sequence N can
