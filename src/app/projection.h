@@ -10,7 +10,7 @@
  * checkpoint is behind it, all inside one write transaction per batch. */
 #pragma once
 
-#include "app/action_projection.h"
+#include "app/analytics/action_projection.h"
 #include "bus/events.h"
 #include "store/store.h"
 

@@ -1,7 +1,7 @@
 /* See action_consumer.h. */
 #include "daemon/action_consumer.h"
 #include "daemon/batch.h"
-#include "app/actions.h"
+#include "app/analytics/actions.h"
 #include "bus/feed.h"
 #include "core/error.h"
 #include "core/metrics.h"

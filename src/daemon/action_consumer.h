@@ -5,7 +5,7 @@
  * never applies an action twice nor skips one. */
 #pragma once
 
-#include "app/action_projection.h"
+#include "app/analytics/action_projection.h"
 #include "bus/bus.h"
 
 G_BEGIN_DECLS

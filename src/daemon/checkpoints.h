@@ -21,7 +21,7 @@
  * version writes is rebuilt from the log as well. */
 #pragma once
 
-#include "app/action_projection.h"
+#include "app/analytics/action_projection.h"
 #include "app/projection.h"
 #include "bus/bus.h"
 #include "store/store.h"

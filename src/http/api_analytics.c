@@ -1,8 +1,8 @@
 /* HTTP edge of what the viewer actions are turned into:
  *   GET /api/v1/videos/{id}/analytics   the creator's report, owner only (app/analytics.c)
  *   GET /api/v1/videos/{id}/related     "up next" (app/related.c) */
-#include "app/analytics.h"
-#include "app/related.h"
+#include "app/analytics/analytics.h"
+#include "app/analytics/related.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/text.h"

@@ -8,7 +8,7 @@
  * "message"}]}: the good events of a batch are kept whatever is wrong with
  * the others. The projections follow asynchronously (no read-your-writes:
  * a view count is allowed to lag by a moment). */
-#include "app/actions.h"
+#include "app/analytics/actions.h"
 #include "app/users.h"
 #include "core/error.h"
 #include "http/respond.h"

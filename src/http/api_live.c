@@ -8,7 +8,7 @@
  * rewind=S asks the player to start S seconds behind the live edge (as far
  * as the window reaches). Playlists change every segment and are not
  * cached; segments never change (their URL names the session). */
-#include "app/live.h"
+#include "app/live/live.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/text.h"
@@ -16,7 +16,7 @@
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "media/live_packager.h"
+#include "media/live/live_packager.h"
 
 /* Nobody rewinds further than a day; the window is usually minutes. */
 #define REWIND_MAX_S 86400

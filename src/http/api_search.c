@@ -1,6 +1,6 @@
 /* HTTP edge of search (app/search.c):
  *   GET /api/v1/search?q=&limit=&cursor=   published videos, best match first */
-#include "app/search.h"
+#include "app/search/search.h"
 #include "core/error.h"
 #include "http/query.h"
 #include "http/router.h"

@@ -8,7 +8,7 @@
  * video) parses back to the same action (a record that does not would be
  * dropped by every consumer: a view, analytics and related counted by the
  * API but lost). */
-#include "app/actions.h"
+#include "app/analytics/actions.h"
 #include "app/video/record.h"
 #include "fuzz.h"
 

@@ -2,7 +2,7 @@
  * title and a description reach it: valid UTF-8 text. Properties: tokens
  * lie within the text, in order, without overlap; every term is non-empty
  * UTF-8 of at most REEL_TERM_MAX_BYTES; folding a word gives its term. */
-#include "app/tokenizer.h"
+#include "app/search/tokenizer.h"
 #include "fuzz.h"
 
 static void

@@ -29,7 +29,7 @@ OWNER = {"app/video/record.c", "app/video/record.h"}
 # (file, name): why that literal is not a video state or privacy level.
 ALLOWED = {
     ("http/api_health.c", "ready"): "the server's readiness in /readyz, not a video's",
-    ("media/live_ingest.c", "failed"): "an error message's fallback text",
+    ("media/live/live_ingest.c", "failed"): "an error message's fallback text",
     ("media/child.c", "failed"): "an error message's fallback text",
 }
 

@@ -2,7 +2,7 @@
  * Schemas in data/schemas (the same good and bad samples through both it and
  * python3-jsonschema), plus what only the server checks, the stored record,
  * and batch-level refusals. */
-#include "app/actions.h"
+#include "app/analytics/actions.h"
 #include "core/error.h"
 #include "core/json.h"
 

@@ -8,7 +8,7 @@
 #include "app/comments.h"
 #include "app/notifications.h"
 #include "app/projection.h"
-#include "app/search.h"
+#include "app/search/search.h"
 #include "app/subscriptions.h"
 #include "core/error.h"
 #include "core/json.h"

@@ -1,6 +1,6 @@
 /* app/watch: the watching arithmetic every action consumer shares, on
  * scripted sessions with exact expected numbers, and its stored form. */
-#include "app/watch.h"
+#include "app/analytics/watch.h"
 #include "core/error.h"
 
 #include "harness-free-tmp.h"

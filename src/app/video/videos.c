@@ -1,6 +1,6 @@
 /* See videos.h. */
 #include "app/video/videos.h"
-#include "app/views.h"
+#include "app/analytics/views.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/idem.h"

@@ -18,7 +18,7 @@
  * them exactly. Subject: reel.act.<video_id>; Nats-Msg-Id: the action's id. */
 #pragma once
 
-#include "app/action_record.h"
+#include "app/analytics/action_record.h"
 #include "app/video/record.h"
 #include "bus/bus.h"
 #include "core/id.h"

@@ -14,7 +14,7 @@
  *   unspecified, the last for play v1, which does not say). */
 #pragma once
 
-#include "app/action_projection.h"
+#include "app/analytics/action_projection.h"
 #include "app/video/record.h"
 
 G_BEGIN_DECLS

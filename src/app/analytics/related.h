@@ -17,7 +17,7 @@
  * an index, never the whole VIDEOS table. */
 #pragma once
 
-#include "app/action_projection.h"
+#include "app/analytics/action_projection.h"
 
 #include <json-glib/json-glib.h>
 

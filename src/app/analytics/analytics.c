@@ -1,6 +1,6 @@
 /* See analytics.h. */
-#include "app/analytics.h"
-#include "app/actions.h"
+#include "app/analytics/analytics.h"
+#include "app/analytics/actions.h"
 #include "core/error.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* See watch.h. */
-#include "app/watch.h"
+#include "app/analytics/watch.h"
 #include "core/error.h"
 
 /* Stored record layout, version 1, integers big-endian:

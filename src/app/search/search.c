@@ -9,9 +9,9 @@
  * lookup for an exact term, a hash lookup for the prefix term). (3) The
  * survivors are scored and the best k kept in a bounded heap, so deep
  * result sets cost O(n log k), not a full sort. */
-#include "app/search.h"
-#include "app/views.h"
-#include "app/tokenizer.h"
+#include "app/search/search.h"
+#include "app/analytics/views.h"
+#include "app/search/tokenizer.h"
 #include "app/users.h"
 #include "app/video/videos.h"
 #include "core/error.h"

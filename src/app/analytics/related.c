@@ -1,7 +1,7 @@
 /* See related.h. */
-#include "app/related.h"
+#include "app/analytics/related.h"
 #include "app/channels.h"
-#include "app/search.h"
+#include "app/search/search.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 

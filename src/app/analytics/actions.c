@@ -1,7 +1,7 @@
 /* See actions.h. The schema mirror below follows data/schemas/action.json
  * and action.<action>.v<v>.json field by field; change both together (the
  * unit test test_actions fails when they disagree). */
-#include "app/actions.h"
+#include "app/analytics/actions.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/json.h"

@@ -1,5 +1,5 @@
 /* See live.h. */
-#include "app/live.h"
+#include "app/live/live.h"
 #include "app/users.h"
 #include "core/error.h"
 #include "core/json.h"

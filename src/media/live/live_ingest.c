@@ -1,6 +1,6 @@
 /* See live_ingest.h. */
-#include "media/live_ingest.h"
-#include "app/live.h"
+#include "media/live/live_ingest.h"
+#include "app/live/live.h"
 #include "app/video/lifecycle.h"
 #include "app/video/videos.h"
 #include "core/error.h"

@@ -1,6 +1,6 @@
 /* See live_packager.h. */
-#include "media/live_packager.h"
-#include "app/live.h"
+#include "media/live/live_packager.h"
+#include "app/live/live.h"
 #include "core/error.h"
 #include "core/metrics.h"
 #include "media/cmaf.h"

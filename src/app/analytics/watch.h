@@ -24,7 +24,7 @@
  * read and written for every action. */
 #pragma once
 
-#include "app/action_record.h"
+#include "app/analytics/action_record.h"
 #include "store/store.h"
 
 G_BEGIN_DECLS

@@ -8,8 +8,8 @@
  * The list of them is in app/projection.h, with the core projections. */
 #pragma once
 
-#include "app/action_record.h"
-#include "app/watch.h"
+#include "app/analytics/action_record.h"
+#include "app/analytics/watch.h"
 
 G_BEGIN_DECLS
 

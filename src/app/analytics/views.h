@@ -9,7 +9,7 @@
  * with reel_views_count(). */
 #pragma once
 
-#include "app/action_projection.h"
+#include "app/analytics/action_projection.h"
 
 G_BEGIN_DECLS
 

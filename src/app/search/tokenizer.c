@@ -1,7 +1,7 @@
 /* See tokenizer.h. Folding is the slow part (two normalisations per word),
  * so pure-ASCII words take a shortcut with the same result: lower-casing is
  * their whole fold. */
-#include "app/tokenizer.h"
+#include "app/search/tokenizer.h"
 
 static void
 token_clear (gpointer p)

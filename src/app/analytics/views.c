@@ -1,5 +1,5 @@
 /* See views.h. */
-#include "app/views.h"
+#include "app/analytics/views.h"
 
 static gboolean
 views_apply (ReelTxn *txn, const ReelAction *a, const ReelWatchRules *rules, GError **error)
