@@ -63,7 +63,7 @@ const ReelProjection *const *reel_projections (void);
 /* One by name, or NULL. */
 const ReelProjection *reel_projection_find (const char *name);
 
-/* Every action projection (app/action_projection.h), NULL-terminated. */
+/* Every action projection (app/analytics/action_projection.h), NULL-terminated. */
 const ReelActionProjection *const *reel_action_projections (void);
 /* One by name, or NULL. */
 const ReelActionProjection *reel_action_projection_find (const char *name);

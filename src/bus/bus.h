@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 /* The transcode work queue: a job is removed once a worker acks it. */
 #define REEL_STREAM_JOBS "REEL_JOBS"
 #define REEL_SUBJECT_JOBS "reel.job.>"
-/* Viewer actions (app/actions.h): kept for an age/size window, not forever. */
+/* Viewer actions (app/analytics/actions.h): kept for an age/size window, not forever. */
 #define REEL_STREAM_ACTIONS "REEL_ACTIONS"
 #define REEL_SUBJECT_ACTIONS "reel.act.>"
 
@@ -87,7 +87,7 @@ gboolean reel_bus_stream_state (ReelBus *bus, const char *stream, guint64 *last_
 const char *reel_bus_url (ReelBus *bus);
 const ReelNatsAuth *reel_bus_auth (ReelBus *bus);
 
-/* Live video (app/live.h): creates or updates a live channel's stream on
+/* Live video (app/live/live.h): creates or updates a live channel's stream on
  * <subject_prefix>.> with its window (age and size: older messages are
  * dropped), then empties it for a new session. */
 gboolean reel_bus_reset_live_stream (ReelBus *bus, const char *stream, const char *subject_prefix,

@@ -44,7 +44,7 @@
 #define DEFAULT_ACTIONS_MAX_AGE_S ((guint64)365 * 24 * 3600)
 #define DEFAULT_ACTIONS_MAX_BYTES ((guint64)2 << 30)
 /* JetStream keeps every id of the window in memory; two minutes cover a
- * client's retry. Later replays are ignored by the consumers (app/watch.h). */
+ * client's retry. Later replays are ignored by the consumers (app/analytics/watch.h). */
 #define DEFAULT_ACTIONS_DUPLICATE_WINDOW_S 120
 /* YouTube's rule of thumb: about 30 s of watching makes a view. */
 #define DEFAULT_VIEWS_MIN_WATCH_S 30

@@ -105,7 +105,7 @@ typedef struct
   guint cleanup_grace_s;      /* cleanup.grace_seconds */
   guint cleanup_interval_s;   /* cleanup.interval_seconds */
 
-  /* Viewer actions (app/actions.h) and the projections built from them. */
+  /* Viewer actions (app/analytics/actions.h) and the projections built from them. */
   guint actions_batch_max;            /* actions.batch_max: events in one POST */
   guint64 actions_max_age_s;          /* actions.max_age_seconds: stream retention */
   guint64 actions_max_bytes;          /* actions.max_bytes: stream retention */

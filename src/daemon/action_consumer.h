@@ -1,4 +1,4 @@
-/* Runs one projection of the viewer-action stream (app/action_projection.h)
+/* Runs one projection of the viewer-action stream (app/analytics/action_projection.h)
  * as its own durable consumer: a feed (bus/feed.h) whose position is the
  * projection's own checkpoint, one LMDB write transaction per batch that
  * also stores the last sequence applied. Like the core projector, a crash

@@ -3,7 +3,7 @@
  * then shuts down cleanly. `reeld --rebuild` replays the log (and the viewer
  * actions) and exits; `--rebuild --only analytics` rebuilds one
  * projection (any core or action projection, app/projection.h and
- * app/action_projection.h). */
+ * app/analytics/action_projection.h). */
 #include "core/config.h"
 #include "daemon/app.h"
 

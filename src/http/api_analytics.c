@@ -1,6 +1,7 @@
 /* HTTP edge of what the viewer actions are turned into:
- *   GET /api/v1/videos/{id}/analytics   the creator's report, owner only (app/analytics.c)
- *   GET /api/v1/videos/{id}/related     "up next" (app/related.c) */
+ *   GET /api/v1/videos/{id}/analytics   the creator's report, owner only
+ *                                       (app/analytics/analytics.c)
+ *   GET /api/v1/videos/{id}/related     "up next" (app/analytics/related.c) */
 #include "app/analytics/analytics.h"
 #include "app/analytics/related.h"
 #include "app/video/videos.h"

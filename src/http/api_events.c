@@ -1,4 +1,4 @@
-/* HTTP edge of viewer actions (app/actions.c):
+/* HTTP edge of viewer actions (app/analytics/actions.c):
  *   POST /api/v1/events   a batch of player actions: {"events": [...], "token"?}
  * Made for a watch page: the body may be application/json or text/plain,
  * which is what navigator.sendBeacon sends for a string without a CORS

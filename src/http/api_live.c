@@ -1,4 +1,4 @@
-/* HTTP edge of live streaming (app/live.c, media/live_packager.c):
+/* HTTP edge of live streaming (app/live/live.c, media/live/live_packager.c):
  *   POST /api/v1/live/keys                         create my stream key (shown once)
  *   GET  /api/v1/live                              channels live now, cursor paging
  *   GET  /api/v1/live/{channel}                    a channel's live state and SRT address

@@ -1,4 +1,4 @@
-/* HTTP edge of search (app/search.c):
+/* HTTP edge of search (app/search/search.c):
  *   GET /api/v1/search?q=&limit=&cursor=   published videos, best match first */
 #include "app/search/search.h"
 #include "core/error.h"

@@ -31,7 +31,7 @@ typedef struct
   ReelUploads *uploads;
   ReelBus *bus;
   ReelWatermark *applied; /* the local projection's; NULL when this node runs no projector */
-  /* live HLS (media/live_packager.h) */
+  /* live HLS (media/live/live_packager.h) */
   struct ReelLivePackager *live_packager;
   SoupServer *server;
   struct ReelRouter *router;

@@ -309,7 +309,7 @@ read_line (gsize max, GError **error)
 /* ---- Live sessions ---------------------------------------------------
  *
  * One SRT listener and what it ingests (pipelines/live-ingest.pipeline,
- * filled by media/live_ingest.c): the caller's MPEG-TS is decoded here, so
+ * filled by media/live/live_ingest.c): the caller's MPEG-TS is decoded here, so
  * a hostile stream can only take this process down. Who may connect is
  * reeld's decision: during the SRT handshake the child asks with a line
  * {"caller": {"stream_id": ID}} and waits for {"accept": true|false} on

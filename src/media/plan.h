@@ -17,7 +17,7 @@
 G_BEGIN_DECLS
 
 /* How every rung and the sound are encoded, on demand (media/worker.c)
- * and live (media/live_ingest.c) alike. VBV: peaks may reach 1.5x a rung's
+ * and live (media/live/live_ingest.c) alike. VBV: peaks may reach 1.5x a rung's
  * average over a two-second buffer, the usual ABR ladder guidance, so a
  * rung's BANDWIDTH stays honest. The sound: AAC-LC stereo at 128 kbit/s
  * and 48 kHz, transparent enough for speech and music on every rung; one

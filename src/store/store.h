@@ -29,7 +29,7 @@ typedef enum
   REEL_DB_VIDEOS,   /* video id -> video record (JSON) */
   REEL_DB_CHUNKS,   /* video id "/" u32 BE chunk (or "audio") -> transcoded renditions (JSON) */
   /* The social read models (app/channels.c, app/comments.c, app/notifications.c,
-   * app/search.c); "\0" separates a name from what follows it, times are u64 BE
+   * app/search/search.c); "\0" separates a name from what follows it, times are u64 BE
    * microseconds of the event's `at`. */
   REEL_DB_CHANNEL_VIDEOS,  /* owner \0 ready time, video id -> "" (a channel's published videos) */
   REEL_DB_SUBSCRIPTIONS,   /* subscriber \0 channel -> {"at"} */
@@ -42,8 +42,8 @@ typedef enum
   REEL_DB_SEARCH_TERMS,    /* term -> u32 BE documents containing it */
   REEL_DB_SEARCH_DOCS,     /* video id -> the terms it was indexed under (JSON) */
   REEL_DB_COUNTERS,        /* name -> u64 BE (store/counters.h) */
-  /* Projections of the viewer-action stream (app/views.c, analytics.c, related.c): */
-  REEL_DB_VIEW_WATCH,         /* video id + session id -> ReelWatch (app/watch.h) */
+  /* Projections of the viewer-action stream (app/analytics/views.c, analytics.c, related.c): */
+  REEL_DB_VIEW_WATCH,         /* video id + session id -> ReelWatch (app/analytics/watch.h) */
   REEL_DB_VIEW_COUNTS,        /* video id -> u64 BE counted views */
   REEL_DB_ANALYTICS_WATCH,    /* video id + session id -> ReelWatch */
   REEL_DB_ANALYTICS_COUNTERS, /* video id + counter name -> u64 BE */

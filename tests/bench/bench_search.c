@@ -1,4 +1,4 @@
-/* Benchmark: reel's search (app/search.c over LMDB) against SQLite FTS5's
+/* Benchmark: reel's search (app/search/search.c over LMDB) against SQLite FTS5's
  * bm25() on the same corpus and the same queries, in one run.
  *
  * Corpus: every package `apt-cache dumpavail` knows (tens of thousands on a

@@ -1,4 +1,4 @@
-/* Fuzzes POST /api/v1/events as the API reads a batch (app/actions.h):
+/* Fuzzes POST /api/v1/events as the API reads a batch (app/analytics/actions.h):
  * reel_actions_parse_batch, then each event through the schema mirror
  * (reel_action_check_schema, reel_action_from_json), then what the
  * consumers read back from the stream: the record of an accepted action

@@ -1,4 +1,4 @@
-/* Fuzzes the search tokenizer (app/tokenizer.h) as a search query, a
+/* Fuzzes the search tokenizer (app/search/tokenizer.h) as a search query, a
  * title and a description reach it: valid UTF-8 text. Properties: tokens
  * lie within the text, in order, without overlap; every term is non-empty
  * UTF-8 of at most REEL_TERM_MAX_BYTES; folding a word gives its term. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks viewer actions against data/schemas with python3-jsonschema, the
-reference the C validator (src/app/actions.c) must agree with.
+reference the C validator (src/app/analytics/actions.c) must agree with.
 
 usage: validate_actions.py SCHEMA_DIR FILE            one action per line
        validate_actions.py --records SCHEMA_DIR FILE  one stored record per line

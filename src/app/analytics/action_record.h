@@ -1,7 +1,7 @@
 /* The viewer action as the action projections read it: its kind and the
- * parsed record (app/actions.h parses and checks it, and says where it
- * comes from). A header of its own so the projections (app/watch.h,
- * app/action_projection.h) need only the type, not the commands that
+ * parsed record (app/analytics/actions.h parses and checks it, and says where it
+ * comes from). A header of its own so the projections (app/analytics/watch.h,
+ * app/analytics/action_projection.h) need only the type, not the commands that
  * accept actions, which read the video records. */
 #pragma once
 

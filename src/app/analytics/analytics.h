@@ -1,7 +1,7 @@
 /* Creator analytics, from the viewer-action stream: per video, views per
  * day, total watch time, average view duration, the audience-retention
  * curve (share of viewers who played each 5 % point of the video) and the
- * renditions played (app/watch.h has the arithmetic).
+ * renditions played (app/analytics/watch.h has the arithmetic).
  *
  * Tables: ANALYTICS_WATCH (video id + session id -> watch state) and
  * ANALYTICS_COUNTERS (video id + counter name -> u64 BE), one prefix scan

@@ -4,7 +4,7 @@
  * whose titles are most like A's. Never A itself, never a video that is not
  * ready (a deleted video has no ready record).
  *
- * Co-watching: when a viewer's view of B counts (app/watch.h), each video in
+ * Co-watching: when a viewer's view of B counts (app/analytics/watch.h), each video in
  * that viewer's recent history gets its pair count with B raised, both ways.
  * A viewer is the username when logged in, the session otherwise.
  * Tables: RELATED_WATCH (video id + session id -> watch state),
@@ -13,7 +13,7 @@
  * u64 BE viewers who watched both).
  *
  * The channel's videos come from its listing (app/channels.h), the similar
- * titles from the search index's title postings (app/search.h): both read
+ * titles from the search index's title postings (app/search/search.h): both read
  * an index, never the whole VIDEOS table. */
 #pragma once
 

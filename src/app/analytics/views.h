@@ -1,7 +1,7 @@
 /* Views: how many times each video was watched, from the viewer-action
  * stream. A view counts once per viewer session and video, when the
  * session has watched views.min_watch_seconds of it, or the whole of a
- * shorter video (app/watch.h has the arithmetic).
+ * shorter video (app/analytics/watch.h has the arithmetic).
  *
  * Tables: VIEW_WATCH (video id + session id -> watch state), VIEW_COUNTS
  * (video id -> u64 BE). The count shows on the video's metadata

@@ -3,7 +3,7 @@
  *
  * Each video is one document with three fields: its title (boosted), its
  * description and its channel (owner's username and display name, so
- * channel names are searchable). Words are terms of app/tokenizer.h.
+ * channel names are searchable). Words are terms of app/search/tokenizer.h.
  * Tables:
  *   SEARCH_POSTINGS  term \0 video id -> u16 BE term frequency per field,
  *                    u32 BE document length (tokens in all fields); also

@@ -132,7 +132,7 @@ typedef struct
   ReelModeration moderation; /* NONE unless held or blocked */
   char *moderation_reason;   /* held or blocked: why, for the owner and viewers */
 
-  guint64 views;    /* never stored: the views projection's count (app/views.h) */
+  guint64 views;    /* never stored: the views projection's count (app/analytics/views.h) */
   JsonObject *json; /* the stored form it was read from, or NULL (see top) */
 } ReelVideo;
 

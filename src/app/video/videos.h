@@ -59,7 +59,7 @@ gboolean reel_videos_abort_upload (ReelBus *bus, const char *id, const char *act
                                    GError **error);
 
 /* The stored record with its views counted now (the views projection,
- * app/views.h); REEL_ERROR_NOT_FOUND when absent. */
+ * app/analytics/views.h); REEL_ERROR_NOT_FOUND when absent. */
 ReelVideo *reel_videos_get (ReelStore *store, const char *id, GError **error);
 /* The well-formed video_id of an event's data; REEL_ERROR_INVALID otherwise. */
 const char *reel_videos_event_id (const ReelEvent *ev, GError **error);
@@ -80,7 +80,7 @@ gboolean reel_videos_remove (ReelTxn *txn, const char *id, GError **error);
 /* The video as the API shows it to anyone. */
 JsonObject *reel_videos_public (const ReelVideo *video);
 /* The same for a record read in txn, with its views counted now (the views
- * projection, app/views.h): what every list of videos shows. */
+ * projection, app/analytics/views.h): what every list of videos shows. */
 JsonObject *reel_videos_list_item (ReelTxn *txn, ReelVideo *video);
 
 /* Publishes video.edited (title and/or description; NULL: unchanged).

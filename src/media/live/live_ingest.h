@@ -1,4 +1,4 @@
-/* The live role: SRT ingest of live channels (app/live.h).
+/* The live role: SRT ingest of live channels (app/live/live.h).
  *
  * Every channel with a stream key gets an SRT listener (srtsrc) on
  * live.srt_port + its slot, running pipelines/live-ingest.pipeline. A

@@ -1,5 +1,5 @@
 /* The live packager (api role): live HLS of every live channel, read back
- * from the channel's JetStream stream (app/live.h).
+ * from the channel's JetStream stream (app/live/live.h).
  *
  * For each session the read models show (live, or ended less than a
  * window ago), one pipelines/live-package.pipeline per rendition (every
