@@ -13,9 +13,12 @@
  *   /video/playback            playlists built from a record and its chunk
  *                              table: the done prefix while playable, the
  *                              whole video (VOD) once ready, CDN prefix,
- *                              unknown playlist names are NOT_FOUND */
+ *                              unknown playlist names are NOT_FOUND
+ *   /video/visibility          who sees what, what is listed, what needs a
+ *                              signed URL, over privacy × moderation × viewer */
 #include "app/video/chunks.h"
 #include "app/video/record.h"
+#include "app/video/visibility.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "media/playback.h"
@@ -310,6 +313,44 @@ test_playback (StoreFixture *f, gconstpointer data)
   g_assert_false (reel_playback_rendition_known (v, "1080p"));
 }
 
+/* The visibility rule over every privacy × moderation × viewer. */
+static void
+test_visibility (void)
+{
+  const ReelViewer owner = { "amy", REEL_USER_ROLE_USER }, other = { "bob", REEL_USER_ROLE_USER },
+                   anonymous = { NULL, REEL_USER_ROLE_USER },
+                   moderator = { "mo", REEL_USER_ROLE_MODERATOR };
+  /* [privacy][moderation] -> sight of other/anonymous; listed */
+  const struct
+  {
+    ReelPrivacy privacy;
+    ReelModeration moderation;
+    ReelSight stranger;
+    gboolean listed, signed_media;
+  } rows[] = {
+    { REEL_PRIVACY_PUBLIC, REEL_MODERATION_NONE, REEL_SIGHT_WATCH, TRUE, FALSE },
+    { REEL_PRIVACY_UNLISTED, REEL_MODERATION_NONE, REEL_SIGHT_WATCH, FALSE, FALSE },
+    { REEL_PRIVACY_PRIVATE, REEL_MODERATION_NONE, REEL_SIGHT_NONE, FALSE, TRUE },
+    { REEL_PRIVACY_PUBLIC, REEL_MODERATION_HELD, REEL_SIGHT_NONE, FALSE, TRUE },
+    { REEL_PRIVACY_PUBLIC, REEL_MODERATION_BLOCKED, REEL_SIGHT_REASON, FALSE, TRUE },
+    { REEL_PRIVACY_PRIVATE, REEL_MODERATION_BLOCKED, REEL_SIGHT_REASON, FALSE, TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr (ReelVideo) v = reel_video_new ("AAAAAAAAAAA");
+      v->owner = g_strdup ("amy");
+      v->privacy = rows[i].privacy;
+      v->moderation = rows[i].moderation;
+      g_assert_cmpint (reel_video_sight (v, &owner), ==, REEL_SIGHT_WATCH);
+      g_assert_cmpint (reel_video_sight (v, &moderator), ==, REEL_SIGHT_WATCH);
+      g_assert_cmpint (reel_video_sight (v, &other), ==, rows[i].stranger);
+      g_assert_cmpint (reel_video_sight (v, &anonymous), ==, rows[i].stranger);
+      g_assert_cmpint (reel_video_is_listed (v), ==, rows[i].listed);
+      g_assert_cmpint (reel_video_needs_signature (v), ==, rows[i].signed_media);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -318,6 +359,7 @@ main (int argc, char **argv)
   g_test_add_func ("/video/record/names", test_record_names);
   g_test_add_func ("/video/chunks/round-trip", test_chunks_round_trip);
   g_test_add_func ("/video/blob-keys", test_blob_keys);
+  g_test_add_func ("/video/visibility", test_visibility);
   g_test_add ("/video/playback", StoreFixture, NULL, store_fixture_set_up, test_playback,
               store_fixture_tear_down);
   return g_test_run ();

@@ -1,0 +1,44 @@
+/* Who may see a video, and whether it may be listed: the one rule every
+ * reader applies (HTTP for the API record and the media, the projections
+ * for listings, search, feeds, related and notifications).
+ *
+ * Owners, moderators and admins see every video of theirs or in their
+ * care. Everyone else sees a video only when its privacy allows it and
+ * moderation has said nothing: a held video is hidden as if it did not
+ * exist; a blocked one shows its reason instead (451 on the API record)
+ * but none of its media. Listings (channel pages, the global list,
+ * search, feeds, related, new-video notifications) hold only public
+ * videos that moderation has said nothing about. */
+#pragma once
+
+#include "app/roles.h"
+#include "app/video/record.h"
+
+G_BEGIN_DECLS
+
+/* Who is asking. */
+typedef struct
+{
+  const char *username; /* NULL: anonymous */
+  ReelUserRole role;    /* REEL_USER_ROLE_USER when anonymous */
+} ReelViewer;
+
+/* What a viewer may have of a video. */
+typedef enum
+{
+  REEL_SIGHT_NONE,   /* nothing: 404 on the record and the media */
+  REEL_SIGHT_REASON, /* blocked: the record answers 451 with the reason; media 404 */
+  REEL_SIGHT_WATCH,  /* the record and the media */
+} ReelSight;
+
+ReelSight reel_video_sight (const ReelVideo *video, const ReelViewer *viewer);
+
+/* Whether the video may appear in listings, search, feeds, related and
+ * new-video notifications (processing state aside: the lists decide that). */
+gboolean reel_video_is_listed (const ReelVideo *video);
+
+/* Whether its media need a signed URL: anonymous requests (a <video>
+ * element, a CDN) cannot fetch them by themselves. */
+gboolean reel_video_needs_signature (const ReelVideo *video);
+
+G_END_DECLS
