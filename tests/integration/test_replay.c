@@ -46,23 +46,6 @@ fixture (const char *name)
   return text;
 }
 
-/* An mdb_dump text cut into its databases: name -> that database's text. */
-static GHashTable *
-databases (const char *dump)
-{
-  GHashTable *dbs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_auto (GStrv) parts = g_strsplit (dump, "VERSION=", -1);
-  for (guint i = 0; parts[i]; i++)
-    {
-      const char *name = strstr (parts[i], "database=");
-      if (!name)
-        continue;
-      name += strlen ("database=");
-      g_hash_table_insert (dbs, g_strndup (name, strcspn (name, "\n")), g_strdup (parts[i]));
-    }
-  return dbs;
-}
-
 /* dump without the checkpoints ("applied:<name>" rows of meta) that
  * expected does not hold, each asserted equal to "applied:core": the core
  * projections' own checkpoints, which the recorded version did not keep. */
@@ -104,7 +87,7 @@ without_new_checkpoints (const char *dump, const char *expected)
 static char *
 only_recorded (const char *dump, GHashTable *expected)
 {
-  g_autoptr (GHashTable) got = databases (dump);
+  g_autoptr (GHashTable) got = reel_test_dump_databases (dump);
   g_autoptr (GList) names = g_list_sort (g_hash_table_get_keys (expected), (GCompareFunc)strcmp);
   GString *out = g_string_new (NULL);
   for (GList *l = names; l; l = l->next)
@@ -129,7 +112,7 @@ test_recorded_log (void)
   g_assert_nonnull (strstr (events, "video.failed"));
   g_assert_nonnull (strstr (events, "comment."));
   g_assert_nonnull (strstr (events, "subscri"));
-  g_autoptr (GHashTable) recorded = databases (expected);
+  g_autoptr (GHashTable) recorded = reel_test_dump_databases (expected);
   g_autofree char *kept = only_recorded (dump, recorded);
   g_autofree char *want = only_recorded (expected, recorded);
   g_assert_cmpuint (g_hash_table_size (recorded), >, 10);

@@ -143,9 +143,8 @@ reel_test_replay_log (const char *lines)
   return without_origins (dump);
 }
 
-/* An mdb_dump text cut into its databases: name -> that database's text. */
-static GHashTable *
-dump_databases (const char *dump)
+GHashTable *
+reel_test_dump_databases (const char *dump)
 {
   GHashTable *dbs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_auto (GStrv) parts = g_strsplit (dump, "VERSION=", -1);
@@ -202,7 +201,7 @@ reel_test_rebuild_each_alone (const char *dir, const char *url, const char *conf
   list = g_strndup (known, strcspn (known, ")"));
   names = g_strsplit (list, ", ", -1);
   full = reel_test_dump_lmdb (dir);
-  want = dump_databases (full);
+  want = reel_test_dump_databases (full);
   for (guint i = 0; names[i]; i++)
     {
       g_autofree char *out = rebuild_only (dir, url, config, names[i], &status);
@@ -220,7 +219,7 @@ reel_test_rebuild_each_alone (const char *dir, const char *url, const char *conf
         continue;
       n_core++;
       dump = reel_test_dump_lmdb (dir);
-      got = dump_databases (dump);
+      got = reel_test_dump_databases (dump);
       g_assert_cmpuint (g_hash_table_size (got), ==, g_hash_table_size (want));
       g_hash_table_iter_init (&it, want);
       while (g_hash_table_iter_next (&it, &name, &text))

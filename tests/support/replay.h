@@ -28,6 +28,9 @@ ReelTestNats *reel_test_replay_into (const char *lines, const char *dir);
  * for every projection reeld names, each of which must leave every table
  * as the full rebuild left it. Returns how many core projections (those
  * that replay events) were checked. */
+/* An mdb_dump text (reel_test_dump_lmdb) cut into its databases: name ->
+ * that database's text. */
+GHashTable *reel_test_dump_databases (const char *dump);
 guint reel_test_rebuild_each_alone (const char *dir, const char *url, const char *config);
 
 G_END_DECLS
