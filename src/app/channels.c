@@ -251,43 +251,110 @@ reel_channels_latest (ReelStore *store, const ReelPage *page, GError **error)
 
 /* --- projection --- */
 
+/* A CHANNEL_LISTED value that starts with this marks a video the
+ * moderators blocked: "!" before it was listed, "!" + its listing key
+ * after. Usernames never start with it (core/text.h). */
+#define HIDDEN '!'
+
+/* video.blocked after the video was listed: it leaves its channel (and so
+ * the global list and feeds) but remembers its place for an unblock. */
+static gboolean
+hide (ReelTxn *txn, const char *id, const void *listed, gsize listed_len, GError **error)
+{
+  g_autofree char *counter = counter_name (listed);
+  g_autofree guint8 *marked = g_malloc (listed_len + 1);
+  marked[0] = HIDDEN;
+  memcpy (marked + 1, listed, listed_len);
+  return reel_txn_del (txn, REEL_DB_CHANNEL_VIDEOS, listed, listed_len, error)
+         && reel_counter_add (txn, counter, -1, error)
+         && reel_txn_put (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), marked, listed_len + 1,
+                          error);
+}
+
+/* video.unblocked: back in its place (or back to "not yet listed"). */
+static gboolean
+unhide (ReelTxn *txn, const char *id, const guint8 *marked, gsize marked_len, GError **error)
+{
+  g_autofree char *counter = NULL;
+  if (marked_len == 1)
+    return reel_txn_del (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), error);
+  counter = counter_name ((const char *)marked + 1);
+  return reel_txn_put (txn, REEL_DB_CHANNEL_VIDEOS, marked + 1, marked_len - 1, "", 0, error)
+         && reel_counter_add (txn, counter, 1, error)
+         && reel_txn_put (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), marked + 1, marked_len - 1,
+                          error);
+}
+
 /* The projection reads only its own tables and the event: video.ready
  * names the owner, and CHANNEL_LISTED remembers where each video was
- * listed (and that a deleted one is gone, so a late video.ready of a
- * video deleted first lists nothing). */
+ * listed, that a deleted one is gone (so a late video.ready of a video
+ * deleted first lists nothing) and that a blocked one is hidden. */
 gboolean
 reel_channels_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   gboolean ready = g_str_equal (ev->type, "video.ready");
+  gboolean deleted = g_str_equal (ev->type, "video.deleted");
+  gboolean blocked = g_str_equal (ev->type, "video.blocked");
+  gboolean unblocked = g_str_equal (ev->type, "video.unblocked");
   g_autoptr (GBytes) key = NULL;
   g_autofree char *counter = NULL;
   const char *id, *owner;
-  const void *listed;
-  gsize listed_len;
+  const guint8 *listed = NULL;
+  const void *stored;
+  g_autofree guint8 *owned = NULL;
+  gsize listed_len = 0;
+  gboolean hidden;
 
-  if (!ready && !g_str_equal (ev->type, "video.deleted"))
+  if (!ready && !deleted && !blocked && !unblocked)
     return TRUE;
   if (!(id = reel_videos_event_id (ev, error)))
     return FALSE;
-  if (reel_txn_get (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), &listed, &listed_len, NULL))
+  if (reel_txn_get (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), (const void **)&stored,
+                    &listed_len, NULL))
     {
-      /* Listed already (video.ready is announced once), or deleted. */
-      if (ready || listed_len == 0)
+      /* A copy: the writes below may move the page the value lies in. */
+      listed = owned = g_memdup2 (stored, listed_len);
+      if (listed_len == 0) /* deleted */
         return TRUE;
-      /* The key starts with the owner's name and its NUL. */
-      counter = counter_name (listed);
-      return reel_txn_del (txn, REEL_DB_CHANNEL_VIDEOS, listed, listed_len, error)
-             && reel_counter_add (txn, counter, -1, error)
-             && reel_txn_put (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), "", 0, error);
+      hidden = listed[0] == HIDDEN;
+      if (blocked)
+        return hidden || hide (txn, id, listed, listed_len, error);
+      if (unblocked)
+        return !hidden || unhide (txn, id, listed, listed_len, error);
+      if (deleted)
+        {
+          if (hidden)
+            return reel_txn_put (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), "", 0, error);
+          counter = counter_name ((const char *)listed);
+          return reel_txn_del (txn, REEL_DB_CHANNEL_VIDEOS, listed, listed_len, error)
+                 && reel_counter_add (txn, counter, -1, error)
+                 && reel_txn_put (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), "", 0, error);
+        }
+      /* video.ready: listed already (it is announced once), unless it was
+       * blocked before: then it takes its place hidden. */
+      if (listed_len > 1)
+        return TRUE;
     }
-  if (!ready)
+  else if (deleted)
     return reel_txn_put (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), "", 0, error);
+  else if (blocked)
+    return reel_txn_put (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), "!", 1, error);
+  else if (unblocked)
+    return TRUE;
   if (!(owner = reel_json_get_string (ev->data, "owner", TRUE, error)))
     return FALSE;
   if (!reel_users_validate_username (owner, error))
     return FALSE;
-  counter = counter_name (owner);
   key = listing_key (owner, reel_json_time_us (ev->at), id);
+  if (listed) /* blocked before it was listed */
+    {
+      gsize len = g_bytes_get_size (key);
+      g_autofree guint8 *marked = g_malloc (len + 1);
+      marked[0] = HIDDEN;
+      memcpy (marked + 1, g_bytes_get_data (key, NULL), len);
+      return reel_txn_put (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id), marked, len + 1, error);
+    }
+  counter = counter_name (owner);
   return reel_txn_put (txn, REEL_DB_CHANNEL_VIDEOS, g_bytes_get_data (key, NULL),
                        g_bytes_get_size (key), "", 0, error)
          && reel_txn_put (txn, REEL_DB_CHANNEL_LISTED, id, strlen (id),

@@ -2,6 +2,7 @@
 #include "app/moderation.h"
 #include "app/roles.h"
 #include "app/users.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/text.h"
 
@@ -57,4 +58,53 @@ reel_moderation_ban (ReelBus *bus, ReelStore *store, const char *const *admins, 
   subject = reel_event_subject ("moderation", username);
   return reel_events_publish (bus, subject, ban ? "user.banned" : "user.unbanned", 1, actor, data,
                               FALSE, seq, error);
+}
+
+gboolean
+reel_moderation_block (ReelBus *bus, ReelStore *store, const char *const *admins, const char *actor,
+                       const char *video_id, gboolean block, const char *reason, guint64 *seq,
+                       GError **error)
+{
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = NULL, *owner = NULL;
+  ReelUserRole mine;
+  gboolean blocked;
+
+  if (block
+      && (!reason || !reel_text_check ("reason", reason, 1, REEL_BLOCK_REASON_MAX, TRUE, error)))
+    {
+      if (!reason)
+        g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INVALID,
+                             "a block needs a reason (the owner and viewers are told it)");
+      return FALSE;
+    }
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+    g_autoptr (ReelVideo) v = NULL;
+    if (!txn || !reel_roles_of (txn, actor, admins, &mine, error))
+      return FALSE;
+    if (mine < REEL_USER_ROLE_MODERATOR)
+      {
+        g_set_error_literal (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
+                             "this needs the moderator role");
+        return FALSE;
+      }
+    if (!(v = reel_videos_require (txn, video_id, error)))
+      return FALSE;
+    blocked = v->moderation == REEL_MODERATION_BLOCKED;
+    owner = g_strdup (v->owner);
+  }
+  if (blocked == block)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_CONFLICT, "video %s is %s", video_id,
+                   block ? "blocked already" : "not blocked");
+      return FALSE;
+    }
+  json_object_set_string_member (data, "video_id", video_id);
+  json_object_set_string_member (data, "owner", owner);
+  if (block)
+    json_object_set_string_member (data, "reason", reason);
+  subject = reel_event_subject ("video", video_id);
+  return reel_events_publish (bus, subject, block ? "video.blocked" : "video.unblocked", 1, actor,
+                              data, FALSE, seq, error);
 }

@@ -1,5 +1,5 @@
-/* What moderators do to accounts and content: ban and unban users (and,
- * with the typed video model, block videos). Each action is an event with
+/* What moderators do to accounts and content: ban and unban users, block
+ * and unblock videos. Each action is an event with
  * the moderator as its actor, kept in the audit log (app/audit.h).
  *
  * A ban (user.banned {username, reason}) ends every session of the user
@@ -23,5 +23,18 @@ G_BEGIN_DECLS
 gboolean reel_moderation_ban (ReelBus *bus, ReelStore *store, const char *const *admins,
                               const char *actor, const char *username, gboolean ban,
                               const char *reason, guint64 *seq, GError **error);
+
+#define REEL_BLOCK_REASON_MAX 500
+
+/* Publishes video.blocked {video_id, owner, reason} (block) or
+ * video.unblocked {video_id, owner} by actor, after checking that actor is
+ * a moderator (REEL_ERROR_FORBIDDEN), that the video exists
+ * (REEL_ERROR_NOT_FOUND), that a block gives its reason (REEL_ERROR_INVALID:
+ * the owner and the viewers are told it) and that the state changes
+ * (REEL_ERROR_CONFLICT). The video record (app/video/videos.c) keeps the
+ * block; app/video/visibility.h says what it hides. */
+gboolean reel_moderation_block (ReelBus *bus, ReelStore *store, const char *const *admins,
+                                const char *actor, const char *video_id, gboolean block,
+                                const char *reason, guint64 *seq, GError **error);
 
 G_END_DECLS

@@ -283,6 +283,27 @@ apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return TRUE;
 }
 
+/* video.blocked, video.unblocked: the owner hears it, with the reason. */
+static gboolean
+apply_block (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *id = reel_videos_event_id (ev, error);
+  gboolean blocked = g_str_equal (ev->type, "video.blocked");
+  g_autoptr (ReelVideo) video = NULL;
+  g_autoptr (JsonObject) rec = NULL;
+  gboolean ready = FALSE, failed = FALSE;
+
+  if (!id)
+    return FALSE;
+  if (!(video = memory_video (txn, id, &ready, &failed)))
+    return TRUE;
+  rec = about_video (blocked ? "video_blocked" : "video_unblocked", video);
+  if (blocked)
+    json_object_set_string_member (
+        rec, "reason", json_object_get_string_member_with_default (ev->data, "reason", ""));
+  return notify (txn, video->owner, ev, rec, error);
+}
+
 /* Marks one notification read, counting it in *marked; absent and already
  * read ones stay as they are. */
 static gboolean
@@ -424,6 +445,8 @@ reel_notifications_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return apply_subscription (txn, ev, error);
   if (g_str_equal (ev->type, "video.ready") || g_str_equal (ev->type, "video.failed"))
     return apply_video (txn, ev, error);
+  if (g_str_equal (ev->type, "video.blocked") || g_str_equal (ev->type, "video.unblocked"))
+    return apply_block (txn, ev, error);
   if (g_str_equal (ev->type, "notification.read"))
     return apply_read (txn, ev, error);
   if (g_str_equal (ev->type, "user.registered"))

@@ -5,6 +5,8 @@
  *   video.ready      -> its owner: "video_ready"; every subscriber of the
  *                       owner's channel: "new_video"
  *   video.failed     -> its owner: "video_failed" (once, with the reason)
+ *   video.blocked, video.unblocked -> its owner: "video_blocked" (with the
+ *                       moderator's reason), "video_unblocked"
  *   comment.posted   -> the video's owner: "new_comment"; the author of the
  *                       comment a reply answers: "comment_reply" (never for
  *                       one's own words, never twice for one comment)

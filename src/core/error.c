@@ -30,6 +30,8 @@ reel_error_code_name (ReelErrorCode code)
       return "unavailable";
     case REEL_ERROR_QUOTA_EXCEEDED:
       return "quota_exceeded";
+    case REEL_ERROR_BLOCKED:
+      return "blocked";
     case REEL_ERROR_INTERNAL:
     default:
       return "internal";

@@ -15,18 +15,19 @@ GQuark reel_error_quark (void);
 
 typedef enum
 {
-  REEL_ERROR_INVALID,       /* malformed input: 400 */
-  REEL_ERROR_UNAUTHORIZED,  /* no or bad credentials: 401 */
-  REEL_ERROR_FORBIDDEN,     /* not yours: 403 */
-  REEL_ERROR_NOT_FOUND,     /* 404 */
-  REEL_ERROR_CONFLICT,      /* already exists / lost a race: 409 */
-  REEL_ERROR_TOO_LARGE,     /* 413 */
-  REEL_ERROR_UNSUPPORTED,   /* not a video / wrong content type: 415 */
-  REEL_ERROR_UNPROCESSABLE, /* well-formed but semantically wrong: 422 */
-  REEL_ERROR_RATE_LIMITED,  /* 429 */
-  REEL_ERROR_UNAVAILABLE,   /* NATS or storage down: 503 */
-  REEL_ERROR_INTERNAL,      /* a bug or an unexpected system failure: 500 */
+  REEL_ERROR_INVALID,        /* malformed input: 400 */
+  REEL_ERROR_UNAUTHORIZED,   /* no or bad credentials: 401 */
+  REEL_ERROR_FORBIDDEN,      /* not yours: 403 */
+  REEL_ERROR_NOT_FOUND,      /* 404 */
+  REEL_ERROR_CONFLICT,       /* already exists / lost a race: 409 */
+  REEL_ERROR_TOO_LARGE,      /* 413 */
+  REEL_ERROR_UNSUPPORTED,    /* not a video / wrong content type: 415 */
+  REEL_ERROR_UNPROCESSABLE,  /* well-formed but semantically wrong: 422 */
+  REEL_ERROR_RATE_LIMITED,   /* 429 */
+  REEL_ERROR_UNAVAILABLE,    /* NATS or storage down: 503 */
+  REEL_ERROR_INTERNAL,       /* a bug or an unexpected system failure: 500 */
   REEL_ERROR_QUOTA_EXCEEDED, /* the user's storage quota would be passed: 413 */
+  REEL_ERROR_BLOCKED,        /* taken down by the moderators (the message says why): 451 */
 } ReelErrorCode;
 
 /* The stable machine-readable name of a code, as used in API error bodies. */

@@ -14,6 +14,8 @@
  *   POST /api/v1/admin/reports/{id}/resolve  {note?} (moderators)
  *   POST /api/v1/admin/users/{username}/ban    {reason} (moderators)
  *   POST /api/v1/admin/users/{username}/unban  (moderators)
+ *   POST /api/v1/admin/videos/{id}/block    {reason} (moderators)
+ *   POST /api/v1/admin/videos/{id}/unblock  (moderators)
  * Every admin route answers 401 without a token and 403 to whoever
  * lacks the role, before anything else is looked at. */
 #include "app/audit.h"
@@ -345,20 +347,21 @@ post_resolve (ReelRequest *req)
   reel_request_run_command (req, SOUP_STATUS_OK, resolve_command, in, report_input_free);
 }
 
+/* A moderator's ban or block, or its lifting. */
 typedef struct
 {
   char *actor;
-  char *username;
+  char *target; /* the username or the video id */
   char *reason;
-  gboolean ban;
-} BanInput;
+  gboolean on; /* ban or block; FALSE: lift it */
+} ModerationInput;
 
 static void
-ban_input_free (gpointer p)
+moderation_input_free (gpointer p)
 {
-  BanInput *in = p;
+  ModerationInput *in = p;
   g_free (in->actor);
-  g_free (in->username);
+  g_free (in->target);
   g_free (in->reason);
   g_free (in);
 }
@@ -366,48 +369,76 @@ ban_input_free (gpointer p)
 static JsonNode *
 ban_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
-  BanInput *in = data;
+  ModerationInput *in = data;
   JsonObject *out;
-  if (!reel_moderation_ban (http->bus, http->store, admins_of (http), in->actor, in->username,
-                            in->ban, in->reason, &reply->seq, error))
+  if (!reel_moderation_ban (http->bus, http->store, admins_of (http), in->actor, in->target, in->on,
+                            in->reason, &reply->seq, error))
     return NULL;
   out = json_object_new ();
-  json_object_set_string_member (out, "username", in->username);
-  json_object_set_boolean_member (out, "banned", in->ban);
+  json_object_set_string_member (out, "username", in->target);
+  json_object_set_boolean_member (out, "banned", in->on);
   return json_node_init_object (json_node_alloc (), out);
 }
 
+static JsonNode *
+block_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  ModerationInput *in = data;
+  JsonObject *out;
+  if (!reel_moderation_block (http->bus, http->store, admins_of (http), in->actor, in->target,
+                              in->on, in->reason, &reply->seq, error))
+    return NULL;
+  out = json_object_new ();
+  json_object_set_string_member (out, "video_id", in->target);
+  json_object_set_boolean_member (out, "blocked", in->on);
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+/* A moderator's action on the route's {param}: a reason in the body when
+ * it is put on (on), none when it is lifted. */
 static void
-ban_or_unban (ReelRequest *req, gboolean ban)
+moderate (ReelRequest *req, const char *param, gboolean on, ReelCommandFunc command)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *actor = require_role (req, REEL_USER_ROLE_MODERATOR, &error);
-  g_autoptr (JsonObject) body = actor && ban ? reel_request_json (req, &error) : NULL;
-  BanInput *in = g_new0 (BanInput, 1);
+  g_autoptr (JsonObject) body = actor && on ? reel_request_json (req, &error) : NULL;
+  ModerationInput *in = g_new0 (ModerationInput, 1);
   if (body)
     in->reason = g_strdup (reel_json_get_string (body, "reason", TRUE, &error));
   if (error)
     {
-      ban_input_free (in);
+      moderation_input_free (in);
       reel_respond_error (req->msg, error);
       return;
     }
   in->actor = g_steal_pointer (&actor);
-  in->username = g_strdup (reel_request_param (req, "username"));
-  in->ban = ban;
-  reel_request_run_command (req, SOUP_STATUS_OK, ban_command, in, ban_input_free);
+  in->target = g_strdup (reel_request_param (req, param));
+  in->on = on;
+  reel_request_run_command (req, SOUP_STATUS_OK, command, in, moderation_input_free);
 }
 
 static void
 post_ban (ReelRequest *req)
 {
-  ban_or_unban (req, TRUE);
+  moderate (req, "username", TRUE, ban_command);
 }
 
 static void
 post_unban (ReelRequest *req)
 {
-  ban_or_unban (req, FALSE);
+  moderate (req, "username", FALSE, ban_command);
+}
+
+static void
+post_block (ReelRequest *req)
+{
+  moderate (req, "id", TRUE, block_command);
+}
+
+static void
+post_unblock (ReelRequest *req)
+{
+  moderate (req, "id", FALSE, block_command);
 }
 
 void reel_api_admin_register (ReelRouter *router);
@@ -425,4 +456,6 @@ reel_api_admin_register (ReelRouter *router)
   reel_router_add (router, "POST", "/api/v1/admin/reports/{id}/resolve", post_resolve);
   reel_router_add (router, "POST", "/api/v1/admin/users/{username}/ban", post_ban);
   reel_router_add (router, "POST", "/api/v1/admin/users/{username}/unban", post_unban);
+  reel_router_add (router, "POST", "/api/v1/admin/videos/{id}/block", post_block);
+  reel_router_add (router, "POST", "/api/v1/admin/videos/{id}/unblock", post_unblock);
 }

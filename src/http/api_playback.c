@@ -22,13 +22,29 @@
 
 #include <glib/gstdio.h>
 
+/* The video behind {id} when the requester may watch it (its media are
+ * 404 to anyone else: app/video/visibility.h); else NULL with the error. */
+static ReelVideo *
+watchable_video (ReelRequest *req, GError **error)
+{
+  g_autoptr (ReelVideo) video
+      = reel_videos_get (req->http->store, reel_request_param (req, "id"), error);
+  ReelViewer viewer;
+  g_autofree char *user = reel_request_viewer (req, &viewer);
+  if (video && reel_video_sight (video, &viewer) != REEL_SIGHT_WATCH)
+    {
+      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
+      return NULL;
+    }
+  return g_steal_pointer (&video);
+}
+
 /* The video, if it can be played; answers 404 itself otherwise. */
 static ReelVideo *
 playable_video (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (ReelVideo) video
-      = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
+  g_autoptr (ReelVideo) video = watchable_video (req, &error);
   reel_respond_allow_any_origin (req->msg);
   if (video && !reel_video_state_is_playable (video->state))
     g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "this video is not playable yet");
@@ -151,8 +167,7 @@ static void
 get_poster (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (ReelVideo) video
-      = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
+  g_autoptr (ReelVideo) video = watchable_video (req, &error);
   g_autofree char *key = NULL;
   reel_respond_allow_any_origin (req->msg);
   if (video && !video->poster)

@@ -526,7 +526,23 @@ get_video (ReelRequest *req)
   g_autoptr (ReelVideo) video
       = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
   g_autoptr (JsonObject) pub = NULL;
-  if (!video)
+  ReelViewer viewer;
+  g_autofree char *user = reel_request_viewer (req, &viewer);
+  if (video)
+    switch (reel_video_sight (video, &viewer))
+      {
+      case REEL_SIGHT_NONE:
+        g_set_error_literal (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
+        break;
+      case REEL_SIGHT_REASON:
+        g_set_error (&error, REEL_ERROR, REEL_ERROR_BLOCKED,
+                     "this video was blocked by the moderators: %s",
+                     video->moderation_reason ? video->moderation_reason : "");
+        break;
+      case REEL_SIGHT_WATCH:
+        break;
+      }
+  if (error)
     {
       reel_respond_error (req->msg, error);
       return;

@@ -31,6 +31,8 @@ reel_respond_status_for (const GError *error)
       return SOUP_STATUS_UNPROCESSABLE_ENTITY;
     case REEL_ERROR_RATE_LIMITED:
       return 429;
+    case REEL_ERROR_BLOCKED:
+      return 451; /* Unavailable For Legal Reasons (RFC 7725) */
     case REEL_ERROR_UNAVAILABLE:
       return SOUP_STATUS_SERVICE_UNAVAILABLE;
     case REEL_ERROR_INTERNAL:
@@ -43,8 +45,11 @@ void
 reel_respond_json (SoupServerMessage *msg, guint status, JsonNode *body)
 {
   char *text = reel_json_to_string (body);
-  /* libsoup has no reason phrase for 429 (RFC 6585). */
-  soup_server_message_set_status (msg, status, status == 429 ? "Too Many Requests" : NULL);
+  /* libsoup has no reason phrase for 429 (RFC 6585) nor 451 (RFC 7725). */
+  soup_server_message_set_status (msg, status,
+                                  status == 429   ? "Too Many Requests"
+                                  : status == 451 ? "Unavailable For Legal Reasons"
+                                                  : NULL);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 "no-store");
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, strlen (text));

@@ -13,6 +13,7 @@
 #include "http/peer.h"
 #include "http/throttle.h"
 #include "app/comments.h"
+#include "app/roles.h"
 #include "app/users.h"
 #include "core/error.h"
 #include "core/idem.h"
@@ -493,6 +494,23 @@ reel_request_user (ReelRequest *req, GError **error)
 {
   const char *token = reel_request_token (req, error);
   return token ? reel_users_authenticate (req->http->store, token, NULL, error) : NULL;
+}
+
+char *
+reel_request_viewer (ReelRequest *req, ReelViewer *viewer)
+{
+  char *user = reel_request_user (req, NULL);
+  ReelUserRole role = REEL_USER_ROLE_USER;
+  if (user)
+    {
+      g_autoptr (ReelTxn) txn = reel_store_begin (req->http->store, FALSE, NULL);
+      if (!txn
+          || !reel_roles_of (txn, user, (const char *const *)req->http->cfg->admins, &role, NULL))
+        role = REEL_USER_ROLE_USER;
+    }
+  viewer->username = user;
+  viewer->role = role;
+  return user;
 }
 
 /* --- commands --- */

@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "store/watermark.h"
 #include "app/uploads.h"
+#include "app/video/visibility.h"
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -92,6 +93,12 @@ void reel_request_refuse (ReelRequest *req, const GError *error);
 const char *reel_request_token (ReelRequest *req, GError **error);
 /* The authenticated username, or NULL with REEL_ERROR_UNAUTHORIZED. */
 char *reel_request_user (ReelRequest *req, GError **error);
+/* Who asks, for what they may see (app/video/visibility.h): the session's
+ * user and role, or anonymous when the request has no valid session (a
+ * <video> element or a CDN sends none; a stale token sees what anyone
+ * sees). Fills viewer; returns the username it points to (free it after
+ * viewer), or NULL. */
+char *reel_request_viewer (ReelRequest *req, ReelViewer *viewer);
 
 /* What a command adds to its answer besides the body: the sequence of the
  * event it published (to wait for) and response headers. */

@@ -38,9 +38,21 @@
  *                              user's token stops working and the login is
  *                              refused with the reason; unban restores
  *                              (acceptance 4, the account part)
+ *   /governance/blocks         a plain user gets 403 from every admin route;
+ *                              a reported video, seen by a moderator in the
+ *                              queue, is blocked with a reason: viewers get
+ *                              451 with it on the record and 404 on the
+ *                              playlist, a segment and the poster; the owner
+ *                              and moderators still see it, the owner is
+ *                              notified; it leaves the global list, the
+ *                              channel and search; unblocked, it is back
+ *                              everywhere; the audit log names the
+ *                              moderator (acceptance 1, 4)
  *   /governance/rebuild-alone  on the data all the above left (roles,
  *                              invites, audit, quotas, reports, bans,
- *                              sessions), `reeld --rebuild --only NAME`
+ *                              sessions, a blocked video), a full
+ *                              `reeld --rebuild` writes what the live node
+ *                              wrote, and `reeld --rebuild --only NAME`
  *                              for every core projection gives the tables
  *                              a full rebuild gives (issue 17) */
 #include "harness.h"
@@ -772,6 +784,213 @@ test_bans (void)
   node_stop ();
 }
 
+/* Whether list (the answer of a listing route) names video. */
+static gboolean
+lists (const char *path, const char *token, const char *video)
+{
+  g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", path, token, NULL, 0);
+  JsonArray *a;
+  g_assert_cmpuint (r->status, ==, 200);
+  a = items (r);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonObject *o = json_array_get_object_element (a, i);
+      const char *id = json_object_has_member (o, "video_id")
+                           ? json_object_get_string_member (o, "video_id")
+                           : json_object_get_string_member_with_default (o, "id", "");
+      if (g_strcmp0 (id, video) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* What token (NULL: anonymous) gets of the video's record, master
+ * playlist, first segment and poster. */
+static void
+assert_sight (const char *token, const char *video, const char *rendition, guint record,
+              guint media)
+{
+  g_autofree char *rec = g_strdup_printf ("/api/v1/videos/%s", video);
+  g_autofree char *master = g_strdup_printf ("/videos/%s/master.m3u8", video);
+  g_autofree char *init = g_strdup_printf ("/videos/%s/%s/init-0.mp4", video, rendition);
+  g_autofree char *poster = g_strdup_printf ("/videos/%s/poster.jpg", video);
+  g_assert_cmpuint (status_of ("GET", rec, token, NULL), ==, record);
+  g_assert_cmpuint (status_of ("GET", master, token, NULL), ==, media);
+  g_assert_cmpuint (status_of ("GET", init, token, NULL), ==, media);
+  g_assert_cmpuint (status_of ("GET", poster, token, NULL), ==, media);
+}
+
+static gboolean
+notified (const char *token, const char *type, const char *video, const char *reason)
+{
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http (N.d->port, "GET", "/api/v1/notifications", token, NULL, 0);
+  JsonArray *a;
+  g_assert_cmpuint (r->status, ==, 200);
+  a = items (r);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonObject *o = json_array_get_object_element (a, i);
+      if (g_strcmp0 (json_object_get_string_member_with_default (o, "type", ""), type) == 0
+          && g_strcmp0 (json_object_get_string_member_with_default (o, "video_id", ""), video) == 0
+          && (!reason
+              || g_strcmp0 (json_object_get_string_member_with_default (o, "reason", ""), reason)
+                     == 0))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_blocks (void)
+{
+  /* Every route under /api/v1/admin: a plain user gets 403 from each. */
+  const char *admin_routes[][2] = {
+    { "GET", "/api/v1/admin/audit" },
+    { "GET", "/api/v1/admin/invites" },
+    { "POST", "/api/v1/admin/invites" },
+    { "GET", "/api/v1/admin/reports" },
+    { "POST", "/api/v1/admin/reports/AAAAAAAAAAA/resolve" },
+    { "POST", "/api/v1/admin/users/mod/ban" },
+    { "POST", "/api/v1/admin/users/mod/unban" },
+    { "POST", "/api/v1/admin/videos/AAAAAAAAAAA/block" },
+    { "POST", "/api/v1/admin/videos/AAAAAAAAAAA/unblock" },
+  };
+  const char *reason = "copyright claim by the label";
+  g_autofree char *root = NULL, *mod = NULL, *una = NULL, *vera = NULL, *video = NULL;
+  g_autofree char *media = NULL, *clip = NULL, *rendition = NULL, *block = NULL;
+  g_autofree char *unblock = NULL, *report = NULL, *search = NULL, *rec_path = NULL;
+
+  node_start ("admins = root\n");
+  root = login ("root");
+  mod = login ("mod"); /* a moderator since /governance/roles-invites */
+  una = reel_test_register_login (N.d->port, "una", PASSWORD);
+  vera = reel_test_register_login (N.d->port, "vera", PASSWORD);
+  for (guint i = 0; i < G_N_ELEMENTS (admin_routes); i++)
+    {
+      g_autoptr (ReelTestResponse) r
+          = reel_test_http (N.d->port, admin_routes[i][0], admin_routes[i][1], vera, "{}", 0);
+      g_assert_cmpuint (r->status, ==, 403);
+      g_assert_cmpstr (reel_test_error_code (r), ==, "forbidden");
+    }
+
+  media = reel_test_tmpdir ();
+  clip = reel_test_make_media (
+      media, "clip.mp4",
+      "videotestsrc num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 "
+      "! x264enc speed-preset=ultrafast ! mp4mux name=m ! filesink location=%s "
+      "audiotestsrc num-buffers=90 ! audioconvert ! avenc_aac ! m.");
+  video = reel_test_upload (N.d->port, una, clip, "Zanzibar sunset");
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_wait_state (N.d->port, video, "ready", 120);
+    JsonArray *renditions
+        = json_object_get_array_member (json_node_get_object (r->json), "renditions");
+    rendition = g_strdup (
+        json_object_get_string_member (json_array_get_object_element (renditions, 0), "name"));
+  }
+  search = g_strdup ("/api/v1/search?q=zanzibar");
+  g_assert_true (lists ("/api/v1/videos", NULL, video));
+  g_assert_true (lists ("/api/v1/users/una/videos", NULL, video));
+  g_assert_true (lists (search, NULL, video));
+  assert_sight (NULL, video, rendition, 200, 200);
+
+  /* vera reports it; the moderator sees the report. */
+  {
+    g_autofree char *body
+        = g_strdup_printf ("{\"video_id\":\"%s\",\"reason\":\"copyright\"}", video);
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "POST", "/api/v1/reports", vera, body, 0);
+    g_assert_cmpuint (r->status, ==, 201);
+    report = g_strdup (reel_test_json_str (r, "id"));
+  }
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/reports", mod, NULL, 0);
+    gboolean seen = FALSE;
+    JsonArray *a;
+    g_assert_cmpuint (r->status, ==, 200);
+    a = items (r);
+    for (guint i = 0; i < json_array_get_length (a); i++)
+      seen |= g_strcmp0 (json_object_get_string_member (json_array_get_object_element (a, i), "id"),
+                         report)
+              == 0;
+    g_assert_true (seen);
+  }
+
+  /* The block: only moderators, with a reason, once. */
+  block = g_strdup_printf ("/api/v1/admin/videos/%s/block", video);
+  unblock = g_strdup_printf ("/api/v1/admin/videos/%s/unblock", video);
+  {
+    g_autofree char *body = g_strdup_printf ("{\"reason\":\"%s\"}", reason);
+    g_assert_cmpuint (status_of ("POST", block, una, body), ==, 403);
+    g_assert_cmpuint (status_of ("POST", block, NULL, body), ==, 401);
+    g_assert_cmpuint (status_of ("POST", block, mod, "{}"), ==, 400);
+    g_assert_cmpuint (status_of ("POST", "/api/v1/admin/videos/AAAAAAAAAAA/block", mod, body), ==,
+                      404);
+    g_assert_cmpuint (status_of ("POST", unblock, mod, ""), ==, 409);
+    g_assert_cmpuint (status_of ("POST", block, mod, body), ==, 200);
+    g_assert_cmpuint (status_of ("POST", block, mod, body), ==, 409);
+  }
+  /* Viewers: 451 with the reason on the record, 404 on every medium. */
+  rec_path = g_strdup_printf ("/api/v1/videos/%s", video);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *viewer = i == 0 ? NULL : vera;
+      g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", rec_path, viewer, NULL, 0);
+      g_assert_cmpuint (r->status, ==, 451);
+      g_assert_cmpstr (reel_test_error_code (r), ==, "blocked");
+      g_assert_nonnull (strstr (r->body, reason));
+      assert_sight (viewer, video, rendition, 451, 404);
+    }
+  /* The owner and the moderators still see it, and why. */
+  assert_sight (una, video, rendition, 200, 200);
+  assert_sight (mod, video, rendition, 200, 200);
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", rec_path, una, NULL, 0);
+    g_assert_cmpstr (reel_test_json_str (r, "moderation"), ==, "blocked");
+    g_assert_cmpstr (reel_test_json_str (r, "moderation_reason"), ==, reason);
+  }
+  g_assert_true (notified (una, "video_blocked", video, reason));
+  g_assert_false (lists ("/api/v1/videos", NULL, video));
+  g_assert_false (lists ("/api/v1/users/una/videos", NULL, video));
+  g_assert_false (lists (search, NULL, video));
+
+  /* Unblocked: back everywhere. */
+  g_assert_cmpuint (status_of ("POST", unblock, vera, ""), ==, 403);
+  g_assert_cmpuint (status_of ("POST", unblock, mod, ""), ==, 200);
+  assert_sight (NULL, video, rendition, 200, 200);
+  assert_sight (vera, video, rendition, 200, 200);
+  g_assert_true (notified (una, "video_unblocked", video, NULL));
+  g_assert_true (lists ("/api/v1/videos", NULL, video));
+  g_assert_true (lists ("/api/v1/users/una/videos", NULL, video));
+  g_assert_true (lists (search, NULL, video));
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (N.d->port, "GET", "/api/v1/admin/audit?limit=2", root, NULL, 0);
+    JsonArray *a;
+    g_assert_cmpuint (r->status, ==, 200);
+    a = items (r);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 0), "type"),
+                     ==, "video.unblocked");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "type"),
+                     ==, "video.blocked");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "actor"),
+                     ==, "mod");
+  }
+  /* Blocked again for the rebuild below: it must come back blocked. */
+  {
+    g_autofree char *body = g_strdup_printf ("{\"reason\":\"%s\"}", reason);
+    g_assert_cmpuint (status_of ("POST", block, mod, body), ==, 200);
+  }
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+    reel_test_validate_events (lines);
+  }
+  node_stop ();
+  reel_test_rmtree (media);
+}
+
 /* Whether the table name of an mdb_dump has a row. */
 static gboolean
 has_rows (const char *dump, const char *name)
@@ -792,6 +1011,9 @@ test_rebuild_alone (void)
   g_autofree char *arg_config = g_strdup_printf ("--config=%s", N.config);
   const char *argv[]
       = { reel_test_env ("REEL_TEST_REELD"), arg_dir, arg_nats, arg_config, "--rebuild", NULL };
+  /* What the live node wrote (with a blocked video among it) is what a
+   * full rebuild writes. */
+  g_autofree char *live = reel_test_dump_lmdb (N.dir);
   g_autofree char *out = reel_test_run_ok (argv);
   g_autofree char *dump = reel_test_dump_lmdb (N.dir);
 
@@ -802,6 +1024,7 @@ test_rebuild_alone (void)
   g_assert_true (has_rows (dump, "quota_usage"));
   g_assert_true (has_rows (dump, "sessions"));
   g_assert_false (has_rows (dump, "no_such_table"));
+  g_assert_cmpstr (live, ==, dump);
   g_assert_cmpuint (reel_test_rebuild_each_alone (N.dir, N.nats->url, N.config), >=, 10);
 }
 
@@ -819,6 +1042,7 @@ main (int argc, char **argv)
   g_test_add_func ("/governance/quotas", test_quotas);
   g_test_add_func ("/governance/reports", test_reports);
   g_test_add_func ("/governance/bans", test_bans);
+  g_test_add_func ("/governance/blocks", test_blocks);
   g_test_add_func ("/governance/rebuild-alone", test_rebuild_alone);
   rc = g_test_run ();
   reel_test_nats_stop (N.nats);

@@ -31,6 +31,8 @@ ALLOWED = {
     ("http/api_health.c", "ready"): "the server's readiness in /readyz, not a video's",
     ("media/live/live_ingest.c", "failed"): "an error message's fallback text",
     ("media/child.c", "failed"): "an error message's fallback text",
+    ("core/error.c", "blocked"): "the API error code of a 451, not a moderation value",
+    ("http/api_admin.c", "blocked"): "the member name of the block route's answer",
 }
 
 # Comments, string literals and character literals, so that a quote inside a

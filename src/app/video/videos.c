@@ -227,6 +227,14 @@ reel_videos_public (const ReelVideo *v)
       json_object_set_string_member (out, "hls", hls);
       json_object_set_string_member (out, "dash", dash);
     }
+  /* Only those who still see a held or blocked video (its owner, the
+   * moderators: app/video/visibility.h) get its record, so they learn why. */
+  if (v->moderation != REEL_MODERATION_NONE)
+    {
+      json_object_set_string_member (out, "moderation", reel_moderation_name (v->moderation));
+      if (v->moderation_reason)
+        json_object_set_string_member (out, "moderation_reason", v->moderation_reason);
+    }
   if (v->poster)
     {
       g_autofree char *poster = g_strdup_printf ("/videos/%s/poster.jpg", v->id);
@@ -343,6 +351,13 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   if (g_str_equal (ev->type, "video.cdn_pushed"))
     {
       v->cdn = TRUE;
+      return reel_videos_store (txn, v, error);
+    }
+  if (g_str_equal (ev->type, "video.blocked") || g_str_equal (ev->type, "video.unblocked"))
+    {
+      gboolean block = g_str_equal (ev->type, "video.blocked");
+      v->moderation = block ? REEL_MODERATION_BLOCKED : REEL_MODERATION_NONE;
+      replace_str (&v->moderation_reason, block ? event_string (ev, "reason") : NULL);
       return reel_videos_store (txn, v, error);
     }
   return TRUE;
