@@ -3,15 +3,19 @@
 // reeld started by test_browser.c (which made the accounts and a report),
 // and reports what it saw as one JSON line:
 //
-//   moderator  sees the open report, resolves it with a note, bans the
-//              uploader with a reason; sees no invites or audit log
+//   moderator  blocks the video of a second report with a reason (which
+//              resolves that report), sees the open report, resolves it
+//              with a note, bans the uploader with a reason; sees no
+//              invites or audit log
+//   viewer     (anonymous) opens the blocked video's watch page and sees
+//              the reason instead of the player
 //   admin      sees the ban in the audit log, makes an invite code
 //   user       is told the page is for moderators
 //
-//   node admin.mjs BASE_URL MOD_TOKEN ADMIN_TOKEN USER_TOKEN REPORT_ID TIMEOUT_S
+//   node admin.mjs BASE_URL MOD_TOKEN ADMIN_TOKEN USER_TOKEN REPORT_ID BLOCK_REPORT_ID VIDEO_ID TIMEOUT_S
 import { chromium } from 'playwright-core';
 
-const [base, modToken, adminToken, userToken, reportId, timeoutArg] = process.argv.slice(2);
+const [base, modToken, adminToken, userToken, reportId, blockReportId, videoId, timeoutArg] = process.argv.slice(2);
 const T = Number(timeoutArg || 60) * 1000;
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
@@ -35,10 +39,16 @@ try {
   result.step = 'moderator';
   const mod = await as('mod', modToken);
   await mod.waitForFunction(() => window.reelAdmin && window.reelAdmin.ready);
+  const toBlock = mod.locator(`li.report[data-id="${blockReportId}"]`);
+  await toBlock.getByLabel(`Block reason for video ${videoId}`).fill('counterfeit goods');
+  await toBlock.getByRole('button', { name: 'Block video' }).click();
+  await mod.waitForFunction((v) => document.getElementById('reports-status').textContent === `Video ${v} is blocked.`,
+                            videoId);
+  result.blockReportGone = await mod.locator(`li.report[data-id="${blockReportId}"]`).count() === 0;
   const report = mod.locator(`li.report[data-id="${reportId}"]`);
   result.reportShown = await report.count() === 1;
   result.reportText = await report.textContent();
-  await report.getByRole('textbox').fill('an ad; uploader banned');
+  await report.getByLabel('Note on the report of pat').fill('an ad; uploader banned');
   await report.getByRole('button', { name: 'Resolve' }).click();
   await mod.waitForFunction(() => document.getElementById('reports-status').textContent === 'No open reports.');
   await mod.getByLabel('Username').first().fill('quinn');
@@ -47,6 +57,15 @@ try {
   await mod.waitForFunction(() => document.getElementById('ban-status').textContent === 'quinn is banned.');
   result.modSeesInvites = await mod.locator('#invites').isVisible();
   result.modSeesAudit = await mod.locator('#audit').isVisible();
+
+  result.step = 'viewer';
+  const viewer = await browser.newPage();
+  viewer.setDefaultTimeout(T);
+  viewer.on('pageerror', (e) => result.consoleErrors.push(`viewer: ${e}`));
+  await viewer.goto(`${base}/watch/${videoId}`);
+  await viewer.waitForFunction(() => document.getElementById('title').textContent === 'Video unavailable');
+  result.viewerStatus = await viewer.locator('#status').textContent();
+  result.viewerSeesPlayer = await viewer.locator('#video').isVisible();
 
   result.step = 'admin';
   const admin = await as('root', adminToken);

@@ -16,7 +16,10 @@
  * the owner's analytics and its retention chart (issue 6); failed processing, offline and 404 pages
  * say what happened; comment paging, log out and in.
  *   /browser/admin   the moderation page (tests/browser/admin.mjs, issue 12): a
- *                    moderator resolves a report and bans its uploader, an
+ *                    moderator blocks a reported video with a reason, and an
+ *                    anonymous viewer's watch page then shows the reason
+ *                    instead of the player (acceptance 7); the moderator
+ *                    resolves a report and bans its uploader, an
  *                    admin sees that in the audit log and makes an invite,
  *                    a plain user is turned away; the API then refuses the
  *                    banned user's login with the reason. */
@@ -598,7 +601,7 @@ test_admin (void)
   g_autofree char *conf_arg = g_strdup_printf ("--config=%s", conf);
   const char *args[] = { conf_arg, NULL };
   g_autofree char *root = NULL, *mod = NULL, *quinn = NULL, *pat = NULL, *video = NULL;
-  g_autofree char *report = NULL, *body = NULL, *base = NULL;
+  g_autofree char *report = NULL, *body = NULL, *base = NULL, *block_report = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree char *out = NULL, *err = NULL;
   g_autofree char *script = g_build_filename (reel_test_env ("REEL_TEST_SOURCE_DIR"), "tests",
@@ -626,10 +629,19 @@ test_admin (void)
     g_assert_cmpuint (rep->status, ==, 201);
     report = g_strdup (reel_test_json_str (rep, "id"));
   }
+  {
+    g_autofree char *copyright
+        = g_strdup_printf ("{\"video_id\":\"%s\",\"reason\":\"copyright\"}", video);
+    g_autoptr (ReelTestResponse) rep
+        = reel_test_http (d->port, "POST", "/api/v1/reports", root, copyright, 0);
+    g_assert_cmpuint (rep->status, ==, 201);
+    block_report = g_strdup (reel_test_json_str (rep, "id"));
+  }
 
   base = g_strdup_printf ("http://127.0.0.1:%u", d->port);
   {
-    const char *argv[] = { "node", script, base, mod, root, pat, report, "60", NULL };
+    const char *argv[]
+        = { "node", script, base, mod, root, pat, report, block_report, video, "60", NULL };
     out = reel_test_run_env (argv, NULL, &err, &status);
   }
   g_test_message ("admin.mjs said: %s %s", out ? out : "", err ? err : "");
@@ -639,6 +651,11 @@ test_admin (void)
   g_assert_cmpstr (json_object_get_string_member_with_default (r, "error", NULL), ==, NULL);
   g_assert_true (json_object_get_boolean_member (r, "ok"));
   g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_object_get_boolean_member (r, "blockReportGone"));
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (r, "viewerStatus"), "counterfeit goods"));
+  g_assert_false (json_object_get_boolean_member (r, "viewerSeesPlayer"));
+  g_assert_nonnull (strstr (json_object_get_string_member (r, "audit"), "video.blocked"));
   g_assert_true (json_object_get_boolean_member (r, "reportShown"));
   g_assert_nonnull (strstr (json_object_get_string_member (r, "reportText"), "an ad"));
   g_assert_false (json_object_get_boolean_member (r, "modSeesInvites"));
@@ -663,6 +680,9 @@ test_admin (void)
         = reel_test_http (d->port, "GET", "/api/v1/admin/reports", mod, NULL, 0);
     g_assert_cmpuint (queue->status, ==, 200);
     g_assert_nonnull (strstr (queue->body, "\"items\":[]"));
+    g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", video);
+    g_autoptr (ReelTestResponse) blocked = reel_test_http (d->port, "GET", path, NULL, NULL, 0);
+    g_assert_cmpuint (blocked->status, ==, 451);
   }
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);

@@ -1,4 +1,5 @@
-// The moderation page (/admin): the open reports (resolve), bans, and for
+// The moderation page (/admin): the open reports (resolve, block the
+// reported video), bans, and for
 // admins roles, invites and the audit log. What the caller may do comes
 // from GET /api/v1/users/me; the server checks every action again.
 import { api, h, loginHref, say, session, timeElement } from './app.js';
@@ -33,11 +34,43 @@ async function loadReports() {
           }
         },
       }, 'Resolve');
+      // A reported video can be blocked from here: the reason goes to the
+      // owner and to viewers, and the report is resolved with it.
+      let blocking = null;
+      if (r.video_id) {
+        const reason = h('input', { type: 'text', maxlength: 500, 'aria-label': `Block reason for video ${r.video_id}` });
+        const block = h('button', {
+          type: 'button',
+          onclick: async () => {
+            const why = reason.value.trim();
+            if (!why) {
+              say(status, 'A block needs a reason: the owner and viewers are told it.', 'error');
+              reason.focus();
+              return;
+            }
+            block.disabled = true;
+            try {
+              await api(`/api/v1/admin/videos/${encodeURIComponent(r.video_id)}/block`,
+                        { method: 'POST', body: { reason: why } });
+              await api(`/api/v1/admin/reports/${encodeURIComponent(r.id)}/resolve`,
+                        { method: 'POST', body: { note: `blocked: ${why}` } });
+              await loadReports();
+              say(status, `Video ${r.video_id} is blocked.`, 'ok');
+              await loadAudit();
+            } catch (err) {
+              say(status, err.message, 'error');
+              block.disabled = false;
+            }
+          },
+        }, 'Block video');
+        blocking = h('p', { class: 'actions' }, reason, block);
+      }
       return h('li', { class: 'report', 'data-id': r.id },
         h('p', {}, h('strong', {}, r.reason), ' · ', target(r), ' · reported by ', r.reporter, ' ',
           timeElement(r.created_at)),
         r.text ? h('p', { class: 'report-text' }, r.text) : null,
-        h('p', { class: 'actions' }, note, resolve));
+        h('p', { class: 'actions' }, note, resolve),
+        blocking);
     }));
     say(status, page.items.length ? '' : 'No open reports.');
   } catch (err) {

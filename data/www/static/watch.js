@@ -2,7 +2,8 @@
 // quality over MSE), or natively where the browser plays HLS itself, with a
 // quality menu listing the video's rungs (Auto, or one fixed rung). While
 // the video is still processing it shows the progress and starts playing
-// as soon as the first chunks are done; a failed video shows the reason.
+// as soon as the first chunks are done; a failed video shows the reason, and
+// so does one the moderators blocked (451), instead of the player.
 // Around the player: title, views, channel with its subscribe button,
 // description, comments, up next, and for the video's owner the audience
 // (views, watch time, retention chart). The player's actions are reported
@@ -187,6 +188,14 @@ async function load() {
     if (e.status === 404) {
       say(statusLine, 'This video does not exist, or it was deleted.', 'error');
       document.getElementById('title').textContent = 'Video not found';
+      return;
+    }
+    if (e.status === 451) {
+      // Blocked by the moderators: the reason instead of the player.
+      say(statusLine, e.message, 'error');
+      document.getElementById('title').textContent = 'Video unavailable';
+      document.querySelector('.player').hidden = true;
+      document.querySelector('.player-bar').hidden = true;
       return;
     }
     say(statusLine, `${e.message} Retrying…`, 'error');
