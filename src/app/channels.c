@@ -56,7 +56,8 @@ reel_channels_video_item (ReelTxn *txn, const char *video_id, GError **error)
   JsonObject *item;
   if (!video)
     return NULL;
-  item = reel_videos_list_item (txn, video);
+  if (!(item = reel_videos_list_item (txn, video)))
+    return NULL; /* not to be listed (a banned owner's): skipped */
   if (video->ready_at)
     json_object_set_string_member (item, "published_at", video->ready_at);
   return item;

@@ -23,7 +23,7 @@ G_BEGIN_DECLS
 JsonObject *reel_channels_public (ReelTxn *txn, const char *username, GError **error);
 
 /* A published video as lists show it: the public video plus "published_at".
- * NULL (error unset) when it is gone. */
+ * NULL (error unset) when it is gone or may not be listed. */
 JsonObject *reel_channels_video_item (ReelTxn *txn, const char *video_id, GError **error);
 
 /* The channel's published videos, newest first. */

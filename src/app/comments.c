@@ -335,6 +335,10 @@ render_comment (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *va
                 gsize value_len, gpointer data, GError **error)
 {
   g_autoptr (JsonObject) rec = reel_json_parse_object ((const char *)value, value_len, error);
+  if (rec
+      && reel_users_is_banned (txn,
+                               json_object_get_string_member_with_default (rec, "author", NULL)))
+    return NULL; /* a banned author's words are hidden until the ban is lifted: skipped */
   return rec ? public_comment (rec) : NULL;
 }
 
@@ -360,7 +364,7 @@ newest_emit (const guint8 *key, gsize key_len, const guint8 *value, gsize value_
       return FALSE;
     }
   if (!(item = render_comment (n->txn, key, key_len, value, value_len, NULL, &n->error)))
-    return FALSE;
+    return n->error == NULL; /* skipped, or failed */
   json_array_add_object_element (n->items, item);
   g_byte_array_set_size (n->last, 0);
   g_byte_array_append (n->last, key, (guint)key_len);

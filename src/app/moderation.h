@@ -3,8 +3,10 @@
  * the moderator as its actor, kept in the audit log (app/audit.h).
  *
  * A ban (user.banned {username, reason}) ends every session of the user
- * and refuses their logins with the reason (app/users.c applies it); an
- * unban (user.unbanned) lets them log in again. Nobody can ban an account
+ * and refuses their logins with the reason (app/users.c applies it), and
+ * hides their videos and comments from everyone else (read time:
+ * app/video/visibility.h, app/comments.c); an unban (user.unbanned) lets
+ * them log in again and shows their content as before. Nobody can ban an account
  * with a role as high as their own, nor one auth.admins names. */
 #pragma once
 

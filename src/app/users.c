@@ -143,6 +143,13 @@ reel_users_load (ReelTxn *txn, const char *username, GError **error)
   return load_record (txn, REEL_DB_USERS, username, error);
 }
 
+gboolean
+reel_users_is_banned (ReelTxn *txn, const char *username)
+{
+  g_autoptr (JsonObject) user = username ? reel_users_load (txn, username, NULL) : NULL;
+  return user && json_object_has_member (user, "banned");
+}
+
 JsonObject *
 reel_users_require (ReelTxn *txn, const char *username, GError **error)
 {

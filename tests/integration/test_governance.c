@@ -47,7 +47,10 @@
  *                              notified; it leaves the global list, the
  *                              channel and search; unblocked, it is back
  *                              everywhere; the audit log names the
- *                              moderator (acceptance 1, 4)
+ *                              moderator; a ban of the owner hides the
+ *                              video (404 to others, out of every list)
+ *                              and their comment, the unban brings both
+ *                              back (acceptance 1, 4)
  *   /governance/rebuild-alone  on the data all the above left (roles,
  *                              invites, audit, quotas, reports, bans,
  *                              sessions, a blocked video), a full
@@ -976,6 +979,40 @@ test_blocks (void)
                      ==, "video.blocked");
     g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "actor"),
                      ==, "mod");
+  }
+  /* A ban hides the owner's videos and comments from everyone else; the
+   * unban brings them back. */
+  {
+    g_autofree char *comments = g_strdup_printf ("/api/v1/videos/%s/comments", video);
+    const char *words = "sunset over the dhows";
+    g_autofree char *body = g_strdup_printf ("{\"text\":\"%s\"}", words);
+    g_assert_cmpuint (status_of ("POST", comments, una, body), ==, 201);
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", comments, NULL, NULL, 0);
+      g_assert_nonnull (strstr (r->body, words));
+    }
+    g_assert_cmpuint (
+        status_of ("POST", "/api/v1/admin/users/una/ban", mod, "{\"reason\":\"piracy\"}"), ==, 200);
+    assert_sight (NULL, video, rendition, 404, 404);
+    assert_sight (vera, video, rendition, 404, 404);
+    assert_sight (mod, video, rendition, 200, 200);
+    g_assert_false (lists ("/api/v1/videos", NULL, video));
+    g_assert_false (lists ("/api/v1/users/una/videos", NULL, video));
+    g_assert_false (lists (search, NULL, video));
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", comments, vera, NULL, 0);
+      g_assert_cmpuint (r->status, ==, 200);
+      g_assert_null (strstr (r->body, words));
+    }
+    g_assert_cmpuint (status_of ("POST", "/api/v1/admin/users/una/unban", mod, ""), ==, 200);
+    assert_sight (NULL, video, rendition, 200, 200);
+    g_assert_true (lists ("/api/v1/videos", NULL, video));
+    g_assert_true (lists ("/api/v1/users/una/videos", NULL, video));
+    g_assert_true (lists (search, NULL, video));
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", comments, NULL, NULL, 0);
+      g_assert_nonnull (strstr (r->body, words));
+    }
   }
   /* Blocked again for the rebuild below: it must come back blocked. */
   {

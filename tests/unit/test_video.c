@@ -348,6 +348,12 @@ test_visibility (void)
       g_assert_cmpint (reel_video_sight (v, &anonymous), ==, rows[i].stranger);
       g_assert_cmpint (reel_video_is_listed (v), ==, rows[i].listed);
       g_assert_cmpint (reel_video_needs_signature (v), ==, rows[i].signed_media);
+      /* A banned owner's video: hidden from everyone else, never listed. */
+      v->owner_banned = TRUE;
+      g_assert_cmpint (reel_video_sight (v, &moderator), ==, REEL_SIGHT_WATCH);
+      g_assert_cmpint (reel_video_sight (v, &other), ==, REEL_SIGHT_NONE);
+      g_assert_cmpint (reel_video_sight (v, &anonymous), ==, REEL_SIGHT_NONE);
+      g_assert_false (reel_video_is_listed (v));
     }
 }
 

@@ -136,7 +136,8 @@ add_items (ReelTxn *txn, GPtrArray *ids, const char *reason, GHashTable *listed,
           || !is_ready (rec))
         continue;
       g_hash_table_add (listed, g_strdup (id));
-      item = reel_videos_list_item (txn, rec);
+      if (!(item = reel_videos_list_item (txn, rec)))
+        continue; /* not to be listed (app/video/visibility.h) */
       json_object_set_string_member (item, "reason", reason);
       json_array_add_object_element (items, item);
     }

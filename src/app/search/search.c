@@ -893,12 +893,13 @@ render_hit (ReelTxn *txn, gconstpointer element, gpointer data, GError **error)
 
   if (!rec)
     return NULL;
+  if (!(item = reel_videos_list_item (txn, rec)))
+    return NULL; /* not to be listed (app/video/visibility.h): skipped */
   title = rec->title ? rec->title : "";
   owner = rec->owner;
   title_tokens = reel_tokenize (title);
   title_html = highlight (title, 0, strlen (title), title_tokens, phrases);
   snippet_html = snippet (rec->description ? rec->description : "", phrases);
-  item = reel_videos_list_item (txn, rec);
   channel = json_object_new ();
   json_object_set_string_member (channel, "username", owner);
   user = reel_users_load (txn, owner, NULL);

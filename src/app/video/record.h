@@ -132,8 +132,9 @@ typedef struct
   ReelModeration moderation; /* NONE unless held or blocked */
   char *moderation_reason;   /* held or blocked: why, for the owner and viewers */
 
-  guint64 views;    /* never stored: the views projection's count (app/analytics/views.h) */
-  JsonObject *json; /* the stored form it was read from, or NULL (see top) */
+  guint64 views;         /* never stored: the views projection's count (app/analytics/views.h) */
+  gboolean owner_banned; /* never stored: the owner's account is banned (app/users.h) */
+  JsonObject *json;      /* the stored form it was read from, or NULL (see top) */
 } ReelVideo;
 
 ReelVideo *reel_video_new (const char *id);

@@ -1,6 +1,8 @@
 /* See videos.h. */
 #include "app/video/videos.h"
 #include "app/analytics/views.h"
+#include "app/users.h"
+#include "app/video/visibility.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/idem.h"
@@ -159,6 +161,7 @@ reel_videos_get (ReelStore *store, const char *id, GError **error)
       || !(v = reel_videos_require (txn, id, error)))
     return NULL;
   v->views = reel_views_count (txn, id);
+  v->owner_banned = reel_users_is_banned (txn, v->owner);
   return v;
 }
 
@@ -246,6 +249,9 @@ reel_videos_public (const ReelVideo *v)
 JsonObject *
 reel_videos_list_item (ReelTxn *txn, ReelVideo *v)
 {
+  v->owner_banned = reel_users_is_banned (txn, v->owner);
+  if (!reel_video_is_listed (v))
+    return NULL;
   v->views = reel_views_count (txn, v->id);
   return reel_videos_public (v);
 }

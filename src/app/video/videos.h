@@ -80,7 +80,9 @@ gboolean reel_videos_remove (ReelTxn *txn, const char *id, GError **error);
 /* The video as the API shows it to anyone. */
 JsonObject *reel_videos_public (const ReelVideo *video);
 /* The same for a record read in txn, with its views counted now (the views
- * projection, app/analytics/views.h): what every list of videos shows. */
+ * projection, app/analytics/views.h): what every list of videos shows.
+ * NULL when the video may not be listed (app/video/visibility.h, its
+ * owner's ban looked up in txn): lists skip it. */
 JsonObject *reel_videos_list_item (ReelTxn *txn, ReelVideo *video);
 
 /* Publishes video.edited (title and/or description; NULL: unchanged).

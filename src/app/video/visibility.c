@@ -8,6 +8,8 @@ reel_video_sight (const ReelVideo *video, const ReelViewer *viewer)
   if ((viewer->username && g_strcmp0 (viewer->username, video->owner) == 0)
       || viewer->role >= REEL_USER_ROLE_MODERATOR)
     return REEL_SIGHT_WATCH;
+  if (video->owner_banned)
+    return REEL_SIGHT_NONE;
   switch (video->moderation)
     {
     case REEL_MODERATION_BLOCKED:
@@ -32,7 +34,8 @@ gboolean
 reel_video_is_listed (const ReelVideo *video)
 {
   g_return_val_if_fail (video, FALSE);
-  return video->privacy == REEL_PRIVACY_PUBLIC && video->moderation == REEL_MODERATION_NONE;
+  return video->privacy == REEL_PRIVACY_PUBLIC && video->moderation == REEL_MODERATION_NONE
+         && !video->owner_banned;
 }
 
 gboolean

@@ -6,9 +6,10 @@
  * care. Everyone else sees a video only when its privacy allows it and
  * moderation has said nothing: a held video is hidden as if it did not
  * exist; a blocked one shows its reason instead (451 on the API record)
- * but none of its media. Listings (channel pages, the global list,
+ * but none of its media. A banned owner's videos are hidden like held ones
+ * until the ban is lifted. Listings (channel pages, the global list,
  * search, feeds, related, new-video notifications) hold only public
- * videos that moderation has said nothing about. */
+ * videos that moderation has said nothing about, of owners not banned. */
 #pragma once
 
 #include "app/roles.h"
