@@ -2,6 +2,7 @@
 #include "app/notifications.h"
 #include "app/users.h"
 #include "app/video/videos.h"
+#include "app/video/visibility.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/json.h"
@@ -134,6 +135,9 @@ memory_video (ReelTxn *txn, const char *id, gboolean *ready, gboolean *failed)
   v = reel_video_new (id);
   v->owner = g_strdup (json_object_get_string_member_with_default (o, "owner", ""));
   v->title = g_strdup (json_object_get_string_member_with_default (o, "title", ""));
+  /* Absent: public, as every video was before privacy. */
+  reel_privacy_from_name (json_object_get_string_member_with_default (o, "privacy", NULL),
+                          &v->privacy);
   *ready = json_object_get_boolean_member_with_default (o, "announced", FALSE);
   *failed = json_object_get_boolean_member_with_default (o, "failure_notified", FALSE);
   return v;
@@ -148,6 +152,8 @@ memory_put_video (ReelTxn *txn, const ReelVideo *v, gboolean ready, gboolean fai
   json_object_set_string_member (o, "title", v->title ? v->title : "");
   json_object_set_boolean_member (o, "announced", ready);
   json_object_set_boolean_member (o, "failure_notified", failed);
+  if (v->privacy != REEL_PRIVACY_PUBLIC)
+    json_object_set_string_member (o, "privacy", reel_privacy_name (v->privacy));
   return reel_txn_put_json (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (key, NULL),
                             g_bytes_get_size (key), o, error);
 }
@@ -170,18 +176,26 @@ remember (ReelTxn *txn, const ReelEvent *ev, GError **error)
       v.id = (char *)id;
       v.owner = (char *)owner;
       v.title = (char *)title;
+      reel_privacy_from_name (reel_json_get_string (ev->data, "privacy", FALSE, NULL), &v.privacy);
       return memory_put_video (txn, &v, FALSE, FALSE, error);
     }
   if (g_str_equal (ev->type, "video.edited"))
     {
       const char *title = reel_json_get_string (ev->data, "title", FALSE, NULL);
+      const char *privacy = reel_json_get_string (ev->data, "privacy", FALSE, NULL);
       gboolean ready, failed;
-      g_autoptr (ReelVideo) v
-          = id && title && reel_id_valid (id) ? memory_video (txn, id, &ready, &failed) : NULL;
+      g_autoptr (ReelVideo) v = id && (title || privacy) && reel_id_valid (id)
+                                    ? memory_video (txn, id, &ready, &failed)
+                                    : NULL;
       if (!v)
         return TRUE;
-      g_free (v->title);
-      v->title = g_strdup (title);
+      if (title)
+        {
+          g_free (v->title);
+          v->title = g_strdup (title);
+        }
+      if (privacy)
+        reel_privacy_from_name (privacy, &v->privacy);
       return memory_put_video (txn, v, ready, failed, error);
     }
   if (g_str_equal (ev->type, "video.deleted") || g_str_equal (ev->type, "video.upload_aborted"))
@@ -270,6 +284,9 @@ apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
   rec = about_video ("video_ready", video);
   if (!memory_put_video (txn, video, TRUE, failed, error) || !notify (txn, owner, ev, rec, error))
     return FALSE;
+  /* Subscribers hear only of videos the lists show (app/video/visibility.h). */
+  if (!reel_video_is_listed (video))
+    return TRUE;
   FanOut f = { txn, ev, video, NULL };
   followers = memory_key (MEMORY_FOLLOWER, owner, "");
   if (!reel_txn_scan (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (followers, NULL),

@@ -1,5 +1,5 @@
 /* HTTP edge of one-shot uploads (app/video/videos.c, app/video/lifecycle.c, app/uploads.c):
- *   POST /api/v1/videos   multipart/form-data: file, title, description
+ *   POST /api/v1/videos   multipart/form-data: file, title, description, privacy
  *
  * For small files and curl. Everything about the request is settled from
  * its headers before a byte of the body is read: the login (401), the
@@ -33,6 +33,7 @@ typedef enum
   PART_FILE,
   PART_TITLE,
   PART_DESCRIPTION,
+  PART_PRIVACY,
 } PartKind;
 
 /* One request, from its headers to the end of its body. */
@@ -53,6 +54,7 @@ typedef struct
   GString *field;
   char *title;
   char *description;
+  char *privacy;
   char *filename;
 } Upload;
 
@@ -74,6 +76,7 @@ upload_free (gpointer p)
   g_free (u->temp);
   g_free (u->title);
   g_free (u->description);
+  g_free (u->privacy);
   g_free (u->filename);
   g_free (u);
 }
@@ -104,7 +107,9 @@ part_start (gpointer data, const char *headers, gsize len, GError **error)
     u->part = PART_TITLE;
   else if (g_strcmp0 (name, "description") == 0)
     u->part = PART_DESCRIPTION;
-  if (u->part == PART_TITLE || u->part == PART_DESCRIPTION)
+  else if (g_strcmp0 (name, "privacy") == 0)
+    u->part = PART_PRIVACY;
+  if (u->part == PART_TITLE || u->part == PART_DESCRIPTION || u->part == PART_PRIVACY)
     g_string_truncate (u->field, 0);
   soup_message_headers_unref (h);
   return TRUE;
@@ -121,11 +126,15 @@ part_data (gpointer data, const guint8 *bytes, gsize len, GError **error)
       return reel_uploads_write (u->fd, bytes, len, error);
     case PART_TITLE:
     case PART_DESCRIPTION:
+    case PART_PRIVACY:
       if (u->field->len + len > REEL_MULTIPART_FIELD_MAX_BYTES)
         {
-          g_set_error (
-              error, REEL_ERROR, REEL_ERROR_INVALID, "the %s field is longer than %u bytes",
-              u->part == PART_TITLE ? "title" : "description", REEL_MULTIPART_FIELD_MAX_BYTES);
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "the %s field is longer than %u bytes",
+                       u->part == PART_TITLE         ? "title"
+                       : u->part == PART_DESCRIPTION ? "description"
+                                                     : "privacy",
+                       REEL_MULTIPART_FIELD_MAX_BYTES);
           return FALSE;
         }
       g_string_append_len (u->field, (const char *)bytes, (gssize)len);
@@ -144,6 +153,8 @@ part_end (gpointer data, GError **error)
     g_free (u->title), u->title = g_strndup (u->field->str, u->field->len);
   else if (u->part == PART_DESCRIPTION)
     g_free (u->description), u->description = g_strndup (u->field->str, u->field->len);
+  else if (u->part == PART_PRIVACY)
+    g_free (u->privacy), u->privacy = g_strndup (u->field->str, u->field->len);
   u->part = PART_IGNORED;
   return TRUE;
 }
@@ -242,6 +253,7 @@ typedef struct
   char *description;
   char *filename;
   guint64 size;
+  char *privacy;
   char *temp; /* the file, until adopted */
 } OneShot;
 
@@ -255,6 +267,7 @@ one_shot_free (gpointer p)
   g_free (in->title);
   g_free (in->description);
   g_free (in->filename);
+  g_free (in->privacy);
   g_free (in->temp);
   g_free (in);
 }
@@ -263,7 +276,7 @@ static JsonNode *
 one_shot_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   OneShot *in = data;
-  ReelVideoDraft d = { in->owner, in->title, in->description, in->filename, in->size };
+  ReelVideoDraft d = { in->owner, in->title, in->description, in->filename, in->size, in->privacy };
   g_autofree char *id = NULL;
   if (!reel_videos_create (http->bus, &d, http->cfg->upload_max, &id, &reply->seq, error)
       || !reel_uploads_adopt_temp (http->uploads, in->temp, id, error))
@@ -296,7 +309,8 @@ post_videos (ReelRequest *req)
     g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "the \"file\" part is missing");
   if (!error)
     {
-      ReelVideoDraft d = { u->user, u->title, u->description, u->filename, u->file_size };
+      ReelVideoDraft d
+          = { u->user, u->title, u->description, u->filename, u->file_size, u->privacy };
       if (reel_videos_validate_draft (&d, req->http->cfg->upload_max, &error))
         reel_quotas_check (req->http->store, u->user, req->http->cfg->quota_bytes,
                            req->http->cfg->daily_quota_bytes, u->file_size, &error);
@@ -315,6 +329,7 @@ post_videos (ReelRequest *req)
   in->description = g_strdup (u->description);
   in->filename = g_strdup (u->filename);
   in->size = u->file_size;
+  in->privacy = g_strdup (u->privacy);
   in->temp = g_steal_pointer (&u->temp);
   reel_request_run_command (req, SOUP_STATUS_CREATED, one_shot_command, in, one_shot_free);
 }

@@ -6,7 +6,7 @@
  *   DELETE  /api/v1/uploads/{id}         tus termination
  *   POST    /api/v1/videos               one-shot multipart upload (api_multipart.c)
  *   GET     /api/v1/videos/{id}          metadata and state
- *   PATCH   /api/v1/videos/{id}          edit title/description (owner)
+ *   PATCH   /api/v1/videos/{id}          edit title/description/privacy (owner)
  *   DELETE  /api/v1/videos/{id}          delete (owner)
  * tus 1.0.0 core + creation + termination (https://tus.io/protocols/resumable-upload).
  *
@@ -117,6 +117,7 @@ typedef struct
   char *description;
   char *filename;
   guint64 size;
+  char *privacy;
 } CreateInput;
 
 static void
@@ -127,6 +128,7 @@ create_input_free (gpointer p)
   g_free (in->title);
   g_free (in->description);
   g_free (in->filename);
+  g_free (in->privacy);
   g_free (in);
 }
 
@@ -154,7 +156,7 @@ static JsonNode *
 create_upload_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   CreateInput *in = data;
-  ReelVideoDraft d = { in->owner, in->title, in->description, in->filename, in->size };
+  ReelVideoDraft d = { in->owner, in->title, in->description, in->filename, in->size, in->privacy };
   g_autofree char *id = NULL;
   if (!reel_videos_create (http->bus, &d, http->cfg->upload_max, &id, &reply->seq, error))
     return NULL;
@@ -164,14 +166,15 @@ create_upload_command (ReelHttp *http, gpointer data, ReelReply *reply, GError *
 
 static gboolean
 read_draft (CreateInput *in, const char *title, const char *description, const char *filename,
-            const ReelHttp *http, GError **error)
+            const char *privacy, const ReelHttp *http, GError **error)
 {
-  ReelVideoDraft d = { in->owner, title, description, filename, in->size };
+  ReelVideoDraft d = { in->owner, title, description, filename, in->size, privacy };
   if (!reel_videos_validate_draft (&d, http->cfg->upload_max, error))
     return FALSE;
   in->title = g_strdup (title);
   in->description = g_strdup (description);
   in->filename = g_strdup (filename);
+  in->privacy = g_strdup (privacy);
   return TRUE;
 }
 
@@ -213,7 +216,8 @@ post_uploads (ReelRequest *req)
                &error))
       || !read_draft (in, g_hash_table_lookup (meta, "title"),
                       g_hash_table_lookup (meta, "description"),
-                      g_hash_table_lookup (meta, "filename"), req->http, &error)
+                      g_hash_table_lookup (meta, "filename"), g_hash_table_lookup (meta, "privacy"),
+                      req->http, &error)
       || !reel_quotas_check (req->http->store, in->owner, req->http->cfg->quota_bytes,
                              req->http->cfg->daily_quota_bytes, in->size, &error))
     {
@@ -557,6 +561,7 @@ typedef struct
   char *id;
   char *title;
   char *description;
+  char *privacy;
 } EditInput;
 
 static void
@@ -567,6 +572,7 @@ edit_input_free (gpointer p)
   g_free (in->id);
   g_free (in->title);
   g_free (in->description);
+  g_free (in->privacy);
   g_free (in);
 }
 
@@ -574,15 +580,15 @@ static JsonNode *
 edit_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   EditInput *in = data;
-  if (in->title || in->description)
+  if (in->title || in->description || in->privacy)
     reel_videos_edit (http->bus, http->store, in->user, in->id, in->title, in->description,
-                      &reply->seq, error);
+                      in->privacy, &reply->seq, error);
   else
     reel_videos_delete (http->bus, http->store, in->user, in->id, &reply->seq, error);
   return NULL;
 }
 
-/* PATCH {title?, description?} and DELETE: the owner check runs in the
+/* PATCH {title?, description?, privacy?} and DELETE: the owner check runs in the
  * command, against the projection. */
 static void
 change_video (ReelRequest *req, gboolean edit)
@@ -590,7 +596,7 @@ change_video (ReelRequest *req, gboolean edit)
   g_autoptr (GError) error = NULL;
   g_autofree char *user = reel_request_user (req, &error);
   g_autoptr (JsonObject) body = user && edit ? reel_request_json (req, &error) : NULL;
-  const char *title = NULL, *description = NULL;
+  const char *title = NULL, *description = NULL, *privacy = NULL;
   EditInput *in;
 
   if (body)
@@ -598,8 +604,11 @@ change_video (ReelRequest *req, gboolean edit)
       title = reel_json_get_string (body, "title", FALSE, &error);
       if (!error)
         description = reel_json_get_string (body, "description", FALSE, &error);
-      if (!error && !title && !description)
-        g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "give a title and/or a description");
+      if (!error)
+        privacy = reel_json_get_string (body, "privacy", FALSE, &error);
+      if (!error && !title && !description && !privacy)
+        g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID,
+                     "give a title, a description and/or a privacy");
     }
   if (error)
     {
@@ -611,6 +620,7 @@ change_video (ReelRequest *req, gboolean edit)
   in->id = g_strdup (reel_request_param (req, "id"));
   in->title = g_strdup (title);
   in->description = g_strdup (description);
+  in->privacy = g_strdup (privacy);
   reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, edit_command, in, edit_input_free);
 }
 

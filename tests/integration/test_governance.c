@@ -51,6 +51,16 @@
  *                              video (404 to others, out of every list)
  *                              and their comment, the unban brings both
  *                              back (acceptance 1, 4)
+ *   /governance/privacy        the privacy matrix (acceptance 2): a public,
+ *                              an unlisted and a private video (multipart
+ *                              field; the tus metadata key too) × owner,
+ *                              other user, anonymous, moderator × record,
+ *                              channel list, global list, search, feed,
+ *                              new-video notification, related, master
+ *                              playlist, a segment, the poster; a bad
+ *                              privacy is 400; only the owner changes it;
+ *                              private -> public shows it everywhere at
+ *                              once, public -> private hides it
  *   /governance/rebuild-alone  on the data all the above left (roles,
  *                              invites, audit, quotas, reports, bans,
  *                              sessions, a blocked video), a full
@@ -1028,6 +1038,157 @@ test_blocks (void)
   reel_test_rmtree (media);
 }
 
+typedef enum
+{
+  SEES_NOTHING, /* 404 on the record and the media */
+  SEES_ALL,     /* 200 on both */
+} Sight;
+
+/* One viewer of the privacy matrix. */
+typedef struct
+{
+  const char *name;
+  const char *token; /* NULL: anonymous */
+  gboolean follows;  /* subscribed to the owner: has a feed and notifications */
+} Viewer;
+
+/* The privacy matrix for one video of olga's: what each viewer gets of its
+ * record and media, and whether any list, search, feed or related list
+ * names it (never, unless it is public); notice: whether followers have a
+ * new_video notification of it (-1: not checked). */
+static void
+assert_privacy (const char *video, const char *rendition, const char *privacy,
+                const Viewer *viewers, guint n_viewers, const char *related_of, int notice)
+{
+  gboolean listed = g_str_equal (privacy, "public");
+  g_autofree char *related = g_strdup_printf ("/api/v1/videos/%s/related", related_of);
+  for (guint i = 0; i < n_viewers; i++)
+    {
+      const Viewer *v = &viewers[i];
+      gboolean privileged = g_str_equal (v->name, "owner") || g_str_equal (v->name, "moderator");
+      Sight sight = g_str_equal (privacy, "private") && !privileged ? SEES_NOTHING : SEES_ALL;
+      g_test_message ("privacy %s, viewer %s", privacy, v->name);
+      assert_sight (v->token, video, rendition, sight == SEES_ALL ? 200 : 404,
+                    sight == SEES_ALL ? 200 : 404);
+      g_assert_cmpint (lists ("/api/v1/users/olga/videos", v->token, video), ==, listed);
+      g_assert_cmpint (lists ("/api/v1/videos", v->token, video), ==, listed);
+      g_assert_cmpint (lists ("/api/v1/search?q=kilimanjaro", v->token, video), ==, listed);
+      g_assert_cmpint (lists (related, v->token, video), ==, listed);
+      if (v->follows)
+        {
+          g_assert_cmpint (lists ("/api/v1/feed", v->token, video), ==, listed);
+          if (notice >= 0)
+            g_assert_cmpint (notified (v->token, "new_video", video, NULL), ==, notice);
+        }
+    }
+}
+
+static void
+test_privacy (void)
+{
+  const char *privacies[] = { "public", "unlisted", "private" };
+  g_autofree char *mod = NULL, *olga = NULL, *vera = NULL, *media = NULL, *clip = NULL;
+  g_autofree char *rendition = NULL;
+  char *videos[G_N_ELEMENTS (privacies)];
+
+  node_start ("admins = root\n");
+  mod = login ("mod");
+  vera = login ("vera");
+  olga = reel_test_register_login (N.d->port, "olga", PASSWORD);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/subscriptions", vera, "{\"channel\":\"olga\"}"), ==,
+                    201);
+  g_assert_cmpuint (status_of ("POST", "/api/v1/subscriptions", mod, "{\"channel\":\"olga\"}"), ==,
+                    201);
+
+  /* Creation refuses a privacy that is none of the three, by tus and by
+   * multipart alike. */
+  {
+    g_autofree char *p = g_base64_encode ((const guchar *)"secret", 6);
+    g_autofree char *meta = g_strdup_printf ("privacy %s", p);
+    const char *h[]
+        = { "Tus-Resumable", "1.0.0", "Upload-Length", "1000", "Upload-Metadata", meta, NULL };
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http_full (N.d->port, "POST", "/api/v1/uploads", olga, h, NULL, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 400);
+    g_assert_nonnull (strstr (r->body, "privacy"));
+  }
+  {
+    g_autofree char *p = g_base64_encode ((const guchar *)"private", 7);
+    g_autofree char *meta = g_strdup_printf ("privacy %s", p);
+    const char *h[]
+        = { "Tus-Resumable", "1.0.0", "Upload-Length", "1000", "Upload-Metadata", meta, NULL };
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http_full (N.d->port, "POST", "/api/v1/uploads", olga, h, NULL, NULL, 0);
+    g_autofree char *path = NULL;
+    g_assert_cmpuint (r->status, ==, 201);
+    path = g_strdup_printf ("/api/v1/videos/%s", reel_test_header (r, "Reel-Video-Id"));
+    g_assert_cmpuint (status_of ("GET", path, NULL, NULL), ==, 404);
+    g_assert_cmpuint (status_of ("GET", path, olga, NULL), ==, 200);
+    g_assert_cmpuint (status_of ("DELETE", path, olga, NULL), ==, 204);
+  }
+
+  media = reel_test_tmpdir ();
+  clip = reel_test_make_media (
+      media, "clip.mp4",
+      "videotestsrc num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 "
+      "! x264enc speed-preset=ultrafast ! mp4mux name=m ! filesink location=%s "
+      "audiotestsrc num-buffers=90 ! audioconvert ! avenc_aac ! m.");
+  for (guint i = 0; i < G_N_ELEMENTS (privacies); i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Kilimanjaro %s", privacies[i]);
+      g_autoptr (ReelTestResponse) r = NULL;
+      videos[i] = reel_test_upload_private (N.d->port, olga, clip, title, privacies[i]);
+      r = reel_test_wait_state_as (N.d->port, olga, videos[i], "ready", 120);
+      g_assert_cmpstr (reel_test_json_str (r, "privacy"), ==, privacies[i]);
+      if (!rendition)
+        rendition = g_strdup (json_object_get_string_member (
+            json_array_get_object_element (
+                json_object_get_array_member (json_node_get_object (r->json), "renditions"), 0),
+            "name"));
+    }
+  {
+    const Viewer viewers[] = {
+      { "owner", olga, FALSE },
+      { "other user", vera, TRUE },
+      { "anonymous", NULL, FALSE },
+      { "moderator", mod, TRUE },
+    };
+    /* Related lists of the public video name the channel's other videos. */
+    for (guint i = 0; i < G_N_ELEMENTS (privacies); i++)
+      assert_privacy (videos[i], rendition, privacies[i], viewers, G_N_ELEMENTS (viewers),
+                      i == 0 ? videos[1] : videos[0], i == 0);
+
+    /* Only the owner changes it; a bad value is 400; a change takes effect
+     * at once everywhere. */
+    {
+      g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", videos[2]);
+      g_assert_cmpuint (status_of ("PATCH", path, vera, "{\"privacy\":\"public\"}"), ==, 403);
+      g_assert_cmpuint (status_of ("PATCH", path, olga, "{\"privacy\":\"everyone\"}"), ==, 400);
+      g_assert_cmpuint (status_of ("PATCH", path, olga, "{\"privacy\":\"public\"}"), ==, 204);
+    }
+    /* (No new_video now: subscribers hear of a video once, when it is
+     * published.) */
+    assert_privacy (videos[2], rendition, "public", viewers, G_N_ELEMENTS (viewers), videos[0], 0);
+    {
+      g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", videos[0]);
+      g_assert_cmpuint (status_of ("PATCH", path, olga, "{\"privacy\":\"private\"}"), ==, 204);
+    }
+    /* (The notification sent while it was public stays; it leads to a
+     * 404 now.) */
+    assert_privacy (videos[0], rendition, "private", viewers, G_N_ELEMENTS (viewers), videos[2],
+                    -1);
+  }
+  {
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+    reel_test_validate_events (lines);
+  }
+  node_stop ();
+  for (guint i = 0; i < G_N_ELEMENTS (privacies); i++)
+    g_free (videos[i]);
+  reel_test_rmtree (media);
+}
+
 /* Whether the table name of an mdb_dump has a row. */
 static gboolean
 has_rows (const char *dump, const char *name)
@@ -1080,6 +1241,7 @@ main (int argc, char **argv)
   g_test_add_func ("/governance/reports", test_reports);
   g_test_add_func ("/governance/bans", test_bans);
   g_test_add_func ("/governance/blocks", test_blocks);
+  g_test_add_func ("/governance/privacy", test_privacy);
   g_test_add_func ("/governance/rebuild-alone", test_rebuild_alone);
   rc = g_test_run ();
   reel_test_nats_stop (N.nats);

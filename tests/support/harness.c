@@ -710,6 +710,13 @@ reel_test_tus_upload (guint16 port, const char *token, const char *path, const c
 char *
 reel_test_upload (guint16 port, const char *token, const char *path, const char *title)
 {
+  return reel_test_upload_private (port, token, path, title, NULL);
+}
+
+char *
+reel_test_upload_private (guint16 port, const char *token, const char *path, const char *title,
+                          const char *privacy)
+{
   g_autofree char *data = NULL;
   gsize len;
   g_autoptr (SoupMultipart) mp = soup_multipart_new ("multipart/form-data");
@@ -720,6 +727,8 @@ reel_test_upload (guint16 port, const char *token, const char *path, const char 
   g_assert_true (g_file_get_contents (path, &data, &len, NULL));
   file = g_bytes_new_take (g_steal_pointer (&data), len);
   soup_multipart_append_form_string (mp, "title", title);
+  if (privacy)
+    soup_multipart_append_form_string (mp, "privacy", privacy);
   soup_multipart_append_form_file (mp, "file", base, "application/octet-stream", file);
   soup_multipart_to_message (mp, h, &body);
   ctype = g_strdup (soup_message_headers_get_one (h, "Content-Type"));
@@ -734,13 +743,20 @@ reel_test_upload (guint16 port, const char *token, const char *path, const char 
 ReelTestResponse *
 reel_test_wait_state (guint16 port, const char *id, const char *states, guint timeout_s)
 {
+  return reel_test_wait_state_as (port, NULL, id, states, timeout_s);
+}
+
+ReelTestResponse *
+reel_test_wait_state_as (guint16 port, const char *token, const char *id, const char *states,
+                         guint timeout_s)
+{
   g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", id);
   g_auto (GStrv) wanted = g_strsplit (states, "|", -1);
   gint64 deadline = g_get_monotonic_time () + (gint64)timeout_s * G_USEC_PER_SEC;
   g_autofree char *last = NULL;
   while (g_get_monotonic_time () < deadline)
     {
-      ReelTestResponse *r = reel_test_http (port, "GET", path, NULL, NULL, 0);
+      ReelTestResponse *r = reel_test_http (port, "GET", path, token, NULL, 0);
       g_assert_cmpuint (r->status, ==, 200);
       if (g_strv_contains ((const char *const *)wanted, reel_test_json_str (r, "state")))
         return r;

@@ -174,11 +174,18 @@ char *reel_test_tus_upload (guint16 port, const char *token, const char *path, c
 
 /* One-shot multipart upload (POST /api/v1/videos); returns the video id. */
 char *reel_test_upload (guint16 port, const char *token, const char *path, const char *title);
+/* The same with the privacy field (NULL: none, i.e. public). */
+char *reel_test_upload_private (guint16 port, const char *token, const char *path,
+                                const char *title, const char *privacy);
 
 /* GET /api/v1/videos/{id} until its state is one of the '|'-separated
  * states (e.g. "ready|failed"), for at most timeout_s; asserts it got there. */
 ReelTestResponse *reel_test_wait_state (guint16 port, const char *id, const char *states,
                                         guint timeout_s);
+/* The same asking as token's user (NULL: anonymous): a private video's
+ * record answers only its owner and moderators. */
+ReelTestResponse *reel_test_wait_state_as (guint16 port, const char *token, const char *id,
+                                           const char *states, guint timeout_s);
 
 /* Environment lookups set by meson for the tests. */
 const char *reel_test_env (const char *name);

@@ -14,7 +14,6 @@
 #include "app/search/tokenizer.h"
 #include "app/users.h"
 #include "app/video/videos.h"
-#include "app/video/visibility.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/json.h"
@@ -961,12 +960,11 @@ reel_search_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   g_autoptr (GError) local = NULL;
 
   if (!g_str_equal (ev->type, "video.ready") && !g_str_equal (ev->type, "video.edited")
-      && !g_str_equal (ev->type, "video.deleted") && !g_str_equal (ev->type, "video.blocked")
-      && !g_str_equal (ev->type, "video.unblocked"))
+      && !g_str_equal (ev->type, "video.deleted"))
     return TRUE;
   if (!(id = reel_videos_event_id (ev, error)))
     return FALSE;
-  if (g_str_equal (ev->type, "video.deleted") || g_str_equal (ev->type, "video.blocked"))
+  if (g_str_equal (ev->type, "video.deleted"))
     return reel_search_remove (txn, id, error);
   rec = reel_videos_load (txn, id, &local);
   if (!rec)
@@ -976,19 +974,7 @@ reel_search_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  /* video.unblocked: back in the index once published (video.ready was
-   * applied to the record), as it was. The record may not have the unblock
-   * yet (the video projection applies it after this one). */
-  if (g_str_equal (ev->type, "video.unblocked"))
-    rec->moderation = REEL_MODERATION_NONE;
-  if (g_str_equal (ev->type, "video.unblocked"))
-    return !rec->ready_at || !reel_video_is_listed (rec)
-           || index_video (txn, id, rec, rec->title, rec->description ? rec->description : "",
-                           error);
-  /* video.ready is announced once; a video in the index was indexed. A
-   * video blocked before it was published stays out. */
-  if (g_str_equal (ev->type, "video.ready") && !reel_video_is_listed (rec))
-    return TRUE;
+  /* video.ready is announced once; a video in the index was indexed. */
   if (g_str_equal (ev->type, "video.ready"))
     return reel_txn_get (txn, REEL_DB_SEARCH_DOCS, id, strlen (id), NULL, NULL, NULL)
            || index_video (txn, id, rec, rec->title, rec->description ? rec->description : "",

@@ -16,6 +16,18 @@ reel_videos_id_valid (const char *id)
 }
 
 gboolean
+reel_videos_check_privacy (const char *privacy, GError **error)
+{
+  ReelPrivacy p;
+  if (reel_privacy_from_name (privacy, &p))
+    return TRUE;
+  g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "privacy must be one of %s, %s or %s",
+               reel_privacy_name (REEL_PRIVACY_PUBLIC), reel_privacy_name (REEL_PRIVACY_UNLISTED),
+               reel_privacy_name (REEL_PRIVACY_PRIVATE));
+  return FALSE;
+}
+
+gboolean
 reel_videos_validate_draft (const ReelVideoDraft *d, guint64 max_size, GError **error)
 {
   if (d->size == 0)
@@ -37,7 +49,7 @@ reel_videos_validate_draft (const ReelVideoDraft *d, guint64 max_size, GError **
     return FALSE;
   if (d->filename && !reel_text_check ("filename", d->filename, 1, 255, FALSE, error))
     return FALSE;
-  return TRUE;
+  return !d->privacy || reel_videos_check_privacy (d->privacy, error);
 }
 
 /* A title from a file name: "Holiday_2026.mp4" -> "Holiday_2026". */
@@ -76,6 +88,9 @@ reel_videos_create (ReelBus *bus, const ReelVideoDraft *d, guint64 max_size, cha
   if (d->filename)
     json_object_set_string_member (data, "filename", d->filename);
   json_object_set_int_member (data, "size", (gint64)d->size);
+  /* Absent means public, as in every video.created before privacy. */
+  if (d->privacy)
+    json_object_set_string_member (data, "privacy", d->privacy);
   subject = reel_event_subject ("video", vid);
   /* The empty-subject precondition turns an (astronomically unlikely) id
    * collision into an error instead of two videos sharing an id. The id
@@ -204,6 +219,7 @@ reel_videos_public (const ReelVideo *v)
   if (v->description)
     json_object_set_string_member (out, "description", v->description);
   json_object_set_string_member (out, "state", reel_video_state_name (v->state));
+  json_object_set_string_member (out, "privacy", reel_privacy_name (v->privacy));
   if (v->created_at)
     json_object_set_string_member (out, "created_at", v->created_at);
   if (v->updated_at)
@@ -312,6 +328,8 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       v->state = REEL_VIDEO_UPLOADING;
       v->created_at = g_strdup (ev->at);
       v->updated_at = g_strdup (ev->at);
+      if (event_string (ev, "privacy"))
+        reel_privacy_from_name (event_string (ev, "privacy"), &v->privacy);
       if (!v->owner)
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "video.created without an owner");
@@ -349,6 +367,8 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
         replace_str (&v->title, title);
       if (description)
         replace_str (&v->description, description);
+      if (event_string (ev, "privacy"))
+        reel_privacy_from_name (event_string (ev, "privacy"), &v->privacy);
       replace_str (&v->updated_at, ev->at);
       return reel_videos_store (txn, v, error);
     }
@@ -384,7 +404,8 @@ owned (ReelStore *store, const char *user, const char *id, GError **error)
 
 gboolean
 reel_videos_edit (ReelBus *bus, ReelStore *store, const char *user, const char *id,
-                  const char *title, const char *description, guint64 *seq, GError **error)
+                  const char *title, const char *description, const char *privacy, guint64 *seq,
+                  GError **error)
 {
   g_autoptr (ReelVideo) v = owned (store, user, id, error);
   g_autoptr (JsonObject) data = json_object_new ();
@@ -392,12 +413,14 @@ reel_videos_edit (ReelBus *bus, ReelStore *store, const char *user, const char *
 
   if (!v)
     return FALSE;
-  if (!title && !description)
+  if (!title && !description && !privacy)
     {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "give a title and/or a description");
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "give a title, a description and/or a privacy");
       return FALSE;
     }
-  if ((title && !reel_text_check ("title", title, 1, REEL_VIDEO_TITLE_MAX, FALSE, error))
+  if ((privacy && !reel_videos_check_privacy (privacy, error))
+      || (title && !reel_text_check ("title", title, 1, REEL_VIDEO_TITLE_MAX, FALSE, error))
       || (description
           && !reel_text_check ("description", description, 0, REEL_VIDEO_DESCRIPTION_MAX, TRUE,
                                error)))
@@ -407,6 +430,8 @@ reel_videos_edit (ReelBus *bus, ReelStore *store, const char *user, const char *
     json_object_set_string_member (data, "title", title);
   if (description)
     json_object_set_string_member (data, "description", description);
+  if (privacy)
+    json_object_set_string_member (data, "privacy", privacy);
   subject = reel_event_subject ("video", id);
   return reel_events_publish (bus, subject, "video.edited", 1, user, data, FALSE, seq, error);
 }

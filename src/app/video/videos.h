@@ -45,11 +45,14 @@ typedef struct
   const char *description; /* optional */
   const char *filename;    /* optional */
   guint64 size;            /* bytes the upload will have */
+  const char *privacy;     /* "public" (NULL: the same), "unlisted" or "private" */
 } ReelVideoDraft;
 
 gboolean reel_videos_id_valid (const char *id);
+/* REEL_ERROR_INVALID unless privacy names a privacy level (record.h). */
+gboolean reel_videos_check_privacy (const char *privacy, GError **error);
 
-/* Validates a draft (title/description lengths, UTF-8, size). */
+/* Validates a draft (title/description lengths, UTF-8, size, privacy). */
 gboolean reel_videos_validate_draft (const ReelVideoDraft *draft, guint64 max_size, GError **error);
 
 /* Publishes video.created; returns the new id. */
@@ -85,11 +88,13 @@ JsonObject *reel_videos_public (const ReelVideo *video);
  * owner's ban looked up in txn): lists skip it. */
 JsonObject *reel_videos_list_item (ReelTxn *txn, ReelVideo *video);
 
-/* Publishes video.edited (title and/or description; NULL: unchanged).
- * REEL_ERROR_FORBIDDEN unless user owns the video. */
+/* Publishes video.edited (title, description and/or privacy; NULL:
+ * unchanged). REEL_ERROR_FORBIDDEN unless user owns the video. A new
+ * privacy takes effect at once everywhere: every list filters by it when
+ * read (app/video/visibility.h). */
 gboolean reel_videos_edit (ReelBus *bus, ReelStore *store, const char *user, const char *id,
-                           const char *title, const char *description, guint64 *seq,
-                           GError **error);
+                           const char *title, const char *description, const char *privacy,
+                           guint64 *seq, GError **error);
 /* Publishes video.deleted. REEL_ERROR_FORBIDDEN unless user owns it. */
 gboolean reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, const char *id,
                              guint64 *seq, GError **error);
