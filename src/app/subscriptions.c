@@ -166,6 +166,11 @@ reel_subscriptions_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       return user
              && reel_txn_put (txn, REEL_DB_SUBSCRIPTION_USERS, user, strlen (user), "", 0, error);
     }
+  if (g_str_equal (ev->type, "user.deleted"))
+    {
+      const char *user = reel_json_get_string (ev->data, "username", TRUE, error);
+      return user && reel_txn_del (txn, REEL_DB_SUBSCRIPTION_USERS, user, strlen (user), error);
+    }
   if (!subscribe && !g_str_equal (ev->type, "subscription.deleted"))
     return TRUE;
   if (!(subscriber = reel_json_get_string (ev->data, "subscriber", TRUE, error))
