@@ -125,8 +125,7 @@ keyring_remember (const char *username, const guint8 *key)
 {
   g_mutex_lock (&keyring_lock);
   if (keyring_cache)
-    g_hash_table_replace (keyring_cache, g_strdup (username),
-                          g_memdup2 (key, REEL_USER_KEY_BYTES));
+    g_hash_table_replace (keyring_cache, g_strdup (username), g_memdup2 (key, REEL_USER_KEY_BYTES));
   g_mutex_unlock (&keyring_lock);
 }
 
@@ -167,14 +166,13 @@ seal_fields (JsonObject *fields, const guint8 *key)
 {
   g_autofree char *plain = reel_json_object_to_string (fields);
   gsize plain_len = strlen (plain);
-  g_autofree guint8 *box = g_malloc (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES
-                                     + plain_len);
+  g_autofree guint8 *box
+      = g_malloc (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain_len);
   randombytes_buf (box, crypto_secretbox_NONCEBYTES);
-  crypto_secretbox_easy (box + crypto_secretbox_NONCEBYTES, (const guint8 *) plain, plain_len,
-                         box, key);
+  crypto_secretbox_easy (box + crypto_secretbox_NONCEBYTES, (const guint8 *)plain, plain_len, box,
+                         key);
   sodium_memzero (plain, plain_len);
-  return g_base64_encode (box, crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES
-                                   + plain_len);
+  return g_base64_encode (box, crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain_len);
 }
 
 JsonObject *
@@ -198,7 +196,7 @@ reel_users_open_personal (JsonObject *data)
     return NULL;
   plain_len = box_len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
   plain = g_malloc0 (plain_len + 1);
-  if (crypto_secretbox_open_easy ((guint8 *) plain, box + crypto_secretbox_NONCEBYTES,
+  if (crypto_secretbox_open_easy ((guint8 *)plain, box + crypto_secretbox_NONCEBYTES,
                                   box_len - crypto_secretbox_NONCEBYTES, box, key)
       != 0)
     {

@@ -15,8 +15,8 @@ gboolean reel_userkeys_ensure (ReelBus *bus, GError **error);
 
 /* Stores a fresh random key for username (replacing any) and copies it to
  * key. */
-gboolean reel_userkeys_create (ReelBus *bus, const char *username,
-                               guint8 key[REEL_USER_KEY_BYTES], GError **error);
+gboolean reel_userkeys_create (ReelBus *bus, const char *username, guint8 key[REEL_USER_KEY_BYTES],
+                               GError **error);
 
 /* Copies username's key to key. FALSE with REEL_ERROR_NOT_FOUND when the key
  * does not exist (never created, or shredded). */

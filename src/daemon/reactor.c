@@ -58,8 +58,7 @@ welcome (ReelReactor *r, JsonObject *event_data, GError **error)
   if (!data)
     return TRUE;
   email = json_object_get_string_member_with_default (data, "email", NULL);
-  const char *username
-      = json_object_get_string_member_with_default (event_data, "username", NULL);
+  const char *username = json_object_get_string_member_with_default (event_data, "username", NULL);
   if (!r->cfg->smtp_url || !email || !username)
     return TRUE;
   if (!reel_mail_welcome (r->cfg, username,

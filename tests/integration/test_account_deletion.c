@@ -52,8 +52,8 @@ test_shred (void)
   const char *reg = "{\"username\":\"gone\",\"password\":\"" PASSWORD "\",\"email\":\"" EMAIL
                     "\",\"display_name\":\"" DISPLAY "\"}";
   const char *login = "{\"username\":\"gone\",\"password\":\"" PASSWORD "\"}";
-  g_autofree char *token = NULL, *video = NULL, *clip = NULL, *comments = NULL,
-                  *video_path = NULL, *dump = NULL, *where = NULL;
+  g_autofree char *token = NULL, *video = NULL, *clip = NULL, *comments = NULL, *video_path = NULL,
+                  *dump = NULL, *where = NULL;
   g_autoptr (ReelTestResponse) r = NULL;
 
   g_assert_nonnull (d);
