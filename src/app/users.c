@@ -209,6 +209,35 @@ reel_users_open_personal (JsonObject *data)
   return fields;
 }
 
+/* Puts a new password hash into data: sealed with the user's key (event
+ * version 2), or in plain text (version 1) for an account registered before
+ * keys existed, which has no key to seal with. Returns the version, 0 on
+ * error. */
+static int
+put_password_hash (ReelBus *bus, const char *username, JsonObject *data, const char *hash,
+                   GError **error)
+{
+  guint8 key[REEL_USER_KEY_BYTES];
+  g_autoptr (JsonObject) fields = json_object_new ();
+  g_autofree char *sealed = NULL;
+  g_autoptr (GError) local = NULL;
+  if (!reel_userkeys_get (bus, username, key, &local))
+    {
+      if (!g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return 0;
+        }
+      json_object_set_string_member (data, "password_hash", hash);
+      return 1;
+    }
+  json_object_set_string_member (fields, "password_hash", hash);
+  sealed = seal_fields (fields, key);
+  sodium_memzero (key, sizeof key);
+  json_object_set_string_member (data, "sealed", sealed);
+  return 2;
+}
+
 gboolean
 reel_users_register (ReelBus *bus, const ReelRegistration *reg, guint64 *seq, GError **error)
 {
@@ -570,6 +599,7 @@ reel_users_change_password (ReelBus *bus, ReelStore *store, const char *username
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = NULL, *keep = NULL;
   const char *stored;
+  int version;
 
   if (!reel_users_validate_password (new_password, error) || !ensure_sodium (error)
       || !(user = load_user (store, username, error)))
@@ -585,16 +615,18 @@ reel_users_change_password (ReelBus *bus, ReelStore *store, const char *username
   if (!hash_password (new_password, hash, error))
     return FALSE;
   json_object_set_string_member (data, "username", username);
-  json_object_set_string_member (data, "password_hash", hash);
+  version = put_password_hash (bus, username, data, hash, error);
   sodium_memzero (hash, sizeof hash);
+  if (!version)
+    return FALSE;
   if (keep_token)
     {
       keep = reel_secret_hash (keep_token);
       json_object_set_string_member (data, "keep_session", keep);
     }
   subject = reel_event_subject ("password", username);
-  return reel_events_publish (bus, subject, "user.password_changed", 1, username, data, FALSE, seq,
-                              error);
+  return reel_events_publish (bus, subject, "user.password_changed", version, username, data, FALSE,
+                              seq, error);
 }
 
 gboolean
@@ -732,6 +764,7 @@ reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *token,
 {
   char hash[crypto_pwhash_STRBYTES];
   g_autofree char *hash_hex = NULL, *subject = NULL, *key = NULL, *username = NULL;
+  int version;
   g_autoptr (JsonObject) reset = NULL, data = json_object_new ();
   g_autoptr (GError) local = NULL;
 
@@ -760,13 +793,15 @@ reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *token,
   if (!hash_password (new_password, hash, error))
     return FALSE;
   json_object_set_string_member (data, "username", username);
-  json_object_set_string_member (data, "password_hash", hash);
-  json_object_set_string_member (data, "token_hash", hash_hex);
+  version = put_password_hash (bus, username, data, hash, error);
   sodium_memzero (hash, sizeof hash);
+  if (!version)
+    return FALSE;
+  json_object_set_string_member (data, "token_hash", hash_hex);
   /* The token's own subject, first message only: one use, even racing. */
   key = g_strconcat (hash_hex, ".used", NULL);
   subject = reel_event_subject ("reset", key);
-  if (!reel_events_publish (bus, subject, "user.password_reset", 1, username, data, TRUE, seq,
+  if (!reel_events_publish (bus, subject, "user.password_reset", version, username, data, TRUE, seq,
                             error))
     {
       if (g_error_matches (*error, REEL_ERROR, REEL_ERROR_CONFLICT))
@@ -887,8 +922,12 @@ static gboolean
 apply_password (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  /* Sealed since v2; a shredded key leaves no password at all. */
+  g_autoptr (JsonObject) fields = username ? reel_users_open_personal (ev->data) : NULL;
   const char *hash
-      = username ? reel_json_get_string (ev->data, "password_hash", TRUE, error) : NULL;
+      = username ? (
+            fields ? json_object_get_string_member_with_default (fields, "password_hash", "") : "")
+                 : NULL;
   const char *keep = json_object_get_string_member_with_default (ev->data, "keep_session", NULL);
   const char *token = json_object_get_string_member_with_default (ev->data, "token_hash", NULL);
   g_autoptr (JsonObject) user = NULL;
