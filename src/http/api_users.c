@@ -26,6 +26,7 @@
 #include "app/quotas.h"
 #include "app/roles.h"
 #include "app/channels.h"
+#include "app/comments.h"
 #include "app/users.h"
 #include "app/video/videos.h"
 #include <sodium.h>
@@ -390,6 +391,10 @@ delete_account_command (ReelHttp *http, gpointer data, ReelReply *reply, GError 
           return NULL;
         }
     }
+  /* Comments on other people's videos go too (those on the user's videos
+   * went with them). */
+  if (!reel_comments_delete_by_author (http->bus, http->store, in->username, error))
+    return NULL;
   reel_users_delete (http->bus, http->store, in->username, in->password, &reply->seq, error);
   return NULL;
 }

@@ -53,7 +53,7 @@ test_shred (void)
                     "\",\"display_name\":\"" DISPLAY "\"}";
   const char *login = "{\"username\":\"gone\",\"password\":\"" PASSWORD "\"}";
   g_autofree char *token = NULL, *video = NULL, *clip = NULL, *comments = NULL, *video_path = NULL,
-                  *dump = NULL, *where = NULL;
+                  *dump = NULL, *where = NULL, *stays = NULL, *other = NULL, *other_comments = NULL;
   g_autoptr (ReelTestResponse) r = NULL;
 
   g_assert_nonnull (d);
@@ -89,6 +89,23 @@ test_shred (void)
   g_assert_cmpuint (r->status, ==, 201);
   g_clear_pointer (&r, reel_test_response_free);
 
+  /* Another user's video that the doomed user comments on and subscribes
+   * to: the comment and the subscription go with the account. */
+  stays = reel_test_register_login (d->port, "stays", PASSWORD);
+  other = reel_test_tus_create (d->port, stays, 1000, "Still here");
+  other_comments = g_strdup_printf ("/api/v1/videos/%s/comments", other);
+  r = reel_test_http (d->port, "POST", other_comments, token, "{\"text\":\"words on yours\"}", 0);
+  g_assert_cmpuint (r->status, ==, 201);
+  g_clear_pointer (&r, reel_test_response_free);
+  r = reel_test_http (d->port, "POST", "/api/v1/subscriptions", token, "{\"channel\":\"stays\"}",
+                      0);
+  g_assert_cmpuint (r->status / 100, ==, 2);
+  g_clear_pointer (&r, reel_test_response_free);
+  r = reel_test_http (d->port, "GET", "/api/v1/users/stays", NULL, NULL, 0);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r->json), "subscriber_count"),
+                   ==, 1);
+  g_clear_pointer (&r, reel_test_response_free);
+
   /* Not vacuous: the projection holds the personal data before deletion;
    * the log holds it sealed only. */
   dump = reel_test_dump_lmdb (dir);
@@ -117,6 +134,14 @@ test_shred (void)
   r = reel_test_http (d->port, "GET", comments, NULL, NULL, 0);
   g_assert_cmpuint (r->status, ==, 404);
   g_clear_pointer (&r, reel_test_response_free);
+  r = reel_test_http (d->port, "GET", other_comments, NULL, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_null (strstr (r->body, "words on yours"));
+  g_clear_pointer (&r, reel_test_response_free);
+  r = reel_test_http (d->port, "GET", "/api/v1/users/stays", NULL, NULL, 0);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r->json), "subscriber_count"),
+                   ==, 0);
+  g_clear_pointer (&r, reel_test_response_free);
   /* The name stays taken: usernames remain identifiers in the log. */
   r = reel_test_http (d->port, "POST", "/api/v1/users", NULL, reg, 0);
   g_assert_cmpuint (r->status, ==, 409);
@@ -134,6 +159,7 @@ test_shred (void)
   g_assert_null (strstr (dump, EMAIL));
   g_assert_null (strstr (dump, DISPLAY));
   g_assert_null (strstr (dump, "my last words"));
+  g_assert_null (strstr (dump, "words on yours"));
   if (tree_contains (nats_dir, EMAIL, &where) || tree_contains (nats_dir, DISPLAY, &where))
     g_error ("personal data in plain text in %s", where);
   reel_test_reeld_free (d);
