@@ -129,13 +129,15 @@ keyring_remember (const char *username, const guint8 *key)
   g_mutex_unlock (&keyring_lock);
 }
 
-/* FALSE when the user's key is gone (shredded) or unreachable. */
+/* FALSE without error when the user's key is gone (shredded); FALSE with
+ * error when the key store cannot answer, so the projector retries instead
+ * of projecting a live user as shredded. */
 static gboolean
-keyring_lookup (const char *username, guint8 key[REEL_USER_KEY_BYTES])
+keyring_lookup (const char *username, guint8 key[REEL_USER_KEY_BYTES], GError **error)
 {
   gboolean found = FALSE;
   ReelBus *bus;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) local = NULL;
   g_mutex_lock (&keyring_lock);
   if (keyring_cache)
     {
@@ -148,12 +150,18 @@ keyring_lookup (const char *username, guint8 key[REEL_USER_KEY_BYTES])
     }
   bus = keyring_bus;
   g_mutex_unlock (&keyring_lock);
-  if (found || !bus)
-    return found;
-  if (!reel_userkeys_get (bus, username, key, &error))
+  if (found)
+    return TRUE;
+  if (!bus)
     {
-      if (!g_error_matches (error, REEL_ERROR, REEL_ERROR_NOT_FOUND))
-        g_warning ("user key of %s: %s", username, error->message);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
+                   "no user key store to open sealed personal data with");
+      return FALSE;
+    }
+  if (!reel_userkeys_get (bus, username, key, &local))
+    {
+      if (!g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
   keyring_remember (username, key);
@@ -176,7 +184,7 @@ seal_fields (JsonObject *fields, const guint8 *key)
 }
 
 JsonObject *
-reel_users_open_personal (JsonObject *data)
+reel_users_open_personal (JsonObject *data, GError **error)
 {
   const char *username = json_object_get_string_member_with_default (data, "username", NULL);
   const char *sealed = json_object_get_string_member_with_default (data, "sealed", NULL);
@@ -189,7 +197,7 @@ reel_users_open_personal (JsonObject *data)
     return json_object_ref (data);
   if (!username)
     return NULL;
-  if (!keyring_lookup (username, key))
+  if (!keyring_lookup (username, key, error))
     return NULL;
   box = g_base64_decode (sealed, &box_len);
   if (box_len < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
@@ -828,7 +836,9 @@ apply_registered (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return TRUE;
   /* A shredded key leaves the user without personal data: the name shows as
    * the username and no password opens the account. */
-  fields = reel_users_open_personal (ev->data);
+  fields = reel_users_open_personal (ev->data, error);
+  if (!fields && *error)
+    return FALSE;
   if (!fields)
     fields = json_object_new ();
   json_object_set_string_member (rec, "username", username);
@@ -923,11 +933,11 @@ apply_password (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
   /* Sealed since v2; a shredded key leaves no password at all. */
-  g_autoptr (JsonObject) fields = username ? reel_users_open_personal (ev->data) : NULL;
+  g_autoptr (JsonObject) fields = username ? reel_users_open_personal (ev->data, error) : NULL;
   const char *hash
-      = username ? (
+      = username && !*error ? (
             fields ? json_object_get_string_member_with_default (fields, "password_hash", "") : "")
-                 : NULL;
+                            : NULL;
   const char *keep = json_object_get_string_member_with_default (ev->data, "keep_session", NULL);
   const char *token = json_object_get_string_member_with_default (ev->data, "token_hash", NULL);
   g_autoptr (JsonObject) user = NULL;

@@ -124,8 +124,8 @@ gboolean reel_users_delete (ReelBus *bus, ReelStore *store, const char *username
 /* The personal fields (display_name, email, password_hash) of a
  * user.registered event's data: its "sealed" member opened with the user's
  * key, or data itself for a v1 plain event. NULL when sealed and the key is
- * gone (shredded) or no keyring is set. */
-JsonObject *reel_users_open_personal (JsonObject *data);
+ * gone (shredded); NULL with error when the key store cannot answer. */
+JsonObject *reel_users_open_personal (JsonObject *data, GError **error);
 
 /* Gives the projection the key store it opens sealed personal data with. */
 void reel_users_set_keyring (ReelBus *bus);

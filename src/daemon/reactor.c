@@ -53,10 +53,10 @@ static gboolean
 welcome (ReelReactor *r, JsonObject *event_data, GError **error)
 {
   /* Sealed since user.registered v2: a shredded key means no mail. */
-  g_autoptr (JsonObject) data = reel_users_open_personal (event_data);
+  g_autoptr (JsonObject) data = reel_users_open_personal (event_data, error);
   const char *email;
   if (!data)
-    return TRUE;
+    return *error == NULL;
   email = json_object_get_string_member_with_default (data, "email", NULL);
   const char *username = json_object_get_string_member_with_default (event_data, "username", NULL);
   if (!r->cfg->smtp_url || !email || !username)

@@ -8,7 +8,8 @@
  *                            `reeld --rebuild` neither `mdb_dump -a` nor any
  *                            byte under the data dir's JetStream store holds
  *                            the email or display name, though the projection
- *                            held both before. */
+ *                            held both before and the rebuild still opens
+ *                            the data of a user who stays. */
 #define _GNU_SOURCE /* memmem */
 #include "support/harness.h"
 
@@ -17,6 +18,10 @@
 #define PASSWORD "correct horse battery"
 #define EMAIL "shred-me-7f3a@deletion.example"
 #define DISPLAY "Zyxwv Deletable Qwerty"
+/* A user who stays: the rebuild must still open their sealed data, or
+ * "nothing left" would prove nothing. */
+#define STAYS_EMAIL "still-here-51c2@deletion.example"
+#define STAYS_DISPLAY "Persisting Person"
 /* Transcoding a 2 s clip on a loaded 2-core runner. */
 #define READY_TIMEOUT_S 240
 
@@ -91,7 +96,17 @@ test_shred (void)
 
   /* Another user's video that the doomed user comments on and subscribes
    * to: the comment and the subscription go with the account. */
-  stays = reel_test_register_login (d->port, "stays", PASSWORD);
+  r = reel_test_http (d->port, "POST", "/api/v1/users", NULL,
+                      "{\"username\":\"stays\",\"password\":\"" PASSWORD
+                      "\",\"email\":\"" STAYS_EMAIL "\",\"display_name\":\"" STAYS_DISPLAY "\"}",
+                      0);
+  g_assert_cmpuint (r->status, ==, 201);
+  g_clear_pointer (&r, reel_test_response_free);
+  r = reel_test_http (d->port, "POST", "/api/v1/sessions", NULL,
+                      "{\"username\":\"stays\",\"password\":\"" PASSWORD "\"}", 0);
+  g_assert_cmpuint (r->status, ==, 201);
+  stays = g_strdup (reel_test_json_str (r, "token"));
+  g_clear_pointer (&r, reel_test_response_free);
   other = reel_test_tus_create (d->port, stays, 1000, "Still here");
   other_comments = g_strdup_printf ("/api/v1/videos/%s/comments", other);
   r = reel_test_http (d->port, "POST", other_comments, token, "{\"text\":\"words on yours\"}", 0);
@@ -160,6 +175,8 @@ test_shred (void)
   g_assert_null (strstr (dump, DISPLAY));
   g_assert_null (strstr (dump, "my last words"));
   g_assert_null (strstr (dump, "words on yours"));
+  g_assert_nonnull (strstr (dump, STAYS_EMAIL));
+  g_assert_nonnull (strstr (dump, STAYS_DISPLAY));
   if (tree_contains (nats_dir, EMAIL, &where) || tree_contains (nats_dir, DISPLAY, &where))
     g_error ("personal data in plain text in %s", where);
   reel_test_reeld_free (d);
