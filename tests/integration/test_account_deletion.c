@@ -162,6 +162,21 @@ test_shred (void)
   g_assert_cmpuint (r->status, ==, 409);
   g_clear_pointer (&r, reel_test_response_free);
 
+  /* Every event, user.deleted and the sealed ones included, matches its
+   * schema. */
+  {
+    g_autofree char *url = reel_test_embedded_nats_url (dir);
+    guint64 last = 0;
+    g_autoptr (GPtrArray) lines = reel_test_event_log (url, &last);
+    gboolean deleted = FALSE;
+    reel_test_validate_events (lines);
+    for (guint i = 0; i < lines->len; i++)
+      {
+        g_assert_null (strstr (lines->pdata[i], EMAIL));
+        deleted |= strstr (lines->pdata[i], "\"user.deleted\"") != NULL;
+      }
+    g_assert_true (deleted);
+  }
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   {
     g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", dir);
