@@ -25,7 +25,6 @@
 #include "app/invites.h"
 #include "app/quotas.h"
 #include "app/roles.h"
-#include "app/channels.h"
 #include "app/comments.h"
 #include "app/users.h"
 #include "app/video/videos.h"
@@ -352,9 +351,22 @@ put_my_password (ReelRequest *req)
                                      user_input_free);
 }
 
-/* Upper bound on the videos one account deletion removes in one request;
- * far above what a self-hosted channel holds. */
-#define DELETE_ACCOUNT_MAX_VIDEOS 100000
+typedef struct
+{
+  const char *owner;
+  GPtrArray *ids;
+} OwnedVideos;
+
+static gboolean
+collect_owned (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+               gpointer data)
+{
+  OwnedVideos *o = data;
+  g_autoptr (ReelVideo) v = reel_video_from_bytes (value, value_len, NULL);
+  if (v && g_strcmp0 (v->owner, o->owner) == 0)
+    g_ptr_array_add (o->ids, g_strndup ((const char *)key, key_len));
+  return TRUE;
+}
 
 static JsonNode *
 delete_account_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
@@ -366,7 +378,11 @@ delete_account_command (ReelHttp *http, gpointer data, ReelReply *reply, GError 
     g_autoptr (ReelTxn) txn = reel_store_begin (http->store, FALSE, error);
     if (!txn || !(user = reel_users_require (txn, in->username, error)))
       return NULL;
-    reel_channels_recent (txn, in->username, DELETE_ACCOUNT_MAX_VIDEOS, ids);
+    /* Every video, not only the published ones a channel lists: a whole
+     * scan, but accounts are deleted rarely. */
+    OwnedVideos o = { in->username, ids };
+    if (!reel_txn_scan (txn, REEL_DB_VIDEOS, NULL, 0, NULL, 0, FALSE, collect_owned, &o, error))
+      return NULL;
   }
   /* The password first (inside reel_users_delete would be too late: the
    * videos would be gone on a typo). */

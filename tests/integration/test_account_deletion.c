@@ -58,7 +58,8 @@ test_shred (void)
                     "\",\"display_name\":\"" DISPLAY "\"}";
   const char *login = "{\"username\":\"gone\",\"password\":\"" PASSWORD "\"}";
   g_autofree char *token = NULL, *video = NULL, *clip = NULL, *comments = NULL, *video_path = NULL,
-                  *dump = NULL, *where = NULL, *stays = NULL, *other = NULL, *other_comments = NULL;
+                  *dump = NULL, *where = NULL, *stays = NULL, *other = NULL, *other_comments = NULL,
+                  *unfinished = NULL, *unfinished_path = NULL;
   g_autoptr (ReelTestResponse) r = NULL;
 
   g_assert_nonnull (d);
@@ -87,6 +88,12 @@ test_shred (void)
   g_assert_nonnull (video);
   r = reel_test_wait_state (d->port, video, "ready|failed", READY_TIMEOUT_S);
   g_assert_cmpstr (reel_test_json_str (r, "state"), ==, "ready");
+  g_clear_pointer (&r, reel_test_response_free);
+  /* An upload never finished is not on the channel; it goes too. */
+  unfinished = reel_test_tus_create (d->port, token, 1000, "Never finished");
+  unfinished_path = g_strdup_printf ("/api/v1/videos/%s", unfinished);
+  r = reel_test_http (d->port, "GET", unfinished_path, token, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 200);
   g_clear_pointer (&r, reel_test_response_free);
   comments = g_strdup_printf ("/api/v1/videos/%s/comments", video);
   video_path = g_strdup_printf ("/api/v1/videos/%s", video);
@@ -147,6 +154,9 @@ test_shred (void)
   g_assert_cmpuint (r->status, ==, 404);
   g_clear_pointer (&r, reel_test_response_free);
   r = reel_test_http (d->port, "GET", comments, NULL, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 404);
+  g_clear_pointer (&r, reel_test_response_free);
+  r = reel_test_http (d->port, "GET", unfinished_path, token, NULL, 0);
   g_assert_cmpuint (r->status, ==, 404);
   g_clear_pointer (&r, reel_test_response_free);
   r = reel_test_http (d->port, "GET", other_comments, NULL, NULL, 0);
