@@ -50,10 +50,18 @@ reel_userkeys_create (ReelBus *bus, const char *username, guint8 key[REEL_USER_K
   if (!kv)
     return FALSE;
   crypto_secretbox_keygen (key);
-  s = kvStore_Put (&rev, kv, username, key, REEL_USER_KEY_BYTES);
+  /* Create, never Put: a registration racing for a taken name (refused
+   * later by the log) must not replace the owner's key. A key already there
+   * is used as it is: the owner's, or one left by a registration whose event
+   * never made it. */
+  s = kvStore_Create (&rev, kv, username, key, REEL_USER_KEY_BYTES);
   kvStore_Destroy (kv);
   if (s != NATS_OK)
     {
+      g_autoptr (GError) local = NULL;
+      sodium_memzero (key, REEL_USER_KEY_BYTES);
+      if (reel_userkeys_get (bus, username, key, &local))
+        return TRUE;
       reel_bus_set_error (error, s, 0, "storing a user key");
       return FALSE;
     }

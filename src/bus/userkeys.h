@@ -13,8 +13,8 @@
 /* Creates the bucket if missing (history 1: a purge leaves no old key). */
 gboolean reel_userkeys_ensure (ReelBus *bus, GError **error);
 
-/* Stores a fresh random key for username (replacing any) and copies it to
- * key. */
+/* Stores a fresh random key for username, or keeps the one already
+ * stored, and copies it to key. */
 gboolean reel_userkeys_create (ReelBus *bus, const char *username, guint8 key[REEL_USER_KEY_BYTES],
                                GError **error);
 
