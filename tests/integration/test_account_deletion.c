@@ -114,6 +114,12 @@ test_shred (void)
   g_assert_cmpuint (r->status, ==, 201);
   stays = g_strdup (reel_test_json_str (r, "token"));
   g_clear_pointer (&r, reel_test_response_free);
+  /* A second registration of the name is refused and must leave the
+   * owner's key alone (the rebuild below still opens stays' data). */
+  r = reel_test_http (d->port, "POST", "/api/v1/users", NULL,
+                      "{\"username\":\"stays\",\"password\":\"" PASSWORD "\"}", 0);
+  g_assert_cmpuint (r->status, ==, 409);
+  g_clear_pointer (&r, reel_test_response_free);
   other = reel_test_tus_create (d->port, stays, 1000, "Still here");
   other_comments = g_strdup_printf ("/api/v1/videos/%s/comments", other);
   r = reel_test_http (d->port, "POST", other_comments, token, "{\"text\":\"words on yours\"}", 0);
