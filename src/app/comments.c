@@ -320,6 +320,49 @@ reel_comments_delete (ReelBus *bus, ReelStore *store, const char *user, const ch
   return publish (bus, "comment.deleted", user, data, seq, error);
 }
 
+gboolean
+reel_comments_delete_by_author (ReelBus *bus, ReelStore *store, const char *author, GError **error)
+{
+  g_autoptr (GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+    g_autoptr (GBytes) prefix = reel_page_name_prefix (author);
+    g_autoptr (GPtrArray) keys = NULL;
+    if (!txn
+        || !(keys = reel_txn_keys (txn, REEL_DB_USER_COMMENTS, g_bytes_get_data (prefix, NULL),
+                                   g_bytes_get_size (prefix), error)))
+      return FALSE;
+    for (guint i = 0; i < keys->len; i++)
+      {
+        gsize len;
+        const char *k = g_bytes_get_data (keys->pdata[i], &len);
+        g_autofree char *id = NULL;
+        g_autoptr (GBytes) at = NULL;
+        if (len < REEL_ID_LEN)
+          continue;
+        id = g_strndup (k + len - REEL_ID_LEN, REEL_ID_LEN);
+        if (!(at = key_of (txn, id)))
+          continue;
+        /* Stored as video id then comment id, both REEL_ID_LEN. */
+        g_ptr_array_add (pairs, g_strndup (g_bytes_get_data (at, NULL), REEL_ID_LEN));
+        g_ptr_array_add (pairs, g_steal_pointer (&id));
+      }
+  }
+  for (guint i = 0; i + 1 < pairs->len; i += 2)
+    {
+      g_autoptr (GError) local = NULL;
+      /* Gone already (with its video, or deleted before): nothing to do. */
+      if (!reel_comments_delete (bus, store, author, pairs->pdata[i], pairs->pdata[i + 1], NULL,
+                                 &local)
+          && !g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* --- queries --- */
 
 JsonObject *

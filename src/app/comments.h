@@ -70,6 +70,11 @@ gboolean reel_comments_edit (ReelBus *bus, ReelStore *store, const char *user, c
                              const char *comment_id, const char *text, guint64 *seq,
                              GError **error);
 /* REEL_ERROR_FORBIDDEN unless user wrote the comment or owns the video. */
+/* Deletes every comment author wrote (comment.deleted each), for account
+ * deletion. */
+gboolean reel_comments_delete_by_author (ReelBus *bus, ReelStore *store, const char *author,
+                                         GError **error);
+
 gboolean reel_comments_delete (ReelBus *bus, ReelStore *store, const char *user,
                                const char *video_id, const char *comment_id, guint64 *seq,
                                GError **error);

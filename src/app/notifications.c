@@ -451,6 +451,32 @@ apply_subscription (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return notify (txn, channel, ev, rec, error);
 }
 
+/* A deleted account takes its inbox, unread count and the memory that it
+ * existed along. */
+static gboolean
+apply_user_deleted (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *user = reel_json_get_string (ev->data, "username", TRUE, error);
+  g_autoptr (GBytes) prefix = NULL;
+  g_autoptr (GBytes) known = NULL;
+  g_autoptr (GPtrArray) keys = NULL;
+  g_autofree char *counter = NULL;
+  if (!user)
+    return FALSE;
+  prefix = reel_page_name_prefix (user);
+  if (!(keys = reel_txn_keys (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (prefix, NULL),
+                              g_bytes_get_size (prefix), error)))
+    return FALSE;
+  for (guint i = 0; i < keys->len; i++)
+    if (!reel_txn_del (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (keys->pdata[i], NULL),
+                       g_bytes_get_size (keys->pdata[i]), error))
+      return FALSE;
+  counter = counter_name (user);
+  known = memory_key (MEMORY_USER, user, NULL);
+  return reel_counter_add (txn, counter, -(gint64)reel_counter_get (txn, counter), error)
+         && memory_del (txn, known, error);
+}
+
 gboolean
 reel_notifications_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
@@ -466,6 +492,8 @@ reel_notifications_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return apply_block (txn, ev, error);
   if (g_str_equal (ev->type, "notification.read"))
     return apply_read (txn, ev, error);
+  if (g_str_equal (ev->type, "user.deleted"))
+    return apply_user_deleted (txn, ev, error);
   if (g_str_equal (ev->type, "user.registered"))
     {
       const char *user = reel_json_get_string (ev->data, "username", TRUE, error);

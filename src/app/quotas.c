@@ -244,5 +244,12 @@ reel_quotas_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return apply_gone (txn, ev, error);
   if (g_str_equal (ev->type, "user.quota_set"))
     return apply_quota_set (txn, ev, error);
+  if (g_str_equal (ev->type, "user.deleted"))
+    {
+      /* The videos went first (their video.deleted freed the bytes); the
+       * usage record with its per-user limits goes with the account. */
+      const char *user = reel_json_get_string (ev->data, "username", TRUE, error);
+      return user && reel_txn_del (txn, REEL_DB_QUOTA_USAGE, user, strlen (user), error);
+    }
   return TRUE;
 }

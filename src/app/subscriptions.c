@@ -148,6 +148,47 @@ reel_subscriptions_foreach_channel (ReelTxn *txn, const char *subscriber, ReelNa
 
 /* --- projection --- */
 
+static gboolean
+collect_name (const char *name, gpointer data)
+{
+  g_ptr_array_add (data, g_strdup (name));
+  return TRUE;
+}
+
+/* Removes one subscription's two rows and its count. */
+static gboolean
+drop_pair (ReelTxn *txn, const char *subscriber, const char *channel, GError **error)
+{
+  g_autoptr (GBytes) mine = pair_key (subscriber, channel);
+  g_autoptr (GBytes) theirs = pair_key (channel, subscriber);
+  g_autofree char *counter = counter_name (channel);
+  return reel_txn_del (txn, REEL_DB_SUBSCRIPTIONS, g_bytes_get_data (mine, NULL),
+                       g_bytes_get_size (mine), error)
+         && reel_txn_del (txn, REEL_DB_SUBSCRIBERS, g_bytes_get_data (theirs, NULL),
+                          g_bytes_get_size (theirs), error)
+         && reel_counter_add (txn, counter, -1, error);
+}
+
+/* A deleted account leaves no subscription either way: names are collected
+ * first since rows cannot go while a scan walks them. */
+static gboolean
+apply_user_deleted (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *user = reel_json_get_string (ev->data, "username", TRUE, error);
+  g_autoptr (GPtrArray) channels = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) subscribers = g_ptr_array_new_with_free_func (g_free);
+  if (!user || !reel_subscriptions_foreach_channel (txn, user, collect_name, channels, error)
+      || !reel_subscriptions_foreach_subscriber (txn, user, collect_name, subscribers, error))
+    return FALSE;
+  for (guint i = 0; i < channels->len; i++)
+    if (!drop_pair (txn, user, channels->pdata[i], error))
+      return FALSE;
+  for (guint i = 0; i < subscribers->len; i++)
+    if (!drop_pair (txn, subscribers->pdata[i], user, error))
+      return FALSE;
+  return reel_txn_del (txn, REEL_DB_SUBSCRIPTION_USERS, user, strlen (user), error);
+}
+
 gboolean
 reel_subscriptions_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
@@ -166,6 +207,8 @@ reel_subscriptions_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       return user
              && reel_txn_put (txn, REEL_DB_SUBSCRIPTION_USERS, user, strlen (user), "", 0, error);
     }
+  if (g_str_equal (ev->type, "user.deleted"))
+    return apply_user_deleted (txn, ev, error);
   if (!subscribe && !g_str_equal (ev->type, "subscription.deleted"))
     return TRUE;
   if (!(subscriber = reel_json_get_string (ev->data, "subscriber", TRUE, error))

@@ -9,6 +9,7 @@
  * Records are JSON so a later event version can add fields without a
  * migration; the projection is rebuilt from the log anyway. */
 #include "app/users.h"
+#include "bus/userkeys.h"
 #include "core/secret.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -93,25 +94,187 @@ hash_password (const char *password, char hash[crypto_pwhash_STRBYTES], GError *
   return TRUE;
 }
 
+/* The key store the projection opens sealed fields with; set once by the
+ * daemon (reel_users_set_keyring). Keys are cached: a projection applies many
+ * events per user and the cache is dropped for a user on deletion. */
+static ReelBus *keyring_bus;
+static GMutex keyring_lock;
+static GHashTable *keyring_cache; /* username -> guint8[REEL_USER_KEY_BYTES] */
+
+void
+reel_users_set_keyring (ReelBus *bus)
+{
+  g_mutex_lock (&keyring_lock);
+  keyring_bus = bus;
+  if (!keyring_cache)
+    keyring_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_mutex_unlock (&keyring_lock);
+}
+
+static void
+keyring_forget (const char *username)
+{
+  g_mutex_lock (&keyring_lock);
+  if (keyring_cache)
+    g_hash_table_remove (keyring_cache, username);
+  g_mutex_unlock (&keyring_lock);
+}
+
+static void
+keyring_remember (const char *username, const guint8 *key)
+{
+  g_mutex_lock (&keyring_lock);
+  if (keyring_cache)
+    g_hash_table_replace (keyring_cache, g_strdup (username), g_memdup2 (key, REEL_USER_KEY_BYTES));
+  g_mutex_unlock (&keyring_lock);
+}
+
+/* FALSE without error when the user's key is gone (shredded); FALSE with
+ * error when the key store cannot answer, so the projector retries instead
+ * of projecting a live user as shredded. */
+static gboolean
+keyring_lookup (const char *username, guint8 key[REEL_USER_KEY_BYTES], GError **error)
+{
+  gboolean found = FALSE;
+  ReelBus *bus;
+  g_autoptr (GError) local = NULL;
+  g_mutex_lock (&keyring_lock);
+  if (keyring_cache)
+    {
+      const guint8 *cached = g_hash_table_lookup (keyring_cache, username);
+      if (cached)
+        {
+          memcpy (key, cached, REEL_USER_KEY_BYTES);
+          found = TRUE;
+        }
+    }
+  bus = keyring_bus;
+  g_mutex_unlock (&keyring_lock);
+  if (found)
+    return TRUE;
+  if (!bus)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
+                   "no user key store to open sealed personal data with");
+      return FALSE;
+    }
+  if (!reel_userkeys_get (bus, username, key, &local))
+    {
+      if (!g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  keyring_remember (username, key);
+  return TRUE;
+}
+
+/* base64(nonce || secretbox(json(fields))): the personal fields of an event. */
+static char *
+seal_fields (JsonObject *fields, const guint8 *key)
+{
+  g_autofree char *plain = reel_json_object_to_string (fields);
+  gsize plain_len = strlen (plain);
+  g_autofree guint8 *box
+      = g_malloc (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain_len);
+  randombytes_buf (box, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy (box + crypto_secretbox_NONCEBYTES, (const guint8 *)plain, plain_len, box,
+                         key);
+  sodium_memzero (plain, plain_len);
+  return g_base64_encode (box, crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain_len);
+}
+
+JsonObject *
+reel_users_open_personal (JsonObject *data, GError **error)
+{
+  const char *username = json_object_get_string_member_with_default (data, "username", NULL);
+  const char *sealed = json_object_get_string_member_with_default (data, "sealed", NULL);
+  guint8 key[REEL_USER_KEY_BYTES];
+  g_autofree guint8 *box = NULL;
+  g_autofree char *plain = NULL;
+  gsize box_len = 0, plain_len;
+  JsonObject *fields;
+  if (!sealed)
+    return json_object_ref (data);
+  if (!username)
+    return NULL;
+  if (!keyring_lookup (username, key, error))
+    return NULL;
+  box = g_base64_decode (sealed, &box_len);
+  if (box_len < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+    return NULL;
+  plain_len = box_len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
+  plain = g_malloc0 (plain_len + 1);
+  if (crypto_secretbox_open_easy ((guint8 *)plain, box + crypto_secretbox_NONCEBYTES,
+                                  box_len - crypto_secretbox_NONCEBYTES, box, key)
+      != 0)
+    {
+      sodium_memzero (key, sizeof key);
+      return NULL;
+    }
+  sodium_memzero (key, sizeof key);
+  fields = reel_json_parse_object (plain, plain_len, NULL);
+  sodium_memzero (plain, plain_len);
+  return fields;
+}
+
+/* Puts a new password hash into data: sealed with the user's key (event
+ * version 2), or in plain text (version 1) for an account registered before
+ * keys existed, which has no key to seal with. Returns the version, 0 on
+ * error. */
+static int
+put_password_hash (ReelBus *bus, const char *username, JsonObject *data, const char *hash,
+                   GError **error)
+{
+  guint8 key[REEL_USER_KEY_BYTES];
+  g_autoptr (JsonObject) fields = json_object_new ();
+  g_autofree char *sealed = NULL;
+  g_autoptr (GError) local = NULL;
+  if (!reel_userkeys_get (bus, username, key, &local))
+    {
+      if (!g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return 0;
+        }
+      json_object_set_string_member (data, "password_hash", hash);
+      return 1;
+    }
+  json_object_set_string_member (fields, "password_hash", hash);
+  sealed = seal_fields (fields, key);
+  sodium_memzero (key, sizeof key);
+  json_object_set_string_member (data, "sealed", sealed);
+  return 2;
+}
+
 gboolean
 reel_users_register (ReelBus *bus, const ReelRegistration *reg, guint64 *seq, GError **error)
 {
   char hash[crypto_pwhash_STRBYTES];
+  guint8 key[REEL_USER_KEY_BYTES];
   g_autoptr (JsonObject) data = json_object_new ();
+  g_autoptr (JsonObject) fields = json_object_new ();
+  g_autofree char *sealed = NULL;
   g_autofree char *subject = NULL;
 
   if (!reel_users_validate_registration (reg, error) || !hash_password (reg->password, hash, error))
     return FALSE;
-  json_object_set_string_member (data, "username", reg->username);
-  json_object_set_string_member (data, "display_name",
+  /* The key exists before the event that needs it: a projector reading the
+   * event always finds it (or finds it shredded). */
+  if (!reel_userkeys_create (bus, reg->username, key, error))
+    return FALSE;
+  json_object_set_string_member (fields, "display_name",
                                  reg->display_name ? reg->display_name : reg->username);
   if (reg->email)
-    json_object_set_string_member (data, "email", reg->email);
-  json_object_set_string_member (data, "password_hash", hash);
+    json_object_set_string_member (fields, "email", reg->email);
+  json_object_set_string_member (fields, "password_hash", hash);
   sodium_memzero (hash, sizeof hash);
+  sealed = seal_fields (fields, key);
+  sodium_memzero (key, sizeof key);
+  json_object_set_string_member (data, "username", reg->username);
+  json_object_set_string_member (data, "sealed", sealed);
 
   subject = reel_event_subject ("user", reg->username);
-  if (!reel_events_publish (bus, subject, "user.registered", 1, reg->username, data, TRUE, seq,
+  if (!reel_events_publish (bus, subject, "user.registered", 2, reg->username, data, TRUE, seq,
                             error))
     {
       if (g_error_matches (*error, REEL_ERROR, REEL_ERROR_CONFLICT))
@@ -451,6 +614,7 @@ reel_users_change_password (ReelBus *bus, ReelStore *store, const char *username
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = NULL, *keep = NULL;
   const char *stored;
+  int version;
 
   if (!reel_users_validate_password (new_password, error) || !ensure_sodium (error)
       || !(user = load_user (store, username, error)))
@@ -466,16 +630,52 @@ reel_users_change_password (ReelBus *bus, ReelStore *store, const char *username
   if (!hash_password (new_password, hash, error))
     return FALSE;
   json_object_set_string_member (data, "username", username);
-  json_object_set_string_member (data, "password_hash", hash);
+  version = put_password_hash (bus, username, data, hash, error);
   sodium_memzero (hash, sizeof hash);
+  if (!version)
+    return FALSE;
   if (keep_token)
     {
       keep = reel_secret_hash (keep_token);
       json_object_set_string_member (data, "keep_session", keep);
     }
   subject = reel_event_subject ("password", username);
-  return reel_events_publish (bus, subject, "user.password_changed", 1, username, data, FALSE, seq,
-                              error);
+  return reel_events_publish (bus, subject, "user.password_changed", version, username, data, FALSE,
+                              seq, error);
+}
+
+gboolean
+reel_users_delete (ReelBus *bus, ReelStore *store, const char *username, const char *password,
+                   guint64 *seq, GError **error)
+{
+  g_autoptr (JsonObject) user = NULL;
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = NULL;
+  g_autoptr (GError) purge_error = NULL;
+  const char *stored;
+
+  if (!ensure_sodium (error) || !(user = load_user (store, username, error)))
+    return FALSE;
+  stored = json_object_get_string_member_with_default (user, "password_hash", "");
+  if (crypto_pwhash_str_verify (stored, password, strlen (password)) != 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "the password is wrong");
+      return FALSE;
+    }
+  json_object_set_string_member (data, "username", username);
+  subject = reel_event_subject ("user", username);
+  if (!reel_events_publish (bus, subject, "user.deleted", 1, username, data, FALSE, seq, error))
+    return FALSE;
+  /* Only once the deletion is durable: a key purged before a failed publish
+   * would shred a live account. */
+  keyring_forget (username);
+  if (!reel_userkeys_purge (bus, username, &purge_error))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&purge_error),
+                                  "account deleted but its key is not yet shredded: ");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 typedef struct
@@ -579,6 +779,7 @@ reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *token,
 {
   char hash[crypto_pwhash_STRBYTES];
   g_autofree char *hash_hex = NULL, *subject = NULL, *key = NULL, *username = NULL;
+  int version;
   g_autoptr (JsonObject) reset = NULL, data = json_object_new ();
   g_autoptr (GError) local = NULL;
 
@@ -607,13 +808,15 @@ reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *token,
   if (!hash_password (new_password, hash, error))
     return FALSE;
   json_object_set_string_member (data, "username", username);
-  json_object_set_string_member (data, "password_hash", hash);
-  json_object_set_string_member (data, "token_hash", hash_hex);
+  version = put_password_hash (bus, username, data, hash, error);
   sodium_memzero (hash, sizeof hash);
+  if (!version)
+    return FALSE;
+  json_object_set_string_member (data, "token_hash", hash_hex);
   /* The token's own subject, first message only: one use, even racing. */
   key = g_strconcat (hash_hex, ".used", NULL);
   subject = reel_event_subject ("reset", key);
-  if (!reel_events_publish (bus, subject, "user.password_reset", 1, username, data, TRUE, seq,
+  if (!reel_events_publish (bus, subject, "user.password_reset", version, username, data, TRUE, seq,
                             error))
     {
       if (g_error_matches (*error, REEL_ERROR, REEL_ERROR_CONFLICT))
@@ -631,21 +834,29 @@ apply_registered (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
   g_autoptr (JsonObject) rec = json_object_new ();
+  g_autoptr (JsonObject) fields = NULL;
   if (!username)
     return FALSE;
   /* The subject precondition makes a second registration impossible; should
    * one ever reach the log, the first one stands. */
   if (reel_txn_get (txn, REEL_DB_USERS, username, strlen (username), NULL, NULL, NULL))
     return TRUE;
+  /* A shredded key leaves the user without personal data: the name shows as
+   * the username and no password opens the account. */
+  fields = reel_users_open_personal (ev->data, error);
+  if (!fields && *error)
+    return FALSE;
+  if (!fields)
+    fields = json_object_new ();
   json_object_set_string_member (rec, "username", username);
   json_object_set_string_member (
       rec, "display_name",
-      json_object_get_string_member_with_default (ev->data, "display_name", username));
-  if (json_object_has_member (ev->data, "email"))
-    json_object_set_string_member (rec, "email", json_object_get_string_member (ev->data, "email"));
+      json_object_get_string_member_with_default (fields, "display_name", username));
+  if (json_object_has_member (fields, "email"))
+    json_object_set_string_member (rec, "email", json_object_get_string_member (fields, "email"));
   json_object_set_string_member (
       rec, "password_hash",
-      json_object_get_string_member_with_default (ev->data, "password_hash", ""));
+      json_object_get_string_member_with_default (fields, "password_hash", ""));
   json_object_set_string_member (rec, "created_at", ev->at);
   return put_record (txn, REEL_DB_USERS, username, rec, error);
 }
@@ -728,8 +939,12 @@ static gboolean
 apply_password (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  /* Sealed since v2; a shredded key leaves no password at all. */
+  g_autoptr (JsonObject) fields = username ? reel_users_open_personal (ev->data, error) : NULL;
   const char *hash
-      = username ? reel_json_get_string (ev->data, "password_hash", TRUE, error) : NULL;
+      = username && !*error ? (
+            fields ? json_object_get_string_member_with_default (fields, "password_hash", "") : "")
+                            : NULL;
   const char *keep = json_object_get_string_member_with_default (ev->data, "keep_session", NULL);
   const char *token = json_object_get_string_member_with_default (ev->data, "token_hash", NULL);
   g_autoptr (JsonObject) user = NULL;
@@ -798,9 +1013,22 @@ apply_ban (ReelTxn *txn, const ReelEvent *ev, gboolean banned, GError **error)
          && (!banned || revoke_sessions (txn, username, NULL, error));
 }
 
+static gboolean
+apply_deleted (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  if (!username)
+    return FALSE;
+  keyring_forget (username);
+  return revoke_sessions (txn, username, NULL, error)
+         && reel_txn_del (txn, REEL_DB_USERS, username, strlen (username), error);
+}
+
 gboolean
 reel_users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
+  if (g_str_equal (ev->type, "user.deleted"))
+    return apply_deleted (txn, ev, error);
   if (g_str_equal (ev->type, "user.banned") || g_str_equal (ev->type, "user.unbanned"))
     return apply_ban (txn, ev, g_str_equal (ev->type, "user.banned"), error);
   if (g_str_equal (ev->type, "user.password_changed")

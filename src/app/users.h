@@ -118,6 +118,21 @@ gboolean reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *
 gboolean reel_users_validate_password (const char *password, GError **error);
 
 /* Projection: applies user.* and session.* events. Unknown types are ignored. */
+/* Deletes username's account after checking password (wrong:
+ * REEL_ERROR_FORBIDDEN): publishes user.deleted, then shreds the user's key so
+ * the personal data sealed in the log can no longer be read. */
+gboolean reel_users_delete (ReelBus *bus, ReelStore *store, const char *username,
+                            const char *password, guint64 *seq, GError **error);
+
+/* The personal fields (display_name, email, password_hash) of a
+ * user.registered event's data: its "sealed" member opened with the user's
+ * key, or data itself for a v1 plain event. NULL when sealed and the key is
+ * gone (shredded); NULL with error when the key store cannot answer. */
+JsonObject *reel_users_open_personal (JsonObject *data, GError **error);
+
+/* Gives the projection the key store it opens sealed personal data with. */
+void reel_users_set_keyring (ReelBus *bus);
+
 gboolean reel_users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
 
 G_END_DECLS

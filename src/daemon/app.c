@@ -3,6 +3,8 @@
 #include "app/projection.h"
 #include "bus/bus.h"
 #include "bus/natsd.h"
+#include "bus/userkeys.h"
+#include "app/users.h"
 #include "core/error.h"
 #include "daemon/janitor.h"
 #include "daemon/action_consumer.h"
@@ -97,7 +99,8 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
   return d->bus && reel_bus_ensure_streams (d->bus, cfg->stream_replicas, error)
          && reel_bus_ensure_actions_stream (d->bus, cfg->stream_replicas, cfg->actions_max_age_s,
                                             cfg->actions_max_bytes, cfg->actions_duplicate_window_s,
-                                            error);
+                                            error)
+         && reel_userkeys_ensure (d->bus, error) && (reel_users_set_keyring (d->bus), TRUE);
 }
 
 /* Starts a consumer for each of projections (NULL-terminated). */

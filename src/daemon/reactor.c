@@ -50,10 +50,15 @@ wait_projected (ReelReactor *r, const ReelJob *job, GError **error)
 }
 
 static gboolean
-welcome (ReelReactor *r, JsonObject *data, GError **error)
+welcome (ReelReactor *r, JsonObject *event_data, GError **error)
 {
-  const char *email = json_object_get_string_member_with_default (data, "email", NULL);
-  const char *username = json_object_get_string_member_with_default (data, "username", NULL);
+  /* Sealed since user.registered v2: a shredded key means no mail. */
+  g_autoptr (JsonObject) data = reel_users_open_personal (event_data, error);
+  const char *email;
+  if (!data)
+    return *error == NULL;
+  email = json_object_get_string_member_with_default (data, "email", NULL);
+  const char *username = json_object_get_string_member_with_default (event_data, "username", NULL);
   if (!r->cfg->smtp_url || !email || !username)
     return TRUE;
   if (!reel_mail_welcome (r->cfg, username,

@@ -4,6 +4,8 @@
  *   GET    /api/v1/users/me           my account: the public view, role, email,
  *                                     storage used and quotas
  *   GET    /api/v1/users/{username}   channel, with the user's role
+ *   DELETE /api/v1/users/me           {password}: deletes my account, my
+ *                                      videos, and shreds my personal data
  *   PUT    /api/v1/users/me/password  {current_password, new_password}: my
  *                                     other sessions end
  *   POST   /api/v1/password-resets    {username} or {email}: a reset link is
@@ -23,7 +25,10 @@
 #include "app/invites.h"
 #include "app/quotas.h"
 #include "app/roles.h"
+#include "app/comments.h"
 #include "app/users.h"
+#include "app/video/videos.h"
+#include <sodium.h>
 #include "core/error.h"
 #include "core/json.h"
 #include "http/respond.h"
@@ -346,6 +351,90 @@ put_my_password (ReelRequest *req)
                                      user_input_free);
 }
 
+typedef struct
+{
+  const char *owner;
+  GPtrArray *ids;
+} OwnedVideos;
+
+static gboolean
+collect_owned (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+               gpointer data)
+{
+  OwnedVideos *o = data;
+  g_autoptr (ReelVideo) v = reel_video_from_bytes (value, value_len, NULL);
+  if (v && g_strcmp0 (v->owner, o->owner) == 0)
+    g_ptr_array_add (o->ids, g_strndup ((const char *)key, key_len));
+  return TRUE;
+}
+
+static JsonNode *
+delete_account_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  UserInput *in = data;
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (JsonObject) user = NULL;
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (http->store, FALSE, error);
+    if (!txn || !(user = reel_users_require (txn, in->username, error)))
+      return NULL;
+    /* Every video, not only the published ones a channel lists: a whole
+     * scan, but accounts are deleted rarely. */
+    OwnedVideos o = { in->username, ids };
+    if (!reel_txn_scan (txn, REEL_DB_VIDEOS, NULL, 0, NULL, 0, FALSE, collect_owned, &o, error))
+      return NULL;
+  }
+  /* The password first (inside reel_users_delete would be too late: the
+   * videos would be gone on a typo). */
+  if (crypto_pwhash_str_verify (
+          json_object_get_string_member_with_default (user, "password_hash", ""), in->password,
+          strlen (in->password))
+      != 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "the password is wrong");
+      return NULL;
+    }
+  /* The videos go the way DELETE /api/v1/videos/{id} sends them, so the
+   * usual cleanup removes their blobs, comments and listings. */
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr (GError) video_error = NULL;
+      if (!reel_videos_delete (http->bus, http->store, in->username, ids->pdata[i], NULL,
+                               &video_error)
+          && !g_error_matches (video_error, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&video_error));
+          return NULL;
+        }
+    }
+  /* Comments on other people's videos go too (those on the user's videos
+   * went with them). */
+  if (!reel_comments_delete_by_author (http->bus, http->store, in->username, error))
+    return NULL;
+  reel_users_delete (http->bus, http->store, in->username, in->password, &reply->seq, error);
+  return NULL;
+}
+
+static void
+delete_me (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_autoptr (JsonObject) body = user ? reel_request_json (req, &error) : NULL;
+  const char *password = body ? reel_json_get_string (body, "password", TRUE, &error) : NULL;
+  UserInput *in;
+  if (!password)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (UserInput, 1);
+  in->username = g_steal_pointer (&user);
+  in->password = g_strdup (password);
+  reel_request_run_password_command (req, SOUP_STATUS_NO_CONTENT, delete_account_command, in,
+                                     user_input_free);
+}
+
 static JsonNode *
 request_reset_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
@@ -459,6 +548,7 @@ reel_api_users_register (ReelRouter *router)
   reel_router_add (router, "GET", "/api/v1/users/me", get_me);
   reel_router_add (router, "GET", "/api/v1/users/{username}", get_user);
   reel_router_add (router, "PUT", "/api/v1/users/me/password", put_my_password);
+  reel_router_add (router, "DELETE", "/api/v1/users/me", delete_me);
   reel_router_add (router, "POST", "/api/v1/password-resets", post_password_resets);
   reel_router_add (router, "POST", "/api/v1/password-resets/confirm", post_password_reset_confirm);
   reel_router_add (router, "POST", "/api/v1/sessions", post_sessions);

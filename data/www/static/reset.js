@@ -35,6 +35,31 @@ change.addEventListener('submit', async (e) => {
   busy(change, false);
 });
 
+const erase = document.getElementById('erase');
+if (session()) erase.hidden = false;
+erase.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const status = document.getElementById('erase-status');
+  if (!erase.password.value) {
+    say(status, 'Enter your password to delete your account.', 'error');
+    erase.password.focus();
+    return;
+  }
+  if (!window.confirm('Delete your account and everything in it? This cannot be undone.')) return;
+  busy(erase, true);
+  try {
+    await api('/api/v1/users/me', { method: 'DELETE', body: { password: erase.password.value } });
+    clearSession();
+    say(status, 'Your account is deleted.', 'ok');
+    erase.reset();
+    change.hidden = true;
+    erase.hidden = true;
+  } catch (err) {
+    say(status, err.message, 'error');
+    busy(erase, false);
+  }
+});
+
 const ask = document.getElementById('ask');
 ask.addEventListener('submit', async (e) => {
   e.preventDefault();

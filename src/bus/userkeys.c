@@ -1,0 +1,114 @@
+/* The USERKEYS JetStream KV bucket: one crypto_secretbox key per username. */
+#include "bus/userkeys.h"
+
+#include "bus/bus-private.h"
+#include "core/error.h"
+#include <sodium.h>
+
+/* Bucket name; KV keys are usernames, which are already KV-safe tokens. */
+#define USERKEYS_BUCKET "USERKEYS"
+
+static kvStore *
+open_bucket (ReelBus *bus, GError **error)
+{
+  kvStore *kv = NULL;
+  natsStatus s = js_KeyValue (&kv, bus->js, USERKEYS_BUCKET);
+  if (s == NATS_NOT_FOUND || s == NATS_ERR)
+    {
+      kvConfig cfg;
+      kvConfig_Init (&cfg);
+      cfg.Bucket = USERKEYS_BUCKET;
+      /* One revision only: an overwritten or purged key leaves no copy. */
+      cfg.History = 1;
+      s = js_CreateKeyValue (&kv, bus->js, &cfg);
+    }
+  if (s != NATS_OK)
+    {
+      reel_bus_set_error (error, s, 0, "opening the user key bucket");
+      return NULL;
+    }
+  return kv;
+}
+
+gboolean
+reel_userkeys_ensure (ReelBus *bus, GError **error)
+{
+  kvStore *kv = open_bucket (bus, error);
+  if (!kv)
+    return FALSE;
+  kvStore_Destroy (kv);
+  return TRUE;
+}
+
+gboolean
+reel_userkeys_create (ReelBus *bus, const char *username, guint8 key[REEL_USER_KEY_BYTES],
+                      GError **error)
+{
+  kvStore *kv = open_bucket (bus, error);
+  uint64_t rev = 0;
+  natsStatus s;
+  if (!kv)
+    return FALSE;
+  crypto_secretbox_keygen (key);
+  /* Create, never Put: a registration racing for a taken name (refused
+   * later by the log) must not replace the owner's key. A key already there
+   * is used as it is: the owner's, or one left by a registration whose event
+   * never made it. */
+  s = kvStore_Create (&rev, kv, username, key, REEL_USER_KEY_BYTES);
+  kvStore_Destroy (kv);
+  if (s != NATS_OK)
+    {
+      g_autoptr (GError) local = NULL;
+      sodium_memzero (key, REEL_USER_KEY_BYTES);
+      if (reel_userkeys_get (bus, username, key, &local))
+        return TRUE;
+      reel_bus_set_error (error, s, 0, "storing a user key");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+reel_userkeys_get (ReelBus *bus, const char *username, guint8 key[REEL_USER_KEY_BYTES],
+                   GError **error)
+{
+  kvStore *kv = open_bucket (bus, error);
+  kvEntry *entry = NULL;
+  natsStatus s;
+  gboolean ok = FALSE;
+  if (!kv)
+    return FALSE;
+  s = kvStore_Get (&entry, kv, username);
+  if (s == NATS_NOT_FOUND)
+    g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no key for user %s", username);
+  else if (s != NATS_OK)
+    reel_bus_set_error (error, s, 0, "reading a user key");
+  else if (kvEntry_ValueLen (entry) != REEL_USER_KEY_BYTES)
+    g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no valid key for user %s", username);
+  else
+    {
+      memcpy (key, kvEntry_Value (entry), REEL_USER_KEY_BYTES);
+      ok = TRUE;
+    }
+  if (entry)
+    kvEntry_Destroy (entry);
+  kvStore_Destroy (kv);
+  return ok;
+}
+
+gboolean
+reel_userkeys_purge (ReelBus *bus, const char *username, GError **error)
+{
+  kvStore *kv = open_bucket (bus, error);
+  natsStatus s;
+  if (!kv)
+    return FALSE;
+  s = kvStore_Purge (kv, username, NULL);
+  kvStore_Destroy (kv);
+  if (s != NATS_OK)
+    {
+      reel_bus_set_error (error, s, 0, "purging a user key");
+      return FALSE;
+    }
+  return TRUE;
+}
