@@ -854,6 +854,17 @@ notified (const char *token, const char *type, const char *video, const char *re
   return FALSE;
 }
 
+/* Waits until the owner (token) was told the video is ready: video.ready
+ * was applied, so lists, feeds and subscribers' notifications have it (a
+ * record in state ready may still be waiting for its announcement). */
+static void
+wait_announced (const char *token, const char *video)
+{
+  for (guint i = 0; i < 600 && !notified (token, "video_ready", video, NULL); i++)
+    g_usleep (50 * 1000);
+  g_assert_true (notified (token, "video_ready", video, NULL));
+}
+
 static void
 test_blocks (void)
 {
@@ -901,6 +912,7 @@ test_blocks (void)
     rendition = g_strdup (
         json_object_get_string_member (json_array_get_object_element (renditions, 0), "name"));
   }
+  wait_announced (una, video);
   search = g_strdup ("/api/v1/search?q=zanzibar");
   g_assert_true (lists ("/api/v1/videos", NULL, video));
   g_assert_true (lists ("/api/v1/users/una/videos", NULL, video));
@@ -1139,6 +1151,7 @@ test_privacy (void)
       g_autoptr (ReelTestResponse) r = NULL;
       videos[i] = reel_test_upload_private (N.d->port, olga, clip, title, privacies[i]);
       r = reel_test_wait_state_as (N.d->port, olga, videos[i], "ready", 120);
+      wait_announced (olga, videos[i]);
       g_assert_cmpstr (reel_test_json_str (r, "privacy"), ==, privacies[i]);
       if (!rendition)
         rendition = g_strdup (json_object_get_string_member (
