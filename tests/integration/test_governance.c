@@ -856,13 +856,24 @@ notified (const char *token, const char *type, const char *video, const char *re
 
 /* Waits until the owner (token) was told the video is ready: video.ready
  * was applied, so lists, feeds and subscribers' notifications have it (a
- * record in state ready may still be waiting for its announcement). */
+ * record in state ready may still be waiting for its announcement); and
+ * until it has its poster. */
 static void
 wait_announced (const char *token, const char *video)
 {
+  g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", video);
   for (guint i = 0; i < 600 && !notified (token, "video_ready", video, NULL); i++)
     g_usleep (50 * 1000);
   g_assert_true (notified (token, "video_ready", video, NULL));
+  /* The poster is its own job: it may come after the last chunk. */
+  for (guint i = 0; i < 600; i++)
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", path, token, NULL, 0);
+      if (reel_test_json_str (r, "thumbnail"))
+        return;
+      g_usleep (50 * 1000);
+    }
+  g_error ("video %s got no poster", video);
 }
 
 static void
