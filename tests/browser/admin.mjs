@@ -45,6 +45,18 @@ try {
   await mod.waitForFunction((v) => document.getElementById('reports-status').textContent === `Video ${v} is blocked.`,
                             videoId);
   result.blockReportGone = await mod.locator(`li.report[data-id="${blockReportId}"]`).count() === 0;
+
+  // (Before the ban below, which hides all of the uploader's videos: 404.)
+  result.step = 'viewer';
+  const viewer = await browser.newPage();
+  viewer.setDefaultTimeout(T);
+  viewer.on('pageerror', (e) => result.consoleErrors.push(`viewer: ${e}`));
+  await viewer.goto(`${base}/watch/${videoId}`);
+  await viewer.waitForFunction(() => document.getElementById('title').textContent === 'Video unavailable');
+  result.viewerStatus = await viewer.locator('#status').textContent();
+  result.viewerSeesPlayer = await viewer.locator('#video').isVisible();
+
+  result.step = 'moderator';
   const report = mod.locator(`li.report[data-id="${reportId}"]`);
   result.reportShown = await report.count() === 1;
   result.reportText = await report.textContent();
@@ -57,15 +69,6 @@ try {
   await mod.waitForFunction(() => document.getElementById('ban-status').textContent === 'quinn is banned.');
   result.modSeesInvites = await mod.locator('#invites').isVisible();
   result.modSeesAudit = await mod.locator('#audit').isVisible();
-
-  result.step = 'viewer';
-  const viewer = await browser.newPage();
-  viewer.setDefaultTimeout(T);
-  viewer.on('pageerror', (e) => result.consoleErrors.push(`viewer: ${e}`));
-  await viewer.goto(`${base}/watch/${videoId}`);
-  await viewer.waitForFunction(() => document.getElementById('title').textContent === 'Video unavailable');
-  result.viewerStatus = await viewer.locator('#status').textContent();
-  result.viewerSeesPlayer = await viewer.locator('#video').isVisible();
 
   result.step = 'admin';
   const admin = await as('root', adminToken);
