@@ -149,6 +149,9 @@ function makeUpload(f) {
   const metadata = { filename: f.name, title: $('title').value.trim() || titleFromName(f.name) };
   const description = $('description').value.trim();
   if (description) metadata.description = description;
+  // Public is the server's default: sent only when it is not, as before.
+  const privacy = $('privacy').value;
+  if (privacy !== 'public') metadata.privacy = privacy;
   return new window.tus.Upload(f, {
     endpoint: endpoint(),
     retryDelays: RETRY_DELAYS,
@@ -200,14 +203,17 @@ async function chooseFile(f) {
     const pct = Math.floor((previous.offset / f.size) * 100);
     $('title').value = (previous.metadata && previous.metadata.title) || titleFromName(f.name);
     $('description').value = (previous.metadata && previous.metadata.description) || '';
+    $('privacy').value = (previous.metadata && previous.metadata.privacy) || 'public';
     $('title').disabled = true;
     $('description').disabled = true;
+    $('privacy').disabled = true;
     fileInfo.textContent = `${f.name}, ${formatBytes(f.size)}: ${pct} % of it was uploaded before; `
       + 'the upload continues from there (title and description were set when it started).';
     start.textContent = 'Resume upload';
   } else {
     $('title').disabled = false;
     $('description').disabled = false;
+    $('privacy').disabled = false;
     if (!$('title').value.trim()) $('title').value = titleFromName(f.name);
     fileInfo.textContent = `${f.name}, ${formatBytes(f.size)}${f.type && !f.type.startsWith('video/')
       ? ' — this does not look like a video file; it will be checked after the upload' : ''}`;
