@@ -115,6 +115,12 @@ video.addEventListener('resize', showPlaying);
 function showMeta() {
   document.title = `${meta.title} · reel`;
   document.getElementById('title').textContent = meta.title;
+  // Only the owner (or a moderator) sees a private video; say so, and
+  // that an unlisted one is shared by link only.
+  if (meta.privacy === 'private' || meta.privacy === 'unlisted') {
+    document.getElementById('title').append(' ', h('span', { class: 'privacy-badge' },
+      meta.privacy === 'private' ? 'Private' : 'Unlisted'));
+  }
   document.getElementById('description').textContent = meta.description || '';
   document.getElementById('views').textContent = formatCount(meta.views, 'view');
   document.getElementById('age').textContent = meta.created_at ? ` · ${timeAgo(meta.created_at)}` : '';
