@@ -6,6 +6,33 @@
 #include "core/error.h"
 #include "core/text.h"
 
+/* The reason a ban or block needs (the user or the viewers are told it):
+ * REEL_ERROR_INVALID with why when absent, or when not 1 to max
+ * characters of text. */
+static gboolean
+check_reason (const char *reason, guint max, const char *why, GError **error)
+{
+  if (!reason)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s", why);
+      return FALSE;
+    }
+  return reel_text_check ("reason", reason, 1, max, TRUE, error);
+}
+
+/* actor's role in *mine; REEL_ERROR_FORBIDDEN below moderator. */
+static gboolean
+require_moderator (ReelTxn *txn, const char *const *admins, const char *actor, ReelUserRole *mine,
+                   GError **error)
+{
+  if (!reel_roles_of (txn, actor, admins, mine, error))
+    return FALSE;
+  if (*mine >= REEL_USER_ROLE_MODERATOR)
+    return TRUE;
+  g_set_error_literal (error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "this needs the moderator role");
+  return FALSE;
+}
+
 gboolean
 reel_moderation_ban (ReelBus *bus, ReelStore *store, const char *const *admins, const char *actor,
                      const char *username, gboolean ban, const char *reason, guint64 *seq,
@@ -16,24 +43,15 @@ reel_moderation_ban (ReelBus *bus, ReelStore *store, const char *const *admins, 
   ReelUserRole mine, theirs;
   gboolean banned;
 
-  if (ban && (!reason || !reel_text_check ("reason", reason, 1, REEL_BAN_REASON_MAX, TRUE, error)))
-    {
-      if (!reason)
-        g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INVALID,
-                             "a ban needs a reason (the user is told it)");
-      return FALSE;
-    }
+  if (ban
+      && !check_reason (reason, REEL_BAN_REASON_MAX, "a ban needs a reason (the user is told it)",
+                        error))
+    return FALSE;
   {
     g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
     g_autoptr (JsonObject) user = NULL;
-    if (!txn || !reel_roles_of (txn, actor, admins, &mine, error))
+    if (!txn || !require_moderator (txn, admins, actor, &mine, error))
       return FALSE;
-    if (mine < REEL_USER_ROLE_MODERATOR)
-      {
-        g_set_error_literal (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
-                             "this needs the moderator role");
-        return FALSE;
-      }
     if (!(user = reel_users_require (txn, username, error)))
       return FALSE;
     theirs = reel_roles_of_record (user, admins);
@@ -71,24 +89,14 @@ reel_moderation_block (ReelBus *bus, ReelStore *store, const char *const *admins
   gboolean blocked;
 
   if (block
-      && (!reason || !reel_text_check ("reason", reason, 1, REEL_BLOCK_REASON_MAX, TRUE, error)))
-    {
-      if (!reason)
-        g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INVALID,
-                             "a block needs a reason (the owner and viewers are told it)");
-      return FALSE;
-    }
+      && !check_reason (reason, REEL_BLOCK_REASON_MAX,
+                        "a block needs a reason (the owner and viewers are told it)", error))
+    return FALSE;
   {
     g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
     g_autoptr (ReelVideo) v = NULL;
-    if (!txn || !reel_roles_of (txn, actor, admins, &mine, error))
+    if (!txn || !require_moderator (txn, admins, actor, &mine, error))
       return FALSE;
-    if (mine < REEL_USER_ROLE_MODERATOR)
-      {
-        g_set_error_literal (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
-                             "this needs the moderator role");
-        return FALSE;
-      }
     if (!(v = reel_videos_require (txn, video_id, error)))
       return FALSE;
     blocked = v->moderation == REEL_MODERATION_BLOCKED;

@@ -739,6 +739,26 @@ test_reports (void)
   node_stop ();
 }
 
+/* The audit log's newest two entries, as root sees them: newest (by
+ * mod) after before (by mod). */
+static void
+assert_last_audit (const char *root, const char *newest, const char *before)
+{
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http (N.d->port, "GET", "/api/v1/admin/audit?limit=2", root, NULL, 0);
+  JsonArray *a;
+  g_assert_cmpuint (r->status, ==, 200);
+  a = items (r);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 0), "type"), ==,
+                   newest);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "type"), ==,
+                   before);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 0), "actor"),
+                   ==, "mod");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "actor"),
+                   ==, "mod");
+}
+
 static void
 test_bans (void)
 {
@@ -776,25 +796,24 @@ test_bans (void)
   g_assert_cmpuint (status_of ("POST", "/api/v1/admin/users/quinn/unban", mod, ""), ==, 409);
   again = login ("quinn");
   g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", again, NULL), ==, 200);
-  {
-    g_autoptr (ReelTestResponse) r
-        = reel_test_http (N.d->port, "GET", "/api/v1/admin/audit?limit=2", root, NULL, 0);
-    JsonArray *a;
-    g_assert_cmpuint (r->status, ==, 200);
-    a = items (r);
-    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 0), "type"),
-                     ==, "user.unbanned");
-    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "type"),
-                     ==, "user.banned");
-    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "actor"),
-                     ==, "mod");
-  }
+  assert_last_audit (root, "user.unbanned", "user.banned");
   {
     guint64 last = 0;
     g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
     reel_test_validate_events (lines);
   }
   node_stop ();
+}
+
+/* 2 s, 320x240, with sound: one chunk, ready in seconds. */
+static char *
+make_clip (const char *dir)
+{
+  return reel_test_make_media (
+      dir, "clip.mp4",
+      "videotestsrc num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 "
+      "! x264enc speed-preset=ultrafast ! mp4mux name=m ! filesink location=%s "
+      "audiotestsrc num-buffers=90 ! audioconvert ! avenc_aac ! m.");
 }
 
 /* Whether list (the answer of a listing route) names video. */
@@ -910,11 +929,7 @@ test_blocks (void)
     }
 
   media = reel_test_tmpdir ();
-  clip = reel_test_make_media (
-      media, "clip.mp4",
-      "videotestsrc num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 "
-      "! x264enc speed-preset=ultrafast ! mp4mux name=m ! filesink location=%s "
-      "audiotestsrc num-buffers=90 ! audioconvert ! avenc_aac ! m.");
+  clip = make_clip (media);
   video = reel_test_upload (N.d->port, una, clip, "Zanzibar sunset");
   {
     g_autoptr (ReelTestResponse) r = reel_test_wait_state (N.d->port, video, "ready", 120);
@@ -1000,19 +1015,7 @@ test_blocks (void)
   g_assert_true (lists ("/api/v1/videos", NULL, video));
   g_assert_true (lists ("/api/v1/users/una/videos", NULL, video));
   g_assert_true (lists (search, NULL, video));
-  {
-    g_autoptr (ReelTestResponse) r
-        = reel_test_http (N.d->port, "GET", "/api/v1/admin/audit?limit=2", root, NULL, 0);
-    JsonArray *a;
-    g_assert_cmpuint (r->status, ==, 200);
-    a = items (r);
-    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 0), "type"),
-                     ==, "video.unblocked");
-    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "type"),
-                     ==, "video.blocked");
-    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 1), "actor"),
-                     ==, "mod");
-  }
+  assert_last_audit (root, "video.unblocked", "video.blocked");
   /* A ban hides the owner's videos and comments from everyone else; the
    * unban brings them back. */
   {
@@ -1151,11 +1154,7 @@ test_privacy (void)
   }
 
   media = reel_test_tmpdir ();
-  clip = reel_test_make_media (
-      media, "clip.mp4",
-      "videotestsrc num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 "
-      "! x264enc speed-preset=ultrafast ! mp4mux name=m ! filesink location=%s "
-      "audiotestsrc num-buffers=90 ! audioconvert ! avenc_aac ! m.");
+  clip = make_clip (media);
   for (guint i = 0; i < G_N_ELEMENTS (privacies); i++)
     {
       g_autofree char *title = g_strdup_printf ("Kilimanjaro %s", privacies[i]);
