@@ -81,7 +81,9 @@ serve_playlist (ReelRequest *req, const char *name)
       return;
     }
   reel_respond_text (req->msg, type, g_steal_pointer (&text),
-                     final ? "public, max-age=60" : "no-cache");
+                     reel_video_needs_signature (video) ? REEL_CACHE_RESTRICTED
+                     : final                            ? "public, max-age=60"
+                                                        : "no-cache");
 }
 
 static void
@@ -135,11 +137,14 @@ segment_name_valid (const char *file, const char **type)
   return g_str_equal (p, ".m4s");
 }
 
-/* Answers a blob that never changes once written (segments, the poster). */
+/* Answers a blob that never changes once written (segments, the poster);
+ * shared caches keep it only when anyone may see the video. */
 static void
-serve_blob (ReelRequest *req, const char *key, const char *type)
+serve_blob (ReelRequest *req, const ReelVideo *video, const char *key, const char *type)
 {
-  reel_respond_blob (req->msg, req->http->blobs, key, type, REEL_CACHE_IMMUTABLE);
+  reel_respond_blob (req->msg, req->http->blobs, key, type,
+                     reel_video_needs_signature (video) ? REEL_CACHE_RESTRICTED
+                                                        : REEL_CACHE_IMMUTABLE);
 }
 
 static void
@@ -159,7 +164,7 @@ get_segment (ReelRequest *req)
       return;
     }
   key = reel_blob_key_segment (video->id, rendition, file);
-  serve_blob (req, key, type);
+  serve_blob (req, video, key, type);
 }
 
 /* The poster exists from early in processing, before the video plays. */
@@ -178,7 +183,7 @@ get_poster (ReelRequest *req)
       return;
     }
   key = reel_blob_key_video_file (video->id, video->poster);
-  serve_blob (req, key, "image/jpeg");
+  serve_blob (req, video, key, "image/jpeg");
 }
 
 static void

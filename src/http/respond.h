@@ -28,6 +28,10 @@ void reel_respond_text (SoupServerMessage *msg, const char *type, char *text,
 void reel_respond_allow_any_origin (SoupServerMessage *msg);
 /* Cache-Control of what never changes once written (media segments). */
 #define REEL_CACHE_IMMUTABLE "public, max-age=31536000, immutable"
+/* Cache-Control of the media of a video not everyone may see (private,
+ * held or blocked: app/video/visibility.h): no shared cache may keep it,
+ * and a change of privacy must reach the next request. */
+#define REEL_CACHE_RESTRICTED "private, no-cache"
 
 /* Answers the file at path (mapped, not read) with its type and
  * Cache-Control, an ETag from its size and mtime, and 304 when the client

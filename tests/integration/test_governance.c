@@ -1176,6 +1176,19 @@ test_privacy (void)
       { "anonymous", NULL, FALSE },
       { "moderator", mod, TRUE },
     };
+    /* No shared cache keeps what not everyone may see. */
+    for (guint i = 0; i < G_N_ELEMENTS (privacies); i++)
+      {
+        g_autofree char *init = g_strdup_printf ("/videos/%s/%s/init-0.mp4", videos[i], rendition);
+        g_autofree char *master = g_strdup_printf ("/videos/%s/master.m3u8", videos[i]);
+        g_autoptr (ReelTestResponse) seg = reel_test_http (N.d->port, "GET", init, olga, NULL, 0);
+        g_autoptr (ReelTestResponse) pl = reel_test_http (N.d->port, "GET", master, olga, NULL, 0);
+        gboolean restricted = g_str_equal (privacies[i], "private");
+        g_assert_cmpint (g_str_has_prefix (reel_test_header (seg, "Cache-Control"), "private"), ==,
+                         restricted);
+        g_assert_cmpint (g_str_has_prefix (reel_test_header (pl, "Cache-Control"), "private"), ==,
+                         restricted);
+      }
     /* Related lists of the public video name the channel's other videos. */
     for (guint i = 0; i < G_N_ELEMENTS (privacies); i++)
       assert_privacy (videos[i], rendition, privacies[i], viewers, G_N_ELEMENTS (viewers),
