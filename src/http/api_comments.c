@@ -7,6 +7,7 @@
  * carry Retry-After; the reservation is released when the command is done
  * (its event applied, or failed). Per-address limits: http/throttle.h. */
 #include "app/comments.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "http/query.h"
@@ -21,7 +22,15 @@ get_comments (ReelRequest *req)
   g_auto (ReelPage) page = { 0 };
   g_autoptr (JsonObject) out = NULL;
   const char *order = reel_request_query (req, "order");
-  if (order && !g_str_equal (order, "oldest") && !g_str_equal (order, "newest"))
+  ReelViewer viewer;
+  g_autofree char *user = reel_request_viewer (req, &viewer);
+  g_autoptr (ReelVideo) video
+      = reel_videos_get (req->http->store, reel_request_param (req, "id"), NULL);
+  /* The comments of a video one may not watch are as absent as the video
+   * (app/video/visibility.h); a missing video is the list's own 404. */
+  if (video && reel_video_sight (video, &viewer) != REEL_SIGHT_WATCH)
+    g_set_error_literal (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
+  else if (order && !g_str_equal (order, "oldest") && !g_str_equal (order, "newest"))
     g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "order must be oldest or newest");
   else if (reel_request_page (req, &page, &error))
     out = reel_comments_list (req->http->store, reel_request_param (req, "id"),
