@@ -79,8 +79,14 @@ build() { # build DIR [meson options...]
 }
 
 # meson's summary counts ("Ok: N", "Fail: N", ...) of the last run in DIR.
-count() { # count DIR LABEL
-  sed -n "s/^$2:[[:space:]]*\([0-9]*\).*/\1/p" "$1/meson-logs/testlog.txt" | tail -n 1
+count() { # count DIR LABEL (0 when the stage left no log: see missing)
+  local n
+  n=$(sed -n "s/^$2:[[:space:]]*\([0-9]*\).*/\1/p" "$1/meson-logs/testlog.txt" 2>/dev/null | tail -n 1)
+  echo "${n:-0}"
+}
+
+missing() { # missing DIR: 1 when the stage never ran its tests (its build failed)
+  if [ -f "$1/meson-logs/testlog.txt" ]; then echo 0; else echo 1; fi
 }
 
 # The fuzz suite (tests/fuzz): every libFuzzer harness for REEL_FUZZ_SECONDS
@@ -119,6 +125,8 @@ run_tests() {
   passed=$((passed + $(count build-fuzz Ok)))
   # A harness that cannot run is a failure here, not a skip.
   failed=$((failed + $(count build-fuzz Fail) + $(count build-fuzz Timeout) + $(count build-fuzz Skipped)))
+  # A stage whose build failed ran nothing: one failure each, not silence.
+  failed=$((failed + $(missing build) + $(missing build-asan) + $(missing build-fuzz)))
 
   echo "tests: $passed passed, $failed failed"
   return $status

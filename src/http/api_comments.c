@@ -23,7 +23,8 @@ get_comments (ReelRequest *req)
   g_autoptr (JsonObject) out = NULL;
   const char *order = reel_request_query (req, "order");
   ReelViewer viewer;
-  g_autofree char *user = reel_request_viewer (req, &viewer);
+  g_autofree char *user G_GNUC_UNUSED
+      = reel_request_viewer (req, &viewer); /* owns viewer.username */
   g_autoptr (ReelVideo) video
       = reel_videos_get (req->http->store, reel_request_param (req, "id"), NULL);
   /* The comments of a video one may not watch are as absent as the video

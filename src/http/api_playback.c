@@ -30,7 +30,8 @@ watchable_video (ReelRequest *req, GError **error)
   g_autoptr (ReelVideo) video
       = reel_videos_get (req->http->store, reel_request_param (req, "id"), error);
   ReelViewer viewer;
-  g_autofree char *user = reel_request_viewer (req, &viewer);
+  g_autofree char *user G_GNUC_UNUSED
+      = reel_request_viewer (req, &viewer); /* owns viewer.username */
   if (video && reel_video_sight (video, &viewer) != REEL_SIGHT_WATCH)
     {
       g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");

@@ -531,7 +531,8 @@ get_video (ReelRequest *req)
       = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
   g_autoptr (JsonObject) pub = NULL;
   ReelViewer viewer;
-  g_autofree char *user = reel_request_viewer (req, &viewer);
+  g_autofree char *user G_GNUC_UNUSED
+      = reel_request_viewer (req, &viewer); /* owns viewer.username */
   if (video)
     switch (reel_video_sight (video, &viewer))
       {
