@@ -112,3 +112,11 @@ reel_userkeys_purge (ReelBus *bus, const char *username, GError **error)
     }
   return TRUE;
 }
+
+gboolean
+reel_userkeys_server (ReelBus *bus, const char *purpose, guint8 key[REEL_USER_KEY_BYTES],
+                      GError **error)
+{
+  g_autofree char *name = g_strconcat ("server.", purpose, NULL);
+  return reel_userkeys_create (bus, name, key, error);
+}

@@ -23,5 +23,12 @@ gboolean reel_userkeys_create (ReelBus *bus, const char *username, guint8 key[RE
 gboolean reel_userkeys_get (ReelBus *bus, const char *username, guint8 key[REEL_USER_KEY_BYTES],
                             GError **error);
 
+/* Copies the server-wide key for purpose (e.g. "media-urls") to key,
+ * creating it on first use; every node of a cluster gets the same one. It
+ * lives in the same bucket under "server.<purpose>", a name no username
+ * can take (usernames have no dots: core/text.h). */
+gboolean reel_userkeys_server (ReelBus *bus, const char *purpose, guint8 key[REEL_USER_KEY_BYTES],
+                               GError **error);
+
 /* Destroys username's key and its history. */
 gboolean reel_userkeys_purge (ReelBus *bus, const char *username, GError **error);

@@ -61,6 +61,10 @@
 /* Twelve hours at the default 6 s chunks is 7200 chunks: 10000 leaves room
  * for shorter chunks while bounding what one upload can queue. */
 #define DEFAULT_MAX_CHUNKS 10000
+/* Signed media URLs (core/urlsign.h) live this long beyond the video's
+ * duration: a viewer who pauses for a while can still go on watching, and a
+ * copied link stops working the same day. */
+#define DEFAULT_SIGNED_URL_TTL_S (4 * 3600)
 /* A media child (reel-media) may take 5 minutes plus 30 s per second of the
  * media it works on: process start, GStreamer's registry and a probe of a
  * slow disk fit in the base; veryslow x264 over five rungs on one busy core
@@ -188,6 +192,7 @@ reel_config_new (void)
   cfg->max_width = DEFAULT_MAX_WIDTH;
   cfg->max_height = DEFAULT_MAX_HEIGHT;
   cfg->max_chunks = DEFAULT_MAX_CHUNKS;
+  cfg->signed_url_ttl_s = DEFAULT_SIGNED_URL_TTL_S;
   cfg->job_timeout_s = DEFAULT_JOB_TIMEOUT_S;
   cfg->job_timeout_factor = DEFAULT_JOB_TIMEOUT_FACTOR;
   cfg->memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB;
@@ -731,6 +736,7 @@ static const Setting settings[] = {
   { "media.max_width", set_uint, AT (max_width), 16, 16384 },
   { "media.max_height", set_uint, AT (max_height), 16, 16384 },
   { "media.max_chunks", set_uint, AT (max_chunks), 1, 1000000 },
+  { "media.signed_url_ttl_seconds", set_uint, AT (signed_url_ttl_s), 60, 7 * 24 * 3600 },
   { "media.job_timeout_seconds", set_uint, AT (job_timeout_s), 1, 24 * 3600 },
   { "media.job_timeout_factor", set_uint, AT (job_timeout_factor), 0, 1000 },
   /* 0 is no limit; below 256 MiB GStreamer itself cannot start. */

@@ -87,6 +87,8 @@ typedef struct
   guint max_width;            /* media.max_width: the picture's longer side */
   guint max_height;           /* media.max_height: its shorter side */
   guint max_chunks;           /* media.max_chunks: chunk jobs one video may queue */
+  guint signed_url_ttl_s;     /* media.signed_url_ttl_seconds: life of a signed media URL beyond the
+                                 video's duration */
   guint job_timeout_s;        /* media.job_timeout_seconds: a media child's base deadline */
   guint job_timeout_factor;   /* media.job_timeout_factor: + this per second of media */
   guint memory_limit_mb;      /* media.memory_limit_mb: a media child's address space; 0 = none */
@@ -148,8 +150,8 @@ typedef struct
   ReelRegistrationPolicy registration; /* auth.registration */
   gint64 invite_ttl_s;                 /* auth.invite_ttl_seconds */
   gint64 reset_ttl_s;                  /* auth.password_reset_ttl_seconds */
-  guint64 quota_bytes;       /* uploads.quota_bytes: per user, 0 = none */
-  guint64 daily_quota_bytes; /* uploads.daily_quota_bytes: per user per 24 h, 0 = none */
+  guint64 quota_bytes;                 /* uploads.quota_bytes: per user, 0 = none */
+  guint64 daily_quota_bytes;           /* uploads.daily_quota_bytes: per user per 24 h, 0 = none */
   char *public_url; /* http.public_url: how people reach the site (links in emails), or NULL */
 } ReelConfig;
 

@@ -6,6 +6,9 @@
  *   GET /videos/{id}/manifest.mpd         DASH MPD
  *   GET /videos/{id}/poster.jpg           the poster (thumbnail)
  *   GET /videos/{id}/{rendition}/{file}   init (init-N.mp4, init.mp4) and media (N.m4s) segments
+ * and each of them under /s/{token}/videos/{id}/..., the signed URLs of
+ * media not everyone may see (app/video/visibility.h), which answer to
+ * anyone holding an unexpired token for that video and to no one else.
  * Playlists change while a video is processing, so they are not cached;
  * segments never change, so they are cached for a year, with ETag and Range.
  * Every response allows any origin (players on other sites, CDNs). */
@@ -27,11 +30,25 @@
 static ReelVideo *
 watchable_video (ReelRequest *req, GError **error)
 {
-  g_autoptr (ReelVideo) video
-      = reel_videos_get (req->http->store, reel_request_param (req, "id"), error);
+  const char *id = reel_request_param (req, "id");
+  const char *token = reel_request_param (req, "token");
+  g_autoptr (ReelVideo) video = NULL;
   ReelViewer viewer;
-  g_autofree char *user G_GNUC_UNUSED
-      = reel_request_viewer (req, &viewer); /* owns viewer.username */
+  g_autofree char *user G_GNUC_UNUSED = NULL;
+  /* A signed URL is the whole permission: the API gave it only to someone
+   * who could watch. A wrong or expired one opens nothing. */
+  if (token)
+    {
+      if (!reel_video_media_token_valid (id, req->http->media_key, token,
+                                         g_get_real_time () / G_USEC_PER_SEC))
+        {
+          g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
+          return NULL;
+        }
+      return reel_videos_get (req->http->store, id, error);
+    }
+  video = reel_videos_get (req->http->store, id, error);
+  user = reel_request_viewer (req, &viewer); /* owns viewer.username */
   if (video && reel_video_sight (video, &viewer) != REEL_SIGHT_WATCH)
     {
       g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
@@ -71,8 +88,9 @@ serve_playlist (ReelRequest *req, const char *name)
 
   if (!video)
     return;
-  /* A video pushed to the CDN (app/cdn.h) has its segments named there. */
-  if (video->cdn && reel_cdn_enabled (req->http->cfg))
+  /* A video pushed to the CDN (app/cdn.h) has its segments named there,
+   * unless it has since become one not everyone may see. */
+  if (video->cdn && reel_cdn_enabled (req->http->cfg) && !reel_video_needs_signature (video))
     cdn_base = reel_cdn_segment_base (req->http->cfg, video->id);
   if ((txn = reel_store_begin (req->http->store, FALSE, &error)))
     text = reel_playback_playlist (txn, video, cdn_base, name, &type, &final, &error);
@@ -209,4 +227,11 @@ reel_api_playback_register (ReelRouter *router)
   reel_router_add (router, "GET", "/videos/{id}/{playlist}", get_media_playlist);
   reel_router_add (router, "GET", "/videos/{id}/{rendition}/{file}", get_segment);
   reel_router_add (router, "OPTIONS", "/videos/{id}/{rendition}/{file}", options_cors);
+  /* The same under a signature; relative URIs in playlists stay under it. */
+  reel_router_add (router, "GET", "/s/{token}/videos/{id}/master.m3u8", get_master);
+  reel_router_add (router, "GET", "/s/{token}/videos/{id}/manifest.mpd", get_mpd);
+  reel_router_add (router, "GET", "/s/{token}/videos/{id}/poster.jpg", get_poster);
+  reel_router_add (router, "GET", "/s/{token}/videos/{id}/{playlist}", get_media_playlist);
+  reel_router_add (router, "GET", "/s/{token}/videos/{id}/{rendition}/{file}", get_segment);
+  reel_router_add (router, "OPTIONS", "/s/{token}/videos/{id}/{rendition}/{file}", options_cors);
 }

@@ -530,6 +530,7 @@ get_video (ReelRequest *req)
   g_autoptr (ReelVideo) video
       = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
   g_autoptr (JsonObject) pub = NULL;
+  g_autofree char *media_base = NULL;
   ReelViewer viewer;
   g_autofree char *user G_GNUC_UNUSED
       = reel_request_viewer (req, &viewer); /* owns viewer.username */
@@ -552,7 +553,12 @@ get_video (ReelRequest *req)
       reel_respond_error (req->msg, error);
       return;
     }
-  pub = reel_videos_public (video);
+  /* Media that need a signature get it here, from the one who may watch
+   * them: the player fetches them without credentials. */
+  media_base
+      = reel_video_media_base (video, req->http->media_key, g_get_real_time () / G_USEC_PER_SEC,
+                               req->http->cfg->signed_url_ttl_s);
+  pub = reel_videos_public (video, media_base);
   reel_respond_object (req->msg, SOUP_STATUS_OK, pub);
 }
 

@@ -15,6 +15,7 @@
 #include "app/comments.h"
 #include "app/roles.h"
 #include "app/users.h"
+#include "bus/userkeys.h"
 #include "core/error.h"
 #include "core/idem.h"
 #include "core/json.h"
@@ -25,6 +26,7 @@
 #include "reel-config.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <netinet/in.h>
 
 /* Defined in api_*.c: each adds its routes. */
@@ -397,6 +399,10 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   /* Shares GLib's idle threads, but never runs more than hash_threads. */
   http->hash_pool = g_thread_pool_new (hash_pool_run, NULL, (gint)http->hash_threads, FALSE, NULL);
   reel_http_add_routes (http->router, http->early_router);
+  /* Every API node signs with the same key (bus/userkeys.h), so a URL one
+   * node gave out plays from any. */
+  if (!reel_userkeys_server (bus, "media-urls", http->media_key, error))
+    return NULL;
 
   /* raw-paths: handlers get the path as sent and the router decodes each
    * segment once (router.h), refusing an encoded '/' or NUL with 404;
@@ -444,6 +450,7 @@ reel_http_stop (ReelHttp *http)
   reel_router_free (http->router);
   reel_router_free (http->early_router);
   g_free (http->base_url);
+  sodium_memzero (http->media_key, sizeof http->media_key);
   g_free (http);
 }
 

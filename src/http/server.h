@@ -42,13 +42,15 @@ typedef struct
   gboolean draining; /* shutting down: refuse new requests */
 
   /* Floods. */
-  GPtrArray *trusted_proxies;           /* GInetAddressMask (http.trusted_proxies) */
-  struct ReelThrottle *throttle;        /* request rates (http/throttle.h) */
-  struct ReelConnections *connections;  /* connection caps, timeouts */
-  struct ReelCommentGate *comment_gate; /* app/comments.h */
-  GThreadPool *hash_pool;               /* password commands */
-  guint hash_threads;                   /* its size */
-  guint hashing;                        /* password commands queued or running */
+  GPtrArray *trusted_proxies;               /* GInetAddressMask (http.trusted_proxies) */
+  struct ReelThrottle *throttle;            /* request rates (http/throttle.h) */
+  struct ReelConnections *connections;      /* connection caps, timeouts */
+  struct ReelCommentGate *comment_gate;     /* app/comments.h */
+  GThreadPool *hash_pool;                   /* password commands */
+  guint hash_threads;                       /* its size */
+  guint hashing;                            /* password commands queued or running */
+  guint8 media_key[REEL_URLSIGN_KEY_BYTES]; /* signs media URLs (core/urlsign.h), shared by every
+                                               node */
 } ReelHttp;
 
 typedef struct

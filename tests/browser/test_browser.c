@@ -32,13 +32,16 @@ static const char *PASSWORD = "correct horse battery";
 /* 2 s segments, 2 per chunk: the first chunk boundary is at 4 s. */
 #define FIRST_BOUNDARY_S 4
 
+/* Runs watch.mjs on url until the video is past past_s, logged in as
+ * username with token (both NULL: anonymous). */
 static JsonObject *
-run_page (const char *script, const char *url, double past_s)
+run_page (const char *script, const char *url, double past_s, const char *token,
+          const char *username)
 {
   g_autofree char *path
       = g_build_filename (reel_test_env ("REEL_TEST_SOURCE_DIR"), "tests", "browser", script, NULL);
   g_autofree char *past = g_strdup_printf ("%.1f", past_s);
-  const char *argv[] = { "node", path, url, past, "60", NULL };
+  const char *argv[] = { "node", path, url, past, "60", token, username, NULL };
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree char *err = NULL;
   int status;
@@ -48,6 +51,22 @@ run_page (const char *script, const char *url, double past_s)
   g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
   g_assert_cmpint (status, ==, 0);
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* What watch.mjs saw: the video played past the asked time with no error
+ * from the element, hls.js, the page or the network. */
+static void
+assert_played (JsonObject *r, const char *title)
+{
+  g_assert_true (json_object_get_boolean_member (r, "ok"));
+  g_assert_cmpfloat (json_object_get_double_member (r, "currentTime"), >, FIRST_BOUNDARY_S + 0.5);
+  g_assert_true (json_node_is_null (json_object_get_member (r, "mediaError")));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "playerErrors")), ==,
+                    0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "consoleErrors")), ==,
+                    0);
+  g_assert_cmpint (json_object_get_int_member (r, "videoHeight"), >, 0);
+  g_assert_cmpstr (json_object_get_string_member (r, "title"), ==, title);
 }
 
 static void
@@ -79,16 +98,31 @@ test_watch (void)
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
   }
   url = g_strdup_printf ("http://127.0.0.1:%u/watch/%s", d->port, id);
-  r = run_page ("watch.mjs", url, FIRST_BOUNDARY_S + 0.5);
-  g_assert_true (json_object_get_boolean_member (r, "ok"));
-  g_assert_cmpfloat (json_object_get_double_member (r, "currentTime"), >, FIRST_BOUNDARY_S + 0.5);
-  g_assert_true (json_node_is_null (json_object_get_member (r, "mediaError")));
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "playerErrors")), ==,
-                    0);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "consoleErrors")), ==,
-                    0);
-  g_assert_cmpint (json_object_get_int_member (r, "videoHeight"), >, 0);
-  g_assert_cmpstr (json_object_get_string_member (r, "title"), ==, "Bouncing ball");
+  r = run_page ("watch.mjs", url, FIRST_BOUNDARY_S + 0.5, NULL, NULL);
+  assert_played (r, "Bouncing ball");
+
+  /* Made private, it plays for its owner through the signed URLs the API
+   * gives her (a <video> element sends no Authorization), and anonymous
+   * requests for its plain playlist find nothing. */
+  {
+    g_autofree char *rec = g_strdup_printf ("/api/v1/videos/%s", id);
+    g_autofree char *plain = g_strdup_printf ("/videos/%s/master.m3u8", id);
+    g_autoptr (ReelTestResponse) patch
+        = reel_test_http (d->port, "PATCH", rec, token, "{\"privacy\":\"private\"}",
+                          strlen ("{\"privacy\":\"private\"}"));
+    g_autoptr (ReelTestResponse) anon = NULL;
+    g_autoptr (JsonObject) owner = NULL;
+    JsonArray *playlists;
+    g_assert_cmpuint (patch->status, ==, 204);
+    anon = reel_test_http (d->port, "GET", plain, NULL, NULL, 0);
+    g_assert_cmpuint (anon->status, ==, 404);
+    owner = run_page ("watch.mjs", url, FIRST_BOUNDARY_S + 0.5, token, "wendy");
+    assert_played (owner, "Bouncing ball Private");
+    playlists = json_object_get_array_member (owner, "playlists");
+    g_assert_cmpuint (json_array_get_length (playlists), >, 0);
+    for (guint i = 0; i < json_array_get_length (playlists); i++)
+      g_assert_true (g_str_has_prefix (json_array_get_string_element (playlists, i), "/s/"));
+  }
 
   /* An unknown video or channel is a 404 page, not a blank player. */
   {

@@ -3,10 +3,13 @@
 // happened as one JSON line. Used by test_browser.c, which starts reeld and
 // uploads the video.
 //
-//   node watch.mjs URL PAST_SECONDS TIMEOUT_SECONDS
+//   node watch.mjs URL PAST_SECONDS TIMEOUT_SECONDS [TOKEN USERNAME]
+//
+// With TOKEN and USERNAME the page is opened logged in as that user (the
+// session the web UI keeps in localStorage).
 import { chromium } from 'playwright-core';
 
-const [url, pastArg, timeoutArg] = process.argv.slice(2);
+const [url, pastArg, timeoutArg, token, username] = process.argv.slice(2);
 const past = Number(pastArg);
 const timeoutMs = Number(timeoutArg) * 1000;
 
@@ -21,6 +24,13 @@ try {
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   page.on('response', (r) => { if (r.status() >= 400) consoleErrors.push(`${r.status()} ${r.url()}`); });
+  const playlists = [];
+  page.on('request', (r) => { if (r.url().includes('.m3u8')) playlists.push(new URL(r.url()).pathname); });
+  if (token) {
+    await page.goto(new URL('/', url).href);
+    await page.evaluate(([t, u]) => localStorage.setItem('reel.session', JSON.stringify({ token: t, username: u })),
+                        [token, username]);
+  }
   await page.goto(url);
   // Wait for the player to attach, then play muted (autoplay policy).
   await page.waitForFunction(() => window.reelPlayer && window.reelPlayer.attached,
@@ -42,6 +52,7 @@ try {
     };
   }));
   result.consoleErrors = consoleErrors;
+  result.playlists = playlists;
   result.ok = true;
 } catch (e) {
   result.error = String(e);

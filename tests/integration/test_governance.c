@@ -58,7 +58,10 @@
  *                              channel list, global list, search, feed,
  *                              new-video notification, related, master
  *                              playlist, a segment, the poster, the
- *                              comments; a bad
+ *                              comments; the owner and moderators play the
+ *                              private one through the signed URLs its
+ *                              record names, with no credentials, and a
+ *                              token opens that video only; a bad
  *                              privacy is 400; only the owner changes it;
  *                              private -> public shows it everywhere at
  *                              once, public -> private hides it
@@ -1112,6 +1115,77 @@ assert_privacy (const char *video, const char *rendition, const char *privacy,
     }
 }
 
+/* The first URI (a line that is no tag) of a playlist, or of its
+ * EXT-X-MAP when map is set. */
+static char *
+playlist_uri (const char *text, gboolean map)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      const char *l = lines[i];
+      if (map && g_str_has_prefix (l, "#EXT-X-MAP:URI=\""))
+        return g_strndup (l + 16, strcspn (l + 16, "\""));
+      if (!map && *l && *l != '#')
+        return g_strdup (l);
+    }
+  g_assert_not_reached ();
+}
+
+/* A private video plays through the signed URLs its record names, with no
+ * credentials (a <video> element, hls.js): master, media playlist, init and
+ * media segment, poster. The token opens that video only, and nothing opens
+ * with a tampered one. */
+static void
+assert_signed_playback (const char *token, const char *video, const char *other)
+{
+  g_autofree char *rec = g_strdup_printf ("/api/v1/videos/%s", video);
+  g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", rec, token, NULL, 0);
+  const char *hls = reel_test_json_str (r, "hls"), *dash = reel_test_json_str (r, "dash");
+  const char *thumb = reel_test_json_str (r, "thumbnail");
+  g_autofree char *prefix = NULL, *suffix = g_strdup_printf ("/videos/%s/master.m3u8", video);
+  g_autofree char *media_uri = NULL, *media = NULL, *seg = NULL, *init = NULL;
+  g_autofree char *other_master = NULL, *tampered = NULL;
+  g_autoptr (ReelTestResponse) master = NULL, pl = NULL;
+
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_true (g_str_has_prefix (hls, "/s/"));
+  g_assert_true (g_str_has_suffix (hls, suffix));
+  prefix = g_strndup (hls, strlen (hls) - strlen ("/master.m3u8"));
+  g_assert_true (g_str_has_prefix (dash, prefix));
+  g_assert_true (g_str_has_prefix (thumb, prefix));
+
+  master = reel_test_http (N.d->port, "GET", hls, NULL, NULL, 0);
+  g_assert_cmpuint (master->status, ==, 200);
+  g_assert_true (g_str_has_prefix (reel_test_header (master, "Cache-Control"), "private"));
+  media_uri = playlist_uri (master->body, FALSE);
+  media = g_strdup_printf ("%s/%s", prefix, media_uri);
+  pl = reel_test_http (N.d->port, "GET", media, NULL, NULL, 0);
+  g_assert_cmpuint (pl->status, ==, 200);
+  {
+    g_autofree char *s = playlist_uri (pl->body, FALSE), *m = playlist_uri (pl->body, TRUE);
+    seg = g_strdup_printf ("%s/%s", prefix, s);
+    init = g_strdup_printf ("%s/%s", prefix, m);
+  }
+  g_assert_cmpuint (status_of ("GET", seg, NULL, NULL), ==, 200);
+  g_assert_cmpuint (status_of ("GET", init, NULL, NULL), ==, 200);
+  g_assert_cmpuint (status_of ("GET", dash, NULL, NULL), ==, 200);
+  g_assert_cmpuint (status_of ("GET", thumb, NULL, NULL), ==, 200);
+
+  /* The token is this video's only. */
+  other_master = g_strdup_printf ("%s/master.m3u8", prefix);
+  {
+    char *at = strstr (other_master, video);
+    g_assert_cmpuint (strlen (other), ==, strlen (video));
+    memcpy (at, other, strlen (other));
+  }
+  g_assert_cmpuint (status_of ("GET", other_master, NULL, NULL), ==, 404);
+  /* A claimed longer life breaks the mac. */
+  tampered = g_strdup (hls);
+  tampered[3] = tampered[3] == '9' ? '8' : '9';
+  g_assert_cmpuint (status_of ("GET", tampered, NULL, NULL), ==, 404);
+}
+
 static void
 test_privacy (void)
 {
@@ -1196,6 +1270,17 @@ test_privacy (void)
     for (guint i = 0; i < G_N_ELEMENTS (privacies); i++)
       assert_privacy (videos[i], rendition, privacies[i], viewers, G_N_ELEMENTS (viewers),
                       i == 0 ? videos[1] : videos[0], i == 0);
+
+    /* Those who may watch the private video get signed URLs that play
+     * without credentials; the public one's stay plain. */
+    assert_signed_playback (olga, videos[2], videos[1]);
+    assert_signed_playback (mod, videos[2], videos[1]);
+    {
+      g_autofree char *rec = g_strdup_printf ("/api/v1/videos/%s", videos[0]);
+      g_autofree char *plain = g_strdup_printf ("/videos/%s/master.m3u8", videos[0]);
+      g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", rec, olga, NULL, 0);
+      g_assert_cmpstr (reel_test_json_str (r, "hls"), ==, plain);
+    }
 
     /* Only the owner changes it; a bad value is 400; a change takes effect
      * at once everywhere. */

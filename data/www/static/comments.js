@@ -138,8 +138,9 @@ export function mountComments(section, videoId, owner) {
   async function next() {
     more.disabled = true;
     try {
-      const page = await api(`${base}?order=newest&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-                             { auth: false });
+      // With the session: the comments of a private video are its
+      // owner's and the moderators' to read.
+      const page = await api(`${base}?order=newest&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       for (const c of page.items) {
         if (c.thread === c.id) list.append(render(c));
         else addReply(c);

@@ -90,7 +90,7 @@ async function showRecent() {
   const items = [];
   for (const id of ids) {
     try {
-      const v = await api(`/api/v1/videos/${encodeURIComponent(id)}`, { auth: false });
+      const v = await api(`/api/v1/videos/${encodeURIComponent(id)}`);
       items.push(h('li', {},
         h('a', { href: `/watch/${encodeURIComponent(id)}` }, v.title),
         h('span', { class: `state${v.state === 'failed' ? ' error' : ''}` }, stateText(v))));
@@ -361,7 +361,7 @@ async function follow(id) {
   link.href = `/watch/${encodeURIComponent(id)}`;
   let v;
   try {
-    v = await api(`/api/v1/videos/${encodeURIComponent(id)}`, { auth: false });
+    v = await api(`/api/v1/videos/${encodeURIComponent(id)}`);
   } catch (e) {
     say(status, `${e.message} Retrying…`, 'error');
     setTimeout(() => follow(id), POLL_MS * 2);

@@ -189,7 +189,9 @@ function loadRelated() {
 
 async function load() {
   try {
-    meta = await api(`/api/v1/videos/${encodeURIComponent(id)}`, { auth: false });
+    // With the session: the owner and moderators get a private video's
+    // record, whose media URLs are signed for a player without credentials.
+    meta = await api(`/api/v1/videos/${encodeURIComponent(id)}`);
   } catch (e) {
     if (e.status === 404) {
       say(statusLine, 'This video does not exist, or it was deleted.', 'error');

@@ -208,8 +208,9 @@ public_renditions (const ReelVideoPlan *plan)
 }
 
 JsonObject *
-reel_videos_public (const ReelVideo *v)
+reel_videos_public (const ReelVideo *v, const char *media_base)
 {
+  g_autofree char *plain_base = media_base ? NULL : g_strdup_printf ("/videos/%s", v->id);
   JsonObject *out = json_object_new ();
   JsonObject *progress = json_object_new ();
 
@@ -241,8 +242,10 @@ reel_videos_public (const ReelVideo *v)
   json_object_set_object_member (out, "progress", progress);
   if (reel_video_state_is_playable (v->state))
     {
-      g_autofree char *hls = g_strdup_printf ("/videos/%s/master.m3u8", v->id);
-      g_autofree char *dash = g_strdup_printf ("/videos/%s/manifest.mpd", v->id);
+      g_autofree char *hls
+          = g_strconcat (media_base ? media_base : plain_base, "/master.m3u8", NULL);
+      g_autofree char *dash
+          = g_strconcat (media_base ? media_base : plain_base, "/manifest.mpd", NULL);
       json_object_set_string_member (out, "hls", hls);
       json_object_set_string_member (out, "dash", dash);
     }
@@ -256,7 +259,8 @@ reel_videos_public (const ReelVideo *v)
     }
   if (v->poster)
     {
-      g_autofree char *poster = g_strdup_printf ("/videos/%s/poster.jpg", v->id);
+      g_autofree char *poster
+          = g_strconcat (media_base ? media_base : plain_base, "/poster.jpg", NULL);
       json_object_set_string_member (out, "thumbnail", poster);
     }
   return out;
@@ -269,7 +273,7 @@ reel_videos_list_item (ReelTxn *txn, ReelVideo *v)
   if (!reel_video_is_listed (v))
     return NULL;
   v->views = reel_views_count (txn, v->id);
-  return reel_videos_public (v);
+  return reel_videos_public (v, NULL); /* listed: its media need no signature */
 }
 
 gboolean

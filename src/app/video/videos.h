@@ -80,8 +80,10 @@ gboolean reel_videos_store (ReelTxn *txn, const ReelVideo *video, GError **error
 /* Removes the record, its place among the unannounced and its chunk table. */
 gboolean reel_videos_remove (ReelTxn *txn, const char *id, GError **error);
 
-/* The video as the API shows it to anyone. */
-JsonObject *reel_videos_public (const ReelVideo *video);
+/* The video as the API shows it, its media URLs under media_base (NULL:
+ * "/videos/{id}"; a signed base from app/video/visibility.h for media that
+ * need one). */
+JsonObject *reel_videos_public (const ReelVideo *video, const char *media_base);
 /* The same for a record read in txn, with its views counted now (the views
  * projection, app/analytics/views.h): what every list of videos shows.
  * NULL when the video may not be listed (app/video/visibility.h, its

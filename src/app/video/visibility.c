@@ -44,3 +44,29 @@ reel_video_needs_signature (const ReelVideo *video)
   g_return_val_if_fail (video, TRUE);
   return video->privacy == REEL_PRIVACY_PRIVATE || video->moderation != REEL_MODERATION_NONE;
 }
+
+/* Signed expiries are rounded up to this many seconds. */
+#define MEDIA_EXPIRY_STEP_S 600
+
+char *
+reel_video_media_base (const ReelVideo *video, const guint8 key[REEL_URLSIGN_KEY_BYTES], gint64 now,
+                       guint ttl_s)
+{
+  g_autofree char *token = NULL;
+  gint64 expires;
+  g_return_val_if_fail (video, NULL);
+  if (!reel_video_needs_signature (video))
+    return g_strdup_printf ("/videos/%s", video->id);
+  expires
+      = now + ttl_s + (video->plan ? video->plan->duration_ns / G_GINT64_CONSTANT (1000000000) : 0);
+  expires = (expires + MEDIA_EXPIRY_STEP_S - 1) / MEDIA_EXPIRY_STEP_S * MEDIA_EXPIRY_STEP_S;
+  token = reel_urlsign_token (key, video->id, expires);
+  return g_strdup_printf ("/s/%s/videos/%s", token, video->id);
+}
+
+gboolean
+reel_video_media_token_valid (const char *id, const guint8 key[REEL_URLSIGN_KEY_BYTES],
+                              const char *token, gint64 now)
+{
+  return reel_urlsign_check (key, id, token, now);
+}

@@ -14,6 +14,7 @@
 
 #include "app/roles.h"
 #include "app/video/record.h"
+#include "core/urlsign.h"
 
 G_BEGIN_DECLS
 
@@ -41,5 +42,18 @@ gboolean reel_video_is_listed (const ReelVideo *video);
 /* Whether its media need a signed URL: anonymous requests (a <video>
  * element, a CDN) cannot fetch them by themselves. */
 gboolean reel_video_needs_signature (const ReelVideo *video);
+
+/* The path its media (playlists, manifest, segments, poster) are reached
+ * under: "/videos/{id}", or, when they need a signature, the signed
+ * "/s/{token}/videos/{id}" valid for ttl_s seconds beyond the video's
+ * duration from now (unix seconds), its expiry rounded up so the same
+ * viewer gets the same URL for a while (players and browsers cache by URL).
+ * Give it only to a viewer whose sight is REEL_SIGHT_WATCH. */
+char *reel_video_media_base (const ReelVideo *video, const guint8 key[REEL_URLSIGN_KEY_BYTES],
+                             gint64 now, guint ttl_s);
+
+/* Whether token opens the media of the video with this id at now. */
+gboolean reel_video_media_token_valid (const char *id, const guint8 key[REEL_URLSIGN_KEY_BYTES],
+                                       const char *token, gint64 now);
 
 G_END_DECLS
