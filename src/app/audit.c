@@ -9,12 +9,12 @@ static const char *const audited[] = {
 };
 
 gboolean
-reel_audit_keeps (const char *type)
+reel_audit_keeps (const ReelEvent *ev)
 {
   for (guint i = 0; i < G_N_ELEMENTS (audited); i++)
-    if (g_str_equal (type, audited[i]))
+    if (g_str_equal (ev->type, audited[i]))
       return TRUE;
-  return FALSE;
+  return ev->data && json_object_get_boolean_member_with_default (ev->data, "moderated", FALSE);
 }
 
 static JsonObject *
@@ -38,7 +38,7 @@ reel_audit_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   g_autoptr (JsonObject) entry = NULL;
   g_autoptr (GString) key = NULL;
-  if (!reel_audit_keeps (ev->type))
+  if (!reel_audit_keeps (ev))
     return TRUE;
   entry = json_object_new ();
   json_object_set_string_member (entry, "id", ev->id);

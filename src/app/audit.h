@@ -13,13 +13,15 @@
 
 G_BEGIN_DECLS
 
-/* Whether events of type are moderation actions the audit log keeps. */
-gboolean reel_audit_keeps (const char *type);
+/* Whether ev is a moderation action the audit log keeps: an event of a
+ * type only admins and moderators publish, or one a moderator published
+ * in place of its author (marked "moderated", e.g. comment.deleted). */
+gboolean reel_audit_keeps (const ReelEvent *ev);
 
 /* One page of the log, newest first. */
 JsonObject *reel_audit_list (ReelStore *store, const ReelPage *page, GError **error);
 
-/* Projection: records ev when reel_audit_keeps its type. */
+/* Projection: records ev when reel_audit_keeps it. */
 gboolean reel_audit_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
 
 G_END_DECLS

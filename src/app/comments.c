@@ -1,5 +1,6 @@
 /* See comments.h. */
 #include "app/comments.h"
+#include "app/roles.h"
 #include "app/users.h"
 #include "app/video/videos.h"
 #include "core/error.h"
@@ -296,13 +297,14 @@ reel_comments_edit (ReelBus *bus, ReelStore *store, const char *user, const char
 }
 
 gboolean
-reel_comments_delete (ReelBus *bus, ReelStore *store, const char *user, const char *video_id,
-                      const char *comment_id, guint64 *seq, GError **error)
+reel_comments_delete (ReelBus *bus, ReelStore *store, const char *const *admins, const char *user,
+                      const char *video_id, const char *comment_id, guint64 *seq, GError **error)
 {
   g_autoptr (ReelTxn) txn = NULL;
   g_autoptr (JsonObject) rec = NULL;
   g_autoptr (ReelVideo) video = NULL;
   g_autoptr (JsonObject) data = json_object_new ();
+  gboolean moderated = FALSE;
 
   if (!(txn = reel_store_begin (store, FALSE, error))
       || !(video = reel_videos_require (txn, video_id, error))
@@ -311,12 +313,19 @@ reel_comments_delete (ReelBus *bus, ReelStore *store, const char *user, const ch
   if (g_strcmp0 (json_object_get_string_member (rec, "author"), user) != 0
       && g_strcmp0 (video->owner, user) != 0)
     {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
-                   "only its author or the video's owner can delete a comment");
-      return FALSE;
+      ReelUserRole role = REEL_USER_ROLE_USER;
+      if (!reel_roles_of (txn, user, admins, &role, NULL) || role < REEL_USER_ROLE_MODERATOR)
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
+                       "only its author, the video's owner or a moderator can delete a comment");
+          return FALSE;
+        }
+      moderated = TRUE;
     }
   json_object_set_string_member (data, "comment_id", comment_id);
   json_object_set_string_member (data, "video_id", video_id);
+  if (moderated)
+    json_object_set_boolean_member (data, "moderated", TRUE);
   return publish (bus, "comment.deleted", user, data, seq, error);
 }
 
@@ -352,8 +361,8 @@ reel_comments_delete_by_author (ReelBus *bus, ReelStore *store, const char *auth
     {
       g_autoptr (GError) local = NULL;
       /* Gone already (with its video, or deleted before): nothing to do. */
-      if (!reel_comments_delete (bus, store, author, pairs->pdata[i], pairs->pdata[i + 1], NULL,
-                                 &local)
+      if (!reel_comments_delete (bus, store, NULL, author, pairs->pdata[i], pairs->pdata[i + 1],
+                                 NULL, &local)
           && !g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
         {
           g_propagate_error (error, g_steal_pointer (&local));

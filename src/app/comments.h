@@ -69,15 +69,18 @@ JsonObject *reel_comments_post (ReelBus *bus, ReelStore *store, const char *auth
 gboolean reel_comments_edit (ReelBus *bus, ReelStore *store, const char *user, const char *video_id,
                              const char *comment_id, const char *text, guint64 *seq,
                              GError **error);
-/* REEL_ERROR_FORBIDDEN unless user wrote the comment or owns the video. */
 /* Deletes every comment author wrote (comment.deleted each), for account
  * deletion. */
 gboolean reel_comments_delete_by_author (ReelBus *bus, ReelStore *store, const char *author,
                                          GError **error);
 
-gboolean reel_comments_delete (ReelBus *bus, ReelStore *store, const char *user,
-                               const char *video_id, const char *comment_id, guint64 *seq,
-                               GError **error);
+/* Publishes comment.deleted with user as its actor. REEL_ERROR_FORBIDDEN
+ * unless user wrote the comment, owns the video, or is a moderator or an
+ * admin (admins: auth.admins); a moderator's deletion of someone else's
+ * comment is marked "moderated" and kept in the audit log. */
+gboolean reel_comments_delete (ReelBus *bus, ReelStore *store, const char *const *admins,
+                               const char *user, const char *video_id, const char *comment_id,
+                               guint64 *seq, GError **error);
 
 /* One comment as the API shows it; REEL_ERROR_NOT_FOUND. */
 JsonObject *reel_comments_get (ReelStore *store, const char *video_id, const char *comment_id,

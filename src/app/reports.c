@@ -91,10 +91,26 @@ render_open (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *value
 {
   const char *id = memchr (key, '\0', key_len);
   g_autofree char *report_id = NULL;
+  g_autoptr (JsonObject) comment = NULL;
+  JsonObject *rec;
   if (!id)
     return NULL;
   report_id = g_strndup (id + 1, key_len - (gsize)(id + 1 - (const char *)key));
-  return reel_txn_get_json (txn, REEL_DB_REPORTS, report_id, strlen (report_id), error);
+  rec = reel_txn_get_json (txn, REEL_DB_REPORTS, report_id, strlen (report_id), error);
+  /* The moderator sees the reported comment (and its video, to delete it
+   * there) as it is now; absent once it is gone. */
+  if (rec && json_object_has_member (rec, "comment_id")
+      && (comment = reel_comments_load (txn, json_object_get_string_member (rec, "comment_id"))))
+    {
+      JsonObject *shown = json_object_new ();
+      static const char *const kept[] = { "video_id", "author", "text" };
+      for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+        if (json_object_has_member (comment, kept[i]))
+          json_object_set_string_member (shown, kept[i],
+                                         json_object_get_string_member (comment, kept[i]));
+      json_object_set_object_member (rec, "comment", shown);
+    }
+  return rec;
 }
 
 JsonObject *

@@ -2,7 +2,7 @@
  *   GET    /api/v1/videos/{id}/comments         ?order=oldest|newest&limit=&cursor=
  *   POST   /api/v1/videos/{id}/comments         {text, reply_to?} -> 201 the comment
  *   PATCH  /api/v1/videos/{id}/comments/{cid}   {text}, author only
- *   DELETE /api/v1/videos/{id}/comments/{cid}   author or the video's owner
+ *   DELETE /api/v1/videos/{id}/comments/{cid}   author, the video's owner or a moderator
  * The per-author rate limit is reserved here, on the main loop, so a 429 can
  * carry Retry-After; the reservation is released when the command is done
  * (its event applied, or failed). Per-address limits: http/throttle.h. */
@@ -151,8 +151,8 @@ static JsonNode *
 delete_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   CommentInput *in = data;
-  reel_comments_delete (http->bus, http->store, in->user, in->video, in->comment, &reply->seq,
-                        error);
+  reel_comments_delete (http->bus, http->store, (const char *const *)http->cfg->admins, in->user,
+                        in->video, in->comment, &reply->seq, error);
   return NULL;
 }
 

@@ -3,7 +3,8 @@
 // reeld started by test_browser.c (which made the accounts and a report),
 // and reports what it saw as one JSON line:
 //
-//   moderator  blocks the video of a second report with a reason (which
+//   moderator  deletes a reported comment from the queue (which resolves
+//              its report), blocks the video of a second report with a reason (which
 //              resolves that report), sees the open report, resolves it
 //              with a note, bans the uploader with a reason; sees no
 //              invites or audit log
@@ -12,10 +13,10 @@
 //   admin      sees the ban in the audit log, makes an invite code
 //   user       is told the page is for moderators
 //
-//   node admin.mjs BASE_URL MOD_TOKEN ADMIN_TOKEN USER_TOKEN REPORT_ID BLOCK_REPORT_ID VIDEO_ID TIMEOUT_S
+//   node admin.mjs BASE_URL MOD_TOKEN ADMIN_TOKEN USER_TOKEN REPORT_ID BLOCK_REPORT_ID VIDEO_ID TIMEOUT_S COMMENT_REPORT_ID
 import { chromium } from 'playwright-core';
 
-const [base, modToken, adminToken, userToken, reportId, blockReportId, videoId, timeoutArg] = process.argv.slice(2);
+const [base, modToken, adminToken, userToken, reportId, blockReportId, videoId, timeoutArg, commentReportId] = process.argv.slice(2);
 const T = Number(timeoutArg || 60) * 1000;
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
@@ -39,6 +40,11 @@ try {
   result.step = 'moderator';
   const mod = await as('mod', modToken);
   await mod.waitForFunction(() => window.reelAdmin && window.reelAdmin.ready);
+  const reported = mod.locator(`li.report[data-id="${commentReportId}"]`);
+  result.commentReportText = await reported.textContent();
+  await reported.getByRole('button', { name: 'Delete comment' }).click();
+  await mod.waitForFunction((id) => !document.querySelector(`li.report[data-id="${id}"]`), commentReportId);
+  result.commentStatus = await mod.locator('#reports-status').textContent();
   const toBlock = mod.locator(`li.report[data-id="${blockReportId}"]`);
   await toBlock.getByLabel(`Block reason for video ${videoId}`).fill('counterfeit goods');
   await toBlock.getByRole('button', { name: 'Block video' }).click();

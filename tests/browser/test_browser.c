@@ -16,12 +16,10 @@
  * the owner's analytics and its retention chart (issue 6); failed processing, offline and 404 pages
  * say what happened; comment paging, log out and in.
  *   /browser/admin   the moderation page (tests/browser/admin.mjs, issue 12): a
- *                    moderator blocks a reported video with a reason, and an
- *                    anonymous viewer's watch page then shows the reason
- *                    instead of the player (acceptance 7); the moderator
- *                    resolves a report and bans its uploader, an
- *                    admin sees that in the audit log and makes an invite,
- *                    a plain user is turned away; the API then refuses the
+ *                    moderator deletes a reported comment from the queue, then blocks a reported
+ * video with a reason, and an anonymous viewer's watch page then shows the reason instead of the
+ * player (acceptance 7); the moderator resolves a report and bans its uploader, an admin sees that
+ * in the audit log and makes an invite, a plain user is turned away; the API then refuses the
  *                    banned user's login with the reason. */
 #include "harness.h"
 
@@ -636,6 +634,7 @@ test_admin (void)
   const char *args[] = { conf_arg, NULL };
   g_autofree char *root = NULL, *mod = NULL, *quinn = NULL, *pat = NULL, *video = NULL;
   g_autofree char *report = NULL, *body = NULL, *base = NULL, *block_report = NULL;
+  g_autofree char *comment_report = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree char *out = NULL, *err = NULL;
   g_autofree char *script = g_build_filename (reel_test_env ("REEL_TEST_SOURCE_DIR"), "tests",
@@ -672,10 +671,25 @@ test_admin (void)
     block_report = g_strdup (reel_test_json_str (rep, "id"));
   }
 
+  /* A comment of root's under the video, reported by pat. */
+  {
+    g_autofree char *comments = g_strdup_printf ("/api/v1/videos/%s/comments", video);
+    g_autoptr (ReelTestResponse) c
+        = reel_test_http (d->port, "POST", comments, root, "{\"text\":\"you all are idiots\"}", 0);
+    g_autofree char *rbody = NULL;
+    g_assert_cmpuint (c->status, ==, 201);
+    rbody = g_strdup_printf ("{\"comment_id\":\"%s\",\"reason\":\"harassment\"}",
+                             reel_test_json_str (c, "id"));
+    g_autoptr (ReelTestResponse) rep
+        = reel_test_http (d->port, "POST", "/api/v1/reports", pat, rbody, 0);
+    g_assert_cmpuint (rep->status, ==, 201);
+    comment_report = g_strdup (reel_test_json_str (rep, "id"));
+  }
+
   base = g_strdup_printf ("http://127.0.0.1:%u", d->port);
   {
-    const char *argv[]
-        = { "node", script, base, mod, root, pat, report, block_report, video, "60", NULL };
+    const char *argv[] = { "node", script,       base,  mod,  root,           pat,
+                           report, block_report, video, "60", comment_report, NULL };
     out = reel_test_run_env (argv, NULL, &err, &status);
   }
   g_test_message ("admin.mjs said: %s %s", out ? out : "", err ? err : "");
@@ -685,6 +699,10 @@ test_admin (void)
   g_assert_cmpstr (json_object_get_string_member_with_default (r, "error", NULL), ==, NULL);
   g_assert_true (json_object_get_boolean_member (r, "ok"));
   g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (json_object_get_string_member (r, "commentReportText"), "idiots"));
+  g_assert_cmpstr (json_object_get_string_member (r, "commentStatus"), ==,
+                   "The comment of root is deleted.");
+  g_assert_nonnull (strstr (json_object_get_string_member (r, "audit"), "comment.deleted"));
   g_assert_true (json_object_get_boolean_member (r, "blockReportGone"));
   g_assert_nonnull (
       strstr (json_object_get_string_member (r, "viewerStatus"), "counterfeit goods"));
@@ -719,6 +737,10 @@ test_admin (void)
     g_autoptr (ReelTestResponse) blocked = reel_test_http (d->port, "GET", path, mod, NULL, 0);
     g_assert_cmpuint (blocked->status, ==, 200);
     g_assert_cmpstr (reel_test_json_str (blocked, "moderation_reason"), ==, "counterfeit goods");
+    g_autofree char *comments = g_strdup_printf ("/api/v1/videos/%s/comments", video);
+    g_autoptr (ReelTestResponse) left = reel_test_http (d->port, "GET", comments, mod, NULL, 0);
+    g_assert_cmpuint (left->status, ==, 200);
+    g_assert_null (strstr (left->body, "idiots"));
   }
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);

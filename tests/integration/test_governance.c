@@ -50,7 +50,9 @@
  *                              moderator; a ban of the owner hides the
  *                              video (404 to others, out of every list)
  *                              and their comment, the unban brings both
- *                              back (acceptance 1, 4)
+ *                              back (acceptance 1, 4); a moderator
+ *                              deletes another user's comment, audited,
+ *                              which a plain user cannot
  *   /governance/privacy        the privacy matrix (acceptance 2): a public,
  *                              an unlisted and a private video (multipart
  *                              field; the tus metadata key too) × owner,
@@ -1020,6 +1022,28 @@ test_blocks (void)
   g_assert_true (lists ("/api/v1/users/una/videos", NULL, video));
   g_assert_true (lists (search, NULL, video));
   assert_last_audit (root, "video.unblocked", "video.blocked");
+  /* Anyone's comment on anyone's video: a moderator deletes it, a plain
+   * user other than its author and the video's owner cannot, and the
+   * audit log names the moderator. */
+  {
+    g_autofree char *comments = g_strdup_printf ("/api/v1/videos/%s/comments", video);
+    g_autofree char *walt = reel_test_register_login (N.d->port, "walt", PASSWORD);
+    g_autofree char *one = NULL;
+    const char *spam = "{\"text\":\"cheap watches at example dot com\"}";
+    {
+      g_autoptr (ReelTestResponse) r
+          = reel_test_http (N.d->port, "POST", comments, vera, spam, strlen (spam));
+      g_assert_cmpuint (r->status, ==, 201);
+      one = g_strdup_printf ("%s/%s", comments, reel_test_json_str (r, "id"));
+    }
+    g_assert_cmpuint (status_of ("DELETE", one, walt, NULL), ==, 403);
+    g_assert_cmpuint (status_of ("DELETE", one, mod, NULL), ==, 204);
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", comments, NULL, NULL, 0);
+      g_assert_null (strstr (r->body, "cheap watches"));
+    }
+    assert_last_audit (root, "comment.deleted", "video.unblocked");
+  }
   /* A ban hides the owner's videos and comments from everyone else; the
    * unban brings them back. */
   {

@@ -1,5 +1,5 @@
 // The moderation page (/admin): the open reports (resolve, block the
-// reported video), bans, and for
+// reported video, delete the reported comment), bans, and for
 // admins roles, invites and the audit log. What the caller may do comes
 // from GET /api/v1/users/me; the server checks every action again.
 import { api, h, loginHref, say, session, timeElement } from './app.js';
@@ -65,10 +65,38 @@ async function loadReports() {
         }, 'Block video');
         blocking = h('p', { class: 'actions' }, reason, block);
       }
+      // A reported comment is shown as it is now, and can be deleted from
+      // here (the report is resolved with it).
+      let comment = null;
+      if (r.comment) {
+        const del = h('button', {
+          type: 'button',
+          onclick: async () => {
+            del.disabled = true;
+            try {
+              await api(`/api/v1/videos/${encodeURIComponent(r.comment.video_id)}/comments/${encodeURIComponent(r.comment_id)}`,
+                        { method: 'DELETE' });
+              await api(`/api/v1/admin/reports/${encodeURIComponent(r.id)}/resolve`,
+                        { method: 'POST', body: { note: 'comment deleted' } });
+              await loadReports();
+              say(status, `The comment of ${r.comment.author} is deleted.`, 'ok');
+              await loadAudit();
+            } catch (err) {
+              say(status, err.message, 'error');
+              del.disabled = false;
+            }
+          },
+        }, 'Delete comment');
+        comment = h('div', { class: 'reported-comment' },
+          h('p', {}, h('a', { href: `/watch/${encodeURIComponent(r.comment.video_id)}` }, r.comment.author),
+            ' wrote: ', h('q', {}, r.comment.text)),
+          h('p', { class: 'actions' }, del));
+      }
       return h('li', { class: 'report', 'data-id': r.id },
         h('p', {}, h('strong', {}, r.reason), ' · ', target(r), ' · reported by ', r.reporter, ' ',
           timeElement(r.created_at)),
         r.text ? h('p', { class: 'report-text' }, r.text) : null,
+        comment,
         h('p', { class: 'actions' }, note, resolve),
         blocking);
     }));
