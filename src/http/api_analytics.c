@@ -81,9 +81,11 @@ get_related (ReelRequest *req)
   g_autoptr (JsonObject) out = json_object_new ();
   JsonArray *items = NULL;
   guint limit;
+  /* Related to a video one may not watch: as absent as the video. */
+  g_autoptr (ReelVideo) video = reel_request_watchable_video (req, &error);
 
-  if (read_limit (req, &limit, &error))
-    items = reel_related_list (req->http->store, reel_request_param (req, "id"), limit, &error);
+  if (video && read_limit (req, &limit, &error))
+    items = reel_related_list (req->http->store, video->id, limit, &error);
   if (!items)
     {
       reel_respond_error (req->msg, error);

@@ -22,15 +22,11 @@ get_comments (ReelRequest *req)
   g_auto (ReelPage) page = { 0 };
   g_autoptr (JsonObject) out = NULL;
   const char *order = reel_request_query (req, "order");
-  ReelViewer viewer;
-  g_autofree char *user G_GNUC_UNUSED
-      = reel_request_viewer (req, &viewer); /* owns viewer.username */
-  g_autoptr (ReelVideo) video
-      = reel_videos_get (req->http->store, reel_request_param (req, "id"), NULL);
   /* The comments of a video one may not watch are as absent as the video
-   * (app/video/visibility.h); a missing video is the list's own 404. */
-  if (video && reel_video_sight (video, &viewer) != REEL_SIGHT_WATCH)
-    g_set_error_literal (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
+   * (app/video/visibility.h). */
+  g_autoptr (ReelVideo) video = reel_request_watchable_video (req, &error);
+  if (!video)
+    ;
   else if (order && !g_str_equal (order, "oldest") && !g_str_equal (order, "newest"))
     g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "order must be oldest or newest");
   else if (reel_request_page (req, &page, &error))

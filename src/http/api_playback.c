@@ -32,29 +32,17 @@ watchable_video (ReelRequest *req, GError **error)
 {
   const char *id = reel_request_param (req, "id");
   const char *token = reel_request_param (req, "token");
-  g_autoptr (ReelVideo) video = NULL;
-  ReelViewer viewer;
-  g_autofree char *user G_GNUC_UNUSED = NULL;
   /* A signed URL is the whole permission: the API gave it only to someone
    * who could watch. A wrong or expired one opens nothing. */
-  if (token)
-    {
-      if (!reel_video_media_token_valid (id, req->http->media_key, token,
-                                         g_get_real_time () / G_USEC_PER_SEC))
-        {
-          g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
-          return NULL;
-        }
-      return reel_videos_get (req->http->store, id, error);
-    }
-  video = reel_videos_get (req->http->store, id, error);
-  user = reel_request_viewer (req, &viewer); /* owns viewer.username */
-  if (video && reel_video_sight (video, &viewer) != REEL_SIGHT_WATCH)
+  if (token
+      && !reel_video_media_token_valid (id, req->http->media_key, token,
+                                        g_get_real_time () / G_USEC_PER_SEC))
     {
       g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
       return NULL;
     }
-  return g_steal_pointer (&video);
+  return token ? reel_videos_get (req->http->store, id, error)
+               : reel_request_watchable_video (req, error);
 }
 
 /* The video, if it can be played; answers 404 itself otherwise. */

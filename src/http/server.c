@@ -15,6 +15,7 @@
 #include "app/comments.h"
 #include "app/roles.h"
 #include "app/users.h"
+#include "app/video/videos.h"
 #include "bus/userkeys.h"
 #include "core/error.h"
 #include "core/idem.h"
@@ -518,6 +519,22 @@ reel_request_viewer (ReelRequest *req, ReelViewer *viewer)
   viewer->username = user;
   viewer->role = role;
   return user;
+}
+
+ReelVideo *
+reel_request_watchable_video (ReelRequest *req, GError **error)
+{
+  g_autoptr (ReelVideo) video
+      = reel_videos_get (req->http->store, reel_request_param (req, "id"), error);
+  ReelViewer viewer;
+  g_autofree char *user G_GNUC_UNUSED
+      = reel_request_viewer (req, &viewer); /* owns viewer.username */
+  if (video && reel_video_sight (video, &viewer) != REEL_SIGHT_WATCH)
+    {
+      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
+      return NULL;
+    }
+  return g_steal_pointer (&video);
 }
 
 /* --- commands --- */

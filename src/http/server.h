@@ -101,6 +101,10 @@ char *reel_request_user (ReelRequest *req, GError **error);
  * sees). Fills viewer; returns the username it points to (free it after
  * viewer), or NULL. */
 char *reel_request_viewer (ReelRequest *req, ReelViewer *viewer);
+/* The video {id} when the requester may watch it; else NULL with
+ * REEL_ERROR_NOT_FOUND, the same for a video one may not see as for one
+ * that does not exist (its comments, related list and media alike). */
+ReelVideo *reel_request_watchable_video (ReelRequest *req, GError **error);
 
 /* What a command adds to its answer besides the body: the sequence of the
  * event it published (to wait for) and response headers. */

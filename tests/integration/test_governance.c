@@ -60,7 +60,7 @@
  *                              channel list, global list, search, feed,
  *                              new-video notification, related, master
  *                              playlist, a segment, the poster, the
- *                              comments; the owner and moderators play the
+ *                              comments, its own related list; the owner and moderators play the
  *                              private one through the signed URLs its
  *                              record names, with no credentials, and a
  *                              token opens that video only; a bad
@@ -1123,7 +1123,10 @@ assert_privacy (const char *video, const char *rendition, const char *privacy,
                     sight == SEES_ALL ? 200 : 404);
       {
         g_autofree char *comments = g_strdup_printf ("/api/v1/videos/%s/comments", video);
+        g_autofree char *own_related = g_strdup_printf ("/api/v1/videos/%s/related", video);
         g_assert_cmpuint (status_of ("GET", comments, v->token, NULL), ==,
+                          sight == SEES_ALL ? 200 : 404);
+        g_assert_cmpuint (status_of ("GET", own_related, v->token, NULL), ==,
                           sight == SEES_ALL ? 200 : 404);
       }
       g_assert_cmpint (lists ("/api/v1/users/olga/videos", v->token, video), ==, listed);
