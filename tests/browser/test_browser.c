@@ -3,7 +3,10 @@
  *
  *   /browser/watch   /watch/{id} plays a freshly transcoded video past its
  *                    first chunk boundary with no error from the video
- *                    element, hls.js or the page
+ *                    element, hls.js or the page; the owner sees her storage
+ *                    use on the upload page, makes the video private on its
+ *                    watch page, and it still plays for her, through signed
+ *                    URLs (issue 12)
  *   /browser/ui      the whole web UI as two people use it (tests/browser/ui.mjs):
  *                    register, upload with progress and processing progress,
  *                    watch with the quality menu (issue 7, acceptance 1);
@@ -86,8 +89,10 @@ test_watch (void)
   g_autoptr (JsonObject) r = NULL;
 
   g_assert_true (g_file_set_contents (
-      conf, "[media]\nsegment_seconds = 2\nchunk_segments = 2\nx264_preset = ultrafast\n", -1,
-      NULL));
+      conf,
+      "[media]\nsegment_seconds = 2\nchunk_segments = 2\nx264_preset = ultrafast\n"
+      "[uploads]\nquota_bytes = 500000000\n",
+      -1, NULL));
   d = reel_test_reeld_start_args (dir, NULL, NULL, args);
   token = reel_test_register_login (d->port, "wendy", PASSWORD);
   id = reel_test_tus_upload (d->port, token, clip, "Bouncing ball");
@@ -99,19 +104,49 @@ test_watch (void)
   r = run_page ("watch.mjs", url, FIRST_BOUNDARY_S + 0.5, NULL, NULL);
   assert_played (r, "Bouncing ball");
 
-  /* Made private, it plays for its owner through the signed URLs the API
+  /* The owner sees her storage on the upload page and makes the video
+   * private from its watch page (tests/browser/owner.mjs). */
+  {
+    g_autofree char *path = g_build_filename (reel_test_env ("REEL_TEST_SOURCE_DIR"), "tests",
+                                              "browser", "owner.mjs", NULL);
+    g_autofree char *base = g_strdup_printf ("http://127.0.0.1:%u", d->port);
+    g_autofree char *rec = g_strdup_printf ("/api/v1/videos/%s", id);
+    g_autofree char *out = NULL, *err = NULL;
+    const char *argv[] = { "node", path, base, token, "wendy", id, "60", NULL };
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_autoptr (ReelTestResponse) v = NULL;
+    JsonObject *o;
+    int status;
+    out = reel_test_run_env (argv, NULL, &err, &status);
+    g_test_message ("owner.mjs said: %s %s", out ? out : "", err ? err : "");
+    g_assert_nonnull (out);
+    g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+    o = json_node_get_object (json_parser_get_root (parser));
+    g_assert_true (json_object_get_boolean_member (o, "ok"));
+    g_assert_cmpint (status, ==, 0);
+    /* The clip counts against the 500 MB quota. */
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "quota"), "Storage used: "));
+    g_assert_nonnull (strstr (json_object_get_string_member (o, "quota"), " of 500 MB ("));
+    g_assert_null (strstr (json_object_get_string_member (o, "quota"), "Storage used: 0 B"));
+    g_assert_cmpstr (json_object_get_string_member (o, "privacyBefore"), ==, "public");
+    g_assert_cmpstr (json_object_get_string_member (o, "privacyStatus"), ==,
+                     "The video is now private.");
+    g_assert_cmpstr (json_object_get_string_member (o, "privacyAfter"), ==, "private");
+    g_assert_cmpstr (json_object_get_string_member (o, "badge"), ==, "Private");
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "consoleErrors")), ==,
+                      0);
+    v = reel_test_http (d->port, "GET", rec, token, NULL, 0);
+    g_assert_cmpstr (reel_test_json_str (v, "privacy"), ==, "private");
+  }
+
+  /* Private now, it plays for its owner through the signed URLs the API
    * gives her (a <video> element sends no Authorization), and anonymous
    * requests for its plain playlist find nothing. */
   {
-    g_autofree char *rec = g_strdup_printf ("/api/v1/videos/%s", id);
     g_autofree char *plain = g_strdup_printf ("/videos/%s/master.m3u8", id);
-    g_autoptr (ReelTestResponse) patch
-        = reel_test_http (d->port, "PATCH", rec, token, "{\"privacy\":\"private\"}",
-                          strlen ("{\"privacy\":\"private\"}"));
     g_autoptr (ReelTestResponse) anon = NULL;
     g_autoptr (JsonObject) owner = NULL;
     JsonArray *playlists;
-    g_assert_cmpuint (patch->status, ==, 204);
     anon = reel_test_http (d->port, "GET", plain, NULL, NULL, 0);
     g_assert_cmpuint (anon->status, ==, 404);
     owner = run_page ("watch.mjs", url, FIRST_BOUNDARY_S + 0.5, token, "wendy");

@@ -280,6 +280,28 @@ function onError(err) {
   setBusy(false);
 }
 
+// How much of the account's storage is used, and what is left (issue 12's
+// quotas: uploads.quota_bytes and uploads.daily_quota_bytes, or the
+// admin's override); an upload beyond it is refused when it starts.
+async function showQuota() {
+  const el = $('quota');
+  try {
+    const { quota: q } = await api('/api/v1/users/me');
+    if (!q) return;
+    const parts = [q.quota_bytes === null || q.quota_bytes === undefined
+      ? `Storage used: ${formatBytes(q.used_bytes)} (no limit)`
+      : `Storage used: ${formatBytes(q.used_bytes)} of ${formatBytes(q.quota_bytes)}`
+        + ` (${formatBytes(Math.max(0, q.quota_bytes - q.used_bytes))} left)`];
+    if (q.daily_quota_bytes !== null && q.daily_quota_bytes !== undefined) {
+      parts.push(`today ${formatBytes(q.daily_used_bytes)} of ${formatBytes(q.daily_quota_bytes)}`);
+    }
+    el.textContent = `${parts.join('; ')}.`;
+    el.hidden = false;
+  } catch {
+    el.hidden = true; // not worth an error: the upload itself says why it is refused
+  }
+}
+
 function onSuccess() {
   const id = upload.url.split('/').pop();
   window.reelUpload.videoId = id;
@@ -295,6 +317,7 @@ function onSuccess() {
   start.textContent = 'Upload';
   fileInfo.textContent = '';
   follow(id);
+  showQuota();
 }
 
 function setBusy(on) {
@@ -411,6 +434,7 @@ if (!me) {
   $('need-login').textContent = 'This browser cannot upload files here; try a current browser.';
 } else {
   form.hidden = false;
+  showQuota();
   showUnfinished();
   showRecent();
 }

@@ -127,6 +127,7 @@ function showMeta() {
   if (meta.thumbnail && !video.poster) video.poster = meta.thumbnail;
   rungs = (meta.renditions || []).filter((r) => r.kind === 'video')
     .sort((a, b) => b.height - a.height);
+  showOwnerTools();
   if (!shownOnce) {
     shownOnce = true;
     fillQualityMenu();
@@ -135,6 +136,41 @@ function showMeta() {
     loadAudience();
     loadRelated();
   }
+}
+
+// The owner changes the privacy here. The page then loads again: the
+// player must switch between plain and signed media URLs, which the record
+// names.
+const PRIVACY_SAVED_KEY = 'reel.privacySaved';
+function showOwnerTools() {
+  const me = session();
+  const tools = document.getElementById('owner-tools');
+  if (!me || me.username !== meta.owner) return;
+  const select = document.getElementById('privacy-edit');
+  const status = document.getElementById('privacy-status');
+  tools.hidden = false;
+  if (document.activeElement !== select) select.value = meta.privacy;
+  const saved = sessionStorage.getItem(PRIVACY_SAVED_KEY);
+  if (saved) {
+    sessionStorage.removeItem(PRIVACY_SAVED_KEY);
+    say(status, saved, 'ok');
+  }
+  select.onchange = async () => {
+    select.disabled = true;
+    // The player's URLs stop working when they change from plain to signed.
+    const hls = window.reelPlayer.hls;
+    if (hls) hls.stopLoad();
+    try {
+      await api(`/api/v1/videos/${encodeURIComponent(id)}`, { method: 'PATCH', body: { privacy: select.value } });
+      sessionStorage.setItem(PRIVACY_SAVED_KEY, `The video is now ${select.value}.`);
+      window.location.reload();
+    } catch (err) {
+      say(status, err.message, 'error');
+      select.value = meta.privacy;
+      select.disabled = false;
+      if (hls) hls.startLoad();
+    }
+  };
 }
 
 async function loadChannel() {
@@ -183,7 +219,7 @@ document.getElementById('audience-refresh').addEventListener('click', loadAudien
 
 function loadRelated() {
   const box = document.getElementById('related');
-  pagedGrid(box, () => api(`/api/v1/videos/${encodeURIComponent(id)}/related?limit=8`, { auth: false }),
+  pagedGrid(box, () => api(`/api/v1/videos/${encodeURIComponent(id)}/related?limit=8`),
             { empty: 'Nothing else yet.', card: (v) => videoCard(v) });
 }
 

@@ -1,0 +1,50 @@
+// What an owner does around an upload in Debian's Chromium (headless, via
+// playwright-core), logged in with TOKEN as USERNAME: reads the storage
+// line of the upload page, then makes VIDEO_ID private from its watch page
+// and reads what the page says after it loads again. One JSON line.
+//
+//   node owner.mjs BASE_URL TOKEN USERNAME VIDEO_ID TIMEOUT_S
+import { chromium } from 'playwright-core';
+
+const [base, token, username, videoId, timeoutArg] = process.argv.slice(2);
+const T = Number(timeoutArg || 60) * 1000;
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+const result = { ok: false, step: 'start', consoleErrors: [] };
+try {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(T);
+  page.on('pageerror', (e) => result.consoleErrors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
+  page.on('response', (r) => { if (r.status() >= 400) result.consoleErrors.push(`${r.status()} ${r.url()}`); });
+  await page.goto(`${base}/`);
+  await page.evaluate(([t, u]) => localStorage.setItem('reel.session', JSON.stringify({ token: t, username: u })),
+                      [token, username]);
+
+  result.step = 'upload page';
+  await page.goto(`${base}/upload`);
+  await page.waitForSelector('#quota:not([hidden])');
+  result.quota = await page.locator('#quota').textContent();
+
+  result.step = 'watch page';
+  await page.goto(`${base}/watch/${videoId}`);
+  await page.waitForSelector('#owner-tools:not([hidden])');
+  result.privacyBefore = await page.locator('#privacy-edit').inputValue();
+  await Promise.all([
+    page.waitForEvent('load'),
+    page.getByLabel('Privacy').selectOption('private'),
+  ]);
+  await page.waitForFunction(() => document.getElementById('privacy-status').textContent !== '');
+  result.privacyStatus = await page.locator('#privacy-status').textContent();
+  result.privacyAfter = await page.locator('#privacy-edit').inputValue();
+  result.badge = await page.locator('.privacy-badge').textContent();
+  result.ok = true;
+} catch (e) {
+  result.error = String(e);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
+process.exit(result.ok ? 0 : 1);
