@@ -2,13 +2,16 @@
  *   reel login USERNAME          log in; the token is kept for later commands
  *   reel upload FILE [--title T] resumable upload (tus) with a progress bar
  *   reel status ID               a video's state and where to watch it
+ *   reel privacy ID LEVEL        public, unlisted or private (the owner)
+ *   reel admin ACTION ARGS...    moderation and administration (cli/admin.h)
  *   reel pipeline NAME --video ID [--chunk N]
  *                                the exact gst-launch line a worker runs
  *   reel rebuild [--only NAMES]  replay the event log and viewer actions into fresh
  *                                read models (or only some action projections)
- * login, upload and status speak the HTTP API (cli/client.c); pipeline and
+ * login, upload, status, privacy and admin speak the HTTP API (cli/client.c); pipeline and
  * rebuild work on a node's data directory: pipeline reads the video's plan
  * there itself, rebuild runs reeld --rebuild (the client carries no server). */
+#include "cli/admin.h"
 #include "cli/client.h"
 #include "cli/tus.h"
 #include "core/config.h"
@@ -131,11 +134,14 @@ static int
 cmd_upload (int argc, char **argv)
 {
   g_autofree char *server = NULL, *token = NULL, *title = NULL, *description = NULL;
+  g_autofree char *privacy = NULL;
   gint chunk_mib = DEFAULT_CHUNK_MIB;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
     { "title", 't', 0, G_OPTION_ARG_STRING, &title, "Title (default: the file's name)", "T" },
     { "description", 'D', 0, G_OPTION_ARG_STRING, &description, "Description", "TEXT" },
+    { "privacy", 'p', 0, G_OPTION_ARG_STRING, &privacy, "public (default), unlisted or private",
+      "LEVEL" },
     { "server", 's', 0, G_OPTION_ARG_STRING, &server, "reel server", "URL" },
     { "token", 0, 0, G_OPTION_ARG_STRING, &token, "Bearer token (default: from reel login)",
       "TOKEN" },
@@ -156,8 +162,8 @@ cmd_upload (int argc, char **argv)
     return fail ("upload", error);
   if (argc != 2 || chunk_mib < 1 || chunk_mib > 1024)
     {
-      g_printerr (
-          "usage: reel upload FILE [--title T] [--description TEXT] [--chunk-size 1..1024]\n");
+      g_printerr ("usage: reel upload FILE [--title T] [--description TEXT] [--privacy LEVEL] "
+                  "[--chunk-size 1..1024]\n");
       return 2;
     }
   c = reel_client_new (server, token);
@@ -169,6 +175,7 @@ cmd_upload (int argc, char **argv)
   o.path = argv[1];
   o.title = title;
   o.description = description;
+  o.privacy = privacy;
   o.chunk_size = (guint64)chunk_mib << 20;
   o.progress = !quiet && isatty (STDERR_FILENO);
   id = reel_tus_upload (c, &o, &error);
@@ -385,6 +392,8 @@ static const struct
   { "login", cmd_login, "log in to a reel server" },
   { "upload", cmd_upload, "upload a video (resumable)" },
   { "status", cmd_status, "show a video's state" },
+  { "privacy", reel_cli_privacy, "set a video's privacy (public, unlisted, private)" },
+  { "admin", reel_cli_admin, "moderation: block, ban, roles, reports, audit..." },
   { "pipeline", cmd_pipeline, "print the gst-launch-1.0 line of a worker's job" },
   { "rebuild", cmd_rebuild, "replay the event log into fresh read models" },
 };

@@ -172,6 +172,8 @@ tus_create (ReelClient *c, const ReelTusOptions *o, guint64 size, char **locatio
     g_ptr_array_add (meta, metadata_pair ("title", o->title));
   if (o->description)
     g_ptr_array_add (meta, metadata_pair ("description", o->description));
+  if (o->privacy)
+    g_ptr_array_add (meta, metadata_pair ("privacy", o->privacy));
   g_ptr_array_add (meta, NULL);
   {
     g_autofree char *joined = g_strjoinv (",", (char **)meta->pdata);

@@ -20,6 +20,7 @@ typedef struct
   const char *path;
   const char *title;       /* NULL: the server names it after the file */
   const char *description; /* optional */
+  const char *privacy;     /* public, unlisted, private; NULL: the server's default */
   guint64 chunk_size;      /* bytes per PATCH */
   gboolean progress;       /* draw a progress bar on stderr */
 } ReelTusOptions;

@@ -6,7 +6,15 @@
  *                       offset and the stored original is the file, byte
  *                       for byte; reel status shows it ready and playable
  *   /cli/errors         not logged in, an unknown video, a missing file:
- *                       clear messages and non-zero exits */
+ *                       clear messages and non-zero exits
+ *   /cli/moderation     issue 12 from the command line: an admin (auth.admins)
+ *                       makes a moderator with reel admin role; the
+ *                       moderator blocks a video (viewers get 451 with the
+ *                       reason), lists reports, deletes a comment, bans and
+ *                       unbans a user; a plain user is refused with the
+ *                       server's message; the owner makes a video private
+ *                       with reel privacy (anonymous 404); the admin reads
+ *                       it all in reel admin audit; bad usage exits 2 */
 #include "harness.h"
 
 #include <glib/gstdio.h>
@@ -187,11 +195,141 @@ test_errors (void)
   reel_test_rmtree (dir);
 }
 
+/* `reel ARGS...` with REEL_TOKEN=token; asserts the exit status, returns
+ * stdout (and stderr in *err when asked). */
+static char *
+as_user (Client *c, const char *token, int want, char **err, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *token_env = g_strdup_printf ("REEL_TOKEN=%s", token);
+  g_autofree char *server_env = g_strdup_printf ("REEL_SERVER=%s", c->server);
+  const char *env[] = { c->config_env, c->state_env, token_env, server_env, NULL };
+  g_autofree char *local_err = NULL;
+  const char *arg;
+  char *out;
+  int status;
+  va_list ap;
+  g_ptr_array_add (argv, (gpointer)reel_test_env ("REEL_TEST_REEL"));
+  va_start (ap, err);
+  while ((arg = va_arg (ap, const char *)))
+    g_ptr_array_add (argv, (gpointer)arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  out = reel_test_run_env ((const char *const *)argv->pdata, env, &local_err, &status);
+  g_test_message ("reel said: %s %s", out ? out : "", local_err ? local_err : "");
+  g_assert_cmpint (status, ==, want);
+  if (err)
+    *err = g_steal_pointer (&local_err);
+  return out;
+}
+
+static void
+test_moderation (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *conf = g_build_filename (dir, "reeld.conf", NULL);
+  g_autofree char *conf_arg = g_strdup_printf ("--config=%s", conf);
+  const char *args[] = { conf_arg, NULL };
+  ReelTestReeld *d;
+  g_autofree char *root = NULL, *mo = NULL, *pia = NULL, *ugo = NULL;
+  g_autofree char *video = NULL, *other = NULL, *rec = NULL, *comment = NULL;
+  Client c;
+
+  g_assert_true (g_file_set_contents (conf, "[auth]\nadmins = root\n", -1, NULL));
+  d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  client_init (&c, d->port);
+  root = reel_test_register_login (d->port, "root", PASSWORD);
+  mo = reel_test_register_login (d->port, "moe", PASSWORD);
+  pia = reel_test_register_login (d->port, "pia", PASSWORD);
+  ugo = reel_test_register_login (d->port, "ugo", PASSWORD);
+  video = reel_test_tus_create (d->port, pia, 1000, "Replica handbags");
+  other = reel_test_tus_create (d->port, pia, 1000, "Diary");
+  rec = g_strdup_printf ("/api/v1/videos/%s", video);
+  {
+    g_autofree char *path = g_strdup_printf ("%s/comments", rec);
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (d->port, "POST", path, ugo, "{\"text\":\"buy followers here\"}", 0);
+    g_assert_cmpuint (r->status, ==, 201);
+    comment = g_strdup (reel_test_json_str (r, "id"));
+  }
+
+  /* A plain user reaches no admin action; the server says why. */
+  {
+    g_autofree char *err = NULL;
+    g_autofree char *out = as_user (&c, mo, 1, &err, "admin", "block", video, "fakes", NULL);
+    g_assert_nonnull (strstr (err, "moderator"));
+  }
+  {
+    g_autofree char *out = as_user (&c, root, 0, NULL, "admin", "role", "moe", "moderator", NULL);
+    g_assert_nonnull (strstr (out, "\"moderator\""));
+  }
+  {
+    g_autofree char *out
+        = as_user (&c, mo, 0, NULL, "admin", "block", video, "counterfeit goods", NULL);
+    g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", rec, NULL, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 451);
+    g_assert_nonnull (strstr (r->body, "counterfeit goods"));
+  }
+  {
+    g_autofree char *out = as_user (&c, mo, 0, NULL, "admin", "reports", NULL);
+    g_assert_nonnull (strstr (out, "\"items\""));
+  }
+  {
+    g_autofree char *out
+        = as_user (&c, mo, 0, NULL, "admin", "delete-comment", video, comment, NULL);
+    g_autofree char *path = g_strdup_printf ("%s/comments", rec);
+    g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", path, mo, NULL, 0);
+    g_assert_cmpstr (g_strstrip (out), ==, "done");
+    g_assert_null (strstr (r->body, "buy followers"));
+  }
+  {
+    g_autofree char *out = as_user (&c, mo, 0, NULL, "admin", "unblock", video, NULL);
+    g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", rec, NULL, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+  {
+    g_autofree char *out = as_user (&c, mo, 0, NULL, "admin", "ban", "ugo", "spam", NULL);
+    g_autofree char *login
+        = g_strdup_printf ("{\"username\":\"ugo\",\"password\":\"%s\"}", PASSWORD);
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (d->port, "POST", "/api/v1/sessions", NULL, login, 0);
+    g_assert_cmpuint (r->status, ==, 403);
+    g_autofree char *out2 = as_user (&c, mo, 0, NULL, "admin", "unban", "ugo", NULL);
+  }
+  /* The owner, not a stranger, makes a video private. */
+  {
+    g_autofree char *err = NULL;
+    g_autofree char *denied = as_user (&c, ugo, 1, &err, "privacy", other, "private", NULL);
+    g_autofree char *out = as_user (&c, pia, 0, NULL, "privacy", other, "private", NULL);
+    g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", other);
+    g_autoptr (ReelTestResponse) anon = reel_test_http (d->port, "GET", path, NULL, NULL, 0);
+    g_autoptr (ReelTestResponse) own = reel_test_http (d->port, "GET", path, pia, NULL, 0);
+    g_assert_cmpuint (anon->status, ==, 404);
+    g_assert_cmpstr (reel_test_json_str (own, "privacy"), ==, "private");
+  }
+  {
+    g_autofree char *out = as_user (&c, root, 0, NULL, "admin", "audit", NULL);
+    const char *seen[] = { "user.role_set",   "video.blocked", "video.unblocked",
+                           "comment.deleted", "user.banned",   "user.unbanned" };
+    for (guint i = 0; i < G_N_ELEMENTS (seen); i++)
+      g_assert_nonnull (strstr (out, seen[i]));
+  }
+  {
+    g_autofree char *out = as_user (&c, root, 2, NULL, "admin", "block", video, NULL);
+    g_autofree char *list = as_user (&c, root, 2, NULL, "admin", "frobnicate", NULL);
+  }
+  client_clear (&c);
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/upload-resume", test_upload_resume);
   g_test_add_func ("/cli/errors", test_errors);
+  g_test_add_func ("/cli/moderation", test_moderation);
   return g_test_run ();
 }
