@@ -49,12 +49,14 @@ static const ReelDb quotas_dbs[]
     = { REEL_DB_QUOTA_USAGE, REEL_DB_QUOTA_VIDEOS, REEL_DB_QUOTA_RECENT };
 static const ReelDb reports_dbs[] = { REEL_DB_REPORTS, REEL_DB_REPORTS_OPEN };
 static const ReelDb invites_dbs[] = { REEL_DB_INVITES };
-static const ReelDb users_dbs[] = { REEL_DB_USERS, REEL_DB_SESSIONS, REEL_DB_PASSWORD_RESETS };
+static const ReelDb users_dbs[]
+    = { REEL_DB_USERS, REEL_DB_SESSIONS, REEL_DB_PASSWORD_RESETS, REEL_DB_EMAIL_VERIFICATIONS };
 static const ReelDb videos_dbs[] = { REEL_DB_VIDEOS, REEL_DB_CHUNKS, REEL_DB_VIDEOS_UNANNOUNCED };
 static const ReelDb live_dbs[] = { REEL_DB_LIVE };
 static const ReelProjectionRows live_rows[] = { { REEL_DB_META, META_LIVE } };
 
-/* The users projection: accounts, sessions, password resets, and the
+/* The users projection: accounts, sessions, password resets, email
+ * verifications, and the
  * role on the account record (roles.c writes the user record). */
 static gboolean
 users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
@@ -62,7 +64,8 @@ users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   if (g_str_equal (ev->type, "user.role_set"))
     return reel_roles_apply_set (txn, ev, error);
   if (g_str_has_prefix (ev->type, "user.") || g_str_has_prefix (ev->type, "session.")
-      || g_str_has_prefix (ev->type, "password_reset."))
+      || g_str_has_prefix (ev->type, "password_reset.")
+      || g_str_has_prefix (ev->type, "email_verification."))
     return reel_users_apply (txn, ev, error);
   return TRUE;
 }

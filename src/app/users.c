@@ -6,6 +6,9 @@
  *                        "banned"? {"reason","by","at"} (app/moderation.h)}
  *   SESSIONS hex(blake2b(token)) -> {"username","expires_at"(unix s),"created_at"}
  *   PASSWORD_RESETS hex(blake2b(token)) -> {"username","expires_at","created_at","used_at"?}
+ *   EMAIL_VERIFICATIONS hex(blake2b(token)) -> the same, for auth.verify_email
+ * A USERS record has "email_unverified": true while its email awaits
+ * verification (auth.verify_email at registration).
  * Records are JSON so a later event version can add fields without a
  * migration; the projection is rebuilt from the log anyway. */
 #include "app/users.h"
@@ -51,6 +54,12 @@ reel_users_validate_registration (const ReelRegistration *reg, GError **error)
   if (reg->display_name
       && !reel_text_check ("display_name", reg->display_name, 1, DISPLAY_NAME_MAX, FALSE, error))
     return FALSE;
+  if (reg->verify && !reg->email)
+    {
+      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INVALID,
+                           "this server verifies email addresses: registration needs an email");
+      return FALSE;
+    }
   if (reg->email)
     {
       const char *at = strchr (reg->email, '@');
@@ -272,6 +281,8 @@ reel_users_register (ReelBus *bus, const ReelRegistration *reg, guint64 *seq, GE
   sodium_memzero (key, sizeof key);
   json_object_set_string_member (data, "username", reg->username);
   json_object_set_string_member (data, "sealed", sealed);
+  if (reg->verify)
+    json_object_set_boolean_member (data, "verify_email", TRUE);
 
   subject = reel_event_subject ("user", reg->username);
   if (!reel_events_publish (bus, subject, "user.registered", 2, reg->username, data, TRUE, seq,
@@ -372,6 +383,13 @@ reel_users_login (ReelBus *bus, ReelStore *store, const char *username, const ch
       g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
                    "this account is banned by the moderators: %s",
                    ban ? json_object_get_string_member_with_default (ban, "reason", "") : "");
+      return FALSE;
+    }
+  if (json_object_get_boolean_member_with_default (user, "email_unverified", FALSE))
+    {
+      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
+                           "verify your email address first: open the link we mailed to it, "
+                           "or ask for a new one");
       return FALSE;
     }
   tok = reel_secret_new (&hash_hex, error);
@@ -765,6 +783,120 @@ reel_users_issue_reset (ReelBus *bus, ReelStore *store, const char *username, gi
   return g_steal_pointer (&token);
 }
 
+/* Whether the user's record awaits a verified email. */
+static gboolean
+awaits_verification (JsonObject *user)
+{
+  return json_object_has_member (user, "email")
+         && json_object_get_boolean_member_with_default (user, "email_unverified", FALSE);
+}
+
+gboolean
+reel_users_request_verification (ReelBus *bus, ReelStore *store, const char *username, guint64 *seq,
+                                 GError **error)
+{
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autoptr (JsonObject) user = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autofree char *subject = NULL;
+  *seq = 0;
+  if (!username || !reel_users_validate_username (username, NULL))
+    return TRUE;
+  user = load_user (store, username, &local);
+  if (!user)
+    {
+      if (g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (!awaits_verification (user))
+    return TRUE;
+  json_object_set_string_member (data, "username", username);
+  subject = reel_event_subject ("verify", username);
+  return reel_events_publish (bus, subject, "email_verification.requested", 1, NULL, data, FALSE,
+                              seq, error);
+}
+
+char *
+reel_users_issue_verification (ReelBus *bus, ReelStore *store, const char *username, gint64 ttl_s,
+                               char **email, GError **error)
+{
+  g_autoptr (JsonObject) user = load_user (store, username, error);
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *hash_hex = NULL, *subject = NULL, *token = NULL;
+  if (!user)
+    return NULL;
+  if (!awaits_verification (user))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "%s has no email to verify", username);
+      return NULL;
+    }
+  if (!(token = reel_secret_new (&hash_hex, error)))
+    return NULL;
+  json_object_set_string_member (data, "username", username);
+  json_object_set_string_member (data, "token_hash", hash_hex);
+  json_object_set_int_member (data, "expires_at", g_get_real_time () / G_USEC_PER_SEC + ttl_s);
+  subject = reel_event_subject ("verify", username);
+  if (!reel_events_publish (bus, subject, "email_verification.issued", 1, NULL, data, FALSE, NULL,
+                            error))
+    return NULL;
+  *email = g_strdup (json_object_get_string_member (user, "email"));
+  return g_steal_pointer (&token);
+}
+
+static void
+set_bad_verification (GError **error)
+{
+  g_set_error_literal (error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
+                       "this verification link is not valid: it is unknown, used or expired; "
+                       "ask for a new one");
+}
+
+gboolean
+reel_users_verify_email (ReelBus *bus, ReelStore *store, const char *token, guint64 *seq,
+                         GError **error)
+{
+  g_autofree char *hash_hex = reel_secret_hash (token), *subject = NULL, *key = NULL;
+  g_autoptr (JsonObject) rec = NULL, data = json_object_new ();
+  g_autoptr (GError) local = NULL;
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+    if (!txn)
+      return FALSE;
+    rec = load_record (txn, REEL_DB_EMAIL_VERIFICATIONS, hash_hex, &local);
+  }
+  if (!rec && local)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (!rec || json_object_has_member (rec, "used_at")
+      || json_object_get_int_member_with_default (rec, "expires_at", 0)
+             <= g_get_real_time () / G_USEC_PER_SEC)
+    {
+      set_bad_verification (error);
+      return FALSE;
+    }
+  json_object_set_string_member (data, "username",
+                                 json_object_get_string_member_with_default (rec, "username", ""));
+  json_object_set_string_member (data, "token_hash", hash_hex);
+  key = g_strconcat (hash_hex, ".used", NULL);
+  subject = reel_event_subject ("verify", key);
+  if (!reel_events_publish (bus, subject, "user.email_verified", 1,
+                            json_object_get_string_member_with_default (rec, "username", NULL),
+                            data, TRUE, seq, error))
+    {
+      if (g_error_matches (*error, REEL_ERROR, REEL_ERROR_CONFLICT))
+        {
+          g_clear_error (error);
+          set_bad_verification (error);
+        }
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 set_bad_reset (GError **error)
 {
@@ -858,6 +990,8 @@ apply_registered (ReelTxn *txn, const ReelEvent *ev, GError **error)
       rec, "password_hash",
       json_object_get_string_member_with_default (fields, "password_hash", ""));
   json_object_set_string_member (rec, "created_at", ev->at);
+  if (json_object_get_boolean_member_with_default (ev->data, "verify_email", FALSE))
+    json_object_set_boolean_member (rec, "email_unverified", TRUE);
   return put_record (txn, REEL_DB_USERS, username, rec, error);
 }
 
@@ -985,6 +1119,48 @@ apply_reset_issued (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return put_record (txn, REEL_DB_PASSWORD_RESETS, hash, rec, error);
 }
 
+/* email_verification.issued: the token's record. */
+static gboolean
+apply_verification_issued (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  const char *hash = username ? reel_json_get_string (ev->data, "token_hash", TRUE, error) : NULL;
+  g_autoptr (JsonObject) rec = json_object_new ();
+  if (!hash)
+    return FALSE;
+  json_object_set_string_member (rec, "username", username);
+  json_object_set_int_member (rec, "expires_at",
+                              json_object_get_int_member_with_default (ev->data, "expires_at", 0));
+  json_object_set_string_member (rec, "created_at", ev->at);
+  return put_record (txn, REEL_DB_EMAIL_VERIFICATIONS, hash, rec, error);
+}
+
+/* user.email_verified: the token is used, and the account may log in. */
+static gboolean
+apply_email_verified (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  const char *hash = username ? reel_json_get_string (ev->data, "token_hash", TRUE, error) : NULL;
+  g_autoptr (JsonObject) rec = NULL, user = NULL;
+  if (!hash)
+    return FALSE;
+  rec = load_record (txn, REEL_DB_EMAIL_VERIFICATIONS, hash, error);
+  if (!rec && *error)
+    return FALSE;
+  if (rec)
+    {
+      json_object_set_string_member (rec, "used_at", ev->at);
+      if (!put_record (txn, REEL_DB_EMAIL_VERIFICATIONS, hash, rec, error))
+        return FALSE;
+    }
+  user = load_record (txn, REEL_DB_USERS, username, error);
+  if (!user)
+    return *error == NULL;
+  if (json_object_has_member (user, "email_unverified"))
+    json_object_remove_member (user, "email_unverified");
+  return put_record (txn, REEL_DB_USERS, username, user, error);
+}
+
 /* user.banned: the record says why, and every session ends; user.unbanned
  * takes the mark away (the user logs in again). */
 static gboolean
@@ -1036,6 +1212,10 @@ reel_users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return apply_password (txn, ev, error);
   if (g_str_equal (ev->type, "password_reset.issued"))
     return apply_reset_issued (txn, ev, error);
+  if (g_str_equal (ev->type, "email_verification.issued"))
+    return apply_verification_issued (txn, ev, error);
+  if (g_str_equal (ev->type, "user.email_verified"))
+    return apply_email_verified (txn, ev, error);
   if (g_str_equal (ev->type, "user.registered"))
     return apply_registered (txn, ev, error);
   if (g_str_equal (ev->type, "session.created"))

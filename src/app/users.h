@@ -25,7 +25,8 @@ typedef struct
   const char *username;
   const char *password;
   const char *display_name; /* optional */
-  const char *email;        /* optional */
+  const char *email;        /* optional, unless verify */
+  gboolean verify;          /* auth.verify_email: the account logs in once its email is verified */
 } ReelRegistration;
 
 /* Validates everything that can be checked without the log. */
@@ -111,6 +112,30 @@ char *reel_users_issue_reset (ReelBus *bus, ReelStore *store, const char *userna
  * subject so a token works once even when two requests race); every session
  * of the user is revoked. An unknown, used or expired token is
  * REEL_ERROR_FORBIDDEN. Hashes: run it on the password pool. */
+/* Email verification (auth.verify_email). An account registered with
+ * verify set has "email_unverified" on its record and cannot log in until
+ * a token mailed to it is confirmed. The reactor makes and mails the token
+ * after user.registered, and again after email_verification.requested. */
+
+/* Asks for a new link: publishes email_verification.requested {username}
+ * when username exists and is still unverified; says nothing otherwise
+ * (*seq stays 0). */
+gboolean reel_users_request_verification (ReelBus *bus, ReelStore *store, const char *username,
+                                          guint64 *seq, GError **error);
+
+/* In the reactor: a new verification token for username, valid for ttl_s;
+ * publishes email_verification.issued with its hash only. Returns the token
+ * and the address to mail it to; REEL_ERROR_NOT_FOUND when there is nothing
+ * to verify (no such user, no email, already verified). */
+char *reel_users_issue_verification (ReelBus *bus, ReelStore *store, const char *username,
+                                     gint64 ttl_s, char **email, GError **error);
+
+/* Confirms a token: publishes user.email_verified (on the token's own
+ * subject, so it works once). An unknown, used or expired token is
+ * REEL_ERROR_FORBIDDEN. */
+gboolean reel_users_verify_email (ReelBus *bus, ReelStore *store, const char *token, guint64 *seq,
+                                  GError **error);
+
 gboolean reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *token,
                                     const char *new_password, guint64 *seq, GError **error);
 

@@ -710,6 +710,7 @@ static const Setting settings[] = {
   { "auth.session_ttl_seconds", set_i64, AT (session_ttl_s), 1, G_MAXINT32 },
   { "auth.admins", set_usernames, AT (admins) },
   { "auth.registration", set_registration, AT (registration) },
+  { "auth.verify_email", set_bool, AT (verify_email) },
   { "auth.invite_ttl_seconds", set_i64, AT (invite_ttl_s), 60, G_MAXINT32 },
   { "auth.password_reset_ttl_seconds", set_i64, AT (reset_ttl_s), 60, 7 * 24 * 3600 },
   { "http.public_url", set_optional, AT (public_url) },

@@ -148,6 +148,7 @@ typedef struct
   /* Governance (issue 12) */
   char **admins; /* auth.admins: usernames that are always admins (NULL-terminated, may be empty) */
   ReelRegistrationPolicy registration; /* auth.registration */
+  gboolean verify_email;               /* auth.verify_email: accounts log in once their email is verified */
   gint64 invite_ttl_s;                 /* auth.invite_ttl_seconds */
   gint64 reset_ttl_s;                  /* auth.password_reset_ttl_seconds */
   guint64 quota_bytes;                 /* uploads.quota_bytes: per user, 0 = none */

@@ -95,6 +95,13 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
                    "actions.duplicate_window_seconds must not exceed actions.max_age_seconds");
       return FALSE;
     }
+  /* Accounts that must verify their address could never log in. */
+  if (cfg->verify_email && !cfg->smtp_url)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "auth.verify_email needs smtp.url: the verification links are mailed");
+      return FALSE;
+    }
   d->bus = reel_bus_connect (url, &auth, NATS_CONNECT_TIMEOUT_MS, error);
   return d->bus && reel_bus_ensure_streams (d->bus, cfg->stream_replicas, error)
          && reel_bus_ensure_actions_stream (d->bus, cfg->stream_replicas, cfg->actions_max_age_s,

@@ -117,6 +117,23 @@ reel_mail_welcome (const ReelConfig *cfg, const char *username, const char *disp
 }
 
 gboolean
+reel_mail_verify_email (const ReelConfig *cfg, const char *username, const char *email,
+                        const char *token, GError **error)
+{
+  g_autofree char *how
+      = cfg->public_url
+            ? g_strdup_printf ("open this link:\r\n\r\n  %s/verify#%s", cfg->public_url, token)
+            : g_strdup_printf ("open the site's /verify page and enter this code:\r\n\r\n  %s",
+                               token);
+  g_autofree char *body = g_strdup_printf (
+      "Hello %s,\r\n\r\nto finish making your reel account, confirm that this address is "
+      "yours: %s\r\n\r\nIt works once, for %" G_GINT64_FORMAT
+      " minutes. If you did not make an account, ignore this email.\r\n",
+      username, how, cfg->reset_ttl_s / 60);
+  return reel_mail_send (cfg, email, "Verify your email address for reel", body, error);
+}
+
+gboolean
 reel_mail_password_reset (const ReelConfig *cfg, const char *username, const char *email,
                           const char *token, GError **error)
 {

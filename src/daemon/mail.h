@@ -25,4 +25,9 @@ gboolean reel_mail_welcome (const ReelConfig *cfg, const char *username, const c
 gboolean reel_mail_password_reset (const ReelConfig *cfg, const char *username, const char *email,
                                    const char *token, GError **error);
 
+/* The email verification email (auth.verify_email): the token as a link
+ * to the web UI's /verify page, or as a code to type in there. */
+gboolean reel_mail_verify_email (const ReelConfig *cfg, const char *username, const char *email,
+                                 const char *token, GError **error);
+
 G_END_DECLS

@@ -96,6 +96,34 @@ mail_reset (ReelReactor *r, const ReelJob *job, JsonObject *data, GError **error
   return TRUE;
 }
 
+/* An address to verify (auth.verify_email): at registration, or asked for
+ * again. Like a reset, the token is made here, its hash logged, and the
+ * token mailed; a retry makes a new one. */
+static gboolean
+mail_verification (ReelReactor *r, const ReelJob *job, JsonObject *data, GError **error)
+{
+  const char *username = json_object_get_string_member_with_default (data, "username", NULL);
+  g_autofree char *email = NULL, *token = NULL;
+  if (!r->cfg->smtp_url || !username)
+    return TRUE;
+  if (!wait_projected (r, job, error))
+    return FALSE;
+  token = reel_users_issue_verification (r->bus, r->store, username, r->cfg->reset_ttl_s, &email,
+                                         error);
+  if (!token)
+    {
+      /* Verified meanwhile, or gone: nothing to send. */
+      if (!g_error_matches (*error, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+        return FALSE;
+      g_clear_error (error);
+      return TRUE;
+    }
+  if (!reel_mail_verify_email (r->cfg, username, email, token, error))
+    return FALSE;
+  reel_metrics_add ("reel_emails_sent_total", "kind=\"verify_email\"", 1);
+  return TRUE;
+}
+
 static gboolean
 push_to_cdn (ReelReactor *r, const ReelJob *job, const char *id, GError **error)
 {
@@ -142,6 +170,13 @@ react (const ReelJob *job, gpointer user_data, GError **error)
 
   if (!data)
     return TRUE; /* not an event: nothing to do */
+  /* An account that must verify its address gets that link first, and no
+   * welcome: it cannot log in yet. */
+  if (g_str_equal (type, "user.registered")
+      && json_object_get_boolean_member_with_default (data, "verify_email", FALSE))
+    return mail_verification (r, job, data, error);
+  if (g_str_equal (type, "email_verification.requested"))
+    return mail_verification (r, job, data, error);
   if (g_str_equal (type, "user.registered"))
     return welcome (r, data, error);
   if (g_str_equal (type, "password_reset.requested"))

@@ -13,6 +13,11 @@
  *                                     (202 whatever happens, so the answer
  *                                     does not tell who exists)
  *   POST   /api/v1/password-resets/confirm  {token, new_password}: once
+ *   POST   /api/v1/email-verifications  {username}: a new verification
+ *                                     link (auth.verify_email; 202 whatever
+ *                                     happens)
+ *   POST   /api/v1/email-verifications/confirm  {token}: the address is
+ *                                     verified, the account may log in
  *   POST   /api/v1/sessions           log in -> {token}
  *   GET    /api/v1/sessions/current   who am I
  *   DELETE /api/v1/sessions/current   log out
@@ -100,7 +105,8 @@ static JsonNode *
 register_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   UserInput *in = data;
-  ReelRegistration reg = { in->username, in->password, in->display_name, in->email };
+  ReelRegistration reg
+      = { in->username, in->password, in->display_name, in->email, http->cfg->verify_email };
   if (in->invite)
     {
       /* Spend the code only for a name that is free (as far as this node
@@ -122,6 +128,9 @@ register_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **erro
   json_object_set_string_member (out, "username", in->username);
   json_object_set_string_member (out, "display_name",
                                  in->display_name ? in->display_name : in->username);
+  /* The account logs in once the link mailed to it is opened. */
+  if (reg.verify)
+    json_object_set_boolean_member (out, "verify_email", TRUE);
   return json_node_init_object (json_node_alloc (), out);
 }
 
@@ -167,7 +176,8 @@ post_users (ReelRequest *req)
   ReelRegistration reg;
   if (in)
     {
-      reg = (ReelRegistration){ in->username, in->password, in->display_name, in->email };
+      reg = (ReelRegistration){ in->username, in->password, in->display_name, in->email,
+                                req->http->cfg->verify_email };
       if (!reel_users_validate_registration (&reg, &error)
           || !registration_allowed (req->http, in, &error))
         g_clear_pointer (&in, user_input_free);
@@ -475,6 +485,66 @@ post_password_resets (ReelRequest *req)
 }
 
 static JsonNode *
+request_verification_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  UserInput *in = data;
+  JsonObject *out;
+  if (!reel_users_request_verification (http->bus, http->store, in->username, &reply->seq, error))
+    return NULL;
+  out = json_object_new ();
+  json_object_set_string_member (out, "message",
+                                 "if the account exists and awaits verification, a new link is "
+                                 "on its way");
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+/* POST {username}: a new verification link (auth.verify_email). */
+static void
+post_email_verifications (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) body = reel_request_json (req, &error);
+  const char *username = body ? reel_json_get_string (body, "username", TRUE, &error) : NULL;
+  UserInput *in;
+  if (!username)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (UserInput, 1);
+  in->username = g_strdup (username);
+  reel_request_run_command (req, SOUP_STATUS_ACCEPTED, request_verification_command, in,
+                            user_input_free);
+}
+
+static JsonNode *
+confirm_verification_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  UserInput *in = data;
+  reel_users_verify_email (http->bus, http->store, in->token, &reply->seq, error);
+  return NULL;
+}
+
+/* POST {token}: the link's token; the account may log in from now on. */
+static void
+post_email_verification_confirm (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) body = reel_request_json (req, &error);
+  const char *token = body ? reel_json_get_string (body, "token", TRUE, &error) : NULL;
+  UserInput *in;
+  if (!token)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (UserInput, 1);
+  in->token = g_strdup (token);
+  reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, confirm_verification_command, in,
+                            user_input_free);
+}
+
+static JsonNode *
 confirm_reset_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   UserInput *in = data;
@@ -551,6 +621,9 @@ reel_api_users_register (ReelRouter *router)
   reel_router_add (router, "DELETE", "/api/v1/users/me", delete_me);
   reel_router_add (router, "POST", "/api/v1/password-resets", post_password_resets);
   reel_router_add (router, "POST", "/api/v1/password-resets/confirm", post_password_reset_confirm);
+  reel_router_add (router, "POST", "/api/v1/email-verifications", post_email_verifications);
+  reel_router_add (router, "POST", "/api/v1/email-verifications/confirm",
+                   post_email_verification_confirm);
   reel_router_add (router, "POST", "/api/v1/sessions", post_sessions);
   reel_router_add (router, "GET", "/api/v1/sessions/current", get_current_session);
   reel_router_add (router, "DELETE", "/api/v1/sessions/current", delete_current_session);

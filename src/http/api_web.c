@@ -2,6 +2,7 @@
  *   GET /                         index.html (latest videos, the subscription feed)
  *   GET /login                    login.html (log in, register)
  *   GET /reset                    reset.html (forgotten password, #code; change password)
+ *   GET /verify                   verify.html (email verification, #code)
  *   GET /admin                    admin.html (reports, bans; roles, invites, audit for admins)
  *   GET /upload                   upload.html
  *   GET /search                   search.html (?q=)
@@ -142,6 +143,12 @@ get_reset (ReelRequest *req)
 }
 
 static void
+get_verify (ReelRequest *req)
+{
+  serve (req, NULL, "verify.html", SOUP_STATUS_OK);
+}
+
+static void
 get_upload (ReelRequest *req)
 {
   serve (req, NULL, "upload.html", SOUP_STATUS_OK);
@@ -182,6 +189,7 @@ reel_api_web_register (ReelRouter *router)
   reel_router_add (router, "GET", "/watch/{id}", get_watch);
   reel_router_add (router, "GET", "/login", get_login);
   reel_router_add (router, "GET", "/reset", get_reset);
+  reel_router_add (router, "GET", "/verify", get_verify);
   reel_router_add (router, "GET", "/admin", get_admin);
   reel_router_add (router, "GET", "/upload", get_upload);
   reel_router_add (router, "GET", "/search", get_search);

@@ -49,6 +49,7 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_NOTIFY_MEMORY] = "notify_memory",
   [REEL_DB_COMMENT_VIDEOS] = "comment_videos",
   [REEL_DB_SUBSCRIPTION_USERS] = "subscription_users",
+  [REEL_DB_EMAIL_VERIFICATIONS] = "email_verifications",
 };
 
 struct ReelStore

@@ -64,6 +64,7 @@ typedef enum
   REEL_DB_NOTIFY_MEMORY,      /* what notifications remember of the log (app/notifications.c) */
   REEL_DB_COMMENT_VIDEOS,     /* video id -> "": the videos comments may be posted on */
   REEL_DB_SUBSCRIPTION_USERS, /* username -> "": the accounts one may subscribe (to) */
+  REEL_DB_EMAIL_VERIFICATIONS, /* hex(token hash) -> email verification (JSON, app/users.h) */
   REEL_DB_COUNT
 } ReelDb;
 

@@ -22,7 +22,11 @@
  *                              SMTP sink) mails a token that sets a new
  *                              password once, after which the old password
  *                              and every old session stop working; the
- *                              token is never in the log (acceptance 5)
+ *                              token is never in the log (acceptance 5);
+ *                              with auth.verify_email a new account needs
+ *                              an email and logs in only after opening a
+ *                              mailed link (a new one on request; each
+ *                              works once), older accounts unaffected
  *   /governance/quotas         tus and multipart creations past the storage
  *                              quota get 413 quota_exceeded saying what is
  *                              left; usage drops when an upload goes; an
@@ -412,11 +416,14 @@ login_with (const char *username, const char *password)
   return g_strdup (reel_test_json_str (r, "token"));
 }
 
-/* The token of the reset link in a mail under dir, waiting up to 30 s. */
+/* The token of a link to page (reset, verify) in a mail to "to" under dir
+ * other than the token not, waiting up to 30 s. */
 static char *
-wait_reset_token (const char *dir, const char *public_url)
+wait_link_token (const char *dir, const char *public_url, const char *page, const char *to,
+                 const char * not )
 {
-  g_autofree char *marker = g_strdup_printf ("%s/reset#", public_url);
+  g_autofree char *marker = g_strdup_printf ("%s/%s#", public_url, page);
+  g_autofree char *to_line = g_strdup_printf ("To: %s", to);
   for (int i = 0; i < 300; i++)
     {
       g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
@@ -431,10 +438,14 @@ wait_reset_token (const char *dir, const char *public_url)
           if ((at = strstr (text, marker)))
             {
               const char *start = at + strlen (marker), *end = start;
+              g_autofree char *token = NULL;
               while (g_ascii_isalnum (*end) || *end == '-' || *end == '_')
                 end++;
-              g_assert_nonnull (strstr (text, "To: pat@example.org"));
-              return g_strndup (start, end - start);
+              token = g_strndup (start, end - start);
+              if (g_strcmp0 (token, not ) == 0)
+                continue;
+              g_assert_nonnull (strstr (text, to_line));
+              return g_steal_pointer (&token);
             }
         }
       g_usleep (100 * 1000);
@@ -532,7 +543,7 @@ test_passwords (void)
   g_assert_cmpuint (
       status_of ("POST", "/api/v1/password-resets", NULL, "{\"email\":\"PAT@example.org\"}"), ==,
       202);
-  token = wait_reset_token (mail, url);
+  token = wait_link_token (mail, url, "reset", "pat@example.org", NULL);
   g_assert_cmpuint (strlen (token), >=, 40);
   g_assert_cmpuint (status_of ("POST", "/api/v1/password-resets/confirm", NULL,
                                "{\"token\":\"forged\",\"new_password\":\"whatever it is\"}"),
@@ -547,6 +558,73 @@ test_passwords (void)
   g_assert_cmpuint (status_of ("GET", "/api/v1/sessions/current", t3, NULL), ==, 200);
   /* The welcome mail and the one reset: nothing for "nobody". */
   g_assert_cmpuint (count_mails (mail), ==, 2);
+
+  /* auth.verify_email: a new account needs an address, logs in only once
+   * a mailed link is opened (a new link can be asked for; each works
+   * once), and gets no welcome meanwhile; older accounts are unaffected. */
+  node_stop ();
+  node_start_extra ("registration = open\nverify_email = true\n", extra);
+  {
+    g_autofree char *v1 = NULL, *v2 = NULL, *confirm = NULL;
+    g_autofree char *vic = g_strdup_printf ("{\"username\":\"vic\",\"password\":\"%s\","
+                                            "\"email\":\"vic@example.org\"}",
+                                            first);
+    g_autofree char *no_mail
+        = g_strdup_printf ("{\"username\":\"vic\",\"password\":\"%s\"}", first);
+    {
+      g_autoptr (ReelTestResponse) r
+          = reel_test_http (N.d->port, "POST", "/api/v1/users", NULL, no_mail, 0);
+      g_assert_cmpuint (r->status, ==, 400);
+      g_assert_nonnull (strstr (r->body, "email"));
+    }
+    {
+      g_autoptr (ReelTestResponse) r
+          = reel_test_http (N.d->port, "POST", "/api/v1/users", NULL, vic, 0);
+      g_assert_cmpuint (r->status, ==, 201);
+      g_assert_true (
+          json_object_get_boolean_member (json_node_get_object (r->json), "verify_email"));
+    }
+    {
+      g_autofree char *login_body
+          = g_strdup_printf ("{\"username\":\"vic\",\"password\":\"%s\"}", first);
+      g_autoptr (ReelTestResponse) r
+          = reel_test_http (N.d->port, "POST", "/api/v1/sessions", NULL, login_body, 0);
+      g_assert_cmpuint (r->status, ==, 403);
+      g_assert_nonnull (strstr (r->body, "verify your email"));
+    }
+    v1 = wait_link_token (mail, url, "verify", "vic@example.org", NULL);
+    g_assert_cmpuint (
+        status_of ("POST", "/api/v1/email-verifications", NULL, "{\"username\":\"vic\"}"), ==, 202);
+    g_assert_cmpuint (
+        status_of ("POST", "/api/v1/email-verifications", NULL, "{\"username\":\"nobody\"}"), ==,
+        202);
+    v2 = wait_link_token (mail, url, "verify", "vic@example.org", v1);
+    g_assert_cmpuint (
+        status_of ("POST", "/api/v1/email-verifications/confirm", NULL, "{\"token\":\"forged\"}"),
+        ==, 403);
+    confirm = g_strdup_printf ("{\"token\":\"%s\"}", v2);
+    g_assert_cmpuint (status_of ("POST", "/api/v1/email-verifications/confirm", NULL, confirm), ==,
+                      204);
+    g_assert_cmpuint (status_of ("POST", "/api/v1/email-verifications/confirm", NULL, confirm), ==,
+                      403);
+    g_assert_cmpuint (login_status ("vic", first), ==, 201);
+    /* Verified: no more links. pat, registered before, logs in as ever. */
+    g_assert_cmpuint (
+        status_of ("POST", "/api/v1/email-verifications", NULL, "{\"username\":\"vic\"}"), ==, 202);
+    g_assert_cmpuint (login_status ("pat", third), ==, 201);
+    /* (The reactor has had the time of the logins above to send wrongly.) */
+    g_usleep (500 * 1000);
+    g_assert_cmpuint (count_mails (mail), ==, 4);
+    {
+      guint64 last = 0;
+      g_autoptr (GPtrArray) lines = reel_test_event_log (N.nats->url, &last);
+      for (guint i = 0; i < lines->len; i++)
+        {
+          g_assert_null (strstr (lines->pdata[i], v1));
+          g_assert_null (strstr (lines->pdata[i], v2));
+        }
+    }
+  }
 
   {
     guint64 last = 0;

@@ -48,6 +48,7 @@ register.addEventListener('submit', async (e) => {
   const username = register.username.value.trim();
   const password = register.password.value;
   const displayName = register.display_name.value.trim();
+  const email = register.email.value.trim();
   if (!/^[a-z0-9_-]{3,32}$/.test(username)) {
     say(status, 'The username must be 3 to 32 lower-case letters, digits, _ or -.', 'error');
     register.username.setAttribute('aria-invalid', 'true');
@@ -67,7 +68,14 @@ register.addEventListener('submit', async (e) => {
   try {
     const body = { username, password };
     if (displayName) body.display_name = displayName;
-    await api('/api/v1/users', { method: 'POST', body, auth: false });
+    if (email) body.email = email;
+    const made = await api('/api/v1/users', { method: 'POST', body, auth: false });
+    if (made && made.verify_email) {
+      // auth.verify_email: the account logs in once the mailed link is opened.
+      say(status, `Your account is made. Open the link we mailed to ${email} to finish, then log in.`, 'ok');
+      busy(register, false);
+      return;
+    }
     await logIn(username, password);
   } catch (err) {
     say(status, err.status === 409 ? `The username “${username}” is taken; try another.` : err.message,
