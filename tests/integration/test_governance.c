@@ -1128,7 +1128,13 @@ test_blocks (void)
     g_autofree char *comments = g_strdup_printf ("/api/v1/videos/%s/comments", video);
     const char *words = "sunset over the dhows";
     g_autofree char *body = g_strdup_printf ("{\"text\":\"%s\"}", words);
+    /* Also a comment of hers under someone else's video. */
+    g_autofree char *elsewhere = reel_test_tus_create (N.d->port, vera, 1000, "Vera's harbour");
+    g_autofree char *vera_comments = g_strdup_printf ("/api/v1/videos/%s/comments", elsewhere);
+    const char *remark = "lovely light on the water";
+    g_autofree char *remark_body = g_strdup_printf ("{\"text\":\"%s\"}", remark);
     g_assert_cmpuint (status_of ("POST", comments, una, body), ==, 201);
+    g_assert_cmpuint (status_of ("POST", vera_comments, una, remark_body), ==, 201);
     {
       g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", comments, NULL, NULL, 0);
       g_assert_nonnull (strstr (r->body, words));
@@ -1141,8 +1147,14 @@ test_blocks (void)
     g_assert_false (lists ("/api/v1/videos", NULL, video));
     g_assert_false (lists ("/api/v1/users/una/videos", NULL, video));
     g_assert_false (lists (search, NULL, video));
-    /* Hidden with the video it is on. */
+    /* Hidden with the video it is on, and under the other video. */
     g_assert_cmpuint (status_of ("GET", comments, vera, NULL), ==, 404);
+    {
+      g_autoptr (ReelTestResponse) r
+          = reel_test_http (N.d->port, "GET", vera_comments, NULL, NULL, 0);
+      g_assert_cmpuint (r->status, ==, 200);
+      g_assert_null (strstr (r->body, remark));
+    }
     g_assert_cmpuint (status_of ("POST", "/api/v1/admin/users/una/unban", mod, ""), ==, 200);
     assert_sight (NULL, video, rendition, 200, 200);
     g_assert_true (lists ("/api/v1/videos", NULL, video));
@@ -1151,6 +1163,11 @@ test_blocks (void)
     {
       g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", comments, NULL, NULL, 0);
       g_assert_nonnull (strstr (r->body, words));
+    }
+    {
+      g_autoptr (ReelTestResponse) r
+          = reel_test_http (N.d->port, "GET", vera_comments, NULL, NULL, 0);
+      g_assert_nonnull (strstr (r->body, remark));
     }
   }
   /* Blocked again for the rebuild below: it must come back blocked. */
