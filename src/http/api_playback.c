@@ -9,14 +9,16 @@
  * and each of them under /s/{token}/videos/{id}/..., the signed URLs of
  * media not everyone may see (app/video/visibility.h), which answer to
  * anyone holding an unexpired token for that video and to no one else.
- * Playlists change while a video is processing, so they are not cached;
- * segments never change, so they are cached for a year, with ETag and Range.
- * Every response allows any origin (players on other sites, CDNs). */
+ * Playlists are built once per change of the video (http/playlist_cache.h)
+ * and carry a strong ETag: a playable video's are revalidated on every
+ * request, a finished one's kept a minute; segments never change, so they are cached for a year,
+ * with ETag and Range. Every response allows any origin (players on other sites, CDNs). */
 #include "app/cdn.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "http/blob_stream.h"
+#include "http/playlist_cache.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -69,10 +71,9 @@ serve_playlist (ReelRequest *req, const char *name)
 {
   g_autoptr (ReelVideo) video = playable_video (req);
   g_autoptr (GError) error = NULL;
-  g_autoptr (ReelTxn) txn = NULL;
-  g_autofree char *cdn_base = NULL, *text = NULL;
-  const char *type = NULL;
-  gboolean final = FALSE;
+  g_autofree char *cdn_base = NULL;
+  const ReelPlaylist *pl;
+  const char *cache_control;
 
   if (!video)
     return;
@@ -80,17 +81,32 @@ serve_playlist (ReelRequest *req, const char *name)
    * unless it has since become one not everyone may see. */
   if (video->cdn && reel_cdn_enabled (req->http->cfg) && !reel_video_needs_signature (video))
     cdn_base = reel_cdn_segment_base (req->http->cfg, video->id);
-  if ((txn = reel_store_begin (req->http->store, FALSE, &error)))
-    text = reel_playback_playlist (txn, video, cdn_base, name, &type, &final, &error);
-  if (!text)
+  pl = reel_playlist_cache_get (req->http->playlists, video, name, cdn_base);
+  if (!pl)
     {
-      reel_respond_error (req->msg, error);
-      return;
+      g_autoptr (ReelTxn) txn = reel_store_begin (req->http->store, FALSE, &error);
+      const char *type = NULL;
+      gboolean final = FALSE;
+      char *text
+          = txn ? reel_playback_playlist (txn, video, cdn_base, name, &type, &final, &error) : NULL;
+      if (!text)
+        {
+          reel_respond_error (req->msg, error);
+          return;
+        }
+      pl = reel_playlist_cache_put (req->http->playlists, video, name, cdn_base, text, type, final);
     }
-  reel_respond_text (req->msg, type, g_steal_pointer (&text),
-                     reel_video_needs_signature (video) ? REEL_CACHE_RESTRICTED
-                     : final                            ? "public, max-age=60"
-                                                        : "no-cache");
+  /* A finished video's playlists change only when it is re-transcoded or
+   * deleted: a minute in shared caches, then a revalidation (ETag). */
+  cache_control = reel_video_needs_signature (video) ? REEL_CACHE_RESTRICTED
+                  : pl->final                        ? "public, max-age=60"
+                                                     : "no-cache";
+  if (reel_respond_not_modified (req->msg, pl->etag, cache_control))
+    return;
+  soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (req->msg),
+                                         pl->content_type, NULL);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), pl->text);
 }
 
 static void

@@ -346,7 +346,7 @@ stream_thread (gpointer data, gpointer unused)
   x->offset = 0;
   x->length = x->info.size;
   x->status = SOUP_STATUS_OK;
-  if (s->if_none_match && g_str_equal (s->if_none_match, x->info.etag))
+  if (reel_etag_matches (s->if_none_match, x->info.etag))
     x->status = SOUP_STATUS_NOT_MODIFIED;
   else if (parse_range (s->range, x->info.size, &x->offset, &x->length, &unsatisfiable))
     x->status = SOUP_STATUS_PARTIAL_CONTENT;

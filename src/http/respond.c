@@ -120,6 +120,43 @@ reel_respond_empty (SoupServerMessage *msg, guint status)
   soup_server_message_set_response (msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
 }
 
+/* An entity tag without its weak marker. */
+static const char *
+opaque_tag (const char *tag)
+{
+  return g_str_has_prefix (tag, "W/") ? tag + 2 : tag;
+}
+
+gboolean
+reel_etag_matches (const char *if_none_match, const char *etag)
+{
+  g_auto (GStrv) tags = NULL;
+  if (!if_none_match || !etag)
+    return FALSE;
+  tags = g_strsplit (if_none_match, ",", -1);
+  for (guint i = 0; tags[i]; i++)
+    {
+      const char *t = g_strstrip (tags[i]);
+      if (g_str_equal (t, "*") || g_str_equal (opaque_tag (t), opaque_tag (etag)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+reel_respond_not_modified (SoupServerMessage *msg, const char *etag, const char *cache_control)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  soup_message_headers_replace (h, "ETag", etag);
+  soup_message_headers_replace (h, "Cache-Control", cache_control);
+  if (!reel_etag_matches (soup_message_headers_get_one (
+                              soup_server_message_get_request_headers (msg), "If-None-Match"),
+                          etag))
+    return FALSE;
+  reel_respond_empty (msg, SOUP_STATUS_NOT_MODIFIED);
+  return TRUE;
+}
+
 void
 reel_respond_file (SoupServerMessage *msg, const char *path, const char *type,
                    const char *cache_control)
@@ -128,7 +165,6 @@ reel_respond_file (SoupServerMessage *msg, const char *path, const char *type,
   g_autoptr (GMappedFile) mapped = NULL;
   g_autoptr (GBytes) bytes = NULL;
   g_autofree char *etag = NULL;
-  const char *if_none_match;
   GStatBuf st;
 
   if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode)
@@ -140,16 +176,9 @@ reel_respond_file (SoupServerMessage *msg, const char *path, const char *type,
     }
   etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT "\"", (gint64)st.st_size,
                           (gint64)st.st_mtime);
-  soup_message_headers_replace (h, "ETag", etag);
-  soup_message_headers_replace (h, "Cache-Control", cache_control);
   soup_message_headers_replace (h, "Accept-Ranges", "bytes");
-  if_none_match = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                "If-None-Match");
-  if (if_none_match && g_str_equal (if_none_match, etag))
-    {
-      reel_respond_empty (msg, SOUP_STATUS_NOT_MODIFIED);
-      return;
-    }
+  if (reel_respond_not_modified (msg, etag, cache_control))
+    return;
   bytes = g_mapped_file_get_bytes (mapped);
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_content_type (h, type, NULL);

@@ -41,6 +41,16 @@ void reel_respond_allow_any_origin (SoupServerMessage *msg);
 void reel_respond_file (SoupServerMessage *msg, const char *path, const char *type,
                         const char *cache_control);
 
+/* Whether an If-None-Match header value (NULL: absent) matches etag: a
+ * comma-separated list of entity tags compared weakly (RFC 9110 13.1.2,
+ * "W/" ignored), or "*". Thread-safe. */
+gboolean reel_etag_matches (const char *if_none_match, const char *etag);
+
+/* Sets ETag and Cache-Control and answers 304 when the request's
+ * If-None-Match matches etag: TRUE when it did (nothing more to send). */
+gboolean reel_respond_not_modified (SoupServerMessage *msg, const char *etag,
+                                    const char *cache_control);
+
 /* The status for a GError (REEL_ERROR codes; anything else is 500). */
 guint reel_respond_status_for (const GError *error);
 

@@ -11,6 +11,7 @@
 #include "http/router.h"
 #include "http/connections.h"
 #include "http/peer.h"
+#include "http/playlist_cache.h"
 #include "http/throttle.h"
 #include "app/comments.h"
 #include "app/roles.h"
@@ -396,6 +397,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->trusted_proxies = reel_peer_networks_new (cfg->trusted_proxies);
   http->throttle = reel_throttle_new (cfg, http->trusted_proxies);
   http->comment_gate = reel_comment_gate_new ();
+  http->playlists = reel_playlist_cache_new ();
   http->hash_threads = cfg->hash_threads ? cfg->hash_threads : g_get_num_processors ();
   /* Shares GLib's idle threads, but never runs more than hash_threads. */
   http->hash_pool = g_thread_pool_new (hash_pool_run, NULL, (gint)http->hash_threads, FALSE, NULL);
@@ -446,6 +448,7 @@ reel_http_stop (ReelHttp *http)
     g_thread_pool_free (http->hash_pool, TRUE, TRUE);
   reel_throttle_free (http->throttle);
   reel_comment_gate_free (http->comment_gate);
+  reel_playlist_cache_free (http->playlists);
   g_clear_pointer (&http->trusted_proxies, g_ptr_array_unref);
   g_clear_pointer (&http->applied, reel_watermark_unref);
   reel_router_free (http->router);

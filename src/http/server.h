@@ -42,15 +42,16 @@ typedef struct
   gboolean draining; /* shutting down: refuse new requests */
 
   /* Floods. */
-  GPtrArray *trusted_proxies;               /* GInetAddressMask (http.trusted_proxies) */
-  struct ReelThrottle *throttle;            /* request rates (http/throttle.h) */
-  struct ReelConnections *connections;      /* connection caps, timeouts */
-  struct ReelCommentGate *comment_gate;     /* app/comments.h */
-  GThreadPool *hash_pool;                   /* password commands */
-  guint hash_threads;                       /* its size */
-  guint hashing;                            /* password commands queued or running */
-  guint8 media_key[REEL_URLSIGN_KEY_BYTES]; /* signs media URLs (core/urlsign.h), shared by every
-                                               node */
+  GPtrArray *trusted_proxies;           /* GInetAddressMask (http.trusted_proxies) */
+  struct ReelThrottle *throttle;        /* request rates (http/throttle.h) */
+  struct ReelConnections *connections;  /* connection caps, timeouts */
+  struct ReelCommentGate *comment_gate; /* app/comments.h */
+  GThreadPool *hash_pool;               /* password commands */
+  guint hash_threads;                   /* its size */
+  guint hashing;                        /* password commands queued or running */
+  /* Signs media URLs (core/urlsign.h); the same on every node. */
+  guint8 media_key[REEL_URLSIGN_KEY_BYTES];
+  struct ReelPlaylistCache *playlists; /* http/playlist_cache.h */
 } ReelHttp;
 
 typedef struct

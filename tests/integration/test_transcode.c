@@ -12,7 +12,12 @@
  *                           chunk bit for bit in gst-launch-1.0
  *   /transcode/progressive  playable (EVENT playlist of the done prefix,
  *                           decodable from the start) before the last chunk
- *                           is done, then ready (VOD)
+ *                           is done, then ready (VOD); playlists, MPD and
+ *                           segments answer If-None-Match with 304, the
+ *                           media playlist's ETag changes when the last
+ *                           chunk is done, a Range is byte-exact, and a
+ *                           deleted video's playlist is 404 at once
+ *                           (issue 13)
  *   /transcode/worker-killed  a worker dies mid-chunk; the job is
  *                           redelivered to another worker and the video is
  *                           ready with one copy of each segment
@@ -185,6 +190,22 @@ get_text (guint16 port, const char *id, const char *file)
   g_autoptr (ReelTestResponse) r = reel_test_http (port, "GET", path, NULL, NULL, 0);
   g_assert_cmpuint (r->status, ==, 200);
   return g_strdup (r->body);
+}
+
+/* GETs /videos/{id}/{file} with If-None-Match (NULL: none), asserts the
+ * status, and returns the ETag answered. */
+static char *
+etag_of (guint16 port, const char *id, const char *file, const char *if_none_match, guint want)
+{
+  g_autofree char *path = g_strdup_printf ("/videos/%s/%s", id, file);
+  const char *h[] = { "If-None-Match", if_none_match, NULL };
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http_full (port, "GET", path, NULL, if_none_match ? h : NULL, NULL, NULL, 0);
+  g_assert_cmpuint (r->status, ==, want);
+  if (want == 304)
+    g_assert_cmpuint (r->body_len, ==, 0);
+  g_assert_nonnull (reel_test_header (r, "ETag"));
+  return g_strdup (reel_test_header (r, "ETag"));
 }
 
 /* The encoded frames of a file, one hash each (framemd5 of the packets). */
@@ -435,7 +456,7 @@ test_progressive (void)
   const char *env[] = { fault, NULL };
   const char *args[] = { config, NULL };
   ReelTestReeld *d = NULL;
-  g_autofree char *token = NULL, *id = NULL;
+  g_autofree char *token = NULL, *id = NULL, *prefix_etag = NULL;
 
   g_assert_true (g_file_set_contents (hold, "", 0, NULL));
   d = reel_test_reeld_start_args (dir, NULL, env, args);
@@ -468,6 +489,21 @@ test_progressive (void)
     g_assert_nonnull (strstr (media_pl, "\n720p/0.m4s\n"));
     g_assert_nonnull (strstr (media_pl, "\n720p/4.m4s\n"));
     g_assert_null (strstr (media_pl, "\n720p/5.m4s\n"));
+    /* Built once, revalidated by ETag (issue 13): 304 for the same tag
+     * (also in a list, also weak), 200 for another. */
+    prefix_etag = etag_of (d->port, id, "720p.m3u8", NULL, 200);
+    g_free (etag_of (d->port, id, "720p.m3u8", prefix_etag, 304));
+    {
+      g_autofree char *listed = g_strdup_printf ("\"nope\", W/%s", prefix_etag);
+      g_free (etag_of (d->port, id, "720p.m3u8", listed, 304));
+      g_free (etag_of (d->port, id, "720p.m3u8", "\"nope\"", 200));
+    }
+    {
+      g_autofree char *master = etag_of (d->port, id, "master.m3u8", NULL, 200);
+      g_autofree char *mpd = etag_of (d->port, id, "manifest.mpd", NULL, 200);
+      g_free (etag_of (d->port, id, "master.m3u8", master, 304));
+      g_free (etag_of (d->port, id, "manifest.mpd", mpd, 304));
+    }
 
     /* It plays from the start: ffmpeg decodes the done prefix (a playlist
      * without ENDLIST is live to ffmpeg, so start it at the first segment
@@ -507,6 +543,40 @@ test_progressive (void)
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
     g_assert_nonnull (strstr (media_pl, "#EXT-X-PLAYLIST-TYPE:VOD"));
     g_assert_nonnull (strstr (media_pl, "#EXT-X-ENDLIST"));
+    /* The last chunk changed the playlist: the old tag gets the new text. */
+    {
+      g_autofree char *now = etag_of (d->port, id, "720p.m3u8", prefix_etag, 200);
+      g_assert_cmpstr (now, !=, prefix_etag);
+      g_free (etag_of (d->port, id, "720p.m3u8", now, 304));
+    }
+    /* Segments: 304 on their tag, Range slices byte-exact. */
+    {
+      g_autofree char *path = g_strdup_printf ("/videos/%s/720p/1.m4s", id);
+      g_autoptr (ReelTestResponse) whole = reel_test_http (d->port, "GET", path, NULL, NULL, 0);
+      const char *range[] = { "Range", "bytes=100-1099", NULL };
+      g_autoptr (ReelTestResponse) part
+          = reel_test_http_full (d->port, "GET", path, NULL, range, NULL, NULL, 0);
+      g_assert_cmpuint (whole->status, ==, 200);
+      g_assert_cmpuint (whole->body_len, >, 1100);
+      g_assert_cmpuint (part->status, ==, 206);
+      g_assert_cmpuint (part->body_len, ==, 1000);
+      g_assert_true (memcmp (part->body, whole->body + 100, 1000) == 0);
+      {
+        const char *inm[] = { "If-None-Match", reel_test_header (whole, "ETag"), NULL };
+        g_autoptr (ReelTestResponse) again
+            = reel_test_http_full (d->port, "GET", path, NULL, inm, NULL, NULL, 0);
+        g_assert_cmpuint (again->status, ==, 304);
+      }
+    }
+    /* Deleted: its playlists are gone at once, cached or not. */
+    {
+      g_autofree char *rec = g_strdup_printf ("/api/v1/videos/%s", id);
+      g_autofree char *path = g_strdup_printf ("/videos/%s/720p.m3u8", id);
+      g_autoptr (ReelTestResponse) del = reel_test_http (d->port, "DELETE", rec, token, NULL, 0);
+      g_autoptr (ReelTestResponse) gone = reel_test_http (d->port, "GET", path, NULL, NULL, 0);
+      g_assert_cmpuint (del->status, ==, 204);
+      g_assert_cmpuint (gone->status, ==, 404);
+    }
   }
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);

@@ -364,9 +364,11 @@ reel_test_http_full (guint16 port, const char *method, const char *path, const c
   if (!resp)
     return r; /* status 0: no answer */
   r->status = soup_message_get_status (msg);
-  r->body = g_bytes_get_size (resp)
-                ? g_strndup (g_bytes_get_data (resp, NULL), g_bytes_get_size (resp))
-                : g_strdup ("");
+  r->body_len = g_bytes_get_size (resp);
+  r->body = g_malloc (r->body_len + 1);
+  if (r->body_len)
+    memcpy (r->body, g_bytes_get_data (resp, NULL), r->body_len);
+  r->body[r->body_len] = '\0';
   rh = soup_message_get_response_headers (msg);
   soup_message_headers_foreach (rh, collect_header, r->headers);
   r->content_type = g_strdup (soup_message_headers_get_content_type (rh, NULL));

@@ -85,7 +85,8 @@ char *reel_test_run_env (const char *const *argv, const char *const *env, char *
 typedef struct
 {
   guint status;
-  char *body;
+  char *body;     /* NUL-terminated, but may hold NULs (media) */
+  gsize body_len; /* its bytes */
   JsonNode *json; /* NULL unless the body parsed as JSON */
   char *content_type;
   GHashTable *headers; /* lower-case name -> value */
