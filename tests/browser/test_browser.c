@@ -100,9 +100,38 @@ test_watch (void)
     g_autoptr (ReelTestResponse) v = reel_test_wait_state (d->port, id, "ready|failed", 300);
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
   }
+  /* Chapters written in the description (issue 14). */
+  {
+    g_autofree char *rec = g_strdup_printf ("/api/v1/videos/%s", id);
+    const char *body = "{\"description\":\"A ball.\\n0:00 Opening\\n0:04 Middle\\n0:07 "
+                       "Closing\"}";
+    g_autoptr (ReelTestResponse) patch = reel_test_http (d->port, "PATCH", rec, token, body, 0);
+    g_autoptr (ReelTestResponse) v = NULL;
+    JsonArray *chapters;
+    g_assert_cmpuint (patch->status, ==, 204);
+    v = reel_test_http (d->port, "GET", rec, NULL, NULL, 0);
+    chapters = json_object_get_array_member (json_node_get_object (v->json), "chapters");
+    g_assert_cmpuint (json_array_get_length (chapters), ==, 3);
+    g_assert_cmpint (
+        json_object_get_int_member (json_array_get_object_element (chapters, 1), "start"), ==, 4);
+    g_assert_cmpstr (
+        json_object_get_string_member (json_array_get_object_element (chapters, 2), "title"), ==,
+        "Closing");
+  }
   url = g_strdup_printf ("http://127.0.0.1:%u/watch/%s", d->port, id);
   r = run_page ("watch.mjs", url, FIRST_BOUNDARY_S + 0.5, NULL, NULL);
   assert_played (r, "Bouncing ball");
+  {
+    JsonArray *listed = json_object_get_array_member (r, "chapters");
+    g_assert_cmpuint (json_array_get_length (listed), ==, 3);
+    g_assert_cmpstr (json_array_get_string_element (listed, 0), ==, "0:00 Opening");
+    g_assert_cmpstr (json_array_get_string_element (listed, 2), ==, "0:07 Closing");
+    g_assert_cmpint (json_object_get_int_member (r, "chapterMarks"), ==, 3);
+    /* Past 4.5 s: the second chapter. */
+    g_assert_cmpstr (json_object_get_string_member (r, "chapterNow"), ==, "Middle");
+    g_assert_cmpstr (json_object_get_string_member (r, "chapterAfterClick"), ==, "Closing");
+    g_assert_cmpfloat (json_object_get_double_member (r, "timeAfterClick"), >=, 7);
+  }
 
   /* The owner sees her storage on the upload page and makes the video
    * private from its watch page (tests/browser/owner.mjs). */

@@ -51,6 +51,19 @@ try {
       title: document.getElementById('title').textContent,
     };
   }));
+  // Chapters, when the description has them: the list, the current one
+  // while playing, and a click on the last one seeks there.
+  result.chapters = await page.locator('#chapter-list button').allTextContents();
+  result.chapterMarks = await page.locator('#chapter-marks .chapter-mark').count();
+  result.chapterNow = await page.locator('#chapter-now').textContent();
+  if (result.chapters.length) {
+    const last = page.locator('#chapter-list button').last();
+    await last.click();
+    await page.waitForFunction(() => document.querySelector('#chapter-list button[aria-current="true"]')
+      === [...document.querySelectorAll('#chapter-list button')].pop(), null, { timeout: timeoutMs });
+    result.chapterAfterClick = await page.locator('#chapter-now').textContent();
+    result.timeAfterClick = await page.evaluate(() => document.getElementById('video').currentTime);
+  }
   result.consoleErrors = consoleErrors;
   result.playlists = playlists;
   result.ok = true;

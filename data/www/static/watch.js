@@ -128,6 +128,7 @@ function showMeta() {
   rungs = (meta.renditions || []).filter((r) => r.kind === 'video')
     .sort((a, b) => b.height - a.height);
   showOwnerTools();
+  showChapters();
   if (!shownOnce) {
     shownOnce = true;
     fillQualityMenu();
@@ -137,6 +138,49 @@ function showMeta() {
     loadRelated();
   }
 }
+
+// Chapters (from timestamps in the description, parsed by the server): a
+// list that seeks, marks under the player, and the current one's name.
+let chaptersShown = '';
+function showChapters() {
+  const chapters = meta.chapters || [];
+  const key = JSON.stringify(chapters);
+  if (key === chaptersShown) return;
+  chaptersShown = key;
+  const nav = document.getElementById('chapters');
+  const marks = document.getElementById('chapter-marks');
+  nav.hidden = marks.hidden = chapters.length === 0;
+  const total = meta.duration || 0;
+  const seek = (t) => { video.currentTime = t; if (video.paused) video.play().catch(() => {}); };
+  document.getElementById('chapter-list').replaceChildren(...chapters.map((c, i) => h('li', {},
+    h('button', { type: 'button', class: 'link-button', 'data-index': i, onclick: () => seek(c.start) },
+      h('time', {}, formatDuration(c.start)), ' ', c.title))));
+  marks.replaceChildren(...chapters.map((c, i) => {
+    const end = i + 1 < chapters.length ? chapters[i + 1].start : total;
+    const width = total > 0 ? Math.max(0, (end - c.start) / total) * 100 : 0;
+    const mark = h('span', { class: 'chapter-mark', title: c.title, onclick: () => seek(c.start) });
+    mark.style.width = `${width}%`; // CSSOM: the CSP forbids style attributes
+    return mark;
+  }));
+  markChapter();
+}
+
+function markChapter() {
+  const chapters = meta && meta.chapters ? meta.chapters : [];
+  let now = -1;
+  chapters.forEach((c, i) => { if (video.currentTime >= c.start) now = i; });
+  const label = now >= 0 ? chapters[now].title : '';
+  const el = document.getElementById('chapter-now');
+  if (el.textContent !== label) el.textContent = label;
+  document.querySelectorAll('#chapter-list button').forEach((b) => {
+    if (Number(b.dataset.index) === now) b.setAttribute('aria-current', 'true');
+    else b.removeAttribute('aria-current');
+  });
+  document.querySelectorAll('#chapter-marks .chapter-mark').forEach((m, i) => {
+    m.classList.toggle('current', i === now);
+  });
+}
+video.addEventListener('timeupdate', markChapter);
 
 // The owner changes the privacy here. The page then loads again: the
 // player must switch between plain and signed media URLs, which the record
