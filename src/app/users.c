@@ -1148,6 +1148,27 @@ apply_email_verified (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return put_record (txn, REEL_DB_USERS, username, user, error);
 }
 
+/* user.history_cleared and user.history_paused (app/analytics/history.h):
+ * on the record, which the history reads and the action ingest consults. */
+static gboolean
+apply_history (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  g_autoptr (JsonObject) user = NULL;
+  if (!username)
+    return FALSE;
+  user = load_record (txn, REEL_DB_USERS, username, error);
+  if (!user)
+    return *error == NULL;
+  if (g_str_equal (ev->type, "user.history_cleared"))
+    json_object_set_string_member (user, "history_cleared_at", ev->at);
+  else
+    json_object_set_boolean_member (
+        user, "history_paused",
+        json_object_get_boolean_member_with_default (ev->data, "paused", FALSE));
+  return put_record (txn, REEL_DB_USERS, username, user, error);
+}
+
 /* user.banned: the record says why, and every session ends; user.unbanned
  * takes the mark away (the user logs in again). */
 static gboolean
@@ -1203,6 +1224,9 @@ reel_users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return apply_token_issued (txn, REEL_DB_EMAIL_VERIFICATIONS, ev, error);
   if (g_str_equal (ev->type, "user.email_verified"))
     return apply_email_verified (txn, ev, error);
+  if (g_str_equal (ev->type, "user.history_cleared")
+      || g_str_equal (ev->type, "user.history_paused"))
+    return apply_history (txn, ev, error);
   if (g_str_equal (ev->type, "user.registered"))
     return apply_registered (txn, ev, error);
   if (g_str_equal (ev->type, "session.created"))

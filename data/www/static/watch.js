@@ -136,6 +136,7 @@ function showMeta() {
     mountComments(document.getElementById('comments'), id, meta.owner);
     loadAudience();
     loadRelated();
+    offerResume();
   }
 }
 
@@ -181,6 +182,32 @@ function markChapter() {
   });
 }
 video.addEventListener('timeupdate', markChapter);
+
+// Where this viewer left the video last time (their watch history): an
+// offer to go on from there, unless it was near the start or the end
+// (5 s, or a tenth of a short video).
+const RESUME_MARGIN_S = 5;
+async function offerResume() {
+  if (!session()) return;
+  let entry;
+  try {
+    entry = await api(`/api/v1/users/me/history/${encodeURIComponent(id)}`);
+  } catch {
+    return; // history unavailable: no offer
+  }
+  const at = entry.position; // null: not watched before
+  const margin = Math.min(RESUME_MARGIN_S, (meta.duration || 0) / 10);
+  if (at === null || !(at > margin && (!meta.duration || at < meta.duration - margin))) return;
+  const button = document.getElementById('resume');
+  button.textContent = `Resume at ${formatDuration(at)}`;
+  button.hidden = false;
+  button.onclick = () => {
+    video.currentTime = at;
+    video.play().catch(() => {});
+    button.hidden = true;
+  };
+  video.addEventListener('seeked', () => { if (video.currentTime > 1) button.hidden = true; }, { once: true });
+}
 
 // The owner changes the privacy here. The page then loads again: the
 // player must switch between plain and signed media URLs, which the record
