@@ -113,6 +113,12 @@ run_tests() {
   passed=$((passed + $(count build Ok)))
   failed=$((failed + $(count build Fail) + $(count build Timeout) + $(count build "Unexpected Pass")))
 
+  # The multi-node cluster (three nats-servers, s3rver, four reeld
+  # processes): a few minutes, on its own like the fault suite.
+  meson test -C build --suite cluster --print-errorlogs || status=1
+  passed=$((passed + $(count build Ok)))
+  failed=$((failed + $(count build Fail) + $(count build Timeout) + $(count build "Unexpected Pass")))
+
   # The sanitizers catch what tests miss: memory errors and undefined behaviour.
   build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -100,7 +100,8 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
          && reel_bus_ensure_actions_stream (d->bus, cfg->stream_replicas, cfg->actions_max_age_s,
                                             cfg->actions_max_bytes, cfg->actions_duplicate_window_s,
                                             error)
-         && reel_userkeys_ensure (d->bus, error) && (reel_users_set_keyring (d->bus), TRUE);
+         && reel_userkeys_ensure (d->bus, cfg->stream_replicas, error)
+         && (reel_users_set_keyring (d->bus), TRUE);
 }
 
 /* Starts a consumer for each of projections (NULL-terminated). */
