@@ -17,7 +17,15 @@
  *                      streams really have three replicas; the event
  *                      log validates against its schemas; once both
  *                      projections have applied the whole log, their LMDB
- *                      dumps are identical. */
+ *                      dumps are identical.
+ *   /cluster/tus-resume a tus upload through A, whose second PATCH is cut
+ *                      off mid-body, resumes on B at the offset B reports
+ *                      (which includes the bytes A got before the cut),
+ *                      finishes there and becomes ready; the original in
+ *                      the bucket (awscli) has the checksum of the file
+ *                      sent; the partial upload never was a file under A's
+ *                      DATA_DIR/uploads, and its pieces are gone from the
+ *                      bucket afterwards. */
 #include "harness.h"
 
 #include <glib/gstdio.h>
@@ -433,10 +441,160 @@ test_ready (void)
   cluster_stop (&c);
 }
 
+/* Sends a PATCH announcing len bytes but sends only part, then hangs up:
+ * what a phone losing its connection does. */
+static void
+patch_cut (guint16 port, const char *token, const char *id, guint64 offset, const char *data,
+           gsize len, gsize sent)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn
+      = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  g_assert_nonnull (conn);
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  g_autofree char *head = g_strdup_printf (
+      "PATCH /api/v1/uploads/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+      "Tus-Resumable: 1.0.0\r\nUpload-Offset: %" G_GUINT64_FORMAT "\r\n"
+      "Content-Type: application/offset+octet-stream\r\nContent-Length: %zu\r\n\r\n",
+      id, token, offset, len);
+  g_assert_true (g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL));
+  g_assert_true (g_output_stream_write_all (out, data, sent, NULL, NULL, NULL));
+  g_assert_true (g_output_stream_flush (out, NULL, NULL));
+  /* Give the server the bytes before the hang-up. */
+  g_usleep (200 * 1000);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+}
+
+static guint64
+head_offset (guint16 port, const char *token, const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/uploads/%s", id);
+  const char *h[] = { "Tus-Resumable", "1.0.0", NULL };
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http_full (port, "HEAD", path, token, h, NULL, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_nonnull (reel_test_header (r, "Upload-Offset"));
+  return g_ascii_strtoull (reel_test_header (r, "Upload-Offset"), NULL, 10);
+}
+
+/* The keys in the bucket that start with prefix, one a line. */
+static char *
+bucket_keys (ReelTestS3 *s3, const char *prefix)
+{
+  g_autofree char *target = g_strdup_printf ("s3://%s/%s", s3->bucket, prefix);
+  const char *ls[] = { "s3", "ls", "--recursive", target, NULL };
+  int status;
+  char *out = reel_test_aws (s3, "us-east-1", ls, &status);
+  /* aws s3 ls exits 1 when nothing matches. */
+  g_assert_true (status == 0 || status == 1);
+  return out;
+}
+
+static void
+test_tus_resume (void)
+{
+  Cluster c = { 0 };
+  g_autofree char *token = NULL, *id = NULL, *data = NULL, *want = NULL;
+  g_autofree char *got_path = NULL, *got = NULL, *prefix = NULL;
+  gsize len, third;
+  guint64 offset = 0;
+
+  cluster_start (&c);
+  g_assert_true (g_file_get_contents (c.clip, &data, &len, NULL));
+  want = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
+  third = len / 3;
+  token = reel_test_register_login (c.a->port, "ona", PASSWORD);
+  id = reel_test_tus_create (c.a->port, token, len, "Cut and resumed");
+  prefix = g_strdup_printf ("uploads/%s/", id);
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_tus_patch (c.a->port, token, id, 0, data, third);
+    g_assert_cmpuint (r->status, ==, 204);
+  }
+  /* B knows the offset of an upload it never saw a byte of. */
+  g_assert_cmpuint (head_offset (c.b->port, token, id), ==, third);
+
+  /* The second PATCH to A breaks off half-way through its body. */
+  patch_cut (c.a->port, token, id, third, data + third, len - third, third / 2);
+  {
+    /* What A received before the cut reaches the bucket once A notices
+     * the hang-up; B then reports it. */
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    while ((offset = head_offset (c.b->port, token, id)) == third)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (50 * 1000);
+      }
+    g_assert_cmpuint (offset, >, third);
+    g_assert_cmpuint (offset, <=, third + third / 2);
+    g_assert_cmpuint (head_offset (c.a->port, token, id), ==, offset);
+  }
+  /* Nothing of it is a file on A: the partial upload is in the bucket. */
+  {
+    g_autofree char *uploads = g_build_filename (c.dir_a, "uploads", NULL);
+    g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+    g_autofree char *pieces = bucket_keys (c.s3, prefix);
+    reel_test_list_files (uploads, files);
+    for (guint i = 0; i < files->len; i++)
+      g_printerr ("left on A: %s\n", (char *)files->pdata[i]);
+    g_assert_cmpuint (files->len, ==, 0);
+    g_assert_nonnull (strstr (pieces, prefix));
+  }
+  /* A stale offset is refused on B too. */
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_tus_patch (c.b->port, token, id, third, data, 10);
+    g_assert_cmpuint (r->status, ==, 409);
+  }
+  /* The client resumes on B where B says. */
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_tus_patch (c.b->port, token, id, offset, data + offset, len - offset);
+    g_autofree char *n = g_strdup_printf ("%zu", len);
+    g_assert_cmpuint (r->status, ==, 204);
+    g_assert_cmpstr (reel_test_header (r, "Upload-Offset"), ==, n);
+  }
+  {
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (c.b->port, id, "ready|failed", READY_TIMEOUT_S);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+  }
+  {
+    g_autoptr (ReelTestResponse) v = reel_test_wait_state (c.a->port, id, "ready|failed", 60);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+  }
+  /* The original, as an independent client reads it from the bucket. */
+  {
+    g_autofree char *src = g_strdup_printf ("s3://%s/originals/%s", c.s3->bucket, id);
+    const char *cp[] = { "s3", "cp", "--only-show-errors", src, NULL, NULL };
+    int status;
+    got_path = g_build_filename (c.media, "original", NULL);
+    cp[4] = got_path;
+    g_free (reel_test_aws (c.s3, "us-east-1", cp, &status));
+    g_assert_cmpint (status, ==, 0);
+    g_autofree char *bytes = NULL;
+    gsize got_len;
+    g_assert_true (g_file_get_contents (got_path, &bytes, &got_len, NULL));
+    g_assert_cmpuint (got_len, ==, len);
+    got = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)bytes, got_len);
+    g_assert_cmpstr (got, ==, want);
+  }
+  /* The pieces are gone once the original is stored. */
+  {
+    g_autofree char *pieces = bucket_keys (c.s3, prefix);
+    g_assert_null (strstr (pieces, prefix));
+  }
+  {
+    g_autofree char *hls
+        = g_strdup_printf ("http://127.0.0.1:%u/videos/%s/master.m3u8", c.b->port, id);
+    reel_test_assert_decodes (hls);
+  }
+  cluster_stop (&c);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cluster/ready", test_ready);
+  g_test_add_func ("/cluster/tus-resume", test_tus_resume);
   return g_test_run ();
 }
