@@ -601,10 +601,72 @@ foreach_file (ReelUploads *u, const char *suffix, gboolean temp, ReelUploadsFunc
     }
 }
 
+/* An upload whose pieces are in the store: where they end and when the
+ * newest was stored. */
+typedef struct
+{
+  GPtrArray *pieces;
+  gint64 mtime_s;
+} Staged;
+
+static void
+staged_free (gpointer p)
+{
+  Staged *st = p;
+  g_ptr_array_unref (st->pieces);
+  g_free (st);
+}
+
+static gboolean
+collect_staged (const char *key, guint64 size, gint64 mtime_s, gpointer data)
+{
+  GHashTable *uploads = data;
+  const char *id = key + strlen (PIECES_PREFIX);
+  const char *slash = strchr (id, '/');
+  g_autofree char *name = NULL;
+  Staged *st;
+  if (!slash)
+    return TRUE;
+  name = g_strndup (id, (gsize)(slash - id));
+  if (!(st = g_hash_table_lookup (uploads, name)))
+    {
+      st = g_new0 (Staged, 1);
+      st->pieces = g_ptr_array_new_with_free_func (piece_free);
+      g_hash_table_insert (uploads, g_strdup (name), st);
+    }
+  st->mtime_s = MAX (st->mtime_s, mtime_s);
+  return collect_piece (key, size, mtime_s, st->pieces);
+}
+
 void
 reel_uploads_foreach (ReelUploads *u, ReelUploadsFunc func, gpointer user_data)
 {
   foreach_file (u, ".part", FALSE, func, user_data);
+  if (u->shared)
+    {
+      /* Every node sees every upload staged in the store, so an upload
+       * abandoned on a node that is gone is still cleaned up. */
+      g_autoptr (GHashTable) staged
+          = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, staged_free);
+      g_autoptr (GError) error = NULL;
+      GHashTableIter iter;
+      gpointer key, value;
+      if (!reel_blobs_list (u->shared, PIECES_PREFIX, collect_staged, staged, &error))
+        {
+          g_warning ("cannot list the uploads staged in the store: %s", error->message);
+          return;
+        }
+      g_hash_table_iter_init (&iter, staged);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          Staged *st = value;
+          g_autofree char *local = part_path (u, key);
+          if (g_file_test (local, G_FILE_TEST_EXISTS))
+            continue;
+          g_ptr_array_sort (st->pieces, compare_pieces);
+          func (key, pieces_end (st->pieces), st->mtime_s, user_data);
+        }
+    }
 }
 
 void

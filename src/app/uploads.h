@@ -85,7 +85,8 @@ void reel_uploads_discard_temp (ReelUploads *uploads, const char *name);
 /* Calls func for each temporary file: its name, size and modification time. */
 void reel_uploads_foreach_temp (ReelUploads *uploads, ReelUploadsFunc func, gpointer user_data);
 
-/* Calls func for each partial upload: its id, size and when it last grew. */
+/* Calls func for each partial upload: its id, size and when it last grew
+ * (with shared staging also those in the store, of any node). */
 void reel_uploads_foreach (ReelUploads *uploads, ReelUploadsFunc func, gpointer user_data);
 
 G_END_DECLS
