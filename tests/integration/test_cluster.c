@@ -25,10 +25,19 @@
  *                      the bucket (awscli) has the checksum of the file
  *                      sent; the partial upload never was a file under A's
  *                      DATA_DIR/uploads, and its pieces are gone from the
- *                      bucket afterwards. */
+ *                      bucket afterwards.
+ *   /cluster/faults    (acceptance 3) while four videos transcode, W1 is
+ *                      SIGKILLed mid-chunk, one nats-server is SIGKILLed
+ *                      for good, and A is SIGKILLed right after its last
+ *                      upload was answered (and restarted, as systemd
+ *                      would: it is the only ingest node): every video
+ *                      becomes ready, B shows exactly one video_ready
+ *                      notification for each, and ffmpeg decodes each from
+ *                      B. */
 #include "harness.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #define BUCKET "reel-cluster"
@@ -181,18 +190,29 @@ write_config (const char *dir, ReelTestS3 *s3)
   return g_strdup_printf ("--config=%s", path);
 }
 
+/* Starts a node (env: extra KEY=VALUE entries, may be NULL); an api node
+ * is waited for until ready. */
 static ReelTestReeld *
-node_spawn (Cluster *c, const char *dir, const char *roles, gboolean api)
+node_spawn_env (Cluster *c, const char *dir, const char *roles, gboolean api,
+                const char *const *env)
 {
   g_autofree char *arg = g_strdup_printf ("--roles=%s", roles);
   const char *args[] = { c->config, arg, NULL };
   if (api)
-    return reel_test_reeld_start_args (dir, c->nats_urls, NULL, args);
-  return reel_test_reeld_spawn_args (dir, c->nats_urls, NULL, args);
+    return reel_test_reeld_start_args (dir, c->nats_urls, env, args);
+  return reel_test_reeld_spawn_args (dir, c->nats_urls, env, args);
 }
 
+static ReelTestReeld *
+node_spawn (Cluster *c, const char *dir, const char *roles, gboolean api)
+{
+  return node_spawn_env (c, dir, roles, api, NULL);
+}
+
+/* The servers and the bucket, the clip and the config, the data
+ * directories; no reeld yet. */
 static void
-cluster_start (Cluster *c)
+cluster_prepare (Cluster *c)
 {
   nats_start (c);
   c->s3 = reel_test_s3_start (BUCKET);
@@ -203,6 +223,12 @@ cluster_start (Cluster *c)
   c->dir_b = reel_test_tmpdir ();
   c->dir_w1 = reel_test_tmpdir ();
   c->dir_w2 = reel_test_tmpdir ();
+}
+
+static void
+cluster_start (Cluster *c)
+{
+  cluster_prepare (c);
   /* A first: it creates the streams the others then find. */
   c->a = node_spawn (c, c->dir_a, "api,projector,ingest", TRUE);
   c->b = node_spawn (c, c->dir_b, "api,projector", TRUE);
@@ -590,11 +616,131 @@ test_tus_resume (void)
   cluster_stop (&c);
 }
 
+#define FAULT_VIDEOS 4
+
+/* The user's video_ready notifications on the node at port, by video id. */
+static GHashTable *
+ready_notifications (guint16 port, const char *token)
+{
+  GHashTable *count = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *cursor = NULL;
+  do
+    {
+      g_autofree char *path
+          = cursor ? g_strdup_printf ("/api/v1/notifications?limit=100&cursor=%s", cursor)
+                   : g_strdup ("/api/v1/notifications?limit=100");
+      g_autoptr (ReelTestResponse) r = reel_test_http (port, "GET", path, token, NULL, 0);
+      JsonObject *page;
+      JsonArray *items;
+      g_assert_cmpuint (r->status, ==, 200);
+      page = json_node_get_object (r->json);
+      items = json_object_get_array_member (page, "items");
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        {
+          JsonObject *n = json_array_get_object_element (items, i);
+          const char *id = json_object_get_string_member_with_default (n, "video_id", NULL);
+          if (!g_str_equal (json_object_get_string_member (n, "type"), "video_ready"))
+            continue;
+          g_hash_table_insert (
+              count, g_strdup (id),
+              GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (count, id)) + 1));
+        }
+      g_clear_pointer (&cursor, g_free);
+      if (json_object_has_member (page, "next_cursor")
+          && !json_object_get_null_member (page, "next_cursor"))
+        cursor = g_strdup (json_object_get_string_member (page, "next_cursor"));
+    }
+  while (cursor);
+  return count;
+}
+
+static void
+kill_node (ReelTestReeld **d)
+{
+  g_subprocess_send_signal ((*d)->proc, SIGKILL);
+  g_assert_cmpint (reel_test_reeld_wait_killed (*d), ==, SIGKILL);
+  reel_test_reeld_free (*d);
+  *d = NULL;
+}
+
+static void
+test_faults (void)
+{
+  Cluster c = { 0 };
+  const char *dying[] = { "REEL_TEST_FAULT=kill-in-chunk:1", NULL };
+  g_autofree char *token = NULL;
+  char *ids[FAULT_VIDEOS] = { NULL };
+  NatsNode *lost = &c.nats[NATS_NODES - 1];
+
+  cluster_prepare (&c);
+  c.a = node_spawn (&c, c.dir_a, "api,projector,ingest", TRUE);
+  c.b = node_spawn (&c, c.dir_b, "api,projector", TRUE);
+  /* W1 alone at first, so that it surely takes a chunk 1 and dies in it. */
+  c.w1 = node_spawn_env (&c, c.dir_w1, "worker", FALSE, dying);
+  token = reel_test_register_login (c.a->port, "fay", PASSWORD);
+  for (guint i = 0; i < FAULT_VIDEOS; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Weathered %u", i);
+      ids[i] = reel_test_tus_upload (c.a->port, token, c.clip, title);
+    }
+  /* A dies the moment its last upload was answered, and comes back as
+   * systemd would bring it back: what it acknowledged must not be lost. */
+  kill_node (&c.a);
+  c.a = node_spawn (&c, c.dir_a, "api,projector,ingest", TRUE);
+
+  /* W1 dies mid-chunk (the fault SIGKILLs it once the chunk's first rung
+   * is stored); W2 takes over, and one nats-server is killed meanwhile. */
+  g_assert_cmpint (reel_test_reeld_wait_killed (c.w1), ==, SIGKILL);
+  reel_test_reeld_free (c.w1);
+  c.w1 = NULL;
+  c.w2 = node_spawn (&c, c.dir_w2, "worker", FALSE);
+  g_subprocess_send_signal (lost->proc, SIGKILL);
+  g_subprocess_wait (lost->proc, NULL, NULL);
+  g_clear_object (&lost->proc);
+
+  for (guint i = 0; i < FAULT_VIDEOS; i++)
+    {
+      g_autoptr (ReelTestResponse) v
+          = reel_test_wait_state (c.b->port, ids[i], "ready|failed", READY_TIMEOUT_S);
+      g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+    }
+  /* Exactly one video_ready notification each, as B reads them; wait for
+   * the last to arrive, then for any duplicate to show. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+    for (;;)
+      {
+        g_autoptr (GHashTable) n = ready_notifications (c.b->port, token);
+        guint have = 0;
+        for (guint i = 0; i < FAULT_VIDEOS; i++)
+          have += g_hash_table_contains (n, ids[i]);
+        if (have == FAULT_VIDEOS)
+          break;
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (100 * 1000);
+      }
+    wait_caught_up (&c, c.b->port);
+    g_autoptr (GHashTable) n = ready_notifications (c.b->port, token);
+    g_assert_cmpuint (g_hash_table_size (n), ==, FAULT_VIDEOS);
+    for (guint i = 0; i < FAULT_VIDEOS; i++)
+      g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (n, ids[i])), ==, 1);
+  }
+  for (guint i = 0; i < FAULT_VIDEOS; i++)
+    {
+      g_autofree char *hls
+          = g_strdup_printf ("http://127.0.0.1:%u/videos/%s/master.m3u8", c.b->port, ids[i]);
+      reel_test_assert_decodes (hls);
+      g_free (ids[i]);
+    }
+  cluster_stop (&c);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cluster/ready", test_ready);
   g_test_add_func ("/cluster/tus-resume", test_tus_resume);
+  g_test_add_func ("/cluster/faults", test_faults);
   return g_test_run ();
 }
