@@ -191,19 +191,25 @@ views_of (const char *id)
   return member_int (r->json, "views");
 }
 
-/* The views of video id in the list at path (a channel's videos, search). */
+/* The views of video id in the list at path (a channel's videos, search).
+ * A ready video is listed once its checks before publishing are done and
+ * its announcement applied, a moment after "ready": waits for that. */
 static gint64
 listed_views (const char *path, const char *id)
 {
-  g_autoptr (ReelTestResponse) r = reel_test_http (fx.d->port, "GET", path, NULL, NULL, 0);
-  JsonArray *items;
-  g_assert_cmpuint (r->status, ==, 200);
-  items = json_object_get_array_member (json_node_get_object (r->json), "items");
-  for (guint i = 0; i < json_array_get_length (items); i++)
+  for (int attempt = 0; attempt < 300; attempt++)
     {
-      JsonObject *item = json_array_get_object_element (items, i);
-      if (g_strcmp0 (json_object_get_string_member (item, "id"), id) == 0)
-        return json_object_get_int_member (item, "views");
+      g_autoptr (ReelTestResponse) r = reel_test_http (fx.d->port, "GET", path, NULL, NULL, 0);
+      JsonArray *items;
+      g_assert_cmpuint (r->status, ==, 200);
+      items = json_object_get_array_member (json_node_get_object (r->json), "items");
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        {
+          JsonObject *item = json_array_get_object_element (items, i);
+          if (g_strcmp0 (json_object_get_string_member (item, "id"), id) == 0)
+            return json_object_get_int_member (item, "views");
+        }
+      g_usleep (100 * 1000);
     }
   g_error ("%s does not list %s", path, id);
 }
