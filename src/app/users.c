@@ -1004,19 +1004,22 @@ apply_registered (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return put_record (txn, REEL_DB_USERS, username, rec, error);
 }
 
+/* The record of a hashed secret in db, keyed by its hash: a session
+ * (session.created), a password reset (password_reset.issued) or an email
+ * verification (email_verification.issued). */
 static gboolean
-apply_session_created (ReelTxn *txn, const ReelEvent *ev, GError **error)
+apply_token_issued (ReelTxn *txn, ReelDb db, const ReelEvent *ev, GError **error)
 {
-  const char *hash = reel_json_get_string (ev->data, "token_hash", TRUE, error);
-  const char *username = hash ? reel_json_get_string (ev->data, "username", TRUE, error) : NULL;
+  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  const char *hash = username ? reel_json_get_string (ev->data, "token_hash", TRUE, error) : NULL;
   g_autoptr (JsonObject) rec = json_object_new ();
-  if (!username)
+  if (!hash)
     return FALSE;
   json_object_set_string_member (rec, "username", username);
   json_object_set_int_member (rec, "expires_at",
                               json_object_get_int_member_with_default (ev->data, "expires_at", 0));
   json_object_set_string_member (rec, "created_at", ev->at);
-  return put_record (txn, REEL_DB_SESSIONS, hash, rec, error);
+  return put_record (txn, db, hash, rec, error);
 }
 
 static gboolean
@@ -1074,23 +1077,6 @@ revoke_sessions (ReelTxn *txn, const char *username, const char *keep, GError **
         return FALSE;
     }
   return TRUE;
-}
-
-/* password_reset.issued and email_verification.issued: the token's
- * record in db. */
-static gboolean
-apply_token_issued (ReelTxn *txn, ReelDb db, const ReelEvent *ev, GError **error)
-{
-  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
-  const char *hash = username ? reel_json_get_string (ev->data, "token_hash", TRUE, error) : NULL;
-  g_autoptr (JsonObject) rec = json_object_new ();
-  if (!hash)
-    return FALSE;
-  json_object_set_string_member (rec, "username", username);
-  json_object_set_int_member (rec, "expires_at",
-                              json_object_get_int_member_with_default (ev->data, "expires_at", 0));
-  json_object_set_string_member (rec, "created_at", ev->at);
-  return put_record (txn, db, hash, rec, error);
 }
 
 /* Marks the token hash of db used at ev's time (if it is still there). */
@@ -1230,7 +1216,7 @@ reel_users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   if (g_str_equal (ev->type, "user.registered"))
     return apply_registered (txn, ev, error);
   if (g_str_equal (ev->type, "session.created"))
-    return apply_session_created (txn, ev, error);
+    return apply_token_issued (txn, REEL_DB_SESSIONS, ev, error);
   if (g_str_equal (ev->type, "session.revoked"))
     return apply_session_revoked (txn, ev, error);
   if (g_str_equal (ev->type, "session.expired"))
