@@ -10,6 +10,8 @@
  *   {"op": "pipeline", "line": GST-LAUNCH LINE, "kind": "chunk"|"audio"|"poster",
  *    "chunk": N, "skip": "audio"|"video", "stall_timeout_s": N}
  *   {"op": "live", "line": GST-LAUNCH LINE}  one live session (below)
+ *   {"op": "fingerprint", "path": FILE, "max_seconds": N}  the copyright
+ *     check's prints (media/fingerprint.h)
  * The line is the one `reel pipeline` prints (media/worker.c fills it from
  * pipelines/); "skip" names the kind of decoder the job does not need.
  * It answers with JSON lines on stdout:
@@ -33,6 +35,7 @@
 #include "core/error.h"
 #include "core/fault.h"
 #include "core/json.h"
+#include "media/fingerprint.h"
 #include "media/probe.h"
 
 #include "gstnatssink.h"
@@ -455,6 +458,24 @@ run_live (JsonObject *req)
     }
 }
 
+static void
+run_fingerprint (JsonObject *req)
+{
+  g_autoptr (GError) error = NULL;
+  const char *path = json_object_get_string_member_with_default (req, "path", NULL);
+  gint64 max_seconds = json_object_get_int_member_with_default (req, "max_seconds", 0);
+  JsonObject *prints;
+
+  if (!path || max_seconds < 1 || max_seconds > G_MAXINT)
+    {
+      g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "fingerprint request lacks a path or max_seconds");
+      finish (NULL, error);
+    }
+  prints = reel_fingerprint_file (path, (guint)max_seconds, &error);
+  finish (prints, error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -482,6 +503,8 @@ main (int argc, char **argv)
     run_pipeline (req);
   else if (g_str_equal (op, "live"))
     run_live (req);
+  else if (g_str_equal (op, "fingerprint"))
+    run_fingerprint (req);
   g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "unknown request \"%s\"", op);
   finish (NULL, error);
 }

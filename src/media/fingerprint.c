@@ -1,0 +1,196 @@
+/* See fingerprint.h. The pipeline is built by hand rather than from a
+ * template (media/pipeline.h): its branches depend on which streams the
+ * file has, and a branch left without a stream would never reach EOS. */
+#include "media/fingerprint.h"
+#include "core/error.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+/* The luma the hash is averaged from: 4x4 pixels per block of the 9x8
+ * grid, so the scaler's own filtering matters little. */
+#define BLOCKS_X 9
+#define BLOCKS_Y 8
+#define BLOCK_PX 4
+#define LUMA_WIDTH (BLOCKS_X * BLOCK_PX)
+#define LUMA_HEIGHT (BLOCKS_Y * BLOCK_PX)
+
+typedef struct
+{
+  GstElement *pipeline;
+  GstElement *chromaprint;
+  GArray *video; /* guint64, appended from the streaming thread */
+  guint max_seconds;
+} Fingerprint;
+
+/* The 9x8 difference hash of one GRAY8 frame. */
+static guint64
+dhash (const guint8 *data, gint stride)
+{
+  guint sums[BLOCKS_Y][BLOCKS_X] = { { 0 } };
+  guint64 hash = 0;
+  for (guint y = 0; y < LUMA_HEIGHT; y++)
+    for (guint x = 0; x < LUMA_WIDTH; x++)
+      sums[y / BLOCK_PX][x / BLOCK_PX] += data[y * stride + x];
+  for (guint y = 0; y < BLOCKS_Y; y++)
+    for (guint x = 0; x + 1 < BLOCKS_X; x++)
+      hash = (hash << 1) | (sums[y][x] > sums[y][x + 1]);
+  return hash;
+}
+
+static GstFlowReturn
+on_frame (GstAppSink *sink, gpointer data)
+{
+  Fingerprint *f = data;
+  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (sink);
+  GstVideoInfo info;
+  GstMapInfo map;
+  GstBuffer *buf;
+  guint64 hash;
+
+  if (!sample || !gst_video_info_from_caps (&info, gst_sample_get_caps (sample)))
+    return GST_FLOW_ERROR;
+  if (f->video->len >= (guint64)f->max_seconds * REEL_FINGERPRINT_VIDEO_RATE)
+    return GST_FLOW_EOS;
+  buf = gst_sample_get_buffer (sample);
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return GST_FLOW_ERROR;
+  hash = GUINT64_TO_LE (dhash (map.data, GST_VIDEO_INFO_PLANE_STRIDE (&info, 0)));
+  gst_buffer_unmap (buf, &map);
+  g_array_append_val (f->video, hash);
+  return GST_FLOW_OK;
+}
+
+/* Links a chain of new elements after pad; FALSE when one is missing. */
+static gboolean
+link_branch (Fingerprint *f, GstPad *pad, GstElement **chain, guint n)
+{
+  g_autoptr (GstPad) sinkpad = NULL;
+  for (guint i = 0; i < n; i++)
+    if (!chain[i])
+      return FALSE;
+  for (guint i = 0; i < n; i++)
+    gst_bin_add (GST_BIN (f->pipeline), chain[i]);
+  for (guint i = 0; i + 1 < n; i++)
+    if (!gst_element_link (chain[i], chain[i + 1]))
+      return FALSE;
+  for (guint i = 0; i < n; i++)
+    gst_element_sync_state_with_parent (chain[i]);
+  sinkpad = gst_element_get_static_pad (chain[0], "sink");
+  return gst_pad_link (pad, sinkpad) == GST_PAD_LINK_OK;
+}
+
+static void
+on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
+{
+  Fingerprint *f = data;
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  const char *name = caps ? gst_structure_get_name (gst_caps_get_structure (caps, 0)) : "";
+
+  if (g_str_has_prefix (name, "audio/") && !f->chromaprint)
+    {
+      GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+      f->chromaprint = gst_element_factory_make ("chromaprint", NULL);
+      if (f->chromaprint)
+        g_object_set (f->chromaprint, "duration", f->max_seconds, NULL);
+      if (sink)
+        g_object_set (sink, "sync", FALSE, NULL);
+      GstElement *chain[]
+          = { gst_element_factory_make ("queue", NULL),
+              gst_element_factory_make ("audioconvert", NULL),
+              gst_element_factory_make ("audioresample", NULL), f->chromaprint, sink };
+      if (!link_branch (f, pad, chain, G_N_ELEMENTS (chain)))
+        GST_ELEMENT_ERROR (decodebin, CORE, NEGOTIATION, ("cannot fingerprint the sound"), (NULL));
+    }
+  else if (g_str_has_prefix (name, "video/") && f->video->len == 0)
+    {
+      GstElement *filter = gst_element_factory_make ("capsfilter", NULL);
+      GstElement *sink = gst_element_factory_make ("appsink", NULL);
+      GstAppSinkCallbacks callbacks = { 0 };
+      if (filter)
+        {
+          g_autoptr (GstCaps) want = gst_caps_new_simple (
+              "video/x-raw", "format", G_TYPE_STRING, "GRAY8", "width", G_TYPE_INT, LUMA_WIDTH,
+              "height", G_TYPE_INT, LUMA_HEIGHT, "framerate", GST_TYPE_FRACTION,
+              REEL_FINGERPRINT_VIDEO_RATE, 1, NULL);
+          g_object_set (filter, "caps", want, NULL);
+        }
+      if (sink)
+        {
+          callbacks.new_sample = on_frame;
+          g_object_set (sink, "sync", FALSE, NULL);
+          gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, f, NULL);
+        }
+      GstElement *chain[] = { gst_element_factory_make ("queue", NULL),
+                              gst_element_factory_make ("videoconvert", NULL),
+                              gst_element_factory_make ("videoscale", NULL),
+                              gst_element_factory_make ("videorate", NULL),
+                              filter,
+                              sink };
+      if (!link_branch (f, pad, chain, G_N_ELEMENTS (chain)))
+        GST_ELEMENT_ERROR (decodebin, CORE, NEGOTIATION, ("cannot fingerprint the picture"),
+                           (NULL));
+    }
+}
+
+JsonObject *
+reel_fingerprint_file (const char *path, guint max_seconds, GError **error)
+{
+  Fingerprint f = { 0 };
+  g_autoptr (GstElement) pipeline = gst_pipeline_new ("fingerprint");
+  GstElement *src = gst_element_factory_make ("filesrc", NULL);
+  GstElement *decode = gst_element_factory_make ("decodebin", NULL);
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstMessage) msg = NULL;
+  g_autoptr (GArray) video = g_array_new (FALSE, FALSE, sizeof (guint64));
+  JsonObject *out;
+  gint64 duration = 0;
+
+  if (!src || !decode)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "GStreamer lacks filesrc or decodebin");
+      return NULL;
+    }
+  f.pipeline = pipeline;
+  f.video = video;
+  f.max_seconds = max_seconds;
+  g_object_set (src, "location", path, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, decode, NULL);
+  gst_element_link (src, decode);
+  g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), &f);
+  bus = gst_element_get_bus (pipeline);
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED, "cannot decode %s", path);
+      return NULL;
+    }
+  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    {
+      g_autoptr (GError) gerr = NULL;
+      gst_message_parse_error (msg, &gerr, NULL);
+      gst_element_set_state (pipeline, GST_STATE_NULL);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED, "cannot fingerprint: %s",
+                   gerr->message);
+      return NULL;
+    }
+  gst_element_query_position (pipeline, GST_FORMAT_TIME, &duration);
+  out = json_object_new ();
+  json_object_set_int_member (out, "duration_ns", MAX (duration, 0));
+  if (f.chromaprint)
+    {
+      g_autofree char *print = NULL;
+      g_object_get (f.chromaprint, "fingerprint", &print, NULL);
+      if (print && *print)
+        json_object_set_string_member (out, "audio", print);
+    }
+  if (video->len > 0)
+    {
+      g_autofree char *b64
+          = g_base64_encode ((const guchar *)video->data, video->len * sizeof (guint64));
+      json_object_set_string_member (out, "video", b64);
+    }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return out;
+}
