@@ -7,6 +7,7 @@
 #include "app/analytics/related.h"
 #include "app/analytics/views.h"
 #include "app/channels.h"
+#include "app/checks/works.h"
 #include "app/comments.h"
 #include "app/notifications.h"
 #include "app/search/search.h"
@@ -53,6 +54,7 @@ static const ReelDb users_dbs[] = { REEL_DB_USERS, REEL_DB_SESSIONS, REEL_DB_PAS
 static const ReelDb videos_dbs[] = { REEL_DB_VIDEOS, REEL_DB_CHUNKS, REEL_DB_VIDEOS_UNANNOUNCED };
 static const ReelDb live_dbs[] = { REEL_DB_LIVE };
 static const ReelProjectionRows live_rows[] = { { REEL_DB_META, META_LIVE } };
+static const ReelDb works_dbs[] = { REEL_DB_WORKS, REEL_DB_WORK_INDEX, REEL_DB_VIDEO_PRINTS };
 
 /* The users projection: accounts, sessions, password resets, and the
  * role on the account record (roles.c writes the user record). */
@@ -114,6 +116,7 @@ PROJECTION_NO_ROWS (invites, invites_dbs, invites_apply, 1);
 PROJECTION_NO_ROWS (users, users_dbs, users_apply, 1);
 PROJECTION_NO_ROWS (videos, videos_dbs, videos_apply, 1);
 PROJECTION (live, live_dbs, live_rows, live_apply, 1);
+PROJECTION_NO_ROWS (works, works_dbs, reel_works_apply, 1);
 
 const ReelProjection *const *
 reel_projections (void)
@@ -121,19 +124,13 @@ reel_projections (void)
   /* The order of the single projection of earlier versions, so a log
    * projects exactly as it did while some projections still read others'
    * tables. */
-  static const ReelProjection *const all[] = { &subscriptions_projection,
-                                               &channels_projection,
-                                               &notifications_projection,
-                                               &comments_projection,
-                                               &search_projection,
-                                               &audit_projection,
-                                               &quotas_projection,
-                                               &reports_projection,
-                                               &users_projection,
-                                               &invites_projection,
-                                               &videos_projection,
-                                               &live_projection,
-                                               NULL };
+  static const ReelProjection *const all[] = { &subscriptions_projection, &channels_projection,
+                                               &notifications_projection, &comments_projection,
+                                               &search_projection,        &audit_projection,
+                                               &quotas_projection,        &reports_projection,
+                                               &users_projection,         &invites_projection,
+                                               &videos_projection,        &live_projection,
+                                               &works_projection,         NULL };
   return all;
 }
 

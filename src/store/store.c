@@ -49,6 +49,9 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_NOTIFY_MEMORY] = "notify_memory",
   [REEL_DB_COMMENT_VIDEOS] = "comment_videos",
   [REEL_DB_SUBSCRIPTION_USERS] = "subscription_users",
+  [REEL_DB_WORKS] = "works",
+  [REEL_DB_WORK_INDEX] = "work_index",
+  [REEL_DB_VIDEO_PRINTS] = "video_prints",
 };
 
 struct ReelStore

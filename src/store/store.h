@@ -64,6 +64,9 @@ typedef enum
   REEL_DB_NOTIFY_MEMORY,      /* what notifications remember of the log (app/notifications.c) */
   REEL_DB_COMMENT_VIDEOS,     /* video id -> "": the videos comments may be posted on */
   REEL_DB_SUBSCRIPTION_USERS, /* username -> "": the accounts one may subscribe (to) */
+  REEL_DB_WORKS,              /* work id -> protected work with its prints (app/checks/works.h) */
+  REEL_DB_WORK_INDEX,         /* kind, band, value, work id, position -> "" (app/checks/works.h) */
+  REEL_DB_VIDEO_PRINTS,       /* video id -> its prints (app/checks/works.h) */
   REEL_DB_COUNT
 } ReelDb;
 
