@@ -194,6 +194,10 @@ reel_config_new (void)
   /* One pipeline per two cores: each pipeline's encoders use threads too. */
   cfg->worker_concurrency = MAX (1, g_get_num_processors () / 2);
   cfg->job_attempts = 3;
+  cfg->checks_enabled = TRUE;
+  /* Quotes of a few seconds (a jingle, a clip in a review) stay well
+   * under it; a copy of a song or a scene does not. */
+  cfg->copyright_min_seconds = 10;
   cfg->job_ack_wait_s = 30;
   /* Ten a minute is more than anyone types, and few enough to stop a
    * script from flooding a video. */
@@ -737,6 +741,8 @@ static const Setting settings[] = {
   { "media.memory_limit_mb", set_memory_mb, AT (memory_limit_mb) },
   { "worker.concurrency", set_uint, AT (worker_concurrency), 1, 256 },
   { "jobs.max_attempts", set_uint, AT (job_attempts), 1, 100 },
+  { "checks.enabled", set_bool, AT (checks_enabled) },
+  { "checks.copyright_min_seconds", set_uint, AT (copyright_min_seconds), 1, 3600 },
   { "jobs.ack_wait_seconds", set_uint, AT (job_ack_wait_s), 5, 3600 },
   { "comments.rate_limit", set_uint, AT (comment_rate_limit), 1, 1000000 },
   { "comments.rate_window_seconds", set_uint, AT (comment_window_s), 1, 86400 },

@@ -1,5 +1,6 @@
 /* See ingest.h. */
 #include "media/ingest.h"
+#include "app/checks/checks.h"
 #include "app/video/lifecycle.h"
 #include "app/video/record.h"
 #include "app/video/videos.h"
@@ -7,6 +8,7 @@
 #include "bus/jobs.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "media/checker.h"
 #include "media/child.h"
 #include "store/blob_cache.h"
 #include "media/plan.h"
@@ -209,6 +211,14 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
                    "the ingest was cancelled (the video was deleted)");
       return FALSE;
     }
+  /* The checks are asked for before the plan, so the record lists them
+   * (pending) long before the video can be ready; they run beside the
+   * transcode (app/checks/checks.h). */
+  if (in->cfg->checks_enabled
+      && (!reel_checks_request (in->bus, id, (const char *const[]){ REEL_CHECK_COPYRIGHT, NULL },
+                                error)
+          || !reel_checker_queue_video (in->bus, id, original, error)))
+    return FALSE;
   /* The plan is in the log before any job exists, so the lifecycle always
    * knows what it is assembling. */
   return reel_events_publish (in->bus, subject, "video.probed", 1, NULL, ev, FALSE, NULL, error)

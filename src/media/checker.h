@@ -1,0 +1,36 @@
+/* The check worker: runs the checks before publishing
+ * (app/checks/checks.h) as jobs of the work queue, on any node with the
+ * projector role (matching reads the works index, app/checks/works.h).
+ *
+ *   check     {video_id, original}: fingerprints the upload in reel-media
+ *             (media/fingerprint.h), records the prints
+ *             (video.fingerprinted) and reports the copyright check
+ *             (video.checked: passed, or blocked naming the work and the
+ *             matched ranges)
+ *   work      {work_id, original}: fingerprints a protected work
+ *             (work.fingerprinted) and queues its backfill
+ *   backfill  {work_id}: matches the work against every published video's
+ *             prints; a match holds the video for review */
+#pragma once
+
+#include "bus/bus.h"
+#include "core/config.h"
+#include "store/blobs.h"
+#include "store/store.h"
+
+G_BEGIN_DECLS
+
+typedef struct ReelChecker ReelChecker;
+
+ReelChecker *reel_checker_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store,
+                                 ReelBlobs *blobs);
+void reel_checker_stop (ReelChecker *checker);
+
+/* Queues the check job of a video whose original is complete. */
+gboolean reel_checker_queue_video (ReelBus *bus, const char *video_id, const char *original,
+                                   GError **error);
+/* Queues the fingerprinting of a newly registered work. */
+gboolean reel_checker_queue_work (ReelBus *bus, const char *work_id, const char *original,
+                                  GError **error);
+
+G_END_DECLS
