@@ -425,15 +425,18 @@ apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
   if (ready)
     return TRUE;
   checks = memory_checks (txn, id);
-  /* With checks: published now if they all passed, else when the last
-   * one does (apply_checks). */
-  if (checks && json_array_get_length (pending_of (checks)) == 0)
-    return memory_put_video (txn, video, TRUE, failed, error)
-           && publish (txn, ev, video, checks, FALSE, error);
   rec = about_video ("video_ready", video);
+  /* With checks: published now if they all passed (the owner's
+   * video_ready says so), else when the last one does (apply_checks). */
+  if (checks)
+    json_object_set_boolean_member (rec, "published",
+                                    json_array_get_length (pending_of (checks)) == 0);
   if (!memory_put_video (txn, video, TRUE, failed, error) || !notify (txn, owner, ev, rec, error))
     return FALSE;
-  return checks || fan_out (txn, ev, video, error);
+  if (checks)
+    return json_array_get_length (pending_of (checks)) > 0
+           || publish (txn, ev, video, checks, TRUE, error);
+  return fan_out (txn, ev, video, error);
 }
 
 /* video.blocked, video.unblocked: the owner hears it, with the reason. */
