@@ -139,7 +139,8 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
       start_action_consumers (d, cfg, reel_action_projections (), key);
     }
   if (cfg->roles & REEL_ROLE_INGEST)
-    d->ingest = reel_ingest_start (cfg, d->bus, d->blobs);
+    d->ingest = reel_ingest_start (cfg, d->bus, d->blobs,
+                                   cfg->roles & REEL_ROLE_PROJECTOR ? d->store : NULL);
   if (cfg->roles & REEL_ROLE_WORKER)
     d->worker = reel_worker_start (cfg, d->bus, d->blobs);
   /* Side effects and clean-up need an up-to-date local projection. */

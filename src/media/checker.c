@@ -36,9 +36,11 @@ struct ReelChecker
 };
 
 gboolean
-reel_checker_queue_video (ReelBus *bus, const char *video_id, const char *original, GError **error)
+reel_checker_queue_video (ReelBus *bus, const char *video_id, const char *original, gboolean report,
+                          GError **error)
 {
   g_autoptr (JsonObject) job = json_object_new ();
+  json_object_set_boolean_member (job, "report", report);
   json_object_set_string_member (job, "video_id", video_id);
   json_object_set_string_member (job, "original", original);
   return reel_jobs_publish (bus, "check", video_id, video_id, job, error);
@@ -123,6 +125,8 @@ run_check (const ReelJob *job, gpointer data, GError **error)
   if (!reel_events_publish (c->bus, subject, "video.fingerprinted", 1, NULL, ev, FALSE, NULL,
                             error))
     return FALSE;
+  if (!json_object_get_boolean_member_with_default (d, "report", TRUE))
+    return TRUE;
   {
     g_autoptr (ReelTxn) txn = reel_store_begin (c->store, FALSE, error);
     if (!txn)
@@ -150,7 +154,7 @@ give_up_check (const ReelJob *job, const GError *error, gpointer data)
   g_autofree char *detail = NULL;
   const char *id
       = json_object_get_string_member_with_default (reel_job_data (job), "video_id", NULL);
-  if (!id)
+  if (!id || !json_object_get_boolean_member_with_default (reel_job_data (job), "report", TRUE))
     return;
   detail = g_strdup_printf ("the check could not run: %s", error ? error->message : "?");
   if (!reel_checks_report (c->bus, id, REEL_CHECK_COPYRIGHT, REEL_CHECK_HELD, detail, NULL, &local))

@@ -2,7 +2,7 @@
  * (app/checks/checks.h) as jobs of the work queue, on any node with the
  * projector role (matching reads the works index, app/checks/works.h).
  *
- *   check     {video_id, original}: fingerprints the upload in reel-media
+ *   check     {video_id, original, report}: fingerprints the upload in reel-media
  *             (media/fingerprint.h), records the prints
  *             (video.fingerprinted) and reports the copyright check
  *             (video.checked: passed, or blocked naming the work and the
@@ -26,9 +26,10 @@ ReelChecker *reel_checker_start (const ReelConfig *cfg, ReelBus *bus, ReelStore 
                                  ReelBlobs *blobs);
 void reel_checker_stop (ReelChecker *checker);
 
-/* Queues the check job of a video whose original is complete. */
+/* Queues the check job of a video whose original is complete; without
+ * report, the job only records the prints (the check was decided). */
 gboolean reel_checker_queue_video (ReelBus *bus, const char *video_id, const char *original,
-                                   GError **error);
+                                   gboolean report, GError **error);
 /* Queues the fingerprinting of a newly registered work. */
 gboolean reel_checker_queue_work (ReelBus *bus, const char *work_id, const char *original,
                                   GError **error);

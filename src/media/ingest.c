@@ -1,6 +1,7 @@
 /* See ingest.h. */
 #include "media/ingest.h"
 #include "app/checks/checks.h"
+#include "app/checks/works.h"
 #include "app/video/lifecycle.h"
 #include "app/video/record.h"
 #include "app/video/videos.h"
@@ -32,6 +33,7 @@ struct ReelIngest
   const ReelConfig *cfg;
   ReelBus *bus;
   ReelBlobs *blobs;
+  ReelStore *store; /* NULL: no local projection */
   ReelMediaCaps caps;
   ReelJobWorker *worker;
 };
@@ -152,6 +154,31 @@ probe (ReelIngest *in, const ReelJob *job, const char *path, GError **error)
   return result ? reel_probe_from_json (result, error) : NULL;
 }
 
+/* Asks for the checks and queues their job. With no protected work
+ * registered, the copyright check passes here and now, before the plan
+ * (so before the video can be ready): nothing can match, and publishing
+ * must not wait for a job. The job still records the prints, for works
+ * registered later (the backfill). Only a node whose projection is local
+ * can tell the library is empty. */
+static gboolean
+request_checks (ReelIngest *in, const char *id, const char *original, GError **error)
+{
+  gboolean library_empty = FALSE;
+  if (in->store)
+    {
+      g_autoptr (ReelTxn) txn = reel_store_begin (in->store, FALSE, error);
+      if (!txn)
+        return FALSE;
+      library_empty = !reel_works_any (txn);
+    }
+  return reel_checks_request (in->bus, id, (const char *const[]){ REEL_CHECK_COPYRIGHT, NULL },
+                              error)
+         && (!library_empty
+             || reel_checks_report (in->bus, id, REEL_CHECK_COPYRIGHT, REEL_CHECK_PASSED,
+                                    "no protected work is registered", NULL, error))
+         && reel_checker_queue_video (in->bus, id, original, !library_empty, error);
+}
+
 static gboolean
 run_ingest (const ReelJob *job, gpointer data, GError **error)
 {
@@ -214,10 +241,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   /* The checks are asked for before the plan, so the record lists them
    * (pending) long before the video can be ready; they run beside the
    * transcode (app/checks/checks.h). */
-  if (in->cfg->checks_enabled
-      && (!reel_checks_request (in->bus, id, (const char *const[]){ REEL_CHECK_COPYRIGHT, NULL },
-                                error)
-          || !reel_checker_queue_video (in->bus, id, original, error)))
+  if (in->cfg->checks_enabled && !request_checks (in, id, original, error))
     return FALSE;
   /* The plan is in the log before any job exists, so the lifecycle always
    * knows what it is assembling. */
@@ -238,9 +262,10 @@ give_up_ingest (const ReelJob *job, const GError *error, gpointer data)
 }
 
 ReelIngest *
-reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
+reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs, ReelStore *store)
 {
   ReelIngest *in = g_new0 (ReelIngest, 1);
+  in->store = store;
   ReelJobWorkerConfig wc = { 0 };
   in->cfg = cfg;
   in->bus = bus;

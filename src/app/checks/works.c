@@ -75,6 +75,21 @@ reel_works_delete (ReelBus *bus, ReelStore *store, const char *actor, const char
   return reel_events_publish (bus, subject, "work.deleted", 1, actor, data, FALSE, seq, error);
 }
 
+static gboolean
+found_one (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return FALSE;
+}
+
+gboolean
+reel_works_any (ReelTxn *txn)
+{
+  gboolean any = FALSE;
+  reel_txn_scan (txn, REEL_DB_WORKS, NULL, 0, NULL, 0, FALSE, found_one, &any, NULL);
+  return any;
+}
+
 JsonObject *
 reel_works_load (ReelTxn *txn, const char *work_id)
 {

@@ -37,6 +37,8 @@ JsonObject *reel_works_list (ReelStore *store, GError **error);
 /* One work without its prints, or NULL (REEL_ERROR_NOT_FOUND). */
 JsonObject *reel_works_get (ReelStore *store, const char *work_id, GError **error);
 
+/* Whether any work is registered. */
+gboolean reel_works_any (ReelTxn *txn);
 /* A work's record with prints, or NULL. */
 JsonObject *reel_works_load (ReelTxn *txn, const char *work_id);
 
