@@ -5,7 +5,9 @@
  * (video.checks_requested: their names, each "pending" in the record) and
  * queues one check job per video on the work queue ("check", beside the
  * chunk jobs, so checks run while the video transcodes; media/checker.h
- * runs them). Each check reports once (video.checked: passed, held,
+ * runs them). With no protected work registered, the ingest reports the
+ * copyright check passed at once instead of asking for it (the job then
+ * only records the prints). Each check reports once (video.checked: passed, held,
  * blocked or skipped, with a detail for the owner). A held check holds
  * the video (moderation "held": a moderator decides), a blocked one blocks
  * it (moderation "blocked", the detail as reason); a moderator's unblock
