@@ -244,9 +244,11 @@ cmd_status (int argc, char **argv)
 static int
 cmd_checks (int argc, char **argv)
 {
-  g_autofree char *server = NULL, *path = NULL;
+  g_autofree char *server = NULL, *path = NULL, *token = NULL;
   GOptionEntry entries[] = {
     { "server", 's', 0, G_OPTION_ARG_STRING, &server, "reel server", "URL" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "Bearer token (default: from reel login)",
+      "TOKEN" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx
@@ -266,7 +268,8 @@ cmd_checks (int argc, char **argv)
       g_printerr ("usage: reel checks ID\n");
       return 2;
     }
-  c = reel_client_new (server, NULL);
+  /* Only the owner and moderators see the checks of an unpublished video. */
+  c = reel_client_new (server, token);
   path = g_strdup_printf ("/api/v1/videos/%s", argv[1]);
   status = reel_client_json (c, "GET", path, NULL, &answer, &error);
   if (!status)

@@ -19,8 +19,9 @@
  *                       the work are published (record, lists, search,
  *                       the subscriber's notification)
  *   /checks/backfill    acceptance 5: a work registered after a video was
- *                       published holds that video for review (owner
- *                       told, out of the lists); a moderator's unblock
+ *                       published (with `reel works add`) holds that video
+ *                       for review (owner told, out of the lists, `reel
+ *                       checks ID` shows it); a moderator's unblock
  *                       publishes it again and the owner is told
  *   /checks/rebuild     acceptance 6: the events validate against their
  *                       schemas, and `reeld --rebuild` (and each
@@ -281,6 +282,25 @@ get_json (const char *path, const char *token, guint want)
              : NULL;
 }
 
+/* Waits until a work is fingerprinted and indexed. */
+static void
+wait_indexed (const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/works/%s", id);
+  for (guint i = 0; i < WAIT_STEPS; i++)
+    {
+      g_autoptr (JsonObject) w = get_json (path, F.root, 200);
+      if (g_str_equal (json_object_get_string_member (w, "state"), "indexed"))
+        {
+          /* The prints stay inside. */
+          g_assert_false (json_object_has_member (w, "audio"));
+          return;
+        }
+      g_usleep (WAIT_STEP_US);
+    }
+  g_error ("work %s was never indexed", id);
+}
+
 /* Registers a work as root and waits until it is indexed. */
 static char *
 register_work (const char *path, const char *title)
@@ -288,7 +308,7 @@ register_work (const char *path, const char *title)
   g_autoptr (SoupMultipart) mp = soup_multipart_new ("multipart/form-data");
   g_autoptr (SoupMessageHeaders) h = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
   g_autoptr (GBytes) body = NULL, file = NULL;
-  g_autofree char *contents = NULL, *id = NULL, *work_path = NULL;
+  g_autofree char *contents = NULL, *id = NULL;
   const char *headers[] = { NULL };
   gsize len;
   g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
@@ -312,18 +332,8 @@ register_work (const char *path, const char *title)
         = reel_test_http (F.d->port, "GET", "/api/v1/admin/works", F.alice, NULL, 0);
     g_assert_cmpuint (r->status, ==, 403);
   }
-  work_path = g_strdup_printf ("/api/v1/admin/works/%s", id);
-  for (guint i = 0; i < WAIT_STEPS; i++)
-    {
-      g_autoptr (JsonObject) w = get_json (work_path, F.root, 200);
-      if (g_str_equal (json_object_get_string_member (w, "state"), "indexed"))
-        {
-          g_assert_false (json_object_has_member (w, "audio"));
-          return g_steal_pointer (&id);
-        }
-      g_usleep (WAIT_STEP_US);
-    }
-  g_error ("work %s was never indexed", title);
+  wait_indexed (id);
+  return g_steal_pointer (&id);
 }
 
 /* The copyright check of a video as its owner sees it, once it is no
@@ -518,7 +528,26 @@ test_backfill (void)
   g_autofree char *work_id = NULL, *unblock = NULL;
   g_autoptr (JsonObject) c = NULL, n = NULL, decided = NULL;
   g_assert_nonnull (F.published);
-  work_id = register_work (file, "Late Work");
+  /* Through the CLI this time: reel works add. */
+  {
+    g_autofree char *server = g_strdup_printf ("http://127.0.0.1:%u", F.d->port);
+    const char *argv[] = { reel_test_env ("REEL_TEST_REEL"),
+                           "works",
+                           "add",
+                           file,
+                           "--title",
+                           "Late Work",
+                           "--rights-holder",
+                           "Test Records",
+                           "--server",
+                           server,
+                           "--token",
+                           F.root,
+                           NULL };
+    g_autofree char *out = reel_test_run_ok (argv);
+    work_id = g_strdup (g_strstrip (out));
+    wait_indexed (work_id);
+  }
   c = wait_check (F.alice, F.published);
   for (guint i = 0;
        i < WAIT_STEPS && g_str_equal (json_object_get_string_member (c, "state"), "passed"); i++)
@@ -530,6 +559,22 @@ test_backfill (void)
   g_assert_cmpstr (json_object_get_string_member (c, "state"), ==, "held");
   g_assert_nonnull (strstr (json_object_get_string_member (c, "detail"), "\"Late Work\""));
   n = wait_notification (F.alice, "video_held", F.published);
+  /* reel checks ID shows the owner the same. */
+  {
+    g_autofree char *server = g_strdup_printf ("http://127.0.0.1:%u", F.d->port);
+    const char *argv[] = { reel_test_env ("REEL_TEST_REEL"),
+                           "checks",
+                           F.published,
+                           "--server",
+                           server,
+                           "--token",
+                           F.alice,
+                           NULL };
+    g_autofree char *out = reel_test_run_ok (argv);
+    g_assert_nonnull (strstr (out, "copyright"));
+    g_assert_nonnull (strstr (out, "held"));
+    g_assert_nonnull (strstr (out, "\"Late Work\""));
+  }
   g_assert_false (in_list ("/api/v1/videos", NULL, F.published));
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", F.published);
