@@ -94,18 +94,21 @@ typedef struct
   guint job_attempts;          /* jobs.max_attempts */
   gboolean checks_enabled;     /* checks.enabled: checks before publishing (app/checks/checks.h) */
   guint copyright_min_seconds; /* checks.copyright_min_seconds: shortest match that counts */
-  guint job_ack_wait_s;        /* jobs.ack_wait_seconds */
-  guint comment_rate_limit;    /* comments.rate_limit: comments per author per window */
-  guint comment_window_s;      /* comments.rate_window_seconds */
-  guint cdn_min_subs;          /* cdn.min_subscribers */
-  char *cdn_base_url;          /* cdn.base_url: NULL = no CDN */
-  char *cdn_origin_dir;        /* cdn.origin_dir: NULL = no CDN */
-  char *smtp_url;              /* smtp.url: NULL = no email */
-  char *smtp_from;             /* smtp.from */
-  char *smtp_username;         /* smtp.username (optional) */
-  char *smtp_password;         /* smtp.password (optional) */
-  guint cleanup_grace_s;       /* cleanup.grace_seconds */
-  guint cleanup_interval_s;    /* cleanup.interval_seconds */
+  char *
+      classifier_command; /* checks.classifier_command: the adult-content classifier; NULL = none */
+  double adult_threshold; /* checks.adult_threshold: a frame scoring this holds the video */
+  guint job_ack_wait_s;   /* jobs.ack_wait_seconds */
+  guint comment_rate_limit; /* comments.rate_limit: comments per author per window */
+  guint comment_window_s;   /* comments.rate_window_seconds */
+  guint cdn_min_subs;       /* cdn.min_subscribers */
+  char *cdn_base_url;       /* cdn.base_url: NULL = no CDN */
+  char *cdn_origin_dir;     /* cdn.origin_dir: NULL = no CDN */
+  char *smtp_url;           /* smtp.url: NULL = no email */
+  char *smtp_from;          /* smtp.from */
+  char *smtp_username;      /* smtp.username (optional) */
+  char *smtp_password;      /* smtp.password (optional) */
+  guint cleanup_grace_s;    /* cleanup.grace_seconds */
+  guint cleanup_interval_s; /* cleanup.interval_seconds */
 
   /* Viewer actions (app/analytics/actions.h) and the projections built from them. */
   guint actions_batch_max;            /* actions.batch_max: events in one POST */

@@ -10,7 +10,11 @@
  *   work      {work_id, original}: fingerprints a protected work
  *             (work.fingerprinted) and queues its backfill
  *   backfill  {work_id}: matches the work against every published video's
- *             prints; a match holds the video for review */
+ *             prints; a match holds the video for review
+ *   adult     {video_id, original}: samples a frame every 2 s in reel-media
+ *             (media/frames.h), runs checks.classifier_command on them and
+ *             reports the adult check (held at checks.adult_threshold),
+ *             the scores kept in the event */
 #pragma once
 
 #include "bus/bus.h"
@@ -30,6 +34,10 @@ void reel_checker_stop (ReelChecker *checker);
  * report, the job only records the prints (the check was decided). */
 gboolean reel_checker_queue_video (ReelBus *bus, const char *video_id, const char *original,
                                    gboolean report, GError **error);
+/* Queues the adult-content check of a video (checks.classifier_command
+ * set). */
+gboolean reel_checker_queue_adult (ReelBus *bus, const char *video_id, const char *original,
+                                   GError **error);
 /* Queues the fingerprinting of a newly registered work. */
 gboolean reel_checker_queue_work (ReelBus *bus, const char *work_id, const char *original,
                                   GError **error);

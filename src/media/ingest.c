@@ -171,15 +171,27 @@ request_checks (ReelIngest *in, const char *id, const char *original, GError **e
         return FALSE;
       library_empty = !reel_works_any (txn);
     }
-  /* The outcome alone: the record gets the check passed in one step, so
-   * the video is never hidden for a check that cannot find anything. */
-  if (library_empty)
-    return reel_checks_report (in->bus, id, REEL_CHECK_COPYRIGHT, REEL_CHECK_PASSED,
-                               "no protected work is registered", NULL, error)
-           && reel_checker_queue_video (in->bus, id, original, FALSE, error);
-  return reel_checks_request (in->bus, id, (const char *const[]){ REEL_CHECK_COPYRIGHT, NULL },
-                              error)
-         && reel_checker_queue_video (in->bus, id, original, TRUE, error);
+  gboolean classifier = in->cfg->classifier_command != NULL;
+  const char *wanted[3] = { NULL };
+  guint n = 0;
+  /* A check decided here is reported alone: the record gets it in one
+   * step, so the video is never hidden for a check that cannot find
+   * anything (copyright with no work) or cannot run (adult with no
+   * classifier: skipped, with the reason). */
+  if (!library_empty)
+    wanted[n++] = REEL_CHECK_COPYRIGHT;
+  if (classifier)
+    wanted[n++] = REEL_CHECK_ADULT;
+  return (n == 0 || reel_checks_request (in->bus, id, wanted, error))
+         && (!library_empty
+             || reel_checks_report (in->bus, id, REEL_CHECK_COPYRIGHT, REEL_CHECK_PASSED,
+                                    "no protected work is registered", NULL, error))
+         && (classifier
+             || reel_checks_report (in->bus, id, REEL_CHECK_ADULT, REEL_CHECK_SKIPPED,
+                                    "no classifier is configured (checks.classifier_command)", NULL,
+                                    error))
+         && reel_checker_queue_video (in->bus, id, original, !library_empty, error)
+         && (!classifier || reel_checker_queue_adult (in->bus, id, original, error));
 }
 
 static gboolean

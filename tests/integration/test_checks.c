@@ -23,6 +23,12 @@
  *                       for review (owner told, out of the lists, `reel
  *                       checks ID` shows it); a moderator's unblock
  *                       publishes it again and the owner is told
+ *   /checks/adult       acceptance 4 with a test classifier: every upload's
+ *                       frames (JPEG, one per 2 s) went through
+ *                       checks.classifier_command and its scores are on
+ *                       the check; high scores hold the video (owner
+ *                       told, unlisted) until a moderator's unblock
+ *                       publishes it (owner told)
  *   /checks/rebuild     acceptance 6: the events validate against their
  *                       schemas, and `reeld --rebuild` (and each
  *                       projection alone) writes what the live node wrote
@@ -339,7 +345,7 @@ register_work (const char *path, const char *title)
 /* The copyright check of a video as its owner sees it, once it is no
  * longer pending (and, for a passed one, once the video is ready). */
 static JsonObject *
-wait_check (const char *token, const char *video)
+wait_named_check (const char *token, const char *video, const char *name)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", video);
   for (guint i = 0; i < WAIT_STEPS; i++)
@@ -348,20 +354,28 @@ wait_check (const char *token, const char *video)
       JsonArray *checks = json_object_has_member (v, "checks")
                               ? json_object_get_array_member (v, "checks")
                               : NULL;
-      JsonObject *c = checks && json_array_get_length (checks) > 0
-                          ? json_array_get_object_element (checks, 0)
-                          : NULL;
+      JsonObject *c = NULL;
+      for (guint k = 0; checks && k < json_array_get_length (checks); k++)
+        if (g_str_equal (
+                json_object_get_string_member (json_array_get_object_element (checks, k), "name"),
+                name))
+          c = json_array_get_object_element (checks, k);
       const char *state = c ? json_object_get_string_member (c, "state") : "none";
       if (c && !g_str_equal (state, "pending")
           && (!g_str_equal (state, "passed")
               || g_str_equal (json_object_get_string_member (v, "state"), "ready")))
         {
-          g_assert_cmpstr (json_object_get_string_member (c, "name"), ==, "copyright");
           return json_object_ref (c);
         }
       g_usleep (WAIT_STEP_US);
     }
   g_error ("the check of video %s never ended", video);
+}
+
+static JsonObject *
+wait_check (const char *token, const char *video)
+{
+  return wait_named_check (token, video, "copyright");
 }
 
 static JsonArray *
@@ -594,6 +608,57 @@ test_backfill (void)
   g_assert_true (in_list ("/api/v1/videos", NULL, F.published));
 }
 
+/* The classifier the node runs (checks.classifier_command): it insists
+ * on JPEG frames, and scores them high while the flag file exists. */
+static char *
+write_classifier (void)
+{
+  g_autofree char *script = g_strdup_printf (
+      "s=0.01; [ -f %s/adult-on ] && s=0.97\n"
+      "printf '['; sep=''\n"
+      "for f in \"$@\"; do\n"
+      "  [ \"$(head -c 3 \"$f\" | od -An -tx1 | tr -d ' \\n')\" = ffd8ff ] || exit 1\n"
+      "  printf '%%s%%s' \"$sep\" \"$s\"; sep=','\n"
+      "done\n"
+      "printf ']\\n'\n",
+      F.dir);
+  char *path = g_build_filename (F.dir, "classifier.sh", NULL);
+  g_assert_true (g_file_set_contents (path, script, -1, NULL));
+  return path;
+}
+
+static void
+test_adult (void)
+{
+  const Piece clip[] = { { 11, 0, 20 } };
+  g_autofree char *flag = g_build_filename (F.dir, "adult-on", NULL);
+  g_autofree char *file = make_clip ("adult", clip, 1, clip, 1, 320, 240, 0, 0, 400);
+  g_autofree char *video = NULL, *unblock = NULL;
+  g_autoptr (JsonObject) c = NULL, n = NULL, decided = NULL, passed = NULL;
+  /* Every upload so far ran the classifier for real and passed it. */
+  passed = wait_named_check (F.alice, F.published, "adult");
+  g_assert_cmpstr (json_object_get_string_member (passed, "state"), ==, "passed");
+  g_assert_nonnull (strstr (json_object_get_string_member (passed, "detail"), "0.01"));
+  g_assert_nonnull (strstr (json_object_get_string_member (passed, "detail"), " frames)"));
+
+  g_assert_true (g_file_set_contents (flag, "", 0, NULL));
+  video = reel_test_upload (F.d->port, F.alice, file, "adultclip");
+  c = wait_named_check (F.alice, video, "adult");
+  g_unlink (flag);
+  g_assert_cmpstr (json_object_get_string_member (c, "state"), ==, "held");
+  g_assert_nonnull (strstr (json_object_get_string_member (c, "detail"), "0.97"));
+  n = wait_notification (F.alice, "video_held", video);
+  assert_unpublished (video, "adultclip");
+  /* The moderator's decision publishes it, and the owner is told. */
+  unblock = g_strdup_printf ("/api/v1/admin/videos/%s/unblock", video);
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_http (F.d->port, "POST", unblock, F.root, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+  decided = wait_notification (F.alice, "video_unblocked", video);
+  assert_published (video, "adultclip");
+}
+
 static void
 test_rebuild (void)
 {
@@ -627,10 +692,15 @@ main (int argc, char **argv)
   F.nats = reel_test_nats_start ();
   F.dir = reel_test_tmpdir ();
   F.config = g_build_filename (F.dir, "reeld.conf", NULL);
-  g_assert_true (g_file_set_contents (F.config,
-                                      "[auth]\nadmins = root\n[limits]\nregister_per_ip = off\n"
-                                      "login_per_ip = off\nlogin_per_account = off\n",
-                                      -1, NULL));
+  {
+    g_autofree char *classifier = write_classifier ();
+    g_autofree char *config
+        = g_strdup_printf ("[auth]\nadmins = root\n[limits]\nregister_per_ip = off\n"
+                           "login_per_ip = off\nlogin_per_account = off\n"
+                           "[checks]\nclassifier_command = /bin/sh %s\n",
+                           classifier);
+    g_assert_true (g_file_set_contents (F.config, config, -1, NULL));
+  }
   F.d = reel_test_reeld_start_config (F.dir, F.nats->url, F.config);
   F.root = user ("root");
   F.alice = user ("alice");
@@ -642,6 +712,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/checks/copyright", test_copyright);
   g_test_add_func ("/checks/backfill", test_backfill);
+  g_test_add_func ("/checks/adult", test_adult);
   g_test_add_func ("/checks/rebuild", test_rebuild);
   rc = g_test_run ();
   if (F.d)

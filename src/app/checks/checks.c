@@ -21,7 +21,7 @@ reel_checks_request (ReelBus *bus, const char *video_id, const char *const *name
 
 gboolean
 reel_checks_report (ReelBus *bus, const char *video_id, const char *name, ReelCheckState state,
-                    const char *detail, JsonObject *match, GError **error)
+                    const char *detail, JsonObject *extra, GError **error)
 {
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = reel_event_subject ("video", video_id);
@@ -30,8 +30,15 @@ reel_checks_report (ReelBus *bus, const char *video_id, const char *name, ReelCh
   json_object_set_string_member (data, "state", reel_check_state_name (state));
   if (detail)
     json_object_set_string_member (data, "detail", detail);
-  if (match)
-    json_object_set_object_member (data, "match", json_object_ref (match));
+  if (extra)
+    {
+      JsonObjectIter it;
+      const char *member;
+      JsonNode *value;
+      json_object_iter_init (&it, extra);
+      while (json_object_iter_next (&it, &member, &value))
+        json_object_set_member (data, member, json_node_copy (value));
+    }
   return reel_events_publish (bus, subject, "video.checked", 1, NULL, data, FALSE, NULL, error);
 }
 

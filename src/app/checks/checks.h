@@ -17,9 +17,11 @@
  * all passed or skipped: app/video/visibility.h is the one rule.
  *
  * Checks today: "copyright" (app/checks/works.h: the protected works'
- * fingerprints). A new protected work is matched against the published
- * videos in the background (a backfill job); a match holds the video for
- * review (video.checked, held), never takes it down silently. */
+ * fingerprints) and "adult" (checks.classifier_command run on frames
+ * sampled every 2 s; a frame scoring checks.adult_threshold holds the
+ * video; with no classifier the check is skipped, with that reason). A new protected work is
+ * matched against the published videos in the background (a backfill job); a match holds the video
+ * for review (video.checked, held), never takes it down silently. */
 #pragma once
 
 #include "app/video/record.h"
@@ -29,14 +31,16 @@
 G_BEGIN_DECLS
 
 #define REEL_CHECK_COPYRIGHT "copyright"
+#define REEL_CHECK_ADULT "adult"
 
 /* Asks for the checks names (NULL-terminated) of a video. */
 gboolean reel_checks_request (ReelBus *bus, const char *video_id, const char *const *names,
                               GError **error);
-/* Reports one check's outcome; match (may be NULL) is kept in the event
- * for the record of what was found. */
+/* Reports one check's outcome; the members of extra (may be NULL: e.g.
+ * "match" of the copyright check, "scores" of the adult one) are kept in
+ * the event as the record of what was found. */
 gboolean reel_checks_report (ReelBus *bus, const char *video_id, const char *name,
-                             ReelCheckState state, const char *detail, JsonObject *match,
+                             ReelCheckState state, const char *detail, JsonObject *extra,
                              GError **error);
 
 /* Applies video.checks_requested or video.checked to the record (the

@@ -1,0 +1,126 @@
+/* See frames.h. Built by hand like media/fingerprint.c: the branches
+ * depend on which streams the file has; the sound goes to a fakesink so
+ * an unlinked pad cannot stop the picture. */
+#include "media/frames.h"
+#include "core/error.h"
+
+#include <gst/gst.h>
+
+/* Classifiers look at 224x224 or 299x299 inputs: 320 wide is plenty. */
+#define FRAME_WIDTH 320
+
+typedef struct
+{
+  GstElement *pipeline;
+  char *location;
+  guint interval_s;
+  guint max_frames;
+  gboolean video;
+} Frames;
+
+static gboolean
+link_chain (GstElement *pipeline, GstPad *pad, GstElement **chain, guint n)
+{
+  g_autoptr (GstPad) sinkpad = NULL;
+  for (guint i = 0; i < n; i++)
+    if (!chain[i])
+      return FALSE;
+  for (guint i = 0; i < n; i++)
+    gst_bin_add (GST_BIN (pipeline), chain[i]);
+  for (guint i = 0; i + 1 < n; i++)
+    if (!gst_element_link (chain[i], chain[i + 1]))
+      return FALSE;
+  for (guint i = 0; i < n; i++)
+    gst_element_sync_state_with_parent (chain[i]);
+  sinkpad = gst_element_get_static_pad (chain[0], "sink");
+  return gst_pad_link (pad, sinkpad) == GST_PAD_LINK_OK;
+}
+
+static void
+on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
+{
+  Frames *f = data;
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  const char *name = caps ? gst_structure_get_name (gst_caps_get_structure (caps, 0)) : "";
+  if (g_str_has_prefix (name, "video/") && !f->video)
+    {
+      GstElement *filter = gst_element_factory_make ("capsfilter", NULL);
+      GstElement *sink = gst_element_factory_make ("multifilesink", NULL);
+      f->video = TRUE;
+      if (filter)
+        {
+          g_autoptr (GstCaps) want
+              = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, FRAME_WIDTH, "framerate",
+                                     GST_TYPE_FRACTION, 1, (int)f->interval_s, NULL);
+          g_object_set (filter, "caps", want, NULL);
+        }
+      if (sink)
+        g_object_set (sink, "location", f->location, "max-files", f->max_frames, "sync", FALSE,
+                      NULL);
+      GstElement *chain[] = { gst_element_factory_make ("queue", NULL),
+                              gst_element_factory_make ("videoconvert", NULL),
+                              gst_element_factory_make ("videoscale", NULL),
+                              gst_element_factory_make ("videorate", NULL),
+                              filter,
+                              gst_element_factory_make ("jpegenc", NULL),
+                              sink };
+      if (!link_chain (f->pipeline, pad, chain, G_N_ELEMENTS (chain)))
+        GST_ELEMENT_ERROR (decodebin, CORE, NEGOTIATION, ("cannot sample the picture"), (NULL));
+    }
+  else
+    {
+      GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+      if (sink)
+        g_object_set (sink, "sync", FALSE, NULL);
+      GstElement *chain[] = { gst_element_factory_make ("queue", NULL), sink };
+      link_chain (f->pipeline, pad, chain, G_N_ELEMENTS (chain));
+    }
+}
+
+JsonObject *
+reel_frames_sample (const char *path, const char *dir, guint interval_s, guint max_frames,
+                    GError **error)
+{
+  g_autoptr (GstElement) pipeline = gst_pipeline_new ("frames");
+  GstElement *src = gst_element_factory_make ("filesrc", NULL);
+  GstElement *decode = gst_element_factory_make ("decodebin", NULL);
+  g_autofree char *location = g_build_filename (dir, REEL_FRAMES_PATTERN, NULL);
+  Frames f = { pipeline, location, MAX (interval_s, 1), max_frames, FALSE };
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstMessage) msg = NULL;
+  g_autoptr (GDir) d = NULL;
+  JsonObject *out;
+  guint n = 0;
+
+  if (!src || !decode)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "GStreamer lacks filesrc or decodebin");
+      return NULL;
+    }
+  g_object_set (src, "location", path, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, decode, NULL);
+  gst_element_link (src, decode);
+  g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), &f);
+  bus = gst_element_get_bus (pipeline);
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED, "cannot decode %s", path);
+      return NULL;
+    }
+  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    {
+      g_autoptr (GError) gerr = NULL;
+      gst_message_parse_error (msg, &gerr, NULL);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED, "cannot sample frames: %s",
+                   gerr->message);
+      return NULL;
+    }
+  if ((d = g_dir_open (dir, 0, NULL)))
+    while (g_dir_read_name (d))
+      n++;
+  out = json_object_new ();
+  json_object_set_int_member (out, "frames", n);
+  return out;
+}
