@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "media/child.h"
+#include "media/worker.h"
 #include "store/blob_cache.h"
 
 #include <glib/gstdio.h>
@@ -356,19 +357,6 @@ classify (ReelChecker *c, const char *dir, GError **error)
   return scores;
 }
 
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
 static gboolean
 run_adult (const ReelJob *job, gpointer data, GError **error)
 {
@@ -396,7 +384,7 @@ run_adult (const ReelJob *job, gpointer data, GError **error)
   if (!(path = reel_blob_cache_file (c->blobs, cache_dir, original, 0, error)))
     return FALSE;
   dir = g_build_filename (work, id, NULL);
-  remove_dir (dir);
+  reel_worker_remove_dir (dir);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot make %s", dir);
@@ -411,7 +399,7 @@ run_adult (const ReelJob *job, gpointer data, GError **error)
   json_object_set_int_member (request, "max_frames", MAX_FRAMES);
   result = reel_media_child_run (request, &limits, "sampling frames", job, error);
   scores = result ? classify (c, dir, error) : NULL;
-  remove_dir (dir);
+  reel_worker_remove_dir (dir);
   if (!scores)
     return FALSE;
   for (guint i = 0; i < scores->len; i++)

@@ -3,6 +3,7 @@
  * file has, and a branch left without a stream would never reach EOS. */
 #include "media/fingerprint.h"
 #include "core/error.h"
+#include "media/branch.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
@@ -63,24 +64,6 @@ on_frame (GstAppSink *sink, gpointer data)
 }
 
 /* Links a chain of new elements after pad; FALSE when one is missing. */
-static gboolean
-link_branch (Fingerprint *f, GstPad *pad, GstElement **chain, guint n)
-{
-  g_autoptr (GstPad) sinkpad = NULL;
-  for (guint i = 0; i < n; i++)
-    if (!chain[i])
-      return FALSE;
-  for (guint i = 0; i < n; i++)
-    gst_bin_add (GST_BIN (f->pipeline), chain[i]);
-  for (guint i = 0; i + 1 < n; i++)
-    if (!gst_element_link (chain[i], chain[i + 1]))
-      return FALSE;
-  for (guint i = 0; i < n; i++)
-    gst_element_sync_state_with_parent (chain[i]);
-  sinkpad = gst_element_get_static_pad (chain[0], "sink");
-  return gst_pad_link (pad, sinkpad) == GST_PAD_LINK_OK;
-}
-
 static void
 on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
 {
@@ -100,7 +83,7 @@ on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
           = { gst_element_factory_make ("queue", NULL),
               gst_element_factory_make ("audioconvert", NULL),
               gst_element_factory_make ("audioresample", NULL), f->chromaprint, sink };
-      if (!link_branch (f, pad, chain, G_N_ELEMENTS (chain)))
+      if (!reel_branch_link (f->pipeline, pad, chain, G_N_ELEMENTS (chain)))
         GST_ELEMENT_ERROR (decodebin, CORE, NEGOTIATION, ("cannot fingerprint the sound"), (NULL));
     }
   else if (g_str_has_prefix (name, "video/") && f->video->len == 0)
@@ -128,7 +111,7 @@ on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
                               gst_element_factory_make ("videorate", NULL),
                               filter,
                               sink };
-      if (!link_branch (f, pad, chain, G_N_ELEMENTS (chain)))
+      if (!reel_branch_link (f->pipeline, pad, chain, G_N_ELEMENTS (chain)))
         GST_ELEMENT_ERROR (decodebin, CORE, NEGOTIATION, ("cannot fingerprint the picture"),
                            (NULL));
     }

@@ -3,6 +3,7 @@
  * an unlinked pad cannot stop the picture. */
 #include "media/frames.h"
 #include "core/error.h"
+#include "media/branch.h"
 
 #include <gst/gst.h>
 
@@ -17,24 +18,6 @@ typedef struct
   guint max_frames;
   gboolean video;
 } Frames;
-
-static gboolean
-link_chain (GstElement *pipeline, GstPad *pad, GstElement **chain, guint n)
-{
-  g_autoptr (GstPad) sinkpad = NULL;
-  for (guint i = 0; i < n; i++)
-    if (!chain[i])
-      return FALSE;
-  for (guint i = 0; i < n; i++)
-    gst_bin_add (GST_BIN (pipeline), chain[i]);
-  for (guint i = 0; i + 1 < n; i++)
-    if (!gst_element_link (chain[i], chain[i + 1]))
-      return FALSE;
-  for (guint i = 0; i < n; i++)
-    gst_element_sync_state_with_parent (chain[i]);
-  sinkpad = gst_element_get_static_pad (chain[0], "sink");
-  return gst_pad_link (pad, sinkpad) == GST_PAD_LINK_OK;
-}
 
 static void
 on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
@@ -64,7 +47,7 @@ on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
                               filter,
                               gst_element_factory_make ("jpegenc", NULL),
                               sink };
-      if (!link_chain (f->pipeline, pad, chain, G_N_ELEMENTS (chain)))
+      if (!reel_branch_link (f->pipeline, pad, chain, G_N_ELEMENTS (chain)))
         GST_ELEMENT_ERROR (decodebin, CORE, NEGOTIATION, ("cannot sample the picture"), (NULL));
     }
   else
@@ -73,7 +56,7 @@ on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
       if (sink)
         g_object_set (sink, "sync", FALSE, NULL);
       GstElement *chain[] = { gst_element_factory_make ("queue", NULL), sink };
-      link_chain (f->pipeline, pad, chain, G_N_ELEMENTS (chain));
+      reel_branch_link (f->pipeline, pad, chain, G_N_ELEMENTS (chain));
     }
 }
 
