@@ -122,42 +122,15 @@ reel_fingerprint_file (const char *path, guint max_seconds, GError **error)
 {
   Fingerprint f = { 0 };
   g_autoptr (GstElement) pipeline = gst_pipeline_new ("fingerprint");
-  GstElement *src = gst_element_factory_make ("filesrc", NULL);
-  GstElement *decode = gst_element_factory_make ("decodebin", NULL);
-  g_autoptr (GstBus) bus = NULL;
-  g_autoptr (GstMessage) msg = NULL;
   g_autoptr (GArray) video = g_array_new (FALSE, FALSE, sizeof (guint64));
   JsonObject *out;
   gint64 duration = 0;
 
-  if (!src || !decode)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "GStreamer lacks filesrc or decodebin");
-      return NULL;
-    }
   f.pipeline = pipeline;
   f.video = video;
   f.max_seconds = max_seconds;
-  g_object_set (src, "location", path, NULL);
-  gst_bin_add_many (GST_BIN (pipeline), src, decode, NULL);
-  gst_element_link (src, decode);
-  g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), &f);
-  bus = gst_element_get_bus (pipeline);
-  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED, "cannot decode %s", path);
-      return NULL;
-    }
-  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
-    {
-      g_autoptr (GError) gerr = NULL;
-      gst_message_parse_error (msg, &gerr, NULL);
-      gst_element_set_state (pipeline, GST_STATE_NULL);
-      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED, "cannot fingerprint: %s",
-                   gerr->message);
-      return NULL;
-    }
+  if (!reel_branch_decode (pipeline, path, G_CALLBACK (on_pad_added), &f, "fingerprint", error))
+    return NULL;
   gst_element_query_position (pipeline, GST_FORMAT_TIME, &duration);
   out = json_object_new ();
   json_object_set_int_member (out, "duration_ns", MAX (duration, 0));

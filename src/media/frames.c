@@ -65,41 +65,15 @@ reel_frames_sample (const char *path, const char *dir, guint interval_s, guint m
                     GError **error)
 {
   g_autoptr (GstElement) pipeline = gst_pipeline_new ("frames");
-  GstElement *src = gst_element_factory_make ("filesrc", NULL);
-  GstElement *decode = gst_element_factory_make ("decodebin", NULL);
   g_autofree char *location = g_build_filename (dir, REEL_FRAMES_PATTERN, NULL);
   Frames f = { pipeline, location, MAX (interval_s, 1), max_frames, FALSE };
-  g_autoptr (GstBus) bus = NULL;
-  g_autoptr (GstMessage) msg = NULL;
   g_autoptr (GDir) d = NULL;
   JsonObject *out;
   guint n = 0;
 
-  if (!src || !decode)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "GStreamer lacks filesrc or decodebin");
-      return NULL;
-    }
-  g_object_set (src, "location", path, NULL);
-  gst_bin_add_many (GST_BIN (pipeline), src, decode, NULL);
-  gst_element_link (src, decode);
-  g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), &f);
-  bus = gst_element_get_bus (pipeline);
-  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED, "cannot decode %s", path);
-      return NULL;
-    }
-  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (!reel_branch_decode (pipeline, path, G_CALLBACK (on_pad_added), &f, "sample frames", error))
+    return NULL;
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
-    {
-      g_autoptr (GError) gerr = NULL;
-      gst_message_parse_error (msg, &gerr, NULL);
-      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED, "cannot sample frames: %s",
-                   gerr->message);
-      return NULL;
-    }
   if ((d = g_dir_open (dir, 0, NULL)))
     while (g_dir_read_name (d))
       n++;
