@@ -124,13 +124,20 @@ reel_projections (void)
   /* The order of the single projection of earlier versions, so a log
    * projects exactly as it did while some projections still read others'
    * tables. */
-  static const ReelProjection *const all[] = { &subscriptions_projection, &channels_projection,
-                                               &notifications_projection, &comments_projection,
-                                               &search_projection,        &audit_projection,
-                                               &quotas_projection,        &reports_projection,
-                                               &users_projection,         &invites_projection,
-                                               &videos_projection,        &live_projection,
-                                               &works_projection,         NULL };
+  static const ReelProjection *const all[] = { &subscriptions_projection,
+                                               &channels_projection,
+                                               &notifications_projection,
+                                               &comments_projection,
+                                               &search_projection,
+                                               &audit_projection,
+                                               &quotas_projection,
+                                               &reports_projection,
+                                               &users_projection,
+                                               &invites_projection,
+                                               &videos_projection,
+                                               &live_projection,
+                                               &works_projection, /* app/checks/works.h */
+                                               NULL };
   return all;
 }
 

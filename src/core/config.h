@@ -55,60 +55,55 @@ typedef enum
 
 typedef struct
 {
-  char *data_dir;              /* reeld.data_dir */
-  char *listen_host;           /* reeld.listen (host part) */
-  guint16 listen_port;         /* reeld.listen (port part; 0 = pick a free one) */
-  guint roles;                 /* reeld.roles: ReelRole bits */
-  char *nats_url;              /* nats.url: NULL = start an embedded nats-server */
-  char *nats_server_binary;    /* nats.server_binary */
-  guint stream_replicas;       /* nats.replicas */
-  char *nats_sync;             /* nats.sync: "default", "always" or an interval ("1s") */
-  char *nats_token;            /* nats.token (external servers) */
-  char *nats_credentials;      /* nats.credentials: a .creds file (external servers) */
-  char *nats_tls_ca;           /* nats.tls_ca: PEM CA bundle to trust */
-  char *nats_tls_cert;         /* nats.tls_cert: PEM client certificate */
-  char *nats_tls_key;          /* nats.tls_key: its private key */
-  guint64 http_max_body;       /* http.max_body_bytes for JSON requests */
-  char *www_dir;               /* http.www_dir: the web UI's files */
-  gint64 session_ttl_s;        /* auth.session_ttl_seconds */
-  guint write_wait_ms;         /* projector.write_wait_ms: read-your-writes bound */
-  guint64 upload_max;          /* uploads.max_bytes: largest video accepted */
-  guint64 multipart_max;       /* uploads.multipart_max_bytes: one-shot POST limit */
-  guint segment_s;             /* media.segment_seconds */
-  guint chunk_segments;        /* media.chunk_segments: segments per transcode chunk */
-  guint first_chunk_segments;  /* media.first_chunk_segments: segments in chunk 0 */
-  guint warmup_segments;       /* media.warmup_segments: encoded before a chunk, not kept */
-  ReelLadder ladder;           /* media.ladder: NAME:HEIGHT:KBPS,..., parsed */
-  char *x264_preset;           /* media.x264_preset */
-  guint x264_threads;          /* media.x264_threads: x264 threads per rung */
-  char *x264_options;          /* media.x264_options: more x264 options, or NULL */
-  guint max_duration_s;        /* media.max_duration_seconds: longest video accepted */
-  guint64 max_frames;          /* media.max_frames: duration x frame rate */
-  guint max_width;             /* media.max_width: the picture's longer side */
-  guint max_height;            /* media.max_height: its shorter side */
-  guint max_chunks;            /* media.max_chunks: chunk jobs one video may queue */
-  guint job_timeout_s;         /* media.job_timeout_seconds: a media child's base deadline */
-  guint job_timeout_factor;    /* media.job_timeout_factor: + this per second of media */
-  guint memory_limit_mb;       /* media.memory_limit_mb: a media child's address space; 0 = none */
-  guint worker_concurrency;    /* worker.concurrency: pipelines at once */
-  guint job_attempts;          /* jobs.max_attempts */
-  gboolean checks_enabled;     /* checks.enabled: checks before publishing (app/checks/checks.h) */
-  guint copyright_min_seconds; /* checks.copyright_min_seconds: shortest match that counts */
-  char *
-      classifier_command; /* checks.classifier_command: the adult-content classifier; NULL = none */
-  double adult_threshold; /* checks.adult_threshold: a frame scoring this holds the video */
-  guint job_ack_wait_s;   /* jobs.ack_wait_seconds */
-  guint comment_rate_limit; /* comments.rate_limit: comments per author per window */
-  guint comment_window_s;   /* comments.rate_window_seconds */
-  guint cdn_min_subs;       /* cdn.min_subscribers */
-  char *cdn_base_url;       /* cdn.base_url: NULL = no CDN */
-  char *cdn_origin_dir;     /* cdn.origin_dir: NULL = no CDN */
-  char *smtp_url;           /* smtp.url: NULL = no email */
-  char *smtp_from;          /* smtp.from */
-  char *smtp_username;      /* smtp.username (optional) */
-  char *smtp_password;      /* smtp.password (optional) */
-  guint cleanup_grace_s;    /* cleanup.grace_seconds */
-  guint cleanup_interval_s; /* cleanup.interval_seconds */
+  char *data_dir;             /* reeld.data_dir */
+  char *listen_host;          /* reeld.listen (host part) */
+  guint16 listen_port;        /* reeld.listen (port part; 0 = pick a free one) */
+  guint roles;                /* reeld.roles: ReelRole bits */
+  char *nats_url;             /* nats.url: NULL = start an embedded nats-server */
+  char *nats_server_binary;   /* nats.server_binary */
+  guint stream_replicas;      /* nats.replicas */
+  char *nats_sync;            /* nats.sync: "default", "always" or an interval ("1s") */
+  char *nats_token;           /* nats.token (external servers) */
+  char *nats_credentials;     /* nats.credentials: a .creds file (external servers) */
+  char *nats_tls_ca;          /* nats.tls_ca: PEM CA bundle to trust */
+  char *nats_tls_cert;        /* nats.tls_cert: PEM client certificate */
+  char *nats_tls_key;         /* nats.tls_key: its private key */
+  guint64 http_max_body;      /* http.max_body_bytes for JSON requests */
+  char *www_dir;              /* http.www_dir: the web UI's files */
+  gint64 session_ttl_s;       /* auth.session_ttl_seconds */
+  guint write_wait_ms;        /* projector.write_wait_ms: read-your-writes bound */
+  guint64 upload_max;         /* uploads.max_bytes: largest video accepted */
+  guint64 multipart_max;      /* uploads.multipart_max_bytes: one-shot POST limit */
+  guint segment_s;            /* media.segment_seconds */
+  guint chunk_segments;       /* media.chunk_segments: segments per transcode chunk */
+  guint first_chunk_segments; /* media.first_chunk_segments: segments in chunk 0 */
+  guint warmup_segments;      /* media.warmup_segments: encoded before a chunk, not kept */
+  ReelLadder ladder;          /* media.ladder: NAME:HEIGHT:KBPS,..., parsed */
+  char *x264_preset;          /* media.x264_preset */
+  guint x264_threads;         /* media.x264_threads: x264 threads per rung */
+  char *x264_options;         /* media.x264_options: more x264 options, or NULL */
+  guint max_duration_s;       /* media.max_duration_seconds: longest video accepted */
+  guint64 max_frames;         /* media.max_frames: duration x frame rate */
+  guint max_width;            /* media.max_width: the picture's longer side */
+  guint max_height;           /* media.max_height: its shorter side */
+  guint max_chunks;           /* media.max_chunks: chunk jobs one video may queue */
+  guint job_timeout_s;        /* media.job_timeout_seconds: a media child's base deadline */
+  guint job_timeout_factor;   /* media.job_timeout_factor: + this per second of media */
+  guint memory_limit_mb;      /* media.memory_limit_mb: a media child's address space; 0 = none */
+  guint worker_concurrency;   /* worker.concurrency: pipelines at once */
+  guint job_attempts;         /* jobs.max_attempts */
+  guint job_ack_wait_s;       /* jobs.ack_wait_seconds */
+  guint comment_rate_limit;   /* comments.rate_limit: comments per author per window */
+  guint comment_window_s;     /* comments.rate_window_seconds */
+  guint cdn_min_subs;         /* cdn.min_subscribers */
+  char *cdn_base_url;         /* cdn.base_url: NULL = no CDN */
+  char *cdn_origin_dir;       /* cdn.origin_dir: NULL = no CDN */
+  char *smtp_url;             /* smtp.url: NULL = no email */
+  char *smtp_from;            /* smtp.from */
+  char *smtp_username;        /* smtp.username (optional) */
+  char *smtp_password;        /* smtp.password (optional) */
+  guint cleanup_grace_s;      /* cleanup.grace_seconds */
+  guint cleanup_interval_s;   /* cleanup.interval_seconds */
 
   /* Viewer actions (app/analytics/actions.h) and the projections built from them. */
   guint actions_batch_max;            /* actions.batch_max: events in one POST */
@@ -153,9 +148,14 @@ typedef struct
   ReelRegistrationPolicy registration; /* auth.registration */
   gint64 invite_ttl_s;                 /* auth.invite_ttl_seconds */
   gint64 reset_ttl_s;                  /* auth.password_reset_ttl_seconds */
-  guint64 quota_bytes;                 /* uploads.quota_bytes: per user, 0 = none */
-  guint64 daily_quota_bytes;           /* uploads.daily_quota_bytes: per user per 24 h, 0 = none */
+  guint64 quota_bytes;       /* uploads.quota_bytes: per user, 0 = none */
+  guint64 daily_quota_bytes; /* uploads.daily_quota_bytes: per user per 24 h, 0 = none */
   char *public_url; /* http.public_url: how people reach the site (links in emails), or NULL */
+  /* checks.*: the checks before publishing (app/checks/checks.h) */
+  gboolean checks_enabled;     /* checks.enabled */
+  guint copyright_min_seconds; /* checks.copyright_min_seconds: shortest match that counts */
+  char *classifier_command;    /* checks.classifier_command: NULL = none (adult check skipped) */
+  double adult_threshold;      /* checks.adult_threshold: a frame scoring this holds the video */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);
