@@ -99,7 +99,10 @@ reel_moderation_block (ReelBus *bus, ReelStore *store, const char *const *admins
       return FALSE;
     if (!(v = reel_videos_require (txn, video_id, error)))
       return FALSE;
-    blocked = v->moderation == REEL_MODERATION_BLOCKED;
+    /* A video a check held is unblocked (published) or blocked by the
+     * same two routes: the moderator's decision (app/checks/checks.h). */
+    blocked
+        = block ? v->moderation == REEL_MODERATION_BLOCKED : v->moderation != REEL_MODERATION_NONE;
     owner = g_strdup (v->owner);
   }
   if (blocked == block)

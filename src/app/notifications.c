@@ -78,6 +78,10 @@ about_video (const char *type, const ReelVideo *video)
  *   "c:" comment id             -> its author    a comment that exists
  *   "v:" video id               -> {owner, title, announced, failure_notified}
  *   "f:" channel \0 subscriber -> ""            who follows whom
+ *   "k:" video id               -> {pending: [check names], published}
+ *                                  a video given checks before publishing
+ *                                  (app/checks/checks.h): those not yet
+ *                                  passed, and whether it was announced
  * each kept from the same events, with the same checks, as the projection
  * that owns that record (users, comments, videos, subscriptions). */
 
@@ -85,6 +89,7 @@ about_video (const char *type, const ReelVideo *video)
 #define MEMORY_COMMENT "c:"
 #define MEMORY_VIDEO "v:"
 #define MEMORY_FOLLOWER "f:"
+#define MEMORY_CHECKS "k:"
 
 static GBytes *
 memory_key (const char *kind, const char *a, const char *b)
@@ -202,7 +207,9 @@ remember (ReelTxn *txn, const ReelEvent *ev, GError **error)
     {
       g_autoptr (GBytes) key
           = id && reel_id_valid (id) ? memory_key (MEMORY_VIDEO, id, NULL) : NULL;
-      return !key || memory_del (txn, key, error);
+      g_autoptr (GBytes) checks
+          = id && reel_id_valid (id) ? memory_key (MEMORY_CHECKS, id, NULL) : NULL;
+      return !key || (memory_del (txn, key, error) && memory_del (txn, checks, error));
     }
   if (g_str_equal (ev->type, "comment.deleted"))
     {
@@ -252,13 +259,149 @@ notify_subscriber (const guint8 *key, gsize key_len, const guint8 *value, gsize 
   return !name || notify (f->txn, name, f->ev, rec, &f->error);
 }
 
+/* Tells the channel's subscribers of a video the lists show
+ * (app/video/visibility.h). */
+static gboolean
+fan_out (ReelTxn *txn, const ReelEvent *ev, const ReelVideo *video, GError **error)
+{
+  g_autoptr (GBytes) followers = NULL;
+  FanOut f = { txn, ev, video, NULL };
+  if (!reel_video_is_listed (video))
+    return TRUE;
+  followers = memory_key (MEMORY_FOLLOWER, video->owner, "");
+  if (!reel_txn_scan (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (followers, NULL),
+                      g_bytes_get_size (followers), NULL, 0, FALSE, notify_subscriber, &f, error)
+      || f.error)
+    {
+      if (f.error)
+        g_propagate_error (error, f.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The checks memory of a video, or NULL when it was given none. */
+static JsonObject *
+memory_checks (ReelTxn *txn, const char *id)
+{
+  g_autoptr (GBytes) key = memory_key (MEMORY_CHECKS, id, NULL);
+  return reel_txn_get_json (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (key, NULL),
+                            g_bytes_get_size (key), NULL);
+}
+
+static gboolean
+memory_put_checks (ReelTxn *txn, const char *id, JsonObject *checks, GError **error)
+{
+  g_autoptr (GBytes) key = memory_key (MEMORY_CHECKS, id, NULL);
+  return reel_txn_put_json (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (key, NULL),
+                            g_bytes_get_size (key), checks, error);
+}
+
+static JsonArray *
+pending_of (JsonObject *checks)
+{
+  JsonNode *n = json_object_get_member (checks, "pending");
+  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+static gboolean
+pending_has (JsonArray *pending, const char *name)
+{
+  for (guint i = 0; pending && i < json_array_get_length (pending); i++)
+    if (g_strcmp0 (json_array_get_string_element (pending, i), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The video is published (ready, every check passed): its owner hears it
+ * (unless owner_told: the event told them already) and so do its
+ * subscribers, once. */
+static gboolean
+publish (ReelTxn *txn, const ReelEvent *ev, const ReelVideo *video, JsonObject *checks,
+         gboolean owner_told, GError **error)
+{
+  g_autoptr (JsonObject) rec = NULL;
+  if (json_object_get_boolean_member_with_default (checks, "published", FALSE))
+    return TRUE;
+  json_object_set_boolean_member (checks, "published", TRUE);
+  if (!memory_put_checks (txn, video->id, checks, error))
+    return FALSE;
+  rec = about_video ("video_published", video);
+  return (owner_told || notify (txn, video->owner, ev, rec, error))
+         && fan_out (txn, ev, video, error);
+}
+
+/* video.checks_requested, video.checked: the owner hears of a hold or a
+ * block with its reason, and of the publication once the last check
+ * passes on a ready video. */
+static gboolean
+apply_checks (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *id = reel_videos_event_id (ev, error);
+  g_autoptr (ReelVideo) video = NULL;
+  g_autoptr (JsonObject) checks = NULL, rec = NULL;
+  const char *name;
+  ReelCheckState state;
+  JsonArray *pending;
+  gboolean ready = FALSE, failed = FALSE;
+
+  if (!id)
+    return FALSE;
+  if (!(video = memory_video (txn, id, &ready, &failed)))
+    return TRUE;
+  checks = memory_checks (txn, id);
+  if (g_str_equal (ev->type, "video.checks_requested"))
+    {
+      JsonNode *n = json_object_get_member (ev->data, "checks");
+      if (checks || !n || !JSON_NODE_HOLDS_ARRAY (n))
+        return TRUE; /* asked again by a retried ingest: nothing new */
+      checks = json_object_new ();
+      json_object_set_array_member (checks, "pending", json_node_dup_array (n));
+      json_object_set_boolean_member (checks, "published", FALSE);
+      return memory_put_checks (txn, id, checks, error);
+    }
+  name = json_object_get_string_member_with_default (ev->data, "name", "");
+  if (!checks
+      || !reel_check_state_from_name (
+          json_object_get_string_member_with_default (ev->data, "state", NULL), &state)
+      || state == REEL_CHECK_PENDING)
+    return TRUE;
+  pending = pending_of (checks);
+  if (state == REEL_CHECK_PASSED || state == REEL_CHECK_SKIPPED)
+    {
+      g_autoptr (JsonArray) left = json_array_new ();
+      if (!pending_has (pending, name))
+        return TRUE;
+      for (guint i = 0; i < json_array_get_length (pending); i++)
+        if (g_strcmp0 (json_array_get_string_element (pending, i), name) != 0)
+          json_array_add_string_element (left, json_array_get_string_element (pending, i));
+      json_object_set_array_member (checks, "pending", json_array_ref (left));
+      if (!memory_put_checks (txn, id, checks, error))
+        return FALSE;
+      return json_array_get_length (left) > 0 || !ready
+             || publish (txn, ev, video, checks, FALSE, error);
+    }
+  /* Held or blocked: it waits for a moderator (again, for a published
+   * video a new work matches). */
+  if (!pending_has (pending, name))
+    {
+      json_array_add_string_element (pending, name);
+      if (!memory_put_checks (txn, id, checks, error))
+        return FALSE;
+    }
+  rec = about_video (state == REEL_CHECK_HELD ? "video_held" : "video_blocked", video);
+  json_object_set_string_member (
+      rec, "reason", json_object_get_string_member_with_default (ev->data, "detail", ""));
+  return notify (txn, video->owner, ev, rec, error);
+}
+
 static gboolean
 apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   const char *id = reel_videos_event_id (ev, error);
   g_autoptr (ReelVideo) video = NULL;
   g_autoptr (JsonObject) rec = NULL;
-  g_autoptr (GBytes) followers = NULL;
+  g_autoptr (JsonObject) checks = NULL;
   gboolean ready = FALSE, failed = FALSE;
   const char *owner;
 
@@ -281,23 +424,19 @@ apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
   /* video.ready: once. */
   if (ready)
     return TRUE;
+  checks = memory_checks (txn, id);
   rec = about_video ("video_ready", video);
+  /* With checks: published now if they all passed (the owner's
+   * video_ready says so), else when the last one does (apply_checks). */
+  if (checks)
+    json_object_set_boolean_member (rec, "published",
+                                    json_array_get_length (pending_of (checks)) == 0);
   if (!memory_put_video (txn, video, TRUE, failed, error) || !notify (txn, owner, ev, rec, error))
     return FALSE;
-  /* Subscribers hear only of videos the lists show (app/video/visibility.h). */
-  if (!reel_video_is_listed (video))
-    return TRUE;
-  FanOut f = { txn, ev, video, NULL };
-  followers = memory_key (MEMORY_FOLLOWER, owner, "");
-  if (!reel_txn_scan (txn, REEL_DB_NOTIFY_MEMORY, g_bytes_get_data (followers, NULL),
-                      g_bytes_get_size (followers), NULL, 0, FALSE, notify_subscriber, &f, error)
-      || f.error)
-    {
-      if (f.error)
-        g_propagate_error (error, f.error);
-      return FALSE;
-    }
-  return TRUE;
+  if (checks)
+    return json_array_get_length (pending_of (checks)) > 0
+           || publish (txn, ev, video, checks, TRUE, error);
+  return fan_out (txn, ev, video, error);
 }
 
 /* video.blocked, video.unblocked: the owner hears it, with the reason. */
@@ -307,7 +446,7 @@ apply_block (ReelTxn *txn, const ReelEvent *ev, GError **error)
   const char *id = reel_videos_event_id (ev, error);
   gboolean blocked = g_str_equal (ev->type, "video.blocked");
   g_autoptr (ReelVideo) video = NULL;
-  g_autoptr (JsonObject) rec = NULL;
+  g_autoptr (JsonObject) rec = NULL, checks = NULL;
   gboolean ready = FALSE, failed = FALSE;
 
   if (!id)
@@ -318,7 +457,16 @@ apply_block (ReelTxn *txn, const ReelEvent *ev, GError **error)
   if (blocked)
     json_object_set_string_member (
         rec, "reason", json_object_get_string_member_with_default (ev->data, "reason", ""));
-  return notify (txn, video->owner, ev, rec, error);
+  if (!notify (txn, video->owner, ev, rec, error))
+    return FALSE;
+  /* A moderator's unblock clears the checks that held the video
+   * (app/checks/checks.h): a ready one is published now. */
+  if (blocked || !(checks = memory_checks (txn, id)))
+    return TRUE;
+  json_object_set_array_member (checks, "pending", json_array_new ());
+  if (!memory_put_checks (txn, id, checks, error))
+    return FALSE;
+  return !ready || publish (txn, ev, video, checks, TRUE, error);
 }
 
 /* Marks one notification read, counting it in *marked; absent and already
@@ -490,6 +638,8 @@ reel_notifications_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return apply_video (txn, ev, error);
   if (g_str_equal (ev->type, "video.blocked") || g_str_equal (ev->type, "video.unblocked"))
     return apply_block (txn, ev, error);
+  if (g_str_equal (ev->type, "video.checks_requested") || g_str_equal (ev->type, "video.checked"))
+    return apply_checks (txn, ev, error);
   if (g_str_equal (ev->type, "notification.read"))
     return apply_read (txn, ev, error);
   if (g_str_equal (ev->type, "user.deleted"))

@@ -7,6 +7,7 @@
 #include "app/analytics/related.h"
 #include "app/analytics/views.h"
 #include "app/channels.h"
+#include "app/checks/works.h"
 #include "app/comments.h"
 #include "app/notifications.h"
 #include "app/search/search.h"
@@ -55,6 +56,7 @@ static const ReelDb users_dbs[]
 static const ReelDb videos_dbs[] = { REEL_DB_VIDEOS, REEL_DB_CHUNKS, REEL_DB_VIDEOS_UNANNOUNCED };
 static const ReelDb live_dbs[] = { REEL_DB_LIVE };
 static const ReelProjectionRows live_rows[] = { { REEL_DB_META, META_LIVE } };
+static const ReelDb works_dbs[] = { REEL_DB_WORKS, REEL_DB_WORK_INDEX, REEL_DB_VIDEO_PRINTS };
 
 /* The users projection: accounts, sessions, password resets, email
  * verifications, and the
@@ -118,6 +120,7 @@ PROJECTION_NO_ROWS (invites, invites_dbs, invites_apply, 1);
 PROJECTION_NO_ROWS (users, users_dbs, users_apply, 1);
 PROJECTION_NO_ROWS (videos, videos_dbs, videos_apply, 1);
 PROJECTION (live, live_dbs, live_rows, live_apply, 1);
+PROJECTION_NO_ROWS (works, works_dbs, reel_works_apply, 1);
 
 const ReelProjection *const *
 reel_projections (void)
@@ -137,6 +140,7 @@ reel_projections (void)
                                                &invites_projection,
                                                &videos_projection,
                                                &live_projection,
+                                               &works_projection, /* app/checks/works.h */
                                                NULL };
   return all;
 }

@@ -102,7 +102,6 @@ reel_client_json (ReelClient *c, const char *method, const char *path, JsonObjec
 {
   g_autofree char *url = reel_client_url (c, path);
   g_autoptr (SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr (GBytes) answer = NULL;
 
   *out = NULL;
   if (!msg)
@@ -110,13 +109,21 @@ reel_client_json (ReelClient *c, const char *method, const char *path, JsonObjec
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "\"%s\" is not a server URL", url);
       return 0;
     }
-  reel_client_authorize (c, msg);
   if (body)
     {
       g_autofree char *text = reel_json_object_to_string (body);
       g_autoptr (GBytes) b = g_bytes_new_take (g_steal_pointer (&text), strlen (text));
       soup_message_set_request_body_from_bytes (msg, "application/json", b);
     }
+  return reel_client_send (c, msg, out, error);
+}
+
+guint
+reel_client_send (ReelClient *c, SoupMessage *msg, JsonNode **out, GError **error)
+{
+  g_autoptr (GBytes) answer = NULL;
+  *out = NULL;
+  reel_client_authorize (c, msg);
   answer = soup_session_send_and_read (c->session, msg, NULL, error);
   if (!answer)
     {

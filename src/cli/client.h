@@ -43,6 +43,9 @@ guint reel_client_json (ReelClient *c, const char *method, const char *path, Jso
                         JsonNode **out, GError **error);
 
 /* The JSON of an answer's body, or NULL when it has none (or not JSON). */
+/* Sends msg (authorized) and parses the answer as reel_client_json does. */
+guint reel_client_send (ReelClient *c, SoupMessage *msg, JsonNode **out, GError **error);
+
 JsonNode *reel_client_parse_answer (GBytes *body);
 
 /* The message of an API error answer ({"error":{"message":...}}), or a

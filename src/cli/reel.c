@@ -4,6 +4,9 @@
  *   reel status ID               a video's state and where to watch it
  *   reel privacy ID LEVEL        public, unlisted or private (the owner)
  *   reel admin ACTION ARGS...    moderation and administration (cli/admin.h)
+ *   reel checks ID               a video's checks before publishing (owner)
+ *   reel works add FILE --title T [--rights-holder R]
+ *                                register a protected work (admins)
  *   reel pipeline NAME --video ID [--chunk N]
  *                                the exact gst-launch line a worker runs
  *   reel rebuild [--only NAMES]  replay the event log and viewer actions into fresh
@@ -245,6 +248,120 @@ cmd_status (int argc, char **argv)
   return 0;
 }
 
+static int
+cmd_checks (int argc, char **argv)
+{
+  g_autofree char *server = NULL, *path = NULL, *token = NULL;
+  GOptionEntry entries[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, &server, "reel server", "URL" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "Bearer token (default: from reel login)",
+      "TOKEN" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx
+      = g_option_context_new ("ID - show a video's checks before publishing");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelClient) c = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  JsonObject *v;
+  JsonArray *checks;
+  guint status;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!parse (ctx, &argc, &argv, &error))
+    return fail ("checks", error);
+  if (argc != 2)
+    {
+      g_printerr ("usage: reel checks ID\n");
+      return 2;
+    }
+  /* Only the owner and moderators see the checks of an unpublished video. */
+  c = reel_client_new (server, token);
+  path = g_strdup_printf ("/api/v1/videos/%s", argv[1]);
+  status = reel_client_json (c, "GET", path, NULL, &answer, &error);
+  if (!status)
+    return fail ("checks", error);
+  if (status != SOUP_STATUS_OK || !answer || !JSON_NODE_HOLDS_OBJECT (answer))
+    {
+      g_autofree char *m = reel_client_error_message (status, answer);
+      g_printerr ("reel checks: %s\n", m);
+      return 1;
+    }
+  v = json_node_get_object (answer);
+  if (!json_object_has_member (v, "checks"))
+    {
+      printf ("no checks\n");
+      return 0;
+    }
+  checks = json_object_get_array_member (v, "checks");
+  for (guint i = 0; i < json_array_get_length (checks); i++)
+    {
+      JsonObject *k = json_array_get_object_element (checks, i);
+      printf ("%-10s %-8s %s\n", json_object_get_string_member_with_default (k, "name", ""),
+              json_object_get_string_member_with_default (k, "state", ""),
+              json_object_get_string_member_with_default (k, "detail", ""));
+    }
+  return 0;
+}
+
+static int
+cmd_works (int argc, char **argv)
+{
+  g_autofree char *server = NULL, *token = NULL, *title = NULL, *holder = NULL, *url = NULL;
+  g_autofree char *contents = NULL, *base = NULL;
+  GOptionEntry entries[] = {
+    { "title", 't', 0, G_OPTION_ARG_STRING, &title, "Title of the work", "T" },
+    { "rights-holder", 'r', 0, G_OPTION_ARG_STRING, &holder,
+      "Who holds its rights (default: the title)", "R" },
+    { "server", 's', 0, G_OPTION_ARG_STRING, &server, "reel server", "URL" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "Bearer token (default: from reel login)",
+      "TOKEN" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx
+      = g_option_context_new ("add FILE - register a protected work (admins)");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelClient) c = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (SoupMultipart) mp = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) file = NULL;
+  gsize len;
+  guint status;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!parse (ctx, &argc, &argv, &error))
+    return fail ("works", error);
+  if (argc != 3 || !g_str_equal (argv[1], "add") || !title)
+    {
+      g_printerr ("usage: reel works add FILE --title T [--rights-holder R]\n");
+      return 2;
+    }
+  if (!g_file_get_contents (argv[2], &contents, &len, &error))
+    return fail ("works", error);
+  file = g_bytes_new_take (g_steal_pointer (&contents), len);
+  base = g_path_get_basename (argv[2]);
+  mp = soup_multipart_new ("multipart/form-data");
+  soup_multipart_append_form_string (mp, "title", title);
+  soup_multipart_append_form_string (mp, "rights_holder", holder ? holder : title);
+  soup_multipart_append_form_file (mp, "file", base, "application/octet-stream", file);
+  c = reel_client_new (server, token);
+  url = reel_client_url (c, "/api/v1/admin/works");
+  msg = soup_message_new_from_multipart (url, mp);
+  status = reel_client_send (c, msg, &answer, &error);
+  if (!status)
+    return fail ("works", error);
+  if (status != SOUP_STATUS_ACCEPTED || !answer || !JSON_NODE_HOLDS_OBJECT (answer))
+    {
+      g_autofree char *m = reel_client_error_message (status, answer);
+      g_printerr ("reel works: %s\n", m);
+      return 1;
+    }
+  printf ("%s\n",
+          json_object_get_string_member_with_default (json_node_get_object (answer), "id", ""));
+  return 0;
+}
+
 /* Options shared by the commands that work on a node's data directory. */
 typedef struct
 {
@@ -394,6 +511,8 @@ static const struct
   { "status", cmd_status, "show a video's state" },
   { "privacy", reel_cli_privacy, "set a video's privacy (public, unlisted, private)" },
   { "admin", reel_cli_admin, "moderation: block, ban, roles, reports, audit..." },
+  { "checks", cmd_checks, "show a video's checks before publishing" },
+  { "works", cmd_works, "register a protected work (admins)" },
   { "pipeline", cmd_pipeline, "print the gst-launch-1.0 line of a worker's job" },
   { "rebuild", cmd_rebuild, "replay the event log into fresh read models" },
 };

@@ -199,6 +199,13 @@ reel_config_new (void)
   /* One pipeline per two cores: each pipeline's encoders use threads too. */
   cfg->worker_concurrency = MAX (1, g_get_num_processors () / 2);
   cfg->job_attempts = 3;
+  cfg->checks_enabled = TRUE;
+  /* Quotes of a few seconds (a jingle, a clip in a review) stay well
+   * under it; a copy of a song or a scene does not. */
+  cfg->copyright_min_seconds = 10;
+  /* nsfwjs's "porn" + "hentai" share: 0.8 holds what a reviewer would
+   * want to see, not beachwear. */
+  cfg->adult_threshold = 0.8;
   cfg->job_ack_wait_s = 30;
   /* Ten a minute is more than anyone types, and few enough to stop a
    * script from flooding a video. */
@@ -255,6 +262,7 @@ reel_config_free (ReelConfig *cfg)
   g_free (cfg->nats_server_binary);
   g_free (cfg->nats_sync);
   g_free (cfg->nats_token);
+  g_free (cfg->classifier_command);
   g_free (cfg->nats_credentials);
   g_free (cfg->nats_tls_ca);
   g_free (cfg->nats_tls_cert);
@@ -386,6 +394,22 @@ set_uint (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
   if (!parse_u64 (s->name, value, s->min, s->max, &n, error))
     return FALSE;
   *FIELD (s, cfg, guint) = (guint)n;
+  return TRUE;
+}
+
+/* A share in [0, 1]. */
+static gboolean
+set_fraction (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  char *end = NULL;
+  double v = g_ascii_strtod (value, &end);
+  if (!end || end == value || *end || !(v >= 0.0 && v <= 1.0))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s: \"%s\" is not a number from 0 to 1",
+                   s->name, value);
+      return FALSE;
+    }
+  *FIELD (s, cfg, double) = v;
   return TRUE;
 }
 
@@ -744,6 +768,10 @@ static const Setting settings[] = {
   { "media.memory_limit_mb", set_memory_mb, AT (memory_limit_mb) },
   { "worker.concurrency", set_uint, AT (worker_concurrency), 1, 256 },
   { "jobs.max_attempts", set_uint, AT (job_attempts), 1, 100 },
+  { "checks.enabled", set_bool, AT (checks_enabled) },
+  { "checks.copyright_min_seconds", set_uint, AT (copyright_min_seconds), 1, 3600 },
+  { "checks.classifier_command", set_optional, AT (classifier_command) },
+  { "checks.adult_threshold", set_fraction, AT (adult_threshold) },
   { "jobs.ack_wait_seconds", set_uint, AT (job_ack_wait_s), 5, 3600 },
   { "comments.rate_limit", set_uint, AT (comment_rate_limit), 1, 1000000 },
   { "comments.rate_window_seconds", set_uint, AT (comment_window_s), 1, 86400 },

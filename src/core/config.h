@@ -154,6 +154,11 @@ typedef struct
   guint64 quota_bytes;                 /* uploads.quota_bytes: per user, 0 = none */
   guint64 daily_quota_bytes;           /* uploads.daily_quota_bytes: per user per 24 h, 0 = none */
   char *public_url; /* http.public_url: how people reach the site (links in emails), or NULL */
+  /* checks.*: the checks before publishing (app/checks/checks.h) */
+  gboolean checks_enabled;     /* checks.enabled */
+  guint copyright_min_seconds; /* checks.copyright_min_seconds: shortest match that counts */
+  char *classifier_command;    /* checks.classifier_command: NULL = none (adult check skipped) */
+  double adult_threshold;      /* checks.adult_threshold: a frame scoring this holds the video */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

@@ -11,6 +11,7 @@
 #include "daemon/checkpoints.h"
 #include "daemon/projector.h"
 #include "daemon/reactor.h"
+#include "media/checker.h"
 #include "http/server.h"
 #include "media/ingest.h"
 #include "media/worker.h"
@@ -43,6 +44,7 @@ struct ReelDaemon
   ReelHttp *http;
   ReelBlobs *cdn; /* the CDN origin, when configured */
   ReelReactor *reactor;
+  ReelChecker *checker;
   ReelJanitor *janitor;
   ReelLiveIngest *live;
   ReelLivePackager *live_packager;
@@ -149,7 +151,8 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
       start_action_consumers (d, cfg, reel_action_projections (), key);
     }
   if (cfg->roles & REEL_ROLE_INGEST)
-    d->ingest = reel_ingest_start (cfg, d->bus, d->blobs);
+    d->ingest = reel_ingest_start (cfg, d->bus, d->blobs,
+                                   cfg->roles & REEL_ROLE_PROJECTOR ? d->store : NULL);
   if (cfg->roles & REEL_ROLE_WORKER)
     d->worker = reel_worker_start (cfg, d->bus, d->blobs);
   /* Side effects and clean-up need an up-to-date local projection. */
@@ -160,6 +163,8 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
           reel_daemon_stop (d);
           return NULL;
         }
+      /* Matching reads the works index: where a projection is. */
+      d->checker = reel_checker_start (cfg, d->bus, d->store, d->blobs);
       d->reactor = reel_reactor_start (cfg, d->bus, d->store, d->blobs,
                                        reel_cdn_enabled (cfg) ? d->cdn : NULL,
                                        reel_projector_watermark (d->projector));
@@ -199,6 +204,7 @@ reel_daemon_stop (ReelDaemon *d)
     reel_http_drain (d->http, DRAIN_TIMEOUT_US);
   g_clear_pointer (&d->janitor, reel_janitor_stop);
   g_clear_pointer (&d->reactor, reel_reactor_stop);
+  g_clear_pointer (&d->checker, reel_checker_stop);
   g_clear_pointer (&d->live, reel_live_ingest_stop);
   g_clear_pointer (&d->worker, reel_worker_stop);
   g_clear_pointer (&d->ingest, reel_ingest_stop);

@@ -34,6 +34,7 @@
 /* Defined in api_*.c: each adds its routes. */
 void reel_api_users_register (ReelRouter *router);
 void reel_api_admin_register (ReelRouter *router);
+void reel_api_works_register (ReelRouter *router, ReelRouter *early);
 void reel_api_health_register (ReelRouter *router);
 void reel_api_videos_register (ReelRouter *router, ReelRouter *early);
 void reel_api_playback_register (ReelRouter *router);
@@ -352,6 +353,7 @@ reel_http_add_routes (ReelRouter *router, ReelRouter *early)
 {
   reel_api_users_register (router);
   reel_api_admin_register (router);
+  reel_api_works_register (router, early);
   reel_api_videos_register (router, early);
   reel_api_playback_register (router);
   reel_api_health_register (router);

@@ -10,6 +10,10 @@
  *   {"op": "pipeline", "line": GST-LAUNCH LINE, "kind": "chunk"|"audio"|"poster",
  *    "chunk": N, "skip": "audio"|"video", "stall_timeout_s": N}
  *   {"op": "live", "line": GST-LAUNCH LINE}  one live session (below)
+ *   {"op": "fingerprint", "path": FILE, "max_seconds": N}  the copyright
+ *     check's prints (media/fingerprint.h)
+ *   {"op": "frames", "path": FILE, "dir": DIR, "interval_s": N, "max_frames": N}
+ *     JPEG frames for the adult-content check (media/frames.h)
  * The line is the one `reel pipeline` prints (media/worker.c fills it from
  * pipelines/); "skip" names the kind of decoder the job does not need.
  * It answers with JSON lines on stdout:
@@ -33,6 +37,8 @@
 #include "core/error.h"
 #include "core/fault.h"
 #include "core/json.h"
+#include "media/fingerprint.h"
+#include "media/frames.h"
 #include "media/probe.h"
 
 #include "gstnatssink.h"
@@ -455,6 +461,44 @@ run_live (JsonObject *req)
     }
 }
 
+static void
+run_fingerprint (JsonObject *req)
+{
+  g_autoptr (GError) error = NULL;
+  const char *path = json_object_get_string_member_with_default (req, "path", NULL);
+  gint64 max_seconds = json_object_get_int_member_with_default (req, "max_seconds", 0);
+  JsonObject *prints;
+
+  if (!path || max_seconds < 1 || max_seconds > G_MAXINT)
+    {
+      g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "fingerprint request lacks a path or max_seconds");
+      finish (NULL, error);
+    }
+  prints = reel_fingerprint_file (path, (guint)max_seconds, &error);
+  finish (prints, error);
+}
+
+static void
+run_frames (JsonObject *req)
+{
+  g_autoptr (GError) error = NULL;
+  const char *path = json_object_get_string_member_with_default (req, "path", NULL);
+  const char *dir = json_object_get_string_member_with_default (req, "dir", NULL);
+  gint64 interval_s = json_object_get_int_member_with_default (req, "interval_s", 0);
+  gint64 max_frames = json_object_get_int_member_with_default (req, "max_frames", 0);
+  JsonObject *out;
+  if (!path || !dir || interval_s < 1 || interval_s > 3600 || max_frames < 1
+      || max_frames > G_MAXINT)
+    {
+      g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "frames request lacks a path, dir, interval_s or max_frames");
+      finish (NULL, error);
+    }
+  out = reel_frames_sample (path, dir, (guint)interval_s, (guint)max_frames, &error);
+  finish (out, error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -482,6 +526,10 @@ main (int argc, char **argv)
     run_pipeline (req);
   else if (g_str_equal (op, "live"))
     run_live (req);
+  else if (g_str_equal (op, "fingerprint"))
+    run_fingerprint (req);
+  else if (g_str_equal (op, "frames"))
+    run_frames (req);
   g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "unknown request \"%s\"", op);
   finish (NULL, error);
 }

@@ -1,5 +1,7 @@
 /* See ingest.h. */
 #include "media/ingest.h"
+#include "app/checks/checks.h"
+#include "app/checks/works.h"
 #include "app/video/lifecycle.h"
 #include "app/video/record.h"
 #include "app/video/videos.h"
@@ -7,6 +9,7 @@
 #include "bus/jobs.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "media/checker.h"
 #include "media/child.h"
 #include "store/blob_cache.h"
 #include "media/plan.h"
@@ -30,6 +33,7 @@ struct ReelIngest
   const ReelConfig *cfg;
   ReelBus *bus;
   ReelBlobs *blobs;
+  ReelStore *store; /* NULL: no local projection */
   ReelMediaCaps caps;
   ReelJobWorker *worker;
 };
@@ -150,6 +154,46 @@ probe (ReelIngest *in, const ReelJob *job, const char *path, GError **error)
   return result ? reel_probe_from_json (result, error) : NULL;
 }
 
+/* Asks for the checks and queues their job. With no protected work
+ * registered, the copyright check passes here and now, before the plan
+ * (so before the video can be ready): nothing can match, and publishing
+ * must not wait for a job. The job still records the prints, for works
+ * registered later (the backfill). Only a node whose projection is local
+ * can tell the library is empty. */
+static gboolean
+request_checks (ReelIngest *in, const char *id, const char *original, GError **error)
+{
+  gboolean library_empty = FALSE;
+  if (in->store)
+    {
+      g_autoptr (ReelTxn) txn = reel_store_begin (in->store, FALSE, error);
+      if (!txn)
+        return FALSE;
+      library_empty = !reel_works_any (txn);
+    }
+  gboolean classifier = in->cfg->classifier_command != NULL;
+  const char *wanted[3] = { NULL };
+  guint n = 0;
+  /* A check decided here is reported alone: the record gets it in one
+   * step, so the video is never hidden for a check that cannot find
+   * anything (copyright with no work) or cannot run (adult with no
+   * classifier: skipped, with the reason). */
+  if (!library_empty)
+    wanted[n++] = REEL_CHECK_COPYRIGHT;
+  if (classifier)
+    wanted[n++] = REEL_CHECK_ADULT;
+  return (n == 0 || reel_checks_request (in->bus, id, wanted, error))
+         && (!library_empty
+             || reel_checks_report (in->bus, id, REEL_CHECK_COPYRIGHT, REEL_CHECK_PASSED,
+                                    "no protected work is registered", NULL, error))
+         && (classifier
+             || reel_checks_report (in->bus, id, REEL_CHECK_ADULT, REEL_CHECK_SKIPPED,
+                                    "no classifier is configured (checks.classifier_command)", NULL,
+                                    error))
+         && reel_checker_queue_video (in->bus, id, original, !library_empty, error)
+         && (!classifier || reel_checker_queue_adult (in->bus, id, original, error));
+}
+
 static gboolean
 run_ingest (const ReelJob *job, gpointer data, GError **error)
 {
@@ -209,6 +253,11 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
                    "the ingest was cancelled (the video was deleted)");
       return FALSE;
     }
+  /* The checks are asked for before the plan, so the record lists them
+   * (pending) long before the video can be ready; they run beside the
+   * transcode (app/checks/checks.h). */
+  if (in->cfg->checks_enabled && !request_checks (in, id, original, error))
+    return FALSE;
   /* The plan is in the log before any job exists, so the lifecycle always
    * knows what it is assembling. */
   return reel_events_publish (in->bus, subject, "video.probed", 1, NULL, ev, FALSE, NULL, error)
@@ -228,9 +277,10 @@ give_up_ingest (const ReelJob *job, const GError *error, gpointer data)
 }
 
 ReelIngest *
-reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
+reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs, ReelStore *store)
 {
   ReelIngest *in = g_new0 (ReelIngest, 1);
+  in->store = store;
   ReelJobWorkerConfig wc = { 0 };
   in->cfg = cfg;
   in->bus = bus;

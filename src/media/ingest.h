@@ -14,6 +14,7 @@
 #include "bus/bus.h"
 #include "core/config.h"
 #include "store/blobs.h"
+#include "store/store.h"
 
 #include <json-glib/json-glib.h>
 
@@ -21,7 +22,10 @@ G_BEGIN_DECLS
 
 typedef struct ReelIngest ReelIngest;
 
-ReelIngest *reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs);
+/* store: this node's projection, or NULL when it keeps none (then every
+ * copyright check waits for its job; see run_ingest). */
+ReelIngest *reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs,
+                               ReelStore *store);
 void reel_ingest_stop (ReelIngest *ingest);
 
 /* The job a worker gets for kind ("chunk", "audio", "poster"; chunk is the

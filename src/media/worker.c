@@ -142,8 +142,8 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
   return reel_pipeline_fill (tpl, v, raw, error);
 }
 
-static void
-remove_dir (const char *dir)
+void
+reel_worker_remove_dir (const char *dir)
 {
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   const char *name;
@@ -294,7 +294,7 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
   line = reel_worker_pipeline (w->cfg, kind, d, source, dir, error);
   if (!line)
     {
-      remove_dir (dir);
+      reel_worker_remove_dir (dir);
       return NULL;
     }
   reel_media_limits_for (w->cfg, job_media_ns (w, kind, d, &what), &limits);
@@ -310,7 +310,7 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
     json_object_set_int_member (request, "chunk", json_object_get_int_member (d, "chunk"));
   if (!(result = reel_media_child_run (request, &limits, what, job, error)))
     {
-      remove_dir (dir);
+      reel_worker_remove_dir (dir);
       return NULL;
     }
   return g_steal_pointer (&dir);
@@ -400,7 +400,7 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
     }
   ok = announce_chunk (w, "chunk.transcoded", done, error);
 out:
-  remove_dir (dir);
+  reel_worker_remove_dir (dir);
   return ok;
 }
 
@@ -428,7 +428,7 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
   g_ptr_array_add (done->renditions, out);
   ok = announce_chunk (w, "audio.transcoded", done, error);
 out:
-  remove_dir (dir);
+  reel_worker_remove_dir (dir);
   return ok;
 }
 
@@ -462,7 +462,7 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   json_object_set_int_member (ev, "height", json_object_get_int_member (d, "height"));
   ok = announce (w, video, "video.poster", ev, error);
 out:
-  remove_dir (dir);
+  reel_worker_remove_dir (dir);
   return ok;
 }
 

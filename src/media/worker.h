@@ -35,4 +35,7 @@ void reel_worker_stop (ReelWorker *worker);
 char *reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job,
                             const char *source_path, const char *out_dir, GError **error);
 
+/* Removes a work directory of plain files (a job's scratch space). */
+void reel_worker_remove_dir (const char *dir);
+
 G_END_DECLS

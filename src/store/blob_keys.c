@@ -5,6 +5,12 @@
 #define VIDEOS "videos"
 
 char *
+reel_blob_key_work (const char *work_id)
+{
+  return g_strconcat ("works/", work_id, NULL);
+}
+
+char *
 reel_blob_key_original (const char *video_id)
 {
   return g_strconcat (ORIGINALS "/", video_id, NULL);

@@ -1,6 +1,8 @@
 /* The layout of a video's blobs: the one place their keys are spelled.
  *
  *   originals/<video>                        the upload, as received
+ *   works/<work>                             a protected work's file
+ *                                            (app/checks/works.h)
  *   videos/<video>/<file>                    the poster (poster.jpg)
  *   videos/<video>/<rendition>/<file>        CMAF segments of one rendition:
  *                                            init-<chunk>.mp4 or init.mp4,
@@ -20,6 +22,8 @@ G_BEGIN_DECLS
 #define REEL_POSTER_FILE "poster.jpg"
 
 char *reel_blob_key_original (const char *video_id);
+/* A protected work's file. */
+char *reel_blob_key_work (const char *work_id);
 /* videos/<video>/<file>: a file of the video as a whole (the poster). */
 char *reel_blob_key_video_file (const char *video_id, const char *file);
 /* videos/<video>/<rendition>/<file>. */

@@ -52,6 +52,9 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_EMAIL_VERIFICATIONS] = "email_verifications",
   [REEL_DB_HISTORY] = "history",
   [REEL_DB_HISTORY_ORDER] = "history_order",
+  [REEL_DB_WORKS] = "works",
+  [REEL_DB_WORK_INDEX] = "work_index",
+  [REEL_DB_VIDEO_PRINTS] = "video_prints",
 };
 
 struct ReelStore

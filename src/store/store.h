@@ -67,6 +67,9 @@ typedef enum
   REEL_DB_EMAIL_VERIFICATIONS, /* hex(token hash) -> email verification (JSON, app/users.h) */
   REEL_DB_HISTORY,             /* viewer \0 video id -> last position (app/analytics/history.h) */
   REEL_DB_HISTORY_ORDER, /* viewer \0 received_at \0 video id -> "" (app/analytics/history.h) */
+  REEL_DB_WORKS,         /* work id -> protected work with its prints (app/checks/works.h) */
+  REEL_DB_WORK_INDEX,    /* kind, band, value, work id, position -> "" (app/checks/works.h) */
+  REEL_DB_VIDEO_PRINTS,  /* video id -> its prints (app/checks/works.h) */
   REEL_DB_COUNT
 } ReelDb;
 

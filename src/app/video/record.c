@@ -21,6 +21,40 @@ static const char *const moderation_names[] = {
   [REEL_MODERATION_BLOCKED] = "blocked",
 };
 
+static const char *const check_state_names[] = {
+  [REEL_CHECK_PENDING] = "pending", [REEL_CHECK_PASSED] = "passed",   [REEL_CHECK_HELD] = "held",
+  [REEL_CHECK_BLOCKED] = "blocked", [REEL_CHECK_SKIPPED] = "skipped",
+};
+
+const char *
+reel_check_state_name (ReelCheckState state)
+{
+  g_return_val_if_fail ((guint)state < G_N_ELEMENTS (check_state_names), NULL);
+  return check_state_names[state];
+}
+
+gboolean
+reel_check_state_from_name (const char *name, ReelCheckState *state)
+{
+  for (guint i = 0; name && i < G_N_ELEMENTS (check_state_names); i++)
+    if (g_str_equal (name, check_state_names[i]))
+      {
+        *state = (ReelCheckState)i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+reel_check_free (ReelCheck *check)
+{
+  if (!check)
+    return;
+  g_free (check->name);
+  g_free (check->detail);
+  g_free (check);
+}
+
 const char *
 reel_video_state_name (ReelVideoState state)
 {
@@ -225,8 +259,82 @@ reel_video_free (ReelVideo *v)
   g_free (v->poster);
   g_free (v->ready_at);
   g_free (v->moderation_reason);
+  g_clear_pointer (&v->checks, g_ptr_array_unref);
   g_clear_pointer (&v->json, json_object_unref);
   g_free (v);
+}
+
+ReelCheck *
+reel_video_check (const ReelVideo *video, const char *name)
+{
+  for (guint i = 0; video->checks && i < video->checks->len; i++)
+    {
+      ReelCheck *c = video->checks->pdata[i];
+      if (g_str_equal (c->name, name))
+        return c;
+    }
+  return NULL;
+}
+
+gboolean
+reel_video_checks_cleared (const ReelVideo *video)
+{
+  for (guint i = 0; video->checks && i < video->checks->len; i++)
+    {
+      ReelCheck *c = video->checks->pdata[i];
+      if (c->state != REEL_CHECK_PASSED && c->state != REEL_CHECK_SKIPPED)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+checks_from_json (ReelVideo *v, JsonObject *o, GError **error)
+{
+  JsonNode *node = json_object_get_member (o, "checks");
+  JsonArray *a = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  v->checks = g_ptr_array_new_with_free_func ((GDestroyNotify)reel_check_free);
+  for (guint i = 0; a && i < json_array_get_length (a); i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      JsonObject *c = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
+      ReelCheck *check;
+      if (!c || !get_str (c, "name"))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "video %s: a check without a name",
+                       v->id);
+          return FALSE;
+        }
+      check = g_new0 (ReelCheck, 1);
+      check->name = g_strdup (get_str (c, "name"));
+      check->detail = g_strdup (get_str (c, "detail"));
+      g_ptr_array_add (v->checks, check);
+      if (!reel_check_state_from_name (get_str (c, "state"), &check->state))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "video %s: check %s in no state",
+                       v->id, check->name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The checks as the record and the API show them. */
+JsonArray *
+reel_video_checks_to_json (const ReelVideo *v)
+{
+  JsonArray *a = json_array_new ();
+  for (guint i = 0; v->checks && i < v->checks->len; i++)
+    {
+      ReelCheck *check = v->checks->pdata[i];
+      JsonObject *c = json_object_new ();
+      json_object_set_string_member (c, "name", check->name);
+      json_object_set_string_member (c, "state", reel_check_state_name (check->state));
+      if (check->detail)
+        json_object_set_string_member (c, "detail", check->detail);
+      json_array_add_object_element (a, c);
+    }
+  return a;
 }
 
 ReelVideo *
@@ -273,6 +381,8 @@ reel_video_from_json (JsonObject *o, GError **error)
   v->ready_at = g_strdup (get_str (o, "ready_at"));
   v->cdn = get_bool (o, "cdn");
   v->moderation_reason = g_strdup (get_str (o, "moderation_reason"));
+  if (json_object_has_member (o, "checks") && !checks_from_json (v, o, error))
+    return NULL;
   v->json = json_object_ref (o);
   return g_steal_pointer (&v);
 }
@@ -332,5 +442,8 @@ reel_video_to_json (const ReelVideo *v)
   else if (json_object_has_member (o, "moderation"))
     json_object_remove_member (o, "moderation");
   set_or_remove_string (o, "moderation_reason", v->moderation_reason);
+  /* Absent until checks are requested, as in every record before them. */
+  if (v->checks)
+    json_object_set_array_member (o, "checks", reel_video_checks_to_json (v));
   return o;
 }

@@ -18,7 +18,8 @@
  *    "chunks_done"? (once the first chunk or the sound is joined),
  *    "error"? (failed), "poster"?, "ready_at"? (video.ready applied),
  *    "cdn"? (true once pushed), "privacy"? (absent = public),
- *    "moderation"? ("held" | "blocked"; absent = none), "moderation_reason"?}
+ *    "moderation"? ("held" | "blocked"; absent = none), "moderation_reason"?,
+ *    "checks"? ([{"name","state","detail"?}], once the checks were requested)}
  * A record read from the table remembers that JSON; writing it back updates
  * those members in place, so members keep the place they were first
  * written in (the order json-glib and earlier versions kept) and members
@@ -67,6 +68,28 @@ typedef enum
   REEL_MODERATION_BLOCKED, /* taken down (reason in moderation_reason) */
 } ReelModeration;
 
+/* Where one check before publishing stands (app/checks/checks.h runs
+ * them): a video is published only when every check it was given passed
+ * (or was skipped, with the reason in its detail: a check that cannot run
+ * here says so rather than pass silently). */
+typedef enum
+{
+  REEL_CHECK_PENDING, /* queued or running */
+  REEL_CHECK_PASSED,  /* nothing found, or a moderator cleared it */
+  REEL_CHECK_HELD,    /* a moderator decides (detail says why) */
+  REEL_CHECK_BLOCKED, /* it may not be published (detail says why) */
+  REEL_CHECK_SKIPPED, /* it could not run here (detail says why) */
+} ReelCheckState;
+
+typedef struct
+{
+  char *name; /* "copyright", "adult" */
+  ReelCheckState state;
+  char *detail; /* NULL while pending or when it passed without remark */
+} ReelCheck;
+
+void reel_check_free (ReelCheck *check);
+
 /* The names the API, the events and the stored records use. */
 const char *reel_video_state_name (ReelVideoState state);
 gboolean reel_video_state_from_name (const char *name, ReelVideoState *state);
@@ -74,6 +97,8 @@ const char *reel_privacy_name (ReelPrivacy privacy);
 gboolean reel_privacy_from_name (const char *name, ReelPrivacy *privacy);
 const char *reel_moderation_name (ReelModeration moderation);
 gboolean reel_moderation_from_name (const char *name, ReelModeration *moderation);
+const char *reel_check_state_name (ReelCheckState state);
+gboolean reel_check_state_from_name (const char *name, ReelCheckState *state);
 
 /* A state where processing has ended (ready or failed): nothing moves it
  * any more. */
@@ -131,6 +156,7 @@ typedef struct
   gboolean cdn;              /* its segments are on the CDN (app/cdn.h) */
   ReelModeration moderation; /* NONE unless held or blocked */
   char *moderation_reason;   /* held or blocked: why, for the owner and viewers */
+  GPtrArray *checks;         /* of ReelCheck, in the order requested; NULL: none were */
 
   guint64 views;         /* never stored: the views projection's count (app/analytics/views.h) */
   gboolean owner_banned; /* never stored: the owner's account is banned (app/users.h) */
@@ -138,6 +164,13 @@ typedef struct
 } ReelVideo;
 
 ReelVideo *reel_video_new (const char *id);
+/* The check named name, or NULL. */
+ReelCheck *reel_video_check (const ReelVideo *video, const char *name);
+/* Whether every check the video was given has passed or was skipped
+ * (TRUE for a video given none, as every video before checks). */
+gboolean reel_video_checks_cleared (const ReelVideo *video);
+/* The checks as the record and the API show them: [{name,state,detail?}]. */
+JsonArray *reel_video_checks_to_json (const ReelVideo *video);
 void reel_video_free (ReelVideo *video);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelVideo, reel_video_free)
 

@@ -3,6 +3,7 @@
 #include "app/video/chapters.h"
 #include "app/analytics/views.h"
 #include "app/users.h"
+#include "app/checks/checks.h"
 #include "app/video/visibility.h"
 #include "core/error.h"
 #include "core/id.h"
@@ -263,6 +264,8 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
       if (v->moderation_reason)
         json_object_set_string_member (out, "moderation_reason", v->moderation_reason);
     }
+  if (v->checks)
+    json_object_set_array_member (out, "checks", reel_video_checks_to_json (v));
   if (v->poster)
     {
       g_autofree char *poster
@@ -394,8 +397,11 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       gboolean block = g_str_equal (ev->type, "video.blocked");
       v->moderation = block ? REEL_MODERATION_BLOCKED : REEL_MODERATION_NONE;
       replace_str (&v->moderation_reason, block ? event_string (ev, "reason") : NULL);
+      reel_checks_on_moderation (v, block);
       return reel_videos_store (txn, v, error);
     }
+  if (reel_checks_apply_record (v, ev))
+    return reel_videos_store (txn, v, error);
   return TRUE;
 }
 

@@ -19,6 +19,9 @@ reel_video_sight (const ReelVideo *video, const ReelViewer *viewer)
     case REEL_MODERATION_NONE:
       break;
     }
+  /* Checks still running: not published yet (app/checks/checks.h). */
+  if (!reel_video_checks_cleared (video))
+    return REEL_SIGHT_NONE;
   switch (video->privacy)
     {
     case REEL_PRIVACY_PRIVATE:
@@ -35,14 +38,15 @@ reel_video_is_listed (const ReelVideo *video)
 {
   g_return_val_if_fail (video, FALSE);
   return video->privacy == REEL_PRIVACY_PUBLIC && video->moderation == REEL_MODERATION_NONE
-         && !video->owner_banned;
+         && !video->owner_banned && reel_video_checks_cleared (video);
 }
 
 gboolean
 reel_video_needs_signature (const ReelVideo *video)
 {
   g_return_val_if_fail (video, TRUE);
-  return video->privacy == REEL_PRIVACY_PRIVATE || video->moderation != REEL_MODERATION_NONE;
+  return video->privacy == REEL_PRIVACY_PRIVATE || video->moderation != REEL_MODERATION_NONE
+         || !reel_video_checks_cleared (video);
 }
 
 /* Signed expiries are rounded up to this many seconds. */

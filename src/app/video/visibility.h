@@ -7,9 +7,12 @@
  * moderation has said nothing: a held video is hidden as if it did not
  * exist; a blocked one shows its reason instead (451 on the API record)
  * but none of its media. A banned owner's videos are hidden like held ones
- * until the ban is lifted. Listings (channel pages, the global list,
+ * until the ban is lifted. A video whose checks before publishing
+ * (app/checks/checks.h) have not all passed is hidden the same way: a
+ * check that holds or blocks it sets its moderation too. Listings (channel pages, the global list,
  * search, feeds, related, new-video notifications) hold only public
- * videos that moderation has said nothing about, of owners not banned. */
+ * videos that moderation has said nothing about, whose checks all passed,
+ * of owners not banned. */
 #pragma once
 
 #include "app/roles.h"

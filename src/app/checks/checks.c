@@ -1,0 +1,126 @@
+/* See checks.h. */
+#include "app/checks/checks.h"
+#include "core/json.h"
+
+/* What a cleared check says: the owner sees who decided. */
+#define CLEARED_DETAIL "cleared by a moderator"
+
+gboolean
+reel_checks_request (ReelBus *bus, const char *video_id, const char *const *names, GError **error)
+{
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = reel_event_subject ("video", video_id);
+  JsonArray *a = json_array_new ();
+  for (; *names; names++)
+    json_array_add_string_element (a, *names);
+  json_object_set_string_member (data, "video_id", video_id);
+  json_object_set_array_member (data, "checks", a);
+  return reel_events_publish (bus, subject, "video.checks_requested", 1, NULL, data, FALSE, NULL,
+                              error);
+}
+
+gboolean
+reel_checks_report (ReelBus *bus, const char *video_id, const char *name, ReelCheckState state,
+                    const char *detail, JsonObject *extra, GError **error)
+{
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = reel_event_subject ("video", video_id);
+  json_object_set_string_member (data, "video_id", video_id);
+  json_object_set_string_member (data, "name", name);
+  json_object_set_string_member (data, "state", reel_check_state_name (state));
+  if (detail)
+    json_object_set_string_member (data, "detail", detail);
+  if (extra)
+    {
+      JsonObjectIter it;
+      const char *member;
+      JsonNode *value;
+      json_object_iter_init (&it, extra);
+      while (json_object_iter_next (&it, &member, &value))
+        json_object_set_member (data, member, json_node_copy (value));
+    }
+  return reel_events_publish (bus, subject, "video.checked", 1, NULL, data, FALSE, NULL, error);
+}
+
+static void
+set_detail (ReelCheck *c, const char *detail)
+{
+  g_free (c->detail);
+  c->detail = g_strdup (detail);
+}
+
+static void
+set_moderation (ReelVideo *v, ReelModeration m, const char *reason)
+{
+  v->moderation = m;
+  g_free (v->moderation_reason);
+  v->moderation_reason = g_strdup (reason);
+}
+
+gboolean
+reel_checks_apply_record (ReelVideo *v, const ReelEvent *ev)
+{
+  if (g_str_equal (ev->type, "video.checks_requested"))
+    {
+      JsonNode *node = json_object_get_member (ev->data, "checks");
+      JsonArray *names = node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+      if (!v->checks)
+        v->checks = g_ptr_array_new_with_free_func ((GDestroyNotify)reel_check_free);
+      for (guint i = 0; names && i < json_array_get_length (names); i++)
+        {
+          const char *name = json_array_get_string_element (names, i);
+          ReelCheck *c;
+          /* A retried ingest asks again: a check keeps its outcome. */
+          if (!name || reel_video_check (v, name))
+            continue;
+          c = g_new0 (ReelCheck, 1);
+          c->name = g_strdup (name);
+          c->state = REEL_CHECK_PENDING;
+          g_ptr_array_add (v->checks, c);
+        }
+      return TRUE;
+    }
+  if (g_str_equal (ev->type, "video.checked"))
+    {
+      const char *name = json_object_get_string_member_with_default (ev->data, "name", NULL);
+      const char *detail = json_object_get_string_member_with_default (ev->data, "detail", NULL);
+      ReelCheckState state;
+      ReelCheck *c;
+      if (!name
+          || !reel_check_state_from_name (
+              json_object_get_string_member_with_default (ev->data, "state", NULL), &state))
+        return TRUE;
+      if (!v->checks)
+        v->checks = g_ptr_array_new_with_free_func ((GDestroyNotify)reel_check_free);
+      if (!(c = reel_video_check (v, name)))
+        {
+          c = g_new0 (ReelCheck, 1);
+          c->name = g_strdup (name);
+          g_ptr_array_add (v->checks, c);
+        }
+      c->state = state;
+      set_detail (c, detail);
+      if (state == REEL_CHECK_BLOCKED && v->moderation != REEL_MODERATION_BLOCKED)
+        set_moderation (v, REEL_MODERATION_BLOCKED, detail);
+      else if (state == REEL_CHECK_HELD && v->moderation == REEL_MODERATION_NONE)
+        set_moderation (v, REEL_MODERATION_HELD, detail);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+void
+reel_checks_on_moderation (ReelVideo *v, gboolean block)
+{
+  for (guint i = 0; v->checks && i < v->checks->len; i++)
+    {
+      ReelCheck *c = v->checks->pdata[i];
+      if (block && c->state == REEL_CHECK_HELD)
+        c->state = REEL_CHECK_BLOCKED;
+      else if (!block && (c->state == REEL_CHECK_HELD || c->state == REEL_CHECK_BLOCKED))
+        {
+          c->state = REEL_CHECK_PASSED;
+          set_detail (c, CLEARED_DETAIL);
+        }
+    }
+}
