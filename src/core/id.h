@@ -1,6 +1,8 @@
 /* Public ids of things people create (videos, comments): 11 characters of
  * base64url, i.e. 64 random bits from libsodium. Short enough for a URL, far
- * too many to guess or to collide. */
+ * too many to guess or to collide. A new id never starts with '-' or '_',
+ * so it can be passed as a command-line argument; reel_id_valid still takes
+ * any. */
 #pragma once
 
 #include <glib.h>

@@ -104,6 +104,9 @@ reel_test_port_open (guint16 port)
   return conn != NULL;
 }
 
+/* The nats-server started last: where a stalled wait looks for its jobs. */
+static char *last_nats_url;
+
 static GSubprocess *
 nats_spawn (ReelTestNats *n)
 {
@@ -133,6 +136,8 @@ reel_test_nats_start_token (const char *token)
   n->url = g_strdup_printf ("nats://127.0.0.1:%u", n->port);
   n->auth_url
       = token ? g_strdup_printf ("nats://%s@127.0.0.1:%u", token, n->port) : g_strdup (n->url);
+  g_free (last_nats_url);
+  last_nats_url = g_strdup (n->auth_url);
   n->proc = nats_spawn (n);
   for (int i = 0; i < 300 && !reel_test_port_open (n->port); i++)
     g_usleep (20 * 1000);
@@ -748,6 +753,50 @@ reel_test_wait_state (guint16 port, const char *id, const char *states, guint ti
   return reel_test_wait_state_as (port, NULL, id, states, timeout_s);
 }
 
+/* What the job queue holds, for a wait that timed out: each consumer's
+ * pending, in-flight and redelivered counts and every job still queued
+ * (a stalled video is a lost job or a job that keeps failing). */
+static void
+dump_jobs (void)
+{
+  natsConnection *nc = NULL;
+  jsCtx *js = NULL;
+  jsConsumerInfoList *consumers = NULL;
+  jsStreamInfo *si = NULL;
+
+  if (!last_nats_url || natsConnection_ConnectTo (&nc, last_nats_url) != NATS_OK)
+    return;
+  if (natsConnection_JetStream (&js, nc, NULL) == NATS_OK
+      && js_Consumers (&consumers, js, "REEL_JOBS", NULL, NULL) == NATS_OK)
+    {
+      for (int i = 0; i < consumers->Count; i++)
+        {
+          const jsConsumerInfo *c = consumers->List[i];
+          g_printerr ("jobs consumer %s: pending %" G_GUINT64_FORMAT
+                      ", ack pending %" G_GINT64_FORMAT ", redelivered %" G_GINT64_FORMAT
+                      ", waiting %" G_GINT64_FORMAT ", delivered up to %" G_GUINT64_FORMAT
+                      ", acked up to %" G_GUINT64_FORMAT "\n",
+                      c->Name, c->NumPending, c->NumAckPending, c->NumRedelivered, c->NumWaiting,
+                      c->Delivered.Stream, c->AckFloor.Stream);
+        }
+      jsConsumerInfoList_Destroy (consumers);
+    }
+  if (js && js_GetStreamInfo (&si, js, "REEL_JOBS", NULL, NULL) == NATS_OK)
+    {
+      for (guint64 seq = si->State.FirstSeq; seq <= si->State.LastSeq && seq > 0; seq++)
+        {
+          natsMsg *m = NULL;
+          if (js_GetMsg (&m, js, "REEL_JOBS", seq, NULL, NULL) != NATS_OK)
+            continue;
+          g_printerr ("queued job %" G_GUINT64_FORMAT " on %s\n", seq, natsMsg_GetSubject (m));
+          natsMsg_Destroy (m);
+        }
+      jsStreamInfo_Destroy (si);
+    }
+  jsCtx_Destroy (js);
+  natsConnection_Destroy (nc);
+}
+
 ReelTestResponse *
 reel_test_wait_state_as (guint16 port, const char *token, const char *id, const char *states,
                          guint timeout_s)
@@ -767,6 +816,7 @@ reel_test_wait_state_as (guint16 port, const char *token, const char *id, const 
       reel_test_response_free (r);
       g_usleep (50 * 1000);
     }
+  dump_jobs ();
   g_error ("video %s did not reach %s in %u s; last: %s", id, states, timeout_s, last);
 }
 
