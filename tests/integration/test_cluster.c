@@ -131,6 +131,7 @@ nats_start (Cluster *c)
       g_string_append_printf (urls, "%snats://127.0.0.1:%u", i ? "," : "", c->nats[i].port);
     }
   c->nats_urls = g_string_free (g_steal_pointer (&urls), FALSE);
+  reel_test_jobs_nats (c->nats_urls);
   for (guint i = 0; i < NATS_NODES; i++)
     nats_node_spawn (c, i);
   gint64 deadline = g_get_monotonic_time () + CLUSTER_TIMEOUT_S * G_USEC_PER_SEC;

@@ -104,8 +104,16 @@ reel_test_port_open (guint16 port)
   return conn != NULL;
 }
 
-/* The nats-server started last: where a stalled wait looks for its jobs. */
+/* The nats-server started last (or what a test named with
+ * reel_test_jobs_nats): where a stalled wait looks for its jobs. */
 static char *last_nats_url;
+
+void
+reel_test_jobs_nats (const char *urls)
+{
+  g_free (last_nats_url);
+  last_nats_url = g_strdup (urls);
+}
 
 static GSubprocess *
 nats_spawn (ReelTestNats *n)

@@ -185,6 +185,9 @@ ReelTestResponse *reel_test_wait_state (guint16 port, const char *id, const char
                                         guint timeout_s);
 /* The same asking as token's user (NULL: anonymous): a private video's
  * record answers only its owner and moderators. */
+/* The nats-server(s) (comma-separated URLs) whose job queue a wait that
+ * times out prints; by default the one started last. */
+void reel_test_jobs_nats (const char *urls);
 ReelTestResponse *reel_test_wait_state_as (guint16 port, const char *token, const char *id,
                                            const char *states, guint timeout_s);
 
