@@ -33,6 +33,9 @@ code_for (natsStatus s, jsErrCode jerr)
     default:
       break;
     }
+  /* A JetStream cluster between leaders answers these until it has one. */
+  if (jerr == JSClusterNotAvailErr || jerr == JSClusterNotLeaderErr || jerr == JSClusterNoPeersErr)
+    code = REEL_ERROR_UNAVAILABLE;
   if (jerr == JSStreamWrongLastSequenceErr)
     code = REEL_ERROR_CONFLICT;
   return code;

@@ -25,6 +25,11 @@
 /* How long start-up waits for an external NATS before giving up with a
  * clear error (an embedded one is ready before we connect). */
 #define NATS_CONNECT_TIMEOUT_MS 15000
+/* How long start-up keeps trying to set up the streams while JetStream
+ * answers "not now" (a cluster electing a leader after a node died: a
+ * worker restarted then must wait, not exit), and the pause between. */
+#define NATS_SETUP_PATIENCE_US (90 * G_USEC_PER_SEC)
+#define NATS_SETUP_RETRY_US (G_USEC_PER_SEC)
 /* How long shutdown waits for requests in flight. */
 #define DRAIN_TIMEOUT_US (10 * G_USEC_PER_SEC)
 /* How long a rebuild may take per event before it is declared stuck. */
@@ -59,6 +64,32 @@ node_key (const ReelConfig *cfg)
   g_autofree char *id = g_strconcat (g_get_host_name (), ":", abs, NULL);
   g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
   return g_strndup (sum, 16);
+}
+
+/* Creates or updates the streams and buckets, waiting out a JetStream
+ * that is there but cannot answer yet (REEL_ERROR_UNAVAILABLE). */
+static gboolean
+set_up_streams (ReelBus *bus, const ReelConfig *cfg, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + NATS_SETUP_PATIENCE_US;
+  for (;;)
+    {
+      g_autoptr (GError) local = NULL;
+      if (reel_bus_ensure_streams (bus, cfg->stream_replicas, &local)
+          && reel_bus_ensure_actions_stream (bus, cfg->stream_replicas, cfg->actions_max_age_s,
+                                             cfg->actions_max_bytes,
+                                             cfg->actions_duplicate_window_s, &local)
+          && reel_userkeys_ensure (bus, cfg->stream_replicas, &local))
+        return TRUE;
+      if (!g_error_matches (local, REEL_ERROR, REEL_ERROR_UNAVAILABLE)
+          || g_get_monotonic_time () > deadline)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_warning ("%s; retrying", local->message);
+      g_usleep (NATS_SETUP_RETRY_US);
+    }
 }
 
 static gboolean
@@ -109,12 +140,7 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
       return FALSE;
     }
   d->bus = reel_bus_connect (url, &auth, NATS_CONNECT_TIMEOUT_MS, error);
-  return d->bus && reel_bus_ensure_streams (d->bus, cfg->stream_replicas, error)
-         && reel_bus_ensure_actions_stream (d->bus, cfg->stream_replicas, cfg->actions_max_age_s,
-                                            cfg->actions_max_bytes, cfg->actions_duplicate_window_s,
-                                            error)
-         && reel_userkeys_ensure (d->bus, cfg->stream_replicas, error)
-         && (reel_users_set_keyring (d->bus), TRUE);
+  return d->bus && set_up_streams (d->bus, cfg, error) && (reel_users_set_keyring (d->bus), TRUE);
 }
 
 /* Starts a consumer for each of projections (NULL-terminated). */
