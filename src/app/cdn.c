@@ -5,6 +5,11 @@
 #include "core/error.h"
 #include "store/blob_keys.h"
 
+/* The largest playback file copied to the CDN in one piece: a segment of
+ * media.segment_seconds at the top rung is a few MiB; this leaves room for
+ * a 10 s segment at a very high bitrate. */
+#define CDN_BLOB_MAX_BYTES (256u << 20)
+
 gboolean
 reel_cdn_enabled (const ReelConfig *cfg)
 {
@@ -43,18 +48,10 @@ reel_cdn_push (ReelStore *store, ReelBlobs *blobs, ReelBlobs *cdn, const char *v
   g_hash_table_iter_init (&it, keys);
   while (g_hash_table_iter_next (&it, &key, NULL))
     {
-      g_autofree char *path = reel_blobs_local_path (blobs, key, error);
-      g_autoptr (GMappedFile) mapped = path ? g_mapped_file_new (path, FALSE, NULL) : NULL;
-      g_autoptr (GBytes) data = NULL;
-      if (!path)
-        return FALSE;
-      if (!mapped)
-        {
-          g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot read %s", path);
-          return FALSE;
-        }
-      data = g_mapped_file_get_bytes (mapped);
-      if (!reel_blobs_put (cdn, key, data, error))
+      /* Through the store's own read, so the copy works from S3 as well
+       * as from the filesystem. */
+      g_autoptr (GBytes) data = reel_blobs_get (blobs, key, CDN_BLOB_MAX_BYTES, error);
+      if (!data || !reel_blobs_put (cdn, key, data, error))
         return FALSE;
       (*segments)++;
       *bytes += g_bytes_get_size (data);

@@ -14,7 +14,11 @@
  *                        transcodes and started again a while later:
  *                        meanwhile playlists still come and a segment is a
  *                        503; the jobs retry and the video still becomes
- *                        ready and decodes, every segment in the bucket. */
+ *                        ready and decodes, every segment in the bucket.
+ *   /s3-vod/cdn          with cdn.origin_dir set, a ready video's playback
+ *                        files are copied from the bucket to the origin,
+ *                        byte for byte (not the original), and its
+ *                        manifest names cdn.base_url. */
 #include "harness.h"
 
 #include <glib/gstdio.h>
@@ -25,6 +29,7 @@
 #define SEGMENT_S 2
 #define CHUNK_SEGMENTS 2
 #define READY_TIMEOUT_S 300
+#define CDN_BASE "http://cdn.test.invalid"
 /* How long the S3 server stays down: longer than one request's own
  * retries at their quickest (about 8 s), shorter than the three attempts
  * of a job (jobs.max_attempts) with those retries. */
@@ -43,19 +48,31 @@ make_clip (const char *dir)
       "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! m.");
 }
 
+/* The config; cdn_dir, when given, is a CDN origin every channel's videos
+ * are copied to. */
 static char *
-write_config (const char *dir, ReelTestS3 *s3)
+write_config_cdn (const char *dir, ReelTestS3 *s3, const char *cdn_dir)
 {
   g_autofree char *path = g_build_filename (dir, "reeld.conf", NULL);
+  g_autofree char *cdn
+      = cdn_dir ? g_strdup_printf (
+            "[cdn]\nmin_subscribers = 0\nbase_url = " CDN_BASE "\norigin_dir = %s\n", cdn_dir)
+                : g_strdup ("");
   g_autofree char *text = g_strdup_printf (
       "[media]\nsegment_seconds = %d\nchunk_segments = %d\nx264_preset = ultrafast\n"
       "[jobs]\nack_wait_seconds = 5\n"
       "[blobs]\nbackend = s3\ns3_endpoint = %s\ns3_bucket = %s\ns3_region = us-east-1\n"
       "s3_access_key = " REEL_TEST_S3_ACCESS_KEY "\ns3_secret_key = " REEL_TEST_S3_SECRET_KEY
-      "\ns3_path_style = true\n",
-      SEGMENT_S, CHUNK_SEGMENTS, s3->url, s3->bucket);
+      "\ns3_path_style = true\n%s",
+      SEGMENT_S, CHUNK_SEGMENTS, s3->url, s3->bucket, cdn);
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
   return g_strdup_printf ("--config=%s", path);
+}
+
+static char *
+write_config (const char *dir, ReelTestS3 *s3)
+{
+  return write_config_cdn (dir, s3, NULL);
 }
 
 /* ffmpeg decodes everything the playlist names, with no error at all. */
@@ -81,6 +98,7 @@ segment_keys (guint16 port, const char *id)
 {
   GPtrArray *keys = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *master = get_text (port, id, "master.m3u8");
+  g_autofree char *cdn_base = g_strdup_printf (CDN_BASE "/videos/%s/", id);
   g_auto (GStrv) lines = g_strsplit (master, "\n", -1);
   for (guint i = 0; lines[i]; i++)
     {
@@ -97,11 +115,13 @@ segment_keys (guint16 port, const char *id)
       for (guint j = 0; media[j]; j++)
         {
           const char *map = strstr (media[j], "#EXT-X-MAP:URI=\"");
-          if (map)
-            g_ptr_array_add (keys, g_strdup_printf ("videos/%s/%.*s", id,
-                                                    (int)strcspn (map + 16, "\""), map + 16));
-          else if (*media[j] && media[j][0] != '#')
-            g_ptr_array_add (keys, g_strdup_printf ("videos/%s/%s", id, media[j]));
+          g_autofree char *uri = map ? g_strndup (map + 16, strcspn (map + 16, "\""))
+                                 : *media[j] && media[j][0] != '#' ? g_strdup (media[j])
+                                                                   : NULL;
+          /* Relative to the playlist, or under the CDN's mirror of it. */
+          const char *rel = uri && g_str_has_prefix (uri, cdn_base) ? uri + strlen (cdn_base) : uri;
+          if (rel)
+            g_ptr_array_add (keys, g_strdup_printf ("videos/%s/%s", id, rel));
         }
     }
   return keys;
@@ -399,11 +419,72 @@ test_server_down (void)
   reel_test_rmtree (media);
 }
 
+/* A popular video's playback files go from the bucket to the CDN origin,
+ * byte for byte, and its playlists name the CDN. */
+static void
+test_cdn (void)
+{
+  ReelTestS3 *s3 = reel_test_s3_start (BUCKET);
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *media = reel_test_tmpdir ();
+  g_autofree char *origin = reel_test_tmpdir ();
+  g_autofree char *clip = make_clip (media);
+  g_autofree char *config = write_config_cdn (media, s3, origin);
+  const char *args[] = { config, NULL };
+  ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  g_autofree char *token = reel_test_register_login (d->port, "cyd", "correct horse battery");
+  g_autofree char *id = reel_test_tus_upload (d->port, token, clip, "To the edge");
+  g_autofree char *mpd_path = g_strdup_printf ("/videos/%s/manifest.mpd", id);
+  g_autofree char *base = g_strdup_printf (CDN_BASE "/videos/%s/", id);
+  g_autofree char *original = g_build_filename (origin, "originals", id, NULL);
+  gboolean named = FALSE;
+  {
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, id, "ready|failed", READY_TIMEOUT_S);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+  }
+  /* The copy happens after ready: the manifest names the CDN once done. */
+  for (int i = 0; i < 1200 && !named; i++)
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", mpd_path, NULL, NULL, 0);
+      g_assert_cmpuint (r->status, ==, 200);
+      named = strstr (r->body, base) != NULL;
+      if (!named)
+        g_usleep (50 * 1000);
+    }
+  g_assert_true (named);
+  {
+    g_autoptr (GPtrArray) keys = segment_keys (d->port, id);
+    g_assert_cmpuint (keys->len, >, 0);
+    for (guint i = 0; i < keys->len; i++)
+      {
+        g_autofree char *copy = g_build_filename (origin, keys->pdata[i], NULL);
+        g_autofree char *path = g_strconcat ("/", keys->pdata[i], NULL);
+        g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", path, NULL, NULL, 0);
+        g_autofree char *bytes = NULL;
+        gsize len = 0;
+        g_assert_cmpuint (r->status, ==, 200);
+        g_assert_true (g_file_get_contents (copy, &bytes, &len, NULL));
+        g_assert_cmpmem (bytes, len, r->body, r->body_len);
+      }
+  }
+  g_assert_false (g_file_test (original, G_FILE_TEST_EXISTS));
+  assert_no_local_blobs (dir);
+
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_s3_stop (s3);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (media);
+  reel_test_rmtree (origin);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/s3-vod/ready", test_ready);
   g_test_add_func ("/s3-vod/server-down", test_server_down);
+  g_test_add_func ("/s3-vod/cdn", test_cdn);
   return g_test_run ();
 }
