@@ -105,10 +105,13 @@ on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
           g_object_set (sink, "sync", FALSE, NULL);
           gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, f, NULL);
         }
+      /* Frames are dropped to the sampling rate first and shrunk next,
+       * so the conversion to grey touches a few tiny frames rather than
+       * every full-size one (the luma plane is the same either way). */
       GstElement *chain[] = { gst_element_factory_make ("queue", NULL),
-                              gst_element_factory_make ("videoconvert", NULL),
-                              gst_element_factory_make ("videoscale", NULL),
                               gst_element_factory_make ("videorate", NULL),
+                              gst_element_factory_make ("videoscale", NULL),
+                              gst_element_factory_make ("videoconvert", NULL),
                               filter,
                               sink };
       if (!reel_branch_link (f->pipeline, pad, chain, G_N_ELEMENTS (chain)))
