@@ -112,7 +112,7 @@ get_history (ReelRequest *req)
   g_autoptr (JsonObject) out = NULL;
   if (user && reel_request_page (req, &page, &error))
     out = reel_history_list (req->http->store, user, (const char *const *)req->http->cfg->admins,
-                             &page, &error);
+                             req->http->media_key, req->http->cfg->signed_url_ttl_s, &page, &error);
   reel_request_answer (req, out, error);
 }
 

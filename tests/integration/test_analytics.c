@@ -747,6 +747,55 @@ test_history (void)
   add (batch, action (fx.e, "history-5", 1, "ended", fx.dur_a, NULL));
   post_all (batch, fx.dan, NULL);
   wait_history (fx.e, FALSE);
+  g_ptr_array_set_size (batch, 0);
+
+  /* dan's own video, private now, is in his history with its poster
+   * signed (an <img> sends no Authorization); e's is plain. */
+  add (batch, action (fx.f, "history-6", 1, "play", 0, NULL));
+  post_all (batch, fx.dan, NULL);
+  g_free (want);
+  want = g_strdup_printf ("%s %s", fx.f, fx.e);
+  wait_history (want, FALSE);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", fx.f);
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (fx.d->port, "PATCH", path, fx.dan, "{\"privacy\":\"private\"}", 0);
+    g_assert_cmpuint (r->status, ==, 204);
+  }
+  for (int i = 0;; i++)
+    {
+      g_autoptr (ReelTestResponse) r
+          = reel_test_http (fx.d->port, "GET", "/api/v1/users/me/history", fx.dan, NULL, 0);
+      JsonArray *items = json_object_get_array_member (json_node_get_object (r->json), "items");
+      JsonObject *f
+          = json_object_get_object_member (json_array_get_object_element (items, 0), "video");
+      JsonObject *e
+          = json_object_get_object_member (json_array_get_object_element (items, 1), "video");
+      const char *poster = json_object_get_string_member (f, "thumbnail");
+      g_autofree char *plain = g_strdup_printf ("/videos/%s/poster.jpg", fx.e);
+      g_assert_cmpuint (json_array_get_length (items), ==, 2);
+      if (!g_str_equal (json_object_get_string_member (f, "privacy"), "private"))
+        {
+          g_assert_cmpint (i, <, 200);
+          g_usleep (50 * 1000);
+          continue;
+        }
+      g_assert_true (g_str_has_prefix (poster, "/s/"));
+      g_assert_cmpstr (json_object_get_string_member (e, "thumbnail"), ==, plain);
+      {
+        g_autoptr (ReelTestResponse) jpeg
+            = reel_test_http (fx.d->port, "GET", poster, NULL, NULL, 0);
+        g_assert_cmpuint (jpeg->status, ==, 200);
+        g_assert_cmpstr (jpeg->content_type, ==, "image/jpeg");
+      }
+      break;
+    }
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", fx.f);
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (fx.d->port, "PATCH", path, fx.dan, "{\"privacy\":\"public\"}", 0);
+    g_assert_cmpuint (r->status, ==, 204);
+  }
 }
 
 /* --- acceptance 4 --- */

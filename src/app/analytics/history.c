@@ -90,6 +90,9 @@ typedef struct
   char *cleared_at; /* "" when never */
   ReelViewer viewer;
   const char *username;
+  const guint8 *media_key; /* NULL: the reader names no media */
+  guint ttl_s;
+  gint64 now_s;
 } Reader;
 
 static void
@@ -131,7 +134,7 @@ render_entry (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *valu
               gpointer user_data, GError **error)
 {
   const Reader *r = user_data;
-  g_autofree char *video_id = NULL, *at = NULL;
+  g_autofree char *video_id = NULL, *at = NULL, *media_base = NULL;
   g_autoptr (GString) lk = NULL;
   g_autoptr (ReelVideo) video = NULL;
   const void *v = NULL;
@@ -153,8 +156,10 @@ render_entry (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *valu
   video->owner_banned = reel_users_is_banned (txn, video->owner);
   if (reel_video_sight (video, &r->viewer) != REEL_SIGHT_WATCH)
     return NULL;
+  media_base
+      = r->media_key ? reel_video_media_base (video, r->media_key, r->now_s, r->ttl_s) : NULL;
   out = json_object_new ();
-  json_object_set_object_member (out, "video", reel_videos_public (video, NULL));
+  json_object_set_object_member (out, "video", reel_videos_public (video, media_base));
   json_object_set_double_member (out, "position", position);
   json_object_set_string_member (out, "watched_at", at);
   return out;
@@ -162,6 +167,7 @@ render_entry (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *valu
 
 JsonObject *
 reel_history_list (ReelStore *store, const char *username, const char *const *admins,
+                   const guint8 media_key[REEL_URLSIGN_KEY_BYTES], guint ttl_s,
                    const ReelPage *page, GError **error)
 {
   g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
@@ -171,6 +177,9 @@ reel_history_list (ReelStore *store, const char *username, const char *const *ad
   if (!txn)
     return NULL;
   reader_init (&r, txn, username, admins);
+  r.media_key = media_key;
+  r.ttl_s = ttl_s;
+  r.now_s = g_get_real_time () / G_USEC_PER_SEC;
   prefix = reel_page_name_prefix (username);
   out = reel_page_scan (txn, REEL_DB_HISTORY_ORDER, g_bytes_get_data (prefix, NULL),
                         g_bytes_get_size (prefix), page, TRUE, render_entry, &r, error);

@@ -15,6 +15,7 @@
 
 #include "app/analytics/action_projection.h"
 #include "app/page.h"
+#include "core/urlsign.h"
 #include "bus/bus.h"
 
 G_BEGIN_DECLS
@@ -28,8 +29,11 @@ gboolean reel_history_paused (ReelTxn *txn, const char *username);
 
 /* One page of username's history, newest first: {"video": list item,
  * "position": seconds, "watched_at"}; videos gone or no longer watchable
- * by them are skipped. */
+ * by them are skipped. A video whose media need a signature (their own
+ * private one) names them signed with media_key for ttl_s, as the video's
+ * own record would (app/video/visibility.h). */
 JsonObject *reel_history_list (ReelStore *store, const char *username, const char *const *admins,
+                               const guint8 media_key[REEL_URLSIGN_KEY_BYTES], guint ttl_s,
                                const ReelPage *page, GError **error);
 
 /* Where username left video_id: {"position", "watched_at"}, both null
