@@ -140,6 +140,26 @@ default_ladder (ReelLadder *ladder, const char *text)
     g_error ("the built-in ladder \"%s\" does not parse: %s", text, error->message);
 }
 
+/* The bundled adult-content classifier, data/classify-nsfw.mjs on nsfwjs's
+ * model (npm packages that ship their weights: no download at run time),
+ * when node and the packages are there (the README's commands install
+ * them), else NULL: the adult check is then skipped with that reason. */
+static char *
+default_classifier (void)
+{
+  g_autofree char *node = g_find_program_in_path ("node");
+  g_autofree char *script = g_build_filename (REEL_SOURCE_DATADIR, "classify-nsfw.mjs", NULL);
+  g_autofree char *model = g_build_filename (REEL_SOURCE_DATADIR, "..", "node_modules", "nsfwjs",
+                                             "package.json", NULL);
+  g_autofree char *quoted_node = NULL, *quoted_script = NULL;
+  if (!node || !g_file_test (script, G_FILE_TEST_IS_REGULAR)
+      || !g_file_test (model, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  quoted_node = g_shell_quote (node);
+  quoted_script = g_shell_quote (script);
+  return g_strdup_printf ("%s %s", quoted_node, quoted_script);
+}
+
 ReelConfig *
 reel_config_new (void)
 {
@@ -159,6 +179,7 @@ reel_config_new (void)
                                ? REEL_INSTALLED_DATADIR "/www"
                                : REEL_SOURCE_DATADIR "/www");
   cfg->session_ttl_s = DEFAULT_SESSION_TTL_S;
+  cfg->classifier_command = default_classifier ();
   cfg->admins = g_new0 (char *, 1);
   cfg->registration = REEL_REGISTRATION_OPEN;
   cfg->invite_ttl_s = DEFAULT_INVITE_TTL_S;

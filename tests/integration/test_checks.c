@@ -29,6 +29,10 @@
  *                       the check; high scores hold the video (owner
  *                       told, unlisted) until a moderator's unblock
  *                       publishes it (owner told)
+ *   /checks/adult-default  acceptance 4 with reel's default classifier:
+ *                       nsfwjs (data/classify-nsfw.mjs) runs offline on a
+ *                       generated clip's frames, the check passes and
+ *                       video.checked keeps one score per frame
  *   /checks/rebuild     acceptance 6: the events validate against their
  *                       schemas, and `reeld --rebuild` (and each
  *                       projection alone) writes what the live node wrote
@@ -661,6 +665,70 @@ test_adult (void)
   assert_published (video, "adultclip");
 }
 
+/* Acceptance 4 with reel's own classifier: a node whose config leaves
+ * checks.classifier_command to its default runs nsfwjs (data/
+ * classify-nsfw.mjs, offline) on the frames sampled from a generated clip;
+ * a test pattern is no adult content, so the check passes, and the event
+ * keeps one score per frame. The node has its own nats-server, so no other
+ * node takes its jobs. */
+static void
+test_adult_default (void)
+{
+  const Piece clip[] = { { 23, 0, 6 } };
+  ReelTestNats *nats = reel_test_nats_start ();
+  ReelTestReeld *outer = F.d;
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *config = g_build_filename (dir, "default.conf", NULL);
+  g_autofree char *file = make_clip ("plain", clip, 1, clip, 1, 320, 240, 0, 0, 400);
+  g_autofree char *token = NULL, *video = NULL;
+  g_autoptr (JsonObject) c = NULL;
+  JsonArray *scores = NULL;
+  guint64 last = 0;
+
+  /* Naming the setting (in a comment) keeps the harness from turning the
+   * classifier off (tests/support/harness.c). */
+  g_assert_true (g_file_set_contents (
+      config,
+      "# checks.classifier_command: reel's default (nsfwjs)\n[limits]\nregister_per_ip = off\n", -1,
+      NULL));
+  F.d = reel_test_reeld_start_config (dir, nats->url, config);
+  token = user ("nadia");
+  video = reel_test_upload (F.d->port, token, file, "testcard");
+  c = wait_named_check (token, video, "adult");
+  g_assert_cmpstr (json_object_get_string_member (c, "state"), ==, "passed");
+  g_assert_nonnull (strstr (json_object_get_string_member (c, "detail"), "(3 frames)"));
+  {
+    g_autoptr (GPtrArray) lines = reel_test_event_log (nats->url, &last);
+    for (guint i = 0; i < lines->len && !scores; i++)
+      {
+        g_autoptr (JsonParser) p = json_parser_new ();
+        JsonObject *ev, *data;
+        g_assert_true (json_parser_load_from_data (p, lines->pdata[i], -1, NULL));
+        ev = json_node_get_object (json_parser_get_root (p));
+        data = json_object_get_object_member (ev, "data");
+        if (g_str_equal (json_object_get_string_member (ev, "type"), "video.checked")
+            && g_str_equal (json_object_get_string_member (data, "name"), "adult"))
+          {
+            scores = json_array_ref (json_object_get_array_member (data, "scores"));
+            g_assert_cmpuint (json_array_get_length (scores), ==, 3);
+            for (guint k = 0; k < 3; k++)
+              {
+                double score = json_array_get_double_element (scores, k);
+                g_assert_cmpfloat (score, >=, 0);
+                g_assert_cmpfloat (score, <, 0.8);
+              }
+          }
+      }
+    g_assert_nonnull (scores);
+    json_array_unref (scores);
+  }
+  g_assert_cmpint (reel_test_reeld_stop (F.d), ==, 0);
+  reel_test_reeld_free (F.d);
+  F.d = outer;
+  reel_test_nats_stop (nats);
+  reel_test_rmtree (dir);
+}
+
 static void
 test_rebuild (void)
 {
@@ -715,6 +783,7 @@ main (int argc, char **argv)
   g_test_add_func ("/checks/copyright", test_copyright);
   g_test_add_func ("/checks/backfill", test_backfill);
   g_test_add_func ("/checks/adult", test_adult);
+  g_test_add_func ("/checks/adult-default", test_adult_default);
   g_test_add_func ("/checks/rebuild", test_rebuild);
   rc = g_test_run ();
   if (F.d)

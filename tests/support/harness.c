@@ -7,6 +7,7 @@
 #include <nats/nats.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 /* A test that fails aborts; its servers must not outlive it. */
 static void
@@ -204,6 +205,41 @@ reel_test_spawn (const char *const *argv)
   return p;
 }
 
+/* reeld's default adult-content classifier runs nsfwjs on every upload:
+ * seconds of CPU each, which every other test would pay. A test that wants
+ * a classifier names one in its config; the others get none. Returns the
+ * config file the harness wrote for reeld to read instead: config_file with
+ * that setting added (a copy beside it), or a new one when there was none;
+ * NULL when config_file names a classifier itself. */
+static char *
+config_without_classifier (const char *config_file)
+{
+  static const char off[] = "\n[checks]\nclassifier_command =\n";
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  char *path;
+  int fd;
+
+  if (config_file)
+    {
+      g_assert_true (g_file_get_contents (config_file, &text, NULL, NULL));
+      if (strstr (text, "classifier_command"))
+        return NULL;
+      path = g_strconcat (config_file, ".harness", NULL);
+    }
+  else
+    {
+      fd = g_file_open_tmp ("reel-test-XXXXXX.conf", &path, &error);
+      g_assert_no_error (error);
+      close (fd);
+    }
+  {
+    g_autofree char *merged = g_strconcat (text ? text : "", off, NULL);
+    g_assert_true (g_file_set_contents (path, merged, -1, NULL));
+  }
+  return path;
+}
+
 static ReelTestReeld *
 reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env,
              const char *const *args)
@@ -214,6 +250,7 @@ reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env,
   g_autoptr (GSubprocessLauncher) l = reel_test_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
+  gboolean given_config = FALSE;
 
   d->port = reel_test_free_port ();
   d->data_dir = g_strdup (data_dir);
@@ -229,7 +266,21 @@ reeld_spawn (const char *data_dir, const char *nats_url, const char *const *env,
   if (nats_url)
     g_ptr_array_add (argv, g_strdup_printf ("--nats-url=%s", nats_url));
   for (guint i = 0; args && args[i]; i++)
-    g_ptr_array_add (argv, g_strdup (args[i]));
+    {
+      if (g_str_has_prefix (args[i], "--config="))
+        {
+          given_config = TRUE;
+          d->config = config_without_classifier (args[i] + strlen ("--config="));
+        }
+      g_ptr_array_add (argv, d->config && g_str_has_prefix (args[i], "--config=")
+                                 ? g_strdup_printf ("--config=%s", d->config)
+                                 : g_strdup (args[i]));
+    }
+  if (!given_config)
+    {
+      d->config = config_without_classifier (NULL);
+      g_ptr_array_add (argv, g_strdup_printf ("--config=%s", d->config));
+    }
   g_ptr_array_add (argv, NULL);
   d->proc = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);
@@ -310,6 +361,9 @@ reel_test_reeld_free (ReelTestReeld *d)
       g_subprocess_wait (d->proc, NULL, NULL);
     }
   g_object_unref (d->proc);
+  if (d->config)
+    g_unlink (d->config);
+  g_free (d->config);
   g_free (d->data_dir);
   g_free (d->nats_url);
   g_free (d);

@@ -40,6 +40,7 @@ typedef struct
   guint16 port;
   char *data_dir;
   char *nats_url; /* NULL: reeld embeds its own */
+  char *config;   /* a config file the harness wrote for it, or NULL (see reeld_spawn) */
 } ReelTestReeld;
 
 /* The embedded nats-server of the reeld that ran (or runs) on data_dir, as
