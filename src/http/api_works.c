@@ -3,14 +3,18 @@
  *   GET    /api/v1/admin/works
  *   GET    /api/v1/admin/works/{id}
  *   DELETE /api/v1/admin/works/{id}
+ *   POST   /api/v1/videos/{id}/dispute  the owner contests a blocking check
+ *                                       ({"text"}: held for a moderator)
  * A work's file is a reference clip, not an upload: the body is taken
  * whole (up to uploads.max_bytes, raised before the body is read) and
  * stored as one blob; a check worker fingerprints it (media/checker.h),
  * after which the work is "indexed". */
+#include "app/checks/dispute.h"
 #include "app/checks/works.h"
 #include "app/roles.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/json.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -18,6 +22,62 @@
 #include "store/blob_keys.h"
 
 void reel_api_works_register (ReelRouter *router, ReelRouter *early);
+
+typedef struct
+{
+  char *owner;
+  char *id;
+  char *text;
+} DisputeInput;
+
+static void
+dispute_input_free (gpointer p)
+{
+  DisputeInput *in = p;
+  g_free (in->owner);
+  g_free (in->id);
+  g_free (in->text);
+  g_free (in);
+}
+
+static JsonNode *
+dispute_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  DisputeInput *in = data;
+  g_autofree char *report = NULL;
+  JsonObject *out;
+  if (!reel_checks_dispute (http->bus, http->store, in->owner, in->id, in->text, &report,
+                            &reply->seq, error))
+    return NULL;
+  out = json_object_new ();
+  json_object_set_string_member (out, "video_id", in->id);
+  json_object_set_string_member (out, "report_id", report);
+  json_object_set_string_member (out, "state", "held");
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+static void
+post_dispute (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_autoptr (JsonObject) body = user ? reel_request_json (req, &error) : NULL;
+  const char *text = body ? reel_json_get_string (body, "text", TRUE, &error) : NULL;
+  const char *id = reel_request_param (req, "id");
+  DisputeInput *in;
+  if (!error && !reel_id_valid (id))
+    g_set_error_literal (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
+  if (error)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (DisputeInput, 1);
+  in->owner = g_steal_pointer (&user);
+  in->id = g_strdup (id);
+  in->text = g_strdup (text);
+  reel_request_run_command (req, SOUP_STATUS_CREATED, dispute_command, in, dispute_input_free);
+}
 
 static char *
 require_admin (ReelRequest *req, GError **error)
@@ -229,4 +289,5 @@ reel_api_works_register (ReelRouter *router, ReelRouter *early)
   reel_router_add (router, "GET", "/api/v1/admin/works", get_works);
   reel_router_add (router, "GET", "/api/v1/admin/works/{id}", get_work);
   reel_router_add (router, "DELETE", "/api/v1/admin/works/{id}", delete_work);
+  reel_router_add (router, "POST", "/api/v1/videos/{id}/dispute", post_dispute);
 }

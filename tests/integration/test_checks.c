@@ -17,7 +17,11 @@
  *                       picture under another sound are blocked (audio,
  *                       video); an unrelated clip and one sharing 3 s with
  *                       the work are published (record, lists, search,
- *                       the subscriber's notification)
+ *                       the subscriber's notification); the picture-only
+ *                       copy's owner disputes the block: held, in the
+ *                       moderators' queue, published by their unblock and
+ *                       the owner told (only the owner, only a blocked
+ *                       video, with a reason)
  *   /checks/backfill    acceptance 5: a work registered after a video was
  *                       published (with `reel works add`) holds that video
  *                       for review (owner told, out of the lists, `reel
@@ -492,6 +496,65 @@ assert_blocked (const char *video, const char *title, const char *kind)
   assert_unpublished (video, title);
 }
 
+/* The uploader disputes the block of video (acceptance of "a dispute route
+ * lets the uploader contest a block"): held for a moderator, in the
+ * moderators' queue, published by their unblock, and the uploader is told.
+ * Only the owner disputes, only a blocked video, and says why. */
+static void
+assert_disputed (const char *video, const char *title, const char *passed_video)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s/dispute", video);
+  g_autofree char *passed_path = g_strdup_printf ("/api/v1/videos/%s/dispute", passed_video);
+  g_autofree char *unblock = g_strdup_printf ("/api/v1/admin/videos/%s/unblock", video);
+  const char *body = "{\"text\":\"It is my own footage\"}";
+  g_autofree char *report = NULL;
+  g_autoptr (JsonObject) c = NULL, reports = NULL, n = NULL;
+  gboolean queued = FALSE;
+  {
+    g_autoptr (ReelTestResponse) other = reel_test_http (F.d->port, "POST", path, F.bob, body, 0);
+    g_autoptr (ReelTestResponse) fine
+        = reel_test_http (F.d->port, "POST", passed_path, F.alice, body, 0);
+    g_autoptr (ReelTestResponse) mute
+        = reel_test_http (F.d->port, "POST", path, F.alice, "{\"text\":\"\"}", 0);
+    g_autoptr (ReelTestResponse) anon = reel_test_http (F.d->port, "POST", path, NULL, body, 0);
+    g_assert_cmpuint (other->status, ==, 403);
+    g_assert_cmpuint (fine->status, ==, 409);
+    g_assert_cmpuint (mute->status, ==, 400);
+    g_assert_cmpuint (anon->status, ==, 401);
+  }
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_http (F.d->port, "POST", path, F.alice, body, 0);
+    g_assert_cmpuint (r->status, ==, 201);
+    g_assert_cmpstr (reel_test_json_str (r, "state"), ==, "held");
+    report = g_strdup (reel_test_json_str (r, "report_id"));
+  }
+  c = wait_check (F.alice, video);
+  g_assert_cmpstr (json_object_get_string_member (c, "state"), ==, "held");
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (c, "detail"), "disputed by the owner: It is my own"));
+  assert_unpublished (video, title);
+  reports = get_json ("/api/v1/admin/reports", F.root, 200);
+  {
+    JsonArray *items = json_object_get_array_member (reports, "items");
+    for (guint i = 0; i < json_array_get_length (items); i++)
+      {
+        JsonObject *r = json_array_get_object_element (items, i);
+        if (g_str_equal (json_object_get_string_member (r, "id"), report))
+          {
+            g_assert_cmpstr (json_object_get_string_member (r, "video_id"), ==, video);
+            queued = TRUE;
+          }
+      }
+  }
+  g_assert_true (queued);
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_http (F.d->port, "POST", unblock, F.root, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+  n = wait_notification (F.alice, "video_unblocked", video);
+  assert_published (video, title);
+}
+
 static void
 test_copyright (void)
 {
@@ -537,6 +600,7 @@ test_copyright (void)
   assert_published (v_unrelated, "ownclip");
   assert_published (v_quote, "quoteclip");
   F.published = g_strdup (v_unrelated);
+  assert_disputed (v_video, "pictureclip", v_unrelated);
 }
 
 static void

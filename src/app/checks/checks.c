@@ -106,6 +106,28 @@ reel_checks_apply_record (ReelVideo *v, const ReelEvent *ev)
         set_moderation (v, REEL_MODERATION_HELD, detail);
       return TRUE;
     }
+  if (g_str_equal (ev->type, "video.disputed"))
+    {
+      /* Held for a moderator, with the uploader's words beside the
+       * match (app/checks/dispute.h). */
+      const char *text = json_object_get_string_member_with_default (ev->data, "text", "");
+      gboolean any = FALSE;
+      for (guint i = 0; v->checks && i < v->checks->len; i++)
+        {
+          ReelCheck *c = v->checks->pdata[i];
+          g_autofree char *detail = NULL;
+          if (c->state != REEL_CHECK_BLOCKED)
+            continue;
+          detail
+              = g_strdup_printf ("%s; disputed by the owner: %s", c->detail ? c->detail : "", text);
+          c->state = REEL_CHECK_HELD;
+          set_detail (c, detail);
+          any = TRUE;
+        }
+      if (any && v->moderation == REEL_MODERATION_BLOCKED)
+        v->moderation = REEL_MODERATION_HELD;
+      return TRUE;
+    }
   return FALSE;
 }
 
