@@ -13,10 +13,10 @@
 //   admin      sees the ban in the audit log, makes an invite code
 //   user       is told the page is for moderators
 //
-//   node admin.mjs BASE_URL MOD_TOKEN ADMIN_TOKEN USER_TOKEN REPORT_ID BLOCK_REPORT_ID VIDEO_ID TIMEOUT_S COMMENT_REPORT_ID
+//   node admin.mjs BASE_URL MOD_TOKEN ADMIN_TOKEN USER_TOKEN REPORT_ID BLOCK_REPORT_ID VIDEO_ID TIMEOUT_S COMMENT_REPORT_ID WORK_FILE
 import { chromium } from 'playwright-core';
 
-const [base, modToken, adminToken, userToken, reportId, blockReportId, videoId, timeoutArg, commentReportId] = process.argv.slice(2);
+const [base, modToken, adminToken, userToken, reportId, blockReportId, videoId, timeoutArg, commentReportId, workFile] = process.argv.slice(2);
 const T = Number(timeoutArg || 60) * 1000;
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
@@ -75,6 +75,7 @@ try {
   await mod.waitForFunction(() => document.getElementById('ban-status').textContent === 'quinn is banned.');
   result.modSeesInvites = await mod.locator('#invites').isVisible();
   result.modSeesAudit = await mod.locator('#audit').isVisible();
+  result.modSeesWorks = await mod.locator('#works').isVisible();
 
   result.step = 'admin';
   const admin = await as('root', adminToken);
@@ -82,6 +83,20 @@ try {
   result.audit = await admin.locator('#audit-list').textContent();
   await admin.getByRole('button', { name: 'Make an invite code' }).click();
   result.inviteCode = await admin.locator('#invite-code').textContent();
+  // The works library: register a reference clip through the form, see it
+  // listed, delete it.
+  result.step = 'works';
+  result.worksEmpty = await admin.locator('#works-list').textContent();
+  await admin.setInputFiles('#work-file', workFile);
+  await admin.fill('#work-title', 'Sunrise Theme');
+  await admin.fill('#work-holder', 'Example Records');
+  await admin.getByRole('button', { name: 'Register work' }).click();
+  await admin.locator('#works-list li.work', { hasText: 'Sunrise Theme' }).waitFor();
+  result.worksListed = await admin.locator('#works-list').textContent();
+  await admin.locator('#works-list li.work', { hasText: 'Sunrise Theme' })
+    .getByRole('button', { name: 'Delete' }).click();
+  await admin.locator('#works-list li.work').waitFor({ state: 'detached' });
+  result.worksAfterDelete = await admin.locator('#works-list').textContent();
 
   result.step = 'user';
   const user = await as('pat', userToken);

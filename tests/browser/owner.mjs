@@ -32,6 +32,9 @@ try {
   await page.goto(`${base}/watch/${videoId}`);
   await page.waitForSelector('#owner-tools:not([hidden])');
   result.privacyBefore = await page.locator('#privacy-edit').inputValue();
+  // The checks before publishing, as the owner sees them.
+  await page.waitForSelector('#checks:not([hidden]) #check-list');
+  result.checks = await page.locator('#check-list').textContent();
   await Promise.all([
     page.waitForEvent('load'),
     page.getByLabel('Privacy').selectOption('private'),

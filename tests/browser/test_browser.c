@@ -22,7 +22,8 @@
  *                    moderator deletes a reported comment from the queue, then blocks a reported
  * video with a reason, and an anonymous viewer's watch page then shows the reason instead of the
  * player (acceptance 7); the moderator resolves a report and bans its uploader, an admin sees that
- * in the audit log and makes an invite, a plain user is turned away; the API then refuses the
+ * in the audit log and makes an invite, registers a protected work through the works library and
+ * deletes it (issue 16), a plain user is turned away; the API then refuses the
  *                    banned user's login with the reason. */
 #include "harness.h"
 
@@ -165,6 +166,9 @@ test_watch (void)
     g_assert_nonnull (strstr (json_object_get_string_member (o, "quota"), " of 500 MB ("));
     g_assert_null (strstr (json_object_get_string_member (o, "quota"), "Storage used: 0 B"));
     g_assert_cmpstr (json_object_get_string_member (o, "privacyBefore"), ==, "public");
+    /* Its checks: no work registered, no classifier in the tests. */
+    g_assert_nonnull (strstr (json_object_get_string_member (o, "checks"), "copyright: passed"));
+    g_assert_nonnull (strstr (json_object_get_string_member (o, "checks"), "adult: skipped"));
     g_assert_cmpstr (json_object_get_string_member (o, "privacyStatus"), ==,
                      "The video is now private.");
     g_assert_cmpstr (json_object_get_string_member (o, "privacyAfter"), ==, "private");
@@ -789,8 +793,12 @@ test_admin (void)
 
   base = g_strdup_printf ("http://127.0.0.1:%u", d->port);
   {
-    const char *argv[] = { "node", script,       base,  mod,  root,           pat,
-                           report, block_report, video, "60", comment_report, NULL };
+    g_autofree char *work = reel_test_make_media (
+        dir, "work.mp4",
+        "audiotestsrc wave=ticks num-buffers=150 ! audioconvert ! avenc_aac ! mp4mux "
+        "! filesink location=%s");
+    const char *argv[] = { "node", script, base,           mod,  root, pat, report, block_report,
+                           video,  "60",   comment_report, work, NULL };
     out = reel_test_run_env (argv, NULL, &err, &status);
   }
   g_test_message ("admin.mjs said: %s %s", out ? out : "", err ? err : "");
@@ -813,6 +821,12 @@ test_admin (void)
   g_assert_nonnull (strstr (json_object_get_string_member (r, "reportText"), "an ad"));
   g_assert_false (json_object_get_boolean_member (r, "modSeesInvites"));
   g_assert_false (json_object_get_boolean_member (r, "modSeesAudit"));
+  g_assert_false (json_object_get_boolean_member (r, "modSeesWorks"));
+  g_assert_nonnull (strstr (json_object_get_string_member (r, "worksEmpty"), "No protected work"));
+  g_assert_nonnull (strstr (json_object_get_string_member (r, "worksListed"), "Sunrise Theme"));
+  g_assert_nonnull (strstr (json_object_get_string_member (r, "worksListed"), "Example Records"));
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (r, "worksAfterDelete"), "No protected work"));
   g_assert_nonnull (strstr (json_object_get_string_member (r, "audit"), "user.banned"));
   g_assert_nonnull (strstr (json_object_get_string_member (r, "audit"), "report.resolved"));
   g_assert_cmpuint (strlen (json_object_get_string_member (r, "inviteCode")), >=, 40);

@@ -1,8 +1,9 @@
 // The moderation page (/admin): the open reports (resolve, block the
 // reported video, delete the reported comment), bans, and for
-// admins roles, invites and the audit log. What the caller may do comes
+// admins roles, invites, the protected works and the audit log. What the caller may do comes
 // from GET /api/v1/users/me; the server checks every action again.
 import { api, h, loginHref, say, session, timeElement } from './app.js';
+import { mountWorks } from './works.js';
 
 const RANK = { user: 0, moderator: 1, admin: 2 };
 const denied = document.getElementById('denied');
@@ -186,6 +187,7 @@ async function start() {
   }
   await loadReports();
   await loadAudit();
+  if (me.role === 'admin') await mountWorks(document.getElementById('works'));
   window.reelAdmin = { ready: true };
 }
 

@@ -10,6 +10,7 @@
 // as viewer actions (actions.js).
 import { api, formatCount, formatDuration, h, pagedGrid, say, session, timeAgo, videoCard } from './app.js';
 import { trackViewerActions } from './actions.js';
+import { showChecks } from './checks.js';
 import { retentionChart } from './chart.js';
 import { mountComments } from './comments.js';
 import { subscribeButton } from './subscribe.js';
@@ -128,6 +129,7 @@ function showMeta() {
   rungs = (meta.renditions || []).filter((r) => r.kind === 'video')
     .sort((a, b) => b.height - a.height);
   showOwnerTools();
+  showChecks(document.getElementById('checks'), meta, session());
   showChapters();
   if (!shownOnce) {
     shownOnce = true;
