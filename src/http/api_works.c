@@ -11,6 +11,7 @@
  * after which the work is "indexed". */
 #include "app/checks/dispute.h"
 #include "app/checks/works.h"
+#include "app/video/record.h"
 #include "app/roles.h"
 #include "core/error.h"
 #include "core/id.h"
@@ -52,7 +53,7 @@ dispute_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error
   out = json_object_new ();
   json_object_set_string_member (out, "video_id", in->id);
   json_object_set_string_member (out, "report_id", report);
-  json_object_set_string_member (out, "state", "held");
+  json_object_set_string_member (out, "state", reel_check_state_name (REEL_CHECK_HELD));
   return json_node_init_object (json_node_alloc (), out);
 }
 
