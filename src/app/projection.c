@@ -15,6 +15,7 @@
 #include "app/invites.h"
 #include "app/live/live.h"
 #include "app/quotas.h"
+#include "app/ratings.h"
 #include "app/reports.h"
 #include "app/roles.h"
 #include "app/users.h"
@@ -29,6 +30,8 @@
 #define COUNTERS_COMMENTS "comments:"
 #define COUNTERS_SEARCH "search:"
 #define META_LIVE "live:"
+#define COUNTERS_LIKES "likes:"
+#define COUNTERS_DISLIKES "dislikes:"
 
 static const ReelDb subscriptions_dbs[]
     = { REEL_DB_SUBSCRIPTIONS, REEL_DB_SUBSCRIBERS, REEL_DB_SUBSCRIPTION_USERS };
@@ -54,6 +57,9 @@ static const ReelDb users_dbs[]
 static const ReelDb videos_dbs[] = { REEL_DB_VIDEOS, REEL_DB_CHUNKS, REEL_DB_VIDEOS_UNANNOUNCED };
 static const ReelDb live_dbs[] = { REEL_DB_LIVE };
 static const ReelProjectionRows live_rows[] = { { REEL_DB_META, META_LIVE } };
+static const ReelDb ratings_dbs[] = { REEL_DB_RATINGS, REEL_DB_LIKED };
+static const ReelProjectionRows ratings_rows[]
+    = { { REEL_DB_COUNTERS, COUNTERS_LIKES }, { REEL_DB_COUNTERS, COUNTERS_DISLIKES } };
 
 /* The users projection: accounts, sessions, password resets, email
  * verifications, and the
@@ -117,6 +123,7 @@ PROJECTION_NO_ROWS (invites, invites_dbs, invites_apply, 1);
 PROJECTION_NO_ROWS (users, users_dbs, users_apply, 1);
 PROJECTION_NO_ROWS (videos, videos_dbs, videos_apply, 1);
 PROJECTION (live, live_dbs, live_rows, live_apply, 1);
+PROJECTION (ratings, ratings_dbs, ratings_rows, reel_ratings_apply, 1);
 
 const ReelProjection *const *
 reel_projections (void)
@@ -136,6 +143,7 @@ reel_projections (void)
                                                &invites_projection,
                                                &videos_projection,
                                                &live_projection,
+                                               &ratings_projection,
                                                NULL };
   return all;
 }

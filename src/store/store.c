@@ -50,6 +50,8 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_COMMENT_VIDEOS] = "comment_videos",
   [REEL_DB_SUBSCRIPTION_USERS] = "subscription_users",
   [REEL_DB_EMAIL_VERIFICATIONS] = "email_verifications",
+  [REEL_DB_RATINGS] = "ratings",
+  [REEL_DB_LIKED] = "liked",
 };
 
 struct ReelStore

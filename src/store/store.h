@@ -65,6 +65,8 @@ typedef enum
   REEL_DB_COMMENT_VIDEOS,     /* video id -> "": the videos comments may be posted on */
   REEL_DB_SUBSCRIPTION_USERS, /* username -> "": the accounts one may subscribe (to) */
   REEL_DB_EMAIL_VERIFICATIONS, /* hex(token hash) -> email verification (JSON, app/users.h) */
+  REEL_DB_RATINGS,             /* user \0 video id -> {"rating","at"} (app/ratings.h) */
+  REEL_DB_LIKED,               /* user \0 u64 BE time + video id -> "": likes (app/ratings.h) */
   REEL_DB_COUNT
 } ReelDb;
 

@@ -132,7 +132,9 @@ typedef struct
   ReelModeration moderation; /* NONE unless held or blocked */
   char *moderation_reason;   /* held or blocked: why, for the owner and viewers */
 
-  guint64 views;         /* never stored: the views projection's count (app/analytics/views.h) */
+  guint64 views; /* never stored: the views projection's count (app/analytics/views.h) */
+  guint64 likes; /* never stored: the ratings projection's counts (app/ratings.h) */
+  guint64 dislikes;
   gboolean owner_banned; /* never stored: the owner's account is banned (app/users.h) */
   JsonObject *json;      /* the stored form it was read from, or NULL (see top) */
 } ReelVideo;

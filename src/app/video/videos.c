@@ -1,6 +1,7 @@
 /* See videos.h. */
 #include "app/video/videos.h"
 #include "app/analytics/views.h"
+#include "app/ratings.h"
 #include "app/users.h"
 #include "app/video/visibility.h"
 #include "core/error.h"
@@ -176,6 +177,7 @@ reel_videos_get (ReelStore *store, const char *id, GError **error)
       || !(v = reel_videos_require (txn, id, error)))
     return NULL;
   v->views = reel_views_count (txn, id);
+  reel_ratings_count (txn, id, &v->likes, &v->dislikes);
   v->owner_banned = reel_users_is_banned (txn, v->owner);
   return v;
 }
@@ -229,6 +231,8 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
     json_object_set_string_member (out, "error", v->error);
   json_object_set_int_member (out, "size", (gint64)v->size);
   json_object_set_int_member (out, "views", (gint64)v->views);
+  json_object_set_int_member (out, "likes", (gint64)v->likes);
+  json_object_set_int_member (out, "dislikes", (gint64)v->dislikes);
   if (v->plan)
     {
       json_object_set_double_member (out, "duration", (double)v->plan->duration_ns / 1e9);
@@ -273,6 +277,7 @@ reel_videos_list_item (ReelTxn *txn, ReelVideo *v)
   if (!reel_video_is_listed (v))
     return NULL;
   v->views = reel_views_count (txn, v->id);
+  reel_ratings_count (txn, v->id, &v->likes, &v->dislikes);
   return reel_videos_public (v, NULL); /* listed: its media need no signature */
 }
 

@@ -1,0 +1,274 @@
+/* See ratings.h. */
+#include "app/ratings.h"
+#include "app/analytics/views.h"
+#include "app/users.h"
+#include "app/video/videos.h"
+#include "app/video/visibility.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/json.h"
+#include "store/counters.h"
+
+#include <string.h>
+
+/* The 8-byte time and the id after "user \0" in LIKED. */
+#define LIKED_SUFFIX_LEN (8 + REEL_ID_LEN)
+
+static const char *const names[] = { "none", "like", "dislike" };
+
+const char *
+reel_rating_name (ReelRating rating)
+{
+  return names[rating];
+}
+
+gboolean
+reel_rating_from_name (const char *name, ReelRating *rating, GError **error)
+{
+  for (guint i = 0; name && i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (name, names[i]))
+      {
+        *rating = (ReelRating)i;
+        return TRUE;
+      }
+  g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+               "rating must be \"like\", \"dislike\" or \"none\"");
+  return FALSE;
+}
+
+static GBytes *
+rating_key (const char *user, const char *video_id)
+{
+  GByteArray *k = g_byte_array_new ();
+  g_byte_array_append (k, (const guint8 *)user, (guint)strlen (user) + 1);
+  g_byte_array_append (k, (const guint8 *)video_id, (guint)strlen (video_id));
+  return g_byte_array_free_to_bytes (k);
+}
+
+static GBytes *
+liked_key (const char *user, gint64 at_us, const char *video_id)
+{
+  GByteArray *k = g_byte_array_new ();
+  guint8 ts[8];
+  reel_store_key_u64 (ts, (guint64)at_us);
+  g_byte_array_append (k, (const guint8 *)user, (guint)strlen (user) + 1);
+  g_byte_array_append (k, ts, 8);
+  g_byte_array_append (k, (const guint8 *)video_id, REEL_ID_LEN);
+  return g_byte_array_free_to_bytes (k);
+}
+
+static char *
+counter_name (ReelRating rating, const char *video_id)
+{
+  return g_strconcat (rating == REEL_RATING_LIKE ? "likes:" : "dislikes:", video_id, NULL);
+}
+
+/* The stored row ({"rating","at"}) or NULL. */
+static JsonObject *
+load_row (ReelTxn *txn, const char *user, const char *video_id)
+{
+  g_autoptr (GBytes) key = rating_key (user, video_id);
+  return reel_txn_get_json (txn, REEL_DB_RATINGS, g_bytes_get_data (key, NULL),
+                            g_bytes_get_size (key), NULL);
+}
+
+static ReelRating
+row_rating (JsonObject *row)
+{
+  ReelRating r = REEL_RATING_NONE;
+  if (row)
+    reel_rating_from_name (json_object_get_string_member_with_default (row, "rating", "none"), &r,
+                           NULL);
+  return r;
+}
+
+ReelRating
+reel_ratings_get (ReelTxn *txn, const char *user, const char *video_id)
+{
+  g_autoptr (JsonObject) row = user ? load_row (txn, user, video_id) : NULL;
+  return row_rating (row);
+}
+
+void
+reel_ratings_count (ReelTxn *txn, const char *video_id, guint64 *likes, guint64 *dislikes)
+{
+  g_autofree char *l = counter_name (REEL_RATING_LIKE, video_id);
+  g_autofree char *d = counter_name (REEL_RATING_DISLIKE, video_id);
+  *likes = reel_counter_get (txn, l);
+  *dislikes = reel_counter_get (txn, d);
+}
+
+gboolean
+reel_ratings_set (ReelBus *bus, ReelStore *store, const char *user, const char *video_id,
+                  ReelRating rating, guint64 *seq, GError **error)
+{
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = reel_event_subject ("rating", user);
+  ReelRating now;
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+    if (!txn)
+      return FALSE;
+    now = reel_ratings_get (txn, user, video_id);
+  }
+  *seq = 0;
+  if (now == rating)
+    return TRUE;
+  json_object_set_string_member (data, "user", user);
+  json_object_set_string_member (data, "video_id", video_id);
+  json_object_set_string_member (data, "rating", reel_rating_name (rating));
+  return reel_events_publish (bus, subject, "rating.set", 1, user, data, FALSE, seq, error);
+}
+
+/* --- the liked list --- */
+
+static JsonObject *
+render_liked (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+              gpointer data, GError **error)
+{
+  const char *user = data;
+  ReelViewer viewer = { user, REEL_USER_ROLE_USER };
+  g_autofree char *id = NULL;
+  g_autoptr (ReelVideo) video = NULL;
+  JsonObject *item;
+
+  if (key_len < LIKED_SUFFIX_LEN)
+    return NULL;
+  id = g_strndup ((const char *)key + key_len - REEL_ID_LEN, REEL_ID_LEN);
+  if (!(video = reel_videos_load (txn, id, error)))
+    return NULL; /* deleted since */
+  video->owner_banned = reel_users_is_banned (txn, video->owner);
+  /* Liked while it could be watched; shown while it still can. */
+  if (reel_video_sight (video, &viewer) != REEL_SIGHT_WATCH)
+    return NULL;
+  video->views = reel_views_count (txn, id);
+  reel_ratings_count (txn, id, &video->likes, &video->dislikes);
+  item = reel_videos_public (video, NULL);
+  if (video->ready_at)
+    json_object_set_string_member (item, "published_at", video->ready_at);
+  return item;
+}
+
+JsonObject *
+reel_ratings_liked (ReelStore *store, const char *user, const ReelPage *page, GError **error)
+{
+  g_autoptr (ReelTxn) txn = NULL;
+  g_autoptr (GBytes) prefix = reel_page_name_prefix (user);
+  if (page->after && g_bytes_get_size (page->after) != LIKED_SUFFIX_LEN)
+    {
+      reel_page_bad_cursor (error);
+      return NULL;
+    }
+  if (!(txn = reel_store_begin (store, FALSE, error)))
+    return NULL;
+  return reel_page_scan (txn, REEL_DB_LIKED, g_bytes_get_data (prefix, NULL),
+                         g_bytes_get_size (prefix), page, TRUE, render_liked, (gpointer)user,
+                         error);
+}
+
+/* --- projection --- */
+
+/* Moves user's rating of video_id from what the row says to rating, with
+ * its counts and its place in LIKED; at is the event's time. */
+static gboolean
+change (ReelTxn *txn, const char *user, const char *video_id, ReelRating rating, const char *at,
+        GError **error)
+{
+  g_autoptr (JsonObject) row = load_row (txn, user, video_id);
+  ReelRating was = row_rating (row);
+  g_autoptr (GBytes) key = rating_key (user, video_id);
+
+  if (was == rating)
+    return TRUE;
+  if (was != REEL_RATING_NONE)
+    {
+      g_autofree char *counter = counter_name (was, video_id);
+      if (!reel_counter_add (txn, counter, -1, error))
+        return FALSE;
+    }
+  if (was == REEL_RATING_LIKE)
+    {
+      const char *since = json_object_get_string_member_with_default (row, "at", "");
+      g_autoptr (GBytes) old = liked_key (user, reel_json_time_us (since), video_id);
+      if (!reel_txn_del (txn, REEL_DB_LIKED, g_bytes_get_data (old, NULL), g_bytes_get_size (old),
+                         error))
+        return FALSE;
+    }
+  if (rating == REEL_RATING_NONE)
+    return reel_txn_del (txn, REEL_DB_RATINGS, g_bytes_get_data (key, NULL), g_bytes_get_size (key),
+                         error);
+  {
+    g_autoptr (JsonObject) rec = json_object_new ();
+    g_autofree char *counter = counter_name (rating, video_id);
+    json_object_set_string_member (rec, "rating", reel_rating_name (rating));
+    json_object_set_string_member (rec, "at", at);
+    if (!reel_txn_put_json (txn, REEL_DB_RATINGS, g_bytes_get_data (key, NULL),
+                            g_bytes_get_size (key), rec, error)
+        || !reel_counter_add (txn, counter, 1, error))
+      return FALSE;
+  }
+  if (rating == REEL_RATING_LIKE)
+    {
+      g_autoptr (GBytes) liked = liked_key (user, reel_json_time_us (at), video_id);
+      return reel_txn_put (txn, REEL_DB_LIKED, g_bytes_get_data (liked, NULL),
+                           g_bytes_get_size (liked), "", 0, error);
+    }
+  return TRUE;
+}
+
+static gboolean
+collect_video (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+               gpointer data)
+{
+  GPtrArray *out = data;
+  const guint8 *nul = memchr (key, 0, key_len);
+  if (nul)
+    g_ptr_array_add (out, g_strndup ((const char *)nul + 1, key_len - (gsize)(nul + 1 - key)));
+  return TRUE;
+}
+
+/* A deleted account's ratings go, and their counts with them; ids are
+ * collected first since rows cannot go while a scan walks them. */
+static gboolean
+apply_user_deleted (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *user = reel_json_get_string (ev->data, "username", TRUE, error);
+  g_autoptr (GPtrArray) videos = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GBytes) prefix = NULL;
+  if (!user)
+    return FALSE;
+  prefix = reel_page_name_prefix (user);
+  if (!reel_txn_scan (txn, REEL_DB_RATINGS, g_bytes_get_data (prefix, NULL),
+                      g_bytes_get_size (prefix), NULL, 0, FALSE, collect_video, videos, error))
+    return FALSE;
+  for (guint i = 0; i < videos->len; i++)
+    if (!change (txn, user, videos->pdata[i], REEL_RATING_NONE, ev->at, error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+reel_ratings_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *user, *video_id, *name;
+  ReelRating rating;
+
+  if (g_str_equal (ev->type, "user.deleted"))
+    return apply_user_deleted (txn, ev, error);
+  if (!g_str_equal (ev->type, "rating.set"))
+    return TRUE;
+  if (!(user = reel_json_get_string (ev->data, "user", TRUE, error))
+      || !(video_id = reel_json_get_string (ev->data, "video_id", TRUE, error))
+      || !(name = reel_json_get_string (ev->data, "rating", TRUE, error)))
+    return FALSE;
+  if (!reel_users_validate_username (user, error))
+    return FALSE;
+  if (!reel_videos_id_valid (video_id))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "bad video_id \"%s\"", video_id);
+      return FALSE;
+    }
+  if (!reel_rating_from_name (name, &rating, error))
+    return FALSE;
+  return change (txn, user, video_id, rating, ev->at, error);
+}
