@@ -8,6 +8,12 @@
 #                   the fuzzers
 #   ./dev.sh fuzz   the fuzzers alone: build the libFuzzer harnesses with
 #                   clang and run each for REEL_FUZZ_SECONDS (default 60)
+#   ./dev.sh cluster
+#                   a whole cluster on this machine (README "Deployment"):
+#                   three clustered nats-servers (R3 streams), s3rver for
+#                   the blobs, and four reeld processes with different
+#                   roles and their own data directories; prints the URLs
+#                   and runs until Ctrl-C (data in ./reel-cluster)
 #
 # Extra arguments after `run` go to reeld (e.g. --listen 0.0.0.0:8080).
 set -euo pipefail
@@ -113,6 +119,12 @@ run_tests() {
   passed=$((passed + $(count build Ok)))
   failed=$((failed + $(count build Fail) + $(count build Timeout) + $(count build "Unexpected Pass")))
 
+  # The multi-node cluster (three nats-servers, s3rver, four reeld
+  # processes): a few minutes, on its own like the fault suite.
+  meson test -C build --suite cluster --print-errorlogs || status=1
+  passed=$((passed + $(count build Ok)))
+  failed=$((failed + $(count build Fail) + $(count build Timeout) + $(count build "Unexpected Pass")))
+
   # The sanitizers catch what tests miss: memory errors and undefined behaviour.
   build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -132,6 +144,80 @@ run_tests() {
   return $status
 }
 
+# A cluster on one machine, laid out as three machines would be (README
+# "Deployment"): nats-server n1..n3 clustered at R3, one S3 server, node A
+# (api,projector,ingest), node B (api,projector), workers W1 and W2, each
+# reeld with its own data directory. Ports from REEL_CLUSTER_PORT (default
+# 18000): +0/+1 the API nodes, +10..12 NATS clients, +20..22 NATS routes,
+# +30..32 NATS monitoring, +40 S3.
+run_cluster() {
+  local root="${REEL_CLUSTER_DIR:-$PWD/reel-cluster}" base="${REEL_CLUSTER_PORT:-18000}"
+  local bucket=reel pids=() nodes=() urls="" routes="" i name roles port
+  mkdir -p "$root"
+  # The reeld nodes first, while NATS and S3 are still there for their
+  # last work; then the servers.
+  trap 'trap - INT TERM EXIT; echo "dev.sh: stopping the cluster"
+        kill "${nodes[@]}" 2>/dev/null; wait "${nodes[@]}"
+        kill "${pids[@]}" 2>/dev/null; wait; exit 0' INT TERM EXIT
+  for i in 1 2 3; do
+    urls+="${urls:+,}nats://127.0.0.1:$((base + 9 + i))"
+    routes+="${routes:+,}nats://127.0.0.1:$((base + 19 + i))"
+  done
+  for i in 1 2 3; do
+    mkdir -p "$root/nats$i"
+    nats-server -js --server_name="n$i" --cluster_name=reel -a 127.0.0.1 \
+      --port=$((base + 9 + i)) --http_port=$((base + 29 + i)) \
+      --cluster="nats://127.0.0.1:$((base + 19 + i))" --routes="$routes" \
+      --store_dir="$root/nats$i" --log="$root/nats$i/nats-server.log" &
+    pids+=($!)
+  done
+  mkdir -p "$root/s3"
+  # s3rver makes its listing tokens with DES, in OpenSSL 3's legacy provider.
+  NODE_OPTIONS=--openssl-legacy-provider node_modules/.bin/s3rver --silent -d "$root/s3" \
+    -a 127.0.0.1 -p $((base + 40)) --service-endpoint localhost --configure-bucket "$bucket" &
+  pids+=($!)
+  cat >"$root/reeld.conf" <<CONF
+# Written by ./dev.sh cluster; every node reads it.
+[nats]
+replicas = 3
+[blobs]
+backend = s3
+s3_endpoint = http://127.0.0.1:$((base + 40))
+s3_bucket = $bucket
+s3_region = us-east-1
+s3_access_key = S3RVER
+s3_secret_key = S3RVER
+s3_path_style = true
+CONF
+  # The streams can only be created once the cluster has a leader.
+  for i in $(seq 1 150); do
+    curl -sf "http://127.0.0.1:$((base + 30))/jsz" | grep -q '"leader"' && break
+    sleep 0.2
+  done
+  for node in a:api,projector,ingest:0 b:api,projector:1 w1:worker: w2:worker:; do
+    IFS=: read -r name roles port <<<"$node"
+    mkdir -p "$root/$name"
+    ./build/src/reeld --config="$root/reeld.conf" --data-dir="$root/$name" --nats-url="$urls" \
+      --roles="$roles" ${port:+--listen=127.0.0.1:$((base + port))} \
+      >/dev/null 2>"$root/$name/reeld.log" &
+    nodes+=($!)
+    # A first: it creates the streams the others then find.
+    if [ "$name" = a ]; then sleep 2; fi
+  done
+  cat <<URLS
+dev.sh: the cluster runs (data and logs under $root):
+  node A (api,projector,ingest)  http://127.0.0.1:$base/
+  node B (api,projector)         http://127.0.0.1:$((base + 1))/
+  workers W1, W2                 logs in $root/w1, $root/w2
+  NATS (3 nodes, R3 streams)     $urls
+  NATS monitoring                http://127.0.0.1:$((base + 30))/jsz?streams=true
+  S3 (s3rver, bucket "$bucket")     http://127.0.0.1:$((base + 40))/
+Ctrl-C stops everything.
+URLS
+  wait -n "${pids[@]}" "${nodes[@]}" || true
+  echo "dev.sh: a process of the cluster exited; see the logs under $root" >&2
+}
+
 case "${1:-}" in
   run)
     shift
@@ -149,8 +235,14 @@ case "${1:-}" in
     install_deps "${APT_PACKAGES[@]}" "${FUZZ_APT_PACKAGES[@]}"
     run_fuzz
     ;;
+  cluster)
+    install_deps "${APT_PACKAGES[@]}" curl
+    install_npm
+    build build
+    run_cluster
+    ;;
   *)
-    echo "usage: $0 run [reeld options] | $0 test | $0 fuzz" >&2
+    echo "usage: $0 run [reeld options] | $0 test | $0 fuzz | $0 cluster" >&2
     exit 2
     ;;
 esac

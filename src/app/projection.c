@@ -11,6 +11,7 @@
 #include "app/notifications.h"
 #include "app/search/search.h"
 #include "app/subscriptions.h"
+#include "app/analytics/history.h"
 #include "app/audit.h"
 #include "app/invites.h"
 #include "app/live/live.h"
@@ -161,7 +162,8 @@ const ReelActionProjection *const *
 reel_action_projections (void)
 {
   static const ReelActionProjection *const all[]
-      = { &reel_views_projection, &reel_analytics_projection, &reel_related_projection, NULL };
+      = { &reel_views_projection, &reel_analytics_projection, &reel_related_projection,
+          &reel_history_projection, NULL };
   return all;
 }
 

@@ -13,7 +13,9 @@
  * stops being valid, so nothing it still sends is written. The lock table
  * also caps how many uploads one user writes at once. It lives in this
  * process: each API node caps its own writers, and a tus client that
- * switches nodes mid-upload relies on Upload-Offset checks, as before. */
+ * switches nodes mid-upload relies on Upload-Offset checks, as before.
+ * With shared staging (below) the partial upload itself lives in the blob
+ * store instead of DATA_DIR/uploads. */
 #pragma once
 
 #include "store/blobs.h"
@@ -28,6 +30,19 @@ typedef void (*ReelUploadsFunc) (const char *id, guint64 size, gint64 mtime_s, g
 ReelUploads *reel_uploads_open (const char *dir, GError **error);
 void reel_uploads_close (ReelUploads *uploads);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelUploads, reel_uploads_close)
+
+/* Shared staging, for API nodes that share no disk (blobs.backend = s3):
+ * the bytes of each PATCH spool locally while they arrive and, when the
+ * request ends (finished or cut off), become one piece in blobs under
+ * "uploads/ID/OFFSET". The offset is where the pieces end without a gap,
+ * which any node can list, so a client resumes on any node; completion
+ * joins the pieces in order into the original. One-shot uploads stay one
+ * local file. blobs must outlive uploads. */
+void reel_uploads_share (ReelUploads *uploads, ReelBlobs *blobs);
+gboolean reel_uploads_is_shared (ReelUploads *uploads);
+/* Shared staging: stores what token's request wrote so far as a piece,
+ * so that the offset any node reports includes it. */
+gboolean reel_uploads_flush (ReelUploads *uploads, const char *id, guint64 token, GError **error);
 
 /* Bytes received so far (0 when nothing yet). */
 guint64 reel_uploads_offset (ReelUploads *uploads, const char *id);
@@ -70,7 +85,8 @@ void reel_uploads_discard_temp (ReelUploads *uploads, const char *name);
 /* Calls func for each temporary file: its name, size and modification time. */
 void reel_uploads_foreach_temp (ReelUploads *uploads, ReelUploadsFunc func, gpointer user_data);
 
-/* Calls func for each partial upload: its id, size and when it last grew. */
+/* Calls func for each partial upload: its id, size and when it last grew
+ * (with shared staging also those in the store, of any node). */
 void reel_uploads_foreach (ReelUploads *uploads, ReelUploadsFunc func, gpointer user_data);
 
 G_END_DECLS

@@ -756,13 +756,84 @@ reel_users_request_reset (ReelBus *bus, ReelStore *store, const char *username, 
                               error);
 }
 
+/* Single-use tokens mailed to a user (password resets, email
+ * verifications): a new secret, its hash published as type on the
+ * kind.<username> subject with its expiry; the token itself goes into the
+ * email alone. */
+static char *
+issue_token (ReelBus *bus, JsonObject *user, const char *username, const char *kind,
+             const char *type, gint64 ttl_s, char **email, GError **error)
+{
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *hash_hex = NULL, *subject = NULL, *token = NULL;
+  if (!(token = reel_secret_new (&hash_hex, error)))
+    return NULL;
+  json_object_set_string_member (data, "username", username);
+  json_object_set_string_member (data, "token_hash", hash_hex);
+  json_object_set_int_member (data, "expires_at", g_get_real_time () / G_USEC_PER_SEC + ttl_s);
+  subject = reel_event_subject (kind, username);
+  if (!reel_events_publish (bus, subject, type, 1, NULL, data, FALSE, NULL, error))
+    return NULL;
+  *email = g_strdup (json_object_get_string_member (user, "email"));
+  return g_steal_pointer (&token);
+}
+
+/* The record of a token a client presented (hash_hex), when it is known,
+ * unused and unexpired; else NULL, with error set only when the store
+ * failed (*bad set when the token is no good). */
+static JsonObject *
+live_token (ReelStore *store, ReelDb db, const char *hash_hex, gboolean *bad, GError **error)
+{
+  g_autoptr (JsonObject) rec = NULL;
+  g_autoptr (GError) local = NULL;
+  *bad = FALSE;
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+    if (!txn)
+      return NULL;
+    rec = load_record (txn, db, hash_hex, &local);
+  }
+  if (!rec && local)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (!rec || json_object_has_member (rec, "used_at")
+      || json_object_get_int_member_with_default (rec, "expires_at", 0)
+             <= g_get_real_time () / G_USEC_PER_SEC)
+    {
+      *bad = TRUE;
+      return NULL;
+    }
+  return g_steal_pointer (&rec);
+}
+
+/* Publishes the use of a token on its own subject (kind.<hash>.used), first
+ * message only: one use, even when two requests race. A second use is
+ * *bad (REEL_ERROR_CONFLICT cleared). */
+static gboolean
+spend_token (ReelBus *bus, const char *kind, const char *hash_hex, const char *type, int version,
+             const char *actor, JsonObject *data, gboolean *bad, guint64 *seq, GError **error)
+{
+  g_autofree char *key = g_strconcat (hash_hex, ".used", NULL);
+  g_autofree char *subject = reel_event_subject (kind, key);
+  *bad = FALSE;
+  json_object_set_string_member (data, "token_hash", hash_hex);
+  if (reel_events_publish (bus, subject, type, version, actor, data, TRUE, seq, error))
+    return TRUE;
+  if (g_error_matches (*error, REEL_ERROR, REEL_ERROR_CONFLICT))
+    {
+      g_clear_error (error);
+      *bad = TRUE;
+    }
+  return FALSE;
+}
+
 char *
 reel_users_issue_reset (ReelBus *bus, ReelStore *store, const char *username, gint64 ttl_s,
                         char **email, GError **error)
 {
   g_autoptr (JsonObject) user = load_user (store, username, error);
-  g_autoptr (JsonObject) data = json_object_new ();
-  g_autofree char *hash_hex = NULL, *subject = NULL, *token = NULL;
   if (!user)
     return NULL;
   if (!json_object_has_member (user, "email"))
@@ -770,17 +841,8 @@ reel_users_issue_reset (ReelBus *bus, ReelStore *store, const char *username, gi
       g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "%s has no email address", username);
       return NULL;
     }
-  if (!(token = reel_secret_new (&hash_hex, error)))
-    return NULL;
-  json_object_set_string_member (data, "username", username);
-  json_object_set_string_member (data, "token_hash", hash_hex);
-  json_object_set_int_member (data, "expires_at", g_get_real_time () / G_USEC_PER_SEC + ttl_s);
-  subject = reel_event_subject ("password", username);
-  if (!reel_events_publish (bus, subject, "password_reset.issued", 1, NULL, data, FALSE, NULL,
-                            error))
-    return NULL;
-  *email = g_strdup (json_object_get_string_member (user, "email"));
-  return g_steal_pointer (&token);
+  return issue_token (bus, user, username, "password", "password_reset.issued", ttl_s, email,
+                      error);
 }
 
 /* Whether the user's record awaits a verified email. */
@@ -823,8 +885,6 @@ reel_users_issue_verification (ReelBus *bus, ReelStore *store, const char *usern
                                char **email, GError **error)
 {
   g_autoptr (JsonObject) user = load_user (store, username, error);
-  g_autoptr (JsonObject) data = json_object_new ();
-  g_autofree char *hash_hex = NULL, *subject = NULL, *token = NULL;
   if (!user)
     return NULL;
   if (!awaits_verification (user))
@@ -832,17 +892,8 @@ reel_users_issue_verification (ReelBus *bus, ReelStore *store, const char *usern
       g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "%s has no email to verify", username);
       return NULL;
     }
-  if (!(token = reel_secret_new (&hash_hex, error)))
-    return NULL;
-  json_object_set_string_member (data, "username", username);
-  json_object_set_string_member (data, "token_hash", hash_hex);
-  json_object_set_int_member (data, "expires_at", g_get_real_time () / G_USEC_PER_SEC + ttl_s);
-  subject = reel_event_subject ("verify", username);
-  if (!reel_events_publish (bus, subject, "email_verification.issued", 1, NULL, data, FALSE, NULL,
-                            error))
-    return NULL;
-  *email = g_strdup (json_object_get_string_member (user, "email"));
-  return g_steal_pointer (&token);
+  return issue_token (bus, user, username, "verify", "email_verification.issued", ttl_s, email,
+                      error);
 }
 
 static void
@@ -857,44 +908,23 @@ gboolean
 reel_users_verify_email (ReelBus *bus, ReelStore *store, const char *token, guint64 *seq,
                          GError **error)
 {
-  g_autofree char *hash_hex = reel_secret_hash (token), *subject = NULL, *key = NULL;
-  g_autoptr (JsonObject) rec = NULL, data = json_object_new ();
-  g_autoptr (GError) local = NULL;
-  {
-    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
-    if (!txn)
-      return FALSE;
-    rec = load_record (txn, REEL_DB_EMAIL_VERIFICATIONS, hash_hex, &local);
-  }
-  if (!rec && local)
+  g_autofree char *hash_hex = reel_secret_hash (token);
+  g_autoptr (JsonObject) data = json_object_new ();
+  gboolean bad = FALSE;
+  g_autoptr (JsonObject) rec
+      = live_token (store, REEL_DB_EMAIL_VERIFICATIONS, hash_hex, &bad, error);
+  const char *username;
+  if (rec)
     {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
+      username = json_object_get_string_member_with_default (rec, "username", "");
+      json_object_set_string_member (data, "username", username);
+      if (spend_token (bus, "verify", hash_hex, "user.email_verified", 1, username, data, &bad, seq,
+                       error))
+        return TRUE;
     }
-  if (!rec || json_object_has_member (rec, "used_at")
-      || json_object_get_int_member_with_default (rec, "expires_at", 0)
-             <= g_get_real_time () / G_USEC_PER_SEC)
-    {
-      set_bad_verification (error);
-      return FALSE;
-    }
-  json_object_set_string_member (data, "username",
-                                 json_object_get_string_member_with_default (rec, "username", ""));
-  json_object_set_string_member (data, "token_hash", hash_hex);
-  key = g_strconcat (hash_hex, ".used", NULL);
-  subject = reel_event_subject ("verify", key);
-  if (!reel_events_publish (bus, subject, "user.email_verified", 1,
-                            json_object_get_string_member_with_default (rec, "username", NULL),
-                            data, TRUE, seq, error))
-    {
-      if (g_error_matches (*error, REEL_ERROR, REEL_ERROR_CONFLICT))
-        {
-          g_clear_error (error);
-          set_bad_verification (error);
-        }
-      return FALSE;
-    }
-  return TRUE;
+  if (bad)
+    set_bad_verification (error);
+  return FALSE;
 }
 
 static void
@@ -910,30 +940,18 @@ reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *token,
                            const char *new_password, guint64 *seq, GError **error)
 {
   char hash[crypto_pwhash_STRBYTES];
-  g_autofree char *hash_hex = NULL, *subject = NULL, *key = NULL, *username = NULL;
+  g_autofree char *hash_hex = NULL, *username = NULL;
   int version;
   g_autoptr (JsonObject) reset = NULL, data = json_object_new ();
-  g_autoptr (GError) local = NULL;
+  gboolean bad = FALSE;
 
   if (!reel_users_validate_password (new_password, error) || !ensure_sodium (error))
     return FALSE;
   hash_hex = reel_secret_hash (token);
-  {
-    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
-    if (!txn)
-      return FALSE;
-    reset = load_record (txn, REEL_DB_PASSWORD_RESETS, hash_hex, &local);
-  }
-  if (!reset && local)
+  if (!(reset = live_token (store, REEL_DB_PASSWORD_RESETS, hash_hex, &bad, error)))
     {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  if (!reset || json_object_has_member (reset, "used_at")
-      || json_object_get_int_member_with_default (reset, "expires_at", 0)
-             <= g_get_real_time () / G_USEC_PER_SEC)
-    {
-      set_bad_reset (error);
+      if (bad)
+        set_bad_reset (error);
       return FALSE;
     }
   username = g_strdup (json_object_get_string_member_with_default (reset, "username", ""));
@@ -944,21 +962,12 @@ reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *token,
   sodium_memzero (hash, sizeof hash);
   if (!version)
     return FALSE;
-  json_object_set_string_member (data, "token_hash", hash_hex);
-  /* The token's own subject, first message only: one use, even racing. */
-  key = g_strconcat (hash_hex, ".used", NULL);
-  subject = reel_event_subject ("reset", key);
-  if (!reel_events_publish (bus, subject, "user.password_reset", version, username, data, TRUE, seq,
-                            error))
-    {
-      if (g_error_matches (*error, REEL_ERROR, REEL_ERROR_CONFLICT))
-        {
-          g_clear_error (error);
-          set_bad_reset (error);
-        }
-      return FALSE;
-    }
-  return TRUE;
+  if (spend_token (bus, "reset", hash_hex, "user.password_reset", version, username, data, &bad,
+                   seq, error))
+    return TRUE;
+  if (bad)
+    set_bad_reset (error);
+  return FALSE;
 }
 
 static gboolean
@@ -995,19 +1004,22 @@ apply_registered (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return put_record (txn, REEL_DB_USERS, username, rec, error);
 }
 
+/* The record of a hashed secret in db, keyed by its hash: a session
+ * (session.created), a password reset (password_reset.issued) or an email
+ * verification (email_verification.issued). */
 static gboolean
-apply_session_created (ReelTxn *txn, const ReelEvent *ev, GError **error)
+apply_token_issued (ReelTxn *txn, ReelDb db, const ReelEvent *ev, GError **error)
 {
-  const char *hash = reel_json_get_string (ev->data, "token_hash", TRUE, error);
-  const char *username = hash ? reel_json_get_string (ev->data, "username", TRUE, error) : NULL;
+  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  const char *hash = username ? reel_json_get_string (ev->data, "token_hash", TRUE, error) : NULL;
   g_autoptr (JsonObject) rec = json_object_new ();
-  if (!username)
+  if (!hash)
     return FALSE;
   json_object_set_string_member (rec, "username", username);
   json_object_set_int_member (rec, "expires_at",
                               json_object_get_int_member_with_default (ev->data, "expires_at", 0));
   json_object_set_string_member (rec, "created_at", ev->at);
-  return put_record (txn, REEL_DB_SESSIONS, hash, rec, error);
+  return put_record (txn, db, hash, rec, error);
 }
 
 static gboolean
@@ -1067,6 +1079,17 @@ revoke_sessions (ReelTxn *txn, const char *username, const char *keep, GError **
   return TRUE;
 }
 
+/* Marks the token hash of db used at ev's time (if it is still there). */
+static gboolean
+mark_token_used (ReelTxn *txn, ReelDb db, const char *hash, const ReelEvent *ev, GError **error)
+{
+  g_autoptr (JsonObject) rec = load_record (txn, db, hash, error);
+  if (!rec)
+    return *error == NULL;
+  json_object_set_string_member (rec, "used_at", ev->at);
+  return put_record (txn, db, hash, rec, error);
+}
+
 /* user.password_changed and user.password_reset: the new hash, and the
  * user's other sessions (all of them for a reset) end. */
 static gboolean
@@ -1084,18 +1107,8 @@ apply_password (ReelTxn *txn, const ReelEvent *ev, GError **error)
   g_autoptr (JsonObject) user = NULL;
   if (!hash)
     return FALSE;
-  if (token)
-    {
-      g_autoptr (JsonObject) reset = load_record (txn, REEL_DB_PASSWORD_RESETS, token, error);
-      if (!reset && *error)
-        return FALSE;
-      if (reset)
-        {
-          json_object_set_string_member (reset, "used_at", ev->at);
-          if (!put_record (txn, REEL_DB_PASSWORD_RESETS, token, reset, error))
-            return FALSE;
-        }
-    }
+  if (token && !mark_token_used (txn, REEL_DB_PASSWORD_RESETS, token, ev, error))
+    return FALSE;
   user = load_record (txn, REEL_DB_USERS, username, error);
   if (!user)
     return *error == NULL;
@@ -1104,60 +1117,41 @@ apply_password (ReelTxn *txn, const ReelEvent *ev, GError **error)
          && revoke_sessions (txn, username, keep, error);
 }
 
-static gboolean
-apply_reset_issued (ReelTxn *txn, const ReelEvent *ev, GError **error)
-{
-  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
-  const char *hash = username ? reel_json_get_string (ev->data, "token_hash", TRUE, error) : NULL;
-  g_autoptr (JsonObject) rec = json_object_new ();
-  if (!hash)
-    return FALSE;
-  json_object_set_string_member (rec, "username", username);
-  json_object_set_int_member (rec, "expires_at",
-                              json_object_get_int_member_with_default (ev->data, "expires_at", 0));
-  json_object_set_string_member (rec, "created_at", ev->at);
-  return put_record (txn, REEL_DB_PASSWORD_RESETS, hash, rec, error);
-}
-
-/* email_verification.issued: the token's record. */
-static gboolean
-apply_verification_issued (ReelTxn *txn, const ReelEvent *ev, GError **error)
-{
-  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
-  const char *hash = username ? reel_json_get_string (ev->data, "token_hash", TRUE, error) : NULL;
-  g_autoptr (JsonObject) rec = json_object_new ();
-  if (!hash)
-    return FALSE;
-  json_object_set_string_member (rec, "username", username);
-  json_object_set_int_member (rec, "expires_at",
-                              json_object_get_int_member_with_default (ev->data, "expires_at", 0));
-  json_object_set_string_member (rec, "created_at", ev->at);
-  return put_record (txn, REEL_DB_EMAIL_VERIFICATIONS, hash, rec, error);
-}
-
 /* user.email_verified: the token is used, and the account may log in. */
 static gboolean
 apply_email_verified (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
   const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
   const char *hash = username ? reel_json_get_string (ev->data, "token_hash", TRUE, error) : NULL;
-  g_autoptr (JsonObject) rec = NULL, user = NULL;
-  if (!hash)
+  g_autoptr (JsonObject) user = NULL;
+  if (!hash || !mark_token_used (txn, REEL_DB_EMAIL_VERIFICATIONS, hash, ev, error))
     return FALSE;
-  rec = load_record (txn, REEL_DB_EMAIL_VERIFICATIONS, hash, error);
-  if (!rec && *error)
-    return FALSE;
-  if (rec)
-    {
-      json_object_set_string_member (rec, "used_at", ev->at);
-      if (!put_record (txn, REEL_DB_EMAIL_VERIFICATIONS, hash, rec, error))
-        return FALSE;
-    }
   user = load_record (txn, REEL_DB_USERS, username, error);
   if (!user)
     return *error == NULL;
   if (json_object_has_member (user, "email_unverified"))
     json_object_remove_member (user, "email_unverified");
+  return put_record (txn, REEL_DB_USERS, username, user, error);
+}
+
+/* user.history_cleared and user.history_paused (app/analytics/history.h):
+ * on the record, which the history reads and the action ingest consults. */
+static gboolean
+apply_history (ReelTxn *txn, const ReelEvent *ev, GError **error)
+{
+  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  g_autoptr (JsonObject) user = NULL;
+  if (!username)
+    return FALSE;
+  user = load_record (txn, REEL_DB_USERS, username, error);
+  if (!user)
+    return *error == NULL;
+  if (g_str_equal (ev->type, "user.history_cleared"))
+    json_object_set_string_member (user, "history_cleared_at", ev->at);
+  else
+    json_object_set_boolean_member (
+        user, "history_paused",
+        json_object_get_boolean_member_with_default (ev->data, "paused", FALSE));
   return put_record (txn, REEL_DB_USERS, username, user, error);
 }
 
@@ -1211,15 +1205,18 @@ reel_users_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
       || g_str_equal (ev->type, "user.password_reset"))
     return apply_password (txn, ev, error);
   if (g_str_equal (ev->type, "password_reset.issued"))
-    return apply_reset_issued (txn, ev, error);
+    return apply_token_issued (txn, REEL_DB_PASSWORD_RESETS, ev, error);
   if (g_str_equal (ev->type, "email_verification.issued"))
-    return apply_verification_issued (txn, ev, error);
+    return apply_token_issued (txn, REEL_DB_EMAIL_VERIFICATIONS, ev, error);
   if (g_str_equal (ev->type, "user.email_verified"))
     return apply_email_verified (txn, ev, error);
+  if (g_str_equal (ev->type, "user.history_cleared")
+      || g_str_equal (ev->type, "user.history_paused"))
+    return apply_history (txn, ev, error);
   if (g_str_equal (ev->type, "user.registered"))
     return apply_registered (txn, ev, error);
   if (g_str_equal (ev->type, "session.created"))
-    return apply_session_created (txn, ev, error);
+    return apply_token_issued (txn, REEL_DB_SESSIONS, ev, error);
   if (g_str_equal (ev->type, "session.revoked"))
     return apply_session_revoked (txn, ev, error);
   if (g_str_equal (ev->type, "session.expired"))

@@ -9,7 +9,7 @@
 #define USERKEYS_BUCKET "USERKEYS"
 
 static kvStore *
-open_bucket (ReelBus *bus, GError **error)
+open_bucket (ReelBus *bus, guint replicas, GError **error)
 {
   kvStore *kv = NULL;
   natsStatus s = js_KeyValue (&kv, bus->js, USERKEYS_BUCKET);
@@ -20,6 +20,9 @@ open_bucket (ReelBus *bus, GError **error)
       cfg.Bucket = USERKEYS_BUCKET;
       /* One revision only: an overwritten or purged key leaves no copy. */
       cfg.History = 1;
+      /* As many copies as the event log: a key lost with one server would
+       * make that user's encrypted fields unreadable. */
+      cfg.Replicas = (int)replicas;
       s = js_CreateKeyValue (&kv, bus->js, &cfg);
     }
   if (s != NATS_OK)
@@ -31,9 +34,9 @@ open_bucket (ReelBus *bus, GError **error)
 }
 
 gboolean
-reel_userkeys_ensure (ReelBus *bus, GError **error)
+reel_userkeys_ensure (ReelBus *bus, guint replicas, GError **error)
 {
-  kvStore *kv = open_bucket (bus, error);
+  kvStore *kv = open_bucket (bus, replicas, error);
   if (!kv)
     return FALSE;
   kvStore_Destroy (kv);
@@ -44,7 +47,7 @@ gboolean
 reel_userkeys_create (ReelBus *bus, const char *username, guint8 key[REEL_USER_KEY_BYTES],
                       GError **error)
 {
-  kvStore *kv = open_bucket (bus, error);
+  kvStore *kv = open_bucket (bus, 1, error);
   uint64_t rev = 0;
   natsStatus s;
   if (!kv)
@@ -72,7 +75,7 @@ gboolean
 reel_userkeys_get (ReelBus *bus, const char *username, guint8 key[REEL_USER_KEY_BYTES],
                    GError **error)
 {
-  kvStore *kv = open_bucket (bus, error);
+  kvStore *kv = open_bucket (bus, 1, error);
   kvEntry *entry = NULL;
   natsStatus s;
   gboolean ok = FALSE;
@@ -99,7 +102,7 @@ reel_userkeys_get (ReelBus *bus, const char *username, guint8 key[REEL_USER_KEY_
 gboolean
 reel_userkeys_purge (ReelBus *bus, const char *username, GError **error)
 {
-  kvStore *kv = open_bucket (bus, error);
+  kvStore *kv = open_bucket (bus, 1, error);
   natsStatus s;
   if (!kv)
     return FALSE;

@@ -10,8 +10,9 @@
 /* Bytes of a user key (libsodium crypto_secretbox key). */
 #define REEL_USER_KEY_BYTES 32
 
-/* Creates the bucket if missing (history 1: a purge leaves no old key). */
-gboolean reel_userkeys_ensure (ReelBus *bus, GError **error);
+/* Creates the bucket if missing (history 1: a purge leaves no old key)
+ * with replicas copies (nats.replicas). */
+gboolean reel_userkeys_ensure (ReelBus *bus, guint replicas, GError **error);
 
 /* Stores a fresh random key for username, or keeps the one already
  * stored, and copies it to key. */

@@ -80,6 +80,10 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
   d->uploads = reel_uploads_open (uploads_dir, error);
   if (!d->uploads)
     return FALSE;
+  /* API nodes with no shared disk resume each other's uploads through the
+   * store; on the filesystem a partial upload stays a local file. */
+  if (g_strcmp0 (reel_blobs_backend_name (d->blobs), "fs") != 0)
+    reel_uploads_share (d->uploads, d->blobs);
   if (!url)
     {
       g_autofree char *nats_dir = reel_config_data_path (cfg, "nats");
@@ -107,7 +111,8 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
          && reel_bus_ensure_actions_stream (d->bus, cfg->stream_replicas, cfg->actions_max_age_s,
                                             cfg->actions_max_bytes, cfg->actions_duplicate_window_s,
                                             error)
-         && reel_userkeys_ensure (d->bus, error) && (reel_users_set_keyring (d->bus), TRUE);
+         && reel_userkeys_ensure (d->bus, cfg->stream_replicas, error)
+         && (reel_users_set_keyring (d->bus), TRUE);
 }
 
 /* Starts a consumer for each of projections (NULL-terminated). */

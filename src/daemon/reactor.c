@@ -69,38 +69,19 @@ welcome (ReelReactor *r, JsonObject *event_data, GError **error)
   return TRUE;
 }
 
-/* A password reset asked for: the token is made here, its hash logged, and
- * the token itself mailed (app/users.h). A retry after a failed send makes
- * a new token; the unmailed one is never used and expires. */
-static gboolean
-mail_reset (ReelReactor *r, const ReelJob *job, JsonObject *data, GError **error)
-{
-  const char *username = json_object_get_string_member_with_default (data, "username", NULL);
-  g_autofree char *email = NULL, *token = NULL;
-  if (!r->cfg->smtp_url || !username)
-    return TRUE;
-  if (!wait_projected (r, job, error))
-    return FALSE;
-  token = reel_users_issue_reset (r->bus, r->store, username, r->cfg->reset_ttl_s, &email, error);
-  if (!token)
-    {
-      /* Gone, or its address removed since it asked: nothing to send. */
-      if (!g_error_matches (*error, REEL_ERROR, REEL_ERROR_NOT_FOUND))
-        return FALSE;
-      g_clear_error (error);
-      return TRUE;
-    }
-  if (!reel_mail_password_reset (r->cfg, username, email, token, error))
-    return FALSE;
-  reel_metrics_add ("reel_emails_sent_total", "kind=\"password_reset\"", 1);
-  return TRUE;
-}
+typedef char *(*IssueFunc) (ReelBus *bus, ReelStore *store, const char *username, gint64 ttl_s,
+                            char **email, GError **error);
+typedef gboolean (*MailFunc) (const ReelConfig *cfg, const char *username, const char *email,
+                              const char *token, GError **error);
 
-/* An address to verify (auth.verify_email): at registration, or asked for
- * again. Like a reset, the token is made here, its hash logged, and the
- * token mailed; a retry makes a new one. */
+/* A single-use token to mail (app/users.h): made here once the local
+ * projection knows the user, its hash logged, the token itself mailed. A
+ * retry after a failed send makes a new one; the unmailed one is never
+ * used and expires. Nothing to send (the user is gone, has no address, or
+ * needs no more verification) is no failure. */
 static gboolean
-mail_verification (ReelReactor *r, const ReelJob *job, JsonObject *data, GError **error)
+mail_token (ReelReactor *r, const ReelJob *job, JsonObject *data, IssueFunc issue, MailFunc mail,
+            const char *metric_labels, GError **error)
 {
   const char *username = json_object_get_string_member_with_default (data, "username", NULL);
   g_autofree char *email = NULL, *token = NULL;
@@ -108,19 +89,17 @@ mail_verification (ReelReactor *r, const ReelJob *job, JsonObject *data, GError 
     return TRUE;
   if (!wait_projected (r, job, error))
     return FALSE;
-  token = reel_users_issue_verification (r->bus, r->store, username, r->cfg->reset_ttl_s, &email,
-                                         error);
+  token = issue (r->bus, r->store, username, r->cfg->reset_ttl_s, &email, error);
   if (!token)
     {
-      /* Verified meanwhile, or gone: nothing to send. */
       if (!g_error_matches (*error, REEL_ERROR, REEL_ERROR_NOT_FOUND))
         return FALSE;
       g_clear_error (error);
       return TRUE;
     }
-  if (!reel_mail_verify_email (r->cfg, username, email, token, error))
+  if (!mail (r->cfg, username, email, token, error))
     return FALSE;
-  reel_metrics_add ("reel_emails_sent_total", "kind=\"verify_email\"", 1);
+  reel_metrics_add ("reel_emails_sent_total", metric_labels, 1);
   return TRUE;
 }
 
@@ -172,15 +151,16 @@ react (const ReelJob *job, gpointer user_data, GError **error)
     return TRUE; /* not an event: nothing to do */
   /* An account that must verify its address gets that link first, and no
    * welcome: it cannot log in yet. */
-  if (g_str_equal (type, "user.registered")
-      && json_object_get_boolean_member_with_default (data, "verify_email", FALSE))
-    return mail_verification (r, job, data, error);
-  if (g_str_equal (type, "email_verification.requested"))
-    return mail_verification (r, job, data, error);
+  if ((g_str_equal (type, "user.registered")
+       && json_object_get_boolean_member_with_default (data, "verify_email", FALSE))
+      || g_str_equal (type, "email_verification.requested"))
+    return mail_token (r, job, data, reel_users_issue_verification, reel_mail_verify_email,
+                       "kind=\"verify_email\"", error);
   if (g_str_equal (type, "user.registered"))
     return welcome (r, data, error);
   if (g_str_equal (type, "password_reset.requested"))
-    return mail_reset (r, job, data, error);
+    return mail_token (r, job, data, reel_users_issue_reset, reel_mail_password_reset,
+                       "kind=\"password_reset\"", error);
   if (!reel_id_valid (id))
     return TRUE;
   if (g_str_equal (type, "video.ready"))

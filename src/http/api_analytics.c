@@ -1,12 +1,19 @@
 /* HTTP edge of what the viewer actions are turned into:
  *   GET /api/v1/videos/{id}/analytics   the creator's report, owner only
  *                                       (app/analytics/analytics.c)
- *   GET /api/v1/videos/{id}/related     "up next" (app/analytics/related.c) */
+ *   GET /api/v1/videos/{id}/related     "up next" (app/analytics/related.c)
+ *   GET /api/v1/users/me/history        my watch history, newest first, paged
+ *   GET /api/v1/users/me/history/{id}   where I left a video (resume)
+ *   DELETE /api/v1/users/me/history     clear it
+ *   PUT /api/v1/users/me/history/paused {paused}: stop or restart recording
+ *                                       (app/analytics/history.h) */
 #include "app/analytics/analytics.h"
+#include "app/analytics/history.h"
 #include "app/analytics/related.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/text.h"
+#include "http/query.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -96,6 +103,90 @@ get_related (ReelRequest *req)
   reel_respond_object (req->msg, SOUP_STATUS_OK, out);
 }
 
+static void
+get_history (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_auto (ReelPage) page = { 0 };
+  g_autoptr (JsonObject) out = NULL;
+  if (user && reel_request_page (req, &page, &error))
+    out = reel_history_list (req->http->store, user, (const char *const *)req->http->cfg->admins,
+                             &page, &error);
+  reel_request_answer (req, out, error);
+}
+
+static void
+get_history_entry (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_autoptr (JsonObject) out = NULL;
+  if (user)
+    out = reel_history_position (req->http->store, user, reel_request_param (req, "id"), &error);
+  reel_request_answer (req, out, error);
+}
+
+typedef struct
+{
+  char *user;
+  gboolean clear;
+  gboolean paused;
+} HistoryInput;
+
+static void
+history_input_free (gpointer p)
+{
+  HistoryInput *in = p;
+  g_free (in->user);
+  g_free (in);
+}
+
+static JsonNode *
+history_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  HistoryInput *in = data;
+  if (in->clear)
+    reel_history_clear (http->bus, in->user, &reply->seq, error);
+  else
+    reel_history_pause (http->bus, in->user, in->paused, &reply->seq, error);
+  return NULL;
+}
+
+static void
+change_history (ReelRequest *req, gboolean clear)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = reel_request_user (req, &error);
+  g_autoptr (JsonObject) body = user && !clear ? reel_request_json (req, &error) : NULL;
+  HistoryInput *in;
+  JsonNode *paused = body ? json_object_get_member (body, "paused") : NULL;
+  if (body && (!paused || json_node_get_value_type (paused) != G_TYPE_BOOLEAN))
+    g_set_error_literal (&error, REEL_ERROR, REEL_ERROR_INVALID, "paused must be true or false");
+  if (error)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (HistoryInput, 1);
+  in->user = g_steal_pointer (&user);
+  in->clear = clear;
+  in->paused = paused && json_node_get_boolean (paused);
+  reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, history_command, in, history_input_free);
+}
+
+static void
+delete_history (ReelRequest *req)
+{
+  change_history (req, TRUE);
+}
+
+static void
+put_history_paused (ReelRequest *req)
+{
+  change_history (req, FALSE);
+}
+
 void reel_api_analytics_register (ReelRouter *router);
 
 void
@@ -103,4 +194,8 @@ reel_api_analytics_register (ReelRouter *router)
 {
   reel_router_add (router, "GET", "/api/v1/videos/{id}/analytics", get_analytics);
   reel_router_add (router, "GET", "/api/v1/videos/{id}/related", get_related);
+  reel_router_add (router, "GET", "/api/v1/users/me/history", get_history);
+  reel_router_add (router, "GET", "/api/v1/users/me/history/{id}", get_history_entry);
+  reel_router_add (router, "DELETE", "/api/v1/users/me/history", delete_history);
+  reel_router_add (router, "PUT", "/api/v1/users/me/history/paused", put_history_paused);
 }

@@ -25,11 +25,9 @@ get_comments (ReelRequest *req)
   /* The comments of a video one may not watch are as absent as the video
    * (app/video/visibility.h). */
   g_autoptr (ReelVideo) video = reel_request_watchable_video (req, &error);
-  if (!video)
-    ;
-  else if (order && !g_str_equal (order, "oldest") && !g_str_equal (order, "newest"))
+  if (video && order && !g_str_equal (order, "oldest") && !g_str_equal (order, "newest"))
     g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "order must be oldest or newest");
-  else if (reel_request_page (req, &page, &error))
+  else if (video && reel_request_page (req, &page, &error))
     out = reel_comments_list (req->http->store, reel_request_param (req, "id"),
                               g_strcmp0 (order, "newest") == 0, &page, &error);
   reel_request_answer (req, out, error);

@@ -11,8 +11,9 @@
  * anyone holding an unexpired token for that video and to no one else.
  * Playlists are built once per change of the video (http/playlist_cache.h)
  * and carry a strong ETag: a playable video's are revalidated on every
- * request, a finished one's kept a minute; segments never change, so they are cached for a year,
- * with ETag and Range. Every response allows any origin (players on other sites, CDNs). */
+ * request, a finished one's kept a minute; segments never change, so they
+ * are cached for a year, with ETag and Range. Every response allows any
+ * origin (players on other sites, CDNs). */
 #include "app/cdn.h"
 #include "app/video/videos.h"
 #include "core/error.h"

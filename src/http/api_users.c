@@ -209,6 +209,10 @@ account_view (ReelHttp *http, const char *username, gboolean own, GError **error
   if (own && json_object_has_member (rec, "email"))
     json_object_set_string_member (user, "email", json_object_get_string_member (rec, "email"));
   if (own)
+    json_object_set_boolean_member (
+        user, "history_paused",
+        json_object_get_boolean_member_with_default (rec, "history_paused", FALSE));
+  if (own)
     {
       ReelQuota q;
       if (!reel_quotas_get (txn, username, http->cfg->quota_bytes, http->cfg->daily_quota_bytes,

@@ -448,6 +448,34 @@ patch_upload_early (ReelRequest *req)
   return 0;
 }
 
+typedef struct
+{
+  char *id;
+  guint64 token;
+  guint64 offset; /* after this request's bytes */
+} FlushInput;
+
+static void
+flush_input_free (gpointer p)
+{
+  FlushInput *in = p;
+  g_free (in->id);
+  g_free (in);
+}
+
+/* Shared staging: stores the bytes of the request (app/uploads.h). */
+static JsonNode *
+flush_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  FlushInput *in = data;
+  g_autofree char *offset = g_strdup_printf ("%" G_GUINT64_FORMAT, in->offset);
+  if (!reel_uploads_flush (http->uploads, in->id, in->token, error))
+    return NULL;
+  reel_reply_header (reply, "Tus-Resumable", TUS_VERSION);
+  reel_reply_header (reply, "Upload-Offset", offset);
+  return NULL;
+}
+
 static void
 patch_upload (ReelRequest *req)
 {
@@ -478,6 +506,17 @@ patch_upload (ReelRequest *req)
       in->stored = w->stored;
       reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, complete_command, in,
                                 complete_input_free);
+      return;
+    }
+  if (reel_uploads_is_shared (req->http->uploads))
+    {
+      /* Another node may get the next PATCH: the bytes go to the store
+       * before the answer names the new offset. */
+      FlushInput *in = g_new0 (FlushInput, 1);
+      in->id = g_strdup (w->id);
+      in->token = w->token;
+      in->offset = now;
+      reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, flush_command, in, flush_input_free);
       return;
     }
   offset = g_strdup_printf ("%" G_GUINT64_FORMAT, now);

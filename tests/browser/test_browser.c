@@ -36,13 +36,13 @@ static const char *PASSWORD = "correct horse battery";
 /* Runs watch.mjs on url until the video is past past_s, logged in as
  * username with token (both NULL: anonymous). */
 static JsonObject *
-run_page (const char *script, const char *url, double past_s, const char *token,
-          const char *username)
+run_page_full (const char *script, const char *url, double past_s, const char *token,
+               const char *username, const char *resume)
 {
   g_autofree char *path
       = g_build_filename (reel_test_env ("REEL_TEST_SOURCE_DIR"), "tests", "browser", script, NULL);
   g_autofree char *past = g_strdup_printf ("%.1f", past_s);
-  const char *argv[] = { "node", path, url, past, "60", token, username, NULL };
+  const char *argv[] = { "node", path, url, past, "60", token, username, resume, NULL };
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree char *err = NULL;
   int status;
@@ -52,6 +52,13 @@ run_page (const char *script, const char *url, double past_s, const char *token,
   g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
   g_assert_cmpint (status, ==, 0);
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static JsonObject *
+run_page (const char *script, const char *url, double past_s, const char *token,
+          const char *username)
+{
+  return run_page_full (script, url, past_s, token, username, NULL);
 }
 
 /* What watch.mjs saw: the video played past the asked time with no error
@@ -100,9 +107,38 @@ test_watch (void)
     g_autoptr (ReelTestResponse) v = reel_test_wait_state (d->port, id, "ready|failed", 300);
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
   }
+  /* Chapters written in the description (issue 14). */
+  {
+    g_autofree char *rec = g_strdup_printf ("/api/v1/videos/%s", id);
+    const char *body = "{\"description\":\"A ball.\\n0:00 Opening\\n0:04 Middle\\n0:07 "
+                       "Closing\"}";
+    g_autoptr (ReelTestResponse) patch = reel_test_http (d->port, "PATCH", rec, token, body, 0);
+    g_autoptr (ReelTestResponse) v = NULL;
+    JsonArray *chapters;
+    g_assert_cmpuint (patch->status, ==, 204);
+    v = reel_test_http (d->port, "GET", rec, NULL, NULL, 0);
+    chapters = json_object_get_array_member (json_node_get_object (v->json), "chapters");
+    g_assert_cmpuint (json_array_get_length (chapters), ==, 3);
+    g_assert_cmpint (
+        json_object_get_int_member (json_array_get_object_element (chapters, 1), "start"), ==, 4);
+    g_assert_cmpstr (
+        json_object_get_string_member (json_array_get_object_element (chapters, 2), "title"), ==,
+        "Closing");
+  }
   url = g_strdup_printf ("http://127.0.0.1:%u/watch/%s", d->port, id);
   r = run_page ("watch.mjs", url, FIRST_BOUNDARY_S + 0.5, NULL, NULL);
   assert_played (r, "Bouncing ball");
+  {
+    JsonArray *listed = json_object_get_array_member (r, "chapters");
+    g_assert_cmpuint (json_array_get_length (listed), ==, 3);
+    g_assert_cmpstr (json_array_get_string_element (listed, 0), ==, "0:00 Opening");
+    g_assert_cmpstr (json_array_get_string_element (listed, 2), ==, "0:07 Closing");
+    g_assert_cmpint (json_object_get_int_member (r, "chapterMarks"), ==, 3);
+    /* Past 4.5 s: the second chapter. */
+    g_assert_cmpstr (json_object_get_string_member (r, "chapterNow"), ==, "Middle");
+    g_assert_cmpstr (json_object_get_string_member (r, "chapterAfterClick"), ==, "Closing");
+    g_assert_cmpfloat (json_object_get_double_member (r, "timeAfterClick"), >=, 7);
+  }
 
   /* The owner sees her storage on the upload page and makes the video
    * private from its watch page (tests/browser/owner.mjs). */
@@ -155,6 +191,29 @@ test_watch (void)
     g_assert_cmpuint (json_array_get_length (playlists), >, 0);
     for (guint i = 0; i < json_array_get_length (playlists); i++)
       g_assert_true (g_str_has_prefix (json_array_get_string_element (playlists, i), "/s/"));
+  }
+
+  /* Her watch history kept where she left it (the chapter she jumped to,
+   * 0:07); the page offers to resume there, and does (issue 14). */
+  {
+    g_autofree char *entry = g_strdup_printf ("/api/v1/users/me/history/%s", id);
+    g_autoptr (JsonObject) again = NULL;
+    double position = 0;
+    for (int i = 0; i < 200 && position < 7; i++)
+      {
+        g_autoptr (ReelTestResponse) h = reel_test_http (d->port, "GET", entry, token, NULL, 0);
+        JsonObject *o = h->status == 200 ? json_node_get_object (h->json) : NULL;
+        if (o && !json_object_get_null_member (o, "position"))
+          position = json_object_get_double_member (o, "position");
+        if (position < 7)
+          g_usleep (100 * 1000);
+      }
+    g_assert_cmpfloat (position, >=, 7);
+    again = run_page_full ("watch.mjs", url, 7.5, token, "wendy", "resume");
+    assert_played (again, "Bouncing ball Private");
+    g_assert_true (
+        g_str_has_prefix (json_object_get_string_member (again, "resumeText"), "Resume at 0:07"));
+    g_assert_cmpfloat (json_object_get_double_member (again, "resumedAt"), >=, 6.9);
   }
 
   /* An unknown video or channel is a 404 page, not a blank player. */
@@ -476,8 +535,15 @@ test_ui (void)
     g_assert_true (json_node_get_boolean (at (r, "watch.beacon.queued")));
     g_assert_cmpstr (str (r, "watch.beacon.actions.0"), ==, "play");
     g_assert_true (json_node_get_boolean (at (r, "watch.beacon.hasToken")));
-    g_assert_cmpstr (json_object_get_string_member (actions->pdata[actions->len - 1], "action"), ==,
-                     "play");
+    /* The page sent three plays, the last one only in that beacon: all
+     * three are stored (the player may still switch quality after it, so
+     * the play need not be the very last action). */
+    {
+      guint plays = 0;
+      for (guint i = 0; i < actions->len; i++)
+        plays += g_str_equal (json_object_get_string_member (actions->pdata[i], "action"), "play");
+      g_assert_cmpuint (plays, ==, 3);
+    }
     assert_contains (log->pdata[log->len - 1], "\"viewer\":\"alice\"");
     a = get_json (d->port, path, str (r, "aliceToken"));
     g_assert_cmpfloat (json_object_get_double_member (a, "watch_time"), >, FIRST_BOUNDARY_S);

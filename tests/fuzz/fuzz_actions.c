@@ -39,7 +39,7 @@ check_action (JsonParser *parser, const ReelVideo *video, JsonObject *obj)
       reel_fuzz_check_error (error);
       return;
     }
-  record = reel_action_record (obj, "viewer", "2026-01-01T00:00:00.000000Z", VIDEO_DURATION_NS);
+  record = reel_action_record (obj, "viewer", FALSE, "2026-01-01T00:00:00.000000Z", VIDEO_DURATION_NS);
   if (!reel_action_parse_record (parser, record, strlen (record), &back, &error))
     {
       fprintf (stderr, "record does not parse back: %s\n%s\n", error->message, record);

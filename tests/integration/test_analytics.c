@@ -12,6 +12,11 @@
  *   /actions/related    up next follows co-watching, then channel, then
  *                       titles; never the video itself or an unready one
  *                                                             (acceptance 3)
+ *   /actions/history    a logged-in viewer's history lists the videos
+ *                       watched, newest first, with the last position, and
+ *                       where one was left (resume); anonymous is 401;
+ *                       paused, new actions leave it as it was; cleared,
+ *                       it is empty until the next watch (issue 14)
  *   /actions/rebuild    dropping a projection and replaying the retained
  *                       actions gives identical tables and numbers
  *                                                             (acceptance 4)
@@ -186,19 +191,25 @@ views_of (const char *id)
   return member_int (r->json, "views");
 }
 
-/* The views of video id in the list at path (a channel's videos, search). */
+/* The views of video id in the list at path (a channel's videos, search).
+ * A ready video is listed once its checks before publishing are done and
+ * its announcement applied, a moment after "ready": waits for that. */
 static gint64
 listed_views (const char *path, const char *id)
 {
-  g_autoptr (ReelTestResponse) r = reel_test_http (fx.d->port, "GET", path, NULL, NULL, 0);
-  JsonArray *items;
-  g_assert_cmpuint (r->status, ==, 200);
-  items = json_object_get_array_member (json_node_get_object (r->json), "items");
-  for (guint i = 0; i < json_array_get_length (items); i++)
+  for (int attempt = 0; attempt < 300; attempt++)
     {
-      JsonObject *item = json_array_get_object_element (items, i);
-      if (g_strcmp0 (json_object_get_string_member (item, "id"), id) == 0)
-        return json_object_get_int_member (item, "views");
+      g_autoptr (ReelTestResponse) r = reel_test_http (fx.d->port, "GET", path, NULL, NULL, 0);
+      JsonArray *items;
+      g_assert_cmpuint (r->status, ==, 200);
+      items = json_object_get_array_member (json_node_get_object (r->json), "items");
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        {
+          JsonObject *item = json_array_get_object_element (items, i);
+          if (g_strcmp0 (json_object_get_string_member (item, "id"), id) == 0)
+            return json_object_get_int_member (item, "views");
+        }
+      g_usleep (100 * 1000);
     }
   g_error ("%s does not list %s", path, id);
 }
@@ -614,6 +625,130 @@ test_related (void)
   }
 }
 
+/* --- history (issue 14) --- */
+
+/* dan's history: video ids newest first, joined by spaces; with each
+ * position appended (id@seconds) when positions is set. */
+static char *
+history_of (gboolean positions)
+{
+  g_autoptr (ReelTestResponse) r
+      = reel_test_http (fx.d->port, "GET", "/api/v1/users/me/history", fx.dan, NULL, 0);
+  JsonArray *items;
+  GString *out = g_string_new (NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  items = json_object_get_array_member (json_node_get_object (r->json), "items");
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+      JsonObject *video = json_object_get_object_member (item, "video");
+      g_string_append_printf (out, "%s%s", i ? " " : "",
+                              json_object_get_string_member (video, "id"));
+      if (positions)
+        g_string_append_printf (out, "@%.1f", json_object_get_double_member (item, "position"));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Waits (the history consumer runs in the background) until dan's history
+ * reads want. */
+static void
+wait_history (const char *want, gboolean positions)
+{
+  g_autofree char *got = NULL;
+  for (int i = 0; i < 200; i++)
+    {
+      g_free (got);
+      got = history_of (positions);
+      if (g_str_equal (got, want))
+        return;
+      g_usleep (100 * 1000);
+    }
+  g_error ("history is \"%s\", want \"%s\"", got, want);
+}
+
+static void
+test_history (void)
+{
+  g_autoptr (GPtrArray) batch = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *want = NULL, *entry = NULL;
+
+  setup ();
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (fx.d->port, "GET", "/api/v1/users/me/history", NULL, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 401);
+  }
+  add (batch, action (fx.a, "history-1", 1, "play", 0, NULL));
+  add (batch, action (fx.a, "history-1", 1, "progress", 2.5, NULL));
+  post_all (batch, fx.dan, NULL);
+  g_ptr_array_set_size (batch, 0);
+  add (batch, action (fx.b, "history-2", 1, "play", 0, NULL));
+  add (batch, action (fx.b, "history-2", 1, "seek", 1.0, ",\"from\":0"));
+  post_all (batch, fx.dan, NULL);
+  g_ptr_array_set_size (batch, 0);
+  want = g_strdup_printf ("%s@1.0 %s@2.5", fx.b, fx.a);
+  wait_history (want, TRUE);
+  entry = g_strdup_printf ("/api/v1/users/me/history/%s", fx.a);
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_http (fx.d->port, "GET", entry, fx.dan, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 200);
+    assert_near (json_object_get_double_member (json_node_get_object (r->json), "position"), 2.5);
+  }
+  /* Someone else's history is theirs. */
+  {
+    g_autofree char *erin = reel_test_register_login (fx.d->port, "erin", PASSWORD);
+    g_autoptr (ReelTestResponse) r = reel_test_http (fx.d->port, "GET", entry, erin, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_true (json_object_get_null_member (json_node_get_object (r->json), "position"));
+  }
+
+  /* Paused: a new position on a is not recorded; restarted, c is. */
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_http (
+        fx.d->port, "PUT", "/api/v1/users/me/history/paused", fx.dan, "{\"paused\":true}", 0);
+    g_autoptr (ReelTestResponse) bad = reel_test_http (
+        fx.d->port, "PUT", "/api/v1/users/me/history/paused", fx.dan, "{\"paused\":1}", 0);
+    g_assert_cmpuint (r->status, ==, 204);
+    g_assert_cmpuint (bad->status, ==, 400);
+  }
+  add (batch, action (fx.a, "history-3", 1, "progress", 3.5, NULL));
+  post_all (batch, fx.dan, NULL);
+  g_ptr_array_set_size (batch, 0);
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_http (
+        fx.d->port, "PUT", "/api/v1/users/me/history/paused", fx.dan, "{\"paused\":false}", 0);
+    g_assert_cmpuint (r->status, ==, 204);
+  }
+  add (batch, action (fx.c, "history-4", 1, "play", 0, NULL));
+  add (batch, action (fx.c, "history-4", 1, "pause", 1.5, NULL));
+  post_all (batch, fx.dan, NULL);
+  g_ptr_array_set_size (batch, 0);
+  g_free (want);
+  want = g_strdup_printf ("%s@1.5 %s@1.0 %s@2.5", fx.c, fx.b, fx.a);
+  wait_history (want, TRUE);
+
+  /* Cleared: nothing at once, and a is no longer resumable; the next
+   * watch starts it again. */
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (fx.d->port, "DELETE", "/api/v1/users/me/history", fx.dan, NULL, 0);
+    g_autofree char *now = NULL;
+    g_assert_cmpuint (r->status, ==, 204);
+    now = history_of (FALSE);
+    g_assert_cmpstr (now, ==, "");
+  }
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_http (fx.d->port, "GET", entry, fx.dan, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_true (json_object_get_null_member (json_node_get_object (r->json), "position"));
+  }
+  add (batch, action (fx.e, "history-5", 1, "play", 0, NULL));
+  add (batch, action (fx.e, "history-5", 1, "ended", fx.dur_a, NULL));
+  post_all (batch, fx.dan, NULL);
+  wait_history (fx.e, FALSE);
+}
+
 /* --- acceptance 4 --- */
 
 static char *
@@ -683,6 +818,12 @@ test_rebuild (void)
   g_free (after);
   after = reel_test_dump_lmdb (fx.dir);
   g_assert_cmpstr (before, ==, after);
+  /* The history alone (issue 14). */
+  g_assert_nonnull (strstr (before, "history_order"));
+  g_free (rebuild ("history", fx.config));
+  g_free (after);
+  after = reel_test_dump_lmdb (fx.dir);
+  g_assert_cmpstr (before, ==, after);
 
   /* Everything, from the event log and the actions. */
   g_free (out);
@@ -720,6 +861,7 @@ main (int argc, char **argv)
   g_test_add_func ("/actions/invalid", test_invalid);
   g_test_add_func ("/actions/versions", test_versions);
   g_test_add_func ("/actions/related", test_related);
+  g_test_add_func ("/actions/history", test_history);
   g_test_add_func ("/actions/rebuild", test_rebuild);
   status = g_test_run ();
   if (fx.d)

@@ -296,8 +296,8 @@ test_record (void)
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) error = NULL;
   g_autofree char *rec
-      = reel_action_record (obj, "amy", "2026-11-22T18:47:49.425437Z", 60000000000);
-  g_autofree char *anon = reel_action_record (obj, NULL, "2026-11-22T18:47:49.425437Z", 5);
+      = reel_action_record (obj, "amy", FALSE, "2026-11-22T18:47:49.425437Z", 60000000000);
+  g_autofree char *anon = reel_action_record (obj, NULL, FALSE, "2026-11-22T18:47:49.425437Z", 5);
   g_autofree char *subject = reel_action_subject ("AAAAAAAAAAA");
   ReelAction a;
 
@@ -310,7 +310,16 @@ test_record (void)
   g_assert_true (reel_action_parse_record (parser, anon, strlen (anon), &a, &error));
   g_assert_cmpstr (a.viewer, ==, "");
   g_assert_cmpint (a.duration_ns, ==, 5);
+  g_assert_false (a.history_off);
   g_assert_cmpstr (subject, ==, "reel.act.AAAAAAAAAAA");
+  /* A viewer who paused their history: the record says so. */
+  {
+    g_autofree char *off = reel_action_record (obj, "amy", TRUE, "2026-11-22T18:47:49.425437Z", 5);
+    g_assert_nonnull (strstr (off, "\"history\":false"));
+    g_assert_true (reel_action_parse_record (parser, off, strlen (off), &a, &error));
+    g_assert_true (a.history_off);
+    g_assert_null (strstr (rec, "history"));
+  }
 
   /* A position in exponent notation: json-glib 1.6 wrote 1e-22 back as
    * "1e-22.0", and every consumer refused the record (found by
@@ -322,7 +331,7 @@ test_record (void)
     g_autoptr (JsonObject) o = reel_json_parse_object (tiny, strlen (tiny), NULL);
     g_autofree char *r = NULL;
     g_assert_nonnull (o);
-    r = reel_action_record (o, NULL, "2026-11-22T18:47:49.425437Z", 5);
+    r = reel_action_record (o, NULL, FALSE, "2026-11-22T18:47:49.425437Z", 5);
     g_assert_true (reel_action_parse_record (parser, r, strlen (r), &a, &error));
     g_assert_no_error (error);
     g_assert_cmpint (a.position_ns, ==, 0);

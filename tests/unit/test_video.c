@@ -15,7 +15,12 @@
  *                              whole video (VOD) once ready, CDN prefix,
  *                              unknown playlist names are NOT_FOUND
  *   /video/visibility          who sees what, what is listed, what needs a
- *                              signed URL, over privacy × moderation × viewer */
+ *                              signed URL, over privacy × moderation × viewer
+ *   /video/chapters            chapter lists in descriptions (issue 14):
+ *                              separators, H:MM:SS, titles cut at 100
+ *                              characters; not from 0:00, going back, one
+ *                              line, or times in sentences: none */
+#include "app/video/chapters.h"
 #include "app/video/chunks.h"
 #include "app/video/record.h"
 #include "app/video/visibility.h"
@@ -357,6 +362,58 @@ test_visibility (void)
     }
 }
 
+/* The chapters of a description, as "start title;" pairs, or "none". */
+static char *
+chapters_of (const char *description)
+{
+  g_autoptr (GArray) c = reel_chapters_parse (description);
+  GString *out = g_string_new (NULL);
+  if (!c)
+    return g_string_free (g_string_append (out, "none"), FALSE);
+  for (guint i = 0; i < c->len; i++)
+    g_string_append_printf (out, "%u %s;", g_array_index (c, ReelChapter, i).start_s,
+                            g_array_index (c, ReelChapter, i).title);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_chapters (void)
+{
+  const struct
+  {
+    const char *description, *want;
+  } cases[] = {
+    { "My trip.\n\n0:00 Intro\n1:30 - The harbour\n  12:05: Night\n1:02:03 \u2013 Q&A\nThanks!",
+      "0 Intro;90 The harbour;725 Night;3723 Q&A;" },
+    /* Not from 0:00, going back, a single line, times in sentences. */
+    { "0:10 Intro\n1:00 End", "none" },
+    { "0:00 Intro\n2:00 B\n1:00 C", "none" },
+    { "0:00 Intro", "none" },
+    { "We met at 3:15 and left at 4:20.", "none" },
+    /* Malformed times are not chapter lines; a time with no title neither. */
+    { "0:00 Intro\n1:5 bad\n1:75 bad\n2:00\n3:00 Outro", "0 Intro;180 Outro;" },
+    { NULL, "none" },
+    { "", "none" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = chapters_of (cases[i].description);
+      g_assert_cmpstr (got, ==, cases[i].want);
+    }
+  /* Overlong titles are cut at 100 characters, on a character boundary. */
+  {
+    g_autoptr (GString) d = g_string_new ("0:00 ");
+    g_autoptr (GArray) c = NULL;
+    for (guint i = 0; i < 150; i++)
+      g_string_append (d, "\u00e9");
+    g_string_append (d, "\n0:10 Two");
+    c = reel_chapters_parse (d->str);
+    g_assert_nonnull (c);
+    g_assert_cmpint (g_utf8_strlen (g_array_index (c, ReelChapter, 0).title, -1), ==, 100);
+    g_assert_true (g_utf8_validate (g_array_index (c, ReelChapter, 0).title, -1, NULL));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -366,6 +423,7 @@ main (int argc, char **argv)
   g_test_add_func ("/video/chunks/round-trip", test_chunks_round_trip);
   g_test_add_func ("/video/blob-keys", test_blob_keys);
   g_test_add_func ("/video/visibility", test_visibility);
+  g_test_add_func ("/video/chapters", test_chapters);
   g_test_add ("/video/playback", StoreFixture, NULL, store_fixture_set_up, test_playback,
               store_fixture_tear_down);
   return g_test_run ();

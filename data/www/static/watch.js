@@ -128,6 +128,7 @@ function showMeta() {
   rungs = (meta.renditions || []).filter((r) => r.kind === 'video')
     .sort((a, b) => b.height - a.height);
   showOwnerTools();
+  showChapters();
   if (!shownOnce) {
     shownOnce = true;
     fillQualityMenu();
@@ -135,7 +136,77 @@ function showMeta() {
     mountComments(document.getElementById('comments'), id, meta.owner);
     loadAudience();
     loadRelated();
+    offerResume();
   }
+}
+
+// Chapters (from timestamps in the description, parsed by the server): a
+// list that seeks, marks under the player, and the current one's name.
+let chaptersShown = '';
+function showChapters() {
+  const chapters = meta.chapters || [];
+  const key = JSON.stringify(chapters);
+  if (key === chaptersShown) return;
+  chaptersShown = key;
+  const nav = document.getElementById('chapters');
+  const marks = document.getElementById('chapter-marks');
+  nav.hidden = marks.hidden = chapters.length === 0;
+  const total = meta.duration || 0;
+  const seek = (t) => { video.currentTime = t; if (video.paused) video.play().catch(() => {}); };
+  document.getElementById('chapter-list').replaceChildren(...chapters.map((c, i) => h('li', {},
+    h('button', { type: 'button', class: 'link-button', 'data-index': i, onclick: () => seek(c.start) },
+      h('time', {}, formatDuration(c.start)), ' ', c.title))));
+  marks.replaceChildren(...chapters.map((c, i) => {
+    const end = i + 1 < chapters.length ? chapters[i + 1].start : total;
+    const width = total > 0 ? Math.max(0, (end - c.start) / total) * 100 : 0;
+    const mark = h('span', { class: 'chapter-mark', title: c.title, onclick: () => seek(c.start) });
+    mark.style.width = `${width}%`; // CSSOM: the CSP forbids style attributes
+    return mark;
+  }));
+  markChapter();
+}
+
+function markChapter() {
+  const chapters = meta && meta.chapters ? meta.chapters : [];
+  let now = -1;
+  chapters.forEach((c, i) => { if (video.currentTime >= c.start) now = i; });
+  const label = now >= 0 ? chapters[now].title : '';
+  const el = document.getElementById('chapter-now');
+  if (el.textContent !== label) el.textContent = label;
+  document.querySelectorAll('#chapter-list button').forEach((b) => {
+    if (Number(b.dataset.index) === now) b.setAttribute('aria-current', 'true');
+    else b.removeAttribute('aria-current');
+  });
+  document.querySelectorAll('#chapter-marks .chapter-mark').forEach((m, i) => {
+    m.classList.toggle('current', i === now);
+  });
+}
+video.addEventListener('timeupdate', markChapter);
+
+// Where this viewer left the video last time (their watch history): an
+// offer to go on from there, unless it was near the start or the end
+// (5 s, or a tenth of a short video).
+const RESUME_MARGIN_S = 5;
+async function offerResume() {
+  if (!session()) return;
+  let entry;
+  try {
+    entry = await api(`/api/v1/users/me/history/${encodeURIComponent(id)}`);
+  } catch {
+    return; // history unavailable: no offer
+  }
+  const at = entry.position; // null: not watched before
+  const margin = Math.min(RESUME_MARGIN_S, (meta.duration || 0) / 10);
+  if (at === null || !(at > margin && (!meta.duration || at < meta.duration - margin))) return;
+  const button = document.getElementById('resume');
+  button.textContent = `Resume at ${formatDuration(at)}`;
+  button.hidden = false;
+  button.onclick = () => {
+    video.currentTime = at;
+    video.play().catch(() => {});
+    button.hidden = true;
+  };
+  video.addEventListener('seeked', () => { if (video.currentTime > 1) button.hidden = true; }, { once: true });
 }
 
 // The owner changes the privacy here. The page then loads again: the

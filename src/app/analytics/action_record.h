@@ -55,6 +55,7 @@ typedef struct
   char viewer[33];      /* username, "" when anonymous */
   char received_at[32]; /* RFC 3339 UTC, microseconds */
   gint64 duration_ns;
+  gboolean history_off; /* the viewer had paused their watch history */
 } ReelAction;
 
 G_END_DECLS

@@ -2,6 +2,7 @@
  * and action.<action>.v<v>.json field by field; change both together (the
  * unit test test_actions fails when they disagree). */
 #include "app/analytics/actions.h"
+#include "app/analytics/history.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -281,14 +282,16 @@ reel_action_subject (const char *video_id)
 /* --- records --- */
 
 char *
-reel_action_record (JsonObject *action, const char *viewer, const char *received_at,
-                    gint64 duration_ns)
+reel_action_record (JsonObject *action, const char *viewer, gboolean history_off,
+                    const char *received_at, gint64 duration_ns)
 {
   g_autoptr (JsonObject) rec = json_object_new ();
   if (viewer)
     json_object_set_string_member (rec, "viewer", viewer);
   else
     json_object_set_null_member (rec, "viewer");
+  if (history_off)
+    json_object_set_boolean_member (rec, "history", FALSE);
   json_object_set_string_member (rec, "received_at", received_at);
   json_object_set_int_member (rec, "duration_ns", duration_ns);
   json_object_set_object_member (rec, "action", json_object_ref (action));
@@ -331,6 +334,7 @@ reel_action_parse_record (JsonParser *parser, const char *data, gsize len, ReelA
   g_strlcpy (out->viewer, viewer ? viewer : "", sizeof out->viewer);
   g_strlcpy (out->received_at, received_at, sizeof out->received_at);
   out->duration_ns = duration;
+  out->history_off = !json_object_get_boolean_member_with_default (rec, "history", TRUE);
   return TRUE;
 }
 
@@ -438,6 +442,7 @@ reel_actions_ingest (ReelBus *bus, ReelStore *store, JsonObject *batch, const ch
   g_autoptr (GHashTable) videos
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, video_unref);
   g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  gboolean history_off;
 
   reel_metrics_declare ("reel_actions_accepted_total", REEL_METRIC_COUNTER,
                         "Viewer actions stored in the actions stream");
@@ -445,6 +450,9 @@ reel_actions_ingest (ReelBus *bus, ReelStore *store, JsonObject *batch, const ch
                         "Viewer actions refused, by error code");
   if (!txn)
     return NULL;
+  /* Decided when the action arrives, so the history projection reads it
+   * from the record alone (app/analytics/history.h). */
+  history_off = viewer && reel_history_paused (txn, viewer);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr (GError) local = NULL;
@@ -467,7 +475,8 @@ reel_actions_ingest (ReelBus *bus, ReelStore *store, JsonObject *batch, const ch
           reject (rejected, i, local);
           continue;
         }
-      record = reel_action_record (obj, viewer, received_at, (gint64)video->plan->duration_ns);
+      record = reel_action_record (obj, viewer, history_off, received_at,
+                                   (gint64)video->plan->duration_ns);
       g_ptr_array_add (owned, record);
       msgs[m].data = record;
       msgs[m].len = strlen (record);

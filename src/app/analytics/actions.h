@@ -47,8 +47,8 @@ gboolean reel_action_check_video (const ReelAction *a, const ReelVideo *video, G
 char *reel_action_subject (const char *video_id);
 
 /* The stored record of an accepted action (action-record.json). */
-char *reel_action_record (JsonObject *action, const char *viewer, const char *received_at,
-                          gint64 duration_ns);
+char *reel_action_record (JsonObject *action, const char *viewer, gboolean history_off,
+                          const char *received_at, gint64 duration_ns);
 
 /* Parses a stored record. parser is reused between calls (one per
  * consumer thread). REEL_ERROR_INVALID for a record this version cannot

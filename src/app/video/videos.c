@@ -1,5 +1,6 @@
 /* See videos.h. */
 #include "app/video/videos.h"
+#include "app/video/chapters.h"
 #include "app/analytics/views.h"
 #include "app/ratings.h"
 #include "app/users.h"
@@ -220,7 +221,12 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
   json_object_set_string_member (out, "owner", v->owner);
   json_object_set_string_member (out, "title", v->title);
   if (v->description)
-    json_object_set_string_member (out, "description", v->description);
+    {
+      JsonArray *chapters = reel_chapters_to_json (v->description);
+      json_object_set_string_member (out, "description", v->description);
+      if (chapters)
+        json_object_set_array_member (out, "chapters", chapters);
+    }
   json_object_set_string_member (out, "state", reel_video_state_name (v->state));
   json_object_set_string_member (out, "privacy", reel_privacy_name (v->privacy));
   if (v->created_at)
