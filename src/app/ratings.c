@@ -98,22 +98,17 @@ reel_ratings_count (ReelTxn *txn, const char *video_id, guint64 *likes, guint64 
   *dislikes = reel_counter_get (txn, d);
 }
 
+/* Publishes the chosen state every time, even when this node's projection
+ * already shows it: that read may lag the log (a write answered after
+ * projector.write_wait_ms, another node's projection), and skipping on it
+ * would drop a later decision ("none" after a "like" not yet applied). A
+ * repeated state is a no-op in the projection, so the log decides alone. */
 gboolean
-reel_ratings_set (ReelBus *bus, ReelStore *store, const char *user, const char *video_id,
-                  ReelRating rating, guint64 *seq, GError **error)
+reel_ratings_set (ReelBus *bus, const char *user, const char *video_id, ReelRating rating,
+                  guint64 *seq, GError **error)
 {
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = reel_event_subject ("rating", user);
-  ReelRating now;
-  {
-    g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
-    if (!txn)
-      return FALSE;
-    now = reel_ratings_get (txn, user, video_id);
-  }
-  *seq = 0;
-  if (now == rating)
-    return TRUE;
   json_object_set_string_member (data, "user", user);
   json_object_set_string_member (data, "video_id", video_id);
   json_object_set_string_member (data, "rating", reel_rating_name (rating));

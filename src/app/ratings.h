@@ -37,10 +37,10 @@ const char *reel_rating_name (ReelRating rating);
 /* REEL_ERROR_INVALID unless name is "like", "dislike" or "none". */
 gboolean reel_rating_from_name (const char *name, ReelRating *rating, GError **error);
 
-/* Sets user's rating of video_id. *seq is 0 (nothing published) when it
- * already was that. */
-gboolean reel_ratings_set (ReelBus *bus, ReelStore *store, const char *user, const char *video_id,
-                           ReelRating rating, guint64 *seq, GError **error);
+/* Sets user's rating of video_id (publishes rating.set, always: see
+ * ratings.c for why no read of the projection decides it). */
+gboolean reel_ratings_set (ReelBus *bus, const char *user, const char *video_id, ReelRating rating,
+                           guint64 *seq, GError **error);
 
 /* What user chose (NONE when user is NULL or never rated it). */
 ReelRating reel_ratings_get (ReelTxn *txn, const char *user, const char *video_id);

@@ -34,8 +34,7 @@ rate_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   RatingInput *in = data;
   JsonObject *out;
-  if (!reel_ratings_set (http->bus, http->store, in->user, in->video, in->rating, &reply->seq,
-                         error))
+  if (!reel_ratings_set (http->bus, in->user, in->video, in->rating, &reply->seq, error))
     return NULL;
   out = json_object_new ();
   json_object_set_string_member (out, "video_id", in->video);
