@@ -16,6 +16,7 @@
 #include "app/invites.h"
 #include "app/live/live.h"
 #include "app/quotas.h"
+#include "app/playlists/playlists.h"
 #include "app/ratings.h"
 #include "app/reports.h"
 #include "app/roles.h"
@@ -59,6 +60,7 @@ static const ReelDb videos_dbs[] = { REEL_DB_VIDEOS, REEL_DB_CHUNKS, REEL_DB_VID
 static const ReelDb live_dbs[] = { REEL_DB_LIVE };
 static const ReelProjectionRows live_rows[] = { { REEL_DB_META, META_LIVE } };
 static const ReelDb ratings_dbs[] = { REEL_DB_RATINGS, REEL_DB_LIKED };
+static const ReelDb playlists_dbs[] = { REEL_DB_PLAYLISTS, REEL_DB_PLAYLIST_OWNERS };
 static const ReelProjectionRows ratings_rows[]
     = { { REEL_DB_COUNTERS, COUNTERS_LIKES }, { REEL_DB_COUNTERS, COUNTERS_DISLIKES } };
 
@@ -125,6 +127,7 @@ PROJECTION_NO_ROWS (users, users_dbs, users_apply, 1);
 PROJECTION_NO_ROWS (videos, videos_dbs, videos_apply, 1);
 PROJECTION (live, live_dbs, live_rows, live_apply, 1);
 PROJECTION (ratings, ratings_dbs, ratings_rows, reel_ratings_apply, 1);
+PROJECTION_NO_ROWS (playlists, playlists_dbs, reel_playlists_apply, 1);
 
 const ReelProjection *const *
 reel_projections (void)
@@ -132,20 +135,12 @@ reel_projections (void)
   /* The order of the single projection of earlier versions, so a log
    * projects exactly as it did while some projections still read others'
    * tables. */
-  static const ReelProjection *const all[] = { &subscriptions_projection,
-                                               &channels_projection,
-                                               &notifications_projection,
-                                               &comments_projection,
-                                               &search_projection,
-                                               &audit_projection,
-                                               &quotas_projection,
-                                               &reports_projection,
-                                               &users_projection,
-                                               &invites_projection,
-                                               &videos_projection,
-                                               &live_projection,
-                                               &ratings_projection,
-                                               NULL };
+  static const ReelProjection *const all[]
+      = { &subscriptions_projection, &channels_projection,  &notifications_projection,
+          &comments_projection,      &search_projection,    &audit_projection,
+          &quotas_projection,        &reports_projection,   &users_projection,
+          &invites_projection,       &videos_projection,    &live_projection,
+          &ratings_projection,       &playlists_projection, NULL };
   return all;
 }
 

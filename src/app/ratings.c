@@ -121,27 +121,13 @@ static JsonObject *
 render_liked (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
               gpointer data, GError **error)
 {
-  const char *user = data;
-  ReelViewer viewer = { user, REEL_USER_ROLE_USER };
+  ReelViewer viewer = { data, REEL_USER_ROLE_USER };
   g_autofree char *id = NULL;
-  g_autoptr (ReelVideo) video = NULL;
-  JsonObject *item;
-
   if (key_len < LIKED_SUFFIX_LEN)
     return NULL;
   id = g_strndup ((const char *)key + key_len - REEL_ID_LEN, REEL_ID_LEN);
-  if (!(video = reel_videos_load (txn, id, error)))
-    return NULL; /* deleted since */
-  video->owner_banned = reel_users_is_banned (txn, video->owner);
   /* Liked while it could be watched; shown while it still can. */
-  if (reel_video_sight (video, &viewer) != REEL_SIGHT_WATCH)
-    return NULL;
-  video->views = reel_views_count (txn, id);
-  reel_ratings_count (txn, id, &video->likes, &video->dislikes);
-  item = reel_videos_public (video, NULL);
-  if (video->ready_at)
-    json_object_set_string_member (item, "published_at", video->ready_at);
-  return item;
+  return reel_videos_watchable_item (txn, id, &viewer, error);
 }
 
 JsonObject *

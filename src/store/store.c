@@ -52,6 +52,8 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_EMAIL_VERIFICATIONS] = "email_verifications",
   [REEL_DB_RATINGS] = "ratings",
   [REEL_DB_LIKED] = "liked",
+  [REEL_DB_PLAYLISTS] = "playlists",
+  [REEL_DB_PLAYLIST_OWNERS] = "playlist_owners",
   [REEL_DB_HISTORY] = "history",
   [REEL_DB_HISTORY_ORDER] = "history_order",
 };

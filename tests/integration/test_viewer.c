@@ -6,9 +6,13 @@
  *                     private video of another's), 50 concurrent requests
  *                     from 10 users leave exact counts on the record, in the
  *                     list and per user; the liked list            (acc. 3)
+ *   /viewer/playlists create, add, page with a cursor, reorder, privacy
+ *                     (a private playlist is 404 to others), rename,
+ *                     remove, delete, Watch later          (acc. 4)
  *   /viewer/events    every event in the log matches its schema
  *   /viewer/rebuild   reeld --rebuild gives an identical dump, and so does
- *                     --rebuild --only NAME for each core projection (acc. 3)
+ *                     --rebuild --only NAME for each core projection, with
+ *                     the counts and a playlist's order as before (acc. 3, 4)
  * The tests build on each other in this order (run the whole program). */
 #include "harness.h"
 #include "replay.h"
@@ -27,6 +31,7 @@ static struct
   char *amy, *bob; /* tokens */
   char *raters[RATERS];
   char *v1, *vprivate, *vunlisted;
+  char *trip; /* amy's playlist, reordered, for the rebuild to keep */
 } S;
 
 /* --- helpers --- */
@@ -145,6 +150,8 @@ set_up (void)
     g_autoptr (ReelTestResponse) a = reel_test_wait_state (S.d->port, S.v1, "ready", 120);
     g_autoptr (ReelTestResponse) b
         = reel_test_wait_state_as (S.d->port, S.amy, S.vprivate, "ready", 120);
+    g_autoptr (ReelTestResponse) c
+        = reel_test_wait_state_as (S.d->port, S.amy, S.vunlisted, "ready", 120);
   }
 }
 
@@ -340,6 +347,199 @@ test_ratings (void)
   EXPECT (200, "PUT", path, S.bob, "{\"rating\":\"like\"}");
 }
 
+/* --- acceptance 4: playlists --- */
+
+static char *
+playlist_path (const char *id, const char *rest)
+{
+  return g_strdup_printf ("/api/v1/playlists/%s%s", id, rest ? rest : "");
+}
+
+/* The video ids of a playlist page as one string "a,b,c", and the cursor. */
+static char *
+page_ids (JsonObject *page, char **cursor)
+{
+  JsonArray *items = json_object_get_array_member (page, "items");
+  g_autoptr (GString) out = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    g_string_append_printf (
+        out, "%s%s", i ? "," : "",
+        json_object_get_string_member (json_array_get_object_element (items, i), "id"));
+  if (cursor)
+    *cursor = json_object_get_null_member (page, "next_cursor")
+                  ? NULL
+                  : g_strdup (json_object_get_string_member (page, "next_cursor"));
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Every video of playlist id as token sees it, paged two at a time. */
+static char *
+all_ids (const char *id, const char *token)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autofree char *cursor = NULL;
+  guint pages = 0;
+  do
+    {
+      g_autofree char *q
+          = cursor ? g_strdup_printf ("?limit=2&cursor=%s", cursor) : g_strdup ("?limit=2");
+      g_autofree char *path = playlist_path (id, q);
+      g_autoptr (ReelTestResponse) r = get (path, token);
+      g_autofree char *ids = NULL;
+      g_clear_pointer (&cursor, g_free);
+      ids = page_ids (obj (r), &cursor);
+      if (*ids)
+        g_string_append_printf (out, "%s%s", out->len ? "," : "", ids);
+      g_assert_cmpuint (++pages, <, 10);
+    }
+  while (cursor);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
+expect_order (const char *a, const char *b, const char *c)
+{
+  return c ? g_strdup_printf ("%s,%s,%s", a, b, c) : g_strdup_printf ("%s,%s", a, b);
+}
+
+static void
+test_playlists (void)
+{
+  g_autofree char *trip = NULL, *path = NULL, *items = NULL, *wl = NULL, *ids = NULL;
+  g_autofree char *want = NULL, *cursor = NULL;
+
+  /* Create (public), fill with three videos, one of them amy's private. */
+  EXPECT (401, "POST", "/api/v1/playlists", NULL, "{\"title\":\"x\"}");
+  EXPECT (400, "POST", "/api/v1/playlists", S.amy, "{\"title\":\"\"}");
+  EXPECT (400, "POST", "/api/v1/playlists", S.amy, "{\"title\":\"x\",\"privacy\":\"open\"}");
+  {
+    g_autoptr (ReelTestResponse) r = call ("POST", "/api/v1/playlists", S.amy,
+                                           "{\"title\":\"Paris trip\",\"privacy\":\"public\"}");
+    g_assert_cmpuint (r->status, ==, 201);
+    trip = g_strdup (json_object_get_string_member (obj (r), "id"));
+  }
+  path = playlist_path (trip, NULL);
+  items = playlist_path (trip, "/items");
+  EXPECT (200, "POST", items, S.amy, "{\"video_id\":\"%s\"}", S.v1);
+  EXPECT (200, "POST", items, S.amy, "{\"video_id\":\"%s\"}", S.vunlisted);
+  EXPECT (200, "POST", items, S.amy, "{\"video_id\":\"%s\"}", S.vprivate);
+  EXPECT (200, "POST", items, S.amy, "{\"video_id\":\"%s\"}", S.v1); /* stays once */
+  EXPECT (404, "POST", items, S.amy, "{\"video_id\":\"AAAAAAAAAAA\"}");
+  /* Another's playlist: visible, not theirs to change. */
+  EXPECT (403, "POST", items, S.bob, "{\"video_id\":\"%s\"}", S.v1);
+
+  /* Paging: two, then one, then no cursor. */
+  {
+    g_autofree char *q = playlist_path (trip, "?limit=2");
+    g_autoptr (ReelTestResponse) r = get (q, S.amy);
+    g_autofree char *first = page_ids (obj (r), &cursor);
+    want = expect_order (S.v1, S.vunlisted, NULL);
+    g_assert_cmpstr (first, ==, want);
+    g_assert_nonnull (cursor);
+    g_assert_cmpint (json_object_get_int_member (obj (r), "count"), ==, 3);
+    g_assert_cmpstr (json_object_get_string_member (obj (r), "title"), ==, "Paris trip");
+  }
+  {
+    g_autofree char *q = g_strdup_printf ("?limit=2&cursor=%s", cursor);
+    g_autofree char *p2 = playlist_path (trip, q);
+    g_autoptr (ReelTestResponse) r = get (p2, S.amy);
+    g_autofree char *next = NULL;
+    g_autofree char *second = page_ids (obj (r), &next);
+    g_assert_cmpstr (second, ==, S.vprivate);
+    g_assert_null (next);
+  }
+
+  /* Reorder: the private video first, then the unlisted one last. */
+  {
+    g_autofree char *move = g_strdup_printf ("/api/v1/playlists/%s/items/%s", trip, S.vprivate);
+    g_autofree char *move2 = g_strdup_printf ("/api/v1/playlists/%s/items/%s", trip, S.vunlisted);
+    EXPECT (400, "PATCH", move, S.amy, "{\"position\":\"first\"}");
+    EXPECT (403, "PATCH", move, S.bob, "{\"position\":0}");
+    EXPECT (200, "PATCH", move, S.amy, "{\"position\":0}");
+    EXPECT (200, "PATCH", move2, S.amy, "{\"position\":99}");
+  }
+  g_free (want);
+  want = expect_order (S.vprivate, S.v1, S.vunlisted);
+  ids = all_ids (trip, S.amy);
+  g_assert_cmpstr (ids, ==, want);
+  /* Others see what they may watch of it: not amy's private video. */
+  g_free (ids);
+  g_free (want);
+  ids = all_ids (trip, S.bob);
+  want = expect_order (S.v1, S.vunlisted, NULL);
+  g_assert_cmpstr (ids, ==, want);
+
+  /* Private: 404 to bob and to anyone, as if absent; still amy's. */
+  EXPECT (200, "PATCH", path, S.amy, "{\"privacy\":\"private\",\"title\":\"Paris 2026\"}");
+  EXPECT (404, "GET", path, S.bob, NULL);
+  EXPECT (404, "GET", path, NULL, NULL);
+  EXPECT (404, "PATCH", path, S.bob, "{\"title\":\"mine now\"}");
+  EXPECT (404, "DELETE", path, S.bob, NULL);
+  {
+    g_autoptr (ReelTestResponse) r = get (path, S.amy);
+    g_assert_cmpstr (json_object_get_string_member (obj (r), "title"), ==, "Paris 2026");
+    g_assert_cmpstr (json_object_get_string_member (obj (r), "privacy"), ==, "private");
+  }
+  /* Unlisted: open to anyone with the link again. */
+  EXPECT (200, "PATCH", path, S.amy, "{\"privacy\":\"unlisted\"}");
+  EXPECT (200, "GET", path, NULL, NULL);
+
+  /* Another playlist, removed from and deleted. */
+  {
+    g_autoptr (ReelTestResponse) r
+        = call ("POST", "/api/v1/playlists", S.bob, "{\"title\":\"Later maybe\"}");
+    g_autofree char *other = NULL, *other_path = NULL, *item = NULL;
+    g_assert_cmpuint (r->status, ==, 201);
+    other = g_strdup (json_object_get_string_member (obj (r), "id"));
+    other_path = playlist_path (other, NULL);
+    item = g_strdup_printf ("/api/v1/playlists/%s/items/%s", other, S.v1);
+    EXPECT (404, "GET", other_path, S.amy, NULL); /* private by default */
+    g_free (item);
+    item = g_strdup_printf ("/api/v1/playlists/%s/items/%s", trip, S.v1);
+    EXPECT (204, "DELETE", item, S.amy, NULL);
+    g_free (item);
+    item = playlist_path (other, "/items");
+    EXPECT (200, "POST", item, S.bob, "{\"video_id\":\"%s\"}", S.v1);
+    EXPECT (200, "POST", item, S.bob, "{\"video_id\":\"%s\"}", S.vunlisted);
+    g_free (item);
+    item = g_strdup_printf ("/api/v1/playlists/%s/items/%s", other, S.v1);
+    EXPECT (204, "DELETE", item, S.bob, NULL);
+    g_free (ids);
+    ids = all_ids (other, S.bob);
+    g_assert_cmpstr (ids, ==, S.vunlisted);
+    EXPECT (204, "DELETE", other_path, S.bob, NULL);
+    EXPECT (404, "GET", other_path, S.bob, NULL);
+    g_free (item);
+    item = playlist_path (other, "/items");
+    EXPECT (404, "POST", item, S.bob, "{\"video_id\":\"%s\"}", S.v1);
+  }
+
+  /* Watch later: made on first use, private, once per video, not deletable. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (ReelTestResponse) r
+          = call ("POST", "/api/v1/users/me/watch-later", S.bob, "{\"video_id\":\"%s\"}", S.v1);
+      g_assert_cmpuint (r->status, ==, 200);
+      g_free (wl);
+      wl = g_strdup (json_object_get_string_member (obj (r), "id"));
+    }
+  {
+    g_autofree char *wl_path = playlist_path (wl, NULL);
+    g_autoptr (ReelTestResponse) r = get (wl_path, S.bob);
+    g_autoptr (ReelTestResponse) mine = get ("/api/v1/users/me/playlists", S.bob);
+    JsonArray *lists = json_object_get_array_member (obj (mine), "items");
+    g_assert_cmpstr (json_object_get_string_member (obj (r), "kind"), ==, "watch_later");
+    g_assert_cmpint (json_object_get_int_member (obj (r), "count"), ==, 1);
+    g_assert_cmpuint (json_array_get_length (lists), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (lists, 0), "id"),
+                     ==, wl);
+    EXPECT (404, "GET", wl_path, S.amy, NULL);
+    EXPECT (422, "DELETE", wl_path, S.bob, NULL);
+    EXPECT (422, "PATCH", wl_path, S.bob, "{\"privacy\":\"public\"}");
+  }
+  S.trip = g_steal_pointer (&trip);
+}
+
 /* --- the log and the rebuild --- */
 
 static void
@@ -374,6 +574,7 @@ test_rebuild (void)
   /* The ratings tables have rows. */
   g_assert_nonnull (strstr (before, "database=ratings"));
   g_assert_nonnull (strstr (before, "database=liked"));
+  g_assert_nonnull (strstr (before, "database=playlists"));
   out = reel_test_run (argv, &status);
   if (status != 0)
     g_test_message ("reeld --rebuild: %s", out ? out : "");
@@ -385,6 +586,12 @@ test_rebuild (void)
   assert_counts_agree (S.v1, &likes, &dislikes);
   g_assert_cmpint (likes, ==, likes_before);
   g_assert_cmpint (dislikes, ==, dislikes_before);
+  /* The reordered playlist keeps its order (one video removed since). */
+  {
+    g_autofree char *ids = all_ids (S.trip, S.amy);
+    g_autofree char *want = g_strdup_printf ("%s,%s", S.vprivate, S.vunlisted);
+    g_assert_cmpstr (ids, ==, want);
+  }
 }
 
 int
@@ -393,6 +600,7 @@ main (int argc, char **argv)
   int status;
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/viewer/ratings", test_ratings);
+  g_test_add_func ("/viewer/playlists", test_playlists);
   g_test_add_func ("/viewer/events", test_events);
   g_test_add_func ("/viewer/rebuild", test_rebuild);
   set_up ();

@@ -277,6 +277,24 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
 }
 
 JsonObject *
+reel_videos_watchable_item (ReelTxn *txn, const char *id, const ReelViewer *viewer, GError **error)
+{
+  g_autoptr (ReelVideo) v = reel_videos_load (txn, id, error);
+  JsonObject *item;
+  if (!v)
+    return NULL; /* deleted since, or error set */
+  v->owner_banned = reel_users_is_banned (txn, v->owner);
+  if (reel_video_sight (v, viewer) != REEL_SIGHT_WATCH)
+    return NULL;
+  v->views = reel_views_count (txn, id);
+  reel_ratings_count (txn, id, &v->likes, &v->dislikes);
+  item = reel_videos_public (v, NULL);
+  if (v->ready_at)
+    json_object_set_string_member (item, "published_at", v->ready_at);
+  return item;
+}
+
+JsonObject *
 reel_videos_list_item (ReelTxn *txn, ReelVideo *v)
 {
   v->owner_banned = reel_users_is_banned (txn, v->owner);
