@@ -1,18 +1,12 @@
 /* See ratings.h. */
 #include "app/ratings.h"
-#include "app/analytics/views.h"
 #include "app/users.h"
-#include "app/video/videos.h"
-#include "app/video/visibility.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/json.h"
 #include "store/counters.h"
 
 #include <string.h>
-
-/* The 8-byte time and the id after "user \0" in LIKED. */
-#define LIKED_SUFFIX_LEN (8 + REEL_ID_LEN)
 
 static const char *const names[] = { "none", "like", "dislike" };
 
@@ -115,38 +109,6 @@ reel_ratings_set (ReelBus *bus, const char *user, const char *video_id, ReelRati
   return reel_events_publish (bus, subject, "rating.set", 1, user, data, FALSE, seq, error);
 }
 
-/* --- the liked list --- */
-
-static JsonObject *
-render_liked (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
-              gpointer data, GError **error)
-{
-  ReelViewer viewer = { data, REEL_USER_ROLE_USER };
-  g_autofree char *id = NULL;
-  if (key_len < LIKED_SUFFIX_LEN)
-    return NULL;
-  id = g_strndup ((const char *)key + key_len - REEL_ID_LEN, REEL_ID_LEN);
-  /* Liked while it could be watched; shown while it still can. */
-  return reel_videos_watchable_item (txn, id, &viewer, error);
-}
-
-JsonObject *
-reel_ratings_liked (ReelStore *store, const char *user, const ReelPage *page, GError **error)
-{
-  g_autoptr (ReelTxn) txn = NULL;
-  g_autoptr (GBytes) prefix = reel_page_name_prefix (user);
-  if (page->after && g_bytes_get_size (page->after) != LIKED_SUFFIX_LEN)
-    {
-      reel_page_bad_cursor (error);
-      return NULL;
-    }
-  if (!(txn = reel_store_begin (store, FALSE, error)))
-    return NULL;
-  return reel_page_scan (txn, REEL_DB_LIKED, g_bytes_get_data (prefix, NULL),
-                         g_bytes_get_size (prefix), page, TRUE, render_liked, (gpointer)user,
-                         error);
-}
-
 /* --- projection --- */
 
 /* Moves user's rating of video_id from what the row says to rating, with
@@ -244,7 +206,7 @@ reel_ratings_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return FALSE;
   if (!reel_users_validate_username (user, error))
     return FALSE;
-  if (!reel_videos_id_valid (video_id))
+  if (!reel_id_valid (video_id)) /* a video id is an id (core/id.h) */
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "bad video_id \"%s\"", video_id);
       return FALSE;

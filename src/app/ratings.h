@@ -21,6 +21,7 @@
 #pragma once
 
 #include "app/page.h"
+#include "core/id.h"
 #include "bus/events.h"
 #include "store/store.h"
 
@@ -46,10 +47,9 @@ gboolean reel_ratings_set (ReelBus *bus, const char *user, const char *video_id,
 ReelRating reel_ratings_get (ReelTxn *txn, const char *user, const char *video_id);
 void reel_ratings_count (ReelTxn *txn, const char *video_id, guint64 *likes, guint64 *dislikes);
 
-/* One page of the videos user liked, newest like first, each as the video
- * list item (with likes and dislikes) when user may still watch it. */
-JsonObject *reel_ratings_liked (ReelStore *store, const char *user, const ReelPage *page,
-                                GError **error);
+/* The 8-byte time and the video id after "user \0" in LIKED (the list
+ * itself is a composed read: app/query/liked.h). */
+#define REEL_RATINGS_LIKED_SUFFIX_LEN (8 + REEL_ID_LEN)
 
 gboolean reel_ratings_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
 

@@ -150,7 +150,8 @@ post_playlist (ReelRequest *req)
       || !optional_string (req, body, "privacy", &in->privacy, in))
     return;
   if (!in->privacy)
-    in->privacy = g_strdup ("private"); /* nothing is shared by default */
+    in->privacy
+        = g_strdup (reel_privacy_name (REEL_PRIVACY_PRIVATE)); /* nothing is shared by default */
   reel_request_run_command (req, SOUP_STATUS_CREATED, create_command, in, input_free);
 }
 

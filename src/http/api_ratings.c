@@ -4,6 +4,7 @@
  *   GET /api/v1/users/me/liked       the videos I liked, newest like first (paged)
  * Only a video the requester may watch can be rated or asked about: any
  * other is 404, as absent as the video (app/video/visibility.h). */
+#include "app/query/liked.h"
 #include "app/ratings.h"
 #include "app/video/videos.h"
 #include "core/error.h"
@@ -98,7 +99,7 @@ get_liked (ReelRequest *req)
   g_autoptr (JsonObject) out = NULL;
   g_autofree char *user = reel_request_user (req, &error);
   if (user && reel_request_page (req, &page, &error))
-    out = reel_ratings_liked (req->http->store, user, &page, &error);
+    out = reel_liked_videos (req->http->store, user, &page, &error);
   reel_request_answer (req, out, error);
 }
 

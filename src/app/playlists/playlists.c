@@ -13,8 +13,6 @@
 #define KIND_WATCH_LATER "watch_later"
 #define WATCH_LATER_TITLE "Watch later"
 
-static const char *const privacies[] = { "public", "unlisted", "private" };
-
 gboolean
 reel_playlists_check_title (const char *title, GError **error)
 {
@@ -32,11 +30,13 @@ reel_playlists_check_title (const char *title, GError **error)
 gboolean
 reel_playlists_check_privacy (const char *privacy, GError **error)
 {
-  for (guint i = 0; privacy && i < G_N_ELEMENTS (privacies); i++)
-    if (g_str_equal (privacy, privacies[i]))
-      return TRUE;
-  g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INVALID,
-                       "privacy must be \"public\", \"unlisted\" or \"private\"");
+  ReelPrivacy p;
+  /* The same three words as a video's privacy (app/video/record.h). */
+  if (privacy && reel_privacy_from_name (privacy, &p))
+    return TRUE;
+  g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "privacy must be \"%s\", \"%s\" or \"%s\"",
+               reel_privacy_name (REEL_PRIVACY_PUBLIC), reel_privacy_name (REEL_PRIVACY_UNLISTED),
+               reel_privacy_name (REEL_PRIVACY_PRIVATE));
   return FALSE;
 }
 
@@ -81,7 +81,9 @@ store (ReelTxn *txn, JsonObject *pl, GError **error)
 static gboolean
 may_see (JsonObject *pl, const ReelViewer *viewer)
 {
-  return !g_str_equal (json_object_get_string_member (pl, "privacy"), "private")
+  ReelPrivacy privacy = REEL_PRIVACY_PRIVATE; /* an unreadable one hides */
+  reel_privacy_from_name (json_object_get_string_member (pl, "privacy"), &privacy);
+  return privacy != REEL_PRIVACY_PRIVATE
          || g_strcmp0 (viewer->username, json_object_get_string_member (pl, "owner")) == 0;
 }
 
@@ -126,10 +128,13 @@ load_own (ReelStore *store, const char *user, const char *id, GError **error)
   return g_steal_pointer (&pl);
 }
 
+/* Publishes type with data (taken) on the playlist's subject; claim: only
+ * as the subject's first event. */
 static gboolean
-publish (ReelBus *bus, const char *user, const char *id, const char *type, JsonObject *data,
+publish (ReelBus *bus, const char *user, const char *id, const char *type, JsonObject *taken,
          gboolean claim, guint64 *seq, GError **error)
 {
+  g_autoptr (JsonObject) data = taken;
   g_autofree char *subject = reel_event_subject ("playlist", id);
   json_object_set_string_member (data, "id", id);
   return reel_events_publish (bus, subject, type, 1, user, data, claim, seq, error);
@@ -148,7 +153,7 @@ reel_playlists_create (ReelBus *bus, const char *user, const char *title, const 
   json_object_set_string_member (data, "title", title);
   json_object_set_string_member (data, "privacy", privacy);
   json_object_set_string_member (data, "kind", KIND_CUSTOM);
-  if (!publish (bus, user, id, "playlist.created", data, TRUE, seq, error))
+  if (!publish (bus, user, id, "playlist.created", g_steal_pointer (&data), TRUE, seq, error))
     return NULL;
   return g_steal_pointer (&id);
 }
@@ -180,7 +185,7 @@ reel_playlists_update (ReelBus *bus, ReelStore *store, const char *user, const c
     json_object_set_string_member (data, "title", title);
   if (privacy)
     json_object_set_string_member (data, "privacy", privacy);
-  return publish (bus, user, id, "playlist.updated", data, FALSE, seq, error);
+  return publish (bus, user, id, "playlist.updated", g_steal_pointer (&data), FALSE, seq, error);
 }
 
 gboolean
@@ -209,7 +214,7 @@ ensure_watch_later (ReelBus *bus, const char *user, const char *id, GError **err
   guint64 seq;
   json_object_set_string_member (data, "owner", user);
   json_object_set_string_member (data, "title", WATCH_LATER_TITLE);
-  json_object_set_string_member (data, "privacy", "private");
+  json_object_set_string_member (data, "privacy", reel_privacy_name (REEL_PRIVACY_PRIVATE));
   json_object_set_string_member (data, "kind", KIND_WATCH_LATER);
   if (publish (bus, user, id, "playlist.created", g_steal_pointer (&data), TRUE, &seq, &local)
       || g_error_matches (local, REEL_ERROR, REEL_ERROR_CONFLICT))
