@@ -96,6 +96,26 @@ item_index (JsonArray *items, const char *video_id)
   return -1;
 }
 
+/* Playlist id when viewer may see it; else NULL with REEL_ERROR_NOT_FOUND
+ * (absent and hidden read the same) or the store's error. */
+static JsonObject *
+load_visible (ReelTxn *txn, const char *id, const ReelViewer *viewer, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (JsonObject) pl = reel_id_valid (id) ? load (txn, id, &local) : NULL;
+  if (local)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (!pl || !may_see (pl, viewer))
+    {
+      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such playlist");
+      return NULL;
+    }
+  return g_steal_pointer (&pl);
+}
+
 /* --- commands --- */
 
 /* The playlist id as user may change it: NOT_FOUND when absent or hidden
@@ -106,20 +126,9 @@ load_own (ReelStore *store, const char *user, const char *id, GError **error)
   g_autoptr (ReelTxn) txn = NULL;
   g_autoptr (JsonObject) pl = NULL;
   ReelViewer viewer = { user, REEL_USER_ROLE_USER };
-  if (!reel_id_valid (id))
-    {
-      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such playlist");
-      return NULL;
-    }
-  if (!(txn = reel_store_begin (store, FALSE, error)))
+  if (!(txn = reel_store_begin (store, FALSE, error))
+      || !(pl = load_visible (txn, id, &viewer, error)))
     return NULL;
-  if (!(pl = load (txn, id, error)) && error && *error)
-    return NULL;
-  if (!pl || !may_see (pl, &viewer))
-    {
-      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such playlist");
-      return NULL;
-    }
   if (!g_str_equal (json_object_get_string_member (pl, "owner"), user))
     {
       g_set_error_literal (error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "not your playlist");
@@ -229,13 +238,16 @@ check_watchable (ReelStore *store, const char *user, const char *video_id, GErro
 {
   g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
   g_autoptr (JsonObject) item = NULL;
+  g_autoptr (GError) local = NULL;
   ReelViewer viewer = { user, REEL_USER_ROLE_USER };
   if (!txn)
     return FALSE;
   if (reel_videos_id_valid (video_id)
-      && (item = reel_videos_watchable_item (txn, video_id, &viewer, error)))
+      && (item = reel_videos_watchable_item (txn, video_id, &viewer, &local)))
     return TRUE;
-  if (error && !*error)
+  if (local)
+    g_propagate_error (error, g_steal_pointer (&local));
+  else
     g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
   return FALSE;
 }
@@ -350,10 +362,9 @@ reel_playlists_get (ReelStore *store, const char *id, const ReelViewer *viewer,
   JsonObject *out;
   guint from = 0;
 
-  if (!reel_id_valid (id) || !(txn = reel_store_begin (store, FALSE, error)))
-    goto absent;
-  if (!(pl = load (txn, id, error)) || !may_see (pl, viewer))
-    goto absent;
+  if (!(txn = reel_store_begin (store, FALSE, error))
+      || !(pl = load_visible (txn, id, viewer, error)))
+    return NULL;
   ids = json_object_get_array_member (pl, "items");
   if (page->after)
     {
@@ -383,11 +394,6 @@ reel_playlists_get (ReelStore *store, const char *id, const ReelViewer *viewer,
   json_object_set_member (out, "items", json_object_dup_member (items, "items"));
   json_object_set_member (out, "next_cursor", json_object_dup_member (items, "next_cursor"));
   return out;
-
-absent:
-  if (error && !*error)
-    g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such playlist");
-  return NULL;
 }
 
 static JsonObject *
