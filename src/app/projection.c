@@ -17,6 +17,8 @@
 #include "app/invites.h"
 #include "app/live/live.h"
 #include "app/quotas.h"
+#include "app/playlists/playlists.h"
+#include "app/ratings.h"
 #include "app/reports.h"
 #include "app/roles.h"
 #include "app/users.h"
@@ -31,6 +33,8 @@
 #define COUNTERS_COMMENTS "comments:"
 #define COUNTERS_SEARCH "search:"
 #define META_LIVE "live:"
+#define COUNTERS_LIKES "likes:"
+#define COUNTERS_DISLIKES "dislikes:"
 
 static const ReelDb subscriptions_dbs[]
     = { REEL_DB_SUBSCRIPTIONS, REEL_DB_SUBSCRIBERS, REEL_DB_SUBSCRIPTION_USERS };
@@ -57,6 +61,10 @@ static const ReelDb videos_dbs[] = { REEL_DB_VIDEOS, REEL_DB_CHUNKS, REEL_DB_VID
 static const ReelDb live_dbs[] = { REEL_DB_LIVE };
 static const ReelProjectionRows live_rows[] = { { REEL_DB_META, META_LIVE } };
 static const ReelDb works_dbs[] = { REEL_DB_WORKS, REEL_DB_WORK_INDEX, REEL_DB_VIDEO_PRINTS };
+static const ReelDb ratings_dbs[] = { REEL_DB_RATINGS, REEL_DB_LIKED };
+static const ReelDb playlists_dbs[] = { REEL_DB_PLAYLISTS, REEL_DB_PLAYLIST_OWNERS };
+static const ReelProjectionRows ratings_rows[]
+    = { { REEL_DB_COUNTERS, COUNTERS_LIKES }, { REEL_DB_COUNTERS, COUNTERS_DISLIKES } };
 
 /* The users projection: accounts, sessions, password resets, email
  * verifications, and the
@@ -121,6 +129,8 @@ PROJECTION_NO_ROWS (users, users_dbs, users_apply, 1);
 PROJECTION_NO_ROWS (videos, videos_dbs, videos_apply, 1);
 PROJECTION (live, live_dbs, live_rows, live_apply, 1);
 PROJECTION_NO_ROWS (works, works_dbs, reel_works_apply, 1);
+PROJECTION (ratings, ratings_dbs, ratings_rows, reel_ratings_apply, 1);
+PROJECTION_NO_ROWS (playlists, playlists_dbs, reel_playlists_apply, 1);
 
 const ReelProjection *const *
 reel_projections (void)
@@ -128,20 +138,13 @@ reel_projections (void)
   /* The order of the single projection of earlier versions, so a log
    * projects exactly as it did while some projections still read others'
    * tables. */
-  static const ReelProjection *const all[] = { &subscriptions_projection,
-                                               &channels_projection,
-                                               &notifications_projection,
-                                               &comments_projection,
-                                               &search_projection,
-                                               &audit_projection,
-                                               &quotas_projection,
-                                               &reports_projection,
-                                               &users_projection,
-                                               &invites_projection,
-                                               &videos_projection,
-                                               &live_projection,
-                                               &works_projection, /* app/checks/works.h */
-                                               NULL };
+  static const ReelProjection *const all[]
+      = { &subscriptions_projection, &channels_projection,  &notifications_projection,
+          &comments_projection,      &search_projection,    &audit_projection,
+          &quotas_projection,        &reports_projection,   &users_projection,
+          &invites_projection,       &videos_projection,    &live_projection,
+          &works_projection, /* app/checks/works.h */
+          &ratings_projection,       &playlists_projection, NULL };
   return all;
 }
 

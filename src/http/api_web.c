@@ -8,6 +8,8 @@
  *   GET /search                   search.html (?q=)
  *   GET /watch/{id}               watch.html (404.html, status 404, for an unknown video)
  *   GET /channel/{username}       channel.html (404.html, status 404, for an unknown user)
+ *   GET /playlist/{id}            playlist.html (always: its script asks the API, which alone
+ *                                 knows who may see a private playlist)
  *   GET /static/{file}            the UI's scripts, styles and images
  *   GET /static/vendor/{file}     third-party scripts (hls.js, tus-js-client), installed by
  *                                 dev.sh from npm
@@ -117,6 +119,12 @@ serve_if_found (ReelRequest *req, gboolean found, const char *page)
 }
 
 static void
+get_playlist (ReelRequest *req)
+{
+  serve (req, NULL, "playlist.html", SOUP_STATUS_OK);
+}
+
+static void
 get_watch (ReelRequest *req)
 {
   g_autoptr (ReelVideo) video
@@ -194,6 +202,7 @@ reel_api_web_register (ReelRouter *router)
   reel_router_add (router, "GET", "/upload", get_upload);
   reel_router_add (router, "GET", "/search", get_search);
   reel_router_add (router, "GET", "/channel/{username}", get_channel);
+  reel_router_add (router, "GET", "/playlist/{id}", get_playlist);
   reel_router_add (router, "GET", "/static/vendor/{file}", get_vendor);
   reel_router_add (router, "GET", "/static/{file}", get_static);
 }

@@ -42,6 +42,8 @@ void reel_api_web_register (ReelRouter *router);
 /* The web UI's 404 page (api_web.c). */
 void reel_web_not_found (ReelRequest *req);
 void reel_api_channels_register (ReelRouter *router);
+void reel_api_ratings_register (ReelRouter *router);
+void reel_api_playlists_register (ReelRouter *router);
 void reel_api_comments_register (ReelRouter *router);
 void reel_api_notifications_register (ReelRouter *router);
 void reel_api_search_register (ReelRouter *router);
@@ -359,6 +361,8 @@ reel_http_add_routes (ReelRouter *router, ReelRouter *early)
   reel_api_health_register (router);
   reel_api_web_register (router);
   reel_api_channels_register (router);
+  reel_api_ratings_register (router);
+  reel_api_playlists_register (router);
   reel_api_comments_register (router);
   reel_api_notifications_register (router);
   reel_api_search_register (router);

@@ -66,10 +66,14 @@ typedef enum
   REEL_DB_SUBSCRIPTION_USERS,  /* username -> "": the accounts one may subscribe (to) */
   REEL_DB_EMAIL_VERIFICATIONS, /* hex(token hash) -> email verification (JSON, app/users.h) */
   REEL_DB_HISTORY,             /* viewer \0 video id -> last position (app/analytics/history.h) */
-  REEL_DB_HISTORY_ORDER, /* viewer \0 received_at \0 video id -> "" (app/analytics/history.h) */
-  REEL_DB_WORKS,         /* work id -> protected work with its prints (app/checks/works.h) */
-  REEL_DB_WORK_INDEX,    /* kind, band, value, work id, position -> "" (app/checks/works.h) */
-  REEL_DB_VIDEO_PRINTS,  /* video id -> its prints (app/checks/works.h) */
+  REEL_DB_HISTORY_ORDER,   /* viewer \0 received_at \0 video id -> "" (app/analytics/history.h) */
+  REEL_DB_WORKS,           /* work id -> protected work with its prints (app/checks/works.h) */
+  REEL_DB_WORK_INDEX,      /* kind, band, value, work id, position -> "" (app/checks/works.h) */
+  REEL_DB_VIDEO_PRINTS,    /* video id -> its prints (app/checks/works.h) */
+  REEL_DB_RATINGS,         /* user \0 video id -> {"rating","at"} (app/ratings.h) */
+  REEL_DB_LIKED,           /* user \0 u64 BE time + video id -> "": likes (app/ratings.h) */
+  REEL_DB_PLAYLISTS,       /* playlist id -> playlist with its items (app/playlists/playlists.h) */
+  REEL_DB_PLAYLIST_OWNERS, /* owner \0 playlist id -> "" (app/playlists/playlists.h) */
   REEL_DB_COUNT
 } ReelDb;
 

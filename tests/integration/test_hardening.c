@@ -226,7 +226,8 @@ fill_path (const char *pattern)
   } values[] = { { "{id}", shared.video_id },
                  { "{cid}", "AAAAAAAAAAA" },
                  { "{username}", "hana" },
-                 { "{channel}", "hana" } };
+                 { "{channel}", "hana" },
+                 { "{video}", shared.video_id } };
   for (guint i = 0; i < G_N_ELEMENTS (values); i++)
     g_string_replace (out, values[i].param, values[i].value, 0);
   g_assert_null (strchr (out->str, '{'));

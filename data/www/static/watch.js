@@ -7,12 +7,15 @@
 // Around the player: title, views, channel with its subscribe button,
 // description, comments, up next, and for the video's owner the audience
 // (views, watch time, retention chart). The player's actions are reported
-// as viewer actions (actions.js).
+// as viewer actions (actions.js). Likes (rating.js); Watch later, saving to
+// a playlist and playing a playlist through with ?list= (queue.js).
 import { api, formatCount, formatDuration, h, pagedGrid, say, session, timeAgo, videoCard } from './app.js';
 import { trackViewerActions } from './actions.js';
 import { showChecks } from './checks.js';
 import { retentionChart } from './chart.js';
 import { mountComments } from './comments.js';
+import { mountQueue, mountSave } from './queue.js';
+import { mountRating } from './rating.js';
 import { subscribeButton } from './subscribe.js';
 
 const POLL_MS = 2000;
@@ -29,6 +32,7 @@ let meta = null;
 let tracker = null;
 let rungs = []; // the video renditions, best first: {name, width, height}
 let shownOnce = false;
+let queued = false;
 
 function rungOfLevel(level) {
   return level ? rungs.find((r) => r.height === level.height && r.width === level.width)
@@ -139,6 +143,18 @@ function showMeta() {
     loadAudience();
     loadRelated();
     offerResume();
+    mountRating(id, {
+      like: document.getElementById('like'),
+      dislike: document.getElementById('dislike'),
+      likes: document.getElementById('likes'),
+      dislikes: document.getElementById('dislikes'),
+      status: document.getElementById('rate-status'),
+    });
+    mountSave(id, {
+      later: document.getElementById('watch-later'),
+      select: document.getElementById('save-to'),
+      status: document.getElementById('rate-status'),
+    });
   }
 }
 
@@ -296,6 +312,13 @@ function loadRelated() {
             { empty: 'Nothing else yet.', card: (v) => videoCard(v) });
 }
 
+// Once the player is attached: the ?list= playlist, which starts playing.
+function startQueue() {
+  if (queued) return;
+  queued = true;
+  mountQueue(id, video, document.getElementById('queue'));
+}
+
 async function load() {
   try {
     // With the session: the owner and moderators get a private video's
@@ -325,10 +348,12 @@ async function load() {
     case 'ready':
       say(statusLine, '');
       attach();
+      startQueue();
       return;
     case 'playable':
       say(statusLine, `Still processing: ${p.chunks_done} of ${p.chunks_total} parts done. You can start watching.`);
       attach();
+      startQueue();
       break;
     case 'failed':
       say(statusLine, `This video could not be processed: ${meta.error || 'unknown reason'}.`, 'error');

@@ -158,7 +158,9 @@ typedef struct
   char *moderation_reason;   /* held or blocked: why, for the owner and viewers */
   GPtrArray *checks;         /* of ReelCheck, in the order requested; NULL: none were */
 
-  guint64 views;         /* never stored: the views projection's count (app/analytics/views.h) */
+  guint64 views; /* never stored: the views projection's count (app/analytics/views.h) */
+  guint64 likes; /* never stored: the ratings projection's counts (app/ratings.h) */
+  guint64 dislikes;
   gboolean owner_banned; /* never stored: the owner's account is banned (app/users.h) */
   JsonObject *json;      /* the stored form it was read from, or NULL (see top) */
 } ReelVideo;

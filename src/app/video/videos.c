@@ -2,6 +2,7 @@
 #include "app/video/videos.h"
 #include "app/video/chapters.h"
 #include "app/analytics/views.h"
+#include "app/ratings.h"
 #include "app/users.h"
 #include "app/checks/checks.h"
 #include "app/video/visibility.h"
@@ -178,6 +179,7 @@ reel_videos_get (ReelStore *store, const char *id, GError **error)
       || !(v = reel_videos_require (txn, id, error)))
     return NULL;
   v->views = reel_views_count (txn, id);
+  reel_ratings_count (txn, id, &v->likes, &v->dislikes);
   v->owner_banned = reel_users_is_banned (txn, v->owner);
   return v;
 }
@@ -236,6 +238,8 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
     json_object_set_string_member (out, "error", v->error);
   json_object_set_int_member (out, "size", (gint64)v->size);
   json_object_set_int_member (out, "views", (gint64)v->views);
+  json_object_set_int_member (out, "likes", (gint64)v->likes);
+  json_object_set_int_member (out, "dislikes", (gint64)v->dislikes);
   if (v->plan)
     {
       json_object_set_double_member (out, "duration", (double)v->plan->duration_ns / 1e9);
@@ -276,12 +280,31 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
 }
 
 JsonObject *
+reel_videos_watchable_item (ReelTxn *txn, const char *id, const ReelViewer *viewer, GError **error)
+{
+  g_autoptr (ReelVideo) v = reel_videos_load (txn, id, error);
+  JsonObject *item;
+  if (!v)
+    return NULL; /* deleted since, or error set */
+  v->owner_banned = reel_users_is_banned (txn, v->owner);
+  if (reel_video_sight (v, viewer) != REEL_SIGHT_WATCH)
+    return NULL;
+  v->views = reel_views_count (txn, id);
+  reel_ratings_count (txn, id, &v->likes, &v->dislikes);
+  item = reel_videos_public (v, NULL);
+  if (v->ready_at)
+    json_object_set_string_member (item, "published_at", v->ready_at);
+  return item;
+}
+
+JsonObject *
 reel_videos_list_item (ReelTxn *txn, ReelVideo *v)
 {
   v->owner_banned = reel_users_is_banned (txn, v->owner);
   if (!reel_video_is_listed (v))
     return NULL;
   v->views = reel_views_count (txn, v->id);
+  reel_ratings_count (txn, v->id, &v->likes, &v->dislikes);
   return reel_videos_public (v, NULL); /* listed: its media need no signature */
 }
 

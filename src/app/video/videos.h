@@ -30,6 +30,7 @@
 
 #include "app/video/chunks.h"
 #include "app/video/record.h"
+#include "app/video/visibility.h"
 #include "bus/events.h"
 #include "store/store.h"
 
@@ -89,6 +90,12 @@ JsonObject *reel_videos_public (const ReelVideo *video, const char *media_base);
  * NULL when the video may not be listed (app/video/visibility.h, its
  * owner's ban looked up in txn): lists skip it. */
 JsonObject *reel_videos_list_item (ReelTxn *txn, ReelVideo *video);
+/* The list item of video id for a personal list (liked videos, a
+ * playlist) when viewer may watch it: such a list names the video, so an
+ * unlisted one shows, a private one only to whom it is visible. NULL (error
+ * unset) when gone or not watchable, NULL with error on a store failure. */
+JsonObject *reel_videos_watchable_item (ReelTxn *txn, const char *id, const ReelViewer *viewer,
+                                        GError **error);
 
 /* Publishes video.edited (title, description and/or privacy; NULL:
  * unchanged). REEL_ERROR_FORBIDDEN unless user owns the video. A new
