@@ -1,0 +1,243 @@
+/* Integration tests of sharing videos outside reel (issue 14), on one real
+ * nats-server and reeld with one channel holding a public, an unlisted and
+ * a private video:
+ *
+ *   /sharing/oembed     the watch page names its oEmbed answer (public and
+ *                       unlisted only); the answer is valid oEmbed JSON for
+ *                       the watch URL (a video, an iframe of /embed/{id},
+ *                       sizes within the bounds, the title, channel and
+ *                       thumbnail); private and unknown videos are 404, a
+ *                       foreign format 501; /embed says frame-ancestors *,
+ *                       the watch page 'none'                  (acceptance 6)
+ *   /sharing/events     every event in the log matches its schema
+ * The tests build on each other in this order (run the whole program). */
+#include "harness.h"
+
+static const char *PASSWORD = "correct horse battery";
+
+static struct
+{
+  ReelTestNats *nats;
+  ReelTestReeld *d;
+  char *dir, *media, *clip;
+  char *olive;                 /* the channel's token */
+  char *pub, *unlisted, *priv; /* its videos */
+} S;
+
+static ReelTestResponse *
+get_as (const char *path, const char *token, guint status)
+{
+  ReelTestResponse *r = reel_test_http (S.d->port, "GET", path, token, NULL, 0);
+  if (r->status != status)
+    g_printerr ("GET %s: %u %s\n", path, r->status, r->body);
+  g_assert_cmpuint (r->status, ==, status);
+  return r;
+}
+
+static char *
+upload_ready (const char *title, const char *privacy)
+{
+  char *id = reel_test_upload_private (S.d->port, S.olive, S.clip, title, privacy);
+  g_autoptr (ReelTestResponse) v
+      = reel_test_wait_state_as (S.d->port, S.olive, id, "ready|failed", 300);
+  g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+  return id;
+}
+
+static void
+set_up (void)
+{
+  g_autofree char *config = NULL;
+  const char *args[2] = { NULL, NULL };
+  S.dir = reel_test_tmpdir ();
+  S.media = reel_test_tmpdir ();
+  config = g_build_filename (S.dir, "reeld.conf", NULL);
+  g_assert_true (g_file_set_contents (
+      config, "[media]\nsegment_seconds = 2\nchunk_segments = 2\nx264_preset = ultrafast\n", -1,
+      NULL));
+  /* 6 s of 320x180 with sound: three segments, two chunks. */
+  S.clip = reel_test_make_media (
+      S.media, "clip.mp4",
+      "videotestsrc pattern=ball num-buffers=180 ! video/x-raw,width=320,height=180,framerate=30/1 "
+      "! x264enc speed-preset=ultrafast ! mp4mux name=m ! filesink location=%s "
+      "audiotestsrc wave=sine samplesperbuffer=960 num-buffers=300 "
+      "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! m.");
+  S.nats = reel_test_nats_start ();
+  args[0] = g_strdup_printf ("--config=%s", config);
+  S.d = reel_test_reeld_start_args (S.dir, S.nats->url, NULL, args);
+  g_free ((char *)args[0]);
+  S.olive = reel_test_register_login (S.d->port, "olive", PASSWORD);
+  S.pub = upload_ready ("Olive & the <ball>", NULL);
+  S.unlisted = upload_ready ("Unlisted ball", "unlisted");
+  S.priv = upload_ready ("Private ball", "private");
+}
+
+static void
+tear_down (void)
+{
+  g_assert_cmpint (reel_test_reeld_stop (S.d), ==, 0);
+  reel_test_reeld_free (S.d);
+  reel_test_nats_stop (S.nats);
+  reel_test_rmtree (S.dir);
+  reel_test_rmtree (S.media);
+  g_free (S.dir);
+  g_free (S.media);
+  g_free (S.clip);
+  g_free (S.olive);
+  g_free (S.pub);
+  g_free (S.unlisted);
+  g_free (S.priv);
+}
+
+/* --- oEmbed --- */
+
+/* The oEmbed query for a watch URL of id, with extra parameters. */
+static char *
+oembed_path (const char *id, const char *extra)
+{
+  g_autofree char *watch = g_strdup_printf ("http://127.0.0.1:%u/watch/%s", S.d->port, id);
+  g_autofree char *escaped = g_uri_escape_string (watch, NULL, FALSE);
+  return g_strdup_printf ("/api/v1/oembed?url=%s%s", escaped, extra ? extra : "");
+}
+
+/* The discovery link's href in the watch page of id, or NULL. */
+static char *
+discovery_href (const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/watch/%s", id);
+  g_autoptr (ReelTestResponse) page = get_as (path, NULL, 200);
+  g_autoptr (GRegex) re = g_regex_new (
+      "<link rel=\"alternate\" type=\"application/json\\+oembed\" href=\"([^\"]+)\"", 0, 0, NULL);
+  g_autoptr (GMatchInfo) m = NULL;
+  g_autofree char *href = NULL;
+  g_assert_nonnull (
+      strstr (reel_test_header (page, "content-security-policy"), "frame-ancestors 'none'"));
+  if (!g_regex_match (re, page->body, 0, &m))
+    return NULL;
+  href = g_match_info_fetch (m, 1);
+  /* Attribute text: &amp; stands for &. */
+  {
+    g_autoptr (GRegex) amp = g_regex_new ("&amp;", 0, 0, NULL);
+    return g_regex_replace_literal (amp, href, -1, 0, "&", 0, NULL);
+  }
+}
+
+static void
+test_oembed (void)
+{
+  g_autofree char *href = discovery_href (S.pub);
+  g_autofree char *expected = oembed_path (S.pub, NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *embed_src = NULL;
+  g_autoptr (ReelTestResponse) r = NULL;
+  JsonObject *o;
+
+  /* The watch page names the answer, by an absolute URL of this site. */
+  g_assert_nonnull (href);
+  path = g_strdup_printf ("http://127.0.0.1:%u/api/v1/oembed?format=json&url=", S.d->port);
+  g_assert_true (g_str_has_prefix (href, path));
+  g_clear_pointer (&path, g_free);
+  g_assert_null (discovery_href (S.priv) /* the owner's private video: 404 to others */);
+  {
+    g_autofree char *unlisted = discovery_href (S.unlisted);
+    g_assert_nonnull (unlisted);
+  }
+
+  /* What the link names: valid oEmbed JSON. */
+  {
+    g_autoptr (GUri) uri = g_uri_parse (href, G_URI_FLAGS_ENCODED, NULL);
+    g_assert_nonnull (uri);
+    path = g_strdup_printf ("%s?%s", g_uri_get_path (uri), g_uri_get_query (uri));
+  }
+  r = get_as (path, NULL, 200);
+  g_assert_nonnull (r->json);
+  g_assert_true (g_str_has_prefix (r->content_type, "application/json"));
+  g_assert_cmpstr (reel_test_header (r, "access-control-allow-origin"), ==, "*");
+  o = json_node_get_object (r->json);
+  g_assert_cmpstr (json_object_get_string_member (o, "version"), ==, "1.0");
+  g_assert_cmpstr (json_object_get_string_member (o, "type"), ==, "video");
+  g_assert_cmpstr (json_object_get_string_member (o, "title"), ==, "Olive & the <ball>");
+  g_assert_cmpstr (json_object_get_string_member (o, "author_name"), ==, "olive");
+  g_assert_true (
+      g_str_has_suffix (json_object_get_string_member (o, "author_url"), "/channel/olive"));
+  g_assert_cmpstr (json_object_get_string_member (o, "provider_name"), ==, "reel");
+  /* 640 wide by default, 16:9 as the video. */
+  g_assert_cmpint (json_object_get_int_member (o, "width"), ==, 640);
+  g_assert_cmpint (json_object_get_int_member (o, "height"), ==, 360);
+  embed_src = g_strdup_printf ("<iframe src=\"http://127.0.0.1:%u/embed/%s\" width=\"640\" "
+                               "height=\"360\" title=\"Olive &amp; the &lt;ball&gt;\"",
+                               S.d->port, S.pub);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "html"), embed_src));
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (o, "html"), "></iframe>"));
+  {
+    g_autofree char *thumb
+        = g_strdup_printf ("http://127.0.0.1:%u/videos/%s/poster.jpg", S.d->port, S.pub);
+    g_autofree char *local = g_strdup_printf ("/videos/%s/poster.jpg", S.pub);
+    g_autoptr (ReelTestResponse) img = NULL;
+    g_assert_cmpstr (json_object_get_string_member (o, "thumbnail_url"), ==, thumb);
+    g_assert_cmpint (json_object_get_int_member (o, "thumbnail_width"), ==, 320);
+    g_assert_cmpint (json_object_get_int_member (o, "thumbnail_height"), ==, 180);
+    img = get_as (local, NULL, 200);
+    g_assert_cmpstr (img->content_type, ==, "image/jpeg");
+  }
+  g_assert_cmpstr (expected + strlen ("/api/v1/oembed?"), ==,
+                   strstr (path, "url=") /* the same watch URL */);
+
+  /* Bounds keep the shape. */
+  {
+    g_autofree char *bounded = oembed_path (S.pub, "&maxwidth=400&maxheight=180");
+    g_autoptr (ReelTestResponse) b = get_as (bounded, NULL, 200);
+    JsonObject *bo = json_node_get_object (b->json);
+    g_assert_cmpint (json_object_get_int_member (bo, "height"), ==, 180);
+    g_assert_cmpint (json_object_get_int_member (bo, "width"), ==, 320);
+  }
+  /* Unlisted: whoever has the link may embed it. */
+  {
+    g_autofree char *unlisted = oembed_path (S.unlisted, "&format=json");
+    g_autoptr (ReelTestResponse) u = get_as (unlisted, NULL, 200);
+    g_autofree char *embed = g_strdup_printf ("/embed/%s", S.unlisted);
+    g_autoptr (ReelTestResponse) page = get_as (embed, NULL, 200);
+    g_assert_nonnull (
+        strstr (reel_test_header (page, "content-security-policy"), "frame-ancestors *"));
+  }
+  /* Private: nothing, not even for its owner (an embed has no session). */
+  {
+    g_autofree char *priv = oembed_path (S.priv, NULL);
+    g_autofree char *embed = g_strdup_printf ("/embed/%s", S.priv);
+    g_autoptr (ReelTestResponse) p = get_as (priv, S.olive, 404);
+    g_autoptr (ReelTestResponse) page = get_as (embed, S.olive, 404);
+    g_assert_cmpstr (reel_test_error_code (p), ==, "not_found");
+  }
+  /* Not a video of this site, a foreign format, a bad bound. */
+  {
+    g_autoptr (ReelTestResponse) a
+        = get_as ("/api/v1/oembed?url=http%3A%2F%2Fexample.com%2Fabout", NULL, 404);
+    g_autoptr (ReelTestResponse) b = get_as ("/api/v1/oembed", NULL, 400);
+    g_autofree char *xml = oembed_path (S.pub, "&format=xml");
+    g_autofree char *bad = oembed_path (S.pub, "&maxwidth=wide");
+    g_autoptr (ReelTestResponse) c = get_as (xml, NULL, 501);
+    g_autoptr (ReelTestResponse) e = get_as (bad, NULL, 400);
+  }
+}
+
+static void
+test_events (void)
+{
+  guint64 last = 0;
+  g_autoptr (GPtrArray) lines = reel_test_event_log (S.nats->url, &last);
+  g_assert_cmpuint (lines->len, >, 0);
+  reel_test_validate_events (lines);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/sharing/oembed", test_oembed);
+  g_test_add_func ("/sharing/events", test_events);
+  set_up ();
+  status = g_test_run ();
+  tear_down ();
+  return status;
+}
