@@ -8,6 +8,7 @@
 #include "app/analytics/views.h"
 #include "app/channels.h"
 #include "app/comments.h"
+#include "app/feeds/feed_tokens.h"
 #include "app/notifications.h"
 #include "app/search/search.h"
 #include "app/subscriptions.h"
@@ -54,6 +55,7 @@ static const ReelDb users_dbs[]
     = { REEL_DB_USERS, REEL_DB_SESSIONS, REEL_DB_PASSWORD_RESETS, REEL_DB_EMAIL_VERIFICATIONS };
 static const ReelDb videos_dbs[] = { REEL_DB_VIDEOS, REEL_DB_CHUNKS, REEL_DB_VIDEOS_UNANNOUNCED };
 static const ReelDb live_dbs[] = { REEL_DB_LIVE };
+static const ReelDb feed_tokens_dbs[] = { REEL_DB_FEED_TOKENS };
 static const ReelProjectionRows live_rows[] = { { REEL_DB_META, META_LIVE } };
 
 /* The users projection: accounts, sessions, password resets, email
@@ -118,6 +120,7 @@ PROJECTION_NO_ROWS (invites, invites_dbs, invites_apply, 1);
 PROJECTION_NO_ROWS (users, users_dbs, users_apply, 1);
 PROJECTION_NO_ROWS (videos, videos_dbs, videos_apply, 1);
 PROJECTION (live, live_dbs, live_rows, live_apply, 1);
+PROJECTION_NO_ROWS (feed_tokens, feed_tokens_dbs, reel_feed_tokens_apply, 1);
 
 const ReelProjection *const *
 reel_projections (void)
@@ -125,19 +128,13 @@ reel_projections (void)
   /* The order of the single projection of earlier versions, so a log
    * projects exactly as it did while some projections still read others'
    * tables. */
-  static const ReelProjection *const all[] = { &subscriptions_projection,
-                                               &channels_projection,
-                                               &notifications_projection,
-                                               &comments_projection,
-                                               &search_projection,
-                                               &audit_projection,
-                                               &quotas_projection,
-                                               &reports_projection,
-                                               &users_projection,
-                                               &invites_projection,
-                                               &videos_projection,
-                                               &live_projection,
-                                               NULL };
+  static const ReelProjection *const all[] = { &subscriptions_projection, &channels_projection,
+                                               &notifications_projection, &comments_projection,
+                                               &search_projection,        &audit_projection,
+                                               &quotas_projection,        &reports_projection,
+                                               &users_projection,         &invites_projection,
+                                               &videos_projection,        &live_projection,
+                                               &feed_tokens_projection,   NULL };
   return all;
 }
 

@@ -52,6 +52,7 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_EMAIL_VERIFICATIONS] = "email_verifications",
   [REEL_DB_HISTORY] = "history",
   [REEL_DB_HISTORY_ORDER] = "history_order",
+  [REEL_DB_FEED_TOKENS] = "feed_tokens",
 };
 
 struct ReelStore

@@ -67,6 +67,7 @@ typedef enum
   REEL_DB_EMAIL_VERIFICATIONS, /* hex(token hash) -> email verification (JSON, app/users.h) */
   REEL_DB_HISTORY,             /* viewer \0 video id -> last position (app/analytics/history.h) */
   REEL_DB_HISTORY_ORDER, /* viewer \0 received_at \0 video id -> "" (app/analytics/history.h) */
+  REEL_DB_FEED_TOKENS,   /* username -> its private feed token's hash (app/feeds/feed_tokens.h) */
   REEL_DB_COUNT
 } ReelDb;
 

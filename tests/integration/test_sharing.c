@@ -9,6 +9,12 @@
  *                       thumbnail); private and unknown videos are 404, a
  *                       foreign format 501; /embed says frame-ancestors *,
  *                       the watch page 'none'                  (acceptance 6)
+ *   /sharing/feeds      the channel's RSS and Atom feeds parse with feedparser
+ *                       (python3-feedparser, tests/tools/read_feed.py) and
+ *                       list its public videos only, with enclosure and
+ *                       thumbnail; a follower's subscriptions feed opens
+ *                       with her feed token only, and a rotated token
+ *                       shuts the old one out                   (acceptance 7)
  *   /sharing/events     every event in the log matches its schema
  * The tests build on each other in this order (run the whole program). */
 #include "harness.h"
@@ -21,6 +27,7 @@ static struct
   ReelTestReeld *d;
   char *dir, *media, *clip;
   char *olive;                 /* the channel's token */
+  char *pete;                  /* a follower's token */
   char *pub, *unlisted, *priv; /* its videos */
 } S;
 
@@ -67,6 +74,7 @@ set_up (void)
   S.d = reel_test_reeld_start_args (S.dir, S.nats->url, NULL, args);
   g_free ((char *)args[0]);
   S.olive = reel_test_register_login (S.d->port, "olive", PASSWORD);
+  S.pete = reel_test_register_login (S.d->port, "pete", PASSWORD);
   S.pub = upload_ready ("Olive & the <ball>", NULL);
   S.unlisted = upload_ready ("Unlisted ball", "unlisted");
   S.priv = upload_ready ("Private ball", "private");
@@ -84,6 +92,7 @@ tear_down (void)
   g_free (S.media);
   g_free (S.clip);
   g_free (S.olive);
+  g_free (S.pete);
   g_free (S.pub);
   g_free (S.unlisted);
   g_free (S.priv);
@@ -220,6 +229,159 @@ test_oembed (void)
   }
 }
 
+/* --- feeds --- */
+
+/* What feedparser read of the feed at path (asserting it is well-formed
+ * and of version), as tests/tools/read_feed.py prints it. */
+static JsonObject *
+read_feed (const char *path, const char *type, const char *version)
+{
+  g_autoptr (ReelTestResponse) r = get_as (path, NULL, 200);
+  g_autofree char *file = g_build_filename (S.media, "feed.xml", NULL);
+  const char *argv[]
+      = { reel_test_env ("REEL_TEST_PYTHON"), reel_test_env ("REEL_TEST_READ_FEED"), file, NULL };
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL, *err = NULL;
+  JsonObject *o;
+  int status;
+  g_assert_true (g_str_has_prefix (r->content_type, type));
+  g_assert_true (g_file_set_contents (file, r->body, r->body_len, NULL));
+  out = reel_test_run_env (argv, NULL, &err, &status);
+  g_test_message ("read_feed.py %s: %s %s", path, out ? out : "", err ? err : "");
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (json_object_get_int_member (o, "bozo"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (o, "version"), ==, version);
+  return json_object_ref (o);
+}
+
+/* Asserts the feed lists exactly the public video, as a reader needs it. */
+static void
+assert_lists_public_only (JsonObject *feed)
+{
+  JsonArray *entries = json_object_get_array_member (feed, "entries");
+  JsonObject *e;
+  JsonArray *enclosures, *thumbs;
+  g_autofree char *watch = g_strdup_printf ("http://127.0.0.1:%u/watch/%s", S.d->port, S.pub);
+  g_autofree char *poster
+      = g_strdup_printf ("http://127.0.0.1:%u/videos/%s/poster.jpg", S.d->port, S.pub);
+  g_assert_cmpuint (json_array_get_length (entries), ==, 1);
+  e = json_array_get_object_element (entries, 0);
+  g_assert_cmpstr (json_object_get_string_member (e, "title"), ==, "Olive & the <ball>");
+  g_assert_cmpstr (json_object_get_string_member (e, "link"), ==, watch);
+  g_assert_cmpstr (json_object_get_string_member (e, "summary"), ==, "Hers. <b>not bold</b> & co");
+  g_assert_cmpstr (json_object_get_string_member (e, "author"), ==, "olive");
+  g_assert_cmpstr (json_object_get_string_member (e, "published"), !=, "");
+  enclosures = json_object_get_array_member (e, "enclosures");
+  g_assert_cmpuint (json_array_get_length (enclosures), ==, 1);
+  {
+    JsonObject *enc = json_array_get_object_element (enclosures, 0);
+    const char *href = json_object_get_string_member (enc, "href");
+    GUri *uri = g_uri_parse (href, G_URI_FLAGS_NONE, NULL);
+    g_autofree char *local = NULL;
+    g_autoptr (ReelTestResponse) media = NULL;
+    g_assert_nonnull (uri);
+    local = g_strdup (g_uri_get_path (uri));
+    g_uri_unref (uri);
+    g_assert_nonnull (strstr (href, S.pub));
+    /* The enclosure is there to be fetched. */
+    media = get_as (local, NULL, 200);
+    g_assert_cmpuint (media->body_len, >, 0);
+  }
+  thumbs = json_object_get_array_member (e, "thumbnails");
+  g_assert_cmpuint (json_array_get_length (thumbs), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (thumbs, 0), ==, poster);
+}
+
+/* The title of each entry, comma-separated. */
+static char *
+entry_titles (JsonObject *feed)
+{
+  JsonArray *entries = json_object_get_array_member (feed, "entries");
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    g_string_append_printf (
+        out, "%s%s", i ? "," : "",
+        json_object_get_string_member (json_array_get_object_element (entries, i), "title"));
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_feeds (void)
+{
+  g_autoptr (JsonObject) rss = NULL, atom = NULL;
+  g_autofree char *rec = g_strdup_printf ("/api/v1/videos/%s", S.pub);
+  g_autofree char *token1 = NULL, *token2 = NULL, *rss_url = NULL;
+
+  /* A description with markup in it: the feed escapes, readers show text. */
+  {
+    g_autoptr (ReelTestResponse) p = reel_test_http (
+        S.d->port, "PATCH", rec, S.olive, "{\"description\":\"Hers. <b>not bold</b> & co\"}", 0);
+    g_assert_cmpuint (p->status, ==, 204);
+  }
+  rss = read_feed ("/feeds/channels/olive/rss", "application/rss+xml", "rss20");
+  assert_lists_public_only (rss);
+  g_assert_cmpstr (json_object_get_string_member (rss, "title"), ==, "olive · reel");
+  atom = read_feed ("/feeds/channels/olive/atom", "application/atom+xml", "atom10");
+  assert_lists_public_only (atom);
+  {
+    g_autoptr (ReelTestResponse) none = get_as ("/feeds/channels/nobody/rss", NULL, 404);
+  }
+
+  /* The subscriptions feed: pete follows olive and gets a feed token. */
+  {
+    g_autoptr (ReelTestResponse) sub = reel_test_http (S.d->port, "POST", "/api/v1/subscriptions",
+                                                       S.pete, "{\"channel\":\"olive\"}", 0);
+    g_assert_cmpuint (sub->status, ==, 201);
+  }
+  {
+    g_autoptr (ReelTestResponse) anon
+        = reel_test_http (S.d->port, "POST", "/api/v1/users/me/feed-token", NULL, NULL, 0);
+    g_autoptr (ReelTestResponse) t1
+        = reel_test_http (S.d->port, "POST", "/api/v1/users/me/feed-token", S.pete, NULL, 0);
+    g_autoptr (ReelTestResponse) t2 = NULL;
+    g_assert_cmpuint (anon->status, ==, 401);
+    g_assert_cmpuint (t1->status, ==, 201);
+    token1 = g_strdup (reel_test_json_str (t1, "token"));
+    rss_url = g_strdup (reel_test_json_str (t1, "rss"));
+    g_assert_true (g_str_has_suffix (rss_url, token1));
+    g_assert_true (g_str_has_suffix (reel_test_json_str (t1, "atom"), token1));
+    {
+      g_autoptr (GUri) uri = g_uri_parse (rss_url, G_URI_FLAGS_ENCODED, NULL);
+      g_autofree char *path
+          = g_strdup_printf ("%s?%s", g_uri_get_path (uri), g_uri_get_query (uri));
+      g_autoptr (JsonObject) mine = read_feed (path, "application/rss+xml", "rss20");
+      g_autofree char *titles = entry_titles (mine);
+      g_assert_cmpstr (titles, ==, "Olive & the <ball>");
+      g_autofree char *atom_path
+          = g_strdup_printf ("/feeds/subscriptions/pete/atom?token=%s", token1);
+      g_autoptr (JsonObject) mine_atom = read_feed (atom_path, "application/atom+xml", "atom10");
+      assert_lists_public_only (mine_atom);
+    }
+    /* Without it, with someone else's name, or once replaced: shut. */
+    {
+      g_autofree char *other = g_strdup_printf ("/feeds/subscriptions/olive/rss?token=%s", token1);
+      g_autoptr (ReelTestResponse) a = get_as ("/feeds/subscriptions/pete/rss", NULL, 401);
+      g_autoptr (ReelTestResponse) b = get_as (other, NULL, 401);
+      g_autoptr (ReelTestResponse) c = get_as (
+          "/feeds/subscriptions/pete/rss?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL,
+          401);
+    }
+    t2 = reel_test_http (S.d->port, "POST", "/api/v1/users/me/feed-token", S.pete, NULL, 0);
+    g_assert_cmpuint (t2->status, ==, 201);
+    token2 = g_strdup (reel_test_json_str (t2, "token"));
+    g_assert_cmpstr (token1, !=, token2);
+    {
+      g_autofree char *old = g_strdup_printf ("/feeds/subscriptions/pete/rss?token=%s", token1);
+      g_autofree char *cur = g_strdup_printf ("/feeds/subscriptions/pete/rss?token=%s", token2);
+      g_autoptr (ReelTestResponse) a = get_as (old, NULL, 401);
+      g_autoptr (ReelTestResponse) b = get_as (cur, NULL, 200);
+      g_assert_true (g_str_has_prefix (reel_test_header (b, "cache-control"), "private"));
+    }
+  }
+}
+
 static void
 test_events (void)
 {
@@ -235,6 +397,7 @@ main (int argc, char **argv)
   int status;
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sharing/oembed", test_oembed);
+  g_test_add_func ("/sharing/feeds", test_feeds);
   g_test_add_func ("/sharing/events", test_events);
   set_up ();
   status = g_test_run ();
