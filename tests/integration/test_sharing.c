@@ -15,9 +15,16 @@
  *                       thumbnail; a follower's subscriptions feed opens
  *                       with her feed token only, and a rotated token
  *                       shuts the old one out                   (acceptance 7)
+ *   /sharing/download   the owner makes a video downloadable; a viewer's
+ *                       download of a rendition is one MP4 (attachment) that
+ *                       ffprobe reads with the video's duration, its picture
+ *                       size and its sound; not downloadable is 403, the
+ *                       original is the owner's only              (acceptance 8)
  *   /sharing/events     every event in the log matches its schema
  * The tests build on each other in this order (run the whole program). */
 #include "harness.h"
+
+#include <math.h>
 
 static const char *PASSWORD = "correct horse battery";
 
@@ -382,6 +389,137 @@ test_feeds (void)
   }
 }
 
+/* --- downloads --- */
+
+/* ffprobe's view of a file: {"format":{"duration",...},"streams":[...]}. */
+static JsonObject *
+probe (const char *path)
+{
+  const char *argv[] = { "ffprobe",       "-v", "error", "-print_format", "json", "-show_format",
+                         "-show_streams", path, NULL };
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL, *err = NULL;
+  int status;
+  out = reel_test_run_env (argv, NULL, &err, &status);
+  g_test_message ("ffprobe %s: %s %s", path, out ? out : "", err ? err : "");
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+test_download (void)
+{
+  g_autofree char *rec = g_strdup_printf ("/api/v1/videos/%s", S.pub);
+  g_autofree char *base = g_strdup_printf ("/api/v1/videos/%s/download", S.pub);
+  g_autofree char *dl = NULL, *suffix = NULL;
+  g_autofree char *orig = g_strdup_printf ("%s?rendition=original", base);
+  g_autofree char *file = g_build_filename (S.media, "download.mp4", NULL);
+  g_autoptr (ReelTestResponse) v = get_as (rec, NULL, 200);
+  double duration = json_object_get_double_member (json_node_get_object (v->json), "duration");
+  g_autoptr (JsonObject) info = NULL;
+  JsonArray *streams;
+  gboolean has_video = FALSE, has_audio = FALSE;
+  /* The video's best rung (its only one, at this size). */
+  JsonObject *rung = json_array_get_object_element (
+      json_object_get_array_member (json_node_get_object (v->json), "renditions"), 0);
+  const char *rung_name = json_object_get_string_member (rung, "name");
+  gint64 rung_height = json_object_get_int_member (rung, "height");
+
+  dl = g_strdup_printf ("%s?rendition=%s", base, rung_name);
+  suffix = g_strdup_printf ("-%s.mp4", rung_name);
+
+  /* Not downloadable yet: viewers are refused, the owner is not. */
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (v->json), "downloadable"));
+  {
+    g_autoptr (ReelTestResponse) anon = get_as (dl, NULL, 403);
+    g_autoptr (ReelTestResponse) other = get_as (dl, S.pete, 403);
+    g_autoptr (ReelTestResponse) mine = get_as (dl, S.olive, 200);
+    g_autoptr (ReelTestResponse) bad
+        = reel_test_http (S.d->port, "PATCH", rec, S.olive, "{\"downloadable\":\"yes\"}", 0);
+    g_autoptr (ReelTestResponse) theirs
+        = reel_test_http (S.d->port, "PATCH", rec, S.pete, "{\"downloadable\":true}", 0);
+    g_assert_cmpuint (bad->status, ==, 400);
+    g_assert_cmpuint (theirs->status, ==, 403);
+  }
+  {
+    g_autoptr (ReelTestResponse) p
+        = reel_test_http (S.d->port, "PATCH", rec, S.olive, "{\"downloadable\":true}", 0);
+    g_autoptr (ReelTestResponse) after = NULL;
+    g_assert_cmpuint (p->status, ==, 204);
+    after = get_as (rec, NULL, 200);
+    g_assert_true (
+        json_object_get_boolean_member (json_node_get_object (after->json), "downloadable"));
+    g_assert_cmpstr (reel_test_json_str (after, "download"), ==, base);
+  }
+
+  /* A viewer downloads the rung: one MP4 of the whole video, with sound. */
+  {
+    g_autoptr (ReelTestResponse) r = get_as (dl, NULL, 200);
+    g_assert_cmpstr (r->content_type, ==, "video/mp4");
+    g_assert_true (g_str_has_prefix (reel_test_header (r, "content-disposition"), "attachment"));
+    g_assert_nonnull (strstr (reel_test_header (r, "content-disposition"), suffix));
+    g_assert_true (g_file_set_contents (file, r->body, r->body_len, NULL));
+  }
+  info = probe (file);
+  {
+    JsonObject *format = json_object_get_object_member (info, "format");
+    double got = g_ascii_strtod (json_object_get_string_member (format, "duration"), NULL);
+    g_test_message ("video %.3f s, download %.3f s", duration, got);
+    g_assert_cmpfloat (duration, >, 5);
+    /* The same length, give or take a frame and an AAC packet. */
+    g_assert_cmpfloat (fabs (got - duration), <, 0.1);
+    g_assert_nonnull (strstr (json_object_get_string_member (format, "format_name"), "mp4"));
+  }
+  streams = json_object_get_array_member (info, "streams");
+  for (guint i = 0; i < json_array_get_length (streams); i++)
+    {
+      JsonObject *st = json_array_get_object_element (streams, i);
+      const char *type = json_object_get_string_member (st, "codec_type");
+      if (g_str_equal (type, "video"))
+        {
+          has_video = TRUE;
+          g_assert_cmpint (json_object_get_int_member (st, "height"), ==, rung_height);
+          g_assert_cmpstr (json_object_get_string_member (st, "codec_name"), ==, "h264");
+        }
+      else if (g_str_equal (type, "audio"))
+        {
+          has_audio = TRUE;
+          g_assert_cmpstr (json_object_get_string_member (st, "codec_name"), ==, "aac");
+        }
+    }
+  g_assert_true (has_video && has_audio);
+  /* Every frame decodes. */
+  {
+    const char *argv[]
+        = { "ffmpeg", "-v", "error", "-xerror", "-i", file, "-f", "null", "-", NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    int status;
+    out = reel_test_run_env (argv, NULL, &err, &status);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_cmpstr (err, ==, "");
+  }
+
+  /* The original: its owner's only; unknown renditions are 404. */
+  {
+    g_autofree char *original = NULL;
+    gsize len;
+    g_autoptr (ReelTestResponse) anon = get_as (orig, NULL, 403);
+    g_autoptr (ReelTestResponse) mine = get_as (orig, S.olive, 200);
+    g_autofree char *none = g_strdup_printf ("%s?rendition=4320p", base);
+    g_autoptr (ReelTestResponse) missing = get_as (none, NULL, 404);
+    g_assert_true (g_file_get_contents (S.clip, &original, &len, NULL));
+    g_assert_cmpuint (mine->body_len, ==, len);
+    g_assert_true (memcmp (mine->body, original, len) == 0);
+    g_assert_true (g_str_has_prefix (reel_test_header (mine, "content-disposition"), "attachment"));
+  }
+  /* A private video: nothing for anyone but its owner. */
+  {
+    g_autofree char *priv = g_strdup_printf ("/api/v1/videos/%s/download", S.priv);
+    g_autoptr (ReelTestResponse) anon = get_as (priv, NULL, 404);
+  }
+}
+
 static void
 test_events (void)
 {
@@ -398,6 +536,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sharing/oembed", test_oembed);
   g_test_add_func ("/sharing/feeds", test_feeds);
+  g_test_add_func ("/sharing/download", test_download);
   g_test_add_func ("/sharing/events", test_events);
   set_up ();
   status = g_test_run ();

@@ -62,14 +62,14 @@ item_links (const ReelFeed *feed, JsonObject *v, ItemLinks *l)
     {
       l->enclosure = g_strconcat (feed->site, download, NULL);
       l->enclosure_type = "video/mp4";
-      l->enclosure_length = g_strdup_printf (
-          "%" G_GINT64_FORMAT, json_object_get_int_member_with_default (v, "download_size", 0));
+      /* Remuxed on request: its size is not known beforehand. */
+      l->enclosure_length = g_strdup ("0");
     }
   else
     {
       l->enclosure = member (v, "hls") ? g_strconcat (feed->site, member (v, "hls"), NULL) : NULL;
       l->enclosure_type = HLS_TYPE;
-      /* A playlist's size says nothing of the video's: unknown. */
+      /* A playlist's size says nothing of the video's: unknown too. */
       l->enclosure_length = g_strdup ("0");
     }
   l->thumbnail
