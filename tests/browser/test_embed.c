@@ -24,8 +24,15 @@ other_site_start (const char *dir)
 {
   OtherSite s = { NULL, reel_test_free_port () };
   g_autofree char *port = g_strdup_printf ("%u", s.port);
-  const char *argv[]
-      = { "python3", "-m", "http.server", port, "--bind", "127.0.0.1", "--directory", dir, NULL };
+  const char *argv[] = { reel_test_env ("REEL_TEST_PYTHON"),
+                         "-m",
+                         "http.server",
+                         port,
+                         "--bind",
+                         "127.0.0.1",
+                         "--directory",
+                         dir,
+                         NULL };
   s.proc = reel_test_spawn (argv);
   for (guint i = 0; i < 200 && !reel_test_port_open (s.port); i++)
     g_usleep (50 * 1000);
