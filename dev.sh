@@ -36,12 +36,13 @@ APT_PACKAGES=(
 # Only the tests need these: reference tools and checkers the tests run
 # (ffmpeg decodes what reel serves, mdb_dump compares read models, JSON
 # Schema and Prometheus validators, an SMTP sink, botocore recomputing the
-# S3 signatures and awscli cross-checking the S3 objects), a real browser for
+# S3 signatures and awscli cross-checking the S3 objects, feedparser reading
+# the RSS and Atom feeds), a real browser for
 # the browser suite, and SQLite FTS5 as the search benchmark's reference.
 TEST_APT_PACKAGES=(
   ffmpeg lmdb-utils chromium libsqlite3-dev
   python3 python3-jsonschema python3-yaml python3-prometheus-client python3-aiosmtpd
-  python3-botocore awscli
+  python3-botocore awscli python3-feedparser
 )
 
 # The fuzzers (tests/fuzz): clang and its libFuzzer runtime.

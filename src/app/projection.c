@@ -9,6 +9,7 @@
 #include "app/channels.h"
 #include "app/checks/works.h"
 #include "app/comments.h"
+#include "app/feeds/feed_tokens.h"
 #include "app/notifications.h"
 #include "app/search/search.h"
 #include "app/subscriptions.h"
@@ -59,6 +60,7 @@ static const ReelDb users_dbs[]
     = { REEL_DB_USERS, REEL_DB_SESSIONS, REEL_DB_PASSWORD_RESETS, REEL_DB_EMAIL_VERIFICATIONS };
 static const ReelDb videos_dbs[] = { REEL_DB_VIDEOS, REEL_DB_CHUNKS, REEL_DB_VIDEOS_UNANNOUNCED };
 static const ReelDb live_dbs[] = { REEL_DB_LIVE };
+static const ReelDb feed_tokens_dbs[] = { REEL_DB_FEED_TOKENS };
 static const ReelProjectionRows live_rows[] = { { REEL_DB_META, META_LIVE } };
 static const ReelDb works_dbs[] = { REEL_DB_WORKS, REEL_DB_WORK_INDEX, REEL_DB_VIDEO_PRINTS };
 static const ReelDb ratings_dbs[] = { REEL_DB_RATINGS, REEL_DB_LIKED };
@@ -131,6 +133,7 @@ PROJECTION (live, live_dbs, live_rows, live_apply, 1);
 PROJECTION_NO_ROWS (works, works_dbs, reel_works_apply, 1);
 PROJECTION (ratings, ratings_dbs, ratings_rows, reel_ratings_apply, 1);
 PROJECTION_NO_ROWS (playlists, playlists_dbs, reel_playlists_apply, 1);
+PROJECTION_NO_ROWS (feed_tokens, feed_tokens_dbs, reel_feed_tokens_apply, 1);
 
 const ReelProjection *const *
 reel_projections (void)
@@ -138,13 +141,15 @@ reel_projections (void)
   /* The order of the single projection of earlier versions, so a log
    * projects exactly as it did while some projections still read others'
    * tables. */
-  static const ReelProjection *const all[]
-      = { &subscriptions_projection, &channels_projection,  &notifications_projection,
-          &comments_projection,      &search_projection,    &audit_projection,
-          &quotas_projection,        &reports_projection,   &users_projection,
-          &invites_projection,       &videos_projection,    &live_projection,
-          &works_projection, /* app/checks/works.h */
-          &ratings_projection,       &playlists_projection, NULL };
+  static const ReelProjection *const all[] = { &subscriptions_projection, &channels_projection,
+                                               &notifications_projection, &comments_projection,
+                                               &search_projection,        &audit_projection,
+                                               &quotas_projection,        &reports_projection,
+                                               &users_projection,         &invites_projection,
+                                               &videos_projection,        &live_projection,
+                                               &works_projection, /* app/checks/works.h */
+                                               &ratings_projection,       &playlists_projection,
+                                               &feed_tokens_projection,   NULL };
   return all;
 }
 

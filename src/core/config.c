@@ -65,6 +65,10 @@
  * duration: a viewer who pauses for a while can still go on watching, and a
  * copied link stops working the same day. */
 #define DEFAULT_SIGNED_URL_TTL_S (4 * 3600)
+/* A feed as long as a page of the channel; readers poll every few minutes
+ * to hours, so five minutes of caching costs a new video little delay. */
+#define DEFAULT_FEED_ITEMS 20
+#define DEFAULT_FEED_MAX_AGE_S 300
 /* A media child (reel-media) may take 5 minutes plus 30 s per second of the
  * media it works on: process start, GStreamer's registry and a probe of a
  * slow disk fit in the base; veryslow x264 over five rungs on one busy core
@@ -214,6 +218,8 @@ reel_config_new (void)
   cfg->max_height = DEFAULT_MAX_HEIGHT;
   cfg->max_chunks = DEFAULT_MAX_CHUNKS;
   cfg->signed_url_ttl_s = DEFAULT_SIGNED_URL_TTL_S;
+  cfg->feed_items = DEFAULT_FEED_ITEMS;
+  cfg->feed_max_age_s = DEFAULT_FEED_MAX_AGE_S;
   cfg->job_timeout_s = DEFAULT_JOB_TIMEOUT_S;
   cfg->job_timeout_factor = DEFAULT_JOB_TIMEOUT_FACTOR;
   cfg->memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB;
@@ -794,6 +800,9 @@ static const Setting settings[] = {
   { "checks.classifier_command", set_optional, AT (classifier_command) },
   { "checks.adult_threshold", set_fraction, AT (adult_threshold) },
   { "jobs.ack_wait_seconds", set_uint, AT (job_ack_wait_s), 5, 3600 },
+  /* A page of the API's lists at most (app/page.h). */
+  { "feeds.items", set_uint, AT (feed_items), 1, 100 },
+  { "feeds.max_age_seconds", set_uint, AT (feed_max_age_s), 0, 86400 },
   { "comments.rate_limit", set_uint, AT (comment_rate_limit), 1, 1000000 },
   { "comments.rate_window_seconds", set_uint, AT (comment_window_s), 1, 86400 },
   { "limits.login_per_ip", set_rate, AT (limit_per_ip[REEL_LIMIT_LOGIN]) },

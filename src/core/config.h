@@ -148,17 +148,19 @@ typedef struct
   /* Governance (issue 12) */
   char **admins; /* auth.admins: usernames that are always admins (NULL-terminated, may be empty) */
   ReelRegistrationPolicy registration; /* auth.registration */
-  gboolean verify_email;               /* auth.verify_email: accounts log in once their email is verified */
-  gint64 invite_ttl_s;                 /* auth.invite_ttl_seconds */
-  gint64 reset_ttl_s;                  /* auth.password_reset_ttl_seconds */
-  guint64 quota_bytes;                 /* uploads.quota_bytes: per user, 0 = none */
-  guint64 daily_quota_bytes;           /* uploads.daily_quota_bytes: per user per 24 h, 0 = none */
+  gboolean verify_email;     /* auth.verify_email: accounts log in once their email is verified */
+  gint64 invite_ttl_s;       /* auth.invite_ttl_seconds */
+  gint64 reset_ttl_s;        /* auth.password_reset_ttl_seconds */
+  guint64 quota_bytes;       /* uploads.quota_bytes: per user, 0 = none */
+  guint64 daily_quota_bytes; /* uploads.daily_quota_bytes: per user per 24 h, 0 = none */
   char *public_url; /* http.public_url: how people reach the site (links in emails), or NULL */
   /* checks.*: the checks before publishing (app/checks/checks.h) */
   gboolean checks_enabled;     /* checks.enabled */
   guint copyright_min_seconds; /* checks.copyright_min_seconds: shortest match that counts */
   char *classifier_command;    /* checks.classifier_command: NULL = none (adult check skipped) */
   double adult_threshold;      /* checks.adult_threshold: a frame scoring this holds the video */
+  guint feed_items;            /* feeds.items: videos per RSS/Atom feed */
+  guint feed_max_age_s; /* feeds.max_age_seconds: how long readers and proxies may cache one */
 } ReelConfig;
 
 ReelConfig *reel_config_new (void);

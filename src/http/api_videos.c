@@ -6,7 +6,7 @@
  *   DELETE  /api/v1/uploads/{id}         tus termination
  *   POST    /api/v1/videos               one-shot multipart upload (api_multipart.c)
  *   GET     /api/v1/videos/{id}          metadata and state
- *   PATCH   /api/v1/videos/{id}          edit title/description/privacy (owner)
+ *   PATCH   /api/v1/videos/{id}          edit title/description/privacy/downloadable (owner)
  *   DELETE  /api/v1/videos/{id}          delete (owner)
  * tus 1.0.0 core + creation + termination (https://tus.io/protocols/resumable-upload).
  *
@@ -608,6 +608,8 @@ typedef struct
   char *title;
   char *description;
   char *privacy;
+  gboolean set_downloadable; /* "downloadable" was in the PATCH */
+  gboolean downloadable;
 } EditInput;
 
 static void
@@ -626,15 +628,19 @@ static JsonNode *
 edit_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   EditInput *in = data;
-  if (in->title || in->description || in->privacy)
-    reel_videos_edit (http->bus, http->store, in->user, in->id, in->title, in->description,
-                      in->privacy, &reply->seq, error);
-  else
+  if ((in->title || in->description || in->privacy)
+      && !reel_videos_edit (http->bus, http->store, in->user, in->id, in->title, in->description,
+                            in->privacy, &reply->seq, error))
+    return NULL;
+  if (in->set_downloadable)
+    reel_videos_set_downloadable (http->bus, http->store, in->user, in->id, in->downloadable,
+                                  &reply->seq, error);
+  else if (!in->title && !in->description && !in->privacy)
     reel_videos_delete (http->bus, http->store, in->user, in->id, &reply->seq, error);
   return NULL;
 }
 
-/* PATCH {title?, description?, privacy?} and DELETE: the owner check runs in the
+/* PATCH {title?, description?, privacy?, downloadable?} and DELETE: the owner check runs in the
  * command, against the projection. */
 static void
 change_video (ReelRequest *req, gboolean edit)
@@ -643,6 +649,7 @@ change_video (ReelRequest *req, gboolean edit)
   g_autofree char *user = reel_request_user (req, &error);
   g_autoptr (JsonObject) body = user && edit ? reel_request_json (req, &error) : NULL;
   const char *title = NULL, *description = NULL, *privacy = NULL;
+  gboolean set_downloadable = FALSE, downloadable = FALSE;
   EditInput *in;
 
   if (body)
@@ -652,9 +659,21 @@ change_video (ReelRequest *req, gboolean edit)
         description = reel_json_get_string (body, "description", FALSE, &error);
       if (!error)
         privacy = reel_json_get_string (body, "privacy", FALSE, &error);
-      if (!error && !title && !description && !privacy)
+      if (!error && json_object_has_member (body, "downloadable"))
+        {
+          JsonNode *n = json_object_get_member (body, "downloadable");
+          if (json_node_get_value_type (n) != G_TYPE_BOOLEAN)
+            g_set_error_literal (&error, REEL_ERROR, REEL_ERROR_INVALID,
+                                 "downloadable must be true or false");
+          else
+            {
+              set_downloadable = TRUE;
+              downloadable = json_node_get_boolean (n);
+            }
+        }
+      if (!error && !title && !description && !privacy && !set_downloadable)
         g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID,
-                     "give a title, a description and/or a privacy");
+                     "give a title, a description, a privacy and/or downloadable");
     }
   if (error)
     {
@@ -667,6 +686,8 @@ change_video (ReelRequest *req, gboolean edit)
   in->title = g_strdup (title);
   in->description = g_strdup (description);
   in->privacy = g_strdup (privacy);
+  in->set_downloadable = set_downloadable;
+  in->downloadable = downloadable;
   reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, edit_command, in, edit_input_free);
 }
 

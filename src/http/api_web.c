@@ -6,7 +6,8 @@
  *   GET /admin                    admin.html (reports, bans; roles, invites, audit for admins)
  *   GET /upload                   upload.html
  *   GET /search                   search.html (?q=)
- *   GET /watch/{id}               watch.html (404.html, status 404, for an unknown video)
+ *   GET /watch/{id}               watch.html (404.html, status 404, for an unknown video),
+ *                                 with the oEmbed discovery <link> when it may be embedded
  *   GET /channel/{username}       channel.html (404.html, status 404, for an unknown user)
  *   GET /playlist/{id}            playlist.html (always: its script asks the API, which alone
  *                                 knows who may see a private playlist)
@@ -25,17 +26,24 @@
 #include "app/users.h"
 #include "app/video/videos.h"
 #include "core/error.h"
+#include "http/embed.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/web.h"
 
 /* The UI changes with reel's version: revalidate (ETag) on every load. */
 #define UI_CACHE_CONTROL "no-cache"
 
-#define UI_CSP                                                                                     \
+#define UI_CSP_SOURCES                                                                             \
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "                \
   "media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; font-src 'self'; "         \
-  "manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+  "manifest-src 'self'; form-action 'self'; base-uri 'none'; "
+/* No other site may frame the UI (clickjacking a logged-in user)... */
+#define UI_CSP UI_CSP_SOURCES "frame-ancestors 'none'"
+/* ...but any may frame the embed player: it holds no session and shows
+ * only what anyone may watch (http/web.h). */
+#define EMBED_CSP UI_CSP_SOURCES "frame-ancestors *"
 
 static const struct
 {
@@ -74,11 +82,21 @@ file_type (const char *name)
 }
 
 static void
-serve (ReelRequest *req, const char *sub, const char *name, guint status)
+set_page_headers (ReelRequest *req, guint status, const char *csp)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
+  soup_message_headers_replace (h, "Content-Security-Policy", csp);
+  soup_message_headers_replace (h, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (h, "Referrer-Policy", "same-origin");
+  if (status != SOUP_STATUS_OK && soup_server_message_get_status (req->msg) == SOUP_STATUS_OK)
+    soup_server_message_set_status (req->msg, status, NULL);
+}
+
+static void
+serve_csp (ReelRequest *req, const char *sub, const char *name, guint status, const char *csp)
 {
   const char *type = file_type (name);
   g_autofree char *path = NULL;
-  SoupMessageHeaders *h;
   if (!type)
     {
       reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such file");
@@ -86,15 +104,41 @@ serve (ReelRequest *req, const char *sub, const char *name, guint status)
     }
   path = g_build_filename (req->http->cfg->www_dir, sub ? sub : name, sub ? name : NULL, NULL);
   reel_respond_file (req->msg, path, type, UI_CACHE_CONTROL);
-  h = soup_server_message_get_response_headers (req->msg);
-  soup_message_headers_replace (h, "Content-Security-Policy", UI_CSP);
-  soup_message_headers_replace (h, "X-Content-Type-Options", "nosniff");
-  soup_message_headers_replace (h, "Referrer-Policy", "same-origin");
-  if (status != SOUP_STATUS_OK && soup_server_message_get_status (req->msg) == SOUP_STATUS_OK)
-    soup_server_message_set_status (req->msg, status, NULL);
+  set_page_headers (req, status, csp);
 }
 
-void reel_web_not_found (ReelRequest *req);
+static void
+serve (ReelRequest *req, const char *sub, const char *name, guint status)
+{
+  serve_csp (req, sub, name, status, UI_CSP);
+}
+
+void
+reel_web_serve_embed (ReelRequest *req, const char *name, guint status)
+{
+  serve_csp (req, NULL, name, status, EMBED_CSP);
+}
+
+/* The page name with head_extra (markup, made by the caller with every
+ * value escaped) inserted before its </head>: for what a static page must
+ * say to clients that run no script, such as the oEmbed discovery link. */
+static void
+serve_with_head (ReelRequest *req, const char *name, const char *head_extra)
+{
+  g_autofree char *path = g_build_filename (req->http->cfg->www_dir, name, NULL);
+  g_autofree char *page = NULL;
+  const char *end_head;
+  if (!g_file_get_contents (path, &page, NULL, NULL) || !(end_head = strstr (page, "</head>")))
+    {
+      serve (req, NULL, name, SOUP_STATUS_OK);
+      return;
+    }
+  reel_respond_text (
+      req->msg, file_type (name),
+      g_strdup_printf ("%.*s%s\n%s", (int)(end_head - page), page, head_extra, end_head),
+      UI_CACHE_CONTROL);
+  set_page_headers (req, SOUP_STATUS_OK, UI_CSP);
+}
 
 void
 reel_web_not_found (ReelRequest *req)
@@ -129,7 +173,11 @@ get_watch (ReelRequest *req)
 {
   g_autoptr (ReelVideo) video
       = reel_videos_get (req->http->store, reel_request_param (req, "id"), NULL);
-  serve_if_found (req, video != NULL, "watch.html");
+  g_autofree char *discovery = video ? reel_embed_discovery_link (req, video) : NULL;
+  if (discovery)
+    serve_with_head (req, "watch.html", discovery);
+  else
+    serve_if_found (req, video != NULL, "watch.html");
 }
 
 static void

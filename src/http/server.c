@@ -50,6 +50,9 @@ void reel_api_search_register (ReelRouter *router);
 void reel_api_events_register (ReelRouter *router);
 void reel_api_analytics_register (ReelRouter *router);
 void reel_api_live_register (ReelRouter *router);
+void reel_api_embed_register (ReelRouter *router);
+void reel_api_feeds_register (ReelRouter *router);
+void reel_api_downloads_register (ReelRouter *router);
 
 #define DATA_START "reel-start-us"
 #define DATA_ROUTE "reel-route"
@@ -369,6 +372,9 @@ reel_http_add_routes (ReelRouter *router, ReelRouter *early)
   reel_api_events_register (router);
   reel_api_analytics_register (router);
   reel_api_live_register (router);
+  reel_api_embed_register (router);
+  reel_api_feeds_register (router);
+  reel_api_downloads_register (router);
 }
 
 ReelHttp *

@@ -38,6 +38,17 @@ struct ReelIngest
   ReelJobWorker *worker;
 };
 
+const ReelRung *
+reel_ingest_poster_rung (const GArray *rungs)
+{
+  /* The best rung no taller than 720 lines: sharp on a watch page, light
+   * in a list of thumbnails. */
+  for (guint i = 0; i < rungs->len; i++)
+    if (g_array_index (rungs, ReelRung, i).height <= POSTER_MAX_HEIGHT)
+      return &g_array_index (rungs, ReelRung, i);
+  return &g_array_index (rungs, ReelRung, 0);
+}
+
 JsonObject *
 reel_ingest_job (const char *kind, const char *id, const ReelVideoPlan *plan, const char *original,
                  guint chunk, GError **error)
@@ -81,15 +92,7 @@ reel_ingest_job (const char *kind, const char *id, const ReelVideoPlan *plan, co
     }
   else if (g_str_equal (kind, "poster"))
     {
-      const ReelRung *size = &g_array_index (rungs, ReelRung, 0);
-      /* The poster at the size of the best rung no taller than 720 lines:
-       * sharp on a watch page, light in a list of thumbnails. */
-      for (guint i = 0; i < rungs->len; i++)
-        if (g_array_index (rungs, ReelRung, i).height <= POSTER_MAX_HEIGHT)
-          {
-            size = &g_array_index (rungs, ReelRung, i);
-            break;
-          }
+      const ReelRung *size = reel_ingest_poster_rung (rungs);
       json_object_set_int_member (job, "at_ns", (gint64)MIN (c.duration_ns / 4, POSTER_AT_MAX_NS));
       json_object_set_int_member (job, "width", size->width);
       json_object_set_int_member (job, "height", size->height);

@@ -36,4 +36,8 @@ void reel_ingest_stop (ReelIngest *ingest);
 JsonObject *reel_ingest_job (const char *kind, const char *id, const ReelVideoPlan *plan,
                              const char *original, guint chunk, GError **error);
 
+/* The rung whose size the poster is made at (of rungs, best first, never
+ * empty): what oEmbed reports as the thumbnail's size. */
+const ReelRung *reel_ingest_poster_rung (const GArray *rungs);
+
 G_END_DECLS

@@ -59,6 +59,7 @@ static const char *const db_names[REEL_DB_COUNT] = {
   [REEL_DB_WORKS] = "works",
   [REEL_DB_WORK_INDEX] = "work_index",
   [REEL_DB_VIDEO_PRINTS] = "video_prints",
+  [REEL_DB_FEED_TOKENS] = "feed_tokens",
 };
 
 struct ReelStore

@@ -74,6 +74,7 @@ typedef enum
   REEL_DB_LIKED,           /* user \0 u64 BE time + video id -> "": likes (app/ratings.h) */
   REEL_DB_PLAYLISTS,       /* playlist id -> playlist with its items (app/playlists/playlists.h) */
   REEL_DB_PLAYLIST_OWNERS, /* owner \0 playlist id -> "" (app/playlists/playlists.h) */
+  REEL_DB_FEED_TOKENS,     /* username -> its private feed token's hash (app/feeds/feed_tokens.h) */
   REEL_DB_COUNT
 } ReelDb;
 

@@ -380,6 +380,7 @@ reel_video_from_json (JsonObject *o, GError **error)
   v->poster = g_strdup (get_str (o, "poster"));
   v->ready_at = g_strdup (get_str (o, "ready_at"));
   v->cdn = get_bool (o, "cdn");
+  v->downloadable = get_bool (o, "downloadable");
   v->moderation_reason = g_strdup (get_str (o, "moderation_reason"));
   if (json_object_has_member (o, "checks") && !checks_from_json (v, o, error))
     return NULL;
@@ -433,6 +434,9 @@ reel_video_to_json (const ReelVideo *v)
     json_object_set_boolean_member (o, "cdn", TRUE);
   else if (json_object_has_member (o, "cdn"))
     json_object_remove_member (o, "cdn");
+  /* Absent until first set, as in every record before downloads. */
+  if (v->downloadable || json_object_has_member (o, "downloadable"))
+    json_object_set_boolean_member (o, "downloadable", v->downloadable);
   /* Public is the default: absent, as in every record before privacy. */
   if (v->privacy != REEL_PRIVACY_PUBLIC || json_object_has_member (o, "privacy"))
     json_object_set_string_member (o, "privacy", reel_privacy_name (v->privacy));

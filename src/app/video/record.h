@@ -18,6 +18,7 @@
  *    "chunks_done"? (once the first chunk or the sound is joined),
  *    "error"? (failed), "poster"?, "ready_at"? (video.ready applied),
  *    "cdn"? (true once pushed), "privacy"? (absent = public),
+ *    "downloadable"? (true once its owner allows downloads; absent = false),
  *    "moderation"? ("held" | "blocked"; absent = none), "moderation_reason"?,
  *    "checks"? ([{"name","state","detail"?}], once the checks were requested)}
  * A record read from the table remembers that JSON; writing it back updates
@@ -154,6 +155,7 @@ typedef struct
   char *poster;              /* the poster's file name once made */
   char *ready_at;            /* when video.ready was applied: it is announced */
   gboolean cdn;              /* its segments are on the CDN (app/cdn.h) */
+  gboolean downloadable;     /* its owner lets viewers download it as MP4 */
   ReelModeration moderation; /* NONE unless held or blocked */
   char *moderation_reason;   /* held or blocked: why, for the owner and viewers */
   GPtrArray *checks;         /* of ReelCheck, in the order requested; NULL: none were */

@@ -230,6 +230,14 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
     }
   json_object_set_string_member (out, "state", reel_video_state_name (v->state));
   json_object_set_string_member (out, "privacy", reel_privacy_name (v->privacy));
+  json_object_set_boolean_member (out, "downloadable", v->downloadable);
+  /* Where viewers download it (http/api_downloads.c): a ready video whose
+   * owner allows it. */
+  if (v->downloadable && v->state == REEL_VIDEO_READY)
+    {
+      g_autofree char *download = g_strdup_printf ("/api/v1/videos/%s/download", v->id);
+      json_object_set_string_member (out, "download", download);
+    }
   if (v->created_at)
     json_object_set_string_member (out, "created_at", v->created_at);
   if (v->updated_at)
@@ -405,6 +413,8 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
         replace_str (&v->description, description);
       if (event_string (ev, "privacy"))
         reel_privacy_from_name (event_string (ev, "privacy"), &v->privacy);
+      if (json_object_has_member (ev->data, "downloadable"))
+        v->downloadable = json_object_get_boolean_member (ev->data, "downloadable");
       replace_str (&v->updated_at, ev->at);
       return reel_videos_store (txn, v, error);
     }
@@ -471,6 +481,21 @@ reel_videos_edit (ReelBus *bus, ReelStore *store, const char *user, const char *
     json_object_set_string_member (data, "description", description);
   if (privacy)
     json_object_set_string_member (data, "privacy", privacy);
+  subject = reel_event_subject ("video", id);
+  return reel_events_publish (bus, subject, "video.edited", 1, user, data, FALSE, seq, error);
+}
+
+gboolean
+reel_videos_set_downloadable (ReelBus *bus, ReelStore *store, const char *user, const char *id,
+                              gboolean downloadable, guint64 *seq, GError **error)
+{
+  g_autoptr (ReelVideo) v = owned (store, user, id, error);
+  g_autoptr (JsonObject) data = json_object_new ();
+  g_autofree char *subject = NULL;
+  if (!v)
+    return FALSE;
+  json_object_set_string_member (data, "video_id", id);
+  json_object_set_boolean_member (data, "downloadable", downloadable);
   subject = reel_event_subject ("video", id);
   return reel_events_publish (bus, subject, "video.edited", 1, user, data, FALSE, seq, error);
 }

@@ -104,6 +104,11 @@ JsonObject *reel_videos_watchable_item (ReelTxn *txn, const char *id, const Reel
 gboolean reel_videos_edit (ReelBus *bus, ReelStore *store, const char *user, const char *id,
                            const char *title, const char *description, const char *privacy,
                            guint64 *seq, GError **error);
+/* Publishes video.edited with downloadable (owner only): whether viewers
+ * may download the video as MP4; the owner always may. */
+gboolean reel_videos_set_downloadable (ReelBus *bus, ReelStore *store, const char *user,
+                                       const char *id, gboolean downloadable, guint64 *seq,
+                                       GError **error);
 /* Publishes video.deleted. REEL_ERROR_FORBIDDEN unless user owns it. */
 gboolean reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, const char *id,
                              guint64 *seq, GError **error);

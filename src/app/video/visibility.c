@@ -42,6 +42,14 @@ reel_video_is_listed (const ReelVideo *video)
 }
 
 gboolean
+reel_video_is_embeddable (const ReelVideo *video)
+{
+  const ReelViewer anonymous = { NULL, REEL_USER_ROLE_USER };
+  g_return_val_if_fail (video, FALSE);
+  return reel_video_sight (video, &anonymous) == REEL_SIGHT_WATCH;
+}
+
+gboolean
 reel_video_needs_signature (const ReelVideo *video)
 {
   g_return_val_if_fail (video, TRUE);

@@ -42,6 +42,12 @@ ReelSight reel_video_sight (const ReelVideo *video, const ReelViewer *viewer);
  * new-video notifications (processing state aside: the lists decide that). */
 gboolean reel_video_is_listed (const ReelVideo *video);
 
+/* Whether other sites may show it in a frame (/embed/{id}, oEmbed): what an
+ * anonymous viewer may watch, so public and unlisted videos (whoever has
+ * the link), never private, held or blocked ones, nor a banned owner's. An
+ * embed carries no session: not even the owner's private video plays. */
+gboolean reel_video_is_embeddable (const ReelVideo *video);
+
 /* Whether its media need a signed URL: anonymous requests (a <video>
  * element, a CDN) cannot fetch them by themselves. */
 gboolean reel_video_needs_signature (const ReelVideo *video);

@@ -1,0 +1,79 @@
+// The embed player (/embed/{id}), framed by other sites: plays the video
+// with hls.js (or natively) and links its title to the watch page. It
+// never sends the session the watch page keeps: inside another site it
+// shows only what anyone may watch, so a private video's embed says it is
+// unavailable even to its owner. While the video is processing it waits
+// for the first chunks.
+const POLL_MS = 2000;
+const video = document.getElementById('video');
+const statusLine = document.getElementById('status');
+const watchLink = document.getElementById('watch-link');
+const id = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
+
+// For tests and curious people: the player's state and errors.
+window.reelPlayer = { errors: [], hls: null, attached: false, unavailable: false };
+
+function say(text) {
+  statusLine.textContent = text;
+  statusLine.hidden = !text;
+  video.hidden = !!text;
+}
+
+function attach(meta) {
+  window.reelPlayer.attached = true;
+  if (meta.thumbnail) video.poster = meta.thumbnail;
+  if (window.Hls && window.Hls.isSupported()) {
+    const hls = new window.Hls({ lowLatencyMode: false });
+    window.reelPlayer.hls = hls;
+    hls.on(window.Hls.Events.ERROR, (_, data) => {
+      if (data.fatal) {
+        window.reelPlayer.errors.push(`hls: ${data.type} ${data.details}`);
+        say('Playback failed. Reload to try again.');
+      }
+    });
+    hls.loadSource(meta.hls);
+    hls.attachMedia(video);
+  } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+    video.src = meta.hls;
+  } else {
+    say('This browser cannot play this video.');
+  }
+}
+
+async function load() {
+  let r;
+  try {
+    r = await fetch(`/api/v1/videos/${encodeURIComponent(id)}`, { credentials: 'omit' });
+  } catch {
+    say('The video could not be loaded. Check your connection.');
+    setTimeout(load, POLL_MS);
+    return;
+  }
+  if (!r.ok) {
+    window.reelPlayer.unavailable = true;
+    say('This video is unavailable.');
+    return;
+  }
+  const meta = await r.json();
+  document.title = `${meta.title} · reel`;
+  watchLink.textContent = meta.title;
+  watchLink.href = `/watch/${encodeURIComponent(id)}`;
+  watchLink.hidden = false;
+  if (meta.state === 'failed') {
+    window.reelPlayer.unavailable = true;
+    say('This video could not be processed.');
+  } else if (meta.state === 'playable' || meta.state === 'ready') {
+    say('');
+    attach(meta);
+  } else {
+    say('This video is still being processed…');
+    setTimeout(load, POLL_MS);
+  }
+}
+
+video.addEventListener('error', () => {
+  const e = video.error;
+  window.reelPlayer.errors.push(`video: ${e ? `${e.code} ${e.message}` : 'error'}`);
+});
+
+load();
