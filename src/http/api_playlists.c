@@ -224,7 +224,8 @@ get_playlist (ReelRequest *req)
   g_auto (ReelPage) page = { 0 };
   g_autoptr (JsonObject) out = NULL;
   ReelViewer viewer;
-  g_autofree char *user = reel_request_viewer (req, &viewer);
+  g_autofree char *user G_GNUC_UNUSED
+      = reel_request_viewer (req, &viewer); /* owns viewer.username */
   if (reel_request_page (req, &page, &error))
     out = reel_playlists_get (req->http->store, reel_request_param (req, "id"), &viewer, &page,
                               &error);
