@@ -9,6 +9,9 @@
  *   /prints/short       only 3 s shared (10 s minimum): no match
  *   /prints/unrelated   other random hashes, and the work with 45 % of
  *                       bits flipped: no match
+ *   /prints/flat        12 s of black (or a flat card) at the start of
+ *                       both a work and an upload: no match; black
+ *                       inside a real copy does not hide it
  *   /prints/codec       base64 of little-endian hashes in and out */
 #include "app/checks/prints.h"
 #include "app/checks/works.h"
@@ -135,6 +138,62 @@ test_unrelated (void)
   g_assert_null (m2);
 }
 
+/* n hashes of a flat frame: black is 0, an even left-to-right fade all
+ * ones. */
+static void
+append_flat (GArray *a, guint n, guint64 hash)
+{
+  for (guint i = 0; i < n; i++)
+    g_array_append_val (a, hash);
+}
+
+static void
+test_flat (void)
+{
+  g_autoptr (GArray) work = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr (GArray) upload = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr (GArray) work_rest = random_hashes (7, 18 * RATE);
+  g_autoptr (GArray) upload_rest = random_hashes (8, 18 * RATE);
+  g_autoptr (GArray) copy = NULL;
+  g_autoptr (JsonObject) w = NULL, q = NULL, c = NULL;
+  g_autoptr (ReelWorkMatch) m = NULL, mc = NULL, mf = NULL;
+
+  append_flat (work, 12 * RATE, 0);
+  g_array_append_vals (work, work_rest->data, work_rest->len);
+  append_flat (upload, 12 * RATE, 0);
+  g_array_append_vals (upload, upload_rest->data, upload_rest->len);
+  w = prints_of (work, "AAAAAAAAAAA", "Work");
+  q = prints_of (upload, NULL, NULL);
+  m = reel_works_match_one (w, q, 10);
+  g_assert_null (m);
+
+  /* A fade card instead of black: the same. */
+  {
+    g_autoptr (GArray) card = g_array_new (FALSE, FALSE, sizeof (guint64));
+    g_autoptr (JsonObject) qf = NULL;
+    append_flat (card, 12 * RATE, ~(guint64)0 ^ 1);
+    g_array_append_vals (card, upload_rest->data, upload_rest->len);
+    g_autoptr (GArray) work_card = g_array_new (FALSE, FALSE, sizeof (guint64));
+    g_autoptr (JsonObject) wf = NULL;
+    append_flat (work_card, 12 * RATE, ~(guint64)0);
+    g_array_append_vals (work_card, work_rest->data, work_rest->len);
+    wf = prints_of (work_card, "AAAAAAAAAAA", "Work");
+    qf = prints_of (card, NULL, NULL);
+    mf = reel_works_match_one (wf, qf, 10);
+    g_assert_null (mf);
+  }
+
+  /* The work itself, black opening included, is still found by the
+   * 18 s of real picture after it. */
+  copy = slice (work, 0, work->len);
+  flip (copy, 0.03, 9);
+  c = prints_of (copy, NULL, NULL);
+  mc = reel_works_match_one (w, c, 10);
+  g_assert_nonnull (mc);
+  g_assert_cmpfloat (mc->run.query_start, ==, 12);
+  g_assert_cmpfloat (mc->run.query_end, ==, 30);
+}
+
 static void
 test_codec (void)
 {
@@ -159,6 +218,7 @@ main (int argc, char **argv)
   g_test_add_func ("/prints/copy", test_copy);
   g_test_add_func ("/prints/short", test_short);
   g_test_add_func ("/prints/unrelated", test_unrelated);
+  g_test_add_func ("/prints/flat", test_flat);
   g_test_add_func ("/prints/codec", test_codec);
   return g_test_run ();
 }

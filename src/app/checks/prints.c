@@ -20,6 +20,11 @@
 #define OFFSETS_VERIFIED 4
 /* Missed seconds a run bridges. */
 #define RUN_GAP_SECONDS 1
+/* A video hash with at most this many bits set (or unset) is a flat or
+ * evenly graded frame: black, a white title card, a fade. Such frames are
+ * alike in every video, so they never count as a matching second (two
+ * uploads opening on 10 s of black are not copies of each other). */
+#define FLAT_HASH_BITS 4
 
 ReelTrack *
 reel_track_new (ReelTrackKind kind)
@@ -225,6 +230,13 @@ reel_track_vote (const ReelTrack *query, ReelTrackLookup lookup, gpointer data)
 
 /* --- verification --- */
 
+static gboolean
+informative (ReelTrackKind kind, guint64 hash)
+{
+  guint set = (guint)__builtin_popcountll (hash);
+  return kind == REEL_TRACK_AUDIO || (set > FLAT_HASH_BITS && set < 64 - FLAT_HASH_BITS);
+}
+
 /* The run at one offset (work position = query position + offset). */
 static guint
 run_at (const ReelTrack *q, const ReelTrack *w, gint64 offset, ReelTrackRun *run)
@@ -243,7 +255,8 @@ run_at (const ReelTrack *q, const ReelTrack *w, gint64 offset, ReelTrackRun *run
       for (guint i = from; i < to; i++)
         {
           gint64 j = (gint64)i + offset;
-          if (j < 0 || j >= (gint64)w->hashes->len)
+          if (j < 0 || j >= (gint64)w->hashes->len
+              || !informative (q->kind, g_array_index (w->hashes, guint64, j)))
             continue;
           compared++;
           differing += (guint)__builtin_popcountll (g_array_index (q->hashes, guint64, i)
