@@ -104,7 +104,13 @@ write_wav (const char *path, const ReelTestPiece *pieces, guint n)
   g_byte_array_unref (pcm);
 }
 
-/* seed's picture: drifting waves under three moving blobs. */
+/* seed's picture: scenes of 2 to 5 s, each drifting waves under three
+ * moving blobs of its own, with hard cuts between them. One endless
+ * shot of one wave would not do: its picture nearly repeats every few
+ * seconds and differs from another seed's only in the wave's angle and
+ * speed, so any picture hash finds long runs of look-alikes between
+ * unrelated seeds, which real footage (cuts, new subjects) does not
+ * have. */
 typedef struct
 {
   double fx, fy, v, ph;
@@ -127,6 +133,33 @@ picture_of (guint seed, Picture *pic)
       pic->p[b] = g_rand_double_range (r, 0, 2 * G_PI);
       pic->s[b] = g_rand_double_range (r, -70, 70);
     }
+}
+
+/* Scenes per seed: past the longest clip made here. */
+#define SCENES 200
+
+typedef struct
+{
+  double start[SCENES + 1];
+} Scenes;
+
+static void
+scenes_of (guint seed, Scenes *sc)
+{
+  g_autoptr (GRand) r = g_rand_new_with_seed (seed * 15485863u + 5);
+  sc->start[0] = 0;
+  for (guint i = 0; i < SCENES; i++)
+    sc->start[i + 1] = sc->start[i] + g_rand_double_range (r, 2.0, 5.0);
+}
+
+/* The scene playing at time t (the last one past the end). */
+static guint
+scene_at (const Scenes *sc, double t)
+{
+  guint k = 0;
+  while (k + 1 < SCENES && sc->start[k + 1] <= t)
+    k++;
+  return k;
 }
 
 /* The luma at (x, y) in [0,1]² at time t. */
@@ -159,8 +192,10 @@ write_y4m (const char *path, const ReelTestPiece *pieces, guint n, guint width, 
     for (guint i = 0; i < (guint)(pieces[p].seconds * VIDEO_FPS); i++)
       {
         double t = pieces[p].from + (double)i / VIDEO_FPS;
+        Scenes sc;
         Picture pic;
-        picture_of (pieces[p].seed, &pic);
+        scenes_of (pieces[p].seed, &sc);
+        picture_of (pieces[p].seed * SCENES + scene_at (&sc, t), &pic);
         for (guint y = 0; y < height; y++)
           for (guint x = 0; x < width; x++)
             {

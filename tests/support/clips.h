@@ -1,6 +1,6 @@
 /* Generated media for the content checks' tests (issue 16): clips whose
  * sound is a seeded melody (random notes) and whose picture is seeded
- * drifting waves under moving blobs, so two seeds are unrelated and one
+ * scenes of drifting waves under moving blobs, cut every 2 to 5 s, so two seeds are unrelated and one
  * seed rendered from an offset, at another size, cropped or brightened is
  * still the same content. Written as WAV and Y4M, encoded by gst-launch. */
 #pragma once
