@@ -1,7 +1,9 @@
 // What an owner does around an upload in Debian's Chromium (headless, via
 // playwright-core), logged in with TOKEN as USERNAME: reads the storage
-// line of the upload page, then makes VIDEO_ID private from its watch page
-// and reads what the page says after it loads again. One JSON line.
+// line of the upload page; on VIDEO_ID's watch page reads the share panel
+// (embed code, feed links), allows downloads and fetches the first
+// download link the panel then offers; then makes the video private and
+// reads what the page says after it loads again. One JSON line.
 //
 //   node owner.mjs BASE_URL TOKEN USERNAME VIDEO_ID TIMEOUT_S
 import { chromium } from 'playwright-core';
@@ -35,6 +37,25 @@ try {
   // The checks before publishing, as the owner sees them.
   await page.waitForSelector('#checks:not([hidden]) #check-list');
   result.checks = await page.locator('#check-list').textContent();
+
+  result.step = 'share panel';
+  await page.waitForSelector('#share:not([hidden]) #embed-code');
+  result.embedCode = await page.locator('#embed-code').inputValue();
+  result.feedRss = await page.locator('#feed-rss').getAttribute('href');
+  result.downloadsBefore = await page.locator('#download-list a').count();
+  await page.getByLabel('Allow viewers to download this video').check();
+  await page.waitForSelector('#download-list a');
+  result.downloadStatus = await page.locator('#downloadable-status').textContent();
+  result.downloadLinks = await page.locator('#download-list a').allTextContents();
+  {
+    // The link as a viewer follows it: no credentials.
+    const href = await page.locator('#download-list a').first().getAttribute('href');
+    const r = await page.request.get(new URL(href, base).href);
+    const body = await r.body();
+    result.download = { href, status: r.status(), type: r.headers()['content-type'],
+      disposition: r.headers()['content-disposition'] || '',
+      ftyp: body.subarray(4, 8).toString('latin1'), bytes: body.length };
+  }
   await Promise.all([
     page.waitForEvent('load'),
     page.getByLabel('Privacy').selectOption('private'),

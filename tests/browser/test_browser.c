@@ -169,6 +169,26 @@ test_watch (void)
     /* Its checks: no work registered, no classifier in the tests. */
     g_assert_nonnull (strstr (json_object_get_string_member (o, "checks"), "copyright: passed"));
     g_assert_nonnull (strstr (json_object_get_string_member (o, "checks"), "adult: skipped"));
+    /* The share panel: the embed code names this video's embed page, the
+     * feeds are the channel's; allowing downloads offers one link per
+     * rung, and the first is an MP4 attachment anyone can fetch. */
+    {
+      g_autofree char *embed = g_strdup_printf ("<iframe src=\"%s/embed/%s\"", base, id);
+      JsonObject *dl = json_object_get_object_member (o, "download");
+      g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "embedCode"), embed));
+      g_assert_cmpstr (json_object_get_string_member (o, "feedRss"), ==,
+                       "/feeds/channels/wendy/rss");
+      g_assert_cmpint (json_object_get_int_member (o, "downloadsBefore"), ==, 0);
+      g_assert_cmpstr (json_object_get_string_member (o, "downloadStatus"), ==,
+                       "Viewers can download it.");
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "downloadLinks")),
+                        >, 0);
+      g_assert_cmpint (json_object_get_int_member (dl, "status"), ==, 200);
+      g_assert_cmpstr (json_object_get_string_member (dl, "type"), ==, "video/mp4");
+      g_assert_cmpstr (json_object_get_string_member (dl, "ftyp"), ==, "ftyp");
+      g_assert_true (
+          g_str_has_prefix (json_object_get_string_member (dl, "disposition"), "attachment"));
+    }
     g_assert_cmpstr (json_object_get_string_member (o, "privacyStatus"), ==,
                      "The video is now private.");
     g_assert_cmpstr (json_object_get_string_member (o, "privacyAfter"), ==, "private");

@@ -12,6 +12,7 @@
 import { api, formatCount, formatDuration, h, pagedGrid, say, session, timeAgo, videoCard } from './app.js';
 import { trackViewerActions } from './actions.js';
 import { showChecks } from './checks.js';
+import { showShare } from './share.js';
 import { retentionChart } from './chart.js';
 import { mountComments } from './comments.js';
 import { mountQueue, mountSave } from './queue.js';
@@ -134,6 +135,7 @@ function showMeta() {
     .sort((a, b) => b.height - a.height);
   showOwnerTools();
   showChecks(document.getElementById('checks'), meta, session());
+  showShare(document.getElementById('share'), meta, session());
   showChapters();
   if (!shownOnce) {
     shownOnce = true;
