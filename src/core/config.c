@@ -123,6 +123,10 @@ static const struct
  * (http/connections.c lowers it when RLIMIT_NOFILE is smaller). */
 #define DEFAULT_HTTP_MAX_CONNS 1024
 #define DEFAULT_HTTP_MAX_CONNS_PER_IP 128
+/* Downloads remuxed at once: each writes a whole rendition to the data
+ * directory and reads its segments, so a handful of concurrent downloads
+ * of a long video is what a small node's disk and cores can take. */
+#define DEFAULT_DOWNLOADS_MAX 2
 /* Headers are a few hundred bytes: 15 s allows for a bad mobile link. */
 #define DEFAULT_HTTP_HEADER_TIMEOUT_S 15
 /* Silence in the middle of a body (an upload is allowed to take hours, as
@@ -212,6 +216,7 @@ reel_config_new (void)
   /* One thread per rung: a chunk's bytes then depend on nothing but its
    * input, and the rungs side by side keep the cores busy. */
   cfg->x264_threads = 1;
+  cfg->downloads_max = DEFAULT_DOWNLOADS_MAX;
   cfg->max_duration_s = DEFAULT_MAX_DURATION_S;
   cfg->max_frames = DEFAULT_MAX_FRAMES;
   cfg->max_width = DEFAULT_MAX_WIDTH;
@@ -780,6 +785,7 @@ static const Setting settings[] = {
   { "media.x264_preset", set_preset, AT (x264_preset) },
   /* x264's own limit is 128; beyond 64 a rung only waits on itself. */
   { "media.x264_threads", set_uint, AT (x264_threads), 0, 64 },
+  { "media.max_concurrent_downloads", set_uint, AT (downloads_max), 1, 1000 },
   { "media.x264_options", set_x264_options, AT (x264_options) },
   /* A second to a year; frames to a year at 1000 fps; 16 pixels (the
    * smallest picture probing accepts) to 16K. */

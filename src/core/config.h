@@ -81,6 +81,7 @@ typedef struct
   ReelLadder ladder;          /* media.ladder: NAME:HEIGHT:KBPS,..., parsed */
   char *x264_preset;          /* media.x264_preset */
   guint x264_threads;         /* media.x264_threads: x264 threads per rung */
+  guint downloads_max;        /* media.max_concurrent_downloads */
   char *x264_options;         /* media.x264_options: more x264 options, or NULL */
   guint max_duration_s;       /* media.max_duration_seconds: longest video accepted */
   guint64 max_frames;         /* media.max_frames: duration x frame rate */

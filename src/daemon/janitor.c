@@ -20,7 +20,8 @@ struct ReelJanitor
   ReelUploads *uploads;
   ReelWatermark *applied; /* the local read models' progress */
   ReelJobWorker *worker;
-  char *work_dir; /* this node's scratch space (DATA_DIR/work) */
+  char *work_dir;      /* this node's scratch space (DATA_DIR/work) */
+  char *downloads_dir; /* downloads being remuxed (http/api_downloads.c) */
   guint timer;
   GMutex sweeping; /* held by the uploads sweep: one at a time */
   GMutex lock;     /* guards running only; never held across I/O */
@@ -132,6 +133,10 @@ sweep_local (ReelJanitor *j)
     g_warning ("cleanup of uploads: %s", error->message);
   else if (!reel_cleanup_work_dir (j->work_dir, now, j->cfg->cleanup_grace_s, &stats, &error))
     g_warning ("cleanup of %s: %s", j->work_dir, error->message);
+  /* A download's scratch directory outlives its request only when reeld
+   * died during the remux. */
+  else if (!reel_cleanup_work_dir (j->downloads_dir, now, j->cfg->cleanup_grace_s, &stats, &error))
+    g_warning ("cleanup of %s: %s", j->downloads_dir, error->message);
   if (stats.files || stats.aborted)
     g_message ("cleanup: discarded %" G_GUINT64_FORMAT
                " abandoned uploads and work files (%" G_GUINT64_FORMAT
@@ -233,6 +238,7 @@ reel_janitor_start (const ReelConfig *cfg, ReelBus *bus, ReelStore *store, ReelB
   j->uploads = uploads;
   j->applied = reel_watermark_ref (applied);
   j->work_dir = reel_config_data_path (cfg, "work");
+  j->downloads_dir = reel_config_data_path (cfg, "downloads");
   g_mutex_init (&j->sweeping);
   g_mutex_init (&j->lock);
   g_cond_init (&j->idle);
@@ -264,6 +270,7 @@ reel_janitor_stop (ReelJanitor *j)
   g_mutex_clear (&j->sweeping);
   g_cond_clear (&j->idle);
   g_free (j->work_dir);
+  g_free (j->downloads_dir);
   reel_watermark_unref (j->applied);
   g_free (j);
 }

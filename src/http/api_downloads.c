@@ -9,7 +9,12 @@
  *
  * The remux runs in a worker thread while the request waits (paused), in
  * a scratch directory under the data directory (DIR/downloads); the file
- * is mapped, then unlinked, so nothing is left behind once it is sent. */
+ * is mapped, then unlinked, so nothing is left behind once it is sent.
+ * At most media.max_concurrent_downloads remuxes run at once: each costs a
+ * whole rendition of disk and a core, and anyone may ask for a public
+ * video's; the next is answered 503 with Retry-After. What a crash left in
+ * DIR/downloads the janitor removes like the work directory
+ * (daemon/janitor.c). */
 #include "app/video/videos.h"
 #include "app/video/visibility.h"
 #include "core/error.h"
@@ -25,6 +30,12 @@
 
 #define ORIGINAL "original"
 #define DOWNLOADS_DIR "downloads"
+/* Seconds a refused download waits: a short video's remux. */
+#define BUSY_RETRY_AFTER "5"
+
+/* Remuxes running in this process (handlers and their completions run on
+ * the server's context; atomic all the same). */
+static gint remuxing;
 
 /* Sets Content-Disposition: attachment with filename (libsoup encodes what
  * is not ASCII per RFC 5987). */
@@ -62,6 +73,7 @@ remux_free (gpointer p)
   g_object_unref (r->msg);
   reel_video_free (r->video);
   g_free (r->rendition);
+  g_atomic_int_add (&remuxing, -1);
   if (r->dir)
     g_rmdir (r->dir);
   g_free (r->dir);
@@ -149,10 +161,20 @@ get_download (ReelRequest *req)
       reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "the video has no such rendition");
       return;
     }
-  parent = g_build_filename (req->http->cfg->data_dir, DOWNLOADS_DIR, NULL);
+  if ((guint)g_atomic_int_add (&remuxing, 1) >= req->http->cfg->downloads_max)
+    {
+      g_atomic_int_add (&remuxing, -1);
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                    "Retry-After", BUSY_RETRY_AFTER);
+      reel_respond_fail (req->msg, REEL_ERROR_UNAVAILABLE,
+                         "too many downloads are being prepared; try again in a few seconds");
+      return;
+    }
+  parent = reel_config_data_path (req->http->cfg, DOWNLOADS_DIR);
   template = g_build_filename (parent, "XXXXXX", NULL);
   if (g_mkdir_with_parents (parent, 0700) != 0 || !g_mkdtemp (template))
     {
+      g_atomic_int_add (&remuxing, -1);
       reel_respond_fail (req->msg, REEL_ERROR_INTERNAL, "cannot make a scratch directory");
       return;
     }

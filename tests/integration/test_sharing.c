@@ -19,11 +19,14 @@
  *                       download of a rendition is one MP4 (attachment) that
  *                       ffprobe reads with the video's duration, its picture
  *                       size and its sound; not downloadable is 403, the
- *                       original is the owner's only              (acceptance 8)
+ *                       original is the owner's only              (acceptance 8);
+ *                       6 downloads at once past a cap of 1: the extra
+ *                       ones are 503 with Retry-After, none queue
  *   /sharing/events     every event in the log matches its schema
  * The tests build on each other in this order (run the whole program). */
 #include "harness.h"
 
+#include <libsoup/soup.h>
 #include <math.h>
 
 static const char *PASSWORD = "correct horse battery";
@@ -67,8 +70,10 @@ set_up (void)
   S.media = reel_test_tmpdir ();
   config = g_build_filename (S.dir, "reeld.conf", NULL);
   g_assert_true (g_file_set_contents (
-      config, "[media]\nsegment_seconds = 2\nchunk_segments = 2\nx264_preset = ultrafast\n", -1,
-      NULL));
+      config,
+      "[media]\nsegment_seconds = 2\nchunk_segments = 2\nx264_preset = ultrafast\n"
+      "max_concurrent_downloads = 1\n",
+      -1, NULL));
   /* 6 s of 320x180 with sound: three segments, two chunks. */
   S.clip = reel_test_make_media (
       S.media, "clip.mp4",
@@ -407,6 +412,65 @@ probe (const char *path)
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
+/* One download on its own connection (a thread of download_flood). */
+typedef struct
+{
+  char *url;
+  guint status;
+  char *retry_after;
+} Fetch;
+
+static gpointer
+fetch_thread (gpointer data)
+{
+  Fetch *f = data;
+  g_autoptr (SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", f->url);
+  g_autoptr (GBytes) body = soup_session_send_and_read (session, msg, NULL, NULL);
+  f->status = soup_message_get_status (msg);
+  f->retry_after = g_strdup (
+      soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After"));
+  return NULL;
+}
+
+/* Downloads at once past media.max_concurrent_downloads (1 here): the
+ * ones over the cap are refused with 503 and Retry-After, not queued
+ * behind the others on disk, and a download afterwards works again. */
+#define FLOOD 6
+static void
+download_flood (const char *path)
+{
+  Fetch f[FLOOD] = { { 0 } };
+  GThread *threads[FLOOD];
+  guint ok = 0, busy = 0;
+  for (guint i = 0; i < FLOOD; i++)
+    {
+      f[i].url = g_strdup_printf ("http://127.0.0.1:%u%s", S.d->port, path);
+      threads[i] = g_thread_new ("download", fetch_thread, &f[i]);
+    }
+  for (guint i = 0; i < FLOOD; i++)
+    {
+      g_thread_join (threads[i]);
+      g_test_message ("download %u: %u", i, f[i].status);
+      if (f[i].status == 200)
+        ok++;
+      else
+        {
+          g_assert_cmpuint (f[i].status, ==, 503);
+          g_assert_cmpstr (f[i].retry_after, !=, NULL);
+          busy++;
+        }
+      g_free (f[i].url);
+      g_free (f[i].retry_after);
+    }
+  g_assert_cmpuint (ok, >=, 1);
+  g_assert_cmpuint (busy, >=, 1);
+  {
+    g_autoptr (ReelTestResponse) after = get_as (path, NULL, 200);
+    g_assert_cmpuint (after->body_len, >, 0);
+  }
+}
+
 static void
 test_download (void)
 {
@@ -518,6 +582,7 @@ test_download (void)
     g_autofree char *priv = g_strdup_printf ("/api/v1/videos/%s/download", S.priv);
     g_autoptr (ReelTestResponse) anon = get_as (priv, NULL, 404);
   }
+  download_flood (base);
 }
 
 static void
