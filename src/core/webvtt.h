@@ -12,8 +12,9 @@
 G_BEGIN_DECLS
 
 /* Bytes a captions file may have: a two-hour film's subtitles are about
- * 100 KB, so this leaves room for long videos and verbose cues. */
-#define REEL_CAPTIONS_MAX_BYTES (2 * 1024 * 1024)
+ * 100 KB, so this leaves room for long videos and verbose cues (and is
+ * http.max_body_bytes's default). */
+#define REEL_CAPTIONS_MAX_BYTES (1024 * 1024)
 /* Cues a file may have, for the same reason. */
 #define REEL_CAPTIONS_MAX_CUES 20000
 

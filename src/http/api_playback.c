@@ -5,6 +5,7 @@
  *   GET /videos/{id}/{playlist}           HLS media playlist (<rendition>.m3u8)
  *   GET /videos/{id}/manifest.mpd         DASH MPD
  *   GET /videos/{id}/poster.jpg           the poster (thumbnail)
+ *   GET /videos/{id}/captions/{file}      a captions track: <lang>.m3u8 (HLS) and <lang>.vtt
  *   GET /videos/{id}/{rendition}/{file}   init (init-N.mp4, init.mp4) and media (N.m4s) segments
  * and each of them under /s/{token}/videos/{id}/..., the signed URLs of
  * media not everyone may see (app/video/visibility.h), which answer to
@@ -18,6 +19,7 @@
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/webvtt.h"
 #include "http/blob_stream.h"
 #include "http/playlist_cache.h"
 #include "http/respond.h"
@@ -27,6 +29,7 @@
 #include "store/blob_keys.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 /* The video behind {id} when the requester may watch it (its media are
  * 404 to anyone else: app/video/visibility.h); else NULL with the error. */
@@ -191,6 +194,75 @@ get_segment (ReelRequest *req)
   serve_blob (req, video, key, type);
 }
 
+/* WebVTT ties its cue times to the media's: the segments start at 0, so
+ * MPEG-TS time 0 is cue time 0 (HLS players need the header to align
+ * cues with fMP4; others ignore header lines). */
+#define VTT_TIMESTAMP_MAP "X-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n"
+/* What a WebVTT file starts with as stored (core/webvtt.h). */
+#define VTT_HEADER "WEBVTT\n"
+
+/* A captions track of a playable video: its HLS media playlist, or its
+ * WebVTT text. The URL stays while the file behind it changes with each
+ * upload, so the answer is revalidated (ETag: the file's name). */
+static void
+get_captions_file (ReelRequest *req)
+{
+  g_autoptr (ReelVideo) video = playable_video (req);
+  g_autoptr (GError) error = NULL;
+  const char *file = reel_request_param (req, "file");
+  const char *dot = file ? strrchr (file, '.') : NULL;
+  g_autofree char *lang = dot ? g_strndup (file, (gsize)(dot - file)) : NULL;
+  g_autofree char *etag = NULL, *key = NULL;
+  const ReelCaption *caption;
+  SoupMessageHeaders *h;
+  const char *cache_control;
+
+  if (!video)
+    return;
+  caption = lang ? reel_video_caption (video, lang) : NULL;
+  if (!caption || !(g_str_equal (dot, ".m3u8") || g_str_equal (dot, ".vtt")))
+    {
+      reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such captions");
+      return;
+    }
+  h = soup_server_message_get_response_headers (req->msg);
+  etag = g_strdup_printf ("\"%s%s\"", caption->file, dot);
+  cache_control = reel_video_needs_signature (video) ? REEL_CACHE_RESTRICTED : "no-cache";
+  if (reel_respond_not_modified (req->msg, etag, cache_control))
+    return;
+  if (g_str_equal (dot, ".m3u8"))
+    {
+      g_autofree char *text = reel_hls_captions (lang, video->plan->duration_ns);
+      soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
+      soup_message_headers_set_content_type (h, "application/vnd.apple.mpegurl", NULL);
+      soup_message_body_append (soup_server_message_get_response_body (req->msg), SOUP_MEMORY_COPY,
+                                text, strlen (text));
+      return;
+    }
+  key = reel_blob_key_video_file (video->id, caption->file);
+  {
+    g_autoptr (GBytes) vtt
+        = reel_blobs_get (req->http->blobs, key, REEL_CAPTIONS_MAX_BYTES * 2, &error);
+    gsize len = 0;
+    const char *text = vtt ? g_bytes_get_data (vtt, &len) : NULL;
+    SoupMessageBody *body = soup_server_message_get_response_body (req->msg);
+    if (!vtt || len < strlen (VTT_HEADER) || memcmp (text, VTT_HEADER, strlen (VTT_HEADER)) != 0)
+      {
+        if (!error)
+          g_set_error (&error, REEL_ERROR, REEL_ERROR_INTERNAL, "captions file %s is damaged",
+                       caption->file);
+        reel_respond_error (req->msg, error);
+        return;
+      }
+    soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
+    soup_message_headers_set_content_type (h, "text/vtt", NULL);
+    soup_message_body_append (body, SOUP_MEMORY_STATIC, VTT_HEADER VTT_TIMESTAMP_MAP,
+                              strlen (VTT_HEADER VTT_TIMESTAMP_MAP));
+    soup_message_body_append (body, SOUP_MEMORY_COPY, text + strlen (VTT_HEADER),
+                              len - strlen (VTT_HEADER));
+  }
+}
+
 /* The poster exists from early in processing, before the video plays. */
 static void
 get_poster (ReelRequest *req)
@@ -230,6 +302,7 @@ reel_api_playback_register (ReelRouter *router)
   reel_router_add (router, "GET", "/videos/{id}/manifest.mpd", get_mpd);
   reel_router_add (router, "GET", "/videos/{id}/poster.jpg", get_poster);
   reel_router_add (router, "GET", "/videos/{id}/{playlist}", get_media_playlist);
+  reel_router_add (router, "GET", "/videos/{id}/captions/{file}", get_captions_file);
   reel_router_add (router, "GET", "/videos/{id}/{rendition}/{file}", get_segment);
   reel_router_add (router, "OPTIONS", "/videos/{id}/{rendition}/{file}", options_cors);
   /* The same under a signature; relative URIs in playlists stay under it. */
@@ -237,6 +310,7 @@ reel_api_playback_register (ReelRouter *router)
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/manifest.mpd", get_mpd);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/poster.jpg", get_poster);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/{playlist}", get_media_playlist);
+  reel_router_add (router, "GET", "/s/{token}/videos/{id}/captions/{file}", get_captions_file);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/{rendition}/{file}", get_segment);
   reel_router_add (router, "OPTIONS", "/s/{token}/videos/{id}/{rendition}/{file}", options_cors);
 }

@@ -53,6 +53,7 @@ void reel_api_live_register (ReelRouter *router);
 void reel_api_embed_register (ReelRouter *router);
 void reel_api_feeds_register (ReelRouter *router);
 void reel_api_downloads_register (ReelRouter *router);
+void reel_api_captions_register (ReelRouter *router);
 
 #define DATA_START "reel-start-us"
 #define DATA_ROUTE "reel-route"
@@ -375,6 +376,7 @@ reel_http_add_routes (ReelRouter *router, ReelRouter *early)
   reel_api_embed_register (router);
   reel_api_feeds_register (router);
   reel_api_downloads_register (router);
+  reel_api_captions_register (router);
 }
 
 ReelHttp *

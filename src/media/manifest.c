@@ -46,6 +46,7 @@ reel_manifest_clear (ReelManifest *m)
 {
   g_clear_pointer (&m->video, g_ptr_array_unref);
   g_clear_pointer (&m->audio, reel_rendition_free);
+  g_clear_pointer (&m->captions, g_ptr_array_unref);
 }
 
 static double
@@ -70,6 +71,15 @@ reel_hls_multivariant (const ReelManifest *m)
                             "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"default\","
                             "DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\",URI=\"%s.m3u8%s\"\n",
                             m->audio->name, m->playlist_query ? m->playlist_query : "");
+  for (guint i = 0; m->captions && i < m->captions->len; i++)
+    {
+      const char *lang = m->captions->pdata[i];
+      g_string_append_printf (
+          out,
+          "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"%s\","
+          "LANGUAGE=\"%s\",DEFAULT=NO,AUTOSELECT=YES,URI=\"captions/%s.m3u8\"\n",
+          lang, lang, lang);
+    }
   for (guint i = 0; i < m->video->len; i++)
     {
       const ReelRendition *r = m->video->pdata[i];
@@ -86,6 +96,8 @@ reel_hls_multivariant (const ReelManifest *m)
         }
       if (m->audio)
         g_string_append (out, ",AUDIO=\"audio\"");
+      if (m->captions && m->captions->len)
+        g_string_append (out, ",SUBTITLES=\"subs\"");
       g_string_append_printf (out, "\n%s.m3u8%s\n", r->name,
                               m->playlist_query ? m->playlist_query : "");
     }
@@ -221,6 +233,31 @@ reel_dash_mpd (const ReelManifest *m)
       append_representation (out, m->audio, FALSE);
       g_string_append (out, "    </AdaptationSet>\n");
     }
+  for (guint i = 0; m->captions && i < m->captions->len; i++)
+    {
+      const char *lang = m->captions->pdata[i];
+      g_string_append_printf (out,
+                              "    <AdaptationSet contentType=\"text\" mimeType=\"text/vtt\" "
+                              "lang=\"%s\">\n"
+                              "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" "
+                              "value=\"subtitle\"/>\n"
+                              "      <Representation id=\"captions-%s\" bandwidth=\"256\">"
+                              "<BaseURL>captions/%s.vtt</BaseURL></Representation>\n"
+                              "    </AdaptationSet>\n",
+                              lang, lang, lang);
+    }
   g_string_append (out, "  </Period>\n</MPD>\n");
+  return g_string_free (out, FALSE);
+}
+
+char *
+reel_hls_captions (const char *lang, guint64 duration_ns)
+{
+  GString *out = g_string_new ("#EXTM3U\n#EXT-X-VERSION:3\n");
+  g_string_append_printf (out, "#EXT-X-TARGETDURATION:%" G_GUINT64_FORMAT "\n",
+                          MAX ((duration_ns + 999999999) / 1000000000, 1));
+  g_string_append (out, "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:");
+  append_seconds (out, MAX (duration_ns, 1000000));
+  g_string_append_printf (out, ",\n%s.vtt\n#EXT-X-ENDLIST\n", lang);
   return g_string_free (out, FALSE);
 }

@@ -46,6 +46,7 @@ typedef struct
   gboolean live;              /* a live window (see above) */
   guint64 start_offset_ns;    /* live: begin this far before the live edge */
   const char *playlist_query; /* appended to media playlist URIs, e.g. "?rewind=20"; NULL = none */
+  GPtrArray *captions;        /* languages (char*) with captions, or NULL: see below */
 } ReelManifest;
 
 ReelRendition *reel_rendition_new (const char *name);
@@ -56,9 +57,14 @@ void reel_rendition_add_live_segment (ReelRendition *r, guint64 duration_ns, con
 void reel_rendition_free (ReelRendition *r);
 void reel_manifest_clear (ReelManifest *m);
 
-/* media playlist URIs are "<name>.m3u8" beside the multivariant playlist. */
+/* media playlist URIs are "<name>.m3u8" beside the multivariant playlist;
+ * captions are "captions/<lang>.m3u8" in an HLS SUBTITLES group "subs",
+ * and "captions/<lang>.vtt" in a DASH text AdaptationSet each. */
 char *reel_hls_multivariant (const ReelManifest *m);
 char *reel_hls_media (const ReelManifest *m, const ReelRendition *r);
 char *reel_dash_mpd (const ReelManifest *m);
+/* The HLS media playlist of a captions track: its whole WebVTT file as
+ * one segment of duration_ns ("<lang>.vtt" beside it). */
+char *reel_hls_captions (const char *lang, guint64 duration_ns);
 
 G_END_DECLS

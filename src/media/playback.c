@@ -79,6 +79,13 @@ reel_playback_manifest (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
   m->duration_ns = plan->duration_ns;
   m->frame_rate_n = plan->fps_n;
   m->frame_rate_d = plan->fps_d;
+  for (guint i = 0; video->captions && i < video->captions->len; i++)
+    {
+      const ReelCaption *c = video->captions->pdata[i];
+      if (!m->captions)
+        m->captions = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (m->captions, g_strdup (c->lang));
+    }
   for (guint i = 0; i < plan->rungs->len; i++)
     {
       const ReelRung *rung = &g_array_index (plan->rungs, ReelRung, i);

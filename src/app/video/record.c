@@ -3,6 +3,8 @@
 #include "core/error.h"
 #include "core/json.h"
 
+#include <string.h>
+
 static const char *const state_names[] = {
   [REEL_VIDEO_UPLOADING] = "uploading", [REEL_VIDEO_PROCESSING] = "processing",
   [REEL_VIDEO_PLAYABLE] = "playable",   [REEL_VIDEO_READY] = "ready",
@@ -260,8 +262,92 @@ reel_video_free (ReelVideo *v)
   g_free (v->ready_at);
   g_free (v->moderation_reason);
   g_clear_pointer (&v->checks, g_ptr_array_unref);
+  g_clear_pointer (&v->captions, g_ptr_array_unref);
   g_clear_pointer (&v->json, json_object_unref);
   g_free (v);
+}
+
+static void
+caption_free (ReelCaption *c)
+{
+  g_free (c->lang);
+  g_free (c->file);
+  g_free (c);
+}
+
+const ReelCaption *
+reel_video_caption (const ReelVideo *video, const char *lang)
+{
+  for (guint i = 0; video->captions && i < video->captions->len; i++)
+    {
+      const ReelCaption *c = video->captions->pdata[i];
+      if (g_str_equal (c->lang, lang))
+        return c;
+    }
+  return NULL;
+}
+
+void
+reel_video_set_caption (ReelVideo *video, const char *lang, const char *file)
+{
+  guint at = 0;
+  if (!video->captions)
+    video->captions = g_ptr_array_new_with_free_func ((GDestroyNotify)caption_free);
+  for (; at < video->captions->len; at++)
+    {
+      ReelCaption *c = video->captions->pdata[at];
+      int order = strcmp (c->lang, lang);
+      if (order == 0 && file)
+        {
+          g_free (c->file);
+          c->file = g_strdup (file);
+          return;
+        }
+      if (order == 0)
+        {
+          g_ptr_array_remove_index (video->captions, at);
+          return;
+        }
+      if (order > 0)
+        break;
+    }
+  if (file)
+    {
+      ReelCaption *c = g_new0 (ReelCaption, 1);
+      c->lang = g_strdup (lang);
+      c->file = g_strdup (file);
+      g_ptr_array_insert (video->captions, (gint)at, c);
+    }
+}
+
+/* "captions": [{"lang", "file"}], as stored. */
+static void
+captions_from_json (ReelVideo *v, JsonObject *o)
+{
+  JsonNode *node = json_object_get_member (o, "captions");
+  JsonArray *a = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  for (guint i = 0; a && i < json_array_get_length (a); i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      JsonObject *c = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
+      if (c && get_str (c, "lang") && get_str (c, "file"))
+        reel_video_set_caption (v, get_str (c, "lang"), get_str (c, "file"));
+    }
+}
+
+static JsonArray *
+captions_to_json (const ReelVideo *v)
+{
+  JsonArray *a = json_array_new ();
+  for (guint i = 0; i < v->captions->len; i++)
+    {
+      const ReelCaption *c = v->captions->pdata[i];
+      JsonObject *e = json_object_new ();
+      json_object_set_string_member (e, "lang", c->lang);
+      json_object_set_string_member (e, "file", c->file);
+      json_array_add_object_element (a, e);
+    }
+  return a;
 }
 
 ReelCheck *
@@ -384,6 +470,8 @@ reel_video_from_json (JsonObject *o, GError **error)
   v->moderation_reason = g_strdup (get_str (o, "moderation_reason"));
   if (json_object_has_member (o, "checks") && !checks_from_json (v, o, error))
     return NULL;
+  if (json_object_has_member (o, "captions"))
+    captions_from_json (v, o);
   v->json = json_object_ref (o);
   return g_steal_pointer (&v);
 }
@@ -449,5 +537,10 @@ reel_video_to_json (const ReelVideo *v)
   /* Absent until checks are requested, as in every record before them. */
   if (v->checks)
     json_object_set_array_member (o, "checks", reel_video_checks_to_json (v));
+  /* Absent without captions, as in every record before them. */
+  if (v->captions && v->captions->len)
+    json_object_set_array_member (o, "captions", captions_to_json (v));
+  else if (json_object_has_member (o, "captions"))
+    json_object_remove_member (o, "captions");
   return o;
 }

@@ -20,7 +20,8 @@
  *    "cdn"? (true once pushed), "privacy"? (absent = public),
  *    "downloadable"? (true once its owner allows downloads; absent = false),
  *    "moderation"? ("held" | "blocked"; absent = none), "moderation_reason"?,
- *    "checks"? ([{"name","state","detail"?}], once the checks were requested)}
+ *    "checks"? ([{"name","state","detail"?}], once the checks were requested),
+ *    "captions"? ([{"lang","file"}] by language, while it has any)}
  * A record read from the table remembers that JSON; writing it back updates
  * those members in place, so members keep the place they were first
  * written in (the order json-glib and earlier versions kept) and members
@@ -91,6 +92,15 @@ typedef struct
 
 void reel_check_free (ReelCheck *check);
 
+/* A captions track (app/video/captions.h): its language and the file of
+ * its WebVTT text beside the renditions (a new name per upload, so a
+ * replaced file is never served from a cache). */
+typedef struct
+{
+  char *lang; /* BCP 47 (core/webvtt.h) */
+  char *file; /* "captions-<lang>-<n>.vtt" */
+} ReelCaption;
+
 /* The names the API, the events and the stored records use. */
 const char *reel_video_state_name (ReelVideoState state);
 gboolean reel_video_state_from_name (const char *name, ReelVideoState *state);
@@ -159,6 +169,7 @@ typedef struct
   ReelModeration moderation; /* NONE unless held or blocked */
   char *moderation_reason;   /* held or blocked: why, for the owner and viewers */
   GPtrArray *checks;         /* of ReelCheck, in the order requested; NULL: none were */
+  GPtrArray *captions;       /* of ReelCaption, by language; NULL: none */
 
   guint64 views; /* never stored: the views projection's count (app/analytics/views.h) */
   guint64 likes; /* never stored: the ratings projection's counts (app/ratings.h) */
@@ -168,6 +179,11 @@ typedef struct
 } ReelVideo;
 
 ReelVideo *reel_video_new (const char *id);
+/* The captions track in lang, or NULL. */
+const ReelCaption *reel_video_caption (const ReelVideo *video, const char *lang);
+/* Sets the track in lang to file (NULL: removes it), keeping them by
+ * language. */
+void reel_video_set_caption (ReelVideo *video, const char *lang, const char *file);
 /* The check named name, or NULL. */
 ReelCheck *reel_video_check (const ReelVideo *video, const char *name);
 /* Whether every check the video was given has passed or was skipped

@@ -1,5 +1,6 @@
 /* See videos.h. */
 #include "app/video/videos.h"
+#include "core/webvtt.h"
 #include "app/video/chapters.h"
 #include "app/analytics/views.h"
 #include "app/ratings.h"
@@ -211,6 +212,24 @@ public_renditions (const ReelVideoPlan *plan)
   return out;
 }
 
+/* The captions tracks as the API lists them: [{"lang", "url"}], url
+ * under the media base as the playlists are (app/video/captions.h). */
+static JsonArray *
+captions_json (const ReelVideo *v, const char *media_base)
+{
+  JsonArray *out = json_array_new ();
+  for (guint i = 0; i < v->captions->len; i++)
+    {
+      const ReelCaption *c = v->captions->pdata[i];
+      JsonObject *o = json_object_new ();
+      g_autofree char *url = g_strdup_printf ("%s/captions/%s.vtt", media_base, c->lang);
+      json_object_set_string_member (o, "lang", c->lang);
+      json_object_set_string_member (o, "url", url);
+      json_array_add_object_element (out, o);
+    }
+  return out;
+}
+
 JsonObject *
 reel_videos_public (const ReelVideo *v, const char *media_base)
 {
@@ -283,6 +302,11 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
       g_autofree char *poster
           = g_strconcat (media_base ? media_base : plain_base, "/poster.jpg", NULL);
       json_object_set_string_member (out, "thumbnail", poster);
+    }
+  if (v->captions && v->captions->len)
+    {
+      json_object_set_array_member (out, "captions",
+                                    captions_json (v, media_base ? media_base : plain_base));
     }
   return out;
 }
@@ -398,6 +422,16 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     {
       const char *file = event_string (ev, "file");
       replace_str (&v->poster, file ? file : "");
+      return reel_videos_store (txn, v, error);
+    }
+  /* A new or removed track changes the playlists: they are rebuilt when
+   * updated_at moves (http/playlist_cache.h). */
+  if (g_str_equal (ev->type, "video.captions"))
+    {
+      const char *lang = event_string (ev, "lang");
+      if (lang && reel_captions_lang_valid (lang))
+        reel_video_set_caption (v, lang, event_string (ev, "file"));
+      replace_str (&v->updated_at, ev->at);
       return reel_videos_store (txn, v, error);
     }
   if (g_str_equal (ev->type, "video.upload_aborted"))
