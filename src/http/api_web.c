@@ -35,9 +35,11 @@
 /* The UI changes with reel's version: revalidate (ETag) on every load. */
 #define UI_CACHE_CONTROL "no-cache"
 
+/* media-src data: is for hls.js, which gives each captions track an empty
+ * <track src="data:,WEBVTT"> and fills it with cues itself. */
 #define UI_CSP_SOURCES                                                                             \
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "                \
-  "media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; font-src 'self'; "         \
+  "media-src 'self' blob: data:; worker-src 'self' blob:; connect-src 'self'; font-src 'self'; "   \
   "manifest-src 'self'; form-action 'self'; base-uri 'none'; "
 /* No other site may frame the UI (clickjacking a logged-in user)... */
 #define UI_CSP UI_CSP_SOURCES "frame-ancestors 'none'"

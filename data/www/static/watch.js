@@ -13,6 +13,7 @@ import { api, formatCount, formatDuration, h, pagedGrid, say, session, timeAgo, 
 import { trackViewerActions } from './actions.js';
 import { showChecks } from './checks.js';
 import { showShare } from './share.js';
+import { mountCaptionsUpload, showCaptionsMenu } from './captions.js';
 import { retentionChart } from './chart.js';
 import { mountComments } from './comments.js';
 import { mountQueue, mountSave } from './queue.js';
@@ -136,6 +137,8 @@ function showMeta() {
   showOwnerTools();
   showChecks(document.getElementById('checks'), meta, session());
   showShare(document.getElementById('share'), meta, session());
+  showCaptionsMenu(video, meta);
+  mountCaptionsUpload(document.getElementById('captions-upload'), meta);
   showChapters();
   if (!shownOnce) {
     shownOnce = true;
