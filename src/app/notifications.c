@@ -668,6 +668,23 @@ reel_notifications_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 
 /* --- queries and the command --- */
 
+/* A notification about someone else's video is shown while the video is
+ * public: one made private or unlisted since (or deleted) must not keep
+ * its title in the notifications of everyone who was told of it. The
+ * owner keeps hers. data: the reader's username. */
+static gboolean
+still_shown (ReelTxn *txn, JsonObject *rec, const char *reader)
+{
+  const char *video_id = json_object_get_string_member_with_default (rec, "video_id", NULL);
+  const char *channel = json_object_get_string_member_with_default (rec, "channel", NULL);
+  gboolean ready, failed;
+  g_autoptr (ReelVideo) v = NULL;
+  if (!video_id || g_strcmp0 (channel, reader) == 0 || !reel_id_valid (video_id))
+    return TRUE;
+  v = memory_video (txn, video_id, &ready, &failed);
+  return v && v->privacy == REEL_PRIVACY_PUBLIC;
+}
+
 static JsonObject *
 render (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
         gpointer data, GError **error)
@@ -676,6 +693,11 @@ render (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *value, gsi
   g_autofree char *id = NULL;
   if (!rec || key_len < SUFFIX_LEN)
     return rec;
+  if (!still_shown (txn, rec, data))
+    {
+      json_object_unref (rec);
+      return NULL;
+    }
   id = reel_page_cursor (key + key_len - SUFFIX_LEN, SUFFIX_LEN);
   json_object_set_string_member (rec, "id", id);
   return rec;
@@ -705,7 +727,7 @@ reel_notifications_list (ReelStore *store, const char *user, const ReelPage *pag
   if (!(txn = reel_store_begin (store, FALSE, error)))
     return NULL;
   out = reel_page_scan (txn, REEL_DB_NOTIFICATIONS, g_bytes_get_data (prefix, NULL),
-                        g_bytes_get_size (prefix), page, TRUE, render, NULL, error);
+                        g_bytes_get_size (prefix), page, TRUE, render, (gpointer)user, error);
   if (out)
     json_object_set_int_member (out, "unread_count", (gint64)reel_counter_get (txn, counter));
   return out;

@@ -133,6 +133,21 @@ expect_column (const char *path, const char *token, const char *member, const ch
   g_assert_cmpstr (got, ==, expected);
 }
 
+/* expect_column, once the projections have caught up (10 s at most). */
+static void
+wait_column (const char *path, const char *token, const char *member, const char *expected)
+{
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr (ReelTestResponse) r = get (path, token);
+      g_autofree char *got = column (r, member);
+      if (g_str_equal (got, expected))
+        return;
+      g_usleep (50 * 1000);
+    }
+  expect_column (path, token, member, expected);
+}
+
 /* The ids of a search, best first. */
 static char *
 search (const char *q)
@@ -439,6 +454,22 @@ test_feed (void)
   EXPECT (400, "POST", "/api/v1/notifications/read", S.bob, "{\"ids\":[]}");
   EXPECT (400, "POST", "/api/v1/notifications/read", S.bob, "{\"ids\":[\"nope\"]}");
   EXPECT (400, "POST", "/api/v1/notifications/read", S.bob, "{}");
+  /* A video made private leaves its subscribers' notifications, and comes
+   * back when public again; its owner keeps hers throughout. */
+  {
+    g_autofree char *rec = g_strdup_printf ("/api/v1/videos/%s", S.v1);
+    g_autofree char *without = g_strdup_printf ("%s,-", S.v2);
+    g_autofree char *with = g_strdup_printf ("%s,%s,-", S.v2, S.v1);
+    EXPECT (204, "PATCH", rec, S.amy, "{\"privacy\":\"private\"}");
+    wait_column ("/api/v1/notifications", S.bob, "video_id", without);
+    {
+      g_autoptr (ReelTestResponse) n = get ("/api/v1/notifications?limit=100", S.amy);
+      g_autofree char *videos = column (n, "video_id");
+      g_assert_nonnull (strstr (videos, S.v1));
+    }
+    EXPECT (204, "PATCH", rec, S.amy, "{\"privacy\":\"public\"}");
+    wait_column ("/api/v1/notifications", S.bob, "video_id", with);
+  }
 }
 
 /* --- the CDN --- */
