@@ -9,18 +9,6 @@
 
 #include <string.h>
 
-static ReelVideo *
-owned (ReelStore *store, const char *user, const char *id, GError **error)
-{
-  g_autoptr (ReelVideo) v = reel_videos_get (store, id, error);
-  if (v && g_strcmp0 (v->owner, user) != 0)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "this video is not yours");
-      return NULL;
-    }
-  return g_steal_pointer (&v);
-}
-
 static gboolean
 check_lang (const char *lang, GError **error)
 {
@@ -65,7 +53,7 @@ reel_captions_put (ReelBus *bus, ReelStore *store, ReelBlobs *blobs, const char 
   g_autoptr (GBytes) bytes = NULL;
   const ReelCaption *had;
 
-  if (!check_lang (lang, error) || !(v = owned (store, user, id, error))
+  if (!check_lang (lang, error) || !(v = reel_videos_owned (store, user, id, error))
       || !(vtt = reel_captions_normalize (data, len, NULL, error)))
     return FALSE;
   /* A new name per upload: the old one may sit in caches. */
@@ -94,7 +82,7 @@ reel_captions_delete (ReelBus *bus, ReelStore *store, ReelBlobs *blobs, const ch
   g_autoptr (ReelVideo) v = NULL;
   g_autofree char *old = NULL;
   const ReelCaption *had;
-  if (!check_lang (lang, error) || !(v = owned (store, user, id, error)))
+  if (!check_lang (lang, error) || !(v = reel_videos_owned (store, user, id, error)))
     return FALSE;
   if (!(had = reel_video_caption (v, lang)))
     {

@@ -473,8 +473,8 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
 }
 
 /* The owner's video; REEL_ERROR_FORBIDDEN for anyone else. */
-static ReelVideo *
-owned (ReelStore *store, const char *user, const char *id, GError **error)
+ReelVideo *
+reel_videos_owned (ReelStore *store, const char *user, const char *id, GError **error)
 {
   g_autoptr (ReelVideo) v = reel_videos_get (store, id, error);
   if (v && g_strcmp0 (v->owner, user) != 0)
@@ -483,6 +483,12 @@ owned (ReelStore *store, const char *user, const char *id, GError **error)
       return NULL;
     }
   return g_steal_pointer (&v);
+}
+
+static ReelVideo *
+owned (ReelStore *store, const char *user, const char *id, GError **error)
+{
+  return reel_videos_owned (store, user, id, error);
 }
 
 gboolean

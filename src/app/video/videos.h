@@ -65,6 +65,9 @@ gboolean reel_videos_abort_upload (ReelBus *bus, const char *id, const char *act
 /* The stored record with its views counted now (the views projection,
  * app/analytics/views.h); REEL_ERROR_NOT_FOUND when absent. */
 ReelVideo *reel_videos_get (ReelStore *store, const char *id, GError **error);
+/* The video when user owns it; FORBIDDEN ("this video is not yours") or
+ * NOT_FOUND otherwise. */
+ReelVideo *reel_videos_owned (ReelStore *store, const char *user, const char *id, GError **error);
 /* The well-formed video_id of an event's data; REEL_ERROR_INVALID otherwise. */
 const char *reel_videos_event_id (const ReelEvent *ev, GError **error);
 
