@@ -150,7 +150,7 @@ test_embedded_auth (void)
   user = reel_test_register_login (d->port, "alice", PASSWORD);
   clip = make_clip (dir);
   id = reel_test_upload (d->port, user, clip, "under lock");
-  ready = reel_test_wait_state (d->port, id, "ready|failed", 120);
+  ready = reel_test_wait_state (d->port, id, "ready|failed", REEL_TEST_READY_WAIT_S);
   g_assert_cmpstr (reel_test_json_str (ready, "state"), ==, "ready");
   events = reel_test_event_log (with_token, &last);
   g_assert_cmpuint (last, >, 3);
@@ -397,7 +397,8 @@ ready_video_watched (guint16 port, const char *dir, const char *user)
 {
   g_autofree char *clip = make_clip (dir);
   char *id = reel_test_upload (port, user, clip, "watched");
-  g_autoptr (ReelTestResponse) ready = reel_test_wait_state (port, id, "ready|failed", 120);
+  g_autoptr (ReelTestResponse) ready
+      = reel_test_wait_state (port, id, "ready|failed", REEL_TEST_READY_WAIT_S);
   g_autofree char *body = NULL;
   g_autoptr (ReelTestResponse) posted = NULL;
   g_assert_cmpstr (reel_test_json_str (ready, "state"), ==, "ready");

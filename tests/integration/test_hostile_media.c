@@ -316,7 +316,8 @@ test_deleted_jobs (void)
   g_assert_false (queued (nats->url, chunk_subject));
   g_unlink (hold);
   {
-    g_autoptr (ReelTestResponse) v = reel_test_wait_state (d->port, first, "ready|failed", 120);
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, first, "ready|failed", REEL_TEST_READY_WAIT_S);
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
   }
   /* Give a stray job time to run, were there one: the worker is free. */
@@ -428,7 +429,8 @@ test_corpus (void)
         g_assert_nonnull (c->maybe_decodable);
     }
   {
-    g_autoptr (ReelTestResponse) v = reel_test_wait_state (d->port, good, "ready|failed", 120);
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, good, "ready|failed", REEL_TEST_READY_WAIT_S);
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
   }
   g_assert_cmpint (pid_of (d), ==, pid);

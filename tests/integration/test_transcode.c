@@ -538,7 +538,8 @@ test_progressive (void)
   /* Let the last chunk go: the video becomes ready and VOD. */
   g_assert_cmpint (g_unlink (hold), ==, 0);
   {
-    g_autoptr (ReelTestResponse) v = reel_test_wait_state (d->port, id, "ready|failed", 120);
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, id, "ready|failed", REEL_TEST_READY_WAIT_S);
     g_autofree char *media_pl = get_text (d->port, id, "720p.m3u8");
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
     g_assert_nonnull (strstr (media_pl, "#EXT-X-PLAYLIST-TYPE:VOD"));
@@ -778,7 +779,8 @@ test_paths (void)
   ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
   g_autofree char *token = reel_test_register_login (d->port, "pat", PASSWORD);
   g_autofree char *id = reel_test_upload (d->port, token, clip, "paths");
-  g_autoptr (ReelTestResponse) v = reel_test_wait_state (d->port, id, "ready|failed", 120);
+  g_autoptr (ReelTestResponse) v
+      = reel_test_wait_state (d->port, id, "ready|failed", REEL_TEST_READY_WAIT_S);
   g_autofree char *secret = g_build_filename (dir, "secret.txt", NULL);
   g_autofree char *seg_path = g_strdup_printf ("/videos/%s/240p/0.m4s", id);
   const char *templates[] = {
