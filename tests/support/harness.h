@@ -184,8 +184,7 @@ char *reel_test_upload_private (guint16 port, const char *token, const char *pat
  * child's stall limit (120 s, media/child_main.c) plus a retry, so a chunk
  * pipeline that stalls on a loaded machine (seen once in a while, not yet
  * understood) is recovered by the worker as in production, not reported
- * as a failure of whatever the test checks. The stall dump
- * (reel_test_wait_state) still shows it in the log. */
+ * as a failure of whatever the test checks. */
 #define REEL_TEST_READY_WAIT_S 300
 
 /* GET /api/v1/videos/{id} until its state is one of the '|'-separated
