@@ -5,6 +5,8 @@
  *   GET /videos/{id}/{playlist}           HLS media playlist (<rendition>.m3u8)
  *   GET /videos/{id}/manifest.mpd         DASH MPD
  *   GET /videos/{id}/poster.jpg           the poster (thumbnail)
+ *   GET /videos/{id}/storyboard.vtt       the seek previews' track (media/storyboard.h)
+ *   GET /videos/{id}/storyboard.jpg       and their sprite sheet
  *   GET /videos/{id}/{rendition}/{file}   init (init-N.mp4, init.mp4) and media (N.m4s) segments
  * and each of them under /s/{token}/videos/{id}/..., the signed URLs of
  * media not everyone may see (app/video/visibility.h), which answer to
@@ -210,6 +212,38 @@ get_poster (ReelRequest *req)
   serve_blob (req, video, key, "image/jpeg");
 }
 
+/* The storyboard: like the poster, there once made, before or after the
+ * video plays. */
+static void
+serve_storyboard (ReelRequest *req, gboolean sprite)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelVideo) video = watchable_video (req, &error);
+  g_autofree char *key = NULL;
+  reel_respond_allow_any_origin (req->msg);
+  if (video && !(video->storyboard && video->storyboard_sprite))
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "this video has no storyboard yet");
+  if (error)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  key = reel_blob_key_video_file (video->id, sprite ? video->storyboard_sprite : video->storyboard);
+  serve_blob (req, video, key, sprite ? "image/jpeg" : "text/vtt; charset=utf-8");
+}
+
+static void
+get_storyboard_vtt (ReelRequest *req)
+{
+  serve_storyboard (req, FALSE);
+}
+
+static void
+get_storyboard_sprite (ReelRequest *req)
+{
+  serve_storyboard (req, TRUE);
+}
+
 static void
 options_cors (ReelRequest *req)
 {
@@ -229,6 +263,8 @@ reel_api_playback_register (ReelRouter *router)
   reel_router_add (router, "GET", "/videos/{id}/master.m3u8", get_master);
   reel_router_add (router, "GET", "/videos/{id}/manifest.mpd", get_mpd);
   reel_router_add (router, "GET", "/videos/{id}/poster.jpg", get_poster);
+  reel_router_add (router, "GET", "/videos/{id}/storyboard.vtt", get_storyboard_vtt);
+  reel_router_add (router, "GET", "/videos/{id}/storyboard.jpg", get_storyboard_sprite);
   reel_router_add (router, "GET", "/videos/{id}/{playlist}", get_media_playlist);
   reel_router_add (router, "GET", "/videos/{id}/{rendition}/{file}", get_segment);
   reel_router_add (router, "OPTIONS", "/videos/{id}/{rendition}/{file}", options_cors);
@@ -236,6 +272,8 @@ reel_api_playback_register (ReelRouter *router)
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/master.m3u8", get_master);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/manifest.mpd", get_mpd);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/poster.jpg", get_poster);
+  reel_router_add (router, "GET", "/s/{token}/videos/{id}/storyboard.vtt", get_storyboard_vtt);
+  reel_router_add (router, "GET", "/s/{token}/videos/{id}/storyboard.jpg", get_storyboard_sprite);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/{playlist}", get_media_playlist);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/{rendition}/{file}", get_segment);
   reel_router_add (router, "OPTIONS", "/s/{token}/videos/{id}/{rendition}/{file}", options_cors);

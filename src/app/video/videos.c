@@ -284,6 +284,16 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
           = g_strconcat (media_base ? media_base : plain_base, "/poster.jpg", NULL);
       json_object_set_string_member (out, "thumbnail", poster);
     }
+  if (v->storyboard && v->storyboard_sprite)
+    {
+      JsonObject *sb = json_object_new ();
+      const char *base = media_base ? media_base : plain_base;
+      g_autofree char *vtt = g_strconcat (base, "/", v->storyboard, NULL);
+      g_autofree char *sprite = g_strconcat (base, "/", v->storyboard_sprite, NULL);
+      json_object_set_string_member (sb, "vtt", vtt);
+      json_object_set_string_member (sb, "sprite", sprite);
+      json_object_set_object_member (out, "storyboard", sb);
+    }
   return out;
 }
 
@@ -398,6 +408,13 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     {
       const char *file = event_string (ev, "file");
       replace_str (&v->poster, file ? file : "");
+      return reel_videos_store (txn, v, error);
+    }
+  if (g_str_equal (ev->type, "video.storyboard"))
+    {
+      const char *vtt = event_string (ev, "vtt"), *sprite = event_string (ev, "sprite");
+      replace_str (&v->storyboard, vtt ? vtt : "");
+      replace_str (&v->storyboard_sprite, sprite ? sprite : "");
       return reel_videos_store (txn, v, error);
     }
   if (g_str_equal (ev->type, "video.upload_aborted"))

@@ -11,6 +11,7 @@
  *   chunk.transcoded      a worker finished one chunk of every rung
  *   audio.transcoded      a worker finished the soundtrack
  *   video.poster          a worker made the poster JPEG
+ *   video.storyboard      a worker made the seek previews (media/storyboard.h)
  *   video.failed          the video cannot be processed, with a reason
  *   video.ready           every chunk and the soundtrack are done (announced
  *                         once, on reel.ev.video.<id>.ready: lifecycle.h)

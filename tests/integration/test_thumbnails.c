@@ -1,0 +1,246 @@
+/* Integration tests of thumbnails and seek previews (issue 14, acceptance
+ * 2) on one real nats-server and reeld, with a clip made at test time:
+ *
+ *   /thumbnails/storyboard  a ready video gets a storyboard: its record
+ *                           names the track and the sprite, the sprite is a
+ *                           JPEG, the track's cues run from 0 to the
+ *                           duration without gaps and each names a region
+ *                           inside the sprite; the signed routes serve it
+ *   /thumbnails/events      every event in the log matches its schema
+ * The tests build on each other in this order (run the whole program). */
+#include "harness.h"
+
+#include <math.h>
+#include <stdio.h>
+
+static const char *PASSWORD = "correct horse battery";
+/* 25 s: 13 tiles at the 2 s minimum interval, so the sheet has two rows. */
+#define CLIP_SECONDS 25
+#define CLIP_FPS 5 /* 125 frames */
+
+static struct
+{
+  ReelTestNats *nats;
+  ReelTestReeld *d;
+  char *dir, *media, *config, *clip;
+  char *amy, *bob; /* tokens */
+  char *v1;
+} S;
+
+static ReelTestResponse *
+get (const char *path, const char *token)
+{
+  ReelTestResponse *r = reel_test_http (S.d->port, "GET", path, token, NULL, 0);
+  if (r->status != 200)
+    g_printerr ("GET %s: %u %s\n", path, r->status, r->body);
+  g_assert_cmpuint (r->status, ==, 200);
+  return r;
+}
+
+static JsonObject *
+obj (ReelTestResponse *r)
+{
+  g_assert_nonnull (r->json);
+  return json_node_get_object (r->json);
+}
+
+/* The record of id as token sees it once it has member (a storyboard or
+ * poster is made beside the transcode, not before ready). */
+static ReelTestResponse *
+wait_member (const char *id, const char *token, const char *member)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", id);
+  for (guint i = 0; i < 1200; i++)
+    {
+      ReelTestResponse *r = get (path, token);
+      if (json_object_has_member (obj (r), member))
+        return r;
+      reel_test_response_free (r);
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  g_error ("video %s never got %s", id, member);
+}
+
+/* The size a JPEG declares in its first start-of-frame marker. */
+static void
+jpeg_size (const guint8 *p, gsize len, guint *width, guint *height)
+{
+  gsize i = 2;
+  g_assert_cmpuint (len, >, 4);
+  g_assert_true (p[0] == 0xFF && p[1] == 0xD8); /* SOI */
+  while (i + 9 < len)
+    {
+      guint8 marker;
+      gsize seg;
+      g_assert_cmpuint (p[i], ==, 0xFF);
+      marker = p[i + 1];
+      seg = ((gsize)p[i + 2] << 8) | p[i + 3];
+      /* SOF0..SOF15 but DHT (C4), JPG (C8) and DAC (CC). */
+      if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC)
+        {
+          *height = ((guint)p[i + 5] << 8) | p[i + 6];
+          *width = ((guint)p[i + 7] << 8) | p[i + 8];
+          return;
+        }
+      i += 2 + seg;
+    }
+  g_error ("no start-of-frame marker in the JPEG");
+}
+
+/* "HH:MM:SS.mmm" in ms. */
+static gint64
+vtt_time (const char *s)
+{
+  guint h, m, sec, ms;
+  g_assert_cmpint (sscanf (s, "%u:%u:%u.%u", &h, &m, &sec, &ms), ==, 4);
+  return (((gint64)h * 60 + m) * 60 + sec) * 1000 + ms;
+}
+
+/* The path part of an absolute or relative URL the API gave. */
+static const char *
+path_of (const char *url)
+{
+  const char *p = strstr (url, "://");
+  return p ? strchr (p + 3, '/') : url;
+}
+
+static void
+set_up (void)
+{
+  g_autofree char *arg = NULL;
+  const char *text = "[media]\nladder = 240p:240:300\nx264_preset = ultrafast\n";
+  S.nats = reel_test_nats_start ();
+  S.dir = reel_test_tmpdir ();
+  S.media = reel_test_tmpdir ();
+  S.config = g_build_filename (S.media, "reeld.conf", NULL);
+  g_assert_true (g_file_set_contents (S.config, text, -1, NULL));
+  arg = g_strdup_printf ("--config=%s", S.config);
+  S.d = reel_test_reeld_start_args (S.dir, S.nats->url, NULL, (const char *[]){ arg, NULL });
+  S.amy = reel_test_register_login (S.d->port, "amy", PASSWORD);
+  S.bob = reel_test_register_login (S.d->port, "bob", PASSWORD);
+  /* A moving ball: every tile differs. 16:9 like most videos. */
+  S.clip = reel_test_make_media (
+      S.media, "clip.mp4",
+      "videotestsrc pattern=ball num-buffers=125"
+      " ! video/x-raw,width=320,height=180,framerate=" G_STRINGIFY (
+          CLIP_FPS) "/1 "
+                    "! x264enc speed-preset=ultrafast ! mp4mux ! filesink location=%s");
+  S.v1 = reel_test_upload (S.d->port, S.amy, S.clip, "Storyboarded");
+  g_autoptr (ReelTestResponse) a = reel_test_wait_state (S.d->port, S.v1, "ready", 180);
+}
+
+static void
+tear_down (void)
+{
+  if (S.d)
+    {
+      reel_test_reeld_stop (S.d);
+      reel_test_reeld_free (S.d);
+    }
+  reel_test_nats_stop (S.nats);
+  reel_test_rmtree (S.dir);
+  reel_test_rmtree (S.media);
+}
+
+/* --- storyboard --- */
+
+/* Checks the track at vtt_path against the sprite at sprite_path and the
+ * video's duration; returns the number of cues. */
+static guint
+check_storyboard (const char *vtt_path, const char *sprite_path, double duration_s)
+{
+  g_autoptr (ReelTestResponse) vtt = get (vtt_path, NULL);
+  g_autoptr (ReelTestResponse) sprite = get (sprite_path, NULL);
+  g_auto (GStrv) lines = NULL;
+  guint sw = 0, sh = 0, cues = 0;
+  gint64 last_end = 0, interval = -1;
+
+  g_assert_true (g_str_has_prefix (reel_test_header (sprite, "content-type"), "image/jpeg"));
+  jpeg_size ((const guint8 *)sprite->body, sprite->body_len, &sw, &sh);
+  g_assert_true (g_str_has_prefix (reel_test_header (vtt, "content-type"), "text/vtt"));
+  g_assert_true (g_str_has_prefix (vtt->body, "WEBVTT\n"));
+  lines = g_strsplit (vtt->body, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      char *arrow = strstr (lines[i], " --> ");
+      guint x, y, w, h;
+      gint64 start, end;
+      if (!arrow)
+        continue;
+      *arrow = '\0';
+      start = vtt_time (lines[i]);
+      end = vtt_time (arrow + 5);
+      /* Contiguous from 0, each cue a positive span. */
+      g_assert_cmpint (start, ==, last_end);
+      g_assert_cmpint (end, >, start);
+      if (interval < 0)
+        interval = end - start;
+      last_end = end;
+      g_assert_nonnull (lines[i + 1]);
+      g_assert_cmpint (sscanf (lines[i + 1], "storyboard.jpg#xywh=%u,%u,%u,%u", &x, &y, &w, &h), ==,
+                       4);
+      g_assert_cmpuint (w, >, 0);
+      g_assert_cmpuint (h, >, 0);
+      g_assert_cmpuint (x + w, <=, sw);
+      g_assert_cmpuint (y + h, <=, sh);
+      cues++;
+    }
+  g_assert_cmpuint (cues, >, 1);
+  /* The last cue ends at the duration (to the millisecond, give or take
+   * one interval for a container's rounding). */
+  g_assert_cmpfloat (fabs (last_end / 1000.0 - duration_s), <=, interval / 1000.0);
+  return cues;
+}
+
+static void
+test_storyboard (void)
+{
+  g_autoptr (ReelTestResponse) r = wait_member (S.v1, S.amy, "storyboard");
+  JsonObject *sb = json_object_get_object_member (obj (r), "storyboard");
+  double duration = json_object_get_double_member (obj (r), "duration");
+  const char *vtt = json_object_get_string_member (sb, "vtt");
+  const char *sprite = json_object_get_string_member (sb, "sprite");
+  guint cues;
+
+  g_assert_cmpfloat (fabs (duration - CLIP_SECONDS), <, 1);
+  cues = check_storyboard (path_of (vtt), path_of (sprite), duration);
+  /* One tile every 2 s (the minimum interval) over 25 s. */
+  g_assert_cmpuint (cues, ==, (CLIP_SECONDS + 1) / 2);
+  /* Anyone may see a public video's storyboard, with its CORS header. */
+  {
+    g_autoptr (ReelTestResponse) anon = get (path_of (vtt), NULL);
+    g_assert_cmpstr (reel_test_header (anon, "access-control-allow-origin"), ==, "*");
+  }
+}
+
+static void
+test_events (void)
+{
+  guint64 last;
+  g_autoptr (GPtrArray) lines = reel_test_event_log (S.nats->url, &last);
+  gboolean found = FALSE;
+  for (guint i = 0; i < lines->len && !found; i++)
+    found = strstr (lines->pdata[i], "\"type\":\"video.storyboard\"") != NULL;
+  g_assert_true (found);
+  reel_test_validate_events (lines);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/thumbnails/storyboard", test_storyboard);
+  g_test_add_func ("/thumbnails/events", test_events);
+  set_up ();
+  status = g_test_run ();
+  tear_down ();
+  g_free (S.dir);
+  g_free (S.media);
+  g_free (S.config);
+  g_free (S.clip);
+  g_free (S.amy);
+  g_free (S.bob);
+  g_free (S.v1);
+  return status;
+}
