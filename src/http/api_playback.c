@@ -5,6 +5,7 @@
  *   GET /videos/{id}/{playlist}           HLS media playlist (<rendition>.m3u8)
  *   GET /videos/{id}/manifest.mpd         DASH MPD
  *   GET /videos/{id}/poster.jpg           the poster (thumbnail)
+ *   GET /videos/{id}/posters/{file}       a custom poster, under its own name
  *   GET /videos/{id}/storyboard.vtt       the seek previews' track (media/storyboard.h)
  *   GET /videos/{id}/storyboard.jpg       and their sprite sheet
  *   GET /videos/{id}/{rendition}/{file}   init (init-N.mp4, init.mp4) and media (N.m4s) segments
@@ -29,6 +30,10 @@
 #include "store/blob_keys.h"
 
 #include <glib/gstdio.h>
+
+/* poster.jpg once a custom poster replaced the first: shared caches may
+ * keep it but must revalidate (its ETag changes with the poster). */
+#define POSTER_CACHE_CURRENT "public, no-cache"
 
 /* The video behind {id} when the requester may watch it (its media are
  * 404 to anyone else: app/video/visibility.h); else NULL with the error. */
@@ -193,23 +198,35 @@ get_segment (ReelRequest *req)
   serve_blob (req, video, key, type);
 }
 
-/* The poster exists from early in processing, before the video plays. */
+/* The poster exists from early in processing, before the video plays.
+ * Under posters/{file} (a custom poster, media/thumbnail.h) only the
+ * current one is served. */
 static void
 get_poster (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ReelVideo) video = watchable_video (req, &error);
   g_autofree char *key = NULL;
+  const char *file = reel_request_param (req, "file");
   reel_respond_allow_any_origin (req->msg);
   if (video && !video->poster)
     g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "this video has no poster yet");
+  else if (video && file && g_strcmp0 (file, video->poster) != 0)
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such poster");
   if (error)
     {
       reel_respond_error (req->msg, error);
       return;
     }
   key = reel_blob_key_video_file (video->id, video->poster);
-  serve_blob (req, video, key, "image/jpeg");
+  /* Under poster.jpg a custom poster replaces the first one: caches must
+   * ask again. Under its own name (posters/{file}) it never changes. */
+  if (!file && !g_str_equal (video->poster, REEL_POSTER_FILE))
+    reel_respond_blob (req->msg, req->http->blobs, key, "image/jpeg",
+                       reel_video_needs_signature (video) ? REEL_CACHE_RESTRICTED
+                                                          : POSTER_CACHE_CURRENT);
+  else
+    serve_blob (req, video, key, "image/jpeg");
 }
 
 /* The storyboard: like the poster, there once made, before or after the
@@ -263,6 +280,7 @@ reel_api_playback_register (ReelRouter *router)
   reel_router_add (router, "GET", "/videos/{id}/master.m3u8", get_master);
   reel_router_add (router, "GET", "/videos/{id}/manifest.mpd", get_mpd);
   reel_router_add (router, "GET", "/videos/{id}/poster.jpg", get_poster);
+  reel_router_add (router, "GET", "/videos/{id}/posters/{file}", get_poster);
   reel_router_add (router, "GET", "/videos/{id}/storyboard.vtt", get_storyboard_vtt);
   reel_router_add (router, "GET", "/videos/{id}/storyboard.jpg", get_storyboard_sprite);
   reel_router_add (router, "GET", "/videos/{id}/{playlist}", get_media_playlist);
@@ -272,6 +290,7 @@ reel_api_playback_register (ReelRouter *router)
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/master.m3u8", get_master);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/manifest.mpd", get_mpd);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/poster.jpg", get_poster);
+  reel_router_add (router, "GET", "/s/{token}/videos/{id}/posters/{file}", get_poster);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/storyboard.vtt", get_storyboard_vtt);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/storyboard.jpg", get_storyboard_sprite);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/{playlist}", get_media_playlist);

@@ -12,6 +12,7 @@
 #include "media/pipeline.h"
 #include "media/plan.h"
 #include "media/storyboard.h"
+#include "media/thumbnail.h"
 #include "store/blob_keys.h"
 
 #include <glib/gstdio.h>
@@ -465,9 +466,16 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   g_autofree char *dir = NULL, *file = NULL, *key = NULL, *jpeg = NULL;
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (JsonObject) ev = json_object_new ();
+  /* A frame the owner picked goes to a new file (media/thumbnail.h). */
+  const char *name = json_object_get_string_member_with_default (d, "file", REEL_POSTER_FILE);
   gsize len;
   gboolean ok = FALSE;
 
+  if (!reel_thumbnail_file_valid (name))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "poster job names no valid file");
+      return FALSE;
+    }
   if (!(dir = run_job_pipeline (w, job, "poster", "poster", "audio", error)))
     return FALSE;
   if (!still_wanted (job, error))
@@ -476,10 +484,10 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   if (!g_file_get_contents (file, &jpeg, &len, error))
     goto out;
   bytes = g_bytes_new_take (g_steal_pointer (&jpeg), len);
-  key = reel_blob_key_video_file (video, REEL_POSTER_FILE);
+  key = reel_blob_key_video_file (video, name);
   if (!reel_blobs_put (w->blobs, key, bytes, error))
     goto out;
-  json_object_set_string_member (ev, "file", REEL_POSTER_FILE);
+  json_object_set_string_member (ev, "file", name);
   json_object_set_int_member (ev, "width", json_object_get_int_member (d, "width"));
   json_object_set_int_member (ev, "height", json_object_get_int_member (d, "height"));
   ok = announce (w, video, "video.poster", ev, error);

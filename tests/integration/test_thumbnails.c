@@ -6,6 +6,16 @@
  *                           JPEG, the track's cues run from 0 to the
  *                           duration without gaps and each names a region
  *                           inside the sprite; the signed routes serve it
+ *   /thumbnails/frame       PATCH thumbnail_time makes a new poster from that
+ *                           frame: the record's thumbnail gets a new URL with
+ *                           new bytes, and poster.jpg, the channel's RSS
+ *                           feed and oEmbed all give the new one; a frame
+ *                           past the end is 400, another user's PATCH 403
+ *   /thumbnails/upload      PUT of a PNG made here replaces the poster with a
+ *                           JPEG (not the PNG sent) at the poster's size,
+ *                           everywhere; the old name is 404; a corrupt image
+ *                           or a foreign type is 400, another user 403,
+ *                           no login 401, an image over the limit 413
  *   /thumbnails/events      every event in the log matches its schema
  * The tests build on each other in this order (run the whole program). */
 #include "harness.h"
@@ -108,7 +118,8 @@ static void
 set_up (void)
 {
   g_autofree char *arg = NULL;
-  const char *text = "[media]\nladder = 240p:240:300\nx264_preset = ultrafast\n";
+  const char *text = "[media]\nladder = 240p:240:300\nx264_preset = ultrafast\n"
+                     "[uploads]\nthumbnail_max_bytes = 65536\n";
   S.nats = reel_test_nats_start ();
   S.dir = reel_test_tmpdir ();
   S.media = reel_test_tmpdir ();
@@ -213,15 +224,216 @@ test_storyboard (void)
   }
 }
 
+/* --- custom thumbnails --- */
+
+static ReelTestResponse *
+request (const char *method, const char *path, const char *token, const char *type,
+         const void *body, gsize len)
+{
+  return reel_test_http_full (S.d->port, method, path, token, NULL, type, body, len);
+}
+
+static char *
+thumbnail_of (const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", id);
+  g_autoptr (ReelTestResponse) r = get (path, S.amy);
+  return g_strdup (path_of (json_object_get_string_member (obj (r), "thumbnail")));
+}
+
+/* The record's thumbnail once it is no longer old. */
+static char *
+wait_new_thumbnail (const char *id, const char *old)
+{
+  for (guint i = 0; i < 1200; i++)
+    {
+      char *t = thumbnail_of (id);
+      if (g_strcmp0 (t, old) != 0)
+        return t;
+      g_free (t);
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  g_error ("the thumbnail of %s never changed from %s", id, old);
+}
+
+/* Asserts that everywhere a poster is named for id shows the one at
+ * thumbnail (a path), whose bytes are want: poster.jpg, the channel's RSS
+ * feed (media:thumbnail) and oEmbed. */
+static void
+assert_poster_everywhere (const char *id, const char *thumbnail, GBytes *want)
+{
+  g_autofree char *plain = g_strdup_printf ("/videos/%s/poster.jpg", id);
+  g_autoptr (ReelTestResponse) p = get (plain, NULL);
+  g_autoptr (ReelTestResponse) rss = get ("/feeds/channels/amy/rss", NULL);
+  g_autofree char *watch = g_strdup_printf ("http://127.0.0.1:%u/watch/%s", S.d->port, id);
+  g_autofree char *escaped = g_uri_escape_string (watch, NULL, FALSE);
+  g_autofree char *oembed_path = g_strdup_printf ("/api/v1/oembed?url=%s", escaped);
+  g_autoptr (ReelTestResponse) oembed = get (oembed_path, NULL);
+  g_autofree char *in_feed
+      = g_strdup_printf ("<media:thumbnail url=\"http://127.0.0.1:%u%s\"/>", S.d->port, thumbnail);
+  g_autoptr (GBytes) got = g_bytes_new (p->body, p->body_len);
+
+  g_assert_true (g_bytes_equal (got, want));
+  /* poster.jpg changed under the same URL: caches must ask again. */
+  g_assert_null (strstr (reel_test_header (p, "cache-control"), "immutable"));
+  if (!strstr (rss->body, in_feed))
+    g_printerr ("feed: %s\nwanted %s\n", rss->body, in_feed);
+  g_assert_nonnull (strstr (rss->body, in_feed));
+  g_assert_cmpstr (path_of (json_object_get_string_member (obj (oembed), "thumbnail_url")), ==,
+                   thumbnail);
+}
+
+static GBytes *
+fetch (const char *path)
+{
+  g_autoptr (ReelTestResponse) r = get (path, NULL);
+  g_assert_true (g_str_has_prefix (reel_test_header (r, "content-type"), "image/jpeg"));
+  return g_bytes_new (r->body, r->body_len);
+}
+
+static void
+test_frame (void)
+{
+  g_autofree char *first = NULL, *chosen = NULL;
+  g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", S.v1);
+  g_autoptr (GBytes) before = NULL, after = NULL;
+  const char *body = "{\"thumbnail_time\": 20.5}";
+
+  g_autoptr (ReelTestResponse) w = wait_member (S.v1, S.amy, "thumbnail");
+  first = thumbnail_of (S.v1);
+  g_assert_true (g_str_has_suffix (first, "/poster.jpg"));
+  before = fetch (first);
+  /* Not someone else's, not past the end, not a word. */
+  {
+    g_autoptr (ReelTestResponse) r = request ("PATCH", path, S.bob, NULL, body, strlen (body));
+    g_assert_cmpuint (r->status, ==, 403);
+  }
+  {
+    const char *late = "{\"thumbnail_time\": 99}";
+    g_autoptr (ReelTestResponse) r = request ("PATCH", path, S.amy, NULL, late, strlen (late));
+    g_assert_cmpuint (r->status, ==, 400);
+  }
+  {
+    const char *word = "{\"thumbnail_time\": \"soon\"}";
+    g_autoptr (ReelTestResponse) r = request ("PATCH", path, S.amy, NULL, word, strlen (word));
+    g_assert_cmpuint (r->status, ==, 400);
+  }
+  {
+    g_autoptr (ReelTestResponse) r = request ("PATCH", path, S.amy, NULL, body, strlen (body));
+    if (r->status != 204)
+      g_printerr ("PATCH: %u %s\n", r->status, r->body);
+    g_assert_cmpuint (r->status, ==, 204);
+  }
+  chosen = wait_new_thumbnail (S.v1, first);
+  g_assert_nonnull (strstr (chosen, "/posters/poster-"));
+  after = fetch (chosen);
+  /* Another frame (the ball has moved): other bytes. */
+  g_assert_false (g_bytes_equal (before, after));
+  {
+    g_autoptr (ReelTestResponse) r = get (chosen, NULL);
+    g_assert_nonnull (strstr (reel_test_header (r, "cache-control"), "immutable"));
+  }
+  assert_poster_everywhere (S.v1, chosen, after);
+  /* The video itself still plays, and is still the owner's record. */
+  {
+    g_autoptr (ReelTestResponse) r = get (path, S.amy);
+    g_assert_cmpstr (json_object_get_string_member (obj (r), "state"), ==, "ready");
+  }
+}
+
+static void
+test_upload (void)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s/thumbnail", S.v1);
+  g_autofree char *old = thumbnail_of (S.v1), *now = NULL, *png_path = NULL, *png = NULL;
+  g_autofree char *oembed_path = NULL, *watch = NULL, *escaped = NULL;
+  g_autoptr (GBytes) served = NULL;
+  gsize png_len;
+  guint w = 0, h = 0;
+
+  /* An image made here: 640x480 colour bars, PNG. */
+  png_path = reel_test_make_media (
+      S.media, "thumb.png",
+      "videotestsrc pattern=smpte num-buffers=1 ! video/x-raw,width=640,height=480 "
+      "! pngenc ! filesink location=%s");
+  g_assert_true (g_file_get_contents (png_path, &png, &png_len, NULL));
+  {
+    g_autoptr (ReelTestResponse) r = request ("PUT", path, S.bob, "image/png", png, png_len);
+    g_assert_cmpuint (r->status, ==, 403);
+  }
+  {
+    g_autoptr (ReelTestResponse) r = request ("PUT", path, NULL, "image/png", png, png_len);
+    g_assert_cmpuint (r->status, ==, 401);
+  }
+  /* Not an image of the type it claims: refused, with the reason. */
+  {
+    g_autofree char *junk = g_strnfill (4096, 'x');
+    g_autoptr (ReelTestResponse) r = request ("PUT", path, S.amy, "image/png", junk, 4096);
+    g_assert_cmpuint (r->status, ==, 400);
+    g_assert_cmpstr (reel_test_error_code (r), ==, "invalid_request");
+    g_assert_nonnull (strstr (r->body, "could not be decoded"));
+  }
+  {
+    g_autoptr (ReelTestResponse) r = request ("PUT", path, S.amy, "image/jpeg", png, png_len);
+    g_assert_cmpuint (r->status, ==, 400);
+  }
+  {
+    g_autoptr (ReelTestResponse) r = request ("PUT", path, S.amy, "text/plain", png, png_len);
+    g_assert_cmpuint (r->status, ==, 400);
+  }
+  /* Over uploads.thumbnail_max_bytes (set to 64 KiB here). */
+  {
+    gsize big = 65 * 1024;
+    g_autofree char *huge = g_malloc0 (big);
+    g_autoptr (ReelTestResponse) r = request ("PUT", path, S.amy, "image/png", huge, big);
+    g_assert_cmpuint (r->status, ==, 413);
+  }
+  g_assert_cmpstr (thumbnail_of (S.v1), ==, old);
+  {
+    g_autoptr (ReelTestResponse) r = request ("PUT", path, S.amy, "image/png", png, png_len);
+    if (r->status != 204)
+      g_printerr ("PUT: %u %s\n", r->status, r->body);
+    g_assert_cmpuint (r->status, ==, 204);
+  }
+  /* Recorded by the time of the answer. */
+  now = thumbnail_of (S.v1);
+  g_assert_cmpstr (now, !=, old);
+  served = fetch (now);
+  /* A JPEG made by reel, not the PNG sent, at the poster's size (which
+   * oEmbed reports). */
+  jpeg_size (g_bytes_get_data (served, NULL), g_bytes_get_size (served), &w, &h);
+  g_assert_cmpuint (g_bytes_get_size (served), !=, png_len);
+  watch = g_strdup_printf ("http://127.0.0.1:%u/watch/%s", S.d->port, S.v1);
+  escaped = g_uri_escape_string (watch, NULL, FALSE);
+  oembed_path = g_strdup_printf ("/api/v1/oembed?url=%s", escaped);
+  {
+    g_autoptr (ReelTestResponse) o = get (oembed_path, NULL);
+    g_assert_cmpint (json_object_get_int_member (obj (o), "thumbnail_width"), ==, w);
+    g_assert_cmpint (json_object_get_int_member (obj (o), "thumbnail_height"), ==, h);
+  }
+  assert_poster_everywhere (S.v1, now, served);
+  /* The previous custom poster is no longer served under its name. */
+  {
+    g_autoptr (ReelTestResponse) r = reel_test_http (S.d->port, "GET", old, NULL, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 404);
+  }
+}
+
 static void
 test_events (void)
 {
   guint64 last;
   g_autoptr (GPtrArray) lines = reel_test_event_log (S.nats->url, &last);
   gboolean found = FALSE;
-  for (guint i = 0; i < lines->len && !found; i++)
-    found = strstr (lines->pdata[i], "\"type\":\"video.storyboard\"") != NULL;
+  guint posters = 0;
+  for (guint i = 0; i < lines->len; i++)
+    {
+      found = found || strstr (lines->pdata[i], "\"type\":\"video.storyboard\"") != NULL;
+      posters += strstr (lines->pdata[i], "\"type\":\"video.poster\"") != NULL;
+    }
   g_assert_true (found);
+  /* The first, the picked frame, the uploaded image. */
+  g_assert_cmpuint (posters, ==, 3);
   reel_test_validate_events (lines);
 }
 
@@ -231,6 +443,8 @@ main (int argc, char **argv)
   int status;
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/thumbnails/storyboard", test_storyboard);
+  g_test_add_func ("/thumbnails/frame", test_frame);
+  g_test_add_func ("/thumbnails/upload", test_upload);
   g_test_add_func ("/thumbnails/events", test_events);
   set_up ();
   status = g_test_run ();

@@ -11,6 +11,7 @@
 #include "core/idem.h"
 #include "core/json.h"
 #include "core/text.h"
+#include "store/blob_keys.h"
 
 gboolean
 reel_videos_id_valid (const char *id)
@@ -280,8 +281,8 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
     json_object_set_array_member (out, "checks", reel_video_checks_to_json (v));
   if (v->poster)
     {
-      g_autofree char *poster
-          = g_strconcat (media_base ? media_base : plain_base, "/poster.jpg", NULL);
+      g_autofree char *path = reel_video_poster_path (v);
+      g_autofree char *poster = g_strconcat (media_base ? media_base : plain_base, "/", path, NULL);
       json_object_set_string_member (out, "thumbnail", poster);
     }
   if (v->storyboard && v->storyboard_sprite)
@@ -407,6 +408,11 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   if (g_str_equal (ev->type, "video.poster"))
     {
       const char *file = event_string (ev, "file");
+      /* The first poster's job may end after the owner chose another
+       * (media/thumbnail.h): the owner's choice stays. */
+      if (g_strcmp0 (file, REEL_POSTER_FILE) == 0 && v->poster
+          && !g_str_equal (v->poster, REEL_POSTER_FILE))
+        return TRUE;
       replace_str (&v->poster, file ? file : "");
       return reel_videos_store (txn, v, error);
     }
@@ -544,4 +550,21 @@ reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **
   if (v && v->original)
     g_hash_table_add (keys, g_strdup (v->original));
   return reel_chunks_blob_keys (txn, id, keys, error);
+}
+
+char *
+reel_video_poster_path (const ReelVideo *v)
+{
+  /* The first poster keeps its old URL; a custom one is served under its
+   * own name, so the URL changes with it (posters are cached as
+   * immutable). */
+  if (!v->poster || g_str_equal (v->poster, REEL_POSTER_FILE))
+    return g_strdup (REEL_POSTER_FILE);
+  return g_strconcat ("posters/", v->poster, NULL);
+}
+
+ReelVideo *
+reel_videos_get_owned (ReelStore *store, const char *user, const char *id, GError **error)
+{
+  return owned (store, user, id, error);
 }
