@@ -199,8 +199,8 @@ get_segment (ReelRequest *req)
 }
 
 /* The poster exists from early in processing, before the video plays.
- * Under posters/{file} (a custom poster, media/thumbnail.h) only the
- * current one is served. */
+ * Under posters/{file} (a custom poster or a small one, media/thumbnail.h)
+ * only the current ones are served. */
 static void
 get_poster (ReelRequest *req)
 {
@@ -211,14 +211,15 @@ get_poster (ReelRequest *req)
   reel_respond_allow_any_origin (req->msg);
   if (video && !video->poster)
     g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "this video has no poster yet");
-  else if (video && file && g_strcmp0 (file, video->poster) != 0)
+  else if (video && file && g_strcmp0 (file, video->poster) != 0
+           && g_strcmp0 (file, video->poster_small) != 0)
     g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such poster");
   if (error)
     {
       reel_respond_error (req->msg, error);
       return;
     }
-  key = reel_blob_key_video_file (video->id, video->poster);
+  key = reel_blob_key_video_file (video->id, file ? file : video->poster);
   /* Under poster.jpg a custom poster replaces the first one: caches must
    * ask again. Under its own name (posters/{file}) it never changes. */
   if (!file && !g_str_equal (video->poster, REEL_POSTER_FILE))

@@ -19,6 +19,9 @@
  * without progress is stuck, as for a poster. */
 #define IMAGE_MEDIA_NS GST_SECOND
 #define IMAGE_STALL_TIMEOUT_S 30
+/* The small poster, for lists of videos: 320 wide fills a card on a
+ * phone's screen at twice its CSS pixels and weighs a tenth of a 720p one. */
+#define SMALL_WIDTH 320
 
 char *
 reel_thumbnail_new_file (void)
@@ -37,7 +40,7 @@ reel_thumbnail_file_custom (const char *file)
   guint digits = 0;
   for (; p && g_ascii_isxdigit (*p); p++)
     digits++;
-  return digits == 2 * FILE_TOKEN_BYTES && g_str_equal (p, ".jpg");
+  return digits == 2 * FILE_TOKEN_BYTES && p && g_str_equal (p, ".jpg");
 }
 
 gboolean
@@ -92,14 +95,15 @@ decoder_for (const char *type)
   return NULL;
 }
 
-/* Decodes the image in dir/upload into dir/poster.jpg in reel-media. */
+/* Decodes the image at source (size bytes) with decoder and encodes it as
+ * a width x height JPEG at out, in reel-media. */
 static GBytes *
-encode (const ReelConfig *cfg, const char *dir, const char *decoder, gsize size,
-        const ReelRung *rung, GError **error)
+encode (const ReelConfig *cfg, const char *source, const char *out, const char *decoder, gsize size,
+        guint width, guint height, const ReelJob *job, GError **error)
 {
   g_autoptr (GHashTable) v = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autofree char *tpl = reel_pipeline_load ("thumbnail", error);
-  g_autofree char *line = NULL, *out = g_build_filename (dir, "poster.jpg", NULL);
+  g_autofree char *line = NULL;
   g_autofree char *data = NULL;
   g_autoptr (JsonObject) request = json_object_new ();
   g_autoptr (JsonObject) result = NULL;
@@ -110,11 +114,11 @@ encode (const ReelConfig *cfg, const char *dir, const char *decoder, gsize size,
 
   if (!tpl)
     return NULL;
-  g_hash_table_insert (v, "source", g_build_filename (dir, "upload", NULL));
+  g_hash_table_insert (v, "source", g_strdup (source));
   g_hash_table_insert (v, "size", g_strdup_printf ("%" G_GSIZE_FORMAT, MAX (size, 1)));
   g_hash_table_insert (v, "decoder", g_strdup (decoder));
-  g_hash_table_insert (v, "width", g_strdup_printf ("%u", rung->width));
-  g_hash_table_insert (v, "height", g_strdup_printf ("%u", rung->height));
+  g_hash_table_insert (v, "width", g_strdup_printf ("%u", width));
+  g_hash_table_insert (v, "height", g_strdup_printf ("%u", height));
   g_hash_table_insert (v, "out", g_strdup (out));
   if (!(line = reel_pipeline_fill (tpl, v, raw, error)))
     return NULL;
@@ -123,7 +127,7 @@ encode (const ReelConfig *cfg, const char *dir, const char *decoder, gsize size,
   json_object_set_string_member (request, "line", line);
   json_object_set_string_member (request, "kind", "thumbnail");
   json_object_set_int_member (request, "stall_timeout_s", IMAGE_STALL_TIMEOUT_S);
-  result = reel_media_child_run (request, &limits, "decoding the thumbnail", NULL, &local);
+  result = reel_media_child_run (request, &limits, "decoding the thumbnail", job, &local);
   /* A decoder that fails, or ends without a picture, means the file is
    * not the image it claims to be. */
   if (!result && !g_error_matches (local, REEL_ERROR, REEL_ERROR_UNSUPPORTED))
@@ -141,6 +145,28 @@ encode (const ReelConfig *cfg, const char *dir, const char *decoder, gsize size,
   return g_bytes_new_take (g_steal_pointer (&data), len);
 }
 
+GBytes *
+reel_thumbnail_small (const ReelConfig *cfg, const char *poster, const char *out, guint width,
+                      guint height, const ReelJob *job, GError **error)
+{
+  GStatBuf st;
+  guint small_height = (guint)((guint64)SMALL_WIDTH * height / MAX (width, 1)) & ~1u;
+  if (g_stat (poster, &st) != 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "no poster at %s", poster);
+      return NULL;
+    }
+  return encode (cfg, poster, out, "jpegdec", (gsize)st.st_size, SMALL_WIDTH, MAX (small_height, 2),
+                 job, error);
+}
+
+char *
+reel_thumbnail_small_file (const char *file)
+{
+  g_autofree char *stem = g_strndup (file, strlen (file) - strlen (".jpg"));
+  return g_strconcat (stem, "-small.jpg", NULL);
+}
+
 gboolean
 reel_thumbnail_from_image (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs,
                            const ReelVideo *video, const char *type, GBytes *image, guint64 *seq,
@@ -151,7 +177,8 @@ reel_thumbnail_from_image (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs
   g_autofree char *name = g_strdup_printf ("%s-thumbnail-XXXXXX", video->id);
   g_autofree char *dir = g_build_filename (work, name, NULL);
   g_autofree char *upload = NULL, *file = NULL, *key = NULL, *subject = NULL;
-  g_autoptr (GBytes) jpeg = NULL;
+  g_autofree char *out = NULL, *out_small = NULL, *small_file = NULL, *small_key = NULL;
+  g_autoptr (GBytes) jpeg = NULL, small = NULL;
   g_autoptr (JsonObject) ev = json_object_new ();
   const ReelRung *rung;
   gboolean ok;
@@ -176,23 +203,29 @@ reel_thumbnail_from_image (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs
       return FALSE;
     }
   upload = g_build_filename (dir, "upload", NULL);
+  out = g_build_filename (dir, "poster.jpg", NULL);
+  out_small = g_build_filename (dir, "small.jpg", NULL);
   ok = g_file_set_contents (upload, g_bytes_get_data (image, NULL), g_bytes_get_size (image), error)
-       && (jpeg = encode (cfg, dir, decoder, g_bytes_get_size (image), rung, error));
+       && (jpeg = encode (cfg, upload, out, decoder, g_bytes_get_size (image), rung->width,
+                          rung->height, NULL, error))
+       && (small
+           = reel_thumbnail_small (cfg, out, out_small, rung->width, rung->height, NULL, error));
   /* The upload itself is kept nowhere. */
-  {
-    g_autofree char *out = g_build_filename (dir, "poster.jpg", NULL);
-    g_unlink (upload);
-    g_unlink (out);
-    g_rmdir (dir);
-  }
+  g_unlink (upload);
+  g_unlink (out);
+  g_unlink (out_small);
+  g_rmdir (dir);
   if (!ok)
     return FALSE;
   file = reel_thumbnail_new_file ();
+  small_file = reel_thumbnail_small_file (file);
   key = reel_blob_key_video_file (video->id, file);
-  if (!reel_blobs_put (blobs, key, jpeg, error))
+  small_key = reel_blob_key_video_file (video->id, small_file);
+  if (!reel_blobs_put (blobs, small_key, small, error) || !reel_blobs_put (blobs, key, jpeg, error))
     return FALSE;
   json_object_set_string_member (ev, "video_id", video->id);
   json_object_set_string_member (ev, "file", file);
+  json_object_set_string_member (ev, "small", small_file);
   json_object_set_int_member (ev, "width", rung->width);
   json_object_set_int_member (ev, "height", rung->height);
   subject = reel_event_subject ("video", video->id);

@@ -3,6 +3,8 @@
  * like the first poster (media/worker.c), or an uploaded image (JPEG, PNG
  * or WebP) decoded and encoded again in reel-media
  * (pipelines/thumbnail.pipeline): never stored or served as uploaded.
+ * Every poster comes in two sizes: the poster rung's (watch page, feeds,
+ * oEmbed) and 320 wide (lists), the small one encoded from the first.
  * Each custom poster gets a new file name (poster-<hex>.jpg), so every URL
  * naming it changes with it (posters are cached as immutable) and the
  * record's poster stays the one source of truth for the API, feeds and
@@ -11,6 +13,7 @@
 
 #include "app/video/record.h"
 #include "bus/bus.h"
+#include "bus/jobs.h"
 #include "core/config.h"
 #include "store/blobs.h"
 
@@ -22,6 +25,16 @@ char *reel_thumbnail_new_file (void);
 gboolean reel_thumbnail_file_valid (const char *file);
 /* Whether file is a custom poster's name (not the first poster's). */
 gboolean reel_thumbnail_file_custom (const char *file);
+
+/* The small poster's name beside the poster file (poster-small.jpg,
+ * poster-<hex>-small.jpg). */
+char *reel_thumbnail_small_file (const char *file);
+
+/* Encodes the poster JPEG at path poster (width x height) again as the
+ * small poster (320 wide, same aspect) at out, in reel-media for job (may
+ * be NULL); returns its bytes. */
+GBytes *reel_thumbnail_small (const ReelConfig *cfg, const char *poster, const char *out,
+                              guint width, guint height, const ReelJob *job, GError **error);
 
 /* Queues a poster job for video (its owner asked) taking the frame at
  * at_ns into a new file. REEL_ERROR_INVALID when the video has no plan

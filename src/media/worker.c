@@ -464,7 +464,8 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   JsonObject *d = reel_job_data (job);
   const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
   g_autofree char *dir = NULL, *file = NULL, *key = NULL, *jpeg = NULL;
-  g_autoptr (GBytes) bytes = NULL;
+  g_autofree char *small_file = NULL, *small_path = NULL, *small_key = NULL;
+  g_autoptr (GBytes) bytes = NULL, small = NULL;
   g_autoptr (JsonObject) ev = json_object_new ();
   /* A frame the owner picked goes to a new file (media/thumbnail.h). */
   const char *name = json_object_get_string_member_with_default (d, "file", REEL_POSTER_FILE);
@@ -484,10 +485,19 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   if (!g_file_get_contents (file, &jpeg, &len, error))
     goto out;
   bytes = g_bytes_new_take (g_steal_pointer (&jpeg), len);
+  small_file = reel_thumbnail_small_file (name);
+  small_path = g_build_filename (dir, "small.jpg", NULL);
+  if (!(small = reel_thumbnail_small (w->cfg, file, small_path,
+                                      (guint)json_object_get_int_member (d, "width"),
+                                      (guint)json_object_get_int_member (d, "height"), job, error)))
+    goto out;
   key = reel_blob_key_video_file (video, name);
-  if (!reel_blobs_put (w->blobs, key, bytes, error))
+  small_key = reel_blob_key_video_file (video, small_file);
+  if (!reel_blobs_put (w->blobs, small_key, small, error)
+      || !reel_blobs_put (w->blobs, key, bytes, error))
     goto out;
   json_object_set_string_member (ev, "file", name);
+  json_object_set_string_member (ev, "small", small_file);
   json_object_set_int_member (ev, "width", json_object_get_int_member (d, "width"));
   json_object_set_int_member (ev, "height", json_object_get_int_member (d, "height"));
   ok = announce (w, video, "video.poster", ev, error);

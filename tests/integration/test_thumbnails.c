@@ -256,6 +256,43 @@ wait_new_thumbnail (const char *id, const char *old)
   g_error ("the thumbnail of %s never changed from %s", id, old);
 }
 
+/* Asserts that the list at list_path shows id with thumbnail and a small
+ * poster of the same name, 320 wide, served. */
+static void
+assert_small_follows (const char *id, const char *thumbnail, const char *list_path)
+{
+  g_autofree char *stem = g_strndup (thumbnail, strlen (thumbnail) - strlen (".jpg"));
+  /* Lists follow the log by a moment (their projection). */
+  for (guint tries = 0; tries < 100; tries++, g_usleep (G_USEC_PER_SEC / 10))
+    {
+      g_autoptr (ReelTestResponse) list = get (list_path, NULL);
+      JsonArray *items = json_object_get_array_member (obj (list), "items");
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        {
+          JsonObject *item = json_array_get_object_element (items, i);
+          const char *small;
+          guint w = 0, h = 0;
+          if (g_strcmp0 (json_object_get_string_member (item, "id"), id) != 0
+              || !json_object_has_member (item, "thumbnail_small")
+              || g_strcmp0 (path_of (json_object_get_string_member (item, "thumbnail")), thumbnail)
+                     != 0)
+            continue;
+          small = path_of (json_object_get_string_member (item, "thumbnail_small"));
+          /* Named after the poster it was made from. */
+          g_assert_true (g_str_has_suffix (small, "-small.jpg"));
+          g_assert_nonnull (strstr (small, strrchr (stem, '/') + 1));
+          {
+            g_autoptr (ReelTestResponse) r = get (small, NULL);
+            jpeg_size ((const guint8 *)r->body, r->body_len, &w, &h);
+            g_assert_cmpuint (w, ==, 320);
+            g_assert_cmpuint (h, ==, 180);
+          }
+          return;
+        }
+    }
+  g_error ("%s never listed %s with the poster %s and a small one", list_path, id, thumbnail);
+}
+
 /* Asserts that everywhere a poster is named for id shows the one at
  * thumbnail (a path), whose bytes are want: poster.jpg, the channel's RSS
  * feed (media:thumbnail) and oEmbed. */
@@ -281,6 +318,8 @@ assert_poster_everywhere (const char *id, const char *thumbnail, GBytes *want)
   g_assert_nonnull (strstr (rss->body, in_feed));
   g_assert_cmpstr (path_of (json_object_get_string_member (obj (oembed), "thumbnail_url")), ==,
                    thumbnail);
+  assert_small_follows (id, thumbnail, "/api/v1/videos");
+  assert_small_follows (id, thumbnail, "/api/v1/users/amy/videos");
 }
 
 static GBytes *
@@ -303,6 +342,8 @@ test_frame (void)
   first = thumbnail_of (S.v1);
   g_assert_true (g_str_has_suffix (first, "/poster.jpg"));
   before = fetch (first);
+  /* The first poster comes in the small size too. */
+  assert_small_follows (S.v1, first, "/api/v1/videos");
   /* Not someone else's, not past the end, not a word. */
   {
     g_autoptr (ReelTestResponse) r = request ("PATCH", path, S.bob, NULL, body, strlen (body));

@@ -20,7 +20,7 @@
  *    "cdn"? (true once pushed), "privacy"? (absent = public),
  *    "downloadable"? (true once its owner allows downloads; absent = false),
  *    "moderation"? ("held" | "blocked"; absent = none), "moderation_reason"?,
- *    "storyboard"?, "storyboard_sprite"? (video.storyboard applied),
+ *    "storyboard"?, "storyboard_sprite"? (video.storyboard applied), "poster_small"?,
  *    "checks"? ([{"name","state","detail"?}], once the checks were requested)}
  * A record read from the table remembers that JSON; writing it back updates
  * those members in place, so members keep the place they were first
@@ -162,6 +162,7 @@ typedef struct
   GPtrArray *checks;         /* of ReelCheck, in the order requested; NULL: none were */
   char *storyboard;          /* its seek previews' WebVTT file name once made */
   char *storyboard_sprite;   /* and their sprite sheet's (media/storyboard.h) */
+  char *poster_small;        /* the poster 320 wide, for lists (media/thumbnail.h) */
 
   guint64 views; /* never stored: the views projection's count (app/analytics/views.h) */
   guint64 likes; /* never stored: the ratings projection's counts (app/ratings.h) */

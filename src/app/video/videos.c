@@ -285,6 +285,12 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
       g_autofree char *poster = g_strconcat (media_base ? media_base : plain_base, "/", path, NULL);
       json_object_set_string_member (out, "thumbnail", poster);
     }
+  if (v->poster && v->poster_small)
+    {
+      g_autofree char *small
+          = g_strconcat (media_base ? media_base : plain_base, "/posters/", v->poster_small, NULL);
+      json_object_set_string_member (out, "thumbnail_small", small);
+    }
   if (v->storyboard && v->storyboard_sprite)
     {
       JsonObject *sb = json_object_new ();
@@ -414,6 +420,11 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
           && !g_str_equal (v->poster, REEL_POSTER_FILE))
         return TRUE;
       replace_str (&v->poster, file ? file : "");
+      /* A poster without a small one (made before there were two sizes)
+       * leaves none: lists fall back to the poster. */
+      g_clear_pointer (&v->poster_small, g_free);
+      if (event_string (ev, "small"))
+        replace_str (&v->poster_small, event_string (ev, "small"));
       return reel_videos_store (txn, v, error);
     }
   if (g_str_equal (ev->type, "video.storyboard"))
