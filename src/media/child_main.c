@@ -7,7 +7,8 @@
  *
  * It reads one request, a JSON object on one line, on stdin:
  *   {"op": "probe", "path": FILE, "timeout_s": N}
- *   {"op": "pipeline", "line": GST-LAUNCH LINE, "kind": "chunk"|"audio"|"poster",
+ *   {"op": "pipeline", "line": GST-LAUNCH LINE, "kind": "chunk"|"audio"|"poster"|
+ *    "storyboard"|"thumbnail",
  *    "chunk": N, "skip": "audio"|"video", "stall_timeout_s": N}
  *   {"op": "live", "line": GST-LAUNCH LINE}  one live session (below)
  *   {"op": "fingerprint", "path": FILE, "max_seconds": N}  the copyright
