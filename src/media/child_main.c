@@ -112,6 +112,10 @@ finish (JsonObject *result, const GError *error)
   _exit (0);
 }
 
+/* The niceness of a storyboard child (run_pipeline): below every other
+ * job's, above nothing the system needs. */
+#define STORYBOARD_NICENESS 10
+
 /* Whether test fault name is set for this request. */
 static gboolean
 fault_here (const char *name, const char *kind, gint64 chunk)
@@ -229,6 +233,10 @@ run_pipeline (JsonObject *req)
       g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "pipeline request lacks a line");
       finish (NULL, error);
     }
+  /* Seek previews are an extra that decodes the whole video: they yield
+   * the CPU to the transcode that makes videos playable. */
+  if (g_str_equal (kind, "storyboard"))
+    setpriority (PRIO_PROCESS, 0, STORYBOARD_NICENESS);
   p = gst_parse_launch_full (line, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
   if (!p)
     {
