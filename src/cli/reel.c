@@ -406,7 +406,8 @@ cmd_pipeline (int argc, char **argv)
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (
-      "NAME - print the gst-launch-1.0 line a worker runs for a job (NAME: chunk, audio, poster)");
+      "NAME - print the gst-launch-1.0 line a worker runs for a job (NAME: chunk, audio, poster, "
+      "storyboard)");
   g_autoptr (GError) error = NULL;
   g_autoptr (ReelConfig) cfg = reel_config_new ();
   g_autoptr (ReelStore) store = NULL;
@@ -420,7 +421,7 @@ cmd_pipeline (int argc, char **argv)
     return fail ("pipeline", error);
   if (argc != 2 || !video || chunk < 0)
     {
-      g_printerr ("usage: reel pipeline chunk|audio|poster --video ID [--chunk N] "
+      g_printerr ("usage: reel pipeline chunk|audio|poster|storyboard --video ID [--chunk N] "
                   "[--data-dir DIR] [--config FILE] [--out DIR]\n");
       return 2;
     }

@@ -29,6 +29,8 @@
 /* A one-shot multipart upload cannot resume: keep it for small files and
  * curl, and send larger ones through tus. */
 #define DEFAULT_MULTIPART_MAX ((guint64)256 << 20)
+/* 5 MiB: a 4K PNG screenshot fits; a poster is shown at most 1280 wide. */
+#define DEFAULT_THUMBNAIL_MAX ((guint64)5 << 20)
 /* A tus PATCH that received nothing for a minute is on a dead connection
  * (a live one moves bytes every second); its client's retry takes over. */
 #define DEFAULT_UPLOAD_LOCK_TIMEOUT_S 60
@@ -195,6 +197,7 @@ reel_config_new (void)
   cfg->write_wait_ms = DEFAULT_WRITE_WAIT_MS;
   cfg->upload_max = DEFAULT_UPLOAD_MAX;
   cfg->multipart_max = DEFAULT_MULTIPART_MAX;
+  cfg->thumbnail_max = DEFAULT_THUMBNAIL_MAX;
   cfg->upload_lock_timeout_s = DEFAULT_UPLOAD_LOCK_TIMEOUT_S;
   cfg->upload_max_per_user = DEFAULT_UPLOAD_MAX_PER_USER;
   /* 2 s segments: quick start and quality switches; 3 per chunk keeps
@@ -773,6 +776,8 @@ static const Setting settings[] = {
   { "projector.write_wait_ms", set_uint, AT (write_wait_ms), 0, 600000 },
   { "uploads.max_bytes", set_u64, AT (upload_max), 1024, G_MAXINT64 },
   { "uploads.multipart_max_bytes", set_u64, AT (multipart_max), 1024, G_MAXINT32 },
+  /* The image is held in memory whole while it is decoded. */
+  { "uploads.thumbnail_max_bytes", set_u64, AT (thumbnail_max), 1024, 64 * 1024 * 1024 },
   { "uploads.lock_timeout_seconds", set_uint, AT (upload_lock_timeout_s), 1, 86400 },
   { "uploads.max_concurrent_per_user", set_uint, AT (upload_max_per_user), 1, 1000 },
   { "uploads.quota_bytes", set_u64, AT (quota_bytes), 0, G_MAXINT64 },

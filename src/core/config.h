@@ -74,6 +74,7 @@ typedef struct
   guint write_wait_ms;        /* projector.write_wait_ms: read-your-writes bound */
   guint64 upload_max;         /* uploads.max_bytes: largest video accepted */
   guint64 multipart_max;      /* uploads.multipart_max_bytes: one-shot POST limit */
+  guint64 thumbnail_max;      /* uploads.thumbnail_max_bytes: a custom thumbnail's limit */
   guint segment_s;            /* media.segment_seconds */
   guint chunk_segments;       /* media.chunk_segments: segments per transcode chunk */
   guint first_chunk_segments; /* media.first_chunk_segments: segments in chunk 0 */

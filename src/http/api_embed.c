@@ -138,7 +138,8 @@ oembed_answer (ReelRequest *req, const ReelVideo *video, guint max_w, guint max_
   if (video->poster && *video->poster && video->plan && video->plan->rungs->len)
     {
       const ReelRung *size = reel_ingest_poster_rung (video->plan->rungs);
-      g_autofree char *thumb = g_strdup_printf ("%s/videos/%s/poster.jpg", site, video->id);
+      g_autofree char *path = reel_video_poster_path (video);
+      g_autofree char *thumb = g_strdup_printf ("%s/videos/%s/%s", site, video->id, path);
       json_object_set_string_member (out, "thumbnail_url", thumb);
       json_object_set_int_member (out, "thumbnail_width", size->width);
       json_object_set_int_member (out, "thumbnail_height", size->height);

@@ -5,6 +5,9 @@
  *   GET /videos/{id}/{playlist}           HLS media playlist (<rendition>.m3u8)
  *   GET /videos/{id}/manifest.mpd         DASH MPD
  *   GET /videos/{id}/poster.jpg           the poster (thumbnail)
+ *   GET /videos/{id}/posters/{file}       a custom poster, under its own name
+ *   GET /videos/{id}/storyboard.vtt       the seek previews' track (media/storyboard.h)
+ *   GET /videos/{id}/storyboard.jpg       and their sprite sheet
  *   GET /videos/{id}/captions/{file}      a captions track: <lang>.m3u8 (HLS) and <lang>.vtt
  *   GET /videos/{id}/{rendition}/{file}   init (init-N.mp4, init.mp4) and media (N.m4s) segments
  * and each of them under /s/{token}/videos/{id}/..., the signed URLs of
@@ -30,6 +33,10 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+
+/* poster.jpg once a custom poster replaced the first: shared caches may
+ * keep it but must revalidate (its ETag changes with the poster). */
+#define POSTER_CACHE_CURRENT "public, no-cache"
 
 /* The video behind {id} when the requester may watch it (its media are
  * 404 to anyone else: app/video/visibility.h); else NULL with the error. */
@@ -263,23 +270,68 @@ get_captions_file (ReelRequest *req)
   }
 }
 
-/* The poster exists from early in processing, before the video plays. */
+/* The poster exists from early in processing, before the video plays.
+ * Under posters/{file} (a custom poster or a small one, media/thumbnail.h)
+ * only the current ones are served. */
 static void
 get_poster (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ReelVideo) video = watchable_video (req, &error);
   g_autofree char *key = NULL;
+  const char *file = reel_request_param (req, "file");
   reel_respond_allow_any_origin (req->msg);
   if (video && !video->poster)
     g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "this video has no poster yet");
+  else if (video && file && g_strcmp0 (file, video->poster) != 0
+           && g_strcmp0 (file, video->poster_small) != 0)
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such poster");
   if (error)
     {
       reel_respond_error (req->msg, error);
       return;
     }
-  key = reel_blob_key_video_file (video->id, video->poster);
-  serve_blob (req, video, key, "image/jpeg");
+  key = reel_blob_key_video_file (video->id, file ? file : video->poster);
+  /* Under poster.jpg a custom poster replaces the first one: caches must
+   * ask again. Under its own name (posters/{file}) it never changes. */
+  if (!file && !g_str_equal (video->poster, REEL_POSTER_FILE))
+    reel_respond_blob (req->msg, req->http->blobs, key, "image/jpeg",
+                       reel_video_needs_signature (video) ? REEL_CACHE_RESTRICTED
+                                                          : POSTER_CACHE_CURRENT);
+  else
+    serve_blob (req, video, key, "image/jpeg");
+}
+
+/* The storyboard: like the poster, there once made, before or after the
+ * video plays. */
+static void
+serve_storyboard (ReelRequest *req, gboolean sprite)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelVideo) video = watchable_video (req, &error);
+  g_autofree char *key = NULL;
+  reel_respond_allow_any_origin (req->msg);
+  if (video && !(video->storyboard && video->storyboard_sprite))
+    g_set_error (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "this video has no storyboard yet");
+  if (error)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  key = reel_blob_key_video_file (video->id, sprite ? video->storyboard_sprite : video->storyboard);
+  serve_blob (req, video, key, sprite ? "image/jpeg" : "text/vtt; charset=utf-8");
+}
+
+static void
+get_storyboard_vtt (ReelRequest *req)
+{
+  serve_storyboard (req, FALSE);
+}
+
+static void
+get_storyboard_sprite (ReelRequest *req)
+{
+  serve_storyboard (req, TRUE);
 }
 
 static void
@@ -301,6 +353,9 @@ reel_api_playback_register (ReelRouter *router)
   reel_router_add (router, "GET", "/videos/{id}/master.m3u8", get_master);
   reel_router_add (router, "GET", "/videos/{id}/manifest.mpd", get_mpd);
   reel_router_add (router, "GET", "/videos/{id}/poster.jpg", get_poster);
+  reel_router_add (router, "GET", "/videos/{id}/posters/{file}", get_poster);
+  reel_router_add (router, "GET", "/videos/{id}/storyboard.vtt", get_storyboard_vtt);
+  reel_router_add (router, "GET", "/videos/{id}/storyboard.jpg", get_storyboard_sprite);
   reel_router_add (router, "GET", "/videos/{id}/{playlist}", get_media_playlist);
   reel_router_add (router, "GET", "/videos/{id}/captions/{file}", get_captions_file);
   reel_router_add (router, "GET", "/videos/{id}/{rendition}/{file}", get_segment);
@@ -309,6 +364,9 @@ reel_api_playback_register (ReelRouter *router)
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/master.m3u8", get_master);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/manifest.mpd", get_mpd);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/poster.jpg", get_poster);
+  reel_router_add (router, "GET", "/s/{token}/videos/{id}/posters/{file}", get_poster);
+  reel_router_add (router, "GET", "/s/{token}/videos/{id}/storyboard.vtt", get_storyboard_vtt);
+  reel_router_add (router, "GET", "/s/{token}/videos/{id}/storyboard.jpg", get_storyboard_sprite);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/{playlist}", get_media_playlist);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/captions/{file}", get_captions_file);
   reel_router_add (router, "GET", "/s/{token}/videos/{id}/{rendition}/{file}", get_segment);

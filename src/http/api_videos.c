@@ -6,7 +6,8 @@
  *   DELETE  /api/v1/uploads/{id}         tus termination
  *   POST    /api/v1/videos               one-shot multipart upload (api_multipart.c)
  *   GET     /api/v1/videos/{id}          metadata and state
- *   PATCH   /api/v1/videos/{id}          edit title/description/privacy/downloadable (owner)
+ *   PATCH   /api/v1/videos/{id}          edit title/description/privacy/downloadable, pick
+ *                                        the thumbnail's frame (owner)
  *   DELETE  /api/v1/videos/{id}          delete (owner)
  * tus 1.0.0 core + creation + termination (https://tus.io/protocols/resumable-upload).
  *
@@ -30,6 +31,7 @@
 #include "core/json.h"
 #include "http/api_videos.h"
 #include "http/respond.h"
+#include "media/thumbnail.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/tus_headers.h"
@@ -610,6 +612,8 @@ typedef struct
   char *privacy;
   gboolean set_downloadable; /* "downloadable" was in the PATCH */
   gboolean downloadable;
+  gboolean set_thumbnail; /* "thumbnail_time" was in the PATCH */
+  guint64 thumbnail_ns;
 } EditInput;
 
 static void
@@ -632,16 +636,25 @@ edit_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
       && !reel_videos_edit (http->bus, http->store, in->user, in->id, in->title, in->description,
                             in->privacy, &reply->seq, error))
     return NULL;
-  if (in->set_downloadable)
-    reel_videos_set_downloadable (http->bus, http->store, in->user, in->id, in->downloadable,
-                                  &reply->seq, error);
-  else if (!in->title && !in->description && !in->privacy)
+  if (in->set_downloadable
+      && !reel_videos_set_downloadable (http->bus, http->store, in->user, in->id, in->downloadable,
+                                        &reply->seq, error))
+    return NULL;
+  if (in->set_thumbnail)
+    {
+      /* A poster job (media/thumbnail.h): the record names the new poster
+       * once it is made, a moment after this answer. */
+      g_autoptr (ReelVideo) v = reel_videos_get_owned (http->store, in->user, in->id, error);
+      if (v)
+        reel_thumbnail_queue_frame (http->bus, v, in->thumbnail_ns, error);
+    }
+  else if (!in->title && !in->description && !in->privacy && !in->set_downloadable)
     reel_videos_delete (http->bus, http->store, in->user, in->id, &reply->seq, error);
   return NULL;
 }
 
-/* PATCH {title?, description?, privacy?, downloadable?} and DELETE: the owner check runs in the
- * command, against the projection. */
+/* PATCH {title?, description?, privacy?, downloadable?, thumbnail_time?} and DELETE: the owner
+ * check runs in the command, against the projection. */
 static void
 change_video (ReelRequest *req, gboolean edit)
 {
@@ -649,7 +662,8 @@ change_video (ReelRequest *req, gboolean edit)
   g_autofree char *user = reel_request_user (req, &error);
   g_autoptr (JsonObject) body = user && edit ? reel_request_json (req, &error) : NULL;
   const char *title = NULL, *description = NULL, *privacy = NULL;
-  gboolean set_downloadable = FALSE, downloadable = FALSE;
+  gboolean set_downloadable = FALSE, downloadable = FALSE, set_thumbnail = FALSE;
+  guint64 thumbnail_ns = 0;
   EditInput *in;
 
   if (body)
@@ -671,9 +685,26 @@ change_video (ReelRequest *req, gboolean edit)
               downloadable = json_node_get_boolean (n);
             }
         }
-      if (!error && !title && !description && !privacy && !set_downloadable)
+      if (!error && json_object_has_member (body, "thumbnail_time"))
+        {
+          JsonNode *n = json_object_get_member (body, "thumbnail_time");
+          GType t = json_node_get_value_type (n);
+          double at = t == G_TYPE_DOUBLE  ? json_node_get_double (n)
+                      : t == G_TYPE_INT64 ? (double)json_node_get_int (n)
+                                          : -1;
+          if (!(at >= 0 && at < G_MAXUINT32))
+            g_set_error_literal (&error, REEL_ERROR, REEL_ERROR_INVALID,
+                                 "thumbnail_time must be a number of seconds, 0 or more");
+          else
+            {
+              set_thumbnail = TRUE;
+              thumbnail_ns = (guint64)(at * G_USEC_PER_SEC) * 1000;
+            }
+        }
+      if (!error && !title && !description && !privacy && !set_downloadable && !set_thumbnail)
         g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID,
-                     "give a title, a description, a privacy and/or downloadable");
+                     "give a title, a description, a privacy, downloadable and/or "
+                     "thumbnail_time");
     }
   if (error)
     {
@@ -688,6 +719,8 @@ change_video (ReelRequest *req, gboolean edit)
   in->privacy = g_strdup (privacy);
   in->set_downloadable = set_downloadable;
   in->downloadable = downloadable;
+  in->set_thumbnail = set_thumbnail;
+  in->thumbnail_ns = thumbnail_ns;
   reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, edit_command, in, edit_input_free);
 }
 

@@ -38,6 +38,7 @@ void reel_api_works_register (ReelRouter *router, ReelRouter *early);
 void reel_api_health_register (ReelRouter *router);
 void reel_api_videos_register (ReelRouter *router, ReelRouter *early);
 void reel_api_playback_register (ReelRouter *router);
+void reel_api_thumbnails_register (ReelRouter *router, ReelRouter *early);
 void reel_api_web_register (ReelRouter *router);
 /* The web UI's 404 page (api_web.c). */
 void reel_web_not_found (ReelRequest *req);
@@ -362,6 +363,7 @@ reel_http_add_routes (ReelRouter *router, ReelRouter *early)
   reel_api_works_register (router, early);
   reel_api_videos_register (router, early);
   reel_api_playback_register (router);
+  reel_api_thumbnails_register (router, early);
   reel_api_health_register (router);
   reel_api_web_register (router);
   reel_api_channels_register (router);

@@ -7,7 +7,8 @@
  *
  * It reads one request, a JSON object on one line, on stdin:
  *   {"op": "probe", "path": FILE, "timeout_s": N}
- *   {"op": "pipeline", "line": GST-LAUNCH LINE, "kind": "chunk"|"audio"|"poster",
+ *   {"op": "pipeline", "line": GST-LAUNCH LINE, "kind": "chunk"|"audio"|"poster"|
+ *    "storyboard"|"thumbnail",
  *    "chunk": N, "skip": "audio"|"video", "stall_timeout_s": N}
  *   {"op": "live", "line": GST-LAUNCH LINE}  one live session (below)
  *   {"op": "fingerprint", "path": FILE, "max_seconds": N}  the copyright
@@ -110,6 +111,10 @@ finish (JsonObject *result, const GError *error)
     emit ("result", result ? result : json_object_new ());
   _exit (0);
 }
+
+/* The niceness of a storyboard child (run_pipeline): below every other
+ * job's, above nothing the system needs. */
+#define STORYBOARD_NICENESS 10
 
 /* Whether test fault name is set for this request. */
 static gboolean
@@ -228,6 +233,10 @@ run_pipeline (JsonObject *req)
       g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "pipeline request lacks a line");
       finish (NULL, error);
     }
+  /* Seek previews are an extra that decodes the whole video: they yield
+   * the CPU to the transcode that makes videos playable. */
+  if (g_str_equal (kind, "storyboard"))
+    setpriority (PRIO_PROCESS, 0, STORYBOARD_NICENESS);
   p = gst_parse_launch_full (line, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
   if (!p)
     {

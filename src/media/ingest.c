@@ -14,6 +14,7 @@
 #include "store/blob_cache.h"
 #include "media/plan.h"
 #include "media/probe.h"
+#include "media/storyboard.h"
 #include "store/blob_keys.h"
 
 #include <gst/gst.h>
@@ -97,13 +98,26 @@ reel_ingest_job (const char *kind, const char *id, const ReelVideoPlan *plan, co
       json_object_set_int_member (job, "width", size->width);
       json_object_set_int_member (job, "height", size->height);
     }
+  else if (g_str_equal (kind, "storyboard"))
+    {
+      /* The poster rung has the picture's aspect after rotation. */
+      const ReelRung *size = reel_ingest_poster_rung (rungs);
+      ReelStoryboard sb;
+      reel_storyboard_plan (c.duration_ns, size->width, size->height, &sb);
+      json_object_set_int_member (job, "duration_ns", (gint64)c.duration_ns);
+      json_object_set_int_member (job, "interval_s", sb.interval_s);
+      json_object_set_int_member (job, "tiles", sb.tiles);
+      json_object_set_int_member (job, "columns", sb.columns);
+      json_object_set_int_member (job, "width", sb.width);
+      json_object_set_int_member (job, "height", sb.height);
+    }
   else if (g_str_equal (kind, "audio"))
     /* The media the job covers, which its deadline is scaled to. */
     json_object_set_int_member (job, "duration_ns", (gint64)c.duration_ns);
   else
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                   "no job kind \"%s\" (chunk, audio, poster)", kind);
+                   "no job kind \"%s\" (chunk, audio, poster, storyboard)", kind);
       return NULL;
     }
   return g_steal_pointer (&job);
@@ -127,6 +141,11 @@ queue_media_jobs (ReelIngest *in, const char *id, const ReelVideoPlan *plan, con
     if (!queue_job (in, "chunk", id, plan, original, i, error))
       return FALSE;
   if (!queue_job (in, "poster", id, plan, original, 0, error))
+    return FALSE;
+  /* From the original, beside the poster: it is in the workers' cache
+   * already, and the previews are there as soon as the video plays
+   * instead of after a second pass over the lowest rung. */
+  if (!queue_job (in, "storyboard", id, plan, original, 0, error))
     return FALSE;
   return !plan->has_audio || queue_job (in, "audio", id, plan, original, 0, error);
 }

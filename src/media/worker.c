@@ -11,6 +11,8 @@
 #include "media/cmaf.h"
 #include "media/pipeline.h"
 #include "media/plan.h"
+#include "media/storyboard.h"
+#include "media/thumbnail.h"
 #include "store/blob_keys.h"
 
 #include <glib/gstdio.h>
@@ -27,6 +29,12 @@
  * first is the poster (pipelines/poster.pipeline says why). */
 #define POSTER_FILES "poster-%d.jpg"
 #define POSTER_FIRST_FILE "poster-0.jpg"
+/* The storyboard's work files (pipelines/storyboard*.pipeline). */
+#define STORYBOARD_TILES_FILE "tiles.raw"
+#define STORYBOARD_SHEET_FILE "sheet.raw"
+/* Encoding one sheet of at most 100 small tiles: a second of media is
+ * its whole deadline's base (media/child.h scales from there). */
+#define STORYBOARD_SHEET_MEDIA_NS GST_SECOND
 /* The priming samples avenc_aac (the FFmpeg AAC encoder) puts in front of
  * the sound: one frame of 1024. */
 #define AAC_PRIMING_SAMPLES 1024
@@ -42,6 +50,7 @@ struct ReelWorker
   ReelJobWorker *chunks;
   ReelJobWorker *audio;
   ReelJobWorker *poster;
+  ReelJobWorker *storyboard;
 };
 
 static char *
@@ -75,6 +84,14 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
       g_hash_table_insert (v, "width", num ((guint64)reel_json_get_int (job, "width", 0)));
       g_hash_table_insert (v, "height", num ((guint64)reel_json_get_int (job, "height", 0)));
       g_hash_table_insert (v, "out", g_build_filename (out_dir, POSTER_FILES, NULL));
+      return reel_pipeline_fill (tpl, v, NULL, error);
+    }
+  if (g_str_equal (kind, "storyboard"))
+    {
+      g_hash_table_insert (v, "interval", num ((guint64)reel_json_get_int (job, "interval_s", 0)));
+      g_hash_table_insert (v, "width", num ((guint64)reel_json_get_int (job, "width", 0)));
+      g_hash_table_insert (v, "height", num ((guint64)reel_json_get_int (job, "height", 0)));
+      g_hash_table_insert (v, "out", g_build_filename (out_dir, STORYBOARD_TILES_FILE, NULL));
       return reel_pipeline_fill (tpl, v, NULL, error);
     }
   if (g_str_equal (kind, "audio"))
@@ -257,6 +274,12 @@ job_media_ns (ReelWorker *w, const char *kind, JsonObject *d, char **what)
     {
       *what = g_strdup ("making the poster");
       return (guint64)json_object_get_int_member_with_default (d, "at_ns", 0) + GST_SECOND;
+    }
+  if (g_str_equal (kind, "storyboard"))
+    {
+      /* The whole picture is decoded to sample it. */
+      *what = g_strdup ("making the storyboard");
+      return (guint64)json_object_get_int_member_with_default (d, "duration_ns", 0);
     }
   *what = g_strdup ("encoding the sound");
   /* Audio jobs queued before they carried their length: the longest
@@ -441,11 +464,19 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   JsonObject *d = reel_job_data (job);
   const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
   g_autofree char *dir = NULL, *file = NULL, *key = NULL, *jpeg = NULL;
-  g_autoptr (GBytes) bytes = NULL;
+  g_autofree char *small_file = NULL, *small_path = NULL, *small_key = NULL;
+  g_autoptr (GBytes) bytes = NULL, small = NULL;
   g_autoptr (JsonObject) ev = json_object_new ();
+  /* A frame the owner picked goes to a new file (media/thumbnail.h). */
+  const char *name = json_object_get_string_member_with_default (d, "file", REEL_POSTER_FILE);
   gsize len;
   gboolean ok = FALSE;
 
+  if (!reel_thumbnail_file_valid (name))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "poster job names no valid file");
+      return FALSE;
+    }
   if (!(dir = run_job_pipeline (w, job, "poster", "poster", "audio", error)))
     return FALSE;
   if (!still_wanted (job, error))
@@ -454,13 +485,130 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   if (!g_file_get_contents (file, &jpeg, &len, error))
     goto out;
   bytes = g_bytes_new_take (g_steal_pointer (&jpeg), len);
-  key = reel_blob_key_video_file (video, REEL_POSTER_FILE);
-  if (!reel_blobs_put (w->blobs, key, bytes, error))
+  small_file = reel_thumbnail_small_file (name);
+  small_path = g_build_filename (dir, "small.jpg", NULL);
+  if (!(small = reel_thumbnail_small (w->cfg, file, small_path,
+                                      (guint)json_object_get_int_member (d, "width"),
+                                      (guint)json_object_get_int_member (d, "height"), job, error)))
     goto out;
-  json_object_set_string_member (ev, "file", REEL_POSTER_FILE);
+  key = reel_blob_key_video_file (video, name);
+  small_key = reel_blob_key_video_file (video, small_file);
+  if (!reel_blobs_put (w->blobs, small_key, small, error)
+      || !reel_blobs_put (w->blobs, key, bytes, error))
+    goto out;
+  json_object_set_string_member (ev, "file", name);
+  json_object_set_string_member (ev, "small", small_file);
   json_object_set_int_member (ev, "width", json_object_get_int_member (d, "width"));
   json_object_set_int_member (ev, "height", json_object_get_int_member (d, "height"));
   ok = announce (w, video, "video.poster", ev, error);
+out:
+  reel_worker_remove_dir (dir);
+  return ok;
+}
+
+/* Encodes the packed sheet in dir (raw RGBx) as the storyboard JPEG, in
+ * reel-media like every pipeline. */
+static gboolean
+encode_sheet (ReelWorker *w, const ReelJob *job, const char *dir, guint width, guint height,
+              GError **error)
+{
+  g_autoptr (GHashTable) v = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autofree char *tpl = reel_pipeline_load ("storyboard-sheet", error);
+  g_autofree char *line = NULL;
+  g_autoptr (JsonObject) request = json_object_new ();
+  g_autoptr (JsonObject) result = NULL;
+  ReelMediaLimits limits;
+
+  if (!tpl)
+    return FALSE;
+  g_hash_table_insert (v, "source", g_build_filename (dir, STORYBOARD_SHEET_FILE, NULL));
+  g_hash_table_insert (v, "width", num (width));
+  g_hash_table_insert (v, "height", num (height));
+  g_hash_table_insert (v, "out", g_build_filename (dir, REEL_STORYBOARD_SPRITE_FILE, NULL));
+  if (!(line = reel_pipeline_fill (tpl, v, NULL, error)))
+    return FALSE;
+  reel_media_limits_for (w->cfg, STORYBOARD_SHEET_MEDIA_NS, &limits);
+  json_object_set_string_member (request, "op", "pipeline");
+  json_object_set_string_member (request, "line", line);
+  json_object_set_string_member (request, "kind", "storyboard");
+  json_object_set_int_member (request, "stall_timeout_s",
+                              MIN (POSTER_STALL_TIMEOUT_S, w->cfg->job_timeout_s));
+  result = reel_media_child_run (request, &limits, "encoding the storyboard", job, error);
+  return result != NULL;
+}
+
+static gboolean
+put_file (ReelWorker *w, const char *video, const char *dir, const char *name, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *key = reel_blob_key_video_file (video, name);
+  g_autofree char *data = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  gsize len;
+  if (!g_file_get_contents (path, &data, &len, error))
+    return FALSE;
+  bytes = g_bytes_new_take (g_steal_pointer (&data), len);
+  return reel_blobs_put (w->blobs, key, bytes, error);
+}
+
+/* The storyboard (media/storyboard.h): sampled tiles packed into a sheet,
+ * the sheet as a JPEG and its WebVTT track, stored beside the poster. Like
+ * the poster it is an extra: a failed storyboard never fails the video. */
+static gboolean
+run_storyboard (const ReelJob *job, gpointer data, GError **error)
+{
+  ReelWorker *w = data;
+  JsonObject *d = reel_job_data (job);
+  const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
+  guint64 duration_ns = (guint64)reel_json_get_int (d, "duration_ns", 0);
+  ReelStoryboard sb = {
+    .interval_s = (guint)reel_json_get_int (d, "interval_s", 0),
+    .tiles = (guint)reel_json_get_int (d, "tiles", 0),
+    .columns = (guint)reel_json_get_int (d, "columns", 0),
+    .width = (guint)reel_json_get_int (d, "width", 0),
+    .height = (guint)reel_json_get_int (d, "height", 0),
+  };
+  g_autofree char *dir = NULL, *tiles_path = NULL, *sheet_path = NULL, *raw = NULL, *vtt = NULL;
+  g_autofree char *vtt_path = NULL;
+  g_autoptr (GBytes) tiles = NULL, sheet = NULL;
+  g_autoptr (JsonObject) ev = json_object_new ();
+  guint sheet_width = 0, sheet_height = 0;
+  gsize len;
+  gboolean ok = FALSE;
+
+  if (!sb.interval_s || !sb.tiles || !sb.columns || !sb.width || !sb.height || !duration_ns)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "storyboard job lacks its layout");
+      return FALSE;
+    }
+  if (!(dir = run_job_pipeline (w, job, "storyboard", "storyboard", "audio", error)))
+    return FALSE;
+  if (!still_wanted (job, error))
+    goto out;
+  tiles_path = g_build_filename (dir, STORYBOARD_TILES_FILE, NULL);
+  if (!g_file_get_contents (tiles_path, &raw, &len, error))
+    goto out;
+  tiles = g_bytes_new_take (g_steal_pointer (&raw), len);
+  if (!(sheet = reel_storyboard_pack (&sb, tiles, &sheet_width, &sheet_height, error)))
+    goto out;
+  sheet_path = g_build_filename (dir, STORYBOARD_SHEET_FILE, NULL);
+  vtt_path = g_build_filename (dir, REEL_STORYBOARD_VTT_FILE, NULL);
+  vtt = reel_storyboard_vtt (&sb, duration_ns, REEL_STORYBOARD_SPRITE_FILE);
+  if (!g_file_set_contents (sheet_path, g_bytes_get_data (sheet, NULL), g_bytes_get_size (sheet),
+                            error)
+      || !g_file_set_contents (vtt_path, vtt, -1, error)
+      || !encode_sheet (w, job, dir, sheet_width, sheet_height, error) || !still_wanted (job, error)
+      || !put_file (w, video, dir, REEL_STORYBOARD_SPRITE_FILE, error)
+      || !put_file (w, video, dir, REEL_STORYBOARD_VTT_FILE, error))
+    goto out;
+  json_object_set_string_member (ev, "sprite", REEL_STORYBOARD_SPRITE_FILE);
+  json_object_set_string_member (ev, "vtt", REEL_STORYBOARD_VTT_FILE);
+  json_object_set_int_member (ev, "interval_s", sb.interval_s);
+  json_object_set_int_member (ev, "tiles", sb.tiles);
+  json_object_set_int_member (ev, "columns", sb.columns);
+  json_object_set_int_member (ev, "tile_width", sb.width);
+  json_object_set_int_member (ev, "tile_height", sb.height);
+  ok = announce (w, video, "video.storyboard", ev, error);
 out:
   reel_worker_remove_dir (dir);
   return ok;
@@ -488,7 +636,7 @@ ReelWorker *
 reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
 {
   ReelWorker *w = g_new0 (ReelWorker, 1);
-  ReelJobWorkerConfig chunks = { 0 }, audio = { 0 }, poster = { 0 };
+  ReelJobWorkerConfig chunks = { 0 }, audio = { 0 }, poster = { 0 }, storyboard = { 0 };
   w->cfg = cfg;
   w->bus = bus;
   w->blobs = blobs;
@@ -513,6 +661,10 @@ reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs)
   w->chunks = reel_job_worker_start (bus, &chunks);
   w->audio = reel_job_worker_start (bus, &audio);
   w->poster = reel_job_worker_start (bus, &poster);
+  storyboard = poster;
+  storyboard.kind = "storyboard";
+  storyboard.run = run_storyboard;
+  w->storyboard = reel_job_worker_start (bus, &storyboard);
   return w;
 }
 
@@ -526,9 +678,11 @@ reel_worker_stop (ReelWorker *w)
   reel_job_worker_request_stop (w->chunks);
   reel_job_worker_request_stop (w->audio);
   reel_job_worker_request_stop (w->poster);
+  reel_job_worker_request_stop (w->storyboard);
   reel_job_worker_stop (w->chunks);
   reel_job_worker_stop (w->audio);
   reel_job_worker_stop (w->poster);
+  reel_job_worker_stop (w->storyboard);
   g_free (w->work_dir);
   g_free (w->cache_dir);
   g_free (w);

@@ -13,7 +13,7 @@
  *           end without an error;
  *         - its owner has exactly one video_ready notification per video;
  *         - the blob store holds exactly the files the chunk tables name
- *           (plus each original and poster): no stray segment, no missing
+ *           (plus each original, poster and storyboard): no stray segment, no missing
  *           one, no *.tmp-* left by an interrupted write;
  *         - the LMDB dump equals the one after `reeld --rebuild`.
  *
@@ -198,6 +198,25 @@ wait_settled (guint16 port, const char *dir)
     }
 }
 
+/* The jobs beside the transcode (poster, storyboard) may end after the
+ * video is ready: waits until the record names what they made. */
+static void
+wait_extras (guint16 port, const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", id);
+  gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_S * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (port, "GET", path, NULL, NULL, 0);
+      JsonObject *o = r->json ? json_node_get_object (r->json) : NULL;
+      if (o && json_object_has_member (o, "thumbnail_small")
+          && json_object_has_member (o, "storyboard"))
+        return;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (200 * 1000);
+    }
+}
+
 /* ffmpeg decodes everything master.m3u8 names, without a word. */
 static void
 assert_decodes (guint16 port, const char *id)
@@ -304,6 +323,10 @@ assert_blobs_exact (const char *data_dir, char **ids)
     {
       g_hash_table_add (expected, g_strdup_printf ("originals/%s", ids[i]));
       g_hash_table_add (expected, g_strdup_printf ("videos/%s/poster.jpg", ids[i]));
+      /* The small poster and the storyboard (media/thumbnail.h, storyboard.h). */
+      g_hash_table_add (expected, g_strdup_printf ("videos/%s/poster-small.jpg", ids[i]));
+      g_hash_table_add (expected, g_strdup_printf ("videos/%s/storyboard.jpg", ids[i]));
+      g_hash_table_add (expected, g_strdup_printf ("videos/%s/storyboard.vtt", ids[i]));
     }
   reel_test_list_files (blobs, files);
   for (guint i = 0; i < files->len; i++)
@@ -381,6 +404,7 @@ run_trial (GRand *rand, guint trial, char **clips)
         g_error ("trial %u: video %s is %s: %s", trial, ids[i], reel_test_json_str (v, "state"),
                  v->body);
       assert_decodes (d->port, ids[i]);
+      wait_extras (d->port, ids[i]);
     }
   /* The projector announces a video ready after the commit that made it
    * so, and the notification follows from that event: count once every

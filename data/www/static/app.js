@@ -207,7 +207,7 @@ export function timeElement(iso) {
 export function videoCard(v, { showChannel = true, titleNode = null } = {}) {
   const watch = `/watch/${encodeURIComponent(v.id)}`;
   const thumb = v.thumbnail
-    ? h('img', { src: v.thumbnail, alt: `Thumbnail of “${v.title}”`, loading: 'lazy',
+    ? h('img', { src: v.thumbnail_small || v.thumbnail, alt: `Thumbnail of “${v.title}”`, loading: 'lazy',
                  width: 320, height: 180 })
     : h('span', { class: 'thumb-empty', role: 'img', 'aria-label': 'No thumbnail yet' });
   const duration = Number.isFinite(v.duration)

@@ -19,6 +19,7 @@ import { mountComments } from './comments.js';
 import { mountQueue, mountSave } from './queue.js';
 import { mountRating } from './rating.js';
 import { subscribeButton } from './subscribe.js';
+import { mountSeekPreview } from './seekpreview.js';
 
 const POLL_MS = 2000;
 const video = document.getElementById('video');
@@ -132,6 +133,7 @@ function showMeta() {
   document.getElementById('views').textContent = formatCount(meta.views, 'view');
   document.getElementById('age').textContent = meta.created_at ? ` · ${timeAgo(meta.created_at)}` : '';
   if (meta.thumbnail && !video.poster) video.poster = meta.thumbnail;
+  showSeekPreview();
   rungs = (meta.renditions || []).filter((r) => r.kind === 'video')
     .sort((a, b) => b.height - a.height);
   showOwnerTools();
@@ -161,6 +163,16 @@ function showMeta() {
       status: document.getElementById('rate-status'),
     });
   }
+}
+
+// Seek previews (seekpreview.js), once the storyboard exists: it is made
+// beside the transcode, so it may come after the first records.
+let seekPreviewShown = false;
+function showSeekPreview() {
+  if (seekPreviewShown || !meta.storyboard) return;
+  seekPreviewShown = true;
+  mountSeekPreview(document.querySelector('.player'), video, meta.storyboard.vtt)
+    .catch((e) => window.reelPlayer.errors.push(`storyboard: ${e.message}`));
 }
 
 // Chapters (from timestamps in the description, parsed by the server): a

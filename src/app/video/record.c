@@ -261,6 +261,9 @@ reel_video_free (ReelVideo *v)
   g_free (v->poster);
   g_free (v->ready_at);
   g_free (v->moderation_reason);
+  g_free (v->storyboard);
+  g_free (v->storyboard_sprite);
+  g_free (v->poster_small);
   g_clear_pointer (&v->checks, g_ptr_array_unref);
   g_clear_pointer (&v->captions, g_ptr_array_unref);
   g_clear_pointer (&v->json, json_object_unref);
@@ -468,6 +471,9 @@ reel_video_from_json (JsonObject *o, GError **error)
   v->cdn = get_bool (o, "cdn");
   v->downloadable = get_bool (o, "downloadable");
   v->moderation_reason = g_strdup (get_str (o, "moderation_reason"));
+  v->storyboard = g_strdup (get_str (o, "storyboard"));
+  v->storyboard_sprite = g_strdup (get_str (o, "storyboard_sprite"));
+  v->poster_small = g_strdup (get_str (o, "poster_small"));
   if (json_object_has_member (o, "checks") && !checks_from_json (v, o, error))
     return NULL;
   if (json_object_has_member (o, "captions"))
@@ -534,6 +540,9 @@ reel_video_to_json (const ReelVideo *v)
   else if (json_object_has_member (o, "moderation"))
     json_object_remove_member (o, "moderation");
   set_or_remove_string (o, "moderation_reason", v->moderation_reason);
+  set_or_remove_string (o, "storyboard", v->storyboard);
+  set_or_remove_string (o, "storyboard_sprite", v->storyboard_sprite);
+  set_or_remove_string (o, "poster_small", v->poster_small);
   /* Absent until checks are requested, as in every record before them. */
   if (v->checks)
     json_object_set_array_member (o, "checks", reel_video_checks_to_json (v));

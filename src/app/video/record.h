@@ -20,6 +20,7 @@
  *    "cdn"? (true once pushed), "privacy"? (absent = public),
  *    "downloadable"? (true once its owner allows downloads; absent = false),
  *    "moderation"? ("held" | "blocked"; absent = none), "moderation_reason"?,
+ *    "storyboard"?, "storyboard_sprite"? (video.storyboard applied), "poster_small"?,
  *    "checks"? ([{"name","state","detail"?}], once the checks were requested),
  *    "captions"? ([{"lang","file"}] by language, while it has any)}
  * A record read from the table remembers that JSON; writing it back updates
@@ -170,6 +171,9 @@ typedef struct
   char *moderation_reason;   /* held or blocked: why, for the owner and viewers */
   GPtrArray *checks;         /* of ReelCheck, in the order requested; NULL: none were */
   GPtrArray *captions;       /* of ReelCaption, by language; NULL: none */
+  char *storyboard;          /* its seek previews' WebVTT file name once made */
+  char *storyboard_sprite;   /* and their sprite sheet's (media/storyboard.h) */
+  char *poster_small;        /* the poster 320 wide, for lists (media/thumbnail.h) */
 
   guint64 views; /* never stored: the views projection's count (app/analytics/views.h) */
   guint64 likes; /* never stored: the ratings projection's counts (app/ratings.h) */

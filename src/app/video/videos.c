@@ -12,6 +12,7 @@
 #include "core/idem.h"
 #include "core/json.h"
 #include "core/text.h"
+#include "store/blob_keys.h"
 
 gboolean
 reel_videos_id_valid (const char *id)
@@ -299,14 +300,30 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
     json_object_set_array_member (out, "checks", reel_video_checks_to_json (v));
   if (v->poster)
     {
-      g_autofree char *poster
-          = g_strconcat (media_base ? media_base : plain_base, "/poster.jpg", NULL);
+      g_autofree char *path = reel_video_poster_path (v);
+      g_autofree char *poster = g_strconcat (media_base ? media_base : plain_base, "/", path, NULL);
       json_object_set_string_member (out, "thumbnail", poster);
     }
   if (v->captions && v->captions->len)
     {
       json_object_set_array_member (out, "captions",
                                     captions_json (v, media_base ? media_base : plain_base));
+    }
+  if (v->poster && v->poster_small)
+    {
+      g_autofree char *small
+          = g_strconcat (media_base ? media_base : plain_base, "/posters/", v->poster_small, NULL);
+      json_object_set_string_member (out, "thumbnail_small", small);
+    }
+  if (v->storyboard && v->storyboard_sprite)
+    {
+      JsonObject *sb = json_object_new ();
+      const char *base = media_base ? media_base : plain_base;
+      g_autofree char *vtt = g_strconcat (base, "/", v->storyboard, NULL);
+      g_autofree char *sprite = g_strconcat (base, "/", v->storyboard_sprite, NULL);
+      json_object_set_string_member (sb, "vtt", vtt);
+      json_object_set_string_member (sb, "sprite", sprite);
+      json_object_set_object_member (out, "storyboard", sb);
     }
   return out;
 }
@@ -421,7 +438,24 @@ reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
   if (g_str_equal (ev->type, "video.poster"))
     {
       const char *file = event_string (ev, "file");
+      /* The first poster's job may end after the owner chose another
+       * (media/thumbnail.h): the owner's choice stays. */
+      if (g_strcmp0 (file, REEL_POSTER_FILE) == 0 && v->poster
+          && !g_str_equal (v->poster, REEL_POSTER_FILE))
+        return TRUE;
       replace_str (&v->poster, file ? file : "");
+      /* A poster without a small one (made before there were two sizes)
+       * leaves none: lists fall back to the poster. */
+      g_clear_pointer (&v->poster_small, g_free);
+      if (event_string (ev, "small"))
+        replace_str (&v->poster_small, event_string (ev, "small"));
+      return reel_videos_store (txn, v, error);
+    }
+  if (g_str_equal (ev->type, "video.storyboard"))
+    {
+      const char *vtt = event_string (ev, "vtt"), *sprite = event_string (ev, "sprite");
+      replace_str (&v->storyboard, vtt ? vtt : "");
+      replace_str (&v->storyboard_sprite, sprite ? sprite : "");
       return reel_videos_store (txn, v, error);
     }
   /* A new or removed track changes the playlists: they are rebuilt when
@@ -567,4 +601,21 @@ reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **
   if (v && v->original)
     g_hash_table_add (keys, g_strdup (v->original));
   return reel_chunks_blob_keys (txn, id, keys, error);
+}
+
+char *
+reel_video_poster_path (const ReelVideo *v)
+{
+  /* The first poster keeps its old URL; a custom one is served under its
+   * own name, so the URL changes with it (posters are cached as
+   * immutable). */
+  if (!v->poster || g_str_equal (v->poster, REEL_POSTER_FILE))
+    return g_strdup (REEL_POSTER_FILE);
+  return g_strconcat ("posters/", v->poster, NULL);
+}
+
+ReelVideo *
+reel_videos_get_owned (ReelStore *store, const char *user, const char *id, GError **error)
+{
+  return owned (store, user, id, error);
 }

@@ -11,6 +11,7 @@
  *   chunk.transcoded      a worker finished one chunk of every rung
  *   audio.transcoded      a worker finished the soundtrack
  *   video.poster          a worker made the poster JPEG
+ *   video.storyboard      a worker made the seek previews (media/storyboard.h)
  *   video.failed          the video cannot be processed, with a reason
  *   video.ready           every chunk and the soundtrack are done (announced
  *                         once, on reel.ev.video.<id>.ready: lifecycle.h)
@@ -121,5 +122,13 @@ gboolean reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, c
 gboolean reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **error);
 
 gboolean reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
+
+/* The path of v's poster under /videos/{id}/ (or /s/{token}/videos/{id}/):
+ * poster.jpg for the first one, posters/<file> for a custom one. */
+char *reel_video_poster_path (const ReelVideo *v);
+
+/* The video id when user owns it; REEL_ERROR_FORBIDDEN for anyone else. */
+ReelVideo *reel_videos_get_owned (ReelStore *store, const char *user, const char *id,
+                                  GError **error);
 
 G_END_DECLS

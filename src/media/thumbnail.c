@@ -1,0 +1,233 @@
+/* See thumbnail.h. */
+#include "media/thumbnail.h"
+#include "bus/events.h"
+#include "bus/jobs.h"
+#include "core/error.h"
+#include "media/child.h"
+#include "media/ingest.h"
+#include "media/pipeline.h"
+#include "store/blob_keys.h"
+
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+
+/* Bytes of randomness in a custom poster's name: enough that two never
+ * collide for one video. */
+#define FILE_TOKEN_BYTES 6
+/* Decoding one image of a few megabytes: a second of media is its
+ * deadline's base (media/child.h scales from there), and half a minute
+ * without progress is stuck, as for a poster. */
+#define IMAGE_MEDIA_NS GST_SECOND
+#define IMAGE_STALL_TIMEOUT_S 30
+/* The small poster, for lists of videos: 320 wide fills a card on a
+ * phone's screen at twice its CSS pixels and weighs a tenth of a 720p one. */
+#define SMALL_WIDTH 320
+
+char *
+reel_thumbnail_new_file (void)
+{
+  g_autoptr (GString) s = g_string_new ("poster-");
+  for (guint i = 0; i < FILE_TOKEN_BYTES; i++)
+    g_string_append_printf (s, "%02x", g_random_int_range (0, 256));
+  g_string_append (s, ".jpg");
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+gboolean
+reel_thumbnail_file_custom (const char *file)
+{
+  const char *p = file && g_str_has_prefix (file, "poster-") ? file + strlen ("poster-") : NULL;
+  guint digits = 0;
+  for (; p && g_ascii_isxdigit (*p); p++)
+    digits++;
+  return digits == 2 * FILE_TOKEN_BYTES && p && g_str_equal (p, ".jpg");
+}
+
+gboolean
+reel_thumbnail_file_valid (const char *file)
+{
+  return g_strcmp0 (file, REEL_POSTER_FILE) == 0 || reel_thumbnail_file_custom (file);
+}
+
+gboolean
+reel_thumbnail_queue_frame (ReelBus *bus, const ReelVideo *video, guint64 at_ns, GError **error)
+{
+  g_autoptr (JsonObject) job = NULL;
+  g_autofree char *file = NULL, *job_id = NULL;
+
+  if (!video->plan || !video->original)
+    {
+      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INVALID,
+                           "the video is still being processed: pick a frame once it plays");
+      return FALSE;
+    }
+  if (at_ns >= video->plan->duration_ns)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "thumbnail_time must be less than the duration (%.3f s)",
+                   video->plan->duration_ns / 1e9);
+      return FALSE;
+    }
+  if (!(job = reel_ingest_job ("poster", video->id, video->plan, video->original, 0, error)))
+    return FALSE;
+  file = reel_thumbnail_new_file ();
+  json_object_set_int_member (job, "at_ns", (gint64)at_ns);
+  json_object_set_string_member (job, "file", file);
+  /* Each choice is its own job (job ids deduplicate). */
+  job_id = g_strdup_printf ("%s-%s", video->id, file);
+  return reel_jobs_publish (bus, "poster", video->id, job_id, job, error);
+}
+
+static const char *
+decoder_for (const char *type)
+{
+  static const struct
+  {
+    const char *type, *decoder;
+  } decoders[] = {
+    { "image/jpeg", "jpegdec" },
+    { "image/png", "pngdec" },
+    { "image/webp", "webpdec" },
+  };
+  for (guint i = 0; type && i < G_N_ELEMENTS (decoders); i++)
+    if (g_ascii_strcasecmp (type, decoders[i].type) == 0)
+      return decoders[i].decoder;
+  return NULL;
+}
+
+/* Decodes the image at source (size bytes) with decoder and encodes it as
+ * a width x height JPEG at out, in reel-media. */
+static GBytes *
+encode (const ReelConfig *cfg, const char *source, const char *out, const char *decoder, gsize size,
+        guint width, guint height, const ReelJob *job, GError **error)
+{
+  g_autoptr (GHashTable) v = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autofree char *tpl = reel_pipeline_load ("thumbnail", error);
+  g_autofree char *line = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr (JsonObject) request = json_object_new ();
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GError) local = NULL;
+  const char *raw[] = { "decoder", NULL };
+  ReelMediaLimits limits;
+  gsize len = 0;
+
+  if (!tpl)
+    return NULL;
+  g_hash_table_insert (v, "source", g_strdup (source));
+  g_hash_table_insert (v, "size", g_strdup_printf ("%" G_GSIZE_FORMAT, MAX (size, 1)));
+  g_hash_table_insert (v, "decoder", g_strdup (decoder));
+  g_hash_table_insert (v, "width", g_strdup_printf ("%u", width));
+  g_hash_table_insert (v, "height", g_strdup_printf ("%u", height));
+  g_hash_table_insert (v, "out", g_strdup (out));
+  if (!(line = reel_pipeline_fill (tpl, v, raw, error)))
+    return NULL;
+  reel_media_limits_for (cfg, IMAGE_MEDIA_NS, &limits);
+  json_object_set_string_member (request, "op", "pipeline");
+  json_object_set_string_member (request, "line", line);
+  json_object_set_string_member (request, "kind", "thumbnail");
+  json_object_set_int_member (request, "stall_timeout_s", IMAGE_STALL_TIMEOUT_S);
+  result = reel_media_child_run (request, &limits, "decoding the thumbnail", job, &local);
+  /* A decoder that fails, or ends without a picture, means the file is
+   * not the image it claims to be. */
+  if (!result && !g_error_matches (local, REEL_ERROR, REEL_ERROR_UNSUPPORTED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (!result || !g_file_get_contents (out, &data, &len, NULL) || len == 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                   "the image could not be decoded as %s%s%s", decoder,
+                   local ? ": " : " (it holds no picture)", local ? local->message : "");
+      return NULL;
+    }
+  return g_bytes_new_take (g_steal_pointer (&data), len);
+}
+
+GBytes *
+reel_thumbnail_small (const ReelConfig *cfg, const char *poster, const char *out, guint width,
+                      guint height, const ReelJob *job, GError **error)
+{
+  GStatBuf st;
+  guint small_height = (guint)((guint64)SMALL_WIDTH * height / MAX (width, 1)) & ~1u;
+  if (g_stat (poster, &st) != 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "no poster at %s", poster);
+      return NULL;
+    }
+  return encode (cfg, poster, out, "jpegdec", (gsize)st.st_size, SMALL_WIDTH, MAX (small_height, 2),
+                 job, error);
+}
+
+char *
+reel_thumbnail_small_file (const char *file)
+{
+  g_autofree char *stem = g_strndup (file, strlen (file) - strlen (".jpg"));
+  return g_strconcat (stem, "-small.jpg", NULL);
+}
+
+gboolean
+reel_thumbnail_from_image (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs,
+                           const ReelVideo *video, const char *type, GBytes *image, guint64 *seq,
+                           GError **error)
+{
+  const char *decoder = decoder_for (type);
+  g_autofree char *work = reel_config_data_path (cfg, "work");
+  g_autofree char *name = g_strdup_printf ("%s-thumbnail-XXXXXX", video->id);
+  g_autofree char *dir = g_build_filename (work, name, NULL);
+  g_autofree char *upload = NULL, *file = NULL, *key = NULL, *subject = NULL;
+  g_autofree char *out = NULL, *out_small = NULL, *small_file = NULL, *small_key = NULL;
+  g_autoptr (GBytes) jpeg = NULL, small = NULL;
+  g_autoptr (JsonObject) ev = json_object_new ();
+  const ReelRung *rung;
+  gboolean ok;
+
+  if (!decoder)
+    {
+      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INVALID,
+                           "send the image as image/jpeg, image/png or image/webp");
+      return FALSE;
+    }
+  if (!video->plan || !video->plan->rungs || video->plan->rungs->len == 0)
+    {
+      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INVALID,
+                           "the video is still being processed: upload a thumbnail once it plays");
+      return FALSE;
+    }
+  rung = reel_ingest_poster_rung (video->plan->rungs);
+  if (g_mkdir_with_parents (work, 0700) != 0 || !g_mkdtemp (dir))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot make a work directory in %s",
+                   work);
+      return FALSE;
+    }
+  upload = g_build_filename (dir, "upload", NULL);
+  out = g_build_filename (dir, "poster.jpg", NULL);
+  out_small = g_build_filename (dir, "small.jpg", NULL);
+  ok = g_file_set_contents (upload, g_bytes_get_data (image, NULL), g_bytes_get_size (image), error)
+       && (jpeg = encode (cfg, upload, out, decoder, g_bytes_get_size (image), rung->width,
+                          rung->height, NULL, error))
+       && (small
+           = reel_thumbnail_small (cfg, out, out_small, rung->width, rung->height, NULL, error));
+  /* The upload itself is kept nowhere. */
+  g_unlink (upload);
+  g_unlink (out);
+  g_unlink (out_small);
+  g_rmdir (dir);
+  if (!ok)
+    return FALSE;
+  file = reel_thumbnail_new_file ();
+  small_file = reel_thumbnail_small_file (file);
+  key = reel_blob_key_video_file (video->id, file);
+  small_key = reel_blob_key_video_file (video->id, small_file);
+  if (!reel_blobs_put (blobs, small_key, small, error) || !reel_blobs_put (blobs, key, jpeg, error))
+    return FALSE;
+  json_object_set_string_member (ev, "video_id", video->id);
+  json_object_set_string_member (ev, "file", file);
+  json_object_set_string_member (ev, "small", small_file);
+  json_object_set_int_member (ev, "width", rung->width);
+  json_object_set_int_member (ev, "height", rung->height);
+  subject = reel_event_subject ("video", video->id);
+  return reel_events_publish (bus, subject, "video.poster", 1, NULL, ev, FALSE, seq, error);
+}
