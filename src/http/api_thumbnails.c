@@ -48,7 +48,7 @@ static JsonNode *
 image_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
 {
   ImageInput *in = data;
-  g_autoptr (ReelVideo) video = reel_videos_get_owned (http->store, in->user, in->id, error);
+  g_autoptr (ReelVideo) video = reel_videos_owned (http->store, in->user, in->id, error);
   if (video)
     reel_thumbnail_from_image (http->cfg, http->bus, http->blobs, video, in->type, in->image,
                                &reply->seq, error);

@@ -519,18 +519,12 @@ reel_videos_owned (ReelStore *store, const char *user, const char *id, GError **
   return g_steal_pointer (&v);
 }
 
-static ReelVideo *
-owned (ReelStore *store, const char *user, const char *id, GError **error)
-{
-  return reel_videos_owned (store, user, id, error);
-}
-
 gboolean
 reel_videos_edit (ReelBus *bus, ReelStore *store, const char *user, const char *id,
                   const char *title, const char *description, const char *privacy, guint64 *seq,
                   GError **error)
 {
-  g_autoptr (ReelVideo) v = owned (store, user, id, error);
+  g_autoptr (ReelVideo) v = reel_videos_owned (store, user, id, error);
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = NULL;
 
@@ -563,7 +557,7 @@ gboolean
 reel_videos_set_downloadable (ReelBus *bus, ReelStore *store, const char *user, const char *id,
                               gboolean downloadable, guint64 *seq, GError **error)
 {
-  g_autoptr (ReelVideo) v = owned (store, user, id, error);
+  g_autoptr (ReelVideo) v = reel_videos_owned (store, user, id, error);
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = NULL;
   if (!v)
@@ -578,7 +572,7 @@ gboolean
 reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, const char *id, guint64 *seq,
                     GError **error)
 {
-  g_autoptr (ReelVideo) v = owned (store, user, id, error);
+  g_autoptr (ReelVideo) v = reel_videos_owned (store, user, id, error);
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = NULL;
   if (!v)
@@ -612,10 +606,4 @@ reel_video_poster_path (const ReelVideo *v)
   if (!v->poster || g_str_equal (v->poster, REEL_POSTER_FILE))
     return g_strdup (REEL_POSTER_FILE);
   return g_strconcat ("posters/", v->poster, NULL);
-}
-
-ReelVideo *
-reel_videos_get_owned (ReelStore *store, const char *user, const char *id, GError **error)
-{
-  return owned (store, user, id, error);
 }

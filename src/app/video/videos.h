@@ -127,8 +127,4 @@ gboolean reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
  * poster.jpg for the first one, posters/<file> for a custom one. */
 char *reel_video_poster_path (const ReelVideo *v);
 
-/* The video id when user owns it; REEL_ERROR_FORBIDDEN for anyone else. */
-ReelVideo *reel_videos_get_owned (ReelStore *store, const char *user, const char *id,
-                                  GError **error);
-
 G_END_DECLS
