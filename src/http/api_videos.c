@@ -644,7 +644,7 @@ edit_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
     {
       /* A poster job (media/thumbnail.h): the record names the new poster
        * once it is made, a moment after this answer. */
-      g_autoptr (ReelVideo) v = reel_videos_get_owned (http->store, in->user, in->id, error);
+      g_autoptr (ReelVideo) v = reel_videos_owned (http->store, in->user, in->id, error);
       if (v)
         reel_thumbnail_queue_frame (http->bus, v, in->thumbnail_ns, error);
     }
