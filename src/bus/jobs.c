@@ -12,6 +12,13 @@
 /* A failed job waits this long before it is tried again (nats.c takes the
  * delay of natsMsg_NakWithDelay in milliseconds). */
 #define NAK_DELAY_MS ((int64_t)2000)
+/* A job that fails because NATS or the blob store is unavailable (a
+ * server restarting, a stream leader being elected: seconds in a cluster)
+ * is not at fault: it runs again on this worker every few seconds, for up
+ * to a minute, before that counts as one of its attempts. Otherwise three
+ * quick redeliveries during one election fail the video. */
+#define UNAVAILABLE_PAUSE_S 2
+#define UNAVAILABLE_RETRY_S 60
 
 struct ReelJob
 {
@@ -153,7 +160,22 @@ handle (ReelJobWorker *w, natsMsg *msg)
       ok = FALSE;
     }
   else
-    ok = w->cfg.run (&job, w->cfg.user_data, &error);
+    {
+      ok = w->cfg.run (&job, w->cfg.user_data, &error);
+      for (guint waited = 0; !ok && waited < UNAVAILABLE_RETRY_S
+                             && g_error_matches (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE)
+                             && !g_atomic_int_get (&w->stopping) && !reel_job_cancelled (&job);
+           waited += UNAVAILABLE_PAUSE_S)
+        {
+          g_message ("job %s: %s; running it again in %d s", natsMsg_GetSubject (msg),
+                     error->message, UNAVAILABLE_PAUSE_S);
+          g_clear_error (&error);
+          g_usleep (UNAVAILABLE_PAUSE_S * G_USEC_PER_SEC);
+          /* Still ours: the ack deadline starts again. */
+          natsMsg_InProgress (msg, NULL);
+          ok = w->cfg.run (&job, w->cfg.user_data, &error);
+        }
+    }
 
   if (!ok && reel_job_cancelled (&job))
     {
