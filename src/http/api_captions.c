@@ -86,7 +86,7 @@ get_captions (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ReelVideo) video = reel_request_watchable_video (req, &error);
-  g_autoptr (JsonObject) pub = NULL, out = json_object_new ();
+  g_autoptr (JsonObject) out = json_object_new ();
   g_autofree char *media_base = NULL;
   if (!video)
     {
@@ -96,11 +96,7 @@ get_captions (ReelRequest *req)
   media_base
       = reel_video_media_base (video, req->http->media_key, g_get_real_time () / G_USEC_PER_SEC,
                                req->http->cfg->signed_url_ttl_s);
-  pub = reel_videos_public (video, media_base);
-  json_object_set_array_member (out, "captions",
-                                json_object_has_member (pub, "captions") ? json_array_ref (
-                                    json_object_get_array_member (pub, "captions"))
-                                                                         : json_array_new ());
+  json_object_set_array_member (out, "captions", reel_videos_captions_json (video, media_base));
   reel_respond_object (req->msg, SOUP_STATUS_OK, out);
 }
 

@@ -213,13 +213,14 @@ public_renditions (const ReelVideoPlan *plan)
   return out;
 }
 
-/* The captions tracks as the API lists them: [{"lang", "url"}], url
- * under the media base as the playlists are (app/video/captions.h). */
-static JsonArray *
-captions_json (const ReelVideo *v, const char *media_base)
+JsonArray *
+reel_videos_captions_json (const ReelVideo *v, const char *media_base)
 {
+  g_autofree char *plain_base = media_base ? NULL : g_strdup_printf ("/videos/%s", v->id);
   JsonArray *out = json_array_new ();
-  for (guint i = 0; i < v->captions->len; i++)
+  if (!media_base)
+    media_base = plain_base;
+  for (guint i = 0; v->captions && i < v->captions->len; i++)
     {
       const ReelCaption *c = v->captions->pdata[i];
       JsonObject *o = json_object_new ();
@@ -306,8 +307,7 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
     }
   if (v->captions && v->captions->len)
     {
-      json_object_set_array_member (out, "captions",
-                                    captions_json (v, media_base ? media_base : plain_base));
+      json_object_set_array_member (out, "captions", reel_videos_captions_json (v, media_base));
     }
   if (v->poster && v->poster_small)
     {

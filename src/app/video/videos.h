@@ -89,6 +89,9 @@ gboolean reel_videos_remove (ReelTxn *txn, const char *id, GError **error);
  * "/videos/{id}"; a signed base from app/video/visibility.h for media that
  * need one). */
 JsonObject *reel_videos_public (const ReelVideo *video, const char *media_base);
+/* Its captions tracks as the API lists them: [{"lang", "url"}], url under
+ * media_base as the playlists are (NULL: "/videos/<id>"); app/video/captions.h. */
+JsonArray *reel_videos_captions_json (const ReelVideo *video, const char *media_base);
 /* The same for a record read in txn, with its views counted now (the views
  * projection, app/analytics/views.h): what every list of videos shows.
  * NULL when the video may not be listed (app/video/visibility.h, its
