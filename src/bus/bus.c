@@ -476,13 +476,19 @@ reel_bus_publish_batch (ReelBus *bus, ReelBusBatchMsg *msgs, guint n, GError **e
   return TRUE;
 }
 
-gboolean
-reel_bus_stream_state (ReelBus *bus, const char *stream, guint64 *last_seq, gint64 *created_ns,
-                       GError **error)
+/* The stream's state, within timeout_ms (0: the context's own wait). */
+static gboolean
+stream_state (ReelBus *bus, const char *stream, guint timeout_ms, guint64 *last_seq,
+              gint64 *created_ns, GError **error)
 {
   jsStreamInfo *si = NULL;
   jsErrCode jerr = 0;
-  natsStatus s = js_GetStreamInfo (&si, bus->js, stream, NULL, &jerr);
+  jsOptions jo;
+  natsStatus s;
+  jsOptions_Init (&jo);
+  if (timeout_ms)
+    jo.Wait = timeout_ms;
+  s = js_GetStreamInfo (&si, bus->js, stream, timeout_ms ? &jo : NULL, &jerr);
   if (s != NATS_OK)
     {
       reel_bus_set_error (error, s, jerr, "stream info");
@@ -496,9 +502,23 @@ reel_bus_stream_state (ReelBus *bus, const char *stream, guint64 *last_seq, gint
 }
 
 gboolean
+reel_bus_stream_state (ReelBus *bus, const char *stream, guint64 *last_seq, gint64 *created_ns,
+                       GError **error)
+{
+  return stream_state (bus, stream, 0, last_seq, created_ns, error);
+}
+
+gboolean
 reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError **error)
 {
-  return reel_bus_stream_state (bus, stream, seq, NULL, error);
+  return stream_state (bus, stream, 0, seq, NULL, error);
+}
+
+gboolean
+reel_bus_stream_last_seq_within (ReelBus *bus, const char *stream, guint timeout_ms, guint64 *seq,
+                                 GError **error)
+{
+  return stream_state (bus, stream, MAX (timeout_ms, 1), seq, NULL, error);
 }
 
 const char *

@@ -75,6 +75,10 @@ gboolean reel_bus_publish_batch (ReelBus *bus, ReelBusBatchMsg *msgs, guint n, G
 
 /* The sequence of the newest message in a stream. */
 gboolean reel_bus_stream_last_seq (ReelBus *bus, const char *stream, guint64 *seq, GError **error);
+/* The same, answered within timeout_ms or failed (a caller that must not
+ * wait long while NATS is away). */
+gboolean reel_bus_stream_last_seq_within (ReelBus *bus, const char *stream, guint timeout_ms,
+                                          guint64 *seq, GError **error);
 /* The same, and when the stream was created (ns since the epoch; may be
  * NULL): a stream deleted and made again is a different stream, even where
  * its sequences have grown past the old ones. */

@@ -81,9 +81,14 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
   g_autoptr (GArray) reached = g_array_new (FALSE, TRUE, sizeof (guint64));
   guint64 before, least = G_MAXUINT64;
   guint n_applied = 0;
+  const char *lag = reel_test_fault ("projector-lag");
 
   if (!txn)
     return FALSE;
+  /* Test hook: a projection that trails the log by lag ms (a node under
+   * load, or across a slow link). */
+  if (lag)
+    g_usleep (g_ascii_strtoull (lag, NULL, 10) * 1000);
   before = reel_txn_get_applied (txn, REEL_PROJECTION_CORE);
   for (guint j = 0; all[j]; j++)
     {

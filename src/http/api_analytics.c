@@ -30,7 +30,7 @@ get_analytics (ReelRequest *req)
   g_autoptr (JsonObject) report = NULL;
 
   if (user)
-    video = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
+    video = reel_request_video (req, &error);
   if (video && g_strcmp0 (video->owner, user) != 0)
     g_set_error (&error, REEL_ERROR, REEL_ERROR_FORBIDDEN,
                  "only the video's owner sees its analytics");

@@ -50,7 +50,7 @@ events_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
     return NULL;
   if (!token)
     token = json_object_get_string_member_with_default (batch, "token", NULL);
-  if (token && !(viewer = reel_users_authenticate (http->store, token, NULL, error)))
+  if (token && !(viewer = reel_http_authenticate (http, token, NULL, error)))
     return NULL;
   if (!(out = reel_actions_ingest (http->bus, http->store, batch, viewer, error)))
     return NULL;

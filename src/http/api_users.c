@@ -285,7 +285,7 @@ get_current_session (ReelRequest *req)
   const char *token = reel_request_token (req, &error);
   gint64 expires_at = 0;
   g_autofree char *user
-      = token ? reel_users_authenticate (req->http->store, token, &expires_at, &error) : NULL;
+      = token ? reel_http_authenticate (req->http, token, &expires_at, &error) : NULL;
   if (!user)
     {
       reel_respond_error (req->msg, error);

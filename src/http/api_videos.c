@@ -80,7 +80,7 @@ owned_video (ReelRequest *req, char **user_out)
   g_autofree char *user = reel_request_user (req, &error);
   g_autoptr (ReelVideo) video = NULL;
   if (user)
-    video = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
+    video = reel_request_video (req, &error);
   if (video && g_strcmp0 (video->owner, user) != 0)
     g_set_error (&error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "this upload is not yours");
   if (error)
@@ -568,8 +568,7 @@ static void
 get_video (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (ReelVideo) video
-      = reel_videos_get (req->http->store, reel_request_param (req, "id"), &error);
+  g_autoptr (ReelVideo) video = reel_request_video (req, &error);
   g_autoptr (JsonObject) pub = NULL;
   g_autofree char *media_base = NULL;
   ReelViewer viewer;

@@ -173,8 +173,7 @@ get_playlist (ReelRequest *req)
 static void
 get_watch (ReelRequest *req)
 {
-  g_autoptr (ReelVideo) video
-      = reel_videos_get (req->http->store, reel_request_param (req, "id"), NULL);
+  g_autoptr (ReelVideo) video = reel_request_video (req, NULL);
   g_autofree char *discovery = video ? reel_embed_discovery_link (req, video) : NULL;
   if (discovery)
     serve_with_head (req, "watch.html", discovery);

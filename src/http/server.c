@@ -516,11 +516,70 @@ reel_request_token (ReelRequest *req, GError **error)
   return auth + 7;
 }
 
+/* A session token as reel_secret_new() makes them: 32 bytes of base64url
+ * without padding. */
+static gboolean
+token_well_formed (const char *token)
+{
+  gsize n = 0;
+  for (; token[n]; n++)
+    if (!g_ascii_isalnum (token[n]) && token[n] != '-' && token[n] != '_')
+      return FALSE;
+  return n == 43;
+}
+
+/* How long a request waits for this node's projection to catch up, and
+ * for NATS to say how far the log is. */
+#define CATCH_UP_MS 1000
+#define CATCH_UP_LOG_END_MS 300
+/* After a catch-up that did not reach the end of the log (the projection
+ * is stuck or far behind), lookups that miss are answered at once for this
+ * long: a flood of made-up ids must not hold every request a second. */
+#define CATCH_UP_BACKOFF_US (5 * G_USEC_PER_SEC)
+
+gboolean
+reel_http_catch_up (ReelHttp *http)
+{
+  static gint64 backoff_until; /* __atomic */
+  guint64 end = 0;
+  if (!http->applied || !http->bus
+      || g_get_monotonic_time () < __atomic_load_n (&backoff_until, __ATOMIC_RELAXED)
+      || !reel_bus_stream_last_seq_within (http->bus, REEL_STREAM_EVENTS, CATCH_UP_LOG_END_MS, &end,
+                                           NULL)
+      || end <= reel_watermark_reached (http->applied))
+    return FALSE;
+  if (reel_watermark_block (http->applied, end, CATCH_UP_MS))
+    return TRUE;
+  __atomic_store_n (&backoff_until, g_get_monotonic_time () + CATCH_UP_BACKOFF_US,
+                    __ATOMIC_RELAXED);
+  return FALSE;
+}
+
+char *
+reel_http_authenticate (ReelHttp *http, const char *token, gint64 *expires_at, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  char *user = reel_users_authenticate (http->store, token, expires_at, &local);
+
+  /* Another node may have issued it a moment ago (a load balancer sent
+   * the login there and this request here): its session.created is in
+   * the log, not yet in this node's read models. */
+  if (!user && g_error_matches (local, REEL_ERROR, REEL_ERROR_UNAUTHORIZED)
+      && token_well_formed (token) && reel_http_catch_up (http))
+    {
+      g_clear_error (&local);
+      user = reel_users_authenticate (http->store, token, expires_at, &local);
+    }
+  if (local)
+    g_propagate_error (error, g_steal_pointer (&local));
+  return user;
+}
+
 char *
 reel_request_user (ReelRequest *req, GError **error)
 {
   const char *token = reel_request_token (req, error);
-  return token ? reel_users_authenticate (req->http->store, token, NULL, error) : NULL;
+  return token ? reel_http_authenticate (req->http, token, NULL, error) : NULL;
 }
 
 char *
@@ -541,10 +600,27 @@ reel_request_viewer (ReelRequest *req, ReelViewer *viewer)
 }
 
 ReelVideo *
+reel_request_video (ReelRequest *req, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  const char *id = reel_request_param (req, "id");
+  ReelVideo *video = reel_videos_get (req->http->store, id, &local);
+  /* Made through another node a moment ago? */
+  if (!video && g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND)
+      && reel_http_catch_up (req->http))
+    {
+      g_clear_error (&local);
+      video = reel_videos_get (req->http->store, id, &local);
+    }
+  if (local)
+    g_propagate_error (error, g_steal_pointer (&local));
+  return video;
+}
+
+ReelVideo *
 reel_request_watchable_video (ReelRequest *req, GError **error)
 {
-  g_autoptr (ReelVideo) video
-      = reel_videos_get (req->http->store, reel_request_param (req, "id"), error);
+  g_autoptr (ReelVideo) video = reel_request_video (req, error);
   ReelViewer viewer;
   g_autofree char *user G_GNUC_UNUSED
       = reel_request_viewer (req, &viewer); /* owns viewer.username */
@@ -680,7 +756,7 @@ idempotency_seed (ReelRequest *req, guint8 seed[REEL_IDEM_SEED_LEN])
   if (!key || !sum)
     return FALSE;
   token = soup_message_headers_get_one (h, "Authorization") ? reel_request_token (req, NULL) : NULL;
-  user = token ? reel_users_authenticate (req->http->store, token, NULL, NULL) : NULL;
+  user = token ? reel_http_authenticate (req->http, token, NULL, NULL) : NULL;
   reel_idem_seed (seed, user ? user : "", soup_server_message_get_method (req->msg),
                   g_uri_get_path (uri), g_uri_get_query (uri) ? g_uri_get_query (uri) : "", key,
                   g_checksum_get_string (sum), NULL);

@@ -94,6 +94,19 @@ void reel_request_refuse (ReelRequest *req, const GError *error);
 
 /* The bearer token of the request, or NULL with REEL_ERROR_UNAUTHORIZED. */
 const char *reel_request_token (ReelRequest *req, GError **error);
+/* Read-your-writes across nodes: what a client wrote through another
+ * node a moment ago may not be in this node's read models yet. A lookup
+ * that found nothing calls this, and looks again when it returns TRUE: it
+ * waits (bounded, blocking the caller) until the local projection has
+ * applied the event log as far as it is now. FALSE when there was nothing
+ * to wait for (not behind, no local projection, NATS away) or the wait
+ * timed out. Any thread. */
+gboolean reel_http_catch_up (ReelHttp *http);
+/* The user behind a session token, or NULL with REEL_ERROR_UNAUTHORIZED;
+ * every request's authentication goes through it. An unknown token may be
+ * one another node has just issued: it catches up and looks again. */
+char *reel_http_authenticate (ReelHttp *http, const char *token, gint64 *expires_at,
+                              GError **error);
 /* The authenticated username, or NULL with REEL_ERROR_UNAUTHORIZED. */
 char *reel_request_user (ReelRequest *req, GError **error);
 /* Who asks, for what they may see (app/video/visibility.h): the session's
@@ -102,6 +115,9 @@ char *reel_request_user (ReelRequest *req, GError **error);
  * sees). Fills viewer; returns the username it points to (free it after
  * viewer), or NULL. */
 char *reel_request_viewer (ReelRequest *req, ReelViewer *viewer);
+/* The record of the video {id}, whoever asks; REEL_ERROR_NOT_FOUND when
+ * there is none, also after catching up (reel_http_catch_up()). */
+ReelVideo *reel_request_video (ReelRequest *req, GError **error);
 /* The video {id} when the requester may watch it; else NULL with
  * REEL_ERROR_NOT_FOUND, the same for a video one may not see as for one
  * that does not exist (its comments, related list and media alike). */

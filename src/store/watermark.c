@@ -19,6 +19,9 @@ struct ReelWatermark
   GMainContext *main_context;
   guint64 reached; /* __atomic */
   GList *waiters;  /* main context only */
+  /* reel_watermark_block()'s: raise broadcasts under the lock. */
+  GMutex lock;
+  GCond raised;
 };
 
 static void
@@ -26,6 +29,8 @@ watermark_clear (gpointer data)
 {
   ReelWatermark *w = data;
   g_main_context_unref (w->main_context);
+  g_mutex_clear (&w->lock);
+  g_cond_clear (&w->raised);
 }
 
 ReelWatermark *
@@ -34,6 +39,8 @@ reel_watermark_new (guint64 reached)
   ReelWatermark *w = g_atomic_rc_box_new0 (ReelWatermark);
   w->main_context = g_main_context_ref_thread_default ();
   w->reached = reached;
+  g_mutex_init (&w->lock);
+  g_cond_init (&w->raised);
   return w;
 }
 
@@ -89,6 +96,9 @@ reel_watermark_raise (ReelWatermark *w, guint64 seq)
          && !__atomic_compare_exchange_n (&w->reached, &now, seq, FALSE, __ATOMIC_SEQ_CST,
                                           __ATOMIC_SEQ_CST))
     ;
+  g_mutex_lock (&w->lock);
+  g_cond_broadcast (&w->raised);
+  g_mutex_unlock (&w->lock);
   /* Always an idle, never a call in place (g_main_context_invoke would
    * run it on this thread when nobody owns the context): waiters are
    * answered on their own context. It holds a reference, since it may
@@ -139,6 +149,18 @@ reel_watermark_wait_sync (ReelWatermark *w, guint64 seq, guint timeout_ms)
       g_usleep (WAIT_SYNC_POLL_US);
     }
   return TRUE;
+}
+
+gboolean
+reel_watermark_block (ReelWatermark *w, guint64 seq, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  gboolean reached = TRUE;
+  g_mutex_lock (&w->lock);
+  while (reached && reel_watermark_reached (w) < seq)
+    reached = g_cond_wait_until (&w->raised, &w->lock, deadline);
+  g_mutex_unlock (&w->lock);
+  return reel_watermark_reached (w) >= seq;
 }
 
 void

@@ -44,6 +44,12 @@ void reel_watermark_wait (ReelWatermark *w, guint64 seq, guint timeout_ms, ReelW
  * timeout_ms. For `reeld --rebuild`, which has no main loop running. */
 gboolean reel_watermark_wait_sync (ReelWatermark *w, guint64 seq, guint timeout_ms);
 
+/* Blocks the calling thread, without running any main context, until seq
+ * is reached; FALSE after timeout_ms. For a short wait where the caller
+ * cannot be suspended (a synchronous check inside a request handler);
+ * whoever raises it must not need the caller's thread. Any thread. */
+gboolean reel_watermark_block (ReelWatermark *w, guint64 seq, guint timeout_ms);
+
 /* The one who raises it stops: every waiter is answered FALSE now. Main
  * context only. */
 void reel_watermark_close (ReelWatermark *w);

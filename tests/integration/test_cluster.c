@@ -49,6 +49,8 @@
  * for a loaded machine. */
 #define CLUSTER_TIMEOUT_S 60
 #define PASSWORD "correct horse battery"
+/* How far behind the log B applies each batch. */
+#define B_LAG_MS 400
 
 typedef struct
 {
@@ -232,7 +234,11 @@ cluster_start (Cluster *c)
   cluster_prepare (c);
   /* A first: it creates the streams the others then find. */
   c->a = node_spawn (c, c->dir_a, "api,projector,ingest", TRUE);
-  c->b = node_spawn (c, c->dir_b, "api,projector", TRUE);
+  /* B's read models trail the log, as a busy node's do: what a client
+   * did on A a moment ago must still hold on B. */
+  c->b = node_spawn_env (
+      c, c->dir_b, "api,projector", TRUE,
+      (const char *[]){ "REEL_TEST_FAULT=projector-lag:" G_STRINGIFY (B_LAG_MS), NULL });
   c->w1 = node_spawn (c, c->dir_w1, "worker", FALSE);
   c->w2 = node_spawn (c, c->dir_w2, "worker", FALSE);
 }
@@ -531,6 +537,14 @@ test_tus_resume (void)
   want = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
   third = len / 3;
   token = reel_test_register_login (c.a->port, "ona", PASSWORD);
+  {
+    /* B takes the session A just issued, though its projection has not
+     * applied it yet (B trails by B_LAG_MS). */
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (c.b->port, "GET", "/api/v1/sessions/current", token, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (reel_test_json_str (r, "username"), ==, "ona");
+  }
   id = reel_test_tus_create (c.a->port, token, len, "Cut and resumed");
   prefix = g_strdup_printf ("uploads/%s/", id);
   {

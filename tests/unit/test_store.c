@@ -279,6 +279,31 @@ test_watermark_timeout_close (void)
   g_assert_false (closed.reached);
 }
 
+static gpointer
+raise_later (gpointer data)
+{
+  g_usleep (50 * 1000);
+  reel_watermark_raise (data, 9);
+  return NULL;
+}
+
+/* reel_watermark_block() wakes on a raise from another thread without the
+ * main context running, answers at once what is reached, and gives up
+ * after its timeout. */
+static void
+test_watermark_block (void)
+{
+  g_autoptr (ReelWatermark) w = reel_watermark_new (5);
+  GThread *t;
+
+  g_assert_true (reel_watermark_block (w, 5, 0));
+  g_assert_false (reel_watermark_block (w, 6, 20));
+  t = g_thread_new ("raise", raise_later, w);
+  g_assert_true (reel_watermark_block (w, 9, 60000));
+  g_assert_cmpuint (reel_watermark_reached (w), ==, 9);
+  g_thread_join (t);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -290,5 +315,6 @@ main (int argc, char **argv)
   g_test_add_func ("/store/counters-drop", test_counters_drop);
   g_test_add_func ("/store/watermark-wait", test_watermark_wait);
   g_test_add_func ("/store/watermark-timeout-close", test_watermark_timeout_close);
+  g_test_add_func ("/store/watermark-block", test_watermark_block);
   return g_test_run ();
 }
