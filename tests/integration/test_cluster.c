@@ -47,7 +47,8 @@
 #define READY_TIMEOUT_S 300
 /* A clustered JetStream elects its meta leader within seconds; generous
  * for a loaded machine. */
-#define CLUSTER_TIMEOUT_S 60
+#define CLUSTER_TIMEOUT_S 45
+#define NATS_START_ATTEMPTS 3
 #define PASSWORD "correct horse battery"
 /* How far behind the log B applies each batch. */
 #define B_LAG_MS 400
@@ -97,6 +98,7 @@ nats_node_spawn (Cluster *c, guint i)
   g_ptr_array_add (argv, g_strdup_printf ("--cluster=nats://127.0.0.1:%u", n->cluster_port));
   g_ptr_array_add (argv, g_strdup_printf ("--routes=%s", routes->str));
   g_ptr_array_add (argv, g_strdup_printf ("--store_dir=%s", n->dir));
+  g_ptr_array_add (argv, g_strdup_printf ("--log=%s/nats.log", n->dir));
   g_ptr_array_add (argv, NULL);
   n->proc = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);
@@ -120,29 +122,68 @@ nats_node_clustered (NatsNode *n)
   return leader && *leader && json_object_get_int_member (meta, "cluster_size") == NATS_NODES;
 }
 
+/* Stops the servers of a start that did not come up, saying why. */
 static void
-nats_start (Cluster *c)
+nats_abandon (Cluster *c)
 {
-  g_autoptr (GString) urls = g_string_new (NULL);
+  for (guint i = 0; i < NATS_NODES; i++)
+    {
+      NatsNode *n = &c->nats[i];
+      g_autofree char *log_path = g_build_filename (n->dir, "nats.log", NULL);
+      g_autofree char *log = NULL;
+      g_subprocess_send_signal (n->proc, SIGKILL);
+      g_subprocess_wait (n->proc, NULL, NULL);
+      g_clear_object (&n->proc);
+      if (g_file_get_contents (log_path, &log, NULL, NULL))
+        g_printerr ("--- nats-server n%u (port %u, cluster %u) ---\n%s", i + 1, n->port,
+                    n->cluster_port, log);
+      reel_test_rmtree (n->dir);
+      g_clear_pointer (&n->dir, g_free);
+    }
+}
+
+/* Three servers on fresh ports, waited for until their meta leader is
+ * elected. A port picked free may be taken before the server binds it (by
+ * any outgoing connection), and an election can stall on a loaded machine:
+ * a start that does not come up is logged and tried again on new ports. */
+static gboolean
+nats_try_start (Cluster *c)
+{
+  gint64 deadline = g_get_monotonic_time () + CLUSTER_TIMEOUT_S * G_USEC_PER_SEC;
   for (guint i = 0; i < NATS_NODES; i++)
     {
       c->nats[i].port = reel_test_free_port ();
       c->nats[i].cluster_port = reel_test_free_port ();
       c->nats[i].monitor_port = reel_test_free_port ();
       c->nats[i].dir = reel_test_tmpdir ();
-      g_string_append_printf (urls, "%snats://127.0.0.1:%u", i ? "," : "", c->nats[i].port);
     }
-  c->nats_urls = g_string_free (g_steal_pointer (&urls), FALSE);
-  reel_test_jobs_nats (c->nats_urls);
   for (guint i = 0; i < NATS_NODES; i++)
     nats_node_spawn (c, i);
-  gint64 deadline = g_get_monotonic_time () + CLUSTER_TIMEOUT_S * G_USEC_PER_SEC;
   for (guint i = 0; i < NATS_NODES; i++)
     while (!reel_test_port_open (c->nats[i].monitor_port) || !nats_node_clustered (&c->nats[i]))
       {
-        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        if (g_get_monotonic_time () > deadline)
+          {
+            g_printerr ("nats-server n%u: no meta leader after %d s\n", i + 1, CLUSTER_TIMEOUT_S);
+            nats_abandon (c);
+            return FALSE;
+          }
         g_usleep (100 * 1000);
       }
+  return TRUE;
+}
+
+static void
+nats_start (Cluster *c)
+{
+  g_autoptr (GString) urls = g_string_new (NULL);
+  guint attempt = 0;
+  while (!nats_try_start (c))
+    g_assert_cmpuint (++attempt, <, NATS_START_ATTEMPTS);
+  for (guint i = 0; i < NATS_NODES; i++)
+    g_string_append_printf (urls, "%snats://127.0.0.1:%u", i ? "," : "", c->nats[i].port);
+  c->nats_urls = g_string_free (g_steal_pointer (&urls), FALSE);
+  reel_test_jobs_nats (c->nats_urls);
 }
 
 static void
