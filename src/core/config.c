@@ -129,6 +129,8 @@ static const struct
  * directory and reads its segments, so a handful of concurrent downloads
  * of a long video is what a small node's disk and cores can take. */
 #define DEFAULT_DOWNLOADS_MAX 2
+/* Originals probed at once: two, so one slow file does not hold the rest. */
+#define DEFAULT_INGEST_CONCURRENCY 2
 /* Headers are a few hundred bytes: 15 s allows for a bad mobile link. */
 #define DEFAULT_HTTP_HEADER_TIMEOUT_S 15
 /* Silence in the middle of a body (an upload is allowed to take hours, as
@@ -233,6 +235,7 @@ reel_config_new (void)
   cfg->memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB;
   /* One pipeline per two cores: each pipeline's encoders use threads too. */
   cfg->worker_concurrency = MAX (1, g_get_num_processors () / 2);
+  cfg->ingest_concurrency = DEFAULT_INGEST_CONCURRENCY;
   cfg->job_attempts = 3;
   cfg->checks_enabled = TRUE;
   /* Quotes of a few seconds (a jingle, a clip in a review) stay well
@@ -805,6 +808,7 @@ static const Setting settings[] = {
   /* 0 is no limit; below 256 MiB GStreamer itself cannot start. */
   { "media.memory_limit_mb", set_memory_mb, AT (memory_limit_mb) },
   { "worker.concurrency", set_uint, AT (worker_concurrency), 1, 256 },
+  { "ingest.concurrency", set_uint, AT (ingest_concurrency), 1, 64 },
   { "jobs.max_attempts", set_uint, AT (job_attempts), 1, 100 },
   { "checks.enabled", set_bool, AT (checks_enabled) },
   { "checks.copyright_min_seconds", set_uint, AT (copyright_min_seconds), 1, 3600 },

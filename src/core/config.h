@@ -95,6 +95,7 @@ typedef struct
   guint job_timeout_factor;   /* media.job_timeout_factor: + this per second of media */
   guint memory_limit_mb;      /* media.memory_limit_mb: a media child's address space; 0 = none */
   guint worker_concurrency;   /* worker.concurrency: pipelines at once */
+  guint ingest_concurrency;   /* ingest.concurrency: originals probed and planned at once */
   guint job_attempts;         /* jobs.max_attempts */
   guint job_ack_wait_s;       /* jobs.ack_wait_seconds */
   guint comment_rate_limit;   /* comments.rate_limit: comments per author per window */

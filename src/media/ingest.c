@@ -22,7 +22,7 @@
 /* Probing reads headers and a little data; 60 s covers slow disks and
  * files whose index sits at the end. The child probing gets 30 s more to
  * start and answer before it is stopped. */
-#define PROBE_TIMEOUT_S 60
+#define PROBE_TIMEOUT_S 30
 #define PROBE_CHILD_TIMEOUT_S (PROBE_TIMEOUT_S + 30)
 /* The poster frame: a quarter into the video, at most 3 s in (past the
  * black first frames of most videos, before the first cut of most). */
@@ -313,7 +313,7 @@ reel_ingest_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs, ReelSt
   in->caps.max_height = cfg->max_height;
   in->caps.max_chunks = cfg->max_chunks;
   wc.kind = "ingest";
-  wc.concurrency = 1;
+  wc.concurrency = cfg->ingest_concurrency;
   wc.ack_wait_s = cfg->job_ack_wait_s;
   wc.max_attempts = cfg->job_attempts;
   wc.run = run_ingest;
