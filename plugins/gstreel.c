@@ -7,12 +7,14 @@
 #include "gstnatssrc.h"
 #include "gstreelladder.h"
 #include "gstreelrange.h"
+#include "gstreelscale.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
   gboolean ok = GST_ELEMENT_REGISTER (reelrange, plugin);
   ok &= GST_ELEMENT_REGISTER (reelladder, plugin);
+  ok &= GST_ELEMENT_REGISTER (reelscale, plugin);
   ok &= GST_ELEMENT_REGISTER (natssink, plugin);
   ok &= GST_ELEMENT_REGISTER (natssrc, plugin);
   return ok;

@@ -10,8 +10,8 @@
  * Rungs are "NAME:WIDTHxHEIGHT:KBPS" or "NAME:HEIGHT:KBPS" separated by
  * commas; without a width, the rung takes the input's display aspect ratio
  * (rounded to an even width). Inside, the input is split with a tee; each
- * rung has its own queue (its own thread), a converting scaler (Lanczos-3,
- * so a rung loses less to scaling than to swscale's bicubic), a reelx264enc
+ * rung has its own queue (its own thread), a converting scaler (reelscale:
+ * swscale's bicubic close to the input's size, Lanczos-3 from 2:1 down), a reelx264enc
  * (x264 with ffmpeg's rate control, B-frames as the preset has them, a
  * fixed number of threads so the same input always gives the same bytes)
  * and an h264parse. Every rung keeps the input's colorimetry (matrix,
@@ -63,10 +63,6 @@ GST_DEBUG_CATEGORY_STATIC (reel_ladder_debug);
 #define DEFAULT_PRESET "veryfast"
 #define DEFAULT_THREADS 1
 #define MAX_THREADS 64
-/* Lanczos with three lobes, swscale's lanczos: GStreamer's default two
- * lobes alias at some ratios (a 1080p source at exactly a third, 360p,
- * loses 20 dB of luma PSNR against a reference scaling). */
-#define SCALER_LOBES 3.0
 
 enum
 {
@@ -371,7 +367,7 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
   g_autofree char *qname = g_strdup_printf ("q%u", index);
   g_autofree char *padname = g_strdup_printf ("src_%u", index);
   GstElement *q = gst_element_factory_make ("queue", qname);
-  GstElement *scale = gst_element_factory_make ("videoconvertscale", NULL);
+  GstElement *scale = gst_element_factory_make ("reelscale", NULL);
   GstElement *scaled = gst_element_factory_make ("capsfilter", NULL);
   GstElement *enc = gst_element_factory_make ("reelx264enc", NULL);
   GstElement *parse = gst_element_factory_make ("h264parse", NULL);
@@ -393,12 +389,9 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
   r->out = outcaps;
   if (r->width)
     set_rung_caps (r, r->width, NULL);
-  /* Scaling and any conversion to 4:2:0 in one pass, Lanczos-3 for the
-   * picture and for chroma; no borders, since rung sizes keep the input's
-   * aspect to within a pixel (rounded to even). */
-  gst_util_set_object_arg (G_OBJECT (scale), "method", "lanczos");
-  gst_util_set_object_arg (G_OBJECT (scale), "chroma-resampler", "lanczos");
-  g_object_set (scale, "envelope", SCALER_LOBES, "add-borders", FALSE, NULL);
+  /* Scaling and any conversion to 4:2:0 in one pass, the same kernel for
+   * the picture and for chroma (gstreelscale.h); no borders, since rung
+   * sizes keep the input's aspect to within a pixel (rounded to even). */
   configure_rung (self, r);
   gst_bin_add_many (GST_BIN (self), q, scale, scaled, enc, parse, outcaps, NULL);
   if (!gst_element_link (self->tee, q)

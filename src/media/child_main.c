@@ -45,6 +45,7 @@
 #include "gstnatssink.h"
 #include "gstreelladder.h"
 #include "gstreelrange.h"
+#include "gstreelscale.h"
 #include "gstreelx264enc.h"
 
 #include <errno.h>
@@ -524,6 +525,7 @@ main (int argc, char **argv)
   /* The reel elements the pipelines use; nothing else of reel's. */
   GST_ELEMENT_REGISTER (reelrange, NULL);
   GST_ELEMENT_REGISTER (reelladder, NULL);
+  GST_ELEMENT_REGISTER (reelscale, NULL);
   GST_ELEMENT_REGISTER (reelx264enc, NULL);
   GST_ELEMENT_REGISTER (natssink, NULL);
   if (!(req = read_line (REQUEST_MAX, &error)))

@@ -10,14 +10,11 @@
  *
  * ffmpeg is only the reference and the measuring tool here.
  *
- * Measured (warm-up of one segment per chunk, 2026-12-04), reel against
- * ffmpeg: 720p 33.15/33.17 dB, 480p 33.64/33.77, 360p 31.90/31.89, 240p
- * 29.78/29.63, bytes 0.99 of ffmpeg's on every rung. 480p still misses: fed
- * ffmpeg's bicubic-scaled frames, reel's encoder gives 33.75 dB at the same
- * bytes, so the gap is the scaler: at 1280 to 852 (1.5:1) Lanczos-3 keeps
- * detail that costs more bits than it gains against the Lanczos reference
- * (Catmull-Rom gives 33.68). Until a scaler closes it, this test is in its
- * own suite, out of the default run: meson test -C build --suite quality. */
+ * Measured (2026-12-05), reel against ffmpeg: 720p 33.15/33.17 dB, 480p
+ * 33.72/33.77, 360p 31.90/31.89, 240p 29.78/29.63, bytes 0.99 of ffmpeg's
+ * on every rung. With Lanczos-3 at every ratio 480p was 33.64 (0.13 dB
+ * short): at 1.5:1 it keeps detail that costs more bits than it gains, so
+ * reelscale (plugins/gstreelscale.h) uses swscale's bicubic below 2:1. */
 #include "harness.h"
 
 #include <glib/gstdio.h>
