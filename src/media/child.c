@@ -394,6 +394,17 @@ spawn (const ReelMediaLimits *limits, int stdin_fd, gboolean stderr_pipe, GError
 }
 
 JsonObject *
+reel_media_pipeline_request (const char *line, const char *kind, guint stall_timeout_s)
+{
+  JsonObject *request = json_object_new ();
+  json_object_set_string_member (request, "op", "pipeline");
+  json_object_set_string_member (request, "line", line);
+  json_object_set_string_member (request, "kind", kind);
+  json_object_set_int_member (request, "stall_timeout_s", stall_timeout_s);
+  return request;
+}
+
+JsonObject *
 reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits, const char *what,
                       const ReelJob *job, GError **error)
 {

@@ -44,6 +44,14 @@ void reel_media_limits_for (const ReelConfig *cfg, guint64 media_ns, ReelMediaLi
 JsonObject *reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits,
                                   const char *what, const ReelJob *job, GError **error);
 
+/* The request for a pipeline run (op "pipeline"): line, a filled
+ * gst-launch line; kind, what it makes (the child's name for it in
+ * faults, niceness and reasons: "chunk", "poster", "storyboard",
+ * "thumbnail", ...); stall_timeout_s, how long its output may stand still
+ * before the child stops it. The caller adds what only some runs have
+ * (skip, chunk) and passes it to reel_media_child_run(). */
+JsonObject *reel_media_pipeline_request (const char *line, const char *kind, guint stall_timeout_s);
+
 /* A live session's child (media/child_main.c, op "live"): started with
  * the request, it runs until its caller stops streaming. talk_fd (a socket,
  * the child's stdin, for the caller's close) carries reeld's answers to the

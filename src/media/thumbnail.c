@@ -105,7 +105,7 @@ encode (const ReelConfig *cfg, const char *source, const char *out, const char *
   g_autofree char *tpl = reel_pipeline_load ("thumbnail", error);
   g_autofree char *line = NULL;
   g_autofree char *data = NULL;
-  g_autoptr (JsonObject) request = json_object_new ();
+  g_autoptr (JsonObject) request = NULL;
   g_autoptr (JsonObject) result = NULL;
   g_autoptr (GError) local = NULL;
   const char *raw[] = { "decoder", NULL };
@@ -123,10 +123,7 @@ encode (const ReelConfig *cfg, const char *source, const char *out, const char *
   if (!(line = reel_pipeline_fill (tpl, v, raw, error)))
     return NULL;
   reel_media_limits_for (cfg, IMAGE_MEDIA_NS, &limits);
-  json_object_set_string_member (request, "op", "pipeline");
-  json_object_set_string_member (request, "line", line);
-  json_object_set_string_member (request, "kind", "thumbnail");
-  json_object_set_int_member (request, "stall_timeout_s", IMAGE_STALL_TIMEOUT_S);
+  request = reel_media_pipeline_request (line, "thumbnail", IMAGE_STALL_TIMEOUT_S);
   result = reel_media_child_run (request, &limits, "decoding the thumbnail", job, &local);
   /* A decoder that fails, or ends without a picture, means the file is
    * not the image it claims to be. */

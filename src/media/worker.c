@@ -301,7 +301,7 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
   const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
   const char *original = json_object_get_string_member_with_default (d, "original", NULL);
   g_autofree char *source = NULL, *dir = NULL, *line = NULL, *what = NULL;
-  g_autoptr (JsonObject) request = json_object_new ();
+  g_autoptr (JsonObject) request = NULL;
   g_autoptr (JsonObject) result = NULL;
   ReelMediaLimits limits;
 
@@ -321,14 +321,11 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
       return NULL;
     }
   reel_media_limits_for (w->cfg, job_media_ns (w, kind, d, &what), &limits);
-  json_object_set_string_member (request, "op", "pipeline");
-  json_object_set_string_member (request, "line", line);
-  json_object_set_string_member (request, "kind", kind);
-  json_object_set_string_member (request, "skip", skip);
-  json_object_set_int_member (
-      request, "stall_timeout_s",
+  request = reel_media_pipeline_request (
+      line, kind,
       MIN (g_str_equal (kind, "poster") ? POSTER_STALL_TIMEOUT_S : STALL_TIMEOUT_S,
            w->cfg->job_timeout_s));
+  json_object_set_string_member (request, "skip", skip);
   if (json_object_has_member (d, "chunk"))
     json_object_set_int_member (request, "chunk", json_object_get_int_member (d, "chunk"));
   if (!(result = reel_media_child_run (request, &limits, what, job, error)))
@@ -515,7 +512,7 @@ encode_sheet (ReelWorker *w, const ReelJob *job, const char *dir, guint width, g
   g_autoptr (GHashTable) v = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autofree char *tpl = reel_pipeline_load ("storyboard-sheet", error);
   g_autofree char *line = NULL;
-  g_autoptr (JsonObject) request = json_object_new ();
+  g_autoptr (JsonObject) request = NULL;
   g_autoptr (JsonObject) result = NULL;
   ReelMediaLimits limits;
 
@@ -528,11 +525,8 @@ encode_sheet (ReelWorker *w, const ReelJob *job, const char *dir, guint width, g
   if (!(line = reel_pipeline_fill (tpl, v, NULL, error)))
     return FALSE;
   reel_media_limits_for (w->cfg, STORYBOARD_SHEET_MEDIA_NS, &limits);
-  json_object_set_string_member (request, "op", "pipeline");
-  json_object_set_string_member (request, "line", line);
-  json_object_set_string_member (request, "kind", "storyboard");
-  json_object_set_int_member (request, "stall_timeout_s",
-                              MIN (POSTER_STALL_TIMEOUT_S, w->cfg->job_timeout_s));
+  request = reel_media_pipeline_request (line, "storyboard",
+                                         MIN (POSTER_STALL_TIMEOUT_S, w->cfg->job_timeout_s));
   result = reel_media_child_run (request, &limits, "encoding the storyboard", job, error);
   return result != NULL;
 }
