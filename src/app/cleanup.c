@@ -10,6 +10,7 @@
 #include "core/metrics.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #define METRIC_FILES "reel_blobs_reclaimed_total"
@@ -106,6 +107,19 @@ segment_shaped (const char *file)
   return g_str_has_suffix (file, ".m4s") || g_str_has_suffix (file, ".mp4");
 }
 
+/* A custom poster or its small copy (media/thumbnail.h names them
+ * poster-<hex>.jpg and poster-<hex>-small.jpg); the first poster and its
+ * small copy (poster.jpg, poster-small.jpg) are not. */
+static gboolean
+custom_poster_shaped (const char *file)
+{
+  const char *p = g_str_has_prefix (file, "poster-") ? file + strlen ("poster-") : NULL;
+  guint digits = 0;
+  for (; p && g_ascii_isxdigit (*p); p++)
+    digits++;
+  return digits >= 8 && (g_str_equal (p, ".jpg") || g_str_equal (p, "-small.jpg"));
+}
+
 typedef struct
 {
   ReelTxn *txn;
@@ -138,6 +152,11 @@ video_refs (Refs *r, const char *id, GHashTable **keys, GError **error)
           g_hash_table_unref (set);
           return FALSE;
         }
+      /* The poster it shows now, and its small copy. */
+      if (rec->poster)
+        g_hash_table_add (set, reel_blob_key_video_file (id, rec->poster));
+      if (rec->poster_small)
+        g_hash_table_add (set, reel_blob_key_video_file (id, rec->poster_small));
     }
   g_hash_table_insert (r->videos, g_strdup (id), set);
   *keys = set;
@@ -169,11 +188,14 @@ is_orphan (Refs *r, const char *key, gboolean *orphan, GError **error)
       return TRUE;
     }
   /* Of a video that exists, only what its records no longer name: an
-   * original or a segment (never the poster or anything else). */
+   * original, a segment or a custom poster replaced since (never the first
+   * poster or anything else). */
   if (kind == REEL_BLOB_KEY_ORIGINAL)
     *orphan = !g_hash_table_contains (keys, key);
   else if (kind == REEL_BLOB_KEY_SEGMENT)
     *orphan = segment_shaped (file) && !g_hash_table_contains (keys, key);
+  else if (kind == REEL_BLOB_KEY_VIDEO_FILE)
+    *orphan = custom_poster_shaped (file) && !g_hash_table_contains (keys, key);
   return TRUE;
 }
 

@@ -11,7 +11,9 @@
  *     exists (deleted, aborted, or never created), or
  *   - it is an original the video's record does not name, or a segment
  *     (an .mp4 or .m4s file in videos/<id>/<rendition>/) its chunk table does not
- *     name (a failed or repeated transcode attempt).
+ *     name (a failed or repeated transcode attempt), or a custom poster
+ *     (videos/<id>/poster-<hex>.jpg, and its -small.jpg) the record no
+ *     longer shows (the owner chose another).
  * Anything else (keys of a layout this code does not know, e.g. another
  * feature's thumbnails) is left alone: unknown is never an orphan. The
  * grace period covers the moments when a blob exists before the event that

@@ -1019,6 +1019,9 @@ test_cleanup (void)
   g_autofree char *stray = g_strdup_printf ("videos/%s/240p/999.m4s", S.v1);
   g_autofree char *tmp = g_strdup_printf ("videos/%s/240p/0.m4s.tmp-AbC123", S.v1);
   g_autofree char *poster = g_strdup_printf ("videos/%s/poster.jpg", S.v1);
+  g_autofree char *poster_small = g_strdup_printf ("videos/%s/poster-small.jpg", S.v1);
+  g_autofree char *old_poster = g_strdup_printf ("videos/%s/poster-0123456789ab.jpg", S.v1);
+  g_autofree char *old_small = g_strdup_printf ("videos/%s/poster-0123456789ab-small.jpg", S.v1);
   g_autofree char *abandoned = g_strdup_printf ("/api/v1/videos/%s", S.abandoned);
   g_autoptr (GPtrArray) referenced = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) cdn_referenced = g_ptr_array_new_with_free_func (g_free);
@@ -1039,23 +1042,40 @@ test_cleanup (void)
   plant (S.cdn, orphans[1], 100);
   plant (blobs, "posters/ZZZZZZZZZZZ.jpg", 10);
   plant (blobs, poster, 10);
+  /* A custom poster v1 showed before, and its small copy. */
+  plant (blobs, old_poster, 40);
+  plant (blobs, old_small, 20);
   /* Past the grace period (1 s) for everything, referenced or not. */
   g_usleep (1500 * 1000);
   write_config (config, "[cleanup]\ngrace_seconds = 1\ninterval_seconds = 1\n");
   start_reeld (config);
+  /* v1 gets a poster of its owner's choosing: kept, as the first one is. */
+  {
+    g_autofree char *png_path = reel_test_make_media (
+        S.media, "poster.png",
+        "videotestsrc pattern=smpte num-buffers=1 ! video/x-raw,width=320,height=240 "
+        "! pngenc ! filesink location=%s");
+    g_autofree char *png = NULL;
+    g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s/thumbnail", S.v1);
+    gsize png_len;
+    g_assert_true (g_file_get_contents (png_path, &png, &png_len, NULL));
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http_full (S.d->port, "PUT", path, S.amy, NULL, "image/png", png, png_len);
+    g_assert_cmpuint (r->status, ==, 204);
+  }
   for (int i = 0; i < 400; i++)
     {
-      if (reel_test_metric (S.d->port, "reel_blobs_reclaimed_total{store=\"blobs\"}") >= 4
+      if (reel_test_metric (S.d->port, "reel_blobs_reclaimed_total{store=\"blobs\"}") >= 6
           && reel_test_metric (S.d->port, "reel_blobs_reclaimed_total{store=\"cdn\"}") >= 1
           && reel_test_metric (S.d->port, "reel_blobs_reclaimed_total{store=\"uploads\"}") >= 1)
         break;
       g_usleep (50 * 1000);
     }
   g_assert_cmpfloat (reel_test_metric (S.d->port, "reel_blobs_reclaimed_total{store=\"blobs\"}"),
-                     ==, 4);
+                     ==, 6);
   g_assert_cmpfloat (
       reel_test_metric (S.d->port, "reel_blobs_reclaimed_bytes_total{store=\"blobs\"}"), ==,
-      1000 + 500 + 300 + 200);
+      1000 + 500 + 300 + 200 + 40 + 20);
   g_assert_cmpfloat (
       reel_test_metric (S.d->port, "reel_blobs_reclaimed_bytes_total{store=\"cdn\"}"), ==, 100);
   g_assert_cmpfloat (
@@ -1065,6 +1085,8 @@ test_cleanup (void)
     g_assert_false (file_exists (blobs, orphans[i]));
   g_assert_false (file_exists (blobs, stray));
   g_assert_false (file_exists (blobs, tmp));
+  g_assert_false (file_exists (blobs, old_poster));
+  g_assert_false (file_exists (blobs, old_small));
   g_assert_false (file_exists (S.cdn, orphans[1]));
   g_assert_false (file_exists (S.dir, part));
   EXPECT (404, "GET", abandoned, NULL, NULL);
@@ -1076,6 +1098,18 @@ test_cleanup (void)
     g_assert_true (file_exists (S.cdn, cdn_referenced->pdata[i]));
   g_assert_true (file_exists (blobs, "posters/ZZZZZZZZZZZ.jpg"));
   g_assert_true (file_exists (blobs, poster));
+  g_assert_true (file_exists (blobs, poster_small));
+  {
+    /* The custom poster v1 shows now, and its small copy, stay. */
+    g_autofree char *v1_dir = g_build_filename (blobs, "videos", S.v1, NULL);
+    g_autoptr (GDir) d = g_dir_open (v1_dir, 0, NULL);
+    const char *name;
+    guint custom = 0;
+    while (d && (name = g_dir_read_name (d)))
+      if (g_str_has_prefix (name, "poster-") && !g_str_equal (name, "poster-small.jpg"))
+        custom++;
+    g_assert_cmpuint (custom, ==, 2);
+  }
   {
     g_autofree char *master = g_strdup_printf ("/videos/%s/master.m3u8", S.v1);
     g_autofree char *segment = g_strdup_printf ("/videos/%s/240p/0.m4s", S.v1);
@@ -1083,7 +1117,7 @@ test_cleanup (void)
     g_autoptr (ReelTestResponse) s = get (segment, NULL);
   }
   g_assert_cmpfloat (reel_test_metric (S.d->port, "reel_blobs_reclaimed_total{store=\"blobs\"}"),
-                     ==, 4);
+                     ==, 6);
 }
 
 int
