@@ -9,11 +9,13 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "media/child.h"
+#include "media/niceness.h"
 #include "media/worker.h"
 #include "store/blob_cache.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <sys/resource.h>
 
 /* Prints cover at most the first hour: a longer one would not fit in one
  * event (NATS's message limit), and a copy is rarely only in the second
@@ -305,6 +307,13 @@ give_up_backfill (const ReelJob *job, const GError *error, gpointer data)
   g_warning ("the backfill of a protected work was abandoned: %s", error ? error->message : "?");
 }
 
+/* In the classifier's process, before it runs. */
+static void
+lower_priority (gpointer unused)
+{
+  setpriority (PRIO_PROCESS, 0, REEL_CHECKS_NICENESS);
+}
+
 /* The classifier's scores of the frames in dir, in frame order: it gets
  * their paths as its last arguments and prints a JSON array of numbers. */
 static GArray *
@@ -331,8 +340,8 @@ classify (ReelChecker *c, const char *dir, GError **error)
   for (guint i = 0; i < frames->len; i++)
     g_ptr_array_add (argv, g_strdup (frames->pdata[i]));
   g_ptr_array_add (argv, NULL);
-  if (!g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
-                     &status, error))
+  if (!g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, lower_priority, NULL,
+                     &out, &err, &status, error))
     return NULL;
   if (!g_spawn_check_wait_status (status, NULL))
     {

@@ -40,6 +40,7 @@
 #include "core/json.h"
 #include "media/fingerprint.h"
 #include "media/frames.h"
+#include "media/niceness.h"
 #include "media/probe.h"
 
 #include "gstnatssink.h"
@@ -112,10 +113,6 @@ finish (JsonObject *result, const GError *error)
     emit ("result", result ? result : json_object_new ());
   _exit (0);
 }
-
-/* The niceness of a storyboard child (run_pipeline): below every other
- * job's, above nothing the system needs. */
-#define STORYBOARD_NICENESS 10
 
 /* Whether test fault name is set for this request. */
 static gboolean
@@ -237,7 +234,7 @@ run_pipeline (JsonObject *req)
   /* Seek previews are an extra that decodes the whole video: they yield
    * the CPU to the transcode that makes videos playable. */
   if (g_str_equal (kind, "storyboard"))
-    setpriority (PRIO_PROCESS, 0, STORYBOARD_NICENESS);
+    setpriority (PRIO_PROCESS, 0, REEL_STORYBOARD_NICENESS);
   p = gst_parse_launch_full (line, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
   if (!p)
     {
@@ -538,9 +535,15 @@ main (int argc, char **argv)
   else if (g_str_equal (op, "live"))
     run_live (req);
   else if (g_str_equal (op, "fingerprint"))
-    run_fingerprint (req);
+    {
+      setpriority (PRIO_PROCESS, 0, REEL_CHECKS_NICENESS);
+      run_fingerprint (req);
+    }
   else if (g_str_equal (op, "frames"))
-    run_frames (req);
+    {
+      setpriority (PRIO_PROCESS, 0, REEL_CHECKS_NICENESS);
+      run_frames (req);
+    }
   g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "unknown request \"%s\"", op);
   finish (NULL, error);
 }
