@@ -22,6 +22,9 @@
 /* The small poster, for lists of videos: 320 wide fills a card on a
  * phone's screen at twice its CSS pixels and weighs a tenth of a 720p one. */
 #define SMALL_WIDTH 320
+/* The largest side of an image accepted as a thumbnail: a 108-megapixel
+ * phone photo (12000x9000) passes; decoding one costs a few hundred MB. */
+#define IMAGE_MAX_SIDE 12000
 
 char *
 reel_thumbnail_new_file (void)
@@ -119,6 +122,7 @@ encode (const ReelConfig *cfg, const char *source, const char *out, const char *
   g_hash_table_insert (v, "decoder", g_strdup (decoder));
   g_hash_table_insert (v, "width", g_strdup_printf ("%u", width));
   g_hash_table_insert (v, "height", g_strdup_printf ("%u", height));
+  g_hash_table_insert (v, "max_side", g_strdup_printf ("%u", IMAGE_MAX_SIDE));
   g_hash_table_insert (v, "out", g_strdup (out));
   if (!(line = reel_pipeline_fill (tpl, v, raw, error)))
     return NULL;
@@ -135,8 +139,9 @@ encode (const ReelConfig *cfg, const char *source, const char *out, const char *
   if (!result || !g_file_get_contents (out, &data, &len, NULL) || len == 0)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                   "the image could not be decoded as %s%s%s", decoder,
-                   local ? ": " : " (it holds no picture)", local ? local->message : "");
+                   "the image could not be decoded as %s%s%s (images up to %ux%u are accepted)",
+                   decoder, local ? ": " : " (it holds no picture)", local ? local->message : "",
+                   IMAGE_MAX_SIDE, IMAGE_MAX_SIDE);
       return NULL;
     }
   return g_bytes_new_take (g_steal_pointer (&data), len);

@@ -422,6 +422,33 @@ test_upload (void)
     g_autoptr (ReelTestResponse) r = request ("PUT", path, S.amy, "text/plain", png, png_len);
     g_assert_cmpuint (r->status, ==, 400);
   }
+  /* A decompression bomb: 58 KB of PNG whose header claims 30000x30000
+   * pixels (900 MB decoded), refused when its header is read. */
+  {
+    g_autofree char *bomb_path = g_build_filename (S.media, "bomb.png", NULL);
+    g_autofree char *bomb = NULL;
+    gsize bomb_len;
+    const char *argv[]
+        = { reel_test_env ("REEL_TEST_PYTHON"), "-c",
+            "import sys, zlib, struct\n"
+            "def chunk(t, d):\n"
+            "    return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))\n"
+            "w = h = 30000\n"
+            "png = (b'\\x89PNG\\r\\n\\x1a\\n'\n"
+            "       + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 0, 0, 0, 0))\n"
+            "       + chunk(b'IDAT', zlib.compress(b'\\0' * (w + 1) * 2000, 9))\n"
+            "       + chunk(b'IEND', b''))\n"
+            "open(sys.argv[1], 'wb').write(png)\n",
+            bomb_path, NULL };
+    int status;
+    g_free (reel_test_run (argv, &status));
+    g_assert_cmpint (status, ==, 0);
+    g_assert_true (g_file_get_contents (bomb_path, &bomb, &bomb_len, NULL));
+    g_assert_cmpuint (bomb_len, <, 64 * 1024);
+    g_autoptr (ReelTestResponse) r = request ("PUT", path, S.amy, "image/png", bomb, bomb_len);
+    g_assert_cmpuint (r->status, ==, 400);
+    g_assert_nonnull (strstr (r->body, "images up to 12000x12000 are accepted"));
+  }
   /* Over uploads.thumbnail_max_bytes (set to 64 KiB here). */
   {
     gsize big = 65 * 1024;
