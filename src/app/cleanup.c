@@ -10,7 +10,6 @@
 #include "core/metrics.h"
 
 #include <glib/gstdio.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #define METRIC_FILES "reel_blobs_reclaimed_total"
@@ -107,19 +106,6 @@ segment_shaped (const char *file)
   return g_str_has_suffix (file, ".m4s") || g_str_has_suffix (file, ".mp4");
 }
 
-/* A custom poster or its small copy (media/thumbnail.h names them
- * poster-<hex>.jpg and poster-<hex>-small.jpg); the first poster and its
- * small copy (poster.jpg, poster-small.jpg) are not. */
-static gboolean
-custom_poster_shaped (const char *file)
-{
-  const char *p = g_str_has_prefix (file, "poster-") ? file + strlen ("poster-") : NULL;
-  guint digits = 0;
-  for (; p && g_ascii_isxdigit (*p); p++)
-    digits++;
-  return digits >= 8 && (g_str_equal (p, ".jpg") || g_str_equal (p, "-small.jpg"));
-}
-
 typedef struct
 {
   ReelTxn *txn;
@@ -195,7 +181,7 @@ is_orphan (Refs *r, const char *key, gboolean *orphan, GError **error)
   else if (kind == REEL_BLOB_KEY_SEGMENT)
     *orphan = segment_shaped (file) && !g_hash_table_contains (keys, key);
   else if (kind == REEL_BLOB_KEY_VIDEO_FILE)
-    *orphan = custom_poster_shaped (file) && !g_hash_table_contains (keys, key);
+    *orphan = reel_poster_file_replaceable (file) && !g_hash_table_contains (keys, key);
   return TRUE;
 }
 

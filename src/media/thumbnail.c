@@ -11,9 +11,6 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
-/* Bytes of randomness in a custom poster's name: enough that two never
- * collide for one video. */
-#define FILE_TOKEN_BYTES 6
 /* Decoding one image of a few megabytes: a second of media is its
  * deadline's base (media/child.h scales from there), and half a minute
  * without progress is stuck, as for a poster. */
@@ -25,32 +22,6 @@
 /* The largest side of an image accepted as a thumbnail: a 108-megapixel
  * phone photo (12000x9000) passes; decoding one costs a few hundred MB. */
 #define IMAGE_MAX_SIDE 12000
-
-char *
-reel_thumbnail_new_file (void)
-{
-  g_autoptr (GString) s = g_string_new ("poster-");
-  for (guint i = 0; i < FILE_TOKEN_BYTES; i++)
-    g_string_append_printf (s, "%02x", g_random_int_range (0, 256));
-  g_string_append (s, ".jpg");
-  return g_string_free (g_steal_pointer (&s), FALSE);
-}
-
-gboolean
-reel_thumbnail_file_custom (const char *file)
-{
-  const char *p = file && g_str_has_prefix (file, "poster-") ? file + strlen ("poster-") : NULL;
-  guint digits = 0;
-  for (; p && g_ascii_isxdigit (*p); p++)
-    digits++;
-  return digits == 2 * FILE_TOKEN_BYTES && p && g_str_equal (p, ".jpg");
-}
-
-gboolean
-reel_thumbnail_file_valid (const char *file)
-{
-  return g_strcmp0 (file, REEL_POSTER_FILE) == 0 || reel_thumbnail_file_custom (file);
-}
 
 gboolean
 reel_thumbnail_queue_frame (ReelBus *bus, const ReelVideo *video, guint64 at_ns, GError **error)
@@ -73,7 +44,7 @@ reel_thumbnail_queue_frame (ReelBus *bus, const ReelVideo *video, guint64 at_ns,
     }
   if (!(job = reel_ingest_job ("poster", video->id, video->plan, video->original, 0, error)))
     return FALSE;
-  file = reel_thumbnail_new_file ();
+  file = reel_poster_new_file ();
   json_object_set_int_member (job, "at_ns", (gint64)at_ns);
   json_object_set_string_member (job, "file", file);
   /* Each choice is its own job (job ids deduplicate). */
@@ -162,13 +133,6 @@ reel_thumbnail_small (const ReelConfig *cfg, const char *poster, const char *out
                  job, error);
 }
 
-char *
-reel_thumbnail_small_file (const char *file)
-{
-  g_autofree char *stem = g_strndup (file, strlen (file) - strlen (".jpg"));
-  return g_strconcat (stem, "-small.jpg", NULL);
-}
-
 gboolean
 reel_thumbnail_from_image (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs,
                            const ReelVideo *video, const char *type, GBytes *image, guint64 *seq,
@@ -219,8 +183,8 @@ reel_thumbnail_from_image (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs
   g_rmdir (dir);
   if (!ok)
     return FALSE;
-  file = reel_thumbnail_new_file ();
-  small_file = reel_thumbnail_small_file (file);
+  file = reel_poster_new_file ();
+  small_file = reel_poster_small_file (file);
   key = reel_blob_key_video_file (video->id, file);
   small_key = reel_blob_key_video_file (video->id, small_file);
   if (!reel_blobs_put (blobs, small_key, small, error) || !reel_blobs_put (blobs, key, jpeg, error))

@@ -5,10 +5,10 @@
  * (pipelines/thumbnail.pipeline): never stored or served as uploaded.
  * Every poster comes in two sizes: the poster rung's (watch page, feeds,
  * oEmbed) and 320 wide (lists), the small one encoded from the first.
- * Each custom poster gets a new file name (poster-<hex>.jpg), so every URL
- * naming it changes with it (posters are cached as immutable) and the
- * record's poster stays the one source of truth for the API, feeds and
- * oEmbed. */
+ * Each custom poster gets a new file name (poster-<hex>.jpg, spelled in
+ * store/blob_keys.h), so every URL naming it changes with it (posters are
+ * cached as immutable) and the record's poster stays the one source of
+ * truth for the API, feeds and oEmbed. */
 #pragma once
 
 #include "app/video/record.h"
@@ -18,17 +18,6 @@
 #include "store/blobs.h"
 
 G_BEGIN_DECLS
-
-/* A new custom poster's file name. */
-char *reel_thumbnail_new_file (void);
-/* Whether file is a poster's name: poster.jpg or a custom one. */
-gboolean reel_thumbnail_file_valid (const char *file);
-/* Whether file is a custom poster's name (not the first poster's). */
-gboolean reel_thumbnail_file_custom (const char *file);
-
-/* The small poster's name beside the poster file (poster-small.jpg,
- * poster-<hex>-small.jpg). */
-char *reel_thumbnail_small_file (const char *file);
 
 /* Encodes the poster JPEG at path poster (width x height) again as the
  * small poster (320 wide, same aspect) at out, in reel-media for job (may

@@ -469,7 +469,7 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   gsize len;
   gboolean ok = FALSE;
 
-  if (!reel_thumbnail_file_valid (name))
+  if (!reel_poster_file_valid (name))
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "poster job names no valid file");
       return FALSE;
@@ -482,7 +482,7 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   if (!g_file_get_contents (file, &jpeg, &len, error))
     goto out;
   bytes = g_bytes_new_take (g_steal_pointer (&jpeg), len);
-  small_file = reel_thumbnail_small_file (name);
+  small_file = reel_poster_small_file (name);
   small_path = g_build_filename (dir, "small.jpg", NULL);
   if (!(small = reel_thumbnail_small (w->cfg, file, small_path,
                                       (guint)json_object_get_int_member (d, "width"),

@@ -1,8 +1,57 @@
 /* See blob_keys.h. */
 #include "store/blob_keys.h"
 
+#include <string.h>
+
 #define ORIGINALS "originals"
 #define VIDEOS "videos"
+/* Bytes of randomness in a custom poster's name: enough that two never
+ * collide for one video. */
+#define POSTER_TOKEN_BYTES 6
+#define POSTER_PREFIX "poster-"
+#define SMALL_SUFFIX "-small.jpg"
+
+char *
+reel_poster_new_file (void)
+{
+  g_autoptr (GString) s = g_string_new (POSTER_PREFIX);
+  for (guint i = 0; i < POSTER_TOKEN_BYTES; i++)
+    g_string_append_printf (s, "%02x", g_random_int_range (0, 256));
+  g_string_append (s, ".jpg");
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* Whether file is poster-<hex>, the hex of a custom poster's token,
+ * followed by suffix. */
+static gboolean
+custom_with_suffix (const char *file, const char *suffix)
+{
+  const char *p
+      = file && g_str_has_prefix (file, POSTER_PREFIX) ? file + strlen (POSTER_PREFIX) : NULL;
+  guint digits = 0;
+  for (; p && g_ascii_isxdigit (*p); p++)
+    digits++;
+  return digits == 2 * POSTER_TOKEN_BYTES && p && g_str_equal (p, suffix);
+}
+
+gboolean
+reel_poster_file_valid (const char *file)
+{
+  return g_strcmp0 (file, REEL_POSTER_FILE) == 0 || custom_with_suffix (file, ".jpg");
+}
+
+char *
+reel_poster_small_file (const char *file)
+{
+  g_autofree char *stem = g_strndup (file, strlen (file) - strlen (".jpg"));
+  return g_strconcat (stem, SMALL_SUFFIX, NULL);
+}
+
+gboolean
+reel_poster_file_replaceable (const char *file)
+{
+  return custom_with_suffix (file, ".jpg") || custom_with_suffix (file, SMALL_SUFFIX);
+}
 
 char *
 reel_blob_key_work (const char *work_id)

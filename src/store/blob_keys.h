@@ -3,7 +3,12 @@
  *   originals/<video>                        the upload, as received
  *   works/<work>                             a protected work's file
  *                                            (app/checks/works.h)
- *   videos/<video>/<file>                    the poster (poster.jpg)
+ *   videos/<video>/<file>                    the poster: poster.jpg and
+ *                                            poster-small.jpg at first, then
+ *                                            poster-<hex>.jpg and
+ *                                            poster-<hex>-small.jpg for each
+ *                                            one the owner chooses
+ *                                            (media/thumbnail.h)
  *   videos/<video>/<rendition>/<file>        CMAF segments of one rendition:
  *                                            init-<chunk>.mp4 or init.mp4,
  *                                            <index>.m4s
@@ -20,6 +25,17 @@ G_BEGIN_DECLS
 
 /* The poster's file name beside a video's renditions. */
 #define REEL_POSTER_FILE "poster.jpg"
+
+/* A new custom poster's file name (poster-<hex>.jpg). */
+char *reel_poster_new_file (void);
+/* Whether file is a poster's name: poster.jpg or a custom one. */
+gboolean reel_poster_file_valid (const char *file);
+/* The small poster's name beside the poster file (poster-small.jpg,
+ * poster-<hex>-small.jpg). */
+char *reel_poster_small_file (const char *file);
+/* Whether file is a custom poster or a custom poster's small copy: what a
+ * later choice of poster replaces. */
+gboolean reel_poster_file_replaceable (const char *file);
 
 char *reel_blob_key_original (const char *video_id);
 /* A protected work's file. */

@@ -1,10 +1,10 @@
-/* media/storyboard and media/thumbnail: the storyboard's layout for short,
+/* media/storyboard and store/blob_keys: the storyboard's layout for short,
  * long and portrait videos; the WebVTT track's cues (contiguous from 0 to
  * the duration, regions inside the sheet); packing tiles into the sheet,
  * repeating the last when the decoder gave fewer; custom poster names. */
 #include "core/error.h"
 #include "media/storyboard.h"
-#include "media/thumbnail.h"
+#include "store/blob_keys.h"
 
 #include <gst/gst.h>
 #include <stdio.h>
@@ -106,14 +106,16 @@ test_pack (void)
 static void
 test_poster_names (void)
 {
-  g_autofree char *file = reel_thumbnail_new_file ();
-  g_autofree char *other = reel_thumbnail_new_file ();
-  g_autofree char *small = reel_thumbnail_small_file (file);
-  g_autofree char *first_small = reel_thumbnail_small_file ("poster.jpg");
-  g_assert_true (reel_thumbnail_file_custom (file));
+  g_autofree char *file = reel_poster_new_file ();
+  g_autofree char *other = reel_poster_new_file ();
+  g_autofree char *small = reel_poster_small_file (file);
+  g_autofree char *first_small = reel_poster_small_file ("poster.jpg");
+  g_assert_true (reel_poster_file_replaceable (file));
+  g_assert_true (reel_poster_file_replaceable (small));
   g_assert_cmpstr (file, !=, other);
-  g_assert_true (reel_thumbnail_file_valid ("poster.jpg"));
-  g_assert_false (reel_thumbnail_file_custom ("poster.jpg"));
+  g_assert_true (reel_poster_file_valid ("poster.jpg"));
+  g_assert_false (reel_poster_file_replaceable ("poster.jpg"));
+  g_assert_false (reel_poster_file_replaceable ("poster-small.jpg"));
   g_assert_cmpstr (first_small, ==, "poster-small.jpg");
   g_assert_true (g_str_has_suffix (small, "-small.jpg"));
   const char *bad[] = { "../poster.jpg",
@@ -123,8 +125,11 @@ test_poster_names (void)
                         "poster-0123456789ab.jpg/x",
                         "" };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-    g_assert_false (reel_thumbnail_file_valid (bad[i]));
-  g_assert_true (reel_thumbnail_file_valid ("poster-0123456789ab.jpg"));
+    {
+      g_assert_false (reel_poster_file_valid (bad[i]));
+      g_assert_false (reel_poster_file_replaceable (bad[i]));
+    }
+  g_assert_true (reel_poster_file_valid ("poster-0123456789ab.jpg"));
 }
 
 int
