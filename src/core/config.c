@@ -217,6 +217,7 @@ reel_config_new (void)
   cfg->warmup_segments = 1;
   default_ladder (&cfg->ladder,
                   "1080p:1080:5000,720p:720:2800,480p:480:1400,360p:360:800,240p:240:400");
+  cfg->codecs = REEL_CODEC_BIT (REEL_CODEC_H264);
   cfg->x264_preset = g_strdup ("veryfast");
   /* One thread per rung: a chunk's bytes then depend on nothing but its
    * input, and the rungs side by side keep the cores busy. */
@@ -522,6 +523,17 @@ set_ladder (ReelConfig *cfg, const Setting *s, const char *value, GError **error
   return TRUE;
 }
 
+static gboolean
+set_codecs (ReelConfig *cfg, const Setting *s, const char *value, GError **error)
+{
+  if (!reel_codecs_parse (value, FIELD (s, cfg, guint), error))
+    {
+      g_prefix_error (error, "%s: ", s->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Below 256 MiB of address space GStreamer's own threads and registry do
  * not fit, so a media child could never start. */
 #define MIN_MEMORY_LIMIT_MB 256
@@ -790,6 +802,7 @@ static const Setting settings[] = {
   { "media.first_chunk_segments", set_uint, AT (first_chunk_segments), 1, 60 },
   { "media.warmup_segments", set_uint, AT (warmup_segments), 0, 10 },
   { "media.ladder", set_ladder, AT (ladder) },
+  { "media.codecs", set_codecs, AT (codecs) },
   { "media.x264_preset", set_preset, AT (x264_preset) },
   /* x264's own limit is 128; beyond 64 a rung only waits on itself. */
   { "media.x264_threads", set_uint, AT (x264_threads), 0, 64 },

@@ -21,6 +21,58 @@ name_valid (const char *name)
   return TRUE;
 }
 
+static const char *const codec_names[REEL_CODEC_COUNT] = { "h264", "vp9" };
+
+const char *
+reel_codec_name (ReelCodec codec)
+{
+  return (guint)codec < REEL_CODEC_COUNT ? codec_names[codec] : "h264";
+}
+
+static gboolean
+codec_from_name (const char *name, ReelCodec *out)
+{
+  for (guint c = 0; c < REEL_CODEC_COUNT; c++)
+    if (g_str_equal (name, codec_names[c]))
+      {
+        *out = (ReelCodec)c;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+reel_codecs_parse (const char *text, guint *set, GError **error)
+{
+  g_auto (GStrv) items = g_strsplit (text, ",", -1);
+  guint bits = 0;
+  for (guint i = 0; items[i]; i++)
+    {
+      ReelCodec c;
+      if (!codec_from_name (g_strstrip (items[i]), &c))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
+                       "\"%s\" is not a codec reel encodes (h264, vp9)", items[i]);
+          return FALSE;
+        }
+      if (bits & REEL_CODEC_BIT (c))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "\"%s\" is listed twice",
+                       items[i]);
+          return FALSE;
+        }
+      bits |= REEL_CODEC_BIT (c);
+    }
+  if (!(bits & REEL_CODEC_BIT (REEL_CODEC_H264)))
+    {
+      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INVALID,
+                           "h264 must be one of the codecs: every player can play it");
+      return FALSE;
+    }
+  *set = bits;
+  return TRUE;
+}
+
 gboolean
 reel_ladder_parse (const char *text, GArray **out, GError **error)
 {
@@ -93,6 +145,8 @@ reel_ladder_to_json (GArray *rungs)
         json_object_set_int_member (o, "width", r->width);
       json_object_set_int_member (o, "height", r->height);
       json_object_set_int_member (o, "kbps", r->kbps);
+      if (r->codec != REEL_CODEC_H264)
+        json_object_set_string_member (o, "codec", reel_codec_name (r->codec));
       json_array_add_object_element (arr, o);
     }
   return arr;
@@ -135,6 +189,7 @@ reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
       JsonNode *e = json_array_get_element (arr, i);
       JsonObject *o = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
       JsonNode *name = o ? json_object_get_member (o, "name") : NULL;
+      JsonNode *codec = o ? json_object_get_member (o, "codec") : NULL;
       ReelRung r = { 0 };
       /* Sizes: a source's rungs are at least 2 (even sizes); a ladder's
        * heights stop at RUNG_HEIGHT_MAX, widths follow the source. */
@@ -142,10 +197,14 @@ reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
           || !name_valid (json_node_get_string (name))
           || !rung_uint (o, "width", FALSE, 2, G_MAXUINT16, &r.width)
           || !rung_uint (o, "height", TRUE, 2, RUNG_HEIGHT_MAX, &r.height)
-          || !rung_uint (o, "kbps", TRUE, RUNG_KBPS_MIN, RUNG_KBPS_MAX, &r.kbps))
+          || !rung_uint (o, "kbps", TRUE, RUNG_KBPS_MIN, RUNG_KBPS_MAX, &r.kbps)
+          || (codec
+              && (!JSON_NODE_HOLDS_VALUE (codec) || json_node_get_value_type (codec) != G_TYPE_STRING
+                  || !codec_from_name (json_node_get_string (codec), &r.codec))))
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                       "rung %u is not {name (letters and digits), width, height, kbps}", i);
+                       "rung %u is not {name (letters and digits), width, height, kbps, codec}",
+                       i);
           return FALSE;
         }
       g_strlcpy (r.name, json_node_get_string (name), sizeof r.name);

@@ -16,13 +16,35 @@ G_BEGIN_DECLS
 /* A rung name is letters and digits, short enough for a blob key part. */
 #define REEL_RUNG_NAME_MAX 15
 
+/* The video encodings a ladder may have (media.codecs): H.264 always, for
+ * every player; VP9 beside it for the players that can decode it, at less
+ * bandwidth for the same picture. */
+typedef enum
+{
+  REEL_CODEC_H264 = 0,
+  REEL_CODEC_VP9 = 1,
+} ReelCodec;
+
+#define REEL_CODEC_COUNT 2
+/* A set of codecs: bit (1 << ReelCodec). */
+#define REEL_CODEC_BIT(c) (1u << (c))
+
 typedef struct
 {
-  char name[REEL_RUNG_NAME_MAX + 1]; /* "720p" */
+  char name[REEL_RUNG_NAME_MAX + 1]; /* "720p", "720pvp9" */
   guint width;                       /* even, aspect of the source; 0 in a configured ladder */
   guint height;                      /* even */
   guint kbps;                        /* video bitrate */
+  ReelCodec codec;                   /* H.264 in a configured ladder */
 } ReelRung;
+
+/* "h264", "vp9": the name in media.codecs, in JSON and in reelladder's
+ * rungs. */
+const char *reel_codec_name (ReelCodec codec);
+
+/* Parses media.codecs: a comma-separated list of codec names that holds
+ * h264 (every player needs it), each at most once; *set gets their bits. */
+gboolean reel_codecs_parse (const char *text, guint *set, GError **error);
 
 /* A configured ladder: its text and its rungs, in the order given. */
 typedef struct
@@ -39,7 +61,8 @@ gboolean reel_ladder_set (ReelLadder *ladder, const char *text, GError **error);
 void reel_ladder_clear (ReelLadder *ladder);
 
 /* Rungs as JSON for plans, jobs and records: [{name, width (when known),
- * height, kbps}, ...]. */
+ * height, kbps, codec (only when not h264: the records of H.264-only
+ * ladders keep the shape they always had)}, ...]. */
 JsonArray *reel_ladder_to_json (GArray *rungs);
 
 /* Reads them back (node: the "rungs" member, or NULL when missing): the one

@@ -12,7 +12,7 @@ even (double v)
 }
 
 GArray *
-reel_ladder_for_source (const GArray *ladder, guint width, guint height)
+reel_ladder_for_source (const GArray *ladder, guint width, guint height, guint codecs)
 {
   GArray *out = g_array_new (FALSE, TRUE, sizeof (ReelRung));
   const ReelRung *smallest = NULL;
@@ -34,6 +34,16 @@ reel_ladder_for_source (const GArray *ladder, guint width, guint height)
       r.height = even (height);
       g_array_append_val (out, r);
     }
+  if (codecs & REEL_CODEC_BIT (REEL_CODEC_VP9))
+    for (guint i = 0, n = out->len; i < n; i++)
+      {
+        ReelRung r = g_array_index (out, ReelRung, i);
+        g_autofree char *name = g_strdup_printf ("%.*s%s", REEL_RUNG_NAME_MAX - 3, r.name, "vp9");
+        g_strlcpy (r.name, name, sizeof r.name);
+        r.kbps = MAX (1u, r.kbps * REEL_VP9_KBPS_N / REEL_VP9_KBPS_D);
+        r.codec = REEL_CODEC_VP9;
+        g_array_append_val (out, r);
+      }
   return out;
 }
 

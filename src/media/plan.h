@@ -27,11 +27,18 @@ G_BEGIN_DECLS
 #define REEL_AUDIO_BITRATE 128000
 #define REEL_AUDIO_RATE 48000
 
+/* A VP9 rung's bitrate against the H.264 rung of its size: VP9 gives the
+ * same picture for about a third less. */
+#define REEL_VP9_KBPS_N 2
+#define REEL_VP9_KBPS_D 3
+
 /* The rungs a source of width x height (display orientation) gets: every
  * configured rung not taller than the source, scaled to its aspect ratio
  * with even dimensions; a source smaller than every rung gets one rung at
- * its own (even) size. */
-GArray *reel_ladder_for_source (const GArray *ladder, guint width, guint height);
+ * its own (even) size. Those are the H.264 rungs; with VP9 among codecs
+ * (media.codecs), each has a VP9 twin after them all, named with "vp9"
+ * appended (720pvp9), at REEL_VP9_KBPS of its bitrate. */
+GArray *reel_ladder_for_source (const GArray *ladder, guint width, guint height, guint codecs);
 
 /* How a video's timeline is cut into chunks: the first chunk is short (one
  * segment by default) so the video is playable as soon as possible; the

@@ -95,7 +95,7 @@ run (const uint8_t *data, size_t size)
       return;
     }
   REEL_FUZZ_CHECK (chunks >= 1 && chunks <= caps.max_chunks);
-  rungs = reel_ladder_for_source (ladder, p->width, p->height);
+  rungs = reel_ladder_for_source (ladder, p->width, p->height, REEL_CODEC_BIT (REEL_CODEC_H264));
   REEL_FUZZ_CHECK (rungs->len >= 1);
 
   /* The plan as run_ingest publishes it (video.probed). */

@@ -9,6 +9,8 @@
 #include "media/plan.h"
 #include "media/worker.h"
 
+#include <string.h>
+
 static void
 test_parse (void)
 {
@@ -40,7 +42,7 @@ test_rungs_json (void)
   g_autofree char *text = NULL;
   g_assert_true (reel_ladder_parse ("720p:720:2800,360p:360:800", &ladder, &error));
   g_assert_no_error (error);
-  source = reel_ladder_for_source (ladder, 1280, 720);
+  source = reel_ladder_for_source (ladder, 1280, 720, REEL_CODEC_BIT (REEL_CODEC_H264));
   json = reel_ladder_to_json (source);
   {
     g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), json);
@@ -86,7 +88,7 @@ test_for_source (void)
                                     &ladder, NULL));
   {
     /* Never above the source; aspect kept, even sizes. */
-    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 1280, 720);
+    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 1280, 720, REEL_CODEC_BIT (REEL_CODEC_H264));
     g_assert_cmpuint (r->len, ==, 3);
     g_assert_cmpuint (g_array_index (r, ReelRung, 0).width, ==, 1280);
     g_assert_cmpuint (g_array_index (r, ReelRung, 0).height, ==, 720);
@@ -95,17 +97,86 @@ test_for_source (void)
   }
   {
     /* Portrait phone video. */
-    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 1080, 1920);
+    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 1080, 1920, REEL_CODEC_BIT (REEL_CODEC_H264));
     g_assert_cmpuint (r->len, ==, 4);
     g_assert_cmpuint (g_array_index (r, ReelRung, 0).width, ==, 608);
     g_assert_cmpuint (g_array_index (r, ReelRung, 0).height, ==, 1080);
   }
   {
     /* Smaller than every rung: one rung at its own (even) size. */
-    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 321, 241);
+    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 321, 241, REEL_CODEC_BIT (REEL_CODEC_H264));
     g_assert_cmpuint (r->len, ==, 1);
     g_assert_cmpuint (g_array_index (r, ReelRung, 0).width, ==, 320);
     g_assert_cmpuint (g_array_index (r, ReelRung, 0).height, ==, 240);
+  }
+}
+
+/* media.codecs: h264 always, each codec once; with vp9, every H.264 rung
+ * has a VP9 twin after them all, which goes to JSON with its codec and
+ * comes back the same. */
+static void
+test_codecs (void)
+{
+  g_autoptr (GArray) ladder = NULL, r = NULL, back = NULL;
+  g_autoptr (JsonArray) json = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint set = 0;
+  g_assert_true (reel_codecs_parse ("h264", &set, NULL));
+  g_assert_cmpuint (set, ==, REEL_CODEC_BIT (REEL_CODEC_H264));
+  g_assert_true (reel_codecs_parse (" h264 , vp9", &set, NULL));
+  g_assert_cmpuint (set, ==, REEL_CODEC_BIT (REEL_CODEC_H264) | REEL_CODEC_BIT (REEL_CODEC_VP9));
+  {
+    const char *bad[] = { "vp9", "", "h264,h264", "h264,av2", "h264,,vp9" };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr (GError) e = NULL;
+        set = 77;
+        g_assert_false (reel_codecs_parse (bad[i], &set, &e));
+        g_assert_error (e, REEL_ERROR, REEL_ERROR_INVALID);
+        g_assert_cmpuint (set, ==, 77);
+      }
+  }
+
+  g_assert_true (reel_ladder_parse ("720p:720:2800,abcdefghijklmno:360:800", &ladder, NULL));
+  r = reel_ladder_for_source (ladder, 1280, 720,
+                              REEL_CODEC_BIT (REEL_CODEC_H264) | REEL_CODEC_BIT (REEL_CODEC_VP9));
+  g_assert_cmpuint (r->len, ==, 4);
+  g_assert_cmpstr (g_array_index (r, ReelRung, 0).name, ==, "720p");
+  g_assert_cmpint (g_array_index (r, ReelRung, 0).codec, ==, REEL_CODEC_H264);
+  g_assert_cmpint (g_array_index (r, ReelRung, 1).codec, ==, REEL_CODEC_H264);
+  g_assert_cmpstr (g_array_index (r, ReelRung, 2).name, ==, "720pvp9");
+  g_assert_cmpint (g_array_index (r, ReelRung, 2).codec, ==, REEL_CODEC_VP9);
+  g_assert_cmpuint (g_array_index (r, ReelRung, 2).width, ==, 1280);
+  g_assert_cmpuint (g_array_index (r, ReelRung, 2).height, ==, 720);
+  g_assert_cmpuint (g_array_index (r, ReelRung, 2).kbps, ==, 2800 * 2 / 3);
+  /* A long name still fits, and stays unique. */
+  g_assert_cmpstr (g_array_index (r, ReelRung, 3).name, ==, "abcdefghijklvp9");
+  g_assert_cmpint (g_array_index (r, ReelRung, 3).codec, ==, REEL_CODEC_VP9);
+
+  json = reel_ladder_to_json (r);
+  {
+    g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), json);
+    text = reel_json_to_string (node);
+    g_assert_true (reel_ladder_from_json (node, &back, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_nonnull (strstr (text, "{\"name\":\"720p\",\"width\":1280,\"height\":720,"
+                                  "\"kbps\":2800},"));
+  g_assert_nonnull (strstr (text, "\"name\":\"720pvp9\",\"width\":1280,\"height\":720,"
+                                  "\"kbps\":1866,\"codec\":\"vp9\"}"));
+  g_assert_cmpmem (back->data, back->len * sizeof (ReelRung), r->data, r->len * sizeof (ReelRung));
+  {
+    const char *bad[] = { "[{\"name\":\"a\",\"height\":2,\"kbps\":300,\"codec\":\"av2\"}]",
+                          "[{\"name\":\"a\",\"height\":2,\"kbps\":300,\"codec\":1}]" };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr (GError) e = NULL;
+        g_autoptr (JsonNode) node = json_from_string (bad[i], NULL);
+        g_autoptr (GArray) none = NULL;
+        g_assert_false (reel_ladder_from_json (node, &none, &e));
+        g_assert_error (e, REEL_ERROR, REEL_ERROR_INVALID);
+      }
   }
 }
 
@@ -324,6 +395,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plan/parse", test_parse);
   g_test_add_func ("/plan/for-source", test_for_source);
   g_test_add_func ("/plan/rungs-json", test_rungs_json);
+  g_test_add_func ("/plan/codecs", test_codecs);
   g_test_add_func ("/plan/chunks", test_chunks);
   g_test_add_func ("/plan/short-first-chunk", test_short_first_chunk);
   g_test_add_func ("/plan/jobs", test_jobs);
