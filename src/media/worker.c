@@ -132,6 +132,8 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
       g_autofree char *output = NULL;
       g_string_append_printf (ladder, "%s%s:%ux%u:%u", i ? "," : "", r->name, r->width, r->height,
                               r->kbps);
+      if (r->codec != REEL_CODEC_H264)
+        g_string_append_printf (ladder, ":%s", reel_codec_name (r->codec));
       g_hash_table_insert (rv, "index", num (i));
       g_hash_table_insert (rv, "fragment_ms", num (2 * segment_ns / 1000000));
       g_hash_table_insert (rv, "out", g_build_filename (out_dir, file, NULL));

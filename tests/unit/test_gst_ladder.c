@@ -9,6 +9,9 @@
  *                          encoded but not output: the rung begins with the
  *                          IDR frame at output-start and holds every later
  *                          frame once
+ *   /reelladder/vp9        a ":vp9" rung beside an H.264 one: VP9 at the
+ *                          rung's size, on the same keyframe grid, from
+ *                          output-start on, every frame once
  *   /reelladder/bad-rungs  a malformed rung list is a clear element error */
 #include "gstreel.h"
 #include "gstreelx264enc.h"
@@ -23,6 +26,8 @@ static GstStaticPadTemplate raw_template
     = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw"));
 static GstStaticPadTemplate h264_template = GST_STATIC_PAD_TEMPLATE (
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-h264"));
+static GstStaticPadTemplate vp9_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-vp9"));
 
 typedef struct
 {
@@ -183,6 +188,76 @@ test_output_start (void)
   gst_harness_teardown (h);
 }
 
+/* Frame i of the test input: a flat grey that brightens. */
+static void
+push_frames (GstHarness *h, guint n)
+{
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=I420,width=320,height=240,"
+                                   "framerate=25/1,pixel-aspect-ratio=1/1");
+  for (guint i = 0; i < n; i++)
+    {
+      GstBuffer *frame = gst_harness_create_buffer (h, 320 * 240 * 3 / 2);
+      gst_buffer_memset (frame, 0, (guint8)(i * 4), 320 * 240);
+      gst_buffer_memset (frame, 320 * 240, 128, 320 * 240 / 2);
+      GST_BUFFER_PTS (frame) = gst_util_uint64_scale (i, GST_SECOND, FPS);
+      GST_BUFFER_DURATION (frame) = GST_SECOND / FPS;
+      g_assert_cmpint (gst_harness_push (h, frame), ==, GST_FLOW_OK);
+    }
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+}
+
+static void
+test_vp9 (void)
+{
+  GstElement *ladder = gst_element_factory_make ("reelladder", NULL);
+  const guint first = FPS; /* output from 1 s on */
+  GstHarness *h0, *h1;
+  GstSegment seg;
+  GstBuffer *b;
+  guint frames = 0, keyframes = 0;
+  gint w = 0, hh = 0;
+
+  g_object_set (ladder, "rungs", "240p:320x240:300,120pvp9:120:200:vp9", "keyframe-interval",
+                (guint64)INTERVAL, "speed-preset", "ultrafast", "output-start", (guint64)INTERVAL,
+                NULL);
+  gst_util_set_object_arg (G_OBJECT (ladder), "peak-ratio", "3/2");
+  gst_util_set_object_arg (G_OBJECT (ladder), "buffer-ratio", "2/1");
+  h0 = gst_harness_new_full (ladder, &raw_template, "sink", &h264_template, "src_0");
+  h1 = gst_harness_new_full (ladder, &raw_template, NULL, &vp9_template, "src_1");
+  gst_object_unref (ladder);
+  push_frames (h0, FRAMES);
+  seg = wait_eos (h1);
+  {
+    g_autoptr (GstCaps) caps = gst_pad_get_current_caps (h1->sinkpad);
+    GstStructure *st = gst_caps_get_structure (caps, 0);
+    g_assert_true (gst_structure_has_name (st, "video/x-vp9"));
+    g_assert_true (gst_structure_get_int (st, "width", &w)
+                   && gst_structure_get_int (st, "height", &hh));
+    g_assert_cmpint (w, ==, 160);
+    g_assert_cmpint (hh, ==, 120);
+  }
+  while ((b = gst_harness_try_pull (h1)))
+    {
+      /* VP9 has no reordering: presentation order, from output-start. */
+      GstClockTime st = gst_segment_to_stream_time (&seg, GST_FORMAT_TIME, GST_BUFFER_PTS (b));
+      g_assert_cmpuint (st, ==, gst_util_uint64_scale (first + frames, GST_SECOND, FPS));
+      if (!GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DELTA_UNIT))
+        {
+          g_assert_cmpuint (st % INTERVAL, ==, 0);
+          keyframes++;
+        }
+      else
+        g_assert_cmpuint (st % INTERVAL, !=, 0);
+      frames++;
+      gst_buffer_unref (b);
+    }
+  g_assert_cmpuint (frames, ==, FRAMES - first);
+  /* 1 s to 2.4 s: keyframes at 1 and 2 s. */
+  g_assert_cmpuint (keyframes, ==, 2);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h0);
+}
+
 static void
 test_bad_rungs (void)
 {
@@ -211,6 +286,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/reelladder/rungs", test_rungs);
   g_test_add_func ("/reelladder/output-start", test_output_start);
+  g_test_add_func ("/reelladder/vp9", test_vp9);
   g_test_add_func ("/reelladder/bad-rungs", test_bad_rungs);
   return g_test_run ();
 }
