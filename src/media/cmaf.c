@@ -78,11 +78,12 @@ find_path (const guint8 *p, const guint8 *end, const char *path, Box *out)
               *out = b;
               return TRUE;
             }
-          /* Sample entries (avc1, mp4a) and stsd have fields before children. */
-          gsize skip = g_str_equal (b.type, "stsd")   ? 8
-                       : g_str_equal (b.type, "avc1") ? 78
-                       : g_str_equal (b.type, "mp4a") ? 28
-                                                      : 0;
+          /* Sample entries (avc1, vp09, mp4a) and stsd have fields before
+           * children. */
+          gsize skip = g_str_equal (b.type, "stsd")                                  ? 8
+                       : g_str_equal (b.type, "avc1") || g_str_equal (b.type, "vp09") ? 78
+                       : g_str_equal (b.type, "mp4a")                                 ? 28
+                                                                                      : 0;
           if (b.header + skip <= b.size
               && find_path (b.p + b.header + skip, b.p + b.size, slash + 1, out))
             return TRUE;
@@ -101,6 +102,14 @@ codecs_of (const guint8 *moov, const guint8 *end)
     {
       const guint8 *c = b.p + b.header;
       return g_strdup_printf ("avc1.%02X%02X%02X", c[1], c[2], c[3]);
+    }
+  /* VP9 (ISO BMFF binding, vpcC version 1): profile, level, then the bit
+   * depth in the high nibble; the short form "vp09.PP.LL.DD". */
+  if (find_path (moov, end, "moov/trak/mdia/minf/stbl/stsd/vp09/vpcC", &b)
+      && b.size >= b.header + 7)
+    {
+      const guint8 *c = b.p + b.header + 4;
+      return g_strdup_printf ("vp09.%02u.%02u.%02u", c[0], c[1], c[2] >> 4);
     }
   if (find_path (moov, end, "moov/trak/mdia/minf/stbl/stsd/mp4a", &b))
     return g_strdup ("mp4a.40.2"); /* reel encodes AAC-LC only */

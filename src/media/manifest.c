@@ -3,6 +3,7 @@
 #include "media/plan.h"
 
 #include <math.h>
+#include <string.h>
 
 ReelRendition *
 reel_rendition_new (const char *name)
@@ -206,6 +207,47 @@ prefix_duration (const ReelManifest *m)
   return total;
 }
 
+/* The codec family of a codecs string: what comes before its first dot
+ * ("avc1", "vp09"). */
+static gboolean
+same_family (const char *a, const char *b)
+{
+  a = a ? a : "";
+  b = b ? b : "";
+  gsize n = strcspn (a, ".");
+  return n == strcspn (b, ".") && strncmp (a, b, n) == 0;
+}
+
+/* One video AdaptationSet per codec family (a player switches rungs
+ * within a set, and picks the set it can decode), in the order the
+ * families first appear. */
+static void
+append_video_sets (GString *out, const ReelManifest *m)
+{
+  g_autoptr (GPtrArray) families = g_ptr_array_new ();
+  for (guint i = 0; i < m->video->len; i++)
+    {
+      const ReelRendition *r = m->video->pdata[i];
+      gboolean seen = FALSE;
+      for (guint f = 0; f < families->len && !seen; f++)
+        seen = same_family (families->pdata[f], r->codecs);
+      if (!seen)
+        g_ptr_array_add (families, r->codecs);
+    }
+  for (guint f = 0; f < families->len; f++)
+    {
+      g_string_append (out, "    <AdaptationSet contentType=\"video\" mimeType=\"video/mp4\" "
+                            "segmentAlignment=\"true\" startWithSAP=\"1\">\n");
+      for (guint i = 0; i < m->video->len; i++)
+        {
+          const ReelRendition *r = m->video->pdata[i];
+          if (same_family (families->pdata[f], r->codecs))
+            append_representation (out, r, TRUE);
+        }
+      g_string_append (out, "    </AdaptationSet>\n");
+    }
+}
+
 char *
 reel_dash_mpd (const ReelManifest *m)
 {
@@ -221,11 +263,7 @@ reel_dash_mpd (const ReelManifest *m)
   append_duration (out, m->final ? m->duration_ns : prefix_duration (m));
   g_string_append (out, "\"");
   g_string_append (out, ">\n  <Period id=\"0\" start=\"PT0S\">\n");
-  g_string_append (out, "    <AdaptationSet contentType=\"video\" mimeType=\"video/mp4\" "
-                        "segmentAlignment=\"true\" startWithSAP=\"1\">\n");
-  for (guint i = 0; i < m->video->len; i++)
-    append_representation (out, m->video->pdata[i], TRUE);
-  g_string_append (out, "    </AdaptationSet>\n");
+  append_video_sets (out, m);
   if (m->audio)
     {
       g_string_append (out, "    <AdaptationSet contentType=\"audio\" mimeType=\"audio/mp4\" "

@@ -8,15 +8,16 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
+/* 5 s of 320x240 at 30 fps through encoder (a launch fragment that ends
+ * in a parser), fragmented every 2 s. */
 static GBytes *
-make_fragmented_with (const char *dir, guint bframes)
+make_fragmented_by (const char *dir, const char *encoder)
 {
   g_autofree char *path = g_build_filename (dir, "f.mp4", NULL);
   g_autofree char *desc = g_strdup_printf (
-      "videotestsrc num-buffers=150 ! video/x-raw,width=320,height=240,framerate=30/1 ! x264enc "
-      "bframes=%u key-int-max=60 ! video/x-h264,profile=high ! h264parse ! mp4mux "
-      "fragment-duration=2000 ! filesink location=%s",
-      bframes, path);
+      "videotestsrc num-buffers=150 ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 "
+      "! %s ! mp4mux fragment-duration=2000 ! filesink location=%s",
+      encoder, path);
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) p = gst_parse_launch (desc, &error);
   g_autoptr (GstBus) bus = NULL;
@@ -32,6 +33,14 @@ make_fragmented_with (const char *dir, guint bframes)
   g_assert_true (g_file_get_contents (path, &data, &len, NULL));
   g_unlink (path);
   return g_bytes_new_take (g_steal_pointer (&data), len);
+}
+
+static GBytes *
+make_fragmented_with (const char *dir, guint bframes)
+{
+  g_autofree char *encoder = g_strdup_printf (
+      "x264enc bframes=%u key-int-max=60 ! video/x-h264,profile=high ! h264parse", bframes);
+  return make_fragmented_by (dir, encoder);
 }
 
 static GBytes *
@@ -71,6 +80,26 @@ test_split (void)
   g_assert_cmpuint (tfdt_of (c->segments->pdata[1]), ==, 8 * 3000);
   /* The init segment is ftyp + moov. */
   g_assert_cmpmem ((const guint8 *)g_bytes_get_data (c->init, NULL) + 4, 4, "ftyp", 4);
+  g_rmdir (dir);
+}
+
+/* A VP9 track (vp09 sample entry, vpcC) gives "vp09.PP.LL.DD". */
+static void
+test_vp9 (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("reel-cmaf-XXXXXX", NULL);
+  g_autoptr (GBytes) file = make_fragmented_by (
+      dir, "vp9enc deadline=1 cpu-used=8 keyframe-mode=disabled keyframe-max-dist=1000 ! "
+           "vp9parse");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelCmaf) c = NULL;
+  c = reel_cmaf_split (file, 0, &error);
+  g_assert_no_error (error);
+  /* Profile 0 (8-bit 4:2:0), 8 bits. */
+  g_assert_true (g_str_has_prefix (c->codecs, "vp09.00."));
+  g_assert_true (g_str_has_suffix (c->codecs, ".08"));
+  g_assert_cmpuint (strlen (c->codecs), ==, strlen ("vp09.00.10.08"));
+  g_assert_cmpuint (c->segments->len, >=, 1);
   g_rmdir (dir);
 }
 
@@ -235,6 +264,7 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cmaf/split", test_split);
+  g_test_add_func ("/cmaf/vp9", test_vp9);
   g_test_add_func ("/cmaf/priming", test_priming);
   g_test_add_func ("/cmaf/reordered", test_reordered);
   g_test_add_func ("/cmaf/garbage", test_garbage);

@@ -115,6 +115,40 @@ test_hls_live (void)
   reel_manifest_clear (&m);
 }
 
+/* With a VP9 rendition set beside the H.264 one: every variant in the
+ * HLS playlist with its own CODECS, and one DASH video AdaptationSet per
+ * codec family, H.264 first. */
+static void
+test_two_codecs (void)
+{
+  ReelManifest m = make (TRUE, 2);
+  ReelRendition *v = reel_rendition_new ("720pvp9");
+  g_autofree char *master = NULL, *mpd = NULL;
+  const char *h264_set, *vp9_set;
+  v->width = 1280, v->height = 720, v->bandwidth = 2000000;
+  v->codecs = g_strdup ("vp09.00.10.08");
+  v->init_uri = g_strdup ("720pvp9/init.mp4");
+  reel_rendition_add_segment (v, 2000000000, "720pvp9/0.m4s");
+  reel_rendition_add_segment (v, 1500000000, "720pvp9/1.m4s");
+  g_ptr_array_add (m.video, v);
+  master = reel_hls_multivariant (&m);
+  mpd = reel_dash_mpd (&m);
+  g_assert_nonnull (strstr (master, "CODECS=\"avc1.64001f,mp4a.40.2\""));
+  g_assert_nonnull (strstr (master, "#EXT-X-STREAM-INF:BANDWIDTH=2128000,RESOLUTION=1280x720,"
+                                    "CODECS=\"vp09.00.10.08,mp4a.40.2\",FRAME-RATE=30.000,"
+                                    "AUDIO=\"audio\"\n720pvp9.m3u8\n"));
+  h264_set = strstr (mpd, "<AdaptationSet contentType=\"video\"");
+  g_assert_nonnull (h264_set);
+  vp9_set = strstr (h264_set + 1, "<AdaptationSet contentType=\"video\"");
+  g_assert_nonnull (vp9_set);
+  /* Each set holds its own family only. */
+  g_assert_true (strstr (h264_set, "codecs=\"avc1.64001f\"") < vp9_set);
+  g_assert_true (strstr (h264_set, "codecs=\"vp09.00.10.08\"") > vp9_set);
+  g_assert_null (strstr (vp9_set, "avc1"));
+  g_assert_null (strstr (strstr (vp9_set, "<AdaptationSet contentType=\"audio\""), "vp09"));
+  reel_manifest_clear (&m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -123,5 +157,6 @@ main (int argc, char **argv)
   g_test_add_func ("/manifest/hls-in-progress", test_hls_in_progress);
   g_test_add_func ("/manifest/hls-live", test_hls_live);
   g_test_add_func ("/manifest/dash", test_dash);
+  g_test_add_func ("/manifest/two-codecs", test_two_codecs);
   return g_test_run ();
 }
