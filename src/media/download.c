@@ -93,6 +93,9 @@ reel_download_remux (ReelStore *store, ReelBlobs *blobs, const ReelVideo *video,
   g_autofree char *apath = g_build_filename (dir, "audio.mp4", NULL);
   g_autofree char *scratch = g_build_filename (dir, "scratch.mdat", NULL);
   g_autofree char *template = NULL, *line = NULL;
+  const char *parser;
+  /* The parser is a pipeline fragment of this file's own. */
+  const char *raw[] = { "parser", NULL };
   gboolean ok;
 
   if (video->state != REEL_VIDEO_READY)
@@ -121,6 +124,12 @@ reel_download_remux (ReelStore *store, ReelBlobs *blobs, const ReelVideo *video,
       reel_manifest_clear (&m);
       return NULL;
     }
+  /* The rung's own parser: VP9 rungs (media.codecs) beside H.264 ones.
+   * qtdemux gives VP9 no chroma siting, and mp4mux (1.22) crashes
+   * without one: the rungs are written with MPEG-2's (gstreelladder.c). */
+  parser = r->codecs && g_str_has_prefix (r->codecs, "vp09")
+               ? "vp9parse ! video/x-vp9,chroma-site=mpeg2"
+               : "h264parse";
   ok = join_rendition (blobs, video->id, r, vpath, error)
        && (!m.audio || join_rendition (blobs, video->id, m.audio, apath, error))
        && (template = reel_pipeline_load (m.audio ? "download" : "download-silent", error));
@@ -131,7 +140,8 @@ reel_download_remux (ReelStore *store, ReelBlobs *blobs, const ReelVideo *video,
   g_hash_table_insert (values, "audio", apath);
   g_hash_table_insert (values, "scratch", scratch);
   g_hash_table_insert (values, "out", out);
-  ok = (line = reel_pipeline_fill (template, values, NULL, error)) && run_pipeline (line, error);
+  g_hash_table_insert (values, "parser", (char *)parser);
+  ok = (line = reel_pipeline_fill (template, values, raw, error)) && run_pipeline (line, error);
   g_unlink (vpath);
   g_unlink (apath);
   g_unlink (scratch);

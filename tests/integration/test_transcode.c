@@ -18,6 +18,13 @@
  *                           chunk is done, a Range is byte-exact, and a
  *                           deleted video's playlist is 404 at once
  *                           (issue 13)
+ *   /transcode/vp9          media.codecs = h264,vp9: a VP9 twin of every
+ *                           rung beside the H.264 ones, in the HLS playlist
+ *                           with its CODECS and in its own DASH
+ *                           AdaptationSet; ffmpeg decodes the whole MPD;
+ *                           every VP9 rung holds each frame once, on the
+ *                           H.264 rungs' keyframe grid, continuous across
+ *                           chunk joins; a VP9 rung downloads as an MP4
  *   /transcode/worker-killed  a worker dies mid-chunk; the job is
  *                           redelivered to another worker and the video is
  *                           ready with one copy of each segment
@@ -430,6 +437,107 @@ test_ladder (void)
   }
 
   assert_pipeline_reproduces (dir, config, id, 1);
+
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (media);
+}
+
+static void
+test_vp9 (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *media = reel_test_tmpdir ();
+  g_autofree char *clip = make_clip (media);
+  g_autofree char *config = write_config (
+      dir, "[media]\nladder = 360p:360:800,240p:240:400\ncodecs = h264,vp9\n");
+  const char *args[] = { config, NULL };
+  ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  g_autofree char *token = reel_test_register_login (d->port, "vera", PASSWORD);
+  g_autofree char *id = reel_test_tus_upload (d->port, token, clip, "Ball in two codecs");
+  g_autoptr (ReelTestResponse) v
+      = reel_test_wait_state (d->port, id, "ready|failed", READY_TIMEOUT_S);
+  const char *rungs[] = { "360p", "240p", "360pvp9", "240pvp9" };
+  g_autofree char *master = NULL, *mpd = NULL;
+  g_autoptr (GArray) h264_keys = NULL;
+
+  g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+  /* 2 H.264 rungs, their 2 VP9 twins, the sound. */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                        json_node_get_object (v->json), "renditions")),
+                    ==, 5);
+
+  master = get_text (d->port, id, "master.m3u8");
+  g_assert_nonnull (strstr (master, "RESOLUTION=640x360,CODECS=\"avc1."));
+  g_assert_nonnull (strstr (master, "RESOLUTION=640x360,CODECS=\"vp09.00."));
+  g_assert_nonnull (strstr (master, "RESOLUTION=426x240,CODECS=\"vp09.00."));
+  g_assert_nonnull (strstr (master, "\n360pvp9.m3u8\n"));
+  g_assert_nonnull (strstr (master, "\n240pvp9.m3u8\n"));
+  /* The MPD: the H.264 set, then the VP9 set, each of its own codec. */
+  mpd = get_text (d->port, id, "manifest.mpd");
+  {
+    const char *first = strstr (mpd, "<AdaptationSet contentType=\"video\"");
+    const char *second = first ? strstr (first + 1, "<AdaptationSet contentType=\"video\"") : NULL;
+    g_autofree char *h264_part = NULL;
+    g_assert_nonnull (second);
+    h264_part = g_strndup (first, (gsize)(second - first));
+    g_assert_nonnull (strstr (h264_part, "id=\"360p\""));
+    g_assert_null (strstr (h264_part, "vp09"));
+    g_assert_nonnull (strstr (second, "id=\"360pvp9\" bandwidth="));
+    g_assert_nonnull (strstr (second, "codecs=\"vp09.00."));
+    g_assert_null (strstr (strstr (second, "</AdaptationSet>"), "vp09"));
+  }
+  {
+    g_autofree char *url = url_of (d->port, id, "manifest.mpd");
+    const char *argv[] = { "ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width",
+                           "-of", "csv=p=0", url, NULL };
+    g_autofree char *out = reel_test_run_ok (argv);
+    g_assert_nonnull (strstr (out, "vp9,640"));
+    g_assert_nonnull (strstr (out, "vp9,426"));
+    g_assert_nonnull (strstr (out, "h264,640"));
+    reel_test_assert_decodes (url);
+  }
+
+  /* Every rung of either codec: each frame once, continuous over the
+   * joins, keyframes at the same instants (a player can switch at any
+   * segment boundary). */
+  for (guint i = 0; i < G_N_ELEMENTS (rungs); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s.m3u8", rungs[i]);
+      g_autofree char *url = url_of (d->port, id, name);
+      g_autoptr (GArray) p = packets (url, "v");
+      g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (double));
+      double end;
+      g_assert_cmpuint (p->len, ==, CLIP_S * FPS);
+      end = assert_continuous (p, FRAME_S, rungs[i]);
+      g_assert_cmpfloat (fabs (end - CLIP_S), <, FRAME_S);
+      for (guint k = 0; k < p->len; k++)
+        if (g_array_index (p, Packet, k).key)
+          g_array_append_val (keys, g_array_index (p, Packet, k).pts);
+      g_assert_cmpuint (keys->len, ==, SEGMENTS);
+      if (!h264_keys)
+        h264_keys = g_array_ref (keys);
+      for (guint k = 0; k < keys->len; k++)
+        g_assert_cmpfloat (
+            fabs (g_array_index (keys, double, k) - g_array_index (h264_keys, double, k)), <, 1e-6);
+    }
+
+  /* A VP9 rung downloads as one MP4 (remuxed with its own parser); the
+   * owner may download without making the video downloadable. */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s/download?rendition=240pvp9", id);
+    g_autofree char *file = g_build_filename (media, "240pvp9.mp4", NULL);
+    g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", path, token, NULL, 0);
+    const char *argv[] = { "ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width",
+                           "-of", "csv=p=0", file, NULL };
+    g_autofree char *out = NULL;
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_true (g_file_set_contents (file, r->body, (gssize)r->body_len, NULL));
+    out = reel_test_run_ok (argv);
+    g_assert_nonnull (strstr (out, "vp9,426"));
+    g_assert_nonnull (strstr (out, "aac"));
+  }
 
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
@@ -855,6 +963,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/transcode/ladder", test_ladder);
   g_test_add_func ("/transcode/progressive", test_progressive);
+  g_test_add_func ("/transcode/vp9", test_vp9);
   g_test_add_func ("/transcode/worker-killed", test_worker_killed);
   g_test_add_func ("/transcode/gives-up", test_gives_up);
   g_test_add_func ("/transcode/corrupt-alongside", test_corrupt_alongside);
