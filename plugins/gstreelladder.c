@@ -352,18 +352,16 @@ static void
 configure_vp9 (GstReelLadder *self, Rung *r)
 {
   g_autoptr (GstCaps) out = gst_caps_from_string ("video/x-vp9");
-  /* libvpx's real-time mode (see VP9_CPU_USED). One thread per rung gives the same bytes for the same input
-   * (row multithreading only with more). Rate control: VBR at the rung's
-   * bitrate, over the same buffer as the H.264 rungs' VBV, overshooting
-   * by at most the peak ratio. */
+  /* libvpx's real-time mode (see VP9_CPU_USED). One thread per rung gives the same bytes for the
+   * same input (row multithreading only with more). Rate control: VBR at the rung's bitrate, over
+   * the same buffer as the H.264 rungs' VBV, overshooting by at most the peak ratio. */
   g_object_set (r->encoder, "target-bitrate", (gint)MIN ((guint64)r->kbps * 1000, G_MAXINT),
                 "end-usage", 0 /* vbr */, "deadline", (gint64)1, "cpu-used", VP9_CPU_USED,
                 "threads", (gint)MAX (self->threads, 1), "row-mt", self->threads > 1, NULL);
   if (self->peak_n > 0 && self->buffer_n > 0)
     g_object_set (r->encoder, "buffer-size", (gint)(1000 * self->buffer_n / self->buffer_d),
-                  "overshoot", (gint)CLAMP (100 * (self->peak_n - self->peak_d) / self->peak_d, 0,
-                                            1000),
-                  NULL);
+                  "overshoot",
+                  (gint)CLAMP (100 * (self->peak_n - self->peak_d) / self->peak_d, 0, 1000), NULL);
   else
     {
       reset_property (G_OBJECT (r->encoder), "buffer-size");

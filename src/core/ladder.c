@@ -57,8 +57,7 @@ reel_codecs_parse (const char *text, guint *set, GError **error)
         }
       if (bits & REEL_CODEC_BIT (c))
         {
-          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "\"%s\" is listed twice",
-                       items[i]);
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "\"%s\" is listed twice", items[i]);
           return FALSE;
         }
       bits |= REEL_CODEC_BIT (c);
@@ -199,12 +198,12 @@ reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
           || !rung_uint (o, "height", TRUE, 2, RUNG_HEIGHT_MAX, &r.height)
           || !rung_uint (o, "kbps", TRUE, RUNG_KBPS_MIN, RUNG_KBPS_MAX, &r.kbps)
           || (codec
-              && (!JSON_NODE_HOLDS_VALUE (codec) || json_node_get_value_type (codec) != G_TYPE_STRING
+              && (!JSON_NODE_HOLDS_VALUE (codec)
+                  || json_node_get_value_type (codec) != G_TYPE_STRING
                   || !codec_from_name (json_node_get_string (codec), &r.codec))))
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                       "rung %u is not {name (letters and digits), width, height, kbps, codec}",
-                       i);
+                       "rung %u is not {name (letters and digits), width, height, kbps, codec}", i);
           return FALSE;
         }
       g_strlcpy (r.name, json_node_get_string (name), sizeof r.name);

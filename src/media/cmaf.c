@@ -80,7 +80,7 @@ find_path (const guint8 *p, const guint8 *end, const char *path, Box *out)
             }
           /* Sample entries (avc1, vp09, mp4a) and stsd have fields before
            * children. */
-          gsize skip = g_str_equal (b.type, "stsd")                                  ? 8
+          gsize skip = g_str_equal (b.type, "stsd")                                   ? 8
                        : g_str_equal (b.type, "avc1") || g_str_equal (b.type, "vp09") ? 78
                        : g_str_equal (b.type, "mp4a")                                 ? 28
                                                                                       : 0;

@@ -253,8 +253,8 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   chunks = reel_plan_chunks (&c);
   if (!reel_plan_check (&in->caps, p, chunks, error))
     return FALSE;
-  plan->rungs = reel_ladder_for_source (in->cfg->ladder.rungs, p->width, p->height,
-                                        in->cfg->codecs);
+  plan->rungs
+      = reel_ladder_for_source (in->cfg->ladder.rungs, p->width, p->height, in->cfg->codecs);
   plan->duration_ns = p->duration_ns;
   plan->width = p->width;
   plan->height = p->height;

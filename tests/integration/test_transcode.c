@@ -450,8 +450,8 @@ test_vp9 (void)
   g_autofree char *dir = reel_test_tmpdir ();
   g_autofree char *media = reel_test_tmpdir ();
   g_autofree char *clip = make_clip (media);
-  g_autofree char *config = write_config (
-      dir, "[media]\nladder = 360p:360:800,240p:240:400\ncodecs = h264,vp9\n");
+  g_autofree char *config
+      = write_config (dir, "[media]\nladder = 360p:360:800,240p:240:400\ncodecs = h264,vp9\n");
   const char *args[] = { config, NULL };
   ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
   g_autofree char *token = reel_test_register_login (d->port, "vera", PASSWORD);
@@ -490,8 +490,9 @@ test_vp9 (void)
   }
   {
     g_autofree char *url = url_of (d->port, id, "manifest.mpd");
-    const char *argv[] = { "ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width",
-                           "-of", "csv=p=0", url, NULL };
+    const char *argv[]
+        = { "ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width", "-of",
+            "csv=p=0", url,  NULL };
     g_autofree char *out = reel_test_run_ok (argv);
     g_assert_nonnull (strstr (out, "vp9,640"));
     g_assert_nonnull (strstr (out, "vp9,426"));
@@ -529,8 +530,9 @@ test_vp9 (void)
     g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s/download?rendition=240pvp9", id);
     g_autofree char *file = g_build_filename (media, "240pvp9.mp4", NULL);
     g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", path, token, NULL, 0);
-    const char *argv[] = { "ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width",
-                           "-of", "csv=p=0", file, NULL };
+    const char *argv[]
+        = { "ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width", "-of",
+            "csv=p=0", file, NULL };
     g_autofree char *out = NULL;
     g_assert_cmpuint (r->status, ==, 200);
     g_assert_true (g_file_set_contents (file, r->body, (gssize)r->body_len, NULL));

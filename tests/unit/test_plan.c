@@ -88,7 +88,8 @@ test_for_source (void)
                                     &ladder, NULL));
   {
     /* Never above the source; aspect kept, even sizes. */
-    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 1280, 720, REEL_CODEC_BIT (REEL_CODEC_H264));
+    g_autoptr (GArray) r
+        = reel_ladder_for_source (ladder, 1280, 720, REEL_CODEC_BIT (REEL_CODEC_H264));
     g_assert_cmpuint (r->len, ==, 3);
     g_assert_cmpuint (g_array_index (r, ReelRung, 0).width, ==, 1280);
     g_assert_cmpuint (g_array_index (r, ReelRung, 0).height, ==, 720);
@@ -97,14 +98,16 @@ test_for_source (void)
   }
   {
     /* Portrait phone video. */
-    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 1080, 1920, REEL_CODEC_BIT (REEL_CODEC_H264));
+    g_autoptr (GArray) r
+        = reel_ladder_for_source (ladder, 1080, 1920, REEL_CODEC_BIT (REEL_CODEC_H264));
     g_assert_cmpuint (r->len, ==, 4);
     g_assert_cmpuint (g_array_index (r, ReelRung, 0).width, ==, 608);
     g_assert_cmpuint (g_array_index (r, ReelRung, 0).height, ==, 1080);
   }
   {
     /* Smaller than every rung: one rung at its own (even) size. */
-    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 321, 241, REEL_CODEC_BIT (REEL_CODEC_H264));
+    g_autoptr (GArray) r
+        = reel_ladder_for_source (ladder, 321, 241, REEL_CODEC_BIT (REEL_CODEC_H264));
     g_assert_cmpuint (r->len, ==, 1);
     g_assert_cmpuint (g_array_index (r, ReelRung, 0).width, ==, 320);
     g_assert_cmpuint (g_array_index (r, ReelRung, 0).height, ==, 240);
