@@ -37,9 +37,15 @@ let rungs = []; // the video renditions, best first: {name, width, height}
 let shownOnce = false;
 let queued = false;
 
+// The rung of an hls.js level: by its playlist's name (<rung>.m3u8), which
+// tells apart rungs of one size in two codecs (720p, 720pvp9); by size
+// when the URL says nothing.
 function rungOfLevel(level) {
-  return level ? rungs.find((r) => r.height === level.height && r.width === level.width)
-    || rungs.find((r) => r.height === level.height) : null;
+  if (!level) return null;
+  const file = String(level.uri || level.url || '').split('?')[0].split('/').pop();
+  return rungs.find((r) => file === `${r.name}.m3u8`)
+    || rungs.find((r) => r.height === level.height && r.width === level.width)
+    || rungs.find((r) => r.height === level.height);
 }
 
 function currentRendition() {
