@@ -4,6 +4,7 @@
 #include "core/json.h"
 
 #include <gst/pbutils/pbutils.h>
+#include <string.h>
 
 void
 reel_probe_free (ReelProbe *p)
@@ -327,6 +328,181 @@ out:
   return verdict;
 }
 
+/* ---- Can the video stream be copied as it is? ------------------------
+ *
+ * A source that is already what a rung would be (H.264 of a common
+ * profile, at the rung's size, keyframes on the segment grid) is copied
+ * into that rung instead of encoded again: no generation loss, no CPU
+ * (PeerTube issue 6539). Whether its keyframes fall on a grid is read
+ * from the file itself: every sample is demuxed and parsed (not
+ * decoded). Only MP4/MOV files holding H.264 are scanned. */
+
+#define COPY_SCAN_SLACK_NS GST_MSECOND
+/* Shorter keyframe intervals are no segment length reel would use. */
+#define COPY_GOP_MIN_NS (GST_SECOND / 2)
+
+/* Whether the discovered file is H.264 in an ISO BMFF container. */
+static gboolean
+copy_candidate (GstDiscovererInfo *info)
+{
+  GstDiscovererStreamInfo *top = info ? gst_discoverer_info_get_stream_info (info) : NULL;
+  GList *videos = info ? gst_discoverer_info_get_video_streams (info) : NULL;
+  GstCaps *tc = top ? gst_discoverer_stream_info_get_caps (top) : NULL;
+  GstCaps *vc = videos ? gst_discoverer_stream_info_get_caps (videos->data) : NULL;
+  gboolean yes = tc && vc
+                 && gst_structure_has_name (gst_caps_get_structure (tc, 0), "video/quicktime")
+                 && gst_structure_has_name (gst_caps_get_structure (vc, 0), "video/x-h264")
+                 && g_list_length (videos) == 1;
+  if (tc)
+    gst_caps_unref (tc);
+  if (vc)
+    gst_caps_unref (vc);
+  gst_discoverer_stream_info_list_free (videos);
+  if (top)
+    gst_discoverer_stream_info_unref (top);
+  return yes;
+}
+
+typedef struct
+{
+  gint failed; /* atomic */
+  guint keys;
+  GstClockTime first_key, gop, last_key, latest; /* latest: the last shown since last_key */
+  guint64 bytes;
+  gboolean caps_checked;
+} CopyScan;
+
+/* Whether the parser's caps are H.264 every player decodes. */
+static gboolean
+copy_caps_ok (GstPad *pad)
+{
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  GstStructure *s = caps ? gst_caps_get_structure (caps, 0) : NULL;
+  const char *profiles[] = { "constrained-baseline", "baseline", "main", "high", NULL };
+  const char *profile = s ? gst_structure_get_string (s, "profile") : NULL;
+  const char *chroma = s ? gst_structure_get_string (s, "chroma-format") : NULL;
+  const char *interlace = s ? gst_structure_get_string (s, "interlace-mode") : NULL;
+  guint depth = 0;
+  return s && profile && g_strv_contains (profiles, profile) && chroma
+         && g_str_equal (chroma, "4:2:0") && gst_structure_get_uint (s, "bit-depth-luma", &depth)
+         && depth == 8 && (!interlace || g_str_equal (interlace, "progressive"));
+}
+
+static GstPadProbeReturn
+copy_scan_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  CopyScan *x = data;
+  GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr (GstEvent) ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  const GstSegment *seg = NULL;
+  GstClockTime pts;
+  gboolean ok = TRUE;
+
+  if (g_atomic_int_get (&x->failed))
+    return GST_PAD_PROBE_DROP;
+  if (ev)
+    gst_event_parse_segment (ev, &seg);
+  pts = seg && seg->format == GST_FORMAT_TIME
+            ? gst_segment_to_stream_time (seg, GST_FORMAT_TIME, GST_BUFFER_PTS (b))
+            : GST_CLOCK_TIME_NONE;
+  if (!x->caps_checked)
+    {
+      ok = copy_caps_ok (pad);
+      x->caps_checked = TRUE;
+    }
+  /* B-frames would need a cut by decode order: left to the encoder. */
+  ok = ok && GST_CLOCK_TIME_IS_VALID (pts)
+       && (!GST_BUFFER_DTS_IS_VALID (b) || GST_BUFFER_DTS (b) == GST_BUFFER_PTS (b));
+  if (ok && !GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DELTA_UNIT))
+    {
+      if (x->keys == 0)
+        ok = pts < COPY_SCAN_SLACK_NS;
+      else
+        {
+          GstClockTime want;
+          if (x->keys == 1)
+            x->gop = pts - x->first_key;
+          want = x->first_key + x->keys * x->gop;
+          ok = x->gop >= COPY_GOP_MIN_NS && pts + COPY_SCAN_SLACK_NS > want
+               && pts < want + COPY_SCAN_SLACK_NS && x->latest < pts;
+        }
+      if (x->keys == 0)
+        x->first_key = pts;
+      x->last_key = x->latest = pts;
+      x->keys++;
+    }
+  else if (ok)
+    {
+      /* In order, after its keyframe (and, by the check at the next
+       * keyframe, before it). */
+      ok = x->keys > 0 && pts > x->latest;
+      x->latest = pts;
+    }
+  x->bytes += gst_buffer_get_size (b);
+  if (!ok)
+    g_atomic_int_set (&x->failed, 1);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Scans path's video samples; sets p->copy_gop_ns and p->copy_kbps when it
+ * can be copied. Gives up (no copy) on anything unexpected or after
+ * timeout_s, calling tick every second. */
+static void
+scan_copyable (const char *path, ReelProbe *p, guint timeout_s, ReelProbeTick tick, gpointer data)
+{
+  g_autofree char *desc = NULL;
+  g_autoptr (GstElement) pipeline = NULL;
+  g_autoptr (GstElement) parser = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_s * G_USEC_PER_SEC;
+  gint64 next_tick = g_get_monotonic_time () + G_USEC_PER_SEC;
+  CopyScan x = { 0 };
+  gboolean done = FALSE, eos = FALSE;
+
+  if (strpbrk (path, "\"\\"))
+    return;
+  desc = g_strdup_printf ("filesrc location=\"%s\" ! qtdemux name=d d.video_0 ! queue "
+                          "! h264parse name=p ! fakesink sync=false",
+                          path);
+  pipeline = gst_parse_launch (desc, NULL);
+  if (!pipeline)
+    return;
+  gst_object_ref_sink (pipeline);
+  parser = gst_bin_get_by_name (GST_BIN (pipeline), "p");
+  pad = parser ? gst_element_get_static_pad (parser, "src") : NULL;
+  if (!pad)
+    return;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, copy_scan_probe, &x, NULL);
+  bus = gst_element_get_bus (pipeline);
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    done = TRUE;
+  while (!done)
+    {
+      g_autoptr (GstMessage) m = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
+                                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+      gint64 now = g_get_monotonic_time ();
+      if (m)
+        {
+          eos = GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS;
+          done = TRUE;
+        }
+      if (g_atomic_int_get (&x.failed) || now > deadline)
+        done = TRUE;
+      if (tick && now >= next_tick)
+        {
+          tick (data);
+          next_tick = now + G_USEC_PER_SEC;
+        }
+    }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  if (eos && !g_atomic_int_get (&x.failed) && x.keys >= 2 && p->duration_ns > 0)
+    {
+      p->copy_gop_ns = x.gop;
+      p->copy_kbps = (guint)MIN (x.bytes * 8 * 1000000 / p->duration_ns, G_MAXUINT);
+    }
+}
+
 ReelProbe *
 reel_probe_file (const char *path, guint timeout_s, ReelProbeTick tick, gpointer data,
                  GError **error)
@@ -338,6 +514,7 @@ reel_probe_file (const char *path, guint timeout_s, ReelProbeTick tick, gpointer
   g_autoptr (GMainLoop) loop = g_main_loop_new (g_main_context_get_thread_default (), FALSE);
   Discovery x = { loop, NULL, NULL, tick, data };
   GSource *ticker = NULL;
+  gboolean candidate;
   ReelProbe *p;
 
   if (!disc || !uri)
@@ -368,10 +545,13 @@ reel_probe_file (const char *path, guint timeout_s, ReelProbeTick tick, gpointer
     }
   gst_discoverer_stop (disc);
   p = judge (x.info, x.error, error);
+  candidate = copy_candidate (x.info);
   g_clear_object (&x.info);
   g_clear_error (&x.error);
   if (p)
     p->ends_early = check_end (path, p->duration_ns, tick, data) == END_MISSING;
+  if (p && !p->ends_early && candidate && p->rotation == 0)
+    scan_copyable (path, p, timeout_s, tick, data);
   return p;
 }
 
@@ -390,6 +570,8 @@ reel_probe_to_json (const ReelProbe *p)
   json_object_set_boolean_member (o, "has_audio", p->has_audio);
   json_object_set_string_member (o, "video_codec", p->video_codec ? p->video_codec : "unknown");
   json_object_set_boolean_member (o, "ends_early", p->ends_early);
+  json_object_set_int_member (o, "copy_gop_ns", (gint64)p->copy_gop_ns);
+  json_object_set_int_member (o, "copy_kbps", p->copy_kbps);
   return o;
 }
 
@@ -455,5 +637,19 @@ reel_probe_from_json (JsonObject *obj, GError **error)
   p->has_audio = json_node_get_boolean (audio);
   p->ends_early = json_node_get_boolean (early);
   p->video_codec = g_strdup (codec);
+  /* Optional: absent, nothing is copied. */
+  {
+    gint64 gop = 0, kbps = 0;
+    if (json_object_has_member (obj, "copy_gop_ns")
+        && (!get_int (obj, "copy_gop_ns", 0, G_MAXINT64, &gop)
+            || !get_int (obj, "copy_kbps", 0, G_MAXUINT32, &kbps)))
+      {
+        g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                     "the media process sent a bad probe (copy)");
+        return NULL;
+      }
+    p->copy_gop_ns = (guint64)gop;
+    p->copy_kbps = (guint)kbps;
+  }
   return g_steal_pointer (&p);
 }

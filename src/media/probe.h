@@ -33,6 +33,15 @@ typedef struct
    * behind its index, or its header claims more than it holds); judged
    * with the limits, by reel_plan_check. */
   gboolean ends_early;
+  /* The video stream as stored, for copying it into the rung of its own
+   * size instead of encoding that rung (media/plan.h): copy_gop_ns is its
+   * keyframe interval when it is H.264 that every player decodes (8-bit
+   * 4:2:0, progressive, baseline to high profile) in an MP4/MOV file,
+   * with a keyframe at 0 and then exactly every copy_gop_ns and nowhere
+   * else, each picture shown before the next keyframe; 0 otherwise.
+   * copy_kbps: its average bitrate then. */
+  guint64 copy_gop_ns;
+  guint copy_kbps;
 } ReelProbe;
 
 void reel_probe_free (ReelProbe *probe);

@@ -183,6 +183,76 @@ test_codecs (void)
   }
 }
 
+/* The rung a source is copied into: only the H.264 rung of its exact size,
+ * keyframes every segment, bitrate within the rung's peak, and never the
+ * only rung. */
+static void
+test_copy (void)
+{
+  const guint64 seg = 2000000000;
+  const guint h264_vp9 = REEL_CODEC_BIT (REEL_CODEC_H264) | REEL_CODEC_BIT (REEL_CODEC_VP9);
+  g_autoptr (GArray) ladder = NULL;
+  ReelProbe p = { 0 };
+  g_assert_true (reel_ladder_parse ("720p:720:2800,360p:360:800", &ladder, NULL));
+  p.width = 1280, p.height = 720, p.copy_gop_ns = seg, p.copy_kbps = 4000;
+  {
+    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 1280, 720, h264_vp9);
+    g_assert_true (reel_plan_copy (r, &p, seg));
+    g_assert_true (g_array_index (r, ReelRung, 0).copy);
+    for (guint i = 1; i < r->len; i++)
+      g_assert_false (g_array_index (r, ReelRung, i).copy);
+  }
+  {
+    /* Over the peak (1.5 x 2800), another segment length, no grid, a
+     * size no rung has, a turned picture, a single rung: encoded. */
+    struct
+    {
+      guint kbps, width, rotation;
+      guint64 gop, seg;
+      const char *ladder;
+    } no[] = {
+      { 4201, 1280, 0, seg, seg, NULL },  { 2000, 1280, 0, seg, 2 * seg, NULL },
+      { 2000, 1280, 0, 0, seg, NULL },    { 2000, 1278, 0, seg, seg, NULL },
+      { 2000, 1280, 90, seg, seg, NULL }, { 2000, 1280, 0, seg, seg, "720p:720:2800" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (no); i++)
+      {
+        g_autoptr (GArray) l = NULL;
+        g_autoptr (GArray) r = NULL;
+        ReelProbe q = p;
+        g_assert_true (reel_ladder_parse (
+            no[i].ladder ? no[i].ladder : "720p:720:2800,360p:360:800", &l, NULL));
+        r = reel_ladder_for_source (l, 1280, 720, REEL_CODEC_BIT (REEL_CODEC_H264));
+        q.copy_kbps = no[i].kbps, q.width = no[i].width, q.rotation = no[i].rotation;
+        q.copy_gop_ns = no[i].gop;
+        g_assert_false (reel_plan_copy (r, &q, no[i].seg));
+        for (guint k = 0; k < r->len; k++)
+          g_assert_false (g_array_index (r, ReelRung, k).copy);
+      }
+  }
+  {
+    /* The mark goes to JSON and back, and only on H.264. */
+    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 1280, 720, 1);
+    g_autoptr (GArray) back = NULL;
+    g_autoptr (JsonArray) json = NULL;
+    g_assert_true (reel_plan_copy (r, &p, seg));
+    json = reel_ladder_to_json (r);
+    {
+      g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), json);
+      g_assert_true (reel_ladder_from_json (node, &back, NULL));
+    }
+    g_assert_true (g_array_index (back, ReelRung, 0).copy);
+    g_assert_false (g_array_index (back, ReelRung, 1).copy);
+  }
+  {
+    const char *bad = "[{\"name\":\"a\",\"height\":2,\"kbps\":300,\"codec\":\"vp9\","
+                      "\"copy\":true}]";
+    g_autoptr (JsonNode) node = json_from_string (bad, NULL);
+    g_autoptr (GArray) none = NULL;
+    g_assert_false (reel_ladder_from_json (node, &none, NULL));
+  }
+}
+
 static void
 test_chunks (void)
 {
@@ -334,7 +404,8 @@ test_check (void)
 static void
 test_probe_json (void)
 {
-  ReelProbe p = { 2500000000, 360, 640, 640, 360, 90, 30000, 1001, TRUE, "H.264", TRUE };
+  ReelProbe p
+      = { 2500000000, 360, 640, 640, 360, 90, 30000, 1001, TRUE, "H.264", TRUE, 2000000000, 700 };
   g_autoptr (JsonObject) o = reel_probe_to_json (&p);
   g_autoptr (ReelProbe) back = reel_probe_from_json (o, NULL);
   const char *bad[] = {
@@ -366,6 +437,13 @@ test_probe_json (void)
     "{\"duration_ns\":2,\"width\":1280,\"height\":720,\"coded_width\":1280,"
     "\"coded_height\":720,\"rotation\":90,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,"
     "\"video_codec\":\"x\",\"ends_early\":false}",
+    /* The copy facts: both or neither, numbers in range. */
+    "{\"duration_ns\":2,\"width\":1,\"height\":1,\"coded_width\":1,\"coded_height\":1,"
+    "\"rotation\":0,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,\"video_codec\":\"x\","
+    "\"ends_early\":false,\"copy_gop_ns\":2000000000}",
+    "{\"duration_ns\":2,\"width\":1,\"height\":1,\"coded_width\":1,\"coded_height\":1,"
+    "\"rotation\":0,\"fps_n\":0,\"fps_d\":1,\"has_audio\":false,\"video_codec\":\"x\","
+    "\"ends_early\":false,\"copy_gop_ns\":-1,\"copy_kbps\":5}",
   };
 
   g_assert_nonnull (back);
@@ -378,6 +456,8 @@ test_probe_json (void)
   g_assert_true (back->has_audio);
   g_assert_true (back->ends_early);
   g_assert_cmpstr (back->video_codec, ==, "H.264");
+  g_assert_cmpuint (back->copy_gop_ns, ==, 2000000000);
+  g_assert_cmpuint (back->copy_kbps, ==, 700);
   /* What a compromised child might send is refused, never trusted. */
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -399,6 +479,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plan/for-source", test_for_source);
   g_test_add_func ("/plan/rungs-json", test_rungs_json);
   g_test_add_func ("/plan/codecs", test_codecs);
+  g_test_add_func ("/plan/copy", test_copy);
   g_test_add_func ("/plan/chunks", test_chunks);
   g_test_add_func ("/plan/short-first-chunk", test_short_first_chunk);
   g_test_add_func ("/plan/jobs", test_jobs);
