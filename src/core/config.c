@@ -218,6 +218,7 @@ reel_config_new (void)
   default_ladder (&cfg->ladder,
                   "1080p:1080:5000,720p:720:2800,480p:480:1400,360p:360:800,240p:240:400");
   cfg->codecs = REEL_CODEC_BIT (REEL_CODEC_H264);
+  cfg->copy_source = TRUE;
   cfg->x264_preset = g_strdup ("veryfast");
   /* One thread per rung: a chunk's bytes then depend on nothing but its
    * input, and the rungs side by side keep the cores busy. */
@@ -803,6 +804,7 @@ static const Setting settings[] = {
   { "media.warmup_segments", set_uint, AT (warmup_segments), 0, 10 },
   { "media.ladder", set_ladder, AT (ladder) },
   { "media.codecs", set_codecs, AT (codecs) },
+  { "media.copy_source", set_bool, AT (copy_source) },
   { "media.x264_preset", set_preset, AT (x264_preset) },
   /* x264's own limit is 128; beyond 64 a rung only waits on itself. */
   { "media.x264_threads", set_uint, AT (x264_threads), 0, 64 },

@@ -146,6 +146,8 @@ reel_ladder_to_json (GArray *rungs)
       json_object_set_int_member (o, "kbps", r->kbps);
       if (r->codec != REEL_CODEC_H264)
         json_object_set_string_member (o, "codec", reel_codec_name (r->codec));
+      if (r->copy)
+        json_object_set_boolean_member (o, "copy", TRUE);
       json_array_add_object_element (arr, o);
     }
   return arr;
@@ -189,6 +191,7 @@ reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
       JsonObject *o = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
       JsonNode *name = o ? json_object_get_member (o, "name") : NULL;
       JsonNode *codec = o ? json_object_get_member (o, "codec") : NULL;
+      JsonNode *copy = o ? json_object_get_member (o, "copy") : NULL;
       ReelRung r = { 0 };
       /* Sizes: a source's rungs are at least 2 (even sizes); a ladder's
        * heights stop at RUNG_HEIGHT_MAX, widths follow the source. */
@@ -200,13 +203,17 @@ reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
           || (codec
               && (!JSON_NODE_HOLDS_VALUE (codec)
                   || json_node_get_value_type (codec) != G_TYPE_STRING
-                  || !codec_from_name (json_node_get_string (codec), &r.codec))))
+                  || !codec_from_name (json_node_get_string (codec), &r.codec)))
+          || (copy
+              && (!JSON_NODE_HOLDS_VALUE (copy) || json_node_get_value_type (copy) != G_TYPE_BOOLEAN
+                  || (r.codec != REEL_CODEC_H264 && json_node_get_boolean (copy)))))
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
                        "rung %u is not {name (letters and digits), width, height, kbps, codec}", i);
           return FALSE;
         }
       g_strlcpy (r.name, json_node_get_string (name), sizeof r.name);
+      r.copy = copy && json_node_get_boolean (copy);
       g_array_append_val (rungs, r);
     }
   *out = g_steal_pointer (&rungs);

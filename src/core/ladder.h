@@ -36,6 +36,7 @@ typedef struct
   guint height;                      /* even */
   guint kbps;                        /* video bitrate */
   ReelCodec codec;                   /* H.264 in a configured ladder */
+  gboolean copy; /* the source's own video stream, copied, not encoded (media/plan.h) */
 } ReelRung;
 
 /* "h264", "vp9": the name in media.codecs, in JSON and in reelladder's
@@ -62,7 +63,7 @@ void reel_ladder_clear (ReelLadder *ladder);
 
 /* Rungs as JSON for plans, jobs and records: [{name, width (when known),
  * height, kbps, codec (only when not h264: the records of H.264-only
- * ladders keep the shape they always had)}, ...]. */
+ * ladders keep the shape they always had), copy (only when true)}, ...]. */
 JsonArray *reel_ladder_to_json (GArray *rungs);
 
 /* Reads them back (node: the "rungs" member, or NULL when missing): the one

@@ -255,6 +255,8 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
     return FALSE;
   plan->rungs
       = reel_ladder_for_source (in->cfg->ladder.rungs, p->width, p->height, in->cfg->codecs);
+  if (in->cfg->copy_source)
+    reel_plan_copy (plan->rungs, p, segment_ns);
   plan->duration_ns = p->duration_ns;
   plan->width = p->width;
   plan->height = p->height;

@@ -47,6 +47,25 @@ reel_ladder_for_source (const GArray *ladder, guint width, guint height, guint c
   return out;
 }
 
+gboolean
+reel_plan_copy (GArray *rungs, const ReelProbe *p, guint64 segment_ns)
+{
+  if (!p->copy_gop_ns || p->copy_gop_ns != segment_ns || p->rotation || rungs->len < 2)
+    return FALSE;
+  for (guint i = 0; i < rungs->len; i++)
+    {
+      ReelRung *r = &g_array_index (rungs, ReelRung, i);
+      /* The peak a rung's VBV allows (REEL_VBV_PEAK). */
+      if (r->codec == REEL_CODEC_H264 && r->width == p->width && r->height == p->height
+          && (guint64)p->copy_kbps * 2 <= (guint64)r->kbps * 3)
+        {
+          r->copy = TRUE;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 guint
 reel_plan_chunks (const ReelChunking *c)
 {

@@ -40,6 +40,14 @@ G_BEGIN_DECLS
  * appended (720pvp9), at REEL_VP9_KBPS of its bitrate. */
 GArray *reel_ladder_for_source (const GArray *ladder, guint width, guint height, guint codecs);
 
+/* Marks the rung the source's own video stream can be copied into, not
+ * encoded (ReelRung.copy): the H.264 rung of exactly the source's size,
+ * when the probe found the stream copyable with keyframes every
+ * segment_ns (ReelProbe.copy_gop_ns) and its average bitrate is within
+ * the rung's VBV peak; and only when some other rung is encoded, for the
+ * chunk jobs decode the source for those. Returns whether a rung was. */
+gboolean reel_plan_copy (GArray *rungs, const ReelProbe *p, guint64 segment_ns);
+
 /* How a video's timeline is cut into chunks: the first chunk is short (one
  * segment by default) so the video is playable as soon as possible; the
  * others are chunk_ns long; the last may be shorter, but a tail shorter

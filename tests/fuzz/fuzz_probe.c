@@ -95,8 +95,24 @@ run (const uint8_t *data, size_t size)
       return;
     }
   REEL_FUZZ_CHECK (chunks >= 1 && chunks <= caps.max_chunks);
-  rungs = reel_ladder_for_source (ladder, p->width, p->height, REEL_CODEC_BIT (REEL_CODEC_H264));
-  REEL_FUZZ_CHECK (rungs->len >= 1);
+  rungs
+      = reel_ladder_for_source (ladder, p->width, p->height,
+                                REEL_CODEC_BIT (REEL_CODEC_H264) | REEL_CODEC_BIT (REEL_CODEC_VP9));
+  REEL_FUZZ_CHECK (rungs->len >= 2);
+  /* At most one rung copied, an H.264 one of the source's size. */
+  if (reel_plan_copy (rungs, p, segment_ns))
+    {
+      guint copied = 0;
+      for (guint i = 0; i < rungs->len; i++)
+        if (g_array_index (rungs, ReelRung, i).copy)
+          {
+            const ReelRung *r = &g_array_index (rungs, ReelRung, i);
+            REEL_FUZZ_CHECK (r->codec == REEL_CODEC_H264 && r->width == p->width
+                             && r->height == p->height);
+            copied++;
+          }
+      REEL_FUZZ_CHECK (copied == 1);
+    }
 
   /* The plan as run_ingest publishes it (video.probed). */
   json_object_set_int_member (plan, "duration_ns", (gint64)p->duration_ns);
