@@ -103,6 +103,7 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
     }
 
   g_autofree char *rung_tpl = reel_pipeline_load ("chunk-rung", error);
+  g_autofree char *copy_tpl = reel_pipeline_load ("chunk-copy", error);
   g_autoptr (GArray) rungs = NULL;
   g_autoptr (GString) ladder = g_string_new (NULL);
   g_autoptr (GString) outputs = g_string_new (NULL);
@@ -110,7 +111,9 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
   guint64 len = (guint64)reel_json_get_int (job, "duration_ns", 0);
   const char *raw[] = { "outputs", "x264", NULL };
 
-  if (!rung_tpl)
+  guint encoded = 0;
+
+  if (!rung_tpl || !copy_tpl)
     return NULL;
   if (len == 0)
     {
@@ -123,21 +126,31 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
       g_prefix_error (error, "chunk job: ");
       return NULL;
     }
-  /* reelladder encodes every rung; each of its outputs gets a muxer. */
+  /* reelladder encodes every rung but a copied one; each of its outputs
+   * gets a muxer, and a copied rung a branch of its own. */
   for (guint i = 0; i < rungs->len; i++)
     {
       const ReelRung *r = &g_array_index (rungs, ReelRung, i);
       g_autoptr (GHashTable) rv = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
       g_autofree char *file = g_strconcat (r->name, ".mp4", NULL);
       g_autofree char *output = NULL;
-      g_string_append_printf (ladder, "%s%s:%ux%u:%u", i ? "," : "", r->name, r->width, r->height,
-                              r->kbps);
-      if (r->codec != REEL_CODEC_H264)
-        g_string_append_printf (ladder, ":%s", reel_codec_name (r->codec));
-      g_hash_table_insert (rv, "index", num (i));
       g_hash_table_insert (rv, "fragment_ms", num (2 * segment_ns / 1000000));
       g_hash_table_insert (rv, "out", g_build_filename (out_dir, file, NULL));
-      output = reel_pipeline_fill (rung_tpl, rv, NULL, error);
+      if (r->copy)
+        {
+          g_hash_table_insert (rv, "source", g_strdup (source));
+          g_hash_table_insert (rv, "start", num (start));
+          g_hash_table_insert (rv, "stop", num (start + len));
+        }
+      else
+        {
+          g_string_append_printf (ladder, "%s%s:%ux%u:%u", encoded ? "," : "", r->name, r->width,
+                                  r->height, r->kbps);
+          if (r->codec != REEL_CODEC_H264)
+            g_string_append_printf (ladder, ":%s", reel_codec_name (r->codec));
+          g_hash_table_insert (rv, "index", num (encoded++));
+        }
+      output = reel_pipeline_fill (r->copy ? copy_tpl : rung_tpl, rv, NULL, error);
       if (!output)
         return NULL;
       g_string_append_printf (outputs, "%s%s", i ? " " : "", output);

@@ -25,6 +25,13 @@
  *                           every VP9 rung holds each frame once, on the
  *                           H.264 rungs' keyframe grid, continuous across
  *                           chunk joins; a VP9 rung downloads as an MP4
+ *   /transcode/copy         a source that already is a rung (H.264 at its
+ *                           size, a keyframe at every segment boundary, a
+ *                           bitrate within its peak) is copied into it: the
+ *                           rung's video samples are the source's, byte for
+ *                           byte, continuous and on the other rungs'
+ *                           keyframes; the same picture with keyframes off
+ *                           the grid is encoded as before
  *   /transcode/worker-killed  a worker dies mid-chunk; the job is
  *                           redelivered to another worker and the video is
  *                           ready with one copy of each segment
@@ -547,6 +554,118 @@ test_vp9 (void)
   reel_test_rmtree (media);
 }
 
+/* The MD5 of every video packet behind url (a file or a playlist), in
+ * order, one per line. */
+static char *
+packet_md5s (const char *url)
+{
+  const char *argv[] = { "ffprobe",
+                         "-v",
+                         "error",
+                         "-select_streams",
+                         "v",
+                         "-show_data_hash",
+                         "MD5",
+                         "-show_entries",
+                         "packet=data_hash",
+                         "-of",
+                         "csv=p=0",
+                         url,
+                         NULL };
+  return reel_test_run_ok (argv);
+}
+
+/* A 640x360 30 fps clip of CLIP_S with sound, H.264 without B-frames with
+ * a keyframe every keyint frames and nowhere else. */
+static char *
+make_fixed_gop_clip (const char *dir, const char *name, guint keyint)
+{
+  g_autofree char *line = g_strdup_printf (
+      "videotestsrc pattern=ball num-buffers=%d "
+      "! video/x-raw,format=I420,width=640,height=360,framerate=30/1 "
+      "! timeoverlay ! x264enc speed-preset=ultrafast bitrate=600 bframes=0 key-int-max=%u "
+      "option-string=min-keyint=%u:scenecut=0 ! mp4mux name=m ! filesink location=%%s "
+      "audiotestsrc wave=sine samplesperbuffer=960 num-buffers=%d "
+      "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! m.",
+      CLIP_S * FPS, keyint, keyint, CLIP_S * 50);
+  return reel_test_make_media (dir, name, line);
+}
+
+static void
+test_copy (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *media = reel_test_tmpdir ();
+  /* Keyframes every 2 s (the segment): copied. Every 1.5 s: not. */
+  g_autofree char *grid = make_fixed_gop_clip (media, "grid.mp4", SEGMENT_S * FPS);
+  g_autofree char *off = make_fixed_gop_clip (media, "off.mp4", SEGMENT_S * FPS * 3 / 4);
+  g_autofree char *config = write_config (dir, "[media]\nladder = 360p:360:800,240p:240:400\n");
+  const char *args[] = { config, NULL };
+  ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  g_autofree char *token = reel_test_register_login (d->port, "cora", PASSWORD);
+  g_autofree char *id = reel_test_tus_upload (d->port, token, grid, "Already a rung");
+  g_autofree char *id_off = reel_test_tus_upload (d->port, token, off, "Keyframes off the grid");
+  g_autoptr (ReelTestResponse) v
+      = reel_test_wait_state (d->port, id, "ready|failed", READY_TIMEOUT_S);
+  g_autoptr (ReelTestResponse) v_off
+      = reel_test_wait_state (d->port, id_off, "ready|failed", READY_TIMEOUT_S);
+  g_autoptr (GArray) keys0 = NULL;
+  const char *rungs[] = { "360p", "240p" };
+
+  g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+  g_assert_cmpstr (reel_test_json_str (v_off, "state"), ==, "ready");
+
+  /* The 360p rung holds the source's own samples, every one, in order. */
+  {
+    g_autofree char *url = url_of (d->port, id, "360p.m3u8");
+    g_autofree char *served = packet_md5s (url);
+    g_autofree char *source = packet_md5s (grid);
+    g_assert_cmpuint (strlen (source), >, 0);
+    if (!g_str_equal (served, source))
+      g_error ("the 360p rung's samples are not the source's (encoded, not copied?)");
+  }
+  /* A source with keyframes off the grid is encoded: new samples. */
+  {
+    g_autofree char *url = url_of (d->port, id_off, "360p.m3u8");
+    g_autofree char *served = packet_md5s (url);
+    g_autofree char *source = packet_md5s (off);
+    g_assert_false (g_str_equal (served, source));
+  }
+  /* Copied and encoded rungs alike: each frame once, continuous across
+   * the chunk joins, keyframes at the same instants; ffmpeg decodes it all. */
+  for (guint i = 0; i < G_N_ELEMENTS (rungs); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s.m3u8", rungs[i]);
+      g_autofree char *url = url_of (d->port, id, name);
+      g_autoptr (GArray) p = packets (url, "v");
+      g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (double));
+      double end;
+      g_assert_cmpuint (p->len, ==, CLIP_S * FPS);
+      end = assert_continuous (p, FRAME_S, rungs[i]);
+      g_assert_cmpfloat (fabs (end - CLIP_S), <, FRAME_S);
+      for (guint k = 0; k < p->len; k++)
+        if (g_array_index (p, Packet, k).key)
+          g_array_append_val (keys, g_array_index (p, Packet, k).pts);
+      g_assert_cmpuint (keys->len, ==, SEGMENTS);
+      if (!keys0)
+        keys0 = g_array_ref (keys);
+      for (guint k = 0; k < keys->len; k++)
+        g_assert_cmpfloat (
+            fabs (g_array_index (keys, double, k) - g_array_index (keys0, double, k)), <, 1e-6);
+    }
+  {
+    g_autofree char *mpd = url_of (d->port, id, "manifest.mpd");
+    g_autofree char *hls = url_of (d->port, id, "master.m3u8");
+    reel_test_assert_decodes (mpd);
+    reel_test_assert_decodes (hls);
+  }
+
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (media);
+}
+
 static gint64
 progress_of (ReelTestResponse *r, const char *member)
 {
@@ -966,6 +1085,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transcode/ladder", test_ladder);
   g_test_add_func ("/transcode/progressive", test_progressive);
   g_test_add_func ("/transcode/vp9", test_vp9);
+  g_test_add_func ("/transcode/copy", test_copy);
   g_test_add_func ("/transcode/worker-killed", test_worker_killed);
   g_test_add_func ("/transcode/gives-up", test_gives_up);
   g_test_add_func ("/transcode/corrupt-alongside", test_corrupt_alongside);
