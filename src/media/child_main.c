@@ -173,6 +173,10 @@ run_probe (JsonObject *req)
   g_autoptr (GError) error = NULL;
   const char *path = json_object_get_string_member_with_default (req, "path", NULL);
   gint64 timeout_s = json_object_get_int_member_with_default (req, "timeout_s", 60);
+  JsonArray *heights = json_object_has_member (req, "copy_heights")
+                           ? json_object_get_array_member (req, "copy_heights")
+                           : NULL;
+  g_autoptr (GArray) copy_heights = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr (ReelProbe) p = NULL;
 
   if (!path || timeout_s < 1 || timeout_s > G_MAXINT)
@@ -180,8 +184,14 @@ run_probe (JsonObject *req)
       g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "probe request lacks a path");
       finish (NULL, error);
     }
+  for (guint i = 0; heights && i < json_array_get_length (heights); i++)
+    {
+      gint64 h = json_array_get_int_element (heights, i);
+      guint v = (guint)CLAMP (h, 0, G_MAXINT);
+      g_array_append_val (copy_heights, v);
+    }
   inject_faults ("probe", -1, NULL);
-  p = reel_probe_file (path, (guint)timeout_s, on_probe_tick, NULL, &error);
+  p = reel_probe_file (path, (guint)timeout_s, copy_heights, on_probe_tick, NULL, &error);
   finish (p ? reel_probe_to_json (p) : NULL, error);
 }
 

@@ -172,6 +172,16 @@ probe (ReelIngest *in, const ReelJob *job, const char *path, GError **error)
   json_object_set_string_member (request, "op", "probe");
   json_object_set_string_member (request, "path", path);
   json_object_set_int_member (request, "timeout_s", PROBE_TIMEOUT_S);
+  /* The heights a copied rung could have: only a source of one of them
+   * is read through to see whether it can be copied (media/probe.h). */
+  if (in->cfg->copy_source)
+    {
+      JsonArray *heights = json_array_new ();
+      for (guint i = 0; i < in->cfg->ladder.rungs->len; i++)
+        json_array_add_int_element (heights,
+                                    g_array_index (in->cfg->ladder.rungs, ReelRung, i).height);
+      json_object_set_array_member (request, "copy_heights", heights);
+    }
   result = reel_media_child_run (request, &limits, "probing the upload", job, error);
   return result ? reel_probe_from_json (result, error) : NULL;
 }

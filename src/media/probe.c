@@ -504,8 +504,8 @@ scan_copyable (const char *path, ReelProbe *p, guint timeout_s, ReelProbeTick ti
 }
 
 ReelProbe *
-reel_probe_file (const char *path, guint timeout_s, ReelProbeTick tick, gpointer data,
-                 GError **error)
+reel_probe_file (const char *path, guint timeout_s, const GArray *copy_heights, ReelProbeTick tick,
+                 gpointer data, GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autoptr (GstDiscoverer) disc
@@ -550,8 +550,13 @@ reel_probe_file (const char *path, guint timeout_s, ReelProbeTick tick, gpointer
   g_clear_error (&x.error);
   if (p)
     p->ends_early = check_end (path, p->duration_ns, tick, data) == END_MISSING;
-  if (p && !p->ends_early && candidate && p->rotation == 0)
-    scan_copyable (path, p, timeout_s, tick, data);
+  if (p && !p->ends_early && candidate && p->rotation == 0 && p->width % 2 == 0)
+    for (guint i = 0; copy_heights && i < copy_heights->len; i++)
+      if (g_array_index (copy_heights, guint, i) == p->height)
+        {
+          scan_copyable (path, p, timeout_s, tick, data);
+          break;
+        }
   return p;
 }
 

@@ -52,9 +52,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelProbe, reel_probe_free)
 typedef void (*ReelProbeTick) (gpointer data);
 
 /* Probes path, giving up after timeout_s. Runs a main loop of its own on
- * the thread-default context, calling tick (may be NULL) every second. */
-ReelProbe *reel_probe_file (const char *path, guint timeout_s, ReelProbeTick tick, gpointer data,
-                            GError **error);
+ * the thread-default context, calling tick (may be NULL) every second.
+ * The stream is read through for copying (copy_gop_ns) only when the
+ * picture is one of copy_heights (guint; empty: never) and of even width,
+ * the sizes a rung can have. */
+ReelProbe *reel_probe_file (const char *path, guint timeout_s, const GArray *copy_heights,
+                            ReelProbeTick tick, gpointer data, GError **error);
 
 JsonObject *reel_probe_to_json (const ReelProbe *probe);
 /* REEL_ERROR_INTERNAL when obj is not a probe (a missing member, a value
