@@ -10,13 +10,15 @@
 #define RUNG_KBPS_MIN 50
 #define RUNG_KBPS_MAX 200000
 
+/* Configured names are letters and digits; a plan's may also hold '_'
+ * (a re-transcoded set's rungs are "<rung>_<set>", media/retranscode.h). */
 static gboolean
-name_valid (const char *name)
+name_valid (const char *name, gboolean planned)
 {
   if (!*name || strlen (name) > REEL_RUNG_NAME_MAX)
     return FALSE;
   for (const char *p = name; *p; p++)
-    if (!g_ascii_isalnum (*p))
+    if (!g_ascii_isalnum (*p) && !(planned && *p == '_'))
       return FALSE;
   return TRUE;
 }
@@ -91,7 +93,7 @@ reel_ladder_parse (const char *text, GArray **out, GError **error)
                        RUNG_HEIGHT_MIN, RUNG_HEIGHT_MAX, RUNG_KBPS_MIN, RUNG_KBPS_MAX);
           return FALSE;
         }
-      if (!name_valid (f[0]))
+      if (!name_valid (f[0], FALSE))
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
                        "rung name \"%s\" must be letters and digits", f[0]);
@@ -196,7 +198,7 @@ reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
       /* Sizes: a source's rungs are at least 2 (even sizes); a ladder's
        * heights stop at RUNG_HEIGHT_MAX, widths follow the source. */
       if (!name || !JSON_NODE_HOLDS_VALUE (name) || json_node_get_value_type (name) != G_TYPE_STRING
-          || !name_valid (json_node_get_string (name))
+          || !name_valid (json_node_get_string (name), TRUE)
           || !rung_uint (o, "width", FALSE, 2, G_MAXUINT16, &r.width)
           || !rung_uint (o, "height", TRUE, 2, RUNG_HEIGHT_MAX, &r.height)
           || !rung_uint (o, "kbps", TRUE, RUNG_KBPS_MIN, RUNG_KBPS_MAX, &r.kbps)
@@ -209,7 +211,7 @@ reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
                   || (r.codec != REEL_CODEC_H264 && json_node_get_boolean (copy)))))
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
-                       "rung %u is not {name (letters and digits), width, height, kbps, codec}", i);
+                       "rung %u is not {name (letters, digits, _), width, height, kbps, codec}", i);
           return FALSE;
         }
       g_strlcpy (r.name, json_node_get_string (name), sizeof r.name);

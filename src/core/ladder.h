@@ -69,7 +69,7 @@ JsonArray *reel_ladder_to_json (GArray *rungs);
 /* Reads them back (node: the "rungs" member, or NULL when missing): the one
  * place rungs come from JSON, so a plan, job or record that is not well
  * formed is REEL_ERROR_INVALID here, with names that are safe file names
- * (letters and digits, as reel_ladder_parse requires) and sizes and rates
+ * (letters, digits and '_') and sizes and rates
  * in the ranges a ladder can have. */
 gboolean reel_ladder_from_json (JsonNode *node, GArray **rungs, GError **error);
 

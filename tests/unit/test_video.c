@@ -127,6 +127,51 @@ test_record_round_trip (void)
   }
 }
 
+/* A re-transcode's state (media/retranscode.h): the set served and the
+ * next plan are stored only while they say something, and read back. */
+static void
+test_record_sets (void)
+{
+  g_autoptr (ReelVideo) v = parse_video (READY_RECORD);
+  g_autoptr (ReelVideo) back = NULL, cleared = NULL;
+  g_autoptr (JsonObject) o = NULL, o2 = NULL;
+  g_autofree char *text = NULL, *text2 = NULL;
+  g_autoptr (GError) error = NULL;
+  ReelRung *r;
+
+  v->rendition_set = 1;
+  v->next_plan = reel_video_plan_copy (v->plan);
+  v->next_set = 2;
+  r = &g_array_index (v->next_plan->rungs, ReelRung, 0);
+  g_strlcpy (r->name, "480p_2", sizeof r->name);
+  o = reel_video_to_json (v);
+  text = to_text (o);
+  back = reel_video_from_bytes (text, strlen (text), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->rendition_set, ==, 1);
+  g_assert_cmpuint (back->next_set, ==, 2);
+  g_assert_nonnull (back->next_plan);
+  g_assert_cmpstr (g_array_index (back->next_plan->rungs, ReelRung, 0).name, ==, "480p_2");
+  g_assert_cmpuint (back->next_plan->chunks_total, ==, v->plan->chunks_total);
+
+  /* The switch: the next plan served, nothing pending. */
+  reel_video_plan_free (back->plan);
+  back->plan = g_steal_pointer (&back->next_plan);
+  back->rendition_set = 2;
+  back->next_set = 0;
+  o2 = reel_video_to_json (back);
+  text2 = to_text (o2);
+  g_assert_null (strstr (text2, "next_plan"));
+  g_assert_null (strstr (text2, "next_set"));
+  g_assert_nonnull (strstr (text2, "\"rendition_set\":2"));
+  cleared = reel_video_from_bytes (text2, strlen (text2), &error);
+  g_assert_no_error (error);
+  g_assert_null (cleared->next_plan);
+  g_assert_cmpstr (g_array_index (cleared->plan->rungs, ReelRung, 0).name, ==, "480p_2");
+  /* A record of an unchanged video has neither. */
+  g_assert_null (strstr (READY_RECORD, "rendition_set"));
+}
+
 static void
 test_record_names (void)
 {
@@ -420,6 +465,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/video/record/round-trip", test_record_round_trip);
   g_test_add_func ("/video/record/names", test_record_names);
+  g_test_add_func ("/video/record/sets", test_record_sets);
   g_test_add_func ("/video/chunks/round-trip", test_chunks_round_trip);
   g_test_add_func ("/video/blob-keys", test_blob_keys);
   g_test_add_func ("/video/visibility", test_visibility);

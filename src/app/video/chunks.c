@@ -321,10 +321,40 @@ reel_chunks_put (ReelTxn *txn, const char *video_id, guint32 index, JsonObject *
 guint
 reel_chunks_done_prefix (ReelTxn *txn, const char *video_id, guint total)
 {
+  return reel_chunks_done_from (txn, video_id, 0, total);
+}
+
+guint
+reel_chunks_done_from (ReelTxn *txn, const char *video_id, guint32 base, guint total)
+{
   guint done = 0;
-  while (done < total && reel_chunks_has (txn, video_id, done))
+  while (done < total && reel_chunks_has (txn, video_id, base + done))
     done++;
   return done;
+}
+
+gboolean
+reel_chunks_delete_set (ReelTxn *txn, const char *video_id, guint set, GError **error)
+{
+  g_autofree char *prefix = g_strconcat (video_id, "/", NULL);
+  gsize n = strlen (prefix);
+  g_autoptr (GPtrArray) keys = reel_txn_keys (txn, REEL_DB_CHUNKS, prefix, n, error);
+  if (!keys)
+    return FALSE;
+  for (guint i = 0; i < keys->len; i++)
+    {
+      gsize len;
+      const guint8 *k = g_bytes_get_data (keys->pdata[i], &len);
+      guint32 index;
+      /* Chunk rows end in a 4-byte index; the soundtrack's in "audio". */
+      if (len != n + 4)
+        continue;
+      index
+          = ((guint32)k[n] << 24) | ((guint32)k[n + 1] << 16) | ((guint32)k[n + 2] << 8) | k[n + 3];
+      if (REEL_CHUNK_SET_OF (index) == set && !reel_txn_del (txn, REEL_DB_CHUNKS, k, len, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean

@@ -30,6 +30,15 @@ G_BEGIN_DECLS
 /* The chunk index of the soundtrack's row. */
 #define REEL_CHUNK_AUDIO G_MAXUINT32
 
+/* A re-transcoded video (reel retranscode) has rendition sets 0, 1, ...:
+ * chunk i of set s is row REEL_CHUNK_SET_BASE (s) + i, so a new set's
+ * chunks are stored beside the set being served until the switch. The
+ * soundtrack stays one row, shared. */
+#define REEL_CHUNK_SET_SHIFT 24
+#define REEL_CHUNK_SET_MAX 254
+#define REEL_CHUNK_SET_BASE(set) ((guint32)(set) << REEL_CHUNK_SET_SHIFT)
+#define REEL_CHUNK_SET_OF(index) ((guint)((index) >> REEL_CHUNK_SET_SHIFT))
+
 /* One rendition's segments from one job. */
 typedef struct
 {
@@ -78,6 +87,10 @@ gboolean reel_chunks_put (ReelTxn *txn, const char *video_id, guint32 index, Jso
                           GError **error);
 /* How many chunks from 0 on are in the table without a gap (at most total). */
 guint reel_chunks_done_prefix (ReelTxn *txn, const char *video_id, guint total);
+/* The same from row base on (a rendition set's first chunk). */
+guint reel_chunks_done_from (ReelTxn *txn, const char *video_id, guint32 base, guint total);
+/* Removes the rows of rendition set set (not the soundtrack's). */
+gboolean reel_chunks_delete_set (ReelTxn *txn, const char *video_id, guint set, GError **error);
 /* Removes every row of the video. */
 gboolean reel_chunks_delete_all (ReelTxn *txn, const char *video_id, GError **error);
 /* Adds to keys (a set of strings) the blob key of every segment the

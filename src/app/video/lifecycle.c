@@ -90,12 +90,41 @@ reel_lifecycle_fail (ReelBus *bus, const char *video_id, const char *reason, GEr
 gboolean
 reel_lifecycle_handles (const char *type)
 {
-  static const char *const types[] = { "video.uploaded",   "video.probed", "chunk.transcoded",
-                                       "audio.transcoded", "video.failed", "video.ready" };
+  static const char *const types[]
+      = { "video.uploaded", "video.probed", "chunk.transcoded",   "audio.transcoded",
+          "video.failed",   "video.ready",  "video.retranscoding" };
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
     if (g_str_equal (type, types[i]))
       return TRUE;
   return FALSE;
+}
+
+/* A chunk of the rendition set being made (video.retranscoding): stored
+ * beside the set served; when the set's last chunk is in, it is served
+ * instead, at once (the record and the rows change in one transaction),
+ * and the old set's rows go (their blobs, no longer named, are reclaimed
+ * by the clean-up after its grace period). A chunk of any other set (one
+ * superseded, or a redelivery after the switch) changes nothing. */
+static gboolean
+apply_next_chunk (ReelTxn *txn, ReelVideo *v, guint32 n, const ReelEvent *ev, GError **error)
+{
+  guint total;
+  if (!v->next_plan || REEL_CHUNK_SET_OF (n) != v->next_set || reel_chunks_has (txn, v->id, n))
+    return TRUE;
+  if (!reel_chunks_put (txn, v->id, n, ev->data, error))
+    return FALSE;
+  total = v->next_plan->chunks_total;
+  if (reel_chunks_done_from (txn, v->id, REEL_CHUNK_SET_BASE (v->next_set), total) < total)
+    return TRUE;
+  if (!reel_chunks_delete_set (txn, v->id, v->rendition_set, error))
+    return FALSE;
+  reel_video_plan_free (v->plan);
+  v->plan = g_steal_pointer (&v->next_plan);
+  v->rendition_set = v->next_set;
+  v->next_set = 0;
+  v->chunks_done = total;
+  replace_str (&v->updated_at, ev->at);
+  return reel_videos_store (txn, v, error);
 }
 
 /* Records a finished chunk (or the soundtrack) in the chunk table, then
@@ -111,11 +140,15 @@ apply_transcoded (ReelTxn *txn, ReelVideo *v, const ReelEvent *ev, GError **erro
   gboolean audio_done;
   ReelVideoState state;
 
+  if (!audio && REEL_CHUNK_SET_OF (n) != v->rendition_set)
+    return apply_next_chunk (txn, v, n, ev, error);
+
   if (reel_chunks_has (txn, v->id, n) || reel_video_state_is_final (v->state))
     return TRUE;
   if (!reel_chunks_put (txn, v->id, n, ev->data, error))
     return FALSE;
-  v->chunks_done = reel_chunks_done_prefix (txn, v->id, total);
+  v->chunks_done
+      = reel_chunks_done_from (txn, v->id, REEL_CHUNK_SET_BASE (v->rendition_set), total);
   v->progress = TRUE;
   audio_done = !(v->plan && v->plan->has_audio) || reel_chunks_has (txn, v->id, REEL_CHUNK_AUDIO);
   state = total > 0 && v->chunks_done == total && audio_done ? REEL_VIDEO_READY
@@ -169,6 +202,31 @@ reel_lifecycle_apply (ReelTxn *txn, ReelVideo *v, const ReelEvent *ev, GError **
       v->state = REEL_VIDEO_FAILED;
       replace_str (&v->error, reason ? reason : DEFAULT_FAILURE);
       replace_str (&v->updated_at, ev->at);
+      return reel_videos_store (txn, v, error);
+    }
+  if (g_str_equal (ev->type, "video.retranscoding"))
+    {
+      g_autoptr (GError) local = NULL;
+      gint64 set = json_object_get_int_member_with_default (ev->data, "set", 0);
+      ReelVideoPlan *next;
+      /* Only a ready video, only a set newer than any it has. */
+      if (v->state != REEL_VIDEO_READY || set <= (gint64)v->rendition_set
+          || (v->next_plan && set <= (gint64)v->next_set) || set > REEL_CHUNK_SET_MAX)
+        return TRUE;
+      if (!(next = reel_video_plan_from_json (ev->data, &local)))
+        {
+          g_warning ("video %s: a re-transcode without a plan: %s", v->id, local->message);
+          return TRUE;
+        }
+      /* A set still being made when a newer one is asked for is dropped. */
+      if (v->next_plan && !reel_chunks_delete_set (txn, v->id, v->next_set, error))
+        {
+          reel_video_plan_free (next);
+          return FALSE;
+        }
+      reel_video_plan_free (v->next_plan);
+      v->next_plan = next;
+      v->next_set = (guint)set;
       return reel_videos_store (txn, v, error);
     }
   if (g_str_equal (ev->type, "video.ready"))

@@ -257,6 +257,7 @@ reel_video_free (ReelVideo *v)
   g_free (v->updated_at);
   g_free (v->original);
   reel_video_plan_free (v->plan);
+  reel_video_plan_free (v->next_plan);
   g_free (v->error);
   g_free (v->poster);
   g_free (v->ready_at);
@@ -474,6 +475,20 @@ reel_video_from_json (JsonObject *o, GError **error)
   v->storyboard = g_strdup (get_str (o, "storyboard"));
   v->storyboard_sprite = g_strdup (get_str (o, "storyboard_sprite"));
   v->poster_small = g_strdup (get_str (o, "poster_small"));
+  v->rendition_set = (guint)CLAMP (get_int (o, "rendition_set", 0), 0, G_MAXUINT);
+  if (json_object_has_member (o, "next_plan"))
+    {
+      JsonNode *n = json_object_get_member (o, "next_plan");
+      if (!JSON_NODE_HOLDS_OBJECT (n)
+          || !(v->next_plan = reel_video_plan_from_json (json_node_get_object (n), error)))
+        {
+          if (error && !*error)
+            g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "next_plan is not a plan");
+          g_prefix_error (error, "video %s: ", id);
+          return NULL;
+        }
+      v->next_set = (guint)CLAMP (get_int (o, "next_set", 0), 0, G_MAXUINT);
+    }
   if (json_object_has_member (o, "checks") && !checks_from_json (v, o, error))
     return NULL;
   if (json_object_has_member (o, "captions"))
@@ -543,6 +558,24 @@ reel_video_to_json (const ReelVideo *v)
   set_or_remove_string (o, "storyboard", v->storyboard);
   set_or_remove_string (o, "storyboard_sprite", v->storyboard_sprite);
   set_or_remove_string (o, "poster_small", v->poster_small);
+  if (v->rendition_set)
+    json_object_set_int_member (o, "rendition_set", v->rendition_set);
+  else if (json_object_has_member (o, "rendition_set"))
+    json_object_remove_member (o, "rendition_set");
+  if (v->next_plan)
+    {
+      JsonObject *next = json_object_new ();
+      plan_set_members (next, v->next_plan, FALSE);
+      json_object_set_object_member (o, "next_plan", next);
+      json_object_set_int_member (o, "next_set", v->next_set);
+    }
+  else
+    {
+      if (json_object_has_member (o, "next_plan"))
+        json_object_remove_member (o, "next_plan");
+      if (json_object_has_member (o, "next_set"))
+        json_object_remove_member (o, "next_set");
+    }
   /* Absent until checks are requested, as in every record before them. */
   if (v->checks)
     json_object_set_array_member (o, "checks", reel_video_checks_to_json (v));

@@ -174,6 +174,11 @@ typedef struct
   char *storyboard;          /* its seek previews' WebVTT file name once made */
   char *storyboard_sprite;   /* and their sprite sheet's (media/storyboard.h) */
   char *poster_small;        /* the poster 320 wide, for lists (media/thumbnail.h) */
+  guint rendition_set;       /* the set of renditions served: 0 until re-transcoded; plan is its
+                                plan, its chunks rows REEL_CHUNK_SET_BASE (set) + i (chunks.h) */
+  ReelVideoPlan *next_plan;  /* a re-transcode under way (media/retranscode.h): the plan of set
+                                next_set, served from when its last chunk is in; NULL: none */
+  guint next_set;
 
   guint64 views; /* never stored: the views projection's count (app/analytics/views.h) */
   guint64 likes; /* never stored: the ratings projection's counts (app/ratings.h) */
