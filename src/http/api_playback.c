@@ -192,7 +192,7 @@ get_segment (ReelRequest *req)
 
   if (!video)
     return;
-  if (!reel_playback_rendition_known (video, rendition) || !segment_name_valid (file, &type))
+  if (!reel_playback_segments_served (video, rendition) || !segment_name_valid (file, &type))
     {
       reel_respond_fail (req->msg, REEL_ERROR_NOT_FOUND, "no such segment");
       return;

@@ -53,14 +53,15 @@ key_of (const ReelVideo *video, const char *name, const char *cdn_base)
   return g_strjoin ("\n", video->id, name, cdn_base ? cdn_base : "", NULL);
 }
 
-/* What a playlist is built from: the state, the done prefix of the chunk
- * table (and how many chunks there are), and when the state last changed
- * (a re-transcode starts again from processing). */
+/* What a playlist is built from: the state, the rendition set served and
+ * the done prefix of its chunk rows (and how many chunks there are), and
+ * when the state last changed. */
 static char *
 built_from (const ReelVideo *video)
 {
-  return g_strdup_printf ("%s\n%u\n%u\n%s", reel_video_state_name (video->state),
-                          video->chunks_done, video->plan ? video->plan->chunks_total : 0,
+  return g_strdup_printf ("%s\n%u\n%u\n%u\n%s", reel_video_state_name (video->state),
+                          video->rendition_set, video->chunks_done,
+                          video->plan ? video->plan->chunks_total : 0,
                           video->updated_at ? video->updated_at : "");
 }
 

@@ -4,6 +4,8 @@
 #include "core/error.h"
 #include "media/plan.h"
 
+#include <string.h>
+
 /* The manifest's name of the soundtrack's rendition. */
 #define AUDIO_RENDITION "audio"
 /* The init segment of renditions stored before the worker named it. */
@@ -97,7 +99,9 @@ reel_playback_manifest (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
     }
   for (guint c = 0; c < video->chunks_done; c++)
     {
-      g_autoptr (ReelChunk) chunk = reel_chunks_get (txn, video->id, c, error);
+      /* The rows of the rendition set served (app/video/chunks.h). */
+      g_autoptr (ReelChunk) chunk
+          = reel_chunks_get (txn, video->id, REEL_CHUNK_SET_BASE (video->rendition_set) + c, error);
       if (!chunk)
         return FALSE;
       for (guint j = 0; j < m->video->len; j++)
@@ -177,6 +181,22 @@ reel_playback_playlist (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
     g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such resource");
   reel_manifest_clear (&m);
   return text;
+}
+
+gboolean
+reel_playback_segments_served (const ReelVideo *video, const char *name)
+{
+  gsize n = strlen (name);
+  if (reel_playback_rendition_known (video, name))
+    return TRUE;
+  /* An earlier set's rung: a name a plan may hold (core/ladder.h), which
+   * is all a blob key part needs. */
+  if (!video->rendition_set || n == 0 || n > REEL_RUNG_NAME_MAX)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_')
+      return FALSE;
+  return TRUE;
 }
 
 gboolean

@@ -37,7 +37,13 @@ char *reel_playback_playlist (ReelTxn *txn, const ReelVideo *video, const char *
                               GError **error);
 
 /* Whether the video has a rendition called name (a rung, or "audio" when
- * it has sound): the segments HTTP may serve. */
+ * it has sound). */
 gboolean reel_playback_rendition_known (const ReelVideo *video, const char *name);
+
+/* Whether HTTP may serve segments of rendition name: one the video has,
+ * or, once it has been re-transcoded (media/retranscode.h), a rung of an
+ * earlier set: a player that read its media playlists before the switch
+ * keeps playing from them while the old blobs last (cleanup.grace_seconds). */
+gboolean reel_playback_segments_served (const ReelVideo *video, const char *name);
 
 G_END_DECLS
