@@ -248,6 +248,58 @@ cmd_status (int argc, char **argv)
   return 0;
 }
 
+/* reel retranscode ID|--all: transcode again with the ladder configured now. */
+static int
+cmd_retranscode (int argc, char **argv)
+{
+  g_autofree char *server = NULL, *token = NULL, *path = NULL;
+  gboolean all = FALSE;
+  GOptionEntry entries[] = {
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all, "Every ready video", NULL },
+    { "server", 's', 0, G_OPTION_ARG_STRING, &server, "reel server", "URL" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "Bearer token (default: from reel login)",
+      "TOKEN" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "ID|--all - transcode videos again with the ladder configured now (admins)");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelClient) c = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  JsonArray *queued;
+  guint status;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!parse (ctx, &argc, &argv, &error))
+    return fail ("retranscode", error);
+  if ((all && argc != 1) || (!all && argc != 2))
+    {
+      g_printerr ("usage: reel retranscode ID|--all\n");
+      return 2;
+    }
+  c = reel_client_new (server, token);
+  path = all ? g_strdup ("/api/v1/admin/retranscode")
+             : g_strdup_printf ("/api/v1/admin/videos/%s/retranscode", argv[1]);
+  status = reel_client_json (c, "POST", path, NULL, &answer, &error);
+  if (!status)
+    return fail ("retranscode", error);
+  if (status != SOUP_STATUS_ACCEPTED || !answer || !JSON_NODE_HOLDS_OBJECT (answer)
+      || !(queued = json_object_get_array_member (json_node_get_object (answer), "queued")))
+    {
+      g_autofree char *m = reel_client_error_message (status, answer);
+      g_printerr ("reel retranscode: %s\n", m);
+      return 1;
+    }
+  for (guint i = 0; i < json_array_get_length (queued); i++)
+    {
+      JsonObject *q = json_array_get_object_element (queued, i);
+      printf ("%s: rendition set %" G_GINT64_FORMAT " queued\n",
+              json_object_get_string_member_with_default (q, "video_id", ""),
+              json_object_get_int_member_with_default (q, "set", 0));
+    }
+  return 0;
+}
+
 static int
 cmd_checks (int argc, char **argv)
 {
@@ -513,6 +565,7 @@ static const struct
   { "privacy", reel_cli_privacy, "set a video's privacy (public, unlisted, private)" },
   { "admin", reel_cli_admin, "moderation: block, ban, roles, reports, audit..." },
   { "checks", cmd_checks, "show a video's checks before publishing" },
+  { "retranscode", cmd_retranscode, "transcode videos again with the ladder configured now" },
   { "works", cmd_works, "register a protected work (admins)" },
   { "pipeline", cmd_pipeline, "print the gst-launch-1.0 line of a worker's job" },
   { "rebuild", cmd_rebuild, "replay the event log into fresh read models" },

@@ -16,6 +16,10 @@
  *   POST /api/v1/admin/users/{username}/unban  (moderators)
  *   POST /api/v1/admin/videos/{id}/block    {reason} (moderators)
  *   POST /api/v1/admin/videos/{id}/unblock  (moderators)
+ *   POST /api/v1/admin/videos/{id}/retranscode  a ready video transcoded
+ *                                       again with the ladder configured now
+ *                                       (admins; media/retranscode.h)
+ *   POST /api/v1/admin/retranscode      every ready video so (admins)
  * Every admin route answers 401 without a token and 403 to whoever
  * lacks the role, before anything else is looked at. */
 #include "app/audit.h"
@@ -24,12 +28,14 @@
 #include "app/quotas.h"
 #include "app/reports.h"
 #include "app/roles.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "http/query.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "media/retranscode.h"
 
 static const char *const *
 admins_of (ReelHttp *http)
@@ -441,6 +447,103 @@ post_unblock (ReelRequest *req)
   moderate (req, "id", FALSE, block_command);
 }
 
+/* Re-transcodes: the actor and one video id, or NULL for every ready
+ * video. */
+typedef struct
+{
+  char *actor;
+  char *id;
+} RetranscodeInput;
+
+static void
+retranscode_input_free (gpointer p)
+{
+  RetranscodeInput *in = p;
+  g_free (in->actor);
+  g_free (in->id);
+  g_free (in);
+}
+
+static JsonNode *
+retranscode_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
+{
+  RetranscodeInput *in = data;
+  g_autoptr (GPtrArray) ids = NULL;
+  JsonObject *out = json_object_new ();
+  JsonArray *queued = json_array_new ();
+  json_object_set_array_member (out, "queued", queued);
+  if (in->id)
+    {
+      ids = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (ids, g_strdup (in->id));
+    }
+  else if (!(ids = reel_videos_ready_ids (http->store, error)))
+    {
+      json_object_unref (out);
+      return NULL;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr (ReelVideo) v = reel_videos_get (http->store, ids->pdata[i], error);
+      g_autoptr (GError) local = NULL;
+      JsonObject *item;
+      guint set = 0;
+      if (!v)
+        {
+          json_object_unref (out);
+          return NULL;
+        }
+      if (!reel_retranscode (http->cfg, http->bus, v, in->actor, &set, &local))
+        {
+          /* One video: its error; all of them: the others go on. */
+          if (in->id || !g_error_matches (local, REEL_ERROR, REEL_ERROR_CONFLICT))
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              json_object_unref (out);
+              return NULL;
+            }
+          continue;
+        }
+      item = json_object_new ();
+      json_object_set_string_member (item, "video_id", v->id);
+      json_object_set_int_member (item, "set", set);
+      json_array_add_object_element (queued, item);
+    }
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+static void
+retranscode (ReelRequest *req, const char *id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *actor = require_role (req, REEL_USER_ROLE_ADMIN, &error);
+  RetranscodeInput *in;
+  /* An unknown id is 404 here, before anything is queued. */
+  g_autoptr (ReelVideo) video = actor && id ? reel_request_video (req, &error) : NULL;
+  if (error)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  in = g_new0 (RetranscodeInput, 1);
+  in->actor = g_steal_pointer (&actor);
+  in->id = g_strdup (id);
+  reel_request_run_command (req, SOUP_STATUS_ACCEPTED, retranscode_command, in,
+                            retranscode_input_free);
+}
+
+static void
+post_retranscode_video (ReelRequest *req)
+{
+  retranscode (req, reel_request_param (req, "id"));
+}
+
+static void
+post_retranscode_all (ReelRequest *req)
+{
+  retranscode (req, NULL);
+}
+
 void reel_api_admin_register (ReelRouter *router);
 
 void
@@ -458,4 +561,6 @@ reel_api_admin_register (ReelRouter *router)
   reel_router_add (router, "POST", "/api/v1/admin/users/{username}/unban", post_unban);
   reel_router_add (router, "POST", "/api/v1/admin/videos/{id}/block", post_block);
   reel_router_add (router, "POST", "/api/v1/admin/videos/{id}/unblock", post_unblock);
+  reel_router_add (router, "POST", "/api/v1/admin/videos/{id}/retranscode", post_retranscode_video);
+  reel_router_add (router, "POST", "/api/v1/admin/retranscode", post_retranscode_all);
 }

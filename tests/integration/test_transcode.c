@@ -32,6 +32,15 @@
  *                           byte, continuous and on the other rungs'
  *                           keyframes; the same picture with keyframes off
  *                           the grid is encoded as before
+ *   /transcode/retranscode  after the ladder changed, `reel retranscode ID`
+ *                           makes a new rendition set (<rung>_1) while the
+ *                           old one is served: every master playlist a
+ *                           poller gets names media playlists and segments
+ *                           that are all there (a media playlist of the
+ *                           old set is gone only once the master switched),
+ *                           the first one decodes; then the new rungs play
+ *                           frame-exact, and the old set's blobs are
+ *                           reclaimed by the clean-up
  *   /transcode/worker-killed  a worker dies mid-chunk; the job is
  *                           redelivered to another worker and the video is
  *                           ready with one copy of each segment
@@ -666,6 +675,189 @@ test_copy (void)
   reel_test_rmtree (media);
 }
 
+/* The URIs (lines that are not tags) of a playlist, and EXT-X-MAP's. */
+static GPtrArray *
+playlist_uris (const char *text)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; lines[i]; i++)
+    {
+      const char *map = strstr (lines[i], "#EXT-X-MAP:URI=\"");
+      if (map)
+        g_ptr_array_add (out, g_strndup (map + 16, strcspn (map + 16, "\"")));
+      else if (*lines[i] && lines[i][0] != '#')
+        g_ptr_array_add (out, g_strdup (lines[i]));
+    }
+  return out;
+}
+
+/* GETs a master playlist and everything it names (media playlists, init
+ * and media segments). TRUE when all were there; FALSE when a media
+ * playlist was gone (*master gets the text read). Any other miss fails. */
+static gboolean
+whole_set (guint16 port, const char *id, char **master)
+{
+  g_autofree char *path = g_strdup_printf ("/videos/%s/master.m3u8", id);
+  g_autoptr (ReelTestResponse) m = reel_test_http (port, "GET", path, NULL, NULL, 0);
+  g_autoptr (GPtrArray) variants = NULL;
+  g_assert_cmpuint (m->status, ==, 200);
+  *master = g_strdup (m->body);
+  variants = playlist_uris (m->body);
+  g_assert_cmpuint (variants->len, >, 0);
+  for (guint i = 0; i < variants->len; i++)
+    {
+      const char *name = variants->pdata[i];
+      g_autofree char *ppath = g_strdup_printf ("/videos/%s/%s", id, name);
+      g_autoptr (ReelTestResponse) p = reel_test_http (port, "GET", ppath, NULL, NULL, 0);
+      g_autoptr (GPtrArray) files = NULL;
+      if (p->status == 404)
+        return FALSE;
+      g_assert_cmpuint (p->status, ==, 200);
+      files = playlist_uris (p->body);
+      for (guint k = 0; k < files->len; k++)
+        {
+          g_autofree char *fpath = g_strdup_printf ("/videos/%s/%s", id, (char *)files->pdata[k]);
+          g_autoptr (ReelTestResponse) f = reel_test_http (port, "HEAD", fpath, NULL, NULL, 0);
+          if (f->status != 200)
+            g_error ("%s named by %s: %u", fpath, name, f->status);
+        }
+    }
+  return TRUE;
+}
+
+/* Whether dir holds a file (at any depth). */
+static gboolean
+holds_files (const char *dir)
+{
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return FALSE;
+  reel_test_list_files (dir, files);
+  return files->len > 0;
+}
+
+static void
+test_retranscode (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *media = reel_test_tmpdir ();
+  g_autofree char *clip = make_clip (media);
+  const char *common = "[auth]\nadmins = rosa\n[cleanup]\ngrace_seconds = 5\n"
+                       "interval_seconds = 1\n[media]\n";
+  g_autofree char *before = g_strdup_printf ("%sladder = 360p:360:800,240p:240:400\n", common);
+  g_autofree char *after = g_strdup_printf ("%sladder = 480p:480:1000,240p:240:400\n", common);
+  g_autofree char *config = write_config (dir, before);
+  const char *args[] = { config, NULL };
+  ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  g_autofree char *token = reel_test_register_login (d->port, "rosa", PASSWORD);
+  g_autofree char *id = reel_test_tus_upload (d->port, token, clip, "Ball, twice");
+  g_autofree char *old_360 = g_build_filename (dir, "blobs", "videos", id, "360p", NULL);
+  g_autofree char *old_240 = g_build_filename (dir, "blobs", "videos", id, "240p", NULL);
+  g_autofree char *master = NULL;
+  guint polls = 0, decoded = 0;
+  gboolean switched = FALSE;
+
+  {
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, id, "ready|failed", READY_TIMEOUT_S);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+  }
+  g_assert_true (holds_files (old_360));
+
+  /* The operator changes the ladder and restarts. */
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  g_free (write_config (dir, after));
+  d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  {
+    g_autofree char *server = g_strdup_printf ("--server=http://127.0.0.1:%u", d->port);
+    g_autofree char *tok = g_strdup_printf ("--token=%s", token);
+    const char *argv[] = { reel_test_env ("REEL_TEST_REEL"), "retranscode", server, tok, id, NULL };
+    g_autofree char *out = reel_test_run_ok (argv);
+    g_assert_nonnull (strstr (out, "rendition set 1 queued"));
+  }
+  /* Not an admin: 403; not a video: 404. */
+  {
+    g_autofree char *other = reel_test_register_login (d->port, "otto", PASSWORD);
+    g_autofree char *path = g_strdup_printf ("/api/v1/admin/videos/%s/retranscode", id);
+    g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "POST", path, other, NULL, 0);
+    g_autoptr (ReelTestResponse) none = reel_test_http (
+        d->port, "POST", "/api/v1/admin/videos/AAAAAAAAAAA/retranscode", token, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 403);
+    g_assert_cmpuint (none->status, ==, 404);
+  }
+
+  /* A player polling the master playlist: always a whole set. */
+  for (gint64 end = g_get_monotonic_time () + READY_TIMEOUT_S * G_USEC_PER_SEC; !switched;)
+    {
+      g_autofree char *text = NULL;
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      if (!whole_set (d->port, id, &text))
+        {
+          /* Only across the switch: the master read next is the new set. */
+          g_autofree char *now = NULL;
+          g_assert_null (strstr (text, "_1.m3u8"));
+          g_assert_true (whole_set (d->port, id, &now));
+          g_assert_nonnull (strstr (now, "480p_1.m3u8"));
+          g_free (text);
+          text = g_steal_pointer (&now);
+        }
+      switched = strstr (text, "480p_1.m3u8") != NULL;
+      if (!switched && decoded++ == 0)
+        {
+          g_autofree char *url = url_of (d->port, id, "master.m3u8");
+          reel_test_assert_decodes (url);
+        }
+      g_free (master);
+      master = g_steal_pointer (&text);
+      polls++;
+      g_usleep (100 * 1000);
+    }
+  g_test_message ("%u polls of the master playlist, %u while the old set was served", polls,
+                  decoded);
+
+  /* The new set: 480p_1 and 240p_1, no old rung; each frame once, the
+   * source's length, continuous; it all decodes. */
+  g_assert_nonnull (strstr (master, "RESOLUTION=852x480"));
+  g_assert_nonnull (strstr (master, "\n240p_1.m3u8\n"));
+  g_assert_null (strstr (master, "\n360p.m3u8\n"));
+  g_assert_null (strstr (master, "\n240p.m3u8\n"));
+  {
+    const char *rungs[] = { "480p_1.m3u8", "240p_1.m3u8" };
+    g_autofree char *url = url_of (d->port, id, "master.m3u8");
+    reel_test_assert_decodes (url);
+    for (guint i = 0; i < G_N_ELEMENTS (rungs); i++)
+      {
+        g_autofree char *rurl = url_of (d->port, id, rungs[i]);
+        g_autoptr (GArray) p = packets (rurl, "v");
+        g_assert_cmpuint (p->len, ==, CLIP_S * FPS);
+        g_assert_cmpfloat (fabs (assert_continuous (p, FRAME_S, rungs[i]) - CLIP_S), <, FRAME_S);
+      }
+  }
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", id);
+    g_autoptr (ReelTestResponse) v = reel_test_http (d->port, "GET", path, NULL, NULL, 0);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+  }
+
+  /* The old set's segments are reclaimed once past the grace period. */
+  for (guint i = 0; holds_files (old_360) || holds_files (old_240); i++)
+    {
+      g_assert_cmpuint (i, <, 600);
+      g_usleep (100 * 1000);
+    }
+  {
+    g_autofree char *new_480 = g_build_filename (dir, "blobs", "videos", id, "480p_1", NULL);
+    g_assert_true (holds_files (new_480));
+  }
+
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (media);
+}
+
 static gint64
 progress_of (ReelTestResponse *r, const char *member)
 {
@@ -1086,6 +1278,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transcode/progressive", test_progressive);
   g_test_add_func ("/transcode/vp9", test_vp9);
   g_test_add_func ("/transcode/copy", test_copy);
+  g_test_add_func ("/transcode/retranscode", test_retranscode);
   g_test_add_func ("/transcode/worker-killed", test_worker_killed);
   g_test_add_func ("/transcode/gives-up", test_gives_up);
   g_test_add_func ("/transcode/corrupt-alongside", test_corrupt_alongside);

@@ -607,3 +607,24 @@ reel_video_poster_path (const ReelVideo *v)
     return g_strdup (REEL_POSTER_FILE);
   return g_strconcat ("posters/", v->poster, NULL);
 }
+
+static gboolean
+collect_ready (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len,
+               gpointer data)
+{
+  g_autoptr (ReelVideo) v = reel_video_from_bytes (value, value_len, NULL);
+  if (v && v->state == REEL_VIDEO_READY)
+    g_ptr_array_add (data, g_strdup (v->id));
+  return TRUE;
+}
+
+GPtrArray *
+reel_videos_ready_ids (ReelStore *store, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  if (!txn
+      || !reel_txn_scan (txn, REEL_DB_VIDEOS, NULL, 0, NULL, 0, FALSE, collect_ready, ids, error))
+    return NULL;
+  return g_steal_pointer (&ids);
+}

@@ -123,6 +123,9 @@ gboolean reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, c
 /* Every blob key the video's record and chunk table name (its original,
  * init and media segments of every rendition), added to keys (a set). */
 gboolean reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **error);
+/* The ids (char*) of every ready video, for operators' work on them all
+ * (reel retranscode --all); NULL on error. */
+GPtrArray *reel_videos_ready_ids (ReelStore *store, GError **error);
 
 gboolean reel_videos_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
 
