@@ -4,8 +4,8 @@
 
 /* The moderation actions: events only an admin or a moderator publishes. */
 static const char *const audited[] = {
-  "user.role_set", "invite.created", "user.quota_set", "report.resolved",
-  "user.banned",   "user.unbanned",  "video.blocked",  "video.unblocked",
+  "user.role_set", "invite.created", "user.quota_set",  "report.resolved",     "user.banned",
+  "user.unbanned", "video.blocked",  "video.unblocked", "video.retranscoding",
 };
 
 gboolean

@@ -841,6 +841,14 @@ test_retranscode (void)
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
   }
 
+  /* The audit log keeps who asked. */
+  {
+    g_autoptr (ReelTestResponse) audit
+        = reel_test_http (d->port, "GET", "/api/v1/admin/audit", token, NULL, 0);
+    g_assert_cmpuint (audit->status, ==, 200);
+    g_assert_nonnull (strstr (audit->body, "\"type\":\"video.retranscoding\",\"actor\":\"rosa\""));
+  }
+
   /* The old set's segments are reclaimed once past the grace period. */
   for (guint i = 0; holds_files (old_360) || holds_files (old_240); i++)
     {

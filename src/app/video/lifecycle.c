@@ -123,6 +123,9 @@ apply_next_chunk (ReelTxn *txn, ReelVideo *v, guint32 n, const ReelEvent *ev, GE
   v->rendition_set = v->next_set;
   v->next_set = 0;
   v->chunks_done = total;
+  /* The CDN holds the old set's segments: served from here until the
+   * new set is pushed (app/cdn.h). */
+  v->cdn = FALSE;
   replace_str (&v->updated_at, ev->at);
   return reel_videos_store (txn, v, error);
 }
