@@ -460,6 +460,36 @@ test_ladder (void)
   reel_test_rmtree (media);
 }
 
+/* Every rung named (of any codec, encoded or copied): each frame of the
+ * clip once, continuous over the chunk joins, the clip's length, and a
+ * keyframe at each segment boundary and nowhere else, at the same
+ * instants in every rung (a player can switch at any boundary). */
+static void
+assert_rungs_aligned (guint16 port, const char *id, const char *const *rungs, guint n)
+{
+  g_autoptr (GArray) keys0 = NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s.m3u8", rungs[i]);
+      g_autofree char *url = url_of (port, id, name);
+      g_autoptr (GArray) p = packets (url, "v");
+      g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (double));
+      double end;
+      g_assert_cmpuint (p->len, ==, CLIP_S * FPS);
+      end = assert_continuous (p, FRAME_S, rungs[i]);
+      g_assert_cmpfloat (fabs (end - CLIP_S), <, FRAME_S);
+      for (guint k = 0; k < p->len; k++)
+        if (g_array_index (p, Packet, k).key)
+          g_array_append_val (keys, g_array_index (p, Packet, k).pts);
+      g_assert_cmpuint (keys->len, ==, SEGMENTS);
+      if (!keys0)
+        keys0 = g_array_ref (keys);
+      for (guint k = 0; k < keys->len; k++)
+        g_assert_cmpfloat (
+            fabs (g_array_index (keys, double, k) - g_array_index (keys0, double, k)), <, 1e-6);
+    }
+}
+
 static void
 test_vp9 (void)
 {
@@ -476,7 +506,6 @@ test_vp9 (void)
       = reel_test_wait_state (d->port, id, "ready|failed", READY_TIMEOUT_S);
   const char *rungs[] = { "360p", "240p", "360pvp9", "240pvp9" };
   g_autofree char *master = NULL, *mpd = NULL;
-  g_autoptr (GArray) h264_keys = NULL;
 
   g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
   /* 2 H.264 rungs, their 2 VP9 twins, the sound. */
@@ -519,26 +548,7 @@ test_vp9 (void)
   /* Every rung of either codec: each frame once, continuous over the
    * joins, keyframes at the same instants (a player can switch at any
    * segment boundary). */
-  for (guint i = 0; i < G_N_ELEMENTS (rungs); i++)
-    {
-      g_autofree char *name = g_strdup_printf ("%s.m3u8", rungs[i]);
-      g_autofree char *url = url_of (d->port, id, name);
-      g_autoptr (GArray) p = packets (url, "v");
-      g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (double));
-      double end;
-      g_assert_cmpuint (p->len, ==, CLIP_S * FPS);
-      end = assert_continuous (p, FRAME_S, rungs[i]);
-      g_assert_cmpfloat (fabs (end - CLIP_S), <, FRAME_S);
-      for (guint k = 0; k < p->len; k++)
-        if (g_array_index (p, Packet, k).key)
-          g_array_append_val (keys, g_array_index (p, Packet, k).pts);
-      g_assert_cmpuint (keys->len, ==, SEGMENTS);
-      if (!h264_keys)
-        h264_keys = g_array_ref (keys);
-      for (guint k = 0; k < keys->len; k++)
-        g_assert_cmpfloat (
-            fabs (g_array_index (keys, double, k) - g_array_index (h264_keys, double, k)), <, 1e-6);
-    }
+  assert_rungs_aligned (d->port, id, rungs, G_N_ELEMENTS (rungs));
 
   /* A VP9 rung downloads as one MP4 (remuxed with its own parser); the
    * owner may download without making the video downloadable. */
@@ -618,7 +628,6 @@ test_copy (void)
       = reel_test_wait_state (d->port, id, "ready|failed", READY_TIMEOUT_S);
   g_autoptr (ReelTestResponse) v_off
       = reel_test_wait_state (d->port, id_off, "ready|failed", READY_TIMEOUT_S);
-  g_autoptr (GArray) keys0 = NULL;
   const char *rungs[] = { "360p", "240p" };
 
   g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
@@ -642,26 +651,7 @@ test_copy (void)
   }
   /* Copied and encoded rungs alike: each frame once, continuous across
    * the chunk joins, keyframes at the same instants; ffmpeg decodes it all. */
-  for (guint i = 0; i < G_N_ELEMENTS (rungs); i++)
-    {
-      g_autofree char *name = g_strdup_printf ("%s.m3u8", rungs[i]);
-      g_autofree char *url = url_of (d->port, id, name);
-      g_autoptr (GArray) p = packets (url, "v");
-      g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (double));
-      double end;
-      g_assert_cmpuint (p->len, ==, CLIP_S * FPS);
-      end = assert_continuous (p, FRAME_S, rungs[i]);
-      g_assert_cmpfloat (fabs (end - CLIP_S), <, FRAME_S);
-      for (guint k = 0; k < p->len; k++)
-        if (g_array_index (p, Packet, k).key)
-          g_array_append_val (keys, g_array_index (p, Packet, k).pts);
-      g_assert_cmpuint (keys->len, ==, SEGMENTS);
-      if (!keys0)
-        keys0 = g_array_ref (keys);
-      for (guint k = 0; k < keys->len; k++)
-        g_assert_cmpfloat (
-            fabs (g_array_index (keys, double, k) - g_array_index (keys0, double, k)), <, 1e-6);
-    }
+  assert_rungs_aligned (d->port, id, rungs, G_N_ELEMENTS (rungs));
   {
     g_autofree char *mpd = url_of (d->port, id, "manifest.mpd");
     g_autofree char *hls = url_of (d->port, id, "master.m3u8");
@@ -824,16 +814,10 @@ test_retranscode (void)
   g_assert_null (strstr (master, "\n360p.m3u8\n"));
   g_assert_null (strstr (master, "\n240p.m3u8\n"));
   {
-    const char *rungs[] = { "480p_1.m3u8", "240p_1.m3u8" };
+    const char *rungs[] = { "480p_1", "240p_1" };
     g_autofree char *url = url_of (d->port, id, "master.m3u8");
     reel_test_assert_decodes (url);
-    for (guint i = 0; i < G_N_ELEMENTS (rungs); i++)
-      {
-        g_autofree char *rurl = url_of (d->port, id, rungs[i]);
-        g_autoptr (GArray) p = packets (rurl, "v");
-        g_assert_cmpuint (p->len, ==, CLIP_S * FPS);
-        g_assert_cmpfloat (fabs (assert_continuous (p, FRAME_S, rungs[i]) - CLIP_S), <, FRAME_S);
-      }
+    assert_rungs_aligned (d->port, id, rungs, G_N_ELEMENTS (rungs));
   }
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s", id);

@@ -96,6 +96,24 @@ drain (GstHarness *h, guint width, guint height)
   return out;
 }
 
+/* Frame i of the test input: a flat grey that brightens. */
+static void
+push_frames (GstHarness *h, guint n)
+{
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=I420,width=320,height=240,"
+                                   "framerate=25/1,pixel-aspect-ratio=1/1");
+  for (guint i = 0; i < n; i++)
+    {
+      GstBuffer *frame = gst_harness_create_buffer (h, 320 * 240 * 3 / 2);
+      gst_buffer_memset (frame, 0, (guint8)(i * 4), 320 * 240);
+      gst_buffer_memset (frame, 320 * 240, 128, 320 * 240 / 2);
+      GST_BUFFER_PTS (frame) = gst_util_uint64_scale (i, GST_SECOND, FPS);
+      GST_BUFFER_DURATION (frame) = GST_SECOND / FPS;
+      g_assert_cmpint (gst_harness_push (h, frame), ==, GST_FLOW_OK);
+    }
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+}
+
 static void
 test_rungs (void)
 {
@@ -110,18 +128,7 @@ test_rungs (void)
   h1 = gst_harness_new_full (ladder, &raw_template, NULL, &h264_template, "src_1");
   gst_object_unref (ladder);
   /* 4:3 input with square pixels: the 90-line rung is 120 wide. */
-  gst_harness_set_src_caps_str (h0, "video/x-raw,format=I420,width=320,height=240,"
-                                    "framerate=25/1,pixel-aspect-ratio=1/1");
-  for (guint i = 0; i < FRAMES; i++)
-    {
-      GstBuffer *frame = gst_harness_create_buffer (h0, 320 * 240 * 3 / 2);
-      gst_buffer_memset (frame, 0, (guint8)(i * 4), 320 * 240);
-      gst_buffer_memset (frame, 320 * 240, 128, 320 * 240 / 2);
-      GST_BUFFER_PTS (frame) = gst_util_uint64_scale (i, GST_SECOND, FPS);
-      GST_BUFFER_DURATION (frame) = GST_SECOND / FPS;
-      g_assert_cmpint (gst_harness_push (h0, frame), ==, GST_FLOW_OK);
-    }
-  g_assert_true (gst_harness_push_event (h0, gst_event_new_eos ()));
+  push_frames (h0, FRAMES);
   o0 = drain (h0, 320, 240);
   o1 = drain (h1, 120, 90);
   g_assert_cmpuint (o0.frames, ==, FRAMES);
@@ -155,18 +162,7 @@ test_output_start (void)
                 (guint64)INTERVAL, NULL);
   h = gst_harness_new_full (ladder, &raw_template, "sink", &h264_template, "src_0");
   gst_object_unref (ladder);
-  gst_harness_set_src_caps_str (h, "video/x-raw,format=I420,width=320,height=240,"
-                                   "framerate=25/1,pixel-aspect-ratio=1/1");
-  for (guint i = 0; i < FRAMES; i++)
-    {
-      GstBuffer *frame = gst_harness_create_buffer (h, 320 * 240 * 3 / 2);
-      gst_buffer_memset (frame, 0, (guint8)(i * 4), 320 * 240);
-      gst_buffer_memset (frame, 320 * 240, 128, 320 * 240 / 2);
-      GST_BUFFER_PTS (frame) = gst_util_uint64_scale (i, GST_SECOND, FPS);
-      GST_BUFFER_DURATION (frame) = GST_SECOND / FPS;
-      g_assert_cmpint (gst_harness_push (h, frame), ==, GST_FLOW_OK);
-    }
-  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  push_frames (h, FRAMES);
   seg = wait_eos (h);
   while ((b = gst_harness_try_pull (h)))
     {
@@ -186,24 +182,6 @@ test_output_start (void)
     g_assert_cmpuint (g_array_index (times, GstClockTime, i), ==,
                       gst_util_uint64_scale (first + i, GST_SECOND, FPS));
   gst_harness_teardown (h);
-}
-
-/* Frame i of the test input: a flat grey that brightens. */
-static void
-push_frames (GstHarness *h, guint n)
-{
-  gst_harness_set_src_caps_str (h, "video/x-raw,format=I420,width=320,height=240,"
-                                   "framerate=25/1,pixel-aspect-ratio=1/1");
-  for (guint i = 0; i < n; i++)
-    {
-      GstBuffer *frame = gst_harness_create_buffer (h, 320 * 240 * 3 / 2);
-      gst_buffer_memset (frame, 0, (guint8)(i * 4), 320 * 240);
-      gst_buffer_memset (frame, 320 * 240, 128, 320 * 240 / 2);
-      GST_BUFFER_PTS (frame) = gst_util_uint64_scale (i, GST_SECOND, FPS);
-      GST_BUFFER_DURATION (frame) = GST_SECOND / FPS;
-      g_assert_cmpint (gst_harness_push (h, frame), ==, GST_FLOW_OK);
-    }
-  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
 }
 
 static void
