@@ -65,11 +65,11 @@ GST_DEBUG_CATEGORY_STATIC (reel_ladder_debug);
 #define DEFAULT_PRESET "veryfast"
 #define DEFAULT_THREADS 1
 #define MAX_THREADS 64
-/* libvpx real-time speed (deadline 1). Measured on a 720p fine-detail
- * clip at two thirds of x264 veryfast's bitrate: 4 takes 1.6x x264's CPU
- * and is 1.1 dB below it at 28 % fewer bytes; 5 is as fast as x264 but
- * 2.5 dB below; libvpx's good-quality mode at speed 5 takes 3x the CPU
- * for less than speed 4 here. */
+/* libvpx real-time speed (deadline 1). Measured on an 8 s 720p
+ * fine-detail clip (one thread) at two thirds of x264 veryfast's bitrate:
+ * speed 4 takes 2.4x x264's CPU and is 1.1 dB below it at 28 % fewer
+ * bytes; 5 takes 1.5x and is 2.6 dB below; libvpx's good-quality mode at
+ * speed 5 takes 4.5x for 1.4 dB below. */
 #define VP9_CPU_USED 4
 
 enum
