@@ -7,6 +7,9 @@
 
 /* Bucket name; KV keys are usernames, which are already KV-safe tokens. */
 #define USERKEYS_BUCKET "USERKEYS"
+/* Storing a key: tries, and the pause between them (about 5 s in all). */
+#define USERKEYS_ATTEMPTS 10
+#define USERKEYS_RETRY_MS 500
 
 static kvStore *
 open_bucket (ReelBus *bus, guint replicas, GError **error)
@@ -47,28 +50,33 @@ gboolean
 reel_userkeys_create (ReelBus *bus, const char *username, guint8 key[REEL_USER_KEY_BYTES],
                       GError **error)
 {
-  kvStore *kv = open_bucket (bus, 1, error);
-  uint64_t rev = 0;
-  natsStatus s;
-  if (!kv)
-    return FALSE;
-  crypto_secretbox_keygen (key);
+  natsStatus s = NATS_OK;
   /* Create, never Put: a registration racing for a taken name (refused
    * later by the log) must not replace the owner's key. A key already there
    * is used as it is: the owner's, or one left by a registration whose event
-   * never made it. */
-  s = kvStore_Create (&rev, kv, username, key, REEL_USER_KEY_BYTES);
-  kvStore_Destroy (kv);
-  if (s != NATS_OK)
+   * never made it. Right after a nats-server restart, a key that exists
+   * (Create refused: "wrong last sequence") may not be readable yet, and
+   * a Create may time out: both are tried again for a few seconds (seen in
+   * the fault suite, where reeld then failed to start). */
+  for (guint attempt = 0; attempt < USERKEYS_ATTEMPTS; attempt++)
     {
       g_autoptr (GError) local = NULL;
+      kvStore *kv = open_bucket (bus, 1, error);
+      uint64_t rev = 0;
+      if (!kv)
+        return FALSE;
+      crypto_secretbox_keygen (key);
+      s = kvStore_Create (&rev, kv, username, key, REEL_USER_KEY_BYTES);
+      kvStore_Destroy (kv);
+      if (s == NATS_OK)
+        return TRUE;
       sodium_memzero (key, REEL_USER_KEY_BYTES);
       if (reel_userkeys_get (bus, username, key, &local))
         return TRUE;
-      reel_bus_set_error (error, s, 0, "storing a user key");
-      return FALSE;
+      g_usleep (USERKEYS_RETRY_MS * 1000);
     }
-  return TRUE;
+  reel_bus_set_error (error, s, 0, "storing a user key");
+  return FALSE;
 }
 
 gboolean
