@@ -519,7 +519,8 @@ retranscode (ReelRequest *req, const char *id)
   g_autofree char *actor = require_role (req, REEL_USER_ROLE_ADMIN, &error);
   RetranscodeInput *in;
   /* An unknown id is 404 here, before anything is queued. */
-  g_autoptr (ReelVideo) video = actor && id ? reel_request_video (req, &error) : NULL;
+  if (actor && id)
+    reel_video_free (reel_request_video (req, &error));
   if (error)
     {
       reel_respond_error (req->msg, error);
