@@ -23,6 +23,20 @@ name_valid (const char *name, gboolean planned)
   return TRUE;
 }
 
+gboolean
+reel_rung_name_valid (const char *name)
+{
+  return name_valid (name, TRUE);
+}
+
+void
+reel_rung_add_suffix (ReelRung *rung, const char *suffix)
+{
+  gsize keep = REEL_RUNG_NAME_MAX - MIN (strlen (suffix), REEL_RUNG_NAME_MAX);
+  g_autofree char *name = g_strdup_printf ("%.*s%s", (int)keep, rung->name, suffix);
+  g_strlcpy (rung->name, name, sizeof rung->name);
+}
+
 static const char *const codec_names[REEL_CODEC_COUNT] = { "h264", "vp9" };
 
 const char *

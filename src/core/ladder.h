@@ -39,6 +39,14 @@ typedef struct
   gboolean copy; /* the source's own video stream, copied, not encoded (media/plan.h) */
 } ReelRung;
 
+/* Whether name may name a rung in a plan (letters, digits and '_', at
+ * most REEL_RUNG_NAME_MAX): a safe blob key part. */
+gboolean reel_rung_name_valid (const char *name);
+
+/* Appends suffix to the rung's name, shortening the name first when both
+ * would not fit ("720p" + "vp9" = "720pvp9"). */
+void reel_rung_add_suffix (ReelRung *rung, const char *suffix);
+
 /* "h264", "vp9": the name in media.codecs, in JSON and in reelladder's
  * rungs. */
 const char *reel_codec_name (ReelCodec codec);

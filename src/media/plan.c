@@ -38,8 +38,7 @@ reel_ladder_for_source (const GArray *ladder, guint width, guint height, guint c
     for (guint i = 0, n = out->len; i < n; i++)
       {
         ReelRung r = g_array_index (out, ReelRung, i);
-        g_autofree char *name = g_strdup_printf ("%.*s%s", REEL_RUNG_NAME_MAX - 3, r.name, "vp9");
-        g_strlcpy (r.name, name, sizeof r.name);
+        reel_rung_add_suffix (&r, "vp9");
         r.kbps = MAX (1u, r.kbps * REEL_VP9_KBPS_N / REEL_VP9_KBPS_D);
         r.codec = REEL_CODEC_VP9;
         g_array_append_val (out, r);

@@ -4,8 +4,6 @@
 #include "core/error.h"
 #include "media/plan.h"
 
-#include <string.h>
-
 /* The manifest's name of the soundtrack's rendition. */
 #define AUDIO_RENDITION "audio"
 /* The init segment of renditions stored before the worker named it. */
@@ -186,17 +184,10 @@ reel_playback_playlist (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
 gboolean
 reel_playback_segments_served (const ReelVideo *video, const char *name)
 {
-  gsize n = strlen (name);
-  if (reel_playback_rendition_known (video, name))
-    return TRUE;
-  /* An earlier set's rung: a name a plan may hold (core/ladder.h), which
-   * is all a blob key part needs. */
-  if (!video->rendition_set || n == 0 || n > REEL_RUNG_NAME_MAX)
-    return FALSE;
-  for (const char *p = name; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_')
-      return FALSE;
-  return TRUE;
+  /* One the video has, or an earlier set's rung: a name a plan may hold,
+   * which is all a blob key part needs. */
+  return reel_playback_rendition_known (video, name)
+         || (video->rendition_set && reel_rung_name_valid (name));
 }
 
 gboolean

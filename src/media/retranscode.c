@@ -38,9 +38,7 @@ reel_retranscode (const ReelConfig *cfg, ReelBus *bus, const ReelVideo *video, c
     {
       ReelRung *r = &g_array_index (rungs, ReelRung, i);
       g_autofree char *suffix = g_strdup_printf ("_%u", set);
-      g_autofree char *name = g_strdup_printf (
-          "%.*s%s", (int)(REEL_RUNG_NAME_MAX - strlen (suffix)), r->name, suffix);
-      g_strlcpy (r->name, name, sizeof r->name);
+      reel_rung_add_suffix (r, suffix);
     }
   plan = reel_video_plan_copy (video->plan);
   g_array_unref (plan->rungs);
