@@ -38,9 +38,10 @@
  *                           poller gets names media playlists and segments
  *                           that are all there (a media playlist of the
  *                           old set is gone only once the master switched),
- *                           the first one decodes; then the new rungs play
- *                           frame-exact, and the old set's blobs are
- *                           reclaimed by the clean-up
+ *                           the first one decodes; then the master
+ *                           playlist and the MPD have new ETags (issue 13),
+ *                           the new rungs play frame-exact, and the old
+ *                           set's blobs are reclaimed by the clean-up
  *   /transcode/worker-killed  a worker dies mid-chunk; the job is
  *                           redelivered to another worker and the video is
  *                           ready with one copy of each segment
@@ -744,7 +745,7 @@ test_retranscode (void)
   g_autofree char *id = reel_test_tus_upload (d->port, token, clip, "Ball, twice");
   g_autofree char *old_360 = g_build_filename (dir, "blobs", "videos", id, "360p", NULL);
   g_autofree char *old_240 = g_build_filename (dir, "blobs", "videos", id, "240p", NULL);
-  g_autofree char *master = NULL;
+  g_autofree char *master = NULL, *master_etag = NULL, *mpd_etag = NULL;
   guint polls = 0, decoded = 0;
   gboolean switched = FALSE;
 
@@ -754,6 +755,9 @@ test_retranscode (void)
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
   }
   g_assert_true (holds_files (old_360));
+  /* What a player or a CDN holds of the old set (issue 13). */
+  master_etag = etag_of (d->port, id, "master.m3u8", NULL, 200);
+  mpd_etag = etag_of (d->port, id, "manifest.mpd", NULL, 200);
 
   /* The operator changes the ladder and restarts. */
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
@@ -806,6 +810,16 @@ test_retranscode (void)
     }
   g_test_message ("%u polls of the master playlist, %u while the old set was served", polls,
                   decoded);
+  /* Revalidating what was cached before the switch gets the new set: the
+   * playlist and the MPD have new ETags, not a 304. */
+  {
+    g_autofree char *m2 = etag_of (d->port, id, "master.m3u8", master_etag, 200);
+    g_autofree char *d2 = etag_of (d->port, id, "manifest.mpd", mpd_etag, 200);
+    g_autofree char *m3 = etag_of (d->port, id, "master.m3u8", m2, 304);
+    g_assert_cmpstr (m2, !=, master_etag);
+    g_assert_cmpstr (d2, !=, mpd_etag);
+    g_assert_cmpstr (m3, ==, m2);
+  }
 
   /* The new set: 480p_1 and 240p_1, no old rung; each frame once, the
    * source's length, continuous; it all decodes. */
