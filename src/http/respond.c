@@ -113,11 +113,25 @@ reel_respond_allow_any_origin (SoupServerMessage *msg)
                                 "Access-Control-Allow-Origin", "*");
 }
 
+/* libsoup 3.2 drops a 204's Content-Length as it writes the head, which
+ * leaves the answer "ended by closing the connection", so it closes every
+ * keep-alive connection after a 204 (a tus PATCH, an edit). Its body is
+ * empty by definition: say so once the head is out. */
+static void
+no_content_written (SoupServerMessage *msg, gpointer data)
+{
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
+                                     SOUP_ENCODING_NONE);
+}
+
 void
 reel_respond_empty (SoupServerMessage *msg, guint status)
 {
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
+  if (status == SOUP_STATUS_NO_CONTENT
+      && !g_signal_handler_find (msg, G_SIGNAL_MATCH_FUNC, 0, 0, NULL, no_content_written, NULL))
+    g_signal_connect (msg, "wrote-headers", G_CALLBACK (no_content_written), NULL);
 }
 
 /* An entity tag without its weak marker. */
