@@ -83,7 +83,7 @@ serve_playlist (ReelRequest *req, const char *name)
   g_autoptr (ReelVideo) video = playable_video (req);
   g_autoptr (GError) error = NULL;
   g_autofree char *cdn_base = NULL;
-  const ReelPlaylist *pl;
+  ReelPlaylist pl = { 0 };
   const char *cache_control;
 
   if (!video)
@@ -92,8 +92,7 @@ serve_playlist (ReelRequest *req, const char *name)
    * unless it has since become one not everyone may see. */
   if (video->cdn && reel_cdn_enabled (req->http->cfg) && !reel_video_needs_signature (video))
     cdn_base = reel_cdn_segment_base (req->http->cfg, video->id);
-  pl = reel_playlist_cache_get (req->http->playlists, video, name, cdn_base);
-  if (!pl)
+  if (!reel_playlist_cache_get (req->http->playlists, video, name, cdn_base, &pl))
     {
       g_autoptr (ReelTxn) txn = reel_store_begin (req->http->store, FALSE, &error);
       const char *type = NULL;
@@ -105,19 +104,21 @@ serve_playlist (ReelRequest *req, const char *name)
           reel_respond_error (req->msg, error);
           return;
         }
-      pl = reel_playlist_cache_put (req->http->playlists, video, name, cdn_base, text, type, final);
+      reel_playlist_cache_put (req->http->playlists, video, name, cdn_base, text, type, final, &pl);
     }
   /* A finished video's playlists change only when it is re-transcoded or
    * deleted: a minute in shared caches, then a revalidation (ETag). */
   cache_control = reel_video_needs_signature (video) ? REEL_CACHE_RESTRICTED
-                  : pl->final                        ? "public, max-age=60"
+                  : pl.final                         ? "public, max-age=60"
                                                      : "no-cache";
-  if (reel_respond_not_modified (req->msg, pl->etag, cache_control))
-    return;
-  soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_set_content_type (soup_server_message_get_response_headers (req->msg),
-                                         pl->content_type, NULL);
-  soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), pl->text);
+  if (!reel_respond_not_modified (req->msg, pl.etag, cache_control))
+    {
+      soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
+      soup_message_headers_set_content_type (soup_server_message_get_response_headers (req->msg),
+                                             pl.content_type, NULL);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), pl.text);
+    }
+  reel_playlist_clear (&pl);
 }
 
 static void
