@@ -44,18 +44,30 @@ typedef struct
   GSource *readable;      /* idle: the next request, or the client's close */
   gboolean orphaned;      /* ended while idle: libsoup will not close it */
   SoupServerMessage *msg; /* weak pointer: the request being read */
+  gpointer adopted_key;   /* for a connection taken over: its remote address */
 } Conn;
+
+/* What the trackers of all server threads count together. */
+typedef struct
+{
+  GMutex lock;
+  GHashTable *per_ip; /* peer key -> count */
+  guint total;
+  guint max_total;
+  gint refs;
+} Counts;
 
 struct ReelConnections
 {
   const ReelConfig *cfg;
   SoupServer *server;
+  GMainContext *context; /* the server's, where every source of this tracker runs */
   gulong started_handler;
   GSource *sweep; /* releases closed connections every SWEEP_INTERVAL_S */
   GPtrArray *trusted;
-  GHashTable *conns;  /* GSocket -> Conn (owned) */
-  GHashTable *per_ip; /* peer key -> count */
-  guint max_total;
+  GHashTable *conns;   /* GSocket -> Conn (owned) */
+  GHashTable *adopted; /* remote address (pointer) -> GSocket, for taken connections */
+  Counts *counts;      /* shared */
 };
 
 static void
@@ -68,10 +80,11 @@ clear_source (GSource **source)
     }
 }
 
+/* Called with the counts locked. */
 static void
-update_gauge (ReelConnections *rc)
+update_gauge (Counts *counts)
 {
-  reel_metrics_set ("reel_http_connections", NULL, g_hash_table_size (rc->conns));
+  reel_metrics_set ("reel_http_connections", NULL, counts->total);
 }
 
 /* Shuts the socket both ways: the client sees EOF, libsoup reads EOF and
@@ -127,7 +140,7 @@ schedule (Conn *c)
   wait_us = MAX (0, c->deadline_us - g_get_monotonic_time ());
   c->timer = g_timeout_source_new ((guint)((wait_us + 999) / 1000));
   g_source_set_callback (c->timer, on_deadline, c, NULL);
-  g_source_attach (c->timer, NULL);
+  g_source_attach (c->timer, c->rc->context);
 }
 
 static void
@@ -215,7 +228,7 @@ on_finished (SoupServerMessage *msg, gpointer data)
   clear_source (&c->readable);
   c->readable = g_socket_create_source (c->socket, G_IO_IN, NULL);
   g_source_set_callback (c->readable, G_SOURCE_FUNC (on_readable), c, NULL);
-  g_source_attach (c->readable, NULL);
+  g_source_attach (c->readable, c->rc->context);
 }
 
 static void
@@ -254,16 +267,22 @@ conn_free (Conn *c)
 static void
 release (ReelConnections *rc, Conn *c, gpointer socket)
 {
+  Counts *counts = rc->counts;
+  g_mutex_lock (&counts->lock);
   if (c->peer)
     {
-      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (rc->per_ip, c->peer));
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts->per_ip, c->peer));
       if (n <= 1)
-        g_hash_table_remove (rc->per_ip, c->peer);
+        g_hash_table_remove (counts->per_ip, c->peer);
       else
-        g_hash_table_insert (rc->per_ip, g_strdup (c->peer), GUINT_TO_POINTER (n - 1));
+        g_hash_table_insert (counts->per_ip, g_strdup (c->peer), GUINT_TO_POINTER (n - 1));
     }
+  counts->total--;
+  update_gauge (counts);
+  g_mutex_unlock (&counts->lock);
+  if (c->adopted_key)
+    g_hash_table_remove (rc->adopted, c->adopted_key);
   g_hash_table_remove (rc->conns, socket);
-  update_gauge (rc);
 }
 
 /* The socket is being finalized (libsoup 3.3 and later finalize a
@@ -338,6 +357,37 @@ reel_connections_refused (SoupServerMessage *msg)
   return socket && g_object_get_data (G_OBJECT (socket), DATA_REFUSED);
 }
 
+/* Which cap a new connection from peer (NULL: a trusted proxy) would
+ * pass, or NULL when it fits; counts it when it does. */
+static const char *
+count_in (Counts *counts, const char *peer, guint per_ip_cap)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&counts->lock);
+  guint from_peer = peer ? GPOINTER_TO_UINT (g_hash_table_lookup (counts->per_ip, peer)) : 0;
+  if (counts->total >= counts->max_total)
+    return "total";
+  if (peer && from_peer >= per_ip_cap)
+    return "per_ip";
+  if (peer)
+    g_hash_table_insert (counts->per_ip, g_strdup (peer), GUINT_TO_POINTER (from_peer + 1));
+  counts->total++;
+  update_gauge (counts);
+  return NULL;
+}
+
+/* Tracks socket as c (owned by rc from now on). */
+static Conn *
+track (ReelConnections *rc, GSocket *socket, char *peer)
+{
+  Conn *c = g_new0 (Conn, 1);
+  c->rc = rc;
+  c->socket = socket;
+  c->peer = peer;
+  g_object_weak_ref (G_OBJECT (socket), conn_gone, c);
+  g_hash_table_insert (rc->conns, socket, c);
+  return c;
+}
+
 /* A new connection: counted, or refused at a cap (NULL). */
 static Conn *
 admit (ReelConnections *rc, SoupServerMessage *msg, GSocket *socket)
@@ -345,39 +395,45 @@ admit (ReelConnections *rc, SoupServerMessage *msg, GSocket *socket)
   GInetAddress *addr = reel_peer_address (msg);
   g_autofree char *peer
       = addr && !reel_peer_trusted (rc->trusted, addr) ? reel_peer_key (addr) : NULL;
-  guint from_peer = peer ? GPOINTER_TO_UINT (g_hash_table_lookup (rc->per_ip, peer)) : 0;
-  Conn *c;
+  guint per_ip_cap = rc->cfg->http_max_conns_per_ip;
+  const char *cap = count_in (rc->counts, peer, per_ip_cap);
 
   /* At a cap, count again without the connections closed since the last
-   * sweep, so the decision is exact. */
-  if (g_hash_table_size (rc->conns) >= rc->max_total
-      || (peer && from_peer >= rc->cfg->http_max_conns_per_ip))
+   * sweep, so the decision is exact (for this server thread's; another
+   * thread's closed ones are released within SWEEP_INTERVAL_S). */
+  if (cap)
     {
       sweep_closed (rc);
-      from_peer = peer ? GPOINTER_TO_UINT (g_hash_table_lookup (rc->per_ip, peer)) : 0;
+      cap = count_in (rc->counts, peer, per_ip_cap);
     }
-  if (g_hash_table_size (rc->conns) >= rc->max_total)
+  if (cap)
     {
-      refuse (socket, "total", "the server has too many open connections");
+      refuse (socket, cap,
+              g_str_equal (cap, "total") ? "the server has too many open connections"
+                                         : "too many open connections from this address");
       return NULL;
     }
-  if (peer && from_peer >= rc->cfg->http_max_conns_per_ip)
-    {
-      refuse (socket, "per_ip", "too many open connections from this address");
-      return NULL;
-    }
-  c = g_new0 (Conn, 1);
-  c->rc = rc;
-  c->socket = socket;
-  if (peer)
-    {
-      g_hash_table_insert (rc->per_ip, g_strdup (peer), GUINT_TO_POINTER (from_peer + 1));
-      c->peer = g_steal_pointer (&peer);
-    }
-  g_object_weak_ref (G_OBJECT (socket), conn_gone, c);
-  g_hash_table_insert (rc->conns, socket, c);
-  update_gauge (rc);
-  return c;
+  return track (rc, socket, g_steal_pointer (&peer));
+}
+
+gboolean
+reel_connections_hand_over (ReelConnections *rc, GSocket *socket, char **peer)
+{
+  Conn *c = g_hash_table_lookup (rc->conns, socket);
+  if (!c)
+    return FALSE;
+  *peer = g_steal_pointer (&c->peer);
+  g_object_weak_unref (G_OBJECT (socket), conn_gone, c);
+  g_hash_table_remove (rc->conns, socket);
+  return TRUE;
+}
+
+void
+reel_connections_take (ReelConnections *rc, GSocket *socket, char *peer, GSocketAddress *remote)
+{
+  Conn *c = track (rc, socket, peer);
+  c->adopted_key = remote;
+  g_hash_table_insert (rc->adopted, g_object_ref (remote), socket);
 }
 
 static void
@@ -387,6 +443,11 @@ on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
   GSocket *socket = soup_server_message_get_socket (msg);
   Conn *c;
 
+  /* A connection taken over from another server thread has no socket of
+   * libsoup's: it is known by its remote address, which libsoup keeps as
+   * given for every message of the connection. */
+  if (!socket)
+    socket = g_hash_table_lookup (rc->adopted, soup_server_message_get_remote_address (msg));
   if (!socket || g_object_get_data (G_OBJECT (socket), DATA_REFUSED))
     return;
   c = g_hash_table_lookup (rc->conns, socket);
@@ -423,7 +484,8 @@ total_cap (guint configured)
 }
 
 ReelConnections *
-reel_connections_new (SoupServer *server, const ReelConfig *cfg, GPtrArray *trusted)
+reel_connections_new (SoupServer *server, const ReelConfig *cfg, GPtrArray *trusted,
+                      ReelConnections *share)
 {
   ReelConnections *rc = g_new0 (ReelConnections, 1);
   reel_metrics_declare ("reel_http_connections", REEL_METRIC_GAUGE, "Open client connections");
@@ -436,14 +498,27 @@ reel_connections_new (SoupServer *server, const ReelConfig *cfg, GPtrArray *trus
   rc->trusted = trusted;
   rc->conns
       = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)conn_free);
-  rc->per_ip = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  rc->max_total = total_cap (cfg->http_max_conns);
+  rc->adopted = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
+  rc->context = g_main_context_ref_thread_default ();
+  if (share)
+    {
+      rc->counts = share->counts;
+      g_atomic_int_inc (&rc->counts->refs);
+    }
+  else
+    {
+      rc->counts = g_new0 (Counts, 1);
+      g_mutex_init (&rc->counts->lock);
+      rc->counts->per_ip = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      rc->counts->max_total = total_cap (cfg->http_max_conns);
+      rc->counts->refs = 1;
+      update_gauge (rc->counts);
+    }
   rc->started_handler
       = g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), rc);
   rc->sweep = g_timeout_source_new_seconds (SWEEP_INTERVAL_S);
   g_source_set_callback (rc->sweep, on_sweep, rc, NULL);
-  g_source_attach (rc->sweep, NULL);
-  update_gauge (rc);
+  g_source_attach (rc->sweep, rc->context);
   return rc;
 }
 
@@ -460,6 +535,13 @@ reel_connections_free (ReelConnections *rc)
   while (g_hash_table_iter_next (&it, &socket, &conn))
     g_object_weak_unref (socket, conn_gone, conn);
   g_hash_table_destroy (rc->conns);
-  g_hash_table_destroy (rc->per_ip);
+  g_hash_table_destroy (rc->adopted);
+  if (g_atomic_int_dec_and_test (&rc->counts->refs))
+    {
+      g_hash_table_destroy (rc->counts->per_ip);
+      g_mutex_clear (&rc->counts->lock);
+      g_free (rc->counts);
+    }
+  g_main_context_unref (rc->context);
   g_free (rc);
 }

@@ -43,13 +43,26 @@ G_BEGIN_DECLS
 
 typedef struct ReelConnections ReelConnections;
 
-/* Watches server's connections; trusted (GInetAddressMask) is borrowed. */
+/* Watches server's connections, from the thread-default main context
+ * (the server's); trusted (GInetAddressMask) is borrowed. With share, the
+ * caps count server's connections together with share's (every server
+ * thread's, http/readers.h). */
 ReelConnections *reel_connections_new (SoupServer *server, const ReelConfig *cfg,
-                                       GPtrArray *trusted);
+                                       GPtrArray *trusted, ReelConnections *share);
 void reel_connections_free (ReelConnections *rc);
 
 /* Whether msg came on a connection refused at a cap: its request, even if
  * already read, must not run. */
 gboolean reel_connections_refused (SoupServerMessage *msg);
+
+/* Moving a connection to another server thread's tracker: it stays
+ * counted. hand_over stops watching socket here (FALSE when it is not
+ * tracked) and gives its peer key (may be NULL: a trusted proxy); take,
+ * on the other tracker's thread before the server accepts the connection,
+ * watches it from there, known by remote (the address given to
+ * soup_server_accept_iostream()). */
+gboolean reel_connections_hand_over (ReelConnections *rc, GSocket *socket, char **peer);
+void reel_connections_take (ReelConnections *rc, GSocket *socket, char *peer,
+                            GSocketAddress *remote);
 
 G_END_DECLS
