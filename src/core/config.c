@@ -281,6 +281,7 @@ reel_config_new (void)
       cfg->limit_per_account[default_limits[i].what] = default_limits[i].per_account;
     }
   cfg->limit_max_keys = DEFAULT_LIMIT_MAX_KEYS;
+  cfg->http_threads = 1;
   cfg->http_max_conns = DEFAULT_HTTP_MAX_CONNS;
   cfg->http_max_conns_per_ip = DEFAULT_HTTP_MAX_CONNS_PER_IP;
   cfg->http_header_timeout_s = DEFAULT_HTTP_HEADER_TIMEOUT_S;
@@ -851,6 +852,7 @@ static const Setting settings[] = {
   { "limits.reports_per_account", set_rate, AT (limit_per_account[REEL_LIMIT_REPORT]) },
   { "limits.max_keys", set_uint, AT (limit_max_keys), 100, 100000000 },
   { "http.trusted_proxies", set_networks, AT (trusted_proxies) },
+  { "http.threads", set_uint, AT (http_threads), 0, 64 },
   { "http.max_connections", set_uint, AT (http_max_conns), 1, 1000000 },
   { "http.max_connections_per_ip", set_uint, AT (http_max_conns_per_ip), 1, 1000000 },
   { "http.header_timeout_seconds", set_uint, AT (http_header_timeout_s), 1, 3600 },

@@ -140,6 +140,7 @@ typedef struct
   ReelRate limit_per_account[REEL_N_LIMITS]; /* limits.<what>_per_account */
   guint limit_max_keys;                      /* limits.max_keys: buckets held at most */
   char *trusted_proxies;                     /* http.trusted_proxies: IPs/CIDRs, or NULL */
+  guint http_threads;                        /* http.threads: 0 = one per core */
   guint http_max_conns;                      /* http.max_connections */
   guint http_max_conns_per_ip;               /* http.max_connections_per_ip */
   guint http_header_timeout_s;               /* http.header_timeout_seconds */

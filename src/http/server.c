@@ -12,6 +12,7 @@
 #include "http/connections.h"
 #include "http/peer.h"
 #include "http/playlist_cache.h"
+#include "http/readers.h"
 #include "http/throttle.h"
 #include "app/comments.h"
 #include "app/roles.h"
@@ -27,9 +28,11 @@
 
 #include "reel-config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <sodium.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 /* Defined in api_*.c: each adds its routes. */
 void reel_api_users_register (ReelRouter *router);
@@ -58,6 +61,7 @@ void reel_api_captions_register (ReelRouter *router);
 
 #define DATA_START "reel-start-us"
 #define DATA_ROUTE "reel-route"
+#define DATA_THREAD "reel-thread" /* a server's: its index (http.threads) */
 #define DATA_BODY_SIZE "reel-body-size"
 #define DATA_BODY_LIMIT "reel-body-limit"
 #define DATA_BODY_HASH "reel-body-hash"
@@ -145,6 +149,35 @@ hash_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
   g_checksum_update (data, p, (gssize)len);
 }
 
+/* Whether msg may run on any server thread: a shared route (readers.h),
+ * without a body. */
+static gboolean
+runs_on_any_thread (ReelHttp *http, SoupServerMessage *msg, const char *path)
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+  const char *method = soup_server_message_get_method (msg);
+  gpointer fn = NULL;
+  const char *pattern = NULL;
+  GHashTable *params = NULL;
+  gboolean shared;
+  switch (soup_message_headers_get_encoding (h))
+    {
+    case SOUP_ENCODING_NONE:
+      break;
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      if (soup_message_headers_get_content_length (h) == 0)
+        break;
+      return FALSE;
+    default:
+      return FALSE;
+    }
+  shared
+      = reel_router_match (http->router, method, path, &fn, &pattern, &params) == REEL_ROUTE_FOUND
+        && reel_readers_route_shared (method, pattern);
+  g_clear_pointer (&params, g_hash_table_unref);
+  return shared;
+}
+
 /* Runs once the headers are in, before the body: bad headers or query
  * strings are refused; routes with an early handler (streaming uploads)
  * authenticate and choose their own body limit or take the body over;
@@ -167,6 +200,13 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   if (reel_connections_refused (msg))
     {
       soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+      return;
+    }
+  /* On another server thread than the first, only what may run on any
+   * thread does (http/readers.h); the rest moves to the first. */
+  if (server != http->server && !http->draining && !runs_on_any_thread (http, msg, path))
+    {
+      reel_readers_hand_over (http, server, msg);
       return;
     }
   if (!check_limits (msg, &error))
@@ -328,6 +368,13 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
   reel_metrics_label (labels, "method", method_label (soup_server_message_get_method (msg)));
   reel_metrics_label (labels, "status", status);
   reel_metrics_add ("reel_http_requests_total", labels->str, 1);
+  {
+    g_autoptr (GString) thread = g_string_new (NULL);
+    g_autofree char *index = g_strdup_printf (
+        "%u", GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (server), DATA_THREAD)));
+    reel_metrics_label (thread, "thread", index);
+    reel_metrics_add ("reel_http_thread_requests_total", thread->str, 1);
+  }
 }
 
 /* Connections the kernel queues until reeld accepts them. GLib's default
@@ -337,22 +384,62 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
  * this at net.core.somaxconn. */
 #define LISTEN_BACKLOG 1024
 
-/* soup_server_listen with a deeper accept queue. */
-static gboolean
-listen_on (SoupServer *server, GSocketAddress *sa, GError **error)
+/* What soup_server_listen makes, with a deeper accept queue. */
+GSocket *
+reel_http_listening_socket (GSocketAddress *sa, gboolean shared, GError **error)
 {
   GSocketFamily family = g_socket_address_get_family (sa);
   g_autoptr (GSocket) socket
       = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
   if (!socket)
-    return FALSE;
+    return NULL;
   /* As soup_server_listen: an IPv6 address does not take IPv4 too. */
   if (family == G_SOCKET_FAMILY_IPV6
       && !g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, error))
-    return FALSE;
+    return NULL;
   g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
-  return g_socket_bind (socket, sa, TRUE, error) && g_socket_listen (socket, error)
-         && soup_server_listen_socket (server, socket, 0, error);
+  if (shared)
+    {
+      /* g_socket_bind() clears SO_REUSEPORT on a TCP socket: bind here. */
+      struct sockaddr_storage native;
+      gsize len = g_socket_address_get_native_size (sa);
+      int one = 1;
+      if (!g_socket_address_to_native (sa, &native, sizeof native, error))
+        return NULL;
+      if (!g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, TRUE, error)
+          || !g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, one, error))
+        return NULL;
+      if (bind (g_socket_get_fd (socket), (struct sockaddr *)&native, (socklen_t)len) != 0)
+        {
+          int errsv = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                       "Error binding to address: %s", g_strerror (errsv));
+          return NULL;
+        }
+    }
+  else if (!g_socket_bind (socket, sa, TRUE, error))
+    return NULL;
+  if (!g_socket_listen (socket, error))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
+SoupServer *
+reel_http_new_server (ReelHttp *http, guint index)
+{
+  /* raw-paths: handlers get the path as sent and the router decodes each
+   * segment once (router.h), refusing an encoded '/' or NUL with 404;
+   * otherwise libsoup would decode the whole path first (and answer 400
+   * with no body to "..%2F"). */
+  SoupServer *server
+      = soup_server_new ("server-header", "reel/" REEL_VERSION " ", "raw-paths", TRUE, NULL);
+  g_object_set_data (G_OBJECT (server), DATA_THREAD, GUINT_TO_POINTER (index));
+  soup_server_add_early_handler (server, NULL, early_handler, http, NULL);
+  soup_server_add_handler (server, NULL, handler, http, NULL);
+  g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), http);
+  g_signal_connect (server, "request-finished", G_CALLBACK (on_request_finished), http);
+  g_signal_connect (server, "request-aborted", G_CALLBACK (on_request_finished), http);
+  return server;
 }
 
 void
@@ -387,13 +474,19 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
 {
   g_autoptr (ReelHttp) http = g_new0 (ReelHttp, 1);
   g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (cfg->listen_host);
-  g_autoptr (GSocketAddress) sa = NULL;
+  g_autoptr (GSocketAddress) sa = NULL, bound = NULL;
+  g_autoptr (GSocket) listening = NULL;
+  guint threads = cfg->http_threads ? cfg->http_threads : g_get_num_processors ();
   GSList *uris;
 
   reel_metrics_declare ("reel_http_requests_total", REEL_METRIC_COUNTER,
                         "HTTP requests answered, by route, method and status");
   reel_metrics_declare ("reel_http_request_duration_seconds", REEL_METRIC_HISTOGRAM,
                         "HTTP request latency by route");
+  reel_metrics_declare ("reel_http_thread_requests_total", REEL_METRIC_COUNTER,
+                        "HTTP requests answered, by server thread (0: the first)");
+  reel_metrics_declare ("reel_http_connections_handed_over_total", REEL_METRIC_COUNTER,
+                        "Connections moved from another server thread to the first");
   reel_metrics_declare ("reel_http_hash_queue_full_total", REEL_METRIC_COUNTER,
                         "Logins and registrations refused because auth.hash_queue were waiting");
   if (!addr)
@@ -423,23 +516,24 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   if (!reel_userkeys_server (bus, "media-urls", http->media_key, error))
     return NULL;
 
-  /* raw-paths: handlers get the path as sent and the router decodes each
-   * segment once (router.h), refusing an encoded '/' or NUL with 404;
-   * otherwise libsoup would decode the whole path first (and answer 400
-   * with no body to "..%2F"). */
-  http->server
-      = soup_server_new ("server-header", "reel/" REEL_VERSION " ", "raw-paths", TRUE, NULL);
-  soup_server_add_early_handler (http->server, NULL, early_handler, http, NULL);
-  soup_server_add_handler (http->server, NULL, handler, http, NULL);
-  g_signal_connect (http->server, "request-started", G_CALLBACK (on_request_started), http);
-  g_signal_connect (http->server, "request-finished", G_CALLBACK (on_request_finished), http);
-  g_signal_connect (http->server, "request-aborted", G_CALLBACK (on_request_finished), http);
-  http->connections = reel_connections_new (http->server, cfg, http->trusted_proxies);
+  http->context = g_main_context_ref_thread_default ();
+  http->server = reel_http_new_server (http, 0);
+  http->connections = reel_connections_new (http->server, cfg, http->trusted_proxies, NULL);
 
   sa = g_inet_socket_address_new (addr, cfg->listen_port);
-  if (!listen_on (http->server, sa, error))
+  if (!(listening = reel_http_listening_socket (sa, threads > 1, error))
+      || !soup_server_listen_socket (http->server, listening, 0, error))
     {
       g_prefix_error (error, "cannot listen on %s:%u: ", cfg->listen_host, cfg->listen_port);
+      return NULL;
+    }
+  /* The other threads on the port just bound (which port 0 chose). */
+  if (threads > 1
+      && (!(bound = g_socket_get_local_address (listening, error))
+          || !(http->readers = reel_readers_start (http, bound, threads - 1, error))))
+    {
+      g_prefix_error (error, "cannot start %u HTTP threads on %s:%u: ", threads, cfg->listen_host,
+                      cfg->listen_port);
       return NULL;
     }
   uris = soup_server_get_uris (http->server);
@@ -454,6 +548,11 @@ reel_http_stop (ReelHttp *http)
 {
   if (!http)
     return;
+  /* The other server threads first: none hands a connection over after
+   * this, and the ones on their way are taken (or closed) here. */
+  reel_readers_stop (http->readers);
+  while (g_atomic_int_get (&http->handoffs) > 0)
+    g_main_context_iteration (http->context, TRUE);
   if (http->server)
     {
       soup_server_disconnect (http->server);
@@ -470,6 +569,7 @@ reel_http_stop (ReelHttp *http)
   reel_router_free (http->router);
   reel_router_free (http->early_router);
   g_free (http->base_url);
+  g_clear_pointer (&http->context, g_main_context_unref);
   sodium_memzero (http->media_key, sizeof http->media_key);
   g_free (http);
 }

@@ -34,7 +34,10 @@ typedef struct
   ReelWatermark *applied; /* the local projection's; NULL when this node runs no projector */
   /* live HLS (media/live/live_packager.h) */
   struct ReelLivePackager *live_packager;
-  SoupServer *server;
+  SoupServer *server;          /* the first server thread's: runs every route */
+  GMainContext *context;       /* its main context */
+  struct ReelReaders *readers; /* the other server threads (http/readers.h) */
+  gint handoffs;               /* connections on their way from those to server */
   struct ReelRouter *router;
   struct ReelRouter *early_router; /* handlers that run before the body is read */
   char *base_url;
@@ -79,6 +82,13 @@ void reel_http_add_routes (struct ReelRouter *router, struct ReelRouter *early);
 void reel_http_drain (ReelHttp *http, gint64 timeout_us);
 void reel_http_stop (ReelHttp *http);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelHttp, reel_http_stop)
+
+/* For http/readers.c: a SoupServer running reel's routes from the
+ * thread-default main context, as server thread index (0: the first), and
+ * a listening socket on address (shared: with SO_REUSEPORT, for every
+ * server thread). */
+SoupServer *reel_http_new_server (ReelHttp *http, guint index);
+GSocket *reel_http_listening_socket (GSocketAddress *address, gboolean shared, GError **error);
 
 /* --- used by the handlers (http/api_*.c) --- */
 
