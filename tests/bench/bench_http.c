@@ -1,13 +1,14 @@
-/* Benchmark: reeld's HTTP paths that the social features load, measured
- * with wrk against a real nats-server and reeld, with a reference in the
- * same run.
+/* Benchmark: reeld's HTTP paths, measured with wrk against a real
+ * nats-server and reeld, with a reference in the same run.
  *
  *   comments/s   POST /api/v1/videos/{id}/comments, each answered only once
  *                the event is in the log and the local projection applied
  *                it (HTTP -> NATS JetStream -> LMDB), 8 connections
- *   GET video    GET /api/v1/videos/{id} (LMDB read + JSON), 32 connections,
- *                against nginx (one worker, like reeld's one main loop)
- *                serving the same JSON as a static file
+ *   reads        a media segment of a 720p rung (about 750 KB), its media
+ *                playlist and GET /api/v1/videos/{id} (LMDB read + JSON),
+ *                64 connections each, with http.threads = 1 and 2, against
+ *                nginx with as many workers serving the same bytes as
+ *                static files (sendfile); requests/s, MB/s and the ratio
  *
  * Needs wrk and nginx (Debian: wrk, nginx-light); without them it says so
  * and measures what it can. Not a test: timings never fail it. */
@@ -16,15 +17,14 @@
 #include <stdio.h>
 
 #define DURATION "8s"
-#define THREADS "2"
 
 static char *
-run_wrk (const char *connections, const char *script, const char *url)
+run_wrk (const char *threads, const char *connections, const char *script, const char *url)
 {
+  g_autofree char *t = g_strdup_printf ("-t%s", threads);
   g_autofree char *c = g_strdup_printf ("-c%s", connections);
-  const char *with_script[] = { "wrk", "-t" THREADS, c, "-d" DURATION, "--latency", "-s", script,
-                                url, NULL };
-  const char *plain[] = { "wrk", "-t" THREADS, c, "-d" DURATION, "--latency", url, NULL };
+  const char *with_script[] = { "wrk", t, c, "-d" DURATION, "--latency", "-s", script, url, NULL };
+  const char *plain[] = { "wrk", t, c, "-d" DURATION, "--latency", url, NULL };
   int status;
   char *out = reel_test_run (script ? with_script : plain, &status);
   if (status != 0)
@@ -65,18 +65,20 @@ have (const char *program)
   return path != NULL;
 }
 
+/* nginx serving root's files with workers processes, keeping its own
+ * files in dir. */
 static GSubprocess *
-start_nginx (const char *dir, guint16 port)
+start_nginx (const char *dir, const char *root, guint16 port, guint workers)
 {
   g_autofree char *conf = g_build_filename (dir, "nginx.conf", NULL);
   g_autofree char *text = g_strdup_printf (
-      "worker_processes 1;\ndaemon off;\npid %s/nginx.pid;\nerror_log stderr error;\n"
+      "worker_processes %u;\ndaemon off;\npid %s/nginx.pid;\nerror_log stderr error;\n"
       "events { worker_connections 1024; }\n"
-      "http {\n  access_log off;\n  client_body_temp_path %s;\n  proxy_temp_path %s;\n"
-      "  fastcgi_temp_path %s;\n  uwsgi_temp_path %s;\n  scgi_temp_path %s;\n"
-      "  server {\n    listen 127.0.0.1:%u;\n    location / { root %s; "
-      "default_type application/json; }\n  }\n}\n",
-      dir, dir, dir, dir, dir, dir, port, dir);
+      "http {\n  access_log off;\n  sendfile on;\n  client_body_temp_path %s;\n"
+      "  proxy_temp_path %s;\n  fastcgi_temp_path %s;\n  uwsgi_temp_path %s;\n"
+      "  scgi_temp_path %s;\n  server {\n    listen 127.0.0.1:%u;\n    location / { root %s; "
+      "default_type application/octet-stream; }\n  }\n}\n",
+      workers, dir, dir, dir, dir, dir, dir, port, root);
   const char *argv[] = { "nginx", "-e", "stderr", "-p", dir, "-c", conf, NULL };
   GSubprocess *p;
   g_assert_true (g_file_set_contents (conf, text, -1, NULL));
@@ -96,8 +98,17 @@ main (int argc, char **argv)
   const char *args[] = { arg, NULL };
   ReelTestNats *nats;
   ReelTestReeld *d;
-  g_autofree char *token = NULL, *clip = NULL, *id = NULL, *json = NULL;
+  g_autofree char *token = NULL, *clip = NULL, *id = NULL;
   gboolean wrk = have ("wrk"), nginx = have ("nginx");
+  /* No limit on the benchmark's comments: it measures the path, not the
+   * limit (which it still computes, over a one-second window); all of
+   * wrk's connections come from one address. One 720p rung at 3 Mb/s:
+   * segments of about 750 KB. */
+  const char *base_config = "[media]\nladder = 720p:720:3000\nx264_preset = ultrafast\n"
+                            "[comments]\nrate_limit = 1000000\nrate_window_seconds = 1\n"
+                            "[limits]\ncomments_per_ip = off\n";
+  char *paths[3];       /* segment, playlist, video */
+  GBytes *ref_bytes[3]; /* what reeld answers there */
 
   g_test_init (&argc, &argv, NULL);
   if (!wrk)
@@ -106,28 +117,34 @@ main (int argc, char **argv)
               "nginx-light)\n");
       return 0;
     }
-  /* No limit on the benchmark's comments: it measures the path, not the
-   * limit (which it still computes, over a one-second window); all of
-   * wrk's connections come from one address. */
-  g_assert_true (g_file_set_contents (config,
-                                      "[media]\nladder = 240p:240:300\nx264_preset = ultrafast\n"
-                                      "[comments]\nrate_limit = 1000000\nrate_window_seconds = 1\n"
-                                      "[limits]\ncomments_per_ip = off\n",
-                                      -1, NULL));
+  g_assert_true (g_file_set_contents (config, base_config, -1, NULL));
   nats = reel_test_nats_start ();
   d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
   token = reel_test_register_login (d->port, "bench", "correct horse battery");
   clip = reel_test_make_media (
       work, "clip.mp4",
-      "videotestsrc num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 "
-      "! x264enc speed-preset=ultrafast ! mp4mux name=m ! filesink location=%s "
-      "audiotestsrc num-buffers=90 ! audioconvert ! avenc_aac ! m.");
+      "videotestsrc pattern=snow num-buffers=120 ! video/x-raw,width=1280,height=720,"
+      "framerate=30/1 ! x264enc speed-preset=ultrafast bitrate=8000 ! mp4mux name=m "
+      "! filesink location=%s audiotestsrc num-buffers=180 ! audioconvert ! avenc_aac ! m.");
   id = reel_test_upload (d->port, token, clip, "Benchmark clip");
+  reel_test_response_free (reel_test_wait_state (d->port, id, "ready", 300));
+  paths[1] = g_strdup_printf ("/videos/%s/720p.m3u8", id);
+  paths[2] = g_strdup_printf ("/api/v1/videos/%s", id);
   {
-    ReelTestResponse *r = reel_test_wait_state (d->port, id, "ready", 300);
-    json = g_strdup (r->body);
-    reel_test_response_free (r);
+    g_autoptr (ReelTestResponse) pl = reel_test_http (d->port, "GET", paths[1], NULL, NULL, 0);
+    g_auto (GStrv) lines = g_strsplit (pl->body, "\n", -1);
+    paths[0] = NULL;
+    for (guint i = 0; lines[i] && !paths[0]; i++)
+      if (lines[i][0] && lines[i][0] != '#')
+        paths[0] = g_strdup_printf ("/videos/%s/%s", id, lines[i]);
+    g_assert_nonnull (paths[0]);
   }
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", paths[i], NULL, NULL, 0);
+      g_assert_cmpuint (r->status, ==, 200);
+      ref_bytes[i] = g_bytes_new (r->body, r->body_len);
+    }
 
   /* Comments through HTTP -> log -> projection. */
   {
@@ -137,12 +154,12 @@ main (int argc, char **argv)
         "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
         "wrk.headers[\"Authorization\"] = \"Bearer %s\"\n",
         token);
-    g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/api/v1/videos/%s/comments",
-                                            d->port, id);
+    g_autofree char *url
+        = g_strdup_printf ("http://127.0.0.1:%u/api/v1/videos/%s/comments", d->port, id);
     g_autofree char *out = NULL, *p50 = NULL, *p99 = NULL;
     double published;
     g_assert_true (g_file_set_contents (script, lua, -1, NULL));
-    out = run_wrk ("8", script, url);
+    out = run_wrk ("2", "8", script, url);
     p50 = wrk_latency (out, "50");
     p99 = wrk_latency (out, "99");
     published = reel_test_metric (d->port, "reel_events_published_total{type=\"comment.posted\"}");
@@ -153,41 +170,65 @@ main (int argc, char **argv)
             out && strstr (out, "Non-2xx") ? " (SOME REQUESTS FAILED)" : "");
   }
 
-  /* GET video metadata, and nginx serving the same bytes. */
-  {
-    g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/api/v1/videos/%s", d->port, id);
-    g_autofree char *out = run_wrk ("32", NULL, url);
-    g_autofree char *p50 = wrk_latency (out, "50"), *p99 = wrk_latency (out, "99");
-    double reel_rps = wrk_number (out, "Requests/sec:");
-    printf ("bench-http: GET /api/v1/videos/{id} (%zu bytes of JSON), 32 connections, " DURATION
-            ":\n  reeld  %.0f requests/s, latency p50 %s, p99 %s\n",
-            strlen (json), reel_rps, p50, p99);
-    if (!nginx)
-      printf ("  nginx: not installed (Debian: nginx-light), no reference\n");
-    else
-      {
-        g_autofree char *file = g_build_filename (work, "video.json", NULL);
-        guint16 port = reel_test_free_port ();
-        GSubprocess *server = NULL;
-        g_autofree char *nginx_url = g_strdup_printf ("http://127.0.0.1:%u/video.json", port);
-        g_autofree char *ref = NULL, *r50 = NULL, *r99 = NULL;
-        double ref_rps;
-        g_assert_true (g_file_set_contents (file, json, -1, NULL));
-        server = start_nginx (work, port);
-        ref = run_wrk ("32", NULL, nginx_url);
-        r50 = wrk_latency (ref, "50");
-        r99 = wrk_latency (ref, "99");
-        ref_rps = wrk_number (ref, "Requests/sec:");
-        printf ("  nginx  %.0f requests/s, latency p50 %s, p99 %s (static file, 1 worker)\n",
-                ref_rps, r50, r99);
-        printf ("  ratio reeld / nginx: %.2f\n", reel_rps / ref_rps);
-        g_subprocess_send_signal (server, SIGTERM);
-        g_subprocess_wait (server, NULL, NULL);
-        g_object_unref (server);
-      }
-  }
   reel_test_reeld_stop (d);
   reel_test_reeld_free (d);
+
+  /* The read paths at 1 and 2 server threads (http.threads), against
+   * nginx with as many workers serving the same bytes as static files. */
+  for (guint threads = 1; threads <= 2; threads++)
+    {
+      g_autofree char *conf = g_strdup_printf ("%s[http]\nthreads = %u\n", base_config, threads);
+      g_autofree char *root = g_build_filename (work, "www", NULL);
+      guint16 nginx_port = reel_test_free_port ();
+      GSubprocess *server = NULL;
+      const char *names[] = { "segment", "playlist", "video" };
+      g_assert_true (g_file_set_contents (config, conf, -1, NULL));
+      d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
+      printf ("bench-http: reads, %u server thread%s (nginx: %u worker%s), wrk 1 thread, "
+              "64 connections, " DURATION " each:\n",
+              threads, threads > 1 ? "s" : "", threads, threads > 1 ? "s" : "");
+      if (nginx)
+        {
+          g_mkdir_with_parents (root, 0755);
+          for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+            {
+              g_autofree char *f = g_build_filename (root, names[i], NULL);
+              g_assert_true (g_file_set_contents (f, g_bytes_get_data (ref_bytes[i], NULL),
+                                                  (gssize)g_bytes_get_size (ref_bytes[i]), NULL));
+            }
+          server = start_nginx (work, root, nginx_port, threads);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", d->port, paths[i]);
+          g_autofree char *out = run_wrk ("1", "64", NULL, url);
+          double rps = wrk_number (out, "Requests/sec:");
+          double mbs = rps * (double)g_bytes_get_size (ref_bytes[i]) / 1e6;
+          printf ("  %-8s (%6zu bytes) reeld %8.0f req/s %8.1f MB/s", names[i],
+                  g_bytes_get_size (ref_bytes[i]), rps, mbs);
+          if (server)
+            {
+              g_autofree char *nurl
+                  = g_strdup_printf ("http://127.0.0.1:%u/%s", nginx_port, names[i]);
+              g_autofree char *ref = run_wrk ("1", "64", NULL, nurl);
+              double nrps = wrk_number (ref, "Requests/sec:");
+              printf ("  nginx %8.0f req/s  ratio %.2f", nrps, rps / nrps);
+            }
+          printf ("%s\n", out && strstr (out, "Non-2xx") ? " (SOME REQUESTS FAILED)" : "");
+        }
+      if (server)
+        {
+          g_subprocess_send_signal (server, SIGTERM);
+          g_subprocess_wait (server, NULL, NULL);
+          g_object_unref (server);
+        }
+      reel_test_reeld_stop (d);
+      reel_test_reeld_free (d);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (ref_bytes); i++)
+    g_bytes_unref (ref_bytes[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    g_free (paths[i]);
   reel_test_nats_stop (nats);
   reel_test_rmtree (dir);
   reel_test_rmtree (work);
