@@ -183,7 +183,10 @@ on_got_body (SoupServerMessage *msg, gpointer data)
 
 /* Idle, something to read: the next request (request-started follows) or
  * the client's close, which libsoup 3.2 reads but never acts on for a
- * keep-alive connection between requests (the descriptor would leak). */
+ * keep-alive connection between requests (the descriptor would leak). A
+ * client that closes with unread data resets the connection: an error,
+ * not an end, and just as final (counting it until the idle deadline kept
+ * a busy client's address at its cap for that long). */
 static gboolean
 on_readable (GSocket *socket, GIOCondition condition, gpointer data)
 {
@@ -191,9 +194,12 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer data)
   char byte;
   GInputVector v = { &byte, 1 };
   gint flags = G_SOCKET_MSG_PEEK;
-  gssize n = g_socket_receive_message (socket, NULL, &v, 1, NULL, NULL, &flags, NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  gssize n = g_socket_receive_message (socket, NULL, &v, 1, NULL, NULL, &flags, NULL, &error);
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
   g_clear_pointer (&c->readable, g_source_unref);
-  if (n == 0 && c->phase == PHASE_IDLE)
+  if (n <= 0 && c->phase == PHASE_IDLE)
     shut (c);
   return G_SOURCE_REMOVE;
 }

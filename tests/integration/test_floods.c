@@ -21,8 +21,9 @@
  *                            plus slack
  *   /floods/timeouts         keep-alive still works; a silent body and an
  *                            idle keep-alive connection are closed
- *   /floods/connection-caps  per-address cap (503), an untrusted peer's
- *                            X-Forwarded-For is ignored; the total cap, and a
+ *   /floods/connection-caps  per-address cap (503); closed and reset
+ *                            connections free their slots at once; an
+ *                            untrusted peer's X-Forwarded-For is ignored; the total cap, and a
  *                            trusted proxy exempt from the per-address one */
 #include "harness.h"
 
@@ -30,6 +31,7 @@
 #include <gio/gio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <json-glib/json-glib.h>
 
 static const char *PASSWORD = "correct horse battery";
@@ -780,6 +782,31 @@ test_connection_caps (void)
   g_assert_cmpuint (fill_connections (n->d->port, per_ip + 2), ==, admitted);
   g_assert_cmpfloat (
       reel_test_metric (n->d->port, "reel_http_connections_refused_total{cap=\"per_ip\"}"), ==, 2);
+  /* So do connections the client resets while they idle (a load tester or
+   * a browser closing with bytes unread): at once, not after the idle
+   * timeout (30 s here), or the address would stay at its cap. */
+  {
+    g_autoptr (GPtrArray) open = g_ptr_array_new_with_free_func (g_object_unref);
+    for (guint i = 0; i < per_ip - 1; i++)
+      {
+        GSocketConnection *conn = raw_connect (n->d->port);
+        raw_send (conn, KEEPALIVE_GET);
+        g_assert_cmpuint (read_response (conn), ==, 200);
+        g_ptr_array_add (open, conn);
+      }
+    for (guint i = 0; i < open->len; i++)
+      {
+        GSocket *socket = g_socket_connection_get_socket (open->pdata[i]);
+        struct linger reset = { 1, 0 };
+        g_assert_cmpint (
+            setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_LINGER, &reset, sizeof reset), ==,
+            0);
+        g_assert_true (g_socket_close (socket, NULL));
+      }
+    for (int i = 0; i < 150 && reel_test_metric (n->d->port, "reel_http_connections") > 1; i++)
+      g_usleep (20 * 1000);
+    g_assert_cmpfloat (reel_test_metric (n->d->port, "reel_http_connections"), <=, 1);
+  }
   /* 127.0.0.1 is no trusted proxy here: X-Forwarded-For changes nothing. */
   for (guint i = 0; i < 3; i++)
     {
