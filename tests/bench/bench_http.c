@@ -214,8 +214,25 @@ main (int argc, char **argv)
               double nrps = wrk_number (ref, "Requests/sec:");
               printf ("  nginx %8.0f req/s  ratio %.2f", nrps, rps / nrps);
             }
-          printf ("%s\n", out && strstr (out, "Non-2xx") ? " (SOME REQUESTS FAILED)" : "");
+          printf ("\n");
+          /* wrk's count of errors, if any. */
+          for (const char *label = "Socket errors"; label;
+               label = g_str_equal (label, "Socket errors") ? "Non-2xx" : NULL)
+            {
+              const char *line = out ? strstr (out, label) : NULL;
+              if (line)
+                printf ("    %.*s\n", (int)strcspn (line, "\n"), line);
+            }
         }
+      /* What reeld answered, when not everything was a 2xx. */
+      {
+        g_autoptr (ReelTestResponse) m = reel_test_http (d->port, "GET", "/metrics", NULL, NULL, 0);
+        g_auto (GStrv) lines = g_strsplit (m->body ? m->body : "", "\n", -1);
+        for (guint i = 0; lines[i]; i++)
+          if (g_str_has_prefix (lines[i], "reel_http_requests_total{")
+              && !strstr (lines[i], "status=\"2") && !strstr (lines[i], "status=\"3"))
+            printf ("  not 2xx: %s\n", lines[i]);
+      }
       if (server)
         {
           g_subprocess_send_signal (server, SIGTERM);
