@@ -37,7 +37,6 @@ typedef struct
 {
   ReelConnections *rc;
   GSocket *socket; /* weak reference */
-  char *peer;      /* the key counted in per_ip; NULL for a trusted proxy */
   Phase phase;
   gint64 deadline_us;     /* monotonic; 0 = none */
   GSource *timer;         /* fires at deadline_us */
@@ -47,12 +46,14 @@ typedef struct
   gpointer adopted_key;   /* for a connection taken over: its remote address */
 } Conn;
 
-/* What the trackers of all server threads count together. */
+/* What the trackers of all server threads count together: every open
+ * connection, whichever thread watches it, so that a cap reached on one
+ * thread can drop the connections closed on any (the caps stay exact). */
 typedef struct
 {
   GMutex lock;
-  GHashTable *per_ip; /* peer key -> count */
-  guint total;
+  GHashTable *sockets; /* GSocket (weak) -> its peer key (owned; NULL: a trusted proxy) */
+  GHashTable *per_ip;  /* peer key -> count */
   guint max_total;
   gint refs;
 } Counts;
@@ -84,7 +85,26 @@ clear_source (GSource **source)
 static void
 update_gauge (Counts *counts)
 {
-  reel_metrics_set ("reel_http_connections", NULL, counts->total);
+  reel_metrics_set ("reel_http_connections", NULL, g_hash_table_size (counts->sockets));
+}
+
+/* Stops counting socket (with the counts locked); FALSE when it was not. */
+static gboolean
+uncount_locked (Counts *counts, gpointer socket)
+{
+  gpointer peer;
+  if (!g_hash_table_lookup_extended (counts->sockets, socket, NULL, &peer))
+    return FALSE;
+  if (peer)
+    {
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts->per_ip, peer));
+      if (n <= 1)
+        g_hash_table_remove (counts->per_ip, peer);
+      else
+        g_hash_table_insert (counts->per_ip, g_strdup (peer), GUINT_TO_POINTER (n - 1));
+    }
+  g_hash_table_remove (counts->sockets, socket);
+  return TRUE;
 }
 
 /* Shuts the socket both ways: the client sees EOF, libsoup reads EOF and
@@ -101,6 +121,17 @@ shut (Conn *c)
    * the socket after that). */
   c->orphaned = c->phase == PHASE_IDLE;
   g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
+  /* Over for the caps at once: only this thread may close the descriptor
+   * (its number could be reused under a libsoup watch of this thread's),
+   * but a cap reached on another thread must not wait for that. */
+  if (c->orphaned)
+    {
+      Counts *counts = c->rc->counts;
+      g_mutex_lock (&counts->lock);
+      if (uncount_locked (counts, c->socket))
+        update_gauge (counts);
+      g_mutex_unlock (&counts->lock);
+    }
 }
 
 static void
@@ -265,7 +296,6 @@ conn_free (Conn *c)
   clear_source (&c->timer);
   clear_source (&c->readable);
   forget_message (c);
-  g_free (c->peer);
   g_free (c);
 }
 
@@ -275,16 +305,8 @@ release (ReelConnections *rc, Conn *c, gpointer socket)
 {
   Counts *counts = rc->counts;
   g_mutex_lock (&counts->lock);
-  if (c->peer)
-    {
-      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts->per_ip, c->peer));
-      if (n <= 1)
-        g_hash_table_remove (counts->per_ip, c->peer);
-      else
-        g_hash_table_insert (counts->per_ip, g_strdup (c->peer), GUINT_TO_POINTER (n - 1));
-    }
-  counts->total--;
-  update_gauge (counts);
+  if (uncount_locked (counts, socket))
+    update_gauge (counts);
   g_mutex_unlock (&counts->lock);
   if (c->adopted_key)
     g_hash_table_remove (rc->adopted, c->adopted_key);
@@ -363,32 +385,63 @@ reel_connections_refused (SoupServerMessage *msg)
   return socket && g_object_get_data (G_OBJECT (socket), DATA_REFUSED);
 }
 
-/* Which cap a new connection from peer (NULL: a trusted proxy) would
- * pass, or NULL when it fits; counts it when it does. */
 static const char *
-count_in (Counts *counts, const char *peer, guint per_ip_cap)
+over_cap_locked (Counts *counts, const char *peer, guint per_ip_cap)
+{
+  if (g_hash_table_size (counts->sockets) >= counts->max_total)
+    return "total";
+  if (peer && GPOINTER_TO_UINT (g_hash_table_lookup (counts->per_ip, peer)) >= per_ip_cap)
+    return "per_ip";
+  return NULL;
+}
+
+static gboolean
+over_cap (Counts *counts, const char *peer, guint per_ip_cap)
 {
   G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&counts->lock);
-  guint from_peer = peer ? GPOINTER_TO_UINT (g_hash_table_lookup (counts->per_ip, peer)) : 0;
-  if (counts->total >= counts->max_total)
-    return "total";
-  if (peer && from_peer >= per_ip_cap)
-    return "per_ip";
+  return over_cap_locked (counts, peer, per_ip_cap) != NULL;
+}
+
+/* Which cap a new connection from peer (NULL: a trusted proxy) would
+ * pass, or NULL when it fits; counts it when it does. At a cap it counts
+ * again without the connections closed since the sweeps, whichever server
+ * thread watches them, so the decision is exact. */
+static const char *
+count_in (Counts *counts, GSocket *socket, const char *peer, guint per_ip_cap)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&counts->lock);
+  const char *cap = over_cap_locked (counts, peer, per_ip_cap);
+  if (cap)
+    {
+      GHashTableIter it;
+      gpointer other;
+      g_autoptr (GPtrArray) closed = g_ptr_array_new ();
+      g_hash_table_iter_init (&it, counts->sockets);
+      while (g_hash_table_iter_next (&it, &other, NULL))
+        if (g_socket_is_closed (other))
+          g_ptr_array_add (closed, other);
+      for (guint i = 0; i < closed->len; i++)
+        uncount_locked (counts, closed->pdata[i]);
+      cap = over_cap_locked (counts, peer, per_ip_cap);
+    }
+  if (cap)
+    return cap;
   if (peer)
-    g_hash_table_insert (counts->per_ip, g_strdup (peer), GUINT_TO_POINTER (from_peer + 1));
-  counts->total++;
+    g_hash_table_insert (
+        counts->per_ip, g_strdup (peer),
+        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts->per_ip, peer)) + 1));
+  g_hash_table_insert (counts->sockets, socket, g_strdup (peer));
   update_gauge (counts);
   return NULL;
 }
 
-/* Tracks socket as c (owned by rc from now on). */
+/* Watches socket as c (owned by rc from now on). */
 static Conn *
-track (ReelConnections *rc, GSocket *socket, char *peer)
+track (ReelConnections *rc, GSocket *socket)
 {
   Conn *c = g_new0 (Conn, 1);
   c->rc = rc;
   c->socket = socket;
-  c->peer = peer;
   g_object_weak_ref (G_OBJECT (socket), conn_gone, c);
   g_hash_table_insert (rc->conns, socket, c);
   return c;
@@ -401,17 +454,12 @@ admit (ReelConnections *rc, SoupServerMessage *msg, GSocket *socket)
   GInetAddress *addr = reel_peer_address (msg);
   g_autofree char *peer
       = addr && !reel_peer_trusted (rc->trusted, addr) ? reel_peer_key (addr) : NULL;
-  guint per_ip_cap = rc->cfg->http_max_conns_per_ip;
-  const char *cap = count_in (rc->counts, peer, per_ip_cap);
+  const char *cap;
 
-  /* At a cap, count again without the connections closed since the last
-   * sweep, so the decision is exact (for this server thread's; another
-   * thread's closed ones are released within SWEEP_INTERVAL_S). */
-  if (cap)
-    {
-      sweep_closed (rc);
-      cap = count_in (rc->counts, peer, per_ip_cap);
-    }
+  /* This thread's orphans are closed by its sweep: at a cap, first. */
+  if (over_cap (rc->counts, peer, rc->cfg->http_max_conns_per_ip))
+    sweep_closed (rc);
+  cap = count_in (rc->counts, socket, peer, rc->cfg->http_max_conns_per_ip);
   if (cap)
     {
       refuse (socket, cap,
@@ -419,25 +467,24 @@ admit (ReelConnections *rc, SoupServerMessage *msg, GSocket *socket)
                                          : "too many open connections from this address");
       return NULL;
     }
-  return track (rc, socket, g_steal_pointer (&peer));
+  return track (rc, socket);
 }
 
 gboolean
-reel_connections_hand_over (ReelConnections *rc, GSocket *socket, char **peer)
+reel_connections_hand_over (ReelConnections *rc, GSocket *socket)
 {
   Conn *c = g_hash_table_lookup (rc->conns, socket);
   if (!c)
     return FALSE;
-  *peer = g_steal_pointer (&c->peer);
   g_object_weak_unref (G_OBJECT (socket), conn_gone, c);
   g_hash_table_remove (rc->conns, socket);
   return TRUE;
 }
 
 void
-reel_connections_take (ReelConnections *rc, GSocket *socket, char *peer, GSocketAddress *remote)
+reel_connections_take (ReelConnections *rc, GSocket *socket, GSocketAddress *remote)
 {
-  Conn *c = track (rc, socket, peer);
+  Conn *c = track (rc, socket);
   c->adopted_key = remote;
   g_hash_table_insert (rc->adopted, g_object_ref (remote), socket);
 }
@@ -516,9 +563,12 @@ reel_connections_new (SoupServer *server, const ReelConfig *cfg, GPtrArray *trus
       rc->counts = g_new0 (Counts, 1);
       g_mutex_init (&rc->counts->lock);
       rc->counts->per_ip = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      rc->counts->sockets = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
       rc->counts->max_total = total_cap (cfg->http_max_conns);
       rc->counts->refs = 1;
+      g_mutex_lock (&rc->counts->lock);
       update_gauge (rc->counts);
+      g_mutex_unlock (&rc->counts->lock);
     }
   rc->started_handler
       = g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), rc);
@@ -545,6 +595,7 @@ reel_connections_free (ReelConnections *rc)
   if (g_atomic_int_dec_and_test (&rc->counts->refs))
     {
       g_hash_table_destroy (rc->counts->per_ip);
+      g_hash_table_destroy (rc->counts->sockets);
       g_mutex_clear (&rc->counts->lock);
       g_free (rc->counts);
     }

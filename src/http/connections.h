@@ -57,12 +57,10 @@ gboolean reel_connections_refused (SoupServerMessage *msg);
 
 /* Moving a connection to another server thread's tracker: it stays
  * counted. hand_over stops watching socket here (FALSE when it is not
- * tracked) and gives its peer key (may be NULL: a trusted proxy); take,
- * on the other tracker's thread before the server accepts the connection,
- * watches it from there, known by remote (the address given to
- * soup_server_accept_iostream()). */
-gboolean reel_connections_hand_over (ReelConnections *rc, GSocket *socket, char **peer);
-void reel_connections_take (ReelConnections *rc, GSocket *socket, char *peer,
-                            GSocketAddress *remote);
+ * watched); take, on the other tracker's thread before the server accepts
+ * the connection, watches it from there, known by remote (the address
+ * given to soup_server_accept_iostream()). */
+gboolean reel_connections_hand_over (ReelConnections *rc, GSocket *socket);
+void reel_connections_take (ReelConnections *rc, GSocket *socket, GSocketAddress *remote);
 
 G_END_DECLS

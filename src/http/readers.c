@@ -172,7 +172,6 @@ typedef struct
   GSocket *socket;
   GSocketAddress *local, *remote;
   gboolean tracked;
-  char *peer;
 } Handoff;
 
 static void
@@ -184,7 +183,6 @@ handoff_free (gpointer p)
   g_clear_object (&h->socket);
   g_clear_object (&h->local);
   g_clear_object (&h->remote);
-  g_free (h->peer);
   g_free (h);
 }
 
@@ -195,7 +193,7 @@ adopt (gpointer data)
   Handoff *h = data;
   g_autoptr (GError) error = NULL;
   if (h->tracked)
-    reel_connections_take (h->http->connections, h->socket, g_steal_pointer (&h->peer), h->remote);
+    reel_connections_take (h->http->connections, h->socket, h->remote);
   reel_metrics_add ("reel_http_connections_handed_over_total", NULL, 1);
   if (!soup_server_accept_iostream (h->http->server, h->stream, h->local, h->remote, &error))
     {
@@ -240,7 +238,7 @@ reel_readers_hand_over (ReelHttp *http, SoupServer *server, SoupServerMessage *m
   h->socket = g_object_ref (soup_server_message_get_socket (msg));
   h->local = g_object_ref (soup_server_message_get_local_address (msg));
   h->remote = g_object_ref (soup_server_message_get_remote_address (msg));
-  h->tracked = reel_connections_hand_over (r->connections, h->socket, &h->peer);
+  h->tracked = reel_connections_hand_over (r->connections, h->socket);
   stream = soup_server_message_steal_connection (msg);
   if (!stream)
     {

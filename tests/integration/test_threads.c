@@ -16,7 +16,12 @@
  *                     to the first thread on the write and keep working
  *                     (also after the write's 204, which libsoup 3.2 would
  *                     end by closing the connection): each sees its own
- *                     write. */
+ *                     write.
+ *   /threads/caps     the connection caps count every thread's connections
+ *                     together and exactly: one client opening connection
+ *                     after connection (read, write, close), with a cap of
+ *                     four per address, is never refused, whichever thread
+ *                     took or was handed each. */
 #include "harness.h"
 
 #include <gio/gio.h>
@@ -315,10 +320,52 @@ test_readers (void)
   reel_test_rmtree (work);
 }
 
+static void
+test_caps (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *work = reel_test_tmpdir ();
+  g_autofree char *config = g_build_filename (work, "reeld.conf", NULL);
+  g_autofree char *arg = g_strdup_printf ("--config=%s", config);
+  const char *args[] = { arg, NULL };
+  ReelTestReeld *d;
+
+  g_assert_true (
+      g_file_set_contents (config, "[http]\nthreads = 3\nmax_connections_per_ip = 4\n", -1, NULL));
+  d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr (GSocketClient) client = g_socket_client_new ();
+      g_autoptr (GSocketConnection) conn
+          = g_socket_client_connect_to_host (client, "127.0.0.1", d->port, NULL, NULL);
+      GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+      GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+      const char *get = "GET /api/v1/videos/AAAAAAAAAAA HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+      const char *patch = "PATCH /api/v1/videos/AAAAAAAAAAA HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+      g_autofree char *b1 = NULL, *b2 = NULL;
+      g_assert_nonnull (conn);
+      g_assert_true (g_output_stream_write_all (out, get, strlen (get), NULL, NULL, NULL));
+      g_assert_cmpuint (read_response (in, &b1), ==, 404);
+      g_assert_true (g_output_stream_write_all (out, patch, strlen (patch), NULL, NULL, NULL));
+      g_assert_cmpuint (read_response (in, &b2), ==, 401);
+      g_assert_true (g_io_stream_close (G_IO_STREAM (conn), NULL, NULL));
+      g_usleep (30 * 1000);
+    }
+  g_assert_cmpfloat (reel_test_metric (d->port, "reel_http_connections_handed_over_total"), >, 0);
+  g_assert_cmpfloat (
+      reel_test_metric (d->port, "reel_http_connections_refused_total{cap=\"per_ip\"}"), <=, 0);
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (work);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/threads/readers", test_readers);
+  g_test_add_func ("/threads/caps", test_caps);
   return g_test_run ();
 }
