@@ -281,7 +281,7 @@ reel_config_new (void)
       cfg->limit_per_account[default_limits[i].what] = default_limits[i].per_account;
     }
   cfg->limit_max_keys = DEFAULT_LIMIT_MAX_KEYS;
-  cfg->http_threads = 1;
+  cfg->http_threads = 0;
   cfg->http_max_conns = DEFAULT_HTTP_MAX_CONNS;
   cfg->http_max_conns_per_ip = DEFAULT_HTTP_MAX_CONNS_PER_IP;
   cfg->http_header_timeout_s = DEFAULT_HTTP_HEADER_TIMEOUT_S;

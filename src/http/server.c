@@ -424,6 +424,32 @@ reel_http_listening_socket (GSocketAddress *sa, gboolean shared, GError **error)
   return g_steal_pointer (&socket);
 }
 
+/* Whether something already accepts connections on sa. Sockets with
+ * SO_REUSEPORT share a port with any other process of the same user that
+ * sets it too, so a second reeld started by mistake on a taken port would
+ * bind and quietly take half the connections instead of failing. */
+static gboolean
+port_taken (GSocketAddress *sa)
+{
+  GInetAddress *host = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa));
+  guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa));
+  g_autoptr (GInetAddress) target = NULL;
+  g_autoptr (GSocketAddress) probe = NULL;
+  g_autoptr (GSocket) socket = NULL;
+  if (port == 0)
+    return FALSE;
+  target = g_inet_address_get_is_any (host)
+               ? g_inet_address_new_loopback (g_inet_address_get_family (host))
+               : g_object_ref (host);
+  probe = g_inet_socket_address_new (target, port);
+  socket = g_socket_new (g_inet_address_get_family (host), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_DEFAULT, NULL);
+  if (!socket)
+    return FALSE;
+  g_socket_set_timeout (socket, 1);
+  return g_socket_connect (socket, probe, NULL, NULL);
+}
+
 SoupServer *
 reel_http_new_server (ReelHttp *http, guint index)
 {
@@ -521,6 +547,13 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->connections = reel_connections_new (http->server, cfg, http->trusted_proxies, NULL);
 
   sa = g_inet_socket_address_new (addr, cfg->listen_port);
+  if (threads > 1 && port_taken (sa))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                   "cannot listen on %s:%u: another process accepts connections there",
+                   cfg->listen_host, cfg->listen_port);
+      return NULL;
+    }
   if (!(listening = reel_http_listening_socket (sa, threads > 1, error))
       || !soup_server_listen_socket (http->server, listening, 0, error))
     {
