@@ -115,8 +115,8 @@ serialize (SoupServerMessage *msg)
   return g_string_free_to_bytes (out);
 }
 
-static gboolean
-has_body (SoupMessageHeaders *h)
+gboolean
+reel_http_request_has_body (SoupMessageHeaders *h)
 {
   switch (soup_message_headers_get_encoding (h))
     {
@@ -139,7 +139,8 @@ reel_http_answer_early (SoupServerMessage *msg)
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
                                 "close");
-  if (!has_body (req) || (soup_message_headers_get_expectations (req) & SOUP_EXPECTATION_CONTINUE))
+  if (!reel_http_request_has_body (req)
+      || (soup_message_headers_get_expectations (req) & SOUP_EXPECTATION_CONTINUE))
     return FALSE;
   answer = serialize (msg);
   if (!(stream = soup_server_message_steal_connection (msg)))

@@ -24,4 +24,8 @@ G_BEGIN_DECLS
  * expects 100-continue), "Connection: close" added either way. */
 gboolean reel_http_answer_early (SoupServerMessage *msg);
 
+/* Whether a request with these headers has a body to read (a length above
+ * zero, or chunked). */
+gboolean reel_http_request_has_body (SoupMessageHeaders *h);
+
 G_END_DECLS

@@ -154,23 +154,13 @@ hash_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
 static gboolean
 runs_on_any_thread (ReelHttp *http, SoupServerMessage *msg, const char *path)
 {
-  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
   const char *method = soup_server_message_get_method (msg);
   gpointer fn = NULL;
   const char *pattern = NULL;
   GHashTable *params = NULL;
   gboolean shared;
-  switch (soup_message_headers_get_encoding (h))
-    {
-    case SOUP_ENCODING_NONE:
-      break;
-    case SOUP_ENCODING_CONTENT_LENGTH:
-      if (soup_message_headers_get_content_length (h) == 0)
-        break;
-      return FALSE;
-    default:
-      return FALSE;
-    }
+  if (reel_http_request_has_body (soup_server_message_get_request_headers (msg)))
+    return FALSE;
   shared
       = reel_router_match (http->router, method, path, &fn, &pattern, &params) == REEL_ROUTE_FOUND
         && reel_readers_route_shared (method, pattern);
