@@ -107,6 +107,15 @@ uncount_locked (Counts *counts, gpointer socket)
   return TRUE;
 }
 
+/* Stops counting socket. */
+static void
+uncount (Counts *counts, gpointer socket)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&counts->lock);
+  if (uncount_locked (counts, socket))
+    update_gauge (counts);
+}
+
 /* Shuts the socket both ways: the client sees EOF, libsoup reads EOF and
  * closes the connection. */
 static void
@@ -125,13 +134,7 @@ shut (Conn *c)
    * (its number could be reused under a libsoup watch of this thread's),
    * but a cap reached on another thread must not wait for that. */
   if (c->orphaned)
-    {
-      Counts *counts = c->rc->counts;
-      g_mutex_lock (&counts->lock);
-      if (uncount_locked (counts, c->socket))
-        update_gauge (counts);
-      g_mutex_unlock (&counts->lock);
-    }
+    uncount (c->rc->counts, c->socket);
 }
 
 static void
@@ -303,11 +306,7 @@ conn_free (Conn *c)
 static void
 release (ReelConnections *rc, Conn *c, gpointer socket)
 {
-  Counts *counts = rc->counts;
-  g_mutex_lock (&counts->lock);
-  if (uncount_locked (counts, socket))
-    update_gauge (counts);
-  g_mutex_unlock (&counts->lock);
+  uncount (rc->counts, socket);
   if (c->adopted_key)
     g_hash_table_remove (rc->adopted, c->adopted_key);
   g_hash_table_remove (rc->conns, socket);
