@@ -588,7 +588,13 @@ reel_connections_free (ReelConnections *rc)
   clear_source (&rc->sweep);
   g_hash_table_iter_init (&it, rc->conns);
   while (g_hash_table_iter_next (&it, &socket, &conn))
-    g_object_weak_unref (socket, conn_gone, conn);
+    {
+      /* No weak reference will drop it from the shared counts now: a
+       * tracker still counting (another server thread's) must not keep a
+       * pointer to a socket that may be freed. */
+      g_object_weak_unref (socket, conn_gone, conn);
+      uncount (rc->counts, socket);
+    }
   g_hash_table_destroy (rc->conns);
   g_hash_table_destroy (rc->adopted);
   if (g_atomic_int_dec_and_test (&rc->counts->refs))
