@@ -15,6 +15,7 @@
 struct ReelActionConsumer
 {
   ReelStore *store;
+  ReelActionCache *cache; /* not owned; may be NULL */
   const ReelActionProjection *proj;
   ReelWatchRules rules;
   ReelFeed *feed;
@@ -60,6 +61,7 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
   GError **unreadable = g_new0 (GError *, n);
   Batch b = { c, actions, unreadable };
   guint64 applied;
+  guint hits = 0;
   gboolean ok;
 
   if (c->proj->background && !c->reniced)
@@ -69,10 +71,17 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
         g_debug ("%s: cannot lower its priority: %s", c->proj->name, g_strerror (errno));
       c->reniced = TRUE;
     }
-  /* Parsing is most of the work: done before taking LMDB's one write lock,
-   * which the other projections wait for. */
+  /* Parsing is most of the work: done once per record in this process
+   * (the cache), and before taking LMDB's one write lock, which the other
+   * projections wait for. */
   for (guint i = 0; i < n; i++)
-    reel_action_parse_record (c->parser, msgs[i].data, msgs[i].len, &actions[i], &unreadable[i]);
+    if (reel_action_cache_get (c->cache, msgs[i].seq, msgs[i].data, msgs[i].len, &actions[i]))
+      hits++;
+    else if (reel_action_parse_record (c->parser, msgs[i].data, msgs[i].len, &actions[i],
+                                       &unreadable[i]))
+      reel_action_cache_put (c->cache, msgs[i].seq, msgs[i].data, msgs[i].len, &actions[i]);
+  reel_metrics_add ("reel_action_records_parsed_total", c->labels, n - hits);
+  reel_metrics_add ("reel_action_records_cached_total", c->labels, hits);
   ok = reel_batch_apply (c->store, c->proj->name, c->labels, msgs, n, apply_action, &b, &applied,
                          error);
   for (guint i = 0; i < n; i++)
@@ -85,16 +94,23 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
 }
 
 ReelActionConsumer *
-reel_action_consumer_start (ReelBus *bus, ReelStore *store, const ReelActionProjection *proj,
-                            const ReelWatchRules *rules, const char *node_key)
+reel_action_consumer_start (ReelBus *bus, ReelStore *store, ReelActionCache *cache,
+                            const ReelActionProjection *proj, const ReelWatchRules *rules,
+                            const char *node_key)
 {
   ReelActionConsumer *c = g_new0 (ReelActionConsumer, 1);
   g_autofree char *name = g_strdup_printf ("reel-act-%s-%s", proj->name, node_key);
   g_autoptr (GString) labels = g_string_new (NULL);
 
   reel_batch_declare_metrics ();
+  reel_metrics_declare ("reel_action_records_parsed_total", REEL_METRIC_COUNTER,
+                        "Viewer-action records an action projection parsed itself");
+  reel_metrics_declare ("reel_action_records_cached_total", REEL_METRIC_COUNTER,
+                        "Viewer-action records an action projection found already parsed in "
+                        "this process");
   reel_metrics_label (labels, "projection", proj->name);
   c->store = store;
+  c->cache = cache;
   c->proj = proj;
   c->rules = *rules;
   c->parser = json_parser_new_immutable ();

@@ -5,6 +5,7 @@
  * never applies an action twice nor skips one. */
 #pragma once
 
+#include "app/analytics/action_cache.h"
 #include "app/analytics/action_projection.h"
 #include "bus/bus.h"
 
@@ -13,8 +14,10 @@ G_BEGIN_DECLS
 typedef struct ReelActionConsumer ReelActionConsumer;
 
 /* node_key names this node's consumer (every API node keeps its own
- * replica of the projections). */
+ * replica of the projections). cache (may be NULL) holds the records the
+ * other consumers of this process, or its API, have already parsed. */
 ReelActionConsumer *reel_action_consumer_start (ReelBus *bus, ReelStore *store,
+                                                ReelActionCache *cache,
                                                 const ReelActionProjection *proj,
                                                 const ReelWatchRules *rules, const char *node_key);
 /* Finishes the batch in progress, then stops. */

@@ -34,6 +34,11 @@
 #define DRAIN_TIMEOUT_US (10 * G_USEC_PER_SEC)
 /* How long a rebuild may take per event before it is declared stuck. */
 #define REBUILD_TIMEOUT_MS (60 * 60 * 1000)
+/* Parsed viewer actions kept for the action projections. A consumer that
+ * keeps up is within a fetch (bus/feed.c takes 512 at a time) of the API
+ * and of the others; this much also covers one that fell seconds behind
+ * under a burst. About 10 MB when full. */
+#define ACTION_CACHE_SLOTS 16384
 
 struct ReelDaemon
 {
@@ -43,7 +48,8 @@ struct ReelDaemon
   ReelNatsd *natsd;
   ReelBus *bus;
   ReelProjector *projector;
-  GPtrArray *action_consumers; /* ReelActionConsumer, one per action projection */
+  GPtrArray *action_consumers;   /* ReelActionConsumer, one per action projection */
+  ReelActionCache *action_cache; /* records parsed once for all of them and the API */
   ReelIngest *ingest;
   ReelWorker *worker;
   ReelHttp *http;
@@ -150,9 +156,12 @@ start_action_consumers (ReelDaemon *d, const ReelConfig *cfg,
 {
   ReelWatchRules rules = { (gint64)cfg->views_min_watch_s * G_GINT64_CONSTANT (1000000000) };
   d->action_consumers = g_ptr_array_new_with_free_func ((GDestroyNotify)reel_action_consumer_stop);
+  if (!d->action_cache)
+    d->action_cache = reel_action_cache_new (ACTION_CACHE_SLOTS);
   for (guint i = 0; projections[i]; i++)
     g_ptr_array_add (d->action_consumers,
-                     reel_action_consumer_start (d->bus, d->store, projections[i], &rules, key));
+                     reel_action_consumer_start (d->bus, d->store, d->action_cache, projections[i],
+                                                 &rules, key));
 }
 
 ReelDaemon *
@@ -211,6 +220,7 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
       d->live_packager
           = reel_live_packager_start (cfg, d->store, reel_bus_url (d->bus), reel_bus_auth (d->bus));
       d->http->live_packager = d->live_packager;
+      d->http->action_cache = d->action_cache; /* NULL without local consumers */
     }
   if (cfg->roles & REEL_ROLE_LIVE)
     d->live = reel_live_ingest_start (cfg, d->bus, d->store, d->blobs);
@@ -237,6 +247,7 @@ reel_daemon_stop (ReelDaemon *d)
   g_clear_pointer (&d->action_consumers, g_ptr_array_unref);
   g_clear_pointer (&d->projector, reel_projector_stop);
   g_clear_pointer (&d->http, reel_http_stop);
+  g_clear_pointer (&d->action_cache, reel_action_cache_free);
   g_clear_pointer (&d->live_packager, reel_live_packager_stop);
   g_clear_pointer (&d->bus, reel_bus_free);
   g_clear_pointer (&d->natsd, reel_natsd_stop);

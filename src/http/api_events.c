@@ -52,7 +52,8 @@ events_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **error)
     token = json_object_get_string_member_with_default (batch, "token", NULL);
   if (token && !(viewer = reel_http_authenticate (http, token, NULL, error)))
     return NULL;
-  if (!(out = reel_actions_ingest (http->bus, http->store, batch, viewer, error)))
+  if (!(out
+        = reel_actions_ingest (http->bus, http->store, http->action_cache, batch, viewer, error)))
     return NULL;
   return json_node_init_object (json_node_alloc (), out);
 }

@@ -55,6 +55,9 @@ typedef struct
   /* Signs media URLs (core/urlsign.h); the same on every node. */
   guint8 media_key[REEL_URLSIGN_KEY_BYTES];
   struct ReelPlaylistCache *playlists; /* http/playlist_cache.h */
+  /* Accepted viewer actions, parsed, for this node's action projections
+   * (app/analytics/action_cache.h); NULL when it runs none. */
+  struct ReelActionCache *action_cache;
 } ReelHttp;
 
 typedef struct

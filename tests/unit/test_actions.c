@@ -296,8 +296,9 @@ test_record (void)
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) error = NULL;
   g_autofree char *rec
-      = reel_action_record (obj, "amy", FALSE, "2026-11-22T18:47:49.425437Z", 60000000000);
-  g_autofree char *anon = reel_action_record (obj, NULL, FALSE, "2026-11-22T18:47:49.425437Z", 5);
+      = reel_action_record (obj, NULL, "amy", FALSE, "2026-11-22T18:47:49.425437Z", 60000000000);
+  g_autofree char *anon
+      = reel_action_record (obj, NULL, NULL, FALSE, "2026-11-22T18:47:49.425437Z", 5);
   g_autofree char *subject = reel_action_subject ("AAAAAAAAAAA");
   ReelAction a;
 
@@ -314,7 +315,8 @@ test_record (void)
   g_assert_cmpstr (subject, ==, "reel.act.AAAAAAAAAAA");
   /* A viewer who paused their history: the record says so. */
   {
-    g_autofree char *off = reel_action_record (obj, "amy", TRUE, "2026-11-22T18:47:49.425437Z", 5);
+    g_autofree char *off
+        = reel_action_record (obj, NULL, "amy", TRUE, "2026-11-22T18:47:49.425437Z", 5);
     g_assert_nonnull (strstr (off, "\"history\":false"));
     g_assert_true (reel_action_parse_record (parser, off, strlen (off), &a, &error));
     g_assert_true (a.history_off);
@@ -331,7 +333,7 @@ test_record (void)
     g_autoptr (JsonObject) o = reel_json_parse_object (tiny, strlen (tiny), NULL);
     g_autofree char *r = NULL;
     g_assert_nonnull (o);
-    r = reel_action_record (o, NULL, FALSE, "2026-11-22T18:47:49.425437Z", 5);
+    r = reel_action_record (o, NULL, NULL, FALSE, "2026-11-22T18:47:49.425437Z", 5);
     g_assert_true (reel_action_parse_record (parser, r, strlen (r), &a, &error));
     g_assert_no_error (error);
     g_assert_cmpint (a.position_ns, ==, 0);
@@ -406,6 +408,89 @@ test_batch (void)
   }
 }
 
+/* What the API keeps of an accepted action (the parsed-action cache) is,
+ * byte for byte, what the consumers would parse from its record: numbers
+ * that json-glib writes back differently from how they came, every kind
+ * and version, anonymous and signed-in viewers. */
+static void
+test_record_parsed (void)
+{
+  static const char *const sets[] = {
+    NULL,
+    "{\"position\":0.1}",
+    "{\"position\":12.345678901234567,\"rendition\":\"1080p.hdr\"}",
+    "{\"position\":3.0}",
+    "{\"position\":1e-7}",
+    "{\"position\":1E2}",
+    "{\"position\":59.999999999999993}",
+    "{\"action\":\"seek\",\"from\":0.3333333333333333,\"position\":2}",
+    "{\"action\":\"quality_change\",\"rendition\":\"240p\",\"position\":7.25}",
+    "{\"action\":\"play\",\"v\":2,\"trigger\":\"up_next\"}",
+    "{\"at\":9007199254740991}",
+  };
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  for (guint i = 0; i < G_N_ELEMENTS (sets); i++)
+    for (guint signed_in = 0; signed_in < 2; signed_in++)
+      {
+        g_autofree char *text = variant (sets[i], NULL);
+        g_autoptr (JsonObject) obj = reel_json_parse_object (text, strlen (text), NULL);
+        g_autoptr (GError) error = NULL;
+        g_autofree char *rec = NULL;
+        ReelAction a, back;
+        g_assert_true (reel_action_from_json (obj, &a, &error));
+        g_assert_no_error (error);
+        rec = reel_action_record (obj, &a, signed_in ? "amy" : NULL, signed_in,
+                                  "2026-11-22T18:47:49.425437Z", 60000000000);
+        g_assert_true (reel_action_parse_record (parser, rec, strlen (rec), &back, &error));
+        g_assert_no_error (error);
+        g_assert_cmpstr (a.viewer, ==, signed_in ? "amy" : "");
+        g_assert_true (a.history_off == (gboolean)signed_in);
+        g_assert_cmpmem (&a, sizeof a, &back, sizeof back);
+      }
+}
+
+static ReelAction
+action_named (const char *id)
+{
+  ReelAction a;
+  memset (&a, 0, sizeof a);
+  g_strlcpy (a.id, id, sizeof a.id);
+  return a;
+}
+
+/* The cache gives back only what was put for exactly those bytes. */
+static void
+test_cache (void)
+{
+  g_autoptr (ReelActionCache) cache = reel_action_cache_new (4);
+  ReelAction a = action_named ("first"), b = action_named ("second"), out;
+  const char *rec_a = "{\"record\":\"a\"}", *rec_b = "{\"record\":\"b\"}";
+
+  g_assert_false (reel_action_cache_get (cache, 1, rec_a, strlen (rec_a), &out));
+  reel_action_cache_put (cache, 1, rec_a, strlen (rec_a), &a);
+  out = action_named ("");
+  g_assert_true (reel_action_cache_get (cache, 1, rec_a, strlen (rec_a), &out));
+  g_assert_cmpmem (&out, sizeof out, &a, sizeof a);
+  /* The same sequence with other bytes (a stream made again), a prefix of
+   * them, or the same bytes at another sequence: misses. */
+  g_assert_false (reel_action_cache_get (cache, 1, rec_b, strlen (rec_b), &out));
+  g_assert_false (reel_action_cache_get (cache, 1, rec_a, strlen (rec_a) - 1, &out));
+  g_assert_false (reel_action_cache_get (cache, 5, rec_a, strlen (rec_a), &out));
+  /* A newer record in the same slot (1 + 4) replaces it. */
+  reel_action_cache_put (cache, 5, rec_b, strlen (rec_b), &b);
+  g_assert_false (reel_action_cache_get (cache, 1, rec_a, strlen (rec_a), &out));
+  g_assert_true (reel_action_cache_get (cache, 5, rec_b, strlen (rec_b), &out));
+  g_assert_cmpstr (out.id, ==, "second");
+  /* Other slots are left alone. */
+  reel_action_cache_put (cache, 2, rec_a, strlen (rec_a), &a);
+  g_assert_true (reel_action_cache_get (cache, 5, rec_b, strlen (rec_b), &out));
+  g_assert_true (reel_action_cache_get (cache, 2, rec_a, strlen (rec_a), &out));
+  g_assert_cmpstr (out.id, ==, "first");
+  /* No cache: nothing kept, nothing found. */
+  reel_action_cache_put (NULL, 1, rec_a, strlen (rec_a), &a);
+  g_assert_false (reel_action_cache_get (NULL, 1, rec_a, strlen (rec_a), &out));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -414,6 +499,8 @@ main (int argc, char **argv)
   g_test_add_func ("/actions/parse", test_parse);
   g_test_add_func ("/actions/check-video", test_check_video);
   g_test_add_func ("/actions/record", test_record);
+  g_test_add_func ("/actions/record-parsed", test_record_parsed);
+  g_test_add_func ("/actions/cache", test_cache);
   g_test_add_func ("/actions/batch", test_batch);
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/id.h"
+#include "core/text.h"
 
 #include <glib.h>
 
@@ -52,8 +53,8 @@ typedef struct
   gint64 at_ms;   /* client clock */
   ReelTrigger trigger;
   /* From the record (zero before the action is accepted): */
-  char viewer[33];      /* username, "" when anonymous */
-  char received_at[32]; /* RFC 3339 UTC, microseconds */
+  char viewer[REEL_USERNAME_MAX + 1]; /* username, "" when anonymous */
+  char received_at[32];               /* RFC 3339 UTC, microseconds */
   gint64 duration_ns;
   gboolean history_off; /* the viewer had paused their watch history */
 } ReelAction;

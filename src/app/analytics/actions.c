@@ -281,8 +281,19 @@ reel_action_subject (const char *video_id)
 
 /* --- records --- */
 
+/* The record's own fields, as reel_action_parse_record reads them. */
+static void
+complete (ReelAction *a, const char *viewer, gboolean history_off, const char *received_at,
+          gint64 duration_ns)
+{
+  g_strlcpy (a->viewer, viewer ? viewer : "", sizeof a->viewer);
+  g_strlcpy (a->received_at, received_at, sizeof a->received_at);
+  a->duration_ns = duration_ns;
+  a->history_off = history_off;
+}
+
 char *
-reel_action_record (JsonObject *action, const char *viewer, gboolean history_off,
+reel_action_record (JsonObject *action, ReelAction *a, const char *viewer, gboolean history_off,
                     const char *received_at, gint64 duration_ns)
 {
   g_autoptr (JsonObject) rec = json_object_new ();
@@ -295,6 +306,8 @@ reel_action_record (JsonObject *action, const char *viewer, gboolean history_off
   json_object_set_string_member (rec, "received_at", received_at);
   json_object_set_int_member (rec, "duration_ns", duration_ns);
   json_object_set_object_member (rec, "action", json_object_ref (action));
+  if (a)
+    complete (a, viewer, history_off, received_at, duration_ns);
   return reel_json_object_to_string (rec);
 }
 
@@ -331,10 +344,8 @@ reel_action_parse_record (JsonParser *parser, const char *data, gsize len, ReelA
                     "action record lacks a valid action, viewer, received_at or duration_ns");
   if (!reel_action_from_json (json_node_get_object (action), out, error))
     return FALSE;
-  g_strlcpy (out->viewer, viewer ? viewer : "", sizeof out->viewer);
-  g_strlcpy (out->received_at, received_at, sizeof out->received_at);
-  out->duration_ns = duration;
-  out->history_off = !json_object_get_boolean_member_with_default (rec, "history", TRUE);
+  complete (out, viewer, !json_object_get_boolean_member_with_default (rec, "history", TRUE),
+            received_at, duration);
   return TRUE;
 }
 
@@ -426,8 +437,8 @@ video_for (ReelTxn *txn, GHashTable *cache, const char *id, GError **error)
 }
 
 JsonObject *
-reel_actions_ingest (ReelBus *bus, ReelStore *store, JsonObject *batch, const char *viewer,
-                     GError **error)
+reel_actions_ingest (ReelBus *bus, ReelStore *store, ReelActionCache *cache, JsonObject *batch,
+                     const char *viewer, GError **error)
 {
   JsonArray *events = json_object_get_array_member (batch, "events");
   guint n = json_array_get_length (events), m = 0, accepted = 0, unavailable = 0;
@@ -438,6 +449,7 @@ reel_actions_ingest (ReelBus *bus, ReelStore *store, JsonObject *batch, const ch
   JsonObject *out;
   g_autofree ReelBusBatchMsg *msgs = g_new0 (ReelBusBatchMsg, n);
   g_autofree guint *origin = g_new0 (guint, n);
+  g_autofree ReelAction *parsed = g_new (ReelAction, n); /* of msgs[] */
   g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GHashTable) videos
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, video_unref);
@@ -475,8 +487,9 @@ reel_actions_ingest (ReelBus *bus, ReelStore *store, JsonObject *batch, const ch
           reject (rejected, i, local);
           continue;
         }
-      record = reel_action_record (obj, viewer, history_off, received_at,
+      record = reel_action_record (obj, &a, viewer, history_off, received_at,
                                    (gint64)video->plan->duration_ns);
+      parsed[m] = a;
       g_ptr_array_add (owned, record);
       msgs[m].data = record;
       msgs[m].len = strlen (record);
@@ -496,7 +509,10 @@ reel_actions_ingest (ReelBus *bus, ReelStore *store, JsonObject *batch, const ch
     {
       g_autoptr (GError) failed = msgs[j].error;
       if (!failed)
-        accepted++;
+        {
+          accepted++;
+          reel_action_cache_put (cache, msgs[j].seq, msgs[j].data, msgs[j].len, &parsed[j]);
+        }
       else
         {
           unavailable += failed->code == REEL_ERROR_UNAVAILABLE;

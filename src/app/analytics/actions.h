@@ -18,6 +18,7 @@
  * them exactly. Subject: reel.act.<video_id>; Nats-Msg-Id: the action's id. */
 #pragma once
 
+#include "app/analytics/action_cache.h"
 #include "app/analytics/action_record.h"
 #include "app/video/record.h"
 #include "bus/bus.h"
@@ -46,9 +47,12 @@ gboolean reel_action_check_video (const ReelAction *a, const ReelVideo *video, G
 /* reel.act.<video_id> */
 char *reel_action_subject (const char *video_id);
 
-/* The stored record of an accepted action (action-record.json). */
-char *reel_action_record (JsonObject *action, const char *viewer, gboolean history_off,
-                          const char *received_at, gint64 duration_ns);
+/* The stored record of an accepted action (action-record.json). a, when
+ * not NULL, is the action as reel_action_from_json read it from action: it
+ * gets the record's own fields, and is then what reel_action_parse_record
+ * reads back from the record. */
+char *reel_action_record (JsonObject *action, ReelAction *a, const char *viewer,
+                          gboolean history_off, const char *received_at, gint64 duration_ns);
 
 /* Parses a stored record. parser is reused between calls (one per
  * consumer thread). REEL_ERROR_INVALID for a record this version cannot
@@ -64,9 +68,11 @@ JsonObject *reel_actions_parse_batch (const char *data, gsize len, guint max_bat
 /* Validates every event of a parsed batch, publishes the valid ones to
  * REEL_ACTIONS in one asynchronous burst, and returns
  * {"accepted": n, "rejected": [{"index", "code", "message"}, ...]}.
- * viewer is the logged-in username or NULL. Fails as a whole
- * (REEL_ERROR_UNAVAILABLE) only when NATS took none of the valid ones. */
-JsonObject *reel_actions_ingest (ReelBus *bus, ReelStore *store, JsonObject *batch,
-                                 const char *viewer, GError **error);
+ * viewer is the logged-in username or NULL. Each stored record goes into
+ * cache (may be NULL) as already parsed, for this node's consumers. Fails
+ * as a whole (REEL_ERROR_UNAVAILABLE) only when NATS took none of the
+ * valid ones. */
+JsonObject *reel_actions_ingest (ReelBus *bus, ReelStore *store, ReelActionCache *cache,
+                                 JsonObject *batch, const char *viewer, GError **error);
 
 G_END_DECLS

@@ -1,0 +1,83 @@
+/* See action_cache.h. One lock for all slots: a lookup is a compare and a
+ * copy of a few hundred bytes, far cheaper than the parse it saves. */
+#include "app/analytics/action_cache.h"
+
+#include <string.h>
+
+typedef struct
+{
+  guint64 seq;
+  char *data; /* the record's bytes; NULL: empty slot */
+  gsize len;
+  ReelAction action;
+} Slot;
+
+struct ReelActionCache
+{
+  GMutex lock;
+  guint n_slots;
+  Slot *slots;
+};
+
+ReelActionCache *
+reel_action_cache_new (guint slots)
+{
+  ReelActionCache *cache = g_new0 (ReelActionCache, 1);
+  g_mutex_init (&cache->lock);
+  cache->n_slots = MAX (slots, 1);
+  cache->slots = g_new0 (Slot, cache->n_slots);
+  return cache;
+}
+
+void
+reel_action_cache_free (ReelActionCache *cache)
+{
+  if (!cache)
+    return;
+  for (guint i = 0; i < cache->n_slots; i++)
+    g_free (cache->slots[i].data);
+  g_free (cache->slots);
+  g_mutex_clear (&cache->lock);
+  g_free (cache);
+}
+
+static gboolean
+holds (const Slot *s, guint64 seq, const char *data, gsize len)
+{
+  return s->data && s->seq == seq && s->len == len && memcmp (s->data, data, len) == 0;
+}
+
+void
+reel_action_cache_put (ReelActionCache *cache, guint64 seq, const char *data, gsize len,
+                       const ReelAction *a)
+{
+  Slot *s;
+  if (!cache)
+    return;
+  g_mutex_lock (&cache->lock);
+  s = &cache->slots[seq % cache->n_slots];
+  if (!holds (s, seq, data, len))
+    {
+      g_free (s->data);
+      s->data = g_memdup2 (data, len);
+      s->len = len;
+      s->seq = seq;
+      s->action = *a;
+    }
+  g_mutex_unlock (&cache->lock);
+}
+
+gboolean
+reel_action_cache_get (ReelActionCache *cache, guint64 seq, const char *data, gsize len,
+                       ReelAction *out)
+{
+  gboolean hit;
+  if (!cache)
+    return FALSE;
+  g_mutex_lock (&cache->lock);
+  hit = holds (&cache->slots[seq % cache->n_slots], seq, data, len);
+  if (hit)
+    *out = cache->slots[seq % cache->n_slots].action;
+  g_mutex_unlock (&cache->lock);
+  return hit;
+}
