@@ -245,6 +245,8 @@ run_pipeline (JsonObject *req)
    * the CPU to the transcode that makes videos playable. */
   if (g_str_equal (kind, "storyboard"))
     setpriority (PRIO_PROCESS, 0, REEL_STORYBOARD_NICENESS);
+  else if (g_str_equal (kind, "poster"))
+    setpriority (PRIO_PROCESS, 0, REEL_POSTER_NICENESS);
   p = gst_parse_launch_full (line, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
   if (!p)
     {
