@@ -1,4 +1,4 @@
-/* Benchmark (issues 3 and 18): one 1080p30 source with sound through reel
+/* Benchmark (issues 3 and 18): 1080p30 sources with sound through reel
  * and through one ffmpeg process making the same ladder (same rungs,
  * bitrates, VBV, x264 preset with its B-frames, segment length, keyframes
  * at every segment boundary and nowhere else, HLS fMP4), measured in the
@@ -6,24 +6,32 @@
  * user's one process; reel uses media.x264_threads per rung, 1): frame
  * threads cost x264 a few hundredths of a dB, no more.
  *
- * Prints:
+ * Three kinds of content, made with GStreamer at run time:
+ *   detail   fine detail in motion (a zone plate drifting under a clock)
+ *   still    little motion, like a talking head: still bars, a clock
+ *   cuts     fast motion with a scene cut every 2.5 s (between segment
+ *            boundaries): scrolling bars, drifting rings, noise, circles
+ *
+ * Prints, for each kind:
  *   - reel upload-complete -> ready, as a ratio to ffmpeg's wall time
  *     (target <= 0.9);
  *   - reel upload-complete -> playable, in seconds (target <= 2 s);
+ *   - CPU-seconds per source-second: reeld and every media process it ran
+ *     until the video was ready (checks and previews finished by then
+ *     included), and ffmpeg's;
  *   - per rung: PSNR and SSIM against the source scaled to the rung with
  *     lanczos, and bytes, for both (target: PSNR within 0.1 dB and SSIM
  *     within 0.002 at no more than +3 % bytes).
  *
- * Not yet: the issue's three kinds of content (this is one, scrolling bars
- * with a timecode) and CPU-seconds per source-second.
- *
  * Run: meson test -C build --benchmark bench-transcode --verbose
- * (REEL_BENCH_SECONDS sets the source length, default 30). */
+ * (REEL_BENCH_SECONDS sets the source length, default 30;
+ * REEL_BENCH_KINDS a comma-separated subset, e.g. "cuts"). */
 #include "harness.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 static const char *PASSWORD = "correct horse battery";
 
@@ -66,22 +74,53 @@ even (double v)
   return MAX (2, i - (i % 2));
 }
 
-/* A score of a rendition against the source scaled to the rendition's size
- * with lanczos, as ffmpeg's filter (psnr: "average:", all planes; ssim:
- * "All:") computes it. */
-static double
-score (const char *filter, const char *key, const char *rendition, const char *source, int width,
-       int height)
+/* PSNR and SSIM of a rendition against the source scaled to the
+ * rendition's size with lanczos, as ffmpeg's filters (psnr: "average:",
+ * all planes; ssim: "All:") compute them, in one decode of each. */
+static void
+score (const char *rendition, const char *source, int width, int height, double *psnr, double *ssim)
 {
-  g_autofree char *graph = g_strdup_printf (
-      "[1:v]scale=%d:%d:flags=lanczos,setpts=PTS-STARTPTS[ref];[0:v]setpts=PTS-STARTPTS[dist];"
-      "[dist][ref]%s",
-      width, height, filter);
+  g_autofree char *graph
+      = g_strdup_printf ("[1:v]scale=%d:%d:flags=lanczos,setpts=PTS-STARTPTS,split[r0][r1];"
+                         "[0:v]setpts=PTS-STARTPTS,split[d0][d1];[d0][r0]psnr;[d1][r1]ssim",
+                         width, height);
   const char *argv[] = { "ffmpeg", "-nostdin", "-i", rendition, "-i", source,
                          "-lavfi", graph,      "-f", "null",    "-",  NULL };
   g_autofree char *out = run_or_die (argv);
-  const char *at = g_strrstr (out, key);
-  return at ? g_ascii_strtod (at + strlen (key), NULL) : NAN;
+  const char *p = g_strrstr (out, "average:"), *q = g_strrstr (out, "All:");
+  *psnr = p ? g_ascii_strtod (p + strlen ("average:"), NULL) : NAN;
+  *ssim = q ? g_ascii_strtod (q + strlen ("All:"), NULL) : NAN;
+}
+
+/* CPU-seconds (user + system) of the process pid and of its children it
+ * has waited for. */
+static double
+process_cpu (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) f = NULL;
+  const char *after_comm;
+  double ticks = 0;
+  if (!g_file_get_contents (path, &text, NULL, NULL) || !(after_comm = strrchr (text, ')')))
+    return NAN;
+  /* After "(comm)": state is field 3; utime, stime, cutime, cstime 14-17. */
+  f = g_strsplit (after_comm + 2, " ", -1);
+  if (g_strv_length (f) < 15)
+    return NAN;
+  for (guint i = 11; i <= 14; i++)
+    ticks += g_ascii_strtod (f[i], NULL);
+  return ticks / sysconf (_SC_CLK_TCK);
+}
+
+/* CPU-seconds of this process's waited-for children so far. */
+static double
+children_cpu (void)
+{
+  struct rusage ru;
+  getrusage (RUSAGE_CHILDREN, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec
+         + ru.ru_stime.tv_usec / 1e6;
 }
 
 static guint64
@@ -101,37 +140,173 @@ dir_bytes (const char *dir, const char *prefix)
   return total;
 }
 
-int
-main (int argc, char **argv)
+/* The same ladder through one ffmpeg process, into ff_dir: its wall time
+ * and CPU-seconds. */
+static void
+run_ffmpeg (const char *source, const char *ff_dir, double *wall, double *cpu)
 {
-  const char *len_env = g_getenv ("REEL_BENCH_SECONDS");
-  int seconds = len_env ? atoi (len_env) : 30;
-  g_autofree char *work = reel_test_tmpdir ();
-  g_autofree char *data = g_build_filename (work, "reel-data", NULL);
-  g_autofree char *ff_dir = g_build_filename (work, "ffmpeg", NULL);
-  g_autofree char *frames = g_strdup_printf ("%d", seconds * 30);
+  g_autoptr (GPtrArray) a = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) graph = g_string_new (NULL);
+  g_autoptr (GString) map = g_string_new (NULL);
+  g_autofree char *force = g_strdup_printf ("expr:gte(t,n_forced*%d)", SEGMENT_S);
+  g_autofree char *seg = g_strdup_printf ("%d", SEGMENT_S);
+  g_autofree char *out_pl = g_build_filename (ff_dir, "%v.m3u8", NULL);
+  g_autofree char *out_seg = g_build_filename (ff_dir, "%v_%d.m4s", NULL);
+  guint n = G_N_ELEMENTS (ladder);
+  double t0, cpu0;
+
+  g_mkdir_with_parents (ff_dir, 0700);
+  g_string_append_printf (graph, "[0:v]split=%u", n);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (graph, "[s%u]", i);
+  g_string_append (graph, ";");
+  for (guint i = 0; i < n; i++)
+    /* The rung sizes reel computes (media/plan.c), so both compare alike. */
+    g_string_append_printf (graph, "[s%u]scale=%d:%d[v%u]%s", i,
+                            even (1920.0 * ladder[i].height / 1080), ladder[i].height, i,
+                            i + 1 < n ? ";" : "");
+  for (const char *s = "ffmpeg -nostdin -v error -y -i"; s; s = NULL)
+    {
+      g_auto (GStrv) w = g_strsplit (s, " ", -1);
+      for (guint i = 0; w[i]; i++)
+        g_ptr_array_add (a, g_strdup (w[i]));
+    }
+  g_ptr_array_add (a, g_strdup (source));
+  g_ptr_array_add (a, g_strdup ("-filter_complex"));
+  g_ptr_array_add (a, g_strdup (graph->str));
+  for (guint i = 0; i < n; i++)
+    {
+      g_ptr_array_add (a, g_strdup ("-map"));
+      g_ptr_array_add (a, g_strdup_printf ("[v%u]", i));
+      g_ptr_array_add (a, g_strdup_printf ("-c:v:%u", i));
+      g_ptr_array_add (a, g_strdup ("libx264"));
+      g_ptr_array_add (a, g_strdup_printf ("-b:v:%u", i));
+      g_ptr_array_add (a, g_strdup_printf ("%dk", ladder[i].kbps));
+      g_ptr_array_add (a, g_strdup_printf ("-maxrate:v:%u", i));
+      g_ptr_array_add (a, g_strdup_printf ("%dk", ladder[i].kbps * 3 / 2));
+      g_ptr_array_add (a, g_strdup_printf ("-bufsize:v:%u", i));
+      g_ptr_array_add (a, g_strdup_printf ("%dk", ladder[i].kbps * 2));
+      g_string_append_printf (map, "v:%u,agroup:aud ", i);
+    }
+  g_ptr_array_add (a, g_strdup ("-map"));
+  g_ptr_array_add (a, g_strdup ("0:a"));
+  g_string_append (map, "a:0,agroup:aud");
+  const char *common[] = { "-preset",
+                           PRESET,
+                           "-x264-params",
+                           "scenecut=0",
+                           "-force_key_frames",
+                           force,
+                           "-c:a",
+                           "aac",
+                           "-b:a",
+                           "128k",
+                           "-f",
+                           "hls",
+                           "-hls_time",
+                           seg,
+                           "-hls_playlist_type",
+                           "vod",
+                           "-hls_segment_type",
+                           "fmp4",
+                           "-hls_segment_filename",
+                           out_seg,
+                           "-var_stream_map",
+                           map->str,
+                           out_pl,
+                           NULL };
+  for (guint i = 0; common[i]; i++)
+    g_ptr_array_add (a, g_strdup (common[i]));
+  g_ptr_array_add (a, NULL);
+  t0 = now_s ();
+  cpu0 = children_cpu ();
+  g_free (run_or_die ((const char *const *)a->pdata));
+  *wall = now_s () - t0;
+  *cpu = children_cpu () - cpu0;
+}
+
+typedef struct
+{
+  const char *name;
+  const char *what;
+  /* gst-launch video source, 1920x1080 I420 at 30 fps, before
+   * num-buffers; NULL: scene cuts (cut_scenes) */
+  const char *video;
+} Kind;
+
+#define RAW "video/x-raw,width=1920,height=1080,framerate=30/1,format=I420"
+#define CLOCK "timeoverlay font-desc=\"Sans 60\""
+
+static const Kind kinds[] = {
+  { "detail", "fine detail in motion (a drifting zone plate)",
+    "videotestsrc pattern=zone-plate kx2=40 ky2=24 kt=2 kxt=1" },
+  { "still", "little motion (still bars, a clock)", "videotestsrc pattern=smpte" },
+  { "cuts", "fast motion, a scene cut every 2.5 s", NULL },
+};
+
+/* The scenes of "cuts", in turn, 75 frames (2.5 s: between segment
+ * boundaries) each. */
+static const char *const scenes[] = {
+  "videotestsrc pattern=smpte horizontal-speed=24",
+  "videotestsrc pattern=zone-plate kx2=20 ky2=20 kt=6",
+  "videotestsrc pattern=snow",
+  "videotestsrc pattern=circular kt=8",
+  "videotestsrc pattern=smpte horizontal-speed=-40",
+  "videotestsrc pattern=zone-plate kx2=60 ky2=10 kt=4",
+  "videotestsrc pattern=checkers-8 horizontal-speed=12",
+  "videotestsrc pattern=ball motion=sweep",
+};
+#define SCENE_FRAMES 75
+
+/* The raw video of kind, frames long, with a clock on it. */
+static char *
+video_of (const Kind *kind, int frames)
+{
+  GString *s = g_string_new (NULL);
+  if (kind->video)
+    g_string_append_printf (s, "%s num-buffers=%d ! " RAW, kind->video, frames);
+  else
+    {
+      /* concat plays its inputs one after the other; identity makes their
+       * segments one, or x264enc's decoding times jump at each cut (a
+       * file reel refuses to mux, and so would many a player). */
+      for (int i = 0; i * SCENE_FRAMES < frames; i++)
+        g_string_append_printf (s, "%s num-buffers=%d ! " RAW " ! cut. ",
+                                scenes[i % G_N_ELEMENTS (scenes)],
+                                MIN (SCENE_FRAMES, frames - i * SCENE_FRAMES));
+      g_string_append (s, "concat name=cut ! identity single-segment=true");
+    }
+  g_string_append (s, " ! " CLOCK);
+  return g_string_free (s, FALSE);
+}
+
+/* One kind through reel (the running reeld d) and ffmpeg; prints its
+ * table and figures. */
+static void
+run_kind (ReelTestReeld *d, const char *token, const char *data, const char *work, const Kind *kind,
+          int seconds)
+{
   g_autofree char *audio_buffers = g_strdup_printf ("%d", seconds * 50);
-  g_autofree char *pipeline = g_strdup_printf (
-      "videotestsrc pattern=smpte horizontal-speed=3 num-buffers=%s "
-      "! video/x-raw,width=1920,height=1080,framerate=30/1,format=I420 ! timeoverlay "
-      "font-desc=\"Sans 60\" "
-      "! x264enc speed-preset=veryfast bitrate=20000 key-int-max=60 ! mp4mux name=m "
+  g_autofree char *video = video_of (kind, seconds * 30);
+  g_autofree char *file = g_strdup_printf ("%s.mp4", kind->name);
+  g_autofree char *ff_dir = g_build_filename (work, kind->name, NULL);
+  g_autofree char *pipeline = NULL, *source = NULL, *id = NULL;
+  g_autofree char *pid = g_strdup (g_subprocess_get_identifier (d->proc));
+  double t_upload, t_playable = 0, t_ready = 0, ff_wall, ff_cpu, reel_cpu;
+
+  /* %%s: reel_test_make_media's output file. */
+  pipeline = g_strdup_printf (
+      "%s ! x264enc speed-preset=veryfast bitrate=20000 key-int-max=60 ! mp4mux name=mux "
       "! filesink location=%%s "
       "audiotestsrc wave=sine samplesperbuffer=960 num-buffers=%s "
-      "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! m.",
-      frames, audio_buffers);
-  g_autofree char *source = NULL, *token = NULL, *id = NULL;
-  double t_upload, t_playable = 0, t_ready = 0, ff_wall;
-  ReelTestReeld *d;
-
-  g_test_init (&argc, &argv, NULL);
-  g_print ("making a %d s 1920x1080 30 fps source with sound...\n", seconds);
-  source = reel_test_make_media (work, "source.mp4", pipeline);
+      "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! mux.",
+      video, audio_buffers);
+  g_print ("\n=== %s: %s; making a %d s source with sound...\n", kind->name, kind->what, seconds);
+  source = reel_test_make_media (work, file, pipeline);
 
   /* --- reel --- */
-  d = reel_test_reeld_start (data, NULL, NULL);
-  token = reel_test_register_login (d->port, "bench", PASSWORD);
-  id = reel_test_tus_upload (d->port, token, source, "bench");
+  reel_cpu = process_cpu (pid);
+  id = reel_test_tus_upload (d->port, token, source, kind->name);
   t_upload = now_s ();
   for (;;)
     {
@@ -149,91 +324,12 @@ main (int argc, char **argv)
         g_error ("reel failed the video: %s", r->body);
       g_usleep (20 * 1000);
     }
+  reel_cpu = process_cpu (pid) - reel_cpu;
 
   /* --- ffmpeg, the same ladder in one process --- */
-  {
-    g_autoptr (GPtrArray) a = g_ptr_array_new_with_free_func (g_free);
-    g_autoptr (GString) graph = g_string_new (NULL);
-    g_autoptr (GString) map = g_string_new (NULL);
-    g_autofree char *force = g_strdup_printf ("expr:gte(t,n_forced*%d)", SEGMENT_S);
-    g_autofree char *seg = g_strdup_printf ("%d", SEGMENT_S);
-    g_autofree char *out_pl = g_build_filename (ff_dir, "%v.m3u8", NULL);
-    g_autofree char *out_seg = g_build_filename (ff_dir, "%v_%d.m4s", NULL);
-    guint n = G_N_ELEMENTS (ladder);
-    double t0;
-
-    g_mkdir_with_parents (ff_dir, 0700);
-    g_string_append_printf (graph, "[0:v]split=%u", n);
-    for (guint i = 0; i < n; i++)
-      g_string_append_printf (graph, "[s%u]", i);
-    g_string_append (graph, ";");
-    for (guint i = 0; i < n; i++)
-      /* The rung sizes reel computes (media/plan.c), so both compare alike. */
-      g_string_append_printf (graph, "[s%u]scale=%d:%d[v%u]%s", i,
-                              even (1920.0 * ladder[i].height / 1080), ladder[i].height, i,
-                              i + 1 < n ? ";" : "");
-    for (const char *s = "ffmpeg -nostdin -v error -y -i"; s; s = NULL)
-      {
-        g_auto (GStrv) w = g_strsplit (s, " ", -1);
-        for (guint i = 0; w[i]; i++)
-          g_ptr_array_add (a, g_strdup (w[i]));
-      }
-    g_ptr_array_add (a, g_strdup (source));
-    g_ptr_array_add (a, g_strdup ("-filter_complex"));
-    g_ptr_array_add (a, g_strdup (graph->str));
-    for (guint i = 0; i < n; i++)
-      {
-        g_ptr_array_add (a, g_strdup ("-map"));
-        g_ptr_array_add (a, g_strdup_printf ("[v%u]", i));
-        g_ptr_array_add (a, g_strdup_printf ("-c:v:%u", i));
-        g_ptr_array_add (a, g_strdup ("libx264"));
-        g_ptr_array_add (a, g_strdup_printf ("-b:v:%u", i));
-        g_ptr_array_add (a, g_strdup_printf ("%dk", ladder[i].kbps));
-        g_ptr_array_add (a, g_strdup_printf ("-maxrate:v:%u", i));
-        g_ptr_array_add (a, g_strdup_printf ("%dk", ladder[i].kbps * 3 / 2));
-        g_ptr_array_add (a, g_strdup_printf ("-bufsize:v:%u", i));
-        g_ptr_array_add (a, g_strdup_printf ("%dk", ladder[i].kbps * 2));
-        g_string_append_printf (map, "v:%u,agroup:aud ", i);
-      }
-    g_ptr_array_add (a, g_strdup ("-map"));
-    g_ptr_array_add (a, g_strdup ("0:a"));
-    g_string_append (map, "a:0,agroup:aud");
-    const char *common[] = { "-preset",
-                             PRESET,
-                             "-x264-params",
-                             "scenecut=0",
-                             "-force_key_frames",
-                             force,
-                             "-c:a",
-                             "aac",
-                             "-b:a",
-                             "128k",
-                             "-f",
-                             "hls",
-                             "-hls_time",
-                             seg,
-                             "-hls_playlist_type",
-                             "vod",
-                             "-hls_segment_type",
-                             "fmp4",
-                             "-hls_segment_filename",
-                             out_seg,
-                             "-var_stream_map",
-                             map->str,
-                             out_pl,
-                             NULL };
-    for (guint i = 0; common[i]; i++)
-      g_ptr_array_add (a, g_strdup (common[i]));
-    g_ptr_array_add (a, NULL);
-    t0 = now_s ();
-    g_free (run_or_die ((const char *const *)a->pdata));
-    ff_wall = now_s () - t0;
-  }
+  run_ffmpeg (source, ff_dir, &ff_wall, &ff_cpu);
 
   /* --- quality and size per rung --- */
-  g_print ("\nsource: %d s of 1920x1080 at 30 fps with sound; reel: default config "
-           "(preset %s, %d s segments); ffmpeg: one process, same ladder\n\n",
-           seconds, PRESET, SEGMENT_S);
   g_print ("%-6s %10s %10s %8s %9s %9s %12s %12s %8s\n", "rung", "reel dB", "ffmpeg dB", "diff",
            "reel SSIM", "ff SSIM", "reel bytes", "ffmpeg bytes", "bytes");
   for (guint i = 0; i < G_N_ELEMENTS (ladder); i++)
@@ -245,20 +341,45 @@ main (int argc, char **argv)
       g_autofree char *reel_dir
           = g_build_filename (data, "blobs", "videos", id, ladder[i].name, NULL);
       g_autofree char *ff_prefix = g_strdup_printf ("%u_", i);
-      double p_reel = score ("psnr", "average:", reel_url, source, w, h);
-      double p_ff = score ("psnr", "average:", ff_pl, source, w, h);
-      double s_reel = score ("ssim", "All:", reel_url, source, w, h);
-      double s_ff = score ("ssim", "All:", ff_pl, source, w, h);
+      double p_reel, p_ff, s_reel, s_ff;
       guint64 b_reel = dir_bytes (reel_dir, NULL), b_ff = dir_bytes (ff_dir, ff_prefix);
+      score (reel_url, source, w, h, &p_reel, &s_reel);
+      score (ff_pl, source, w, h, &p_ff, &s_ff);
       g_print ("%-6s %10.2f %10.2f %+8.2f %9.4f %9.4f %12" G_GUINT64_FORMAT " %12" G_GUINT64_FORMAT
                " %+7.1f%%\n",
                ladder[i].name, p_reel, p_ff, p_reel - p_ff, s_reel, s_ff, b_reel, b_ff,
                100.0 * ((double)b_reel - (double)b_ff) / (double)b_ff);
     }
-  g_print ("\nreel upload-complete -> playable: %.2f s (target <= 3 s)\n", t_playable - t_upload);
-  g_print ("reel upload-complete -> ready:    %.2f s\n", t_ready - t_upload);
-  g_print ("ffmpeg wall time (same ladder):   %.2f s\n", ff_wall);
-  g_print ("ratio reel/ffmpeg: %.2f (target <= 0.9)\n", (t_ready - t_upload) / ff_wall);
+  g_print ("%s: reel upload-complete -> playable: %.2f s (target <= 2 s)\n", kind->name,
+           t_playable - t_upload);
+  g_print ("%s: reel upload-complete -> ready: %.2f s; ffmpeg (same ladder): %.2f s; "
+           "ratio %.2f (target <= 0.9)\n",
+           kind->name, t_ready - t_upload, ff_wall, (t_ready - t_upload) / ff_wall);
+  g_print ("%s: CPU-seconds per source-second: reel %.2f, ffmpeg %.2f\n", kind->name,
+           reel_cpu / seconds, ff_cpu / seconds);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *len_env = g_getenv ("REEL_BENCH_SECONDS");
+  const char *kinds_env = g_getenv ("REEL_BENCH_KINDS");
+  int seconds = len_env ? atoi (len_env) : 30;
+  g_autofree char *work = reel_test_tmpdir ();
+  g_autofree char *data = g_build_filename (work, "reel-data", NULL);
+  g_auto (GStrv) only = kinds_env ? g_strsplit (kinds_env, ",", -1) : NULL;
+  g_autofree char *token = NULL;
+  ReelTestReeld *d;
+
+  g_test_init (&argc, &argv, NULL);
+  d = reel_test_reeld_start (data, NULL, NULL);
+  token = reel_test_register_login (d->port, "bench", PASSWORD);
+  g_print ("sources: %d s of 1920x1080 at 30 fps with sound; reel: default config "
+           "(preset %s, %d s segments); ffmpeg: one process, same ladder; %u cores\n",
+           seconds, PRESET, SEGMENT_S, g_get_num_processors ());
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    if (!only || g_strv_contains ((const char *const *)only, kinds[k].name))
+      run_kind (d, token, data, work, &kinds[k], seconds);
 
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
