@@ -7,8 +7,9 @@
  * its slot. A hit is therefore exactly what parsing those bytes gives, and
  * the projections stay a function of the records alone (a rebuild, with an
  * empty cache, parses and gets the same). A miss costs a parse, nothing
- * else: the cache holds the last few thousand records, newer ones
- * overwriting older ones in the same slot. Thread-safe. */
+ * else: a record stays until a newer one takes its slot (sequence modulo
+ * the number of slots), so a consumer that fell further behind than that
+ * parses for itself. Thread-safe. */
 #pragma once
 
 #include "app/analytics/action_record.h"
