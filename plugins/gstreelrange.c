@@ -14,6 +14,13 @@
  * consecutive ranges forms one continuous timeline. When upstream cannot
  * seek, it drops what lies outside the range instead.
  *
+ * Raw frames (video/x-raw, audio/x-raw) whose timestamp does not come after
+ * the previous one's, or that have none, are dropped: a file whose decoding
+ * times jump (some editors write them, and so does concat before an
+ * encoder) decodes into frames out of order or with one timestamp many
+ * times, which an encoder cannot place on a timeline and a muxer refuses.
+ * What remains holds still over the gap, as a player would.
+ *
  * With #GstReelRange:keyframe-interval set, it asks downstream encoders for
  * a keyframe at every multiple of that interval, so segments cut at those
  * points start with a keyframe in every rung of a ladder.
@@ -62,6 +69,9 @@ struct _GstReelRange
   GstSegment segment; /* upstream's */
   gboolean segment_pushed;
   ReelKeyUnits keyframes;
+  gboolean raw;      /* the caps are raw frames */
+  guint64 last_pts;  /* of the last raw frame passed; GST_CLOCK_TIME_NONE: none yet */
+  guint64 misplaced; /* raw frames dropped for their timestamp */
 };
 
 static GstStaticPadTemplate sink_template
@@ -78,6 +88,8 @@ reset (GstReelRange *self)
   self->state = STATE_IDLE;
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   self->segment_pushed = FALSE;
+  self->last_pts = GST_CLOCK_TIME_NONE;
+  self->misplaced = 0;
   reel_key_units_reset (&self->keyframes, self->keyframe_interval, self->start);
 }
 
@@ -167,6 +179,20 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
       gst_buffer_unref (buf);
       return finish (self);
     }
+  if (self->raw
+      && (!GST_CLOCK_TIME_IS_VALID (pts)
+          || (GST_CLOCK_TIME_IS_VALID (self->last_pts) && pts <= self->last_pts)))
+    {
+      if (self->misplaced++ == 0)
+        GST_WARNING_OBJECT (self,
+                            "dropping raw frames that do not come after the previous one "
+                            "(%" GST_TIME_FORMAT " after %" GST_TIME_FORMAT ")",
+                            GST_TIME_ARGS (pts), GST_TIME_ARGS (self->last_pts));
+      gst_buffer_unref (buf);
+      return GST_FLOW_OK;
+    }
+  if (self->raw)
+    self->last_pts = pts;
   if (!self->segment_pushed)
     push_segment (self);
 
@@ -194,6 +220,9 @@ sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
           gst_event_unref (event);
           return TRUE;
         }
+      /* Anyone else's: the frames after it start a timeline again. */
+      if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+        self->last_pts = GST_CLOCK_TIME_NONE;
       break;
     case GST_EVENT_SEGMENT:
       {
@@ -215,6 +244,17 @@ sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
         /* Downstream gets our own segment (start 0) before the first buffer. */
         gst_event_unref (event);
         return TRUE;
+      }
+    case GST_EVENT_CAPS:
+      {
+        GstCaps *caps;
+        const GstStructure *st;
+        gst_event_parse_caps (event, &caps);
+        st = gst_caps_get_size (caps) > 0 ? gst_caps_get_structure (caps, 0) : NULL;
+        self->raw = st
+                    && (gst_structure_has_name (st, "video/x-raw")
+                        || gst_structure_has_name (st, "audio/x-raw"));
+        break;
       }
     case GST_EVENT_EOS:
       if (self->state == STATE_DONE)

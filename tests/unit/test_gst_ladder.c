@@ -12,7 +12,10 @@
  *   /reelladder/vp9        a ":vp9" rung beside an H.264 one: VP9 at the
  *                          rung's size, on the same keyframe grid, from
  *                          output-start on, every frame once
- *   /reelladder/bad-rungs  a malformed rung list is a clear element error */
+ *   /reelladder/bad-rungs  a malformed rung list is a clear element error
+ *   /reelrange/misplaced   raw frames whose timestamp does not come after
+ *                          the previous one's (or is missing) are dropped;
+ *                          encoded frames pass untouched */
 #include "gstreel.h"
 #include "gstreelx264enc.h"
 
@@ -255,6 +258,50 @@ test_bad_rungs (void)
   gst_object_unref (ladder);
 }
 
+/* Pushes frames with the timestamps pts (ms; -1: none) through a
+ * reelrange with caps; returns the timestamps that came out (ms). */
+static GArray *
+through_range (const char *caps, const gint64 *pts, guint n)
+{
+  GstHarness *h = gst_harness_new ("reelrange");
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GstBuffer *b;
+  gst_harness_set_src_caps_str (h, caps);
+  for (guint i = 0; i < n; i++)
+    {
+      b = gst_harness_create_buffer (h, 16);
+      GST_BUFFER_PTS (b) = pts[i] < 0 ? GST_CLOCK_TIME_NONE : (GstClockTime)pts[i] * GST_MSECOND;
+      g_assert_cmpint (gst_harness_push (h, b), ==, GST_FLOW_OK);
+    }
+  while ((b = gst_harness_try_pull (h)))
+    {
+      gint64 ms = GST_CLOCK_TIME_IS_VALID (GST_BUFFER_PTS (b))
+                      ? (gint64)(GST_BUFFER_PTS (b) / GST_MSECOND)
+                      : -1;
+      g_array_append_val (out, ms);
+      gst_buffer_unref (b);
+    }
+  gst_harness_teardown (h);
+  return out;
+}
+
+static void
+test_range_misplaced (void)
+{
+  /* What a file whose decoding times jump decodes into (found with a
+   * concat source: one timestamp over and over, a frame from the future). */
+  static const gint64 in[] = { 0, 40, 40, 80, -1, 60, 2480, 120, 120, 2480, 2520 };
+  static const gint64 raw_out[] = { 0, 40, 80, 2480, 2520 };
+  g_autoptr (GArray) raw = through_range ("video/x-raw,format=I420,width=4,height=4,framerate=25/1",
+                                          in, G_N_ELEMENTS (in));
+  g_autoptr (GArray) coded = through_range ("video/x-h264,stream-format=byte-stream,alignment=au",
+                                            in, G_N_ELEMENTS (in));
+  g_assert_cmpmem (raw->data, raw->len * sizeof (gint64), raw_out, sizeof raw_out);
+  g_assert_cmpuint (coded->len, ==, G_N_ELEMENTS (in));
+  for (guint i = 0; i < coded->len; i++)
+    g_assert_cmpint (g_array_index (coded, gint64, i), ==, in[i]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -266,5 +313,6 @@ main (int argc, char **argv)
   g_test_add_func ("/reelladder/output-start", test_output_start);
   g_test_add_func ("/reelladder/vp9", test_vp9);
   g_test_add_func ("/reelladder/bad-rungs", test_bad_rungs);
+  g_test_add_func ("/reelrange/misplaced", test_range_misplaced);
   return g_test_run ();
 }
