@@ -30,6 +30,11 @@
  *                           failed with a reason (or, for the few listed as
  *                           maybe decodable, ready, which the log says),
  *                           the good one ready, reeld up throughout
+ *   /hostile-media/jumping-timestamps  a file whose decoding times go
+ *                           backwards and repeat (GStreamer's concat in
+ *                           front of x264enc writes them; ffprobe and
+ *                           players take them) becomes ready, and its rungs
+ *                           decode in ffprobe
  *   /hostile-media/live-decoder-crash  a live caller whose stream crashes
  *                           the decoder (media-crash:live): the session
  *                           ends (live.started, then live.ended), a new
@@ -48,6 +53,7 @@ static const char *PASSWORD = "correct horse battery";
 #define CORPUS_SEED 20251104
 /* Long enough for a busy 2-core machine; the corpus takes about a minute. */
 #define SETTLE_TIMEOUT_S 240
+#define RAW_SMALL "video/x-raw,width=320,height=240,framerate=30/1,format=I420"
 
 /* A config for 1 s segments and chunks (so a 3 s clip has chunks 0, 1 and
  * 2 and a 1 s clip only chunk 0), a fast preset, workers chunk pipelines at
@@ -529,6 +535,95 @@ test_live_crash (void)
   reel_test_rmtree (dir);
 }
 
+/* The decoding times of file's video packets, one per line (ffprobe). */
+static char *
+video_dts (const char *file)
+{
+  const char *argv[] = {
+    "ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=dts_time", "-of",
+    "csv=p=0", file, NULL
+  };
+  int status;
+  char *out = reel_test_run_env (argv, NULL, NULL, &status);
+  g_assert_cmpint (status, ==, 0);
+  return out;
+}
+
+static void
+test_jumping_timestamps (void)
+{
+  ReelTestNats *nats = reel_test_nats_start ();
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *media = reel_test_tmpdir ();
+  g_autofree char *conf = g_build_filename (dir, "reeld.conf", NULL);
+  g_autofree char *config = g_strdup_printf ("--config=%s", conf);
+  const char *args[] = { config, NULL };
+  /* Three scenes of 2.5, 2.5 and 1 s, concatenated before the encoder:
+   * each starts a segment of its own, and x264enc's decoding times jump. */
+  g_autofree char *clip = reel_test_make_media (
+      media, "jumps.mp4",
+      "videotestsrc pattern=smpte horizontal-speed=4 num-buffers=75 ! " RAW_SMALL " ! cut. "
+      "videotestsrc pattern=ball num-buffers=75 ! " RAW_SMALL " ! cut. "
+      "videotestsrc pattern=circular num-buffers=30 ! " RAW_SMALL " ! cut. "
+      "concat name=cut ! x264enc speed-preset=ultrafast bframes=2 key-int-max=30 ! mp4mux name=mux "
+      "! filesink location=%s audiotestsrc num-buffers=280 ! audioconvert ! avenc_aac ! mux.");
+  g_autofree char *dts = video_dts (clip);
+  g_auto (GStrv) lines = g_strsplit (dts, "\n", -1);
+  guint backwards = 0;
+  g_autofree char *id = NULL, *token = NULL;
+  ReelTestReeld *d;
+
+  /* The default segments and chunks (2 s; chunks of 3 after a first of
+   * 1), a fast preset. */
+  g_assert_true (g_file_set_contents (conf, "[media]\nx264_preset = ultrafast\n", -1, NULL));
+  /* The file is what this test is about: decoding times that do not
+   * increase. */
+  for (guint i = 1; lines[i] && lines[i][0]; i++)
+    backwards += g_ascii_strtod (lines[i], NULL) <= g_ascii_strtod (lines[i - 1], NULL);
+  g_test_message ("%u decoding times do not increase", backwards);
+  g_assert_cmpuint (backwards, >, 0);
+
+  d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
+  token = reel_test_register_login (d->port, "eve", PASSWORD);
+  id = reel_test_upload (d->port, token, clip, "Jumps");
+  {
+    /* Its middle scene decodes with one timestamp over and over, inside
+     * the second chunk (2 to 6 s): those frames are dropped and the
+     * picture holds. Before, the chunk's muxer got frames without a
+     * timestamp and the video failed ("Could not multiplex stream."). */
+    g_autoptr (ReelTestResponse) v = wait_state_watching (d->port, id, "failed|ready", NULL);
+    const char *reason = reel_test_json_str (v, "error");
+    g_test_message ("jumping timestamps: %s", reason ? reason : "(ready)");
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+  }
+  {
+    g_autofree char *url
+        = g_strdup_printf ("http://127.0.0.1:%u/videos/%s/master.m3u8", d->port, id);
+    const char *argv[] = { "ffprobe",
+                           "-v",
+                           "error",
+                           "-count_frames",
+                           "-show_entries",
+                           "stream=codec_type,nb_read_frames",
+                           "-of",
+                           "csv=p=0",
+                           url,
+                           NULL };
+    g_autofree char *err = NULL;
+    int status;
+    g_autofree char *out = reel_test_run_env (argv, NULL, &err, &status);
+    g_test_message ("ffprobe: %s %s", out ? out : "", err ? err : "");
+    g_assert_cmpint (status, ==, 0);
+    g_assert_nonnull (strstr (out, "video,"));
+    g_assert_null (strstr (out, "video,0\n"));
+  }
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_nats_stop (nats);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (media);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -539,6 +634,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hostile-media/ten-years", test_ten_years);
   g_test_add_func ("/hostile-media/deleted-jobs", test_deleted_jobs);
   g_test_add_func ("/hostile-media/corpus", test_corpus);
+  g_test_add_func ("/hostile-media/jumping-timestamps", test_jumping_timestamps);
   g_test_add_func ("/hostile-media/live-decoder-crash", test_live_crash);
   return g_test_run ();
 }
