@@ -24,7 +24,6 @@
 #include <libsoup/soup.h>
 #include <nats/nats.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #define TARGET_EVENTS_PER_S 50000
 #define TARGET_P99_LAG_S 1.0
@@ -198,24 +197,6 @@ wait_applied (guint16 port, guint64 seq)
     g_usleep (POLL_INTERVAL_US);
 }
 
-/* CPU seconds a process has used so far (user + system). */
-static double
-cpu_seconds (GSubprocess *proc)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", g_subprocess_get_identifier (proc));
-  g_autofree char *text = NULL;
-  g_auto (GStrv) fields = NULL;
-  const char *after_comm;
-  if (!g_file_get_contents (path, &text, NULL, NULL) || !(after_comm = strrchr (text, ')')))
-    return 0;
-  /* Fields after "(comm)": state is field 3, utime 14 and stime 15. */
-  fields = g_strsplit (after_comm + 2, " ", -1);
-  if (g_strv_length (fields) < 13)
-    return 0;
-  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL))
-         / sysconf (_SC_CLK_TCK);
-}
-
 static int
 by_double (gconstpointer a, gconstpointer b)
 {
@@ -338,8 +319,8 @@ main (int argc, char **argv)
 
   /* 1. Throughput. */
   before = stream_last (js, "REEL_ACTIONS");
-  reeld_cpu = cpu_seconds (d->proc);
-  nats_cpu = cpu_seconds (nats->proc);
+  reeld_cpu = reel_test_cpu_seconds (d->proc, FALSE);
+  nats_cpu = reel_test_cpu_seconds (nats->proc, FALSE);
   start = now_us ();
   ingest_s = run_clients (d->port, video, batches, 0, &first, &failed);
   after = stream_last (js, "REEL_ACTIONS");
@@ -347,8 +328,8 @@ main (int argc, char **argv)
   total_s = (double)(now_us () - start) / G_USEC_PER_SEC;
   /* Until every projection is done: their CPU belongs to these events. */
   reel_test_wait_actions_applied (d->port, nats->url);
-  reeld_cpu = cpu_seconds (d->proc) - reeld_cpu;
-  nats_cpu = cpu_seconds (nats->proc) - nats_cpu;
+  reeld_cpu = reel_test_cpu_seconds (d->proc, FALSE) - reeld_cpu;
+  nats_cpu = reel_test_cpu_seconds (nats->proc, FALSE) - nats_cpu;
   rate = events / total_s;
   if (failed)
     g_error ("%u of %u batches were refused: the figures would not measure the path", failed,

@@ -94,8 +94,6 @@ main (int argc, char **argv)
   g_autofree char *dir = reel_test_tmpdir ();
   g_autofree char *work = reel_test_tmpdir ();
   g_autofree char *config = g_build_filename (work, "reeld.conf", NULL);
-  g_autofree char *arg = g_strdup_printf ("--config=%s", config);
-  const char *args[] = { arg, NULL };
   ReelTestNats *nats;
   ReelTestReeld *d;
   g_autofree char *token = NULL, *clip = NULL, *id = NULL;
@@ -119,7 +117,7 @@ main (int argc, char **argv)
     }
   g_assert_true (g_file_set_contents (config, base_config, -1, NULL));
   nats = reel_test_nats_start ();
-  d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
+  d = reel_test_reeld_start_config (dir, nats->url, config);
   token = reel_test_register_login (d->port, "bench", "correct horse battery");
   clip = reel_test_make_media (
       work, "clip.mp4",
@@ -184,7 +182,7 @@ main (int argc, char **argv)
       const char *names[] = { "segment", "playlist", "video" };
       gboolean failed = FALSE;
       g_assert_true (g_file_set_contents (config, conf, -1, NULL));
-      d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
+      d = reel_test_reeld_start_config (dir, nats->url, config);
       printf ("bench-http: reads, %u server thread%s (nginx: %u worker%s), wrk 1 thread, "
               "64 connections, " DURATION " each:\n",
               threads, threads > 1 ? "s" : "", threads, threads > 1 ? "s" : "");

@@ -92,27 +92,6 @@ score (const char *rendition, const char *source, int width, int height, double 
   *ssim = q ? g_ascii_strtod (q + strlen ("All:"), NULL) : NAN;
 }
 
-/* CPU-seconds (user + system) of the process pid and of its children it
- * has waited for. */
-static double
-process_cpu (const char *pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
-  g_autofree char *text = NULL;
-  g_auto (GStrv) f = NULL;
-  const char *after_comm;
-  double ticks = 0;
-  if (!g_file_get_contents (path, &text, NULL, NULL) || !(after_comm = strrchr (text, ')')))
-    return NAN;
-  /* After "(comm)": state is field 3; utime, stime, cutime, cstime 14-17. */
-  f = g_strsplit (after_comm + 2, " ", -1);
-  if (g_strv_length (f) < 15)
-    return NAN;
-  for (guint i = 11; i <= 14; i++)
-    ticks += g_ascii_strtod (f[i], NULL);
-  return ticks / sysconf (_SC_CLK_TCK);
-}
-
 /* CPU-seconds of this process's waited-for children so far. */
 static double
 children_cpu (void)
@@ -291,7 +270,6 @@ run_kind (ReelTestReeld *d, const char *token, const char *data, const char *wor
   g_autofree char *file = g_strdup_printf ("%s.mp4", kind->name);
   g_autofree char *ff_dir = g_build_filename (work, kind->name, NULL);
   g_autofree char *pipeline = NULL, *source = NULL, *id = NULL;
-  g_autofree char *pid = g_strdup (g_subprocess_get_identifier (d->proc));
   double t_upload, t_playable = 0, t_ready = 0, ff_wall, ff_cpu, reel_cpu;
 
   /* %%s: reel_test_make_media's output file. */
@@ -305,7 +283,7 @@ run_kind (ReelTestReeld *d, const char *token, const char *data, const char *wor
   source = reel_test_make_media (work, file, pipeline);
 
   /* --- reel --- */
-  reel_cpu = process_cpu (pid);
+  reel_cpu = reel_test_cpu_seconds (d->proc, TRUE);
   id = reel_test_tus_upload (d->port, token, source, kind->name);
   t_upload = now_s ();
   for (;;)
@@ -324,7 +302,7 @@ run_kind (ReelTestReeld *d, const char *token, const char *data, const char *wor
         g_error ("reel failed the video: %s", r->body);
       g_usleep (20 * 1000);
     }
-  reel_cpu = process_cpu (pid) - reel_cpu;
+  reel_cpu = reel_test_cpu_seconds (d->proc, TRUE) - reel_cpu;
 
   /* --- ffmpeg, the same ladder in one process --- */
   run_ffmpeg (source, ff_dir, &ff_wall, &ff_cpu);

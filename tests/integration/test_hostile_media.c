@@ -574,8 +574,6 @@ test_jumping_timestamps (void)
   g_autofree char *dir = reel_test_tmpdir ();
   g_autofree char *media = reel_test_tmpdir ();
   g_autofree char *conf = g_build_filename (dir, "reeld.conf", NULL);
-  g_autofree char *config = g_strdup_printf ("--config=%s", conf);
-  const char *args[] = { config, NULL };
   /* Three scenes of 2.5, 2.5 and 1 s, concatenated before the encoder:
    * each starts a segment of its own, and x264enc's decoding times jump. */
   g_autofree char *clip = reel_test_make_media (
@@ -601,7 +599,7 @@ test_jumping_timestamps (void)
   g_test_message ("%u decoding times do not increase", backwards);
   g_assert_cmpuint (backwards, >, 0);
 
-  d = reel_test_reeld_start_args (dir, nats->url, NULL, args);
+  d = reel_test_reeld_start_config (dir, nats->url, conf);
   token = reel_test_register_login (d->port, "eve", PASSWORD);
   id = reel_test_upload (d->port, token, clip, "Jumps");
   {

@@ -217,8 +217,6 @@ test_readers (void)
   g_autofree char *dir = reel_test_tmpdir ();
   g_autofree char *work = reel_test_tmpdir ();
   g_autofree char *config = g_build_filename (work, "reeld.conf", NULL);
-  g_autofree char *arg = g_strdup_printf ("--config=%s", config);
-  const char *args[] = { arg, NULL };
   g_autofree char *conf = g_strdup_printf ("[http]\nthreads = %u\n[media]\nladder = "
                                            "240p:240:300\nx264_preset = ultrafast\n",
                                            THREADS);
@@ -228,7 +226,7 @@ test_readers (void)
   double handed_over;
 
   g_assert_true (g_file_set_contents (config, conf, -1, NULL));
-  d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  d = reel_test_reeld_start_config (dir, NULL, config);
   S.port = d->port;
   token = reel_test_register_login (d->port, "tilda", PASSWORD);
   clip = reel_test_make_media (
@@ -326,13 +324,11 @@ test_caps (void)
   g_autofree char *dir = reel_test_tmpdir ();
   g_autofree char *work = reel_test_tmpdir ();
   g_autofree char *config = g_build_filename (work, "reeld.conf", NULL);
-  g_autofree char *arg = g_strdup_printf ("--config=%s", config);
-  const char *args[] = { arg, NULL };
   ReelTestReeld *d;
 
   g_assert_true (
       g_file_set_contents (config, "[http]\nthreads = 3\nmax_connections_per_ip = 4\n", -1, NULL));
-  d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  d = reel_test_reeld_start_config (dir, NULL, config);
   for (guint i = 0; i < 40; i++)
     {
       g_autoptr (GSocketClient) client = g_socket_client_new ();

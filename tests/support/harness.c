@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <nats/nats.h>
+#include <math.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -522,6 +523,27 @@ reel_test_register_login (guint16 port, const char *username, const char *passwo
   g_assert_cmpuint (login->status, ==, 201);
   g_assert_nonnull (reel_test_json_str (login, "token"));
   return g_strdup (reel_test_json_str (login, "token"));
+}
+
+double
+reel_test_cpu_seconds (GSubprocess *proc, gboolean children)
+{
+  const char *pid = g_subprocess_get_identifier (proc);
+  g_autofree char *path = pid ? g_strdup_printf ("/proc/%s/stat", pid) : NULL;
+  g_autofree char *text = NULL;
+  g_auto (GStrv) f = NULL;
+  const char *after_comm;
+  double ticks = 0;
+  if (!path || !g_file_get_contents (path, &text, NULL, NULL)
+      || !(after_comm = strrchr (text, ')')))
+    return NAN;
+  /* After "(comm)": state is field 3; utime, stime, cutime, cstime 14-17. */
+  f = g_strsplit (after_comm + 2, " ", -1);
+  if (g_strv_length (f) < 15)
+    return NAN;
+  for (guint i = 11; i <= (children ? 14u : 12u); i++)
+    ticks += g_ascii_strtod (f[i], NULL);
+  return ticks / sysconf (_SC_CLK_TCK);
 }
 
 double

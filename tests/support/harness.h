@@ -122,6 +122,10 @@ const char *reel_test_error_code (ReelTestResponse *r);
 /* Registers and logs in; returns the token. */
 char *reel_test_register_login (guint16 port, const char *username, const char *password);
 
+/* CPU-seconds (user + system) proc has used so far; with children, also
+ * those of its children it has waited for. NAN once it has ended. */
+double reel_test_cpu_seconds (GSubprocess *proc, gboolean children);
+
 /* The value of one sample in reeld's /metrics (series is the exact text
  * before the value, e.g. `reel_x_total{a="b"}`), or -1 when absent. */
 double reel_test_metric (guint16 port, const char *series);
