@@ -71,13 +71,15 @@ gboolean
 reel_action_cache_get (ReelActionCache *cache, guint64 seq, const char *data, gsize len,
                        ReelAction *out)
 {
+  const Slot *s;
   gboolean hit;
   if (!cache)
     return FALSE;
   g_mutex_lock (&cache->lock);
-  hit = holds (&cache->slots[seq % cache->n_slots], seq, data, len);
+  s = &cache->slots[seq % cache->n_slots];
+  hit = holds (s, seq, data, len);
   if (hit)
-    *out = cache->slots[seq % cache->n_slots].action;
+    *out = s->action;
   g_mutex_unlock (&cache->lock);
   return hit;
 }
