@@ -209,6 +209,11 @@ reel_config_new (void)
   /* The first chunk is one segment: the video is playable after encoding
    * 2 s instead of 6 s, whatever its length. */
   cfg->first_chunk_segments = 1;
+  /* ... and holds the rungs up to 480 lines: on 2 cores its 1080p and
+   * 720p rungs took 3 of the 4 s before a 1080p video could play, while
+   * the second chunk encodes that range anyway, as its warm-up (issue
+   * 18). */
+  cfg->first_chunk_height = 480;
   /* A chunk's encoders first see the segment before it: x264's one-pass
    * rate control then starts the chunk as one long encode would, not from
    * its cold-start guess (0.5 dB below ffmpeg on the SD rungs of a detailed
@@ -802,6 +807,7 @@ static const Setting settings[] = {
   { "media.segment_seconds", set_uint, AT (segment_s), 1, 10 },
   { "media.chunk_segments", set_uint, AT (chunk_segments), 1, 60 },
   { "media.first_chunk_segments", set_uint, AT (first_chunk_segments), 1, 60 },
+  { "media.first_chunk_max_height", set_uint, AT (first_chunk_height), 0, 8640 },
   { "media.warmup_segments", set_uint, AT (warmup_segments), 0, 10 },
   { "media.ladder", set_ladder, AT (ladder) },
   { "media.codecs", set_codecs, AT (codecs) },

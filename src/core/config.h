@@ -78,6 +78,7 @@ typedef struct
   guint segment_s;            /* media.segment_seconds */
   guint chunk_segments;       /* media.chunk_segments: segments per transcode chunk */
   guint first_chunk_segments; /* media.first_chunk_segments: segments in chunk 0 */
+  guint first_chunk_height;   /* media.first_chunk_max_height: taller rungs skip chunk 0 */
   guint warmup_segments;      /* media.warmup_segments: encoded before a chunk, not kept */
   ReelLadder ladder;          /* media.ladder: NAME:HEIGHT:KBPS,..., parsed */
   guint codecs;               /* media.codecs: REEL_CODEC_BIT set, H.264 always in it */

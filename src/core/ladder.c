@@ -164,6 +164,8 @@ reel_ladder_to_json (GArray *rungs)
         json_object_set_string_member (o, "codec", reel_codec_name (r->codec));
       if (r->copy)
         json_object_set_boolean_member (o, "copy", TRUE);
+      if (r->late)
+        json_object_set_boolean_member (o, "late", TRUE);
       json_array_add_object_element (arr, o);
     }
   return arr;
@@ -190,6 +192,12 @@ rung_uint (JsonObject *o, const char *member, gboolean required, gint64 min, gin
   return TRUE;
 }
 
+static gboolean
+is_bool (JsonNode *n)
+{
+  return JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN;
+}
+
 gboolean
 reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
 {
@@ -208,6 +216,7 @@ reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
       JsonNode *name = o ? json_object_get_member (o, "name") : NULL;
       JsonNode *codec = o ? json_object_get_member (o, "codec") : NULL;
       JsonNode *copy = o ? json_object_get_member (o, "copy") : NULL;
+      JsonNode *late = o ? json_object_get_member (o, "late") : NULL;
       ReelRung r = { 0 };
       /* Sizes: a source's rungs are at least 2 (even sizes); a ladder's
        * heights stop at RUNG_HEIGHT_MAX, widths follow the source. */
@@ -221,8 +230,8 @@ reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
                   || json_node_get_value_type (codec) != G_TYPE_STRING
                   || !codec_from_name (json_node_get_string (codec), &r.codec)))
           || (copy
-              && (!JSON_NODE_HOLDS_VALUE (copy) || json_node_get_value_type (copy) != G_TYPE_BOOLEAN
-                  || (r.codec != REEL_CODEC_H264 && json_node_get_boolean (copy)))))
+              && (!is_bool (copy) || (r.codec != REEL_CODEC_H264 && json_node_get_boolean (copy))))
+          || (late && !is_bool (late)))
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,
                        "rung %u is not {name (letters, digits, _), width, height, kbps, codec}", i);
@@ -230,6 +239,7 @@ reel_ladder_from_json (JsonNode *node, GArray **out, GError **error)
         }
       g_strlcpy (r.name, json_node_get_string (name), sizeof r.name);
       r.copy = copy && json_node_get_boolean (copy);
+      r.late = late && json_node_get_boolean (late);
       g_array_append_val (rungs, r);
     }
   *out = g_steal_pointer (&rungs);

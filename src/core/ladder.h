@@ -37,6 +37,7 @@ typedef struct
   guint kbps;                        /* video bitrate */
   ReelCodec codec;                   /* H.264 in a configured ladder */
   gboolean copy; /* the source's own video stream, copied, not encoded (media/plan.h) */
+  gboolean late; /* left out of the first chunk, whose range the second encodes (media/plan.h) */
 } ReelRung;
 
 /* Whether name may name a rung in a plan (letters, digits and '_', at
@@ -71,7 +72,8 @@ void reel_ladder_clear (ReelLadder *ladder);
 
 /* Rungs as JSON for plans, jobs and records: [{name, width (when known),
  * height, kbps, codec (only when not h264: the records of H.264-only
- * ladders keep the shape they always had), copy (only when true)}, ...]. */
+ * ladders keep the shape they always had), copy and late (only when
+ * true)}, ...]. */
 JsonArray *reel_ladder_to_json (GArray *rungs);
 
 /* Reads them back (node: the "rungs" member, or NULL when missing): the one

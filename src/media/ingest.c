@@ -89,7 +89,17 @@ reel_ingest_job (const char *kind, const char *id, const ReelVideoPlan *plan, co
       json_object_set_boolean_member (job, "last", chunk + 1 == chunks);
       /* The job carries the whole plan, so a worker needs nothing but the
        * job and the blob store (no read models on encode machines). */
-      json_object_set_array_member (job, "rungs", reel_ladder_to_json (rungs));
+      {
+        g_autoptr (GArray) mine = reel_plan_chunk_rungs (rungs, chunk);
+        json_object_set_array_member (job, "rungs", reel_ladder_to_json (mine));
+        /* Its late rungs begin where chunk 0 does (media/plan.h). */
+        if (chunk == 1)
+          {
+            guint64 first_start, first_len;
+            reel_plan_chunk_range (&c, 0, &first_start, &first_len);
+            json_object_set_int_member (job, "late_start_ns", (gint64)first_start);
+          }
+      }
     }
   else if (g_str_equal (kind, "poster"))
     {
@@ -267,6 +277,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
       = reel_ladder_for_source (in->cfg->ladder.rungs, p->width, p->height, in->cfg->codecs);
   if (in->cfg->copy_source)
     reel_plan_copy (plan->rungs, p, segment_ns);
+  reel_plan_late (plan->rungs, in->cfg->first_chunk_height, chunks);
   plan->duration_ns = p->duration_ns;
   plan->width = p->width;
   plan->height = p->height;

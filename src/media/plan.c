@@ -65,6 +65,43 @@ reel_plan_copy (GArray *rungs, const ReelProbe *p, guint64 segment_ns)
   return FALSE;
 }
 
+gboolean
+reel_plan_late (GArray *rungs, guint max_height, guint chunks)
+{
+  gboolean any = FALSE, early = FALSE;
+  gint lowest = -1;
+
+  for (guint i = 0; i < rungs->len; i++)
+    {
+      ReelRung *r = &g_array_index (rungs, ReelRung, i);
+      r->late = max_height && chunks > 1 && !r->copy && r->height > max_height;
+      early = early || !r->late;
+      if (r->codec == REEL_CODEC_H264
+          && (lowest < 0 || r->height <= g_array_index (rungs, ReelRung, lowest).height))
+        lowest = (gint)i;
+    }
+  if (!early && lowest >= 0)
+    g_array_index (rungs, ReelRung, lowest).late = FALSE;
+  for (guint i = 0; i < rungs->len; i++)
+    any = any || g_array_index (rungs, ReelRung, i).late;
+  return any;
+}
+
+GArray *
+reel_plan_chunk_rungs (const GArray *rungs, guint i)
+{
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (ReelRung));
+  for (guint k = 0; k < rungs->len; k++)
+    {
+      ReelRung r = g_array_index (rungs, ReelRung, k);
+      if (i == 0 && r.late)
+        continue;
+      r.late = r.late && i == 1;
+      g_array_append_val (out, r);
+    }
+  return out;
+}
+
 guint
 reel_plan_chunks (const ReelChunking *c)
 {

@@ -48,6 +48,22 @@ GArray *reel_ladder_for_source (const GArray *ladder, guint width, guint height,
  * chunk jobs decode the source for those. Returns whether a rung was. */
 gboolean reel_plan_copy (GArray *rungs, const ReelProbe *p, guint64 segment_ns);
 
+/* Marks the rungs the first chunk leaves out (ReelRung.late), and only
+ * those: the encoded rungs taller than max_height lines (0: none), when
+ * the video has more than one chunk. The first chunk is what a video waits for to be
+ * playable, and its tall rungs are most of its work; the second chunk's
+ * encoders see the first chunk's range anyway (its warm-up), so it
+ * encodes the late rungs from the first chunk's start and keeps that
+ * output. At least one rung is never late (the lowest H.264 one), so the
+ * first chunk always plays. Returns whether a rung was marked. */
+gboolean reel_plan_late (GArray *rungs, guint max_height, guint chunks);
+
+/* The rungs chunk i of a video of chunks chunks encodes, for its job:
+ * chunk 0 without the late rungs; chunk 1 with them, still marked, since
+ * it begins them at chunk 0's start; later chunks with every rung,
+ * unmarked. */
+GArray *reel_plan_chunk_rungs (const GArray *rungs, guint i);
+
 /* How a video's timeline is cut into chunks: the first chunk is short (one
  * segment by default) so the video is playable as soon as possible; the
  * others are chunk_ns long; the last may be shorter, but a tail shorter

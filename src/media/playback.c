@@ -21,7 +21,7 @@ take_init (ReelRendition *out, const ReelChunkRendition *r)
 
 /* Appends a chunk's segments of one rendition; tracks the peak bitrate. */
 static void
-append_segments (ReelRendition *out, const ReelChunkRendition *r, guint64 *total_ns)
+append_segments (ReelRendition *out, const ReelChunkRendition *r)
 {
   for (guint i = 0; i < r->durations_ns->len; i++)
     {
@@ -31,9 +31,17 @@ append_segments (ReelRendition *out, const ReelChunkRendition *r, guint64 *total
       reel_rendition_add_segment (out, d, uri);
       if (d > 0)
         out->bandwidth = MAX (out->bandwidth, (guint)(bytes * 8 * 1000000000 / d));
-      if (total_ns)
-        *total_ns += d;
     }
+}
+
+/* How long a rendition's segments last together. */
+static guint64
+rendition_ns (const ReelRendition *r)
+{
+  guint64 t = 0;
+  for (guint i = 0; i < r->segments->len; i++)
+    t += g_array_index (r->segments, ReelSegment, i).duration_ns;
+  return t;
 }
 
 /* The sound as far as the picture goes (t: the picture's duration). */
@@ -110,8 +118,20 @@ reel_playback_manifest (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
             continue;
           if (!r->init_uri && cr->init)
             take_init (r, cr);
-          append_segments (r, cr, j == 0 ? &video_ns : NULL);
+          append_segments (r, cr);
         }
+    }
+  /* A rung the first chunk left out (media/plan.h) has no segments until
+   * the second chunk is done: until then it is not offered, for a player
+   * would wait on it (and it has no init segment or codecs to name).
+   * Every rung offered plays from the start. */
+  for (guint j = m->video->len; j-- > 0;)
+    {
+      ReelRendition *r = m->video->pdata[j];
+      if (r->segments->len == 0)
+        g_ptr_array_remove_index (m->video, j);
+      else
+        video_ns = MAX (video_ns, rendition_ns (r));
     }
   if (plan->has_audio)
     {
@@ -122,7 +142,7 @@ reel_playback_manifest (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
       m->audio = reel_rendition_new (AUDIO_RENDITION);
       take_init (m->audio, ar);
       m->audio->bandwidth = ar->bitrate ? ar->bitrate : REEL_AUDIO_BITRATE;
-      append_segments (m->audio, ar, NULL);
+      append_segments (m->audio, ar);
       if (!m->final)
         trim_audio (m->audio, video_ns);
     }

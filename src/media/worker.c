@@ -59,6 +59,45 @@ num (guint64 v)
   return g_strdup_printf ("%" G_GUINT64_FORMAT, v);
 }
 
+/* Whether a chunk job has late rungs (media/plan.h), and where they begin. */
+static gboolean
+chunk_late_start (JsonObject *job, guint64 *late_start)
+{
+  JsonArray *rungs = json_object_get_array_member (job, "rungs");
+  if (!rungs || !json_object_has_member (job, "late_start_ns"))
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (rungs); i++)
+    {
+      JsonObject *r = json_array_get_object_element (rungs, i);
+      if (r && json_object_get_boolean_member_with_default (r, "late", FALSE))
+        {
+          *late_start = (guint64)MAX (0, reel_json_get_int (job, "late_start_ns", 0));
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Where a chunk job's encoded output begins: its start, or where its
+ * late rungs begin. */
+static guint64
+chunk_output_start (JsonObject *job)
+{
+  guint64 start = (guint64)MAX (0, reel_json_get_int (job, "start_ns", 0)), late;
+  return chunk_late_start (job, &late) ? MIN (start, late) : start;
+}
+
+/* Where its decoding and encoding begin: the output start less the
+ * warm-up (media.warmup_segments) before the chunk. */
+static guint64
+chunk_from (const ReelConfig *cfg, JsonObject *job)
+{
+  guint64 start = (guint64)MAX (0, reel_json_get_int (job, "start_ns", 0));
+  guint64 segment_ns = (guint64)MAX (0, reel_json_get_int (job, "segment_ns", 0));
+  guint64 from = start - MIN (start, (guint64)cfg->warmup_segments * segment_ns);
+  return MIN (from, chunk_output_start (job));
+}
+
 char *
 reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, const char *source,
                       const char *out_dir, GError **error)
@@ -155,9 +194,8 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
         return NULL;
       g_string_append_printf (outputs, "%s%s", i ? " " : "", output);
     }
-  g_hash_table_insert (v, "start", num (start));
-  g_hash_table_insert (v, "from",
-                       num (start - MIN (start, (guint64)cfg->warmup_segments * segment_ns)));
+  g_hash_table_insert (v, "start", num (chunk_output_start (job)));
+  g_hash_table_insert (v, "from", num (chunk_from (cfg, job)));
   g_hash_table_insert (v, "stop", num (start + len));
   g_hash_table_insert (v, "segment", num (segment_ns));
   g_hash_table_insert (v, "rungs", g_strdup (ladder->str));
@@ -187,12 +225,14 @@ reel_worker_remove_dir (const char *dir)
   g_rmdir (dir);
 }
 
-/* Cuts one output file into segments, stores them, and describes them
- * (the chunk table's form, app/video/chunks.h). */
+/* Cuts one output file, whose first segment is the video's first_index
+ * (at offset_ns), into segments, stores them but the first skip (encoded
+ * only for a later rung's sake), and describes them (the chunk table's
+ * form, app/video/chunks.h). */
 static ReelChunkRendition *
 store_rendition (ReelWorker *w, const char *video, const char *name, const char *file,
-                 guint64 offset_ns, guint first_index, const char *init_name, gboolean allow_empty,
-                 guint priming_samples, GError **error)
+                 guint64 offset_ns, guint first_index, guint skip, const char *init_name,
+                 gboolean allow_empty, guint priming_samples, GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autofree char *data = NULL;
@@ -200,7 +240,7 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (ReelCmaf) c = NULL;
   g_autofree char *init_key = reel_blob_key_segment (video, name, init_name);
-  g_autoptr (ReelChunkRendition) out = reel_chunk_rendition_new (name, first_index);
+  g_autoptr (ReelChunkRendition) out = reel_chunk_rendition_new (name, first_index + skip);
 
   if (!g_file_get_contents (file, &data, &len, error))
     return NULL;
@@ -231,9 +271,19 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
       && !reel_cmaf_set_priming (
           c, (guint32)((guint64)priming_samples * c->timescale / REEL_AUDIO_RATE), error))
     return NULL;
+  if (c->segments->len <= skip)
+    {
+      if (allow_empty)
+        return g_steal_pointer (&out);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                   "nothing could be decoded from %.1f s on for the %s rendition (is the file "
+                   "damaged?)",
+                   offset_ns / 1e9, name);
+      return NULL;
+    }
   if (!reel_blobs_put (w->blobs, init_key, c->init, error))
     return NULL;
-  for (guint i = 0; i < c->segments->len; i++)
+  for (guint i = skip; i < c->segments->len; i++)
     {
       g_autofree char *key = reel_blob_key_media_segment (video, name, first_index + i);
       if (!reel_blobs_put (w->blobs, key, c->segments->pdata[i], error))
@@ -277,13 +327,12 @@ job_media_ns (ReelWorker *w, const char *kind, JsonObject *d, char **what)
 {
   if (g_str_equal (kind, "chunk"))
     {
-      guint64 start = (guint64)reel_json_get_int (d, "start_ns", 0);
-      guint64 segment = (guint64)reel_json_get_int (d, "segment_ns", 0);
+      guint64 start = (guint64)MAX (0, reel_json_get_int (d, "start_ns", 0));
       *what = g_strdup_printf ("transcoding chunk %" G_GINT64_FORMAT,
                                json_object_get_int_member_with_default (d, "chunk", 0));
       /* The warm-up before the chunk is encoded too (chunk.pipeline). */
       return (guint64)json_object_get_int_member_with_default (d, "duration_ns", 0)
-             + MIN (start, (guint64)w->cfg->warmup_segments * segment);
+             + (start - MIN (start, chunk_from (w->cfg, d)));
     }
   if (g_str_equal (kind, "poster"))
     {
@@ -391,6 +440,7 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
   guint chunk = (guint)json_object_get_int_member_with_default (d, "chunk", 0);
   guint64 start = (guint64)json_object_get_int_member_with_default (d, "start_ns", 0);
   guint64 segment_ns = (guint64)json_object_get_int_member_with_default (d, "segment_ns", 1);
+  guint64 out_start = MIN (start, chunk_output_start (d));
   JsonArray *rungs = json_object_get_array_member (d, "rungs");
   gboolean last = json_object_get_boolean_member_with_default (d, "last", FALSE);
   g_autofree char *dir = NULL, *init = NULL;
@@ -422,8 +472,16 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
       const char *name = json_object_get_string_member (r, "name");
       g_autofree char *file_name = g_strconcat (name, ".mp4", NULL);
       g_autofree char *file = g_build_filename (dir, file_name, NULL);
-      ReelChunkRendition *out = store_rendition (w, video, name, file, start,
-                                                 (guint)(start / segment_ns), init, last, 0, error);
+      /* A copied rung's output begins at the chunk's start; an encoded
+       * one's where the job's output does, which is before the start when
+       * the job has late rungs: the others keep their part from the start
+       * on (media/plan.h). */
+      gboolean copy = json_object_get_boolean_member_with_default (r, "copy", FALSE);
+      gboolean late = json_object_get_boolean_member_with_default (r, "late", FALSE);
+      guint64 at = copy ? start : out_start;
+      guint skip = copy || late ? 0 : (guint)((start - out_start) / segment_ns);
+      ReelChunkRendition *out = store_rendition (w, video, name, file, at, (guint)(at / segment_ns),
+                                                 skip, init, last, 0, error);
       if (!out)
         goto out;
       out->width = (guint)json_object_get_int_member (r, "width");
@@ -455,7 +513,7 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
   if (!still_wanted (job, error))
     goto out;
   file = g_build_filename (dir, "audio.mp4", NULL);
-  out = store_rendition (w, video, "audio", file, 0, 0, "init.mp4", FALSE, AAC_PRIMING_SAMPLES,
+  out = store_rendition (w, video, "audio", file, 0, 0, 0, "init.mp4", FALSE, AAC_PRIMING_SAMPLES,
                          error);
   if (!out)
     goto out;

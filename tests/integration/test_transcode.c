@@ -18,6 +18,12 @@
  *                           chunk is done, a Range is byte-exact, and a
  *                           deleted video's playlist is 404 at once
  *                           (issue 13)
+ *   /transcode/first-chunk  the first chunk holds the rungs up to 480
+ *                           lines: while the second is held, the playlists
+ *                           and the MPD offer only those, the taller rung
+ *                           is 404; then every rung plays from its first
+ *                           frame, continuous, and the first chunk's
+ *                           segments are unchanged (304 on their ETag)
  *   /transcode/vp9          media.codecs = h264,vp9: a VP9 twin of every
  *                           rung beside the H.264 ones, in the HLS playlist
  *                           with its CODECS and in its own DASH
@@ -290,11 +296,15 @@ assert_pipeline_reproduces (const char *dir, const char *config_arg, const char 
   g_free (reel_test_run_env ((const char *const *)launch, env, NULL, &status));
   g_assert_cmpint (status, ==, 0);
 
-  /* What the worker stored for the chunk: its init and its segments. */
-  for (guint i = 0; i <= segments_of (chunk); i++)
+  /* What the worker stored for the chunk: its init and its segments. The
+   * 720p rung is late (taller than media.first_chunk_max_height): the
+   * second chunk holds it from the first segment on. */
+  guint first = chunk == 1 ? 0 : first_segment_of (chunk);
+  guint count = segments_of (chunk) + (chunk == 1 ? segments_of (0) : 0);
+  for (guint i = 0; i <= count; i++)
     {
       g_autofree char *name = i == 0 ? g_strdup_printf ("init-%u.mp4", chunk)
-                                     : g_strdup_printf ("%u.m4s", first_segment_of (chunk) + i - 1);
+                                     : g_strdup_printf ("%u.m4s", first + i - 1);
       g_autofree char *path = g_build_filename (dir, "blobs", "videos", id, "720p", name, NULL);
       g_autofree char *data = NULL;
       gsize len;
@@ -1012,6 +1022,94 @@ test_progressive (void)
   reel_test_rmtree (media);
 }
 
+/* The first chunk holds the rungs up to media.first_chunk_max_height (480
+ * lines by default), so a video plays after little work; the second chunk
+ * encodes the taller rungs from the video's start. Until it is done, the
+ * playlists offer only the rungs that play from the start, and once it is,
+ * every rung from the first segment on, the early ones unchanged. */
+static void
+test_first_chunk (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *media = reel_test_tmpdir ();
+  g_autofree char *clip = make_clip (media);
+  g_autofree char *conf = g_build_filename (dir, "reeld.conf", NULL);
+  g_autofree char *config = g_strdup_printf ("--config=%s", conf);
+  g_autofree char *hold = g_build_filename (media, "hold-last-chunk", NULL);
+  g_autofree char *fault = g_strdup_printf ("REEL_TEST_FAULT=hold-last-chunk:%s", hold);
+  const char *env[] = { fault, NULL };
+  const char *args[] = { config, NULL };
+  ReelTestReeld *d = NULL;
+  g_autofree char *token = NULL, *id = NULL, *early_tag = NULL;
+
+  /* Two chunks: segment 0, then segments 1 to 5 (the last, held). */
+  g_assert_true (g_file_set_contents (conf,
+                                      "[media]\nsegment_seconds = 2\nchunk_segments = 5\n"
+                                      "x264_preset = ultrafast\nx264_options = bframes=3\n"
+                                      "[jobs]\nack_wait_seconds = 5\n",
+                                      -1, NULL));
+  g_assert_true (g_file_set_contents (hold, "", 0, NULL));
+  d = reel_test_reeld_start_args (dir, NULL, env, args);
+  token = reel_test_register_login (d->port, "paula", PASSWORD);
+  id = reel_test_tus_upload (d->port, token, clip, "Early and low");
+  {
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, id, "playable|ready|failed", READY_TIMEOUT_S);
+    g_autofree char *master = NULL, *mpd = NULL, *low = NULL, *audio = NULL;
+    g_autofree char *tall = g_strdup_printf ("/videos/%s/720p.m3u8", id);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "playable");
+    master = get_text (d->port, id, "master.m3u8");
+    mpd = get_text (d->port, id, "manifest.mpd");
+    for (guint i = 0; i < 3; i++)
+      {
+        const char *early[] = { "480p", "360p", "240p" };
+        g_autofree char *pl = g_strdup_printf ("%s.m3u8", early[i]);
+        g_autofree char *seg = g_strdup_printf ("\n%s/0.m4s\n", early[i]);
+        g_autofree char *text = get_text (d->port, id, pl);
+        g_assert_nonnull (strstr (master, pl));
+        g_assert_nonnull (strstr (mpd, early[i]));
+        g_assert_nonnull (strstr (text, seg));
+      }
+    /* The late rung is not offered, nor served, before it has a segment. */
+    g_assert_null (strstr (master, "720p"));
+    g_assert_null (strstr (mpd, "720p"));
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", tall, NULL, NULL, 0);
+      g_assert_cmpuint (r->status, ==, 404);
+    }
+    /* The sound goes as far as the picture offered. */
+    audio = get_text (d->port, id, "audio.m3u8");
+    g_assert_nonnull (strstr (audio, "\naudio/0.m4s\n"));
+    low = g_strdup ("240p/0.m4s");
+    early_tag = etag_of (d->port, id, low, NULL, 200);
+  }
+  g_assert_cmpint (g_unlink (hold), ==, 0);
+  {
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, id, "ready|failed", REEL_TEST_READY_WAIT_S);
+    g_autofree char *master = get_text (d->port, id, "master.m3u8");
+    g_autofree char *tall = get_text (d->port, id, "720p.m3u8");
+    g_autofree char *url = url_of (d->port, id, "720p.m3u8");
+    g_autoptr (GArray) frames = NULL;
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+    g_assert_nonnull (strstr (master, "720p.m3u8"));
+    g_assert_nonnull (strstr (tall, "\n720p/0.m4s\n"));
+    g_assert_nonnull (strstr (tall, "\n720p/5.m4s\n"));
+    /* Every frame of the clip, from the first, without a gap at the
+     * second chunk's start or its join with the low rungs' timeline. */
+    frames = packets (url, "v");
+    g_assert_cmpuint (frames->len, ==, CLIP_S * FPS);
+    g_assert_cmpfloat (fabs (g_array_index (frames, Packet, 0).pts), <, FRAME_S / 2);
+    g_assert_cmpfloat (fabs (assert_continuous (frames, FRAME_S, "720p") - CLIP_S), <, FRAME_S);
+    /* The first chunk's segments were not written again. */
+    g_free (etag_of (d->port, id, "240p/0.m4s", early_tag, 304));
+  }
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (media);
+}
+
 static gint
 compare_names (gconstpointer a, gconstpointer b)
 {
@@ -1068,10 +1166,14 @@ test_worker_killed (void)
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
   }
   /* One copy of each segment: 6 media segments per rung, one init per
-   * chunk, nothing else (no temporary files, no duplicates). */
+   * chunk that holds the rung (the first chunk leaves the late 720p out),
+   * nothing else (no temporary files, no duplicates). */
   {
     g_autofree char *files = list_blobs (dir, id, "720p");
+    g_autofree char *low = list_blobs (dir, id, "360p");
     g_assert_cmpstr (files, ==,
+                     "0.m4s 1.m4s 2.m4s 3.m4s 4.m4s 5.m4s init-1.mp4 init-2.mp4 init-3.mp4");
+    g_assert_cmpstr (low, ==,
                      "0.m4s 1.m4s 2.m4s 3.m4s 4.m4s 5.m4s init-0.mp4 init-1.mp4 "
                      "init-2.mp4 init-3.mp4");
     g_autofree char *pl = get_text (api->port, id, "720p.m3u8");
@@ -1282,6 +1384,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/transcode/ladder", test_ladder);
   g_test_add_func ("/transcode/progressive", test_progressive);
+  g_test_add_func ("/transcode/first-chunk", test_first_chunk);
   g_test_add_func ("/transcode/vp9", test_vp9);
   g_test_add_func ("/transcode/copy", test_copy);
   g_test_add_func ("/transcode/retranscode", test_retranscode);

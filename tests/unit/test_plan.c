@@ -1,6 +1,6 @@
-/* core/ladder and media/plan: ladder parsing and the rungs' JSON, rungs for a source, chunk
- * arithmetic, the limits on what a probed upload may ask for, the probe's trip from the media
- * child to reeld, and rungs read back from plans and jobs. */
+/* core/ladder and media/plan: ladder parsing and the rungs' JSON, rungs for a source, the
+ * rungs the first chunk leaves out, chunk arithmetic, the limits on what a probed upload may ask
+ * for, the probe's trip from the media child to reeld, and rungs read back from plans and jobs. */
 #include "core/config.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -253,6 +253,109 @@ test_copy (void)
   }
 }
 
+/* The names of a job's rungs, with a '*' after each late one. */
+static char *
+job_rungs (JsonObject *job)
+{
+  g_autoptr (GArray) r = NULL;
+  GString *out = g_string_new (NULL);
+  g_assert_true (reel_ladder_from_json (json_object_get_member (job, "rungs"), &r, NULL));
+  for (guint i = 0; i < r->len; i++)
+    g_string_append_printf (out, "%s%s%s", i ? "," : "", g_array_index (r, ReelRung, i).name,
+                            g_array_index (r, ReelRung, i).late ? "*" : "");
+  return g_string_free (out, FALSE);
+}
+
+/* Late rungs (media.first_chunk_max_height): the first chunk encodes the
+ * rungs up to the height, the second every rung and the late ones from the
+ * first chunk's start, later chunks every rung as before; never all rungs
+ * late, never a copied one, and none in a video of one chunk. */
+static void
+test_late (void)
+{
+  const guint64 seg = 2000000000;
+  g_autoptr (GArray) ladder = NULL;
+  g_autoptr (ReelConfig) cfg = reel_config_new ();
+  g_assert_true (reel_ladder_parse ("1080p:1080:5000,720p:720:2800,480p:480:1400,240p:240:400",
+                                    &ladder, NULL));
+  {
+    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 1920, 1080, 1);
+    const gboolean want[] = { TRUE, TRUE, FALSE, FALSE };
+    g_assert_true (reel_plan_late (r, 480, 3));
+    for (guint i = 0; i < r->len; i++)
+      g_assert_cmpint (g_array_index (r, ReelRung, i).late, ==, want[i]);
+    /* One chunk, or the setting at 0: nothing is late. */
+    g_assert_false (reel_plan_late (r, 480, 1));
+    g_assert_false (reel_plan_late (r, 0, 3));
+    for (guint i = 0; i < r->len; i++)
+      g_assert_false (g_array_index (r, ReelRung, i).late);
+    /* Every rung taller: the lowest stays in the first chunk. */
+    g_assert_true (reel_plan_late (r, 100, 3));
+    for (guint i = 0; i < r->len; i++)
+      g_assert_cmpint (g_array_index (r, ReelRung, i).late, ==, i < 3);
+    /* A copied rung costs nothing: never late. */
+    g_array_index (r, ReelRung, 0).copy = TRUE;
+    g_assert_true (reel_plan_late (r, 480, 3));
+    g_assert_false (g_array_index (r, ReelRung, 0).late);
+    g_assert_true (g_array_index (r, ReelRung, 1).late);
+  }
+  {
+    /* The mark goes to JSON and back; anything but true is refused. */
+    g_autoptr (GArray) r = reel_ladder_for_source (ladder, 1920, 1080, 1);
+    g_autoptr (GArray) back = NULL;
+    g_autoptr (JsonArray) json = NULL;
+    g_autofree char *text = NULL;
+    g_assert_true (reel_plan_late (r, 480, 3));
+    json = reel_ladder_to_json (r);
+    {
+      g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), json);
+      text = reel_json_to_string (node);
+      g_assert_true (reel_ladder_from_json (node, &back, NULL));
+    }
+    g_assert_nonnull (strstr (text, "\"kbps\":2800,\"late\":true}"));
+    g_assert_nonnull (strstr (text, "\"kbps\":1400}"));
+    g_assert_cmpmem (back->data, back->len * sizeof (ReelRung), r->data,
+                     r->len * sizeof (ReelRung));
+    {
+      g_autoptr (JsonNode) node
+          = json_from_string ("[{\"name\":\"a\",\"height\":2,\"kbps\":300,\"late\":1}]", NULL);
+      g_autoptr (GArray) none = NULL;
+      g_assert_false (reel_ladder_from_json (node, &none, NULL));
+    }
+  }
+  {
+    /* The jobs of a 14 s 1080p video: chunks 0-2, 2-8, 8-14. */
+    g_autoptr (ReelVideoPlan) plan = g_new0 (ReelVideoPlan, 1);
+    const char *want[] = { "480p,240p", "1080p*,720p*,480p,240p", "1080p,720p,480p,240p" };
+    const char *starts[] = { "output-start=0 ", "output-start=0 ", "output-start=8000000000 " };
+    const char *froms[]
+        = { "reelrange start=0 ", "reelrange start=0 ", "reelrange start=6000000000 " };
+    plan->rungs = reel_ladder_for_source (ladder, 1920, 1080, 1);
+    plan->duration_ns = 14 * seg / 2;
+    plan->segment_ns = seg;
+    plan->first_chunk_ns = seg;
+    plan->chunk_ns = 3 * seg;
+    plan->chunks_total = 3;
+    g_assert_true (reel_plan_late (plan->rungs, 480, plan->chunks_total));
+    for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+      {
+        g_autoptr (GError) error = NULL;
+        g_autoptr (JsonObject) job = reel_ingest_job ("chunk", "AbCdEfGhIjK", plan, "o", i, &error);
+        g_autofree char *names = NULL, *line = NULL;
+        g_assert_no_error (error);
+        names = job_rungs (job);
+        g_assert_cmpstr (names, ==, want[i]);
+        /* Only the second chunk's late rungs begin before it. */
+        g_assert_cmpint (json_object_has_member (job, "late_start_ns"), ==, i == 1);
+        line = reel_worker_pipeline (cfg, "chunk", job, "/in.mp4", "/out", &error);
+        g_assert_no_error (error);
+        g_assert_nonnull (strstr (line, starts[i]));
+        g_assert_nonnull (strstr (line, froms[i]));
+        g_assert_cmpint (strstr (line, "location=/out/1080p.mp4") != NULL, ==, i > 0);
+      }
+  }
+}
+
 static void
 test_chunks (void)
 {
@@ -480,6 +583,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plan/rungs-json", test_rungs_json);
   g_test_add_func ("/plan/codecs", test_codecs);
   g_test_add_func ("/plan/copy", test_copy);
+  g_test_add_func ("/plan/late", test_late);
   g_test_add_func ("/plan/chunks", test_chunks);
   g_test_add_func ("/plan/short-first-chunk", test_short_first_chunk);
   g_test_add_func ("/plan/jobs", test_jobs);
