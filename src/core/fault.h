@@ -13,6 +13,10 @@
  *                           fails once the attempts are used up)
  *   hold-last-chunk:PATH    the last chunk waits while PATH exists
  *                           (media/worker.c; playable before ready)
+ *   hold-audio:PATH         the soundtrack's job announces its head (even
+ *                           when the encode finished first), then waits
+ *                           while PATH exists (media/worker.c; playable on
+ *                           the head of the sound)
  *   cli-stop-after-patches:N  `reel upload` exits after N PATCH requests
  *                           (cli/tus.c; running it again resumes)
  *   media-crash:WHICH       the media child segfaults on its first decoded

@@ -47,6 +47,8 @@
 /* How much of the child's stderr is kept for the log and the diagnosis. */
 #define STDERR_TAIL_BYTES 4096
 #define POLL_INTERVAL_MS 1000
+/* How often a ticking run calls its caller back (reel_media_child_run_ticking). */
+#define TICK_MS 50
 #define REAP_POLL_US (10 * 1000)
 /* glibc reserves 64 MiB of address space per malloc arena, up to eight per
  * core: on a big machine that alone would exceed the memory limit. Two
@@ -169,6 +171,8 @@ typedef struct
   gint64 last_line;
   gint64 replied_at;
   Killed killed;
+  ReelMediaTick tick; /* NULL, or called about every TICK_MS */
+  gpointer tick_data;
 } Child;
 
 static void
@@ -252,7 +256,7 @@ watch (Child *c, const ReelMediaLimits *limits, const ReelJob *job)
       for (guint i = 0; i < 2; i++)
         if (fds[i] >= 0)
           p[n++] = (struct pollfd){ fds[i], POLLIN, 0 };
-      if (poll (p, n, POLL_INTERVAL_MS) < 0 && errno != EINTR)
+      if (poll (p, n, c->tick ? TICK_MS : POLL_INTERVAL_MS) < 0 && errno != EINTR)
         {
           kill_child (c, KILLED_SILENT); /* cannot watch it: stop it */
           break;
@@ -274,6 +278,8 @@ watch (Child *c, const ReelMediaLimits *limits, const ReelJob *job)
           last_alive = now;
           reel_job_progress (job);
         }
+      if (c->tick && c->killed == KILLED_NOT)
+        c->tick (c->tick_data);
     }
 }
 
@@ -408,7 +414,15 @@ JsonObject *
 reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits, const char *what,
                       const ReelJob *job, GError **error)
 {
-  Child c = { 0 };
+  return reel_media_child_run_ticking (request, limits, what, job, NULL, NULL, error);
+}
+
+JsonObject *
+reel_media_child_run_ticking (JsonObject *request, const ReelMediaLimits *limits, const char *what,
+                              const ReelJob *job, ReelMediaTick tick, gpointer tick_data,
+                              GError **error)
+{
+  Child c = { .tick = tick, .tick_data = tick_data };
   g_autoptr (GError) local = NULL;
   g_autofree char *pid = NULL;
   int stdin_fd = request_fd (request, error);

@@ -44,6 +44,14 @@ void reel_media_limits_for (const ReelConfig *cfg, guint64 media_ns, ReelMediaLi
 JsonObject *reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits,
                                   const char *what, const ReelJob *job, GError **error);
 
+/* The same, calling tick(tick_data) in the caller's thread about every
+ * 50 ms while the child runs: for a caller that uses the child's output
+ * files as they are written (the soundtrack's head, media/worker.c). */
+typedef void (*ReelMediaTick) (gpointer data);
+JsonObject *reel_media_child_run_ticking (JsonObject *request, const ReelMediaLimits *limits,
+                                          const char *what, const ReelJob *job, ReelMediaTick tick,
+                                          gpointer tick_data, GError **error);
+
 /* The request for a pipeline run (op "pipeline"): line, a filled
  * gst-launch line; kind, what it makes (the child's name for it in
  * faults, niceness and reasons: "chunk", "poster", "storyboard",

@@ -122,8 +122,18 @@ reel_ingest_job (const char *kind, const char *id, const ReelVideoPlan *plan, co
       json_object_set_int_member (job, "height", sb.height);
     }
   else if (g_str_equal (kind, "audio"))
-    /* The media the job covers, which its deadline is scaled to. */
-    json_object_set_int_member (job, "duration_ns", (gint64)c.duration_ns);
+    {
+      /* The media the job covers, which its deadline is scaled to. */
+      json_object_set_int_member (job, "duration_ns", (gint64)c.duration_ns);
+      /* The sound the first chunk needs to play, announced on its own
+       * while the rest is encoded (media/worker.c). */
+      if (chunks > 1)
+        {
+          guint64 first_start, first_len;
+          reel_plan_chunk_range (&c, 0, &first_start, &first_len);
+          json_object_set_int_member (job, "head_ns", (gint64)(first_start + first_len));
+        }
+    }
   else
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID,

@@ -57,6 +57,21 @@ trim_audio (ReelRendition *audio, guint64 video_ns)
   g_array_set_size (audio->segments, keep);
 }
 
+/* The picture as far as the sound's head goes (app/video/chunks.h:
+ * ReelChunk.partial): the segments that end within it. */
+static void
+trim_video (ReelRendition *r, guint64 audio_ns)
+{
+  guint64 t = 0;
+  guint keep = 0;
+  while (keep < r->segments->len
+         && (t += g_array_index (r->segments, ReelSegment, keep).duration_ns) <= audio_ns)
+    keep++;
+  for (guint k = keep; k < r->segments->len; k++)
+    g_free (g_array_index (r->segments, ReelSegment, k).uri);
+  g_array_set_size (r->segments, keep);
+}
+
 /* Segments served from the CDN are named there. */
 static void
 prefix_rendition (ReelRendition *r, const char *base)
@@ -78,6 +93,7 @@ reel_playback_manifest (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
                         GError **error)
 {
   const ReelVideoPlan *plan = video->plan;
+  g_autoptr (ReelChunk) sound = NULL;
   guint64 video_ns = 0;
 
   if (!plan)
@@ -103,6 +119,18 @@ reel_playback_manifest (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
       r->bandwidth = rung->kbps * 1000;
       g_ptr_array_add (m->video, r);
     }
+  if (plan->has_audio)
+    {
+      const ReelChunkRendition *ar;
+      sound = reel_chunks_get (txn, video->id, REEL_CHUNK_AUDIO, error);
+      ar = sound && sound->renditions->len ? sound->renditions->pdata[0] : NULL;
+      if (!ar)
+        return FALSE;
+      m->audio = reel_rendition_new (AUDIO_RENDITION);
+      take_init (m->audio, ar);
+      m->audio->bandwidth = ar->bitrate ? ar->bitrate : REEL_AUDIO_BITRATE;
+      append_segments (m->audio, ar);
+    }
   for (guint c = 0; c < video->chunks_done; c++)
     {
       /* The rows of the rendition set served (app/video/chunks.h). */
@@ -124,28 +152,20 @@ reel_playback_manifest (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
   /* A rung the first chunk left out (media/plan.h) has no segments until
    * the second chunk is done: until then it is not offered, for a player
    * would wait on it (and it has no init segment or codecs to name).
-   * Every rung offered plays from the start. */
+   * Every rung offered plays from the start. While only the sound's head
+   * is there, the picture goes no further than the sound. */
   for (guint j = m->video->len; j-- > 0;)
     {
       ReelRendition *r = m->video->pdata[j];
+      if (sound && sound->partial)
+        trim_video (r, rendition_ns (m->audio));
       if (r->segments->len == 0)
         g_ptr_array_remove_index (m->video, j);
       else
         video_ns = MAX (video_ns, rendition_ns (r));
     }
-  if (plan->has_audio)
-    {
-      g_autoptr (ReelChunk) a = reel_chunks_get (txn, video->id, REEL_CHUNK_AUDIO, error);
-      const ReelChunkRendition *ar = a && a->renditions->len ? a->renditions->pdata[0] : NULL;
-      if (!ar)
-        return FALSE;
-      m->audio = reel_rendition_new (AUDIO_RENDITION);
-      take_init (m->audio, ar);
-      m->audio->bandwidth = ar->bitrate ? ar->bitrate : REEL_AUDIO_BITRATE;
-      append_segments (m->audio, ar);
-      if (!m->final)
-        trim_audio (m->audio, video_ns);
-    }
+  if (m->audio && !m->final)
+    trim_audio (m->audio, video_ns);
   if (cdn_base)
     {
       for (guint i = 0; i < m->video->len; i++)

@@ -225,10 +225,49 @@ reel_worker_remove_dir (const char *dir)
   g_rmdir (dir);
 }
 
+/* Stores the segments of a cut output file, whose first segment is the
+ * video's first_index (at offset_ns), from the first skip (those were
+ * encoded only for a later rung's sake) to the first count, and describes
+ * them (the chunk table's form, app/video/chunks.h). */
+static ReelChunkRendition *
+store_cmaf (ReelWorker *w, const char *video, const char *name, ReelCmaf *c, guint64 offset_ns,
+            guint first_index, guint skip, guint count, const char *init_name, gboolean allow_empty,
+            guint priming_samples, GError **error)
+{
+  g_autofree char *init_key = reel_blob_key_segment (video, name, init_name);
+  g_autoptr (ReelChunkRendition) out = reel_chunk_rendition_new (name, first_index + skip);
+
+  if (priming_samples
+      && !reel_cmaf_set_priming (
+          c, (guint32)((guint64)priming_samples * c->timescale / REEL_AUDIO_RATE), error))
+    return NULL;
+  if (count <= skip)
+    {
+      if (allow_empty)
+        return g_steal_pointer (&out);
+      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
+                   "nothing could be decoded from %.1f s on for the %s rendition (is the file "
+                   "damaged?)",
+                   offset_ns / 1e9, name);
+      return NULL;
+    }
+  if (!reel_blobs_put (w->blobs, init_key, c->init, error))
+    return NULL;
+  for (guint i = skip; i < count; i++)
+    {
+      g_autofree char *key = reel_blob_key_media_segment (video, name, first_index + i);
+      if (!reel_blobs_put (w->blobs, key, c->segments->pdata[i], error))
+        return NULL;
+      reel_chunk_rendition_add_segment (out, g_array_index (c->durations_ns, guint64, i),
+                                        g_bytes_get_size (c->segments->pdata[i]));
+    }
+  out->codecs = g_strdup (c->codecs ? c->codecs : "");
+  out->init = g_strdup (init_name);
+  return g_steal_pointer (&out);
+}
+
 /* Cuts one output file, whose first segment is the video's first_index
- * (at offset_ns), into segments, stores them but the first skip (encoded
- * only for a later rung's sake), and describes them (the chunk table's
- * form, app/video/chunks.h). */
+ * (at offset_ns), into segments, and stores them as store_cmaf. */
 static ReelChunkRendition *
 store_rendition (ReelWorker *w, const char *video, const char *name, const char *file,
                  guint64 offset_ns, guint first_index, guint skip, const char *init_name,
@@ -239,9 +278,6 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
   gsize len;
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (ReelCmaf) c = NULL;
-  g_autofree char *init_key = reel_blob_key_segment (video, name, init_name);
-  g_autoptr (ReelChunkRendition) out = reel_chunk_rendition_new (name, first_index + skip);
-
   if (!g_file_get_contents (file, &data, &len, error))
     return NULL;
   bytes = g_bytes_new_take (g_steal_pointer (&data), len);
@@ -250,7 +286,7 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
     {
       /* The container runs a little longer than the picture (sound after
        * the last frame): the last chunk may hold no frames. */
-      return g_steal_pointer (&out);
+      return reel_chunk_rendition_new (name, first_index + skip);
     }
   if (!c && g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
     {
@@ -267,33 +303,8 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
-  if (priming_samples
-      && !reel_cmaf_set_priming (
-          c, (guint32)((guint64)priming_samples * c->timescale / REEL_AUDIO_RATE), error))
-    return NULL;
-  if (c->segments->len <= skip)
-    {
-      if (allow_empty)
-        return g_steal_pointer (&out);
-      g_set_error (error, REEL_ERROR, REEL_ERROR_UNSUPPORTED,
-                   "nothing could be decoded from %.1f s on for the %s rendition (is the file "
-                   "damaged?)",
-                   offset_ns / 1e9, name);
-      return NULL;
-    }
-  if (!reel_blobs_put (w->blobs, init_key, c->init, error))
-    return NULL;
-  for (guint i = skip; i < c->segments->len; i++)
-    {
-      g_autofree char *key = reel_blob_key_media_segment (video, name, first_index + i);
-      if (!reel_blobs_put (w->blobs, key, c->segments->pdata[i], error))
-        return NULL;
-      reel_chunk_rendition_add_segment (out, g_array_index (c->durations_ns, guint64, i),
-                                        g_bytes_get_size (c->segments->pdata[i]));
-    }
-  out->codecs = g_strdup (c->codecs ? c->codecs : "");
-  out->init = g_strdup (init_name);
-  return g_steal_pointer (&out);
+  return store_cmaf (w, video, name, c, offset_ns, first_index, skip, c->segments->len, init_name,
+                     allow_empty, priming_samples, error);
 }
 
 static void
@@ -352,14 +363,31 @@ job_media_ns (ReelWorker *w, const char *kind, JsonObject *d, char **what)
       d, "duration_ns", (gint64)w->cfg->max_duration_s * GST_SECOND);
 }
 
+/* What reads a job's outputs while its pipeline runs: tick(watcher) about
+ * every 50 ms, with dir the work directory (media/child.h). */
+typedef struct Watcher Watcher;
+struct Watcher
+{
+  void (*tick) (Watcher *watcher);
+  const char *dir;
+};
+
+static void
+watcher_tick (gpointer data)
+{
+  Watcher *watcher = data;
+  watcher->tick (watcher);
+}
+
 /* Runs the pipeline of a job of this kind on its original in reel-media
  * (media/child.h), in a new work directory, skipping the decoders of the
- * kind skip ("audio" or "video"): returns the directory, which holds the
+ * kind skip ("audio" or "video"), with watcher (or NULL) reading the
+ * outputs as they are written: returns the directory, which holds the
  * outputs (the caller reads them, then removes it with remove_dir), or
  * NULL. */
 static char *
 run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const char *label,
-                  const char *skip, GError **error)
+                  const char *skip, Watcher *watcher, GError **error)
 {
   JsonObject *d = reel_job_data (job);
   const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
@@ -392,7 +420,13 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
   json_object_set_string_member (request, "skip", skip);
   if (json_object_has_member (d, "chunk"))
     json_object_set_int_member (request, "chunk", json_object_get_int_member (d, "chunk"));
-  if (!(result = reel_media_child_run (request, &limits, what, job, error)))
+  if (watcher)
+    watcher->dir = dir;
+  result = reel_media_child_run_ticking (request, &limits, what, job, watcher ? watcher_tick : NULL,
+                                         watcher, error);
+  if (watcher)
+    watcher->dir = NULL;
+  if (!result)
     {
       reel_worker_remove_dir (dir);
       return NULL;
@@ -461,7 +495,7 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
     }
   if (last && (hold = reel_test_fault ("hold-last-chunk")))
     hold_while_exists (hold, job);
-  if (!(dir = run_job_pipeline (w, job, "chunk", chunk_label, "audio", error)))
+  if (!(dir = run_job_pipeline (w, job, "chunk", chunk_label, "audio", NULL, error)))
     return FALSE;
   if (!still_wanted (job, error))
     goto out;
@@ -497,22 +531,118 @@ out:
   return ok;
 }
 
+/* The soundtrack's head (app/video/chunks.h: ReelChunk.partial). A long
+ * video's soundtrack takes seconds to encode (about a second a minute on
+ * one core), and the video cannot play before it has sound: so while the
+ * whole soundtrack is encoded, its first segments, as soon as they reach
+ * the end of the first chunk (the job's head_ns), are stored and announced
+ * on their own. They are the whole file's own segments, byte for byte; the
+ * head's init segment has a name of its own (init-0.mp4; the whole
+ * soundtrack's is init.mp4), since mp4mux rewrites the header (its
+ * durations) once the file is done. */
+#define HEAD_INIT "init-0.mp4"
+typedef struct
+{
+  Watcher watcher; /* first: the tick's argument */
+  ReelWorker *w;
+  const ReelJob *job;
+  const char *video;
+  guint64 head_ns;
+  gboolean done; /* announced, or never will be */
+} SoundHead;
+
+/* The length of an MP4 file being written that is whole: up to the end
+ * of its header, or of its last complete fragment. */
+static gsize
+written_prefix (const guint8 *p, gsize len)
+{
+  gsize at = 0, whole = 0;
+  char type[5];
+  for (;;)
+    {
+      gsize size = reel_cmaf_box_size (p + at, len - at, type);
+      if (size == 0 || size == G_MAXSIZE || size > len - at)
+        return whole;
+      at += size;
+      if (g_str_equal (type, "moov") || g_str_equal (type, "mdat"))
+        whole = at;
+    }
+}
+
+/* Announces the head once the soundtrack written to path reaches head_ns. */
+static void
+sound_head_try (SoundHead *h, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (ReelCmaf) c = NULL;
+  g_autoptr (ReelChunk) head = NULL;
+  ReelChunkRendition *out;
+  char *data = NULL;
+  gsize len, whole;
+  guint64 t = 0;
+  guint n = 0;
+
+  if (h->done || !g_file_get_contents (path, &data, &len, NULL))
+    return;
+  whole = written_prefix ((const guint8 *)data, len);
+  bytes = g_bytes_new_take (data, whole);
+  if (!whole || !(c = reel_cmaf_split (bytes, 0, NULL)))
+    return;
+  while (n < c->segments->len && t < h->head_ns)
+    t += g_array_index (c->durations_ns, guint64, n++);
+  if (t < h->head_ns)
+    return;
+  h->done = TRUE;
+  if (reel_job_cancelled (h->job))
+    return;
+  head = reel_chunk_new (h->video, REEL_CHUNK_AUDIO);
+  head->partial = TRUE;
+  out = store_cmaf (h->w, h->video, "audio", c, 0, 0, 0, n, HEAD_INIT, FALSE, AAC_PRIMING_SAMPLES,
+                    &error);
+  if (out)
+    {
+      out->bitrate = REEL_AUDIO_BITRATE;
+      g_ptr_array_add (head->renditions, out);
+    }
+  /* The whole soundtrack follows: a head that fails only plays later. */
+  if (!out || !announce_chunk (h->w, "audio.transcoded", head, &error))
+    g_warning ("the soundtrack's head of video %s: %s", h->video, error->message);
+}
+
+static void
+sound_head_tick (Watcher *watcher)
+{
+  SoundHead *h = (SoundHead *)watcher;
+  g_autofree char *path = g_build_filename (watcher->dir, "audio.mp4", NULL);
+  sound_head_try (h, path);
+}
+
 static gboolean
 run_audio (const ReelJob *job, gpointer data, GError **error)
 {
   ReelWorker *w = data;
   JsonObject *d = reel_job_data (job);
   const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
+  guint64 head_ns = (guint64)MAX (0, reel_json_get_int (d, "head_ns", 0));
+  SoundHead head = { { sound_head_tick, NULL }, w, job, video, head_ns, head_ns == 0 };
   g_autofree char *dir = NULL, *file = NULL;
   g_autoptr (ReelChunk) done = reel_chunk_new (video, REEL_CHUNK_AUDIO);
   ReelChunkRendition *out;
+  const char *hold;
   gboolean ok = FALSE;
 
-  if (!(dir = run_job_pipeline (w, job, "audio", "audio", "video", error)))
+  if (!(dir = run_job_pipeline (w, job, "audio", "audio", "video", &head.watcher, error)))
     return FALSE;
   if (!still_wanted (job, error))
     goto out;
   file = g_build_filename (dir, "audio.mp4", NULL);
+  if ((hold = reel_test_fault ("hold-audio")))
+    {
+      /* However fast the encode was, the head goes first. */
+      sound_head_try (&head, file);
+      hold_while_exists (hold, job);
+    }
   out = store_rendition (w, video, "audio", file, 0, 0, 0, "init.mp4", FALSE, AAC_PRIMING_SAMPLES,
                          error);
   if (!out)
@@ -547,7 +677,7 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "poster job names no valid file");
       return FALSE;
     }
-  if (!(dir = run_job_pipeline (w, job, "poster", "poster", "audio", error)))
+  if (!(dir = run_job_pipeline (w, job, "poster", "poster", "audio", NULL, error)))
     return FALSE;
   if (!still_wanted (job, error))
     goto out;
@@ -648,7 +778,7 @@ run_storyboard (const ReelJob *job, gpointer data, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "storyboard job lacks its layout");
       return FALSE;
     }
-  if (!(dir = run_job_pipeline (w, job, "storyboard", "storyboard", "audio", error)))
+  if (!(dir = run_job_pipeline (w, job, "storyboard", "storyboard", "audio", NULL, error)))
     return FALSE;
   if (!still_wanted (job, error))
     goto out;

@@ -24,6 +24,11 @@
  *                           is 404; then every rung plays from its first
  *                           frame, continuous, and the first chunk's
  *                           segments are unchanged (304 on their ETag)
+ *   /transcode/sound-head   while the soundtrack is held, the video plays
+ *                           on its head (two segments, own init segment),
+ *                           the picture no further than the sound; then
+ *                           ready with the whole soundtrack, whose first
+ *                           segment is the head's, byte for byte
  *   /transcode/vp9          media.codecs = h264,vp9: a VP9 twin of every
  *                           rung beside the H.264 ones, in the HLS playlist
  *                           with its CODECS and in its own DASH
@@ -1110,6 +1115,83 @@ test_first_chunk (void)
   reel_test_rmtree (media);
 }
 
+/* A long video's soundtrack takes seconds to encode: its head (the
+ * segments up to the end of the first chunk) is announced while the rest is
+ * encoded, and the video plays on it, the picture no further than the
+ * sound. The whole soundtrack then replaces the head, with the same
+ * segments, and the video is ready. */
+static void
+test_sound_head (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *media = reel_test_tmpdir ();
+  g_autofree char *clip = make_clip (media);
+  g_autofree char *config = write_config (dir, NULL);
+  g_autofree char *hold = g_build_filename (media, "hold-audio", NULL);
+  g_autofree char *fault = g_strdup_printf ("REEL_TEST_FAULT=hold-audio:%s", hold);
+  g_autofree char *seg_path = NULL;
+  const char *env[] = { fault, NULL };
+  const char *args[] = { config, NULL };
+  ReelTestReeld *d = NULL;
+  g_autofree char *token = NULL, *id = NULL;
+  g_autoptr (ReelTestResponse) head_seg = NULL;
+
+  g_assert_true (g_file_set_contents (hold, "", 0, NULL));
+  d = reel_test_reeld_start_args (dir, NULL, env, args);
+  token = reel_test_register_login (d->port, "saul", PASSWORD);
+  id = reel_test_tus_upload (d->port, token, clip, "Sound first");
+  seg_path = g_strdup_printf ("/videos/%s/audio/0.m4s", id);
+  {
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, id, "playable|ready|failed", READY_TIMEOUT_S);
+    g_autofree char *pic = NULL, *sound = NULL;
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "playable");
+    /* Every chunk of the picture is done; the sound is held. */
+    while (progress_of (v, "chunks_done") < CHUNKS)
+      {
+        g_usleep (100 * 1000);
+        g_clear_pointer (&v, reel_test_response_free);
+        v = reel_test_wait_state (d->port, id, "playable", 10);
+      }
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "playable");
+    /* The head: two segments of sound (the first is 1.984 s after the
+     * encoder's priming), so the picture's first segment only. */
+    pic = get_text (d->port, id, "360p.m3u8");
+    sound = get_text (d->port, id, "audio.m3u8");
+    g_assert_nonnull (strstr (pic, "\n360p/0.m4s\n"));
+    g_assert_null (strstr (pic, "360p/1.m4s"));
+    g_assert_nonnull (strstr (sound, "\"audio/init-0.mp4\""));
+    g_assert_nonnull (strstr (sound, "\naudio/1.m4s\n"));
+    g_assert_null (strstr (sound, "audio/2.m4s"));
+    head_seg = reel_test_http (d->port, "GET", seg_path, NULL, NULL, 0);
+    g_assert_cmpuint (head_seg->status, ==, 200);
+  }
+  g_assert_cmpint (g_unlink (hold), ==, 0);
+  {
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, id, "ready|failed", REEL_TEST_READY_WAIT_S);
+    g_autofree char *pic = get_text (d->port, id, "360p.m3u8");
+    g_autofree char *sound = get_text (d->port, id, "audio.m3u8");
+    g_autoptr (ReelTestResponse) seg = reel_test_http (d->port, "GET", seg_path, NULL, NULL, 0);
+    g_autofree char *url = url_of (d->port, id, "audio.m3u8");
+    g_autoptr (GArray) frames = NULL;
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+    g_assert_nonnull (strstr (pic, "\n360p/5.m4s\n"));
+    g_assert_nonnull (strstr (sound, "\"audio/init.mp4\""));
+    /* The head's segments are the whole soundtrack's, byte for byte. */
+    g_assert_cmpuint (seg->status, ==, 200);
+    g_assert_cmpmem (seg->body, seg->body_len, head_seg->body, head_seg->body_len);
+    /* And the whole sound plays, as long as the picture. */
+    frames = packets (url, "a");
+    g_assert_cmpfloat (fabs (assert_continuous (frames, 1024.0 / 48000, "audio") - CLIP_S), <,
+                       0.05);
+  }
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (media);
+}
+
 static gint
 compare_names (gconstpointer a, gconstpointer b)
 {
@@ -1385,6 +1467,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transcode/ladder", test_ladder);
   g_test_add_func ("/transcode/progressive", test_progressive);
   g_test_add_func ("/transcode/first-chunk", test_first_chunk);
+  g_test_add_func ("/transcode/sound-head", test_sound_head);
   g_test_add_func ("/transcode/vp9", test_vp9);
   g_test_add_func ("/transcode/copy", test_copy);
   g_test_add_func ("/transcode/retranscode", test_retranscode);

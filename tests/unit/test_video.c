@@ -11,8 +11,10 @@
  *                              same bytes; a malformed one is refused
  *   /video/blob-keys           the layout formatted and parsed back
  *   /video/playback            playlists built from a record and its chunk
- *                              table: the done prefix while playable, the
- *                              whole video (VOD) once ready, CDN prefix,
+ *                              table: the done prefix while playable (no
+ *                              further than the sound's head while only it
+ *                              is there), the whole video (VOD) once
+ *                              ready, CDN prefix,
  *                              unknown playlist names are NOT_FOUND
  *   /video/visibility          who sees what, what is listed, what needs a
  *                              signed URL, over privacy × moderation × viewer
@@ -55,6 +57,12 @@ static const char AUDIO[]
     = "{\"rendition\":{\"name\":\"audio\",\"codecs\":\"mp4a.40.2\",\"init\":\"init.mp4\","
       "\"first_segment\":0,\"durations_ns\":[1984000000,149333333],\"sizes\":[32852,2644],"
       "\"bitrate\":128000},\"video_id\":\"lXNXZv8TJJ4\"}";
+
+/* The soundtrack's head (ReelChunk.partial): its first segment only. */
+static const char AUDIO_HEAD[]
+    = "{\"rendition\":{\"name\":\"audio\",\"codecs\":\"mp4a.40.2\",\"init\":\"init-0.mp4\","
+      "\"first_segment\":0,\"durations_ns\":[2005333333],\"sizes\":[32852],\"bitrate\":128000},"
+      "\"partial\":true,\"video_id\":\"lXNXZv8TJJ4\"}";
 
 /* The text the store writes for a record (reel_txn_put_json). */
 static char *
@@ -259,6 +267,18 @@ test_chunks_round_trip (void)
   chunk_round_trip (CHUNK0, 0, 1);
   chunk_round_trip (CHUNK1, 1, 1);
   chunk_round_trip (AUDIO, REEL_CHUNK_AUDIO, 1);
+  chunk_round_trip (AUDIO_HEAD, REEL_CHUNK_AUDIO, 1);
+  {
+    g_autoptr (JsonObject) h = reel_json_parse_object (AUDIO_HEAD, strlen (AUDIO_HEAD), NULL);
+    g_autoptr (JsonObject) w = reel_json_parse_object (AUDIO, strlen (AUDIO), NULL);
+    g_autoptr (ReelChunk) head = reel_chunk_from_json (h, NULL);
+    g_autoptr (ReelChunk) whole = reel_chunk_from_json (w, NULL);
+    g_assert_true (head->partial);
+    g_assert_false (whole->partial);
+    /* Only true or false. */
+    json_object_set_int_member (h, "partial", 1);
+    g_assert_null (reel_chunk_from_json (h, NULL));
+  }
   c = reel_chunk_from_json (o, &error); /* one duration, no size */
   g_assert_null (c);
   g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
@@ -354,6 +374,40 @@ test_playback (StoreFixture *f, gconstpointer data)
   cdn = playlist (f->store, v, "https://cdn.example/videos/lXNXZv8TJJ4/", "240p.m3u8", &final,
                   &error);
   g_assert_nonnull (strstr (cdn, "https://cdn.example/videos/lXNXZv8TJJ4/240p/0.m4s"));
+
+  /* The picture goes no further than the sound's head (app/video/chunks.h):
+   * with both chunks done (2 s each here) and 2.005 s of sound, one
+   * segment of each; the head's own init segment. */
+  {
+    static const char chunk1[]
+        = "{\"renditions\":[{\"name\":\"240p\",\"init\":\"init-1.mp4\",\"first_segment\":1,"
+          "\"durations_ns\":[2000000000],\"sizes\":[9000],\"width\":320,\"height\":240,"
+          "\"kbps\":400}],\"chunk\":1,\"video_id\":\"lXNXZv8TJJ4\"}";
+    g_autofree char *pic = NULL, *sound = NULL;
+    {
+      g_autoptr (ReelTxn) txn = reel_store_begin (f->store, TRUE, NULL);
+      put_chunk (txn, 1, chunk1);
+      put_chunk (txn, REEL_CHUNK_AUDIO, AUDIO_HEAD);
+      g_assert_true (reel_txn_commit (g_steal_pointer (&txn), NULL));
+    }
+    v->chunks_done = 2;
+    pic = playlist (f->store, v, NULL, "240p.m3u8", &final, &error);
+    sound = playlist (f->store, v, NULL, "audio.m3u8", &final, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (pic, "\n240p/0.m4s\n"));
+    g_assert_null (strstr (pic, "240p/1.m4s"));
+    g_assert_nonnull (strstr (sound, "audio/init-0.mp4"));
+    g_assert_nonnull (strstr (sound, "\naudio/0.m4s\n"));
+    /* With the whole sound, the whole picture done so far. */
+    {
+      g_autoptr (ReelTxn) txn = reel_store_begin (f->store, TRUE, NULL);
+      put_chunk (txn, REEL_CHUNK_AUDIO, AUDIO);
+      g_assert_true (reel_txn_commit (g_steal_pointer (&txn), NULL));
+    }
+    g_free (pic);
+    pic = playlist (f->store, v, NULL, "240p.m3u8", &final, &error);
+    g_assert_nonnull (strstr (pic, "\n240p/1.m4s\n"));
+  }
 
   none = playlist (f->store, v, NULL, "1080p.m3u8", &final, &error);
   g_assert_null (none);

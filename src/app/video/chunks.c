@@ -106,7 +106,11 @@ reel_chunk_to_json (const ReelChunk *c)
 {
   JsonObject *o = json_object_new ();
   if (c->index == REEL_CHUNK_AUDIO)
-    json_object_set_object_member (o, "rendition", rendition_to_json (c->renditions->pdata[0]));
+    {
+      json_object_set_object_member (o, "rendition", rendition_to_json (c->renditions->pdata[0]));
+      if (c->partial)
+        json_object_set_boolean_member (o, "partial", TRUE);
+    }
   else
     {
       JsonArray *list = json_array_new ();
@@ -247,10 +251,19 @@ reel_chunk_from_json (JsonObject *data, GError **error)
   c = reel_chunk_new (video_id, (guint32)index);
   if (one)
     {
-      ReelChunkRendition *r = rendition_from_json (one, error);
-      if (!r)
+      JsonNode *partial = json_object_get_member (data, "partial");
+      ReelChunkRendition *r = NULL;
+      if (partial
+          && (!JSON_NODE_HOLDS_VALUE (partial)
+              || json_node_get_value_type (partial) != G_TYPE_BOOLEAN))
+        {
+          g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "partial is not true or false");
+          return NULL;
+        }
+      if (!(r = rendition_from_json (one, error)))
         return NULL;
       g_ptr_array_add (c->renditions, r);
+      c->partial = partial && json_node_get_boolean (partial);
       return g_steal_pointer (&c);
     }
   for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)

@@ -14,7 +14,7 @@
  * video's chunks sort in order) or "<video>/audio"; value: the event's
  * data,
  *   chunk: {"renditions":[ReelChunkRendition...],"chunk":N,"video_id"}
- *   sound: {"rendition":ReelChunkRendition,"video_id"}
+ *   sound: {"rendition":ReelChunkRendition,"video_id","partial"?: true}
  * where a ReelChunkRendition is {"name","codecs"?,"init"?,"first_segment",
  * "durations_ns":[...],"sizes":[...], "width"?,"height"?,"kbps"? (a rung),
  * "bitrate"? (the sound)}. */
@@ -63,6 +63,10 @@ typedef struct
   char *video_id;
   guint32 index;         /* REEL_CHUNK_AUDIO for the soundtrack */
   GPtrArray *renditions; /* of ReelChunkRendition*; the soundtrack has one */
+  /* The soundtrack's head: its first segments, published while the rest
+   * is encoded so the video can play before the whole soundtrack is done
+   * (media/worker.c); the whole soundtrack's row replaces it. */
+  gboolean partial;
 } ReelChunk;
 
 ReelChunk *reel_chunk_new (const char *video_id, guint32 index);

@@ -140,23 +140,39 @@ apply_transcoded (ReelTxn *txn, ReelVideo *v, const ReelEvent *ev, GError **erro
   guint32 n = audio ? REEL_CHUNK_AUDIO
                     : (guint32)json_object_get_int_member_with_default (ev->data, "chunk", 0);
   guint total = v->plan ? v->plan->chunks_total : 0;
-  gboolean audio_done;
+  gboolean no_audio = !(v->plan && v->plan->has_audio);
+  g_autoptr (ReelChunk) sound = NULL;
   ReelVideoState state;
 
   if (!audio && REEL_CHUNK_SET_OF (n) != v->rendition_set)
     return apply_next_chunk (txn, v, n, ev, error);
 
-  if (reel_chunks_has (txn, v->id, n) || reel_video_state_is_final (v->state))
+  if (reel_video_state_is_final (v->state))
+    return TRUE;
+  if (audio)
+    {
+      /* The soundtrack's head (ReelChunk.partial) never replaces a row;
+       * the whole soundtrack replaces its head. */
+      g_autoptr (ReelChunk) got = reel_chunk_from_json (ev->data, error);
+      g_autoptr (ReelChunk) row = reel_chunks_get (txn, v->id, REEL_CHUNK_AUDIO, NULL);
+      if (!got)
+        return FALSE;
+      if (row && (got->partial || !row->partial))
+        return TRUE;
+    }
+  else if (reel_chunks_has (txn, v->id, n))
     return TRUE;
   if (!reel_chunks_put (txn, v->id, n, ev->data, error))
     return FALSE;
   v->chunks_done
       = reel_chunks_done_from (txn, v->id, REEL_CHUNK_SET_BASE (v->rendition_set), total);
   v->progress = TRUE;
-  audio_done = !(v->plan && v->plan->has_audio) || reel_chunks_has (txn, v->id, REEL_CHUNK_AUDIO);
-  state = total > 0 && v->chunks_done == total && audio_done ? REEL_VIDEO_READY
-          : v->chunks_done > 0 && audio_done                 ? REEL_VIDEO_PLAYABLE
-                                                             : REEL_VIDEO_PROCESSING;
+  /* Playable with the soundtrack's head; ready with all of it. */
+  sound = no_audio ? NULL : reel_chunks_get (txn, v->id, REEL_CHUNK_AUDIO, NULL);
+  state = total > 0 && v->chunks_done == total && (no_audio || (sound && !sound->partial))
+              ? REEL_VIDEO_READY
+          : v->chunks_done > 0 && (no_audio || sound) ? REEL_VIDEO_PLAYABLE
+                                                      : REEL_VIDEO_PROCESSING;
   if (v->state != state)
     replace_str (&v->updated_at, ev->at);
   v->state = state;
