@@ -63,18 +63,16 @@ num (guint64 v)
 static gboolean
 chunk_late_start (JsonObject *job, guint64 *late_start)
 {
-  JsonArray *rungs = json_object_get_array_member (job, "rungs");
-  if (!rungs || !json_object_has_member (job, "late_start_ns"))
+  g_autoptr (GArray) rungs = NULL;
+  if (!json_object_has_member (job, "late_start_ns")
+      || !reel_ladder_from_json (json_object_get_member (job, "rungs"), &rungs, NULL))
     return FALSE;
-  for (guint i = 0; i < json_array_get_length (rungs); i++)
-    {
-      JsonObject *r = json_array_get_object_element (rungs, i);
-      if (r && json_object_get_boolean_member_with_default (r, "late", FALSE))
-        {
-          *late_start = (guint64)MAX (0, reel_json_get_int (job, "late_start_ns", 0));
-          return TRUE;
-        }
-    }
+  for (guint i = 0; i < rungs->len; i++)
+    if (g_array_index (rungs, ReelRung, i).late)
+      {
+        *late_start = (guint64)MAX (0, reel_json_get_int (job, "late_start_ns", 0));
+        return TRUE;
+      }
   return FALSE;
 }
 
@@ -569,7 +567,25 @@ written_prefix (const guint8 *p, gsize len)
     }
 }
 
-/* Announces the head once the soundtrack written to path reaches head_ns. */
+/* The first max bytes of the file at path (fewer when it is shorter), or
+ * NULL. */
+static char *
+read_prefix (const char *path, gsize max, gsize *len)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileInputStream) in = g_file_read (file, NULL, NULL);
+  char *data = g_malloc (max);
+  if (!in || !g_input_stream_read_all (G_INPUT_STREAM (in), data, max, len, NULL, NULL))
+    {
+      g_free (data);
+      return NULL;
+    }
+  return data;
+}
+
+/* Announces the head once the soundtrack written to path reaches head_ns
+ * (its first HEAD_READ_MAX bytes, which hold minutes of sound, suffice). */
+#define HEAD_READ_MAX (1024 * 1024)
 static void
 sound_head_try (SoundHead *h, const char *path)
 {
@@ -583,16 +599,20 @@ sound_head_try (SoundHead *h, const char *path)
   guint64 t = 0;
   guint n = 0;
 
-  if (h->done || !g_file_get_contents (path, &data, &len, NULL))
+  if (h->done || !(data = read_prefix (path, HEAD_READ_MAX, &len)))
     return;
   whole = written_prefix ((const guint8 *)data, len);
   bytes = g_bytes_new_take (data, whole);
-  if (!whole || !(c = reel_cmaf_split (bytes, 0, NULL)))
-    return;
-  while (n < c->segments->len && t < h->head_ns)
-    t += g_array_index (c->durations_ns, guint64, n++);
-  if (t < h->head_ns)
-    return;
+  if (whole && (c = reel_cmaf_split (bytes, 0, NULL)))
+    while (n < c->segments->len && t < h->head_ns)
+      t += g_array_index (c->durations_ns, guint64, n++);
+  if (!c || t < h->head_ns)
+    {
+      /* Not there yet; or never, in a file this long: the whole
+       * soundtrack then makes the video playable. */
+      h->done = len == HEAD_READ_MAX;
+      return;
+    }
   h->done = TRUE;
   if (reel_job_cancelled (h->job))
     return;
