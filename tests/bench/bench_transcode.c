@@ -12,6 +12,10 @@
  *   cuts     fast motion with a scene cut every 2.5 s (between segment
  *            boundaries): scrolling bars, drifting rings, noise, circles
  *
+ * And "long": 5 minutes of 640x360 with sound, through reel only, to show
+ * that playable does not grow with the length (the soundtrack's head,
+ * media/worker.c).
+ *
  * Prints, for each kind:
  *   - reel upload-complete -> ready, as a ratio to ffmpeg's wall time
  *     (target <= 0.9);
@@ -25,7 +29,7 @@
  *
  * Run: meson test -C build --benchmark bench-transcode --verbose
  * (REEL_BENCH_SECONDS sets the source length, default 30;
- * REEL_BENCH_KINDS a comma-separated subset, e.g. "cuts"). */
+ * REEL_BENCH_KINDS a comma-separated subset, e.g. "cuts" or "long"). */
 #include "harness.h"
 
 #include <glib/gstdio.h>
@@ -337,6 +341,38 @@ run_kind (ReelTestReeld *d, const char *token, const char *data, const char *wor
            reel_cpu / seconds, ff_cpu / seconds);
 }
 
+/* A long video becomes playable as soon as a short one: upload-complete
+ * -> playable for 5 minutes of 640x360 with sound. */
+#define LONG_S 300
+static void
+run_long (ReelTestReeld *d, const char *token, const char *work)
+{
+  g_autofree char *frames = g_strdup_printf ("%d", LONG_S * 30);
+  g_autofree char *audio_buffers = g_strdup_printf ("%d", LONG_S * 50);
+  g_autofree char *pipeline = NULL, *source = NULL, *id = NULL;
+  double t_upload;
+
+  /* %%s: reel_test_make_media's output file. */
+  pipeline = g_strdup_printf (
+      "videotestsrc pattern=ball num-buffers=%s ! video/x-raw,width=640,height=360,framerate=30/1 "
+      "! x264enc speed-preset=ultrafast bitrate=800 key-int-max=60 ! mp4mux name=mux "
+      "! filesink location=%%s "
+      "audiotestsrc wave=sine samplesperbuffer=960 num-buffers=%s "
+      "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! mux.",
+      frames, audio_buffers);
+  g_print ("\n=== long: %d s of 640x360 with sound; making it...\n", LONG_S);
+  source = reel_test_make_media (work, "long.mp4", pipeline);
+  id = reel_test_tus_upload (d->port, token, source, "long");
+  t_upload = now_s ();
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_wait_state (d->port, id, "playable|ready|failed", 600);
+    if (g_str_equal (reel_test_json_str (r, "state"), "failed"))
+      g_error ("reel failed the video: %s", r->body);
+  }
+  g_print ("long: reel upload-complete -> playable: %.2f s (target <= 2 s)\n", now_s () - t_upload);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -358,6 +394,8 @@ main (int argc, char **argv)
   for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
     if (!only || g_strv_contains ((const char *const *)only, kinds[k].name))
       run_kind (d, token, data, work, &kinds[k], seconds);
+  if (!only || g_strv_contains ((const char *const *)only, "long"))
+    run_long (d, token, work);
 
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
