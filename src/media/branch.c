@@ -22,7 +22,7 @@ reel_branch_link (GstElement *pipeline, GstPad *pad, GstElement **chain, guint n
 
 gboolean
 reel_branch_decode (GstElement *pipeline, const char *path, GCallback on_pad_added, gpointer data,
-                    const char *what, GError **error)
+                    const char *what, ReelBranchTick tick, gpointer tick_data, GError **error)
 {
   GstElement *src = gst_element_factory_make ("filesrc", NULL);
   GstElement *decode = gst_element_factory_make ("decodebin", NULL);
@@ -48,7 +48,16 @@ reel_branch_decode (GstElement *pipeline, const char *path, GCallback on_pad_add
                    what);
       return FALSE;
     }
-  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  /* A whole file may take minutes (an hour of 4K, or a little CPU beside
+   * a transcode): a tick every second says it is still going. */
+  while (!(msg = gst_bus_timed_pop_filtered (bus, tick ? GST_SECOND : GST_CLOCK_TIME_NONE,
+                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR)))
+    {
+      gint64 position = -1;
+      if (!gst_element_query_position (pipeline, GST_FORMAT_TIME, &position))
+        position = -1;
+      tick (position, tick_data);
+    }
   if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
     {
       g_autoptr (GError) gerr = NULL;

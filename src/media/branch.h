@@ -13,11 +13,18 @@ G_BEGIN_DECLS
  * or linked. */
 gboolean reel_branch_link (GstElement *pipeline, GstPad *pad, GstElement **chain, guint n);
 
+/* Called about every second while a file is decoded, with the position
+ * reached (-1 while unknown): the media child's sign of life
+ * (media/child.h stops a child silent for a minute). */
+typedef void (*ReelBranchTick) (gint64 position_ns, gpointer data);
+
 /* Decodes path in pipeline (filesrc ! decodebin, on_pad_added linking
- * the branches) until EOS; FALSE with REEL_ERROR_UNSUPPORTED ("cannot
- * <what>: ...") on an error. The pipeline is left as it ends (the caller
- * may query it, then sets it to NULL). */
+ * the branches) until EOS, calling tick (may be NULL) every second; FALSE
+ * with REEL_ERROR_UNSUPPORTED ("cannot <what>: ...") on an error. The
+ * pipeline is left as it ends (the caller may query it, then sets it to
+ * NULL). */
 gboolean reel_branch_decode (GstElement *pipeline, const char *path, GCallback on_pad_added,
-                             gpointer data, const char *what, GError **error);
+                             gpointer data, const char *what, ReelBranchTick tick,
+                             gpointer tick_data, GError **error);
 
 G_END_DECLS

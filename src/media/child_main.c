@@ -95,6 +95,12 @@ on_probe_tick (gpointer data)
   emit_progress (-1);
 }
 
+static void
+on_decode_tick (gint64 position_ns, gpointer data)
+{
+  emit_progress (position_ns);
+}
+
 /* The one answer: then the process ends at once (see the top comment). */
 G_NORETURN static void
 finish (JsonObject *result, const GError *error)
@@ -494,7 +500,7 @@ run_fingerprint (JsonObject *req)
                    "fingerprint request lacks a path or max_seconds");
       finish (NULL, error);
     }
-  prints = reel_fingerprint_file (path, (guint)max_seconds, &error);
+  prints = reel_fingerprint_file (path, (guint)max_seconds, on_decode_tick, NULL, &error);
   finish (prints, error);
 }
 
@@ -514,7 +520,8 @@ run_frames (JsonObject *req)
                    "frames request lacks a path, dir, interval_s or max_frames");
       finish (NULL, error);
     }
-  out = reel_frames_sample (path, dir, (guint)interval_s, (guint)max_frames, &error);
+  out = reel_frames_sample (path, dir, (guint)interval_s, (guint)max_frames, on_decode_tick, NULL,
+                            &error);
   finish (out, error);
 }
 

@@ -121,7 +121,8 @@ on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
 }
 
 JsonObject *
-reel_fingerprint_file (const char *path, guint max_seconds, GError **error)
+reel_fingerprint_file (const char *path, guint max_seconds, ReelBranchTick tick, gpointer tick_data,
+                       GError **error)
 {
   Fingerprint f = { 0 };
   g_autoptr (GstElement) pipeline = gst_pipeline_new ("fingerprint");
@@ -132,7 +133,8 @@ reel_fingerprint_file (const char *path, guint max_seconds, GError **error)
   f.pipeline = pipeline;
   f.video = video;
   f.max_seconds = max_seconds;
-  if (!reel_branch_decode (pipeline, path, G_CALLBACK (on_pad_added), &f, "fingerprint", error))
+  if (!reel_branch_decode (pipeline, path, G_CALLBACK (on_pad_added), &f, "fingerprint", tick,
+                           tick_data, error))
     return NULL;
   gst_element_query_position (pipeline, GST_FORMAT_TIME, &duration);
   out = json_object_new ();

@@ -15,6 +15,8 @@
  * sound (or picture) has no audio (or video) print. */
 #pragma once
 
+#include "media/branch.h"
+
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -24,9 +26,11 @@ G_BEGIN_DECLS
  * up within a quarter second. */
 #define REEL_FINGERPRINT_VIDEO_RATE 2
 
-/* Fingerprints path (decoding at most max_seconds of it) into
+/* Fingerprints path (decoding at most max_seconds of it, calling tick
+ * every second: media/branch.h) into
  * {"duration_ns", "audio"?: compressed Chromaprint string,
  *  "video"?: base64 of the 64-bit hashes, little-endian}. */
-JsonObject *reel_fingerprint_file (const char *path, guint max_seconds, GError **error);
+JsonObject *reel_fingerprint_file (const char *path, guint max_seconds, ReelBranchTick tick,
+                                   gpointer tick_data, GError **error);
 
 G_END_DECLS

@@ -62,7 +62,7 @@ on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
 
 JsonObject *
 reel_frames_sample (const char *path, const char *dir, guint interval_s, guint max_frames,
-                    GError **error)
+                    ReelBranchTick tick, gpointer tick_data, GError **error)
 {
   g_autoptr (GstElement) pipeline = gst_pipeline_new ("frames");
   g_autofree char *location = g_build_filename (dir, REEL_FRAMES_PATTERN, NULL);
@@ -71,7 +71,8 @@ reel_frames_sample (const char *path, const char *dir, guint interval_s, guint m
   JsonObject *out;
   guint n = 0;
 
-  if (!reel_branch_decode (pipeline, path, G_CALLBACK (on_pad_added), &f, "sample frames", error))
+  if (!reel_branch_decode (pipeline, path, G_CALLBACK (on_pad_added), &f, "sample frames", tick,
+                           tick_data, error))
     return NULL;
   gst_element_set_state (pipeline, GST_STATE_NULL);
   if ((d = g_dir_open (dir, 0, NULL)))

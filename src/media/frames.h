@@ -4,6 +4,8 @@
  * DIR/frame-00000.jpg, ... A file without a picture gives none. */
 #pragma once
 
+#include "media/branch.h"
+
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -11,8 +13,10 @@ G_BEGIN_DECLS
 
 #define REEL_FRAMES_PATTERN "frame-%05d.jpg"
 
-/* {"frames": N} once written. */
+/* {"frames": N} once written; tick is called every second meanwhile
+ * (media/branch.h). */
 JsonObject *reel_frames_sample (const char *path, const char *dir, guint interval_s,
-                                guint max_frames, GError **error);
+                                guint max_frames, ReelBranchTick tick, gpointer tick_data,
+                                GError **error);
 
 G_END_DECLS

@@ -37,6 +37,9 @@
  *                       nsfwjs (data/classify-nsfw.mjs) runs offline on a
  *                       generated clip's frames, the check passes and
  *                       video.checked keeps one score per frame
+ *   /checks/alive       fingerprinting and sampling frames of a 2-minute
+ *                       720p clip in reel-media: never silent for 2.5 s
+ *                       (the worker stops a child silent for a minute)
  *   /checks/rebuild     acceptance 6: the events validate against their
  *                       schemas, and `reeld --rebuild` (and each
  *                       projection alone) writes what the live node wrote
@@ -632,6 +635,73 @@ test_rebuild (void)
   g_assert_cmpuint (reel_test_rebuild_each_alone (F.dir, F.nats->url, F.config), >=, 10);
 }
 
+/* The longest silence, in seconds, of reel-media answering request (a
+ * JSON line) on file: from its start to its first line, between lines, to
+ * its end; fails unless it answered with a result. The worker stops a
+ * child silent for a minute (media/child.h). */
+static double
+longest_silence (const char *request)
+{
+  g_autofree char *media = g_build_filename (g_path_get_dirname (reel_test_env ("REEL_TEST_REEL")),
+                                             "reel-media", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) p = g_subprocess_new (
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, media, NULL);
+  g_autoptr (GDataInputStream) out = NULL;
+  gint64 last = g_get_monotonic_time (), longest = 0;
+  gboolean answered = FALSE;
+  char *line;
+  g_assert_no_error (error);
+  {
+    GOutputStream *in = g_subprocess_get_stdin_pipe (p);
+    g_autofree char *text = g_strconcat (request, "\n", NULL);
+    g_assert_true (g_output_stream_write_all (in, text, strlen (text), NULL, NULL, &error));
+    g_assert_true (g_output_stream_close (in, NULL, &error));
+  }
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));
+  while ((line = g_data_input_stream_read_line (out, NULL, NULL, &error)))
+    {
+      gint64 now = g_get_monotonic_time ();
+      longest = MAX (longest, now - last);
+      last = now;
+      answered = answered || g_str_has_prefix (line, "{\"result\"");
+      g_free (line);
+    }
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait (p, NULL, &error));
+  g_assert_true (answered);
+  return (double)longest / G_USEC_PER_SEC;
+}
+
+/* Fingerprinting and sampling frames decode a whole video, which takes
+ * minutes for a long one, or beside a transcode that takes the CPU: the
+ * child says it is alive every second meanwhile, or the worker would stop
+ * it as wedged after a minute (it did: every check of a 1080p upload
+ * during the transcode benchmark, and of any video over a few minutes). */
+static void
+test_alive (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *frames = g_build_filename (dir, "frames", NULL);
+  /* Long enough to take seconds to decode on any machine CI runs on. */
+  g_autofree char *clip = reel_test_make_media (
+      dir, "long.mp4",
+      "videotestsrc pattern=ball num-buffers=3600 ! "
+      "video/x-raw,width=1280,height=720,framerate=30/1 "
+      "! x264enc speed-preset=ultrafast key-int-max=60 ! mp4mux name=m ! filesink location=%s "
+      "audiotestsrc wave=sine samplesperbuffer=960 num-buffers=6000 "
+      "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! m.");
+  g_autofree char *print
+      = g_strdup_printf ("{\"op\":\"fingerprint\",\"path\":\"%s\",\"max_seconds\":3600}", clip);
+  g_autofree char *sample = g_strdup_printf (
+      "{\"op\":\"frames\",\"path\":\"%s\",\"dir\":\"%s\",\"interval_s\":2,\"max_frames\":1800}",
+      clip, frames);
+  g_assert_cmpint (g_mkdir (frames, 0700), ==, 0);
+  g_assert_cmpfloat (longest_silence (print), <, 2.5);
+  g_assert_cmpfloat (longest_silence (sample), <, 2.5);
+  reel_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -663,6 +733,7 @@ main (int argc, char **argv)
   g_test_add_func ("/checks/adult", test_adult);
   g_test_add_func ("/checks/adult-default", test_adult_default);
   g_test_add_func ("/checks/rebuild", test_rebuild);
+  g_test_add_func ("/checks/alive", test_alive);
   rc = g_test_run ();
   if (F.d)
     {
