@@ -247,12 +247,6 @@ run_pipeline (JsonObject *req)
       g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "pipeline request lacks a line");
       finish (NULL, error);
     }
-  /* Seek previews are an extra that decodes the whole video: they yield
-   * the CPU to the transcode that makes videos playable. */
-  if (g_str_equal (kind, "storyboard"))
-    setpriority (PRIO_PROCESS, 0, REEL_STORYBOARD_NICENESS);
-  else if (g_str_equal (kind, "poster"))
-    setpriority (PRIO_PROCESS, 0, REEL_POSTER_NICENESS);
   p = gst_parse_launch_full (line, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
   if (!p)
     {
@@ -525,6 +519,25 @@ run_frames (JsonObject *req)
   finish (out, error);
 }
 
+/* What the request's work yields the CPU to (media/niceness.h): the
+ * checks, the poster and the seek previews yield to the transcode that
+ * makes videos playable. */
+static void
+yield_cpu (JsonObject *req)
+{
+  const char *op = json_object_get_string_member_with_default (req, "op", "");
+  const char *kind = json_object_get_string_member_with_default (req, "kind", "");
+  int nice = 0;
+  if (g_str_equal (op, "fingerprint") || g_str_equal (op, "frames"))
+    nice = REEL_CHECKS_NICENESS;
+  else if (g_str_equal (op, "pipeline") && g_str_equal (kind, "storyboard"))
+    nice = REEL_STORYBOARD_NICENESS;
+  else if (g_str_equal (op, "pipeline") && g_str_equal (kind, "poster"))
+    nice = REEL_POSTER_NICENESS;
+  if (nice)
+    setpriority (PRIO_PROCESS, 0, nice);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -537,6 +550,13 @@ main (int argc, char **argv)
       g_printerr ("usage: reel-media < REQUEST.json (started by reeld; see media/child_main.c)\n");
       return 2;
     }
+  if (!(req = read_line (REQUEST_MAX, &error)))
+    finish (NULL, error);
+  op = json_object_get_string_member_with_default (req, "op", "");
+  /* Before anything else: GStreamer's start (its registry, the plugins)
+   * is a tenth of a second of CPU, and every job of a new upload starts at
+   * once beside its first chunk. */
+  yield_cpu (req);
   gst_init (NULL, NULL);
   /* The reel elements the pipelines use; nothing else of reel's. */
   GST_ELEMENT_REGISTER (reelrange, NULL);
@@ -544,9 +564,6 @@ main (int argc, char **argv)
   GST_ELEMENT_REGISTER (reelscale, NULL);
   GST_ELEMENT_REGISTER (reelx264enc, NULL);
   GST_ELEMENT_REGISTER (natssink, NULL);
-  if (!(req = read_line (REQUEST_MAX, &error)))
-    finish (NULL, error);
-  op = json_object_get_string_member_with_default (req, "op", "");
   if (g_str_equal (op, "probe"))
     run_probe (req);
   else if (g_str_equal (op, "pipeline"))
@@ -554,15 +571,9 @@ main (int argc, char **argv)
   else if (g_str_equal (op, "live"))
     run_live (req);
   else if (g_str_equal (op, "fingerprint"))
-    {
-      setpriority (PRIO_PROCESS, 0, REEL_CHECKS_NICENESS);
-      run_fingerprint (req);
-    }
+    run_fingerprint (req);
   else if (g_str_equal (op, "frames"))
-    {
-      setpriority (PRIO_PROCESS, 0, REEL_CHECKS_NICENESS);
-      run_frames (req);
-    }
+    run_frames (req);
   g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "unknown request \"%s\"", op);
   finish (NULL, error);
 }
