@@ -879,6 +879,50 @@ test_retranscode (void)
   reel_test_rmtree (media);
 }
 
+/* A reeld (write_config with extra) whose workers wait at the test fault
+ * fault ("hold-last-chunk", "hold-audio") while the file hold exists, and
+ * the 12 s clip uploaded by user. */
+typedef struct
+{
+  char *dir, *media, *hold;
+  ReelTestReeld *d;
+  char *token, *id;
+} Held;
+
+static void
+held_start (Held *h, const char *fault, const char *extra, const char *user, const char *title)
+{
+  g_autofree char *clip = NULL, *config = NULL, *env_fault = NULL;
+  h->dir = reel_test_tmpdir ();
+  h->media = reel_test_tmpdir ();
+  clip = make_clip (h->media);
+  config = write_config (h->dir, extra);
+  h->hold = g_build_filename (h->media, fault, NULL);
+  env_fault = g_strdup_printf ("REEL_TEST_FAULT=%s:%s", fault, h->hold);
+  g_assert_true (g_file_set_contents (h->hold, "", 0, NULL));
+  {
+    const char *env[] = { env_fault, NULL };
+    const char *args[] = { config, NULL };
+    h->d = reel_test_reeld_start_args (h->dir, NULL, env, args);
+  }
+  h->token = reel_test_register_login (h->d->port, user, PASSWORD);
+  h->id = reel_test_tus_upload (h->d->port, h->token, clip, title);
+}
+
+static void
+held_stop (Held *h)
+{
+  g_assert_cmpint (reel_test_reeld_stop (h->d), ==, 0);
+  reel_test_reeld_free (h->d);
+  reel_test_rmtree (h->dir);
+  reel_test_rmtree (h->media);
+  g_free (h->dir);
+  g_free (h->media);
+  g_free (h->hold);
+  g_free (h->token);
+  g_free (h->id);
+}
+
 static gint64
 progress_of (ReelTestResponse *r, const char *member)
 {
@@ -889,21 +933,13 @@ progress_of (ReelTestResponse *r, const char *member)
 static void
 test_progressive (void)
 {
-  g_autofree char *dir = reel_test_tmpdir ();
-  g_autofree char *media = reel_test_tmpdir ();
-  g_autofree char *clip = make_clip (media);
-  g_autofree char *config = write_config (dir, NULL);
-  g_autofree char *hold = g_build_filename (media, "hold-last-chunk", NULL);
-  g_autofree char *fault = g_strdup_printf ("REEL_TEST_FAULT=hold-last-chunk:%s", hold);
-  const char *env[] = { fault, NULL };
-  const char *args[] = { config, NULL };
-  ReelTestReeld *d = NULL;
-  g_autofree char *token = NULL, *id = NULL, *prefix_etag = NULL;
+  Held h = { 0 };
+  ReelTestReeld *d;
+  const char *token, *id, *hold;
+  g_autofree char *prefix_etag = NULL;
 
-  g_assert_true (g_file_set_contents (hold, "", 0, NULL));
-  d = reel_test_reeld_start_args (dir, NULL, env, args);
-  token = reel_test_register_login (d->port, "paul", PASSWORD);
-  id = reel_test_tus_upload (d->port, token, clip, "Watch me early");
+  held_start (&h, "hold-last-chunk", NULL, "paul", "Watch me early");
+  d = h.d, token = h.token, id = h.id, hold = h.hold;
   {
     g_autoptr (ReelTestResponse) v
         = reel_test_wait_state (d->port, id, "playable|ready|failed", READY_TIMEOUT_S);
@@ -1021,10 +1057,7 @@ test_progressive (void)
       g_assert_cmpuint (gone->status, ==, 404);
     }
   }
-  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
-  reel_test_reeld_free (d);
-  reel_test_rmtree (dir);
-  reel_test_rmtree (media);
+  held_stop (&h);
 }
 
 /* The first chunk holds the rungs up to media.first_chunk_max_height (480
@@ -1035,28 +1068,14 @@ test_progressive (void)
 static void
 test_first_chunk (void)
 {
-  g_autofree char *dir = reel_test_tmpdir ();
-  g_autofree char *media = reel_test_tmpdir ();
-  g_autofree char *clip = make_clip (media);
-  g_autofree char *conf = g_build_filename (dir, "reeld.conf", NULL);
-  g_autofree char *config = g_strdup_printf ("--config=%s", conf);
-  g_autofree char *hold = g_build_filename (media, "hold-last-chunk", NULL);
-  g_autofree char *fault = g_strdup_printf ("REEL_TEST_FAULT=hold-last-chunk:%s", hold);
-  const char *env[] = { fault, NULL };
-  const char *args[] = { config, NULL };
-  ReelTestReeld *d = NULL;
-  g_autofree char *token = NULL, *id = NULL, *early_tag = NULL;
+  Held h = { 0 };
+  ReelTestReeld *d;
+  const char *id, *hold;
+  g_autofree char *early_tag = NULL;
 
   /* Two chunks: segment 0, then segments 1 to 5 (the last, held). */
-  g_assert_true (g_file_set_contents (conf,
-                                      "[media]\nsegment_seconds = 2\nchunk_segments = 5\n"
-                                      "x264_preset = ultrafast\nx264_options = bframes=3\n"
-                                      "[jobs]\nack_wait_seconds = 5\n",
-                                      -1, NULL));
-  g_assert_true (g_file_set_contents (hold, "", 0, NULL));
-  d = reel_test_reeld_start_args (dir, NULL, env, args);
-  token = reel_test_register_login (d->port, "paula", PASSWORD);
-  id = reel_test_tus_upload (d->port, token, clip, "Early and low");
+  held_start (&h, "hold-last-chunk", "[media]\nchunk_segments = 5\n", "paula", "Early and low");
+  d = h.d, id = h.id, hold = h.hold;
   {
     g_autoptr (ReelTestResponse) v
         = reel_test_wait_state (d->port, id, "playable|ready|failed", READY_TIMEOUT_S);
@@ -1109,10 +1128,7 @@ test_first_chunk (void)
     /* The first chunk's segments were not written again. */
     g_free (etag_of (d->port, id, "240p/0.m4s", early_tag, 304));
   }
-  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
-  reel_test_reeld_free (d);
-  reel_test_rmtree (dir);
-  reel_test_rmtree (media);
+  held_stop (&h);
 }
 
 /* A long video's soundtrack takes seconds to encode: its head (the
@@ -1123,23 +1139,14 @@ test_first_chunk (void)
 static void
 test_sound_head (void)
 {
-  g_autofree char *dir = reel_test_tmpdir ();
-  g_autofree char *media = reel_test_tmpdir ();
-  g_autofree char *clip = make_clip (media);
-  g_autofree char *config = write_config (dir, NULL);
-  g_autofree char *hold = g_build_filename (media, "hold-audio", NULL);
-  g_autofree char *fault = g_strdup_printf ("REEL_TEST_FAULT=hold-audio:%s", hold);
+  Held h = { 0 };
+  ReelTestReeld *d;
+  const char *id, *hold;
   g_autofree char *seg_path = NULL;
-  const char *env[] = { fault, NULL };
-  const char *args[] = { config, NULL };
-  ReelTestReeld *d = NULL;
-  g_autofree char *token = NULL, *id = NULL;
   g_autoptr (ReelTestResponse) head_seg = NULL;
 
-  g_assert_true (g_file_set_contents (hold, "", 0, NULL));
-  d = reel_test_reeld_start_args (dir, NULL, env, args);
-  token = reel_test_register_login (d->port, "saul", PASSWORD);
-  id = reel_test_tus_upload (d->port, token, clip, "Sound first");
+  held_start (&h, "hold-audio", NULL, "saul", "Sound first");
+  d = h.d, id = h.id, hold = h.hold;
   seg_path = g_strdup_printf ("/videos/%s/audio/0.m4s", id);
   {
     g_autoptr (ReelTestResponse) v
@@ -1186,10 +1193,7 @@ test_sound_head (void)
     g_assert_cmpfloat (fabs (assert_continuous (frames, 1024.0 / 48000, "audio") - CLIP_S), <,
                        0.05);
   }
-  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
-  reel_test_reeld_free (d);
-  reel_test_rmtree (dir);
-  reel_test_rmtree (media);
+  held_stop (&h);
 }
 
 static gint
