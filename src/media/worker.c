@@ -226,11 +226,12 @@ reel_worker_remove_dir (const char *dir)
 /* Stores the segments of a cut output file, whose first segment is the
  * video's first_index (at offset_ns), from the first skip (those were
  * encoded only for a later rung's sake) to the first count, and describes
- * them (the chunk table's form, app/video/chunks.h). */
+ * them (the chunk table's form, app/video/chunks.h); the init segment
+ * goes to init_name unless it is there already (keep_init). */
 static ReelChunkRendition *
 store_cmaf (ReelWorker *w, const char *video, const char *name, ReelCmaf *c, guint64 offset_ns,
-            guint first_index, guint skip, guint count, const char *init_name, gboolean allow_empty,
-            guint priming_samples, GError **error)
+            guint first_index, guint skip, guint count, const char *init_name, gboolean keep_init,
+            gboolean allow_empty, guint priming_samples, GError **error)
 {
   g_autofree char *init_key = reel_blob_key_segment (video, name, init_name);
   g_autoptr (ReelChunkRendition) out = reel_chunk_rendition_new (name, first_index + skip);
@@ -249,7 +250,7 @@ store_cmaf (ReelWorker *w, const char *video, const char *name, ReelCmaf *c, gui
                    offset_ns / 1e9, name);
       return NULL;
     }
-  if (!reel_blobs_put (w->blobs, init_key, c->init, error))
+  if (!keep_init && !reel_blobs_put (w->blobs, init_key, c->init, error))
     return NULL;
   for (guint i = skip; i < count; i++)
     {
@@ -269,7 +270,7 @@ store_cmaf (ReelWorker *w, const char *video, const char *name, ReelCmaf *c, gui
 static ReelChunkRendition *
 store_rendition (ReelWorker *w, const char *video, const char *name, const char *file,
                  guint64 offset_ns, guint first_index, guint skip, const char *init_name,
-                 gboolean allow_empty, guint priming_samples, GError **error)
+                 gboolean keep_init, gboolean allow_empty, guint priming_samples, GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autofree char *data = NULL;
@@ -302,7 +303,7 @@ store_rendition (ReelWorker *w, const char *video, const char *name, const char 
       return NULL;
     }
   return store_cmaf (w, video, name, c, offset_ns, first_index, skip, c->segments->len, init_name,
-                     allow_empty, priming_samples, error);
+                     keep_init, allow_empty, priming_samples, error);
 }
 
 static void
@@ -513,7 +514,7 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
       guint64 at = copy ? start : out_start;
       guint skip = copy || late ? 0 : (guint)((start - out_start) / segment_ns);
       ReelChunkRendition *out = store_rendition (w, video, name, file, at, (guint)(at / segment_ns),
-                                                 skip, init, last, 0, error);
+                                                 skip, init, FALSE, last, 0, error);
       if (!out)
         goto out;
       out->width = (guint)json_object_get_int_member (r, "width");
@@ -534,10 +535,11 @@ out:
  * one core), and the video cannot play before it has sound: so while the
  * whole soundtrack is encoded, its first segments, as soon as they reach
  * the end of the first chunk (the job's head_ns), are stored and announced
- * on their own. They are the whole file's own segments, byte for byte; the
- * head's init segment has a name of its own (init-0.mp4; the whole
- * soundtrack's is init.mp4), since mp4mux rewrites the header (its
- * durations) once the file is done. */
+ * on their own. They are the whole file's own segments, byte for byte. Its
+ * init segment has a name of its own (init-0.mp4; a soundtrack without a
+ * head has init.mp4), since mp4mux rewrites the header (its durations)
+ * once the file is done; the whole soundtrack keeps the head's, so no
+ * blob ever changes its bytes and none a player was given goes away. */
 #define HEAD_INIT "init-0.mp4"
 typedef struct
 {
@@ -546,7 +548,8 @@ typedef struct
   const ReelJob *job;
   const char *video;
   guint64 head_ns;
-  gboolean done; /* announced, or never will be */
+  gboolean done;      /* announced, or never will be */
+  gboolean announced; /* its row names HEAD_INIT */
 } SoundHead;
 
 /* The length of an MP4 file being written that is whole: up to the end
@@ -618,8 +621,8 @@ sound_head_try (SoundHead *h, const char *path)
     return;
   head = reel_chunk_new (h->video, REEL_CHUNK_AUDIO);
   head->partial = TRUE;
-  out = store_cmaf (h->w, h->video, "audio", c, 0, 0, 0, n, HEAD_INIT, FALSE, AAC_PRIMING_SAMPLES,
-                    &error);
+  out = store_cmaf (h->w, h->video, "audio", c, 0, 0, 0, n, HEAD_INIT, FALSE, FALSE,
+                    AAC_PRIMING_SAMPLES, &error);
   if (out)
     {
       out->bitrate = REEL_AUDIO_BITRATE;
@@ -628,6 +631,8 @@ sound_head_try (SoundHead *h, const char *path)
   /* The whole soundtrack follows: a head that fails only plays later. */
   if (!out || !announce_chunk (h->w, "audio.transcoded", head, &error))
     g_warning ("the soundtrack's head of video %s: %s", h->video, error->message);
+  else
+    h->announced = TRUE;
 }
 
 static void
@@ -645,7 +650,7 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
   JsonObject *d = reel_job_data (job);
   const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
   guint64 head_ns = (guint64)MAX (0, reel_json_get_int (d, "head_ns", 0));
-  SoundHead head = { { sound_head_tick, NULL }, w, job, video, head_ns, head_ns == 0 };
+  SoundHead head = { { sound_head_tick, NULL }, w, job, video, head_ns, head_ns == 0, FALSE };
   g_autofree char *dir = NULL, *file = NULL;
   g_autoptr (ReelChunk) done = reel_chunk_new (video, REEL_CHUNK_AUDIO);
   ReelChunkRendition *out;
@@ -663,8 +668,11 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
       sound_head_try (&head, file);
       hold_while_exists (hold, job);
     }
-  out = store_rendition (w, video, "audio", file, 0, 0, 0, "init.mp4", FALSE, AAC_PRIMING_SAMPLES,
-                         error);
+  /* The head's init segment serves the whole soundtrack (the same
+   * stream; only the header's durations differ, which fragmented files do
+   * not need): no blob of a row that was served goes unnamed. */
+  out = store_rendition (w, video, "audio", file, 0, 0, 0, head.announced ? HEAD_INIT : "init.mp4",
+                         head.announced, FALSE, AAC_PRIMING_SAMPLES, error);
   if (!out)
     goto out;
   out->bitrate = REEL_AUDIO_BITRATE;

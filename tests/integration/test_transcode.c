@@ -27,8 +27,10 @@
  *   /transcode/sound-head   while the soundtrack is held, the video plays
  *                           on its head (two segments, own init segment),
  *                           the picture no further than the sound; then
- *                           ready with the whole soundtrack, whose first
- *                           segment is the head's, byte for byte
+ *                           ready with the whole soundtrack, which keeps
+ *                           the head's init segment (no init.mp4 beside
+ *                           it) and whose first segment is the head's,
+ *                           byte for byte
  *   /transcode/vp9          media.codecs = h264,vp9: a VP9 twin of every
  *                           rung beside the H.264 ones, in the HLS playlist
  *                           with its CODECS and in its own DASH
@@ -879,6 +881,28 @@ test_retranscode (void)
   reel_test_rmtree (media);
 }
 
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char *const *)a, *(char *const *)b);
+}
+
+/* The files under DIR/blobs/videos/ID/RENDITION, sorted. */
+static char *
+list_blobs (const char *dir, const char *id, const char *rendition)
+{
+  g_autofree char *path = g_build_filename (dir, "blobs", "videos", id, rendition, NULL);
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)))
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **)names->pdata);
+}
+
 /* A reeld (write_config with extra) whose workers wait at the test fault
  * fault ("hold-last-chunk", "hold-audio") while the file hold exists, and
  * the 12 s clip uploaded by user. */
@@ -1184,7 +1208,13 @@ test_sound_head (void)
     g_autoptr (GArray) frames = NULL;
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
     g_assert_nonnull (strstr (pic, "\n360p/5.m4s\n"));
-    g_assert_nonnull (strstr (sound, "\"audio/init.mp4\""));
+    /* The head's init segment serves the whole soundtrack: nothing a
+     * player was given goes away, and no blob is left unnamed. */
+    g_assert_nonnull (strstr (sound, "\"audio/init-0.mp4\""));
+    {
+      g_autofree char *files = list_blobs (h.dir, id, "audio");
+      g_assert_null (strstr (files, "init.mp4"));
+    }
     /* The head's segments are the whole soundtrack's, byte for byte. */
     g_assert_cmpuint (seg->status, ==, 200);
     g_assert_cmpmem (seg->body, seg->body_len, head_seg->body, head_seg->body_len);
@@ -1194,28 +1224,6 @@ test_sound_head (void)
                        0.05);
   }
   held_stop (&h);
-}
-
-static gint
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 (*(char *const *)a, *(char *const *)b);
-}
-
-/* The files under DIR/blobs/videos/ID/RENDITION, sorted. */
-static char *
-list_blobs (const char *dir, const char *id, const char *rendition)
-{
-  g_autofree char *path = g_build_filename (dir, "blobs", "videos", id, rendition, NULL);
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)))
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_names);
-  g_ptr_array_add (names, NULL);
-  return g_strjoinv (" ", (char **)names->pdata);
 }
 
 static void
