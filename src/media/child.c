@@ -5,6 +5,7 @@
 #include "media/child.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "media/niceness.h"
 
 #include "reel-config.h"
 
@@ -62,6 +63,62 @@ reel_media_limits_for (const ReelConfig *cfg, guint64 media_ns, ReelMediaLimits 
   guint64 timeout = cfg->job_timeout_s + (guint64)cfg->job_timeout_factor * media_s;
   limits->timeout_s = (guint)MIN (timeout, (guint64)G_MAXINT32);
   limits->memory_bytes = (guint64)cfg->memory_limit_mb << 20;
+}
+
+/* How long background work waits for the first chunks running on its
+ * node (media/niceness.h). Beyond that it runs beside them at its
+ * niceness, so a stream of uploads cannot starve it. */
+#define BACKGROUND_WAIT_S 30
+/* Background work of an upload is queued right after its first chunk
+ * (media/ingest.c), but each kind has its own worker threads: it waits
+ * this long before it looks, so the first chunk taken at the same moment
+ * has started. */
+#define BACKGROUND_GRACE_US (G_USEC_PER_SEC / 2)
+
+/* The first chunks running in this process, and what signals their end. */
+static GMutex gate_lock;
+static GCond gate_cond;
+static guint first_chunks;
+
+static void
+first_chunk_begin (void)
+{
+  g_mutex_lock (&gate_lock);
+  first_chunks++;
+  g_mutex_unlock (&gate_lock);
+}
+
+static void
+first_chunk_end (void)
+{
+  g_mutex_lock (&gate_lock);
+  first_chunks--;
+  g_cond_broadcast (&gate_cond);
+  g_mutex_unlock (&gate_lock);
+}
+
+/* Waits, keeping job alive, for the grace and while a first chunk runs
+ * here (at most BACKGROUND_WAIT_S, and not once the job's worker stops). */
+static void
+wait_for_first_chunks (const ReelJob *job)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 grace = now + BACKGROUND_GRACE_US;
+  gint64 until = now + BACKGROUND_WAIT_S * G_USEC_PER_SEC;
+  g_mutex_lock (&gate_lock);
+  while ((now < grace || first_chunks > 0) && now < until && !(job && reel_job_stopping (job)))
+    {
+      g_cond_wait_until (&gate_cond, &gate_lock,
+                         now < grace ? grace : MIN (until, now + G_USEC_PER_SEC));
+      if (job)
+        {
+          g_mutex_unlock (&gate_lock);
+          reel_job_progress (job);
+          g_mutex_lock (&gate_lock);
+        }
+      now = g_get_monotonic_time ();
+    }
+  g_mutex_unlock (&gate_lock);
 }
 
 /* reel-media beside the running reeld (a build tree, or both copied to one
@@ -426,19 +483,30 @@ reel_media_child_run_ticking (JsonObject *request, const ReelMediaLimits *limits
   g_autoptr (GError) local = NULL;
   g_autofree char *pid = NULL;
   int stdin_fd = request_fd (request, error);
+  gboolean first = reel_media_is_first_chunk (request);
   JsonObject *out = NULL;
   JsonNode *node;
 
   if (stdin_fd < 0)
     return NULL;
+  if (first)
+    first_chunk_begin ();
+  else if (reel_media_niceness (request) > 0)
+    wait_for_first_chunks (job);
   c.proc = spawn (limits, stdin_fd, TRUE, error);
   if (!c.proc)
-    return NULL;
+    {
+      if (first)
+        first_chunk_end ();
+      return NULL;
+    }
   pid = g_strdup (g_subprocess_get_identifier (c.proc));
   c.out = g_string_new (NULL);
   c.err_tail = g_string_new (NULL);
   watch (&c, limits, job);
   reap (&c);
+  if (first)
+    first_chunk_end ();
 
   if (c.reply && (node = json_object_get_member (c.reply, "result")))
     out = json_object_ref (json_node_get_object (node));

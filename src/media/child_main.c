@@ -34,7 +34,9 @@
  *   media-hang:WHICH   the process stops answering (and working) for good
  *   media-oom:WHICH    the process allocates until its address-space limit
  *                      stops it (refused without one: it would take the
- *                      machine's memory instead) */
+ *                      machine's memory instead)
+ *   hold-first-chunk:PATH  a video's first chunk waits, before decoding,
+ *                      while the file PATH exists */
 #include "core/error.h"
 #include "core/fault.h"
 #include "core/json.h"
@@ -150,6 +152,10 @@ crash_on_decoded (GstElement *dec, GstPad *pad, gpointer data)
 static void
 inject_faults (const char *kind, gint64 chunk, GstElement *dec)
 {
+  const char *hold = reel_test_fault ("hold-first-chunk");
+  if (hold && g_str_equal (kind, "chunk") && chunk == 0)
+    while (g_file_test (hold, G_FILE_TEST_EXISTS))
+      g_usleep (G_USEC_PER_SEC / 10);
   if (fault_here ("media-hang", kind, chunk))
     for (;;)
       pause ();
@@ -525,15 +531,7 @@ run_frames (JsonObject *req)
 static void
 yield_cpu (JsonObject *req)
 {
-  const char *op = json_object_get_string_member_with_default (req, "op", "");
-  const char *kind = json_object_get_string_member_with_default (req, "kind", "");
-  int nice = 0;
-  if (g_str_equal (op, "fingerprint") || g_str_equal (op, "frames"))
-    nice = REEL_CHECKS_NICENESS;
-  else if (g_str_equal (op, "pipeline") && g_str_equal (kind, "storyboard"))
-    nice = REEL_STORYBOARD_NICENESS;
-  else if (g_str_equal (op, "pipeline") && g_str_equal (kind, "poster"))
-    nice = REEL_POSTER_NICENESS;
+  int nice = reel_media_niceness (req);
   if (nice)
     setpriority (PRIO_PROCESS, 0, nice);
 }

@@ -206,14 +206,15 @@ probe (ReelIngest *in, const ReelJob *job, const char *path, GError **error)
   return result ? reel_probe_from_json (result, error) : NULL;
 }
 
-/* Asks for the checks and queues their job. With no protected work
- * registered, the copyright check passes here and now, before the plan
- * (so before the video can be ready): nothing can match, and publishing
- * must not wait for a job. The job still records the prints, for works
- * registered later (the backfill). Only a node whose projection is local
- * can tell the library is empty. */
+/* Asks for the checks (their job is queued by queue_checks). With no
+ * protected work registered, the copyright check passes here and now,
+ * before the plan (so before the video can be ready): nothing can match,
+ * and publishing must not wait for a job. The job still records the
+ * prints, for works registered later (the backfill). Only a node whose
+ * projection is local can tell the library is empty: *report says whether
+ * the job reports the copyright check. */
 static gboolean
-request_checks (ReelIngest *in, const char *id, const char *original, GError **error)
+request_checks (ReelIngest *in, const char *id, gboolean *report, GError **error)
 {
   gboolean library_empty = FALSE;
   if (in->store)
@@ -226,6 +227,7 @@ request_checks (ReelIngest *in, const char *id, const char *original, GError **e
   gboolean classifier = in->cfg->classifier_command != NULL;
   const char *wanted[3] = { NULL };
   guint n = 0;
+  *report = !library_empty;
   /* A check decided here is reported alone: the record gets it in one
    * step, so the video is never hidden for a check that cannot find
    * anything (copyright with no work) or cannot run (adult with no
@@ -241,9 +243,17 @@ request_checks (ReelIngest *in, const char *id, const char *original, GError **e
          && (classifier
              || reel_checks_report (in->bus, id, REEL_CHECK_ADULT, REEL_CHECK_SKIPPED,
                                     "no classifier is configured (checks.classifier_command)", NULL,
-                                    error))
-         && reel_checker_queue_video (in->bus, id, original, !library_empty, error)
-         && (!classifier || reel_checker_queue_adult (in->bus, id, original, error));
+                                    error));
+}
+
+/* Queues the checks' jobs, after the media jobs: a worker takes the
+ * video's first chunk before them (media/niceness.h). */
+static gboolean
+queue_checks (ReelIngest *in, const char *id, const char *original, gboolean report, GError **error)
+{
+  return reel_checker_queue_video (in->bus, id, original, report, error)
+         && (!in->cfg->classifier_command
+             || reel_checker_queue_adult (in->bus, id, original, error));
 }
 
 static gboolean
@@ -259,6 +269,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   g_autoptr (JsonObject) ev = NULL;
   guint64 segment_ns = (guint64)in->cfg->segment_s * G_GUINT64_CONSTANT (1000000000);
   ReelChunking c = { 0 };
+  gboolean report = FALSE;
   guint chunks;
 
   if (!id || !original)
@@ -312,12 +323,13 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
   /* The checks are asked for before the plan, so the record lists them
    * (pending) long before the video can be ready; they run beside the
    * transcode (app/checks/checks.h). */
-  if (in->cfg->checks_enabled && !request_checks (in, id, original, error))
+  if (in->cfg->checks_enabled && !request_checks (in, id, &report, error))
     return FALSE;
   /* The plan is in the log before any job exists, so the lifecycle always
    * knows what it is assembling. */
   return reel_events_publish (in->bus, subject, "video.probed", 1, NULL, ev, FALSE, NULL, error)
-         && queue_media_jobs (in, id, plan, original, error);
+         && queue_media_jobs (in, id, plan, original, error)
+         && (!in->cfg->checks_enabled || queue_checks (in, id, original, report, error));
 }
 
 static void

@@ -8,9 +8,29 @@
  * poster at 0, checks at 5 and previews at 10, the first chunk shared the
  * CPU with all of them and the video became playable 7 to 9 s after the
  * upload; with these, 6 s. Both reel-media (media/child_main.c) and the
- * checker's classifier process (media/checker.c) take these. */
+ * checker's classifier process (media/checker.c) take these.
+ *
+ * Niceness alone still left a 1080p video's first chunk sharing 2 cores
+ * with GStreamer's start and the decoding of every other job of its
+ * upload: so the background work (a niceness above 0) also waits on its
+ * node while a first chunk runs there (media/child.c). */
 #pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
 
 #define REEL_POSTER_NICENESS 5
 #define REEL_CHECKS_NICENESS 10
 #define REEL_STORYBOARD_NICENESS 15
+
+/* The niceness of a reel-media request (media/child.h): 0 for what makes
+ * videos playable, above it for background work. */
+int reel_media_niceness (JsonObject *request);
+
+/* Whether request is the first chunk of a video: the work a viewer waits
+ * for, which the background work on the node waits for. */
+gboolean reel_media_is_first_chunk (JsonObject *request);
+
+G_END_DECLS

@@ -31,6 +31,9 @@
  *                           the head's init segment (no init.mp4 beside
  *                           it) and whose first segment is the head's,
  *                           byte for byte
+ *   /transcode/first-things-first  while the first chunk is held in its
+ *                           child, no poster and no seek previews are
+ *                           made; once it is done, they are
  *   /transcode/vp9          media.codecs = h264,vp9: a VP9 twin of every
  *                           rung beside the H.264 ones, in the HLS playlist
  *                           with its CODECS and in its own DASH
@@ -1226,6 +1229,51 @@ test_sound_head (void)
   held_stop (&h);
 }
 
+/* The first chunk before the background work: while a video's first
+ * chunk is held in its child, its poster and seek previews wait (their
+ * jobs are queued, and wait on the node: media/niceness.h); once it is
+ * done, they are made. */
+static void
+test_first_things_first (void)
+{
+  Held h = { 0 };
+  ReelTestReeld *d;
+  g_autofree char *path = NULL;
+
+  held_start (&h, "hold-first-chunk", NULL, "fay", "First things first");
+  d = h.d;
+  path = g_strdup_printf ("/api/v1/videos/%s", h.id);
+  {
+    /* The plan is there, so every job is queued. */
+    g_autoptr (ReelTestResponse) v = reel_test_wait_state (d->port, h.id, "processing", 30);
+    while (progress_of (v, "chunks_total") == 0)
+      {
+        g_usleep (100 * 1000);
+        g_clear_pointer (&v, reel_test_response_free);
+        v = reel_test_wait_state (d->port, h.id, "processing", 10);
+      }
+  }
+  /* A poster of the 12 s clip takes well under this when it runs. */
+  g_usleep (4 * G_USEC_PER_SEC);
+  {
+    g_autoptr (ReelTestResponse) v = reel_test_http (d->port, "GET", path, NULL, NULL, 0);
+    JsonObject *o = json_node_get_object (v->json);
+    g_assert_cmpuint (v->status, ==, 200);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "processing");
+    g_assert_cmpint (progress_of (v, "chunks_done"), ==, 0);
+    g_assert_false (json_object_has_member (o, "thumbnail"));
+    g_assert_false (json_object_has_member (o, "storyboard"));
+  }
+  g_assert_cmpint (g_unlink (h.hold), ==, 0);
+  {
+    g_autoptr (ReelTestResponse) poster = wait_poster (d->port, h.id);
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, h.id, "ready|failed", REEL_TEST_READY_WAIT_S);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+  }
+  held_stop (&h);
+}
+
 static void
 test_worker_killed (void)
 {
@@ -1480,6 +1528,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transcode/progressive", test_progressive);
   g_test_add_func ("/transcode/first-chunk", test_first_chunk);
   g_test_add_func ("/transcode/sound-head", test_sound_head);
+  g_test_add_func ("/transcode/first-things-first", test_first_things_first);
   g_test_add_func ("/transcode/vp9", test_vp9);
   g_test_add_func ("/transcode/copy", test_copy);
   g_test_add_func ("/transcode/retranscode", test_retranscode);
