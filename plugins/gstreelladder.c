@@ -100,6 +100,7 @@ typedef struct
   guint kbps;
   Codec codec;
   GstElement *scaled; /* capsfilter with the rung's size and colours */
+  GstElement *split;  /* tee after it: the encoder, and the rungs scaled from it */
   GstElement *encoder;
   GstElement *parse;
   GstElement *out; /* capsfilter after the parser */
@@ -307,31 +308,19 @@ output_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 static void
 clear_rungs (GstReelLadder *self)
 {
+  g_autoptr (GPtrArray) rung_elements = g_ptr_array_new_with_free_func (gst_object_unref);
   while (GST_ELEMENT (self)->srcpads)
     gst_element_remove_pad (GST_ELEMENT (self), GST_ELEMENT (self)->srcpads->data);
-  for (guint i = 0; self->rungs && i < self->rungs->len; i++)
-    {
-      /* Everything of a rung hangs off its queue, named q<i>. */
-      g_autofree char *qname = g_strdup_printf ("q%u", i);
-      g_autoptr (GstElement) q = gst_bin_get_by_name (GST_BIN (self), qname);
-      g_autoptr (GstPad) qsink = q ? gst_element_get_static_pad (q, "sink") : NULL;
-      g_autoptr (GstPad) teepad = qsink ? gst_pad_get_peer (qsink) : NULL;
-      GstElement *e = q;
-      if (teepad)
-        gst_element_release_request_pad (self->tee, teepad);
-      while (e)
-        {
-          g_autoptr (GstPad) srcpad = gst_element_get_static_pad (e, "src");
-          g_autoptr (GstPad) peer = srcpad ? gst_pad_get_peer (srcpad) : NULL;
-          GstElement *next = peer ? gst_pad_get_parent_element (peer) : NULL;
-          if (next == GST_ELEMENT (self))
-            g_clear_object (&next);
-          gst_bin_remove (GST_BIN (self), e);
-          if (e != q)
-            gst_object_unref (e);
-          e = next;
-        }
-    }
+  while (self->tee->srcpads)
+    gst_element_release_request_pad (self->tee, self->tee->srcpads->data);
+  /* Everything but the entry and the tee is a rung's. */
+  GST_OBJECT_LOCK (self);
+  for (GList *l = GST_BIN_CHILDREN (self); l; l = l->next)
+    if (l->data != self->entry && l->data != self->tee)
+      g_ptr_array_add (rung_elements, gst_object_ref (l->data));
+  GST_OBJECT_UNLOCK (self);
+  for (guint i = 0; i < rung_elements->len; i++)
+    gst_bin_remove (GST_BIN (self), rung_elements->pdata[i]);
   g_clear_pointer (&self->rungs, g_array_unref);
 }
 
@@ -435,6 +424,28 @@ configure_rung (GstReelLadder *self, Rung *r)
     configure_h264 (self, r);
 }
 
+/* The picture a rung is scaled from: the nearest taller rung's (the
+ * first of the same height before it, a twin in another codec), or the
+ * input for the tallest. A 1080p input's 360p rung scales 480 lines, not
+ * 1080: three rungs of a 1080p first chunk took a quarter of its CPU to
+ * scale, as much as to encode them. Returns the index, or -1 for the
+ * input. */
+static gint
+parent_rung (GArray *rungs, guint index)
+{
+  const Rung *r = &g_array_index (rungs, Rung, index);
+  gint best = -1;
+  for (guint j = 0; j < rungs->len; j++)
+    {
+      const Rung *c = &g_array_index (rungs, Rung, j);
+      if (!(c->height > r->height || (c->height == r->height && j < index)))
+        continue;
+      if (best < 0 || c->height < g_array_index (rungs, Rung, best).height)
+        best = (gint)j;
+    }
+  return best;
+}
+
 static gboolean
 build_rung (GstReelLadder *self, guint index, Rung *r)
 {
@@ -443,6 +454,7 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
   GstElement *q = gst_element_factory_make ("queue", qname);
   GstElement *scale = gst_element_factory_make ("reelscale", NULL);
   GstElement *scaled = gst_element_factory_make ("capsfilter", NULL);
+  GstElement *split = gst_element_factory_make ("tee", NULL);
   GstElement *enc
       = gst_element_factory_make (r->codec == CODEC_VP9 ? "vp9enc" : "reelx264enc", NULL);
   GstElement *parse
@@ -451,15 +463,16 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
   g_autoptr (GstPad) out = NULL;
   GstPad *ghost;
 
-  if (!q || !scale || !scaled || !enc || !parse || !outcaps)
+  if (!q || !scale || !scaled || !split || !enc || !parse || !outcaps)
     {
-      GstElement *all[] = { q, scale, scaled, enc, parse, outcaps };
+      GstElement *all[] = { q, scale, scaled, split, enc, parse, outcaps };
       for (guint i = 0; i < G_N_ELEMENTS (all); i++)
         if (all[i])
           gst_object_unref (all[i]);
       return FALSE;
     }
   r->scaled = scaled;
+  r->split = split;
   r->encoder = enc;
   r->parse = parse;
   r->out = outcaps;
@@ -469,9 +482,8 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
    * the picture and for chroma (gstreelscale.h); no borders, since rung
    * sizes keep the input's aspect to within a pixel (rounded to even). */
   configure_rung (self, r);
-  gst_bin_add_many (GST_BIN (self), q, scale, scaled, enc, parse, outcaps, NULL);
-  if (!gst_element_link (self->tee, q)
-      || !gst_element_link_many (q, scale, scaled, enc, parse, outcaps, NULL))
+  gst_bin_add_many (GST_BIN (self), q, scale, scaled, split, enc, parse, outcaps, NULL);
+  if (!gst_element_link_many (q, scale, scaled, split, enc, parse, outcaps, NULL))
     return FALSE;
   out = gst_element_get_static_pad (outcaps, "src");
   gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_BUFFER, output_probe, self, NULL);
@@ -479,6 +491,17 @@ build_rung (GstReelLadder *self, guint index, Rung *r)
       padname, out, gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src_%u"));
   gst_pad_set_active (ghost, TRUE);
   return gst_element_add_pad (GST_ELEMENT (self), ghost);
+}
+
+/* Feeds rung index from its parent_rung (its queue, its own thread). */
+static gboolean
+link_rung (GstReelLadder *self, guint index)
+{
+  g_autofree char *qname = g_strdup_printf ("q%u", index);
+  g_autoptr (GstElement) q = gst_bin_get_by_name (GST_BIN (self), qname);
+  gint parent = parent_rung (self->rungs, index);
+  GstElement *from = parent < 0 ? self->tee : g_array_index (self->rungs, Rung, parent).split;
+  return q && gst_element_link (from, q);
 }
 
 static void
@@ -499,6 +522,12 @@ build_rungs (GstReelLadder *self)
                                       "reel's reelx264 plugin, vp9enc in "
                                       "gstreamer1.0-plugins-good, vp9parse in "
                                       "gstreamer1.0-plugins-bad)");
+        return;
+      }
+  for (guint i = 0; i < self->rungs->len; i++)
+    if (!link_rung (self, i))
+      {
+        self->rungs_error = g_strdup ("cannot link the rungs");
         return;
       }
   gst_element_no_more_pads (GST_ELEMENT (self));
