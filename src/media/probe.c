@@ -439,8 +439,16 @@ copy_scan_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
       x->latest = pts;
     }
   x->bytes += gst_buffer_get_size (b);
-  if (!ok)
-    g_atomic_int_set (&x->failed, 1);
+  /* The scan's loop wakes at once: a phone's B-frames end it here, on the
+   * way to the first chunk. */
+  if (!ok && g_atomic_int_compare_and_exchange (&x->failed, 0, 1))
+    {
+      g_autoptr (GstObject) parser = gst_pad_get_parent (pad);
+      if (parser)
+        gst_element_post_message (
+            GST_ELEMENT (parser),
+            gst_message_new_application (parser, gst_structure_new_empty ("reel-copy-scan")));
+    }
   return GST_PAD_PROBE_OK;
 }
 
@@ -479,8 +487,8 @@ scan_copyable (const char *path, ReelProbe *p, guint timeout_s, ReelProbeTick ti
     done = TRUE;
   while (!done)
     {
-      g_autoptr (GstMessage) m = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
-                                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+      g_autoptr (GstMessage) m = gst_bus_timed_pop_filtered (
+          bus, 100 * GST_MSECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_APPLICATION);
       gint64 now = g_get_monotonic_time ();
       if (m)
         {
