@@ -1,6 +1,6 @@
-/* Test hooks: REEL_TEST_FAULT=NAME[:VALUE] makes one of the failures the
- * integration tests prove reel survives happen at a known point. The
- * faults, where they act:
+/* Test hooks: REEL_TEST_FAULT=NAME[:VALUE][;NAME[:VALUE]...] makes the
+ * failures the integration tests prove reel survives happen at a known
+ * point. The faults, where they act:
  *   kill-before-apply       reeld dies between the log and the read model
  *                           (daemon/batch.c)
  *   kill-before-announce    reeld dies after the commit that made a video
@@ -25,6 +25,9 @@
  *   media-hang:WHICH        the media child stops answering for good
  *   media-oom:WHICH         the media child allocates until its address-space
  *                           limit stops it
+ *   media-slow:WHICH        the media child decodes no faster than real time
+ *   hold-first-chunk:PATH   a video's first chunk waits in its media child,
+ *                           before decoding, while PATH exists
  *   kill-before-uploaded    reeld dies between moving a finished upload into
  *                           the blob store and queueing its ingest and
  *                           video.uploaded (http/api_videos.c; HEAD or PATCH

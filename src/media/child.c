@@ -97,6 +97,16 @@ first_chunk_end (void)
   g_mutex_unlock (&gate_lock);
 }
 
+static gboolean
+first_chunks_running (void)
+{
+  gboolean yes;
+  g_mutex_lock (&gate_lock);
+  yes = first_chunks > 0;
+  g_mutex_unlock (&gate_lock);
+  return yes;
+}
+
 /* Waits, keeping job alive, for the grace and while a first chunk runs
  * here (at most BACKGROUND_WAIT_S, and not once the job's worker stops). */
 static void
@@ -303,6 +313,7 @@ watch (Child *c, const ReelMediaLimits *limits, const ReelJob *job)
   gint64 start = g_get_monotonic_time ();
   gint64 deadline = start + (gint64)limits->timeout_s * G_USEC_PER_SEC;
   gint64 last_alive = start;
+  gint64 paused_at = 0, paused_us = 0;
 
   c->last_line = start;
   while ((fds[0] >= 0 || fds[1] >= 0) && c->killed == KILLED_NOT)
@@ -336,7 +347,25 @@ watch (Child *c, const ReelMediaLimits *limits, const ReelJob *job)
           reel_job_progress (job);
         }
       if (c->tick && c->killed == KILLED_NOT)
-        c->tick (c->tick_data);
+        {
+          gint64 paused = paused_us + (paused_at ? now - paused_at : 0);
+          gboolean pause = c->tick (c->tick_data) && first_chunks_running ()
+                           && paused < BACKGROUND_WAIT_S * G_USEC_PER_SEC;
+          if (pause && !paused_at)
+            {
+              paused_at = now;
+              g_subprocess_send_signal (c->proc, SIGSTOP);
+            }
+          else if (!pause && paused_at)
+            {
+              paused_us += now - paused_at;
+              paused_at = 0;
+              g_subprocess_send_signal (c->proc, SIGCONT);
+            }
+          /* A paused child is silent, and not by its own doing. */
+          if (paused_at)
+            c->last_line = now;
+        }
     }
 }
 

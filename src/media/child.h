@@ -46,8 +46,11 @@ JsonObject *reel_media_child_run (JsonObject *request, const ReelMediaLimits *li
 
 /* The same, calling tick(tick_data) in the caller's thread about every
  * 50 ms while the child runs: for a caller that uses the child's output
- * files as they are written (the soundtrack's head, media/worker.c). */
-typedef void (*ReelMediaTick) (gpointer data);
+ * files as they are written (the soundtrack's head, media/worker.c). Once
+ * tick returns TRUE (what the caller waited for is out), the rest of the
+ * work yields: the child is paused while a first chunk runs on the node
+ * (media/niceness.h), for at most 30 s in all. */
+typedef gboolean (*ReelMediaTick) (gpointer data);
 JsonObject *reel_media_child_run_ticking (JsonObject *request, const ReelMediaLimits *limits,
                                           const char *what, const ReelJob *job, ReelMediaTick tick,
                                           gpointer tick_data, GError **error);

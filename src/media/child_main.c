@@ -35,6 +35,7 @@
  *   media-oom:WHICH    the process allocates until its address-space limit
  *                      stops it (refused without one: it would take the
  *                      machine's memory instead)
+ *   media-slow:WHICH   decodes no faster than real time
  *   hold-first-chunk:PATH  a video's first chunk waits, before decoding,
  *                      while the file PATH exists */
 #include "core/error.h"
@@ -149,9 +150,27 @@ crash_on_decoded (GstElement *dec, GstPad *pad, gpointer data)
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, crash_on_buffer, NULL, NULL);
 }
 
+/* Holds each decoded buffer for its duration: real-time speed. */
+static GstPadProbeReturn
+slow_on_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (GST_BUFFER_DURATION_IS_VALID (b))
+    g_usleep (GST_TIME_AS_USECONDS (GST_BUFFER_DURATION (b)));
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+slow_on_decoded (GstElement *dec, GstPad *pad, gpointer data)
+{
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, slow_on_buffer, NULL, NULL);
+}
+
 static void
 inject_faults (const char *kind, gint64 chunk, GstElement *dec)
 {
+  if (dec && fault_here ("media-slow", kind, chunk))
+    g_signal_connect (dec, "pad-added", G_CALLBACK (slow_on_decoded), NULL);
   const char *hold = reel_test_fault ("hold-first-chunk");
   if (hold && g_str_equal (kind, "chunk") && chunk == 0)
     while (g_file_test (hold, G_FILE_TEST_EXISTS))

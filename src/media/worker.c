@@ -363,19 +363,20 @@ job_media_ns (ReelWorker *w, const char *kind, JsonObject *d, char **what)
 }
 
 /* What reads a job's outputs while its pipeline runs: tick(watcher) about
- * every 50 ms, with dir the work directory (media/child.h). */
+ * every 50 ms, with dir the work directory, TRUE once the rest of the
+ * work may yield (media/child.h). */
 typedef struct Watcher Watcher;
 struct Watcher
 {
-  void (*tick) (Watcher *watcher);
+  gboolean (*tick) (Watcher *watcher);
   const char *dir;
 };
 
-static void
+static gboolean
 watcher_tick (gpointer data)
 {
   Watcher *watcher = data;
-  watcher->tick (watcher);
+  return watcher->tick (watcher);
 }
 
 /* Runs the pipeline of a job of this kind on its original in reel-media
@@ -635,12 +636,15 @@ sound_head_try (SoundHead *h, const char *path)
     h->announced = TRUE;
 }
 
-static void
+/* Once the head is out, the rest of the soundtrack yields to first
+ * chunks: a video's picture is what it waits for then. */
+static gboolean
 sound_head_tick (Watcher *watcher)
 {
   SoundHead *h = (SoundHead *)watcher;
   g_autofree char *path = g_build_filename (watcher->dir, "audio.mp4", NULL);
   sound_head_try (h, path);
+  return h->announced;
 }
 
 static gboolean

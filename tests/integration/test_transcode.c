@@ -33,7 +33,9 @@
  *                           byte for byte
  *   /transcode/first-things-first  while the first chunk is held in its
  *                           child, no poster and no seek previews are
- *                           made; once it is done, they are
+ *                           made, and the soundtrack's child is paused
+ *                           once its head is out; once the first chunk
+ *                           is done, all are made
  *   /transcode/vp9          media.codecs = h264,vp9: a VP9 twin of every
  *                           rung beside the H.264 ones, in the HLS playlist
  *                           with its CODECS and in its own DASH
@@ -907,8 +909,9 @@ list_blobs (const char *dir, const char *id, const char *rendition)
 }
 
 /* A reeld (write_config with extra) whose workers wait at the test fault
- * fault ("hold-last-chunk", "hold-audio") while the file hold exists, and
- * the 12 s clip uploaded by user. */
+ * fault ("hold-last-chunk", "hold-audio", "hold-first-chunk") while the
+ * file hold exists, with the fault also (or NULL) too, and the 12 s clip
+ * uploaded by user. */
 typedef struct
 {
   char *dir, *media, *hold;
@@ -917,7 +920,8 @@ typedef struct
 } Held;
 
 static void
-held_start (Held *h, const char *fault, const char *extra, const char *user, const char *title)
+held_start (Held *h, const char *fault, const char *also, const char *extra, const char *user,
+            const char *title)
 {
   g_autofree char *clip = NULL, *config = NULL, *env_fault = NULL;
   h->dir = reel_test_tmpdir ();
@@ -925,7 +929,8 @@ held_start (Held *h, const char *fault, const char *extra, const char *user, con
   clip = make_clip (h->media);
   config = write_config (h->dir, extra);
   h->hold = g_build_filename (h->media, fault, NULL);
-  env_fault = g_strdup_printf ("REEL_TEST_FAULT=%s:%s", fault, h->hold);
+  env_fault = g_strdup_printf ("REEL_TEST_FAULT=%s:%s%s%s", fault, h->hold, also ? ";" : "",
+                               also ? also : "");
   g_assert_true (g_file_set_contents (h->hold, "", 0, NULL));
   {
     const char *env[] = { env_fault, NULL };
@@ -965,7 +970,7 @@ test_progressive (void)
   const char *token, *id, *hold;
   g_autofree char *prefix_etag = NULL;
 
-  held_start (&h, "hold-last-chunk", NULL, "paul", "Watch me early");
+  held_start (&h, "hold-last-chunk", NULL, NULL, "paul", "Watch me early");
   d = h.d, token = h.token, id = h.id, hold = h.hold;
   {
     g_autoptr (ReelTestResponse) v
@@ -1101,7 +1106,8 @@ test_first_chunk (void)
   g_autofree char *early_tag = NULL;
 
   /* Two chunks: segment 0, then segments 1 to 5 (the last, held). */
-  held_start (&h, "hold-last-chunk", "[media]\nchunk_segments = 5\n", "paula", "Early and low");
+  held_start (&h, "hold-last-chunk", NULL, "[media]\nchunk_segments = 5\n", "paula",
+              "Early and low");
   d = h.d, id = h.id, hold = h.hold;
   {
     g_autoptr (ReelTestResponse) v
@@ -1172,7 +1178,7 @@ test_sound_head (void)
   g_autofree char *seg_path = NULL;
   g_autoptr (ReelTestResponse) head_seg = NULL;
 
-  held_start (&h, "hold-audio", NULL, "saul", "Sound first");
+  held_start (&h, "hold-audio", NULL, NULL, "saul", "Sound first");
   d = h.d, id = h.id, hold = h.hold;
   seg_path = g_strdup_printf ("/videos/%s/audio/0.m4s", id);
   {
@@ -1229,10 +1235,43 @@ test_sound_head (void)
   held_stop (&h);
 }
 
+/* How many of the processes reeld started are stopped (paused). */
+static guint
+stopped_children (ReelTestReeld *d)
+{
+  g_autofree char *tasks = g_strdup_printf ("/proc/%s/task", g_subprocess_get_identifier (d->proc));
+  g_autoptr (GDir) dir = g_dir_open (tasks, 0, NULL);
+  const char *task;
+  guint n = 0;
+  while (dir && (task = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s/children", tasks, task);
+      g_autofree char *text = NULL;
+      g_auto (GStrv) kids = NULL;
+      if (!g_file_get_contents (path, &text, NULL, NULL))
+        continue;
+      kids = g_strsplit (g_strstrip (text), " ", -1);
+      for (guint i = 0; kids[i]; i++)
+        {
+          g_autofree char *stat_path = g_strdup_printf ("/proc/%s/stat", kids[i]);
+          g_autofree char *stat = NULL;
+          const char *end;
+          /* pid (comm) STATE ...; comm may hold spaces and parentheses. */
+          if (*kids[i] && g_file_get_contents (stat_path, &stat, NULL, NULL)
+              && (end = strrchr (stat, ')')) && end[1] == ' ' && end[2] == 'T')
+            n++;
+        }
+    }
+  return n;
+}
+
 /* The first chunk before the background work: while a video's first
  * chunk is held in its child, its poster and seek previews wait (their
- * jobs are queued, and wait on the node: media/niceness.h); once it is
- * done, they are made. */
+ * jobs are queued, and wait on the node: media/niceness.h), and the
+ * soundtrack, once its head is out, is paused (its child stopped); once
+ * the first chunk is done, all of them are made. The soundtrack is decoded
+ * at real-time speed (media-slow), so it is still at work when its head
+ * is out. */
 static void
 test_first_things_first (void)
 {
@@ -1240,7 +1279,7 @@ test_first_things_first (void)
   ReelTestReeld *d;
   g_autofree char *path = NULL;
 
-  held_start (&h, "hold-first-chunk", NULL, "fay", "First things first");
+  held_start (&h, "hold-first-chunk", "media-slow:audio", NULL, "fay", "First things first");
   d = h.d;
   path = g_strdup_printf ("/api/v1/videos/%s", h.id);
   {
@@ -1253,8 +1292,23 @@ test_first_things_first (void)
         v = reel_test_wait_state (d->port, h.id, "processing", 10);
       }
   }
+  /* The soundtrack's head is out, and the rest of it waits. */
+  {
+    g_autofree char *head
+        = g_build_filename (h.dir, "blobs", "videos", h.id, "audio", "0.m4s", NULL);
+    for (int i = 0; i < 300 && !g_file_test (head, G_FILE_TEST_EXISTS); i++)
+      g_usleep (100 * 1000);
+    g_assert_true (g_file_test (head, G_FILE_TEST_EXISTS));
+  }
+  {
+    guint stopped = 0;
+    for (int i = 0; i < 50 && !(stopped = stopped_children (d)); i++)
+      g_usleep (100 * 1000);
+    g_assert_cmpuint (stopped, ==, 1);
+  }
   /* A poster of the 12 s clip takes well under this when it runs. */
   g_usleep (4 * G_USEC_PER_SEC);
+  g_assert_cmpuint (stopped_children (d), ==, 1);
   {
     g_autoptr (ReelTestResponse) v = reel_test_http (d->port, "GET", path, NULL, NULL, 0);
     JsonObject *o = json_node_get_object (v->json);
@@ -1269,7 +1323,12 @@ test_first_things_first (void)
     g_autoptr (ReelTestResponse) poster = wait_poster (d->port, h.id);
     g_autoptr (ReelTestResponse) v
         = reel_test_wait_state (d->port, h.id, "ready|failed", REEL_TEST_READY_WAIT_S);
+    g_autofree char *sound = NULL;
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+    g_assert_cmpuint (stopped_children (d), ==, 0);
+    /* The whole soundtrack: the 12 s clip's sixth segment. */
+    sound = get_text (d->port, h.id, "audio.m3u8");
+    g_assert_nonnull (strstr (sound, "\naudio/5.m4s\n"));
   }
   held_stop (&h);
 }

@@ -2,6 +2,7 @@
  * and the example config in data/ staying valid. */
 #include "core/config.h"
 #include "core/error.h"
+#include "core/fault.h"
 
 #include <glib/gstdio.h>
 #include <unistd.h>
@@ -300,6 +301,27 @@ test_example_file (void)
       g_error ("%s is not documented in data/reeld.conf.example", *name);
 }
 
+/* REEL_TEST_FAULT holds one fault or several, each with or without a
+ * value (core/fault.h). */
+static void
+test_faults (void)
+{
+  g_assert_true (
+      g_setenv ("REEL_TEST_FAULT", "hold-first-chunk:/tmp/a b;media-slow:audio;fail-chunks", TRUE));
+  g_assert_cmpstr (reel_test_fault ("hold-first-chunk"), ==, "/tmp/a b");
+  g_assert_cmpstr (reel_test_fault ("media-slow"), ==, "audio");
+  g_assert_cmpstr (reel_test_fault ("fail-chunks"), ==, "");
+  /* A name is whole: no prefix or longer name matches. */
+  g_assert_null (reel_test_fault ("hold"));
+  g_assert_null (reel_test_fault ("media-slowly"));
+  g_assert_null (reel_test_fault ("media-crash"));
+  g_assert_true (g_setenv ("REEL_TEST_FAULT", "media-hang:3", TRUE));
+  g_assert_cmpstr (reel_test_fault ("media-hang"), ==, "3");
+  g_assert_null (reel_test_fault ("media-slow"));
+  g_unsetenv ("REEL_TEST_FAULT");
+  g_assert_null (reel_test_fault ("media-hang"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -311,5 +333,6 @@ main (int argc, char **argv)
   g_test_add_func ("/config/blobs-keys", test_blobs_keys);
   g_test_add_func ("/config/file", test_file);
   g_test_add_func ("/config/example-file", test_example_file);
+  g_test_add_func ("/config/faults", test_faults);
   return g_test_run ();
 }
