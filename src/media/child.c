@@ -240,6 +240,7 @@ typedef struct
   Killed killed;
   ReelMediaTick tick; /* NULL, or called about every TICK_MS */
   gpointer tick_data;
+  gint64 pause_max_us; /* how long it may be paused in all */
 } Child;
 
 static void
@@ -349,8 +350,8 @@ watch (Child *c, const ReelMediaLimits *limits, const ReelJob *job)
       if (c->tick && c->killed == KILLED_NOT)
         {
           gint64 paused = paused_us + (paused_at ? now - paused_at : 0);
-          gboolean pause = c->tick (c->tick_data) && first_chunks_running ()
-                           && paused < BACKGROUND_WAIT_S * G_USEC_PER_SEC;
+          gboolean pause
+              = c->tick (c->tick_data) && first_chunks_running () && paused < c->pause_max_us;
           if (pause && !paused_at)
             {
               paused_at = now;
@@ -518,6 +519,11 @@ reel_media_child_run_ticking (JsonObject *request, const ReelMediaLimits *limits
 
   if (stdin_fd < 0)
     return NULL;
+  /* Well within its deadline and the child's own stall limit, whose
+   * clocks go on while it is paused. */
+  c.pause_max_us = MIN (MIN ((gint64)BACKGROUND_WAIT_S, (gint64)limits->timeout_s / 4),
+                        json_object_get_int_member_with_default (request, "stall_timeout_s", 0) / 2)
+                   * G_USEC_PER_SEC;
   if (first)
     first_chunk_begin ();
   else if (reel_media_niceness (request) > 0)

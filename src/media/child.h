@@ -49,7 +49,8 @@ JsonObject *reel_media_child_run (JsonObject *request, const ReelMediaLimits *li
  * files as they are written (the soundtrack's head, media/worker.c). Once
  * tick returns TRUE (what the caller waited for is out), the rest of the
  * work yields: the child is paused while a first chunk runs on the node
- * (media/niceness.h), for at most 30 s in all. */
+ * (media/niceness.h), for at most 30 s in all (less when its deadline or
+ * the request's stall_timeout_s is short). */
 typedef gboolean (*ReelMediaTick) (gpointer data);
 JsonObject *reel_media_child_run_ticking (JsonObject *request, const ReelMediaLimits *limits,
                                           const char *what, const ReelJob *job, ReelMediaTick tick,
