@@ -40,7 +40,9 @@ void reel_media_limits_for (const ReelConfig *cfg, guint64 media_ns, ReelMediaLi
  * "transcoding chunk 3"). Returns the child's
  * result object, or NULL with the child's own error (its code kept: a
  * file a decoder rejects is REEL_ERROR_UNSUPPORTED) or with why the child
- * died. */
+ * died. A request of background work (a niceness above 0,
+ * media/niceness.h) first waits while a first chunk runs in this process,
+ * at most 30 s. */
 JsonObject *reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits,
                                   const char *what, const ReelJob *job, GError **error);
 

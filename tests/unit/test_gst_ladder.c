@@ -13,6 +13,9 @@
  *                          rung's size, on the same keyframe grid, from
  *                          output-start on, every frame once
  *   /reelladder/bad-rungs  a malformed rung list is a clear element error
+ *   /reelladder/scaled-from  each rung is fed by its twin's, a rung twice
+ *                          its height's, or the input's picture; new rungs
+ *                          replace every element of the old
  *   /reelrange/misplaced   raw frames whose timestamp does not come after
  *                          the previous one's (or is missing) are dropped;
  *                          encoded frames pass untouched */
@@ -258,6 +261,70 @@ test_bad_rungs (void)
   gst_object_unref (ladder);
 }
 
+/* The element that feeds rung index's queue (q<index>). */
+static GstElement *
+feeder (GstElement *ladder, guint index)
+{
+  g_autofree char *name = g_strdup_printf ("q%u", index);
+  g_autoptr (GstElement) q = gst_bin_get_by_name (GST_BIN (ladder), name);
+  g_autoptr (GstPad) sink = q ? gst_element_get_static_pad (q, "sink") : NULL;
+  g_autoptr (GstPad) peer = sink ? gst_pad_get_peer (sink) : NULL;
+  g_autoptr (GstElement) e = peer ? gst_pad_get_parent_element (peer) : NULL;
+  return e; /* the ladder holds it */
+}
+
+/* The tee after rung index's scaler: q<index> ! reelscale ! capsfilter ! tee. */
+static GstElement *
+split_of (GstElement *ladder, guint index)
+{
+  g_autofree char *name = g_strdup_printf ("q%u", index);
+  GstElement *e = gst_bin_get_by_name (GST_BIN (ladder), name);
+  for (guint step = 0; e && step < 3; step++)
+    {
+      g_autoptr (GstPad) src = gst_element_get_static_pad (e, "src");
+      g_autoptr (GstPad) peer = src ? gst_pad_get_peer (src) : NULL;
+      gst_object_unref (e);
+      e = peer ? gst_pad_get_parent_element (peer) : NULL;
+    }
+  if (e)
+    gst_object_unref (e);
+  return e; /* the ladder holds it */
+}
+
+/* Each rung scales the picture of its twin (same height, before it), else
+ * of the smallest rung at least twice its height (480p: the 1080p rung's),
+ * else the input; new rungs replace every element of the old ones. */
+static void
+test_scaled_from (void)
+{
+  GstElement *ladder = gst_element_factory_make ("reelladder", NULL);
+  g_autoptr (GstElement) tee = NULL;
+  g_object_set (ladder, "rungs",
+                "1080p:1920x1080:5000,720p:1280x720:2800,480p:852x480:1400,"
+                "480p-vp9:852x480:1400:vp9,360p:640x360:800,240p:426x240:400",
+                NULL);
+  tee = gst_bin_get_by_name (GST_BIN (ladder), "tee");
+  g_assert_nonnull (tee);
+  g_assert_true (feeder (ladder, 0) == tee);
+  g_assert_true (feeder (ladder, 1) == tee);
+  g_assert_nonnull (split_of (ladder, 0));
+  g_assert_true (feeder (ladder, 2) == split_of (ladder, 0));
+  g_assert_nonnull (split_of (ladder, 2));
+  g_assert_true (feeder (ladder, 3) == split_of (ladder, 2));
+  g_assert_true (feeder (ladder, 4) == split_of (ladder, 1));
+  g_assert_true (feeder (ladder, 5) == split_of (ladder, 2));
+  g_assert_cmpuint (GST_ELEMENT (ladder)->numsrcpads, ==, 6);
+
+  g_object_set (ladder, "rungs", "360p:640x360:800,240p:426x240:400", NULL);
+  /* The entry and the tee, and seven elements a rung. */
+  g_assert_cmpuint (GST_BIN (ladder)->numchildren, ==, 2 + 2 * 7);
+  g_assert_cmpuint (GST_ELEMENT (ladder)->numsrcpads, ==, 2);
+  g_assert_cmpuint (GST_ELEMENT (tee)->numsrcpads, ==, 2);
+  g_assert_true (feeder (ladder, 0) == tee);
+  g_assert_true (feeder (ladder, 1) == tee);
+  gst_object_unref (ladder);
+}
+
 /* Pushes frames with the timestamps pts (ms; -1: none) through a
  * reelrange with caps; returns the timestamps that came out (ms). */
 static GArray *
@@ -313,6 +380,7 @@ main (int argc, char **argv)
   g_test_add_func ("/reelladder/output-start", test_output_start);
   g_test_add_func ("/reelladder/vp9", test_vp9);
   g_test_add_func ("/reelladder/bad-rungs", test_bad_rungs);
+  g_test_add_func ("/reelladder/scaled-from", test_scaled_from);
   g_test_add_func ("/reelrange/misplaced", test_range_misplaced);
   return g_test_run ();
 }
