@@ -263,30 +263,19 @@ video_of (const Kind *kind, int frames)
   return g_string_free (s, FALSE);
 }
 
-/* Whether reeld (pid) has a child other than its nats-server: a media
+/* Whether reeld (proc) has a child other than its nats-server: a media
  * process or a classifier at work. */
 static gboolean
-media_busy (const char *pid)
+media_busy (GSubprocess *proc)
 {
-  g_autofree char *tasks = g_strdup_printf ("/proc/%s/task", pid);
-  g_autoptr (GDir) d = g_dir_open (tasks, 0, NULL);
-  const char *task;
-  while (d && (task = g_dir_read_name (d)))
+  g_auto (GStrv) kids = reel_test_children (proc);
+  for (guint i = 0; kids[i]; i++)
     {
-      g_autofree char *path = g_strdup_printf ("%s/%s/children", tasks, task);
-      g_autofree char *text = NULL;
-      g_auto (GStrv) kids = NULL;
-      if (!g_file_get_contents (path, &text, NULL, NULL))
-        continue;
-      kids = g_strsplit (g_strstrip (text), " ", -1);
-      for (guint i = 0; kids[i]; i++)
-        {
-          g_autofree char *comm_path = g_strdup_printf ("/proc/%s/comm", kids[i]);
-          g_autofree char *comm = NULL;
-          if (*kids[i] && g_file_get_contents (comm_path, &comm, NULL, NULL)
-              && !g_str_has_prefix (comm, "nats-server"))
-            return TRUE;
-        }
+      g_autofree char *comm_path = g_strdup_printf ("/proc/%s/comm", kids[i]);
+      g_autofree char *comm = NULL;
+      if (g_file_get_contents (comm_path, &comm, NULL, NULL)
+          && !g_str_has_prefix (comm, "nats-server"))
+        return TRUE;
     }
   return FALSE;
 }
@@ -296,12 +285,11 @@ media_busy (const char *pid)
 static double
 wait_media_idle (ReelTestReeld *d)
 {
-  const char *pid = g_subprocess_get_identifier (d->proc);
   double quiet = 0;
-  for (int i = 0; pid && i < 6000; i++)
+  for (int i = 0; i < 6000; i++)
     {
       double now = now_s ();
-      if (media_busy (pid))
+      if (media_busy (d->proc))
         quiet = 0;
       else if (!quiet)
         quiet = now;

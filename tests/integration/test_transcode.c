@@ -1239,28 +1239,17 @@ test_sound_head (void)
 static guint
 stopped_children (ReelTestReeld *d)
 {
-  g_autofree char *tasks = g_strdup_printf ("/proc/%s/task", g_subprocess_get_identifier (d->proc));
-  g_autoptr (GDir) dir = g_dir_open (tasks, 0, NULL);
-  const char *task;
+  g_auto (GStrv) kids = reel_test_children (d->proc);
   guint n = 0;
-  while (dir && (task = g_dir_read_name (dir)))
+  for (guint i = 0; kids[i]; i++)
     {
-      g_autofree char *path = g_strdup_printf ("%s/%s/children", tasks, task);
-      g_autofree char *text = NULL;
-      g_auto (GStrv) kids = NULL;
-      if (!g_file_get_contents (path, &text, NULL, NULL))
-        continue;
-      kids = g_strsplit (g_strstrip (text), " ", -1);
-      for (guint i = 0; kids[i]; i++)
-        {
-          g_autofree char *stat_path = g_strdup_printf ("/proc/%s/stat", kids[i]);
-          g_autofree char *stat = NULL;
-          const char *end;
-          /* pid (comm) STATE ...; comm may hold spaces and parentheses. */
-          if (*kids[i] && g_file_get_contents (stat_path, &stat, NULL, NULL)
-              && (end = strrchr (stat, ')')) && end[1] == ' ' && end[2] == 'T')
-            n++;
-        }
+      g_autofree char *path = g_strdup_printf ("/proc/%s/stat", kids[i]);
+      g_autofree char *stat = NULL;
+      const char *end;
+      /* pid (comm) STATE ...; comm may hold spaces and parentheses. */
+      if (g_file_get_contents (path, &stat, NULL, NULL) && (end = strrchr (stat, ')'))
+          && end[1] == ' ' && end[2] == 'T')
+        n++;
     }
   return n;
 }

@@ -546,6 +546,29 @@ reel_test_cpu_seconds (GSubprocess *proc, gboolean children)
   return ticks / sysconf (_SC_CLK_TCK);
 }
 
+GStrv
+reel_test_children (GSubprocess *proc)
+{
+  const char *pid = g_subprocess_get_identifier (proc);
+  g_autofree char *tasks = pid ? g_strdup_printf ("/proc/%s/task", pid) : NULL;
+  g_autoptr (GDir) d = tasks ? g_dir_open (tasks, 0, NULL) : NULL;
+  g_autoptr (GStrvBuilder) out = g_strv_builder_new ();
+  const char *task;
+  while (d && (task = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s/children", tasks, task);
+      g_autofree char *text = NULL;
+      g_auto (GStrv) kids = NULL;
+      if (!g_file_get_contents (path, &text, NULL, NULL))
+        continue;
+      kids = g_strsplit (g_strstrip (text), " ", -1);
+      for (guint i = 0; kids[i]; i++)
+        if (*kids[i])
+          g_strv_builder_add (out, kids[i]);
+    }
+  return g_strv_builder_end (out);
+}
+
 double
 reel_test_metric (guint16 port, const char *series)
 {

@@ -126,6 +126,10 @@ char *reel_test_register_login (guint16 port, const char *username, const char *
  * those of its children it has waited for. NAN once it has ended. */
 double reel_test_cpu_seconds (GSubprocess *proc, gboolean children);
 
+/* The pids (strings) of the processes proc started that are running,
+ * from every one of its threads. */
+GStrv reel_test_children (GSubprocess *proc);
+
 /* The value of one sample in reeld's /metrics (series is the exact text
  * before the value, e.g. `reel_x_total{a="b"}`), or -1 when absent. */
 double reel_test_metric (guint16 port, const char *series);
