@@ -69,22 +69,32 @@ reel_media_limits_for (const ReelConfig *cfg, guint64 media_ns, ReelMediaLimits 
  * node (media/niceness.h). Beyond that it runs beside them at its
  * niceness, so a stream of uploads cannot starve it. */
 #define BACKGROUND_WAIT_S 30
-/* Background work of an upload is queued right after its first chunk
- * (media/ingest.c), but each kind has its own worker threads: it waits
- * this long before it looks, so the first chunk taken at the same moment
- * has started. */
-#define BACKGROUND_GRACE_US (G_USEC_PER_SEC / 2)
+/* How long a first chunk is expected once its upload's jobs are queued
+ * here (reel_media_expect_first_chunk): each job kind has its own worker
+ * threads, and the poster's may take its job before the chunk's has
+ * started; a chunk taken by another node never comes. */
+#define EXPECT_US (2 * G_USEC_PER_SEC)
 
 /* The first chunks running in this process, and what signals their end. */
 static GMutex gate_lock;
 static GCond gate_cond;
 static guint first_chunks;
+static gint64 expected_until; /* monotonic time */
+
+void
+reel_media_expect_first_chunk (void)
+{
+  g_mutex_lock (&gate_lock);
+  expected_until = g_get_monotonic_time () + EXPECT_US;
+  g_mutex_unlock (&gate_lock);
+}
 
 static void
 first_chunk_begin (void)
 {
   g_mutex_lock (&gate_lock);
   first_chunks++;
+  expected_until = 0;
   g_mutex_unlock (&gate_lock);
 }
 
@@ -107,19 +117,21 @@ first_chunks_running (void)
   return yes;
 }
 
-/* Waits, keeping job alive, for the grace and while a first chunk runs
+/* Waits, keeping job alive, while a first chunk runs or is expected
  * here (at most BACKGROUND_WAIT_S, and not once the job's worker stops). */
 static void
 wait_for_first_chunks (const ReelJob *job)
 {
   gint64 now = g_get_monotonic_time ();
-  gint64 grace = now + BACKGROUND_GRACE_US;
   gint64 until = now + BACKGROUND_WAIT_S * G_USEC_PER_SEC;
   g_mutex_lock (&gate_lock);
-  while ((now < grace || first_chunks > 0) && now < until && !(job && reel_job_stopping (job)))
+  while ((first_chunks > 0 || now < expected_until) && now < until
+         && !(job && reel_job_stopping (job)))
     {
-      g_cond_wait_until (&gate_cond, &gate_lock,
-                         now < grace ? grace : MIN (until, now + G_USEC_PER_SEC));
+      gint64 wake = now + G_USEC_PER_SEC;
+      if (first_chunks == 0)
+        wake = MIN (wake, expected_until);
+      g_cond_wait_until (&gate_cond, &gate_lock, MIN (until, wake));
       if (job)
         {
           g_mutex_unlock (&gate_lock);

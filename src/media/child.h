@@ -42,9 +42,14 @@ void reel_media_limits_for (const ReelConfig *cfg, guint64 media_ns, ReelMediaLi
  * file a decoder rejects is REEL_ERROR_UNSUPPORTED) or with why the child
  * died. A request of background work (a niceness above 0,
  * media/niceness.h) first waits while a first chunk runs in this process,
- * at most 30 s. */
+ * or is expected (reel_media_expect_first_chunk), at most 30 s. */
 JsonObject *reel_media_child_run (JsonObject *request, const ReelMediaLimits *limits,
                                   const char *what, const ReelJob *job, GError **error);
+
+/* Says that a first chunk's job is about to be queued here: background
+ * work waits for it for up to 2 s, until it starts (in this process) or
+ * that time is over (another node took it). */
+void reel_media_expect_first_chunk (void);
 
 /* The same, calling tick(tick_data) in the caller's thread about every
  * 50 ms while the child runs: for a caller that uses the child's output

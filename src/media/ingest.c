@@ -327,6 +327,7 @@ run_ingest (const ReelJob *job, gpointer data, GError **error)
     return FALSE;
   /* The plan is in the log before any job exists, so the lifecycle always
    * knows what it is assembling. */
+  reel_media_expect_first_chunk ();
   return reel_events_publish (in->bus, subject, "video.probed", 1, NULL, ev, FALSE, NULL, error)
          && queue_media_jobs (in, id, plan, original, error)
          && (!in->cfg->checks_enabled || queue_checks (in, id, original, report, error));
