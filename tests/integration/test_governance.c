@@ -968,8 +968,10 @@ wait_announced (const char *token, const char *video)
   for (guint i = 0; i < 600 && !notified (token, "video_ready", video, NULL); i++)
     g_usleep (50 * 1000);
   g_assert_true (notified (token, "video_ready", video, NULL));
-  /* The poster is its own job: it may come after the last chunk. */
-  for (guint i = 0; i < 600; i++)
+  /* The poster is its own job: it may come after the last chunk, or
+   * after a retry (a poster job that stands still for 30 s is stopped
+   * and tried again, media/worker.c). */
+  for (guint i = 0; i < 1800; i++)
     {
       g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", path, token, NULL, 0);
       if (reel_test_json_str (r, "thumbnail"))
