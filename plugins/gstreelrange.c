@@ -8,7 +8,10 @@
  *
  * When the first data arrives it sends an accurate, flushing seek upstream
  * to the range and hides everything before the seek (the flush included)
- * from downstream, so muxers and sinks see one clean stream. Buffers leave
+ * from downstream, so muxers and sinks see one clean stream. The seek
+ * leaves from another thread, so upstream may reach its end first: that
+ * end is held back until the seek has landed (a flush after an end of
+ * stream would leave the sinks waiting for another one). Buffers leave
  * with their stream time as timestamps in a segment starting at 0: the
  * range's running time equals its place in the source, so the output of
  * consecutive ranges forms one continuous timeline. When upstream cannot
@@ -68,6 +71,8 @@ struct _GstReelRange
   RangeState state;
   GstSegment segment; /* upstream's */
   gboolean segment_pushed;
+  gboolean seek_flushed; /* STATE_SEEKING: the seek's flush has passed */
+  gboolean early_eos;    /* STATE_SEEKING: upstream ended before the seek landed */
   ReelKeyUnits keyframes;
   gboolean raw;      /* the caps are raw frames */
   guint64 last_pts;  /* of the last raw frame passed; GST_CLOCK_TIME_NONE: none yet */
@@ -88,30 +93,11 @@ reset (GstReelRange *self)
   self->state = STATE_IDLE;
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   self->segment_pushed = FALSE;
+  self->seek_flushed = FALSE;
+  self->early_eos = FALSE;
   self->last_pts = GST_CLOCK_TIME_NONE;
   self->misplaced = 0;
   reel_key_units_reset (&self->keyframes, self->keyframe_interval, self->start);
-}
-
-static void
-do_seek (GstElement *element, gpointer data)
-{
-  GstReelRange *self = GST_REEL_RANGE (element);
-  GstEvent *seek = gst_event_new_seek (
-      1.0, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE, GST_SEEK_TYPE_SET,
-      (gint64)self->start,
-      self->stop == GST_CLOCK_TIME_NONE ? GST_SEEK_TYPE_NONE : GST_SEEK_TYPE_SET,
-      self->stop == GST_CLOCK_TIME_NONE ? -1 : (gint64)self->stop);
-  GST_DEBUG_OBJECT (self, "seeking upstream to %" GST_TIME_FORMAT, GST_TIME_ARGS (self->start));
-  if (!gst_pad_push_event (self->sinkpad, seek))
-    {
-      /* Not seekable: drop what lies before the range as it passes. */
-      GST_INFO_OBJECT (self, "upstream cannot seek; filtering the range instead");
-      GST_PAD_STREAM_LOCK (self->sinkpad);
-      if (self->state == STATE_SEEKING)
-        self->state = STATE_RUNNING;
-      GST_PAD_STREAM_UNLOCK (self->sinkpad);
-    }
 }
 
 static gboolean
@@ -134,6 +120,39 @@ finish (GstReelRange *self)
       gst_pad_push_event (self->srcpad, gst_event_new_eos ());
     }
   return GST_FLOW_EOS;
+}
+
+/* On GStreamer's thread pool (gst_element_call_async), once data came. */
+static void
+do_seek (GstElement *element, gpointer data)
+{
+  GstReelRange *self = GST_REEL_RANGE (element);
+  GstEvent *seek;
+  gboolean seeking;
+
+  /* Only this seek moves a seeking range on, so it is still wanted. */
+  GST_PAD_STREAM_LOCK (self->sinkpad);
+  seeking = self->state == STATE_SEEKING;
+  GST_PAD_STREAM_UNLOCK (self->sinkpad);
+  if (!seeking)
+    return;
+  seek = gst_event_new_seek (1.0, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE,
+                             GST_SEEK_TYPE_SET, (gint64)self->start,
+                             self->stop == GST_CLOCK_TIME_NONE ? GST_SEEK_TYPE_NONE
+                                                               : GST_SEEK_TYPE_SET,
+                             self->stop == GST_CLOCK_TIME_NONE ? -1 : (gint64)self->stop);
+  GST_DEBUG_OBJECT (self, "seeking upstream to %" GST_TIME_FORMAT, GST_TIME_ARGS (self->start));
+  if (!gst_pad_push_event (self->sinkpad, seek))
+    {
+      /* Not seekable: drop what lies before the range as it passes. */
+      GST_INFO_OBJECT (self, "upstream cannot seek; filtering the range instead");
+      GST_PAD_STREAM_LOCK (self->sinkpad);
+      if (self->state == STATE_SEEKING && self->early_eos)
+        finish (self);
+      else if (self->state == STATE_SEEKING)
+        self->state = STATE_RUNNING;
+      GST_PAD_STREAM_UNLOCK (self->sinkpad);
+    }
 }
 
 static GstFlowReturn
@@ -214,9 +233,15 @@ sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
     {
     case GST_EVENT_FLUSH_START:
     case GST_EVENT_FLUSH_STOP:
-      /* Our own seek's flush stays here: downstream never started over. */
+      /* Our own seek's flush stays here: downstream never started over.
+       * What upstream sent before it (an end included) is void. */
       if (self->state == STATE_SEEKING || self->state == STATE_IDLE)
         {
+          if (self->state == STATE_SEEKING && GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+            {
+              self->seek_flushed = TRUE;
+              self->early_eos = FALSE;
+            }
           gst_event_unref (event);
           return TRUE;
         }
@@ -237,9 +262,9 @@ sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
           }
         gst_segment_copy_into (seg, &self->segment);
         GST_DEBUG_OBJECT (self, "upstream segment %" GST_SEGMENT_FORMAT, seg);
-        if (self->state == STATE_SEEKING && seg->start >= self->start && self->start > 0)
-          self->state = STATE_RUNNING;
-        else if (self->state == STATE_SEEKING && self->start == 0)
+        /* The seek's segment: what lies before the range is dropped as
+         * it passes (a demuxer may start at the keyframe before it). */
+        if (self->state == STATE_SEEKING && self->seek_flushed)
           self->state = STATE_RUNNING;
         /* Downstream gets our own segment (start 0) before the first buffer. */
         gst_event_unref (event);
@@ -264,9 +289,10 @@ sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
         }
       if (self->state == STATE_SEEKING)
         {
-          /* EOS before the seek landed: the range starts past the end. */
+          /* The end of what came before the seek: the seek still lands
+           * (and a range past the end gets a segment and an end then). */
+          self->early_eos = TRUE;
           gst_event_unref (event);
-          finish (self);
           return TRUE;
         }
       if (!self->segment_pushed)

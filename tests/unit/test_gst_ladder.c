@@ -18,10 +18,14 @@
  *                          replace every element of the old
  *   /reelrange/misplaced   raw frames whose timestamp does not come after
  *                          the previous one's (or is missing) are dropped;
- *                          encoded frames pass untouched */
+ *                          encoded frames pass untouched
+ *   /reelrange/late-seek   upstream reaches its end before the range's seek
+ *                          (which leaves from another thread) lands: the
+ *                          range still comes out whole, and ends */
 #include "gstreel.h"
 #include "gstreelx264enc.h"
 
+#include <glib/gstdio.h>
 #include <gst/check/gstharness.h>
 
 #define FRAMES 60
@@ -369,6 +373,116 @@ test_range_misplaced (void)
     g_assert_cmpint (g_array_index (coded, gint64, i), ==, in[i]);
 }
 
+/* The range's seek waits (in its own thread) until upstream's end has
+ * passed the range's sink pad, as when a short file decodes faster than
+ * a thread of a busy machine gets to run. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean eos;
+  guint frames; /* in [LATE_FROM, LATE_TO) */
+} LateSeek;
+
+#define LATE_FROM (GST_SECOND)
+#define LATE_TO (GST_SECOND + 400 * GST_MSECOND)
+
+static GstPadProbeReturn
+late_seek_saw_eos (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  LateSeek *x = data;
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+    {
+      g_mutex_lock (&x->lock);
+      x->eos = TRUE;
+      g_cond_broadcast (&x->cond);
+      g_mutex_unlock (&x->lock);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+late_seek_hold (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  LateSeek *x = data;
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_SEEK)
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&x->lock);
+  while (!x->eos)
+    g_cond_wait (&x->cond, &x->lock);
+  g_mutex_unlock (&x->lock);
+  /* The range has handled the end: it held the stream lock meanwhile. */
+  GST_PAD_STREAM_LOCK (pad);
+  GST_PAD_STREAM_UNLOCK (pad);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+late_seek_count (GstElement *sink, GstBuffer *buf, GstPad *pad, gpointer data)
+{
+  LateSeek *x = data;
+  if (GST_BUFFER_PTS (buf) >= LATE_FROM && GST_BUFFER_PTS (buf) < LATE_TO)
+    x->frames++;
+}
+
+static void
+test_range_late_seek (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("reel-range-XXXXXX", NULL);
+  g_autofree char *clip = g_build_filename (dir, "clip.mp4", NULL);
+  g_autofree char *make = g_strdup_printf (
+      "videotestsrc num-buffers=50 ! video/x-raw,width=64,height=64,framerate=25/1 "
+      "! x264enc speed-preset=ultrafast key-int-max=25 ! mp4mux ! filesink location=%s",
+      clip);
+  g_autofree char *line = g_strdup_printf (
+      "filesrc location=%s ! decodebin ! reelrange name=range start=%" G_GUINT64_FORMAT
+      " stop=%" G_GUINT64_FORMAT " ! fakesink name=out sync=false signal-handoffs=true",
+      clip, (guint64)LATE_FROM, (guint64)LATE_TO);
+  LateSeek x = { 0 };
+  g_autoptr (GstElement) maker = gst_parse_launch (make, NULL);
+  g_autoptr (GstElement) p = NULL;
+  g_autoptr (GstElement) range = NULL;
+  g_autoptr (GstElement) out = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstMessage) m = NULL;
+
+  g_assert_nonnull (maker);
+  gst_element_set_state (maker, GST_STATE_PLAYING);
+  bus = gst_element_get_bus (maker);
+  m = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_true (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS);
+  gst_element_set_state (maker, GST_STATE_NULL);
+  g_clear_pointer (&m, gst_message_unref);
+  g_clear_object (&bus);
+
+  g_mutex_init (&x.lock);
+  g_cond_init (&x.cond);
+  p = gst_parse_launch (line, NULL);
+  g_assert_nonnull (p);
+  range = gst_bin_get_by_name (GST_BIN (p), "range");
+  out = gst_bin_get_by_name (GST_BIN (p), "out");
+  pad = gst_element_get_static_pad (range, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, late_seek_saw_eos, &x, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, late_seek_hold, &x, NULL);
+  g_signal_connect (out, "handoff", G_CALLBACK (late_seek_count), &x);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  bus = gst_element_get_bus (p);
+  /* Before the fix the range let that end through: nothing came out, or,
+   * when the seek landed before the sink had posted it, the seek's flush
+   * undid it and the pipeline waited for ever. */
+  m = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull (m);
+  g_assert_cmpint (GST_MESSAGE_TYPE (m), ==, GST_MESSAGE_EOS);
+  gst_element_set_state (p, GST_STATE_NULL);
+  g_assert_true (x.eos);
+  g_assert_cmpuint (x.frames, ==, 10);
+  g_mutex_clear (&x.lock);
+  g_cond_clear (&x.cond);
+  g_unlink (clip);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -382,5 +496,6 @@ main (int argc, char **argv)
   g_test_add_func ("/reelladder/bad-rungs", test_bad_rungs);
   g_test_add_func ("/reelladder/scaled-from", test_scaled_from);
   g_test_add_func ("/reelrange/misplaced", test_range_misplaced);
+  g_test_add_func ("/reelrange/late-seek", test_range_late_seek);
   return g_test_run ();
 }
