@@ -78,14 +78,13 @@ reel_media_limits_for (const ReelConfig *cfg, guint64 media_ns, ReelMediaLimits 
 /* The first chunks running in this process, and what signals their end. */
 static GMutex gate_lock;
 static GCond gate_cond;
-static guint first_chunks;
-static gint64 expected_until; /* monotonic time */
+static ReelFirstChunks gate;
 
 void
 reel_media_expect_first_chunk (void)
 {
   g_mutex_lock (&gate_lock);
-  expected_until = g_get_monotonic_time () + EXPECT_US;
+  reel_first_chunks_expect (&gate, g_get_monotonic_time (), EXPECT_US);
   g_mutex_unlock (&gate_lock);
 }
 
@@ -93,8 +92,7 @@ static void
 first_chunk_begin (void)
 {
   g_mutex_lock (&gate_lock);
-  first_chunks++;
-  expected_until = 0;
+  reel_first_chunks_begin (&gate);
   g_mutex_unlock (&gate_lock);
 }
 
@@ -102,7 +100,7 @@ static void
 first_chunk_end (void)
 {
   g_mutex_lock (&gate_lock);
-  first_chunks--;
+  reel_first_chunks_end (&gate);
   g_cond_broadcast (&gate_cond);
   g_mutex_unlock (&gate_lock);
 }
@@ -112,7 +110,7 @@ first_chunks_running (void)
 {
   gboolean yes;
   g_mutex_lock (&gate_lock);
-  yes = first_chunks > 0;
+  yes = gate.running > 0;
   g_mutex_unlock (&gate_lock);
   return yes;
 }
@@ -124,14 +122,12 @@ wait_for_first_chunks (const ReelJob *job)
 {
   gint64 now = g_get_monotonic_time ();
   gint64 until = now + BACKGROUND_WAIT_S * G_USEC_PER_SEC;
+  gint64 look;
   g_mutex_lock (&gate_lock);
-  while ((first_chunks > 0 || now < expected_until) && now < until
+  while (reel_first_chunks_hold (&gate, now, &look) && now < until
          && !(job && reel_job_stopping (job)))
     {
-      gint64 wake = now + G_USEC_PER_SEC;
-      if (first_chunks == 0)
-        wake = MIN (wake, expected_until);
-      g_cond_wait_until (&gate_cond, &gate_lock, MIN (until, wake));
+      g_cond_wait_until (&gate_cond, &gate_lock, MIN (MIN (until, look), now + G_USEC_PER_SEC));
       if (job)
         {
           g_mutex_unlock (&gate_lock);

@@ -15,6 +15,37 @@ reel_media_niceness (JsonObject *request)
   return 0;
 }
 
+void
+reel_first_chunks_expect (ReelFirstChunks *g, gint64 now, gint64 expect_us)
+{
+  g->expected++;
+  g->expected_until = now + expect_us;
+}
+
+void
+reel_first_chunks_begin (ReelFirstChunks *g)
+{
+  g->running++;
+  if (g->expected > 0)
+    g->expected--;
+}
+
+void
+reel_first_chunks_end (ReelFirstChunks *g)
+{
+  if (g->running > 0)
+    g->running--;
+}
+
+gboolean
+reel_first_chunks_hold (ReelFirstChunks *g, gint64 now, gint64 *until)
+{
+  if (g->expected > 0 && now >= g->expected_until)
+    g->expected = 0; /* late: taken elsewhere */
+  *until = g->running > 0 || g->expected == 0 ? G_MAXINT64 : g->expected_until;
+  return g->running > 0 || g->expected > 0;
+}
+
 gboolean
 reel_media_is_first_chunk (JsonObject *request)
 {

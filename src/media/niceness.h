@@ -33,4 +33,21 @@ int reel_media_niceness (JsonObject *request);
  * for, which the background work on the node waits for. */
 gboolean reel_media_is_first_chunk (JsonObject *request);
 
+/* What background work on a node waits for: the first chunks running
+ * there, and those its ingest has queued, for expect_us each (a chunk
+ * taken by another node never comes). The caller locks. */
+typedef struct
+{
+  guint running;
+  guint expected;
+  gint64 expected_until; /* monotonic time: when the last expected one is late */
+} ReelFirstChunks;
+
+void reel_first_chunks_expect (ReelFirstChunks *g, gint64 now, gint64 expect_us);
+void reel_first_chunks_begin (ReelFirstChunks *g);
+void reel_first_chunks_end (ReelFirstChunks *g);
+/* Whether background work waits at now; *until: when to look again if
+ * nothing ends before (G_MAXINT64: only an end moves it). */
+gboolean reel_first_chunks_hold (ReelFirstChunks *g, gint64 now, gint64 *until);
+
 G_END_DECLS

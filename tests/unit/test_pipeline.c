@@ -1,5 +1,7 @@
-/* media/pipeline: template filling and quoting for gst-launch syntax. */
+/* media/pipeline: template filling and quoting for gst-launch syntax;
+ * media/niceness: what background work waits for. */
 #include "core/error.h"
+#include "media/niceness.h"
 #include "media/pipeline.h"
 
 #include <glib/gstdio.h>
@@ -69,6 +71,43 @@ test_nats_auth (void)
   g_assert_cmpstr (line, ==, "token=abc-_x tls-ca=\"/etc/my ca.pem\"");
 }
 
+/* Two uploads queued together: the background work waits until both
+ * first chunks have run, and no longer than an expected one is late. */
+static void
+test_first_chunks (void)
+{
+  ReelFirstChunks g = { 0 };
+  gint64 until;
+  const gint64 expect = 2 * G_USEC_PER_SEC;
+
+  g_assert_false (reel_first_chunks_hold (&g, 0, &until));
+  reel_first_chunks_expect (&g, 0, expect);
+  reel_first_chunks_expect (&g, 100, expect);
+  g_assert_true (reel_first_chunks_hold (&g, 200, &until));
+  g_assert_cmpint (until, ==, 100 + expect);
+  /* The first upload's chunk runs and ends: the second's is still due. */
+  reel_first_chunks_begin (&g);
+  g_assert_true (reel_first_chunks_hold (&g, 300, &until));
+  g_assert_cmpint (until, ==, G_MAXINT64);
+  reel_first_chunks_end (&g);
+  g_assert_true (reel_first_chunks_hold (&g, 400, &until));
+  g_assert_cmpint (until, ==, 100 + expect);
+  /* It runs and ends: nothing left to wait for. */
+  reel_first_chunks_begin (&g);
+  reel_first_chunks_end (&g);
+  g_assert_false (reel_first_chunks_hold (&g, 500, &until));
+
+  /* An expected chunk another node took is late after expect_us. */
+  reel_first_chunks_expect (&g, 1000, expect);
+  g_assert_true (reel_first_chunks_hold (&g, 1000 + expect - 1, &until));
+  g_assert_false (reel_first_chunks_hold (&g, 1000 + expect, &until));
+  /* A running chunk holds whatever is expected. */
+  reel_first_chunks_begin (&g);
+  g_assert_true (reel_first_chunks_hold (&g, 10 * expect, &until));
+  reel_first_chunks_end (&g);
+  g_assert_false (reel_first_chunks_hold (&g, 10 * expect, &until));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -77,5 +116,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/missing", test_missing);
   g_test_add_func ("/pipeline/load", test_load);
   g_test_add_func ("/pipeline/nats-auth", test_nats_auth);
+  g_test_add_func ("/niceness/first-chunks", test_first_chunks);
   return g_test_run ();
 }
