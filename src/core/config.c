@@ -224,6 +224,7 @@ reel_config_new (void)
                   "1080p:1080:5000,720p:720:2800,480p:480:1400,360p:360:800,240p:240:400");
   cfg->codecs = REEL_CODEC_BIT (REEL_CODEC_H264);
   cfg->copy_source = TRUE;
+  cfg->warm_child = TRUE;
   cfg->x264_preset = g_strdup ("veryfast");
   /* One thread per rung: a chunk's bytes then depend on nothing but its
    * input, and the rungs side by side keep the cores busy. */
@@ -812,6 +813,7 @@ static const Setting settings[] = {
   { "media.ladder", set_ladder, AT (ladder) },
   { "media.codecs", set_codecs, AT (codecs) },
   { "media.copy_source", set_bool, AT (copy_source) },
+  { "media.warm_child", set_bool, AT (warm_child) },
   { "media.x264_preset", set_preset, AT (x264_preset) },
   /* x264's own limit is 128; beyond 64 a rung only waits on itself. */
   { "media.x264_threads", set_uint, AT (x264_threads), 0, 64 },

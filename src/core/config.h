@@ -83,6 +83,7 @@ typedef struct
   ReelLadder ladder;          /* media.ladder: NAME:HEIGHT:KBPS,..., parsed */
   guint codecs;               /* media.codecs: REEL_CODEC_BIT set, H.264 always in it */
   gboolean copy_source;       /* media.copy_source: a rung the source already is, copied */
+  gboolean warm_child;        /* media.warm_child: a media process waits, loaded */
   char *x264_preset;          /* media.x264_preset */
   guint x264_threads;         /* media.x264_threads: x264 threads per rung */
   guint downloads_max;        /* media.max_concurrent_downloads */

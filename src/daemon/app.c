@@ -12,6 +12,7 @@
 #include "daemon/projector.h"
 #include "daemon/reactor.h"
 #include "media/checker.h"
+#include "media/child.h"
 #include "http/server.h"
 #include "media/ingest.h"
 #include "media/worker.h"
@@ -185,6 +186,8 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
       d->projector = reel_projector_start (d->bus, d->store, key);
       start_action_consumers (d, cfg, reel_action_projections (), key);
     }
+  if ((cfg->roles & (REEL_ROLE_INGEST | REEL_ROLE_WORKER)) && cfg->warm_child)
+    reel_media_keep_warm ();
   if (cfg->roles & REEL_ROLE_INGEST)
     d->ingest = reel_ingest_start (cfg, d->bus, d->blobs,
                                    cfg->roles & REEL_ROLE_PROJECTOR ? d->store : NULL);

@@ -162,14 +162,12 @@ helper_path (void)
   return path;
 }
 
-/* Limits as the child sets them on itself between fork and exec (where
- * only async-signal-safe calls are allowed, so they are computed before). */
+/* What the child does between fork and exec, where only
+ * async-signal-safe calls are allowed. Its CPU and address-space limits
+ * come with its request (add_limits), so that a warm child can take them. */
 typedef struct
 {
   pid_t parent;
-  struct rlimit cpu;
-  struct rlimit as;
-  gboolean limit_as;
 } ChildSetup;
 
 static void
@@ -183,9 +181,6 @@ child_setup (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (getppid () != c->parent)
     _exit (127);
-  setrlimit (RLIMIT_CPU, &c->cpu);
-  if (c->limit_as)
-    setrlimit (RLIMIT_AS, &c->as);
   /* A crash on a hostile file is expected: no core files in the data dir. */
   setrlimit (RLIMIT_CORE, &no_core);
 }
@@ -466,31 +461,143 @@ explain_death (Child *c, const ReelMediaLimits *limits, const char *what, GError
                  g_subprocess_get_exit_status (c->proc), what);
 }
 
-/* Starts reel-media on stdin_fd (taken) under limits (timeout_s 0: no CPU
- * limit), its stdout a pipe, its stderr a pipe when asked, else reeld's. */
+/* The request's limits, for the child to take before it reads media
+ * (timeout_s 0: no CPU limit). */
+static void
+add_limits (JsonObject *request, const ReelMediaLimits *limits)
+{
+  JsonObject *l = json_object_new ();
+  guint64 cpu_s = (guint64)limits->timeout_s * MAX (1, g_get_num_processors ());
+  json_object_set_int_member (l, "cpu_s", (gint64)MIN (cpu_s, (guint64)G_MAXINT64));
+  json_object_set_int_member (l, "cpu_grace_s", CPU_GRACE_S);
+#ifndef REEL_ASAN
+  json_object_set_int_member (l, "memory_bytes", (gint64)limits->memory_bytes);
+#endif
+  json_object_set_object_member (request, "limits", l);
+}
+
+/* Starts reel-media (with --warm: loading GStreamer before it reads) on
+ * stdin_fd (taken), its stdout a pipe, its stderr a pipe when asked, else
+ * reeld's. */
 static GSubprocess *
-spawn (const ReelMediaLimits *limits, int stdin_fd, gboolean stderr_pipe, GError **error)
+spawn (int stdin_fd, gboolean stderr_pipe, gboolean warm, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
       G_SUBPROCESS_FLAGS_STDOUT_PIPE | (stderr_pipe ? G_SUBPROCESS_FLAGS_STDERR_PIPE : 0));
   ChildSetup setup = { getpid () };
-  guint64 cpu_s = (guint64)limits->timeout_s * MAX (1, g_get_num_processors ());
   GSubprocess *proc;
 
-  setup.cpu.rlim_cur = cpu_s ? (rlim_t)cpu_s : RLIM_INFINITY;
-  setup.cpu.rlim_max = cpu_s ? (rlim_t)(cpu_s + CPU_GRACE_S) : RLIM_INFINITY;
-#ifndef REEL_ASAN
-  setup.limit_as = limits->memory_bytes > 0;
-  setup.as.rlim_cur = setup.as.rlim_max = (rlim_t)limits->memory_bytes;
-#endif
   g_subprocess_launcher_take_stdin_fd (launcher, stdin_fd);
   g_subprocess_launcher_setenv (launcher, "MALLOC_ARENA_MAX", CHILD_MALLOC_ARENAS, TRUE);
   /* Every other descriptor of reeld's (sockets, LMDB, the NATS store) is
    * closed in the child: GSubprocess marks them close-on-exec. */
   g_subprocess_launcher_set_child_setup (launcher, child_setup, &setup, NULL);
-  proc = g_subprocess_launcher_spawn (launcher, error, helper_path (), NULL);
+  proc
+      = g_subprocess_launcher_spawn (launcher, error, helper_path (), warm ? "--warm" : NULL, NULL);
   if (!proc)
     g_prefix_error (error, "cannot start %s: ", helper_path ());
+  return proc;
+}
+
+/* ---- A warm child ----------------------------------------------------
+ *
+ * Loading GStreamer and libav's libraries takes a fresh reel-media a tenth
+ * of a second or two; an upload's probe and its first chunk, one after the
+ * other, are what its viewer waits for. So one child, started with --warm,
+ * waits here with all that loaded, its stdin a socket: the next request
+ * of the work a viewer waits for (niceness 0) is written to it, and a new
+ * one is started. It is started from a thread of its own that lives as long
+ * as reeld: a child dies with the thread that started it (PR_SET_PDEATHSIG). */
+
+#define WARM_RETRY_S 5
+
+static GMutex warm_lock;
+static GCond warm_cond;
+static GSubprocess *warm_proc; /* waiting for a request on warm_talk */
+static int warm_talk = -1;
+
+static gpointer
+keep_warm (gpointer data)
+{
+  gboolean told = FALSE;
+  for (;;)
+    {
+      g_autoptr (GError) error = NULL;
+      GSubprocess *proc;
+      int fds[2];
+
+      g_mutex_lock (&warm_lock);
+      /* A waiting child that died (killed from outside) is replaced. */
+      while (warm_proc && g_subprocess_get_identifier (warm_proc))
+        g_cond_wait_until (&warm_cond, &warm_lock,
+                           g_get_monotonic_time () + WARM_RETRY_S * G_USEC_PER_SEC);
+      if (warm_proc)
+        {
+          close (warm_talk);
+          warm_talk = -1;
+          g_clear_object (&warm_proc);
+        }
+      g_mutex_unlock (&warm_lock);
+      /* Its start is a fifth of a second of CPU: not beside a first chunk. */
+      wait_for_first_chunks (NULL);
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+        {
+          g_usleep (WARM_RETRY_S * G_USEC_PER_SEC);
+          continue;
+        }
+      if (!(proc = spawn (fds[1], TRUE, TRUE, &error)))
+        {
+          if (!told)
+            g_warning ("no warm media process: %s", error->message);
+          told = TRUE;
+          close (fds[0]);
+          g_usleep (WARM_RETRY_S * G_USEC_PER_SEC);
+          continue;
+        }
+      g_mutex_lock (&warm_lock);
+      warm_proc = proc;
+      warm_talk = fds[0];
+      g_mutex_unlock (&warm_lock);
+    }
+  return NULL;
+}
+
+void
+reel_media_keep_warm (void)
+{
+  static gsize once;
+  if (g_once_init_enter (&once))
+    {
+      g_thread_unref (g_thread_new ("reel-media-warm", keep_warm, NULL));
+      g_once_init_leave (&once, 1);
+    }
+}
+
+/* The warm child with request handed to it, or NULL (none is waiting,
+ * or it died waiting). */
+static GSubprocess *
+take_warm (JsonObject *request)
+{
+  GSubprocess *proc;
+  int talk;
+  gboolean handed;
+
+  g_mutex_lock (&warm_lock);
+  proc = g_steal_pointer (&warm_proc);
+  talk = warm_talk;
+  warm_talk = -1;
+  g_cond_signal (&warm_cond);
+  g_mutex_unlock (&warm_lock);
+  if (!proc)
+    return NULL;
+  handed = g_subprocess_get_identifier (proc) && reel_media_child_answer (talk, request, NULL);
+  close (talk);
+  if (!handed)
+    {
+      g_subprocess_force_exit (proc);
+      g_object_unref (proc);
+      return NULL;
+    }
   return proc;
 }
 
@@ -520,13 +627,12 @@ reel_media_child_run_ticking (JsonObject *request, const ReelMediaLimits *limits
   Child c = { .tick = tick, .tick_data = tick_data };
   g_autoptr (GError) local = NULL;
   g_autofree char *pid = NULL;
-  int stdin_fd = request_fd (request, error);
   gboolean first = reel_media_is_first_chunk (request);
+  int niceness = reel_media_niceness (request);
   JsonObject *out = NULL;
   JsonNode *node;
 
-  if (stdin_fd < 0)
-    return NULL;
+  add_limits (request, limits);
   /* Well within its deadline and the child's own stall limit, whose
    * clocks go on while it is paused. */
   c.pause_max_us = MIN (MIN ((gint64)BACKGROUND_WAIT_S, (gint64)limits->timeout_s / 4),
@@ -534,9 +640,15 @@ reel_media_child_run_ticking (JsonObject *request, const ReelMediaLimits *limits
                    * G_USEC_PER_SEC;
   if (first)
     first_chunk_begin ();
-  else if (reel_media_niceness (request) > 0)
+  else if (niceness > 0)
     wait_for_first_chunks (job);
-  c.proc = spawn (limits, stdin_fd, TRUE, error);
+  if (niceness == 0)
+    c.proc = take_warm (request);
+  if (!c.proc)
+    {
+      int stdin_fd = request_fd (request, error);
+      c.proc = stdin_fd < 0 ? NULL : spawn (stdin_fd, TRUE, FALSE, error);
+    }
   if (!c.proc)
     {
       if (first)
@@ -582,13 +694,14 @@ reel_media_child_start (JsonObject *request, guint64 memory_bytes, int *talk_fd,
   int fds[2];
   GSubprocess *proc;
 
+  add_limits (request, &limits);
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "socketpair: %s", g_strerror (errno));
       return NULL;
     }
   if (!reel_media_child_answer (fds[0], request, error)
-      || !(proc = spawn (&limits, fds[1], FALSE, error)))
+      || !(proc = spawn (fds[1], FALSE, FALSE, error)))
     {
       close (fds[0]);
       close (fds[1]);

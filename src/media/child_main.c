@@ -5,6 +5,10 @@
  * hangs or allocates without end on a hostile file takes down this process
  * and fails that one job, never reeld.
  *
+ * Started as `reel-media --warm`, it loads GStreamer and its decoders
+ * before it reads the request: reeld keeps one such process waiting for
+ * the work a viewer waits for (media/child.c).
+ *
  * It reads one request, a JSON object on one line, on stdin:
  *   {"op": "probe", "path": FILE, "timeout_s": N}
  *   {"op": "pipeline", "line": GST-LAUNCH LINE, "kind": "chunk"|"audio"|"poster"|
@@ -15,6 +19,9 @@
  *     check's prints (media/fingerprint.h)
  *   {"op": "frames", "path": FILE, "dir": DIR, "interval_s": N, "max_frames": N}
  *     JPEG frames for the adult-content check (media/frames.h)
+ * Any request may carry "limits": {"cpu_s": N, "cpu_grace_s": N,
+ * "memory_bytes": N}: its CPU time (SIGXCPU at cpu_s, SIGKILL cpu_grace_s
+ * later) and address space, taken before any media is read (0: none).
  * The line is the one `reel pipeline` prints (media/worker.c fills it from
  * pipelines/); "skip" names the kind of decoder the job does not need.
  * It answers with JSON lines on stdout:
@@ -544,6 +551,45 @@ run_frames (JsonObject *req)
   finish (out, error);
 }
 
+/* The request's limits, on this process, before it reads any media. */
+static void
+take_limits (JsonObject *req)
+{
+  JsonNode *node = json_object_get_member (req, "limits");
+  JsonObject *l = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  gint64 cpu_s = l ? json_object_get_int_member_with_default (l, "cpu_s", 0) : 0;
+  gint64 grace_s = l ? json_object_get_int_member_with_default (l, "cpu_grace_s", 0) : 0;
+  gint64 memory = l ? json_object_get_int_member_with_default (l, "memory_bytes", 0) : 0;
+  if (cpu_s > 0)
+    {
+      struct rlimit cpu = { (rlim_t)cpu_s, (rlim_t)(cpu_s + MAX (grace_s, 0)) };
+      setrlimit (RLIMIT_CPU, &cpu);
+    }
+  if (memory > 0)
+    {
+      struct rlimit as = { (rlim_t)memory, (rlim_t)memory };
+      setrlimit (RLIMIT_AS, &as);
+    }
+}
+
+/* GStreamer, reel's elements and the decoders every job loads: a tenth
+ * of a second or two, mostly libav's libraries. */
+static void
+start_gstreamer (gboolean decoders)
+{
+  gst_init (NULL, NULL);
+  /* The reel elements the pipelines use; nothing else of reel's. */
+  GST_ELEMENT_REGISTER (reelrange, NULL);
+  GST_ELEMENT_REGISTER (reelladder, NULL);
+  GST_ELEMENT_REGISTER (reelscale, NULL);
+  GST_ELEMENT_REGISTER (reelx264enc, NULL);
+  GST_ELEMENT_REGISTER (natssink, NULL);
+  if (decoders)
+    {
+      g_autoptr (GstPlugin) libav = gst_plugin_load_by_name ("libav");
+    }
+}
+
 /* What the request's work yields the CPU to (media/niceness.h): the
  * checks, the poster and the seek previews yield to the transcode that
  * makes videos playable. */
@@ -561,26 +607,26 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) req = NULL;
   const char *op;
+  gboolean warm = argc == 2 && g_str_equal (argv[1], "--warm");
 
-  if (argc > 1)
+  if (argc > 1 && !warm)
     {
-      g_printerr ("usage: reel-media < REQUEST.json (started by reeld; see media/child_main.c)\n");
+      g_printerr ("usage: reel-media [--warm] < REQUEST.json (started by reeld; see "
+                  "media/child_main.c)\n");
       return 2;
     }
+  if (warm)
+    start_gstreamer (TRUE);
   if (!(req = read_line (REQUEST_MAX, &error)))
     finish (NULL, error);
+  take_limits (req);
   op = json_object_get_string_member_with_default (req, "op", "");
   /* Before anything else: GStreamer's start (its registry, the plugins)
    * is a tenth of a second of CPU, and every job of a new upload starts at
    * once beside its first chunk. */
   yield_cpu (req);
-  gst_init (NULL, NULL);
-  /* The reel elements the pipelines use; nothing else of reel's. */
-  GST_ELEMENT_REGISTER (reelrange, NULL);
-  GST_ELEMENT_REGISTER (reelladder, NULL);
-  GST_ELEMENT_REGISTER (reelscale, NULL);
-  GST_ELEMENT_REGISTER (reelx264enc, NULL);
-  GST_ELEMENT_REGISTER (natssink, NULL);
+  if (!warm)
+    start_gstreamer (FALSE);
   if (g_str_equal (op, "probe"))
     run_probe (req);
   else if (g_str_equal (op, "pipeline"))

@@ -67,6 +67,9 @@
  *                           with the reason; the service stays healthy
  *   /transcode/corrupt-alongside  a corrupt upload fails with a reason while
  *                           a good one processed at the same time gets ready
+ *   /transcode/warm-child   reeld keeps a reel-media --warm waiting; an
+ *                           upload's work takes it, and another one waits
+ *                           after; with media.warm_child off there is none
  *   /playback/paths         traversal attempts and unknown ids are 404 and
  *                           never a file outside the blob store; segments
  *                           answer Range, ETag and long caching */
@@ -1484,6 +1487,73 @@ test_corrupt_alongside (void)
   reel_test_rmtree (media);
 }
 
+/* The pid of a reel-media --warm that reeld keeps waiting, or NULL. */
+static char *
+warm_child (ReelTestReeld *d)
+{
+  g_auto (GStrv) kids = reel_test_children (d->proc);
+  for (guint i = 0; kids[i]; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%s/cmdline", kids[i]);
+      g_autofree char *argv = NULL;
+      gsize len;
+      /* NUL-separated: the program, then --warm. */
+      if (g_file_get_contents (path, &argv, &len, NULL) && strlen (argv) + 1 < len
+          && g_str_equal (argv + strlen (argv) + 1, "--warm"))
+        return g_strdup (kids[i]);
+    }
+  return NULL;
+}
+
+static char *
+wait_warm_child (ReelTestReeld *d)
+{
+  char *pid = NULL;
+  for (int i = 0; i < 200 && !(pid = warm_child (d)); i++)
+    g_usleep (50 * 1000);
+  return pid;
+}
+
+static void
+test_warm_child (void)
+{
+  g_autofree char *media = reel_test_tmpdir ();
+  g_autofree char *clip = make_clip (media);
+  for (int on = 1; on >= 0; on--)
+    {
+      g_autofree char *dir = reel_test_tmpdir ();
+      g_autofree char *config = write_config (dir, on ? NULL : "[media]\nwarm_child = false\n");
+      const char *args[] = { config, NULL };
+      ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+      g_autofree char *token = reel_test_register_login (d->port, "wes", PASSWORD);
+      g_autofree char *before = on ? wait_warm_child (d) : warm_child (d);
+      g_autofree char *id = NULL;
+
+      g_assert_true (on ? before != NULL : before == NULL);
+      id = reel_test_upload (d->port, token, clip, "Warm");
+      {
+        g_autoptr (ReelTestResponse) v
+            = reel_test_wait_state (d->port, id, "ready|failed", REEL_TEST_READY_WAIT_S);
+        g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+      }
+      if (on)
+        {
+          /* The one that waited took the probe and ended; another waits. */
+          g_autofree char *proc = g_strdup_printf ("/proc/%s", before);
+          g_autofree char *after = wait_warm_child (d);
+          g_assert_nonnull (after);
+          g_assert_cmpstr (after, !=, before);
+          g_assert_false (g_file_test (proc, G_FILE_TEST_EXISTS));
+        }
+      else
+        g_assert_null (warm_child (d));
+      g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+      reel_test_reeld_free (d);
+      reel_test_rmtree (dir);
+    }
+  reel_test_rmtree (media);
+}
+
 static void
 test_paths (void)
 {
@@ -1583,6 +1653,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transcode/worker-killed", test_worker_killed);
   g_test_add_func ("/transcode/gives-up", test_gives_up);
   g_test_add_func ("/transcode/corrupt-alongside", test_corrupt_alongside);
+  g_test_add_func ("/transcode/warm-child", test_warm_child);
   g_test_add_func ("/playback/paths", test_paths);
   return g_test_run ();
 }
