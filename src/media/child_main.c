@@ -586,7 +586,9 @@ start_gstreamer (gboolean decoders)
   GST_ELEMENT_REGISTER (natssink, NULL);
   if (decoders)
     {
-      g_autoptr (GstPlugin) libav = gst_plugin_load_by_name ("libav");
+      GstPlugin *libav = gst_plugin_load_by_name ("libav");
+      if (libav)
+        gst_object_unref (libav);
     }
 }
 
