@@ -86,7 +86,10 @@ judge (GstDiscovererInfo *info, const GError *local, GError **error)
     case GST_DISCOVERER_OK:
       break;
     case GST_DISCOVERER_TIMEOUT:
-      unsupported (error, "the file could not be read in time (is it a complete video file?)");
+      /* Not surely the file's fault (a machine that busy, a decoder's
+       * bad moment): its job is tried again, and fails with this. */
+      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                           "the file could not be read in time (is it a complete video file?)");
       return NULL;
     case GST_DISCOVERER_MISSING_PLUGINS:
       unsupported (error, "the file uses a format or codec reel cannot decode");

@@ -3,7 +3,9 @@
  * up to the end it states? Every way a file
  * can be unusable (not media, truncated, audio only, a still image, a
  * picture under 16x16, no duration) ends in REEL_ERROR_UNSUPPORTED with a
- * sentence the uploader can read.
+ * sentence the uploader can read. A file not read within the timeout
+ * ends in REEL_ERROR_INTERNAL (with such a sentence): its probe is tried
+ * again.
  *
  * Probing reads untrusted bytes, so it runs in reel-media (media/child.h),
  * never in reeld: the child calls reel_probe_file and sends the result as

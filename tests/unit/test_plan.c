@@ -9,7 +9,11 @@
 #include "media/plan.h"
 #include "media/worker.h"
 
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
 #include <string.h>
+#include <unistd.h>
 
 static void
 test_parse (void)
@@ -574,9 +578,44 @@ test_probe_json (void)
     }
 }
 
+/* Writes nothing into the FIFO data for a while, then closes it: the
+ * probe's reader waits for bytes until then. */
+static gpointer
+silent_writer (gpointer data)
+{
+  int fd = open (data, O_WRONLY);
+  g_usleep (5 * G_USEC_PER_SEC);
+  if (fd >= 0)
+    close (fd);
+  return NULL;
+}
+
+/* A file that cannot be read in time is not surely the file's fault: the
+ * probe's error is one its job retries (not REEL_ERROR_UNSUPPORTED). */
+static void
+test_probe_timeout (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("reel-probe-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "slow.mp4", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelProbe) p = NULL;
+  GThread *writer;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  writer = g_thread_new ("silent-writer", silent_writer, fifo);
+  p = reel_probe_file (fifo, 1, NULL, NULL, NULL, &error);
+  g_thread_join (writer);
+  g_assert_null (p);
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INTERNAL);
+  g_assert_nonnull (strstr (error->message, "could not be read in time"));
+  g_unlink (fifo);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
+  gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/plan/parse", test_parse);
   g_test_add_func ("/plan/for-source", test_for_source);
@@ -589,5 +628,6 @@ main (int argc, char **argv)
   g_test_add_func ("/plan/jobs", test_jobs);
   g_test_add_func ("/plan/check", test_check);
   g_test_add_func ("/plan/probe-json", test_probe_json);
+  g_test_add_func ("/plan/probe-timeout", test_probe_timeout);
   return g_test_run ();
 }
