@@ -623,9 +623,9 @@ main (int argc, char **argv)
     finish (NULL, error);
   take_limits (req);
   op = json_object_get_string_member_with_default (req, "op", "");
-  /* Before anything else: GStreamer's start (its registry, the plugins)
-   * is a tenth of a second of CPU, and every job of a new upload starts at
-   * once beside its first chunk. */
+  /* Before anything else (in a cold child): GStreamer's start (its
+   * registry, the plugins) is a tenth of a second of CPU, and every job of
+   * a new upload starts at once beside its first chunk. */
   yield_cpu (req);
   if (!warm)
     start_gstreamer (FALSE);
