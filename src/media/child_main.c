@@ -7,7 +7,8 @@
  *
  * Started as `reel-media --warm`, it loads GStreamer and its decoders
  * before it reads the request: reeld keeps one such process waiting for
- * the work a viewer waits for (media/child.c).
+ * the work a viewer waits for (media/child.c). While it waits, its name
+ * (comm, what ps and top show) is reel-media-warm.
  *
  * It reads one request, a JSON object on one line, on stdin:
  *   {"op": "probe", "path": FILE, "timeout_s": N}
@@ -64,6 +65,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -618,9 +620,14 @@ main (int argc, char **argv)
       return 2;
     }
   if (warm)
-    start_gstreamer (TRUE);
+    {
+      prctl (PR_SET_NAME, "reel-media-warm");
+      start_gstreamer (TRUE);
+    }
   if (!(req = read_line (REQUEST_MAX, &error)))
     finish (NULL, error);
+  if (warm)
+    prctl (PR_SET_NAME, "reel-media");
   take_limits (req);
   op = json_object_get_string_member_with_default (req, "op", "");
   /* Before anything else (in a cold child): GStreamer's start (its

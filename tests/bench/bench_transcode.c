@@ -263,8 +263,8 @@ video_of (const Kind *kind, int frames)
   return g_string_free (s, FALSE);
 }
 
-/* Whether reeld (proc) has a child other than its nats-server: a media
- * process or a classifier at work. */
+/* Whether reeld (proc) has a child other than its nats-server and its
+ * waiting warm media process: a media process or a classifier at work. */
 static gboolean
 media_busy (GSubprocess *proc)
 {
@@ -274,7 +274,7 @@ media_busy (GSubprocess *proc)
       g_autofree char *comm_path = g_strdup_printf ("/proc/%s/comm", kids[i]);
       g_autofree char *comm = NULL;
       if (g_file_get_contents (comm_path, &comm, NULL, NULL)
-          && !g_str_has_prefix (comm, "nats-server"))
+          && !g_str_has_prefix (comm, "nats-server") && !g_str_equal (comm, "reel-media-warm\n"))
         return TRUE;
     }
   return FALSE;

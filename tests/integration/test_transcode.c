@@ -1487,19 +1487,17 @@ test_corrupt_alongside (void)
   reel_test_rmtree (media);
 }
 
-/* The pid of a reel-media --warm that reeld keeps waiting, or NULL. */
+/* The pid of the reel-media --warm that reeld keeps waiting (named so
+ * until it takes a request), or NULL. */
 static char *
 warm_child (ReelTestReeld *d)
 {
   g_auto (GStrv) kids = reel_test_children (d->proc);
   for (guint i = 0; kids[i]; i++)
     {
-      g_autofree char *path = g_strdup_printf ("/proc/%s/cmdline", kids[i]);
-      g_autofree char *argv = NULL;
-      gsize len;
-      /* NUL-separated: the program, then --warm. */
-      if (g_file_get_contents (path, &argv, &len, NULL) && strlen (argv) + 1 < len
-          && g_str_equal (argv + strlen (argv) + 1, "--warm"))
+      g_autofree char *path = g_strdup_printf ("/proc/%s/comm", kids[i]);
+      g_autofree char *comm = NULL;
+      if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_equal (comm, "reel-media-warm\n"))
         return g_strdup (kids[i]);
     }
   return NULL;
@@ -1538,7 +1536,8 @@ test_warm_child (void)
       }
       if (on)
         {
-          /* The one that waited took the probe and ended; another waits. */
+          /* The one that waited took the upload's first request and ended;
+           * another waits. */
           g_autofree char *proc = g_strdup_printf ("/proc/%s", before);
           g_autofree char *after = wait_warm_child (d);
           g_assert_nonnull (after);
