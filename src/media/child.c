@@ -499,6 +499,29 @@ spawn (int stdin_fd, gboolean stderr_pipe, gboolean warm, GError **error)
   return proc;
 }
 
+/* Starts reel-media as spawn does, its stdin one end of a socket pair;
+ * *talk is reeld's end, for reel_media_child_answer. */
+static GSubprocess *
+spawn_talking (gboolean stderr_pipe, gboolean warm, int *talk, GError **error)
+{
+  GSubprocess *proc;
+  int fds[2];
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "socketpair: %s", g_strerror (errno));
+      return NULL;
+    }
+  /* fds[1] is the launcher's now, closed with it whatever happens. */
+  if (!(proc = spawn (fds[1], stderr_pipe, warm, error)))
+    {
+      close (fds[0]);
+      return NULL;
+    }
+  *talk = fds[0];
+  return proc;
+}
+
 /* ---- A warm child ----------------------------------------------------
  *
  * Loading GStreamer and libav's libraries takes a fresh reel-media a tenth
@@ -524,7 +547,7 @@ keep_warm (gpointer data)
     {
       g_autoptr (GError) error = NULL;
       GSubprocess *proc;
-      int fds[2];
+      int talk;
 
       g_mutex_lock (&warm_lock);
       /* A waiting child that died (killed from outside) is replaced. */
@@ -540,23 +563,17 @@ keep_warm (gpointer data)
       g_mutex_unlock (&warm_lock);
       /* Its start is a fifth of a second of CPU: not beside a first chunk. */
       wait_for_first_chunks (NULL);
-      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-        {
-          g_usleep (WARM_RETRY_S * G_USEC_PER_SEC);
-          continue;
-        }
-      if (!(proc = spawn (fds[1], TRUE, TRUE, &error)))
+      if (!(proc = spawn_talking (TRUE, TRUE, &talk, &error)))
         {
           if (!told)
             g_warning ("no warm media process: %s", error->message);
           told = TRUE;
-          close (fds[0]);
           g_usleep (WARM_RETRY_S * G_USEC_PER_SEC);
           continue;
         }
       g_mutex_lock (&warm_lock);
       warm_proc = proc;
-      warm_talk = fds[0];
+      warm_talk = talk;
       g_mutex_unlock (&warm_lock);
     }
   return NULL;
@@ -691,23 +708,18 @@ GSubprocess *
 reel_media_child_start (JsonObject *request, guint64 memory_bytes, int *talk_fd, GError **error)
 {
   ReelMediaLimits limits = { 0, memory_bytes };
-  int fds[2];
   GSubprocess *proc;
 
   add_limits (request, &limits);
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+  if (!(proc = spawn_talking (FALSE, FALSE, talk_fd, error)))
+    return NULL;
+  if (!reel_media_child_answer (*talk_fd, request, error))
     {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "socketpair: %s", g_strerror (errno));
+      close (*talk_fd);
+      g_subprocess_force_exit (proc);
+      g_object_unref (proc);
       return NULL;
     }
-  if (!reel_media_child_answer (fds[0], request, error)
-      || !(proc = spawn (fds[1], FALSE, FALSE, error)))
-    {
-      close (fds[0]);
-      close (fds[1]);
-      return NULL;
-    }
-  *talk_fd = fds[0];
   return proc;
 }
 
