@@ -271,10 +271,8 @@ media_busy (GSubprocess *proc)
   g_auto (GStrv) kids = reel_test_children (proc);
   for (guint i = 0; kids[i]; i++)
     {
-      g_autofree char *comm_path = g_strdup_printf ("/proc/%s/comm", kids[i]);
-      g_autofree char *comm = NULL;
-      if (g_file_get_contents (comm_path, &comm, NULL, NULL)
-          && !g_str_has_prefix (comm, "nats-server") && !g_str_equal (comm, "reel-media-warm\n"))
+      g_autofree char *comm = reel_test_proc_name (kids[i]);
+      if (comm && !g_str_has_prefix (comm, "nats-server") && !g_str_equal (comm, "reel-media-warm"))
         return TRUE;
     }
   return FALSE;

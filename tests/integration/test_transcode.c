@@ -1495,9 +1495,8 @@ warm_child (ReelTestReeld *d)
   g_auto (GStrv) kids = reel_test_children (d->proc);
   for (guint i = 0; kids[i]; i++)
     {
-      g_autofree char *path = g_strdup_printf ("/proc/%s/comm", kids[i]);
-      g_autofree char *comm = NULL;
-      if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_equal (comm, "reel-media-warm\n"))
+      g_autofree char *comm = reel_test_proc_name (kids[i]);
+      if (g_strcmp0 (comm, "reel-media-warm") == 0)
         return g_strdup (kids[i]);
     }
   return NULL;

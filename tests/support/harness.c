@@ -569,6 +569,16 @@ reel_test_children (GSubprocess *proc)
   return g_strv_builder_end (out);
 }
 
+char *
+reel_test_proc_name (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/comm", pid);
+  char *comm = NULL;
+  if (!g_file_get_contents (path, &comm, NULL, NULL))
+    return NULL;
+  return g_strchomp (comm);
+}
+
 double
 reel_test_metric (guint16 port, const char *series)
 {

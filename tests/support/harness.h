@@ -129,6 +129,9 @@ double reel_test_cpu_seconds (GSubprocess *proc, gboolean children);
 /* The pids (strings) of the processes proc started that are running,
  * from every one of its threads. */
 GStrv reel_test_children (GSubprocess *proc);
+/* The name of process pid (its /proc comm, what ps shows), or NULL once it
+ * is gone. */
+char *reel_test_proc_name (const char *pid);
 
 /* The value of one sample in reeld's /metrics (series is the exact text
  * before the value, e.g. `reel_x_total{a="b"}`), or -1 when absent. */
