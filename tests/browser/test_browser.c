@@ -7,6 +7,10 @@
  *                    use on the upload page, makes the video private on its
  *                    watch page, and it still plays for her, through signed
  *                    URLs (issue 12)
+ *   /browser/early   a viewer who starts while only the first chunk is done
+ *                    gets its low rungs; once the video is ready the page
+ *                    loads the master playlist again, once, and plays on
+ *                    from where it was with every rung (issue 18)
  *   /browser/ui      the whole web UI as two people use it (tests/browser/ui.mjs):
  *                    register, upload with progress and processing progress,
  *                    watch with the quality menu (issue 7, acceptance 1);
@@ -367,6 +371,93 @@ any_contains (JsonObject *r, const char *dotted, const char *needle)
     if (strstr (json_array_get_string_element (a, i), needle))
       return TRUE;
   return FALSE;
+}
+
+/* The heights of a JSON array of rungs, "360,240". */
+static char *
+heights (JsonObject *r, const char *member)
+{
+  JsonArray *a = json_object_get_array_member (r, member);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    g_string_append_printf (out, "%s%" G_GINT64_FORMAT, i ? "," : "",
+                            json_array_get_int_element (a, i));
+  return g_string_free (out, FALSE);
+}
+
+/* A viewer who starts while only the first chunk is done is offered the
+ * rungs up to media.first_chunk_max_height (360 lines); once the video is
+ * ready, the watch page loads the master playlist again, once, and plays on
+ * from where it was with every rung (tests/browser/early.mjs). */
+static void
+test_early (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *media = reel_test_tmpdir ();
+  g_autofree char *conf = g_build_filename (dir, "reeld.conf", NULL);
+  g_autofree char *conf_arg = g_strdup_printf ("--config=%s", conf);
+  g_autofree char *hold = g_build_filename (media, "hold", NULL);
+  g_autofree char *fault = g_strdup_printf ("REEL_TEST_FAULT=hold-last-chunk:%s", hold);
+  const char *args[] = { conf_arg, NULL };
+  const char *env[] = { fault, NULL };
+  g_autofree char *clip = reel_test_make_media (
+      media, "clip.mp4",
+      "videotestsrc pattern=ball num-buffers=240 ! video/x-raw,width=854,height=480,framerate=30/1 "
+      "! timeoverlay ! x264enc speed-preset=ultrafast ! mp4mux name=m ! filesink location=%s "
+      "audiotestsrc wave=sine samplesperbuffer=960 num-buffers=400 "
+      "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! m.");
+  g_autofree char *script = g_build_filename (reel_test_env ("REEL_TEST_SOURCE_DIR"), "tests",
+                                              "browser", "early.mjs", NULL);
+  g_autofree char *token = NULL, *id = NULL, *url = NULL, *before = NULL, *after = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  ReelTestReeld *d;
+  JsonObject *r;
+  int status;
+
+  /* Two chunks: segment 0, then segments 1 to 3 (the last, held). */
+  g_assert_true (g_file_set_contents (
+      conf, "[media]\nsegment_seconds = 2\nchunk_segments = 3\nx264_preset = ultrafast\n", -1,
+      NULL));
+  g_assert_true (g_file_set_contents (hold, "", 0, NULL));
+  d = reel_test_reeld_start_args (dir, NULL, env, args);
+  token = reel_test_register_login (d->port, "erin", PASSWORD);
+  id = reel_test_tus_upload (d->port, token, clip, "Early bird");
+  {
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, id, "playable|ready|failed", 300);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "playable");
+  }
+  url = g_strdup_printf ("http://127.0.0.1:%u/watch/%s", d->port, id);
+  {
+    const char *argv[] = { "node", script, url, hold, "4.5", "90", NULL };
+    out = reel_test_run_env (argv, NULL, &err, &status);
+  }
+  g_test_message ("early.mjs said: %s %s", out ? out : "", err ? err : "");
+  g_assert_nonnull (out);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  r = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_object_get_boolean_member (r, "ok"));
+  before = heights (r, "levelsBefore");
+  after = heights (r, "levelsAfter");
+  g_assert_cmpstr (before, ==, "360,240");
+  g_assert_cmpstr (after, ==, "480,360,240");
+  g_assert_cmpint (json_object_get_int_member (r, "reloads"), ==, 1);
+  /* It plays on from where it was, not from the start. */
+  g_assert_cmpfloat (json_object_get_double_member (r, "reloadedAt"), >, 0.5);
+  g_assert_cmpfloat (json_object_get_double_member (r, "resumedAt"), >=,
+                     json_object_get_double_member (r, "reloadedAt") - 0.2);
+  g_assert_false (json_object_get_boolean_member (r, "paused"));
+  g_assert_true (json_node_is_null (json_object_get_member (r, "mediaError")));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "playerErrors")), ==,
+                    0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "consoleErrors")), ==,
+                    0);
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (media);
 }
 
 static void
@@ -887,6 +978,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/browser/watch", test_watch);
+  g_test_add_func ("/browser/early", test_early);
   g_test_add_func ("/browser/ui", test_ui);
   g_test_add_func ("/browser/admin", test_admin);
   return g_test_run ();
