@@ -185,43 +185,6 @@ child_setup (gpointer data)
   setrlimit (RLIMIT_CORE, &no_core);
 }
 
-/* A pipe holding the request, its read end for the child's stdin: written
- * whole before the child starts, so reeld never blocks on (or takes a
- * SIGPIPE from) a child that does not read it. */
-static int
-request_fd (JsonObject *request, GError **error)
-{
-  g_autofree char *json = reel_json_object_to_string (request);
-  g_autofree char *text = g_strconcat (json, "\n", NULL);
-  gsize len = strlen (text), done = 0;
-  int fds[2];
-
-  if (!g_unix_open_pipe (fds, FD_CLOEXEC, error))
-    return -1;
-  if (!g_unix_set_fd_nonblocking (fds[1], TRUE, error))
-    goto fail;
-  while (done < len)
-    {
-      ssize_t n = write (fds[1], text + done, len - done);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL,
-                       "cannot hand a %" G_GSIZE_FORMAT "-byte request to reel-media: %s", len,
-                       g_strerror (errno));
-          goto fail;
-        }
-      done += (gsize)n;
-    }
-  close (fds[1]);
-  return fds[0];
-fail:
-  close (fds[0]);
-  close (fds[1]);
-  return -1;
-}
-
 typedef enum
 {
   KILLED_NOT,
@@ -522,6 +485,29 @@ spawn_talking (gboolean stderr_pipe, gboolean warm, int *talk, GError **error)
   return proc;
 }
 
+/* Writes request to proc (started by spawn_talking, talk its end of the
+ * socket) and closes talk, so the child reads the request to its end; a
+ * request is a few KiB, well within the socket's buffer. Returns proc, or
+ * NULL with proc stopped and unreferenced when it cannot take it. */
+static GSubprocess *
+hand_request (GSubprocess *proc, int talk, JsonObject *request, GError **error)
+{
+  gboolean handed = FALSE;
+  if (!g_subprocess_get_identifier (proc))
+    g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INTERNAL,
+                         "reel-media exited before it was given its request");
+  else
+    handed = reel_media_child_answer (talk, request, error);
+  close (talk);
+  if (!handed)
+    {
+      g_subprocess_force_exit (proc);
+      g_object_unref (proc);
+      return NULL;
+    }
+  return proc;
+}
+
 /* ---- A warm child ----------------------------------------------------
  *
  * Loading GStreamer and libav's libraries takes a fresh reel-media a tenth
@@ -597,7 +583,6 @@ take_warm (JsonObject *request)
 {
   GSubprocess *proc;
   int talk;
-  gboolean handed;
 
   g_mutex_lock (&warm_lock);
   proc = g_steal_pointer (&warm_proc);
@@ -605,17 +590,7 @@ take_warm (JsonObject *request)
   warm_talk = -1;
   g_cond_signal (&warm_cond);
   g_mutex_unlock (&warm_lock);
-  if (!proc)
-    return NULL;
-  handed = g_subprocess_get_identifier (proc) && reel_media_child_answer (talk, request, NULL);
-  close (talk);
-  if (!handed)
-    {
-      g_subprocess_force_exit (proc);
-      g_object_unref (proc);
-      return NULL;
-    }
-  return proc;
+  return proc ? hand_request (proc, talk, request, NULL) : NULL;
 }
 
 JsonObject *
@@ -663,8 +638,9 @@ reel_media_child_run_ticking (JsonObject *request, const ReelMediaLimits *limits
     c.proc = take_warm (request);
   if (!c.proc)
     {
-      int stdin_fd = request_fd (request, error);
-      c.proc = stdin_fd < 0 ? NULL : spawn (stdin_fd, TRUE, FALSE, error);
+      int talk;
+      if ((c.proc = spawn_talking (TRUE, FALSE, &talk, error)))
+        c.proc = hand_request (c.proc, talk, request, error);
     }
   if (!c.proc)
     {
