@@ -394,8 +394,9 @@ heights (JsonObject *r, const char *member)
 
 /* A viewer who starts while only the first chunk is done is offered the
  * rungs up to media.first_chunk_max_height (360 lines); once the video is
- * ready, the watch page loads the master playlist again, once, and plays on
- * from where it was with every rung (tests/browser/early.mjs). */
+ * ready, the watch page and the embed player each load the master playlist
+ * again, once, and play on from where they were with every rung
+ * (tests/browser/early.mjs, data/www/static/newrungs.js). */
 static void
 test_early (void)
 {
@@ -415,11 +416,12 @@ test_early (void)
       "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! m.");
   g_autofree char *script = g_build_filename (reel_test_env ("REEL_TEST_SOURCE_DIR"), "tests",
                                               "browser", "early.mjs", NULL);
-  g_autofree char *token = NULL, *id = NULL, *url = NULL, *before = NULL, *after = NULL;
+  g_autofree char *token = NULL, *id = NULL, *watch = NULL, *embed = NULL;
   g_autofree char *out = NULL, *err = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   ReelTestReeld *d;
   JsonObject *r;
+  JsonArray *pages;
   int status;
 
   /* Two chunks: segment 0, then segments 1 to 3 (the last, held). */
@@ -435,9 +437,10 @@ test_early (void)
         = reel_test_wait_state (d->port, id, "playable|ready|failed", 300);
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "playable");
   }
-  url = g_strdup_printf ("http://127.0.0.1:%u/watch/%s", d->port, id);
+  watch = g_strdup_printf ("http://127.0.0.1:%u/watch/%s", d->port, id);
+  embed = g_strdup_printf ("http://127.0.0.1:%u/embed/%s", d->port, id);
   {
-    const char *argv[] = { "node", script, url, hold, "4.5", "90", NULL };
+    const char *argv[] = { "node", script, hold, "4.5", "90", watch, embed, NULL };
     out = reel_test_run_env (argv, NULL, &err, &status);
   }
   g_test_message ("early.mjs said: %s %s", out ? out : "", err ? err : "");
@@ -445,17 +448,25 @@ test_early (void)
   g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
   r = json_node_get_object (json_parser_get_root (parser));
   g_assert_cmpint (status, ==, 0);
-  assert_no_errors (r);
-  before = heights (r, "levelsBefore");
-  after = heights (r, "levelsAfter");
-  g_assert_cmpstr (before, ==, "360,240");
-  g_assert_cmpstr (after, ==, "480,360,240");
-  g_assert_cmpint (json_object_get_int_member (r, "reloads"), ==, 1);
-  /* It plays on from where it was, not from the start. */
-  g_assert_cmpfloat (json_object_get_double_member (r, "reloadedAt"), >, 0.5);
-  g_assert_cmpfloat (json_object_get_double_member (r, "resumedAt"), >=,
-                     json_object_get_double_member (r, "reloadedAt") - 0.2);
-  g_assert_false (json_object_get_boolean_member (r, "paused"));
+  g_assert_true (json_object_get_boolean_member (r, "ok"));
+  pages = json_object_get_array_member (r, "pages");
+  g_assert_cmpuint (json_array_get_length (pages), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *p = json_array_get_object_element (pages, i);
+      g_autofree char *before = heights (p, "levelsBefore");
+      g_autofree char *after = heights (p, "levelsAfter");
+      g_test_message ("%s", json_object_get_string_member (p, "url"));
+      assert_no_errors (p);
+      g_assert_cmpstr (before, ==, "360,240");
+      g_assert_cmpstr (after, ==, "480,360,240");
+      g_assert_cmpint (json_object_get_int_member (p, "reloads"), ==, 1);
+      /* It plays on from where it was, not from the start. */
+      g_assert_cmpfloat (json_object_get_double_member (p, "reloadedAt"), >, 0.5);
+      g_assert_cmpfloat (json_object_get_double_member (p, "resumedAt"), >=,
+                         json_object_get_double_member (p, "reloadedAt") - 0.2);
+      g_assert_false (json_object_get_boolean_member (p, "paused"));
+    }
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
   reel_test_rmtree (dir);

@@ -3,7 +3,10 @@
 // never sends the session the watch page keeps: inside another site it
 // shows only what anyone may watch, so a private video's embed says it is
 // unavailable even to its owner. While the video is processing it waits
-// for the first chunks.
+// for the first chunks, and a viewer who started then gets the taller
+// rungs once they exist (newrungs.js).
+import { followNewRungs } from './newrungs.js';
+
 const POLL_MS = 2000;
 const video = document.getElementById('video');
 const statusLine = document.getElementById('status');
@@ -11,7 +14,10 @@ const watchLink = document.getElementById('watch-link');
 const id = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 
 // For tests and curious people: the player's state and errors.
-window.reelPlayer = { errors: [], hls: null, attached: false, unavailable: false };
+window.reelPlayer = {
+  errors: [], hls: null, attached: false, unavailable: false, reloads: 0, reloadedAt: null,
+};
+let checkNewRungs = null; // set while a player that started early may get more rungs
 
 function say(text) {
   statusLine.textContent = text;
@@ -31,6 +37,7 @@ function attach(meta) {
         say('Playback failed. Reload to try again.');
       }
     });
+    if (meta.state === 'playable') checkNewRungs = followNewRungs(hls, video, meta.hls, window.reelPlayer);
     hls.loadSource(meta.hls);
     hls.attachMedia(video);
   } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
@@ -45,8 +52,13 @@ async function load() {
   try {
     r = await fetch(`/api/v1/videos/${encodeURIComponent(id)}`, { credentials: 'omit' });
   } catch {
-    say('The video could not be loaded. Check your connection.');
+    // A player already playing keeps playing; the next poll asks again.
+    if (!window.reelPlayer.attached) say('The video could not be loaded. Check your connection.');
     setTimeout(load, POLL_MS);
+    return;
+  }
+  if (!r.ok && window.reelPlayer.attached) {
+    if (r.status >= 500 || r.status === 429) setTimeout(load, POLL_MS);
     return;
   }
   if (!r.ok) {
@@ -62,9 +74,14 @@ async function load() {
   if (meta.state === 'failed') {
     window.reelPlayer.unavailable = true;
     say('This video could not be processed.');
+  } else if (window.reelPlayer.attached) {
+    // Playing while it was processing: polled until it is ready.
+    if (checkNewRungs) checkNewRungs();
+    if (meta.state !== 'ready') setTimeout(load, POLL_MS);
   } else if (meta.state === 'playable' || meta.state === 'ready') {
     say('');
     attach(meta);
+    if (meta.state === 'playable') setTimeout(load, POLL_MS);
   } else {
     say('This video is still being processed…');
     setTimeout(load, POLL_MS);

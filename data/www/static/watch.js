@@ -20,6 +20,7 @@ import { mountQueue, mountSave } from './queue.js';
 import { mountRating } from './rating.js';
 import { subscribeButton } from './subscribe.js';
 import { mountSeekPreview } from './seekpreview.js';
+import { followNewRungs } from './newrungs.js';
 
 const POLL_MS = 2000;
 const video = document.getElementById('video');
@@ -38,7 +39,6 @@ let tracker = null;
 let rungs = []; // the video renditions, best first: {name, width, height}
 let shownOnce = false;
 let queued = false;
-let startedEarly = false; // attached while the video was still processing
 
 // The rung of an hls.js level: by its playlist's name (<rung>.m3u8), which
 // tells apart rungs of one size in two codecs (720p, 720pvp9); by size
@@ -89,43 +89,14 @@ quality.addEventListener('change', () => {
   showPlaying();
 });
 
-// A player that started while only the first chunk was done was offered
-// its low rungs only (media.first_chunk_max_height); the others are
-// offered once the second chunk is done. hls.js reads the master playlist
-// once, so when it names more variants than the player read, it is loaded
-// again, once, where the viewer is.
-let variantsRead = 0;
-let checkingRungs = false;
-async function offerNewRungs() {
-  const hls = window.reelPlayer.hls;
-  if (!hls || !startedEarly || window.reelPlayer.reloads > 0 || checkingRungs || !variantsRead) return;
-  checkingRungs = true;
-  try {
-    const r = await fetch(meta.hls, { cache: 'no-cache' });
-    const variants = r.ok ? ((await r.text()).match(/^#EXT-X-STREAM-INF:/gm) || []).length : 0;
-    if (variants <= variantsRead) return;
-  } catch (e) {
-    return; // the next poll asks again
-  } finally {
-    checkingRungs = false;
-  }
-  window.reelPlayer.reloads++;
-  window.reelPlayer.reloadedAt = video.currentTime;
-  const playOn = !video.paused;
-  hls.config.startPosition = video.currentTime;
-  hls.once(window.Hls.Events.MANIFEST_PARSED, () => {
-    if (playOn) video.play().catch(() => {});
-  });
-  hls.loadSource(meta.hls);
-}
+let checkNewRungs = null; // set while a player that started early may get more rungs
 
 function attach() {
   if (window.reelPlayer.attached) {
-    offerNewRungs();
+    if (checkNewRungs) checkNewRungs();
     return;
   }
   window.reelPlayer.attached = true;
-  startedEarly = meta.state === 'playable';
   tracker = trackViewerActions(video, id, meta.duration, currentRendition);
   const src = meta.hls;
   if (window.Hls && window.Hls.isSupported()) {
@@ -137,7 +108,7 @@ function attach() {
         say(statusLine, `Playback failed (${data.details}). Reload the page to try again.`, 'error');
       }
     });
-    hls.on(window.Hls.Events.MANIFEST_LOADED, (_, data) => { variantsRead = data.levels.length; });
+    if (meta.state === 'playable') checkNewRungs = followNewRungs(hls, video, src, window.reelPlayer);
     hls.on(window.Hls.Events.MANIFEST_PARSED, () => {
       quality.disabled = rungs.length < 1;
     });
