@@ -25,7 +25,10 @@
  *     included: ffmpeg runs once they are done), and ffmpeg's;
  *   - per rung: PSNR and SSIM against the source scaled to the rung with
  *     lanczos, and bytes, for both (target: PSNR within 0.1 dB and SSIM
- *     within 0.002 at no more than +3 % bytes).
+ *     within 0.002 at no more than +3 % bytes); the PSNR both as ffmpeg's
+ *     psnr filter averages it (of the mean squared error: the frames no
+ *     bitrate makes good, such as the noise scenes of cuts, weigh the most)
+ *     and as the mean of the frames' PSNR ("fdB": every frame alike).
  *
  * Run: meson test -C build --benchmark bench-transcode --verbose
  * (REEL_BENCH_SECONDS sets the source length, default 30;
@@ -36,6 +39,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 static const char *PASSWORD = "correct horse battery";
 
@@ -78,22 +82,60 @@ even (double v)
   return MAX (2, i - (i % 2));
 }
 
+/* The mean of the frames' PSNR (all planes, as the psnr filter's
+ * psnr_avg) in a stats file of ffmpeg's psnr filter; identical frames
+ * count as 100 dB. */
+static double
+mean_frame_psnr (const char *stats)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  double sum = 0;
+  guint n = 0;
+  if (!g_file_get_contents (stats, &text, NULL, NULL))
+    return NAN;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      const char *v = strstr (lines[i], "psnr_avg:");
+      if (!v)
+        continue;
+      v += strlen ("psnr_avg:");
+      sum += g_str_has_prefix (v, "inf") ? 100.0 : MIN (100.0, g_ascii_strtod (v, NULL));
+      n++;
+    }
+  return n ? sum / n : NAN;
+}
+
 /* PSNR and SSIM of a rendition against the source scaled to the
  * rendition's size with lanczos, as ffmpeg's filters (psnr: "average:",
- * all planes; ssim: "All:") compute them, in one decode of each. */
+ * all planes; ssim: "All:") compute them, in one decode of each. The psnr
+ * filter's "average" is the PSNR of the frames' mean squared error, so a
+ * few frames that no bitrate can make good (noise) weigh the most;
+ * psnr_frames is the mean of the frames' PSNR, which weighs every frame
+ * alike. */
 static void
-score (const char *rendition, const char *source, int width, int height, double *psnr, double *ssim)
+score (const char *rendition, const char *source, int width, int height, double *psnr,
+       double *psnr_frames, double *ssim)
 {
-  g_autofree char *graph
-      = g_strdup_printf ("[1:v]scale=%d:%d:flags=lanczos,setpts=PTS-STARTPTS,split[r0][r1];"
-                         "[0:v]setpts=PTS-STARTPTS,split[d0][d1];[d0][r0]psnr;[d1][r1]ssim",
-                         width, height);
+  g_autofree char *stats = NULL;
+  g_autofree char *graph = NULL;
+  int fd = g_file_open_tmp ("reel-psnr-XXXXXX", &stats, NULL);
+  g_assert_cmpint (fd, >=, 0);
+  close (fd);
+  g_assert_null (strpbrk (stats, ":'\\,;[]="));
+  graph = g_strdup_printf ("[1:v]scale=%d:%d:flags=lanczos,setpts=PTS-STARTPTS,split[r0][r1];"
+                           "[0:v]setpts=PTS-STARTPTS,split[d0][d1];[d0][r0]psnr=stats_file=%s;"
+                           "[d1][r1]ssim",
+                           width, height, stats);
   const char *argv[] = { "ffmpeg", "-nostdin", "-i", rendition, "-i", source,
                          "-lavfi", graph,      "-f", "null",    "-",  NULL };
   g_autofree char *out = run_or_die (argv);
   const char *p = g_strrstr (out, "average:"), *q = g_strrstr (out, "All:");
   *psnr = p ? g_ascii_strtod (p + strlen ("average:"), NULL) : NAN;
   *ssim = q ? g_ascii_strtod (q + strlen ("All:"), NULL) : NAN;
+  *psnr_frames = mean_frame_psnr (stats);
+  g_unlink (stats);
 }
 
 /* CPU-seconds of this process's waited-for children so far. */
@@ -354,8 +396,9 @@ run_kind (ReelTestReeld *d, const char *token, const char *data, const char *wor
   run_ffmpeg (source, ff_dir, &ff_wall, &ff_cpu);
 
   /* --- quality and size per rung --- */
-  g_print ("%-6s %10s %10s %8s %9s %9s %12s %12s %8s\n", "rung", "reel dB", "ffmpeg dB", "diff",
-           "reel SSIM", "ff SSIM", "reel bytes", "ffmpeg bytes", "bytes");
+  g_print ("%-6s %10s %10s %8s %9s %9s %12s %12s %8s %9s %9s %8s\n", "rung", "reel dB", "ffmpeg dB",
+           "diff", "reel SSIM", "ff SSIM", "reel bytes", "ffmpeg bytes", "bytes", "reel fdB",
+           "ff fdB", "fdiff");
   for (guint i = 0; i < G_N_ELEMENTS (ladder); i++)
     {
       int h = ladder[i].height, w = even (1920.0 * h / 1080);
@@ -365,14 +408,14 @@ run_kind (ReelTestReeld *d, const char *token, const char *data, const char *wor
       g_autofree char *reel_dir
           = g_build_filename (data, "blobs", "videos", id, ladder[i].name, NULL);
       g_autofree char *ff_prefix = g_strdup_printf ("%u_", i);
-      double p_reel, p_ff, s_reel, s_ff;
+      double p_reel, p_ff, f_reel, f_ff, s_reel, s_ff;
       guint64 b_reel = dir_bytes (reel_dir, NULL), b_ff = dir_bytes (ff_dir, ff_prefix);
-      score (reel_url, source, w, h, &p_reel, &s_reel);
-      score (ff_pl, source, w, h, &p_ff, &s_ff);
+      score (reel_url, source, w, h, &p_reel, &f_reel, &s_reel);
+      score (ff_pl, source, w, h, &p_ff, &f_ff, &s_ff);
       g_print ("%-6s %10.2f %10.2f %+8.2f %9.4f %9.4f %12" G_GUINT64_FORMAT " %12" G_GUINT64_FORMAT
-               " %+7.1f%%\n",
+               " %+7.1f%% %9.2f %9.2f %+8.2f\n",
                ladder[i].name, p_reel, p_ff, p_reel - p_ff, s_reel, s_ff, b_reel, b_ff,
-               100.0 * ((double)b_reel - (double)b_ff) / (double)b_ff);
+               100.0 * ((double)b_reel - (double)b_ff) / (double)b_ff, f_reel, f_ff, f_reel - f_ff);
     }
   g_print ("%s: reel upload-complete -> playable: %.2f s (target <= 2 s)\n", kind->name,
            t_playable - t_upload);
