@@ -248,21 +248,61 @@ cmd_status (int argc, char **argv)
   return 0;
 }
 
-/* reel retranscode ID|--all: transcode again with the ladder configured now. */
+/* What GET /api/v1/admin/videos/{id}/retranscode answered, a line each
+ * for the set served, the one being made and the last that failed. */
+static int
+print_retranscode_state (ReelClient *c, const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/videos/%s/retranscode", id);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  guint status = reel_client_json (c, "GET", path, NULL, &answer, &error);
+  JsonObject *o, *next, *given_up;
+  if (!status)
+    return fail ("retranscode", error);
+  if (status != SOUP_STATUS_OK || !answer || !JSON_NODE_HOLDS_OBJECT (answer))
+    {
+      g_autofree char *m = reel_client_error_message (status, answer);
+      g_printerr ("reel retranscode: %s\n", m);
+      return 1;
+    }
+  o = json_node_get_object (answer);
+  printf ("%s: serving rendition set %" G_GINT64_FORMAT "\n", id,
+          json_object_get_int_member_with_default (o, "set", 0));
+  next = json_object_has_member (o, "next") ? json_object_get_object_member (o, "next") : NULL;
+  if (next)
+    printf ("%s: rendition set %" G_GINT64_FORMAT " being made, %" G_GINT64_FORMAT
+            " of %" G_GINT64_FORMAT " chunks done\n",
+            id, json_object_get_int_member_with_default (next, "set", 0),
+            json_object_get_int_member_with_default (next, "chunks_done", 0),
+            json_object_get_int_member_with_default (next, "chunks_total", 0));
+  given_up = json_object_has_member (o, "given_up") ? json_object_get_object_member (o, "given_up")
+                                                    : NULL;
+  if (given_up)
+    printf ("%s: rendition set %" G_GINT64_FORMAT " failed: %s\n", id,
+            json_object_get_int_member_with_default (given_up, "set", 0),
+            json_object_get_string_member_with_default (given_up, "reason", ""));
+  return 0;
+}
+
+/* reel retranscode ID|--all: transcode again with the ladder configured
+ * now; reel retranscode --status ID: how it goes. */
 static int
 cmd_retranscode (int argc, char **argv)
 {
   g_autofree char *server = NULL, *token = NULL, *path = NULL;
-  gboolean all = FALSE;
+  gboolean all = FALSE, state = FALSE;
   GOptionEntry entries[] = {
     { "all", 'a', 0, G_OPTION_ARG_NONE, &all, "Every ready video", NULL },
+    { "status", 0, 0, G_OPTION_ARG_NONE, &state,
+      "Show the video's rendition sets: served, being made, last failed", NULL },
     { "server", 's', 0, G_OPTION_ARG_STRING, &server, "reel server", "URL" },
     { "token", 0, 0, G_OPTION_ARG_STRING, &token, "Bearer token (default: from reel login)",
       "TOKEN" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (
-      "ID|--all - transcode videos again with the ladder configured now (admins)");
+      "ID|--all|--status ID - transcode videos again with the ladder configured now (admins)");
   g_autoptr (GError) error = NULL;
   g_autoptr (ReelClient) c = NULL;
   g_autoptr (JsonNode) answer = NULL;
@@ -272,12 +312,14 @@ cmd_retranscode (int argc, char **argv)
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!parse (ctx, &argc, &argv, &error))
     return fail ("retranscode", error);
-  if ((all && argc != 1) || (!all && argc != 2))
+  if ((all && (argc != 1 || state)) || (!all && argc != 2))
     {
-      g_printerr ("usage: reel retranscode ID|--all\n");
+      g_printerr ("usage: reel retranscode ID|--all|--status ID\n");
       return 2;
     }
   c = reel_client_new (server, token);
+  if (state)
+    return print_retranscode_state (c, argv[1]);
   path = all ? g_strdup ("/api/v1/admin/retranscode")
              : g_strdup_printf ("/api/v1/admin/videos/%s/retranscode", argv[1]);
   status = reel_client_json (c, "POST", path, NULL, &answer, &error);

@@ -19,6 +19,9 @@
  *   POST /api/v1/admin/videos/{id}/retranscode  a ready video transcoded
  *                                       again with the ladder configured now
  *                                       (admins; media/retranscode.h)
+ *   GET  /api/v1/admin/videos/{id}/retranscode  the set served, the one
+ *                                       being made and the last that failed
+ *                                       (admins)
  *   POST /api/v1/admin/retranscode      every ready video so (admins)
  * Every admin route answers 401 without a token and 403 to whoever
  * lacks the role, before anything else is looked at. */
@@ -534,6 +537,23 @@ retranscode (ReelRequest *req, const char *id)
 }
 
 static void
+get_retranscode_video (ReelRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *actor = require_role (req, REEL_USER_ROLE_ADMIN, &error);
+  g_autoptr (ReelVideo) v = actor ? reel_request_video (req, &error) : NULL;
+  g_autoptr (ReelTxn) txn = v ? reel_store_begin (req->http->store, FALSE, &error) : NULL;
+  g_autoptr (JsonObject) out = NULL;
+  if (!txn)
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  out = reel_videos_retranscode_json (txn, v);
+  reel_respond_object (req->msg, SOUP_STATUS_OK, out);
+}
+
+static void
 post_retranscode_video (ReelRequest *req)
 {
   retranscode (req, reel_request_param (req, "id"));
@@ -562,6 +582,7 @@ reel_api_admin_register (ReelRouter *router)
   reel_router_add (router, "POST", "/api/v1/admin/users/{username}/unban", post_unban);
   reel_router_add (router, "POST", "/api/v1/admin/videos/{id}/block", post_block);
   reel_router_add (router, "POST", "/api/v1/admin/videos/{id}/unblock", post_unblock);
+  reel_router_add (router, "GET", "/api/v1/admin/videos/{id}/retranscode", get_retranscode_video);
   reel_router_add (router, "POST", "/api/v1/admin/videos/{id}/retranscode", post_retranscode_video);
   reel_router_add (router, "POST", "/api/v1/admin/retranscode", post_retranscode_all);
 }

@@ -23,7 +23,10 @@ reel_retranscode (const ReelConfig *cfg, ReelBus *bus, const ReelVideo *video, c
                            "only a ready video can be transcoded again");
       return FALSE;
     }
-  set = MAX (video->rendition_set, video->next_plan ? video->next_set : 0) + 1;
+  /* A failed set's number is not used again: its blobs may still be
+   * waiting for the clean-up. */
+  set = MAX (MAX (video->rendition_set, video->failed_set), video->next_plan ? video->next_set : 0)
+        + 1;
   if (set > REEL_CHUNK_SET_MAX)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_CONFLICT,

@@ -843,21 +843,29 @@ out:
   return ok;
 }
 
+/* A chunk or soundtrack job out of attempts: the video fails, or, for a
+ * chunk of a re-transcode (media/retranscode.h), only the set being made
+ * (the video stays ready with the set it has). */
 static void
 give_up (const ReelJob *job, const GError *error, gpointer data)
 {
   ReelWorker *w = data;
   g_autoptr (GError) local = NULL;
-  const char *video
-      = json_object_get_string_member_with_default (reel_job_data (job), "video_id", NULL);
+  JsonObject *d = reel_job_data (job);
+  const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
+  gint64 row = json_object_get_int_member_with_default (d, "chunk", 0);
+  guint set = REEL_CHUNK_SET_OF ((guint32)CLAMP (row, 0, G_MAXUINT32));
   g_autofree char *subject = NULL;
   g_autoptr (JsonObject) ev = json_object_new ();
   if (!video)
     return;
   json_object_set_string_member (ev, "video_id", video);
+  if (set)
+    json_object_set_int_member (ev, "set", set);
   json_object_set_string_member (ev, "reason", error ? error->message : "transcoding failed");
   subject = reel_event_subject ("video", video);
-  if (!reel_events_publish (w->bus, subject, "video.failed", 1, NULL, ev, FALSE, NULL, &local))
+  if (!reel_events_publish (w->bus, subject, set ? "video.retranscode_failed" : "video.failed", 1,
+                            NULL, ev, FALSE, NULL, &local))
     g_warning ("cannot record the failure of video %s: %s", video, local->message);
 }
 

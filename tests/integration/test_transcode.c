@@ -60,6 +60,14 @@
  *                           playlist and the MPD have new ETags (issue 13),
  *                           the new rungs play frame-exact, and the old
  *                           set's blobs are reclaimed by the clean-up
+ *   /transcode/retranscode-failed  a re-transcode whose chunk fails every
+ *                           attempt fails that set only: the video stays
+ *                           ready with its set, whole and decoding, its
+ *                           owner is not told it failed; the admins see
+ *                           the set and the reason (GET .../retranscode,
+ *                           reel retranscode --status) until the next
+ *                           re-transcode, which gets a newer set and
+ *                           completes
  *   /transcode/worker-killed  a worker dies mid-chunk; the job is
  *                           redelivered to another worker and the video is
  *                           ready with one copy of each segment
@@ -889,6 +897,139 @@ test_retranscode (void)
   reel_test_rmtree (media);
 }
 
+/* What GET /api/v1/admin/videos/{id}/retranscode says. */
+static ReelTestResponse *
+retranscode_state (guint16 port, const char *token, const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/videos/%s/retranscode", id);
+  ReelTestResponse *r = reel_test_http (port, "GET", path, token, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 200);
+  return r;
+}
+
+/* `reel retranscode [--status] ID` against d as token's user. */
+static char *
+reel_retranscode_cli (ReelTestReeld *d, const char *token, const char *option, const char *id)
+{
+  g_autofree char *server = g_strdup_printf ("--server=http://127.0.0.1:%u", d->port);
+  g_autofree char *tok = g_strdup_printf ("--token=%s", token);
+  const char *argv[]
+      = { reel_test_env ("REEL_TEST_REEL"), "retranscode", server, tok, option, id, NULL };
+  if (!option)
+    {
+      argv[4] = id;
+      argv[5] = NULL;
+    }
+  return reel_test_run_ok (argv);
+}
+
+static void
+test_retranscode_failed (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *media = reel_test_tmpdir ();
+  g_autofree char *clip = make_clip (media);
+  const char *common = "max_attempts = 1\n[auth]\nadmins = rosa\n[media]\n";
+  g_autofree char *before = g_strdup_printf ("%sladder = 360p:360:800,240p:240:400\n", common);
+  g_autofree char *after = g_strdup_printf ("%sladder = 480p:480:1000,240p:240:400\n", common);
+  g_autofree char *config = write_config (dir, before);
+  const char *args[] = { config, NULL };
+  const char *failing[] = { "REEL_TEST_FAULT=fail-chunks", NULL };
+  ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  g_autofree char *token = reel_test_register_login (d->port, "rosa", PASSWORD);
+  g_autofree char *id = reel_test_tus_upload (d->port, token, clip, "Ball, failing again");
+  g_autofree char *master = NULL, *master_after = NULL, *out = NULL;
+  g_autofree char *video_path = g_strdup_printf ("/api/v1/videos/%s", id);
+
+  {
+    g_autoptr (ReelTestResponse) v
+        = reel_test_wait_state (d->port, id, "ready|failed", READY_TIMEOUT_S);
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+  }
+  g_assert_true (whole_set (d->port, id, &master));
+
+  /* The ladder changes, and every chunk job fails from now on. */
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  g_free (write_config (dir, after));
+  d = reel_test_reeld_start_args (dir, NULL, failing, args);
+  out = reel_retranscode_cli (d, token, NULL, id);
+  g_assert_nonnull (strstr (out, "rendition set 1 queued"));
+  for (guint i = 0;; i++)
+    {
+      g_autoptr (ReelTestResponse) r = retranscode_state (d->port, token, id);
+      if (strstr (r->body, "\"given_up\""))
+        {
+          g_test_message ("%s", r->body);
+          g_assert_nonnull (strstr (r->body, "\"set\":0"));
+          g_assert_nonnull (strstr (r->body, "\"given_up\":{\"set\":1,"));
+          g_assert_nonnull (strstr (r->body, "injected failure"));
+          g_assert_null (strstr (r->body, "\"next\""));
+          break;
+        }
+      g_assert_cmpuint (i, <, 1200);
+      g_usleep (100 * 1000);
+    }
+  g_free (out);
+  out = reel_retranscode_cli (d, token, "--status", id);
+  g_assert_nonnull (strstr (out, "serving rendition set 0"));
+  g_assert_nonnull (strstr (out, "rendition set 1 failed: "));
+
+  /* The video stays ready, with the set it had, whole and playing; its
+   * owner is not told it failed. */
+  {
+    g_autoptr (ReelTestResponse) v = reel_test_http (d->port, "GET", video_path, NULL, NULL, 0);
+    g_autoptr (ReelTestResponse) n
+        = reel_test_http (d->port, "GET", "/api/v1/notifications", token, NULL, 0);
+    g_autofree char *url = url_of (d->port, id, "master.m3u8");
+    g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
+    g_assert_null (strstr (v->body, "\"error\""));
+    g_assert_cmpuint (n->status, ==, 200);
+    g_assert_null (strstr (n->body, "video_failed"));
+    g_assert_true (whole_set (d->port, id, &master_after));
+    g_assert_cmpstr (master_after, ==, master);
+    reel_test_assert_decodes (url);
+  }
+
+  /* Without the fault, the next re-transcode gets a newer set and
+   * completes; the failure is forgotten. */
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  g_free (out);
+  out = reel_retranscode_cli (d, token, NULL, id);
+  g_assert_nonnull (strstr (out, "rendition set 2 queued"));
+  for (guint i = 0;; i++)
+    {
+      g_autoptr (ReelTestResponse) r = retranscode_state (d->port, token, id);
+      if (strstr (r->body, "\"set\":2") && !strstr (r->body, "\"next\""))
+        {
+          g_assert_null (strstr (r->body, "\"given_up\""));
+          break;
+        }
+      g_assert_cmpuint (i, <, 10 * READY_TIMEOUT_S);
+      g_usleep (100 * 1000);
+    }
+  g_free (master_after);
+  g_assert_true (whole_set (d->port, id, &master_after));
+  g_assert_nonnull (strstr (master_after, "\n480p_2.m3u8\n"));
+  {
+    g_autofree char *url = url_of (d->port, id, "master.m3u8");
+    reel_test_assert_decodes (url);
+  }
+  /* Not an admin: 403. */
+  {
+    g_autofree char *other = reel_test_register_login (d->port, "otto", PASSWORD);
+    g_autofree char *path = g_strdup_printf ("/api/v1/admin/videos/%s/retranscode", id);
+    g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", path, other, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 403);
+  }
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+  reel_test_rmtree (media);
+}
+
 static gint
 compare_names (gconstpointer a, gconstpointer b)
 {
@@ -1655,6 +1796,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transcode/vp9", test_vp9);
   g_test_add_func ("/transcode/copy", test_copy);
   g_test_add_func ("/transcode/retranscode", test_retranscode);
+  g_test_add_func ("/transcode/retranscode-failed", test_retranscode_failed);
   g_test_add_func ("/transcode/worker-killed", test_worker_killed);
   g_test_add_func ("/transcode/gives-up", test_gives_up);
   g_test_add_func ("/transcode/corrupt-alongside", test_corrupt_alongside);

@@ -91,8 +91,8 @@ gboolean
 reel_lifecycle_handles (const char *type)
 {
   static const char *const types[]
-      = { "video.uploaded", "video.probed", "chunk.transcoded",   "audio.transcoded",
-          "video.failed",   "video.ready",  "video.retranscoding" };
+      = { "video.uploaded", "video.probed", "chunk.transcoded",    "audio.transcoded",
+          "video.failed",   "video.ready",  "video.retranscoding", "video.retranscode_failed" };
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
     if (g_str_equal (type, types[i]))
       return TRUE;
@@ -230,7 +230,8 @@ reel_lifecycle_apply (ReelTxn *txn, ReelVideo *v, const ReelEvent *ev, GError **
       ReelVideoPlan *next;
       /* Only a ready video, only a set newer than any it has. */
       if (v->state != REEL_VIDEO_READY || set <= (gint64)v->rendition_set
-          || (v->next_plan && set <= (gint64)v->next_set) || set > REEL_CHUNK_SET_MAX)
+          || (v->next_plan && set <= (gint64)v->next_set) || set <= (gint64)v->failed_set
+          || set > REEL_CHUNK_SET_MAX)
         return TRUE;
       if (!(next = reel_video_plan_from_json (ev->data, &local)))
         {
@@ -246,6 +247,26 @@ reel_lifecycle_apply (ReelTxn *txn, ReelVideo *v, const ReelEvent *ev, GError **
       reel_video_plan_free (v->next_plan);
       v->next_plan = next;
       v->next_set = (guint)set;
+      v->failed_set = 0;
+      g_clear_pointer (&v->failed_set_reason, g_free);
+      return reel_videos_store (txn, v, error);
+    }
+  if (g_str_equal (ev->type, "video.retranscode_failed"))
+    {
+      gint64 set = json_object_get_int_member_with_default (ev->data, "set", 0);
+      const char *reason = event_string (ev, "reason");
+      /* Only the set being made fails; the served set stays, and its rows
+       * with it. The failed set's rows go (their blobs, named by no row,
+       * are reclaimed by the clean-up); its number is not used again. */
+      if (!v->next_plan || set != (gint64)v->next_set)
+        return TRUE;
+      if (!reel_chunks_delete_set (txn, v->id, v->next_set, error))
+        return FALSE;
+      g_clear_pointer (&v->next_plan, reel_video_plan_free);
+      v->failed_set = v->next_set;
+      v->next_set = 0;
+      replace_str (&v->failed_set_reason, reason ? reason : DEFAULT_FAILURE);
+      replace_str (&v->updated_at, ev->at);
       return reel_videos_store (txn, v, error);
     }
   if (g_str_equal (ev->type, "video.ready"))

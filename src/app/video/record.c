@@ -258,6 +258,7 @@ reel_video_free (ReelVideo *v)
   g_free (v->original);
   reel_video_plan_free (v->plan);
   reel_video_plan_free (v->next_plan);
+  g_free (v->failed_set_reason);
   g_free (v->error);
   g_free (v->poster);
   g_free (v->ready_at);
@@ -489,6 +490,8 @@ reel_video_from_json (JsonObject *o, GError **error)
         }
       v->next_set = (guint)CLAMP (get_int (o, "next_set", 0), 0, G_MAXUINT);
     }
+  v->failed_set = (guint)CLAMP (get_int (o, "failed_set", 0), 0, G_MAXUINT);
+  v->failed_set_reason = g_strdup (get_str (o, "failed_set_reason"));
   if (json_object_has_member (o, "checks") && !checks_from_json (v, o, error))
     return NULL;
   if (json_object_has_member (o, "captions"))
@@ -576,6 +579,11 @@ reel_video_to_json (const ReelVideo *v)
       if (json_object_has_member (o, "next_set"))
         json_object_remove_member (o, "next_set");
     }
+  if (v->failed_set)
+    json_object_set_int_member (o, "failed_set", v->failed_set);
+  else if (json_object_has_member (o, "failed_set"))
+    json_object_remove_member (o, "failed_set");
+  set_or_remove_string (o, "failed_set_reason", v->failed_set ? v->failed_set_reason : NULL);
   /* Absent until checks are requested, as in every record before them. */
   if (v->checks)
     json_object_set_array_member (o, "checks", reel_video_checks_to_json (v));

@@ -179,6 +179,9 @@ typedef struct
   ReelVideoPlan *next_plan;  /* a re-transcode under way (media/retranscode.h): the plan of set
                                 next_set, served from when its last chunk is in; NULL: none */
   guint next_set;
+  guint failed_set; /* the last re-transcode given up (video.retranscode_failed), until
+                       the next is asked for: its set and why; 0: none */
+  char *failed_set_reason;
 
   guint64 views; /* never stored: the views projection's count (app/analytics/views.h) */
   guint64 likes; /* never stored: the ratings projection's counts (app/ratings.h) */

@@ -6,6 +6,7 @@
 #include "app/ratings.h"
 #include "app/users.h"
 #include "app/checks/checks.h"
+#include "app/video/chunks.h"
 #include "app/video/visibility.h"
 #include "core/error.h"
 #include "core/id.h"
@@ -228,6 +229,34 @@ reel_videos_captions_json (const ReelVideo *v, const char *media_base)
       json_object_set_string_member (o, "lang", c->lang);
       json_object_set_string_member (o, "url", url);
       json_array_add_object_element (out, o);
+    }
+  return out;
+}
+
+JsonObject *
+reel_videos_retranscode_json (ReelTxn *txn, const ReelVideo *v)
+{
+  JsonObject *out = json_object_new ();
+  json_object_set_string_member (out, "video_id", v->id);
+  json_object_set_int_member (out, "set", v->rendition_set);
+  if (v->next_plan)
+    {
+      JsonObject *next = json_object_new ();
+      guint total = v->next_plan->chunks_total;
+      json_object_set_int_member (next, "set", v->next_set);
+      json_object_set_int_member (
+          next, "chunks_done",
+          reel_chunks_done_from (txn, v->id, REEL_CHUNK_SET_BASE (v->next_set), total));
+      json_object_set_int_member (next, "chunks_total", total);
+      json_object_set_object_member (out, "next", next);
+    }
+  if (v->failed_set)
+    {
+      JsonObject *given_up = json_object_new ();
+      json_object_set_int_member (given_up, "set", v->failed_set);
+      json_object_set_string_member (given_up, "reason",
+                                     v->failed_set_reason ? v->failed_set_reason : "");
+      json_object_set_object_member (out, "given_up", given_up);
     }
   return out;
 }

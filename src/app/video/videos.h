@@ -89,6 +89,11 @@ gboolean reel_videos_remove (ReelTxn *txn, const char *id, GError **error);
  * "/videos/{id}"; a signed base from app/video/visibility.h for media that
  * need one). */
 JsonObject *reel_videos_public (const ReelVideo *video, const char *media_base);
+/* Its re-transcodes as the admins see them (media/retranscode.h), its
+ * rows read in txn: {"video_id", "set": the set served, "next"?: {"set",
+ * "chunks_done", "chunks_total"} while one is made, "given_up"?: {"set",
+ * "reason"} for the last given up, until the next is asked for}. */
+JsonObject *reel_videos_retranscode_json (ReelTxn *txn, const ReelVideo *video);
 /* Its captions tracks as the API lists them: [{"lang", "url"}], url under
  * media_base as the playlists are (NULL: "/videos/<id>"); app/video/captions.h. */
 JsonArray *reel_videos_captions_json (const ReelVideo *video, const char *media_base);
