@@ -3,7 +3,8 @@
 // with its last chunk held (the file HOLD exists); then, with the hold
 // removed, until the video is ready. Reports as one JSON line, per page,
 // the rungs hls.js offered before and after, where the player was when the
-// page loaded the master playlist again and where it went on. Used by
+// page loaded the master playlist again and where it went on, and the
+// viewer actions the watch page queued before and after. Used by
 // test_browser.c (/browser/early), which starts reeld with the hold and
 // uploads the video.
 //
@@ -49,6 +50,7 @@ try {
         }
       });
     });
+    r.actionsBefore = await page.evaluate(() => (window.reelActions ? window.reelActions.sent.slice() : null));
     pages.push({ page, levels, r });
   }
   unlinkSync(hold);
@@ -68,6 +70,7 @@ try {
         paused: v.paused,
         mediaError: v.error ? v.error.code : null,
         playerErrors: window.reelPlayer.errors,
+        actionsAfter: window.reelActions ? window.reelActions.sent.slice() : null,
       };
     }));
     result.pages.push(r);

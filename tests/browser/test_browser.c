@@ -392,10 +392,22 @@ heights (JsonObject *r, const char *member)
   return g_string_free (out, FALSE);
 }
 
+/* The strings of array member of r, comma-separated. */
+static char *
+strings_of (JsonObject *r, const char *member)
+{
+  JsonArray *a = json_object_get_array_member (r, member);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    g_string_append_printf (out, "%s%s", i ? "," : "", json_array_get_string_element (a, i));
+  return g_string_free (out, FALSE);
+}
+
 /* A viewer who starts while only the first chunk is done is offered the
  * rungs up to media.first_chunk_max_height (360 lines); once the video is
  * ready, the watch page and the embed player each load the master playlist
- * again, once, and play on from where they were with every rung
+ * again, once, and play on from where they were with every rung, and the
+ * watch page reports no seek or play of the viewer's for it
  * (tests/browser/early.mjs, data/www/static/newrungs.js). */
 static void
 test_early (void)
@@ -466,6 +478,16 @@ test_early (void)
       g_assert_cmpfloat (json_object_get_double_member (p, "resumedAt"), >=,
                          json_object_get_double_member (p, "reloadedAt") - 0.2);
       g_assert_false (json_object_get_boolean_member (p, "paused"));
+      /* The page's own seek and play at the reload are not the viewer's
+       * actions (the watch page reports them; the embed player does not). */
+      if (!json_node_is_null (json_object_get_member (p, "actionsAfter")))
+        {
+          g_autofree char *actions = strings_of (p, "actionsAfter");
+          g_test_message ("actions: %s", actions);
+          g_assert_true (g_str_has_prefix (actions, "play,") || g_str_equal (actions, "play"));
+          g_assert_null (strstr (actions, ",play"));
+          g_assert_null (strstr (actions, "seek"));
+        }
     }
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);

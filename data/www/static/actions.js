@@ -32,6 +32,11 @@ export function trackViewerActions(video, videoId, duration, rendition) {
   let lastPosition = 0; // the position before a seek (the last timeupdate)
   let lastProgress = -Infinity;
   let playing = false;
+  // The player moving and restarting itself (a reload for new rungs,
+  // newrungs.js), not the viewer: its seek, and its play when it plays on.
+  let quietSeek = false;
+  let quietPlay = false;
+  let quietTimer = 0;
 
   const maxPos = Number.isFinite(duration) && duration > 0 ? duration : Infinity;
   function pos(t) {
@@ -102,6 +107,10 @@ export function trackViewerActions(video, videoId, duration, rendition) {
   video.addEventListener('play', () => {
     playing = true;
     lastProgress = video.currentTime;
+    if (quietPlay) {
+      quietPlay = false;
+      return;
+    }
     push('play', { v: 2, trigger: 'user' });
   });
   video.addEventListener('pause', () => {
@@ -111,10 +120,12 @@ export function trackViewerActions(video, videoId, duration, rendition) {
     flush();
   });
   video.addEventListener('seeking', () => {
-    push('seek', { from: pos(lastPosition) });
     lastProgress = video.currentTime;
+    if (quietSeek) return;
+    push('seek', { from: pos(lastPosition) });
     flush();
   });
+  video.addEventListener('seeked', () => { quietSeek = false; });
   video.addEventListener('timeupdate', () => {
     if (!video.seeking) lastPosition = video.currentTime;
     if (playing && !video.paused && video.currentTime - lastProgress >= PROGRESS_S) {
@@ -137,6 +148,15 @@ export function trackViewerActions(video, videoId, duration, rendition) {
   return {
     qualityChanged(name) {
       if (name) push('quality_change', { rendition: name });
+    },
+    // The player is about to go back to where it is by itself (playOn:
+    // and play on): that seek and play are not the viewer's. Forgotten
+    // after a while, should they not come.
+    reloading(playOn) {
+      quietSeek = true;
+      quietPlay = playOn;
+      clearTimeout(quietTimer);
+      quietTimer = setTimeout(() => { quietSeek = false; quietPlay = false; }, 10000);
     },
     flush,
   };

@@ -6,10 +6,11 @@
 // when the master playlist names more variants than the player read, it is
 // loaded again, once, where the viewer is, and plays on if it was playing.
 //
-// followNewRungs(hls, video, src, player) returns the check to call on
-// each poll; player (window.reelPlayer) gets reloads (0 or 1) and
-// reloadedAt (the position of the reload).
-export function followNewRungs(hls, video, src, player) {
+// followNewRungs(hls, video, src, player, onReload) returns the check to
+// call on each poll; player (window.reelPlayer) gets reloads (0 or 1) and
+// reloadedAt (the position of the reload); onReload(playOn), when given,
+// is called just before (playOn: it will play on).
+export function followNewRungs(hls, video, src, player, onReload = null) {
   let variantsRead = 0;
   let checking = false;
   player.reloads = 0;
@@ -31,6 +32,7 @@ export function followNewRungs(hls, video, src, player) {
     player.reloads++;
     player.reloadedAt = video.currentTime;
     const playOn = !video.paused;
+    if (onReload) onReload(playOn);
     hls.config.startPosition = video.currentTime;
     hls.once(window.Hls.Events.MANIFEST_PARSED, () => {
       if (playOn) video.play().catch(() => {});

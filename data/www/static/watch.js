@@ -108,7 +108,10 @@ function attach() {
         say(statusLine, `Playback failed (${data.details}). Reload the page to try again.`, 'error');
       }
     });
-    if (meta.state === 'playable') checkNewRungs = followNewRungs(hls, video, src, window.reelPlayer);
+    if (meta.state === 'playable') {
+      checkNewRungs = followNewRungs(hls, video, src, window.reelPlayer,
+        (playOn) => tracker.reloading(playOn));
+    }
     hls.on(window.Hls.Events.MANIFEST_PARSED, () => {
       quality.disabled = rungs.length < 1;
     });
