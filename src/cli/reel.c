@@ -44,6 +44,30 @@ fail (const char *cmd, const GError *error)
   return error->domain == G_OPTION_ERROR ? 2 : 1;
 }
 
+/* Sends method path (body may be NULL) as command cmd and gives the
+ * answer's object when its status is want; otherwise says why on stderr
+ * (reel CMD: ...) and returns NULL with *code the exit code. */
+static JsonObject *
+call (ReelClient *c, const char *cmd, const char *method, const char *path, JsonObject *body,
+      guint want, JsonNode **answer, int *code)
+{
+  g_autoptr (GError) error = NULL;
+  guint status = reel_client_json (c, method, path, body, answer, &error);
+  if (!status)
+    {
+      *code = fail (cmd, error);
+      return NULL;
+    }
+  if (status != want || !*answer || !JSON_NODE_HOLDS_OBJECT (*answer))
+    {
+      g_autofree char *m = reel_client_error_message (status, *answer);
+      g_printerr ("reel %s: %s\n", cmd, m);
+      *code = 1;
+      return NULL;
+    }
+  return json_node_get_object (*answer);
+}
+
 static gboolean
 parse (GOptionContext *ctx, int *argc, char ***argv, GError **error)
 {
@@ -93,7 +117,8 @@ cmd_login (int argc, char **argv)
   g_autoptr (JsonObject) body = json_object_new ();
   g_autoptr (JsonNode) answer = NULL;
   g_autofree char *password = NULL;
-  guint status;
+  JsonObject *session;
+  int code;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!parse (ctx, &argc, &argv, &error))
@@ -115,18 +140,11 @@ cmd_login (int argc, char **argv)
     }
   json_object_set_string_member (body, "username", argv[1]);
   json_object_set_string_member (body, "password", password);
-  status = reel_client_json (c, "POST", "/api/v1/sessions", body, &answer, &error);
-  if (!status)
-    return fail ("login", error);
-  if (status != SOUP_STATUS_CREATED || !answer || !JSON_NODE_HOLDS_OBJECT (answer))
-    {
-      g_autofree char *m = reel_client_error_message (status, answer);
-      g_printerr ("reel login: %s\n", m);
-      return 1;
-    }
+  if (!(session
+        = call (c, "login", "POST", "/api/v1/sessions", body, SOUP_STATUS_CREATED, &answer, &code)))
+    return code;
   g_free (c->token);
-  c->token = g_strdup (
-      json_object_get_string_member_with_default (json_node_get_object (answer), "token", ""));
+  c->token = g_strdup (json_object_get_string_member_with_default (session, "token", ""));
   if (!reel_client_save (c, &error))
     return fail ("login", error);
   printf ("logged in to %s as %s\n", c->server, argv[1]);
@@ -202,7 +220,7 @@ cmd_status (int argc, char **argv)
   g_autoptr (ReelClient) c = NULL;
   g_autoptr (JsonNode) answer = NULL;
   JsonObject *v, *progress;
-  guint status;
+  int code;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!parse (ctx, &argc, &argv, &error))
@@ -214,16 +232,8 @@ cmd_status (int argc, char **argv)
     }
   c = reel_client_new (server, NULL);
   path = g_strdup_printf ("/api/v1/videos/%s", argv[1]);
-  status = reel_client_json (c, "GET", path, NULL, &answer, &error);
-  if (!status)
-    return fail ("status", error);
-  if (status != SOUP_STATUS_OK || !answer || !JSON_NODE_HOLDS_OBJECT (answer))
-    {
-      g_autofree char *m = reel_client_error_message (status, answer);
-      g_printerr ("reel status: %s\n", m);
-      return 1;
-    }
-  v = json_node_get_object (answer);
+  if (!(v = call (c, "status", "GET", path, NULL, SOUP_STATUS_OK, &answer, &code)))
+    return code;
   progress = json_object_get_object_member (v, "progress");
   printf ("video:    %s\n", json_object_get_string_member_with_default (v, "id", ""));
   printf ("title:    %s\n", json_object_get_string_member_with_default (v, "title", ""));
@@ -254,19 +264,11 @@ static int
 print_retranscode_state (ReelClient *c, const char *id)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/admin/videos/%s/retranscode", id);
-  g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) answer = NULL;
-  guint status = reel_client_json (c, "GET", path, NULL, &answer, &error);
   JsonObject *o, *next, *given_up;
-  if (!status)
-    return fail ("retranscode", error);
-  if (status != SOUP_STATUS_OK || !answer || !JSON_NODE_HOLDS_OBJECT (answer))
-    {
-      g_autofree char *m = reel_client_error_message (status, answer);
-      g_printerr ("reel retranscode: %s\n", m);
-      return 1;
-    }
-  o = json_node_get_object (answer);
+  int code;
+  if (!(o = call (c, "retranscode", "GET", path, NULL, SOUP_STATUS_OK, &answer, &code)))
+    return code;
   printf ("%s: serving rendition set %" G_GINT64_FORMAT "\n", id,
           json_object_get_int_member_with_default (o, "set", 0));
   next = json_object_has_member (o, "next") ? json_object_get_object_member (o, "next") : NULL;
@@ -307,7 +309,8 @@ cmd_retranscode (int argc, char **argv)
   g_autoptr (ReelClient) c = NULL;
   g_autoptr (JsonNode) answer = NULL;
   JsonArray *queued;
-  guint status;
+  JsonObject *o;
+  int code;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!parse (ctx, &argc, &argv, &error))
@@ -322,14 +325,12 @@ cmd_retranscode (int argc, char **argv)
     return print_retranscode_state (c, argv[1]);
   path = all ? g_strdup ("/api/v1/admin/retranscode")
              : g_strdup_printf ("/api/v1/admin/videos/%s/retranscode", argv[1]);
-  status = reel_client_json (c, "POST", path, NULL, &answer, &error);
-  if (!status)
-    return fail ("retranscode", error);
-  if (status != SOUP_STATUS_ACCEPTED || !answer || !JSON_NODE_HOLDS_OBJECT (answer)
-      || !(queued = json_object_get_array_member (json_node_get_object (answer), "queued")))
+  if (!(o = call (c, "retranscode", "POST", path, NULL, SOUP_STATUS_ACCEPTED, &answer, &code)))
+    return code;
+  if (!json_object_has_member (o, "queued")
+      || !(queued = json_object_get_array_member (o, "queued")))
     {
-      g_autofree char *m = reel_client_error_message (status, answer);
-      g_printerr ("reel retranscode: %s\n", m);
+      g_printerr ("reel retranscode: the server's answer lists nothing queued\n");
       return 1;
     }
   for (guint i = 0; i < json_array_get_length (queued); i++)
@@ -359,7 +360,7 @@ cmd_checks (int argc, char **argv)
   g_autoptr (JsonNode) answer = NULL;
   JsonObject *v;
   JsonArray *checks;
-  guint status;
+  int code;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!parse (ctx, &argc, &argv, &error))
@@ -372,16 +373,8 @@ cmd_checks (int argc, char **argv)
   /* Only the owner and moderators see the checks of an unpublished video. */
   c = reel_client_new (server, token);
   path = g_strdup_printf ("/api/v1/videos/%s", argv[1]);
-  status = reel_client_json (c, "GET", path, NULL, &answer, &error);
-  if (!status)
-    return fail ("checks", error);
-  if (status != SOUP_STATUS_OK || !answer || !JSON_NODE_HOLDS_OBJECT (answer))
-    {
-      g_autofree char *m = reel_client_error_message (status, answer);
-      g_printerr ("reel checks: %s\n", m);
-      return 1;
-    }
-  v = json_node_get_object (answer);
+  if (!(v = call (c, "checks", "GET", path, NULL, SOUP_STATUS_OK, &answer, &code)))
+    return code;
   if (!json_object_has_member (v, "checks"))
     {
       printf ("no checks\n");
