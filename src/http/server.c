@@ -66,6 +66,7 @@ void reel_api_captions_register (ReelRouter *router);
 #define DATA_BODY_LIMIT "reel-body-limit"
 #define DATA_BODY_HASH "reel-body-hash"
 #define IDEMPOTENCY_KEY "Idempotency-Key"
+#define CLIENT_GONE_STATUS "499" /* a request the client left (on_request_aborted) */
 
 static void
 respond_too_large (SoupServerMessage *msg, guint64 limit)
@@ -343,13 +344,13 @@ method_label (const char *method)
   return "other";
 }
 
+/* Records a request's metrics under status (its status code as text). */
 static void
-on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
+count_request (SoupServer *server, SoupServerMessage *msg, const char *status)
 {
   gint64 *start = g_object_get_data (G_OBJECT (msg), DATA_START);
   const char *route = g_object_get_data (G_OBJECT (msg), DATA_ROUTE);
   g_autoptr (GString) labels = g_string_new (NULL);
-  g_autofree char *status = g_strdup_printf ("%u", soup_server_message_get_status (msg));
 
   reel_metrics_label (labels, "route", route ? route : "unmatched");
   if (start)
@@ -365,6 +366,23 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
     reel_metrics_label (thread, "thread", index);
     reel_metrics_add ("reel_http_thread_requests_total", thread->str, 1);
   }
+}
+
+static void
+on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  g_autofree char *status = g_strdup_printf ("%u", soup_server_message_get_status (msg));
+  count_request (server, msg, status);
+}
+
+/* The client went away before the answer was sent (or while its request
+ * was read): libsoup leaves 500 on such a message, though reel answered
+ * nothing of the kind, and alerts on 5xx must not count it. Counted as
+ * 499, the status nginx logs for a client that closed the request. */
+static void
+on_request_aborted (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  count_request (server, msg, CLIENT_GONE_STATUS);
 }
 
 /* Connections the kernel queues until reeld accepts them. GLib's default
@@ -454,7 +472,7 @@ reel_http_new_server (ReelHttp *http, guint index)
   soup_server_add_handler (server, NULL, handler, http, NULL);
   g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), http);
   g_signal_connect (server, "request-finished", G_CALLBACK (on_request_finished), http);
-  g_signal_connect (server, "request-aborted", G_CALLBACK (on_request_finished), http);
+  g_signal_connect (server, "request-aborted", G_CALLBACK (on_request_aborted), http);
   return server;
 }
 
@@ -496,7 +514,8 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   GSList *uris;
 
   reel_metrics_declare ("reel_http_requests_total", REEL_METRIC_COUNTER,
-                        "HTTP requests answered, by route, method and status");
+                        "HTTP requests answered, by route, method and status (499: the client "
+                        "went away before the answer was sent)");
   reel_metrics_declare ("reel_http_request_duration_seconds", REEL_METRIC_HISTOGRAM,
                         "HTTP request latency by route");
   reel_metrics_declare ("reel_http_thread_requests_total", REEL_METRIC_COUNTER,

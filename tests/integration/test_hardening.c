@@ -11,6 +11,8 @@
  *                                 arrives, and is stored byte for byte
  *   /hardening/idempotency        one Idempotency-Key, one comment
  *   /hardening/method-label       made-up methods count as "other" in /metrics
+ *   /hardening/client-gone        a request its client left halfway counts as
+ *                                 499 in /metrics, not 500
  *   /hardening/live-slot          one account never holds more than one slot
  *   /hardening/upload-cap         uploads per user at once; a stalled PATCH is
  *                                 taken over after uploads.lock_timeout_seconds
@@ -718,6 +720,45 @@ test_method_label (void)
     g_assert_null (strstr (m->body, methods[i]));
 }
 
+/* A tus PATCH whose client goes away halfway through its body is counted
+ * as 499 (client gone), not as a 500 reel never sent. */
+static void
+test_client_gone (void)
+{
+  ReelTestReeld *d = shared_reeld ();
+  g_autofree char *id = reel_test_tus_create (d->port, shared.token, 5000, "left halfway");
+  const char *gone = "reel_http_requests_total{route=\"/api/v1/uploads/{id}\",method=\"PATCH\","
+                     "status=\"499\"}";
+  const char *error = "reel_http_requests_total{route=\"/api/v1/uploads/{id}\",method=\"PATCH\","
+                      "status=\"500\"}";
+  double gone_before = MAX (reel_test_metric (d->port, gone), 0);
+  double error_before = MAX (reel_test_metric (d->port, error), 0);
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn
+      = g_socket_client_connect_to_host (client, "127.0.0.1", d->port, NULL, NULL);
+  g_autofree char *head = g_strdup_printf (
+      "PATCH /api/v1/uploads/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+      "Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
+      "Content-Type: application/offset+octet-stream\r\nContent-Length: 5000\r\n\r\n",
+      id, shared.token);
+  char half[2500] = { 0 };
+  GOutputStream *out;
+
+  g_assert_nonnull (conn);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  g_assert_true (g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL));
+  g_assert_true (g_output_stream_write_all (out, half, sizeof half, NULL, NULL, NULL));
+  g_usleep (200 * 1000);
+  g_assert_true (g_io_stream_close (G_IO_STREAM (conn), NULL, NULL));
+  for (guint i = 0; reel_test_metric (d->port, gone) < gone_before + 1; i++)
+    {
+      g_assert_cmpuint (i, <, 100);
+      g_usleep (100 * 1000);
+    }
+  g_assert_cmpfloat (reel_test_metric (d->port, gone), ==, gone_before + 1);
+  g_assert_cmpfloat (MAX (reel_test_metric (d->port, error), 0), ==, error_before);
+}
+
 /* --- live slots --- */
 
 static void
@@ -1092,6 +1133,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/multipart-streams", test_multipart_streams);
   g_test_add_func ("/hardening/idempotency", test_idempotency);
   g_test_add_func ("/hardening/method-label", test_method_label);
+  g_test_add_func ("/hardening/client-gone", test_client_gone);
   g_test_add_func ("/hardening/live-slot", test_live_slot);
   g_test_add_func ("/hardening/upload-cap", test_upload_cap);
   g_test_add_func ("/hardening/completion-window", test_completion_window);
