@@ -258,8 +258,41 @@ skip_unused_decoders (GstElement *bin, GstPad *pad, GstCaps *caps, GstElementFac
              : AUTOPLUG_SELECT_TRY;
 }
 
+/* How long, in µs, the threads of this process waited for a CPU they
+ * were ready to run on (each thread's run-queue wait, the second field of
+ * /proc/self/task/TID/schedstat), as the longest of any one thread since
+ * the last call. *waits (tid -> guint64 ns, NULL at first) keeps the
+ * totals between calls. 0 where the kernel keeps no schedstat. */
+static gint64
+starved_us (GHashTable **waits)
+{
+  g_autoptr (GDir) d = g_dir_open ("/proc/self/task", 0, NULL);
+  GHashTable *now = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  const char *tid;
+  guint64 most = 0;
+  while (d && (tid = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/schedstat", tid);
+      g_autofree char *text = NULL;
+      guint64 ran, wait, *before;
+      if (!g_file_get_contents (path, &text, NULL, NULL)
+          || sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &ran, &wait) != 2)
+        continue;
+      before = *waits ? g_hash_table_lookup (*waits, tid) : NULL;
+      most = MAX (most, wait - MIN (wait, before ? *before : 0));
+      g_hash_table_insert (now, g_strdup (tid), g_memdup2 (&wait, sizeof wait));
+    }
+  g_clear_pointer (waits, g_hash_table_unref);
+  *waits = now;
+  return (gint64)(most / 1000);
+}
+
 /* Runs a pipeline to EOS, reporting its position every second. The
- * decodebin named "dec" decodes only the media kind the job uses. */
+ * decodebin named "dec" decodes only the media kind the job uses. A
+ * position that does not move for stall_timeout_s fails it, counted in
+ * the time its threads could run: a job at a lower priority (the poster,
+ * the seek previews) that waits for the CPU while transcodes take it is
+ * slow, not stuck. */
 static void
 run_pipeline (JsonObject *req)
 {
@@ -274,7 +307,8 @@ run_pipeline (JsonObject *req)
   g_autoptr (GstElement) p = NULL;
   g_autoptr (GstElement) dec = NULL;
   g_autoptr (GstBus) bus = NULL;
-  gint64 last_position = -1, stalled_since = g_get_monotonic_time ();
+  gint64 last_position = -1, stalled_us = 0, last_tick = g_get_monotonic_time ();
+  g_autoptr (GHashTable) waits = NULL;
 
   if (!line)
     {
@@ -323,12 +357,17 @@ run_pipeline (JsonObject *req)
                        "the video could not be transcoded: %s", gerr->message);
           finish (NULL, error);
         }
+      {
+        gint64 now = g_get_monotonic_time (), elapsed = now - last_tick;
+        stalled_us += elapsed - MIN (elapsed, starved_us (&waits));
+        last_tick = now;
+      }
       if (gst_element_query_position (p, GST_FORMAT_TIME, &pos) && pos != last_position)
         {
           last_position = pos;
-          stalled_since = g_get_monotonic_time ();
+          stalled_us = 0;
         }
-      else if (g_get_monotonic_time () - stalled_since > stall_s * G_USEC_PER_SEC)
+      else if (stalled_us > stall_s * G_USEC_PER_SEC)
         {
           g_set_error (&error, REEL_ERROR, REEL_ERROR_INTERNAL,
                        "the pipeline made no progress for %" G_GINT64_FORMAT " s", stall_s);

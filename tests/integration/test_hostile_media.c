@@ -38,12 +38,18 @@
  *   /hostile-media/live-decoder-crash  a live caller whose stream crashes
  *                           the decoder (media-crash:live): the session
  *                           ends (live.started, then live.ended), a new
- *                           listener comes up, reeld stays up */
+ *                           listener comes up, reeld stays up
+ *   /hostile-media/starved  a pipeline that gets little CPU (reel-media
+ *                           pinned beside a busy loop, at nice 19) for
+ *                           longer than its stall limit is not failed as
+ *                           stuck, and completes once it gets the CPU */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "harness.h"
 #include "media_damage.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <sched.h>
 #include <nats/nats.h>
 #include <signal.h>
 #include <string.h>
@@ -627,6 +633,77 @@ test_jumping_timestamps (void)
   reel_test_rmtree (media);
 }
 
+/* The first CPU this process may run on. */
+static int
+first_cpu (void)
+{
+  cpu_set_t set;
+  g_assert_cmpint (sched_getaffinity (0, sizeof set, &set), ==, 0);
+  for (int i = 0; i < CPU_SETSIZE; i++)
+    if (CPU_ISSET (i, &set))
+      return i;
+  g_assert_not_reached ();
+}
+
+/* A pipeline that gets little CPU for longer than its stall limit is slow,
+ * not stuck: reel-media, pinned to one CPU at nice 19 beside a busy loop
+ * pinned there too, runs a 2 s stall limit through 6 s without a frame out
+ * of its encoder (whose look-ahead holds the first 60), and completes once
+ * the loop ends. (Counted in wall time, the stall
+ * failed it: what could fail a niced poster or seek-preview job on a node
+ * busy with transcodes.) */
+static void
+test_starved (void)
+{
+  g_autofree char *media = g_build_filename (g_path_get_dirname (reel_test_env ("REEL_TEST_REEL")),
+                                             "reel-media", NULL);
+  g_autofree char *cpu = g_strdup_printf ("%d", first_cpu ());
+  const char *request
+      = "{\"op\":\"pipeline\",\"kind\":\"thumbnail\",\"stall_timeout_s\":2,\"line\":"
+        "\"videotestsrc num-buffers=90 ! video/x-raw,width=320,height=240,framerate=30/1 "
+        "! x264enc speed-preset=medium rc-lookahead=60 ! fakesink\"}\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) hog = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "taskset", "-c",
+                                                  cpu, "sh", "-c", "while :; do :; done", NULL);
+  g_autoptr (GSubprocess) child = NULL;
+  g_autofree char *out = NULL;
+  gint64 started;
+
+  g_assert_no_error (error);
+  /* The loop has the CPU before the child starts. */
+  g_usleep (300 * 1000);
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                            "taskset", "-c", cpu, "nice", "-n", "19", media, NULL);
+  g_assert_no_error (error);
+  started = g_get_monotonic_time ();
+  {
+    GOutputStream *in = g_subprocess_get_stdin_pipe (child);
+    g_assert_true (g_output_stream_write_all (in, request, strlen (request), NULL, NULL, &error));
+    g_assert_true (g_output_stream_close (in, NULL, &error));
+  }
+  g_usleep (6 * G_USEC_PER_SEC);
+  g_subprocess_force_exit (hog);
+  g_assert_true (g_subprocess_wait (hog, NULL, NULL));
+  {
+    g_autoptr (GDataInputStream) lines
+        = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+    g_autoptr (GString) all = g_string_new (NULL);
+    char *line;
+    while ((line = g_data_input_stream_read_line (lines, NULL, NULL, &error)))
+      {
+        g_string_append_printf (all, "%s\n", line);
+        g_free (line);
+      }
+    g_assert_no_error (error);
+    out = g_string_free (g_steal_pointer (&all), FALSE);
+  }
+  g_assert_true (g_subprocess_wait (child, NULL, NULL));
+  g_test_message ("reel-media answered after %.1f s: %s",
+                  (double)(g_get_monotonic_time () - started) / G_USEC_PER_SEC, out);
+  g_assert_null (strstr (out, "{\"error\""));
+  g_assert_nonnull (strstr (out, "{\"result\""));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -639,5 +716,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hostile-media/corpus", test_corpus);
   g_test_add_func ("/hostile-media/jumping-timestamps", test_jumping_timestamps);
   g_test_add_func ("/hostile-media/live-decoder-crash", test_live_crash);
+  g_test_add_func ("/hostile-media/starved", test_starved);
   return g_test_run ();
 }
