@@ -3,6 +3,8 @@
 #include "app/cdn.h"
 #include "app/cleanup.h"
 #include "app/users.h"
+#include "app/video/chunks.h"
+#include "app/video/videos.h"
 #include "daemon/mail.h"
 #include "bus/events.h"
 #include "bus/jobs.h"
@@ -128,6 +130,31 @@ push_to_cdn (ReelReactor *r, const ReelJob *job, const char *id, GError **error)
   return TRUE;
 }
 
+/* A chunk of a re-transcode's set (media/retranscode.h): when the video
+ * serves that set now (this chunk, or one projected with it, completed
+ * it) and the CDN still holds the old one, the new set is pushed as a
+ * ready video's is. */
+static gboolean
+push_switched_set (ReelReactor *r, const ReelJob *job, const char *id, JsonObject *data,
+                   GError **error)
+{
+  gint64 row = json_object_get_int_member_with_default (data, "chunk", 0);
+  guint set = REEL_CHUNK_SET_OF ((guint32)CLAMP (row, 0, G_MAXUINT32));
+  if (!set || !r->cdn)
+    return TRUE;
+  if (!wait_projected (r, job, error))
+    return FALSE;
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (r->store, FALSE, error);
+    g_autoptr (ReelVideo) v = txn ? reel_videos_load (txn, id, NULL) : NULL;
+    if (!txn)
+      return FALSE;
+    if (!v || v->rendition_set != set || v->cdn)
+      return TRUE;
+  }
+  return push_to_cdn (r, job, id, error);
+}
+
 static gboolean
 reclaim (ReelReactor *r, const char *id, GError **error)
 {
@@ -165,6 +192,8 @@ react (const ReelJob *job, gpointer user_data, GError **error)
     return TRUE;
   if (g_str_equal (type, "video.ready"))
     return push_to_cdn (r, job, id, error);
+  if (g_str_equal (type, "chunk.transcoded"))
+    return push_switched_set (r, job, id, data, error);
   /* A video that failed or was deleted needs none of its queued jobs. */
   if ((g_str_equal (type, "video.deleted") || g_str_equal (type, "video.failed"))
       && !reel_jobs_cancel (r->bus, id, error))

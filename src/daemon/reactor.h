@@ -5,6 +5,9 @@
  *                    smtp.url is set
  *   video.ready      the CDN push of a popular channel's video, then
  *                    video.cdn_pushed
+ *   chunk.transcoded of a re-transcode's set (media/retranscode.h): the
+ *                    same push once the video serves that set, for the
+ *                    CDN held the old one
  *   video.failed     its queued jobs cancelled (bus/jobs.h): none of them
  *                    can help it any more
  *   video.deleted    its queued jobs cancelled, and the video's blobs (blob

@@ -18,7 +18,9 @@
  *   /s3-vod/cdn          with cdn.origin_dir set, a ready video's playback
  *                        files are copied from the bucket to the origin,
  *                        byte for byte (not the original), and its
- *                        manifest names cdn.base_url. */
+ *                        manifest names cdn.base_url; after a
+ *                        re-transcode, the new set's files are there too
+ *                        and the manifest names them there. */
 #include "harness.h"
 
 #include <glib/gstdio.h>
@@ -470,6 +472,45 @@ test_cdn (void)
   }
   g_assert_false (g_file_test (original, G_FILE_TEST_EXISTS));
   assert_no_local_blobs (dir);
+
+  /* After a re-transcode the video serves a new set: it goes to the CDN
+   * too, and the manifest names the CDN again. */
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  {
+    g_autofree char *path = g_build_filename (media, "reeld.conf", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *more = NULL;
+    g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+    more = g_strconcat (text, "[auth]\nadmins = cyd\n[media]\nladder = 180p:180:300\n", NULL);
+    g_assert_true (g_file_set_contents (path, more, -1, NULL));
+  }
+  d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/admin/videos/%s/retranscode", id);
+    g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "POST", path, token, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 202);
+  }
+  named = FALSE;
+  for (int i = 0; i < 2400 && !named; i++)
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", mpd_path, NULL, NULL, 0);
+      g_autofree char *rung = g_strconcat (base, "180p_1/", NULL);
+      g_assert_cmpuint (r->status, ==, 200);
+      named = strstr (r->body, rung) != NULL;
+      if (!named)
+        g_usleep (50 * 1000);
+    }
+  g_assert_true (named);
+  {
+    g_autoptr (GPtrArray) keys = segment_keys (d->port, id);
+    g_assert_cmpuint (keys->len, >, 0);
+    for (guint i = 0; i < keys->len; i++)
+      {
+        g_autofree char *copy = g_build_filename (origin, keys->pdata[i], NULL);
+        g_assert_true (g_file_test (copy, G_FILE_TEST_EXISTS));
+      }
+  }
 
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
