@@ -16,6 +16,10 @@
  *                              is there), the whole video (VOD) once
  *                              ready, CDN prefix,
  *                              unknown playlist names are NOT_FOUND
+ *   /video/retranscode-failed  a re-transcode given up fails its set only:
+ *                              another set's failure changes nothing; the
+ *                              video stays ready, the failure is stored
+ *                              until the next set, which must be newer
  *   /video/visibility          who sees what, what is listed, what needs a
  *                              signed URL, over privacy × moderation × viewer
  *   /video/chapters            chapter lists in descriptions (issue 14):
@@ -24,7 +28,9 @@
  *                              line, or times in sentences: none */
 #include "app/video/chapters.h"
 #include "app/video/chunks.h"
+#include "app/video/lifecycle.h"
 #include "app/video/record.h"
+#include "app/video/videos.h"
 #include "app/video/visibility.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -461,6 +467,90 @@ test_visibility (void)
     }
 }
 
+/* Applies event type with data to the record of the video it names in
+ * f's store, then reads the record back. */
+static ReelVideo *
+apply (StoreFixture *f, const char *type, JsonObject *data)
+{
+  const char *id = json_object_get_string_member (data, "video_id");
+  g_autoptr (ReelEvent) ev = g_new0 (ReelEvent, 1);
+  g_autoptr (GError) error = NULL;
+  ReelVideo *v;
+  ev->type = g_strdup (type);
+  ev->v = 1;
+  ev->id = g_strdup_printf ("ev-%u", ++f->clock);
+  ev->at = g_strdup ("2026-12-06T22:00:00Z");
+  ev->data = json_object_ref (data);
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (f->store, TRUE, &error);
+    g_assert_no_error (error);
+    g_assert_true (reel_lifecycle_apply_event (txn, ev, &error));
+    g_assert_no_error (error);
+    g_assert_true (reel_txn_commit (g_steal_pointer (&txn), &error));
+  }
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (f->store, FALSE, &error);
+    v = reel_videos_load (txn, id, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (v);
+  }
+  return v;
+}
+
+static JsonObject *
+set_event (const ReelVideo *v, guint set, const char *reason)
+{
+  JsonObject *o = reason ? json_object_new () : reel_video_plan_to_event (v->plan, v->id);
+  json_object_set_string_member (o, "video_id", v->id);
+  json_object_set_int_member (o, "set", set);
+  if (reason)
+    json_object_set_string_member (o, "reason", reason);
+  return o;
+}
+
+/* A re-transcode given up: only the set being made fails, the video stays
+ * ready with its set, the failure is kept (and stored) until the next one,
+ * and that one must be newer. */
+static void
+test_retranscode_failed (StoreFixture *f, gconstpointer unused)
+{
+  g_autoptr (ReelVideo) v = parse_video (READY_RECORD);
+  g_autoptr (ReelVideo) a = NULL, b = NULL, c = NULL, d = NULL, e = NULL;
+  g_autoptr (JsonObject) start1 = set_event (v, 1, NULL), start2 = set_event (v, 2, NULL);
+  g_autoptr (JsonObject) fail1 = set_event (v, 1, "injected"), fail2 = set_event (v, 2, "no");
+  g_autoptr (JsonObject) o = NULL;
+  g_autofree char *text = NULL;
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (f->store, TRUE, NULL);
+    g_assert_true (reel_videos_store (txn, v, NULL));
+    g_assert_true (reel_txn_commit (g_steal_pointer (&txn), NULL));
+  }
+  a = apply (f, "video.retranscoding", start1);
+  g_assert_cmpuint (a->next_set, ==, 1);
+  /* Another set's failure changes nothing. */
+  b = apply (f, "video.retranscode_failed", fail2);
+  g_assert_nonnull (b->next_plan);
+  g_assert_cmpuint (b->failed_set, ==, 0);
+  c = apply (f, "video.retranscode_failed", fail1);
+  g_assert_null (c->next_plan);
+  g_assert_cmpuint (c->next_set, ==, 0);
+  g_assert_cmpint (c->state, ==, REEL_VIDEO_READY);
+  g_assert_cmpuint (c->rendition_set, ==, 0);
+  g_assert_cmpuint (c->failed_set, ==, 1);
+  g_assert_cmpstr (c->failed_set_reason, ==, "injected");
+  o = reel_video_to_json (c);
+  text = to_text (o);
+  g_assert_nonnull (strstr (text, "\"failed_set\":1"));
+  /* Its number again: refused; a newer one: made, the failure forgotten. */
+  d = apply (f, "video.retranscoding", start1);
+  g_assert_null (d->next_plan);
+  g_assert_cmpuint (d->failed_set, ==, 1);
+  e = apply (f, "video.retranscoding", start2);
+  g_assert_cmpuint (e->next_set, ==, 2);
+  g_assert_cmpuint (e->failed_set, ==, 0);
+  g_assert_null (e->failed_set_reason);
+}
+
 /* The chapters of a description, as "start title;" pairs, or "none". */
 static char *
 chapters_of (const char *description)
@@ -526,5 +616,7 @@ main (int argc, char **argv)
   g_test_add_func ("/video/chapters", test_chapters);
   g_test_add ("/video/playback", StoreFixture, NULL, store_fixture_set_up, test_playback,
               store_fixture_tear_down);
+  g_test_add ("/video/retranscode-failed", StoreFixture, NULL, store_fixture_set_up,
+              test_retranscode_failed, store_fixture_tear_down);
   return g_test_run ();
 }
