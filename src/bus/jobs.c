@@ -318,18 +318,25 @@ reel_jobs_publish (ReelBus *bus, const char *kind, const char *key, const char *
 gboolean
 reel_jobs_cancel (ReelBus *bus, const char *key, GError **error)
 {
-  g_autofree char *subject = g_strdup_printf ("reel.job.*.%s", key);
-  jsErrCode jerr = 0;
-  jsOptions jo;
-  natsStatus s;
+  /* The key's jobs, and those of the keys under it (a re-transcode's set:
+   * media/retranscode.h). */
+  g_autofree char *exact = g_strdup_printf ("reel.job.*.%s", key);
+  g_autofree char *under = g_strdup_printf ("reel.job.*.%s.>", key);
+  const char *subjects[] = { exact, under };
 
-  jsOptions_Init (&jo);
-  jo.Stream.Purge.Subject = subject;
-  s = js_PurgeStream (bus->js, REEL_STREAM_JOBS, &jo, &jerr);
-  if (s != NATS_OK)
+  for (guint i = 0; i < G_N_ELEMENTS (subjects); i++)
     {
-      reel_bus_set_error (error, s, jerr, "cancelling jobs");
-      return FALSE;
+      jsErrCode jerr = 0;
+      jsOptions jo;
+      natsStatus s;
+      jsOptions_Init (&jo);
+      jo.Stream.Purge.Subject = subjects[i];
+      s = js_PurgeStream (bus->js, REEL_STREAM_JOBS, &jo, &jerr);
+      if (s != NATS_OK)
+        {
+          reel_bus_set_error (error, s, jerr, "cancelling jobs");
+          return FALSE;
+        }
     }
   return TRUE;
 }

@@ -75,7 +75,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelJobWorker, reel_job_worker_stop)
 /* Queues a job on reel.job.<kind>.<key>; id de-duplicates re-publishing. */
 gboolean reel_jobs_publish (ReelBus *bus, const char *kind, const char *key, const char *id,
                             JsonObject *data, GError **error);
-/* Removes the queued jobs of every kind for key (idempotent). */
+/* Removes the queued jobs of every kind for key, and for the keys under
+ * it (key.anything) (idempotent). */
 gboolean reel_jobs_cancel (ReelBus *bus, const char *key, GError **error);
 
 G_END_DECLS

@@ -14,7 +14,7 @@ reel_retranscode (const ReelConfig *cfg, ReelBus *bus, const ReelVideo *video, c
   g_autoptr (ReelVideoPlan) plan = NULL;
   g_autoptr (GArray) rungs = NULL;
   g_autoptr (JsonObject) data = NULL;
-  g_autofree char *subject = NULL;
+  g_autofree char *subject = NULL, *key = NULL;
   guint set;
 
   if (video->state != REEL_VIDEO_READY || !video->plan || !video->original)
@@ -47,12 +47,21 @@ reel_retranscode (const ReelConfig *cfg, ReelBus *bus, const ReelVideo *video, c
   g_array_unref (plan->rungs);
   plan->rungs = g_steal_pointer (&rungs);
 
+  /* A set still being made is dropped (app/video/lifecycle.c): its chunk
+   * jobs still queued need not run. */
+  if (video->next_plan)
+    {
+      g_autofree char *old = reel_retranscode_jobs_key (video->id, video->next_set);
+      if (!reel_jobs_cancel (bus, old, error))
+        return FALSE;
+    }
   data = reel_video_plan_to_event (plan, video->id);
   json_object_set_int_member (data, "set", set);
   subject = reel_event_subject ("video", video->id);
   if (!reel_events_publish (bus, subject, "video.retranscoding", 1, actor, data, FALSE, NULL,
                             error))
     return FALSE;
+  key = reel_retranscode_jobs_key (video->id, set);
   for (guint i = 0; i < plan->chunks_total; i++)
     {
       guint32 row = REEL_CHUNK_SET_BASE (set) + i;
@@ -63,9 +72,15 @@ reel_retranscode (const ReelConfig *cfg, ReelBus *bus, const ReelVideo *video, c
         return FALSE;
       /* The row the chunk goes to: its set's (the job's range is chunk i's). */
       json_object_set_int_member (job, "chunk", row);
-      if (!reel_jobs_publish (bus, "chunk", video->id, job_id, job, error))
+      if (!reel_jobs_publish (bus, "chunk", key, job_id, job, error))
         return FALSE;
     }
   *set_out = set;
   return TRUE;
+}
+
+char *
+reel_retranscode_jobs_key (const char *video_id, guint set)
+{
+  return g_strdup_printf ("%s.s%u", video_id, set);
 }

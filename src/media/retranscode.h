@@ -29,4 +29,9 @@ G_BEGIN_DECLS
 gboolean reel_retranscode (const ReelConfig *cfg, ReelBus *bus, const ReelVideo *video,
                            const char *actor, guint *set, GError **error);
 
+/* The jobs key of set's chunk jobs (bus/jobs.h): "<video_id>.s<set>", under
+ * the video's, so cancelling the video's jobs cancels them too, and a set
+ * given up or superseded has its own cancelled alone. */
+char *reel_retranscode_jobs_key (const char *video_id, guint set);
+
 G_END_DECLS

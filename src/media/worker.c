@@ -11,6 +11,7 @@
 #include "media/cmaf.h"
 #include "media/pipeline.h"
 #include "media/plan.h"
+#include "media/retranscode.h"
 #include "media/storyboard.h"
 #include "media/thumbnail.h"
 #include "store/blob_keys.h"
@@ -863,6 +864,17 @@ give_up (const ReelJob *job, const GError *error, gpointer data)
   if (set)
     json_object_set_int_member (ev, "set", set);
   json_object_set_string_member (ev, "reason", error ? error->message : "transcoding failed");
+  if (set)
+    {
+      /* The set's other chunks need not run. */
+      g_autofree char *key = reel_retranscode_jobs_key (video, set);
+      if (!reel_jobs_cancel (w->bus, key, &local))
+        {
+          g_warning ("cannot cancel the chunk jobs of video %s's set %u: %s", video, set,
+                     local->message);
+          g_clear_error (&local);
+        }
+    }
   subject = reel_event_subject ("video", video);
   if (!reel_events_publish (w->bus, subject, set ? "video.retranscode_failed" : "video.failed", 1,
                             NULL, ev, FALSE, NULL, &local))

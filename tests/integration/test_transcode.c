@@ -61,7 +61,8 @@
  *                           the new rungs play frame-exact, and the old
  *                           set's blobs are reclaimed by the clean-up
  *   /transcode/retranscode-failed  a re-transcode whose chunk fails every
- *                           attempt fails that set only: the video stays
+ *                           attempt fails that set only, its other chunk
+ *                           jobs cancelled: the video stays
  *                           ready with its set, whole and decoding, its
  *                           owner is not told it failed; the admins see
  *                           the set and the reason (GET .../retranscode,
@@ -929,7 +930,8 @@ test_retranscode_failed (void)
   g_autofree char *dir = reel_test_tmpdir ();
   g_autofree char *media = reel_test_tmpdir ();
   g_autofree char *clip = make_clip (media);
-  const char *common = "max_attempts = 1\n[auth]\nadmins = rosa\n[media]\n";
+  const char *common
+      = "max_attempts = 1\n[worker]\nconcurrency = 1\n[auth]\nadmins = rosa\n[media]\n";
   g_autofree char *before = g_strdup_printf ("%sladder = 360p:360:800,240p:240:400\n", common);
   g_autofree char *after = g_strdup_printf ("%sladder = 480p:480:1000,240p:240:400\n", common);
   g_autofree char *config = write_config (dir, before);
@@ -970,6 +972,10 @@ test_retranscode_failed (void)
       g_assert_cmpuint (i, <, 1200);
       g_usleep (100 * 1000);
     }
+  /* Its other chunk jobs were cancelled with it: one chunk job was given
+   * up, and no other runs. */
+  g_usleep (2 * G_USEC_PER_SEC);
+  g_assert_cmpfloat (reel_test_metric (d->port, "reel_jobs_given_up_total{kind=\"chunk\"}"), ==, 1);
   g_free (out);
   out = reel_retranscode_cli (d, token, "--status", id);
   g_assert_nonnull (strstr (out, "serving rendition set 0"));
