@@ -421,6 +421,21 @@ test_server_down (void)
   reel_test_rmtree (media);
 }
 
+/* Waits (two minutes at most) until the document at path names url. */
+static void
+wait_named (guint16 port, const char *path, const char *url)
+{
+  for (int i = 0;; i++)
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (port, "GET", path, NULL, NULL, 0);
+      g_assert_cmpuint (r->status, ==, 200);
+      if (strstr (r->body, url))
+        return;
+      g_assert_cmpint (i, <, 2400);
+      g_usleep (50 * 1000);
+    }
+}
+
 /* A popular video's playback files go from the bucket to the CDN origin,
  * byte for byte, and its playlists name the CDN. */
 static void
@@ -439,22 +454,13 @@ test_cdn (void)
   g_autofree char *mpd_path = g_strdup_printf ("/videos/%s/manifest.mpd", id);
   g_autofree char *base = g_strdup_printf (CDN_BASE "/videos/%s/", id);
   g_autofree char *original = g_build_filename (origin, "originals", id, NULL);
-  gboolean named = FALSE;
   {
     g_autoptr (ReelTestResponse) v
         = reel_test_wait_state (d->port, id, "ready|failed", READY_TIMEOUT_S);
     g_assert_cmpstr (reel_test_json_str (v, "state"), ==, "ready");
   }
   /* The copy happens after ready: the manifest names the CDN once done. */
-  for (int i = 0; i < 1200 && !named; i++)
-    {
-      g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", mpd_path, NULL, NULL, 0);
-      g_assert_cmpuint (r->status, ==, 200);
-      named = strstr (r->body, base) != NULL;
-      if (!named)
-        g_usleep (50 * 1000);
-    }
-  g_assert_true (named);
+  wait_named (d->port, mpd_path, base);
   {
     g_autoptr (GPtrArray) keys = segment_keys (d->port, id);
     g_assert_cmpuint (keys->len, >, 0);
@@ -491,17 +497,10 @@ test_cdn (void)
     g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "POST", path, token, NULL, 0);
     g_assert_cmpuint (r->status, ==, 202);
   }
-  named = FALSE;
-  for (int i = 0; i < 2400 && !named; i++)
-    {
-      g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", mpd_path, NULL, NULL, 0);
-      g_autofree char *rung = g_strconcat (base, "180p_1/", NULL);
-      g_assert_cmpuint (r->status, ==, 200);
-      named = strstr (r->body, rung) != NULL;
-      if (!named)
-        g_usleep (50 * 1000);
-    }
-  g_assert_true (named);
+  {
+    g_autofree char *rung = g_strconcat (base, "180p_1/", NULL);
+    wait_named (d->port, mpd_path, rung);
+  }
   {
     g_autoptr (GPtrArray) keys = segment_keys (d->port, id);
     g_assert_cmpuint (keys->len, >, 0);

@@ -762,6 +762,32 @@ holds_files (const char *dir)
   return files->len > 0;
 }
 
+/* What GET /api/v1/admin/videos/{id}/retranscode says. */
+static ReelTestResponse *
+retranscode_state (guint16 port, const char *token, const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/videos/%s/retranscode", id);
+  ReelTestResponse *r = reel_test_http (port, "GET", path, token, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 200);
+  return r;
+}
+
+/* `reel retranscode [--status] ID` against d as token's user. */
+static char *
+reel_retranscode_cli (ReelTestReeld *d, const char *token, const char *option, const char *id)
+{
+  g_autofree char *server = g_strdup_printf ("--server=http://127.0.0.1:%u", d->port);
+  g_autofree char *tok = g_strdup_printf ("--token=%s", token);
+  const char *argv[]
+      = { reel_test_env ("REEL_TEST_REEL"), "retranscode", server, tok, option, id, NULL };
+  if (!option)
+    {
+      argv[4] = id;
+      argv[5] = NULL;
+    }
+  return reel_test_run_ok (argv);
+}
+
 static void
 test_retranscode (void)
 {
@@ -799,10 +825,7 @@ test_retranscode (void)
   g_free (write_config (dir, after));
   d = reel_test_reeld_start_args (dir, NULL, NULL, args);
   {
-    g_autofree char *server = g_strdup_printf ("--server=http://127.0.0.1:%u", d->port);
-    g_autofree char *tok = g_strdup_printf ("--token=%s", token);
-    const char *argv[] = { reel_test_env ("REEL_TEST_REEL"), "retranscode", server, tok, id, NULL };
-    g_autofree char *out = reel_test_run_ok (argv);
+    g_autofree char *out = reel_retranscode_cli (d, token, NULL, id);
     g_assert_nonnull (strstr (out, "rendition set 1 queued"));
   }
   /* Not an admin: 403; not a video: 404. */
@@ -896,32 +919,6 @@ test_retranscode (void)
   reel_test_reeld_free (d);
   reel_test_rmtree (dir);
   reel_test_rmtree (media);
-}
-
-/* What GET /api/v1/admin/videos/{id}/retranscode says. */
-static ReelTestResponse *
-retranscode_state (guint16 port, const char *token, const char *id)
-{
-  g_autofree char *path = g_strdup_printf ("/api/v1/admin/videos/%s/retranscode", id);
-  ReelTestResponse *r = reel_test_http (port, "GET", path, token, NULL, 0);
-  g_assert_cmpuint (r->status, ==, 200);
-  return r;
-}
-
-/* `reel retranscode [--status] ID` against d as token's user. */
-static char *
-reel_retranscode_cli (ReelTestReeld *d, const char *token, const char *option, const char *id)
-{
-  g_autofree char *server = g_strdup_printf ("--server=http://127.0.0.1:%u", d->port);
-  g_autofree char *tok = g_strdup_printf ("--token=%s", token);
-  const char *argv[]
-      = { reel_test_env ("REEL_TEST_REEL"), "retranscode", server, tok, option, id, NULL };
-  if (!option)
-    {
-      argv[4] = id;
-      argv[5] = NULL;
-    }
-  return reel_test_run_ok (argv);
 }
 
 static void
