@@ -11,11 +11,29 @@
 #define USERKEYS_ATTEMPTS 10
 #define USERKEYS_RETRY_MS 500
 
+/* Whether s is JetStream not answering yet (right after a nats-server
+ * restart), which a moment later it does. */
+static gboolean
+transient (natsStatus s)
+{
+  return s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS || s == NATS_NOT_YET_CONNECTED
+         || s == NATS_CONNECTION_DISCONNECTED;
+}
+
+/* Opens the bucket, creating it when it is not there. A JetStream that
+ * does not answer yet is asked again for a few seconds: reeld's start
+ * and its first registrations come right after a nats-server restart
+ * (seen in the fault suite, where a timeout here stopped reeld). */
 static kvStore *
 open_bucket (ReelBus *bus, guint replicas, GError **error)
 {
   kvStore *kv = NULL;
   natsStatus s = js_KeyValue (&kv, bus->js, USERKEYS_BUCKET);
+  for (guint attempt = 1; transient (s) && attempt < USERKEYS_ATTEMPTS; attempt++)
+    {
+      g_usleep (USERKEYS_RETRY_MS * 1000);
+      s = js_KeyValue (&kv, bus->js, USERKEYS_BUCKET);
+    }
   if (s == NATS_NOT_FOUND || s == NATS_ERR)
     {
       kvConfig cfg;
