@@ -138,8 +138,7 @@ static gboolean
 push_switched_set (ReelReactor *r, const ReelJob *job, const char *id, JsonObject *data,
                    GError **error)
 {
-  gint64 row = json_object_get_int_member_with_default (data, "chunk", 0);
-  guint set = REEL_CHUNK_SET_OF ((guint32)CLAMP (row, 0, G_MAXUINT32));
+  guint set = reel_chunk_set_named (data);
   if (!set || !r->cdn)
     return TRUE;
   if (!wait_projected (r, job, error))

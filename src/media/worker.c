@@ -854,8 +854,7 @@ give_up (const ReelJob *job, const GError *error, gpointer data)
   g_autoptr (GError) local = NULL;
   JsonObject *d = reel_job_data (job);
   const char *video = json_object_get_string_member_with_default (d, "video_id", NULL);
-  gint64 row = json_object_get_int_member_with_default (d, "chunk", 0);
-  guint set = REEL_CHUNK_SET_OF ((guint32)CLAMP (row, 0, G_MAXUINT32));
+  guint set = reel_chunk_set_named (d);
   g_autofree char *subject = NULL;
   g_autoptr (JsonObject) ev = json_object_new ();
   if (!video)

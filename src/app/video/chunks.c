@@ -8,6 +8,13 @@
  * (the rung names of core/ladder.h, "audio"). */
 #define RENDITION_NAME_MAX 15
 
+guint
+reel_chunk_set_named (JsonObject *data)
+{
+  gint64 row = json_object_get_int_member_with_default (data, "chunk", 0);
+  return REEL_CHUNK_SET_OF ((guint32)CLAMP (row, 0, G_MAXUINT32));
+}
+
 ReelChunkRendition *
 reel_chunk_rendition_new (const char *name, guint first_segment)
 {

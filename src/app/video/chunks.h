@@ -39,6 +39,10 @@ G_BEGIN_DECLS
 #define REEL_CHUNK_SET_BASE(set) ((guint32)(set) << REEL_CHUNK_SET_SHIFT)
 #define REEL_CHUNK_SET_OF(index) ((guint)((index) >> REEL_CHUNK_SET_SHIFT))
 
+/* The rendition set of the row a chunk job or chunk.transcoded names in
+ * its "chunk" member (0 when it names none, as a soundtrack's). */
+guint reel_chunk_set_named (JsonObject *data);
+
 /* One rendition's segments from one job. */
 typedef struct
 {
