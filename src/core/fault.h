@@ -9,8 +9,9 @@
  *   kill-in-chunk:N         a worker dies after the first rung of chunk N is
  *                           stored, before the chunk is announced
  *                           (media/worker.c; the job must be redelivered)
- *   fail-chunks             every chunk job fails (media/worker.c; the video
- *                           fails once the attempts are used up)
+ *   fail-chunks             every chunk job fails after its encode
+ *                           (media/worker.c; the video fails once the
+ *                           attempts are used up)
  *   hold-last-chunk:PATH    the last chunk waits while PATH exists
  *                           (media/worker.c; playable before ready)
  *   hold-audio:PATH         the soundtrack's job announces its head (even

@@ -489,15 +489,18 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "chunk job lacks rungs");
       return FALSE;
     }
-  if (reel_test_fault ("fail-chunks"))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "injected failure (REEL_TEST_FAULT)");
-      return FALSE;
-    }
   if (last && (hold = reel_test_fault ("hold-last-chunk")))
     hold_while_exists (hold, job);
   if (!(dir = run_job_pipeline (w, job, "chunk", chunk_label, "audio", NULL, error)))
     return FALSE;
+  /* After the encode, as a failure to store would: by then whoever queued
+   * the video's chunk jobs has queued them all, so cancelling them on give
+   * up finds every one. */
+  if (reel_test_fault ("fail-chunks"))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "injected failure (REEL_TEST_FAULT)");
+      goto out;
+    }
   if (!still_wanted (job, error))
     goto out;
   init = g_strdup_printf ("init-%u.mp4", chunk);
