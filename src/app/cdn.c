@@ -41,7 +41,9 @@ reel_cdn_push (ReelStore *store, ReelBlobs *blobs, ReelBlobs *cdn, const char *v
 
   *segments = 0;
   *bytes = 0;
-  if (!txn || !reel_videos_blob_keys (txn, video_id, keys, error))
+  /* The sets it serves or is making: not the one retired (served from
+   * here, media/playback.h). */
+  if (!txn || !reel_videos_blob_keys (txn, video_id, 0, 0, keys, error))
     return FALSE;
   g_clear_pointer (&txn, reel_txn_abort);
   g_hash_table_remove (keys, original); /* the CDN serves playback, not originals */

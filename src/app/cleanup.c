@@ -110,6 +110,8 @@ typedef struct
 {
   ReelTxn *txn;
   GHashTable *videos; /* id -> set of referenced keys, or NULL when the video is gone */
+  gint64 now_s;
+  guint grace_s; /* a retired rendition set is referenced so long (reel_video_retired_served) */
 } Refs;
 
 /* TRUE when the video exists; *keys is its referenced set. */
@@ -133,7 +135,7 @@ video_refs (Refs *r, const char *id, GHashTable **keys, GError **error)
   if (rec)
     {
       set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      if (!reel_videos_blob_keys (r->txn, id, set, error))
+      if (!reel_videos_blob_keys (r->txn, id, r->now_s, r->grace_s, set, error))
         {
           g_hash_table_unref (set);
           return FALSE;
@@ -200,7 +202,7 @@ reel_cleanup_blobs (ReelStore *store, ReelBlobs *blobs, const char *label, gint6
   g_autoptr (GHashTable) videos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, set_free);
   g_autoptr (ReelTxn) txn = NULL;
   Listing l = { now_s - (gint64)grace_s, FALSE, found };
-  Refs r = { NULL, videos };
+  Refs r = { NULL, videos, now_s, grace_s };
 
   /* List first, then look the candidates up in one snapshot: a blob
    * written after the listing is young and never a candidate. */

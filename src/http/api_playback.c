@@ -88,6 +88,16 @@ serve_playlist (ReelRequest *req, const char *name)
 
   if (!video)
     return;
+  /* The set served before a switch, to players that read the master
+   * playlist before it, while its blobs are kept (media/playback.h). */
+  if (reel_playback_retired_playlist (video, name)
+      && !reel_video_retired_served (video, g_get_real_time () / G_USEC_PER_SEC,
+                                     req->http->cfg->cleanup_grace_s))
+    {
+      g_set_error_literal (&error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such rendition");
+      reel_respond_error (req->msg, error);
+      return;
+    }
   /* A video pushed to the CDN (app/cdn.h) has its segments named there,
    * unless it has since become one not everyone may see. */
   if (video->cdn && reel_cdn_enabled (req->http->cfg) && !reel_video_needs_signature (video))

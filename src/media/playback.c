@@ -88,11 +88,12 @@ prefix_rendition (ReelRendition *r, const char *base)
     }
 }
 
-gboolean
-reel_playback_manifest (ReelTxn *txn, const ReelVideo *video, const char *cdn_base, ReelManifest *m,
-                        GError **error)
+/* The manifest of one rendition set of the video: plan's rungs, from the
+ * set's rows, chunks of them. */
+static gboolean
+set_manifest (ReelTxn *txn, const ReelVideo *video, const ReelVideoPlan *plan, guint set,
+              guint chunks, const char *cdn_base, ReelManifest *m, GError **error)
 {
-  const ReelVideoPlan *plan = video->plan;
   g_autoptr (ReelChunk) sound = NULL;
   guint64 video_ns = 0;
 
@@ -131,11 +132,11 @@ reel_playback_manifest (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
       m->audio->bandwidth = ar->bitrate ? ar->bitrate : REEL_AUDIO_BITRATE;
       append_segments (m->audio, ar);
     }
-  for (guint c = 0; c < video->chunks_done; c++)
+  for (guint c = 0; c < chunks; c++)
     {
-      /* The rows of the rendition set served (app/video/chunks.h). */
+      /* The set's rows (app/video/chunks.h). */
       g_autoptr (ReelChunk) chunk
-          = reel_chunks_get (txn, video->id, REEL_CHUNK_SET_BASE (video->rendition_set) + c, error);
+          = reel_chunks_get (txn, video->id, REEL_CHUNK_SET_BASE (set) + c, error);
       if (!chunk)
         return FALSE;
       for (guint j = 0; j < m->video->len; j++)
@@ -176,6 +177,42 @@ reel_playback_manifest (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
   return TRUE;
 }
 
+gboolean
+reel_playback_manifest (ReelTxn *txn, const ReelVideo *video, const char *cdn_base, ReelManifest *m,
+                        GError **error)
+{
+  return set_manifest (txn, video, video->plan, video->rendition_set, video->chunks_done, cdn_base,
+                       m, error);
+}
+
+/* Whether plan has a rung called rendition. */
+static gboolean
+plan_has_rung (const ReelVideoPlan *plan, const char *rendition)
+{
+  for (guint i = 0; plan && i < plan->rungs->len; i++)
+    if (g_str_equal (g_array_index (plan->rungs, ReelRung, i).name, rendition))
+      return TRUE;
+  return FALSE;
+}
+
+/* The rendition a media playlist's name names, or NULL when name is not
+ * one. */
+static char *
+media_playlist_rendition (const char *name)
+{
+  if (!g_str_has_suffix (name, REEL_PLAYLIST_MEDIA_SUFFIX))
+    return NULL;
+  return g_strndup (name, strlen (name) - strlen (REEL_PLAYLIST_MEDIA_SUFFIX));
+}
+
+gboolean
+reel_playback_retired_playlist (const ReelVideo *video, const char *name)
+{
+  g_autofree char *rendition = media_playlist_rendition (name);
+  return rendition && video->retired_plan && !plan_has_rung (video->plan, rendition)
+         && plan_has_rung (video->retired_plan, rendition);
+}
+
 char *
 reel_playback_playlist (ReelTxn *txn, const ReelVideo *video, const char *cdn_base,
                         const char *name, const char **content_type, gboolean *final,
@@ -183,8 +220,16 @@ reel_playback_playlist (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
 {
   ReelManifest m = { 0 };
   char *text = NULL;
+  gboolean built;
 
-  if (!reel_playback_manifest (txn, video, cdn_base, &m, error))
+  /* A rung of the set served before the switch: its own set's segments,
+   * from here (the CDN has only the set served). */
+  if (reel_playback_retired_playlist (video, name))
+    built = set_manifest (txn, video, video->retired_plan, video->retired_set,
+                          video->retired_plan->chunks_total, NULL, &m, error);
+  else
+    built = reel_playback_manifest (txn, video, cdn_base, &m, error);
+  if (!built)
     {
       if (error && !*error)
         g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "chunk table incomplete");
@@ -203,8 +248,7 @@ reel_playback_playlist (ReelTxn *txn, const ReelVideo *video, const char *cdn_ba
   else if (g_str_has_suffix (name, REEL_PLAYLIST_MEDIA_SUFFIX))
     {
       const ReelRendition *r = NULL;
-      g_autofree char *rendition
-          = g_strndup (name, strlen (name) - strlen (REEL_PLAYLIST_MEDIA_SUFFIX));
+      g_autofree char *rendition = media_playlist_rendition (name);
       if (m.audio && g_str_equal (rendition, AUDIO_RENDITION))
         r = m.audio;
       for (guint i = 0; !r && i < m.video->len; i++)

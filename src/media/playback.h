@@ -36,14 +36,23 @@ char *reel_playback_playlist (ReelTxn *txn, const ReelVideo *video, const char *
                               const char *name, const char **content_type, gboolean *final,
                               GError **error);
 
+/* Whether name is the media playlist of a rung of the set the video
+ * served before its last switch (app/video/record.h: retired_plan), and
+ * of none it serves now. reel_playback_playlist answers it, from that
+ * set's rows, for a player that read the master playlist before the
+ * switch; HTTP serves it only while the set is kept
+ * (reel_video_retired_served). */
+gboolean reel_playback_retired_playlist (const ReelVideo *video, const char *name);
+
 /* Whether the video has a rendition called name (a rung, or "audio" when
  * it has sound). */
 gboolean reel_playback_rendition_known (const ReelVideo *video, const char *name);
 
 /* Whether HTTP may serve segments of rendition name: one the video has,
  * or, once it has been re-transcoded (media/retranscode.h), a rung of an
- * earlier set: a player that read its media playlists before the switch
- * keeps playing from them while the old blobs last (cleanup.grace_seconds). */
+ * earlier set: a player that read its playlists before the switch keeps
+ * playing from them while the old blobs last (the set served before the
+ * switch is kept cleanup.grace_seconds: reel_video_retired_served). */
 gboolean reel_playback_segments_served (const ReelVideo *video, const char *name);
 
 G_END_DECLS

@@ -54,12 +54,13 @@
  *                           makes a new rendition set (<rung>_1) while the
  *                           old one is served: every master playlist a
  *                           poller gets names media playlists and segments
- *                           that are all there (a media playlist of the
- *                           old set is gone only once the master switched),
- *                           the first one decodes; then the master
+ *                           that are all there, the first one decodes; the
+ *                           last one of the old set still is whole after
+ *                           the switch and plays; then the master
  *                           playlist and the MPD have new ETags (issue 13),
- *                           the new rungs play frame-exact, and the old
- *                           set's blobs are reclaimed by the clean-up
+ *                           the new rungs play frame-exact, and after the
+ *                           grace period the old set's blobs are reclaimed
+ *                           by the clean-up and its playlists are gone
  *   /transcode/retranscode-failed  a re-transcode whose chunk fails every
  *                           attempt fails that set only, its other chunk
  *                           jobs cancelled: the video stays
@@ -717,18 +718,13 @@ playlist_uris (const char *text)
   return out;
 }
 
-/* GETs a master playlist and everything it names (media playlists, init
+/* GETs everything a master playlist's text names (media playlists, init
  * and media segments). TRUE when all were there; FALSE when a media
- * playlist was gone (*master gets the text read). Any other miss fails. */
+ * playlist was gone. Any other miss fails. */
 static gboolean
-whole_set (guint16 port, const char *id, char **master)
+set_there (guint16 port, const char *id, const char *master)
 {
-  g_autofree char *path = g_strdup_printf ("/videos/%s/master.m3u8", id);
-  g_autoptr (ReelTestResponse) m = reel_test_http (port, "GET", path, NULL, NULL, 0);
-  g_autoptr (GPtrArray) variants = NULL;
-  g_assert_cmpuint (m->status, ==, 200);
-  *master = g_strdup (m->body);
-  variants = playlist_uris (m->body);
+  g_autoptr (GPtrArray) variants = playlist_uris (master);
   g_assert_cmpuint (variants->len, >, 0);
   for (guint i = 0; i < variants->len; i++)
     {
@@ -749,6 +745,18 @@ whole_set (guint16 port, const char *id, char **master)
         }
     }
   return TRUE;
+}
+
+/* GETs the master playlist (*master gets its text) and everything it
+ * names: set_there. */
+static gboolean
+whole_set (guint16 port, const char *id, char **master)
+{
+  g_autofree char *path = g_strdup_printf ("/videos/%s/master.m3u8", id);
+  g_autoptr (ReelTestResponse) m = reel_test_http (port, "GET", path, NULL, NULL, 0);
+  g_assert_cmpuint (m->status, ==, 200);
+  *master = g_strdup (m->body);
+  return set_there (port, id, m->body);
 }
 
 /* Whether dir holds a file (at any depth). */
@@ -794,7 +802,7 @@ test_retranscode (void)
   g_autofree char *dir = reel_test_tmpdir ();
   g_autofree char *media = reel_test_tmpdir ();
   g_autofree char *clip = make_clip (media);
-  const char *common = "[auth]\nadmins = rosa\n[cleanup]\ngrace_seconds = 5\n"
+  const char *common = "[auth]\nadmins = rosa\n[cleanup]\ngrace_seconds = 20\n"
                        "interval_seconds = 1\n[media]\n";
   g_autofree char *before = g_strdup_printf ("%sladder = 360p:360:800,240p:240:400\n", common);
   g_autofree char *after = g_strdup_printf ("%sladder = 480p:480:1000,240p:240:400\n", common);
@@ -805,7 +813,7 @@ test_retranscode (void)
   g_autofree char *id = reel_test_tus_upload (d->port, token, clip, "Ball, twice");
   g_autofree char *old_360 = g_build_filename (dir, "blobs", "videos", id, "360p", NULL);
   g_autofree char *old_240 = g_build_filename (dir, "blobs", "videos", id, "240p", NULL);
-  g_autofree char *master = NULL, *master_etag = NULL, *mpd_etag = NULL;
+  g_autofree char *master = NULL, *master_etag = NULL, *mpd_etag = NULL, *old_master = NULL;
   guint polls = 0, decoded = 0;
   gboolean switched = FALSE;
 
@@ -824,6 +832,8 @@ test_retranscode (void)
   reel_test_reeld_free (d);
   g_free (write_config (dir, after));
   d = reel_test_reeld_start_args (dir, NULL, NULL, args);
+  /* What a player that started before the re-transcode holds. */
+  g_assert_true (whole_set (d->port, id, &old_master));
   {
     g_autofree char *out = reel_retranscode_cli (d, token, NULL, id);
     g_assert_nonnull (strstr (out, "rendition set 1 queued"));
@@ -844,16 +854,7 @@ test_retranscode (void)
     {
       g_autofree char *text = NULL;
       g_assert_cmpint (g_get_monotonic_time (), <, end);
-      if (!whole_set (d->port, id, &text))
-        {
-          /* Only across the switch: the master read next is the new set. */
-          g_autofree char *now = NULL;
-          g_assert_null (strstr (text, "_1.m3u8"));
-          g_assert_true (whole_set (d->port, id, &now));
-          g_assert_nonnull (strstr (now, "480p_1.m3u8"));
-          g_free (text);
-          text = g_steal_pointer (&now);
-        }
+      g_assert_true (whole_set (d->port, id, &text));
       switched = strstr (text, "480p_1.m3u8") != NULL;
       if (!switched && decoded++ == 0)
         {
@@ -867,6 +868,15 @@ test_retranscode (void)
     }
   g_test_message ("%u polls of the master playlist, %u while the old set was served", polls,
                   decoded);
+  /* A player that read the master playlist before the switch keeps
+   * playing the old set: its media playlists and segments are still there
+   * (for the grace period), and they decode. */
+  g_assert_nonnull (strstr (old_master, "\n360p.m3u8\n"));
+  g_assert_true (set_there (d->port, id, old_master));
+  {
+    g_autofree char *url = url_of (d->port, id, "360p.m3u8");
+    reel_test_assert_decodes (url);
+  }
   /* Revalidating what was cached before the switch gets the new set: the
    * playlist and the MPD have new ETags, not a 304. */
   {
@@ -904,12 +914,14 @@ test_retranscode (void)
     g_assert_nonnull (strstr (audit->body, "\"type\":\"video.retranscoding\",\"actor\":\"rosa\""));
   }
 
-  /* The old set's segments are reclaimed once past the grace period. */
+  /* The old set's segments are reclaimed once past the grace period, and
+   * its media playlists are gone. */
   for (guint i = 0; holds_files (old_360) || holds_files (old_240); i++)
     {
       g_assert_cmpuint (i, <, 600);
       g_usleep (100 * 1000);
     }
+  g_assert_false (set_there (d->port, id, old_master));
   {
     g_autofree char *new_480 = g_build_filename (dir, "blobs", "videos", id, "480p_1", NULL);
     g_assert_true (holds_files (new_480));

@@ -20,6 +20,10 @@
  *                              another set's failure changes nothing; the
  *                              video stays ready, the failure is stored
  *                              until the next set, which must be newer
+ *   /video/retranscode-switch  the set served before a switch is retired:
+ *                              its media playlists still answer, its blobs
+ *                              stay referenced for the grace period only;
+ *                              the next switch drops its rows
  *   /video/visibility          who sees what, what is listed, what needs a
  *                              signed URL, over privacy × moderation × viewer
  *   /video/chapters            chapter lists in descriptions (issue 14):
@@ -551,6 +555,133 @@ test_retranscode_failed (StoreFixture *f, gconstpointer unused)
   g_assert_null (e->failed_set_reason);
 }
 
+/* chunk.transcoded of row index of a set whose one rung is rung: one 2 s
+ * segment, numbered as the chunk. */
+static JsonObject *
+set_chunk (guint32 index, const char *rung)
+{
+  guint c = index - REEL_CHUNK_SET_BASE (REEL_CHUNK_SET_OF (index));
+  g_autofree char *text = g_strdup_printf (
+      "{\"renditions\":[{\"name\":\"%s\",\"codecs\":\"avc1.64000D\",\"init\":\"init-%u.mp4\","
+      "\"first_segment\":%u,\"durations_ns\":[2000000000],\"sizes\":[9000],\"width\":320,"
+      "\"height\":240,\"kbps\":400}],\"chunk\":%u,\"video_id\":\"lXNXZv8TJJ4\"}",
+      rung, c, c, index);
+  return reel_json_parse_object (text, strlen (text), NULL);
+}
+
+/* video.retranscoding of set, its one rung renamed rung. */
+static JsonObject *
+renamed_set_event (const ReelVideo *v, guint set, const char *rung)
+{
+  JsonObject *o = set_event (v, set, NULL);
+  JsonArray *rungs = json_object_get_array_member (o, "rungs");
+  json_object_set_string_member (json_array_get_object_element (rungs, 0), "name", rung);
+  return o;
+}
+
+/* Makes set of v whole, its rung named rung; the record after. */
+static ReelVideo *
+switch_to (StoreFixture *f, const ReelVideo *v, guint set, const char *rung)
+{
+  g_autoptr (JsonObject) start = renamed_set_event (v, set, rung);
+  ReelVideo *after = apply (f, "video.retranscoding", start);
+  g_assert_cmpuint (after->next_set, ==, set);
+  for (guint c = 0; c < v->plan->chunks_total; c++)
+    {
+      g_autoptr (JsonObject) done = set_chunk (REEL_CHUNK_SET_BASE (set) + c, rung);
+      reel_video_free (after);
+      after = apply (f, "chunk.transcoded", done);
+      /* Served when its last chunk is in, not before. */
+      g_assert_cmpuint (after->rendition_set, ==,
+                        c + 1 < v->plan->chunks_total ? v->rendition_set : set);
+    }
+  return after;
+}
+
+/* After a switch the set served before is retired, not dropped: a player
+ * that read the master playlist before the switch still gets its media
+ * playlists (issue 18: playback never breaks), and the clean-up keeps its
+ * blobs for the grace period after the switch, then not; the next switch
+ * drops its rows. */
+static void
+test_retranscode_switch (StoreFixture *f, gconstpointer unused)
+{
+  g_autoptr (ReelVideo) v = parse_video (READY_RECORD);
+  g_autoptr (ReelVideo) one = NULL, two = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDateTime) at = g_date_time_new_from_iso8601 ("2026-12-06T22:00:00Z", NULL);
+  gint64 t = g_date_time_to_unix (at);
+  g_autofree char *master = NULL, *old = NULL, *now = NULL;
+  g_autofree char *old_seg = reel_blob_key_media_segment (v->id, "240p", 0);
+  g_autofree char *new_seg = reel_blob_key_media_segment (v->id, "240p_1", 0);
+  gboolean final = FALSE;
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (f->store, TRUE, NULL);
+    g_assert_true (reel_videos_store (txn, v, NULL));
+    put_chunk (txn, 0, CHUNK0);
+    put_chunk (txn, 1, CHUNK1);
+    put_chunk (txn, REEL_CHUNK_AUDIO, AUDIO);
+    g_assert_true (reel_txn_commit (g_steal_pointer (&txn), NULL));
+  }
+  one = switch_to (f, v, 1, "240p_1");
+  g_assert_cmpuint (one->rendition_set, ==, 1);
+  g_assert_nonnull (one->retired_plan);
+  g_assert_cmpuint (one->retired_set, ==, 0);
+  g_assert_cmpstr (one->retired_at, ==, "2026-12-06T22:00:00Z");
+  g_assert_cmpstr (g_array_index (one->retired_plan->rungs, ReelRung, 0).name, ==, "240p");
+
+  /* The master names the new set only; the old rung's media playlist
+   * still answers, from the old set's rows. */
+  master = playlist (f->store, one, NULL, REEL_PLAYLIST_MASTER, &final, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (master, "\n240p_1.m3u8\n"));
+  g_assert_null (strstr (master, "\n240p.m3u8\n"));
+  g_assert_true (reel_playback_retired_playlist (one, "240p.m3u8"));
+  g_assert_false (reel_playback_retired_playlist (one, "240p_1.m3u8"));
+  g_assert_false (reel_playback_retired_playlist (one, "audio.m3u8"));
+  g_assert_false (reel_playback_retired_playlist (one, REEL_PLAYLIST_MASTER));
+  old = playlist (f->store, one, "https://cdn.example/x/", "240p.m3u8", &final, &error);
+  g_assert_no_error (error);
+  g_assert_true (final);
+  g_assert_nonnull (strstr (old, "\n240p/0.m4s\n")); /* from here, not the CDN */
+  g_assert_nonnull (strstr (old, "#EXT-X-ENDLIST"));
+  now = playlist (f->store, one, NULL, "240p_1.m3u8", &final, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (now, "\n240p_1/1.m4s\n"));
+
+  /* Kept for the grace period after the switch, then not. */
+  g_assert_true (reel_video_retired_served (one, t + 59, 60));
+  g_assert_false (reel_video_retired_served (one, t + 60, 60));
+  g_assert_false (reel_video_retired_served (v, t, 60));
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (f->store, FALSE, NULL);
+    g_autoptr (GHashTable) kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr (GHashTable) later = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr (GHashTable) cdn = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_assert_true (reel_videos_blob_keys (txn, v->id, t + 59, 60, kept, NULL));
+    g_assert_true (reel_videos_blob_keys (txn, v->id, t + 60, 60, later, NULL));
+    g_assert_true (reel_videos_blob_keys (txn, v->id, 0, 0, cdn, NULL));
+    g_assert_true (g_hash_table_contains (kept, old_seg));
+    g_assert_true (g_hash_table_contains (kept, new_seg));
+    g_assert_false (g_hash_table_contains (later, old_seg));
+    g_assert_true (g_hash_table_contains (later, new_seg));
+    g_assert_false (g_hash_table_contains (cdn, old_seg));
+  }
+
+  /* The next switch retires set 1 and drops set 0's rows. */
+  two = switch_to (f, one, 2, "240p_2");
+  g_assert_cmpuint (two->retired_set, ==, 1);
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (f->store, FALSE, NULL);
+    g_assert_false (reel_chunks_has (txn, v->id, 0));
+    g_assert_false (reel_chunks_has (txn, v->id, 1));
+    g_assert_true (reel_chunks_has (txn, v->id, REEL_CHUNK_SET_BASE (1)));
+    g_assert_true (reel_chunks_has (txn, v->id, REEL_CHUNK_AUDIO));
+  }
+  g_assert_false (reel_playback_retired_playlist (two, "240p.m3u8"));
+  g_assert_true (reel_playback_retired_playlist (two, "240p_1.m3u8"));
+}
+
 /* The chapters of a description, as "start title;" pairs, or "none". */
 static char *
 chapters_of (const char *description)
@@ -616,6 +747,8 @@ main (int argc, char **argv)
   g_test_add_func ("/video/chapters", test_chapters);
   g_test_add ("/video/playback", StoreFixture, NULL, store_fixture_set_up, test_playback,
               store_fixture_tear_down);
+  g_test_add ("/video/retranscode-switch", StoreFixture, NULL, store_fixture_set_up,
+              test_retranscode_switch, store_fixture_tear_down);
   g_test_add ("/video/retranscode-failed", StoreFixture, NULL, store_fixture_set_up,
               test_retranscode_failed, store_fixture_tear_down);
   return g_test_run ();

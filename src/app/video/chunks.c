@@ -353,6 +353,19 @@ reel_chunks_done_from (ReelTxn *txn, const char *video_id, guint32 base, guint t
   return done;
 }
 
+/* A chunk row's index from its key (prefix_len: the video's prefix);
+ * FALSE for the soundtrack's row. */
+static gboolean
+row_index (const guint8 *k, gsize len, gsize prefix_len, guint32 *index)
+{
+  /* Chunk rows end in a 4-byte index; the soundtrack's in "audio". */
+  if (len != prefix_len + 4)
+    return FALSE;
+  k += prefix_len;
+  *index = ((guint32)k[0] << 24) | ((guint32)k[1] << 16) | ((guint32)k[2] << 8) | k[3];
+  return TRUE;
+}
+
 gboolean
 reel_chunks_delete_set (ReelTxn *txn, const char *video_id, guint set, GError **error)
 {
@@ -366,12 +379,8 @@ reel_chunks_delete_set (ReelTxn *txn, const char *video_id, guint set, GError **
       gsize len;
       const guint8 *k = g_bytes_get_data (keys->pdata[i], &len);
       guint32 index;
-      /* Chunk rows end in a 4-byte index; the soundtrack's in "audio". */
-      if (len != n + 4)
-        continue;
-      index
-          = ((guint32)k[n] << 24) | ((guint32)k[n + 1] << 16) | ((guint32)k[n + 2] << 8) | k[n + 3];
-      if (REEL_CHUNK_SET_OF (index) == set && !reel_txn_del (txn, REEL_DB_CHUNKS, k, len, error))
+      if (row_index (k, len, n, &index) && REEL_CHUNK_SET_OF (index) == set
+          && !reel_txn_del (txn, REEL_DB_CHUNKS, k, len, error))
         return FALSE;
     }
   return TRUE;
@@ -394,6 +403,8 @@ reel_chunks_delete_all (ReelTxn *txn, const char *video_id, GError **error)
 typedef struct
 {
   const char *video_id;
+  gsize prefix_len;
+  gint64 skip_set;
   GHashTable *keys;
 } BlobKeys;
 
@@ -402,8 +413,15 @@ row_blob_keys (const guint8 *key, gsize key_len, const guint8 *value, gsize valu
                gpointer data)
 {
   BlobKeys *b = data;
-  g_autoptr (JsonObject) row = reel_json_parse_object ((const char *)value, value_len, NULL);
-  g_autoptr (ReelChunk) c = row ? reel_chunk_from_json (row, NULL) : NULL;
+  g_autoptr (JsonObject) row = NULL;
+  g_autoptr (ReelChunk) c = NULL;
+  guint32 index;
+
+  if (b->skip_set >= 0 && row_index (key, key_len, b->prefix_len, &index)
+      && REEL_CHUNK_SET_OF (index) == (guint)b->skip_set)
+    return TRUE;
+  row = reel_json_parse_object ((const char *)value, value_len, NULL);
+  c = row ? reel_chunk_from_json (row, NULL) : NULL;
   /* A row that does not read names nothing (rows are checked when stored). */
   for (guint i = 0; c && i < c->renditions->len; i++)
     {
@@ -418,10 +436,11 @@ row_blob_keys (const guint8 *key, gsize key_len, const guint8 *value, gsize valu
 }
 
 gboolean
-reel_chunks_blob_keys (ReelTxn *txn, const char *video_id, GHashTable *keys, GError **error)
+reel_chunks_blob_keys (ReelTxn *txn, const char *video_id, gint64 skip_set, GHashTable *keys,
+                       GError **error)
 {
   g_autofree char *prefix = g_strconcat (video_id, "/", NULL);
-  BlobKeys b = { video_id, keys };
+  BlobKeys b = { video_id, strlen (prefix), skip_set, keys };
   return reel_txn_scan (txn, REEL_DB_CHUNKS, prefix, strlen (prefix), NULL, 0, FALSE, row_blob_keys,
                         &b, error);
 }

@@ -102,8 +102,9 @@ gboolean reel_chunks_delete_set (ReelTxn *txn, const char *video_id, guint set, 
 /* Removes every row of the video. */
 gboolean reel_chunks_delete_all (ReelTxn *txn, const char *video_id, GError **error);
 /* Adds to keys (a set of strings) the blob key of every segment the
- * video's rows name (store/blob_keys.h). */
-gboolean reel_chunks_blob_keys (ReelTxn *txn, const char *video_id, GHashTable *keys,
-                                GError **error);
+ * video's rows name (store/blob_keys.h), but those of rendition set
+ * skip_set (negative: none). */
+gboolean reel_chunks_blob_keys (ReelTxn *txn, const char *video_id, gint64 skip_set,
+                                GHashTable *keys, GError **error);
 
 G_END_DECLS

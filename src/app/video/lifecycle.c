@@ -101,10 +101,13 @@ reel_lifecycle_handles (const char *type)
 
 /* A chunk of the rendition set being made (video.retranscoding): stored
  * beside the set served; when the set's last chunk is in, it is served
- * instead, at once (the record and the rows change in one transaction),
- * and the old set's rows go (their blobs, no longer named, are reclaimed
- * by the clean-up after its grace period). A chunk of any other set (one
- * superseded, or a redelivery after the switch) changes nothing. */
+ * instead, at once (the record and the rows change in one transaction).
+ * The old set is retired: a player that read the master playlist before
+ * the switch still gets its media playlists, and the clean-up keeps its
+ * blobs, for the grace period (reel_video_retired_served); the set retired
+ * before it goes, rows now and blobs at the clean-up's next sweep. A
+ * chunk of any other set (one superseded, or a redelivery after the
+ * switch) changes nothing. */
 static gboolean
 apply_next_chunk (ReelTxn *txn, ReelVideo *v, guint32 n, const ReelEvent *ev, GError **error)
 {
@@ -116,9 +119,12 @@ apply_next_chunk (ReelTxn *txn, ReelVideo *v, guint32 n, const ReelEvent *ev, GE
   total = v->next_plan->chunks_total;
   if (reel_chunks_done_from (txn, v->id, REEL_CHUNK_SET_BASE (v->next_set), total) < total)
     return TRUE;
-  if (!reel_chunks_delete_set (txn, v->id, v->rendition_set, error))
+  if (v->retired_plan && !reel_chunks_delete_set (txn, v->id, v->retired_set, error))
     return FALSE;
-  reel_video_plan_free (v->plan);
+  reel_video_plan_free (v->retired_plan);
+  v->retired_plan = g_steal_pointer (&v->plan);
+  v->retired_set = v->rendition_set;
+  replace_str (&v->retired_at, ev->at);
   v->plan = g_steal_pointer (&v->next_plan);
   v->rendition_set = v->next_set;
   v->next_set = 0;

@@ -226,6 +226,47 @@ plan_set_members (JsonObject *o, const ReelVideoPlan *p, gboolean with_codec)
   json_object_set_array_member (o, "rungs", reel_ladder_to_json (p->rungs));
 }
 
+/* A plan beside the one served (the one being made, the one retired) and
+ * its rendition set, under the members plan_name and set_name; absent
+ * when plan is NULL. */
+static void
+other_plan_set_members (JsonObject *o, const char *plan_name, const char *set_name,
+                        const ReelVideoPlan *plan, guint set)
+{
+  if (plan)
+    {
+      JsonObject *p = json_object_new ();
+      plan_set_members (p, plan, FALSE);
+      json_object_set_object_member (o, plan_name, p);
+      json_object_set_int_member (o, set_name, set);
+      return;
+    }
+  if (json_object_has_member (o, plan_name))
+    json_object_remove_member (o, plan_name);
+  if (json_object_has_member (o, set_name))
+    json_object_remove_member (o, set_name);
+}
+
+/* And back: *plan stays NULL when the record has none. */
+static gboolean
+other_plan_from_json (JsonObject *o, const char *plan_name, const char *set_name,
+                      ReelVideoPlan **plan, guint *set, GError **error)
+{
+  JsonNode *n;
+  if (!json_object_has_member (o, plan_name))
+    return TRUE;
+  n = json_object_get_member (o, plan_name);
+  if (!JSON_NODE_HOLDS_OBJECT (n)
+      || !(*plan = reel_video_plan_from_json (json_node_get_object (n), error)))
+    {
+      if (error && !*error)
+        g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "%s is not a plan", plan_name);
+      return FALSE;
+    }
+  *set = (guint)CLAMP (get_int (o, set_name, 0), 0, G_MAXUINT);
+  return TRUE;
+}
+
 JsonObject *
 reel_video_plan_to_event (const ReelVideoPlan *plan, const char *video_id)
 {
@@ -258,6 +299,8 @@ reel_video_free (ReelVideo *v)
   g_free (v->original);
   reel_video_plan_free (v->plan);
   reel_video_plan_free (v->next_plan);
+  reel_video_plan_free (v->retired_plan);
+  g_free (v->retired_at);
   g_free (v->failed_set_reason);
   g_free (v->error);
   g_free (v->poster);
@@ -379,6 +422,16 @@ reel_video_checks_cleared (const ReelVideo *video)
   return TRUE;
 }
 
+gboolean
+reel_video_retired_served (const ReelVideo *video, gint64 now_s, guint keep_s)
+{
+  g_autoptr (GDateTime) at = NULL;
+  if (!video->retired_plan || !video->retired_at
+      || !(at = g_date_time_new_from_iso8601 (video->retired_at, NULL)))
+    return FALSE;
+  return now_s < g_date_time_to_unix (at) + (gint64)keep_s;
+}
+
 static gboolean
 checks_from_json (ReelVideo *v, JsonObject *o, GError **error)
 {
@@ -477,19 +530,15 @@ reel_video_from_json (JsonObject *o, GError **error)
   v->storyboard_sprite = g_strdup (get_str (o, "storyboard_sprite"));
   v->poster_small = g_strdup (get_str (o, "poster_small"));
   v->rendition_set = (guint)CLAMP (get_int (o, "rendition_set", 0), 0, G_MAXUINT);
-  if (json_object_has_member (o, "next_plan"))
+  if (!other_plan_from_json (o, "next_plan", "next_set", &v->next_plan, &v->next_set, error)
+      || !other_plan_from_json (o, "retired_plan", "retired_set", &v->retired_plan, &v->retired_set,
+                                error))
     {
-      JsonNode *n = json_object_get_member (o, "next_plan");
-      if (!JSON_NODE_HOLDS_OBJECT (n)
-          || !(v->next_plan = reel_video_plan_from_json (json_node_get_object (n), error)))
-        {
-          if (error && !*error)
-            g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "next_plan is not a plan");
-          g_prefix_error (error, "video %s: ", id);
-          return NULL;
-        }
-      v->next_set = (guint)CLAMP (get_int (o, "next_set", 0), 0, G_MAXUINT);
+      g_prefix_error (error, "video %s: ", id);
+      return NULL;
     }
+  if (v->retired_plan)
+    v->retired_at = g_strdup (get_str (o, "retired_at"));
   v->failed_set = (guint)CLAMP (get_int (o, "failed_set", 0), 0, G_MAXUINT);
   v->failed_set_reason = g_strdup (get_str (o, "failed_set_reason"));
   if (json_object_has_member (o, "checks") && !checks_from_json (v, o, error))
@@ -565,20 +614,9 @@ reel_video_to_json (const ReelVideo *v)
     json_object_set_int_member (o, "rendition_set", v->rendition_set);
   else if (json_object_has_member (o, "rendition_set"))
     json_object_remove_member (o, "rendition_set");
-  if (v->next_plan)
-    {
-      JsonObject *next = json_object_new ();
-      plan_set_members (next, v->next_plan, FALSE);
-      json_object_set_object_member (o, "next_plan", next);
-      json_object_set_int_member (o, "next_set", v->next_set);
-    }
-  else
-    {
-      if (json_object_has_member (o, "next_plan"))
-        json_object_remove_member (o, "next_plan");
-      if (json_object_has_member (o, "next_set"))
-        json_object_remove_member (o, "next_set");
-    }
+  other_plan_set_members (o, "next_plan", "next_set", v->next_plan, v->next_set);
+  other_plan_set_members (o, "retired_plan", "retired_set", v->retired_plan, v->retired_set);
+  set_or_remove_string (o, "retired_at", v->retired_plan ? v->retired_at : NULL);
   if (v->failed_set)
     json_object_set_int_member (o, "failed_set", v->failed_set);
   else if (json_object_has_member (o, "failed_set"))

@@ -179,6 +179,11 @@ typedef struct
   ReelVideoPlan *next_plan;  /* a re-transcode under way (media/retranscode.h): the plan of set
                                 next_set, served from when its last chunk is in; NULL: none */
   guint next_set;
+  ReelVideoPlan *retired_plan; /* the set served before the last switch, still served to players
+                                  that loaded its master playlist before it (retired_at; see
+                                  reel_video_retired_served); NULL: none */
+  guint retired_set;
+  char *retired_at; /* when the switch away from it was applied */
   guint failed_set; /* the last re-transcode given up (video.retranscode_failed), until
                        the next is asked for: its set and why; 0: none */
   char *failed_set_reason;
@@ -201,6 +206,11 @@ ReelCheck *reel_video_check (const ReelVideo *video, const char *name);
 /* Whether every check the video was given has passed or was skipped
  * (TRUE for a video given none, as every video before checks). */
 gboolean reel_video_checks_cleared (const ReelVideo *video);
+/* Whether the set served before the last switch (retired_plan) is still
+ * served at now_s to players that read its playlists before the switch:
+ * for keep_s after it (cleanup.grace_seconds), after which the clean-up
+ * reclaims its blobs. */
+gboolean reel_video_retired_served (const ReelVideo *video, gint64 now_s, guint keep_s);
 /* The checks as the record and the API show them: [{name,state,detail?}]. */
 JsonArray *reel_video_checks_to_json (const ReelVideo *video);
 void reel_video_free (ReelVideo *video);

@@ -612,10 +612,12 @@ reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, const char
 }
 
 gboolean
-reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **error)
+reel_videos_blob_keys (ReelTxn *txn, const char *id, gint64 now_s, guint keep_s, GHashTable *keys,
+                       GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autoptr (ReelVideo) v = load (txn, id, &local);
+  gint64 skip = -1;
   if (local)
     {
       g_propagate_error (error, g_steal_pointer (&local));
@@ -623,7 +625,9 @@ reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **
     }
   if (v && v->original)
     g_hash_table_add (keys, g_strdup (v->original));
-  return reel_chunks_blob_keys (txn, id, keys, error);
+  if (v && v->retired_plan && (now_s == 0 || !reel_video_retired_served (v, now_s, keep_s)))
+    skip = v->retired_set;
+  return reel_chunks_blob_keys (txn, id, skip, keys, error);
 }
 
 char *

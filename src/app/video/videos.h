@@ -126,8 +126,11 @@ gboolean reel_videos_delete (ReelBus *bus, ReelStore *store, const char *user, c
                              guint64 *seq, GError **error);
 
 /* Every blob key the video's record and chunk table name (its original,
- * init and media segments of every rendition), added to keys (a set). */
-gboolean reel_videos_blob_keys (ReelTxn *txn, const char *id, GHashTable *keys, GError **error);
+ * init and media segments of every rendition), added to keys (a set); the
+ * set served before the last switch only while it is still served at
+ * now_s (reel_video_retired_served with keep_s; now_s 0: never). */
+gboolean reel_videos_blob_keys (ReelTxn *txn, const char *id, gint64 now_s, guint keep_s,
+                                GHashTable *keys, GError **error);
 /* The ids (char*) of every ready video, for operators' work on them all
  * (reel retranscode --all); NULL on error. */
 GPtrArray *reel_videos_ready_ids (ReelStore *store, GError **error);
