@@ -6,7 +6,8 @@
 //   node embed.mjs PAGE_URL play|refuse TIMEOUT_SECONDS
 //
 // play: the framed video must play (muted, for the autoplay policy) past
-// 2 s. refuse: the frame must say the video is unavailable; then it waits
+// 2 s; then it is paused, and the player's viewer actions (actions.js)
+// must have been posted. refuse: the frame must say the video is unavailable; then it waits
 // a few seconds more and reports whether anything played anyway.
 import { chromium } from 'playwright-core';
 
@@ -37,6 +38,10 @@ try {
     await frame.evaluate(() => { const v = document.getElementById('video'); v.muted = true; v.play(); });
     await frame.waitForFunction((t) => document.getElementById('video').currentTime > t, PAST_S,
                                 { polling: 100 });
+    // A pause sends what is queued at once.
+    await frame.evaluate(() => document.getElementById('video').pause());
+    await frame.waitForFunction(() => window.reelActions.batches > 0 && window.reelActions.posted.includes('pause'),
+                                null, { polling: 100 });
   } else {
     await page.waitForTimeout(REFUSED_WATCH_MS);
   }
@@ -52,6 +57,7 @@ try {
       status: document.getElementById('status').textContent,
       statusShown: !document.getElementById('status').hidden,
       watchLink: document.getElementById('watch-link').textContent,
+      actionsPosted: window.reelActions ? window.reelActions.posted : null,
     };
   }));
   // A watch page framed the same way must stay empty (frame-ancestors

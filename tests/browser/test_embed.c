@@ -3,7 +3,9 @@
  * its own port) frames /embed/{id} (tests/browser/embed.mjs).
  *
  *   /browser/embed   the framed public video plays (currentTime advances)
- *                    with no error; once the owner makes it private the
+ *                    with no error, and what the viewer did (play, pause)
+ *                    reaches the owner's analytics as an anonymous
+ *                    viewer's; once the owner makes it private the
  *                    same frame says it is unavailable and plays nothing,
  *                    and a watch page framed beside it stays empty
  *                    (frame-ancestors 'none'). */
@@ -137,6 +139,30 @@ test_embed (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (played, "consoleErrors")),
                     ==, 0);
   g_assert_cmpstr (json_object_get_string_member (played, "watchLink"), ==, "Ball on a blog");
+  /* What the viewer did was posted, and counts for the owner. */
+  {
+    JsonArray *posted = json_object_get_array_member (played, "actionsPosted");
+    g_autofree char *path = g_strdup_printf ("/api/v1/videos/%s/analytics", id);
+    gboolean play = FALSE, pause = FALSE;
+    for (guint i = 0; i < json_array_get_length (posted); i++)
+      {
+        play |= g_str_equal (json_array_get_string_element (posted, i), "play");
+        pause |= g_str_equal (json_array_get_string_element (posted, i), "pause");
+      }
+    g_assert_true (play && pause);
+    for (guint i = 0;; i++)
+      {
+        g_autoptr (ReelTestResponse) a = reel_test_http (d->port, "GET", path, token, NULL, 0);
+        JsonObject *o;
+        g_assert_cmpuint (a->status, ==, 200);
+        o = json_node_get_object (a->json);
+        if (json_object_get_int_member (o, "viewers") == 1
+            && json_object_get_double_member (o, "watch_time") > 1.5)
+          break;
+        g_assert_cmpuint (i, <, 200);
+        g_usleep (100 * 1000);
+      }
+  }
 
   /* Private: the same embed plays for nobody, and a framed watch page
    * stays empty. */

@@ -7,8 +7,8 @@
 // an action older than the newest it applied for the session), every
 // FLUSH_MS and at once on pause, end and seek; when the page is hidden
 // or left, what is queued goes with navigator.sendBeacon, as text/plain
-// with the token in the body (a beacon cannot set Authorization).
-import { session } from './app.js';
+// with the token in the body (a beacon cannot set Authorization). The
+// embed player reports the same actions, always anonymously.
 
 const PROGRESS_S = 10;
 const FLUSH_MS = 10000;
@@ -22,8 +22,9 @@ function randomToken(bytes = 16) {
 }
 
 // video: the <video>; videoId; duration (s); rendition(): the name of the
-// rendition playing now, or '' when unknown.
-export function trackViewerActions(video, videoId, duration, rendition) {
+// rendition playing now, or '' when unknown; session(): the viewer's
+// {token} (app.js), or null: the actions are anonymous.
+export function trackViewerActions(video, videoId, duration, rendition, session = () => null) {
   const sessionId = `w-${randomToken(12)}`;
   const queue = [];
   let sending = false;

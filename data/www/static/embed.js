@@ -4,7 +4,10 @@
 // shows only what anyone may watch, so a private video's embed says it is
 // unavailable even to its owner. While the video is processing it waits
 // for the first chunks, and a viewer who started then gets the taller
-// rungs once they exist (newrungs.js).
+// rungs once they exist (newrungs.js). What the viewer does with the
+// player is reported as anonymous viewer actions (actions.js), so views
+// and watch time from other sites count.
+import { trackViewerActions } from './actions.js';
 import { followNewRungs } from './newrungs.js';
 
 const POLL_MS = 2000;
@@ -18,6 +21,17 @@ window.reelPlayer = {
   errors: [], hls: null, attached: false, unavailable: false, reloads: 0, reloadedAt: null,
 };
 let checkNewRungs = null; // set while a player that started early may get more rungs
+let tracker = null;
+
+// The rendition playing now, by its media playlist's name (<rung>.m3u8),
+// or '' when unknown.
+function currentRendition() {
+  const hls = window.reelPlayer.hls;
+  if (!hls) return '';
+  const level = hls.levels[[hls.currentLevel, hls.loadLevel, hls.firstLevel].find((l) => l >= 0)];
+  const file = level ? String(level.uri || level.url || '').split('?')[0].split('/').pop() : '';
+  return file.endsWith('.m3u8') ? file.slice(0, -'.m3u8'.length) : '';
+}
 
 function say(text) {
   statusLine.textContent = text;
@@ -28,6 +42,7 @@ function say(text) {
 function attach(meta) {
   window.reelPlayer.attached = true;
   if (meta.thumbnail) video.poster = meta.thumbnail;
+  tracker = trackViewerActions(video, id, meta.duration, currentRendition);
   if (window.Hls && window.Hls.isSupported()) {
     const hls = new window.Hls({ lowLatencyMode: false });
     window.reelPlayer.hls = hls;
@@ -37,7 +52,16 @@ function attach(meta) {
         say('Playback failed. Reload to try again.');
       }
     });
-    if (meta.state === 'playable') checkNewRungs = followNewRungs(hls, video, meta.hls, window.reelPlayer);
+    if (meta.state === 'playable') {
+      checkNewRungs = followNewRungs(hls, video, meta.hls, window.reelPlayer,
+        (playOn) => tracker.reloading(playOn));
+    }
+    let previous = '';
+    hls.on(window.Hls.Events.LEVEL_SWITCHED, () => {
+      const name = currentRendition();
+      if (previous && name && name !== previous) tracker.qualityChanged(name);
+      if (name) previous = name;
+    });
     hls.loadSource(meta.hls);
     hls.attachMedia(video);
   } else if (video.canPlayType('application/vnd.apple.mpegurl')) {

@@ -97,7 +97,7 @@ function attach() {
     return;
   }
   window.reelPlayer.attached = true;
-  tracker = trackViewerActions(video, id, meta.duration, currentRendition);
+  tracker = trackViewerActions(video, id, meta.duration, currentRendition, session);
   const src = meta.hls;
   if (window.Hls && window.Hls.isSupported()) {
     const hls = new window.Hls({ lowLatencyMode: false });
