@@ -103,6 +103,63 @@ reel_quotas_check (ReelStore *store, const char *username, guint64 default_quota
   return TRUE;
 }
 
+/* How long a creation waits for the node's earlier ones to be applied
+ * before it checks what it finds. */
+#define GATE_WAIT_MS 2000
+
+struct ReelQuotaGate
+{
+  GMutex lock;
+  ReelStore *store;
+  ReelWatermark *applied; /* owned; may be NULL */
+  guint64 default_quota, default_daily;
+  guint64 last_created; /* under lock */
+};
+
+ReelQuotaGate *
+reel_quota_gate_new (ReelStore *store, ReelWatermark *applied, guint64 default_quota,
+                     guint64 default_daily)
+{
+  ReelQuotaGate *g = g_new0 (ReelQuotaGate, 1);
+  g_mutex_init (&g->lock);
+  g->store = store;
+  g->applied = applied ? reel_watermark_ref (applied) : NULL;
+  g->default_quota = default_quota;
+  g->default_daily = default_daily;
+  return g;
+}
+
+void
+reel_quota_gate_free (ReelQuotaGate *g)
+{
+  if (!g)
+    return;
+  g_mutex_clear (&g->lock);
+  g_clear_pointer (&g->applied, reel_watermark_unref);
+  g_free (g);
+}
+
+gboolean
+reel_quota_gate_enter (ReelQuotaGate *g, const char *username, guint64 size, GError **error)
+{
+  g_mutex_lock (&g->lock);
+  if (g->applied && g->last_created
+      && !reel_watermark_block (g->applied, g->last_created, GATE_WAIT_MS))
+    g_debug ("quota: the projection is behind this node's creations; checking what it has");
+  if (reel_quotas_check (g->store, username, g->default_quota, g->default_daily, size, error))
+    return TRUE;
+  g_mutex_unlock (&g->lock);
+  return FALSE;
+}
+
+void
+reel_quota_gate_leave (ReelQuotaGate *g, guint64 created_seq)
+{
+  if (created_seq)
+    g->last_created = created_seq;
+  g_mutex_unlock (&g->lock);
+}
+
 static void
 set_limit (JsonObject *o, const char *member, guint64 limit)
 {

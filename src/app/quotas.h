@@ -15,6 +15,7 @@
 
 #include "bus/events.h"
 #include "store/store.h"
+#include "store/watermark.h"
 
 #include <json-glib/json-glib.h>
 
@@ -37,6 +38,24 @@ gboolean reel_quotas_get (ReelTxn *txn, const char *username, guint64 default_qu
  * would pass either limit. */
 gboolean reel_quotas_check (ReelStore *store, const char *username, guint64 default_quota,
                             guint64 default_daily, guint64 size, GError **error);
+
+/* The creations of one node, one at a time: each is checked against the
+ * quota projection once it holds every creation the node published before
+ * (applied: the local projection's watermark; NULL on a node that runs
+ * none, where the check reads what it finds). So uploads started together
+ * cannot pass a quota together; on several API nodes, a few may still
+ * pass at once, one per node. */
+typedef struct ReelQuotaGate ReelQuotaGate;
+
+ReelQuotaGate *reel_quota_gate_new (ReelStore *store, ReelWatermark *applied, guint64 default_quota,
+                                    guint64 default_daily);
+void reel_quota_gate_free (ReelQuotaGate *gate);
+/* Waits for the node's earlier creations, then reel_quotas_check. TRUE:
+ * the caller holds the gate and must reel_quota_gate_leave() it, with the
+ * sequence of its video.created (0 when it published none). */
+gboolean reel_quota_gate_enter (ReelQuotaGate *gate, const char *username, guint64 size,
+                                GError **error);
+void reel_quota_gate_leave (ReelQuotaGate *gate, guint64 created_seq);
 
 /* {"used_bytes","quota_bytes","daily_used_bytes","daily_quota_bytes"} (a
  * limit of 0 shows as null: none). */

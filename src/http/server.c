@@ -7,6 +7,7 @@
  * flood limits (throttle.h; for a route with an early handler, before the
  * body) and runs; request-finished records the metrics by route. */
 #include "http/server.h"
+#include "app/quotas.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/connections.h"
@@ -542,6 +543,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->throttle = reel_throttle_new (cfg, http->trusted_proxies);
   http->comment_gate = reel_comment_gate_new ();
   http->playlists = reel_playlist_cache_new ();
+  http->quota_gate = reel_quota_gate_new (store, applied, cfg->quota_bytes, cfg->daily_quota_bytes);
   http->hash_threads = cfg->hash_threads ? cfg->hash_threads : g_get_num_processors ();
   /* Shares GLib's idle threads, but never runs more than hash_threads. */
   http->hash_pool = g_thread_pool_new (hash_pool_run, NULL, (gint)http->hash_threads, FALSE, NULL);
@@ -606,6 +608,7 @@ reel_http_stop (ReelHttp *http)
   reel_throttle_free (http->throttle);
   reel_comment_gate_free (http->comment_gate);
   reel_playlist_cache_free (http->playlists);
+  reel_quota_gate_free (http->quota_gate);
   g_clear_pointer (&http->trusted_proxies, g_ptr_array_unref);
   g_clear_pointer (&http->applied, reel_watermark_unref);
   reel_router_free (http->router);

@@ -28,7 +28,8 @@
  *                              mailed link (a new one on request; each
  *                              works once), older accounts unaffected
  *   /governance/quotas         tus and multipart creations past the storage
- *                              quota get 413 quota_exceeded saying what is
+ *                              quota (also of uploads started at once: one
+ *                              of them passes) get 413 quota_exceeded saying what is
  *                              left; usage drops when an upload goes; an
  *                              admin's per-user override and its reset; the
  *                              daily limit counts what was deleted too
@@ -670,20 +671,43 @@ quota_member (const char *token, const char *member)
   return json_object_get_null_member (q, member) ? -1 : json_object_get_int_member (q, member);
 }
 
+/* One of the uploads started at once (tus_create of 6000 bytes). */
+static gpointer
+create_at_once (gpointer token)
+{
+  return tus_create (token, 6000);
+}
+
+#define AT_ONCE 6
+
 static void
 test_quotas (void)
 {
   g_autofree char *root = NULL, *user = NULL, *first = NULL;
+  GThread *threads[AT_ONCE];
+  guint created = 0;
   node_start_extra ("admins = root\nregistration = open\n",
                     "[uploads]\nquota_bytes = 10000\ndaily_quota_bytes = 0\n");
   root = login ("root");
   user = reel_test_register_login (N.d->port, "quinn", PASSWORD);
   g_assert_cmpint (quota_member (user, "quota_bytes"), ==, 10000);
   g_assert_cmpint (quota_member (user, "daily_quota_bytes"), ==, -1);
+  /* Uploads started at once pass the quota one at a time: one of them. */
+  for (guint i = 0; i < AT_ONCE; i++)
+    threads[i] = g_thread_new ("create", create_at_once, user);
+  for (guint i = 0; i < AT_ONCE; i++)
+    {
+      g_autoptr (ReelTestResponse) r = g_thread_join (threads[i]);
+      if (r->status == 201)
+        {
+          created++;
+          first = g_strdup (reel_test_header (r, "Reel-Video-Id"));
+        }
+      else
+        assert_quota_refused (r, "4000 of 10000 bytes are left");
+    }
+  g_assert_cmpuint (created, ==, 1);
   {
-    g_autoptr (ReelTestResponse) ok = tus_create (user, 6000);
-    g_assert_cmpuint (ok->status, ==, 201);
-    first = g_strdup (reel_test_header (ok, "Reel-Video-Id"));
     g_autoptr (ReelTestResponse) over = tus_create (user, 5000);
     assert_quota_refused (over, "4000 of 10000 bytes are left");
   }
