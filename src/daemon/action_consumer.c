@@ -35,34 +35,42 @@ resume_from (gpointer data)
 typedef struct
 {
   ReelActionConsumer *c;
-  ReelAction *actions;
-  GError **unreadable; /* why actions[i] could not be read, or NULL */
+  GArray *actions; /* of ReelAction: every message's, in order */
+  guint *first;    /* message i's are actions[first[i] .. first[i + 1]) */
 } Batch;
 
 static gboolean
 apply_action (ReelTxn *txn, guint i, gpointer data, GError **error)
 {
   Batch *b = data;
-  if (b->unreadable[i])
+  for (guint k = b->first[i]; k < b->first[i + 1]; k++)
     {
-      /* A record this version cannot read (a newer node's action version):
-       * skipped, as the core projection skips unknown types. */
-      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_INVALID, b->unreadable[i]->message);
-      return FALSE;
+      g_autoptr (GError) local = NULL;
+      if (b->c->proj->apply (txn, &g_array_index (b->actions, ReelAction, k), &b->c->rules, &local))
+        continue;
+      if (!g_error_matches (local, REEL_ERROR, REEL_ERROR_INVALID))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      /* One action of a message the projection cannot take: passed over,
+       * as a message is (daemon/batch.h). */
+      g_warning ("an action of message %u of the batch skipped by %s: %s", i, b->c->proj->name,
+                 local->message);
+      reel_metrics_add ("reel_events_skipped_total", b->c->labels, 1);
     }
-  return b->c->proj->apply (txn, &b->actions[i], &b->c->rules, error);
+  return TRUE;
 }
 
 static gboolean
 apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
 {
   ReelActionConsumer *c = data;
-  g_autofree ReelAction *actions = g_new (ReelAction, n);
-  GError **unreadable = g_new0 (GError *, n);
-  Batch b = { c, actions, unreadable };
+  g_autoptr (GArray) actions = g_array_sized_new (FALSE, FALSE, sizeof (ReelAction), n);
+  g_autofree guint *first = g_new (guint, n + 1);
+  Batch b = { c, actions, first };
   guint64 applied;
-  guint hits = 0;
-  gboolean ok;
+  guint parsed = 0, hits = 0;
 
   if (c->proj->background && !c->reniced)
     {
@@ -71,23 +79,39 @@ apply_batch (const ReelFeedMsg *msgs, guint n, gpointer data, GError **error)
         g_debug ("%s: cannot lower its priority: %s", c->proj->name, g_strerror (errno));
       c->reniced = TRUE;
     }
-  /* Parsing is most of the work: done once per record in this process
+  /* Parsing is most of the work: done once per message in this process
    * (the cache), and before taking LMDB's one write lock, which the other
    * projections wait for. */
   for (guint i = 0; i < n; i++)
-    if (reel_action_cache_get (c->cache, msgs[i].seq, msgs[i].data, msgs[i].len, &actions[i]))
-      hits++;
-    else if (reel_action_parse_record (c->parser, msgs[i].data, msgs[i].len, &actions[i],
-                                       &unreadable[i]))
-      reel_action_cache_put (c->cache, msgs[i].seq, msgs[i].data, msgs[i].len, &actions[i]);
-  reel_metrics_add ("reel_action_records_parsed_total", c->labels, n - hits);
+    {
+      guint before = actions->len;
+      first[i] = before;
+      if (reel_action_cache_get (c->cache, msgs[i].seq, msgs[i].data, msgs[i].len, actions))
+        hits += actions->len - before;
+      else
+        {
+          g_autoptr (GError) unreadable = NULL;
+          guint bad = reel_action_parse_message (c->parser, msgs[i].data, msgs[i].len, actions,
+                                                 &unreadable);
+          /* A record this version cannot read (a newer node's action
+           * version): skipped, as the core projection skips unknown types. */
+          if (bad)
+            {
+              g_warning ("%u records of message %" G_GUINT64_FORMAT " skipped by %s: %s", bad,
+                         msgs[i].seq, c->proj->name, unreadable->message);
+              reel_metrics_add ("reel_events_skipped_total", c->labels, bad);
+            }
+          parsed += actions->len - before;
+          reel_action_cache_put (c->cache, msgs[i].seq, msgs[i].data, msgs[i].len,
+                                 &g_array_index (actions, ReelAction, before),
+                                 actions->len - before);
+        }
+    }
+  first[n] = actions->len;
+  reel_metrics_add ("reel_action_records_parsed_total", c->labels, parsed);
   reel_metrics_add ("reel_action_records_cached_total", c->labels, hits);
-  ok = reel_batch_apply (c->store, c->proj->name, c->labels, msgs, n, apply_action, &b, &applied,
-                         error);
-  for (guint i = 0; i < n; i++)
-    g_clear_error (&unreadable[i]);
-  g_free (unreadable);
-  if (!ok)
+  if (!reel_batch_apply (c->store, c->proj->name, c->labels, msgs, n, apply_action, &b, &applied,
+                         error))
     return FALSE;
   __atomic_store_n (&c->applied, applied, __ATOMIC_SEQ_CST);
   return TRUE;

@@ -103,14 +103,15 @@ main (int argc, char **argv)
           return 1;
         }
       if (only && !n)
-        printf ("reeld: rebuilt %s from %" G_GUINT64_FORMAT " viewer actions\n", only, n_actions);
+        printf ("reeld: rebuilt %s from %" G_GUINT64_FORMAT " viewer-action messages\n", only,
+                n_actions);
       else if (only)
         printf ("reeld: rebuilt %s from %" G_GUINT64_FORMAT " events and %" G_GUINT64_FORMAT
-                " viewer actions\n",
+                " viewer-action messages\n",
                 only, n, n_actions);
       else
         printf ("reeld: rebuilt the read models from %" G_GUINT64_FORMAT
-                " events and %" G_GUINT64_FORMAT " viewer actions\n",
+                " events and %" G_GUINT64_FORMAT " viewer-action messages\n",
                 n, n_actions);
       return 0;
     }

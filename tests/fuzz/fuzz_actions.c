@@ -3,9 +3,11 @@
  * (reel_action_check_schema, reel_action_from_json), then what the
  * consumers read back from the stream: the record of an accepted action
  * (reel_action_record -> reel_action_parse_record). The input is also
- * parsed as a stored record directly. Properties: the schema check and the
- * parse agree; the record of an action the API accepts (it fits its
- * video) parses back to the same action, byte for byte (a record that does
+ * parsed as a stored message directly (reel_action_parse_message: one
+ * record a line). Properties: the schema check and the parse agree; a
+ * message's lines are each read or counted unreadable; a record is one
+ * line (the messages are JSON Lines); the record of an action the API
+ * accepts (it fits its video) parses back to the same action, byte for byte (a record that does
  * not would be dropped by every consumer: a view, analytics and related
  * counted by the API but lost; and one that parsed back different would
  * make the API's cached copy disagree with a rebuild). */
@@ -42,6 +44,7 @@ check_action (JsonParser *parser, const ReelVideo *video, JsonObject *obj)
     }
   record = reel_action_record (obj, &a, "viewer", FALSE, "2026-01-01T00:00:00.000000Z",
                                VIDEO_DURATION_NS);
+  REEL_FUZZ_CHECK (strchr (record, '\n') == NULL);
   if (!reel_action_parse_record (parser, record, strlen (record), &back, &error))
     {
       fprintf (stderr, "record does not parse back: %s\n%s\n", error->message, record);
@@ -58,7 +61,6 @@ run (const uint8_t *data, size_t size)
   static JsonParser *parser;
   g_autoptr (GError) error = NULL, record_error = NULL;
   g_autoptr (JsonObject) batch = NULL;
-  ReelAction a;
 
   static ReelVideo *video;
 
@@ -70,8 +72,17 @@ run (const uint8_t *data, size_t size)
       video->plan = g_new0 (ReelVideoPlan, 1);
       video->plan->duration_ns = VIDEO_DURATION_NS;
     }
-  if (!reel_action_parse_record (parser, (const char *)data, size, &a, &record_error))
-    reel_fuzz_check_error (record_error);
+  {
+    g_autoptr (GArray) read = g_array_new (FALSE, FALSE, sizeof (ReelAction));
+    guint lines = 1, bad;
+    for (size_t i = 0; i < size; i++)
+      lines += data[i] == '\n';
+    bad = reel_action_parse_message (parser, (const char *)data, size, read, &record_error);
+    REEL_FUZZ_CHECK (bad + read->len == lines);
+    REEL_FUZZ_CHECK ((bad == 0) == (record_error == NULL));
+    if (record_error)
+      reel_fuzz_check_error (record_error);
+  }
 
   batch = reel_actions_parse_batch ((const char *)data, size, BATCH_MAX, &error);
   if (!batch)

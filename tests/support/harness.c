@@ -629,8 +629,15 @@ reel_test_stream_log (const char *url, const char *stream, guint64 *last_seq)
   for (guint64 seq = si->State.FirstSeq; seq <= si->State.LastSeq && seq > 0; seq++)
     {
       natsMsg *m = NULL;
+      g_autofree char *text = NULL;
+      g_auto (GStrv) records = NULL;
       g_assert_cmpint (js_GetMsg (&m, js, stream, seq, NULL, NULL), ==, NATS_OK);
-      g_ptr_array_add (lines, g_strndup (natsMsg_GetData (m), natsMsg_GetDataLength (m)));
+      text = g_strndup (natsMsg_GetData (m), natsMsg_GetDataLength (m));
+      /* One record a line: a message of viewer actions holds a batch's of
+       * one video (app/analytics/actions.h). */
+      records = g_strsplit (text, "\n", -1);
+      for (guint i = 0; records[i]; i++)
+        g_ptr_array_add (lines, g_strdup (records[i]));
       natsMsg_Destroy (m);
     }
   jsStreamInfo_Destroy (si);

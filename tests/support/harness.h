@@ -140,7 +140,8 @@ double reel_test_metric (guint16 port, const char *series);
 /* Every message of the event log REEL_EVENTS on the NATS server at url, one
  * JSON envelope per element, and the stream's last sequence. */
 GPtrArray *reel_test_event_log (const char *url, guint64 *last_seq);
-/* The same for any stream (e.g. REEL_ACTIONS). */
+/* The same for any stream (e.g. REEL_ACTIONS): one record per element, a
+ * message of several records (one per line) giving several. */
 GPtrArray *reel_test_stream_log (const char *url, const char *stream, guint64 *last_seq);
 /* A stream's last sequence. */
 guint64 reel_test_stream_last_seq (const char *url, const char *stream);

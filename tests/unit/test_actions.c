@@ -1,7 +1,8 @@
 /* app/actions: the C validator of viewer actions agrees with the JSON
  * Schemas in data/schemas (the same good and bad samples through both it and
- * python3-jsonschema), plus what only the server checks, the stored record,
- * and batch-level refusals. */
+ * python3-jsonschema), plus what only the server checks, the stored record
+ * and message (one record a line), the cache of parsed messages, and
+ * batch-level refusals. */
 #include "app/analytics/actions.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -458,37 +459,102 @@ action_named (const char *id)
   return a;
 }
 
-/* The cache gives back only what was put for exactly those bytes. */
+/* The id of the only action out holds. */
+static const char *
+only_id (GArray *out)
+{
+  g_assert_cmpuint (out->len, ==, 1);
+  return g_array_index (out, ReelAction, 0).id;
+}
+
+/* The cache gives back only what was put for exactly those bytes: all the
+ * actions of the message. */
 static void
 test_cache (void)
 {
   g_autoptr (ReelActionCache) cache = reel_action_cache_new (4);
-  ReelAction a = action_named ("first"), b = action_named ("second"), out;
+  ReelAction a = action_named ("first"), b = action_named ("second");
+  ReelAction two[] = { action_named ("one"), action_named ("two") };
+  g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (ReelAction));
   const char *rec_a = "{\"record\":\"a\"}", *rec_b = "{\"record\":\"b\"}";
+  const char *pair = "{\"record\":\"1\"}\n{\"record\":\"2\"}";
 
-  g_assert_false (reel_action_cache_get (cache, 1, rec_a, strlen (rec_a), &out));
-  reel_action_cache_put (cache, 1, rec_a, strlen (rec_a), &a);
-  out = action_named ("");
-  g_assert_true (reel_action_cache_get (cache, 1, rec_a, strlen (rec_a), &out));
-  g_assert_cmpmem (&out, sizeof out, &a, sizeof a);
+  g_assert_false (reel_action_cache_get (cache, 1, rec_a, strlen (rec_a), out));
+  g_assert_cmpuint (out->len, ==, 0);
+  reel_action_cache_put (cache, 1, rec_a, strlen (rec_a), &a, 1);
+  g_assert_true (reel_action_cache_get (cache, 1, rec_a, strlen (rec_a), out));
+  g_assert_cmpmem (out->data, sizeof a, &a, sizeof a);
+  g_array_set_size (out, 0);
   /* The same sequence with other bytes (a stream made again), a prefix of
    * them, or the same bytes at another sequence: misses. */
-  g_assert_false (reel_action_cache_get (cache, 1, rec_b, strlen (rec_b), &out));
-  g_assert_false (reel_action_cache_get (cache, 1, rec_a, strlen (rec_a) - 1, &out));
-  g_assert_false (reel_action_cache_get (cache, 5, rec_a, strlen (rec_a), &out));
-  /* A newer record in the same slot (1 + 4) replaces it. */
-  reel_action_cache_put (cache, 5, rec_b, strlen (rec_b), &b);
-  g_assert_false (reel_action_cache_get (cache, 1, rec_a, strlen (rec_a), &out));
-  g_assert_true (reel_action_cache_get (cache, 5, rec_b, strlen (rec_b), &out));
-  g_assert_cmpstr (out.id, ==, "second");
+  g_assert_false (reel_action_cache_get (cache, 1, rec_b, strlen (rec_b), out));
+  g_assert_false (reel_action_cache_get (cache, 1, rec_a, strlen (rec_a) - 1, out));
+  g_assert_false (reel_action_cache_get (cache, 5, rec_a, strlen (rec_a), out));
+  g_assert_cmpuint (out->len, ==, 0);
+  /* A newer message in the same slot (1 + 4) replaces it. */
+  reel_action_cache_put (cache, 5, rec_b, strlen (rec_b), &b, 1);
+  g_assert_false (reel_action_cache_get (cache, 1, rec_a, strlen (rec_a), out));
+  g_assert_true (reel_action_cache_get (cache, 5, rec_b, strlen (rec_b), out));
+  g_assert_cmpstr (only_id (out), ==, "second");
+  g_array_set_size (out, 0);
   /* Other slots are left alone. */
-  reel_action_cache_put (cache, 2, rec_a, strlen (rec_a), &a);
-  g_assert_true (reel_action_cache_get (cache, 5, rec_b, strlen (rec_b), &out));
-  g_assert_true (reel_action_cache_get (cache, 2, rec_a, strlen (rec_a), &out));
-  g_assert_cmpstr (out.id, ==, "first");
+  reel_action_cache_put (cache, 2, rec_a, strlen (rec_a), &a, 1);
+  g_assert_true (reel_action_cache_get (cache, 5, rec_b, strlen (rec_b), out));
+  g_array_set_size (out, 0);
+  g_assert_true (reel_action_cache_get (cache, 2, rec_a, strlen (rec_a), out));
+  g_assert_cmpstr (only_id (out), ==, "first");
+  g_array_set_size (out, 0);
+  /* A message of two: both, in order, after what out held. */
+  reel_action_cache_put (cache, 3, pair, strlen (pair), two, 2);
+  g_array_append_val (out, a);
+  g_assert_true (reel_action_cache_get (cache, 3, pair, strlen (pair), out));
+  g_assert_cmpuint (out->len, ==, 3);
+  g_assert_cmpstr (g_array_index (out, ReelAction, 1).id, ==, "one");
+  g_assert_cmpstr (g_array_index (out, ReelAction, 2).id, ==, "two");
+  g_array_set_size (out, 0);
   /* No cache: nothing kept, nothing found. */
-  reel_action_cache_put (NULL, 1, rec_a, strlen (rec_a), &a);
-  g_assert_false (reel_action_cache_get (NULL, 1, rec_a, strlen (rec_a), &out));
+  reel_action_cache_put (NULL, 1, rec_a, strlen (rec_a), &a, 1);
+  g_assert_false (reel_action_cache_get (NULL, 1, rec_a, strlen (rec_a), out));
+}
+
+/* A stored message: one record, or several, one per line; a line that does
+ * not read is counted and passed over, the others are read. */
+static void
+test_message (void)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autofree char *t1 = variant ("{\"id\":\"action-one-1\"}", NULL);
+  g_autofree char *t2 = variant ("{\"id\":\"action-two-2\",\"action\":\"pause\"}", NULL);
+  g_autoptr (JsonObject) o1 = reel_json_parse_object (t1, strlen (t1), NULL);
+  g_autoptr (JsonObject) o2 = reel_json_parse_object (t2, strlen (t2), NULL);
+  g_autofree char *r1
+      = reel_action_record (o1, NULL, NULL, FALSE, "2026-11-22T18:47:49.425437Z", 60000000000);
+  g_autofree char *r2
+      = reel_action_record (o2, NULL, "amy", FALSE, "2026-11-22T18:47:49.425437Z", 60000000000);
+  g_autofree char *both = g_strconcat (r1, "\n", r2, NULL);
+  g_autofree char *damaged = g_strconcat (r1, "\n{\"action\":1}\n", r2, NULL);
+  g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (ReelAction));
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpuint (reel_action_parse_message (parser, r1, strlen (r1), out, &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpstr (only_id (out), ==, "action-one-1");
+  g_array_set_size (out, 0);
+  g_assert_cmpuint (reel_action_parse_message (parser, both, strlen (both), out, &error), ==, 0);
+  g_assert_cmpuint (out->len, ==, 2);
+  g_assert_cmpstr (g_array_index (out, ReelAction, 0).id, ==, "action-one-1");
+  g_assert_cmpstr (g_array_index (out, ReelAction, 1).id, ==, "action-two-2");
+  g_assert_cmpint (g_array_index (out, ReelAction, 1).kind, ==, REEL_ACTION_PAUSE);
+  g_assert_cmpstr (g_array_index (out, ReelAction, 1).viewer, ==, "amy");
+  g_array_set_size (out, 0);
+  g_assert_cmpuint (reel_action_parse_message (parser, damaged, strlen (damaged), out, &error), ==,
+                    1);
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
+  g_assert_cmpuint (out->len, ==, 2);
+  g_clear_error (&error);
+  g_array_set_size (out, 0);
+  g_assert_cmpuint (reel_action_parse_message (parser, "", 0, out, &error), ==, 1);
+  g_assert_cmpuint (out->len, ==, 0);
 }
 
 int
@@ -497,6 +563,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/actions/agrees-with-schema", test_agrees_with_schema);
   g_test_add_func ("/actions/parse", test_parse);
+  g_test_add_func ("/actions/message", test_message);
   g_test_add_func ("/actions/check-video", test_check_video);
   g_test_add_func ("/actions/record", test_record);
   g_test_add_func ("/actions/record-parsed", test_record_parsed);

@@ -7,9 +7,10 @@
 typedef struct
 {
   guint64 seq;
-  char *data; /* the record's bytes; NULL: empty slot */
+  char *data; /* the message's bytes; NULL: empty slot */
   gsize len;
-  ReelAction action;
+  ReelAction *actions;
+  guint n;
 } Slot;
 
 struct ReelActionCache
@@ -35,7 +36,10 @@ reel_action_cache_free (ReelActionCache *cache)
   if (!cache)
     return;
   for (guint i = 0; i < cache->n_slots; i++)
-    g_free (cache->slots[i].data);
+    {
+      g_free (cache->slots[i].data);
+      g_free (cache->slots[i].actions);
+    }
   g_free (cache->slots);
   g_mutex_clear (&cache->lock);
   g_free (cache);
@@ -49,27 +53,29 @@ holds (const Slot *s, guint64 seq, const char *data, gsize len)
 
 void
 reel_action_cache_put (ReelActionCache *cache, guint64 seq, const char *data, gsize len,
-                       const ReelAction *a)
+                       const ReelAction *actions, guint n)
 {
   Slot *s;
-  if (!cache)
+  if (!cache || n == 0)
     return;
   g_mutex_lock (&cache->lock);
   s = &cache->slots[seq % cache->n_slots];
   if (!holds (s, seq, data, len))
     {
       g_free (s->data);
+      g_free (s->actions);
       s->data = g_memdup2 (data, len);
       s->len = len;
       s->seq = seq;
-      s->action = *a;
+      s->actions = g_memdup2 (actions, sizeof *actions * n);
+      s->n = n;
     }
   g_mutex_unlock (&cache->lock);
 }
 
 gboolean
 reel_action_cache_get (ReelActionCache *cache, guint64 seq, const char *data, gsize len,
-                       ReelAction *out)
+                       GArray *out)
 {
   const Slot *s;
   gboolean hit;
@@ -79,7 +85,7 @@ reel_action_cache_get (ReelActionCache *cache, guint64 seq, const char *data, gs
   s = &cache->slots[seq % cache->n_slots];
   hit = holds (s, seq, data, len);
   if (hit)
-    *out = s->action;
+    g_array_append_vals (out, s->actions, s->n);
   g_mutex_unlock (&cache->lock);
   return hit;
 }

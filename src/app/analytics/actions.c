@@ -349,6 +349,31 @@ reel_action_parse_record (JsonParser *parser, const char *data, gsize len, ReelA
   return TRUE;
 }
 
+guint
+reel_action_parse_message (JsonParser *parser, const char *data, gsize len, GArray *out,
+                           GError **error)
+{
+  guint unreadable = 0;
+  for (gsize at = 0; at <= len;)
+    {
+      const char *end = memchr (data + at, '\n', len - at);
+      gsize line = end ? (gsize)(end - (data + at)) : len - at;
+      g_autoptr (GError) local = NULL;
+      ReelAction a;
+      if (reel_action_parse_record (parser, data + at, line, &a, &local))
+        g_array_append_val (out, a);
+      else
+        {
+          if (!unreadable++)
+            g_propagate_error (error, g_steal_pointer (&local));
+        }
+      if (!end)
+        break;
+      at += line + 1;
+    }
+  return unreadable;
+}
+
 /* --- batches --- */
 
 JsonObject *
@@ -436,21 +461,73 @@ video_for (ReelTxn *txn, GHashTable *cache, const char *id, GError **error)
   return rec;
 }
 
+/* The accepted actions of one video in a batch: stored as one message. */
+typedef struct
+{
+  char *subject;
+  GString *data;   /* their records, one per line */
+  GString *ids;    /* their ids, one per line */
+  GArray *actions; /* of ReelAction: each as its record parses */
+  GArray *origin;  /* of guint: each one's index in the batch */
+} Group;
+
+static void
+group_free (gpointer p)
+{
+  Group *g = p;
+  g_free (g->subject);
+  g_string_free (g->data, TRUE);
+  g_string_free (g->ids, TRUE);
+  g_array_unref (g->actions);
+  g_array_unref (g->origin);
+  g_free (g);
+}
+
+/* The group of video_id's actions, made when it is the first. */
+static Group *
+group_for (GHashTable *by_video, GPtrArray *groups, const char *video_id)
+{
+  Group *g = g_hash_table_lookup (by_video, video_id);
+  if (g)
+    return g;
+  g = g_new0 (Group, 1);
+  g->subject = reel_action_subject (video_id);
+  g->data = g_string_new (NULL);
+  g->ids = g_string_new (NULL);
+  g->actions = g_array_new (FALSE, FALSE, sizeof (ReelAction));
+  g->origin = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_hash_table_insert (by_video, g_strdup (video_id), g);
+  g_ptr_array_add (groups, g);
+  return g;
+}
+
+/* A message's id, for JetStream to store a batch sent again once: one
+ * action's own id; several, a digest of theirs. */
+static char *
+group_msg_id (const Group *g)
+{
+  g_autofree char *digest = NULL;
+  if (g->actions->len == 1)
+    return g_strdup (g_array_index (g->actions, ReelAction, 0).id);
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, g->ids->str, -1);
+  return g_strconcat ("acts-", digest, NULL);
+}
+
 JsonObject *
 reel_actions_ingest (ReelBus *bus, ReelStore *store, ReelActionCache *cache, JsonObject *batch,
                      const char *viewer, GError **error)
 {
   JsonArray *events = json_object_get_array_member (batch, "events");
-  guint n = json_array_get_length (events), m = 0, accepted = 0, unavailable = 0;
+  guint n = json_array_get_length (events), accepted = 0, unavailable = 0;
   g_autofree char *received_at = reel_json_now_rfc3339 ();
   g_autoptr (GPtrArray) rejected
       = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
+  g_autoptr (GPtrArray) groups = g_ptr_array_new_with_free_func (group_free);
+  g_autoptr (GHashTable) by_video = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) msg_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree ReelBusBatchMsg *msgs = NULL;
   JsonArray *list;
   JsonObject *out;
-  g_autofree ReelBusBatchMsg *msgs = g_new0 (ReelBusBatchMsg, n);
-  g_autofree guint *origin = g_new0 (guint, n);
-  g_autofree ReelAction *parsed = g_new (ReelAction, n); /* of msgs[] */
-  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GHashTable) videos
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, video_unref);
   g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
@@ -471,8 +548,9 @@ reel_actions_ingest (ReelBus *bus, ReelStore *store, ReelActionCache *cache, Jso
       JsonNode *node = json_array_get_element (events, i);
       JsonObject *obj = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       ReelVideo *video = NULL;
+      g_autofree char *record = NULL;
+      Group *g;
       ReelAction a;
-      char *record;
 
       if (!obj)
         g_set_error (&local, REEL_ERROR, REEL_ERROR_INVALID, "an event must be a JSON object");
@@ -489,37 +567,48 @@ reel_actions_ingest (ReelBus *bus, ReelStore *store, ReelActionCache *cache, Jso
         }
       record = reel_action_record (obj, &a, viewer, history_off, received_at,
                                    (gint64)video->plan->duration_ns);
-      parsed[m] = a;
-      g_ptr_array_add (owned, record);
-      msgs[m].data = record;
-      msgs[m].len = strlen (record);
-      {
-        char *subject = reel_action_subject (a.video_id), *id = g_strdup (a.id);
-        g_ptr_array_add (owned, subject);
-        g_ptr_array_add (owned, id);
-        msgs[m].subject = subject;
-        msgs[m].msg_id = id;
-      }
-      origin[m++] = i;
+      /* A record is one line: JSON text escapes every line break. */
+      g = group_for (by_video, groups, a.video_id);
+      if (g->data->len)
+        {
+          g_string_append_c (g->data, '\n');
+          g_string_append_c (g->ids, '\n');
+        }
+      g_string_append (g->data, record);
+      g_string_append (g->ids, a.id);
+      g_array_append_val (g->actions, a);
+      g_array_append_val (g->origin, i);
     }
   g_clear_pointer (&txn, reel_txn_abort);
-  if (m && !reel_bus_publish_batch (bus, msgs, m, error))
-    return NULL;
-  for (guint j = 0; j < m; j++)
+  msgs = g_new0 (ReelBusBatchMsg, MAX (groups->len, 1));
+  for (guint j = 0; j < groups->len; j++)
     {
+      Group *g = groups->pdata[j];
+      char *id = group_msg_id (g);
+      g_ptr_array_add (msg_ids, id);
+      msgs[j].subject = g->subject;
+      msgs[j].msg_id = id;
+      msgs[j].data = g->data->str;
+      msgs[j].len = g->data->len;
+    }
+  if (groups->len && !reel_bus_publish_batch (bus, msgs, groups->len, error))
+    return NULL;
+  for (guint j = 0; j < groups->len; j++)
+    {
+      Group *g = groups->pdata[j];
       g_autoptr (GError) failed = msgs[j].error;
       if (!failed)
         {
-          accepted++;
-          reel_action_cache_put (cache, msgs[j].seq, msgs[j].data, msgs[j].len, &parsed[j]);
+          accepted += g->actions->len;
+          reel_action_cache_put (cache, msgs[j].seq, msgs[j].data, msgs[j].len,
+                                 (ReelAction *)(void *)g->actions->data, g->actions->len);
+          continue;
         }
-      else
-        {
-          unavailable += failed->code == REEL_ERROR_UNAVAILABLE;
-          reject (rejected, origin[j], failed);
-        }
+      unavailable += failed->code == REEL_ERROR_UNAVAILABLE;
+      for (guint k = 0; k < g->origin->len; k++)
+        reject (rejected, g_array_index (g->origin, guint, k), failed);
     }
-  if (m && unavailable == m)
+  if (groups->len && unavailable == groups->len)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
                    "NATS did not take the batch; send it again");

@@ -15,7 +15,14 @@
  * the action exactly as sent, the viewer (username or null), when the API
  * received it, and the video's duration. The consumers (views, analytics,
  * related) read nothing but these records, so replaying the stream rebuilds
- * them exactly. Subject: reel.act.<video_id>; Nats-Msg-Id: the action's id. */
+ * them exactly. A batch's accepted actions of one video are stored as one
+ * message (JetStream stores and delivers a message for the cost of a few
+ * records): their records, one per line (JSON Lines; a message of one
+ * record is that record, as every message was before). Subject:
+ * reel.act.<video_id>; Nats-Msg-Id: the action's id, or for several
+ * "acts-" and the SHA-256 of their ids, so a batch sent again is stored
+ * once; the projections also ignore an action they applied
+ * (app/analytics/watch.h). */
 #pragma once
 
 #include "app/analytics/action_cache.h"
@@ -60,13 +67,19 @@ char *reel_action_record (JsonObject *action, ReelAction *a, const char *viewer,
 gboolean reel_action_parse_record (JsonParser *parser, const char *data, gsize len, ReelAction *out,
                                    GError **error);
 
+/* Parses a stored message: its records, one per line (one record is a
+ * message of one line). Appends each that reads to out (of ReelAction) and
+ * returns how many did not; the first one's reason in *error. */
+guint reel_action_parse_message (JsonParser *parser, const char *data, gsize len, GArray *out,
+                                 GError **error);
+
 /* A batch as POST /api/v1/events receives it: {"events": [...], "token"?}.
  * Returns the parsed body, or REEL_ERROR_INVALID (not a batch; an event is
  * not an object) / REEL_ERROR_TOO_LARGE (more than max_batch events). */
 JsonObject *reel_actions_parse_batch (const char *data, gsize len, guint max_batch, GError **error);
 
 /* Validates every event of a parsed batch, publishes the valid ones to
- * REEL_ACTIONS in one asynchronous burst, and returns
+ * REEL_ACTIONS in one asynchronous burst (a message per video), and returns
  * {"accepted": n, "rejected": [{"index", "code", "message"}, ...]}.
  * viewer is the logged-in username or NULL. Each stored record goes into
  * cache (may be NULL) as already parsed, for this node's consumers. Fails
