@@ -259,18 +259,26 @@ cmd_status (int argc, char **argv)
 }
 
 /* What GET /api/v1/admin/videos/{id}/retranscode answered, a line each
- * for the set served, the one being made and the last that failed. */
+ * for the set served, the one it replaced while that still plays, the one
+ * being made and the last that failed. */
 static int
 print_retranscode_state (ReelClient *c, const char *id)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/admin/videos/%s/retranscode", id);
   g_autoptr (JsonNode) answer = NULL;
-  JsonObject *o, *next, *given_up;
+  JsonObject *o, *next, *given_up, *retired;
   int code;
   if (!(o = call (c, "retranscode", "GET", path, NULL, SOUP_STATUS_OK, &answer, &code)))
     return code;
   printf ("%s: serving rendition set %" G_GINT64_FORMAT "\n", id,
           json_object_get_int_member_with_default (o, "set", 0));
+  retired
+      = json_object_has_member (o, "retired") ? json_object_get_object_member (o, "retired") : NULL;
+  if (retired)
+    printf ("%s: rendition set %" G_GINT64_FORMAT
+            " still plays for viewers who started before the switch, until %s\n",
+            id, json_object_get_int_member_with_default (retired, "set", 0),
+            json_object_get_string_member_with_default (retired, "until", "?"));
   next = json_object_has_member (o, "next") ? json_object_get_object_member (o, "next") : NULL;
   if (next)
     printf ("%s: rendition set %" G_GINT64_FORMAT " being made, %" G_GINT64_FORMAT

@@ -549,7 +549,8 @@ get_retranscode_video (ReelRequest *req)
       reel_respond_error (req->msg, error);
       return;
     }
-  out = reel_videos_retranscode_json (txn, v);
+  out = reel_videos_retranscode_json (txn, v, g_get_real_time () / G_USEC_PER_SEC,
+                                      req->http->cfg->cleanup_grace_s);
   reel_respond_object (req->msg, SOUP_STATUS_OK, out);
 }
 

@@ -56,7 +56,8 @@
  *                           poller gets names media playlists and segments
  *                           that are all there, the first one decodes; the
  *                           last one of the old set still is whole after
- *                           the switch and plays; then the master
+ *                           the switch and plays (admins see until when);
+ *                           then the master
  *                           playlist and the MPD have new ETags (issue 13),
  *                           the new rungs play frame-exact, and after the
  *                           grace period the old set's blobs are reclaimed
@@ -875,7 +876,12 @@ test_retranscode (void)
   g_assert_true (set_there (d->port, id, old_master));
   {
     g_autofree char *url = url_of (d->port, id, "360p.m3u8");
+    g_autoptr (ReelTestResponse) r = retranscode_state (d->port, token, id);
+    g_autofree char *out = reel_retranscode_cli (d, token, "--status", id);
     reel_test_assert_decodes (url);
+    /* Admins see until when. */
+    g_assert_nonnull (strstr (r->body, "\"retired\":{\"set\":0,\"until\":\""));
+    g_assert_nonnull (strstr (out, "rendition set 0 still plays for viewers who started before"));
   }
   /* Revalidating what was cached before the switch gets the new set: the
    * playlist and the MPD have new ETags, not a 304. */
@@ -922,6 +928,10 @@ test_retranscode (void)
       g_usleep (100 * 1000);
     }
   g_assert_false (set_there (d->port, id, old_master));
+  {
+    g_autoptr (ReelTestResponse) r = retranscode_state (d->port, token, id);
+    g_assert_null (strstr (r->body, "\"retired\""));
+  }
   {
     g_autofree char *new_480 = g_build_filename (dir, "blobs", "videos", id, "480p_1", NULL);
     g_assert_true (holds_files (new_480));

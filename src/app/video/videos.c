@@ -234,11 +234,21 @@ reel_videos_captions_json (const ReelVideo *v, const char *media_base)
 }
 
 JsonObject *
-reel_videos_retranscode_json (ReelTxn *txn, const ReelVideo *v)
+reel_videos_retranscode_json (ReelTxn *txn, const ReelVideo *v, gint64 now_s, guint keep_s)
 {
   JsonObject *out = json_object_new ();
   json_object_set_string_member (out, "video_id", v->id);
   json_object_set_int_member (out, "set", v->rendition_set);
+  if (reel_video_retired_served (v, now_s, keep_s))
+    {
+      JsonObject *retired = json_object_new ();
+      g_autoptr (GDateTime) at = g_date_time_new_from_iso8601 (v->retired_at, NULL);
+      g_autoptr (GDateTime) until = g_date_time_add_seconds (at, keep_s);
+      g_autofree char *text = g_date_time_format_iso8601 (until);
+      json_object_set_int_member (retired, "set", v->retired_set);
+      json_object_set_string_member (retired, "until", text);
+      json_object_set_object_member (out, "retired", retired);
+    }
   if (v->next_plan)
     {
       JsonObject *next = json_object_new ();

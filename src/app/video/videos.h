@@ -90,10 +90,14 @@ gboolean reel_videos_remove (ReelTxn *txn, const char *id, GError **error);
  * need one). */
 JsonObject *reel_videos_public (const ReelVideo *video, const char *media_base);
 /* Its re-transcodes as the admins see them (media/retranscode.h), its
- * rows read in txn: {"video_id", "set": the set served, "next"?: {"set",
- * "chunks_done", "chunks_total"} while one is made, "given_up"?: {"set",
- * "reason"} for the last given up, until the next is asked for}. */
-JsonObject *reel_videos_retranscode_json (ReelTxn *txn, const ReelVideo *video);
+ * rows read in txn: {"video_id", "set": the set served, "retired"?:
+ * {"set", "until"} for the set served before the last switch while it is
+ * still played at now_s (reel_video_retired_served with keep_s),
+ * "next"?: {"set", "chunks_done", "chunks_total"} while one is made,
+ * "given_up"?: {"set", "reason"} for the last given up, until the next is
+ * asked for}. */
+JsonObject *reel_videos_retranscode_json (ReelTxn *txn, const ReelVideo *video, gint64 now_s,
+                                          guint keep_s);
 /* Its captions tracks as the API lists them: [{"lang", "url"}], url under
  * media_base as the playlists are (NULL: "/videos/<id>"); app/video/captions.h. */
 JsonArray *reel_videos_captions_json (const ReelVideo *video, const char *media_base);
