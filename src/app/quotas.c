@@ -104,8 +104,11 @@ reel_quotas_check (ReelStore *store, const char *username, guint64 default_quota
 }
 
 /* How long a creation waits for the node's earlier ones to be applied
- * before it checks what it finds. */
-#define GATE_WAIT_MS 2000
+ * before it checks what it finds; after such a wait ran out (the
+ * projection is stuck or far behind), creations do not wait for this long,
+ * so they do not queue up behind one another holding threads. */
+#define GATE_WAIT_MS 1000
+#define GATE_BACKOFF_US (5 * G_USEC_PER_SEC)
 
 struct ReelQuotaGate
 {
@@ -114,6 +117,7 @@ struct ReelQuotaGate
   ReelWatermark *applied; /* owned; may be NULL */
   guint64 default_quota, default_daily;
   guint64 last_created; /* under lock */
+  gint64 no_wait_until; /* under lock: monotonic time */
 };
 
 ReelQuotaGate *
@@ -143,9 +147,12 @@ gboolean
 reel_quota_gate_enter (ReelQuotaGate *g, const char *username, guint64 size, GError **error)
 {
   g_mutex_lock (&g->lock);
-  if (g->applied && g->last_created
+  if (g->applied && g->last_created && g_get_monotonic_time () >= g->no_wait_until
       && !reel_watermark_block (g->applied, g->last_created, GATE_WAIT_MS))
-    g_debug ("quota: the projection is behind this node's creations; checking what it has");
+    {
+      g_message ("quota: the projection is behind this node's creations; checking what it has");
+      g->no_wait_until = g_get_monotonic_time () + GATE_BACKOFF_US;
+    }
   if (reel_quotas_check (g->store, username, g->default_quota, g->default_daily, size, error))
     return TRUE;
   g_mutex_unlock (&g->lock);

@@ -42,7 +42,8 @@ gboolean reel_quotas_check (ReelStore *store, const char *username, guint64 defa
 /* The creations of one node, one at a time: each is checked against the
  * quota projection once it holds every creation the node published before
  * (applied: the local projection's watermark; NULL on a node that runs
- * none, where the check reads what it finds). So uploads started together
+ * none, where the check reads what it finds; when the projection is stuck,
+ * after a second, and then for a few seconds without waiting). So uploads started together
  * cannot pass a quota together; on several API nodes, a few may still
  * pass at once, one per node. */
 typedef struct ReelQuotaGate ReelQuotaGate;
