@@ -36,10 +36,13 @@
 /* How long a rebuild may take per event before it is declared stuck. */
 #define REBUILD_TIMEOUT_MS (60 * 60 * 1000)
 /* Parsed viewer actions kept for the action projections. A consumer that
- * keeps up is within a fetch (bus/feed.c takes 512 at a time) of the API
- * and of the others; this much also covers one that fell seconds behind
- * under a burst. About 10 MB when full. */
+ * keeps up is within a fetch (bus/feed.c takes 512 messages at a time) of
+ * the API and of the others; this much also covers one that fell seconds
+ * behind under a burst: about 120,000 actions (a message and its parsed
+ * actions take about 540 bytes an action), as 16,384 messages of one
+ * action or a few hundred whole batches. */
 #define ACTION_CACHE_SLOTS 16384
+#define ACTION_CACHE_BYTES (64 * 1024 * 1024)
 
 struct ReelDaemon
 {
@@ -158,7 +161,7 @@ start_action_consumers (ReelDaemon *d, const ReelConfig *cfg,
   ReelWatchRules rules = { (gint64)cfg->views_min_watch_s * G_GINT64_CONSTANT (1000000000) };
   d->action_consumers = g_ptr_array_new_with_free_func ((GDestroyNotify)reel_action_consumer_stop);
   if (!d->action_cache)
-    d->action_cache = reel_action_cache_new (ACTION_CACHE_SLOTS);
+    d->action_cache = reel_action_cache_new (ACTION_CACHE_SLOTS, ACTION_CACHE_BYTES);
   for (guint i = 0; projections[i]; i++)
     g_ptr_array_add (d->action_consumers,
                      reel_action_consumer_start (d->bus, d->store, d->action_cache, projections[i],

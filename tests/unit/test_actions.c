@@ -468,11 +468,11 @@ only_id (GArray *out)
 }
 
 /* The cache gives back only what was put for exactly those bytes: all the
- * actions of the message. */
+ * actions of the message; it keeps no more than its budget. */
 static void
 test_cache (void)
 {
-  g_autoptr (ReelActionCache) cache = reel_action_cache_new (4);
+  g_autoptr (ReelActionCache) cache = reel_action_cache_new (4, 1 << 20);
   ReelAction a = action_named ("first"), b = action_named ("second");
   ReelAction two[] = { action_named ("one"), action_named ("two") };
   g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (ReelAction));
@@ -512,6 +512,32 @@ test_cache (void)
   g_assert_cmpstr (g_array_index (out, ReelAction, 1).id, ==, "one");
   g_assert_cmpstr (g_array_index (out, ReelAction, 2).id, ==, "two");
   g_array_set_size (out, 0);
+  /* Within its budget the oldest messages go first; one bigger than the
+   * budget is not kept. Room for two actions and the bytes of pair (more
+   * than those of two records of one): */
+  {
+    g_autoptr (ReelActionCache) small = reel_action_cache_new (8, 2 * sizeof a + strlen (pair));
+    reel_action_cache_put (small, 1, rec_a, strlen (rec_a), &a, 1);
+    reel_action_cache_put (small, 2, rec_b, strlen (rec_b), &b, 1);
+    g_assert_true (reel_action_cache_get (small, 1, rec_a, strlen (rec_a), out));
+    g_assert_true (reel_action_cache_get (small, 2, rec_b, strlen (rec_b), out));
+    reel_action_cache_put (small, 3, rec_a, strlen (rec_a), &a, 1); /* 1 goes */
+    g_assert_false (reel_action_cache_get (small, 1, rec_a, strlen (rec_a), out));
+    g_assert_true (reel_action_cache_get (small, 2, rec_b, strlen (rec_b), out));
+    g_assert_true (reel_action_cache_get (small, 3, rec_a, strlen (rec_a), out));
+    reel_action_cache_put (small, 4, pair, strlen (pair), two, 2); /* 2 and 3 go */
+    g_assert_false (reel_action_cache_get (small, 2, rec_b, strlen (rec_b), out));
+    g_assert_false (reel_action_cache_get (small, 3, rec_a, strlen (rec_a), out));
+    g_assert_true (reel_action_cache_get (small, 4, pair, strlen (pair), out));
+    g_array_set_size (out, 0);
+    /* Bigger than the budget: not kept. */
+    {
+      ReelAction three[] = { a, b, a };
+      const char *big = "{\"record\":\"1\"}\n{\"record\":\"2\"}\n{\"record\":\"3\"}";
+      reel_action_cache_put (small, 5, big, strlen (big), three, 3);
+      g_assert_false (reel_action_cache_get (small, 5, big, strlen (big), out));
+    }
+  }
   /* No cache: nothing kept, nothing found. */
   reel_action_cache_put (NULL, 1, rec_a, strlen (rec_a), &a, 1);
   g_assert_false (reel_action_cache_get (NULL, 1, rec_a, strlen (rec_a), out));

@@ -18,15 +18,26 @@ struct ReelActionCache
   GMutex lock;
   guint n_slots;
   Slot *slots;
+  gsize max_bytes;
+  gsize held;     /* bytes the slots hold */
+  guint64 oldest; /* no slot holds a sequence below this */
 };
 
+/* What a slot's entry costs. */
+static gsize
+cost (gsize len, guint n)
+{
+  return len + sizeof (ReelAction) * n;
+}
+
 ReelActionCache *
-reel_action_cache_new (guint slots)
+reel_action_cache_new (guint slots, gsize max_bytes)
 {
   ReelActionCache *cache = g_new0 (ReelActionCache, 1);
   g_mutex_init (&cache->lock);
   cache->n_slots = MAX (slots, 1);
   cache->slots = g_new0 (Slot, cache->n_slots);
+  cache->max_bytes = max_bytes;
   return cache;
 }
 
@@ -51,6 +62,18 @@ holds (const Slot *s, guint64 seq, const char *data, gsize len)
   return s->data && s->seq == seq && s->len == len && memcmp (s->data, data, len) == 0;
 }
 
+/* Frees what slot s holds. */
+static void
+empty (ReelActionCache *cache, Slot *s)
+{
+  if (!s->data)
+    return;
+  cache->held -= cost (s->len, s->n);
+  g_clear_pointer (&s->data, g_free);
+  g_clear_pointer (&s->actions, g_free);
+  s->n = 0;
+}
+
 void
 reel_action_cache_put (ReelActionCache *cache, guint64 seq, const char *data, gsize len,
                        const ReelAction *actions, guint n)
@@ -62,13 +85,29 @@ reel_action_cache_put (ReelActionCache *cache, guint64 seq, const char *data, gs
   s = &cache->slots[seq % cache->n_slots];
   if (!holds (s, seq, data, len))
     {
-      g_free (s->data);
-      g_free (s->actions);
-      s->data = g_memdup2 (data, len);
-      s->len = len;
-      s->seq = seq;
-      s->actions = g_memdup2 (actions, sizeof *actions * n);
-      s->n = n;
+      empty (cache, s);
+      /* Within the budget: the oldest go first (at most a round of the
+       * slots; past that, every older sequence has had its slot taken). */
+      for (guint i = 0; cache->held + cost (len, n) > cache->max_bytes && cache->oldest < seq
+                        && i < cache->n_slots;
+           i++, cache->oldest++)
+        {
+          Slot *old = &cache->slots[cache->oldest % cache->n_slots];
+          if (old->data && old->seq == cache->oldest)
+            empty (cache, old);
+        }
+      if (cache->held + cost (len, n) > cache->max_bytes)
+        cache->oldest = MAX (cache->oldest, seq >= cache->n_slots ? seq - cache->n_slots : 0);
+      /* Still past the budget (a message bigger than it): not kept. */
+      if (cache->held + cost (len, n) <= cache->max_bytes)
+        {
+          s->data = g_memdup2 (data, len);
+          s->len = len;
+          s->seq = seq;
+          s->actions = g_memdup2 (actions, sizeof *actions * n);
+          s->n = n;
+          cache->held += cost (len, n);
+        }
     }
   g_mutex_unlock (&cache->lock);
 }

@@ -19,8 +19,10 @@ G_BEGIN_DECLS
 
 typedef struct ReelActionCache ReelActionCache;
 
-/* Room for slots messages (at least one). */
-ReelActionCache *reel_action_cache_new (guint slots);
+/* Room for slots messages (at least one), holding at most max_bytes of
+ * messages and parsed actions together (a message holds up to a batch of
+ * actions, actions.batch_max): past that, the oldest messages go first. */
+ReelActionCache *reel_action_cache_new (guint slots, gsize max_bytes);
 void reel_action_cache_free (ReelActionCache *cache);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelActionCache, reel_action_cache_free)
 
