@@ -144,8 +144,10 @@ reel_quota_gate_free (ReelQuotaGate *g)
 }
 
 gboolean
-reel_quota_gate_enter (ReelQuotaGate *g, const char *username, guint64 size, GError **error)
+reel_quota_gate_create (ReelQuotaGate *g, ReelBus *bus, const ReelVideoDraft *draft,
+                        guint64 max_size, char **id, guint64 *seq, GError **error)
 {
+  gboolean ok;
   g_mutex_lock (&g->lock);
   if (g->applied && g->last_created && g_get_monotonic_time () >= g->no_wait_until
       && !reel_watermark_block (g->applied, g->last_created, GATE_WAIT_MS))
@@ -153,18 +155,13 @@ reel_quota_gate_enter (ReelQuotaGate *g, const char *username, guint64 size, GEr
       g_message ("quota: the projection is behind this node's creations; checking what it has");
       g->no_wait_until = g_get_monotonic_time () + GATE_BACKOFF_US;
     }
-  if (reel_quotas_check (g->store, username, g->default_quota, g->default_daily, size, error))
-    return TRUE;
+  ok = reel_quotas_check (g->store, draft->owner, g->default_quota, g->default_daily, draft->size,
+                          error)
+       && reel_videos_create (bus, draft, max_size, id, seq, error);
+  if (ok)
+    g->last_created = *seq;
   g_mutex_unlock (&g->lock);
-  return FALSE;
-}
-
-void
-reel_quota_gate_leave (ReelQuotaGate *g, guint64 created_seq)
-{
-  if (created_seq)
-    g->last_created = created_seq;
-  g_mutex_unlock (&g->lock);
+  return ok;
 }
 
 static void

@@ -13,6 +13,7 @@
  * video id -> u64 BE size (the day's uploads, read by time). */
 #pragma once
 
+#include "app/video/videos.h"
 #include "bus/events.h"
 #include "store/store.h"
 #include "store/watermark.h"
@@ -51,12 +52,11 @@ typedef struct ReelQuotaGate ReelQuotaGate;
 ReelQuotaGate *reel_quota_gate_new (ReelStore *store, ReelWatermark *applied, guint64 default_quota,
                                     guint64 default_daily);
 void reel_quota_gate_free (ReelQuotaGate *gate);
-/* Waits for the node's earlier creations, then reel_quotas_check. TRUE:
- * the caller holds the gate and must reel_quota_gate_leave() it, with the
- * sequence of its video.created (0 when it published none). */
-gboolean reel_quota_gate_enter (ReelQuotaGate *gate, const char *username, guint64 size,
-                                GError **error);
-void reel_quota_gate_leave (ReelQuotaGate *gate, guint64 created_seq);
+/* Waits for the node's earlier creations, checks the draft's size against
+ * its owner's quota (reel_quotas_check), then publishes its video.created
+ * (reel_videos_create: *id, *seq). */
+gboolean reel_quota_gate_create (ReelQuotaGate *gate, ReelBus *bus, const ReelVideoDraft *draft,
+                                 guint64 max_size, char **id, guint64 *seq, GError **error);
 
 /* {"used_bytes","quota_bytes","daily_used_bytes","daily_quota_bytes"} (a
  * limit of 0 shows as null: none). */

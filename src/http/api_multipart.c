@@ -278,12 +278,9 @@ one_shot_command (ReelHttp *http, gpointer data, ReelReply *reply, GError **erro
   OneShot *in = data;
   ReelVideoDraft d = { in->owner, in->title, in->description, in->filename, in->size, in->privacy };
   g_autofree char *id = NULL;
-  gboolean created;
-  if (!reel_quota_gate_enter (http->quota_gate, in->owner, in->size, error))
-    return NULL;
-  created = reel_videos_create (http->bus, &d, http->cfg->upload_max, &id, &reply->seq, error);
-  reel_quota_gate_leave (http->quota_gate, created ? reply->seq : 0);
-  if (!created || !reel_uploads_adopt_temp (http->uploads, in->temp, id, error))
+  if (!reel_quota_gate_create (http->quota_gate, http->bus, &d, http->cfg->upload_max, &id,
+                               &reply->seq, error)
+      || !reel_uploads_adopt_temp (http->uploads, in->temp, id, error))
     return NULL;
   g_clear_pointer (&in->temp, g_free);
   if (!reel_lifecycle_store_original (http->bus, http->uploads, http->blobs, id, in->owner,

@@ -160,12 +160,8 @@ create_upload_command (ReelHttp *http, gpointer data, ReelReply *reply, GError *
   CreateInput *in = data;
   ReelVideoDraft d = { in->owner, in->title, in->description, in->filename, in->size, in->privacy };
   g_autofree char *id = NULL;
-  gboolean created;
-  if (!reel_quota_gate_enter (http->quota_gate, in->owner, in->size, error))
-    return NULL;
-  created = reel_videos_create (http->bus, &d, http->cfg->upload_max, &id, &reply->seq, error);
-  reel_quota_gate_leave (http->quota_gate, created ? reply->seq : 0);
-  if (!created)
+  if (!reel_quota_gate_create (http->quota_gate, http->bus, &d, http->cfg->upload_max, &id,
+                               &reply->seq, error))
     return NULL;
   reel_reply_header (reply, "Tus-Resumable", TUS_VERSION);
   return reel_api_video_created_body (id, reply, REEL_VIDEO_UPLOADING);

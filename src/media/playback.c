@@ -281,8 +281,5 @@ reel_playback_rendition_known (const ReelVideo *video, const char *name)
     return FALSE;
   if (g_str_equal (name, AUDIO_RENDITION))
     return video->plan->has_audio;
-  for (guint i = 0; i < video->plan->rungs->len; i++)
-    if (g_str_equal (g_array_index (video->plan->rungs, ReelRung, i).name, name))
-      return TRUE;
-  return FALSE;
+  return plan_has_rung (video->plan, name);
 }
