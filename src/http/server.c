@@ -67,6 +67,7 @@ void reel_api_captions_register (ReelRouter *router);
 #define DATA_BODY_LIMIT "reel-body-limit"
 #define DATA_BODY_HASH "reel-body-hash"
 #define IDEMPOTENCY_KEY "Idempotency-Key"
+#define CATCH_UP_METRIC "reel_http_catch_up_total" /* reel_http_catch_up */
 #define CLIENT_GONE_STATUS "499" /* a request the client left (on_request_aborted) */
 
 static void
@@ -523,6 +524,11 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
                         "HTTP requests answered, by server thread (0: the first)");
   reel_metrics_declare ("reel_http_connections_handed_over_total", REEL_METRIC_COUNTER,
                         "Connections moved from another server thread to the first");
+  reel_metrics_declare (CATCH_UP_METRIC, REEL_METRIC_COUNTER,
+                        "Lookups that missed and asked NATS how far the event log is (another "
+                        "node may have just written it), by outcome: current, caught_up, "
+                        "timed_out, log_unreachable, skipped (answered at once after a "
+                        "timed_out or log_unreachable)");
   reel_metrics_declare ("reel_http_hash_queue_full_total", REEL_METRIC_COUNTER,
                         "Logins and registrations refused because auth.hash_queue were waiting");
   if (!addr)
@@ -678,23 +684,47 @@ token_well_formed (const char *token)
 #define CATCH_UP_MS 1000
 #define CATCH_UP_LOG_END_MS 300
 /* After a catch-up that did not reach the end of the log (the projection
- * is stuck or far behind), lookups that miss are answered at once for this
- * long: a flood of made-up ids must not hold every request a second. */
+ * is stuck or far behind) or that NATS did not answer (it is away or hung:
+ * each ask would hold its thread for CATCH_UP_LOG_END_MS), lookups that
+ * miss are answered at once for this long: a flood of made-up ids or
+ * tokens must not hold every request. */
 #define CATCH_UP_BACKOFF_US (5 * G_USEC_PER_SEC)
+
+static void
+count_catch_up (const char *outcome)
+{
+  g_autoptr (GString) labels = g_string_new (NULL);
+  reel_metrics_label (labels, "outcome", outcome);
+  reel_metrics_add (CATCH_UP_METRIC, labels->str, 1);
+}
 
 gboolean
 reel_http_catch_up (ReelHttp *http)
 {
   static gint64 backoff_until; /* __atomic */
   guint64 end = 0;
-  if (!http->applied || !http->bus
-      || g_get_monotonic_time () < __atomic_load_n (&backoff_until, __ATOMIC_RELAXED)
-      || !reel_bus_stream_last_seq_within (http->bus, REEL_STREAM_EVENTS, CATCH_UP_LOG_END_MS, &end,
-                                           NULL)
-      || end <= reel_watermark_reached (http->applied))
+  if (!http->applied || !http->bus)
     return FALSE;
-  if (reel_watermark_block (http->applied, end, CATCH_UP_MS))
-    return TRUE;
+  if (g_get_monotonic_time () < __atomic_load_n (&backoff_until, __ATOMIC_RELAXED))
+    {
+      count_catch_up ("skipped");
+      return FALSE;
+    }
+  if (!reel_bus_stream_last_seq_within (http->bus, REEL_STREAM_EVENTS, CATCH_UP_LOG_END_MS, &end,
+                                        NULL))
+    count_catch_up ("log_unreachable");
+  else if (end <= reel_watermark_reached (http->applied))
+    {
+      count_catch_up ("current");
+      return FALSE;
+    }
+  else if (reel_watermark_block (http->applied, end, CATCH_UP_MS))
+    {
+      count_catch_up ("caught_up");
+      return TRUE;
+    }
+  else
+    count_catch_up ("timed_out");
   __atomic_store_n (&backoff_until, g_get_monotonic_time () + CATCH_UP_BACKOFF_US,
                     __ATOMIC_RELAXED);
   return FALSE;

@@ -114,7 +114,8 @@ const char *reel_request_token (ReelRequest *req, GError **error);
  * waits (bounded, blocking the caller) until the local projection has
  * applied the event log as far as it is now. FALSE when there was nothing
  * to wait for (not behind, no local projection, NATS away) or the wait
- * timed out. Any thread. */
+ * timed out; after a timed-out wait or an unanswered ask, FALSE at once
+ * for a few seconds. Counted in reel_http_catch_up_total. Any thread. */
 gboolean reel_http_catch_up (ReelHttp *http);
 /* The user behind a session token, or NULL with REEL_ERROR_UNAUTHORIZED;
  * every request's authentication goes through it. An unknown token may be

@@ -24,11 +24,16 @@
  *   /floods/connection-caps  per-address cap (503); closed and reset
  *                            connections free their slots at once; an
  *                            untrusted peer's X-Forwarded-For is ignored; the total cap, and a
- *                            trusted proxy exempt from the per-address one */
+ *                            trusted proxy exempt from the per-address one
+ *   /floods/made-up-ids      with NATS hung, a run of made-up video ids and
+ *                            session tokens asks NATS for the log's end
+ *                            once, not once each (each ask waits its whole
+ *                            timeout): every one is still a plain 404 / 401 */
 #include "harness.h"
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -833,6 +838,48 @@ test_connection_caps (void)
   node_stop (n);
 }
 
+/* A lookup that misses asks NATS how far the log is (read-your-writes
+ * across nodes: server.h, reel_http_catch_up). With NATS hung, every ask
+ * would hold its server thread for the whole timeout; after one fails,
+ * misses are answered at once for a while. Counted, not timed. */
+static void
+test_made_up_ids (void)
+{
+  Node *n = node_start ("");
+  const guint misses = 8;
+  /* Well-formed: a video id (core/id.h) and a session token's shape. */
+  const char *bearer = "Bearer abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
+  const char *headers[] = { "Authorization", bearer, NULL };
+
+  /* One miss with NATS up: the log's end is asked for, and is no further
+   * than this node's projection. */
+  {
+    g_autoptr (ReelTestResponse) r
+        = reel_test_http (n->d->port, "GET", "/api/v1/videos/zzzzzzzzzz0", NULL, NULL, 0);
+    g_assert_cmpuint (r->status, ==, 404);
+  }
+  g_assert_cmpfloat (reel_test_metric (n->d->port, "reel_http_catch_up_total{outcome=\"current\"}"),
+                     ==, 1);
+
+  g_subprocess_send_signal (n->nats->proc, SIGSTOP);
+  for (guint i = 0; i < misses; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/v1/videos/zzzzzzzzz%02u", i);
+      g_autoptr (ReelTestResponse) v = reel_test_http (n->d->port, "GET", path, NULL, NULL, 0);
+      g_autoptr (ReelTestResponse) u = reel_test_http_full (n->d->port, "GET", "/api/v1/users/me",
+                                                            NULL, headers, NULL, NULL, 0);
+      g_assert_cmpuint (v->status, ==, 404);
+      g_assert_cmpuint (u->status, ==, 401);
+    }
+  g_subprocess_send_signal (n->nats->proc, SIGCONT);
+  g_assert_cmpfloat (
+      reel_test_metric (n->d->port, "reel_http_catch_up_total{outcome=\"log_unreachable\"}"), ==,
+      1);
+  g_assert_cmpfloat (reel_test_metric (n->d->port, "reel_http_catch_up_total{outcome=\"skipped\"}"),
+                     ==, 2 * misses - 1);
+  node_stop (n);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -844,5 +891,6 @@ main (int argc, char **argv)
   g_test_add_func ("/floods/slow-headers", test_slow_headers);
   g_test_add_func ("/floods/timeouts", test_timeouts);
   g_test_add_func ("/floods/connection-caps", test_connection_caps);
+  g_test_add_func ("/floods/made-up-ids", test_made_up_ids);
   return g_test_run ();
 }
