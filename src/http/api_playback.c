@@ -39,7 +39,9 @@
 #define POSTER_CACHE_CURRENT "public, no-cache"
 
 /* The video behind {id} when the requester may watch it (its media are
- * 404 to anyone else: app/video/visibility.h); else NULL with the error. */
+ * 404 to anyone else: app/video/visibility.h); else NULL with the error.
+ * The record is shared with other requests (server.h): read, never
+ * changed. */
 static ReelVideo *
 watchable_video (ReelRequest *req, GError **error)
 {
@@ -54,8 +56,8 @@ watchable_video (ReelRequest *req, GError **error)
       g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
       return NULL;
     }
-  return token ? reel_videos_get (req->http->store, id, error)
-               : reel_request_watchable_video (req, error);
+  return token ? reel_request_shared_video (req, error)
+               : reel_request_watchable_shared_video (req, error);
 }
 
 /* The video, if it can be played; answers 404 itself otherwise. */

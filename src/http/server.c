@@ -549,6 +549,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->throttle = reel_throttle_new (cfg, http->trusted_proxies);
   http->comment_gate = reel_comment_gate_new ();
   http->playlists = reel_playlist_cache_new ();
+  http->videos = reel_video_cache_new ();
   http->quota_gate = reel_quota_gate_new (store, applied, cfg->quota_bytes, cfg->daily_quota_bytes);
   http->hash_threads = cfg->hash_threads ? cfg->hash_threads : g_get_num_processors ();
   /* Shares GLib's idle threads, but never runs more than hash_threads. */
@@ -614,6 +615,7 @@ reel_http_stop (ReelHttp *http)
   reel_throttle_free (http->throttle);
   reel_comment_gate_free (http->comment_gate);
   reel_playlist_cache_free (http->playlists);
+  reel_video_cache_free (http->videos);
   reel_quota_gate_free (http->quota_gate);
   g_clear_pointer (&http->trusted_proxies, g_ptr_array_unref);
   g_clear_pointer (&http->applied, reel_watermark_unref);
@@ -774,28 +776,40 @@ reel_request_viewer (ReelRequest *req, ReelViewer *viewer)
   return user;
 }
 
-ReelVideo *
-reel_request_video (ReelRequest *req, GError **error)
+/* The record of the video {id}: the caller's own (reel_videos_get) or,
+ * shared, the one other requests read too (reel_videos_get_shared). */
+static ReelVideo *
+find_video (ReelRequest *req, gboolean shared, GError **error)
+{
+  const char *id = reel_request_param (req, "id");
+  g_autoptr (ReelTxn) txn = NULL;
+  if (!shared)
+    return reel_videos_get (req->http->store, id, error);
+  txn = reel_store_begin (req->http->store, FALSE, error);
+  return txn ? reel_videos_get_shared (txn, req->http->videos, id, error) : NULL;
+}
+
+static ReelVideo *
+request_video (ReelRequest *req, gboolean shared, GError **error)
 {
   g_autoptr (GError) local = NULL;
-  const char *id = reel_request_param (req, "id");
-  ReelVideo *video = reel_videos_get (req->http->store, id, &local);
+  ReelVideo *video = find_video (req, shared, &local);
   /* Made through another node a moment ago? */
   if (!video && g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND)
       && reel_http_catch_up (req->http))
     {
       g_clear_error (&local);
-      video = reel_videos_get (req->http->store, id, &local);
+      video = find_video (req, shared, &local);
     }
   if (local)
     g_propagate_error (error, g_steal_pointer (&local));
   return video;
 }
 
-ReelVideo *
-reel_request_watchable_video (ReelRequest *req, GError **error)
+static ReelVideo *
+request_watchable_video (ReelRequest *req, gboolean shared, GError **error)
 {
-  g_autoptr (ReelVideo) video = reel_request_video (req, error);
+  g_autoptr (ReelVideo) video = request_video (req, shared, error);
   ReelViewer viewer;
   g_autofree char *user G_GNUC_UNUSED
       = reel_request_viewer (req, &viewer); /* owns viewer.username */
@@ -805,6 +819,30 @@ reel_request_watchable_video (ReelRequest *req, GError **error)
       return NULL;
     }
   return g_steal_pointer (&video);
+}
+
+ReelVideo *
+reel_request_video (ReelRequest *req, GError **error)
+{
+  return request_video (req, FALSE, error);
+}
+
+ReelVideo *
+reel_request_watchable_video (ReelRequest *req, GError **error)
+{
+  return request_watchable_video (req, FALSE, error);
+}
+
+ReelVideo *
+reel_request_shared_video (ReelRequest *req, GError **error)
+{
+  return request_video (req, TRUE, error);
+}
+
+ReelVideo *
+reel_request_watchable_shared_video (ReelRequest *req, GError **error)
+{
+  return request_watchable_video (req, TRUE, error);
 }
 
 /* --- commands --- */

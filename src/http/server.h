@@ -55,6 +55,7 @@ typedef struct
   /* Signs media URLs (core/urlsign.h); the same on every node. */
   guint8 media_key[REEL_URLSIGN_KEY_BYTES];
   struct ReelPlaylistCache *playlists; /* http/playlist_cache.h */
+  struct ReelVideoCache *videos;       /* parsed records for the media paths (app/video/videos.h) */
   struct ReelQuotaGate *quota_gate;    /* creations one at a time (app/quotas.h) */
   /* Accepted viewer actions, parsed, for this node's action projections
    * (app/analytics/action_cache.h); NULL when it runs none. */
@@ -137,6 +138,11 @@ ReelVideo *reel_request_video (ReelRequest *req, GError **error);
  * REEL_ERROR_NOT_FOUND, the same for a video one may not see as for one
  * that does not exist (its comments, related list and media alike). */
 ReelVideo *reel_request_watchable_video (ReelRequest *req, GError **error);
+/* The same two, for the paths that only read the record (playback): the
+ * record shared with other requests (reel_videos_get_shared), which the
+ * caller must not change, without the counts. */
+ReelVideo *reel_request_shared_video (ReelRequest *req, GError **error);
+ReelVideo *reel_request_watchable_shared_video (ReelRequest *req, GError **error);
 
 /* What a command adds to its answer besides the body: the sequence of the
  * event it published (to wait for) and response headers. */

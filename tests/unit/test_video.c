@@ -24,6 +24,11 @@
  *                              its media playlists still answer, its blobs
  *                              stay referenced for the grace period only;
  *                              the next switch drops its rows
+ *   /video/shared              a record read for playback is parsed once per
+ *                              version of its bytes and shared: the same
+ *                              until the record or its owner's ban changes;
+ *                              a reader's reference outlives the change;
+ *                              absent or malformed ids are NOT_FOUND
  *   /video/visibility          who sees what, what is listed, what needs a
  *                              signed URL, over privacy × moderation × viewer
  *   /video/chapters            chapter lists in descriptions (issue 14):
@@ -604,6 +609,79 @@ switch_to (StoreFixture *f, const ReelVideo *v, guint set, const char *rung)
  * blobs for the grace period after the switch, then not; the next switch
  * drops its rows. */
 static void
+store_video (StoreFixture *f, const ReelVideo *v)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (f->store, TRUE, NULL);
+  g_assert_true (reel_videos_store (txn, v, NULL));
+  g_assert_true (reel_txn_commit (g_steal_pointer (&txn), NULL));
+}
+
+static ReelVideo *
+get_shared (StoreFixture *f, ReelVideoCache *cache, const char *id, GError **error)
+{
+  g_autoptr (ReelTxn) txn = reel_store_begin (f->store, FALSE, NULL);
+  return reel_videos_get_shared (txn, cache, id, error);
+}
+
+static void
+test_shared (StoreFixture *f, gconstpointer unused)
+{
+  ReelVideoCache *cache = reel_video_cache_new ();
+  g_autoptr (ReelVideo) v = parse_video (READY_RECORD);
+  g_autoptr (ReelVideo) one = NULL, again = NULL, edited = NULL, banned = NULL, gone = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *owner = g_strdup (v->owner);
+
+  store_video (f, v);
+  one = get_shared (f, cache, v->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (one->title, ==, v->title);
+  g_assert_false (one->owner_banned);
+  again = get_shared (f, cache, v->id, &error);
+  g_assert_true (again == one);
+
+  /* An edit is a new version; the reference read before it is unchanged. */
+  g_free (v->title);
+  v->title = g_strdup ("edited since");
+  store_video (f, v);
+  edited = get_shared (f, cache, v->id, &error);
+  g_assert_no_error (error);
+  g_assert_true (edited != one);
+  g_assert_cmpstr (edited->title, ==, "edited since");
+  g_assert_cmpstr (one->title, !=, "edited since");
+
+  /* The ban lives in the users table: it is seen at once too. */
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (f->store, TRUE, NULL);
+    g_autoptr (JsonObject) user = json_object_new ();
+    json_object_set_string_member (user, "username", owner);
+    json_object_set_string_member (user, "banned", "2026-12-07T00:00:00Z");
+    g_assert_true (reel_txn_put_json (txn, REEL_DB_USERS, owner, strlen (owner), user, NULL));
+    g_assert_true (reel_txn_commit (g_steal_pointer (&txn), NULL));
+  }
+  banned = get_shared (f, cache, v->id, &error);
+  g_assert_no_error (error);
+  g_assert_true (banned->owner_banned);
+  g_assert_false (edited->owner_banned);
+
+  /* Deleted, or never a video's id. */
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (f->store, TRUE, NULL);
+    g_assert_true (reel_videos_remove (txn, v->id, NULL));
+    g_assert_true (reel_txn_commit (g_steal_pointer (&txn), NULL));
+  }
+  gone = get_shared (f, cache, v->id, &error);
+  g_assert_null (gone);
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (get_shared (f, cache, "../x", &error));
+  g_assert_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND);
+  /* The references outlive the cache. */
+  reel_video_cache_free (cache);
+  g_assert_cmpstr (one->id, ==, v->id);
+}
+
+static void
 test_retranscode_switch (StoreFixture *f, gconstpointer unused)
 {
   g_autoptr (ReelVideo) v = parse_video (READY_RECORD);
@@ -746,6 +824,8 @@ main (int argc, char **argv)
   g_test_add_func ("/video/visibility", test_visibility);
   g_test_add_func ("/video/chapters", test_chapters);
   g_test_add ("/video/playback", StoreFixture, NULL, store_fixture_set_up, test_playback,
+              store_fixture_tear_down);
+  g_test_add ("/video/shared", StoreFixture, NULL, store_fixture_set_up, test_shared,
               store_fixture_tear_down);
   g_test_add ("/video/retranscode-switch", StoreFixture, NULL, store_fixture_set_up,
               test_retranscode_switch, store_fixture_tear_down);

@@ -281,13 +281,21 @@ reel_video_new (const char *id)
 {
   ReelVideo *v = g_new0 (ReelVideo, 1);
   v->id = g_strdup (id);
+  v->refs = 1;
+  return v;
+}
+
+ReelVideo *
+reel_video_ref (ReelVideo *v)
+{
+  g_atomic_int_inc (&v->refs);
   return v;
 }
 
 void
 reel_video_free (ReelVideo *v)
 {
-  if (!v)
+  if (!v || !g_atomic_int_dec_and_test (&v->refs))
     return;
   g_free (v->id);
   g_free (v->owner);

@@ -193,9 +193,13 @@ typedef struct
   guint64 dislikes;
   gboolean owner_banned; /* never stored: the owner's account is banned (app/users.h) */
   JsonObject *json;      /* the stored form it was read from, or NULL (see top) */
+  gint refs;             /* references: reel_video_new gives one, reel_video_free drops one */
 } ReelVideo;
 
 ReelVideo *reel_video_new (const char *id);
+/* Another reference to video, for a record shared read-only
+ * (reel_videos_get_shared); reel_video_free drops it. */
+ReelVideo *reel_video_ref (ReelVideo *video);
 /* The captions track in lang, or NULL. */
 const ReelCaption *reel_video_caption (const ReelVideo *video, const char *lang);
 /* Sets the track in lang to file (NULL: removes it), keeping them by
@@ -213,6 +217,7 @@ gboolean reel_video_checks_cleared (const ReelVideo *video);
 gboolean reel_video_retired_served (const ReelVideo *video, gint64 now_s, guint keep_s);
 /* The checks as the record and the API show them: [{name,state,detail?}]. */
 JsonArray *reel_video_checks_to_json (const ReelVideo *video);
+/* Drops a reference; the last frees the record. */
 void reel_video_free (ReelVideo *video);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelVideo, reel_video_free)
 

@@ -187,6 +187,98 @@ reel_videos_get (ReelStore *store, const char *id, GError **error)
   return v;
 }
 
+/* --- the shared records --- */
+
+/* Enough for the videos being watched at once on one node; past it the
+ * cache starts again (a record is parsed in tens of microseconds). */
+#define VIDEO_CACHE_MAX 512
+
+struct ReelVideoCache
+{
+  GMutex lock;
+  GHashTable *by_id; /* id -> VideoEntry */
+};
+
+typedef struct
+{
+  GBytes *stored; /* the record's bytes it was parsed from */
+  ReelVideo *video;
+} VideoEntry;
+
+static void
+video_entry_free (gpointer p)
+{
+  VideoEntry *e = p;
+  g_bytes_unref (e->stored);
+  reel_video_free (e->video);
+  g_free (e);
+}
+
+ReelVideoCache *
+reel_video_cache_new (void)
+{
+  ReelVideoCache *c = g_new0 (ReelVideoCache, 1);
+  g_mutex_init (&c->lock);
+  c->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, video_entry_free);
+  return c;
+}
+
+void
+reel_video_cache_free (ReelVideoCache *c)
+{
+  if (!c)
+    return;
+  g_hash_table_unref (c->by_id);
+  g_mutex_clear (&c->lock);
+  g_free (c);
+}
+
+ReelVideo *
+reel_videos_get_shared (ReelTxn *txn, ReelVideoCache *c, const char *id, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  const void *data = NULL;
+  gsize len = 0;
+  VideoEntry *e;
+  ReelVideo *v = NULL;
+
+  if (!reel_videos_id_valid (id)
+      || !reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), &data, &len, &local))
+    {
+      if (local)
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
+      return NULL;
+    }
+  g_mutex_lock (&c->lock);
+  e = g_hash_table_lookup (c->by_id, id);
+  if (e && g_bytes_get_size (e->stored) == len
+      && memcmp (g_bytes_get_data (e->stored, NULL), data, len) == 0)
+    v = reel_video_ref (e->video);
+  g_mutex_unlock (&c->lock);
+  /* The ban is the users table's, not the record's: a change of it is a
+   * new version too. */
+  if (v && v->owner_banned == reel_users_is_banned (txn, v->owner))
+    return v;
+  g_clear_pointer (&v, reel_video_free);
+  if (!(v = reel_video_from_bytes (data, len, error)))
+    {
+      g_prefix_error (error, "the record of video %s: ", id);
+      return NULL;
+    }
+  v->owner_banned = reel_users_is_banned (txn, v->owner);
+  e = g_new0 (VideoEntry, 1);
+  e->stored = g_bytes_new (data, len);
+  e->video = reel_video_ref (v);
+  g_mutex_lock (&c->lock);
+  if (g_hash_table_size (c->by_id) >= VIDEO_CACHE_MAX)
+    g_hash_table_remove_all (c->by_id);
+  g_hash_table_replace (c->by_id, g_strdup (id), e);
+  g_mutex_unlock (&c->lock);
+  return v;
+}
+
 /* What a player needs to know about the renditions: the ladder the video
  * gets, plus the soundtrack. */
 static JsonArray *

@@ -66,6 +66,18 @@ gboolean reel_videos_abort_upload (ReelBus *bus, const char *id, const char *act
 /* The stored record with its views counted now (the views projection,
  * app/analytics/views.h); REEL_ERROR_NOT_FOUND when absent. */
 ReelVideo *reel_videos_get (ReelStore *store, const char *id, GError **error);
+/* Parsed records shared between readers (the HTTP server threads): each
+ * version of a record's stored bytes is parsed once. Any thread. */
+typedef struct ReelVideoCache ReelVideoCache;
+ReelVideoCache *reel_video_cache_new (void);
+void reel_video_cache_free (ReelVideoCache *cache);
+/* The stored record as txn sees it, with owner_banned, for the paths that
+ * only read the record (playback): a reference (drop it with
+ * reel_video_free) to a record other threads read at the same time, which
+ * the caller must not change; views, likes and dislikes are not counted.
+ * REEL_ERROR_NOT_FOUND as reel_videos_require. */
+ReelVideo *reel_videos_get_shared (ReelTxn *txn, ReelVideoCache *cache, const char *id,
+                                   GError **error);
 /* The video when user owns it; FORBIDDEN ("this video is not yours") or
  * NOT_FOUND otherwise. */
 ReelVideo *reel_videos_owned (ReelStore *store, const char *user, const char *id, GError **error);
