@@ -569,8 +569,10 @@ static void
 get_video (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (ReelVideo) video = reel_request_video (req, &error);
+  /* Read, never changed: the record shared with other requests. */
+  g_autoptr (ReelVideo) video = reel_request_shared_video (req, &error);
   g_autoptr (JsonObject) pub = NULL;
+  g_autoptr (ReelTxn) txn = NULL;
   g_autofree char *media_base = NULL;
   ReelViewer viewer;
   g_autofree char *user G_GNUC_UNUSED
@@ -599,7 +601,13 @@ get_video (ReelRequest *req)
   media_base
       = reel_video_media_base (video, req->http->media_key, g_get_real_time () / G_USEC_PER_SEC,
                                req->http->cfg->signed_url_ttl_s);
-  pub = reel_videos_public (video, media_base);
+  if (!(txn = reel_store_begin (req->http->store, FALSE, &error)))
+    {
+      reel_respond_error (req->msg, error);
+      return;
+    }
+  pub = reel_videos_public_counted (txn, video, media_base);
+  g_clear_pointer (&txn, reel_txn_abort);
   reel_respond_object (req->msg, SOUP_STATUS_OK, pub);
 }
 

@@ -326,6 +326,17 @@ reel_videos_captions_json (const ReelVideo *v, const char *media_base)
 }
 
 JsonObject *
+reel_videos_public_counted (ReelTxn *txn, const ReelVideo *shared, const char *media_base)
+{
+  /* A view of the shared record with the counts of now: its members stay
+   * the record's, read and never freed here. */
+  ReelVideo v = *shared;
+  v.views = reel_views_count (txn, v.id);
+  reel_ratings_count (txn, v.id, &v.likes, &v.dislikes);
+  return reel_videos_public (&v, media_base);
+}
+
+JsonObject *
 reel_videos_retranscode_json (ReelTxn *txn, const ReelVideo *v, gint64 now_s, guint keep_s)
 {
   JsonObject *out = json_object_new ();

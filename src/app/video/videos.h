@@ -101,6 +101,10 @@ gboolean reel_videos_remove (ReelTxn *txn, const char *id, GError **error);
  * "/videos/{id}"; a signed base from app/video/visibility.h for media that
  * need one). */
 JsonObject *reel_videos_public (const ReelVideo *video, const char *media_base);
+/* The same for a shared record (reel_videos_get_shared), with its views,
+ * likes and dislikes counted in txn. */
+JsonObject *reel_videos_public_counted (ReelTxn *txn, const ReelVideo *shared,
+                                        const char *media_base);
 /* Its re-transcodes as the admins see them (media/retranscode.h), its
  * rows read in txn: {"video_id", "set": the set served, "retired"?:
  * {"set", "until"} for the set served before the last switch while it is
