@@ -593,14 +593,27 @@ reel_test_metric (guint16 port, const char *series)
   return -1;
 }
 
-/* Opens a JetStream context on url and reads a stream's info. */
+/* How long a reading of a stream waits for its server: reeld restarts an
+ * embedded nats-server that died 500 ms later, and JetStream then
+ * recovers its streams (the fault suite kills it at random). */
+#define STREAM_INFO_WAIT_US (15 * G_USEC_PER_SEC)
+
+/* Opens a JetStream context on url and reads a stream's info, waiting
+ * (bounded) for a server that is restarting. */
 static jsStreamInfo *
 stream_info (const char *url, const char *stream, natsConnection **nc, jsCtx **js)
 {
+  gint64 deadline = g_get_monotonic_time () + STREAM_INFO_WAIT_US;
   jsStreamInfo *si = NULL;
-  g_assert_cmpint (natsConnection_ConnectTo (nc, url), ==, NATS_OK);
+  natsStatus s;
+  while ((s = natsConnection_ConnectTo (nc, url)) != NATS_OK && g_get_monotonic_time () < deadline)
+    g_usleep (100 * 1000);
+  g_assert_cmpint (s, ==, NATS_OK);
   g_assert_cmpint (natsConnection_JetStream (js, *nc, NULL), ==, NATS_OK);
-  g_assert_cmpint (js_GetStreamInfo (&si, *js, stream, NULL, NULL), ==, NATS_OK);
+  while ((s = js_GetStreamInfo (&si, *js, stream, NULL, NULL)) != NATS_OK
+         && g_get_monotonic_time () < deadline)
+    g_usleep (100 * 1000);
+  g_assert_cmpint (s, ==, NATS_OK);
   return si;
 }
 
