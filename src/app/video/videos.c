@@ -126,17 +126,35 @@ reel_videos_abort_upload (ReelBus *bus, const char *id, const char *actor, guint
                               error);
 }
 
+/* The record of video id parsed from its stored bytes. */
+static ReelVideo *
+parse_stored (const char *id, const void *data, gsize len, GError **error)
+{
+  ReelVideo *v = reel_video_from_bytes (data, len, error);
+  if (!v)
+    g_prefix_error (error, "the record of video %s: ", id);
+  return v;
+}
+
 static ReelVideo *
 load (ReelTxn *txn, const char *id, GError **error)
 {
   const void *data;
   gsize len;
-  ReelVideo *v;
   if (!reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), &data, &len, error))
     return NULL;
-  if (!(v = reel_video_from_bytes (data, len, error)))
-    g_prefix_error (error, "the record of video %s: ", id);
-  return v;
+  return parse_stored (id, data, len, error);
+}
+
+/* A lookup of one video that found nothing: local's error if it failed,
+ * else REEL_ERROR_NOT_FOUND. */
+static void
+missed (GError **error, GError **local)
+{
+  if (*local)
+    g_propagate_error (error, g_steal_pointer (local));
+  else
+    g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
 }
 
 const char *
@@ -163,12 +181,7 @@ reel_videos_require (ReelTxn *txn, const char *id, GError **error)
   g_autoptr (GError) local = NULL;
   ReelVideo *v = reel_videos_id_valid (id) ? load (txn, id, &local) : NULL;
   if (!v)
-    {
-      if (local)
-        g_propagate_error (error, g_steal_pointer (&local));
-      else
-        g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
-    }
+    missed (error, &local);
   return v;
 }
 
@@ -245,10 +258,7 @@ reel_videos_get_shared (ReelTxn *txn, ReelVideoCache *c, const char *id, GError 
   if (!reel_videos_id_valid (id)
       || !reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), &data, &len, &local))
     {
-      if (local)
-        g_propagate_error (error, g_steal_pointer (&local));
-      else
-        g_set_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
+      missed (error, &local);
       return NULL;
     }
   g_mutex_lock (&c->lock);
@@ -262,11 +272,8 @@ reel_videos_get_shared (ReelTxn *txn, ReelVideoCache *c, const char *id, GError 
   if (v && v->owner_banned == reel_users_is_banned (txn, v->owner))
     return v;
   g_clear_pointer (&v, reel_video_free);
-  if (!(v = reel_video_from_bytes (data, len, error)))
-    {
-      g_prefix_error (error, "the record of video %s: ", id);
-      return NULL;
-    }
+  if (!(v = parse_stored (id, data, len, error)))
+    return NULL;
   v->owner_banned = reel_users_is_banned (txn, v->owner);
   e = g_new0 (VideoEntry, 1);
   e->stored = g_bytes_new (data, len);
