@@ -32,7 +32,8 @@
  *
  * Run: meson test -C build --benchmark bench-transcode --verbose
  * (REEL_BENCH_SECONDS sets the source length, default 30;
- * REEL_BENCH_KINDS a comma-separated subset, e.g. "cuts" or "long"). */
+ * REEL_BENCH_KINDS a comma-separated subset, e.g. "cuts" or "long";
+ * REEL_BENCH_CONFIG a reeld.conf to measure in place of the defaults). */
 #include "harness.h"
 
 #include <glib/gstdio.h>
@@ -463,6 +464,7 @@ main (int argc, char **argv)
 {
   const char *len_env = g_getenv ("REEL_BENCH_SECONDS");
   const char *kinds_env = g_getenv ("REEL_BENCH_KINDS");
+  const char *config = g_getenv ("REEL_BENCH_CONFIG");
   int seconds = len_env ? atoi (len_env) : 30;
   g_autofree char *work = reel_test_tmpdir ();
   g_autofree char *data = g_build_filename (work, "reel-data", NULL);
@@ -471,11 +473,12 @@ main (int argc, char **argv)
   ReelTestReeld *d;
 
   g_test_init (&argc, &argv, NULL);
-  d = reel_test_reeld_start (data, NULL, NULL);
+  d = config ? reel_test_reeld_start_config (data, NULL, config)
+             : reel_test_reeld_start (data, NULL, NULL);
   token = reel_test_register_login (d->port, "bench", PASSWORD);
-  g_print ("sources: %d s of 1920x1080 at 30 fps with sound; reel: default config "
+  g_print ("sources: %d s of 1920x1080 at 30 fps with sound; reel: %s "
            "(preset %s, %d s segments); ffmpeg: one process, same ladder; %u cores\n",
-           seconds, PRESET, SEGMENT_S, g_get_num_processors ());
+           seconds, config ? config : "default config", PRESET, SEGMENT_S, g_get_num_processors ());
   for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
     if (!only || g_strv_contains ((const char *const *)only, kinds[k].name))
       run_kind (d, token, data, work, &kinds[k], seconds);
