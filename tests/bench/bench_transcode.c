@@ -109,8 +109,9 @@ mean_frame_psnr (const char *stats)
 }
 
 /* PSNR and SSIM of a rendition against the source scaled to the
- * rendition's size with lanczos, as ffmpeg's filters (psnr: "average:",
- * all planes; ssim: "All:") compute them, in one decode of each. The psnr
+ * rendition's size with lanczos (rounded exactly:
+ * REEL_TEST_REFERENCE_SCALE), as ffmpeg's filters (psnr: "average:", all
+ * planes; ssim: "All:") compute them, in one decode of each. The psnr
  * filter's "average" is the PSNR of the frames' mean squared error, so a
  * few frames that no bitrate can make good (noise) weigh the most;
  * psnr_frames is the mean of the frames' PSNR, which weighs every frame
@@ -125,7 +126,8 @@ score (const char *rendition, const char *source, int width, int height, double 
   g_assert_cmpint (fd, >=, 0);
   close (fd);
   g_assert_null (strpbrk (stats, ":'\\,;[]="));
-  graph = g_strdup_printf ("[1:v]scale=%d:%d:flags=lanczos,setpts=PTS-STARTPTS,split[r0][r1];"
+  graph = g_strdup_printf ("[1:v]scale=%d:%d:flags=" REEL_TEST_REFERENCE_SCALE
+                           ",setpts=PTS-STARTPTS,split[r0][r1];"
                            "[0:v]setpts=PTS-STARTPTS,split[d0][d1];[d0][r0]psnr=stats_file=%s;"
                            "[d1][r1]ssim",
                            width, height, stats);

@@ -117,15 +117,15 @@ ffmpeg_ladder (const char *source, const char *out_dir)
 }
 
 /* PSNR (average over Y, U and V, as ffmpeg prints it) of a rendition
- * against the source scaled to its size with lanczos; both start at 0 so
- * frame n meets frame n. */
+ * against the source scaled to its size with lanczos (rounded exactly:
+ * REEL_TEST_REFERENCE_SCALE); both start at 0 so frame n meets frame n. */
 static double
 psnr (const char *rendition, const char *source, const Rung *r)
 {
-  g_autofree char *graph
-      = g_strdup_printf ("[1:v]scale=%d:%d:flags=lanczos,setpts=PTS-STARTPTS[ref];"
-                         "[0:v]setpts=PTS-STARTPTS[dist];[dist][ref]psnr",
-                         r->width, r->height);
+  g_autofree char *graph = g_strdup_printf ("[1:v]scale=%d:%d:flags=" REEL_TEST_REFERENCE_SCALE
+                                            ",setpts=PTS-STARTPTS[ref];"
+                                            "[0:v]setpts=PTS-STARTPTS[dist];[dist][ref]psnr",
+                                            r->width, r->height);
   const char *argv[] = { "ffmpeg", "-nostdin", "-i", rendition, "-i", source,
                          "-lavfi", graph,      "-f", "null",    "-",  NULL };
   g_autofree char *out = reel_test_run_ok (argv);

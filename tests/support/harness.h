@@ -173,6 +173,15 @@ char *reel_test_run_ok (const char *const *argv);
  * no error and no warning at all; prints what it said otherwise. */
 void reel_test_assert_decodes (const char *url);
 
+/* The flags of ffmpeg's scale filter that make the reference a rendition's
+ * quality is scored against: the source at the rendition's size, Lanczos,
+ * rounded exactly. Without accurate_rnd swscale's 8-bit output is biased
+ * (a flat 0 comes out 1), which SSIM weighs heavily in dark flat areas: on
+ * SMPTE bars' pluge it gave any scaler that rounds exactly 0.983 where it
+ * scores 0.999 against the exact reference, and swscale's own bicubic the
+ * reverse. */
+#define REEL_TEST_REFERENCE_SCALE "lanczos+accurate_rnd"
+
 /* Makes a media file DIR/NAME with `gst-launch-1.0 -e PIPELINE`, where
  * pipeline contains one %s for the output path; returns the path. */
 char *reel_test_make_media (const char *dir, const char *name, const char *pipeline);
