@@ -33,7 +33,10 @@
  * Run: meson test -C build --benchmark bench-transcode --verbose
  * (REEL_BENCH_SECONDS sets the source length, default 30;
  * REEL_BENCH_KINDS a comma-separated subset, e.g. "cuts" or "long";
- * REEL_BENCH_CONFIG a reeld.conf to measure in place of the defaults). */
+ * REEL_BENCH_CONFIG a reeld.conf to measure in place of the defaults).
+ * The defaults are reeld's own, the adult-content classifier included
+ * (nsfwjs under node, as `./dev.sh run` has it), which the test harness
+ * otherwise turns off. */
 #include "harness.h"
 
 #include <glib/gstdio.h>
@@ -373,7 +376,7 @@ run_kind (ReelTestReeld *d, const char *token, const char *data, const char *wor
   for (;;)
     {
       g_autoptr (ReelTestResponse) r
-          = reel_test_wait_state (d->port, id, "processing|playable|ready|failed", 600);
+          = reel_test_wait_state_as (d->port, token, id, "processing|playable|ready|failed", 600);
       const char *state = reel_test_json_str (r, "state");
       if (!t_playable && (g_str_equal (state, "playable") || g_str_equal (state, "ready")))
         t_playable = now_s ();
@@ -454,7 +457,7 @@ run_long (ReelTestReeld *d, const char *token, const char *work)
   t_upload = now_s ();
   {
     g_autoptr (ReelTestResponse) r
-        = reel_test_wait_state (d->port, id, "playable|ready|failed", 600);
+        = reel_test_wait_state_as (d->port, token, id, "playable|ready|failed", 600);
     if (g_str_equal (reel_test_json_str (r, "state"), "failed"))
       g_error ("reel failed the video: %s", r->body);
   }
@@ -467,6 +470,7 @@ main (int argc, char **argv)
   const char *len_env = g_getenv ("REEL_BENCH_SECONDS");
   const char *kinds_env = g_getenv ("REEL_BENCH_KINDS");
   const char *config = g_getenv ("REEL_BENCH_CONFIG");
+  g_autofree char *defaults = NULL;
   int seconds = len_env ? atoi (len_env) : 30;
   g_autofree char *work = reel_test_tmpdir ();
   g_autofree char *data = g_build_filename (work, "reel-data", NULL);
@@ -475,8 +479,15 @@ main (int argc, char **argv)
   ReelTestReeld *d;
 
   g_test_init (&argc, &argv, NULL);
-  d = config ? reel_test_reeld_start_config (data, NULL, config)
-             : reel_test_reeld_start (data, NULL, NULL);
+  if (!config)
+    {
+      /* Naming the setting keeps the harness from turning it off. */
+      defaults = g_build_filename (work, "reeld.conf", NULL);
+      g_assert_true (g_file_set_contents (
+          defaults, "# checks.classifier_command: reeld's default, as ./dev.sh run has it\n", -1,
+          NULL));
+    }
+  d = reel_test_reeld_start_config (data, NULL, config ? config : defaults);
   token = reel_test_register_login (d->port, "bench", PASSWORD);
   g_print ("sources: %d s of 1920x1080 at 30 fps with sound; reel: %s "
            "(preset %s, %d s segments); ffmpeg: one process, same ladder; %u cores\n",
