@@ -31,11 +31,13 @@ ReelChecker *reel_checker_start (const ReelConfig *cfg, ReelBus *bus, ReelStore 
 void reel_checker_stop (ReelChecker *checker);
 
 /* Queues the check job of a video whose original is complete; without
- * report, the job only records the prints (the check was decided). */
+ * report, the job only records the prints (the check was decided). With
+ * adult (checks.classifier_command set), the same job, in the same decode,
+ * samples the frames of the adult-content check and runs it too. */
 gboolean reel_checker_queue_video (ReelBus *bus, const char *video_id, const char *original,
-                                   gboolean report, GError **error);
-/* Queues the adult-content check of a video (checks.classifier_command
- * set). */
+                                   gboolean report, gboolean adult, GError **error);
+/* Queues the adult-content check of a video as a job of its own: what a
+ * check job falls back to when its classifier or its decode failed. */
 gboolean reel_checker_queue_adult (ReelBus *bus, const char *video_id, const char *original,
                                    GError **error);
 /* Queues the fingerprinting of a newly registered work. */

@@ -17,7 +17,9 @@
  *    "chunk": N, "skip": "audio"|"video", "stall_timeout_s": N}
  *   {"op": "live", "line": GST-LAUNCH LINE}  one live session (below)
  *   {"op": "fingerprint", "path": FILE, "max_seconds": N}  the copyright
- *     check's prints (media/fingerprint.h)
+ *     check's prints (media/fingerprint.h); with "dir", "interval_s" and
+ *     "max_frames" as for "frames", it samples those frames in the same
+ *     decode
  *   {"op": "frames", "path": FILE, "dir": DIR, "interval_s": N, "max_frames": N}
  *     JPEG frames for the adult-content check (media/frames.h)
  * Any request may carry "limits": {"cpu_s": N, "cpu_grace_s": N,
@@ -553,21 +555,40 @@ run_live (JsonObject *req)
     }
 }
 
+/* The frames a request asks for ("dir", "interval_s", "max_frames");
+ * FALSE when one is missing or out of range. */
+static gboolean
+frames_spec (JsonObject *req, ReelFramesSpec *spec)
+{
+  gint64 interval_s = json_object_get_int_member_with_default (req, "interval_s", 0);
+  gint64 max_frames = json_object_get_int_member_with_default (req, "max_frames", 0);
+  spec->dir = json_object_get_string_member_with_default (req, "dir", NULL);
+  if (!spec->dir || interval_s < 1 || interval_s > 3600 || max_frames < 1 || max_frames > G_MAXINT)
+    return FALSE;
+  spec->interval_s = (guint)interval_s;
+  spec->max_frames = (guint)max_frames;
+  return TRUE;
+}
+
 static void
 run_fingerprint (JsonObject *req)
 {
   g_autoptr (GError) error = NULL;
   const char *path = json_object_get_string_member_with_default (req, "path", NULL);
   gint64 max_seconds = json_object_get_int_member_with_default (req, "max_seconds", 0);
+  gboolean frames = json_object_has_member (req, "dir");
+  ReelFramesSpec spec = { 0 };
   JsonObject *prints;
 
-  if (!path || max_seconds < 1 || max_seconds > G_MAXINT)
+  if (!path || max_seconds < 1 || max_seconds > G_MAXINT || (frames && !frames_spec (req, &spec)))
     {
       g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID,
-                   "fingerprint request lacks a path or max_seconds");
+                   "fingerprint request lacks a path or max_seconds, or has a dir without "
+                   "interval_s or max_frames");
       finish (NULL, error);
     }
-  prints = reel_fingerprint_file (path, (guint)max_seconds, on_decode_tick, NULL, &error);
+  prints = reel_fingerprint_file (path, (guint)max_seconds, frames ? &spec : NULL, on_decode_tick,
+                                  NULL, &error);
   finish (prints, error);
 }
 
@@ -576,19 +597,15 @@ run_frames (JsonObject *req)
 {
   g_autoptr (GError) error = NULL;
   const char *path = json_object_get_string_member_with_default (req, "path", NULL);
-  const char *dir = json_object_get_string_member_with_default (req, "dir", NULL);
-  gint64 interval_s = json_object_get_int_member_with_default (req, "interval_s", 0);
-  gint64 max_frames = json_object_get_int_member_with_default (req, "max_frames", 0);
+  ReelFramesSpec spec = { 0 };
   JsonObject *out;
-  if (!path || !dir || interval_s < 1 || interval_s > 3600 || max_frames < 1
-      || max_frames > G_MAXINT)
+  if (!path || !frames_spec (req, &spec))
     {
       g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID,
                    "frames request lacks a path, dir, interval_s or max_frames");
       finish (NULL, error);
     }
-  out = reel_frames_sample (path, dir, (guint)interval_s, (guint)max_frames, on_decode_tick, NULL,
-                            &error);
+  out = reel_frames_sample (path, &spec, on_decode_tick, NULL, &error);
   finish (out, error);
 }
 

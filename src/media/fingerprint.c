@@ -4,6 +4,7 @@
 #include "media/fingerprint.h"
 #include "core/error.h"
 #include "media/branch.h"
+#include "media/frames.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
@@ -23,6 +24,8 @@ typedef struct
   GstElement *chromaprint;
   GArray *video; /* guint64, appended from the streaming thread */
   guint max_seconds;
+  const ReelFramesSpec *frames; /* NULL: no frames sampled */
+  gboolean picture;
 } Fingerprint;
 
 /* The 9x8 difference hash of one GRAY8 frame. */
@@ -86,7 +89,7 @@ on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
       if (!reel_branch_link (f->pipeline, pad, chain, G_N_ELEMENTS (chain)))
         GST_ELEMENT_ERROR (decodebin, CORE, NEGOTIATION, ("cannot fingerprint the sound"), (NULL));
     }
-  else if (g_str_has_prefix (name, "video/") && f->video->len == 0)
+  else if (g_str_has_prefix (name, "video/") && !f->picture)
     {
       GstElement *filter = gst_element_factory_make ("capsfilter", NULL);
       GstElement *sink = gst_element_factory_make ("appsink", NULL);
@@ -105,6 +108,7 @@ on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
           g_object_set (sink, "sync", FALSE, NULL);
           gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, f, NULL);
         }
+      f->picture = TRUE;
       /* Frames are dropped to the sampling rate first and shrunk next,
        * so the conversion to grey touches a few tiny frames rather than
        * every full-size one (the luma plane is the same either way). */
@@ -114,15 +118,26 @@ on_pad_added (GstElement *decodebin, GstPad *pad, gpointer data)
                               gst_element_factory_make ("videoconvert", NULL),
                               filter,
                               sink };
-      if (!reel_branch_link (f->pipeline, pad, chain, G_N_ELEMENTS (chain)))
+      /* With frames to sample, a tee gives the decoded picture to both:
+       * one decode for the two checks (decoding is most of their cost). A
+       * branch that ends (the hashes at max_seconds) ends the other. */
+      GstElement *tee = f->frames ? gst_element_factory_make ("tee", NULL) : NULL;
+      g_autoptr (GstPad) hashes = NULL, frames = NULL;
+      if (f->frames
+          && (!tee || !reel_branch_link (f->pipeline, pad, &tee, 1)
+              || !(hashes = gst_element_request_pad_simple (tee, "src_%u"))
+              || !(frames = gst_element_request_pad_simple (tee, "src_%u"))
+              || !reel_frames_link (f->pipeline, frames, f->frames)))
+        GST_ELEMENT_ERROR (decodebin, CORE, NEGOTIATION, ("cannot sample the picture"), (NULL));
+      else if (!reel_branch_link (f->pipeline, hashes ? hashes : pad, chain, G_N_ELEMENTS (chain)))
         GST_ELEMENT_ERROR (decodebin, CORE, NEGOTIATION, ("cannot fingerprint the picture"),
                            (NULL));
     }
 }
 
 JsonObject *
-reel_fingerprint_file (const char *path, guint max_seconds, ReelBranchTick tick, gpointer tick_data,
-                       GError **error)
+reel_fingerprint_file (const char *path, guint max_seconds, const ReelFramesSpec *frames,
+                       ReelBranchTick tick, gpointer tick_data, GError **error)
 {
   Fingerprint f = { 0 };
   g_autoptr (GstElement) pipeline = gst_pipeline_new ("fingerprint");
@@ -133,6 +148,7 @@ reel_fingerprint_file (const char *path, guint max_seconds, ReelBranchTick tick,
   f.pipeline = pipeline;
   f.video = video;
   f.max_seconds = max_seconds;
+  f.frames = frames;
   if (!reel_branch_decode (pipeline, path, G_CALLBACK (on_pad_added), &f, "fingerprint", tick,
                            tick_data, error))
     return NULL;
@@ -152,6 +168,8 @@ reel_fingerprint_file (const char *path, guint max_seconds, ReelBranchTick tick,
           = g_base64_encode ((const guchar *)video->data, video->len * sizeof (guint64));
       json_object_set_string_member (out, "video", b64);
     }
+  if (frames)
+    json_object_set_int_member (out, "frames", reel_frames_count (frames->dir));
   gst_element_set_state (pipeline, GST_STATE_NULL);
   return out;
 }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include "media/branch.h"
+#include "media/frames.h"
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -29,8 +30,12 @@ G_BEGIN_DECLS
 /* Fingerprints path (decoding at most max_seconds of it, calling tick
  * every second: media/branch.h) into
  * {"duration_ns", "audio"?: compressed Chromaprint string,
- *  "video"?: base64 of the 64-bit hashes, little-endian}. */
-JsonObject *reel_fingerprint_file (const char *path, guint max_seconds, ReelBranchTick tick,
+ *  "video"?: base64 of the 64-bit hashes, little-endian,
+ *  "frames"?: N}. With frames (may be NULL), the same decode also samples
+ * the adult check's frames (media/frames.h) into frames->dir, of the same
+ * max_seconds at most. */
+JsonObject *reel_fingerprint_file (const char *path, guint max_seconds,
+                                   const ReelFramesSpec *frames, ReelBranchTick tick,
                                    gpointer tick_data, GError **error);
 
 G_END_DECLS

@@ -246,14 +246,14 @@ request_checks (ReelIngest *in, const char *id, gboolean *report, GError **error
                                     error));
 }
 
-/* Queues the checks' jobs, after the media jobs: a worker takes the
- * video's first chunk before them (media/niceness.h). */
+/* Queues the checks' job, after the media jobs: a worker takes the
+ * video's first chunk before it (media/niceness.h). One job decodes the
+ * video once for both checks (media/checker.h). */
 static gboolean
 queue_checks (ReelIngest *in, const char *id, const char *original, gboolean report, GError **error)
 {
-  return reel_checker_queue_video (in->bus, id, original, report, error)
-         && (!in->cfg->classifier_command
-             || reel_checker_queue_adult (in->bus, id, original, error));
+  return reel_checker_queue_video (in->bus, id, original, report,
+                                   in->cfg->classifier_command != NULL, error);
 }
 
 static gboolean

@@ -502,13 +502,17 @@ write_classifier (void)
 {
   g_autofree char *script = g_strdup_printf (
       "s=0.01; [ -f %s/adult-on ] && s=0.97\n"
+      /* Which job sampled the frames: the check job's directory is
+       * <video>.check (media/checker.c), the adult job's <video>. */
+      "echo \"${1%%/*}\" >> %s/classified.log\n"
+      "case \"$1\" in *.check/*) [ -f %s/fail-merged ] && exit 1;; esac\n"
       "printf '['; sep=''\n"
       "for f in \"$@\"; do\n"
       "  [ \"$(head -c 3 \"$f\" | od -An -tx1 | tr -d ' \\n')\" = ffd8ff ] || exit 1\n"
       "  printf '%%s%%s' \"$sep\" \"$s\"; sep=','\n"
       "done\n"
       "printf ']\\n'\n",
-      F.dir);
+      F.dir, F.dir, F.dir);
   char *path = g_build_filename (F.dir, "classifier.sh", NULL);
   g_assert_true (g_file_set_contents (path, script, -1, NULL));
   return path;
@@ -702,6 +706,121 @@ test_alive (void)
   reel_test_rmtree (dir);
 }
 
+/* reel-media's answer to request (a JSON line): its "result" object. */
+static JsonObject *
+media_result (const char *request)
+{
+  g_autofree char *media = g_build_filename (g_path_get_dirname (reel_test_env ("REEL_TEST_REEL")),
+                                             "reel-media", NULL);
+  g_autofree char *script = g_strdup_printf ("echo '%s' | %s", request, media);
+  const char *argv[] = { "/bin/sh", "-c", script, NULL };
+  g_autofree char *out = reel_test_run_ok (argv);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], "{\"result\""))
+      {
+        g_autoptr (JsonParser) p = json_parser_new ();
+        g_assert_true (json_parser_load_from_data (p, lines[i], -1, NULL));
+        return json_object_ref (json_object_get_object_member (
+            json_node_get_object (json_parser_get_root (p)), "result"));
+      }
+  g_error ("reel-media did not answer %s: %s", request, out);
+}
+
+/* The last line of the test classifier's log: the directory of the frames
+ * it was given last (write_classifier). */
+static char *
+last_classified (void)
+{
+  g_autofree char *log = g_build_filename (F.dir, "classified.log", NULL);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint n;
+  g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
+  lines = g_strsplit (g_strchomp (text), "\n", -1);
+  n = g_strv_length (lines);
+  g_assert_cmpuint (n, >, 0);
+  return g_strdup (lines[n - 1]);
+}
+
+/* Both checks of an upload come from one decode of it (decoding is most
+ * of their cost): the check job asks reel-media for the prints and the
+ * adult check's frames in one request, and classifies the frames itself.
+ * When that classification fails, the adult check falls back to a job of
+ * its own, which samples the frames again, and still ends. */
+static void
+test_one_decode (void)
+{
+  const Piece clip[] = { { 29, 0, 8 } };
+  g_autofree char *file = make_clip ("once", clip, 1, clip, 1, 320, 240, 0, 0, 400);
+  g_autofree char *frames = g_build_filename (F.dir, "once-frames", NULL);
+  g_autofree char *fail = g_build_filename (F.dir, "fail-merged", NULL);
+  g_autofree char *video = NULL, *dir = NULL, *again = NULL, *last = NULL;
+
+  /* One decode: the same prints as alone, and the frames beside them. */
+  {
+    g_autofree char *alone
+        = g_strdup_printf ("{\"op\":\"fingerprint\",\"path\":\"%s\",\"max_seconds\":3600}", file);
+    g_autofree char *both = g_strdup_printf (
+        "{\"op\":\"fingerprint\",\"path\":\"%s\",\"max_seconds\":3600,\"dir\":\"%s\","
+        "\"interval_s\":2,\"max_frames\":1800}",
+        file, frames);
+    g_autoptr (JsonObject) a = NULL, b = NULL;
+    g_autoptr (GDir) d = NULL;
+    guint jpegs = 0;
+    g_assert_cmpint (g_mkdir (frames, 0700), ==, 0);
+    a = media_result (alone);
+    b = media_result (both);
+    g_assert_false (json_object_has_member (a, "frames"));
+    g_assert_cmpstr (json_object_get_string_member (a, "video"), ==,
+                     json_object_get_string_member (b, "video"));
+    g_assert_cmpstr (json_object_get_string_member (a, "audio"), ==,
+                     json_object_get_string_member (b, "audio"));
+    /* 8 s, a frame every 2 s. */
+    g_assert_cmpint (json_object_get_int_member (b, "frames"), ==, 4);
+    d = g_dir_open (frames, 0, NULL);
+    for (const char *name; (name = g_dir_read_name (d));)
+      {
+        g_autofree char *path = g_build_filename (frames, name, NULL);
+        g_autofree char *bytes = NULL;
+        gsize len = 0;
+        g_assert_true (g_file_get_contents (path, &bytes, &len, NULL));
+        g_assert_cmpuint (len, >, 3);
+        g_assert_cmpmem (bytes, 3, "\xff\xd8\xff", 3);
+        jpegs++;
+      }
+    g_assert_cmpuint (jpegs, ==, 4);
+    reel_test_rmtree (frames);
+  }
+
+  /* An upload: its frames were the check job's. */
+  video = reel_test_upload (F.d->port, F.alice, file, "once");
+  {
+    g_autoptr (JsonObject) c = wait_named_check (F.alice, video, "adult");
+    g_assert_cmpstr (json_object_get_string_member (c, "state"), ==, "passed");
+    g_assert_nonnull (strstr (json_object_get_string_member (c, "detail"), "(4 frames)"));
+  }
+  dir = g_strdup_printf ("/%s.check", video);
+  last = last_classified ();
+  g_assert_true (g_str_has_suffix (last, dir));
+
+  /* Its classifier fails: the adult job of its own decides. */
+  g_assert_true (g_file_set_contents (fail, "", 0, NULL));
+  again = reel_test_upload (F.d->port, F.alice, file, "once again");
+  {
+    g_autoptr (JsonObject) c = wait_named_check (F.alice, again, "adult");
+    g_unlink (fail);
+    g_assert_cmpstr (json_object_get_string_member (c, "state"), ==, "passed");
+    g_assert_nonnull (strstr (json_object_get_string_member (c, "detail"), "(4 frames)"));
+  }
+  g_free (dir);
+  g_free (last);
+  dir = g_strdup_printf ("/%s", again);
+  last = last_classified ();
+  g_assert_true (g_str_has_suffix (last, dir));
+  assert_published (again, "once again");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -732,6 +851,7 @@ main (int argc, char **argv)
   g_test_add_func ("/checks/backfill", test_backfill);
   g_test_add_func ("/checks/adult", test_adult);
   g_test_add_func ("/checks/adult-default", test_adult_default);
+  g_test_add_func ("/checks/one-decode", test_one_decode);
   g_test_add_func ("/checks/rebuild", test_rebuild);
   g_test_add_func ("/checks/alive", test_alive);
   rc = g_test_run ();
