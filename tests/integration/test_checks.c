@@ -607,6 +607,22 @@ test_adult_default (void)
     g_assert_nonnull (scores);
     json_array_unref (scores);
   }
+  /* It ran on TensorFlow.js's WebAssembly backend, a fifth of the CPU
+   * backend's cost (data/classify-nsfw.mjs): a missing or broken install
+   * of it would fall back to the slow one unseen. */
+  {
+    g_autofree char *script
+        = g_build_filename (reel_test_env ("REEL_TEST_DATA_DIR"), "classify-nsfw.mjs", NULL);
+    g_autofree char *frame
+        = reel_test_make_media (dir, "frame.jpg",
+                                "videotestsrc num-buffers=1 ! video/x-raw,width=320,height=240 "
+                                "! jpegenc ! filesink location=%s");
+    const char *argv[] = { "node", script, frame, NULL };
+    int status = -1;
+    g_autofree char *out = reel_test_run (argv, &status);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_nonnull (strstr (out, "classify-nsfw: backend wasm"));
+  }
   g_assert_cmpint (reel_test_reeld_stop (F.d), ==, 0);
   reel_test_reeld_free (F.d);
   F.d = outer;
