@@ -69,6 +69,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* A request is a pipeline line and a few numbers: a few KiB. */
@@ -260,32 +261,55 @@ skip_unused_decoders (GstElement *bin, GstPad *pad, GstCaps *caps, GstElementFac
              : AUTOPLUG_SELECT_TRY;
 }
 
+/* What starved_us keeps of a thread between calls. */
+typedef struct
+{
+  guint64 ran, wait; /* ns, schedstat's first two fields */
+} ThreadTimes;
+
 /* How long, in µs, the threads of this process waited for a CPU they
- * were ready to run on (each thread's run-queue wait, the second field of
- * /proc/self/task/TID/schedstat), as the longest of any one thread since
- * the last call. *waits (tid -> guint64 ns, NULL at first) keeps the
- * totals between calls. 0 where the kernel keeps no schedstat. */
+ * were ready to run on in the last elapsed_us (the time since the last
+ * call), as the longest of any one thread. A thread's wait is the second
+ * field of /proc/self/task/TID/schedstat, but the kernel adds a wait to
+ * it only when the thread gets a CPU: a thread starved through the whole
+ * interval shows none yet. So a thread other than the caller that is
+ * runnable now (state R) counts the part of the interval it did not run,
+ * when that is more (seen: a nice 19 streaming thread behind a busy loop
+ * got a CPU about once a second, so a 2 s stall limit failed a pipeline
+ * that was only slow). *times (tid -> ThreadTimes, NULL at first) keeps
+ * the totals between calls. 0 where the kernel keeps no schedstat. */
 static gint64
-starved_us (GHashTable **waits)
+starved_us (GHashTable **times, gint64 elapsed_us)
 {
   g_autoptr (GDir) d = g_dir_open ("/proc/self/task", 0, NULL);
   GHashTable *now = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autofree char *self = g_strdup_printf ("%ld", (long)syscall (SYS_gettid));
+  guint64 elapsed_ns = (guint64)MAX (elapsed_us, 0) * 1000;
   const char *tid;
   guint64 most = 0;
   while (d && (tid = g_dir_read_name (d)))
     {
       g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/schedstat", tid);
-      g_autofree char *text = NULL;
-      guint64 ran, wait, *before;
+      g_autofree char *stat_path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
+      g_autofree char *text = NULL, *stat = NULL;
+      ThreadTimes t, *before;
+      guint64 starved, ran;
+      const char *state;
       if (!g_file_get_contents (path, &text, NULL, NULL)
-          || sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &ran, &wait) != 2)
+          || sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &t.ran, &t.wait) != 2)
         continue;
-      before = *waits ? g_hash_table_lookup (*waits, tid) : NULL;
-      most = MAX (most, wait - MIN (wait, before ? *before : 0));
-      g_hash_table_insert (now, g_strdup (tid), g_memdup2 (&wait, sizeof wait));
+      before = *times ? g_hash_table_lookup (*times, tid) : NULL;
+      starved = t.wait - MIN (t.wait, before ? before->wait : 0);
+      ran = t.ran - MIN (t.ran, before ? before->ran : 0);
+      /* The state follows the command name, which may hold ") ". */
+      state = g_file_get_contents (stat_path, &stat, NULL, NULL) ? strrchr (stat, ')') : NULL;
+      if (state && state[1] == ' ' && state[2] == 'R' && !g_str_equal (tid, self))
+        starved = MAX (starved, elapsed_ns - MIN (elapsed_ns, ran));
+      most = MAX (most, starved);
+      g_hash_table_insert (now, g_strdup (tid), g_memdup2 (&t, sizeof t));
     }
-  g_clear_pointer (waits, g_hash_table_unref);
-  *waits = now;
+  g_clear_pointer (times, g_hash_table_unref);
+  *times = now;
   return (gint64)(most / 1000);
 }
 
@@ -361,7 +385,7 @@ run_pipeline (JsonObject *req)
         }
       {
         gint64 now = g_get_monotonic_time (), elapsed = now - last_tick;
-        stalled_us += elapsed - MIN (elapsed, starved_us (&waits));
+        stalled_us += elapsed - MIN (elapsed, starved_us (&waits, elapsed));
         last_tick = now;
       }
       if (gst_element_query_position (p, GST_FORMAT_TIME, &pos) && pos != last_position)
