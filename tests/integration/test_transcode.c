@@ -1418,15 +1418,7 @@ stopped_children (ReelTestReeld *d)
   g_auto (GStrv) kids = reel_test_children (d->proc);
   guint n = 0;
   for (guint i = 0; kids[i]; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/%s/stat", kids[i]);
-      g_autofree char *stat = NULL;
-      const char *end;
-      /* pid (comm) STATE ...; comm may hold spaces and parentheses. */
-      if (g_file_get_contents (path, &stat, NULL, NULL) && (end = strrchr (stat, ')'))
-          && end[1] == ' ' && end[2] == 'T')
-        n++;
-    }
+    n += reel_test_proc_state (kids[i]) == 'T';
   return n;
 }
 

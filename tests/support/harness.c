@@ -525,20 +525,37 @@ reel_test_register_login (guint16 port, const char *username, const char *passwo
   return g_strdup (reel_test_json_str (login, "token"));
 }
 
+/* The fields of /proc/PID/stat after "pid (comm) ", the state first
+ * (comm may hold spaces and parentheses); NULL once pid is gone. */
+static char *
+stat_after_comm (const char *pid)
+{
+  g_autofree char *path = pid ? g_strdup_printf ("/proc/%s/stat", pid) : NULL;
+  g_autofree char *text = NULL;
+  const char *end;
+  if (!path || !g_file_get_contents (path, &text, NULL, NULL) || !(end = strrchr (text, ')'))
+      || end[1] != ' ')
+    return NULL;
+  return g_strdup (end + 2);
+}
+
+char
+reel_test_proc_state (const char *pid)
+{
+  g_autofree char *fields = stat_after_comm (pid);
+  return fields ? fields[0] : 0;
+}
+
 double
 reel_test_cpu_seconds (GSubprocess *proc, gboolean children)
 {
-  const char *pid = g_subprocess_get_identifier (proc);
-  g_autofree char *path = pid ? g_strdup_printf ("/proc/%s/stat", pid) : NULL;
-  g_autofree char *text = NULL;
+  g_autofree char *fields = stat_after_comm (g_subprocess_get_identifier (proc));
   g_auto (GStrv) f = NULL;
-  const char *after_comm;
   double ticks = 0;
-  if (!path || !g_file_get_contents (path, &text, NULL, NULL)
-      || !(after_comm = strrchr (text, ')')))
+  if (!fields)
     return NAN;
   /* After "(comm)": state is field 3; utime, stime, cutime, cstime 14-17. */
-  f = g_strsplit (after_comm + 2, " ", -1);
+  f = g_strsplit (fields, " ", -1);
   if (g_strv_length (f) < 15)
     return NAN;
   for (guint i = 11; i <= (children ? 14u : 12u); i++)

@@ -132,6 +132,9 @@ GStrv reel_test_children (GSubprocess *proc);
 /* The name of process pid (its /proc comm, what ps shows), or NULL once it
  * is gone. */
 char *reel_test_proc_name (const char *pid);
+/* The state of process pid as ps shows it ('R', 'S', 'T' when stopped,
+ * ...), or 0 once it is gone. */
+char reel_test_proc_state (const char *pid);
 
 /* The value of one sample in reeld's /metrics (series is the exact text
  * before the value, e.g. `reel_x_total{a="b"}`), or -1 when absent. */
