@@ -204,16 +204,20 @@ run_check (const ReelJob *job, gpointer data, GError **error)
   g_autoptr (JsonObject) prints = NULL;
   g_autoptr (GArray) scores = NULL;
   g_autoptr (GError) unclassified = NULL;
-  g_autofree char *dir = NULL, *name = NULL;
+  g_autofree char *dir = NULL;
 
   if (!id || !original)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "check job lacks video_id/original");
       return FALSE;
     }
-  name = g_strconcat (id, ".check", NULL);
-  if (adult && !(dir = frames_dir (c, name, error)))
-    return FALSE;
+  if (adult)
+    {
+      /* Not the adult job's <id>: a fallback may run beside a retry. */
+      g_autofree char *name = g_strconcat (id, ".check", NULL);
+      if (!(dir = frames_dir (c, name, error)))
+        return FALSE;
+    }
   prints = fingerprint (c, job, original, dir, error);
   if (prints && adult)
     scores = classify (c, dir, &unclassified);
