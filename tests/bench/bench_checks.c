@@ -62,8 +62,7 @@ bench_fingerprint (const char *dir)
       "audiotestsrc wave=ticks num-buffers=2584 ! audioconvert ! avenc_aac ! m.");
   g_autofree char *request
       = g_strdup_printf ("{\"op\":\"fingerprint\",\"path\":\"%s\",\"max_seconds\":3600}", clip);
-  g_autofree char *media = g_build_filename (g_path_get_dirname (reel_test_env ("REEL_TEST_REEL")),
-                                             "reel-media", NULL);
+  g_autofree char *media = reel_test_media_path ();
   g_autofree char *line = g_strdup_printf ("echo '%s' | %s > /dev/null", request, media);
   const char *argv[] = { "/bin/sh", "-c", line, NULL };
   gint64 t0 = g_get_monotonic_time ();

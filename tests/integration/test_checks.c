@@ -662,8 +662,7 @@ test_rebuild (void)
 static double
 longest_silence (const char *request)
 {
-  g_autofree char *media = g_build_filename (g_path_get_dirname (reel_test_env ("REEL_TEST_REEL")),
-                                             "reel-media", NULL);
+  g_autofree char *media = reel_test_media_path ();
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) p = g_subprocess_new (
       G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, media, NULL);
@@ -722,27 +721,6 @@ test_alive (void)
   reel_test_rmtree (dir);
 }
 
-/* reel-media's answer to request (a JSON line): its "result" object. */
-static JsonObject *
-media_result (const char *request)
-{
-  g_autofree char *media = g_build_filename (g_path_get_dirname (reel_test_env ("REEL_TEST_REEL")),
-                                             "reel-media", NULL);
-  g_autofree char *script = g_strdup_printf ("echo '%s' | %s", request, media);
-  const char *argv[] = { "/bin/sh", "-c", script, NULL };
-  g_autofree char *out = reel_test_run_ok (argv);
-  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
-  for (guint i = 0; lines[i]; i++)
-    if (g_str_has_prefix (lines[i], "{\"result\""))
-      {
-        g_autoptr (JsonParser) p = json_parser_new ();
-        g_assert_true (json_parser_load_from_data (p, lines[i], -1, NULL));
-        return json_object_ref (json_object_get_object_member (
-            json_node_get_object (json_parser_get_root (p)), "result"));
-      }
-  g_error ("reel-media did not answer %s: %s", request, out);
-}
-
 /* The last line of the test classifier's log: the directory of the frames
  * it was given last (write_classifier). */
 static char *
@@ -785,8 +763,8 @@ test_one_decode (void)
     g_autoptr (GDir) d = NULL;
     guint jpegs = 0;
     g_assert_cmpint (g_mkdir (frames, 0700), ==, 0);
-    a = media_result (alone);
-    b = media_result (both);
+    a = reel_test_media_result (alone);
+    b = reel_test_media_result (both);
     g_assert_false (json_object_has_member (a, "frames"));
     g_assert_cmpstr (json_object_get_string_member (a, "video"), ==,
                      json_object_get_string_member (b, "video"));

@@ -655,8 +655,7 @@ first_cpu (void)
 static void
 test_starved (void)
 {
-  g_autofree char *media = g_build_filename (g_path_get_dirname (reel_test_env ("REEL_TEST_REEL")),
-                                             "reel-media", NULL);
+  g_autofree char *media = reel_test_media_path ();
   g_autofree char *cpu = g_strdup_printf ("%d", first_cpu ());
   const char *request
       = "{\"op\":\"pipeline\",\"kind\":\"thumbnail\",\"stall_timeout_s\":2,\"line\":"

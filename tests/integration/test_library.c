@@ -42,26 +42,9 @@ prints_of (const char *name, const ReelTestPiece *piece, guint width, guint heig
 {
   g_autofree char *file
       = reel_test_clip_make (L.dir, name, piece, 1, piece, 1, width, height, 0, 0, kbps);
-  g_autofree char *media = g_build_filename (g_path_get_dirname (reel_test_env ("REEL_TEST_REEL")),
-                                             "reel-media", NULL);
-  g_autofree char *line = g_strdup_printf (
-      "echo '{\"op\":\"fingerprint\",\"path\":\"%s\",\"max_seconds\":3600}' | %s", file, media);
-  const char *argv[] = { "/bin/sh", "-c", line, NULL };
-  g_autofree char *out = reel_test_run_ok (argv);
-  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
-  JsonObject *prints = NULL;
-  for (guint i = 0; lines[i] && !prints; i++)
-    {
-      g_autoptr (JsonParser) p = json_parser_new ();
-      JsonObject *o;
-      if (!*lines[i] || !json_parser_load_from_data (p, lines[i], -1, NULL))
-        continue;
-      o = json_node_get_object (json_parser_get_root (p));
-      g_assert_false (json_object_has_member (o, "error"));
-      if (json_object_has_member (o, "result"))
-        prints = json_object_ref (json_object_get_object_member (o, "result"));
-    }
-  g_assert_nonnull (prints);
+  g_autofree char *request
+      = g_strdup_printf ("{\"op\":\"fingerprint\",\"path\":\"%s\",\"max_seconds\":3600}", file);
+  JsonObject *prints = reel_test_media_result (request);
   g_assert_true (json_object_has_member (prints, "audio"));
   g_assert_true (json_object_has_member (prints, "video"));
   g_unlink (file);

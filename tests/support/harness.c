@@ -587,6 +587,35 @@ reel_test_children (GSubprocess *proc)
 }
 
 char *
+reel_test_media_path (void)
+{
+  g_autofree char *dir = g_path_get_dirname (reel_test_env ("REEL_TEST_REEL"));
+  return g_build_filename (dir, "reel-media", NULL);
+}
+
+JsonObject *
+reel_test_media_result (const char *request)
+{
+  g_autofree char *media = reel_test_media_path ();
+  g_autofree char *script = g_strdup_printf ("echo '%s' | %s", request, media);
+  const char *argv[] = { "/bin/sh", "-c", script, NULL };
+  g_autofree char *out = reel_test_run_ok (argv);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      JsonObject *o;
+      if (!*lines[i] || !json_parser_load_from_data (p, lines[i], -1, NULL))
+        continue;
+      o = json_node_get_object (json_parser_get_root (p));
+      g_assert_false (json_object_has_member (o, "error"));
+      if (json_object_has_member (o, "result"))
+        return json_object_ref (json_object_get_object_member (o, "result"));
+    }
+  g_error ("reel-media did not answer %s: %s", request, out);
+}
+
+char *
 reel_test_proc_name (const char *pid)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%s/comm", pid);

@@ -132,6 +132,11 @@ GStrv reel_test_children (GSubprocess *proc);
 /* The name of process pid (its /proc comm, what ps shows), or NULL once it
  * is gone. */
 char *reel_test_proc_name (const char *pid);
+/* reel-media, built beside reel (REEL_TEST_REEL). */
+char *reel_test_media_path (void);
+/* reel-media's "result" for request (one JSON line, no single quote);
+ * fails the test when it answers an error or nothing. */
+JsonObject *reel_test_media_result (const char *request);
 /* The state of process pid as ps shows it ('R', 'S', 'T' when stopped,
  * ...), or 0 once it is gone. */
 char reel_test_proc_state (const char *pid);
