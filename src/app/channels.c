@@ -52,7 +52,7 @@ reel_channels_public (ReelTxn *txn, const char *username, GError **error)
 JsonObject *
 reel_channels_video_item (ReelTxn *txn, const char *video_id, GError **error)
 {
-  g_autoptr (ReelVideo) video = reel_videos_load (txn, video_id, error);
+  g_autoptr (ReelVideo) video = reel_videos_load_shared (txn, video_id, error);
   JsonObject *item;
   if (!video)
     return NULL;

@@ -16,6 +16,7 @@
 #include "core/secret.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/memo.h"
 #include "core/text.h"
 
 #include <sodium.h>
@@ -317,11 +318,34 @@ reel_users_load (ReelTxn *txn, const char *username, GError **error)
   return load_record (txn, REEL_DB_USERS, username, error);
 }
 
+/* What reel_users_is_banned found in each record (core/memo.h): every
+ * list of videos asks it of each item's owner, and the parses of a page's
+ * records added up. Values: BANNED or NOT_BANNED. */
+#define BANNED_MEMO_MAX 1024
+#define BANNED GINT_TO_POINTER (2)
+#define NOT_BANNED GINT_TO_POINTER (1)
+
+static ReelMemo banned_memo = REEL_MEMO_INIT (BANNED_MEMO_MAX, NULL, NULL);
+
 gboolean
 reel_users_is_banned (ReelTxn *txn, const char *username)
 {
-  g_autoptr (JsonObject) user = username ? reel_users_load (txn, username, NULL) : NULL;
-  return user && json_object_has_member (user, "banned");
+  const void *data = NULL;
+  gsize len = 0;
+  gpointer known;
+  g_autoptr (JsonObject) user = NULL;
+
+  if (!username
+      || !reel_txn_get (txn, REEL_DB_USERS, username, strlen (username), &data, &len, NULL))
+    return FALSE;
+  if (!(known = reel_memo_get (&banned_memo, username, data, len)))
+    {
+      if (!(user = reel_users_load (txn, username, NULL)))
+        return FALSE;
+      known = json_object_has_member (user, "banned") ? BANNED : NOT_BANNED;
+      reel_memo_put (&banned_memo, username, data, len, known);
+    }
+  return known == BANNED;
 }
 
 JsonObject *

@@ -549,7 +549,6 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->throttle = reel_throttle_new (cfg, http->trusted_proxies);
   http->comment_gate = reel_comment_gate_new ();
   http->playlists = reel_playlist_cache_new ();
-  http->videos = reel_video_cache_new ();
   http->quota_gate = reel_quota_gate_new (store, applied, cfg->quota_bytes, cfg->daily_quota_bytes);
   http->hash_threads = cfg->hash_threads ? cfg->hash_threads : g_get_num_processors ();
   /* Shares GLib's idle threads, but never runs more than hash_threads. */
@@ -615,7 +614,6 @@ reel_http_stop (ReelHttp *http)
   reel_throttle_free (http->throttle);
   reel_comment_gate_free (http->comment_gate);
   reel_playlist_cache_free (http->playlists);
-  reel_video_cache_free (http->videos);
   reel_quota_gate_free (http->quota_gate);
   g_clear_pointer (&http->trusted_proxies, g_ptr_array_unref);
   g_clear_pointer (&http->applied, reel_watermark_unref);
@@ -786,7 +784,7 @@ find_video (ReelRequest *req, gboolean shared, GError **error)
   if (!shared)
     return reel_videos_get (req->http->store, id, error);
   txn = reel_store_begin (req->http->store, FALSE, error);
-  return txn ? reel_videos_get_shared (txn, req->http->videos, id, error) : NULL;
+  return txn ? reel_videos_get_shared (txn, id, error) : NULL;
 }
 
 static ReelVideo *

@@ -55,7 +55,6 @@ typedef struct
   /* Signs media URLs (core/urlsign.h); the same on every node. */
   guint8 media_key[REEL_URLSIGN_KEY_BYTES];
   struct ReelPlaylistCache *playlists; /* http/playlist_cache.h */
-  struct ReelVideoCache *videos;       /* parsed records for the media paths (app/video/videos.h) */
   struct ReelQuotaGate *quota_gate;    /* creations one at a time (app/quotas.h) */
   /* Accepted viewer actions, parsed, for this node's action projections
    * (app/analytics/action_cache.h); NULL when it runs none. */

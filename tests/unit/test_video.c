@@ -617,34 +617,39 @@ store_video (StoreFixture *f, const ReelVideo *v)
 }
 
 static ReelVideo *
-get_shared (StoreFixture *f, ReelVideoCache *cache, const char *id, GError **error)
+get_shared (StoreFixture *f, const char *id, GError **error)
 {
   g_autoptr (ReelTxn) txn = reel_store_begin (f->store, FALSE, NULL);
-  return reel_videos_get_shared (txn, cache, id, error);
+  return reel_videos_get_shared (txn, id, error);
 }
 
 static void
 test_shared (StoreFixture *f, gconstpointer unused)
 {
-  ReelVideoCache *cache = reel_video_cache_new ();
   g_autoptr (ReelVideo) v = parse_video (READY_RECORD);
   g_autoptr (ReelVideo) one = NULL, again = NULL, edited = NULL, banned = NULL, gone = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *owner = g_strdup (v->owner);
 
   store_video (f, v);
-  one = get_shared (f, cache, v->id, &error);
+  one = get_shared (f, v->id, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (one->title, ==, v->title);
   g_assert_false (one->owner_banned);
-  again = get_shared (f, cache, v->id, &error);
+  again = get_shared (f, v->id, &error);
   g_assert_true (again == one);
+  /* The lists of videos read the same record. */
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (f->store, FALSE, NULL);
+    g_autoptr (ReelVideo) listed = reel_videos_load_shared (txn, v->id, &error);
+    g_assert_true (listed == one);
+  }
 
   /* An edit is a new version; the reference read before it is unchanged. */
   g_free (v->title);
   v->title = g_strdup ("edited since");
   store_video (f, v);
-  edited = get_shared (f, cache, v->id, &error);
+  edited = get_shared (f, v->id, &error);
   g_assert_no_error (error);
   g_assert_true (edited != one);
   g_assert_cmpstr (edited->title, ==, "edited since");
@@ -659,10 +664,22 @@ test_shared (StoreFixture *f, gconstpointer unused)
     g_assert_true (reel_txn_put_json (txn, REEL_DB_USERS, owner, strlen (owner), user, NULL));
     g_assert_true (reel_txn_commit (g_steal_pointer (&txn), NULL));
   }
-  banned = get_shared (f, cache, v->id, &error);
+  banned = get_shared (f, v->id, &error);
   g_assert_no_error (error);
   g_assert_true (banned->owner_banned);
   g_assert_false (edited->owner_banned);
+  /* And so is its lifting (app/users.c keeps what it found per record). */
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (f->store, TRUE, NULL);
+    g_autoptr (JsonObject) user = json_object_new ();
+    g_autoptr (ReelVideo) lifted = NULL;
+    json_object_set_string_member (user, "username", owner);
+    g_assert_true (reel_txn_put_json (txn, REEL_DB_USERS, owner, strlen (owner), user, NULL));
+    g_assert_true (reel_txn_commit (g_steal_pointer (&txn), NULL));
+    lifted = get_shared (f, v->id, &error);
+    g_assert_false (lifted->owner_banned);
+    g_assert_true (banned->owner_banned);
+  }
 
   /* Deleted, or never a video's id. */
   {
@@ -670,14 +687,13 @@ test_shared (StoreFixture *f, gconstpointer unused)
     g_assert_true (reel_videos_remove (txn, v->id, NULL));
     g_assert_true (reel_txn_commit (g_steal_pointer (&txn), NULL));
   }
-  gone = get_shared (f, cache, v->id, &error);
+  gone = get_shared (f, v->id, &error);
   g_assert_null (gone);
   g_assert_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_null (get_shared (f, cache, "../x", &error));
+  g_assert_null (get_shared (f, "../x", &error));
   g_assert_error (error, REEL_ERROR, REEL_ERROR_NOT_FOUND);
-  /* The references outlive the cache. */
-  reel_video_cache_free (cache);
+  /* The references outlive their versions. */
   g_assert_cmpstr (one->id, ==, v->id);
 }
 

@@ -132,7 +132,7 @@ add_items (ReelTxn *txn, GPtrArray *ids, const char *reason, GHashTable *listed,
       const char *id = ids->pdata[i];
       g_autoptr (ReelVideo) rec = NULL;
       JsonObject *item;
-      if (g_hash_table_contains (listed, id) || !(rec = reel_videos_load (txn, id, NULL))
+      if (g_hash_table_contains (listed, id) || !(rec = reel_videos_load_shared (txn, id, NULL))
           || !is_ready (rec))
         continue;
       g_hash_table_add (listed, g_strdup (id));

@@ -883,7 +883,7 @@ render_hit (ReelTxn *txn, gconstpointer element, gpointer data, GError **error)
 {
   const ReelSearchHit *h = element;
   GArray *phrases = data;
-  g_autoptr (ReelVideo) rec = reel_videos_load (txn, h->video_id, error);
+  g_autoptr (ReelVideo) rec = reel_videos_load_shared (txn, h->video_id, error);
   g_autoptr (JsonObject) user = NULL;
   g_autoptr (GArray) title_tokens = NULL;
   g_autofree char *title_html = NULL, *snippet_html = NULL;

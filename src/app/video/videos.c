@@ -12,6 +12,7 @@
 #include "core/id.h"
 #include "core/idem.h"
 #include "core/json.h"
+#include "core/memo.h"
 #include "core/text.h"
 #include "store/blob_keys.h"
 
@@ -202,71 +203,35 @@ reel_videos_get (ReelStore *store, const char *id, GError **error)
 
 /* --- the shared records --- */
 
-/* Enough for the videos being watched at once on one node; past it the
- * cache starts again (a record is parsed in tens of microseconds). */
-#define VIDEO_CACHE_MAX 512
+/* Enough for the videos being watched or listed at once on one node (a
+ * record is parsed in tens of microseconds). One for the process
+ * (core/memo.h). */
+#define SHARED_RECORDS_MAX 512
 
-struct ReelVideoCache
+static gpointer
+shared_ref (gpointer video)
 {
-  GMutex lock;
-  GHashTable *by_id; /* id -> VideoEntry */
-};
-
-typedef struct
-{
-  GBytes *stored; /* the record's bytes it was parsed from */
-  ReelVideo *video;
-} VideoEntry;
+  return reel_video_ref (video);
+}
 
 static void
-video_entry_free (gpointer p)
+shared_unref (gpointer video)
 {
-  VideoEntry *e = p;
-  g_bytes_unref (e->stored);
-  reel_video_free (e->video);
-  g_free (e);
+  reel_video_free (video);
 }
 
-ReelVideoCache *
-reel_video_cache_new (void)
-{
-  ReelVideoCache *c = g_new0 (ReelVideoCache, 1);
-  g_mutex_init (&c->lock);
-  c->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, video_entry_free);
-  return c;
-}
-
-void
-reel_video_cache_free (ReelVideoCache *c)
-{
-  if (!c)
-    return;
-  g_hash_table_unref (c->by_id);
-  g_mutex_clear (&c->lock);
-  g_free (c);
-}
+static ReelMemo shared_records = REEL_MEMO_INIT (SHARED_RECORDS_MAX, shared_ref, shared_unref);
 
 ReelVideo *
-reel_videos_get_shared (ReelTxn *txn, ReelVideoCache *c, const char *id, GError **error)
+reel_videos_load_shared (ReelTxn *txn, const char *id, GError **error)
 {
-  g_autoptr (GError) local = NULL;
   const void *data = NULL;
   gsize len = 0;
-  VideoEntry *e;
-  ReelVideo *v = NULL;
+  ReelVideo *v;
 
-  if (!reel_videos_id_valid (id)
-      || !reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), &data, &len, &local))
-    {
-      missed (error, &local);
-      return NULL;
-    }
-  g_mutex_lock (&c->lock);
-  e = g_hash_table_lookup (c->by_id, id);
-  if (e && g_bytes_get_size (e->stored) == len
-      && memcmp (g_bytes_get_data (e->stored, NULL), data, len) == 0)
-    v = reel_video_ref (e->video);
-  g_mutex_unlock (&c->lock);
+  if (!reel_txn_get (txn, REEL_DB_VIDEOS, id, strlen (id), &data, &len, error))
+    return NULL;
+  v = reel_memo_get (&shared_records, id, data, len);
   /* The ban is the users table's, not the record's: a change of it is a
    * new version too. */
   if (v && v->owner_banned == reel_users_is_banned (txn, v->owner))
@@ -275,14 +240,17 @@ reel_videos_get_shared (ReelTxn *txn, ReelVideoCache *c, const char *id, GError 
   if (!(v = parse_stored (id, data, len, error)))
     return NULL;
   v->owner_banned = reel_users_is_banned (txn, v->owner);
-  e = g_new0 (VideoEntry, 1);
-  e->stored = g_bytes_new (data, len);
-  e->video = reel_video_ref (v);
-  g_mutex_lock (&c->lock);
-  if (g_hash_table_size (c->by_id) >= VIDEO_CACHE_MAX)
-    g_hash_table_remove_all (c->by_id);
-  g_hash_table_replace (c->by_id, g_strdup (id), e);
-  g_mutex_unlock (&c->lock);
+  reel_memo_put (&shared_records, id, data, len, v);
+  return v;
+}
+
+ReelVideo *
+reel_videos_get_shared (ReelTxn *txn, const char *id, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  ReelVideo *v = reel_videos_id_valid (id) ? reel_videos_load_shared (txn, id, &local) : NULL;
+  if (!v)
+    missed (error, &local);
   return v;
 }
 
@@ -480,30 +448,22 @@ reel_videos_public (const ReelVideo *v, const char *media_base)
 JsonObject *
 reel_videos_watchable_item (ReelTxn *txn, const char *id, const ReelViewer *viewer, GError **error)
 {
-  g_autoptr (ReelVideo) v = reel_videos_load (txn, id, error);
+  g_autoptr (ReelVideo) v = reel_videos_load_shared (txn, id, error);
   JsonObject *item;
-  if (!v)
-    return NULL; /* deleted since, or error set */
-  v->owner_banned = reel_users_is_banned (txn, v->owner);
-  if (reel_video_sight (v, viewer) != REEL_SIGHT_WATCH)
-    return NULL;
-  v->views = reel_views_count (txn, id);
-  reel_ratings_count (txn, id, &v->likes, &v->dislikes);
-  item = reel_videos_public (v, NULL);
+  if (!v || reel_video_sight (v, viewer) != REEL_SIGHT_WATCH)
+    return NULL; /* deleted since, not for viewer, or error set */
+  item = reel_videos_public_counted (txn, v, NULL);
   if (v->ready_at)
     json_object_set_string_member (item, "published_at", v->ready_at);
   return item;
 }
 
 JsonObject *
-reel_videos_list_item (ReelTxn *txn, ReelVideo *v)
+reel_videos_list_item (ReelTxn *txn, const ReelVideo *v)
 {
-  v->owner_banned = reel_users_is_banned (txn, v->owner);
   if (!reel_video_is_listed (v))
     return NULL;
-  v->views = reel_views_count (txn, v->id);
-  reel_ratings_count (txn, v->id, &v->likes, &v->dislikes);
-  return reel_videos_public (v, NULL); /* listed: its media need no signature */
+  return reel_videos_public_counted (txn, v, NULL); /* listed: its media need no signature */
 }
 
 gboolean

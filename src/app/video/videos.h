@@ -66,18 +66,17 @@ gboolean reel_videos_abort_upload (ReelBus *bus, const char *id, const char *act
 /* The stored record with its views counted now (the views projection,
  * app/analytics/views.h); REEL_ERROR_NOT_FOUND when absent. */
 ReelVideo *reel_videos_get (ReelStore *store, const char *id, GError **error);
-/* Parsed records shared between readers (the HTTP server threads): each
- * version of a record's stored bytes is parsed once. Any thread. */
-typedef struct ReelVideoCache ReelVideoCache;
-ReelVideoCache *reel_video_cache_new (void);
-void reel_video_cache_free (ReelVideoCache *cache);
-/* The stored record as txn sees it, with owner_banned, for the paths that
- * only read the record (playback): a reference (drop it with
- * reel_video_free) to a record other threads read at the same time, which
- * the caller must not change; views, likes and dislikes are not counted.
- * REEL_ERROR_NOT_FOUND as reel_videos_require. */
-ReelVideo *reel_videos_get_shared (ReelTxn *txn, ReelVideoCache *cache, const char *id,
-                                   GError **error);
+/* Parsed records shared between readers (the HTTP server threads, every
+ * list of videos): each version of a record's stored bytes is parsed once
+ * in the process. The stored record as txn sees it, with owner_banned: a
+ * reference (drop it with reel_video_free) to a record other threads read
+ * at the same time, which the caller must not change; views, likes and
+ * dislikes are not counted (reel_videos_public_counted counts them). NULL
+ * with error unset when absent. Any thread. */
+ReelVideo *reel_videos_load_shared (ReelTxn *txn, const char *id, GError **error);
+/* The same, but REEL_ERROR_NOT_FOUND as reel_videos_require: for the paths
+ * that only read the record (playback). */
+ReelVideo *reel_videos_get_shared (ReelTxn *txn, const char *id, GError **error);
 /* The video when user owns it; FORBIDDEN ("this video is not yours") or
  * NOT_FOUND otherwise. */
 ReelVideo *reel_videos_owned (ReelStore *store, const char *user, const char *id, GError **error);
@@ -117,11 +116,12 @@ JsonObject *reel_videos_retranscode_json (ReelTxn *txn, const ReelVideo *video, 
 /* Its captions tracks as the API lists them: [{"lang", "url"}], url under
  * media_base as the playlists are (NULL: "/videos/<id>"); app/video/captions.h. */
 JsonArray *reel_videos_captions_json (const ReelVideo *video, const char *media_base);
-/* The same for a record read in txn, with its views counted now (the views
- * projection, app/analytics/views.h): what every list of videos shows.
- * NULL when the video may not be listed (app/video/visibility.h, its
- * owner's ban looked up in txn): lists skip it. */
-JsonObject *reel_videos_list_item (ReelTxn *txn, ReelVideo *video);
+/* The same for a shared record read in txn (reel_videos_load_shared),
+ * with its views counted now (the views projection,
+ * app/analytics/views.h): what every list of videos shows. NULL when the
+ * video may not be listed (app/video/visibility.h, its owner's ban as the
+ * shared record has it): lists skip it. */
+JsonObject *reel_videos_list_item (ReelTxn *txn, const ReelVideo *video);
 /* The list item of video id for a personal list (liked videos, a
  * playlist) when viewer may watch it: such a list names the video, so an
  * unlisted one shows, a private one only to whom it is visible. NULL (error
