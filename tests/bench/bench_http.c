@@ -5,7 +5,9 @@
  *                the event is in the log and the local projection applied
  *                it (HTTP -> NATS JetStream -> LMDB), 8 connections
  *   reads        a media segment of a 720p rung (about 750 KB), its media
- *                playlist and GET /api/v1/videos/{id} (LMDB read + JSON),
+ *                playlist, GET /api/v1/videos/{id} (LMDB read + JSON) and
+ *                the latest videos' page, GET /api/v1/videos (LIST_VIDEOS
+ *                videos: a read of each, with its counts, and JSON),
  *                64 connections each, with http.threads = 1 and 2, against
  *                nginx with as many workers serving the same bytes as
  *                static files (sendfile); requests/s, MB/s and the ratio
@@ -17,6 +19,8 @@
 #include <stdio.h>
 
 #define DURATION "8s"
+/* A full page of the latest videos (app/page.h's default page). */
+#define LIST_VIDEOS 20
 
 static char *
 run_wrk (const char *threads, const char *connections, const char *script, const char *url)
@@ -105,8 +109,8 @@ main (int argc, char **argv)
   const char *base_config = "[media]\nladder = 720p:720:3000\nx264_preset = ultrafast\n"
                             "[comments]\nrate_limit = 1000000\nrate_window_seconds = 1\n"
                             "[limits]\ncomments_per_ip = off\n";
-  char *paths[3];       /* segment, playlist, video */
-  GBytes *ref_bytes[3]; /* what reeld answers there */
+  char *paths[4];       /* segment, playlist, video, list */
+  GBytes *ref_bytes[4]; /* what reeld answers there */
 
   g_test_init (&argc, &argv, NULL);
   if (!wrk)
@@ -128,6 +132,23 @@ main (int argc, char **argv)
   reel_test_response_free (reel_test_wait_state (d->port, id, "ready", 300));
   paths[1] = g_strdup_printf ("/videos/%s/720p.m3u8", id);
   paths[2] = g_strdup_printf ("/api/v1/videos/%s", id);
+  paths[3] = g_strdup ("/api/v1/videos");
+  /* The rest of the page: short clips at their own size, all queued at
+   * once. */
+  {
+    g_autofree char *small = reel_test_make_media (
+        work, "small.mp4",
+        "videotestsrc num-buffers=30 ! video/x-raw,width=320,height=240,framerate=30/1 "
+        "! x264enc speed-preset=ultrafast ! mp4mux ! filesink location=%s");
+    g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+    for (guint i = 1; i < LIST_VIDEOS; i++)
+      {
+        g_autofree char *title = g_strdup_printf ("Benchmark clip %u of a page", i);
+        g_ptr_array_add (ids, reel_test_upload (d->port, token, small, title));
+      }
+    for (guint i = 0; i < ids->len; i++)
+      reel_test_response_free (reel_test_wait_state (d->port, ids->pdata[i], "ready", 300));
+  }
   {
     g_autoptr (ReelTestResponse) pl = reel_test_http (d->port, "GET", paths[1], NULL, NULL, 0);
     g_auto (GStrv) lines = g_strsplit (pl->body, "\n", -1);
@@ -179,7 +200,7 @@ main (int argc, char **argv)
       g_autofree char *root = g_build_filename (work, "www", NULL);
       guint16 nginx_port = reel_test_free_port ();
       GSubprocess *server = NULL;
-      const char *names[] = { "segment", "playlist", "video" };
+      const char *names[] = { "segment", "playlist", "video", "list" };
       gboolean failed = FALSE;
       g_assert_true (g_file_set_contents (config, conf, -1, NULL));
       d = reel_test_reeld_start_config (dir, nats->url, config);
