@@ -89,7 +89,7 @@ get_related (ReelRequest *req)
   JsonArray *items = NULL;
   guint limit;
   /* Related to a video one may not watch: as absent as the video. */
-  g_autoptr (ReelVideo) video = reel_request_watchable_video (req, &error);
+  g_autoptr (ReelVideo) video = reel_request_watchable_shared_video (req, &error);
 
   if (video && read_limit (req, &limit, &error))
     items = reel_related_list (req->http->store, video->id, limit, &error);

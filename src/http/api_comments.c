@@ -24,7 +24,7 @@ get_comments (ReelRequest *req)
   const char *order = reel_request_query (req, "order");
   /* The comments of a video one may not watch are as absent as the video
    * (app/video/visibility.h). */
-  g_autoptr (ReelVideo) video = reel_request_watchable_video (req, &error);
+  g_autoptr (ReelVideo) video = reel_request_watchable_shared_video (req, &error);
   if (video && order && !g_str_equal (order, "oldest") && !g_str_equal (order, "newest"))
     g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "order must be oldest or newest");
   else if (video && reel_request_page (req, &page, &error))

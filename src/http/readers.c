@@ -15,6 +15,12 @@ static const struct
   const char *pattern;
 } shared[] = {
   { "GET", "/api/v1/videos/{id}" },
+  /* The lists a visitor browses: only reads, each video a shared record. */
+  { "GET", "/api/v1/videos" },
+  { "GET", "/api/v1/users/{username}/videos" },
+  { "GET", "/api/v1/search" },
+  { "GET", "/api/v1/videos/{id}/comments" },
+  { "GET", "/api/v1/videos/{id}/related" },
   { "GET", "/videos/{id}/master.m3u8" },
   { "GET", "/videos/{id}/manifest.mpd" },
   { "GET", "/videos/{id}/poster.jpg" },

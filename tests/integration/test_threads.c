@@ -11,7 +11,12 @@
  *                     and right after each acknowledgement fresh
  *                     connections (which the kernel spreads over the
  *                     threads) see the new title; every thread answered
- *                     requests. Keep-alive connections that read, then
+ *                     requests. The lists of videos (the latest, a
+ *                     channel's) are as fresh after each rename,
+ *                     and fresh connections that only read lists, a
+ *                     video's comments and related videos stay on
+ *                     whichever thread took them. Keep-alive connections
+ *                     that read, then
  *                     write (PATCH with a body), then read again are moved
  *                     to the first thread on the write and keep working
  *                     (also after the write's 204, which libsoup 3.2 would
@@ -65,17 +70,22 @@ fail (const char *fmt, ...)
   g_mutex_unlock (&S.lock);
 }
 
-/* The number in "title N", or -1. */
+/* The number in "title N" of a video, or of a list's first item; -1 when
+ * there is none. */
 static gint
 title_number (const char *json, gsize len)
 {
   g_autoptr (JsonParser) p = json_parser_new ();
   JsonObject *o;
+  JsonArray *items;
   const char *title;
   if (!json_parser_load_from_data (p, json, (gssize)len, NULL)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
     return -1;
   o = json_node_get_object (json_parser_get_root (p));
+  items = json_object_has_member (o, "items") ? json_object_get_array_member (o, "items") : NULL;
+  if (items && json_array_get_length (items) > 0)
+    o = json_array_get_object_element (items, 0);
   title = json_object_get_string_member_with_default (o, "title", "");
   if (!g_str_has_prefix (title, "title "))
     return -1;
@@ -101,6 +111,7 @@ reader (gpointer data)
   GMainContext *context = g_main_context_new ();
   SoupSession *session;
   g_autofree char *video = g_strdup_printf ("/api/v1/videos/%s", S.id);
+  const char *const lists[] = { "/api/v1/videos", "/api/v1/users/tilda/videos" };
   g_autofree char *master = g_strdup_printf ("/videos/%s/master.m3u8", S.id);
   g_autofree char *media = g_strdup_printf ("/videos/%s/240p.m3u8", S.id);
   gsize seg_len;
@@ -115,7 +126,7 @@ reader (gpointer data)
       gsize len;
       g_autoptr (GBytes) body = NULL;
       const char *text;
-      switch (i % 5)
+      switch (i % 6)
         {
         case 0:
         case 1:
@@ -144,6 +155,15 @@ reader (gpointer data)
           text = body ? g_bytes_get_data (body, &len) : NULL;
           if (status != 206 || len != 1000 || memcmp (text, seg + 100, 1000) != 0)
             fail ("GET %s with a Range: %u, %zu bytes", S.segment_path, status, len);
+          break;
+        case 5:
+          body = get (session, lists[i % 2], NULL, &status);
+          text = body ? g_bytes_get_data (body, &len) : NULL;
+          if (status != 200 || !text)
+            fail ("GET %s: %u", lists[i % 2], status);
+          else if (title_number (text, len) < before)
+            fail ("GET %s: title %d after rename %d was acknowledged", lists[i % 2],
+                  title_number (text, len), before);
           break;
         }
       g_atomic_int_inc (&S.reads);
@@ -275,12 +295,17 @@ test_readers (void)
           = reel_test_http (d->port, "PATCH", path, token, body, strlen (body));
       g_assert_cmpuint (r->status, ==, 204);
       g_atomic_int_set (&S.acked, n);
-      /* Read-your-write on new connections, whichever thread takes them. */
+      /* Read-your-write on new connections, whichever thread takes them,
+       * of the video and of the lists it is in. */
       for (guint k = 0; k < 3; k++)
         {
-          g_autofree char *got = NULL;
-          g_assert_cmpuint (reel_test_raw_get (d->port, path, &got), ==, 200);
-          g_assert_cmpint (title_number (got, strlen (got)), ==, n);
+          const char *const reads[] = { path, "/api/v1/videos", "/api/v1/users/tilda/videos" };
+          for (guint j = 0; j < G_N_ELEMENTS (reads); j++)
+            {
+              g_autofree char *got = NULL;
+              g_assert_cmpuint (reel_test_raw_get (d->port, reads[j], &got), ==, 200);
+              g_assert_cmpint (title_number (got, strlen (got)), ==, n);
+            }
         }
     }
   g_atomic_int_set (&S.stop, 1);
@@ -290,6 +315,25 @@ test_readers (void)
   g_assert_cmpstr (S.first_failure, ==, NULL);
   g_assert_cmpint (S.failures, ==, 0);
   g_assert_cmpint (S.reads, >, 100);
+
+  /* The lists, a video's comments and its related videos run on every
+   * thread: fresh connections (which the kernel spreads over the threads)
+   * that only read them are never moved to the first. */
+  {
+    double before = reel_test_metric (d->port, "reel_http_connections_handed_over_total");
+    g_autofree char *comments = g_strdup_printf ("/api/v1/videos/%s/comments", id);
+    g_autofree char *related = g_strdup_printf ("/api/v1/videos/%s/related", id);
+    const char *const reads[] = { "/api/v1/videos", "/api/v1/users/tilda/videos",
+                                  "/api/v1/search?q=title", comments, related };
+    for (guint k = 0; k < 6 * G_N_ELEMENTS (reads); k++)
+      {
+        g_autofree char *got = NULL;
+        g_assert_cmpuint (reel_test_raw_get (d->port, reads[k % G_N_ELEMENTS (reads)], &got), ==,
+                          200);
+      }
+    g_assert_cmpfloat (reel_test_metric (d->port, "reel_http_connections_handed_over_total"), ==,
+                       before);
+  }
 
   /* Read, write, read on one connection. */
   for (gint n = 0; n < KEEPALIVE_CONNECTIONS; n++)
