@@ -486,7 +486,7 @@ reel_comments_list (ReelStore *store, const char *video_id, gboolean newest_firs
       return NULL;
     }
   if (!(txn = reel_store_begin (store, FALSE, error))
-      || !(video = reel_videos_require (txn, video_id, error)))
+      || !(video = reel_videos_get_shared (txn, video_id, error)))
     return NULL;
   if (newest_first)
     return list_newest (txn, video_id, page, error);
