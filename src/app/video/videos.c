@@ -176,14 +176,23 @@ reel_videos_load (ReelTxn *txn, const char *id, GError **error)
   return load (txn, id, error);
 }
 
-ReelVideo *
-reel_videos_require (ReelTxn *txn, const char *id, GError **error)
+/* The record of id read by reader, REEL_ERROR_NOT_FOUND when id is not a
+ * video's (malformed or absent). */
+static ReelVideo *
+require (ReelTxn *txn, const char *id, ReelVideo *(*reader) (ReelTxn *, const char *, GError **),
+         GError **error)
 {
   g_autoptr (GError) local = NULL;
-  ReelVideo *v = reel_videos_id_valid (id) ? load (txn, id, &local) : NULL;
+  ReelVideo *v = reel_videos_id_valid (id) ? reader (txn, id, &local) : NULL;
   if (!v)
     missed (error, &local);
   return v;
+}
+
+ReelVideo *
+reel_videos_require (ReelTxn *txn, const char *id, GError **error)
+{
+  return require (txn, id, reel_videos_load, error);
 }
 
 ReelVideo *
@@ -247,11 +256,7 @@ reel_videos_load_shared (ReelTxn *txn, const char *id, GError **error)
 ReelVideo *
 reel_videos_get_shared (ReelTxn *txn, const char *id, GError **error)
 {
-  g_autoptr (GError) local = NULL;
-  ReelVideo *v = reel_videos_id_valid (id) ? reel_videos_load_shared (txn, id, &local) : NULL;
-  if (!v)
-    missed (error, &local);
-  return v;
+  return require (txn, id, reel_videos_load_shared, error);
 }
 
 /* What a player needs to know about the renditions: the ladder the video
