@@ -7,6 +7,7 @@
 #include "core/id.h"
 #include "core/idem.h"
 #include "core/json.h"
+#include "core/memo.h"
 #include "core/text.h"
 #include "store/counters.h"
 
@@ -84,22 +85,106 @@ find (ReelTxn *txn, const char *video_id, const char *comment_id, GError **error
   return rec;
 }
 
+/* A comment as the API shows it, read from its record once: a page of
+ * comments parsed every record again, most of its time. Kept per stored
+ * record (core/memo.h), shared between threads, never changed. */
+typedef struct
+{
+  gint refs;
+  /* The record's members, NULL when absent (a thread's first comment has
+   * no thread: it shows its own id there). */
+  char *id, *video_id, *author, *text, *created_at, *edited_at, *thread, *reply_to;
+  gboolean has_reply_count;
+  gint64 reply_count;
+} Shown;
+
+static gpointer
+shown_ref (gpointer p)
+{
+  g_atomic_int_inc (&((Shown *)p)->refs);
+  return p;
+}
+
+static void
+shown_unref (gpointer p)
+{
+  Shown *c = p;
+  if (!g_atomic_int_dec_and_test (&c->refs))
+    return;
+  g_free (c->id);
+  g_free (c->video_id);
+  g_free (c->author);
+  g_free (c->text);
+  g_free (c->created_at);
+  g_free (c->edited_at);
+  g_free (c->thread);
+  g_free (c->reply_to);
+  g_free (c);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Shown, shown_unref)
+
+static char *
+member (JsonObject *rec, const char *name)
+{
+  return g_strdup (json_object_get_string_member_with_default (rec, name, NULL));
+}
+
+static Shown *
+shown_new (JsonObject *rec)
+{
+  Shown *c = g_new0 (Shown, 1);
+  c->refs = 1;
+  c->id = member (rec, "id");
+  c->video_id = member (rec, "video_id");
+  c->author = member (rec, "author");
+  c->text = member (rec, "text");
+  c->created_at = member (rec, "created_at");
+  c->edited_at = member (rec, "edited_at");
+  c->thread = member (rec, "thread");
+  c->reply_to = member (rec, "reply_to");
+  c->has_reply_count = json_object_has_member (rec, "reply_count");
+  c->reply_count = json_object_get_int_member_with_default (rec, "reply_count", 0);
+  return c;
+}
+
+static void
+set_string (JsonObject *out, const char *name, const char *value)
+{
+  if (value)
+    json_object_set_string_member (out, name, value);
+}
+
+static JsonObject *
+shown_json (const Shown *c)
+{
+  JsonObject *out = json_object_new ();
+  set_string (out, "id", c->id);
+  set_string (out, "video_id", c->video_id);
+  set_string (out, "author", c->author);
+  set_string (out, "text", c->text);
+  set_string (out, "created_at", c->created_at);
+  set_string (out, "edited_at", c->edited_at);
+  set_string (out, "thread", c->thread);
+  set_string (out, "reply_to", c->reply_to);
+  if (c->has_reply_count)
+    json_object_set_int_member (out, "reply_count", c->reply_count);
+  if (!c->thread)
+    json_object_set_string_member (out, "thread", c->id ? c->id : "");
+  return out;
+}
+
 /* The record as the API shows it. */
 static JsonObject *
 public_comment (JsonObject *rec)
 {
-  const char *members[] = { "id",        "video_id", "author",   "text",       "created_at",
-                            "edited_at", "thread",   "reply_to", "reply_count" };
-  JsonObject *out = json_object_new ();
-  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
-    if (json_object_has_member (rec, members[i]))
-      json_object_set_member (out, members[i],
-                              json_node_copy (json_object_get_member (rec, members[i])));
-  if (!json_object_has_member (out, "thread"))
-    json_object_set_string_member (out, "thread",
-                                   json_object_get_string_member_with_default (rec, "id", ""));
-  return out;
+  g_autoptr (Shown) c = shown_new (rec);
+  return shown_json (c);
 }
+
+/* Enough for the comments of the videos being watched at once. */
+#define SHOWN_MAX 4096
+
+static ReelMemo shown_memo = REEL_MEMO_INIT (SHOWN_MAX, shown_ref, shown_unref);
 
 /* --- rate limit --- */
 
@@ -386,12 +471,24 @@ static JsonObject *
 render_comment (ReelTxn *txn, const guint8 *key, gsize key_len, const guint8 *value,
                 gsize value_len, gpointer data, GError **error)
 {
-  g_autoptr (JsonObject) rec = reel_json_parse_object ((const char *)value, value_len, error);
-  if (rec
-      && reel_users_is_banned (txn,
-                               json_object_get_string_member_with_default (rec, "author", NULL)))
+  g_autofree char *id = NULL;
+  g_autoptr (Shown) c = NULL;
+  if (key_len < THREAD_KEY_LEN)
+    return NULL; /* not a comment's */
+  /* The comment's id ends its key (a thread's or a reply's). */
+  id = g_strndup ((const char *)key + key_len - REEL_ID_LEN, REEL_ID_LEN);
+  c = reel_memo_get (&shown_memo, id, value, value_len);
+  if (!c)
+    {
+      g_autoptr (JsonObject) rec = reel_json_parse_object ((const char *)value, value_len, error);
+      if (!rec)
+        return NULL;
+      c = shown_new (rec);
+      reel_memo_put (&shown_memo, id, value, value_len, c);
+    }
+  if (reel_users_is_banned (txn, c->author))
     return NULL; /* a banned author's words are hidden until the ban is lifted: skipped */
-  return rec ? public_comment (rec) : NULL;
+  return shown_json (c);
 }
 
 /* Newest first: threads backwards, each thread's replies forwards. */
