@@ -7,7 +7,9 @@
  *   reads        a media segment of a 720p rung (about 750 KB), its media
  *                playlist, GET /api/v1/videos/{id} (LMDB read + JSON) and
  *                the latest videos' page, GET /api/v1/videos (LIST_VIDEOS
- *                videos: a read of each, with its counts, and JSON),
+ *                videos: a read of each, with its counts, and JSON) and a
+ *                page of the video's comments (the first 20 of those
+ *                posted above),
  *                64 connections each, with http.threads = 1 and 2, against
  *                nginx with as many workers serving the same bytes as
  *                static files (sendfile); requests/s, MB/s and the ratio
@@ -109,8 +111,8 @@ main (int argc, char **argv)
   const char *base_config = "[media]\nladder = 720p:720:3000\nx264_preset = ultrafast\n"
                             "[comments]\nrate_limit = 1000000\nrate_window_seconds = 1\n"
                             "[limits]\ncomments_per_ip = off\n";
-  char *paths[4];       /* segment, playlist, video, list */
-  GBytes *ref_bytes[4]; /* what reeld answers there */
+  char *paths[5];       /* segment, playlist, video, list, comments */
+  GBytes *ref_bytes[5]; /* what reeld answers there */
 
   g_test_init (&argc, &argv, NULL);
   if (!wrk)
@@ -133,6 +135,7 @@ main (int argc, char **argv)
   paths[1] = g_strdup_printf ("/videos/%s/720p.m3u8", id);
   paths[2] = g_strdup_printf ("/api/v1/videos/%s", id);
   paths[3] = g_strdup ("/api/v1/videos");
+  paths[4] = g_strdup_printf ("/api/v1/videos/%s/comments", id);
   /* The rest of the page: short clips at their own size, all queued at
    * once. */
   {
@@ -158,13 +161,6 @@ main (int argc, char **argv)
         paths[0] = g_strdup_printf ("/videos/%s/%s", id, lines[i]);
     g_assert_nonnull (paths[0]);
   }
-  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
-    {
-      g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", paths[i], NULL, NULL, 0);
-      g_assert_cmpuint (r->status, ==, 200);
-      ref_bytes[i] = g_bytes_new (r->body, r->body_len);
-    }
-
   /* Comments through HTTP -> log -> projection. */
   {
     g_autofree char *script = g_build_filename (work, "post.lua", NULL);
@@ -189,6 +185,14 @@ main (int argc, char **argv)
             out && strstr (out, "Non-2xx") ? " (SOME REQUESTS FAILED)" : "");
   }
 
+  /* What the reads must answer, the comments in. */
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr (ReelTestResponse) r = reel_test_http (d->port, "GET", paths[i], NULL, NULL, 0);
+      g_assert_cmpuint (r->status, ==, 200);
+      ref_bytes[i] = g_bytes_new (r->body, r->body_len);
+    }
+
   reel_test_reeld_stop (d);
   reel_test_reeld_free (d);
 
@@ -200,7 +204,7 @@ main (int argc, char **argv)
       g_autofree char *root = g_build_filename (work, "www", NULL);
       guint16 nginx_port = reel_test_free_port ();
       GSubprocess *server = NULL;
-      const char *names[] = { "segment", "playlist", "video", "list" };
+      const char *names[] = { "segment", "playlist", "video", "list", "comments" };
       gboolean failed = FALSE;
       g_assert_true (g_file_set_contents (config, conf, -1, NULL));
       d = reel_test_reeld_start_config (dir, nats->url, config);
