@@ -40,7 +40,7 @@
 static void
 get_embed (ReelRequest *req)
 {
-  g_autoptr (ReelVideo) video = reel_request_video (req, NULL);
+  g_autoptr (ReelVideo) video = reel_request_shared_video (req, NULL);
   gboolean ok = video && reel_video_is_embeddable (video);
   reel_web_serve_embed (req, "embed.html", ok ? SOUP_STATUS_OK : SOUP_STATUS_NOT_FOUND);
 }

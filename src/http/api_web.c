@@ -173,7 +173,7 @@ get_playlist (ReelRequest *req)
 static void
 get_watch (ReelRequest *req)
 {
-  g_autoptr (ReelVideo) video = reel_request_video (req, NULL);
+  g_autoptr (ReelVideo) video = reel_request_shared_video (req, NULL);
   g_autofree char *discovery = video ? reel_embed_discovery_link (req, video) : NULL;
   if (discovery)
     serve_with_head (req, "watch.html", discovery);

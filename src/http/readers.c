@@ -21,6 +21,25 @@ static const struct
   { "GET", "/api/v1/search" },
   { "GET", "/api/v1/videos/{id}/comments" },
   { "GET", "/api/v1/videos/{id}/related" },
+  /* The web UI's pages and files (http/api_web.c, the embed player's page
+   * and its oEmbed): files, and reads of the video or channel they name.
+   * A browser keeps its connection for the API calls that follow, so a
+   * page handed over to the first thread took its visitor's whole
+   * browsing there. */
+  { "GET", "/" },
+  { "GET", "/watch/{id}" },
+  { "GET", "/login" },
+  { "GET", "/reset" },
+  { "GET", "/verify" },
+  { "GET", "/admin" },
+  { "GET", "/upload" },
+  { "GET", "/search" },
+  { "GET", "/channel/{username}" },
+  { "GET", "/playlist/{id}" },
+  { "GET", "/static/vendor/{file}" },
+  { "GET", "/static/{file}" },
+  { "GET", "/embed/{id}" },
+  { "GET", "/api/v1/oembed" },
   { "GET", "/videos/{id}/master.m3u8" },
   { "GET", "/videos/{id}/manifest.mpd" },
   { "GET", "/videos/{id}/poster.jpg" },

@@ -7,7 +7,8 @@
  * shared routes: requests that only read (LMDB read transactions, blobs)
  * and touch nothing of the server's but what is safe from any thread
  * (media segments, playlists, manifests, posters, GET /api/v1/videos/{id},
- * the lists of videos, search, a video's comments and related videos).
+ * the lists of videos, search, a video's comments and related videos, the
+ * web UI's pages and files).
  * Anything else that arrives on one of their connections (a command, a
  * request with a body, an unknown path) moves that connection, when its
  * head is in and before its body is read, to the first server: the

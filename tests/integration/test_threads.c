@@ -14,8 +14,9 @@
  *                     requests. The lists of videos (the latest, a
  *                     channel's) are as fresh after each rename,
  *                     and fresh connections that only read lists, a
- *                     video's comments and related videos stay on
- *                     whichever thread took them. Keep-alive connections
+ *                     video's comments and related videos, or the web
+ *                     UI's pages and files, stay on whichever thread
+ *                     took them. Keep-alive connections
  *                     that read, then
  *                     write (PATCH with a body), then read again are moved
  *                     to the first thread on the write and keep working
@@ -316,15 +317,29 @@ test_readers (void)
   g_assert_cmpint (S.failures, ==, 0);
   g_assert_cmpint (S.reads, >, 100);
 
-  /* The lists, a video's comments and its related videos run on every
-   * thread: fresh connections (which the kernel spreads over the threads)
-   * that only read them are never moved to the first. */
+  /* The lists, a video's comments and its related videos, and the web
+   * UI's pages and files, run on every thread: fresh connections (which
+   * the kernel spreads over the threads) that only read them are never
+   * moved to the first. */
   {
     double before = reel_test_metric (d->port, "reel_http_connections_handed_over_total");
     g_autofree char *comments = g_strdup_printf ("/api/v1/videos/%s/comments", id);
     g_autofree char *related = g_strdup_printf ("/api/v1/videos/%s/related", id);
-    const char *const reads[] = { "/api/v1/videos", "/api/v1/users/tilda/videos",
-                                  "/api/v1/search?q=title", comments, related };
+    g_autofree char *watch = g_strdup_printf ("/watch/%s", id);
+    g_autofree char *embed = g_strdup_printf ("/embed/%s", id);
+    g_autofree char *oembed
+        = g_strdup_printf ("/api/v1/oembed?url=http%%3A%%2F%%2F127.0.0.1%%2Fwatch%%2F%s", id);
+    const char *const reads[] = { "/api/v1/videos",
+                                  "/api/v1/users/tilda/videos",
+                                  "/api/v1/search?q=title",
+                                  comments,
+                                  related,
+                                  "/",
+                                  watch,
+                                  embed,
+                                  oembed,
+                                  "/channel/tilda",
+                                  "/static/app.js" };
     for (guint k = 0; k < 6 * G_N_ELEMENTS (reads); k++)
       {
         g_autofree char *got = NULL;
