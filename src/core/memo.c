@@ -55,3 +55,24 @@ reel_memo_put (ReelMemo *memo, const char *key, const void *stored, gsize len, g
   g_hash_table_replace (memo->by_key, g_strdup (key), e);
   g_mutex_unlock (&memo->lock);
 }
+
+ReelMemo *
+reel_memo_new (guint max_entries, ReelMemoRef ref, GDestroyNotify unref)
+{
+  ReelMemo *memo = g_new0 (ReelMemo, 1);
+  g_mutex_init (&memo->lock);
+  memo->max = max_entries;
+  memo->ref = ref;
+  memo->unref = unref;
+  return memo;
+}
+
+void
+reel_memo_free (ReelMemo *memo)
+{
+  if (!memo)
+    return;
+  g_clear_pointer (&memo->by_key, g_hash_table_unref);
+  g_mutex_clear (&memo->lock);
+  g_free (memo);
+}

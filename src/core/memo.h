@@ -35,5 +35,8 @@ gpointer reel_memo_get (ReelMemo *memo, const char *key, const void *stored, gsi
 /* Keeps value (a reference of its own, memo->ref) as derived from stored
  * under key, in place of what was there. */
 void reel_memo_put (ReelMemo *memo, const char *key, const void *stored, gsize len, gpointer value);
+/* A memo of its own (one not static), and its end with every entry. */
+ReelMemo *reel_memo_new (guint max_entries, ReelMemoRef ref, GDestroyNotify unref);
+void reel_memo_free (ReelMemo *memo);
 
 G_END_DECLS

@@ -125,6 +125,22 @@ test_threads (void)
   g_mutex_clear (&memo.lock);
 }
 
+/* A memo of its own lets go of every value it kept when it ends. */
+static void
+test_new_free (void)
+{
+  ReelMemo *memo = reel_memo_new (8, counted_ref, counted_unref);
+  Counted a = { 1 }, b = { 1 };
+  reel_memo_put (memo, "a", "1", 1, &a);
+  reel_memo_put (memo, "b", "1", 1, &b);
+  g_assert_cmpint (a.refs, ==, 2);
+  g_assert_cmpint (b.refs, ==, 2);
+  reel_memo_free (memo);
+  g_assert_cmpint (a.refs, ==, 1);
+  g_assert_cmpint (b.refs, ==, 1);
+  reel_memo_free (NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -132,5 +148,6 @@ main (int argc, char **argv)
   g_test_add_func ("/memo/same-bytes-only", test_same_bytes_only);
   g_test_add_func ("/memo/bounded", test_bounded);
   g_test_add_func ("/memo/threads", test_threads);
+  g_test_add_func ("/memo/new-free", test_new_free);
   return g_test_run ();
 }
