@@ -170,6 +170,18 @@ reel_txn_abort (ReelTxn *txn)
 }
 
 gboolean
+reel_store_version (ReelStore *store, guint64 *version, GError **error)
+{
+  /* A read transaction's own id, not mdb_env_info's: that reads the meta
+   * page, which a commit writes before new readers get to see it. */
+  g_autoptr (ReelTxn) txn = reel_store_begin (store, FALSE, error);
+  if (!txn)
+    return FALSE;
+  *version = mdb_txn_id (txn->txn);
+  return TRUE;
+}
+
+gboolean
 reel_txn_get (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, const void **value,
               gsize *value_len, GError **error)
 {

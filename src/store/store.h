@@ -93,6 +93,12 @@ gboolean reel_txn_commit (ReelTxn *txn, GError **error);
 void reel_txn_abort (ReelTxn *txn);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelTxn, reel_txn_abort)
 
+/* The version of the whole store a read transaction begun now sees: it
+ * grows with every committed write, whichever table it changed, and a read
+ * transaction begun after this call sees this version or a later one. What
+ * is derived from the store alone may be kept under it (http/query.h). */
+gboolean reel_store_version (ReelStore *store, guint64 *version, GError **error);
+
 /* Looks a key up. TRUE and the value (valid until the transaction ends) when
  * found; FALSE when absent (error untouched) or on failure (error set). */
 gboolean reel_txn_get (ReelTxn *txn, ReelDb db, const void *key, gsize key_len, const void **value,

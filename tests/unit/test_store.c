@@ -53,6 +53,48 @@ test_put_get (void)
   rmtree (dir);
 }
 
+/* The store's version: every committed write moves it, whichever table;
+ * reads, aborted writes and other tables' reads do not. */
+static void
+test_version (void)
+{
+  g_autofree char *dir = tmpdir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelStore) store = reel_store_open (dir, &error);
+  guint64 v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+  g_assert_no_error (error);
+
+  g_assert_true (reel_store_version (store, &v0, &error));
+  {
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, TRUE, &error);
+    g_assert_true (reel_txn_put (txn, REEL_DB_VIDEOS, "v", 1, "one", 3, &error));
+    g_assert_true (reel_txn_commit (g_steal_pointer (&txn), &error));
+  }
+  g_assert_true (reel_store_version (store, &v1, &error));
+  g_assert_cmpuint (v1, >, v0);
+  {
+    /* A read, and a write never committed: the same version. */
+    g_autoptr (ReelTxn) read = reel_store_begin (store, FALSE, &error);
+    g_autoptr (ReelTxn) write = NULL;
+    g_assert_true (reel_txn_get (read, REEL_DB_VIDEOS, "v", 1, NULL, NULL, &error));
+    g_clear_pointer (&read, reel_txn_abort);
+    write = reel_store_begin (store, TRUE, &error);
+    g_assert_true (reel_txn_put (write, REEL_DB_VIDEOS, "v", 1, "two", 3, &error));
+  }
+  g_assert_true (reel_store_version (store, &v2, &error));
+  g_assert_cmpuint (v2, ==, v1);
+  {
+    /* Another table's write moves it too: one version for the store. */
+    g_autoptr (ReelTxn) txn = reel_store_begin (store, TRUE, &error);
+    g_assert_true (reel_txn_put (txn, REEL_DB_COUNTERS, "c", 1, "x", 1, &error));
+    g_assert_true (reel_txn_commit (g_steal_pointer (&txn), &error));
+  }
+  g_assert_true (reel_store_version (store, &v3, &error));
+  g_assert_cmpuint (v3, >, v2);
+  g_clear_pointer (&store, reel_store_close);
+  rmtree (dir);
+}
+
 static void
 test_drop_and_reopen (void)
 {
@@ -309,6 +351,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/store/put-get", test_put_get);
+  g_test_add_func ("/store/version", test_version);
   g_test_add_func ("/store/drop-and-reopen", test_drop_and_reopen);
   g_test_add_func ("/store/u64-keys", test_u64_keys);
   g_test_add_func ("/store/scan", test_scan);
