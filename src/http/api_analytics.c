@@ -81,26 +81,33 @@ read_limit (ReelRequest *req, guint *limit, GError **error)
   return TRUE;
 }
 
+static JsonObject *
+read_related (ReelRequest *req, GError **error)
+{
+  JsonObject *out;
+  JsonArray *items;
+  guint limit;
+  if (!read_limit (req, &limit, error)
+      || !(items
+           = reel_related_list (req->http->store, reel_request_param (req, "id"), limit, error)))
+    return NULL;
+  out = json_object_new ();
+  json_object_set_array_member (out, "items", items);
+  json_object_set_null_member (out, "next_cursor");
+  return out;
+}
+
 static void
 get_related (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) out = json_object_new ();
-  JsonArray *items = NULL;
-  guint limit;
-  /* Related to a video one may not watch: as absent as the video. */
+  /* Related to a video one may not watch: as absent as the video. The
+   * list itself is the same for everyone. */
   g_autoptr (ReelVideo) video = reel_request_watchable_shared_video (req, &error);
-
-  if (video && read_limit (req, &limit, &error))
-    items = reel_related_list (req->http->store, video->id, limit, &error);
-  if (!items)
-    {
-      reel_respond_error (req->msg, error);
-      return;
-    }
-  json_object_set_array_member (out, "items", items);
-  json_object_set_null_member (out, "next_cursor");
-  reel_respond_object (req->msg, SOUP_STATUS_OK, out);
+  if (!video)
+    reel_respond_error (req->msg, error);
+  else
+    reel_request_answer_read (req, read_related);
 }
 
 static void

@@ -18,27 +18,35 @@
 #include "http/router.h"
 #include "http/server.h"
 
+static JsonObject *
+read_channel_videos (ReelRequest *req, GError **error)
+{
+  g_auto (ReelPage) page = { 0 };
+  if (!reel_request_page (req, &page, error))
+    return NULL;
+  return reel_channels_videos (req->http->store, reel_request_param (req, "username"), &page,
+                               error);
+}
+
 static void
 get_channel_videos (ReelRequest *req)
 {
-  g_autoptr (GError) error = NULL;
+  reel_request_answer_read (req, read_channel_videos);
+}
+
+static JsonObject *
+read_latest_videos (ReelRequest *req, GError **error)
+{
   g_auto (ReelPage) page = { 0 };
-  g_autoptr (JsonObject) out = NULL;
-  if (reel_request_page (req, &page, &error))
-    out = reel_channels_videos (req->http->store, reel_request_param (req, "username"), &page,
-                                &error);
-  reel_request_answer (req, out, error);
+  if (!reel_request_page (req, &page, error))
+    return NULL;
+  return reel_channels_latest (req->http->store, &page, error);
 }
 
 static void
 get_latest_videos (ReelRequest *req)
 {
-  g_autoptr (GError) error = NULL;
-  g_auto (ReelPage) page = { 0 };
-  g_autoptr (JsonObject) out = NULL;
-  if (reel_request_page (req, &page, &error))
-    out = reel_channels_latest (req->http->store, &page, &error);
-  reel_request_answer (req, out, error);
+  reel_request_answer_read (req, read_latest_videos);
 }
 
 static void

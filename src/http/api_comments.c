@@ -15,22 +15,33 @@
 #include "http/router.h"
 #include "http/server.h"
 
+static JsonObject *
+read_comments (ReelRequest *req, GError **error)
+{
+  g_auto (ReelPage) page = { 0 };
+  const char *order = reel_request_query (req, "order");
+  if (order && !g_str_equal (order, "oldest") && !g_str_equal (order, "newest"))
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "order must be oldest or newest");
+      return NULL;
+    }
+  if (!reel_request_page (req, &page, error))
+    return NULL;
+  return reel_comments_list (req->http->store, reel_request_param (req, "id"),
+                             g_strcmp0 (order, "newest") == 0, &page, error);
+}
+
 static void
 get_comments (ReelRequest *req)
 {
   g_autoptr (GError) error = NULL;
-  g_auto (ReelPage) page = { 0 };
-  g_autoptr (JsonObject) out = NULL;
-  const char *order = reel_request_query (req, "order");
   /* The comments of a video one may not watch are as absent as the video
-   * (app/video/visibility.h). */
+   * (app/video/visibility.h); the page itself is the same for everyone. */
   g_autoptr (ReelVideo) video = reel_request_watchable_shared_video (req, &error);
-  if (video && order && !g_str_equal (order, "oldest") && !g_str_equal (order, "newest"))
-    g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "order must be oldest or newest");
-  else if (video && reel_request_page (req, &page, &error))
-    out = reel_comments_list (req->http->store, reel_request_param (req, "id"),
-                              g_strcmp0 (order, "newest") == 0, &page, &error);
-  reel_request_answer (req, out, error);
+  if (!video)
+    reel_respond_error (req->msg, error);
+  else
+    reel_request_answer_read (req, read_comments);
 }
 
 typedef struct

@@ -6,18 +6,25 @@
 #include "http/router.h"
 #include "http/server.h"
 
+static JsonObject *
+read_search (ReelRequest *req, GError **error)
+{
+  g_auto (ReelPage) page = { 0 };
+  const char *q = reel_request_query (req, "q");
+  if (!q)
+    {
+      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "missing q");
+      return NULL;
+    }
+  if (!reel_request_page (req, &page, error))
+    return NULL;
+  return reel_search_query (req->http->store, q, &page, error);
+}
+
 static void
 get_search (ReelRequest *req)
 {
-  g_autoptr (GError) error = NULL;
-  g_auto (ReelPage) page = { 0 };
-  g_autoptr (JsonObject) out = NULL;
-  const char *q = reel_request_query (req, "q");
-  if (!q)
-    g_set_error (&error, REEL_ERROR, REEL_ERROR_INVALID, "missing q");
-  else if (reel_request_page (req, &page, &error))
-    out = reel_search_query (req->http->store, q, &page, &error);
-  reel_request_answer (req, out, error);
+  reel_request_answer_read (req, read_search);
 }
 
 void reel_api_search_register (ReelRouter *router);

@@ -45,14 +45,22 @@ void
 reel_respond_json (SoupServerMessage *msg, guint status, JsonNode *body)
 {
   char *text = reel_json_to_string (body);
+  g_autoptr (GBytes) bytes = g_bytes_new_take (text, strlen (text));
+  reel_respond_json_text (msg, status, bytes);
+}
+
+void
+reel_respond_json_text (SoupServerMessage *msg, guint status, GBytes *text)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   /* libsoup has no reason phrase for 429 (RFC 6585) nor 451 (RFC 7725). */
   soup_server_message_set_status (msg, status,
                                   status == 429   ? "Too Many Requests"
                                   : status == 451 ? "Unavailable For Legal Reasons"
                                                   : NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
-                                "no-store");
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, strlen (text));
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_message_headers_replace (headers, "Content-Type", "application/json");
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), text);
 }
 
 void

@@ -12,6 +12,9 @@
 G_BEGIN_DECLS
 
 void reel_respond_json (SoupServerMessage *msg, guint status, JsonNode *body);
+/* The same with body already written out as JSON text (kept by the
+ * caller, who may give it to other answers: http/query.h). */
+void reel_respond_json_text (SoupServerMessage *msg, guint status, GBytes *text);
 void reel_respond_object (SoupServerMessage *msg, guint status, JsonObject *body);
 void reel_respond_error (SoupServerMessage *msg, const GError *error);
 /* A REEL_ERROR code's status and name with message, as it is (also 5xx). */

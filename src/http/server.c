@@ -13,6 +13,7 @@
 #include "http/connections.h"
 #include "http/peer.h"
 #include "http/playlist_cache.h"
+#include "http/query.h"
 #include "http/readers.h"
 #include "http/throttle.h"
 #include "app/comments.h"
@@ -504,6 +505,10 @@ reel_http_add_routes (ReelRouter *router, ReelRouter *early)
   reel_api_captions_register (router);
 }
 
+/* The bodies reel_request_answer_read keeps: pages of the lists, at most
+ * 100 videos (about 90 KB) each. */
+#define READS_KEPT 256
+
 ReelHttp *
 reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, ReelUploads *uploads,
                  ReelBus *bus, ReelWatermark *applied, GError **error)
@@ -524,6 +529,10 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
                         "HTTP requests answered, by server thread (0: the first)");
   reel_metrics_declare ("reel_http_connections_handed_over_total", REEL_METRIC_COUNTER,
                         "Connections moved from another server thread to the first");
+  reel_metrics_declare (REEL_HTTP_READS_METRIC, REEL_METRIC_COUNTER,
+                        "Pages of the lists, search, comments and related videos answered, by "
+                        "answer: kept (the body of an earlier read of the same store version) "
+                        "or read (from the store)");
   reel_metrics_declare (CATCH_UP_METRIC, REEL_METRIC_COUNTER,
                         "Lookups that missed and asked NATS how far the event log is (another "
                         "node may have just written it), by outcome: current, caught_up, "
@@ -549,6 +558,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->throttle = reel_throttle_new (cfg, http->trusted_proxies);
   http->comment_gate = reel_comment_gate_new ();
   http->playlists = reel_playlist_cache_new ();
+  http->reads = reel_memo_new (READS_KEPT, (ReelMemoRef)g_bytes_ref, (GDestroyNotify)g_bytes_unref);
   http->quota_gate = reel_quota_gate_new (store, applied, cfg->quota_bytes, cfg->daily_quota_bytes);
   http->hash_threads = cfg->hash_threads ? cfg->hash_threads : g_get_num_processors ();
   /* Shares GLib's idle threads, but never runs more than hash_threads. */
@@ -614,6 +624,7 @@ reel_http_stop (ReelHttp *http)
   reel_throttle_free (http->throttle);
   reel_comment_gate_free (http->comment_gate);
   reel_playlist_cache_free (http->playlists);
+  reel_memo_free (http->reads);
   reel_quota_gate_free (http->quota_gate);
   g_clear_pointer (&http->trusted_proxies, g_ptr_array_unref);
   g_clear_pointer (&http->applied, reel_watermark_unref);

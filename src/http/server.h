@@ -12,6 +12,7 @@
 #pragma once
 
 #include "core/config.h"
+#include "core/memo.h"
 #include "bus/bus.h"
 #include "store/blobs.h"
 #include "store/store.h"
@@ -59,6 +60,9 @@ typedef struct
   /* Accepted viewer actions, parsed, for this node's action projections
    * (app/analytics/action_cache.h); NULL when it runs none. */
   struct ReelActionCache *action_cache;
+  /* The bodies of the reads the store answers alone, kept per request
+   * target and store version (reel_request_answer_read, http/query.h). */
+  ReelMemo *reads;
 } ReelHttp;
 
 typedef struct

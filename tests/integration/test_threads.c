@@ -16,7 +16,9 @@
  *                     and fresh connections that only read lists, a
  *                     video's comments and related videos, or the web
  *                     UI's pages and files, stay on whichever thread
- *                     took them. Keep-alive connections
+ *                     took them; read again with nothing written
+ *                     between, those pages are the bodies kept from
+ *                     the first reads. Keep-alive connections
  *                     that read, then
  *                     write (PATCH with a body), then read again are moved
  *                     to the first thread on the write and keep working
@@ -40,6 +42,7 @@
 #define READERS 4
 #define RENAMES 30
 #define KEEPALIVE_CONNECTIONS 12
+#define KEPT_SERIES "reel_http_reads_total{answer=\"kept\"}"
 
 static struct
 {
@@ -323,6 +326,9 @@ test_readers (void)
    * moved to the first. */
   {
     double before = reel_test_metric (d->port, "reel_http_connections_handed_over_total");
+    /* Nothing is written meanwhile: the pages read again are the bodies
+     * kept from the first reads (http/query.h), on whichever thread. */
+    double kept = MAX (0, reel_test_metric (d->port, KEPT_SERIES));
     g_autofree char *comments = g_strdup_printf ("/api/v1/videos/%s/comments", id);
     g_autofree char *related = g_strdup_printf ("/api/v1/videos/%s/related", id);
     g_autofree char *watch = g_strdup_printf ("/watch/%s", id);
@@ -348,6 +354,7 @@ test_readers (void)
       }
     g_assert_cmpfloat (reel_test_metric (d->port, "reel_http_connections_handed_over_total"), ==,
                        before);
+    g_assert_cmpfloat (reel_test_metric (d->port, KEPT_SERIES), >=, kept + 10);
   }
 
   /* Read, write, read on one connection. */
