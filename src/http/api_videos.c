@@ -30,6 +30,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "http/api_videos.h"
+#include "http/query.h"
 #include "http/respond.h"
 #include "media/thumbnail.h"
 #include "http/router.h"
@@ -565,6 +566,18 @@ delete_upload (ReelRequest *req)
   reel_request_run_command (req, SOUP_STATUS_NO_CONTENT, abort_command, in, complete_input_free);
 }
 
+/* A video whose media need no signature reads the same for everyone who
+ * may see it. */
+static JsonObject *
+read_video (ReelRequest *req, GError **error)
+{
+  g_autoptr (ReelVideo) video = reel_request_shared_video (req, error);
+  g_autoptr (ReelTxn) txn = NULL;
+  if (!video || !(txn = reel_store_begin (req->http->store, FALSE, error)))
+    return NULL;
+  return reel_videos_public_counted (txn, video, NULL);
+}
+
 static void
 get_video (ReelRequest *req)
 {
@@ -594,6 +607,11 @@ get_video (ReelRequest *req)
   if (error)
     {
       reel_respond_error (req->msg, error);
+      return;
+    }
+  if (!reel_video_needs_signature (video))
+    {
+      reel_request_answer_read (req, read_video);
       return;
     }
   /* Media that need a signature get it here, from the one who may watch

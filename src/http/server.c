@@ -530,8 +530,9 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   reel_metrics_declare ("reel_http_connections_handed_over_total", REEL_METRIC_COUNTER,
                         "Connections moved from another server thread to the first");
   reel_metrics_declare (REEL_HTTP_READS_METRIC, REEL_METRIC_COUNTER,
-                        "Pages of the lists, search, comments and related videos answered, by "
-                        "answer: kept (the body of an earlier read of the same store version) "
+                        "Pages of the lists, search, comments and related videos, and videos "
+                        "whose media need no signature, answered, by answer: kept (the body of an "
+                        "earlier read of the same store version) "
                         "or read (from the store)");
   reel_metrics_declare (CATCH_UP_METRIC, REEL_METRIC_COUNTER,
                         "Lookups that missed and asked NATS how far the event log is (another "

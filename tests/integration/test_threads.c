@@ -17,8 +17,8 @@
  *                     video's comments and related videos, or the web
  *                     UI's pages and files, stay on whichever thread
  *                     took them; read again with nothing written
- *                     between, those pages are the bodies kept from
- *                     the first reads. Keep-alive connections
+ *                     between, those pages and the video's record are
+ *                     the bodies kept from the first reads. Keep-alive connections
  *                     that read, then
  *                     write (PATCH with a body), then read again are moved
  *                     to the first thread on the write and keep working
@@ -335,7 +335,9 @@ test_readers (void)
     g_autofree char *embed = g_strdup_printf ("/embed/%s", id);
     g_autofree char *oembed
         = g_strdup_printf ("/api/v1/oembed?url=http%%3A%%2F%%2F127.0.0.1%%2Fwatch%%2F%s", id);
-    const char *const reads[] = { "/api/v1/videos",
+    g_autofree char *video = g_strdup_printf ("/api/v1/videos/%s", id);
+    const char *const reads[] = { video,
+                                  "/api/v1/videos",
                                   "/api/v1/users/tilda/videos",
                                   "/api/v1/search?q=title",
                                   comments,
@@ -355,6 +357,14 @@ test_readers (void)
     g_assert_cmpfloat (reel_test_metric (d->port, "reel_http_connections_handed_over_total"), ==,
                        before);
     g_assert_cmpfloat (reel_test_metric (d->port, KEPT_SERIES), >=, kept + 10);
+    /* The video's own record (public: its media need no signature) too. */
+    kept = reel_test_metric (d->port, KEPT_SERIES);
+    for (guint k = 0; k < 5; k++)
+      {
+        g_autofree char *got = NULL;
+        g_assert_cmpuint (reel_test_raw_get (d->port, video, &got), ==, 200);
+      }
+    g_assert_cmpfloat (reel_test_metric (d->port, KEPT_SERIES), >=, kept + 3);
   }
 
   /* Read, write, read on one connection. */
