@@ -255,6 +255,10 @@ reference_publish (const char *url, const char *record, guint n)
   g_assert_cmpint (natsConnection_ConnectTo (&nc, url), ==, NATS_OK);
   jsOptions_Init (&jo);
   jo.PublishAsync.MaxPending = 4096;
+  /* With MaxPending in flight a publish waits this long for an ack before
+   * giving up (NATS_TIMEOUT); the default 200 ms is shorter than a busy
+   * disk may make nats-server take. */
+  jo.PublishAsync.StallWait = 10000;
   g_assert_cmpint (natsConnection_JetStream (&js, nc, &jo), ==, NATS_OK);
   jsStreamConfig_Init (&cfg);
   cfg.Name = "BENCH_RAW";
