@@ -1,8 +1,12 @@
 /* See connections.h.
  *
- * One Conn per accepted socket, in a table by socket, with one timer that
- * fires at its deadline: a body chunk only moves the deadline, and the
- * timer, when it fires early, sleeps again until the new one. A Conn ends
+ * One Conn per accepted socket, in a table by socket. Its deadline is a
+ * number that requests and body chunks move; the sweep, every second,
+ * shuts the connections past theirs (so a deadline holds to within a
+ * second). Each Conn has one source of its own for its whole life, which
+ * polls the socket while the connection is idle. (A timer and a socket
+ * source made, attached and destroyed for every request cost about as much
+ * as a small request itself: GLib wakes its main loop for each.) A Conn ends
  * when a sweep finds its socket closed or, with a libsoup that finalizes
  * sockets, through a weak reference (so no pointer outlives its socket). */
 #include "http/connections.h"
@@ -18,7 +22,8 @@
  * for good once accept() fails. */
 #define RESERVED_FDS 256
 /* How often closed connections are released (the gauge and memory; the
- * caps themselves are checked exactly, sweeping at once when one is hit). */
+ * caps themselves are checked exactly, sweeping at once when one is hit)
+ * and deadlines are checked. */
 #define SWEEP_INTERVAL_S 1
 /* A refused client may try again once a few requests have finished. */
 #define REFUSED_RETRY_AFTER "5"
@@ -39,8 +44,8 @@ typedef struct
   GSocket *socket; /* weak reference */
   Phase phase;
   gint64 deadline_us;     /* monotonic; 0 = none */
-  GSource *timer;         /* fires at deadline_us */
-  GSource *readable;      /* idle: the next request, or the client's close */
+  GSource *watch;         /* fires when idle and readable */
+  gpointer reading;       /* idle: the socket's tag in watch (the next request or the close) */
   gboolean orphaned;      /* ended while idle: libsoup will not close it */
   SoupServerMessage *msg; /* weak pointer: the request being read */
   gpointer adopted_key;   /* for a connection taken over: its remote address */
@@ -63,8 +68,8 @@ struct ReelConnections
   const ReelConfig *cfg;
   SoupServer *server;
   GMainContext *context; /* the server's, where every source of this tracker runs */
-  gulong started_handler;
-  GSource *sweep; /* releases closed connections every SWEEP_INTERVAL_S */
+  gulong handlers[4];    /* on server: request-started, -read, -finished, -aborted */
+  GSource *sweep;        /* releases closed connections every SWEEP_INTERVAL_S */
   GPtrArray *trusted;
   GHashTable *conns;   /* GSocket -> Conn (owned) */
   GHashTable *adopted; /* remote address (pointer) -> GSocket, for taken connections */
@@ -116,13 +121,15 @@ uncount (Counts *counts, gpointer socket)
     update_gauge (counts);
 }
 
+static void stop_reading (Conn *c);
+
 /* Shuts the socket both ways: the client sees EOF, libsoup reads EOF and
  * closes the connection. */
 static void
 shut (Conn *c)
 {
   c->deadline_us = 0;
-  clear_source (&c->readable);
+  stop_reading (c);
   /* libsoup 3.2 never closes a keep-alive connection that ends between
    * requests (its waiting message has no completion callback), so the
    * descriptor would leak; the sweep closes it once libsoup has read the
@@ -146,35 +153,23 @@ kick (Conn *c)
   shut (c);
 }
 
-static void schedule (Conn *c);
-
-static gboolean
-on_deadline (gpointer data)
+/* Idle: watches the socket for the next request or the client's close. */
+static void
+start_reading (Conn *c)
 {
-  Conn *c = data;
-  /* GLib holds the source while it dispatches; drop ours. */
-  g_clear_pointer (&c->timer, g_source_unref);
-  if (c->deadline_us == 0)
-    return G_SOURCE_REMOVE;
-  if (g_get_monotonic_time () < c->deadline_us)
-    schedule (c);
-  else
-    kick (c);
-  return G_SOURCE_REMOVE;
+  if (!c->reading && !g_socket_is_closed (c->socket))
+    c->reading = g_source_add_unix_fd (c->watch, g_socket_get_fd (c->socket), G_IO_IN);
 }
 
-/* (Re)starts the timer for deadline_us, or stops it when there is none. */
+/* Not polled at all otherwise: poll(2) reports a hang-up or error even
+ * for no events, and the watch would fire over and over until libsoup,
+ * busy with the request, saw it. */
 static void
-schedule (Conn *c)
+stop_reading (Conn *c)
 {
-  gint64 wait_us;
-  clear_source (&c->timer);
-  if (c->deadline_us == 0)
-    return;
-  wait_us = MAX (0, c->deadline_us - g_get_monotonic_time ());
-  c->timer = g_timeout_source_new ((guint)((wait_us + 999) / 1000));
-  g_source_set_callback (c->timer, on_deadline, c, NULL);
-  g_source_attach (c->timer, c->rc->context);
+  if (c->reading)
+    g_source_remove_unix_fd (c->watch, c->reading);
+  c->reading = NULL;
 }
 
 static void
@@ -182,22 +177,6 @@ enter (Conn *c, Phase phase, guint timeout_s)
 {
   c->phase = phase;
   c->deadline_us = timeout_s ? g_get_monotonic_time () + (gint64)timeout_s * G_USEC_PER_SEC : 0;
-  schedule (c);
-}
-
-static void
-on_got_headers (SoupServerMessage *msg, gpointer data)
-{
-  Conn *c = data;
-  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
-  SoupEncoding enc = soup_message_headers_get_encoding (h);
-  gboolean body
-      = enc == SOUP_ENCODING_CHUNKED
-        || (enc == SOUP_ENCODING_CONTENT_LENGTH && soup_message_headers_get_content_length (h) > 0);
-  if (body)
-    enter (c, PHASE_BODY, c->rc->cfg->http_body_timeout_s);
-  else
-    enter (c, PHASE_HANDLING, 0);
 }
 
 static void
@@ -210,9 +189,21 @@ on_got_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
 }
 
 static void
-on_got_body (SoupServerMessage *msg, gpointer data)
+on_got_headers (SoupServerMessage *msg, gpointer data)
 {
-  enter (data, PHASE_HANDLING, 0);
+  Conn *c = data;
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+  SoupEncoding enc = soup_message_headers_get_encoding (h);
+  gboolean body
+      = enc == SOUP_ENCODING_CHUNKED
+        || (enc == SOUP_ENCODING_CONTENT_LENGTH && soup_message_headers_get_content_length (h) > 0);
+  if (body)
+    {
+      enter (c, PHASE_BODY, c->rc->cfg->http_body_timeout_s);
+      g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), c);
+    }
+  else
+    enter (c, PHASE_HANDLING, 0);
 }
 
 /* Idle, something to read: the next request (request-started follows) or
@@ -221,22 +212,43 @@ on_got_body (SoupServerMessage *msg, gpointer data)
  * client that closes with unread data resets the connection: an error,
  * not an end, and just as final (counting it until the idle deadline kept
  * a busy client's address at its cap for that long). */
-static gboolean
-on_readable (GSocket *socket, GIOCondition condition, gpointer data)
+static void
+on_readable (Conn *c)
 {
-  Conn *c = data;
   char byte;
   GInputVector v = { &byte, 1 };
   gint flags = G_SOCKET_MSG_PEEK;
   g_autoptr (GError) error = NULL;
-  gssize n = g_socket_receive_message (socket, NULL, &v, 1, NULL, NULL, &flags, NULL, &error);
+  gssize n;
+  if (c->phase != PHASE_IDLE || g_socket_is_closed (c->socket))
+    {
+      stop_reading (c); /* the next request is being read */
+      return;
+    }
+  n = g_socket_receive_message (c->socket, NULL, &v, 1, NULL, NULL, &flags, NULL, &error);
   if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-    return G_SOURCE_CONTINUE;
-  g_clear_pointer (&c->readable, g_source_unref);
-  if (n <= 0 && c->phase == PHASE_IDLE)
+    return;
+  stop_reading (c);
+  if (n <= 0)
     shut (c);
-  return G_SOURCE_REMOVE;
 }
+
+typedef struct
+{
+  GSource source;
+  Conn *conn;
+} Watch;
+
+static gboolean
+watch_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  Conn *c = ((Watch *)source)->conn;
+  if (c->reading && g_source_query_unix_fd (source, c->reading))
+    on_readable (c);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs watch_funcs = { .dispatch = watch_dispatch };
 
 /* Whether libsoup keeps the connection open after msg (its own test is
  * private): HTTP/1.1 unless either side said close, HTTP/1.0 only when the
@@ -253,22 +265,43 @@ keeps_alive (SoupServerMessage *msg)
          || soup_message_headers_header_contains (req, "Connection", "Keep-Alive");
 }
 
-/* The answer is out: a keep-alive connection now waits for the next
- * request, whose first byte starts its header deadline (request-started). */
-static void
-on_finished (SoupServerMessage *msg, gpointer data)
+/* The connection msg came on, when it is watched. The server's signals
+ * tell every message: connecting to each message's own costs more than a
+ * small request. */
+static Conn *
+conn_of (ReelConnections *rc, SoupServerMessage *msg)
 {
-  Conn *c = data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+  if (!socket)
+    socket = g_hash_table_lookup (rc->adopted, soup_server_message_get_remote_address (msg));
+  return socket ? g_hash_table_lookup (rc->conns, socket) : NULL;
+}
+
+/* The body is in (request-read). */
+static void
+on_request_read (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  Conn *c = conn_of (data, msg);
+  if (c)
+    enter (c, PHASE_HANDLING, 0);
+}
+
+/* The answer is out (request-finished, request-aborted): a keep-alive
+ * connection now waits for the next request, whose first byte starts its
+ * header deadline (request-started). */
+static void
+on_request_done (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  Conn *c = conn_of (data, msg);
+  if (!c)
+    return;
   if (!keeps_alive (msg))
     {
       enter (c, PHASE_HANDLING, 0); /* libsoup closes it now */
       return;
     }
   enter (c, PHASE_IDLE, c->rc->cfg->http_idle_timeout_s);
-  clear_source (&c->readable);
-  c->readable = g_socket_create_source (c->socket, G_IO_IN, NULL);
-  g_source_set_callback (c->readable, G_SOURCE_FUNC (on_readable), c, NULL);
-  g_source_attach (c->readable, c->rc->context);
+  start_reading (c);
 }
 
 static void
@@ -288,16 +321,12 @@ watch_message (Conn *c, SoupServerMessage *msg)
   c->msg = msg;
   g_object_add_weak_pointer (G_OBJECT (msg), (gpointer *)&c->msg);
   g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), c);
-  g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), c);
-  g_signal_connect (msg, "got-body", G_CALLBACK (on_got_body), c);
-  g_signal_connect (msg, "finished", G_CALLBACK (on_finished), c);
 }
 
 static void
 conn_free (Conn *c)
 {
-  clear_source (&c->timer);
-  clear_source (&c->readable);
+  clear_source (&c->watch);
   forget_message (c);
   g_free (c);
 }
@@ -347,9 +376,26 @@ sweep_closed (ReelConnections *rc)
     }
 }
 
+/* Shuts the connections past their deadline. */
+static void
+sweep_late (ReelConnections *rc)
+{
+  GHashTableIter it;
+  gpointer conn;
+  gint64 now = g_get_monotonic_time ();
+  g_hash_table_iter_init (&it, rc->conns);
+  while (g_hash_table_iter_next (&it, NULL, &conn))
+    {
+      Conn *c = conn;
+      if (c->deadline_us && now >= c->deadline_us)
+        kick (c);
+    }
+}
+
 static gboolean
 on_sweep (gpointer data)
 {
+  sweep_late (data);
   sweep_closed (data);
   return G_SOURCE_CONTINUE;
 }
@@ -441,6 +487,9 @@ track (ReelConnections *rc, GSocket *socket)
   Conn *c = g_new0 (Conn, 1);
   c->rc = rc;
   c->socket = socket;
+  c->watch = g_source_new (&watch_funcs, sizeof (Watch));
+  ((Watch *)c->watch)->conn = c;
+  g_source_attach (c->watch, rc->context);
   g_object_weak_ref (G_OBJECT (socket), conn_gone, c);
   g_hash_table_insert (rc->conns, socket, c);
   return c;
@@ -514,7 +563,7 @@ on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
     }
   /* The first byte of the next request on a keep-alive connection (libsoup
    * starts a keep-alive request only when bytes arrive). */
-  clear_source (&c->readable);
+  stop_reading (c);
   watch_message (c, msg);
   enter (c, PHASE_HEADERS, rc->cfg->http_header_timeout_s);
 }
@@ -569,8 +618,11 @@ reel_connections_new (SoupServer *server, const ReelConfig *cfg, GPtrArray *trus
       update_gauge (rc->counts);
       g_mutex_unlock (&rc->counts->lock);
     }
-  rc->started_handler
+  rc->handlers[0]
       = g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), rc);
+  rc->handlers[1] = g_signal_connect (server, "request-read", G_CALLBACK (on_request_read), rc);
+  rc->handlers[2] = g_signal_connect (server, "request-finished", G_CALLBACK (on_request_done), rc);
+  rc->handlers[3] = g_signal_connect (server, "request-aborted", G_CALLBACK (on_request_done), rc);
   rc->sweep = g_timeout_source_new_seconds (SWEEP_INTERVAL_S);
   g_source_set_callback (rc->sweep, on_sweep, rc, NULL);
   g_source_attach (rc->sweep, rc->context);
@@ -584,7 +636,8 @@ reel_connections_free (ReelConnections *rc)
   gpointer socket, conn;
   if (!rc)
     return;
-  g_signal_handler_disconnect (rc->server, rc->started_handler);
+  for (guint i = 0; i < G_N_ELEMENTS (rc->handlers); i++)
+    g_signal_handler_disconnect (rc->server, rc->handlers[i]);
   clear_source (&rc->sweep);
   g_hash_table_iter_init (&it, rc->conns);
   while (g_hash_table_iter_next (&it, &socket, &conn))
