@@ -3,7 +3,7 @@
  * different channels too, so the feed's merge uses the same cursor. */
 #include "app/channels.h"
 #include "app/subscriptions.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/id.h"

@@ -1,7 +1,7 @@
 /* See comments.h. */
 #include "app/comments.h"
 #include "app/roles.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/id.h"

@@ -1,7 +1,7 @@
 /* See moderation.h. */
 #include "app/moderation.h"
 #include "app/roles.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/text.h"

@@ -3,7 +3,7 @@
  * the moderator as its actor, kept in the audit log (app/audit.h).
  *
  * A ban (user.banned {username, reason}) ends every session of the user
- * and refuses their logins with the reason (app/users.c applies it), and
+ * and refuses their logins with the reason (app/users/projection.c applies it), and
  * hides their videos and comments from everyone else (read time:
  * app/video/visibility.h, app/comments.c); an unban (user.unbanned) lets
  * them log in again and shows their content as before. Nobody can ban an account

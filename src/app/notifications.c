@@ -1,6 +1,6 @@
 /* See notifications.h. */
 #include "app/notifications.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/videos.h"
 #include "app/video/visibility.h"
 #include "core/error.h"

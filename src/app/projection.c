@@ -22,7 +22,7 @@
 #include "app/ratings.h"
 #include "app/reports.h"
 #include "app/roles.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/lifecycle.h"
 #include "app/video/videos.h"
 

@@ -1,6 +1,6 @@
 /* See ratings.h. */
 #include "app/ratings.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/json.h"

@@ -1,6 +1,6 @@
 /* See roles.h. */
 #include "app/roles.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "core/error.h"
 #include "core/json.h"
 

@@ -1,6 +1,6 @@
 /* See subscriptions.h. */
 #include "app/subscriptions.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "store/counters.h"

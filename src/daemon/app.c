@@ -4,7 +4,7 @@
 #include "bus/bus.h"
 #include "bus/natsd.h"
 #include "bus/userkeys.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "core/error.h"
 #include "daemon/janitor.h"
 #include "daemon/action_consumer.h"

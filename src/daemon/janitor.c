@@ -4,7 +4,7 @@
  * never stalls the HTTP server. */
 #include "daemon/janitor.h"
 #include "app/cleanup.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/lifecycle.h"
 #include "app/video/videos.h"
 #include "bus/jobs.h"

@@ -9,7 +9,7 @@
  *     "job-sweep-<N>", timers fire at the same wall-clock boundaries, so the
  *     stream's duplicate window keeps one copy, and the work queue hands it
  *     to one node. A second sweep would be harmless, only wasted work.
- *     Expired sessions are removed in the same job (app/users.h).
+ *     Expired sessions are removed in the same job (app/users/users.h).
  *   - Partial uploads live on the API node that received them
  *     (DATA_DIR/uploads), so every such node sweeps its own, on the same
  *     timer, along with its work directory (DATA_DIR/work).

@@ -2,7 +2,7 @@
 #include "daemon/reactor.h"
 #include "app/cdn.h"
 #include "app/cleanup.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/chunks.h"
 #include "app/video/videos.h"
 #include "daemon/mail.h"
@@ -76,7 +76,7 @@ typedef char *(*IssueFunc) (ReelBus *bus, ReelStore *store, const char *username
 typedef gboolean (*MailFunc) (const ReelConfig *cfg, const char *username, const char *email,
                               const char *token, GError **error);
 
-/* A single-use token to mail (app/users.h): made here once the local
+/* A single-use token to mail (app/users/users.h): made here once the local
  * projection knows the user, its hash logged, the token itself mailed. A
  * retry after a failed send makes a new one; the unmailed one is never
  * used and expires. Nothing to send (the user is gone, has no address, or

@@ -9,7 +9,7 @@
  * the others. The projections follow asynchronously (no read-your-writes:
  * a view count is allowed to lag by a moment). */
 #include "app/analytics/actions.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "core/error.h"
 #include "http/respond.h"
 #include "http/router.h"

@@ -1,4 +1,4 @@
-/* HTTP edge of users and sessions (app/users.c):
+/* HTTP edge of users and sessions (app/users/):
  *   POST   /api/v1/users              register (auth.registration: open,
  *                                     closed, or invite with {"invite"})
  *   GET    /api/v1/users/me           my account: the public view, role, email,
@@ -31,7 +31,7 @@
 #include "app/quotas.h"
 #include "app/roles.h"
 #include "app/comments.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/videos.h"
 #include <sodium.h>
 #include "core/error.h"

@@ -23,7 +23,7 @@
  * token in localStorage, so no injected script may ever run beside it.
  * hls.js needs blob: for its worker and for the MediaSource it plays. */
 #include "app/query/profiles.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "http/embed.h"

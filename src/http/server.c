@@ -18,7 +18,7 @@
 #include "http/throttle.h"
 #include "app/comments.h"
 #include "app/roles.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/videos.h"
 #include "bus/userkeys.h"
 #include "core/error.h"

@@ -2,7 +2,7 @@
 #include "http/throttle.h"
 #include "http/peer.h"
 #include "http/respond.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/metrics.h"

@@ -54,7 +54,7 @@ typedef enum
   REEL_DB_VIDEOS_UNANNOUNCED,  /* video id -> "": ready, its video.ready not applied yet */
   REEL_DB_INVITES,             /* hex(code hash) -> invite record (JSON, app/invites.h) */
   REEL_DB_AUDIT,               /* time \0 event id -> moderation action (JSON, app/audit.h) */
-  REEL_DB_PASSWORD_RESETS,     /* hex(token hash) -> password reset (JSON, app/users.h) */
+  REEL_DB_PASSWORD_RESETS,     /* hex(token hash) -> password reset (JSON, app/users/users.h) */
   REEL_DB_QUOTA_USAGE,         /* username -> storage used and quota overrides (app/quotas.h) */
   REEL_DB_QUOTA_VIDEOS,        /* video id -> its owner and original's size (app/quotas.h) */
   REEL_DB_QUOTA_RECENT,        /* owner \0 time \0 video id -> u64 BE size (app/quotas.h) */
@@ -64,7 +64,7 @@ typedef enum
   REEL_DB_NOTIFY_MEMORY,       /* what notifications remember of the log (app/notifications.c) */
   REEL_DB_COMMENT_VIDEOS,      /* video id -> "": the videos comments may be posted on */
   REEL_DB_SUBSCRIPTION_USERS,  /* username -> "": the accounts one may subscribe (to) */
-  REEL_DB_EMAIL_VERIFICATIONS, /* hex(token hash) -> email verification (JSON, app/users.h) */
+  REEL_DB_EMAIL_VERIFICATIONS, /* hex(token hash) -> email verification (JSON, app/users/users.h) */
   REEL_DB_HISTORY,             /* viewer \0 video id -> last position (app/analytics/history.h) */
   REEL_DB_HISTORY_ORDER,   /* viewer \0 received_at \0 video id -> "" (app/analytics/history.h) */
   REEL_DB_WORKS,           /* work id -> protected work with its prints (app/checks/works.h) */

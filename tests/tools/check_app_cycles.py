@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Keeps the modules of src/app free of circles.
 
-A module is a .c file and its .h (app/users.c and app/users.h are the module
-app/users). Module A depends on module B when a file of A includes B's
+A module is a .c file and its .h (app/ratings.c and app/ratings.h are the module
+app/ratings). Module A depends on module B when a file of A includes B's
 header ("app/b.h"). When A depends on B and B (through any chain) on A,
 neither can be understood, tested or rebuilt without the other: the core
 projections were such a circle once (users, channels, subscriptions), which

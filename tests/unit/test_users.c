@@ -2,7 +2,7 @@
  * real LMDB environment. The command half is covered end to end by the
  * integration tests. */
 #include "app/query/profiles.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "core/error.h"
 #include "core/json.h"
 

@@ -668,7 +668,7 @@ test_shared (StoreFixture *f, gconstpointer unused)
   g_assert_no_error (error);
   g_assert_true (banned->owner_banned);
   g_assert_false (edited->owner_banned);
-  /* And so is its lifting (app/users.c keeps what it found per record). */
+  /* And so is its lifting (app/users/users.c keeps what it found per record). */
   {
     g_autoptr (ReelTxn) txn = reel_store_begin (f->store, TRUE, NULL);
     g_autoptr (JsonObject) user = json_object_new ();

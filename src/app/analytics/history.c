@@ -1,7 +1,7 @@
 /* See history.h. */
 #include "app/analytics/history.h"
 #include "app/roles.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/videos.h"
 #include "app/video/visibility.h"
 #include "bus/events.h"

@@ -7,7 +7,7 @@
  * that arrive meanwhile in their record (history: false), which this
  * projection skips; clearing (user.history_cleared) hides, at read time,
  * everything watched up to that moment. Both are events of the log kept on
- * the user's record (app/users.h), so either side rebuilds alone.
+ * the user's record (app/users/users.h), so either side rebuilds alone.
  *
  * Tables: HISTORY (viewer \0 video id -> u64 BE position ns + received_at),
  * HISTORY_ORDER (viewer \0 received_at \0 video id -> ""). */

@@ -1,6 +1,6 @@
 /* See live.h. */
 #include "app/live/live.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/secret.h"

@@ -1,6 +1,6 @@
 /* See playlists.h. */
 #include "app/playlists/playlists.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/id.h"

@@ -1,7 +1,7 @@
 /* See profiles.h. */
 #include "app/query/profiles.h"
 #include "app/channels.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "core/error.h"
 #include "core/json.h"
 

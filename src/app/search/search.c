@@ -12,7 +12,7 @@
 #include "app/search/search.h"
 #include "app/analytics/views.h"
 #include "app/search/tokenizer.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/id.h"

@@ -191,7 +191,7 @@ typedef struct
   guint64 views; /* never stored: the views projection's count (app/analytics/views.h) */
   guint64 likes; /* never stored: the ratings projection's counts (app/ratings.h) */
   guint64 dislikes;
-  gboolean owner_banned; /* never stored: the owner's account is banned (app/users.h) */
+  gboolean owner_banned; /* never stored: the owner's account is banned (app/users/users.h) */
   JsonObject *json;      /* the stored form it was read from, or NULL (see top) */
   gint refs;             /* references: reel_video_new gives one, reel_video_free drops one */
 } ReelVideo;

@@ -4,7 +4,7 @@
 #include "app/video/chapters.h"
 #include "app/analytics/views.h"
 #include "app/ratings.h"
-#include "app/users.h"
+#include "app/users/users.h"
 #include "app/checks/checks.h"
 #include "app/video/chunks.h"
 #include "app/video/visibility.h"
