@@ -249,7 +249,6 @@ gboolean
 reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *token,
                            const char *new_password, guint64 *seq, GError **error)
 {
-  char hash[crypto_pwhash_STRBYTES];
   g_autofree char *hash_hex = NULL, *username = NULL;
   int version;
   g_autoptr (JsonObject) reset = NULL, data = json_object_new ();
@@ -265,12 +264,7 @@ reel_users_reset_password (ReelBus *bus, ReelStore *store, const char *token,
       return FALSE;
     }
   username = g_strdup (json_object_get_string_member_with_default (reset, "username", ""));
-  if (!users_hash_password (new_password, hash, error))
-    return FALSE;
-  json_object_set_string_member (data, "username", username);
-  version = users_put_password_hash (bus, username, data, hash, error);
-  sodium_memzero (hash, sizeof hash);
-  if (!version)
+  if (!(version = users_put_new_password (bus, username, data, new_password, error)))
     return FALSE;
   if (spend_token (bus, "reset", hash_hex, "user.password_reset", version, username, data, &bad,
                    seq, error))

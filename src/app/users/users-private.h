@@ -13,14 +13,12 @@ G_BEGIN_DECLS
 
 /* libsodium initialized, or REEL_ERROR_INTERNAL. */
 gboolean users_ensure_sodium (GError **error);
-/* The argon2id hash of password into hash. */
-gboolean users_hash_password (const char *password, char hash[crypto_pwhash_STRBYTES],
-                              GError **error);
-/* Puts a new password hash into data: sealed with the user's key (event
- * version 2), or in plain text (version 1) for an account registered before
- * keys existed. Returns the version, 0 on error. */
-int users_put_password_hash (ReelBus *bus, const char *username, JsonObject *data, const char *hash,
-                             GError **error);
+/* Puts username and the argon2id hash of password into data (a password
+ * event's), the hash sealed with the user's key (event version 2) or in
+ * plain text (version 1) for an account registered before keys existed.
+ * Returns the version, 0 on error. */
+int users_put_new_password (ReelBus *bus, const char *username, JsonObject *data,
+                            const char *password, GError **error);
 /* Drops username's key from the cache of keys (its account is deleted). */
 void users_keyring_forget (const char *username);
 /* The JSON record under key in db, or NULL (absent: error untouched). */

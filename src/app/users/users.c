@@ -88,8 +88,8 @@ users_ensure_sodium (GError **error)
 }
 
 /* The argon2id hash of password into hash. */
-gboolean
-users_hash_password (const char *password, char hash[crypto_pwhash_STRBYTES], GError **error)
+static gboolean
+hash_password (const char *password, char hash[crypto_pwhash_STRBYTES], GError **error)
 {
   if (!users_ensure_sodium (error))
     return FALSE;
@@ -232,9 +232,9 @@ reel_users_open_personal (JsonObject *data, GError **error)
  * version 2), or in plain text (version 1) for an account registered before
  * keys existed, which has no key to seal with. Returns the version, 0 on
  * error. */
-int
-users_put_password_hash (ReelBus *bus, const char *username, JsonObject *data, const char *hash,
-                         GError **error)
+static int
+put_password_hash (ReelBus *bus, const char *username, JsonObject *data, const char *hash,
+                   GError **error)
 {
   guint8 key[REEL_USER_KEY_BYTES];
   g_autoptr (JsonObject) fields = json_object_new ();
@@ -257,6 +257,20 @@ users_put_password_hash (ReelBus *bus, const char *username, JsonObject *data, c
   return 2;
 }
 
+int
+users_put_new_password (ReelBus *bus, const char *username, JsonObject *data, const char *password,
+                        GError **error)
+{
+  char hash[crypto_pwhash_STRBYTES];
+  int version;
+  if (!hash_password (password, hash, error))
+    return 0;
+  json_object_set_string_member (data, "username", username);
+  version = put_password_hash (bus, username, data, hash, error);
+  sodium_memzero (hash, sizeof hash);
+  return version;
+}
+
 gboolean
 reel_users_register (ReelBus *bus, const ReelRegistration *reg, guint64 *seq, GError **error)
 {
@@ -267,8 +281,7 @@ reel_users_register (ReelBus *bus, const ReelRegistration *reg, guint64 *seq, GE
   g_autofree char *sealed = NULL;
   g_autofree char *subject = NULL;
 
-  if (!reel_users_validate_registration (reg, error)
-      || !users_hash_password (reg->password, hash, error))
+  if (!reel_users_validate_registration (reg, error) || !hash_password (reg->password, hash, error))
     return FALSE;
   /* The key exists before the event that needs it: a projector reading the
    * event always finds it (or finds it shredded). */
@@ -371,7 +384,6 @@ reel_users_change_password (ReelBus *bus, ReelStore *store, const char *username
                             const char *old_password, const char *new_password,
                             const char *keep_token, guint64 *seq, GError **error)
 {
-  char hash[crypto_pwhash_STRBYTES];
   g_autoptr (JsonObject) user = NULL;
   g_autoptr (JsonObject) data = json_object_new ();
   g_autofree char *subject = NULL, *keep = NULL;
@@ -389,12 +401,7 @@ reel_users_change_password (ReelBus *bus, ReelStore *store, const char *username
       g_set_error (error, REEL_ERROR, REEL_ERROR_FORBIDDEN, "the current password is wrong");
       return FALSE;
     }
-  if (!users_hash_password (new_password, hash, error))
-    return FALSE;
-  json_object_set_string_member (data, "username", username);
-  version = users_put_password_hash (bus, username, data, hash, error);
-  sodium_memzero (hash, sizeof hash);
-  if (!version)
+  if (!(version = users_put_new_password (bus, username, data, new_password, error)))
     return FALSE;
   if (keep_token)
     {
