@@ -9,7 +9,8 @@
  *                the latest videos' page, GET /api/v1/videos (LIST_VIDEOS
  *                videos: a read of each, with its counts, and JSON) and a
  *                page of the video's comments (the first 20 of those
- *                posted above),
+ *                posted above) and a page of search results (the
+ *                LIST_VIDEOS videos all match),
  *                64 connections each, with http.threads = 1 and 2, against
  *                nginx with as many workers serving the same bytes as
  *                static files (sendfile); requests/s, MB/s and the ratio
@@ -111,8 +112,8 @@ main (int argc, char **argv)
   const char *base_config = "[media]\nladder = 720p:720:3000\nx264_preset = ultrafast\n"
                             "[comments]\nrate_limit = 1000000\nrate_window_seconds = 1\n"
                             "[limits]\ncomments_per_ip = off\n";
-  char *paths[5];       /* segment, playlist, video, list, comments */
-  GBytes *ref_bytes[5]; /* what reeld answers there */
+  char *paths[6];       /* segment, playlist, video, list, comments, search */
+  GBytes *ref_bytes[6]; /* what reeld answers there */
 
   g_test_init (&argc, &argv, NULL);
   if (!wrk)
@@ -136,6 +137,7 @@ main (int argc, char **argv)
   paths[2] = g_strdup_printf ("/api/v1/videos/%s", id);
   paths[3] = g_strdup ("/api/v1/videos");
   paths[4] = g_strdup_printf ("/api/v1/videos/%s/comments", id);
+  paths[5] = g_strdup ("/api/v1/search?q=benchmark+clip");
   /* The rest of the page: short clips at their own size, all queued at
    * once. */
   {
@@ -204,7 +206,7 @@ main (int argc, char **argv)
       g_autofree char *root = g_build_filename (work, "www", NULL);
       guint16 nginx_port = reel_test_free_port ();
       GSubprocess *server = NULL;
-      const char *names[] = { "segment", "playlist", "video", "list", "comments" };
+      const char *names[] = { "segment", "playlist", "video", "list", "comments", "search" };
       gboolean failed = FALSE;
       g_assert_true (g_file_set_contents (config, conf, -1, NULL));
       d = reel_test_reeld_start_config (dir, nats->url, config);
