@@ -23,9 +23,12 @@
 #include "app/cdn.h"
 #include "app/uploads.h"
 
-/* How long start-up waits for an external NATS before giving up with a
- * clear error (an embedded one is ready before we connect). */
+/* How long start-up waits for NATS before giving up with a clear error (an
+ * embedded server is ready before we connect, unless it died since), in
+ * tries of NATS_CONNECT_TRY_MS with the main context run between. */
 #define NATS_CONNECT_TIMEOUT_MS 15000
+#define NATS_CONNECT_TRY_MS 1000
+#define NATS_CONNECT_PAUSE_US (100 * 1000)
 /* How long start-up keeps trying to set up the streams while JetStream
  * answers "not now" (a cluster electing a leader after a node died: a
  * worker restarted then must wait, not exit), and the pause between. */
@@ -78,6 +81,47 @@ node_key (const ReelConfig *cfg)
 
 /* Creates or updates the streams and buckets, waiting out a JetStream
  * that is there but cannot answer yet (REEL_ERROR_UNAVAILABLE). */
+/* Waits us with the main context running: the embedded nats-server's
+ * supervisor restarts a server that died from there (bus/natsd.h), and
+ * start-up runs before the main loop, so a server that died while reeld
+ * was starting would otherwise stay down for every try that follows. */
+static void
+wait_running (gint64 us)
+{
+  gint64 until = g_get_monotonic_time () + us, left;
+  for (;;)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      left = until - g_get_monotonic_time ();
+      if (left <= 0)
+        return;
+      g_usleep ((gulong)MIN (left, 50 * 1000));
+    }
+}
+
+/* Connects to NATS, trying again while it is unavailable, until
+ * NATS_CONNECT_TIMEOUT_MS. */
+static ReelBus *
+connect_bus (const char *url, const ReelNatsAuth *auth, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64)NATS_CONNECT_TIMEOUT_MS * 1000;
+  for (;;)
+    {
+      g_autoptr (GError) local = NULL;
+      ReelBus *bus = reel_bus_connect (url, auth, NATS_CONNECT_TRY_MS, &local);
+      if (bus)
+        return bus;
+      if (!g_error_matches (local, REEL_ERROR, REEL_ERROR_UNAVAILABLE)
+          || g_get_monotonic_time () > deadline)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+      wait_running (NATS_CONNECT_PAUSE_US);
+    }
+}
+
 static gboolean
 set_up_streams (ReelBus *bus, const ReelConfig *cfg, GError **error)
 {
@@ -98,7 +142,7 @@ set_up_streams (ReelBus *bus, const ReelConfig *cfg, GError **error)
           return FALSE;
         }
       g_warning ("%s; retrying", local->message);
-      g_usleep (NATS_SETUP_RETRY_US);
+      wait_running (NATS_SETUP_RETRY_US);
     }
 }
 
@@ -149,7 +193,7 @@ open_parts (ReelDaemon *d, const ReelConfig *cfg, GError **error)
                    "auth.verify_email needs smtp.url: the verification links are mailed");
       return FALSE;
     }
-  d->bus = reel_bus_connect (url, &auth, NATS_CONNECT_TIMEOUT_MS, error);
+  d->bus = connect_bus (url, &auth, error);
   return d->bus && set_up_streams (d->bus, cfg, error) && (reel_users_set_keyring (d->bus), TRUE);
 }
 
