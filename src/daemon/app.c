@@ -79,8 +79,6 @@ node_key (const ReelConfig *cfg)
   return g_strndup (sum, 16);
 }
 
-/* Creates or updates the streams and buckets, waiting out a JetStream
- * that is there but cannot answer yet (REEL_ERROR_UNAVAILABLE). */
 /* Waits us with the main context running: the embedded nats-server's
  * supervisor restarts a server that died from there (bus/natsd.h), and
  * start-up runs before the main loop, so a server that died while reeld
@@ -122,6 +120,8 @@ connect_bus (const char *url, const ReelNatsAuth *auth, GError **error)
     }
 }
 
+/* Creates or updates the streams and buckets, waiting out a JetStream
+ * that is there but cannot answer yet (REEL_ERROR_UNAVAILABLE). */
 static gboolean
 set_up_streams (ReelBus *bus, const ReelConfig *cfg, GError **error)
 {
