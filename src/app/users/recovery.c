@@ -27,6 +27,23 @@ match_email (const guint8 *key, gsize key_len, const guint8 *value, gsize value_
   return TRUE;
 }
 
+/* The record of username, for a request that must not tell whether the
+ * account exists: *user stays NULL for an invalid or unknown name. FALSE
+ * only on a failure to read. */
+static gboolean
+load_if_any (ReelStore *store, const char *username, JsonObject **user, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  *user = NULL;
+  if (!username || !reel_users_validate_username (username, NULL))
+    return TRUE;
+  *user = users_load_user (store, username, &local);
+  if (*user || g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
+}
+
 gboolean
 reel_users_request_reset (ReelBus *bus, ReelStore *store, const char *username, const char *email,
                           guint64 *seq, GError **error)
@@ -34,7 +51,6 @@ reel_users_request_reset (ReelBus *bus, ReelStore *store, const char *username, 
   g_autoptr (JsonObject) data = json_object_new ();
   g_autoptr (JsonObject) user = NULL;
   g_autofree char *subject = NULL, *found = NULL;
-  g_autoptr (GError) local = NULL;
 
   *seq = 0;
   if (email)
@@ -48,17 +64,9 @@ reel_users_request_reset (ReelBus *bus, ReelStore *store, const char *username, 
         return FALSE;
       username = found = b.username;
     }
-  if (!username || !reel_users_validate_username (username, NULL))
-    return TRUE;
-  user = users_load_user (store, username, &local);
-  if (!user)
-    {
-      if (g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
-        return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  if (!json_object_has_member (user, "email"))
+  if (!load_if_any (store, username, &user, error))
+    return FALSE;
+  if (!user || !json_object_has_member (user, "email"))
     return TRUE;
   json_object_set_string_member (data, "username", username);
   subject = reel_event_subject ("password", username);
@@ -169,20 +177,11 @@ reel_users_request_verification (ReelBus *bus, ReelStore *store, const char *use
 {
   g_autoptr (JsonObject) data = json_object_new ();
   g_autoptr (JsonObject) user = NULL;
-  g_autoptr (GError) local = NULL;
   g_autofree char *subject = NULL;
   *seq = 0;
-  if (!username || !reel_users_validate_username (username, NULL))
-    return TRUE;
-  user = users_load_user (store, username, &local);
-  if (!user)
-    {
-      if (g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND))
-        return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  if (!awaits_verification (user))
+  if (!load_if_any (store, username, &user, error))
+    return FALSE;
+  if (!user || !awaits_verification (user))
     return TRUE;
   json_object_set_string_member (data, "username", username);
   subject = reel_event_subject ("verify", username);
