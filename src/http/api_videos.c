@@ -567,7 +567,9 @@ delete_upload (ReelRequest *req)
 }
 
 /* A video whose media need no signature reads the same for everyone who
- * may see it. */
+ * may see it. The record is read again here, not taken from get_video's
+ * check: a kept body must come from the store version it is kept under or
+ * a later one (http/query.h), and the check read an earlier one. */
 static JsonObject *
 read_video (ReelRequest *req, GError **error)
 {
