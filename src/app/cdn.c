@@ -1,6 +1,6 @@
 /* See cdn.h. */
 #include "app/cdn.h"
-#include "app/subscriptions.h"
+#include "app/social/subscriptions.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "store/blob_keys.h"

@@ -37,7 +37,7 @@ typedef enum
   REEL_LIMIT_LOGIN,
   REEL_LIMIT_REGISTER,
   REEL_LIMIT_UPLOAD,
-  REEL_LIMIT_COMMENT, /* per account: comments.rate_limit (app/comments.h) */
+  REEL_LIMIT_COMMENT, /* per account: comments.rate_limit (app/social/comments.h) */
   REEL_LIMIT_SUBSCRIBE,
   REEL_LIMIT_LIVE_KEY,
   REEL_LIMIT_EVENTS,

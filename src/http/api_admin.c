@@ -1,6 +1,6 @@
 /* HTTP edge of running the server: roles, quotas, invites, reports and the
- * audit log (app/roles.h, app/quotas.h, app/invites.h, app/reports.h,
- * app/audit.h):
+ * audit log (app/roles.h, app/quotas.h, app/invites.h, app/moderation/reports.h,
+ * app/moderation/audit.h):
  *   PUT  /api/v1/users/{username}/role  {"role"}: admins grant and revoke
  *   PATCH /api/v1/users/{username}      {"quota_bytes"?, "daily_quota_bytes"?}:
  *                                       admins set a user's quotas (null: the
@@ -25,11 +25,11 @@
  *   POST /api/v1/admin/retranscode      every ready video so (admins)
  * Every admin route answers 401 without a token and 403 to whoever
  * lacks the role, before anything else is looked at. */
-#include "app/audit.h"
+#include "app/moderation/audit.h"
 #include "app/invites.h"
-#include "app/moderation.h"
+#include "app/moderation/moderation.h"
 #include "app/quotas.h"
-#include "app/reports.h"
+#include "app/moderation/reports.h"
 #include "app/roles.h"
 #include "app/video/videos.h"
 #include "core/error.h"

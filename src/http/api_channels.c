@@ -1,5 +1,5 @@
-/* HTTP edge of channels and subscriptions (app/channels.c,
- * app/subscriptions.c):
+/* HTTP edge of channels and subscriptions (app/social/channels.c,
+ * app/social/subscriptions.c):
  *   GET    /api/v1/users/{username}/videos        a channel's published videos, newest first
  *   GET    /api/v1/users/{username}/subscribers   who follows a channel
  *   POST   /api/v1/subscriptions                  subscribe {channel}
@@ -9,8 +9,8 @@
  *   GET    /api/v1/videos                         published videos of every channel (home page)
  * Every list pages with ?limit=&cursor= (app/page.h). */
 #include "app/query/profiles.h"
-#include "app/channels.h"
-#include "app/subscriptions.h"
+#include "app/social/channels.h"
+#include "app/social/subscriptions.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "http/query.h"

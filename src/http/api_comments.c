@@ -1,4 +1,4 @@
-/* HTTP edge of comments (app/comments.c):
+/* HTTP edge of comments (app/social/comments.c):
  *   GET    /api/v1/videos/{id}/comments         ?order=oldest|newest&limit=&cursor=
  *   POST   /api/v1/videos/{id}/comments         {text, reply_to?} -> 201 the comment
  *   PATCH  /api/v1/videos/{id}/comments/{cid}   {text}, author only
@@ -6,7 +6,7 @@
  * The per-author rate limit is reserved here, on the main loop, so a 429 can
  * carry Retry-After; the reservation is released when the command is done
  * (its event applied, or failed). Per-address limits: http/throttle.h. */
-#include "app/comments.h"
+#include "app/social/comments.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/json.h"

@@ -5,13 +5,13 @@
  *   GET  /feeds/subscriptions/{username}/atom     follows, ?token= her private feed token
  *   POST /api/v1/users/me/feed-token              make (or replace) my feed token
  *
- * Feeds list what the API's lists hold (app/channels.h): published videos
+ * Feeds list what the API's lists hold (app/social/channels.h): published videos
  * that may be listed (public, nothing said by moderation, owner not
  * banned), newest first, feeds.items of them. Links are absolute
  * (http/site.h). Feed readers carry no session, so the subscriptions feed
  * is opened by its token instead; a wrong or replaced token is 401, and
  * the feed is cached privately only. */
-#include "app/channels.h"
+#include "app/social/channels.h"
 #include "app/feeds/feed_tokens.h"
 #include "app/feeds/feed_xml.h"
 #include "app/query/profiles.h"
@@ -48,7 +48,7 @@ answer_feed (ReelRequest *req, FeedFormat format, const ReelFeed *feed, gboolean
                                 "X-Content-Type-Options", "nosniff");
 }
 
-/* The first feeds.items of a list (app/channels.h). */
+/* The first feeds.items of a list (app/social/channels.h). */
 static ReelPage
 first_page (ReelRequest *req)
 {

@@ -1,7 +1,7 @@
-/* HTTP edge of notifications (app/notifications.c):
+/* HTTP edge of notifications (app/social/notifications.c):
  *   GET  /api/v1/notifications        mine, newest first, with unread_count
  *   POST /api/v1/notifications/read   {"ids": [...]} or {"all": true} */
-#include "app/notifications.h"
+#include "app/social/notifications.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "http/query.h"

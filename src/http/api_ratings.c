@@ -1,11 +1,11 @@
-/* HTTP edge of ratings (app/ratings.c):
+/* HTTP edge of ratings (app/social/ratings.c):
  *   PUT /api/v1/videos/{id}/rating   {rating: like|dislike|none} -> {video_id, rating}
  *   GET /api/v1/videos/{id}/rating   {rating (the requester's), likes, dislikes}
  *   GET /api/v1/users/me/liked       the videos I liked, newest like first (paged)
  * Only a video the requester may watch can be rated or asked about: any
  * other is 404, as absent as the video (app/video/visibility.h). */
 #include "app/query/liked.h"
-#include "app/ratings.h"
+#include "app/social/ratings.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "core/json.h"

@@ -30,7 +30,7 @@
 #include "app/invites.h"
 #include "app/quotas.h"
 #include "app/roles.h"
-#include "app/comments.h"
+#include "app/social/comments.h"
 #include "app/users/users.h"
 #include "app/video/videos.h"
 #include <sodium.h>

@@ -16,7 +16,7 @@
 #include "http/query.h"
 #include "http/readers.h"
 #include "http/throttle.h"
-#include "app/comments.h"
+#include "app/social/comments.h"
 #include "app/roles.h"
 #include "app/users/users.h"
 #include "app/video/videos.h"

@@ -49,7 +49,7 @@ typedef struct
   GPtrArray *trusted_proxies;           /* GInetAddressMask (http.trusted_proxies) */
   struct ReelThrottle *throttle;        /* request rates (http/throttle.h) */
   struct ReelConnections *connections;  /* connection caps, timeouts */
-  struct ReelCommentGate *comment_gate; /* app/comments.h */
+  struct ReelCommentGate *comment_gate; /* app/social/comments.h */
   GThreadPool *hash_pool;               /* password commands */
   guint hash_threads;                   /* its size */
   guint hashing;                        /* password commands queued or running */

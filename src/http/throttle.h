@@ -8,7 +8,7 @@
  * everything else (an invalid token takes none; the handler answers 401).
  * A refusal is 429 with {"error":{"code":"rate_limited"}} and Retry-After.
  * The rates are the limits.* settings (ReelLimit in core/config.h); comments
- * per account have their own exact limit (app/comments.h).
+ * per account have their own exact limit (app/social/comments.h).
  *
  * The buckets live in this process. With several API nodes each counts
  * alone, so a client spread over n nodes gets n times the rate; a balancer

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Keeps the modules of src/app free of circles.
 
-A module is a .c file and its .h (app/ratings.c and app/ratings.h are the module
-app/ratings). Module A depends on module B when a file of A includes B's
-header ("app/b.h"). When A depends on B and B (through any chain) on A,
-neither can be understood, tested or rebuilt without the other: the core
-projections were such a circle once (users, channels, subscriptions), which
-is why composed reads live in app/query/, above the projections they combine.
+A module is a .c file and its .h (app/social/ratings.c and
+app/social/ratings.h are the module app/social/ratings). Module A depends on
+module B when a file of A includes B's header ("app/b.h"). When A depends
+on B and B (through any chain) on A, neither can be understood, tested or
+rebuilt without the other: the core projections were such a circle once
+(users, channels, subscriptions), which is why composed reads live in
+app/query/, above the projections they combine.
 This script fails when the dependency graph of src/app has a cycle and
 prints one cycle per strongly connected group.
 

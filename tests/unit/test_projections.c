@@ -1,15 +1,15 @@
-/* The social projections (app/subscriptions, channels, notifications,
+/* The social projections (app/social/subscriptions, channels, notifications,
  * comments, search) driven through reel_projection_apply() with hand-made
  * events, against a real LMDB: what each event does to every read model,
  * repeats, ordering and cursor paging. The HTTP and NATS path is covered by
  * tests/integration/test_social.c. */
 #include "app/query/profiles.h"
-#include "app/channels.h"
-#include "app/comments.h"
-#include "app/notifications.h"
+#include "app/social/channels.h"
+#include "app/social/comments.h"
+#include "app/social/notifications.h"
 #include "app/projection.h"
 #include "app/search/search.h"
-#include "app/subscriptions.h"
+#include "app/social/subscriptions.h"
 #include "core/error.h"
 #include "core/json.h"
 

@@ -1,6 +1,6 @@
 /* See related.h. */
 #include "app/analytics/related.h"
-#include "app/channels.h"
+#include "app/social/channels.h"
 #include "app/search/search.h"
 #include "app/video/videos.h"
 #include "core/error.h"

@@ -1,7 +1,7 @@
 /* See dispute.h. */
 #include "app/checks/dispute.h"
 #include "app/checks/checks.h"
-#include "app/reports.h"
+#include "app/moderation/reports.h"
 #include "app/video/videos.h"
 #include "bus/events.h"
 #include "core/error.h"

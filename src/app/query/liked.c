@@ -1,6 +1,6 @@
 /* See liked.h. */
 #include "app/query/liked.h"
-#include "app/ratings.h"
+#include "app/social/ratings.h"
 #include "app/video/videos.h"
 #include "core/error.h"
 

@@ -1,5 +1,5 @@
 /* A composed read: the videos a user liked, newest like first (LIKED,
- * app/ratings.h), each rendered as the video's list item (app/video/
+ * app/social/ratings.h), each rendered as the video's list item (app/video/
  * videos.h) while the user may still watch it. It sits above both so that
  * ratings need not know videos (videos show the ratings' counts). */
 #pragma once

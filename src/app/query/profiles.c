@@ -1,6 +1,6 @@
 /* See profiles.h. */
 #include "app/query/profiles.h"
-#include "app/channels.h"
+#include "app/social/channels.h"
 #include "app/users/users.h"
 #include "core/error.h"
 #include "core/json.h"

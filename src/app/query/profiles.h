@@ -1,5 +1,5 @@
 /* Composed reads about accounts: a user's public profile (the account,
- * its subscriber and video counts: app/channels.h), and who follows whom
+ * its subscriber and video counts: app/social/channels.h), and who follows whom
  * as lists of such profiles. They sit above the projections they combine
  * (users, subscriptions, channels), so those need not know each other;
  * HTTP renders what these return. */

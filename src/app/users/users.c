@@ -3,7 +3,7 @@
  * Tables:
  *   USERS    username -> {"username","display_name","email","password_hash","created_at",
  *                        "role"? (app/roles.h; absent: user),
- *                        "banned"? {"reason","by","at"} (app/moderation.h)}
+ *                        "banned"? {"reason","by","at"} (app/moderation/moderation.h)}
  *   SESSIONS hex(blake2b(token)) -> {"username","expires_at"(unix s),"created_at"}
  *   PASSWORD_RESETS hex(blake2b(token)) -> {"username","expires_at","created_at","used_at"?}
  *   EMAIL_VERIFICATIONS hex(blake2b(token)) -> the same, for auth.verify_email

@@ -189,7 +189,7 @@ typedef struct
   char *failed_set_reason;
 
   guint64 views; /* never stored: the views projection's count (app/analytics/views.h) */
-  guint64 likes; /* never stored: the ratings projection's counts (app/ratings.h) */
+  guint64 likes; /* never stored: the ratings projection's counts (app/social/ratings.h) */
   guint64 dislikes;
   gboolean owner_banned; /* never stored: the owner's account is banned (app/users/users.h) */
   JsonObject *json;      /* the stored form it was read from, or NULL (see top) */

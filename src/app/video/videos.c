@@ -3,7 +3,7 @@
 #include "core/webvtt.h"
 #include "app/video/chapters.h"
 #include "app/analytics/views.h"
-#include "app/ratings.h"
+#include "app/social/ratings.h"
 #include "app/users/users.h"
 #include "app/checks/checks.h"
 #include "app/video/chunks.h"

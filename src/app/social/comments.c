@@ -1,5 +1,5 @@
 /* See comments.h. */
-#include "app/comments.h"
+#include "app/social/comments.h"
 #include "app/roles.h"
 #include "app/users/users.h"
 #include "app/video/videos.h"

@@ -1,5 +1,5 @@
 /* See moderation.h. */
-#include "app/moderation.h"
+#include "app/moderation/moderation.h"
 #include "app/roles.h"
 #include "app/users/users.h"
 #include "app/video/videos.h"

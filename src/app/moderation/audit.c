@@ -1,5 +1,5 @@
 /* See audit.h. */
-#include "app/audit.h"
+#include "app/moderation/audit.h"
 #include "core/json.h"
 
 /* The moderation actions: events only an admin or a moderator publishes. */

@@ -1,8 +1,8 @@
 /* See channels.h. A page cursor here is the key after the owner's prefix:
  * u64 BE published time and video id (19 bytes), which orders videos of
  * different channels too, so the feed's merge uses the same cursor. */
-#include "app/channels.h"
-#include "app/subscriptions.h"
+#include "app/social/channels.h"
+#include "app/social/subscriptions.h"
 #include "app/users/users.h"
 #include "app/video/videos.h"
 #include "core/error.h"

@@ -1,5 +1,5 @@
 /* See subscriptions.h. */
-#include "app/subscriptions.h"
+#include "app/social/subscriptions.h"
 #include "app/users/users.h"
 #include "core/error.h"
 #include "core/json.h"

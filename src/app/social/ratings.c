@@ -1,5 +1,5 @@
 /* See ratings.h. */
-#include "app/ratings.h"
+#include "app/social/ratings.h"
 #include "app/users/users.h"
 #include "core/error.h"
 #include "core/id.h"

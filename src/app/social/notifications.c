@@ -1,5 +1,5 @@
 /* See notifications.h. */
-#include "app/notifications.h"
+#include "app/social/notifications.h"
 #include "app/users/users.h"
 #include "app/video/videos.h"
 #include "app/video/visibility.h"

@@ -1,6 +1,6 @@
 /* See reports.h. */
-#include "app/reports.h"
-#include "app/comments.h"
+#include "app/moderation/reports.h"
+#include "app/social/comments.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/json.h"
