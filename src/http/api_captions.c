@@ -9,6 +9,8 @@
 #include "app/video/visibility.h"
 #include "core/error.h"
 #include "core/webvtt.h"
+#include "http/command.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"

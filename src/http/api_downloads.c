@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "http/blob_stream.h"
 #include "http/query.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"

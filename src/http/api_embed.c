@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "http/embed.h"
 #include "http/query.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"

@@ -11,6 +11,8 @@
 #include "app/analytics/actions.h"
 #include "app/users/users.h"
 #include "core/error.h"
+#include "http/command.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"

@@ -17,6 +17,8 @@
 #include "app/query/profiles.h"
 #include "core/error.h"
 #include "http/query.h"
+#include "http/command.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"

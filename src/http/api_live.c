@@ -13,6 +13,8 @@
 #include "core/json.h"
 #include "core/text.h"
 #include "http/query.h"
+#include "http/command.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"

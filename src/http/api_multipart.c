@@ -18,6 +18,8 @@
 #include "core/limits.h"
 #include "core/multipart.h"
 #include "http/api_videos.h"
+#include "http/command.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"

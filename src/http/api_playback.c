@@ -25,6 +25,7 @@
 #include "core/webvtt.h"
 #include "http/blob_stream.h"
 #include "http/playlist_cache.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"

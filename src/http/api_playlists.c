@@ -14,6 +14,8 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "http/query.h"
+#include "http/command.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"

@@ -8,6 +8,8 @@
  * claims is refused with the reason (400). */
 #include "app/video/videos.h"
 #include "core/error.h"
+#include "http/command.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"

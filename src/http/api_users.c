@@ -36,6 +36,8 @@
 #include <sodium.h>
 #include "core/error.h"
 #include "core/json.h"
+#include "http/command.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"

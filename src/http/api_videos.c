@@ -31,6 +31,8 @@
 #include "core/json.h"
 #include "http/api_videos.h"
 #include "http/query.h"
+#include "http/command.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "media/thumbnail.h"
 #include "http/router.h"

@@ -5,7 +5,7 @@
 
 #include "app/video/record.h"
 #include "http/router.h"
-#include "http/server.h"
+#include "http/command.h"
 
 G_BEGIN_DECLS
 

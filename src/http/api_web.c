@@ -27,6 +27,7 @@
 #include "app/video/videos.h"
 #include "core/error.h"
 #include "http/embed.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/server.h"

@@ -8,6 +8,8 @@
  * body) and runs; request-finished records the metrics by route. */
 #include "http/server.h"
 #include "app/quotas.h"
+#include "http/command.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "http/router.h"
 #include "http/connections.h"
@@ -17,13 +19,8 @@
 #include "http/readers.h"
 #include "http/throttle.h"
 #include "app/social/comments.h"
-#include "app/roles.h"
-#include "app/users/users.h"
-#include "app/video/videos.h"
 #include "bus/userkeys.h"
 #include "core/error.h"
-#include "core/idem.h"
-#include "core/json.h"
 #include "core/limits.h"
 #include "core/metrics.h"
 #include "http/early_answer.h"
@@ -31,7 +28,6 @@
 #include "reel-config.h"
 
 #include <errno.h>
-#include <math.h>
 #include <sodium.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -66,9 +62,6 @@ void reel_api_captions_register (ReelRouter *router);
 #define DATA_THREAD "reel-thread" /* a server's: its index (http.threads) */
 #define DATA_BODY_SIZE "reel-body-size"
 #define DATA_BODY_LIMIT "reel-body-limit"
-#define DATA_BODY_HASH "reel-body-hash"
-#define IDEMPOTENCY_KEY "Idempotency-Key"
-#define CATCH_UP_METRIC "reel_http_catch_up_total" /* reel_http_catch_up */
 #define CLIENT_GONE_STATUS "499" /* a request the client left (on_request_aborted) */
 
 static void
@@ -100,7 +93,6 @@ count_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
 }
 
 static void request_free (gpointer p);
-static void hash_pool_run (gpointer data, gpointer unused);
 static void on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data);
 
 /* Sends the answer already set on msg before the body is read
@@ -140,17 +132,6 @@ check_limits (SoupServerMessage *msg, GError **error)
     if (!reel_limits_check_header (name, value, error))
       return FALSE;
   return TRUE;
-}
-
-/* The body of a request with an Idempotency-Key is hashed as it arrives
- * (whoever consumes it): the same key with another body is another
- * request. */
-static void
-hash_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
-{
-  gsize len;
-  const guchar *p = g_bytes_get_data (chunk, &len);
-  g_checksum_update (data, p, (gssize)len);
 }
 
 /* Whether msg may run on any server thread: a shared route (readers.h),
@@ -210,12 +191,7 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
       answer_early (http, msg);
       return;
     }
-  if (soup_message_headers_get_one (h, IDEMPOTENCY_KEY))
-    {
-      GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
-      g_object_set_data_full (G_OBJECT (msg), DATA_BODY_HASH, sum, (GDestroyNotify)g_checksum_free);
-      g_signal_connect (msg, "got-chunk", G_CALLBACK (hash_chunk), sum);
-    }
+  reel_command_watch_body (msg);
   if (!http->draining
       && reel_router_match (http->early_router, soup_server_message_get_method (msg), path, &fn,
                             &pattern, &params)
@@ -534,12 +510,12 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
                         "whose media need no signature, answered, by answer: kept (the body of an "
                         "earlier read of the same store version) "
                         "or read (from the store)");
-  reel_metrics_declare (CATCH_UP_METRIC, REEL_METRIC_COUNTER,
+  reel_metrics_declare (REEL_HTTP_CATCH_UP_METRIC, REEL_METRIC_COUNTER,
                         "Lookups that missed and asked NATS how far the event log is (another "
                         "node may have just written it), by outcome: current, caught_up, "
                         "timed_out, log_unreachable, skipped (answered at once after a "
                         "timed_out or log_unreachable)");
-  reel_metrics_declare ("reel_http_hash_queue_full_total", REEL_METRIC_COUNTER,
+  reel_metrics_declare (REEL_HTTP_HASH_QUEUE_FULL_METRIC, REEL_METRIC_COUNTER,
                         "Logins and registrations refused because auth.hash_queue were waiting");
   if (!addr)
     {
@@ -562,8 +538,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->reads = reel_memo_new (READS_KEPT, (ReelMemoRef)g_bytes_ref, (GDestroyNotify)g_bytes_unref);
   http->quota_gate = reel_quota_gate_new (store, applied, cfg->quota_bytes, cfg->daily_quota_bytes);
   http->hash_threads = cfg->hash_threads ? cfg->hash_threads : g_get_num_processors ();
-  /* Shares GLib's idle threads, but never runs more than hash_threads. */
-  http->hash_pool = g_thread_pool_new (hash_pool_run, NULL, (gint)http->hash_threads, FALSE, NULL);
+  http->hash_pool = reel_command_hash_pool_new (http->hash_threads);
   reel_http_add_routes (http->router, http->early_router);
   /* Every API node signs with the same key (bus/userkeys.h), so a URL one
    * node gave out plays from any. */
@@ -637,426 +612,11 @@ reel_http_stop (ReelHttp *http)
   g_free (http);
 }
 
-const char *
-reel_request_param (ReelRequest *req, const char *name)
-{
-  return req->params ? g_hash_table_lookup (req->params, name) : NULL;
-}
-
-JsonObject *
-reel_request_json (ReelRequest *req, GError **error)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (req->msg);
-  g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
-  gsize len;
-  const char *data = g_bytes_get_data (bytes, &len);
-  if (!data || len == 0)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "request body is empty");
-      return NULL;
-    }
-  return reel_json_parse_object (data, len, error);
-}
-
 void
 reel_request_refuse (ReelRequest *req, const GError *error)
 {
   reel_respond_error (req->msg, error);
   answer_early (req->http, req->msg);
-}
-
-const char *
-reel_request_token (ReelRequest *req, GError **error)
-{
-  const char *auth = soup_message_headers_get_one (
-      soup_server_message_get_request_headers (req->msg), "Authorization");
-  if (!auth || g_ascii_strncasecmp (auth, "Bearer ", 7) != 0 || !auth[7] || strlen (auth + 7) > 256)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_UNAUTHORIZED,
-                   "missing or malformed Authorization: Bearer header");
-      return NULL;
-    }
-  return auth + 7;
-}
-
-/* A session token as reel_secret_new() makes them: 32 bytes of base64url
- * without padding. */
-static gboolean
-token_well_formed (const char *token)
-{
-  gsize n = 0;
-  for (; token[n]; n++)
-    if (!g_ascii_isalnum (token[n]) && token[n] != '-' && token[n] != '_')
-      return FALSE;
-  return n == 43;
-}
-
-/* How long a request waits for this node's projection to catch up, and
- * for NATS to say how far the log is. */
-#define CATCH_UP_MS 1000
-#define CATCH_UP_LOG_END_MS 300
-/* After a catch-up that did not reach the end of the log (the projection
- * is stuck or far behind) or that NATS did not answer (it is away or hung:
- * each ask would hold its thread for CATCH_UP_LOG_END_MS), lookups that
- * miss are answered at once for this long: a flood of made-up ids or
- * tokens must not hold every request. */
-#define CATCH_UP_BACKOFF_US (5 * G_USEC_PER_SEC)
-
-static void
-count_catch_up (const char *outcome)
-{
-  g_autoptr (GString) labels = g_string_new (NULL);
-  reel_metrics_label (labels, "outcome", outcome);
-  reel_metrics_add (CATCH_UP_METRIC, labels->str, 1);
-}
-
-gboolean
-reel_http_catch_up (ReelHttp *http)
-{
-  static gint64 backoff_until; /* __atomic */
-  guint64 end = 0;
-  if (!http->applied || !http->bus)
-    return FALSE;
-  if (g_get_monotonic_time () < __atomic_load_n (&backoff_until, __ATOMIC_RELAXED))
-    {
-      count_catch_up ("skipped");
-      return FALSE;
-    }
-  if (!reel_bus_stream_last_seq_within (http->bus, REEL_STREAM_EVENTS, CATCH_UP_LOG_END_MS, &end,
-                                        NULL))
-    count_catch_up ("log_unreachable");
-  else if (end <= reel_watermark_reached (http->applied))
-    {
-      count_catch_up ("current");
-      return FALSE;
-    }
-  else if (reel_watermark_block (http->applied, end, CATCH_UP_MS))
-    {
-      count_catch_up ("caught_up");
-      return TRUE;
-    }
-  else
-    count_catch_up ("timed_out");
-  __atomic_store_n (&backoff_until, g_get_monotonic_time () + CATCH_UP_BACKOFF_US,
-                    __ATOMIC_RELAXED);
-  return FALSE;
-}
-
-char *
-reel_http_authenticate (ReelHttp *http, const char *token, gint64 *expires_at, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  char *user = reel_users_authenticate (http->store, token, expires_at, &local);
-
-  /* Another node may have issued it a moment ago (a load balancer sent
-   * the login there and this request here): its session.created is in
-   * the log, not yet in this node's read models. */
-  if (!user && g_error_matches (local, REEL_ERROR, REEL_ERROR_UNAUTHORIZED)
-      && token_well_formed (token) && reel_http_catch_up (http))
-    {
-      g_clear_error (&local);
-      user = reel_users_authenticate (http->store, token, expires_at, &local);
-    }
-  if (local)
-    g_propagate_error (error, g_steal_pointer (&local));
-  return user;
-}
-
-char *
-reel_request_user (ReelRequest *req, GError **error)
-{
-  const char *token = reel_request_token (req, error);
-  return token ? reel_http_authenticate (req->http, token, NULL, error) : NULL;
-}
-
-char *
-reel_request_viewer (ReelRequest *req, ReelViewer *viewer)
-{
-  char *user = reel_request_user (req, NULL);
-  ReelUserRole role = REEL_USER_ROLE_USER;
-  if (user)
-    {
-      g_autoptr (ReelTxn) txn = reel_store_begin (req->http->store, FALSE, NULL);
-      if (!txn
-          || !reel_roles_of (txn, user, (const char *const *)req->http->cfg->admins, &role, NULL))
-        role = REEL_USER_ROLE_USER;
-    }
-  viewer->username = user;
-  viewer->role = role;
-  return user;
-}
-
-/* The record of the video {id}: the caller's own (reel_videos_get) or,
- * shared, the one other requests read too (reel_videos_get_shared). */
-static ReelVideo *
-find_video (ReelRequest *req, gboolean shared, GError **error)
-{
-  const char *id = reel_request_param (req, "id");
-  g_autoptr (ReelTxn) txn = NULL;
-  if (!shared)
-    return reel_videos_get (req->http->store, id, error);
-  txn = reel_store_begin (req->http->store, FALSE, error);
-  return txn ? reel_videos_get_shared (txn, id, error) : NULL;
-}
-
-static ReelVideo *
-request_video (ReelRequest *req, gboolean shared, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  ReelVideo *video = find_video (req, shared, &local);
-  /* Made through another node a moment ago? */
-  if (!video && g_error_matches (local, REEL_ERROR, REEL_ERROR_NOT_FOUND)
-      && reel_http_catch_up (req->http))
-    {
-      g_clear_error (&local);
-      video = find_video (req, shared, &local);
-    }
-  if (local)
-    g_propagate_error (error, g_steal_pointer (&local));
-  return video;
-}
-
-static ReelVideo *
-request_watchable_video (ReelRequest *req, gboolean shared, GError **error)
-{
-  g_autoptr (ReelVideo) video = request_video (req, shared, error);
-  ReelViewer viewer;
-  g_autofree char *user G_GNUC_UNUSED
-      = reel_request_viewer (req, &viewer); /* owns viewer.username */
-  if (video && reel_video_sight (video, &viewer) != REEL_SIGHT_WATCH)
-    {
-      g_set_error_literal (error, REEL_ERROR, REEL_ERROR_NOT_FOUND, "no such video");
-      return NULL;
-    }
-  return g_steal_pointer (&video);
-}
-
-ReelVideo *
-reel_request_video (ReelRequest *req, GError **error)
-{
-  return request_video (req, FALSE, error);
-}
-
-ReelVideo *
-reel_request_watchable_video (ReelRequest *req, GError **error)
-{
-  return request_watchable_video (req, FALSE, error);
-}
-
-ReelVideo *
-reel_request_shared_video (ReelRequest *req, GError **error)
-{
-  return request_video (req, TRUE, error);
-}
-
-ReelVideo *
-reel_request_watchable_shared_video (ReelRequest *req, GError **error)
-{
-  return request_watchable_video (req, TRUE, error);
-}
-
-/* --- commands --- */
-
-typedef struct
-{
-  ReelRequest *req;
-  guint status;
-  ReelCommandFunc func;
-  gpointer data;
-  GDestroyNotify data_free;
-  ReelReply reply;
-  JsonNode *body;
-  gboolean gone;   /* the client disconnected while we worked */
-  gboolean scoped; /* an idempotent retry may follow: run in seed's scope */
-  guint8 seed[REEL_IDEM_SEED_LEN];
-  /* Counted in http->hashing until its thread is done. */
-  gboolean hashing;
-} Command;
-
-static void
-command_gone (SoupServerMessage *msg, gpointer data)
-{
-  Command *cmd = data;
-  cmd->gone = TRUE;
-}
-
-/* Answers (with the body, or error when set) unless the client has left,
- * and releases the command. */
-static void
-command_finish (Command *cmd, const GError *error)
-{
-  SoupServerMessage *msg = cmd->req->msg;
-  if (!cmd->gone)
-    {
-      for (guint i = 0; !error && cmd->reply.headers && i + 1 < cmd->reply.headers->len; i += 2)
-        soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                      cmd->reply.headers->pdata[i],
-                                      cmd->reply.headers->pdata[i + 1]);
-      if (error)
-        reel_respond_error (msg, error);
-      else if (cmd->body)
-        reel_respond_json (msg, cmd->status, cmd->body);
-      else
-        reel_respond_empty (msg, cmd->status);
-      soup_server_message_unpause (msg);
-    }
-  g_signal_handlers_disconnect_by_func (msg, command_gone, cmd);
-  cmd->req->http->inflight--;
-  if (cmd->data_free)
-    cmd->data_free (cmd->data);
-  g_clear_pointer (&cmd->body, json_node_unref);
-  g_clear_pointer (&cmd->reply.headers, g_ptr_array_unref);
-  g_object_unref (msg);
-  g_free (cmd);
-}
-
-static void
-command_applied (gboolean reached, gpointer data)
-{
-  Command *cmd = data;
-  if (!reached)
-    g_warning ("%s: event %" G_GUINT64_FORMAT " not yet applied locally after %u ms; answering "
-               "anyway (the write is durable in the log)",
-               cmd->req->route, cmd->reply.seq, cmd->req->http->cfg->write_wait_ms);
-  command_finish (cmd, NULL);
-}
-
-static void
-command_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
-{
-  Command *cmd = data;
-  GError *error = NULL;
-  if (cmd->scoped)
-    reel_idem_begin (cmd->seed);
-  cmd->body = cmd->func (cmd->req->http, cmd->data, &cmd->reply, &error);
-  if (cmd->scoped)
-    reel_idem_end ();
-  if (error)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-command_done (GObject *source, GAsyncResult *res, gpointer data)
-{
-  Command *cmd = data;
-  ReelHttp *http = cmd->req->http;
-  g_autoptr (GError) error = NULL;
-
-  if (cmd->hashing)
-    http->hashing--;
-  if (!g_task_propagate_boolean (G_TASK (res), &error))
-    command_finish (cmd, error);
-  else if (cmd->reply.seq && http->applied)
-    reel_watermark_wait (http->applied, cmd->reply.seq, http->cfg->write_wait_ms, command_applied,
-                         cmd);
-  else
-    command_finish (cmd, NULL);
-}
-
-void
-reel_reply_header (ReelReply *reply, const char *name, const char *value)
-{
-  if (!reply->headers)
-    reply->headers = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (reply->headers, g_strdup (name));
-  g_ptr_array_add (reply->headers, g_strdup (value));
-}
-
-/* The idempotency seed of a request with an Idempotency-Key (core/idem.h):
- * who sent it (the user, or nobody), what it does (method and path with
- * the query), the key and the body. FALSE without a key. */
-static gboolean
-idempotency_seed (ReelRequest *req, guint8 seed[REEL_IDEM_SEED_LEN])
-{
-  SoupMessageHeaders *h = soup_server_message_get_request_headers (req->msg);
-  const char *key = soup_message_headers_get_one (h, IDEMPOTENCY_KEY);
-  GChecksum *sum = g_object_get_data (G_OBJECT (req->msg), DATA_BODY_HASH);
-  GUri *uri = soup_server_message_get_uri (req->msg);
-  g_autofree char *user = NULL;
-  const char *token;
-  if (!key || !sum)
-    return FALSE;
-  token = soup_message_headers_get_one (h, "Authorization") ? reel_request_token (req, NULL) : NULL;
-  user = token ? reel_http_authenticate (req->http, token, NULL, NULL) : NULL;
-  reel_idem_seed (seed, user ? user : "", soup_server_message_get_method (req->msg),
-                  g_uri_get_path (uri), g_uri_get_query (uri) ? g_uri_get_query (uri) : "", key,
-                  g_checksum_get_string (sum), NULL);
-  return TRUE;
-}
-
-/* A command for func, its message paused until the answer, as a task whose
- * completion answers. */
-static GTask *
-command_task (ReelRequest *req, guint status, ReelCommandFunc func, gpointer data,
-              GDestroyNotify data_free)
-{
-  Command *cmd = g_new0 (Command, 1);
-  GTask *task;
-  cmd->scoped = idempotency_seed (req, cmd->seed);
-  cmd->req = req;
-  cmd->status = status;
-  cmd->func = func;
-  cmd->data = data;
-  cmd->data_free = data_free;
-  g_object_ref (req->msg);
-  g_signal_connect (req->msg, "disconnected", G_CALLBACK (command_gone), cmd);
-  soup_server_message_pause (req->msg);
-  req->http->inflight++;
-  task = g_task_new (NULL, NULL, command_done, cmd);
-  g_task_set_task_data (task, cmd, NULL);
-  return task;
-}
-
-void
-reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func, gpointer data,
-                          GDestroyNotify data_free)
-{
-  g_autoptr (GTask) task = command_task (req, status, func, data, data_free);
-  g_task_run_in_thread (task, command_thread);
-}
-
-/* A thread of the hash pool: runs one password command. */
-static void
-hash_pool_run (gpointer data, gpointer unused)
-{
-  g_autoptr (GTask) task = data;
-  command_thread (task, NULL, g_task_get_task_data (task), NULL);
-}
-
-/* argon2id at libsodium's interactive limits takes about 0.1 s of one core:
- * the basis of the Retry-After of a full queue. */
-#define HASH_SECONDS_ESTIMATE 0.1
-
-void
-reel_request_run_password_command (ReelRequest *req, guint status, ReelCommandFunc func,
-                                   gpointer data, GDestroyNotify data_free)
-{
-  ReelHttp *http = req->http;
-  GTask *task;
-  Command *cmd;
-
-  if (http->hashing >= http->hash_threads + http->cfg->hash_queue)
-    {
-      guint waiting = http->hashing - http->hash_threads;
-      guint retry = (guint)MAX (1.0, ceil (waiting * HASH_SECONDS_ESTIMATE / http->hash_threads));
-      g_autofree char *seconds = g_strdup_printf ("%u", retry);
-      g_autofree char *message = g_strdup_printf (
-          "%u logins and registrations are waiting already; try again in %u s", waiting, retry);
-      if (data_free)
-        data_free (data);
-      reel_metrics_add ("reel_http_hash_queue_full_total", NULL, 1);
-      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                    "Retry-After", seconds);
-      reel_respond_fail (req->msg, REEL_ERROR_UNAVAILABLE, message);
-      return;
-    }
-  task = command_task (req, status, func, data, data_free);
-  cmd = g_task_get_task_data (task);
-  cmd->hashing = TRUE;
-  http->hashing++;
-  g_thread_pool_push (http->hash_pool, task, NULL);
 }
 
 void

@@ -2,23 +2,22 @@
  *
  * One SoupServer handler dispatches through the router (router.h) to the
  * handlers of http/api_*.c. Those translate HTTP to domain calls and back;
- * the domain code in src/app never sees libsoup. This file also owns what
- * every request shares: body size limits (checked from the headers, before a
- * body is read), request metrics by route, authentication, and the way a
- * command runs: off the main loop, then waiting for the local projection so
- * the client can read its own write; password hashing runs on a pool of its
- * own (reel_request_run_password_command). Flood limits live beside it:
- * http/throttle.h (request rates), http/connections.h (connections). */
+ * the domain code in src/app never sees libsoup. This file owns what every
+ * request shares: body size limits (checked from the headers, before a body
+ * is read), request metrics by route, the server threads. Beside it:
+ * http/request.h (what a handler reads from a request: parameters, body,
+ * who asks, the video), http/command.h (how a write runs), http/throttle.h
+ * (request rates), http/connections.h (connections). */
 #pragma once
 
 #include "core/config.h"
 #include "core/memo.h"
+#include "core/urlsign.h"
 #include "bus/bus.h"
 #include "store/blobs.h"
 #include "store/store.h"
 #include "store/watermark.h"
 #include "app/uploads.h"
-#include "app/video/visibility.h"
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -98,83 +97,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelHttp, reel_http_stop)
 SoupServer *reel_http_new_server (ReelHttp *http, guint index);
 GSocket *reel_http_listening_socket (GSocketAddress *address, gboolean shared, GError **error);
 
-/* --- used by the handlers (http/api_*.c) --- */
-
-const char *reel_request_param (ReelRequest *req, const char *name);
-
-/* The request body as one JSON object; REEL_ERROR_INVALID otherwise. */
-JsonObject *reel_request_json (ReelRequest *req, GError **error);
+/* --- used by the handlers (http/api_*.c; what they read from a request is
+ * in http/request.h, how a command runs in http/command.h) --- */
 
 /* Answers error at once and ends the connection without reading the rest
  * of the request body (http/early_answer.h): for what is found wrong while
  * a body streams in. */
 void reel_request_refuse (ReelRequest *req, const GError *error);
-
-/* The bearer token of the request, or NULL with REEL_ERROR_UNAUTHORIZED. */
-const char *reel_request_token (ReelRequest *req, GError **error);
-/* Read-your-writes across nodes: what a client wrote through another
- * node a moment ago may not be in this node's read models yet. A lookup
- * that found nothing calls this, and looks again when it returns TRUE: it
- * waits (bounded, blocking the caller) until the local projection has
- * applied the event log as far as it is now. FALSE when there was nothing
- * to wait for (not behind, no local projection, NATS away) or the wait
- * timed out; after a timed-out wait or an unanswered ask, FALSE at once
- * for a few seconds. Counted in reel_http_catch_up_total. Any thread. */
-gboolean reel_http_catch_up (ReelHttp *http);
-/* The user behind a session token, or NULL with REEL_ERROR_UNAUTHORIZED;
- * every request's authentication goes through it. An unknown token may be
- * one another node has just issued: it catches up and looks again. */
-char *reel_http_authenticate (ReelHttp *http, const char *token, gint64 *expires_at,
-                              GError **error);
-/* The authenticated username, or NULL with REEL_ERROR_UNAUTHORIZED. */
-char *reel_request_user (ReelRequest *req, GError **error);
-/* Who asks, for what they may see (app/video/visibility.h): the session's
- * user and role, or anonymous when the request has no valid session (a
- * <video> element or a CDN sends none; a stale token sees what anyone
- * sees). Fills viewer; returns the username it points to (free it after
- * viewer), or NULL. */
-char *reel_request_viewer (ReelRequest *req, ReelViewer *viewer);
-/* The record of the video {id}, whoever asks; REEL_ERROR_NOT_FOUND when
- * there is none, also after catching up (reel_http_catch_up()). */
-ReelVideo *reel_request_video (ReelRequest *req, GError **error);
-/* The video {id} when the requester may watch it; else NULL with
- * REEL_ERROR_NOT_FOUND, the same for a video one may not see as for one
- * that does not exist (its comments, related list and media alike). */
-ReelVideo *reel_request_watchable_video (ReelRequest *req, GError **error);
-/* The same two, for the paths that only read the record (playback): the
- * record shared with other requests (reel_videos_get_shared), which the
- * caller must not change, without the counts. */
-ReelVideo *reel_request_shared_video (ReelRequest *req, GError **error);
-ReelVideo *reel_request_watchable_shared_video (ReelRequest *req, GError **error);
-
-/* What a command adds to its answer besides the body: the sequence of the
- * event it published (to wait for) and response headers. */
-typedef struct
-{
-  guint64 seq;
-  GPtrArray *headers; /* name, value, name, value, ... (owned) */
-} ReelReply;
-
-void reel_reply_header (ReelReply *reply, const char *name, const char *value);
-
-/* Runs on a worker thread: may block (hashing, publishing, disk), must not
- * touch req->msg. Returns the response body (or NULL for none) and fills
- * reply. */
-typedef JsonNode *(*ReelCommandFunc) (ReelHttp *http, gpointer data, ReelReply *reply,
-                                      GError **error);
-
-/* Runs func off the main loop, waits until the projector has applied *seq,
- * then answers with status and func's body (or the error). */
-void reel_request_run_command (ReelRequest *req, guint status, ReelCommandFunc func, gpointer data,
-                               GDestroyNotify data_free);
-
-/* The same for commands that hash a password (argon2id: ~0.1 s of CPU and
- * 64 MiB each). They run on a pool of about one thread per core
- * (auth.hash_threads), so a flood of logins waits there instead of taking
- * the threads and memory every other command shares; when auth.hash_queue
- * are already waiting, answers 503 with Retry-After at once (and frees
- * data). */
-void reel_request_run_password_command (ReelRequest *req, guint status, ReelCommandFunc func,
-                                        gpointer data, GDestroyNotify data_free);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* See throttle.h. */
 #include "http/throttle.h"
 #include "http/peer.h"
+#include "http/request.h"
 #include "http/respond.h"
 #include "app/users/users.h"
 #include "core/error.h"
