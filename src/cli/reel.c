@@ -18,6 +18,7 @@
 #include "cli/client.h"
 #include "cli/tus.h"
 #include "core/config.h"
+#include "core/settings.h"
 #include "core/error.h"
 #include "media/ingest.h"
 #include "media/worker.h"

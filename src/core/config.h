@@ -175,21 +175,12 @@ ReelConfig *reel_config_new (void);
 void reel_config_free (ReelConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelConfig, reel_config_free)
 
-/* Sets one "group.key" from its text form; rejects unknown keys and bad values. */
-gboolean reel_config_set (ReelConfig *cfg, const char *name, const char *value, GError **error);
-
-/* Every setting's "group.key", NULL-terminated. */
-const char *const *reel_config_names (void);
-
 /* Applies every key of a key file. */
 gboolean reel_config_load_file (ReelConfig *cfg, const char *path, GError **error);
 /* The same for a key file's text (len bytes, or -1 when NUL-terminated);
  * origin names it in errors. */
 gboolean reel_config_load_data (ReelConfig *cfg, const char *data, gsize len, const char *origin,
                                 GError **error);
-
-/* Parses a comma-separated role list ("api,projector" or "all") into bits. */
-gboolean reel_config_parse_roles (const char *text, guint *roles, GError **error);
 
 /* The path of a sub-directory of the data directory (lmdb, blobs, nats, ...). */
 char *reel_config_data_path (const ReelConfig *cfg, const char *sub);

@@ -2,7 +2,7 @@
  * operator configures them (media.ladder, live.ladder) and as a video's
  * plan records them.
  *
- * Parsed once, by the configuration (core/config.c): what uses a ladder
+ * Parsed once, by the configuration (core/settings.c): what uses a ladder
  * (ingest's plans, the live role) reads the parsed rungs and never the
  * text again. The JSON form of rungs (in plans, jobs and video records) is
  * written and read here too, so it has one shape everywhere. */

@@ -5,6 +5,7 @@
  * projection (any core or action projection, app/projection.h and
  * app/analytics/action_projection.h). */
 #include "core/config.h"
+#include "core/settings.h"
 #include "daemon/app.h"
 
 #include "reel-config.h"

@@ -200,7 +200,7 @@ reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, 
   g_hash_table_insert (v, "rungs", g_strdup (ladder->str));
   g_hash_table_insert (v, "preset", g_strdup (cfg->x264_preset));
   g_hash_table_insert (v, "threads", num (cfg->x264_threads));
-  /* The options are letters, digits and _.,:=+-/ (core/config.c): nothing
+  /* The options are letters, digits and _.,:=+-/ (core/settings.c): nothing
    * to quote; an empty property would not parse, so none goes in. */
   g_hash_table_insert (v, "x264",
                        cfg->x264_options ? g_strconcat ("x264-options=", cfg->x264_options, NULL)

@@ -4,6 +4,7 @@
  * the configuration; atomic writes leave nothing behind, and the temporary
  * file of an interrupted write is told from one in progress by its lock. */
 #include "core/error.h"
+#include "core/settings.h"
 #include "store/blobs.h"
 #include "support/blob-helpers.h"
 

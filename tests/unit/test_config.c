@@ -1,6 +1,7 @@
 /* core/config: defaults, one parser for file and command line, clear errors,
  * and the example config in data/ staying valid. */
 #include "core/config.h"
+#include "core/settings.h"
 #include "core/error.h"
 #include "core/fault.h"
 
