@@ -11,7 +11,7 @@
 #include "app/social/comments.h"
 #include "app/feeds/feed_tokens.h"
 #include "app/social/notifications.h"
-#include "app/search/search.h"
+#include "app/search/index.h"
 #include "app/social/subscriptions.h"
 #include "app/analytics/history.h"
 #include "app/moderation/audit.h"

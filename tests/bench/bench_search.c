@@ -14,6 +14,7 @@
  * their ratio (reel / FTS5; target <= 1.0, and p99 under 2 ms), and how
  * much the two top-10 lists overlap. Not a test: timings never fail it.
  * `bench-search QUERY...` times just those queries (50 runs each). */
+#include "app/search/index.h"
 #include "app/search/search.h"
 #include "app/search/tokenizer.h"
 #include "core/id.h"

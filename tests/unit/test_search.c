@@ -1,6 +1,7 @@
 /* app/tokenizer and app/search: folding (case, accents, compatibility
  * forms), word offsets, the index's exact bookkeeping on re-index and
  * removal, prefix matching, AND semantics and the BM25 score itself. */
+#include "app/search/index.h"
 #include "app/search/search.h"
 #include "app/search/tokenizer.h"
 #include "core/error.h"
