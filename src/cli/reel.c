@@ -21,7 +21,7 @@
 #include "core/settings.h"
 #include "core/error.h"
 #include "media/ingest.h"
-#include "media/worker.h"
+#include "media/job_line.h"
 #include "app/video/videos.h"
 #include "store/blob_cache.h"
 #include "store/blob_keys.h"
@@ -531,8 +531,7 @@ cmd_pipeline (int argc, char **argv)
   original = reel_blob_key_original (video);
   if (!(job = reel_ingest_job (argv[1], video, record->plan, original, (guint)chunk, &error))
       || !(source = reel_blob_cache_file (blobs, cache_dir, original, 0, &error))
-      || !(line
-           = reel_worker_pipeline (cfg, argv[1], job, source, out_dir ? out_dir : ".", &error)))
+      || !(line = reel_job_line (cfg, argv[1], job, source, out_dir ? out_dir : ".", &error)))
     return fail ("pipeline", error);
   printf ("%s\n", line);
   return 0;

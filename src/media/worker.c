@@ -9,6 +9,7 @@
 #include "media/child.h"
 #include "store/blob_cache.h"
 #include "media/cmaf.h"
+#include "media/job_line.h"
 #include "media/pipeline.h"
 #include "media/plan.h"
 #include "media/retranscode.h"
@@ -26,12 +27,8 @@
  * JPEG: half a minute without progress is stuck. */
 #define STALL_TIMEOUT_S 120
 #define POSTER_STALL_TIMEOUT_S 30
-/* The poster pipeline writes each frame it encodes to its own file; the
- * first is the poster (pipelines/poster.pipeline says why). */
-#define POSTER_FILES "poster-%d.jpg"
-#define POSTER_FIRST_FILE "poster-0.jpg"
-/* The storyboard's work files (pipelines/storyboard*.pipeline). */
-#define STORYBOARD_TILES_FILE "tiles.raw"
+/* The storyboard's sheet, made from the job's tiles
+ * (pipelines/storyboard-sheet.pipeline). */
 #define STORYBOARD_SHEET_FILE "sheet.raw"
 /* Encoding one sheet of at most 100 small tiles: a second of media is
  * its whole deadline's base (media/child.h scales from there). */
@@ -53,163 +50,6 @@ struct ReelWorker
   ReelJobWorker *poster;
   ReelJobWorker *storyboard;
 };
-
-static char *
-num (guint64 v)
-{
-  return g_strdup_printf ("%" G_GUINT64_FORMAT, v);
-}
-
-/* Whether a chunk job has late rungs (media/plan.h), and where they begin. */
-static gboolean
-chunk_late_start (JsonObject *job, guint64 *late_start)
-{
-  g_autoptr (GArray) rungs = NULL;
-  if (!json_object_has_member (job, "late_start_ns")
-      || !reel_ladder_from_json (json_object_get_member (job, "rungs"), &rungs, NULL))
-    return FALSE;
-  for (guint i = 0; i < rungs->len; i++)
-    if (g_array_index (rungs, ReelRung, i).late)
-      {
-        *late_start = (guint64)MAX (0, reel_json_get_int (job, "late_start_ns", 0));
-        return TRUE;
-      }
-  return FALSE;
-}
-
-/* Where a chunk job's encoded output begins: its start, or where its
- * late rungs begin. */
-static guint64
-chunk_output_start (JsonObject *job)
-{
-  guint64 start = (guint64)MAX (0, reel_json_get_int (job, "start_ns", 0)), late;
-  return chunk_late_start (job, &late) ? MIN (start, late) : start;
-}
-
-/* Where its decoding and encoding begin: the output start less the
- * warm-up (media.warmup_segments) before the chunk. */
-static guint64
-chunk_from (const ReelConfig *cfg, JsonObject *job)
-{
-  guint64 start = (guint64)MAX (0, reel_json_get_int (job, "start_ns", 0));
-  guint64 segment_ns = (guint64)MAX (0, reel_json_get_int (job, "segment_ns", 0));
-  guint64 from = start - MIN (start, (guint64)cfg->warmup_segments * segment_ns);
-  return MIN (from, chunk_output_start (job));
-}
-
-char *
-reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job, const char *source,
-                      const char *out_dir, GError **error)
-{
-  g_autoptr (GHashTable) v = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  guint64 segment_ns = (guint64)reel_json_get_int (job, "segment_ns", 0);
-  g_autofree char *tpl = reel_pipeline_load (kind, error);
-
-  if (!tpl)
-    return NULL;
-  if (segment_ns < 100000000)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "job has no segment length");
-      return NULL;
-    }
-  g_hash_table_insert (v, "source", g_strdup (source));
-  g_hash_table_insert (v, "segment_ms", num (segment_ns / 1000000));
-  if (g_str_equal (kind, "poster"))
-    {
-      guint64 at = (guint64)reel_json_get_int (job, "at_ns", 0);
-      g_hash_table_insert (v, "at", num (at));
-      g_hash_table_insert (v, "stop", num (at + GST_SECOND));
-      g_hash_table_insert (v, "width", num ((guint64)reel_json_get_int (job, "width", 0)));
-      g_hash_table_insert (v, "height", num ((guint64)reel_json_get_int (job, "height", 0)));
-      g_hash_table_insert (v, "out", g_build_filename (out_dir, POSTER_FILES, NULL));
-      return reel_pipeline_fill (tpl, v, NULL, error);
-    }
-  if (g_str_equal (kind, "storyboard"))
-    {
-      g_hash_table_insert (v, "interval", num ((guint64)reel_json_get_int (job, "interval_s", 0)));
-      g_hash_table_insert (v, "width", num ((guint64)reel_json_get_int (job, "width", 0)));
-      g_hash_table_insert (v, "height", num ((guint64)reel_json_get_int (job, "height", 0)));
-      g_hash_table_insert (v, "out", g_build_filename (out_dir, STORYBOARD_TILES_FILE, NULL));
-      return reel_pipeline_fill (tpl, v, NULL, error);
-    }
-  if (g_str_equal (kind, "audio"))
-    {
-      g_hash_table_insert (v, "bitrate", num (REEL_AUDIO_BITRATE));
-      g_hash_table_insert (v, "rate", num (REEL_AUDIO_RATE));
-      g_hash_table_insert (v, "out", g_build_filename (out_dir, "audio.mp4", NULL));
-      return reel_pipeline_fill (tpl, v, NULL, error);
-    }
-
-  g_autofree char *rung_tpl = reel_pipeline_load ("chunk-rung", error);
-  g_autofree char *copy_tpl = reel_pipeline_load ("chunk-copy", error);
-  g_autoptr (GArray) rungs = NULL;
-  g_autoptr (GString) ladder = g_string_new (NULL);
-  g_autoptr (GString) outputs = g_string_new (NULL);
-  guint64 start = (guint64)reel_json_get_int (job, "start_ns", 0);
-  guint64 len = (guint64)reel_json_get_int (job, "duration_ns", 0);
-  const char *raw[] = { "outputs", "x264", NULL };
-
-  guint encoded = 0;
-
-  if (!rung_tpl || !copy_tpl)
-    return NULL;
-  if (len == 0)
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INVALID, "chunk job lacks a length");
-      return NULL;
-    }
-  /* The rungs' names become output file names. */
-  if (!reel_ladder_from_json (json_object_get_member (job, "rungs"), &rungs, error))
-    {
-      g_prefix_error (error, "chunk job: ");
-      return NULL;
-    }
-  /* reelladder encodes every rung but a copied one; each of its outputs
-   * gets a muxer, and a copied rung a branch of its own. */
-  for (guint i = 0; i < rungs->len; i++)
-    {
-      const ReelRung *r = &g_array_index (rungs, ReelRung, i);
-      g_autoptr (GHashTable) rv = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-      g_autofree char *file = g_strconcat (r->name, ".mp4", NULL);
-      g_autofree char *output = NULL;
-      g_hash_table_insert (rv, "fragment_ms", num (2 * segment_ns / 1000000));
-      g_hash_table_insert (rv, "out", g_build_filename (out_dir, file, NULL));
-      if (r->copy)
-        {
-          g_hash_table_insert (rv, "source", g_strdup (source));
-          g_hash_table_insert (rv, "start", num (start));
-          g_hash_table_insert (rv, "stop", num (start + len));
-        }
-      else
-        {
-          g_string_append_printf (ladder, "%s%s:%ux%u:%u", encoded ? "," : "", r->name, r->width,
-                                  r->height, r->kbps);
-          if (r->codec != REEL_CODEC_H264)
-            g_string_append_printf (ladder, ":%s", reel_codec_name (r->codec));
-          g_hash_table_insert (rv, "index", num (encoded++));
-        }
-      output = reel_pipeline_fill (r->copy ? copy_tpl : rung_tpl, rv, NULL, error);
-      if (!output)
-        return NULL;
-      g_string_append_printf (outputs, "%s%s", i ? " " : "", output);
-    }
-  g_hash_table_insert (v, "start", num (chunk_output_start (job)));
-  g_hash_table_insert (v, "from", num (chunk_from (cfg, job)));
-  g_hash_table_insert (v, "stop", num (start + len));
-  g_hash_table_insert (v, "segment", num (segment_ns));
-  g_hash_table_insert (v, "rungs", g_strdup (ladder->str));
-  g_hash_table_insert (v, "preset", g_strdup (cfg->x264_preset));
-  g_hash_table_insert (v, "threads", num (cfg->x264_threads));
-  /* The options are letters, digits and _.,:=+-/ (core/settings.c): nothing
-   * to quote; an empty property would not parse, so none goes in. */
-  g_hash_table_insert (v, "x264",
-                       cfg->x264_options ? g_strconcat ("x264-options=", cfg->x264_options, NULL)
-                                         : g_strdup (""));
-  g_hash_table_insert (v, "peak", g_strdup (REEL_VBV_PEAK));
-  g_hash_table_insert (v, "buffer", g_strdup (REEL_VBV_BUFFER));
-  g_hash_table_insert (v, "outputs", g_strdup (outputs->str));
-  return reel_pipeline_fill (tpl, v, raw, error);
-}
 
 void
 reel_worker_remove_dir (const char *dir)
@@ -343,7 +183,7 @@ job_media_ns (ReelWorker *w, const char *kind, JsonObject *d, char **what)
                                json_object_get_int_member_with_default (d, "chunk", 0));
       /* The warm-up before the chunk is encoded too (chunk.pipeline). */
       return (guint64)json_object_get_int_member_with_default (d, "duration_ns", 0)
-             + (start - MIN (start, chunk_from (w->cfg, d)));
+             + (start - MIN (start, reel_job_chunk_from (w->cfg, d)));
     }
   if (g_str_equal (kind, "poster"))
     {
@@ -407,7 +247,7 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
   if (!(source = reel_blob_cache_file (w->blobs, w->cache_dir, original, 0, error))
       || !(dir = make_work_dir (w, video, label, error)))
     return NULL;
-  line = reel_worker_pipeline (w->cfg, kind, d, source, dir, error);
+  line = reel_job_line (w->cfg, kind, d, source, dir, error);
   if (!line)
     {
       reel_worker_remove_dir (dir);
@@ -475,7 +315,7 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
   guint chunk = (guint)json_object_get_int_member_with_default (d, "chunk", 0);
   guint64 start = (guint64)json_object_get_int_member_with_default (d, "start_ns", 0);
   guint64 segment_ns = (guint64)json_object_get_int_member_with_default (d, "segment_ns", 1);
-  guint64 out_start = MIN (start, chunk_output_start (d));
+  guint64 out_start = MIN (start, reel_job_chunk_output_start (d));
   JsonArray *rungs = json_object_get_array_member (d, "rungs");
   gboolean last = json_object_get_boolean_member_with_default (d, "last", FALSE);
   g_autofree char *dir = NULL, *init = NULL;
@@ -646,7 +486,7 @@ static gboolean
 sound_head_tick (Watcher *watcher)
 {
   SoundHead *h = (SoundHead *)watcher;
-  g_autofree char *path = g_build_filename (watcher->dir, "audio.mp4", NULL);
+  g_autofree char *path = g_build_filename (watcher->dir, REEL_JOB_AUDIO_FILE, NULL);
   sound_head_try (h, path);
   return h->announced;
 }
@@ -669,7 +509,7 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
     return FALSE;
   if (!still_wanted (job, error))
     goto out;
-  file = g_build_filename (dir, "audio.mp4", NULL);
+  file = g_build_filename (dir, REEL_JOB_AUDIO_FILE, NULL);
   if ((hold = reel_test_fault ("hold-audio")))
     {
       /* However fast the encode was, the head goes first. */
@@ -717,7 +557,7 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
     return FALSE;
   if (!still_wanted (job, error))
     goto out;
-  file = g_build_filename (dir, POSTER_FIRST_FILE, NULL);
+  file = g_build_filename (dir, REEL_JOB_POSTER_FIRST_FILE, NULL);
   if (!g_file_get_contents (file, &jpeg, &len, error))
     goto out;
   bytes = g_bytes_new_take (g_steal_pointer (&jpeg), len);
@@ -758,8 +598,8 @@ encode_sheet (ReelWorker *w, const ReelJob *job, const char *dir, guint width, g
   if (!tpl)
     return FALSE;
   g_hash_table_insert (v, "source", g_build_filename (dir, STORYBOARD_SHEET_FILE, NULL));
-  g_hash_table_insert (v, "width", num (width));
-  g_hash_table_insert (v, "height", num (height));
+  g_hash_table_insert (v, "width", g_strdup_printf ("%u", width));
+  g_hash_table_insert (v, "height", g_strdup_printf ("%u", height));
   g_hash_table_insert (v, "out", g_build_filename (dir, REEL_STORYBOARD_SPRITE_FILE, NULL));
   if (!(line = reel_pipeline_fill (tpl, v, NULL, error)))
     return FALSE;
@@ -818,7 +658,7 @@ run_storyboard (const ReelJob *job, gpointer data, GError **error)
     return FALSE;
   if (!still_wanted (job, error))
     goto out;
-  tiles_path = g_build_filename (dir, STORYBOARD_TILES_FILE, NULL);
+  tiles_path = g_build_filename (dir, REEL_JOB_STORYBOARD_TILES_FILE, NULL);
   if (!g_file_get_contents (tiles_path, &raw, &len, error))
     goto out;
   tiles = g_bytes_new_take (g_steal_pointer (&raw), len);

@@ -8,7 +8,8 @@
  * videos/<id>/<rendition>/, and announced with chunk.transcoded or
  * audio.transcoded; only then is the job acked. While a pipeline runs the
  * job is kept alive with in-progress acks, so AckWait can stay short and a
- * dead worker's job moves on quickly.
+ * dead worker's job moves on quickly. The line each job runs is
+ * media/job_line.h's.
  *
  * The pipelines run in reel-media, a child process (media/child.h): the
  * worker fills the line, the child decodes the untrusted original and
@@ -29,11 +30,6 @@ typedef struct ReelWorker ReelWorker;
 ReelWorker *reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs);
 /* Running pipelines are stopped and their jobs handed back to the queue. */
 void reel_worker_stop (ReelWorker *worker);
-
-/* The exact gst-launch line a worker runs for a job (kind "chunk", "audio"
- * or "poster", with the job's JSON), writing its outputs into out_dir. */
-char *reel_worker_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job,
-                            const char *source_path, const char *out_dir, GError **error);
 
 /* Removes a work directory of plain files (a job's scratch space). */
 void reel_worker_remove_dir (const char *dir);

@@ -1,6 +1,6 @@
 /* Fuzzes what a worker does with a job message from the REEL_JOBS stream:
  * the parse of bus/jobs.c (reel_json_parse_object on the message) and the
- * gst-launch line built from the job (reel_worker_pipeline) for every job
+ * gst-launch line built from the job (reel_job_line) for every job
  * kind, and the way jobs are made from a media plan (reel_ingest_job, with
  * the input as the plan). Properties: a job that is refused is refused
  * with a REEL_ERROR; a pipeline line that is built reads the source and
@@ -11,7 +11,7 @@
 #include "app/video/record.h"
 #include "fuzz.h"
 #include "media/ingest.h"
-#include "media/worker.h"
+#include "media/job_line.h"
 
 #define SOURCE "/fuzz/source.mp4"
 #define OUT_DIR "/fuzz/out"
@@ -22,7 +22,7 @@ static void
 check_pipeline (const ReelConfig *cfg, const char *kind, JsonObject *job)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *line = reel_worker_pipeline (cfg, kind, job, SOURCE, OUT_DIR, &error);
+  g_autofree char *line = reel_job_line (cfg, kind, job, SOURCE, OUT_DIR, &error);
   g_auto (GStrv) argv = NULL;
   guint sources = 0;
   if (!line)
@@ -71,10 +71,9 @@ run (const uint8_t *data, size_t size)
       /* The input as a plan: the chunk index from its own "chunk" member. */
       guint chunk = (guint)reel_json_get_int (job, "chunk", 0);
       g_autoptr (ReelVideoPlan) plan = reel_video_plan_from_json (job, &plan_error);
-      g_autoptr (JsonObject) made
-          = plan ? reel_ingest_job (kinds[i], "AAAAAAAAAAA", plan, "originals/x", chunk,
-                                    &plan_error)
-                 : NULL;
+      g_autoptr (JsonObject) made = plan ? reel_ingest_job (kinds[i], "AAAAAAAAAAA", plan,
+                                                            "originals/x", chunk, &plan_error)
+                                         : NULL;
       check_pipeline (cfg, kinds[i], job);
       if (made)
         check_pipeline (cfg, kinds[i], made);

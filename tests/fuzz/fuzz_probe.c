@@ -5,7 +5,7 @@
  * operator's caps, the rungs for the source) and every job and pipeline
  * made from that plan. Properties: a probe that passes the caps gives a
  * plan within them, rungs no larger than needed, and for every chunk a job
- * (reel_ingest_job) and a pipeline line (reel_worker_pipeline) that build:
+ * (reel_ingest_job) and a pipeline line (reel_job_line) that build:
  * nothing a probe says may make a planned video fail later or a worker
  * crash. */
 #include "core/config.h"
@@ -15,7 +15,7 @@
 #include "media/ingest.h"
 #include "media/plan.h"
 #include "media/probe.h"
-#include "media/worker.h"
+#include "media/job_line.h"
 
 #include <gst/gst.h>
 
@@ -44,7 +44,7 @@ check_job (JsonObject *plan_json, const char *kind, guint chunk)
   if (!job)
     fprintf (stderr, "no %s job %u: %s\n", kind, chunk, error->message);
   REEL_FUZZ_CHECK (job != NULL);
-  line = reel_worker_pipeline (cfg, kind, job, "/fuzz/source.mp4", "/fuzz/out", &error);
+  line = reel_job_line (cfg, kind, job, "/fuzz/source.mp4", "/fuzz/out", &error);
   if (!line)
     fprintf (stderr, "no %s pipeline %u: %s\n", kind, chunk, error->message);
   REEL_FUZZ_CHECK (line != NULL);

@@ -7,7 +7,7 @@
  *                             real nats-server: the consumer decodes every
  *                             frame the producer encoded, with the same
  *                             timestamps
- *   /gst-launch/worker-chunk  the line reel_worker_pipeline() builds for a
+ *   /gst-launch/worker-chunk  the line reel_job_line() builds for a
  *                             chunk job (the one `reel pipeline` prints) uses
  *                             reelladder, runs in gst-launch-1.0 and writes
  *                             one fragmented MP4 per rung: one fragment per
@@ -18,7 +18,7 @@
 #include "core/config.h"
 #include "harness.h"
 #include "media/cmaf.h"
-#include "media/worker.h"
+#include "media/job_line.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -233,7 +233,7 @@ test_worker_chunk (void)
   json_object_set_array_member (job, "rungs", rungs);
   g_assert_cmpint (g_mkdir (out_dir, 0700), ==, 0);
 
-  line = reel_worker_pipeline (cfg, "chunk", job, source, out_dir, &error);
+  line = reel_job_line (cfg, "chunk", job, source, out_dir, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (line, "reelladder"));
   cmd = g_strdup_printf ("gst-launch-1.0 -e %s", line);

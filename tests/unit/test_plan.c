@@ -7,7 +7,7 @@
 #include "app/video/record.h"
 #include "media/ingest.h"
 #include "media/plan.h"
-#include "media/worker.h"
+#include "media/job_line.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -351,7 +351,7 @@ test_late (void)
         g_assert_cmpstr (names, ==, want[i]);
         /* Only the second chunk's late rungs begin before it. */
         g_assert_cmpint (json_object_has_member (job, "late_start_ns"), ==, i == 1);
-        line = reel_worker_pipeline (cfg, "chunk", job, "/in.mp4", "/out", &error);
+        line = reel_job_line (cfg, "chunk", job, "/in.mp4", "/out", &error);
         g_assert_no_error (error);
         g_assert_nonnull (strstr (line, starts[i]));
         g_assert_nonnull (strstr (line, froms[i]));
@@ -436,7 +436,7 @@ test_jobs (void)
   JsonObject *rung;
 
   g_assert_no_error (error);
-  line = reel_worker_pipeline (cfg, "chunk", job, "/in.mp4", "/out", &error);
+  line = reel_job_line (cfg, "chunk", job, "/in.mp4", "/out", &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (line, "location=/out/720p.mp4"));
   g_clear_pointer (&line, g_free);
@@ -459,7 +459,7 @@ test_jobs (void)
   }
   rung = json_array_get_object_element (json_object_get_array_member (job, "rungs"), 0);
   json_object_set_string_member (rung, "name", "../../etc/x");
-  line = reel_worker_pipeline (cfg, "chunk", job, "/in.mp4", "/out", &error);
+  line = reel_job_line (cfg, "chunk", job, "/in.mp4", "/out", &error);
   g_assert_null (line);
   g_assert_error (error, REEL_ERROR, REEL_ERROR_INVALID);
 }
