@@ -28,6 +28,16 @@ static const char *const check_state_names[] = {
   [REEL_CHECK_BLOCKED] = "blocked", [REEL_CHECK_SKIPPED] = "skipped",
 };
 
+/* The index of name in names (n of them), or -1 when it is none of them. */
+static gint
+name_index (const char *const *names, guint n, const char *name)
+{
+  for (guint i = 0; name && i < n; i++)
+    if (g_str_equal (name, names[i]))
+      return (gint)i;
+  return -1;
+}
+
 const char *
 reel_check_state_name (ReelCheckState state)
 {
@@ -38,13 +48,10 @@ reel_check_state_name (ReelCheckState state)
 gboolean
 reel_check_state_from_name (const char *name, ReelCheckState *state)
 {
-  for (guint i = 0; name && i < G_N_ELEMENTS (check_state_names); i++)
-    if (g_str_equal (name, check_state_names[i]))
-      {
-        *state = (ReelCheckState)i;
-        return TRUE;
-      }
-  return FALSE;
+  gint i = name_index (check_state_names, G_N_ELEMENTS (check_state_names), name);
+  if (i >= 0)
+    *state = (ReelCheckState)i;
+  return i >= 0;
 }
 
 void
@@ -67,13 +74,10 @@ reel_video_state_name (ReelVideoState state)
 gboolean
 reel_video_state_from_name (const char *name, ReelVideoState *state)
 {
-  for (guint i = 0; name && i < G_N_ELEMENTS (state_names); i++)
-    if (g_str_equal (name, state_names[i]))
-      {
-        *state = (ReelVideoState)i;
-        return TRUE;
-      }
-  return FALSE;
+  gint i = name_index (state_names, G_N_ELEMENTS (state_names), name);
+  if (i >= 0)
+    *state = (ReelVideoState)i;
+  return i >= 0;
 }
 
 const char *
@@ -86,13 +90,10 @@ reel_privacy_name (ReelPrivacy privacy)
 gboolean
 reel_privacy_from_name (const char *name, ReelPrivacy *privacy)
 {
-  for (guint i = 0; name && i < G_N_ELEMENTS (privacy_names); i++)
-    if (g_str_equal (name, privacy_names[i]))
-      {
-        *privacy = (ReelPrivacy)i;
-        return TRUE;
-      }
-  return FALSE;
+  gint i = name_index (privacy_names, G_N_ELEMENTS (privacy_names), name);
+  if (i >= 0)
+    *privacy = (ReelPrivacy)i;
+  return i >= 0;
 }
 
 const char *
@@ -105,13 +106,10 @@ reel_moderation_name (ReelModeration moderation)
 gboolean
 reel_moderation_from_name (const char *name, ReelModeration *moderation)
 {
-  for (guint i = 0; name && i < G_N_ELEMENTS (moderation_names); i++)
-    if (g_str_equal (name, moderation_names[i]))
-      {
-        *moderation = (ReelModeration)i;
-        return TRUE;
-      }
-  return FALSE;
+  gint i = name_index (moderation_names, G_N_ELEMENTS (moderation_names), name);
+  if (i >= 0)
+    *moderation = (ReelModeration)i;
+  return i >= 0;
 }
 
 gboolean
