@@ -174,16 +174,22 @@ apply_email_verified (ReelTxn *txn, const ReelEvent *ev, GError **error)
   return put_record (txn, REEL_DB_USERS, username, user, error);
 }
 
+/* The record of the event's "username" (which it must name): NULL with
+ * *error unset when there is no such user (deleted since: nothing to do). */
+static JsonObject *
+event_user (ReelTxn *txn, const ReelEvent *ev, const char **username, GError **error)
+{
+  *username = reel_json_get_string (ev->data, "username", TRUE, error);
+  return *username ? users_load_record (txn, REEL_DB_USERS, *username, error) : NULL;
+}
+
 /* user.history_cleared and user.history_paused (app/analytics/history.h):
  * on the record, which the history reads and the action ingest consults. */
 static gboolean
 apply_history (ReelTxn *txn, const ReelEvent *ev, GError **error)
 {
-  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
-  g_autoptr (JsonObject) user = NULL;
-  if (!username)
-    return FALSE;
-  user = users_load_record (txn, REEL_DB_USERS, username, error);
+  const char *username;
+  g_autoptr (JsonObject) user = event_user (txn, ev, &username, error);
   if (!user)
     return *error == NULL;
   if (g_str_equal (ev->type, "user.history_cleared"))
@@ -200,11 +206,8 @@ apply_history (ReelTxn *txn, const ReelEvent *ev, GError **error)
 static gboolean
 apply_ban (ReelTxn *txn, const ReelEvent *ev, gboolean banned, GError **error)
 {
-  const char *username = reel_json_get_string (ev->data, "username", TRUE, error);
-  g_autoptr (JsonObject) user = NULL;
-  if (!username)
-    return FALSE;
-  user = users_load_record (txn, REEL_DB_USERS, username, error);
+  const char *username;
+  g_autoptr (JsonObject) user = event_user (txn, ev, &username, error);
   if (!user)
     return *error == NULL;
   if (banned)
