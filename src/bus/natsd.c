@@ -2,6 +2,7 @@
  * g_subprocess_wait_async and the restart is a main-loop timeout. */
 #include "bus/natsd.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "core/metrics.h"
 #include "core/secret.h"
 
@@ -249,6 +250,18 @@ accepts_connections (guint16 port)
   return conn != NULL;
 }
 
+/* Test hook (core/fault.h): the server dies after it listened and before
+ * reeld connects, so start-up must let the supervisor restart it. */
+static void
+kill_before_connect (ReelNatsd *nd)
+{
+  gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_US;
+  g_message ("test fault: killing nats-server before connecting");
+  g_subprocess_force_exit (nd->proc);
+  while (accepts_connections (nd->port) && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+}
+
 ReelNatsd *
 reel_natsd_start (const char *binary, const char *store_dir, const char *sync, GError **error)
 {
@@ -297,6 +310,8 @@ reel_natsd_start (const char *binary, const char *store_dir, const char *sync, G
         }
       g_usleep (20 * 1000);
     }
+  if (reel_test_fault ("kill-nats-at-start"))
+    kill_before_connect (nd);
   return g_steal_pointer (&nd);
 }
 

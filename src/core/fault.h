@@ -32,7 +32,10 @@
  *   kill-before-uploaded    reeld dies between moving a finished upload into
  *                           the blob store and queueing its ingest and
  *                           video.uploaded (http/api_videos.c; HEAD or PATCH
- *                           after the restart must finish the upload) */
+ *                           after the restart must finish the upload)
+ *   kill-nats-at-start      the embedded nats-server dies once it listens,
+ *                           before reeld connects (bus/natsd.c; start-up
+ *                           must restart it and connect) */
 #pragma once
 
 #include <glib.h>

@@ -410,6 +410,34 @@ test_embedded_restart (void)
   reel_test_rmtree (dir);
 }
 
+/* The embedded nats-server dies after it listened, before reeld connected
+ * (kill-nats-at-start): start-up runs the main loop while it waits for
+ * NATS, so the supervisor restarts the server on the same port and reeld
+ * comes up on it. A start-up that blocked while it waited would give up
+ * after its connect attempts, with the server never restarted. */
+static void
+test_embedded_dies_at_start (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  const char *const fault[] = { "REEL_TEST_FAULT=kill-nats-at-start", NULL };
+  ReelTestReeld *d = reel_test_reeld_spawn_args (dir, NULL, fault, NULL);
+  g_autofree char *token = NULL;
+
+  g_assert_true (reel_test_reeld_wait_ready (d, 30000));
+  g_assert_cmpfloat (reel_test_metric (d->port, "reel_nats_server_restarts_total"), >=, 1);
+  /* Writes go through the restarted server and are applied. */
+  token = reel_test_register_login (d->port, "judy", PASSWORD);
+  g_assert_nonnull (token);
+  {
+    g_autoptr (ReelTestResponse) u
+        = reel_test_http (d->port, "GET", "/api/v1/users/judy", NULL, NULL, 0);
+    g_assert_cmpuint (u->status, ==, 200);
+  }
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  reel_test_rmtree (dir);
+}
+
 static void
 test_metrics (void)
 {
@@ -620,6 +648,7 @@ main (int argc, char **argv)
   g_test_add_func ("/crash/kill-before-apply", test_kill_before_apply);
   g_test_add_func ("/rebuild/identical", test_rebuild_identical);
   g_test_add_func ("/nats/embedded-restart", test_embedded_restart);
+  g_test_add_func ("/nats/dies-at-start", test_embedded_dies_at_start);
   g_test_add_func ("/metrics/prometheus", test_metrics);
   g_test_add_func ("/reeld/prints-url", test_prints_url);
   g_test_add_func ("/shutdown/clean", test_clean_shutdown);
