@@ -10,7 +10,7 @@
 #include "core/json.h"
 #include "media/child.h"
 #include "media/niceness.h"
-#include "media/worker.h"
+#include "media/work_dir.h"
 #include "store/blob_cache.h"
 
 #include <glib/gstdio.h>
@@ -82,7 +82,7 @@ frames_dir (ReelChecker *c, const char *name, GError **error)
 {
   g_autofree char *work = reel_config_data_path (c->cfg, "checks");
   char *dir = g_build_filename (work, name, NULL);
-  reel_worker_remove_dir (dir);
+  reel_work_dir_remove (dir);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot make %s", dir);
@@ -222,7 +222,7 @@ run_check (const ReelJob *job, gpointer data, GError **error)
   if (prints && adult)
     scores = classify (c, dir, &unclassified);
   if (dir)
-    reel_worker_remove_dir (dir);
+    reel_work_dir_remove (dir);
   if (!prints || !check_copyright (c, d, id, prints, error))
     return FALSE;
   if (!adult)
@@ -507,7 +507,7 @@ run_adult (const ReelJob *job, gpointer data, GError **error)
   request_frames (request, dir);
   result = reel_media_child_run (request, &limits, "sampling frames", job, error);
   scores = result ? classify (c, dir, error) : NULL;
-  reel_worker_remove_dir (dir);
+  reel_work_dir_remove (dir);
   return scores && report_adult (c, id, scores, error);
 }
 

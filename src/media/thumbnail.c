@@ -6,6 +6,7 @@
 #include "media/child.h"
 #include "media/ingest.h"
 #include "media/pipeline.h"
+#include "media/work_dir.h"
 #include "store/blob_keys.h"
 
 #include <glib/gstdio.h>
@@ -140,8 +141,8 @@ reel_thumbnail_from_image (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs
 {
   const char *decoder = decoder_for (type);
   g_autofree char *work = reel_config_data_path (cfg, "work");
-  g_autofree char *name = g_strdup_printf ("%s-thumbnail-XXXXXX", video->id);
-  g_autofree char *dir = g_build_filename (work, name, NULL);
+  g_autofree char *prefix = g_strdup_printf ("%s-thumbnail", video->id);
+  g_autofree char *dir = NULL;
   g_autofree char *upload = NULL, *file = NULL, *key = NULL, *subject = NULL;
   g_autofree char *out = NULL, *out_small = NULL, *small_file = NULL, *small_key = NULL;
   g_autoptr (GBytes) jpeg = NULL, small = NULL;
@@ -162,12 +163,8 @@ reel_thumbnail_from_image (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs
       return FALSE;
     }
   rung = reel_ingest_poster_rung (video->plan->rungs);
-  if (g_mkdir_with_parents (work, 0700) != 0 || !g_mkdtemp (dir))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot make a work directory in %s",
-                   work);
-      return FALSE;
-    }
+  if (!(dir = reel_work_dir_new (work, prefix, error)))
+    return FALSE;
   upload = g_build_filename (dir, "upload", NULL);
   out = g_build_filename (dir, "poster.jpg", NULL);
   out_small = g_build_filename (dir, "small.jpg", NULL);
@@ -177,10 +174,7 @@ reel_thumbnail_from_image (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *blobs
        && (small
            = reel_thumbnail_small (cfg, out, out_small, rung->width, rung->height, NULL, error));
   /* The upload itself is kept nowhere. */
-  g_unlink (upload);
-  g_unlink (out);
-  g_unlink (out_small);
-  g_rmdir (dir);
+  reel_work_dir_remove (dir);
   if (!ok)
     return FALSE;
   file = reel_poster_new_file ();

@@ -15,9 +15,9 @@
 #include "media/retranscode.h"
 #include "media/storyboard.h"
 #include "media/thumbnail.h"
+#include "media/work_dir.h"
 #include "store/blob_keys.h"
 
-#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <signal.h>
 
@@ -50,19 +50,6 @@ struct ReelWorker
   ReelJobWorker *poster;
   ReelJobWorker *storyboard;
 };
-
-void
-reel_worker_remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
 
 /* Stores the segments of a cut output file, whose first segment is the
  * video's first_index (at offset_ns), from the first skip (those were
@@ -160,15 +147,8 @@ hold_while_exists (const char *path, const ReelJob *job)
 static char *
 make_work_dir (ReelWorker *w, const char *video, const char *what, GError **error)
 {
-  g_autofree char *name = g_strdup_printf ("%s-%s-XXXXXX", video, what);
-  g_autofree char *tmpl = g_build_filename (w->work_dir, name, NULL);
-  if (g_mkdir_with_parents (w->work_dir, 0700) != 0 || !g_mkdtemp (tmpl))
-    {
-      g_set_error (error, REEL_ERROR, REEL_ERROR_INTERNAL, "cannot make a work directory in %s: %s",
-                   w->work_dir, g_strerror (errno));
-      return NULL;
-    }
-  return g_steal_pointer (&tmpl);
+  g_autofree char *prefix = g_strdup_printf ("%s-%s", video, what);
+  return reel_work_dir_new (w->work_dir, prefix, error);
 }
 
 /* The media a job covers (its deadline scales with it) and the words
@@ -250,7 +230,7 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
   line = reel_job_line (w->cfg, kind, d, source, dir, error);
   if (!line)
     {
-      reel_worker_remove_dir (dir);
+      reel_work_dir_remove (dir);
       return NULL;
     }
   reel_media_limits_for (w->cfg, job_media_ns (w, kind, d, &what), &limits);
@@ -269,7 +249,7 @@ run_job_pipeline (ReelWorker *w, const ReelJob *job, const char *kind, const cha
     watcher->dir = NULL;
   if (!result)
     {
-      reel_worker_remove_dir (dir);
+      reel_work_dir_remove (dir);
       return NULL;
     }
   return g_steal_pointer (&dir);
@@ -371,7 +351,7 @@ run_chunk (const ReelJob *job, gpointer data, GError **error)
     }
   ok = announce_chunk (w, "chunk.transcoded", done, error);
 out:
-  reel_worker_remove_dir (dir);
+  reel_work_dir_remove (dir);
   return ok;
 }
 
@@ -527,7 +507,7 @@ run_audio (const ReelJob *job, gpointer data, GError **error)
   g_ptr_array_add (done->renditions, out);
   ok = announce_chunk (w, "audio.transcoded", done, error);
 out:
-  reel_worker_remove_dir (dir);
+  reel_work_dir_remove (dir);
   return ok;
 }
 
@@ -578,7 +558,7 @@ run_poster (const ReelJob *job, gpointer data, GError **error)
   json_object_set_int_member (ev, "height", json_object_get_int_member (d, "height"));
   ok = announce (w, video, "video.poster", ev, error);
 out:
-  reel_worker_remove_dir (dir);
+  reel_work_dir_remove (dir);
   return ok;
 }
 
@@ -683,7 +663,7 @@ run_storyboard (const ReelJob *job, gpointer data, GError **error)
   json_object_set_int_member (ev, "tile_height", sb.height);
   ok = announce (w, video, "video.storyboard", ev, error);
 out:
-  reel_worker_remove_dir (dir);
+  reel_work_dir_remove (dir);
   return ok;
 }
 

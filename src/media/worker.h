@@ -31,7 +31,4 @@ ReelWorker *reel_worker_start (const ReelConfig *cfg, ReelBus *bus, ReelBlobs *b
 /* Running pipelines are stopped and their jobs handed back to the queue. */
 void reel_worker_stop (ReelWorker *worker);
 
-/* Removes a work directory of plain files (a job's scratch space). */
-void reel_worker_remove_dir (const char *dir);
-
 G_END_DECLS
