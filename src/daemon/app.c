@@ -13,6 +13,7 @@
 #include "daemon/reactor.h"
 #include "media/checker.h"
 #include "media/child.h"
+#include "http/routes.h"
 #include "http/server.h"
 #include "media/ingest.h"
 #include "media/worker.h"
@@ -259,9 +260,9 @@ reel_daemon_start (const ReelConfig *cfg, GError **error)
     }
   if (cfg->roles & REEL_ROLE_API)
     {
-      d->http
-          = reel_http_start (cfg, d->store, d->blobs, d->uploads, d->bus,
-                             d->projector ? reel_projector_watermark (d->projector) : NULL, error);
+      d->http = reel_http_start (cfg, d->store, d->blobs, d->uploads, d->bus,
+                                 d->projector ? reel_projector_watermark (d->projector) : NULL,
+                                 reel_http_add_routes, error);
       if (!d->http)
         {
           reel_daemon_stop (d);

@@ -337,6 +337,8 @@ post_videos (ReelRequest *req)
   reel_request_run_command (req, SOUP_STATUS_CREATED, one_shot_command, in, one_shot_free);
 }
 
+void reel_api_multipart_register (ReelRouter *router, ReelRouter *early);
+
 void
 reel_api_multipart_register (ReelRouter *router, ReelRouter *early)
 {

@@ -779,7 +779,6 @@ reel_api_videos_register (ReelRouter *router, ReelRouter *early)
   reel_router_add (router, "GET", "/api/v1/videos/{id}", get_video);
   reel_router_add (early, "POST", "/api/v1/uploads", post_uploads_early);
   reel_router_add (early, "PATCH", "/api/v1/uploads/{id}", patch_upload_early);
-  reel_api_multipart_register (router, early);
   reel_router_add (router, "PATCH", "/api/v1/videos/{id}", patch_video);
   reel_router_add (router, "DELETE", "/api/v1/videos/{id}", delete_video);
 }

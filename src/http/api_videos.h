@@ -4,7 +4,6 @@
 #pragma once
 
 #include "app/video/record.h"
-#include "http/router.h"
 #include "http/command.h"
 
 G_BEGIN_DECLS
@@ -12,7 +11,5 @@ G_BEGIN_DECLS
 /* The body {id, state, url, upload_url?} of a created video, and its
  * Location and Reel-Video-Id headers. */
 JsonNode *reel_api_video_created_body (const char *id, ReelReply *reply, ReelVideoState state);
-
-void reel_api_multipart_register (ReelRouter *router, ReelRouter *early);
 
 G_END_DECLS

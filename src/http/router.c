@@ -13,6 +13,7 @@ typedef struct
 struct ReelRouter
 {
   GPtrArray *routes;
+  gpointer not_found; /* reel_router_set_not_found */
 };
 
 static void
@@ -40,6 +41,18 @@ reel_router_free (ReelRouter *router)
     return;
   g_ptr_array_unref (router->routes);
   g_free (router);
+}
+
+void
+reel_router_set_not_found (ReelRouter *router, gpointer handler)
+{
+  router->not_found = handler;
+}
+
+gpointer
+reel_router_not_found (ReelRouter *router)
+{
+  return router->not_found;
 }
 
 void

@@ -19,6 +19,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelRouter, reel_router_free)
 void reel_router_add (ReelRouter *router, const char *method, const char *pattern,
                       gpointer handler);
 
+/* The handler of the page a person gets for a path no pattern matches
+ * (the server answers a program with the API's error); NULL: none. */
+void reel_router_set_not_found (ReelRouter *router, gpointer handler);
+gpointer reel_router_not_found (ReelRouter *router);
+
 typedef enum
 {
   REEL_ROUTE_FOUND,

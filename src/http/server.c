@@ -32,31 +32,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-/* Defined in api_*.c: each adds its routes. */
-void reel_api_users_register (ReelRouter *router);
-void reel_api_admin_register (ReelRouter *router);
-void reel_api_works_register (ReelRouter *router, ReelRouter *early);
-void reel_api_health_register (ReelRouter *router);
-void reel_api_videos_register (ReelRouter *router, ReelRouter *early);
-void reel_api_playback_register (ReelRouter *router);
-void reel_api_thumbnails_register (ReelRouter *router, ReelRouter *early);
-void reel_api_web_register (ReelRouter *router);
-/* The web UI's 404 page (api_web.c). */
-void reel_web_not_found (ReelRequest *req);
-void reel_api_channels_register (ReelRouter *router);
-void reel_api_ratings_register (ReelRouter *router);
-void reel_api_playlists_register (ReelRouter *router);
-void reel_api_comments_register (ReelRouter *router);
-void reel_api_notifications_register (ReelRouter *router);
-void reel_api_search_register (ReelRouter *router);
-void reel_api_events_register (ReelRouter *router);
-void reel_api_analytics_register (ReelRouter *router);
-void reel_api_live_register (ReelRouter *router);
-void reel_api_embed_register (ReelRouter *router);
-void reel_api_feeds_register (ReelRouter *router);
-void reel_api_downloads_register (ReelRouter *router);
-void reel_api_captions_register (ReelRouter *router);
-
 #define DATA_START "reel-start-us"
 #define DATA_ROUTE "reel-route"
 #define DATA_THREAD "reel-thread" /* a server's: its index (http.threads) */
@@ -275,10 +250,11 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
     case REEL_ROUTE_NOT_FOUND:
       /* A person following a dead link sees the UI's page; a program, the
        * API's error. */
-      if (wants_html (msg))
+      if (wants_html (msg) && reel_router_not_found (http->router))
         {
+          ReelHandler page_fn = (ReelHandler)reel_router_not_found (http->router);
           ReelRequest page = { http, msg, NULL, NULL };
-          reel_web_not_found (&page);
+          page_fn (&page);
         }
       else
         reel_respond_fail (msg, REEL_ERROR_NOT_FOUND, "no such resource");
@@ -455,39 +431,13 @@ reel_http_new_server (ReelHttp *http, guint index)
   return server;
 }
 
-void
-reel_http_add_routes (ReelRouter *router, ReelRouter *early)
-{
-  reel_api_users_register (router);
-  reel_api_admin_register (router);
-  reel_api_works_register (router, early);
-  reel_api_videos_register (router, early);
-  reel_api_playback_register (router);
-  reel_api_thumbnails_register (router, early);
-  reel_api_health_register (router);
-  reel_api_web_register (router);
-  reel_api_channels_register (router);
-  reel_api_ratings_register (router);
-  reel_api_playlists_register (router);
-  reel_api_comments_register (router);
-  reel_api_notifications_register (router);
-  reel_api_search_register (router);
-  reel_api_events_register (router);
-  reel_api_analytics_register (router);
-  reel_api_live_register (router);
-  reel_api_embed_register (router);
-  reel_api_feeds_register (router);
-  reel_api_downloads_register (router);
-  reel_api_captions_register (router);
-}
-
 /* The bodies reel_request_answer_read keeps: pages of the lists, at most
  * 100 videos (about 90 KB) each. */
 #define READS_KEPT 256
 
 ReelHttp *
 reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, ReelUploads *uploads,
-                 ReelBus *bus, ReelWatermark *applied, GError **error)
+                 ReelBus *bus, ReelWatermark *applied, ReelRoutesFunc add_routes, GError **error)
 {
   g_autoptr (ReelHttp) http = g_new0 (ReelHttp, 1);
   g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (cfg->listen_host);
@@ -539,7 +489,7 @@ reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs, Reel
   http->quota_gate = reel_quota_gate_new (store, applied, cfg->quota_bytes, cfg->daily_quota_bytes);
   http->hash_threads = cfg->hash_threads ? cfg->hash_threads : g_get_num_processors ();
   http->hash_pool = reel_command_hash_pool_new (http->hash_threads);
-  reel_http_add_routes (http->router, http->early_router);
+  add_routes (http->router, http->early_router);
   /* Every API node signs with the same key (bus/userkeys.h), so a URL one
    * node gave out plays from any. */
   if (!reel_userkeys_server (bus, "media-urls", http->media_key, error))

@@ -1,7 +1,8 @@
 /* The api role: reel's libsoup HTTP server.
  *
  * One SoupServer handler dispatches through the router (router.h) to the
- * handlers of http/api_*.c. Those translate HTTP to domain calls and back;
+ * handlers of http/api_*.c, whose table (http/routes.h) the daemon hands
+ * to reel_http_start. Those translate HTTP to domain calls and back;
  * the domain code in src/app never sees libsoup. This file owns what every
  * request shares: body size limits (checked from the headers, before a body
  * is read), request metrics by route, the server threads. Beside it:
@@ -77,13 +78,13 @@ typedef void (*ReelHandler) (ReelRequest *req);
  * 0 when it consumes the body itself; may answer at once (e.g. 401). */
 typedef guint64 (*ReelEarlyHandler) (ReelRequest *req);
 
+/* Adds what a server answers to router, and the routes whose handlers run
+ * before the body is read to early (reel's API: http/routes.h). */
+typedef void (*ReelRoutesFunc) (struct ReelRouter *router, struct ReelRouter *early);
+
 ReelHttp *reel_http_start (const ReelConfig *cfg, ReelStore *store, ReelBlobs *blobs,
                            ReelUploads *uploads, ReelBus *bus, ReelWatermark *applied,
-                           GError **error);
-/* Adds every route of the API to router, and the routes whose handlers run
- * before the body is read to early: the table reel_http_start serves, also
- * built on its own by the router fuzzer (tests/fuzz/fuzz_router.c). */
-void reel_http_add_routes (struct ReelRouter *router, struct ReelRouter *early);
+                           ReelRoutesFunc add_routes, GError **error);
 /* Stops accepting connections and serves the requests in flight until they
  * are done or timeout_us passes. */
 void reel_http_drain (ReelHttp *http, gint64 timeout_us);

@@ -4,7 +4,7 @@
  * or NUL, each named by a {param} of its pattern. */
 #include "fuzz.h"
 #include "http/router.h"
-#include "http/server.h"
+#include "http/routes.h"
 
 static ReelRouter *router, *early;
 

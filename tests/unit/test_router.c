@@ -1,5 +1,6 @@
-/* http/router: segment matching, parameter decoding, and that nothing with a
- * '/' or invalid UTF-8 inside a parameter ever reaches a handler. */
+/* http/router: segment matching, parameter decoding, the not-found page,
+ * and that nothing with a '/' or invalid UTF-8 inside a parameter ever
+ * reaches a handler. */
 #include "http/router.h"
 
 static int h_users, h_user, h_session;
@@ -57,6 +58,14 @@ test_no_match (void)
                    REEL_ROUTE_BAD_METHOD);
   g_assert_cmpint (reel_router_match (r, "GET", "/api/v1/sessions/current", &h, &pattern, &params),
                    ==, REEL_ROUTE_BAD_METHOD);
+
+  /* The page for a path nothing matches: none until one is set, and it
+   * never turns a miss into a match. */
+  g_assert_null (reel_router_not_found (r));
+  reel_router_set_not_found (r, &h_session);
+  g_assert_true (reel_router_not_found (r) == &h_session);
+  g_assert_cmpint (reel_router_match (r, "GET", "/nowhere", &h, &pattern, &params), ==,
+                   REEL_ROUTE_NOT_FOUND);
 }
 
 int
