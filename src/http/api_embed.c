@@ -11,7 +11,7 @@
  * embed page still answers with its player page (status 404), which then
  * says the video is unavailable inside the frame.
  *
- * Every page but the embed keeps frame-ancestors 'none' (api_web.c). */
+ * Every page but the embed keeps frame-ancestors 'none' (http/pages.c). */
 #include "app/query/profiles.h"
 #include "app/video/videos.h"
 #include "app/video/visibility.h"
@@ -23,7 +23,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "http/site.h"
-#include "http/web.h"
+#include "http/pages.h"
 #include "media/ingest.h"
 
 /* The iframe's size when the consumer sets no bound: the width of a blog's
@@ -43,7 +43,7 @@ get_embed (ReelRequest *req)
 {
   g_autoptr (ReelVideo) video = reel_request_shared_video (req, NULL);
   gboolean ok = video && reel_video_is_embeddable (video);
-  reel_web_serve_embed (req, "embed.html", ok ? SOUP_STATUS_OK : SOUP_STATUS_NOT_FOUND);
+  reel_pages_serve_embed (req, "embed.html", ok ? SOUP_STATUS_OK : SOUP_STATUS_NOT_FOUND);
 }
 
 /* The video id a watch or embed URL of this site names, or NULL. The host

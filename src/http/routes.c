@@ -1,6 +1,6 @@
 /* See routes.h. */
 #include "http/routes.h"
-#include "http/web.h"
+#include "http/pages.h"
 
 /* Defined in api_*.c: each adds its routes. */
 void reel_api_users_register (ReelRouter *router);
@@ -38,7 +38,7 @@ reel_http_add_routes (ReelRouter *router, ReelRouter *early)
   reel_api_thumbnails_register (router, early);
   reel_api_health_register (router);
   reel_api_web_register (router);
-  reel_router_set_not_found (router, reel_web_not_found);
+  reel_router_set_not_found (router, reel_pages_not_found);
   reel_api_channels_register (router);
   reel_api_ratings_register (router);
   reel_api_playlists_register (router);
