@@ -43,26 +43,26 @@ typedef enum
   REEL_DB_SEARCH_DOCS,     /* video id -> the terms it was indexed under (JSON) */
   REEL_DB_COUNTERS,        /* name -> u64 BE (store/counters.h) */
   /* Projections of the viewer-action stream (app/analytics/views.c, analytics.c, related.c): */
-  REEL_DB_VIEW_WATCH,         /* video id + session id -> ReelWatch (app/analytics/watch.h) */
-  REEL_DB_VIEW_COUNTS,        /* video id -> u64 BE counted views */
-  REEL_DB_ANALYTICS_WATCH,    /* video id + session id -> ReelWatch */
-  REEL_DB_ANALYTICS_COUNTERS, /* video id + counter name -> u64 BE */
-  REEL_DB_RELATED_WATCH,      /* video id + session id -> ReelWatch */
-  REEL_DB_RELATED_HISTORY,    /* viewer key -> recent video ids, 11 bytes each */
-  REEL_DB_RELATED_PAIRS,      /* video id + video id -> u64 BE viewers who watched both */
-  REEL_DB_LIVE,               /* channel (username) -> live channel record (JSON) */
-  REEL_DB_VIDEOS_UNANNOUNCED, /* video id -> "": ready, its video.ready not applied yet */
-  REEL_DB_INVITES,            /* hex(code hash) -> invite record (JSON, app/invites.h) */
-  REEL_DB_AUDIT, /* time \0 event id -> moderation action (JSON, app/moderation/audit.h) */
-  REEL_DB_PASSWORD_RESETS, /* hex(token hash) -> password reset (JSON, app/users/users.h) */
-  REEL_DB_QUOTA_USAGE,     /* username -> storage used and quota overrides (app/quotas.h) */
-  REEL_DB_QUOTA_VIDEOS,    /* video id -> its owner and original's size (app/quotas.h) */
-  REEL_DB_QUOTA_RECENT,    /* owner \0 time \0 video id -> u64 BE size (app/quotas.h) */
-  REEL_DB_REPORTS,         /* report id -> report (JSON, app/moderation/reports.h) */
-  REEL_DB_REPORTS_OPEN,    /* time \0 report id -> "": the moderators' queue */
-  REEL_DB_CHANNEL_LISTED,  /* video id -> its CHANNEL_VIDEOS key, "" once deleted */
-  REEL_DB_NOTIFY_MEMORY,   /* what notifications remember of the log (app/social/notifications.c) */
-  REEL_DB_COMMENT_VIDEOS,  /* video id -> "": the videos comments may be posted on */
+  REEL_DB_VIEW_WATCH,          /* video id + session id -> ReelWatch (app/analytics/watch.h) */
+  REEL_DB_VIEW_COUNTS,         /* video id -> u64 BE counted views */
+  REEL_DB_ANALYTICS_WATCH,     /* video id + session id -> ReelWatch */
+  REEL_DB_ANALYTICS_COUNTERS,  /* video id + counter name -> u64 BE */
+  REEL_DB_RELATED_WATCH,       /* video id + session id -> ReelWatch */
+  REEL_DB_RELATED_HISTORY,     /* viewer key -> recent video ids, 11 bytes each */
+  REEL_DB_RELATED_PAIRS,       /* video id + video id -> u64 BE viewers who watched both */
+  REEL_DB_LIVE,                /* channel (username) -> live channel record (JSON) */
+  REEL_DB_VIDEOS_UNANNOUNCED,  /* video id -> "": ready, its video.ready not applied yet */
+  REEL_DB_INVITES,             /* hex(code hash) -> invite record (JSON, app/invites.h) */
+  REEL_DB_AUDIT,               /* time \0 event id -> action (JSON, app/moderation/audit.h) */
+  REEL_DB_PASSWORD_RESETS,     /* hex(token hash) -> password reset (JSON, app/users/users.h) */
+  REEL_DB_QUOTA_USAGE,         /* username -> storage used and quota overrides (app/quotas.h) */
+  REEL_DB_QUOTA_VIDEOS,        /* video id -> its owner and original's size (app/quotas.h) */
+  REEL_DB_QUOTA_RECENT,        /* owner \0 time \0 video id -> u64 BE size (app/quotas.h) */
+  REEL_DB_REPORTS,             /* report id -> report (JSON, app/moderation/reports.h) */
+  REEL_DB_REPORTS_OPEN,        /* time \0 report id -> "": the moderators' queue */
+  REEL_DB_CHANNEL_LISTED,      /* video id -> its CHANNEL_VIDEOS key, "" once deleted */
+  REEL_DB_NOTIFY_MEMORY,       /* what notifications remember (app/social/notifications.c) */
+  REEL_DB_COMMENT_VIDEOS,      /* video id -> "": the videos comments may be posted on */
   REEL_DB_SUBSCRIPTION_USERS,  /* username -> "": the accounts one may subscribe (to) */
   REEL_DB_EMAIL_VERIFICATIONS, /* hex(token hash) -> email verification (JSON, app/users/users.h) */
   REEL_DB_HISTORY,             /* viewer \0 video id -> last position (app/analytics/history.h) */
