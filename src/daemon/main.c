@@ -29,9 +29,10 @@ on_signal (gpointer data)
  * list links: most of what accepting a viewer action allocates) to its
  * slice allocator, which costs more CPU than malloc here: in 9 alternating
  * pairs of bench-actions runs, malloc won 8 and tied 1, at 11 to 17 % less
- * reeld CPU per viewer action. GLib 2.76 made slices plain malloc. G_SLICE is read by library
- * constructors that allocate before main, so it takes a new process image: reeld sets it and
- * executes itself again, once (an operator's own G_SLICE stands). */
+ * reeld CPU per viewer action. GLib 2.76 made slices plain malloc. G_SLICE
+ * is read by library constructors that allocate before main, so it takes a
+ * new process image: reeld sets it and executes itself again, once (an
+ * operator's own G_SLICE stands). */
 static void
 use_malloc_for_slices (char **argv)
 {

@@ -1,6 +1,6 @@
 /* HTTP edge of running the server: roles, quotas, invites, reports and the
- * audit log (app/roles.h, app/quotas.h, app/invites.h, app/moderation/reports.h,
- * app/moderation/audit.h):
+ * audit log (app/roles.h, app/quotas.h, app/invites.h,
+ * app/moderation/reports.h, app/moderation/audit.h):
  *   PUT  /api/v1/users/{username}/role  {"role"}: admins grant and revoke
  *   PATCH /api/v1/users/{username}      {"quota_bytes"?, "daily_quota_bytes"?}:
  *                                       admins set a user's quotas (null: the

@@ -28,9 +28,9 @@ typedef enum
   REEL_DB_SESSIONS, /* hex(token hash) -> session record (JSON) */
   REEL_DB_VIDEOS,   /* video id -> video record (JSON) */
   REEL_DB_CHUNKS,   /* video id "/" u32 BE chunk (or "audio") -> transcoded renditions (JSON) */
-  /* The social read models (app/social/channels.c, app/social/comments.c,
-   * app/social/notifications.c, app/search/index.c); "\0" separates a name from what follows it,
-   * times are u64 BE microseconds of the event's `at`. */
+  /* The social read models and search (app/social/channels.c, comments.c,
+   * notifications.c, app/search/index.c); "\0" separates a name from what
+   * follows it, times are u64 BE microseconds of the event's `at`. */
   REEL_DB_CHANNEL_VIDEOS,  /* owner \0 ready time, video id -> "" (a channel's published videos) */
   REEL_DB_SUBSCRIPTIONS,   /* subscriber \0 channel -> {"at"} */
   REEL_DB_SUBSCRIBERS,     /* channel \0 subscriber -> {"at"}: the mirror of SUBSCRIPTIONS */

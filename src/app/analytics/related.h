@@ -12,9 +12,10 @@
  * RELATED_HISTORY_MAX video ids, 11 bytes each), RELATED_PAIRS (A + B ->
  * u64 BE viewers who watched both).
  *
- * The channel's videos come from its listing (app/social/channels.h), the similar
- * titles from the search index's title postings (app/search/search.h): both read
- * an index, never the whole VIDEOS table. */
+ * The channel's videos come from its listing (app/social/channels.h), the
+ * similar titles from the search index's title postings
+ * (app/search/search.h): both read an index, never the whole VIDEOS
+ * table. */
 #pragma once
 
 #include "app/analytics/action_projection.h"

@@ -1,9 +1,10 @@
 /* An uploader contests a check that blocked their video (issue 16). The
  * video is held for a moderator instead (video.disputed: its blocked
  * checks become held, with the uploader's words added to their detail),
- * and the dispute opens a report in the moderators' queue (app/moderation/reports.h).
- * A moderator's block or unblock decides it, and the uploader is notified
- * of that as of any decision (app/social/notifications.c). */
+ * and the dispute opens a report in the moderators' queue
+ * (app/moderation/reports.h). A moderator's block or unblock decides it,
+ * and the uploader is notified of that as of any decision
+ * (app/social/notifications.c). */
 #pragma once
 
 #include "bus/bus.h"

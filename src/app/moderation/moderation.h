@@ -1,13 +1,13 @@
 /* What moderators do to accounts and content: ban and unban users, block
- * and unblock videos. Each action is an event with
- * the moderator as its actor, kept in the audit log (app/moderation/audit.h).
+ * and unblock videos. Each action is an event with the moderator as its
+ * actor, kept in the audit log (app/moderation/audit.h).
  *
  * A ban (user.banned {username, reason}) ends every session of the user
- * and refuses their logins with the reason (app/users/projection.c applies it), and
- * hides their videos and comments from everyone else (read time:
- * app/video/visibility.h, app/social/comments.c); an unban (user.unbanned) lets
- * them log in again and shows their content as before. Nobody can ban an account
- * with a role as high as their own, nor one auth.admins names. */
+ * and refuses their logins with the reason (app/users/projection.c applies
+ * it), and hides their videos and comments from everyone else (read time:
+ * app/video/visibility.h, app/social/comments.c); an unban (user.unbanned)
+ * lets them log in again and shows their content as before. Nobody can ban
+ * an account with a role as high as their own, nor one auth.admins names. */
 #pragma once
 
 #include "bus/events.h"

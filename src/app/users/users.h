@@ -74,8 +74,9 @@ char *reel_users_authenticate (ReelStore *store, const char *token, gint64 *expi
 
 /* The stored record inside a transaction; NULL with error unset when absent. */
 JsonObject *reel_users_load (ReelTxn *txn, const char *username, GError **error);
-/* Whether username's account is banned (app/moderation/moderation.h): their videos
- * and comments are hidden from everyone else until the ban is lifted. */
+/* Whether username's account is banned (app/moderation/moderation.h):
+ * their videos and comments are hidden from everyone else until the ban is
+ * lifted. */
 gboolean reel_users_is_banned (ReelTxn *txn, const char *username);
 
 /* The same, REEL_ERROR_NOT_FOUND when absent. */
