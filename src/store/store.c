@@ -412,6 +412,24 @@ reel_store_key_u64 (guint8 out[8], guint64 v)
   memcpy (out, &be, 8);
 }
 
+void
+reel_store_key_append_time_id (GByteArray *key, gint64 time_us, const char *id)
+{
+  guint8 t[8];
+  reel_store_key_u64 (t, (guint64)time_us);
+  g_byte_array_append (key, t, sizeof t);
+  g_byte_array_append (key, (const guint8 *)id, REEL_ID_LEN);
+}
+
+GBytes *
+reel_store_key_owner_time_id (const char *owner, gint64 time_us, const char *id)
+{
+  GByteArray *key = g_byte_array_sized_new ((guint)strlen (owner) + 1 + REEL_STORE_TIME_ID_LEN);
+  g_byte_array_append (key, (const guint8 *)owner, (guint)strlen (owner) + 1);
+  reel_store_key_append_time_id (key, time_us, id);
+  return g_byte_array_free_to_bytes (key);
+}
+
 guint64
 reel_store_read_u64 (const guint8 in[8])
 {

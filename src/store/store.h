@@ -13,6 +13,8 @@
  * the same transaction as the change (reel_txn_set_applied). */
 #pragma once
 
+#include "core/id.h"
+
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -159,5 +161,13 @@ guint64 reel_txn_get_u64 (ReelTxn *txn, ReelDb db, const void *key, gsize key_le
 /* Writes v big-endian into out[8]: keys that sort numerically. */
 void reel_store_key_u64 (guint8 out[8], guint64 v);
 guint64 reel_store_read_u64 (const guint8 in[8]);
+
+/* The part of a key that orders a list by time: the time (µs) big-endian,
+ * then the item's id, REEL_STORE_TIME_ID_LEN bytes in all. */
+#define REEL_STORE_TIME_ID_LEN (8 + REEL_ID_LEN)
+void reel_store_key_append_time_id (GByteArray *key, gint64 time_us, const char *id);
+/* owner, its NUL, then the time and id: the key of one owner's list in
+ * time order (a channel's videos, what a user liked, their comments). */
+GBytes *reel_store_key_owner_time_id (const char *owner, gint64 time_us, const char *id);
 
 G_END_DECLS

@@ -137,6 +137,34 @@ test_u64_keys (void)
   g_assert_cmpuint (reel_store_read_u64 (a), ==, G_MAXUINT64);
 }
 
+/* An owner's list keys: the owner's own prefix (a longer name is never
+ * inside it), then time order, then id order at the same time. */
+static void
+test_time_id_keys (void)
+{
+  g_autoptr (GBytes) early = reel_store_key_owner_time_id ("al", 255, "BBBBBBBBBBB");
+  g_autoptr (GBytes) late = reel_store_key_owner_time_id ("al", 256, "AAAAAAAAAAA");
+  g_autoptr (GBytes) tie = reel_store_key_owner_time_id ("al", 256, "AAAAAAAAAAB");
+  g_autoptr (GBytes) other = reel_store_key_owner_time_id ("alice", 1, "AAAAAAAAAAA");
+  g_autoptr (GByteArray) part = g_byte_array_new ();
+  const guint8 *k = g_bytes_get_data (late, NULL);
+
+  g_assert_cmpuint (g_bytes_get_size (late), ==, 3 + REEL_STORE_TIME_ID_LEN);
+  g_assert_cmpmem (k, 3, "al", 3);
+  g_assert_cmpuint (reel_store_read_u64 (k + 3), ==, 256);
+  g_assert_cmpmem (k + 11, REEL_ID_LEN, "AAAAAAAAAAA", REEL_ID_LEN);
+  g_assert_cmpint (g_bytes_compare (early, late), <, 0);
+  g_assert_cmpint (g_bytes_compare (late, tie), <, 0);
+  g_assert_cmpint (g_bytes_compare (tie, other), <, 0);
+  g_assert_false (g_bytes_get_size (other) >= 3
+                  && memcmp (g_bytes_get_data (other, NULL), "al", 3) == 0);
+
+  /* The part alone, after whatever comes before it. */
+  g_byte_array_append (part, (const guint8 *)"x", 1);
+  reel_store_key_append_time_id (part, 256, "AAAAAAAAAAA");
+  g_assert_cmpmem (part->data + 1, part->len - 1, k + 3, REEL_STORE_TIME_ID_LEN);
+}
+
 static gboolean
 collect (const guint8 *key, gsize key_len, const guint8 *value, gsize value_len, gpointer data)
 {
@@ -354,6 +382,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/version", test_version);
   g_test_add_func ("/store/drop-and-reopen", test_drop_and_reopen);
   g_test_add_func ("/store/u64-keys", test_u64_keys);
+  g_test_add_func ("/store/time-id-keys", test_time_id_keys);
   g_test_add_func ("/store/scan", test_scan);
   g_test_add_func ("/store/counters-drop", test_counters_drop);
   g_test_add_func ("/store/watermark-wait", test_watermark_wait);

@@ -10,7 +10,7 @@
 #include "core/json.h"
 #include "store/counters.h"
 
-#define SUFFIX_LEN (8 + REEL_ID_LEN)
+#define SUFFIX_LEN REEL_STORE_TIME_ID_LEN
 
 static char *
 counter_name (const char *owner)
@@ -61,18 +61,6 @@ reel_channels_video_item (ReelTxn *txn, const char *video_id, GError **error)
   if (video->ready_at)
     json_object_set_string_member (item, "published_at", video->ready_at);
   return item;
-}
-
-static GBytes *
-listing_key (const char *owner, gint64 published_us, const char *video_id)
-{
-  GByteArray *k = g_byte_array_new ();
-  guint8 ts[8];
-  reel_store_key_u64 (ts, (guint64)published_us);
-  g_byte_array_append (k, (const guint8 *)owner, (guint)strlen (owner) + 1);
-  g_byte_array_append (k, ts, 8);
-  g_byte_array_append (k, (const guint8 *)video_id, REEL_ID_LEN);
-  return g_byte_array_free_to_bytes (k);
 }
 
 static gboolean
@@ -346,7 +334,7 @@ reel_channels_apply (ReelTxn *txn, const ReelEvent *ev, GError **error)
     return FALSE;
   if (!reel_users_validate_username (owner, error))
     return FALSE;
-  key = listing_key (owner, reel_json_time_us (ev->at), id);
+  key = reel_store_key_owner_time_id (owner, reel_json_time_us (ev->at), id);
   if (listed) /* blocked before it was listed */
     {
       gsize len = g_bytes_get_size (key);

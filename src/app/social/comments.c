@@ -12,7 +12,7 @@
 #include "store/counters.h"
 
 /* Key sizes after the video id: a thread, and a reply in a thread. */
-#define PART_LEN (8 + REEL_ID_LEN)
+#define PART_LEN REEL_STORE_TIME_ID_LEN
 #define THREAD_KEY_LEN (REEL_ID_LEN + PART_LEN)
 #define REPLY_KEY_LEN (THREAD_KEY_LEN + PART_LEN)
 
@@ -26,15 +26,6 @@ static char *
 counter_name (const char *video_id)
 {
   return g_strconcat ("comments:", video_id, NULL);
-}
-
-static void
-append_part (GByteArray *k, gint64 time_us, const char *id)
-{
-  guint8 ts[8];
-  reel_store_key_u64 (ts, (guint64)time_us);
-  g_byte_array_append (k, ts, 8);
-  g_byte_array_append (k, (const guint8 *)id, REEL_ID_LEN);
 }
 
 /* The COMMENTS key of a comment id; NULL when there is no such comment. */
@@ -638,14 +629,14 @@ apply_posted (ReelTxn *txn, const ReelEvent *ev, const char *video_id, const cha
       g_byte_array_append (key, (const guint8 *)video_id, REEL_ID_LEN);
       json_object_set_int_member (rec, "reply_count", 0);
     }
-  append_part (key, t, id);
+  reel_store_key_append_time_id (key, t, id);
   json_object_set_string_member (rec, "id", id);
   json_object_set_string_member (rec, "video_id", video_id);
   json_object_set_string_member (rec, "author", author);
   json_object_set_string_member (rec, "text", text);
   json_object_set_string_member (rec, "created_at", ev->at);
   g_byte_array_append (by_user, (const guint8 *)author, (guint)strlen (author) + 1);
-  append_part (by_user, t, id);
+  reel_store_key_append_time_id (by_user, t, id);
   key_bytes = g_bytes_new (key->data, key->len);
   return put_at (txn, key_bytes, rec, error)
          && reel_txn_put (txn, REEL_DB_COMMENT_IDS, id, REEL_ID_LEN, key->data, key->len, error)

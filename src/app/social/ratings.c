@@ -39,18 +39,6 @@ rating_key (const char *user, const char *video_id)
   return g_byte_array_free_to_bytes (k);
 }
 
-static GBytes *
-liked_key (const char *user, gint64 at_us, const char *video_id)
-{
-  GByteArray *k = g_byte_array_new ();
-  guint8 ts[8];
-  reel_store_key_u64 (ts, (guint64)at_us);
-  g_byte_array_append (k, (const guint8 *)user, (guint)strlen (user) + 1);
-  g_byte_array_append (k, ts, 8);
-  g_byte_array_append (k, (const guint8 *)video_id, REEL_ID_LEN);
-  return g_byte_array_free_to_bytes (k);
-}
-
 static char *
 counter_name (ReelRating rating, const char *video_id)
 {
@@ -132,7 +120,8 @@ change (ReelTxn *txn, const char *user, const char *video_id, ReelRating rating,
   if (was == REEL_RATING_LIKE)
     {
       const char *since = json_object_get_string_member_with_default (row, "at", "");
-      g_autoptr (GBytes) old = liked_key (user, reel_json_time_us (since), video_id);
+      g_autoptr (GBytes) old
+          = reel_store_key_owner_time_id (user, reel_json_time_us (since), video_id);
       if (!reel_txn_del (txn, REEL_DB_LIKED, g_bytes_get_data (old, NULL), g_bytes_get_size (old),
                          error))
         return FALSE;
@@ -152,7 +141,8 @@ change (ReelTxn *txn, const char *user, const char *video_id, ReelRating rating,
   }
   if (rating == REEL_RATING_LIKE)
     {
-      g_autoptr (GBytes) liked = liked_key (user, reel_json_time_us (at), video_id);
+      g_autoptr (GBytes) liked
+          = reel_store_key_owner_time_id (user, reel_json_time_us (at), video_id);
       return reel_txn_put (txn, REEL_DB_LIKED, g_bytes_get_data (liked, NULL),
                            g_bytes_get_size (liked), "", 0, error);
     }

@@ -49,7 +49,7 @@ void reel_ratings_count (ReelTxn *txn, const char *video_id, guint64 *likes, gui
 
 /* The 8-byte time and the video id after "user \0" in LIKED (the list
  * itself is a composed read: app/query/liked.h). */
-#define REEL_RATINGS_LIKED_SUFFIX_LEN (8 + REEL_ID_LEN)
+#define REEL_RATINGS_LIKED_SUFFIX_LEN REEL_STORE_TIME_ID_LEN
 
 gboolean reel_ratings_apply (ReelTxn *txn, const ReelEvent *ev, GError **error);
 
