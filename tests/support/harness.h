@@ -1,7 +1,12 @@
 /* Test harness for integration tests: real nats-server and real reeld
  * processes on free loopback ports, in throw-away data directories, and a
  * small synchronous HTTP client (libsoup) that talks to them like any
- * client would. Every process is started here and stopped here by its pid. */
+ * client would. Every process is started here and stopped here by its pid.
+ *
+ * Made of: harness.c (processes: nats-server, reeld, commands, /proc),
+ * client.c (HTTP as a client talks it: requests, uploads, waits),
+ * streams.c (the JetStream streams, the job queue, LMDB dumps, the
+ * validators) and s3.c (the test S3 server and its proxy). */
 #pragma once
 
 #include <glib.h>
@@ -222,11 +227,14 @@ ReelTestResponse *reel_test_wait_state (guint16 port, const char *id, const char
                                         guint timeout_s);
 /* The same asking as token's user (NULL: anonymous): a private video's
  * record answers only its owner and moderators. */
+ReelTestResponse *reel_test_wait_state_as (guint16 port, const char *token, const char *id,
+                                           const char *states, guint timeout_s);
 /* The nats-server(s) (comma-separated URLs) whose job queue a wait that
  * times out prints; by default the one started last. */
 void reel_test_jobs_nats (const char *urls);
-ReelTestResponse *reel_test_wait_state_as (guint16 port, const char *token, const char *id,
-                                           const char *states, guint timeout_s);
+/* Prints that job queue on stderr: each consumer's pending, in-flight and
+ * redelivered counts and every job still queued. */
+void reel_test_dump_jobs (void);
 
 /* Environment lookups set by meson for the tests. */
 const char *reel_test_env (const char *name);
