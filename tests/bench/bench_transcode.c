@@ -35,7 +35,10 @@
  * Run: meson test -C build --benchmark bench-transcode --verbose
  * (REEL_BENCH_SECONDS sets the source length, default 30;
  * REEL_BENCH_KINDS a comma-separated subset, e.g. "cuts" or "long";
- * REEL_BENCH_CONFIG a reeld.conf to measure in place of the defaults).
+ * REEL_BENCH_CONFIG a reeld.conf to measure in place of the defaults;
+ * REEL_BENCH_WINDOWS a comma-separated list of rungs, e.g. "1080p", to
+ * print per segment: both PSNRs of the mean squared error and both
+ * segments' bytes, which shows where a rung's difference comes from).
  * The defaults are reeld's own, the adult-content classifier included
  * (nsfwjs under node, as `./dev.sh run` has it), which the test harness
  * otherwise turns off. */
@@ -92,7 +95,7 @@ even (double v)
  * psnr_avg) in a stats file of ffmpeg's psnr filter; identical frames
  * count as 100 dB. */
 static double
-mean_frame_psnr (const char *stats)
+mean_frame_psnr (const char *stats, GArray *mse)
 {
   g_autofree char *text = NULL;
   g_auto (GStrv) lines = NULL;
@@ -104,13 +107,61 @@ mean_frame_psnr (const char *stats)
   for (guint i = 0; lines[i]; i++)
     {
       const char *v = strstr (lines[i], "psnr_avg:");
+      const char *m = strstr (lines[i], "mse_avg:");
       if (!v)
         continue;
       v += strlen ("psnr_avg:");
       sum += g_str_has_prefix (v, "inf") ? 100.0 : MIN (100.0, g_ascii_strtod (v, NULL));
       n++;
+      if (mse)
+        {
+          double e = m ? g_ascii_strtod (m + strlen ("mse_avg:"), NULL) : NAN;
+          g_array_append_val (mse, e);
+        }
     }
   return n ? sum / n : NAN;
+}
+
+/* The PSNR of the mean of mse's frames first to first + n (8-bit). */
+static double
+window_psnr (const GArray *mse, guint first, guint n)
+{
+  double sum = 0;
+  guint k = 0;
+  for (guint i = first; i < first + n && i < mse->len; i++, k++)
+    sum += g_array_index (mse, double, i);
+  if (!k)
+    return NAN;
+  return sum > 0 ? 10 * log10 (255.0 * 255.0 / (sum / k)) : 100.0;
+}
+
+static guint64
+file_bytes (const char *path)
+{
+  GStatBuf st;
+  return g_stat (path, &st) == 0 ? (guint64)st.st_size : 0;
+}
+
+/* Per segment of one rung: PSNR of the mean squared error and bytes, reel
+ * against ffmpeg (REEL_BENCH_WINDOWS). */
+static void
+print_windows (const char *rung, guint index, const GArray *mse_reel, const GArray *mse_ff,
+               const char *reel_dir, const char *ff_dir)
+{
+  guint frames = SEGMENT_S * 30;
+  g_print ("  %s per segment: %4s %9s %9s %8s %10s %10s %8s\n", rung, "seg", "reel dB", "ff dB",
+           "diff", "reel B", "ff B", "bytes");
+  for (guint k = 0; k * frames < MAX (mse_reel->len, mse_ff->len); k++)
+    {
+      g_autofree char *rp = g_strdup_printf ("%s/%u.m4s", reel_dir, k);
+      g_autofree char *fp = g_strdup_printf ("%s/%u_%u.m4s", ff_dir, index, k);
+      double r = window_psnr (mse_reel, k * frames, frames);
+      double f = window_psnr (mse_ff, k * frames, frames);
+      guint64 rb = file_bytes (rp), fb = file_bytes (fp);
+      g_print ("  %s per segment: %4u %9.2f %9.2f %+8.2f %10" G_GUINT64_FORMAT
+               " %10" G_GUINT64_FORMAT " %+7.1f%%\n",
+               rung, k, r, f, r - f, rb, fb, fb ? 100.0 * ((double)rb - (double)fb) / fb : NAN);
+    }
 }
 
 /* PSNR and SSIM of a rendition against the source scaled to the
@@ -123,7 +174,7 @@ mean_frame_psnr (const char *stats)
  * alike. */
 static void
 score (const char *rendition, const char *source, int width, int height, double *psnr,
-       double *psnr_frames, double *ssim)
+       double *psnr_frames, double *ssim, GArray *mse)
 {
   g_autofree char *stats = NULL;
   g_autofree char *graph = NULL;
@@ -142,7 +193,7 @@ score (const char *rendition, const char *source, int width, int height, double 
   const char *p = g_strrstr (out, "average:"), *q = g_strrstr (out, "All:");
   *psnr = p ? g_ascii_strtod (p + strlen ("average:"), NULL) : NAN;
   *ssim = q ? g_ascii_strtod (q + strlen ("All:"), NULL) : NAN;
-  *psnr_frames = mean_frame_psnr (stats);
+  *psnr_frames = mean_frame_psnr (stats, mse);
   g_unlink (stats);
 }
 
@@ -360,6 +411,8 @@ run_kind (ReelTestReeld *d, const char *token, const char *data, const char *wor
   g_autofree char *ff_dir = g_build_filename (work, kind->name, NULL);
   g_autofree char *pipeline = NULL, *source = NULL, *id = NULL;
   double t_upload, t_playable = 0, t_ready = 0, t_published = 0, t_idle, ff_wall, ff_cpu, reel_cpu;
+  const char *windows_env = g_getenv ("REEL_BENCH_WINDOWS");
+  g_auto (GStrv) per_segment = windows_env ? g_strsplit (windows_env, ",", -1) : NULL;
 
   /* %%s: reel_test_make_media's output file. */
   pipeline = g_strdup_printf (
@@ -433,12 +486,18 @@ run_kind (ReelTestReeld *d, const char *token, const char *data, const char *wor
       g_autofree char *ff_prefix = g_strdup_printf ("%u_", i);
       double p_reel, p_ff, f_reel, f_ff, s_reel, s_ff;
       guint64 b_reel = dir_bytes (reel_dir, NULL), b_ff = dir_bytes (ff_dir, ff_prefix);
-      score (reel_url, source, w, h, &p_reel, &f_reel, &s_reel);
-      score (ff_pl, source, w, h, &p_ff, &f_ff, &s_ff);
+      gboolean windows
+          = per_segment && g_strv_contains ((const char *const *)per_segment, ladder[i].name);
+      g_autoptr (GArray) mse_reel = windows ? g_array_new (FALSE, FALSE, sizeof (double)) : NULL;
+      g_autoptr (GArray) mse_ff = windows ? g_array_new (FALSE, FALSE, sizeof (double)) : NULL;
+      score (reel_url, source, w, h, &p_reel, &f_reel, &s_reel, mse_reel);
+      score (ff_pl, source, w, h, &p_ff, &f_ff, &s_ff, mse_ff);
       g_print ("%-6s %10.2f %10.2f %+8.2f %9.4f %9.4f %12" G_GUINT64_FORMAT " %12" G_GUINT64_FORMAT
                " %+7.1f%% %9.2f %9.2f %+8.2f\n",
                ladder[i].name, p_reel, p_ff, p_reel - p_ff, s_reel, s_ff, b_reel, b_ff,
                100.0 * ((double)b_reel - (double)b_ff) / (double)b_ff, f_reel, f_ff, f_reel - f_ff);
+      if (windows)
+        print_windows (ladder[i].name, i, mse_reel, mse_ff, reel_dir, ff_dir);
     }
   g_print ("%s: reel upload-complete -> playable: %.2f s (target <= 2 s)\n", kind->name,
            t_playable - t_upload);
