@@ -727,8 +727,8 @@ gst_reel_ladder_class_init (GstReelLadderClass *klass)
   g_object_class_install_property (
       gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
-                         "x264 threads of each rung: the same number gives the same bytes on "
-                         "any machine; 0 = x264 chooses from the machine's cores",
+                         "x264 threads of each rung: 1 gives the same bytes on any machine, "
+                         "more vary from run to run; 0 = x264 chooses from the machine's cores",
                          0, MAX_THREADS, DEFAULT_THREADS, flags));
   g_object_class_install_property (
       gobject_class, PROP_X264_OPTIONS,

@@ -19,11 +19,13 @@
  * B-frames, x264's default closed GOPs make every IDR start an independently
  * decodable group, so segments cut at IDRs play alone.
  *
- * Reproducibility: x264 is deterministic for a given #GstReelX264Enc:threads
- * (its frame threads wait on each other, never on the clock, unless x264's
- * non-deterministic option is set), so the same frames with the same
- * settings give the same bytes on any machine; threads=0 lets x264 choose
- * from the machine's cores, which gives up that guarantee across machines.
+ * Reproducibility: with one thread (the default), the same frames with the
+ * same settings give the same bytes on any machine. With more and a VBV,
+ * they do not: x264's rate control plans each frame from the sizes of the
+ * frames still being encoded on the other threads, as far as they got, so
+ * the bytes depend on timing (two runs of one 1080p clip at threads=2 gave
+ * different bytes, at threads=1 the same). threads=0 lets x264 choose
+ * from the machine's cores.
  *
  * Output: stream-format avc, one access unit per buffer, the parameter
  * sets in codec_data only (as ffmpeg writes MP4: x264's rate control
@@ -700,8 +702,8 @@ gst_reel_x264_enc_class_init (GstReelX264EncClass *klass)
   g_object_class_install_property (
       gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
-                         "x264 frame threads; the same number gives the same bytes on any "
-                         "machine; 0 = x264 chooses from the machine's cores",
+                         "x264 frame threads; 1 gives the same bytes on any machine, more vary "
+                         "from run to run under a VBV; 0 = x264 chooses from the machine's cores",
                          0, MAX_THREADS, DEFAULT_THREADS, flags));
   g_object_class_install_property (gobject_class, PROP_BFRAMES,
                                    g_param_spec_int ("bframes", "B-frames",

@@ -3,8 +3,13 @@
  * bitrates, VBV, x264 preset with its B-frames, segment length, keyframes
  * at every segment boundary and nowhere else, HLS fMP4), measured in the
  * same run on the same machine. ffmpeg keeps its default x264 threads (a
- * user's one process; reel uses media.x264_threads per rung, 1): frame
- * threads cost x264 a few hundredths of a dB, no more.
+ * user's one process: 3 on 2 cores; reel uses media.x264_threads per rung,
+ * 1). Frame threads change x264's rate control: on most content by a few
+ * hundredths of a dB, but where a scene cuts into noise, one thread
+ * spends a burst on the first frames after the cut and starves the next
+ * under the VBV (in cuts, ffmpeg itself at -threads 1 scores 1.4 dB less
+ * in the segment of the first cut to noise than at its default); and with
+ * more than one, x264's bytes, ffmpeg's included, vary from run to run.
  *
  * Three kinds of content, made with GStreamer at run time:
  *   detail   fine detail in motion (a zone plate drifting under a clock)

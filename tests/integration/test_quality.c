@@ -89,8 +89,9 @@ ffmpeg_ladder (const char *source, const char *out_dir)
   for (guint i = 0; i < G_N_ELEMENTS (RUNGS); i++)
     {
       /* VBV as media/plan.h: peaks 3/2 of the rate, a 2 s buffer. x264
-       * threads 1 as media.x264_threads (frame threads cost x264 a little
-       * quality, and the reference must not depend on the machine). */
+       * threads 1 as media.x264_threads: with more, x264's rate control
+       * reads the sizes of frames still encoding on other threads, so the
+       * reference would vary from run to run. */
       const char *fixed[] = { "-c:v",          "libx264",
                               "-preset",       PRESET,
                               "-threads",      "1",
