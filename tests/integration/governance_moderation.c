@@ -326,7 +326,8 @@ test_blocks (void)
       g_assert_nonnull (strstr (r->body, remark));
     }
   }
-  /* Blocked again for the rebuild below: it must come back blocked. */
+  /* Blocked again for /governance/rebuild-alone, which runs after: it
+   * must come back blocked. */
   {
     g_autofree char *body = g_strdup_printf ("{\"reason\":\"%s\"}", reason);
     g_assert_cmpuint (status_of ("POST", block, mod, body), ==, 200);
