@@ -222,9 +222,7 @@ dir_bytes (const char *dir, const char *prefix)
     if (!prefix || g_str_has_prefix (name, prefix))
       {
         g_autofree char *path = g_build_filename (dir, name, NULL);
-        GStatBuf st;
-        if (g_stat (path, &st) == 0)
-          total += (guint64)st.st_size;
+        total += file_bytes (path);
       }
   return total;
 }
