@@ -2,6 +2,7 @@
  * test_analytics.c): /actions/related, /actions/history and
  * /actions/rebuild. */
 #include "analytics_common.h"
+#include "replay.h"
 
 #include <math.h>
 
@@ -280,23 +281,6 @@ test_history (void)
 /* --- acceptance 4 --- */
 
 static char *
-rebuild (const char *only, const char *config)
-{
-  g_autofree char *arg_dir = g_strdup_printf ("--data-dir=%s", fx.dir);
-  g_autofree char *arg_nats = g_strdup_printf ("--nats-url=%s", fx.nats->url);
-  g_autofree char *arg_config = g_strdup_printf ("--config=%s", config);
-  g_autofree char *arg_only = only ? g_strdup_printf ("--only=%s", only) : NULL;
-  const char *argv[] = {
-    reel_test_env ("REEL_TEST_REELD"), arg_dir, arg_nats, arg_config, "--rebuild", arg_only, NULL
-  };
-  int status;
-  char *out = reel_test_run (argv, &status);
-  if (status != 0)
-    g_error ("reeld --rebuild: %s", out);
-  return out;
-}
-
-static char *
 get_body (const char *path, const char *token)
 {
   g_autoptr (ReelTestResponse) r = reel_test_http (fx.d->port, "GET", path, token, NULL, 0);
@@ -330,7 +314,7 @@ test_rebuild (void)
   g_assert_nonnull (strstr (before, "analytics_counters"));
 
   /* The analytics projection alone, dropped and replayed. */
-  out = rebuild ("analytics", fx.config);
+  out = reel_test_rebuild (fx.dir, fx.nats->url, fx.config, "analytics");
   want = g_strdup_printf ("rebuilt analytics from %" G_GUINT64_FORMAT " viewer-action messages",
                           n_actions);
   g_assert_nonnull (strstr (out, want));
@@ -340,23 +324,23 @@ test_rebuild (void)
   /* It really is recomputed: with a 1 s threshold s1 counts too, and back. */
   lenient = g_build_filename (fx.media, "lenient.conf", NULL);
   g_assert_true (g_file_set_contents (lenient, "[views]\nmin_watch_seconds = 1\n", -1, NULL));
-  g_free (rebuild ("views", lenient));
+  g_free (reel_test_rebuild (fx.dir, fx.nats->url, lenient, "views"));
   changed = reel_test_dump_lmdb (fx.dir);
   g_assert_cmpstr (before, !=, changed);
-  g_free (rebuild ("views,related", fx.config));
+  g_free (reel_test_rebuild (fx.dir, fx.nats->url, fx.config, "views,related"));
   g_free (after);
   after = reel_test_dump_lmdb (fx.dir);
   g_assert_cmpstr (before, ==, after);
   /* The history alone (issue 14). */
   g_assert_nonnull (strstr (before, "history_order"));
-  g_free (rebuild ("history", fx.config));
+  g_free (reel_test_rebuild (fx.dir, fx.nats->url, fx.config, "history"));
   g_free (after);
   after = reel_test_dump_lmdb (fx.dir);
   g_assert_cmpstr (before, ==, after);
 
   /* Everything, from the event log and the actions. */
   g_free (out);
-  out = rebuild (NULL, fx.config);
+  out = reel_test_rebuild (fx.dir, fx.nats->url, fx.config, NULL);
   g_free (want);
   want = g_strdup_printf ("from %" G_GUINT64_FORMAT " events and %" G_GUINT64_FORMAT
                           " viewer-action messages",

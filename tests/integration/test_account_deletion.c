@@ -12,6 +12,7 @@
  *                            the data of a user who stays. */
 #define _GNU_SOURCE /* memmem */
 #include "support/harness.h"
+#include "support/replay.h"
 
 #include <string.h>
 
@@ -194,13 +195,7 @@ test_shred (void)
     g_assert_true (deleted);
   }
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
-  {
-    g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", dir);
-    const char *argv[] = { reel_test_env ("REEL_TEST_REELD"), data_arg, "--rebuild", NULL };
-    int status;
-    g_autofree char *out = reel_test_run (argv, &status);
-    g_assert_cmpint (status, ==, 0);
-  }
+  g_free (reel_test_rebuild (dir, NULL, NULL, NULL));
   dump = reel_test_dump_lmdb (dir);
   g_assert_null (strstr (dump, EMAIL));
   g_assert_null (strstr (dump, DISPLAY));

@@ -633,12 +633,7 @@ test_adult_default (void)
 static void
 test_rebuild (void)
 {
-  g_autofree char *arg_dir = g_strdup_printf ("--data-dir=%s", F.dir);
-  g_autofree char *arg_nats = g_strdup_printf ("--nats-url=%s", F.nats->url);
-  g_autofree char *arg_config = g_strdup_printf ("--config=%s", F.config);
-  const char *argv[]
-      = { reel_test_env ("REEL_TEST_REELD"), arg_dir, arg_nats, arg_config, "--rebuild", NULL };
-  g_autofree char *live = NULL, *out = NULL, *dump = NULL;
+  g_autofree char *dump = NULL;
   {
     guint64 last = 0;
     g_autoptr (GPtrArray) lines = reel_test_event_log (F.nats->url, &last);
@@ -647,11 +642,8 @@ test_rebuild (void)
   g_assert_cmpint (reel_test_reeld_stop (F.d), ==, 0);
   reel_test_reeld_free (F.d);
   F.d = NULL;
-  live = reel_test_dump_lmdb (F.dir);
-  g_assert_nonnull (strstr (live, "work_index"));
-  out = reel_test_run_ok (argv);
-  dump = reel_test_dump_lmdb (F.dir);
-  g_assert_cmpstr (live, ==, dump);
+  dump = reel_test_rebuild_same (F.dir, F.nats->url, F.config);
+  g_assert_nonnull (strstr (dump, "work_index"));
   g_assert_cmpuint (reel_test_rebuild_each_alone (F.dir, F.nats->url, F.config), >=, 10);
 }
 

@@ -31,6 +31,7 @@
  *                             next start announces it, so the owner gets one
  *                             notification and the channel lists the video */
 #include "harness.h"
+#include "replay.h"
 
 #include <nats/nats.h>
 #include <signal.h>
@@ -420,18 +421,10 @@ ready_video_watched (guint16 port, const char *dir, const char *user)
 static void
 assert_equals_rebuild (ReelTestReeld *d, const char *nats_url)
 {
-  g_autofree char *dir = g_strdup (d->data_dir), *before = NULL, *after = NULL, *out = NULL;
-  g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", dir);
-  g_autofree char *nats_arg = g_strdup_printf ("--nats-url=%s", nats_url);
-  const char *argv[] = { reel_test_env ("REEL_TEST_REELD"), data_arg, nats_arg, "--rebuild", NULL };
-  int status;
+  g_autofree char *dir = g_strdup (d->data_dir);
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
-  before = reel_test_dump_lmdb (dir);
-  out = reel_test_run (argv, &status);
-  g_assert_cmpint (status, ==, 0);
-  after = reel_test_dump_lmdb (dir);
-  g_assert_cmpstr (before, ==, after);
+  g_free (reel_test_rebuild_same (dir, nats_url, NULL));
 }
 
 static void

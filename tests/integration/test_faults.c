@@ -22,6 +22,7 @@
  * timing of the machine is never exactly the same). REEL_FAULT_TRIALS=N
  * changes the number of trials (default 15). */
 #include "harness.h"
+#include "replay.h"
 
 #include <signal.h>
 
@@ -71,7 +72,7 @@ write_config (const char *dir)
                      "ladder = 240p:240:400,120p:120:150\n"
                      "[jobs]\nack_wait_seconds = 5\nmax_attempts = 10\n";
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
-  return g_strdup_printf ("--config=%s", path);
+  return g_steal_pointer (&path);
 }
 
 /* The embedded nats-server's pid, when the pid file names a live
@@ -348,29 +349,20 @@ assert_blobs_exact (const char *data_dir, char **ids)
 
 /* Stops d and compares its LMDB with a --rebuild from its embedded log. */
 static void
-assert_equals_rebuild (ReelTestReeld *d, const char *config_arg)
+assert_equals_rebuild (ReelTestReeld *d, const char *config)
 {
-  g_autofree char *dir = g_strdup (d->data_dir), *before = NULL, *after = NULL, *out = NULL;
-  g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", dir);
-  const char *argv[]
-      = { reel_test_env ("REEL_TEST_REELD"), data_arg, config_arg, "--rebuild", NULL };
-  int status;
+  g_autofree char *dir = g_strdup (d->data_dir);
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
-  before = reel_test_dump_lmdb (dir);
-  out = reel_test_run (argv, &status);
-  if (status != 0)
-    g_printerr ("%s\n", out ? out : "");
-  g_assert_cmpint (status, ==, 0);
-  after = reel_test_dump_lmdb (dir);
-  g_assert_cmpstr (before, ==, after);
+  g_free (reel_test_rebuild_same (dir, NULL, config));
 }
 
 static void
 run_trial (GRand *rand, guint trial, char **clips)
 {
   g_autofree char *dir = reel_test_tmpdir ();
-  g_autofree char *config_arg = write_config (dir);
+  g_autofree char *config = write_config (dir);
+  g_autofree char *config_arg = g_strdup_printf ("--config=%s", config);
   const char *args[] = { config_arg, NULL };
   ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
   g_autofree char *token = reel_test_register_login (d->port, "faulty", PASSWORD);
@@ -416,7 +408,7 @@ run_trial (GRand *rand, guint trial, char **clips)
     g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (notified, ids[i])), ==, 1);
   g_assert_cmpuint (g_hash_table_size (notified), ==, VIDEOS);
 
-  assert_equals_rebuild (d, config_arg);
+  assert_equals_rebuild (d, config);
   assert_blobs_exact (dir, ids);
   for (guint i = 0; i < VIDEOS; i++)
     g_free (ids[i]);

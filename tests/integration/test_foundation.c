@@ -14,6 +14,7 @@
  *   /shutdown/in-flight     requests in flight at SIGTERM finish; none is lost
  *   /nats/missing-binary    a clear message when nats-server is not there */
 #include "harness.h"
+#include "replay.h"
 
 #include <nats/nats.h>
 #include <signal.h>
@@ -319,8 +320,7 @@ test_rebuild_identical (void)
   ReelTestNats *nats = reel_test_nats_start ();
   g_autofree char *dir = reel_test_tmpdir ();
   ReelTestReeld *d = reel_test_reeld_start (dir, nats->url, NULL);
-  g_autofree char *before = NULL, *after = NULL, *out = NULL, *arg_dir = NULL, *arg_nats = NULL;
-  int status;
+  g_autofree char *before = NULL, *after = NULL, *out = NULL;
 
   for (int i = 0; i < 5; i++)
     {
@@ -338,15 +338,8 @@ test_rebuild_identical (void)
 
   before = reel_test_dump_lmdb (dir);
   g_assert_nonnull (strstr (before, "user4"));
-  arg_dir = g_strdup_printf ("--data-dir=%s", dir);
-  arg_nats = g_strdup_printf ("--nats-url=%s", nats->url);
-  {
-    const char *argv[]
-        = { reel_test_env ("REEL_TEST_REELD"), arg_dir, arg_nats, "--rebuild", NULL };
-    out = reel_test_run (argv, &status);
-    g_assert_cmpint (status, ==, 0);
-    g_assert_nonnull (strstr (out, "from 12 events"));
-  }
+  out = reel_test_rebuild (dir, nats->url, NULL, NULL);
+  g_assert_nonnull (strstr (out, "from 12 events"));
   after = reel_test_dump_lmdb (dir);
   g_assert_cmpstr (before, ==, after);
 

@@ -12,6 +12,7 @@
  *   /live/api      the live API's errors: no token, unknown channel, bad
  *                  paging, bad rewind, segments that do not exist */
 #include "harness.h"
+#include "replay.h"
 
 #include <gio/gio.h>
 
@@ -25,7 +26,7 @@ typedef struct
   ReelTestNats *nats;
   ReelTestReeld *reeld;
   char *dir;
-  char *config_arg; /* --config=FILE */
+  char *config; /* reeld.conf */
   guint16 srt_port;
 } Live;
 
@@ -33,22 +34,22 @@ static Live *
 live_start (void)
 {
   Live *l = g_new0 (Live, 1);
-  g_autofree char *conf = NULL, *text = NULL;
+  g_autofree char *config_arg = NULL, *text = NULL;
   l->dir = reel_test_tmpdir ();
   l->nats = reel_test_nats_start_token ("live-nats-token");
   l->srt_port = reel_test_free_port ();
-  conf = g_build_filename (l->dir, "reeld.conf", NULL);
+  l->config = g_build_filename (l->dir, "reeld.conf", NULL);
   /* Small and quick: a 2-rung live ladder, the same for the recording. */
   text = g_strdup_printf ("[live]\nsrt_port = %u\nwindow_seconds = 60\n"
                           "ladder = 240p:240:400,120p:120:150\n"
                           "[media]\nsegment_seconds = %d\nladder = 240p:240:400,120p:120:150\n"
                           "x264_preset = ultrafast\n[nats]\ntoken = %s\n",
                           l->srt_port, SEGMENT_S, l->nats->token);
-  g_assert_true (g_file_set_contents (conf, text, -1, NULL));
-  l->config_arg = g_strdup_printf ("--config=%s", conf);
+  g_assert_true (g_file_set_contents (l->config, text, -1, NULL));
+  config_arg = g_strdup_printf ("--config=%s", l->config);
   {
     g_autofree char *data = g_build_filename (l->dir, "data", NULL);
-    const char *args[] = { l->config_arg, NULL };
+    const char *args[] = { config_arg, NULL };
     l->reeld = reel_test_reeld_start_args (data, l->nats->url, NULL, args);
   }
   return l;
@@ -62,7 +63,7 @@ live_stop (Live *l)
   reel_test_nats_stop (l->nats);
   reel_test_rmtree (l->dir);
   g_free (l->dir);
-  g_free (l->config_arg);
+  g_free (l->config);
   g_free (l);
 }
 
@@ -178,7 +179,7 @@ test_stream (void)
   g_autoptr (GSubprocess) pusher = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) ch = NULL;
-  g_autofree char *key = NULL, *out = NULL, *url = NULL, *before = NULL, *after = NULL;
+  g_autofree char *key = NULL, *out = NULL, *url = NULL;
   g_autofree char *recording = NULL;
   g_autoptr (GPtrArray) events = NULL;
   gint64 t0, t1;
@@ -317,22 +318,12 @@ test_stream (void)
 
   /* The live table is a pure function of the log. */
   g_assert_cmpint (reel_test_reeld_stop (l->reeld), ==, 0);
-  before = reel_test_dump_lmdb (l->reeld->data_dir);
-  {
-    g_autofree char *data = g_strdup_printf ("--data-dir=%s", l->reeld->data_dir);
-    g_autofree char *nats = g_strdup_printf ("--nats-url=%s", l->nats->url);
-    const char *argv[]
-        = { reel_test_env ("REEL_TEST_REELD"), data, nats, l->config_arg, "--rebuild", NULL };
-    g_free (reel_test_run (argv, &status));
-    g_assert_cmpint (status, ==, 0);
-  }
-  after = reel_test_dump_lmdb (l->reeld->data_dir);
-  g_assert_cmpstr (before, ==, after);
+  g_free (reel_test_rebuild_same (l->reeld->data_dir, l->nats->url, l->config));
   reel_test_reeld_free (l->reeld);
   reel_test_nats_stop (l->nats);
   reel_test_rmtree (l->dir);
   g_free (l->dir);
-  g_free (l->config_arg);
+  g_free (l->config);
   g_free (l);
 }
 

@@ -57,19 +57,6 @@ reel_test_record_log (const char *url)
   return g_string_free (out, FALSE);
 }
 
-static void
-rebuild (const char *dir, const char *url)
-{
-  g_autofree char *arg_dir = g_strdup_printf ("--data-dir=%s", dir);
-  g_autofree char *arg_nats = g_strdup_printf ("--nats-url=%s", url);
-  const char *argv[] = { reel_test_env ("REEL_TEST_REELD"), arg_dir, arg_nats, "--rebuild", NULL };
-  int status;
-  g_autofree char *out = reel_test_run (argv, &status);
-  if (status != 0)
-    g_printerr ("reeld --rebuild: %s\n", out ? out : "(no output)");
-  g_assert_cmpint (status, ==, 0);
-}
-
 /* The dump without the rows that name the NATS streams the log was read
  * from (meta "origin:<stream>": the stream's creation time, which makes
  * every fresh server different): the rest is what the log determines. */
@@ -101,7 +88,7 @@ reel_test_replay_into (const char *lines, const char *dir)
   jsCtx *js = NULL;
   guint published = 0;
 
-  rebuild (dir, nats->auth_url);
+  g_free (reel_test_rebuild (dir, nats->auth_url, NULL, NULL));
   g_assert_cmpint (natsConnection_ConnectTo (&nc, nats->auth_url), ==, NATS_OK);
   g_assert_cmpint (natsConnection_JetStream (&js, nc, NULL), ==, NATS_OK);
   for (guint i = 0; rows[i]; i++)
@@ -128,7 +115,7 @@ reel_test_replay_into (const char *lines, const char *dir)
   jsCtx_Destroy (js);
   natsConnection_Destroy (nc);
 
-  rebuild (dir, nats->auth_url);
+  g_free (reel_test_rebuild (dir, nats->auth_url, NULL, NULL));
   return nats;
 }
 
@@ -161,15 +148,16 @@ reel_test_dump_databases (const char *dump)
 
 /* reeld --rebuild [--only only]; its output, and its exit status in *status. */
 static char *
-rebuild_only (const char *dir, const char *url, const char *config, const char *only, int *status)
+rebuild_run (const char *dir, const char *url, const char *config, const char *only, int *status)
 {
   g_autofree char *arg_dir = g_strdup_printf ("--data-dir=%s", dir);
-  g_autofree char *arg_nats = g_strdup_printf ("--nats-url=%s", url);
+  g_autofree char *arg_nats = url ? g_strdup_printf ("--nats-url=%s", url) : NULL;
   g_autofree char *arg_config = config ? g_strdup_printf ("--config=%s", config) : NULL;
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_ptr_array_add (argv, (gpointer)reel_test_env ("REEL_TEST_REELD"));
   g_ptr_array_add (argv, arg_dir);
-  g_ptr_array_add (argv, arg_nats);
+  if (arg_nats)
+    g_ptr_array_add (argv, arg_nats);
   if (arg_config)
     g_ptr_array_add (argv, arg_config);
   g_ptr_array_add (argv, "--rebuild");
@@ -182,11 +170,33 @@ rebuild_only (const char *dir, const char *url, const char *config, const char *
   return reel_test_run ((const char *const *)argv->pdata, status);
 }
 
+char *
+reel_test_rebuild (const char *dir, const char *url, const char *config, const char *only)
+{
+  int status;
+  char *out = rebuild_run (dir, url, config, only, &status);
+  if (status != 0)
+    g_printerr ("reeld --rebuild%s%s: %s\n", only ? " --only " : "", only ? only : "",
+                out ? out : "(no output)");
+  g_assert_cmpint (status, ==, 0);
+  return out;
+}
+
+char *
+reel_test_rebuild_same (const char *dir, const char *url, const char *config)
+{
+  g_autofree char *before = reel_test_dump_lmdb (dir);
+  g_autofree char *out = reel_test_rebuild (dir, url, config, NULL);
+  char *after = reel_test_dump_lmdb (dir);
+  g_assert_cmpstr (before, ==, after);
+  return after;
+}
+
 guint
 reel_test_rebuild_each_alone (const char *dir, const char *url, const char *config)
 {
   int status;
-  g_autofree char *refused = rebuild_only (dir, url, config, "no-such-projection", &status);
+  g_autofree char *refused = rebuild_run (dir, url, config, "no-such-projection", &status);
   const char *known = refused ? strstr (refused, "(known: ") : NULL;
   g_autofree char *list = NULL, *full = NULL;
   g_auto (GStrv) names = NULL;
@@ -204,16 +214,13 @@ reel_test_rebuild_each_alone (const char *dir, const char *url, const char *conf
   want = reel_test_dump_databases (full);
   for (guint i = 0; names[i]; i++)
     {
-      g_autofree char *out = rebuild_only (dir, url, config, names[i], &status);
+      g_autofree char *out = reel_test_rebuild (dir, url, config, names[i]);
       g_autofree char *dump = NULL;
       g_autoptr (GHashTable) got = NULL;
       GHashTableIter it;
       gpointer name, text;
       gboolean same = TRUE;
 
-      if (status != 0)
-        g_printerr ("reeld --rebuild --only %s: %s\n", names[i], out ? out : "");
-      g_assert_cmpint (status, ==, 0);
       /* The viewer-action projections replay no events. */
       if (!strstr (out, " events and "))
         continue;
@@ -236,8 +243,7 @@ reel_test_rebuild_each_alone (const char *dir, const char *url, const char *conf
       if (!same)
         {
           /* Back to the full rebuild, so the next projection is judged alone. */
-          g_free (rebuild_only (dir, url, config, NULL, &status));
-          g_assert_cmpint (status, ==, 0);
+          g_free (reel_test_rebuild (dir, url, config, NULL));
         }
     }
   /* Every projection is tried before failing, to name all that differ. */
