@@ -6,20 +6,6 @@
 SocialNode S;
 
 ReelTestResponse *
-call (const char *method, const char *path, const char *token, const char *body_fmt, ...)
-{
-  g_autofree char *body = NULL;
-  if (body_fmt)
-    {
-      va_list args;
-      va_start (args, body_fmt);
-      body = g_strdup_vprintf (body_fmt, args);
-      va_end (args);
-    }
-  return reel_test_http (S.d->port, method, path, token, body, 0);
-}
-
-ReelTestResponse *
 get (const char *path, const char *token)
 {
   ReelTestResponse *r = reel_test_http (S.d->port, "GET", path, token, NULL, 0);

@@ -23,9 +23,9 @@ typedef struct
 } SocialNode;
 extern SocialNode S;
 
-/* A request to S with a body made of body_fmt (NULL: none). */
-ReelTestResponse *call (const char *method, const char *path, const char *token,
-                        const char *body_fmt, ...) G_GNUC_PRINTF (4, 5);
+/* A request to S: call (method, path, token, body_fmt, ...), the body
+ * made of body_fmt (NULL: none). */
+#define call(method, path, token, ...) reel_test_httpf (S.d->port, method, path, token, __VA_ARGS__)
 
 /* GET path as token's user (NULL: anonymous), which must answer 200. */
 ReelTestResponse *get (const char *path, const char *token);

@@ -36,19 +36,9 @@ static struct
 
 /* --- helpers --- */
 
-static ReelTestResponse *G_GNUC_PRINTF (4, 5)
-    call (const char *method, const char *path, const char *token, const char *body_fmt, ...)
-{
-  g_autofree char *body = NULL;
-  if (body_fmt)
-    {
-      va_list args;
-      va_start (args, body_fmt);
-      body = g_strdup_vprintf (body_fmt, args);
-      va_end (args);
-    }
-  return reel_test_http (S.d->port, method, path, token, body, body ? strlen (body) : 0);
-}
+/* A request to S: call (method, path, token, body_fmt, ...), the body
+ * made of body_fmt (NULL: none). */
+#define call(method, path, token, ...) reel_test_httpf (S.d->port, method, path, token, __VA_ARGS__)
 
 static ReelTestResponse *
 get (const char *path, const char *token)

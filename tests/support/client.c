@@ -27,6 +27,21 @@ reel_test_http (guint16 port, const char *method, const char *path, const char *
                               body && !body_len ? strlen (body) : body_len);
 }
 
+ReelTestResponse *
+reel_test_httpf (guint16 port, const char *method, const char *path, const char *token,
+                 const char *body_fmt, ...)
+{
+  g_autofree char *body = NULL;
+  if (body_fmt)
+    {
+      va_list args;
+      va_start (args, body_fmt);
+      body = g_strdup_vprintf (body_fmt, args);
+      va_end (args);
+    }
+  return reel_test_http (port, method, path, token, body, 0);
+}
+
 static void
 collect_header (const char *name, const char *value, gpointer data)
 {

@@ -105,6 +105,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelTestResponse, reel_test_response_free)
 ReelTestResponse *reel_test_http (guint16 port, const char *method, const char *path,
                                   const char *token, const char *body, gsize body_len);
 
+/* The same with a body made of body_fmt (NULL: none). */
+ReelTestResponse *reel_test_httpf (guint16 port, const char *method, const char *path,
+                                   const char *token, const char *body_fmt, ...)
+    G_GNUC_PRINTF (5, 6);
+
 /* The same with extra request headers (name, value, ..., NULL) and a body
  * content type (default application/json). */
 ReelTestResponse *reel_test_http_full (guint16 port, const char *method, const char *path,
