@@ -33,6 +33,7 @@ struct ReelNatsd
   GCancellable *cancel; /* cancels the exit watch on stop */
   guint restart_source;
   gboolean stopping;
+  gboolean killed; /* the last server to exit was killed by a signal */
 };
 
 static void watch_exit (ReelNatsd *nd);
@@ -227,6 +228,7 @@ on_server_exit (GObject *source, GAsyncResult *res, gpointer data)
   if (!g_subprocess_wait_finish (proc, res, &error))
     return; /* cancelled: we are stopping and own the process again */
   ReelNatsd *nd = data;
+  nd->killed = g_subprocess_get_if_signaled (proc);
   g_warning ("nats-server exited unexpectedly (status %d); restarting in %d ms",
              g_subprocess_get_status (proc), RESTART_DELAY_MS);
   g_clear_object (&nd->proc);
@@ -250,13 +252,14 @@ accepts_connections (guint16 port)
   return conn != NULL;
 }
 
-/* Test hook (core/fault.h): the server dies after it listened and before
- * reeld connects, so start-up must let the supervisor restart it. */
+/* Test hook (core/fault.h): the server dies before it listens, or after
+ * it listened and before reeld connects; start-up must let the supervisor
+ * restart it either way. */
 static void
-kill_before_connect (ReelNatsd *nd)
+kill_at_start (ReelNatsd *nd, const char *when)
 {
   gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_US;
-  g_message ("test fault: killing nats-server before connecting");
+  g_message ("test fault: killing nats-server %s", when);
   g_subprocess_force_exit (nd->proc);
   while (accepts_connections (nd->port) && g_get_monotonic_time () < deadline)
     g_usleep (20 * 1000);
@@ -295,13 +298,19 @@ reel_natsd_start (const char *binary, const char *store_dir, const char *sync, G
       || !check_config (nd, sync, error) || !spawn (nd, error))
     return NULL;
 
+  if (g_strcmp0 (reel_test_fault ("kill-nats-at-start"), "spawned") == 0)
+    kill_at_start (nd, "before it listens");
+
   gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_US;
   while (!accepts_connections (nd->port))
     {
-      /* Let on_server_exit run, so a server that dies at start-up is reported. */
+      /* Let on_server_exit and restart_cb run: a server that exits by
+       * itself at start-up cannot start (its log says why), one that was
+       * killed (by the OOM killer, an operator) is restarted as at any
+       * other time. */
       while (g_main_context_iteration (NULL, FALSE))
         ;
-      if (!nd->proc || g_get_monotonic_time () > deadline)
+      if ((!nd->proc && !nd->killed) || g_get_monotonic_time () > deadline)
         {
           g_set_error (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE,
                        "nats-server did not start on %s; see %s/nats-server.log", nd->url,
@@ -310,8 +319,8 @@ reel_natsd_start (const char *binary, const char *store_dir, const char *sync, G
         }
       g_usleep (20 * 1000);
     }
-  if (reel_test_fault ("kill-nats-at-start"))
-    kill_before_connect (nd);
+  if (g_strcmp0 (reel_test_fault ("kill-nats-at-start"), "") == 0)
+    kill_at_start (nd, "before connecting");
   return g_steal_pointer (&nd);
 }
 

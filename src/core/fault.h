@@ -33,9 +33,11 @@
  *                           the blob store and queueing its ingest and
  *                           video.uploaded (http/api_videos.c; HEAD or PATCH
  *                           after the restart must finish the upload)
- *   kill-nats-at-start      the embedded nats-server dies once it listens,
- *                           before reeld connects (bus/natsd.c; start-up
- *                           must restart it and connect) */
+ *   kill-nats-at-start[:spawned]  the embedded nats-server dies once it
+ *                           listens, before reeld connects (with "spawned":
+ *                           as soon as it is started, before it listens;
+ *                           bus/natsd.c; start-up must restart it and
+ *                           connect) */
 #pragma once
 
 #include <glib.h>

@@ -8,6 +8,8 @@
  *   /crash/kill-before-apply   SIGKILL between publish and apply loses nothing
  *   /rebuild/identical      mdb_dump before and after --rebuild is identical
  *   /nats/embedded-restart  the embedded nats-server dies and comes back
+ *   /nats/dies-at-start     ...and when it is killed during reeld's start-up,
+ *   /nats/dies-before-listening  before it listened or after
  *   /metrics/prometheus     /metrics parses and its counters move
  *   /reeld/prints-url       reeld with only a data directory prints the URL to open
  *   /shutdown/clean         SIGTERM ends reeld and its nats-server cleanly
@@ -403,16 +405,15 @@ test_embedded_restart (void)
   reel_test_rmtree (dir);
 }
 
-/* The embedded nats-server dies after it listened, before reeld connected
- * (kill-nats-at-start): start-up runs the main loop while it waits for
+/* The embedded nats-server is killed during reeld's start-up (fault: the
+ * REEL_TEST_FAULT entry): start-up runs the main loop while it waits for
  * NATS, so the supervisor restarts the server on the same port and reeld
- * comes up on it. A start-up that blocked while it waited would give up
- * after its connect attempts, with the server never restarted. */
+ * comes up on it. */
 static void
-test_embedded_dies_at_start (void)
+dies_at_start (const char *fault_entry)
 {
   g_autofree char *dir = reel_test_tmpdir ();
-  const char *const fault[] = { "REEL_TEST_FAULT=kill-nats-at-start", NULL };
+  const char *const fault[] = { fault_entry, NULL };
   ReelTestReeld *d = reel_test_reeld_spawn_args (dir, NULL, fault, NULL);
   g_autofree char *token = NULL;
 
@@ -429,6 +430,25 @@ test_embedded_dies_at_start (void)
   g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
   reel_test_reeld_free (d);
   reel_test_rmtree (dir);
+}
+
+/* After it listened, before reeld connected. A start-up that blocked while
+ * it waited would give up after its connect attempts, with the server
+ * never restarted. */
+static void
+test_embedded_dies_at_start (void)
+{
+  dies_at_start ("REEL_TEST_FAULT=kill-nats-at-start");
+}
+
+/* As soon as it was started, before it listened. A start-up that took
+ * every exit of the server before it listened for a server that cannot
+ * start would give up; a killed one (as by the OOM killer) is restarted as
+ * at any other time. */
+static void
+test_embedded_dies_before_listening (void)
+{
+  dies_at_start ("REEL_TEST_FAULT=kill-nats-at-start:spawned");
 }
 
 static void
@@ -642,6 +662,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rebuild/identical", test_rebuild_identical);
   g_test_add_func ("/nats/embedded-restart", test_embedded_restart);
   g_test_add_func ("/nats/dies-at-start", test_embedded_dies_at_start);
+  g_test_add_func ("/nats/dies-before-listening", test_embedded_dies_before_listening);
   g_test_add_func ("/metrics/prometheus", test_metrics);
   g_test_add_func ("/reeld/prints-url", test_prints_url);
   g_test_add_func ("/shutdown/clean", test_clean_shutdown);
