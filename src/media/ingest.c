@@ -82,7 +82,7 @@ reel_ingest_job (const char *kind, const char *id, const ReelVideoPlan *plan, co
                        chunks - 1);
           return NULL;
         }
-      reel_plan_chunk_range (&c, chunk, &start, &len);
+      reel_plan_chunk_range (&c, chunks, chunk, &start, &len);
       json_object_set_int_member (job, "chunk", chunk);
       json_object_set_int_member (job, "start_ns", (gint64)start);
       json_object_set_int_member (job, "duration_ns", (gint64)len);
@@ -96,7 +96,7 @@ reel_ingest_job (const char *kind, const char *id, const ReelVideoPlan *plan, co
         if (chunk == 1)
           {
             guint64 first_start, first_len;
-            reel_plan_chunk_range (&c, 0, &first_start, &first_len);
+            reel_plan_chunk_range (&c, chunks, 0, &first_start, &first_len);
             json_object_set_int_member (job, "late_start_ns", (gint64)first_start);
           }
       }
@@ -130,7 +130,7 @@ reel_ingest_job (const char *kind, const char *id, const ReelVideoPlan *plan, co
       if (chunks > 1)
         {
           guint64 first_start, first_len;
-          reel_plan_chunk_range (&c, 0, &first_start, &first_len);
+          reel_plan_chunk_range (&c, chunks, 0, &first_start, &first_len);
           json_object_set_int_member (job, "head_ns", (gint64)(first_start + first_len));
         }
     }

@@ -111,16 +111,23 @@ reel_plan_chunks (const ReelChunking *c)
   rest = c->duration_ns - c->first_ns;
   whole = rest / c->chunk_ns;
   tail = rest % c->chunk_ns;
+  /* Under a frame: nothing to encode. Under half a chunk after a whole
+   * one: that chunk's. */
+  if (tail < c->min_tail_ns || (whole > 0 && tail < c->chunk_ns / 2))
+    tail = 0;
   /* Saturated: a duration from a hostile header may need more than fit. */
-  return (guint)MIN (1 + whole + (tail > 0 && tail >= c->min_tail_ns ? 1 : 0), (guint64)G_MAXUINT);
+  return (guint)MIN (1 + whole + (tail > 0 ? 1 : 0), (guint64)G_MAXUINT);
 }
 
 void
-reel_plan_chunk_range (const ReelChunking *c, guint i, guint64 *start_ns, guint64 *length_ns)
+reel_plan_chunk_range (const ReelChunking *c, guint chunks, guint i, guint64 *start_ns,
+                       guint64 *length_ns)
 {
+  guint64 left;
   *start_ns = i == 0 ? 0 : c->first_ns + (guint64)(i - 1) * c->chunk_ns;
-  *length_ns
-      = MIN (i == 0 ? c->first_ns : c->chunk_ns, c->duration_ns - MIN (c->duration_ns, *start_ns));
+  left = c->duration_ns - MIN (c->duration_ns, *start_ns);
+  /* The last chunk after the first takes whatever tail it was given. */
+  *length_ns = i > 0 && i + 1 == chunks ? left : MIN (i == 0 ? c->first_ns : c->chunk_ns, left);
 }
 
 /* "12 h", "3 min 20 s", "45 s": a length for a sentence. */

@@ -367,24 +367,38 @@ test_chunks (void)
   guint64 start, len;
   ReelChunking c = { 18 * s, 6 * s, 6 * s, s / 30 };
   g_assert_cmpuint (reel_plan_chunks (&c), ==, 3);
+  /* A frame more joins the last chunk. */
   c.duration_ns = 18 * s + s / 30;
-  g_assert_cmpuint (reel_plan_chunks (&c), ==, 4);
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 3);
+  reel_plan_chunk_range (&c, 3, 2, &start, &len);
+  g_assert_cmpuint (start, ==, 12 * s);
+  g_assert_cmpuint (len, ==, 6 * s + s / 30);
   /* A soundtrack 21 ms longer than the picture makes no extra chunk. */
   c.duration_ns = 18 * s + 21333333;
   g_assert_cmpuint (reel_plan_chunks (&c), ==, 3);
-  reel_plan_chunk_range (&c, 2, &start, &len);
+  reel_plan_chunk_range (&c, 3, 2, &start, &len);
   g_assert_cmpuint (start, ==, 12 * s);
-  g_assert_cmpuint (len, ==, 6 * s);
+  g_assert_cmpuint (len, ==, 6 * s + 21333333);
   c.duration_ns = 1 * s;
   g_assert_cmpuint (reel_plan_chunks (&c), ==, 1);
   c.duration_ns = s / 60;
   g_assert_cmpuint (reel_plan_chunks (&c), ==, 1);
+  /* 2 s left after three chunks: under half a chunk, so the third chunk's. */
   c.duration_ns = 20 * s;
-  reel_plan_chunk_range (&c, 3, &start, &len);
-  g_assert_cmpuint (start, ==, 18 * s);
-  g_assert_cmpuint (len, ==, 2 * s);
-  reel_plan_chunk_range (&c, 1, &start, &len);
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 3);
+  reel_plan_chunk_range (&c, 3, 2, &start, &len);
+  g_assert_cmpuint (start, ==, 12 * s);
+  g_assert_cmpuint (len, ==, 8 * s);
+  reel_plan_chunk_range (&c, 3, 1, &start, &len);
   g_assert_cmpuint (start, ==, 6 * s);
+  g_assert_cmpuint (len, ==, 6 * s);
+  /* 3 s left: half a chunk, a chunk of its own. */
+  c.duration_ns = 21 * s;
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 4);
+  reel_plan_chunk_range (&c, 4, 3, &start, &len);
+  g_assert_cmpuint (start, ==, 18 * s);
+  g_assert_cmpuint (len, ==, 3 * s);
+  reel_plan_chunk_range (&c, 4, 2, &start, &len);
   g_assert_cmpuint (len, ==, 6 * s);
 }
 
@@ -399,14 +413,28 @@ test_short_first_chunk (void)
   g_assert_cmpuint (reel_plan_chunks (&c), ==, 4);
   for (guint i = 0; i < G_N_ELEMENTS (want); i++)
     {
-      reel_plan_chunk_range (&c, i, &start, &len);
+      reel_plan_chunk_range (&c, 4, i, &start, &len);
       g_assert_cmpuint (start, ==, want[i][0] * s);
       g_assert_cmpuint (len, ==, want[i][1] * s);
     }
+  /* 2 s more: the last chunk's (0-2, 2-8, 8-14, 14-22). */
+  c.duration_ns = 22 * s;
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 4);
+  reel_plan_chunk_range (&c, 4, 3, &start, &len);
+  g_assert_cmpuint (start, ==, 14 * s);
+  g_assert_cmpuint (len, ==, 8 * s);
+  /* A tail never joins the short first chunk: 0-2, 2-4. */
+  c.duration_ns = 4 * s;
+  g_assert_cmpuint (reel_plan_chunks (&c), ==, 2);
+  reel_plan_chunk_range (&c, 2, 0, &start, &len);
+  g_assert_cmpuint (len, ==, 2 * s);
+  reel_plan_chunk_range (&c, 2, 1, &start, &len);
+  g_assert_cmpuint (start, ==, 2 * s);
+  g_assert_cmpuint (len, ==, 2 * s);
   /* Shorter than the first chunk: one chunk, as long as the video. */
   c.duration_ns = s;
   g_assert_cmpuint (reel_plan_chunks (&c), ==, 1);
-  reel_plan_chunk_range (&c, 0, &start, &len);
+  reel_plan_chunk_range (&c, 1, 0, &start, &len);
   g_assert_cmpuint (len, ==, s);
   /* A tail under a frame after the first chunk is no chunk. */
   c.duration_ns = 2 * s + 21333333;
