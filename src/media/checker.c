@@ -254,7 +254,7 @@ give_up_check (const ReelJob *job, const GError *error, gpointer data)
   if (!id || !json_object_get_boolean_member_with_default (d, "report", TRUE))
     return;
   detail = g_strdup_printf ("the check could not run: %s", error ? error->message : "?");
-  if (!reel_checks_report (c->bus, id, REEL_CHECK_COPYRIGHT, REEL_CHECK_HELD, detail, NULL, &local))
+  if (!reel_checks_give_up (c->bus, id, REEL_CHECK_COPYRIGHT, detail, &local))
     g_warning ("cannot record the failed check of video %s: %s", id, local->message);
 }
 
@@ -522,7 +522,7 @@ give_up_adult (const ReelJob *job, const GError *error, gpointer data)
   if (!id)
     return;
   detail = g_strdup_printf ("the classifier could not run: %s", error ? error->message : "?");
-  if (!reel_checks_report (c->bus, id, REEL_CHECK_ADULT, REEL_CHECK_HELD, detail, NULL, &local))
+  if (!reel_checks_give_up (c->bus, id, REEL_CHECK_ADULT, detail, &local))
     g_warning ("cannot record the failed check of video %s: %s", id, local->message);
 }
 

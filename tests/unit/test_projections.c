@@ -10,6 +10,7 @@
 #include "app/projection.h"
 #include "app/search/search.h"
 #include "app/social/subscriptions.h"
+#include "app/video/videos.h"
 #include "core/error.h"
 #include "core/json.h"
 
@@ -507,6 +508,76 @@ test_latest (Fixture *f, gconstpointer data)
   g_assert_cmpstr (ids3, ==, V3 "," V1);
 }
 
+/* The state of check name of video id in its record. */
+static const char *
+check_state (Fixture *f, const char *id, const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ReelVideo) v = reel_videos_get (f->store, id, &error);
+  ReelCheck *c;
+  g_assert_no_error (error);
+  g_assert_nonnull (v);
+  c = reel_video_check (v, name);
+  g_assert_nonnull (c);
+  return reel_check_state_name (c->state);
+}
+
+/* A check job that used up its attempts reports its checks held with
+ * "gave_up" (app/checks/checks.h): the record and the owner's
+ * notifications take it for a check still pending, never over an outcome
+ * an earlier attempt reported. */
+static void
+test_checks_gave_up (Fixture *f, gconstpointer data)
+{
+  register_user (f, "amy");
+  apply (f, "video.created", "amy",
+         "{\"video_id\":\"%s\",\"owner\":\"amy\",\"title\":\"t\",\"size\":1}", V1);
+  apply (f, "video.checks_requested", NULL,
+         "{\"video_id\":\"%s\",\"checks\":[\"copyright\",\"adult\"]}", V1);
+  /* An attempt reported the copyright check, then failed on the adult one. */
+  apply (f, "video.checked", NULL,
+         "{\"video_id\":\"%s\",\"name\":\"copyright\",\"state\":\"passed\"}", V1);
+  apply (f, "video.checked", NULL,
+         "{\"video_id\":\"%s\",\"name\":\"copyright\",\"state\":\"held\","
+         "\"detail\":\"the check could not run: no\",\"gave_up\":true}",
+         V1);
+  g_assert_cmpstr (check_state (f, V1, "copyright"), ==, "passed");
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ReelVideo) v = reel_videos_get (f->store, V1, &error);
+    g_assert_cmpint (v->moderation, ==, REEL_MODERATION_NONE);
+  }
+  {
+    g_autoptr (JsonObject) n = notifications (f, "amy");
+    g_autofree char *types = members (n, "type");
+    g_assert_cmpstr (types, ==, "welcome");
+  }
+  /* A check no attempt decided is held, and its owner told why. */
+  apply (f, "video.checked", NULL,
+         "{\"video_id\":\"%s\",\"name\":\"adult\",\"state\":\"held\","
+         "\"detail\":\"the classifier could not run: no\",\"gave_up\":true}",
+         V1);
+  g_assert_cmpstr (check_state (f, V1, "adult"), ==, "held");
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ReelVideo) v = reel_videos_get (f->store, V1, &error);
+    g_assert_cmpint (v->moderation, ==, REEL_MODERATION_HELD);
+  }
+  {
+    g_autoptr (JsonObject) n = notifications (f, "amy");
+    g_autofree char *types = members (n, "type");
+    JsonObject *held = json_array_get_object_element (json_object_get_array_member (n, "items"), 0);
+    g_assert_cmpstr (types, ==, "video_held,welcome");
+    g_assert_nonnull (strstr (json_object_get_string_member (held, "reason"), "could not run"));
+  }
+  /* A real finding (a new work matched) still overrides a pass. */
+  apply (f, "video.checked", NULL,
+         "{\"video_id\":\"%s\",\"name\":\"copyright\",\"state\":\"blocked\","
+         "\"detail\":\"matches a work\"}",
+         V1);
+  g_assert_cmpstr (check_state (f, V1, "copyright"), ==, "blocked");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -522,5 +593,7 @@ main (int argc, char **argv)
               test_search_results, store_fixture_tear_down);
   g_test_add ("/projections/latest", Fixture, NULL, store_fixture_set_up, test_latest,
               store_fixture_tear_down);
+  g_test_add ("/projections/checks-gave-up", Fixture, NULL, store_fixture_set_up,
+              test_checks_gave_up, store_fixture_tear_down);
   return g_test_run ();
 }

@@ -42,6 +42,21 @@ reel_checks_report (ReelBus *bus, const char *video_id, const char *name, ReelCh
   return reel_events_publish (bus, subject, "video.checked", 1, NULL, data, FALSE, NULL, error);
 }
 
+gboolean
+reel_checks_give_up (ReelBus *bus, const char *video_id, const char *name, const char *detail,
+                     GError **error)
+{
+  g_autoptr (JsonObject) extra = json_object_new ();
+  json_object_set_boolean_member (extra, "gave_up", TRUE);
+  return reel_checks_report (bus, video_id, name, REEL_CHECK_HELD, detail, extra, error);
+}
+
+gboolean
+reel_checks_gave_up (const ReelEvent *ev)
+{
+  return json_object_get_boolean_member_with_default (ev->data, "gave_up", FALSE);
+}
+
 static void
 set_detail (ReelCheck *c, const char *detail)
 {
@@ -92,7 +107,11 @@ reel_checks_apply_record (ReelVideo *v, const ReelEvent *ev)
         return TRUE;
       if (!v->checks)
         v->checks = g_ptr_array_new_with_free_func ((GDestroyNotify)reel_check_free);
-      if (!(c = reel_video_check (v, name)))
+      c = reel_video_check (v, name);
+      /* A job's last failed attempt does not undo what an earlier one found. */
+      if (c && c->state != REEL_CHECK_PENDING && reel_checks_gave_up (ev))
+        return TRUE;
+      if (!c)
         {
           c = g_new0 (ReelCheck, 1);
           c->name = g_strdup (name);

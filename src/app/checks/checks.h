@@ -8,8 +8,11 @@
  * runs them). With no protected work registered, the ingest reports the
  * copyright check passed at once instead of asking for it (the job then
  * only records the prints). Each check reports once (video.checked: passed, held,
- * blocked or skipped, with a detail for the owner). A held check holds
- * the video (moderation "held": a moderator decides), a blocked one blocks
+ * blocked or skipped, with a detail for the owner). A job that used up its
+ * attempts reports its checks held with "gave_up" (reel_checks_give_up):
+ * such a report never replaces an outcome the check already has, as when
+ * the job's last attempt failed after it had reported the check. A held
+ * check holds the video (moderation "held": a moderator decides), a blocked one blocks
  * it (moderation "blocked", the detail as reason); a moderator's unblock
  * clears held and blocked checks (they pass), a moderator's block turns a
  * held check into a blocked one. A video is published (listed, in search
@@ -42,6 +45,13 @@ gboolean reel_checks_request (ReelBus *bus, const char *video_id, const char *co
 gboolean reel_checks_report (ReelBus *bus, const char *video_id, const char *name,
                              ReelCheckState state, const char *detail, JsonObject *extra,
                              GError **error);
+
+/* The job that was to decide check name of a video used up its attempts
+ * (why: detail): the check is held, unless it was decided already. */
+gboolean reel_checks_give_up (ReelBus *bus, const char *video_id, const char *name,
+                              const char *detail, GError **error);
+/* Whether video.checked ev came from a job that gave up (see top). */
+gboolean reel_checks_gave_up (const ReelEvent *ev);
 
 /* Applies video.checks_requested or video.checked to the record (the
  * videos projection stores it); FALSE when ev is neither. */

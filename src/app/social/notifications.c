@@ -1,5 +1,6 @@
 /* See notifications.h. */
 #include "app/social/notifications.h"
+#include "app/checks/checks.h"
 #include "app/users/users.h"
 #include "app/video/videos.h"
 #include "app/video/visibility.h"
@@ -78,10 +79,12 @@ about_video (const char *type, const ReelVideo *video)
  *   "c:" comment id             -> its author    a comment that exists
  *   "v:" video id               -> {owner, title, announced, failure_notified}
  *   "f:" channel \0 subscriber -> ""            who follows whom
- *   "k:" video id               -> {pending: [check names], published}
+ *   "k:" video id               -> {pending: [check names], published,
+ *                                  decided?: [check names]}
  *                                  a video given checks before publishing
  *                                  (app/checks/checks.h): those not yet
- *                                  passed, and whether it was announced
+ *                                  passed, whether it was announced, and
+ *                                  those that had an outcome
  * each kept from the same events, with the same checks, as the projection
  * that owns that record (users, comments, videos, subscriptions). */
 
@@ -313,6 +316,27 @@ pending_has (JsonArray *pending, const char *name)
   return FALSE;
 }
 
+/* Whether check name of checks had an outcome before, which a job that gave
+ * up does not undo (app/checks/checks.h); notes that it has one now when
+ * decided. */
+static gboolean
+decided_before (JsonObject *checks, const char *name, gboolean decided)
+{
+  JsonNode *n = json_object_get_member (checks, "decided");
+  JsonArray *names = n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+  gboolean was = pending_has (names, name);
+  if (decided && !was)
+    {
+      if (!names)
+        {
+          names = json_array_new ();
+          json_object_set_array_member (checks, "decided", names);
+        }
+      json_array_add_string_element (names, name);
+    }
+  return was;
+}
+
 /* The video is published (ready, every check passed): its owner hears it
  * (unless owner_told: the event told them already) and so do its
  * subscribers, once. */
@@ -366,6 +390,13 @@ apply_checks (ReelTxn *txn, const ReelEvent *ev, GError **error)
           json_object_get_string_member_with_default (ev->data, "state", NULL), &state)
       || state == REEL_CHECK_PENDING)
     return TRUE;
+  if (reel_checks_gave_up (ev))
+    {
+      if (decided_before (checks, name, FALSE))
+        return TRUE;
+    }
+  else if (!decided_before (checks, name, TRUE) && !memory_put_checks (txn, id, checks, error))
+    return FALSE;
   pending = pending_of (checks);
   if (state == REEL_CHECK_PASSED || state == REEL_CHECK_SKIPPED)
     {
