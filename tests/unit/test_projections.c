@@ -508,9 +508,11 @@ test_latest (Fixture *f, gconstpointer data)
   g_assert_cmpstr (ids3, ==, V3 "," V1);
 }
 
-/* The state of check name of video id in its record. */
-static const char *
-check_state (Fixture *f, const char *id, const char *name)
+/* Where check name of video id stands in its record, and the video's
+ * moderation. */
+static void
+assert_check (Fixture *f, const char *id, const char *name, const char *state,
+              ReelModeration moderation)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ReelVideo) v = reel_videos_get (f->store, id, &error);
@@ -519,7 +521,8 @@ check_state (Fixture *f, const char *id, const char *name)
   g_assert_nonnull (v);
   c = reel_video_check (v, name);
   g_assert_nonnull (c);
-  return reel_check_state_name (c->state);
+  g_assert_cmpstr (reel_check_state_name (c->state), ==, state);
+  g_assert_cmpint (v->moderation, ==, moderation);
 }
 
 /* A check job that used up its attempts reports its checks held with
@@ -529,6 +532,10 @@ check_state (Fixture *f, const char *id, const char *name)
 static void
 test_checks_gave_up (Fixture *f, gconstpointer data)
 {
+  g_autoptr (JsonObject) before = NULL, after = NULL;
+  g_autofree char *types_before = NULL, *types_after = NULL;
+  JsonObject *held;
+
   register_user (f, "amy");
   apply (f, "video.created", "amy",
          "{\"video_id\":\"%s\",\"owner\":\"amy\",\"title\":\"t\",\"size\":1}", V1);
@@ -541,41 +548,29 @@ test_checks_gave_up (Fixture *f, gconstpointer data)
          "{\"video_id\":\"%s\",\"name\":\"copyright\",\"state\":\"held\","
          "\"detail\":\"the check could not run: no\",\"gave_up\":true}",
          V1);
-  g_assert_cmpstr (check_state (f, V1, "copyright"), ==, "passed");
-  {
-    g_autoptr (GError) error = NULL;
-    g_autoptr (ReelVideo) v = reel_videos_get (f->store, V1, &error);
-    g_assert_cmpint (v->moderation, ==, REEL_MODERATION_NONE);
-  }
-  {
-    g_autoptr (JsonObject) n = notifications (f, "amy");
-    g_autofree char *types = members (n, "type");
-    g_assert_cmpstr (types, ==, "welcome");
-  }
+  assert_check (f, V1, "copyright", "passed", REEL_MODERATION_NONE);
+  before = notifications (f, "amy");
+  types_before = members (before, "type");
+  g_assert_cmpstr (types_before, ==, "welcome");
+
   /* A check no attempt decided is held, and its owner told why. */
   apply (f, "video.checked", NULL,
          "{\"video_id\":\"%s\",\"name\":\"adult\",\"state\":\"held\","
          "\"detail\":\"the classifier could not run: no\",\"gave_up\":true}",
          V1);
-  g_assert_cmpstr (check_state (f, V1, "adult"), ==, "held");
-  {
-    g_autoptr (GError) error = NULL;
-    g_autoptr (ReelVideo) v = reel_videos_get (f->store, V1, &error);
-    g_assert_cmpint (v->moderation, ==, REEL_MODERATION_HELD);
-  }
-  {
-    g_autoptr (JsonObject) n = notifications (f, "amy");
-    g_autofree char *types = members (n, "type");
-    JsonObject *held = json_array_get_object_element (json_object_get_array_member (n, "items"), 0);
-    g_assert_cmpstr (types, ==, "video_held,welcome");
-    g_assert_nonnull (strstr (json_object_get_string_member (held, "reason"), "could not run"));
-  }
+  assert_check (f, V1, "adult", "held", REEL_MODERATION_HELD);
+  after = notifications (f, "amy");
+  types_after = members (after, "type");
+  g_assert_cmpstr (types_after, ==, "video_held,welcome");
+  held = json_array_get_object_element (json_object_get_array_member (after, "items"), 0);
+  g_assert_nonnull (strstr (json_object_get_string_member (held, "reason"), "could not run"));
+
   /* A real finding (a new work matched) still overrides a pass. */
   apply (f, "video.checked", NULL,
          "{\"video_id\":\"%s\",\"name\":\"copyright\",\"state\":\"blocked\","
          "\"detail\":\"matches a work\"}",
          V1);
-  g_assert_cmpstr (check_state (f, V1, "copyright"), ==, "blocked");
+  assert_check (f, V1, "copyright", "blocked", REEL_MODERATION_BLOCKED);
 }
 
 int
