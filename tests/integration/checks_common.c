@@ -142,17 +142,7 @@ gboolean
 in_list (const char *path, const char *token, const char *video)
 {
   g_autoptr (JsonObject) o = get_json (path, token, 200);
-  JsonArray *a = items_of (o);
-  for (guint i = 0; i < json_array_get_length (a); i++)
-    {
-      JsonObject *it = json_array_get_object_element (a, i);
-      const char *id = json_object_has_member (it, "video_id")
-                           ? json_object_get_string_member (it, "video_id")
-                           : json_object_get_string_member_with_default (it, "id", "");
-      if (g_strcmp0 (id, video) == 0)
-        return TRUE;
-    }
-  return FALSE;
+  return reel_test_items_have_video (items_of (o), video);
 }
 
 /* The notification of type about video token has, or NULL. */

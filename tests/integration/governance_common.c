@@ -119,19 +119,8 @@ gboolean
 lists (const char *path, const char *token, const char *video)
 {
   g_autoptr (ReelTestResponse) r = reel_test_http (N.d->port, "GET", path, token, NULL, 0);
-  JsonArray *a;
   g_assert_cmpuint (r->status, ==, 200);
-  a = items (r);
-  for (guint i = 0; i < json_array_get_length (a); i++)
-    {
-      JsonObject *o = json_array_get_object_element (a, i);
-      const char *id = json_object_has_member (o, "video_id")
-                           ? json_object_get_string_member (o, "video_id")
-                           : json_object_get_string_member_with_default (o, "id", "");
-      if (g_strcmp0 (id, video) == 0)
-        return TRUE;
-    }
-  return FALSE;
+  return reel_test_items_have_video (items (r), video);
 }
 
 /* What token (NULL: anonymous) gets of the video's record, master

@@ -8,11 +8,7 @@ SocialNode S;
 ReelTestResponse *
 get (const char *path, const char *token)
 {
-  ReelTestResponse *r = reel_test_http (S.d->port, "GET", path, token, NULL, 0);
-  if (r->status != 200)
-    g_printerr ("GET %s: %u %s\n", path, r->status, r->body);
-  g_assert_cmpuint (r->status, ==, 200);
-  return r;
+  return reel_test_get_status (S.d->port, path, token, 200);
 }
 
 JsonObject *

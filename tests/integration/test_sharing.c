@@ -44,11 +44,7 @@ static struct
 static ReelTestResponse *
 get_as (const char *path, const char *token, guint status)
 {
-  ReelTestResponse *r = reel_test_http (S.d->port, "GET", path, token, NULL, 0);
-  if (r->status != status)
-    g_printerr ("GET %s: %u %s\n", path, r->status, r->body);
-  g_assert_cmpuint (r->status, ==, status);
-  return r;
+  return reel_test_get_status (S.d->port, path, token, status);
 }
 
 static char *

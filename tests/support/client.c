@@ -42,6 +42,16 @@ reel_test_httpf (guint16 port, const char *method, const char *path, const char 
   return reel_test_http (port, method, path, token, body, 0);
 }
 
+ReelTestResponse *
+reel_test_get_status (guint16 port, const char *path, const char *token, guint status)
+{
+  ReelTestResponse *r = reel_test_http (port, "GET", path, token, NULL, 0);
+  if (r->status != status)
+    g_printerr ("GET %s: %u %s\n", path, r->status, r->body);
+  g_assert_cmpuint (r->status, ==, status);
+  return r;
+}
+
 static void
 collect_header (const char *name, const char *value, gpointer data)
 {
@@ -147,6 +157,21 @@ reel_test_json_str (ReelTestResponse *r, const char *member)
   if (!r->json || !JSON_NODE_HOLDS_OBJECT (r->json))
     return NULL;
   return json_object_get_string_member_with_default (json_node_get_object (r->json), member, NULL);
+}
+
+gboolean
+reel_test_items_have_video (JsonArray *items, const char *video)
+{
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *o = json_array_get_object_element (items, i);
+      const char *id = json_object_has_member (o, "video_id")
+                           ? json_object_get_string_member (o, "video_id")
+                           : json_object_get_string_member_with_default (o, "id", "");
+      if (g_strcmp0 (id, video) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 const char *

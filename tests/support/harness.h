@@ -110,6 +110,11 @@ ReelTestResponse *reel_test_httpf (guint16 port, const char *method, const char 
                                    const char *token, const char *body_fmt, ...)
     G_GNUC_PRINTF (5, 6);
 
+/* GET path as token's user (NULL: anonymous), which must answer status;
+ * prints the answer when it is another. */
+ReelTestResponse *reel_test_get_status (guint16 port, const char *path, const char *token,
+                                        guint status);
+
 /* The same with extra request headers (name, value, ..., NULL) and a body
  * content type (default application/json). */
 ReelTestResponse *reel_test_http_full (guint16 port, const char *method, const char *path,
@@ -128,6 +133,9 @@ const char *reel_test_header (ReelTestResponse *r, const char *name);
 const char *reel_test_json_str (ReelTestResponse *r, const char *member);
 /* The error code of an error response ({"error":{"code":...}}), or NULL. */
 const char *reel_test_error_code (ReelTestResponse *r);
+/* Whether the items of a list (videos by "id", or entries naming one by
+ * "video_id") include video. */
+gboolean reel_test_items_have_video (JsonArray *items, const char *video);
 
 /* Registers and logs in; returns the token. */
 char *reel_test_register_login (guint16 port, const char *username, const char *password);
