@@ -56,9 +56,7 @@ test_rebuild (void)
 {
   g_autofree char *dump = NULL;
 
-  g_assert_cmpint (reel_test_reeld_stop (S.d), ==, 0);
-  g_clear_pointer (&S.d, reel_test_reeld_free);
-  dump = reel_test_rebuild_same (S.dir, S.nats->url, S.config);
+  dump = reel_test_stop_rebuild_same (g_steal_pointer (&S.d), S.nats->url, S.config);
   /* The dump holds every social table, with rows. */
   g_assert_nonnull (strstr (dump, "subscribers"));
   g_assert_nonnull (strstr (dump, "search_postings"));

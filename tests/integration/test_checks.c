@@ -178,10 +178,7 @@ test_rebuild (void)
     g_autoptr (GPtrArray) lines = reel_test_event_log (F.nats->url, &last);
     reel_test_validate_events (lines);
   }
-  g_assert_cmpint (reel_test_reeld_stop (F.d), ==, 0);
-  reel_test_reeld_free (F.d);
-  F.d = NULL;
-  dump = reel_test_rebuild_same (F.dir, F.nats->url, F.config);
+  dump = reel_test_stop_rebuild_same (g_steal_pointer (&F.d), F.nats->url, F.config);
   g_assert_nonnull (strstr (dump, "work_index"));
   g_assert_cmpuint (reel_test_rebuild_each_alone (F.dir, F.nats->url, F.config), >=, 10);
 }

@@ -417,16 +417,6 @@ ready_video_watched (guint16 port, const char *dir, const char *user)
   return id;
 }
 
-/* Stops d and compares its LMDB with a --rebuild from nats_url. */
-static void
-assert_equals_rebuild (ReelTestReeld *d, const char *nats_url)
-{
-  g_autofree char *dir = g_strdup (d->data_dir);
-  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
-  reel_test_reeld_free (d);
-  g_free (reel_test_rebuild_same (dir, nats_url, NULL));
-}
-
 static void
 test_store_lost (void)
 {
@@ -466,7 +456,7 @@ test_store_lost (void)
   dave = reel_test_register_login (d->port, "dave", PASSWORD);
   g_assert_cmpuint (status_of (d->port, "/api/v1/users/dave"), ==, 200);
   wait_core_applied (d->port, nats->url);
-  assert_equals_rebuild (d, nats->url);
+  g_free (reel_test_stop_rebuild_same (d, nats->url, NULL));
   reel_test_nats_stop (nats);
   reel_test_rmtree (dir);
 }
@@ -530,7 +520,7 @@ test_stream_recreated (void)
   wait_status (d->port, "/api/v1/users/alice", 404);
   wait_status (d->port, "/api/v1/users/user0", 200);
   wait_core_applied (d->port, nats->url);
-  assert_equals_rebuild (d, nats->url);
+  g_free (reel_test_stop_rebuild_same (d, nats->url, NULL));
   reel_test_nats_stop (nats);
   reel_test_rmtree (dir);
   reel_test_rmtree (other_dir);
@@ -604,7 +594,7 @@ test_ready_announced (void)
     g_assert_cmpuint (listed->status, ==, 200);
     g_assert_nonnull (strstr (listed->body, id));
   }
-  assert_equals_rebuild (d, nats->url);
+  g_free (reel_test_stop_rebuild_same (d, nats->url, NULL));
   reel_test_nats_stop (nats);
   reel_test_rmtree (dir);
 }

@@ -317,9 +317,7 @@ test_stream (void)
     }
 
   /* The live table is a pure function of the log. */
-  g_assert_cmpint (reel_test_reeld_stop (l->reeld), ==, 0);
-  g_free (reel_test_rebuild_same (l->reeld->data_dir, l->nats->url, l->config));
-  reel_test_reeld_free (l->reeld);
+  g_free (reel_test_stop_rebuild_same (g_steal_pointer (&l->reeld), l->nats->url, l->config));
   reel_test_nats_stop (l->nats);
   reel_test_rmtree (l->dir);
   g_free (l->dir);

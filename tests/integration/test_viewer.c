@@ -548,9 +548,7 @@ test_rebuild (void)
 
   record_counts (S.v1, &likes_before, &dislikes_before);
   g_assert_cmpint (likes_before, >, 0); /* bob's like at least */
-  g_assert_cmpint (reel_test_reeld_stop (S.d), ==, 0);
-  g_clear_pointer (&S.d, reel_test_reeld_free);
-  dump = reel_test_rebuild_same (S.dir, S.nats->url, S.config);
+  dump = reel_test_stop_rebuild_same (g_steal_pointer (&S.d), S.nats->url, S.config);
   /* The ratings tables are there. */
   g_assert_nonnull (strstr (dump, "database=ratings"));
   g_assert_nonnull (strstr (dump, "database=liked"));

@@ -192,6 +192,15 @@ reel_test_rebuild_same (const char *dir, const char *url, const char *config)
   return after;
 }
 
+char *
+reel_test_stop_rebuild_same (ReelTestReeld *d, const char *url, const char *config)
+{
+  g_autofree char *dir = g_strdup (d->data_dir);
+  g_assert_cmpint (reel_test_reeld_stop (d), ==, 0);
+  reel_test_reeld_free (d);
+  return reel_test_rebuild_same (dir, url, config);
+}
+
 guint
 reel_test_rebuild_each_alone (const char *dir, const char *url, const char *config)
 {

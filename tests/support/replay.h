@@ -32,6 +32,9 @@ char *reel_test_rebuild (const char *dir, const char *url, const char *config, c
 /* The read model is the log's: a full reel_test_rebuild of dir leaves its
  * LMDB dump (reel_test_dump_lmdb) as it was before. Returns the dump. */
 char *reel_test_rebuild_same (const char *dir, const char *url, const char *config);
+/* Stops d (which must exit cleanly) and frees it, then
+ * reel_test_rebuild_same of its data directory. */
+char *reel_test_stop_rebuild_same (ReelTestReeld *d, const char *url, const char *config);
 /* For a data directory just rebuilt in full from the log at url (reeld not
  * running; config: its --config or NULL): `reeld --rebuild --only NAME`
  * for every projection reeld names, each of which must leave every table
