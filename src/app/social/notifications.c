@@ -300,41 +300,22 @@ memory_put_checks (ReelTxn *txn, const char *id, JsonObject *checks, GError **er
                             g_bytes_get_size (key), checks, error);
 }
 
+/* The check names a checks memory keeps under member ("pending",
+ * "decided"), or NULL. */
 static JsonArray *
-pending_of (JsonObject *checks)
+names_of (JsonObject *checks, const char *member)
 {
-  JsonNode *n = json_object_get_member (checks, "pending");
+  JsonNode *n = json_object_get_member (checks, member);
   return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
 }
 
 static gboolean
-pending_has (JsonArray *pending, const char *name)
+has_name (JsonArray *names, const char *name)
 {
-  for (guint i = 0; pending && i < json_array_get_length (pending); i++)
-    if (g_strcmp0 (json_array_get_string_element (pending, i), name) == 0)
+  for (guint i = 0; names && i < json_array_get_length (names); i++)
+    if (g_strcmp0 (json_array_get_string_element (names, i), name) == 0)
       return TRUE;
   return FALSE;
-}
-
-/* Whether check name of checks had an outcome before, which a job that gave
- * up does not undo (app/checks/checks.h); notes that it has one now when
- * decided. */
-static gboolean
-decided_before (JsonObject *checks, const char *name, gboolean decided)
-{
-  JsonNode *n = json_object_get_member (checks, "decided");
-  JsonArray *names = n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
-  gboolean was = pending_has (names, name);
-  if (decided && !was)
-    {
-      if (!names)
-        {
-          names = json_array_new ();
-          json_object_set_array_member (checks, "decided", names);
-        }
-      json_array_add_string_element (names, name);
-    }
-  return was;
 }
 
 /* The video is published (ready, every check passed): its owner hears it
@@ -390,18 +371,26 @@ apply_checks (ReelTxn *txn, const ReelEvent *ev, GError **error)
           json_object_get_string_member_with_default (ev->data, "state", NULL), &state)
       || state == REEL_CHECK_PENDING)
     return TRUE;
-  if (reel_checks_gave_up (ev))
+  /* A job that gave up does not undo an outcome (app/checks/checks.h):
+   * "decided" remembers which checks had one. */
+  if (has_name (names_of (checks, "decided"), name))
     {
-      if (decided_before (checks, name, FALSE))
+      if (reel_checks_gave_up (ev))
         return TRUE;
     }
-  else if (!decided_before (checks, name, TRUE) && !memory_put_checks (txn, id, checks, error))
-    return FALSE;
-  pending = pending_of (checks);
+  else if (!reel_checks_gave_up (ev))
+    {
+      if (!names_of (checks, "decided"))
+        json_object_set_array_member (checks, "decided", json_array_new ());
+      json_array_add_string_element (names_of (checks, "decided"), name);
+      if (!memory_put_checks (txn, id, checks, error))
+        return FALSE;
+    }
+  pending = names_of (checks, "pending");
   if (state == REEL_CHECK_PASSED || state == REEL_CHECK_SKIPPED)
     {
       g_autoptr (JsonArray) left = json_array_new ();
-      if (!pending_has (pending, name))
+      if (!has_name (pending, name))
         return TRUE;
       for (guint i = 0; i < json_array_get_length (pending); i++)
         if (g_strcmp0 (json_array_get_string_element (pending, i), name) != 0)
@@ -414,7 +403,7 @@ apply_checks (ReelTxn *txn, const ReelEvent *ev, GError **error)
     }
   /* Held or blocked: it waits for a moderator (again, for a published
    * video a new work matches). */
-  if (!pending_has (pending, name))
+  if (!has_name (pending, name))
     {
       json_array_add_string_element (pending, name);
       if (!memory_put_checks (txn, id, checks, error))
@@ -461,11 +450,11 @@ apply_video (ReelTxn *txn, const ReelEvent *ev, GError **error)
    * video_ready says so), else when the last one does (apply_checks). */
   if (checks)
     json_object_set_boolean_member (rec, "published",
-                                    json_array_get_length (pending_of (checks)) == 0);
+                                    json_array_get_length (names_of (checks, "pending")) == 0);
   if (!memory_put_video (txn, video, TRUE, failed, error) || !notify (txn, owner, ev, rec, error))
     return FALSE;
   if (checks)
-    return json_array_get_length (pending_of (checks)) > 0
+    return json_array_get_length (names_of (checks, "pending")) > 0
            || publish (txn, ev, video, checks, TRUE, error);
   return fan_out (txn, ev, video, error);
 }
