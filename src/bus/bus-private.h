@@ -9,8 +9,9 @@ struct ReelBus
 {
   natsConnection *conn;
   jsCtx *js;
-  gint connected; /* atomic: 1 while the connection is up */
-  gint closing;   /* atomic: 1 once reel_bus_free started */
+  gint connected;     /* atomic: 1 while the connection is up */
+  gint closing;       /* atomic: 1 once reel_bus_free started */
+  gint jobs_stopping; /* atomic: 1 once reel_jobs_request_stop (jobs.c) */
   /* Idle JetStream contexts for batch publishes (bus.c): each batch takes
    * one, so waiting for its acks never waits for another batch's. */
   GMutex batch_lock;

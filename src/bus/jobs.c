@@ -71,10 +71,18 @@ reel_job_progress (const ReelJob *job)
   natsMsg_InProgress (job->msg, NULL);
 }
 
+/* Whether w takes no more jobs: it was asked to stop, or every worker on
+ * its bus was. */
+static gboolean
+stopping (ReelJobWorker *w)
+{
+  return g_atomic_int_get (&w->stopping) || g_atomic_int_get (&w->bus->jobs_stopping);
+}
+
 gboolean
 reel_job_stopping (const ReelJob *job)
 {
-  return g_atomic_int_get (&job->worker->stopping);
+  return stopping (job->worker);
 }
 
 gboolean
@@ -130,6 +138,14 @@ handle (ReelJobWorker *w, natsMsg *msg)
   g_autoptr (GString) labels = g_string_new (NULL);
   gboolean ok;
 
+  /* Fetched as the node began to stop: not started, handed back at once
+   * (a fetch that was waiting when the stop came still gets its job). */
+  if (stopping (w))
+    {
+      g_message ("job %s handed back unstarted: this node is stopping", natsMsg_GetSubject (msg));
+      natsMsg_Nak (msg, NULL);
+      return;
+    }
   reel_metrics_label (labels, "kind", w->kind);
   if (natsMsg_GetMetaData (&meta, msg) == NATS_OK)
     {
@@ -164,7 +180,7 @@ handle (ReelJobWorker *w, natsMsg *msg)
       ok = w->cfg.run (&job, w->cfg.user_data, &error);
       for (guint waited = 0; !ok && waited < UNAVAILABLE_RETRY_S
                              && g_error_matches (error, REEL_ERROR, REEL_ERROR_UNAVAILABLE)
-                             && !g_atomic_int_get (&w->stopping) && !reel_job_cancelled (&job);
+                             && !stopping (w) && !reel_job_cancelled (&job);
            waited += UNAVAILABLE_PAUSE_S)
         {
           g_message ("job %s: %s; running it again in %d s", natsMsg_GetSubject (msg),
@@ -191,7 +207,7 @@ handle (ReelJobWorker *w, natsMsg *msg)
       natsMsg_AckSync (msg, NULL, NULL);
       reel_metrics_add ("reel_jobs_done_total", labels->str, 1);
     }
-  else if (g_atomic_int_get (&w->stopping))
+  else if (stopping (w))
     {
       g_message ("job %s handed back: this node is stopping (%s)", natsMsg_GetSubject (msg),
                  error ? error->message : "?");
@@ -225,7 +241,7 @@ worker_thread (gpointer data)
   ReelJobWorker *w = data;
   natsSubscription *sub = NULL;
 
-  while (!g_atomic_int_get (&w->stopping))
+  while (!stopping (w))
     {
       g_autoptr (GError) error = NULL;
       natsMsgList list = { 0 };
@@ -287,6 +303,12 @@ reel_job_worker_request_stop (ReelJobWorker *w)
 {
   if (w)
     g_atomic_int_set (&w->stopping, 1);
+}
+
+void
+reel_jobs_request_stop (ReelBus *bus)
+{
+  g_atomic_int_set (&bus->jobs_stopping, 1);
 }
 
 void

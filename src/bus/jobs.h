@@ -68,6 +68,11 @@ ReelJobWorker *reel_job_worker_start (ReelBus *bus, const ReelJobWorkerConfig *c
  * back to the queue, never given up (this node's shutdown is not the
  * job's fault). Returns at once. */
 void reel_job_worker_request_stop (ReelJobWorker *worker);
+/* The same for every job worker on bus, those started later included: a
+ * node that shuts down tells all its roles' workers at once, so the
+ * fetches they wait in (up to half a second each) end together instead
+ * of one after the other. Returns at once. */
+void reel_jobs_request_stop (ReelBus *bus);
 /* Lets running jobs finish (they are acked or handed back), then stops. */
 void reel_job_worker_stop (ReelJobWorker *worker);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReelJobWorker, reel_job_worker_stop)

@@ -2,6 +2,7 @@
 #include "daemon/app.h"
 #include "app/projection.h"
 #include "bus/bus.h"
+#include "bus/jobs.h"
 #include "bus/natsd.h"
 #include "bus/userkeys.h"
 #include "app/users/users.h"
@@ -289,6 +290,10 @@ reel_daemon_stop (ReelDaemon *d)
 {
   if (d->http)
     reel_http_drain (d->http, DRAIN_TIMEOUT_US);
+  /* Every role's job workers at once; each role's stop below then waits
+   * for its own. */
+  if (d->bus)
+    reel_jobs_request_stop (d->bus);
   g_clear_pointer (&d->janitor, reel_janitor_stop);
   g_clear_pointer (&d->reactor, reel_reactor_stop);
   g_clear_pointer (&d->checker, reel_checker_stop);
