@@ -288,12 +288,13 @@ reel_daemon_url (ReelDaemon *d)
 void
 reel_daemon_stop (ReelDaemon *d)
 {
-  if (d->http)
-    reel_http_drain (d->http, DRAIN_TIMEOUT_US);
-  /* Every role's job workers at once; each role's stop below then waits
+  /* Every role's job workers at once, before the requests in flight are
+   * drained (no job starts meanwhile); each role's stop below then waits
    * for its own. */
   if (d->bus)
     reel_jobs_request_stop (d->bus);
+  if (d->http)
+    reel_http_drain (d->http, DRAIN_TIMEOUT_US);
   g_clear_pointer (&d->janitor, reel_janitor_stop);
   g_clear_pointer (&d->reactor, reel_reactor_stop);
   g_clear_pointer (&d->checker, reel_checker_stop);
