@@ -8,6 +8,7 @@
 #include "gstreelladder.h"
 #include "gstreelrange.h"
 #include "gstreelscale.h"
+#include "gstreeltonemap.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
@@ -15,6 +16,7 @@ plugin_init (GstPlugin *plugin)
   gboolean ok = GST_ELEMENT_REGISTER (reelrange, plugin);
   ok &= GST_ELEMENT_REGISTER (reelladder, plugin);
   ok &= GST_ELEMENT_REGISTER (reelscale, plugin);
+  ok &= GST_ELEMENT_REGISTER (reeltonemap, plugin);
   ok &= GST_ELEMENT_REGISTER (natssink, plugin);
   ok &= GST_ELEMENT_REGISTER (natssrc, plugin);
   return ok;
