@@ -60,6 +60,7 @@
 #include "gstreelladder.h"
 #include "gstreelrange.h"
 #include "gstreelscale.h"
+#include "gstreeltonemap.h"
 #include "gstreelx264enc.h"
 
 #include <errno.h>
@@ -664,6 +665,7 @@ start_gstreamer (gboolean decoders)
   GST_ELEMENT_REGISTER (reelrange, NULL);
   GST_ELEMENT_REGISTER (reelladder, NULL);
   GST_ELEMENT_REGISTER (reelscale, NULL);
+  GST_ELEMENT_REGISTER (reeltonemap, NULL);
   GST_ELEMENT_REGISTER (reelx264enc, NULL);
   GST_ELEMENT_REGISTER (natssink, NULL);
   if (decoders)

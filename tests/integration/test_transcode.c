@@ -50,6 +50,10 @@
  *                           byte, continuous and on the other rungs'
  *                           keyframes; the same picture with keyframes off
  *                           the grid is encoded as before
+ *   /transcode/hdr          an HLG upload (10-bit HEVC, as phones record)
+ *                           plays as SDR: every rung tagged BT.709, its
+ *                           picture tone-mapped (reeltonemap), not the HLG
+ *                           signal read as SDR (transcode_colour.c)
  *   /transcode/retranscode  after the ladder changed, `reel retranscode ID`
  *                           makes a new rendition set (<rung>_1) while the
  *                           old one is served: every master playlist a
@@ -101,6 +105,7 @@ void test_sound_head (void);
 void test_first_things_first (void);
 void test_retranscode (void);
 void test_retranscode_failed (void);
+void test_hdr (void);
 void test_worker_killed (void);
 void test_gives_up (void);
 void test_corrupt_alongside (void);
@@ -656,6 +661,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transcode/first-things-first", test_first_things_first);
   g_test_add_func ("/transcode/vp9", test_vp9);
   g_test_add_func ("/transcode/copy", test_copy);
+  g_test_add_func ("/transcode/hdr", test_hdr);
   g_test_add_func ("/transcode/retranscode", test_retranscode);
   g_test_add_func ("/transcode/retranscode-failed", test_retranscode_failed);
   g_test_add_func ("/transcode/worker-killed", test_worker_killed);
