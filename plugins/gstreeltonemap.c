@@ -396,12 +396,18 @@ transform_frame (GstVideoFilter *filter, GstVideoFrame *in, GstVideoFrame *out)
   return GST_FLOW_OK;
 }
 
+/* Waits for the pool's thread to end. */
+static void
+drop_pool (GstReelToneMap *self)
+{
+  if (self->pool)
+    g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, TRUE);
+}
+
 static gboolean
 stop (GstBaseTransform *trans)
 {
-  GstReelToneMap *self = GST_REEL_TONE_MAP (trans);
-  if (self->pool)
-    g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, TRUE);
+  drop_pool (GST_REEL_TONE_MAP (trans));
   return TRUE;
 }
 
@@ -409,8 +415,7 @@ static void
 finalize (GObject *object)
 {
   GstReelToneMap *self = GST_REEL_TONE_MAP (object);
-  if (self->pool)
-    g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, TRUE);
+  drop_pool (self);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (gst_reel_tone_map_parent_class)->finalize (object);
