@@ -26,9 +26,12 @@ reel_frames_link (GstElement *pipeline, GstPad *pad, const ReelFramesSpec *spec)
   if (sink)
     g_object_set (sink, "location", location, "max-files", spec->max_frames, "sync", FALSE, NULL);
   /* Frames are dropped to the sampling rate first, so only the frames
-   * kept are converted and shrunk. */
+   * kept are converted and shrunk; an HDR picture is tone-mapped as the
+   * rungs are (pipelines/chunk.pipeline): the classifier sees what a
+   * viewer sees. */
   GstElement *chain[] = { gst_element_factory_make ("queue", NULL),
                           gst_element_factory_make ("videorate", NULL),
+                          gst_element_factory_make ("reeltonemap", NULL),
                           gst_element_factory_make ("videoconvert", NULL),
                           gst_element_factory_make ("videoscale", NULL),
                           filter,

@@ -1,7 +1,9 @@
 /* The checks tests of the adult check and of reel-media's decode for the
  * checks (see test_checks.c): /checks/adult, /checks/adult-default,
- * /checks/alive and /checks/one-decode. */
+ * /checks/alive, /checks/frames-hdr and /checks/one-decode. */
 #include "checks_common.h"
+
+#include <math.h>
 
 /* The classifier the node runs (checks.classifier_command): it insists
  * on JPEG frames, and scores them high while the flag file exists. */
@@ -201,6 +203,74 @@ test_alive (void)
   g_assert_cmpint (g_mkdir (frames, 0700), ==, 0);
   g_assert_cmpfloat (longest_silence (print), <, 2.5);
   g_assert_cmpfloat (longest_silence (sample), <, 2.5);
+  reel_test_rmtree (dir);
+}
+
+/* The mean luma of the first 320x180 picture a gst-launch line head
+ * gives, as 8-bit grey; the build's plugins are found. */
+static double
+grey_luma (const char *dir, const char *head)
+{
+  g_autofree char *raw = g_build_filename (dir, "grey.raw", NULL);
+  g_autofree char *line
+      = g_strdup_printf ("gst-launch-1.0 -q %s ! videoconvert ! videoscale ! "
+                         "video/x-raw,format=GRAY8,width=320,height=180 ! filesink location=%s",
+                         head, raw);
+  g_autofree char *plugins
+      = g_strconcat ("GST_PLUGIN_PATH=", reel_test_env ("REEL_TEST_PLUGIN_DIR"), NULL);
+  const char *env[] = { plugins, NULL };
+  g_auto (GStrv) argv = NULL;
+  g_autofree char *out = NULL, *bytes = NULL;
+  gsize size;
+  guint64 sum = 0;
+  int status;
+  g_assert_true (g_shell_parse_argv (line, NULL, &argv, NULL));
+  out = reel_test_run_env ((const char *const *)argv, env, NULL, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_file_get_contents (raw, &bytes, &size, NULL));
+  g_assert_cmpuint (size, >=, 320 * 180);
+  for (guint i = 0; i < 320 * 180; i++)
+    sum += (guint8)bytes[i];
+  return (double)sum / (320 * 180);
+}
+
+/* The adult check's frames of an HLG upload (as phones record) are
+ * tone-mapped (reeltonemap) as its rungs are: the classifier sees what a
+ * viewer sees, not the HLG signal read as SDR (washed out). */
+void
+test_frames_hdr (void)
+{
+  g_autofree char *dir = reel_test_tmpdir ();
+  g_autofree char *frames = g_build_filename (dir, "frames", NULL);
+  g_autofree char *clip = reel_test_make_media (
+      dir, "hlg.mp4",
+      "videotestsrc pattern=solid-color foreground-color=0xffc0c0c0 num-buffers=30 "
+      "! video/x-raw,format=I420_10LE,width=640,height=360,framerate=30/1,colorimetry=bt2100-hlg "
+      "! x265enc speed-preset=ultrafast ! h265parse ! mp4mux ! filesink location=%s");
+  g_autofree char *sample = g_strdup_printf (
+      "{\"op\":\"frames\",\"path\":\"%s\",\"dir\":\"%s\",\"interval_s\":1,\"max_frames\":1}", clip,
+      frames);
+  g_autofree char *sampled = NULL;
+  g_autofree char *mapped = g_strdup_printf (
+      "filesrc location=%s ! decodebin ! reeltonemap ! videoconvert ! jpegenc ! jpegdec", clip);
+  g_autofree char *naive = g_strdup_printf (
+      "filesrc location=%s ! decodebin ! videoconvert ! jpegenc ! jpegdec", clip);
+  double got, want, unmapped;
+
+  g_assert_cmpint (g_mkdir (frames, 0700), ==, 0);
+  longest_silence (sample);
+  {
+    g_autoptr (GDir) d = g_dir_open (frames, 0, NULL);
+    const char *name = d ? g_dir_read_name (d) : NULL;
+    g_assert_nonnull (name);
+    sampled = g_strdup_printf ("filesrc location=%s/%s ! jpegdec", frames, name);
+  }
+  got = grey_luma (dir, sampled);
+  want = grey_luma (dir, mapped);
+  unmapped = grey_luma (dir, naive);
+  g_test_message ("frame luma %.1f, tone-mapped %.1f, HLG read as SDR %.1f", got, want, unmapped);
+  g_assert_cmpfloat (fabs (want - unmapped), >, 20);
+  g_assert_cmpfloat (fabs (got - want), <=, 3);
   reel_test_rmtree (dir);
 }
 

@@ -74,4 +74,5 @@ char *write_classifier (void);
 void test_adult (void);
 void test_adult_default (void);
 void test_alive (void);
+void test_frames_hdr (void);
 void test_one_decode (void);

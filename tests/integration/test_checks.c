@@ -216,6 +216,7 @@ main (int argc, char **argv)
   g_test_add_func ("/checks/one-decode", test_one_decode);
   g_test_add_func ("/checks/rebuild", test_rebuild);
   g_test_add_func ("/checks/alive", test_alive);
+  g_test_add_func ("/checks/frames-hdr", test_frames_hdr);
   rc = g_test_run ();
   if (F.d)
     {
