@@ -38,9 +38,10 @@ struct _GstReelToneMap
 {
   GstVideoFilter parent;
   gboolean hlg;
-  /* Input Y'CbCr to R'G'B': offsets and scales to [0,1] / [-0.5,0.5],
-   * and the matrix's coefficients. */
-  float y_off, y_scale, c_off, c_scale;
+  /* Input Y'CbCr to R'G'B': offset and scales to [0,1] / [-0.5,0.5]
+   * (chroma is centred on 512 at either range), and the matrix's
+   * coefficients. */
+  float y_off, y_scale, c_scale;
   float rv, gu, gv, bu;
   float gamut[9];             /* linear source RGB to BT.709 RGB */
   float to_light[TABLE + 1];  /* R' in [0,1] to light (PQ) or scene light (HLG) */
@@ -216,7 +217,6 @@ set_info (GstVideoFilter *filter, GstCaps *incaps, GstVideoInfo *in, GstCaps *ou
       self->y_scale = 1.0f / 876;
       self->c_scale = 1.0f / 896;
     }
-  self->c_off = 512;
   memcpy (self->gamut,
           in->colorimetry.primaries == GST_VIDEO_COLOR_PRIMARIES_BT709 ? same : from_2020,
           sizeof self->gamut);
@@ -311,31 +311,26 @@ code (float v, float lo, float hi)
  * pixel's luma is then a grey's of its Y' (a table) moved as much. Flat
  * colours and greys come out exact, in a quarter of the CPU of mapping
  * every pixel. */
+/* Row y of a plane of 16-bit samples. */
+static inline guint16 *
+row_of (GstVideoFrame *frame, guint plane, gint y)
+{
+  return (guint16 *)((guint8 *)GST_VIDEO_FRAME_PLANE_DATA (frame, plane)
+                     + y * GST_VIDEO_FRAME_PLANE_STRIDE (frame, plane));
+}
+
 static void
 map_rows (const GstReelToneMap *self, GstVideoFrame *in, GstVideoFrame *out, gint from, gint to)
 {
-  const gint width = GST_VIDEO_FRAME_WIDTH (in), height = to;
+  const gint width = GST_VIDEO_FRAME_WIDTH (in);
 
-  for (gint y = from; y < height; y += 2)
+  for (gint y = from; y < to; y += 2)
     {
-      const guint16 *yin[2], *uin, *vin;
-      guint16 *yout[2], *uout, *vout;
-      gint rows = MIN (2, height - y);
-      for (gint k = 0; k < rows; k++)
-        {
-          yin[k] = (const guint16 *)((const guint8 *)GST_VIDEO_FRAME_PLANE_DATA (in, 0)
-                                     + (y + k) * GST_VIDEO_FRAME_PLANE_STRIDE (in, 0));
-          yout[k] = (guint16 *)((guint8 *)GST_VIDEO_FRAME_PLANE_DATA (out, 0)
-                                + (y + k) * GST_VIDEO_FRAME_PLANE_STRIDE (out, 0));
-        }
-      uin = (const guint16 *)((const guint8 *)GST_VIDEO_FRAME_PLANE_DATA (in, 1)
-                              + y / 2 * GST_VIDEO_FRAME_PLANE_STRIDE (in, 1));
-      vin = (const guint16 *)((const guint8 *)GST_VIDEO_FRAME_PLANE_DATA (in, 2)
-                              + y / 2 * GST_VIDEO_FRAME_PLANE_STRIDE (in, 2));
-      uout = (guint16 *)((guint8 *)GST_VIDEO_FRAME_PLANE_DATA (out, 1)
-                         + y / 2 * GST_VIDEO_FRAME_PLANE_STRIDE (out, 1));
-      vout = (guint16 *)((guint8 *)GST_VIDEO_FRAME_PLANE_DATA (out, 2)
-                         + y / 2 * GST_VIDEO_FRAME_PLANE_STRIDE (out, 2));
+      const gint rows = MIN (2, to - y);
+      const guint16 *yin[2] = { row_of (in, 0, y), row_of (in, 0, y + rows - 1) };
+      const guint16 *uin = row_of (in, 1, y / 2), *vin = row_of (in, 2, y / 2);
+      guint16 *yout[2] = { row_of (out, 0, y), row_of (out, 0, y + rows - 1) };
+      guint16 *uout = row_of (out, 1, y / 2), *vout = row_of (out, 2, y / 2);
 
       for (gint x = 0; x < width; x += 2)
         {
@@ -346,8 +341,8 @@ map_rows (const GstReelToneMap *self, GstVideoFrame *in, GstVideoFrame *out, gin
             for (gint j = 0; j < cols; j++)
               mean += (float)(yin[k][x + j] & 1023);
           mean /= (float)(rows * cols);
-          map_ycbcr (self, mean, ((float)uin[x / 2] - self->c_off) * self->c_scale,
-                     ((float)vin[x / 2] - self->c_off) * self->c_scale, mapped);
+          map_ycbcr (self, mean, ((float)uin[x / 2] - 512) * self->c_scale,
+                     ((float)vin[x / 2] - 512) * self->c_scale, mapped);
           i = MIN ((guint)mean, 1022u);
           grey_at = self->grey[i] + (self->grey[i + 1] - self->grey[i]) * (mean - (float)i);
           shift = mapped[0] - grey_at;
