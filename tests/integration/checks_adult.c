@@ -177,6 +177,15 @@ longest_silence (const char *request)
   return (double)longest / G_USEC_PER_SEC;
 }
 
+/* reel-media's request to sample clip's frames into dir. */
+static char *
+frames_request (const char *clip, const char *dir, guint interval_s, guint max_frames)
+{
+  return g_strdup_printf (
+      "{\"op\":\"frames\",\"path\":\"%s\",\"dir\":\"%s\",\"interval_s\":%u,\"max_frames\":%u}",
+      clip, dir, interval_s, max_frames);
+}
+
 /* Fingerprinting and sampling frames decode a whole video, which takes
  * minutes for a long one, or beside a transcode that takes the CPU: the
  * child says it is alive every second meanwhile, or the worker would stop
@@ -197,41 +206,11 @@ test_alive (void)
       "! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! m.");
   g_autofree char *print
       = g_strdup_printf ("{\"op\":\"fingerprint\",\"path\":\"%s\",\"max_seconds\":3600}", clip);
-  g_autofree char *sample = g_strdup_printf (
-      "{\"op\":\"frames\",\"path\":\"%s\",\"dir\":\"%s\",\"interval_s\":2,\"max_frames\":1800}",
-      clip, frames);
+  g_autofree char *sample = frames_request (clip, frames, 2, 1800);
   g_assert_cmpint (g_mkdir (frames, 0700), ==, 0);
   g_assert_cmpfloat (longest_silence (print), <, 2.5);
   g_assert_cmpfloat (longest_silence (sample), <, 2.5);
   reel_test_rmtree (dir);
-}
-
-/* The mean luma of the first 320x180 picture a gst-launch line head
- * gives, as 8-bit grey; the build's plugins are found. */
-static double
-grey_luma (const char *dir, const char *head)
-{
-  g_autofree char *raw = g_build_filename (dir, "grey.raw", NULL);
-  g_autofree char *line
-      = g_strdup_printf ("gst-launch-1.0 -q %s ! videoconvert ! videoscale ! "
-                         "video/x-raw,format=GRAY8,width=320,height=180 ! filesink location=%s",
-                         head, raw);
-  g_autofree char *plugins
-      = g_strconcat ("GST_PLUGIN_PATH=", reel_test_env ("REEL_TEST_PLUGIN_DIR"), NULL);
-  const char *env[] = { plugins, NULL };
-  g_auto (GStrv) argv = NULL;
-  g_autofree char *out = NULL, *bytes = NULL;
-  gsize size;
-  guint64 sum = 0;
-  int status;
-  g_assert_true (g_shell_parse_argv (line, NULL, &argv, NULL));
-  out = reel_test_run_env ((const char *const *)argv, env, NULL, &status);
-  g_assert_cmpint (status, ==, 0);
-  g_assert_true (g_file_get_contents (raw, &bytes, &size, NULL));
-  g_assert_cmpuint (size, >=, 320 * 180);
-  for (guint i = 0; i < 320 * 180; i++)
-    sum += (guint8)bytes[i];
-  return (double)sum / (320 * 180);
 }
 
 /* The adult check's frames of an HLG upload (as phones record) are
@@ -242,14 +221,8 @@ test_frames_hdr (void)
 {
   g_autofree char *dir = reel_test_tmpdir ();
   g_autofree char *frames = g_build_filename (dir, "frames", NULL);
-  g_autofree char *clip = reel_test_make_media (
-      dir, "hlg.mp4",
-      "videotestsrc pattern=solid-color foreground-color=0xffc0c0c0 num-buffers=30 "
-      "! video/x-raw,format=I420_10LE,width=640,height=360,framerate=30/1,colorimetry=bt2100-hlg "
-      "! x265enc speed-preset=ultrafast ! h265parse ! mp4mux ! filesink location=%s");
-  g_autofree char *sample = g_strdup_printf (
-      "{\"op\":\"frames\",\"path\":\"%s\",\"dir\":\"%s\",\"interval_s\":1,\"max_frames\":1}", clip,
-      frames);
+  g_autofree char *clip = reel_test_make_hlg_grey (dir, 640, 360, 30);
+  g_autofree char *sample = frames_request (clip, frames, 1, 1);
   g_autofree char *sampled = NULL;
   g_autofree char *mapped = g_strdup_printf (
       "filesrc location=%s ! decodebin ! reeltonemap ! videoconvert ! jpegenc ! jpegdec", clip);
@@ -265,9 +238,9 @@ test_frames_hdr (void)
     g_assert_nonnull (name);
     sampled = g_strdup_printf ("filesrc location=%s/%s ! jpegdec", frames, name);
   }
-  got = grey_luma (dir, sampled);
-  want = grey_luma (dir, mapped);
-  unmapped = grey_luma (dir, naive);
+  got = reel_test_gst_mean_luma (sampled);
+  want = reel_test_gst_mean_luma (mapped);
+  unmapped = reel_test_gst_mean_luma (naive);
   g_test_message ("frame luma %.1f, tone-mapped %.1f, HLG read as SDR %.1f", got, want, unmapped);
   g_assert_cmpfloat (fabs (want - unmapped), >, 20);
   g_assert_cmpfloat (fabs (got - want), <=, 3);

@@ -26,20 +26,12 @@
 
 #define FRAMES 50
 
-static GSubprocessLauncher *
-launcher (void)
-{
-  GSubprocessLauncher *l
-      = reel_test_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_setenv (l, "GST_PLUGIN_PATH", reel_test_env ("REEL_TEST_PLUGIN_DIR"), TRUE);
-  return l;
-}
-
 /* Runs a command line with GST_PLUGIN_PATH set; returns its output. */
 static char *
 run (const char *cmd, int *status)
 {
-  g_autoptr (GSubprocessLauncher) l = launcher ();
+  g_autoptr (GSubprocessLauncher) l
+      = reel_test_gst_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_auto (GStrv) argv = NULL;
   g_autoptr (GSubprocess) p = NULL;
   g_autoptr (GError) error = NULL;
@@ -88,7 +80,8 @@ static void
 test_roundtrip (void)
 {
   ReelTestNats *nats = reel_test_nats_start ();
-  g_autoptr (GSubprocessLauncher) l = launcher ();
+  g_autoptr (GSubprocessLauncher) l
+      = reel_test_gst_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr (GSubprocess) consumer = NULL;
   g_autoptr (GDataInputStream) in = NULL;
   g_autoptr (GString) consumed = g_string_new (NULL);

@@ -6,13 +6,7 @@
 
 void test_hdr (void);
 
-/* A flat grey at 75 % of HLG's signal: its reference white. */
-#define HLG_CLIP                                                                                   \
-  "videotestsrc pattern=solid-color foreground-color=0xffc0c0c0 num-buffers=60 "                   \
-  "! video/x-raw,format=I420_10LE,width=320,height=240,framerate=30/1,colorimetry=bt2100-hlg "     \
-  "! x265enc speed-preset=ultrafast ! h265parse ! mp4mux ! filesink location=%s"
-
-/* Runs argv (a NULL GST_PLUGIN_PATH: the build's); its standard output. */
+/* Runs argv; its standard output. */
 static GBytes *
 output_of (const char *const *argv)
 {
@@ -20,7 +14,6 @@ output_of (const char *const *argv)
   g_autoptr (GSubprocess) p = NULL;
   g_autoptr (GError) error = NULL;
   GBytes *out = NULL;
-  g_subprocess_launcher_setenv (l, "GST_PLUGIN_PATH", reel_test_env ("REEL_TEST_PLUGIN_DIR"), TRUE);
   p = g_subprocess_launcher_spawnv (l, argv, &error);
   g_assert_no_error (error);
   g_subprocess_communicate (p, NULL, NULL, &out, NULL, &error);
@@ -29,44 +22,14 @@ output_of (const char *const *argv)
   return out;
 }
 
-/* The mean of the first frame's luma (8-bit) of a 320x240 picture whose
- * I420 frames out gives. */
-static double
-mean_luma (GBytes *out)
-{
-  gsize size;
-  const guint8 *p = g_bytes_get_data (out, &size);
-  guint64 sum = 0;
-  g_assert_cmpuint (size, >=, 320 * 240);
-  for (guint i = 0; i < 320 * 240; i++)
-    sum += p[i];
-  return (double)sum / (320 * 240);
-}
-
-/* The first frame of the source as GStreamer decodes it, through
- * converter (a gst-launch element, or "identity"). */
+/* The first picture of the source as GStreamer decodes it, through
+ * converter (a gst-launch element, or "identity"): its mean luma. */
 static double
 source_luma (const char *source, const char *converter)
 {
-  g_autofree char *location = g_strdup_printf ("location=%s", source);
-  const char *argv[] = { "gst-launch-1.0",
-                         "-q",
-                         "filesrc",
-                         location,
-                         "!",
-                         "decodebin",
-                         "!",
-                         converter,
-                         "!",
-                         "videoconvert",
-                         "dither=none",
-                         "!",
-                         "video/x-raw,format=I420",
-                         "!",
-                         "fdsink",
-                         NULL };
-  g_autoptr (GBytes) out = output_of (argv);
-  return mean_luma (out);
+  g_autofree char *head
+      = g_strdup_printf ("filesrc location=%s ! decodebin ! %s", source, converter);
+  return reel_test_gst_mean_luma (head);
 }
 
 /* An HLG upload (as phones record) comes out SDR: every rung says BT.709,
@@ -78,7 +41,7 @@ test_hdr (void)
 {
   g_autofree char *dir = reel_test_tmpdir ();
   g_autofree char *media = reel_test_tmpdir ();
-  g_autofree char *clip = reel_test_make_media (media, "hlg.mp4", HLG_CLIP);
+  g_autofree char *clip = reel_test_make_hlg_grey (media, 320, 240, 60);
   g_autofree char *config = write_config (dir, NULL);
   const char *args[] = { config, NULL };
   ReelTestReeld *d = reel_test_reeld_start_args (dir, NULL, NULL, args);
@@ -113,7 +76,14 @@ test_hdr (void)
         = { "ffmpeg", "-v",       "error",   "-i", master,     "-map", "0:v:0", "-frames:v",
             "1",      "-pix_fmt", "yuv420p", "-f", "rawvideo", "-",    NULL };
     g_autoptr (GBytes) out = output_of (argv);
-    double served = mean_luma (out);
+    gsize size;
+    const guint8 *y = g_bytes_get_data (out, &size);
+    guint64 sum = 0;
+    double served;
+    g_assert_cmpuint (size, >=, 320 * 240);
+    for (guint i = 0; i < 320 * 240; i++)
+      sum += y[i];
+    served = (double)sum / (320 * 240);
     g_test_message ("luma: served %.1f, tone-mapped source %.1f, HLG read as SDR %.1f", served,
                     mapped, naive);
     g_assert_cmpfloat (fabs (mapped - naive), >, 20);

@@ -496,3 +496,54 @@ reel_test_make_media (const char *dir, const char *name, const char *pipeline)
   g_assert_cmpint (status, ==, 0);
   return g_steal_pointer (&path);
 }
+
+char *
+reel_test_make_hlg_grey (const char *dir, int width, int height, int frames)
+{
+  g_autofree char *line = g_strdup_printf (
+      "videotestsrc pattern=solid-color foreground-color=0xffc0c0c0 num-buffers=%d "
+      "! video/x-raw,format=I420_10LE,width=%d,height=%d,framerate=30/1,colorimetry=bt2100-hlg "
+      "! x265enc speed-preset=ultrafast ! h265parse ! mp4mux ! filesink location=%%s",
+      frames, width, height);
+  return reel_test_make_media (dir, "hlg.mp4", line);
+}
+
+GSubprocessLauncher *
+reel_test_gst_launcher (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *l = reel_test_launcher (flags);
+  g_subprocess_launcher_setenv (l, "GST_PLUGIN_PATH", reel_test_env ("REEL_TEST_PLUGIN_DIR"), TRUE);
+  return l;
+}
+
+double
+reel_test_gst_mean_luma (const char *head)
+{
+  enum
+  {
+    W = 320,
+    H = 180
+  };
+  g_autofree char *cmd
+      = g_strdup_printf ("gst-launch-1.0 -q %s ! videoconvert dither=none ! videoscale "
+                         "! video/x-raw,format=I420,width=%d,height=%d ! fdsink",
+                         head, W, H);
+  g_autoptr (GSubprocessLauncher) l = reel_test_gst_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_auto (GStrv) argv = NULL;
+  g_autoptr (GSubprocess) p = NULL;
+  g_autoptr (GBytes) out = NULL;
+  g_autoptr (GError) error = NULL;
+  const guint8 *bytes;
+  gsize size;
+  guint64 sum = 0;
+  g_assert_true (g_shell_parse_argv (cmd, NULL, &argv, NULL));
+  p = g_subprocess_launcher_spawnv (l, (const char *const *)argv, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate (p, NULL, NULL, &out, NULL, &error));
+  g_assert_true (g_subprocess_get_successful (p));
+  bytes = g_bytes_get_data (out, &size);
+  g_assert_cmpuint (size, >=, W * H);
+  for (guint i = 0; i < W * H; i++)
+    sum += bytes[i];
+  return (double)sum / (W * H);
+}

@@ -211,6 +211,16 @@ void reel_test_assert_decodes (const char *url);
 /* Makes a media file DIR/NAME with `gst-launch-1.0 -e PIPELINE`, where
  * pipeline contains one %s for the output path; returns the path. */
 char *reel_test_make_media (const char *dir, const char *name, const char *pipeline);
+/* DIR/hlg.mp4: frames of a flat grey at HLG's reference white (75 % of
+ * its signal), 10-bit HEVC tagged BT.2100 HLG, as phones record HDR. */
+char *reel_test_make_hlg_grey (const char *dir, int width, int height, int frames);
+/* A launcher (reel_test_launcher) whose GStreamer tools find the build's
+ * plugins, the reel elements among them. */
+GSubprocessLauncher *reel_test_gst_launcher (GSubprocessFlags flags);
+/* The mean luma of the first picture `gst-launch-1.0 HEAD` gives, as
+ * 8-bit I420 (not dithered) scaled to 320x180, with the build's plugins:
+ * for comparing flat pictures. */
+double reel_test_gst_mean_luma (const char *head);
 
 /* tus creation (POST /api/v1/uploads) of an upload of size bytes with a
  * title and the file name clip.mp4; asserts 201 and returns the video id. */
